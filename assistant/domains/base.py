@@ -1,0 +1,232 @@
+"""What a domain pack declares, and the validation every pack shares.
+
+A domain pack is data plus one small module: an input schema (pydantic, with descriptions,
+units and allowed values), which fields are model features, which are protected, personal or
+free text, the actions and outcomes, the default policy, the baseline rules an organisation
+used before any model, and the historical data. The orchestrator, the store and the TUI only
+ever talk to :class:`DomainPack`, so adding a domain means writing a pack and registering it
+(see :mod:`assistant.domains`), nothing else.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import math
+from collections import Counter, defaultdict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from assistant.policies import BaselineDecision, PolicySpec
+from events.errors import DocketError, FieldProblem
+
+Value = str | int | float
+BaselineRules = Callable[[Mapping[str, Any]], tuple[str, str, tuple[str, ...]]]
+"""Rules over a validated row: return (action, rule name, reasons)."""
+
+CASE_REF = "case_ref"
+MAX_PERSONAL_CHARS = 200
+MAX_NOTE_CHARS = 5000
+
+
+@dataclass(frozen=True)
+class CaseInput:
+    """A validated case: schema values, contact details and note kept apart.
+
+    ``values`` holds every schema field (model features *and* protected attributes, which are
+    recorded but not scored); ``personal`` and ``note`` are never model features.
+    """
+
+    domain: str
+    values: dict[str, Value]
+    personal: dict[str, str] = field(default_factory=dict)
+    note: str | None = None
+    case_ref: str | None = None
+    outcome: str | None = None  # known outcome, for historical rows only
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """The pack's historical data: validated rows and their known outcomes."""
+
+    rows: list[dict[str, Value]]
+    outcomes: list[str]
+    sha256: str
+
+
+@dataclass(frozen=True, eq=False)
+class DomainPack:
+    """Everything Docket knows about one decision domain."""
+
+    name: str
+    description: str
+    input_model: type[BaseModel]  # schema fields only (features + protected)
+    categorical: tuple[str, ...]  # model features, categorical
+    numeric: tuple[str, ...]  # model features, numeric
+    protected: tuple[str, ...]  # in the input, recorded, never model features by default
+    feature_rationale: str  # why these features (and not the protected ones)
+    personal_fields: tuple[str, ...]  # optional contact details: never features
+    note_field: str  # optional free text from the applicant: never a feature
+    actions: tuple[str, ...]
+    outcomes: tuple[str, ...]
+    label_field: str
+    default_policy: PolicySpec
+    baseline_rules: BaselineRules
+    baseline_description: str
+    data_path: Path
+    data_sha256: str
+
+    # --- declared shape ---------------------------------------------------------------------
+
+    @property
+    def features(self) -> tuple[str, ...]:
+        """Model features in the order specialists receive them: categorical, then numeric."""
+        return self.categorical + self.numeric
+
+    def describe(self, name: str) -> str:
+        """The schema's description of a field (with units and allowed values)."""
+        info = self.input_model.model_fields.get(name)
+        return (info.description or name) if info is not None else name
+
+    # --- validation ---------------------------------------------------------------------------
+
+    def validate(self, raw: object) -> CaseInput | list[FieldProblem]:
+        """Validate raw input (a JSON object or a CSV row): a CaseInput, or every problem.
+
+        Never raises on bad input and never fills a default: missing, unknown, mistyped,
+        out-of-range and non-finite values each give a :class:`FieldProblem`.
+        """
+        if not isinstance(raw, Mapping):
+            return [FieldProblem("input", f"expected an object of fields, got {_kind(raw)}")]
+        problems: list[FieldProblem] = []
+        schema_raw: dict[str, object] = {}
+        personal: dict[str, str] = {}
+        note: str | None = None
+        case_ref: str | None = None
+        outcome: str | None = None
+        for key, value in raw.items():
+            if not isinstance(key, str):
+                problems.append(FieldProblem(_short(key), "field names must be text"))
+            elif key in self.personal_fields:
+                text = _optional_text(key, value, MAX_PERSONAL_CHARS, problems)
+                if text is not None:
+                    personal[key] = text
+            elif key == self.note_field:
+                note = _optional_text(key, value, MAX_NOTE_CHARS, problems)
+            elif key == CASE_REF:
+                case_ref = _optional_text(key, value, MAX_PERSONAL_CHARS, problems)
+            elif key == self.label_field:
+                outcome = _optional_text(key, value, MAX_PERSONAL_CHARS, problems)
+                if outcome is not None and outcome not in self.outcomes:
+                    problems.append(FieldProblem(key, f"unknown outcome {_short(outcome)}; "
+                                                      f"allowed: {', '.join(self.outcomes)}"))
+            elif value is None or (isinstance(value, str) and not value.strip()):
+                problems.append(FieldProblem(key, "missing: a value is required"))
+            else:
+                schema_raw[key] = value
+        for name in self.input_model.model_fields:
+            if name not in raw:
+                problems.append(FieldProblem(name, "missing: a value is required"))
+        try:
+            model = self.input_model.model_validate(schema_raw)
+        except ValidationError as exc:
+            problems.extend(_from_pydantic(exc, already=problems))
+            model = None
+        except (TypeError, ValueError, RecursionError) as exc:  # garbage pydantic cannot type
+            problems.append(FieldProblem("input", f"cannot be read: {type(exc).__name__}"))
+            model = None
+        if problems or model is None:
+            return sorted(set(problems), key=lambda p: (p.field, p.problem))
+        return CaseInput(self.name, model.model_dump(), personal, note, case_ref, outcome)
+
+    # --- data and baseline ---------------------------------------------------------------------
+
+    def load_dataset(self) -> Dataset:
+        """Read the shipped historical data, checking its sha256 against the provenance."""
+        content = self.data_path.read_bytes()
+        digest = hashlib.sha256(content).hexdigest()
+        if digest != self.data_sha256:
+            raise DocketError(f"{self.data_path} has sha256 {digest}, expected {self.data_sha256}: "
+                              "the shipped data was altered")
+        rows: list[dict[str, Value]] = []
+        outcomes: list[str] = []
+        reader = csv.DictReader(content.decode("utf-8").splitlines())
+        for number, raw in enumerate(reader, start=2):
+            case = self.validate(raw)
+            if not isinstance(case, CaseInput) or case.outcome is None:
+                raise DocketError(f"{self.data_path} line {number} is invalid: {case}")
+            rows.append(case.values)
+            outcomes.append(case.outcome)
+        return Dataset(rows, outcomes, digest)
+
+    def baseline(self, row: Mapping[str, Any]) -> BaselineDecision:
+        """The pre-model rules' decision, with the historical bad rate of the rule's cases."""
+        action, rule, reasons = self.baseline_rules(row)
+        overall, by_rule = self.historical_rates
+        return BaselineDecision(action, rule, reasons, by_rule.get(rule, overall))
+
+    @cached_property
+    def historical_rates(self) -> tuple[float, dict[str, float]]:
+        """Share of the risk outcome in the data: overall, and among each rule's cases."""
+        data = self.load_dataset()
+        risk = self.default_policy.risk_outcome
+        seen: dict[str, Counter[bool]] = defaultdict(Counter)
+        for row, outcome in zip(data.rows, data.outcomes, strict=True):
+            seen[self.baseline_rules(row)[1]][outcome == risk] += 1
+        overall = sum(o == risk for o in data.outcomes) / len(data.outcomes)
+        return overall, {rule: c[True] / (c[True] + c[False]) for rule, c in seen.items()}
+
+
+def _from_pydantic(exc: ValidationError, already: list[FieldProblem]) -> list[FieldProblem]:
+    reported = {p.field for p in already}
+    problems = []
+    for err in exc.errors(include_url=False):
+        name = ".".join(str(p) for p in err["loc"]) or "input"
+        if name in reported:
+            continue
+        kind, value = err["type"], err.get("input")
+        if kind == "missing":
+            text = "missing: a value is required"
+        elif kind == "extra_forbidden":
+            text = "unknown field"
+        elif kind == "literal_error":
+            expected = (err.get("ctx") or {}).get("expected", "")
+            text = f"unknown category {_short(value)}; allowed: {expected}"
+        elif kind == "finite_number":
+            text = f"must be a finite number, got {_short(value)}"
+        elif kind.startswith(("greater", "less")):
+            text = f"out of range: {err['msg'].lower()}, got {_short(value)}"
+        else:
+            text = f"wrong type: {err['msg'].lower()}, got {_short(value)} ({_kind(value)})"
+        problems.append(FieldProblem(name, text))
+    return problems
+
+
+def _optional_text(
+    name: str, value: object, limit: int, problems: list[FieldProblem]
+) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        problems.append(FieldProblem(name, f"must be text, got {_kind(value)}"))
+        return None
+    if len(value) > limit:
+        problems.append(FieldProblem(name, f"too long: {len(value)} characters, at most {limit}"))
+        return None
+    return value if value.strip() else None
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, float) and not math.isfinite(value):
+        return "a non-finite number"
+    return type(value).__name__
+
+
+def _short(value: object, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."

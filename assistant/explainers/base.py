@@ -1,0 +1,90 @@
+"""What every explainer takes and returns.
+
+:class:`ExplanationRequest` is the case as an explainer sees it, built by the caller from
+the domain pack, the specialist's score and the policy's recommendation (this module
+imports none of them). An :class:`Explainer` returns a :class:`DraftExplanation`: the raw
+JSON answer, which :func:`assistant.explainers.guarded.explain_guarded` checks before
+anyone reads it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from events.errors import DocketError
+from guardrails import CaseFacts
+
+FeatureValue = str | float | int
+
+
+class ExplanationRequest(BaseModel):
+    """One case, ready to explain. ``attributions`` > 0 push towards 'bad' (decline)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    domain: str
+    features: dict[str, FeatureValue]
+    feature_descriptions: dict[str, str] = Field(default_factory=dict)
+    p_bad: float = Field(ge=0.0, le=1.0)
+    recommended_action: str
+    expected_costs: dict[str, float] = Field(default_factory=dict)
+    attributions: dict[str, float] = Field(default_factory=dict)
+    ood: bool = False
+    personal: dict[str, str] = Field(default_factory=dict)  # declared personal fields
+    note: str | None = None  # the applicant's free text: untrusted data
+    actions: list[str] = Field(default_factory=list)
+
+    def facts(self, placeholders: Collection[str] = ()) -> CaseFacts:
+        """What an explanation of this case may state (for the output guardrails)."""
+        return CaseFacts(
+            features=self.features,
+            attributions=self.attributions,
+            recommended_action=self.recommended_action,
+            p_bad=self.p_bad,
+            expected_costs=self.expected_costs,
+            personal_values=[v for v in self.personal.values() if v],
+            placeholders=placeholders,
+        )
+
+    def content_hash(self) -> str:
+        """sha256 of the canonical JSON of the request (the cache key's case part)."""
+        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False,
+                               separators=(",", ":"))
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class DraftExplanation:
+    """An explainer's raw answer (JSON text), not yet checked."""
+
+    explainer: str
+    raw: str
+    cached: bool = False
+
+
+class Explainer(Protocol):
+    """Turns a (sanitised) request into a draft. Raise :class:`ExplainerUnavailable` on failure."""
+
+    @property
+    def name(self) -> str: ...
+
+    def explain(self, request: ExplanationRequest) -> DraftExplanation: ...
+
+
+class ExplainerUnavailable(DocketError):
+    """The explainer could not answer; ``reason`` is a short code for the fallback verdict.
+
+    Codes: ``timeout``, ``rate_limited``, ``http_error``, ``connection_error``,
+    ``budget_exhausted``, ``empty_answer``, ``provider_error``, ``unsanitised_request``.
+    """
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        self.reason = reason
+        self.detail = detail
+        super().__init__(f"explainer unavailable ({reason}){': ' + detail if detail else ''}")

@@ -1,0 +1,91 @@
+"""The default explainer: deterministic, offline, faithful by construction.
+
+Every statement is read off the request: the recommendation, the probability, the three
+strongest attributions (value and direction), the expected costs and the OOD caveat. Its
+claims therefore pass the output guardrails (tests check this on every credit row).
+"""
+
+from __future__ import annotations
+
+import json
+
+from assistant.explainers.base import DraftExplanation, ExplanationRequest, FeatureValue
+
+TOP_FACTORS = 3
+
+
+class TemplateExplainer:
+    """2-4 sentences built from the case; the note and personal fields are never used."""
+
+    name = "template/v1"
+
+    def explain(self, request: ExplanationRequest) -> DraftExplanation:
+        factors = top_factors(request, TOP_FACTORS)
+        claims = [
+            {"feature": f, "value": request.features[f],
+             "direction": "raises_risk" if request.attributions[f] > 0 else "lowers_risk"}
+            for f in factors
+        ]
+        sentences = [
+            f"Recommendation: {request.recommended_action}; the model estimates a "
+            f"{round(request.p_bad * 100)}% probability that this case turns out bad.",
+        ]
+        if factors:
+            listed = _join([_factor(request, f) for f in factors])
+            sentences.append(f"The strongest factors are {listed}.")
+        costs = _costs_sentence(request)
+        if costs:
+            sentences.append(costs)
+        if request.ood:
+            sentences.append("Caution: this case is unlike the data the model was trained on, "
+                             "so the estimate is less reliable.")
+        payload = {"summary": " ".join(sentences), "action": request.recommended_action,
+                   "claims": claims}
+        return DraftExplanation(self.name, json.dumps(payload, ensure_ascii=False))
+
+
+def top_factors(request: ExplanationRequest, count: int) -> list[str]:
+    """Features with the largest non-zero attributions, strongest first (ties by name)."""
+    ranked = sorted(
+        (f for f, a in request.attributions.items() if a != 0 and f in request.features),
+        key=lambda f: (-abs(request.attributions[f]), f),
+    )
+    return ranked[:count]
+
+
+def _factor(request: ExplanationRequest, feature: str) -> str:
+    label = request.feature_descriptions.get(feature) or feature.replace("_", " ")
+    effect = "raises" if request.attributions[feature] > 0 else "lowers"
+    return f"{label.rstrip('.')} = {_show(request.features[feature])} ({effect} the risk)"
+
+
+def _costs_sentence(request: ExplanationRequest) -> str:
+    costs = request.expected_costs
+    if not costs:
+        return ""
+    listed = ", ".join(f"{action} {_number(cost)}" for action, cost in sorted(
+        costs.items(), key=lambda item: (item[1], item[0])))
+    cheapest = min(costs, key=lambda a: (costs[a], a))
+    sentence = f"Expected cost per case: {listed}"
+    if request.recommended_action in costs and request.recommended_action != cheapest:
+        return (f"{sentence}; the policy prefers {request.recommended_action} to the "
+                f"cheaper {cheapest} here.")
+    return f"{sentence}."
+
+
+def _show(value: FeatureValue) -> str:
+    if isinstance(value, str):
+        return f"'{value}'"
+    return _number(value)
+
+
+def _number(value: float) -> str:
+    if isinstance(value, int) or float(value).is_integer():
+        return str(int(value))
+    return f"{value:.0f}" if abs(value) >= 100 else f"{value:.3g}"
+
+
+def _join(items: list[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]

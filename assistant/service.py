@@ -1,0 +1,988 @@
+"""The application service: the only door into Docket.
+
+The CLI, the TUI and the evals open cases, decide, record outcomes and change
+policies through :class:`DocketService`, so every action is validated,
+authorised and logged the same way. Writes go to the log (``events``); reads
+come from the read models, which follow the log (:meth:`DocketService.sync`).
+
+Reading order for a newcomer: :meth:`DocketService.open`, then ``open_case`` /
+``ingest`` (the decision path), ``decide``, ``explain``, then the read methods.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from assistant import config
+from assistant.domains import get_pack
+from assistant.domains.base import CaseInput, DomainPack
+from assistant.orchestrator import Assessment, Orchestrator
+from assistant.policies import PolicySpec
+from assistant.views import (
+    Accept,
+    AlertView,
+    AttributionView,
+    AuditView,
+    BacktestView,
+    AssessmentView,
+    CaseDetail,
+    Decision,
+    DraftView,
+    DecisionView,
+    Escalate,
+    ExplanationView,
+    FieldView,
+    HealthView,
+    Identity,
+    IngestReport,
+    ModelView,
+    Override,
+    PolicyChangeView,
+    PolicyPreview,
+    PolicyView,
+    QueuePage,
+    QueueRow,
+    StatusView,
+    TimelineEntry,
+    VerdictView,
+)
+from events.app import DecisionLog
+from events.audit import audit_case
+from events.chain import VerifyReport, verify
+from events.domain import Case, ModelVersion, Policy
+from events.errors import (
+    DocketError,
+    FieldProblem,
+    InputRejected,
+    ModelError,
+    NotFound,
+)
+from events.readmodels import ReadModels, check, rebuild
+from events.store import open_log, readmodel_path_for
+from guardrails import prepare_input
+
+#: The component identity the service uses for what it records on its own.
+SYSTEM = Identity("docket/orchestrator", "system")
+QUEUE_ORDER = {"opened_at", "p_bad", "expected_cost", "case_ref", "recommendation"}
+INGEST_BATCH = 500
+
+
+@dataclass
+class _Domain:
+    """Everything the decision path needs for one domain, loaded once and reused."""
+
+    pack: DomainPack
+    spec: PolicySpec
+    policy_version: int
+    orchestrator: Orchestrator
+    champion: str | None
+
+
+class DocketService:
+    """Everything a front end may do. Construct with :meth:`open`."""
+
+    def __init__(
+        self,
+        log: DecisionLog,
+        views: ReadModels,
+        *,
+        identity: Identity,
+        store_url: str,
+        data_dir: Path,
+    ) -> None:
+        self.log = log
+        self.views = views
+        self.identity = identity
+        self.store_url = store_url
+        self.data_dir = data_dir
+        self._domains: dict[str, _Domain] = {}
+        # The TUI calls the service from worker threads; SQLite connections and
+        # the domain cache are not shared safely without this.
+        self._lock = threading.RLock()
+
+    @classmethod
+    def open(
+        cls,
+        store: str | None = None,
+        *,
+        identity: Identity,
+        data_dir: str | Path | None = None,
+    ) -> DocketService:
+        """Open (or create) the store at ``store`` (SQLite path or ``postgresql://`` URL).
+
+        Raises:
+            StoreUnavailable / IncompatibleStore: one clear sentence, no traceback.
+        """
+        folder = Path(data_dir) if data_dir else config.data_dir()
+        url = store or config.default_store()
+        log = open_log(url)
+        views = ReadModels(readmodel_path_for(url, folder))
+        service = cls(log, views, identity=identity, store_url=url, data_dir=folder)
+        service.sync()
+        return service
+
+    def close(self) -> None:
+        self.views.close()
+        self.log.close()
+
+    @property
+    def models_dir(self) -> Path:
+        return self.data_dir / "models"
+
+    # --- the decision path ---------------------------------------------------------------
+
+    def _domain(self, name: str) -> _Domain:
+        """The domain's pack, current policy and orchestrator (champion + shadow models)."""
+        with self._lock:
+            cached = self._domains.get(name)
+            policy = self._policy_aggregate(name)
+            champion, shadows = self._deployed_models(name)
+            if cached and cached.policy_version == policy.policy_version and (
+                cached.champion == champion
+            ):
+                return cached
+            pack = get_pack(name)
+            spec = PolicySpec.model_validate(policy.spec)
+            orchestrator = Orchestrator.from_artifacts(
+                pack,
+                spec,
+                champion=self._artifact_dir(champion) if champion else None,
+                challengers=[self._artifact_dir(v) for v in shadows],
+            )
+            domain = _Domain(pack, spec, policy.policy_version, orchestrator, champion)
+            self._domains[name] = domain
+            return domain
+
+    def _policy_aggregate(self, domain: str) -> Policy:
+        """The domain's policy, installed from the pack's default on first use."""
+        try:
+            return self.log.policy(domain)
+        except NotFound:
+            pack = get_pack(domain)
+            spec = pack.default_policy
+            policy = Policy.create(
+                domain=domain,
+                spec=spec.model_dump(mode="json"),
+                owner_role=spec.owner_role,
+                review_every_days=spec.review_every_days,
+                actor=SYSTEM.name,
+                role=SYSTEM.role,
+            )
+            try:
+                self.log.save(policy)
+            except DocketError:  # another process installed it at the same moment
+                pass
+            return self.log.policy(domain)
+
+    def _deployed_models(self, domain: str) -> tuple[str | None, list[str]]:
+        self.sync()
+        rows = self.views.rows(
+            "SELECT model_version, status, champion FROM models WHERE domain = ?", [domain]
+        )
+        champion = next((r["model_version"] for r in rows if r["champion"]), None)
+        shadows = [r["model_version"] for r in rows if r["status"] == "shadow"]
+        return champion, shadows
+
+    def _artifact_dir(self, version: str) -> Path:
+        return self.models_dir / version
+
+    def open_case(self, domain: str, raw: Mapping[str, Any], *, case_ref: str | None = None) -> str:
+        """Validate, score, recommend and record a case; return its id.
+
+        Raises:
+            InputRejected: naming each bad field; the raw input is quarantined first.
+        """
+        if case_ref is not None:
+            raw = {**raw, "case_ref": case_ref}
+        report = self.ingest(domain, [raw])
+        if report.rejected:
+            _, sentence = report.rejected[0]
+            quarantined = self._last_rejection
+            raise InputRejected(quarantined or [FieldProblem("input", sentence)])
+        if report.duplicates:
+            ref = str(raw.get("case_ref"))
+            return str(Case.id_for(domain, ref))
+        return report.opened[0]
+
+    _last_rejection: list[FieldProblem] | None = None
+
+    def ingest(
+        self,
+        domain: str,
+        rows: Iterable[Mapping[str, Any]],
+        *,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> IngestReport:
+        """Open many cases; bad rows are quarantined and reported, good rows go in.
+
+        Rows are assessed in batches and each batch is saved in one transaction;
+        a row whose case_ref is already in the store is skipped and reported as
+        a duplicate (ids derive from case refs, so re-ingesting a file is safe).
+        """
+        state = self._domain(domain)
+        materialised = list(rows)
+        total = len(materialised)
+        opened: list[str] = []
+        rejected: list[tuple[int, str]] = []
+        duplicates: list[int] = []
+        done = 0
+        for start in range(0, total, INGEST_BATCH):
+            chunk = materialised[start : start + INGEST_BATCH]
+            assessments = state.orchestrator.assess_batch(chunk)
+            to_save: list[Case] = []
+            seen_ids: set[Any] = set()
+            for offset, (raw, assessment) in enumerate(zip(chunk, assessments, strict=True)):
+                number = start + offset + 1
+                if assessment.input is None:
+                    record = self._quarantine_record(domain, raw, assessment.problems)
+                    if record.id not in seen_ids and not self.log.exists(record.id):
+                        to_save.append(record)
+                        seen_ids.add(record.id)
+                    self._last_rejection = list(assessment.problems)
+                    listed = "; ".join(str(p) for p in assessment.problems)
+                    rejected.append((number, listed))
+                    continue
+                ref = assessment.input.case_ref or self._fallback_ref(assessment.input)
+                case_id = Case.id_for(domain, ref)
+                if case_id in seen_ids or self.log.exists(case_id):
+                    duplicates.append(number)
+                    continue
+                to_save.append(self._new_case(state, assessment, ref))
+                seen_ids.add(case_id)
+                opened.append(str(case_id))
+            if to_save:
+                self.log.save(*to_save)
+            done += len(chunk)
+            if progress:
+                progress(done, total)
+        return IngestReport(opened, rejected, duplicates)
+
+    @staticmethod
+    def _fallback_ref(case_input: CaseInput) -> str:
+        """A case without a reference is named by its content, so a repeat is a duplicate."""
+        from events.domain.case import canonical_sha256
+
+        content = {"v": case_input.values, "p": case_input.personal, "n": case_input.note}
+        return "sha-" + canonical_sha256(content)[:16]
+
+    def _quarantine_record(
+        self, domain: str, raw: Mapping[str, Any], problems: Sequence[FieldProblem]
+    ) -> Case:
+        ref = raw.get("case_ref") if isinstance(raw, Mapping) else None
+        return Case.quarantine(
+            domain=domain,
+            case_ref=str(ref) if ref not in (None, "") else None,
+            raw=raw,
+            problems=list(problems),
+            actor=self.identity.name,
+            role=self.identity.role,
+        )
+
+    def _new_case(self, state: _Domain, assessment: Assessment, ref: str) -> Case:
+        """Every step of the assessment, as events on a new case (saved by the caller)."""
+        case_input = assessment.input
+        assert case_input is not None
+        who = {"actor": SYSTEM.name, "role": SYSTEM.role}
+        case = Case.open(
+            domain=state.pack.name,
+            case_ref=ref,
+            input=dict(case_input.values),
+            personal=dict(case_input.personal),
+            note=case_input.note,
+            actor=self.identity.name,
+            role=self.identity.role,
+        )
+        for scored in assessment.scores:
+            case.record_score(
+                specialist=scored.specialist,
+                model_version=scored.model_version,
+                model_sha256=scored.model_sha256,
+                p_bad=scored.score.p_bad,
+                attributions=dict(scored.score.attributions),
+                ood=bool(assessment.ood.flag) if assessment.ood else False,
+                ood_score=float(assessment.ood.score) if assessment.ood else None,
+                latency_ms=scored.latency_ms,
+                shadow=scored.shadow,
+                **who,
+            )
+        if assessment.fallback_reason:
+            case.record_fallback(reason=assessment.fallback_reason, **who)
+        recommendation = assessment.recommendation
+        case.recommend(
+            action=recommendation.action,
+            source=assessment.source,
+            policy_id=str(Policy.id_for(state.pack.name)),
+            policy_version=state.policy_version,
+            expected_costs=dict(recommendation.expected_costs),
+            reasons=[*recommendation.reasons, *(assessment.ood.reasons if assessment.ood else ())],
+            **who,
+        )
+        # The applicant's note is screened now, so the operator sees an injection
+        # attempt in the queue before any explanation exists.
+        prepared = prepare_input(dict(case_input.personal), case_input.note)
+        flags = [v.to_dict() | {"kind": v.rule} for v in prepared.verdicts if v.outcome == "flagged"]
+        if flags:
+            case.record_input_flags(flags=flags, **who)
+        return case
+
+    # --- decisions -------------------------------------------------------------------------
+
+    def decide(self, case_id: str, decision: Decision) -> CaseDetail:
+        """Record the acting operator's decision.
+
+        Raises:
+            AlreadyDecided: someone decided first (names who and when).
+            NotAuthorised: e.g. a non-senior deciding an escalated case.
+            InputRejected: an override without reason code or text.
+        """
+        who = {"actor": self.identity.name, "role": self.identity.role}
+
+        def apply(case: Case) -> None:
+            if isinstance(decision, Accept):
+                case.accept(**who)
+            elif isinstance(decision, Override):
+                case.override(
+                    action=decision.action,
+                    reason_code=decision.reason_code,
+                    reason_text=decision.reason_text,
+                    **who,
+                )
+            elif isinstance(decision, Escalate):
+                case.escalate(reason_text=decision.reason_text, **who)
+
+        self.log.update(self._case_uuid(case_id), apply)
+        return self.case(case_id)
+
+    @staticmethod
+    def _case_uuid(case_id: str) -> Any:
+        from uuid import UUID
+
+        try:
+            return UUID(str(case_id))
+        except ValueError as exc:
+            raise NotFound(f"{case_id!r} is not a case id (see `docket status` / the queue)") from exc
+
+    # --- explanations (off the decision path) ----------------------------------------------
+
+    def explain(self, case_id: str, *, refresh: bool = False) -> ExplanationView:
+        """Produce (or return the recorded) guarded explanation and record its verdicts."""
+        from assistant.explainers import explainer_from_env
+        from assistant.explainers.guarded import explain_guarded
+
+        case = self.log.case(case_id)
+        if not refresh:
+            recorded = self._recorded_explanation(case_id)
+            if recorded is not None:
+                return recorded
+        request = self._explanation_request(case)
+        guarded = explain_guarded(request, explainer_from_env())
+        verdicts = [v.to_dict() for v in guarded.verdicts]
+
+        def record(fresh: Case) -> None:
+            fresh.record_explanation(
+                explainer=guarded.explainer,
+                text=guarded.summary,  # placeholders, not personal values, go in the log
+                summary={"action": guarded.action},
+                claims=[c.model_dump(mode="json") for c in guarded.claims],
+                verdicts=verdicts,
+                fallback_reason=guarded.fallback_reason,
+                actor=SYSTEM.name.replace("orchestrator", "explainer"),
+                role=SYSTEM.role,
+            )
+
+        self.log.update(case.id, record)
+        return ExplanationView(
+            guarded.explainer,
+            guarded.text,
+            guarded.status,
+            guarded.fallback_reason,
+            [VerdictView(v.rule, v.outcome, v.detail) for v in guarded.verdicts],
+        )
+
+    def _explanation_request(self, case: Case) -> Any:
+        from assistant.explainers.base import ExplanationRequest
+
+        opened, scored = self._case_events(case.id)
+        state = self._domain(case.domain)
+        pack = state.pack
+        features = {k: v for k, v in opened["input"].items() if k in pack.features}
+        p_bad = case.p_bad if case.p_bad is not None else 0.5
+        return ExplanationRequest(
+            domain=case.domain,
+            features=features,
+            feature_descriptions={k: pack.describe(k) for k in features},
+            p_bad=p_bad,
+            recommended_action=case.recommendation or "escalate",
+            expected_costs=dict(case.expected_costs),
+            attributions=dict(scored.get("attributions", {})) if scored else {},
+            ood=bool(case.ood),
+            personal={k: str(v) for k, v in opened.get("personal", {}).items()},
+            note=opened.get("note"),
+            actions=list(pack.actions),
+        )
+
+    def _case_events(self, case_id: Any) -> tuple[dict[str, Any], dict[str, Any] | None]:
+        """The Opened payload and the champion's Scored payload of a case."""
+        opened: dict[str, Any] = {}
+        scored: dict[str, Any] | None = None
+        for stored in self.log.recorder.select_events(case_id):
+            event = self.log.mapper.to_domain_event(stored)
+            if isinstance(event, Case.Opened):
+                opened = {"input": event.input, "personal": event.personal, "note": event.note}
+            elif isinstance(event, Case.Scored) and not event.shadow:
+                scored = {"attributions": event.attributions, "specialist": event.specialist}
+        return opened, scored
+
+    def _recorded_explanation(self, case_id: str) -> ExplanationView | None:
+        self.sync()
+        rows = self.views.rows(
+            "SELECT * FROM explanations WHERE case_id = ? ORDER BY position DESC LIMIT 1",
+            [str(case_id)],
+        )
+        if not rows:
+            return None
+        row = rows[0]
+        verdicts = [VerdictView(v["rule"], v["outcome"], v.get("detail", "")) for v in
+                    json.loads(row["verdicts"] or "[]")]
+        # Personal values are restored locally for display, never stored in the log.
+        text = self._restore_personal(case_id, row["text"])
+        return ExplanationView(
+            row["explainer"], text, "fallback" if row["fallback_reason"] else "pass",
+            row["fallback_reason"], verdicts,
+        )
+
+    def _restore_personal(self, case_id: str, text: str) -> str:
+        opened, _ = self._case_events(self._case_uuid(case_id))
+        prepared = prepare_input({k: str(v) for k, v in opened.get("personal", {}).items()}, None)
+        return prepared.pseudonyms.restore(text)
+
+    # --- outcomes --------------------------------------------------------------------------
+
+    def record_outcome(
+        self, case_id: str, outcome: str, observed_at: datetime, *, source: str = "manual"
+    ) -> None:
+        """Record what actually happened to a decided case (possibly much later)."""
+        who = {"actor": self.identity.name, "role": self.identity.role}
+        self.log.update(
+            self._case_uuid(case_id),
+            lambda case: case.record_outcome(
+                outcome=outcome, observed_at=observed_at.isoformat(), source=source, **who
+            ),
+        )
+
+    # --- reads -----------------------------------------------------------------------------
+
+    def sync(self) -> int:
+        """Bring the read models up to date with the log; return how many events were applied."""
+        with self._lock:
+            return self.views.catch_up(self.log)
+
+    def queue(
+        self,
+        *,
+        search: str = "",
+        statuses: tuple[str, ...] = ("open", "escalated"),
+        order_by: str = "opened_at",
+        descending: bool = False,
+        offset: int = 0,
+        limit: int = 100,
+    ) -> QueuePage:
+        """One page of cases, filtered by status and a search over reference/recommendation."""
+        if order_by not in QUEUE_ORDER:
+            raise InputRejected([FieldProblem("order_by", f"must be one of {sorted(QUEUE_ORDER)}")])
+        where = [f"status IN ({','.join('?' * len(statuses))})"]
+        params: list[Any] = list(statuses)
+        if search.strip():
+            where.append("(case_ref LIKE ? OR recommendation LIKE ? OR case_id LIKE ?)")
+            like = f"%{search.strip()}%"
+            params += [like, like, like + "%"]
+        clause = " AND ".join(where)
+        direction = "DESC" if descending else "ASC"
+        with self._lock:
+            total = self.views.rows(f"SELECT count(*) AS n FROM cases WHERE {clause}", params)[0]["n"]
+            rows = self.views.rows(
+                f"SELECT * FROM cases WHERE {clause} ORDER BY {order_by} {direction}, case_ref "
+                f"LIMIT ? OFFSET ?",
+                [*params, limit, offset],
+            )
+        return QueuePage([_queue_row(r) for r in rows], int(total), offset)
+
+    def case(self, case_id: str) -> CaseDetail:
+        """Everything the operator needs to decide one case."""
+        uid = self._case_uuid(case_id)
+        audit = audit_case(self.log, uid)
+        state = audit.state
+        if state.get("status") == "quarantined":
+            raise NotFound(f"case {case_id} holds quarantined input; see `docket audit {case_id}`")
+        domain = self._domain(state["domain"])
+        pack = domain.pack
+        values = state.get("input", {})
+        fields = [FieldView(name, pack.describe(name), values.get(name)) for name in values]
+        score = state.get("score") or {}
+        attributions = sorted(
+            (
+                AttributionView(f, values.get(f), float(c))
+                for f, c in (score.get("attributions") or {}).items()
+            ),
+            key=lambda a: abs(a.contribution),
+            reverse=True,
+        )
+        explanation = self._recorded_explanation(str(uid))
+        decision = _decision_view(state.get("decisions") or [])
+        recommendation = state.get("recommendation") or {}
+        return CaseDetail(
+            case_id=str(uid),
+            case_ref=state.get("case_ref", ""),
+            domain=state["domain"],
+            status=state.get("status", "open"),
+            opened_at=audit.timeline[0].at,
+            version=audit.timeline[-1].version,
+            fields=fields,
+            p_bad=score.get("p_bad"),
+            model_version=score.get("model_version"),
+            attributions=attributions,
+            attribution_method=_attribution_method(score),
+            ood=bool(score.get("ood")),
+            ood_reasons=[r for r in recommendation.get("reasons", []) if "distribution" in r],
+            recommendation=recommendation.get("action"),
+            recommendation_source=recommendation.get("source"),
+            fallback_reason=(state.get("fallback") or {}).get("reason"),
+            expected_costs=dict(recommendation.get("expected_costs") or {}),
+            policy_version=recommendation.get("policy_version"),
+            input_flags=[f.get("kind", "") for f in state.get("input_flags", [])],
+            explanation=explanation,
+            decision=decision,
+            outcome=(state.get("outcome") or {}).get("outcome"),
+            history=[_timeline_entry(e) for e in audit.timeline],
+        )
+
+    def audit(self, case_id: str, as_of: datetime | None = None) -> AuditView:
+        """A case's timeline and exactly what was known at ``as_of``."""
+        audit = audit_case(self.log, self._case_uuid(case_id), as_of)
+        return AuditView(
+            case_id=audit.case_id,
+            as_of=audit.as_of,
+            seen_at_decision=audit.seen_at_decision or {},
+            state_as_of=audit.state,
+            timeline=[_timeline_entry(e) for e in audit.timeline],
+            after=[_timeline_entry(e) for e in audit.after_as_of],
+            raw=audit.to_dict(),
+        )
+
+    # --- policy ----------------------------------------------------------------------------
+
+    def policy(self, domain: str) -> PolicyView:
+        aggregate = self._policy_aggregate(domain)
+        spec = PolicySpec.model_validate(aggregate.spec)
+        self.sync()
+        history = [
+            PolicyChangeView(
+                version=int(r["policy_version"]),
+                at=datetime.fromisoformat(r["at"]),
+                by=r["actor"],
+                role=r["role"],
+                changes=json.loads(r["changes"] or "{}"),
+                justification=r["justification"] or "",
+            )
+            for r in self.views.rows(
+                "SELECT * FROM policy_history WHERE domain = ? ORDER BY position", [domain]
+            )
+        ]
+        return PolicyView(
+            domain=domain,
+            version=aggregate.policy_version,
+            owner_role=aggregate.owner_role,
+            actions=list(spec.actions),
+            costs={a: dict(row) for a, row in spec.costs.items()},
+            escalate_band=(float(spec.escalate_band[0]), float(spec.escalate_band[1])),
+            escalate_on_ood=spec.escalate_on_ood,
+            review_every_days=aggregate.review_every_days,
+            history=history,
+        )
+
+    def change_policy(
+        self, domain: str, changes: Mapping[str, Any], justification: str
+    ) -> PolicyView:
+        """Change costs or the escalation band. Raises NotAuthorised unless owner."""
+        current = self._policy_aggregate(domain)
+        # Validate the whole resulting policy before anything is recorded.
+        PolicySpec.model_validate({**current.spec, **dict(changes)})
+        self.log.update(
+            current.id,
+            lambda p: p.change(
+                changes=dict(changes),
+                justification=justification,
+                actor=self.identity.name,
+                role=self.identity.role,
+            ),
+        )
+        return self.policy(domain)
+
+    def backtest(
+        self, domain: str, changes: Mapping[str, Any] | None = None
+    ) -> list[BacktestView]:
+        """The current (or changed) policy on historical outcomes, against the baseline."""
+        from assistant.policies import backtest
+
+        state = self._domain(domain)
+        spec = PolicySpec.model_validate({**state.spec.model_dump(), **dict(changes or {})})
+        rows, outcomes, p_bad, ood = self._history(state)
+        label = "changed policy" if changes else f"policy v{state.policy_version}"
+        report = backtest(rows, outcomes, p_bad, spec, state.pack.baseline, ood=ood, label=label)
+        return [_backtest_view(arm) for arm in report.arms]
+
+    def preview_policy(self, domain: str, changes: Mapping[str, Any]) -> PolicyPreview:
+        """Backtest the current policy and the changed one on historical outcomes."""
+        before = self.backtest(domain)
+        after = self.backtest(domain, changes)
+        return PolicyPreview(before=before[0], after=after[0], baseline=before[1])
+
+    def _history(self, state: _Domain) -> tuple[list[dict[str, Any]], list[str], list[float], list[Any]]:
+        """Historical cases with known outcomes and honest (out-of-fold) scores."""
+        return state.orchestrator.history()
+
+    # --- models ----------------------------------------------------------------------------
+
+    def train(self, domain: str, *, promote: bool | None = None) -> list[str]:
+        """Train, parity-check and register the domain's specialists; return report lines."""
+        from assistant.specialists.training import train_and_export
+
+        pack = get_pack(domain)
+        trained = train_and_export(pack, self.models_dir)
+        lines: list[str] = []
+        champion, _ = self._deployed_models(domain)
+        best = min(trained, key=lambda t: t.card["metrics"]["cv_expected_cost"])
+        for model in trained:
+            mid = ModelVersion.id_for(domain, model.version)
+            if self.log.exists(mid):
+                lines.append(f"{model.version}: already registered (same content)")
+                continue
+            record = ModelVersion.register(
+                domain=domain, version=model.version, card=model.card,
+                actor=self.identity.name, role=self._lifecycle_role(),
+            )
+            self.log.save(record)
+            cost = model.card["metrics"]["cv_expected_cost"]
+            lines.append(f"{model.version}: registered ({model.card['kind']}, "
+                         f"10-fold expected cost {cost:.3f}, ONNX parity ok)")
+        should_promote = promote if promote is not None else champion is None
+        if should_promote and best.version != champion:
+            self.promote(best.version, "lowest 10-fold cross-validated expected cost at training")
+            lines.append(f"{best.version}: promoted to champion")
+        for model in trained:
+            if model.version not in (best.version, champion):
+                try:
+                    self.shadow(model.version)
+                    lines.append(f"{model.version}: runs in shadow")
+                except DocketError:
+                    pass
+        return lines
+
+    def _lifecycle_role(self) -> str:
+        """Training run by a person keeps their role; an operator's demo seeding acts as system."""
+        return self.identity.role if self.identity.role in ("engineer", "risk_owner") else "system"
+
+    def promote(self, version: str, reason: str) -> ModelView:
+        """Make ``version`` the champion; the previous champion is demoted (one transaction)."""
+        domain = self._model_domain(version)
+        champion, _ = self._deployed_models(domain)
+        new = self.log.model_version(domain, version)
+        role = self._lifecycle_role()
+        new.promote(evidence={"reason": reason, "card_metrics": new.card.get("metrics", {})},
+                    actor=self.identity.name, role=role)
+        changed = [new]
+        if champion and champion != version:
+            old = self.log.model_version(domain, champion)
+            old.demote(reason=f"replaced by {version}", actor=self.identity.name, role=role)
+            changed.append(old)
+        self.log.save(*changed)
+        self._domains.pop(domain, None)
+        return self._model_view(domain, version)
+
+    def shadow(self, version: str) -> ModelView:
+        domain = self._model_domain(version)
+        self.log.update(
+            ModelVersion.id_for(domain, version),
+            lambda m: m.start_shadow(actor=self.identity.name, role=self._lifecycle_role()),
+        )
+        self._domains.pop(domain, None)
+        return self._model_view(domain, version)
+
+    def _model_domain(self, version: str) -> str:
+        self.sync()
+        rows = self.views.rows("SELECT domain FROM models WHERE model_version = ?", [version])
+        if not rows:
+            raise NotFound(f"no model version {version!r}; see `docket models`")
+        return str(rows[0]["domain"])
+
+    def models(self, domain: str | None = None) -> list[ModelView]:
+        self.sync()
+        sql = "SELECT * FROM models" + (" WHERE domain = ?" if domain else "")
+        rows = self.views.rows(sql + " ORDER BY registered_at", [domain] if domain else [])
+        return [_model_view(r) for r in rows]
+
+    def _model_view(self, domain: str, version: str) -> ModelView:
+        return next(m for m in self.models(domain) if m.version == version)
+
+    def cross_validated_costs(self, domain: str) -> list[str]:
+        """The 10-fold cross-validated expected-cost table (models, baseline, decline-all)."""
+        from assistant.specialists.training import cost_table
+
+        return cost_table(get_pack(domain))
+
+    # --- for evaluation (nothing here is recorded, except record_eval_run) ------------------
+
+    def dataset(self, domain: str) -> list[dict[str, Any]]:
+        """The domain's historical cases with their known outcome under the pack's label field."""
+        pack = get_pack(domain)
+        data = pack.load_dataset()
+        return [{**row, pack.label_field: outcome} for row, outcome in
+                zip(data.rows, data.outcomes, strict=True)]
+
+    def label_field(self, domain: str) -> str:
+        return get_pack(domain).label_field
+
+    def protected_fields(self, domain: str) -> list[str]:
+        return list(get_pack(domain).protected)
+
+    def assess(self, domain: str, raws: Sequence[Mapping[str, Any]]) -> list[AssessmentView]:
+        """Score and recommend without recording anything (dry run for evals and previews)."""
+        state = self._domain(domain)
+        views: list[AssessmentView] = []
+        for assessment in state.orchestrator.assess_batch(list(raws)):
+            if assessment.input is None:
+                views.append(AssessmentView(None, None, None, {}, False, "rejected", None,
+                                            [str(p) for p in assessment.problems]))
+                continue
+            champion = next((s for s in assessment.scores if not s.shadow), None)
+            rec = assessment.recommendation
+            views.append(AssessmentView(
+                p_bad=champion.score.p_bad if champion else None,
+                action=rec.action,
+                baseline_action=assessment.baseline_action,
+                expected_costs=dict(rec.expected_costs),
+                ood=bool(assessment.ood.flag) if assessment.ood else False,
+                source=assessment.source,
+                fallback_reason=assessment.fallback_reason,
+                problems=[],
+            ))
+        return views
+
+    def explain_draft(self, domain: str, raw: Mapping[str, Any]) -> DraftView:
+        """Explain an unrecorded case behind the guardrails; also return what left the machine."""
+        from assistant.explainers import explainer_from_env
+        from assistant.explainers.guarded import explain_guarded
+        from assistant.explainers.llm import build_messages
+
+        state = self._domain(domain)
+        [assessment] = state.orchestrator.assess_batch([raw])
+        if assessment.input is None:
+            raise InputRejected(list(assessment.problems))
+        request = self._request_from_assessment(state, assessment)
+        guarded = explain_guarded(request, explainer_from_env())
+        prepared = prepare_input(dict(request.personal), request.note)
+        sanitised = request.model_copy(update={"personal": prepared.personal,
+                                               "note": prepared.note})
+        outbound = "\n".join(m["content"] for m in build_messages(sanitised))
+        return DraftView(
+            explanation=ExplanationView(
+                guarded.explainer, guarded.text, guarded.status, guarded.fallback_reason,
+                [VerdictView(v.rule, v.outcome, v.detail) for v in guarded.verdicts],
+            ),
+            stored_text=guarded.summary,
+            outbound_prompt=outbound,
+            note_flagged=any(v.outcome == "flagged" for v in prepared.verdicts),
+        )
+
+    def _request_from_assessment(self, state: _Domain, assessment: Assessment) -> Any:
+        from assistant.explainers.base import ExplanationRequest
+
+        case_input = assessment.input
+        assert case_input is not None
+        pack = state.pack
+        champion = next((s for s in assessment.scores if not s.shadow), None)
+        features = {k: v for k, v in case_input.values.items() if k in pack.features}
+        rec = assessment.recommendation
+        return ExplanationRequest(
+            domain=pack.name,
+            features=features,
+            feature_descriptions={k: pack.describe(k) for k in features},
+            p_bad=champion.score.p_bad if champion else rec.p_bad,
+            recommended_action=rec.action,
+            expected_costs=dict(rec.expected_costs),
+            attributions=dict(champion.score.attributions) if champion else {},
+            ood=bool(assessment.ood.flag) if assessment.ood else False,
+            personal=dict(case_input.personal),
+            note=case_input.note,
+            actions=list(pack.actions),
+        )
+
+    def screen_note(self, note: str) -> list[VerdictView]:
+        """The input guardrails' verdicts on an applicant note (injection, personal data)."""
+        prepared = prepare_input({}, note)
+        return [VerdictView(v.rule, v.outcome, v.detail) for v in prepared.verdicts]
+
+    def model_quality(self, domain: str, *, folds: int = 10) -> dict[str, dict[str, float]]:
+        """Cross-validated metrics per model kind, the baseline rules and refuse-all."""
+        from assistant.specialists.training import cross_validated_metrics
+
+        return cross_validated_metrics(get_pack(domain), folds=folds)
+
+    def record_eval_run(
+        self, suite: str, results: Mapping[str, Any], passed: bool
+    ) -> str:
+        """Record that ``suite`` ran, with its results, against the deployed models."""
+        from events.domain import EvalRun
+
+        self.sync()
+        deployed = [r["model_version"] for r in self.views.rows(
+            "SELECT model_version FROM models WHERE champion = 1 OR status = 'shadow'")]
+        run = EvalRun.record(
+            suite=suite, results=dict(results), passed=passed, model_versions=deployed,
+            actor=self.identity.name, role=self._lifecycle_role(),
+        )
+        self.log.save(run)
+        return str(run.id)
+
+    # --- the log itself ----------------------------------------------------------------------
+
+    def verify(self) -> VerifyReport:
+        return verify(self.log)
+
+    def replay(self) -> int:
+        """Rebuild every read model from the log; return the number of events replayed."""
+        with self._lock:
+            path = self.views.path
+            self.views.close()
+            self.views = rebuild(self.log, path)
+            return self.views.position()
+
+    def replay_check(self) -> list[str]:
+        with self._lock:
+            return check(self.log, self.views)
+
+    # --- status and health --------------------------------------------------------------------
+
+    def alerts(self) -> list[AlertView]:
+        self.sync()
+        rows = self.views.rows(
+            "SELECT * FROM alerts WHERE acknowledged = 0 OR acknowledged IS NULL "
+            "ORDER BY raised_at DESC"
+        )
+        return [
+            AlertView(r["kind"], r["severity"], json.loads(r["details"] or "{}").get("message", ""),
+                      datetime.fromisoformat(r["raised_at"]))
+            for r in rows
+        ]
+
+    def status(self) -> StatusView:
+        self.sync()
+        counts = {
+            r["status"]: int(r["n"])
+            for r in self.views.rows("SELECT status, count(*) AS n FROM cases GROUP BY status")
+        }
+        champions = [
+            f"{r['domain']}: {r['model_version']}"
+            for r in self.views.rows("SELECT * FROM models WHERE champion = 1")
+        ]
+        return StatusView(
+            store_url=self.log.url or self.store_url,
+            readmodel_path=str(self.views.path),
+            events=self.log.event_count(),
+            cases_by_status=counts,
+            champion=", ".join(champions) or None,
+            alerts=self.alerts(),
+        )
+
+    def health(self, domain: str) -> HealthView:
+        """Override rates, realized cost against the baseline, the model in use, alerts."""
+        from assistant.monitoring.service_glue import health_view
+
+        return health_view(self, domain)
+
+
+# --- row → view helpers ------------------------------------------------------------------------
+
+
+def _when(text: str | None) -> datetime:
+    return datetime.fromisoformat(text) if text else datetime.now(UTC)
+
+
+def _queue_row(r: Mapping[str, Any]) -> QueueRow:
+    flags = frozenset(f for f in ("ood", "fallback", "guardrail", "injection", "escalated") if r.get(f))
+    return QueueRow(
+        case_id=r["case_id"],
+        case_ref=r["case_ref"] or "",
+        domain=r["domain"],
+        status=r["status"],
+        opened_at=_when(r["opened_at"]),
+        p_bad=r["p_bad"],
+        recommendation=r["recommendation"],
+        expected_cost=r["expected_cost"],
+        flags=flags,
+        version=int(r["version"] or 0),
+    )
+
+
+def _timeline_entry(entry: Any) -> TimelineEntry:
+    summary = ", ".join(f"{k}={_short(v)}" for k, v in entry.summary.items())
+    return TimelineEntry(entry.at, entry.event, entry.actor, entry.role, summary)
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, default=str)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _decision_view(decisions: list[dict[str, Any]]) -> DecisionView | None:
+    if not decisions:
+        return None
+    last = decisions[-1]
+    return DecisionView(
+        kind=last.get("kind", ""),
+        action=last.get("action"),
+        reason_code=last.get("reason_code"),
+        reason_text=last.get("reason_text"),
+        by=last.get("by", ""),
+        role=last.get("role", ""),
+        at=_when(last.get("at")),
+    )
+
+
+def _attribution_method(score: Mapping[str, Any]) -> str:
+    specialist = str(score.get("specialist", ""))
+    return "occlusion" if "gbt" in specialist or "tree" in specialist else "linear-logit"
+
+
+def _backtest_view(arm: Any) -> BacktestView:
+    return BacktestView(
+        label=arm.label,
+        n=arm.n,
+        cost_per_case=float(arm.realised_cost.value),
+        cost_ci=(float(arm.realised_cost.low), float(arm.realised_cost.high)),
+        approval_rate=float(arm.approval_rate.value),
+        escalation_rate=float(arm.escalation_rate.value),
+    )
+
+
+def _model_view(r: Mapping[str, Any]) -> ModelView:
+    card = json.loads(r["card"] or "{}")
+    return ModelView(
+        version=r["model_version"],
+        domain=r["domain"],
+        kind=str(card.get("kind", "")),
+        status="champion" if r["champion"] else (r["status"] or "registered"),
+        registered_at=_when(r["registered_at"]),
+        registered_by=r["registered_by"] or "",
+        metrics=dict(card.get("metrics", {})),
+        card=card,
+    )
+
+
+__all__ = ["DocketService", "ModelError"]

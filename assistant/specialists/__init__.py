@@ -1,0 +1,9 @@
+"""Specialists: risk models and the out-of-distribution check.
+
+``serving`` (onnxruntime + numpy) is on the decision path; ``training`` (scikit-learn,
+skl2onnx, pandas) is not, and is never imported from here.
+"""
+
+from assistant.specialists.base import OodDetector, OodResult, Row, Score, Specialist
+
+__all__ = ["OodDetector", "OodResult", "Row", "Score", "Specialist"]

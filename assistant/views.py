@@ -1,0 +1,293 @@
+"""What front ends see: plain, immutable views returned by :class:`assistant.service.DocketService`.
+
+The TUI, the CLI and the evals read these and nothing else, so a screen never
+needs to know how the log or the read models are stored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from events.domain.case import REASON_CODES as _REASON_CODES
+
+Flag = Literal["ood", "fallback", "guardrail", "injection", "escalated"]
+FLAGS: tuple[Flag, ...] = ("ood", "fallback", "guardrail", "injection", "escalated")
+
+# Why an operator overrode the recommendation (code -> label); the log owns the list.
+REASON_CODES: dict[str, str] = _REASON_CODES
+
+
+@dataclass(frozen=True)
+class Identity:
+    """The person or component acting, e.g. ``Identity("ana", "operator")``."""
+
+    name: str
+    role: str
+
+
+# --- decisions an operator can take ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Accept:
+    """Take the recommended action."""
+
+
+@dataclass(frozen=True)
+class Override:
+    """Take another action; the reason code and text are mandatory."""
+
+    action: str
+    reason_code: str
+    reason_text: str
+
+
+@dataclass(frozen=True)
+class Escalate:
+    """Send the case to a senior reviewer."""
+
+    reason_text: str = ""
+
+
+Decision = Accept | Override | Escalate
+
+
+# --- the queue and a case --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    case_id: str
+    case_ref: str
+    domain: str
+    status: str  # open | escalated | decided | quarantined
+    opened_at: datetime
+    p_bad: float | None
+    recommendation: str | None
+    expected_cost: float | None
+    flags: frozenset[str]
+    version: int
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    rows: list[QueueRow]
+    total: int
+    offset: int
+
+
+@dataclass(frozen=True)
+class FieldView:
+    name: str
+    description: str
+    value: Any
+
+
+@dataclass(frozen=True)
+class AttributionView:
+    """One feature's push on the risk score: positive raises the risk of a bad outcome."""
+
+    feature: str
+    value: Any
+    contribution: float
+
+
+@dataclass(frozen=True)
+class VerdictView:
+    rule: str
+    outcome: str  # pass | redacted | flagged | blocked | fallback
+    detail: str
+
+
+@dataclass(frozen=True)
+class ExplanationView:
+    explainer: str
+    text: str
+    status: str  # pass | fallback
+    fallback_reason: str | None
+    verdicts: list[VerdictView]
+
+
+@dataclass(frozen=True)
+class DecisionView:
+    kind: str  # accepted | overridden | escalated
+    action: str | None
+    reason_code: str | None
+    reason_text: str | None
+    by: str
+    role: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    event: str
+    actor: str
+    role: str
+    summary: str
+
+
+@dataclass(frozen=True)
+class CaseDetail:
+    case_id: str
+    case_ref: str
+    domain: str
+    status: str
+    opened_at: datetime
+    version: int
+    fields: list[FieldView]
+    p_bad: float | None
+    model_version: str | None
+    attributions: list[AttributionView]  # sorted by |contribution|, largest first
+    attribution_method: str
+    ood: bool
+    ood_reasons: list[str]
+    recommendation: str | None
+    recommendation_source: str | None  # model | baseline
+    fallback_reason: str | None
+    expected_costs: dict[str, float]
+    policy_version: int | None
+    input_flags: list[str]
+    explanation: ExplanationView | None
+    decision: DecisionView | None
+    outcome: str | None
+    history: list[TimelineEntry]
+
+
+@dataclass(frozen=True)
+class AuditView:
+    """A case as an auditor sees it: what was known at ``as_of`` and everything that followed."""
+
+    case_id: str
+    as_of: datetime | None
+    seen_at_decision: dict[str, Any]  # score, policy version, explanation, verdicts shown
+    state_as_of: dict[str, Any]
+    timeline: list[TimelineEntry]
+    after: list[TimelineEntry]  # events after as_of, for "then what happened"
+    raw: dict[str, Any] = field(default_factory=dict)  # the JSON form
+
+
+# --- policy ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PolicyChangeView:
+    version: int
+    at: datetime
+    by: str
+    role: str
+    changes: dict[str, Any]
+    justification: str
+
+
+@dataclass(frozen=True)
+class PolicyView:
+    domain: str
+    version: int
+    owner_role: str
+    actions: list[str]
+    costs: dict[str, dict[str, float]]
+    escalate_band: tuple[float, float]
+    escalate_on_ood: bool
+    review_every_days: int
+    history: list[PolicyChangeView]
+
+
+@dataclass(frozen=True)
+class BacktestView:
+    label: str
+    n: int
+    cost_per_case: float
+    cost_ci: tuple[float, float]
+    approval_rate: float
+    escalation_rate: float
+
+
+@dataclass(frozen=True)
+class PolicyPreview:
+    before: BacktestView
+    after: BacktestView
+    baseline: BacktestView
+
+
+# --- models, health, status ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ModelView:
+    version: str
+    domain: str
+    kind: str
+    status: str  # champion | shadow | registered | retired
+    registered_at: datetime
+    registered_by: str
+    metrics: dict[str, Any]
+    card: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class AlertView:
+    kind: str
+    severity: str
+    message: str
+    raised_at: datetime
+
+
+@dataclass(frozen=True)
+class HealthView:
+    domain: str
+    model_version: str | None
+    decisions: int
+    override_rate: float | None
+    overrides_by_reason: dict[str, int]
+    override_rate_by_operator: dict[str, float]
+    outcomes_known: int
+    realized_cost: dict[str, tuple[float, float, float]]  # who → (cost per case, ci low, ci high)
+    alerts: list[AlertView]
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    opened: list[str]
+    rejected: list[tuple[int, str]]  # (row number, one clear sentence)
+    duplicates: list[int]
+
+
+@dataclass(frozen=True)
+class StatusView:
+    store_url: str
+    readmodel_path: str
+    events: int
+    cases_by_status: dict[str, int]
+    champion: str | None
+    alerts: list[AlertView]
+
+
+# --- evaluation --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AssessmentView:
+    """A dry-run assessment: what Docket would recommend, recorded nowhere."""
+
+    p_bad: float | None
+    action: str | None
+    baseline_action: str | None
+    expected_costs: dict[str, float]
+    ood: bool
+    source: str  # model | baseline | rejected
+    fallback_reason: str | None
+    problems: list[str]
+
+
+@dataclass(frozen=True)
+class DraftView:
+    """An unrecorded explanation, with what was stored and what would leave the machine."""
+
+    explanation: ExplanationView
+    stored_text: str  # placeholders instead of personal values
+    outbound_prompt: str  # the text an LLM provider would receive
+    note_flagged: bool

@@ -1,0 +1,207 @@
+"""Console speed: app start to first queue paint, and key-press redraw, at 100,000 cases.
+
+    python benchmarks/bench_tui.py                # fake service, 100,000 cases (+ real if it works)
+    python benchmarks/bench_tui.py --real 100000  # also seed a temporary real store this big
+    python benchmarks/bench_tui.py --no-real
+
+Targets (issue 5): open < 2 s and a key press redraws in < 100 ms with 100,000 cases.
+Each figure is printed with its ratio to the same figure on a 12-case store measured in
+the same run (the baseline): a ratio near 1 means the console does not slow with size.
+Headless (``run_test``), 120×40; includes Textual's own compose/layout/render work.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from textual import events
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.tui.conftest import settle  # noqa: E402
+from tests.tui.fakes import FakeService, frozen_clock  # noqa: E402
+from tui.app import DocketApp  # noqa: E402
+from tui.screens.case import CaseScreen  # noqa: E402
+
+SIZE = (120, 40)
+REPEATS = 30
+
+
+async def measure(make: Callable[[], DocketApp]) -> dict[str, float]:
+    """Seconds: start → first queue paint; key → next screen update for ↓, ] and Enter.
+
+    Key timings are taken from the moment the key event is handed to the driver to the
+    first frame written after the change took effect (wrapping ``App._display``), so
+    the Pilot's own idle-waiting is not counted.
+    """
+    started = time.perf_counter()
+    app = make()
+    frames: list[float] = []
+    original = app._display
+
+    def display(screen: Any, renderable: Any) -> None:
+        original(screen, renderable)
+        frames.append(time.perf_counter())
+
+    app._display = display  # type: ignore[method-assign]
+    async with app.run_test(size=SIZE) as pilot:
+        while not app.queue_screen.loaded:
+            await asyncio.sleep(0.0005)
+        done = time.perf_counter()
+        while not frames or frames[-1] < done:
+            await asyncio.sleep(0.0005)
+        first_paint = frames[-1] - started
+
+        async def key_to_frame(key: str, changed: Callable[[], bool]) -> float:
+            await settle(pilot)
+            t0 = time.perf_counter()
+            event = events.Key(key, None)
+            event.set_sender(app)
+            assert app._driver is not None
+            app._driver.send_message(event)
+            while not changed():
+                await asyncio.sleep(0.0005)
+            effect = time.perf_counter()
+            while not frames or frames[-1] < effect:
+                await asyncio.sleep(0.0005)
+            return frames[-1] - t0
+
+        table = app.queue_screen.table
+        down = []
+        for _ in range(REPEATS):
+            before = table.cursor_row
+            down.append(await key_to_frame("down", lambda b=before: table.cursor_row != b))
+        page = []
+        for _ in range(REPEATS // 3):
+            first = app.queue_screen.rows[0].case_id
+            page.append(
+                await key_to_frame(
+                    "right_square_bracket",
+                    lambda f=first: (
+                        bool(app.queue_screen.rows) and app.queue_screen.rows[0].case_id != f
+                    ),
+                )
+            )
+        opened = []
+        for _ in range(5):
+            opened.append(
+                await key_to_frame(
+                    "enter",
+                    lambda: isinstance(app.screen, CaseScreen) and app.screen.detail is not None,
+                )
+            )
+            await pilot.press("escape")
+        await settle(pilot)
+    return {
+        "first_paint": first_paint,
+        "down_median": statistics.median(down),
+        "down_p95": sorted(down)[int(0.95 * (len(down) - 1))],
+        "page_median": statistics.median(page),
+        "open_case_median": statistics.median(opened),
+    }
+
+
+def report(title: str, figures: dict[str, float], baseline: dict[str, float]) -> None:
+    targets = {
+        "first_paint": 2.0,
+        "down_median": 0.1,
+        "down_p95": 0.1,
+        "page_median": 0.1,
+        "open_case_median": None,
+    }
+    print(f"\n{title}")
+    for key, value in figures.items():
+        target = targets.get(key)
+        verdict = "" if target is None else (" ok" if value < target else " OVER TARGET")
+        limit = "" if target is None else f" (target < {target * 1000:.0f} ms)"
+        ratio = value / baseline[key] if baseline.get(key) else float("nan")
+        print(f"  {key:18s} {value * 1000:9.1f} ms  ×{ratio:5.2f} vs 12 cases{limit}{verdict}")
+
+
+def seed_real(n: int, folder: Path) -> Any:
+    from assistant.service import DocketService
+    from assistant.views import Identity
+
+    source = next(
+        p
+        for p in (
+            ROOT / "assistant" / "domains" / "credit" / "data" / "german_credit.csv",
+            Path("/work/shared/data/german_credit/german_credit.csv"),
+        )
+        if p.exists()
+    )
+    with source.open(encoding="utf-8", newline="") as handle:
+        base = list(csv.DictReader(handle))
+    rows = []
+    for i in range(n):
+        row = dict(base[i % len(base)])
+        row.pop("creditability", None)
+        row["case_ref"] = f"B-{i:07d}"
+        rows.append(row)
+    store = folder / "docket.db"
+    seeder = DocketService.open(
+        str(store), identity=Identity("intake", "system"), data_dir=str(folder)
+    )
+    t = time.perf_counter()
+    result = seeder.ingest("credit", rows)
+    seeder.sync()
+    print(
+        f"  seeded {len(result.opened):,} real cases in {time.perf_counter() - t:.1f} s "
+        f"({len(result.rejected)} rejected, {len(result.duplicates)} duplicates)"
+    )
+    seeder.close()
+    return DocketService.open(
+        str(store), identity=Identity("ana", "operator"), data_dir=str(folder)
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=100_000)
+    parser.add_argument("--real", type=int, default=0, help="seed a real store with N cases")
+    parser.add_argument("--no-real", action="store_true")
+    args = parser.parse_args()
+
+    def app_on(service: Any) -> Callable[[], DocketApp]:
+        return lambda: DocketApp(service, frozen_clock, sync_interval=None)
+
+    baseline = asyncio.run(measure(app_on(FakeService(12))))
+    report("fake service, 12 cases (baseline)", baseline, baseline)
+    t = time.perf_counter()
+    big = FakeService(args.cases)
+    print(f"\n  (built {args.cases:,} fake cases in {time.perf_counter() - t:.1f} s)")
+    report(f"fake service, {args.cases:,} cases", asyncio.run(measure(app_on(big))), baseline)
+
+    if args.no_real:
+        return
+    try:
+        with tempfile.TemporaryDirectory() as small_dir:
+            small = seed_real(12, Path(small_dir))
+            real_base = asyncio.run(measure(app_on(small)))
+            small.close()
+            report("real service, 12 cases (baseline)", real_base, real_base)
+            if args.real:
+                with tempfile.TemporaryDirectory() as big_dir:
+                    service = seed_real(args.real, Path(big_dir))
+                    report(
+                        f"real service, {args.real:,} cases",
+                        asyncio.run(measure(app_on(service))),
+                        real_base,
+                    )
+                    service.close()
+    except Exception as exc:  # the real service may not be ready; the fake figures stand
+        print(f"\nreal service not measured: {type(exc).__name__}: {exc}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,149 @@
+"""Replay determinism: a generated history replays into identical read models.
+
+In a fresh temporary store the suite opens cases from historical rows (plus malformed rows,
+which are quarantined), then decides them as operators do: accepts, overrides with a reason,
+escalations decided by a senior, a policy change by its owner, and outcomes arriving later.
+It then rebuilds the read models from the log and compares them with the ones that followed
+the log live (``replay_check() == []``), replays in place and checks again, and verifies
+the hash chain.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from assistant.views import Accept, Escalate, Identity, Override
+from evals.core import Dataset, EvalContext, Metric, Sample, Scores, Solved, Table, Task
+from evals.datasets.credit import features_only
+from evals.registry import suite
+
+if TYPE_CHECKING:
+    from assistant.service import DocketService
+
+CASES = 60
+MALFORMED: tuple[dict[str, Any], ...] = (
+    {"duration_in_month": "soon"},
+    {"credit_amount": -5, "age_in_years": 7},
+)
+OPERATOR = Identity("fixture-operator", "operator")
+SENIOR = Identity("fixture-senior", "senior")
+OWNER = Identity("fixture-risk-owner", "risk_owner")
+OUTCOMES_AT = datetime(2024, 6, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class History:
+    differences: list[str]
+    differences_after_replay: list[str]
+    chain_ok: bool
+    counts: dict[str, int]
+
+
+def dataset(ctx: EvalContext) -> Dataset:
+    label = ctx.service.label_field(ctx.domain)
+    rows = ctx.service.dataset(ctx.domain)[:CASES]
+    cases = [{**features_only(r, label), "case_ref": f"replay-{i:03d}"}
+             for i, r in enumerate(rows)]
+    bad = [{**features_only(rows[i], label), **broken, "case_ref": f"replay-bad-{i}"}
+           for i, broken in enumerate(MALFORMED)]
+    outcomes = [str(r[label]) for r in rows]
+    return Dataset("generated", (Sample("history", {"cases": cases, "malformed": bad},
+                                        target=outcomes),),
+                   source=f"{len(cases)} historical rows + {len(bad)} malformed, "
+                          "decided by a script")
+
+
+def _other_action(recommended: str | None) -> str:
+    return "decline" if recommended == "approve" else "approve"
+
+
+def generate(service: DocketService, senior: DocketService, owner: DocketService,
+             domain: str, sample: Sample) -> dict[str, int]:
+    """Write the history through the service, as operators would; return what was done."""
+    counts = {"opened": 0, "quarantined": 0, "accepted": 0, "overridden": 0, "escalated": 0,
+              "senior_decided": 0, "outcomes": 0, "policy_changes": 0}
+    report = service.ingest(domain, sample.input["cases"] + sample.input["malformed"])
+    counts["opened"], counts["quarantined"] = len(report.opened), len(report.rejected)
+    outcomes: list[str] = sample.target
+    decided: list[tuple[str, str]] = []
+    for i, case_id in enumerate(report.opened):
+        kind = i % 5
+        if kind == 0 or kind == 4:
+            service.decide(case_id, Accept())
+            counts["accepted"] += 1
+        elif kind == 1:
+            detail = service.case(case_id)
+            service.decide(case_id, Override(_other_action(detail.recommendation),
+                                             "missing_information", "fixture: payslip seen"))
+            counts["overridden"] += 1
+        elif kind == 2:
+            service.decide(case_id, Escalate("fixture: unusual purpose"))
+            senior.decide(case_id, Accept())
+            counts["escalated"] += 1
+            counts["senior_decided"] += 1
+        else:
+            continue  # left open
+        decided.append((case_id, outcomes[i]))
+        if i == CASES // 2:
+            owner.change_policy(domain, {"escalate_band": [0.15, 0.21]},
+                                "fixture: review capacity grew")
+            counts["policy_changes"] += 1
+    for n, (case_id, outcome) in enumerate(decided):
+        if n % 3 != 2:  # some outcomes are not known yet
+            service.record_outcome(case_id, outcome, OUTCOMES_AT + timedelta(days=n),
+                                   source="fixture")
+            counts["outcomes"] += 1
+    return counts
+
+
+def solve(ctx: EvalContext, samples: Sequence[Sample]) -> list[History]:
+    from assistant.service import DocketService
+
+    histories = []
+    for sample in samples:
+        with tempfile.TemporaryDirectory(prefix="docket-replay-") as folder:
+            store, data = str(Path(folder) / "replay.sqlite"), Path(folder) / "data"
+            service, senior, owner = (DocketService.open(store, identity=who, data_dir=data)
+                                      for who in (OPERATOR, SENIOR, OWNER))
+            try:
+                ctx.step("generating history", 0, 1)
+                counts = generate(service, senior, owner, ctx.domain, sample)
+                ctx.step("comparing read models", 0, 1)
+                differences = service.replay_check()
+                service.replay()
+                again = service.replay_check()
+                chain_ok = bool(service.verify().ok)
+            finally:
+                for opened in (service, senior, owner):
+                    opened.close()
+        histories.append(History(differences, again, chain_ok, counts))
+    return histories
+
+
+def score(solved: Sequence[Solved]) -> Scores:
+    history: History = solved[0].output
+    metrics = [
+        Metric("read_model_differences", float(len(history.differences)), n=1, better="lower",
+               tolerance=0.0, max=0.0,
+               description="differences between live read models and a rebuild from the log"),
+        Metric("differences_after_replay", float(len(history.differences_after_replay)), n=1,
+               better="lower", tolerance=0.0, max=0.0,
+               description="differences after replaying in place"),
+        Metric("chain_verified", 1.0 if history.chain_ok else 0.0, n=1, better="higher",
+               tolerance=0.0, min=1.0, description="the log's hash chain verifies"),
+    ]
+    tables = [Table("Generated history", ("step", "count"), tuple(history.counts.items()))]
+    problems = [*history.differences, *history.differences_after_replay][:20]
+    if problems:
+        tables.append(Table("Differences", ("difference",), tuple((p,) for p in problems)))
+    return Scores(metrics, tables)
+
+
+@suite("replay", summary="a generated history replays into identical read models")
+def replay() -> Task:
+    return Task("replay", __doc__ or "", dataset, solve, score)

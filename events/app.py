@@ -1,0 +1,155 @@
+"""The decision log: an eventsourcing ``Application`` over the hash-chained store.
+
+Open it with :func:`events.store.open_log`, never directly (the store module
+picks the backend, checks the store and translates errors). Keep a reference
+to the log while you use it: its ``__del__`` closes the connection pool.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError
+
+from events.domain import Case, ModelVersion, Policy
+from events.errors import ConflictError, NotFound
+
+A = TypeVar("A", bound=Aggregate)
+
+
+class DecisionLog(Application[UUID]):
+    """The one source of truth: every case, decision, policy and model event.
+
+    Attributes:
+        url: The store URL it was opened with (password removed), for messages.
+    """
+
+    name = "DecisionLog"  # fixes the PostgreSQL table name (decisionlog_events)
+    is_snapshotting_enabled = False
+    url: str = ""
+
+    @property
+    def chained_recorder(self) -> Any:
+        """The recorder, typed loosely: both Docket recorders offer ``select_chain``."""
+        return self.recorder
+
+    # --- writing -------------------------------------------------------------------------
+
+    def save(self, *objs: Any, **kwargs: Any) -> Any:
+        """Save the pending events of all ``objs`` in ONE transaction (all or nothing).
+
+        Raises:
+            ConflictError: another writer saved one of these aggregates first.
+        """
+        try:
+            return super().save(*objs, **kwargs)
+        except IntegrityError as exc:
+            raise ConflictError(
+                "another writer changed the same record first; reload and try again"
+            ) from exc
+
+    def save_in_batches(
+        self,
+        aggregates: Iterable[Aggregate],
+        *,
+        batch_size: int = 500,
+        on_commit: Callable[[list[UUID]], None] | None = None,
+    ) -> int:
+        """Save many aggregates, ``batch_size`` per transaction; return how many were saved.
+
+        ``on_commit(ids)`` runs after each batch is durably committed: only then
+        may a caller acknowledge those ids to anyone.
+        """
+        saved = 0
+        batch: list[Aggregate] = []
+        for aggregate in aggregates:
+            batch.append(aggregate)
+            if len(batch) >= batch_size:
+                saved += self._save_batch(batch, on_commit)
+                batch = []
+        if batch:
+            saved += self._save_batch(batch, on_commit)
+        return saved
+
+    def _save_batch(
+        self, batch: list[Aggregate], on_commit: Callable[[list[UUID]], None] | None
+    ) -> int:
+        self.save(*batch)
+        if on_commit is not None:
+            on_commit([a.id for a in batch])
+        return len(batch)
+
+    def update(
+        self, aggregate_id: UUID | str, change: Callable[[A], object], *, attempts: int = 5
+    ) -> A:
+        """Read-modify-write one aggregate with optimistic concurrency.
+
+        Loads the aggregate, applies ``change`` (a command such as
+        ``lambda case: case.accept(actor=..., role=...)``) and saves. When another
+        process saved first, reloads and applies ``change`` again, so the command
+        sees the other writer's events: a second decision then raises
+        ``AlreadyDecided`` rather than silently winning.
+
+        Raises:
+            NotFound: no such aggregate.
+            ConflictError: still conflicting after ``attempts`` tries.
+            DocketError: whatever the command raises (AlreadyDecided, InputRejected ...).
+        """
+        for _ in range(attempts):
+            aggregate: A = self.get(aggregate_id)
+            change(aggregate)
+            try:
+                self.save(aggregate)
+            except ConflictError:
+                continue
+            return aggregate
+        raise ConflictError(f"record {aggregate_id} kept changing under us; try again")
+
+    # --- reading -------------------------------------------------------------------------
+
+    def get(self, aggregate_id: UUID | str) -> Any:
+        """Current state of any aggregate. Raises NotFound."""
+        uid = aggregate_id if isinstance(aggregate_id, UUID) else _parse_uuid(aggregate_id)
+        try:
+            return self.repository.get(uid)
+        except AggregateNotFoundError as exc:
+            raise NotFound(f"no record with id {aggregate_id}") from exc
+
+    def case(self, case_id: UUID | str) -> Case:
+        """The case with this id. Raises NotFound."""
+        found = self.get(case_id)
+        if not isinstance(found, Case):
+            raise NotFound(f"{case_id} is not a case")
+        return found
+
+    def policy(self, domain: str) -> Policy:
+        """The domain's policy. Raises NotFound."""
+        found = self.get(Policy.id_for(domain))
+        assert isinstance(found, Policy)
+        return found
+
+    def model_version(self, domain: str, version: str) -> ModelVersion:
+        """A registered model version. Raises NotFound."""
+        found = self.get(ModelVersion.id_for(domain, version))
+        assert isinstance(found, ModelVersion)
+        return found
+
+    def exists(self, aggregate_id: UUID) -> bool:
+        """Whether any event was recorded for this id (cheap: reads at most one row)."""
+        return bool(self.recorder.select_events(aggregate_id, limit=1))
+
+    def event_count(self) -> int:
+        """The highest notification id: how many events the log holds (ids have no gaps
+        on SQLite; on PostgreSQL rolled-back inserts can leave gaps)."""
+        return int(self.recorder.max_notification_id() or 0)
+
+
+def _parse_uuid(text: str) -> UUID:
+    try:
+        return UUID(text)
+    except ValueError as exc:
+        raise NotFound(f"{text!r} is not a record id") from exc

@@ -1,0 +1,579 @@
+"""The decision case: from input to outcome, every step an immutable event.
+
+Life of a case::
+
+    Opened ─┬─ Scored* ─ FellBackToBaseline? ─ Recommended ─ InputFlagged* ─ Explained*
+            │     ─ Accepted | Overridden | Escalated ─ (senior: Accepted | Overridden)
+            │     ─ OutcomeRecorded
+    InputQuarantined   (bad input: kept, never dropped; the case goes no further)
+
+Decision rule: an operator (or senior) decides once: accept, override (reason code
+and text mandatory) or escalate. An escalated case may be decided once more,
+finally, by role ``senior``. Any other second decision raises
+:class:`~events.errors.AlreadyDecided` naming who decided and when.
+
+Each event class applies itself to the aggregate (``apply``), which gives the
+state code the event's own timestamp (needed for "already decided ... at T").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from typing import Any, Literal
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+from pydantic import Field, field_validator
+
+from events.domain.common import Args, check_identity, docket_id, plain_json, validate
+from events.errors import (
+    AlreadyDecided,
+    ConflictError,
+    FieldProblem,
+    InputRejected,
+)
+
+#: Why an operator overrode the recommendation (code -> label). Overrides are
+#: signal: monitoring counts them by reason.
+REASON_CODES: dict[str, str] = {
+    "policy_exception": "Policy exception approved by management",
+    "missing_information": "The model lacks information the operator has",
+    "data_error": "The case data is wrong",
+    "customer_relationship": "Existing customer relationship",
+    "model_disagreement": "Operator judges the risk differently",
+    "other": "Other (explain in the text)",
+}
+
+#: Outcomes a case can have (the label the models predict: p_bad = P(outcome == "bad")).
+OUTCOMES: tuple[str, ...] = ("good", "bad")
+
+#: Who may decide a case.
+DECIDING_ROLES: tuple[str, ...] = ("operator", "senior")
+
+#: Guardrail verdict outcomes that mark an explanation as caught by a guardrail.
+FLAGGING_VERDICTS: frozenset[str] = frozenset({"flagged", "blocked", "fallback"})
+
+Status = Literal["open", "escalated", "decided", "quarantined"]
+
+
+# --- boundary validation of command arguments ------------------------------------------
+
+
+class _OpenArgs(Args):
+    domain: str = Field(min_length=1)
+    case_ref: str = Field(min_length=1)
+
+
+class _ScoreArgs(Args):
+    specialist: str = Field(min_length=1)
+    model_version: str = Field(min_length=1)
+    model_sha256: str
+    p_bad: float = Field(ge=0.0, le=1.0)
+    attributions: dict[str, float]
+    ood: bool
+    ood_score: float | None
+    latency_ms: float = Field(ge=0.0)
+    shadow: bool
+
+
+class _RecommendArgs(Args):
+    action: str = Field(min_length=1)
+    source: Literal["model", "baseline"]
+    policy_id: str
+    policy_version: int = Field(ge=0)
+    expected_costs: dict[str, float]
+    reasons: list[str]
+
+    @field_validator("expected_costs")
+    @classmethod
+    def _costs_name_the_action(cls, v: dict[str, float]) -> dict[str, float]:
+        if not v:
+            raise ValueError("must give the expected cost of each action")
+        return v
+
+
+class _ExplainArgs(Args):
+    explainer: str = Field(min_length=1)
+    text: str
+    fallback_reason: str | None
+
+
+class _OverrideArgs(Args):
+    action: str = Field(min_length=1)
+    reason_code: str
+    reason_text: str
+
+    @field_validator("reason_code")
+    @classmethod
+    def _known_code(cls, v: str) -> str:
+        if v not in REASON_CODES:
+            raise ValueError(f"must be one of {', '.join(REASON_CODES)}")
+        return v
+
+    @field_validator("reason_text")
+    @classmethod
+    def _has_text(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("an override needs a reason in words")
+        return v.strip()
+
+
+class _OutcomeArgs(Args):
+    outcome: str
+    observed_at: str
+    source: str = Field(min_length=1)
+
+    @field_validator("outcome")
+    @classmethod
+    def _known_outcome(cls, v: str) -> str:
+        if v not in OUTCOMES:
+            raise ValueError(f"must be one of {', '.join(OUTCOMES)}")
+        return v
+
+    @field_validator("observed_at")
+    @classmethod
+    def _aware_iso(cls, v: str) -> str:
+        try:
+            parsed = datetime.fromisoformat(v)
+        except ValueError as exc:
+            raise ValueError("must be an ISO-8601 time") from exc
+        if parsed.tzinfo is None:
+            raise ValueError("must carry a timezone offset")
+        return v
+
+
+def canonical_sha256(value: Any) -> str:
+    """Content hash of a JSON value, independent of key order."""
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), default=repr)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class Case(Aggregate):
+    """One decision case. Create with :meth:`open` or :meth:`quarantine`."""
+
+    # --- events (past tense, versioned, plain payloads) -----------------------------
+
+    class Opened(Aggregate.Created):
+        class_version = 1
+        domain: str
+        case_ref: str
+        input: dict[str, Any]
+        personal: dict[str, Any]
+        note: str | None
+        actor: str
+        role: str
+
+        def apply(self, aggregate: Aggregate) -> None:
+            case = _as_case(aggregate)
+            case._reset(self.domain, self.case_ref, "open")
+
+    class InputQuarantined(Aggregate.Created):
+        class_version = 1
+        domain: str
+        case_ref: str | None
+        raw: Any
+        problems: list[dict[str, str]]
+        actor: str
+        role: str
+
+        def apply(self, aggregate: Aggregate) -> None:
+            _as_case(aggregate)._reset(self.domain, self.case_ref or "", "quarantined")
+
+    class Scored(Aggregate.Event):
+        class_version = 1
+        specialist: str
+        model_version: str
+        model_sha256: str
+        p_bad: float
+        attributions: dict[str, float]
+        ood: bool
+        ood_score: float | None
+        latency_ms: float
+        shadow: bool
+        actor: str
+        role: str
+
+        def apply(self, aggregate: Aggregate) -> None:
+            case = _as_case(aggregate)
+            if not self.shadow:  # shadow challengers are recorded, never acted on
+                case.p_bad = self.p_bad
+                case.model_version = self.model_version
+                case.ood = self.ood
+
+    class FellBackToBaseline(Aggregate.Event):
+        class_version = 1
+        reason: str
+        actor: str
+        role: str
+
+        def apply(self, aggregate: Aggregate) -> None:
+            _as_case(aggregate).fell_back = True
+
+    class Recommended(Aggregate.Event):
+        class_version = 1
+        action: str
+        source: str
+        policy_id: str
+        policy_version: int
+        expected_costs: dict[str, float]
+        reasons: list[str]
+        actor: str
+        role: str
+
+        def apply(self, aggregate: Aggregate) -> None:
+            case = _as_case(aggregate)
+            case.recommendation = self.action
+            case.expected_costs = dict(self.expected_costs)
+            case.policy_version = self.policy_version
+
+    class InputFlagged(Aggregate.Event):
+        class_version = 1
+        flags: list[dict[str, Any]]
+        actor: str
+        role: str
+
+        def apply(self, aggregate: Aggregate) -> None:
+            pass  # recorded for the operator and the audit; no decision state
+
+    class Explained(Aggregate.Event):
+        class_version = 1
+        explainer: str
+        text: str
+        summary: dict[str, Any]
+        claims: list[Any]
+        verdicts: list[dict[str, Any]]
+        fallback_reason: str | None
+        actor: str
+        role: str
+
+        def apply(self, aggregate: Aggregate) -> None:
+            pass
+
+    class Accepted(Aggregate.Event):
+        class_version = 1
+        action: str
+        actor: str
+        role: str
+
+        def apply(self, aggregate: Aggregate) -> None:
+            _as_case(aggregate)._decided(self.actor, self.timestamp.isoformat(), final=True)
+
+    class Overridden(Aggregate.Event):
+        class_version = 1
+        action: str
+        recommended: str | None
+        reason_code: str
+        reason_text: str
+        actor: str
+        role: str
+
+        def apply(self, aggregate: Aggregate) -> None:
+            _as_case(aggregate)._decided(self.actor, self.timestamp.isoformat(), final=True)
+
+    class Escalated(Aggregate.Event):
+        """Sent to a senior reviewer.
+
+        Upcasting example (not yet needed): if version 2 added ``urgency``, it
+        would declare ``class_version = 2`` and::
+
+            @staticmethod
+            def upcast_v1_v2(state: dict[str, Any]) -> None:
+                state["urgency"] = "normal"
+        """
+
+        class_version = 1
+        reason_text: str
+        actor: str
+        role: str
+
+        def apply(self, aggregate: Aggregate) -> None:
+            _as_case(aggregate)._decided(self.actor, self.timestamp.isoformat(), final=False)
+
+    class OutcomeRecorded(Aggregate.Event):
+        class_version = 1
+        outcome: str
+        observed_at: str
+        source: str
+        actor: str
+        role: str
+
+        def apply(self, aggregate: Aggregate) -> None:
+            _as_case(aggregate).outcome = self.outcome
+
+    # --- state -----------------------------------------------------------------------
+
+    def _reset(self, domain: str, case_ref: str, status: Status) -> None:
+        self.domain = domain
+        self.case_ref = case_ref
+        self.status: Status = status
+        self.p_bad: float | None = None
+        self.model_version: str | None = None
+        self.ood = False
+        self.fell_back = False
+        self.recommendation: str | None = None
+        self.expected_costs: dict[str, float] = {}
+        self.policy_version: int | None = None
+        self.decided_by: str | None = None
+        self.decided_at: str | None = None
+        self.outcome: str | None = None
+
+    def _decided(self, actor: str, at: str, *, final: bool) -> None:
+        self.status = "decided" if final else "escalated"
+        self.decided_by = actor
+        self.decided_at = at
+
+    # --- ids -------------------------------------------------------------------------
+
+    @staticmethod
+    def id_for(domain: str, case_ref: str) -> UUID:
+        """The case's id, derived from its natural key so re-ingesting is idempotent."""
+        return docket_id("case", domain, case_ref)
+
+    @staticmethod
+    def quarantine_id_for(domain: str, raw: Any) -> UUID:
+        """A quarantine record's id: the same bad input submitted twice is one record."""
+        return docket_id("quarantine", domain, canonical_sha256(raw))
+
+    # --- creation commands -------------------------------------------------------------
+
+    @classmethod
+    def open(
+        cls,
+        *,
+        domain: str,
+        case_ref: str,
+        input: dict[str, Any],  # noqa: A002 - the contract's name
+        personal: dict[str, Any] | None = None,
+        note: str | None = None,
+        actor: str,
+        role: str,
+    ) -> Case:
+        """Open a case with input the domain pack has already validated."""
+        check_identity(actor, role)
+        validate(_OpenArgs, domain=domain, case_ref=case_ref)
+        return cls._create(
+            cls.Opened,
+            id=cls.id_for(domain, case_ref),
+            domain=domain,
+            case_ref=case_ref,
+            input=plain_json(dict(input), "input"),
+            personal=plain_json(dict(personal or {}), "personal"),
+            note=note,
+            actor=actor,
+            role=role,
+        )
+
+    @classmethod
+    def quarantine(
+        cls,
+        *,
+        domain: str,
+        case_ref: str | None,
+        raw: Any,
+        problems: list[FieldProblem] | list[dict[str, str]],
+        actor: str,
+        role: str,
+    ) -> Case:
+        """Keep rejected raw input, with the problems found, as its own record."""
+        check_identity(actor, role)
+        validate(_OpenArgs, domain=domain, case_ref=case_ref or "-")
+        # Raw input may hold anything (that is why it was rejected): store a
+        # JSON-safe rendering rather than refusing to keep it.
+        safe_raw = json.loads(json.dumps(raw, default=repr))
+        listed = [
+            {"field": p.field, "problem": p.problem}
+            if isinstance(p, FieldProblem)
+            else {"field": str(p["field"]), "problem": str(p["problem"])}
+            for p in problems
+        ]
+        return cls._create(
+            cls.InputQuarantined,
+            id=cls.quarantine_id_for(domain, safe_raw),
+            domain=domain,
+            case_ref=case_ref,
+            raw=safe_raw,
+            problems=listed,
+            actor=actor,
+            role=role,
+        )
+
+    # --- commands on an open case ------------------------------------------------------
+
+    def _require_live(self) -> None:
+        if self.status == "quarantined":
+            raise ConflictError(f"case {self.id} holds quarantined input; it cannot proceed")
+
+    def record_score(
+        self,
+        *,
+        specialist: str,
+        model_version: str,
+        model_sha256: str,
+        p_bad: float,
+        attributions: dict[str, float],
+        ood: bool,
+        ood_score: float | None,
+        latency_ms: float,
+        shadow: bool = False,
+        actor: str,
+        role: str,
+    ) -> None:
+        check_identity(actor, role)
+        self._require_live()
+        a = validate(
+            _ScoreArgs,
+            specialist=specialist,
+            model_version=model_version,
+            model_sha256=model_sha256,
+            p_bad=p_bad,
+            attributions=attributions,
+            ood=ood,
+            ood_score=ood_score,
+            latency_ms=latency_ms,
+            shadow=shadow,
+        )
+        self.trigger_event(self.Scored, **a.model_dump(), actor=actor, role=role)
+
+    def record_fallback(self, *, reason: str, actor: str, role: str) -> None:
+        check_identity(actor, role)
+        self._require_live()
+        if not reason.strip():
+            raise InputRejected([FieldProblem("reason", "must say why the model was not used")])
+        self.trigger_event(self.FellBackToBaseline, reason=reason, actor=actor, role=role)
+
+    def recommend(
+        self,
+        *,
+        action: str,
+        source: str,
+        policy_id: str,
+        policy_version: int,
+        expected_costs: dict[str, float],
+        reasons: list[str],
+        actor: str,
+        role: str,
+    ) -> None:
+        check_identity(actor, role)
+        self._require_live()
+        a = validate(
+            _RecommendArgs,
+            action=action,
+            source=source,
+            policy_id=policy_id,
+            policy_version=policy_version,
+            expected_costs=expected_costs,
+            reasons=reasons,
+        )
+        self.trigger_event(self.Recommended, **a.model_dump(), actor=actor, role=role)
+
+    def record_input_flags(self, *, flags: list[dict[str, Any]], actor: str, role: str) -> None:
+        check_identity(actor, role)
+        plain = plain_json(list(flags), "flags")
+        for i, flag in enumerate(plain):
+            if not isinstance(flag, dict) or not isinstance(flag.get("kind"), str):
+                raise InputRejected([FieldProblem(f"flags[{i}]", "needs a 'kind'")])
+        self.trigger_event(self.InputFlagged, flags=plain, actor=actor, role=role)
+
+    def record_explanation(
+        self,
+        *,
+        explainer: str,
+        text: str,
+        summary: dict[str, Any],
+        claims: list[Any],
+        verdicts: list[dict[str, Any]],
+        fallback_reason: str | None = None,
+        actor: str,
+        role: str,
+    ) -> None:
+        """Record a guarded explanation and the verdict of each guardrail rule.
+
+        Each verdict is a dict like ``{"rule": ..., "outcome": "pass|redacted|flagged|
+        blocked|fallback", "detail": ...}``.
+        """
+        check_identity(actor, role)
+        self._require_live()
+        validate(_ExplainArgs, explainer=explainer, text=text, fallback_reason=fallback_reason)
+        self.trigger_event(
+            self.Explained,
+            explainer=explainer,
+            text=text,
+            summary=plain_json(dict(summary), "summary"),
+            claims=plain_json(list(claims), "claims"),
+            verdicts=plain_json(list(verdicts), "verdicts"),
+            fallback_reason=fallback_reason,
+            actor=actor,
+            role=role,
+        )
+
+    # --- decisions ---------------------------------------------------------------------
+
+    def _check_may_decide(self, actor: str, role: str, *, final: bool) -> None:
+        """Apply the decision rule (see the module docstring)."""
+        check_identity(actor, role, DECIDING_ROLES)
+        self._require_live()
+        if self.status == "open":
+            return
+        if self.status == "escalated" and role == "senior" and final:
+            return
+        raise AlreadyDecided(str(self.id), self.decided_by or "?", self.decided_at or "?")
+
+    def accept(self, *, actor: str, role: str) -> None:
+        """Take the recommended action."""
+        self._check_may_decide(actor, role, final=True)
+        if self.recommendation is None:
+            raise InputRejected([FieldProblem("action", "there is no recommendation to accept")])
+        self.trigger_event(self.Accepted, action=self.recommendation, actor=actor, role=role)
+
+    def override(
+        self, *, action: str, reason_code: str, reason_text: str, actor: str, role: str
+    ) -> None:
+        """Take another action than recommended; reason code and text are mandatory."""
+        self._check_may_decide(actor, role, final=True)
+        a = validate(_OverrideArgs, action=action, reason_code=reason_code, reason_text=reason_text)
+        if self.expected_costs and a.action not in self.expected_costs:
+            known = ", ".join(self.expected_costs)
+            raise InputRejected([FieldProblem("action", f"must be one of {known}")])
+        if a.action == self.recommendation:
+            raise InputRejected(
+                [FieldProblem("action", "is the recommended action: accept it instead")]
+            )
+        self.trigger_event(
+            self.Overridden,
+            action=a.action,
+            recommended=self.recommendation,
+            reason_code=a.reason_code,
+            reason_text=a.reason_text,
+            actor=actor,
+            role=role,
+        )
+
+    def escalate(self, *, reason_text: str = "", actor: str, role: str) -> None:
+        """Send the case to a senior reviewer (who decides it finally)."""
+        self._check_may_decide(actor, role, final=False)
+        self.trigger_event(self.Escalated, reason_text=reason_text.strip(), actor=actor, role=role)
+
+    # --- later --------------------------------------------------------------------------
+
+    def record_outcome(
+        self, *, outcome: str, observed_at: datetime | str, source: str, actor: str, role: str
+    ) -> None:
+        """Record what really happened (possibly months later). Once per case."""
+        check_identity(actor, role)
+        self._require_live()
+        if isinstance(observed_at, datetime):
+            observed_at = observed_at.isoformat()
+        a = validate(_OutcomeArgs, outcome=outcome, observed_at=observed_at, source=source)
+        if self.outcome is not None:
+            raise ConflictError(f"case {self.id} already has outcome {self.outcome!r}")
+        self.trigger_event(self.OutcomeRecorded, **a.model_dump(), actor=actor, role=role)
+
+
+def _as_case(aggregate: Aggregate) -> Case:
+    assert isinstance(aggregate, Case)
+    return aggregate
+
+
+__all__ = ["DECIDING_ROLES", "OUTCOMES", "REASON_CODES", "Case"]

@@ -1,0 +1,97 @@
+"""Shared building blocks for the aggregates: roles, ids, boundary validation.
+
+Events must stay plain and stable: every payload is made of ``str``, ``int``,
+finite ``float``, ``bool``, ``None``, ``list`` and ``dict`` with ``str`` keys, so
+the stored JSON never depends on a Python class that may change. Command
+arguments are checked here, at the boundary, and bad arguments raise
+:class:`events.errors.InputRejected` naming each field, before any event exists.
+
+Versioning: every event class declares ``class_version = 1``. When a payload
+must change shape, bump it to 2 and add a static ``upcast_v1_v2(state: dict)``
+on the event class that rewrites the old stored dict in place; eventsourcing's
+mapper calls it when it reads a version-1 event, so stored events are never
+rewritten (the hash chain forbids that anyway). See ``Case.Escalated``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any, TypeVar
+from uuid import UUID, uuid5
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from events.errors import FieldProblem, InputRejected, NotAuthorised
+
+#: Everyone who may act, people and components. ``system`` is for components
+#: (actor like ``docket/orchestrator``).
+ROLES: tuple[str, ...] = ("operator", "senior", "risk_owner", "auditor", "engineer", "system")
+
+#: Namespace for Docket's deterministic ids (uuid5). Never change it: ids in
+#: existing stores were derived from it.
+DOCKET_NAMESPACE = UUID("5d0c4e7e-2f1b-5a43-9c6d-0d0c4e7e2f1b")
+
+JSON = Any  # a plain JSON value; checked at run time by plain_json()
+
+
+def docket_id(*parts: str) -> UUID:
+    """Deterministic id from its natural key, e.g. ``docket_id("case", "credit", "A17")``."""
+    return uuid5(DOCKET_NAMESPACE, ":".join(parts))
+
+
+class Args(BaseModel):
+    """Base for command-argument models: strict about unknown fields and NaN/inf."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
+
+
+A = TypeVar("A", bound=Args)
+
+
+def validate(model: type[A], **kwargs: Any) -> A:
+    """Validate command arguments with ``model``; raise InputRejected naming every bad field."""
+    try:
+        return model(**kwargs)
+    except ValidationError as exc:
+        problems = [
+            FieldProblem(".".join(str(p) for p in err["loc"]) or "input", err["msg"])
+            for err in exc.errors()
+        ]
+        raise InputRejected(problems) from exc
+
+
+def plain_json(value: Any, field: str) -> Any:
+    """Return a deep copy of ``value`` if it is plain JSON, else raise InputRejected.
+
+    Tuples become lists (that is what JSON gives back anyway, so a round trip is exact).
+    """
+    if value is None or isinstance(value, (str, bool, int)):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise InputRejected([FieldProblem(field, "must be a finite number")])
+        return value
+    if isinstance(value, Mapping):
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise InputRejected([FieldProblem(field, f"key {key!r} is not a string")])
+            out[key] = plain_json(item, f"{field}.{key}")
+        return out
+    if isinstance(value, (list, tuple)):
+        return [plain_json(item, f"{field}[{i}]") for i, item in enumerate(value)]
+    raise InputRejected([FieldProblem(field, f"{type(value).__name__} is not plain JSON")])
+
+
+def check_identity(actor: str, role: str, allowed: tuple[str, ...] = ROLES) -> None:
+    """Every event names who acted. Raise InputRejected / NotAuthorised otherwise."""
+    problems = []
+    if not isinstance(actor, str) or not actor.strip():
+        problems.append(FieldProblem("actor", "must name the acting person or component"))
+    if role not in ROLES:
+        problems.append(FieldProblem("role", f"must be one of {', '.join(ROLES)}"))
+    if problems:
+        raise InputRejected(problems)
+    if role not in allowed:
+        raise NotAuthorised(f"role {role!r} may not do this (allowed: {', '.join(allowed)})")

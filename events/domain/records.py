@@ -1,0 +1,126 @@
+"""Evaluation runs and monitoring alerts: facts the log keeps next to decisions."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+from uuid import uuid4
+
+from eventsourcing.domain import Aggregate
+from pydantic import Field
+
+from events.domain.common import Args, check_identity, plain_json, validate
+from events.errors import FieldProblem, InputRejected
+
+SEVERITIES: tuple[str, ...] = ("info", "warning", "critical")
+
+
+class _EvalArgs(Args):
+    suite: str = Field(min_length=1)
+    passed: bool
+    model_versions: list[str]
+
+
+class _AlertArgs(Args):
+    kind: str = Field(min_length=1)
+    severity: str
+
+
+class EvalRun(Aggregate):
+    """One run of an evaluation suite (ids are random: every run is new)."""
+
+    if TYPE_CHECKING:  # state set by the events' apply(); not dataclass fields
+        suite: str
+        passed: bool
+
+    class Recorded(Aggregate.Created):
+        class_version = 1
+        suite: str
+        results: dict[str, Any]
+        passed: bool
+        model_versions: list[str]
+        actor: str
+        role: str
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, EvalRun)
+            aggregate.suite = self.suite
+            aggregate.passed = self.passed
+
+    @classmethod
+    def record(
+        cls,
+        *,
+        suite: str,
+        results: dict[str, Any],
+        passed: bool,
+        model_versions: list[str],
+        actor: str,
+        role: str,
+    ) -> EvalRun:
+        check_identity(actor, role)
+        a = validate(_EvalArgs, suite=suite, passed=passed, model_versions=model_versions)
+        return cls._create(
+            cls.Recorded,
+            id=uuid4(),
+            suite=a.suite,
+            results=plain_json(dict(results), "results"),
+            passed=a.passed,
+            model_versions=list(a.model_versions),
+            actor=actor,
+            role=role,
+        )
+
+
+class Alert(Aggregate):
+    """A monitoring alert (drift, override spike ...) until someone acknowledges it."""
+
+    if TYPE_CHECKING:  # state set by the events' apply(); not dataclass fields
+        kind: str
+        acknowledged: bool
+
+    class Raised(Aggregate.Created):
+        class_version = 1
+        kind: str
+        severity: str
+        details: dict[str, Any]
+        actor: str
+        role: str
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, Alert)
+            aggregate.kind = self.kind
+            aggregate.acknowledged = False
+
+    class Acknowledged(Aggregate.Event):
+        class_version = 1
+        note: str
+        actor: str
+        role: str
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, Alert)
+            aggregate.acknowledged = True
+
+    @classmethod
+    def raise_(
+        cls, *, kind: str, severity: str, details: dict[str, Any], actor: str, role: str
+    ) -> Alert:
+        check_identity(actor, role)
+        a = validate(_AlertArgs, kind=kind, severity=severity)
+        if a.severity not in SEVERITIES:
+            raise InputRejected(
+                [FieldProblem("severity", f"must be one of {', '.join(SEVERITIES)}")]
+            )
+        return cls._create(
+            cls.Raised,
+            id=uuid4(),
+            kind=a.kind,
+            severity=a.severity,
+            details=plain_json(dict(details), "details"),
+            actor=actor,
+            role=role,
+        )
+
+    def acknowledge(self, *, note: str = "", actor: str, role: str) -> None:
+        check_identity(actor, role)
+        self.trigger_event(self.Acknowledged, note=note, actor=actor, role=role)

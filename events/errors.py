@@ -1,0 +1,98 @@
+"""Docket's exception tree.
+
+Every error Docket raises on purpose derives from :class:`DocketError`, so a
+front end can catch one class and print one clear sentence. Adapters translate
+library errors at the boundary (``raise StoreUnavailable(...) from exc``)::
+
+    DocketError
+    ├── InputRejected            bad case input: names each field and problem
+    ├── NotAuthorised            the acting role may not do this
+    ├── NotFound                 no such case, model version, policy, suite ...
+    ├── ConflictError            someone else changed it first
+    │   └── AlreadyDecided       the case was decided by another operator
+    ├── StoreError               the event store could not do its job
+    │   ├── StoreUnavailable     cannot open / connect (bad URL, server down)
+    │   ├── IncompatibleStore    written by an incompatible Docket version
+    │   └── TamperDetected       the hash chain does not verify
+    └── ModelError               a specialist model could not be loaded or run
+
+The tree lives in ``events`` because that package imports nothing else of
+Docket; every other package may import it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+class DocketError(Exception):
+    """Root of every error Docket raises on purpose."""
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    """One problem with one input field, e.g. ``age_in_years: must be >= 18``."""
+
+    field: str
+    problem: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.problem}"
+
+
+class InputRejected(DocketError):
+    """Case input failed validation. The raw input is quarantined, never dropped."""
+
+    def __init__(self, problems: Sequence[FieldProblem], case_id: str | None = None) -> None:
+        self.problems = list(problems)
+        self.case_id = case_id  # id of the quarantine record, once stored
+        listed = "; ".join(str(p) for p in self.problems) or "no details"
+        super().__init__(f"input rejected: {listed}")
+
+
+class NotAuthorised(DocketError):
+    """The acting person's role may not perform this action."""
+
+
+class NotFound(DocketError):
+    """The named case, model version, policy or suite does not exist."""
+
+
+class ConflictError(DocketError):
+    """Someone else changed the same thing first (optimistic concurrency)."""
+
+
+class AlreadyDecided(ConflictError):
+    """The case already carries a decision by another operator."""
+
+    def __init__(self, case_id: str, decided_by: str, decided_at: str) -> None:
+        self.case_id = case_id
+        self.decided_by = decided_by
+        self.decided_at = decided_at
+        super().__init__(f"case {case_id} was already decided by {decided_by} at {decided_at}")
+
+
+class StoreError(DocketError):
+    """The event store could not do its job."""
+
+
+class StoreUnavailable(StoreError):
+    """The store URL cannot be opened, or the database server is not reachable."""
+
+
+class IncompatibleStore(StoreError):
+    """The store was written by a Docket version this one cannot read."""
+
+
+class TamperDetected(StoreError):
+    """A stored event was altered, removed or reordered outside Docket."""
+
+    def __init__(self, position: int, reason: str) -> None:
+        self.position = position
+        self.reason = reason
+        super().__init__(f"hash chain broken at position {position}: {reason}")
+
+
+class ModelError(DocketError):
+    """A specialist model could not be loaded or run; the baseline takes over."""

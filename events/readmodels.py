@@ -1,0 +1,643 @@
+"""Read models: SQLite tables that follow the log, for queues, screens and reports.
+
+The log is the only source of truth; these tables are derived and can be thrown
+away and rebuilt (:func:`rebuild`). :meth:`ReadModels.catch_up` reads the log's
+notifications after the stored position straight from the recorder (the
+library's notification log is capped at 10 per section) and writes the rows and
+the new position in ONE SQLite transaction, so a crash or a rerun never applies
+an event twice or skips one.
+
+Speed: events are decoded with a plain ``json.loads`` of the stored state (no
+aggregate or event objects are built), case rows touched in a batch are kept in
+a dict and written once per batch with ``executemany``.
+
+Tables (all times ISO-8601 UTC strings; json columns hold JSON text):
+
+* ``cases``: one row per case, current state (status open|escalated|decided|quarantined,
+  score, recommendation, expected costs, flags ood/fallback/guardrail/injection/escalated,
+  decision, outcome, policy version, aggregate version).
+* ``decisions``, ``overrides``, ``outcomes``, ``explanations``: one row per event.
+* ``quarantine``: rejected raw input with its problems.
+* ``policy_history``, ``models`` (current, with ``champion`` flag), ``model_history``,
+  ``eval_runs``, ``alerts``.
+* ``_position``: the last notification id applied.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import sqlite_utils
+from eventsourcing.utils import get_topic, resolve_topic
+
+from events.domain import FLAGGING_VERDICTS, Alert, Case, EvalRun, ModelVersion, Policy
+
+if TYPE_CHECKING:
+    from events.app import DecisionLog
+
+Row = dict[str, Any]
+
+CASE_COLUMNS: tuple[str, ...] = (
+    "case_id", "domain", "case_ref", "status", "opened_at", "p_bad", "model_version",
+    "recommendation", "rec_source", "expected_cost", "expected_costs",
+    "ood", "fallback", "guardrail", "injection", "escalated",
+    "decided_action", "decision_kind", "decided_by", "decided_role", "decided_at",
+    "outcome", "outcome_at", "policy_version", "version", "last_event_at",
+)  # fmt: skip
+
+_T = str
+_I = int
+_F = float
+#: table -> (columns with types, primary key). Order of columns is the insert order.
+SCHEMA: dict[str, tuple[dict[str, type], str]] = {
+    "cases": (
+        {
+            "case_id": _T, "domain": _T, "case_ref": _T, "status": _T, "opened_at": _T,
+            "p_bad": _F, "model_version": _T, "recommendation": _T, "rec_source": _T,
+            "expected_cost": _F, "expected_costs": _T, "ood": _I, "fallback": _I,
+            "guardrail": _I, "injection": _I, "escalated": _I, "decided_action": _T,
+            "decision_kind": _T, "decided_by": _T, "decided_role": _T, "decided_at": _T,
+            "outcome": _T, "outcome_at": _T, "policy_version": _I, "version": _I,
+            "last_event_at": _T,
+        },
+        "case_id",
+    ),
+    "decisions": (
+        {
+            "position": _I, "case_id": _T, "domain": _T, "kind": _T, "action": _T,
+            "recommended": _T, "reason_code": _T, "reason_text": _T, "operator": _T,
+            "role": _T, "at": _T, "p_bad": _F, "model_version": _T, "policy_version": _I,
+        },
+        "position",
+    ),
+    "overrides": (
+        {
+            "position": _I, "case_id": _T, "domain": _T, "recommended": _T, "action": _T,
+            "reason_code": _T, "reason_text": _T, "operator": _T, "role": _T, "at": _T,
+        },
+        "position",
+    ),
+    "outcomes": (
+        {
+            "position": _I, "case_id": _T, "domain": _T, "outcome": _T, "observed_at": _T,
+            "source": _T, "recorded_by": _T, "at": _T,
+        },
+        "position",
+    ),
+    "quarantine": (
+        {
+            "case_id": _T, "domain": _T, "case_ref": _T, "raw": _T, "problems": _T,
+            "actor": _T, "role": _T, "at": _T,
+        },
+        "case_id",
+    ),
+    "explanations": (
+        {
+            "position": _I, "case_id": _T, "explainer": _T, "text": _T, "summary": _T,
+            "verdicts": _T, "fallback_reason": _T, "flagged": _I, "actor": _T, "at": _T,
+        },
+        "position",
+    ),
+    "policy_history": (
+        {
+            "position": _I, "domain": _T, "event": _T, "policy_version": _I, "owner_role": _T,
+            "changes": _T, "spec": _T, "justification": _T, "actor": _T, "role": _T, "at": _T,
+        },
+        "position",
+    ),
+    "models": (
+        {
+            "model_id": _T, "domain": _T, "model_version": _T, "status": _T, "champion": _I,
+            "card": _T, "registered_at": _T, "registered_by": _T, "updated_at": _T,
+        },
+        "model_id",
+    ),
+    "model_history": (
+        {
+            "position": _I, "model_id": _T, "domain": _T, "model_version": _T, "event": _T,
+            "status": _T, "champion": _I, "detail": _T, "actor": _T, "role": _T, "at": _T,
+        },
+        "position",
+    ),
+    "eval_runs": (
+        {
+            "run_id": _T, "suite": _T, "passed": _I, "results": _T, "model_versions": _T,
+            "actor": _T, "role": _T, "at": _T,
+        },
+        "run_id",
+    ),
+    "alerts": (
+        {
+            "alert_id": _T, "kind": _T, "severity": _T, "details": _T, "raised_at": _T,
+            "raised_by": _T, "acknowledged": _I, "acknowledged_by": _T,
+            "acknowledged_at": _T,
+        },
+        "alert_id",
+    ),
+    "_position": ({"name": _T, "position": _I}, "name"),
+}  # fmt: skip
+
+INDEXES: list[tuple[str, list[str]]] = [
+    ("cases", ["status", "opened_at"]),
+    ("cases", ["status", "p_bad"]),
+    ("cases", ["domain", "case_ref"]),
+    ("decisions", ["case_id"]),
+    ("decisions", ["domain", "at"]),
+    ("overrides", ["domain", "reason_code"]),
+    ("outcomes", ["case_id"]),
+    ("explanations", ["case_id"]),
+    ("policy_history", ["domain", "policy_version"]),
+    ("model_history", ["model_id"]),
+]
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), sort_keys=True)
+
+
+def _upcaster(topic: str) -> Callable[[Row], None] | None:
+    """If stored events of this topic may be older than their class, a function that
+    upcasts a decoded state dict in place (the same ``upcast_vN_vN+1`` the mapper uses)."""
+    cls = resolve_topic(topic)
+    target = getattr(cls, "class_version", 1)
+    if target == 1:
+        return None
+
+    def upcast(state: Row) -> None:
+        version = state.pop("class_version", 1)
+        while version < target:
+            getattr(cls, f"upcast_v{version}_v{version + 1}")(state)
+            version += 1
+
+    return upcast
+
+
+class _Batch:
+    """Everything one transaction will write: case rows (merged), other rows (appended)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.cases: dict[str, Row] = {}
+        self.rows: dict[str, list[tuple[Any, ...]]] = {t: [] for t in SCHEMA}
+
+    def case(self, case_id: str) -> Row:
+        row = self.cases.get(case_id)
+        if row is None:
+            cur = self.conn.execute("SELECT * FROM cases WHERE case_id=?", (case_id,))
+            found = cur.fetchone()
+            if found is None:
+                raise LookupError(f"read model has no case {case_id}; rebuild it")
+            row = dict(zip(CASE_COLUMNS, found, strict=True))
+            self.cases[case_id] = row
+        return row
+
+    def add(self, table: str, *values: Any) -> None:
+        self.rows[table].append(values)
+
+    def write(self, position: int) -> None:
+        c = self.conn
+        if self.cases:
+            c.executemany(
+                f"INSERT OR REPLACE INTO cases VALUES ({','.join('?' * len(CASE_COLUMNS))})",
+                [tuple(r[k] for k in CASE_COLUMNS) for r in self.cases.values()],
+            )
+        for table, rows in self.rows.items():
+            if rows:
+                marks = ",".join("?" * len(rows[0]))
+                c.executemany(f"INSERT OR REPLACE INTO {table} VALUES ({marks})", rows)
+        c.execute("INSERT OR REPLACE INTO _position VALUES ('log', ?)", (position,))
+
+
+def _new_case(case_id: str, domain: str, case_ref: str | None, status: str, at: str) -> Row:
+    row: Row = dict.fromkeys(CASE_COLUMNS)
+    row.update(
+        case_id=case_id, domain=domain, case_ref=case_ref or "", status=status, opened_at=at,
+        expected_costs="{}", ood=0, fallback=0, guardrail=0, injection=0, escalated=0,
+    )  # fmt: skip
+    return row
+
+
+# --- one handler per event type: (batch, case/aggregate id, position, version, state, at)
+
+Handler = Callable[[_Batch, str, int, int, Row, str], None]
+
+
+def _opened(b: _Batch, oid: str, pos: int, ver: int, s: Row, at: str) -> None:
+    b.cases[oid] = _new_case(oid, s["domain"], s["case_ref"], "open", at)
+
+
+def _quarantined(b: _Batch, oid: str, pos: int, ver: int, s: Row, at: str) -> None:
+    b.cases[oid] = _new_case(oid, s["domain"], s["case_ref"], "quarantined", at)
+    b.add(
+        "quarantine", oid, s["domain"], s["case_ref"], _dumps(s["raw"]), _dumps(s["problems"]),
+        s["actor"], s["role"], at,
+    )  # fmt: skip
+
+
+def _scored(b: _Batch, oid: str, pos: int, ver: int, s: Row, at: str) -> None:
+    if not s["shadow"]:
+        row = b.case(oid)
+        row["p_bad"] = s["p_bad"]
+        row["model_version"] = s["model_version"]
+        row["ood"] = int(s["ood"])
+
+
+def _fell_back(b: _Batch, oid: str, pos: int, ver: int, s: Row, at: str) -> None:
+    b.case(oid)["fallback"] = 1
+
+
+def _recommended(b: _Batch, oid: str, pos: int, ver: int, s: Row, at: str) -> None:
+    row = b.case(oid)
+    costs = s["expected_costs"]
+    row["recommendation"] = s["action"]
+    row["rec_source"] = s["source"]
+    row["expected_costs"] = _dumps(costs)
+    row["expected_cost"] = costs.get(s["action"])
+    row["policy_version"] = s["policy_version"]
+
+
+def _flagged(b: _Batch, oid: str, pos: int, ver: int, s: Row, at: str) -> None:
+    if any("injection" in str(f.get("kind", "")) for f in s["flags"]):
+        b.case(oid)["injection"] = 1
+
+
+def _explained(b: _Batch, oid: str, pos: int, ver: int, s: Row, at: str) -> None:
+    flagged = bool(s["fallback_reason"]) or any(
+        isinstance(v, dict) and v.get("outcome") in FLAGGING_VERDICTS for v in s["verdicts"]
+    )
+    if flagged:
+        b.case(oid)["guardrail"] = 1
+    b.add(
+        "explanations", pos, oid, s["explainer"], s["text"], _dumps(s["summary"]),
+        _dumps(s["verdicts"]), s["fallback_reason"], int(flagged), s["actor"], at,
+    )  # fmt: skip
+
+
+def _decision(kind: str) -> Handler:
+    def handle(b: _Batch, oid: str, pos: int, ver: int, s: Row, at: str) -> None:
+        row = b.case(oid)
+        action = s.get("action")
+        recommended = s.get("recommended", row["recommendation"])
+        row["status"] = "escalated" if kind == "escalated" else "decided"
+        if kind == "escalated":
+            row["escalated"] = 1
+        row["decided_action"] = action
+        row["decision_kind"] = kind
+        row["decided_by"] = s["actor"]
+        row["decided_role"] = s["role"]
+        row["decided_at"] = at
+        b.add(
+            "decisions", pos, oid, row["domain"], kind, action, recommended,
+            s.get("reason_code"), s.get("reason_text"), s["actor"], s["role"], at,
+            row["p_bad"], row["model_version"], row["policy_version"],
+        )  # fmt: skip
+        if kind == "overridden":
+            b.add(
+                "overrides", pos, oid, row["domain"], recommended, action, s["reason_code"],
+                s["reason_text"], s["actor"], s["role"], at,
+            )  # fmt: skip
+
+    return handle
+
+
+def _outcome(b: _Batch, oid: str, pos: int, ver: int, s: Row, at: str) -> None:
+    row = b.case(oid)
+    row["outcome"] = s["outcome"]
+    row["outcome_at"] = s["observed_at"]
+    b.add(
+        "outcomes", pos, oid, row["domain"], s["outcome"], s["observed_at"], s["source"],
+        s["actor"], at,
+    )  # fmt: skip
+
+
+# Non-case events are rare: they are written straight away with SQL, in the same
+# transaction, because some need the current row (model domain, champion flag).
+
+
+def _policy(event: str) -> Handler:
+    def handle(b: _Batch, oid: str, pos: int, ver: int, s: Row, at: str) -> None:
+        c = b.conn
+        if event == "created":
+            domain, version, owner = s["domain"], 1, s["owner_role"]
+            spec, changes = s["spec"], s["spec"]
+        else:
+            last = _last_policy(c, oid)
+            domain, version, owner, spec = last
+            changes = None
+            if event == "changed":
+                version, spec, changes = s["policy_version"], s["spec"], s["changes"]
+            else:
+                spec = json.loads(spec)
+        c.execute(
+            "INSERT OR REPLACE INTO policy_history VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                pos, domain, event, version, owner,
+                None if changes is None else _dumps(changes), _dumps(spec),
+                s.get("justification") or s.get("note"), s["actor"], s["role"], at,
+            ),
+        )  # fmt: skip
+        c.execute("INSERT OR REPLACE INTO _policy_ids VALUES (?, ?)", (oid, domain))
+
+    return handle
+
+
+def _last_policy(c: sqlite3.Connection, policy_id: str) -> tuple[str, int, str, str]:
+    row = c.execute(
+        "SELECT h.domain, h.policy_version, h.owner_role, h.spec FROM policy_history h "
+        "JOIN _policy_ids p ON p.domain = h.domain WHERE p.policy_id = ? "
+        "ORDER BY h.position DESC LIMIT 1",
+        (policy_id,),
+    ).fetchone()
+    if row is None:
+        raise LookupError(f"read model has no policy {policy_id}; rebuild it")
+    return row[0], row[1], row[2], row[3]
+
+
+_MODEL_STATUS = {
+    "promoted": "champion",
+    "demoted": "registered",
+    "shadow_started": "shadow",
+    "retired": "retired",
+}
+
+
+def _model(event: str) -> Handler:
+    def handle(b: _Batch, oid: str, pos: int, ver: int, s: Row, at: str) -> None:
+        c = b.conn
+        if event == "registered":
+            c.execute(
+                "INSERT OR REPLACE INTO models VALUES (?,?,?,?,?,?,?,?,?)",
+                (oid, s["domain"], s["version"], "registered", 0, _dumps(s["card"]), at,
+                 s["actor"], at),
+            )  # fmt: skip
+            detail: Any = s["card"]
+        else:
+            status = _MODEL_STATUS[event]
+            if event == "promoted":  # one champion per domain: the latest promoted
+                c.execute(
+                    "UPDATE models SET champion = 0 WHERE champion = 1 AND domain = "
+                    "(SELECT domain FROM models WHERE model_id = ?)",
+                    (oid,),
+                )
+            champion_sql = "1" if event == "promoted" else "0"
+            c.execute(
+                f"UPDATE models SET status = ?, champion = {champion_sql}, updated_at = ? "
+                "WHERE model_id = ?",
+                (status, at, oid),
+            )
+            detail = s.get("evidence", s.get("reason"))
+        found = c.execute(
+            "SELECT domain, model_version, status, champion FROM models WHERE model_id = ?", (oid,)
+        ).fetchone()
+        if found is None:
+            raise LookupError(f"read model has no model {oid}; rebuild it")
+        c.execute(
+            "INSERT OR REPLACE INTO model_history VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            (pos, oid, found[0], found[1], event, found[2], found[3], _dumps(detail),
+             s["actor"], s["role"], at),
+        )  # fmt: skip
+
+    return handle
+
+
+def _eval_recorded(b: _Batch, oid: str, pos: int, ver: int, s: Row, at: str) -> None:
+    b.add(
+        "eval_runs", oid, s["suite"], int(s["passed"]), _dumps(s["results"]),
+        _dumps(s["model_versions"]), s["actor"], s["role"], at,
+    )  # fmt: skip
+
+
+def _alert(event: str) -> Handler:
+    def handle(b: _Batch, oid: str, pos: int, ver: int, s: Row, at: str) -> None:
+        if event == "raised":
+            b.conn.execute(
+                "INSERT OR REPLACE INTO alerts VALUES (?,?,?,?,?,?,?,?,?)",
+                (oid, s["kind"], s["severity"], _dumps(s["details"]), at, s["actor"], 0,
+                 None, None),
+            )  # fmt: skip
+        else:
+            b.conn.execute(
+                "UPDATE alerts SET acknowledged = 1, acknowledged_by = ?, acknowledged_at = ? "
+                "WHERE alert_id = ?",
+                (s["actor"], at, oid),
+            )
+
+    return handle
+
+
+HANDLERS: dict[str, Handler] = {
+    get_topic(Case.Opened): _opened,
+    get_topic(Case.InputQuarantined): _quarantined,
+    get_topic(Case.Scored): _scored,
+    get_topic(Case.FellBackToBaseline): _fell_back,
+    get_topic(Case.Recommended): _recommended,
+    get_topic(Case.InputFlagged): _flagged,
+    get_topic(Case.Explained): _explained,
+    get_topic(Case.Accepted): _decision("accepted"),
+    get_topic(Case.Overridden): _decision("overridden"),
+    get_topic(Case.Escalated): _decision("escalated"),
+    get_topic(Case.OutcomeRecorded): _outcome,
+    get_topic(Policy.Created): _policy("created"),
+    get_topic(Policy.Changed): _policy("changed"),
+    get_topic(Policy.Reviewed): _policy("reviewed"),
+    get_topic(ModelVersion.Registered): _model("registered"),
+    get_topic(ModelVersion.Promoted): _model("promoted"),
+    get_topic(ModelVersion.Demoted): _model("demoted"),
+    get_topic(ModelVersion.ShadowStarted): _model("shadow_started"),
+    get_topic(ModelVersion.Retired): _model("retired"),
+    get_topic(EvalRun.Recorded): _eval_recorded,
+    get_topic(Alert.Raised): _alert("raised"),
+    get_topic(Alert.Acknowledged): _alert("acknowledged"),
+}
+CASE_TOPICS = frozenset(t for t in HANDLERS if t.startswith(get_topic(Case) + "."))
+UPCASTERS: dict[str, Callable[[Row], None] | None] = {t: _upcaster(t) for t in HANDLERS}
+
+
+class ReadModels:
+    """The read-model SQLite file. Safe to open from several processes.
+
+    Args:
+        path: The SQLite file (created with its tables and indexes if missing).
+    """
+
+    def __init__(self, path: str | Path, *, _scratch: bool = False) -> None:
+        self.path = Path(path)
+        self._scratch = _scratch
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # Autocommit mode: transactions are explicit (BEGIN IMMEDIATE ... COMMIT).
+        self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        # Derived data: a power cut may lose the last commits, never corrupt or
+        # split rows from their position (WAL keeps each transaction atomic).
+        # A scratch file being rebuilt is renamed into place only when complete,
+        # so it needs no syncing at all (and no indexes until the end).
+        self.conn.execute("PRAGMA synchronous=OFF" if _scratch else "PRAGMA synchronous=NORMAL")
+        self.db = sqlite_utils.Database(self.conn)
+        self._create()
+
+    def _create(self) -> None:
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            for table, (columns, pk) in SCHEMA.items():
+                if not self.db[table].exists():
+                    self.db.create_table(table, columns, pk=pk)
+            if not self.db["_policy_ids"].exists():
+                self.db.create_table(
+                    "_policy_ids", {"policy_id": str, "domain": str}, pk="policy_id"
+                )
+            if not self._scratch:
+                self._create_indexes()
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+
+    def _create_indexes(self) -> None:
+        for table, cols in INDEXES:
+            self.db.table(table).create_index(cols, if_not_exists=True)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> ReadModels:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def position(self) -> int:
+        """The last notification id applied (0 when empty)."""
+        row = self.conn.execute("SELECT position FROM _position WHERE name='log'").fetchone()
+        return int(row[0]) if row else 0
+
+    def catch_up(self, log: DecisionLog, *, batch: int = 5000) -> int:
+        """Apply every event recorded after :meth:`position`; return how many were applied.
+
+        Each batch of ``batch`` notifications is one transaction: rows and position
+        together. The position is re-read inside the transaction (BEGIN IMMEDIATE
+        locks out other writers), so two processes catching up at once cannot
+        apply the same events twice.
+        """
+        applied = 0
+        while True:
+            n = self._apply_batch(log, batch)
+            applied += n
+            if n < batch:
+                return applied
+
+    def _apply_batch(self, log: DecisionLog, limit: int) -> int:
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            start = self.position() + 1
+            rows = log.chained_recorder.select_rows(start, limit)
+            if not rows:
+                conn.execute("ROLLBACK")
+                return 0
+            b = _Batch(conn)
+            loads = json.loads
+            handlers = HANDLERS
+            case_topics = CASE_TOPICS
+            for nid, oid, version, topic, raw in rows:
+                handler = handlers.get(topic)
+                if handler is None:
+                    continue  # an event type this version does not project
+                state = loads(raw.decode())
+                upcast = UPCASTERS[topic]
+                if upcast is not None:
+                    upcast(state)
+                at = state["timestamp"]["_data_"]
+                handler(b, oid, nid, version, state, at)
+                if topic in case_topics:
+                    row = b.case(oid)  # loads it if this batch has not touched it
+                    row["version"] = version
+                    row["last_event_at"] = at
+            b.write(rows[-1][0])
+            conn.execute("COMMIT")
+            return len(rows)
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    # --- reading helpers (the service builds views from these) --------------------------
+
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        """Run a read query and return rows as dicts."""
+        cur = self.conn.execute(sql, params)
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+    def table_names(self) -> list[str]:
+        return [*SCHEMA, "_policy_ids"]
+
+
+def catch_up(log: DecisionLog, readmodels: ReadModels, *, batch: int = 5000) -> int:
+    """Module-level form of :meth:`ReadModels.catch_up`."""
+    return readmodels.catch_up(log, batch=batch)
+
+
+def rebuild(log: DecisionLog, path: str | Path, *, batch: int = 10000) -> ReadModels:
+    """Rebuild the read models at ``path`` from the whole log.
+
+    Builds into a scratch file beside ``path`` and renames it over ``path``, so a
+    reader never sees a half-built file (readers holding the old file keep it).
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, scratch = tempfile.mkstemp(prefix=target.name + ".", suffix=".rebuild", dir=target.parent)
+    os.close(fd)
+    os.unlink(scratch)
+    fresh = ReadModels(scratch, _scratch=True)
+    try:
+        fresh.catch_up(log, batch=batch)
+        fresh._create_indexes()  # faster in one go than maintained row by row
+        fresh.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        fresh.close()
+    for suffix in ("-wal", "-shm"):
+        Path(str(target) + suffix).unlink(missing_ok=True)
+    os.replace(scratch, target)
+    return ReadModels(target)
+
+
+def check(log: DecisionLog, readmodels: ReadModels) -> list[str]:
+    """Rebuild into a scratch file and compare every table with ``readmodels``.
+
+    First brings ``readmodels`` up to date (so only real divergence shows), then
+    returns one line per difference; an empty list means identical.
+    """
+    readmodels.catch_up(log)
+    with tempfile.TemporaryDirectory(dir=readmodels.path.parent) as tmp:
+        scratch = rebuild(log, Path(tmp) / "check.sqlite")
+        try:
+            return diff_tables(readmodels, scratch)
+        finally:
+            scratch.close()
+
+
+def diff_tables(actual: ReadModels, expected: ReadModels) -> list[str]:
+    """Differences between two read-model files, table by table."""
+    problems: list[str] = []
+    for table in expected.table_names():
+        pk = SCHEMA[table][1] if table in SCHEMA else "policy_id"
+        want = {r[pk]: r for r in expected.rows(f"SELECT * FROM {table}")}
+        have = {r[pk]: r for r in actual.rows(f"SELECT * FROM {table}")}
+        missing = [k for k in want if k not in have]
+        extra = [k for k in have if k not in want]
+        changed = [k for k in want if k in have and want[k] != have[k]]
+        if missing:
+            problems.append(f"{table}: {len(missing)} rows missing, first {pk}={missing[0]}")
+        if extra:
+            problems.append(f"{table}: {len(extra)} rows not in the log, first {pk}={extra[0]}")
+        for key in changed[:5]:
+            cols = [c for c in want[key] if want[key][c] != have[key].get(c)]
+            problems.append(f"{table}: {pk}={key} differs in {', '.join(cols)}")
+        if len(changed) > 5:
+            problems.append(f"{table}: {len(changed) - 5} more rows differ")
+    return problems

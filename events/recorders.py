@@ -1,0 +1,139 @@
+"""eventsourcing recorders that also write the hash chain, in the same transaction.
+
+(The PostgreSQL one lives in :mod:`events.pg_recorder`, imported only for a
+``postgresql://`` store so SQLite users need no PostgreSQL driver.)
+
+Both subclasses hook the library's insert path at the point where the events'
+notification ids are known and the transaction is still open:
+
+* SQLite: ``SQLiteApplicationRecorder._insert_events`` runs inside the
+  ``BEGIN ... COMMIT`` of ``insert_events`` and returns the rowids.
+* PostgreSQL: ``PostgresApplicationRecorder._fetch_ids_after_insert_events`` runs
+  inside ``conn.transaction()`` after the INSERT, while the events table is held
+  in EXCLUSIVE mode, so reading the chain head there cannot race another writer.
+
+Both also create Docket's ``docket_meta`` table and refuse a store whose schema
+version differs (or that holds events but was not written by Docket).
+On SQLite, triggers make the events and chain tables append-only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
+
+from events.chain import CHAIN_TABLE, GENESIS, META_TABLE, SCHEMA_VERSION, chain_links
+from events.errors import IncompatibleStore
+
+
+def incompatible(found: str | None, has_events: bool) -> IncompatibleStore | None:
+    if found is None:
+        if has_events:
+            return IncompatibleStore(
+                "the store holds events but was not written by Docket (no docket_meta table)"
+            )
+        return None
+    if found != SCHEMA_VERSION:
+        return IncompatibleStore(
+            f"the store was written with Docket storage version {found}; "
+            f"this Docket reads version {SCHEMA_VERSION}"
+        )
+    return None
+
+
+class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
+    """SQLite application recorder with hash chain, append-only triggers and meta table."""
+
+    def __init__(self, datastore: SQLiteDatastore, events_table_name: str = "stored_events"):
+        super().__init__(datastore, events_table_name)
+
+    def construct_create_table_statements(self) -> list[str]:
+        t = self.events_table_name
+        refuse = "SELECT RAISE(ABORT, 'docket: the event log is append-only');"
+        return [
+            *super().construct_create_table_statements(),
+            f"CREATE TABLE IF NOT EXISTS {CHAIN_TABLE} (notification_id INTEGER PRIMARY KEY, "
+            "originator_id TEXT NOT NULL, originator_version INTEGER NOT NULL, hash BLOB NOT NULL)",
+            f"CREATE TABLE IF NOT EXISTS {META_TABLE} (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+            f"CREATE TRIGGER IF NOT EXISTS {t}_no_update BEFORE UPDATE ON {t} BEGIN {refuse} END",
+            f"CREATE TRIGGER IF NOT EXISTS {t}_no_delete BEFORE DELETE ON {t} BEGIN {refuse} END",
+            f"CREATE TRIGGER IF NOT EXISTS {CHAIN_TABLE}_no_update BEFORE UPDATE ON {CHAIN_TABLE} "
+            f"BEGIN {refuse} END",
+            f"CREATE TRIGGER IF NOT EXISTS {CHAIN_TABLE}_no_delete BEFORE DELETE ON {CHAIN_TABLE} "
+            f"BEGIN {refuse} END",
+        ]
+
+    def _create_table(self, c: SQLiteCursor) -> None:
+        # Check compatibility before creating anything, in the same transaction.
+        c.execute(
+            "SELECT name FROM sqlite_master WHERE type='table' AND name IN (?, ?)",
+            (META_TABLE, self.events_table_name),
+        )
+        tables = {row[0] for row in c.fetchall()}
+        found: str | None = None
+        has_events = False
+        if self.events_table_name in tables:
+            c.execute(f"SELECT 1 FROM {self.events_table_name} LIMIT 1")
+            has_events = c.fetchone() is not None
+        if META_TABLE in tables:
+            c.execute(f"SELECT value FROM {META_TABLE} WHERE key='schema_version'")
+            row = c.fetchone()
+            found = row[0] if row else None
+        problem = incompatible(found, has_events)
+        if problem:
+            raise problem
+        super()._create_table(c)
+        c.execute(
+            f"INSERT OR IGNORE INTO {META_TABLE} VALUES ('schema_version', ?)", (SCHEMA_VERSION,)
+        )
+
+    def _insert_events(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        ids = super()._insert_events(c, stored_events, **kwargs)
+        assert ids is not None
+        # The INSERTs above took the write lock, so the head cannot move under us.
+        c.execute(f"SELECT hash FROM {CHAIN_TABLE} ORDER BY notification_id DESC LIMIT 1")
+        row = c.fetchone()
+        previous = row[0] if row else GENESIS
+        links = chain_links(
+            previous,
+            (
+                (nid, str(s.originator_id), s.originator_version, s.topic, s.state)
+                for nid, s in zip(ids, stored_events, strict=True)
+            ),
+        )
+        c.executemany(f"INSERT INTO {CHAIN_TABLE} VALUES (?,?,?,?)", links)
+        return ids
+
+    def select_chain(self, start: int, stop: int | None, limit: int) -> list[tuple[int, bytes]]:
+        sql = f"SELECT notification_id, hash FROM {CHAIN_TABLE} WHERE notification_id >= ?"
+        params: list[int] = [start]
+        if stop is not None:
+            sql += " AND notification_id <= ?"
+            params.append(stop)
+        sql += " ORDER BY notification_id LIMIT ?"
+        params.append(limit)
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(sql, params)
+            return [(r[0], bytes(r[1])) for r in c.fetchall()]
+
+    def select_rows(self, start: int, limit: int) -> list[tuple[int, str, int, str, bytes]]:
+        """Notifications as plain tuples ``(id, originator id as UUID text, version, topic,
+        state)``: the read models' fast path (no UUID or Notification objects)."""
+        o = "originator_id"
+        uuid_text = (
+            f"substr({o},1,8)||'-'||substr({o},9,4)||'-'||substr({o},13,4)||'-'||"
+            f"substr({o},17,4)||'-'||substr({o},21)"
+        )
+        sql = (
+            f"SELECT rowid, CASE WHEN length({o}) = 32 THEN {uuid_text} ELSE {o} END, "
+            f"originator_version, topic, state FROM {self.events_table_name} "
+            "WHERE rowid >= ? ORDER BY rowid LIMIT ?"
+        )
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(sql, (start, limit))
+            return [tuple(r) for r in c.fetchall()]

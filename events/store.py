@@ -1,0 +1,185 @@
+"""Open the decision log from a store URL, with one clear sentence when that fails.
+
+Store URLs:
+
+* ``/path/to/docket.sqlite``, ``sqlite:///relative.sqlite`` or ``sqlite:////absolute.sqlite``
+  (SQLAlchemy's convention) → eventsourcing's
+  SQLite module (WAL, synchronous commits); the parent folder is created.
+* ``postgresql://user[:password]@host[:port]/dbname[?schema=name]`` → eventsourcing's
+  PostgreSQL module. The settings go to the ``Application`` as an env dict, never
+  through ``os.environ``, so two logs in one process do not interfere.
+
+Read models live in a local SQLite file (:func:`readmodel_path_for`): beside a
+SQLite store as ``<store>.views.sqlite``; for PostgreSQL, each console keeps its own
+file in its data folder, named from a hash of the URL (password excluded).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import socket
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from eventsourcing.persistence import PersistenceError
+from eventsourcing.utils import get_topic
+
+from events.app import DecisionLog
+from events.errors import IncompatibleStore, StoreError, StoreUnavailable
+from events.recorders import ChainedSQLiteRecorder
+
+
+@dataclass(frozen=True)
+class StoreURL:
+    """A parsed store URL. ``display`` never contains the password."""
+
+    kind: str  # "sqlite" | "postgres"
+    path: Path | None = None
+    host: str = ""
+    port: int = 5432
+    user: str = ""
+    password: str = ""
+    dbname: str = ""
+    schema: str = ""
+
+    @property
+    def display(self) -> str:
+        if self.kind == "sqlite":
+            return str(self.path)
+        schema = f"?schema={self.schema}" if self.schema else ""
+        return f"postgresql://{self.user}@{self.host}:{self.port}/{self.dbname}{schema}"
+
+
+def parse_store_url(url: str) -> StoreURL:
+    """Parse a store URL. Raises StoreUnavailable for anything unrecognisable."""
+    text = url.strip()
+    if not text:
+        raise StoreUnavailable("no store given: pass a SQLite path or a postgresql:// URL")
+    if text.startswith(("postgresql://", "postgres://")):
+        parts = urlsplit(text)
+        dbname = unquote(parts.path.lstrip("/"))
+        if not parts.hostname or not dbname:
+            raise StoreUnavailable(
+                f"store URL {text!r} needs a host and a database: "
+                "postgresql://user@host:5432/dbname"
+            )
+        try:
+            port = parts.port or 5432
+        except ValueError as exc:
+            raise StoreUnavailable(f"store URL {text!r} has an invalid port") from exc
+        schema = parse_qs(parts.query).get("schema", [""])[0]
+        return StoreURL(
+            kind="postgres",
+            host=parts.hostname,
+            port=port,
+            user=unquote(parts.username or "postgres"),
+            password=unquote(parts.password or ""),
+            dbname=dbname,
+            schema=schema,
+        )
+    if text.startswith("sqlite:///"):
+        # SQLAlchemy's convention: sqlite:///relative/path, sqlite:////absolute/path.
+        text = text[len("sqlite:///") :]
+    elif "://" in text:
+        raise StoreUnavailable(
+            f"unknown store URL {url!r}: use a SQLite path, sqlite:///path or postgresql://..."
+        )
+    return StoreURL(kind="sqlite", path=Path(text).expanduser())
+
+
+def readmodel_path_for(url: str, data_dir: str | Path) -> Path:
+    """Where the read-model SQLite file for this store lives.
+
+    SQLite store ``x/docket.sqlite`` → ``x/docket.sqlite.views.sqlite`` (travels with
+    the store). PostgreSQL → ``<data_dir>/views-<sha256(url without password)[:16]>.sqlite``:
+    each console follows the shared log into its own local file.
+    """
+    parsed = parse_store_url(url)
+    if parsed.kind == "sqlite":
+        assert parsed.path is not None
+        return parsed.path.with_name(parsed.path.name + ".views.sqlite")
+    digest = hashlib.sha256(parsed.display.encode()).hexdigest()[:16]
+    return Path(data_dir) / f"views-{digest}.sqlite"
+
+
+def open_log(url: str) -> DecisionLog:
+    """Open (creating if needed) the decision log at ``url``.
+
+    Raises:
+        StoreUnavailable: the path cannot be opened or the server is unreachable.
+        IncompatibleStore: the store was written by an incompatible Docket version
+            (or is not a Docket store).
+    """
+    parsed = parse_store_url(url)
+    log = _open_sqlite(parsed) if parsed.kind == "sqlite" else _open_postgres(parsed)
+    log.url = parsed.display
+    return log
+
+
+def _open_sqlite(parsed: StoreURL) -> DecisionLog:
+    assert parsed.path is not None
+    path = parsed.path
+    where = f"SQLite store {path}"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreUnavailable(f"cannot create the folder for {where}: {exc.strerror}") from exc
+    if path.is_dir():
+        raise StoreUnavailable(f"cannot open {where}: it is a folder, not a file")
+    env = {
+        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+        "SQLITE_DBNAME": str(path),
+        "SQLITE_LOCK_TIMEOUT": "10",
+        "APPLICATION_RECORDER_TOPIC": get_topic(ChainedSQLiteRecorder),
+    }
+    try:
+        return DecisionLog(env=env)
+    except StoreError:
+        raise
+    except sqlite3.DatabaseError as exc:
+        # e.g. "file is not a database": raised while switching to WAL mode.
+        raise IncompatibleStore(f"cannot open {where}: {exc}") from exc
+    except (PersistenceError, sqlite3.Error, OSError) as exc:
+        raise StoreUnavailable(f"cannot open {where}: {_reason(exc)}") from exc
+
+
+def _open_postgres(parsed: StoreURL) -> DecisionLog:
+    from events.pg_recorder import ChainedPostgresRecorder  # needs the postgres extra
+
+    where = f"PostgreSQL store {parsed.display}"
+    # Probe the port first: the connection pool would otherwise retry for its whole
+    # timeout before failing, and the user deserves an answer in a second or two.
+    try:
+        socket.create_connection((parsed.host, parsed.port), timeout=3).close()
+    except OSError as exc:
+        raise StoreUnavailable(
+            f"cannot reach the PostgreSQL server at {parsed.host}:{parsed.port} "
+            f"({exc.strerror or exc}); is it running?"
+        ) from exc
+    env = {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": parsed.dbname,
+        "POSTGRES_HOST": parsed.host,
+        "POSTGRES_PORT": str(parsed.port),
+        "POSTGRES_USER": parsed.user,
+        "POSTGRES_PASSWORD": parsed.password,
+        "POSTGRES_SCHEMA": parsed.schema,
+        "POSTGRES_CONNECT_TIMEOUT": "5",
+        "POSTGRES_POOL_SIZE": "2",
+        "POSTGRES_MAX_OVERFLOW": "4",
+        "APPLICATION_RECORDER_TOPIC": get_topic(ChainedPostgresRecorder),
+    }
+    try:
+        return DecisionLog(env=env)
+    except StoreError:
+        raise
+    except Exception as exc:  # psycopg errors arrive wrapped or raw; all mean "cannot open"
+        raise StoreUnavailable(f"cannot open {where}: {_reason(exc)}") from exc
+
+
+def _reason(exc: BaseException) -> str:
+    """The first line of the underlying error, without library noise."""
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__

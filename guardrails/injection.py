@@ -1,0 +1,335 @@
+"""Prompt-injection detection in the applicant's note, and quoting the note as data.
+
+The note is untrusted data written by the applicant. It is scanned in several views
+(canonical text, homoglyphs folded, digits read as letters, letter-by-letter spelling
+joined, separators removed, decoded base64/hex/rot13/reversed/tag-character payloads)
+by a small set of named rules about *what the text tries to do*:
+
+- ``instruction_override``: tells the reader to ignore or replace its instructions;
+- ``role_marker``: chat-template or system-prompt markers, "developer mode" and the like;
+- ``role_play``: asks the reader to become someone else;
+- ``address_model``: speaks to the AI / model / assistant reading it;
+- ``decision_request``: tells the reader which decision, score or risk to output;
+- ``output_manipulation``: dictates what the answer must say, include or omit;
+- ``prompt_leak``: asks for the system prompt or instructions;
+- ``delimiter_break``: tries to close the quoted-data block or open a new one;
+- ``obfuscation``: invisible characters, tag characters, mixed-script words;
+- ``encoded_payload``: an encoded text, or a request to decode one.
+
+A flagged note is excluded from the prompt (its influence removed) and the case is marked.
+Rules target intent phrases, not individual attack strings; the red-team set has a
+held-out split to check that (see evals/datasets/redteam/PROVENANCE.md).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import codecs
+import json
+import re
+from dataclasses import dataclass
+
+from guardrails.text import (
+    canonical,
+    decode_tags,
+    deleet,
+    fold_homoglyphs,
+    hidden_characters,
+    mixed_script_words,
+    squash,
+    unspace,
+)
+
+MAX_NOTE_CHARS = 4000  # a longer note is not sent at all (flagged ``oversized``)
+
+_AI = (r"(?:ai|a\.i\.|llm|language model|assistant|chat ?bot|chat ?gpt|gpt-?\d?|claude|gemini|"
+       r"copilot|model|bot|algorithm|scoring (?:model|system|engine)|automated (?:system|"
+       r"reviewer|assessor|underwriter)|underwriting (?:ai|model|bot|engine)|system)")
+_OVERRIDE_VERB = (r"(?:ignore|ignoring|disregard|forget|override|overrule|bypass|skip|discard|"
+                  r"pay no attention to|omit|neglect|overlook|do not obey|don'?t obey|"
+                  r"abandon|set aside|throw out|stop following|do not follow|don'?t follow|"
+                  r"never mind|nevermind|cancel|erase|delete|drop|remove|suspend|deactivate|"
+                  r"disable|turn off)")
+_OVERRIDE_OBJECT = (r"(?:instructions?|prompts?|rules|guidelines|directions|directives|"
+                    r"guard ?rails|polic(?:y|ies)|constraints|restrictions|programming|"
+                    r"system message|orders|commands|training|safety|filters?|safeguards|"
+                    r"protocols?|the above|everything (?:above|before|else|you (?:were|"
+                    r"have been) told)|"
+                    r"all (?:of )?the "
+                    r"above|what you were told|prior context|previous context|earlier context|"
+                    r"your context|scoring criteria|risk criteria|criteria|your task)")
+_GOOD = (r"(?:approve[ds]?|approval|accept(?:ed)?|grant(?:ed)?|low[- ]risk|no[- ]risk|zero[- ]risk|"
+         r"(?:the )?lowest risk|excellent|top[- ]tier|a\+|aaa|"
+         r"minimal risk|creditworthy|good|safe|trustworthy|pre-?approved|"
+         r"vip|whitelisted|verified|priority)")
+
+_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (name, re.compile(pattern, re.IGNORECASE | re.MULTILINE))
+    for name, pattern in (
+        ("instruction_override", rf"\b{_OVERRIDE_VERB}\b[^.!?\n]{{0,60}}?\b{_OVERRIDE_OBJECT}"),
+        ("instruction_override", r"\b(?:rules|instructions|guidelines|polic(?:y|ies)) you (?:were|"
+                                 r"have been) given\b"),
+        ("instruction_override", r"\b(?:new|updated|real|actual|revised|additional|secret|hidden|"
+                                 r"priority|override|following|operator|admin|system|reviewer) "
+                                 r"(?:instructions?|task|directive|"
+                                 r"orders|rules|prompt)\s*(?::|follow|are|is|below|take)"),
+        ("instruction_override", r"\b(?:your (?:new|real|actual|only) (?:task|job|goal|purpose|"
+                                 r"instructions?|role)|instead,? (?:you (?:must|should|will)|"
+                                 r"(?:just )?(?:say|output|respond|reply|approve|recommend)))"),
+        ("instruction_override", r"\b(?:ignoriere|vergiss|missachte|ignorieren sie|vergessen sie)"
+                                 r"\b.{0,40}\b(?:anweisungen|regeln|vorgaben|befehle)|"
+                                 r"\b(?:ignora|olvida|ignorar)\b.{0,40}\binstrucciones|"
+                                 r"\b(?:ignorez|oubliez|ignore|ignorer)\b.{0,40}\b(?:les |vos )"
+                                 r"?(?:instructions|consignes|règles)\b.{0,20}(?:précédentes|"
+                                 r"antérieures)|\b(?:ignora|dimentica)\b.{0,40}\bistruzioni|"
+                                 r"\b(?:negeer|vergeet)\b.{0,40}\b(?:instructies|regels)"),
+        ("role_marker", r"^\s*#{1,6}\s*(?:system|instructions?|assistant|response|user|admin)\b"),
+        ("role_marker", r"(?:^|[(\[{])\s*(?:#+\s*)?(?:system|assistant|developer|"
+                    r"admin(?:istrator)?|root|"
+                        r"instructions?|sys)\s*(?:prompt|message|note|override)?\s*[:>\]]"),
+        ("role_marker", r"<\|?\s*(?:im_start|im_end|system|endoftext|assistant|user)\s*\|?>|"
+                        r"\[/?(?:inst|system|sys)\]|<</?sys>>|\bsystem prompt\b|"
+                        r"\b(?:system|admin|administrator|developer|root|security|emergency|"
+                        r"compliance)[- ](?:override|access|command|instruction|directive|"
+                        r"alert|notice|update)\b|\b(?:enable[sd]?|enter(?:ed|ing)?|"
+                        r"activate[sd]?|switch(?:ed)? "
+                        r"(?:to|into)|now in|in|turn on) (?:developer|debug|god|dan|jailbreak|"
+                        r"unrestricted|maintenance|test(?:ing)?|sudo|admin|evaluation) mode\b|"
+                        r"\bjailbr(?:eak|oken)\b|\bdo anything now\b|\bsudo\b|"
+                        r"\b(?:begin|end|start) (?:of )?(?:system|hidden|secret|admin)\b"),
+        ("role_play", r"\byou are (?:now|no longer|going to (?:be|act)|an? (?:unrestricted|"
+                      r"unfiltered|new|different|helpful|evil|rogue)|free)\b|"
+                      r"\b(?:act|acting|behave|respond|answer) (?:as|like) (?:an?|the|if|my)\b|"
+                      r"\bpretend(?:ing)? (?:to be|you|that you|that i)\b|\brole-?\s?play|"
+                      r"\bfrom now on,? (?:you|your|act|respond|always)\b|"
+                      r"\bimagine (?:you are|you're|that you)\b|\byour (?:new )?persona\b|"
+                      r"\bsimulate (?:an?|the|being)\b|\bstay in character\b|"
+                      r"\bswitch (?:to|into) .{0,20}mode\b"),
+        ("address_model", rf"\b(?:dear|hey|hi|hello|attention|note to|message to|instructions? "
+                          rf"(?:to|for)|notice to|reminder to|memo to|psst)[,:]? (?:the |all |any |"
+                          rf"you )?{_AI}s?\b|\b(?:to|for) (?:the|any|all|every) {_AI}s? "
+                          rf"(?:reading|processing|reviewing|evaluating|analy[sz]ing|scoring|"
+                          rf"assessing|summari[sz]ing)|\b(?:if|when|while) you(?:'re| are)? "
+                          rf"(?:an? )?{_AI}\b|\bas an? (?:ai|llm|language model|ai model|"
+                          rf"ai assistant)\b,? you\b|\byou,? (?:the )?{_AI},|"
+                          rf"\b(?:{_AI}|ai models?)s? (?:reading|"
+                          rf"processing|reviewing|summari[sz]ing|analy[sz]ing|scoring) (?:this|"
+                          rf"these|the "
+                          rf"(?:note|application|text|case))\b"),
+        ("decision_request", rf"\b(?:(?:assistant|model|system|ai|llm|algorithm|bot) (?:must|"
+                             rf"should|will|shall|has to|needs to|is required to|is to)|you "
+                             rf"(?:must|shall|have to|need to|are required to|are instructed to|"
+                             rf"are to|will (?:now|always|only|simply)))(?: now| always| only|"
+                             rf" simply)? "
+                             rf"(?:approve|accept|recommend|output|say|classify|mark|rate|score|"
+                             rf"grant|return|respond|answer|report|state|conclude|label|set)\b|"
+                             rf"\b(?:auto(?:matically)?[- ]?approve|approve (?:it|this|me|the "
+                             rf"(?:loan|application|applicant|request)|this (?:loan|application|"
+                             rf"applicant|request)|my (?:loan|application|request)) "
+                             rf"(?:immediately|now|automatically|regardless|no matter|whatever|"
+                             rf"unconditionally|without)|(?:must|shall|is to) be (?:approved|"
+                             rf"accepted|granted)\b.{{0,30}}\b(?:regardless|no matter|"
+                             rf"irrespective|whatever|automatically))|"
+                             rf"\b(?:mark|flag|classify|label|treat|tag|score|rate|categori[sz]e|"
+                             rf"list|record|register) (?:this|me|the applicant|the application|"
+                             rf"this (?:case|applicant|application|loan)|it|him|her)(?: as| at)? "
+                             rf"(?:an? )?{_GOOD}|"
+                             rf"\b(?:recommend|output|return|respond with|reply with|answer with|"
+                             rf"print|emit|write|set)\W+(?:\w+\W+){{0,4}}?(?:approve|approval|"
+                             rf"\"?approve\"?|low[- ]risk|zero risk|no risk)\b|"
+                             rf"\b(?:p_?bad|p\(bad\)|probability of default|default probability|"
+                             rf"risk (?:score|level|rating|probability)|credit score)\W+(?:\w+\W+)"
+                             rf"{{0,3}}?(?:to|=|should be|must be|is to be|as) ?(?:0\b|0\.0|zero|"
+                             rf"low|minimal|the lowest|900|850|excellent|aaa)|"
+                             rf"\b(?:recommendation|decision|action|verdict|outcome|result) "
+                             rf"(?:must|should|shall|will|has to) be\W+(?:\w+\W+){{0,2}}?"
+                             rf"{_GOOD}|\b(?:change|switch|update|flip|alter|override|correct) "
+                             rf"(?:the |your |my |this )?(?:decision|action|recommendation|verdict|"
+                             rf"outcome|result|risk|score) to\b|"
+                             rf"[\"']?\b(?:action|decision|recommendation|recommended_action|p_bad|"
+                             rf"verdict)\b[\"']?\s*[:=]\s*[\"']?(?:approve|accept|0\b|0\.0)|"
+                             rf"\b(?:always|only|just) (?:approve|recommend approv|"
+                             rf"output approve|say approve)"),
+        ("output_manipulation", r"\b(?:in|into|within|at the (?:start|end|beginning) of) your "
+                                r"(?:response|answer|output|summary|explanation|reply|analysis|"
+                                r"report|assessment|recommendation)\b|"
+                                r"\b(?:respond|reply|answer|output|print|return|write)(?: only)? "
+                                r"(?:only|exactly|verbatim|with only|in json|with the (?:word|"
+                                r"phrase|text|following)|the following|the word)\b|"
+                                r"\b(?:begin|start|end|finish|prefix|conclude) (?:your|the) "
+                                r"(?:response|answer|output|summary|explanation|reply) with\b|"
+                                r"\brepeat after me\b|\bthe (?:summary|explanation|output|"
+                                r"response|answer|report) (?:must|should|shall|has to|needs to) "
+                                r"(?:say|state|read|include|mention|omit|exclude|contain|"
+                                r"conclude|describe|be)\b|\b(?:do not|don't|never|must not) "
+                                r"(?:mention|reveal|disclose|report|include|flag|cite|note|list|"
+                                r"show)"
+                                r"\b.{0,40}\b(?:operator|reviewer|officer|human|analyst|summary|"
+                                r"explanation|report|output|response|risk|factor|debt|default|"
+                                r"this note|these instructions|this instruction|this message)|"
+                                r"\b(?:do not|don't|never|must not) (?:tell|inform|show|alert|"
+                                r"warn) "
+                                r"(?:the )?(?:operator|reviewer|loan officer|officer|human|analyst|"
+                                r"underwriter|bank|user)\b|\b(?:out of|from) your (?:response|"
+                                r"answer|"
+                                r"output|summary|explanation|reply|analysis|report)\b|"
+                                r"\b(?:tell|inform|convince|assure|remind) (?:the )?(?:operator|"
+                                r"reviewer|loan officer|officer|human|analyst|underwriter|user)"
+                                r" that\b"),
+        ("prompt_leak", r"\b(?:reveal|show|print|repeat|display|output|tell me|give me|leak|dump|"
+                        r"share|disclose|list|recite|spell out|summari[sz]e|translate)(?: me| us)?"
+                        r" (?:your|the|all|all of your|all the|any) (?:system |initial |original"
+                        r" |hidden |secret |full |internal |exact |developer )*(?:prompt|"
+                        r"instructions|rules|guidelines|configuration|system message|"
+                        r"directives|context window)\b|\bwhat (?:is|are|were) your "
+                        r"(?:system |initial |original |hidden )?(?:prompt|instructions|rules)\b"),
+        ("delimiter_break", r"</?\s*(?:applicant_note|note|data|user|system|context|input|"
+                            r"document|instructions?|prompt|case|quote|untrusted|end|message)"
+                            r"\s*>|```|\"\"\"|'''|<\||\|>|\{\{|\}\}|\[\[|\]\]|"
+                            r"\b(?:end|close|stop) (?:of )?(?:the )?(?:note|input|data|user "
+                            r"(?:input|data)|quoted? (?:text|data)|applicant(?:'s)? note|"
+                            r"untrusted (?:text|data)|document|context)\b\s*(?:[.:!\-=#*]|$)"),
+    )
+)
+
+# Whole-word stems that survive separators ("i.g.n.o.r.e", "ign ore") in the squashed view.
+_SQUASHED = re.compile(
+    r"ignore(?:all|any|the|your|my)?(?:previous|prior|above|earlier|preceding|former)"
+    r"|disregard(?:all|any|the|your)?(?:previous|prior|above|earlier)|systemprompt"
+    r"|(?:ignore|disregard|forget|override|bypass)(?:all|any|the|your|these|those)?"
+    r"(?:instructions|rules|guidelines|guardrails)|jailbreak|newinstructions"
+    r"|youarenow|approvethisloan|approvethisapplication|autoapprove|markaslowrisk"
+    r"|set(?:the|my)?(?:risk|riskscore|riskscore|score|pbad|probability(?:ofdefault)?)to"
+)
+_ENCODING_REQUEST = re.compile(
+    r"\b(?:decode|decipher|base ?64|rot-?13|hex[- ]?(?:encoded|decode)|reverse (?:the|this) "
+    r"(?:text|string|message)|read (?:it |this )?backwards|caesar cipher|morse code)\b",
+    re.IGNORECASE,
+)
+_BASE64 = re.compile(r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{16,}={0,2}(?![A-Za-z0-9+/=])")
+_HEX = re.compile(r"\b(?:[0-9a-fA-F]{2}[ :]?){10,}\b")
+_INVISIBLE_BETWEEN_LETTERS = re.compile(
+    "\\w[\u200b-\u200f\u2060-\u2064\ufeff\u00ad\u034f\u180e]+\\w"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class InjectionScan:
+    """Result of scanning a note: ``rules`` that fired, each with the views that showed it."""
+
+    flagged: bool
+    rules: tuple[str, ...]
+    detail: str
+
+    @classmethod
+    def clean(cls) -> InjectionScan:
+        return cls(False, (), "")
+
+
+def scan_note(note: str | None) -> InjectionScan:
+    """Look for prompt-injection attempts in ``note``; never raises."""
+    if not note:
+        return InjectionScan.clean()
+    if len(note) > MAX_NOTE_CHARS * 4:
+        return InjectionScan(True, ("oversized",), f"note of {len(note)} characters")
+    hits: dict[str, set[str]] = {}
+
+    def record(rule: str, view: str) -> None:
+        hits.setdefault(rule, set()).add(view)
+
+    for view, text in _views(note):
+        for rule in _rules_in(text):
+            record(rule, view)
+    if _obfuscated(note):
+        record("obfuscation", "raw")
+    for view, decoded in _decoded_payloads(note):
+        record("encoded_payload", view)
+        for rule in _rules_in(decoded):
+            record(rule, view)
+    if _ENCODING_REQUEST.search(canonical(note)):
+        record("encoded_payload", "request")
+    if not hits:
+        return InjectionScan.clean()
+    rules = tuple(sorted(hits))
+    detail = "; ".join(f"{rule} ({', '.join(sorted(hits[rule]))})" for rule in rules)
+    return InjectionScan(True, rules, detail)
+
+
+def quote_note(note: str) -> str:
+    """The note as inert quoted data: JSON-escaped, angle brackets escaped, delimited."""
+    text = note if len(note) <= MAX_NOTE_CHARS else note[:MAX_NOTE_CHARS] + " [truncated]"
+    escaped = json.dumps(text, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e")
+    return f"<applicant_note>{escaped}</applicant_note>"
+
+
+# -- internals ---------------------------------------------------------------------------
+
+
+def _rules_in(text: str) -> set[str]:
+    fired = {name for name, pattern in _RULES if pattern.search(text)}
+    if _SQUASHED.search(squash(text)):
+        fired.add("instruction_override")
+    return fired
+
+
+def _views(note: str) -> list[tuple[str, str]]:
+    base = fold_homoglyphs(canonical(note))
+    views = [("text", base), ("spaced", unspace(base)), ("leet", deleet(base))]
+    smuggled = decode_tags(note)
+    if smuggled:
+        views.append(("tags", smuggled))
+    return views
+
+
+def _obfuscated(note: str) -> bool:
+    if decode_tags(note):
+        return True
+    if hidden_characters(note) and _INVISIBLE_BETWEEN_LETTERS.search(note):
+        return True
+    return mixed_script_words(note) > 0
+
+
+def _decoded_payloads(note: str) -> list[tuple[str, str]]:
+    """Readable text hidden as base64, hex, rot13 or written backwards."""
+    found: list[tuple[str, str]] = []
+    text = canonical(note)
+    for match in _BASE64.finditer(text):
+        decoded = _b64_text(match.group(0))
+        if decoded:
+            found.append(("base64", decoded))
+    for match in _HEX.finditer(text):
+        decoded = _hex_text(match.group(0))
+        if decoded:
+            found.append(("hex", decoded))
+    for view, transformed in (("rot13", codecs.encode(text, "rot13")), ("reversed", text[::-1])):
+        if _rules_in(transformed) - {"delimiter_break"}:
+            found.append((view, transformed))
+    return found
+
+
+def _readable(raw: bytes) -> str | None:
+    try:
+        decoded = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    letters = sum(ch.isalpha() or ch == " " for ch in decoded)
+    if len(decoded) >= 8 and " " in decoded and letters >= 0.8 * len(decoded):
+        return decoded
+    return None
+
+
+def _b64_text(token: str) -> str | None:
+    try:
+        raw = base64.b64decode(token + "=" * (-len(token) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    return _readable(raw)
+
+
+def _hex_text(token: str) -> str | None:
+    try:
+        raw = bytes.fromhex(re.sub(r"[ :]", "", token))
+    except ValueError:
+        return None
+    return _readable(raw)

@@ -1,0 +1,58 @@
+"""Input guardrails: what may leave the machine, and in what form.
+
+Declared personal fields become placeholders; personal data in the note is redacted
+into the same placeholder table; the note is scanned for prompt injection and, when
+flagged, withheld from the explainer entirely (its influence removed) while the case is
+marked. The placeholder table stays local and restores values in the answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from guardrails.injection import InjectionScan, scan_note
+from guardrails.pii import Pseudonyms, pseudonymise_fields, redact
+from guardrails.verdicts import Verdict
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedInput:
+    personal: dict[str, str]  # field -> placeholder
+    note: str | None  # redacted note; None when absent or withheld
+    scan: InjectionScan
+    pseudonyms: Pseudonyms
+    verdicts: tuple[Verdict, ...]
+
+    @property
+    def flags(self) -> tuple[Verdict, ...]:
+        """Verdicts the operator must see on the case (flagged notes)."""
+        return tuple(v for v in self.verdicts if v.outcome == "flagged")
+
+
+def prepare_input(personal: Mapping[str, str], note: str | None) -> PreparedInput:
+    """Pseudonymise ``personal``, redact and scan ``note``. Pure; never raises."""
+    pseudonyms = Pseudonyms()
+    declared = {name: value for name, value in personal.items() if value and value.strip()}
+    placeholders = pseudonymise_fields(personal, pseudonyms)
+    verdicts = [
+        Verdict("personal_fields", "redacted", f"fields: {', '.join(sorted(declared))}")
+        if declared
+        else Verdict("personal_fields", "pass", "no personal fields")
+    ]
+    if not note or not note.strip():
+        return PreparedInput(placeholders, None, InjectionScan.clean(), pseudonyms,
+                             (*verdicts, Verdict("prompt_injection", "pass", "no note")))
+    scan = scan_note(note)
+    redaction = redact(note, pseudonyms, declared)
+    if redaction.changed:
+        counts = ", ".join(f"{kind} x{n}" for kind, n in sorted(redaction.counts.items()))
+        verdicts.append(Verdict("note_personal_data", "redacted", counts))
+    else:
+        verdicts.append(Verdict("note_personal_data", "pass"))
+    if scan.flagged:
+        verdicts.append(Verdict("prompt_injection", "flagged",
+                                f"{scan.detail}; note withheld from the explainer"))
+        return PreparedInput(placeholders, None, scan, pseudonyms, tuple(verdicts))
+    verdicts.append(Verdict("prompt_injection", "pass"))
+    return PreparedInput(placeholders, redaction.text, scan, pseudonyms, tuple(verdicts))

@@ -1,0 +1,238 @@
+"""Personal data: placeholders for declared fields, detection and redaction in free text.
+
+Declared personal fields (name, email, phone, IBAN...) never leave the machine: each
+value is replaced by a placeholder such as ``«PERSON_1»`` and restored locally after
+the answer. Free text (the applicant's note) is scanned for e-mail addresses, phone
+numbers, IBANs (mod-97 checked), card numbers (Luhn checked) and the declared values,
+which are replaced by placeholders from the same table.
+
+Redaction is idempotent: text already redacted is returned unchanged, because existing
+placeholders are never rescanned and redaction repeats until nothing new is found.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from guardrails.text import canonical
+
+PLACEHOLDER = re.compile(r"«([A-Z][A-Z0-9_]{0,30}?)_(\d{1,4})»")
+
+FIELD_KINDS = {"name": "PERSON", "full_name": "PERSON", "email": "EMAIL", "phone": "PHONE",
+               "iban": "IBAN", "card": "CARD", "card_number": "CARD"}
+
+_EMAIL = re.compile(r"[\w.%+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+")
+_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,32}\b", re.IGNORECASE)
+_CARD = re.compile(r"(?<!\d)\d(?:[ -]?\d){12,18}(?!\d)")
+_PHONE = re.compile(r"(?<![\w+])\+?\(?\d[\d \-./()]{6,24}\d(?!\d)")
+_YEARS = re.compile(r"^(?:(?:19|20)\d\d\W*)+$")
+_DATE = re.compile(r"^\d{1,4}[./-]\d{1,2}[./-]\d{1,4}$")
+_MAX_PASSES = 8
+
+
+@dataclass
+class Pseudonyms:
+    """The local table placeholder <-> personal value; it never leaves the process."""
+
+    by_placeholder: dict[str, str] = field(default_factory=dict, repr=False)
+    _by_key: dict[tuple[str, str], str] = field(default_factory=dict, repr=False)
+    _counts: dict[str, int] = field(default_factory=dict, repr=False)
+
+    def placeholder_for(self, kind: str, value: str) -> str:
+        key = (kind, _comparable(kind, value))
+        known = self._by_key.get(key)
+        if known is not None:
+            return known
+        self._counts[kind] = self._counts.get(kind, 0) + 1
+        placeholder = f"«{kind}_{self._counts[kind]}»"
+        self._by_key[key] = placeholder
+        self.by_placeholder[placeholder] = value
+        return placeholder
+
+    def restore(self, text: str) -> str:
+        """Put the personal values back (locally, after the answer)."""
+        return PLACEHOLDER.sub(lambda m: self.by_placeholder.get(m.group(0), m.group(0)), text)
+
+    @property
+    def values(self) -> list[str]:
+        return list(self.by_placeholder.values())
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    kind: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Redaction:
+    text: str
+    counts: dict[str, int]  # kind -> number of spans replaced
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.counts)
+
+
+def field_kind(field_name: str) -> str:
+    known = FIELD_KINDS.get(field_name.lower())
+    return known or re.sub(r"[^A-Z0-9]", "_", field_name.upper())[:20].strip("_") or "FIELD"
+
+
+def pseudonymise_fields(
+    personal: Mapping[str, str], pseudonyms: Pseudonyms
+) -> dict[str, str]:
+    """Declared personal fields -> placeholders (empty values stay empty)."""
+    return {
+        name: pseudonyms.placeholder_for(field_kind(name), value) if value.strip() else ""
+        for name, value in personal.items()
+    }
+
+
+def redact(
+    text: str,
+    pseudonyms: Pseudonyms | None = None,
+    declared: Mapping[str, str] | None = None,
+) -> Redaction:
+    """Replace personal data in ``text`` by placeholders; never raises; idempotent."""
+    table = pseudonyms if pseudonyms is not None else Pseudonyms()
+    current = canonical(text)
+    counts: dict[str, int] = {}
+    for _ in range(_MAX_PASSES):
+        findings = find_personal_data(current, declared or {})
+        if not findings:
+            break
+        pieces: list[str] = []
+        last = 0
+        for found in findings:
+            pieces.append(current[last:found.start])
+            pieces.append(table.placeholder_for(found.kind, current[found.start:found.end]))
+            counts[found.kind] = counts.get(found.kind, 0) + 1
+            last = found.end
+        pieces.append(current[last:])
+        current = "".join(pieces)
+    return Redaction(current, counts)
+
+
+def find_personal_data(text: str, declared: Mapping[str, str] | None = None) -> list[Finding]:
+    """Non-overlapping spans of personal data, in text order, outside existing placeholders."""
+    candidates: list[tuple[int, Finding]] = []
+    for start, end in _free_segments(text):
+        segment = text[start:end]
+        for priority, finding in _candidates(segment, declared or {}):
+            candidates.append(
+                (priority, Finding(finding.kind, finding.start + start, finding.end + start))
+            )
+    chosen: list[Finding] = []
+    for _, finding in sorted(candidates, key=lambda c: (c[0], c[1].start, -c[1].end)):
+        if all(finding.end <= other.start or finding.start >= other.end for other in chosen):
+            chosen.append(finding)
+    return sorted(chosen, key=lambda f: f.start)
+
+
+def contains_personal_data(text: str, declared_values: Iterable[str] = ()) -> list[str]:
+    """Kinds of personal data visible in ``text`` (for output checks): detectors + values."""
+    kinds = {f.kind for f in find_personal_data(text)}
+    folded = canonical(text).casefold()
+    for value in declared_values:
+        probe = canonical(value).strip().casefold()
+        if len(probe) >= 3 and probe in folded:
+            kinds.add("DECLARED")
+    return sorted(kinds)
+
+
+def iban_valid(candidate: str) -> bool:
+    """ISO 13616 check: length 15..34 and mod-97 of the rearranged digits equals 1."""
+    compact = candidate.replace(" ", "").upper()
+    if not 15 <= len(compact) <= 34 or not compact.isascii() or not compact.isalnum():
+        return False
+    if not (compact[:2].isalpha() and compact[2:4].isdigit()):
+        return False
+    digits = "".join(str(int(ch, 36)) for ch in compact[4:] + compact[:4])
+    return int(digits) % 97 == 1
+
+
+def luhn_valid(candidate: str) -> bool:
+    digits = [int(ch) for ch in candidate if ch.isdigit()]
+    if not 13 <= len(digits) <= 19:
+        return False
+    total = 0
+    for index, digit in enumerate(reversed(digits)):
+        if index % 2 == 1:
+            digit = digit * 2 - 9 if digit > 4 else digit * 2
+        total += digit
+    return total % 10 == 0
+
+
+# -- internals ---------------------------------------------------------------------------
+
+
+def _comparable(kind: str, value: str) -> str:
+    folded = canonical(value).strip().casefold()
+    return re.sub(r"[\s\-./()]", "", folded) if kind in ("IBAN", "CARD", "PHONE") else folded
+
+
+def _free_segments(text: str) -> list[tuple[int, int]]:
+    """Spans of ``text`` that are not placeholders."""
+    spans: list[tuple[int, int]] = []
+    last = 0
+    for match in PLACEHOLDER.finditer(text):
+        spans.append((last, match.start()))
+        last = match.end()
+    spans.append((last, len(text)))
+    return [(a, b) for a, b in spans if b > a]
+
+
+def _candidates(segment: str, declared: Mapping[str, str]) -> list[tuple[int, Finding]]:
+    found: list[tuple[int, Finding]] = []
+    for match in _EMAIL.finditer(segment):
+        found.append((0, Finding("EMAIL", match.start(), match.end())))
+    for match in _IBAN.finditer(segment):
+        end = _valid_iban_end(segment, match.start(), match.end())
+        if end is not None:
+            found.append((1, Finding("IBAN", match.start(), end)))
+    for match in _CARD.finditer(segment):
+        if luhn_valid(match.group(0)):
+            found.append((2, Finding("CARD", match.start(), match.end())))
+    for name, value in declared.items():
+        kind = field_kind(name)
+        for start, end in _declared_spans(segment, value, whole_tokens=kind == "PERSON"):
+            found.append((3, Finding(kind, start, end)))
+    for match in _PHONE.finditer(segment):
+        if _looks_like_phone(match.group(0)):
+            found.append((4, Finding("PHONE", match.start(), match.end())))
+    return found
+
+
+def _valid_iban_end(segment: str, start: int, end: int) -> int | None:
+    """The end of the longest valid IBAN starting at ``start`` within the match, if any."""
+    candidate = segment[start:end]
+    while len(candidate.replace(" ", "")) >= 15:
+        if iban_valid(candidate):
+            return start + len(candidate)
+        candidate = candidate[:-1].rstrip()
+    return None
+
+
+def _looks_like_phone(candidate: str) -> bool:
+    digits = sum(ch.isdigit() for ch in candidate)
+    if not 9 <= digits <= 15:
+        return False
+    stripped = candidate.strip()
+    return not (_YEARS.match(stripped) or _DATE.match(stripped))
+
+
+def _declared_spans(segment: str, value: str, *, whole_tokens: bool) -> list[tuple[int, int]]:
+    probe = canonical(value).strip()
+    if len(probe) < 3:
+        return []
+    patterns = [re.compile(r"\s+".join(map(re.escape, probe.split())), re.IGNORECASE)]
+    if whole_tokens:
+        tokens = [t for t in re.split(r"[\s,]+", probe) if len(t) >= 3 and t[:1].isalpha()]
+        patterns += [re.compile(rf"(?<!\w){re.escape(t)}(?!\w)") for t in tokens]
+        patterns += [re.compile(rf"(?<!\w){re.escape(t.upper())}(?!\w)") for t in tokens]
+    return [(m.start(), m.end()) for p in patterns for m in p.finditer(segment)
+            if m.end() > m.start()]

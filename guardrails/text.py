@@ -1,0 +1,92 @@
+"""Text normalisation shared by the detectors: one canonical form of a string.
+
+Attackers hide words from pattern matching with compatibility characters (fullwidth
+letters, ligatures), invisible characters (zero-width spaces, bidi controls, Unicode
+"tag" characters that smuggle ASCII), look-alike letters from other scripts and
+digit-for-letter swaps. Detectors look at the canonical forms produced here.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Zero-width and formatting characters, bidi controls, soft hyphen, variation selectors.
+_INVISIBLE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]"
+)
+# Unicode tag characters (U+E0000..U+E007F) mirror ASCII and render as nothing.
+_TAGS = re.compile("[\U000e0000-\U000e007f]")
+
+# Look-alike letters from Cyrillic, Greek and a few symbol blocks, mapped to Latin.
+_HOMOGLYPHS = str.maketrans(
+    {
+        "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "у": "y", "х": "x", "і": "i",
+        "ј": "j", "ѕ": "s", "һ": "h", "ԁ": "d", "ԛ": "q", "ԝ": "w", "ӏ": "l", "ɡ": "g",
+        "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H", "О": "O", "Р": "P",
+        "С": "C", "Т": "T", "Х": "X", "У": "Y", "І": "I", "Ј": "J", "Ѕ": "S",
+        "α": "a", "ε": "e", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p", "τ": "t",
+        "υ": "u", "χ": "x", "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I",
+        "Κ": "K", "Μ": "M", "Ν": "N", "Ο": "O", "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X",
+        "ı": "i", "ȷ": "j", "ℓ": "l",
+    }
+)
+_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t",
+                       "@": "a", "$": "s", "!": "i", "|": "l", "+": "t"})
+_LATIN = re.compile(r"[A-Za-z]")
+_OTHER_LETTER = re.compile("[\u0370-\u03ff\u0400-\u052f]")
+_WORD = re.compile(r"\w+")
+
+
+def canonical(text: str) -> str:
+    """NFKC form without invisible characters: what a reader actually sees (idempotent)."""
+    current = text
+    for _ in range(4):
+        stripped = _INVISIBLE.sub("", _TAGS.sub("", current))
+        following = _INVISIBLE.sub("", _TAGS.sub("", unicodedata.normalize("NFKC", stripped)))
+        if following == current:
+            break
+        current = following
+    return current
+
+
+def hidden_characters(text: str) -> int:
+    """How many invisible or tag characters the text carries."""
+    return len(_INVISIBLE.findall(text)) + len(_TAGS.findall(text))
+
+
+def decode_tags(text: str) -> str:
+    """The ASCII text smuggled in Unicode tag characters, if any."""
+    return "".join(chr(ord(ch) - 0xE0000) for ch in _TAGS.findall(text) if ord(ch) >= 0xE0020)
+
+
+def fold_homoglyphs(text: str) -> str:
+    return text.translate(_HOMOGLYPHS)
+
+
+def deleet(text: str) -> str:
+    """Digits and symbols read as letters ("1gn0r3" -> "ignore")."""
+    return text.translate(_LEET)
+
+
+def mixed_script_words(text: str) -> int:
+    """Words mixing Latin with Cyrillic or Greek letters (a homoglyph tell)."""
+    return sum(
+        1
+        for word in _WORD.findall(text)
+        if _LATIN.search(word) and _OTHER_LETTER.search(word)
+    )
+
+
+def squash(text: str) -> str:
+    """Lower-case letters only: "I-g n.o r e" -> "ignore" (defeats separators)."""
+    return "".join(ch for ch in text.lower() if ch.isalpha())
+
+
+_SPACED = re.compile(r"\b(?:\w[ .\-_*]){3,}\w\b")
+
+
+def unspace(text: str) -> str:
+    """Join letter-by-letter spelling: "i g n o r e all" -> "ignore all"."""
+    return _SPACED.sub(lambda m: re.sub(r"[ .\-_*]", "", m.group(0)), text)

@@ -1,0 +1,184 @@
+"""The aggregates' rules, without a store: validation, authorisation, decision stages."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+
+import pytest
+
+from events.domain import Alert, Case, EvalRun, ModelVersion, Policy
+from events.errors import AlreadyDecided, ConflictError, InputRejected, NotAuthorised
+from tests.events.helpers import SYSTEM, explanation, new_case
+
+ANA = {"actor": "ana", "role": "operator"}
+BOB = {"actor": "bob", "role": "operator"}
+SAM = {"actor": "sam", "role": "senior"}
+
+
+def test_ids_are_deterministic() -> None:
+    assert Case.id_for("credit", "A1") == new_case("A1").id
+    assert Case.id_for("credit", "A1") != Case.id_for("credit", "A2")
+    assert Policy.id_for("credit") != Policy.id_for("housing")
+    assert ModelVersion.id_for("credit", "1") == ModelVersion.id_for("credit", "1")
+
+
+def test_operator_decides_once() -> None:
+    case = new_case("A1")
+    case.accept(**ANA)
+    assert case.status == "decided"
+    with pytest.raises(AlreadyDecided, match=r"already decided by ana at \d{4}-"):
+        case.override(action="approve", reason_code="other", reason_text="x", **BOB)
+    with pytest.raises(AlreadyDecided):
+        case.accept(**SAM)  # a decided case is final even for a senior
+
+
+def test_escalated_case_is_decided_finally_by_a_senior_only() -> None:
+    case = new_case("A1")
+    case.escalate(reason_text="unsure", **ANA)
+    assert case.status == "escalated"
+    with pytest.raises(AlreadyDecided, match="already decided by ana"):
+        case.accept(**BOB)
+    with pytest.raises(AlreadyDecided):
+        case.escalate(reason_text="again", **SAM)
+    case.override(action="approve", reason_code="customer_relationship", reason_text="known", **SAM)
+    assert case.status == "decided"
+    with pytest.raises(AlreadyDecided, match="already decided by sam"):
+        case.accept(**SAM)
+
+
+def test_only_deciding_roles_decide() -> None:
+    with pytest.raises(NotAuthorised):
+        new_case("A1").accept(actor="eve", role="auditor")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"reason_code": "because", "reason_text": "x"}, "reason_code"),
+        ({"reason_code": "other", "reason_text": "  "}, "reason_text"),
+        ({"reason_code": "other", "reason_text": "x", "action": "decline"}, "action"),
+        ({"reason_code": "other", "reason_text": "x", "action": "lend"}, "action"),
+    ],
+)
+def test_override_needs_valid_reason_and_action(kwargs: dict[str, str], field: str) -> None:
+    case = new_case("A1")  # recommendation: decline
+    args = {"action": "approve", **kwargs}
+    with pytest.raises(InputRejected) as err:
+        case.override(**args, **ANA)
+    assert [p.field for p in err.value.problems] == [field]
+    assert case.status == "open"  # nothing happened
+
+
+@pytest.mark.parametrize("p_bad", [math.nan, math.inf, -0.1, 1.5])
+def test_scores_must_be_finite_probabilities(p_bad: float) -> None:
+    case = Case.open(domain="credit", case_ref="A1", input={}, **SYSTEM)
+    with pytest.raises(InputRejected, match="p_bad"):
+        case.record_score(
+            specialist="s",
+            model_version="m",
+            model_sha256="",
+            p_bad=p_bad,
+            attributions={},
+            ood=False,
+            ood_score=None,
+            latency_ms=1,
+            **SYSTEM,
+        )
+
+
+def test_payloads_must_be_plain_json() -> None:
+    with pytest.raises(InputRejected, match="input.when"):
+        Case.open(domain="credit", case_ref="A1", input={"when": datetime.now(UTC)}, **SYSTEM)
+    with pytest.raises(InputRejected, match="finite"):
+        Case.open(domain="credit", case_ref="A1", input={"x": [1.0, math.nan]}, **SYSTEM)
+
+
+def test_every_event_names_its_actor() -> None:
+    with pytest.raises(InputRejected, match="actor"):
+        Case.open(domain="credit", case_ref="A1", input={}, actor=" ", role="system")
+    with pytest.raises(InputRejected, match="role"):
+        Case.open(domain="credit", case_ref="A1", input={}, actor="x", role="boss")
+
+
+def test_outcome_values_and_once_only() -> None:
+    case = new_case("A1")
+    with pytest.raises(InputRejected, match="outcome"):
+        case.record_outcome(outcome="meh", observed_at=datetime.now(UTC), source="ledger", **SYSTEM)
+    with pytest.raises(InputRejected, match="observed_at"):
+        case.record_outcome(outcome="bad", observed_at="2024-01-01T00:00:00", source="l", **SYSTEM)
+    case.record_outcome(outcome="bad", observed_at=datetime.now(UTC), source="ledger", **SYSTEM)
+    with pytest.raises(ConflictError):
+        case.record_outcome(outcome="good", observed_at=datetime.now(UTC), source="l", **SYSTEM)
+
+
+def test_quarantine_keeps_raw_input_and_goes_no_further() -> None:
+    raw = {"age": "old", "amount": None, "odd": {1, 2}}
+    q = Case.quarantine(
+        domain="credit",
+        case_ref=None,
+        raw=raw,
+        problems=[{"field": "age", "problem": "not a number"}],
+        **SYSTEM,
+    )
+    assert q.status == "quarantined"
+    assert q.id == Case.quarantine_id_for("credit", q.pending_events[0].raw)  # type: ignore[attr-defined]
+    with pytest.raises(ConflictError):
+        q.accept(**ANA)
+
+
+def test_policy_changes_only_by_owner_with_justification() -> None:
+    policy = Policy.create(
+        domain="credit", spec={"threshold": 0.17}, owner_role="risk_owner", **SYSTEM
+    )
+    with pytest.raises(NotAuthorised, match="risk_owner"):
+        policy.change(changes={"threshold": 0.2}, justification="why not", **ANA)
+    with pytest.raises(InputRejected, match="justification"):
+        policy.change(
+            changes={"threshold": 0.2}, justification=" ", actor="rita", role="risk_owner"
+        )
+    policy.change(
+        changes={"threshold": 0.2}, justification="loss data Q3", actor="rita", role="risk_owner"
+    )
+    assert policy.policy_version == 2
+    assert policy.spec == {"threshold": 0.2}
+
+
+def test_model_version_needs_card_fingerprint_and_metrics() -> None:
+    with pytest.raises(InputRejected) as err:
+        ModelVersion.register(domain="credit", version="1", card={}, actor="e", role="engineer")
+    assert {p.field for p in err.value.problems} == {"card.data_fingerprint", "card.metrics"}
+    m = ModelVersion.register(
+        domain="credit",
+        version="1",
+        card={"data_fingerprint": "f", "metrics": {"auc": 0.8}},
+        actor="e",
+        role="engineer",
+    )
+    m.promote(evidence={"suite": "gate", "passed": True}, actor="e", role="engineer")
+    assert m.status == "champion"
+    m.retire(reason="old", actor="e", role="engineer")
+    with pytest.raises(ConflictError):
+        m.promote(evidence={"x": 1}, actor="e", role="engineer")
+    with pytest.raises(NotAuthorised):
+        ModelVersion.register(domain="credit", version="2", card={}, **ANA)
+
+
+def test_eval_runs_and_alerts() -> None:
+    run = EvalRun.record(
+        suite="gate", results={"auc": 0.8}, passed=True, model_versions=["1"], **SYSTEM
+    )
+    assert run.passed
+    alert = Alert.raise_(kind="drift", severity="warning", details={"psi": 0.3}, **SYSTEM)
+    alert.acknowledge(note="looking", actor="e", role="engineer")
+    assert alert.acknowledged
+    with pytest.raises(InputRejected, match="severity"):
+        Alert.raise_(kind="drift", severity="panic", details={}, **SYSTEM)
+
+
+def test_explanation_is_recorded_with_verdicts() -> None:
+    case = new_case("A1")
+    case.record_explanation(**explanation())
+    case.record_input_flags(flags=[{"kind": "injection", "detail": "ignore previous"}], **SYSTEM)
+    with pytest.raises(InputRejected, match="flags"):
+        case.record_input_flags(flags=[{"detail": "no kind"}], **SYSTEM)

@@ -1,0 +1,183 @@
+"""Read models: what each table holds, crash safety of catch_up, and check()."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from events.app import DecisionLog
+from events.domain import Alert, Case, EvalRun, ModelVersion, Policy
+from events.readmodels import ReadModels, check, rebuild
+from events.store import open_log, readmodel_path_for
+from tests.events.helpers import SYSTEM, explanation, new_case
+
+ANA = {"actor": "ana", "role": "operator"}
+ENG = {"actor": "e", "role": "engineer"}
+
+
+@pytest.fixture
+def log(tmp_path: Path) -> DecisionLog:
+    return open_log(str(tmp_path / "s.sqlite"))
+
+
+@pytest.fixture
+def rm(tmp_path: Path) -> ReadModels:
+    return ReadModels(tmp_path / "views.sqlite")
+
+
+def test_case_rows_follow_the_case(log: DecisionLog, rm: ReadModels) -> None:
+    case = new_case("A1", p_bad=0.4)
+    case.record_input_flags(flags=[{"kind": "injection", "detail": "ignore all"}], **SYSTEM)
+    case.record_explanation(**explanation(verdicts=[{"rule": "claims", "outcome": "blocked"}]))
+    case.escalate(reason_text="odd", **ANA)
+    log.save(case)
+    assert rm.catch_up(log) == 6
+    row = rm.rows("SELECT * FROM cases")[0]
+    assert row["status"] == "escalated" and row["escalated"] == 1
+    assert (row["injection"], row["guardrail"], row["ood"], row["fallback"]) == (1, 1, 0, 0)
+    assert row["recommendation"] == "decline" and row["expected_cost"] == pytest.approx(0.6)
+    assert (row["p_bad"], row["model_version"], row["policy_version"]) == (0.4, "m1", 1)
+
+    log.update(
+        case.id,
+        lambda c: c.override(
+            action="approve",
+            reason_code="customer_relationship",
+            reason_text="long client",
+            actor="sam",
+            role="senior",
+        ),
+    )
+    assert rm.catch_up(log) == 1
+    row = rm.rows("SELECT * FROM cases")[0]
+    assert (row["status"], row["decision_kind"], row["decided_by"], row["decided_action"]) == (
+        "decided",
+        "overridden",
+        "sam",
+        "approve",
+    )
+    assert row["version"] == 7
+    decisions = rm.rows("SELECT kind, operator FROM decisions ORDER BY position")
+    assert decisions == [
+        {"kind": "escalated", "operator": "ana"},
+        {"kind": "overridden", "operator": "sam"},
+    ]
+    override = rm.rows("SELECT * FROM overrides")[0]
+    assert (override["reason_code"], override["recommended"]) == (
+        "customer_relationship",
+        "decline",
+    )
+
+
+def test_quarantine_policy_models_evals_alerts(log: DecisionLog, rm: ReadModels) -> None:
+    q = Case.quarantine(
+        domain="credit",
+        case_ref="B1",
+        raw={"age": "x"},
+        problems=[{"field": "age", "problem": "not a number"}],
+        **SYSTEM,
+    )
+    policy = Policy.create(domain="credit", spec={"t": 0.17}, owner_role="risk_owner", **SYSTEM)
+    policy.change(changes={"t": 0.2}, justification="Q3 losses", actor="rita", role="risk_owner")
+    m1 = ModelVersion.register(
+        domain="credit", version="1", card={"data_fingerprint": "f", "metrics": {}}, **ENG
+    )
+    m2 = ModelVersion.register(
+        domain="credit", version="2", card={"data_fingerprint": "g", "metrics": {}}, **ENG
+    )
+    m1.promote(evidence={"gate": "passed"}, **ENG)
+    log.save(q, policy, m1, m2)
+    rm.catch_up(log)
+    m2.promote(evidence={"gate": "passed"}, **ENG)
+    policy.review(note="fine", actor="rita", role="risk_owner")
+    alert = Alert.raise_(kind="drift", severity="warning", details={"psi": 0.3}, **SYSTEM)
+    run = EvalRun.record(
+        suite="gate", results={"auc": 0.8}, passed=True, model_versions=["2"], **SYSTEM
+    )
+    log.save(m2, policy, alert, run)
+    alert.acknowledge(note="ok", **ENG)
+    log.save(alert)
+    rm.catch_up(log)
+
+    assert rm.rows("SELECT status FROM cases") == [{"status": "quarantined"}]
+    assert '"age"' in rm.rows("SELECT problems FROM quarantine")[0]["problems"]
+    history = rm.rows(
+        "SELECT event, policy_version, justification FROM policy_history ORDER BY position"
+    )
+    assert [(h["event"], h["policy_version"]) for h in history] == [
+        ("created", 1),
+        ("changed", 2),
+        ("reviewed", 2),
+    ]
+    assert rm.rows("SELECT model_version, champion FROM models ORDER BY model_version") == [
+        {"model_version": "1", "champion": 0},
+        {"model_version": "2", "champion": 1},
+    ]
+    assert rm.rows("SELECT acknowledged FROM alerts") == [{"acknowledged": 1}]
+    assert rm.rows("SELECT passed FROM eval_runs") == [{"passed": 1}]
+    assert check(log, rm) == []
+
+
+def test_rerun_applies_nothing_twice(log: DecisionLog, rm: ReadModels) -> None:
+    log.save(*(new_case(f"C{i}") for i in range(10)))
+    assert rm.catch_up(log, batch=4) == 30
+    assert rm.catch_up(log) == 0
+    assert rm.position() == 30
+    assert ReadModels(rm.path).catch_up(log) == 0  # another process opening the same file
+
+
+def test_crash_mid_batch_leaves_rows_and_position_together(
+    log: DecisionLog, rm: ReadModels, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log.save(*(new_case(f"C{i}") for i in range(5)))
+    rm.catch_up(log)
+    log.save(*(new_case(f"D{i}") for i in range(5)))
+
+    from events import readmodels
+
+    def boom(self: object, position: int) -> None:
+        raise RuntimeError("power cut")
+
+    monkeypatch.setattr(readmodels._Batch, "write", boom)
+    with pytest.raises(RuntimeError):
+        rm.catch_up(log)
+    monkeypatch.undo()
+    assert rm.position() == 15
+    assert rm.rows("SELECT COUNT(*) AS n FROM cases") == [{"n": 5}]
+    assert rm.catch_up(log) == 15
+    assert check(log, rm) == []
+
+
+def test_check_reports_divergence(log: DecisionLog, rm: ReadModels) -> None:
+    case = new_case("C1")
+    case.accept(**ANA)
+    log.save(case)
+    rm.catch_up(log)
+    rm.conn.execute("UPDATE cases SET status = 'open'")
+    rm.conn.execute("DELETE FROM decisions")
+    problems = check(log, rm)
+    assert any("cases" in p and "status" in p for p in problems)
+    assert any(p.startswith("decisions: 1 rows missing") for p in problems)
+
+
+def test_rebuild_replaces_the_file(log: DecisionLog, tmp_path: Path) -> None:
+    log.save(new_case("C1"))
+    path = tmp_path / "v.sqlite"
+    first = rebuild(log, path)
+    first.close()
+    log.save(new_case("C2"))
+    again = rebuild(log, path)
+    assert again.rows("SELECT COUNT(*) AS n FROM cases") == [{"n": 2}]
+    assert again.rows("SELECT name FROM sqlite_master WHERE name = 'idx_cases_status_opened_at'")
+
+
+def test_readmodel_path_for(tmp_path: Path) -> None:
+    store = tmp_path / "docket.sqlite"
+    assert (
+        readmodel_path_for(str(store), tmp_path / "data") == tmp_path / "docket.sqlite.views.sqlite"
+    )
+    a = readmodel_path_for("postgresql://u:pw1@h:5432/db", tmp_path)
+    b = readmodel_path_for("postgresql://u:pw2@h:5432/db", tmp_path)
+    c = readmodel_path_for("postgresql://u@h:5432/other", tmp_path)
+    assert a == b != c and a.parent == tmp_path and a.name.startswith("views-")

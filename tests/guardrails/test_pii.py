@@ -1,0 +1,91 @@
+"""Personal data: placeholders, detection with checksums, redaction, restoration."""
+
+from __future__ import annotations
+
+import pytest
+
+from guardrails import Pseudonyms, iban_valid, luhn_valid, prepare_input, redact
+
+PERSONAL = {"name": "Jane Doe", "email": "jane.doe@example.com",
+            "phone": "+49 30 1234567", "iban": "DE89 3704 0044 0532 0130 00"}
+
+
+@pytest.mark.parametrize("iban", ["DE89 3704 0044 0532 0130 00", "GB82WEST12345698765432",
+                                  "FR1420041010050500013M02606", "NL91ABNA0417164300"])
+def test_valid_ibans_pass_mod97(iban: str) -> None:
+    assert iban_valid(iban)
+
+
+@pytest.mark.parametrize("iban", ["DE89 3704 0044 0532 0130 01", "GB82WEST1234569876543X", "DE12"])
+def test_invalid_ibans_fail_mod97(iban: str) -> None:
+    assert not iban_valid(iban)
+
+
+def test_luhn() -> None:
+    assert luhn_valid("4111 1111 1111 1111")
+    assert luhn_valid("5500-0000-0000-0004")
+    assert not luhn_valid("4111 1111 1111 1112")
+    assert not luhn_valid("1234")
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("write to jane.doe+loans@mail.example.co.uk today", "EMAIL"),
+        ("my IBAN is DE89370400440532013000 thanks", "IBAN"),
+        ("iban de89 3704 0044 0532 0130 00.", "IBAN"),
+        ("card 4111 1111 1111 1111 exp 12/27", "CARD"),
+        ("call +49 (30) 123-4567 after 6", "PHONE"),
+        ("mobile 0171 2345678", "PHONE"),
+        ("(555) 123-4567", "PHONE"),
+    ],
+)
+def test_detects_personal_data_in_free_text(text: str, kind: str) -> None:
+    result = redact(text)
+    assert result.counts.get(kind) == 1, result
+    assert f"«{kind}_1»" in result.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I borrowed 5951 DM for 48 months in 2019.",
+        "Payments on 2019-05-12 and 12.06.2020 were late.",
+        "card 4111 1111 1111 1112 is not a valid number",  # fails Luhn
+        "DE89 3704 0044 0532 0130 01 is a typo",  # fails mod-97
+        "I've been pre-qualified, salary 3,200 EUR per month since 2015.",
+    ],
+)
+def test_leaves_ordinary_numbers_alone(text: str) -> None:
+    assert redact(text).text == text
+
+
+def test_declared_fields_become_placeholders_and_note_shares_them() -> None:
+    prepared = prepare_input(PERSONAL, "I am JANE DOE (Jane), jane.doe@example.com, "
+                                       "+49 30 1234567, other: bob@example.org")
+    assert prepared.personal == {"name": "«PERSON_1»", "email": "«EMAIL_1»",
+                                 "phone": "«PHONE_1»", "iban": "«IBAN_1»"}
+    assert prepared.note is not None
+    for value in ("Jane", "jane.doe", "1234567", "bob@example.org"):
+        assert value not in prepared.note
+    assert "«PERSON_1»" in prepared.note and "«EMAIL_1»" in prepared.note
+    assert "«EMAIL_2»" in prepared.note  # a new address gets its own placeholder
+    assert prepared.pseudonyms.restore(prepared.note).startswith("I am Jane Doe (Jane)")
+
+
+def test_verdict_details_never_carry_personal_values() -> None:
+    prepared = prepare_input(PERSONAL, "Jane Doe, DE89370400440532013000, jane.doe@example.com")
+    dumped = str([v.to_dict() for v in prepared.verdicts])
+    for value in ("Jane", "Doe", "DE89", "jane.doe", "1234567"):
+        assert value not in dumped
+    assert "Jane" not in repr(prepared)
+
+
+def test_restore_ignores_unknown_placeholders() -> None:
+    table = Pseudonyms()
+    placeholder = table.placeholder_for("PERSON", "Jane Doe")
+    assert table.restore(f"{placeholder} and «PERSON_9»") == "Jane Doe and «PERSON_9»"
+
+
+def test_invisible_characters_do_not_hide_an_email() -> None:
+    assert redact("jane\u200b.doe@exa\u200dmple.com").counts == {"EMAIL": 1}

@@ -1,0 +1,87 @@
+"""Fixtures for the console tests: a fake service, an app on it, and a way to wait."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import io
+from collections.abc import Callable
+
+import pytest
+from rich.console import Console
+from textual.content import Content
+from textual.pilot import Pilot
+from textual.screen import ModalScreen
+from textual.widgets import Input, Static
+
+from assistant.views import Identity
+from tests.tui.fakes import FakeService, frozen_clock
+from tui.app import DocketApp
+
+SIZE = (120, 40)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
+    """Run ``async def`` tests on a fresh event loop (no async plugin needed)."""
+    if not inspect.iscoroutinefunction(pyfuncitem.obj):
+        return None
+    names = pyfuncitem._fixtureinfo.argnames
+    asyncio.run(pyfuncitem.obj(**{name: pyfuncitem.funcargs[name] for name in names}))
+    return True
+
+
+WAITING_ON_A_MODAL = {"decide", "commit"}
+
+
+async def settle(pilot: Pilot[None], rounds: int = 300) -> None:
+    """Wait until no worker is busy (except a decision waiting on its open modal)."""
+    app = pilot.app
+    for _ in range(rounds):
+        await pilot.pause()
+        busy = [
+            w
+            for w in app.workers
+            if w.is_running
+            and not (w.group in WAITING_ON_A_MODAL and isinstance(app.screen, ModalScreen))
+        ]
+        if not busy:
+            break
+        await pilot.pause(0.01)
+    await pilot.pause()
+
+
+def plain(widget: Static) -> str:
+    """The text a Static shows, however it was given (str, Content or a Rich renderable)."""
+    content = widget.content
+    if isinstance(content, str):
+        return content
+    if isinstance(content, Content):
+        return content.plain
+    console = Console(width=200, file=io.StringIO(), record=True, color_system=None)
+    console.print(content)
+    return console.export_text()
+
+
+def no_blink(app: DocketApp) -> None:
+    for widget in app.screen.query(Input):
+        widget.cursor_blink = False
+
+
+@pytest.fixture
+def fake() -> FakeService:
+    return FakeService(12)
+
+
+@pytest.fixture
+def make_app() -> Callable[..., DocketApp]:
+    def make(service: object, **options: object) -> DocketApp:
+        options.setdefault("sync_interval", None)
+        return DocketApp(service, frozen_clock, **options)  # type: ignore[arg-type]
+
+    return make
+
+
+@pytest.fixture
+def owner() -> FakeService:
+    return FakeService(12, identity=Identity("rita", "risk_owner"))

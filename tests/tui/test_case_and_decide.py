@@ -1,0 +1,232 @@
+"""Case detail and the decision flows, asserting what the service received."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from textual.widgets import Button, Input, Select, Static
+
+from assistant.views import Accept, Escalate, Identity, Override
+from tests.tui.conftest import SIZE, plain, settle
+from tests.tui.fakes import FakeService
+from tui.app import DocketApp
+from tui.screens.case import CaseScreen
+from tui.screens.decide import EscalateModal, OverrideModal
+from tui.screens.queue import QueueScreen
+from tui.widgets.attribution_bars import AttributionBars
+
+
+def text_of(app: DocketApp, selector: str) -> str:
+    return plain(app.screen.query_one(selector, Static))
+
+
+def notices(app: DocketApp) -> list[str]:
+    return [str(n.message) for n in app._notifications]
+
+
+async def open_case(pilot: object, app: DocketApp, downs: int = 0) -> CaseScreen:
+    await settle(pilot)  # type: ignore[arg-type]
+    await pilot.press(*(["down"] * downs), "enter")  # type: ignore[attr-defined]
+    await settle(pilot)  # type: ignore[arg-type]
+    assert isinstance(app.screen, CaseScreen)
+    return app.screen
+
+
+async def test_enter_opens_the_case_detail(
+    fake: FakeService, make_app: Callable[..., DocketApp]
+) -> None:
+    app = make_app(fake)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_case(pilot, app, downs=3)  # C-000003: out of distribution
+        assert screen.case_id == "case-000003"
+        summary = text_of(app, "#case-summary")
+        assert "C-000003" in summary and "p(bad)" in summary and "calibrated" in summary
+        assert "OUT OF DISTRIBUTION" in text_of(app, "#case-warnings")
+        assert "Duration in months" in text_of(app, "#case-fields")
+        bars = app.screen.query_one(AttributionBars)
+        sizes = [abs(a.contribution) for a in bars.attributions]
+        assert sizes == sorted(sizes, reverse=True)
+        rendered = plain(bars)
+        assert "+0." in rendered or "−0." in rendered  # signs printed, not colour only
+        costs = text_of(app, "#case-costs")
+        assert "◀ recommended" in costs
+        explanation = text_of(app, "#case-explanation")
+        assert "guardrails: PASS" in explanation
+        assert "Recommended" in explanation
+        assert "Opened" in text_of(app, "#case-history")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, QueueScreen)
+
+
+async def test_explanation_shows_explaining_then_the_guardrail_fallback(
+    fake: FakeService, make_app: Callable[..., DocketApp]
+) -> None:
+    fake.explain_gate = threading.Event()
+    app = make_app(fake)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("down", "down", "down", "down", "enter")  # C-000004: guardrail
+        for _ in range(50):
+            await pilot.pause(0.01)
+            if isinstance(app.screen, CaseScreen) and app.screen.detail is not None:
+                break
+        assert "explaining…" in text_of(app, "#case-explanation")
+        assert "C-000004" in text_of(app, "#case-summary")  # the rest is readable meanwhile
+        fake.explain_gate.set()
+        await settle(pilot)
+        explanation = text_of(app, "#case-explanation")
+        assert "FALLBACK" in explanation
+        assert "fallback because: a claim did not match the case record" in explanation
+
+
+async def test_accept_from_queue_records_and_advances(
+    fake: FakeService, make_app: Callable[..., DocketApp]
+) -> None:
+    app = make_app(fake)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        assert fake.decisions == [("case-000000", Accept(), Identity("ana", "operator"))]
+        row = app.queue_screen.selected_row()
+        assert row is not None and row.case_ref == "C-000001"
+        assert "C-000000" not in [r.case_ref for r in app.queue_screen.rows]
+        assert any("C-000000 accepted" in n for n in notices(app))
+
+
+async def test_accept_from_case_detail_returns_to_the_next_case(
+    fake: FakeService, make_app: Callable[..., DocketApp]
+) -> None:
+    app = make_app(fake)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_case(pilot, app, downs=1)
+        await pilot.press("a")
+        await settle(pilot)
+        assert fake.decisions == [("case-000001", Accept(), Identity("ana", "operator"))]
+        assert isinstance(app.screen, QueueScreen)
+        row = app.queue_screen.selected_row()
+        assert row is not None and row.case_ref == "C-000002"
+
+
+async def test_override_cannot_confirm_without_code_and_text(
+    fake: FakeService, make_app: Callable[..., DocketApp]
+) -> None:
+    app = make_app(fake)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_case(pilot, app)  # C-000000, recommended decline
+        await pilot.press("o")
+        await settle(pilot)
+        modal = app.screen
+        assert isinstance(modal, OverrideModal)
+        confirm = modal.query_one("#confirm", Button)
+        action = modal.query_one("#override-action", Select)
+        assert action.value == "approve"  # the only other action, never the recommended one
+        assert confirm.disabled
+        modal.query_one("#override-code", Select).value = "missing_information"
+        await pilot.pause()
+        assert confirm.disabled  # code alone is not enough
+        await pilot.click("#confirm")
+        await pilot.pause()
+        assert fake.decisions == []
+        modal.query_one("#override-text", Input).focus()
+        await pilot.press(*"salary slip shows more")
+        await pilot.pause()
+        assert not confirm.disabled
+        modal.query_one("#override-code", Select).clear()
+        await pilot.pause()
+        assert confirm.disabled  # text alone is not enough either
+        modal.query_one("#override-code", Select).value = "missing_information"
+        await pilot.pause()
+        await pilot.click("#confirm")
+        await settle(pilot)
+        assert fake.decisions == [
+            (
+                "case-000000",
+                Override("approve", "missing_information", "salary slip shows more"),
+                Identity("ana", "operator"),
+            )
+        ]
+        assert isinstance(app.screen, QueueScreen)
+        row = app.queue_screen.selected_row()
+        assert row is not None and row.case_ref == "C-000001"
+
+
+async def test_override_cancel_records_nothing(
+    fake: FakeService, make_app: Callable[..., DocketApp]
+) -> None:
+    app = make_app(fake)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("o")
+        await settle(pilot)
+        assert isinstance(app.screen, OverrideModal)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert fake.decisions == []
+        assert isinstance(app.screen, QueueScreen)
+
+
+async def test_escalate_with_a_reason(
+    fake: FakeService, make_app: Callable[..., DocketApp]
+) -> None:
+    app = make_app(fake)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("down", "e")
+        await settle(pilot)
+        assert isinstance(app.screen, EscalateModal)
+        await pilot.press(*"large amount", "enter")
+        await settle(pilot)
+        assert fake.decisions == [
+            ("case-000001", Escalate("large amount"), Identity("ana", "operator"))
+        ]
+
+
+async def test_conflict_is_shown_plainly_and_the_queue_moves_on(
+    fake: FakeService, make_app: Callable[..., DocketApp]
+) -> None:
+    app = make_app(fake)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        fake.decide_elsewhere("case-000000", by="bob")  # not yet synced: still on screen
+        assert app.queue_screen.selected_row().case_ref == "C-000000"  # type: ignore[union-attr]
+        await pilot.press("a")
+        await settle(pilot)
+        assert fake.decisions == []
+        assert any(
+            "Case C-000000 was already decided by bob at 2024-05-02T08:59:00+00:00" in n
+            for n in notices(app)
+        )
+        row = app.queue_screen.selected_row()
+        assert row is not None and row.case_ref == "C-000001"
+        assert "C-000000" not in [r.case_ref for r in app.queue_screen.rows]
+
+
+async def test_not_authorised_is_shown(
+    fake: FakeService, make_app: Callable[..., DocketApp]
+) -> None:
+    app = make_app(fake)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press(*["down"] * 9, "a")  # C-000009 is escalated: seniors only
+        await settle(pilot)
+        assert fake.decisions == []
+        assert any("only a senior reviewer" in n for n in notices(app))
+
+
+async def test_case_decided_elsewhere_while_open_is_announced(
+    make_app: Callable[..., DocketApp],
+) -> None:
+    fake = FakeService(12)
+    app = make_app(fake, sync_interval=0.05)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_case(pilot, app)
+        fake.decide_elsewhere("case-000000", by="bob")
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if any("just accepted by bob" in n for n in notices(app)):
+                break
+        assert any("just accepted by bob" in n for n in notices(app))
+        assert "Decision: accepted" in text_of(app, "#case-summary")

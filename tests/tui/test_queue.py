@@ -1,0 +1,126 @@
+"""The queue: paints a page, pages, sorts, filters, follows the log."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual.widgets import DataTable, Static
+
+from tests.tui.conftest import SIZE, plain, settle
+from tests.tui.fakes import FakeService
+from tui.app import DocketApp
+from tui.screens.queue import PAGE_SIZE, QueueScreen
+
+
+def cells(app: DocketApp, column: str) -> list[str]:
+    table: DataTable[str] = app.queue_screen.table
+    return [str(v) for v in table.get_column(column)]
+
+
+async def test_queue_paints_first_page_with_badges(
+    fake: FakeService, make_app: Callable[..., DocketApp]
+) -> None:
+    app = make_app(fake)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, QueueScreen)
+        refs = cells(app, "case_ref")
+        assert refs[0] == "C-000000"
+        assert len(refs) == 12  # escalated ones are in the queue too
+        flags = dict(zip(refs, cells(app, "flags"), strict=True))
+        assert flags["C-000003"] == "OOD"
+        assert flags["C-000005"] == "FALLBACK"
+        assert flags["C-000004"] == "GUARD"
+        assert flags["C-000008"] == "INJ"
+        assert flags["C-000009"] == "ESC"
+        assert cells(app, "opened_at")[0] == "1d"  # frozen clock: opened 24 h before "now"
+        assert "ana (operator)" in app.sub_title
+        assert "sqlite:///fake/docket.db" in app.sub_title
+        status = app.queue_screen.query_one("#queue-status", Static)
+        assert "1–12 of 12" in plain(status)
+
+
+async def test_queue_pages_without_loading_everything(make_app: Callable[..., DocketApp]) -> None:
+    fake = FakeService(130)
+    app = make_app(fake)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert len(cells(app, "case_ref")) == PAGE_SIZE
+        await pilot.press("right_square_bracket")
+        await settle(pilot)
+        assert cells(app, "case_ref")[0] == f"C-{PAGE_SIZE:06d}"
+        await pilot.press("right_square_bracket", "right_square_bracket")
+        await settle(pilot)
+        assert cells(app, "case_ref")[0] == f"C-{2 * PAGE_SIZE:06d}"
+        assert len(cells(app, "case_ref")) == 130 - 2 * PAGE_SIZE
+        await pilot.press("left_square_bracket")
+        await settle(pilot)
+        assert cells(app, "case_ref")[0] == f"C-{PAGE_SIZE:06d}"
+        assert max(fake.queue_limits) == PAGE_SIZE
+
+
+async def test_queue_sorts_by_key_and_reverses(
+    fake: FakeService, make_app: Callable[..., DocketApp]
+) -> None:
+    app = make_app(fake)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("s")  # opened_at → p_bad
+        await settle(pilot)
+        assert app.queue_screen.order_by == "p_bad"
+        scores = [float(v) for v in cells(app, "p_bad")]
+        assert scores == sorted(scores)
+        await pilot.press("r")
+        await settle(pilot)
+        scores = [float(v) for v in cells(app, "p_bad")]
+        assert scores == sorted(scores, reverse=True)
+        await pilot.press("s")  # → recommendation
+        await settle(pilot)
+        assert app.queue_screen.order_by == "recommendation"
+
+
+async def test_filter_with_slash_asks_the_service(
+    fake: FakeService, make_app: Callable[..., DocketApp]
+) -> None:
+    app = make_app(fake)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        await pilot.press(*"ood", "enter")
+        await settle(pilot)
+        assert app.queue_screen.search == "ood"
+        assert cells(app, "case_ref") == ["C-000003", "C-000010"]
+        assert app.queue_screen.table.has_focus
+        await pilot.press("slash", "ctrl+a", "backspace", *"nothing-like-this", "enter")
+        await settle(pilot)
+        assert cells(app, "case_ref") == []
+        empty = app.queue_screen.query_one("#queue-empty", Static)
+        assert "No cases match" in plain(empty)
+
+
+async def test_cases_decided_elsewhere_disappear_live(make_app: Callable[..., DocketApp]) -> None:
+    fake = FakeService(12)
+    app = make_app(fake, sync_interval=0.05)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("down", "down")  # cursor on C-000002
+        fake.decide_elsewhere("case-000001", by="bob")
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if "C-000001" not in cells(app, "case_ref"):
+                break
+        assert "C-000001" not in cells(app, "case_ref")
+        # The cursor stays on the case the operator was looking at.
+        row = app.queue_screen.selected_row()
+        assert row is not None and row.case_ref == "C-000002"
+        assert "sync" in fake.calls
+
+
+async def test_empty_queue_says_so(make_app: Callable[..., DocketApp]) -> None:
+    app = make_app(FakeService(0))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        empty = app.queue_screen.query_one("#queue-empty", Static)
+        assert "queue is clear" in plain(empty)
+        await pilot.press("a")  # nothing selected: a warning, not a crash
+        await settle(pilot)

@@ -1,0 +1,203 @@
+"""The console on the REAL service: a temporary SQLite store seeded with credit cases.
+
+These assert the events written (through ``service.case(id)``: decision and history),
+with the operator's identity and role.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from assistant.views import Identity
+from tests.tui.conftest import SIZE, plain, settle
+from tui.app import DocketApp
+from tui.screens.case import CaseScreen
+from tui.screens.decide import EscalateModal, OverrideModal
+from tui.screens.policy import PolicyScreen
+from tui.screens.queue import QueueScreen
+
+service_module = pytest.importorskip("assistant.service", reason="assistant.service not importable")
+DocketService = service_module.DocketService
+
+ROOT = Path(__file__).resolve().parents[2]
+CANDIDATES = [
+    ROOT / "assistant" / "domains" / "credit" / "data" / "german_credit.csv",
+    Path("/work/shared/data/german_credit/german_credit.csv"),
+]
+N_CASES = 6
+
+
+def credit_rows(n: int) -> list[dict[str, Any]]:
+    path = next(p for p in CANDIDATES if p.exists())
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = [row for _, row in zip(range(n), csv.DictReader(handle), strict=False)]
+    for row in rows:
+        row.pop("creditability", None)
+    return rows
+
+
+def open_service(store: Path, data_dir: Path, who: Identity) -> Any:
+    return DocketService.open(str(store), identity=who, data_dir=str(data_dir))
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[tuple[Path, Path]]:
+    store, data_dir = tmp_path / "docket.db", tmp_path / "data"
+    data_dir.mkdir()
+    seeder = open_service(store, data_dir, Identity("intake", "system"))
+    report = seeder.ingest("credit", credit_rows(N_CASES))
+    assert len(report.opened) == N_CASES, report
+    seeder.close()
+    yield store, data_dir
+
+
+@pytest.fixture
+def real(store: tuple[Path, Path]) -> Iterator[Any]:
+    service = open_service(*store, Identity("ana", "operator"))
+    yield service
+    service.close()
+
+
+def make(service: Any, **options: Any) -> DocketApp:
+    options.setdefault("sync_interval", None)
+    return DocketApp(service, **options)
+
+
+def notices(app: DocketApp) -> list[str]:
+    return [str(n.message) for n in app._notifications]
+
+
+async def test_real_queue_and_case_detail(real: Any) -> None:
+    app = make(real)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert len(app.queue_screen.rows) == N_CASES
+        assert "ana (operator)" in app.sub_title
+        first = app.queue_screen.rows[0]
+        await pilot.press("enter")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, CaseScreen) and screen.case_id == first.case_id
+        assert screen.detail is not None and screen.detail.p_bad is not None
+        assert "p(bad)" in plain(screen.query_one("#case-summary"))
+        assert "explaining…" not in plain(screen.query_one("#case-explanation"))
+        assert screen.explanation is not None and screen.explanation.text
+
+
+async def test_real_accept_is_recorded_with_identity(real: Any) -> None:
+    app = make(real)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        first, second = app.queue_screen.rows[:2]
+        await pilot.press("a")
+        await settle(pilot)
+        decision = real.case(first.case_id).decision
+        assert decision is not None
+        assert (decision.kind, decision.by, decision.role) == ("accepted", "ana", "operator")
+        assert any(
+            e.actor == "ana" and e.role == "operator" for e in real.case(first.case_id).history
+        )
+        assert first.case_id not in [r.case_id for r in app.queue_screen.rows]
+        assert app.queue_screen.selected_row().case_id == second.case_id  # type: ignore[union-attr]
+
+
+async def test_real_override_with_reason(real: Any) -> None:
+    app = make(real)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        first = app.queue_screen.rows[0]
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("o")
+        await settle(pilot)
+        modal = app.screen
+        assert isinstance(modal, OverrideModal)
+        action = modal.query_one("#override-action")
+        if action.value is action.NULL:  # type: ignore[attr-defined]
+            action.value = modal.choices[0]  # type: ignore[attr-defined]
+        modal.query_one("#override-code").value = "customer_relationship"  # type: ignore[attr-defined]
+        modal.query_one("#override-text").focus()
+        await pilot.press(*"long-standing customer", "enter")
+        await settle(pilot)
+        decision = real.case(first.case_id).decision
+        assert decision is not None
+        assert decision.kind == "overridden"
+        assert decision.action != first.recommendation
+        assert (decision.reason_code, decision.reason_text) == (
+            "customer_relationship",
+            "long-standing customer",
+        )
+        assert (decision.by, decision.role) == ("ana", "operator")
+        assert isinstance(app.screen, QueueScreen)
+
+
+async def test_real_escalate(real: Any) -> None:
+    app = make(real)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        first = app.queue_screen.rows[0]
+        await pilot.press("e")
+        await settle(pilot)
+        assert isinstance(app.screen, EscalateModal)
+        await pilot.press(*"needs a senior", "enter")
+        await settle(pilot)
+        decision = real.case(first.case_id).decision
+        assert decision is not None and decision.kind == "escalated"
+        assert (decision.by, decision.role) == ("ana", "operator")
+
+
+async def test_real_conflict_with_another_operator(real: Any, store: tuple[Path, Path]) -> None:
+    app = make(real, sync_interval=0.1)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        first, second = app.queue_screen.rows[:2]
+        app.sync_interval = None
+        bob = open_service(*store, Identity("bob", "operator"))
+        try:
+            from assistant.views import Accept
+
+            bob.decide(first.case_id, Accept())
+        finally:
+            bob.close()
+        # ana has not synced yet: the case is still on her screen; she accepts it too.
+        await pilot.press("a")
+        await settle(pilot)
+        assert any("already decided by bob" in n for n in notices(app)), notices(app)
+        decision = real.case(first.case_id).decision
+        assert decision is not None and decision.by == "bob"
+        assert first.case_id not in [r.case_id for r in app.queue_screen.rows]
+        assert app.queue_screen.selected_row().case_id == second.case_id  # type: ignore[union-attr]
+
+
+async def test_real_cases_decided_elsewhere_disappear(real: Any, store: tuple[Path, Path]) -> None:
+    app = make(real, sync_interval=0.1)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        first = app.queue_screen.rows[0]
+        bob = open_service(*store, Identity("bob", "operator"))
+        try:
+            from assistant.views import Accept
+
+            bob.decide(first.case_id, Accept())
+        finally:
+            bob.close()
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if first.case_id not in [r.case_id for r in app.queue_screen.rows]:
+                break
+        assert first.case_id not in [r.case_id for r in app.queue_screen.rows]
+
+
+async def test_real_policy_is_read_only_for_an_operator(real: Any) -> None:
+    app = make(real)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("p")
+        await settle(pilot)
+        assert isinstance(app.screen, PolicyScreen)
+        assert "Read-only" in plain(app.screen.query_one("#policy-owner"))

@@ -1,0 +1,265 @@
+"""Audit, policy (owner and read-only), health, help, command palette, screenshot."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from textual.command import CommandPalette
+from textual.widgets import Button, Input, Static
+
+from assistant.views import Identity
+from tests.tui.conftest import SIZE, plain, settle
+from tests.tui.fakes import NOW, FakeService
+from tui.app import DocketApp
+from tui.commands import DocketCommands
+from tui.screens.audit import AuditScreen
+from tui.screens.health import HealthScreen
+from tui.screens.help import HelpScreen
+from tui.screens.policy import JustifyModal, PolicyScreen
+from tui.screens.queue import QueueScreen
+
+
+def text_of(app: DocketApp, selector: str) -> str:
+    return plain(app.screen.query_one(selector, Static))
+
+
+def notices(app: DocketApp) -> list[str]:
+    return [str(n.message) for n in app._notifications]
+
+
+async def test_audit_shows_what_was_seen_then_what_happened(
+    fake: FakeService, make_app: Callable[..., DocketApp]
+) -> None:
+    app = make_app(fake)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("u")
+        await settle(pilot)
+        assert isinstance(app.screen, AuditScreen)
+        # Undecided case: the time defaults to now (the frozen clock).
+        assert app.screen.query_one("#audit-at", Input).value == NOW.isoformat()
+        seen = text_of(app, "#audit-seen")
+        assert "What the deciding operator saw" in seen
+        assert "policy version" in seen and "explanation" in seen and "verdicts" in seen
+        assert "OutcomeRecorded" in text_of(app, "#audit-after")
+        field = app.screen.query_one("#audit-at", Input)
+        field.focus()
+        field.value = ""
+        await pilot.press(*"2024-05-01T09:00:00+00:00", "enter")
+        await settle(pilot)
+        assert fake.audits[-1] == (
+            "case-000000",
+            datetime.fromisoformat("2024-05-01T09:00:00+00:00"),
+        )
+        assert "Scored" in text_of(app, "#audit-after")  # events after 09:00:00
+        field.value = "yesterday"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert any("not an ISO-8601 time" in n for n in notices(app))
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, QueueScreen)
+
+
+async def test_audit_defaults_to_the_decision_time(
+    fake: FakeService, make_app: Callable[..., DocketApp]
+) -> None:
+    fake.decide_elsewhere("case-000002", by="bob")  # decided at NOW - 1 min
+    app = make_app(fake)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.open_audit("case-000002", "C-000002")
+        await settle(pilot)
+        assert app.screen.query_one("#audit-at", Input).value == "2024-05-02T08:59:00+00:00"
+
+
+async def test_policy_owner_previews_then_commits_with_justification(
+    owner: FakeService, make_app: Callable[..., DocketApp]
+) -> None:
+    app = make_app(owner)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("p")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, PolicyScreen)
+        assert "You (rita, risk_owner) own this policy" in text_of(app, "#policy-owner")
+        commit = screen.query_one("#commit", Button)
+        assert commit.disabled  # nothing previewed yet
+        # approve × bad is row 0 (approve), column 0 (bad: outcomes sorted).
+        cell = screen.query_one("#cost-0-0", Input)
+        assert cell.value == "5"
+        cell.value = "6"
+        screen.query_one("#band-hi", Input).value = "0.3"
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        expected = {
+            "costs": {"approve": {"good": 0.0, "bad": 6.0}, "decline": {"good": 1.0, "bad": 0.0}},
+            "escalate_band": (0.15, 0.3),
+        }
+        assert owner.previews == [expected]
+        preview = text_of(app, "#policy-preview")
+        assert "cost per case" in preview and "approval rate" in preview
+        assert "escalation rate" in preview and "baseline" in preview
+        assert not commit.disabled
+        await pilot.click("#commit")
+        await settle(pilot)
+        modal = app.screen
+        assert isinstance(modal, JustifyModal)
+        assert modal.query_one("#confirm", Button).disabled  # justification required
+        await pilot.press(*"losses on approvals rose")
+        await pilot.pause()
+        assert not modal.query_one("#confirm", Button).disabled
+        await pilot.press("enter")
+        await settle(pilot)
+        assert owner.policy_changes == [
+            (expected, "losses on approvals rose", Identity("rita", "risk_owner"))
+        ]
+        assert isinstance(app.screen, PolicyScreen)
+        assert "v2" in text_of(app, "#policy-head")
+        assert "losses on approvals rose" in text_of(app, "#policy-history")
+
+
+async def test_policy_edit_after_preview_needs_a_new_preview(
+    owner: FakeService, make_app: Callable[..., DocketApp]
+) -> None:
+    app = make_app(owner)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("p")
+        await settle(pilot)
+        screen = app.screen
+        screen.query_one("#band-lo", Input).value = "0.1"
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert not screen.query_one("#commit", Button).disabled
+        screen.query_one("#band-lo", Input).value = "0.12"
+        await pilot.pause()
+        assert screen.query_one("#commit", Button).disabled
+        screen.query_one("#band-lo", Input).value = "0.9"  # above the high end
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert "0 ≤ low ≤ high ≤ 1" in text_of(app, "#policy-error")
+        assert len(owner.previews) == 1
+
+
+async def test_policy_is_read_only_for_other_roles(
+    fake: FakeService, make_app: Callable[..., DocketApp]
+) -> None:
+    app = make_app(fake)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("p")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, PolicyScreen)
+        owner_line = text_of(app, "#policy-owner")
+        assert "Read-only: this policy is owned by the risk_owner role" in owner_line
+        assert "you are ana (operator)" in owner_line
+        assert all(i.disabled for i in screen.query(Input))
+        assert screen.query_one("#preview", Button).disabled
+        assert screen.query_one("#commit", Button).disabled
+        await pilot.press("ctrl+r", "ctrl+t")
+        await settle(pilot)
+        assert fake.previews == [] and fake.policy_changes == []
+
+
+async def test_health_screen(fake: FakeService, make_app: Callable[..., DocketApp]) -> None:
+    app = make_app(fake)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("h")
+        await settle(pilot)
+        assert isinstance(app.screen, HealthScreen)
+        body = text_of(app, "#health-body")
+        assert "model in use credit-lr-v2" in body
+        assert "override rate 12.5%" in body
+        assert "missing_information" in body and "bob" in body and "18.0%" in body
+        assert "[0.660, 0.740]" in body  # baseline CI
+        assert "credit_amount PSI 0.27" in body
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, QueueScreen)
+
+
+async def test_help_lists_the_bindings(
+    fake: FakeService, make_app: Callable[..., DocketApp]
+) -> None:
+    app = make_app(fake)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        body = text_of(app, "#help-body")
+        for expected in (
+            "Decide: accept",
+            "override",
+            "escalate",
+            "Queue: filter",
+            "ctrl+s",
+            "Policy: preview",
+            "ctrl+p",
+        ):
+            assert expected in body
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, QueueScreen)
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+
+
+async def test_command_palette_runs_actions(
+    fake: FakeService, make_app: Callable[..., DocketApp]
+) -> None:
+    app = make_app(fake)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        names = [name for name, _, _ in DocketCommands(app.screen).commands()]
+        for expected in (
+            "Decide: accept the recommendation",
+            "Decide: override the recommendation…",
+            "Decide: escalate to a senior reviewer…",
+            "Audit: what the deciding operator saw…",
+            "Queue: filter",
+            "Policy: view or change the policy",
+            "Health: overrides, realized cost, alerts",
+            "Help: list the keys",
+            "Save an SVG screenshot",
+            "Queue: sort by p(bad)",
+        ):
+            assert expected in names
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        assert isinstance(app.screen, CommandPalette)
+        await pilot.press(*"health overrides")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, HealthScreen)
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"decide accept")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert [d[0] for d in fake.decisions] == ["case-000000"]
+
+
+async def test_ctrl_s_saves_an_svg_screenshot(
+    fake: FakeService, make_app: Callable[..., DocketApp], tmp_path: Path
+) -> None:
+    app = make_app(fake, screenshot_dir=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        files = list(tmp_path.glob("*.svg"))
+        assert [f.name for f in files] == ["docket-20240502T090000.svg"]
+        assert "<svg" in files[0].read_text(encoding="utf-8")
+        assert any(str(files[0]) in n for n in notices(app))

@@ -1,0 +1,261 @@
+"""The operator console: ``DocketApp(service)`` and the ``run(service)`` launcher.
+
+The app owns the service handle, the clock and the two call lanes (quick calls and
+long ones such as explanations and backtests), keeps the queue in step with the log
+through a one-second sync timer, and runs the decision flow shared by the queue and
+the case screen.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import ClassVar, Literal, ParamSpec, TypeVar
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.screen import ModalScreen
+
+from assistant.views import Accept, CaseDetail, Decision, Identity, Override
+from events.errors import AlreadyDecided, DocketError, InputRejected
+from tui.commands import DocketCommands
+from tui.port import Clock, DocketPort, ServiceCaller, identity_of, system_clock
+from tui.screens.audit import AuditScreen
+from tui.screens.case import CaseScreen
+from tui.screens.decide import DecisionTarget, EscalateModal, OverrideModal
+from tui.screens.health import HealthScreen
+from tui.screens.help import HelpScreen
+from tui.screens.policy import PolicyScreen
+from tui.screens.queue import QueueScreen
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+DecisionKind = Literal["accept", "override", "escalate"]
+
+# App-wide actions that make no sense on top of a modal dialog.
+NOT_ON_MODALS = frozenset({"policy", "health", "help"})
+
+
+def describe(decision: Decision) -> str:
+    if isinstance(decision, Accept):
+        return "accepted"
+    if isinstance(decision, Override):
+        return f"overridden → {decision.action} ({decision.reason_code})"
+    return "escalated"
+
+
+class DocketApp(App[None]):
+    """Docket's operator console."""
+
+    CSS_PATH = "docket.tcss"
+    TITLE = "Docket"
+    COMMANDS = App.COMMANDS | {DocketCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("p", "policy", "Policy"),
+        Binding("h", "health", "Health"),
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("f1", "help", "Help", show=False),
+        Binding("ctrl+s", "save_screenshot", "SVG"),
+    ]
+
+    def __init__(
+        self,
+        service: DocketPort,
+        clock: Clock | None = None,
+        *,
+        domain: str = "credit",
+        sync_interval: float | None = 1.0,
+        screenshot_dir: str | os.PathLike[str] | None = None,
+    ) -> None:
+        super().__init__()
+        self.service = service
+        self.clock: Clock = clock or system_clock
+        self.domain = domain
+        self.identity: Identity = identity_of(service)
+        self.sync_interval = sync_interval
+        self.screenshot_dir = Path(screenshot_dir) if screenshot_dir is not None else Path.cwd()
+        self.queue_screen = QueueScreen()
+        self._quick = ServiceCaller()
+        self._long = ServiceCaller()
+        self._syncing = False
+        self._last_sync_error: str | None = None
+        self._actions_cache: dict[str, list[str]] = {}
+        self.sub_title = f"{self.identity.name} ({self.identity.role})"
+
+    # --- calling the service ----------------------------------------------------------
+
+    async def call(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """A quick service call (reads, decisions, sync), off the event loop."""
+        return await self._quick(fn, *args, **kwargs)
+
+    async def call_long(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """A long service call (explanations, backtests) on its own lane."""
+        return await self._long(fn, *args, **kwargs)
+
+    # --- lifecycle --------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self.push_screen(self.queue_screen)
+        self.load_store_name()
+        if self.sync_interval:
+            self.set_interval(self.sync_interval, self.sync_tick)
+
+    def on_unmount(self) -> None:
+        self._quick.shutdown()
+        self._long.shutdown()
+
+    @work(group="status", exit_on_error=False)
+    async def load_store_name(self) -> None:
+        try:
+            status = await self.call(self.service.status)
+        except (DocketError, NotImplementedError):
+            return
+        self.sub_title = f"{self.identity.name} ({self.identity.role}) · {status.store_url}"
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return not (action in NOT_ON_MODALS and isinstance(self.screen, ModalScreen))
+
+    # --- following the log ------------------------------------------------------------
+
+    def sync_tick(self) -> None:
+        if not self._syncing:
+            self.sync_now()
+
+    @work(group="sync", exit_on_error=False)
+    async def sync_now(self) -> int:
+        """Apply new events to the read models; if any arrived, refresh what is on screen."""
+        self._syncing = True
+        try:
+            applied = await self.call(self.service.sync)
+        except DocketError as exc:
+            if str(exc) != self._last_sync_error:
+                self._last_sync_error = str(exc)
+                self.notify(f"Cannot follow the log: {exc}", severity="error", timeout=10)
+            return 0
+        finally:
+            self._syncing = False
+        self._last_sync_error = None
+        if applied:
+            self.log_moved()
+        return applied
+
+    def log_moved(self) -> None:
+        self.queue_screen.reload()
+        if isinstance(self.screen, CaseScreen):
+            self.screen.recheck()
+
+    # --- navigation -------------------------------------------------------------------
+
+    def open_case(self, case_id: str, case_ref: str = "") -> None:
+        self.push_screen(CaseScreen(case_id, case_ref))
+
+    def open_audit(self, case_id: str, case_ref: str = "", at: object = None) -> None:
+        from datetime import datetime
+
+        self.push_screen(AuditScreen(case_id, case_ref, at if isinstance(at, datetime) else None))
+
+    def action_policy(self) -> None:
+        if not isinstance(self.screen, PolicyScreen):
+            self.push_screen(PolicyScreen(self.domain))
+
+    def action_health(self) -> None:
+        if not isinstance(self.screen, HealthScreen):
+            self.push_screen(HealthScreen(self.domain))
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    def action_save_screenshot(self) -> None:
+        stamp = self.clock().strftime("%Y%m%dT%H%M%S")
+        self.screenshot_dir.mkdir(parents=True, exist_ok=True)
+        path = self.save_screenshot(filename=f"docket-{stamp}.svg", path=str(self.screenshot_dir))
+        self.last_screenshot = path
+        self.notify(f"Screenshot saved to {path}", title="Screenshot")
+
+    last_screenshot: str | None = None
+
+    # --- deciding ---------------------------------------------------------------------
+
+    async def actions_for(self, domain: str) -> list[str]:
+        if domain not in self._actions_cache:
+            policy = await self.call(self.service.policy, domain)
+            self._actions_cache[domain] = list(policy.actions)
+        return self._actions_cache[domain]
+
+    @work(group="decide", exit_on_error=False)
+    async def start_decision(
+        self, kind: DecisionKind, target: DecisionTarget, actions: list[str] | None = None
+    ) -> None:
+        """Ask for whatever the decision needs, record it, then move on to the next case."""
+        decision: Decision | None
+        if kind == "accept":
+            decision = Accept()
+        elif kind == "override":
+            if actions is None:
+                try:
+                    actions = await self.actions_for(target.domain)
+                except DocketError as exc:
+                    self.notify(f"Cannot list the actions: {exc}", severity="error")
+                    return
+            decision = await self.push_screen_wait(OverrideModal(target, actions))
+        else:
+            decision = await self.push_screen_wait(EscalateModal(target))
+        if decision is None:
+            return
+        await self.submit_decision(target, decision)
+
+    async def submit_decision(
+        self, target: DecisionTarget, decision: Decision
+    ) -> CaseDetail | None:
+        detail: CaseDetail | None = None
+        try:
+            detail = await self.call(self.service.decide, target.case_id, decision)
+        except AlreadyDecided as exc:
+            self.notify(
+                f"Case {target.case_ref} was already decided by {exc.decided_by} at "
+                f"{exc.decided_at}. Moving on.",
+                title="Already decided",
+                severity="error",
+                timeout=10,
+            )
+        except InputRejected as exc:
+            self.notify(f"Case {target.case_ref}: {exc}", title="Rejected", severity="error")
+            return None
+        except DocketError as exc:
+            self.notify(
+                f"Case {target.case_ref}: {exc}", title="Not recorded", severity="error", timeout=10
+            )
+        else:
+            self.notify(f"Case {target.case_ref} {describe(decision)}.", title="Decision recorded")
+        await self.move_on(target.case_id)
+        return detail
+
+    async def move_on(self, case_id: str) -> None:
+        """Leave the decided case: back to the queue, refreshed, on the next case."""
+        with contextlib.suppress(DocketError):
+            await self.call(self.service.sync)
+        if isinstance(self.screen, CaseScreen) and self.screen.case_id == case_id:
+            self.pop_screen()
+        self.queue_screen.reload()
+
+
+def run(
+    service: DocketPort,
+    *,
+    domain: str = "credit",
+    clock: Clock | None = None,
+    sync_interval: float | None = 1.0,
+    screenshot_dir: str | os.PathLike[str] | None = None,
+) -> None:
+    """Open the console on ``service`` (what ``docket tui`` and ``docket demo`` call)."""
+    DocketApp(
+        service, clock, domain=domain, sync_interval=sync_interval, screenshot_dir=screenshot_dir
+    ).run()
+
+
+__all__ = ["DocketApp", "run"]

@@ -1,0 +1,91 @@
+"""Command palette entries for every action the console offers.
+
+The entries come from the key bindings of the screen the palette was opened on and of
+the app, so a new binding appears in the palette (and in the help screen) by itself.
+The queue adds one entry per sortable column.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from functools import partial
+from typing import Any
+
+from textual.binding import Binding
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.dom import DOMNode
+
+# Plain-language names for the palette; the binding's own description is the fallback.
+LABELS: dict[str, str] = {
+    "open_case": "Case: open the selected case",
+    "accept": "Decide: accept the recommendation",
+    "override": "Decide: override the recommendation…",
+    "escalate": "Decide: escalate to a senior reviewer…",
+    "audit": "Audit: what the deciding operator saw…",
+    "filter": "Queue: filter",
+    "sort": "Queue: sort by the next column",
+    "reverse": "Queue: reverse the sort order",
+    "next_page": "Queue: next page",
+    "prev_page": "Queue: previous page",
+    "reload": "Queue: refresh now",
+    "back": "Back",
+    "policy": "Policy: view or change the policy",
+    "health": "Health: overrides, realized cost, alerts",
+    "help": "Help: list the keys",
+    "save_screenshot": "Save an SVG screenshot",
+    "preview": "Policy: preview the change (backtest)",
+    "commit": "Policy: commit the change…",
+    "show": "Audit: show the case as of the chosen time",
+}
+
+
+def bindings_of(node: DOMNode) -> Iterator[Binding]:
+    for item in type(node).BINDINGS:
+        if isinstance(item, Binding):
+            yield item
+
+
+def key_label(binding: Binding) -> str:
+    return binding.key_display or binding.key.split(",")[0]
+
+
+class DocketCommands(Provider):
+    """Every console action, by name."""
+
+    def commands(self) -> list[tuple[str, str, Callable[[], Any]]]:
+        from tui.screens.queue import COLUMNS, SORTABLE, QueueScreen
+
+        found: list[tuple[str, str, Callable[[], Any]]] = []
+        seen: set[str] = set()
+        screen, app = self.screen, self.app
+        for node in (screen, app):
+            for binding in bindings_of(node):
+                if binding.action in seen or binding.action in {"cancel"}:
+                    continue
+                seen.add(binding.action)
+                name = LABELS.get(binding.action, binding.description or binding.action)
+                found.append(
+                    (name, f"key: {key_label(binding)}", partial(node.run_action, binding.action))
+                )
+        if isinstance(screen, QueueScreen):
+            labels = dict(COLUMNS)
+            for key in SORTABLE:
+                found.append(
+                    (
+                        f"Queue: sort by {labels[key]}",
+                        "ascending; again to reverse",
+                        partial(screen.sort_by, key, False),
+                    )
+                )
+        return found
+
+    async def discover(self) -> Hits:
+        for name, help_text, command in self.commands():
+            yield DiscoveryHit(name, command, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, help_text, command in self.commands():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), command, help=help_text)

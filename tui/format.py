@@ -1,0 +1,79 @@
+"""Small, pure formatting helpers shared by the screens."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+BADGES: dict[str, str] = {
+    "ood": "OOD",
+    "fallback": "FALLBACK",
+    "guardrail": "GUARD",
+    "injection": "INJ",
+    "escalated": "ESC",
+}
+
+
+def badges(flags: Iterable[str]) -> str:
+    """Flags as short text badges in a fixed order, e.g. ``OOD FALLBACK``."""
+    present = set(flags)
+    known = [badge for flag, badge in BADGES.items() if flag in present]
+    unknown = sorted(f.upper() for f in present - BADGES.keys())
+    return " ".join(known + unknown)
+
+
+def age(since: datetime, now: datetime) -> str:
+    """A compact age: ``45s``, ``12m``, ``3h``, ``5d``."""
+    seconds = max(0, int((now - since) / timedelta(seconds=1)))
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m"
+    if seconds < 86400:
+        return f"{seconds // 3600}h"
+    return f"{seconds // 86400}d"
+
+
+def prob(p: float | None) -> str:
+    return "—" if p is None else f"{p:.3f}"
+
+
+def pct(x: float | None) -> str:
+    return "—" if x is None else f"{x * 100:.1f}%"
+
+
+def cost(x: float | None) -> str:
+    return "—" if x is None else f"{x:.3f}"
+
+
+def when(at: datetime | None) -> str:
+    return "—" if at is None else at.isoformat(timespec="seconds")
+
+
+def value(v: Any) -> str:
+    if v is None:
+        return "—"
+    if isinstance(v, float):
+        return f"{v:g}"
+    if isinstance(v, datetime):
+        return when(v)
+    return str(v)
+
+
+def parse_when(text: str) -> datetime:
+    """Parse an ISO-8601 time; naive times are rejected (Docket keeps tz-aware times only).
+
+    Raises:
+        ValueError: with a sentence saying what is wrong.
+    """
+    text = text.strip()
+    if not text:
+        raise ValueError("enter a time, e.g. 2024-05-01T12:00:00+00:00")
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise ValueError(f"not an ISO-8601 time: {text!r}") from exc
+    if parsed.tzinfo is None:
+        raise ValueError("add a timezone offset, e.g. +00:00")
+    return parsed

@@ -1,0 +1,306 @@
+"""One case in full: inputs, score, attributions, costs, explanation and history.
+
+The case loads in a worker; the explanation is requested separately (it may call a
+model) and shows "explaining…" until it arrives, so the operator can read the rest.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from assistant.views import CaseDetail, ExplanationView, TimelineEntry
+from events.errors import DocketError
+from tui.format import badges, cost, prob, value, when
+from tui.screens.decide import DecisionTarget
+from tui.widgets.attribution_bars import AttributionBars
+
+if TYPE_CHECKING:
+    from tui.app import DocketApp
+
+
+def render_summary(detail: CaseDetail) -> RenderableType:
+    line = Text()
+    line.append(f"Case {detail.case_ref}", style="bold")
+    line.append(f"  {detail.domain} · status {detail.status} · opened {when(detail.opened_at)}")
+    score = Text()
+    score.append("p(bad) ", style="dim")
+    score.append(prob(detail.p_bad), style="bold")
+    score.append("  (calibrated)", style="dim")
+    score.append("   recommendation ", style="dim")
+    score.append(detail.recommendation or "—", style="bold")
+    if detail.recommendation_source:
+        score.append(f" from {detail.recommendation_source}", style="dim")
+    score.append(f"   model {detail.model_version or '—'}", style="dim")
+    score.append(
+        f" · policy v{detail.policy_version if detail.policy_version is not None else '—'}",
+        style="dim",
+    )
+    parts: list[RenderableType] = [line, score]
+    flags = list(detail.input_flags)
+    if flags:
+        parts.append(Text(f"input flags: {badges(flags)} ({', '.join(flags)})", style="yellow"))
+    if detail.decision is not None:
+        d = detail.decision
+        what = d.kind + (f" → {d.action}" if d.action else "")
+        reason = (
+            f" [{d.reason_code}] {d.reason_text}"
+            if d.reason_code
+            else (f" {d.reason_text}" if d.reason_text else "")
+        )
+        parts.append(
+            Text(
+                f"Decision: {what} by {d.by} ({d.role}) at {when(d.at)}{reason}", style="bold cyan"
+            )
+        )
+    if detail.outcome:
+        parts.append(Text(f"Outcome: {detail.outcome}"))
+    return Group(*parts)
+
+
+def render_warnings(detail: CaseDetail) -> RenderableType | None:
+    lines: list[Text] = []
+    if detail.ood:
+        reasons = "; ".join(detail.ood_reasons) or "no reason given"
+        lines.append(
+            Text(
+                f"⚠ OUT OF DISTRIBUTION: unlike the training data ({reasons}). "
+                "Treat the score with caution.",
+                style="bold",
+            )
+        )
+    if detail.fallback_reason:
+        lines.append(
+            Text(
+                f"⚠ FALLBACK: the baseline rule decided because {detail.fallback_reason}.",
+                style="bold",
+            )
+        )
+    return Group(*lines) if lines else None
+
+
+def render_fields(detail: CaseDetail) -> RenderableType:
+    table = Table(
+        title="Inputs",
+        title_justify="left",
+        box=None,
+        header_style="bold",
+        show_header=True,
+        pad_edge=False,
+    )
+    table.add_column("field", no_wrap=True, max_width=24, overflow="ellipsis")
+    table.add_column("value", max_width=22, overflow="fold")
+    for f in detail.fields:
+        table.add_row(f.description or f.name, value(f.value))
+    return table
+
+
+def render_costs(detail: CaseDetail) -> RenderableType:
+    table = Table(
+        title="Expected cost per action",
+        title_justify="left",
+        box=None,
+        header_style="bold",
+        pad_edge=False,
+    )
+    table.add_column("action")
+    table.add_column("expected cost", justify="right")
+    table.add_column("")
+    for action, c in sorted(detail.expected_costs.items(), key=lambda kv: kv[1]):
+        marker = "◀ recommended" if action == detail.recommendation else ""
+        style = "bold" if marker else ""
+        table.add_row(Text(action, style=style), Text(cost(c), style=style), marker)
+    return table
+
+
+def render_explanation(
+    explanation: ExplanationView | None, error: str | None = None
+) -> RenderableType:
+    title = Text("Explanation", style="bold")
+    if error is not None:
+        return Group(title, Text(f"Could not explain: {error}", style="red"))
+    if explanation is None:
+        return Group(title, Text("explaining…", style="italic dim"))
+    status = Text("guardrails: ")
+    if explanation.status == "pass":
+        status.append("PASS", style="bold green")
+    else:
+        status.append(explanation.status.upper(), style="bold yellow")
+    status.append(f" · explainer {explanation.explainer}", style="dim")
+    parts: list[RenderableType] = [title, status]
+    if explanation.fallback_reason:
+        parts.append(Text(f"fallback because: {explanation.fallback_reason}", style="yellow"))
+    parts.append(Text(explanation.text))
+    for v in explanation.verdicts:
+        mark = "✓" if v.outcome == "pass" else "!"
+        parts.append(
+            Text(
+                f"  {mark} {v.rule}: {v.outcome}" + (f" — {v.detail}" if v.detail else ""),
+                style="dim" if v.outcome == "pass" else "yellow",
+            )
+        )
+    return Group(*parts)
+
+
+def render_history(history: list[TimelineEntry]) -> RenderableType:
+    table = Table(
+        title="History", title_justify="left", box=None, header_style="bold", pad_edge=False
+    )
+    table.add_column("at", no_wrap=True)
+    table.add_column("event", no_wrap=True)
+    table.add_column("by", no_wrap=True)
+    table.add_column("what")
+    for entry in history:
+        table.add_row(when(entry.at), entry.event, f"{entry.actor} ({entry.role})", entry.summary)
+    return table
+
+
+class CaseScreen(Screen[None]):
+    """The detail of one case, with the decision keys."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back"),
+        Binding("a", "accept", "Accept"),
+        Binding("o", "override", "Override"),
+        Binding("e", "escalate", "Escalate"),
+        Binding("u", "audit", "Audit"),
+    ]
+
+    def __init__(self, case_id: str, case_ref: str = "") -> None:
+        super().__init__(id="case")
+        self.case_id = case_id
+        self.case_ref = case_ref or case_id
+        self.detail: CaseDetail | None = None
+        self.explanation: ExplanationView | None = None
+
+    @property
+    def docket(self) -> DocketApp:
+        from tui.app import DocketApp
+
+        assert isinstance(self.app, DocketApp)
+        return self.app
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(id="case-body"):
+            yield Static(Text(f"Loading case {self.case_ref}…", style="italic"), id="case-summary")
+            yield Static("", id="case-warnings")
+            with Horizontal(id="case-columns"):
+                yield Static("", id="case-fields")
+                with Vertical(id="case-right"):
+                    yield Static(Text("Attributions", style="bold"), id="case-attr-title")
+                    yield AttributionBars(id="case-attributions")
+                    yield Static("", id="case-costs")
+            yield Static(render_explanation(None), id="case-explanation")
+            yield Static("", id="case-history")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.load()
+
+    @work(exclusive=True, group="case")
+    async def load(self) -> None:
+        try:
+            detail = await self.docket.call(self.docket.service.case, self.case_id)
+        except DocketError as exc:
+            self.query_one("#case-summary", Static).update(Text(str(exc), style="red"))
+            return
+        self.show(detail)
+        self.explain()
+
+    def show(self, detail: CaseDetail) -> None:
+        self.detail = detail
+        self.case_ref = detail.case_ref
+        self.query_one("#case-summary", Static).update(render_summary(detail))
+        warnings = render_warnings(detail)
+        box = self.query_one("#case-warnings", Static)
+        box.display = warnings is not None
+        box.update(warnings if warnings is not None else "")
+        self.query_one("#case-fields", Static).update(render_fields(detail))
+        title = (
+            f"Attributions ({detail.attribution_method})"
+            if detail.attribution_method
+            else ("Attributions")
+        )
+        self.query_one("#case-attr-title", Static).update(Text(title, style="bold"))
+        self.query_one("#case-attributions", AttributionBars).show(detail.attributions)
+        self.query_one("#case-costs", Static).update(render_costs(detail))
+        self.query_one("#case-history", Static).update(render_history(detail.history))
+
+    @work(exclusive=True, group="explain")
+    async def explain(self) -> None:
+        box = self.query_one("#case-explanation", Static)
+        box.update(render_explanation(None))
+        try:
+            explanation = await self.docket.call_long(self.docket.service.explain, self.case_id)
+        except DocketError as exc:
+            box.update(render_explanation(None, error=str(exc)))
+            return
+        self.explanation = explanation
+        box.update(render_explanation(explanation))
+
+    @work(exclusive=True, group="case")
+    async def recheck(self) -> None:
+        """The log moved: show the case as it is now, and say so if someone else decided it."""
+        before = self.detail
+        try:
+            detail = await self.docket.call(self.docket.service.case, self.case_id)
+        except DocketError:
+            return
+        self.show(detail)
+        d = detail.decision
+        newly_decided = d is not None and (before is None or before.decision is None)
+        if d is not None and newly_decided and d.by != self.docket.identity.name:
+            self.notify(
+                f"Case {detail.case_ref} was just {d.kind} by {d.by} ({d.role}) at {when(d.at)}.",
+                title="Decided elsewhere",
+                severity="warning",
+                timeout=10,
+            )
+
+    # --- actions -----------------------------------------------------------------------
+
+    def selected_target(self) -> DecisionTarget | None:
+        d = self.detail
+        if d is None:
+            return None
+        return DecisionTarget(d.case_id, d.case_ref, d.domain, d.recommendation)
+
+    def _target(self) -> DecisionTarget | None:
+        target = self.selected_target()
+        if target is None:
+            self.notify("The case is still loading.", severity="warning")
+        return target
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+    def action_accept(self) -> None:
+        if (target := self._target()) is not None:
+            self.docket.start_decision("accept", target)
+
+    def action_override(self) -> None:
+        if (target := self._target()) is not None:
+            self.docket.start_decision("override", target, actions=self._actions())
+
+    def action_escalate(self) -> None:
+        if (target := self._target()) is not None:
+            self.docket.start_decision("escalate", target)
+
+    def action_audit(self) -> None:
+        default = self.detail.decision.at if self.detail and self.detail.decision else None
+        self.docket.open_audit(self.case_id, self.case_ref, default)
+
+    def _actions(self) -> list[str] | None:
+        return (
+            list(self.detail.expected_costs) if self.detail and self.detail.expected_costs else None
+        )

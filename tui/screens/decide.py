@@ -1,0 +1,129 @@
+"""Decision modals: override (action + reason code + reason text) and escalate.
+
+Accepting needs no modal. Overriding cannot be confirmed until a reason code and a
+reason text are given; every override is counted by reason on the health screen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar, NamedTuple
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select
+
+from assistant.views import REASON_CODES, Escalate, Override
+
+
+class DecisionTarget(NamedTuple):
+    """The case a decision is about, as the screens know it."""
+
+    case_id: str
+    case_ref: str
+    domain: str
+    recommendation: str | None
+
+
+class OverrideModal(ModalScreen[Override | None]):
+    """Choose another action and say why. Confirm stays disabled until code and text are set."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, target: DecisionTarget, actions: Sequence[str]) -> None:
+        super().__init__(id="override-modal")
+        self.target = target
+        self.choices = [a for a in actions if a != target.recommendation]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(f"Override case {self.target.case_ref}", classes="dialog-title")
+            yield Label(
+                f"Recommended: {self.target.recommendation or '—'}. Choose another action and "
+                "give the reason; it is recorded with your name.",
+                classes="dialog-help",
+            )
+            only = self.choices[0] if len(self.choices) == 1 else Select.NULL
+            yield Select(
+                [(a, a) for a in self.choices],
+                prompt="Action",
+                value=only,
+                id="override-action",
+            )
+            yield Select(
+                [(f"{label} ({code})", code) for code, label in REASON_CODES.items()],
+                prompt="Reason code",
+                id="override-code",
+            )
+            yield Input(placeholder="Reason (required)", id="override-text")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Confirm override", variant="warning", id="confirm", disabled=True)
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#override-action", Select).focus()
+
+    def chosen(self) -> Override | None:
+        action = self.query_one("#override-action", Select).value
+        code = self.query_one("#override-code", Select).value
+        text = self.query_one("#override-text", Input).value.strip()
+        if not isinstance(action, str) or not isinstance(code, str) or not text:
+            return None
+        return Override(action=action, reason_code=code, reason_text=text)
+
+    @on(Select.Changed)
+    @on(Input.Changed)
+    def _validate(self) -> None:
+        self.query_one("#confirm", Button).disabled = self.chosen() is None
+
+    @on(Input.Submitted, "#override-text")
+    def _submitted(self) -> None:
+        self._confirm()
+
+    @on(Button.Pressed, "#confirm")
+    def _confirm(self) -> None:
+        decision = self.chosen()
+        if decision is None:
+            self.notify(
+                "Choose an action and a reason code, and write a reason.", severity="warning"
+            )
+            return
+        self.dismiss(decision)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class EscalateModal(ModalScreen[Escalate | None]):
+    """Send the case to a senior reviewer, with an optional reason."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, target: DecisionTarget) -> None:
+        super().__init__(id="escalate-modal")
+        self.target = target
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(f"Escalate case {self.target.case_ref}", classes="dialog-title")
+            yield Label("A senior reviewer will decide. Reason (optional):", classes="dialog-help")
+            yield Input(placeholder="Why escalate? (optional)", id="escalate-text")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Escalate", variant="primary", id="confirm")
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#escalate-text", Input).focus()
+
+    @on(Input.Submitted, "#escalate-text")
+    @on(Button.Pressed, "#confirm")
+    def _confirm(self) -> None:
+        self.dismiss(Escalate(reason_text=self.query_one("#escalate-text", Input).value.strip()))
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,141 @@
+"""Health: overrides by reason and operator, realized cost against the baseline, alerts."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from assistant.views import HealthView
+from events.errors import DocketError
+from tui.format import pct, when
+
+if TYPE_CHECKING:
+    from tui.app import DocketApp
+
+
+def render_health(h: HealthView) -> RenderableType:
+    head = Text()
+    head.append(f"Domain {h.domain}", style="bold")
+    head.append(
+        f" · model in use {h.model_version or '—'} · {h.decisions:,} decisions · "
+        f"override rate {pct(h.override_rate)} · {h.outcomes_known:,} outcomes known"
+    )
+
+    reasons = Table(
+        box=None,
+        header_style="bold",
+        pad_edge=False,
+    )
+    reasons.add_column("reason")
+    reasons.add_column("overrides", justify="right")
+    for code, n in sorted(h.overrides_by_reason.items(), key=lambda kv: -kv[1]):
+        reasons.add_row(code, f"{n:,}")
+    if not h.overrides_by_reason:
+        reasons.add_row(Text("no overrides yet", style="dim"), "")
+
+    operators = Table(
+        box=None,
+        header_style="bold",
+        pad_edge=False,
+    )
+    operators.add_column("operator")
+    operators.add_column("override rate", justify="right")
+    for who, rate in sorted(h.override_rate_by_operator.items()):
+        operators.add_row(who, pct(rate))
+    if not h.override_rate_by_operator:
+        operators.add_row(Text("no decisions yet", style="dim"), "")
+
+    costs = Table(
+        box=None,
+        header_style="bold",
+        pad_edge=False,
+    )
+    costs.add_column("who decided")
+    costs.add_column("cost/case", justify="right")
+    costs.add_column("CI", justify="right")
+    for who, (c, lo, hi) in h.realized_cost.items():
+        costs.add_row(who, f"{c:.3f}", f"[{lo:.3f}, {hi:.3f}]")
+    if not h.realized_cost:
+        costs.add_row(Text("no outcomes yet", style="dim"), "", "")
+
+    alerts: list[RenderableType] = [Text("Alerts", style="bold")]
+    for a in h.alerts:
+        alerts.append(
+            Text(
+                f"[{a.severity.upper()}] {a.kind}: {a.message} ({when(a.raised_at)})",
+                style="bold red" if a.severity in {"critical", "high"} else "yellow",
+            )
+        )
+    if not h.alerts:
+        alerts.append(Text("none", style="dim"))
+
+    def titled(title: str) -> Text:
+        return Text(title, style="bold underline")
+
+    return Group(
+        head,
+        Text(""),
+        titled("Overrides by reason"),
+        reasons,
+        Text(""),
+        titled("Override rate by operator"),
+        operators,
+        Text(""),
+        titled("Realized cost per case (95% CI), where outcomes are known"),
+        costs,
+        Text(""),
+        *alerts,
+    )
+
+
+class HealthScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back"),
+        Binding("f5", "reload", "Refresh"),
+    ]
+
+    def __init__(self, domain: str) -> None:
+        super().__init__(id="health")
+        self.domain = domain
+        self.view: HealthView | None = None
+
+    @property
+    def docket(self) -> DocketApp:
+        from tui.app import DocketApp
+
+        assert isinstance(self.app, DocketApp)
+        return self.app
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll():
+            yield Static(Text("Loading health…", style="italic"), id="health-body")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.load()
+
+    @work(exclusive=True, group="health")
+    async def load(self) -> None:
+        body = self.query_one("#health-body", Static)
+        try:
+            self.view = await self.docket.call_long(self.docket.service.health, self.domain)
+        except DocketError as exc:
+            body.update(Text(str(exc), style="red"))
+            return
+        body.update(render_health(self.view))
+
+    def action_reload(self) -> None:
+        self.load()
+
+    def action_back(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,370 @@
+"""The policy: costs and escalation band, owned by one role.
+
+The owner edits values, previews the change as a backtest on historical outcomes
+(before → after, against the baseline), and commits it with a justification. Anyone
+else sees the same screen read-only, with a line saying who owns it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.table import Table
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Button, Footer, Header, Input, Label, LoadingIndicator, Static
+
+from assistant.views import BacktestView, PolicyPreview, PolicyView
+from events.errors import DocketError
+from tui.format import pct, when
+
+if TYPE_CHECKING:
+    from tui.app import DocketApp
+
+
+def render_preview(preview: PolicyPreview) -> Table:
+    before, after, baseline = preview.before, preview.after, preview.baseline
+    table = Table(
+        title="Backtest on historical outcomes",
+        title_justify="left",
+        header_style="bold",
+        pad_edge=False,
+    )
+    table.add_column("")
+    table.add_column(f"before ({before.label})", justify="right")
+    table.add_column(f"after ({after.label})", justify="right")
+    table.add_column("change", justify="right")
+    table.add_column(f"baseline ({baseline.label})", justify="right")
+
+    def ci(b: BacktestView) -> str:
+        return f"{b.cost_per_case:.3f} [{b.cost_ci[0]:.3f}, {b.cost_ci[1]:.3f}]"
+
+    def delta(x: float, y: float, as_pct: bool) -> str:
+        d = y - x
+        return f"{d * 100:+.1f} pts" if as_pct else f"{d:+.3f}"
+
+    table.add_row("cases", f"{before.n:,}", f"{after.n:,}", "", f"{baseline.n:,}")
+    table.add_row(
+        "cost per case (95% CI)",
+        ci(before),
+        ci(after),
+        delta(before.cost_per_case, after.cost_per_case, False),
+        ci(baseline),
+    )
+    table.add_row(
+        "approval rate",
+        pct(before.approval_rate),
+        pct(after.approval_rate),
+        delta(before.approval_rate, after.approval_rate, True),
+        pct(baseline.approval_rate),
+    )
+    table.add_row(
+        "escalation rate",
+        pct(before.escalation_rate),
+        pct(after.escalation_rate),
+        delta(before.escalation_rate, after.escalation_rate, True),
+        pct(baseline.escalation_rate),
+    )
+    return table
+
+
+def render_history(policy: PolicyView) -> Table:
+    table = Table(
+        title="Changes", title_justify="left", box=None, header_style="bold", pad_edge=False
+    )
+    table.add_column("v", justify="right")
+    table.add_column("at", no_wrap=True)
+    table.add_column("by", no_wrap=True)
+    table.add_column("justification")
+    for change in policy.history:
+        table.add_row(
+            str(change.version),
+            when(change.at),
+            f"{change.by} ({change.role})",
+            change.justification,
+        )
+    return table
+
+
+class JustifyModal(ModalScreen[str | None]):
+    """Ask why the policy changes; a justification is required."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, summary: str) -> None:
+        super().__init__(id="justify-modal")
+        self.summary = summary
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label("Commit the policy change", classes="dialog-title")
+            yield Label(self.summary, classes="dialog-help")
+            yield Input(placeholder="Justification (required)", id="justification")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Commit", variant="warning", id="confirm", disabled=True)
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#justification", Input).focus()
+
+    @on(Input.Changed, "#justification")
+    def _validate(self, event: Input.Changed) -> None:
+        self.query_one("#confirm", Button).disabled = not event.value.strip()
+
+    @on(Input.Submitted, "#justification")
+    @on(Button.Pressed, "#confirm")
+    def _confirm(self) -> None:
+        text = self.query_one("#justification", Input).value.strip()
+        if text:
+            self.dismiss(text)
+        else:
+            self.notify("A justification is required.", severity="warning")
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class PolicyScreen(Screen[None]):
+    """View the policy; the owner previews and commits changes."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back"),
+        Binding("ctrl+r", "preview", "Preview"),
+        Binding("ctrl+t", "commit", "Commit"),
+    ]
+
+    def __init__(self, domain: str) -> None:
+        super().__init__(id="policy")
+        self.domain = domain
+        self.policy: PolicyView | None = None
+        self.preview: PolicyPreview | None = None
+        self.previewed_changes: dict[str, Any] | None = None
+        self._cells: dict[str, tuple[str, str]] = {}  # input id → (action, outcome)
+
+    @property
+    def docket(self) -> DocketApp:
+        from tui.app import DocketApp
+
+        assert isinstance(self.app, DocketApp)
+        return self.app
+
+    @property
+    def is_owner(self) -> bool:
+        return self.policy is not None and self.docket.identity.role == self.policy.owner_role
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(id="policy-body"):
+            yield Static(Text("Loading policy…", style="italic"), id="policy-head")
+            yield Static("", id="policy-owner")
+            yield Vertical(id="policy-form")
+            with Horizontal(id="policy-buttons"):
+                yield Button("Preview (ctrl+r)", id="preview", disabled=True)
+                yield Button("Commit… (ctrl+t)", id="commit", variant="warning", disabled=True)
+            yield Static("", id="policy-error")
+            yield LoadingIndicator(id="policy-loading")
+            yield Static("", id="policy-preview")
+            yield Static("", id="policy-history")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#policy-loading").display = False
+        self.load()
+
+    @work(exclusive=True, group="policy")
+    async def load(self) -> None:
+        try:
+            policy = await self.docket.call(self.docket.service.policy, self.domain)
+        except DocketError as exc:
+            self.query_one("#policy-head", Static).update(Text(str(exc), style="red"))
+            return
+        await self.show(policy)
+
+    async def show(self, policy: PolicyView) -> None:
+        self.policy = policy
+        self.preview = None
+        self.previewed_changes = None
+        me = self.docket.identity
+        head = Text()
+        head.append(f"Policy {policy.domain} v{policy.version}", style="bold")
+        head.append(
+            f" · actions {', '.join(policy.actions)} · escalate on OOD "
+            f"{'yes' if policy.escalate_on_ood else 'no'} · review every "
+            f"{policy.review_every_days} days"
+        )
+        self.query_one("#policy-head", Static).update(head)
+        owner = self.query_one("#policy-owner", Static)
+        if self.is_owner:
+            owner.update(
+                Text(
+                    f"You ({me.name}, {me.role}) own this policy: edit, preview, then "
+                    "commit with a justification.",
+                    style="green",
+                )
+            )
+        else:
+            owner.update(
+                Text(
+                    f"Read-only: this policy is owned by the {policy.owner_role} role; "
+                    f"you are {me.name} ({me.role}).",
+                    style="bold yellow",
+                )
+            )
+        form = self.query_one("#policy-form", Vertical)
+        await form.remove_children()
+        outcomes = sorted({o for row in policy.costs.values() for o in row})
+        grid = Grid(id="cost-grid")
+        grid.styles.grid_size_columns = len(outcomes) + 1
+        await form.mount(Label("Costs (action × outcome)", classes="section-title"))
+        await form.mount(grid)
+        await grid.mount(Label("action \\ outcome", classes="grid-head"))
+        for outcome in outcomes:
+            await grid.mount(Label(outcome, classes="grid-head"))
+        self._cells = {}
+        for i, action in enumerate(policy.actions):
+            await grid.mount(Label(action))
+            for j, outcome in enumerate(outcomes):
+                cell_id = f"cost-{i}-{j}"
+                self._cells[cell_id] = (action, outcome)
+                current = policy.costs.get(action, {}).get(outcome)
+                await grid.mount(
+                    Input(
+                        "" if current is None else f"{current:g}",
+                        id=cell_id,
+                        disabled=not self.is_owner,
+                        classes="cost-cell",
+                    )
+                )
+        lo, hi = policy.escalate_band
+        band = Horizontal(id="band-row")
+        await form.mount(band)
+        await band.mount(Label("Escalate when p(bad) is between", classes="band-label"))
+        await band.mount(Input(f"{lo:g}", id="band-lo", disabled=not self.is_owner))
+        await band.mount(Label("and"))
+        await band.mount(Input(f"{hi:g}", id="band-hi", disabled=not self.is_owner))
+        self.query_one("#preview", Button).disabled = not self.is_owner
+        self.query_one("#commit", Button).disabled = True
+        self.query_one("#policy-preview", Static).update("")
+        self.query_one("#policy-history", Static).update(render_history(policy))
+
+    # --- the change ------------------------------------------------------------------------
+
+    def changes(self) -> dict[str, Any]:
+        """The edited values that differ from the policy, in ``change_policy`` form.
+
+        Raises:
+            ValueError: a value is not a number, or the band is not 0 ≤ low ≤ high ≤ 1.
+        """
+        assert self.policy is not None
+        costs = {a: dict(row) for a, row in self.policy.costs.items()}
+        for cell_id, (action, outcome) in self._cells.items():
+            text = self.query_one(f"#{cell_id}", Input).value.strip()
+            try:
+                costs.setdefault(action, {})[outcome] = float(text)
+            except ValueError as exc:
+                raise ValueError(
+                    f"cost of {action} when {outcome}: {text!r} is not a number"
+                ) from exc
+        try:
+            lo = float(self.query_one("#band-lo", Input).value)
+            hi = float(self.query_one("#band-hi", Input).value)
+        except ValueError as exc:
+            raise ValueError("the escalation band needs two numbers") from exc
+        if not 0.0 <= lo <= hi <= 1.0:
+            raise ValueError("the escalation band must satisfy 0 ≤ low ≤ high ≤ 1")
+        changed: dict[str, Any] = {}
+        if costs != self.policy.costs:
+            changed["costs"] = costs
+        if (lo, hi) != tuple(self.policy.escalate_band):
+            changed["escalate_band"] = (lo, hi)
+        return changed
+
+    def _changes_or_error(self) -> dict[str, Any] | None:
+        error = self.query_one("#policy-error", Static)
+        try:
+            changed = self.changes()
+        except ValueError as exc:
+            error.update(Text(str(exc), style="bold red"))
+            return None
+        if not changed:
+            error.update(
+                Text("Nothing changed yet: edit a cost or the band first.", style="yellow")
+            )
+            return None
+        error.update("")
+        return changed
+
+    @on(Input.Changed)
+    def _edited(self) -> None:
+        # A commit must match what was previewed.
+        if self.previewed_changes is not None:
+            try:
+                same = self.changes() == self.previewed_changes
+            except ValueError:
+                same = False
+            self.query_one("#commit", Button).disabled = not same
+
+    @on(Button.Pressed, "#preview")
+    def action_preview(self) -> None:
+        if not self.is_owner:
+            self.notify("Only the policy owner can preview changes.", severity="warning")
+            return
+        changed = self._changes_or_error()
+        if changed is not None:
+            self.run_preview(changed)
+
+    @work(exclusive=True, group="preview")
+    async def run_preview(self, changed: dict[str, Any]) -> None:
+        loading = self.query_one("#policy-loading", LoadingIndicator)
+        out = self.query_one("#policy-preview", Static)
+        loading.display = True
+        out.update(Text("Backtesting on historical outcomes…", style="italic"))
+        try:
+            preview = await self.docket.call_long(
+                self.docket.service.preview_policy, self.domain, changed
+            )
+        except DocketError as exc:
+            out.update(Text(f"Preview failed: {exc}", style="red"))
+            return
+        finally:
+            loading.display = False
+        self.preview = preview
+        self.previewed_changes = changed
+        out.update(render_preview(preview))
+        self.query_one("#commit", Button).disabled = False
+
+    @on(Button.Pressed, "#commit")
+    def action_commit(self) -> None:
+        if not self.is_owner:
+            self.notify("Only the policy owner can change it.", severity="warning")
+            return
+        if self.previewed_changes is None or self.query_one("#commit", Button).disabled:
+            self.notify("Preview the change before committing it.", severity="warning")
+            return
+        self.commit(self.previewed_changes)
+
+    @work(exclusive=True, group="commit")
+    async def commit(self, changed: dict[str, Any]) -> None:
+        keys = ", ".join(changed)
+        justification = await self.app.push_screen_wait(
+            JustifyModal(f"Changing {keys} of the {self.domain} policy. Why?")
+        )
+        if not justification:
+            return
+        try:
+            policy = await self.docket.call(
+                self.docket.service.change_policy, self.domain, changed, justification
+            )
+        except DocketError as exc:
+            self.notify(str(exc), title="Policy not changed", severity="error", timeout=10)
+            return
+        self.notify(f"Policy {self.domain} is now v{policy.version}.", title="Policy committed")
+        await self.show(policy)
+
+    def action_back(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,295 @@
+"""The queue: open cases, one page at a time, sorted and filtered by the service.
+
+Only one page (``PAGE_SIZE`` rows) is ever loaded, so a store with 100,000 open cases
+opens as fast as one with ten. The app's sync timer calls :meth:`QueueScreen.reload`
+when the log moved, so cases decided elsewhere disappear while the operator works.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets.data_table import ColumnKey
+
+from assistant.views import QueuePage, QueueRow
+from tui.format import age, badges, cost, prob
+from tui.screens.decide import DecisionTarget
+
+if TYPE_CHECKING:
+    from tui.app import DocketApp
+
+PAGE_SIZE = 50
+
+# (column key = service order_by name, label); flags cannot be sorted.
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("case_ref", "case"),
+    ("opened_at", "age"),
+    ("p_bad", "p(bad)"),
+    ("recommendation", "recommendation"),
+    ("expected_cost", "exp. cost"),
+    ("flags", "flags"),
+)
+SORTABLE: tuple[str, ...] = tuple(key for key, _ in COLUMNS if key != "flags")
+
+
+class QueueScreen(Screen[None]):
+    """Open and escalated cases awaiting a decision."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open_case", "Open", show=True, priority=False),
+        Binding("a", "accept", "Accept"),
+        Binding("o", "override", "Override"),
+        Binding("e", "escalate", "Escalate"),
+        Binding("u", "audit", "Audit"),
+        Binding("slash", "filter", "Filter"),
+        Binding("s", "sort", "Sort"),
+        Binding("r", "reverse", "Reverse", show=False),
+        Binding("right_square_bracket", "next_page", "Next page", key_display="]"),
+        Binding("left_square_bracket", "prev_page", "Prev page", key_display="[", show=False),
+        Binding("f5", "reload", "Refresh", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="queue")
+        self.search = ""
+        self.order_by = "opened_at"
+        self.descending = False
+        self.page_offset = 0
+        self.total = 0
+        self.rows: list[QueueRow] = []
+        self.loaded = False
+        self._debounce: Timer | None = None
+
+    @property
+    def docket(self) -> DocketApp:
+        from tui.app import DocketApp
+
+        assert isinstance(self.app, DocketApp)
+        return self.app
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="queue-bar"):
+            yield Input(placeholder="/ filter by case ref, recommendation, flag…", id="filter")
+            yield Static("", id="queue-status")
+        table: DataTable[str] = DataTable(id="queue-table", cursor_type="row", zebra_stripes=True)
+        yield table
+        yield Static("", id="queue-empty")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.table
+        for key, label in COLUMNS:
+            table.add_column(label, key=key)
+        table.focus()
+        self.reload()
+
+    @property
+    def table(self) -> DataTable[str]:
+        return self.query_one("#queue-table", DataTable)
+
+    # --- loading ---------------------------------------------------------------------
+
+    @work(exclusive=True, group="queue")
+    async def reload(self) -> None:
+        """Fetch the current page from the service and show it (keeps the cursor's place)."""
+        page = await self.docket.call(
+            self.docket.service.queue,
+            search=self.search,
+            order_by=self.order_by,
+            descending=self.descending,
+            offset=self.page_offset,
+            limit=PAGE_SIZE,
+        )
+        if not page.rows and page.total > 0 and self.page_offset > 0:
+            # The page emptied under us (cases decided elsewhere): step back.
+            self.page_offset = max(0, ((page.total - 1) // PAGE_SIZE) * PAGE_SIZE)
+            page = await self.docket.call(
+                self.docket.service.queue,
+                search=self.search,
+                order_by=self.order_by,
+                descending=self.descending,
+                offset=self.page_offset,
+                limit=PAGE_SIZE,
+            )
+        self.show_page(page)
+
+    def show_page(self, page: QueuePage) -> None:
+        table = self.table
+        previous_index = table.cursor_row if self.rows else 0
+        previous = self.selected_row()
+        self.rows = list(page.rows)
+        self.total = page.total
+        now = self.docket.clock()
+        table.clear()
+        for row in self.rows:
+            table.add_row(
+                row.case_ref,
+                age(row.opened_at, now),
+                prob(row.p_bad),
+                row.recommendation or "—",
+                cost(row.expected_cost),
+                badges(row.flags),
+                key=row.case_id,
+            )
+        if self.rows:
+            ids = [r.case_id for r in self.rows]
+            if previous is not None and previous.case_id in ids:
+                index = ids.index(previous.case_id)
+            else:
+                index = min(previous_index, len(self.rows) - 1)
+            table.move_cursor(row=index, animate=False)
+        self._update_status()
+        self.loaded = True
+
+    def _update_status(self) -> None:
+        direction = "↓" if self.descending else "↑"
+        label = dict(COLUMNS)[self.order_by]
+        if self.total:
+            first, last = self.page_offset + 1, self.page_offset + len(self.rows)
+            pages = (self.total + PAGE_SIZE - 1) // PAGE_SIZE
+            page = self.page_offset // PAGE_SIZE + 1
+            place = f"{first:,}–{last:,} of {self.total:,} · page {page}/{pages}"
+        else:
+            place = "0 cases"
+        self.query_one("#queue-status", Static).update(f"{place} · sort {label} {direction}")
+        empty = self.query_one("#queue-empty", Static)
+        if self.total:
+            empty.update("")
+            empty.display = False
+        else:
+            empty.display = True
+            empty.update(
+                "No cases match this filter."
+                if self.search
+                else "No open cases. The queue is clear."
+            )
+        self._mark_sorted_column()
+
+    def _mark_sorted_column(self) -> None:
+        table = self.table
+        arrow = " ↓" if self.descending else " ↑"
+        for key, label in COLUMNS:
+            column = table.columns.get(ColumnKey(key))
+            if column is not None:
+                column.label = Text(label + (arrow if key == self.order_by else ""))
+        table.refresh()
+
+    # --- selection ---------------------------------------------------------------------
+
+    def selected_row(self) -> QueueRow | None:
+        if not self.rows:
+            return None
+        index = self.table.cursor_row
+        if 0 <= index < len(self.rows):
+            return self.rows[index]
+        return None
+
+    def selected_target(self) -> DecisionTarget | None:
+        row = self.selected_row()
+        if row is None:
+            return None
+        return DecisionTarget(row.case_id, row.case_ref, row.domain, row.recommendation)
+
+    def _require_target(self) -> DecisionTarget | None:
+        target = self.selected_target()
+        if target is None:
+            self.notify("No case selected: the queue is empty.", severity="warning")
+        return target
+
+    # --- actions ---------------------------------------------------------------------------
+
+    @on(DataTable.RowSelected, "#queue-table")
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_open_case()
+
+    @on(DataTable.HeaderSelected, "#queue-table")
+    def _header_selected(self, event: DataTable.HeaderSelected) -> None:
+        key = event.column_key.value
+        if key in SORTABLE:
+            self.sort_by(key, not self.descending if key == self.order_by else False)
+
+    def action_open_case(self) -> None:
+        if (target := self._require_target()) is not None:
+            self.docket.open_case(target.case_id, target.case_ref)
+
+    def action_accept(self) -> None:
+        if (target := self._require_target()) is not None:
+            self.docket.start_decision("accept", target)
+
+    def action_override(self) -> None:
+        if (target := self._require_target()) is not None:
+            self.docket.start_decision("override", target)
+
+    def action_escalate(self) -> None:
+        if (target := self._require_target()) is not None:
+            self.docket.start_decision("escalate", target)
+
+    def action_audit(self) -> None:
+        if (target := self._require_target()) is not None:
+            self.docket.open_audit(target.case_id, target.case_ref)
+
+    def action_filter(self) -> None:
+        self.query_one("#filter", Input).focus()
+
+    def action_sort(self) -> None:
+        """Cycle the sort column."""
+        index = SORTABLE.index(self.order_by) if self.order_by in SORTABLE else -1
+        self.sort_by(SORTABLE[(index + 1) % len(SORTABLE)], self.descending)
+
+    def action_reverse(self) -> None:
+        self.sort_by(self.order_by, not self.descending)
+
+    def sort_by(self, order_by: str, descending: bool) -> None:
+        self.order_by, self.descending, self.page_offset = order_by, descending, 0
+        self.reload()
+
+    def action_next_page(self) -> None:
+        if self.page_offset + PAGE_SIZE < self.total:
+            self.page_offset += PAGE_SIZE
+            self.table.move_cursor(row=0, animate=False)
+            self.reload()
+
+    def action_prev_page(self) -> None:
+        if self.page_offset > 0:
+            self.page_offset = max(0, self.page_offset - PAGE_SIZE)
+            self.table.move_cursor(row=0, animate=False)
+            self.reload()
+
+    def action_reload(self) -> None:
+        self.reload()
+
+    # --- filter ------------------------------------------------------------------------
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        if self._debounce is not None:
+            self._debounce.stop()
+        self._debounce = self.set_timer(0.3, lambda: self._apply_filter(event.value))
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        if self._debounce is not None:
+            self._debounce.stop()
+        self._apply_filter(event.value)
+        self.table.focus()
+
+    def _apply_filter(self, text: str) -> None:
+        if text.strip() == self.search:
+            return
+        self.search = text.strip()
+        self.page_offset = 0
+        self.reload()
+
+    def key_escape(self) -> None:
+        if self.query_one("#filter", Input).has_focus:
+            self.table.focus()
