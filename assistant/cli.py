@@ -277,23 +277,56 @@ def _timeline_line(entry: TimelineEntry) -> str:
             f"{entry.actor} ({entry.role})  {entry.summary}")
 
 
+def _seen_lines(seen: dict[str, Any]) -> list[str]:
+    """The few things an operator saw on screen, in words (the JSON form has everything)."""
+    lines: list[str] = []
+    score = seen.get("score") or {}
+    if score:
+        lines.append(f"score: p(bad) {score.get('p_bad', 0):.3f} from {score.get('model_version')}"
+                     + ("  [out of distribution]" if score.get("ood") else ""))
+    if seen.get("fallback"):
+        lines.append(f"fallback to baseline rules: {seen['fallback'].get('reason')}")
+    rec = seen.get("recommendation") or {}
+    if rec:
+        costs = ", ".join(f"{a} {c:.3f}" for a, c in (rec.get("expected_costs") or {}).items())
+        lines.append(f"recommendation: {rec.get('action')} ({rec.get('source')}, policy "
+                     f"v{rec.get('policy_version')}); expected cost: {costs}")
+    for flag in seen.get("input_flags") or []:
+        lines.append(f"flag: {flag.get('kind')}: {flag.get('detail', '')}")
+    for explanation in seen.get("explanations") or []:
+        status = "fallback: " + explanation["fallback_reason"] if explanation.get(
+            "fallback_reason") else "passed guardrails"
+        lines.append(f"explanation ({explanation.get('explainer')}, {status}): "
+                     f"{explanation.get('text')}")
+    return lines
+
+
 def print_audit(view: AuditView) -> None:
     when = view.as_of.isoformat(timespec="seconds") if view.as_of else "now"
-    click.echo(f"case {view.case_id} as of {when}")
-    click.echo("\nwhat the deciding operator saw:")
-    if view.seen_at_decision:
-        for key, value in view.seen_at_decision.items():
-            click.echo(f"  {key}: {value}")
-    else:
-        click.echo("  (not decided by then)")
-    click.echo("\nstate as of that time:")
-    for key, value in view.state_as_of.items():
-        click.echo(f"  {key}: {value}")
+    state = view.state_as_of
+    click.echo(f"case {view.case_id} ({state.get('case_ref')}, {state.get('domain')}) as of {when}")
+    click.echo(f"status: {state.get('status')}")
+    decisions = state.get("decisions") or []
+    if not decisions:
+        click.echo("\nnot decided by then; what an operator would have seen:")
+        for line in _seen_lines(state):
+            click.echo(f"  {line}")
+    for decision in decisions:
+        reason = (f" — {decision.get('reason_code')}: {decision.get('reason_text')}"
+                  if decision.get("reason_code") else "")
+        click.echo(f"\n{decision['kind']} ({decision.get('action') or 'to a senior reviewer'}) by "
+                   f"{decision['by']} ({decision['role']}) at {decision['at']}{reason}")
+        click.echo("  what they saw:")
+        for line in _seen_lines(decision.get("seen") or {}):
+            click.echo(f"    {line}")
+    outcome = state.get("outcome")
+    click.echo(f"\noutcome: {outcome['outcome']} (observed {outcome['observed_at']})"
+               if outcome else "\noutcome: not known by then")
     click.echo("\ntimeline:")
     for entry in view.timeline:
         click.echo(_timeline_line(entry))
     if view.after:
-        click.echo("\nafter that:")
+        click.echo(f"\n{len(view.after)} event(s) after {when}:")
         for entry in view.after:
             click.echo(_timeline_line(entry))
 
@@ -380,9 +413,14 @@ def models(ctx: click.Context, domain: str | None) -> None:
         click.echo("no models registered: run `docket train credit`")
         return
     for view in views:
+        headline = ("cv_expected_cost", "cv_roc_auc", "cv_brier", "cv_calibration_error")
         metrics = ", ".join(
-            f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}" for k, v in view.metrics.items()
+            f"{name.removeprefix('cv_').replace('_', ' ')} {view.metrics[name]:.3f}"
+            for name in headline
+            if isinstance(view.metrics.get(name), float)
         )
+        if metrics:
+            metrics = f"{view.metrics.get('cv_folds', 10)}-fold cross-validated: {metrics}"
         click.echo(f"{view.version:32} {view.status:10} {view.kind:10} "
                    f"trained {view.registered_at.isoformat(timespec='minutes')} by {view.registered_by}")
         if metrics:
@@ -450,8 +488,10 @@ def policy(ctx: click.Context, domain: str) -> None:
     click.echo(f"  escalate band: {view.escalate_band}; escalate out-of-distribution: "
                f"{view.escalate_on_ood}; review every {view.review_every_days} days")
     for change in view.history:
+        what = json.dumps(change.changes) if change.version > 1 else "installed"
+        why = f" — {change.justification}" if change.justification else ""
         click.echo(f"  v{change.version} {change.at.isoformat(timespec='minutes')} {change.by} "
-                   f"({change.role}): {json.dumps(change.changes)} — {change.justification}")
+                   f"({change.role}): {what}{why}")
 
 
 @policy.command("set")

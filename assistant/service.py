@@ -12,6 +12,7 @@ Reading order for a newcomer: :meth:`DocketService.open`, then ``open_case`` /
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -343,6 +344,10 @@ class DocketService:
         """
         who = {"actor": self.identity.name, "role": self.identity.role}
 
+        if isinstance(decision, Override) and decision.action == "escalate":
+            # Choosing "escalate" in an override form means: send it to a senior reviewer.
+            decision = Escalate(decision.reason_text)
+
         def apply(case: Case) -> None:
             if isinstance(decision, Accept):
                 case.accept(**who)
@@ -416,7 +421,7 @@ class DocketService:
         return ExplanationRequest(
             domain=case.domain,
             features=features,
-            feature_descriptions={k: pack.describe(k) for k in features},
+            feature_descriptions={k: _label(pack.describe(k)) for k in features},
             p_bad=p_bad,
             recommended_action=case.recommendation or "escalate",
             expected_costs=dict(case.expected_costs),
@@ -505,6 +510,7 @@ class DocketService:
         clause = " AND ".join(where)
         direction = "DESC" if descending else "ASC"
         with self._lock:
+            self.views.catch_up(self.log)
             total = self.views.rows(f"SELECT count(*) AS n FROM cases WHERE {clause}", params)[0]["n"]
             rows = self.views.rows(
                 f"SELECT * FROM cases WHERE {clause} ORDER BY {order_by} {direction}, case_ref "
@@ -663,8 +669,9 @@ class DocketService:
             if self.log.exists(mid):
                 lines.append(f"{model.version}: already registered (same content)")
                 continue
+            card = {**model.card, "data_fingerprint": model.card["data"]["sha256"]}
             record = ModelVersion.register(
-                domain=domain, version=model.version, card=model.card,
+                domain=domain, version=model.version, card=card,
                 actor=self.identity.name, role=self._lifecycle_role(),
             )
             self.log.save(record)
@@ -732,9 +739,9 @@ class DocketService:
 
     def cross_validated_costs(self, domain: str) -> list[str]:
         """The 10-fold cross-validated expected-cost table (models, baseline, decline-all)."""
-        from assistant.specialists.training import cost_table
+        from assistant.specialists.training import cost_table, format_cost_table
 
-        return cost_table(get_pack(domain))
+        return format_cost_table(cost_table(get_pack(domain)))
 
     # --- for evaluation (nothing here is recorded, except record_eval_run) ------------------
 
@@ -812,7 +819,7 @@ class DocketService:
         return ExplanationRequest(
             domain=pack.name,
             features=features,
-            feature_descriptions={k: pack.describe(k) for k in features},
+            feature_descriptions={k: _label(pack.describe(k)) for k in features},
             p_bad=champion.score.p_bad if champion else rec.p_bad,
             recommended_action=rec.action,
             expected_costs=dict(rec.expected_costs),
@@ -849,6 +856,14 @@ class DocketService:
         )
         self.log.save(run)
         return str(run.id)
+
+    def seed_demo(
+        self, *, cases: int = 200, progress: Callable[[int, int], None] | None = None
+    ) -> list[str]:
+        """Seed the store with real credit cases (see :mod:`assistant.demo`)."""
+        from assistant.demo import seed_demo
+
+        return seed_demo(self, cases=cases, progress=progress)
 
     # --- the log itself ----------------------------------------------------------------------
 
@@ -900,11 +915,174 @@ class DocketService:
             alerts=self.alerts(),
         )
 
+    # --- monitoring: outcomes, decision quality, drift and alerts -----------------------------
+
+    def record_outcomes(self, rows: Sequence[Mapping[str, Any]], *, domain: str = "credit") -> list[str]:
+        """Record outcomes in bulk; late, duplicate, conflicting and bad rows are each reported.
+
+        Rows name a case by ``case_id`` or ``case_ref``. Bad rows are quarantined (kept as
+        events with their problems); conflicting outcomes are never overwritten.
+        """
+        from assistant.monitoring.outcomes import KnownCase, plan_outcomes
+
+        self.sync()
+        known = [
+            KnownCase(r["case_id"], r["case_ref"],
+                      datetime.fromisoformat(r["decided_at"]) if r["decided_at"] else None,
+                      r["outcome"])
+            for r in self.views.rows(
+                "SELECT case_id, case_ref, decided_at, outcome FROM cases "
+                "WHERE domain = ? AND status != 'quarantined'", [domain])
+        ]
+        plan = plan_outcomes(rows, known, now=datetime.now(UTC))
+        who = {"actor": self.identity.name, "role": self.identity.role}
+        for item in plan.to_record:
+            assert item.case_id and item.outcome and item.observed_at
+            self.log.update(
+                self._case_uuid(item.case_id),
+                lambda case, item=item: case.record_outcome(
+                    outcome=item.outcome, observed_at=item.observed_at.isoformat(),
+                    source="bulk", **who),
+            )
+        rejected = [i for i in plan.items if not i.will_record and i.kind not in ("duplicate",)]
+        quarantine = [
+            Case.quarantine(domain=f"{domain}/outcomes", case_ref=i.case_ref or i.case_id,
+                            raw=dict(rows[i.line - 1]) if 0 < i.line <= len(rows) else {},
+                            problems=list(i.problems) or [FieldProblem("row", i.message)], **who)
+            for i in rejected
+        ]
+        fresh = [q for q in quarantine if not self.log.exists(q.id)]
+        if fresh:
+            self.log.save(*fresh)
+        lines = [plan.summary()]
+        lines += [f"  line {i.line}: {i.kind}: {i.message}" for i in plan.items
+                  if i.kind not in ("recorded",)]
+        return lines
+
+    def decision_rows(self, domain: str) -> list[dict[str, Any]]:
+        """One row per decided case, as the monitoring functions expect (first-stage decision)."""
+        self.sync()
+        rows = self.views.rows(
+            "SELECT d.case_id, d.operator, d.kind AS decision_kind, d.reason_code, "
+            "d.recommended AS recommended_action, d.action AS decided_action, d.at AS decided_at, "
+            "c.outcome, c.ood, c.decided_action AS final_action "
+            "FROM decisions d JOIN cases c USING (case_id) WHERE d.domain = ? ORDER BY d.position",
+            [domain],
+        )
+        first: dict[str, dict[str, Any]] = {}
+        for row in rows:
+            if row["case_id"] in first:
+                continue  # a senior's second-stage decision: the first stage counts
+            if row["decision_kind"] == "escalated":
+                final = row["final_action"]
+                row["decided_action"] = final if final and final != "escalate" else None
+            row["ood"] = bool(row["ood"])
+            first[row["case_id"]] = row
+        return list(first.values())
+
+    def quality(self, domain: str) -> Any:
+        """Realized cost of operators, model and baseline on cases with outcomes, with CIs."""
+        from assistant.monitoring.quality import quality_report
+
+        state = self._domain(domain)
+        rows = [r for r in self.decision_rows(domain) if r["outcome"]]
+        for row in rows:  # what the baseline rules would have done, from the case's input
+            opened, _ = self._case_events(self._case_uuid(row["case_id"]))
+            action, _, _ = state.pack.baseline_rules(opened["input"])
+            row["baseline_action"] = action
+        costs = {a: dict(c) for a, c in state.spec.costs.items()}
+        review = costs.get(state.spec.escalate_action, {}).get(state.spec.risk_outcome, 0.0)
+        return quality_report(rows, costs, review_cost=review)
+
+    def drift(self, domain: str, *, recent: int = 1000) -> Any:
+        """Feature and prediction drift of the latest ``recent`` cases against the training data."""
+        from collections import deque
+
+        from assistant.monitoring.drift import DriftReference, feature_drift
+
+        state = self._domain(domain)
+        pack = state.pack
+        data = pack.load_dataset()
+        reference = DriftReference.fit(data.rows, list(pack.numeric), list(pack.categorical))
+        latest: deque[dict[str, Any]] = deque(maxlen=recent)
+        for payload in self._opened_payloads(domain):
+            latest.append(payload)
+        return feature_drift(reference, list(latest))
+
+    def _opened_payloads(self, domain: str) -> Iterable[dict[str, Any]]:
+        """The input of every case opened in ``domain``, oldest first, straight from the log."""
+        from eventsourcing.utils import get_topic
+
+        topic = get_topic(Case.Opened)
+        start = 1
+        while True:
+            page = self.log.recorder.select_notifications(start, 5000, topics=[topic])
+            if not page:
+                return
+            for n in page:
+                state = json.loads(n.state)
+                if state.get("domain") == domain:
+                    yield state["input"]
+            start = page[-1].id + 1
+
+    def check_alerts(self, domain: str, *, recent: int = 1000) -> list[AlertView]:
+        """Evaluate every monitoring threshold; record each newly crossed one as an alert event."""
+        from events.domain import Alert
+        from assistant.monitoring.health import evaluate_alerts
+
+        policy = self._policy_aggregate(domain)
+        now = datetime.now(UTC)
+        decisions = self.decision_rows(domain)
+        report = self.drift(domain, recent=recent) if self._has_cases(domain) else None
+        specs = evaluate_alerts(
+            now=now, drift=report, decisions=decisions, cases=decisions,
+            policy_id=str(policy.id), policy_reviewed_at=policy.last_reviewed_at,
+            policy_review_every_days=policy.review_every_days,
+        )
+        open_keys = {json.loads(r["details"] or "{}").get("key") for r in self.views.rows(
+            "SELECT details FROM alerts WHERE acknowledged = 0 OR acknowledged IS NULL")}
+        fresh = [
+            Alert.raise_(kind=spec.kind, severity=spec.severity,
+                         details={**spec.details, "key": spec.key, "message": spec.message,
+                                  "domain": domain},
+                         actor="docket/monitor", role="system")
+            for spec in specs if spec.key not in open_keys
+        ]
+        if fresh:
+            self.log.save(*fresh)
+        return self.alerts()
+
+    def _has_cases(self, domain: str) -> bool:
+        self.sync()
+        return bool(self.views.rows(
+            "SELECT 1 FROM cases WHERE domain = ? AND status != 'quarantined' LIMIT 1", [domain]))
+
     def health(self, domain: str) -> HealthView:
         """Override rates, realized cost against the baseline, the model in use, alerts."""
-        from assistant.monitoring.service_glue import health_view
+        from assistant.monitoring.health import override_rates
 
-        return health_view(self, domain)
+        decisions = self.decision_rows(domain)
+        rates = override_rates(decisions)
+        champion, _ = self._deployed_models(domain)
+        realized: dict[str, tuple[float, float, float]] = {}
+        known = sum(1 for r in decisions if r["outcome"])
+        if known:
+            report = self.quality(domain)
+            for label, summary in (("operators", report.operators), ("model", report.model),
+                                   ("baseline rules", report.baseline)):
+                if summary is not None:
+                    realized[label] = (summary.mean.estimate, summary.mean.low, summary.mean.high)
+        return HealthView(
+            domain=domain,
+            model_version=champion,
+            decisions=len(decisions),
+            override_rate=rates.overall.rate if decisions else None,
+            overrides_by_reason={k: v.count for k, v in rates.by_reason.items()},
+            override_rate_by_operator={k: v.rate for k, v in rates.by_operator.items()},
+            outcomes_known=known,
+            realized_cost=realized,
+            alerts=[a for a in self.alerts()],
+        )
 
 
 # --- row → view helpers ------------------------------------------------------------------------
@@ -912,6 +1090,17 @@ class DocketService:
 
 def _when(text: str | None) -> datetime:
     return datetime.fromisoformat(text) if text else datetime.now(UTC)
+
+
+def _label(description: str) -> str:
+    """A field's name for prose: its description without allowed ranges or trailing detail.
+
+    Ranges such as "(1-120)" are schema, not facts about the case, so an explanation must
+    not repeat them (the output guardrails would rightly reject unexplained numbers).
+    """
+    first = re.split(r"[.;]", description, maxsplit=1)[0]
+    without_numbers = re.sub(r"\s*\([^)]*\d[^)]*\)", "", first)
+    return re.sub(r",?\s*[<>]=?\s*\d[\d.,]*$", "", without_numbers).strip() or description
 
 
 def _queue_row(r: Mapping[str, Any]) -> QueueRow:
@@ -936,6 +1125,8 @@ def _timeline_entry(entry: Any) -> TimelineEntry:
 
 
 def _short(value: Any, limit: int = 60) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
     text = value if isinstance(value, str) else json.dumps(value, default=str)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 

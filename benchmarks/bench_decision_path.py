@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -35,7 +34,13 @@ from assistant.orchestrator import Orchestrator  # noqa: E402
 from assistant.policies import recommend  # noqa: E402
 from assistant.specialists.ood import MahalanobisOod  # noqa: E402
 from assistant.specialists.serving import OnnxSpecialist  # noqa: E402
-from assistant.specialists.training import build_pipeline, dataset_frame, train  # noqa: E402
+from assistant.specialists.training import (  # noqa: E402
+    build_pipeline,
+    dataset_matrix,
+    feature_matrix,
+    split_matrix,
+    train,
+)
 
 
 def percentiles(samples_s: list[float]) -> tuple[float, float]:
@@ -58,15 +63,13 @@ def time_each(run: Callable[[dict[str, Any]], object], rows: list[dict[str, Any]
 def sklearn_path(pack: DomainPack, pipeline: Any, ood: MahalanobisOod) -> Callable[[Any], Any]:
     """validate → sklearn predict_proba → linear attributions from sklearn → OOD → policy."""
     pre, clf = pipeline.named_steps["pre"], pipeline.named_steps["clf"]
-    columns = list(pack.features)
 
     def run(raw: dict[str, Any]) -> object:
         case = pack.validate(raw)
         assert isinstance(case, CaseInput)
-        frame = pd.DataFrame([[case.values[c] for c in columns]], columns=columns)
-        frame[list(pack.numeric)] = frame[list(pack.numeric)].astype(np.float32)
-        p_bad = float(pipeline.predict_proba(frame)[0, 1])
-        _contributions = pre.transform(frame)[0] * clf.coef_[0]
+        x = feature_matrix(pack, [case.values])  # one row: strings, then float32 numbers
+        p_bad = float(pipeline.predict_proba(x)[0, 1])
+        _contributions = pre.transform(x)[0] * clf.coef_[0]
         result = ood.check_batch([case.values])[0]
         return recommend(p_bad, result, pack.default_policy)
 
@@ -92,7 +95,7 @@ def main() -> None:
                            key=lambda p: p.stat().st_mtime)
                  for kind in ("logreg", "gbt")}
 
-    x, y = dataset_frame(pack, data)
+    x, y = dataset_matrix(pack, data)
     pipeline = build_pipeline("logreg", pack).fit(x, y)
     trees = build_pipeline("gbt", pack).fit(x, y)
     gc.collect()
@@ -100,7 +103,7 @@ def main() -> None:
     print(f"single case, {repeats} runs, 1 thread: validate → score → attributions → OOD → policy")
     figures = {}
     for kind in ("logreg", "gbt"):
-        orchestrator = Orchestrator.from_artifacts(pack, paths[kind])
+        orchestrator = Orchestrator.from_artifacts(pack, champion=paths[kind])
         assert orchestrator.specialist is not None, orchestrator.unavailable_reason
         time_each(orchestrator.assess, raws, 50)  # warm up
         figures[kind] = percentiles(time_each(orchestrator.assess, raws, repeats))
@@ -120,9 +123,8 @@ def main() -> None:
     print(f"batch scoring, {batch_rows:,} cases (pre-validated), p(bad) only")
     rng = np.random.default_rng(0)
     picked = rng.integers(0, len(raws), size=batch_rows)
-    big = x.iloc[picked].reset_index(drop=True)
-    cat = big.iloc[:, : len(pack.categorical)].to_numpy(dtype=object)
-    num = big.iloc[:, len(pack.categorical):].to_numpy(dtype=np.float32)
+    big = x[picked]
+    cat, num = split_matrix(big, len(pack.categorical))
     sklearn_rates = {}
     for kind, model in (("logreg", pipeline), ("gbt", trees)):
         started = time.perf_counter()
@@ -144,7 +146,7 @@ def main() -> None:
     for kind, rate in sklearn_rates.items():
         print(f"  sklearn {kind:6} predict_proba: {rate:12,.0f} cases/s")
 
-    orchestrator = Orchestrator.from_artifacts(pack, paths["logreg"])
+    orchestrator = Orchestrator.from_artifacts(pack, champion=paths["logreg"])
     sample = [raws[i] for i in picked[:10_000]]
     started = time.perf_counter()
     orchestrator.assess_batch(sample)

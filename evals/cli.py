@@ -24,7 +24,7 @@ import click
 from evals import baseline as baseline_file
 from evals.registry import default_registry
 from evals.report import summary_lines
-from evals.runner import run, update_baseline
+from evals.runner import run, update_baseline, write_outputs
 from events.errors import DocketError
 
 DEFAULT_OUT = Path("eval-results")
@@ -83,12 +83,20 @@ def eval_command(ctx: click.Context, suites: tuple[str, ...], as_json: bool,
     try:
         specs = registry.resolve(suites)
         service = ctx.obj.service if use_store and ctx.obj is not None else None
+        results_path, report_path = out_dir / "results.json", report_path or out_dir / "report.md"
         result = run(
             [s.name for s in specs], service=service, registry=registry,
-            baseline_path=baseline_path, results_path=out_dir / "results.json",
-            report_path=report_path or out_dir / "report.md",
+            baseline_path=baseline_path, results_path=results_path, report_path=report_path,
             progress=ProgressLine(len(specs)),
         )
+        if update_baseline_flag:
+            accepted = update_baseline(result, baseline_path)
+            result.baseline_problem = None
+            result.comparison = baseline_file.compare(result.results, accepted)
+            click.echo(f"baseline updated for {', '.join(r.suite for r in result.results)} "
+                       f"({sum(len(v) for v in accepted.suites.values())} metrics in all) in "
+                       f"{baseline_path}", err=True)
+            write_outputs(result, results_path, report_path)
         if as_json:
             click.echo(json.dumps(result.to_dict(), indent=2))
         else:
@@ -100,14 +108,7 @@ def eval_command(ctx: click.Context, suites: tuple[str, ...], as_json: bool,
                     click.echo(line)
             if result.baseline_problem:
                 click.echo(result.baseline_problem)
-        click.echo(f"results: {out_dir / 'results.json'}; report: "
-                   f"{report_path or out_dir / 'report.md'}", err=True)
-        if update_baseline_flag:
-            accepted = update_baseline(result, baseline_path)
-            click.echo(f"baseline updated for {', '.join(r.suite for r in result.results)} "
-                       f"({sum(len(v) for v in accepted.suites.values())} metrics) in "
-                       f"{baseline_path}", err=True)
-            return
+        click.echo(f"results: {results_path}; report: {report_path}", err=True)
     except DocketError as exc:
         raise click.ClickException(str(exc)) from exc
     if not result.passed:

@@ -118,6 +118,7 @@ class EvalContext:
         self.progress = progress
         self.suite = ""
         self._model_ready = False
+        self._model_error: Exception | None = None
 
     def step(self, stage: str, done: int, total: int) -> None:
         self.progress(self.suite, stage, done, total)
@@ -126,10 +127,16 @@ class EvalContext:
         """Train the domain's specialists once, unless a champion is already deployed."""
         if self._model_ready:
             return
+        if self._model_error is not None:  # failed once: say so again, without retraining
+            raise EvalError(f"training failed earlier in this run: {self._model_error}")
         deployed = [m for m in self.service.models(self.domain) if m.status == "champion"]
         if not deployed:
             self.step("training the domain's models", 0, 1)
-            self.service.train(self.domain)
+            try:
+                self.service.train(self.domain)
+            except Exception as exc:
+                self._model_error = exc
+                raise
             self.step("training the domain's models", 1, 1)
         self._model_ready = True
 

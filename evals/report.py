@@ -110,7 +110,8 @@ def summary_lines(run: RunResult) -> list[str]:
         if result.status == "error":
             out.append(f"{result.suite}: ERROR {result.error}")
             continue
-        state = "passed" if run.suite_passed(result.suite) else "FAILED"
+        state = ("not judged" if run.baseline_problem else
+                 "passed" if run.suite_passed(result.suite) else "FAILED")
         out.append(f"{result.suite} ({result.seconds:.1f} s): {state}")
         judged = _rows_by_metric(run, result.suite)
         width = max((len(m.name) for m in result.metrics), default=0)

@@ -76,7 +76,7 @@ def _recorded(result: SuiteResult, run: RunResult) -> dict[str, Any]:
     }
 
 
-def _write(run: RunResult, results_path: Path | None, report_path: Path | None) -> None:
+def write_outputs(run: RunResult, results_path: Path | None, report_path: Path | None) -> None:
     if results_path:
         run.write_json(results_path)
     if report_path:
@@ -95,6 +95,7 @@ def run(
     report_path: Path | None = None,
     progress: Progress = no_progress,
     record: bool = True,
+    _store_note: str = "",
 ) -> RunResult:
     """Run the named suites (all when empty) and judge them against the baseline.
 
@@ -111,11 +112,12 @@ def run(
         with temporary_service() as temporary:
             return run(names, service=temporary, domain=domain, registry=registry,
                        baseline_path=baseline_path, results_path=results_path,
-                       report_path=report_path, progress=progress, record=record)
+                       report_path=report_path, progress=progress, record=record,
+                       _store_note=" (temporary: removed after the run, with its eval-run events)")
     started = time.perf_counter()
     result = RunResult(started_at=datetime.now(UTC).isoformat(timespec="seconds"),
                        suites_requested=[s.name for s in specs],
-                       context={"store": service.store_url, "domain": domain})
+                       context={"store": service.store_url + _store_note, "domain": domain})
     baseline: baseline_file.Baseline | None = None
     if baseline_path is not None:
         try:
@@ -138,12 +140,12 @@ def run(
                     outcome.notes.append(f"could not record the eval run: {one_sentence(exc)}")
             progress(spec.name, outcome.status, 1, 1)
             result.seconds = time.perf_counter() - started
-            _write(result, results_path, report_path)
+            write_outputs(result, results_path, report_path)
         result.complete = True
         result.context["champion"] = _champion(service, domain)
     finally:
         result.seconds = time.perf_counter() - started
-        _write(result, results_path, report_path)
+        write_outputs(result, results_path, report_path)
     return result
 
 
@@ -166,4 +168,7 @@ def update_baseline(run_result: RunResult, path: Path = baseline_file.DEFAULT_PA
     return accepted
 
 
-__all__ = ["EVALS_IDENTITY", "one_sentence", "run", "temporary_service", "update_baseline"]
+__all__ = [
+    "EVALS_IDENTITY", "one_sentence", "run", "temporary_service", "update_baseline",
+    "write_outputs",
+]

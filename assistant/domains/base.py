@@ -199,6 +199,9 @@ def _from_pydantic(exc: ValidationError, already: list[FieldProblem]) -> list[Fi
             text = f"unknown category {_short(value)}; allowed: {expected}"
         elif kind == "finite_number":
             text = f"must be a finite number, got {_short(value)}"
+        elif kind == "value_error":
+            text = f"wrong type: {(err.get('ctx') or {}).get('error', err['msg'])}, got " \
+                   f"{_short(value)} ({_kind(value)})"
         elif kind.startswith(("greater", "less")):
             text = f"out of range: {err['msg'].lower()}, got {_short(value)}"
         else:

@@ -49,6 +49,9 @@ REASON_CODES: dict[str, str] = {
 #: Outcomes a case can have (the label the models predict: p_bad = P(outcome == "bad")).
 OUTCOMES: tuple[str, ...] = ("good", "bad")
 
+#: The action that hands a case to a senior reviewer (PolicySpec.escalate_action's default).
+ESCALATE = "escalate"
+
 #: Who may decide a case.
 DECIDING_ROLES: tuple[str, ...] = ("operator", "senior")
 
@@ -522,6 +525,14 @@ class Case(Aggregate):
 
     def accept(self, *, actor: str, role: str) -> None:
         """Take the recommended action."""
+        if self.recommendation == ESCALATE:
+            # Following a recommendation to escalate is an escalation, not a final decision.
+            if self.status == "escalated":
+                raise InputRejected([FieldProblem(
+                    "action", "the policy recommends escalation; as the senior reviewer, "
+                    "choose a final action (override)")])
+            self.escalate(reason_text="the policy recommended escalation", actor=actor, role=role)
+            return
         self._check_may_decide(actor, role, final=True)
         if self.recommendation is None:
             raise InputRejected([FieldProblem("action", "there is no recommendation to accept")])
@@ -531,6 +542,9 @@ class Case(Aggregate):
         self, *, action: str, reason_code: str, reason_text: str, actor: str, role: str
     ) -> None:
         """Take another action than recommended; reason code and text are mandatory."""
+        if action == ESCALATE:
+            raise InputRejected([FieldProblem("action", "to send a case to a senior reviewer, "
+                                                        "escalate it (no override needed)")])
         self._check_may_decide(actor, role, final=True)
         a = validate(_OverrideArgs, action=action, reason_code=reason_code, reason_text=reason_text)
         if self.expected_costs and a.action not in self.expected_costs:

@@ -55,7 +55,10 @@ def validate(model: type[A], **kwargs: Any) -> A:
         return model(**kwargs)
     except ValidationError as exc:
         problems = [
-            FieldProblem(".".join(str(p) for p in err["loc"]) or "input", err["msg"])
+            FieldProblem(
+                ".".join(str(p) for p in err["loc"]) or "input",
+                err["msg"].removeprefix("Value error, "),  # pydantic's wording, not ours
+            )
             for err in exc.errors()
         ]
         raise InputRejected(problems) from exc

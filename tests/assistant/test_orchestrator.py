@@ -14,6 +14,7 @@ from assistant.orchestrator import Assessment, Orchestrator
 from assistant.specialists import OodResult, Row, Score
 from assistant.specialists.artifacts import MODEL_FILE
 from assistant.specialists.serving import OnnxSpecialist
+from events.errors import ModelError
 from tests.assistant.decision_support import copy_artifact, dataset, pack, trained
 
 
@@ -45,7 +46,8 @@ class BrokenOod:
 
 
 def real() -> Orchestrator:
-    return Orchestrator.from_artifacts(pack(), trained()["logreg"], [trained()["gbt"]])
+    return Orchestrator.from_artifacts(pack(), champion=trained()["logreg"],
+                                       challengers=[trained()["gbt"]])
 
 
 def assert_baseline(assessment: Assessment, reason: str) -> None:
@@ -66,11 +68,15 @@ def test_a_valid_case_gets_a_model_recommendation_with_everything_recorded() -> 
         "email": "a@b.example"}
     champion = assessment.champion
     assert champion is not None and champion.score is not None and not champion.shadow
-    assert champion.version.startswith("credit-logreg-") and len(champion.sha256) == 64
+    assert champion.model_version.startswith("credit-logreg-")
+    assert len(champion.model_sha256) == 64
     assert assessment.score is champion.score
+    assert assessment.scores == (champion, *assessment.challengers)
+    assert assessment.baseline_action in ("approve", "decline")
     assert set(champion.score.attributions) == set(pack().features)
     [shadow] = assessment.challengers
-    assert shadow.shadow and shadow.score is not None and shadow.version.startswith("credit-gbt")
+    assert shadow.shadow and shadow.score is not None
+    assert shadow.model_version.startswith("credit-gbt")
     assert assessment.ood is not None
     rec = assessment.recommendation
     assert rec is not None and rec.p_bad == champion.score.p_bad
@@ -121,14 +127,15 @@ def test_no_champion_means_the_baseline_decides() -> None:
 
 
 def test_missing_artifact_falls_back_with_the_load_error(tmp_path: Path) -> None:
-    orchestrator = Orchestrator.from_artifacts(pack(), tmp_path / "gone")
+    orchestrator = Orchestrator.from_artifacts(pack(), champion=tmp_path / "gone")
     assert_baseline(orchestrator.assess(dataset().rows[0]), "does not exist")
 
 
 def test_corrupt_artifact_falls_back(tmp_path: Path) -> None:
     path = copy_artifact("logreg", tmp_path)
     (path / MODEL_FILE).write_bytes(b"\x00" * 100)
-    orchestrator = Orchestrator.from_artifacts(pack(), path, [tmp_path / "missing-challenger"])
+    orchestrator = Orchestrator.from_artifacts(pack(), champion=path,
+                                               challengers=[tmp_path / "missing-challenger"])
     assert orchestrator.challengers == ()
     assert_baseline(orchestrator.assess(dataset().rows[0]), "corrupt")
 
@@ -192,3 +199,18 @@ def test_any_single_field_garbage_never_leaves_a_case_undecided(field: str, valu
     assessment = Orchestrator(pack(), Fake()).assess({**dataset().rows[0], field: value})
     assert assessment.ok == (assessment.recommendation is not None)
     assert assessment.ok or assessment.problems
+
+
+def test_history_gives_honest_out_of_fold_scores_for_a_backtest() -> None:
+    from assistant.policies import backtest
+
+    rows, outcomes, p_bad, ood = real().history()
+    assert len(rows) == len(outcomes) == len(p_bad) == len(ood) == 1000
+    report = backtest(rows, outcomes, p_bad, pack().default_policy, pack().baseline, ood=ood,
+                      n_boot=200)
+    assert report.policy.realised_cost.value < report.refuse_all.realised_cost.value
+
+
+def test_history_without_a_champion_is_a_clear_error() -> None:
+    with pytest.raises(ModelError, match="no champion"):
+        Orchestrator(pack(), None).history()

@@ -41,7 +41,7 @@ def test_training_writes_both_models_with_versioned_artifacts() -> None:
     for kind, path in paths.items():
         assert path.name.startswith(f"credit-{kind}-") and len(path.name.split("-")[-1]) == 8
         assert {p.name for p in path.iterdir()} == {
-            "model.onnx", "card.json", "explain.json", "ood.json"}
+            "model.onnx", "card.json", "explain.json", "ood.json", "oof.json"}
     assert [a.version for a in list_artifacts(paths["gbt"].parent)] != []
 
 
@@ -58,6 +58,7 @@ def test_model_card_has_fingerprint_time_code_version_and_cv_metrics() -> None:
     assert 0.7 < metrics["roc_auc"]["mean"] < 0.9
     assert metrics["expected_cost"]["mean"] < 0.7  # better than declining everyone
     assert card["calibration"]["reliability_out_of_fold"]
+    assert metrics["cv_expected_cost"] == metrics["expected_cost"]["mean"]
     assert card["parity"]["max_abs_diff"] <= 1e-5
     assert not set(card["features"]) & set(card["not_features"]["protected"])
 
@@ -86,7 +87,7 @@ def test_parity_check_refuses_an_unfaithful_conversion(monkeypatch: pytest.Monke
 def test_conversion_is_deterministic() -> None:
     from assistant.specialists import training
 
-    x, y = training.dataset_frame(pack(), dataset())
+    x, y = training.dataset_matrix(pack(), dataset())
     pipeline = training.build_pipeline("logreg", pack()).fit(x, y)
     first = training.convert_pipeline(pipeline, len(pack().categorical), len(pack().numeric))
     second = training.convert_pipeline(pipeline, len(pack().categorical), len(pack().numeric))
@@ -113,9 +114,9 @@ def test_serving_scores_like_the_training_pipeline(kind: ModelKind) -> None:
 
     specialist = load(kind)
     assert isinstance(specialist, Specialist)
-    x, y = training.dataset_frame(pack(), dataset())
+    x, y = training.dataset_matrix(pack(), dataset())
     pipeline = training.build_pipeline(kind, pack()).fit(x, y)
-    expected = pipeline.predict_proba(x.iloc[:50])[:, 1]
+    expected = pipeline.predict_proba(x[:50])[:, 1]
     scores = specialist.score_batch(dataset().rows[:50])
     assert np.abs(np.array([s.p_bad for s in scores]) - expected).max() <= 1e-5
     fast = specialist.predict_arrays(*specialist.encode(dataset().rows[:50]))
@@ -195,8 +196,8 @@ def test_the_decision_path_never_imports_training_libraries() -> None:
         from assistant.domains import get_pack
         from assistant.orchestrator import Orchestrator
         pack = get_pack("credit")
-        orchestrator = Orchestrator.from_artifacts(pack, {str(trained()['logreg'])!r},
-                                                   [{str(trained()['gbt'])!r}])
+        orchestrator = Orchestrator.from_artifacts(
+            pack, champion={str(trained()['logreg'])!r}, challengers=[{str(trained()['gbt'])!r}])
         assessment = orchestrator.assess(pack.load_dataset().rows[0])
         assert assessment.source == "model", assessment.fallback_reason
         heavy = sorted(m for m in sys.modules

@@ -1,0 +1,109 @@
+"""``docket demo``: a store seeded with real credit applications, ready for an operator.
+
+Everything goes through :class:`~assistant.service.DocketService`, like any front end:
+
+1. a champion model: trained and registered if the store has none (about 20 s);
+2. the queue: the first ``cases`` applications of the Statlog German Credit data, opened
+   as cases (six of them carry illustrative applicant notes and contact details, see
+   ``assistant/domains/credit/data/PROVENANCE.md``);
+3. history: the next applications are recorded as past decisions that followed the
+   recommendation, each with its real outcome from the data set, so the health screen
+   and the decision-quality report have something to show.
+
+Seeding is idempotent: running it twice opens nothing twice.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+
+from assistant.views import Accept, Identity
+
+if TYPE_CHECKING:
+    from assistant.service import DocketService
+
+DOMAIN = "credit"
+HISTORY_OPERATOR = Identity("demo-history", "operator")
+
+
+def demo_notes() -> dict[int, dict[str, str]]:
+    """Illustrative notes and contact details by data-set row (0-based)."""
+    text = resources.files("assistant.domains.credit").joinpath("data/demo_notes.jsonl").read_text(
+        encoding="utf-8"
+    )
+    notes: dict[int, dict[str, str]] = {}
+    for line in text.splitlines():
+        if line.strip():
+            item = json.loads(line)
+            notes[int(item.pop("row"))] = item
+    return notes
+
+
+def seed_demo(
+    service: DocketService,
+    *,
+    cases: int = 200,
+    history: int = 300,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[str]:
+    """Seed ``service``'s store; return a short summary for the terminal."""
+    lines: list[str] = []
+    if not any(m.status == "champion" for m in service.models(DOMAIN)):
+        lines += service.train(DOMAIN)
+    label = service.label_field(DOMAIN)
+    data = service.dataset(DOMAIN)
+    cases = max(0, min(cases, len(data)))
+    history = max(0, min(history, len(data) - cases))
+    notes = demo_notes()
+
+    def application(index: int) -> dict[str, Any]:
+        row = {k: v for k, v in data[index].items() if k != label}
+        return {**row, **notes.get(index, {}), "case_ref": f"german-credit-{index + 1:04d}"}
+
+    queue = service.ingest(DOMAIN, [application(i) for i in range(cases)], progress=progress)
+    # History: later applications whose recommendation was a final action (escalated ones
+    # would still be waiting for a senior reviewer, so they would sit in the queue).
+    candidates = list(range(cases, len(data)))
+    assessed = service.assess(DOMAIN, [application(i) for i in candidates])
+    chosen = [i for i, a in zip(candidates, assessed, strict=True) if a.action != "escalate"]
+    chosen = chosen[:history]
+    past_rows = [application(i) for i in chosen]
+    past = service.ingest(DOMAIN, past_rows)
+    decided = _record_history(service, past.opened, [data[i][label] for i in chosen], past_rows)
+    status = service.status()
+    lines.append(f"opened {len(queue.opened)} case(s) for the queue "
+                 f"({len(queue.duplicates)} already there)")
+    lines.append(f"recorded {decided} past decision(s) with their real outcomes")
+    lines.append(f"store: {status.store_url}")
+    lines.append(f"cases: " + ", ".join(f"{k} {v}" for k, v in sorted(status.cases_by_status.items())))
+    lines.append(f"champion: {status.champion}")
+    return lines
+
+
+def _record_history(
+    service: DocketService, opened: list[str], outcomes: list[str], rows: list[dict[str, Any]]
+) -> int:
+    """Past cases: the recommendation was followed, and the data set says what happened."""
+    if not opened:
+        return 0
+    by_ref = {row["case_ref"]: outcome for row, outcome in zip(rows, outcomes, strict=True)}
+    acting = service.identity
+    service.identity = HISTORY_OPERATOR
+    try:
+        page = service.queue(statuses=("open",), search="german-credit-", limit=len(by_ref) + 10_000)
+        wanted = set(opened)
+        now = datetime.now(UTC)
+        count = 0
+        for row in page.rows:
+            if row.case_id not in wanted:
+                continue
+            service.decide(row.case_id, Accept())
+            service.record_outcome(row.case_id, by_ref[row.case_ref], now, source="data set label")
+            count += 1
+        return count
+    finally:
+        service.identity = acting
