@@ -659,37 +659,140 @@ class DocketService:
         """Train, parity-check and register the domain's specialists; return report lines."""
         from assistant.specialists.training import train_and_export
 
-        pack = get_pack(domain)
-        trained = train_and_export(pack, self.models_dir)
+        trained = train_and_export(get_pack(domain), self.models_dir)
+        return self.register_models(domain, [t.path for t in trained], promote=promote)
+
+    def register_models(
+        self, domain: str, artifact_dirs: Sequence[Path], *, promote: bool | None = None
+    ) -> list[str]:
+        """Register trained model artifacts (e.g. built in CI) as model-version events.
+
+        Each directory holds ``model.onnx`` and ``card.json``; it is copied into this
+        store's model folder if it lives elsewhere. The model with the lowest
+        cross-validated expected cost becomes champion when there is none (or when
+        ``promote`` is true); the others run in shadow.
+        """
+        import shutil
+
+        from assistant.specialists.artifacts import read_card
+
+        cards: dict[str, dict[str, Any]] = {}
+        for source in artifact_dirs:
+            card = read_card(source)
+            target = self._artifact_dir(card["version"])
+            if Path(source).resolve() != target.resolve():
+                shutil.copytree(source, target, dirs_exist_ok=True)
+            cards[card["version"]] = card
         lines: list[str] = []
         champion, _ = self._deployed_models(domain)
-        best = min(trained, key=lambda t: t.card["metrics"]["cv_expected_cost"])
-        for model in trained:
-            mid = ModelVersion.id_for(domain, model.version)
-            if self.log.exists(mid):
-                lines.append(f"{model.version}: already registered (same content)")
+        for version, card in cards.items():
+            if self.log.exists(ModelVersion.id_for(domain, version)):
+                lines.append(f"{version}: already registered (same content)")
                 continue
-            card = {**model.card, "data_fingerprint": model.card["data"]["sha256"]}
             record = ModelVersion.register(
-                domain=domain, version=model.version, card=card,
+                domain=domain, version=version,
+                card={**card, "data_fingerprint": card["data"]["sha256"]},
                 actor=self.identity.name, role=self._lifecycle_role(),
             )
             self.log.save(record)
-            cost = model.card["metrics"]["cv_expected_cost"]
-            lines.append(f"{model.version}: registered ({model.card['kind']}, "
-                         f"10-fold expected cost {cost:.3f}, ONNX parity ok)")
+            cost = card["metrics"]["cv_expected_cost"]
+            lines.append(f"{version}: registered ({card['kind']}, {card['metrics']['cv_folds']}-fold "
+                         f"expected cost {cost:.3f}, ONNX parity ok)")
+        best = min(cards, key=lambda v: cards[v]["metrics"]["cv_expected_cost"])
         should_promote = promote if promote is not None else champion is None
-        if should_promote and best.version != champion:
-            self.promote(best.version, "lowest 10-fold cross-validated expected cost at training")
-            lines.append(f"{best.version}: promoted to champion")
-        for model in trained:
-            if model.version not in (best.version, champion):
-                try:
-                    self.shadow(model.version)
-                    lines.append(f"{model.version}: runs in shadow")
-                except DocketError:
-                    pass
+        if should_promote and best != champion:
+            self.promote(best, "lowest cross-validated expected cost at training")
+            lines.append(f"{best}: promoted to champion")
+            champion = best
+        for version in cards:
+            if version != champion and self._model_status(domain, version) == "registered":
+                self.shadow(version)
+                lines.append(f"{version}: runs in shadow (scored and recorded, never acted on)")
         return lines
+
+    def retrain(self, domain: str, *, weak_labels: bool = False, reason: str = "") -> list[str]:
+        """Train challengers on the data set plus recorded outcomes; they run in shadow.
+
+        Each decided case with a recorded outcome becomes a training row (cases whose input
+        is already in the data set are not counted twice). With ``weak_labels``, overridden
+        cases without an outcome count too, labelled with the outcome the operator's action
+        implies (declining implies 'bad', approving 'good'): weak, because an override is an
+        opinion, not an outcome. The challengers are registered with their evidence
+        (cross-validated metrics and a backtest against the champion) and never promoted
+        here: promotion is a separate, recorded decision (``docket models promote``).
+        """
+        from assistant.domains.base import Dataset
+        from assistant.specialists.training import train_and_export
+        from events.domain.case import canonical_sha256
+
+        state = self._domain(domain)
+        pack, spec = state.pack, state.spec
+        base = pack.load_dataset()
+        known = {canonical_sha256(row) for row in base.rows}
+        implied = {  # the outcome each decisive action is right for
+            min(spec.decisive_actions, key=lambda a, o=o: spec.costs[a][o]): o
+            for o in spec.outcomes
+        }
+        extra_rows: list[dict[str, Any]] = []
+        extra_outcomes: list[str] = []
+        used = {"outcomes": 0, "weak_labels": 0, "already_in_data": 0}
+        for row in self.decision_rows(domain):
+            label = row["outcome"]
+            kind = "outcomes"
+            if label is None and weak_labels and row["decision_kind"] == "overridden":
+                label, kind = implied.get(row["decided_action"]), "weak_labels"
+            if label is None:
+                continue
+            opened, _ = self._case_events(self._case_uuid(row["case_id"]))
+            values = {k: opened["input"][k] for k in base.rows[0]}
+            if canonical_sha256(values) in known:
+                used["already_in_data"] += 1
+                continue
+            extra_rows.append(values)
+            extra_outcomes.append(label)
+            used[kind] += 1
+        rows = [*base.rows, *extra_rows]
+        outcomes = [*base.outcomes, *extra_outcomes]
+        data = Dataset(rows, outcomes, canonical_sha256({"rows": rows, "outcomes": outcomes}))
+        provenance = {
+            "reason": reason or "retrain on recorded outcomes",
+            "base_data_sha256": base.sha256,
+            "rows": len(rows),
+            **used,
+            "weak_labels_enabled": weak_labels,
+            "requested_by": self.identity.name,
+        }
+        trained = train_and_export(pack, self.models_dir, data=data, provenance=provenance)
+        lines = [f"training data: {len(base.rows)} rows of {pack.name}'s data set + "
+                 f"{used['outcomes']} recorded outcome(s) + {used['weak_labels']} weak label(s) "
+                 f"({used['already_in_data']} recorded case(s) already in the data set)"]
+        lines += self.register_models(domain, [t.path for t in trained], promote=False)
+        champion, _ = self._deployed_models(domain)
+        for model in trained:
+            lines.append(self._compare_with_champion(domain, champion, model.version))
+        return lines
+
+    def _compare_with_champion(self, domain: str, champion: str | None, version: str) -> str:
+        """One line of evidence: cross-validated cost and AUC, challenger against champion."""
+        cards = {m.version: m.metrics for m in self.models(domain)}
+        new = cards.get(version, {})
+        old = cards.get(champion or "", {})
+
+        def fmt(metrics: Mapping[str, Any], key: str) -> str:
+            value = metrics.get(key)
+            return f"{value:.3f}" if isinstance(value, float) else "n/a"
+
+        return (f"{version} vs champion {champion}: expected cost "
+                f"{fmt(new, 'cv_expected_cost')} vs {fmt(old, 'cv_expected_cost')}, ROC AUC "
+                f"{fmt(new, 'cv_roc_auc')} vs {fmt(old, 'cv_roc_auc')} (cross-validated)")
+
+    def _model_status(self, domain: str, version: str) -> str:
+        self.sync()
+        rows = self.views.rows("SELECT status, champion FROM models WHERE domain = ? AND "
+                               "model_version = ?", [domain, version])
+        if not rows:
+            return "unknown"
+        return "champion" if rows[0]["champion"] else str(rows[0]["status"])
 
     def _lifecycle_role(self) -> str:
         """Training run by a person keeps their role; an operator's demo seeding acts as system."""
@@ -1003,11 +1106,23 @@ class DocketService:
         state = self._domain(domain)
         pack = state.pack
         data = pack.load_dataset()
-        reference = DriftReference.fit(data.rows, list(pack.numeric), list(pack.categorical))
+        try:  # prediction drift needs the champion's honest scores on the reference data
+            _, _, reference_scores, _ = state.orchestrator.history()
+        except ModelError:
+            reference_scores = None
+        reference = DriftReference.fit(
+            data.rows, list(pack.numeric), list(pack.categorical), scores=reference_scores
+        )
         latest: deque[dict[str, Any]] = deque(maxlen=recent)
         for payload in self._opened_payloads(domain):
             latest.append(payload)
-        return feature_drift(reference, list(latest))
+        scores = None
+        if reference_scores is not None:
+            self.sync()
+            scores = [r["p_bad"] for r in self.views.rows(
+                "SELECT p_bad FROM cases WHERE domain = ? AND p_bad IS NOT NULL "
+                "ORDER BY opened_at DESC LIMIT ?", [domain, recent])]
+        return feature_drift(reference, list(latest), scores=scores or None)
 
     def _opened_payloads(self, domain: str) -> Iterable[dict[str, Any]]:
         """The input of every case opened in ``domain``, oldest first, straight from the log."""

@@ -139,8 +139,9 @@ class DocketApp(App[None]):
         finally:
             self._syncing = False
         self._last_sync_error = None
-        if applied:
-            self.log_moved()
+        # Refresh even when this sync applied nothing: another process sharing the
+        # read-model file may have applied the events already (sync() then returns 0).
+        self.log_moved()
         return applied
 
     def log_moved(self) -> None:

@@ -112,9 +112,11 @@ class OnnxSpecialist:
         """
         content = read_verified(self.path, OOF_FILE, self.card)
         saved = json.loads(content)
-        if saved.get("data_sha256") != data_sha256:
-            raise ModelError(f"{self.version}'s out-of-fold probabilities are for other data")
-        return [float(p) for p in saved["p_bad"]]
+        if saved.get("data_sha256") == data_sha256:
+            return [float(p) for p in saved["p_bad"]]
+        if saved.get("pack_data_sha256") == data_sha256:  # retrained: pack rows come first
+            return [float(p) for p in saved["p_bad"][: int(saved["pack_rows"])]]
+        raise ModelError(f"{self.version}'s out-of-fold probabilities are for other data")
 
     # --- identity -------------------------------------------------------------------------
 

@@ -366,12 +366,20 @@ def format_cost_table(rows: Sequence[CostRow]) -> list[str]:
 
 
 def train(pack: DomainPack, out_dir: str | Path, *, kinds: Sequence[ModelKind] = KINDS,
-          folds: int = 10, seed: int = 0) -> list[TrainedModel]:
+          folds: int = 10, seed: int = 0, data: Dataset | None = None,
+          provenance: dict[str, Any] | None = None) -> list[TrainedModel]:
     """Train, cross-validate, convert, parity-check and write each model kind.
+
+    ``data`` defaults to the pack's shipped data set; retraining passes that data plus
+    recorded outcomes, and ``provenance`` (why, on what) goes into each model card.
 
     Raises ModelError (nothing written for that kind) when a conversion is not faithful.
     """
-    data = pack.load_dataset()
+    pack_data = pack.load_dataset()
+    data = data or pack_data
+    if data.rows[: len(pack_data.rows)] != pack_data.rows:
+        raise ModelError("training data must start with the pack's data set (recorded outcomes "
+                         "are appended after it)")
     x, y = dataset_matrix(pack, data)
     ood = MahalanobisOod.fit(data.rows, pack.categorical, pack.numeric)
     ood_flag_rate = float(np.mean([r.flag for r in ood.check_batch(data.rows)]))
@@ -391,7 +399,12 @@ def train(pack: DomainPack, out_dir: str | Path, *, kinds: Sequence[ModelKind] =
                    else _occlusion_explain(pack, x))
         card = _card(pack, data, kind, version, model_sha, cv, parity, explain["method"],
                      ood_flag_rate, time.perf_counter() - started)
+        if provenance:
+            card["provenance"] = dict(provenance)
+        # Retraining appends recorded outcomes after the pack's rows, so the first rows
+        # stay the pack's data set: a backtest on it can use this model's honest scores.
         oof = {"data_sha256": data.sha256, "folds": folds, "seed": seed,
+               "pack_data_sha256": pack_data.sha256, "pack_rows": len(pack_data.rows),
                "p_bad": [float(v) for v in cv.p_bad]}
         path = write_artifact(out_dir, version, model, card, explain, ood.to_dict(), oof)
         trained.append(TrainedModel(version, kind, path, card))

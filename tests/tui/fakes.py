@@ -160,6 +160,9 @@ class FakeService:
         case.decision = DecisionView(
             "accepted", case.recommendation, None, None, by, "operator", NOW - timedelta(minutes=1)
         )
+        case.history.append(
+            TimelineEntry(case.decision.at, "Accepted", by, "operator", case.recommendation)
+        )
         self.pending_events += 1
 
     # --- DocketService surface -------------------------------------------------------

@@ -256,6 +256,8 @@ class CaseScreen(Screen[None]):
             detail = await self.docket.call(self.docket.service.case, self.case_id)
         except DocketError:
             return
+        if detail.version == (before.version if before else None):
+            return  # nothing changed: keep the screen (and its scroll position) as it is
         self.show(detail)
         d = detail.decision
         newly_decided = d is not None and (before is None or before.decision is None)

@@ -1,0 +1,76 @@
+"""Fixtures shared by every test package.
+
+Training takes ~20 s with 10-fold cross-validation, so the credit models are trained
+once per test session (3-fold) and each test registers copies of those artifacts in
+its own temporary store, as a deployment registers models built in CI.
+"""
+
+from __future__ import annotations
+
+import atexit
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+
+from assistant.service import DocketService
+from assistant.views import Identity
+
+TEST_FOLDS = 3
+
+
+@lru_cache(maxsize=1)
+def trained_credit_artifacts() -> tuple[Path, ...]:
+    """Artifact folders of the credit models, trained once per session."""
+    from assistant.domains import get_pack
+    from assistant.specialists.training import train
+
+    root = Path(tempfile.mkdtemp(prefix="docket-session-models-"))
+    atexit.register(shutil.rmtree, root, ignore_errors=True)
+    return tuple(m.path for m in train(get_pack("credit"), root, folds=TEST_FOLDS))
+
+
+ServiceFactory = Callable[..., DocketService]
+
+
+@pytest.fixture
+def open_service(tmp_path: Path) -> Iterator[ServiceFactory]:
+    """Open services on one temporary SQLite store: ``open_service(name, role, models=True)``.
+
+    With ``models=True`` (the default) the session's trained credit models are registered
+    (gbt champion, logreg in shadow), so cases are scored by real ONNX models.
+    """
+    opened: list[DocketService] = []
+    store = tmp_path / "store.sqlite"
+    data_dir = tmp_path / "data"
+
+    def factory(name: str = "ana", role: str = "operator", *, models: bool = True) -> DocketService:
+        service = DocketService.open(str(store), identity=Identity(name, role), data_dir=data_dir)
+        if models and not service.models("credit"):
+            service.register_models("credit", list(trained_credit_artifacts()))
+        opened.append(service)
+        return service
+
+    yield factory
+    for service in opened:
+        service.close()
+
+
+@pytest.fixture
+def credit_rows() -> Callable[[int], list[dict[str, object]]]:
+    """The first ``n`` real applications, as raw case input with a case_ref and no label."""
+
+    def rows(n: int, start: int = 0) -> list[dict[str, object]]:
+        from assistant.domains import get_pack
+
+        pack = get_pack("credit")
+        data = pack.load_dataset()
+        return [
+            {**row, "case_ref": f"gc-{start + i:04d}"}
+            for i, row in enumerate(data.rows[start : start + n])
+        ]
+
+    return rows
