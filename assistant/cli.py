@@ -165,7 +165,10 @@ def read_rows(path: Path) -> Iterator[dict[str, Any]]:
                     value = json.loads(line)
                 except json.JSONDecodeError as exc:
                     # Kept, not dropped: the service quarantines it with the reason.
-                    yield {"__unparseable__": line.rstrip("\n"), "__error__": f"line {number}: {exc}"}
+                    yield {
+                        "__unparseable__": line.rstrip("\n"),
+                        "__error__": f"line {number}: {exc}",
+                    }
                     continue
                 yield value if isinstance(value, dict) else {"__unparseable__": line.rstrip("\n")}
     else:
@@ -199,8 +202,10 @@ def ingest(obj: Context, file: Path, domain: str) -> None:
     """Open cases in bulk from a CSV or JSON Lines FILE; bad rows are quarantined."""
     rows = list(read_rows(file))
     report = obj.service.ingest(domain, rows, progress=_progress(f"Opening {file.name}"))
-    click.echo(f"opened {len(report.opened)} case(s), quarantined {len(report.rejected)} row(s), "
-               f"skipped {len(report.duplicates)} duplicate(s)")
+    click.echo(
+        f"opened {len(report.opened)} case(s), quarantined {len(report.rejected)} row(s), "
+        f"skipped {len(report.duplicates)} duplicate(s)"
+    )
     for number, sentence in report.rejected:
         click.secho(f"  row {number}: {sentence}", fg="yellow", err=True)
 
@@ -236,8 +241,10 @@ def decide(
     detail = obj.service.decide(case_id, decision)
     assert detail.decision is not None
     made = detail.decision
-    click.echo(f"{detail.case_ref}: {made.kind} ({made.action or 'to a senior reviewer'}) "
-               f"by {made.by} ({made.role}) at {made.at.isoformat(timespec='seconds')}")
+    click.echo(
+        f"{detail.case_ref}: {made.kind} ({made.action or 'to a senior reviewer'}) "
+        f"by {made.by} ({made.role}) at {made.at.isoformat(timespec='seconds')}"
+    )
 
 
 @cli.command()
@@ -256,8 +263,10 @@ def explain(obj: Context, case_id: str) -> None:
     """Explain CASE_ID's recommendation (behind guardrails) and record it."""
     view = obj.service.explain(case_id)
     click.echo(view.text)
-    click.echo(f"\nexplainer: {view.explainer}; guardrails: {view.status}"
-               + (f" ({view.fallback_reason})" if view.fallback_reason else ""))
+    click.echo(
+        f"\nexplainer: {view.explainer}; guardrails: {view.status}"
+        + (f" ({view.fallback_reason})" if view.fallback_reason else "")
+    )
 
 
 def parse_time(value: str) -> datetime:
@@ -265,7 +274,9 @@ def parse_time(value: str) -> datetime:
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError as exc:
-        raise click.BadParameter(f"{value!r} is not an ISO-8601 time, e.g. 2026-11-22T14:05") from exc
+        raise click.BadParameter(
+            f"{value!r} is not an ISO-8601 time, e.g. 2026-11-22T14:05"
+        ) from exc
     if parsed.tzinfo is None:
         click.echo(f"(reading {value} as UTC)", err=True)
         parsed = parsed.replace(tzinfo=UTC)
@@ -273,8 +284,10 @@ def parse_time(value: str) -> datetime:
 
 
 def _timeline_line(entry: TimelineEntry) -> str:
-    return (f"  {entry.at.isoformat(timespec='seconds')}  {entry.event:22} "
-            f"{entry.actor} ({entry.role})  {entry.summary}")
+    return (
+        f"  {entry.at.isoformat(timespec='seconds')}  {entry.event:22} "
+        f"{entry.actor} ({entry.role})  {entry.summary}"
+    )
 
 
 def _seen_lines(seen: dict[str, Any]) -> list[str]:
@@ -282,22 +295,30 @@ def _seen_lines(seen: dict[str, Any]) -> list[str]:
     lines: list[str] = []
     score = seen.get("score") or {}
     if score:
-        lines.append(f"score: p(bad) {score.get('p_bad', 0):.3f} from {score.get('model_version')}"
-                     + ("  [out of distribution]" if score.get("ood") else ""))
+        lines.append(
+            f"score: p(bad) {score.get('p_bad', 0):.3f} from {score.get('model_version')}"
+            + ("  [out of distribution]" if score.get("ood") else "")
+        )
     if seen.get("fallback"):
         lines.append(f"fallback to baseline rules: {seen['fallback'].get('reason')}")
     rec = seen.get("recommendation") or {}
     if rec:
         costs = ", ".join(f"{a} {c:.3f}" for a, c in (rec.get("expected_costs") or {}).items())
-        lines.append(f"recommendation: {rec.get('action')} ({rec.get('source')}, policy "
-                     f"v{rec.get('policy_version')}); expected cost: {costs}")
+        lines.append(
+            f"recommendation: {rec.get('action')} ({rec.get('source')}, policy "
+            f"v{rec.get('policy_version')}); expected cost: {costs}"
+        )
     for flag in seen.get("input_flags") or []:
         lines.append(f"flag: {flag.get('kind')}: {flag.get('detail', '')}")
     for explanation in seen.get("explanations") or []:
-        status = "fallback: " + explanation["fallback_reason"] if explanation.get(
-            "fallback_reason") else "passed guardrails"
-        lines.append(f"explanation ({explanation.get('explainer')}, {status}): "
-                     f"{explanation.get('text')}")
+        status = (
+            "fallback: " + explanation["fallback_reason"]
+            if explanation.get("fallback_reason")
+            else "passed guardrails"
+        )
+        lines.append(
+            f"explanation ({explanation.get('explainer')}, {status}): {explanation.get('text')}"
+        )
     return lines
 
 
@@ -312,16 +333,24 @@ def print_audit(view: AuditView) -> None:
         for line in _seen_lines(state):
             click.echo(f"  {line}")
     for decision in decisions:
-        reason = (f" — {decision.get('reason_code')}: {decision.get('reason_text')}"
-                  if decision.get("reason_code") else "")
-        click.echo(f"\n{decision['kind']} ({decision.get('action') or 'to a senior reviewer'}) by "
-                   f"{decision['by']} ({decision['role']}) at {decision['at']}{reason}")
+        reason = (
+            f" — {decision.get('reason_code')}: {decision.get('reason_text')}"
+            if decision.get("reason_code")
+            else ""
+        )
+        click.echo(
+            f"\n{decision['kind']} ({decision.get('action') or 'to a senior reviewer'}) by "
+            f"{decision['by']} ({decision['role']}) at {decision['at']}{reason}"
+        )
         click.echo("  what they saw:")
         for line in _seen_lines(decision.get("seen") or {}):
             click.echo(f"    {line}")
     outcome = state.get("outcome")
-    click.echo(f"\noutcome: {outcome['outcome']} (observed {outcome['observed_at']})"
-               if outcome else "\noutcome: not known by then")
+    click.echo(
+        f"\noutcome: {outcome['outcome']} (observed {outcome['observed_at']})"
+        if outcome
+        else "\noutcome: not known by then"
+    )
     click.echo("\ntimeline:")
     for entry in view.timeline:
         click.echo(_timeline_line(entry))
@@ -367,24 +396,36 @@ def quality(obj: Context, domain: str) -> None:
     if not report.n_cases:
         click.echo("no decided case has an outcome yet: record some with `docket outcomes FILE`")
         return
-    click.echo(f"realized cost per case on {report.n_cases} decided case(s) with outcomes "
-               f"({report.confidence:.0%} bootstrap intervals):")
+    click.echo(
+        f"realized cost per case on {report.n_cases} decided case(s) with outcomes "
+        f"({report.confidence:.0%} bootstrap intervals):"
+    )
     for summary in (report.operators, report.model, report.baseline):
         if summary is not None:
             m = summary.mean
-            click.echo(f"  {summary.name:16} {m.estimate:.3f} [{m.low:.3f}, {m.high:.3f}]  n={summary.n}")
-    for label, interval in (("operators - model", report.operators_minus_model),
-                            ("model - baseline", report.model_minus_baseline)):
+            click.echo(
+                f"  {summary.name:16} {m.estimate:.3f} [{m.low:.3f}, {m.high:.3f}]  n={summary.n}"
+            )
+    for label, interval in (
+        ("operators - model", report.operators_minus_model),
+        ("model - baseline", report.model_minus_baseline),
+    ):
         if interval is not None:
-            click.echo(f"  {label:16} {interval.estimate:+.3f} [{interval.low:+.3f}, "
-                       f"{interval.high:+.3f}]  (negative: the first is cheaper)")
-    for title, effects in (("overrides by reason", report.overrides_by_reason),
-                           ("overrides by operator", report.overrides_by_operator)):
+            click.echo(
+                f"  {label:16} {interval.estimate:+.3f} [{interval.low:+.3f}, "
+                f"{interval.high:+.3f}]  (negative: the first is cheaper)"
+            )
+    for title, effects in (
+        ("overrides by reason", report.overrides_by_reason),
+        ("overrides by operator", report.overrides_by_operator),
+    ):
         if effects:
             click.echo(f"{title} (delta = cost of override - cost of recommendation):")
             for e in effects:
-                click.echo(f"  {e.group:22} n={e.n:<4} helped {e.helped:<3} hurt {e.hurt:<3} "
-                           f"total delta {e.total_delta:+.2f}")
+                click.echo(
+                    f"  {e.group:22} n={e.n:<4} helped {e.helped:<3} hurt {e.hurt:<3} "
+                    f"total delta {e.total_delta:+.2f}"
+                )
 
 
 @cli.command()
@@ -394,15 +435,19 @@ def quality(obj: Context, domain: str) -> None:
 def monitor(obj: Context, domain: str, recent: int) -> None:
     """Check drift, override and out-of-distribution rates and policy reviews; raise alerts."""
     report = obj.service.drift(domain, recent=recent)
-    click.echo(f"drift of the latest {report.n_current} case(s) against {report.n_reference} "
-               f"training rows: {report.share_drifted:.0%} of features drifted"
-               + (" — DATASET DRIFT" if report.dataset_drift else ""))
+    click.echo(
+        f"drift of the latest {report.n_current} case(s) against {report.n_reference} "
+        f"training rows: {report.share_drifted:.0%} of features drifted"
+        + (" — DATASET DRIFT" if report.dataset_drift else "")
+    )
     for f in sorted(report.features, key=lambda f: -f.psi):
         if f.drifted or f.psi >= 0.1:
             p = f"p={f.p_value:.3g}" if f.p_value is not None else f"{f.method} {f.statistic:.3f}"
             click.echo(f"  {f.name:58} PSI {f.psi:6.3f} ({f.psi_band}), {p}")
     if report.prediction is not None:
-        click.echo(f"  prediction drift: PSI {report.prediction.psi:.3f} ({report.prediction.psi_band})")
+        click.echo(
+            f"  prediction drift: PSI {report.prediction.psi:.3f} ({report.prediction.psi_band})"
+        )
     alerts = obj.service.check_alerts(domain, recent=recent)
     click.echo("alerts: " + ("none" if not alerts else ""))
     for alert in alerts:
@@ -424,7 +469,9 @@ def verify(obj: Context) -> None:
 
 
 @cli.command()
-@click.option("--check", is_flag=True, help="Rebuild into a scratch copy and compare; change nothing.")
+@click.option(
+    "--check", is_flag=True, help="Rebuild into a scratch copy and compare; change nothing."
+)
 @pass_context
 def replay(obj: Context, check: bool) -> None:
     """Rebuild every read model from the log."""
@@ -445,8 +492,11 @@ def replay(obj: Context, check: bool) -> None:
 
 @cli.command()
 @click.argument("domain")
-@click.option("--promote/--no-promote", default=None,
-              help="Promote the best model to champion (default: only if there is none).")
+@click.option(
+    "--promote/--no-promote",
+    default=None,
+    help="Promote the best model to champion (default: only if there is none).",
+)
 @pass_context
 def train(obj: Context, domain: str, promote: bool | None) -> None:
     """Train DOMAIN's specialists, check ONNX parity, and register them with model cards."""
@@ -456,8 +506,11 @@ def train(obj: Context, domain: str, promote: bool | None) -> None:
 
 @cli.command()
 @click.argument("domain")
-@click.option("--weak-labels", is_flag=True,
-              help="Also learn from overrides without an outcome (the action implies the label).")
+@click.option(
+    "--weak-labels",
+    is_flag=True,
+    help="Also learn from overrides without an outcome (the action implies the label).",
+)
 @click.option("--reason", default="", help="Why retrain now (kept in the model card).")
 @pass_context
 def retrain(obj: Context, domain: str, weak_labels: bool, reason: str) -> None:
@@ -487,8 +540,10 @@ def models(ctx: click.Context, domain: str | None) -> None:
         )
         if metrics:
             metrics = f"{view.metrics.get('cv_folds', 10)}-fold cross-validated: {metrics}"
-        click.echo(f"{view.version:32} {view.status:10} {view.kind:10} "
-                   f"trained {view.registered_at.isoformat(timespec='minutes')} by {view.registered_by}")
+        click.echo(
+            f"{view.version:32} {view.status:10} {view.kind:10} "
+            f"trained {view.registered_at.isoformat(timespec='minutes')} by {view.registered_by}"
+        )
         if metrics:
             click.echo(f"    {metrics}")
 
@@ -514,14 +569,20 @@ def models_shadow(obj: Context, version: str) -> None:
 
 def _backtest_line(view: BacktestView) -> str:
     low, high = view.cost_ci
-    return (f"{view.label:18} cost/case {view.cost_per_case:.3f} [{low:.3f}, {high:.3f}]  "
-            f"approve {view.approval_rate:6.1%}  escalate {view.escalation_rate:6.1%}  n={view.n}")
+    return (
+        f"{view.label:18} cost/case {view.cost_per_case:.3f} [{low:.3f}, {high:.3f}]  "
+        f"approve {view.approval_rate:6.1%}  escalate {view.escalation_rate:6.1%}  n={view.n}"
+    )
 
 
 @cli.command()
 @click.option("--domain", default="credit", show_default=True)
-@click.option("--policy", "policy_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="A policy JSON file to try instead of the current policy.")
+@click.option(
+    "--policy",
+    "policy_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A policy JSON file to try instead of the current policy.",
+)
 @pass_context
 def backtest(obj: Context, domain: str, policy_file: Path | None) -> None:
     """Replay historical cases with known outcomes through a policy, against the baseline."""
@@ -534,7 +595,7 @@ def backtest(obj: Context, domain: str, policy_file: Path | None) -> None:
 @click.argument("domain", default="credit")
 @pass_context
 def figures(obj: Context, domain: str) -> None:
-    """10-fold cross-validated expected cost per applicant: each model, the baseline, decline-all."""
+    """10-fold cross-validated expected cost per applicant: models, baseline, decline-all."""
     for line in obj.service.cross_validated_costs(domain):
         click.echo(line)
 
@@ -551,24 +612,40 @@ def policy(ctx: click.Context, domain: str) -> None:
     view = ctx.obj.service.policy(domain)
     click.echo(f"{view.domain} policy v{view.version}, owned by role {view.owner_role}")
     click.echo(f"  costs: {json.dumps(view.costs)}")
-    click.echo(f"  escalate band: {view.escalate_band}; escalate out-of-distribution: "
-               f"{view.escalate_on_ood}; review every {view.review_every_days} days")
+    click.echo(
+        f"  escalate band: {view.escalate_band}; escalate out-of-distribution: "
+        f"{view.escalate_on_ood}; review every {view.review_every_days} days"
+    )
     for change in view.history:
         what = json.dumps(change.changes) if change.version > 1 else "installed"
         why = f" — {change.justification}" if change.justification else ""
-        click.echo(f"  v{change.version} {change.at.isoformat(timespec='minutes')} {change.by} "
-                   f"({change.role}): {what}{why}")
+        click.echo(
+            f"  v{change.version} {change.at.isoformat(timespec='minutes')} {change.by} "
+            f"({change.role}): {what}{why}"
+        )
 
 
 @policy.command("set")
-@click.option("--cost", "costs", multiple=True, metavar="ACTION:OUTCOME=COST",
-              help="e.g. approve:bad=5 (repeatable).")
-@click.option("--band", nargs=2, type=float, default=None, metavar="LOW HIGH",
-              help="Escalate when p(bad) is within [LOW, HIGH].")
+@click.option(
+    "--cost",
+    "costs",
+    multiple=True,
+    metavar="ACTION:OUTCOME=COST",
+    help="e.g. approve:bad=5 (repeatable).",
+)
+@click.option(
+    "--band",
+    nargs=2,
+    type=float,
+    default=None,
+    metavar="LOW HIGH",
+    help="Escalate when p(bad) is within [LOW, HIGH].",
+)
 @click.option("--justification", required=True, help="Why the change is right.")
 @click.pass_context
-def policy_set(ctx: click.Context, costs: tuple[str, ...], band: tuple[float, float] | None,
-               justification: str) -> None:
+def policy_set(
+    ctx: click.Context, costs: tuple[str, ...], band: tuple[float, float] | None, justification: str
+) -> None:
     """Change costs or the escalation band (policy owner only)."""
     domain = ctx.parent.meta["domain"] if ctx.parent else "credit"
     changes: dict[str, Any] = {}

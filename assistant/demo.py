@@ -32,8 +32,10 @@ HISTORY_OPERATOR = Identity("demo-history", "operator")
 
 def demo_notes() -> dict[int, dict[str, str]]:
     """Illustrative notes and contact details by data-set row (0-based)."""
-    text = resources.files("assistant.domains.credit").joinpath("data/demo_notes.jsonl").read_text(
-        encoding="utf-8"
+    text = (
+        resources.files("assistant.domains.credit")
+        .joinpath("data/demo_notes.jsonl")
+        .read_text(encoding="utf-8")
     )
     notes: dict[int, dict[str, str]] = {}
     for line in text.splitlines():
@@ -75,11 +77,14 @@ def seed_demo(
     past = service.ingest(DOMAIN, past_rows)
     decided = _record_history(service, past.opened, [data[i][label] for i in chosen], past_rows)
     status = service.status()
-    lines.append(f"opened {len(queue.opened)} case(s) for the queue "
-                 f"({len(queue.duplicates)} already there)")
+    lines.append(
+        f"opened {len(queue.opened)} case(s) for the queue ({len(queue.duplicates)} already there)"
+    )
     lines.append(f"recorded {decided} past decision(s) with their real outcomes")
     lines.append(f"store: {status.store_url}")
-    lines.append(f"cases: " + ", ".join(f"{k} {v}" for k, v in sorted(status.cases_by_status.items())))
+    lines.append(
+        "cases: " + ", ".join(f"{k} {v}" for k, v in sorted(status.cases_by_status.items()))
+    )
     lines.append(f"champion: {status.champion}")
     return lines
 
@@ -94,7 +99,9 @@ def _record_history(
     acting = service.identity
     service.identity = HISTORY_OPERATOR
     try:
-        page = service.queue(statuses=("open",), search="german-credit-", limit=len(by_ref) + 10_000)
+        page = service.queue(
+            statuses=("open",), search="german-credit-", limit=len(by_ref) + 10_000
+        )
         wanted = set(opened)
         now = datetime.now(UTC)
         count = 0

@@ -91,6 +91,21 @@ class Assessment:
         return tuple(r for r in runs if r.score is not None)
 
     @property
+    def scored_runs(self) -> tuple[tuple[SpecialistRun, Score], ...]:
+        """Like :attr:`scores`, each run paired with its (present) score."""
+        return tuple((r, r.score) for r in self.scores if r.score is not None)
+
+    def decided(self) -> tuple[CaseInput, Recommendation, Source]:
+        """Input, recommendation and source of a valid assessment.
+
+        Raises:
+            ValueError: the input was invalid, so there is no recommendation.
+        """
+        if self.input is None or self.recommendation is None or self.source is None:
+            raise ValueError("invalid input has no recommendation")
+        return self.input, self.recommendation, self.source
+
+    @property
     def baseline_action(self) -> str | None:
         """What the baseline rules would have done (shown next to the model's action)."""
         return self.baseline.action if self.baseline is not None else None

@@ -11,6 +11,7 @@ Reading order for a newcomer: :meth:`DocketService.open`, then ``open_case`` /
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import threading
@@ -28,14 +29,14 @@ from assistant.policies import PolicySpec
 from assistant.views import (
     Accept,
     AlertView,
+    AssessmentView,
     AttributionView,
     AuditView,
     BacktestView,
-    AssessmentView,
     CaseDetail,
     Decision,
-    DraftView,
     DecisionView,
+    DraftView,
     Escalate,
     ExplanationView,
     FieldView,
@@ -144,8 +145,10 @@ class DocketService:
             cached = self._domains.get(name)
             policy = self._policy_aggregate(name)
             champion, shadows = self._deployed_models(name)
-            if cached and cached.policy_version == policy.policy_version and (
-                cached.champion == champion
+            if (
+                cached
+                and cached.policy_version == policy.policy_version
+                and (cached.champion == champion)
             ):
                 return cached
             pack = get_pack(name)
@@ -175,10 +178,8 @@ class DocketService:
                 actor=SYSTEM.name,
                 role=SYSTEM.role,
             )
-            try:
+            with contextlib.suppress(DocketError):  # another process installed it just now
                 self.log.save(policy)
-            except DocketError:  # another process installed it at the same moment
-                pass
             return self.log.policy(domain)
 
     def _deployed_models(self, domain: str) -> tuple[str | None, list[str]]:
@@ -299,13 +300,14 @@ class DocketService:
             actor=self.identity.name,
             role=self.identity.role,
         )
-        for scored in assessment.scores:
+        _, recommendation, source = assessment.decided()
+        for scored, score in assessment.scored_runs:
             case.record_score(
                 specialist=scored.specialist,
                 model_version=scored.model_version,
                 model_sha256=scored.model_sha256,
-                p_bad=scored.score.p_bad,
-                attributions=dict(scored.score.attributions),
+                p_bad=score.p_bad,
+                attributions=dict(score.attributions),
                 ood=bool(assessment.ood.flag) if assessment.ood else False,
                 ood_score=float(assessment.ood.score) if assessment.ood else None,
                 latency_ms=scored.latency_ms,
@@ -314,10 +316,9 @@ class DocketService:
             )
         if assessment.fallback_reason:
             case.record_fallback(reason=assessment.fallback_reason, **who)
-        recommendation = assessment.recommendation
         case.recommend(
             action=recommendation.action,
-            source=assessment.source,
+            source=source,
             policy_id=str(Policy.id_for(state.pack.name)),
             policy_version=state.policy_version,
             expected_costs=dict(recommendation.expected_costs),
@@ -327,7 +328,9 @@ class DocketService:
         # The applicant's note is screened now, so the operator sees an injection
         # attempt in the queue before any explanation exists.
         prepared = prepare_input(dict(case_input.personal), case_input.note)
-        flags = [v.to_dict() | {"kind": v.rule} for v in prepared.verdicts if v.outcome == "flagged"]
+        flags = [
+            v.to_dict() | {"kind": v.rule} for v in prepared.verdicts if v.outcome == "flagged"
+        ]
         if flags:
             case.record_input_flags(flags=flags, **who)
         return case
@@ -371,7 +374,9 @@ class DocketService:
         try:
             return UUID(str(case_id))
         except ValueError as exc:
-            raise NotFound(f"{case_id!r} is not a case id (see `docket status` / the queue)") from exc
+            raise NotFound(
+                f"{case_id!r} is not a case id (see `docket status` / the queue)"
+            ) from exc
 
     # --- explanations (off the decision path) ----------------------------------------------
 
@@ -453,13 +458,18 @@ class DocketService:
         if not rows:
             return None
         row = rows[0]
-        verdicts = [VerdictView(v["rule"], v["outcome"], v.get("detail", "")) for v in
-                    json.loads(row["verdicts"] or "[]")]
+        verdicts = [
+            VerdictView(v["rule"], v["outcome"], v.get("detail", ""))
+            for v in json.loads(row["verdicts"] or "[]")
+        ]
         # Personal values are restored locally for display, never stored in the log.
         text = self._restore_personal(case_id, row["text"])
         return ExplanationView(
-            row["explainer"], text, "fallback" if row["fallback_reason"] else "pass",
-            row["fallback_reason"], verdicts,
+            row["explainer"],
+            text,
+            "fallback" if row["fallback_reason"] else "pass",
+            row["fallback_reason"],
+            verdicts,
         )
 
     def _restore_personal(self, case_id: str, text: str) -> str:
@@ -511,7 +521,9 @@ class DocketService:
         direction = "DESC" if descending else "ASC"
         with self._lock:
             self.views.catch_up(self.log)
-            total = self.views.rows(f"SELECT count(*) AS n FROM cases WHERE {clause}", params)[0]["n"]
+            total = self.views.rows(f"SELECT count(*) AS n FROM cases WHERE {clause}", params)[0][
+                "n"
+            ]
             rows = self.views.rows(
                 f"SELECT * FROM cases WHERE {clause} ORDER BY {order_by} {direction}, case_ref "
                 f"LIMIT ? OFFSET ?",
@@ -630,9 +642,7 @@ class DocketService:
         )
         return self.policy(domain)
 
-    def backtest(
-        self, domain: str, changes: Mapping[str, Any] | None = None
-    ) -> list[BacktestView]:
+    def backtest(self, domain: str, changes: Mapping[str, Any] | None = None) -> list[BacktestView]:
         """The current (or changed) policy on historical outcomes, against the baseline."""
         from assistant.policies import backtest
 
@@ -649,7 +659,9 @@ class DocketService:
         after = self.backtest(domain, changes)
         return PolicyPreview(before=before[0], after=after[0], baseline=before[1])
 
-    def _history(self, state: _Domain) -> tuple[list[dict[str, Any]], list[str], list[float], list[Any]]:
+    def _history(
+        self, state: _Domain
+    ) -> tuple[list[dict[str, Any]], list[str], list[float], list[Any]]:
         """Historical cases with known outcomes and honest (out-of-fold) scores."""
         return state.orchestrator.history()
 
@@ -690,14 +702,18 @@ class DocketService:
                 lines.append(f"{version}: already registered (same content)")
                 continue
             record = ModelVersion.register(
-                domain=domain, version=version,
+                domain=domain,
+                version=version,
                 card={**card, "data_fingerprint": card["data"]["sha256"]},
-                actor=self.identity.name, role=self._lifecycle_role(),
+                actor=self.identity.name,
+                role=self._lifecycle_role(),
             )
             self.log.save(record)
             cost = card["metrics"]["cv_expected_cost"]
-            lines.append(f"{version}: registered ({card['kind']}, {card['metrics']['cv_folds']}-fold "
-                         f"expected cost {cost:.3f}, ONNX parity ok)")
+            lines.append(
+                f"{version}: registered ({card['kind']}, {card['metrics']['cv_folds']}-fold "
+                f"expected cost {cost:.3f}, ONNX parity ok)"
+            )
         best = min(cards, key=lambda v: cards[v]["metrics"]["cv_expected_cost"])
         should_promote = promote if promote is not None else champion is None
         if should_promote and best != champion:
@@ -729,10 +745,10 @@ class DocketService:
         pack, spec = state.pack, state.spec
         base = pack.load_dataset()
         known = {canonical_sha256(row) for row in base.rows}
-        implied = {  # the outcome each decisive action is right for
-            min(spec.decisive_actions, key=lambda a, o=o: spec.costs[a][o]): o
-            for o in spec.outcomes
-        }
+        implied: dict[str, str] = {}  # the outcome each decisive action is right for
+        for outcome in spec.outcomes:
+            right = min(spec.decisive_actions, key=lambda action: spec.costs[action][outcome])
+            implied[right] = outcome
         extra_rows: list[dict[str, Any]] = []
         extra_outcomes: list[str] = []
         used = {"outcomes": 0, "weak_labels": 0, "already_in_data": 0}
@@ -763,9 +779,11 @@ class DocketService:
             "requested_by": self.identity.name,
         }
         trained = train_and_export(pack, self.models_dir, data=data, provenance=provenance)
-        lines = [f"training data: {len(base.rows)} rows of {pack.name}'s data set + "
-                 f"{used['outcomes']} recorded outcome(s) + {used['weak_labels']} weak label(s) "
-                 f"({used['already_in_data']} recorded case(s) already in the data set)"]
+        lines = [
+            f"training data: {len(base.rows)} rows of {pack.name}'s data set + "
+            f"{used['outcomes']} recorded outcome(s) + {used['weak_labels']} weak label(s) "
+            f"({used['already_in_data']} recorded case(s) already in the data set)"
+        ]
         lines += self.register_models(domain, [t.path for t in trained], promote=False)
         champion, _ = self._deployed_models(domain)
         for model in trained:
@@ -782,14 +800,18 @@ class DocketService:
             value = metrics.get(key)
             return f"{value:.3f}" if isinstance(value, float) else "n/a"
 
-        return (f"{version} vs champion {champion}: expected cost "
-                f"{fmt(new, 'cv_expected_cost')} vs {fmt(old, 'cv_expected_cost')}, ROC AUC "
-                f"{fmt(new, 'cv_roc_auc')} vs {fmt(old, 'cv_roc_auc')} (cross-validated)")
+        return (
+            f"{version} vs champion {champion}: expected cost "
+            f"{fmt(new, 'cv_expected_cost')} vs {fmt(old, 'cv_expected_cost')}, ROC AUC "
+            f"{fmt(new, 'cv_roc_auc')} vs {fmt(old, 'cv_roc_auc')} (cross-validated)"
+        )
 
     def _model_status(self, domain: str, version: str) -> str:
         self.sync()
-        rows = self.views.rows("SELECT status, champion FROM models WHERE domain = ? AND "
-                               "model_version = ?", [domain, version])
+        rows = self.views.rows(
+            "SELECT status, champion FROM models WHERE domain = ? AND model_version = ?",
+            [domain, version],
+        )
         if not rows:
             return "unknown"
         return "champion" if rows[0]["champion"] else str(rows[0]["status"])
@@ -804,8 +826,11 @@ class DocketService:
         champion, _ = self._deployed_models(domain)
         new = self.log.model_version(domain, version)
         role = self._lifecycle_role()
-        new.promote(evidence={"reason": reason, "card_metrics": new.card.get("metrics", {})},
-                    actor=self.identity.name, role=role)
+        new.promote(
+            evidence={"reason": reason, "card_metrics": new.card.get("metrics", {})},
+            actor=self.identity.name,
+            role=role,
+        )
         changed = [new]
         if champion and champion != version:
             old = self.log.model_version(domain, champion)
@@ -852,8 +877,10 @@ class DocketService:
         """The domain's historical cases with their known outcome under the pack's label field."""
         pack = get_pack(domain)
         data = pack.load_dataset()
-        return [{**row, pack.label_field: outcome} for row, outcome in
-                zip(data.rows, data.outcomes, strict=True)]
+        return [
+            {**row, pack.label_field: outcome}
+            for row, outcome in zip(data.rows, data.outcomes, strict=True)
+        ]
 
     def label_field(self, domain: str) -> str:
         return get_pack(domain).label_field
@@ -867,21 +894,32 @@ class DocketService:
         views: list[AssessmentView] = []
         for assessment in state.orchestrator.assess_batch(list(raws)):
             if assessment.input is None:
-                views.append(AssessmentView(None, None, None, {}, False, "rejected", None,
-                                            [str(p) for p in assessment.problems]))
+                views.append(
+                    AssessmentView(
+                        None,
+                        None,
+                        None,
+                        {},
+                        False,
+                        "rejected",
+                        None,
+                        [str(p) for p in assessment.problems],
+                    )
+                )
                 continue
-            champion = next((s for s in assessment.scores if not s.shadow), None)
-            rec = assessment.recommendation
-            views.append(AssessmentView(
-                p_bad=champion.score.p_bad if champion else None,
-                action=rec.action,
-                baseline_action=assessment.baseline_action,
-                expected_costs=dict(rec.expected_costs),
-                ood=bool(assessment.ood.flag) if assessment.ood else False,
-                source=assessment.source,
-                fallback_reason=assessment.fallback_reason,
-                problems=[],
-            ))
+            _, rec, source = assessment.decided()
+            views.append(
+                AssessmentView(
+                    p_bad=assessment.score.p_bad if assessment.score else None,
+                    action=rec.action,
+                    baseline_action=assessment.baseline_action,
+                    expected_costs=dict(rec.expected_costs),
+                    ood=bool(assessment.ood.flag) if assessment.ood else False,
+                    source=source,
+                    fallback_reason=assessment.fallback_reason,
+                    problems=[],
+                )
+            )
         return views
 
     def explain_draft(self, domain: str, raw: Mapping[str, Any]) -> DraftView:
@@ -897,12 +935,16 @@ class DocketService:
         request = self._request_from_assessment(state, assessment)
         guarded = explain_guarded(request, explainer_from_env())
         prepared = prepare_input(dict(request.personal), request.note)
-        sanitised = request.model_copy(update={"personal": prepared.personal,
-                                               "note": prepared.note})
+        sanitised = request.model_copy(
+            update={"personal": prepared.personal, "note": prepared.note}
+        )
         outbound = "\n".join(m["content"] for m in build_messages(sanitised))
         return DraftView(
             explanation=ExplanationView(
-                guarded.explainer, guarded.text, guarded.status, guarded.fallback_reason,
+                guarded.explainer,
+                guarded.text,
+                guarded.status,
+                guarded.fallback_reason,
                 [VerdictView(v.rule, v.outcome, v.detail) for v in guarded.verdicts],
             ),
             stored_text=guarded.summary,
@@ -913,20 +955,18 @@ class DocketService:
     def _request_from_assessment(self, state: _Domain, assessment: Assessment) -> Any:
         from assistant.explainers.base import ExplanationRequest
 
-        case_input = assessment.input
-        assert case_input is not None
+        case_input, rec, _ = assessment.decided()
         pack = state.pack
-        champion = next((s for s in assessment.scores if not s.shadow), None)
+        score = assessment.score
         features = {k: v for k, v in case_input.values.items() if k in pack.features}
-        rec = assessment.recommendation
         return ExplanationRequest(
             domain=pack.name,
             features=features,
             feature_descriptions={k: _label(pack.describe(k)) for k in features},
-            p_bad=champion.score.p_bad if champion else rec.p_bad,
+            p_bad=score.p_bad if score else rec.p_bad,
             recommended_action=rec.action,
             expected_costs=dict(rec.expected_costs),
-            attributions=dict(champion.score.attributions) if champion else {},
+            attributions=dict(score.attributions) if score else {},
             ood=bool(assessment.ood.flag) if assessment.ood else False,
             personal=dict(case_input.personal),
             note=case_input.note,
@@ -944,18 +984,24 @@ class DocketService:
 
         return cross_validated_metrics(get_pack(domain), folds=folds)
 
-    def record_eval_run(
-        self, suite: str, results: Mapping[str, Any], passed: bool
-    ) -> str:
+    def record_eval_run(self, suite: str, results: Mapping[str, Any], passed: bool) -> str:
         """Record that ``suite`` ran, with its results, against the deployed models."""
         from events.domain import EvalRun
 
         self.sync()
-        deployed = [r["model_version"] for r in self.views.rows(
-            "SELECT model_version FROM models WHERE champion = 1 OR status = 'shadow'")]
+        deployed = [
+            r["model_version"]
+            for r in self.views.rows(
+                "SELECT model_version FROM models WHERE champion = 1 OR status = 'shadow'"
+            )
+        ]
         run = EvalRun.record(
-            suite=suite, results=dict(results), passed=passed, model_versions=deployed,
-            actor=self.identity.name, role=self._lifecycle_role(),
+            suite=suite,
+            results=dict(results),
+            passed=passed,
+            model_versions=deployed,
+            actor=self.identity.name,
+            role=self._lifecycle_role(),
         )
         self.log.save(run)
         return str(run.id)
@@ -994,8 +1040,12 @@ class DocketService:
             "ORDER BY raised_at DESC"
         )
         return [
-            AlertView(r["kind"], r["severity"], json.loads(r["details"] or "{}").get("message", ""),
-                      datetime.fromisoformat(r["raised_at"]))
+            AlertView(
+                r["kind"],
+                r["severity"],
+                json.loads(r["details"] or "{}").get("message", ""),
+                datetime.fromisoformat(r["raised_at"]),
+            )
             for r in rows
         ]
 
@@ -1020,7 +1070,9 @@ class DocketService:
 
     # --- monitoring: outcomes, decision quality, drift and alerts -----------------------------
 
-    def record_outcomes(self, rows: Sequence[Mapping[str, Any]], *, domain: str = "credit") -> list[str]:
+    def record_outcomes(
+        self, rows: Sequence[Mapping[str, Any]], *, domain: str = "credit"
+    ) -> list[str]:
         """Record outcomes in bulk; late, duplicate, conflicting and bad rows are each reported.
 
         Rows name a case by ``case_id`` or ``case_ref``. Bad rows are quarantined (kept as
@@ -1030,36 +1082,48 @@ class DocketService:
 
         self.sync()
         known = [
-            KnownCase(r["case_id"], r["case_ref"],
-                      datetime.fromisoformat(r["decided_at"]) if r["decided_at"] else None,
-                      r["outcome"])
+            KnownCase(
+                r["case_id"],
+                r["case_ref"],
+                datetime.fromisoformat(r["decided_at"]) if r["decided_at"] else None,
+                r["outcome"],
+            )
             for r in self.views.rows(
                 "SELECT case_id, case_ref, decided_at, outcome FROM cases "
-                "WHERE domain = ? AND status != 'quarantined'", [domain])
+                "WHERE domain = ? AND status != 'quarantined'",
+                [domain],
+            )
         ]
         plan = plan_outcomes(rows, known, now=datetime.now(UTC))
         who = {"actor": self.identity.name, "role": self.identity.role}
         for item in plan.to_record:
             assert item.case_id and item.outcome and item.observed_at
-            self.log.update(
-                self._case_uuid(item.case_id),
-                lambda case, item=item: case.record_outcome(
-                    outcome=item.outcome, observed_at=item.observed_at.isoformat(),
-                    source="bulk", **who),
-            )
+            outcome, observed = item.outcome, item.observed_at.isoformat()
+
+            def record(case: Case, outcome: str = outcome, observed: str = observed) -> None:
+                case.record_outcome(outcome=outcome, observed_at=observed, source="bulk", **who)
+
+            self.log.update(self._case_uuid(item.case_id), record)
         rejected = [i for i in plan.items if not i.will_record and i.kind not in ("duplicate",)]
         quarantine = [
-            Case.quarantine(domain=f"{domain}/outcomes", case_ref=i.case_ref or i.case_id,
-                            raw=dict(rows[i.line - 1]) if 0 < i.line <= len(rows) else {},
-                            problems=list(i.problems) or [FieldProblem("row", i.message)], **who)
+            Case.quarantine(
+                domain=f"{domain}/outcomes",
+                case_ref=i.case_ref or i.case_id,
+                raw=dict(rows[i.line - 1]) if 0 < i.line <= len(rows) else {},
+                problems=list(i.problems) or [FieldProblem("row", i.message)],
+                **who,
+            )
             for i in rejected
         ]
         fresh = [q for q in quarantine if not self.log.exists(q.id)]
         if fresh:
             self.log.save(*fresh)
         lines = [plan.summary()]
-        lines += [f"  line {i.line}: {i.kind}: {i.message}" for i in plan.items
-                  if i.kind not in ("recorded",)]
+        lines += [
+            f"  line {i.line}: {i.kind}: {i.message}"
+            for i in plan.items
+            if i.kind not in ("recorded",)
+        ]
         return lines
 
     def decision_rows(self, domain: str) -> list[dict[str, Any]]:
@@ -1119,9 +1183,14 @@ class DocketService:
         scores = None
         if reference_scores is not None:
             self.sync()
-            scores = [r["p_bad"] for r in self.views.rows(
-                "SELECT p_bad FROM cases WHERE domain = ? AND p_bad IS NOT NULL "
-                "ORDER BY opened_at DESC LIMIT ?", [domain, recent])]
+            scores = [
+                r["p_bad"]
+                for r in self.views.rows(
+                    "SELECT p_bad FROM cases WHERE domain = ? AND p_bad IS NOT NULL "
+                    "ORDER BY opened_at DESC LIMIT ?",
+                    [domain, recent],
+                )
+            ]
         return feature_drift(reference, list(latest), scores=scores or None)
 
     def _opened_payloads(self, domain: str) -> Iterable[dict[str, Any]]:
@@ -1142,26 +1211,43 @@ class DocketService:
 
     def check_alerts(self, domain: str, *, recent: int = 1000) -> list[AlertView]:
         """Evaluate every monitoring threshold; record each newly crossed one as an alert event."""
-        from events.domain import Alert
         from assistant.monitoring.health import evaluate_alerts
+        from events.domain import Alert
 
         policy = self._policy_aggregate(domain)
         now = datetime.now(UTC)
         decisions = self.decision_rows(domain)
         report = self.drift(domain, recent=recent) if self._has_cases(domain) else None
         specs = evaluate_alerts(
-            now=now, drift=report, decisions=decisions, cases=decisions,
-            policy_id=str(policy.id), policy_reviewed_at=policy.last_reviewed_at,
+            now=now,
+            drift=report,
+            decisions=decisions,
+            cases=decisions,
+            policy_id=str(policy.id),
+            policy_reviewed_at=policy.last_reviewed_at,
             policy_review_every_days=policy.review_every_days,
         )
-        open_keys = {json.loads(r["details"] or "{}").get("key") for r in self.views.rows(
-            "SELECT details FROM alerts WHERE acknowledged = 0 OR acknowledged IS NULL")}
+        open_keys = {
+            json.loads(r["details"] or "{}").get("key")
+            for r in self.views.rows(
+                "SELECT details FROM alerts WHERE acknowledged = 0 OR acknowledged IS NULL"
+            )
+        }
         fresh = [
-            Alert.raise_(kind=spec.kind, severity=spec.severity,
-                         details={**spec.details, "key": spec.key, "message": spec.message,
-                                  "domain": domain},
-                         actor="docket/monitor", role="system")
-            for spec in specs if spec.key not in open_keys
+            Alert.raise_(
+                kind=spec.kind,
+                severity=spec.severity,
+                details={
+                    **spec.details,
+                    "key": spec.key,
+                    "message": spec.message,
+                    "domain": domain,
+                },
+                actor="docket/monitor",
+                role="system",
+            )
+            for spec in specs
+            if spec.key not in open_keys
         ]
         if fresh:
             self.log.save(*fresh)
@@ -1169,8 +1255,11 @@ class DocketService:
 
     def _has_cases(self, domain: str) -> bool:
         self.sync()
-        return bool(self.views.rows(
-            "SELECT 1 FROM cases WHERE domain = ? AND status != 'quarantined' LIMIT 1", [domain]))
+        return bool(
+            self.views.rows(
+                "SELECT 1 FROM cases WHERE domain = ? AND status != 'quarantined' LIMIT 1", [domain]
+            )
+        )
 
     def health(self, domain: str) -> HealthView:
         """Override rates, realized cost against the baseline, the model in use, alerts."""
@@ -1183,8 +1272,11 @@ class DocketService:
         known = sum(1 for r in decisions if r["outcome"])
         if known:
             report = self.quality(domain)
-            for label, summary in (("operators", report.operators), ("model", report.model),
-                                   ("baseline rules", report.baseline)):
+            for label, summary in (
+                ("operators", report.operators),
+                ("model", report.model),
+                ("baseline rules", report.baseline),
+            ):
                 if summary is not None:
                     realized[label] = (summary.mean.estimate, summary.mean.low, summary.mean.high)
         return HealthView(
@@ -1219,7 +1311,9 @@ def _label(description: str) -> str:
 
 
 def _queue_row(r: Mapping[str, Any]) -> QueueRow:
-    flags = frozenset(f for f in ("ood", "fallback", "guardrail", "injection", "escalated") if r.get(f))
+    flags = frozenset(
+        f for f in ("ood", "fallback", "guardrail", "injection", "escalated") if r.get(f)
+    )
     return QueueRow(
         case_id=r["case_id"],
         case_ref=r["case_ref"] or "",

@@ -47,10 +47,31 @@ def test_events_imports_no_other_docket_package() -> None:
 
 
 IO_AND_UI = {
-    "os", "io", "pathlib", "shutil", "socket", "sqlite3", "subprocess", "http", "urllib",
-    "requests", "httpx", "aiohttp", "litellm", "openai", "textual", "rich", "click",
-    "sqlite_utils", "eventsourcing", "onnxruntime", "asyncio", "threading", "logging",
-    "tempfile", "glob",
+    "os",
+    "io",
+    "pathlib",
+    "shutil",
+    "socket",
+    "sqlite3",
+    "subprocess",
+    "http",
+    "urllib",
+    "requests",
+    "httpx",
+    "aiohttp",
+    "litellm",
+    "openai",
+    "textual",
+    "rich",
+    "click",
+    "sqlite_utils",
+    "eventsourcing",
+    "onnxruntime",
+    "asyncio",
+    "threading",
+    "logging",
+    "tempfile",
+    "glob",
 }
 
 
@@ -59,8 +80,15 @@ def test_guardrails_are_pure() -> None:
 
 
 FRONT_END_FORBIDDEN = {
-    "sqlite3", "sqlite_utils", "eventsourcing", "psycopg", "onnxruntime", "sklearn",
-    "skl2onnx", "litellm", "guardrails",
+    "sqlite3",
+    "sqlite_utils",
+    "eventsourcing",
+    "psycopg",
+    "onnxruntime",
+    "sklearn",
+    "skl2onnx",
+    "litellm",
+    "guardrails",
 }
 
 
