@@ -62,7 +62,26 @@ def fail(message: str, code: int = 1) -> None:
 
 
 class DocketGroup(click.Group):
-    """Turns Docket's own errors into one clear sentence and an exit code of 1."""
+    """Turns Docket's own errors into one clear sentence and an exit code of 1.
+
+    Commands that live in the packages above the service (``docket eval`` in ``evals``)
+    are imported only when used, so ``docket status`` starts fast.
+    """
+
+    lazy_commands: dict[str, str] = {"eval": "evals.cli:eval_command"}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.lazy_commands])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy_commands:
+            import importlib
+
+            module, _, attribute = self.lazy_commands[cmd_name].partition(":")
+            command = getattr(importlib.import_module(module), attribute)
+            assert isinstance(command, click.Command)
+            return command
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
