@@ -605,7 +605,15 @@ def _backtest_line(view: BacktestView) -> str:
 @pass_context
 def backtest(obj: Context, domain: str, policy_file: Path | None) -> None:
     """Replay historical cases with known outcomes through a policy, against the baseline."""
-    changes = json.loads(policy_file.read_text(encoding="utf-8")) if policy_file else None
+    changes = None
+    if policy_file:
+        # Fix (acceptance tests): a malformed file was a JSONDecodeError traceback.
+        try:
+            changes = json.loads(policy_file.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            fail(f"{policy_file}: not a readable JSON policy file ({exc})")
+        if not isinstance(changes, dict):
+            fail(f"{policy_file}: expected a JSON object of policy settings")
     for view in obj.service.backtest(domain, changes):
         click.echo(_backtest_line(view))
 

@@ -63,6 +63,7 @@ from events.errors import (
     FieldProblem,
     InputRejected,
     ModelError,
+    NotAuthorised,
     NotFound,
 )
 from events.readmodels import ReadModels, check, rebuild
@@ -242,12 +243,15 @@ class DocketService:
             for offset, (raw, assessment) in enumerate(zip(chunk, assessments, strict=True)):
                 number = start + offset + 1
                 if assessment.input is None:
-                    record = self._quarantine_record(domain, raw, assessment.problems)
+                    # Fix (acceptance tests): a line the reader could not parse is reported
+                    # as such, not as two unknown fields plus every field missing.
+                    problems = _unparseable(raw) or list(assessment.problems)
+                    record = self._quarantine_record(domain, raw, problems)
                     if record.id not in seen_ids and not self.log.exists(record.id):
                         to_save.append(record)
                         seen_ids.add(record.id)
-                    self._last_rejection = list(assessment.problems)
-                    listed = "; ".join(str(p) for p in assessment.problems)
+                    self._last_rejection = list(problems)
+                    listed = "; ".join(str(p) for p in problems)
                     rejected.append((number, listed))
                     continue
                 ref = assessment.input.case_ref or self._fallback_ref(assessment.input)
@@ -630,7 +634,7 @@ class DocketService:
         """Change costs or the escalation band. Raises NotAuthorised unless owner."""
         current = self._policy_aggregate(domain)
         # Validate the whole resulting policy before anything is recorded.
-        PolicySpec.model_validate({**current.spec, **dict(changes)})
+        _validated_spec({**current.spec, **dict(changes)})
         self.log.update(
             current.id,
             lambda p: p.change(
@@ -647,7 +651,7 @@ class DocketService:
         from assistant.policies import backtest
 
         state = self._domain(domain)
-        spec = PolicySpec.model_validate({**state.spec.model_dump(), **dict(changes or {})})
+        spec = _validated_spec({**state.spec.model_dump(), **dict(changes or {})})
         rows, outcomes, p_bad, ood = self._history(state)
         label = "changed policy" if changes else f"policy v{state.policy_version}"
         report = backtest(rows, outcomes, p_bad, spec, state.pack.baseline, ood=ood, label=label)
@@ -717,12 +721,12 @@ class DocketService:
         best = min(cards, key=lambda v: cards[v]["metrics"]["cv_expected_cost"])
         should_promote = promote if promote is not None else champion is None
         if should_promote and best != champion:
-            self.promote(best, "lowest cross-validated expected cost at training")
+            self._promote(best, "lowest cross-validated expected cost at training")
             lines.append(f"{best}: promoted to champion")
             champion = best
         for version in cards:
             if version != champion and self._model_status(domain, version) == "registered":
-                self.shadow(version)
+                self._shadow(version)
                 lines.append(f"{version}: runs in shadow (scored and recorded, never acted on)")
         return lines
 
@@ -820,8 +824,25 @@ class DocketService:
         """Training run by a person keeps their role; an operator's demo seeding acts as system."""
         return self.identity.role if self.identity.role in ("engineer", "risk_owner") else "system"
 
+    def _require_model_manager(self, what: str) -> None:
+        # Fix (acceptance tests): an operator could promote or shadow a model through the
+        # CLI, recorded as role "system". Only engineers and risk owners manage models; the
+        # automatic promotion at training time (register_models) still acts as the system.
+        if self.identity.role not in ("engineer", "risk_owner"):
+            raise NotAuthorised(
+                f"only an engineer or the risk owner may {what}, not role {self.identity.role!r}"
+            )
+
     def promote(self, version: str, reason: str) -> ModelView:
-        """Make ``version`` the champion; the previous champion is demoted (one transaction)."""
+        """Make ``version`` the champion; the previous champion is demoted (one transaction).
+
+        Raises:
+            NotAuthorised: unless the acting role is engineer or risk_owner.
+        """
+        self._require_model_manager("promote a model")
+        return self._promote(version, reason)
+
+    def _promote(self, version: str, reason: str) -> ModelView:
         domain = self._model_domain(version)
         champion, _ = self._deployed_models(domain)
         new = self.log.model_version(domain, version)
@@ -841,6 +862,11 @@ class DocketService:
         return self._model_view(domain, version)
 
     def shadow(self, version: str) -> ModelView:
+        """Run ``version`` in shadow. Raises NotAuthorised unless engineer or risk_owner."""
+        self._require_model_manager("put a model in shadow")
+        return self._shadow(version)
+
+    def _shadow(self, version: str) -> ModelView:
         domain = self._model_domain(version)
         self.log.update(
             ModelVersion.id_for(domain, version),
@@ -1293,6 +1319,27 @@ class DocketService:
 
 
 # --- row → view helpers ------------------------------------------------------------------------
+
+
+def _validated_spec(data: Mapping[str, Any]) -> PolicySpec:
+    """A policy, validated. Fix (acceptance tests): was a pydantic traceback in the CLI."""
+    from pydantic import ValidationError
+
+    try:
+        return PolicySpec.model_validate(dict(data))
+    except ValidationError as exc:
+        raise InputRejected([
+            FieldProblem(".".join(str(p) for p in err["loc"]) or "policy", err["msg"])
+            for err in exc.errors()
+        ]) from exc
+
+
+def _unparseable(raw: Any) -> list[FieldProblem]:
+    """The problem with a row the file reader could not parse (``cli.read_rows`` marks it)."""
+    if not isinstance(raw, Mapping) or "__unparseable__" not in raw:
+        return []
+    why = raw.get("__error__")
+    return [FieldProblem("line", f"not valid JSON ({why})" if why else "not a JSON object")]
 
 
 def _when(text: str | None) -> datetime:

@@ -44,7 +44,8 @@ class Entry(BaseModel):
     def seeded(cls, metric: Metric) -> Entry:
         """A new entry from what the suite proposes for this metric."""
         return cls(value=metric.value, better=metric.better, tolerance=metric.tolerance,
-                   min=metric.min, max=metric.max, note=metric.description)
+                   min=metric.min, max=metric.max, enforce=metric.enforce,
+                   note=metric.description)
 
 
 class Baseline(BaseModel):

@@ -55,8 +55,8 @@ class Dataset:
 
 @dataclass(frozen=True)
 class Metric:
-    """One figure. ``better``, ``tolerance``, ``min`` and ``max`` seed a new baseline entry;
-    once the baseline holds the metric, the committed file's values rule."""
+    """One figure. ``better``, ``tolerance``, ``min``/``max`` and ``enforce`` seed a new
+    baseline entry; once the baseline holds the metric, the committed file's values rule."""
 
     name: str
     value: float
@@ -66,6 +66,7 @@ class Metric:
     tolerance: float = 0.02
     min: float | None = None
     max: float | None = None
+    enforce: bool = True  # False: a breached min/max warns instead of failing
     description: str = ""
 
     def __post_init__(self) -> None:

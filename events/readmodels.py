@@ -471,7 +471,11 @@ class ReadModels:
         self._scratch = _scratch
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # Autocommit mode: transactions are explicit (BEGIN IMMEDIATE ... COMMIT).
-        self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+        # Front ends call from worker threads; the service serialises access with a lock,
+        # so the connection may be shared across threads.
+        self.conn = sqlite3.connect(
+            self.path, isolation_level=None, timeout=30, check_same_thread=False
+        )
         self.conn.execute("PRAGMA journal_mode=WAL")
         # Derived data: a power cut may lose the last commits, never corrupt or
         # split rows from their position (WAL keeps each transaction atomic).

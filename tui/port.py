@@ -100,37 +100,24 @@ class ServiceFailure(DocketError):
     """The service failed in a way it did not name; shown as one sentence, not a crash."""
 
 
-def _thread_bound(exc: BaseException) -> bool:
-    """A SQLite handle opened on another thread (the service is not yet thread-portable)."""
-    return type(exc).__name__ == "ProgrammingError" and "same thread" in str(exc)
-
-
 class ServiceCaller:
     """Runs blocking service calls on one dedicated thread, awaited from the event loop.
 
-    If the service turns out to be bound to the thread that opened it (a SQLite
-    connection made without ``check_same_thread=False``), the caller falls back to
-    calling it inline on the event loop's thread: slower to respond, but correct.
-    Errors that are not :class:`DocketError` become :class:`ServiceFailure`.
+    The UI thread never waits on the store or a model. Errors that are not
+    :class:`DocketError` become :class:`ServiceFailure` (one sentence, not a crash).
     """
 
-    def __init__(self, *, inline: bool = False) -> None:
+    def __init__(self) -> None:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="docket-service")
-        self.inline = inline
 
     async def __call__(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
         call = functools.partial(fn, *args, **kwargs)
         try:
-            if self.inline:
-                return call()
             loop = asyncio.get_running_loop()
             return await loop.run_in_executor(self._executor, call)
         except DocketError:
             raise
         except Exception as exc:
-            if not self.inline and _thread_bound(exc):
-                self.inline = True
-                return await self(fn, *args, **kwargs)
             raise ServiceFailure(f"{type(exc).__name__}: {exc}") from exc
 
     def shutdown(self) -> None:

@@ -5,8 +5,9 @@ For each attribute the suite reports every group's approval rate (share recommen
 ``approve``), false-decline rate (good applicants declined) and missed-bad rate (bad
 applicants approved), the ratio of the lowest to the highest approval rate (the
 four-fifths rule asks for at least 0.8) and the largest gap in false-decline rate, with
-seeded bootstrap 95% intervals. The figures are reported as they are; the baseline file
-decides which of them gate a change.
+seeded bootstrap 95% intervals. Escalated cases count as not approved. The figures are
+reported as they are; the baseline file decides which of them gate a change (the
+four-fifths limits are seeded as warnings: the policy owner decides which to enforce).
 
 Caveat: the champion is trained on these same historical cases, so the error rates are
 in-sample (optimistic); approval rates are what the deployed system would do.
@@ -83,7 +84,9 @@ def _rate(mask: npt.NDArray[np.bool_], hit: npt.NDArray[np.bool_]) -> float:
 def attribute_scores(attribute: str, groups: npt.NDArray[np.str_], approved: npt.NDArray[
         np.bool_], declined: npt.NDArray[np.bool_], bad: npt.NDArray[np.bool_],
         baseline_approved: npt.NDArray[np.bool_]) -> tuple[list[Metric], Table]:
-    names = sorted(g for g in set(groups.tolist()) if g != "?")
+    order = [label for _, _, label in AGE_BANDS]
+    names = sorted((g for g in set(groups.tolist()) if g != "?"),
+                   key=lambda g: (order.index(g) if g in order else len(order), g))
     rows = []
     for g in names:
         m = groups == g
@@ -107,7 +110,7 @@ def attribute_scores(attribute: str, groups: npt.NDArray[np.str_], approved: npt
     n = len(groups)
     metrics = [
         Metric(f"{attribute}.approval_ratio", ratio(everyone), ci=bootstrap(ratio, n), n=n,
-               better="higher", tolerance=0.05, min=FOUR_FIFTHS,
+               better="higher", tolerance=0.05, min=FOUR_FIFTHS, enforce=False,
                description=f"lowest / highest approval rate across {attribute} groups "
                            "(four-fifths rule: >= 0.8)"),
         Metric(f"{attribute}.false_decline_gap", decline_gap(everyone),
