@@ -59,6 +59,7 @@ from events.audit import audit_case
 from events.chain import VerifyReport, verify
 from events.domain import Case, ModelVersion, Policy
 from events.errors import (
+    ConflictError,
     DocketError,
     FieldProblem,
     InputRejected,
@@ -238,36 +239,60 @@ class DocketService:
         for start in range(0, total, INGEST_BATCH):
             chunk = materialised[start : start + INGEST_BATCH]
             assessments = state.orchestrator.assess_batch(chunk)
-            to_save: list[Case] = []
+            batch: list[tuple[int, Case]] = []  # (row number, new record), opened cases only
+            quarantined: list[Case] = []
             seen_ids: set[Any] = set()
             for offset, (raw, assessment) in enumerate(zip(chunk, assessments, strict=True)):
                 number = start + offset + 1
                 if assessment.input is None:
-                    # Fix (acceptance tests): a line the reader could not parse is reported
-                    # as such, not as two unknown fields plus every field missing.
+                    # A line the reader could not parse is reported as such, not as two
+                    # unknown fields plus every field missing.
                     problems = _unparseable(raw) or list(assessment.problems)
                     record = self._quarantine_record(domain, raw, problems)
-                    if record.id not in seen_ids and not self.log.exists(record.id):
-                        to_save.append(record)
+                    if record.id not in seen_ids:
+                        quarantined.append(record)
                         seen_ids.add(record.id)
                     self._last_rejection = list(problems)
-                    listed = "; ".join(str(p) for p in problems)
-                    rejected.append((number, listed))
+                    rejected.append((number, "; ".join(str(p) for p in problems)))
                     continue
                 ref = assessment.input.case_ref or self._fallback_ref(assessment.input)
-                case_id = Case.id_for(domain, ref)
-                if case_id in seen_ids or self.log.exists(case_id):
+                if Case.id_for(domain, ref) in seen_ids:
                     duplicates.append(number)
                     continue
-                to_save.append(self._new_case(state, assessment, ref))
-                seen_ids.add(case_id)
-                opened.append(str(case_id))
-            if to_save:
-                self.log.save(*to_save)
+                seen_ids.add(Case.id_for(domain, ref))
+                batch.append((number, self._new_case(state, assessment, ref)))
+            saved = self._save_new(batch, quarantined, duplicates)
+            opened += [str(case.id) for case in saved]
             done += len(chunk)
             if progress:
                 progress(done, total)
         return IngestReport(opened, rejected, duplicates)
+
+    def _save_new(
+        self, batch: list[tuple[int, Case]], quarantined: list[Case], duplicates: list[int]
+    ) -> list[Case]:
+        """Save new records in one transaction; return the cases that were new.
+
+        Usually nothing in a batch exists yet, so it is saved at once. If something did
+        (a re-ingested file, an input quarantined before), the store refuses the whole
+        transaction; then each record is checked and only the new ones are saved, the
+        rest reported as duplicates. Ids derive from content, so this is exact.
+        """
+        records = [case for _, case in batch] + quarantined
+        if not records:
+            return []
+        try:
+            self.log.save(*records)
+            return [case for _, case in batch]
+        except ConflictError:
+            pass
+        fresh = [(n, case) for n, case in batch if not self.log.exists(case.id)]
+        fresh_numbers = {n for n, _ in fresh}
+        duplicates += [n for n, _ in batch if n not in fresh_numbers]
+        new_quarantine = [q for q in quarantined if not self.log.exists(q.id)]
+        if fresh or new_quarantine:
+            self.log.save(*[case for _, case in fresh], *new_quarantine)
+        return [case for _, case in fresh]
 
     @staticmethod
     def _fallback_ref(case_input: CaseInput) -> str:

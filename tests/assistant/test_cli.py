@@ -7,6 +7,7 @@ session's trained credit models are registered in that folder first, as a deploy
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 import sqlite3
@@ -117,7 +118,7 @@ def decided_case(docket: Docket, seeded: dict[str, str], recommendation: str | N
     raise AssertionError(f"no seeded case recommended {recommendation or 'not ' + exclude}")
 
 
-# --- ingest ------------------------------------------------------------------------------------
+# --- ingest --------------------------------------------------------------------------------------
 
 BAD = {  # row label -> (mutation, field, words in the error)
     "unknown category": (lambda r: r.update(purpose="spaceship"), "purpose", "unknown category"),
@@ -175,8 +176,6 @@ def test_ingest_csv_with_bad_rows_and_reingest_opens_nothing_twice(
     header = list(credit_rows(1)[0])
     path = tmp_path / "applications.csv"
     with path.open("w", encoding="utf-8", newline="") as handle:
-        import csv
-
         writer = csv.DictWriter(handle, fieldnames=header)
         writer.writeheader()
         writer.writerows(rows)
@@ -201,7 +200,7 @@ def test_ingest_of_a_missing_file_is_a_usage_error(docket: Docket, tmp_path: Pat
     assert result.exit_code == 2 and "does not exist" in result.output
 
 
-# --- decide ------------------------------------------------------------------------------------
+# --- decide --------------------------------------------------------------------------------------
 
 
 def test_decide_accept_override_and_escalate(docket: Docket, seeded: dict[str, str]) -> None:
@@ -388,7 +387,7 @@ def test_audit_rejects_a_time_that_is_not_iso(docket: Docket, seeded: dict[str, 
     assert result.exit_code == 2 and "ISO-8601" in result.output
 
 
-# --- verify and replay -----------------------------------------------------------------------------
+# --- verify and replay ---------------------------------------------------------------------------
 
 
 def raw_store_sql(store: Path, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
@@ -510,7 +509,7 @@ def test_a_store_that_cannot_be_opened_is_one_clear_sentence(
         assert Path(store).read_bytes() == before  # a foreign file is left alone
 
 
-# --- models ----------------------------------------------------------------------------------------
+# --- models --------------------------------------------------------------------------------------
 
 
 def test_models_lists_champion_and_shadow_with_cross_validated_metrics(
@@ -571,7 +570,7 @@ def test_promoting_an_unknown_model_is_one_sentence(docket: Docket, seeded: dict
     assert_clear_error(result, "credit-nope-000")
 
 
-# --- policy and backtest ---------------------------------------------------------------------------
+# --- policy and backtest -------------------------------------------------------------------------
 
 
 def test_policy_owner_changes_costs_and_others_are_refused(
@@ -664,7 +663,7 @@ def test_backtest_with_a_bad_policy_file_is_one_clear_sentence(
     assert "error:" in result.stderr
 
 
-# --- explain, injection attempts and personal data ---------------------------------------------
+# --- explain, injection attempts and personal data -----------------------------------------------
 
 EMAIL = "max.m@example.com"
 IBAN = "DE89370400440532013000"
@@ -707,7 +706,7 @@ def test_injection_is_flagged_at_open_and_personal_data_stays_out_of_the_explana
     assert len(explained) == 2
 
 
-# --- outcomes ---------------------------------------------------------------------------------------
+# --- outcomes ------------------------------------------------------------------------------------
 
 
 def test_outcomes_are_recorded_and_every_other_row_is_reported(
@@ -754,7 +753,7 @@ def test_outcomes_are_recorded_and_every_other_row_is_reported(
     assert not any(q["case_ref"] == "gc-0001" for q in quarantined)  # ... not the duplicate
 
 
-# --- documentation ---------------------------------------------------------------------------------
+# --- documentation -------------------------------------------------------------------------------
 
 
 def command_paths(group: click.Group, prefix: str = "") -> list[str]:
@@ -779,3 +778,79 @@ def test_every_cli_command_is_documented_in_the_readme() -> None:
                if not re.search(rf"\bdocket {re.escape(c)}(?![\w-])", readme)]
     assert not missing, "README.md does not document: " + ", ".join(
         f"`docket {c}`" for c in missing)
+
+
+# --- real processes -------------------------------------------------------------------------------
+
+RACE = """
+import sys, time
+from assistant.cli import main
+start = float(sys.argv[1])
+time.sleep(max(0.0, start - time.time()))  # both processes are loaded: decide at once
+sys.argv = ["docket", *sys.argv[2:]]
+main()
+"""
+
+
+def test_two_processes_deciding_the_same_case_at_once_record_exactly_one_decision(
+    docket: Docket, seeded: dict[str, str]
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    cases = [c for c in seeded.values() if docket.case(c).recommendation != "escalate"][:3]
+    env = {**os.environ, "DOCKET_DATA_DIR": str(docket.data)}
+    for name in ("DOCKET_STORE", "DOCKET_OPERATOR", "DOCKET_ROLE"):
+        env.pop(name, None)
+    start = time.time() + 4.0  # time enough for every process to import Docket
+    processes = {
+        (case_id, operator): subprocess.Popen(
+            [sys.executable, "-c", RACE, str(start), "--store", str(docket.store),
+             "--operator", operator, "decide", case_id, "--accept"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=REPO,
+        )
+        for case_id in cases
+        for operator in ("ana", "bob")
+    }
+    results = {key: (p.wait(timeout=60), *p.communicate()) for key, p in processes.items()}
+
+    for case_id in cases:
+        outcome = {op: results[(case_id, op)] for op in ("ana", "bob")}
+        winners = [op for op, (code, _, _) in outcome.items() if code == 0]
+        assert len(winners) == 1, outcome
+        [loser] = {"ana", "bob"} - set(winners)
+        code, _, stderr = outcome[loser]
+        assert code == 1 and "Traceback" not in stderr, stderr
+        assert f"already decided by {winners[0]} at" in stderr, stderr
+        decision = docket.case(case_id).decision
+        assert decision is not None and decision.by == winners[0]
+    decisions = docket.view_rows("SELECT case_id FROM decisions")
+    assert sorted(d["case_id"] for d in decisions) == sorted(cases)
+    assert docket("verify").exit_code == 0
+    assert docket("replay", "--check").exit_code == 0
+
+
+@pytest.mark.slow
+def test_demo_seeds_the_default_store_and_a_second_run_opens_nothing_twice(
+    docket: Docket,
+) -> None:
+    """Trains the 10-fold credit models, as a fresh machine would (~25 s)."""
+    first = docket.runner.invoke(cli, ["demo", "--no-tui", "--cases", "20"])
+    status_after_first = docket.runner.invoke(cli, ["status"]).stdout
+    second = docket.runner.invoke(cli, ["demo", "--no-tui", "--cases", "20"])
+    status_after_second = docket.runner.invoke(cli, ["status"]).stdout
+
+    assert first.exit_code == 0, first.output
+    default = docket.data / "docket.sqlite"
+    assert "opened 20 case(s) for the queue (0 already there)" in first.stdout
+    assert f"store: {default}" in first.stdout
+    assert re.search(r"champion: credit: credit-\w+-\w+", first.stdout)
+    assert re.search(r"recorded [1-9]\d* past decision\(s\) with their real outcomes",
+                     first.stdout)
+    assert second.exit_code == 0, second.output
+    assert "opened 0 case(s) for the queue (20 already there)" in second.stdout
+    assert "recorded 0 past decision(s)" in second.stdout
+    events = lambda text: re.search(r"events:\s+(\d+)", text).group(1)  # noqa: E731
+    assert events(status_after_first) == events(status_after_second)
+    assert docket.runner.invoke(cli, ["verify"]).exit_code == 0
