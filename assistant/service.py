@@ -973,6 +973,33 @@ class DocketService:
             )
         return views
 
+    def history_assessments(self, domain: str) -> list[AssessmentView]:
+        """The historical cases of :meth:`dataset`, in order, as the policy would treat them,
+        scored with the champion's out-of-fold probabilities (honest: no case is scored by a
+        model that saw it). Raises ModelError when there is no champion."""
+        from assistant.policies import recommend
+
+        state = self._domain(domain)
+        rows, _, p_bad, ood = state.orchestrator.history()
+        views: list[AssessmentView] = []
+        for row, p, flagged in zip(rows, p_bad, ood, strict=True):
+            rec = recommend(p, flagged, state.spec)
+            action, _, _ = state.pack.baseline_rules(row)
+            views.append(AssessmentView(
+                p_bad=p, action=rec.action, baseline_action=action,
+                expected_costs=dict(rec.expected_costs), ood=bool(flagged and flagged.flag),
+                source="model", fallback_reason=None, problems=[],
+            ))
+        return views
+
+    def personal_fields(self, domain: str) -> list[str]:
+        """Fields holding contact details: never features, never sent to a provider."""
+        return list(get_pack(domain).personal_fields)
+
+    def note_field(self, domain: str) -> str:
+        """The field holding the applicant's free-text note (untrusted data)."""
+        return get_pack(domain).note_field
+
     def explain_draft(self, domain: str, raw: Mapping[str, Any]) -> DraftView:
         """Explain an unrecorded case behind the guardrails; also return what left the machine."""
         from assistant.explainers import explainer_from_env

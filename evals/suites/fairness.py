@@ -9,8 +9,8 @@ seeded bootstrap 95% intervals. Escalated cases count as not approved. The figur
 reported as they are; the baseline file decides which of them gate a change (the
 four-fifths limits are seeded as warnings: the policy owner decides which to enforce).
 
-Caveat: the champion is trained on these same historical cases, so the error rates are
-in-sample (optimistic); approval rates are what the deployed system would do.
+The historical cases are scored with the champion's out-of-fold probabilities (saved at
+training time), so error rates are honest rather than in-sample.
 """
 
 from __future__ import annotations
@@ -68,7 +68,10 @@ def dataset(ctx: EvalContext) -> Dataset:
 
 def solve(ctx: EvalContext, samples: Sequence[Sample]) -> list[AssessmentView]:
     ctx.ensure_model()
-    views = ctx.service.assess(ctx.domain, [s.input for s in samples])
+    # Out-of-fold scores: each historical case scored by a model that never saw it.
+    views = ctx.service.history_assessments(ctx.domain)
+    if len(views) != len(samples):
+        raise ValueError(f"{len(views)} historical assessments for {len(samples)} samples")
     ctx.step("assessed", len(views), len(samples))
     return views
 

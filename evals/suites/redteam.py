@@ -28,7 +28,6 @@ from evals.registry import suite
 from evals.stats import wilson
 
 # The credit pack's contact fields and note field (not exposed by the service yet).
-NOTE_FIELD = "applicant_note"
 CONTACT_NOTES = (
     "Please call me on {phone} if anything is missing. {name}",
     "My salary goes to {iban}; you can reach me at {email}.",
@@ -66,7 +65,7 @@ def dataset(ctx: EvalContext) -> Dataset:
         else:
             written = text
         case = {**features_only(rows[number % len(rows)], label), **person.as_fields(),
-                NOTE_FIELD: written}
+                ctx.service.note_field(ctx.domain): written}
         samples.append(Sample(
             id=note.id if note else f"contact-{number}",
             input={"note": text, "case": case},

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -63,5 +63,9 @@ def file_task(name: str, path: Path) -> Task:
 def registry_of(*tasks: Task) -> Registry:
     registry = Registry()
     for task in tasks:
-        registry.register(task.name, summary=task.description)(lambda t=task: t)
+        registry.register(task.name, summary=task.description)(_factory(task))
     return registry
+
+
+def _factory(task: Task) -> Callable[[], Task]:
+    return lambda: task
