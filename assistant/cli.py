@@ -565,6 +565,17 @@ def models(ctx: click.Context, domain: str | None) -> None:
         )
         if metrics:
             click.echo(f"    {metrics}")
+        provenance = view.card.get("provenance") or {}
+        data = view.card.get("data") or {}
+        why = provenance.get("reason", "initial training on the shipped data set")
+        rows = provenance.get("rows", data.get("rows", "?"))
+        extra = (
+            f" (+{provenance.get('outcomes', 0)} recorded outcomes, "
+            f"{provenance.get('weak_labels', 0)} weak labels)"
+            if provenance
+            else ""
+        )
+        click.echo(f"    why: {why}; trained on {rows} rows{extra}")
 
 
 @models.command("promote")

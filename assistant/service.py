@@ -820,20 +820,31 @@ class DocketService:
         return lines
 
     def _compare_with_champion(self, domain: str, champion: str | None, version: str) -> str:
-        """One line of evidence: cross-validated cost and AUC, challenger against champion."""
+        """Evidence for a challenger: cross-validated metrics and a policy backtest on the
+        historical outcomes (each model's own out-of-fold scores), against the champion."""
+        from assistant.policies import backtest
+
+        state = self._domain(domain)
         cards = {m.version: m.metrics for m in self.models(domain)}
-        new = cards.get(version, {})
-        old = cards.get(champion or "", {})
 
-        def fmt(metrics: Mapping[str, Any], key: str) -> str:
-            value = metrics.get(key)
-            return f"{value:.3f}" if isinstance(value, float) else "n/a"
+        def evidence(model: str | None) -> str:
+            if model is None:
+                return "none"
+            metrics = cards.get(model, {})
+            orchestrator = Orchestrator.from_artifacts(
+                state.pack, state.spec, champion=self._artifact_dir(model), challengers=[]
+            )
+            try:
+                rows, outcomes, p_bad, ood = orchestrator.history()
+                report = backtest(rows, outcomes, p_bad, state.spec, state.pack.baseline, ood=ood)
+                cost = report.policy.realised_cost
+                backtested = f"backtest {cost.value:.3f} [{cost.low:.3f}, {cost.high:.3f}]"
+            except ModelError as exc:
+                backtested = f"no backtest ({exc})"
+            return (f"cv expected cost {metrics.get('cv_expected_cost', float('nan')):.3f}, "
+                    f"cv ROC AUC {metrics.get('cv_roc_auc', float('nan')):.3f}, {backtested}")
 
-        return (
-            f"{version} vs champion {champion}: expected cost "
-            f"{fmt(new, 'cv_expected_cost')} vs {fmt(old, 'cv_expected_cost')}, ROC AUC "
-            f"{fmt(new, 'cv_roc_auc')} vs {fmt(old, 'cv_roc_auc')} (cross-validated)"
-        )
+        return f"{version}: {evidence(version)}\n  champion {champion}: {evidence(champion)}"
 
     def _model_status(self, domain: str, version: str) -> str:
         self.sync()
@@ -1347,9 +1358,15 @@ class DocketService:
         rates = override_rates(decisions)
         champion, _ = self._deployed_models(domain)
         realized: dict[str, tuple[float, float, float]] = {}
+        by_reason: dict[str, tuple[int, int, float]] = {}
+        by_operator: dict[str, tuple[int, int, float]] = {}
         known = sum(1 for r in decisions if r["outcome"])
         if known:
             report = self.quality(domain)
+            by_reason = {e.group: (e.helped, e.hurt, e.total_delta)
+                         for e in report.overrides_by_reason}
+            by_operator = {e.group: (e.helped, e.hurt, e.total_delta)
+                           for e in report.overrides_by_operator}
             for label, summary in (
                 ("operators", report.operators),
                 ("model", report.model),
@@ -1366,7 +1383,9 @@ class DocketService:
             override_rate_by_operator={k: v.rate for k, v in rates.by_operator.items()},
             outcomes_known=known,
             realized_cost=realized,
-            alerts=[a for a in self.alerts()],
+            alerts=self.alerts(),
+            override_effect_by_reason=by_reason,
+            override_effect_by_operator=by_operator,
         )
 
 

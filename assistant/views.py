@@ -247,6 +247,10 @@ class HealthView:
     outcomes_known: int
     realized_cost: dict[str, tuple[float, float, float]]  # who → (cost per case, ci low, ci high)
     alerts: list[AlertView]
+    # Where overrides with known outcomes helped or hurt: group → (helped, hurt, total
+    # cost delta); a negative delta means the overrides saved cost against the model.
+    override_effect_by_reason: dict[str, tuple[int, int, float]] = field(default_factory=dict)
+    override_effect_by_operator: dict[str, tuple[int, int, float]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -108,11 +108,16 @@ def assert_clear_error(result: Result, *words: str, code: int = 1) -> str:
     return errors[0]
 
 
+def recommendations(docket: Docket, seeded: dict[str, str]) -> dict[str, str | None]:
+    """The recommended action of each seeded case, by case id."""
+    with docket.service("auditor", "auditor") as service:
+        return {case_id: service.case(case_id).recommendation for case_id in seeded.values()}
+
+
 def decided_case(docket: Docket, seeded: dict[str, str], recommendation: str | None = None,
                  *, exclude: str = "escalate") -> str:
     """A seeded case id whose recommendation is ``recommendation`` (or anything but ``exclude``)."""
-    for case_id in seeded.values():
-        action = docket.case(case_id).recommendation
+    for case_id, action in recommendations(docket, seeded).items():
         if (action == recommendation) if recommendation else action != exclude:
             return case_id
     raise AssertionError(f"no seeded case recommended {recommendation or 'not ' + exclude}")
@@ -204,7 +209,7 @@ def test_ingest_of_a_missing_file_is_a_usage_error(docket: Docket, tmp_path: Pat
 
 
 def test_decide_accept_override_and_escalate(docket: Docket, seeded: dict[str, str]) -> None:
-    finals = [c for c in seeded.values() if docket.case(c).recommendation != "escalate"]
+    finals = [c for c, a in recommendations(docket, seeded).items() if a != "escalate"]
     accept_id, override_id, escalate_id = finals[:3]
     recommended = docket.case(override_id).recommendation
     other = "approve" if recommended == "decline" else "decline"
@@ -307,6 +312,23 @@ def test_an_operator_accepting_an_escalated_case_gets_a_clear_error(
 
     assert_clear_error(result, "already decided by ana")
     assert docket.case(case_id).status == "escalated"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG in events/domain/case.py Case.accept: on an escalated case whose recommendation "
+    "is 'escalate', an operator is told 'as the senior reviewer, choose a final action' instead "
+    "of 'already decided by ana' (the senior check runs before the role check)",
+)
+def test_an_operator_accepting_an_escalated_escalate_recommendation_is_told_who_decided(
+    docket: Docket, seeded: dict[str, str]
+) -> None:
+    case_id = decided_case(docket, seeded, "escalate")
+    assert docket("decide", case_id, "--accept").exit_code == 0
+
+    result = docket("decide", case_id, "--accept", operator="bob")
+
+    assert_clear_error(result, "already decided by ana")
 
 
 @pytest.mark.parametrize("role", ["auditor", "engineer"])
@@ -595,6 +617,20 @@ def test_policy_owner_changes_costs_and_others_are_refused(
     assert sorted(r["policy_version"] for r in history) == [1, 2]
 
 
+@pytest.mark.parametrize(
+    ("options", "words"),
+    [(["--cost", "approve:bad=-1"], "approve"), (["--cost", "approve:bad=inf"], "approve"),
+     (["--band", "0.1", "2"], "escalate_band")],
+    ids=["negative-cost", "infinite-cost", "band-above-1"],
+)
+def test_policy_set_with_an_impossible_value_is_one_clear_sentence(
+    docket: Docket, seeded: dict[str, str], options: list[str], words: str
+) -> None:
+    result = docket("policy", "set", *options, "--justification", "typo", role="risk_owner")
+    assert_clear_error(result, words)
+    assert docket.view_rows("SELECT max(policy_version) AS v FROM policy_history")[0]["v"] == 1
+
+
 @pytest.mark.xfail(
     strict=True,
     reason="BUG in assistant/policies/spec.py: PolicySpec accepts escalate_band [0.5, 0.1] "
@@ -799,11 +835,11 @@ def test_two_processes_deciding_the_same_case_at_once_record_exactly_one_decisio
     import subprocess
     import sys
 
-    cases = [c for c in seeded.values() if docket.case(c).recommendation != "escalate"][:3]
+    cases = [c for c, a in recommendations(docket, seeded).items() if a != "escalate"][:2]
     env = {**os.environ, "DOCKET_DATA_DIR": str(docket.data)}
     for name in ("DOCKET_STORE", "DOCKET_OPERATOR", "DOCKET_ROLE"):
         env.pop(name, None)
-    start = time.time() + 4.0  # time enough for every process to import Docket
+    start = time.time() + 3.0  # time enough for every process to import Docket
     processes = {
         (case_id, operator): subprocess.Popen(
             [sys.executable, "-c", RACE, str(start), "--store", str(docket.store),

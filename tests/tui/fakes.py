@@ -484,6 +484,11 @@ class FakeService:
                 "model_disagreement": 7,
             },
             override_rate_by_operator={"ana": 0.10, "bob": 0.18},
+            override_effect_by_reason={
+                "missing_information": (8, 3, -4.0),
+                "customer_relationship": (2, 5, 16.0),
+            },
+            override_effect_by_operator={"ana": (6, 2, -3.0), "bob": (4, 6, 15.0)},
             outcomes_known=180,
             realized_cost={
                 "operators": (0.51, 0.45, 0.58),

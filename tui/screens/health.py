@@ -22,6 +22,14 @@ if TYPE_CHECKING:
     from tui.app import DocketApp
 
 
+def effect(found: tuple[int, int, float] | None) -> tuple[str, str]:
+    """Helped/hurt counts and the total cost difference against following the model."""
+    if found is None:
+        return "—", "—"
+    helped, hurt, delta = found
+    return f"{helped} / {hurt}", f"{delta:+.2f}"
+
+
 def render_health(h: HealthView) -> RenderableType:
     head = Text()
     head.append(f"Domain {h.domain}", style="bold")
@@ -37,8 +45,10 @@ def render_health(h: HealthView) -> RenderableType:
     )
     reasons.add_column("reason")
     reasons.add_column("overrides", justify="right")
+    reasons.add_column("helped / hurt (outcome known)", justify="right")
+    reasons.add_column("cost Δ vs model", justify="right")
     for code, n in sorted(h.overrides_by_reason.items(), key=lambda kv: -kv[1]):
-        reasons.add_row(code, f"{n:,}")
+        reasons.add_row(code, f"{n:,}", *effect(h.override_effect_by_reason.get(code)))
     if not h.overrides_by_reason:
         reasons.add_row(Text("no overrides yet", style="dim"), "")
 
@@ -49,8 +59,10 @@ def render_health(h: HealthView) -> RenderableType:
     )
     operators.add_column("operator")
     operators.add_column("override rate", justify="right")
+    operators.add_column("helped / hurt (outcome known)", justify="right")
+    operators.add_column("cost Δ vs model", justify="right")
     for who, rate in sorted(h.override_rate_by_operator.items()):
-        operators.add_row(who, pct(rate))
+        operators.add_row(who, pct(rate), *effect(h.override_effect_by_operator.get(who)))
     if not h.override_rate_by_operator:
         operators.add_row(Text("no decisions yet", style="dim"), "")
 

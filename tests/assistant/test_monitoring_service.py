@@ -1,0 +1,101 @@
+"""Monitoring through the service: real, deliberately shifted applications raise the right
+alerts as events; an unshifted sample stays quiet; outcomes feed the quality report."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime
+from typing import Any
+
+from assistant.views import Accept, Override
+
+from tests.conftest import ServiceFactory
+
+
+def applications(service: Any, keep: Any, prefix: str) -> list[dict[str, Any]]:
+    label = service.label_field("credit")
+    rows = service.dataset("credit")
+    return [
+        {**{k: v for k, v in row.items() if k != label}, "case_ref": f"{prefix}-{i:04d}"}
+        for i, row in enumerate(rows)
+        if keep(row)
+    ]
+
+
+def drift_alert_features(service: Any) -> set[str]:
+    alerts = service.check_alerts("credit")
+    rows = service.views.rows("SELECT kind, details FROM alerts")
+    assert len(rows) >= len([a for a in alerts if a.kind == "feature_drift"])
+    import json
+
+    return {
+        json.loads(r["details"])["key"].split(":", 1)[1]
+        for r in rows
+        if r["kind"] == "feature_drift"
+    }
+
+
+def test_older_applicants_raise_an_age_drift_alert_once(open_service: ServiceFactory) -> None:
+    service = open_service()
+    service.ingest("credit", applications(service, lambda r: r["age_in_years"] > 50, "old"))
+
+    features = drift_alert_features(service)
+
+    assert "age_in_years" in features
+    assert "duration_in_month" not in features  # not what changed
+    status_kinds = {a.kind for a in service.status().alerts}
+    assert "feature_drift" in status_kinds
+    before = len(service.views.rows("SELECT * FROM alerts"))
+    service.check_alerts("credit")  # still open: not raised again
+    assert len(service.views.rows("SELECT * FROM alerts")) == before
+
+
+def test_longer_loans_raise_a_duration_drift_alert(open_service: ServiceFactory) -> None:
+    service = open_service()
+    service.ingest("credit", applications(service, lambda r: r["duration_in_month"] > 24, "long"))
+
+    features = drift_alert_features(service)
+
+    assert {"duration_in_month", "credit_amount"} <= features
+    assert "age_in_years" not in features
+
+
+def test_an_unshifted_sample_raises_no_feature_drift(open_service: ServiceFactory) -> None:
+    service = open_service()
+    picked = set(random.Random(7).sample(range(1000), 400))
+    rows = applications(service, lambda r: True, "same")
+    service.ingest("credit", [row for i, row in enumerate(rows) if i in picked])
+
+    assert drift_alert_features(service) == set()
+
+
+def test_outcomes_feed_the_decision_quality_report(open_service: ServiceFactory) -> None:
+    service = open_service()
+    label = service.label_field("credit")
+    truth = [row[label] for row in service.dataset("credit")[:40]]
+    service.ingest("credit", applications(service, lambda r: True, "q")[:40])
+    page = service.queue(limit=100, order_by="case_ref")
+    decided = 0
+    for row in page.rows:
+        if row.recommendation == "escalate":
+            continue
+        if decided % 5 == 0:  # some overrides, so their effect can be measured
+            other = "approve" if row.recommendation == "decline" else "decline"
+            service.decide(row.case_id, Override(other, "model_disagreement", "test override"))
+        else:
+            service.decide(row.case_id, Accept())
+        outcome = truth[int(row.case_ref.split("-")[1])]
+        service.record_outcome(row.case_id, outcome, datetime.now(UTC))
+        decided += 1
+
+    report = service.quality("credit")
+    health = service.health("credit")
+
+    assert report.n_cases == decided
+    assert report.operators is not None and report.model is not None
+    assert report.model.mean.low <= report.model.mean.estimate <= report.model.mean.high
+    overrides = {e.group: e for e in report.overrides_by_reason}
+    assert overrides["model_disagreement"].n == len(range(0, decided, 5))
+    assert health.outcomes_known == decided
+    assert health.override_rate is not None and 0 < health.override_rate < 1
+    assert set(health.realized_cost) == {"operators", "model", "baseline rules"}
