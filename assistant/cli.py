@@ -679,10 +679,15 @@ def policy(ctx: click.Context, domain: str) -> None:
     metavar="LOW HIGH",
     help="Escalate when p(bad) is within [LOW, HIGH].",
 )
+@click.option("--no-band", is_flag=True, help="Stop escalating by probability band.")
 @click.option("--justification", required=True, help="Why the change is right.")
 @click.pass_context
 def policy_set(
-    ctx: click.Context, costs: tuple[str, ...], band: tuple[float, float] | None, justification: str
+    ctx: click.Context,
+    costs: tuple[str, ...],
+    band: tuple[float, float] | None,
+    no_band: bool,
+    justification: str,
 ) -> None:
     """Change costs or the escalation band (policy owner only)."""
     domain = ctx.parent.meta["domain"] if ctx.parent else "credit"
@@ -698,10 +703,18 @@ def policy_set(
             except ValueError:
                 fail(f"--cost {item!r}: expected ACTION:OUTCOME=COST, e.g. approve:bad=5", code=2)
         changes["costs"] = matrix
+    if band and no_band:
+        fail("give --band or --no-band, not both", code=2)
     if band:
-        changes["escalate_band"] = list(band)
+        low, high = band
+        if low > high:
+            fail(f"--band {low} {high}: LOW must not exceed HIGH "
+                 "(to stop escalating by band on purpose, use --no-band)", code=2)
+        changes["escalate_band"] = [low, high]
+    if no_band:
+        changes["escalate_band"] = [1.0, 0.0]  # an empty band: PolicySpec's "disabled"
     if not changes:
-        fail("nothing to change: give --cost or --band", code=2)
+        fail("nothing to change: give --cost, --band or --no-band", code=2)
     view = ctx.obj.service.change_policy(domain, changes, justification)
     click.echo(f"{view.domain} policy is now v{view.version}")
 

@@ -659,11 +659,14 @@ class DocketService:
         """Change costs or the escalation band. Raises NotAuthorised unless owner."""
         current = self._policy_aggregate(domain)
         # Validate the whole resulting policy before anything is recorded.
-        _validated_spec({**current.spec, **dict(changes)})
+        changed = PolicySpec.model_validate(current.spec).with_changes(changes)
+        # Record whole values for each changed key (a partial cost matrix is merged here,
+        # once, so the event says exactly what the policy became).
+        complete = {key: changed.model_dump(mode="json")[key] for key in changes}
         self.log.update(
             current.id,
             lambda p: p.change(
-                changes=dict(changes),
+                changes=complete,
                 justification=justification,
                 actor=self.identity.name,
                 role=self.identity.role,
@@ -676,7 +679,7 @@ class DocketService:
         from assistant.policies import backtest
 
         state = self._domain(domain)
-        spec = _validated_spec({**state.spec.model_dump(), **dict(changes or {})})
+        spec = state.spec.with_changes(changes or {})
         rows, outcomes, p_bad, ood = self._history(state)
         label = "changed policy" if changes else f"policy v{state.policy_version}"
         report = backtest(rows, outcomes, p_bad, spec, state.pack.baseline, ood=ood, label=label)
@@ -1390,19 +1393,6 @@ class DocketService:
 
 
 # --- row → view helpers ------------------------------------------------------------------------
-
-
-def _validated_spec(data: Mapping[str, Any]) -> PolicySpec:
-    """A policy, validated. Fix (acceptance tests): was a pydantic traceback in the CLI."""
-    from pydantic import ValidationError
-
-    try:
-        return PolicySpec.model_validate(dict(data))
-    except ValidationError as exc:
-        raise InputRejected([
-            FieldProblem(".".join(str(p) for p in err["loc"]) or "policy", err["msg"])
-            for err in exc.errors()
-        ]) from exc
 
 
 def _unparseable(raw: Any) -> list[FieldProblem]:

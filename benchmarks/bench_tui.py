@@ -35,8 +35,65 @@ from tui.screens.case import CaseScreen  # noqa: E402
 from tui.screens.queue import PAGE_SIZE  # noqa: E402
 
 SIZE = (120, 40)
+TIMEOUT = 30.0  # seconds any single wait may take before the benchmark gives up
 REPEATS = 30
 BASELINE = 200  # cases: enough for a few pages
+
+
+class BenchTimeout(RuntimeError):
+    """A wait in the benchmark did not finish in time (instead of hanging forever)."""
+
+
+async def wait_until(condition: Callable[[], bool], what: str, timeout: float = TIMEOUT) -> None:
+    """Poll ``condition`` until it is true; raise :class:`BenchTimeout` after ``timeout``."""
+    deadline = time.perf_counter() + timeout
+    while not condition():
+        if time.perf_counter() > deadline:
+            raise BenchTimeout(f"timed out after {timeout:.0f} s waiting for {what}")
+        await asyncio.sleep(0.0005)
+
+
+class FrameWatch:
+    """Wraps ``App._display`` and notes the first frame written once a condition holds.
+
+    The condition is checked when each frame is written, not by a polling task: a
+    poller can wake up only after the change *and* its frame have happened (both in one
+    turn of the event loop), and then wait forever for a further frame that an idle
+    console never writes. That race is what hung the benchmark.
+    """
+
+    def __init__(self, app: DocketApp) -> None:
+        self.frames = 0
+        self._condition: Callable[[], bool] | None = None
+        self._hit: float | None = None
+        original = app._display
+
+        def display(screen: Any, renderable: Any) -> None:
+            original(screen, renderable)
+            self.frames += 1
+            if self._condition is not None and self._condition():
+                self._hit = time.perf_counter()
+                self._condition = None
+
+        app._display = display  # type: ignore[method-assign]
+
+    def expect(self, condition: Callable[[], bool]) -> None:
+        """From now on, note the first frame written while ``condition()`` is true."""
+        self._condition, self._hit = condition, None
+
+    async def first_frame(self, what: str, timeout: float = TIMEOUT) -> float:
+        """``perf_counter()`` of that frame; raise :class:`BenchTimeout` if none comes."""
+        frames_before = self.frames
+        deadline = time.perf_counter() + timeout
+        while self._hit is None:
+            if time.perf_counter() > deadline:
+                self._condition = None
+                raise BenchTimeout(
+                    f"timed out after {timeout:.0f} s waiting for {what} "
+                    f"({self.frames - frames_before} frames written meanwhile, none showing it)"
+                )
+            await asyncio.sleep(0.0005)
+        return self._hit
 
 
 async def measure(make: Callable[[], DocketApp]) -> dict[str, float]:
@@ -44,39 +101,27 @@ async def measure(make: Callable[[], DocketApp]) -> dict[str, float]:
 
     Key timings are taken from the moment the key event is handed to the driver to the
     first frame written after the change took effect (wrapping ``App._display``), so
-    the Pilot's own idle-waiting is not counted.
+    the Pilot's own idle-waiting is not counted. Every wait fails with
+    :class:`BenchTimeout` after ``TIMEOUT`` seconds rather than hanging.
     """
     started = time.perf_counter()
     app = make()
-    frames: list[float] = []
-    original = app._display
-
-    def display(screen: Any, renderable: Any) -> None:
-        original(screen, renderable)
-        frames.append(time.perf_counter())
-
-    app._display = display  # type: ignore[method-assign]
+    watch = FrameWatch(app)
+    watch.expect(lambda: app.screen is app.queue_screen and app.queue_screen.loaded)
     async with app.run_test(size=SIZE) as pilot:
-        while not app.queue_screen.loaded:
-            await asyncio.sleep(0.0005)
-        done = time.perf_counter()
-        while not frames or frames[-1] < done:
-            await asyncio.sleep(0.0005)
-        first_paint = frames[-1] - started
+        first_paint = await watch.first_frame("the first paint of the loaded queue") - started
 
         async def key_to_frame(key: str, changed: Callable[[], bool]) -> float:
             await settle(pilot)
+            if changed():
+                raise BenchTimeout(f"bad benchmark step: the effect of {key!r} holds already")
+            watch.expect(changed)
             t0 = time.perf_counter()
             event = events.Key(key, None)
             event.set_sender(app)
             assert app._driver is not None
             app._driver.send_message(event)
-            while not changed():
-                await asyncio.sleep(0.0005)
-            effect = time.perf_counter()
-            while not frames or frames[-1] < effect:
-                await asyncio.sleep(0.0005)
-            return frames[-1] - t0
+            return await watch.first_frame(f"a frame showing the effect of key {key!r}") - t0
 
         table = app.queue_screen.table
         down = []
@@ -106,7 +151,8 @@ async def measure(make: Callable[[], DocketApp]) -> dict[str, float]:
                 )
             )
             await pilot.press("escape")
-        await settle(pilot)
+            await settle(pilot)
+            await wait_until(lambda: app.screen is app.queue_screen, "escape back to the queue")
     return {
         "first_paint": first_paint,
         "down_median": statistics.median(down),
@@ -176,6 +222,7 @@ def main() -> None:
     parser.add_argument("--real", type=int, default=0, help="seed a real store with N cases")
     parser.add_argument("--no-real", action="store_true")
     args = parser.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
 
     def app_on(service: Any) -> Callable[[], DocketApp]:
         return lambda: DocketApp(service, frozen_clock, sync_interval=None)

@@ -85,6 +85,10 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
         problem = incompatible(found, has_events)
         if problem:
             raise problem
+        if found == SCHEMA_VERSION:
+            # An existing store: opening it must write nothing, or a console opening while
+            # another process commits would get "database is locked" instead of waiting.
+            return
         super()._create_table(c)
         c.execute(
             f"INSERT OR IGNORE INTO {META_TABLE} VALUES ('schema_version', ?)", (SCHEMA_VERSION,)

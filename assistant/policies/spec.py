@@ -140,6 +140,9 @@ class PolicySpec(BaseModel):
 
 def _problems(exc: ValidationError) -> list[FieldProblem]:
     return [
-        FieldProblem(".".join(str(p) for p in err["loc"]) or "policy", err["msg"])
+        FieldProblem(
+            ".".join(str(p) for p in err["loc"]) or "policy",
+            err["msg"].removeprefix("Value error, "),  # pydantic's wording, not ours
+        )
         for err in exc.errors()
     ]

@@ -528,6 +528,7 @@ class Case(Aggregate):
         if self.recommendation == ESCALATE:
             # Following a recommendation to escalate is an escalation, not a final decision.
             if self.status == "escalated":
+                self._check_may_decide(actor, role, final=True)  # only a senior gets further
                 raise InputRejected([FieldProblem(
                     "action", "the policy recommends escalation; as the senior reviewer, "
                     "choose a final action (override)")])

@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from assistant.views import Accept, Override
-
 from tests.conftest import ServiceFactory
 
 

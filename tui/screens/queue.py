@@ -132,12 +132,13 @@ class QueueScreen(Screen[None]):
         table.clear()
         for row in self.rows:
             table.add_row(
+                *(Text(c) for c in (
                 row.case_ref,
                 age(row.opened_at, now),
                 prob(row.p_bad),
                 row.recommendation or "—",
                 cost(row.expected_cost),
-                badges(row.flags),
+                badges(row.flags))),
                 key=row.case_id,
             )
         if self.rows:
