@@ -844,8 +844,10 @@ class DocketService:
                 backtested = f"backtest {cost.value:.3f} [{cost.low:.3f}, {cost.high:.3f}]"
             except ModelError as exc:
                 backtested = f"no backtest ({exc})"
-            return (f"cv expected cost {metrics.get('cv_expected_cost', float('nan')):.3f}, "
-                    f"cv ROC AUC {metrics.get('cv_roc_auc', float('nan')):.3f}, {backtested}")
+            return (
+                f"cv expected cost {metrics.get('cv_expected_cost', float('nan')):.3f}, "
+                f"cv ROC AUC {metrics.get('cv_roc_auc', float('nan')):.3f}, {backtested}"
+            )
 
         return f"{version}: {evidence(version)}\n  champion {champion}: {evidence(champion)}"
 
@@ -999,11 +1001,18 @@ class DocketService:
         for row, p, flagged in zip(rows, p_bad, ood, strict=True):
             rec = recommend(p, flagged, state.spec)
             action, _, _ = state.pack.baseline_rules(row)
-            views.append(AssessmentView(
-                p_bad=p, action=rec.action, baseline_action=action,
-                expected_costs=dict(rec.expected_costs), ood=bool(flagged and flagged.flag),
-                source="model", fallback_reason=None, problems=[],
-            ))
+            views.append(
+                AssessmentView(
+                    p_bad=p,
+                    action=rec.action,
+                    baseline_action=action,
+                    expected_costs=dict(rec.expected_costs),
+                    ood=bool(flagged and flagged.flag),
+                    source="model",
+                    fallback_reason=None,
+                    problems=[],
+                )
+            )
         return views
 
     def personal_fields(self, domain: str) -> list[str]:
@@ -1196,13 +1205,19 @@ class DocketService:
                 case.record_outcome(outcome=outcome, observed_at=observed, source="bulk", **who)
 
             self.log.update(self._case_uuid(item.case_id), record)
+
+        def raw(line: int) -> Mapping[str, Any]:
+            return rows[line - 1] if 0 < line <= len(rows) else {}
+
         rejected = [i for i in plan.items if not i.will_record and i.kind not in ("duplicate",)]
         quarantine = [
             Case.quarantine(
                 domain=f"{domain}/outcomes",
                 case_ref=i.case_ref or i.case_id,
-                raw=dict(rows[i.line - 1]) if 0 < i.line <= len(rows) else {},
-                problems=list(i.problems) or [FieldProblem("row", i.message)],
+                raw=dict(raw(i.line)),
+                problems=_unparseable(raw(i.line))
+                or list(i.problems)
+                or [FieldProblem("row", i.message)],
                 **who,
             )
             for i in rejected
@@ -1212,7 +1227,12 @@ class DocketService:
             self.log.save(*fresh)
         lines = [plan.summary()]
         lines += [
-            f"  line {i.line}: {i.kind}: {i.message}"
+            f"  line {i.line}: "
+            + (
+                f"invalid: {_unparseable(raw(i.line))[0]}"
+                if _unparseable(raw(i.line))
+                else f"{i.kind}: {i.message}"
+            )
             for i in plan.items
             if i.kind not in ("recorded",)
         ]
@@ -1366,10 +1386,12 @@ class DocketService:
         known = sum(1 for r in decisions if r["outcome"])
         if known:
             report = self.quality(domain)
-            by_reason = {e.group: (e.helped, e.hurt, e.total_delta)
-                         for e in report.overrides_by_reason}
-            by_operator = {e.group: (e.helped, e.hurt, e.total_delta)
-                           for e in report.overrides_by_operator}
+            by_reason = {
+                e.group: (e.helped, e.hurt, e.total_delta) for e in report.overrides_by_reason
+            }
+            by_operator = {
+                e.group: (e.helped, e.hurt, e.total_delta) for e in report.overrides_by_operator
+            }
             for label, summary in (
                 ("operators", report.operators),
                 ("model", report.model),
