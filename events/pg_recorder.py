@@ -54,6 +54,12 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         with self.datastore.get_connection() as conn:
             conn.execute("SELECT pg_advisory_lock(%s)", (_CREATE_LOCK,))
             try:
+                # A store URL may name its own schema (?schema=...): create it like SQLite
+                # creates its file, so a new deployment needs no manual step.
+                conn.execute(
+                    SQL("CREATE SCHEMA IF NOT EXISTS {0}").format(Identifier(self.datastore.schema))
+                )
+                conn.commit()
                 super().create_table()
             finally:
                 conn.execute("SELECT pg_advisory_unlock(%s)", (_CREATE_LOCK,))
