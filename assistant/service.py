@@ -106,6 +106,7 @@ class DocketService:
         self.store_url = store_url
         self.data_dir = data_dir
         self._domains: dict[str, _Domain] = {}
+        self._counts: dict[tuple[Any, ...], int] = {}  # queue totals by (position, filter)
         # The TUI calls the service from worker threads; SQLite connections and
         # the domain cache are not shared safely without this.
         self._lock = threading.RLock()
@@ -550,9 +551,14 @@ class DocketService:
         direction = "DESC" if descending else "ASC"
         with self._lock:
             self.views.catch_up(self.log)
-            total = self.views.rows(f"SELECT count(*) AS n FROM cases WHERE {clause}", params)[0][
-                "n"
-            ]
+            # Counting 100,000 rows costs more than reading a page; the count can only
+            # change when the read models move, so it is kept per position and filter.
+            key = (self.views.position(), clause, tuple(params))
+            total = self._counts.get(key)
+            if total is None:
+                found = self.views.rows(f"SELECT count(*) AS n FROM cases WHERE {clause}", params)
+                total = int(found[0]["n"])
+                self._counts = {key: total}  # one filter at a time is what screens use
             rows = self.views.rows(
                 f"SELECT * FROM cases WHERE {clause} ORDER BY {order_by} {direction}, case_ref "
                 f"LIMIT ? OFFSET ?",
@@ -707,7 +713,12 @@ class DocketService:
         return self.register_models(domain, [t.path for t in trained], promote=promote)
 
     def register_models(
-        self, domain: str, artifact_dirs: Sequence[Path], *, promote: bool | None = None
+        self,
+        domain: str,
+        artifact_dirs: Sequence[Path],
+        *,
+        promote: bool | None = None,
+        evidence: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> list[str]:
         """Register trained model artifacts (e.g. built in CI) as model-version events.
 
@@ -736,7 +747,15 @@ class DocketService:
             record = ModelVersion.register(
                 domain=domain,
                 version=version,
-                card={**card, "data_fingerprint": card["data"]["sha256"]},
+                card={
+                    **card,
+                    "data_fingerprint": card["data"]["sha256"],
+                    **(
+                        {"evidence": dict(evidence[version])}
+                        if evidence and version in evidence
+                        else {}
+                    ),
+                },
                 actor=self.identity.name,
                 role=self._lifecycle_role(),
             )
@@ -816,40 +835,66 @@ class DocketService:
             f"{used['outcomes']} recorded outcome(s) + {used['weak_labels']} weak label(s) "
             f"({used['already_in_data']} recorded case(s) already in the data set)"
         ]
-        lines += self.register_models(domain, [t.path for t in trained], promote=False)
         champion, _ = self._deployed_models(domain)
-        for model in trained:
-            lines.append(self._compare_with_champion(domain, champion, model.version))
+        champion_evidence = (
+            self._evidence(domain, self._artifact_dir(champion)) if champion else None
+        )
+        challengers = {t.version: self._evidence(domain, t.path) for t in trained}
+        evidence = {
+            version: {
+                "challenger": found,
+                "champion": champion_evidence,
+                "champion_version": champion,
+            }
+            for version, found in challengers.items()
+        }
+        lines += self.register_models(
+            domain, [t.path for t in trained], promote=False, evidence=evidence
+        )
+        for version, found in challengers.items():
+            lines.append(f"{version}: {_evidence_line(found)}")
+        if champion_evidence is not None:
+            lines.append(f"champion {champion}: {_evidence_line(champion_evidence)}")
         return lines
 
-    def _compare_with_champion(self, domain: str, champion: str | None, version: str) -> str:
-        """Evidence for a challenger: cross-validated metrics and a policy backtest on the
-        historical outcomes (each model's own out-of-fold scores), against the champion."""
+    def _evidence(self, domain: str, artifact_dir: Path) -> dict[str, Any]:
+        """A model's evidence: its cross-validated metrics and a policy backtest on the
+        historical outcomes with its own out-of-fold scores (so models compare fairly)."""
         from assistant.policies import backtest
+        from assistant.specialists.artifacts import read_card
 
         state = self._domain(domain)
-        cards = {m.version: m.metrics for m in self.models(domain)}
-
-        def evidence(model: str | None) -> str:
-            if model is None:
-                return "none"
-            metrics = cards.get(model, {})
-            orchestrator = Orchestrator.from_artifacts(
-                state.pack, state.spec, champion=self._artifact_dir(model), challengers=[]
+        metrics = read_card(artifact_dir)["metrics"]
+        found: dict[str, Any] = {
+            key: metrics[key]
+            for key in (
+                "cv_expected_cost",
+                "cv_roc_auc",
+                "cv_brier",
+                "cv_calibration_error",
+                "cv_folds",
             )
-            try:
-                rows, outcomes, p_bad, ood = orchestrator.history()
-                report = backtest(rows, outcomes, p_bad, state.spec, state.pack.baseline, ood=ood)
-                cost = report.policy.realised_cost
-                backtested = f"backtest {cost.value:.3f} [{cost.low:.3f}, {cost.high:.3f}]"
-            except ModelError as exc:
-                backtested = f"no backtest ({exc})"
-            return (
-                f"cv expected cost {metrics.get('cv_expected_cost', float('nan')):.3f}, "
-                f"cv ROC AUC {metrics.get('cv_roc_auc', float('nan')):.3f}, {backtested}"
-            )
-
-        return f"{version}: {evidence(version)}\n  champion {champion}: {evidence(champion)}"
+            if key in metrics
+        }
+        orchestrator = Orchestrator.from_artifacts(
+            state.pack, state.spec, champion=artifact_dir, challengers=[]
+        )
+        try:
+            rows, outcomes, p_bad, ood = orchestrator.history()
+        except ModelError as exc:
+            found["backtest"] = f"not available: {exc}"
+            return found
+        report = backtest(rows, outcomes, p_bad, state.spec, state.pack.baseline, ood=ood)
+        cost = report.policy.realised_cost
+        found["backtest"] = {
+            "policy_version": state.policy_version,
+            "cost_per_case": cost.value,
+            "cost_ci": [cost.low, cost.high],
+            "approval_rate": report.policy.approval_rate.value,
+            "escalation_rate": report.policy.escalation_rate.value,
+            "n": report.n,
+        }
+        return found
 
     def _model_status(self, domain: str, version: str) -> str:
         self.sync()
@@ -1438,6 +1483,20 @@ def _label(description: str) -> str:
     first = re.split(r"[.;]", description, maxsplit=1)[0]
     without_numbers = re.sub(r"\s*\([^)]*\d[^)]*\)", "", first)
     return re.sub(r",?\s*[<>]=?\s*\d[\d.,]*$", "", without_numbers).strip() or description
+
+
+def _evidence_line(found: Mapping[str, Any]) -> str:
+    """One line of a model's evidence, for the terminal."""
+    backtested = found.get("backtest")
+    if isinstance(backtested, Mapping):
+        low, high = backtested["cost_ci"]
+        bt = f"backtest {backtested['cost_per_case']:.3f} [{low:.3f}, {high:.3f}] per case"
+    else:
+        bt = str(backtested)
+    return (
+        f"cv expected cost {found.get('cv_expected_cost', float('nan')):.3f}, "
+        f"cv ROC AUC {found.get('cv_roc_auc', float('nan')):.3f}, {bt}"
+    )
 
 
 def _queue_row(r: Mapping[str, Any]) -> QueueRow:

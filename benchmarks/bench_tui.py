@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
+import gc
 import statistics
 import sys
 import tempfile
@@ -104,9 +105,29 @@ async def measure(make: Callable[[], DocketApp]) -> dict[str, float]:
     the Pilot's own idle-waiting is not counted. Every wait fails with
     :class:`BenchTimeout` after ``TIMEOUT`` seconds rather than hanging.
     """
+    pauses: list[float] = []  # full (generation 2) garbage collections, seconds each
+
+    def on_gc(phase: str, info: dict[str, int], began: list[float] = [0.0]) -> None:  # noqa: B006
+        if phase == "start":
+            began[0] = time.perf_counter()
+        elif info["generation"] == 2:
+            pauses.append(time.perf_counter() - began[0])
+
     started = time.perf_counter()
     app = make()
     watch = FrameWatch(app)
+    service: Any = app.service
+    queue_calls: list[float] = []  # seconds inside service.queue (on the service thread)
+    service_queue = service.queue
+
+    def timed_queue(*args: Any, **kwargs: Any) -> Any:
+        t = time.perf_counter()
+        try:
+            return service_queue(*args, **kwargs)
+        finally:
+            queue_calls.append(time.perf_counter() - t)
+
+    service.queue = timed_queue
     watch.expect(lambda: app.screen is app.queue_screen and app.queue_screen.loaded)
     async with app.run_test(size=SIZE) as pilot:
         first_paint = await watch.first_frame("the first paint of the loaded queue") - started
@@ -123,6 +144,7 @@ async def measure(make: Callable[[], DocketApp]) -> dict[str, float]:
             app._driver.send_message(event)
             return await watch.first_frame(f"a frame showing the effect of key {key!r}") - t0
 
+        gc.callbacks.append(on_gc)
         table = app.queue_screen.table
         down = []
         for _ in range(REPEATS):
@@ -130,7 +152,7 @@ async def measure(make: Callable[[], DocketApp]) -> dict[str, float]:
             key = "down" if before < table.row_count - 1 else "up"
             down.append(await key_to_frame(key, lambda b=before: table.cursor_row != b))
         page = []
-        for _ in range(REPEATS // 3):
+        for _ in range(REPEATS // 2):
             queue = app.queue_screen
             first = queue.rows[0].case_id
             more = queue.page_offset + PAGE_SIZE < queue.total
@@ -153,13 +175,23 @@ async def measure(make: Callable[[], DocketApp]) -> dict[str, float]:
             await pilot.press("escape")
             await settle(pilot)
             await wait_until(lambda: app.screen is app.queue_screen, "escape back to the queue")
+        gc.callbacks.remove(on_gc)
+    del service.queue  # the instance attribute; the method shows through again
     return {
         "first_paint": first_paint,
         "down_median": statistics.median(down),
-        "down_p95": sorted(down)[int(0.95 * (len(down) - 1))],
+        "down_p95": p95(down),
         "page_median": statistics.median(page),
+        "page_p95": p95(page),
         "open_case_median": statistics.median(opened),
+        "worst_key": max(down + page + opened),
+        "service_queue_median": statistics.median(queue_calls),
+        "gc_full_worst": max(pauses, default=0.0),
     }
+
+
+def p95(samples: list[float]) -> float:
+    return sorted(samples)[int(0.95 * (len(samples) - 1))]
 
 
 def report(title: str, figures: dict[str, float], baseline: dict[str, float]) -> None:
@@ -168,6 +200,7 @@ def report(title: str, figures: dict[str, float], baseline: dict[str, float]) ->
         "down_median": 0.1,
         "down_p95": 0.1,
         "page_median": 0.1,
+        "page_p95": 0.1,
         "open_case_median": None,
     }
     print(f"\n{title}")

@@ -9,6 +9,7 @@ the case screen.
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -54,6 +55,8 @@ class DocketApp(App[None]):
     CSS_PATH = "docket.tcss"
     TITLE = "Docket"
     COMMANDS = App.COMMANDS | {DocketCommands}
+    # See ``started``: keep full garbage collections short while the console runs.
+    freeze_gc_after_start: ClassVar[bool] = True
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("p", "policy", "Policy"),
         Binding("h", "health", "Health"),
@@ -84,6 +87,7 @@ class DocketApp(App[None]):
         self._syncing = False
         self._last_sync_error: str | None = None
         self._actions_cache: dict[str, list[str]] = {}
+        self._froze_gc = False
         self.sub_title = f"{self.identity.name} ({self.identity.role})"
 
     # --- calling the service ----------------------------------------------------------
@@ -107,6 +111,22 @@ class DocketApp(App[None]):
     def on_unmount(self) -> None:
         self._quick.shutdown()
         self._long.shutdown()
+        if self._froze_gc:
+            gc.unfreeze()
+            self._froze_gc = False
+
+    def started(self) -> None:
+        """Called once the first queue page is on screen: set start-up objects aside.
+
+        Python's full garbage collections walk every live object; with the service's
+        models, the store and Textual all loaded that walk took 100–300 ms, and it
+        happens when allocation trips it, i.e. in the middle of a key press.
+        ``gc.freeze()`` moves everything alive now (long-lived by nature) out of those
+        walks; ``on_unmount`` hands them back to the collector.
+        """
+        if self.freeze_gc_after_start and not self._froze_gc:
+            gc.freeze()
+            self._froze_gc = True
 
     @work(group="status", exit_on_error=False)
     async def load_store_name(self) -> None:

@@ -98,3 +98,33 @@ def test_outcomes_feed_the_decision_quality_report(open_service: ServiceFactory)
     assert health.outcomes_known == decided
     assert health.override_rate is not None and 0 < health.override_rate < 1
     assert set(health.realized_cost) == {"operators", "model", "baseline rules"}
+
+
+def test_retraining_learns_from_recorded_outcomes_and_registers_a_challenger_with_evidence(
+    open_service: ServiceFactory,
+) -> None:
+    service = open_service("eve", "engineer")
+    rows = applications(service, lambda r: True, "rt")[:30]
+    for row in rows:  # new applications: change them so they are not rows of the data set
+        row["credit_amount"] = float(row["credit_amount"]) + 1.0
+    service.ingest("credit", rows)
+    worker = open_service("ana", "operator", models=False)
+    for row in worker.queue(limit=100).rows:
+        if row.recommendation != "escalate":
+            worker.decide(row.case_id, Accept())
+            worker.record_outcome(row.case_id, "bad", datetime.now(UTC))
+    champion = next(m.version for m in service.models("credit") if m.status == "champion")
+
+    lines = service.retrain("credit", reason="test: outcomes came back")
+
+    assert any("recorded outcome(s)" in line and "+ 0 recorded" not in line for line in lines)
+    challengers = [m for m in service.models("credit") if m.card.get("provenance")]
+    assert challengers, lines
+    for model in challengers:
+        assert model.status == "shadow"  # never promoted by retraining itself
+        assert model.card["provenance"]["reason"] == "test: outcomes came back"
+        assert model.card["provenance"]["outcomes"] > 0
+        evidence = model.card["evidence"]
+        assert evidence["champion_version"] == champion
+        assert evidence["challenger"]["backtest"]["n"] == 1000
+    assert next(m.version for m in service.models("credit") if m.status == "champion") == champion

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from rich.cells import cell_len
+from rich.text import Text
 from textual.widgets import DataTable, Static
+from textual.widgets.data_table import ColumnKey
 
 from tests.tui.conftest import SIZE, plain, settle
 from tests.tui.fakes import FakeService
@@ -13,7 +16,7 @@ from tui.screens.queue import PAGE_SIZE, QueueScreen
 
 
 def cells(app: DocketApp, column: str) -> list[str]:
-    table: DataTable[str] = app.queue_screen.table
+    table: DataTable[Text] = app.queue_screen.table
     return [str(v) for v in table.get_column(column)]
 
 
@@ -57,6 +60,36 @@ async def test_queue_pages_without_loading_everything(make_app: Callable[..., Do
         await settle(pilot)
         assert cells(app, "case_ref")[0] == f"C-{PAGE_SIZE:06d}"
         assert max(fake.queue_limits) == PAGE_SIZE
+
+
+async def test_queue_page_turn_rewrites_rows_and_fits_wider_text(
+    make_app: Callable[..., DocketApp],
+) -> None:
+    """Rows are rewritten in place on a page turn; text wider than page 1's still fits."""
+    fake = FakeService(130)
+    wide = fake._cases[PAGE_SIZE]  # first case of page 2
+    wide.case_ref = "C-A-MUCH-LONGER-REFERENCE"
+    wide.flags |= {"ood", "fallback", "guardrail", "injection"}
+    app = make_app(fake)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        table = app.queue_screen.table
+        arrowed = table.columns[ColumnKey("opened_at")]
+        assert str(arrowed.label) == "age ↑"
+        assert arrowed.content_width >= cell_len("age ↑")  # the sort arrow is not cut off
+        await pilot.press("right_square_bracket")
+        await settle(pilot)
+        assert cells(app, "case_ref")[:2] == ["C-A-MUCH-LONGER-REFERENCE", f"C-{PAGE_SIZE + 1:06d}"]
+        assert cells(app, "flags")[0] == "OOD FALLBACK GUARD INJ"
+        for key, text in (("case_ref", wide.case_ref), ("flags", "OOD FALLBACK GUARD INJ")):
+            assert table.columns[ColumnKey(key)].content_width >= cell_len(text), key
+        await pilot.press("right_square_bracket")  # the short last page: rows removed
+        await settle(pilot)
+        assert len(cells(app, "case_ref")) == table.row_count == 130 - 2 * PAGE_SIZE
+        await pilot.press("left_square_bracket", "left_square_bracket")  # rows added back
+        await settle(pilot)
+        assert cells(app, "case_ref") == [f"C-{i:06d}" for i in range(PAGE_SIZE)]
+        assert [r.case_ref for r in app.queue_screen.rows] == cells(app, "case_ref")
 
 
 async def test_queue_sorts_by_key_and_reverses(
