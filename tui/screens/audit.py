@@ -8,7 +8,7 @@ everything the log recorded after that moment.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from rich.console import Group, RenderableType
 from rich.table import Table
@@ -17,15 +17,12 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, Static
 
 from assistant.views import AuditView, TimelineEntry
 from events.errors import DocketError
 from tui.format import parse_when, value, when
-
-if TYPE_CHECKING:
-    from tui.app import DocketApp
+from tui.screens.base import DocketScreen
 
 
 def render_mapping(title: str, data: dict[str, Any]) -> RenderableType:
@@ -70,7 +67,7 @@ def render_timeline(title: str, entries: list[TimelineEntry]) -> RenderableType:
     return table
 
 
-class AuditScreen(Screen[None]):
+class AuditScreen(DocketScreen):
     """Replay one case as of a time."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "back", "Back")]
@@ -81,13 +78,6 @@ class AuditScreen(Screen[None]):
         self.case_ref = case_ref or case_id
         self.at = at
         self.view: AuditView | None = None
-
-    @property
-    def docket(self) -> DocketApp:
-        from tui.app import DocketApp
-
-        assert isinstance(self.app, DocketApp)
-        return self.app
 
     def compose(self) -> ComposeResult:
         yield Header()

@@ -6,7 +6,7 @@ model) and shows "explaining…" until it arrives, so the operator can read the 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from rich.console import Group, RenderableType
 from rich.table import Table
@@ -15,17 +15,14 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from assistant.views import CaseDetail, ExplanationView, TimelineEntry
 from events.errors import DocketError
 from tui.format import badges, cost, prob, value, when
+from tui.screens.base import DocketScreen
 from tui.screens.decide import DecisionTarget
 from tui.widgets.attribution_bars import AttributionBars
-
-if TYPE_CHECKING:
-    from tui.app import DocketApp
 
 
 def render_summary(detail: CaseDetail) -> RenderableType:
@@ -164,7 +161,7 @@ def render_history(history: list[TimelineEntry]) -> RenderableType:
     return table
 
 
-class CaseScreen(Screen[None]):
+class CaseScreen(DocketScreen):
     """The detail of one case, with the decision keys."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -181,13 +178,6 @@ class CaseScreen(Screen[None]):
         self.case_ref = case_ref or case_id
         self.detail: CaseDetail | None = None
         self.explanation: ExplanationView | None = None
-
-    @property
-    def docket(self) -> DocketApp:
-        from tui.app import DocketApp
-
-        assert isinstance(self.app, DocketApp)
-        return self.app
 
     def compose(self) -> ComposeResult:
         yield Header()

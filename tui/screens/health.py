@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from rich.console import Group, RenderableType
 from rich.table import Table
@@ -11,15 +11,12 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from assistant.views import HealthView
 from events.errors import DocketError
 from tui.format import pct, when
-
-if TYPE_CHECKING:
-    from tui.app import DocketApp
+from tui.screens.base import DocketScreen
 
 
 def effect(found: tuple[int, int, float] | None) -> tuple[str, str]:
@@ -109,7 +106,7 @@ def render_health(h: HealthView) -> RenderableType:
     )
 
 
-class HealthScreen(Screen[None]):
+class HealthScreen(DocketScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back"),
         Binding("f5", "reload", "Refresh"),
@@ -119,13 +116,6 @@ class HealthScreen(Screen[None]):
         super().__init__(id="health")
         self.domain = domain
         self.view: HealthView | None = None
-
-    @property
-    def docket(self) -> DocketApp:
-        from tui.app import DocketApp
-
-        assert isinstance(self.app, DocketApp)
-        return self.app
 
     def compose(self) -> ComposeResult:
         yield Header()

@@ -7,7 +7,7 @@ else sees the same screen read-only, with a line saying who owns it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from rich.table import Table
 from rich.text import Text
@@ -15,15 +15,13 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen, Screen
+from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Header, Input, Label, LoadingIndicator, Static
 
 from assistant.views import BacktestView, PolicyPreview, PolicyView
 from events.errors import DocketError
 from tui.format import pct, when
-
-if TYPE_CHECKING:
-    from tui.app import DocketApp
+from tui.screens.base import DocketScreen
 
 
 def render_preview(preview: PolicyPreview) -> Table:
@@ -129,7 +127,7 @@ class JustifyModal(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class PolicyScreen(Screen[None]):
+class PolicyScreen(DocketScreen):
     """View the policy; the owner previews and commits changes."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -145,13 +143,6 @@ class PolicyScreen(Screen[None]):
         self.preview: PolicyPreview | None = None
         self.previewed_changes: dict[str, Any] | None = None
         self._cells: dict[str, tuple[str, str]] = {}  # input id → (action, outcome)
-
-    @property
-    def docket(self) -> DocketApp:
-        from tui.app import DocketApp
-
-        assert isinstance(self.app, DocketApp)
-        return self.app
 
     @property
     def is_owner(self) -> bool:

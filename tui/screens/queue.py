@@ -16,7 +16,7 @@ changed nothing (the sync timer's usual case) now costs no redraw at all.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -24,17 +24,14 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Static
 from textual.widgets.data_table import ColumnKey
 
 from assistant.views import QueuePage, QueueRow
 from tui.format import age, badges, cost, prob
+from tui.screens.base import DocketScreen
 from tui.screens.decide import DecisionTarget
-
-if TYPE_CHECKING:
-    from tui.app import DocketApp
 
 PAGE_SIZE = 50
 
@@ -69,7 +66,7 @@ def row_key(index: int) -> str:
     return f"row-{index}"
 
 
-class QueueScreen(Screen[None]):
+class QueueScreen(DocketScreen):
     """Open and escalated cases awaiting a decision."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -97,13 +94,6 @@ class QueueScreen(Screen[None]):
         self.loaded = False
         self._shown: list[Cells] = []  # the text currently in the table, row by row
         self._debounce: Timer | None = None
-
-    @property
-    def docket(self) -> DocketApp:
-        from tui.app import DocketApp
-
-        assert isinstance(self.app, DocketApp)
-        return self.app
 
     def compose(self) -> ComposeResult:
         yield Header()
