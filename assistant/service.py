@@ -207,15 +207,11 @@ class DocketService:
             raw = {**raw, "case_ref": case_ref}
         report = self.ingest(domain, [raw])
         if report.rejected:
-            _, sentence = report.rejected[0]
-            quarantined = self._last_rejection
-            raise InputRejected(quarantined or [FieldProblem("input", sentence)])
+            raise InputRejected(report.problems[1])
         if report.duplicates:
             ref = str(raw.get("case_ref"))
             return str(Case.id_for(domain, ref))
         return report.opened[0]
-
-    _last_rejection: list[FieldProblem] | None = None
 
     def ingest(
         self,
@@ -236,6 +232,7 @@ class DocketService:
         opened: list[str] = []
         rejected: list[tuple[int, str]] = []
         duplicates: list[int] = []
+        problems_by_row: dict[int, list[FieldProblem]] = {}
         done = 0
         for start in range(0, total, INGEST_BATCH):
             chunk = materialised[start : start + INGEST_BATCH]
@@ -253,7 +250,7 @@ class DocketService:
                     if record.id not in seen_ids:
                         quarantined.append(record)
                         seen_ids.add(record.id)
-                    self._last_rejection = list(problems)
+                    problems_by_row[number] = list(problems)
                     rejected.append((number, "; ".join(str(p) for p in problems)))
                     continue
                 ref = assessment.input.case_ref or self._fallback_ref(assessment.input)
@@ -267,7 +264,7 @@ class DocketService:
             done += len(chunk)
             if progress:
                 progress(done, total)
-        return IngestReport(opened, rejected, duplicates)
+        return IngestReport(opened, rejected, duplicates, problems_by_row)
 
     def _save_new(
         self, batch: list[tuple[int, Case]], quarantined: list[Case], duplicates: list[int]

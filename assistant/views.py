@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from events.domain.case import REASON_CODES as _REASON_CODES
+from events.errors import FieldProblem
 
 Flag = Literal["ood", "fallback", "guardrail", "injection", "escalated"]
 FLAGS: tuple[Flag, ...] = ("ood", "fallback", "guardrail", "injection", "escalated")
@@ -258,6 +259,7 @@ class IngestReport:
     opened: list[str]
     rejected: list[tuple[int, str]]  # (row number, one clear sentence)
     duplicates: list[int]
+    problems: dict[int, list[FieldProblem]] = field(default_factory=dict)  # by row number
 
 
 @dataclass(frozen=True)
