@@ -128,7 +128,10 @@ def cli(ctx: click.Context, store: str | None, operator: str | None, role: str) 
 def demo(obj: Context, cases: int, no_tui: bool) -> None:
     """Seed the store with real credit cases and open the operator console."""
     service = obj.service
-    summary = service.seed_demo(cases=cases, progress=_progress("Seeding demo cases"))
+    click.echo(
+        "Preparing the demo store (the first run trains the credit models: about 20 s)…", err=True
+    )
+    summary = service.seed_demo(cases=cases, progress=_progress("Opening demo cases"))
     for line in summary:
         click.echo(line)
     if no_tui:
@@ -708,8 +711,11 @@ def policy_set(
     if band:
         low, high = band
         if low > high:
-            fail(f"--band {low} {high}: LOW must not exceed HIGH "
-                 "(to stop escalating by band on purpose, use --no-band)", code=2)
+            fail(
+                f"--band {low} {high}: LOW must not exceed HIGH "
+                "(to stop escalating by band on purpose, use --no-band)",
+                code=2,
+            )
         changes["escalate_band"] = [low, high]
     if no_band:
         changes["escalate_band"] = [1.0, 0.0]  # an empty band: PolicySpec's "disabled"

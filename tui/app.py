@@ -41,6 +41,19 @@ DecisionKind = Literal["accept", "override", "escalate"]
 NOT_ON_MODALS = frozenset({"policy", "health", "help"})
 
 
+def recorded(detail: CaseDetail | None, decision: Decision) -> str:
+    """What the log now says, which can differ from the key pressed: accepting a
+    recommendation to escalate is an escalation."""
+    made = detail.decision if detail is not None else None
+    if made is None:
+        return describe(decision)
+    if made.kind == "escalated":
+        return "escalated to a senior reviewer"
+    if made.kind == "overridden":
+        return f"overridden → {made.action} ({made.reason_code})"
+    return f"accepted: {made.action}"
+
+
 def describe(decision: Decision) -> str:
     if isinstance(decision, Accept):
         return "accepted"
@@ -252,7 +265,8 @@ class DocketApp(App[None]):
                 f"Case {target.case_ref}: {exc}", title="Not recorded", severity="error", timeout=10
             )
         else:
-            self.notify(f"Case {target.case_ref} {describe(decision)}.", title="Decision recorded")
+            self.notify(f"Case {target.case_ref} {recorded(detail, decision)}.",
+                        title="Decision recorded")
         await self.move_on(target.case_id)
         return detail
 
@@ -262,6 +276,7 @@ class DocketApp(App[None]):
             await self.call(self.service.sync)
         if isinstance(self.screen, CaseScreen) and self.screen.case_id == case_id:
             self.pop_screen()
+        self.queue_screen.advance_past = case_id
         self.queue_screen.reload()
 
 

@@ -92,6 +92,7 @@ class QueueScreen(DocketScreen):
         self.total = 0
         self.rows: list[QueueRow] = []
         self.loaded = False
+        self.advance_past: str | None = None  # a case just decided from this screen
         self._shown: list[Cells] = []  # the text currently in the table, row by row
         self._debounce: Timer | None = None
 
@@ -156,9 +157,13 @@ class QueueScreen(DocketScreen):
             ids = [r.case_id for r in self.rows]
             if previous is not None and previous.case_id in ids:
                 index = ids.index(previous.case_id)
+                if previous.case_id == self.advance_past:
+                    # Just decided here but still queued (escalated): go on to the next.
+                    index = min(index + 1, len(self.rows) - 1)
             else:
                 index = min(previous_index, len(self.rows) - 1)
             table.move_cursor(row=index, animate=False)
+        self.advance_past = None
         self._update_status()
         if not self.loaded:
             self.loaded = True
