@@ -536,9 +536,23 @@ def train(obj: Context, domain: str, promote: bool | None) -> None:
 @click.option("--reason", default="", help="Why retrain now (kept in the model card).")
 @pass_context
 def retrain(obj: Context, domain: str, weak_labels: bool, reason: str) -> None:
-    """Train challengers on the data plus recorded outcomes; they run in shadow until promoted."""
-    for line in obj.service.retrain(domain, weak_labels=weak_labels, reason=reason):
+    """Train challengers on the data plus recorded outcomes; they run in shadow until promoted.
+
+    Then the model-dependent eval suites run on each challenger and on the champion, judged
+    by the committed baseline; each verdict is recorded as an eval-run event for that model.
+    """
+    from evals.models import evaluate_versions, verdict_line
+
+    lines, challengers = obj.service.retrain(domain, weak_labels=weak_labels, reason=reason)
+    for line in lines:
         click.echo(line)
+    champion = [m.version for m in obj.service.models(domain) if m.status == "champion"]
+    click.echo("eval suites (judged against evals/baseline.json):")
+    for version, result in evaluate_versions(
+        obj.service, domain, [*challengers, *champion]
+    ).items():
+        role = "champion" if version in champion else "challenger"
+        click.echo(f"  {role} {verdict_line(version, result)}")
 
 
 @cli.group(invoke_without_command=True)

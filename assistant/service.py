@@ -197,6 +197,11 @@ class DocketService:
     def _artifact_dir(self, version: str) -> Path:
         return self.models_dir / version
 
+    def model_artifacts(self, version: str) -> Path:
+        """The folder holding ``version``'s ONNX model and card (to register it elsewhere)."""
+        self._model_domain(version)  # raises NotFound for an unknown version
+        return self._artifact_dir(version)
+
     def open_case(self, domain: str, raw: Mapping[str, Any], *, case_ref: str | None = None) -> str:
         """Validate, score, recommend and record a case; return its id.
 
@@ -774,7 +779,9 @@ class DocketService:
                 lines.append(f"{version}: runs in shadow (scored and recorded, never acted on)")
         return lines
 
-    def retrain(self, domain: str, *, weak_labels: bool = False, reason: str = "") -> list[str]:
+    def retrain(
+        self, domain: str, *, weak_labels: bool = False, reason: str = ""
+    ) -> tuple[list[str], list[str]]:
         """Train challengers on the data set plus recorded outcomes; they run in shadow.
 
         Each decided case with a recorded outcome becomes a training row (cases whose input
@@ -784,6 +791,10 @@ class DocketService:
         opinion, not an outcome. The challengers are registered with their evidence
         (cross-validated metrics and a backtest against the champion) and never promoted
         here: promotion is a separate, recorded decision (``docket models promote``).
+
+        Returns:
+            Report lines, and the challengers' versions (``docket retrain`` then runs the
+            eval suites on them and on the champion).
         """
         from assistant.domains.base import Dataset
         from assistant.specialists.training import train_and_export
@@ -852,7 +863,7 @@ class DocketService:
             lines.append(f"{version}: {_evidence_line(found)}")
         if champion_evidence is not None:
             lines.append(f"champion {champion}: {_evidence_line(champion_evidence)}")
-        return lines
+        return lines, list(challengers)
 
     def _evidence(self, domain: str, artifact_dir: Path) -> dict[str, Any]:
         """A model's evidence: its cross-validated metrics and a policy backtest on the
@@ -1127,12 +1138,20 @@ class DocketService:
 
         return cross_validated_metrics(get_pack(domain), folds=folds)
 
-    def record_eval_run(self, suite: str, results: Mapping[str, Any], passed: bool) -> str:
-        """Record that ``suite`` ran, with its results, against the deployed models."""
+    def record_eval_run(
+        self,
+        suite: str,
+        results: Mapping[str, Any],
+        passed: bool,
+        *,
+        model_versions: Sequence[str] | None = None,
+    ) -> str:
+        """Record that ``suite`` ran, with its results, against ``model_versions``
+        (default: the deployed champion and shadow models)."""
         from events.domain import EvalRun
 
         self.sync()
-        deployed = [
+        deployed = list(model_versions) if model_versions is not None else [
             r["model_version"]
             for r in self.views.rows(
                 "SELECT model_version FROM models WHERE champion = 1 OR status = 'shadow'"

@@ -115,11 +115,12 @@ def test_retraining_learns_from_recorded_outcomes_and_registers_a_challenger_wit
             worker.record_outcome(row.case_id, "bad", datetime.now(UTC))
     champion = next(m.version for m in service.models("credit") if m.status == "champion")
 
-    lines = service.retrain("credit", reason="test: outcomes came back")
+    lines, versions = service.retrain("credit", reason="test: outcomes came back")
 
     assert any("recorded outcome(s)" in line and "+ 0 recorded" not in line for line in lines)
     challengers = [m for m in service.models("credit") if m.card.get("provenance")]
     assert challengers, lines
+    assert {m.version for m in challengers} == set(versions)
     for model in challengers:
         assert model.status == "shadow"  # never promoted by retraining itself
         assert model.card["provenance"]["reason"] == "test: outcomes came back"

@@ -1,0 +1,30 @@
+"""Evaluating chosen model versions (what ``docket retrain`` does for champion and challenger)."""
+
+from __future__ import annotations
+
+import json
+
+from evals.models import MODEL_SUITES, evaluate_versions, verdict_line
+from tests.conftest import ServiceFactory
+
+
+def test_each_version_is_evaluated_as_champion_and_its_verdicts_are_recorded(
+    open_service: ServiceFactory,
+) -> None:
+    service = open_service("eve", "engineer")
+    versions = [m.version for m in service.models("credit")]
+    shadow = next(m.version for m in service.models("credit") if m.status == "shadow")
+
+    results = evaluate_versions(service, "credit", [shadow], suites=("decisions", "redteam"))
+
+    result = results[shadow]
+    assert {r.suite for r in result.results} == {"decisions", "redteam"}
+    assert all(r.status == "ok" for r in result.results)
+    assert result.context.get("champion") == shadow  # evaluated as if it decided
+    service.sync()
+    runs = service.views.rows("SELECT suite, passed, model_versions FROM eval_runs")
+    assert sorted(r["suite"] for r in runs) == ["decisions", "redteam"]
+    assert all(json.loads(r["model_versions"]) == [shadow] for r in runs)
+    assert verdict_line(shadow, result).startswith(f"{shadow}: ")
+    assert set(MODEL_SUITES) >= {"decisions", "redteam"}
+    assert {m.version for m in service.models("credit")} == set(versions)  # nothing registered
