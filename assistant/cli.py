@@ -593,6 +593,12 @@ def models(ctx: click.Context, domain: str | None) -> None:
             else ""
         )
         click.echo(f"    why: {why}; trained on {rows} rows{extra}")
+        if view.evals:
+            verdicts = ", ".join(
+                f"{suite} {'passed' if ok else 'FAILED'}"
+                for suite, ok in sorted(view.evals.items())
+            )
+            click.echo(f"    latest evals: {verdicts}")
 
 
 @models.command("promote")

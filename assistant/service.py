@@ -977,10 +977,17 @@ class DocketService:
         return str(rows[0]["domain"])
 
     def models(self, domain: str | None = None) -> list[ModelView]:
+        """Registered model versions, oldest first, with their latest eval verdicts."""
         self.sync()
         sql = "SELECT * FROM models" + (" WHERE domain = ?" if domain else "")
         rows = self.views.rows(sql + " ORDER BY registered_at", [domain] if domain else [])
-        return [_model_view(r) for r in rows]
+        verdicts: dict[str, dict[str, bool]] = {}
+        for run in self.views.rows(
+            "SELECT suite, passed, model_versions FROM eval_runs ORDER BY at"
+        ):
+            for version in json.loads(run["model_versions"] or "[]"):
+                verdicts.setdefault(version, {})[run["suite"]] = bool(run["passed"])
+        return [_model_view(r, verdicts.get(r["model_version"], {})) for r in rows]
 
     def _model_view(self, domain: str, version: str) -> ModelView:
         return next(m for m in self.models(domain) if m.version == version)
@@ -1151,12 +1158,16 @@ class DocketService:
         from events.domain import EvalRun
 
         self.sync()
-        deployed = list(model_versions) if model_versions is not None else [
-            r["model_version"]
-            for r in self.views.rows(
-                "SELECT model_version FROM models WHERE champion = 1 OR status = 'shadow'"
-            )
-        ]
+        deployed = (
+            list(model_versions)
+            if model_versions is not None
+            else [
+                r["model_version"]
+                for r in self.views.rows(
+                    "SELECT model_version FROM models WHERE champion = 1 OR status = 'shadow'"
+                )
+            ]
+        )
         run = EvalRun.record(
             suite=suite,
             results=dict(results),
@@ -1576,7 +1587,7 @@ def _backtest_view(arm: Any) -> BacktestView:
     )
 
 
-def _model_view(r: Mapping[str, Any]) -> ModelView:
+def _model_view(r: Mapping[str, Any], evals: Mapping[str, bool]) -> ModelView:
     card = json.loads(r["card"] or "{}")
     return ModelView(
         version=r["model_version"],
@@ -1587,6 +1598,7 @@ def _model_view(r: Mapping[str, Any]) -> ModelView:
         registered_by=r["registered_by"] or "",
         metrics=dict(card.get("metrics", {})),
         card=card,
+        evals=dict(evals),
     )
 
 

@@ -227,6 +227,7 @@ class ModelView:
     registered_by: str
     metrics: dict[str, Any]
     card: dict[str, Any]
+    evals: dict[str, bool] = field(default_factory=dict)  # latest verdict per eval suite
 
 
 @dataclass(frozen=True)
