@@ -16,7 +16,8 @@ Seeding is idempotent: running it twice opens nothing twice.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib import resources
 from typing import TYPE_CHECKING, Any
@@ -28,6 +29,18 @@ if TYPE_CHECKING:
 
 DOMAIN = "credit"
 HISTORY_OPERATOR = Identity("demo-history", "operator")
+DEMO_SYSTEM = Identity("docket/demo", "system")  # trains the demo's models, as a component
+
+
+@contextmanager
+def acting_as(service: DocketService, identity: Identity) -> Iterator[None]:
+    """Record what happens inside the block as done by ``identity``."""
+    acting = service.identity
+    service.identity = identity
+    try:
+        yield
+    finally:
+        service.identity = acting
 
 
 def demo_notes() -> dict[int, dict[str, str]]:
@@ -55,7 +68,8 @@ def seed_demo(
     """Seed ``service``'s store; return a short summary for the terminal."""
     lines: list[str] = []
     if not any(m.status == "champion" for m in service.models(DOMAIN)):
-        lines += service.train(DOMAIN)
+        with acting_as(service, DEMO_SYSTEM):
+            lines += service.train(DOMAIN)
     label = service.label_field(DOMAIN)
     data = service.dataset(DOMAIN)
     cases = max(0, min(cases, len(data)))
@@ -96,9 +110,7 @@ def _record_history(
     if not opened:
         return 0
     by_ref = {row["case_ref"]: outcome for row, outcome in zip(rows, outcomes, strict=True)}
-    acting = service.identity
-    service.identity = HISTORY_OPERATOR
-    try:
+    with acting_as(service, HISTORY_OPERATOR):
         page = service.queue(
             statuses=("open",), search="german-credit-", limit=len(by_ref) + 10_000
         )
@@ -112,5 +124,3 @@ def _record_history(
             service.record_outcome(row.case_id, by_ref[row.case_ref], now, source="data set label")
             count += 1
         return count
-    finally:
-        service.identity = acting

@@ -711,6 +711,8 @@ class DocketService:
         """Train, parity-check and register the domain's specialists; return report lines."""
         from assistant.specialists.training import train_and_export
 
+        self._require_model_manager("train models")
+
         trained = train_and_export(get_pack(domain), self.models_dir)
         return self.register_models(domain, [t.path for t in trained], promote=promote)
 
@@ -732,6 +734,8 @@ class DocketService:
         import shutil
 
         from assistant.specialists.artifacts import read_card
+
+        self._require_model_manager("register models")
 
         cards: dict[str, dict[str, Any]] = {}
         for source in artifact_dirs:
@@ -759,7 +763,7 @@ class DocketService:
                     ),
                 },
                 actor=self.identity.name,
-                role=self._lifecycle_role(),
+                role=self.identity.role,
             )
             self.log.save(record)
             cost = card["metrics"]["cv_expected_cost"]
@@ -799,6 +803,8 @@ class DocketService:
         from assistant.domains.base import Dataset
         from assistant.specialists.training import train_and_export
         from events.domain.case import canonical_sha256
+
+        self._require_model_manager("retrain models")
 
         state = self._domain(domain)
         pack, spec = state.pack, state.spec
@@ -914,15 +920,13 @@ class DocketService:
             return "unknown"
         return "champion" if rows[0]["champion"] else str(rows[0]["status"])
 
-    def _lifecycle_role(self) -> str:
-        """Training run by a person keeps their role; an operator's demo seeding acts as system."""
-        return self.identity.role if self.identity.role in ("engineer", "risk_owner") else "system"
+    #: Who may train, register, promote or shadow models: people in these roles, and
+    #: components acting as ``system`` (the demo seeding, eval runs), which no person can
+    #: claim from the command line.
+    MODEL_MANAGERS = ("engineer", "risk_owner", "system")
 
     def _require_model_manager(self, what: str) -> None:
-        # Fix (acceptance tests): an operator could promote or shadow a model through the
-        # CLI, recorded as role "system". Only engineers and risk owners manage models; the
-        # automatic promotion at training time (register_models) still acts as the system.
-        if self.identity.role not in ("engineer", "risk_owner"):
+        if self.identity.role not in self.MODEL_MANAGERS:
             raise NotAuthorised(
                 f"only an engineer or the risk owner may {what}, not role {self.identity.role!r}"
             )
@@ -940,7 +944,7 @@ class DocketService:
         domain = self._model_domain(version)
         champion, _ = self._deployed_models(domain)
         new = self.log.model_version(domain, version)
-        role = self._lifecycle_role()
+        role = self.identity.role
         new.promote(
             evidence={"reason": reason, "card_metrics": new.card.get("metrics", {})},
             actor=self.identity.name,
@@ -964,7 +968,7 @@ class DocketService:
         domain = self._model_domain(version)
         self.log.update(
             ModelVersion.id_for(domain, version),
-            lambda m: m.start_shadow(actor=self.identity.name, role=self._lifecycle_role()),
+            lambda m: m.start_shadow(actor=self.identity.name, role=self.identity.role),
         )
         self._domains.pop(domain, None)
         return self._model_view(domain, version)
@@ -1174,7 +1178,7 @@ class DocketService:
             passed=passed,
             model_versions=deployed,
             actor=self.identity.name,
-            role=self._lifecycle_role(),
+            role=self.identity.role,
         )
         self.log.save(run)
         return str(run.id)

@@ -581,6 +581,18 @@ def test_an_operator_cannot_promote_a_model_from_the_cli(
     assert docket.champion_and_shadow() == (champion, shadow)
 
 
+@pytest.mark.parametrize("command", [["train", "credit"], ["retrain", "credit"]])
+def test_an_operator_cannot_train_models_from_the_cli(
+    docket: Docket, seeded: dict[str, str], command: list[str]
+) -> None:
+    before = docket("models").stdout
+
+    result = docket(*command)
+
+    assert_clear_error(result, "only an engineer or the risk owner")
+    assert docket("models").stdout == before
+
+
 def test_promoting_an_unknown_model_is_one_sentence(docket: Docket, seeded: dict[str, str]) -> None:
     result = docket("models", "promote", "credit-nope-000", "--reason", "x", role="engineer")
     assert_clear_error(result, "credit-nope-000")
