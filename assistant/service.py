@@ -27,6 +27,7 @@ from assistant.domains.base import CaseInput, DomainPack
 from assistant.orchestrator import Assessment, Orchestrator
 from assistant.policies import PolicySpec
 from assistant.views import (
+    FLAGS,
     Accept,
     AlertView,
     AssessmentView,
@@ -688,7 +689,8 @@ class DocketService:
 
         state = self._domain(domain)
         spec = state.spec.with_changes(changes or {})
-        rows, outcomes, p_bad, ood = self._history(state)
+        # Historical outcomes, scored by the champion's honest (out-of-fold) probabilities.
+        rows, outcomes, p_bad, ood = state.orchestrator.history()
         label = "changed policy" if changes else f"policy v{state.policy_version}"
         report = backtest(rows, outcomes, p_bad, spec, state.pack.baseline, ood=ood, label=label)
         return [_backtest_view(arm) for arm in report.arms]
@@ -698,12 +700,6 @@ class DocketService:
         before = self.backtest(domain)
         after = self.backtest(domain, changes)
         return PolicyPreview(before=before[0], after=after[0], baseline=before[1])
-
-    def _history(
-        self, state: _Domain
-    ) -> tuple[list[dict[str, Any]], list[str], list[float], list[Any]]:
-        """Historical cases with known outcomes and honest (out-of-fold) scores."""
-        return state.orchestrator.history()
 
     # --- models ----------------------------------------------------------------------------
 
@@ -1531,9 +1527,7 @@ def _evidence_line(found: Mapping[str, Any]) -> str:
 
 
 def _queue_row(r: Mapping[str, Any]) -> QueueRow:
-    flags = frozenset(
-        f for f in ("ood", "fallback", "guardrail", "injection", "escalated") if r.get(f)
-    )
+    flags = frozenset(f for f in FLAGS if r.get(f))
     return QueueRow(
         case_id=r["case_id"],
         case_ref=r["case_ref"] or "",
