@@ -449,25 +449,17 @@ class DocketService:
         )
 
     def _explanation_request(self, case: Case) -> Any:
-        from assistant.explainers.base import ExplanationRequest
-
         opened, scored = self._case_events(case.id)
-        state = self._domain(case.domain)
-        pack = state.pack
-        features = {k: v for k, v in opened["input"].items() if k in pack.features}
-        p_bad = case.p_bad if case.p_bad is not None else 0.5
-        return ExplanationRequest(
-            domain=case.domain,
-            features=features,
-            feature_descriptions={k: _label(pack.describe(k)) for k in features},
-            p_bad=p_bad,
-            recommended_action=case.recommendation or "escalate",
-            expected_costs=dict(case.expected_costs),
-            attributions=dict(scored.get("attributions", {})) if scored else {},
-            ood=bool(case.ood),
+        return _request(
+            get_pack(case.domain),
+            opened["input"],
             personal={k: str(v) for k, v in opened.get("personal", {}).items()},
             note=opened.get("note"),
-            actions=list(pack.actions),
+            p_bad=case.p_bad if case.p_bad is not None else 0.5,
+            action=case.recommendation or "escalate",
+            expected_costs=case.expected_costs,
+            attributions=scored.get("attributions", {}) if scored else {},
+            ood=bool(case.ood),
         )
 
     def _case_events(self, case_id: Any) -> tuple[dict[str, Any], dict[str, Any] | None]:
@@ -576,8 +568,7 @@ class DocketService:
         state = audit.state
         if state.get("status") == "quarantined":
             raise NotFound(f"case {case_id} holds quarantined input; see `docket audit {case_id}`")
-        domain = self._domain(state["domain"])
-        pack = domain.pack
+        pack = get_pack(state["domain"])
         values = state.get("input", {})
         fields = [FieldView(name, pack.describe(name), values.get(name)) for name in values]
         score = state.get("score") or {}
@@ -603,7 +594,7 @@ class DocketService:
             p_bad=score.get("p_bad"),
             model_version=score.get("model_version"),
             attributions=attributions,
-            attribution_method=_attribution_method(score),
+            attribution_method=self._attribution_method(score.get("model_version")),
             ood=bool(score.get("ood")),
             ood_reasons=[r for r in recommendation.get("reasons", []) if "distribution" in r],
             recommendation=recommendation.get("action"),
@@ -617,6 +608,14 @@ class DocketService:
             outcome=(state.get("outcome") or {}).get("outcome"),
             history=[_timeline_entry(e) for e in audit.timeline],
         )
+
+    def _attribution_method(self, model_version: str | None) -> str:
+        """How the scoring model's attributions read, as its model card says."""
+        rows = self.views.rows(
+            "SELECT card FROM models WHERE model_version = ?", [model_version or ""]
+        )
+        card = json.loads(rows[0]["card"] or "{}") if rows else {}
+        return str(card.get("attribution", "none"))
 
     def audit(self, case_id: str, as_of: datetime | None = None) -> AuditView:
         """A case's timeline and exactly what was known at ``as_of``."""
@@ -1114,24 +1113,18 @@ class DocketService:
         )
 
     def _request_from_assessment(self, state: _Domain, assessment: Assessment) -> Any:
-        from assistant.explainers.base import ExplanationRequest
-
         case_input, rec, _ = assessment.decided()
-        pack = state.pack
         score = assessment.score
-        features = {k: v for k, v in case_input.values.items() if k in pack.features}
-        return ExplanationRequest(
-            domain=pack.name,
-            features=features,
-            feature_descriptions={k: _label(pack.describe(k)) for k in features},
-            p_bad=score.p_bad if score else rec.p_bad,
-            recommended_action=rec.action,
-            expected_costs=dict(rec.expected_costs),
-            attributions=dict(score.attributions) if score else {},
-            ood=bool(assessment.ood.flag) if assessment.ood else False,
+        return _request(
+            state.pack,
+            case_input.values,
             personal=dict(case_input.personal),
             note=case_input.note,
-            actions=list(pack.actions),
+            p_bad=score.p_bad if score else rec.p_bad,
+            action=rec.action,
+            expected_costs=rec.expected_costs,
+            attributions=score.attributions if score else {},
+            ood=bool(assessment.ood.flag) if assessment.ood else False,
         )
 
     def screen_note(self, note: str) -> list[VerdictView]:
@@ -1331,12 +1324,15 @@ class DocketService:
             first[row["case_id"]] = row
         return list(first.values())
 
-    def quality(self, domain: str) -> Any:
-        """Realized cost of operators, model and baseline on cases with outcomes, with CIs."""
+    def quality(self, domain: str, *, decisions: Sequence[dict[str, Any]] | None = None) -> Any:
+        """Realized cost of operators, model and baseline on cases with outcomes, with CIs.
+
+        ``decisions``: the rows of :meth:`decision_rows`, if the caller already has them.
+        """
         from assistant.monitoring.quality import quality_report
 
         state = self._domain(domain)
-        rows = [r for r in self.decision_rows(domain) if r["outcome"]]
+        rows = [dict(r) for r in (decisions or self.decision_rows(domain)) if r["outcome"]]
         for row in rows:  # what the baseline rules would have done, from the case's input
             opened, _ = self._case_events(self._case_uuid(row["case_id"]))
             action, _, _ = state.pack.baseline_rules(opened["input"])
@@ -1457,7 +1453,7 @@ class DocketService:
         by_operator: dict[str, tuple[int, int, float]] = {}
         known = sum(1 for r in decisions if r["outcome"])
         if known:
-            report = self.quality(domain)
+            report = self.quality(domain, decisions=decisions)
             by_reason = {
                 e.group: (e.helped, e.hurt, e.total_delta) for e in report.overrides_by_reason
             }
@@ -1495,6 +1491,37 @@ def _unparseable(raw: Any) -> list[FieldProblem]:
         return []
     why = raw.get("__error__")
     return [FieldProblem("line", f"not valid JSON ({why})" if why else "not a JSON object")]
+
+
+def _request(
+    pack: DomainPack,
+    values: Mapping[str, Any],
+    *,
+    personal: Mapping[str, str],
+    note: str | None,
+    p_bad: float,
+    action: str,
+    expected_costs: Mapping[str, float],
+    attributions: Mapping[str, float],
+    ood: bool,
+) -> Any:
+    """What an explainer is asked: the case's model features and the decision's facts."""
+    from assistant.explainers.base import ExplanationRequest
+
+    features = {k: v for k, v in values.items() if k in pack.features}
+    return ExplanationRequest(
+        domain=pack.name,
+        features=features,
+        feature_descriptions={k: _label(pack.describe(k)) for k in features},
+        p_bad=p_bad,
+        recommended_action=action,
+        expected_costs=dict(expected_costs),
+        attributions=dict(attributions),
+        ood=ood,
+        personal=dict(personal),
+        note=note,
+        actions=list(pack.actions),
+    )
 
 
 def _when(text: str | None) -> datetime:
@@ -1567,11 +1594,6 @@ def _decision_view(decisions: list[dict[str, Any]]) -> DecisionView | None:
         role=last.get("role", ""),
         at=_when(last.get("at")),
     )
-
-
-def _attribution_method(score: Mapping[str, Any]) -> str:
-    specialist = str(score.get("specialist", ""))
-    return "occlusion" if "gbt" in specialist or "tree" in specialist else "linear-logit"
 
 
 def _backtest_view(arm: Any) -> BacktestView:
