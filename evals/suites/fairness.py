@@ -151,7 +151,8 @@ def score(solved: Sequence[Solved]) -> Scores:
         metrics += more
         tables.append(table)
     rejected = sum(v.source == "rejected" for v in views)
-    notes = ["error rates are in-sample: the champion was trained on these cases"]
+    notes = ["error rates use the champion's out-of-fold scores: no case is scored by a "
+             "model that saw it"]
     if rejected:
         notes.append(f"{rejected} historical cases were rejected by validation")
     return Scores(metrics, tables, notes)

@@ -205,7 +205,13 @@ class CaseScreen(DocketScreen):
             self.query_one("#case-summary", Static).update(Text(str(exc), style="red"))
             return
         self.show(detail)
-        self.explain()
+        if detail.explanation is not None:  # already recorded: no need to ask again
+            self.explanation = detail.explanation
+            self.query_one("#case-explanation", Static).update(
+                render_explanation(detail.explanation)
+            )
+        else:
+            self.explain()
 
     def show(self, detail: CaseDetail) -> None:
         self.detail = detail
