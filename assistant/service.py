@@ -704,11 +704,11 @@ class DocketService:
 
     def train(self, domain: str, *, promote: bool | None = None) -> list[str]:
         """Train, parity-check and register the domain's specialists; return report lines."""
-        from assistant.specialists.training import train_and_export
+        from assistant.specialists.training import train as train_models
 
         self._require_model_manager("train models")
 
-        trained = train_and_export(get_pack(domain), self.models_dir)
+        trained = train_models(get_pack(domain), self.models_dir)
         return self.register_models(domain, [t.path for t in trained], promote=promote)
 
     def register_models(
@@ -796,7 +796,7 @@ class DocketService:
             eval suites on them and on the champion).
         """
         from assistant.domains.base import Dataset
-        from assistant.specialists.training import train_and_export
+        from assistant.specialists.training import train as train_models
         from events.domain.case import canonical_sha256
 
         self._require_model_manager("retrain models")
@@ -838,7 +838,7 @@ class DocketService:
             "weak_labels_enabled": weak_labels,
             "requested_by": self.identity.name,
         }
-        trained = train_and_export(pack, self.models_dir, data=data, provenance=provenance)
+        trained = train_models(pack, self.models_dir, data=data, provenance=provenance)
         lines = [
             f"training data: {len(base.rows)} rows of {pack.name}'s data set + "
             f"{used['outcomes']} recorded outcome(s) + {used['weak_labels']} weak label(s) "

@@ -208,10 +208,7 @@ class DocketApp(App[None]):
         stamp = self.clock().strftime("%Y%m%dT%H%M%S")
         self.screenshot_dir.mkdir(parents=True, exist_ok=True)
         path = self.save_screenshot(filename=f"docket-{stamp}.svg", path=str(self.screenshot_dir))
-        self.last_screenshot = path
         self.notify(f"Screenshot saved to {path}", title="Screenshot")
-
-    last_screenshot: str | None = None
 
     # --- deciding ---------------------------------------------------------------------
 

@@ -30,7 +30,6 @@ from guardrails import quote_note
 from guardrails.pii import PLACEHOLDER
 
 PROMPT_VERSION = "explain-v1"
-MAX_CLAIMS_ASKED = 5
 
 SYSTEM_PROMPT = """\
 You explain a decision assistant's recommendation to the human operator who decides.

@@ -81,9 +81,6 @@ class OutcomePlan:
     def counts(self) -> dict[str, int]:
         return dict(Counter(i.kind for i in self.items))
 
-    def of_kind(self, kind: OutcomeKind) -> tuple[OutcomeItem, ...]:
-        return tuple(i for i in self.items if i.kind == kind)
-
     def summary(self) -> str:
         """One line, e.g. ``"7 rows: 4 recorded (1 late), 1 duplicate, 2 conflicting"``."""
         c = self.counts

@@ -297,12 +297,6 @@ def cross_validate(pack: DomainPack, kind: ModelKind, *, folds: int = 10, seed: 
     return CrossValidation(kind, folds, seed, p, fold_of, metrics)
 
 
-def out_of_fold_p_bad(pack: DomainPack, kind: ModelKind = "logreg", *, folds: int = 10,
-                      seed: int = 0) -> list[float]:
-    """Honest per-case probabilities for backtests (each from a model that never saw it)."""
-    return [float(v) for v in cross_validate(pack, kind, folds=folds, seed=seed).p_bad]
-
-
 def _metrics(p: FloatArray, y: IntArray, spec: PolicySpec) -> dict[str, float]:
     return {
         "roc_auc": float(roc_auc_score(y, p)),
@@ -411,7 +405,6 @@ def train(pack: DomainPack, out_dir: str | Path, *, kinds: Sequence[ModelKind] =
     return trained
 
 
-train_and_export = train  # the name the service calls it by
 
 
 def best_model(models: Sequence[TrainedModel]) -> TrainedModel:
@@ -571,10 +564,8 @@ __all__ = [
     "dataset_matrix",
     "feature_matrix",
     "format_cost_table",
-    "out_of_fold_p_bad",
     "risk_labels",
     "split_matrix",
     "train",
-    "train_and_export",
 ]
 

@@ -25,9 +25,6 @@ class Contact:
     def as_fields(self) -> dict[str, str]:
         return {"name": self.name, "email": self.email, "phone": self.phone, "iban": self.iban}
 
-    def values(self) -> tuple[str, ...]:
-        return (self.name, self.email, self.phone, self.iban)
-
 
 def iban(country: str, bban: str) -> str:
     """An IBAN with correct ISO 13616 mod-97 check digits, printed in groups of four."""

@@ -140,7 +140,6 @@ class PolicyScreen(DocketScreen):
         super().__init__(id="policy")
         self.domain = domain
         self.policy: PolicyView | None = None
-        self.preview: PolicyPreview | None = None
         self.previewed_changes: dict[str, Any] | None = None
         self._cells: dict[str, tuple[str, str]] = {}  # input id → (action, outcome)
 
@@ -178,7 +177,6 @@ class PolicyScreen(DocketScreen):
 
     async def show(self, policy: PolicyView) -> None:
         self.policy = policy
-        self.preview = None
         self.previewed_changes = None
         me = self.docket.identity
         head = Text()
@@ -324,7 +322,6 @@ class PolicyScreen(DocketScreen):
             return
         finally:
             loading.display = False
-        self.preview = preview
         self.previewed_changes = changed
         out.update(render_preview(preview))
         self.query_one("#commit", Button).disabled = False
