@@ -805,10 +805,8 @@ class DocketService:
         pack, spec = state.pack, state.spec
         base = pack.load_dataset()
         known = {canonical_sha256(row) for row in base.rows}
-        implied: dict[str, str] = {}  # the outcome each decisive action is right for
-        for outcome in spec.outcomes:
-            right = min(spec.decisive_actions, key=lambda action: spec.costs[action][outcome])
-            implied[right] = outcome
+        # The outcome each decisive action is right for (declining implies 'bad').
+        implied = {spec.best_action_for(outcome): outcome for outcome in spec.outcomes}
         extra_rows: list[dict[str, Any]] = []
         extra_outcomes: list[str] = []
         used = {"outcomes": 0, "weak_labels": 0, "already_in_data": 0}

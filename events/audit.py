@@ -20,7 +20,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from events.domain import FLAGGING_VERDICTS, Case
+from events.domain import Case
+from events.domain.case import explanation_flagged
 from events.errors import FieldProblem, InputRejected, NotFound
 
 if TYPE_CHECKING:
@@ -165,10 +166,7 @@ def _fold(state: dict[str, Any], name: str, p: dict[str, Any], at: str, version:
             "explainer": p["explainer"], "text": p["text"], "summary": p["summary"],
             "claims": p["claims"], "verdicts": p["verdicts"],
             "fallback_reason": p["fallback_reason"], "at": at,
-            "flagged": bool(p["fallback_reason"]) or any(
-                isinstance(v, dict) and v.get("outcome") in FLAGGING_VERDICTS
-                for v in p["verdicts"]
-            ),
+            "flagged": explanation_flagged(p["fallback_reason"], p["verdicts"]),
         })  # fmt: skip
     elif name in _DECISIONS:
         seen = {

@@ -36,20 +36,14 @@ from typing import TYPE_CHECKING, Any
 import sqlite_utils
 from eventsourcing.utils import get_topic, resolve_topic
 
-from events.domain import FLAGGING_VERDICTS, Alert, Case, EvalRun, ModelVersion, Policy
+from events.domain import Alert, Case, EvalRun, ModelVersion, Policy
+from events.domain.case import explanation_flagged
 
 if TYPE_CHECKING:
     from events.app import DecisionLog
 
 Row = dict[str, Any]
 
-CASE_COLUMNS: tuple[str, ...] = (
-    "case_id", "domain", "case_ref", "status", "opened_at", "p_bad", "model_version",
-    "recommendation", "rec_source", "expected_cost", "expected_costs",
-    "ood", "fallback", "guardrail", "injection", "escalated",
-    "decided_action", "decision_kind", "decided_by", "decided_role", "decided_at",
-    "outcome", "outcome_at", "policy_version", "version", "last_event_at",
-)  # fmt: skip
 
 _T = str
 _I = int
@@ -142,6 +136,9 @@ SCHEMA: dict[str, tuple[dict[str, type], str]] = {
     ),
     "_position": ({"name": _T, "position": _I}, "name"),
 }  # fmt: skip
+
+#: The cases table's columns, in insert order.
+CASE_COLUMNS: tuple[str, ...] = tuple(SCHEMA["cases"][0])
 
 INDEXES: list[tuple[str, list[str]]] = [
     ("cases", ["status", "opened_at"]),
@@ -268,9 +265,7 @@ def _flagged(b: _Batch, oid: str, pos: int, ver: int, s: Row, at: str) -> None:
 
 
 def _explained(b: _Batch, oid: str, pos: int, ver: int, s: Row, at: str) -> None:
-    flagged = bool(s["fallback_reason"]) or any(
-        isinstance(v, dict) and v.get("outcome") in FLAGGING_VERDICTS for v in s["verdicts"]
-    )
+    flagged = explanation_flagged(s["fallback_reason"], s["verdicts"])
     if flagged:
         b.case(oid)["guardrail"] = 1
     b.add(

@@ -112,8 +112,8 @@ def backtest(
     if unknown:
         raise ValueError(f"unknown outcomes {unknown}; the policy knows {list(spec.outcomes)}")
 
-    accept = min(spec.decisive_actions, key=lambda a: spec.costs[a][spec.safe_outcome])
-    refuse = min(spec.decisive_actions, key=lambda a: spec.costs[a][spec.risk_outcome])
+    accept = spec.best_action_for(spec.safe_outcome)
+    refuse = spec.best_action_for(spec.risk_outcome)
     policy_recs = [
         recommend(float(p), None if ood is None else ood[i], spec) for i, p in enumerate(p_bad)
     ]

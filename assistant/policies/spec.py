@@ -90,6 +90,10 @@ class PolicySpec(BaseModel):
         """The actions that settle a case (everything but escalation)."""
         return tuple(a for a in self.actions if a != self.escalate_action)
 
+    def best_action_for(self, outcome: str) -> str:
+        """The decisive action that costs least when ``outcome`` happens (e.g. decline for bad)."""
+        return min(self.decisive_actions, key=lambda action: self.costs[action][outcome])
+
     @cached_property
     def safe_outcome(self) -> str:
         """The outcome that is not the risk outcome (e.g. 'good')."""

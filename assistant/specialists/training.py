@@ -328,7 +328,7 @@ def cross_validated_metrics(pack: DomainPack, kinds: Sequence[ModelKind] = KINDS
         spec.costs[pack.baseline(row).action][risk if yi else safe]
         for row, yi in zip(data.rows, y, strict=True)
     ])
-    refuse = min(spec.decisive_actions, key=lambda a: spec.costs[a][risk])
+    refuse = spec.best_action_for(risk)
     refuse_cost = np.where(y == 1, spec.costs[refuse][risk], spec.costs[refuse][safe])
     for name, per_case in (("baseline rules", baseline_cost), (f"{refuse} everyone", refuse_cost)):
         by_fold = [float(per_case[fold_of == k].mean()) for k in range(folds)]

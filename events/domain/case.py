@@ -58,6 +58,13 @@ DECIDING_ROLES: tuple[str, ...] = ("operator", "senior")
 #: Guardrail verdict outcomes that mark an explanation as caught by a guardrail.
 FLAGGING_VERDICTS: frozenset[str] = frozenset({"flagged", "blocked", "fallback"})
 
+
+def explanation_flagged(fallback_reason: str | None, verdicts: list[Any]) -> bool:
+    """Whether a guardrail caught an explanation: it fell back, or a rule flagged or blocked."""
+    return bool(fallback_reason) or any(
+        isinstance(v, dict) and v.get("outcome") in FLAGGING_VERDICTS for v in verdicts
+    )
+
 Status = Literal["open", "escalated", "decided", "quarantined"]
 
 
