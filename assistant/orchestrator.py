@@ -111,6 +111,12 @@ class Assessment:
         return self.baseline.action if self.baseline is not None else None
 
 
+#: Historical rows, their outcomes, out-of-fold p(bad) and OOD results (see ``history``).
+HistoryData = tuple[
+    list[dict[str, Any]], list[str], list[float], list[OodResult | None]
+]
+
+
 class Orchestrator:
     """Runs the decision pipeline for one domain."""
 
@@ -133,6 +139,7 @@ class Orchestrator:
         self.explainer = explainer  # kept for the service: explanations are off the hot path
         self.policy = policy or pack.default_policy
         self.unavailable_reason = unavailable_reason or "no champion model is configured"
+        self._history: HistoryData | None = None
         _ = pack.historical_rates  # load the baseline's data now, not on the first case
 
     @classmethod
@@ -183,12 +190,15 @@ class Orchestrator:
         if not isinstance(self.specialist, OnnxSpecialist):
             raise ModelError(f"no champion model for {self.pack.name}: a backtest needs its "
                              f"out-of-fold probabilities ({self.unavailable_reason})")
-        data = self.pack.load_dataset()
-        p_bad = self.specialist.out_of_fold(data.sha256)
-        ood: list[OodResult | None] = (
-            list(self.ood.check_batch(data.rows)) if self.ood else [None] * len(data.rows)
-        )
-        return [dict(r) for r in data.rows], list(data.outcomes), p_bad, ood
+        if self._history is None:  # the same for this orchestrator's whole life
+            data = self.pack.load_dataset()
+            p_bad = self.specialist.out_of_fold(data.sha256)
+            ood: list[OodResult | None] = (
+                list(self.ood.check_batch(data.rows)) if self.ood else [None] * len(data.rows)
+            )
+            self._history = (data.rows, data.outcomes, p_bad, ood)
+        rows, outcomes, p_bad, ood = self._history
+        return [dict(r) for r in rows], list(outcomes), list(p_bad), list(ood)
 
     # --- the pipeline ---------------------------------------------------------------------
 
