@@ -26,6 +26,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from events.domain.common import field_problems
 from events.errors import FieldProblem, InputRejected
 
 
@@ -110,7 +111,7 @@ class PolicySpec(BaseModel):
         try:
             return cls.model_validate_json(text)
         except ValidationError as exc:
-            raise InputRejected(_problems(exc)) from exc
+            raise InputRejected(field_problems(exc, "policy")) from exc
 
     @classmethod
     def from_file(cls, path: str | Path) -> PolicySpec:
@@ -139,14 +140,4 @@ class PolicySpec(BaseModel):
         try:
             return PolicySpec.model_validate(data)
         except ValidationError as exc:
-            raise InputRejected(_problems(exc)) from exc
-
-
-def _problems(exc: ValidationError) -> list[FieldProblem]:
-    return [
-        FieldProblem(
-            ".".join(str(p) for p in err["loc"]) or "policy",
-            err["msg"].removeprefix("Value error, "),  # pydantic's wording, not ours
-        )
-        for err in exc.errors()
-    ]
+            raise InputRejected(field_problems(exc, "policy")) from exc

@@ -54,14 +54,18 @@ def validate(model: type[A], **kwargs: Any) -> A:
     try:
         return model(**kwargs)
     except ValidationError as exc:
-        problems = [
-            FieldProblem(
-                ".".join(str(p) for p in err["loc"]) or "input",
-                err["msg"].removeprefix("Value error, "),  # pydantic's wording, not ours
-            )
-            for err in exc.errors()
-        ]
-        raise InputRejected(problems) from exc
+        raise InputRejected(field_problems(exc)) from exc
+
+
+def field_problems(exc: ValidationError, whole: str = "input") -> list[FieldProblem]:
+    """Pydantic's errors as Docket's, one per field (``whole`` names errors of no field)."""
+    return [
+        FieldProblem(
+            ".".join(str(p) for p in err["loc"]) or whole,
+            err["msg"].removeprefix("Value error, "),  # pydantic's wording, not ours
+        )
+        for err in exc.errors()
+    ]
 
 
 def plain_json(value: Any, field: str) -> Any:
