@@ -14,7 +14,6 @@ Run: ``python benchmarks/bench_drift.py`` (``--quick``: 20,000 cases, one repeat
 from __future__ import annotations
 
 import argparse
-import csv
 import math
 import statistics
 import sys
@@ -30,19 +29,16 @@ sys.path.insert(0, str(ROOT))
 
 from assistant.monitoring.drift import DriftReference, feature_drift  # noqa: E402
 
-DATA = ROOT / "assistant/domains/credit/data/german_credit.csv"
-TARGET = "creditability"
 TARGET_SECONDS = 5.0
 
 
 def load() -> tuple[list[dict[str, object]], list[str], list[str]]:
-    with DATA.open(newline="", encoding="utf-8") as fh:
-        raw = list(csv.DictReader(fh))
-    columns = [c for c in raw[0] if c != TARGET]
-    numeric = [c for c in columns if all(r[c].isdigit() for r in raw)]
-    categorical = [c for c in columns if c not in numeric]
-    rows = [{k: (int(v) if k in numeric else v) for k, v in r.items()} for r in raw]
-    return rows, numeric, categorical
+    """The credit pack's data and feature lists, exactly as ``docket monitor`` uses them."""
+    from assistant.domains import get_pack
+
+    pack = get_pack("credit")
+    rows: list[dict[str, object]] = [dict(r) for r in pack.load_dataset().rows]
+    return rows, list(pack.numeric), list(pack.categorical)
 
 
 def scores(rows: Sequence[Mapping[str, object]]) -> NDArray[np.float64]:

@@ -24,7 +24,6 @@ def dataset(ctx: EvalContext) -> Dataset:
 
 
 def solve(ctx: EvalContext, samples: Sequence[Sample]) -> list[list[BacktestView]]:
-    ctx.ensure_model()
     return [ctx.service.backtest(str(s.input)) for s in samples]
 
 

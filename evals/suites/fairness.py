@@ -67,7 +67,6 @@ def dataset(ctx: EvalContext) -> Dataset:
 
 
 def solve(ctx: EvalContext, samples: Sequence[Sample]) -> list[AssessmentView]:
-    ctx.ensure_model()
     # Out-of-fold scores: each historical case scored by a model that never saw it.
     views = ctx.service.history_assessments(ctx.domain)
     if len(views) != len(samples):

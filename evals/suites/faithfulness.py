@@ -33,7 +33,6 @@ def dataset(ctx: EvalContext) -> Dataset:
 
 
 def solve(ctx: EvalContext, samples: Sequence[Sample]) -> list[DraftView]:
-    ctx.ensure_model()
     drafts = []
     for number, sample in enumerate(samples, start=1):
         drafts.append(ctx.service.explain_draft(ctx.domain, sample.input))
