@@ -1170,14 +1170,6 @@ class DocketService:
         self.log.save(run)
         return str(run.id)
 
-    def seed_demo(
-        self, *, cases: int = 200, progress: Callable[[int, int], None] | None = None
-    ) -> list[str]:
-        """Seed the store with real credit cases (see :mod:`assistant.demo`)."""
-        from assistant.demo import seed_demo
-
-        return seed_demo(self, cases=cases, progress=progress)
-
     # --- the log itself ----------------------------------------------------------------------
 
     def verify(self) -> VerifyReport:

@@ -38,6 +38,7 @@ from eventsourcing.utils import get_topic, resolve_topic
 
 from events.domain import Alert, Case, EvalRun, ModelVersion, Policy
 from events.domain.case import explanation_flagged
+from events.queries import INDEXES as QUERY_INDEXES
 
 if TYPE_CHECKING:
     from events.app import DecisionLog
@@ -140,9 +141,8 @@ SCHEMA: dict[str, tuple[dict[str, type], str]] = {
 #: The cases table's columns, in insert order.
 CASE_COLUMNS: tuple[str, ...] = tuple(SCHEMA["cases"][0])
 
+#: Indexes the projection itself needs; the queries' own are declared in events.queries.
 INDEXES: list[tuple[str, list[str]]] = [
-    ("cases", ["status", "opened_at"]),
-    ("cases", ["status", "p_bad"]),
     ("cases", ["domain", "case_ref"]),
     ("decisions", ["case_id"]),
     ("decisions", ["domain", "at"]),
@@ -498,7 +498,7 @@ class ReadModels:
             raise
 
     def _create_indexes(self) -> None:
-        for table, cols in INDEXES:
+        for table, cols in [*INDEXES, *QUERY_INDEXES]:
             self.db.table(table).create_index(cols, if_not_exists=True)
 
     def close(self) -> None:

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from evals import baseline
-from evals.cli import register
+from cli.eval_command import register
 from evals.registry import default_registry
 from evals.runner import run, temporary_service
 

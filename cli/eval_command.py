@@ -1,6 +1,6 @@
 """``docket eval``: run the eval suites, judge them against the baseline, write the results.
 
-The lead wires it in ``assistant/cli.py`` with ``register(cli)``::
+Registered lazily on the ``docket`` group (:mod:`cli.app`); ``register(cli)`` adds it eagerly::
 
     docket eval                       # every suite, in a fresh temporary store
     docket eval redteam replay        # some suites
@@ -52,28 +52,58 @@ class ProgressLine:
 
 @click.command("eval")
 @click.argument("suites", nargs=-1)
-@click.option("--json", "as_json", is_flag=True,
-              help="Print the JSON result on stdout instead of the table.")
-@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the Markdown report to this file [default: OUT/report.md].")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=DEFAULT_OUT, show_default=True,
-              help="Directory for results.json (rewritten after every suite) and the report.")
-@click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False, path_type=Path),
-              default=baseline_file.DEFAULT_PATH, show_default=True,
-              help="The committed baseline to judge against.")
-@click.option("--update-baseline", "update_baseline_flag", is_flag=True,
-              help="Accept this run's figures as the baseline for the suites run (refused when "
-                   "a suite fails to run or an enforced limit is breached).")
-@click.option("--use-store", is_flag=True,
-              help="Evaluate the models deployed in the configured store and record the eval "
-                   "runs there [default: a fresh temporary store, models trained from the "
-                   "shipped data].")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the JSON result on stdout instead of the table."
+)
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the Markdown report to this file [default: OUT/report.md].",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_OUT,
+    show_default=True,
+    help="Directory for results.json (rewritten after every suite) and the report.",
+)
+@click.option(
+    "--baseline",
+    "baseline_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=baseline_file.DEFAULT_PATH,
+    show_default=True,
+    help="The committed baseline to judge against.",
+)
+@click.option(
+    "--update-baseline",
+    "update_baseline_flag",
+    is_flag=True,
+    help="Accept this run's figures as the baseline for the suites run (refused when "
+    "a suite fails to run or an enforced limit is breached).",
+)
+@click.option(
+    "--use-store",
+    is_flag=True,
+    help="Evaluate the models deployed in the configured store and record the eval "
+    "runs there [default: a fresh temporary store, models trained from the "
+    "shipped data].",
+)
 @click.option("--list", "list_only", is_flag=True, help="List the suites and exit.")
 @click.pass_context
-def eval_command(ctx: click.Context, suites: tuple[str, ...], as_json: bool,
-                 report_path: Path | None, out_dir: Path, baseline_path: Path,
-                 update_baseline_flag: bool, use_store: bool, list_only: bool) -> None:
+def eval_command(
+    ctx: click.Context,
+    suites: tuple[str, ...],
+    as_json: bool,
+    report_path: Path | None,
+    out_dir: Path,
+    baseline_path: Path,
+    update_baseline_flag: bool,
+    use_store: bool,
+    list_only: bool,
+) -> None:
     """Run the eval SUITES (all when none is named) and judge them against the baseline."""
     registry = default_registry()
     if list_only:
@@ -85,17 +115,24 @@ def eval_command(ctx: click.Context, suites: tuple[str, ...], as_json: bool,
         service = ctx.obj.service if use_store and ctx.obj is not None else None
         results_path, report_path = out_dir / "results.json", report_path or out_dir / "report.md"
         result = run(
-            [s.name for s in specs], service=service, registry=registry,
-            baseline_path=baseline_path, results_path=results_path, report_path=report_path,
+            [s.name for s in specs],
+            service=service,
+            registry=registry,
+            baseline_path=baseline_path,
+            results_path=results_path,
+            report_path=report_path,
             progress=ProgressLine(len(specs)),
         )
         if update_baseline_flag:
             accepted = update_baseline(result, baseline_path)
             result.baseline_problem = None
             result.comparison = baseline_file.compare(result.results, accepted)
-            click.echo(f"baseline updated for {', '.join(r.suite for r in result.results)} "
-                       f"({sum(len(v) for v in accepted.suites.values())} metrics in all) in "
-                       f"{baseline_path}", err=True)
+            click.echo(
+                f"baseline updated for {', '.join(r.suite for r in result.results)} "
+                f"({sum(len(v) for v in accepted.suites.values())} metrics in all) in "
+                f"{baseline_path}",
+                err=True,
+            )
             write_outputs(result, results_path, report_path)
         if as_json:
             click.echo(json.dumps(result.to_dict(), indent=2))

@@ -23,9 +23,9 @@ import click
 import pytest
 from click.testing import CliRunner, Result
 
-from assistant.cli import cli
 from assistant.service import DocketService
 from assistant.views import Accept, Identity
+from cli.main import cli
 from tests.conftest import trained_credit_artifacts
 
 REPO = Path(__file__).resolve().parents[2]
@@ -822,7 +822,7 @@ def test_every_cli_command_is_documented_in_the_readme() -> None:
 
 RACE = """
 import sys, time
-from assistant.cli import main
+from cli.main import main
 start = float(sys.argv[1])
 time.sleep(max(0.0, start - time.time()))  # both processes are loaded: decide at once
 sys.argv = ["docket", *sys.argv[2:]]

@@ -1,0 +1,153 @@
+"""The ``docket`` command group: who is acting, on which store, and one-sentence errors.
+
+The CLI is the top layer (the composition root): it wires the application service
+(:mod:`assistant.service`), the operator console (:mod:`tui`) and the eval runner
+(:mod:`evals`) together, which is why it lives beside them and not inside ``assistant``.
+Every command acts through :class:`assistant.service.DocketService`. Errors that Docket
+raises on purpose (:class:`events.errors.DocketError`) are printed as one clear sentence
+with a non-zero exit code, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from assistant import config
+from assistant.views import (
+    Identity,
+)
+from events.errors import DocketError, InputRejected
+
+if TYPE_CHECKING:  # keeps start-up fast: the service loads on first use
+    from assistant.service import DocketService
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Context:
+    """What every command needs: where the store is and who is acting."""
+
+    def __init__(self, store: str, operator: str, role: str) -> None:
+        self.store = store
+        self.identity = Identity(operator, role)
+        self._service: DocketService | None = None
+
+    @property
+    def service(self) -> DocketService:
+        if self._service is None:
+            from assistant.service import DocketService
+
+            self._service = DocketService.open(self.store, identity=self.identity)
+        return self._service
+
+
+pass_context = click.make_pass_decorator(Context)
+
+
+def fail(message: str, code: int = 1) -> None:
+    click.secho(f"error: {message}", fg="red", err=True)
+    sys.exit(code)
+
+
+class DocketGroup(click.Group):
+    """Turns Docket's own errors into one clear sentence and an exit code of 1.
+
+    Commands that live in the packages above the service (``docket eval`` runs the evals)
+    are imported only when used, so ``docket status`` starts fast.
+    """
+
+    lazy_commands: dict[str, str] = {"eval": "cli.eval_command:eval_command"}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.lazy_commands])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy_commands:
+            import importlib
+
+            module, _, attribute = self.lazy_commands[cmd_name].partition(":")
+            command = getattr(importlib.import_module(module), attribute)
+            assert isinstance(command, click.Command)
+            return command
+        return super().get_command(ctx, cmd_name)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except InputRejected as exc:
+            for problem in exc.problems:
+                click.secho(f"  {problem.field}: {problem.problem}", fg="red", err=True)
+            fail(str(exc))
+        except DocketError as exc:
+            fail(str(exc))
+
+
+@click.group(cls=DocketGroup)
+@click.option(
+    "--store",
+    envvar="DOCKET_STORE",
+    default=None,
+    help="Event store: a SQLite file path or a postgresql:// URL. "
+    "Default: docket.sqlite in the user data directory (see `docket status`).",
+)
+@click.option("--operator", envvar="DOCKET_OPERATOR", default=None, help="Who is acting.")
+@click.option(
+    "--role",
+    envvar="DOCKET_ROLE",
+    default="operator",
+    show_default=True,
+    type=click.Choice(config.ROLES),
+    help="The acting person's role.",
+)
+@click.version_option(package_name="docket")
+@click.pass_context
+def cli(ctx: click.Context, store: str | None, operator: str | None, role: str) -> None:
+    """Docket: from a model's score to an owned, explained, audited decision."""
+    ctx.obj = Context(store or config.default_store(), operator or config.default_operator(), role)
+
+
+def read_rows(path: Path) -> Iterator[dict[str, Any]]:
+    """Rows from a CSV file (header line) or JSON Lines file, as raw strings/values."""
+    if path.suffix.lower() in {".jsonl", ".ndjson", ".json"}:
+        with path.open(encoding="utf-8") as handle:
+            for number, line in enumerate(handle, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    value = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    # Kept, not dropped: the service quarantines it with the reason.
+                    yield {
+                        "__unparseable__": line.rstrip("\n"),
+                        "__error__": f"line {number}: {exc}",
+                    }
+                    continue
+                yield value if isinstance(value, dict) else {"__unparseable__": line.rstrip("\n")}
+    else:
+        with path.open(encoding="utf-8", newline="") as handle:
+            yield from csv.DictReader(handle)
+
+
+def progress(label: str) -> Callable[[int, int], None]:
+    """A progress callback ``(done, total)`` drawing a bar on stderr."""
+    state: dict[str, Any] = {}
+
+    def update(done: int, total: int) -> None:
+        bar = state.get("bar")
+        if bar is None:
+            bar = click.progressbar(length=total, label=label, file=sys.stderr)
+            bar.__enter__()
+            state["bar"], state["done"] = bar, 0
+        bar.update(done - state["done"])
+        state["done"] = done
+        if done >= total:
+            bar.__exit__(None, None, None)
+
+    return update

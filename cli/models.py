@@ -1,0 +1,161 @@
+"""Models: ``train``, ``retrain``, ``models`` (``promote``, ``shadow``), ``backtest``,
+``figures``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from assistant.views import BacktestView
+from cli.app import Context, cli, fail, pass_context
+
+
+@cli.command()
+@click.argument("domain")
+@click.option(
+    "--promote/--no-promote",
+    default=None,
+    help="Promote the best model to champion (default: only if there is none).",
+)
+@pass_context
+def train(obj: Context, domain: str, promote: bool | None) -> None:
+    """Train DOMAIN's specialists, check ONNX parity, and register them with model cards."""
+    for line in obj.service.train(domain, promote=promote):
+        click.echo(line)
+
+
+@cli.command()
+@click.argument("domain")
+@click.option(
+    "--weak-labels",
+    is_flag=True,
+    help="Also learn from overrides without an outcome (the action implies the label).",
+)
+@click.option("--reason", default="", help="Why retrain now (kept in the model card).")
+@pass_context
+def retrain(obj: Context, domain: str, weak_labels: bool, reason: str) -> None:
+    """Train challengers on the data plus recorded outcomes; they run in shadow until promoted.
+
+    Then the model-dependent eval suites run on each challenger and on the champion, judged
+    by the committed baseline; each verdict is recorded as an eval-run event for that model.
+    """
+    from evals.models import evaluate_versions, verdict_line
+
+    lines, challengers = obj.service.retrain(domain, weak_labels=weak_labels, reason=reason)
+    for line in lines:
+        click.echo(line)
+    champion = [m.version for m in obj.service.models(domain) if m.status == "champion"]
+    click.echo("eval suites (judged against evals/baseline.json):")
+    for version, result in evaluate_versions(
+        obj.service, domain, [*challengers, *champion]
+    ).items():
+        role = "champion" if version in champion else "challenger"
+        click.echo(f"  {role} {verdict_line(version, result)}")
+
+
+@cli.group(invoke_without_command=True)
+@click.option("--domain", default=None)
+@click.pass_context
+def models(ctx: click.Context, domain: str | None) -> None:
+    """List model versions with their cards; which is champion and which run in shadow."""
+    if ctx.invoked_subcommand is not None:
+        return
+    obj: Context = ctx.obj
+    views = obj.service.models(domain)
+    if not views:
+        click.echo("no models registered: run `docket train credit`")
+        return
+    for view in views:
+        headline = ("cv_expected_cost", "cv_roc_auc", "cv_brier", "cv_calibration_error")
+        metrics = ", ".join(
+            f"{name.removeprefix('cv_').replace('_', ' ')} {view.metrics[name]:.3f}"
+            for name in headline
+            if isinstance(view.metrics.get(name), float)
+        )
+        if metrics:
+            metrics = f"{view.metrics.get('cv_folds', 10)}-fold cross-validated: {metrics}"
+        click.echo(
+            f"{view.version:32} {view.status:10} {view.kind:10} "
+            f"trained {view.registered_at.isoformat(timespec='minutes')} by {view.registered_by}"
+        )
+        if metrics:
+            click.echo(f"    {metrics}")
+        provenance = view.card.get("provenance") or {}
+        data = view.card.get("data") or {}
+        why = provenance.get("reason", "initial training on the shipped data set")
+        rows = provenance.get("rows", data.get("rows", "?"))
+        extra = (
+            f" (+{provenance.get('outcomes', 0)} recorded outcomes, "
+            f"{provenance.get('weak_labels', 0)} weak labels)"
+            if provenance
+            else ""
+        )
+        click.echo(f"    why: {why}; trained on {rows} rows{extra}")
+        if view.evals:
+            verdicts = ", ".join(
+                f"{suite} {'passed' if ok else 'FAILED'}"
+                for suite, ok in sorted(view.evals.items())
+            )
+            click.echo(f"    latest evals: {verdicts}")
+
+
+@models.command("promote")
+@click.argument("version")
+@click.option("--reason", required=True, help="Why this model should decide from now on.")
+@pass_context
+def models_promote(obj: Context, version: str, reason: str) -> None:
+    """Make VERSION the champion (the previous champion is demoted)."""
+    view = obj.service.promote(version, reason)
+    click.echo(f"{view.version} is now champion for {view.domain}")
+
+
+@models.command("shadow")
+@click.argument("version")
+@pass_context
+def models_shadow(obj: Context, version: str) -> None:
+    """Run VERSION in shadow: scored and recorded on every case, never acted on."""
+    view = obj.service.shadow(version)
+    click.echo(f"{view.version} now runs in shadow for {view.domain}")
+
+
+def _backtest_line(view: BacktestView) -> str:
+    low, high = view.cost_ci
+    return (
+        f"{view.label:18} cost/case {view.cost_per_case:.3f} [{low:.3f}, {high:.3f}]  "
+        f"approve {view.approval_rate:6.1%}  escalate {view.escalation_rate:6.1%}  n={view.n}"
+    )
+
+
+@cli.command()
+@click.option("--domain", default="credit", show_default=True)
+@click.option(
+    "--policy",
+    "policy_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A policy JSON file to try instead of the current policy.",
+)
+@pass_context
+def backtest(obj: Context, domain: str, policy_file: Path | None) -> None:
+    """Replay historical cases with known outcomes through a policy, against the baseline."""
+    changes = None
+    if policy_file:
+        # Fix (acceptance tests): a malformed file was a JSONDecodeError traceback.
+        try:
+            changes = json.loads(policy_file.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            fail(f"{policy_file}: not a readable JSON policy file ({exc})")
+        if not isinstance(changes, dict):
+            fail(f"{policy_file}: expected a JSON object of policy settings")
+    for view in obj.service.backtest(domain, changes):
+        click.echo(_backtest_line(view))
+
+
+@cli.command()
+@click.argument("domain", default="credit")
+@pass_context
+def figures(obj: Context, domain: str) -> None:
+    """10-fold cross-validated expected cost per applicant: models, baseline, decline-all."""
+    for line in obj.service.cross_validated_costs(domain):
+        click.echo(line)

@@ -1,0 +1,94 @@
+"""The policy: ``docket policy`` and ``docket policy set``."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from cli.app import Context, cli, fail
+
+
+@cli.group(invoke_without_command=True)
+@click.option("--domain", default="credit", show_default=True)
+@click.pass_context
+def policy(ctx: click.Context, domain: str) -> None:
+    """Show the domain's policy and its history."""
+    ctx.ensure_object(Context)
+    ctx.meta["domain"] = domain
+    if ctx.invoked_subcommand is not None:
+        return
+    view = ctx.obj.service.policy(domain)
+    click.echo(f"{view.domain} policy v{view.version}, owned by role {view.owner_role}")
+    click.echo(f"  costs: {json.dumps(view.costs)}")
+    click.echo(
+        f"  escalate band: {view.escalate_band}; escalate out-of-distribution: "
+        f"{view.escalate_on_ood}; review every {view.review_every_days} days"
+    )
+    for change in view.history:
+        what = json.dumps(change.changes) if change.version > 1 else "installed"
+        why = f" — {change.justification}" if change.justification else ""
+        click.echo(
+            f"  v{change.version} {change.at.isoformat(timespec='minutes')} {change.by} "
+            f"({change.role}): {what}{why}"
+        )
+
+
+@policy.command("set")
+@click.option(
+    "--cost",
+    "costs",
+    multiple=True,
+    metavar="ACTION:OUTCOME=COST",
+    help="e.g. approve:bad=5 (repeatable).",
+)
+@click.option(
+    "--band",
+    nargs=2,
+    type=float,
+    default=None,
+    metavar="LOW HIGH",
+    help="Escalate when p(bad) is within [LOW, HIGH].",
+)
+@click.option("--no-band", is_flag=True, help="Stop escalating by probability band.")
+@click.option("--justification", required=True, help="Why the change is right.")
+@click.pass_context
+def policy_set(
+    ctx: click.Context,
+    costs: tuple[str, ...],
+    band: tuple[float, float] | None,
+    no_band: bool,
+    justification: str,
+) -> None:
+    """Change costs or the escalation band (policy owner only)."""
+    domain = ctx.parent.meta["domain"] if ctx.parent else "credit"
+    changes: dict[str, Any] = {}
+    if costs:
+        current = ctx.obj.service.policy(domain).costs
+        matrix = {action: dict(row) for action, row in current.items()}
+        for item in costs:
+            try:
+                key, value = item.split("=")
+                action, outcome = key.split(":")
+                matrix.setdefault(action, {})[outcome] = float(value)
+            except ValueError:
+                fail(f"--cost {item!r}: expected ACTION:OUTCOME=COST, e.g. approve:bad=5", code=2)
+        changes["costs"] = matrix
+    if band and no_band:
+        fail("give --band or --no-band, not both", code=2)
+    if band:
+        low, high = band
+        if low > high:
+            fail(
+                f"--band {low} {high}: LOW must not exceed HIGH "
+                "(to stop escalating by band on purpose, use --no-band)",
+                code=2,
+            )
+        changes["escalate_band"] = [low, high]
+    if no_band:
+        changes["escalate_band"] = [1.0, 0.0]  # an empty band: PolicySpec's "disabled"
+    if not changes:
+        fail("nothing to change: give --cost, --band or --no-band", code=2)
+    view = ctx.obj.service.change_policy(domain, changes, justification)
+    click.echo(f"{view.domain} policy is now v{view.version}")

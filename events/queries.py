@@ -1,0 +1,273 @@
+"""Every question the application asks the read models, in one place.
+
+Each query is a typed function over the read-model tables (:mod:`events.readmodels`
+owns their schema and keeps them in step with the log). The index a query needs is
+declared right above it with :func:`_needs`; :class:`events.readmodels.ReadModels`
+creates every declared index, so a new query and its index arrive together.
+
+The callers bring the read models up to date first (``ReadModels.catch_up``); a query
+only reads.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+#: A read-model row, column name to value, as SQLite returns it.
+Row = dict[str, Any]
+
+#: (table, columns) of every index the queries below need.
+INDEXES: list[tuple[str, list[str]]] = []
+
+
+class Rows(Protocol):
+    """What a query needs of the read models: run one SELECT, get rows back."""
+
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[Row]: ...
+
+
+def _needs(table: str, *columns: str) -> None:
+    INDEXES.append((table, list(columns)))
+
+
+# --- cases --------------------------------------------------------------------------------
+
+#: The columns a queue may be ordered by.
+QUEUE_ORDER = frozenset({"opened_at", "p_bad", "expected_cost", "case_ref", "recommendation"})
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """Which cases a queue shows: by status, and a search over reference/recommendation."""
+
+    statuses: tuple[str, ...]
+    search: str = ""
+
+    def where(self) -> tuple[str, list[Any]]:
+        clause = [f"status IN ({','.join('?' * len(self.statuses))})"]
+        params: list[Any] = list(self.statuses)
+        if self.search.strip():
+            clause.append("(case_ref LIKE ? OR recommendation LIKE ? OR case_id LIKE ?)")
+            like = f"%{self.search.strip()}%"
+            params += [like, like, like + "%"]
+        return " AND ".join(clause), params
+
+
+_needs("cases", "status", "opened_at")
+_needs("cases", "status", "p_bad")
+
+
+def queue_count(views: Rows, selected: QueueFilter) -> int:
+    clause, params = selected.where()
+    return int(views.rows(f"SELECT count(*) AS n FROM cases WHERE {clause}", params)[0]["n"])
+
+
+def queue_page(
+    views: Rows,
+    selected: QueueFilter,
+    *,
+    order_by: str,
+    descending: bool,
+    offset: int,
+    limit: int,
+) -> list[Row]:
+    """One page of case rows; ``order_by`` must be one of :data:`QUEUE_ORDER`."""
+    if order_by not in QUEUE_ORDER:  # never interpolate a column name the caller made up
+        raise ValueError(f"order_by must be one of {sorted(QUEUE_ORDER)}")
+    clause, params = selected.where()
+    direction = "DESC" if descending else "ASC"
+    return views.rows(
+        f"SELECT * FROM cases WHERE {clause} ORDER BY {order_by} {direction}, case_ref "
+        "LIMIT ? OFFSET ?",
+        [*params, limit, offset],
+    )
+
+
+def cases_by_status(views: Rows) -> dict[str, int]:
+    rows = views.rows("SELECT status, count(*) AS n FROM cases GROUP BY status")
+    return {r["status"]: int(r["n"]) for r in rows}
+
+
+_needs("cases", "domain", "status")
+
+
+def has_cases(views: Rows, domain: str) -> bool:
+    """Whether ``domain`` has any case that is not quarantined input."""
+    return bool(
+        views.rows(
+            "SELECT 1 FROM cases WHERE domain = ? AND status != 'quarantined' LIMIT 1", [domain]
+        )
+    )
+
+
+@dataclass(frozen=True)
+class KnownCase:
+    """A case an outcome may name, with when it was decided and any outcome recorded."""
+
+    case_id: str
+    case_ref: str | None
+    decided_at: datetime | None
+    outcome: str | None
+
+
+def known_cases(views: Rows, domain: str) -> list[KnownCase]:
+    rows = views.rows(
+        "SELECT case_id, case_ref, decided_at, outcome FROM cases "
+        "WHERE domain = ? AND status != 'quarantined'",
+        [domain],
+    )
+    return [
+        KnownCase(
+            r["case_id"],
+            r["case_ref"],
+            datetime.fromisoformat(r["decided_at"]) if r["decided_at"] else None,
+            r["outcome"],
+        )
+        for r in rows
+    ]
+
+
+_needs("cases", "domain", "opened_at")
+
+
+def recent_scores(views: Rows, domain: str, limit: int) -> list[float]:
+    """The champion's p(bad) of the latest ``limit`` cases opened in ``domain``."""
+    rows = views.rows(
+        "SELECT p_bad FROM cases WHERE domain = ? AND p_bad IS NOT NULL "
+        "ORDER BY opened_at DESC LIMIT ?",
+        [domain, limit],
+    )
+    return [float(r["p_bad"]) for r in rows]
+
+
+# --- decisions ------------------------------------------------------------------------------
+
+_needs("decisions", "domain", "position")
+
+
+def decision_rows(views: Rows, domain: str) -> list[Row]:
+    """One row per decided case, as the monitoring functions expect (first-stage decision).
+
+    A senior's second-stage decision on an escalated case does not count as a decision of
+    its own; the escalation row carries the senior's final action (or none yet).
+    """
+    rows = views.rows(
+        "SELECT d.case_id, d.operator, d.kind AS decision_kind, d.reason_code, "
+        "d.recommended AS recommended_action, d.action AS decided_action, d.at AS decided_at, "
+        "c.outcome, c.ood, c.decided_action AS final_action "
+        "FROM decisions d JOIN cases c USING (case_id) WHERE d.domain = ? ORDER BY d.position",
+        [domain],
+    )
+    first: dict[str, Row] = {}
+    for row in rows:
+        if row["case_id"] in first:
+            continue
+        if row["decision_kind"] == "escalated":
+            final = row["final_action"]
+            row["decided_action"] = final if final and final != "escalate" else None
+        row["ood"] = bool(row["ood"])
+        first[row["case_id"]] = row
+    return list(first.values())
+
+
+# --- explanations ---------------------------------------------------------------------------
+
+_needs("explanations", "case_id", "position")
+
+
+def latest_explanation(views: Rows, case_id: str) -> Row | None:
+    rows = views.rows(
+        "SELECT * FROM explanations WHERE case_id = ? ORDER BY position DESC LIMIT 1",
+        [case_id],
+    )
+    return rows[0] if rows else None
+
+
+# --- models and eval runs -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Deployed:
+    """Which model versions of a domain decide (champion) and which run in shadow."""
+
+    champion: str | None
+    shadows: list[str]
+
+
+_needs("models", "domain", "registered_at")
+
+
+def deployed(views: Rows, domain: str) -> Deployed:
+    rows = views.rows(
+        "SELECT model_version, status, champion FROM models WHERE domain = ?", [domain]
+    )
+    champion = next((r["model_version"] for r in rows if r["champion"]), None)
+    return Deployed(champion, [r["model_version"] for r in rows if r["status"] == "shadow"])
+
+
+def deployed_everywhere(views: Rows) -> list[str]:
+    """Every champion and shadow model version, across domains."""
+    rows = views.rows("SELECT model_version FROM models WHERE champion = 1 OR status = 'shadow'")
+    return [r["model_version"] for r in rows]
+
+
+def champions(views: Rows) -> list[tuple[str, str]]:
+    """(domain, model version) of every champion."""
+    rows = views.rows("SELECT domain, model_version FROM models WHERE champion = 1")
+    return [(r["domain"], r["model_version"]) for r in rows]
+
+
+_needs("models", "model_version")
+
+
+def model_row(views: Rows, version: str) -> Row | None:
+    rows = views.rows("SELECT * FROM models WHERE model_version = ?", [version])
+    return rows[0] if rows else None
+
+
+def model_rows(views: Rows, domain: str | None = None) -> list[Row]:
+    """Registered model versions (of ``domain``, or all), oldest first."""
+    sql = "SELECT * FROM models" + (" WHERE domain = ?" if domain else "")
+    return views.rows(sql + " ORDER BY registered_at", [domain] if domain else [])
+
+
+def model_card(views: Rows, version: str | None) -> dict[str, Any]:
+    row = model_row(views, version or "")
+    return dict(json.loads(row["card"] or "{}")) if row else {}
+
+
+_needs("eval_runs", "at")
+
+
+def eval_verdicts(views: Rows) -> dict[str, dict[str, bool]]:
+    """Each model version's latest verdict per eval suite."""
+    verdicts: dict[str, dict[str, bool]] = {}
+    for run in views.rows("SELECT suite, passed, model_versions FROM eval_runs ORDER BY at"):
+        for version in json.loads(run["model_versions"] or "[]"):
+            verdicts.setdefault(version, {})[run["suite"]] = bool(run["passed"])
+    return verdicts
+
+
+# --- policies and alerts --------------------------------------------------------------------
+
+_needs("policy_history", "domain", "position")
+
+
+def policy_history(views: Rows, domain: str) -> list[Row]:
+    return views.rows("SELECT * FROM policy_history WHERE domain = ? ORDER BY position", [domain])
+
+
+_needs("alerts", "acknowledged", "raised_at")
+
+
+def open_alerts(views: Rows) -> list[Row]:
+    """Unacknowledged alerts, newest first, with their details decoded."""
+    rows = views.rows(
+        "SELECT * FROM alerts WHERE acknowledged = 0 OR acknowledged IS NULL "
+        "ORDER BY raised_at DESC"
+    )
+    return [{**r, "details": json.loads(r["details"] or "{}")} for r in rows]
