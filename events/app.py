@@ -7,13 +7,14 @@ to the log while you use it: its ``__del__`` closes the connection pool.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
+from eventsourcing.utils import get_topic
 
 from events.domain import Case, ModelVersion, Policy
 from events.errors import ConflictError, NotFound
@@ -137,6 +138,23 @@ class DecisionLog(Application[UUID]):
         found = self.get(ModelVersion.id_for(domain, version))
         assert isinstance(found, ModelVersion)
         return found
+
+    def events_of(self, aggregate_id: UUID | str) -> list[Any]:
+        """Every event of one record, oldest first, upcast to today's event classes."""
+        uid = aggregate_id if isinstance(aggregate_id, UUID) else _parse_uuid(aggregate_id)
+        return [self.mapper.to_domain_event(s) for s in self.recorder.select_events(uid)]
+
+    def events_of_kind(self, *kinds: type[Any], page: int = 5000) -> Iterator[Any]:
+        """Every event of these classes in log order, upcast, read a page at a time."""
+        topics = [get_topic(kind) for kind in kinds]
+        start = 1
+        while True:
+            found = self.recorder.select_notifications(start, page, topics=topics)
+            if not found:
+                return
+            for notification in found:
+                yield self.mapper.to_domain_event(notification)
+            start = found[-1].id + 1
 
     def exists(self, aggregate_id: UUID) -> bool:
         """Whether any event was recorded for this id (cheap: reads at most one row)."""

@@ -95,10 +95,9 @@ def audit_case(log: DecisionLog, case_id: UUID | str, as_of: datetime | None = N
         uid = case_id if isinstance(case_id, UUID) else UUID(str(case_id))
     except ValueError as exc:
         raise NotFound(f"{case_id!r} is not a case id") from exc
-    stored = log.recorder.select_events(uid)
-    if not stored:
+    events = log.events_of(uid)
+    if not events:
         raise NotFound(f"no case with id {case_id}")
-    events: list[Any] = [log.mapper.to_domain_event(s) for s in stored]
     if not isinstance(events[0], (Case.Opened, Case.InputQuarantined)):
         raise NotFound(f"{case_id} is not a case")
 
@@ -157,7 +156,7 @@ def _fold(state: dict[str, Any], name: str, p: dict[str, Any], at: str, version:
     elif name == "Recommended":
         state["recommendation"] = {
             k: p[k] for k in ("action", "source", "policy_id", "policy_version",
-                              "expected_costs", "reasons")
+                              "expected_costs", "reasons", "ood_reasons")
         } | {"at": at}  # fmt: skip
     elif name == "InputFlagged":
         state["input_flags"].extend(p["flags"])

@@ -109,9 +109,9 @@ class KnownCase:
     """A case an outcome may name, with when it was decided and any outcome recorded."""
 
     case_id: str
-    case_ref: str | None
-    decided_at: datetime | None
-    outcome: str | None
+    case_ref: str | None = None
+    decided_at: datetime | None = None  # None: not decided yet
+    outcome: str | None = None  # outcome already recorded, if any
 
 
 def known_cases(views: Rows, domain: str) -> list[KnownCase]:

@@ -33,6 +33,7 @@ from datetime import datetime, timedelta, tzinfo
 from typing import Literal
 
 from events.errors import FieldProblem
+from events.queries import KnownCase as KnownCase  # what the read model knows of a case
 
 OutcomeKind = Literal[
     "recorded", "late", "duplicate", "conflicting", "partial", "invalid", "unknown", "undecided"
@@ -40,14 +41,6 @@ OutcomeKind = Literal[
 RECORDABLE: frozenset[str] = frozenset({"recorded", "late"})
 
 
-@dataclass(frozen=True)
-class KnownCase:
-    """What the read model knows about a case named in the file."""
-
-    case_id: str
-    case_ref: str | None = None
-    decided_at: datetime | None = None  # None: not decided yet
-    outcome: str | None = None  # outcome already recorded, if any
 
 
 @dataclass(frozen=True)

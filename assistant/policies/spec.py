@@ -91,6 +91,12 @@ class PolicySpec(BaseModel):
         """The actions that settle a case (everything but escalation)."""
         return tuple(a for a in self.actions if a != self.escalate_action)
 
+    @property
+    def review_cost(self) -> float:
+        """What a senior's second look costs: the escalate action's cost when the risk
+        happens (the pack's escalation row; 0 when the policy has no escalation)."""
+        return float(self.costs.get(self.escalate_action, {}).get(self.risk_outcome, 0.0))
+
     def best_action_for(self, outcome: str) -> str:
         """The decisive action that costs least when ``outcome`` happens (e.g. decline for bad)."""
         return min(self.decisive_actions, key=lambda action: self.costs[action][outcome])

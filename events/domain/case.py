@@ -95,6 +95,7 @@ class _RecommendArgs(Args):
     policy_version: int = Field(ge=0)
     expected_costs: dict[str, float]
     reasons: list[str]
+    ood_reasons: list[str] = []
 
     @field_validator("expected_costs")
     @classmethod
@@ -222,15 +223,24 @@ class Case(Aggregate):
             _as_case(aggregate).fell_back = True
 
     class Recommended(Aggregate.Event):
-        class_version = 1
+        """``ood_reasons`` (v2): why the input is unlike the training data, kept apart
+        from the policy's reasons so nobody has to pick them out of the text."""
+
+        class_version = 2
         action: str
         source: str
         policy_id: str
         policy_version: int
         expected_costs: dict[str, float]
         reasons: list[str]
+        ood_reasons: list[str]
         actor: str
         role: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            # Version 1 mixed the OOD reasons into ``reasons``, unmarked.
+            state["ood_reasons"] = []
 
         def apply(self, aggregate: Aggregate) -> None:
             case = _as_case(aggregate)
@@ -462,6 +472,7 @@ class Case(Aggregate):
         policy_version: int,
         expected_costs: dict[str, float],
         reasons: list[str],
+        ood_reasons: list[str] | None = None,
         actor: str,
         role: str,
     ) -> None:
@@ -475,6 +486,7 @@ class Case(Aggregate):
             policy_version=policy_version,
             expected_costs=expected_costs,
             reasons=reasons,
+            ood_reasons=list(ood_reasons or []),
         )
         self.trigger_event(self.Recommended, **a.model_dump(), actor=actor, role=role)
 

@@ -9,8 +9,8 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from evals import baseline
 from cli.eval_command import register
+from evals import baseline
 from evals.registry import default_registry
 from evals.runner import run, temporary_service
 

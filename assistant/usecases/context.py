@@ -1,0 +1,155 @@
+"""What every use case shares: the log, the read models, who is acting, and the domains.
+
+One :class:`Context` is built by :meth:`assistant.service.DocketService.open` and handed to
+the use-case functions (``intake``, ``deciding``, ``explaining``, ...). It owns the
+per-domain cache (pack, policy and orchestrator, rebuilt when the policy or the champion
+changes) and the lock that lets the console call the service from worker threads.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from assistant.domains import get_pack
+from assistant.domains.base import DomainPack
+from assistant.orchestrator import Orchestrator
+from assistant.policies import PolicySpec
+from assistant.views import Identity
+from events import queries
+from events.app import DecisionLog
+from events.domain import Case, Policy
+from events.errors import DocketError, NotAuthorised, NotFound
+from events.readmodels import ReadModels
+
+#: The component identity the service uses for what it records on its own.
+SYSTEM = Identity("docket/orchestrator", "system")
+
+#: Who may train, register, promote or shadow models: people in these roles, and
+#: components acting as ``system`` (the demo seeding, eval runs), which no person can
+#: claim from the command line.
+MODEL_MANAGERS = ("engineer", "risk_owner", "system")
+
+
+@dataclass
+class Domain:
+    """Everything the decision path needs for one domain, loaded once and reused."""
+
+    pack: DomainPack
+    spec: PolicySpec
+    policy_version: int
+    orchestrator: Orchestrator
+    champion: str | None
+
+
+@dataclass
+class Context:
+    """The shared state of one open store, for one acting identity."""
+
+    log: DecisionLog
+    views: ReadModels
+    identity: Identity
+    store_url: str
+    data_dir: Path
+    domains: dict[str, Domain] = field(default_factory=dict)
+    # Queue totals by (position, filter): counting 100,000 rows costs more than a page.
+    counts: dict[tuple[Any, ...], int] = field(default_factory=dict)
+    # The TUI calls the service from worker threads; SQLite connections and the domain
+    # cache are not shared safely without this.
+    lock: threading.RLock = field(default_factory=threading.RLock)
+
+    @property
+    def models_dir(self) -> Path:
+        return self.data_dir / "models"
+
+    def artifact_dir(self, version: str) -> Path:
+        return self.models_dir / version
+
+    @property
+    def who(self) -> dict[str, str]:
+        """The acting person, as every command's ``actor`` and ``role`` arguments."""
+        return {"actor": self.identity.name, "role": self.identity.role}
+
+    def sync(self) -> int:
+        """Bring the read models up to date with the log; return how many events applied."""
+        with self.lock:
+            return self.views.catch_up(self.log)
+
+    def domain(self, name: str) -> Domain:
+        """The domain's pack, current policy and orchestrator (champion + shadow models)."""
+        with self.lock:
+            cached = self.domains.get(name)
+            policy = self.policy(name)
+            found = self.deployed(name)
+            if (
+                cached
+                and cached.policy_version == policy.policy_version
+                and cached.champion == found.champion
+            ):
+                return cached
+            pack = get_pack(name)
+            spec = PolicySpec.model_validate(policy.spec)
+            orchestrator = Orchestrator.from_artifacts(
+                pack,
+                spec,
+                champion=self.artifact_dir(found.champion) if found.champion else None,
+                challengers=[self.artifact_dir(v) for v in found.shadows],
+            )
+            domain = Domain(pack, spec, policy.policy_version, orchestrator, found.champion)
+            self.domains[name] = domain
+            return domain
+
+    @staticmethod
+    def pack(domain: str) -> DomainPack:
+        return get_pack(domain)
+
+    def forget(self, domain: str) -> None:
+        """Drop the cached domain (its models changed)."""
+        self.domains.pop(domain, None)
+
+    def policy(self, domain: str) -> Policy:
+        """The domain's policy, installed from the pack's default on first use."""
+        try:
+            return self.log.policy(domain)
+        except NotFound:
+            spec = get_pack(domain).default_policy
+            policy = Policy.create(
+                domain=domain,
+                spec=spec.model_dump(mode="json"),
+                owner_role=spec.owner_role,
+                review_every_days=spec.review_every_days,
+                actor=SYSTEM.name,
+                role=SYSTEM.role,
+            )
+            with contextlib.suppress(DocketError):  # another process installed it just now
+                self.log.save(policy)
+            return self.log.policy(domain)
+
+    def deployed(self, domain: str) -> queries.Deployed:
+        self.sync()
+        return queries.deployed(self.views, domain)
+
+    def opened(self, case_id: UUID | str) -> Case.Opened:
+        """The event that opened a case: its input, personal details and note."""
+        for event in self.log.events_of(case_id):
+            if isinstance(event, Case.Opened):
+                return event
+        raise NotFound(f"no case {case_id} was opened")
+
+    def require_model_manager(self, what: str) -> None:
+        if self.identity.role not in MODEL_MANAGERS:
+            raise NotAuthorised(
+                f"only an engineer or the risk owner may {what}, not role {self.identity.role!r}"
+            )
+
+
+def case_uuid(case_id: str) -> UUID:
+    """A case id from the command line or a screen. Raises NotFound for anything else."""
+    try:
+        return UUID(str(case_id))
+    except ValueError as exc:
+        raise NotFound(f"{case_id!r} is not a case id (see `docket status` / the queue)") from exc

@@ -1,0 +1,110 @@
+"""For the evals: the pack's data set and fields, dry-run assessments (nothing recorded),
+cross-validated metrics, and the one thing recorded here, that a suite ran."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from assistant.domains import get_pack
+from assistant.orchestrator import Assessment
+from assistant.policies import recommend
+from assistant.usecases.context import Context
+from assistant.views import AssessmentView
+from events import queries
+from events.domain import EvalRun
+
+
+def dataset(domain: str) -> list[dict[str, Any]]:
+    """The domain's historical cases with their known outcome under the pack's label field."""
+    pack = get_pack(domain)
+    data = pack.load_dataset()
+    return [
+        {**row, pack.label_field: outcome}
+        for row, outcome in zip(data.rows, data.outcomes, strict=True)
+    ]
+
+
+def assess(ctx: Context, domain: str, raws: Sequence[Mapping[str, Any]]) -> list[AssessmentView]:
+    """Score and recommend without recording anything (dry run for evals and previews)."""
+    state = ctx.domain(domain)
+    return [_assessment_view(a) for a in state.orchestrator.assess_batch(list(raws))]
+
+
+def _assessment_view(assessment: Assessment) -> AssessmentView:
+    if assessment.input is None:
+        problems = [str(p) for p in assessment.problems]
+        return AssessmentView(None, None, None, {}, False, "rejected", None, problems)
+    _, rec, source = assessment.decided()
+    return AssessmentView(
+        p_bad=assessment.score.p_bad if assessment.score else None,
+        action=rec.action,
+        baseline_action=assessment.baseline_action,
+        expected_costs=dict(rec.expected_costs),
+        ood=bool(assessment.ood.flag) if assessment.ood else False,
+        source=source,
+        fallback_reason=assessment.fallback_reason,
+        problems=[],
+    )
+
+
+def history_assessments(ctx: Context, domain: str) -> list[AssessmentView]:
+    """The historical cases of :func:`dataset`, in order, as the policy would treat them,
+    scored with the champion's out-of-fold probabilities (honest: no case is scored by a
+    model that saw it). Raises ModelError when there is no champion."""
+    state = ctx.domain(domain)
+    rows, _, p_bad, ood = state.orchestrator.history()
+    views: list[AssessmentView] = []
+    for row, p, flagged in zip(rows, p_bad, ood, strict=True):
+        rec = recommend(p, flagged, state.spec)
+        action, _, _ = state.pack.baseline_rules(row)
+        views.append(
+            AssessmentView(
+                p_bad=p,
+                action=rec.action,
+                baseline_action=action,
+                expected_costs=dict(rec.expected_costs),
+                ood=bool(flagged and flagged.flag),
+                source="model",
+                fallback_reason=None,
+                problems=[],
+            )
+        )
+    return views
+
+
+def model_quality(domain: str, *, folds: int = 10) -> dict[str, dict[str, float]]:
+    """Cross-validated metrics per model kind, the baseline rules and refuse-all."""
+    from assistant.specialists.training import cross_validated_metrics  # scikit-learn: slow
+
+    return cross_validated_metrics(get_pack(domain), folds=folds)
+
+
+def cross_validated_costs(domain: str) -> list[str]:
+    """The 10-fold cross-validated expected-cost table (models, baseline, decline-all)."""
+    from assistant.specialists.training import cost_table, format_cost_table  # scikit-learn
+
+    return format_cost_table(cost_table(get_pack(domain)))
+
+
+def record_eval_run(
+    ctx: Context,
+    suite: str,
+    results: Mapping[str, Any],
+    passed: bool,
+    *,
+    model_versions: Sequence[str] | None = None,
+) -> str:
+    """Record that ``suite`` ran, with its results, against ``model_versions``
+    (default: the deployed champion and shadow models)."""
+    ctx.sync()
+    deployed = (
+        list(model_versions)
+        if model_versions is not None
+        else queries.deployed_everywhere(ctx.views)
+    )
+    run = EvalRun.record(
+        suite=suite, results=dict(results), passed=passed, model_versions=deployed, **ctx.who
+    )
+    ctx.log.save(run)
+    return str(run.id)

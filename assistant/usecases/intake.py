@@ -1,0 +1,199 @@
+"""Intake: raw input → validated, scored, recommended case, or quarantined input.
+
+This is the decision path. Rows are assessed in batches by the orchestrator (pack
+validation, specialists, OOD check, policy); each good row becomes a new Case with every
+step recorded as an event, each bad row a quarantine record naming its problems.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+from assistant.domains.base import CaseInput
+from assistant.orchestrator import Assessment
+from assistant.usecases.context import SYSTEM, Context, Domain
+from assistant.views import IngestReport
+from events.domain import Case, Policy
+from events.domain.case import canonical_sha256
+from events.errors import ConflictError, FieldProblem, InputRejected
+from guardrails import prepare_input
+
+INGEST_BATCH = 500
+
+
+def open_case(
+    ctx: Context, domain: str, raw: Mapping[str, Any], *, case_ref: str | None = None
+) -> str:
+    """Validate, score, recommend and record a case; return its id.
+
+    Raises:
+        InputRejected: naming each bad field; the raw input is quarantined first.
+    """
+    if case_ref is not None:
+        raw = {**raw, "case_ref": case_ref}
+    report = ingest(ctx, domain, [raw])
+    if report.rejected:
+        raise InputRejected(report.problems[1])
+    if report.duplicates:
+        return str(Case.id_for(domain, str(raw.get("case_ref"))))
+    return report.opened[0]
+
+
+def ingest(
+    ctx: Context,
+    domain: str,
+    rows: Iterable[Mapping[str, Any]],
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> IngestReport:
+    """Open many cases; bad rows are quarantined and reported, good rows go in.
+
+    Rows are assessed in batches and each batch is saved in one transaction; a row whose
+    case_ref is already in the store is skipped and reported as a duplicate (ids derive
+    from case refs, so re-ingesting a file is safe).
+    """
+    state = ctx.domain(domain)
+    materialised = list(rows)
+    total = len(materialised)
+    opened: list[str] = []
+    rejected: list[tuple[int, str]] = []
+    duplicates: list[int] = []
+    problems_by_row: dict[int, list[FieldProblem]] = {}
+    done = 0
+    for start in range(0, total, INGEST_BATCH):
+        chunk = materialised[start : start + INGEST_BATCH]
+        assessments = state.orchestrator.assess_batch(chunk)
+        batch: list[tuple[int, Case]] = []  # (row number, new record), opened cases only
+        quarantined: list[Case] = []
+        seen_ids: set[Any] = set()
+        for offset, (raw, assessment) in enumerate(zip(chunk, assessments, strict=True)):
+            number = start + offset + 1
+            if assessment.input is None:
+                # A line the reader could not parse is reported as such, not as two
+                # unknown fields plus every field missing.
+                problems = unparseable(raw) or list(assessment.problems)
+                record = quarantine_record(ctx, domain, raw, problems)
+                if record.id not in seen_ids:
+                    quarantined.append(record)
+                    seen_ids.add(record.id)
+                problems_by_row[number] = list(problems)
+                rejected.append((number, "; ".join(str(p) for p in problems)))
+                continue
+            ref = assessment.input.case_ref or _fallback_ref(assessment.input)
+            if Case.id_for(domain, ref) in seen_ids:
+                duplicates.append(number)
+                continue
+            seen_ids.add(Case.id_for(domain, ref))
+            batch.append((number, _new_case(ctx, state, assessment, ref)))
+        saved = _save_new(ctx, batch, quarantined, duplicates)
+        opened += [str(case.id) for case in saved]
+        done += len(chunk)
+        if progress:
+            progress(done, total)
+    return IngestReport(opened, rejected, duplicates, problems_by_row)
+
+
+def _save_new(
+    ctx: Context, batch: list[tuple[int, Case]], quarantined: list[Case], duplicates: list[int]
+) -> list[Case]:
+    """Save new records in one transaction; return the cases that were new.
+
+    Usually nothing in a batch exists yet, so it is saved at once. If something did (a
+    re-ingested file, an input quarantined before), the store refuses the whole
+    transaction; then each record is checked and only the new ones are saved, the rest
+    reported as duplicates. Ids derive from content, so this is exact.
+    """
+    records = [case for _, case in batch] + quarantined
+    if not records:
+        return []
+    try:
+        ctx.log.save(*records)
+        return [case for _, case in batch]
+    except ConflictError:
+        pass
+    fresh = [(n, case) for n, case in batch if not ctx.log.exists(case.id)]
+    fresh_numbers = {n for n, _ in fresh}
+    duplicates += [n for n, _ in batch if n not in fresh_numbers]
+    new_quarantine = [q for q in quarantined if not ctx.log.exists(q.id)]
+    if fresh or new_quarantine:
+        ctx.log.save(*[case for _, case in fresh], *new_quarantine)
+    return [case for _, case in fresh]
+
+
+def _fallback_ref(case_input: CaseInput) -> str:
+    """A case without a reference is named by its content, so a repeat is a duplicate."""
+    content = {"v": case_input.values, "p": case_input.personal, "n": case_input.note}
+    return "sha-" + canonical_sha256(content)[:16]
+
+
+def quarantine_record(
+    ctx: Context, domain: str, raw: Mapping[str, Any], problems: Sequence[FieldProblem]
+) -> Case:
+    """Bad input kept as an event with its problems (never silently dropped)."""
+    ref = raw.get("case_ref") if isinstance(raw, Mapping) else None
+    return Case.quarantine(
+        domain=domain,
+        case_ref=str(ref) if ref not in (None, "") else None,
+        raw=raw,
+        problems=list(problems),
+        **ctx.who,
+    )
+
+
+def unparseable(raw: Any) -> list[FieldProblem]:
+    """The problem with a row the file reader could not parse (``cli.app.read_rows``
+    marks it)."""
+    if not isinstance(raw, Mapping) or "__unparseable__" not in raw:
+        return []
+    why = raw.get("__error__")
+    return [FieldProblem("line", f"not valid JSON ({why})" if why else "not a JSON object")]
+
+
+def _new_case(ctx: Context, state: Domain, assessment: Assessment, ref: str) -> Case:
+    """Every step of the assessment, as events on a new case (saved by the caller)."""
+    case_input = assessment.input
+    assert case_input is not None
+    who = {"actor": SYSTEM.name, "role": SYSTEM.role}
+    case = Case.open(
+        domain=state.pack.name,
+        case_ref=ref,
+        input=dict(case_input.values),
+        personal=dict(case_input.personal),
+        note=case_input.note,
+        **ctx.who,
+    )
+    _, recommendation, source = assessment.decided()
+    ood_reasons = list(assessment.ood.reasons) if assessment.ood else []
+    for scored, score in assessment.scored_runs:
+        case.record_score(
+            specialist=scored.specialist,
+            model_version=scored.model_version,
+            model_sha256=scored.model_sha256,
+            p_bad=score.p_bad,
+            attributions=dict(score.attributions),
+            ood=bool(assessment.ood.flag) if assessment.ood else False,
+            ood_score=float(assessment.ood.score) if assessment.ood else None,
+            latency_ms=scored.latency_ms,
+            shadow=scored.shadow,
+            **who,
+        )
+    if assessment.fallback_reason:
+        case.record_fallback(reason=assessment.fallback_reason, **who)
+    case.recommend(
+        action=recommendation.action,
+        source=source,
+        policy_id=str(Policy.id_for(state.pack.name)),
+        policy_version=state.policy_version,
+        expected_costs=dict(recommendation.expected_costs),
+        reasons=[*recommendation.reasons, *ood_reasons],
+        ood_reasons=ood_reasons,
+        **who,
+    )
+    # The applicant's note is screened now, so the operator sees an injection attempt in
+    # the queue before any explanation exists.
+    prepared = prepare_input(dict(case_input.personal), case_input.note)
+    flags = [v.to_dict() | {"kind": v.rule} for v in prepared.verdicts if v.outcome == "flagged"]
+    if flags:
+        case.record_input_flags(flags=flags, **who)
+    return case

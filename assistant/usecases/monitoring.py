@@ -1,0 +1,191 @@
+"""Monitoring: outcomes recorded in bulk, decision quality, drift, alerts and health.
+
+Everything here reads decided cases from the read models (:func:`events.queries.
+decision_rows`) and the original inputs from the log; only outcomes, quarantined rows
+and alerts are recorded.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from assistant.monitoring.drift import DriftReference, DriftReport, feature_drift
+from assistant.monitoring.health import evaluate_alerts, override_rates
+from assistant.monitoring.outcomes import plan_outcomes
+from assistant.monitoring.quality import QualityReport, quality_report
+from assistant.usecases.context import Context, case_uuid
+from assistant.usecases.intake import unparseable
+from assistant.usecases.reading import alerts
+from assistant.views import AlertView, HealthView
+from events import queries
+from events.domain import Alert, Case
+from events.errors import FieldProblem, ModelError
+
+
+def record_outcomes(
+    ctx: Context, rows: Sequence[Mapping[str, Any]], *, domain: str = "credit"
+) -> list[str]:
+    """Record outcomes in bulk; late, duplicate, conflicting and bad rows are each reported.
+
+    Rows name a case by ``case_id`` or ``case_ref``. Bad rows are quarantined (kept as
+    events with their problems); conflicting outcomes are never overwritten.
+    """
+    ctx.sync()
+    plan = plan_outcomes(rows, queries.known_cases(ctx.views, domain), now=datetime.now(UTC))
+    who = ctx.who
+    for item in plan.to_record:
+        assert item.case_id and item.outcome and item.observed_at
+        outcome, observed = item.outcome, item.observed_at.isoformat()
+
+        def record(case: Case, outcome: str = outcome, observed: str = observed) -> None:
+            case.record_outcome(outcome=outcome, observed_at=observed, source="bulk", **who)
+
+        ctx.log.update(case_uuid(item.case_id), record)
+
+    def raw(line: int) -> Mapping[str, Any]:
+        return rows[line - 1] if 0 < line <= len(rows) else {}
+
+    rejected = [i for i in plan.items if not i.will_record and i.kind != "duplicate"]
+    quarantine = [
+        Case.quarantine(
+            domain=f"{domain}/outcomes",
+            case_ref=i.case_ref or i.case_id,
+            raw=dict(raw(i.line)),
+            problems=unparseable(raw(i.line))
+            or list(i.problems)
+            or [FieldProblem("row", i.message)],
+            **who,
+        )
+        for i in rejected
+    ]
+    fresh = [q for q in quarantine if not ctx.log.exists(q.id)]
+    if fresh:
+        ctx.log.save(*fresh)
+    lines = [plan.summary()]
+    for i in plan.items:
+        if i.kind == "recorded":
+            continue
+        bad = unparseable(raw(i.line))
+        lines.append(
+            f"  line {i.line}: " + (f"invalid: {bad[0]}" if bad else f"{i.kind}: {i.message}")
+        )
+    return lines
+
+
+def decision_rows(ctx: Context, domain: str) -> list[dict[str, Any]]:
+    """One row per decided case, as the monitoring functions expect (first-stage decision)."""
+    ctx.sync()
+    return queries.decision_rows(ctx.views, domain)
+
+
+def quality(
+    ctx: Context, domain: str, *, decisions: Sequence[dict[str, Any]] | None = None
+) -> QualityReport:
+    """Realized cost of operators, model and baseline on cases with outcomes, with CIs.
+
+    ``decisions``: the rows of :func:`decision_rows`, if the caller already has them.
+    """
+    state = ctx.domain(domain)
+    rows = [dict(r) for r in (decisions or decision_rows(ctx, domain)) if r["outcome"]]
+    for row in rows:  # what the baseline rules would have done, from the case's input
+        action, _, _ = state.pack.baseline_rules(ctx.opened(row["case_id"]).input)
+        row["baseline_action"] = action
+    costs = {a: dict(c) for a, c in state.spec.costs.items()}
+    return quality_report(rows, costs, review_cost=state.spec.review_cost)
+
+
+def drift(ctx: Context, domain: str, *, recent: int = 1000) -> DriftReport:
+    """Feature and prediction drift of the latest ``recent`` cases against the training data."""
+    state = ctx.domain(domain)
+    pack = state.pack
+    data = pack.load_dataset()
+    try:  # prediction drift needs the champion's honest scores on the reference data
+        _, _, reference_scores, _ = state.orchestrator.history()
+    except ModelError:
+        reference_scores = None
+    reference = DriftReference.fit(
+        data.rows, list(pack.numeric), list(pack.categorical), scores=reference_scores
+    )
+    latest: deque[dict[str, Any]] = deque(_opened_inputs(ctx, domain), maxlen=recent)
+    scores = None
+    if reference_scores is not None:
+        ctx.sync()
+        scores = queries.recent_scores(ctx.views, domain, recent)
+    return feature_drift(reference, list(latest), scores=scores or None)
+
+
+def _opened_inputs(ctx: Context, domain: str) -> Iterator[dict[str, Any]]:
+    """The input of every case opened in ``domain``, oldest first, from the log."""
+    for event in ctx.log.events_of_kind(Case.Opened):
+        if event.domain == domain:
+            yield dict(event.input)
+
+
+def check_alerts(ctx: Context, domain: str, *, recent: int = 1000) -> list[AlertView]:
+    """Evaluate every monitoring threshold; record each newly crossed one as an alert event."""
+    policy = ctx.policy(domain)
+    decisions = decision_rows(ctx, domain)
+    report = drift(ctx, domain, recent=recent) if queries.has_cases(ctx.views, domain) else None
+    specs = evaluate_alerts(
+        now=datetime.now(UTC),
+        drift=report,
+        decisions=decisions,
+        cases=decisions,
+        policy_id=str(policy.id),
+        policy_reviewed_at=policy.last_reviewed_at,
+        policy_review_every_days=policy.review_every_days,
+    )
+    open_keys = {r["details"].get("key") for r in queries.open_alerts(ctx.views)}
+    fresh = [
+        Alert.raise_(
+            kind=spec.kind,
+            severity=spec.severity,
+            details={**spec.details, "key": spec.key, "message": spec.message, "domain": domain},
+            actor="docket/monitor",
+            role="system",
+        )
+        for spec in specs
+        if spec.key not in open_keys
+    ]
+    if fresh:
+        ctx.log.save(*fresh)
+    return alerts(ctx)
+
+
+def health(ctx: Context, domain: str) -> HealthView:
+    """Override rates, realized cost against the baseline, the model in use, alerts."""
+    decisions = decision_rows(ctx, domain)
+    rates = override_rates(decisions)
+    realized: dict[str, tuple[float, float, float]] = {}
+    by_reason: dict[str, tuple[int, int, float]] = {}
+    by_operator: dict[str, tuple[int, int, float]] = {}
+    known = sum(1 for r in decisions if r["outcome"])
+    if known:
+        report = quality(ctx, domain, decisions=decisions)
+        by_reason = {e.group: (e.helped, e.hurt, e.total_delta) for e in report.overrides_by_reason}
+        by_operator = {
+            e.group: (e.helped, e.hurt, e.total_delta) for e in report.overrides_by_operator
+        }
+        for label, summary in (
+            ("operators", report.operators),
+            ("model", report.model),
+            ("baseline rules", report.baseline),
+        ):
+            if summary is not None:
+                realized[label] = (summary.mean.estimate, summary.mean.low, summary.mean.high)
+    return HealthView(
+        domain=domain,
+        model_version=ctx.deployed(domain).champion,
+        decisions=len(decisions),
+        override_rate=rates.overall.rate if decisions else None,
+        overrides_by_reason={k: v.count for k, v in rates.by_reason.items()},
+        override_rate_by_operator={k: v.rate for k, v in rates.by_operator.items()},
+        outcomes_known=known,
+        realized_cost=realized,
+        alerts=alerts(ctx),
+        override_effect_by_reason=by_reason,
+        override_effect_by_operator=by_operator,
+    )

@@ -1,0 +1,91 @@
+"""The policy: who owns it, what it costs, changing it, and backtesting a change first."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from assistant.policies import PolicySpec
+from assistant.policies import backtest as run_backtest
+from assistant.policies.backtest import ArmResult
+from assistant.usecases.context import Context
+from assistant.views import BacktestView, PolicyChangeView, PolicyPreview, PolicyView
+from events import queries
+
+
+def policy(ctx: Context, domain: str) -> PolicyView:
+    aggregate = ctx.policy(domain)
+    spec = PolicySpec.model_validate(aggregate.spec)
+    ctx.sync()
+    history = [
+        PolicyChangeView(
+            version=int(r["policy_version"]),
+            at=datetime.fromisoformat(r["at"]),
+            by=r["actor"],
+            role=r["role"],
+            changes=json.loads(r["changes"] or "{}"),
+            justification=r["justification"] or "",
+        )
+        for r in queries.policy_history(ctx.views, domain)
+    ]
+    return PolicyView(
+        domain=domain,
+        version=aggregate.policy_version,
+        owner_role=aggregate.owner_role,
+        actions=list(spec.actions),
+        costs={a: dict(row) for a, row in spec.costs.items()},
+        escalate_band=(float(spec.escalate_band[0]), float(spec.escalate_band[1])),
+        escalate_on_ood=spec.escalate_on_ood,
+        review_every_days=aggregate.review_every_days,
+        history=history,
+    )
+
+
+def change_policy(
+    ctx: Context, domain: str, changes: Mapping[str, Any], justification: str
+) -> PolicyView:
+    """Change costs or the escalation band. Raises NotAuthorised unless owner."""
+    current = ctx.policy(domain)
+    # Validate the whole resulting policy before anything is recorded.
+    changed = PolicySpec.model_validate(current.spec).with_changes(changes)
+    # Record whole values for each changed key (a partial cost matrix is merged here,
+    # once, so the event says exactly what the policy became).
+    complete = {key: changed.model_dump(mode="json")[key] for key in changes}
+    who = ctx.who
+    ctx.log.update(
+        current.id, lambda p: p.change(changes=complete, justification=justification, **who)
+    )
+    return policy(ctx, domain)
+
+
+def backtest(
+    ctx: Context, domain: str, changes: Mapping[str, Any] | None = None
+) -> list[BacktestView]:
+    """The current (or changed) policy on historical outcomes, against the baseline."""
+    state = ctx.domain(domain)
+    spec = state.spec.with_changes(changes or {})
+    # Historical outcomes, scored by the champion's honest (out-of-fold) probabilities.
+    rows, outcomes, p_bad, ood = state.orchestrator.history()
+    label = "changed policy" if changes else f"policy v{state.policy_version}"
+    report = run_backtest(rows, outcomes, p_bad, spec, state.pack.baseline, ood=ood, label=label)
+    return [_backtest_view(arm) for arm in report.arms]
+
+
+def preview_policy(ctx: Context, domain: str, changes: Mapping[str, Any]) -> PolicyPreview:
+    """Backtest the current policy and the changed one on historical outcomes."""
+    before = backtest(ctx, domain)
+    after = backtest(ctx, domain, changes)
+    return PolicyPreview(before=before[0], after=after[0], baseline=before[1])
+
+
+def _backtest_view(arm: ArmResult) -> BacktestView:
+    return BacktestView(
+        label=arm.label,
+        n=arm.n,
+        cost_per_case=float(arm.realised_cost.value),
+        cost_ci=(float(arm.realised_cost.low), float(arm.realised_cost.high)),
+        approval_rate=float(arm.approval_rate.value),
+        escalation_rate=float(arm.escalation_rate.value),
+    )

@@ -1,0 +1,209 @@
+"""Reading: the queue, one case as the operator sees it, its audit, and the store's status.
+
+Lists come from the read models (:mod:`events.queries`); one case comes from its own
+events, folded once by :func:`events.audit.audit_case`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from assistant.domains import get_pack
+from assistant.usecases.context import Context, case_uuid
+from assistant.usecases.explaining import recorded_explanation
+from assistant.views import (
+    FLAGS,
+    AlertView,
+    AttributionView,
+    AuditView,
+    CaseDetail,
+    DecisionView,
+    FieldView,
+    QueuePage,
+    QueueRow,
+    StatusView,
+    TimelineEntry,
+)
+from events import audit as audit_fold
+from events import queries
+from events.errors import FieldProblem, InputRejected, NotFound
+
+
+def queue(
+    ctx: Context,
+    *,
+    search: str = "",
+    statuses: tuple[str, ...] = ("open", "escalated"),
+    order_by: str = "opened_at",
+    descending: bool = False,
+    offset: int = 0,
+    limit: int = 100,
+) -> QueuePage:
+    """One page of cases, filtered by status and a search over reference/recommendation."""
+    if order_by not in queries.QUEUE_ORDER:
+        raise InputRejected(
+            [FieldProblem("order_by", f"must be one of {sorted(queries.QUEUE_ORDER)}")]
+        )
+    selected = queries.QueueFilter(tuple(statuses), search)
+    with ctx.lock:
+        ctx.views.catch_up(ctx.log)
+        # The count can only change when the read models move, so it is kept per
+        # position and filter (one filter at a time is what screens use).
+        key = (ctx.views.position(), selected)
+        total = ctx.counts.get(key)
+        if total is None:
+            total = queries.queue_count(ctx.views, selected)
+            ctx.counts.clear()
+            ctx.counts[key] = total
+        rows = queries.queue_page(
+            ctx.views,
+            selected,
+            order_by=order_by,
+            descending=descending,
+            offset=offset,
+            limit=limit,
+        )
+    return QueuePage([_queue_row(r) for r in rows], int(total), offset)
+
+
+def case(ctx: Context, case_id: str) -> CaseDetail:
+    """Everything the operator needs to decide one case."""
+    uid = case_uuid(case_id)
+    found = audit_fold.audit_case(ctx.log, uid)
+    state = found.state
+    if state.get("status") == "quarantined":
+        raise NotFound(f"case {case_id} holds quarantined input; see `docket audit {case_id}`")
+    pack = get_pack(state["domain"])
+    values = state.get("input", {})
+    fields = [FieldView(name, pack.describe(name), values.get(name)) for name in values]
+    score = state.get("score") or {}
+    attributions = sorted(
+        (
+            AttributionView(f, values.get(f), float(c))
+            for f, c in (score.get("attributions") or {}).items()
+        ),
+        key=lambda a: abs(a.contribution),
+        reverse=True,
+    )
+    recommendation = state.get("recommendation") or {}
+    ctx.sync()
+    card = queries.model_card(ctx.views, score.get("model_version"))
+    return CaseDetail(
+        case_id=str(uid),
+        case_ref=state.get("case_ref", ""),
+        domain=state["domain"],
+        status=state.get("status", "open"),
+        opened_at=found.timeline[0].at,
+        version=found.timeline[-1].version,
+        fields=fields,
+        p_bad=score.get("p_bad"),
+        model_version=score.get("model_version"),
+        attributions=attributions,
+        # How the scoring model's attributions read, as its model card says.
+        attribution_method=str(card.get("attribution", "none")),
+        ood=bool(score.get("ood")),
+        ood_reasons=list(recommendation.get("ood_reasons") or []),
+        recommendation=recommendation.get("action"),
+        recommendation_source=recommendation.get("source"),
+        fallback_reason=(state.get("fallback") or {}).get("reason"),
+        expected_costs=dict(recommendation.get("expected_costs") or {}),
+        policy_version=recommendation.get("policy_version"),
+        input_flags=[f.get("kind", "") for f in state.get("input_flags", [])],
+        explanation=recorded_explanation(ctx, str(uid)),
+        decision=_decision_view(state.get("decisions") or []),
+        outcome=(state.get("outcome") or {}).get("outcome"),
+        history=[timeline_entry(e) for e in found.timeline],
+    )
+
+
+def audit(ctx: Context, case_id: str, as_of: datetime | None = None) -> AuditView:
+    """A case's timeline and exactly what was known at ``as_of``."""
+    found = audit_fold.audit_case(ctx.log, case_uuid(case_id), as_of)
+    return AuditView(
+        case_id=found.case_id,
+        as_of=found.as_of,
+        seen_at_decision=found.seen_at_decision or {},
+        state_as_of=found.state,
+        timeline=[timeline_entry(e) for e in found.timeline],
+        after=[timeline_entry(e) for e in found.after_as_of],
+        raw=found.to_dict(),
+    )
+
+
+def alerts(ctx: Context) -> list[AlertView]:
+    """Open (unacknowledged) alerts, newest first."""
+    ctx.sync()
+    return [
+        AlertView(
+            r["kind"],
+            r["severity"],
+            r["details"].get("message", ""),
+            datetime.fromisoformat(r["raised_at"]),
+        )
+        for r in queries.open_alerts(ctx.views)
+    ]
+
+
+def status(ctx: Context) -> StatusView:
+    ctx.sync()
+    champions = [f"{domain}: {version}" for domain, version in queries.champions(ctx.views)]
+    return StatusView(
+        store_url=ctx.log.url or ctx.store_url,
+        readmodel_path=str(ctx.views.path),
+        events=ctx.log.event_count(),
+        cases_by_status=queries.cases_by_status(ctx.views),
+        champion=", ".join(champions) or None,
+        alerts=alerts(ctx),
+    )
+
+
+# --- row → view ---------------------------------------------------------------------------
+
+
+def when(text: str | None) -> datetime:
+    return datetime.fromisoformat(text) if text else datetime.now(UTC)
+
+
+def _queue_row(r: Mapping[str, Any]) -> QueueRow:
+    return QueueRow(
+        case_id=r["case_id"],
+        case_ref=r["case_ref"] or "",
+        domain=r["domain"],
+        status=r["status"],
+        opened_at=when(r["opened_at"]),
+        p_bad=r["p_bad"],
+        recommendation=r["recommendation"],
+        expected_cost=r["expected_cost"],
+        flags=frozenset(f for f in FLAGS if r.get(f)),
+        version=int(r["version"] or 0),
+    )
+
+
+def timeline_entry(entry: audit_fold.TimelineEntry) -> TimelineEntry:
+    summary = ", ".join(f"{k}={_short(v)}" for k, v in entry.summary.items())
+    return TimelineEntry(entry.at, entry.event, entry.actor, entry.role, summary)
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    text = value if isinstance(value, str) else json.dumps(value, default=str)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _decision_view(decisions: list[dict[str, Any]]) -> DecisionView | None:
+    if not decisions:
+        return None
+    last = decisions[-1]
+    return DecisionView(
+        kind=last.get("kind", ""),
+        action=last.get("action"),
+        reason_code=last.get("reason_code"),
+        reason_text=last.get("reason_text"),
+        by=last.get("by", ""),
+        role=last.get("role", ""),
+        at=when(last.get("at")),
+    )

@@ -1,0 +1,151 @@
+"""Training: specialists trained on the pack's data set (``train``), or on it plus the
+outcomes recorded since (``retrain``), registered with their evidence; challengers from a
+retrain run in shadow and are never promoted here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from assistant.domains import get_pack
+from assistant.domains.base import Dataset
+from assistant.orchestrator import Orchestrator
+from assistant.policies import backtest
+from assistant.specialists.artifacts import read_card
+from assistant.usecases.context import Context
+from assistant.usecases.models import register_models
+from events import queries
+from events.domain.case import canonical_sha256
+from events.errors import ModelError
+
+
+def train(ctx: Context, domain: str, *, promote: bool | None = None) -> list[str]:
+    """Train, parity-check and register the domain's specialists; return report lines."""
+    from assistant.specialists.training import train as train_models  # scikit-learn: slow
+
+    ctx.require_model_manager("train models")
+    trained = train_models(get_pack(domain), ctx.models_dir)
+    return register_models(ctx, domain, [t.path for t in trained], promote=promote)
+
+
+def retrain(
+    ctx: Context, domain: str, *, weak_labels: bool = False, reason: str = ""
+) -> tuple[list[str], list[str]]:
+    """Train challengers on the data set plus recorded outcomes; they run in shadow.
+
+    Each decided case with a recorded outcome becomes a training row (cases whose input
+    is already in the data set are not counted twice). With ``weak_labels``, overridden
+    cases without an outcome count too, labelled with the outcome the operator's action
+    implies (declining implies 'bad', approving 'good'): weak, because an override is an
+    opinion, not an outcome. The challengers are registered with their evidence
+    (cross-validated metrics and a backtest against the champion) and never promoted
+    here: promotion is a separate, recorded decision (``docket models promote``).
+
+    Returns:
+        Report lines, and the challengers' versions (``docket retrain`` then runs the
+        eval suites on them and on the champion).
+    """
+    from assistant.specialists.training import train as train_models  # scikit-learn: slow
+
+    ctx.require_model_manager("retrain models")
+    state = ctx.domain(domain)
+    pack, spec = state.pack, state.spec
+    base = pack.load_dataset()
+    known = {canonical_sha256(row) for row in base.rows}
+    # The outcome each decisive action is right for (declining implies 'bad').
+    implied = {spec.best_action_for(outcome): outcome for outcome in spec.outcomes}
+    extra_rows: list[dict[str, Any]] = []
+    extra_outcomes: list[str] = []
+    used = {"outcomes": 0, "weak_labels": 0, "already_in_data": 0}
+    ctx.sync()
+    for row in queries.decision_rows(ctx.views, domain):
+        label = row["outcome"]
+        kind = "outcomes"
+        if label is None and weak_labels and row["decision_kind"] == "overridden":
+            label, kind = implied.get(row["decided_action"]), "weak_labels"
+        if label is None:
+            continue
+        opened = ctx.opened(row["case_id"])
+        values = {k: opened.input[k] for k in base.rows[0]}
+        if canonical_sha256(values) in known:
+            used["already_in_data"] += 1
+            continue
+        extra_rows.append(values)
+        extra_outcomes.append(label)
+        used[kind] += 1
+    rows = [*base.rows, *extra_rows]
+    outcomes = [*base.outcomes, *extra_outcomes]
+    data = Dataset(rows, outcomes, canonical_sha256({"rows": rows, "outcomes": outcomes}))
+    provenance = {
+        "reason": reason or "retrain on recorded outcomes",
+        "base_data_sha256": base.sha256,
+        "rows": len(rows),
+        **used,
+        "weak_labels_enabled": weak_labels,
+        "requested_by": ctx.identity.name,
+    }
+    trained = train_models(pack, ctx.models_dir, data=data, provenance=provenance)
+    lines = [
+        f"training data: {len(base.rows)} rows of {pack.name}'s data set + "
+        f"{used['outcomes']} recorded outcome(s) + {used['weak_labels']} weak label(s) "
+        f"({used['already_in_data']} recorded case(s) already in the data set)"
+    ]
+    champion = ctx.deployed(domain).champion
+    champion_evidence = _evidence(ctx, domain, ctx.artifact_dir(champion)) if champion else None
+    challengers = {t.version: _evidence(ctx, domain, t.path) for t in trained}
+    evidence = {
+        version: {"challenger": found, "champion": champion_evidence, "champion_version": champion}
+        for version, found in challengers.items()
+    }
+    lines += register_models(
+        ctx, domain, [t.path for t in trained], promote=False, evidence=evidence
+    )
+    for version, found in challengers.items():
+        lines.append(f"{version}: {_evidence_line(found)}")
+    if champion_evidence is not None:
+        lines.append(f"champion {champion}: {_evidence_line(champion_evidence)}")
+    return lines, list(challengers)
+
+
+def _evidence(ctx: Context, domain: str, artifact_dir: Path) -> dict[str, Any]:
+    """A model's evidence: its cross-validated metrics and a policy backtest on the
+    historical outcomes with its own out-of-fold scores (so models compare fairly)."""
+    state = ctx.domain(domain)
+    metrics = read_card(artifact_dir)["metrics"]
+    keys = ("cv_expected_cost", "cv_roc_auc", "cv_brier", "cv_calibration_error", "cv_folds")
+    found: dict[str, Any] = {key: metrics[key] for key in keys if key in metrics}
+    orchestrator = Orchestrator.from_artifacts(
+        state.pack, state.spec, champion=artifact_dir, challengers=[]
+    )
+    try:
+        rows, outcomes, p_bad, ood = orchestrator.history()
+    except ModelError as exc:
+        found["backtest"] = f"not available: {exc}"
+        return found
+    report = backtest(rows, outcomes, p_bad, state.spec, state.pack.baseline, ood=ood)
+    cost = report.policy.realised_cost
+    found["backtest"] = {
+        "policy_version": state.policy_version,
+        "cost_per_case": cost.value,
+        "cost_ci": [cost.low, cost.high],
+        "approval_rate": report.policy.approval_rate.value,
+        "escalation_rate": report.policy.escalation_rate.value,
+        "n": report.n,
+    }
+    return found
+
+
+def _evidence_line(found: Mapping[str, Any]) -> str:
+    """One line of a model's evidence, for the terminal."""
+    backtested = found.get("backtest")
+    if isinstance(backtested, Mapping):
+        low, high = backtested["cost_ci"]
+        bt = f"backtest {backtested['cost_per_case']:.3f} [{low:.3f}, {high:.3f}] per case"
+    else:
+        bt = str(backtested)
+    return (
+        f"cv expected cost {found.get('cv_expected_cost', float('nan')):.3f}, "
+        f"cv ROC AUC {found.get('cv_roc_auc', float('nan')):.3f}, {bt}"
+    )
