@@ -146,8 +146,6 @@ def _open_sqlite(parsed: StoreURL) -> DecisionLog:
 
 
 def _open_postgres(parsed: StoreURL) -> DecisionLog:
-    from events.pg_recorder import ChainedPostgresRecorder  # needs the postgres extra
-
     where = f"PostgreSQL store {parsed.display}"
     # Probe the port first: the connection pool would otherwise retry for its whole
     # timeout before failing, and the user deserves an answer in a second or two.
@@ -157,6 +155,13 @@ def _open_postgres(parsed: StoreURL) -> DecisionLog:
         raise StoreUnavailable(
             f"cannot reach the PostgreSQL server at {parsed.host}:{parsed.port} "
             f"({exc.strerror or exc}); is it running?"
+        ) from exc
+    try:  # after the probe, so an unreachable server is named as such in any install
+        from events.pg_recorder import ChainedPostgresRecorder
+    except ModuleNotFoundError as exc:
+        raise StoreUnavailable(
+            f"the PostgreSQL store needs the postgres extra ({exc.name or 'psycopg'} is not "
+            "installed): pip install 'docket[postgres]'"
         ) from exc
     env = {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",

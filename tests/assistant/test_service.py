@@ -194,6 +194,27 @@ def test_recommendation_is_the_policy_applied_to_the_champions_score(
         assert (detail.recommendation, detail.recommendation_source) == (expected.action, "model")
 
 
+def test_an_out_of_distribution_case_shows_why_it_is_unlike_the_training_data(
+    open_service: ServiceFactory, credit_rows: Rows
+) -> None:
+    service = open_service()
+    pack = get_pack("credit")
+    field = "credit_amount"  # no upper bound in the schema, so far out is still valid input
+    largest = max(float(row[field]) for row in pack.load_dataset().rows)
+    [row] = credit_rows(1)
+    strange = {**row, "case_ref": "ood-1", field: int(largest * 10)}
+
+    detail = service.case(service.open_case("credit", strange))
+
+    assert detail.ood
+    assert detail.ood_reasons, "an OOD case must say why"
+    assert any(field in reason and "outside the training range" in reason
+               for reason in detail.ood_reasons), detail.ood_reasons
+    assert "(no reason given)" not in " ".join(detail.ood_reasons)
+    ordinary = service.case(service.open_case("credit", credit_rows(1, start=1)[0]))
+    assert ordinary.ood_reasons == [] or ordinary.ood
+
+
 # --- fallback: a broken champion never leaves a case without a recommendation ---------------
 
 

@@ -892,3 +892,32 @@ def test_demo_seeds_the_default_store_and_a_second_run_opens_nothing_twice(
     events = lambda text: re.search(r"events:\s+(\d+)", text).group(1)  # noqa: E731
     assert events(status_after_first) == events(status_after_second)
     assert docket.runner.invoke(cli, ["verify"]).exit_code == 0
+
+
+WITHOUT_PSYCOPG = """
+import sys
+sys.modules["psycopg"] = None  # as if the postgres extra were not installed
+sys.modules["psycopg_pool"] = None
+from cli.main import main
+sys.argv = ["docket", *sys.argv[1:]]
+main()
+"""
+
+
+@pytest.mark.postgres
+def test_a_postgres_store_without_the_extra_names_the_extra_to_install(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "DOCKET_DATA_DIR": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-c", WITHOUT_PSYCOPG, "--store",
+         "postgresql://postgres@127.0.0.1:5432/test?schema=no_extra", "status"],
+        capture_output=True, text=True, env=env, cwd=REPO, timeout=60,
+    )
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert errors == [result.stderr.strip()], result.stderr
+    assert "pip install 'docket[postgres]'" in errors[0]
