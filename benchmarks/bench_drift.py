@@ -27,7 +27,8 @@ from numpy.typing import NDArray
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from assistant.monitoring.drift import DriftReference, feature_drift  # noqa: E402
+from assistant.monitoring.drift import feature_drift  # noqa: E402
+from assistant.monitoring.drift_reference import DriftReference  # noqa: E402
 
 TARGET_SECONDS = 5.0
 

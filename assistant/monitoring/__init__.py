@@ -9,29 +9,26 @@ rows in (from read models) and records what comes out (alerts, outcomes) as even
 - :mod:`.outcomes`: classify a bulk outcomes file into an :class:`OutcomePlan`.
 """
 
-from assistant.monitoring.drift import (
-    DriftReference,
-    DriftReport,
-    DriftSettings,
-    FeatureDrift,
-    feature_drift,
-    population_stability_index,
-    prediction_drift,
-)
+from assistant.monitoring.drift import DriftReport, FeatureDrift, feature_drift, prediction_drift
+from assistant.monitoring.drift_base import DriftSettings
+from assistant.monitoring.drift_reference import DriftReference
+from assistant.monitoring.drift_stats import population_stability_index
 from assistant.monitoring.health import (
     AlertSpec,
     MonitoringThresholds,
-    OverrideRates,
-    RateRise,
-    RateRiseThresholds,
     evaluate_alerts,
-    ood_share_rise,
-    override_rates,
-    override_spike,
     policy_review_overdue,
 )
 from assistant.monitoring.outcomes import KnownCase, OutcomeItem, OutcomePlan, plan_outcomes
 from assistant.monitoring.quality import QualityReport, quality_report
+from assistant.monitoring.rates import (
+    OverrideRates,
+    RateRise,
+    RateRiseThresholds,
+    ood_share_rise,
+    override_rates,
+    override_spike,
+)
 
 __all__ = [
     "AlertSpec",

@@ -12,10 +12,12 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from assistant.monitoring.drift import DriftReference, DriftReport, feature_drift
-from assistant.monitoring.health import evaluate_alerts, override_rates
+from assistant.monitoring.drift import DriftReport, feature_drift
+from assistant.monitoring.drift_reference import DriftReference
+from assistant.monitoring.health import evaluate_alerts
 from assistant.monitoring.outcomes import plan_outcomes
 from assistant.monitoring.quality import QualityReport, quality_report
+from assistant.monitoring.rates import override_rates
 from assistant.usecases.context import Context, case_uuid
 from assistant.usecases.intake import unparseable
 from assistant.usecases.reading import alerts

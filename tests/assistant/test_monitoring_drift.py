@@ -16,18 +16,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assistant.monitoring.drift import (
-    MISSING,
-    UNSEEN,
-    DriftReference,
-    DriftSettings,
+from assistant.monitoring.drift import feature_drift, prediction_drift
+from assistant.monitoring.drift_base import MISSING, UNSEEN, DriftSettings
+from assistant.monitoring.drift_reference import DriftReference
+from assistant.monitoring.drift_stats import (
     chi2_homogeneity,
     chi2_sf,
-    feature_drift,
     jensen_shannon_distance,
     ks_test,
     population_stability_index,
-    prediction_drift,
     wasserstein_distance,
 )
 from assistant.monitoring.health import evaluate_alerts

@@ -7,14 +7,12 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
-from assistant.monitoring.health import (
-    MonitoringThresholds,
+from assistant.monitoring.health import MonitoringThresholds, evaluate_alerts, policy_review_overdue
+from assistant.monitoring.rates import (
     RateRiseThresholds,
-    evaluate_alerts,
     ood_share_rise,
     override_rates,
     override_spike,
-    policy_review_overdue,
     two_proportion_p_value,
 )
 

@@ -46,9 +46,12 @@ async def settle(pilot: Pilot[None], rounds: int = 300) -> None:
             and not (w.group in WAITING_ON_A_MODAL and isinstance(app.screen, ModalScreen))
         ]
         if not busy:
-            break
+            await pilot.pause()
+            return
         await pilot.pause(0.01)
-    await pilot.pause()
+    # A test that goes on with work still running would assert on a half-drawn screen.
+    names = ", ".join(f"{w.name or w.group} ({w.state.name})" for w in busy)
+    raise AssertionError(f"the console did not settle after {rounds} rounds: still running {names}")
 
 
 def plain(widget: Static) -> str:

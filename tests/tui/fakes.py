@@ -12,7 +12,7 @@ import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assistant.views import (
     REASON_CODES,
@@ -40,6 +40,7 @@ from assistant.views import (
     VerdictView,
 )
 from events.errors import AlreadyDecided, FieldProblem, InputRejected, NotAuthorised, NotFound
+from tui.port import DocketPort
 
 BASE = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
 NOW = datetime(2024, 5, 2, 9, 0, tzinfo=UTC)
@@ -521,3 +522,7 @@ class FakeService:
 
     def ingest(self, domain: str, rows: Iterable[Mapping[str, Any]]) -> None:  # pragma: no cover
         raise NotImplementedError
+
+
+if TYPE_CHECKING:  # mypy fails here when the fake and the console's port drift apart
+    _port: DocketPort = FakeService()

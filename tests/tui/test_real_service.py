@@ -6,13 +6,14 @@ with the operator's identity and role.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from assistant.domains import get_pack
+from assistant.service import DocketService
 from assistant.views import Identity
 from tests.tui.conftest import SIZE, plain, settle
 from tui.app import DocketApp
@@ -21,27 +22,15 @@ from tui.screens.decide import EscalateModal, OverrideModal
 from tui.screens.policy import PolicyScreen
 from tui.screens.queue import QueueScreen
 
-service_module = pytest.importorskip("assistant.service", reason="assistant.service not importable")
-DocketService = service_module.DocketService
-
-ROOT = Path(__file__).resolve().parents[2]
-CANDIDATES = [
-    ROOT / "assistant" / "domains" / "credit" / "data" / "german_credit.csv",
-    Path("/work/shared/data/german_credit/german_credit.csv"),
-]
 N_CASES = 6
 
 
 def credit_rows(n: int) -> list[dict[str, Any]]:
-    path = next(p for p in CANDIDATES if p.exists())
-    with path.open(encoding="utf-8", newline="") as handle:
-        rows = [row for _, row in zip(range(n), csv.DictReader(handle), strict=False)]
-    for row in rows:
-        row.pop("creditability", None)
-    return rows
+    """The first ``n`` applications of the credit data set the pack ships (no label)."""
+    return [dict(row) for row in get_pack("credit").load_dataset().rows[:n]]
 
 
-def open_service(store: Path, data_dir: Path, who: Identity) -> Any:
+def open_service(store: Path, data_dir: Path, who: Identity) -> DocketService:
     return DocketService.open(str(store), identity=who, data_dir=str(data_dir))
 
 
