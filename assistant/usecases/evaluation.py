@@ -75,14 +75,14 @@ def history_assessments(ctx: Context, domain: str) -> list[AssessmentView]:
 
 def model_quality(domain: str, *, folds: int = 10) -> dict[str, dict[str, float]]:
     """Cross-validated metrics per model kind, the baseline rules and refuse-all."""
-    from assistant.specialists.training import cross_validated_metrics  # scikit-learn: slow
+    from assistant.specialists.crossval import cross_validated_metrics  # scikit-learn: slow
 
     return cross_validated_metrics(get_pack(domain), folds=folds)
 
 
 def cross_validated_costs(domain: str) -> list[str]:
     """The 10-fold cross-validated expected-cost table (models, baseline, decline-all)."""
-    from assistant.specialists.training import cost_table, format_cost_table  # scikit-learn
+    from assistant.specialists.crossval import cost_table, format_cost_table  # scikit-learn
 
     return format_cost_table(cost_table(get_pack(domain)))
 

@@ -95,7 +95,7 @@ def test_conversion_is_deterministic() -> None:
 
 
 def test_cost_table_lists_models_baseline_and_decline_all() -> None:
-    from assistant.specialists.training import cost_table, format_cost_table
+    from assistant.specialists.crossval import cost_table, format_cost_table
 
     rows = cost_table(pack(), kinds=("logreg",), folds=2)
     by_name = {r.name: r for r in rows}

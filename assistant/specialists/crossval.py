@@ -1,0 +1,200 @@
+"""Cross-validated evidence for a model kind: decision costs under the policy,
+calibration, ROC AUC and Brier score on out-of-fold probabilities, and the cost table
+against the baseline rules and refuse-all."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.metrics import brier_score_loss, roc_auc_score
+from sklearn.model_selection import StratifiedKFold
+
+from assistant.domains.base import Dataset, DomainPack
+from assistant.policies import PolicySpec
+from assistant.specialists.pipelines import (
+    KINDS,
+    FloatArray,
+    IntArray,
+    ModelKind,
+    build_pipeline,
+    dataset_matrix,
+    risk_labels,
+)
+
+
+@dataclass(frozen=True)
+class CrossValidation:
+    """Out-of-fold probabilities and per-fold metrics of one model kind."""
+
+    kind: str
+    folds: int
+    seed: int
+    p_bad: FloatArray  # out-of-fold, one per row
+    fold_of: IntArray  # fold index of each row
+    fold_metrics: list[dict[str, float]]
+
+    def summary(self) -> dict[str, dict[str, float]]:
+        names = self.fold_metrics[0].keys()
+        return {
+            name: {
+                "mean": float(np.mean([m[name] for m in self.fold_metrics])),
+                "sd": float(np.std([m[name] for m in self.fold_metrics], ddof=1)),
+            }
+            for name in names
+        }
+
+
+@dataclass(frozen=True)
+class CostRow:
+    """One line of the cross-validated expected-cost table."""
+
+    name: str
+    expected_cost: float  # mean over folds, per applicant
+    sd: float  # standard deviation over folds
+    folds: int
+
+
+# --- evaluation ----------------------------------------------------------------------------
+
+
+def decision_costs(p_bad: FloatArray, y: IntArray, spec: PolicySpec) -> FloatArray:
+    """Realised cost per case of deciding by minimum expected cost (no escalation)."""
+    risk, safe = spec.risk_outcome, spec.safe_outcome
+    actions = spec.decisive_actions
+    expected = np.stack(
+        [p_bad * spec.costs[a][risk] + (1 - p_bad) * spec.costs[a][safe] for a in actions]
+    )
+    chosen = np.argmin(expected, axis=0)
+    if_risk = np.array([spec.costs[a][risk] for a in actions])[chosen]
+    if_safe = np.array([spec.costs[a][safe] for a in actions])[chosen]
+    return np.asarray(np.where(y == 1, if_risk, if_safe), dtype=np.float64)
+
+
+def calibration_error(p: FloatArray, y: IntArray, bins: int = 10) -> float:
+    """Expected calibration error over equal-width probability bins."""
+    which = np.minimum((p * bins).astype(int), bins - 1)
+    total = 0.0
+    for b in range(bins):
+        mask = which == b
+        if mask.any():
+            total += mask.sum() * abs(p[mask].mean() - y[mask].mean())
+    return float(total / len(p))
+
+
+def reliability(p: FloatArray, y: IntArray, bins: int = 10) -> list[dict[str, float]]:
+    which = np.minimum((p * bins).astype(int), bins - 1)
+    return [
+        {
+            "bin_low": b / bins,
+            "bin_high": (b + 1) / bins,
+            "n": int(mask.sum()),
+            "mean_p": float(p[mask].mean()),
+            "observed_rate": float(y[mask].mean()),
+        }
+        for b in range(bins)
+        if (mask := which == b).any()
+    ]
+
+
+def fold_assignment(y: IntArray, folds: int, seed: int) -> IntArray:
+    fold_of = np.empty(len(y), dtype=np.int64)
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    for k, (_, test) in enumerate(splitter.split(np.zeros(len(y)), y)):
+        fold_of[test] = k
+    return fold_of
+
+
+def cross_validate(
+    pack: DomainPack,
+    kind: ModelKind,
+    *,
+    folds: int = 10,
+    seed: int = 0,
+    data: Dataset | None = None,
+) -> CrossValidation:
+    """Stratified k-fold: fit everything on the training folds, score the held-out fold."""
+    x, y = dataset_matrix(pack, data or pack.load_dataset())
+    spec = pack.default_policy
+    fold_of = fold_assignment(y, folds, seed)
+    p = np.zeros(len(y))
+    metrics = []
+    for k in range(folds):
+        train_rows, test_rows = fold_of != k, fold_of == k
+        model = clone(build_pipeline(kind, pack, seed))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", category=UserWarning)
+            model.fit(x[train_rows], y[train_rows])
+        p[test_rows] = model.predict_proba(x[test_rows])[:, 1]
+        metrics.append(_metrics(p[test_rows], y[test_rows], spec))
+    return CrossValidation(kind, folds, seed, p, fold_of, metrics)
+
+
+def _metrics(p: FloatArray, y: IntArray, spec: PolicySpec) -> dict[str, float]:
+    return {
+        "roc_auc": float(roc_auc_score(y, p)),
+        "brier": float(brier_score_loss(y, p)),
+        "expected_cost": float(decision_costs(p, y, spec).mean()),
+        "calibration_error": calibration_error(p, y),
+    }
+
+
+def cross_validated_metrics(
+    pack: DomainPack, kinds: Sequence[ModelKind] = KINDS, *, folds: int = 10, seed: int = 0
+) -> dict[str, dict[str, float]]:
+    """Per model kind, the baseline rules and "refuse everyone": mean and sd over folds.
+
+    Keys per entry: ``expected_cost``, ``expected_cost_sd`` (all); ``roc_auc``, ``brier``,
+    ``calibration_error`` (models only). All entries use the same folds. The baseline rules
+    and "refuse everyone" fit nothing; their fold figures are their costs on each fold.
+    """
+    data = pack.load_dataset()
+    y = risk_labels(pack, data)
+    spec = pack.default_policy
+    fold_of = fold_assignment(y, folds, seed)
+    table: dict[str, dict[str, float]] = {}
+    for kind in kinds:
+        summary = cross_validate(pack, kind, folds=folds, seed=seed, data=data).summary()
+        table[kind] = {name: value["mean"] for name, value in summary.items()}
+        table[kind]["expected_cost_sd"] = summary["expected_cost"]["sd"]
+    risk, safe = spec.risk_outcome, spec.safe_outcome
+    baseline_cost = np.array(
+        [
+            spec.costs[pack.baseline(row).action][risk if yi else safe]
+            for row, yi in zip(data.rows, y, strict=True)
+        ]
+    )
+    refuse = spec.best_action_for(risk)
+    refuse_cost = np.where(y == 1, spec.costs[refuse][risk], spec.costs[refuse][safe])
+    for name, per_case in (("baseline rules", baseline_cost), (f"{refuse} everyone", refuse_cost)):
+        by_fold = [float(per_case[fold_of == k].mean()) for k in range(folds)]
+        table[name] = {
+            "expected_cost": float(np.mean(by_fold)),
+            "expected_cost_sd": float(np.std(by_fold, ddof=1)),
+        }
+    return table
+
+
+def cost_table(
+    pack: DomainPack, kinds: Sequence[ModelKind] = KINDS, *, folds: int = 10, seed: int = 0
+) -> list[CostRow]:
+    """Cross-validated expected cost per applicant: each model, the baseline, decline-all.
+
+    With 1,000 cases the figures move by about ±0.02 with the fold seed; the sd over folds
+    is printed so nobody reads the third decimal as signal.
+    """
+    metrics = cross_validated_metrics(pack, kinds, folds=folds, seed=seed)
+    return [
+        CostRow(name, m["expected_cost"], m["expected_cost_sd"], folds)
+        for name, m in metrics.items()
+    ]
+
+
+def format_cost_table(rows: Sequence[CostRow]) -> list[str]:
+    folds = rows[0].folds if rows else 0
+    lines = [f"{folds}-fold cross-validated expected cost per applicant (mean ± sd over folds)"]
+    lines += [f"  {r.name:18} {r.expected_cost:.3f} ± {r.sd:.3f}" for r in rows]
+    return lines
