@@ -39,23 +39,12 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from assistant.stats import Interval, bootstrap_means
+
 Row = Mapping[str, object]
 Costs = Mapping[str, Mapping[str, float]]
 FloatArray = NDArray[np.float64]
 
-_CHUNK_CELLS = 4_000_000  # resampled values held in memory at once
-
-
-@dataclass(frozen=True)
-class Interval:
-    """A point estimate with its bootstrap confidence interval."""
-
-    estimate: float
-    low: float
-    high: float
-
-    def to_dict(self) -> dict[str, float]:
-        return {"estimate": self.estimate, "low": self.low, "high": self.high}
 
 
 @dataclass(frozen=True)
@@ -207,39 +196,6 @@ def _deferring_cost(
             return None
         return final if row.get("decision_kind") == "escalated" else review_cost + final
     return None
-
-
-def bootstrap_means(
-    values: FloatArray,
-    *,
-    n_boot: int = 2000,
-    confidence: float = 0.95,
-    rng: np.random.Generator | None = None,
-) -> list[Interval]:
-    """Column means of ``values`` (cases × k) with paired percentile bootstrap intervals.
-
-    Each resample draws ``n`` row indices with replacement, shared by all columns.
-    """
-    rng = rng or np.random.default_rng(0)
-    data = np.asarray(values, dtype=np.float64)
-    if data.ndim == 1:
-        data = data[:, None]
-    n, k = data.shape
-    estimates = data.mean(axis=0) if n else np.zeros(k)
-    if n < 2 or n_boot < 1:
-        return [Interval(float(e), float(e), float(e)) for e in estimates]
-    means = np.empty((n_boot, k))
-    chunk = max(1, _CHUNK_CELLS // n)
-    for start in range(0, n_boot, chunk):
-        stop = min(n_boot, start + chunk)
-        idx = rng.integers(0, n, size=(stop - start, n))
-        means[start:stop] = data[idx].mean(axis=1)
-    alpha = (1.0 - confidence) / 2.0
-    lows, highs = np.quantile(means, [alpha, 1.0 - alpha], axis=0)
-    return [
-        Interval(float(e), float(lo), float(hi))
-        for e, lo, hi in zip(estimates, lows, highs, strict=True)
-    ]
 
 
 def _effects(

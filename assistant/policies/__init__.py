@@ -1,6 +1,6 @@
 """Owned decision policies: cost matrix, escalation rules, recommendation and backtest."""
 
-from assistant.policies.backtest import ArmResult, BacktestReport, Interval, backtest
+from assistant.policies.backtest import ArmResult, BacktestReport, backtest
 from assistant.policies.recommend import (
     BaselineDecision,
     OodLike,
@@ -11,6 +11,7 @@ from assistant.policies.recommend import (
     recommend,
 )
 from assistant.policies.spec import PolicySpec
+from assistant.stats import Interval
 
 __all__ = [
     "ArmResult",

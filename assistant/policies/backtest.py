@@ -29,20 +29,9 @@ from assistant.policies.recommend import (
     recommend,
 )
 from assistant.policies.spec import PolicySpec
+from assistant.stats import Interval, bootstrap_mean, resample_indices
 
 FloatArray = npt.NDArray[np.float64]
-
-
-@dataclass(frozen=True)
-class Interval:
-    """A point estimate with its 95% confidence interval."""
-
-    value: float
-    low: float
-    high: float
-
-    def __str__(self) -> str:
-        return f"{self.value:.3f} [{self.low:.3f}, {self.high:.3f}]"
 
 
 @dataclass(frozen=True)
@@ -80,7 +69,7 @@ class BacktestReport:
             expected = "" if arm.expected_cost is None else f"{arm.expected_cost:.3f}"
             lines.append(
                 f"{arm.label:20} {arm.realised_cost!s:26} {expected:>8} "
-                f"{arm.approval_rate.value:8.1%} {arm.escalation_rate.value:8.1%}"
+                f"{arm.approval_rate.estimate:8.1%} {arm.escalation_rate.estimate:8.1%}"
             )
         lines.append(f"policy - baseline: {self.policy_minus_baseline} per case (n={self.n})")
         return "\n".join(lines)
@@ -120,7 +109,7 @@ def backtest(
     baseline_recs = [baseline_recommendation(baseline(row), spec) for row in rows]
 
     rng = np.random.default_rng(seed)
-    resample = rng.integers(0, n, size=(n_boot, n))
+    resample = resample_indices(n, n_boot, rng)
 
     def arm(arm_label: str, recs: Sequence[Recommendation] | None,
             actions: Sequence[str], with_expected: bool) -> ArmResult:
@@ -131,14 +120,14 @@ def backtest(
         expected = (float(np.mean([r.expected_costs[r.action] for r in recs]))
                     if recs and with_expected else None)
         counts = {a: int(sum(1 for x in actions if x == a)) for a in spec.actions}
-        return ArmResult(arm_label, n, _interval(costs, resample), expected,
-                         _interval(approved, resample), _interval(escalated, resample),
+        return ArmResult(arm_label, n, bootstrap_mean(costs, resample), expected,
+                         bootstrap_mean(approved, resample), bootstrap_mean(escalated, resample),
                          counts, tuple(float(c) for c in costs))
 
     policy = arm(label, policy_recs, [r.action for r in policy_recs], True)
     base = arm("baseline rules", baseline_recs, [r.action for r in baseline_recs], True)
     refuse_all = arm(f"{refuse} everyone", None, [refuse] * n, False)
-    difference = _interval(
+    difference = bootstrap_mean(
         np.array(policy.per_case_cost) - np.array(base.per_case_cost), resample
     )
     return BacktestReport(n, policy, base, refuse_all, difference, accept, refuse)
@@ -149,9 +138,3 @@ def _realised(rec: Recommendation | None, action: str, outcome: str, spec: Polic
         assert rec is not None
         return spec.costs[action][outcome] + spec.costs[rec.provisional_action][outcome]
     return spec.costs[action][outcome]
-
-
-def _interval(values: FloatArray, resample: npt.NDArray[np.int64]) -> Interval:
-    means = values[resample].mean(axis=1)
-    low, high = np.percentile(means, [2.5, 97.5])
-    return Interval(float(values.mean()), float(low), float(high))

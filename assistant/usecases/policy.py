@@ -84,8 +84,8 @@ def _backtest_view(arm: ArmResult) -> BacktestView:
     return BacktestView(
         label=arm.label,
         n=arm.n,
-        cost_per_case=float(arm.realised_cost.value),
+        cost_per_case=float(arm.realised_cost.estimate),
         cost_ci=(float(arm.realised_cost.low), float(arm.realised_cost.high)),
-        approval_rate=float(arm.approval_rate.value),
-        escalation_rate=float(arm.escalation_rate.value),
+        approval_rate=float(arm.approval_rate.estimate),
+        escalation_rate=float(arm.escalation_rate.estimate),
     )

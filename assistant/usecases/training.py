@@ -128,10 +128,10 @@ def _evidence(ctx: Context, domain: str, artifact_dir: Path) -> dict[str, Any]:
     cost = report.policy.realised_cost
     found["backtest"] = {
         "policy_version": state.policy_version,
-        "cost_per_case": cost.value,
+        "cost_per_case": cost.estimate,
         "cost_ci": [cost.low, cost.high],
-        "approval_rate": report.policy.approval_rate.value,
-        "escalation_rate": report.policy.escalation_rate.value,
+        "approval_rate": report.policy.approval_rate.estimate,
+        "escalation_rate": report.policy.escalation_rate.estimate,
         "n": report.n,
     }
     return found

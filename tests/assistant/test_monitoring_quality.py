@@ -7,11 +7,11 @@ import pytest
 
 from assistant.monitoring.quality import (
     action_cost,
-    bootstrap_means,
     operator_cost,
     quality_report,
     report_to_dict,
 )
+from assistant.stats import bootstrap_means
 
 # Approving a bad applicant costs 5, declining a good one costs 1.
 COSTS = {"approve": {"good": 0.0, "bad": 5.0}, "decline": {"good": 1.0, "bad": 0.0}}

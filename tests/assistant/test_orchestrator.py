@@ -208,7 +208,7 @@ def test_history_gives_honest_out_of_fold_scores_for_a_backtest() -> None:
     assert len(rows) == len(outcomes) == len(p_bad) == len(ood) == 1000
     report = backtest(rows, outcomes, p_bad, pack().default_policy, pack().baseline, ood=ood,
                       n_boot=200)
-    assert report.policy.realised_cost.value < report.refuse_all.realised_cost.value
+    assert report.policy.realised_cost.estimate < report.refuse_all.realised_cost.estimate
 
 
 def test_history_without_a_champion_is_a_clear_error() -> None:

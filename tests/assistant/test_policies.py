@@ -150,17 +150,17 @@ def test_backtest_on_the_data_with_an_oracle_and_a_coin() -> None:
     oracle = [0.99 if o == "bad" else 0.01 for o in data.outcomes]
     report = backtest(data.rows, data.outcomes, oracle, DEFAULT_POLICY, pack().baseline,
                       n_boot=500)
-    assert report.refuse_all.realised_cost.value == pytest.approx(0.7)
+    assert report.refuse_all.realised_cost.estimate == pytest.approx(0.7)
     assert report.refuse_all.label == "decline everyone"
-    assert report.policy.realised_cost.value == 0.0
-    assert report.policy.approval_rate.value == pytest.approx(0.7)
-    assert report.baseline.realised_cost.value == pytest.approx(0.68)
+    assert report.policy.realised_cost.estimate == 0.0
+    assert report.policy.approval_rate.estimate == pytest.approx(0.7)
+    assert report.baseline.realised_cost.estimate == pytest.approx(0.68)
     for arm in report.arms:
         ci = arm.realised_cost
-        assert ci.low <= ci.value <= ci.high
+        assert ci.low <= ci.estimate <= ci.high
         assert len(arm.per_case_cost) == 1000
     diff = report.policy_minus_baseline
-    assert diff.high < 0 and diff.value == pytest.approx(-0.68)
+    assert diff.high < 0 and diff.estimate == pytest.approx(-0.68)
     assert "baseline rules" in report.table()
 
 
@@ -169,7 +169,7 @@ def test_escalated_cases_pay_review_on_top_of_the_provisional_action() -> None:
     report = backtest(rows, ["bad", "good"], [0.15, 0.15], DEFAULT_POLICY, pack().baseline,
                       n_boot=50)
     # p=0.15 is inside the band: escalated; provisional approve → bad costs 5 + 0.1
-    assert report.policy.escalation_rate.value == 1.0
+    assert report.policy.escalation_rate.estimate == 1.0
     assert report.policy.per_case_cost == (5.1, 0.1)
 
 
