@@ -36,6 +36,7 @@ from assistant.usecases import (
 )
 from assistant.usecases.context import MODEL_MANAGERS, SYSTEM, Context
 from assistant.views import (
+    FIRST_PAGE,
     AlertView,
     AssessmentView,
     AuditView,
@@ -51,6 +52,7 @@ from assistant.views import (
     PolicyPreview,
     PolicyView,
     QueuePage,
+    QueueQuery,
     StatusView,
     VerdictView,
 )
@@ -170,25 +172,8 @@ class DocketService:
 
     # --- reads ---------------------------------------------------------------------------------
 
-    def queue(
-        self,
-        *,
-        search: str = "",
-        statuses: tuple[str, ...] = ("open", "escalated"),
-        order_by: str = "opened_at",
-        descending: bool = False,
-        offset: int = 0,
-        limit: int = 100,
-    ) -> QueuePage:
-        return reading.queue(
-            self._ctx,
-            search=search,
-            statuses=statuses,
-            order_by=order_by,
-            descending=descending,
-            offset=offset,
-            limit=limit,
-        )
+    def queue(self, query: QueueQuery = FIRST_PAGE) -> QueuePage:
+        return reading.queue(self._ctx, query)
 
     def case(self, case_id: str) -> CaseDetail:
         return reading.case(self._ctx, case_id)

@@ -59,6 +59,24 @@ Decision = Accept | Override | Escalate
 
 
 @dataclass(frozen=True)
+class QueueQuery:
+    """Which page of the queue to show: cases in ``statuses`` whose reference or
+    recommendation matches ``search``, ordered by ``order_by``. The queue's parameters are
+    written here once; the service, the console's port and its fake all take this."""
+
+    search: str = ""
+    statuses: tuple[str, ...] = ("open", "escalated")
+    order_by: str = "opened_at"
+    descending: bool = False
+    offset: int = 0
+    limit: int = 100
+
+
+#: The default: the first page of open and escalated cases, oldest first.
+FIRST_PAGE = QueueQuery()
+
+
+@dataclass(frozen=True)
 class QueueRow:
     case_id: str
     case_ref: str

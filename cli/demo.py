@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-from assistant.views import Accept, Identity
+from assistant.views import Accept, Identity, QueueQuery
 
 if TYPE_CHECKING:
     from assistant.service import DocketService
@@ -112,7 +112,7 @@ def _record_history(
     by_ref = {row["case_ref"]: outcome for row, outcome in zip(rows, outcomes, strict=True)}
     with acting_as(service, HISTORY_OPERATOR):
         page = service.queue(
-            statuses=("open",), search="german-credit-", limit=len(by_ref) + 10_000
+            QueueQuery(statuses=("open",), search="german-credit-", limit=len(by_ref) + 10_000)
         )
         wanted = set(opened)
         now = datetime.now(UTC)

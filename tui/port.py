@@ -26,6 +26,7 @@ from assistant.views import (
     PolicyPreview,
     PolicyView,
     QueuePage,
+    QueueQuery,
     StatusView,
 )
 from events.errors import DocketError
@@ -45,16 +46,7 @@ class DocketPort(Protocol):
 
     def sync(self) -> int: ...
 
-    def queue(
-        self,
-        *,
-        search: str = "",
-        statuses: tuple[str, ...] = ("open", "escalated"),
-        order_by: str = "opened_at",
-        descending: bool = False,
-        offset: int = 0,
-        limit: int = 100,
-    ) -> QueuePage: ...
+    def queue(self, query: QueueQuery = ...) -> QueuePage: ...
 
     def case(self, case_id: str) -> CaseDetail: ...
 

@@ -23,6 +23,7 @@ from assistant.views import (
     DecisionView,
     FieldView,
     QueuePage,
+    QueueQuery,
     QueueRow,
     StatusView,
     TimelineEntry,
@@ -32,22 +33,13 @@ from events import queries
 from events.errors import FieldProblem, InputRejected, NotFound
 
 
-def queue(
-    ctx: Context,
-    *,
-    search: str = "",
-    statuses: tuple[str, ...] = ("open", "escalated"),
-    order_by: str = "opened_at",
-    descending: bool = False,
-    offset: int = 0,
-    limit: int = 100,
-) -> QueuePage:
+def queue(ctx: Context, query: QueueQuery) -> QueuePage:
     """One page of cases, filtered by status and a search over reference/recommendation."""
-    if order_by not in queries.QUEUE_ORDER:
+    if query.order_by not in queries.QUEUE_ORDER:
         raise InputRejected(
             [FieldProblem("order_by", f"must be one of {sorted(queries.QUEUE_ORDER)}")]
         )
-    selected = queries.QueueFilter(tuple(statuses), search)
+    selected = queries.QueueFilter(tuple(query.statuses), query.search)
     with ctx.lock:
         ctx.views.catch_up(ctx.log)
         # The count can only change when the read models move, so it is kept per
@@ -61,12 +53,12 @@ def queue(
         rows = queries.queue_page(
             ctx.views,
             selected,
-            order_by=order_by,
-            descending=descending,
-            offset=offset,
-            limit=limit,
+            order_by=query.order_by,
+            descending=query.descending,
+            offset=query.offset,
+            limit=query.limit,
         )
-    return QueuePage([_queue_row(r) for r in rows], int(total), offset)
+    return QueuePage([_queue_row(r) for r in rows], int(total), query.offset)
 
 
 def case(ctx: Context, case_id: str) -> CaseDetail:

@@ -7,7 +7,7 @@ import random
 from datetime import UTC, datetime
 from typing import Any
 
-from assistant.views import Accept, Override
+from assistant.views import Accept, Override, QueueQuery
 from tests.conftest import ServiceFactory
 
 
@@ -73,7 +73,7 @@ def test_outcomes_feed_the_decision_quality_report(open_service: ServiceFactory)
     label = service.label_field("credit")
     truth = [row[label] for row in service.dataset("credit")[:40]]
     service.ingest("credit", applications(service, lambda r: True, "q")[:40])
-    page = service.queue(limit=100, order_by="case_ref")
+    page = service.queue(QueueQuery(limit=100, order_by="case_ref"))
     decided = 0
     for row in page.rows:
         if row.recommendation == "escalate":
@@ -109,7 +109,7 @@ def test_retraining_learns_from_recorded_outcomes_and_registers_a_challenger_wit
         row["credit_amount"] = float(row["credit_amount"]) + 1.0
     service.ingest("credit", rows)
     worker = open_service("ana", "operator", models=False)
-    for row in worker.queue(limit=100).rows:
+    for row in worker.queue(QueueQuery(limit=100)).rows:
         if row.recommendation != "escalate":
             worker.decide(row.case_id, Accept())
             worker.record_outcome(row.case_id, "bad", datetime.now(UTC))

@@ -21,7 +21,7 @@ import pytest
 from assistant.domains import get_pack
 from assistant.policies import recommend
 from assistant.service import DocketService
-from assistant.views import Accept, Escalate, Identity, Override
+from assistant.views import Accept, Escalate, Identity, Override, QueueQuery
 from events.errors import AlreadyDecided, InputRejected, NotAuthorised, NotFound
 from tests.conftest import ServiceFactory
 
@@ -36,7 +36,7 @@ def champion_and_shadow(service: DocketService) -> tuple[str, str]:
 
 
 def queue_by_ref(service: DocketService) -> dict[str, Any]:
-    page = service.queue(statuses=("open", "escalated", "decided"), limit=10_000)
+    page = service.queue(QueueQuery(statuses=("open", "escalated", "decided"), limit=10_000))
     return {row.case_ref: row for row in page.rows}
 
 
@@ -515,6 +515,6 @@ def test_another_console_sees_decisions_made_elsewhere(
         [case_id] = ana.ingest("credit", credit_rows(1)).opened
         ana.decide(case_id, Escalate("unsure"))
         assert other.case(case_id).status == "escalated"
-        assert other.queue(statuses=("escalated",)).total == 1
+        assert other.queue(QueueQuery(statuses=("escalated",))).total == 1
     finally:
         other.close()

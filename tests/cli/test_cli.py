@@ -24,7 +24,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from assistant.service import DocketService
-from assistant.views import Accept, Identity
+from assistant.views import Accept, Identity, QueueQuery
 from cli.main import cli
 from tests.conftest import trained_credit_artifacts
 
@@ -63,7 +63,8 @@ class Docket:
                 service.register_models("credit", list(trained_credit_artifacts()))
             report = service.ingest("credit", rows)
             assert not report.rejected, report.rejected
-            page = service.queue(statuses=("open", "escalated", "decided"), limit=10_000)
+            every = QueueQuery(statuses=("open", "escalated", "decided"), limit=10_000)
+            page = service.queue(every)
             return {row.case_ref: row.case_id for row in page.rows}
 
     def case(self, case_id: str) -> Any:

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from assistant.views import (
+    FIRST_PAGE,
     REASON_CODES,
     Accept,
     AlertView,
@@ -34,6 +35,7 @@ from assistant.views import (
     PolicyPreview,
     PolicyView,
     QueuePage,
+    QueueQuery,
     QueueRow,
     StatusView,
     TimelineEntry,
@@ -188,20 +190,11 @@ class FakeService:
             self._sorted[key] = sorted(self._cases, key=keys[order_by], reverse=descending)
         return self._sorted[key]
 
-    def queue(
-        self,
-        *,
-        search: str = "",
-        statuses: tuple[str, ...] = ("open", "escalated"),
-        order_by: str = "opened_at",
-        descending: bool = False,
-        offset: int = 0,
-        limit: int = 100,
-    ) -> QueuePage:
+    def queue(self, query: QueueQuery = FIRST_PAGE) -> QueuePage:
         self.calls.append("queue")
-        self.queue_limits.append(limit)
-        needle = search.lower()
-        wanted = set(statuses)
+        self.queue_limits.append(query.limit)
+        needle = query.search.lower()
+        wanted = set(query.statuses)
 
         def keep(c: _Case) -> bool:
             if c.status not in wanted:
@@ -214,9 +207,9 @@ class FakeService:
                 or needle in {f.lower() for f in c.flags}
             )
 
-        matching = [c for c in self._ordered(order_by, descending) if keep(c)]
-        page = matching[offset : offset + limit]
-        return QueuePage([self._row(c) for c in page], len(matching), offset)
+        matching = [c for c in self._ordered(query.order_by, query.descending) if keep(c)]
+        page = matching[query.offset : query.offset + query.limit]
+        return QueuePage([self._row(c) for c in page], len(matching), query.offset)
 
     def _row(self, c: _Case) -> QueueRow:
         return QueueRow(

@@ -28,7 +28,7 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Static
 from textual.widgets.data_table import ColumnKey
 
-from assistant.views import QueuePage, QueueRow
+from assistant.views import QueuePage, QueueQuery, QueueRow
 from tui.format import age, badges, cost, prob
 from tui.screens.base import DocketScreen
 from tui.screens.decide import DecisionTarget
@@ -119,27 +119,29 @@ class QueueScreen(DocketScreen):
 
     # --- loading ---------------------------------------------------------------------
 
-    @work(exclusive=True, group="queue")
-    async def reload(self) -> None:
-        """Fetch the current page from the service and show it (keeps the cursor's place)."""
-        page = await self.docket.call(
-            self.docket.service.queue,
+    def current_query(self) -> QueueQuery:
+        """The page the screen shows now: its search, sort and offset."""
+        return QueueQuery(
             search=self.search,
             order_by=self.order_by,
             descending=self.descending,
             offset=self.page_offset,
             limit=PAGE_SIZE,
         )
+
+    @work(exclusive=True, group="queue")
+    async def reload(self) -> None:
+        """Fetch the current page from the service and show it (keeps the cursor's place)."""
+        page = await self.docket.call(
+            self.docket.service.queue,
+            self.current_query(),
+        )
         if not page.rows and page.total > 0 and self.page_offset > 0:
             # The page emptied under us (cases decided elsewhere): step back.
             self.page_offset = max(0, ((page.total - 1) // PAGE_SIZE) * PAGE_SIZE)
             page = await self.docket.call(
                 self.docket.service.queue,
-                search=self.search,
-                order_by=self.order_by,
-                descending=self.descending,
-                offset=self.page_offset,
-                limit=PAGE_SIZE,
+                self.current_query(),
             )
         self.show_page(page)
 
