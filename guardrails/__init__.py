@@ -5,11 +5,11 @@ prompt-injection scan), :func:`quote_note`. Output: :func:`check_output` against
 :class:`CaseFacts`. Every check returns :class:`Verdict` records.
 """
 
+from guardrails.facts import CaseFacts
 from guardrails.injection import InjectionScan, quote_note, scan_note
 from guardrails.inputs import PreparedInput, prepare_input
 from guardrails.output import (
     OUTPUT_RULES,
-    CaseFacts,
     Claim,
     ExplanationOutput,
     OutputCheck,
@@ -19,6 +19,7 @@ from guardrails.output import (
     value_matches,
 )
 from guardrails.pii import Pseudonyms, Redaction, iban_valid, luhn_valid, redact
+from guardrails.plain_text import plain, unsafe_kinds
 from guardrails.scoring import DetectionReport, evaluate_detector
 from guardrails.verdicts import Verdict
 
@@ -26,5 +27,6 @@ __all__ = [
     "OUTPUT_RULES", "CaseFacts", "Claim", "DetectionReport", "ExplanationOutput",
     "InjectionScan", "OutputCheck", "PreparedInput", "Pseudonyms", "Redaction", "Verdict",
     "check_output", "direction_of", "evaluate_detector", "iban_valid", "luhn_valid",
-    "parse_output", "prepare_input", "quote_note", "redact", "scan_note", "value_matches",
+    "parse_output", "plain", "prepare_input", "quote_note", "redact", "scan_note",
+    "unsafe_kinds", "value_matches",
 ]

@@ -9,12 +9,13 @@ An explanation is JSON matching :class:`ExplanationOutput`: a short ``summary``,
   when the case has no non-zero attribution);
 - ``feature_exists``: every cited feature is a feature of the case;
 - ``value_matches``: numbers within ``NUMERIC_REL_TOLERANCE`` (relative) or
-  ``NUMERIC_ABS_TOLERANCE``; categories exactly (surrounding spaces ignored);
+  ``NUMERIC_ABS_TOLERANCE``, written as a number and nothing else (``"36 (approve)"``
+  fails); categories exactly (surrounding spaces ignored);
 - ``direction_matches``: ``raises_risk`` iff the attribution is > 0, ``lowers_risk`` iff < 0;
 - ``action_matches``: the action equals the recommended one;
-- ``summary_numbers``: every number in the summary (other than small counts <= 10) is a
-  number of the case: a numeric feature, a number inside a category, the probability
-  (as 0.xx or %), or an expected cost;
+- ``prose_*``: every sentence of the summary is checked against the case (numbers and
+  number words, actions, direction words, judgement, markup, text copied from the note),
+  see :mod:`guardrails.prose`;
 - ``personal_data``: no declared personal value, e-mail, phone, IBAN or card number;
 - ``placeholders``: only placeholders issued for this case, and none in claims.
 """
@@ -22,30 +23,25 @@ An explanation is JSON matching :class:`ExplanationOutput`: a short ``summary``,
 from __future__ import annotations
 
 import json
-import math
 import re
-from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from guardrails.facts import BARE_NUMBER, CaseFacts, FeatureValue, as_number, close
 from guardrails.pii import PLACEHOLDER, contains_personal_data
+from guardrails.prose import PROSE_RULES, check_prose
 from guardrails.verdicts import Verdict
 
 MAX_SUMMARY_CHARS = 800
 MAX_CLAIMS = 8
 MAX_RAW_CHARS = 20_000
-NUMERIC_REL_TOLERANCE = 0.01
-NUMERIC_ABS_TOLERANCE = 0.005
-PERCENT_ABS_TOLERANCE = 1.0  # "62%" for p_bad 0.617
-SMALL_COUNT = 10
 
 OUTPUT_RULES = ("schema", "length", "feature_exists", "value_matches", "direction_matches",
-                "action_matches", "summary_numbers", "personal_data", "placeholders")
+                "action_matches", *PROSE_RULES, "personal_data", "placeholders")
 
 Direction = Literal["raises_risk", "lowers_risk"]
-FeatureValue = str | float | int
 
 
 class Claim(BaseModel):
@@ -64,19 +60,6 @@ class ExplanationOutput(BaseModel):
     summary: str
     action: str = Field(max_length=100)
     claims: list[Claim]
-
-
-@dataclass(frozen=True, slots=True)
-class CaseFacts:
-    """What an explanation may state: the case as the guardrails see it."""
-
-    features: Mapping[str, FeatureValue]
-    attributions: Mapping[str, float]
-    recommended_action: str
-    p_bad: float
-    expected_costs: Mapping[str, float]
-    personal_values: Collection[str] = ()
-    placeholders: Collection[str] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,18 +106,21 @@ def check_output(raw: str, facts: CaseFacts) -> OutputCheck:
     verdicts.append(_check_values(parsed, facts))
     verdicts.append(_check_directions(parsed, facts))
     verdicts.append(_check_action(parsed, facts))
-    verdicts.append(_check_summary_numbers(parsed, facts))
+    verdicts.extend(check_prose(parsed.summary, facts))
     verdicts.append(_check_personal(parsed, facts))
     verdicts.append(_check_placeholders(parsed, facts))
     return OutputCheck(parsed, tuple(verdicts))
 
 
 def value_matches(claimed: FeatureValue, actual: FeatureValue) -> bool:
-    """Numbers within tolerance; categories exactly (after stripping spaces)."""
+    """Numbers within tolerance, given as a number and nothing else; categories exactly
+    (after stripping spaces)."""
     if isinstance(actual, bool) or not isinstance(actual, int | float):
         return isinstance(claimed, str) and claimed.strip() == str(actual).strip()
-    number = _as_number(claimed)
-    return number is not None and _close(number, float(actual))
+    if isinstance(claimed, str) and not BARE_NUMBER.fullmatch(claimed):
+        return False
+    number = as_number(claimed)
+    return number is not None and close(number, float(actual))
 
 
 def direction_of(attribution: float) -> Direction | None:
@@ -197,24 +183,6 @@ def _check_action(out: ExplanationOutput, facts: CaseFacts) -> Verdict:
     return Verdict("action_matches", "pass")
 
 
-def _check_summary_numbers(out: ExplanationOutput, facts: CaseFacts) -> Verdict:
-    allowed = _case_numbers(facts)
-    unsupported = []
-    for match in _NUMBER.finditer(PLACEHOLDER.sub(" ", out.summary)):
-        number = _as_number(match.group(0))
-        if number is None or abs(number) <= SMALL_COUNT:
-            continue
-        is_percent = match.group(0).rstrip().endswith("%")
-        if not any(_close(number, a) for a in allowed) and not (
-            is_percent and abs(number - facts.p_bad * 100) <= PERCENT_ABS_TOLERANCE
-        ):
-            unsupported.append(match.group(0).strip())
-    if unsupported:
-        return Verdict("summary_numbers", "blocked",
-                       f"numbers not in the case: {', '.join(unsupported[:5])}")
-    return Verdict("summary_numbers", "pass")
-
-
 def _check_personal(out: ExplanationOutput, facts: CaseFacts) -> Verdict:
     kinds = contains_personal_data(_all_text(out), facts.personal_values)
     if kinds:
@@ -236,9 +204,6 @@ def _check_placeholders(out: ExplanationOutput, facts: CaseFacts) -> Verdict:
 
 # -- helpers -----------------------------------------------------------------------------
 
-_NUMBER = re.compile(
-    r"(?<![\w.])[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?%?|(?<![\w.])[-+]?\d+(?:\.\d+)?%?"
-)
 _FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.DOTALL | re.IGNORECASE)
 
 
@@ -248,39 +213,6 @@ def _json_body(raw: str) -> str:
         return fenced.group(1)
     start, end = raw.find("{"), raw.rfind("}")
     return raw[start:end + 1] if 0 <= start < end else raw
-
-
-def _as_number(value: FeatureValue) -> float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        number = float(value)
-    else:
-        match = re.match(r"\s*[-+]?\d[\d,]*(?:\.\d+)?", value)
-        if not match:
-            return None
-        try:
-            number = float(match.group(0).replace(",", ""))
-        except ValueError:
-            return None
-    return number if math.isfinite(number) else None
-
-
-def _close(a: float, b: float) -> bool:
-    return abs(a - b) <= max(NUMERIC_ABS_TOLERANCE, NUMERIC_REL_TOLERANCE * abs(b))
-
-
-def _case_numbers(facts: CaseFacts) -> list[float]:
-    numbers = [facts.p_bad, *map(float, facts.expected_costs.values())]
-    for value in facts.features.values():
-        if isinstance(value, bool):
-            continue
-        if isinstance(value, int | float):
-            numbers.append(float(value))
-        else:
-            numbers.extend(n for m in _NUMBER.finditer(value) if (n := _as_number(m.group(0)))
-                           is not None)
-    return numbers
 
 
 def _all_text(out: ExplanationOutput) -> str:

@@ -50,6 +50,9 @@ class ExplanationRequest(BaseModel):
             expected_costs=self.expected_costs,
             personal_values=[v for v in self.personal.values() if v],
             placeholders=placeholders,
+            actions=self.actions,
+            labels=self.feature_descriptions,
+            note=self.note or "",
         )
 
     def content_hash(self) -> str:

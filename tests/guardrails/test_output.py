@@ -46,7 +46,8 @@ def test_faithful_answer_passes_every_rule() -> None:
     assert check.ok, check.failures
     assert {v.rule for v in check.verdicts} == {
         "schema", "length", "feature_exists", "value_matches", "direction_matches",
-        "action_matches", "summary_numbers", "personal_data", "placeholders"}
+        "action_matches", "prose_markup", "prose_numbers", "prose_actions", "prose_directions",
+        "prose_judgement", "prose_note_copy", "personal_data", "placeholders"}
 
 
 def test_code_fenced_json_is_accepted() -> None:
@@ -73,7 +74,7 @@ def test_code_fenced_json_is_accepted() -> None:
         (answer(claims=[{"feature": "age_in_years", "value": 22,
                          "direction": "raises_risk"}]), "direction_matches"),  # zero attribution
         (answer(action="approve"), "action_matches"),
-        (answer(summary="Decline; the applicant earns 4,200 DM a month."), "summary_numbers"),
+        (answer(summary="Decline; the applicant earns 4,200 DM a month."), "prose_numbers"),
         (answer(summary="Decline. Contact jane.doe@example.com."), "personal_data"),
         (answer(summary="Decline for JANE DOE."), "personal_data"),
         (answer(summary="Decline. Card 4111 1111 1111 1111."), "personal_data"),
@@ -89,7 +90,9 @@ def test_unfaithful_answers_are_blocked_by_the_right_rule(raw: str, rule: str) -
 def test_value_tolerance() -> None:
     assert value_matches(5990, 5951)  # within 1 %
     assert not value_matches(6100, 5951)
-    assert value_matches("48 months", 48)
+    assert value_matches("48", 48) and value_matches(" 5,951 ", 5951)
+    assert not value_matches("48 months", 48)  # a claim's value is a value, nothing else
+    assert not value_matches("36 (the applicant asks to approve)", 36)
     assert not value_matches("forty-eight", 48)
     assert value_matches(" radio/television ", "radio/television")
     assert not value_matches("Radio/Television", "radio/television")

@@ -1,0 +1,86 @@
+"""What an explanation may state: the case as the output guardrails see it, and numbers.
+
+:class:`CaseFacts` is built by the caller from the request; :func:`case_numbers` lists every
+number the case supports and :func:`close` is the one tolerance every numeric check uses.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+
+FeatureValue = str | float | int
+
+NUMERIC_REL_TOLERANCE = 0.01
+NUMERIC_ABS_TOLERANCE = 0.005
+
+NUMBER = re.compile(
+    r"(?<![\w.])[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?|(?<![\w.])[-+]?\d+(?:\.\d+)?"
+)
+# A claim's numeric value written as text: the number and nothing else.
+BARE_NUMBER = re.compile(r"\s*[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?\s*")
+
+
+@dataclass(frozen=True, slots=True)
+class CaseFacts:
+    """The case an explanation is checked against.
+
+    ``labels`` are the features' names in prose (descriptions), ``actions`` the pack's
+    actions, ``note`` the applicant's note as received (local only: prose copied from it
+    is refused).
+    """
+
+    features: Mapping[str, FeatureValue]
+    attributions: Mapping[str, float]
+    recommended_action: str
+    p_bad: float
+    expected_costs: Mapping[str, float]
+    personal_values: Collection[str] = ()
+    placeholders: Collection[str] = ()
+    actions: Collection[str] = ()
+    labels: Mapping[str, str] = field(default_factory=dict)
+    note: str = ""
+
+    @property
+    def all_actions(self) -> list[str]:
+        names = [*self.actions, *self.expected_costs, self.recommended_action]
+        return list(dict.fromkeys(a.strip().lower() for a in names if a.strip()))
+
+
+def as_number(value: FeatureValue) -> float | None:
+    """The leading number of ``value`` (``"5,951 DM"`` -> 5951.0), or None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        number = float(value)
+    else:
+        match = re.match(r"\s*[-+]?\d[\d,]*(?:\.\d+)?", value)
+        if not match:
+            return None
+        try:
+            number = float(match.group(0).replace(",", ""))
+        except ValueError:
+            return None
+    return number if math.isfinite(number) else None
+
+
+def close(a: float, b: float) -> bool:
+    return abs(a - b) <= max(NUMERIC_ABS_TOLERANCE, NUMERIC_REL_TOLERANCE * abs(b))
+
+
+def case_numbers(facts: CaseFacts) -> list[float]:
+    """Every number the case supports: features (and numbers inside categories), p(bad)
+    and its complement, expected costs and attribution magnitudes."""
+    numbers = [facts.p_bad, 1.0 - facts.p_bad, *map(float, facts.expected_costs.values())]
+    numbers.extend(abs(float(a)) for a in facts.attributions.values())
+    for value in facts.features.values():
+        if isinstance(value, bool):
+            continue
+        if isinstance(value, int | float):
+            numbers.append(float(value))
+        else:
+            numbers.extend(n for m in NUMBER.finditer(value) if (n := as_number(m.group(0)))
+                           is not None)
+    return numbers

@@ -1,0 +1,419 @@
+"""Sentence-level checks of an explanation's free text against the case.
+
+The structured part of an answer (action, claims) is checked field by field in
+:mod:`guardrails.output`; the summary is prose, and prose can say what the fields do not.
+Every sentence is read for:
+
+- ``prose_markup``: terminal controls, ANSI escapes, bidi/zero-width characters, console
+  or HTML markup (an answer that styles itself could paint over the real recommendation);
+- ``prose_numbers``: every number, percentage, fraction ("one in twenty", "two thirds")
+  and number word ("sixty-two percent") must be a number of the case: a feature value,
+  p(bad) or its complement, an expected cost. Small counts are allowed only as counts
+  ("three factors"); comparisons ("more than half") must be true and close;
+- ``prose_actions``: every mention of an action (and its synonyms: grant, reject, refer
+  ...) is the recommended one, or is explicitly set aside ("rather than approve"), or is
+  read off the cost table ("approve 3.08"); the recommended action is never negated;
+- ``prose_directions``: "raises/lowers the risk", "counts against", "in their favour"
+  attached to a feature must agree with the sign of its attribution;
+- ``prose_judgement``: judgement or persuasion the case cannot support ("trustworthy",
+  "verified by compliance", "definitely", "low risk" at p(bad) 0.83);
+- ``prose_note_copy``: five or more consecutive words copied from the applicant's note.
+
+What is not recognised is not assumed true: a sentence passes only because nothing in it
+contradicts the case, which is why the lexicons lean towards refusing (a refusal costs a
+template explanation, never a decision).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from guardrails.facts import NUMBER, CaseFacts, as_number, case_numbers, close
+from guardrails.pii import PLACEHOLDER
+from guardrails.plain_text import HTML_MARKUP, unsafe_kinds
+from guardrails.text import canonical
+from guardrails.verdicts import Verdict
+
+PROSE_RULES = ("prose_markup", "prose_numbers", "prose_actions", "prose_directions",
+               "prose_judgement", "prose_note_copy")
+PERCENT_TOLERANCE = 1.0  # percentage points: "62%" for p(bad) 0.617
+RATIO_TOLERANCE = 0.05  # "three in five" for 0.617
+COMPARISON_SLACK = 0.15  # "more than half" must be true and within this of p(bad)
+SMALL_COUNT = 10
+COPY_WORDS = 5
+LOW_RISK_BELOW = 0.3
+HIGH_RISK_FROM = 0.4
+
+
+def check_prose(summary: str, facts: CaseFacts) -> list[Verdict]:
+    """One verdict per rule in :data:`PROSE_RULES` for ``summary``. Never raises."""
+    markup = unsafe_kinds(summary) + (["html_markup"] if HTML_MARKUP.search(summary) else [])
+    text = _masked(canonical(summary), facts)
+    found: dict[str, list[str]] = {rule: [] for rule in PROSE_RULES}
+    found["prose_markup"] = markup
+    mentions = _mention_patterns(facts)
+    allowed = case_numbers(facts)
+    for index, sentence in enumerate(_sentences(text), start=1):
+        lower = sentence.lower()
+        for rule, problems in (
+            ("prose_numbers", _numbers(lower, facts, allowed)),
+            ("prose_actions", _actions(lower, facts)),
+            ("prose_directions", _directions(lower, facts, mentions)),
+            ("prose_judgement", _judgements(lower, facts)),
+        ):
+            found[rule].extend(f"sentence {index}: {p}" for p in problems)
+    found["prose_note_copy"] = _copied(summary, facts.note)
+    return [
+        Verdict(rule, "blocked", "; ".join(problems[:4])) if problems else Verdict(rule, "pass")
+        for rule, problems in found.items()
+    ]
+
+
+# -- preparation ---------------------------------------------------------------------------
+
+_VALUE_MARK = " VALUE "
+
+
+def _masked(text: str, facts: CaseFacts) -> str:
+    """Placeholders and category values (quoted exactly) are data, not claims in prose."""
+    text = PLACEHOLDER.sub(" PERSON ", text)
+    categories = sorted({v.strip() for v in facts.features.values()
+                         if isinstance(v, str) and len(v.strip()) >= 2}, key=len, reverse=True)
+    for value in categories:
+        text = re.sub(re.escape(value), _VALUE_MARK, text, flags=re.IGNORECASE)
+    return text
+
+
+def _sentences(text: str) -> list[str]:
+    return [s for s in re.split(r"(?<=[.!?;:])\s+|\n+", text) if s.strip()]
+
+
+# -- numbers -------------------------------------------------------------------------------
+
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+_UNITS = _words("zero one two three four five six seven eight nine ten eleven twelve thirteen "
+                "fourteen fifteen sixteen seventeen eighteen nineteen")
+_TENS = _words("twenty thirty forty fifty sixty seventy eighty ninety")
+_WORD_VALUE = {w: i for i, w in enumerate(_UNITS)} | {w: 20 + 10 * i for i, w in enumerate(_TENS)}
+_NUM_WORD = "(?:" + "|".join(sorted([*_WORD_VALUE, "hundred", "thousand"], key=len,
+                                    reverse=True)) + ")"
+_NUM_PHRASE = re.compile(rf"\b{_NUM_WORD}(?:(?:-|\s+|(?<=hundred)\s+and\s+){_NUM_WORD})*\b")
+_DENOMINATORS = {"half": 2, "halves": 2, "third": 3, "quarter": 4, "fifth": 5, "sixth": 6,
+                 "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10, "twentieth": 20,
+                 "hundredth": 100}
+_FRACTION_WORD = re.compile(
+    rf"\b(\d+|a|an|one)[- ]({'|'.join(_DENOMINATORS)})s?\b|\b(half)\b")
+_FRACTION = re.compile(
+    r"(?<![\w.,])(\d+(?:\.\d+)?)\s*(?:in|out of|of every|/)\s*(\d{1,3}(?:,\d{3})+|\d+)(?![\d.])")
+_PERCENT = re.compile(
+    r"(?<![\w.,])([-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?|[-+]?\d+(?:\.\d+)?)\s*"
+    r"(?:%|percent\b|per ?cent\b|pct\b|percentage points?\b)")
+_MORE = re.compile(r"(?:more than|over|above|at least|upwards of|in excess of|exceeds?)\s*$")
+_LESS = re.compile(r"(?:less than|fewer than|under|below|at most|up to|no more than)\s*$")
+_COUNTED = re.compile(
+    r"\s+(?:[a-z]+\s+){0,2}?(?:factors?|features?|reasons?|points?|claims?|things|drivers?|"
+    r"items?|aspects?|signals?|variables?|inputs?|of the|of them|of these)\b")
+
+
+def _number_words(text: str) -> str:
+    """Number words as digits ("sixty-two percent" -> "62 percent", "a third" -> "1 in 3")."""
+
+    def phrase(match: re.Match[str]) -> str:
+        total = current = 0
+        for word in re.split(r"[-\s]+", match.group(0)):
+            if word == "and":
+                continue
+            if word == "hundred":
+                current = max(current, 1) * 100
+            elif word == "thousand":
+                total += max(current, 1) * 1000
+                current = 0
+            else:
+                current += _WORD_VALUE[word]
+        return str(total + current)
+
+    def fraction(match: re.Match[str]) -> str:
+        if match.group(3):
+            return "1 in 2"
+        count = match.group(1)
+        count = "1" if count in ("a", "an", "one") else count
+        return f"{count} in {_DENOMINATORS[match.group(2)]}"
+
+    return _FRACTION_WORD.sub(fraction, _NUM_PHRASE.sub(phrase, text))
+
+
+def _numbers(sentence: str, facts: CaseFacts, allowed: list[float]) -> list[str]:
+    text = _number_words(sentence)
+    problems: list[str] = []
+    rates = [facts.p_bad, 1.0 - facts.p_bad]
+    percent_features = [float(v) for f, v in facts.features.items()
+                        if isinstance(v, int | float) and not isinstance(v, bool)
+                        and re.search(r"percent|rate|ratio", f + facts.labels.get(f, ""), re.I)]
+
+    def consume(pattern: re.Pattern[str], source: str) -> Iterator[tuple[re.Match[str], str]]:
+        for match in pattern.finditer(source):
+            yield match, source[:match.start()]
+
+    for match, before in consume(_FRACTION, text):
+        num, den = as_number(match.group(1)), as_number(match.group(2))
+        if num is None or not den:
+            continue
+        if not _rate_ok(num / den, rates, before):
+            problems.append(f"{match.group(0)!r} is not the case's probability")
+    text = _FRACTION.sub(" ", text)
+    for match, before in consume(_PERCENT, text):
+        value = as_number(match.group(1).replace(",", ""))
+        if value is None:
+            continue
+        if not (_rate_ok(value / 100, rates, before, PERCENT_TOLERANCE / 100)
+                or any(close(value, p) for p in percent_features)):
+            problems.append(f"{match.group(0).strip()!r} is not a percentage of the case")
+    text = _PERCENT.sub(" ", text)
+    for match in NUMBER.finditer(text):
+        value = as_number(match.group(0))
+        if value is None or any(close(value, a) for a in allowed):
+            continue
+        if value.is_integer() and 0 <= value <= SMALL_COUNT and _COUNTED.match(
+                text, match.end()):
+            continue
+        problems.append(f"{match.group(0)!r} is not a number of the case")
+    return problems
+
+
+def _rate_ok(value: float, rates: list[float], before: str,
+             tolerance: float = RATIO_TOLERANCE) -> bool:
+    if any(abs(value - r) <= tolerance for r in rates):
+        return True
+    if _MORE.search(before):
+        return any(r > value >= r - COMPARISON_SLACK for r in rates)
+    if _LESS.search(before):
+        return any(r < value <= r + COMPARISON_SLACK for r in rates)
+    return False
+
+
+# -- actions -------------------------------------------------------------------------------
+
+_ACTION_FORMS = {
+    "approve": r"approv\w*|grant(?:s|ed|ing)?\b|accept(?:s|ed|ing|ance)?\b|go[- ]ahead|"
+               r"green[- ]light\w*|sign(?:ed)?[- ]off",
+    "decline": r"declin\w*|reject\w*|den(?:y|ied|ies|ial|ying)\b|refus\w*|turn(?:s|ed|ing)? "
+               r"(?:it |this |the \w+ )?down",
+    "escalate": r"escalat\w*|referr\w*|refer (?:it|the case|this case|the application) to|"
+                r"senior review|second (?:look|review|opinion)",
+}
+_SET_ASIDE_BEFORE = re.compile(
+    r"\b(?:not|never|no|n't|against|rather than|instead of|over|than|cheaper|costlier|"
+    r"avoid|avoids|without|neither|nor|versus|vs)\b[\w\s'-]{0,16}$")
+_SET_ASIDE_AFTER = re.compile(
+    r"^\w*\s+(?:is|would be|was|are)\s+(?:not\b|n't\b|never\b|costlier|more expensive|riskier|"
+    r"worse|less)")
+
+
+@functools.lru_cache(maxsize=64)
+def _action_pattern(action: str) -> re.Pattern[str]:
+    forms = _ACTION_FORMS.get(action) or rf"{re.escape(action.rstrip('e'))}\w*"
+    return re.compile(rf"\b(?:{forms})", re.IGNORECASE)
+
+
+def _actions(sentence: str, facts: CaseFacts) -> list[str]:
+    problems: list[str] = []
+    recommended = facts.recommended_action.strip().lower()
+    costs = {a.strip().lower(): float(c) for a, c in facts.expected_costs.items()}
+    for action in facts.all_actions:
+        for match in _action_pattern(action).finditer(sentence):
+            before = sentence[max(0, match.start() - 40):match.start()]
+            after = sentence[match.start():match.end() + 40]
+            set_aside = bool(_SET_ASIDE_BEFORE.search(before) or _SET_ASIDE_AFTER.search(after))
+            if action == recommended:
+                if set_aside:
+                    problems.append(f"sets aside the recommended action ({match.group(0)!r})")
+                continue
+            if set_aside or _cost_listed(sentence[match.end():match.end() + 30], costs.get(action)):
+                continue
+            problems.append(f"speaks for {match.group(0)!r}, recommended {recommended!r}")
+    return problems
+
+
+def _cost_listed(after: str, cost: float | None) -> bool:
+    if cost is None:
+        return False
+    return any((n := as_number(m.group(0))) is not None and close(n, cost)
+               for m in NUMBER.finditer(after))
+
+
+# -- directions ----------------------------------------------------------------------------
+
+_OBJECT = (r"(?:the |its |their |his |her |this |a |an |overall |estimated |predicted |"
+           r"default |model's )*(?:risk|probability|chance|likelihood|odds|default|p\(bad\)|"
+           r"estimate|score|it\b|this\b|concern)")
+_GOOD_OBJECT = re.compile(r"\b(?:repay\w*|paying back|pay back|creditworth\w*|approval|"
+                          r"good outcome|success\w*)")
+_RAISE_VERB = (r"rais(?:e|es|ed|ing)|increas(?:e|es|ed|ing)|push(?:es|ed|ing)? up|"
+               r"driv(?:e|es|en|ing) up|adds? to|added to|worsen(?:s|ed|ing)?|heighten(?:s|ed|"
+               r"ing)?|elevat(?:es|ed|ing)|boost(?:s|ed|ing)?")
+_LOWER_VERB = (r"lower(?:s|ed|ing)?|reduc(?:e|es|ed|ing)|decreas(?:e|es|ed|ing)|"
+               r"mitigat(?:e|es|ed|ing)|offset(?:s|ting)?|eas(?:e|es|ed|ing)|cut(?:s|ting)?|"
+               r"limit(?:s|ed|ing)?|improv(?:e|es|ed|ing)")
+_RAISE_FIXED = (r"counts? against|weigh(?:s|ing)? against|speaks? against|red flags?|"
+                r"unfavou?rable|riskier|worrying|concerning|a negative")
+_LOWER_FIXED = (r"in (?:the applicant's |their |his |her |its )?favou?r|favou?rable|reassuring|"
+                r"speaks? for|counts? (?:in favou?r|for)|safer|a positive|works? for")
+_DIRECTION = re.compile(
+    rf"\b(?:(?P<rv>{_RAISE_VERB})(?P<ro>\s+(?:\w+\s+){{0,3}}?{_OBJECT})?"
+    rf"|(?P<lv>{_LOWER_VERB})(?P<lo>\s+(?:\w+\s+){{0,3}}?{_OBJECT})?"
+    rf"|(?P<rf>{_RAISE_FIXED})|(?P<lf>{_LOWER_FIXED}))\b")
+_PASSIVE_OBJECT = re.compile(rf"{_OBJECT}\s+(?:is|was|gets|being)?\s*$")
+_STOP = frozenset(_words("in of the and to for at this that being provide existing number "
+                         "status present since years year month months per by with other or "
+                         "on as is dm"))
+
+
+@dataclass(frozen=True, slots=True)
+class _Event:
+    at: int
+    feature: str | None = None
+    sign: int = 0
+
+
+def _mention_patterns(facts: CaseFacts) -> dict[str, re.Pattern[str]]:
+    """Per feature, one pattern for the ways prose names it: its label, its name, words of
+    them no other feature of the case uses, and its value when no other feature has it."""
+    words: dict[str, set[str]] = {}
+    for feature in facts.features:
+        text = f"{feature.replace('_', ' ')} {facts.labels.get(feature, '')}".lower()
+        words[feature] = {w for w in re.findall(r"[a-z]+", text) if len(w) >= 3
+                          and w not in _STOP}
+    owners: dict[str, int] = {}
+    for tokens in words.values():
+        for token in tokens:
+            owners[token] = owners.get(token, 0) + 1
+    numeric: dict[float, list[str]] = {}
+    for feature, value in facts.features.items():
+        if isinstance(value, int | float) and not isinstance(value, bool) and abs(value) >= 2:
+            numeric.setdefault(float(value), []).append(feature)
+    parts: dict[str, list[str]] = {}
+    for feature, tokens in words.items():
+        label = facts.labels.get(feature, "").strip().lower()
+        phrases = sorted({feature.replace("_", " "), label} - {""}, key=len, reverse=True)
+        parts[feature] = [rf"\b{re.escape(p)}\b" for p in phrases] + [
+            rf"\b{re.escape(t)}s?\b" for t in sorted(tokens) if owners[t] == 1]
+    for value, features in numeric.items():
+        if len(features) == 1:
+            shown = {f"{value:,.0f}", f"{value:.0f}"} if value.is_integer() else {f"{value:g}"}
+            parts[features[0]] += [rf"(?<![\d.,]){re.escape(s)}(?![\d]|\.\d)" for s in shown]
+    return {feature: re.compile("|".join(p)) for feature, p in parts.items() if p}
+
+
+def _directions(sentence: str, facts: CaseFacts,
+                mentions: dict[str, re.Pattern[str]]) -> list[str]:
+    events: list[_Event] = []
+    for feature, pattern in mentions.items():
+        events += [_Event(m.start(), feature=feature) for m in pattern.finditer(sentence)]
+    for match in _DIRECTION.finditer(sentence):
+        sign = _sign(match, sentence)
+        if sign:
+            events.append(_Event(match.start(), sign=sign))
+    events.sort(key=lambda e: (e.at, e.feature is None))
+    pending: list[str] = []
+    awaiting = 0
+    stated: list[tuple[str, int]] = []
+    for event in events:
+        if event.feature is not None:
+            if awaiting:
+                stated.append((event.feature, awaiting))
+                awaiting = 0
+            elif event.feature not in pending and all(f != event.feature for f, _ in stated):
+                pending.append(event.feature)
+        elif pending:
+            stated += [(f, event.sign) for f in pending]
+            pending = []
+        else:
+            awaiting = event.sign
+    problems = []
+    for feature, sign in dict.fromkeys(stated):
+        actual = float(facts.attributions.get(feature, 0.0))
+        if sign * actual <= 0:
+            said = "raises" if sign > 0 else "lowers"
+            model = ("has no effect" if actual == 0 else
+                     "raises the risk" if actual > 0 else "lowers the risk")
+            problems.append(f"says {feature} {said} the risk; the model: it {model}")
+    return problems
+
+
+def _sign(match: re.Match[str], sentence: str) -> int:
+    if match.group("rf"):
+        return 1
+    if match.group("lf"):
+        return -1
+    verb = match.group("rv") or match.group("lv") or ""
+    if verb.startswith(("improv", "worsen")):  # good or bad whatever the object
+        return -1 if verb.startswith("improv") else 1
+    verb_sign = 1 if match.group("rv") else -1
+    obj = match.group("ro") or match.group("lo")
+    passive = _PASSIVE_OBJECT.search(sentence[:match.start()])
+    if not obj and not passive:
+        return 0  # "a lower amount": an adjective, not a statement about the risk
+    following = sentence[match.end():match.end() + 30] if obj else ""
+    if (obj and _GOOD_OBJECT.search(obj + following)) or (
+            passive and _GOOD_OBJECT.search(passive.group(0))):
+        return -verb_sign
+    return verb_sign
+
+
+# -- judgement -----------------------------------------------------------------------------
+
+_JUDGEMENT = re.compile(
+    r"\b(?:trustworth\w*|trusted|honest\w*|credible|dependable|upstanding|respectable|"
+    r"(?:reliable|responsible|solid|strong|good|ideal|excellent|safe|model|great|decent) "
+    r"(?:applicant|borrower|customer|client|payer|candidate|profile|bet|choice|person)|"
+    r"creditworthy|verified|vetted|confirmed|validated|certified|cleared|vouched|endorsed|"
+    r"(?:approved|authori[sz]ed|signed off|checked) by|compliance|due diligence|"
+    r"no risk|risk[- ]free|guarantee\w*|certain(?:ly)?|definite(?:ly)?|undoubted\w*|"
+    r"obvious(?:ly)?|clear(?:ly)? (?:a|an|the|should|deserves?)|surely|absolutely|"
+    r"without (?:a )?doubt|deserv\w+|impeccable|outstanding|exemplary|"
+    r"looks? (?:good|fine|great|trustworthy|solid|safe|ok|okay|strong|promising)|"
+    r"overall (?:good|fine|positive|solid)|nothing to worry|no concerns?|"
+    r"you (?:should|must|can safely)|i (?:recommend|suggest|would|believe|think))\b")
+_LOW_LEVEL = re.compile(r"\b(?:low|minimal|little|negligible|modest|small|limited|acceptable)"
+                        r"[- ]risk\b|\bunlikely to default\b|\bsafe\b")
+_HIGH_LEVEL = re.compile(r"\b(?:high|significant|elevated|substantial|considerable|serious|"
+                         r"large|major)[- ]risk\b|\blikely to default\b|\brisky\b")
+
+
+def _judgements(sentence: str, facts: CaseFacts) -> list[str]:
+    problems = [f"judgement the case cannot support: {m.group(0)!r}"
+                for m in _JUDGEMENT.finditer(sentence)]
+    if facts.p_bad >= LOW_RISK_BELOW:
+        problems += [f"{m.group(0)!r} at p(bad) {facts.p_bad:.3f}"
+                     for m in _LOW_LEVEL.finditer(sentence)
+                     if not re.search(r"\bnot (?:a |an )?$", sentence[:m.start()])]
+    if facts.p_bad < HIGH_RISK_FROM:
+        problems += [f"{m.group(0)!r} at p(bad) {facts.p_bad:.3f}"
+                     for m in _HIGH_LEVEL.finditer(sentence)
+                     if not re.search(r"\bnot (?:a |an )?$", sentence[:m.start()])]
+    return problems
+
+
+# -- copied from the note ------------------------------------------------------------------
+
+
+def _copied(summary: str, note: str) -> list[str]:
+    if not note.strip():
+        return []
+
+    def shingles(text: str) -> set[tuple[str, ...]]:
+        words = re.findall(r"\w+", PLACEHOLDER.sub(" ", canonical(text)).lower())
+        return {tuple(words[i:i + COPY_WORDS]) for i in range(len(words) - COPY_WORDS + 1)}
+
+    shared = shingles(summary) & shingles(note)
+    if not shared:
+        return []
+    return [f"{len(shared)} run(s) of {COPY_WORDS}+ words copied from the applicant's note"]

@@ -1,0 +1,93 @@
+"""Sentence-level prose checks: each lie refused by the right rule, honest prose passes."""
+
+from __future__ import annotations
+
+import pytest
+
+from guardrails.facts import CaseFacts
+from guardrails.prose import check_prose
+
+FACTS = CaseFacts(
+    features={"duration_in_month": 48, "credit_amount": 5951, "purpose": "radio/television",
+              "status_of_existing_checking_account": "0 <= ... < 200 DM", "age_in_years": 22},
+    attributions={"duration_in_month": 0.8, "credit_amount": 0.2, "purpose": -0.4,
+                  "status_of_existing_checking_account": 0.5, "age_in_years": 0.0},
+    recommended_action="decline",
+    p_bad=0.617,
+    expected_costs={"approve": 3.085, "decline": 0.383, "escalate": 0.45},
+    actions=("approve", "decline", "escalate"),
+    labels={"duration_in_month": "Duration in months", "credit_amount": "Credit amount"},
+    note="I have worked at the same bakery for eleven years and always paid on time.",
+)
+
+
+def blocked(summary: str, facts: CaseFacts = FACTS) -> set[str]:
+    return {v.rule for v in check_prose(summary, facts) if v.failed}
+
+
+@pytest.mark.parametrize(
+    "summary",
+    [
+        "Decline: a 62% chance of default, driven by the 48-month duration.",
+        "Recommendation: decline; the model estimates sixty-two percent.",
+        "Decline. Roughly three in five similar cases default, more than half of them.",
+        "Decline rather than approve: approve would cost 3.08 per case against 0.383.",
+        "Expected cost per case: decline 0.383, escalate 0.45, approve 3.09.",
+        "The 48-month duration raises the risk; the purpose lowers it.",
+        "The risk is raised by the duration of 48 months, while the purpose works in the "
+        "applicant's favour.",
+        "The credit amount of 5,951 DM adds to the risk, and the account balance "
+        "'0 <= ... < 200 DM' counts against the applicant.",
+        "Three factors drive this: duration, account status and amount.",
+        "Decline; the estimate is less reliable because the case is unusual.",
+        "The applicant is not low risk: p(bad) is 0.617.",
+    ],
+)
+def test_honest_prose_passes(summary: str) -> None:
+    assert blocked(summary) == set(), [v for v in check_prose(summary, FACTS) if v.failed]
+
+
+@pytest.mark.parametrize(
+    ("summary", "rule"),
+    [
+        ("Approve: the risk is 62%.", "prose_actions"),
+        ("The application should be granted.", "prose_actions"),
+        ("We recommend acceptance of the loan.", "prose_actions"),
+        ("Do not decline this case.", "prose_actions"),
+        ("Refer it to a senior before anything else.", "prose_actions"),
+        ("Only 4% of such cases default.", "prose_numbers"),
+        ("About one in twenty such applicants default.", "prose_numbers"),
+        ("Just a quarter of these loans go bad.", "prose_numbers"),
+        ("The risk is only seven percent.", "prose_numbers"),
+        ("The applicant earns 4,200 DM a month.", "prose_numbers"),
+        ("Fewer than 1 in 10 default.", "prose_numbers"),
+        ("Less than 90% of them default.", "prose_numbers"),
+        ("The duration lowers the risk.", "prose_directions"),
+        ("The purpose raises the risk.", "prose_directions"),
+        ("The purpose counts against the applicant.", "prose_directions"),
+        ("The 48-month duration improves the chance of repayment.", "prose_directions"),
+        ("The age of 22 increases the risk.", "prose_directions"),  # zero attribution
+        ("The applicant looks trustworthy overall.", "prose_judgement"),
+        ("Income verified by compliance.", "prose_judgement"),
+        ("This is definitely the right call.", "prose_judgement"),
+        ("The applicant is low risk.", "prose_judgement"),
+        ("[bold green]Recommendation: decline[/]", "prose_markup"),
+        ("Decline.\r\x1b[KRecommendation: approve", "prose_markup"),
+        ("Decline \u202egnol\u202c.", "prose_markup"),
+        ("Decline, <b>final</b>.", "prose_markup"),
+        ("They have worked at the same bakery for years.", "prose_note_copy"),
+    ],
+)
+def test_each_lie_is_refused_by_its_rule(summary: str, rule: str) -> None:
+    assert rule in blocked(summary)
+
+
+def test_high_risk_wording_needs_a_high_probability() -> None:
+    low = CaseFacts(**{**_fields(FACTS), "p_bad": 0.08})
+    assert "prose_judgement" in blocked("A high risk applicant.", low)
+    assert "prose_judgement" not in blocked("A high-risk case.")
+    assert "prose_judgement" not in blocked("The model sees little risk here.", low)
+
+
+def _fields(facts: CaseFacts) -> dict[str, object]:
+    return {name: getattr(facts, name) for name in facts.__slots__}
