@@ -78,13 +78,28 @@ _VALUE_MARK = " VALUE "
 
 
 def _masked(text: str, facts: CaseFacts) -> str:
-    """Placeholders and category values (quoted exactly) are data, not claims in prose."""
+    """Placeholders, category values and feature names are data, not claims in prose.
+
+    A category value quoted exactly becomes ``VALUE``; a feature's label or name becomes
+    ``featurerefN`` (its mention, see :func:`_mention_patterns`), so the digits and words
+    inside labels ("coded 1-2", "repayment history") are not read as statements.
+    """
     text = PLACEHOLDER.sub(" PERSON ", text)
-    categories = sorted({v.strip() for v in facts.features.values()
-                         if isinstance(v, str) and len(v.strip()) >= 2}, key=len, reverse=True)
-    for value in categories:
-        text = re.sub(re.escape(value), _VALUE_MARK, text, flags=re.IGNORECASE)
+    for alias, token in _aliases(facts):
+        text = re.sub(rf"(?<!\w){re.escape(alias)}(?!\w)", token, text, flags=re.IGNORECASE)
     return text
+
+
+def _aliases(facts: CaseFacts) -> list[tuple[str, str]]:
+    aliases: dict[str, str] = {}
+    for index, feature in enumerate(facts.features):
+        for name in (facts.labels.get(feature, ""), feature, feature.replace("_", " ")):
+            if len(name.strip()) >= 3:
+                aliases.setdefault(name.strip().lower(), f" featureref{index} ")
+    for value in facts.features.values():
+        if isinstance(value, str) and len(value.strip()) >= 2:
+            aliases.setdefault(value.strip().lower(), _VALUE_MARK)
+    return sorted(aliases.items(), key=lambda item: len(item[0]), reverse=True)
 
 
 def _sentences(text: str) -> list[str]:
@@ -300,23 +315,28 @@ def _mention_patterns(facts: CaseFacts) -> dict[str, re.Pattern[str]]:
         if isinstance(value, int | float) and not isinstance(value, bool) and abs(value) >= 2:
             numeric.setdefault(float(value), []).append(feature)
     parts: dict[str, list[str]] = {}
-    for feature, tokens in words.items():
-        label = facts.labels.get(feature, "").strip().lower()
-        phrases = sorted({feature.replace("_", " "), label} - {""}, key=len, reverse=True)
-        parts[feature] = [rf"\b{re.escape(p)}\b" for p in phrases] + [
+    for index, (feature, tokens) in enumerate(words.items()):
+        parts[feature] = [rf"\bfeatureref{index}\b"] + [
             rf"\b{re.escape(t)}s?\b" for t in sorted(tokens) if owners[t] == 1]
     for value, features in numeric.items():
-        if len(features) == 1:
+        if len(features) == 1 and value >= SMALL_COUNT:
             shown = {f"{value:,.0f}", f"{value:.0f}"} if value.is_integer() else {f"{value:g}"}
-            parts[features[0]] += [rf"(?<![\d.,]){re.escape(s)}(?![\d]|\.\d)" for s in shown]
+            parts[features[0]].append("(?P<num>" + "|".join(
+                rf"(?<![\w.,]){re.escape(s)}(?![\d]|\.\d)" for s in shown) + ")")
     return {feature: re.compile("|".join(p)) for feature, p in parts.items() if p}
+
+
+_NAMED_JUST_BEFORE = re.compile(r"featureref\d+\s*(?:=|:|of|is|at)?\s*$")
 
 
 def _directions(sentence: str, facts: CaseFacts,
                 mentions: dict[str, re.Pattern[str]]) -> list[str]:
     events: list[_Event] = []
     for feature, pattern in mentions.items():
-        events += [_Event(m.start(), feature=feature) for m in pattern.finditer(sentence)]
+        events += [_Event(m.start(), feature=feature) for m in pattern.finditer(sentence)
+                   # a value right after another feature's name is that feature's value
+                   if not (m.groupdict().get("num")
+                           and _NAMED_JUST_BEFORE.search(sentence[:m.start()]))]
     for match in _DIRECTION.finditer(sentence):
         sign = _sign(match, sentence)
         if sign:
@@ -361,7 +381,8 @@ def _sign(match: re.Match[str], sentence: str) -> int:
     passive = _PASSIVE_OBJECT.search(sentence[:match.start()])
     if not obj and not passive:
         return 0  # "a lower amount": an adjective, not a statement about the risk
-    following = sentence[match.end():match.end() + 30] if obj else ""
+    of_phrase = re.match(r"\s+of\s+(?:\w+\s+){0,2}?\w+", sentence[match.end():]) if obj else None
+    following = of_phrase.group(0) if of_phrase else ""
     if (obj and _GOOD_OBJECT.search(obj + following)) or (
             passive and _GOOD_OBJECT.search(passive.group(0))):
         return -verb_sign

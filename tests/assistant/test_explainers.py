@@ -10,6 +10,7 @@ from datetime import date
 
 import pytest
 
+from assistant.domains import get_pack
 from assistant.explainers import (
     CallBudget,
     DraftExplanation,
@@ -21,6 +22,7 @@ from assistant.explainers import (
     explainer_from_env,
     settings_from_env,
 )
+from assistant.usecases.explaining import _label
 from guardrails import check_output
 from tests.assistant.explainer_cases import ATTRIBUTIONS, PERSONAL, credit_request, credit_rows
 
@@ -64,10 +66,13 @@ def test_template_is_faithful_on_every_credit_row() -> None:
     rows = credit_rows()
     assert len(rows) == 1000  # the pack ships all of Statlog German Credit
     explainer = TemplateExplainer()
+    pack = get_pack("credit")
+    labels = {k: _label(pack.describe(k)) for k in rows[0]}  # the words the console uses
     for index, row in enumerate(rows):
         # deterministic pseudo-attributions with both signs and some zeros
         attributions = {f: ((hash(f) + index) % 7 - 3) / 10 for f in row}
         request = credit_request(features=row, attributions=attributions,
+                                 feature_descriptions=labels if index % 2 else {},
                                  p_bad=(index % 100) / 100, ood=index % 2 == 0,
                                  recommended_action=["approve", "decline", "escalate"][index % 3])
         check = check_output(explainer.explain(request).raw, request.facts())
