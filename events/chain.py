@@ -66,6 +66,10 @@ class ChainedRecorder(Protocol):
         """Links ``(notification_id, hash)`` with start <= id (<= stop), in order."""
         ...
 
+    def max_chain_id(self) -> int:
+        """The highest notification id that has a link (0 when none)."""
+        ...
+
 
 @dataclass(frozen=True)
 class VerifyReport:
@@ -77,6 +81,7 @@ class VerifyReport:
         first_bad_position: Notification id of the first bad event or link, else None.
         reason: One sentence on what is wrong ("" when ok).
         head: Hex of the last link (keep it elsewhere to detect tail truncation).
+        end: The last position checked, fixed when the walk started.
     """
 
     ok: bool
@@ -84,22 +89,31 @@ class VerifyReport:
     first_bad_position: int | None
     reason: str
     head: str = ""
+    end: int = 0
 
 
-def verify(log: DecisionLog, *, page: int = 5000) -> VerifyReport:
-    """Walk every stored event in notification order and check its link.
+def verify(log: DecisionLog, *, page: int = 5000, end: int | None = None) -> VerifyReport:
+    """Walk every stored event up to a fixed end position and check its link.
 
+    The end is the log's last notification id when the walk starts (or ``end``):
+    events appended meanwhile are neither read nor mistaken for a removed event,
+    so a verify during busy writing reports only what was really changed.
     Reads pages of events and the links in the same id range, so memory stays
     flat and a 100k-event store takes about a second.
     """
     recorder = log.recorder
     chained: ChainedRecorder = log.chained_recorder
+    if end is None:
+        # Events and links commit together, so every event or link at or below the
+        # larger of the two maxima is visible to the reads below. Taking the larger
+        # one keeps a deleted last event (whose link remains) in view.
+        end = max(int(recorder.max_notification_id() or 0), chained.max_chain_id())
     previous = GENESIS
     checked = 0
     start = 1
-    while True:
-        events = recorder.select_notifications(start, page)
-        stop = events[-1].id if len(events) == page else None
+    while start <= end:
+        events = recorder.select_notifications(start, page, stop=end)
+        stop = events[-1].id if len(events) == page else end
         links = list(chained.select_chain(start, stop, page * 2 + 10))
         li = 0
         for n in events:
@@ -116,11 +130,10 @@ def verify(log: DecisionLog, *, page: int = 5000) -> VerifyReport:
             previous = expected
             checked += 1
             li += 1
-        if stop is None:
-            if li < len(links):
-                return _bad(checked, links[li][0], "the event recorded here was removed")
-            return VerifyReport(True, checked, None, "", previous.hex())
+        if li < len(links):
+            return _bad(checked, links[li][0], "the event recorded here was removed")
         start = stop + 1
+    return VerifyReport(True, checked, None, "", previous.hex(), end)
 
 
 def _bad(checked: int, position: int, reason: str) -> VerifyReport:

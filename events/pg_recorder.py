@@ -133,6 +133,13 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
             curs.execute(sql, params)
             return [(r["notification_id"], bytes(r["hash"])) for r in curs.fetchall()]
 
+    def max_chain_id(self) -> int:
+        sql = SQL("SELECT max(notification_id) AS m FROM {0}").format(self.chain_table)
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(sql)
+            row = curs.fetchone()
+            return int(row["m"] or 0) if row else 0
+
     def select_rows(self, start: int, limit: int) -> list[tuple[int, str, int, str, bytes]]:
         """Notifications as plain tuples (see ChainedSQLiteRecorder.select_rows)."""
         sql = SQL(

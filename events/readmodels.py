@@ -515,8 +515,9 @@ class ReadModels:
         row = self.conn.execute("SELECT position FROM _position WHERE name='log'").fetchone()
         return int(row[0]) if row else 0
 
-    def catch_up(self, log: DecisionLog, *, batch: int = 5000) -> int:
-        """Apply every event recorded after :meth:`position`; return how many were applied.
+    def catch_up(self, log: DecisionLog, *, batch: int = 5000, stop: int | None = None) -> int:
+        """Apply every event recorded after :meth:`position` (up to ``stop``, when given);
+        return how many were applied.
 
         Each batch of ``batch`` notifications is one transaction: rows and position
         together. The position is re-read inside the transaction (BEGIN IMMEDIATE
@@ -525,20 +526,26 @@ class ReadModels:
         """
         applied = 0
         while True:
-            n = self._apply_batch(log, batch)
+            n, more = self._apply_batch(log, batch, stop)
             applied += n
-            if n < batch:
+            if not more:
                 return applied
 
-    def _apply_batch(self, log: DecisionLog, limit: int) -> int:
+    def _apply_batch(self, log: DecisionLog, limit: int, stop: int | None) -> tuple[int, bool]:
+        """Apply one batch; return (events applied, whether more may follow)."""
         conn = self.conn
         conn.execute("BEGIN IMMEDIATE")
         try:
             start = self.position() + 1
             rows = log.chained_recorder.select_rows(start, limit)
+            more = len(rows) == limit
+            if stop is not None:
+                kept = [r for r in rows if r[0] <= stop]
+                more = more and len(kept) == len(rows)
+                rows = kept
             if not rows:
                 conn.execute("ROLLBACK")
-                return 0
+                return 0, False
             b = _Batch(conn)
             loads = json.loads
             handlers = HANDLERS
@@ -559,7 +566,7 @@ class ReadModels:
                     row["last_event_at"] = at
             b.write(rows[-1][0])
             conn.execute("COMMIT")
-            return len(rows)
+            return len(rows), more
         except BaseException:
             conn.execute("ROLLBACK")
             raise
@@ -581,8 +588,10 @@ def catch_up(log: DecisionLog, readmodels: ReadModels, *, batch: int = 5000) -> 
     return readmodels.catch_up(log, batch=batch)
 
 
-def rebuild(log: DecisionLog, path: str | Path, *, batch: int = 10000) -> ReadModels:
-    """Rebuild the read models at ``path`` from the whole log.
+def rebuild(
+    log: DecisionLog, path: str | Path, *, batch: int = 10000, stop: int | None = None
+) -> ReadModels:
+    """Rebuild the read models at ``path`` from the whole log (up to ``stop``, when given).
 
     Builds into a scratch file beside ``path`` and renames it over ``path``, so a
     reader never sees a half-built file (readers holding the old file keep it).
@@ -594,7 +603,7 @@ def rebuild(log: DecisionLog, path: str | Path, *, batch: int = 10000) -> ReadMo
     os.unlink(scratch)
     fresh = ReadModels(scratch, _scratch=True)
     try:
-        fresh.catch_up(log, batch=batch)
+        fresh.catch_up(log, batch=batch, stop=stop)
         fresh._create_indexes()  # faster in one go than maintained row by row
         fresh.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
@@ -608,16 +617,26 @@ def rebuild(log: DecisionLog, path: str | Path, *, batch: int = 10000) -> ReadMo
 def check(log: DecisionLog, readmodels: ReadModels) -> list[str]:
     """Rebuild into a scratch file and compare every table with ``readmodels``.
 
-    First brings ``readmodels`` up to date (so only real divergence shows), then
-    returns one line per difference; an empty list means identical.
+    First brings ``readmodels`` up to date (so only real divergence shows), then fixes
+    the end position: it reads ``readmodels`` inside one read transaction (a snapshot,
+    so another process catching up meanwhile changes nothing it sees) and rebuilds the
+    scratch copy only up to that snapshot's position. Decisions appended during the
+    check are therefore never reported as differences. Returns one line per
+    difference; an empty list means identical.
     """
     readmodels.catch_up(log)
-    with tempfile.TemporaryDirectory(dir=readmodels.path.parent) as tmp:
-        scratch = rebuild(log, Path(tmp) / "check.sqlite")
-        try:
-            return diff_tables(readmodels, scratch)
-        finally:
-            scratch.close()
+    conn = readmodels.conn
+    conn.execute("BEGIN")  # deferred: the snapshot is taken by the first read below
+    try:
+        end = readmodels.position()
+        with tempfile.TemporaryDirectory(dir=readmodels.path.parent) as tmp:
+            scratch = rebuild(log, Path(tmp) / "check.sqlite", stop=end)
+            try:
+                return diff_tables(readmodels, scratch)
+            finally:
+                scratch.close()
+    finally:
+        conn.execute("COMMIT")
 
 
 def diff_tables(actual: ReadModels, expected: ReadModels) -> list[str]:

@@ -125,6 +125,12 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
             c.execute(sql, params)
             return [(r[0], bytes(r[1])) for r in c.fetchall()]
 
+    def max_chain_id(self) -> int:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT max(notification_id) FROM {CHAIN_TABLE}")
+            row = c.fetchone()
+            return int(row[0] or 0) if row else 0
+
     def select_rows(self, start: int, limit: int) -> list[tuple[int, str, int, str, bytes]]:
         """Notifications as plain tuples ``(id, originator id as UUID text, version, topic,
         state)``: the read models' fast path (no UUID or Notification objects)."""

@@ -1,25 +1,158 @@
-"""What a pack declares about its decision: the shape of the action and its economics.
+"""What a pack declares about its decision: its shape, who owns it, and the words it uses.
 
-Two shapes. A *classification* decision picks one of a few named actions from class
-probabilities (credit: approve / decline). A *quantity* decision picks how much to order or
-staff from quantiles of a numeric target: :class:`QuantityShape` declares the target and its
-unit, the bounds of the action (step or pack size, minimum order, capacity), the economics
-(margin lost per unit short, holding or waste per unit left over), the quantiles the
-specialist predicts and when a case goes to a person instead.
+Everything below the pack (the case aggregate, the policy, the console, the evals) reads
+these declarations instead of naming a domain's actions, outcomes or roles. Two shapes exist:
 
-Everything here is a declaration the pack's owner can read and change; nothing names a domain.
+* :class:`ClassificationShape`: a yes/no decision. The specialist predicts the probability of
+  the pack's risk outcome; the actions are named; one of them hands the case to a senior.
+* :class:`QuantityShape`: a decision whose action is a quantity (how much to order or staff).
+
+:meth:`ClassificationShape.case_record` / :meth:`QuantityShape.case_record` give the plain JSON
+the case aggregate records when it opens, so the log (which imports nothing from here) knows
+which action escalates, which outcomes a case may have and which roles decide.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+from typing import Any, Literal
 
 from events.errors import DocketError
 
+ROLE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+"""A role name: lower-case letters, digits and underscores (e.g. ``card_portfolio_owner``)."""
 
-class ShapeError(DocketError):
-    """A pack declares an impossible decision shape (names the field and the problem)."""
+
+def _problem(message: str) -> ValueError:
+    return ValueError(f"pack declaration: {message}")
+
+
+@dataclass(frozen=True)
+class Roles:
+    """Who does what in a pack's decision.
+
+    ``owner`` may change the pack's policy; ``operator`` decides cases; ``senior`` decides the
+    cases sent up; ``engineer`` trains and promotes models; ``auditor`` reads everything and
+    may record a policy review.
+    """
+
+    owner: str
+    operator: str = "operator"
+    senior: str = "senior"
+    engineer: str = "engineer"
+    auditor: str = "auditor"
+
+    def __post_init__(self) -> None:
+        names = self.all
+        for name in names:
+            if not ROLE_NAME.match(name):
+                raise _problem(f"role {name!r} must be lower-case letters, digits and '_'")
+        if len(set(names)) != len(names):
+            raise _problem(f"roles must be distinct, got {', '.join(names)}")
+
+    @property
+    def all(self) -> tuple[str, ...]:
+        return (self.operator, self.senior, self.owner, self.auditor, self.engineer)
+
+    @property
+    def deciding(self) -> tuple[str, ...]:
+        """The roles that decide cases: the operator, then the senior reviewer."""
+        return (self.operator, self.senior)
+
+    @property
+    def model_managers(self) -> tuple[str, ...]:
+        """The roles that may register, shadow, promote and retire models."""
+        return (self.engineer, self.owner)
+
+
+@dataclass(frozen=True)
+class Words:
+    """How the pack's people speak about a case (used in every screen and message).
+
+    ``risk`` names the risk outcome in prose ("default", "fraud"); ``case`` names one case
+    ("application", "transaction"); ``subject`` the one the case is about ("applicant").
+    """
+
+    case: str = "case"
+    cases: str = "cases"
+    subject: str = "subject"
+    risk: str = "risk"
+
+    @property
+    def per_case(self) -> str:
+        return f"per {self.case}"
+
+    def probability(self) -> str:
+        """The label of the specialists' score, e.g. ``p(default)``."""
+        return f"p({self.risk})"
+
+
+@dataclass(frozen=True)
+class ClassificationShape:
+    """A yes/no decision: named actions and a two-label outcome.
+
+    ``risk_outcome`` is the outcome the specialists give the probability of (credit's "bad").
+    ``reveals[action]`` lists the outcomes that can be observed after taking ``action`` (a
+    declined loan never shows whether it would have been repaid: ``decline -> {}``); actions
+    not listed reveal every outcome.
+    """
+
+    outcomes: tuple[str, ...]
+    risk_outcome: str
+    actions: tuple[str, ...]
+    escalate_action: str
+    reveals: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    kind: Literal["classification"] = "classification"
+
+    def __post_init__(self) -> None:
+        if len(self.outcomes) != 2 or len(set(self.outcomes)) != 2:
+            raise _problem(f"a yes/no decision needs two distinct outcomes, got {self.outcomes}")
+        if self.risk_outcome not in self.outcomes:
+            raise _problem(f"risk outcome {self.risk_outcome!r} is not one of {self.outcomes}")
+        if len(set(self.actions)) != len(self.actions):
+            raise _problem(f"actions must be distinct, got {self.actions}")
+        if self.escalate_action not in self.actions:
+            raise _problem(f"escalation action {self.escalate_action!r} is not an action")
+        if len(self.actions) < 2:
+            raise _problem("at least one action besides escalation is needed")
+        for action, seen in self.reveals.items():
+            if action not in self.actions:
+                raise _problem(f"reveals names an unknown action {action!r}")
+            if not seen <= set(self.outcomes):
+                raise _problem(f"reveals[{action!r}] names unknown outcomes {sorted(seen)}")
+        full = frozenset(self.outcomes)
+        object.__setattr__(
+            self, "reveals",
+            MappingProxyType({a: frozenset(self.reveals.get(a, full)) for a in self.actions}),
+        )
+
+    @property
+    def safe_outcome(self) -> str:
+        """The outcome that is not the risk outcome."""
+        return next(o for o in self.outcomes if o != self.risk_outcome)
+
+    @property
+    def decisive_actions(self) -> tuple[str, ...]:
+        """The actions that settle a case (everything but escalation)."""
+        return tuple(a for a in self.actions if a != self.escalate_action)
+
+    def case_record(self, roles: Roles) -> dict[str, Any]:
+        """What the case aggregate records about this decision when a case opens."""
+        return {
+            "kind": self.kind,
+            "actions": list(self.actions),
+            "escalate_action": self.escalate_action,
+            "outcomes": list(self.outcomes),
+            "deciding_roles": list(roles.deciding),
+        }
+
+
+class ShapeError(DocketError, ValueError):
+    """A pack declares an impossible quantity decision (names the field and the problem)."""
 
 
 @dataclass(frozen=True)
@@ -47,11 +180,12 @@ class QuantityShape:
     escalate_action: str = "escalate"  # the action name that sends a case to a person
     order_action: str = "order"  # the action name of "order this quantity"
     cost_unit: str = "cost units"
+    kind: Literal["quantity"] = "quantity"
 
     def __post_init__(self) -> None:
         problems = list(self._problems())
         if problems:
-            raise ShapeError("quantity shape: " + "; ".join(problems))
+            raise ShapeError("pack declaration: quantity shape: " + "; ".join(problems))
 
     def _problems(self) -> list[str]:
         out = []
@@ -60,7 +194,8 @@ class QuantityShape:
         if self.minimum_order < 0:
             out.append(f"minimum_order: must not be negative, got {self.minimum_order}")
         if self.capacity < max(self.minimum_order, self.step):
-            out.append(f"capacity: {self.capacity} is below the minimum order or one step")
+            out.append(f"capacity: {self.capacity} is below the minimum order or one step "
+                       "(bounds need minimum_order <= capacity)")
         if self.step >= 1 and (self.minimum_order % self.step or self.capacity % self.step):
             out.append(f"minimum_order and capacity: must be multiples of the step {self.step}")
         for name in ("underage_cost", "overage_cost"):
@@ -75,6 +210,8 @@ class QuantityShape:
             out.append(f"interval: {self.interval} must be two predicted quantiles, low < high")
         if 0.5 not in qs:
             out.append("quantiles: must include the median (0.5)")
+        if not self.unit.strip():
+            out.append("unit: a quantity needs a unit")
         if not self.max_relative_width > 0:
             out.append(f"max_relative_width: must be positive, got {self.max_relative_width}")
         if self.escalate_action == self.order_action:
@@ -106,4 +243,21 @@ class QuantityShape:
         return None
 
 
-__all__ = ["QuantityShape", "ShapeError"]
+    def case_record(self, roles: Roles) -> dict[str, Any]:
+        """What the case aggregate records about this decision when a case opens."""
+        return {
+            "kind": self.kind,
+            "escalate_action": self.escalate_action,
+            "order_action": self.order_action,
+            "unit": self.unit,
+            "target": self.target,
+            "deciding_roles": list(roles.deciding),
+        }
+
+
+DecisionShape = ClassificationShape | QuantityShape
+
+__all__ = [
+    "ROLE_NAME", "ClassificationShape", "DecisionShape", "QuantityShape", "Roles", "ShapeError",
+    "Words",
+]
