@@ -21,6 +21,13 @@ from collections.abc import Callable
 from importlib.metadata import entry_points
 
 from assistant.domains.base import CaseInput, Dataset, DomainPack
+from assistant.domains.decision import (
+    ClassificationShape,
+    DecisionShape,
+    QuantityShape,
+    Roles,
+    Words,
+)
 from events.errors import NotFound
 
 PackFactory = Callable[[], DomainPack]
@@ -59,4 +66,16 @@ def get_pack(name: str) -> DomainPack:
     return pack
 
 
-__all__ = ["CaseInput", "Dataset", "DomainPack", "available_packs", "get_pack", "register_pack"]
+__all__ = [
+    "CaseInput",
+    "ClassificationShape",
+    "Dataset",
+    "DecisionShape",
+    "DomainPack",
+    "QuantityShape",
+    "Roles",
+    "Words",
+    "available_packs",
+    "get_pack",
+    "register_pack",
+]

@@ -22,6 +22,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from assistant.domains.decision import ClassificationShape, DecisionShape, Roles, Words
 from assistant.policies import BaselineDecision, PolicySpec
 from events.errors import DocketError, FieldProblem
 from guardrails.plain_text import plain_text_problem
@@ -73,16 +74,52 @@ class DomainPack:
     feature_rationale: str  # why these features (and not the protected ones)
     personal_fields: tuple[str, ...]  # optional contact details: never features
     note_field: str  # optional free text from the applicant: never a feature
-    actions: tuple[str, ...]
-    outcomes: tuple[str, ...]
+    decision: DecisionShape  # what is decided: named actions and labels, or a quantity
+    roles: Roles  # who owns the policy, decides, reviews, trains and audits
     label_field: str
     default_policy: PolicySpec
     baseline_rules: BaselineRules
     baseline_description: str
     data_path: Path
     data_sha256: str
+    words: Words = field(default_factory=Words)
+
+    def __post_init__(self) -> None:
+        spec, shape = self.default_policy, self.decision
+        if spec.domain != self.name:
+            raise DocketError(f"pack {self.name!r}: its default policy is for {spec.domain!r}")
+        if spec.owner_role != self.roles.owner:
+            raise DocketError(f"pack {self.name!r}: the policy owner {spec.owner_role!r} is not "
+                              f"the pack's owner role {self.roles.owner!r}")
+        if spec.escalate_action != shape.escalate_action:
+            raise DocketError(f"pack {self.name!r}: the policy escalates with "
+                              f"{spec.escalate_action!r}, the pack with {shape.escalate_action!r}")
+        if isinstance(shape, ClassificationShape) and (
+            spec.actions != shape.actions or spec.outcomes != shape.outcomes
+            or spec.risk_outcome != shape.risk_outcome
+        ):
+            raise DocketError(f"pack {self.name!r}: the default policy's actions and outcomes "
+                              "differ from the pack's decision")
 
     # --- declared shape ---------------------------------------------------------------------
+
+    @property
+    def actions(self) -> tuple[str, ...]:
+        """The named actions (for a quantity decision: only the escalation action)."""
+        if isinstance(self.decision, ClassificationShape):
+            return self.decision.actions
+        return (self.decision.escalate_action,)
+
+    @property
+    def outcomes(self) -> tuple[str, ...]:
+        """The outcome labels (none for a quantity decision: its outcome is a number)."""
+        if isinstance(self.decision, ClassificationShape):
+            return self.decision.outcomes
+        return ()
+
+    def case_record(self) -> dict[str, Any]:
+        """What a case of this pack records about its decision when it opens."""
+        return self.decision.case_record(self.roles)
 
     @property
     def features(self) -> tuple[str, ...]:

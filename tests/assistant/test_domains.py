@@ -43,8 +43,10 @@ def test_unknown_pack_is_not_found_with_the_available_names() -> None:
 
 
 def test_a_new_domain_registers_without_touching_anything_else() -> None:
-    register_pack("credit-no-age", lambda: dataclasses.replace(make_pack(use_age=False),
-                                                              name="credit-no-age"))
+    base = make_pack(use_age=False)
+    policy = base.default_policy.model_copy(update={"domain": "credit-no-age"})
+    register_pack("credit-no-age", lambda: dataclasses.replace(
+        base, name="credit-no-age", default_policy=policy))
     other = get_pack("credit-no-age")
     assert "age_in_years" not in other.features
     assert isinstance(other.validate(valid_row()), CaseInput)

@@ -24,6 +24,7 @@ from pathlib import Path
 from assistant.domains.base import DomainPack
 from assistant.domains.credit.rules import DESCRIPTION, credit_rules
 from assistant.domains.credit.schema import CreditApplication
+from assistant.domains.decision import ClassificationShape, Roles, Words
 from assistant.policies import PolicySpec
 
 DATA_PATH = Path(__file__).parent / "data" / "german_credit.csv"
@@ -61,6 +62,18 @@ the margin lost on a declined good loan. It is charged on top of the cost of the
 policy would otherwise take, so escalation never looks free.
 """
 
+DECISION = ClassificationShape(
+    outcomes=("good", "bad"),
+    risk_outcome="bad",
+    actions=("approve", "decline", "escalate"),
+    escalate_action="escalate",
+    # A declined applicant never shows whether the loan would have been repaid. Escalation is
+    # not listed (so it reveals both): what is seen depends on the senior's final action.
+    reveals={"approve": frozenset({"good", "bad"}), "decline": frozenset()},
+)
+ROLES = Roles(owner="risk_owner")
+WORDS = Words(case="application", cases="applications", subject="applicant", risk="bad")
+
 DEFAULT_POLICY = PolicySpec(
     domain="credit",
     actions=("approve", "decline", "escalate"),
@@ -92,8 +105,9 @@ def make_pack(*, use_age: bool = True) -> DomainPack:
         feature_rationale=__doc__ or "",
         personal_fields=("name", "email", "phone", "iban"),
         note_field="applicant_note",
-        actions=DEFAULT_POLICY.actions,
-        outcomes=DEFAULT_POLICY.outcomes,
+        decision=DECISION,
+        roles=ROLES,
+        words=WORDS,
         label_field="creditability",
         default_policy=DEFAULT_POLICY,
         baseline_rules=credit_rules,
