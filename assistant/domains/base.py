@@ -25,6 +25,7 @@ from pydantic import BaseModel, ValidationError
 from assistant.domains.decision import ClassificationShape, DecisionShape, Roles, Words
 from assistant.policies import BaselineDecision, PolicySpec
 from events.errors import DocketError, FieldProblem
+from guardrails.plain_text import plain_text_problem
 
 Value = str | int | float
 BaselineRules = Callable[[Mapping[str, Any]], tuple[str, str, tuple[str, ...]]]
@@ -157,6 +158,9 @@ class DomainPack:
                 note = _optional_text(key, value, MAX_NOTE_CHARS, problems)
             elif key == CASE_REF:
                 case_ref = _optional_text(key, value, MAX_PERSONAL_CHARS, problems)
+                not_plain = plain_text_problem(case_ref) if case_ref is not None else None
+                if not_plain:
+                    problems.append(FieldProblem(key, not_plain))
             elif key == self.label_field:
                 outcome = _optional_text(key, value, MAX_PERSONAL_CHARS, problems)
                 if outcome is not None and outcome not in self.outcomes:

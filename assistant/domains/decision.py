@@ -14,11 +14,14 @@ which action escalates, which outcomes a case may have and which roles decide.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any, Literal
+
+from events.errors import DocketError
 
 ROLE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 """A role name: lower-case letters, digits and underscores (e.g. ``card_portfolio_owner``)."""
@@ -148,38 +151,113 @@ class ClassificationShape:
         }
 
 
+class ShapeError(DocketError, ValueError):
+    """A pack declares an impossible quantity decision (names the field and the problem)."""
+
+
 @dataclass(frozen=True)
 class QuantityShape:
-    """A decision whose action is a quantity (filled in by the demand pack's work).
+    """A "how much" decision: the order (or staffing level) is a number of ``unit``.
 
-    ``unit`` names what is counted ("bikes", "staff hours"); the order is clipped to
-    [``minimum``, ``maximum``] and rounded to multiples of ``step``. The outcome is a number
-    (realized demand), so the case records no outcome labels.
+    The loss of ordering ``q`` when ``d`` turns out to be needed is
+    ``underage_cost * max(d - q, 0) + overage_cost * max(q - d, 0)``; its minimiser over a
+    predictive distribution is the newsvendor critical fractile
+    ``underage_cost / (underage_cost + overage_cost)`` of predicted demand.
     """
 
-    unit: str
-    escalate_action: str
-    minimum: float = 0.0
-    maximum: float = float("inf")
-    step: float = 1.0
+    target: str  # the numeric outcome, e.g. units demanded in the period
+    unit: str  # what one unit of the action is called ("bikes", "cases", "staff hours")
+    period: str  # what one case covers ("hour", "day", "delivery")
+    step: int  # orders are whole multiples of this pack size
+    minimum_order: int  # never recommend fewer (0: ordering nothing is allowed)
+    capacity: int  # never recommend more (space, fleet, vendor limit)
+    underage_cost: float  # margin lost per unit short
+    overage_cost: float  # holding or waste per unit left over
+    quantiles: tuple[float, ...]  # levels the specialist predicts, strictly increasing
+    interval: tuple[float, float]  # the predictive interval the escalation rule reads
+    max_relative_width: float  # escalate when (high - low) / max(median, step) exceeds this
+    escalate_on_ood: bool = True
+    escalate_action: str = "escalate"  # the action name that sends a case to a person
+    order_action: str = "order"  # the action name of "order this quantity"
+    cost_unit: str = "cost units"
     kind: Literal["quantity"] = "quantity"
 
     def __post_init__(self) -> None:
+        problems = list(self._problems())
+        if problems:
+            raise ShapeError("pack declaration: quantity shape: " + "; ".join(problems))
+
+    def _problems(self) -> list[str]:
+        out = []
+        if self.step < 1:
+            out.append(f"step: must be at least 1, got {self.step}")
+        if self.minimum_order < 0:
+            out.append(f"minimum_order: must not be negative, got {self.minimum_order}")
+        if self.capacity < max(self.minimum_order, self.step):
+            out.append(f"capacity: {self.capacity} is below the minimum order or one step "
+                       "(bounds need minimum_order <= capacity)")
+        if self.step >= 1 and (self.minimum_order % self.step or self.capacity % self.step):
+            out.append(f"minimum_order and capacity: must be multiples of the step {self.step}")
+        for name in ("underage_cost", "overage_cost"):
+            value = getattr(self, name)
+            if not math.isfinite(value) or value <= 0:
+                out.append(f"{name}: must be a positive number, got {value}")
+        qs = self.quantiles
+        if not qs or any(not 0 < q < 1 for q in qs) or list(qs) != sorted(set(qs)):
+            out.append(f"quantiles: must be strictly increasing levels in (0, 1), got {qs}")
+        low, high = self.interval
+        if not (low < high and low in qs and high in qs):
+            out.append(f"interval: {self.interval} must be two predicted quantiles, low < high")
+        if 0.5 not in qs:
+            out.append("quantiles: must include the median (0.5)")
         if not self.unit.strip():
-            raise _problem("a quantity needs a unit")
-        if not (0 <= self.minimum <= self.maximum) or self.step <= 0:
-            raise _problem("quantity bounds need 0 <= minimum <= maximum and step > 0")
+            out.append("unit: a quantity needs a unit")
+        if not self.max_relative_width > 0:
+            out.append(f"max_relative_width: must be positive, got {self.max_relative_width}")
+        if self.escalate_action == self.order_action:
+            out.append("escalate_action: must differ from order_action")
+        return out
+
+    @property
+    def critical_fractile(self) -> float:
+        """The quantile of demand that minimises expected loss: cu / (cu + co)."""
+        return self.underage_cost / (self.underage_cost + self.overage_cost)
+
+    def loss(self, order: float, demand: float) -> float:
+        """Cost of ordering ``order`` when ``demand`` was needed."""
+        return self.underage_cost * max(demand - order, 0.0) + self.overage_cost * max(
+            order - demand, 0.0
+        )
+
+    def with_costs(self, underage_cost: float, overage_cost: float) -> QuantityShape:
+        """The same shape with the owner's new economics (validated again)."""
+        return replace(self, underage_cost=underage_cost, overage_cost=overage_cost)
+
+    def feasible(self, quantity: int) -> str | None:
+        """Why ``quantity`` is not an allowed order, or None when it is."""
+        if quantity < self.minimum_order or quantity > self.capacity:
+            return (f"must be between the minimum order {self.minimum_order} and the capacity "
+                    f"{self.capacity} {self.unit}")
+        if quantity % self.step:
+            return f"must be a multiple of the pack size {self.step} {self.unit}"
+        return None
+
 
     def case_record(self, roles: Roles) -> dict[str, Any]:
         """What the case aggregate records about this decision when a case opens."""
         return {
             "kind": self.kind,
             "escalate_action": self.escalate_action,
+            "order_action": self.order_action,
             "unit": self.unit,
+            "target": self.target,
             "deciding_roles": list(roles.deciding),
         }
 
 
 DecisionShape = ClassificationShape | QuantityShape
 
-__all__ = ["ROLE_NAME", "ClassificationShape", "DecisionShape", "QuantityShape", "Roles", "Words"]
+__all__ = [
+    "ROLE_NAME", "ClassificationShape", "DecisionShape", "QuantityShape", "Roles", "ShapeError",
+    "Words",
+]

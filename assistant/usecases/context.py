@@ -23,8 +23,9 @@ from assistant.views import Identity
 from events import queries
 from events.app import DecisionLog
 from events.domain import Case, Policy
-from events.errors import DocketError, NotAuthorised, NotFound
+from events.errors import DocketError, FieldProblem, InputRejected, NotAuthorised, NotFound
 from events.readmodels import ReadModels
+from guardrails.plain_text import person_name_problem, plain_text_problem
 
 #: The component identity the service uses for what it records on its own.
 SYSTEM = Identity("docket/orchestrator", "system")
@@ -71,7 +72,12 @@ class Context:
 
     @property
     def who(self) -> dict[str, str]:
-        """The acting person, as every command's ``actor`` and ``role`` arguments."""
+        """The acting person, as every command's ``actor`` and ``role`` arguments.
+
+        Every use case that records something asks for this, so the acting name is
+        checked here, once for all of them (see :func:`check_identity`).
+        """
+        check_identity(self.identity)
         return {"actor": self.identity.name, "role": self.identity.role}
 
     def sync(self) -> int:
@@ -145,6 +151,30 @@ class Context:
             raise NotAuthorised(
                 f"only an engineer or the risk owner may {what}, not role {self.identity.role!r}"
             )
+
+
+def check_identity(identity: Identity) -> None:
+    """Refuse a name that is not plain, or a person posing as a component.
+
+    Raises:
+        InputRejected: naming the ``operator`` field and the problem (a control or
+            bidirectional character, or a ``docket/`` name claimed by a person).
+    """
+    name = identity.name
+    if identity.role == SYSTEM.role:  # Docket's own components: any plain name
+        problem = plain_text_problem(name) or (None if name.strip() else "must not be empty")
+    else:
+        problem = person_name_problem(name)
+    if problem:
+        raise InputRejected([FieldProblem("operator", f"{problem} ({name!r})")])
+
+
+def require_plain(field_name: str, text: str, *, free_text: bool = True) -> None:
+    """Refuse reason text or a reference holding control, bidirectional or invisible
+    characters (``\\n`` and ``\\t`` allowed in free text). Raises InputRejected."""
+    problem = plain_text_problem(text, free_text=free_text)
+    if problem:
+        raise InputRejected([FieldProblem(field_name, problem)])
 
 
 def case_uuid(case_id: str) -> UUID:

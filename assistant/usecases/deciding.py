@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from assistant.usecases import reading
-from assistant.usecases.context import Context, case_uuid
+from assistant.usecases.context import Context, case_uuid, require_plain
 from assistant.views import Accept, CaseDetail, Decision, Escalate, Override
 from events.domain import Case
 
@@ -26,6 +26,8 @@ def decide(ctx: Context, case_id: str, decision: Decision) -> CaseDetail:
     if isinstance(decision, Override) and decision.action == "escalate":
         # Choosing "escalate" in an override form means: send it to a senior reviewer.
         decision = Escalate(decision.reason_text)
+    if isinstance(decision, Override | Escalate):
+        require_plain("reason_text", decision.reason_text)
 
     def apply(case: Case) -> None:
         if isinstance(decision, Accept):

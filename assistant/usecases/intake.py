@@ -18,6 +18,7 @@ from events.domain import Case, Policy
 from events.domain.case import canonical_sha256
 from events.errors import ConflictError, FieldProblem, InputRejected
 from guardrails import prepare_input
+from guardrails.plain_text import plain_text_problem
 
 INGEST_BATCH = 500
 
@@ -132,9 +133,13 @@ def quarantine_record(
 ) -> Case:
     """Bad input kept as an event with its problems (never silently dropped)."""
     ref = raw.get("case_ref") if isinstance(raw, Mapping) else None
+    # A reference that is not plain text stays in the raw input as evidence, but does not
+    # name the record (it would show up in queues and audits as if it were a real one).
+    if ref in (None, "") or plain_text_problem(str(ref)):
+        ref = None
     return Case.quarantine(
         domain=domain,
-        case_ref=str(ref) if ref not in (None, "") else None,
+        case_ref=str(ref) if ref is not None else None,
         raw=raw,
         problems=list(problems),
         **ctx.who,

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.specialists.artifacts import read_card
-from assistant.usecases.context import Context
+from assistant.usecases.context import Context, require_plain
 from assistant.usecases.reading import when
 from assistant.views import ModelView
 from events import queries
@@ -91,6 +91,7 @@ def promote(ctx: Context, version: str, reason: str) -> ModelView:
         NotAuthorised: unless the acting role is engineer or risk_owner.
     """
     ctx.require_model_manager("promote a model")
+    require_plain("reason", reason)
     return _promote(ctx, version, reason)
 
 

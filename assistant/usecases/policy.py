@@ -10,7 +10,7 @@ from typing import Any
 from assistant.policies import PolicySpec
 from assistant.policies import backtest as run_backtest
 from assistant.policies.backtest import ArmResult
-from assistant.usecases.context import Context
+from assistant.usecases.context import Context, require_plain
 from assistant.views import BacktestView, PolicyChangeView, PolicyPreview, PolicyView
 from events import queries
 
@@ -47,6 +47,7 @@ def change_policy(
     ctx: Context, domain: str, changes: Mapping[str, Any], justification: str
 ) -> PolicyView:
     """Change costs or the escalation band. Raises NotAuthorised unless owner."""
+    require_plain("justification", justification)
     current = ctx.policy(domain)
     # Validate the whole resulting policy before anything is recorded.
     changed = PolicySpec.model_validate(current.spec).with_changes(changes)

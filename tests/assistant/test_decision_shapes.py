@@ -7,6 +7,7 @@ import dataclasses
 import pytest
 
 from assistant.domains import ClassificationShape, QuantityShape, Roles, get_pack
+from assistant.domains.demand import SHAPE
 from events.errors import DocketError
 
 
@@ -56,10 +57,12 @@ def test_roles_must_be_plain_distinct_names() -> None:
 
 
 def test_a_quantity_shape_records_no_outcome_labels() -> None:
-    q = QuantityShape(unit="bikes", escalate_action="ask_manager", step=5)
-    assert "outcomes" not in q.case_record(Roles(owner="store_owner"))
+    q = dataclasses.replace(SHAPE, escalate_action="ask_manager")
+    record = q.case_record(Roles(owner="store_owner"))
+    assert "outcomes" not in record and record["escalate_action"] == "ask_manager"
     with pytest.raises(ValueError, match="bounds"):
-        QuantityShape(unit="bikes", escalate_action="ask", minimum=5, maximum=1)
+        dataclasses.replace(SHAPE, minimum_order=10, capacity=5)
+    assert isinstance(q, QuantityShape)
 
 
 def test_a_pack_whose_policy_disagrees_with_its_declaration_is_refused() -> None:
