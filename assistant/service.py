@@ -34,6 +34,7 @@ from assistant.usecases import (
     reading,
     training,
 )
+from assistant.usecases import keys as people
 from assistant.usecases.context import MODEL_MANAGERS, SYSTEM, Context
 from assistant.views import (
     FIRST_PAGE,
@@ -48,6 +49,7 @@ from assistant.views import (
     HealthView,
     Identity,
     IngestReport,
+    KeyView,
     ModelView,
     PolicyPreview,
     PolicyView,
@@ -58,8 +60,10 @@ from assistant.views import (
 )
 from events.app import DecisionLog
 from events.chain import VerifyReport
-from events.errors import ModelError
+from events.checkpoint import CheckpointReport
+from events.errors import ModelError, NotAuthorised
 from events.readmodels import ReadModels
+from events.signing import SigningKey, parse_public_key
 from events.store import open_log, readmodel_path_for
 
 
@@ -84,19 +88,44 @@ class DocketService:
         cls,
         store: str | None = None,
         *,
-        identity: Identity,
+        identity: Identity | None = None,
+        keys: Sequence[SigningKey] = (),
+        role: str | None = None,
         data_dir: str | Path | None = None,
     ) -> DocketService:
         """Open (or create) the store at ``store`` (SQLite path or ``postgresql://`` URL).
 
+        Who acts comes from ``keys`` (the private keys held): with no ``identity``, the
+        holder of the first key as enrolled in the log, in ``role`` (one the key holds)
+        or else its first role. Without a key the service reads but records nothing.
+
         Raises:
             StoreUnavailable / IncompatibleStore: one clear sentence, no traceback.
+            NotAuthorised: the key is not enrolled, or does not hold ``role``.
         """
         folder = Path(data_dir) if data_dir else config.data_dir()
         url = store or config.default_store()
         log = open_log(url)
         views = ReadModels(readmodel_path_for(url, folder))
-        service = cls(log, views, identity=identity, store_url=url, data_dir=folder)
+        anonymous = Identity(config.default_operator(), role or "operator")
+        service = cls(log, views, identity=identity or anonymous, store_url=url, data_dir=folder)
+        service._ctx.wallet.extend(keys)
+        if identity is None and keys:
+            record = service._ctx.holder(keys[0])
+            if record is None:
+                service.close()
+                raise NotAuthorised(
+                    f"key {keys[0].key_id} is not enrolled in this store (or was revoked); "
+                    "an admin enrols it with `docket keys enrol`"
+                )
+            if role is not None and role not in record.roles:
+                service.close()
+                raise NotAuthorised(
+                    f"{record.person}'s key does not hold role {role!r} (it holds "
+                    f"{', '.join(record.roles)}); a role must be granted by an admin"
+                )
+            identity = Identity(record.person, role or record.roles[0])
+        service._ctx.act(identity or anonymous)
         service.sync()
         return service
 
@@ -121,7 +150,42 @@ class DocketService:
 
     @identity.setter
     def identity(self, identity: Identity) -> None:
-        self._ctx.identity = identity
+        """Act as another identity; recording needs a held key that backs it."""
+        self._ctx.act(identity)
+
+    # --- keys ----------------------------------------------------------------------------------
+
+    def init_keys(self, person: str, key: SigningKey | None = None) -> SigningKey:
+        """The store's first key (``key``, or a new one): ``person`` becomes its admin and
+        holds every role a person can hold."""
+        return people.init(self._ctx, person, key=key)
+
+    def enrol(
+        self, person: str, roles: Sequence[str], public_key: bytes | None = None
+    ) -> tuple[str, SigningKey | None]:
+        """Enrol a key for ``person`` with ``roles`` (admins only); a new pair if no key."""
+        return people.enrol(self._ctx, person, list(roles), public_key)
+
+    def revoke_key(self, key_id: str, reason: str) -> KeyView:
+        return people.revoke(self._ctx, key_id, reason)
+
+    def enrolled_keys(self) -> list[KeyView]:
+        return people.list_keys(self._ctx)
+
+    def enrol_held(self, identity: Identity) -> SigningKey:
+        """Enrol a new key for ``identity`` (admins only) and hold it in this process.
+
+        For one process acting as several people on a store it set up itself (the evals'
+        temporary stores, benchmarks); people normally hold only their own key.
+        """
+        _, made = self.enrol(identity.name, [identity.role])
+        assert made is not None
+        self.add_key(made)
+        return made
+
+    def add_key(self, key: SigningKey) -> None:
+        """Hold another private key in this process (see :attr:`identity`)."""
+        people.add_key(self._ctx, key)
 
     @property
     def store_url(self) -> str:
@@ -195,7 +259,17 @@ class DocketService:
     def change_policy(
         self, domain: str, changes: Mapping[str, Any], justification: str
     ) -> PolicyView:
+        """Propose a change (owner role); it takes effect when a second person holding the
+        owner role approves it (:meth:`approve_policy_change`). The view lists it as pending."""
         return policy.change_policy(self._ctx, domain, changes, justification)
+
+    def approve_policy_change(self, domain: str, proposal: int) -> PolicyView:
+        """Four eyes: approve another person's proposed change; it takes effect now."""
+        return policy.approve_change(self._ctx, domain, proposal)
+
+    def reject_policy_change(self, domain: str, proposal: int, reason: str) -> PolicyView:
+        """Reject a proposed change (the owner role), or withdraw one's own."""
+        return policy.reject_change(self._ctx, domain, proposal, reason)
 
     def backtest(self, domain: str, changes: Mapping[str, Any] | None = None) -> list[BacktestView]:
         return policy.backtest(self._ctx, domain, changes)
@@ -309,6 +383,15 @@ class DocketService:
     def verify(self) -> VerifyReport:
         return maintenance.verify(self._ctx)
 
+    def export_checkpoint(self) -> dict[str, Any]:
+        """A signed checkpoint (position, head link, landmarks, time, signer) to keep
+        outside the store. Refused when the log does not verify."""
+        return maintenance.export_checkpoint(self._ctx)
+
+    def verify_checkpoint(self, checkpoint: Any) -> CheckpointReport:
+        """Prove the log still holds a checkpoint's prefix unchanged, or name what changed."""
+        return maintenance.verify_checkpoint(self._ctx, checkpoint)
+
     def replay(self) -> int:
         return maintenance.replay(self._ctx)
 
@@ -316,4 +399,4 @@ class DocketService:
         return maintenance.replay_check(self._ctx)
 
 
-__all__ = ["SYSTEM", "DocketService", "ModelError"]
+__all__ = ["SYSTEM", "DocketService", "ModelError", "SigningKey", "parse_public_key"]

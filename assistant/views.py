@@ -28,6 +28,19 @@ class Identity:
     role: str
 
 
+@dataclass(frozen=True)
+class KeyView:
+    """One enrolled key: whose, with which roles, enrolled by whom, revoked or not."""
+
+    key_id: str
+    person: str
+    roles: tuple[str, ...]
+    enrolled_at: int  # log position
+    enrolled_by: str
+    revoked: bool
+    revoked_at: str  # ISO time, "" when not revoked
+
+
 # --- decisions an operator can take ---------------------------------------------------------
 
 
@@ -203,6 +216,18 @@ class PolicyChangeView:
 
 
 @dataclass(frozen=True)
+class ProposalView:
+    """A policy change proposed by one person, waiting for a second to approve it."""
+
+    number: int
+    at: datetime
+    by: str
+    changes: dict[str, Any]
+    justification: str
+    base_version: int
+
+
+@dataclass(frozen=True)
 class PolicyView:
     domain: str
     version: int
@@ -213,6 +238,7 @@ class PolicyView:
     escalate_on_ood: bool
     review_every_days: int
     history: list[PolicyChangeView]
+    pending: list[ProposalView] = field(default_factory=list)  # four eyes: awaiting approval
 
 
 @dataclass(frozen=True)

@@ -29,12 +29,24 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from events.app import DecisionLog  # noqa: E402
 from events.audit import audit_case  # noqa: E402
 from events.chain import verify  # noqa: E402
-from events.domain import Case  # noqa: E402
+from events.domain import Case, Key  # noqa: E402
 from events.readmodels import ReadModels, rebuild  # noqa: E402
-from events.store import open_log  # noqa: E402
+from events.signing import SigningKey  # noqa: E402
+from events.store import open_log as open_store  # noqa: E402
 
 ACTIONS = {"approve": 0.0, "decline": 0.0}
 SYSTEM = {"actor": "docket/orchestrator", "role": "system"}
+OPERATOR = "bench-operator"  # holds the key that signs every batch
+
+
+def open_log(path: str) -> DecisionLog:
+    """A new log whose first key (the operator's, enrolled by itself) signs every batch."""
+    log = open_store(path)
+    key = SigningKey.generate()
+    log.signer = key
+    log.save(Key.enrol(person=OPERATOR, public_key=key.public_key, roles=["admin", "operator"],
+                       actor=OPERATOR, role="admin"))  # fmt: skip
+    return log
 
 
 def scored_case(i: int, rng: random.Random) -> Case:
@@ -87,11 +99,11 @@ def decided(case: Case, i: int) -> Case:
             action=other,
             reason_code="missing_information",
             reason_text="knows more",
-            actor=f"op{i % 7}",
+            actor=OPERATOR,
             role="operator",
         )
     else:
-        case.accept(actor=f"op{i % 7}", role="operator")
+        case.accept(actor=OPERATOR, role="operator")
     return case
 
 

@@ -233,9 +233,11 @@ def seed_real(n: int, folder: Path) -> Any:
         row["case_ref"] = f"B-{i:07d}"
         rows.append(row)
     store = folder / "docket.db"
-    seeder = DocketService.open(
-        str(store), identity=Identity("intake", "system"), data_dir=str(folder)
-    )
+    seeder = DocketService.open(str(store), data_dir=str(folder))
+    seeder.init_keys("bench-admin")
+    seeder.enrol_held(Identity("docket/intake", "system"))
+    ana = seeder.enrol_held(Identity("ana", "operator"))
+    seeder.identity = Identity("docket/intake", "system")
     t = time.perf_counter()
     result = seeder.ingest("credit", rows)
     seeder.sync()
@@ -244,9 +246,7 @@ def seed_real(n: int, folder: Path) -> Any:
         f"({len(result.rejected)} rejected, {len(result.duplicates)} duplicates)"
     )
     seeder.close()
-    return DocketService.open(
-        str(store), identity=Identity("ana", "operator"), data_dir=str(folder)
-    )
+    return DocketService.open(str(store), keys=[ana], data_dir=str(folder))
 
 
 def main() -> None:

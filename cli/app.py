@@ -15,43 +15,60 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
 from assistant import config
-from assistant.views import (
-    Identity,
-)
-from events.errors import DocketError, InputRejected
+from events.errors import DocketError, InputRejected, NotAuthorised
 
 if TYPE_CHECKING:  # keeps start-up fast: the service loads on first use
-    from assistant.service import DocketService
+    from assistant.service import DocketService, SigningKey
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 class Context:
-    """What every command needs: where the store is and who is acting."""
+    """What every command needs: where the store is and which key acts."""
 
-    def __init__(self, store: str, operator: str, role: str) -> None:
+    def __init__(
+        self, store: str, key: str | None, role: str | None, operator: str | None = None
+    ) -> None:
         self.store = store
-        self.identity = Identity(operator, role)
+        self.key_path = Path(key) if key else None
+        self.role = role
+        self.operator = operator
         self._service: DocketService | None = None
+
+    def held_key(self) -> SigningKey | None:
+        """The key this command acts with: ``--key``/``DOCKET_KEY``, else the local default."""
+        from assistant.service import SigningKey
+
+        if self.key_path is not None:
+            return SigningKey.load(self.key_path)
+        default = config.default_key_path()
+        return SigningKey.load(default) if default.exists() else None
 
     @property
     def service(self) -> DocketService:
         if self._service is None:
             from assistant.service import DocketService
 
-            self._service = DocketService.open(self.store, identity=self.identity)
+            key = self.held_key()
+            service = DocketService.open(self.store, keys=[key] if key else [], role=self.role)
+            if key is not None and self.operator and service.identity.name != self.operator:
+                service.close()
+                raise NotAuthorised(
+                    f"the key held belongs to {service.identity.name}, not {self.operator}"
+                )
+            self._service = service
         return self._service
 
 
 pass_context = click.make_pass_decorator(Context)
 
 
-def fail(message: str, code: int = 1) -> None:
+def fail(message: str, code: int = 1) -> NoReturn:
     click.secho(f"error: {message}", fg="red", err=True)
     sys.exit(code)
 
@@ -97,20 +114,33 @@ class DocketGroup(click.Group):
     help="Event store: a SQLite file path or a postgresql:// URL. "
     "Default: docket.sqlite in the user data directory (see `docket status`).",
 )
-@click.option("--operator", envvar="DOCKET_OPERATOR", default=None, help="Who is acting.")
+@click.option(
+    "--key",
+    envvar="DOCKET_KEY",
+    default=None,
+    help="Your key file: who you are is its enrolment in the log. "
+    "Default: the key `docket keys init` made in the data directory.",
+)
 @click.option(
     "--role",
     envvar="DOCKET_ROLE",
-    default="operator",
-    show_default=True,
+    default=None,
     type=click.Choice(config.ROLES),
-    help="The acting person's role.",
+    help="Which of your key's enrolled roles to act in (default: its first).",
+)
+@click.option(
+    "--operator",
+    envvar="DOCKET_OPERATOR",
+    default=None,
+    help="Check that the key held is this person's (it grants nothing).",
 )
 @click.version_option(package_name="docket")
 @click.pass_context
-def cli(ctx: click.Context, store: str | None, operator: str | None, role: str) -> None:
+def cli(
+    ctx: click.Context, store: str | None, key: str | None, role: str | None, operator: str | None
+) -> None:
     """Docket: from a model's score to an owned, explained, audited decision."""
-    ctx.obj = Context(store or config.default_store(), operator or config.default_operator(), role)
+    ctx.obj = Context(store or config.default_store(), key, role, operator)
 
 
 def read_rows(path: Path) -> Iterator[dict[str, Any]]:

@@ -20,16 +20,64 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib import resources
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.views import Accept, Identity, QueueQuery
 
 if TYPE_CHECKING:
-    from assistant.service import DocketService
+    from assistant.service import DocketService, SigningKey
 
 DOMAIN = "credit"
 HISTORY_OPERATOR = Identity("demo-history", "operator")
 DEMO_SYSTEM = Identity("docket/demo", "system")  # trains the demo's models, as a component
+
+
+#: The demo's people besides you, with their key files in ``<data dir>/keys/demo``: use
+#: ``--key`` with one of them to act as a second person (a senior reviewer, the policy's
+#: owner approving your proposal, ...).
+DEMO_PEOPLE: dict[str, tuple[str, ...]] = {
+    "docket/demo": ("system",),
+    "demo-history": ("operator",),
+    "sam": ("senior",),
+    "rita": ("risk_owner",),
+    "erin": ("engineer",),
+}
+
+
+def enrol_demo_people(service: DocketService, key_dir: Path, me: str) -> list[str]:
+    """Make sure the store has keys: yours (the first admin, if it has none) and the demo
+    people's, held by this process so the seeding can act as them. Returns summary lines.
+    """
+    lines: list[str] = []
+    if not service.enrolled_keys():
+        from assistant import config
+        from assistant.service import SigningKey
+
+        path = config.default_key_path()
+        existing = SigningKey.load(path) if path.exists() else None
+        key = service.init_keys(me, existing)
+        if existing is None:
+            key.save(path)
+        lines.append(f"your key {key.key_id} ({me}, admin and every role): {path}")
+    enrolled = {k.key_id for k in service.enrolled_keys() if not k.revoked}
+    for person, roles in DEMO_PEOPLE.items():
+        key = _demo_key(key_dir / f"{person.replace('/', '_')}.key")
+        if key.key_id not in enrolled:
+            service.enrol(person, roles, key.public_key)
+        service.add_key(key)
+    lines.append(f"demo people's keys (sam senior, rita risk_owner, erin engineer): {key_dir}")
+    return lines
+
+
+def _demo_key(path: Path) -> SigningKey:
+    from assistant.service import SigningKey
+
+    if path.exists():
+        return SigningKey.load(path)
+    key = SigningKey.generate()
+    key.save(path)
+    return key
 
 
 @contextmanager

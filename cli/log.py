@@ -2,20 +2,81 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Any
+
 import click
 
 from cli.app import Context, cli, fail, pass_context
 
 
 @cli.command()
+@click.option(
+    "--checkpoint",
+    "checkpoint_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also prove the log still holds this checkpoint's prefix unchanged.",
+)
 @pass_context
-def verify(obj: Context) -> None:
-    """Walk the hash chain; exit 1 naming the first bad position if anything was tampered with."""
-    report = obj.service.verify()
+def verify(obj: Context, checkpoint_file: Path | None) -> None:
+    """Check every event's link and signature; exit 1 naming the first bad position."""
+    service = obj.service
+    if checkpoint_file is not None:
+        result = service.verify_checkpoint(_read_checkpoint(checkpoint_file))
+        if not result.ok:
+            fail(f"CHECKPOINT FAILED ({checkpoint_file}, position {result.position}, signed by "
+                 f"{result.signer}): {result.reason}")  # fmt: skip
+        click.echo(
+            f"ok: the first {result.position} positions match the checkpoint signed by "
+            f"{result.signer}; {result.appended} event(s) appended since"
+        )
+    report = service.verify()
     if report.ok:
-        click.echo(f"ok: {report.checked} events, hash chain intact")
+        click.echo(f"ok: {report.checked} events, hash chain and signatures intact")
+        click.echo(
+            f"head: {report.head} at position {report.end} "
+            "(keep it outside the store: `docket checkpoint export FILE`)"
+        )
     else:
         fail(f"TAMPERED at position {report.first_bad_position}: {report.reason}")
+
+
+def _read_checkpoint(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        fail(f"cannot read checkpoint {path}: {exc.strerror}")
+    except (ValueError, UnicodeDecodeError):
+        fail(f"{path} is not a checkpoint (expected the JSON `docket checkpoint export` writes)")
+
+
+@cli.group()
+def checkpoint() -> None:
+    """Signed checkpoints of the log, to keep outside the store."""
+
+
+@checkpoint.command("export")
+@click.argument("target", type=click.Path(path_type=Path))
+@pass_context
+def export(obj: Context, target: Path) -> None:
+    """Write a signed checkpoint to TARGET (a file, or a folder: one new file per run, for
+    cron). Keep it away from the store: a ticket, an email, another machine."""
+    data = obj.service.export_checkpoint()
+    if target.is_dir():
+        stamp = str(data["at"]).replace(":", "").replace("-", "")
+        target = target / f"docket-checkpoint-{data['position']:09d}-{stamp}.json"
+    if target.exists():
+        fail(f"{target} already exists; checkpoints are never overwritten")
+    try:
+        target.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    except OSError as exc:
+        fail(f"cannot write checkpoint {target}: {exc.strerror}")
+    click.echo(
+        f"checkpoint of position {data['position']} (head {data['head'][:16]}…) signed by "
+        f"{data['signer']['person']} written to {target}"
+    )
 
 
 @cli.command()

@@ -1,4 +1,8 @@
-"""The policy: ``docket policy`` and ``docket policy set``."""
+"""The policy: ``docket policy``, ``policy set`` (a proposal), ``policy approve`` / ``reject``.
+
+Four eyes: ``policy set`` only proposes; the change takes effect when a second person
+holding the owner role runs ``docket policy approve N``.
+"""
 
 from __future__ import annotations
 
@@ -32,6 +36,16 @@ def policy(ctx: click.Context, domain: str) -> None:
         click.echo(
             f"  v{change.version} {change.at.isoformat(timespec='minutes')} {change.by} "
             f"({change.role}): {what}{why}"
+        )
+    _echo_pending(view)
+
+
+def _echo_pending(view: Any) -> None:
+    for p in view.pending:
+        click.echo(
+            f"  pending #{p.number} {p.at.isoformat(timespec='minutes')} proposed by {p.by}: "
+            f"{json.dumps(p.changes)} — {p.justification} (needs another {view.owner_role}: "
+            f"docket policy approve {p.number})"
         )
 
 
@@ -91,4 +105,29 @@ def policy_set(
     if not changes:
         fail("nothing to change: give --cost, --band or --no-band", code=2)
     view = ctx.obj.service.change_policy(domain, changes, justification)
-    click.echo(f"{view.domain} policy is now v{view.version}")
+    number = max(p.number for p in view.pending)
+    click.echo(
+        f"proposed change #{number} to the {view.domain} policy (still v{view.version}); it "
+        f"takes effect when another {view.owner_role} runs `docket policy approve {number}`"
+    )
+
+
+@policy.command("approve")
+@click.argument("proposal", type=int)
+@click.pass_context
+def policy_approve(ctx: click.Context, proposal: int) -> None:
+    """Approve another person's proposed change (policy owner only); it takes effect now."""
+    domain = ctx.parent.meta["domain"] if ctx.parent else "credit"
+    view = ctx.obj.service.approve_policy_change(domain, proposal)
+    click.echo(f"{view.domain} policy is now v{view.version} (change #{proposal} approved)")
+
+
+@policy.command("reject")
+@click.argument("proposal", type=int)
+@click.option("--reason", required=True, help="Why not.")
+@click.pass_context
+def policy_reject(ctx: click.Context, proposal: int, reason: str) -> None:
+    """Reject a proposed change (policy owner), or withdraw your own."""
+    domain = ctx.parent.meta["domain"] if ctx.parent else "credit"
+    view = ctx.obj.service.reject_policy_change(domain, proposal, reason)
+    click.echo(f"change #{proposal} to the {view.domain} policy rejected; still v{view.version}")

@@ -6,8 +6,9 @@ import sys
 
 import click
 
+from assistant import config
 from cli.app import Context, cli, fail, pass_context, progress
-from cli.demo import seed_demo
+from cli.demo import enrol_demo_people, seed_demo
 
 
 @cli.command()
@@ -20,6 +21,10 @@ def demo(obj: Context, cases: int, no_tui: bool) -> None:
     click.echo(
         "Preparing the demo store (the first run trains the credit models: about 20 s)…", err=True
     )
+    for line in enrol_demo_people(
+        service, service.data_dir / "keys" / "demo", obj.operator or config.default_operator()
+    ):
+        click.echo(line)
     summary = seed_demo(service, cases=cases, progress=progress("Opening demo cases"))
     for line in summary:
         click.echo(line)

@@ -38,8 +38,11 @@ def temporary_service(identity: Identity = EVALS_IDENTITY) -> Iterator[DocketSer
 
     with tempfile.TemporaryDirectory(prefix="docket-evals-") as folder:
         root = Path(folder)
-        service = DocketService.open(str(root / "evals.sqlite"), identity=identity,
-                                     data_dir=root / "data")
+        service = DocketService.open(str(root / "evals.sqlite"), data_dir=root / "data")
+        # A fresh store: the evals enrol their own admin, then act with a key of their own.
+        service.init_keys("evals-admin")
+        service.enrol_held(identity)
+        service.identity = identity
         try:
             yield service
         finally:

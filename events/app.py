@@ -16,8 +16,9 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
+from events.chain import NO_KEY, Signer
 from events.domain import Case, ModelVersion, Policy
-from events.errors import ConflictError, NotFound
+from events.errors import ConflictError, NotAuthorised, NotFound
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -40,12 +41,25 @@ class DecisionLog(Application[UUID]):
 
     # --- writing -------------------------------------------------------------------------
 
+    @property
+    def signer(self) -> Signer | None:
+        """The key that signs every batch this log saves (None: nothing may be saved)."""
+        return getattr(self.recorder, "signer", None)
+
+    @signer.setter
+    def signer(self, key: Signer | None) -> None:
+        self.recorder.signer = key  # type: ignore[attr-defined]
+
     def save(self, *objs: Any, **kwargs: Any) -> Any:
-        """Save the pending events of all ``objs`` in ONE transaction (all or nothing).
+        """Save the pending events of all ``objs`` in ONE transaction (all or nothing),
+        signed by :attr:`signer`.
 
         Raises:
+            NotAuthorised: no key is held.
             ConflictError: another writer saved one of these aggregates first.
         """
+        if self.signer is None:
+            raise NotAuthorised(NO_KEY)
         try:
             return super().save(*objs, **kwargs)
         except IntegrityError as exc:

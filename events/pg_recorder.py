@@ -18,7 +18,16 @@ from eventsourcing.postgres import (  # type: ignore[attr-defined]
     PostgresDatastore,
 )
 
-from events.chain import CHAIN_TABLE, GENESIS, META_TABLE, SCHEMA_VERSION, chain_links
+from events.chain import (
+    CHAIN_TABLE,
+    GENESIS,
+    META_TABLE,
+    SCHEMA_VERSION,
+    SIGNATURE_TABLE,
+    Signer,
+    chain_links,
+    sign_batch,
+)
 from events.recorders import incompatible
 
 #: Advisory lock key serialising table creation (any constant; "docket" in ASCII).
@@ -26,7 +35,9 @@ _CREATE_LOCK = 0x646F636B6574
 
 
 class ChainedPostgresRecorder(PostgresApplicationRecorder):
-    """PostgreSQL application recorder with hash chain and meta table."""
+    """PostgreSQL application recorder with hash chain, signatures and meta table."""
+
+    signer: Signer | None = None
 
     def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"):
         super().__init__(datastore, events_table_name=events_table_name)
@@ -45,6 +56,13 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
             SQL(
                 "CREATE TABLE IF NOT EXISTS {0} (key text PRIMARY KEY, value text NOT NULL)"
             ).format(self.meta_table)
+        )
+        self.signature_table = SQL("{0}.{1}").format(schema, Identifier(SIGNATURE_TABLE))
+        self.sql_create_statements.append(
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {0} (last_id bigint PRIMARY KEY, "
+                "first_id bigint NOT NULL, key_id text NOT NULL, signature bytea NOT NULL)"
+            ).format(self.signature_table)
         )
 
     def create_table(self) -> None:
@@ -117,6 +135,11 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         curs.executemany(
             SQL("INSERT INTO {0} VALUES (%s, %s, %s, %s)").format(self.chain_table), links
         )
+        if links:
+            curs.execute(
+                SQL("INSERT INTO {0} VALUES (%s, %s, %s, %s)").format(self.signature_table),
+                sign_batch(self.signer, links),
+            )
         return ids
 
     def select_chain(self, start: int, stop: int | None, limit: int) -> list[tuple[int, bytes]]:
@@ -132,6 +155,19 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(sql, params)
             return [(r["notification_id"], bytes(r["hash"])) for r in curs.fetchall()]
+
+    def select_signatures(self, start: int, stop: int) -> list[tuple[int, int, str, bytes]]:
+        """Batch signatures (see ChainedSQLiteRecorder.select_signatures)."""
+        sql = SQL(
+            "SELECT last_id, first_id, key_id, signature FROM {0} "
+            "WHERE last_id >= %s AND last_id <= %s ORDER BY last_id"
+        ).format(self.signature_table)
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(sql, (start, stop))
+            return [
+                (r["last_id"], r["first_id"], r["key_id"], bytes(r["signature"]))
+                for r in curs.fetchall()
+            ]
 
     def max_chain_id(self) -> int:
         sql = SQL("SELECT max(notification_id) AS m FROM {0}").format(self.chain_table)

@@ -25,7 +25,16 @@ from typing import Any
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
 
-from events.chain import CHAIN_TABLE, GENESIS, META_TABLE, SCHEMA_VERSION, chain_links
+from events.chain import (
+    CHAIN_TABLE,
+    GENESIS,
+    META_TABLE,
+    SCHEMA_VERSION,
+    SIGNATURE_TABLE,
+    Signer,
+    chain_links,
+    sign_batch,
+)
 from events.errors import IncompatibleStore
 
 
@@ -45,7 +54,10 @@ def incompatible(found: str | None, has_events: bool) -> IncompatibleStore | Non
 
 
 class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
-    """SQLite application recorder with hash chain, append-only triggers and meta table."""
+    """SQLite application recorder with hash chain, signatures, append-only triggers and
+    meta table. ``signer`` (set by the log) signs every batch; without it nothing is saved."""
+
+    signer: Signer | None = None
 
     def __init__(self, datastore: SQLiteDatastore, events_table_name: str = "stored_events"):
         super().__init__(datastore, events_table_name)
@@ -64,6 +76,12 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
             f"BEGIN {refuse} END",
             f"CREATE TRIGGER IF NOT EXISTS {CHAIN_TABLE}_no_delete BEFORE DELETE ON {CHAIN_TABLE} "
             f"BEGIN {refuse} END",
+            f"CREATE TABLE IF NOT EXISTS {SIGNATURE_TABLE} (last_id INTEGER PRIMARY KEY, "
+            "first_id INTEGER NOT NULL, key_id TEXT NOT NULL, signature BLOB NOT NULL)",
+            f"CREATE TRIGGER IF NOT EXISTS {SIGNATURE_TABLE}_no_update BEFORE UPDATE ON "
+            f"{SIGNATURE_TABLE} BEGIN {refuse} END",
+            f"CREATE TRIGGER IF NOT EXISTS {SIGNATURE_TABLE}_no_delete BEFORE DELETE ON "
+            f"{SIGNATURE_TABLE} BEGIN {refuse} END",
         ]
 
     def _create_table(self, c: SQLiteCursor) -> None:
@@ -111,6 +129,9 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
             ),
         )
         c.executemany(f"INSERT INTO {CHAIN_TABLE} VALUES (?,?,?,?)", links)
+        if links:
+            signature = sign_batch(self.signer, links)
+            c.execute(f"INSERT INTO {SIGNATURE_TABLE} VALUES (?,?,?,?)", signature)
         return ids
 
     def select_chain(self, start: int, stop: int | None, limit: int) -> list[tuple[int, bytes]]:
@@ -124,6 +145,16 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
         with self.datastore.transaction(commit=False) as c:
             c.execute(sql, params)
             return [(r[0], bytes(r[1])) for r in c.fetchall()]
+
+    def select_signatures(self, start: int, stop: int) -> list[tuple[int, int, str, bytes]]:
+        """Batch signatures ``(last_id, first_id, key_id, signature)`` ending in start..stop."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT last_id, first_id, key_id, signature FROM {SIGNATURE_TABLE} "
+                "WHERE last_id >= ? AND last_id <= ? ORDER BY last_id",
+                (start, stop),
+            )
+            return [(r[0], r[1], r[2], bytes(r[3])) for r in c.fetchall()]
 
     def max_chain_id(self) -> int:
         with self.datastore.transaction(commit=False) as c:

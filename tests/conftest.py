@@ -18,6 +18,7 @@ import pytest
 
 from assistant.service import DocketService
 from assistant.views import Identity
+from tests.people import People
 
 TEST_FOLDS = 3
 
@@ -37,9 +38,18 @@ ServiceFactory = Callable[..., DocketService]
 
 
 @pytest.fixture
-def open_service(tmp_path: Path) -> Iterator[ServiceFactory]:
+def people(tmp_path: Path) -> Iterator[People]:
+    """Keys enrolled in the test store (``tmp_path / "store.sqlite"``) on first use."""
+    found = People(str(tmp_path / "store.sqlite"), tmp_path / "data")
+    yield found
+    found.close()
+
+
+@pytest.fixture
+def open_service(tmp_path: Path, people: People) -> Iterator[ServiceFactory]:
     """Open services on one temporary SQLite store: ``open_service(name, role, models=True)``.
 
+    Each acts with a key enrolled for ``(name, role)`` (see :class:`tests.people.People`).
     With ``models=True`` (the default) the session's trained credit models are registered
     (gbt champion, logreg in shadow), so cases are scored by real ONNX models.
     """
@@ -48,9 +58,11 @@ def open_service(tmp_path: Path) -> Iterator[ServiceFactory]:
     data_dir = tmp_path / "data"
 
     def factory(name: str = "ana", role: str = "operator", *, models: bool = True) -> DocketService:
-        service = DocketService.open(str(store), identity=Identity(name, role), data_dir=data_dir)
+        key = people.key(name, role)
+        service = DocketService.open(str(store), keys=[key], role=role, data_dir=data_dir)
         if models and not service.models("credit"):
             # Deployed by a component, as a CI pipeline would register models it built.
+            service.add_key(people.key("docket/ci", "system"))
             acting, service.identity = service.identity, Identity("docket/ci", "system")
             service.register_models("credit", list(trained_credit_artifacts()))
             service.identity = acting

@@ -22,9 +22,12 @@ from assistant.policies import PolicySpec
 from assistant.views import Identity
 from events import queries
 from events.app import DecisionLog
+from events.chain import NO_KEY
 from events.domain import Case, Policy
 from events.errors import DocketError, FieldProblem, InputRejected, NotAuthorised, NotFound
+from events.keyring import KeyRecord, KeyRing
 from events.readmodels import ReadModels
+from events.signing import SigningKey
 from guardrails.plain_text import person_name_problem, plain_text_problem
 
 #: The component identity the service uses for what it records on its own.
@@ -62,6 +65,77 @@ class Context:
     # The TUI calls the service from worker threads; SQLite connections and the domain
     # cache are not shared safely without this.
     lock: threading.RLock = field(default_factory=threading.RLock)
+    # The private keys this process holds; the acting identity must be backed by one.
+    wallet: list[SigningKey] = field(default_factory=list)
+    # Who holds which key with which roles, as the log says (refreshed incrementally).
+    ring: KeyRing = field(default_factory=KeyRing)
+
+    def keyring(self) -> KeyRing:
+        """The key ring, brought up to date with the log."""
+        with self.lock:
+            return self.ring.refresh(self.log)
+
+    def holder(self, key: SigningKey) -> KeyRecord | None:
+        """The enrolment of ``key`` if it is valid now (enrolled, not revoked)."""
+        ring = self.keyring()
+        return ring.valid(key.key_id, ring.position + 1)
+
+    def act(self, identity: Identity) -> None:
+        """Act as ``identity`` from now on, signing with the held key that backs it.
+
+        Without such a key, reading still works and recording is refused by :attr:`who`.
+        """
+        with self.lock:
+            self.identity = identity
+            self.log.signer = self.backing_key(identity)
+
+    def backing_key(self, identity: Identity) -> SigningKey | None:
+        for key in self.wallet:
+            record = self.holder(key)
+            if record and record.person == identity.name and identity.role in record.roles:
+                return key
+        return None
+
+    def authorise(self) -> None:
+        """Refuse to record anything unless a valid held key backs the acting identity.
+
+        A role named on the command line or set in code grants nothing: the key's
+        enrolment in the log says who it belongs to and which roles it holds.
+
+        Raises:
+            NotAuthorised: one sentence naming what is missing.
+        """
+        me = self.identity
+        key = self.log.signer
+        if isinstance(key, SigningKey):
+            record = self.holder(key)
+            if record and record.person == me.name and me.role in record.roles:
+                return
+        # Say precisely why: revoked, another person's key, a role not held, or no key.
+        for held in self.wallet:
+            found = self.ring.keys.get(held.key_id)
+            if found is None or found.person != me.name:
+                continue
+            if found.revoked_at is not None:
+                raise NotAuthorised(
+                    f"{me.name}'s key {found.key_id} was revoked at {found.revoked_time}; "
+                    "ask an admin for a new one"
+                )
+            raise NotAuthorised(
+                f"{me.name}'s key does not hold role {me.role!r} "
+                f"(it holds {', '.join(found.roles)}); a role must be granted by an admin"
+            )
+        if self.wallet:
+            people = {r.person for k in self.wallet if (r := self.ring.keys.get(k.key_id))}
+            if not people:
+                raise NotAuthorised(
+                    f"key {self.wallet[0].key_id} is not enrolled in this store; "
+                    "an admin enrols it with `docket keys enrol`"
+                )
+            raise NotAuthorised(
+                f"you hold the key of {', '.join(sorted(people))}, not of {me.name}"
+            )
+        raise NotAuthorised(NO_KEY)
 
     @property
     def models_dir(self) -> Path:
@@ -78,6 +152,7 @@ class Context:
         checked here, once for all of them (see :func:`check_identity`).
         """
         check_identity(self.identity)
+        self.authorise()
         return {"actor": self.identity.name, "role": self.identity.role}
 
     def sync(self) -> int:
@@ -131,6 +206,8 @@ class Context:
                 actor=SYSTEM.name,
                 role=SYSTEM.role,
             )
+            if self.log.signer is None:
+                return policy  # read-only: the pack's default, recorded by the first writer
             with contextlib.suppress(DocketError):  # another process installed it just now
                 self.log.save(policy)
             return self.log.policy(domain)

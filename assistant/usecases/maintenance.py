@@ -2,14 +2,33 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from assistant.usecases.context import Context
+from events import checkpoint
 from events.chain import VerifyReport
 from events.chain import verify as verify_chain
+from events.checkpoint import CheckpointReport
 from events.readmodels import check, rebuild
+from events.signing import SigningKey
 
 
 def verify(ctx: Context) -> VerifyReport:
     return verify_chain(ctx.log)
+
+
+def export_checkpoint(ctx: Context) -> dict[str, Any]:
+    """A checkpoint of the log signed by the acting person's key (see events.checkpoint)."""
+    who = ctx.who  # any enrolled person may vouch for what they verified
+    key = ctx.log.signer
+    assert isinstance(key, SigningKey)  # who succeeded: a held, enrolled key signs
+    return checkpoint.export(ctx.log, key, who["actor"], key.public_key)
+
+
+def verify_checkpoint(ctx: Context, data: Any) -> CheckpointReport:
+    """Whether the log still holds the checkpoint's prefix unchanged; what was cut or
+    rewritten otherwise. Needs no key."""
+    return checkpoint.check(ctx.log, data)
 
 
 def replay(ctx: Context) -> int:

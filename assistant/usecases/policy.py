@@ -11,7 +11,13 @@ from assistant.policies import PolicySpec
 from assistant.policies import backtest as run_backtest
 from assistant.policies.backtest import ArmResult
 from assistant.usecases.context import Context, require_plain
-from assistant.views import BacktestView, PolicyChangeView, PolicyPreview, PolicyView
+from assistant.views import (
+    BacktestView,
+    PolicyChangeView,
+    PolicyPreview,
+    PolicyView,
+    ProposalView,
+)
 from events import queries
 
 
@@ -40,13 +46,29 @@ def policy(ctx: Context, domain: str) -> PolicyView:
         escalate_on_ood=spec.escalate_on_ood,
         review_every_days=aggregate.review_every_days,
         history=history,
+        pending=[
+            ProposalView(
+                number=int(number),
+                at=datetime.fromisoformat(found["at"]),
+                by=found["by"],
+                changes=dict(found["changes"]),
+                justification=found["justification"],
+                base_version=int(found["base_version"]),
+            )
+            for number, found in sorted(
+                getattr(aggregate, "pending", {}).items(), key=lambda item: int(item[0])
+            )
+        ],
     )
 
 
 def change_policy(
     ctx: Context, domain: str, changes: Mapping[str, Any], justification: str
 ) -> PolicyView:
-    """Change costs or the escalation band. Raises NotAuthorised unless owner."""
+    """Propose changing costs or the escalation band (four eyes: it takes effect when a
+    second person holding the owner role approves it, see :func:`approve_change`).
+
+    Raises NotAuthorised unless the acting role owns the policy."""
     require_plain("justification", justification)
     current = ctx.policy(domain)
     # Validate the whole resulting policy before anything is recorded.
@@ -56,8 +78,30 @@ def change_policy(
     complete = {key: changed.model_dump(mode="json")[key] for key in changes}
     who = ctx.who
     ctx.log.update(
-        current.id, lambda p: p.change(changes=complete, justification=justification, **who)
+        current.id, lambda p: p.propose(changes=complete, justification=justification, **who)
     )
+    return policy(ctx, domain)
+
+
+def approve_change(ctx: Context, domain: str, proposal: int) -> PolicyView:
+    """Approve another person's pending proposal: it takes effect now.
+
+    Raises:
+        NotAuthorised: not the owner role, or approving one's own proposal.
+        NotFound: no such pending proposal. ConflictError: the policy changed since.
+    """
+    current = ctx.policy(domain)
+    who = ctx.who
+    ctx.log.update(current.id, lambda p: p.approve(proposal=proposal, **who))
+    return policy(ctx, domain)
+
+
+def reject_change(ctx: Context, domain: str, proposal: int, note: str) -> PolicyView:
+    """Reject a pending proposal (the owner role), or withdraw one's own."""
+    require_plain("reason", note)
+    current = ctx.policy(domain)
+    who = ctx.who
+    ctx.log.update(current.id, lambda p: p.reject(proposal=proposal, note=note, **who))
     return policy(ctx, domain)
 
 

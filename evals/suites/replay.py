@@ -33,6 +33,7 @@ MALFORMED: tuple[dict[str, Any], ...] = (
 OPERATOR = Identity("fixture-operator", "operator")
 SENIOR = Identity("fixture-senior", "senior")
 OWNER = Identity("fixture-risk-owner", "risk_owner")
+CHECKER = Identity("fixture-second-risk-owner", "risk_owner")
 OUTCOMES_AT = datetime(2024, 6, 1, tzinfo=UTC)
 
 
@@ -63,7 +64,7 @@ def _other_action(recommended: str | None) -> str:
 
 
 def generate(service: DocketService, senior: DocketService, owner: DocketService,
-             domain: str, sample: Sample) -> dict[str, int]:
+             domain: str, sample: Sample, checker: DocketService) -> dict[str, int]:
     """Write the history through the service, as operators would; return what was done."""
     counts = {"opened": 0, "quarantined": 0, "accepted": 0, "overridden": 0, "escalated": 0,
               "senior_decided": 0, "outcomes": 0, "policy_changes": 0}
@@ -90,8 +91,10 @@ def generate(service: DocketService, senior: DocketService, owner: DocketService
             continue  # left open
         decided.append((case_id, outcomes[i]))
         if i == CASES // 2:
-            owner.change_policy(domain, {"escalate_band": [0.15, 0.21]},
-                                "fixture: review capacity grew")
+            proposed = owner.change_policy(domain, {"escalate_band": [0.15, 0.21]},
+                                           "fixture: review capacity grew")
+            # Four eyes: a second risk owner approves before the change takes effect.
+            checker.approve_policy_change(domain, proposed.pending[-1].number)
             counts["policy_changes"] += 1
     for n, (case_id, outcome) in enumerate(decided):
         if n % 3 != 2:  # some outcomes are not known yet
@@ -108,18 +111,25 @@ def solve(ctx: EvalContext, samples: Sequence[Sample]) -> list[History]:
     for sample in samples:
         with tempfile.TemporaryDirectory(prefix="docket-replay-") as folder:
             store, data = str(Path(folder) / "replay.sqlite"), Path(folder) / "data"
-            service, senior, owner = (DocketService.open(store, identity=who, data_dir=data)
-                                      for who in (OPERATOR, SENIOR, OWNER))
+            admin = DocketService.open(store, data_dir=data)
+            admin.init_keys("evals-admin")
+            people = (OPERATOR, SENIOR, OWNER, CHECKER)
+            held = [admin.enrol_held(who) for who in people]
+            admin.close()
+            service, senior, owner, checker = (
+                DocketService.open(store, keys=[key], role=who.role, data_dir=data)
+                for key, who in zip(held, people, strict=True)
+            )
             try:
                 ctx.step("generating history", 0, 1)
-                counts = generate(service, senior, owner, ctx.domain, sample)
+                counts = generate(service, senior, owner, ctx.domain, sample, checker)
                 ctx.step("comparing read models", 0, 1)
                 differences = service.replay_check()
                 service.replay()
                 again = service.replay_check()
                 chain_ok = bool(service.verify().ok)
             finally:
-                for opened in (service, senior, owner):
+                for opened in (service, senior, owner, checker):
                     opened.close()
         histories.append(History(differences, again, chain_ok, counts))
     return histories

@@ -26,7 +26,10 @@ from events.errors import FieldProblem, InputRejected, NotAuthorised
 
 #: Everyone who may act, people and components. ``system`` is for components
 #: (actor like ``docket/orchestrator``).
-ROLES: tuple[str, ...] = ("operator", "senior", "risk_owner", "auditor", "engineer", "system")
+#: ``admin`` enrols people's keys with their roles and revokes keys.
+ROLES: tuple[str, ...] = (
+    "operator", "senior", "risk_owner", "auditor", "engineer", "admin", "system"
+)  # fmt: skip
 
 #: Namespace for Docket's deterministic ids (uuid5). Never change it: ids in
 #: existing stores were derived from it.

@@ -4,6 +4,11 @@ The policy's content is a plain dict (``spec``) whose meaning belongs to
 ``assistant.policies``; the log only guarantees who changed what, when and why:
 only the policy's ``owner_role`` may change it, always with a justification, and
 every change is an event with the keys changed and the full spec after it.
+
+Four eyes: a change is first *proposed* by one person holding the owner role and takes
+effect only when *approved* by a second, different person holding it
+(``ChangeProposed`` → ``ProposalDecided`` + ``Changed``). A proposal made against an
+older version cannot be approved (it might undo a change made since).
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from eventsourcing.domain import Aggregate
 from pydantic import Field
 
 from events.domain.common import Args, check_identity, docket_id, plain_json, validate
-from events.errors import FieldProblem, InputRejected, NotAuthorised
+from events.errors import ConflictError, FieldProblem, InputRejected, NotAuthorised, NotFound
 
 
 class _CreateArgs(Args):
@@ -34,6 +39,8 @@ class Policy(Aggregate):
         review_every_days: int
         policy_version: int
         last_reviewed_at: str
+        pending: dict[str, dict[str, Any]]
+        proposals: int
 
     class Created(Aggregate.Created):
         class_version = 1
@@ -52,6 +59,7 @@ class Policy(Aggregate):
             p.review_every_days = self.review_every_days
             p.policy_version = 1
             p.last_reviewed_at = self.timestamp.isoformat()
+            p.pending, p.proposals = {}, 0
 
     class Changed(Aggregate.Event):
         class_version = 1
@@ -66,6 +74,40 @@ class Policy(Aggregate):
             p = _as_policy(aggregate)
             p.spec = dict(self.spec)
             p.policy_version = self.policy_version
+
+    class ChangeProposed(Aggregate.Event):
+        class_version = 1
+        proposal: int
+        changes: dict[str, Any]
+        justification: str
+        base_version: int
+        actor: str
+        role: str
+
+        def apply(self, aggregate: Aggregate) -> None:
+            p = _as_policy(aggregate)
+            p.proposals = self.proposal
+            p.pending[str(self.proposal)] = {
+                "changes": dict(self.changes),
+                "justification": self.justification,
+                "base_version": self.base_version,
+                "by": self.actor,
+                "at": self.timestamp.isoformat(),
+            }
+
+    class ProposalDecided(Aggregate.Event):
+        """A proposal approved (a ``Changed`` follows) or rejected/withdrawn."""
+
+        class_version = 1
+        proposal: int
+        approved: bool
+        proposed_by: str
+        note: str
+        actor: str
+        role: str
+
+        def apply(self, aggregate: Aggregate) -> None:
+            _as_policy(aggregate).pending.pop(str(self.proposal), None)
 
     class Reviewed(Aggregate.Event):
         class_version = 1
@@ -107,33 +149,95 @@ class Policy(Aggregate):
             role=role,
         )
 
-    def change(self, *, changes: dict[str, Any], justification: str, actor: str, role: str) -> None:
-        """Change some keys of the spec. Only the owner role, with a justification.
+    def _require_owner(self, role: str, what: str) -> None:
+        if role != self.owner_role:
+            raise NotAuthorised(
+                f"only the policy owner ({self.owner_role}) may {what} the {self.domain} "
+                f"policy, not role {role!r}"
+            )
+
+    def propose(
+        self, *, changes: dict[str, Any], justification: str, actor: str, role: str
+    ) -> int:
+        """Propose changing some keys of the spec; return the proposal's number.
+
+        Only the owner role, with a justification. Nothing changes until a second
+        person holding the owner role approves (:meth:`approve`).
 
         Raises:
             NotAuthorised: the acting role does not own this policy.
             InputRejected: no justification, or nothing changed.
         """
         check_identity(actor, role)
-        if role != self.owner_role:
-            raise NotAuthorised(
-                f"only the policy owner ({self.owner_role}) may change the {self.domain} "
-                f"policy, not role {role!r}"
-            )
+        self._require_owner(role, "change")
         if not justification.strip():
             raise InputRejected([FieldProblem("justification", "a policy change needs a reason")])
         plain = plain_json(dict(changes), "changes")
         if not plain:
             raise InputRejected([FieldProblem("changes", "nothing to change")])
+        number = self.proposals + 1
         self.trigger_event(
-            self.Changed,
+            self.ChangeProposed,
+            proposal=number,
             changes=plain,
-            spec={**self.spec, **plain},
-            policy_version=self.policy_version + 1,
             justification=justification.strip(),
+            base_version=self.policy_version,
             actor=actor,
             role=role,
         )
+        return number
+
+    def _pending(self, proposal: int) -> dict[str, Any]:
+        found = self.pending.get(str(proposal))
+        if found is None:
+            raise NotFound(f"the {self.domain} policy has no pending proposal #{proposal}")
+        return found
+
+    def approve(self, *, proposal: int, actor: str, role: str) -> None:
+        """Approve a pending proposal: it takes effect now (a new policy version).
+
+        Raises:
+            NotAuthorised: not the owner role, or the approver is the proposer.
+            NotFound: no such pending proposal.
+            ConflictError: the policy changed since the proposal was made.
+        """
+        check_identity(actor, role)
+        self._require_owner(role, "approve changes to")
+        found = self._pending(proposal)
+        if found["by"] == actor:
+            raise NotAuthorised(
+                f"four eyes: {actor} proposed change #{proposal}, so another "
+                f"{self.owner_role} must approve it"
+            )
+        if found["base_version"] != self.policy_version:
+            raise ConflictError(
+                f"proposal #{proposal} was made against v{found['base_version']} and the policy "
+                f"is now v{self.policy_version}: reject it and propose again"
+            )
+        self.trigger_event(
+            self.ProposalDecided, proposal=proposal, approved=True, proposed_by=found["by"],
+            note="", actor=actor, role=role,
+        )  # fmt: skip
+        self.trigger_event(
+            self.Changed,
+            changes=found["changes"],
+            spec={**self.spec, **found["changes"]},
+            policy_version=self.policy_version + 1,
+            justification=f"{found['justification']} (proposed by {found['by']})",
+            actor=actor,
+            role=role,
+        )
+
+    def reject(self, *, proposal: int, note: str, actor: str, role: str) -> None:
+        """Reject a pending proposal (the owner role), or withdraw one's own."""
+        check_identity(actor, role)
+        found = self._pending(proposal)
+        if found["by"] != actor:
+            self._require_owner(role, "reject changes to")
+        self.trigger_event(
+            self.ProposalDecided, proposal=proposal, approved=False, proposed_by=found["by"],
+            note=note.strip(), actor=actor, role=role,
+        )  # fmt: skip
 
     def review(self, *, note: str = "", actor: str, role: str) -> None:
         """Record that the owner (or an auditor) reviewed the policy without changing it."""

@@ -481,11 +481,15 @@ def test_policy_change_by_owner_applies_to_new_cases_and_others_are_refused(
 
     with pytest.raises(NotAuthorised, match="only the policy owner"):
         open_service("ana", "operator").change_policy("credit", {"costs": costs}, "cheaper")
-    view = rita.change_policy("credit", {"costs": costs}, "losses on bad loans rose")
+    proposed = rita.change_policy("credit", {"costs": costs}, "losses on bad loans rose")
+    assert proposed.version == 1 and [p.by for p in proposed.pending] == ["rita"]
+    view = open_service("rob", "risk_owner").approve_policy_change(
+        "credit", proposed.pending[0].number
+    )
 
-    assert view.version == 2 and view.costs["approve"]["bad"] == 6.0
+    assert view.version == 2 and view.costs["approve"]["bad"] == 6.0 and view.pending == []
     assert (view.history[-1].by, view.history[-1].justification) == (
-        "rita", "losses on bad loans rose")
+        "rob", "losses on bad loans rose (proposed by rita)")
     [case_id] = open_service().ingest("credit", credit_rows(1)).opened
     detail = rita.case(case_id)
     assert detail.policy_version == 2

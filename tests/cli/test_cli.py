@@ -24,9 +24,10 @@ import pytest
 from click.testing import CliRunner, Result
 
 from assistant.service import DocketService
-from assistant.views import Accept, Identity, QueueQuery
+from assistant.views import Accept, QueueQuery
 from cli.main import cli
 from tests.conftest import trained_credit_artifacts
+from tests.people import People
 
 REPO = Path(__file__).resolve().parents[2]
 Rows = Callable[..., list[dict[str, Any]]]
@@ -39,9 +40,15 @@ class Docket:
     store: Path
     data: Path
     runner: CliRunner
+    people: People
+
+    def key_file(self, operator: str = "ana", role: str = "operator") -> Path:
+        """A key file for ``operator`` enrolled with ``role`` (made on first use)."""
+        return self.people.save(operator, role, self.data.parent)
 
     def __call__(self, *args: str, role: str | None = None, operator: str = "ana") -> Result:
-        options = ["--store", str(self.store), "--operator", operator]
+        key = self.key_file(operator, role or "operator")
+        options = ["--store", str(self.store), "--key", str(key)]
         if role:
             options += ["--role", role]
         return self.runner.invoke(cli, [*options, *args], catch_exceptions=True)
@@ -49,8 +56,8 @@ class Docket:
     @contextmanager
     def service(self, name: str = "eng", role: str = "engineer") -> Iterator[DocketService]:
         """The service on the same store, to set things up or look at the outcome."""
-        service = DocketService.open(str(self.store), identity=Identity(name, role),
-                                     data_dir=self.data)
+        service = DocketService.open(str(self.store), keys=[self.people.key(name, role)],
+                                     role=role, data_dir=self.data)
         try:
             yield service
         finally:
@@ -83,12 +90,12 @@ class Docket:
 
 
 @pytest.fixture
-def docket(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Docket:
-    for name in ("DOCKET_STORE", "DOCKET_OPERATOR", "DOCKET_ROLE"):
+def docket(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, people: People) -> Docket:
+    for name in ("DOCKET_STORE", "DOCKET_OPERATOR", "DOCKET_ROLE", "DOCKET_KEY"):
         monkeypatch.delenv(name, raising=False)
     data = tmp_path / "data"
     monkeypatch.setenv("DOCKET_DATA_DIR", str(data))
-    return Docket(tmp_path / "store.sqlite", data, CliRunner())
+    return Docket(tmp_path / "store.sqlite", data, CliRunner(), people)
 
 
 @pytest.fixture
@@ -419,7 +426,7 @@ def test_fresh_store_verifies(docket: Docket, seeded: dict[str, str]) -> None:
     result = docket("verify")
     assert result.exit_code == 0, result.output
     count = raw_store_sql(docket.store, "SELECT count(*) FROM stored_events")[0][0]
-    assert f"ok: {count} events, hash chain intact" in result.stdout
+    assert f"ok: {count} events, hash chain and signatures intact" in result.stdout
 
 
 def test_verify_names_the_position_of_an_event_altered_by_raw_sql(
@@ -609,17 +616,25 @@ def test_policy_owner_changes_costs_and_others_are_refused(
     no_reason = docket("policy", "set", "--cost", "approve:bad=6", role="risk_owner")
     malformed = docket("policy", "set", "--cost", "approve-bad-6", "--justification", "x",
                        role="risk_owner")
-    changed = docket("policy", "set", "--cost", "approve:bad=6", "--justification",
-                     "losses on bad loans rose", role="risk_owner", operator="rita")
+    proposed = docket("policy", "set", "--cost", "approve:bad=6", "--justification",
+                      "losses on bad loans rose", role="risk_owner", operator="rita")
+    pending = docket("policy")
+    own = docket("policy", "approve", "1", role="risk_owner", operator="rita")
+    approved = docket("policy", "approve", "1", role="risk_owner", operator="rob")
     shown = docket("policy")
 
     assert_clear_error(refused, "only the policy owner")
     assert no_reason.exit_code == 2 and "--justification" in no_reason.output
     assert malformed.exit_code == 2 and "ACTION:OUTCOME=COST" in malformed.output
-    assert changed.exit_code == 0 and "credit policy is now v2" in changed.stdout
+    assert proposed.exit_code == 0, proposed.output
+    assert "proposed change #1 to the credit policy (still v1)" in proposed.stdout
+    assert "credit policy v1" in pending.stdout and "pending #1" in pending.stdout
+    assert_clear_error(own, "four eyes: rita proposed change #1")
+    assert approved.exit_code == 0 and "credit policy is now v2" in approved.stdout
     assert "credit policy v2, owned by role risk_owner" in shown.stdout
-    assert '"bad": 6.0' in shown.stdout
-    assert re.search(r"v2 .* rita \(risk_owner\): .* — losses on bad loans rose", shown.stdout)
+    assert '"bad": 6.0' in shown.stdout and "pending" not in shown.stdout
+    assert re.search(r"v2 .* rob \(risk_owner\): .* — losses on bad loans rose "
+                     r"\(proposed by rita\)", shown.stdout)  # fmt: skip
     history = docket.view_rows("SELECT policy_version FROM policy_history")
     assert sorted(r["policy_version"] for r in history) == [1, 2]
 
@@ -840,13 +855,14 @@ def test_two_processes_deciding_the_same_case_at_once_record_exactly_one_decisio
 
     cases = [c for c, a in recommendations(docket, seeded).items() if a != "escalate"][:2]
     env = {**os.environ, "DOCKET_DATA_DIR": str(docket.data)}
-    for name in ("DOCKET_STORE", "DOCKET_OPERATOR", "DOCKET_ROLE"):
+    for name in ("DOCKET_STORE", "DOCKET_OPERATOR", "DOCKET_ROLE", "DOCKET_KEY"):
         env.pop(name, None)
+    keys = {operator: str(docket.key_file(operator)) for operator in ("ana", "bob")}
     start = time.time() + 3.0  # time enough for every process to import Docket
     processes = {
         (case_id, operator): subprocess.Popen(
             [sys.executable, "-c", RACE, str(start), "--store", str(docket.store),
-             "--operator", operator, "decide", case_id, "--accept"],
+             "--key", keys[operator], "decide", case_id, "--accept"],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=REPO,
         )
         for case_id in cases

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
-from events.domain import Case
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from events.app import DecisionLog
+from events.domain import ROLES, Case, Key
+from events.errors import ConflictError
+from events.signing import SigningKey
+from events.store import open_log
 
 SYSTEM: dict[str, str] = {"actor": "docket/orchestrator", "role": "system"}
 
@@ -56,3 +63,46 @@ def explanation(**overrides: Any) -> dict[str, Any]:
     }
     values.update(overrides)
     return values
+
+
+# --- keys: every saved batch is signed by an enrolled key ------------------------------------
+
+#: Deterministic test keys (so worker processes hold the same ones), by person.
+_SEEDS = {"ana": 1, "bob": 2, "sam": 3, "eve": 4}
+#: ana is the store's first admin and holds every role; bob is a second risk owner.
+_ROLES = {
+    "ana": list(ROLES),
+    "bob": ["operator", "senior", "risk_owner"],
+    "sam": ["senior"],
+    "eve": ["operator"],
+}
+
+
+def key_of(person: str = "ana") -> SigningKey:
+    """The fixed test key of ``person``."""
+    return SigningKey(Ed25519PrivateKey.from_private_bytes(bytes([_SEEDS[person]]) * 32))
+
+
+def enrol_test_people(log: DecisionLog) -> None:
+    """Enrol the test people's keys (ana first, self-signed, then the others by ana)."""
+    signer = log.signer
+    log.signer = key_of("ana")
+    try:
+        for person in _SEEDS:
+            key = key_of(person)
+            if log.exists(Key.id_for(key.key_id)):
+                continue
+            record = Key.enrol(person=person, public_key=key.public_key, roles=_ROLES[person],
+                               actor="ana", role="admin")  # fmt: skip
+            with contextlib.suppress(ConflictError):  # another process enrolled it just now
+                log.save(record)
+    finally:
+        log.signer = signer
+
+
+def open_signed(url: str, person: str = "ana") -> DecisionLog:
+    """Open the log at ``url`` acting with ``person``'s enrolled test key."""
+    log = open_log(url)
+    enrol_test_people(log)
+    log.signer = key_of(person)
+    return log

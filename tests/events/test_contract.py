@@ -27,7 +27,7 @@ from events.errors import DocketError, IncompatibleStore, StoreUnavailable
 from events.readmodels import ReadModels, check, rebuild
 from events.store import open_log, parse_store_url
 from tests.events.conftest import pg_execute, schema_of
-from tests.events.helpers import SYSTEM, explanation, new_case
+from tests.events.helpers import SYSTEM, explanation, key_of, new_case, open_signed
 
 REPO = Path(__file__).resolve().parents[2]
 ANA = {"actor": "ana", "role": "operator"}
@@ -58,14 +58,14 @@ def raw_sql(url: str, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any,
 
 def drop_triggers(url: str) -> None:
     if not url.startswith("postgresql://"):
-        for t in ("stored_events", "docket_chain"):
+        for t in ("stored_events", "docket_chain", "docket_signatures"):
             for op in ("update", "delete"):
                 raw_sql(url, f"DROP TRIGGER {t}_no_{op}")
 
 
 @pytest.fixture
 def log(store_url: str) -> DecisionLog:
-    return open_log(store_url)
+    return open_signed(store_url)
 
 
 def seed_decided(log: DecisionLog, n: int) -> list[Case]:
@@ -136,19 +136,6 @@ def every_event_type(d: Any) -> list[Any]:
         )
     )
     case.escalate(reason_text=d(st.text()), **ANA)
-    case.override(
-        action="approve",
-        reason_code=d(st.sampled_from(sorted(REASON_CODES))),
-        reason_text=d(words),
-        actor="sam",
-        role="senior",
-    )
-    case.record_outcome(
-        outcome=d(st.sampled_from(["good", "bad"])),
-        observed_at=datetime.now(UTC),
-        source=d(words),
-        **SYSTEM,
-    )
     quarantined = Case.quarantine(
         domain="credit",
         case_ref=ref,
@@ -157,11 +144,11 @@ def every_event_type(d: Any) -> list[Any]:
         **SYSTEM,
     )
     policy = Policy.create(domain=ref, spec=d(json_dicts), owner_role="risk_owner", **SYSTEM)
-    policy.change(
-        changes={"k": d(json_values)}, justification=d(words), actor="r", role="risk_owner"
+    policy.propose(
+        changes={"k": d(json_values)}, justification=d(words), actor="ana", role="risk_owner"
     )
-    policy.review(note=d(st.text()), actor="r", role="risk_owner")
-    eng = {"actor": "e", "role": "engineer"}
+    policy.review(note=d(st.text()), actor="ana", role="risk_owner")
+    eng = {"actor": "ana", "role": "engineer"}
     model = ModelVersion.register(
         domain=ref,
         version=d(words),
@@ -186,7 +173,7 @@ def every_event_type(d: Any) -> list[Any]:
     return [case, accepted, quarantined, policy, model, run, alert]
 
 
-EXPECTED_TYPES = 11 + 3 + 5 + 1 + 2
+EXPECTED_TYPES = 11 + 5 + 5 + 1 + 2
 
 
 def test_every_event_type_round_trips(log: DecisionLog) -> None:
@@ -195,8 +182,32 @@ def test_every_event_type_round_trips(log: DecisionLog) -> None:
     def round_trip(data: st.DataObject) -> None:
         aggregates = every_event_type(data.draw)
         originals = [e for a in aggregates for e in a.pending_events]
+        log.save(*aggregates)  # signed by ana
+        # A second senior closes the escalated case, with a key of their own.
+        case = aggregates[0]
+        case.override(
+            action="approve",
+            reason_code=data.draw(st.sampled_from(sorted(REASON_CODES))),
+            reason_text=data.draw(words),
+            actor="sam",
+            role="senior",
+        )
+        case.record_outcome(
+            outcome=data.draw(st.sampled_from(["good", "bad"])),
+            observed_at=datetime.now(UTC),
+            source=data.draw(words),
+            **SYSTEM,
+        )
+        # ... and a second risk owner approves ana's proposed policy change (four eyes).
+        policy = aggregates[3]
+        policy.approve(proposal=1, actor="bob", role="risk_owner")
+        originals += case.pending_events + policy.pending_events
         assert len({type(e) for e in originals}) == EXPECTED_TYPES
-        log.save(*aggregates)
+        log.signer = key_of("sam")
+        log.save(case)
+        log.signer = key_of("bob")
+        log.save(policy)
+        log.signer = key_of("ana")
         for agg in aggregates:
             stored = [log.mapper.to_domain_event(s) for s in log.recorder.select_events(agg.id)]
             mine = [e for e in originals if e.originator_id == agg.id]
@@ -273,12 +284,12 @@ def run_command(log: DecisionLog, prefix: str, kind: str, i: int, p: float) -> N
         if not log.exists(pid):
             log.save(Policy.create(domain=prefix, spec={"t": p}, owner_role="risk_owner", **SYSTEM))
         else:
-            log.update(
-                pid,
-                lambda pol: pol.change(
-                    changes={"t": p}, justification="j", actor="r", role="risk_owner"
-                ),
-            )
+            def four_eyes(pol: Policy) -> None:
+                number = pol.propose(changes={"t": p}, justification="j", actor="r",
+                                     role="risk_owner")  # fmt: skip
+                pol.approve(proposal=number, actor="s", role="risk_owner")
+
+            log.update(pid, four_eyes)
     elif kind == "model":
         mid = ModelVersion.id_for(prefix, str(i))
         eng = {"actor": "e", "role": "engineer"}
@@ -375,7 +386,7 @@ def test_altered_link_is_detected(log: DecisionLog, store_url: str) -> None:
 
 def test_sqlite_triggers_refuse_update_and_delete(tmp_path: Path) -> None:
     url = str(tmp_path / "s.sqlite")
-    log = open_log(url)
+    log = open_signed(url)
     seed_decided(log, 2)
     for sql in (
         "UPDATE {events} SET state = x'00' WHERE {id} = 1",
@@ -427,7 +438,7 @@ def test_two_operators_deciding_at_once_record_one_decision(
 
 
 def test_sigkilled_bulk_write_loses_nothing_acknowledged(store_url: str, tmp_path: Path) -> None:
-    open_log(store_url).close()  # create the tables before the writer starts
+    open_signed(store_url).close()  # create the tables before the writer starts
     proc = subprocess.Popen(
         [sys.executable, "-m", "tests.events.workers", "bulk", store_url, "100000", "25"],
         cwd=REPO,
@@ -446,7 +457,7 @@ def test_sigkilled_bulk_write_loses_nothing_acknowledged(store_url: str, tmp_pat
     proc.wait(timeout=30)
     assert proc.returncode == -signal.SIGKILL
 
-    log = open_log(store_url)
+    log = open_signed(store_url)
     missing = [a for a in acked if not log.exists(uuid.UUID(a))]
     assert missing == []
     assert log.event_count() >= 3 * len(acked)
@@ -516,7 +527,7 @@ def test_postgres_server_down_is_one_sentence() -> None:
 
 
 def test_store_from_incompatible_version_is_refused(store_url: str) -> None:
-    log = open_log(store_url)
+    log = open_signed(store_url)
     seed_decided(log, 1)
     log.close()
     raw_sql(store_url, "UPDATE docket_meta SET value = '99' WHERE key = 'schema_version'")

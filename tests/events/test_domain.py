@@ -132,16 +132,35 @@ def test_policy_changes_only_by_owner_with_justification() -> None:
         domain="credit", spec={"threshold": 0.17}, owner_role="risk_owner", **SYSTEM
     )
     with pytest.raises(NotAuthorised, match="risk_owner"):
-        policy.change(changes={"threshold": 0.2}, justification="why not", **ANA)
+        policy.propose(changes={"threshold": 0.2}, justification="why not", **ANA)
     with pytest.raises(InputRejected, match="justification"):
-        policy.change(
+        policy.propose(
             changes={"threshold": 0.2}, justification=" ", actor="rita", role="risk_owner"
         )
-    policy.change(
+    number = policy.propose(
         changes={"threshold": 0.2}, justification="loss data Q3", actor="rita", role="risk_owner"
     )
+    assert (policy.policy_version, policy.spec) == (1, {"threshold": 0.17})  # not yet
+    policy.approve(proposal=number, actor="rob", role="risk_owner")
     assert policy.policy_version == 2
     assert policy.spec == {"threshold": 0.2}
+
+
+def test_a_policy_change_needs_two_people() -> None:
+    policy = Policy.create(domain="credit", spec={"t": 0.17}, owner_role="risk_owner", **SYSTEM)
+    rita, rob = ({"actor": n, "role": "risk_owner"} for n in ("rita", "rob"))
+    number = policy.propose(changes={"t": 0.3}, justification="losses", **rita)
+    with pytest.raises(NotAuthorised, match="four eyes: rita proposed change #1"):
+        policy.approve(proposal=number, **rita)
+    with pytest.raises(NotAuthorised, match="only the policy owner"):
+        policy.approve(proposal=number, **ANA)
+    stale = policy.propose(changes={"t": 0.1}, justification="other idea", **rob)
+    policy.approve(proposal=number, **rob)
+    assert policy.spec == {"t": 0.3} and policy.pending.keys() == {str(stale)}
+    with pytest.raises(ConflictError, match="propose again"):
+        policy.approve(proposal=stale, **rita)  # it would silently undo rita's change
+    policy.reject(proposal=stale, note="superseded", **rob)  # withdrawn by its proposer
+    assert policy.pending == {} and policy.policy_version == 2
 
 
 def test_model_version_needs_card_fingerprint_and_metrics() -> None:

@@ -14,8 +14,7 @@ from pathlib import Path
 from events.app import DecisionLog
 from events.chain import verify
 from events.readmodels import ReadModels, check
-from events.store import open_log
-from tests.events.helpers import new_case
+from tests.events.helpers import new_case, open_signed
 
 ANA = {"actor": "ana", "role": "operator"}
 
@@ -32,7 +31,7 @@ class Appender(threading.Thread):
 
     def run(self) -> None:
         try:
-            log = open_log(self.url)
+            log = open_signed(self.url)
             i = 0
             while not self.stop.is_set():
                 case = new_case(f"{self.prefix}-{i}")
@@ -46,7 +45,7 @@ class Appender(threading.Thread):
 
 
 def run_checks_while_appending(url: str, tmp_path: Path, seconds: float) -> tuple[int, int]:
-    log: DecisionLog = open_log(url)
+    log: DecisionLog = open_signed(url)
     log.save(*[new_case(f"seed{i}") for i in range(20)])
     views = ReadModels(tmp_path / "views.sqlite")
     writers = [Appender(url, f"w{k}") for k in range(2)]
@@ -88,7 +87,7 @@ def test_verify_still_names_a_removed_last_event_when_quiet(tmp_path: Path) -> N
     import sqlite3
 
     url = str(tmp_path / "s.sqlite")
-    log = open_log(url)
+    log = open_signed(url)
     log.save(*[new_case(f"c{i}") for i in range(3)])
     last = log.event_count()
     conn = sqlite3.connect(url, isolation_level=None)

@@ -10,12 +10,12 @@ import sys
 from typing import Any
 
 from events.errors import DocketError
-from events.store import open_log
+from tests.events.helpers import open_signed
 
 
 def decide_race(url: str, name: str, case_ids: list[str], barrier: Any, results: Any) -> None:
     """Decide each case at the same moment as the other worker (spawned process)."""
-    log = open_log(url)
+    log = open_signed(url, name)
     for case_id in case_ids:
         barrier.wait(timeout=60)
         try:
@@ -39,7 +39,7 @@ def decide_race(url: str, name: str, case_ids: list[str], barrier: Any, results:
 def bulk(url: str, n: int, batch: int) -> None:
     from tests.events.helpers import new_case
 
-    log = open_log(url)
+    log = open_signed(url)
 
     def ack(ids: list[Any]) -> None:
         sys.stdout.write("".join(f"ack {i}\n" for i in ids))

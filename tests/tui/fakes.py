@@ -34,6 +34,7 @@ from assistant.views import (
     PolicyChangeView,
     PolicyPreview,
     PolicyView,
+    ProposalView,
     QueuePage,
     QueueQuery,
     QueueRow,
@@ -147,6 +148,7 @@ class FakeService:
                 "Initial policy from the credit pack cost matrix.",
             ),
         ]
+        self.pending: list[ProposalView] = []
         self.previews: list[dict[str, Any]] = []
         self.policy_changes: list[tuple[dict[str, Any], str, Identity]] = []
         self.audits: list[tuple[str, datetime | None]] = []
@@ -426,6 +428,7 @@ class FakeService:
             True,
             90,
             list(self.policy_history),
+            list(self.pending),
         )
 
     def preview_policy(self, domain: str, changes: Mapping[str, Any]) -> PolicyPreview:
@@ -447,21 +450,10 @@ class FakeService:
         if self.identity.role != self.owner_role:
             raise NotAuthorised(f"only {self.owner_role} may change the {domain} policy")
         self.policy_changes.append((dict(changes), justification, self.identity))
-        if "costs" in changes:
-            self.costs = {a: dict(r) for a, r in changes["costs"].items()}
-        if "escalate_band" in changes:
-            lo, hi = changes["escalate_band"]
-            self.band = (float(lo), float(hi))
-        self.policy_version += 1
-        self.policy_history.append(
-            PolicyChangeView(
-                self.policy_version,
-                NOW,
-                self.identity.name,
-                self.identity.role,
-                dict(changes),
-                justification,
-            )
+        # Four eyes, as the real service: a proposal, pending until a second owner approves.
+        self.pending.append(
+            ProposalView(len(self.pending) + 1, NOW, self.identity.name, dict(changes),
+                         justification, self.policy_version)  # fmt: skip
         )
         return self.policy(domain)
 

@@ -15,6 +15,7 @@ import pytest
 from assistant.domains import get_pack
 from assistant.service import DocketService
 from assistant.views import Identity
+from tests.people import People
 from tests.tui.conftest import SIZE, plain, settle
 from tui.app import DocketApp
 from tui.screens.case import CaseScreen
@@ -30,19 +31,28 @@ def credit_rows(n: int) -> list[dict[str, Any]]:
     return [dict(row) for row in get_pack("credit").load_dataset().rows[:n]]
 
 
+_PEOPLE: dict[Path, People] = {}
+
+
 def open_service(store: Path, data_dir: Path, who: Identity) -> DocketService:
-    return DocketService.open(str(store), identity=who, data_dir=str(data_dir))
+    """A service acting with a key enrolled for ``who`` (see tests.people)."""
+    people = _PEOPLE.setdefault(store, People(str(store), data_dir))
+    key = people.key(who.name, who.role)
+    return DocketService.open(str(store), keys=[key], role=who.role, data_dir=str(data_dir))
 
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[tuple[Path, Path]]:
     store, data_dir = tmp_path / "docket.db", tmp_path / "data"
     data_dir.mkdir()
-    seeder = open_service(store, data_dir, Identity("intake", "system"))
+    seeder = open_service(store, data_dir, Identity("docket/intake", "system"))
     report = seeder.ingest("credit", credit_rows(N_CASES))
     assert len(report.opened) == N_CASES, report
     seeder.close()
     yield store, data_dir
+    people = _PEOPLE.pop(store, None)
+    if people is not None:
+        people.close()
 
 
 @pytest.fixture

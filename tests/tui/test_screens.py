@@ -118,8 +118,11 @@ async def test_policy_owner_previews_then_commits_with_justification(
             (expected, "losses on approvals rose", Identity("rita", "risk_owner"))
         ]
         assert isinstance(app.screen, PolicyScreen)
-        assert "v2" in text_of(app, "#policy-head")
-        assert "losses on approvals rose" in text_of(app, "#policy-history")
+        # Four eyes: proposed, shown as pending, not yet in effect.
+        assert "v1" in text_of(app, "#policy-head")
+        pending = text_of(app, "#policy-history")
+        assert "Pending: each takes effect when another risk_owner approves it" in pending
+        assert "losses on approvals rose" in pending and "rita" in pending
 
 
 async def test_policy_edit_after_preview_needs_a_new_preview(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual import on, work
@@ -70,7 +71,32 @@ def render_preview(preview: PolicyPreview) -> Table:
     return table
 
 
-def render_history(policy: PolicyView) -> Table:
+def render_pending(policy: PolicyView) -> Table:
+    """Proposed changes waiting for a second person with the owner role (four eyes)."""
+    table = Table(
+        title=f"Pending: each takes effect when another {policy.owner_role} approves it",
+        title_justify="left", box=None, header_style="bold", pad_edge=False,
+    )  # fmt: skip
+    table.add_column("#", justify="right")
+    table.add_column("at", no_wrap=True)
+    table.add_column("proposed by", no_wrap=True)
+    table.add_column("changes")
+    table.add_column("justification")
+    for p in policy.pending:
+        table.add_row(
+            str(p.number), when(p.at), p.by, ", ".join(sorted(p.changes)), p.justification
+        )
+    return table
+
+
+def render_history(policy: PolicyView) -> Table | Group:
+    """The changes made, with any pending proposals above them."""
+    if getattr(policy, "pending", None):
+        return Group(render_pending(policy), Text(""), _history_table(policy))
+    return _history_table(policy)
+
+
+def _history_table(policy: PolicyView) -> Table:
     table = Table(
         title="Changes", title_justify="left", box=None, header_style="bold", pad_edge=False
     )
@@ -351,7 +377,12 @@ class PolicyScreen(DocketScreen):
         except DocketError as exc:
             self.notify(str(exc), title="Policy not changed", severity="error", timeout=10)
             return
-        self.notify(f"Policy {self.domain} is now v{policy.version}.", title="Policy committed")
+        number = max((p.number for p in policy.pending), default=0)
+        self.notify(
+            f"Change #{number} proposed: it takes effect when another {policy.owner_role} "
+            f"approves it (docket policy approve {number}).",
+            title="Policy change proposed",
+        )
         await self.show(policy)
 
     def action_back(self) -> None:

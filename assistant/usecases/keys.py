@@ -1,0 +1,131 @@
+"""People's keys: the first admin, enrolment with roles, the list, revocation.
+
+Roles come from the log only (:mod:`events.domain.keys`): enrolling a key is an event
+signed by an ``admin``; the acting identity must be backed by a held key enrolled
+with that role (:meth:`~assistant.usecases.context.Context.authorise`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from assistant.usecases.context import Context, check_identity
+from assistant.views import Identity, KeyView
+from events.domain import KEY_ADMIN, ROLES, Key
+from events.errors import FieldProblem, InputRejected, NotAuthorised, NotFound
+from events.signing import SigningKey, key_id_of
+
+#: What ``docket keys init`` grants the first person: every role a person can hold.
+FIRST_ADMIN_ROLES: tuple[str, ...] = tuple(r for r in ROLES if r != "system")
+
+
+def init(
+    ctx: Context,
+    person: str,
+    roles: tuple[str, ...] = FIRST_ADMIN_ROLES,
+    *,
+    key: SigningKey | None = None,
+) -> SigningKey:
+    """Make the store's first key, for ``person`` as admin, and act as them.
+
+    Raises:
+        NotAuthorised: the store already has keys (ask its admin to enrol you).
+    """
+    with ctx.lock:
+        if ctx.keyring().keys:
+            raise NotAuthorised(
+                "this store already has keys; ask one of its admins to enrol yours "
+                "(`docket keys enrol`)"
+            )
+        if KEY_ADMIN not in roles:
+            raise InputRejected([FieldProblem("roles", "the first key must hold the admin role")])
+        check_identity(Identity(person, KEY_ADMIN))
+        key = key or SigningKey.generate()
+        record = Key.enrol(
+            person=person, public_key=key.public_key, roles=list(roles), actor=person,
+            role=KEY_ADMIN,
+        )  # fmt: skip
+        ctx.log.signer = key  # the genesis enrolment signs itself
+        try:
+            ctx.log.save(record)
+        finally:
+            ctx.log.signer = None
+        ctx.wallet.append(key)
+        ctx.act(Identity(person, roles[0]))
+        return key
+
+
+@contextmanager
+def _as_admin(ctx: Context) -> Iterator[dict[str, str]]:
+    """Act as the current person in their ``admin`` role for the block."""
+    acting = ctx.identity
+    ctx.act(Identity(acting.name, KEY_ADMIN))
+    try:
+        yield ctx.who
+    finally:
+        ctx.act(acting)
+
+
+def enrol(
+    ctx: Context, person: str, roles: list[str], public_key: bytes | None = None
+) -> tuple[str, SigningKey | None]:
+    """Enrol a key for ``person`` with ``roles``, acting as an admin.
+
+    With no ``public_key`` a new key pair is made and returned with its id (for the
+    caller to hand over); otherwise only the id is returned.
+
+    Raises:
+        NotAuthorised: the acting person holds no admin key, or the key is enrolled.
+        InputRejected: a name that is not plain, or unknown roles.
+    """
+    with ctx.lock:
+        check_identity(Identity(person, "system" if "system" in roles else "operator"))
+        made = None if public_key is not None else SigningKey.generate()
+        raw = made.public_key if made is not None else public_key
+        assert raw is not None
+        with _as_admin(ctx) as who:
+            if ctx.log.exists(Key.id_for(key_id_of(raw))):
+                raise NotAuthorised(f"key {key_id_of(raw)} is already enrolled")
+            record = Key.enrol(person=person, public_key=raw, roles=roles, **who)
+            ctx.log.save(record)
+        return record.key_id, made
+
+
+def revoke(ctx: Context, key_id: str, reason: str) -> KeyView:
+    """Revoke a key, acting as an admin: nothing it signs from now on counts.
+
+    Raises:
+        NotFound: no such key. NotAuthorised: not an admin, or already revoked.
+    """
+    with ctx.lock:
+        if key_id not in ctx.keyring().keys:
+            raise NotFound(f"no key {key_id} is enrolled (see `docket keys list`)")
+        with _as_admin(ctx) as who:
+            ctx.log.update(Key.id_for(key_id), lambda k: k.revoke(reason=reason, **who))
+        return next(k for k in list_keys(ctx) if k.key_id == key_id)
+
+
+def list_keys(ctx: Context) -> list[KeyView]:
+    """Every enrolled key, oldest first, with its holder, roles and state."""
+    ring = ctx.keyring()
+    return [
+        KeyView(
+            key_id=r.key_id,
+            person=r.person,
+            roles=r.roles,
+            enrolled_at=r.enrolled_at,
+            enrolled_by=r.enrolled_by,
+            revoked=r.revoked_at is not None,
+            revoked_at=r.revoked_time,
+        )
+        for r in sorted(ring.keys.values(), key=lambda r: r.enrolled_at)
+    ]
+
+
+def add_key(ctx: Context, key: SigningKey) -> None:
+    """Hold ``key`` in this process; act as its holder if the current identity has none."""
+    with ctx.lock:
+        if all(k.key_id != key.key_id for k in ctx.wallet):
+            ctx.wallet.append(key)
+        ctx.act(ctx.identity)

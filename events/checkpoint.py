@@ -1,0 +1,162 @@
+"""Signed checkpoints kept outside the store: they catch what the store alone cannot.
+
+Someone who can write the store can cut its tail (events, links and signatures
+together) or, holding a valid key, rewrite their own events and re-sign them; the log
+still verifies. A checkpoint, exported while the log was known good and kept elsewhere
+(a ticket, an email, a second machine, an object store with retention), records:
+
+* ``position`` and ``head``: the last position and its chain link;
+* ``landmarks``: the link at up to :data:`LANDMARKS` evenly spaced positions, so a
+  rewrite is narrowed to one stretch of the log;
+* ``at`` and ``signer`` (person, key id, public key), and an Ed25519 ``signature``
+  over all of the above.
+
+:func:`check` proves the current log still holds that prefix unchanged, or names
+what was cut or which stretch was rewritten.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from events.chain import Signer, verify
+from events.errors import FieldProblem, InputRejected, NotAuthorised
+from events.keyring import KeyRing
+from events.signing import key_id_of, signature_valid
+
+if TYPE_CHECKING:
+    from events.app import DecisionLog
+
+FORMAT = "docket-checkpoint-v1"
+#: At most this many landmark links per checkpoint (~17 KB of JSON at most).
+LANDMARKS = 256
+
+
+@dataclass(frozen=True)
+class CheckpointReport:
+    """What :func:`check` found.
+
+    Attributes:
+        ok: The log holds the checkpoint's prefix unchanged.
+        position: The checkpoint's position.
+        reason: One sentence naming what was cut or rewritten ("" when ok).
+        appended: Events appended after the checkpoint (when ok).
+        signer: Who signed the checkpoint, and when.
+    """
+
+    ok: bool
+    position: int
+    reason: str
+    appended: int = 0
+    signer: str = ""
+
+
+def _body_digest(body: dict[str, Any]) -> bytes:
+    """What the signature covers: every field but the signature, canonically encoded."""
+    fields = {k: v for k, v in body.items() if k != "signature"}
+    text = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return b"docket-checkpoint\x1f" + hashlib.sha256(text.encode()).digest()
+
+
+def export(log: DecisionLog, signer: Signer, person: str, public_key: bytes) -> dict[str, Any]:
+    """A signed checkpoint of the log as it is now. Refuses a log that does not verify.
+
+    Raises:
+        NotAuthorised: the log does not verify (a checkpoint would vouch for tampering).
+    """
+    links: list[tuple[int, bytes]] = []
+    report = verify(log, on_link=lambda position, link: links.append((position, link)))
+    if not report.ok:
+        raise NotAuthorised(
+            f"the log does not verify (position {report.first_bad_position}: {report.reason}); "
+            "no checkpoint was written"
+        )
+    step = max(1, -(-len(links) // LANDMARKS))  # ceiling: at most LANDMARKS landmarks
+    landmarks = {str(p): link.hex() for i, (p, link) in enumerate(links) if (i + 1) % step == 0}
+    if links:
+        landmarks[str(links[-1][0])] = links[-1][1].hex()
+    body: dict[str, Any] = {
+        "format": FORMAT,
+        "store": log.url,
+        "position": report.end,
+        "events": report.checked,
+        "head": report.head,
+        "landmarks": landmarks,
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "signer": {"person": person, "key_id": signer.key_id, "public_key": public_key.hex()},
+    }
+    body["signature"] = signer.sign(_body_digest(body)).hex()
+    return body
+
+
+def _parse(data: Any) -> tuple[int, dict[int, bytes], dict[str, str], bytes]:
+    """The checkpoint's position, landmarks, signer and signature; InputRejected otherwise."""
+    try:
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            raise ValueError("not a Docket checkpoint")
+        position = int(data["position"])
+        landmarks = {int(p): bytes.fromhex(h) for p, h in dict(data["landmarks"]).items()}
+        signer = {k: str(v) for k, v in dict(data["signer"]).items()}
+        signature = bytes.fromhex(str(data["signature"]))
+        signer["key_id"], signer["public_key"], signer["person"]  # noqa: B018 - all present
+        str(data["head"]), str(data["at"])  # noqa: B018
+    except (ValueError, KeyError, TypeError) as exc:
+        raise InputRejected([FieldProblem("checkpoint", f"unreadable: {exc}")]) from exc
+    return position, landmarks, signer, signature
+
+
+def check(log: DecisionLog, data: Any) -> CheckpointReport:
+    """Prove the log still holds the checkpoint's prefix unchanged, or say what changed.
+
+    Raises:
+        InputRejected: the file is not a readable checkpoint.
+    """
+    position, landmarks, signer, signature = _parse(data)
+    public = bytes.fromhex(signer["public_key"])
+    who = f"{signer['person']} at {data['at']}"
+
+    def failed(reason: str) -> CheckpointReport:
+        return CheckpointReport(False, position, reason, signer=who)
+
+    if key_id_of(public) != signer["key_id"] or not signature_valid(
+        public, _body_digest(data), signature
+    ):
+        return failed("the checkpoint's own signature does not match: the file was altered")
+    if signer["key_id"] not in KeyRing().refresh(log).keys:
+        return failed(
+            f"the checkpoint's signer key {signer['key_id']} is not enrolled in this log: the "
+            "log was rewritten from its start, or the checkpoint is another store's"
+        )
+    last = max(int(log.recorder.max_notification_id() or 0), log.chained_recorder.max_chain_id())
+    end = min(position, last)
+    seen: dict[int, bytes] = {}
+
+    def keep(pos: int, link: bytes) -> None:
+        if pos in landmarks:
+            seen[pos] = link
+
+    report = verify(log, end=end, on_link=keep)
+    chain_says = f"rewritten: position {report.first_bad_position} ({report.reason})"
+    # The first landmark that differs (or is gone) bounds the first rewritten stretch.
+    before = 0
+    for mark in sorted(p for p in landmarks if p <= end):
+        if seen.get(mark) != landmarks[mark]:
+            if not report.ok:
+                return failed(chain_says)
+            return failed(
+                f"rewritten: events in positions {before + 1}-{mark} differ from the "
+                "checkpoint (re-chained and re-signed)"
+            )
+        before = mark
+    if end < position:
+        return failed(
+            f"cut: the log ends at position {end} but the checkpoint saw {position}: "
+            f"the events after position {end} were removed"
+        )
+    if not report.ok:
+        return failed(chain_says)
+    return CheckpointReport(True, position, "", appended=max(0, last - position), signer=who)

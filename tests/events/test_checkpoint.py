@@ -1,0 +1,117 @@
+"""Checkpoints kept outside the store catch what the store alone cannot (both backends):
+a cut tail, and a rewrite re-chained and re-signed by an insider holding a valid key."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from events import checkpoint
+from events.app import DecisionLog
+from events.chain import GENESIS, link_hash, verify
+from events.errors import NotAuthorised
+from events.signing import batch_message
+from tests.events.helpers import key_of, new_case, open_signed
+from tests.events.test_contract import drop_triggers, raw_sql
+
+ANA = {"actor": "ana", "role": "operator"}
+
+
+def seeded(url: str, batches: int = 6) -> tuple[DecisionLog, dict[str, Any]]:
+    """A log of several signed batches (ana's key) and a checkpoint of it."""
+    log = open_signed(url)
+    for b in range(batches):
+        cases = [new_case(f"B{b}-{i}") for i in range(3)]
+        cases[0].accept(**ANA)
+        log.save(*cases)
+    ana = key_of("ana")
+    return log, checkpoint.export(log, ana, "ana", ana.public_key)
+
+
+def test_an_unchanged_log_matches_its_checkpoint_and_may_grow(store_url: str) -> None:
+    log, taken = seeded(store_url)
+    assert checkpoint.check(log, taken).ok
+    log.save(new_case("later"))
+    report = checkpoint.check(log, taken)
+    assert report.ok and report.appended == 3 and report.signer.startswith("ana at 20")
+
+
+def test_tail_truncation_is_named(store_url: str) -> None:
+    log, taken = seeded(store_url)
+    position = taken["position"]
+    cut = position - 5
+    drop_triggers(store_url)
+    for table, column in (("{events}", "{id}"), ("{chain}", "notification_id"),
+                          ("docket_signatures", "last_id")):  # fmt: skip
+        raw_sql(store_url, f"DELETE FROM {table} WHERE {column} > {cut}")
+    last_sig = raw_sql(store_url, "SELECT max(last_id) FROM docket_signatures")[0][0]
+    raw_sql(store_url, f"DELETE FROM {{events}} WHERE {{id}} > {last_sig}")  # whole batches
+    raw_sql(store_url, f"DELETE FROM {{chain}} WHERE notification_id > {last_sig}")
+    assert verify(log).ok  # the store alone cannot tell
+    report = checkpoint.check(log, taken)
+    assert not report.ok
+    assert report.reason == (
+        f"cut: the log ends at position {last_sig} but the checkpoint saw {position}: "
+        f"the events after position {last_sig} were removed"
+    )
+
+
+def test_a_rewrite_re_signed_by_an_insider_is_narrowed_to_its_stretch(store_url: str) -> None:
+    log, taken = seeded(store_url, batches=8)
+    rows = log.recorder.select_notifications(1, 10_000)
+    target = next(n.id for n in rows if n.topic.endswith("Accepted") and n.id > len(rows) // 2)
+    drop_triggers(store_url)
+    # ana rewrites her own decision, re-chains everything after it and re-signs every
+    # batch with her own valid key: the store verifies.
+    state = bytes(raw_sql(store_url, f"SELECT state FROM {{events}} WHERE {{id}} = {target}")[0][0])
+    forged = state.replace(b'"action":"decline"', b'"action":"approve"')
+    if forged == state:
+        forged = state.replace(b'"action":"approve"', b'"action":"decline"')
+    raw_sql(store_url, f"UPDATE {{events}} SET state = ? WHERE {{id}} = {target}", (forged,))
+    links: dict[int, bytes] = {}
+    previous = GENESIS
+    for n in log.recorder.select_notifications(1, 10_000):
+        previous = link_hash(previous, n.id, str(n.originator_id), n.originator_version, n.topic,
+                             n.state)  # fmt: skip
+        links[n.id] = previous
+        raw_sql(store_url, f"UPDATE {{chain}} SET hash = ? WHERE notification_id = {n.id}",
+                (previous,))  # fmt: skip
+    ana = key_of("ana")
+    for last, first, key_id in raw_sql(
+        store_url, "SELECT last_id, first_id, key_id FROM docket_signatures"
+    ):
+        signature = ana.sign(batch_message(key_id, first, last, links[last]))
+        raw_sql(store_url, f"UPDATE docket_signatures SET signature = ? WHERE last_id = {last}",
+                (signature,))  # fmt: skip
+    assert verify(log).ok  # the store alone cannot tell
+    report = checkpoint.check(log, taken)
+    assert not report.ok and report.reason.startswith("rewritten: events in positions ")
+    first, last = map(int, report.reason.split("positions ")[1].split(" ")[0].split("-"))
+    assert first <= target <= last
+
+
+def test_a_rewrite_that_breaks_the_chain_is_named_exactly(store_url: str) -> None:
+    log, taken = seeded(store_url)
+    drop_triggers(store_url)
+    raw_sql(store_url, "UPDATE {chain} SET hash = ? WHERE notification_id = 7", (bytes(32),))
+    report = checkpoint.check(log, taken)
+    assert not report.ok and report.reason.startswith("rewritten: position 7 (")
+
+
+def test_an_altered_checkpoint_file_is_refused(store_url: str) -> None:
+    log, taken = seeded(store_url)
+    edited = json.loads(json.dumps(taken))
+    edited["position"] = taken["position"] - 3
+    report = checkpoint.check(log, edited)
+    assert not report.ok and "the file was altered" in report.reason
+
+
+def test_no_checkpoint_of_a_log_that_does_not_verify(store_url: str) -> None:
+    log, _ = seeded(store_url)
+    drop_triggers(store_url)
+    raw_sql(store_url, "UPDATE {chain} SET hash = ? WHERE notification_id = 4", (bytes(32),))
+    ana = key_of("ana")
+    with pytest.raises(NotAuthorised, match="does not verify"):
+        checkpoint.export(log, ana, "ana", ana.public_key)

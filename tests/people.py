@@ -1,0 +1,56 @@
+"""Test people: keys enrolled in one store by a root admin, as a deployment would do.
+
+Roles come from the log (``docket keys enrol``), never from what a test passes, so a
+test acting as ``("rita", "risk_owner")`` first has rita's key enrolled with that role.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from assistant.service import DocketService
+from events.signing import SigningKey
+
+ROOT = "root"
+
+
+class People:
+    """Keys for ``(name, role)`` pairs in the store at ``store``, made on first use."""
+
+    def __init__(self, store: str, data_dir: Path) -> None:
+        self.store, self.data_dir = store, data_dir
+        self.keys: dict[tuple[str, str], SigningKey] = {}
+        self._admin: DocketService | None = None
+
+    def admin(self) -> DocketService:
+        """The root admin's service (the store's first key, made here if none)."""
+        if self._admin is None:
+            service = DocketService.open(self.store, data_dir=self.data_dir)
+            self.root = service.init_keys(ROOT)
+            self._admin = service
+        return self._admin
+
+    def key(self, name: str, role: str) -> SigningKey:
+        """A key enrolled for ``name`` holding ``role``."""
+        found = self.keys.get((name, role))
+        if found is None:
+            admin = self.admin()
+            if name == ROOT:
+                found = self.root
+            else:
+                _, made = admin.enrol(name, [role])
+                assert made is not None
+                found = made
+            self.keys[(name, role)] = found
+        return found
+
+    def save(self, name: str, role: str, folder: Path) -> Path:
+        """Write ``name``'s key for ``role`` to a file (for the CLI's ``--key``)."""
+        path = folder / f"{name.replace('/', '_')}-{role}.key"
+        if not path.exists():
+            self.key(name, role).save(path)
+        return path
+
+    def close(self) -> None:
+        if self._admin is not None:
+            self._admin.close()
