@@ -33,6 +33,7 @@ from events.errors import (
     ConflictError,
     FieldProblem,
     InputRejected,
+    NotAuthorised,
 )
 
 #: Why an operator overrode the recommendation (code -> label). Overrides are
@@ -576,6 +577,11 @@ class Case(Aggregate):
         if self.status == "open":
             return
         if self.status == "escalated" and role == "senior" and final:
+            if actor == self.decided_by:
+                # Four eyes: the escalation asked for a second person's judgement.
+                raise NotAuthorised(
+                    f"{actor} escalated this case, so another senior reviewer must close it"
+                )
             return
         raise AlreadyDecided(str(self.id), self.decided_by or "?", self.decided_at or "?")
 
