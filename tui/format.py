@@ -10,7 +10,7 @@ BADGES: dict[str, str] = {
     "ood": "OOD",
     "fallback": "FALLBACK",
     "guardrail": "GUARD",
-    "injection": "INJ",
+    "injection": "NOTE",  # the note contains instruction-like text: read it
     "escalated": "ESC",
 }
 
