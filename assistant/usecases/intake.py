@@ -12,7 +12,7 @@ from typing import Any
 
 from assistant.domains.base import CaseInput
 from assistant.orchestrator import Assessment
-from assistant.usecases.context import SYSTEM, Context, Domain
+from assistant.usecases.context import SYSTEM_WHO, Context, Domain
 from assistant.views import IngestReport
 from events.domain import Case, Policy
 from events.domain.case import canonical_sha256
@@ -159,7 +159,7 @@ def _new_case(ctx: Context, state: Domain, assessment: Assessment, ref: str) -> 
     """Every step of the assessment, as events on a new case (saved by the caller)."""
     case_input = assessment.input
     assert case_input is not None
-    who = {"actor": SYSTEM.name, "role": SYSTEM.role}
+    who = SYSTEM_WHO
     case = Case.open(
         domain=state.pack.name,
         case_ref=ref,
