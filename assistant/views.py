@@ -247,6 +247,7 @@ class PolicyView:
     review_every_days: int
     history: list[PolicyChangeView]
     quantity: dict[str, Any] | None = None  # a "how much" policy's economics and limits
+    exploration: dict[str, Any] = field(default_factory=dict)  # rate, max_regret, salt
 
 
 @dataclass(frozen=True)
@@ -340,6 +341,8 @@ class AssessmentView:
     source: str  # model | baseline | rejected
     fallback_reason: str | None
     problems: list[str]
+    propensities: dict[str, float] = field(default_factory=dict)
+    explored: bool = False
 
 
 @dataclass(frozen=True)

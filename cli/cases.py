@@ -127,6 +127,11 @@ def _seen_lines(seen: dict[str, Any]) -> list[str]:
             f"recommendation: {rec.get('action')} ({rec.get('source')}, policy "
             f"v{rec.get('policy_version')}); expected cost: {costs}"
         )
+        chances = ", ".join(f"{a} {p:.2f}" for a, p in (rec.get("propensities") or {}).items())
+        lines.append(
+            f"propensities: {chances} ({rec.get('propensity_source', 'assumed')})"
+            + ("; EXPLORATION CASE (drawn at random)" if rec.get("explored") else "")
+        )
     for flag in seen.get("input_flags") or []:
         lines.append(f"flag: {flag.get('kind')}: {flag.get('detail', '')}")
     for explanation in seen.get("explanations") or []:

@@ -164,8 +164,9 @@ def _fold(state: dict[str, Any], name: str, p: dict[str, Any], at: str, version:
     elif name == "Recommended":
         state["recommendation"] = {
             k: p[k] for k in ("action", "source", "policy_id", "policy_version",
-                              "expected_costs", "reasons", "ood_reasons", "quantity",
-                              "quantiles", "baseline_quantity")
+                              "expected_costs", "reasons", "ood_reasons", "propensities",
+                              "explored", "propensity_source", "quantity", "quantiles",
+                              "baseline_quantity")
         } | {"at": at}  # fmt: skip
     elif name == "InputFlagged":
         state["input_flags"].extend(p["flags"])

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from assistant.forecasting import QuantityAssessment
+from assistant.orchestrator import case_key
 from assistant.usecases import intake
 from assistant.usecases.context import SYSTEM_WHO, Context, QuantityDomain
 from assistant.views import IngestReport
@@ -52,7 +53,7 @@ def ingest(
                 problems_by_row[number] = problems
                 rejected.append((number, "; ".join(str(p) for p in problems)))
                 continue
-            ref = found.input.case_ref or intake._fallback_ref(found.input)
+            ref = case_key(found.input)
             if Case.id_for(domain, ref) in seen:
                 duplicates.append(number)
                 continue

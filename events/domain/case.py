@@ -98,6 +98,17 @@ class _RecommendArgs(Args):
     expected_costs: dict[str, float]
     reasons: list[str]
     ood_reasons: list[str] = []
+    propensities: dict[str, float]
+    explored: bool
+
+    @field_validator("propensities")
+    @classmethod
+    def _probabilities(cls, v: dict[str, float]) -> dict[str, float]:
+        if not v or any(not 0.0 <= p <= 1.0 for p in v.values()):
+            raise ValueError("must give each possible action a probability in [0, 1]")
+        if abs(sum(v.values()) - 1.0) > 1e-9:
+            raise ValueError(f"must add up to 1, not {sum(v.values()):.6f}")
+        return v
 
     @field_validator("expected_costs")
     @classmethod
@@ -288,12 +299,19 @@ class Case(Aggregate):
         """``ood_reasons`` (v2): why the input is unlike the training data, kept apart
         from the policy's reasons so nobody has to pick them out of the text.
 
-        ``quantity``, ``quantiles`` and ``baseline_quantity`` (v3): for a "how much"
+        ``propensities`` (v3): the probability the policy gave each action it might have
+        recommended for this case, ``explored`` whether the action was drawn at random, and
+        ``propensity_source``: ``"logged"`` when recorded with the recommendation,
+        ``"assumed"`` for events recorded before propensities were (their policy was
+        deterministic, so the recommended action had probability 1).
+
+        ``quantity``, ``quantiles`` and ``baseline_quantity`` (v4): for a "how much"
         decision, the order the policy places (or would place, when it escalates), the
         predicted quantiles it read (level -> value) and the baseline rule's order; None and
-        empty for a yes/no decision."""
+        empty for a yes/no decision.
+        """
 
-        class_version = 3
+        class_version = 4
         action: str
         source: str
         policy_id: str
@@ -301,6 +319,9 @@ class Case(Aggregate):
         expected_costs: dict[str, float]
         reasons: list[str]
         ood_reasons: list[str]
+        propensities: dict[str, float]
+        explored: bool
+        propensity_source: str
         quantity: int | None
         quantiles: dict[str, float]
         baseline_quantity: int | None
@@ -314,7 +335,14 @@ class Case(Aggregate):
 
         @staticmethod
         def upcast_v2_v3(state: dict[str, Any]) -> None:
-            # Versions 1-2 only knew yes/no decisions.
+            # Before v3 every policy was deterministic: the recommended action was certain.
+            state["propensities"] = {state["action"]: 1.0}
+            state["explored"] = False
+            state["propensity_source"] = "assumed"
+
+        @staticmethod
+        def upcast_v3_v4(state: dict[str, Any]) -> None:
+            # Versions 1-3 only knew yes/no decisions.
             state["quantity"] = None
             state["quantiles"] = {}
             state["baseline_quantity"] = None
@@ -604,9 +632,12 @@ class Case(Aggregate):
         quantity: int | None = None,
         quantiles: dict[str, float] | None = None,
         baseline_quantity: int | None = None,
+        propensities: dict[str, float] | None = None,
+        explored: bool = False,
         actor: str,
         role: str,
     ) -> None:
+        """Record the recommendation; ``propensities`` default to the action being certain."""
         check_identity(actor, role)
         self._require_live()
         for name, value in (("quantity", quantity), ("baseline_quantity", baseline_quantity)):
@@ -621,9 +652,14 @@ class Case(Aggregate):
             expected_costs=expected_costs,
             reasons=reasons,
             ood_reasons=list(ood_reasons or []),
+            propensities=dict(propensities or {action: 1.0}),
+            explored=explored,
         )
+        if a.action not in a.propensities or a.propensities[a.action] <= 0.0:
+            raise InputRejected([FieldProblem(
+                "propensities", f"the recommended action {a.action!r} needs a probability > 0")])
         self.trigger_event(
-            self.Recommended, **a.model_dump(), quantity=quantity,
+            self.Recommended, **a.model_dump(), propensity_source="logged", quantity=quantity,
             quantiles=plain_json(dict(quantiles or {}), "quantiles"),
             baseline_quantity=baseline_quantity, actor=actor, role=role,
         )  # fmt: skip

@@ -164,10 +164,10 @@ def test_bad_rows_are_quarantined_with_each_field_named(service: DocketService) 
 
 
 def test_old_events_still_read_after_the_quantity_fields_were_added() -> None:
-    """Recommended v2 / Accepted, Overridden, OutcomeRecorded v1 states upcast with the new
+    """Recommended v3 / Accepted, Overridden, OutcomeRecorded v1 states upcast with the new
     fields empty, as the mapper and the read models do when replaying an old store."""
     state: dict[str, Any] = {"action": "approve", "ood_reasons": []}
-    Case.Recommended.upcast_v2_v3(state)
+    Case.Recommended.upcast_v3_v4(state)
     assert state["quantity"] is None and state["quantiles"] == {}
     for event in (Case.Accepted, Case.Overridden, Case.OutcomeRecorded):
         old: dict[str, Any] = {}
