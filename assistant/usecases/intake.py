@@ -139,12 +139,13 @@ def quarantine_record(
 
 
 def unparseable(raw: Any) -> list[FieldProblem]:
-    """The problem with a row the file reader could not parse (``cli.app.read_rows``
-    marks it)."""
+    """The problem with a record the file reader could not read (``cli.files`` marks it
+    with ``__unparseable__``: the evidence, ``__field__``: where, ``__error__``: why)."""
     if not isinstance(raw, Mapping) or "__unparseable__" not in raw:
         return []
+    where = str(raw.get("__field__") or "line")
     why = raw.get("__error__")
-    return [FieldProblem("line", f"not valid JSON ({why})" if why else "not a JSON object")]
+    return [FieldProblem(where, str(why) if why else "could not be read")]
 
 
 def _new_case(ctx: Context, state: Domain, assessment: Assessment, ref: str) -> Case:
