@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from assistant.usecases import reading
-from assistant.usecases.context import Context, case_uuid, require_plain
+from assistant.usecases.context import Context, require_plain
 from assistant.views import Accept, CaseDetail, Decision, Escalate, Override
 from events.domain import Case
 
@@ -42,8 +42,9 @@ def decide(ctx: Context, case_id: str, decision: Decision) -> CaseDetail:
         elif isinstance(decision, Escalate):
             case.escalate(reason_text=decision.reason_text, **who)
 
-    ctx.log.update(case_uuid(case_id), apply)
-    return reading.case(ctx, case_id)
+    uid = ctx.resolve(case_id)
+    ctx.log.update(uid, apply)
+    return reading.case(ctx, str(uid))
 
 
 def record_outcome(
@@ -52,7 +53,7 @@ def record_outcome(
     """Record what actually happened to a decided case (possibly much later)."""
     who = ctx.who
     ctx.log.update(
-        case_uuid(case_id),
+        ctx.resolve(case_id),
         lambda case: case.record_outcome(
             outcome=outcome, observed_at=observed_at.isoformat(), source=source, **who
         ),
