@@ -213,6 +213,7 @@ class PolicyView:
     escalate_on_ood: bool
     review_every_days: int
     history: list[PolicyChangeView]
+    exploration: dict[str, Any] = field(default_factory=dict)  # rate, max_regret, salt
 
 
 @dataclass(frozen=True)
@@ -306,6 +307,8 @@ class AssessmentView:
     source: str  # model | baseline | rejected
     fallback_reason: str | None
     problems: list[str]
+    propensities: dict[str, float] = field(default_factory=dict)
+    explored: bool = False
 
 
 @dataclass(frozen=True)

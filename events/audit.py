@@ -156,7 +156,8 @@ def _fold(state: dict[str, Any], name: str, p: dict[str, Any], at: str, version:
     elif name == "Recommended":
         state["recommendation"] = {
             k: p[k] for k in ("action", "source", "policy_id", "policy_version",
-                              "expected_costs", "reasons", "ood_reasons")
+                              "expected_costs", "reasons", "ood_reasons", "propensities",
+                              "explored", "propensity_source")
         } | {"at": at}  # fmt: skip
     elif name == "InputFlagged":
         state["input_flags"].extend(p["flags"])

@@ -40,6 +40,7 @@ def policy(ctx: Context, domain: str) -> PolicyView:
         escalate_on_ood=spec.escalate_on_ood,
         review_every_days=aggregate.review_every_days,
         history=history,
+        exploration=spec.exploration.model_dump(mode="json"),
     )
 
 

@@ -97,6 +97,17 @@ class _RecommendArgs(Args):
     expected_costs: dict[str, float]
     reasons: list[str]
     ood_reasons: list[str] = []
+    propensities: dict[str, float]
+    explored: bool
+
+    @field_validator("propensities")
+    @classmethod
+    def _probabilities(cls, v: dict[str, float]) -> dict[str, float]:
+        if not v or any(not 0.0 <= p <= 1.0 for p in v.values()):
+            raise ValueError("must give each possible action a probability in [0, 1]")
+        if abs(sum(v.values()) - 1.0) > 1e-9:
+            raise ValueError(f"must add up to 1, not {sum(v.values()):.6f}")
+        return v
 
     @field_validator("expected_costs")
     @classmethod
@@ -225,9 +236,16 @@ class Case(Aggregate):
 
     class Recommended(Aggregate.Event):
         """``ood_reasons`` (v2): why the input is unlike the training data, kept apart
-        from the policy's reasons so nobody has to pick them out of the text."""
+        from the policy's reasons so nobody has to pick them out of the text.
 
-        class_version = 2
+        ``propensities`` (v3): the probability the policy gave each action it might have
+        recommended for this case, ``explored`` whether the action was drawn at random, and
+        ``propensity_source``: ``"logged"`` when recorded with the recommendation,
+        ``"assumed"`` for events recorded before propensities were (their policy was
+        deterministic, so the recommended action had probability 1).
+        """
+
+        class_version = 3
         action: str
         source: str
         policy_id: str
@@ -235,6 +253,9 @@ class Case(Aggregate):
         expected_costs: dict[str, float]
         reasons: list[str]
         ood_reasons: list[str]
+        propensities: dict[str, float]
+        explored: bool
+        propensity_source: str
         actor: str
         role: str
 
@@ -242,6 +263,13 @@ class Case(Aggregate):
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             # Version 1 mixed the OOD reasons into ``reasons``, unmarked.
             state["ood_reasons"] = []
+
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            # Before v3 every policy was deterministic: the recommended action was certain.
+            state["propensities"] = {state["action"]: 1.0}
+            state["explored"] = False
+            state["propensity_source"] = "assumed"
 
         def apply(self, aggregate: Aggregate) -> None:
             case = _as_case(aggregate)
@@ -474,9 +502,12 @@ class Case(Aggregate):
         expected_costs: dict[str, float],
         reasons: list[str],
         ood_reasons: list[str] | None = None,
+        propensities: dict[str, float] | None = None,
+        explored: bool = False,
         actor: str,
         role: str,
     ) -> None:
+        """Record the recommendation; ``propensities`` default to the action being certain."""
         check_identity(actor, role)
         self._require_live()
         a = validate(
@@ -488,8 +519,14 @@ class Case(Aggregate):
             expected_costs=expected_costs,
             reasons=reasons,
             ood_reasons=list(ood_reasons or []),
+            propensities=dict(propensities or {action: 1.0}),
+            explored=explored,
         )
-        self.trigger_event(self.Recommended, **a.model_dump(), actor=actor, role=role)
+        if a.action not in a.propensities or a.propensities[a.action] <= 0.0:
+            raise InputRejected([FieldProblem(
+                "propensities", f"the recommended action {a.action!r} needs a probability > 0")])
+        self.trigger_event(self.Recommended, **a.model_dump(), propensity_source="logged",
+                           actor=actor, role=role)
 
     def record_input_flags(self, *, flags: list[dict[str, Any]], actor: str, role: str) -> None:
         check_identity(actor, role)
