@@ -245,6 +245,13 @@ def _scored(b: _Batch, oid: str, pos: int, ver: int, s: Row, at: str) -> None:
         row["ood"] = int(s["ood"])
 
 
+def _forecast(b: _Batch, oid: str, pos: int, ver: int, s: Row, at: str) -> None:
+    if not s["shadow"]:  # a quantity case: no probability, the model and the OOD flag
+        row = b.case(oid)
+        row["model_version"] = s["model_version"]
+        row["ood"] = int(s["ood"])
+
+
 def _fell_back(b: _Batch, oid: str, pos: int, ver: int, s: Row, at: str) -> None:
     b.case(oid)["fallback"] = 1
 
@@ -435,6 +442,7 @@ HANDLERS: dict[str, Handler] = {
     get_topic(Case.Opened): _opened,
     get_topic(Case.InputQuarantined): _quarantined,
     get_topic(Case.Scored): _scored,
+    get_topic(Case.Forecast): _forecast,
     get_topic(Case.FellBackToBaseline): _fell_back,
     get_topic(Case.Recommended): _recommended,
     get_topic(Case.InputFlagged): _flagged,

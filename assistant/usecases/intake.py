@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from assistant.orchestrator import Assessment, case_key
-from assistant.usecases.context import SYSTEM, Context, Domain
+from assistant.usecases.context import SYSTEM_WHO, Context, Domain
 from assistant.views import IngestReport
 from events.domain import Case, Policy
 from events.errors import ConflictError, FieldProblem, InputRejected
@@ -152,7 +152,7 @@ def _new_case(ctx: Context, state: Domain, assessment: Assessment, ref: str) -> 
     """Every step of the assessment, as events on a new case (saved by the caller)."""
     case_input = assessment.input
     assert case_input is not None
-    who = {"actor": SYSTEM.name, "role": SYSTEM.role}
+    who = SYSTEM_WHO
     case = Case.open(
         domain=state.pack.name,
         case_ref=ref,
