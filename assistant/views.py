@@ -88,11 +88,13 @@ class Accept:
 
 @dataclass(frozen=True)
 class Override:
-    """Take another action; the reason code and text are mandatory."""
+    """Take another action; the reason code and text are mandatory. For a "how much"
+    decision, ``quantity`` is the order placed instead (``action`` is then the order action)."""
 
     action: str
     reason_code: str
     reason_text: str
+    quantity: int | None = None
 
 
 @dataclass(frozen=True)
@@ -202,6 +204,36 @@ class TimelineEntry:
 
 
 @dataclass(frozen=True)
+class QuantityView:
+    """A "how much" case: the predicted distribution, the order and what it is expected to cost.
+
+    ``levels``/``quantiles`` are the predicted quantiles of demand (empty when the baseline
+    rule ordered); ``curve`` is the expected cost of the feasible orders around the
+    recommended one; ``decided`` is the order placed, ``demand`` what was then needed, and
+    the realised costs follow from them under the current policy.
+    """
+
+    unit: str
+    quantity: int
+    expected_cost: float
+    levels: tuple[float, ...]
+    quantiles: tuple[float, ...]
+    curve: list[tuple[int, float]]
+    critical_fractile: float
+    underage_cost: float
+    overage_cost: float
+    step: int
+    minimum_order: int
+    capacity: int
+    baseline_quantity: int | None
+    baseline_expected_cost: float | None
+    decided: int | None = None
+    demand: float | None = None
+    realised_cost: float | None = None
+    baseline_realised_cost: float | None = None
+
+
+@dataclass(frozen=True)
 class CaseDetail:
     case_id: str
     case_ref: str
@@ -226,6 +258,7 @@ class CaseDetail:
     decision: DecisionView | None
     outcome: str | None
     history: list[TimelineEntry]
+    quantity: QuantityView | None = None  # set for a "how much" decision
 
 
 @dataclass(frozen=True)
@@ -265,6 +298,8 @@ class PolicyView:
     escalate_on_ood: bool
     review_every_days: int
     history: list[PolicyChangeView]
+    quantity: dict[str, Any] | None = None  # a "how much" policy's economics and limits
+    exploration: dict[str, Any] = field(default_factory=dict)  # rate, max_regret, salt
 
 
 @dataclass(frozen=True)
@@ -358,6 +393,8 @@ class AssessmentView:
     source: str  # model | baseline | rejected
     fallback_reason: str | None
     problems: list[str]
+    propensities: dict[str, float] = field(default_factory=dict)
+    explored: bool = False
 
 
 @dataclass(frozen=True)

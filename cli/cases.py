@@ -22,7 +22,8 @@ from assistant.views import (
     TimelineEntry,
     parse_flag,
 )
-from cli.app import Context, cli, fail, pass_context, progress, read_rows
+from cli.app import Context, cli, fail, pass_context, progress
+from cli.files import read_rows
 
 
 @cli.command()
@@ -31,7 +32,7 @@ from cli.app import Context, cli, fail, pass_context, progress, read_rows
 @pass_context
 def ingest(obj: Context, file: Path, domain: str) -> None:
     """Open cases in bulk from a CSV or JSON Lines FILE; bad rows are quarantined."""
-    rows = list(read_rows(file))
+    rows = read_rows(file)
     report = obj.service.ingest(domain, rows, progress=progress(f"Opening {file.name}"))
     click.echo(
         f"opened {len(report.opened)} case(s), quarantined {len(report.rejected)} row(s), "
@@ -139,6 +140,11 @@ def _seen_lines(seen: dict[str, Any]) -> list[str]:
             f"recommendation: {rec.get('action')} ({rec.get('source')}, policy "
             f"v{rec.get('policy_version')}); expected cost: {costs}"
         )
+        chances = ", ".join(f"{a} {p:.2f}" for a, p in (rec.get("propensities") or {}).items())
+        lines.append(
+            f"propensities: {chances} ({rec.get('propensity_source', 'assumed')})"
+            + ("; EXPLORATION CASE (drawn at random)" if rec.get("explored") else "")
+        )
     for flag in seen.get("input_flags") or []:
         lines.append(f"flag: {flag.get('kind')}: {flag.get('detail', '')}")
     for explanation in seen.get("explanations") or []:
@@ -210,7 +216,7 @@ def audit(obj: Context, case_id: str, as_of: str | None, as_json: bool) -> None:
 @pass_context
 def outcomes(obj: Context, file: Path) -> None:
     """Record outcomes in bulk from FILE (columns: case_id or case_ref, outcome, observed_at)."""
-    report = obj.service.record_outcomes(list(read_rows(file)))
+    report = obj.service.record_outcomes(read_rows(file))
     for line in report:
         click.echo(line)
 

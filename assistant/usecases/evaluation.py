@@ -45,6 +45,8 @@ def _assessment_view(assessment: Assessment) -> AssessmentView:
         source=source,
         fallback_reason=assessment.fallback_reason,
         problems=[],
+        propensities=dict(rec.propensities),
+        explored=rec.explored,
     )
 
 

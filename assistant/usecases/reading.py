@@ -11,9 +11,10 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from assistant.domains import get_pack
+from assistant.domains import get_pack, get_quantity_pack, is_quantity_pack
 from assistant.usecases.context import Context
 from assistant.usecases.explaining import recorded_explanation
+from assistant.usecases.quantities import case_view
 from assistant.views import (
     FLAGS,
     AlertView,
@@ -73,10 +74,16 @@ def case(ctx: Context, case_id: str) -> CaseDetail:
     state = found.state
     if state.get("status") == "quarantined":
         raise NotFound(f"case {case_id} holds quarantined input; see `docket audit {case_id}`")
-    pack = get_pack(state["domain"])
+    domain = state["domain"]
+    quantity = None
+    if is_quantity_pack(domain):
+        describe = get_quantity_pack(domain).describe
+        quantity = case_view(state, ctx.quantity_domain(domain).policy)
+    else:
+        describe = get_pack(domain).describe
     values = state.get("input", {})
-    fields = [FieldView(name, pack.describe(name), values.get(name)) for name in values]
-    score = state.get("score") or {}
+    fields = [FieldView(name, describe(name), values.get(name)) for name in values]
+    score = state.get("score") or state.get("forecast") or {}
     attributions = sorted(
         (
             AttributionView(f, values.get(f), float(c))
@@ -113,6 +120,7 @@ def case(ctx: Context, case_id: str) -> CaseDetail:
         decision=_decision_view(state.get("decisions") or []),
         outcome=(state.get("outcome") or {}).get("outcome"),
         history=[timeline_entry(e) for e in found.timeline],
+        quantity=quantity,
     )
 
 

@@ -139,6 +139,8 @@ class QueueScreen(DocketScreen):
         if not self.query("#queue-table"):
             return  # the console is closing: the page arrived after the table went away
         table = self.table
+        if not table.columns:
+            return  # the sync timer beat on_mount; its own reload shows the page
         previous_index = table.cursor_row if self.rows else 0
         previous = self.selected_row()
         self.rows = list(page.rows)
