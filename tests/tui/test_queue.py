@@ -34,7 +34,7 @@ async def test_queue_paints_first_page_with_badges(
         assert flags["C-000003"] == "OOD"
         assert flags["C-000005"] == "FALLBACK"
         assert flags["C-000004"] == "GUARD"
-        assert flags["C-000008"] == "NOTE"
+        assert flags["C-000008"] == "INJ"
         assert flags["C-000009"] == "ESC"
         assert cells(app, "opened_at")[0] == "1d"  # frozen clock: opened 24 h before "now"
         assert "ana (operator)" in app.sub_title
@@ -80,8 +80,8 @@ async def test_queue_page_turn_rewrites_rows_and_fits_wider_text(
         await pilot.press("right_square_bracket")
         await settle(pilot)
         assert cells(app, "case_ref")[:2] == ["C-A-MUCH-LONGER-REFERENCE", f"C-{PAGE_SIZE + 1:06d}"]
-        assert cells(app, "flags")[0] == "OOD FALLBACK GUARD NOTE"
-        for key, text in (("case_ref", wide.case_ref), ("flags", "OOD FALLBACK GUARD NOTE")):
+        assert cells(app, "flags")[0] == "OOD FALLBACK GUARD INJ"
+        for key, text in (("case_ref", wide.case_ref), ("flags", "OOD FALLBACK GUARD INJ")):
             assert table.columns[ColumnKey(key)].content_width >= cell_len(text), key
         await pilot.press("right_square_bracket")  # the short last page: rows removed
         await settle(pilot)
@@ -121,7 +121,8 @@ async def test_filter_with_slash_asks_the_service(
         await pilot.press("slash")
         await pilot.press(*"ood", "enter")
         await settle(pilot)
-        assert app.queue_screen.search == "ood"
+        # "ood" is a flag badge: it filters by the flag, not by text.
+        assert (app.queue_screen.search, app.queue_screen.flags) == ("", ("ood",))
         assert cells(app, "case_ref") == ["C-000003", "C-000010"]
         assert app.queue_screen.table.has_focus
         await pilot.press("slash", "ctrl+a", "backspace", *"nothing-like-this", "enter")
