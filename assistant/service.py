@@ -22,6 +22,8 @@ from typing import Any
 from assistant import config
 from assistant.domains import is_quantity_pack
 from assistant.monitoring.drift import DriftReport
+from assistant.monitoring.health import MonitoringThresholds
+from assistant.monitoring.outcome_alerts import OutcomeAlertSettings, OutcomeCheck
 from assistant.monitoring.quality import QualityReport
 from assistant.monitoring.quantity_quality import QuantityQuality
 from assistant.usecases import (
@@ -277,8 +279,19 @@ class DocketService:
     def drift(self, domain: str, *, recent: int = 1000) -> DriftReport:
         return monitoring.drift(self._ctx, domain, recent=recent)
 
-    def check_alerts(self, domain: str, *, recent: int = 1000) -> list[AlertView]:
-        return monitoring.check_alerts(self._ctx, domain, recent=recent)
+    def check_alerts(
+        self,
+        domain: str,
+        *,
+        recent: int = 1000,
+        thresholds: MonitoringThresholds | None = None,
+    ) -> list[AlertView]:
+        return monitoring.check_alerts(self._ctx, domain, recent=recent, thresholds=thresholds)
+
+    def outcome_check(
+        self, domain: str, settings: OutcomeAlertSettings | None = None
+    ) -> OutcomeCheck | None:
+        return monitoring.outcome_check(self._ctx, domain, settings)
 
     def health(self, domain: str) -> HealthView:
         return monitoring.health(self._ctx, domain)

@@ -174,6 +174,22 @@ def decision_rows(views: Rows, domain: str) -> list[Row]:
     return list(first.values())
 
 
+_needs("cases", "domain", "outcome_at")
+
+
+def outcome_rows(views: Rows, domain: str, limit: int) -> list[Row]:
+    """The latest ``limit`` cases of ``domain`` with a recorded outcome and a model score,
+    by observation time, oldest first: the score the case was decided on, the final action
+    (an escalated case: the senior's), the outcome and when it was observed."""
+    rows = views.rows(
+        "SELECT case_id, p_bad, decided_action AS action, outcome, outcome_at AS observed_at, "
+        "decided_at FROM cases WHERE domain = ? AND outcome IS NOT NULL AND p_bad IS NOT NULL "
+        "ORDER BY outcome_at DESC LIMIT ?",
+        [domain, limit],
+    )
+    return rows[::-1]
+
+
 # --- explanations ---------------------------------------------------------------------------
 
 _needs("explanations", "case_id", "position")

@@ -423,7 +423,12 @@ def _alert(event: str) -> Handler:
                 (oid, s["kind"], s["severity"], _dumps(s["details"]), at, s["actor"], 0,
                  None, None),
             )  # fmt: skip
-        else:
+        elif event == "escalated":  # the latest severity and measure replace the old ones
+            b.conn.execute(
+                "UPDATE alerts SET severity = ?, details = ? WHERE alert_id = ?",
+                (s["severity"], _dumps(s["details"]), oid),
+            )
+        else:  # acknowledged, or resolved because the condition recovered
             b.conn.execute(
                 "UPDATE alerts SET acknowledged = 1, acknowledged_by = ?, acknowledged_at = ? "
                 "WHERE alert_id = ?",
@@ -457,6 +462,8 @@ HANDLERS: dict[str, Handler] = {
     get_topic(EvalRun.Recorded): _eval_recorded,
     get_topic(Alert.Raised): _alert("raised"),
     get_topic(Alert.Acknowledged): _alert("acknowledged"),
+    get_topic(Alert.Escalated): _alert("escalated"),
+    get_topic(Alert.Resolved): _alert("resolved"),
 }
 CASE_TOPICS = frozenset(t for t in HANDLERS if t.startswith(get_topic(Case) + "."))
 UPCASTERS: dict[str, Callable[[Row], None] | None] = {t: _upcaster(t) for t in HANDLERS}

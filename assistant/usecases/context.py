@@ -187,9 +187,9 @@ class Context:
 
     def opened(self, case_id: UUID | str) -> Case.Opened:
         """The event that opened a case: its input, personal details and note."""
-        for event in self.log.events_of(case_id):
-            if isinstance(event, Case.Opened):
-                return event
+        event = self.log.first_event(case_id)
+        if isinstance(event, Case.Opened):
+            return event
         raise NotFound(f"no case {case_id} was opened")
 
     def require_model_manager(self, what: str) -> None:
