@@ -10,7 +10,7 @@ from datetime import datetime
 
 from assistant.domains import is_quantity_pack
 from assistant.usecases import reading
-from assistant.usecases.context import Context, Who, case_uuid, require_plain
+from assistant.usecases.context import Context, Who, require_plain
 from assistant.views import Accept, CaseDetail, Decision, Escalate, Override
 from events.domain import Case
 from events.errors import FieldProblem, InputRejected
@@ -47,8 +47,9 @@ def decide(ctx: Context, case_id: str, decision: Decision) -> CaseDetail:
         elif isinstance(decision, Escalate):
             case.escalate(reason_text=decision.reason_text, **who)
 
-    ctx.log.update(case_uuid(case_id), apply)
-    return reading.case(ctx, case_id)
+    uid = ctx.resolve(case_id)
+    ctx.log.update(uid, apply)
+    return reading.case(ctx, str(uid))
 
 
 def _override_order(ctx: Context, case: Case, decision: Override, who: Who) -> None:
@@ -87,4 +88,4 @@ def record_outcome(
             case.record_outcome(outcome=outcome, observed_at=observed_at.isoformat(),
                                 source=source, **who)
 
-    ctx.log.update(case_uuid(case_id), record)
+    ctx.log.update(ctx.resolve(case_id), record)

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from assistant.domains import get_pack, get_quantity_pack, is_quantity_pack
-from assistant.usecases.context import Context, case_uuid
+from assistant.usecases.context import Context
 from assistant.usecases.explaining import recorded_explanation
 from assistant.usecases.quantities import case_view
 from assistant.views import (
@@ -40,7 +40,12 @@ def queue(ctx: Context, query: QueueQuery) -> QueuePage:
         raise InputRejected(
             [FieldProblem("order_by", f"must be one of {sorted(queries.QUEUE_ORDER)}")]
         )
-    selected = queries.QueueFilter(tuple(query.statuses), query.search)
+    unknown = [f for f in query.flags if f not in queries.QUEUE_FLAGS]
+    if unknown:
+        raise InputRejected(
+            [FieldProblem("flags", f"{unknown[0]!r} is not one of {sorted(queries.QUEUE_FLAGS)}")]
+        )
+    selected = queries.QueueFilter(tuple(query.statuses), query.search, tuple(query.flags))
     with ctx.lock:
         ctx.views.catch_up(ctx.log)
         # The count can only change when the read models move, so it is kept per
@@ -64,7 +69,7 @@ def queue(ctx: Context, query: QueueQuery) -> QueuePage:
 
 def case(ctx: Context, case_id: str) -> CaseDetail:
     """Everything the operator needs to decide one case."""
-    uid = case_uuid(case_id)
+    uid = ctx.resolve(case_id)
     found = audit_fold.audit_case(ctx.log, uid)
     state = found.state
     if state.get("status") == "quarantined":
@@ -121,7 +126,7 @@ def case(ctx: Context, case_id: str) -> CaseDetail:
 
 def audit(ctx: Context, case_id: str, as_of: datetime | None = None) -> AuditView:
     """A case's timeline and exactly what was known at ``as_of``."""
-    found = audit_fold.audit_case(ctx.log, case_uuid(case_id), as_of)
+    found = audit_fold.audit_case(ctx.log, ctx.resolve(case_id), as_of)
     return AuditView(
         case_id=found.case_id,
         as_of=found.as_of,
