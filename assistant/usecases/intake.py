@@ -11,12 +11,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from assistant.orchestrator import Assessment, case_key
-from assistant.usecases.context import SYSTEM, Context, Domain
+from assistant.usecases.context import SYSTEM_WHO, Context, Domain
 from assistant.views import IngestReport
 from events.domain import Case, Policy
 from events.errors import ConflictError, FieldProblem, InputRejected
 from guardrails import prepare_input
-from guardrails.plain_text import plain_text_problem
+from guardrails.plain_text import plain_text_problem, without_controls
 
 INGEST_BATCH = 500
 
@@ -152,13 +152,15 @@ def _new_case(ctx: Context, state: Domain, assessment: Assessment, ref: str) -> 
     """Every step of the assessment, as events on a new case (saved by the caller)."""
     case_input = assessment.input
     assert case_input is not None
-    who = {"actor": SYSTEM.name, "role": SYSTEM.role}
+    who = SYSTEM_WHO
     case = Case.open(
         domain=state.pack.name,
         case_ref=ref,
         input=dict(case_input.values),
         personal=dict(case_input.personal),
-        note=case_input.note,
+        # Stored without terminal controls, bidi or zero-width characters: the scan below
+        # reads the note as written (hidden characters are themselves a reason to flag).
+        note=without_controls(case_input.note) if case_input.note else case_input.note,
         **ctx.who,
     )
     _, recommendation, source = assessment.decided()
