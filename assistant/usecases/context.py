@@ -22,6 +22,7 @@ from assistant.orchestrator import Orchestrator
 from assistant.policies import PolicySpec
 from assistant.policies.quantity import QuantityPolicy
 from assistant.views import Identity
+from events import queries
 from events.app import DecisionLog
 from events.deployment import Deployed, Deployments
 from events.domain import Alert, Case, Policy
