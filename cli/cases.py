@@ -46,6 +46,9 @@ def ingest(obj: Context, file: Path, domain: str) -> None:
 @click.argument("case_id", metavar="CASE")
 @click.option("--accept", "accept", is_flag=True, help="Take the recommended action.")
 @click.option("--override", "override", metavar="ACTION", help="Take ACTION instead.")
+@click.option("--quantity", "quantity", type=int, metavar="N",
+              help="Order N instead of the recommended quantity (a quantity decision; "
+                   "needs --reason-code and --reason).")
 @click.option("--reason-code", help="Why (with --override): see `docket reasons`.")
 @click.option("--reason", "reason", help="Why, in words (with --override or --escalate).")
 @click.option("--escalate", is_flag=True, help="Send the case to a senior reviewer.")
@@ -55,17 +58,21 @@ def decide(
     case_id: str,
     accept: bool,
     override: str | None,
+    quantity: int | None,
     reason_code: str | None,
     reason: str | None,
     escalate: bool,
 ) -> None:
     """Record a decision on CASE (its reference, e.g. german-credit-0003, or id)."""
-    chosen = [accept, override is not None, escalate]
+    chosen = [accept, override is not None or quantity is not None, escalate]
     if sum(chosen) != 1:
-        fail("choose exactly one of --accept, --override ACTION, --escalate", code=2)
+        fail("choose exactly one of --accept, --override ACTION, --quantity N, --escalate",
+             code=2)
     decision: Decision
     if accept:
         decision = Accept()
+    elif quantity is not None:
+        decision = Override(override or "order", reason_code or "", reason or "", quantity)
     elif override is not None:
         decision = Override(override, reason_code or "", reason or "")
     else:
@@ -73,8 +80,11 @@ def decide(
     detail = obj.service.decide(case_id, decision)
     assert detail.decision is not None
     made = detail.decision
+    what = made.action or "to a senior reviewer"
+    if detail.quantity is not None and detail.quantity.decided is not None:
+        what = f"{made.action} {detail.quantity.decided} {detail.quantity.unit}"
     click.echo(
-        f"{detail.case_ref}: {made.kind} ({made.action or 'to a senior reviewer'}) "
+        f"{detail.case_ref}: {made.kind} ({what}) "
         f"by {made.by} ({made.role}) at {made.at.isoformat(timespec='seconds')}"
     )
 
@@ -213,10 +223,13 @@ def audit(obj: Context, case_id: str, as_of: str | None, as_json: bool) -> None:
 
 @cli.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--domain", default="credit", show_default=True,
+              help="The pack whose cases FILE names (for demand, outcome is the number "
+                   "realised, e.g. bikes rented).")
 @pass_context
-def outcomes(obj: Context, file: Path) -> None:
+def outcomes(obj: Context, file: Path, domain: str) -> None:
     """Record outcomes in bulk from FILE (columns: case_id or case_ref, outcome, observed_at)."""
-    report = obj.service.record_outcomes(read_rows(file))
+    report = obj.service.record_outcomes(read_rows(file), domain=domain)
     for line in report:
         click.echo(line)
 

@@ -14,6 +14,10 @@ from cli.app import Context, cli, pass_context
 @pass_context
 def quality(obj: Context, domain: str) -> None:
     """Decision quality on cases with outcomes: operators vs model vs baseline rules."""
+    if obj.service.decides_quantity(domain):
+        for line in obj.service.quantity_quality(domain).lines():
+            click.echo(line)
+        return
     report = obj.service.quality(domain)
     if not report.n_cases:
         click.echo("no decided case has an outcome yet: record some with `docket outcomes FILE`")

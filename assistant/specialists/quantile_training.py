@@ -84,7 +84,7 @@ def train_quantiles(
     started = time.perf_counter()
     levels = pack.shape.quantiles
     policy = QuantityPolicy.from_shape(pack.name, pack.shape, "owner")
-    lag = next((f for f in pack.numeric if f.endswith("_last_week")), None)
+    lag: str | None = getattr(pack, "seasonal_field", None)
     x = feature_matrix(pack, rows)
     y = np.asarray(demand, dtype=np.float64)
     hours = np.asarray(hour_index)

@@ -253,7 +253,7 @@ class QueueScreen(DocketScreen):
             row.case_ref,
             row.domain,
             row.recommendation,
-            tuple(row.expected_costs.items()),
+            expected_costs=tuple(row.expected_costs.items()),
         )
 
     def _require_target(self) -> DecisionTarget | None:
