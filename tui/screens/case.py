@@ -19,7 +19,7 @@ from textual.widgets import Footer, Header, Static
 
 from assistant.views import CaseDetail, ExplanationView, TimelineEntry
 from events.errors import DocketError
-from tui.format import badges, cost, prob, value, when
+from tui.format import cost, prob, value, when
 from tui.screens.base import DocketScreen
 from tui.screens.decide import DecisionTarget
 from tui.widgets.attribution_bars import AttributionBars
@@ -50,9 +50,7 @@ def render_summary(detail: CaseDetail) -> RenderableType:
         style="dim",
     )
     parts: list[RenderableType] = [line, score]
-    flags = list(detail.input_flags)
-    if flags:
-        parts.append(Text(f"input flags: {badges(flags)} ({', '.join(flags)})", style="yellow"))
+    parts.extend(render_note(detail))
     if detail.decision is not None:
         d = detail.decision
         what = d.kind + (f" → {d.action}" if d.action else "")
@@ -69,6 +67,26 @@ def render_summary(detail: CaseDetail) -> RenderableType:
     if detail.outcome:
         parts.append(Text(f"Outcome: {detail.outcome}"))
     return Group(*parts)
+
+
+def render_note(detail: CaseDetail) -> list[RenderableType]:
+    """The applicant's note as data (never as markup), with why it was flagged if it was.
+
+    A flagged note is shown, not hidden: the flag says it contains instruction-like text
+    and that the explainer did not receive it; the operator reads it and judges.
+    """
+    parts: list[RenderableType] = []
+    for reason in detail.input_flag_reasons or [", ".join(detail.input_flags)] * bool(
+        detail.input_flags
+    ):
+        parts.append(Text(f"⚑ note flagged: {reason}", style="yellow"))
+    if detail.note:
+        title = "Applicant's note (as written, shown as data"
+        title += ", not sent to the explainer):" if detail.input_flags else "):"
+        parts.append(Text(title, style="dim"))
+        # Text(...) is never parsed as markup; the service already removed controls.
+        parts.append(Text("  " + detail.note.replace("\n", "\n  "), style="italic"))
+    return parts
 
 
 def render_warnings(detail: CaseDetail) -> RenderableType | None:
