@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from assistant.evaluation.observation import outcome_refusal
 from assistant.usecases import reading
 from assistant.usecases.context import Context, case_uuid, require_plain
 from assistant.views import Accept, CaseDetail, Decision, Escalate, Override
 from events.domain import Case
+from events.errors import FieldProblem, InputRejected
 
 
 def decide(ctx: Context, case_id: str, decision: Decision) -> CaseDetail:
@@ -49,11 +51,21 @@ def decide(ctx: Context, case_id: str, decision: Decision) -> CaseDetail:
 def record_outcome(
     ctx: Context, case_id: str, outcome: str, observed_at: datetime, *, source: str = "manual"
 ) -> None:
-    """Record what actually happened to a decided case (possibly much later)."""
+    """Record what actually happened to a decided case (possibly much later).
+
+    Raises:
+        InputRejected: the case's final action does not reveal outcomes (e.g. a declined
+            loan) and ``source`` is not an outside one (``outside:NAME``), or the outcome
+            was observed before the decision.
+    """
     who = ctx.who
-    ctx.log.update(
-        case_uuid(case_id),
-        lambda case: case.record_outcome(
+
+    def apply(case: Case) -> None:
+        problem = outcome_refusal(ctx.pack(case.domain), case.decided_action, source)
+        if problem is not None:
+            raise InputRejected([FieldProblem("source", problem)])
+        case.record_outcome(
             outcome=outcome, observed_at=observed_at.isoformat(), source=source, **who
-        ),
-    )
+        )
+
+    ctx.log.update(case_uuid(case_id), apply)

@@ -307,7 +307,9 @@ class Case(Aggregate):
         role: str
 
         def apply(self, aggregate: Aggregate) -> None:
-            _as_case(aggregate)._decided(self.actor, self.timestamp.isoformat(), final=True)
+            case = _as_case(aggregate)
+            case._decided(self.actor, self.timestamp.isoformat(), final=True)
+            case.decided_action = self.action
 
     class Overridden(Aggregate.Event):
         class_version = 1
@@ -319,7 +321,9 @@ class Case(Aggregate):
         role: str
 
         def apply(self, aggregate: Aggregate) -> None:
-            _as_case(aggregate)._decided(self.actor, self.timestamp.isoformat(), final=True)
+            case = _as_case(aggregate)
+            case._decided(self.actor, self.timestamp.isoformat(), final=True)
+            case.decided_action = self.action
 
     class Escalated(Aggregate.Event):
         """Sent to a senior reviewer.
@@ -366,6 +370,7 @@ class Case(Aggregate):
         self.policy_version: int | None = None
         self.decided_by: str | None = None
         self.decided_at: str | None = None
+        self.decided_action: str | None = None  # the final action, once one is taken
         self.outcome: str | None = None
 
     def _decided(self, actor: str, at: str, *, final: bool) -> None:
@@ -645,6 +650,12 @@ class Case(Aggregate):
         a = validate(_OutcomeArgs, outcome=outcome, observed_at=observed_at, source=source)
         if self.outcome is not None:
             raise ConflictError(f"case {self.id} already has outcome {self.outcome!r}")
+        if self.decided_at is not None and (
+            datetime.fromisoformat(a.observed_at) < datetime.fromisoformat(self.decided_at)
+        ):
+            raise InputRejected([FieldProblem(
+                "observed_at", f"{a.observed_at} is before the decision it follows "
+                f"({self.decided_at}); an outcome cannot be observed before the decision")])
         self.trigger_event(self.OutcomeRecorded, **a.model_dump(), actor=actor, role=role)
 
 
