@@ -20,9 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from assistant import config
+from assistant.domains import is_quantity_pack
 from assistant.evaluation.observation import reveals
 from assistant.monitoring.drift import DriftReport
+from assistant.monitoring.health import MonitoringThresholds
+from assistant.monitoring.outcome_alerts import OutcomeAlertSettings, OutcomeCheck
 from assistant.monitoring.quality import QualityReport
+from assistant.monitoring.quantity_quality import QuantityQuality
 from assistant.usecases import (
     deciding,
     evaluation,
@@ -32,6 +36,8 @@ from assistant.usecases import (
     models,
     monitoring,
     policy,
+    quantities,
+    quantity_intake,
     reading,
     training,
 )
@@ -143,6 +149,8 @@ class DocketService:
     # --- intake, decisions, explanations ------------------------------------------------------
 
     def open_case(self, domain: str, raw: Mapping[str, Any], *, case_ref: str | None = None) -> str:
+        if is_quantity_pack(domain):
+            return quantity_intake.open_case(self._ctx, domain, raw, case_ref=case_ref)
         return intake.open_case(self._ctx, domain, raw, case_ref=case_ref)
 
     def ingest(
@@ -152,7 +160,14 @@ class DocketService:
         *,
         progress: Callable[[int, int], None] | None = None,
     ) -> IngestReport:
+        if is_quantity_pack(domain):
+            return quantity_intake.ingest(self._ctx, domain, rows, progress=progress)
         return intake.ingest(self._ctx, domain, rows, progress=progress)
+
+    @staticmethod
+    def decides_quantity(domain: str) -> bool:
+        """Whether ``domain``'s decision is a quantity ("how much to order")."""
+        return is_quantity_pack(domain)
 
     def decide(self, case_id: str, decision: Decision) -> CaseDetail:
         return deciding.decide(self._ctx, case_id, decision)
@@ -246,6 +261,8 @@ class DocketService:
     def record_outcomes(
         self, rows: Sequence[Mapping[str, Any]], *, domain: str = "credit"
     ) -> list[str]:
+        if is_quantity_pack(domain):
+            return quantities.record_demand(self._ctx, rows, domain)
         return monitoring.record_outcomes(self._ctx, rows, domain=domain)
 
     def decision_rows(self, domain: str) -> list[dict[str, Any]]:
@@ -256,11 +273,26 @@ class DocketService:
     ) -> QualityReport:
         return monitoring.quality(self._ctx, domain, decisions=decisions)
 
+    def quantity_quality(self, domain: str) -> QuantityQuality:
+        """Realised cost of orders placed, the policy's and the baseline's ("how much" packs)."""
+        return quantities.quality(self._ctx, domain)
+
     def drift(self, domain: str, *, recent: int = 1000) -> DriftReport:
         return monitoring.drift(self._ctx, domain, recent=recent)
 
-    def check_alerts(self, domain: str, *, recent: int = 1000) -> list[AlertView]:
-        return monitoring.check_alerts(self._ctx, domain, recent=recent)
+    def check_alerts(
+        self,
+        domain: str,
+        *,
+        recent: int = 1000,
+        thresholds: MonitoringThresholds | None = None,
+    ) -> list[AlertView]:
+        return monitoring.check_alerts(self._ctx, domain, recent=recent, thresholds=thresholds)
+
+    def outcome_check(
+        self, domain: str, settings: OutcomeAlertSettings | None = None
+    ) -> OutcomeCheck | None:
+        return monitoring.outcome_check(self._ctx, domain, settings)
 
     def health(self, domain: str) -> HealthView:
         return monitoring.health(self._ctx, domain)

@@ -7,6 +7,8 @@ import json
 import click
 
 from assistant.evaluation.logged import OffPolicyReport
+from assistant.monitoring import MonitoringThresholds
+from assistant.monitoring.outcome_alerts import OutcomeAlertSettings
 from assistant.monitoring.quality import report_to_dict
 from cli.app import Context, cli, pass_context
 
@@ -18,6 +20,10 @@ from cli.app import Context, cli, pass_context
 def quality(obj: Context, domain: str, as_json: bool) -> None:
     """Decision quality from the log: naive figures on the outcomes seen, and off-policy
     (IPS, SNIPS, doubly-robust) estimates of the operators, the policy and the baseline."""
+    if obj.service.decides_quantity(domain):
+        for line in obj.service.quantity_quality(domain).lines():
+            click.echo(line)
+        return
     report = obj.service.quality(domain)
     if as_json:
         click.echo(json.dumps(report_to_dict(report), indent=2))
@@ -95,9 +101,28 @@ def print_overrides(off: OffPolicyReport) -> None:
 @cli.command()
 @click.argument("domain", default="credit")
 @click.option("--recent", default=1000, show_default=True, help="How many latest cases to compare.")
+@click.option(
+    "--last-outcomes",
+    type=click.IntRange(min=1),
+    default=500,
+    show_default=True,
+    help="Judge outcome quality on the latest this many observed outcomes.",
+)
+@click.option(
+    "--last-days",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Judge outcome quality only on outcomes observed in the last this many days.",
+)
 @pass_context
-def monitor(obj: Context, domain: str, recent: int) -> None:
-    """Check drift, override and out-of-distribution rates and policy reviews; raise alerts."""
+def monitor(
+    obj: Context, domain: str, recent: int, last_outcomes: int, last_days: float | None
+) -> None:
+    """Check drift, outcome quality, override and out-of-distribution rates and policy
+    reviews; raise, escalate and resolve alerts."""
+    thresholds = MonitoringThresholds(
+        outcomes=OutcomeAlertSettings(last_outcomes=last_outcomes, last_days=last_days)
+    )
     report = obj.service.drift(domain, recent=recent)
     click.echo(
         f"drift of the latest {report.n_current} case(s) against {report.n_reference} "
@@ -112,7 +137,10 @@ def monitor(obj: Context, domain: str, recent: int) -> None:
         click.echo(
             f"  prediction drift: PSI {report.prediction.psi:.3f} ({report.prediction.psi_band})"
         )
-    alerts = obj.service.check_alerts(domain, recent=recent)
+    outcomes = obj.service.outcome_check(domain, thresholds.outcomes)
+    if outcomes is not None and outcomes.n:
+        click.echo("outcome quality: " + outcomes.message())
+    alerts = obj.service.check_alerts(domain, recent=recent, thresholds=thresholds)
     click.echo("alerts: " + ("none" if not alerts else ""))
     for alert in alerts:
         click.echo(f"  [{alert.severity}] {alert.kind}: {alert.message}")

@@ -262,7 +262,7 @@ def recommend_quantity(
         action = policy.escalate_action
         reasons.append(f"unlike the training data ({'; '.join(ood.reasons) or 'flagged'}): "
                        "escalate")
-    quantiles = {_level(a): round(float(v), 3) for a, v in zip(levels, np.sort(values),
+    quantiles = {_level(a): float(v) for a, v in zip(levels, np.sort(values),
                                                                strict=True)}
     return QuantityRecommendation(action, best, costs[best], quantiles, tuple(reasons), "model",
                                   baseline_quantity, action == policy.escalate_action)

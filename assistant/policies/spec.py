@@ -130,7 +130,7 @@ class PolicySpec(BaseModel):
         """Read a policy JSON file (``docket backtest --policy FILE``)."""
         try:
             text = Path(path).read_text(encoding="utf-8")
-        except OSError as exc:
+        except (OSError, UnicodeDecodeError) as exc:
             raise InputRejected([FieldProblem("policy", f"cannot read {path}: {exc}")]) from exc
         return cls.from_json(text)
 

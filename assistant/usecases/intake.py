@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from assistant.orchestrator import Assessment, case_key
-from assistant.usecases.context import SYSTEM, Context, Domain
+from assistant.usecases.context import SYSTEM_WHO, Context, Domain
 from assistant.views import IngestReport
 from events.domain import Case, Policy
 from events.errors import ConflictError, FieldProblem, InputRejected
@@ -139,19 +139,20 @@ def quarantine_record(
 
 
 def unparseable(raw: Any) -> list[FieldProblem]:
-    """The problem with a row the file reader could not parse (``cli.app.read_rows``
-    marks it)."""
+    """The problem with a record the file reader could not read (``cli.files`` marks it
+    with ``__unparseable__``: the evidence, ``__field__``: where, ``__error__``: why)."""
     if not isinstance(raw, Mapping) or "__unparseable__" not in raw:
         return []
+    where = str(raw.get("__field__") or "line")
     why = raw.get("__error__")
-    return [FieldProblem("line", f"not valid JSON ({why})" if why else "not a JSON object")]
+    return [FieldProblem(where, str(why) if why else "could not be read")]
 
 
 def _new_case(ctx: Context, state: Domain, assessment: Assessment, ref: str) -> Case:
     """Every step of the assessment, as events on a new case (saved by the caller)."""
     case_input = assessment.input
     assert case_input is not None
-    who = {"actor": SYSTEM.name, "role": SYSTEM.role}
+    who = SYSTEM_WHO
     case = Case.open(
         domain=state.pack.name,
         case_ref=ref,
