@@ -32,6 +32,7 @@ from assistant.views import (
 from events import audit as audit_fold
 from events import queries
 from events.errors import FieldProblem, InputRejected, NotFound
+from guardrails.plain_text import plain
 
 
 def queue(ctx: Context, query: QueueQuery) -> QueuePage:
@@ -116,6 +117,8 @@ def case(ctx: Context, case_id: str) -> CaseDetail:
         expected_costs=dict(recommendation.get("expected_costs") or {}),
         policy_version=recommendation.get("policy_version"),
         input_flags=[f.get("kind", "") for f in state.get("input_flags", [])],
+        note=plain(state["note"]) if state.get("note") else None,
+        input_flag_reasons=[plain(str(f.get("detail", ""))) for f in state.get("input_flags", [])],
         explanation=recorded_explanation(ctx, str(uid)),
         decision=_decision_view(state.get("decisions") or []),
         outcome=(state.get("outcome") or {}).get("outcome"),

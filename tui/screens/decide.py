@@ -26,6 +26,8 @@ class DecisionTarget(NamedTuple):
     case_ref: str
     domain: str
     recommendation: str | None
+    quantity: int | None = None  # a "how much" case: the recommended order
+    unit: str = ""
 
 
 class OverrideModal(ModalScreen[Override | None]):
@@ -41,18 +43,28 @@ class OverrideModal(ModalScreen[Override | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(f"Override case {self.target.case_ref}", classes="dialog-title")
-            yield Label(
-                f"Recommended: {self.target.recommendation or '—'}. Choose another action and "
-                "give the reason; it is recorded with your name.",
-                classes="dialog-help",
-            )
-            only = self.choices[0] if len(self.choices) == 1 else Select.NULL
-            yield Select(
-                [(a, a) for a in self.choices],
-                prompt="Action",
-                value=only,
-                id="override-action",
-            )
+            if self.target.quantity is not None:  # a "how much" case: another quantity
+                yield Label(
+                    f"Recommended: {self.target.recommendation} {self.target.quantity} "
+                    f"{self.target.unit}. Type the quantity to order instead and give the "
+                    "reason; it is recorded with your name.",
+                    classes="dialog-help",
+                )
+                yield Input(placeholder=f"Quantity ({self.target.unit})", type="integer",
+                            id="override-quantity")
+            else:
+                yield Label(
+                    f"Recommended: {self.target.recommendation or '—'}. Choose another action "
+                    "and give the reason; it is recorded with your name.",
+                    classes="dialog-help",
+                )
+                only = self.choices[0] if len(self.choices) == 1 else Select.NULL
+                yield Select(
+                    [(a, a) for a in self.choices],
+                    prompt="Action",
+                    value=only,
+                    id="override-action",
+                )
             yield Select(
                 [(f"{label} ({code})", code) for code, label in REASON_CODES.items()],
                 prompt="Reason code",
@@ -64,12 +76,25 @@ class OverrideModal(ModalScreen[Override | None]):
                 yield Button("Cancel", id="cancel")
 
     def on_mount(self) -> None:
-        self.query_one("#override-action", Select).focus()
+        first = "#override-quantity" if self.target.quantity is not None else "#override-action"
+        self.query_one(first).focus()
 
     def chosen(self) -> Override | None:
-        action = self.query_one("#override-action", Select).value
         code = self.query_one("#override-code", Select).value
         text = self.query_one("#override-text", Input).value.strip()
+        if self.target.quantity is not None:
+            typed = self.query_one("#override-quantity", Input).value.strip()
+            try:
+                quantity = int(typed)
+            except ValueError:
+                return None
+            if not isinstance(code, str) or not text:
+                return None
+            # The service checks the quantity (never negative, whole packs, within capacity)
+            # and refuses it in one sentence naming the field.
+            return Override(action="order", reason_code=code, reason_text=text,
+                            quantity=quantity)
+        action = self.query_one("#override-action", Select).value
         if not isinstance(action, str) or not isinstance(code, str) or not text:
             return None
         return Override(action=action, reason_code=code, reason_text=text)
