@@ -272,6 +272,12 @@ class DocketService:
     ) -> QualityReport:
         return monitoring.quality(self._ctx, domain, decisions=decisions)
 
+    def quantity_backtest(
+        self, domain: str, changes: Mapping[str, Any] | None = None
+    ) -> list[str]:
+        """A "how much" policy (and a changed one) on held-out hours, against seasonal naive."""
+        return quantities.backtest(self._ctx, domain, changes)
+
     def quantity_quality(self, domain: str) -> QuantityQuality:
         """Realised cost of orders placed, the policy's and the baseline's ("how much" packs)."""
         return quantities.quality(self._ctx, domain)

@@ -142,6 +142,10 @@ def backtest(obj: Context, domain: str, policy_file: Path | None) -> None:
     changes = None
     if policy_file:
         changes = read_json_object(policy_file, "policy")
+    if obj.service.decides_quantity(domain):  # e.g. {"underage_cost": 6} in FILE
+        for line in obj.service.quantity_backtest(domain, changes):
+            click.echo(line)
+        return
     for view in obj.service.backtest(domain, changes):
         click.echo(_backtest_line(view))
 
