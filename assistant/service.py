@@ -21,6 +21,7 @@ from typing import Any
 
 from assistant import config
 from assistant.domains import is_quantity_pack
+from assistant.evaluation.observation import reveals
 from assistant.monitoring.drift import DriftReport
 from assistant.monitoring.health import MonitoringThresholds
 from assistant.monitoring.outcome_alerts import OutcomeAlertSettings, OutcomeCheck
@@ -316,6 +317,10 @@ class DocketService:
     def personal_fields(self, domain: str) -> list[str]:
         """Fields holding contact details: never features, never sent to a provider."""
         return list(self._ctx.pack(domain).personal_fields)
+
+    def reveals_outcome(self, domain: str, action: str | None) -> bool:
+        """Whether taking ``action`` shows the case's outcome (a declined loan shows none)."""
+        return reveals(self._ctx.pack(domain), action)
 
     def note_field(self, domain: str) -> str:
         """The field holding the applicant's free-text note (untrusted data)."""
