@@ -21,6 +21,7 @@ from typing import Any
 
 from assistant import config
 from assistant.domains import is_quantity_pack
+from assistant.evaluation.logged import OffPolicyReport
 from assistant.evaluation.observation import reveals
 from assistant.monitoring.drift import DriftReport
 from assistant.monitoring.health import MonitoringThresholds
@@ -278,6 +279,13 @@ class DocketService:
     ) -> list[str]:
         """A "how much" policy (and a changed one) on held-out hours, against seasonal naive."""
         return quantities.backtest(self._ctx, domain, changes)
+
+    def off_policy(
+        self, domain: str, changes: Mapping[str, Any] | None = None
+    ) -> OffPolicyReport | None:
+        """Off-policy estimates on the logged decisions, with the changed policy (if any) as
+        a candidate next to the current one; None when nothing has been decided yet."""
+        return monitoring.off_policy(self._ctx, domain, changes)
 
     def quantity_quality(self, domain: str) -> QuantityQuality:
         """Realised cost of orders placed, the policy's and the baseline's ("how much" packs)."""

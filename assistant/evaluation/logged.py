@@ -241,8 +241,11 @@ def off_policy_report(
         if_risk.append(sum(q * _cost(spec, a, risk) for a, q in dist.items()) + fee)
         if_safe.append(sum(q * _cost(spec, a, spec.safe_outcome) for a, q in dist.items()) + fee)
         p.append(c.p_risk if c.p_risk is not None else pack.baseline(c.input).p_bad)
-        revealed = c.outcome is not None and not is_outside(c.outcome_source)
-        if c.outcome is not None and is_outside(c.outcome_source):
+        # An outcome on a case whose action reveals none came from outside (or was recorded
+        # before the rule existed): its reporting rate is unknown, so naive figures only.
+        revealed = (c.outcome is not None and not is_outside(c.outcome_source)
+                    and shows(c.final_action))
+        if c.outcome is not None and not revealed:
             n_outside += 1
         if c.outcome is None:
             unobservable.append(c.case_ref or c.case_id)

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from assistant.domains.decision import ClassificationShape
-from assistant.evaluation.logged import LoggedCase, off_policy_report
+from assistant.evaluation.logged import LoggedCase, OffPolicyReport, off_policy_report
 from assistant.evaluation.observation import outcome_refusal
 from assistant.monitoring.drift import DriftReport, feature_drift
 from assistant.monitoring.drift_reference import DriftReference
@@ -128,6 +128,16 @@ def quality(
         candidates=candidates, n_boot=n_boot,
     ) if cases else None  # fmt: skip
     return replace(naive, off_policy=off)
+
+
+def off_policy(
+    ctx: Context, domain: str, changes: Mapping[str, Any] | None = None
+) -> OffPolicyReport | None:
+    """The off-policy part of :func:`quality`, with the current policy changed by
+    ``changes`` evaluated as the candidate."""
+    state = ctx.domain(domain)
+    candidates = {"candidate": state.spec.with_changes(changes)} if changes else None
+    return quality(ctx, domain, candidates=candidates).off_policy
 
 
 def _logged_case(ctx: Context, row: Mapping[str, Any]) -> LoggedCase:

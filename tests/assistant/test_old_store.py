@@ -62,3 +62,16 @@ def test_new_cases_of_either_shape_extend_an_old_chain(old: DocketService) -> No
     report = old.verify()
     assert report.ok and report.checked > 25
     assert old.replay_check() == []
+
+
+def test_old_recommendations_read_as_certain_and_quality_still_measures_them(
+    old: DocketService,
+) -> None:
+    refs = cases_by_ref(old)
+    recommendation = old.audit(refs["old-0"]).state_as_of["recommendation"]
+    assert recommendation["propensities"] == {recommendation["action"]: 1.0}
+    assert recommendation["propensity_source"] == "assumed"
+    assert recommendation["explored"] is False
+    report = old.quality("credit")
+    assert report.off_policy is not None
+    assert report.off_policy.n_decided >= 3

@@ -657,8 +657,10 @@ BACKTEST_LINE = re.compile(
 
 def backtest_arms(output: str) -> dict[str, dict[str, float]]:
     arms = {}
-    for line in output.splitlines():
-        match = BACKTEST_LINE.match(line)
+    historical, _, logged = output.partition("on the logged decisions")
+    assert logged, "the off-policy part is missing"
+    for line in historical.splitlines()[1:]:  # after the heading
+        match = BACKTEST_LINE.match(line.strip())
         assert match, f"not a backtest line: {line!r}"
         values = match.groupdict()
         label = values.pop("label")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 
 from assistant.views import Accept
 from tests.cli.test_cli import Docket, Rows, docket, seeded  # noqa: F401 - fixtures
@@ -69,3 +70,32 @@ def test_quality_prints_and_gives_as_json_what_each_figure_rests_on(
     for e in found["estimates"]:
         for key in ("naive", "ips", "dr"):
             assert {"estimate", "low", "high"} <= set(e[key])
+
+
+def test_backtest_compares_a_candidate_with_the_current_policy_on_the_log(
+    docket: Docket, credit_rows: Rows, tmp_path: Path  # noqa: F811 - the fixture
+) -> None:
+    docket.seed([])
+    docket("policy", "set", "--explore", "0.2", "--max-regret", "5",
+           "--justification", "support every case", role="risk_owner")
+    ids = docket.seed(credit_rows(60))
+    with docket.service("ana", "operator") as service:
+        label = service.label_field("credit")
+        data = service.dataset("credit")
+        for ref, case_id in ids.items():
+            rec = service.case(case_id).recommendation
+            if rec == "escalate":
+                continue
+            service.decide(case_id, Accept())
+            if service.reveals_outcome("credit", rec):
+                service.record_outcome(case_id, data[int(ref.split("-")[1])][label],
+                                       datetime.now(UTC))
+    stricter = tmp_path / "stricter.json"
+    stricter.write_text(json.dumps({"costs": {"approve": {"bad": 10}}}), encoding="utf-8")
+
+    result = docket("backtest", "--policy", str(stricter))
+
+    assert result.exit_code == 0, result.output
+    logged = result.output.partition("on the logged decisions (off-policy estimates):")[2]
+    assert "candidate" in logged and "policy v2" in logged
+    assert "candidate - policy v2: naive" in logged and "dr " in logged
