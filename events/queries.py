@@ -301,6 +301,14 @@ def policy_history(views: Rows, domain: str) -> list[Row]:
     return views.rows("SELECT * FROM policy_history WHERE domain = ? ORDER BY position", [domain])
 
 
+def current_policy_versions(views: Rows) -> dict[str, int]:
+    """Each domain's current policy version."""
+    rows = views.rows(
+        "SELECT domain, max(policy_version) AS v FROM policy_history GROUP BY domain"
+    )
+    return {r["domain"]: int(r["v"]) for r in rows}
+
+
 _needs("alerts", "acknowledged", "raised_at")
 
 
