@@ -274,6 +274,12 @@ class DocketService:
     ) -> QualityReport:
         return monitoring.quality(self._ctx, domain, decisions=decisions)
 
+    def quantity_backtest(
+        self, domain: str, changes: Mapping[str, Any] | None = None
+    ) -> list[str]:
+        """A "how much" policy (and a changed one) on held-out hours, against seasonal naive."""
+        return quantities.backtest(self._ctx, domain, changes)
+
     def off_policy(
         self, domain: str, changes: Mapping[str, Any] | None = None
     ) -> OffPolicyReport | None:
