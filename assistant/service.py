@@ -20,8 +20,14 @@ from pathlib import Path
 from typing import Any
 
 from assistant import config
+from assistant.domains import is_quantity_pack
+from assistant.evaluation.logged import OffPolicyReport
+from assistant.evaluation.observation import reveals
 from assistant.monitoring.drift import DriftReport
+from assistant.monitoring.health import MonitoringThresholds
+from assistant.monitoring.outcome_alerts import OutcomeAlertSettings, OutcomeCheck
 from assistant.monitoring.quality import QualityReport
+from assistant.monitoring.quantity_quality import QuantityQuality
 from assistant.usecases import (
     deciding,
     evaluation,
@@ -31,6 +37,8 @@ from assistant.usecases import (
     models,
     monitoring,
     policy,
+    quantities,
+    quantity_intake,
     reading,
     training,
 )
@@ -62,7 +70,7 @@ from events.app import DecisionLog
 from events.chain import VerifyReport
 from events.checkpoint import CheckpointReport
 from events.errors import ModelError, NotAuthorised
-from events.readmodels import ReadModels
+from events.readmodels import ReadModelReport, ReadModels
 from events.signing import SigningKey, parse_public_key
 from events.store import open_log, readmodel_path_for
 
@@ -206,6 +214,8 @@ class DocketService:
     # --- intake, decisions, explanations ------------------------------------------------------
 
     def open_case(self, domain: str, raw: Mapping[str, Any], *, case_ref: str | None = None) -> str:
+        if is_quantity_pack(domain):
+            return quantity_intake.open_case(self._ctx, domain, raw, case_ref=case_ref)
         return intake.open_case(self._ctx, domain, raw, case_ref=case_ref)
 
     def ingest(
@@ -215,7 +225,14 @@ class DocketService:
         *,
         progress: Callable[[int, int], None] | None = None,
     ) -> IngestReport:
+        if is_quantity_pack(domain):
+            return quantity_intake.ingest(self._ctx, domain, rows, progress=progress)
         return intake.ingest(self._ctx, domain, rows, progress=progress)
+
+    @staticmethod
+    def decides_quantity(domain: str) -> bool:
+        """Whether ``domain``'s decision is a quantity ("how much to order")."""
+        return is_quantity_pack(domain)
 
     def decide(self, case_id: str, decision: Decision) -> CaseDetail:
         return deciding.decide(self._ctx, case_id, decision)
@@ -319,6 +336,8 @@ class DocketService:
     def record_outcomes(
         self, rows: Sequence[Mapping[str, Any]], *, domain: str = "credit"
     ) -> list[str]:
+        if is_quantity_pack(domain):
+            return quantities.record_demand(self._ctx, rows, domain)
         return monitoring.record_outcomes(self._ctx, rows, domain=domain)
 
     def decision_rows(self, domain: str) -> list[dict[str, Any]]:
@@ -329,11 +348,39 @@ class DocketService:
     ) -> QualityReport:
         return monitoring.quality(self._ctx, domain, decisions=decisions)
 
+    def quantity_backtest(
+        self, domain: str, changes: Mapping[str, Any] | None = None
+    ) -> list[str]:
+        """A "how much" policy (and a changed one) on held-out hours, against seasonal naive."""
+        return quantities.backtest(self._ctx, domain, changes)
+
+    def off_policy(
+        self, domain: str, changes: Mapping[str, Any] | None = None
+    ) -> OffPolicyReport | None:
+        """Off-policy estimates on the logged decisions, with the changed policy (if any) as
+        a candidate next to the current one; None when nothing has been decided yet."""
+        return monitoring.off_policy(self._ctx, domain, changes)
+
+    def quantity_quality(self, domain: str) -> QuantityQuality:
+        """Realised cost of orders placed, the policy's and the baseline's ("how much" packs)."""
+        return quantities.quality(self._ctx, domain)
+
     def drift(self, domain: str, *, recent: int = 1000) -> DriftReport:
         return monitoring.drift(self._ctx, domain, recent=recent)
 
-    def check_alerts(self, domain: str, *, recent: int = 1000) -> list[AlertView]:
-        return monitoring.check_alerts(self._ctx, domain, recent=recent)
+    def check_alerts(
+        self,
+        domain: str,
+        *,
+        recent: int = 1000,
+        thresholds: MonitoringThresholds | None = None,
+    ) -> list[AlertView]:
+        return monitoring.check_alerts(self._ctx, domain, recent=recent, thresholds=thresholds)
+
+    def outcome_check(
+        self, domain: str, settings: OutcomeAlertSettings | None = None
+    ) -> OutcomeCheck | None:
+        return monitoring.outcome_check(self._ctx, domain, settings)
 
     def health(self, domain: str) -> HealthView:
         return monitoring.health(self._ctx, domain)
@@ -352,6 +399,10 @@ class DocketService:
     def personal_fields(self, domain: str) -> list[str]:
         """Fields holding contact details: never features, never sent to a provider."""
         return list(self._ctx.pack(domain).personal_fields)
+
+    def reveals_outcome(self, domain: str, action: str | None) -> bool:
+        """Whether taking ``action`` shows the case's outcome (a declined loan shows none)."""
+        return reveals(self._ctx.pack(domain), action)
 
     def note_field(self, domain: str) -> str:
         """The field holding the applicant's free-text note (untrusted data)."""
@@ -391,6 +442,9 @@ class DocketService:
     def verify_checkpoint(self, checkpoint: Any) -> CheckpointReport:
         """Prove the log still holds a checkpoint's prefix unchanged, or name what changed."""
         return maintenance.verify_checkpoint(self._ctx, checkpoint)
+
+    def verify_read_models(self) -> ReadModelReport:
+        return maintenance.verify_read_models(self._ctx)
 
     def replay(self) -> int:
         return maintenance.replay(self._ctx)

@@ -10,10 +10,8 @@ with a non-zero exit code, never as a traceback.
 
 from __future__ import annotations
 
-import csv
-import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
@@ -141,28 +139,6 @@ def cli(
 ) -> None:
     """Docket: from a model's score to an owned, explained, audited decision."""
     ctx.obj = Context(store or config.default_store(), key, role, operator)
-
-
-def read_rows(path: Path) -> Iterator[dict[str, Any]]:
-    """Rows from a CSV file (header line) or JSON Lines file, as raw strings/values."""
-    if path.suffix.lower() in {".jsonl", ".ndjson", ".json"}:
-        with path.open(encoding="utf-8") as handle:
-            for number, line in enumerate(handle, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    value = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    # Kept, not dropped: the service quarantines it with the reason.
-                    yield {
-                        "__unparseable__": line.rstrip("\n"),
-                        "__error__": f"line {number}: {exc}",
-                    }
-                    continue
-                yield value if isinstance(value, dict) else {"__unparseable__": line.rstrip("\n")}
-    else:
-        with path.open(encoding="utf-8", newline="") as handle:
-            yield from csv.DictReader(handle)
 
 
 def progress(label: str) -> Callable[[int, int], None]:

@@ -35,6 +35,8 @@ SIGNATURE_TABLE = "docket_signatures"
 #: Version of Docket's storage layout (tables, chain algorithm, payload shapes).
 #: A store written with another value is refused with IncompatibleStore.
 SCHEMA_VERSION = "2"  # 2: signed batches
+#: Older layouts a recorder upgrades in place on open (1: events chained, not signed).
+UPGRADABLE = ("1",)
 
 
 def link_hash(
@@ -107,6 +109,14 @@ class ChainedRecorder(Protocol):
         """The highest notification id that has a link (0 when none)."""
         ...
 
+    def select_signatures(self, start: int, stop: int) -> Sequence[tuple[int, int, str, bytes]]:
+        """Batch signatures ``(last_id, first_id, key_id, signature)`` ending in start..stop."""
+        ...
+
+    def signed_from(self) -> int:
+        """The first position that must be signed."""
+        ...
+
 
 @dataclass(frozen=True)
 class VerifyReport:
@@ -119,6 +129,8 @@ class VerifyReport:
         reason: One sentence on what is wrong ("" when ok).
         head: Hex of the last link (keep it elsewhere to detect tail truncation).
         end: The last position checked, fixed when the walk started.
+        unsigned: Events from before signing began (a store upgraded from storage
+            version 1): chained, covered by the first signature after them, not signed.
     """
 
     ok: bool
@@ -127,6 +139,7 @@ class VerifyReport:
     reason: str
     head: str = ""
     end: int = 0
+    unsigned: int = 0  # events written before the store's events were signed
 
 
 def verify(
@@ -160,12 +173,12 @@ def verify(
     previous = GENESIS
     checked = 0
     start = 1
-    signatures = _Signatures()
+    signatures = _Signatures(chained.signed_from())
     while start <= end:
         events = recorder.select_notifications(start, page, stop=end)
         stop = events[-1].id if len(events) == page else end
         links = list(chained.select_chain(start, stop, page * 2 + 10))
-        signatures.load(log.chained_recorder.select_signatures(start, stop))
+        signatures.load(chained.select_signatures(start, stop))
         li = 0
         for n in events:
             # Links without an event before this one: those events were removed.
@@ -192,7 +205,7 @@ def verify(
     if signatures.pending:
         first = signatures.pending[0][0]
         return _bad(checked - len(signatures.pending), first, "this event is not signed by anyone")
-    return VerifyReport(True, checked, None, "", previous.hex(), end)
+    return VerifyReport(True, checked, None, "", previous.hex(), end, signatures.legacy)
 
 
 def _bad(checked: int, position: int, reason: str) -> VerifyReport:
@@ -202,7 +215,8 @@ def _bad(checked: int, position: int, reason: str) -> VerifyReport:
 class _Signatures:
     """The signature side of :func:`verify`: batches, the key ring, who wrote what."""
 
-    def __init__(self) -> None:
+    def __init__(self, signed_from: int = 1) -> None:
+        self.signed_from, self.legacy = signed_from, 0
         self.ring = KeyRing()
         self.enrolled_topic, self.revoked_topic = ENROLLED_TOPIC, REVOKED_TOPIC
         self.by_last: dict[int, tuple[int, str, bytes]] = {}
@@ -220,6 +234,9 @@ class _Signatures:
         Returns ``(position, reason, how many events counted as checked come after the
         bad one)`` for the first bad event, or None.
         """
+        if position < self.signed_from:  # the store's unsigned past (still chained)
+            self.legacy += 1
+            return None
         self.pending.append((position, topic, raw))
         found = self.by_last.pop(position, None)
         if found is None:

@@ -24,6 +24,7 @@ from events.chain import (
     META_TABLE,
     SCHEMA_VERSION,
     SIGNATURE_TABLE,
+    UPGRADABLE,
     Signer,
     chain_links,
     sign_batch,
@@ -105,6 +106,26 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         if problem:
             raise problem
         super()._create_table(curs)
+        if found in UPGRADABLE:
+            # Written before events were signed (see ChainedSQLiteRecorder._create_table).
+            curs.execute(
+                SQL("SELECT coalesce(max(notification_id), 0) AS m FROM {0}").format(
+                    self.events_table
+                )
+            )
+            row = curs.fetchone()
+            curs.execute(
+                SQL("INSERT INTO {0} VALUES ('signed_from', %s) ON CONFLICT DO NOTHING").format(
+                    self.meta_table
+                ),
+                (str(int(row["m"] if row else 0) + 1),),
+            )
+            curs.execute(
+                SQL("UPDATE {0} SET value = %s WHERE key = 'schema_version'").format(
+                    self.meta_table
+                ),
+                (SCHEMA_VERSION,),
+            )
         curs.execute(
             SQL("INSERT INTO {0} VALUES ('schema_version', %s) ON CONFLICT DO NOTHING").format(
                 self.meta_table
@@ -168,6 +189,14 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
                 (r["last_id"], r["first_id"], r["key_id"], bytes(r["signature"]))
                 for r in curs.fetchall()
             ]
+
+    def signed_from(self) -> int:
+        """The first position that must be signed (see ChainedSQLiteRecorder.signed_from)."""
+        sql = SQL("SELECT value FROM {0} WHERE key = 'signed_from'").format(self.meta_table)
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(sql)
+            row = curs.fetchone()
+            return int(row["value"]) if row else 1
 
     def max_chain_id(self) -> int:
         sql = SQL("SELECT max(notification_id) AS m FROM {0}").format(self.chain_table)

@@ -40,16 +40,26 @@ def _needs(table: str, *columns: str) -> None:
 QUEUE_ORDER = frozenset({"opened_at", "p_bad", "expected_cost", "case_ref", "recommendation"})
 
 
+#: The flag columns a queue may be filtered by.
+QUEUE_FLAGS = frozenset({"ood", "fallback", "guardrail", "injection", "escalated"})
+
+
 @dataclass(frozen=True)
 class QueueFilter:
-    """Which cases a queue shows: by status, and a search over reference/recommendation."""
+    """Which cases a queue shows: by status, flags (all of them), and a search over
+    reference/recommendation."""
 
     statuses: tuple[str, ...]
     search: str = ""
+    flags: tuple[str, ...] = ()
 
     def where(self) -> tuple[str, list[Any]]:
         clause = [f"status IN ({','.join('?' * len(self.statuses))})"]
         params: list[Any] = list(self.statuses)
+        for flag in self.flags:
+            if flag not in QUEUE_FLAGS:  # never interpolate a column name the caller made up
+                raise ValueError(f"flag must be one of {sorted(QUEUE_FLAGS)}")
+            clause.append(f"{flag} = 1")
         if self.search.strip():
             clause.append("(case_ref LIKE ? OR recommendation LIKE ? OR case_id LIKE ?)")
             like = f"%{self.search.strip()}%"
@@ -92,6 +102,18 @@ def cases_by_status(views: Rows) -> dict[str, int]:
     return {r["status"]: int(r["n"]) for r in rows}
 
 
+_needs("cases", "case_ref")
+
+
+def cases_with_ref(views: Rows, case_ref: str) -> list[tuple[str, str, str]]:
+    """(case id, domain, status) of every record whose reference is ``case_ref``: at most
+    one case per domain, plus any quarantined input that carried the same reference."""
+    rows = views.rows(
+        "SELECT case_id, domain, status FROM cases WHERE case_ref = ?", [case_ref]
+    )
+    return [(r["case_id"], r["domain"], r["status"]) for r in rows]
+
+
 _needs("cases", "domain", "status")
 
 
@@ -112,11 +134,12 @@ class KnownCase:
     case_ref: str | None = None
     decided_at: datetime | None = None  # None: not decided yet
     outcome: str | None = None  # outcome already recorded, if any
+    final_action: str | None = None  # the action finally taken (None: none yet)
 
 
 def known_cases(views: Rows, domain: str) -> list[KnownCase]:
     rows = views.rows(
-        "SELECT case_id, case_ref, decided_at, outcome FROM cases "
+        "SELECT case_id, case_ref, decided_at, outcome, decided_action FROM cases "
         "WHERE domain = ? AND status != 'quarantined'",
         [domain],
     )
@@ -126,6 +149,7 @@ def known_cases(views: Rows, domain: str) -> list[KnownCase]:
             r["case_ref"],
             datetime.fromisoformat(r["decided_at"]) if r["decided_at"] else None,
             r["outcome"],
+            r["decided_action"] if r["decided_action"] != "escalate" else None,
         )
         for r in rows
     ]
@@ -174,6 +198,22 @@ def decision_rows(views: Rows, domain: str) -> list[Row]:
     return list(first.values())
 
 
+_needs("cases", "domain", "outcome_at")
+
+
+def outcome_rows(views: Rows, domain: str, limit: int) -> list[Row]:
+    """The latest ``limit`` cases of ``domain`` with a recorded outcome and a model score,
+    by observation time, oldest first: the score the case was decided on, the final action
+    (an escalated case: the senior's), the outcome and when it was observed."""
+    rows = views.rows(
+        "SELECT case_id, p_bad, decided_action AS action, outcome, outcome_at AS observed_at, "
+        "decided_at FROM cases WHERE domain = ? AND outcome IS NOT NULL AND p_bad IS NOT NULL "
+        "ORDER BY outcome_at DESC LIMIT ?",
+        [domain, limit],
+    )
+    return rows[::-1]
+
+
 # --- explanations ---------------------------------------------------------------------------
 
 _needs("explanations", "case_id", "position")
@@ -188,37 +228,6 @@ def latest_explanation(views: Rows, case_id: str) -> Row | None:
 
 
 # --- models and eval runs -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Deployed:
-    """Which model versions of a domain decide (champion) and which run in shadow."""
-
-    champion: str | None
-    shadows: list[str]
-
-
-_needs("models", "domain", "registered_at")
-
-
-def deployed(views: Rows, domain: str) -> Deployed:
-    rows = views.rows(
-        "SELECT model_version, status, champion FROM models WHERE domain = ?", [domain]
-    )
-    champion = next((r["model_version"] for r in rows if r["champion"]), None)
-    return Deployed(champion, [r["model_version"] for r in rows if r["status"] == "shadow"])
-
-
-def deployed_everywhere(views: Rows) -> list[str]:
-    """Every champion and shadow model version, across domains."""
-    rows = views.rows("SELECT model_version FROM models WHERE champion = 1 OR status = 'shadow'")
-    return [r["model_version"] for r in rows]
-
-
-def champions(views: Rows) -> list[tuple[str, str]]:
-    """(domain, model version) of every champion."""
-    rows = views.rows("SELECT domain, model_version FROM models WHERE champion = 1")
-    return [(r["domain"], r["model_version"]) for r in rows]
 
 
 _needs("models", "model_version")
@@ -259,6 +268,14 @@ _needs("policy_history", "domain", "position")
 
 def policy_history(views: Rows, domain: str) -> list[Row]:
     return views.rows("SELECT * FROM policy_history WHERE domain = ? ORDER BY position", [domain])
+
+
+def current_policy_versions(views: Rows) -> dict[str, int]:
+    """Each domain's current policy version."""
+    rows = views.rows(
+        "SELECT domain, max(policy_version) AS v FROM policy_history GROUP BY domain"
+    )
+    return {r["domain"]: int(r["v"]) for r in rows}
 
 
 _needs("alerts", "acknowledged", "raised_at")

@@ -31,6 +31,7 @@ from events.chain import (
     META_TABLE,
     SCHEMA_VERSION,
     SIGNATURE_TABLE,
+    UPGRADABLE,
     Signer,
     chain_links,
     sign_batch,
@@ -45,7 +46,7 @@ def incompatible(found: str | None, has_events: bool) -> IncompatibleStore | Non
                 "the store holds events but was not written by Docket (no docket_meta table)"
             )
         return None
-    if found != SCHEMA_VERSION:
+    if found != SCHEMA_VERSION and found not in UPGRADABLE:
         return IncompatibleStore(
             f"the store was written with Docket storage version {found}; "
             f"this Docket reads version {SCHEMA_VERSION}"
@@ -108,6 +109,19 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
             # another process commits would get "database is locked" instead of waiting.
             return
         super()._create_table(c)
+        if found in UPGRADABLE:
+            # Written before events were signed: those stay chained but unsigned, and
+            # everything from the next position on must be signed (see events.chain).
+            c.execute(f"SELECT coalesce(max(rowid), 0) FROM {self.events_table_name}")
+            row = c.fetchone()
+            c.execute(
+                f"INSERT OR IGNORE INTO {META_TABLE} VALUES ('signed_from', ?)",
+                (str(int(row[0] if row else 0) + 1),),
+            )
+            c.execute(
+                f"UPDATE {META_TABLE} SET value = ? WHERE key = 'schema_version'",
+                (SCHEMA_VERSION,),
+            )
         c.execute(
             f"INSERT OR IGNORE INTO {META_TABLE} VALUES ('schema_version', ?)", (SCHEMA_VERSION,)
         )
@@ -155,6 +169,13 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
                 (start, stop),
             )
             return [(r[0], r[1], r[2], bytes(r[3])) for r in c.fetchall()]
+
+    def signed_from(self) -> int:
+        """The first position that must be signed (1, or after a store's unsigned past)."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT value FROM {META_TABLE} WHERE key = 'signed_from'")
+            row = c.fetchone()
+            return int(row[0]) if row else 1
 
     def max_chain_id(self) -> int:
         with self.datastore.transaction(commit=False) as c:

@@ -12,31 +12,48 @@ import contextlib
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 from uuid import UUID
 
-from assistant.domains import get_pack
+from assistant.domains import get_pack, get_quantity_pack, is_quantity_pack
 from assistant.domains.base import DomainPack
+from assistant.forecasting import Forecaster
 from assistant.orchestrator import Orchestrator
 from assistant.policies import PolicySpec
+from assistant.policies.quantity import QuantityPolicy
 from assistant.views import Identity
 from events import queries
 from events.app import DecisionLog
 from events.chain import NO_KEY
-from events.domain import Case, Policy
+from events.deployment import Deployed, Deployments
+from events.domain import Alert, Case, Policy
 from events.errors import DocketError, FieldProblem, InputRejected, NotAuthorised, NotFound
 from events.keyring import KeyRecord, KeyRing
-from events.readmodels import ReadModels
+from events.readmodels import ReadModels, rebuild
 from events.signing import SigningKey
 from guardrails.plain_text import person_name_problem, plain_text_problem
 
 #: The component identity the service uses for what it records on its own.
 SYSTEM = Identity("docket/orchestrator", "system")
 
+#: The component that keeps the read models in step with the log.
+READ_MODELS = Identity("docket/readmodels", "system")
+
 #: Who may train, register, promote or shadow models: people in these roles, and
 #: components acting as ``system`` (the demo seeding, eval runs), which no person can
 #: claim from the command line.
 MODEL_MANAGERS = ("engineer", "risk_owner", "system")
+
+
+class Who(TypedDict):
+    """The ``actor`` and ``role`` arguments every recorded command takes."""
+
+    actor: str
+    role: str
+
+
+#: The service's own components, as command arguments.
+SYSTEM_WHO = Who(actor=SYSTEM.name, role=SYSTEM.role)
 
 
 @dataclass
@@ -51,6 +68,16 @@ class Domain:
 
 
 @dataclass
+class QuantityDomain:
+    """The decision path of a "how much" pack: its policy and forecaster, loaded once."""
+
+    policy: QuantityPolicy
+    policy_version: int
+    forecaster: Forecaster
+    champion: str | None
+
+
+@dataclass
 class Context:
     """The shared state of one open store, for one acting identity."""
 
@@ -60,11 +87,16 @@ class Context:
     store_url: str
     data_dir: Path
     domains: dict[str, Domain] = field(default_factory=dict)
+    quantity_domains: dict[str, QuantityDomain] = field(default_factory=dict)
     # Queue totals by (position, filter): counting 100,000 rows costs more than a page.
     counts: dict[tuple[Any, ...], int] = field(default_factory=dict)
     # The TUI calls the service from worker threads; SQLite connections and the domain
     # cache are not shared safely without this.
     lock: threading.RLock = field(default_factory=threading.RLock)
+    # Champion and shadow models as the log says (never as the read-model file says).
+    deployments: Deployments = field(default_factory=Deployments)
+    #: Why the read models were last rebuilt by this context (None: never).
+    rebuilt_because: str | None = None
     # The private keys this process holds; the acting identity must be backed by one.
     wallet: list[SigningKey] = field(default_factory=list)
     # Who holds which key with which roles, as the log says (refreshed incrementally).
@@ -145,7 +177,7 @@ class Context:
         return self.models_dir / version
 
     @property
-    def who(self) -> dict[str, str]:
+    def who(self) -> Who:
         """The acting person, as every command's ``actor`` and ``role`` arguments.
 
         Every use case that records something asks for this, so the acting name is
@@ -153,7 +185,7 @@ class Context:
         """
         check_identity(self.identity)
         self.authorise()
-        return {"actor": self.identity.name, "role": self.identity.role}
+        return Who(actor=self.identity.name, role=self.identity.role)
 
     def sync(self) -> int:
         """Bring the read models up to date with the log; return how many events applied."""
@@ -184,6 +216,24 @@ class Context:
             self.domains[name] = domain
             return domain
 
+    def quantity_domain(self, name: str) -> QuantityDomain:
+        """A quantity pack's current policy and forecaster (champion reloaded on change)."""
+        with self.lock:
+            cached = self.quantity_domains.get(name)
+            policy = self.policy(name)
+            found = self.deployed(name)
+            if (cached and cached.policy_version == policy.policy_version
+                    and cached.champion == found.champion):
+                return cached
+            spec = QuantityPolicy.model_validate(policy.spec)
+            forecaster = Forecaster.from_artifacts(
+                get_quantity_pack(name), spec,
+                self.artifact_dir(found.champion) if found.champion else None,
+            )
+            domain = QuantityDomain(spec, policy.policy_version, forecaster, found.champion)
+            self.quantity_domains[name] = domain
+            return domain
+
     @staticmethod
     def pack(domain: str) -> DomainPack:
         return get_pack(domain)
@@ -191,13 +241,17 @@ class Context:
     def forget(self, domain: str) -> None:
         """Drop the cached domain (its models changed)."""
         self.domains.pop(domain, None)
+        self.quantity_domains.pop(domain, None)
 
     def policy(self, domain: str) -> Policy:
         """The domain's policy, installed from the pack's default on first use."""
         try:
             return self.log.policy(domain)
         except NotFound:
-            spec = get_pack(domain).default_policy
+            spec: PolicySpec | QuantityPolicy = (
+                get_quantity_pack(domain).default_policy if is_quantity_pack(domain)
+                else get_pack(domain).default_policy
+            )
             policy = Policy.create(
                 domain=domain,
                 spec=spec.model_dump(mode="json"),
@@ -212,16 +266,91 @@ class Context:
                 self.log.save(policy)
             return self.log.policy(domain)
 
-    def deployed(self, domain: str) -> queries.Deployed:
-        self.sync()
-        return queries.deployed(self.views, domain)
+    def deployed(self, domain: str) -> Deployed:
+        """The domain's champion and shadow models, from the log (see :meth:`models`)."""
+        return self.models().deployed(domain)
+
+    def models(self) -> Deployments:
+        """Every domain's model versions and their status, folded from the log.
+
+        The read models show the same; when their ``models`` table disagrees with the log
+        at the same position (someone edited the file), they are rebuilt from the log and
+        an alert says so.
+        """
+        with self.lock:
+            self.sync()
+            position, rows = self.views.models_snapshot()
+            head = self.log.event_count()
+            if position > head:
+                self.rebuild_views(f"the read models claim position {position} but the log "
+                                   f"ends at {head}")  # fmt: skip
+                return self.models()
+            if self.deployments.position > position:  # folded further by an earlier call
+                self.deployments = Deployments()
+            self.deployments.follow(self.log, stop=position)
+            problem = self.deployments.disagreement(rows)
+            if problem:
+                self.rebuild_views(problem)
+            return self.deployments
+
+    def rebuild_views(self, reason: str | None = None) -> int:
+        """Throw the read models away and rebuild them from the log; return the position.
+
+        With a ``reason`` (the read models disagreed with the log), an alert is raised so
+        whoever looks after the store learns that the file was changed behind Docket.
+        """
+        with self.lock:
+            path = self.views.path
+            self.views.close()
+            self.views = rebuild(self.log, path)
+            self.counts.clear()
+            if reason is not None:
+                self.rebuilt_because = reason
+                alert = Alert.raise_(
+                    kind="read_models_rebuilt",
+                    severity="critical",
+                    details={"message": f"read models rebuilt from the log: {reason}",
+                             "reason": reason, "key": f"read_models_rebuilt:{reason}"},
+                    actor=READ_MODELS.name,
+                    role=READ_MODELS.role,
+                )  # fmt: skip
+                self.log.save(alert)
+                self.views.catch_up(self.log)
+            return self.views.position()
 
     def opened(self, case_id: UUID | str) -> Case.Opened:
         """The event that opened a case: its input, personal details and note."""
-        for event in self.log.events_of(case_id):
-            if isinstance(event, Case.Opened):
-                return event
+        event = self.log.first_event(case_id)
+        if isinstance(event, Case.Opened):
+            return event
         raise NotFound(f"no case {case_id} was opened")
+
+    def resolve(self, case: str) -> UUID:
+        """The id of the case named by ``case``: its internal id or the reference people see
+        (``german-credit-0003``, as in the queue and in input files).
+
+        Raises:
+            NotFound: no case has that id or reference (naming what was given), or the
+                reference is used in several domains (naming them).
+        """
+        text = str(case).strip()
+        try:
+            return UUID(text)
+        except ValueError:
+            pass
+        self.sync()
+        every = queries.cases_with_ref(self.views, text)
+        # A live case wins over quarantined input that happened to carry its reference.
+        found = [r for r in every if r[2] != "quarantined"] or every
+        if not found:
+            raise NotFound(
+                f"no case with reference or id {text!r} (the queue and `docket cases` "
+                "list the references)"
+            )
+        if len(found) > 1:
+            listed = ", ".join(sorted(f"{case_id} ({domain})" for case_id, domain, _ in found))
+            raise NotFound(f"reference {text!r} names several records ({listed}): give the case id")
+        return UUID(found[0][0])
 
     def require_model_manager(self, what: str) -> None:
         if self.identity.role not in MODEL_MANAGERS:

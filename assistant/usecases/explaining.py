@@ -14,19 +14,21 @@ from assistant.explainers import explainer_from_env
 from assistant.explainers.base import ExplanationRequest
 from assistant.explainers.guarded import GuardedExplanation, explain_guarded
 from assistant.orchestrator import Assessment
+from assistant.screening.detector import note_model
 from assistant.usecases.context import SYSTEM, Context, Domain, case_uuid
 from assistant.views import DraftView, ExplanationView, VerdictView
 from events import queries
 from events.domain import Case
 from events.errors import InputRejected
 from guardrails import prepare_input
+from guardrails.plain_text import plain
 
 
 def explain(ctx: Context, case_id: str, *, refresh: bool = False) -> ExplanationView:
     """Produce (or return the recorded) guarded explanation and record its verdicts."""
-    case = ctx.log.case(case_id)
+    case = ctx.log.case(ctx.resolve(case_id))
     if not refresh:
-        recorded = recorded_explanation(ctx, case_id)
+        recorded = recorded_explanation(ctx, str(case.id))
         if recorded is not None:
             return recorded
     guarded = explain_guarded(_case_request(ctx, case), explainer_from_env())
@@ -49,12 +51,13 @@ def explain(ctx: Context, case_id: str, *, refresh: bool = False) -> Explanation
 
 
 def _view(guarded: GuardedExplanation) -> ExplanationView:
+    # Inert for display: a refusal's reason may quote the refused text.
     return ExplanationView(
         guarded.explainer,
-        guarded.text,
+        plain(guarded.text),
         guarded.status,
-        guarded.fallback_reason,
-        [VerdictView(v.rule, v.outcome, v.detail) for v in guarded.verdicts],
+        plain(guarded.fallback_reason) if guarded.fallback_reason else None,
+        [VerdictView(v.rule, v.outcome, plain(v.detail)) for v in guarded.verdicts],
     )
 
 
@@ -83,7 +86,7 @@ def recorded_explanation(ctx: Context, case_id: str) -> ExplanationView | None:
     if row is None:
         return None
     verdicts = [
-        VerdictView(v["rule"], v["outcome"], v.get("detail", ""))
+        VerdictView(v["rule"], v["outcome"], plain(v.get("detail", "")))
         for v in json.loads(row["verdicts"] or "[]")
     ]
     # Personal values are restored locally for display, never stored in the log.
@@ -91,9 +94,9 @@ def recorded_explanation(ctx: Context, case_id: str) -> ExplanationView | None:
     prepared = prepare_input({k: str(v) for k, v in opened.personal.items()}, None)
     return ExplanationView(
         row["explainer"],
-        prepared.pseudonyms.restore(row["text"]),
+        plain(prepared.pseudonyms.restore(row["text"])),
         "fallback" if row["fallback_reason"] else "pass",
-        row["fallback_reason"],
+        plain(row["fallback_reason"]) if row["fallback_reason"] else None,
         verdicts,
     )
 
@@ -108,7 +111,7 @@ def explain_draft(ctx: Context, domain: str, raw: Mapping[str, Any]) -> DraftVie
         raise InputRejected(list(assessment.problems))
     request = _assessment_request(state, assessment)
     guarded = explain_guarded(request, explainer_from_env())
-    prepared = prepare_input(dict(request.personal), request.note)
+    prepared = prepare_input(dict(request.personal), request.note, note_model())
     sanitised = request.model_copy(update={"personal": prepared.personal, "note": prepared.note})
     outbound = "\n".join(m["content"] for m in build_messages(sanitised))
     return DraftView(
@@ -137,7 +140,7 @@ def _assessment_request(state: Domain, assessment: Assessment) -> ExplanationReq
 
 def screen_note(note: str) -> list[VerdictView]:
     """The input guardrails' verdicts on an applicant note (injection, personal data)."""
-    prepared = prepare_input({}, note)
+    prepared = prepare_input({}, note, note_model())
     return [VerdictView(v.rule, v.outcome, v.detail) for v in prepared.verdicts]
 
 

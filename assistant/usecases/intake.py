@@ -10,15 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from assistant.domains.base import CaseInput
-from assistant.orchestrator import Assessment
-from assistant.usecases.context import SYSTEM, Context, Domain
+from assistant.orchestrator import Assessment, case_key
+from assistant.screening.detector import note_model
+from assistant.usecases.context import SYSTEM_WHO, Context, Domain
 from assistant.views import IngestReport
 from events.domain import Case, Policy
-from events.domain.case import canonical_sha256
 from events.errors import ConflictError, FieldProblem, InputRejected
 from guardrails import prepare_input
-from guardrails.plain_text import plain_text_problem
+from guardrails.plain_text import plain_text_problem, without_controls
 
 INGEST_BATCH = 500
 
@@ -81,7 +80,7 @@ def ingest(
                 problems_by_row[number] = list(problems)
                 rejected.append((number, "; ".join(str(p) for p in problems)))
                 continue
-            ref = assessment.input.case_ref or _fallback_ref(assessment.input)
+            ref = case_key(assessment.input)
             if Case.id_for(domain, ref) in seen_ids:
                 duplicates.append(number)
                 continue
@@ -122,12 +121,6 @@ def _save_new(
     return [case for _, case in fresh]
 
 
-def _fallback_ref(case_input: CaseInput) -> str:
-    """A case without a reference is named by its content, so a repeat is a duplicate."""
-    content = {"v": case_input.values, "p": case_input.personal, "n": case_input.note}
-    return "sha-" + canonical_sha256(content)[:16]
-
-
 def quarantine_record(
     ctx: Context, domain: str, raw: Mapping[str, Any], problems: Sequence[FieldProblem]
 ) -> Case:
@@ -147,25 +140,28 @@ def quarantine_record(
 
 
 def unparseable(raw: Any) -> list[FieldProblem]:
-    """The problem with a row the file reader could not parse (``cli.app.read_rows``
-    marks it)."""
+    """The problem with a record the file reader could not read (``cli.files`` marks it
+    with ``__unparseable__``: the evidence, ``__field__``: where, ``__error__``: why)."""
     if not isinstance(raw, Mapping) or "__unparseable__" not in raw:
         return []
+    where = str(raw.get("__field__") or "line")
     why = raw.get("__error__")
-    return [FieldProblem("line", f"not valid JSON ({why})" if why else "not a JSON object")]
+    return [FieldProblem(where, str(why) if why else "could not be read")]
 
 
 def _new_case(ctx: Context, state: Domain, assessment: Assessment, ref: str) -> Case:
     """Every step of the assessment, as events on a new case (saved by the caller)."""
     case_input = assessment.input
     assert case_input is not None
-    who = {"actor": SYSTEM.name, "role": SYSTEM.role}
+    who = SYSTEM_WHO
     case = Case.open(
         domain=state.pack.name,
         case_ref=ref,
         input=dict(case_input.values),
         personal=dict(case_input.personal),
-        note=case_input.note,
+        # Stored without terminal controls, bidi or zero-width characters: the scan below
+        # reads the note as written (hidden characters are themselves a reason to flag).
+        note=without_controls(case_input.note) if case_input.note else case_input.note,
         **ctx.who,
     )
     _, recommendation, source = assessment.decided()
@@ -193,11 +189,13 @@ def _new_case(ctx: Context, state: Domain, assessment: Assessment, ref: str) -> 
         expected_costs=dict(recommendation.expected_costs),
         reasons=[*recommendation.reasons, *ood_reasons],
         ood_reasons=ood_reasons,
+        propensities=dict(recommendation.propensities),
+        explored=recommendation.explored,
         **who,
     )
     # The applicant's note is screened now, so the operator sees an injection attempt in
     # the queue before any explanation exists.
-    prepared = prepare_input(dict(case_input.personal), case_input.note)
+    prepared = prepare_input(dict(case_input.personal), case_input.note, note_model())
     flags = [v.to_dict() | {"kind": v.rule} for v in prepared.verdicts if v.outcome == "flagged"]
     if flags:
         case.record_input_flags(flags=flags, **who)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from assistant.usecases.context import Context, check_identity
+from assistant.usecases.context import Context, Who, check_identity
 from assistant.views import Identity, KeyView
 from events.domain import KEY_ADMIN, ROLES, Key
 from events.errors import FieldProblem, InputRejected, NotAuthorised, NotFound
@@ -57,7 +57,7 @@ def init(
 
 
 @contextmanager
-def _as_admin(ctx: Context) -> Iterator[dict[str, str]]:
+def _as_admin(ctx: Context) -> Iterator[Who]:
     """Act as the current person in their ``admin`` role for the block."""
     acting = ctx.identity
     ctx.act(Identity(acting.name, KEY_ADMIN))

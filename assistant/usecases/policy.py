@@ -10,6 +10,7 @@ from typing import Any
 from assistant.policies import PolicySpec
 from assistant.policies import backtest as run_backtest
 from assistant.policies.backtest import ArmResult
+from assistant.policies.quantity import QuantityPolicy
 from assistant.usecases.context import Context, require_plain
 from assistant.views import (
     BacktestView,
@@ -23,19 +24,11 @@ from events import queries
 
 def policy(ctx: Context, domain: str) -> PolicyView:
     aggregate = ctx.policy(domain)
+    if aggregate.spec.get("kind") == "quantity":
+        return _quantity_view(ctx, domain)
     spec = PolicySpec.model_validate(aggregate.spec)
     ctx.sync()
-    history = [
-        PolicyChangeView(
-            version=int(r["policy_version"]),
-            at=datetime.fromisoformat(r["at"]),
-            by=r["actor"],
-            role=r["role"],
-            changes=json.loads(r["changes"] or "{}"),
-            justification=r["justification"] or "",
-        )
-        for r in queries.policy_history(ctx.views, domain)
-    ]
+    history = _history(ctx, domain)
     return PolicyView(
         domain=domain,
         version=aggregate.policy_version,
@@ -59,7 +52,38 @@ def policy(ctx: Context, domain: str) -> PolicyView:
                 getattr(aggregate, "pending", {}).items(), key=lambda item: int(item[0])
             )
         ],
+        exploration=spec.exploration.model_dump(mode="json"),
     )
+
+
+def _quantity_view(ctx: Context, domain: str) -> PolicyView:
+    """A "how much" policy: its economics and limits, with no escalation band."""
+    aggregate = ctx.policy(domain)
+    spec = QuantityPolicy.model_validate(aggregate.spec)
+    ctx.sync()
+    return PolicyView(
+        domain=domain, version=aggregate.policy_version, owner_role=aggregate.owner_role,
+        actions=list(spec.actions),
+        costs={spec.order_action: {"per unit short": spec.underage_cost,
+                                   "per unit left over": spec.overage_cost}},
+        escalate_band=(1.0, 0.0), escalate_on_ood=spec.escalate_on_ood,
+        review_every_days=aggregate.review_every_days, history=_history(ctx, domain),
+        quantity=spec.model_dump(mode="json"),
+    )  # fmt: skip
+
+
+def _history(ctx: Context, domain: str) -> list[PolicyChangeView]:
+    return [
+        PolicyChangeView(
+            version=int(r["policy_version"]),
+            at=datetime.fromisoformat(r["at"]),
+            by=r["actor"],
+            role=r["role"],
+            changes=json.loads(r["changes"] or "{}"),
+            justification=r["justification"] or "",
+        )
+        for r in queries.policy_history(ctx.views, domain)
+    ]
 
 
 def change_policy(
@@ -72,7 +96,11 @@ def change_policy(
     require_plain("justification", justification)
     current = ctx.policy(domain)
     # Validate the whole resulting policy before anything is recorded.
-    changed = PolicySpec.model_validate(current.spec).with_changes(changes)
+    changed: PolicySpec | QuantityPolicy = (
+        QuantityPolicy.model_validate(current.spec).with_changes(changes)
+        if current.spec.get("kind") == "quantity"
+        else PolicySpec.model_validate(current.spec).with_changes(changes)
+    )
     # Record whole values for each changed key (a partial cost matrix is merged here,
     # once, so the event says exactly what the policy became).
     complete = {key: changed.model_dump(mode="json")[key] for key in changes}
@@ -106,23 +134,39 @@ def reject_change(ctx: Context, domain: str, proposal: int, note: str) -> Policy
 
 
 def backtest(
-    ctx: Context, domain: str, changes: Mapping[str, Any] | None = None
+    ctx: Context,
+    domain: str,
+    changes: Mapping[str, Any] | None = None,
+    *,
+    priced_by: Mapping[str, Any] | None = None,
 ) -> list[BacktestView]:
-    """The current (or changed) policy on historical outcomes, against the baseline."""
+    """The current (or changed) policy on historical outcomes, against the baseline.
+
+    ``priced_by``: changes whose cost matrix prices every arm (default: the backtested
+    policy's own costs).
+    """
     state = ctx.domain(domain)
     spec = state.spec.with_changes(changes or {})
+    pricing = state.spec.with_changes(priced_by) if priced_by is not None else None
     # Historical outcomes, scored by the champion's honest (out-of-fold) probabilities.
     rows, outcomes, p_bad, ood = state.orchestrator.history()
     label = "changed policy" if changes else f"policy v{state.policy_version}"
-    report = run_backtest(rows, outcomes, p_bad, spec, state.pack.baseline, ood=ood, label=label)
+    report = run_backtest(
+        rows, outcomes, p_bad, spec, state.pack.baseline, ood=ood, label=label, priced_by=pricing
+    )
     return [_backtest_view(arm) for arm in report.arms]
 
 
 def preview_policy(ctx: Context, domain: str, changes: Mapping[str, Any]) -> PolicyPreview:
-    """Backtest the current policy and the changed one on historical outcomes."""
-    before = backtest(ctx, domain)
+    """Backtest the current policy and the changed one on historical outcomes.
+
+    Both (and the baseline) are priced with the changed policy's cost matrix, the one
+    that will be in force: before and after differ only in what they decide, so a pure
+    change of costs is not reported as a change in cost by itself.
+    """
+    before = backtest(ctx, domain, priced_by=changes)
     after = backtest(ctx, domain, changes)
-    return PolicyPreview(before=before[0], after=after[0], baseline=before[1])
+    return PolicyPreview(before=before[0], after=after[0], baseline=after[1])
 
 
 def _backtest_view(arm: ArmResult) -> BacktestView:
