@@ -505,10 +505,11 @@ class ReadModels:
                 if not self.db[table].exists():
                     self.db.create_table(table, columns, pk=pk)
                 else:  # a file made before a column was added: add it (rows keep NULL)
-                    have = set(self.db[table].columns_dict)
+                    existing = self.db.table(table)
+                    have = set(existing.columns_dict)
                     for name, kind in columns.items():
                         if name not in have:
-                            self.db[table].add_column(name, kind)
+                            existing.add_column(name, kind)
             if not self.db["_policy_ids"].exists():
                 self.db.create_table(
                     "_policy_ids", {"policy_id": str, "domain": str}, pk="policy_id"
