@@ -68,7 +68,7 @@ from assistant.views import (
 from events.app import DecisionLog
 from events.chain import VerifyReport
 from events.errors import ModelError
-from events.readmodels import ReadModels
+from events.readmodels import ReadModelReport, ReadModels
 from events.store import open_log, readmodel_path_for
 
 
@@ -273,6 +273,12 @@ class DocketService:
     ) -> QualityReport:
         return monitoring.quality(self._ctx, domain, decisions=decisions)
 
+    def quantity_backtest(
+        self, domain: str, changes: Mapping[str, Any] | None = None
+    ) -> list[str]:
+        """A "how much" policy (and a changed one) on held-out hours, against seasonal naive."""
+        return quantities.backtest(self._ctx, domain, changes)
+
     def off_policy(
         self, domain: str, changes: Mapping[str, Any] | None = None
     ) -> OffPolicyReport | None:
@@ -359,6 +365,9 @@ class DocketService:
 
     def verify(self) -> VerifyReport:
         return maintenance.verify(self._ctx)
+
+    def verify_read_models(self) -> ReadModelReport:
+        return maintenance.verify_read_models(self._ctx)
 
     def replay(self) -> int:
         return maintenance.replay(self._ctx)

@@ -151,8 +151,10 @@ class QueueRow:
     p_bad: float | None
     recommendation: str | None
     expected_cost: float | None
-    flags: frozenset[str]
+    flags: frozenset[str]  # FLAGS, plus "stale": recommended under an older policy version
     version: int
+    expected_costs: dict[str, float] = field(default_factory=dict)  # of each action
+    quantity: int | None = None  # a "how much" case: the recommended order
 
 
 @dataclass(frozen=True)
@@ -275,6 +277,22 @@ class CaseDetail:
     note: str | None = None
     #: Why the note was flagged, one line per flag ("contains instruction-like text (...)").
     input_flag_reasons: list[str] = field(default_factory=list)
+    # The domain's policy version now: a waiting case recommended under an older one is
+    # stale (its recommendation and expected costs are the old policy's).
+    current_policy_version: int | None = None
+    # Protected characteristics withheld from this viewer (shown to auditors and the
+    # policy owner only): their names, never their values.
+    hidden_fields: tuple[str, ...] = ()
+
+    @property
+    def stale(self) -> bool:
+        """Waiting for a decision, but recommended under an older policy version."""
+        return (
+            self.status in ("open", "escalated")
+            and self.policy_version is not None
+            and self.current_policy_version is not None
+            and self.policy_version < self.current_policy_version
+        )
 
 
 @dataclass(frozen=True)

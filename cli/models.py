@@ -140,6 +140,10 @@ def backtest(obj: Context, domain: str, policy_file: Path | None) -> None:
     changes = None
     if policy_file:
         changes = read_json_object(policy_file, "policy")
+    if obj.service.decides_quantity(domain):  # e.g. {"underage_cost": 6} in FILE
+        for line in obj.service.quantity_backtest(domain, changes):
+            click.echo(line)
+        return
     click.echo("on the data set's historical outcomes (every outcome known):")
     for view in obj.service.backtest(domain, changes):
         click.echo("  " + _backtest_line(view))

@@ -65,7 +65,8 @@ def queue(ctx: Context, query: QueueQuery) -> QueuePage:
             offset=query.offset,
             limit=query.limit,
         )
-    return QueuePage([_queue_row(r) for r in rows], int(total), query.offset)
+        current = queries.current_policy_versions(ctx.views)
+    return QueuePage([_queue_row(r, current) for r in rows], int(total), query.offset)
 
 
 def case(ctx: Context, case_id: str) -> CaseDetail:
@@ -83,7 +84,10 @@ def case(ctx: Context, case_id: str) -> CaseDetail:
     else:
         describe = get_pack(domain).describe
     values = state.get("input", {})
-    fields = [FieldView(name, describe(name), values.get(name)) for name in values]
+    hidden = hidden_fields(ctx, domain)
+    fields = [
+        FieldView(name, describe(name), values.get(name)) for name in values if name not in hidden
+    ]
     score = state.get("score") or state.get("forecast") or {}
     attributions = sorted(
         (
@@ -124,12 +128,35 @@ def case(ctx: Context, case_id: str) -> CaseDetail:
         outcome=(state.get("outcome") or {}).get("outcome"),
         history=[timeline_entry(e) for e in found.timeline],
         quantity=quantity,
+        current_policy_version=queries.current_policy_versions(ctx.views).get(domain),
+        hidden_fields=tuple(name for name in values if name in hidden),
     )
+
+
+def hidden_fields(ctx: Context, domain: str) -> frozenset[str]:
+    """The pack's protected characteristics, unless the acting person may see them.
+
+    Operators and senior reviewers decide without them (they are not model features, and
+    seeing them invites the very bias the pack keeps out of the model); auditors and the
+    policy's owner see them, to check decisions for unfair treatment.
+    """
+    if is_quantity_pack(domain):
+        return frozenset()
+    pack = get_pack(domain)
+    if ctx.identity.role in (pack.roles.auditor, pack.roles.owner):
+        return frozenset()
+    return frozenset(pack.protected)
 
 
 def audit(ctx: Context, case_id: str, as_of: datetime | None = None) -> AuditView:
     """A case's timeline and exactly what was known at ``as_of``."""
     found = audit_fold.audit_case(ctx.log, ctx.resolve(case_id), as_of)
+    raw = found.to_dict()
+    hidden = hidden_fields(ctx, found.state["domain"]) if found.state.get("domain") else ()
+    for name in hidden:  # protected characteristics: not for this viewer (see hidden_fields)
+        for values in (found.state.get("input"), raw["state"].get("input")):
+            if isinstance(values, dict) and name in values:
+                values[name] = "(hidden: protected)"
     return AuditView(
         case_id=found.case_id,
         as_of=found.as_of,
@@ -137,7 +164,7 @@ def audit(ctx: Context, case_id: str, as_of: datetime | None = None) -> AuditVie
         state_as_of=found.state,
         timeline=[timeline_entry(e) for e in found.timeline],
         after=[timeline_entry(e) for e in found.after_as_of],
-        raw=found.to_dict(),
+        raw=raw,
     )
 
 
@@ -157,7 +184,7 @@ def alerts(ctx: Context) -> list[AlertView]:
 
 def status(ctx: Context) -> StatusView:
     ctx.sync()
-    champions = [f"{domain}: {version}" for domain, version in queries.champions(ctx.views)]
+    champions = [f"{domain}: {version}" for domain, version in ctx.models().champions()]
     return StatusView(
         store_url=ctx.log.url or ctx.store_url,
         readmodel_path=str(ctx.views.path),
@@ -175,7 +202,11 @@ def when(text: str | None) -> datetime:
     return datetime.fromisoformat(text) if text else datetime.now(UTC)
 
 
-def _queue_row(r: Mapping[str, Any]) -> QueueRow:
+def _queue_row(r: Mapping[str, Any], current: Mapping[str, int]) -> QueueRow:
+    flags: set[str] = {f for f in FLAGS if r.get(f)}
+    version = r.get("policy_version")
+    if r["status"] in ("open", "escalated") and version and version < current.get(r["domain"], 0):
+        flags.add("stale")  # recommended under an older policy: say so, never silently old
     return QueueRow(
         case_id=r["case_id"],
         case_ref=r["case_ref"] or "",
@@ -185,8 +216,10 @@ def _queue_row(r: Mapping[str, Any]) -> QueueRow:
         p_bad=r["p_bad"],
         recommendation=r["recommendation"],
         expected_cost=r["expected_cost"],
-        flags=frozenset(f for f in FLAGS if r.get(f)),
+        flags=frozenset(flags),
         version=int(r["version"] or 0),
+        expected_costs=json.loads(r["expected_costs"]) if r.get("expected_costs") else {},
+        quantity=r.get("quantity"),
     )
 
 

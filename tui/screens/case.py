@@ -91,6 +91,15 @@ def render_note(detail: CaseDetail) -> list[RenderableType]:
 
 def render_warnings(detail: CaseDetail) -> RenderableType | None:
     lines: list[Text] = []
+    if detail.stale:
+        lines.append(
+            Text(
+                f"⚠ STALE: recommended under policy v{detail.policy_version}; the policy is now "
+                f"v{detail.current_policy_version}. The recommendation and expected costs "
+                "shown are the old policy's.",
+                style="bold",
+            )
+        )
     if detail.ood:
         reasons = "; ".join(detail.ood_reasons) or "no reason given"
         lines.append(
@@ -119,10 +128,15 @@ def render_fields(detail: CaseDetail) -> RenderableType:
         show_header=True,
         pad_edge=False,
     )
-    table.add_column("field", no_wrap=True, max_width=24, overflow="ellipsis")
+    table.add_column("field", overflow="fold")  # never cut a label short
     table.add_column("value", max_width=22, overflow="fold")
     for f in detail.fields:
         table.add_row(f.description or f.name, value(f.value))
+    if detail.hidden_fields:
+        table.add_row(
+            Text(f"{len(detail.hidden_fields)} protected characteristic(s)", style="dim"),
+            Text("hidden (auditors and the policy owner see them)", style="dim"),
+        )
     return table
 
 
@@ -163,11 +177,12 @@ def render_explanation(
         parts.append(Text(f"fallback because: {explanation.fallback_reason}", style="yellow"))
     parts.append(Text(explanation.text))
     for v in explanation.verdicts:
-        mark = "✓" if v.outcome == "pass" else "!"
+        # A redaction is the guardrail doing its job: information, not a warning.
+        mark = {"pass": "✓", "redacted": "i"}.get(v.outcome, "!")
         parts.append(
             Text(
                 f"  {mark} {v.rule}: {v.outcome}" + (f" — {v.detail}" if v.detail else ""),
-                style="dim" if v.outcome == "pass" else "yellow",
+                style="dim" if v.outcome in ("pass", "redacted") else "yellow",
             )
         )
     return Group(*parts)
@@ -306,7 +321,8 @@ class CaseScreen(DocketScreen):
             return None
         q = d.quantity
         return DecisionTarget(d.case_id, d.case_ref, d.domain, d.recommendation,
-                              q.quantity if q else None, q.unit if q else "")
+                              q.quantity if q else None, q.unit if q else "",
+                              expected_costs=tuple(d.expected_costs.items()))
 
     def _target(self) -> DecisionTarget | None:
         target = self.selected_target()

@@ -9,14 +9,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar, NamedTuple
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Select
+from textual.widgets import Button, Input, Label, Select, Static
 
 from assistant.views import REASON_CODES, Escalate, Override
+from tui.format import override_cost
 
 
 class DecisionTarget(NamedTuple):
@@ -28,6 +30,8 @@ class DecisionTarget(NamedTuple):
     recommendation: str | None
     quantity: int | None = None  # a "how much" case: the recommended order
     unit: str = ""
+    # The expected cost of each action, as recommended (empty: not known here).
+    expected_costs: tuple[tuple[str, float], ...] = ()
 
 
 class OverrideModal(ModalScreen[Override | None]):
@@ -65,6 +69,7 @@ class OverrideModal(ModalScreen[Override | None]):
                     value=only,
                     id="override-action",
                 )
+                yield Static("", id="override-cost")
             yield Select(
                 [(f"{label} ({code})", code) for code, label in REASON_CODES.items()],
                 prompt="Reason code",
@@ -78,6 +83,7 @@ class OverrideModal(ModalScreen[Override | None]):
     def on_mount(self) -> None:
         first = "#override-quantity" if self.target.quantity is not None else "#override-action"
         self.query_one(first).focus()
+        self._show_cost()
 
     def chosen(self) -> Override | None:
         code = self.query_one("#override-code", Select).value
@@ -103,6 +109,24 @@ class OverrideModal(ModalScreen[Override | None]):
     @on(Input.Changed)
     def _validate(self) -> None:
         self.query_one("#confirm", Button).disabled = self.chosen() is None
+        self._show_cost()
+
+    def _show_cost(self) -> None:
+        """The chosen action's expected cost next to the recommended one's, with a clear
+        warning when the override is far worse."""
+        if self.target.quantity is not None:
+            return  # a "how much" case: no action costs to compare here
+        action = self.query_one("#override-action", Select).value
+        text, far_worse = override_cost(
+            dict(self.target.expected_costs),
+            self.target.recommendation,
+            action if isinstance(action, str) else None,
+        )
+        box = self.query_one("#override-cost", Static)
+        box.set_class(far_worse, "far-worse")
+        if far_worse:
+            text = f"⚠ {text}: far worse than the recommendation. Say why in the reason."
+        box.update(Text(text))
 
     @on(Input.Submitted, "#override-text")
     def _submitted(self) -> None:
