@@ -11,10 +11,71 @@ from datetime import datetime
 from typing import Any, Literal
 
 from events.domain.case import REASON_CODES as _REASON_CODES
-from events.errors import FieldProblem
+from events.errors import FieldProblem, InputRejected
+from guardrails.plain_text import plain
 
 Flag = Literal["ood", "fallback", "guardrail", "injection", "escalated"]
 FLAGS: tuple[Flag, ...] = ("ood", "fallback", "guardrail", "injection", "escalated")
+
+
+def inert(text: str) -> str:
+    """Text that came from outside, safe to print on a terminal or in the console.
+
+    Terminal controls, ANSI escapes, bidi and zero-width characters are removed and
+    console markup is escaped, so what is printed is what was written, taking no effect.
+    """
+    return plain(text)
+
+
+#: The short badge each flag wears in the queue (and may be filtered by).
+BADGES: dict[str, str] = {
+    "ood": "OOD",
+    "fallback": "FALLBACK",
+    "guardrail": "GUARD",
+    "injection": "INJ",
+    "escalated": "ESC",
+}
+
+#: The queue's status filters: name -> the case statuses it shows. ``waiting`` (cases
+#: awaiting a decision, open or escalated to a senior) is the default.
+STATUS_FILTERS: dict[str, tuple[str, ...]] = {
+    "waiting": ("open", "escalated"),
+    "open": ("open",),
+    "escalated": ("escalated",),
+    "decided": ("decided",),
+    "all": ("open", "escalated", "decided"),
+}
+
+
+def flag_named(text: str) -> str | None:
+    """The flag a word names, by badge (``INJ``) or name (``injection``), any case; else None."""
+    word = text.strip().lower()
+    for flag, badge in BADGES.items():
+        if word in (flag, badge.lower()):
+            return flag
+    return None
+
+
+def parse_flag(text: str) -> str:
+    """The flag ``text`` names. Raises InputRejected naming the known badges."""
+    flag = flag_named(text)
+    if flag is None:
+        known = ", ".join(BADGES.values())
+        raise InputRejected([FieldProblem("flag", f"{text!r} is not a flag (one of {known})")])
+    return flag
+
+
+def split_filter(text: str) -> tuple[str, tuple[str, ...]]:
+    """A filter typed in the console: words that are badges (``INJ OOD``) filter by flag,
+    the rest searches references and recommendations. Returns (search, flags)."""
+    words, flags = [], []
+    for word in text.split():
+        flag = flag_named(word)
+        if flag is None:
+            words.append(word)
+        elif flag not in flags:
+            flags.append(flag)
+    return " ".join(words), tuple(flags)
 
 # Why an operator overrode the recommendation (code -> label); the log owns the list.
 REASON_CODES: dict[str, str] = _REASON_CODES
@@ -62,12 +123,14 @@ Decision = Accept | Override | Escalate
 
 @dataclass(frozen=True)
 class QueueQuery:
-    """Which page of the queue to show: cases in ``statuses`` whose reference or
-    recommendation matches ``search``, ordered by ``order_by``. The queue's parameters are
-    written here once; the service, the console's port and its fake all take this."""
+    """Which page of the queue to show: cases in ``statuses`` carrying every flag in
+    ``flags`` whose reference or recommendation matches ``search``, ordered by
+    ``order_by``. The queue's parameters are written here once; the service, the
+    console's port and its fake, and ``docket cases`` all take this."""
 
     search: str = ""
-    statuses: tuple[str, ...] = ("open", "escalated")
+    statuses: tuple[str, ...] = STATUS_FILTERS["waiting"]
+    flags: tuple[str, ...] = ()
     order_by: str = "opened_at"
     descending: bool = False
     offset: int = 0
@@ -88,8 +151,9 @@ class QueueRow:
     p_bad: float | None
     recommendation: str | None
     expected_cost: float | None
-    flags: frozenset[str]
+    flags: frozenset[str]  # FLAGS, plus "stale": recommended under an older policy version
     version: int
+    expected_costs: dict[str, float] = field(default_factory=dict)  # of each action
 
 
 @dataclass(frozen=True)
@@ -207,6 +271,27 @@ class CaseDetail:
     outcome: str | None
     history: list[TimelineEntry]
     quantity: QuantityView | None = None  # set for a "how much" decision
+    #: The applicant's note as written, made inert for display (controls removed, markup
+    #: escaped); shown even when flagged, since only the explainer does not receive it.
+    note: str | None = None
+    #: Why the note was flagged, one line per flag ("contains instruction-like text (...)").
+    input_flag_reasons: list[str] = field(default_factory=list)
+    # The domain's policy version now: a waiting case recommended under an older one is
+    # stale (its recommendation and expected costs are the old policy's).
+    current_policy_version: int | None = None
+    # Protected characteristics withheld from this viewer (shown to auditors and the
+    # policy owner only): their names, never their values.
+    hidden_fields: tuple[str, ...] = ()
+
+    @property
+    def stale(self) -> bool:
+        """Waiting for a decision, but recommended under an older policy version."""
+        return (
+            self.status in ("open", "escalated")
+            and self.policy_version is not None
+            and self.current_policy_version is not None
+            and self.policy_version < self.current_policy_version
+        )
 
 
 @dataclass(frozen=True)

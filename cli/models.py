@@ -10,6 +10,7 @@ import click
 from assistant.views import BacktestView
 from cli.app import Context, cli, pass_context
 from cli.files import read_json_object
+from cli.monitoring import print_off_policy
 
 
 @cli.command()
@@ -142,8 +143,19 @@ def backtest(obj: Context, domain: str, policy_file: Path | None) -> None:
     changes = None
     if policy_file:
         changes = read_json_object(policy_file, "policy")
+    if obj.service.decides_quantity(domain):  # e.g. {"underage_cost": 6} in FILE
+        for line in obj.service.quantity_backtest(domain, changes):
+            click.echo(line)
+        return
+    click.echo("on the data set's historical outcomes (every outcome known):")
     for view in obj.service.backtest(domain, changes):
-        click.echo(_backtest_line(view))
+        click.echo("  " + _backtest_line(view))
+    off = obj.service.off_policy(domain, changes)
+    if off is None or not off.estimates:
+        click.echo("on the logged decisions: none settled yet, so no off-policy estimate")
+        return
+    click.echo("on the logged decisions (off-policy estimates):")
+    print_off_policy(off)
 
 
 @cli.command()

@@ -40,16 +40,26 @@ def _needs(table: str, *columns: str) -> None:
 QUEUE_ORDER = frozenset({"opened_at", "p_bad", "expected_cost", "case_ref", "recommendation"})
 
 
+#: The flag columns a queue may be filtered by.
+QUEUE_FLAGS = frozenset({"ood", "fallback", "guardrail", "injection", "escalated"})
+
+
 @dataclass(frozen=True)
 class QueueFilter:
-    """Which cases a queue shows: by status, and a search over reference/recommendation."""
+    """Which cases a queue shows: by status, flags (all of them), and a search over
+    reference/recommendation."""
 
     statuses: tuple[str, ...]
     search: str = ""
+    flags: tuple[str, ...] = ()
 
     def where(self) -> tuple[str, list[Any]]:
         clause = [f"status IN ({','.join('?' * len(self.statuses))})"]
         params: list[Any] = list(self.statuses)
+        for flag in self.flags:
+            if flag not in QUEUE_FLAGS:  # never interpolate a column name the caller made up
+                raise ValueError(f"flag must be one of {sorted(QUEUE_FLAGS)}")
+            clause.append(f"{flag} = 1")
         if self.search.strip():
             clause.append("(case_ref LIKE ? OR recommendation LIKE ? OR case_id LIKE ?)")
             like = f"%{self.search.strip()}%"
@@ -92,6 +102,18 @@ def cases_by_status(views: Rows) -> dict[str, int]:
     return {r["status"]: int(r["n"]) for r in rows}
 
 
+_needs("cases", "case_ref")
+
+
+def cases_with_ref(views: Rows, case_ref: str) -> list[tuple[str, str, str]]:
+    """(case id, domain, status) of every record whose reference is ``case_ref``: at most
+    one case per domain, plus any quarantined input that carried the same reference."""
+    rows = views.rows(
+        "SELECT case_id, domain, status FROM cases WHERE case_ref = ?", [case_ref]
+    )
+    return [(r["case_id"], r["domain"], r["status"]) for r in rows]
+
+
 _needs("cases", "domain", "status")
 
 
@@ -112,11 +134,12 @@ class KnownCase:
     case_ref: str | None = None
     decided_at: datetime | None = None  # None: not decided yet
     outcome: str | None = None  # outcome already recorded, if any
+    final_action: str | None = None  # the action finally taken (None: none yet)
 
 
 def known_cases(views: Rows, domain: str) -> list[KnownCase]:
     rows = views.rows(
-        "SELECT case_id, case_ref, decided_at, outcome FROM cases "
+        "SELECT case_id, case_ref, decided_at, outcome, decided_action FROM cases "
         "WHERE domain = ? AND status != 'quarantined'",
         [domain],
     )
@@ -126,6 +149,7 @@ def known_cases(views: Rows, domain: str) -> list[KnownCase]:
             r["case_ref"],
             datetime.fromisoformat(r["decided_at"]) if r["decided_at"] else None,
             r["outcome"],
+            r["decided_action"] if r["decided_action"] != "escalate" else None,
         )
         for r in rows
     ]
@@ -287,6 +311,14 @@ _needs("policy_history", "domain", "position")
 
 def policy_history(views: Rows, domain: str) -> list[Row]:
     return views.rows("SELECT * FROM policy_history WHERE domain = ? ORDER BY position", [domain])
+
+
+def current_policy_versions(views: Rows) -> dict[str, int]:
+    """Each domain's current policy version."""
+    rows = views.rows(
+        "SELECT domain, max(policy_version) AS v FROM policy_history GROUP BY domain"
+    )
+    return {r["domain"]: int(r["v"]) for r in rows}
 
 
 _needs("alerts", "acknowledged", "raised_at")

@@ -6,13 +6,24 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-BADGES: dict[str, str] = {
-    "ood": "OOD",
-    "fallback": "FALLBACK",
-    "guardrail": "GUARD",
-    "injection": "INJ",
-    "escalated": "ESC",
-}
+from assistant.views import BADGES, QueueRow
+
+# The queue's columns (column key = the service's order_by name, label), shared by the
+# console and ``docket cases`` so both print the same page the same way.
+QUEUE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("case_ref", "case"),
+    ("status", "status"),
+    ("opened_at", "age"),
+    ("p_bad", "p(bad)"),
+    ("recommendation", "recommendation"),
+    ("expected_cost", "exp. cost"),
+    ("flags", "flags"),
+)
+
+QueueCells = tuple[str, str, str, str, str, str, str]
+
+#: Rows per queue page, in the console and in ``docket cases``.
+QUEUE_PAGE_SIZE = 50
 
 
 def badges(flags: Iterable[str]) -> str:
@@ -77,3 +88,51 @@ def parse_when(text: str) -> datetime:
     if parsed.tzinfo is None:
         raise ValueError("add a timezone offset, e.g. +00:00")
     return parsed
+
+
+def queue_cells(row: QueueRow, now: datetime) -> QueueCells:
+    """The text of one queue row, in ``QUEUE_COLUMNS`` order."""
+    return (
+        row.case_ref,
+        row.status,
+        age(row.opened_at, now),
+        prob(row.p_bad),
+        row.recommendation or "—",
+        cost(row.expected_cost),
+        badges(row.flags),
+    )
+
+
+def queue_place(offset: int, shown: int, total: int) -> str:
+    """Where a page sits in the queue, e.g. ``51–100 of 200 · page 2/4``."""
+    if not total:
+        return "0 cases"
+    pages = (total + QUEUE_PAGE_SIZE - 1) // QUEUE_PAGE_SIZE
+    page = offset // QUEUE_PAGE_SIZE + 1
+    return f"{offset + 1:,}–{offset + shown:,} of {total:,} · page {page}/{pages}"
+
+
+#: An override is "far worse" when its expected cost is at least twice the recommended
+#: action's and at least this much more per case (in the cost matrix's units).
+FAR_WORSE_EXTRA = 0.1
+
+
+def override_cost(
+    costs: dict[str, float], recommended: str | None, chosen: str | None
+) -> tuple[str, bool]:
+    """What an override costs, in words, and whether it is far worse than the recommendation.
+
+    E.g. ``("expected cost: approve 0.850 vs recommended decline 0.300 (+0.550, 2.8×)",
+    True)``. Empty text when either cost is unknown.
+    """
+    if chosen is None or recommended is None or chosen not in costs or recommended not in costs:
+        return "", False
+    mine, theirs = costs[chosen], costs[recommended]
+    extra = mine - theirs
+    ratio = f", {mine / theirs:.1f}×" if theirs > 0 else ""
+    text = (
+        f"expected cost: {chosen} {mine:.3f} vs recommended {recommended} {theirs:.3f} "
+        f"({extra:+.3f}{ratio if extra > 0 else ''})"
+    )
+    far_worse = extra >= FAR_WORSE_EXTRA and mine >= 2 * theirs
+    return text, far_worse

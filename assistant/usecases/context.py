@@ -192,6 +192,33 @@ class Context:
             return event
         raise NotFound(f"no case {case_id} was opened")
 
+    def resolve(self, case: str) -> UUID:
+        """The id of the case named by ``case``: its internal id or the reference people see
+        (``german-credit-0003``, as in the queue and in input files).
+
+        Raises:
+            NotFound: no case has that id or reference (naming what was given), or the
+                reference is used in several domains (naming them).
+        """
+        text = str(case).strip()
+        try:
+            return UUID(text)
+        except ValueError:
+            pass
+        self.sync()
+        every = queries.cases_with_ref(self.views, text)
+        # A live case wins over quarantined input that happened to carry its reference.
+        found = [r for r in every if r[2] != "quarantined"] or every
+        if not found:
+            raise NotFound(
+                f"no case with reference or id {text!r} (the queue and `docket cases` "
+                "list the references)"
+            )
+        if len(found) > 1:
+            listed = ", ".join(sorted(f"{case_id} ({domain})" for case_id, domain, _ in found))
+            raise NotFound(f"reference {text!r} names several records ({listed}): give the case id")
+        return UUID(found[0][0])
+
     def require_model_manager(self, what: str) -> None:
         if self.identity.role not in MODEL_MANAGERS:
             raise NotAuthorised(

@@ -9,8 +9,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from assistant.domains import is_quantity_pack
+from assistant.evaluation.observation import outcome_refusal
 from assistant.usecases import reading
-from assistant.usecases.context import Context, Who, case_uuid, require_plain
+from assistant.usecases.context import Context, Who, require_plain
 from assistant.views import Accept, CaseDetail, Decision, Escalate, Override
 from events.domain import Case
 from events.errors import FieldProblem, InputRejected
@@ -47,8 +48,9 @@ def decide(ctx: Context, case_id: str, decision: Decision) -> CaseDetail:
         elif isinstance(decision, Escalate):
             case.escalate(reason_text=decision.reason_text, **who)
 
-    ctx.log.update(case_uuid(case_id), apply)
-    return reading.case(ctx, case_id)
+    uid = ctx.resolve(case_id)
+    ctx.log.update(uid, apply)
+    return reading.case(ctx, str(uid))
 
 
 def _override_order(ctx: Context, case: Case, decision: Override, who: Who) -> None:
@@ -71,7 +73,13 @@ def _override_order(ctx: Context, case: Case, decision: Override, who: Who) -> N
 def record_outcome(
     ctx: Context, case_id: str, outcome: str, observed_at: datetime, *, source: str = "manual"
 ) -> None:
-    """Record what actually happened to a decided case (possibly much later)."""
+    """Record what actually happened to a decided case (possibly much later).
+
+    Raises:
+        InputRejected: the case's final action does not reveal outcomes (e.g. a declined
+            loan) and ``source`` is not an outside one (``outside:NAME``), or the outcome
+            was observed before the decision.
+    """
     who = ctx.who
 
     def record(case: Case) -> None:
@@ -83,8 +91,11 @@ def record_outcome(
                     "outcome", f"must be a number, got {outcome[:40]!r}")]) from exc
             case.record_demand(value=value, observed_at=observed_at.isoformat(), source=source,
                                **who)
-        else:
-            case.record_outcome(outcome=outcome, observed_at=observed_at.isoformat(),
-                                source=source, **who)
+            return
+        problem = outcome_refusal(ctx.pack(case.domain), case.decided_action, source)
+        if problem is not None:
+            raise InputRejected([FieldProblem("source", problem)])
+        case.record_outcome(outcome=outcome, observed_at=observed_at.isoformat(),
+                            source=source, **who)
 
-    ctx.log.update(case_uuid(case_id), record)
+    ctx.log.update(ctx.resolve(case_id), record)

@@ -391,7 +391,9 @@ class Case(Aggregate):
             state["quantity"] = None
 
         def apply(self, aggregate: Aggregate) -> None:
-            _as_case(aggregate)._decided(self.actor, self.timestamp.isoformat(), final=True)
+            case = _as_case(aggregate)
+            case._decided(self.actor, self.timestamp.isoformat(), final=True)
+            case.decided_action = self.action
 
     class Overridden(Aggregate.Event):
         """``quantity`` (v2): the order placed instead, for a "how much" decision."""
@@ -410,7 +412,9 @@ class Case(Aggregate):
             state["quantity"] = None
 
         def apply(self, aggregate: Aggregate) -> None:
-            _as_case(aggregate)._decided(self.actor, self.timestamp.isoformat(), final=True)
+            case = _as_case(aggregate)
+            case._decided(self.actor, self.timestamp.isoformat(), final=True)
+            case.decided_action = self.action
 
     class Escalated(Aggregate.Event):
         """Sent to a senior reviewer.
@@ -466,6 +470,7 @@ class Case(Aggregate):
         self.policy_version: int | None = None
         self.decided_by: str | None = None
         self.decided_at: str | None = None
+        self.decided_action: str | None = None  # the final action, once one is taken
         self.outcome: str | None = None
 
     def _decided(self, actor: str, at: str, *, final: bool) -> None:
@@ -803,8 +808,18 @@ class Case(Aggregate):
         a = validate(_OutcomeArgs, outcome=outcome, observed_at=observed_at, source=source)
         if self.outcome is not None:
             raise ConflictError(f"case {self.id} already has outcome {self.outcome!r}")
+        self._check_after_decision(a.observed_at)
         self.trigger_event(self.OutcomeRecorded, **a.model_dump(), value=None, actor=actor,
                            role=role)
+
+    def _check_after_decision(self, observed_at: str) -> None:
+        """Refuse an outcome observed before the decision it follows (one sentence)."""
+        if self.decided_at is not None and (
+            datetime.fromisoformat(observed_at) < datetime.fromisoformat(self.decided_at)
+        ):
+            raise InputRejected([FieldProblem(
+                "observed_at", f"{observed_at} is before the decision it follows "
+                f"({self.decided_at}); an outcome cannot be observed before the decision")])
 
     def record_demand(
         self, *, value: float, observed_at: datetime | str, source: str, actor: str, role: str
@@ -823,6 +838,7 @@ class Case(Aggregate):
         a = validate(_DemandArgs, value=float(value), observed_at=observed_at, source=source)
         if self.outcome is not None:
             raise ConflictError(f"case {self.id} already has outcome {self.outcome!r}")
+        self._check_after_decision(a.observed_at)
         self.trigger_event(self.OutcomeRecorded, outcome=f"{a.value:g}",
                            observed_at=a.observed_at, source=a.source, value=a.value,
                            actor=actor, role=role)

@@ -12,7 +12,7 @@ import pytest
 from assistant.service import DocketService
 from assistant.views import Accept, Escalate, Override, QueueQuery
 from events.domain import Case
-from events.errors import InputRejected
+from events.errors import InputRejected, ModelError
 from tests.conftest import ServiceFactory, demand_rows, register_demand_model
 
 
@@ -183,3 +183,25 @@ def test_a_demand_case_replays_and_verifies(service: DocketService) -> None:
         service.record_outcome(case_id, "37", datetime.now(UTC))
     assert service.verify().ok
     assert service.replay_check() == []
+
+
+def test_the_owner_previews_changed_economics_on_held_out_hours(service: DocketService) -> None:
+    lines = service.quantity_backtest("demand", {"underage_cost": 12.0})
+    assert "held-out hours" in lines[0]
+    current, changed, naive = lines[1:]
+    assert "policy v1" in current and "changed policy" in changed and "seasonal naive" in naive
+
+    def number(line: str, before: str) -> float:
+        return float(line.split(before)[0].split()[-1].rstrip("%"))
+
+    # dearer shortages: the changed policy orders more, so it meets more demand and leaves more
+    assert number(changed, "short in") > number(current, "short in")  # fill rate column
+    assert number(changed, "bikes left over") > number(current, "bikes left over")
+    with pytest.raises(InputRejected, match="capacity"):
+        service.quantity_backtest("demand", {"capacity": 3})
+
+
+def test_a_preview_without_a_model_says_why(open_service: ServiceFactory) -> None:
+    service = open_service(models=False)
+    with pytest.raises(ModelError, match="no champion model for demand"):
+        service.quantity_backtest("demand")

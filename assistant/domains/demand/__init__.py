@@ -82,6 +82,7 @@ class QuantityPack:
     baseline_description: str
     data_path: Path
     data_sha256: str
+    seasonal_field: str = LAG  # the demand one season earlier: what seasonal naive orders
 
     @property
     def features(self) -> tuple[str, ...]:
@@ -133,7 +134,7 @@ class QuantityPack:
 
     def baseline_for(self, row: Mapping[str, Any], policy: QuantityPolicy) -> int:
         """The seasonal-naive order under ``policy``'s pack size and limits."""
-        return baseline_quantity(float(row[LAG]), policy)
+        return baseline_quantity(float(row[self.seasonal_field]), policy)
 
     def baseline_cost(self, policy: QuantityPolicy) -> float:
         """The seasonal-naive rule's mean realised cost per case over the shipped history,
