@@ -67,7 +67,7 @@ from assistant.views import (
 from events.app import DecisionLog
 from events.chain import VerifyReport
 from events.errors import ModelError
-from events.readmodels import ReadModels
+from events.readmodels import ReadModelReport, ReadModels
 from events.store import open_log, readmodel_path_for
 
 
@@ -359,6 +359,9 @@ class DocketService:
 
     def verify(self) -> VerifyReport:
         return maintenance.verify(self._ctx)
+
+    def verify_read_models(self) -> ReadModelReport:
+        return maintenance.verify_read_models(self._ctx)
 
     def replay(self) -> int:
         return maintenance.replay(self._ctx)

@@ -10,12 +10,19 @@ from cli.app import Context, cli, fail, pass_context
 @cli.command()
 @pass_context
 def verify(obj: Context) -> None:
-    """Walk the hash chain; exit 1 naming the first bad position if anything was tampered with."""
+    """Walk the hash chain, then check the read models' position and digest against the log;
+    exit 1 naming the first bad position or the read-model difference."""
     report = obj.service.verify()
     if report.ok:
         click.echo(f"ok: {report.checked} events, hash chain intact")
     else:
         fail(f"TAMPERED at position {report.first_bad_position}: {report.reason}")
+    views = obj.service.verify_read_models()
+    if not views.ok:
+        for line in views.differences[:20]:
+            click.echo(f"  {line}", err=True)
+        fail(views.sentence())
+    click.echo(f"ok: {views.sentence()}")
 
 
 @cli.command()

@@ -11,7 +11,6 @@ from assistant.orchestrator import Assessment
 from assistant.policies import recommend
 from assistant.usecases.context import Context
 from assistant.views import AssessmentView
-from events import queries
 from events.domain import EvalRun
 
 
@@ -112,7 +111,7 @@ def record_eval_run(
     deployed = (
         list(model_versions)
         if model_versions is not None
-        else queries.deployed_everywhere(ctx.views)
+        else ctx.models().everywhere()
     )
     run = EvalRun.record(
         suite=suite, results=dict(results), passed=passed, model_versions=deployed, **ctx.who
