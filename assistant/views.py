@@ -154,6 +154,7 @@ class QueueRow:
     flags: frozenset[str]  # FLAGS, plus "stale": recommended under an older policy version
     version: int
     expected_costs: dict[str, float] = field(default_factory=dict)  # of each action
+    quantity: int | None = None  # a "how much" case: the recommended order
 
 
 @dataclass(frozen=True)
