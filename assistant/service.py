@@ -69,7 +69,7 @@ from events.app import DecisionLog
 from events.chain import VerifyReport
 from events.errors import ModelError
 from events.readmodels import ReadModelReport, ReadModels
-from events.store import open_log, readmodel_path_for
+from events.store import open_log, readmodel_path_for, setup_postgres
 
 
 class DocketService:
@@ -108,6 +108,12 @@ class DocketService:
         service = cls(log, views, identity=identity, store_url=url, data_dir=folder)
         service.sync()
         return service
+
+    @staticmethod
+    def setup_postgres(store: str, writer: str, *, password: str | None = None) -> list[str]:
+        """As the PostgreSQL store's owner: tables, append-only triggers, and a ``writer``
+        role with INSERT and SELECT only (see :mod:`events.pg_guard`); what was done."""
+        return setup_postgres(store, writer, password=password)
 
     def close(self) -> None:
         self._ctx.views.close()
