@@ -61,7 +61,7 @@ SCHEMA: dict[str, tuple[dict[str, type], str]] = {
             "guardrail": _I, "injection": _I, "escalated": _I, "decided_action": _T,
             "decision_kind": _T, "decided_by": _T, "decided_role": _T, "decided_at": _T,
             "outcome": _T, "outcome_at": _T, "policy_version": _I, "version": _I,
-            "last_event_at": _T,
+            "last_event_at": _T, "quantity": _I,
         },
         "case_id",
     ),
@@ -262,6 +262,7 @@ def _recommended(b: _Batch, oid: str, pos: int, ver: int, s: Row, at: str) -> No
     row = b.case(oid)
     costs = s["expected_costs"]
     row["recommendation"] = s["action"]
+    row["quantity"] = s.get("quantity")  # a "how much" case's order (None for yes/no)
     row["rec_source"] = s["source"]
     row["expected_costs"] = _dumps(costs)
     row["expected_cost"] = costs.get(s["action"])
@@ -503,6 +504,12 @@ class ReadModels:
             for table, (columns, pk) in SCHEMA.items():
                 if not self.db[table].exists():
                     self.db.create_table(table, columns, pk=pk)
+                else:  # a file made before a column was added: add it (rows keep NULL)
+                    existing = self.db.table(table)
+                    have = set(existing.columns_dict)
+                    for name, kind in columns.items():
+                        if name not in have:
+                            existing.add_column(name, kind)
             if not self.db["_policy_ids"].exists():
                 self.db.create_table(
                     "_policy_ids", {"policy_id": str, "domain": str}, pk="policy_id"

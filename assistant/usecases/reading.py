@@ -219,6 +219,7 @@ def _queue_row(r: Mapping[str, Any], current: Mapping[str, int]) -> QueueRow:
         flags=frozenset(flags),
         version=int(r["version"] or 0),
         expected_costs=json.loads(r["expected_costs"]) if r.get("expected_costs") else {},
+        quantity=r.get("quantity"),
     )
 
 
