@@ -127,6 +127,8 @@ def demand_rows(n: int, start: int = DEMAND_TRAIN_HOURS) -> list[tuple[dict[str,
 
 def register_demand_model(service: DocketService) -> None:
     """Deploy the session's demand model as a CI pipeline would (acting as a component)."""
+    people = People.of(service.store_url, service.data_dir)
+    service.add_key(people.key("docket/ci", "system"))
     acting, service.identity = service.identity, Identity("docket/ci", "system")
     try:
         service.register_models("demand", [trained_demand_artifact()])

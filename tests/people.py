@@ -12,6 +12,8 @@ from assistant.service import DocketService
 from events.signing import SigningKey
 
 ROOT = "root"
+#: The People of each store open in this test process (see :meth:`People.of`).
+_BY_STORE: dict[str, People] = {}
 
 
 class People:
@@ -21,6 +23,12 @@ class People:
         self.store, self.data_dir = store, data_dir
         self.keys: dict[tuple[str, str], SigningKey] = {}
         self._admin: DocketService | None = None
+        _BY_STORE[store] = self
+
+    @classmethod
+    def of(cls, store: str, data_dir: Path) -> People:
+        """The People of ``store`` (made on first use), for helpers given only a service."""
+        return _BY_STORE.get(store) or cls(store, data_dir)
 
     def admin(self) -> DocketService:
         """The root admin's service (the store's first key, made here if none)."""
@@ -52,5 +60,6 @@ class People:
         return path
 
     def close(self) -> None:
+        _BY_STORE.pop(self.store, None)
         if self._admin is not None:
             self._admin.close()

@@ -12,8 +12,8 @@ import pytest
 from textual.widgets import Input, Select
 
 from assistant.service import DocketService
-from assistant.views import Identity
 from tests.conftest import demand_rows, register_demand_model
+from tests.people import People
 from tests.tui.conftest import SIZE, plain, settle
 from tui.app import DocketApp
 from tui.screens.case import CaseScreen
@@ -23,14 +23,16 @@ from tui.screens.queue import QueueScreen
 
 @pytest.fixture
 def real(tmp_path: Path) -> Iterator[DocketService]:
-    service = DocketService.open(str(tmp_path / "docket.db"), identity=Identity("ana", "operator"),
-                                 data_dir=str(tmp_path / "data"))
+    store, data = str(tmp_path / "docket.db"), tmp_path / "data"
+    people = People(store, data)
+    service = DocketService.open(store, keys=[people.key("ana", "operator")], data_dir=str(data))
     register_demand_model(service)
     # night and rush hours of one later day: orders that differ, none escalated for width
     report = service.ingest("demand", [raw for raw, _ in demand_rows(24)])
     assert len(report.opened) == 24
     yield service
     service.close()
+    people.close()
 
 
 def first_ordered(app: DocketApp) -> Any:

@@ -16,6 +16,7 @@ from textual.widgets import Input
 from assistant.domains import get_pack
 from assistant.service import DocketService
 from assistant.views import Accept, Identity
+from tests.people import People
 from tests.tui.conftest import SIZE, plain, settle
 from tui.app import DocketApp
 from tui.screens.audit import AuditScreen
@@ -33,17 +34,21 @@ def store(tmp_path: Path) -> Iterator[tuple[Path, Path]]:
         for i, row in enumerate(get_pack("credit").load_dataset().rows[:6])
     ]
     rows[4]["applicant_note"] = ATTACK
-    seeder = DocketService.open(str(store), identity=Identity("intake", "system"),
+    people = People(str(store), data_dir)
+    seeder = DocketService.open(str(store), keys=[people.key("intake", "system")],
                                 data_dir=data_dir)
     assert len(seeder.ingest("credit", rows).opened) == 6
+    seeder.add_key(people.key("bob", "operator"))
     seeder.identity = Identity("bob", "operator")
     seeder.decide("gc-0001", Accept())
     seeder.close()
     yield store, data_dir
+    people.close()
 
 
 def console(store: tuple[Path, Path], who: Identity) -> tuple[DocketService, DocketApp]:
-    service = DocketService.open(str(store[0]), identity=who, data_dir=store[1])
+    key = People.of(str(store[0]), store[1]).key(who.name, who.role)
+    service = DocketService.open(str(store[0]), keys=[key], role=who.role, data_dir=store[1])
     return service, DocketApp(service, sync_interval=None)
 
 
