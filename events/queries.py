@@ -158,6 +158,18 @@ def known_cases(views: Rows, domain: str) -> list[KnownCase]:
 _needs("cases", "domain", "opened_at")
 
 
+def latest_cases(views: Rows, domain: str, limit: int) -> list[Row]:
+    """The latest ``limit`` cases opened in ``domain`` (decided or not, quarantined input
+    left out), oldest first: id, when opened, the champion's p(bad) (None when the baseline
+    rules decided alone) and the out-of-distribution flag."""
+    rows = views.rows(
+        "SELECT case_id, opened_at, p_bad, ood FROM cases "
+        "WHERE domain = ? AND status != 'quarantined' ORDER BY opened_at DESC LIMIT ?",
+        [domain, limit],
+    )
+    return rows[::-1]
+
+
 def recent_scores(views: Rows, domain: str, limit: int) -> list[float]:
     """The champion's p(bad) of the latest ``limit`` cases opened in ``domain``."""
     rows = views.rows(
