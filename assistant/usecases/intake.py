@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from assistant.orchestrator import Assessment, case_key
+from assistant.screening.detector import note_model
 from assistant.usecases.context import SYSTEM_WHO, Context, Domain
 from assistant.views import IngestReport
 from events.domain import Case, Policy
@@ -194,7 +195,7 @@ def _new_case(ctx: Context, state: Domain, assessment: Assessment, ref: str) -> 
     )
     # The applicant's note is screened now, so the operator sees an injection attempt in
     # the queue before any explanation exists.
-    prepared = prepare_input(dict(case_input.personal), case_input.note)
+    prepared = prepare_input(dict(case_input.personal), case_input.note, note_model())
     flags = [v.to_dict() | {"kind": v.rule} for v in prepared.verdicts if v.outcome == "flagged"]
     if flags:
         case.record_input_flags(flags=flags, **who)
