@@ -6,9 +6,12 @@ test acting as ``("rita", "risk_owner")`` first has rita's key enrolled with tha
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from assistant.service import DocketService
+from assistant.views import PolicyView
 from events.signing import SigningKey
 
 ROOT = "root"
@@ -63,3 +66,19 @@ class People:
         _BY_STORE.pop(self.store, None)
         if self._admin is not None:
             self._admin.close()
+
+
+def change_policy_now(
+    service: DocketService, domain: str, changes: Mapping[str, Any], justification: str
+) -> PolicyView:
+    """Propose a change with ``service`` and have a second risk owner approve it (four
+    eyes), for tests whose subject is what the changed policy does."""
+    proposed = service.change_policy(domain, changes, justification)
+    people = People.of(service.store_url, service.data_dir)
+    checker = DocketService.open(service.store_url, keys=[people.key("rob", "risk_owner")],
+                                 data_dir=service.data_dir)  # fmt: skip
+    try:
+        checker.approve_policy_change(domain, proposed.pending[-1].number)
+    finally:
+        checker.close()
+    return service.policy(domain)

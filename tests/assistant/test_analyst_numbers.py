@@ -11,6 +11,7 @@ import pytest
 
 from assistant.views import Accept, QueueQuery
 from tests.conftest import ServiceFactory
+from tests.people import change_policy_now
 
 Rows = Callable[..., list[dict[str, Any]]]
 PROTECTED = {"personal_status_and_sex", "foreign_worker"}
@@ -25,7 +26,7 @@ def test_open_cases_recommended_under_an_older_policy_are_marked_stale(
     rita = open_service("rita", "risk_owner")
     costs = rita.policy("credit").costs
     costs["approve"]["bad"] = 6.0
-    rita.change_policy("credit", {"costs": costs}, "losses on bad loans rose")
+    change_policy_now(rita, "credit", {"costs": costs}, "losses on bad loans rose")
     [new] = ana.ingest("credit", credit_rows(1, start=2)).opened
 
     stale, fresh, done = ana.case(old), ana.case(new), ana.case(decided)

@@ -16,12 +16,14 @@ from events.domain import Case
 from events.errors import InputRejected, ModelError
 from events.readmodels import ReadModels
 from tests.conftest import ServiceFactory, demand_rows, register_demand_model
+from tests.people import People
 
 
 @pytest.fixture
 def service(open_service: ServiceFactory) -> DocketService:
     s = open_service(models=False)
     register_demand_model(s)
+    s.add_key(People.of(s.store_url, s.data_dir).key("sam", "senior"))  # closes escalations
     return s
 
 

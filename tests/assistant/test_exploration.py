@@ -14,6 +14,7 @@ from assistant.policies.exploration import Exploration, draw
 from events.domain import Case
 from events.errors import InputRejected
 from tests.conftest import ServiceFactory
+from tests.people import change_policy_now
 
 SPEC = get_pack("credit").default_policy
 EXPLORING = SPEC.with_changes(
@@ -105,8 +106,8 @@ def test_every_recorded_recommendation_carries_its_propensities(
     open_service: ServiceFactory, credit_rows: Any
 ) -> None:
     owner = open_service("olga", "risk_owner")
-    owner.change_policy(
-        "credit", {"exploration": {"rate": 0.3, "max_regret": 1.0}}, "measure declines"
+    change_policy_now(
+        owner, "credit", {"exploration": {"rate": 0.3, "max_regret": 1.0}}, "measure declines"
     )
     service = open_service("ana", "operator")
     opened = service.ingest("credit", credit_rows(120)).opened

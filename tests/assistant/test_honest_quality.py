@@ -13,6 +13,7 @@ from assistant.service import DocketService
 from assistant.views import Accept, Override, QueueQuery
 from events.errors import InputRejected
 from tests.conftest import ServiceFactory
+from tests.people import change_policy_now
 
 Rows = Any
 
@@ -23,7 +24,8 @@ def seed(open_service: ServiceFactory, credit_rows: Rows, n: int = 120,
     true outcome of each case by id."""
     if explore:
         owner = open_service("olga", "risk_owner")
-        owner.change_policy("credit", {"exploration": explore}, "measure what declining costs")
+        change_policy_now(owner, "credit", {"exploration": explore},
+                          "measure what declining costs")
     service = open_service("ana", "operator")
     rows = credit_rows(n)
     data = service.dataset("credit")

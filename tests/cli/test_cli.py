@@ -53,6 +53,16 @@ class Docket:
             options += ["--role", role]
         return self.runner.invoke(cli, [*options, *args], catch_exceptions=True)
 
+    def set_policy(self, *args: str) -> Result:
+        """``docket policy set ARGS`` by rita, approved by rob (four eyes); the set's result."""
+        proposed = self("policy", "set", *args, role="risk_owner", operator="rita")
+        found = re.search(r"proposed change #(\d+)", proposed.stdout)
+        if found:
+            approved = self("policy", "approve", found.group(1), role="risk_owner",
+                            operator="rob")  # fmt: skip
+            assert approved.exit_code == 0, approved.output
+        return proposed
+
     @contextmanager
     def service(self, name: str = "eng", role: str = "engineer") -> Iterator[DocketService]:
         """The service on the same store, to set things up or look at the outcome."""

@@ -17,10 +17,8 @@ def test_owner_turns_exploration_on_and_every_audit_shows_the_propensities(
     docket: Docket, credit_rows: Rows  # noqa: F811 - the fixture
 ) -> None:
     docket.seed([])
-    changed = docket(
-        "policy", "set", "--explore", "0.25", "--max-regret", "1.0",
-        "--justification", "measure what declining costs", role="risk_owner",
-    )  # fmt: skip
+    changed = docket.set_policy("--explore", "0.25", "--max-regret", "1.0",
+                                "--justification", "measure what declining costs")  # fmt: skip
     assert changed.exit_code == 0, changed.output
     shown = docket("policy")
     assert "exploration: 25% of cases" in shown.output
@@ -44,8 +42,8 @@ def test_quality_prints_and_gives_as_json_what_each_figure_rests_on(
     docket: Docket, credit_rows: Rows  # noqa: F811 - the fixture
 ) -> None:
     docket.seed([])
-    docket("policy", "set", "--explore", "0.2", "--max-regret", "5",
-           "--justification", "support every case", role="risk_owner")
+    docket.set_policy("--explore", "0.2", "--max-regret", "5",
+                      "--justification", "support every case")
     ids = docket.seed(credit_rows(60))
     data = credit_rows(60)
     with docket.service("ana", "operator") as service:
@@ -76,8 +74,8 @@ def test_backtest_compares_a_candidate_with_the_current_policy_on_the_log(
     docket: Docket, credit_rows: Rows, tmp_path: Path  # noqa: F811 - the fixture
 ) -> None:
     docket.seed([])
-    docket("policy", "set", "--explore", "0.2", "--max-regret", "5",
-           "--justification", "support every case", role="risk_owner")
+    docket.set_policy("--explore", "0.2", "--max-regret", "5",
+                      "--justification", "support every case")
     ids = docket.seed(credit_rows(60))
     with docket.service("ana", "operator") as service:
         label = service.label_field("credit")

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from textual.widgets import Select, Static
 
 from tests.conftest import ServiceFactory
+from tests.people import change_policy_now
 from tests.tui.conftest import SIZE, plain, settle
 from tui.app import DocketApp
 from tui.format import override_cost
@@ -64,7 +65,7 @@ async def test_a_stale_recommendation_and_hidden_protected_fields_show_on_the_ca
     rita = open_service("rita", "risk_owner")
     costs = rita.policy("credit").costs
     costs["approve"]["bad"] = 6.0
-    rita.change_policy("credit", {"costs": costs}, "losses on bad loans rose")
+    change_policy_now(rita, "credit", {"costs": costs}, "losses on bad loans rose")
     app = DocketApp(service, sync_interval=None)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
