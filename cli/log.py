@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import click
 
 from cli.app import Context, cli, fail, pass_context
@@ -42,3 +44,21 @@ def replay(obj: Context, check: bool) -> None:
     else:
         applied = obj.service.replay()
         click.echo(f"replayed {applied} events into the read models")
+
+
+@cli.command("setup-postgres")
+@click.argument("writer")
+@click.option("--password-env", metavar="VAR",
+              help="Set WRITER's password from environment variable VAR.")
+@pass_context
+def setup_postgres(obj: Context, writer: str, password_env: str | None) -> None:
+    """As the owner of a PostgreSQL store: create its tables, triggers refusing UPDATE,
+    DELETE and TRUNCATE, and the WRITER role (INSERT and SELECT only) to run Docket as."""
+    from assistant.service import DocketService
+
+    password = os.environ.get(password_env) if password_env else None
+    if password_env and not password:
+        fail(f"environment variable {password_env} is empty or not set")
+    for line in DocketService.setup_postgres(obj.store, writer, password=password):
+        click.echo(line)
+    click.echo(f"run Docket as {writer}: --store postgresql://{writer}@HOST:PORT/DB")

@@ -140,6 +140,11 @@ def off_policy(
     return quality(ctx, domain, candidates=candidates).off_policy
 
 
+def logged_cases(ctx: Context, domain: str) -> list[LoggedCase]:
+    """Every decided case as the off-policy estimators and retraining need it."""
+    return [_logged_case(ctx, row) for row in decision_rows(ctx, domain)]
+
+
 def _logged_case(ctx: Context, row: Mapping[str, Any]) -> LoggedCase:
     """One decided case as the off-policy estimators need it, from its events."""
     opened: Case.Opened | None = None
