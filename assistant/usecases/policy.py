@@ -16,6 +16,7 @@ from assistant.usecases import alerting
 from assistant.usecases.context import Context, require_plain
 from assistant.views import BacktestView, PolicyChangeView, PolicyPreview, PolicyView
 from events import queries
+from events.errors import FieldProblem, InputRejected
 
 
 def policy(ctx: Context, domain: str) -> PolicyView:
@@ -88,6 +89,8 @@ def _standing(ctx: Context, domain: str) -> dict[str, Any]:
 def review_policy(ctx: Context, domain: str, note: str) -> PolicyView:
     """Record a review with no change (owner or auditor); closes an overdue-review alert."""
     require_plain("note", note)
+    if not note.strip():
+        raise InputRejected([FieldProblem("note", "a review needs a note of what it found")])
     current = ctx.policy(domain)
     who = ctx.who
     ctx.log.update(current.id, lambda p: p.review(note=note, **who))
