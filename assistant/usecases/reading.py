@@ -14,6 +14,7 @@ from typing import Any
 from assistant.domains import get_pack, get_quantity_pack, is_quantity_pack
 from assistant.usecases.context import Context
 from assistant.usecases.explaining import recorded_explanation
+from assistant.usecases.policy import policy_notices
 from assistant.usecases.quantities import case_view
 from assistant.views import (
     FLAGS,
@@ -151,6 +152,12 @@ def hidden_fields(ctx: Context, domain: str) -> frozenset[str]:
 def audit(ctx: Context, case_id: str, as_of: datetime | None = None) -> AuditView:
     """A case's timeline and exactly what was known at ``as_of``."""
     found = audit_fold.audit_case(ctx.log, ctx.resolve(case_id), as_of)
+    if as_of is not None and found.opened_at is not None and as_of < found.opened_at:
+        ref = found.state.get("case_ref") or (found.after_as_of[0].summary.get("case_ref"))
+        raise NotFound(
+            f"case {ref or case_id} did not exist yet at {as_of.isoformat(timespec='seconds')}: "
+            f"it was opened at {found.opened_at.isoformat(timespec='seconds')}"
+        )
     raw = found.to_dict()
     hidden = hidden_fields(ctx, found.state["domain"]) if found.state.get("domain") else ()
     for name in hidden:  # protected characteristics: not for this viewer (see hidden_fields)
@@ -177,21 +184,42 @@ def alerts(ctx: Context) -> list[AlertView]:
             r["severity"],
             r["details"].get("message", ""),
             datetime.fromisoformat(r["raised_at"]),
+            runbook=runbook(r["kind"]),
         )
         for r in queries.open_alerts(ctx.views)
     ]
 
 
+def runbook(kind: str) -> str:
+    """README's entry for an alert kind: what it means, who owns it, what to do."""
+    return f"README.md#runbook-{kind.replace('_', '-')}"
+
+
 def status(ctx: Context) -> StatusView:
     ctx.sync()
-    champions = [f"{domain}: {version}" for domain, version in ctx.models().champions()]
+    open_alerts = alerts(ctx)
+    falling_back = {
+        str(r["details"].get("domain")): str(r["details"].get("reason", ""))
+        for r in queries.open_alerts(ctx.views)
+        if r["kind"] == "fallback"
+    }
+    champions = [
+        f"{domain}: {version}"
+        + (
+            f" (NOT deciding: the baseline rules decide, {falling_back[domain]})"
+            if domain in falling_back
+            else ""
+        )
+        for domain, version in ctx.models().champions()
+    ]
     return StatusView(
         store_url=ctx.log.url or ctx.store_url,
         readmodel_path=str(ctx.views.path),
         events=ctx.log.event_count(),
         cases_by_status=queries.cases_by_status(ctx.views),
         champion=", ".join(champions) or None,
-        alerts=alerts(ctx),
+        alerts=open_alerts,
+        notices=policy_notices(ctx),
     )
 
 
