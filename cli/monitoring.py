@@ -21,7 +21,11 @@ def quality(obj: Context, domain: str, as_json: bool) -> None:
     """Decision quality from the log: naive figures on the outcomes seen, and off-policy
     (IPS, SNIPS, doubly-robust) estimates of the operators, the policy and the baseline."""
     if obj.service.decides_quantity(domain):
-        for line in obj.service.quantity_quality(domain).lines():
+        found = obj.service.quantity_quality(domain)
+        if as_json:
+            click.echo(json.dumps(found.to_dict(), indent=2))
+            return
+        for line in found.lines():
             click.echo(line)
         return
     report = obj.service.quality(domain)

@@ -5,6 +5,7 @@ reason; realised demand comes back; quality is reported in cost units against th
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from assistant.service import DocketService
 from assistant.views import Accept, Escalate, Override, QueueQuery
 from events.domain import Case
 from events.errors import InputRejected, ModelError
+from events.readmodels import ReadModels
 from tests.conftest import ServiceFactory, demand_rows, register_demand_model
 
 
@@ -94,6 +96,7 @@ def test_realised_demand_comes_back_and_quality_is_in_cost_units(
 ) -> None:
     rows = demand_rows(30)
     refs = ingest(service, 30)
+    overridden = 0
     for i, (raw, _) in enumerate(rows):
         case = service.case(refs[str(raw["case_ref"])])
         assert case.quantity is not None
@@ -106,6 +109,7 @@ def test_realised_demand_comes_back_and_quality_is_in_cost_units(
         elif i % 3 == 0:
             service.decide(case.case_id, Override("order", "other", "gut feeling",
                                                   max(10, case.quantity.quantity - 30)))
+            overridden += 1
         else:
             service.decide(case.case_id, Accept())
     observed = datetime.now(UTC).isoformat()  # demand is known after the order was placed
@@ -133,7 +137,8 @@ def test_realised_demand_comes_back_and_quality_is_in_cost_units(
     baseline = [cu * max(d - b, 0) + co * max(b - d, 0) for (raw, d) in rows
                 for b in [max(10, -(-int(raw["bikers_same_hour_last_week"]) // 5) * 5)]]
     assert report.cost["baseline"].estimate == pytest.approx(sum(baseline) / 30)
-    assert report.overrides >= 10
+    # Operators' overrides only: a senior closing an escalated case signs it off.
+    assert report.overrides == overridden >= 5
     assert 0 < report.fill_rate["policy"] <= 1
     text = "\n".join(report.lines())
     assert "baseline rule (seasonal naive)" in text and "fill rate" in text
@@ -205,3 +210,53 @@ def test_a_preview_without_a_model_says_why(open_service: ServiceFactory) -> Non
     service = open_service(models=False)
     with pytest.raises(ModelError, match="no champion model for demand"):
         service.quantity_backtest("demand")
+
+
+def test_the_queue_shows_each_hours_order(service: DocketService) -> None:
+    refs = ingest(service, 5)
+    page = service.queue(QueueQuery(statuses=("open", "escalated"), limit=100))
+    for row in page.rows:
+        case = service.case(refs[row.case_ref])
+        assert case.quantity is not None and row.quantity == case.quantity.quantity
+
+
+def test_read_models_made_before_the_order_column_gain_it(service: DocketService,
+                                                         tmp_path: Path) -> None:
+    ingest(service, 2)
+    path = tmp_path / "old.views.sqlite"
+    old = ReadModels(path)
+    old.conn.execute("ALTER TABLE cases DROP COLUMN quantity")  # as an earlier release made it
+    old.close()
+    views = ReadModels(path)
+    try:
+        assert views.catch_up(service.log) > 0
+        rows = views.rows("SELECT quantity FROM cases WHERE domain = 'demand'")
+        assert len(rows) == 2 and all(r["quantity"] >= 10 for r in rows)
+    finally:
+        views.close()
+
+
+def test_hostile_hours_and_demand_are_refused_field_by_field(service: DocketService) -> None:
+    raw, _ = demand_rows(1)[0]
+    bad_rows: list[Any] = [
+        {**raw, "temp": float("nan"), "case_ref": "nan-temp"},
+        {**raw, "bikers_same_hour_last_week": True, "case_ref": "bool-lag"},
+        {**raw, "case_ref": "evil\u202eref"},
+        ["not", "an", "object"],
+    ]
+    report = service.ingest("demand", bad_rows)
+    assert report.opened == [] and [n for n, _ in report.rejected] == [1, 2, 3, 4]
+    fields = [{p.field for p in report.problems[n]} for n in (1, 2, 3, 4)]
+    assert fields == [{"temp"}, {"bikers_same_hour_last_week"}, {"case_ref"}, {"input"}]
+
+    refs = ingest(service, 6)
+    ref, case_id = next((r, c) for r, c in refs.items()
+                        if service.case(c).recommendation == "order")
+    service.decide(case_id, Accept())
+    observed = datetime.now(UTC).isoformat()
+    lines = service.record_outcomes(
+        [{"case_ref": ref, "outcome": v, "observed_at": observed}
+         for v in ("NaN", "inf", "1e309", True, "12 bikes")], domain="demand")
+    assert lines[0].startswith("5 rows: 0 recorded")
+    assert sum("must be a number of bikes" in line for line in lines) == 5
+    assert service.case(case_id).outcome is None
