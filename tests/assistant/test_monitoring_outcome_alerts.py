@@ -125,3 +125,16 @@ def test_calibration_by_score_band_shows_where_outcomes_depart_from_the_scores()
     }
     assert by_band[(0.0, 100)] == (0.02, 0.02)  # calibrated where scores are low
     assert by_band[(0.25, 100)] == (0.3, 0.5)  # worse than predicted higher up
+
+
+def test_a_label_shift_is_critical_within_the_outcomes_readme_states() -> None:
+    """README: after 100 ordinary outcomes, 90 % bad is critical after about 19 outcomes."""
+    for seed in range(10):
+        rng = np.random.default_rng(seed)
+        probs = list(rng.uniform(0.02, 0.2, 130))
+        bad = list(rng.random(100) < np.array(probs[:100])) + list(rng.random(30) < 0.9)
+        levels = [
+            check_outcomes(rows(probs[:n], bad[:n]), now=NOW, risk_outcome="bad").level
+            for n in (100, 130)
+        ]
+        assert levels == [0, 2], seed
