@@ -24,6 +24,7 @@ from assistant.monitoring.drift import DriftReport
 from assistant.monitoring.quality import QualityReport
 from assistant.usecases import (
     deciding,
+    domains,
     evaluation,
     explaining,
     intake,
@@ -34,7 +35,7 @@ from assistant.usecases import (
     reading,
     training,
 )
-from assistant.usecases.context import MODEL_MANAGERS, SYSTEM, Context
+from assistant.usecases.context import SYSTEM, Context
 from assistant.views import (
     FIRST_PAGE,
     AlertView,
@@ -43,6 +44,7 @@ from assistant.views import (
     BacktestView,
     CaseDetail,
     Decision,
+    DomainView,
     DraftView,
     ExplanationView,
     HealthView,
@@ -65,8 +67,6 @@ from events.store import open_log, readmodel_path_for
 
 class DocketService:
     """Everything a front end may do. Construct with :meth:`open`."""
-
-    MODEL_MANAGERS = MODEL_MANAGERS
 
     def __init__(
         self,
@@ -139,6 +139,26 @@ class DocketService:
         """Bring the read models up to date with the log; return how many events applied."""
         return self._ctx.sync()
 
+    # --- domains ------------------------------------------------------------------------------
+
+    def domains(self) -> list[DomainView]:
+        """The installed packs with the decision each declares (``docket domains``)."""
+        return domains.domains(self._ctx)
+
+    def domain(self, name: str | None = None) -> DomainView:
+        """One pack's declaration: ``name``, or the domain this store holds (see
+        :meth:`resolve_domain`)."""
+        return domains.domain_view(self._ctx.pack(self.resolve_domain(name)))
+
+    def resolve_domain(self, name: str | None) -> str:
+        """``name`` if given, else the one domain this store holds (or the one installed).
+
+        Raises:
+            InputRejected: several domains fit; the message lists them.
+            NotFound: no installed pack has that name.
+        """
+        return self._ctx.resolve_domain(name)
+
     # --- intake, decisions, explanations ------------------------------------------------------
 
     def open_case(self, domain: str, raw: Mapping[str, Any], *, case_ref: str | None = None) -> str:
@@ -146,12 +166,15 @@ class DocketService:
 
     def ingest(
         self,
-        domain: str,
+        domain: str | None,
         rows: Iterable[Mapping[str, Any]],
         *,
         progress: Callable[[int, int], None] | None = None,
     ) -> IngestReport:
-        return intake.ingest(self._ctx, domain, rows, progress=progress)
+        """Open the cases of a file. Without ``domain`` the pack is inferred from the
+        columns; a file whose columns are another pack's (or no pack's) is refused with
+        one sentence (InputRejected) before anything is written."""
+        return intake.ingest_file(self._ctx, domain, rows, progress=progress)
 
     def decide(self, case_id: str, decision: Decision) -> CaseDetail:
         return deciding.decide(self._ctx, case_id, decision)
@@ -243,9 +266,10 @@ class DocketService:
     # --- monitoring ------------------------------------------------------------------------------
 
     def record_outcomes(
-        self, rows: Sequence[Mapping[str, Any]], *, domain: str = "credit"
+        self, rows: Sequence[Mapping[str, Any]], *, domain: str | None = None
     ) -> list[str]:
-        return monitoring.record_outcomes(self._ctx, rows, domain=domain)
+        """Record outcomes in bulk for ``domain`` (default: the one this store holds)."""
+        return monitoring.record_outcomes(self._ctx, rows, domain=self.resolve_domain(domain))
 
     def decision_rows(self, domain: str) -> list[dict[str, Any]]:
         return monitoring.decision_rows(self._ctx, domain)

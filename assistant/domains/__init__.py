@@ -66,6 +66,15 @@ def get_pack(name: str) -> DomainPack:
     return pack
 
 
+def known_roles() -> tuple[str, ...]:
+    """Every role some installed pack declares (operator, senior, owner, auditor, engineer)."""
+    seen: dict[str, None] = {}
+    for name in available_packs():
+        for role in get_pack(name).roles.all:
+            seen.setdefault(role, None)
+    return tuple(seen)
+
+
 __all__ = [
     "CaseInput",
     "ClassificationShape",
@@ -77,5 +86,6 @@ __all__ = [
     "Words",
     "available_packs",
     "get_pack",
+    "known_roles",
     "register_pack",
 ]

@@ -122,6 +122,16 @@ class DomainPack:
         return self.decision.case_record(self.roles)
 
     @property
+    def columns(self) -> frozenset[str]:
+        """Every column a file of this pack's cases may have."""
+        return frozenset(self.input_model.model_fields) | {
+            *self.personal_fields, self.note_field, CASE_REF, self.label_field}
+
+    def missing_columns(self, columns: set[str] | frozenset[str]) -> list[str]:
+        """The schema fields a file with ``columns`` lacks (in schema order)."""
+        return [name for name in self.input_model.model_fields if name not in columns]
+
+    @property
     def features(self) -> tuple[str, ...]:
         """Model features in the order specialists receive them: categorical, then numeric."""
         return self.categorical + self.numeric

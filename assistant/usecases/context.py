@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from assistant.domains import get_pack
+from assistant.domains import available_packs, get_pack
 from assistant.domains.base import DomainPack
 from assistant.orchestrator import Orchestrator
 from assistant.policies import PolicySpec
@@ -30,10 +30,6 @@ from guardrails.plain_text import person_name_problem, plain_text_problem
 #: The component identity the service uses for what it records on its own.
 SYSTEM = Identity("docket/orchestrator", "system")
 
-#: Who may train, register, promote or shadow models: people in these roles, and
-#: components acting as ``system`` (the demo seeding, eval runs), which no person can
-#: claim from the command line.
-MODEL_MANAGERS = ("engineer", "risk_owner", "system")
 
 
 @dataclass
@@ -109,6 +105,24 @@ class Context:
             self.domains[name] = domain
             return domain
 
+    def resolve_domain(self, domain: str | None) -> str:
+        """``domain`` when given (it must be an installed pack); otherwise the one domain
+        this store holds, or the one pack installed. Raises InputRejected naming the
+        choices when that is ambiguous, NotFound for an unknown pack."""
+        if domain:
+            get_pack(domain)
+            return domain
+        self.sync()
+        installed = available_packs()
+        found = [d for d in queries.store_domains(self.views) if d in installed]
+        if len(found) == 1:
+            return found[0]
+        if not found and len(installed) == 1:
+            return installed[0]
+        where = (f"this store holds {', '.join(found)}" if found
+                 else f"the store is empty and the installed packs are {', '.join(installed)}")
+        raise InputRejected([FieldProblem("domain", f"{where}: say which with --domain")])
+
     @staticmethod
     def pack(domain: str) -> DomainPack:
         return get_pack(domain)
@@ -146,11 +160,20 @@ class Context:
                 return event
         raise NotFound(f"no case {case_id} was opened")
 
-    def require_model_manager(self, what: str) -> None:
-        if self.identity.role not in MODEL_MANAGERS:
+    def require_model_manager(self, what: str, domain: str) -> tuple[str, ...]:
+        """Refuse unless the acting role manages the domain's models; return those roles.
+
+        The pack declares them (its engineer and policy owner); components acting as
+        ``system`` (the demo seeding, eval runs), which no person can claim from the
+        command line, may too.
+        """
+        managers = get_pack(domain).roles.model_managers
+        if self.identity.role not in (*managers, SYSTEM.role):
             raise NotAuthorised(
-                f"only an engineer or the risk owner may {what}, not role {self.identity.role!r}"
+                f"only {' or '.join(managers)} may {what} for {domain}, "
+                f"not role {self.identity.role!r}"
             )
+        return managers
 
 
 def check_identity(identity: Identity) -> None:

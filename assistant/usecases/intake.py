@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+from assistant.domains import available_packs
 from assistant.domains.base import CaseInput
 from assistant.orchestrator import Assessment
 from assistant.usecases.context import SYSTEM, Context, Domain
@@ -39,6 +40,66 @@ def open_case(
     if report.duplicates:
         return str(Case.id_for(domain, str(raw.get("case_ref"))))
     return report.opened[0]
+
+
+def ingest_file(
+    ctx: Context,
+    domain: str | None,
+    rows: Iterable[Mapping[str, Any]],
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> IngestReport:
+    """Open the cases of a file: its columns must be the pack's (see :func:`file_domain`).
+
+    Raises:
+        InputRejected: the columns fit another pack, no pack, or several (no domain
+            given); nothing is written.
+    """
+    materialised = list(rows)
+    return ingest(ctx, file_domain(ctx, domain, materialised), materialised, progress=progress)
+
+
+def file_domain(ctx: Context, domain: str | None, rows: Sequence[Mapping[str, Any]]) -> str:
+    """The pack a file's rows are read as, from its columns, before anything is written.
+
+    Without ``domain``: the one installed pack whose fields the columns hold. With it: that
+    pack, unless the columns are plainly another pack's or lack most of its fields (every
+    row would be quarantined as junk that can never be removed).
+    """
+    columns = {k for row in rows if isinstance(row, Mapping) and not unparseable(row)
+               for k in row if isinstance(k, str)}
+    if not columns:
+        return ctx.resolve_domain(domain)
+    packs = {name: ctx.pack(name) for name in available_packs()}
+    fits = [name for name, pack in packs.items() if not pack.missing_columns(columns)]
+    if domain:
+        pack = ctx.pack(domain)
+        if domain in fits:
+            return domain
+        if fits:
+            raise _refuse(f"the file's columns are those of {' or '.join(fits)}, not "
+                          f"{domain}: pass --domain {fits[0]}")
+        missing = pack.missing_columns(columns)
+        if len(missing) * 2 > len(pack.input_model.model_fields):
+            raise _refuse(f"the file's columns do not look like {domain} rows: it lacks "
+                          f"{_listed(missing)}")
+        return domain
+    if len(fits) == 1:
+        return fits[0]
+    if fits:
+        raise _refuse(f"the file's columns fit {', '.join(fits)}: say which with --domain")
+    lacks = "; ".join(f"{name} lacks {_listed(pack.missing_columns(columns))}"
+                      for name, pack in packs.items())
+    raise _refuse(f"the file's columns fit no installed pack ({lacks}): nothing was read")
+
+
+def _refuse(sentence: str) -> InputRejected:
+    return InputRejected([FieldProblem("domain", sentence)])
+
+
+def _listed(names: Sequence[str], shown: int = 3) -> str:
+    more = len(names) - shown
+    return ", ".join(names[:shown]) + (f" and {more} more field(s)" if more > 0 else "")
 
 
 def ingest(
@@ -92,7 +153,7 @@ def ingest(
         done += len(chunk)
         if progress:
             progress(done, total)
-    return IngestReport(opened, rejected, duplicates, problems_by_row)
+    return IngestReport(opened, rejected, duplicates, problems_by_row, domain)
 
 
 def _save_new(
@@ -166,6 +227,7 @@ def _new_case(ctx: Context, state: Domain, assessment: Assessment, ref: str) -> 
         input=dict(case_input.values),
         personal=dict(case_input.personal),
         note=case_input.note,
+        decision=state.pack.case_record(),
         **ctx.who,
     )
     _, recommendation, source = assessment.decided()

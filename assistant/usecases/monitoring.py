@@ -28,7 +28,7 @@ from events.errors import FieldProblem, ModelError
 
 
 def record_outcomes(
-    ctx: Context, rows: Sequence[Mapping[str, Any]], *, domain: str = "credit"
+    ctx: Context, rows: Sequence[Mapping[str, Any]], *, domain: str
 ) -> list[str]:
     """Record outcomes in bulk; late, duplicate, conflicting and bad rows are each reported.
 
@@ -36,7 +36,12 @@ def record_outcomes(
     events with their problems); conflicting outcomes are never overwritten.
     """
     ctx.sync()
-    plan = plan_outcomes(rows, queries.known_cases(ctx.views, domain), now=datetime.now(UTC))
+    plan = plan_outcomes(
+        rows,
+        queries.known_cases(ctx.views, domain),
+        now=datetime.now(UTC),
+        outcomes=ctx.pack(domain).outcomes,
+    )
     who = ctx.who
     for item in plan.to_record:
         assert item.case_id and item.outcome and item.observed_at

@@ -25,7 +25,7 @@ def train(ctx: Context, domain: str, *, promote: bool | None = None) -> list[str
     """Train, parity-check and register the domain's specialists; return report lines."""
     from assistant.specialists.training import train as train_models  # scikit-learn: slow
 
-    ctx.require_model_manager("train models")
+    ctx.require_model_manager("train models", domain)
     trained = train_models(get_pack(domain), ctx.models_dir)
     return register_models(ctx, domain, [t.path for t in trained], promote=promote)
 
@@ -49,7 +49,7 @@ def retrain(
     """
     from assistant.specialists.training import train as train_models  # scikit-learn: slow
 
-    ctx.require_model_manager("retrain models")
+    ctx.require_model_manager("retrain models", domain)
     state = ctx.domain(domain)
     pack, spec = state.pack, state.spec
     base = pack.load_dataset()
