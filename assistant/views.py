@@ -221,8 +221,10 @@ class BacktestView:
     n: int
     cost_per_case: float
     cost_ci: tuple[float, float]
-    approval_rate: float
-    escalation_rate: float
+    approval_rate: float  # share of cases given ``accept_action`` (credit: approve)
+    escalation_rate: float  # share of cases given ``escalate_action``
+    accept_action: str = "accept"  # the pack's action for the safe outcome
+    escalate_action: str = "escalate"
 
 
 @dataclass(frozen=True)

@@ -124,12 +124,13 @@ def _backtest_line(view: BacktestView) -> str:
     low, high = view.cost_ci
     return (
         f"{view.label:18} cost/case {view.cost_per_case:.3f} [{low:.3f}, {high:.3f}]  "
-        f"approve {view.approval_rate:6.1%}  escalate {view.escalation_rate:6.1%}  n={view.n}"
+        f"{view.accept_action} {view.approval_rate:6.1%}  "
+        f"{view.escalate_action} {view.escalation_rate:6.1%}  n={view.n}"
     )
 
 
 @cli.command()
-@click.option("--domain", default="credit", show_default=True)
+@click.option("--domain", default=None, help="The pack (default: the one this store holds).")
 @click.option(
     "--policy",
     "policy_file",
@@ -137,7 +138,7 @@ def _backtest_line(view: BacktestView) -> str:
     help="A policy JSON file to try instead of the current policy.",
 )
 @pass_context
-def backtest(obj: Context, domain: str, policy_file: Path | None) -> None:
+def backtest(obj: Context, domain: str | None, policy_file: Path | None) -> None:
     """Replay historical cases with known outcomes through a policy, against the baseline."""
     changes = None
     if policy_file:
@@ -148,14 +149,14 @@ def backtest(obj: Context, domain: str, policy_file: Path | None) -> None:
             fail(f"{policy_file}: not a readable JSON policy file ({exc})")
         if not isinstance(changes, dict):
             fail(f"{policy_file}: expected a JSON object of policy settings")
-    for view in obj.service.backtest(domain, changes):
+    for view in obj.service.backtest(obj.service.resolve_domain(domain), changes):
         click.echo(_backtest_line(view))
 
 
 @cli.command()
-@click.argument("domain", default="credit")
+@click.argument("domain", required=False)
 @pass_context
-def figures(obj: Context, domain: str) -> None:
-    """10-fold cross-validated expected cost per applicant: models, baseline, decline-all."""
-    for line in obj.service.cross_validated_costs(domain):
+def figures(obj: Context, domain: str | None) -> None:
+    """10-fold cross-validated expected cost per case: models, baseline, refuse-all."""
+    for line in obj.service.cross_validated_costs(obj.service.resolve_domain(domain)):
         click.echo(line)

@@ -8,11 +8,11 @@ from cli.app import Context, cli, pass_context
 
 
 @cli.command()
-@click.argument("domain", default="credit")
+@click.argument("domain", required=False)
 @pass_context
-def quality(obj: Context, domain: str) -> None:
+def quality(obj: Context, domain: str | None) -> None:
     """Decision quality on cases with outcomes: operators vs model vs baseline rules."""
-    report = obj.service.quality(domain)
+    report = obj.service.quality(obj.service.resolve_domain(domain))
     if not report.n_cases:
         click.echo("no decided case has an outcome yet: record some with `docket outcomes FILE`")
         return
@@ -49,11 +49,12 @@ def quality(obj: Context, domain: str) -> None:
 
 
 @cli.command()
-@click.argument("domain", default="credit")
+@click.argument("domain", required=False)
 @click.option("--recent", default=1000, show_default=True, help="How many latest cases to compare.")
 @pass_context
-def monitor(obj: Context, domain: str, recent: int) -> None:
+def monitor(obj: Context, domain: str | None, recent: int) -> None:
     """Check drift, override and out-of-distribution rates and policy reviews; raise alerts."""
+    domain = obj.service.resolve_domain(domain)
     report = obj.service.drift(domain, recent=recent)
     click.echo(
         f"drift of the latest {report.n_current} case(s) against {report.n_reference} "

@@ -11,11 +11,12 @@ from cli.app import Context, cli, fail
 
 
 @cli.group(invoke_without_command=True)
-@click.option("--domain", default="credit", show_default=True)
+@click.option("--domain", default=None, help="The pack (default: the one this store holds).")
 @click.pass_context
-def policy(ctx: click.Context, domain: str) -> None:
+def policy(ctx: click.Context, domain: str | None) -> None:
     """Show the domain's policy and its history."""
     ctx.ensure_object(Context)
+    domain = ctx.obj.service.resolve_domain(domain)
     ctx.meta["domain"] = domain
     if ctx.invoked_subcommand is not None:
         return
@@ -41,7 +42,8 @@ def policy(ctx: click.Context, domain: str) -> None:
     "costs",
     multiple=True,
     metavar="ACTION:OUTCOME=COST",
-    help="e.g. approve:bad=5 (repeatable).",
+    help="One cell of the cost matrix, in the pack's action and outcome names (`docket "
+    "domains`), e.g. approve:bad=5 for credit (repeatable).",
 )
 @click.option(
     "--band",
@@ -49,7 +51,7 @@ def policy(ctx: click.Context, domain: str) -> None:
     type=float,
     default=None,
     metavar="LOW HIGH",
-    help="Escalate when p(bad) is within [LOW, HIGH].",
+    help="Escalate when the probability of the risk outcome is within [LOW, HIGH].",
 )
 @click.option("--no-band", is_flag=True, help="Stop escalating by probability band.")
 @click.option("--justification", required=True, help="Why the change is right.")
@@ -62,7 +64,8 @@ def policy_set(
     justification: str,
 ) -> None:
     """Change costs or the escalation band (policy owner only)."""
-    domain = ctx.parent.meta["domain"] if ctx.parent else "credit"
+    domain = ctx.parent.meta["domain"] if ctx.parent else None
+    domain = ctx.obj.service.resolve_domain(domain)
     changes: dict[str, Any] = {}
     if costs:
         current = ctx.obj.service.policy(domain).costs
@@ -73,7 +76,8 @@ def policy_set(
                 action, outcome = key.split(":")
                 matrix.setdefault(action, {})[outcome] = float(value)
             except ValueError:
-                fail(f"--cost {item!r}: expected ACTION:OUTCOME=COST, e.g. approve:bad=5", code=2)
+                fail(f"--cost {item!r}: expected ACTION:OUTCOME=COST with the {domain} "
+                     f"policy's names ({', '.join(matrix)})", code=2)
         changes["costs"] = matrix
     if band and no_band:
         fail("give --band or --no-band, not both", code=2)

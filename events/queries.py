@@ -189,8 +189,8 @@ def decision_rows(views: Rows, domain: str) -> list[Row]:
         if row["case_id"] in first:
             continue
         if row["decision_kind"] == "escalated":
-            final = row["final_action"]
-            row["decided_action"] = final if final and final != "escalate" else None
+            # The senior's final action (an escalation itself records no action).
+            row["decided_action"] = row["final_action"] or None
         row["ood"] = bool(row["ood"])
         first[row["case_id"]] = row
     return list(first.values())

@@ -23,15 +23,16 @@ def decide(ctx: Context, case_id: str, decision: Decision) -> CaseDetail:
         InputRejected: an override without reason code or text.
     """
     who = ctx.who
-    if isinstance(decision, Override) and decision.action == "escalate":
-        # Choosing "escalate" in an override form means: send it to a senior reviewer.
-        decision = Escalate(decision.reason_text)
     if isinstance(decision, Override | Escalate):
         require_plain("reason_text", decision.reason_text)
 
     def apply(case: Case) -> None:
         if isinstance(decision, Accept):
             case.accept(**who)
+        elif isinstance(decision, Override) and decision.action == case.escalate_action:
+            # Choosing the pack's escalation action in an override form means: send it
+            # to a senior reviewer.
+            case.escalate(reason_text=decision.reason_text, **who)
         elif isinstance(decision, Override):
             case.override(
                 action=decision.action,
