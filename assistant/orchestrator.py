@@ -29,6 +29,7 @@ from assistant.policies import (
     recommend,
 )
 from assistant.specialists.base import OodDetector, OodResult, Row, Score, Specialist
+from events.domain.case import canonical_sha256
 from events.errors import FieldProblem, ModelError
 
 Source = Literal["model", "baseline"]
@@ -260,7 +261,9 @@ class Orchestrator:
         recommendation: Recommendation | None = None
         if fallback is None and champion is not None and champion.score is not None:
             try:
-                recommendation = recommend(champion.score.p_bad, ood, spec)
+                recommendation = recommend(
+                    champion.score.p_bad, ood, spec, case_key=case_key(case)
+                )
             except ValueError as exc:  # defensive: scores are checked before
                 fallback = f"the policy could not use the model's score: {exc}"
         source: Source = "model"
@@ -311,6 +314,15 @@ class Orchestrator:
         failures = [None if e is None else f"out-of-distribution check failed: {e}"
                     for e in errors]
         return results, per_case_ms, failures
+
+
+def case_key(case_input: CaseInput) -> str:
+    """The case's reference, or one named by its content: what ingest calls it, and what
+    seeds its exploration draw (so replaying the case draws the same)."""
+    if case_input.case_ref:
+        return case_input.case_ref
+    content = {"v": case_input.values, "p": case_input.personal, "n": case_input.note}
+    return "sha-" + canonical_sha256(content)[:16]
 
 
 def _guarded_batch(

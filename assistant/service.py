@@ -15,13 +15,18 @@ request becomes events.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from assistant import config
+from assistant.domains import is_quantity_pack
 from assistant.monitoring.drift import DriftReport
+from assistant.monitoring.health import MonitoringThresholds
+from assistant.monitoring.outcome_alerts import OutcomeAlertSettings, OutcomeCheck
 from assistant.monitoring.quality import QualityReport
+from assistant.monitoring.quantity_quality import QuantityQuality
 from assistant.usecases import (
     deciding,
     domains,
@@ -32,6 +37,8 @@ from assistant.usecases import (
     models,
     monitoring,
     policy,
+    quantities,
+    quantity_intake,
     reading,
     training,
 )
@@ -148,7 +155,7 @@ class DocketService:
     def domain(self, name: str | None = None) -> DomainView:
         """One pack's declaration: ``name``, or the domain this store holds (see
         :meth:`resolve_domain`)."""
-        return domains.domain_view(self._ctx.pack(self.resolve_domain(name)))
+        return domains.domain_view(self.resolve_domain(name))
 
     def resolve_domain(self, name: str | None) -> str:
         """``name`` if given, else the one domain this store holds (or the one installed).
@@ -162,6 +169,8 @@ class DocketService:
     # --- intake, decisions, explanations ------------------------------------------------------
 
     def open_case(self, domain: str, raw: Mapping[str, Any], *, case_ref: str | None = None) -> str:
+        if is_quantity_pack(domain):
+            return quantity_intake.open_case(self._ctx, domain, raw, case_ref=case_ref)
         return intake.open_case(self._ctx, domain, raw, case_ref=case_ref)
 
     def ingest(
@@ -174,7 +183,17 @@ class DocketService:
         """Open the cases of a file. Without ``domain`` the pack is inferred from the
         columns; a file whose columns are another pack's (or no pack's) is refused with
         one sentence (InputRejected) before anything is written."""
-        return intake.ingest_file(self._ctx, domain, rows, progress=progress)
+        materialised = list(rows)
+        domain = intake.file_domain(self._ctx, domain, materialised)
+        if is_quantity_pack(domain):
+            report = quantity_intake.ingest(self._ctx, domain, materialised, progress=progress)
+            return replace(report, domain=domain)
+        return intake.ingest(self._ctx, domain, materialised, progress=progress)
+
+    @staticmethod
+    def decides_quantity(domain: str) -> bool:
+        """Whether ``domain``'s decision is a quantity ("how much to order")."""
+        return is_quantity_pack(domain)
 
     def decide(self, case_id: str, decision: Decision) -> CaseDetail:
         return deciding.decide(self._ctx, case_id, decision)
@@ -269,7 +288,10 @@ class DocketService:
         self, rows: Sequence[Mapping[str, Any]], *, domain: str | None = None
     ) -> list[str]:
         """Record outcomes in bulk for ``domain`` (default: the one this store holds)."""
-        return monitoring.record_outcomes(self._ctx, rows, domain=self.resolve_domain(domain))
+        domain = self.resolve_domain(domain)
+        if is_quantity_pack(domain):
+            return quantities.record_demand(self._ctx, rows, domain)
+        return monitoring.record_outcomes(self._ctx, rows, domain=domain)
 
     def decision_rows(self, domain: str) -> list[dict[str, Any]]:
         return monitoring.decision_rows(self._ctx, domain)
@@ -279,11 +301,26 @@ class DocketService:
     ) -> QualityReport:
         return monitoring.quality(self._ctx, domain, decisions=decisions)
 
+    def quantity_quality(self, domain: str) -> QuantityQuality:
+        """Realised cost of orders placed, the policy's and the baseline's ("how much" packs)."""
+        return quantities.quality(self._ctx, domain)
+
     def drift(self, domain: str, *, recent: int = 1000) -> DriftReport:
         return monitoring.drift(self._ctx, domain, recent=recent)
 
-    def check_alerts(self, domain: str, *, recent: int = 1000) -> list[AlertView]:
-        return monitoring.check_alerts(self._ctx, domain, recent=recent)
+    def check_alerts(
+        self,
+        domain: str,
+        *,
+        recent: int = 1000,
+        thresholds: MonitoringThresholds | None = None,
+    ) -> list[AlertView]:
+        return monitoring.check_alerts(self._ctx, domain, recent=recent, thresholds=thresholds)
+
+    def outcome_check(
+        self, domain: str, settings: OutcomeAlertSettings | None = None
+    ) -> OutcomeCheck | None:
+        return monitoring.outcome_check(self._ctx, domain, settings)
 
     def health(self, domain: str) -> HealthView:
         return monitoring.health(self._ctx, domain)

@@ -11,10 +11,60 @@ from datetime import datetime
 from typing import Any, Literal
 
 from events.domain.case import REASON_CODES as _REASON_CODES
-from events.errors import FieldProblem
+from events.errors import FieldProblem, InputRejected
 
 Flag = Literal["ood", "fallback", "guardrail", "injection", "escalated"]
 FLAGS: tuple[Flag, ...] = ("ood", "fallback", "guardrail", "injection", "escalated")
+
+#: The short badge each flag wears in the queue (and may be filtered by).
+BADGES: dict[str, str] = {
+    "ood": "OOD",
+    "fallback": "FALLBACK",
+    "guardrail": "GUARD",
+    "injection": "INJ",
+    "escalated": "ESC",
+}
+
+#: The queue's status filters: name -> the case statuses it shows. ``waiting`` (cases
+#: awaiting a decision, open or escalated to a senior) is the default.
+STATUS_FILTERS: dict[str, tuple[str, ...]] = {
+    "waiting": ("open", "escalated"),
+    "open": ("open",),
+    "escalated": ("escalated",),
+    "decided": ("decided",),
+    "all": ("open", "escalated", "decided"),
+}
+
+
+def flag_named(text: str) -> str | None:
+    """The flag a word names, by badge (``INJ``) or name (``injection``), any case; else None."""
+    word = text.strip().lower()
+    for flag, badge in BADGES.items():
+        if word in (flag, badge.lower()):
+            return flag
+    return None
+
+
+def parse_flag(text: str) -> str:
+    """The flag ``text`` names. Raises InputRejected naming the known badges."""
+    flag = flag_named(text)
+    if flag is None:
+        known = ", ".join(BADGES.values())
+        raise InputRejected([FieldProblem("flag", f"{text!r} is not a flag (one of {known})")])
+    return flag
+
+
+def split_filter(text: str) -> tuple[str, tuple[str, ...]]:
+    """A filter typed in the console: words that are badges (``INJ OOD``) filter by flag,
+    the rest searches references and recommendations. Returns (search, flags)."""
+    words, flags = [], []
+    for word in text.split():
+        flag = flag_named(word)
+        if flag is None:
+            words.append(word)
+        elif flag not in flags:
+            flags.append(flag)
+    return " ".join(words), tuple(flags)
 
 # Why an operator overrode the recommendation (code -> label); the log owns the list.
 REASON_CODES: dict[str, str] = _REASON_CODES
@@ -38,11 +88,13 @@ class Accept:
 
 @dataclass(frozen=True)
 class Override:
-    """Take another action; the reason code and text are mandatory."""
+    """Take another action; the reason code and text are mandatory. For a "how much"
+    decision, ``quantity`` is the order placed instead (``action`` is then the order action)."""
 
     action: str
     reason_code: str
     reason_text: str
+    quantity: int | None = None
 
 
 @dataclass(frozen=True)
@@ -60,12 +112,14 @@ Decision = Accept | Override | Escalate
 
 @dataclass(frozen=True)
 class QueueQuery:
-    """Which page of the queue to show: cases in ``statuses`` whose reference or
-    recommendation matches ``search``, ordered by ``order_by``. The queue's parameters are
-    written here once; the service, the console's port and its fake all take this."""
+    """Which page of the queue to show: cases in ``statuses`` carrying every flag in
+    ``flags`` whose reference or recommendation matches ``search``, ordered by
+    ``order_by``. The queue's parameters are written here once; the service, the
+    console's port and its fake, and ``docket cases`` all take this."""
 
     search: str = ""
-    statuses: tuple[str, ...] = ("open", "escalated")
+    statuses: tuple[str, ...] = STATUS_FILTERS["waiting"]
+    flags: tuple[str, ...] = ()
     order_by: str = "opened_at"
     descending: bool = False
     offset: int = 0
@@ -150,6 +204,36 @@ class TimelineEntry:
 
 
 @dataclass(frozen=True)
+class QuantityView:
+    """A "how much" case: the predicted distribution, the order and what it is expected to cost.
+
+    ``levels``/``quantiles`` are the predicted quantiles of demand (empty when the baseline
+    rule ordered); ``curve`` is the expected cost of the feasible orders around the
+    recommended one; ``decided`` is the order placed, ``demand`` what was then needed, and
+    the realised costs follow from them under the current policy.
+    """
+
+    unit: str
+    quantity: int
+    expected_cost: float
+    levels: tuple[float, ...]
+    quantiles: tuple[float, ...]
+    curve: list[tuple[int, float]]
+    critical_fractile: float
+    underage_cost: float
+    overage_cost: float
+    step: int
+    minimum_order: int
+    capacity: int
+    baseline_quantity: int | None
+    baseline_expected_cost: float | None
+    decided: int | None = None
+    demand: float | None = None
+    realised_cost: float | None = None
+    baseline_realised_cost: float | None = None
+
+
+@dataclass(frozen=True)
 class CaseDetail:
     case_id: str
     case_ref: str
@@ -174,6 +258,7 @@ class CaseDetail:
     decision: DecisionView | None
     outcome: str | None
     history: list[TimelineEntry]
+    quantity: QuantityView | None = None  # set for a "how much" decision
 
 
 @dataclass(frozen=True)
@@ -213,6 +298,8 @@ class PolicyView:
     escalate_on_ood: bool
     review_every_days: int
     history: list[PolicyChangeView]
+    quantity: dict[str, Any] | None = None  # a "how much" policy's economics and limits
+    exploration: dict[str, Any] = field(default_factory=dict)  # rate, max_regret, salt
 
 
 @dataclass(frozen=True)
@@ -334,6 +421,8 @@ class AssessmentView:
     source: str  # model | baseline | rejected
     fallback_reason: str | None
     problems: list[str]
+    propensities: dict[str, float] = field(default_factory=dict)
+    explored: bool = False
 
 
 @dataclass(frozen=True)

@@ -10,11 +10,8 @@ with a non-zero exit code, never as a traceback.
 
 from __future__ import annotations
 
-import csv
-import json
 import sys
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -122,28 +119,6 @@ def known_role(role: str) -> str:
         raise click.BadParameter(f"{role!r} is not a role of any installed pack: "
                                  f"use one of {', '.join(roles)}", param_hint="'--role'")
     return role
-
-
-def read_rows(path: Path) -> Iterator[dict[str, Any]]:
-    """Rows from a CSV file (header line) or JSON Lines file, as raw strings/values."""
-    if path.suffix.lower() in {".jsonl", ".ndjson", ".json"}:
-        with path.open(encoding="utf-8") as handle:
-            for number, line in enumerate(handle, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    value = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    # Kept, not dropped: the service quarantines it with the reason.
-                    yield {
-                        "__unparseable__": line.rstrip("\n"),
-                        "__error__": f"line {number}: {exc}",
-                    }
-                    continue
-                yield value if isinstance(value, dict) else {"__unparseable__": line.rstrip("\n")}
-    else:
-        with path.open(encoding="utf-8", newline="") as handle:
-            yield from csv.DictReader(handle)
 
 
 def progress(label: str) -> Callable[[int, int], None]:

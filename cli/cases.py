@@ -1,4 +1,6 @@
-"""Cases: ``ingest``, ``decide``, ``reasons``, ``explain``, ``audit`` and ``outcomes``."""
+"""Cases: ``ingest``, ``cases``, ``decide``, ``reasons``, ``explain``, ``audit`` and
+``outcomes``. Every command that takes a CASE accepts its reference (as in the queue and
+in input files, e.g. ``german-credit-0003``) or its internal id."""
 
 from __future__ import annotations
 
@@ -9,8 +11,19 @@ from typing import Any
 
 import click
 
-from assistant.views import Accept, AuditView, Decision, Escalate, Override, TimelineEntry
-from cli.app import Context, cli, fail, pass_context, progress, read_rows
+from assistant.views import (
+    STATUS_FILTERS,
+    Accept,
+    AuditView,
+    Decision,
+    Escalate,
+    Override,
+    QueueQuery,
+    TimelineEntry,
+    parse_flag,
+)
+from cli.app import Context, cli, fail, pass_context, progress
+from cli.files import read_rows
 
 
 @cli.command()
@@ -24,7 +37,7 @@ def ingest(obj: Context, file: Path, domain: str | None) -> None:
 
     A file whose columns are another pack's, or no pack's, is refused before anything
     is written."""
-    rows = list(read_rows(file))
+    rows = read_rows(file)
     report = obj.service.ingest(domain, rows, progress=progress(f"Opening {file.name}"))
     click.echo(
         f"{report.domain}: "
@@ -36,9 +49,12 @@ def ingest(obj: Context, file: Path, domain: str | None) -> None:
 
 
 @cli.command()
-@click.argument("case_id")
+@click.argument("case_id", metavar="CASE")
 @click.option("--accept", "accept", is_flag=True, help="Take the recommended action.")
 @click.option("--override", "override", metavar="ACTION", help="Take ACTION instead.")
+@click.option("--quantity", "quantity", type=int, metavar="N",
+              help="Order N instead of the recommended quantity (a quantity decision; "
+                   "needs --reason-code and --reason).")
 @click.option("--reason-code", help="Why (with --override): see `docket reasons`.")
 @click.option("--reason", "reason", help="Why, in words (with --override or --escalate).")
 @click.option("--escalate", is_flag=True, help="Send the case to a senior reviewer.")
@@ -48,17 +64,21 @@ def decide(
     case_id: str,
     accept: bool,
     override: str | None,
+    quantity: int | None,
     reason_code: str | None,
     reason: str | None,
     escalate: bool,
 ) -> None:
-    """Record a decision on CASE_ID without the TUI."""
-    chosen = [accept, override is not None, escalate]
+    """Record a decision on CASE (its reference, e.g. german-credit-0003, or id)."""
+    chosen = [accept, override is not None or quantity is not None, escalate]
     if sum(chosen) != 1:
-        fail("choose exactly one of --accept, --override ACTION, --escalate", code=2)
+        fail("choose exactly one of --accept, --override ACTION, --quantity N, --escalate",
+             code=2)
     decision: Decision
     if accept:
         decision = Accept()
+    elif quantity is not None:
+        decision = Override(override or "order", reason_code or "", reason or "", quantity)
     elif override is not None:
         decision = Override(override, reason_code or "", reason or "")
     else:
@@ -66,8 +86,11 @@ def decide(
     detail = obj.service.decide(case_id, decision)
     assert detail.decision is not None
     made = detail.decision
+    what = made.action or "to a senior reviewer"
+    if detail.quantity is not None and detail.quantity.decided is not None:
+        what = f"{made.action} {detail.quantity.decided} {detail.quantity.unit}"
     click.echo(
-        f"{detail.case_ref}: {made.kind} ({made.action or 'to a senior reviewer'}) "
+        f"{detail.case_ref}: {made.kind} ({what}) "
         f"by {made.by} ({made.role}) at {made.at.isoformat(timespec='seconds')}"
     )
 
@@ -82,10 +105,10 @@ def reasons() -> None:
 
 
 @cli.command()
-@click.argument("case_id")
+@click.argument("case_id", metavar="CASE")
 @pass_context
 def explain(obj: Context, case_id: str) -> None:
-    """Explain CASE_ID's recommendation (behind guardrails) and record it."""
+    """Explain CASE's recommendation (behind guardrails) and record it."""
     view = obj.service.explain(case_id)
     click.echo(view.text)
     click.echo(
@@ -132,6 +155,11 @@ def _seen_lines(seen: dict[str, Any]) -> list[str]:
         lines.append(
             f"recommendation: {rec.get('action')} ({rec.get('source')}, policy "
             f"v{rec.get('policy_version')}); expected cost: {costs}"
+        )
+        chances = ", ".join(f"{a} {p:.2f}" for a, p in (rec.get("propensities") or {}).items())
+        lines.append(
+            f"propensities: {chances} ({rec.get('propensity_source', 'assumed')})"
+            + ("; EXPLORATION CASE (drawn at random)" if rec.get("explored") else "")
         )
     for flag in seen.get("input_flags") or []:
         lines.append(f"flag: {flag.get('kind')}: {flag.get('detail', '')}")
@@ -186,7 +214,7 @@ def print_audit(view: AuditView) -> None:
 
 
 @cli.command()
-@click.argument("case_id")
+@click.argument("case_id", metavar="CASE")
 @click.option("--as-of", "as_of", help="ISO-8601 time; default now.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @pass_context
@@ -202,12 +230,93 @@ def audit(obj: Context, case_id: str, as_of: str | None, as_json: bool) -> None:
 @cli.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--domain", default=None,
-              help="The pack whose cases FILE names; default: the one this store holds.")
+              help="The pack whose cases FILE names (default: the one this store holds); "
+                   "outcome labels are the pack's own (`docket domains`), for demand the "
+                   "number realised, e.g. bikes rented.")
 @pass_context
 def outcomes(obj: Context, file: Path, domain: str | None) -> None:
-    """Record outcomes in bulk from FILE (columns: case_id or case_ref, outcome, observed_at).
-
-    Outcome labels are the pack's own (`docket domains`)."""
-    report = obj.service.record_outcomes(list(read_rows(file)), domain=domain)
+    """Record outcomes in bulk from FILE (columns: case_id or case_ref, outcome, observed_at)."""
+    report = obj.service.record_outcomes(read_rows(file), domain=domain)
     for line in report:
         click.echo(line)
+
+
+# The sort fields ``docket cases --sort`` takes: the service's names and the console's labels.
+SORT_FIELDS: dict[str, str] = {
+    "opened_at": "opened_at",
+    "age": "opened_at",
+    "case_ref": "case_ref",
+    "case": "case_ref",
+    "p_bad": "p_bad",
+    "recommendation": "recommendation",
+    "expected_cost": "expected_cost",
+    "cost": "expected_cost",
+}
+
+
+@cli.command()
+@click.option(
+    "--status",
+    "status",
+    type=click.Choice(list(STATUS_FILTERS)),
+    default="waiting",
+    show_default=True,
+    help="waiting = open or escalated (the console's default view).",
+)
+@click.option("--flag", "flags", multiple=True, help="Only cases with this flag (INJ, OOD, ...).")
+@click.option("--search", default="", help="Text in the reference or recommendation.")
+@click.option(
+    "--sort", "sort", type=click.Choice(list(SORT_FIELDS)), default="opened_at", show_default=True
+)
+@click.option("--reverse", is_flag=True, help="Largest (or newest) first.")
+@click.option("--page", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_context
+def cases(
+    obj: Context,
+    status: str,
+    flags: tuple[str, ...],
+    search: str,
+    sort: str,
+    reverse: bool,
+    page: int,
+    as_json: bool,
+) -> None:
+    """One page of the queue, exactly as the console shows it (same query, same order)."""
+    from tui.format import QUEUE_COLUMNS, QUEUE_PAGE_SIZE, queue_cells, queue_place
+
+    query = QueueQuery(
+        search=search.strip(),
+        statuses=STATUS_FILTERS[status],
+        flags=tuple(dict.fromkeys(parse_flag(f) for f in flags)),
+        order_by=SORT_FIELDS[sort],
+        descending=reverse,
+        offset=(page - 1) * QUEUE_PAGE_SIZE,
+        limit=QUEUE_PAGE_SIZE,
+    )
+    found = obj.service.queue(query)
+    if as_json:
+        click.echo(json.dumps({
+            "status": status, "total": found.total, "page": page, "page_size": QUEUE_PAGE_SIZE,
+            "cases": [{
+                "case_ref": r.case_ref, "case_id": r.case_id, "domain": r.domain,
+                "status": r.status, "opened_at": r.opened_at.isoformat(), "p_bad": r.p_bad,
+                "recommendation": r.recommendation, "expected_cost": r.expected_cost,
+                "flags": sorted(r.flags),
+            } for r in found.rows],
+        }, indent=2))  # fmt: skip
+        return
+    now = datetime.now(UTC)
+    table = [tuple(label for _, label in QUEUE_COLUMNS)]
+    table += [queue_cells(row, now) for row in found.rows]
+    widths = [max(len(line[i]) for line in table) for i in range(len(QUEUE_COLUMNS))]
+    for line in table:
+        click.echo("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip())
+    direction = "↓" if reverse else "↑"
+    label = dict(QUEUE_COLUMNS)[query.order_by]
+    click.echo(
+        f"\n{status} · {queue_place(query.offset, len(found.rows), found.total)} "
+        f"· sort {label} {direction}"
+    )
+    if found.total and not found.rows:
+        fail(f"page {page} is past the last page of {status} cases")

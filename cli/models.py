@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
 from assistant.views import BacktestView
-from cli.app import Context, cli, fail, pass_context
+from cli.app import Context, cli, pass_context
+from cli.files import read_json_object
 
 
 @cli.command()
@@ -142,13 +142,7 @@ def backtest(obj: Context, domain: str | None, policy_file: Path | None) -> None
     """Replay historical cases with known outcomes through a policy, against the baseline."""
     changes = None
     if policy_file:
-        # Fix (acceptance tests): a malformed file was a JSONDecodeError traceback.
-        try:
-            changes = json.loads(policy_file.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            fail(f"{policy_file}: not a readable JSON policy file ({exc})")
-        if not isinstance(changes, dict):
-            fail(f"{policy_file}: expected a JSON object of policy settings")
+        changes = read_json_object(policy_file, "policy")
     for view in obj.service.backtest(obj.service.resolve_domain(domain), changes):
         click.echo(_backtest_line(view))
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from assistant.monitoring import MonitoringThresholds
+from assistant.monitoring.outcome_alerts import OutcomeAlertSettings
 from cli.app import Context, cli, pass_context
 
 
@@ -12,7 +14,12 @@ from cli.app import Context, cli, pass_context
 @pass_context
 def quality(obj: Context, domain: str | None) -> None:
     """Decision quality on cases with outcomes: operators vs model vs baseline rules."""
-    report = obj.service.quality(obj.service.resolve_domain(domain))
+    domain = obj.service.resolve_domain(domain)
+    if obj.service.decides_quantity(domain):
+        for line in obj.service.quantity_quality(domain).lines():
+            click.echo(line)
+        return
+    report = obj.service.quality(domain)
     if not report.n_cases:
         click.echo("no decided case has an outcome yet: record some with `docket outcomes FILE`")
         return
@@ -51,9 +58,28 @@ def quality(obj: Context, domain: str | None) -> None:
 @cli.command()
 @click.argument("domain", required=False)
 @click.option("--recent", default=1000, show_default=True, help="How many latest cases to compare.")
+@click.option(
+    "--last-outcomes",
+    type=click.IntRange(min=1),
+    default=500,
+    show_default=True,
+    help="Judge outcome quality on the latest this many observed outcomes.",
+)
+@click.option(
+    "--last-days",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Judge outcome quality only on outcomes observed in the last this many days.",
+)
 @pass_context
-def monitor(obj: Context, domain: str | None, recent: int) -> None:
-    """Check drift, override and out-of-distribution rates and policy reviews; raise alerts."""
+def monitor(
+    obj: Context, domain: str | None, recent: int, last_outcomes: int, last_days: float | None
+) -> None:
+    """Check drift, outcome quality, override and out-of-distribution rates and policy
+    reviews; raise, escalate and resolve alerts."""
+    thresholds = MonitoringThresholds(
+        outcomes=OutcomeAlertSettings(last_outcomes=last_outcomes, last_days=last_days)
+    )
     domain = obj.service.resolve_domain(domain)
     report = obj.service.drift(domain, recent=recent)
     click.echo(
@@ -69,7 +95,10 @@ def monitor(obj: Context, domain: str | None, recent: int) -> None:
         click.echo(
             f"  prediction drift: PSI {report.prediction.psi:.3f} ({report.prediction.psi_band})"
         )
-    alerts = obj.service.check_alerts(domain, recent=recent)
+    outcomes = obj.service.outcome_check(domain, thresholds.outcomes)
+    if outcomes is not None and outcomes.n:
+        click.echo("outcome quality: " + outcomes.message())
+    alerts = obj.service.check_alerts(domain, recent=recent, thresholds=thresholds)
     click.echo("alerts: " + ("none" if not alerts else ""))
     for alert in alerts:
         click.echo(f"  [{alert.severity}] {alert.kind}: {alert.message}")

@@ -27,6 +27,15 @@ def policy(ctx: click.Context, domain: str | None) -> None:
         f"  escalate band: {view.escalate_band}; escalate out-of-distribution: "
         f"{view.escalate_on_ood}; review every {view.review_every_days} days"
     )
+    explore = view.exploration
+    if explore.get("rate"):
+        click.echo(
+            f"  exploration: {explore['rate']:.0%} of cases whose runner-up action costs at most "
+            f"{explore['max_regret']} more take it (at most "
+            f"{explore['rate'] * explore['max_regret']:.3f} per case); salt {explore['salt']!r}"
+        )
+    else:
+        click.echo("  exploration: off")
     for change in view.history:
         what = json.dumps(change.changes) if change.version > 1 else "installed"
         why = f" — {change.justification}" if change.justification else ""
@@ -54,6 +63,11 @@ def policy(ctx: click.Context, domain: str | None) -> None:
     help="Escalate when the probability of the risk outcome is within [LOW, HIGH].",
 )
 @click.option("--no-band", is_flag=True, help="Stop escalating by probability band.")
+@click.option("--explore", type=float, default=None, metavar="RATE",
+              help="Share of cases near the break-even that take the runner-up action "
+              "(0 turns exploration off; at most 0.5).")
+@click.option("--max-regret", type=float, default=None, metavar="COST",
+              help="Explore only cases whose runner-up action costs at most COST more.")
 @click.option("--justification", required=True, help="Why the change is right.")
 @click.pass_context
 def policy_set(
@@ -61,9 +75,11 @@ def policy_set(
     costs: tuple[str, ...],
     band: tuple[float, float] | None,
     no_band: bool,
+    explore: float | None,
+    max_regret: float | None,
     justification: str,
 ) -> None:
-    """Change costs or the escalation band (policy owner only)."""
+    """Change costs, the escalation band or exploration (policy owner only)."""
     domain = ctx.parent.meta["domain"] if ctx.parent else None
     domain = ctx.obj.service.resolve_domain(domain)
     changes: dict[str, Any] = {}
@@ -92,7 +108,15 @@ def policy_set(
         changes["escalate_band"] = [low, high]
     if no_band:
         changes["escalate_band"] = [1.0, 0.0]  # an empty band: PolicySpec's "disabled"
+    exploration: dict[str, float] = {}
+    if explore is not None:
+        exploration["rate"] = explore
+    if max_regret is not None:
+        exploration["max_regret"] = max_regret
+    if exploration:
+        changes["exploration"] = exploration
     if not changes:
-        fail("nothing to change: give --cost, --band or --no-band", code=2)
+        fail("nothing to change: give --cost, --band, --no-band, --explore or --max-regret",
+             code=2)
     view = ctx.obj.service.change_policy(domain, changes, justification)
     click.echo(f"{view.domain} policy is now v{view.version}")

@@ -144,6 +144,12 @@ class DecisionLog(Application[UUID]):
         uid = aggregate_id if isinstance(aggregate_id, UUID) else _parse_uuid(aggregate_id)
         return [self.mapper.to_domain_event(s) for s in self.recorder.select_events(uid)]
 
+    def first_event(self, aggregate_id: UUID | str) -> Any | None:
+        """The event that created one record (one row read), upcast; None if there is none."""
+        uid = aggregate_id if isinstance(aggregate_id, UUID) else _parse_uuid(aggregate_id)
+        found = self.recorder.select_events(uid, limit=1)
+        return self.mapper.to_domain_event(found[0]) if found else None
+
     def events_of_kind(self, *kinds: type[Any], page: int = 5000) -> Iterator[Any]:
         """Every event of these classes in log order, upcast, read a page at a time."""
         topics = [get_topic(kind) for kind in kinds]

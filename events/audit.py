@@ -140,7 +140,7 @@ def _fold(state: dict[str, Any], name: str, p: dict[str, Any], at: str, version:
             status="open" if name == "Opened" else "quarantined",
             input=p.get("input", p.get("raw")), note=p.get("note"),
             personal_fields=sorted(p.get("personal", {})), problems=p.get("problems"),
-            score=None, shadow_scores=[], fallback=None, recommendation=None,
+            score=None, forecast=None, shadow_scores=[], fallback=None, recommendation=None,
             input_flags=[], explanations=[], decisions=[], outcome=None,
         )  # fmt: skip
     elif name == "Scored":
@@ -151,12 +151,22 @@ def _fold(state: dict[str, Any], name: str, p: dict[str, Any], at: str, version:
             state["shadow_scores"].append(score)
         else:
             state["score"] = score
+    elif name == "Forecast":
+        forecast = {k: p[k] for k in ("specialist", "model_version", "model_sha256", "levels",
+                                      "quantiles", "ood", "ood_score", "latency_ms")}
+        forecast["at"] = at
+        if p["shadow"]:
+            state["shadow_scores"].append(forecast)
+        else:
+            state["forecast"] = forecast
     elif name == "FellBackToBaseline":
         state["fallback"] = {"reason": p["reason"], "at": at}
     elif name == "Recommended":
         state["recommendation"] = {
             k: p[k] for k in ("action", "source", "policy_id", "policy_version",
-                              "expected_costs", "reasons", "ood_reasons")
+                              "expected_costs", "reasons", "ood_reasons", "propensities",
+                              "explored", "propensity_source", "quantity", "quantiles",
+                              "baseline_quantity")
         } | {"at": at}  # fmt: skip
     elif name == "InputFlagged":
         state["input_flags"].extend(p["flags"])
@@ -170,18 +180,21 @@ def _fold(state: dict[str, Any], name: str, p: dict[str, Any], at: str, version:
     elif name in _DECISIONS:
         seen = {
             k: copy.deepcopy(state[k])
-            for k in ("score", "fallback", "recommendation", "input_flags", "explanations")
+            for k in ("score", "forecast", "fallback", "recommendation", "input_flags",
+                      "explanations")
         }
         state["decisions"].append({
             "kind": {"Accepted": "accepted", "Overridden": "overridden"}.get(name, "escalated"),
             "action": p.get("action"), "reason_code": p.get("reason_code"),
-            "reason_text": p.get("reason_text"), "by": p["actor"], "role": p["role"],
+            "reason_text": p.get("reason_text"), "quantity": p.get("quantity"),
+            "by": p["actor"], "role": p["role"],
             "at": at, "seen": seen,
         })  # fmt: skip
         state["status"] = "escalated" if name == "Escalated" else "decided"
     elif name == "OutcomeRecorded":
         state["outcome"] = {
             "outcome": p["outcome"],
+            "value": p.get("value"),
             "observed_at": p["observed_at"],
             "source": p["source"],
             "recorded_by": p["actor"],

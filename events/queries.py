@@ -62,16 +62,26 @@ def cases_by_domain(views: Rows) -> dict[str, int]:
 QUEUE_ORDER = frozenset({"opened_at", "p_bad", "expected_cost", "case_ref", "recommendation"})
 
 
+#: The flag columns a queue may be filtered by.
+QUEUE_FLAGS = frozenset({"ood", "fallback", "guardrail", "injection", "escalated"})
+
+
 @dataclass(frozen=True)
 class QueueFilter:
-    """Which cases a queue shows: by status, and a search over reference/recommendation."""
+    """Which cases a queue shows: by status, flags (all of them), and a search over
+    reference/recommendation."""
 
     statuses: tuple[str, ...]
     search: str = ""
+    flags: tuple[str, ...] = ()
 
     def where(self) -> tuple[str, list[Any]]:
         clause = [f"status IN ({','.join('?' * len(self.statuses))})"]
         params: list[Any] = list(self.statuses)
+        for flag in self.flags:
+            if flag not in QUEUE_FLAGS:  # never interpolate a column name the caller made up
+                raise ValueError(f"flag must be one of {sorted(QUEUE_FLAGS)}")
+            clause.append(f"{flag} = 1")
         if self.search.strip():
             clause.append("(case_ref LIKE ? OR recommendation LIKE ? OR case_id LIKE ?)")
             like = f"%{self.search.strip()}%"
@@ -112,6 +122,18 @@ def queue_page(
 def cases_by_status(views: Rows) -> dict[str, int]:
     rows = views.rows("SELECT status, count(*) AS n FROM cases GROUP BY status")
     return {r["status"]: int(r["n"]) for r in rows}
+
+
+_needs("cases", "case_ref")
+
+
+def cases_with_ref(views: Rows, case_ref: str) -> list[tuple[str, str, str]]:
+    """(case id, domain, status) of every record whose reference is ``case_ref``: at most
+    one case per domain, plus any quarantined input that carried the same reference."""
+    rows = views.rows(
+        "SELECT case_id, domain, status FROM cases WHERE case_ref = ?", [case_ref]
+    )
+    return [(r["case_id"], r["domain"], r["status"]) for r in rows]
 
 
 _needs("cases", "domain", "status")
@@ -194,6 +216,22 @@ def decision_rows(views: Rows, domain: str) -> list[Row]:
         row["ood"] = bool(row["ood"])
         first[row["case_id"]] = row
     return list(first.values())
+
+
+_needs("cases", "domain", "outcome_at")
+
+
+def outcome_rows(views: Rows, domain: str, limit: int) -> list[Row]:
+    """The latest ``limit`` cases of ``domain`` with a recorded outcome and a model score,
+    by observation time, oldest first: the score the case was decided on, the final action
+    (an escalated case: the senior's), the outcome and when it was observed."""
+    rows = views.rows(
+        "SELECT case_id, p_bad, decided_action AS action, outcome, outcome_at AS observed_at, "
+        "decided_at FROM cases WHERE domain = ? AND outcome IS NOT NULL AND p_bad IS NOT NULL "
+        "ORDER BY outcome_at DESC LIMIT ?",
+        [domain, limit],
+    )
+    return rows[::-1]
 
 
 # --- explanations ---------------------------------------------------------------------------

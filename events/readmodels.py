@@ -245,6 +245,13 @@ def _scored(b: _Batch, oid: str, pos: int, ver: int, s: Row, at: str) -> None:
         row["ood"] = int(s["ood"])
 
 
+def _forecast(b: _Batch, oid: str, pos: int, ver: int, s: Row, at: str) -> None:
+    if not s["shadow"]:  # a quantity case: no probability, the model and the OOD flag
+        row = b.case(oid)
+        row["model_version"] = s["model_version"]
+        row["ood"] = int(s["ood"])
+
+
 def _fell_back(b: _Batch, oid: str, pos: int, ver: int, s: Row, at: str) -> None:
     b.case(oid)["fallback"] = 1
 
@@ -416,7 +423,12 @@ def _alert(event: str) -> Handler:
                 (oid, s["kind"], s["severity"], _dumps(s["details"]), at, s["actor"], 0,
                  None, None),
             )  # fmt: skip
-        else:
+        elif event == "escalated":  # the latest severity and measure replace the old ones
+            b.conn.execute(
+                "UPDATE alerts SET severity = ?, details = ? WHERE alert_id = ?",
+                (s["severity"], _dumps(s["details"]), oid),
+            )
+        else:  # acknowledged, or resolved because the condition recovered
             b.conn.execute(
                 "UPDATE alerts SET acknowledged = 1, acknowledged_by = ?, acknowledged_at = ? "
                 "WHERE alert_id = ?",
@@ -430,6 +442,7 @@ HANDLERS: dict[str, Handler] = {
     get_topic(Case.Opened): _opened,
     get_topic(Case.InputQuarantined): _quarantined,
     get_topic(Case.Scored): _scored,
+    get_topic(Case.Forecast): _forecast,
     get_topic(Case.FellBackToBaseline): _fell_back,
     get_topic(Case.Recommended): _recommended,
     get_topic(Case.InputFlagged): _flagged,
@@ -449,6 +462,8 @@ HANDLERS: dict[str, Handler] = {
     get_topic(EvalRun.Recorded): _eval_recorded,
     get_topic(Alert.Raised): _alert("raised"),
     get_topic(Alert.Acknowledged): _alert("acknowledged"),
+    get_topic(Alert.Escalated): _alert("escalated"),
+    get_topic(Alert.Resolved): _alert("resolved"),
 }
 CASE_TOPICS = frozenset(t for t in HANDLERS if t.startswith(get_topic(Case) + "."))
 UPCASTERS: dict[str, Callable[[Row], None] | None] = {t: _upcaster(t) for t in HANDLERS}

@@ -77,3 +77,46 @@ def credit_rows() -> Callable[[int], list[dict[str, object]]]:
         ]
 
     return rows
+
+
+DEMAND_TRAIN_HOURS = 3000  # the first ~18 weeks of 2011: the daily shape, fast to fit
+
+
+@lru_cache(maxsize=1)
+def trained_demand_artifact() -> Path:
+    """A small quantile model of the demand pack, trained once per session on the first
+    hours of the year (cases opened in tests come from later hours, never seen in training)."""
+    from assistant.domains import get_quantity_pack
+    from assistant.specialists.quantile import TreeSettings
+    from assistant.specialists.quantile_training import train_quantiles
+
+    root = Path(tempfile.mkdtemp(prefix="docket-session-demand-"))
+    atexit.register(shutil.rmtree, root, ignore_errors=True)
+    pack = get_quantity_pack("demand")
+    h = pack.history
+    n = DEMAND_TRAIN_HOURS
+    return train_quantiles(pack, h.rows[:n], h.demand[:n], h.hour_index[:n], h.sha256, root,
+                           settings=TreeSettings(n_estimators=30, max_depth=3),
+                           validation_hours=14 * 24).path
+
+
+def demand_rows(n: int, start: int = DEMAND_TRAIN_HOURS) -> list[tuple[dict[str, object], int]]:
+    """Later real hours as raw case input (``case_ref`` names the day and hour), each with
+    the demand that then happened."""
+    from assistant.domains import get_quantity_pack
+
+    h = get_quantity_pack("demand").history
+    return [
+        ({**row, "case_ref": f"d{row['day']:03d}h{row['hr']:02d}"}, demand)
+        for row, demand in zip(h.rows[start : start + n], h.demand[start : start + n],
+                               strict=True)
+    ]
+
+
+def register_demand_model(service: DocketService) -> None:
+    """Deploy the session's demand model as a CI pipeline would (acting as a component)."""
+    acting, service.identity = service.identity, Identity("docket/ci", "system")
+    try:
+        service.register_models("demand", [trained_demand_artifact()])
+    finally:
+        service.identity = acting

@@ -15,6 +15,8 @@ from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.dom import DOMNode
 
+from assistant.views import STATUS_FILTERS
+
 # Plain-language names for the palette; the binding's own description is the fallback.
 LABELS: dict[str, str] = {
     "open_case": "Case: open the selected case",
@@ -28,6 +30,7 @@ LABELS: dict[str, str] = {
     "next_page": "Queue: next page",
     "prev_page": "Queue: previous page",
     "reload": "Queue: refresh now",
+    "next_status": "Queue: next status filter (waiting, open, escalated, decided, all)",
     "back": "Back",
     "policy": "Policy: view or change the policy",
     "health": "Health: overrides, realized cost, alerts",
@@ -68,6 +71,14 @@ class DocketCommands(Provider):
                     (name, f"key: {key_label(binding)}", partial(node.run_action, binding.action))
                 )
         if isinstance(screen, QueueScreen):
+            for name, statuses in STATUS_FILTERS.items():
+                found.append(
+                    (
+                        f"Queue: show {name} cases",
+                        "status: " + ", ".join(statuses),
+                        partial(screen.show_status, name),
+                    )
+                )
             labels = dict(COLUMNS)
             for key in SORTABLE:
                 found.append(
@@ -79,12 +90,33 @@ class DocketCommands(Provider):
                 )
         return found
 
+    def go_to_case(self, reference: str) -> None:
+        from tui.app import DocketApp
+
+        if isinstance(self.app, DocketApp):
+            self.app.open_case(reference, reference)
+
     async def discover(self) -> Hits:
+        yield DiscoveryHit(
+            "Go to case…",
+            partial(self.app.notify, "Type the case reference here, e.g. german-credit-0003."),
+            help="type the case reference, e.g. german-credit-0003",
+        )
         for name, help_text, command in self.commands():
             yield DiscoveryHit(name, command, help=help_text)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
+        reference = query.strip()
+        if reference and " " not in reference:
+            # Any single word may be a case reference (or id): offer to open it; the case
+            # screen says so in one sentence if there is no such case.
+            yield Hit(
+                1.0,
+                f"Go to case {reference}",
+                partial(self.go_to_case, reference),
+                help="open the case with this reference or id",
+            )
         for name, help_text, command in self.commands():
             score = matcher.match(name)
             if score > 0:

@@ -6,13 +6,24 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-BADGES: dict[str, str] = {
-    "ood": "OOD",
-    "fallback": "FALLBACK",
-    "guardrail": "GUARD",
-    "injection": "INJ",
-    "escalated": "ESC",
-}
+from assistant.views import BADGES, QueueRow
+
+# The queue's columns (column key = the service's order_by name, label), shared by the
+# console and ``docket cases`` so both print the same page the same way.
+QUEUE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("case_ref", "case"),
+    ("status", "status"),
+    ("opened_at", "age"),
+    ("p_bad", "p(bad)"),
+    ("recommendation", "recommendation"),
+    ("expected_cost", "exp. cost"),
+    ("flags", "flags"),
+)
+
+QueueCells = tuple[str, str, str, str, str, str, str]
+
+#: Rows per queue page, in the console and in ``docket cases``.
+QUEUE_PAGE_SIZE = 50
 
 
 def badges(flags: Iterable[str]) -> str:
@@ -77,3 +88,25 @@ def parse_when(text: str) -> datetime:
     if parsed.tzinfo is None:
         raise ValueError("add a timezone offset, e.g. +00:00")
     return parsed
+
+
+def queue_cells(row: QueueRow, now: datetime) -> QueueCells:
+    """The text of one queue row, in ``QUEUE_COLUMNS`` order."""
+    return (
+        row.case_ref,
+        row.status,
+        age(row.opened_at, now),
+        prob(row.p_bad),
+        row.recommendation or "—",
+        cost(row.expected_cost),
+        badges(row.flags),
+    )
+
+
+def queue_place(offset: int, shown: int, total: int) -> str:
+    """Where a page sits in the queue, e.g. ``51–100 of 200 · page 2/4``."""
+    if not total:
+        return "0 cases"
+    pages = (total + QUEUE_PAGE_SIZE - 1) // QUEUE_PAGE_SIZE
+    page = offset // QUEUE_PAGE_SIZE + 1
+    return f"{offset + 1:,}–{offset + shown:,} of {total:,} · page {page}/{pages}"

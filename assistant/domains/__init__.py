@@ -19,6 +19,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from importlib.metadata import entry_points
+from typing import TYPE_CHECKING
 
 from assistant.domains.base import CaseInput, Dataset, DomainPack
 from assistant.domains.decision import (
@@ -30,9 +31,15 @@ from assistant.domains.decision import (
 )
 from events.errors import NotFound
 
+if TYPE_CHECKING:
+    from assistant.domains.demand import QuantityPack
+
 PackFactory = Callable[[], DomainPack]
 
 BUILTIN: dict[str, str] = {"credit": "assistant.domains.credit:make_pack"}
+#: Packs whose decision is a quantity ("how much to order"): see assistant.domains.demand.
+QUANTITY_BUILTIN: dict[str, str] = {"demand": "assistant.domains.demand:make_pack"}
+_quantity_cache: dict[str, QuantityPack] = {}
 _registered: dict[str, PackFactory] = {}
 _cache: dict[str, DomainPack] = {}
 
@@ -45,7 +52,23 @@ def register_pack(name: str, factory: PackFactory) -> None:
 
 def available_packs() -> list[str]:
     plugins = {ep.name for ep in entry_points(group="docket.domains")}
-    return sorted(set(BUILTIN) | set(_registered) | plugins)
+    return sorted(set(BUILTIN) | set(QUANTITY_BUILTIN) | set(_registered) | plugins)
+
+
+def is_quantity_pack(name: str) -> bool:
+    """Whether ``name`` is a pack whose decision is a quantity."""
+    return name in QUANTITY_BUILTIN and name not in _registered
+
+
+def get_quantity_pack(name: str) -> QuantityPack:
+    """The quantity pack called ``name`` (built once). Raises NotFound."""
+    if name not in _quantity_cache:
+        if not is_quantity_pack(name):
+            raise NotFound(f"no quantity pack {name!r}; available: "
+                           f"{', '.join(sorted(QUANTITY_BUILTIN))}")
+        module, _, attr = QUANTITY_BUILTIN[name].partition(":")
+        _quantity_cache[name] = getattr(importlib.import_module(module), attr)()
+    return _quantity_cache[name]
 
 
 def get_pack(name: str) -> DomainPack:
@@ -59,6 +82,9 @@ def get_pack(name: str) -> DomainPack:
     if factory is None:
         for ep in entry_points(group="docket.domains", name=name):
             factory = ep.load()
+    if factory is None and is_quantity_pack(name):
+        raise NotFound(f"{name!r} decides a quantity (how much to order), so this command "
+                       "does not apply to it")
     if factory is None:
         raise NotFound(f"no domain pack {name!r}; available: {', '.join(available_packs())}")
     pack = factory()
@@ -66,11 +92,18 @@ def get_pack(name: str) -> DomainPack:
     return pack
 
 
+def pack_roles(name: str) -> Roles:
+    """The roles the pack called ``name`` declares (a quantity pack declares its owner)."""
+    if is_quantity_pack(name):
+        return Roles(owner=get_quantity_pack(name).owner_role)
+    return get_pack(name).roles
+
+
 def known_roles() -> tuple[str, ...]:
     """Every role some installed pack declares (operator, senior, owner, auditor, engineer)."""
     seen: dict[str, None] = {}
     for name in available_packs():
-        for role in get_pack(name).roles.all:
+        for role in pack_roles(name).all:
             seen.setdefault(role, None)
     return tuple(seen)
 
@@ -87,5 +120,8 @@ __all__ = [
     "available_packs",
     "get_pack",
     "known_roles",
+    "pack_roles",
+    "get_quantity_pack",
+    "is_quantity_pack",
     "register_pack",
 ]

@@ -127,10 +127,6 @@ class DomainPack:
         return frozenset(self.input_model.model_fields) | {
             *self.personal_fields, self.note_field, CASE_REF, self.label_field}
 
-    def missing_columns(self, columns: set[str] | frozenset[str]) -> list[str]:
-        """The schema fields a file with ``columns`` lacks (in schema order)."""
-        return [name for name in self.input_model.model_fields if name not in columns]
-
     @property
     def features(self) -> tuple[str, ...]:
         """Model features in the order specialists receive them: categorical, then numeric."""

@@ -34,6 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.monitoring.drift import DriftReport, FeatureDrift
 from assistant.monitoring.drift_base import DriftSettings
+from assistant.monitoring.outcome_alerts import OutcomeAlertSettings, OutcomeCheck
 from assistant.monitoring.rates import (
     RateRise,
     RateRiseThresholds,
@@ -64,6 +65,7 @@ class MonitoringThresholds(BaseModel):
     policy_review_days: int = Field(
         default=180, ge=1, description="used when the policy does not state review_every_days"
     )
+    outcomes: OutcomeAlertSettings = OutcomeAlertSettings()
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,8 @@ def evaluate_alerts(
     policy_review_every_days: int | None = None,
     thresholds: MonitoringThresholds | None = None,
     case_time_key: str = "decided_at",
+    outcomes: OutcomeCheck | None = None,
+    risk_word: str = "bad",
 ) -> list[AlertSpec]:
     """Every threshold crossed, in a stable order: drift, prediction, overrides, OOD, policy.
 
@@ -113,6 +117,8 @@ def evaluate_alerts(
     * ``prediction_drift`` likewise with ``prediction_alert_min_psi``.
     * ``override_spike`` (and ``override_spike:<operator>``), ``ood_rise``: :func:`rate_rise`.
     * ``policy_review_overdue:<policy_id>``: only checked when ``policy_id`` is given.
+    * ``outcome_quality``: observed outcomes worse than the model's probabilities said
+      (:mod:`assistant.monitoring.outcome_alerts`), at the check's severity.
 
     ``cases`` (rows with ``ood`` and ``case_time_key``) feed the OOD check; without them the
     decision rows are used.
@@ -141,6 +147,16 @@ def evaluate_alerts(
         ood = ood_share_rise(ood_rows, now=now, thresholds=t.ood_rise, time_key=time_key)
         if ood.risen:
             alerts.append(_rise_alert("ood_rise", "ood_rise", "Out-of-distribution share", ood))
+    if outcomes is not None and outcomes.level > 0:
+        alerts.append(
+            AlertSpec(
+                kind="outcome_quality",
+                severity="critical" if outcomes.severity == "critical" else "warning",
+                key="outcome_quality",
+                message=outcomes.message(risk_word),
+                details=outcomes.to_dict(),
+            )
+        )
     if policy_id is not None:
         limit = policy_review_every_days or t.policy_review_days
         review = policy_review_overdue(policy_reviewed_at, now=now, review_every_days=limit)

@@ -9,9 +9,10 @@ recommendation carries the expected cost of *every* action so the operator sees 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
+from assistant.policies.exploration import choose
 from assistant.policies.spec import PolicySpec
 
 
@@ -45,6 +46,10 @@ class Recommendation:
 
     ``provisional_action`` is the decisive action the policy would take if it did not escalate;
     for a non-escalated case it equals ``action``. ``p_bad`` is the probability the costs use.
+
+    ``propensities`` is the probability this policy gives each action it might recommend for
+    this case (``{action: 1.0}`` unless the case was eligible for exploration); ``explored``
+    says the action was drawn at random (see :mod:`assistant.policies.exploration`).
     """
 
     action: str
@@ -52,6 +57,17 @@ class Recommendation:
     reasons: tuple[str, ...]
     provisional_action: str
     p_bad: float
+    propensities: dict[str, float] = field(default_factory=dict)
+    explored: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.propensities:  # a deterministic recommendation
+            object.__setattr__(self, "propensities", {self.action: 1.0})
+
+    @property
+    def propensity(self) -> float:
+        """The probability this policy gives the recommended action."""
+        return self.propensities.get(self.action, 0.0)
 
     @property
     def escalated(self) -> bool:
@@ -92,8 +108,14 @@ def expected_costs(p_bad: float, spec: PolicySpec) -> dict[str, float]:
     }
 
 
-def recommend(p_bad: float, ood: OodLike | None, spec: PolicySpec) -> Recommendation:
+def recommend(
+    p_bad: float, ood: OodLike | None, spec: PolicySpec, *, case_key: str | None = None
+) -> Recommendation:
     """Recommend the cheapest decisive action, escalating in the band or when OOD.
+
+    With the policy's exploration on and a ``case_key`` (the case's reference, which seeds
+    the draw), a case near the break-even may take the runner-up action instead; its
+    propensities say how likely each action was. Without a key nothing is randomised.
 
     Raises ValueError when ``p_bad`` is not a probability (the orchestrator treats that as a
     specialist failure and lets the baseline decide).
@@ -116,7 +138,18 @@ def recommend(p_bad: float, ood: OodLike | None, spec: PolicySpec) -> Recommenda
         action = spec.escalate_action
         why = "; ".join(ood.reasons) or "flagged"
         reasons.append(f"unlike the training data ({why}): escalate")
-    return Recommendation(action, costs, tuple(reasons), best, p_bad)
+        return Recommendation(action, costs, tuple(reasons), best, p_bad)
+    decisive = {a: costs[a] for a in spec.decisive_actions}
+    drawn = choose(decisive, best, spec.exploration, case_key)
+    if not drawn.eligible:
+        return Recommendation(action, costs, tuple(reasons), best, p_bad)
+    assert drawn.reason is not None
+    other = next(a for a in drawn.propensities if a != best)
+    propensities = {action: 1.0 - spec.exploration.rate, other: spec.exploration.rate}
+    if drawn.explored:
+        return Recommendation(other, costs, (*reasons, drawn.reason), other, p_bad,
+                              propensities, explored=True)
+    return Recommendation(action, costs, (*reasons, drawn.reason), best, p_bad, propensities)
 
 
 def baseline_recommendation(

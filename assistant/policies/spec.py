@@ -26,6 +26,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from assistant.policies.exploration import Exploration
 from events.domain.common import field_problems
 from events.errors import FieldProblem, InputRejected
 
@@ -50,6 +51,11 @@ class PolicySpec(BaseModel):
     )
     escalate_on_ood: bool = Field(
         default=True, description="Escalate cases the out-of-distribution check flags."
+    )
+    exploration: Exploration = Field(
+        default_factory=Exploration,
+        description="The owner's exploration budget: a small randomised share of cases near "
+        "the break-even, logged with propensities (off by default).",
     )
     owner_role: str = Field(description="Role allowed to change it (the pack's owner role).")
     review_every_days: int = Field(default=90, ge=1, description="Review cadence in days.")
@@ -122,7 +128,7 @@ class PolicySpec(BaseModel):
         """Read a policy JSON file (``docket backtest --policy FILE``)."""
         try:
             text = Path(path).read_text(encoding="utf-8")
-        except OSError as exc:
+        except (OSError, UnicodeDecodeError) as exc:
             raise InputRejected([FieldProblem("policy", f"cannot read {path}: {exc}")]) from exc
         return cls.from_json(text)
 
@@ -134,7 +140,9 @@ class PolicySpec(BaseModel):
         """
         data = json.loads(self.model_dump_json())
         for key, value in changes.items():
-            if key == "costs" and isinstance(value, Mapping):
+            if key == "exploration" and isinstance(value, Mapping):
+                data["exploration"] = {**data.get("exploration", {}), **value}
+            elif key == "costs" and isinstance(value, Mapping):
                 for action, row in value.items():
                     merged = dict(data["costs"].get(action, {}))
                     merged.update(row if isinstance(row, Mapping) else {"?": row})

@@ -12,13 +12,21 @@ import contextlib
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 from uuid import UUID
 
-from assistant.domains import available_packs, get_pack
+from assistant.domains import (
+    available_packs,
+    get_pack,
+    get_quantity_pack,
+    is_quantity_pack,
+    pack_roles,
+)
 from assistant.domains.base import DomainPack
+from assistant.forecasting import Forecaster
 from assistant.orchestrator import Orchestrator
 from assistant.policies import PolicySpec
+from assistant.policies.quantity import QuantityPolicy
 from assistant.views import Identity
 from events import queries
 from events.app import DecisionLog
@@ -30,6 +38,17 @@ from guardrails.plain_text import person_name_problem, plain_text_problem
 #: The component identity the service uses for what it records on its own.
 SYSTEM = Identity("docket/orchestrator", "system")
 
+
+
+class Who(TypedDict):
+    """The ``actor`` and ``role`` arguments every recorded command takes."""
+
+    actor: str
+    role: str
+
+
+#: The service's own components, as command arguments.
+SYSTEM_WHO = Who(actor=SYSTEM.name, role=SYSTEM.role)
 
 
 @dataclass
@@ -44,6 +63,16 @@ class Domain:
 
 
 @dataclass
+class QuantityDomain:
+    """The decision path of a "how much" pack: its policy and forecaster, loaded once."""
+
+    policy: QuantityPolicy
+    policy_version: int
+    forecaster: Forecaster
+    champion: str | None
+
+
+@dataclass
 class Context:
     """The shared state of one open store, for one acting identity."""
 
@@ -53,6 +82,7 @@ class Context:
     store_url: str
     data_dir: Path
     domains: dict[str, Domain] = field(default_factory=dict)
+    quantity_domains: dict[str, QuantityDomain] = field(default_factory=dict)
     # Queue totals by (position, filter): counting 100,000 rows costs more than a page.
     counts: dict[tuple[Any, ...], int] = field(default_factory=dict)
     # The TUI calls the service from worker threads; SQLite connections and the domain
@@ -67,14 +97,14 @@ class Context:
         return self.models_dir / version
 
     @property
-    def who(self) -> dict[str, str]:
+    def who(self) -> Who:
         """The acting person, as every command's ``actor`` and ``role`` arguments.
 
         Every use case that records something asks for this, so the acting name is
         checked here, once for all of them (see :func:`check_identity`).
         """
         check_identity(self.identity)
-        return {"actor": self.identity.name, "role": self.identity.role}
+        return Who(actor=self.identity.name, role=self.identity.role)
 
     def sync(self) -> int:
         """Bring the read models up to date with the log; return how many events applied."""
@@ -110,7 +140,8 @@ class Context:
         this store holds, or the one pack installed. Raises InputRejected naming the
         choices when that is ambiguous, NotFound for an unknown pack."""
         if domain:
-            get_pack(domain)
+            if domain not in available_packs():
+                get_pack(domain)  # NotFound, listing the installed packs
             return domain
         self.sync()
         installed = available_packs()
@@ -123,6 +154,24 @@ class Context:
                  else f"the store is empty and the installed packs are {', '.join(installed)}")
         raise InputRejected([FieldProblem("domain", f"{where}: say which with --domain")])
 
+    def quantity_domain(self, name: str) -> QuantityDomain:
+        """A quantity pack's current policy and forecaster (champion reloaded on change)."""
+        with self.lock:
+            cached = self.quantity_domains.get(name)
+            policy = self.policy(name)
+            found = self.deployed(name)
+            if (cached and cached.policy_version == policy.policy_version
+                    and cached.champion == found.champion):
+                return cached
+            spec = QuantityPolicy.model_validate(policy.spec)
+            forecaster = Forecaster.from_artifacts(
+                get_quantity_pack(name), spec,
+                self.artifact_dir(found.champion) if found.champion else None,
+            )
+            domain = QuantityDomain(spec, policy.policy_version, forecaster, found.champion)
+            self.quantity_domains[name] = domain
+            return domain
+
     @staticmethod
     def pack(domain: str) -> DomainPack:
         return get_pack(domain)
@@ -130,13 +179,17 @@ class Context:
     def forget(self, domain: str) -> None:
         """Drop the cached domain (its models changed)."""
         self.domains.pop(domain, None)
+        self.quantity_domains.pop(domain, None)
 
     def policy(self, domain: str) -> Policy:
         """The domain's policy, installed from the pack's default on first use."""
         try:
             return self.log.policy(domain)
         except NotFound:
-            spec = get_pack(domain).default_policy
+            spec: PolicySpec | QuantityPolicy = (
+                get_quantity_pack(domain).default_policy if is_quantity_pack(domain)
+                else get_pack(domain).default_policy
+            )
             policy = Policy.create(
                 domain=domain,
                 spec=spec.model_dump(mode="json"),
@@ -155,10 +208,37 @@ class Context:
 
     def opened(self, case_id: UUID | str) -> Case.Opened:
         """The event that opened a case: its input, personal details and note."""
-        for event in self.log.events_of(case_id):
-            if isinstance(event, Case.Opened):
-                return event
+        event = self.log.first_event(case_id)
+        if isinstance(event, Case.Opened):
+            return event
         raise NotFound(f"no case {case_id} was opened")
+
+    def resolve(self, case: str) -> UUID:
+        """The id of the case named by ``case``: its internal id or the reference people see
+        (``german-credit-0003``, as in the queue and in input files).
+
+        Raises:
+            NotFound: no case has that id or reference (naming what was given), or the
+                reference is used in several domains (naming them).
+        """
+        text = str(case).strip()
+        try:
+            return UUID(text)
+        except ValueError:
+            pass
+        self.sync()
+        every = queries.cases_with_ref(self.views, text)
+        # A live case wins over quarantined input that happened to carry its reference.
+        found = [r for r in every if r[2] != "quarantined"] or every
+        if not found:
+            raise NotFound(
+                f"no case with reference or id {text!r} (the queue and `docket cases` "
+                "list the references)"
+            )
+        if len(found) > 1:
+            listed = ", ".join(sorted(f"{case_id} ({domain})" for case_id, domain, _ in found))
+            raise NotFound(f"reference {text!r} names several records ({listed}): give the case id")
+        return UUID(found[0][0])
 
     def require_model_manager(self, what: str, domain: str) -> tuple[str, ...]:
         """Refuse unless the acting role manages the domain's models; return those roles.
@@ -167,7 +247,7 @@ class Context:
         ``system`` (the demo seeding, eval runs), which no person can claim from the
         command line, may too.
         """
-        managers = get_pack(domain).roles.model_managers
+        managers = pack_roles(domain).model_managers
         if self.identity.role not in (*managers, SYSTEM.role):
             raise NotAuthorised(
                 f"only {' or '.join(managers)} may {what} for {domain}, "

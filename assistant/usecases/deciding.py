@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from assistant.domains import is_quantity_pack
 from assistant.usecases import reading
-from assistant.usecases.context import Context, case_uuid, require_plain
+from assistant.usecases.context import Context, Who, require_plain
 from assistant.views import Accept, CaseDetail, Decision, Escalate, Override
 from events.domain import Case
+from events.errors import FieldProblem, InputRejected
 
 
 def decide(ctx: Context, case_id: str, decision: Decision) -> CaseDetail:
@@ -29,10 +31,13 @@ def decide(ctx: Context, case_id: str, decision: Decision) -> CaseDetail:
     def apply(case: Case) -> None:
         if isinstance(decision, Accept):
             case.accept(**who)
-        elif isinstance(decision, Override) and decision.action == case.escalate_action:
+        elif (isinstance(decision, Override) and decision.action == case.escalate_action
+              and decision.quantity is None):
             # Choosing the pack's escalation action in an override form means: send it
             # to a senior reviewer.
             case.escalate(reason_text=decision.reason_text, **who)
+        elif isinstance(decision, Override) and is_quantity_pack(case.domain):
+            _override_order(ctx, case, decision, who)
         elif isinstance(decision, Override):
             case.override(
                 action=decision.action,
@@ -43,8 +48,26 @@ def decide(ctx: Context, case_id: str, decision: Decision) -> CaseDetail:
         elif isinstance(decision, Escalate):
             case.escalate(reason_text=decision.reason_text, **who)
 
-    ctx.log.update(case_uuid(case_id), apply)
-    return reading.case(ctx, case_id)
+    uid = ctx.resolve(case_id)
+    ctx.log.update(uid, apply)
+    return reading.case(ctx, str(uid))
+
+
+def _override_order(ctx: Context, case: Case, decision: Override, who: Who) -> None:
+    """Order another quantity: it must be one the policy allows (pack size, limits)."""
+    policy = ctx.quantity_domain(case.domain).policy
+    quantity = decision.quantity
+    if quantity is None:
+        raise InputRejected([FieldProblem("quantity", f"an override of an order needs the "
+                                                      f"number of {policy.unit} to order")])
+    if isinstance(quantity, bool) or not isinstance(quantity, int):
+        raise InputRejected([FieldProblem("quantity", f"must be a whole number of "
+                                                      f"{policy.unit}, got {quantity!r}")])
+    problem = policy.feasible(quantity)
+    if problem:
+        raise InputRejected([FieldProblem("quantity", problem)])
+    case.override(action=policy.order_action, reason_code=decision.reason_code,
+                  reason_text=decision.reason_text, quantity=quantity, **who)
 
 
 def record_outcome(
@@ -52,9 +75,18 @@ def record_outcome(
 ) -> None:
     """Record what actually happened to a decided case (possibly much later)."""
     who = ctx.who
-    ctx.log.update(
-        case_uuid(case_id),
-        lambda case: case.record_outcome(
-            outcome=outcome, observed_at=observed_at.isoformat(), source=source, **who
-        ),
-    )
+
+    def record(case: Case) -> None:
+        if is_quantity_pack(case.domain):  # the outcome is a number, e.g. demand
+            try:
+                value = float(outcome)
+            except ValueError as exc:
+                raise InputRejected([FieldProblem(
+                    "outcome", f"must be a number, got {outcome[:40]!r}")]) from exc
+            case.record_demand(value=value, observed_at=observed_at.isoformat(), source=source,
+                               **who)
+        else:
+            case.record_outcome(outcome=outcome, observed_at=observed_at.isoformat(),
+                                source=source, **who)
+
+    ctx.log.update(ctx.resolve(case_id), record)

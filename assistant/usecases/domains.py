@@ -3,7 +3,15 @@ which domain a command means when it is not told."""
 
 from __future__ import annotations
 
-from assistant.domains import ClassificationShape, DomainPack, available_packs, get_pack
+from assistant.domains import (
+    ClassificationShape,
+    Roles,
+    Words,
+    available_packs,
+    get_pack,
+    get_quantity_pack,
+    is_quantity_pack,
+)
 from assistant.usecases.context import Context
 from assistant.views import DomainView
 from events import queries
@@ -13,11 +21,20 @@ def domains(ctx: Context) -> list[DomainView]:
     """Every installed pack, with its decision shape, roles, words and cases in this store."""
     ctx.sync()
     counts = queries.cases_by_domain(ctx.views)
-    return [domain_view(get_pack(name), counts.get(name, 0)) for name in available_packs()]
+    return [domain_view(name, counts.get(name, 0)) for name in available_packs()]
 
 
-def domain_view(pack: DomainPack, cases: int = 0) -> DomainView:
-    shape, roles, words = pack.decision, pack.roles, pack.words
+def domain_view(name: str, cases: int = 0) -> DomainView:
+    """What the pack called ``name`` declares (``cases``: how many this store holds)."""
+    if is_quantity_pack(name):
+        quantity = get_quantity_pack(name)
+        description, shape = quantity.description, quantity.shape
+        roles, words = Roles(owner=quantity.owner_role), Words()
+        actions: list[str] = [shape.order_action, shape.escalate_action]
+    else:
+        pack = get_pack(name)
+        description, shape, roles, words = pack.description, pack.decision, pack.roles, pack.words
+        actions = list(pack.actions)
     if isinstance(shape, ClassificationShape):
         kind_line = (f"yes/no: {' / '.join(shape.decisive_actions)}, escalate with "
                      f"{shape.escalate_action}; outcomes {' / '.join(shape.outcomes)} "
@@ -29,11 +46,11 @@ def domain_view(pack: DomainPack, cases: int = 0) -> DomainView:
                      f"{shape.escalate_action}; outcome: realised {shape.target}")
         outcomes, risk = [], None
     return DomainView(
-        name=pack.name,
-        description=pack.description,
+        name=name,
+        description=description,
         kind=shape.kind,
         shape=kind_line,
-        actions=list(pack.actions),
+        actions=actions,
         escalate_action=shape.escalate_action,
         outcomes=outcomes,
         risk_outcome=risk,

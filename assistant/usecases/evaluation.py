@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from assistant.domains import get_pack
+from assistant.domains import get_pack, get_quantity_pack, is_quantity_pack
 from assistant.orchestrator import Assessment
 from assistant.policies import recommend
 from assistant.usecases.context import Context
@@ -45,6 +45,8 @@ def _assessment_view(assessment: Assessment) -> AssessmentView:
         source=source,
         fallback_reason=assessment.fallback_reason,
         problems=[],
+        propensities=dict(rec.propensities),
+        explored=rec.explored,
     )
 
 
@@ -81,8 +83,17 @@ def model_quality(domain: str, *, folds: int = 10) -> dict[str, dict[str, float]
 
 
 def cross_validated_costs(domain: str) -> list[str]:
-    """The 10-fold cross-validated expected-cost table (models, baseline, decline-all)."""
+    """The 10-fold cross-validated expected-cost table (models, baseline, decline-all); for
+    a quantity pack, the time-ordered monthly backtest against seasonal naive."""
     from assistant.specialists.crossval import cost_table, format_cost_table  # scikit-learn
+
+    if is_quantity_pack(domain):
+        from assistant.specialists.quantile_backtest import backtest
+
+        pack = get_quantity_pack(domain)
+        h = pack.history
+        return backtest(pack, h.rows, h.demand, h.hour_index, pack.default_policy,
+                        lag_field=pack.seasonal_field).lines()
 
     return format_cost_table(cost_table(get_pack(domain)))
 

@@ -24,9 +24,9 @@ from guardrails import prepare_input
 
 def explain(ctx: Context, case_id: str, *, refresh: bool = False) -> ExplanationView:
     """Produce (or return the recorded) guarded explanation and record its verdicts."""
-    case = ctx.log.case(case_id)
+    case = ctx.log.case(ctx.resolve(case_id))
     if not refresh:
-        recorded = recorded_explanation(ctx, case_id)
+        recorded = recorded_explanation(ctx, str(case.id))
         if recorded is not None:
             return recorded
     guarded = explain_guarded(_case_request(ctx, case), explainer_from_env())

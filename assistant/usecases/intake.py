@@ -10,13 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from assistant.domains import available_packs
-from assistant.domains.base import CaseInput
-from assistant.orchestrator import Assessment
-from assistant.usecases.context import SYSTEM, Context, Domain
+from assistant.domains import available_packs, get_pack, get_quantity_pack, is_quantity_pack
+from assistant.orchestrator import Assessment, case_key
+from assistant.usecases.context import SYSTEM_WHO, Context, Domain
 from assistant.views import IngestReport
 from events.domain import Case, Policy
-from events.domain.case import canonical_sha256
 from events.errors import ConflictError, FieldProblem, InputRejected
 from guardrails import prepare_input
 from guardrails.plain_text import plain_text_problem
@@ -42,23 +40,6 @@ def open_case(
     return report.opened[0]
 
 
-def ingest_file(
-    ctx: Context,
-    domain: str | None,
-    rows: Iterable[Mapping[str, Any]],
-    *,
-    progress: Callable[[int, int], None] | None = None,
-) -> IngestReport:
-    """Open the cases of a file: its columns must be the pack's (see :func:`file_domain`).
-
-    Raises:
-        InputRejected: the columns fit another pack, no pack, or several (no domain
-            given); nothing is written.
-    """
-    materialised = list(rows)
-    return ingest(ctx, file_domain(ctx, domain, materialised), materialised, progress=progress)
-
-
 def file_domain(ctx: Context, domain: str | None, rows: Sequence[Mapping[str, Any]]) -> str:
     """The pack a file's rows are read as, from its columns, before anything is written.
 
@@ -70,27 +51,33 @@ def file_domain(ctx: Context, domain: str | None, rows: Sequence[Mapping[str, An
                for k in row if isinstance(k, str)}
     if not columns:
         return ctx.resolve_domain(domain)
-    packs = {name: ctx.pack(name) for name in available_packs()}
-    fits = [name for name, pack in packs.items() if not pack.missing_columns(columns)]
     if domain:
-        pack = ctx.pack(domain)
+        ctx.resolve_domain(domain)  # NotFound for a pack that is not installed
+    missing = {name: [f for f in schema_fields(name) if f not in columns]
+               for name in available_packs()}
+    fits = [name for name, lacks in missing.items() if not lacks]
+    if domain:
         if domain in fits:
             return domain
         if fits:
             raise _refuse(f"the file's columns are those of {' or '.join(fits)}, not "
                           f"{domain}: pass --domain {fits[0]}")
-        missing = pack.missing_columns(columns)
-        if len(missing) * 2 > len(pack.input_model.model_fields):
+        if len(missing[domain]) * 2 > len(schema_fields(domain)):
             raise _refuse(f"the file's columns do not look like {domain} rows: it lacks "
-                          f"{_listed(missing)}")
+                          f"{_listed(missing[domain])}")
         return domain
     if len(fits) == 1:
         return fits[0]
     if fits:
         raise _refuse(f"the file's columns fit {', '.join(fits)}: say which with --domain")
-    lacks = "; ".join(f"{name} lacks {_listed(pack.missing_columns(columns))}"
-                      for name, pack in packs.items())
+    lacks = "; ".join(f"{name} lacks {_listed(fields)}" for name, fields in missing.items())
     raise _refuse(f"the file's columns fit no installed pack ({lacks}): nothing was read")
+
+
+def schema_fields(domain: str) -> tuple[str, ...]:
+    """The input fields every case of ``domain`` must have (its schema's, in order)."""
+    pack = get_quantity_pack(domain) if is_quantity_pack(domain) else get_pack(domain)
+    return tuple(pack.input_model.model_fields)
 
 
 def _refuse(sentence: str) -> InputRejected:
@@ -142,7 +129,7 @@ def ingest(
                 problems_by_row[number] = list(problems)
                 rejected.append((number, "; ".join(str(p) for p in problems)))
                 continue
-            ref = assessment.input.case_ref or _fallback_ref(assessment.input)
+            ref = case_key(assessment.input)
             if Case.id_for(domain, ref) in seen_ids:
                 duplicates.append(number)
                 continue
@@ -183,12 +170,6 @@ def _save_new(
     return [case for _, case in fresh]
 
 
-def _fallback_ref(case_input: CaseInput) -> str:
-    """A case without a reference is named by its content, so a repeat is a duplicate."""
-    content = {"v": case_input.values, "p": case_input.personal, "n": case_input.note}
-    return "sha-" + canonical_sha256(content)[:16]
-
-
 def quarantine_record(
     ctx: Context, domain: str, raw: Mapping[str, Any], problems: Sequence[FieldProblem]
 ) -> Case:
@@ -208,19 +189,20 @@ def quarantine_record(
 
 
 def unparseable(raw: Any) -> list[FieldProblem]:
-    """The problem with a row the file reader could not parse (``cli.app.read_rows``
-    marks it)."""
+    """The problem with a record the file reader could not read (``cli.files`` marks it
+    with ``__unparseable__``: the evidence, ``__field__``: where, ``__error__``: why)."""
     if not isinstance(raw, Mapping) or "__unparseable__" not in raw:
         return []
+    where = str(raw.get("__field__") or "line")
     why = raw.get("__error__")
-    return [FieldProblem("line", f"not valid JSON ({why})" if why else "not a JSON object")]
+    return [FieldProblem(where, str(why) if why else "could not be read")]
 
 
 def _new_case(ctx: Context, state: Domain, assessment: Assessment, ref: str) -> Case:
     """Every step of the assessment, as events on a new case (saved by the caller)."""
     case_input = assessment.input
     assert case_input is not None
-    who = {"actor": SYSTEM.name, "role": SYSTEM.role}
+    who = SYSTEM_WHO
     case = Case.open(
         domain=state.pack.name,
         case_ref=ref,
@@ -255,6 +237,8 @@ def _new_case(ctx: Context, state: Domain, assessment: Assessment, ref: str) -> 
         expected_costs=dict(recommendation.expected_costs),
         reasons=[*recommendation.reasons, *ood_reasons],
         ood_reasons=ood_reasons,
+        propensities=dict(recommendation.propensities),
+        explored=recommendation.explored,
         **who,
     )
     # The applicant's note is screened now, so the operator sees an injection attempt in

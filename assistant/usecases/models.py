@@ -60,10 +60,15 @@ def register_models(
         )
         ctx.log.save(record)
         cost = card["metrics"]["cv_expected_cost"]
-        lines.append(
-            f"{version}: registered ({card['kind']}, {card['metrics']['cv_folds']}-fold "
-            f"expected cost {cost:.3f}, ONNX parity ok)"
-        )
+        if card.get("prediction") == "quantiles":  # one time-ordered hold-out, not folds
+            held = card.get("validation", {}).get("hours", 0)
+            lines.append(f"{version}: registered ({card['kind']}, cost {cost:.3f} per case on "
+                         f"the last {held} held-out hours, ONNX parity ok)")
+        else:
+            lines.append(
+                f"{version}: registered ({card['kind']}, {card['metrics']['cv_folds']}-fold "
+                f"expected cost {cost:.3f}, ONNX parity ok)"
+            )
     best = min(cards, key=lambda v: cards[v]["metrics"]["cv_expected_cost"])
     should_promote = promote if promote is not None else champion is None
     if should_promote and best != champion:

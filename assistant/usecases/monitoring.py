@@ -12,18 +12,21 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from assistant.domains.decision import ClassificationShape
 from assistant.monitoring.drift import DriftReport, feature_drift
 from assistant.monitoring.drift_reference import DriftReference
-from assistant.monitoring.health import evaluate_alerts
+from assistant.monitoring.health import MonitoringThresholds, evaluate_alerts
+from assistant.monitoring.outcome_alerts import OutcomeAlertSettings, OutcomeCheck, check_outcomes
 from assistant.monitoring.outcomes import plan_outcomes
 from assistant.monitoring.quality import QualityReport, quality_report
 from assistant.monitoring.rates import override_rates
+from assistant.usecases import alerting
 from assistant.usecases.context import Context, case_uuid
 from assistant.usecases.intake import unparseable
 from assistant.usecases.reading import alerts
 from assistant.views import AlertView, HealthView
 from events import queries
-from events.domain import Alert, Case
+from events.domain import Case
 from events.errors import FieldProblem, ModelError
 
 
@@ -131,11 +134,44 @@ def _opened_inputs(ctx: Context, domain: str) -> Iterator[dict[str, Any]]:
             yield dict(event.input)
 
 
-def check_alerts(ctx: Context, domain: str, *, recent: int = 1000) -> list[AlertView]:
-    """Evaluate every monitoring threshold; record each newly crossed one as an alert event."""
+def outcome_check(
+    ctx: Context, domain: str, settings: OutcomeAlertSettings | None = None
+) -> OutcomeCheck | None:
+    """Observed against expected risk outcomes over the latest window of observed outcomes
+    (None for a domain whose decision is not a yes/no classification)."""
+    shape = ctx.pack(domain).decision
+    if not isinstance(shape, ClassificationShape):
+        return None
+    s = settings or OutcomeAlertSettings()
+    ctx.sync()
+    # Some recorded outcomes are not observable (their action reveals nothing): read a margin.
+    limit = 4 * s.last_outcomes if s.last_outcomes is not None else 1_000_000
+    rows = queries.outcome_rows(ctx.views, domain, limit)
+    costs = {a: dict(c) for a, c in ctx.domain(domain).spec.costs.items()}
+    return check_outcomes(
+        rows,
+        now=datetime.now(UTC),
+        risk_outcome=shape.risk_outcome,
+        reveals=shape.reveals,
+        costs=costs,
+        settings=s,
+    )
+
+
+def check_alerts(
+    ctx: Context,
+    domain: str,
+    *,
+    recent: int = 1000,
+    thresholds: MonitoringThresholds | None = None,
+) -> list[AlertView]:
+    """Evaluate every monitoring threshold: raise each new condition as an alert event,
+    escalate open alerts that worsened, resolve those that recovered."""
+    t = thresholds or MonitoringThresholds()
     policy = ctx.policy(domain)
     decisions = decision_rows(ctx, domain)
     report = drift(ctx, domain, recent=recent) if queries.has_cases(ctx.views, domain) else None
+    outcomes = outcome_check(ctx, domain, t.outcomes)
     specs = evaluate_alerts(
         now=datetime.now(UTC),
         drift=report,
@@ -144,21 +180,16 @@ def check_alerts(ctx: Context, domain: str, *, recent: int = 1000) -> list[Alert
         policy_id=str(policy.id),
         policy_reviewed_at=policy.last_reviewed_at,
         policy_review_every_days=policy.review_every_days,
+        thresholds=t,
+        outcomes=outcomes,
+        risk_word=ctx.pack(domain).words.risk,
     )
-    open_keys = {r["details"].get("key") for r in queries.open_alerts(ctx.views)}
-    fresh = [
-        Alert.raise_(
-            kind=spec.kind,
-            severity=spec.severity,
-            details={**spec.details, "key": spec.key, "message": spec.message, "domain": domain},
-            actor="docket/monitor",
-            role="system",
-        )
-        for spec in specs
-        if spec.key not in open_keys
-    ]
-    if fresh:
-        ctx.log.save(*fresh)
+    checked = {"override_spike", "ood_rise", "policy_review_overdue"}
+    if report is not None:
+        checked |= {"dataset_drift", "feature_drift", "prediction_drift"}
+    if outcomes is not None:
+        checked.add("outcome_quality")
+    alerting.apply_specs(ctx, domain, specs, checked=checked)
     return alerts(ctx)
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from assistant.policies import PolicySpec
 from assistant.policies import backtest as run_backtest
 from assistant.policies.backtest import ArmResult
+from assistant.policies.quantity import QuantityPolicy
 from assistant.usecases.context import Context, require_plain
 from assistant.views import BacktestView, PolicyChangeView, PolicyPreview, PolicyView
 from events import queries
@@ -17,19 +18,11 @@ from events import queries
 
 def policy(ctx: Context, domain: str) -> PolicyView:
     aggregate = ctx.policy(domain)
+    if aggregate.spec.get("kind") == "quantity":
+        return _quantity_view(ctx, domain)
     spec = PolicySpec.model_validate(aggregate.spec)
     ctx.sync()
-    history = [
-        PolicyChangeView(
-            version=int(r["policy_version"]),
-            at=datetime.fromisoformat(r["at"]),
-            by=r["actor"],
-            role=r["role"],
-            changes=json.loads(r["changes"] or "{}"),
-            justification=r["justification"] or "",
-        )
-        for r in queries.policy_history(ctx.views, domain)
-    ]
+    history = _history(ctx, domain)
     return PolicyView(
         domain=domain,
         version=aggregate.policy_version,
@@ -40,7 +33,38 @@ def policy(ctx: Context, domain: str) -> PolicyView:
         escalate_on_ood=spec.escalate_on_ood,
         review_every_days=aggregate.review_every_days,
         history=history,
+        exploration=spec.exploration.model_dump(mode="json"),
     )
+
+
+def _quantity_view(ctx: Context, domain: str) -> PolicyView:
+    """A "how much" policy: its economics and limits, with no escalation band."""
+    aggregate = ctx.policy(domain)
+    spec = QuantityPolicy.model_validate(aggregate.spec)
+    ctx.sync()
+    return PolicyView(
+        domain=domain, version=aggregate.policy_version, owner_role=aggregate.owner_role,
+        actions=list(spec.actions),
+        costs={spec.order_action: {"per unit short": spec.underage_cost,
+                                   "per unit left over": spec.overage_cost}},
+        escalate_band=(1.0, 0.0), escalate_on_ood=spec.escalate_on_ood,
+        review_every_days=aggregate.review_every_days, history=_history(ctx, domain),
+        quantity=spec.model_dump(mode="json"),
+    )  # fmt: skip
+
+
+def _history(ctx: Context, domain: str) -> list[PolicyChangeView]:
+    return [
+        PolicyChangeView(
+            version=int(r["policy_version"]),
+            at=datetime.fromisoformat(r["at"]),
+            by=r["actor"],
+            role=r["role"],
+            changes=json.loads(r["changes"] or "{}"),
+            justification=r["justification"] or "",
+        )
+        for r in queries.policy_history(ctx.views, domain)
+    ]
 
 
 def change_policy(
@@ -50,7 +74,11 @@ def change_policy(
     require_plain("justification", justification)
     current = ctx.policy(domain)
     # Validate the whole resulting policy before anything is recorded.
-    changed = PolicySpec.model_validate(current.spec).with_changes(changes)
+    changed: PolicySpec | QuantityPolicy = (
+        QuantityPolicy.model_validate(current.spec).with_changes(changes)
+        if current.spec.get("kind") == "quantity"
+        else PolicySpec.model_validate(current.spec).with_changes(changes)
+    )
     # Record whole values for each changed key (a partial cost matrix is merged here,
     # once, so the event says exactly what the policy became).
     complete = {key: changed.model_dump(mode="json")[key] for key in changes}

@@ -11,9 +11,10 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from assistant.domains import get_pack
-from assistant.usecases.context import Context, case_uuid
+from assistant.domains import get_pack, get_quantity_pack, is_quantity_pack
+from assistant.usecases.context import Context
 from assistant.usecases.explaining import recorded_explanation
+from assistant.usecases.quantities import case_view
 from assistant.views import (
     FLAGS,
     AlertView,
@@ -39,7 +40,12 @@ def queue(ctx: Context, query: QueueQuery) -> QueuePage:
         raise InputRejected(
             [FieldProblem("order_by", f"must be one of {sorted(queries.QUEUE_ORDER)}")]
         )
-    selected = queries.QueueFilter(tuple(query.statuses), query.search)
+    unknown = [f for f in query.flags if f not in queries.QUEUE_FLAGS]
+    if unknown:
+        raise InputRejected(
+            [FieldProblem("flags", f"{unknown[0]!r} is not one of {sorted(queries.QUEUE_FLAGS)}")]
+        )
+    selected = queries.QueueFilter(tuple(query.statuses), query.search, tuple(query.flags))
     with ctx.lock:
         ctx.views.catch_up(ctx.log)
         # The count can only change when the read models move, so it is kept per
@@ -63,15 +69,21 @@ def queue(ctx: Context, query: QueueQuery) -> QueuePage:
 
 def case(ctx: Context, case_id: str) -> CaseDetail:
     """Everything the operator needs to decide one case."""
-    uid = case_uuid(case_id)
+    uid = ctx.resolve(case_id)
     found = audit_fold.audit_case(ctx.log, uid)
     state = found.state
     if state.get("status") == "quarantined":
         raise NotFound(f"case {case_id} holds quarantined input; see `docket audit {case_id}`")
-    pack = get_pack(state["domain"])
+    domain = state["domain"]
+    quantity = None
+    if is_quantity_pack(domain):
+        describe = get_quantity_pack(domain).describe
+        quantity = case_view(state, ctx.quantity_domain(domain).policy)
+    else:
+        describe = get_pack(domain).describe
     values = state.get("input", {})
-    fields = [FieldView(name, pack.describe(name), values.get(name)) for name in values]
-    score = state.get("score") or {}
+    fields = [FieldView(name, describe(name), values.get(name)) for name in values]
+    score = state.get("score") or state.get("forecast") or {}
     attributions = sorted(
         (
             AttributionView(f, values.get(f), float(c))
@@ -108,12 +120,13 @@ def case(ctx: Context, case_id: str) -> CaseDetail:
         decision=_decision_view(state.get("decisions") or []),
         outcome=(state.get("outcome") or {}).get("outcome"),
         history=[timeline_entry(e) for e in found.timeline],
+        quantity=quantity,
     )
 
 
 def audit(ctx: Context, case_id: str, as_of: datetime | None = None) -> AuditView:
     """A case's timeline and exactly what was known at ``as_of``."""
-    found = audit_fold.audit_case(ctx.log, case_uuid(case_id), as_of)
+    found = audit_fold.audit_case(ctx.log, ctx.resolve(case_id), as_of)
     return AuditView(
         case_id=found.case_id,
         as_of=found.as_of,

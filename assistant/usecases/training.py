@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from assistant.domains import get_pack
+from assistant.domains import get_pack, get_quantity_pack, is_quantity_pack
 from assistant.domains.base import Dataset
 from assistant.orchestrator import Orchestrator
 from assistant.policies import backtest
@@ -26,6 +26,13 @@ def train(ctx: Context, domain: str, *, promote: bool | None = None) -> list[str
     from assistant.specialists.training import train as train_models  # scikit-learn: slow
 
     ctx.require_model_manager("train models", domain)
+    if is_quantity_pack(domain):
+        from assistant.specialists.quantile_training import train_quantiles
+
+        pack = get_quantity_pack(domain)
+        h = pack.history
+        found = train_quantiles(pack, h.rows, h.demand, h.hour_index, h.sha256, ctx.models_dir)
+        return register_models(ctx, domain, [found.path], promote=promote)
     trained = train_models(get_pack(domain), ctx.models_dir)
     return register_models(ctx, domain, [t.path for t in trained], promote=promote)
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
@@ -37,6 +38,7 @@ from events.errors import (
     ConflictError,
     FieldProblem,
     InputRejected,
+    NotAuthorised,
 )
 
 #: Why an operator overrode the recommendation (code -> label). Overrides are
@@ -124,6 +126,17 @@ class _RecommendArgs(Args):
     expected_costs: dict[str, float]
     reasons: list[str]
     ood_reasons: list[str] = []
+    propensities: dict[str, float]
+    explored: bool
+
+    @field_validator("propensities")
+    @classmethod
+    def _probabilities(cls, v: dict[str, float]) -> dict[str, float]:
+        if not v or any(not 0.0 <= p <= 1.0 for p in v.values()):
+            raise ValueError("must give each possible action a probability in [0, 1]")
+        if abs(sum(v.values()) - 1.0) > 1e-9:
+            raise ValueError(f"must add up to 1, not {sum(v.values()):.6f}")
+        return v
 
     @field_validator("expected_costs")
     @classmethod
@@ -131,6 +144,50 @@ class _RecommendArgs(Args):
         if not v:
             raise ValueError("must give the expected cost of each action")
         return v
+
+
+def _aware_iso_time(v: str) -> str:
+    try:
+        parsed = datetime.fromisoformat(v)
+    except ValueError as exc:
+        raise ValueError("must be an ISO-8601 time") from exc
+    if parsed.tzinfo is None:
+        raise ValueError("must carry a timezone offset")
+    return v
+
+
+class _ForecastArgs(Args):
+    specialist: str = Field(min_length=1)
+    model_version: str = Field(min_length=1)
+    model_sha256: str
+    levels: list[float] = Field(min_length=1)
+    quantiles: list[float] = Field(min_length=1)
+    ood: bool
+    ood_score: float | None
+    latency_ms: float = Field(ge=0.0)
+    shadow: bool
+
+    @field_validator("quantiles")
+    @classmethod
+    def _not_negative(cls, v: list[float]) -> list[float]:
+        if any(q < 0 for q in v):
+            raise ValueError("predicted demand must not be negative")
+        return v
+
+
+class _QuantityArgs(Args):
+    quantity: int = Field(ge=0, le=10**9)
+
+
+class _DemandArgs(Args):
+    value: float = Field(ge=0.0)
+    observed_at: str
+    source: str = Field(min_length=1)
+
+    @field_validator("observed_at")
+    @classmethod
+    def _aware_iso(cls, v: str) -> str:
+        return _aware_iso_time(v)
 
 
 class _ExplainArgs(Args):
@@ -167,13 +224,7 @@ class _OutcomeArgs(Args):
     @field_validator("observed_at")
     @classmethod
     def _aware_iso(cls, v: str) -> str:
-        try:
-            parsed = datetime.fromisoformat(v)
-        except ValueError as exc:
-            raise ValueError("must be an ISO-8601 time") from exc
-        if parsed.tzinfo is None:
-            raise ValueError("must carry a timezone offset")
-        return v
+        return _aware_iso_time(v)
 
 
 def canonical_sha256(value: Any) -> str:
@@ -242,6 +293,28 @@ class Case(Aggregate):
                 case.model_version = self.model_version
                 case.ood = self.ood
 
+    class Forecast(Aggregate.Event):
+        """A quantity case's prediction: quantiles of demand at ``levels`` (e.g. 0.05 ... 0.95)."""
+
+        class_version = 1
+        specialist: str
+        model_version: str
+        model_sha256: str
+        levels: list[float]
+        quantiles: list[float]
+        ood: bool
+        ood_score: float | None
+        latency_ms: float
+        shadow: bool
+        actor: str
+        role: str
+
+        def apply(self, aggregate: Aggregate) -> None:
+            case = _as_case(aggregate)
+            if not self.shadow:
+                case.model_version = self.model_version
+                case.ood = self.ood
+
     class FellBackToBaseline(Aggregate.Event):
         class_version = 1
         reason: str
@@ -253,9 +326,21 @@ class Case(Aggregate):
 
     class Recommended(Aggregate.Event):
         """``ood_reasons`` (v2): why the input is unlike the training data, kept apart
-        from the policy's reasons so nobody has to pick them out of the text."""
+        from the policy's reasons so nobody has to pick them out of the text.
 
-        class_version = 2
+        ``propensities`` (v3): the probability the policy gave each action it might have
+        recommended for this case, ``explored`` whether the action was drawn at random, and
+        ``propensity_source``: ``"logged"`` when recorded with the recommendation,
+        ``"assumed"`` for events recorded before propensities were (their policy was
+        deterministic, so the recommended action had probability 1).
+
+        ``quantity``, ``quantiles`` and ``baseline_quantity`` (v4): for a "how much"
+        decision, the order the policy places (or would place, when it escalates), the
+        predicted quantiles it read (level -> value) and the baseline rule's order; None and
+        empty for a yes/no decision.
+        """
+
+        class_version = 4
         action: str
         source: str
         policy_id: str
@@ -263,6 +348,12 @@ class Case(Aggregate):
         expected_costs: dict[str, float]
         reasons: list[str]
         ood_reasons: list[str]
+        propensities: dict[str, float]
+        explored: bool
+        propensity_source: str
+        quantity: int | None
+        quantiles: dict[str, float]
+        baseline_quantity: int | None
         actor: str
         role: str
 
@@ -271,11 +362,26 @@ class Case(Aggregate):
             # Version 1 mixed the OOD reasons into ``reasons``, unmarked.
             state["ood_reasons"] = []
 
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            # Before v3 every policy was deterministic: the recommended action was certain.
+            state["propensities"] = {state["action"]: 1.0}
+            state["explored"] = False
+            state["propensity_source"] = "assumed"
+
+        @staticmethod
+        def upcast_v3_v4(state: dict[str, Any]) -> None:
+            # Versions 1-3 only knew yes/no decisions.
+            state["quantity"] = None
+            state["quantiles"] = {}
+            state["baseline_quantity"] = None
+
         def apply(self, aggregate: Aggregate) -> None:
             case = _as_case(aggregate)
             case.recommendation = self.action
             case.expected_costs = dict(self.expected_costs)
             case.policy_version = self.policy_version
+            case.quantity = self.quantity
 
     class InputFlagged(Aggregate.Event):
         class_version = 1
@@ -301,22 +407,36 @@ class Case(Aggregate):
             pass
 
     class Accepted(Aggregate.Event):
-        class_version = 1
+        """``quantity`` (v2): the order accepted, for a "how much" decision."""
+
+        class_version = 2
         action: str
+        quantity: int | None
         actor: str
         role: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["quantity"] = None
 
         def apply(self, aggregate: Aggregate) -> None:
             _as_case(aggregate)._decided(self.actor, self.timestamp.isoformat(), final=True)
 
     class Overridden(Aggregate.Event):
-        class_version = 1
+        """``quantity`` (v2): the order placed instead, for a "how much" decision."""
+
+        class_version = 2
         action: str
         recommended: str | None
         reason_code: str
         reason_text: str
+        quantity: int | None
         actor: str
         role: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["quantity"] = None
 
         def apply(self, aggregate: Aggregate) -> None:
             _as_case(aggregate)._decided(self.actor, self.timestamp.isoformat(), final=True)
@@ -341,12 +461,20 @@ class Case(Aggregate):
             _as_case(aggregate)._decided(self.actor, self.timestamp.isoformat(), final=False)
 
     class OutcomeRecorded(Aggregate.Event):
-        class_version = 1
+        """``value`` (v2): the realised number (e.g. demand) of a "how much" decision, whose
+        ``outcome`` is that number as text."""
+
+        class_version = 2
         outcome: str
         observed_at: str
         source: str
+        value: float | None
         actor: str
         role: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["value"] = None
 
         def apply(self, aggregate: Aggregate) -> None:
             _as_case(aggregate).outcome = self.outcome
@@ -363,6 +491,7 @@ class Case(Aggregate):
         self.fell_back = False
         self.recommendation: str | None = None
         self.expected_costs: dict[str, float] = {}
+        self.quantity: int | None = None  # a "how much" decision's recommended order
         self.policy_version: int | None = None
         self.decided_by: str | None = None
         self.decided_at: str | None = None
@@ -516,6 +645,33 @@ class Case(Aggregate):
         )
         self.trigger_event(self.Scored, **a.model_dump(), actor=actor, role=role)
 
+    def record_forecast(
+        self,
+        *,
+        specialist: str,
+        model_version: str,
+        model_sha256: str,
+        levels: list[float],
+        quantiles: list[float],
+        ood: bool,
+        ood_score: float | None,
+        latency_ms: float,
+        shadow: bool = False,
+        actor: str,
+        role: str,
+    ) -> None:
+        """Record a quantile specialist's prediction for a "how much" case."""
+        check_identity(actor, role)
+        self._require_live()
+        a = validate(
+            _ForecastArgs, specialist=specialist, model_version=model_version,
+            model_sha256=model_sha256, levels=list(levels), quantiles=list(quantiles), ood=ood,
+            ood_score=ood_score, latency_ms=latency_ms, shadow=shadow,
+        )  # fmt: skip
+        if len(a.levels) != len(a.quantiles):
+            raise InputRejected([FieldProblem("quantiles", "needs one value per level")])
+        self.trigger_event(self.Forecast, **a.model_dump(), actor=actor, role=role)
+
     def record_fallback(self, *, reason: str, actor: str, role: str) -> None:
         check_identity(actor, role)
         self._require_live()
@@ -533,11 +689,20 @@ class Case(Aggregate):
         expected_costs: dict[str, float],
         reasons: list[str],
         ood_reasons: list[str] | None = None,
+        quantity: int | None = None,
+        quantiles: dict[str, float] | None = None,
+        baseline_quantity: int | None = None,
+        propensities: dict[str, float] | None = None,
+        explored: bool = False,
         actor: str,
         role: str,
     ) -> None:
+        """Record the recommendation; ``propensities`` default to the action being certain."""
         check_identity(actor, role)
         self._require_live()
+        for name, value in (("quantity", quantity), ("baseline_quantity", baseline_quantity)):
+            if value is not None:
+                _check_quantity(name, value)
         a = validate(
             _RecommendArgs,
             action=action,
@@ -547,8 +712,17 @@ class Case(Aggregate):
             expected_costs=expected_costs,
             reasons=reasons,
             ood_reasons=list(ood_reasons or []),
+            propensities=dict(propensities or {action: 1.0}),
+            explored=explored,
         )
-        self.trigger_event(self.Recommended, **a.model_dump(), actor=actor, role=role)
+        if a.action not in a.propensities or a.propensities[a.action] <= 0.0:
+            raise InputRejected([FieldProblem(
+                "propensities", f"the recommended action {a.action!r} needs a probability > 0")])
+        self.trigger_event(
+            self.Recommended, **a.model_dump(), propensity_source="logged", quantity=quantity,
+            quantiles=plain_json(dict(quantiles or {}), "quantiles"),
+            baseline_quantity=baseline_quantity, actor=actor, role=role,
+        )  # fmt: skip
 
     def record_input_flags(self, *, flags: list[dict[str, Any]], actor: str, role: str) -> None:
         check_identity(actor, role)
@@ -600,6 +774,11 @@ class Case(Aggregate):
         if self.status == "open":
             return
         if self.status == "escalated" and role == self.senior_role and final:
+            if actor == self.decided_by:
+                # Four eyes: the escalation asked for a second person's judgement.
+                raise NotAuthorised(
+                    f"{actor} escalated this case, so another senior reviewer must close it"
+                )
             return
         raise AlreadyDecided(str(self.id), self.decided_by or "?", self.decided_at or "?")
 
@@ -617,12 +796,23 @@ class Case(Aggregate):
         self._check_may_decide(actor, role, final=True)
         if self.recommendation is None:
             raise InputRejected([FieldProblem("action", "there is no recommendation to accept")])
-        self.trigger_event(self.Accepted, action=self.recommendation, actor=actor, role=role)
+        self.trigger_event(self.Accepted, action=self.recommendation, quantity=self.quantity,
+                           actor=actor, role=role)
 
     def override(
-        self, *, action: str, reason_code: str, reason_text: str, actor: str, role: str
+        self,
+        *,
+        action: str,
+        reason_code: str,
+        reason_text: str,
+        quantity: int | None = None,
+        actor: str,
+        role: str,
     ) -> None:
-        """Take another action than recommended; reason code and text are mandatory."""
+        """Take another action than recommended; reason code and text are mandatory.
+
+        For a "how much" decision (the recommendation carries a quantity), the override is
+        another ``quantity`` of the order action."""
         if action == self.escalate_action:
             raise InputRejected([FieldProblem("action", "to send a case to a senior reviewer, "
                                                         "escalate it (no override needed)")])
@@ -631,7 +821,17 @@ class Case(Aggregate):
         if self.expected_costs and a.action not in self.expected_costs:
             known = ", ".join(self.expected_costs)
             raise InputRejected([FieldProblem("action", f"must be one of {known}")])
-        if a.action == self.recommendation:
+        if self.quantity is not None:
+            if quantity is None:
+                raise InputRejected([FieldProblem("quantity", "an override of an order needs "
+                                                              "the quantity to order instead")])
+            _check_quantity("quantity", quantity)
+            if quantity == self.quantity and self.recommendation != self.escalate_action:
+                raise InputRejected([FieldProblem(
+                    "quantity", f"{quantity} is the recommended order: accept it instead")])
+        elif quantity is not None:
+            raise InputRejected([FieldProblem("quantity", "this decision is not a quantity")])
+        elif a.action == self.recommendation:
             raise InputRejected(
                 [FieldProblem("action", "is the recommended action: accept it instead")]
             )
@@ -641,6 +841,7 @@ class Case(Aggregate):
             recommended=self.recommendation,
             reason_code=a.reason_code,
             reason_text=a.reason_text,
+            quantity=quantity,
             actor=actor,
             role=role,
         )
@@ -666,7 +867,38 @@ class Case(Aggregate):
             raise InputRejected([FieldProblem("outcome", f"must be one of {', '.join(labels)}")])
         if self.outcome is not None:
             raise ConflictError(f"case {self.id} already has outcome {self.outcome!r}")
-        self.trigger_event(self.OutcomeRecorded, **a.model_dump(), actor=actor, role=role)
+        self.trigger_event(self.OutcomeRecorded, **a.model_dump(), value=None, actor=actor,
+                           role=role)
+
+    def record_demand(
+        self, *, value: float, observed_at: datetime | str, source: str, actor: str, role: str
+    ) -> None:
+        """Record the realised number of a "how much" case (e.g. demand). Once per case."""
+        check_identity(actor, role)
+        self._require_live()
+        if isinstance(observed_at, datetime):
+            observed_at = observed_at.isoformat()
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(
+            value
+        ):
+            raise InputRejected([FieldProblem("outcome", f"must be a number, got {value!r}")])
+        if value < 0:
+            raise InputRejected([FieldProblem("outcome", f"must not be negative, got {value:g}")])
+        a = validate(_DemandArgs, value=float(value), observed_at=observed_at, source=source)
+        if self.outcome is not None:
+            raise ConflictError(f"case {self.id} already has outcome {self.outcome!r}")
+        self.trigger_event(self.OutcomeRecorded, outcome=f"{a.value:g}",
+                           observed_at=a.observed_at, source=a.source, value=a.value,
+                           actor=actor, role=role)
+
+
+def _check_quantity(name: str, value: object) -> None:
+    """A quantity is a whole number of units, never negative (one problem naming ``name``)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InputRejected([FieldProblem(name, f"must be a whole number, got {value!r}")])
+    if value < 0:
+        raise InputRejected([FieldProblem(name, f"must not be negative, got {value}")])
+    validate(_QuantityArgs, quantity=value)
 
 
 def _as_case(aggregate: Aggregate) -> Case:

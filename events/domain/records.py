@@ -72,10 +72,16 @@ class EvalRun(Aggregate):
 
 
 class Alert(Aggregate):
-    """A monitoring alert (drift, override spike ...) until someone acknowledges it."""
+    """A monitoring alert (drift, override spike ...) until someone acknowledges it.
+
+    An open alert is *escalated* (an event) when its measure worsens past the next severity,
+    and *resolved* (an event naming who or what closed it) when the condition recovers, so one
+    condition is one alert however long it lasts.
+    """
 
     if TYPE_CHECKING:  # state set by the events' apply(); not dataclass fields
         kind: str
+        severity: str
         acknowledged: bool
 
     class Raised(Aggregate.Created):
@@ -89,11 +95,34 @@ class Alert(Aggregate):
         def apply(self, aggregate: Aggregate) -> None:
             assert isinstance(aggregate, Alert)
             aggregate.kind = self.kind
+            aggregate.severity = self.severity
             aggregate.acknowledged = False
 
     class Acknowledged(Aggregate.Event):
         class_version = 1
         note: str
+        actor: str
+        role: str
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, Alert)
+            aggregate.acknowledged = True
+
+    class Escalated(Aggregate.Event):
+        class_version = 1
+        severity: str
+        details: dict[str, Any]
+        actor: str
+        role: str
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, Alert)
+            aggregate.severity = self.severity
+
+    class Resolved(Aggregate.Event):
+        class_version = 1
+        note: str
+        details: dict[str, Any]
         actor: str
         role: str
 
@@ -124,3 +153,41 @@ class Alert(Aggregate):
     def acknowledge(self, *, note: str = "", actor: str, role: str) -> None:
         check_identity(actor, role)
         self.trigger_event(self.Acknowledged, note=note, actor=actor, role=role)
+
+    def escalate(self, *, severity: str, details: dict[str, Any], actor: str, role: str) -> None:
+        """Raise the severity of an open alert whose measure worsened.
+
+        Raises:
+            InputRejected: not a higher severity, or the alert is closed.
+        """
+        check_identity(actor, role)
+        if severity not in SEVERITIES or SEVERITIES.index(severity) <= SEVERITIES.index(
+            self.severity
+        ):
+            raise InputRejected(
+                [FieldProblem("severity", f"must be above {self.severity!r} to escalate")]
+            )
+        if self.acknowledged:
+            raise InputRejected([FieldProblem("alert", "a closed alert cannot be escalated")])
+        self.trigger_event(
+            self.Escalated,
+            severity=severity,
+            details=plain_json(dict(details), "details"),
+            actor=actor,
+            role=role,
+        )
+
+    def resolve(
+        self, *, note: str, details: dict[str, Any] | None = None, actor: str, role: str
+    ) -> None:
+        """Close the alert because its condition recovered (``note`` says how)."""
+        check_identity(actor, role)
+        if self.acknowledged:
+            raise InputRejected([FieldProblem("alert", "the alert is already closed")])
+        self.trigger_event(
+            self.Resolved,
+            note=note,
+            details=plain_json(dict(details or {}), "details"),
+            actor=actor,
+            role=role,
+        )

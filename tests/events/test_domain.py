@@ -264,3 +264,14 @@ def test_a_case_needs_a_declared_decision() -> None:
             decision={"kind": "classification", "deciding_roles": ["a", "b"]},
             **SYSTEM,
         )
+
+
+def test_whoever_escalated_cannot_close_the_case_as_senior() -> None:
+    case = new_case("A1")
+    case.escalate(reason_text="unsure", actor="sam", role="senior")
+    with pytest.raises(NotAuthorised, match="sam escalated this case"):
+        case.override(action="approve", reason_code="other", reason_text="x", **SAM)
+    assert case.status == "escalated"
+    sue = {"actor": "sue", "role": "senior"}
+    case.override(action="approve", reason_code="other", reason_text="x", **sue)
+    assert case.status == "decided"

@@ -197,15 +197,11 @@ class FakeService:
         wanted = set(query.statuses)
 
         def keep(c: _Case) -> bool:
-            if c.status not in wanted:
+            if c.status not in wanted or not set(query.flags) <= set(c.flags):
                 return False
             if not needle:
                 return True
-            return (
-                needle in c.case_ref.lower()
-                or needle == c.recommendation
-                or needle in {f.lower() for f in c.flags}
-            )
+            return needle in c.case_ref.lower() or needle == c.recommendation
 
         matching = [c for c in self._ordered(query.order_by, query.descending) if keep(c)]
         page = matching[query.offset : query.offset + query.limit]
@@ -226,10 +222,12 @@ class FakeService:
         )
 
     def _get(self, case_id: str) -> _Case:
-        try:
-            return self._by_id[case_id]
-        except KeyError:
-            raise NotFound(f"no case {case_id}") from None
+        found = self._by_id.get(case_id) or next(
+            (c for c in self._by_id.values() if c.case_ref == case_id), None
+        )
+        if found is None:
+            raise NotFound(f"no case with reference or id {case_id!r}")
+        return found
 
     def case(self, case_id: str) -> CaseDetail:
         self.calls.append("case")

@@ -215,7 +215,8 @@ class CaseScreen(DocketScreen):
 
     def show(self, detail: CaseDetail) -> None:
         self.detail = detail
-        self.case_ref = detail.case_ref
+        # Opened by reference ("go to case"): from now on address it by its id.
+        self.case_id, self.case_ref = detail.case_id, detail.case_ref
         self.query_one("#case-summary", Static).update(render_summary(detail))
         warnings = render_warnings(detail)
         box = self.query_one("#case-warnings", Static)

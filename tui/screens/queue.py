@@ -15,7 +15,6 @@ changed nothing (the sync timer's usual case) now costs no redraw at all.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import ClassVar
 
 from rich.cells import cell_len
@@ -28,37 +27,19 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Static
 from textual.widgets.data_table import ColumnKey
 
-from assistant.views import QueuePage, QueueQuery, QueueRow
-from tui.format import age, badges, cost, prob
+from assistant.views import STATUS_FILTERS, QueuePage, QueueQuery, QueueRow, split_filter
+from tui.format import QUEUE_COLUMNS, QUEUE_PAGE_SIZE, QueueCells, queue_cells, queue_place
 from tui.screens.base import DocketScreen
 from tui.screens.decide import DecisionTarget
 
-PAGE_SIZE = 50
+PAGE_SIZE = QUEUE_PAGE_SIZE
 
-# (column key = service order_by name, label); flags cannot be sorted.
-COLUMNS: tuple[tuple[str, str], ...] = (
-    ("case_ref", "case"),
-    ("opened_at", "age"),
-    ("p_bad", "p(bad)"),
-    ("recommendation", "recommendation"),
-    ("expected_cost", "exp. cost"),
-    ("flags", "flags"),
-)
-SORTABLE: tuple[str, ...] = tuple(key for key, _ in COLUMNS if key != "flags")
+COLUMNS = QUEUE_COLUMNS
+# Flags and status cannot be sorted.
+SORTABLE: tuple[str, ...] = tuple(key for key, _ in COLUMNS if key not in ("flags", "status"))
 
-Cells = tuple[str, str, str, str, str, str]
-
-
-def row_cells(row: QueueRow, now: datetime) -> Cells:
-    """The text of one queue row, in ``COLUMNS`` order."""
-    return (
-        row.case_ref,
-        age(row.opened_at, now),
-        prob(row.p_bad),
-        row.recommendation or "—",
-        cost(row.expected_cost),
-        badges(row.flags),
-    )
+Cells = QueueCells
+row_cells = queue_cells
 
 
 def row_key(index: int) -> str:
@@ -67,7 +48,8 @@ def row_key(index: int) -> str:
 
 
 class QueueScreen(DocketScreen):
-    """Open and escalated cases awaiting a decision."""
+    """Cases awaiting a decision (open, or escalated to a senior); the status filter
+    (``t``) also reaches decided cases, so an auditor can open and audit one."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open_case", "Open", show=True, priority=False),
@@ -75,7 +57,8 @@ class QueueScreen(DocketScreen):
         Binding("o", "override", "Override"),
         Binding("e", "escalate", "Escalate"),
         Binding("u", "audit", "Audit"),
-        Binding("slash", "filter", "Filter"),
+        Binding("slash", "filter", "Filter", key_display="/"),
+        Binding("t", "next_status", "Status"),
         Binding("s", "sort", "Sort"),
         Binding("r", "reverse", "Reverse", show=False),
         Binding("right_square_bracket", "next_page", "Next page", key_display="]"),
@@ -86,6 +69,8 @@ class QueueScreen(DocketScreen):
     def __init__(self) -> None:
         super().__init__(id="queue")
         self.search = ""
+        self.flags: tuple[str, ...] = ()
+        self.status_filter = "waiting"  # a key of STATUS_FILTERS
         self.order_by = "opened_at"
         self.descending = False
         self.page_offset = 0
@@ -99,7 +84,10 @@ class QueueScreen(DocketScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="queue-bar"):
-            yield Input(placeholder="/ filter by case ref, recommendation, flag…", id="filter")
+            yield Input(
+                placeholder="/ filter by case ref, recommendation, flag (INJ, OOD, ESC…)",
+                id="filter",
+            )
             yield Static("", id="queue-status")
         table: DataTable[Text] = DataTable(id="queue-table", cursor_type="row", zebra_stripes=True)
         yield table
@@ -123,6 +111,8 @@ class QueueScreen(DocketScreen):
         """The page the screen shows now: its search, sort and offset."""
         return QueueQuery(
             search=self.search,
+            statuses=STATUS_FILTERS[self.status_filter],
+            flags=self.flags,
             order_by=self.order_by,
             descending=self.descending,
             offset=self.page_offset,
@@ -149,6 +139,8 @@ class QueueScreen(DocketScreen):
         if not self.query("#queue-table"):
             return  # the console is closing: the page arrived after the table went away
         table = self.table
+        if not table.columns:
+            return  # the sync timer beat on_mount; its own reload shows the page
         previous_index = table.cursor_row if self.rows else 0
         previous = self.selected_row()
         self.rows = list(page.rows)
@@ -214,25 +206,22 @@ class QueueScreen(DocketScreen):
     def _update_status(self) -> None:
         direction = "↓" if self.descending else "↑"
         label = dict(COLUMNS)[self.order_by]
-        if self.total:
-            first, last = self.page_offset + 1, self.page_offset + len(self.rows)
-            pages = (self.total + PAGE_SIZE - 1) // PAGE_SIZE
-            page = self.page_offset // PAGE_SIZE + 1
-            place = f"{first:,}–{last:,} of {self.total:,} · page {page}/{pages}"
-        else:
-            place = "0 cases"
-        self.query_one("#queue-status", Static).update(f"{place} · sort {label} {direction}")
+        place = queue_place(self.page_offset, len(self.rows), self.total)
+        self.query_one("#queue-status", Static).update(
+            f"{self.status_filter} · {place} · sort {label} {direction}"
+        )
         empty = self.query_one("#queue-empty", Static)
         if self.total:
             empty.update("")
             empty.display = False
         else:
             empty.display = True
-            empty.update(
-                "No cases match this filter."
-                if self.search
-                else "No open cases. The queue is clear."
-            )
+            if self.search or self.flags:
+                empty.update("No cases match this filter.")
+            elif self.status_filter == "waiting":
+                empty.update("No open cases. The queue is clear. (t: show decided cases)")
+            else:
+                empty.update(f"No {self.status_filter} cases. (t: change the status filter)")
         self._mark_sorted_column()
 
     def _mark_sorted_column(self) -> None:
@@ -308,6 +297,16 @@ class QueueScreen(DocketScreen):
         index = SORTABLE.index(self.order_by) if self.order_by in SORTABLE else -1
         self.sort_by(SORTABLE[(index + 1) % len(SORTABLE)], self.descending)
 
+    def action_next_status(self) -> None:
+        """Cycle the status filter: waiting → open → escalated → decided → all."""
+        names = list(STATUS_FILTERS)
+        self.show_status(names[(names.index(self.status_filter) + 1) % len(names)])
+
+    def show_status(self, name: str) -> None:
+        """Show cases of the status filter ``name`` (a key of STATUS_FILTERS)."""
+        self.status_filter, self.page_offset = name, 0
+        self.reload()
+
     def action_reverse(self) -> None:
         self.sort_by(self.order_by, not self.descending)
 
@@ -346,9 +345,10 @@ class QueueScreen(DocketScreen):
         self.table.focus()
 
     def _apply_filter(self, text: str) -> None:
-        if text.strip() == self.search:
+        search, flags = split_filter(text)
+        if (search, flags) == (self.search, self.flags):
             return
-        self.search = text.strip()
+        self.search, self.flags = search, flags
         self.page_offset = 0
         self.reload()
 

@@ -30,11 +30,14 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from assistant.domains.base import CASE_REF, CaseInput
 from assistant.domains.decision import QuantityShape
 from assistant.domains.demand.history import LAG, TARGET, History, load_history
 from assistant.domains.demand.schema import RentalHour
+from assistant.policies.quantity import QuantityPolicy, baseline_quantity
 from events.domain.common import field_problems
 from events.errors import FieldProblem
+from guardrails.plain_text import plain_text_problem
 
 DATA_PATH = Path(__file__).parent / "data" / "bikeshare.csv"
 DATA_SHA256 = "ac6950ae6f11efcc69c29d6bb13e8881c001e27d36434660d59444a1414f712c"
@@ -79,6 +82,7 @@ class QuantityPack:
     baseline_description: str
     data_path: Path
     data_sha256: str
+    seasonal_field: str = LAG  # the demand one season earlier: what seasonal naive orders
 
     @property
     def features(self) -> tuple[str, ...]:
@@ -94,6 +98,50 @@ class QuantityPack:
             return self.input_model.model_validate(dict(raw)).model_dump()
         except ValidationError as exc:
             return sorted(set(field_problems(exc)), key=lambda p: (p.field, p.problem))
+
+    def validate_case(self, raw: object) -> CaseInput | list[FieldProblem]:
+        """Like :meth:`validate`, for a case to open: a ``case_ref`` is taken apart (plain
+        text, at most 200 characters) and the rest validated against the schema."""
+        if not isinstance(raw, Mapping):
+            return [FieldProblem("input", f"expected an object of fields, got "
+                                          f"{type(raw).__name__}")]
+        fields = dict(raw)
+        ref = fields.pop(CASE_REF, None)
+        problems: list[FieldProblem] = []
+        if ref is not None and not isinstance(ref, str):
+            problems.append(FieldProblem(CASE_REF, f"must be text, got {type(ref).__name__}"))
+        elif isinstance(ref, str):
+            ref = ref.strip() or None
+            why = plain_text_problem(ref) if ref else None
+            if why or (ref and len(ref) > 200):
+                problems.append(FieldProblem(CASE_REF, why or "too long: at most 200 characters"))
+        values = self.validate(fields)
+        if isinstance(values, list):
+            return sorted(set(problems + values), key=lambda p: (p.field, p.problem))
+        if problems:
+            return problems
+        return CaseInput(self.name, values, case_ref=ref if isinstance(ref, str) else None)
+
+    def describe(self, name: str) -> str:
+        """The schema's description of a field (with units and allowed values)."""
+        info = self.input_model.model_fields.get(name)
+        return (info.description or name) if info is not None else name
+
+    @property
+    def default_policy(self) -> QuantityPolicy:
+        """The declared economics and limits, as the policy the owner starts from."""
+        return QuantityPolicy.from_shape(self.name, self.shape, self.owner_role)
+
+    def baseline_for(self, row: Mapping[str, Any], policy: QuantityPolicy) -> int:
+        """The seasonal-naive order under ``policy``'s pack size and limits."""
+        return baseline_quantity(float(row[self.seasonal_field]), policy)
+
+    def baseline_cost(self, policy: QuantityPolicy) -> float:
+        """The seasonal-naive rule's mean realised cost per case over the shipped history,
+        under ``policy``'s economics (what a baseline order is expected to cost)."""
+        h = self.history
+        return sum(policy.loss(self.baseline_for(r, policy), d)
+                   for r, d in zip(h.rows, h.demand, strict=True)) / len(h)
 
     @cached_property
     def history(self) -> History:

@@ -1,0 +1,259 @@
+"""Is the model doing worse than it says? Observed against expected bad rate on observed outcomes.
+
+Pure: the caller passes *outcome rows* (one per decided case with a recorded outcome) and gets an
+:class:`OutcomeCheck` back. An outcome row is a mapping with:
+
+=============  ===========================================================================
+``p_bad``      the probability of the risk outcome the model gave when the case was decided
+``action``     the final action taken (an escalated case: the senior's action)
+``outcome``    the recorded outcome label
+``observed_at``  tz-aware ``datetime`` or ISO-8601 string: when the outcome was observed
+=============  ===========================================================================
+
+Only outcomes the action *reveals* count (``reveals[action]``, the pack's declaration: a declined
+loan shows nothing, so an outcome recorded for it came from elsewhere and may be selected). The
+window is the latest ``last_outcomes`` observed outcomes, and/or those of the last ``last_days``
+days (owner-configurable, both may apply).
+
+If the model is calibrated, the number of risk outcomes ``X`` among ``n`` cases with recorded
+probabilities ``p_i`` follows the Poisson-binomial distribution with mean ``Σ p_i`` (so the
+expected bad rate is the mean ``p``). Two pieces of evidence that the model is doing worse:
+
+* **the window test**: the exact upper tail ``P(X ≥ x)`` under that distribution (a dynamic
+  programme over the cases), judged only with at least ``min_outcomes`` outcomes;
+* **a risk-adjusted CUSUM** (Steiner, Cook, Farewell & Treasure 2000) over the window in time
+  order, for an odds ratio ``R`` of the risk outcome: ``W_t = y_t ln R − ln(1 − p_t + R p_t)``,
+  ``S_t = max(0, S_{t−1} + W_t)``. It accumulates evidence outcome by outcome, so a real drop is
+  caught after a few dozen outcomes, and falls back to 0 when outcomes recover.
+
+Severity rises with the evidence: *warning* when ``p < warning_p`` or ``S ≥ cusum_h``, *critical*
+when ``p < critical_p`` or ``S ≥ 2·cusum_h``. Realised cost against the cost the recorded
+probabilities predicted is reported alongside, for the reader.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from assistant.monitoring.rates import parse_time, require_aware
+
+Row = Mapping[str, object]
+Costs = Mapping[str, Mapping[str, float]]
+
+#: Severity levels in order; index 0 means "nothing to report".
+LEVELS: tuple[str, ...] = ("none", "warning", "critical")
+
+
+class OutcomeAlertSettings(BaseModel):
+    """The window and the evidence an outcome-quality alert needs (owner-configurable)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    last_outcomes: int | None = Field(
+        default=500, ge=1, description="judge the latest this many observed outcomes"
+    )
+    last_days: float | None = Field(
+        default=None, gt=0, description="judge only outcomes observed in the last this many days"
+    )
+    min_outcomes: int = Field(default=30, ge=1, description="fewer: the window test is not run")
+    warning_p: float = Field(default=1e-3, gt=0, lt=1)
+    critical_p: float = Field(default=1e-6, gt=0, lt=1)
+    cusum_odds_ratio: float = Field(
+        default=2.0, gt=1, description="the CUSUM looks for risk odds this many times higher"
+    )
+    cusum_h: float = Field(default=5.0, gt=0, description="CUSUM warning level (critical: 2h)")
+
+    def window_label(self) -> str:
+        parts = []
+        if self.last_outcomes is not None:
+            parts.append(f"last {self.last_outcomes} outcomes")
+        if self.last_days is not None:
+            parts.append(f"last {self.last_days:g} days")
+        return " and ".join(parts) or "all outcomes"
+
+
+@dataclass(frozen=True)
+class OutcomeCheck:
+    """Observed against expected risk outcomes in the window, and how strong the evidence is."""
+
+    window: str
+    n: int  # observed outcomes judged
+    unobservable: int  # outcomes recorded for actions that do not reveal them (left out)
+    observed_bad: int
+    expected_bad: float
+    p_value: float  # P(X >= observed) if the model were calibrated; 1 when not judged
+    cusum: float
+    realised_cost: float | None  # per case
+    expected_cost: float | None  # per case, from the recorded probabilities
+    level: int  # index into LEVELS
+    note: str = ""
+
+    @property
+    def severity(self) -> str:
+        return LEVELS[self.level]
+
+    @property
+    def observed_rate(self) -> float:
+        return self.observed_bad / self.n if self.n else 0.0
+
+    @property
+    def expected_rate(self) -> float:
+        return self.expected_bad / self.n if self.n else 0.0
+
+    def message(self, risk: str = "bad") -> str:
+        cost = ""
+        if self.realised_cost is not None and self.expected_cost is not None:
+            cost = (
+                f"; realised cost {self.realised_cost:.3f} per case against"
+                f" {self.expected_cost:.3f} expected"
+            )
+        return (
+            f"Observed {risk} rate {self.observed_rate:.0%} ({self.observed_bad}/{self.n}) against"
+            f" {self.expected_rate:.0%} expected from the model's probabilities,"
+            f" p={self.p_value:.2g}, CUSUM {self.cusum:.1f} ({self.window}){cost}"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "window": self.window,
+            "n": self.n,
+            "unobservable": self.unobservable,
+            "observed_bad": self.observed_bad,
+            "expected_bad": self.expected_bad,
+            "observed_rate": self.observed_rate,
+            "expected_rate": self.expected_rate,
+            "p_value": self.p_value,
+            "cusum": self.cusum,
+            "realised_cost": self.realised_cost,
+            "expected_cost": self.expected_cost,
+            "note": self.note,
+        }
+
+
+def check_outcomes(
+    rows: Iterable[Row],
+    *,
+    now: datetime,
+    risk_outcome: str,
+    reveals: Mapping[str, frozenset[str]] | None = None,
+    costs: Costs | None = None,
+    settings: OutcomeAlertSettings | None = None,
+) -> OutcomeCheck:
+    """Judge the window of observed outcomes; see the module docstring.
+
+    Rows without a probability, an outcome or an observation time are ignored; outcomes observed
+    after ``now`` too.
+    """
+    require_aware(now, "now")
+    s = settings or OutcomeAlertSettings()
+    observed: list[tuple[datetime, float, bool, str, str]] = []
+    unobservable = 0
+    for row in rows:
+        p, outcome, action = row.get("p_bad"), row.get("outcome"), row.get("action")
+        at = parse_time(row.get("observed_at"))
+        if not isinstance(p, int | float) or not isinstance(outcome, str) or at is None:
+            continue
+        if at > now:
+            continue
+        if reveals is not None and outcome not in reveals.get(str(action), frozenset()):
+            unobservable += 1
+            continue
+        prob = min(1.0, max(0.0, float(p)))
+        observed.append((at, prob, outcome == risk_outcome, str(action), outcome))
+    observed.sort(key=lambda item: item[0])  # stable: rows arrive in recording order
+    if s.last_days is not None:
+        start = now - timedelta(days=s.last_days)
+        observed = [item for item in observed if item[0] > start]
+    if s.last_outcomes is not None:
+        observed = observed[-s.last_outcomes :]
+    n = len(observed)
+    probs = np.fromiter((item[1] for item in observed), dtype=np.float64, count=n)
+    bad = np.fromiter((item[2] for item in observed), dtype=bool, count=n)
+    x = int(bad.sum())
+    note = ""
+    if n >= s.min_outcomes:
+        p_value = poisson_binomial_sf(x, probs)
+    else:
+        p_value = 1.0
+        note = f"only {n} observed outcome(s) (< {s.min_outcomes}): window test not run"
+    cusum = risk_adjusted_cusum(probs, bad, s.cusum_odds_ratio)
+    level = 0
+    if p_value < s.warning_p or cusum >= s.cusum_h:
+        level = 1
+    if p_value < s.critical_p or cusum >= 2 * s.cusum_h:
+        level = 2
+    realised = expected = None
+    if costs is not None and n:
+        realised, expected = _costs(observed, costs, risk_outcome)
+    return OutcomeCheck(
+        window=s.window_label(),
+        n=n,
+        unobservable=unobservable,
+        observed_bad=x,
+        expected_bad=float(probs.sum()),
+        p_value=p_value,
+        cusum=cusum,
+        realised_cost=realised,
+        expected_cost=expected,
+        level=level,
+        note=note,
+    )
+
+
+def poisson_binomial_sf(x: int, probs: np.ndarray[Any, np.dtype[np.float64]]) -> float:
+    """``P(X ≥ x)`` for ``X`` the number of successes of independent Bernoulli(``p_i``).
+
+    Exact, by the usual dynamic programme over the cases (``O(n²)``, vectorised per case).
+    """
+    if x <= 0:
+        return 1.0
+    if x > probs.size:
+        return 0.0
+    dist = np.zeros(probs.size + 1)
+    dist[0] = 1.0
+    for i, p in enumerate(probs, start=1):
+        dist[1 : i + 1] = dist[1 : i + 1] * (1.0 - p) + dist[:i] * p
+        dist[0] *= 1.0 - p
+    return float(min(1.0, max(0.0, dist[x:].sum())))
+
+
+def risk_adjusted_cusum(
+    probs: np.ndarray[Any, np.dtype[np.float64]],
+    bad: np.ndarray[Any, np.dtype[np.bool_]],
+    odds_ratio: float,
+) -> float:
+    """The CUSUM's value after the last outcome (0 with no outcomes); see the module docstring."""
+    log_r = math.log(odds_ratio)
+    weights = np.where(bad, log_r, 0.0) - np.log(1.0 - probs + odds_ratio * probs)
+    total = 0.0
+    for w in weights.tolist():
+        total = max(0.0, total + w)
+    return total
+
+
+def _costs(
+    observed: list[tuple[datetime, float, bool, str, str]], costs: Costs, risk: str
+) -> tuple[float | None, float | None]:
+    """Realised and expected cost per case over the cases whose action has costs."""
+    realised = expected = 0.0
+    counted = 0
+    for _, p, _, action, outcome in observed:
+        row = costs.get(action)
+        if not row or outcome not in row:
+            continue
+        other = next((o for o in row if o != risk), None)
+        if risk not in row or other is None:
+            continue
+        realised += row[outcome]
+        expected += p * row[risk] + (1.0 - p) * row[other]
+        counted += 1
+    if not counted:
+        return None, None
+    return realised / counted, expected / counted

@@ -1,0 +1,160 @@
+"""The later steps of a "how much" decision: how one case reads, realised demand brought back
+in bulk, and decision quality in cost units.
+
+Orders are read from each case's own events (folded by :func:`events.audit.audit_case`);
+the read models only say which cases are decided and have an outcome.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from assistant.domains import get_quantity_pack
+from assistant.monitoring.outcomes import OutcomeItem, OutcomePlan, plan_outcomes
+from assistant.monitoring.quantity_quality import OrderRow, QuantityQuality, quantity_quality
+from assistant.policies.quantity import QuantityPolicy, cost_curve, expected_cost
+from assistant.usecases.context import Context, case_uuid
+from assistant.usecases.intake import unparseable
+from assistant.views import QuantityView
+from events import audit as audit_fold
+from events import queries
+from events.domain import Case
+from events.errors import FieldProblem
+
+
+def decided_quantity(state: Mapping[str, Any]) -> int | None:
+    """The order finally placed on a folded case (None while undecided or escalated)."""
+    for decision in reversed(state.get("decisions") or []):
+        if decision["kind"] in ("accepted", "overridden"):
+            quantity = decision.get("quantity")
+            return int(quantity) if quantity is not None else None
+    return None
+
+
+def case_view(state: Mapping[str, Any], policy: QuantityPolicy) -> QuantityView | None:
+    """The quantity part of a case screen, or None for a case without an order."""
+    rec = state.get("recommendation") or {}
+    if rec.get("quantity") is None:
+        return None
+    levels = tuple(float(a) for a in (rec.get("quantiles") or {}))
+    values = tuple(float(v) for v in (rec.get("quantiles") or {}).values())
+    quantity = int(rec["quantity"])
+    base = rec.get("baseline_quantity")
+    decided = decided_quantity(state)
+    value = (state.get("outcome") or {}).get("value")
+    demand = float(value) if value is not None else None
+    return QuantityView(
+        unit=policy.unit, quantity=quantity,
+        expected_cost=float((rec.get("expected_costs") or {}).get(policy.order_action, math.nan)),
+        levels=levels, quantiles=values,
+        curve=cost_curve(levels, values, policy, quantity) if levels else [],
+        critical_fractile=policy.critical_fractile, underage_cost=policy.underage_cost,
+        overage_cost=policy.overage_cost, step=policy.step, minimum_order=policy.minimum_order,
+        capacity=policy.capacity, baseline_quantity=base,
+        baseline_expected_cost=(expected_cost(base, levels, values, policy)
+                                if levels and base is not None else None),
+        decided=decided, demand=demand,
+        realised_cost=(policy.loss(decided, demand)
+                       if decided is not None and demand is not None else None),
+        baseline_realised_cost=(policy.loss(base, demand)
+                                if base is not None and demand is not None else None),
+    )  # fmt: skip
+
+
+def record_demand(ctx: Context, rows: Sequence[Mapping[str, Any]], domain: str) -> list[str]:
+    """Record realised demand in bulk: rows name a case (``case_ref`` or ``case_id``) and give
+    ``outcome`` (a number of units, >= 0) and ``observed_at``. Late, duplicate, conflicting
+    and bad rows are each reported; bad rows are quarantined; nothing is overwritten."""
+    pack = get_quantity_pack(domain)
+    unit = pack.shape.unit
+    numbered: list[dict[str, Any]] = []
+    bad: list[OutcomeItem] = []
+    for index, row in enumerate(rows):
+        copy = dict(row)
+        if not isinstance(copy.get("line"), int):
+            copy["line"] = index + 1
+        text = copy.get("outcome", copy.get(pack.shape.target))
+        number = _number(text)
+        if text is not None and str(text).strip() and number is None:
+            problem = FieldProblem("outcome", f"must be a number of {unit} (0 or more), "
+                                              f"got {str(text)[:40]!r}")
+            bad.append(OutcomeItem(copy["line"], "invalid", str(problem),
+                                   _text(copy.get("case_id")), _text(copy.get("case_ref")),
+                                   problems=(problem,)))
+            continue
+        if number is not None:
+            copy["outcome"] = f"{number:g}"
+        numbered.append(copy)
+    ctx.sync()
+    labels = sorted({str(r["outcome"]) for r in numbered if r.get("outcome") is not None})
+    plan = plan_outcomes(numbered, queries.known_cases(ctx.views, domain),
+                         now=datetime.now(UTC), outcomes=labels)
+    items = sorted([*plan.items, *bad], key=lambda i: i.line)
+    who = ctx.who
+    for item in plan.to_record:
+        assert item.case_id and item.outcome and item.observed_at
+        value, observed = float(item.outcome), item.observed_at.isoformat()
+
+        def record(case: Case, value: float = value, observed: str = observed) -> None:
+            case.record_demand(value=value, observed_at=observed, source="bulk", **who)
+
+        ctx.log.update(case_uuid(item.case_id), record)
+    by_line = {int(r["line"]): r for r in (dict(row, line=row.get("line", i + 1))
+                                             for i, row in enumerate(rows))}
+    rejected = [i for i in items if not i.will_record and i.kind != "duplicate"]
+    quarantine = [
+        Case.quarantine(
+            domain=f"{domain}/outcomes", case_ref=i.case_ref or i.case_id,
+            raw=dict(by_line.get(i.line, {})),
+            problems=unparseable(by_line.get(i.line, {})) or list(i.problems)
+            or [FieldProblem("row", i.message)],
+            **who,
+        )
+        for i in rejected
+    ]  # fmt: skip
+    fresh = [q for q in quarantine if not ctx.log.exists(q.id)]
+    if fresh:
+        ctx.log.save(*fresh)
+    lines = [OutcomePlan(tuple(items)).summary()]
+    lines += [f"  line {i.line}: {i.kind}: {i.message}" for i in items if i.kind != "recorded"]
+    return lines
+
+
+def quality(ctx: Context, domain: str) -> QuantityQuality:
+    """Realised cost of what was ordered, of the policy's order and of the baseline rule."""
+    policy = ctx.quantity_domain(domain).policy
+    ctx.sync()
+    rows: list[OrderRow] = []
+    for known in queries.known_cases(ctx.views, domain):
+        if known.decided_at is None or known.outcome is None:
+            continue
+        state = audit_fold.audit_case(ctx.log, known.case_id).state
+        rec = state.get("recommendation") or {}
+        decided = decided_quantity(state)
+        value = (state.get("outcome") or {}).get("value")
+        if decided is None or value is None or rec.get("quantity") is None:
+            continue
+        base = rec.get("baseline_quantity")
+        rows.append(OrderRow(
+            decided, int(rec["quantity"]), int(base if base is not None else rec["quantity"]),
+            float(value), any(d["kind"] == "overridden" for d in state.get("decisions", [])),
+        ))
+    return quantity_quality(domain, rows, policy)
+
+
+def _number(value: object) -> float | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        number = float(str(value).strip())
+    except ValueError:
+        return None
+    return number if math.isfinite(number) and number >= 0 else None
+
+
+def _text(value: object) -> str | None:
+    text = str(value).strip() if value is not None else ""
+    return text or None

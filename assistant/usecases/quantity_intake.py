@@ -1,0 +1,114 @@
+"""Intake for a "how much" pack: raw rows → cases with a forecast and a recommended order.
+
+The same rules as :mod:`assistant.usecases.intake` (batches saved in one transaction, bad rows
+quarantined with every problem named, re-ingesting is idempotent), with the quantity events:
+``Forecast`` (the quantiles the champion predicted) and ``Recommended`` carrying the order,
+the quantiles it read and the baseline's order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from assistant.domains import Roles, get_quantity_pack
+from assistant.forecasting import QuantityAssessment
+from assistant.orchestrator import case_key
+from assistant.usecases import intake
+from assistant.usecases.context import SYSTEM_WHO, Context, QuantityDomain
+from assistant.views import IngestReport
+from events.domain import Case, Policy
+from events.errors import FieldProblem, InputRejected
+
+
+def ingest(
+    ctx: Context,
+    domain: str,
+    rows: Iterable[Mapping[str, Any]],
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> IngestReport:
+    """Open a case per good row (forecast, order) and quarantine each bad one."""
+    state = ctx.quantity_domain(domain)
+    materialised = list(rows)
+    total = len(materialised)
+    opened: list[str] = []
+    rejected: list[tuple[int, str]] = []
+    duplicates: list[int] = []
+    problems_by_row: dict[int, list[FieldProblem]] = {}
+    for start in range(0, total, intake.INGEST_BATCH):
+        chunk = materialised[start : start + intake.INGEST_BATCH]
+        batch: list[tuple[int, Case]] = []
+        quarantined: list[Case] = []
+        seen: set[Any] = set()
+        for offset, (raw, found) in enumerate(
+            zip(chunk, state.forecaster.assess_batch(chunk), strict=True)
+        ):
+            number = start + offset + 1
+            if found.input is None:
+                problems = intake.unparseable(raw) or list(found.problems)
+                record = intake.quarantine_record(ctx, domain, raw, problems)
+                if record.id not in seen:
+                    quarantined.append(record)
+                    seen.add(record.id)
+                problems_by_row[number] = problems
+                rejected.append((number, "; ".join(str(p) for p in problems)))
+                continue
+            ref = case_key(found.input)
+            if Case.id_for(domain, ref) in seen:
+                duplicates.append(number)
+                continue
+            seen.add(Case.id_for(domain, ref))
+            batch.append((number, _new_case(ctx, state, found, ref)))
+        saved = intake._save_new(ctx, batch, quarantined, duplicates)
+        opened += [str(case.id) for case in saved]
+        if progress:
+            progress(min(start + len(chunk), total), total)
+    return IngestReport(opened, rejected, duplicates, problems_by_row)
+
+
+def _new_case(ctx: Context, state: QuantityDomain, found: QuantityAssessment, ref: str) -> Case:
+    assert found.input is not None and found.recommendation is not None
+    who = SYSTEM_WHO
+    policy, rec = state.policy, found.recommendation
+    pack = get_quantity_pack(found.domain)
+    case = Case.open(domain=found.domain, case_ref=ref, input=dict(found.input.values),
+                     decision=pack.shape.case_record(Roles(owner=pack.owner_role)), **ctx.who)
+    ood_reasons = list(found.ood.reasons) if found.ood and found.ood.flag else []
+    if found.quantiles and found.model_version:
+        case.record_forecast(
+            specialist="gbq", model_version=found.model_version,
+            model_sha256=found.model_sha256, levels=list(found.levels),
+            quantiles=list(found.quantiles), ood=bool(found.ood and found.ood.flag),
+            ood_score=float(found.ood.score) if found.ood else None,
+            latency_ms=found.latency_ms.get("predict", 0.0), **who,
+        )  # fmt: skip
+    if found.fallback_reason:
+        case.record_fallback(reason=found.fallback_reason, **who)
+    # The escalation row costs what the order it holds back would: no review cost is declared.
+    costs = {policy.order_action: rec.expected_cost, policy.escalate_action: rec.expected_cost}
+    case.recommend(
+        action=rec.action, source=rec.source, policy_id=str(Policy.id_for(found.domain)),
+        policy_version=state.policy_version, expected_costs=costs, reasons=list(rec.reasons),
+        ood_reasons=ood_reasons, quantity=rec.quantity, quantiles=dict(rec.quantiles),
+        baseline_quantity=rec.baseline_quantity, **who,
+    )  # fmt: skip
+    return case
+
+
+def open_case(
+    ctx: Context, domain: str, raw: Mapping[str, Any], *, case_ref: str | None = None
+) -> str:
+    """Validate, forecast, recommend an order and record one case; return its id.
+
+    Raises:
+        InputRejected: naming each bad field; the raw input is quarantined first.
+    """
+    if case_ref is not None:
+        raw = {**raw, "case_ref": case_ref}
+    report = ingest(ctx, domain, [raw])
+    if report.rejected:
+        raise InputRejected(report.problems[1])
+    if report.duplicates:
+        return str(Case.id_for(domain, str(raw.get("case_ref"))))
+    return report.opened[0]

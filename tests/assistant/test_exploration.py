@@ -1,0 +1,123 @@
+"""Exploration: owned by the policy, randomised near the break-even, reproducible, logged."""
+
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from assistant.domains import get_pack
+from assistant.policies import PolicySpec, recommend
+from assistant.policies.exploration import Exploration, draw
+from events.domain import Case
+from events.errors import InputRejected
+from tests.conftest import ServiceFactory
+
+SPEC = get_pack("credit").default_policy
+EXPLORING = SPEC.with_changes(
+    {"exploration": {"rate": 0.2, "max_regret": 0.5}, "escalate_band": [1.0, 0.0]}
+)
+
+
+def test_without_exploration_every_recommendation_is_certain() -> None:
+    for p in (0.01, 0.15, 0.17, 0.6):
+        rec = recommend(p, None, SPEC, case_key=f"k{p}")
+        assert rec.propensities == {rec.action: 1.0}
+        assert not rec.explored
+
+
+def test_only_cases_near_the_break_even_are_explored_at_the_owners_rate() -> None:
+    # break-even 1/6; regret of the runner-up is |6p - 1|, so max_regret 0.5 is p in [1/12, 1/4]
+    near = [recommend(0.12, None, EXPLORING, case_key=f"case-{i}") for i in range(2000)]
+    far = [recommend(0.6, None, EXPLORING, case_key=f"case-{i}") for i in range(200)]
+    assert all(r.propensities == {"decline": 1.0} and not r.explored for r in far)
+    explored = [r for r in near if r.explored]
+    assert 0.17 < len(explored) / len(near) < 0.23
+    for r in near:
+        assert r.propensities == pytest.approx({"approve": 0.8, "decline": 0.2})
+        assert sum(r.propensities.values()) == pytest.approx(1.0)
+    assert {r.action for r in explored} == {"decline"}
+    assert all(any("exploration case" in why for why in r.reasons) for r in explored)
+    assert explored[0].propensity == pytest.approx(0.2)
+
+
+def test_the_draw_is_reproducible_from_the_case_and_salt() -> None:
+    a = [recommend(0.12, None, EXPLORING, case_key=f"c{i}").action for i in range(300)]
+    b = [recommend(0.12, None, EXPLORING, case_key=f"c{i}").action for i in range(300)]
+    assert a == b
+    resalted = EXPLORING.with_changes({"exploration": {"salt": "another"}})
+    c = [recommend(0.12, None, resalted, case_key=f"c{i}").action for i in range(300)]
+    assert a != c
+    assert draw("docket", "c1") == draw("docket", "c1")
+    assert 0.0 <= draw("docket", "c1") < 1.0
+
+
+def test_out_of_distribution_cases_go_to_a_senior_and_are_never_explored() -> None:
+    ood = SimpleNamespace(flag=True, reasons=("far out",))
+    for i in range(200):
+        rec = recommend(0.12, ood, EXPLORING, case_key=f"c{i}")
+        assert rec.action == "escalate" and rec.propensities == {"escalate": 1.0}
+
+
+def test_an_eligible_case_in_the_escalation_band_escalates_unless_drawn() -> None:
+    banded = EXPLORING.with_changes({"escalate_band": [0.10, 0.20]})
+    recs = [recommend(0.15, None, banded, case_key=f"c{i}") for i in range(500)]
+    actions = {r.action for r in recs}
+    assert actions == {"escalate", "decline"}  # best at 0.15 is approve; runner-up decline
+    assert all(r.propensities == pytest.approx({"escalate": 0.8, "decline": 0.2}) for r in recs)
+
+
+@pytest.mark.parametrize("bad", [{"rate": 0.7}, {"rate": -0.1}, {"max_regret": -1}])
+def test_an_exploration_budget_out_of_bounds_is_refused(bad: dict[str, Any]) -> None:
+    with pytest.raises(InputRejected, match="exploration"):
+        SPEC.with_changes({"exploration": bad})
+
+
+def test_an_old_policy_without_exploration_still_reads() -> None:
+    data = json.loads(SPEC.to_json())
+    data.pop("exploration")
+    assert PolicySpec.model_validate(data).exploration == Exploration()
+
+
+def test_old_recommendations_read_as_certain_and_marked_assumed() -> None:
+    state: dict[str, Any] = {"action": "approve", "ood_reasons": []}
+    Case.Recommended.upcast_v2_v3(state)
+    assert state["propensities"] == {"approve": 1.0}
+    assert state["explored"] is False
+    assert state["propensity_source"] == "assumed"
+
+
+def test_propensities_that_do_not_add_up_are_refused() -> None:
+    case = Case.open(domain="credit", case_ref="x", input={}, actor="docket/t", role="system",
+                     decision=get_pack("credit").case_record())
+    kwargs: dict[str, Any] = dict(
+        action="approve", source="model", policy_id="p", policy_version=1,
+        expected_costs={"approve": 0.1}, reasons=[], actor="docket/t", role="system",
+    )  # fmt: skip
+    with pytest.raises(InputRejected, match="propensities"):
+        case.recommend(**kwargs, propensities={"approve": 0.8, "decline": 0.1})
+    with pytest.raises(InputRejected, match="propensities"):
+        case.recommend(**kwargs, propensities={"decline": 1.0})
+
+
+def test_every_recorded_recommendation_carries_its_propensities(
+    open_service: ServiceFactory, credit_rows: Any
+) -> None:
+    owner = open_service("olga", "risk_owner")
+    owner.change_policy(
+        "credit", {"exploration": {"rate": 0.3, "max_regret": 1.0}}, "measure declines"
+    )
+    service = open_service("ana", "operator")
+    opened = service.ingest("credit", credit_rows(120)).opened
+    audits = [service.audit(case_id).state_as_of["recommendation"] for case_id in opened]
+    assert all(a["propensity_source"] == "logged" for a in audits)
+    assert all(a["propensities"][a["action"]] > 0 for a in audits)
+    explored = [a for a in audits if a["explored"]]
+    assert explored, "a 30% rate over 120 real cases explores some"
+    assert all(a["propensities"][a["action"]] == pytest.approx(0.3) for a in explored)
+    assert all(any("exploration case" in r for r in a["reasons"]) for a in explored)
+    # Replaying the same input gives the same draw.
+    again = service.assess("credit", credit_rows(120))
+    assert [a.action for a in again] == [a["action"] for a in audits]

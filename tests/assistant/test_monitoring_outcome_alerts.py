@@ -1,0 +1,114 @@
+"""Outcome-quality checks (pure): observed against expected risk outcomes on observed outcomes."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+
+from assistant.monitoring.outcome_alerts import (
+    OutcomeAlertSettings,
+    check_outcomes,
+    poisson_binomial_sf,
+)
+
+NOW = datetime(2026, 12, 1, tzinfo=UTC)
+REVEALS = {"approve": frozenset({"good", "bad"}), "decline": frozenset()}
+COSTS = {"approve": {"good": 0.0, "bad": 5.0}, "decline": {"good": 1.0, "bad": 0.0}}
+
+
+def rows(
+    probs: list[float], bad: list[bool], action: str = "approve", start: int = 0
+) -> list[dict[str, object]]:
+    return [
+        {
+            "p_bad": p,
+            "action": action,
+            "outcome": "bad" if b else "good",
+            "observed_at": NOW - timedelta(hours=len(probs) - i + start),
+        }
+        for i, (p, b) in enumerate(zip(probs, bad, strict=True))
+    ]
+
+
+def test_the_exact_tail_matches_the_binomial_when_every_probability_is_equal() -> None:
+    p, n = 0.2, 40
+    for x in (0, 5, 8, 15, 40):
+        expected = sum(math.comb(n, k) * p**k * (1 - p) ** (n - k) for k in range(x, n + 1))
+        assert math.isclose(poisson_binomial_sf(x, np.full(n, p)), expected, rel_tol=1e-9)
+
+
+def test_two_hundred_outcomes_at_ninety_percent_bad_are_critical() -> None:
+    rng = np.random.default_rng(3)
+    probs = list(rng.uniform(0.02, 0.25, 200))
+    bad = list(rng.random(200) < 0.9)
+
+    check = check_outcomes(
+        rows(probs, bad), now=NOW, risk_outcome="bad", reveals=REVEALS, costs=COSTS
+    )
+
+    assert check.n == 200
+    assert check.severity == "critical"
+    assert check.observed_rate > 0.8 and check.expected_rate < 0.2
+    assert check.realised_cost is not None and check.expected_cost is not None
+    assert check.realised_cost > 3 * check.expected_cost
+    assert "last 500 outcomes" in check.message()
+
+
+def test_a_calibrated_stream_stays_quiet() -> None:
+    fired = 0
+    for seed in range(40):
+        rng = np.random.default_rng(1000 + seed)
+        probs = rng.uniform(0.02, 0.4, 500)
+        bad = rng.random(500) < probs
+        check = check_outcomes(
+            rows(list(probs), list(bad)), now=NOW, risk_outcome="bad", reveals=REVEALS
+        )
+        fired += check.level > 0
+    assert fired <= 2  # a few percent at most; README states the measured rate
+
+
+def test_evidence_grows_with_the_outcomes_warning_then_critical() -> None:
+    rng = np.random.default_rng(5)
+    probs = list(rng.uniform(0.05, 0.2, 300))
+    bad = list(rng.random(300) < 0.45)  # about three times worse than predicted
+    levels = [
+        check_outcomes(
+            rows(probs[:n], bad[:n]), now=NOW, risk_outcome="bad", reveals=REVEALS
+        ).level
+        for n in (5, 40, 300)
+    ]
+    assert levels[0] == 0  # five outcomes are not evidence
+    assert levels == sorted(levels) and levels[-1] == 2
+
+
+def test_outcomes_the_action_does_not_reveal_are_left_out_and_counted() -> None:
+    probs = [0.1] * 50
+    declined = rows(probs, [True] * 50, action="decline")
+    approved = rows(probs, [False] * 50, action="approve", start=100)
+
+    check = check_outcomes(declined + approved, now=NOW, risk_outcome="bad", reveals=REVEALS)
+
+    assert check.n == 50 and check.unobservable == 50
+    assert check.observed_bad == 0 and check.level == 0
+
+
+def test_the_window_is_the_latest_outcomes_and_recovery_brings_the_cusum_down() -> None:
+    bad_then_good = rows([0.1] * 100, [True] * 50 + [False] * 50)
+    settings = OutcomeAlertSettings(last_outcomes=50)
+
+    check = check_outcomes(bad_then_good, now=NOW, risk_outcome="bad", settings=settings)
+
+    assert check.n == 50 and check.observed_bad == 0
+    assert check.cusum == 0.0 and check.level == 0
+
+
+def test_a_days_window_ignores_older_outcomes() -> None:
+    old = rows([0.1] * 60, [True] * 60, start=24 * 30)  # a month ago, all bad
+    recent = rows([0.1] * 60, [False] * 60)
+    settings = OutcomeAlertSettings(last_outcomes=None, last_days=7)
+
+    check = check_outcomes(old + recent, now=NOW, risk_outcome="bad", settings=settings)
+
+    assert check.n == 60 and check.level == 0 and check.window == "last 7 days"
