@@ -22,6 +22,8 @@ from typing import Any
 
 from assistant import config
 from assistant.domains import is_quantity_pack
+from assistant.evaluation.logged import OffPolicyReport
+from assistant.evaluation.observation import reveals
 from assistant.monitoring.drift import DriftReport
 from assistant.monitoring.health import MonitoringThresholds
 from assistant.monitoring.outcome_alerts import OutcomeAlertSettings, OutcomeCheck
@@ -301,6 +303,13 @@ class DocketService:
     ) -> QualityReport:
         return monitoring.quality(self._ctx, domain, decisions=decisions)
 
+    def off_policy(
+        self, domain: str, changes: Mapping[str, Any] | None = None
+    ) -> OffPolicyReport | None:
+        """Off-policy estimates on the logged decisions, with the changed policy (if any) as
+        a candidate next to the current one; None when nothing has been decided yet."""
+        return monitoring.off_policy(self._ctx, domain, changes)
+
     def quantity_quality(self, domain: str) -> QuantityQuality:
         """Realised cost of orders placed, the policy's and the baseline's ("how much" packs)."""
         return quantities.quality(self._ctx, domain)
@@ -339,6 +348,10 @@ class DocketService:
     def personal_fields(self, domain: str) -> list[str]:
         """Fields holding contact details: never features, never sent to a provider."""
         return list(self._ctx.pack(domain).personal_fields)
+
+    def reveals_outcome(self, domain: str, action: str | None) -> bool:
+        """Whether taking ``action`` shows the case's outcome (a declined loan shows none)."""
+        return reveals(self._ctx.pack(domain), action)
 
     def note_field(self, domain: str) -> str:
         """The field holding the applicant's free-text note (untrusted data)."""

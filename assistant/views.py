@@ -12,9 +12,20 @@ from typing import Any, Literal
 
 from events.domain.case import REASON_CODES as _REASON_CODES
 from events.errors import FieldProblem, InputRejected
+from guardrails.plain_text import plain
 
 Flag = Literal["ood", "fallback", "guardrail", "injection", "escalated"]
 FLAGS: tuple[Flag, ...] = ("ood", "fallback", "guardrail", "injection", "escalated")
+
+
+def inert(text: str) -> str:
+    """Text that came from outside, safe to print on a terminal or in the console.
+
+    Terminal controls, ANSI escapes, bidi and zero-width characters are removed and
+    console markup is escaped, so what is printed is what was written, taking no effect.
+    """
+    return plain(text)
+
 
 #: The short badge each flag wears in the queue (and may be filtered by).
 BADGES: dict[str, str] = {
@@ -140,8 +151,9 @@ class QueueRow:
     p_bad: float | None
     recommendation: str | None
     expected_cost: float | None
-    flags: frozenset[str]
+    flags: frozenset[str]  # FLAGS, plus "stale": recommended under an older policy version
     version: int
+    expected_costs: dict[str, float] = field(default_factory=dict)  # of each action
 
 
 @dataclass(frozen=True)
@@ -259,6 +271,27 @@ class CaseDetail:
     outcome: str | None
     history: list[TimelineEntry]
     quantity: QuantityView | None = None  # set for a "how much" decision
+    #: The applicant's note as written, made inert for display (controls removed, markup
+    #: escaped); shown even when flagged, since only the explainer does not receive it.
+    note: str | None = None
+    #: Why the note was flagged, one line per flag ("contains instruction-like text (...)").
+    input_flag_reasons: list[str] = field(default_factory=list)
+    # The domain's policy version now: a waiting case recommended under an older one is
+    # stale (its recommendation and expected costs are the old policy's).
+    current_policy_version: int | None = None
+    # Protected characteristics withheld from this viewer (shown to auditors and the
+    # policy owner only): their names, never their values.
+    hidden_fields: tuple[str, ...] = ()
+
+    @property
+    def stale(self) -> bool:
+        """Waiting for a decision, but recommended under an older policy version."""
+        return (
+            self.status in ("open", "escalated")
+            and self.policy_version is not None
+            and self.current_policy_version is not None
+            and self.policy_version < self.current_policy_version
+        )
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from assistant.views import (
     Override,
     QueueQuery,
     TimelineEntry,
+    inert,
     parse_flag,
 )
 from cli.app import Context, cli, fail, pass_context, progress
@@ -110,7 +111,7 @@ def reasons() -> None:
 def explain(obj: Context, case_id: str) -> None:
     """Explain CASE's recommendation (behind guardrails) and record it."""
     view = obj.service.explain(case_id)
-    click.echo(view.text)
+    click.echo(inert(view.text))
     click.echo(
         f"\nexplainer: {view.explainer}; guardrails: {view.status}"
         + (f" ({view.fallback_reason})" if view.fallback_reason else "")
@@ -132,7 +133,7 @@ def parse_time(value: str) -> datetime:
 
 
 def _timeline_line(entry: TimelineEntry) -> str:
-    return (
+    return inert(
         f"  {entry.at.isoformat(timespec='seconds')}  {entry.event:22} "
         f"{entry.actor} ({entry.role})  {entry.summary}"
     )
@@ -172,7 +173,8 @@ def _seen_lines(seen: dict[str, Any]) -> list[str]:
         lines.append(
             f"explanation ({explanation.get('explainer')}, {status}): {explanation.get('text')}"
         )
-    return lines
+    # Recorded text came from outside (notes, explainer answers, refusal reasons): inert.
+    return [inert(line) for line in lines]
 
 
 def print_audit(view: AuditView) -> None:

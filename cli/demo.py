@@ -121,6 +121,9 @@ def _record_history(
             if row.case_id not in wanted:
                 continue
             service.decide(row.case_id, Accept())
-            service.record_outcome(row.case_id, by_ref[row.case_ref], now, source="data set label")
+            # Selective labels: a declined applicant never shows whether they would repay.
+            if service.reveals_outcome(DOMAIN, row.recommendation):
+                service.record_outcome(row.case_id, by_ref[row.case_ref], now,
+                                       source="data set label")
             count += 1
         return count

@@ -10,6 +10,7 @@ import click
 from assistant.views import BacktestView
 from cli.app import Context, cli, pass_context
 from cli.files import read_json_object
+from cli.monitoring import print_off_policy
 
 
 @cli.command()
@@ -143,8 +144,16 @@ def backtest(obj: Context, domain: str | None, policy_file: Path | None) -> None
     changes = None
     if policy_file:
         changes = read_json_object(policy_file, "policy")
-    for view in obj.service.backtest(obj.service.resolve_domain(domain), changes):
-        click.echo(_backtest_line(view))
+    domain = obj.service.resolve_domain(domain)
+    click.echo("on the data set's historical outcomes (every outcome known):")
+    for view in obj.service.backtest(domain, changes):
+        click.echo("  " + _backtest_line(view))
+    off = obj.service.off_policy(domain, changes)
+    if off is None or not off.estimates:
+        click.echo("on the logged decisions: none settled yet, so no off-policy estimate")
+        return
+    click.echo("on the logged decisions (off-policy estimates):")
+    print_off_policy(off)
 
 
 @cli.command()

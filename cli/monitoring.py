@@ -2,57 +2,101 @@
 
 from __future__ import annotations
 
+import json
+
 import click
 
+from assistant.evaluation.logged import OffPolicyReport
 from assistant.monitoring import MonitoringThresholds
 from assistant.monitoring.outcome_alerts import OutcomeAlertSettings
+from assistant.monitoring.quality import report_to_dict
 from cli.app import Context, cli, pass_context
 
 
 @cli.command()
 @click.argument("domain", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Everything, machine-readably.")
 @pass_context
-def quality(obj: Context, domain: str | None) -> None:
-    """Decision quality on cases with outcomes: operators vs model vs baseline rules."""
+def quality(obj: Context, domain: str | None, as_json: bool) -> None:
+    """Decision quality from the log: naive figures on the outcomes seen, and off-policy
+    (IPS, SNIPS, doubly-robust) estimates of the operators, the policy and the baseline."""
     domain = obj.service.resolve_domain(domain)
     if obj.service.decides_quantity(domain):
         for line in obj.service.quantity_quality(domain).lines():
             click.echo(line)
         return
     report = obj.service.quality(domain)
-    if not report.n_cases:
-        click.echo("no decided case has an outcome yet: record some with `docket outcomes FILE`")
+    if as_json:
+        click.echo(json.dumps(report_to_dict(report), indent=2))
         return
+    off = report.off_policy
+    if off is None:
+        click.echo("no decided case yet: nothing to measure")
+        return
+    print_off_policy(off)
     click.echo(
-        f"realized cost per case on {report.n_cases} decided case(s) with outcomes "
-        f"({report.confidence:.0%} bootstrap intervals):"
+        f"naive realized cost on the {report.n_cases} recorded outcome(s) only (biased when "
+        "outcomes are selective; shown for comparison):"
     )
     for summary in (report.operators, report.model, report.baseline):
         if summary is not None:
-            m = summary.mean
-            click.echo(
-                f"  {summary.name:16} {m.estimate:.3f} [{m.low:.3f}, {m.high:.3f}]  n={summary.n}"
-            )
-    for label, interval in (
-        ("operators - model", report.operators_minus_model),
-        ("model - baseline", report.model_minus_baseline),
+            click.echo(f"  {summary.name:16} {summary.mean}  n={summary.n}")
+    print_overrides(off)
+
+
+def print_off_policy(off: OffPolicyReport) -> None:
+    """The estimates with what they rest on, for the terminal."""
+    click.echo(
+        f"{off.n_decided} decided case(s): {off.n_settled} settled, of which {off.n_observed} "
+        f"with an outcome the action revealed, {off.n_outside} reported by outside sources, "
+        f"{off.n_unobservable} that nobody can observe (the action reveals no outcome); left "
+        f"out: {off.n_awaiting_outcome} awaiting their outcome, {off.n_awaiting_senior} "
+        "awaiting a senior"
+    )
+    if off.unobservable_cases:
+        shown = ", ".join(off.unobservable_cases[:8])
+        more = len(off.unobservable_cases) - 8
+        click.echo(f"  unobservable: {shown}" + (f" and {more} more" if more > 0 else ""))
+    if off.n_explored:
+        click.echo(f"  exploration: {off.n_explored} case(s) explored, expected extra cost "
+                   f"{off.exploration_cost:.2f} in total")
+    click.echo(f"cost per case ({off.confidence:.0%} bootstrap intervals, {off.n_boot} resamples):")
+    click.echo(f"  {'':24} {'naive (seen only)':>26} {'IPS':>26} {'SNIPS':>26} "
+               f"{'doubly robust':>26}   ESS")
+    for e in off.estimates:
+        cells = [str(i) if i is not None else "not supported" for i in (e.naive, e.ips, e.snips)]
+        dr = str(e.dr) if e.dr is not None else "-"
+        click.echo(f"  {e.name:24} {cells[0]:>26} {cells[1]:>26} {cells[2]:>26} {dr:>26} "
+                   f"{e.ess:6.1f}")
+    first = off.estimates[0] if off.estimates else None
+    if first is not None and first.n_unsupported:
+        click.echo(
+            f"  {first.n_unsupported} case(s) had no chance of showing an outcome: IPS cannot "
+            "cover them, so it is not shown; DR uses the model alone there. Exploration "
+            "(`docket policy set --explore`) gives them that chance."
+        )
+    for label, found in off.differences.items():
+        parts = [f"{m} {i.estimate:+.3f} [{i.low:+.3f}, {i.high:+.3f}]" if i is not None
+                 else f"{m} not supported" for m, i in found.items()]
+        click.echo(f"  {label}: " + "; ".join(parts) + "  (negative: the first is cheaper)")
+
+
+def print_overrides(off: OffPolicyReport) -> None:
+    """Overrides as treatments: evaluated on their own outcomes, per reason and operator."""
+    for title, groups in (
+        ("overrides by reason", off.overrides_by_reason),
+        ("overrides by operator", off.overrides_by_operator),
     ):
-        if interval is not None:
-            click.echo(
-                f"  {label:16} {interval.estimate:+.3f} [{interval.low:+.3f}, "
-                f"{interval.high:+.3f}]  (negative: the first is cheaper)"
-            )
-    for title, effects in (
-        ("overrides by reason", report.overrides_by_reason),
-        ("overrides by operator", report.overrides_by_operator),
-    ):
-        if effects:
-            click.echo(f"{title} (delta = cost of override - cost of recommendation):")
-            for e in effects:
-                click.echo(
-                    f"  {e.group:22} n={e.n:<4} helped {e.helped:<3} hurt {e.hurt:<3} "
-                    f"total delta {e.total_delta:+.2f}"
-                )
+        if not groups:
+            continue
+        click.echo(f"{title} (delta = cost of the override - cost of the recommendation):")
+        for g in groups:
+            line = (f"  {g.group:22} n={g.n:<4} with outcome {g.observed:<4} helped {g.helped:<3} "
+                    f"hurt {g.hurt:<3} delta {g.observed_delta:+.2f}")
+            if g.unobservable:
+                line += (f"; {g.unobservable} unobservable (their action reveals no outcome), "
+                         f"model-estimated delta {g.model_delta:+.2f}")
+            click.echo(line)
 
 
 @cli.command()

@@ -22,6 +22,23 @@ def policy(ctx: click.Context, domain: str | None) -> None:
         return
     view = ctx.obj.service.policy(domain)
     click.echo(f"{view.domain} policy v{view.version}, owned by role {view.owner_role}")
+    if view.quantity is not None:  # a "how much" policy: economics and limits
+        q = view.quantity
+        click.echo(
+            f"  per unit short {q['underage_cost']:g}, per unit left over {q['overage_cost']:g}"
+            f" (order the {q['underage_cost'] / (q['underage_cost'] + q['overage_cost']):.2f} "
+            f"quantile of predicted demand); packs of {q['step']}, minimum {q['minimum_order']},"
+            f" capacity {q['capacity']} {q['unit']}"
+        )
+        click.echo(
+            f"  escalate when the {q['interval'][0]:g}-{q['interval'][1]:g} interval is over "
+            f"{q['max_relative_width']:g} times the median; escalate out-of-distribution: "
+            f"{q['escalate_on_ood']}; review every {view.review_every_days} days"
+        )
+        for change in view.history:
+            click.echo(f"  v{change.version} {change.at.isoformat(timespec='minutes')} "
+                       f"{change.by} ({change.role}): {change.justification or 'installed'}")
+        return
     click.echo(f"  costs: {json.dumps(view.costs)}")
     click.echo(
         f"  escalate band: {view.escalate_band}; escalate out-of-distribution: "

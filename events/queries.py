@@ -156,11 +156,12 @@ class KnownCase:
     case_ref: str | None = None
     decided_at: datetime | None = None  # None: not decided yet
     outcome: str | None = None  # outcome already recorded, if any
+    final_action: str | None = None  # the action finally taken (None: none yet)
 
 
 def known_cases(views: Rows, domain: str) -> list[KnownCase]:
     rows = views.rows(
-        "SELECT case_id, case_ref, decided_at, outcome FROM cases "
+        "SELECT case_id, case_ref, decided_at, outcome, decided_action FROM cases "
         "WHERE domain = ? AND status != 'quarantined'",
         [domain],
     )
@@ -170,6 +171,7 @@ def known_cases(views: Rows, domain: str) -> list[KnownCase]:
             r["case_ref"],
             datetime.fromisoformat(r["decided_at"]) if r["decided_at"] else None,
             r["outcome"],
+            r["decided_action"] if r["decided_action"] != "escalate" else None,
         )
         for r in rows
     ]
@@ -319,6 +321,14 @@ _needs("policy_history", "domain", "position")
 
 def policy_history(views: Rows, domain: str) -> list[Row]:
     return views.rows("SELECT * FROM policy_history WHERE domain = ? ORDER BY position", [domain])
+
+
+def current_policy_versions(views: Rows) -> dict[str, int]:
+    """Each domain's current policy version."""
+    rows = views.rows(
+        "SELECT domain, max(policy_version) AS v FROM policy_history GROUP BY domain"
+    )
+    return {r["domain"]: int(r["v"]) for r in rows}
 
 
 _needs("alerts", "acknowledged", "raised_at")

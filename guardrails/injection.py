@@ -30,6 +30,7 @@ import json
 import re
 from dataclasses import dataclass
 
+from guardrails.payload import payload_rules_in
 from guardrails.text import (
     canonical,
     decode_tags,
@@ -38,6 +39,7 @@ from guardrails.text import (
     hidden_characters,
     mixed_script_words,
     squash,
+    strip_markdown,
     unspace,
 )
 
@@ -97,18 +99,27 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                         r"(?:to|into)|now in|in|turn on) (?:developer|debug|god|dan|jailbreak|"
                         r"unrestricted|maintenance|test(?:ing)?|sudo|admin|evaluation) mode\b|"
                         r"\bjailbr(?:eak|oken)\b|\bdo anything now\b|\bsudo\b|"
-                        r"\b(?:begin|end|start) (?:of )?(?:system|hidden|secret|admin)\b"),
+                        r"\b(?:begin|end|start) (?:of )?(?:system|hidden|secret|admin)\b|"
+                        r"\b(?:message|instructions?|note|notice|update|order)s? from (?:the )?"
+                        r"(?:developers?|admin\w*|system|operators?|engineers?|vendor)\b"),
         ("role_play", r"\byou are (?:now|no longer|going to (?:be|act)|an? (?:unrestricted|"
                       r"unfiltered|new|different|helpful|evil|rogue)|free)\b|"
-                      r"\b(?:act|acting|behave|respond|answer) (?:as|like) (?:an?|the|if|my)\b|"
+                      r"(?<!\bi )(?<!\bwe )(?<!\bhe )(?<!\bshe )(?<!\bthey )(?<!\bwho )"
+                      r"(?<!\bi also )"
+                      r"\b(?:act|acting|behave|respond|answer) (?:as|like) (?:an?|the|if|my)\b"
+                      r"(?! (?:carer|guarantor|treasurer|volunteer|representative|co-?signer|"
+                      r"member|contact|agent for|chair))|"
                       r"\bpretend(?:ing)? (?:to be|you|that you|that i)\b|\brole-?\s?play|"
+                      r"(?:^|[.;:!?]\s*)pretend\b|\byou'?re (?:now )?an? (?:\w+ ){0,2}(?:loan "
+                      r"officer|underwriter|banker|reviewer|assistant|ai|model|bot)\b|"
                       r"\bfrom now on,? (?:you|your|act|respond|always)\b|"
                       r"\bimagine (?:you are|you're|that you)\b|\byour (?:new )?persona\b|"
                       r"\bsimulate (?:an?|the|being)\b|\bstay in character\b|"
                       r"\bswitch (?:to|into) .{0,20}mode\b"),
-        ("address_model", rf"\b(?:dear|hey|hi|hello|attention|note to|message to|instructions? "
-                          rf"(?:to|for)|notice to|reminder to|memo to|psst)[,:]? (?:the |all |any |"
-                          rf"you )?{_AI}s?\b|\b(?:to|for) (?:the|any|all|every) {_AI}s? "
+        ("address_model", rf"\b(?:dear|hey|hi|hello|attention|note to|note for|message to|"
+                          rf"message for|instructions? (?:to|for)|notice to|reminder to|memo to|"
+                          rf"psst)[,:]? (?:the |all |any |you )?(?:\w+ )?{_AI}s?\b|"
+                          rf"\b(?:to|for) (?:the|any|all|every) {_AI}s? "
                           rf"(?:reading|processing|reviewing|evaluating|analy[sz]ing|scoring|"
                           rf"assessing|summari[sz]ing)|\b(?:if|when|while) you(?:'re| are)? "
                           rf"(?:an? )?{_AI}\b|\bas an? (?:ai|llm|language model|ai model|"
@@ -151,9 +162,14 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                              rf"verdict)\b[\"']?\s*[:=]\s*[\"']?(?:approve|accept|0\b|0\.0)|"
                              rf"\b(?:always|only|just) (?:approve|recommend approv|"
                              rf"output approve|say approve)"),
-        ("output_manipulation", r"\b(?:in|into|within|at the (?:start|end|beginning) of) your "
+        ("output_manipulation", r"\b(?:in|into|at the (?:start|end|beginning) of) your "
                                 r"(?:response|answer|output|summary|explanation|reply|analysis|"
-                                r"report|assessment|recommendation)\b|"
+                                r"report|assessment|recommendation)\b[^.!?\n]{0,30}\b(?:do not|"
+                                r"don'?t|never|add|say|state|write|include|omit|mention|describe|"
+                                r"call|leave out|put|avoid)\b|"
+                                r"\b(?:never|do not|don'?t|avoid) (?:mention\w*|includ\w*|cit\w*|"
+                                r"say\w*|bring\w* up|list\w*)\b[^.!?\n]{0,40}\bin (?:your|the) "
+                                r"(?:response|answer|output|summary|explanation|reply|report)\b|"
                                 r"\b(?:respond|reply|answer|output|print|return|write)(?: only)? "
                                 r"(?:only|exactly|verbatim|with only|in json|with the (?:word|"
                                 r"phrase|text|following)|the following|the word)\b|"
@@ -184,12 +200,14 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                         r"instructions|rules|guidelines|configuration|system message|"
                         r"directives|context window)\b|\bwhat (?:is|are|were) your "
                         r"(?:system |initial |original |hidden )?(?:prompt|instructions|rules)\b"),
+        ("delimiter_break", r"(?-i:\bEND OF (?:NOTE|INPUT|DATA|USER INPUT|DOCUMENT|CONTEXT)\b)"),
         ("delimiter_break", r"</?\s*(?:applicant_note|note|data|user|system|context|input|"
                             r"document|instructions?|prompt|case|quote|untrusted|end|message)"
                             r"\s*>|```|\"\"\"|'''|<\||\|>|\{\{|\}\}|\[\[|\]\]|"
-                            r"\b(?:end|close|stop) (?:of )?(?:the )?(?:note|input|data|user "
-                            r"(?:input|data)|quoted? (?:text|data)|applicant(?:'s)? note|"
-                            r"untrusted (?:text|data)|document|context)\b\s*(?:[.:!\-=#*]|$)"),
+                            r"(?:[=\-#*\[<(|]\s*|^\s*)(?:end|close|stop) (?:of )?(?:the )?(?:note|"
+                            r"input|data|user (?:input|data)|quoted? (?:text|data)|applicant(?:'s)?"
+                            r" note|untrusted (?:text|data)|document|context)\b\s*"
+                            r"(?:[=\-#*\]>)|]|[.:!]?\s*\n\s*\S)"),
     )
 )
 
@@ -268,6 +286,7 @@ def quote_note(note: str) -> str:
 
 def _rules_in(text: str) -> set[str]:
     fired = {name for name, pattern in _RULES if pattern.search(text)}
+    fired |= payload_rules_in(text)
     if _SQUASHED.search(squash(text)):
         fired.add("instruction_override")
     return fired
@@ -275,7 +294,8 @@ def _rules_in(text: str) -> set[str]:
 
 def _views(note: str) -> list[tuple[str, str]]:
     base = fold_homoglyphs(canonical(note))
-    views = [("text", base), ("spaced", unspace(base)), ("leet", deleet(base))]
+    views = [("text", base), ("spaced", unspace(base)), ("leet", deleet(base)),
+             ("markdown", strip_markdown(base))]
     smuggled = decode_tags(note)
     if smuggled:
         views.append(("tags", smuggled))

@@ -1,9 +1,11 @@
 """Input guardrails: what may leave the machine, and in what form.
 
 Declared personal fields become placeholders; personal data in the note is redacted
-into the same placeholder table; the note is scanned for prompt injection and, when
-flagged, withheld from the explainer entirely (its influence removed) while the case is
-marked. The placeholder table stays local and restores values in the answer.
+into the same placeholder table; the note is scanned for instruction-like text and, when
+some is found, the case is flagged ("contains instruction-like text", with the reason)
+and the note is not sent to the explainer (its influence removed). The operator still
+sees the note, rendered inert: a flag is a reason to read it, not a verdict on the
+applicant. The placeholder table stays local and restores values in the answer.
 """
 
 from __future__ import annotations
@@ -14,6 +16,9 @@ from dataclasses import dataclass
 from guardrails.injection import InjectionScan, scan_note
 from guardrails.pii import Pseudonyms, pseudonymise_fields, redact
 from guardrails.verdicts import Verdict
+
+#: How a flagged note is described to the operator: a reason to read it, not a verdict.
+FLAG_WORDING = "contains instruction-like text"
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +57,8 @@ def prepare_input(personal: Mapping[str, str], note: str | None) -> PreparedInpu
         verdicts.append(Verdict("note_personal_data", "pass"))
     if scan.flagged:
         verdicts.append(Verdict("prompt_injection", "flagged",
-                                f"{scan.detail}; note withheld from the explainer"))
+                                f"{FLAG_WORDING} ({scan.detail}); the note is shown to the "
+                                "operator but not sent to the explainer"))
         return PreparedInput(placeholders, None, scan, pseudonyms, tuple(verdicts))
     verdicts.append(Verdict("prompt_injection", "pass"))
     return PreparedInput(placeholders, redaction.text, scan, pseudonyms, tuple(verdicts))

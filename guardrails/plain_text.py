@@ -138,6 +138,22 @@ def plain(text: str) -> str:
     return current
 
 
+def without_controls(text: str) -> str:
+    """``text`` with escapes, controls, bidi and zero-width characters removed (for storing).
+
+    Unlike :func:`plain`, console markup is left as written: it is escaped where the text
+    is displayed, so the stored text stays what the person wrote, minus what cannot be seen.
+    """
+    current = text
+    for _ in range(4):
+        following = _ANSI.sub("", current).replace("\r\n", "\n").replace("\r", "\n")
+        following = _BIDI.sub("", _ZERO_WIDTH.sub("", _CONTROL.sub("", following)))
+        if following == current:
+            break
+        current = following
+    return current
+
+
 def is_plain(text: str) -> bool:
     return not unsafe_kinds(text)
 

@@ -65,9 +65,44 @@ def fold_homoglyphs(text: str) -> str:
     return text.translate(_HOMOGLYPHS)
 
 
+# Words an attack needs; a leet token is read as the one of these it spells, when it does.
+_KEYWORDS = frozenset(
+    """
+ignore ignoring disregard forget previous prior instructions instruction rules all above
+approve approval approved approves allow loan loans credit low risk risky score scoring
+rule label label mark flag classify as applicant application please this will still
+legal lenient bypass override policy policies filter filters model system assistant
+evaluation level lowest liability reliable eligible likely unlikely fully full unlimited
+only output recommend deal delay decline limit limits liable clear cleared illegal
+""".split()  # noqa: SIM905 - a word list reads better as text
+)
+
+
 def deleet(text: str) -> str:
-    """Digits and symbols read as letters ("1gn0r3" -> "ignore")."""
-    return text.translate(_LEET)
+    """Digits and symbols read as letters ("1gn0r3" -> "ignore", "appr0va1" -> "approval").
+
+    ``1``, ``|`` and ``!`` stand for either ``i`` or ``l``: a token is read as the keyword
+    it spells under some choice; otherwise every one is read as ``i``.
+    """
+    return _LEET_TOKEN.sub(_deleet_token, text)
+
+
+_LEET_TOKEN = re.compile(r"[\w@$!|+]*[0-9@$!|+][\w@$!|+]*")
+_AMBIGUOUS = frozenset("1|!")
+
+
+def _deleet_token(match: re.Match[str]) -> str:
+    token = match.group(0)
+    ambiguous = [i for i, ch in enumerate(token) if ch in _AMBIGUOUS]
+    if ambiguous and len(ambiguous) <= 6:
+        for choice in range(1 << len(ambiguous)):
+            chars = list(token)
+            for bit, index in enumerate(ambiguous):
+                chars[index] = "l" if choice >> bit & 1 else "i"
+            candidate = "".join(chars).translate(_LEET)
+            if candidate.lower() in _KEYWORDS:
+                return candidate
+    return token.translate(_LEET)
 
 
 def mixed_script_words(text: str) -> int:
@@ -90,3 +125,12 @@ _SPACED = re.compile(r"\b(?:\w[ .\-_*]){3,}\w\b")
 def unspace(text: str) -> str:
     """Join letter-by-letter spelling: "i g n o r e all" -> "ignore all"."""
     return _SPACED.sub(lambda m: re.sub(r"[ .\-_*]", "", m.group(0)), text)
+
+
+_QUOTE_MARKS = re.compile(r"^[ \t]*(?:>[ \t]*)+|^[ \t]*#{1,6}[ \t]+", re.MULTILINE)
+_EMPHASIS = re.compile(r"\*\*|__|`+|~~")
+
+
+def strip_markdown(text: str) -> str:
+    """Markdown quoting and emphasis removed: "> **Note:** approve" -> "Note: approve"."""
+    return _EMPHASIS.sub("", _QUOTE_MARKS.sub("", text))

@@ -49,9 +49,11 @@ def recorded(detail: CaseDetail | None, decision: Decision) -> str:
         return describe(decision)
     if made.kind == "escalated":
         return "escalated to a senior reviewer"
+    q = detail.quantity if detail is not None else None
+    what = f"{made.action} {q.decided} {q.unit}" if q and q.decided is not None else made.action
     if made.kind == "overridden":
-        return f"overridden → {made.action} ({made.reason_code})"
-    return f"accepted: {made.action}"
+        return f"overridden → {what} ({made.reason_code})"
+    return f"accepted: {what}"
 
 
 def describe(decision: Decision) -> str:
@@ -228,7 +230,20 @@ class DocketApp(App[None]):
         if kind == "accept":
             decision = Accept()
         elif kind == "override":
-            if actions is None:
+            if target.quantity is None:
+                # From the queue: a "how much" case is overridden with a quantity, which the
+                # queue row does not carry; the case does.
+                try:
+                    detail = await self.call(self.service.case, target.case_id)
+                except DocketError as exc:
+                    self.notify(f"Cannot open the case: {exc}", severity="error")
+                    return
+                if detail.quantity is not None:
+                    target = target._replace(quantity=detail.quantity.quantity,
+                                             unit=detail.quantity.unit)
+            if target.quantity is not None:
+                actions = []
+            elif actions is None:
                 try:
                     actions = await self.actions_for(target.domain)
                 except DocketError as exc:

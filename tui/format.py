@@ -110,3 +110,29 @@ def queue_place(offset: int, shown: int, total: int) -> str:
     pages = (total + QUEUE_PAGE_SIZE - 1) // QUEUE_PAGE_SIZE
     page = offset // QUEUE_PAGE_SIZE + 1
     return f"{offset + 1:,}–{offset + shown:,} of {total:,} · page {page}/{pages}"
+
+
+#: An override is "far worse" when its expected cost is at least twice the recommended
+#: action's and at least this much more per case (in the cost matrix's units).
+FAR_WORSE_EXTRA = 0.1
+
+
+def override_cost(
+    costs: dict[str, float], recommended: str | None, chosen: str | None
+) -> tuple[str, bool]:
+    """What an override costs, in words, and whether it is far worse than the recommendation.
+
+    E.g. ``("expected cost: approve 0.850 vs recommended decline 0.300 (+0.550, 2.8×)",
+    True)``. Empty text when either cost is unknown.
+    """
+    if chosen is None or recommended is None or chosen not in costs or recommended not in costs:
+        return "", False
+    mine, theirs = costs[chosen], costs[recommended]
+    extra = mine - theirs
+    ratio = f", {mine / theirs:.1f}×" if theirs > 0 else ""
+    text = (
+        f"expected cost: {chosen} {mine:.3f} vs recommended {recommended} {theirs:.3f} "
+        f"({extra:+.3f}{ratio if extra > 0 else ''})"
+    )
+    far_worse = extra >= FAR_WORSE_EXTRA and mine >= 2 * theirs
+    return text, far_worse

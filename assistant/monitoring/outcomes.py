@@ -18,7 +18,12 @@ kind            recorded  when
                           time, observed in the future or before the decision, ids disagree
 ``unknown``     no        no such case
 ``undecided``   no        the case exists but has no decision yet (unless ``allow_undecided``)
+``unobserv-     no        the case's final action reveals no outcome (a declined loan) and the
+able``                    row's ``source`` does not name an outside one (``outside:NAME``)
 ==============  ========  ========================================================================
+
+A row may carry a ``source``; an outcome reported by someone outside the decision (a bureau)
+says so with ``outside:NAME`` and is recorded as such. Without one the source is ``bulk``.
 
 Row values may be strings straight from a CSV: they are stripped, empty means missing. Outcome
 labels are the pack's, matched as declared; a label differing only in case from exactly one
@@ -28,7 +33,7 @@ declared label is read as that label (``BAD`` for ``bad``, ``yes`` for ``Yes``).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import Literal
@@ -37,7 +42,8 @@ from events.errors import FieldProblem
 from events.queries import KnownCase as KnownCase  # what the read model knows of a case
 
 OutcomeKind = Literal[
-    "recorded", "late", "duplicate", "conflicting", "partial", "invalid", "unknown", "undecided"
+    "recorded", "late", "duplicate", "conflicting", "partial", "invalid", "unknown", "undecided",
+    "unobservable",
 ]
 RECORDABLE: frozenset[str] = frozenset({"recorded", "late"})
 
@@ -56,6 +62,7 @@ class OutcomeItem:
     outcome: str | None = None
     observed_at: datetime | None = None
     problems: tuple[FieldProblem, ...] = ()
+    source: str = "bulk"
 
     @property
     def will_record(self) -> bool:
@@ -80,7 +87,8 @@ class OutcomePlan:
         c = self.counts
         recorded = c.get("recorded", 0) + c.get("late", 0)
         parts = [f"{recorded} recorded" + (f" ({c['late']} late)" if c.get("late") else "")]
-        for kind in ("duplicate", "conflicting", "partial", "invalid", "unknown", "undecided"):
+        for kind in ("duplicate", "conflicting", "partial", "invalid", "unknown", "undecided",
+                     "unobservable"):
             if c.get(kind):
                 parts.append(f"{c[kind]} {kind}")
         return f"{len(self.items)} rows: " + ", ".join(parts)
@@ -94,6 +102,7 @@ class _Parsed:
     outcome: str
     observed_at: datetime
     case: KnownCase
+    source: str = "bulk"
 
 
 def plan_outcomes(
@@ -105,11 +114,14 @@ def plan_outcomes(
     late_after: timedelta = timedelta(days=365),
     assume_tz: tzinfo | None = None,
     allow_undecided: bool = False,
+    refusal: Callable[[str | None, str], str | None] | None = None,
 ) -> OutcomePlan:
     """Classify every row (see the module docstring); the plan keeps the file's order.
 
     ``known`` holds the cases the rows might name (found by ``case_id`` or ``case_ref``).
     ``assume_tz`` interprets naive times / bare dates in that zone; by default they are invalid.
+    ``refusal(final_action, source)`` says why an outcome may not follow that action (see
+    :func:`assistant.evaluation.observation.outcome_refusal`); None: every action reveals.
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
@@ -134,19 +146,26 @@ def plan_outcomes(
         in_file.setdefault(p.case.case_id, set()).add(p.outcome)
     seen: set[str] = set()
     for index, p in parsed:
-        verdicts[index] = _judge(p, in_file[p.case.case_id], seen, late_after, allow_undecided)
+        verdicts[index] = _judge(
+            p, in_file[p.case.case_id], seen, late_after, allow_undecided, refusal
+        )
     return OutcomePlan(tuple(verdicts[i] for i in range(len(rows))))
 
 
 def _judge(
-    p: _Parsed, file_outcomes: set[str], seen: set[str], late_after: timedelta, undecided: bool
+    p: _Parsed,
+    file_outcomes: set[str],
+    seen: set[str],
+    late_after: timedelta,
+    undecided: bool,
+    refusal: Callable[[str | None, str], str | None] | None,
 ) -> OutcomeItem:
     case = p.case
 
     def item(kind: OutcomeKind, message: str, *problems: FieldProblem) -> OutcomeItem:
         return OutcomeItem(
             p.line, kind, message, case.case_id, case.case_ref or p.case_ref, p.outcome,
-            p.observed_at, problems,
+            p.observed_at, problems, p.source,
         )  # fmt: skip
 
     if case.decided_at is None and not undecided:
@@ -157,6 +176,9 @@ def _judge(
             "observed before the decision",
             FieldProblem("observed_at", f"before the decision at {case.decided_at.isoformat()}"),
         )
+    why = refusal(case.final_action, p.source) if refusal is not None else None
+    if why is not None and case.decided_at is not None:
+        return item("unobservable", why, FieldProblem("source", why))
     if case.outcome is not None:
         if case.outcome == p.outcome:
             return item("duplicate", f"outcome {p.outcome!r} already recorded: skipped")
@@ -236,7 +258,8 @@ def _parse_row(
     if case is None or observed_at is None:
         return OutcomeItem(line, "unknown", f"no case {case_ref or case_id}", case_id, case_ref,
                            outcome, observed_at)  # fmt: skip
-    return _Parsed(line, case_id, case_ref, outcome, observed_at, case)
+    return _Parsed(line, case_id, case_ref, outcome, observed_at, case,
+                   _text(row.get("source")) or "bulk")
 
 
 def _time(

@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from assistant.evaluation.logged import OffPolicyReport
 from assistant.stats import Interval, bootstrap_means
 
 Row = Mapping[str, object]
@@ -85,6 +86,8 @@ class QualityReport:
     confidence: float
     n_boot: int
     review_cost: float
+    # IPS / SNIPS / DR over every settled case (assistant.evaluation.logged); None: not run
+    off_policy: OffPolicyReport | None = None
 
 
 def quality_report(
@@ -246,6 +249,9 @@ def report_to_dict(report: QualityReport) -> dict[str, Any]:
         ]
 
     return {
+        "naive": "realized cost on the recorded outcomes only: biased when outcomes are "
+        "selective (a declined case shows none); see off_policy for IPS and DR estimates",
+        "off_policy": report.off_policy.to_dict() if report.off_policy else None,
         "n_cases": report.n_cases,
         "n_skipped": report.n_skipped,
         "operators": summary(report.operators),

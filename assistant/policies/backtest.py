@@ -86,12 +86,17 @@ def backtest(
     label: str = "policy",
     n_boot: int = 2000,
     seed: int = 0,
+    priced_by: PolicySpec | None = None,
 ) -> BacktestReport:
     """Backtest ``spec`` on ``rows`` whose ``outcomes`` are known, given each case's ``p_bad``.
 
     ``baseline`` is the domain's rule function (``pack.baseline``); ``ood`` optional results
-    per case (escalation on OOD then applies as in production).
+    per case (escalation on OOD then applies as in production). ``priced_by`` prices the
+    realised outcomes with another policy's cost matrix (default: ``spec``'s own), so two
+    policies can be compared under the same costs: a pure change of costs then changes
+    what the policy decides, not the yardstick.
     """
+    price = priced_by or spec
     n = len(rows)
     if not (len(outcomes) == len(p_bad) == n) or (ood is not None and len(ood) != n):
         raise ValueError("rows, outcomes, p_bad (and ood) must have the same length")
@@ -113,7 +118,7 @@ def backtest(
 
     def arm(arm_label: str, recs: Sequence[Recommendation] | None,
             actions: Sequence[str], with_expected: bool) -> ArmResult:
-        costs = np.array([_realised(recs[i] if recs else None, actions[i], outcomes[i], spec)
+        costs = np.array([_realised(recs[i] if recs else None, actions[i], outcomes[i], price)
                           for i in range(n)])
         approved = np.array([a == accept for a in actions], dtype=np.float64)
         escalated = np.array([a == spec.escalate_action for a in actions], dtype=np.float64)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from assistant.domains import is_quantity_pack
+from assistant.evaluation.observation import outcome_refusal
 from assistant.usecases import reading
 from assistant.usecases.context import Context, Who, require_plain
 from assistant.views import Accept, CaseDetail, Decision, Escalate, Override
@@ -73,7 +74,13 @@ def _override_order(ctx: Context, case: Case, decision: Override, who: Who) -> N
 def record_outcome(
     ctx: Context, case_id: str, outcome: str, observed_at: datetime, *, source: str = "manual"
 ) -> None:
-    """Record what actually happened to a decided case (possibly much later)."""
+    """Record what actually happened to a decided case (possibly much later).
+
+    Raises:
+        InputRejected: the case's final action does not reveal outcomes (e.g. a declined
+            loan) and ``source`` is not an outside one (``outside:NAME``), or the outcome
+            was observed before the decision.
+    """
     who = ctx.who
 
     def record(case: Case) -> None:
@@ -85,8 +92,11 @@ def record_outcome(
                     "outcome", f"must be a number, got {outcome[:40]!r}")]) from exc
             case.record_demand(value=value, observed_at=observed_at.isoformat(), source=source,
                                **who)
-        else:
-            case.record_outcome(outcome=outcome, observed_at=observed_at.isoformat(),
-                                source=source, **who)
+            return
+        problem = outcome_refusal(ctx.pack(case.domain), case.decided_action, source)
+        if problem is not None:
+            raise InputRejected([FieldProblem("source", problem)])
+        case.record_outcome(outcome=outcome, observed_at=observed_at.isoformat(),
+                            source=source, **who)
 
     ctx.log.update(ctx.resolve(case_id), record)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from assistant.domains import (
     ClassificationShape,
+    DecisionShape,
     Roles,
     Words,
     available_packs,
@@ -26,6 +27,9 @@ def domains(ctx: Context) -> list[DomainView]:
 
 def domain_view(name: str, cases: int = 0) -> DomainView:
     """What the pack called ``name`` declares (``cases``: how many this store holds)."""
+    shape: DecisionShape
+    outcomes: list[str]
+    risk: str | None
     if is_quantity_pack(name):
         quantity = get_quantity_pack(name)
         description, shape = quantity.description, quantity.shape

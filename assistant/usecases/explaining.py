@@ -20,6 +20,7 @@ from events import queries
 from events.domain import Case
 from events.errors import InputRejected
 from guardrails import prepare_input
+from guardrails.plain_text import plain
 
 
 def explain(ctx: Context, case_id: str, *, refresh: bool = False) -> ExplanationView:
@@ -49,12 +50,13 @@ def explain(ctx: Context, case_id: str, *, refresh: bool = False) -> Explanation
 
 
 def _view(guarded: GuardedExplanation) -> ExplanationView:
+    # Inert for display: a refusal's reason may quote the refused text.
     return ExplanationView(
         guarded.explainer,
-        guarded.text,
+        plain(guarded.text),
         guarded.status,
-        guarded.fallback_reason,
-        [VerdictView(v.rule, v.outcome, v.detail) for v in guarded.verdicts],
+        plain(guarded.fallback_reason) if guarded.fallback_reason else None,
+        [VerdictView(v.rule, v.outcome, plain(v.detail)) for v in guarded.verdicts],
     )
 
 
@@ -83,7 +85,7 @@ def recorded_explanation(ctx: Context, case_id: str) -> ExplanationView | None:
     if row is None:
         return None
     verdicts = [
-        VerdictView(v["rule"], v["outcome"], v.get("detail", ""))
+        VerdictView(v["rule"], v["outcome"], plain(v.get("detail", "")))
         for v in json.loads(row["verdicts"] or "[]")
     ]
     # Personal values are restored locally for display, never stored in the log.
@@ -91,9 +93,9 @@ def recorded_explanation(ctx: Context, case_id: str) -> ExplanationView | None:
     prepared = prepare_input({k: str(v) for k, v in opened.personal.items()}, None)
     return ExplanationView(
         row["explainer"],
-        prepared.pseudonyms.restore(row["text"]),
+        plain(prepared.pseudonyms.restore(row["text"])),
         "fallback" if row["fallback_reason"] else "pass",
-        row["fallback_reason"],
+        plain(row["fallback_reason"]) if row["fallback_reason"] else None,
         verdicts,
     )
 

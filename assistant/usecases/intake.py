@@ -17,7 +17,7 @@ from assistant.views import IngestReport
 from events.domain import Case, Policy
 from events.errors import ConflictError, FieldProblem, InputRejected
 from guardrails import prepare_input
-from guardrails.plain_text import plain_text_problem
+from guardrails.plain_text import plain_text_problem, without_controls
 
 INGEST_BATCH = 500
 
@@ -208,7 +208,9 @@ def _new_case(ctx: Context, state: Domain, assessment: Assessment, ref: str) -> 
         case_ref=ref,
         input=dict(case_input.values),
         personal=dict(case_input.personal),
-        note=case_input.note,
+        # Stored without terminal controls, bidi or zero-width characters: the scan below
+        # reads the note as written (hidden characters are themselves a reason to flag).
+        note=without_controls(case_input.note) if case_input.note else case_input.note,
         decision=state.pack.case_record(),
         **ctx.who,
     )

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 from assistant.domains.decision import ClassificationShape
+from assistant.evaluation.logged import LoggedCase, OffPolicyReport, off_policy_report
+from assistant.evaluation.observation import outcome_refusal
 from assistant.monitoring.drift import DriftReport, feature_drift
 from assistant.monitoring.drift_reference import DriftReference
 from assistant.monitoring.health import MonitoringThresholds, evaluate_alerts
@@ -20,6 +23,7 @@ from assistant.monitoring.outcome_alerts import OutcomeAlertSettings, OutcomeChe
 from assistant.monitoring.outcomes import plan_outcomes
 from assistant.monitoring.quality import QualityReport, quality_report
 from assistant.monitoring.rates import override_rates
+from assistant.policies import PolicySpec
 from assistant.usecases import alerting
 from assistant.usecases.context import Context, case_uuid
 from assistant.usecases.intake import unparseable
@@ -39,19 +43,21 @@ def record_outcomes(
     events with their problems); conflicting outcomes are never overwritten.
     """
     ctx.sync()
+    pack = ctx.pack(domain)
     plan = plan_outcomes(
-        rows,
-        queries.known_cases(ctx.views, domain),
-        now=datetime.now(UTC),
-        outcomes=ctx.pack(domain).outcomes,
-    )
+        rows, queries.known_cases(ctx.views, domain), now=datetime.now(UTC),
+        outcomes=pack.outcomes,
+        refusal=lambda action, source: outcome_refusal(pack, action, source),
+    )  # fmt: skip
     who = ctx.who
     for item in plan.to_record:
         assert item.case_id and item.outcome and item.observed_at
         outcome, observed = item.outcome, item.observed_at.isoformat()
 
-        def record(case: Case, outcome: str = outcome, observed: str = observed) -> None:
-            case.record_outcome(outcome=outcome, observed_at=observed, source="bulk", **who)
+        def record(
+            case: Case, outcome: str = outcome, observed: str = observed, source: str = item.source
+        ) -> None:
+            case.record_outcome(outcome=outcome, observed_at=observed, source=source, **who)
 
         ctx.log.update(case_uuid(item.case_id), record)
 
@@ -71,7 +77,8 @@ def record_outcomes(
         )
         for i in rejected
     ]
-    fresh = [q for q in quarantine if not ctx.log.exists(q.id)]
+    unique = {q.id: q for q in quarantine}  # the same bad row twice is one record
+    fresh = [q for q in unique.values() if not ctx.log.exists(q.id)]
     if fresh:
         ctx.log.save(*fresh)
     lines = [plan.summary()]
@@ -92,19 +99,87 @@ def decision_rows(ctx: Context, domain: str) -> list[dict[str, Any]]:
 
 
 def quality(
-    ctx: Context, domain: str, *, decisions: Sequence[dict[str, Any]] | None = None
+    ctx: Context,
+    domain: str,
+    *,
+    decisions: Sequence[dict[str, Any]] | None = None,
+    candidates: Mapping[str, PolicySpec] | None = None,
+    n_boot: int = 1000,
 ) -> QualityReport:
-    """Realized cost of operators, model and baseline on cases with outcomes, with CIs.
+    """Decision quality on what the log can show.
+
+    The naive part (operators, model, baseline on the outcomes recorded) is kept and
+    labelled as such; ``off_policy`` holds the IPS, SNIPS and doubly-robust estimates of the
+    operators, the current policy, the baseline rules and any ``candidates`` over every
+    settled case, with what each figure rests on.
 
     ``decisions``: the rows of :func:`decision_rows`, if the caller already has them.
     """
     state = ctx.domain(domain)
-    rows = [dict(r) for r in (decisions or decision_rows(ctx, domain)) if r["outcome"]]
+    every = [dict(r) for r in (decisions if decisions is not None else decision_rows(ctx, domain))]
+    cases = [_logged_case(ctx, row) for row in every]
+    rows = [dict(r) for r in every if r["outcome"]]
     for row in rows:  # what the baseline rules would have done, from the case's input
         action, _, _ = state.pack.baseline_rules(ctx.opened(row["case_id"]).input)
         row["baseline_action"] = action
     costs = {a: dict(c) for a, c in state.spec.costs.items()}
-    return quality_report(rows, costs, review_cost=state.spec.review_cost)
+    naive = quality_report(rows, costs, review_cost=state.spec.review_cost)
+    off = off_policy_report(
+        cases, state.pack, state.spec, policy_version=state.policy_version,
+        candidates=candidates, n_boot=n_boot,
+    ) if cases else None  # fmt: skip
+    return replace(naive, off_policy=off)
+
+
+def off_policy(
+    ctx: Context, domain: str, changes: Mapping[str, Any] | None = None
+) -> OffPolicyReport | None:
+    """The off-policy part of :func:`quality`, with the current policy changed by
+    ``changes`` evaluated as the candidate."""
+    state = ctx.domain(domain)
+    candidates = {"candidate": state.spec.with_changes(changes)} if changes else None
+    return quality(ctx, domain, candidates=candidates).off_policy
+
+
+def _logged_case(ctx: Context, row: Mapping[str, Any]) -> LoggedCase:
+    """One decided case as the off-policy estimators need it, from its events."""
+    opened: Case.Opened | None = None
+    rec: Case.Recommended | None = None
+    p_risk: float | None = None
+    ood, ood_reasons = False, tuple[str, ...]()
+    source: str | None = None
+    for event in ctx.log.events_of(row["case_id"]):
+        if isinstance(event, Case.Opened):
+            opened = event
+        elif isinstance(event, Case.Scored) and not event.shadow:
+            p_risk, ood = float(event.p_bad), bool(event.ood)
+        elif isinstance(event, Case.Recommended):
+            rec = event
+            ood_reasons = tuple(event.ood_reasons)
+        elif isinstance(event, Case.OutcomeRecorded):
+            source = event.source
+        elif isinstance(event, Case.FellBackToBaseline):
+            p_risk = None
+    assert opened is not None and rec is not None
+    final = row["decided_action"]
+    return LoggedCase(
+        case_id=str(row["case_id"]),
+        case_ref=opened.case_ref,
+        operator=str(row.get("operator") or "unknown"),
+        decision_kind=str(row["decision_kind"]),
+        reason_code=row.get("reason_code"),
+        recommended=rec.action,
+        propensities=dict(rec.propensities),
+        explored=bool(rec.explored),
+        final_action=final if final and final != "escalate" else None,
+        outcome=row["outcome"],
+        outcome_source=source,
+        p_risk=p_risk if rec.source == "model" else None,
+        ood=ood or bool(ood_reasons),
+        ood_reasons=ood_reasons,
+        input=dict(opened.input),
+        expected_costs=dict(rec.expected_costs),
+    )
 
 
 def drift(ctx: Context, domain: str, *, recent: int = 1000) -> DriftReport:

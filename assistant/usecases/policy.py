@@ -90,24 +90,40 @@ def change_policy(
 
 
 def backtest(
-    ctx: Context, domain: str, changes: Mapping[str, Any] | None = None
+    ctx: Context,
+    domain: str,
+    changes: Mapping[str, Any] | None = None,
+    *,
+    priced_by: Mapping[str, Any] | None = None,
 ) -> list[BacktestView]:
-    """The current (or changed) policy on historical outcomes, against the baseline."""
+    """The current (or changed) policy on historical outcomes, against the baseline.
+
+    ``priced_by``: changes whose cost matrix prices every arm (default: the backtested
+    policy's own costs).
+    """
     state = ctx.domain(domain)
     spec = state.spec.with_changes(changes or {})
+    pricing = state.spec.with_changes(priced_by) if priced_by is not None else None
     # Historical outcomes, scored by the champion's honest (out-of-fold) probabilities.
     rows, outcomes, p_bad, ood = state.orchestrator.history()
     label = "changed policy" if changes else f"policy v{state.policy_version}"
-    report = run_backtest(rows, outcomes, p_bad, spec, state.pack.baseline, ood=ood, label=label)
+    report = run_backtest(
+        rows, outcomes, p_bad, spec, state.pack.baseline, ood=ood, label=label, priced_by=pricing
+    )
     return [_backtest_view(arm, report.accept_action, spec.escalate_action)
             for arm in report.arms]
 
 
 def preview_policy(ctx: Context, domain: str, changes: Mapping[str, Any]) -> PolicyPreview:
-    """Backtest the current policy and the changed one on historical outcomes."""
-    before = backtest(ctx, domain)
+    """Backtest the current policy and the changed one on historical outcomes.
+
+    Both (and the baseline) are priced with the changed policy's cost matrix, the one
+    that will be in force: before and after differ only in what they decide, so a pure
+    change of costs is not reported as a change in cost by itself.
+    """
+    before = backtest(ctx, domain, priced_by=changes)
     after = backtest(ctx, domain, changes)
-    return PolicyPreview(before=before[0], after=after[0], baseline=before[1])
+    return PolicyPreview(before=before[0], after=after[0], baseline=after[1])
 
 
 def _backtest_view(arm: ArmResult, accept_action: str, escalate_action: str) -> BacktestView:

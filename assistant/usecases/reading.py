@@ -32,6 +32,7 @@ from assistant.views import (
 from events import audit as audit_fold
 from events import queries
 from events.errors import FieldProblem, InputRejected, NotFound
+from guardrails.plain_text import plain
 
 
 def queue(ctx: Context, query: QueueQuery) -> QueuePage:
@@ -64,7 +65,8 @@ def queue(ctx: Context, query: QueueQuery) -> QueuePage:
             offset=query.offset,
             limit=query.limit,
         )
-    return QueuePage([_queue_row(r) for r in rows], int(total), query.offset)
+        current = queries.current_policy_versions(ctx.views)
+    return QueuePage([_queue_row(r, current) for r in rows], int(total), query.offset)
 
 
 def case(ctx: Context, case_id: str) -> CaseDetail:
@@ -82,7 +84,10 @@ def case(ctx: Context, case_id: str) -> CaseDetail:
     else:
         describe = get_pack(domain).describe
     values = state.get("input", {})
-    fields = [FieldView(name, describe(name), values.get(name)) for name in values]
+    hidden = hidden_fields(ctx, domain)
+    fields = [
+        FieldView(name, describe(name), values.get(name)) for name in values if name not in hidden
+    ]
     score = state.get("score") or state.get("forecast") or {}
     attributions = sorted(
         (
@@ -116,17 +121,42 @@ def case(ctx: Context, case_id: str) -> CaseDetail:
         expected_costs=dict(recommendation.get("expected_costs") or {}),
         policy_version=recommendation.get("policy_version"),
         input_flags=[f.get("kind", "") for f in state.get("input_flags", [])],
+        note=plain(state["note"]) if state.get("note") else None,
+        input_flag_reasons=[plain(str(f.get("detail", ""))) for f in state.get("input_flags", [])],
         explanation=recorded_explanation(ctx, str(uid)),
         decision=_decision_view(state.get("decisions") or []),
         outcome=(state.get("outcome") or {}).get("outcome"),
         history=[timeline_entry(e) for e in found.timeline],
         quantity=quantity,
+        current_policy_version=queries.current_policy_versions(ctx.views).get(domain),
+        hidden_fields=tuple(name for name in values if name in hidden),
     )
+
+
+def hidden_fields(ctx: Context, domain: str) -> frozenset[str]:
+    """The pack's protected characteristics, unless the acting person may see them.
+
+    Operators and senior reviewers decide without them (they are not model features, and
+    seeing them invites the very bias the pack keeps out of the model); auditors and the
+    policy's owner see them, to check decisions for unfair treatment.
+    """
+    if is_quantity_pack(domain):
+        return frozenset()
+    pack = get_pack(domain)
+    if ctx.identity.role in (pack.roles.auditor, pack.roles.owner):
+        return frozenset()
+    return frozenset(pack.protected)
 
 
 def audit(ctx: Context, case_id: str, as_of: datetime | None = None) -> AuditView:
     """A case's timeline and exactly what was known at ``as_of``."""
     found = audit_fold.audit_case(ctx.log, ctx.resolve(case_id), as_of)
+    raw = found.to_dict()
+    hidden = hidden_fields(ctx, found.state["domain"]) if found.state.get("domain") else ()
+    for name in hidden:  # protected characteristics: not for this viewer (see hidden_fields)
+        for values in (found.state.get("input"), raw["state"].get("input")):
+            if isinstance(values, dict) and name in values:
+                values[name] = "(hidden: protected)"
     return AuditView(
         case_id=found.case_id,
         as_of=found.as_of,
@@ -134,7 +164,7 @@ def audit(ctx: Context, case_id: str, as_of: datetime | None = None) -> AuditVie
         state_as_of=found.state,
         timeline=[timeline_entry(e) for e in found.timeline],
         after=[timeline_entry(e) for e in found.after_as_of],
-        raw=found.to_dict(),
+        raw=raw,
     )
 
 
@@ -172,7 +202,11 @@ def when(text: str | None) -> datetime:
     return datetime.fromisoformat(text) if text else datetime.now(UTC)
 
 
-def _queue_row(r: Mapping[str, Any]) -> QueueRow:
+def _queue_row(r: Mapping[str, Any], current: Mapping[str, int]) -> QueueRow:
+    flags: set[str] = {f for f in FLAGS if r.get(f)}
+    version = r.get("policy_version")
+    if r["status"] in ("open", "escalated") and version and version < current.get(r["domain"], 0):
+        flags.add("stale")  # recommended under an older policy: say so, never silently old
     return QueueRow(
         case_id=r["case_id"],
         case_ref=r["case_ref"] or "",
@@ -182,8 +216,9 @@ def _queue_row(r: Mapping[str, Any]) -> QueueRow:
         p_bad=r["p_bad"],
         recommendation=r["recommendation"],
         expected_cost=r["expected_cost"],
-        flags=frozenset(f for f in FLAGS if r.get(f)),
+        flags=frozenset(flags),
         version=int(r["version"] or 0),
+        expected_costs=json.loads(r["expected_costs"]) if r.get("expected_costs") else {},
     )
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +21,7 @@ from assistant.views import Accept, Escalate, Identity, Override
 from evals.core import Dataset, EvalContext, Metric, Sample, Scores, Solved, Table, Task
 from evals.datasets.credit import features_only
 from evals.registry import suite
+from events.errors import InputRejected
 
 if TYPE_CHECKING:
     from assistant.service import DocketService
@@ -33,7 +34,6 @@ MALFORMED: tuple[dict[str, Any], ...] = (
 OPERATOR = Identity("fixture-operator", "operator")
 SENIOR = Identity("fixture-senior", "senior")
 OWNER = Identity("fixture-risk-owner", "risk_owner")
-OUTCOMES_AT = datetime(2024, 6, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -95,8 +95,11 @@ def generate(service: DocketService, senior: DocketService, owner: DocketService
             counts["policy_changes"] += 1
     for n, (case_id, outcome) in enumerate(decided):
         if n % 3 != 2:  # some outcomes are not known yet
-            service.record_outcome(case_id, outcome, OUTCOMES_AT + timedelta(days=n),
-                                   source="fixture")
+            try:
+                service.record_outcome(case_id, outcome, datetime.now(UTC), source="fixture")
+            except InputRejected:  # a declined case shows no outcome: an outside report
+                service.record_outcome(case_id, outcome, datetime.now(UTC),
+                                       source="outside:fixture")
             counts["outcomes"] += 1
     return counts
 

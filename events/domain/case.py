@@ -420,7 +420,9 @@ class Case(Aggregate):
             state["quantity"] = None
 
         def apply(self, aggregate: Aggregate) -> None:
-            _as_case(aggregate)._decided(self.actor, self.timestamp.isoformat(), final=True)
+            case = _as_case(aggregate)
+            case._decided(self.actor, self.timestamp.isoformat(), final=True)
+            case.decided_action = self.action
 
     class Overridden(Aggregate.Event):
         """``quantity`` (v2): the order placed instead, for a "how much" decision."""
@@ -439,7 +441,9 @@ class Case(Aggregate):
             state["quantity"] = None
 
         def apply(self, aggregate: Aggregate) -> None:
-            _as_case(aggregate)._decided(self.actor, self.timestamp.isoformat(), final=True)
+            case = _as_case(aggregate)
+            case._decided(self.actor, self.timestamp.isoformat(), final=True)
+            case.decided_action = self.action
 
     class Escalated(Aggregate.Event):
         """Sent to a senior reviewer.
@@ -495,6 +499,7 @@ class Case(Aggregate):
         self.policy_version: int | None = None
         self.decided_by: str | None = None
         self.decided_at: str | None = None
+        self.decided_action: str | None = None  # the final action, once one is taken
         self.outcome: str | None = None
         self.decision: dict[str, Any] = {}
 
@@ -867,8 +872,18 @@ class Case(Aggregate):
             raise InputRejected([FieldProblem("outcome", f"must be one of {', '.join(labels)}")])
         if self.outcome is not None:
             raise ConflictError(f"case {self.id} already has outcome {self.outcome!r}")
+        self._check_after_decision(a.observed_at)
         self.trigger_event(self.OutcomeRecorded, **a.model_dump(), value=None, actor=actor,
                            role=role)
+
+    def _check_after_decision(self, observed_at: str) -> None:
+        """Refuse an outcome observed before the decision it follows (one sentence)."""
+        if self.decided_at is not None and (
+            datetime.fromisoformat(observed_at) < datetime.fromisoformat(self.decided_at)
+        ):
+            raise InputRejected([FieldProblem(
+                "observed_at", f"{observed_at} is before the decision it follows "
+                f"({self.decided_at}); an outcome cannot be observed before the decision")])
 
     def record_demand(
         self, *, value: float, observed_at: datetime | str, source: str, actor: str, role: str
@@ -887,6 +902,7 @@ class Case(Aggregate):
         a = validate(_DemandArgs, value=float(value), observed_at=observed_at, source=source)
         if self.outcome is not None:
             raise ConflictError(f"case {self.id} already has outcome {self.outcome!r}")
+        self._check_after_decision(a.observed_at)
         self.trigger_event(self.OutcomeRecorded, outcome=f"{a.value:g}",
                            observed_at=a.observed_at, source=a.source, value=a.value,
                            actor=actor, role=role)

@@ -74,7 +74,7 @@ def test_outcomes_feed_the_decision_quality_report(open_service: ServiceFactory)
     truth = [row[label] for row in service.dataset("credit")[:40]]
     service.ingest("credit", applications(service, lambda r: True, "q")[:40])
     page = service.queue(QueueQuery(limit=100, order_by="case_ref"))
-    decided = 0
+    decided = observed = 0
     for row in page.rows:
         if row.recommendation == "escalate":
             continue
@@ -84,18 +84,25 @@ def test_outcomes_feed_the_decision_quality_report(open_service: ServiceFactory)
         else:
             service.decide(row.case_id, Accept())
         outcome = truth[int(row.case_ref.split("-")[1])]
-        service.record_outcome(row.case_id, outcome, datetime.now(UTC))
+        final = other if decided % 5 == 0 else row.recommendation
+        if service.reveals_outcome("credit", final):  # a declined loan shows no outcome
+            service.record_outcome(row.case_id, outcome, datetime.now(UTC))
+            observed += 1
         decided += 1
 
     report = service.quality("credit")
     health = service.health("credit")
 
-    assert report.n_cases == decided
+    assert report.n_cases == observed
+    assert report.off_policy is not None
+    assert report.off_policy.n_decided == decided
+    assert report.off_policy.n_observed == observed
+    assert report.off_policy.n_unobservable == decided - observed
     assert report.operators is not None and report.model is not None
     assert report.model.mean.low <= report.model.mean.estimate <= report.model.mean.high
-    overrides = {e.group: e for e in report.overrides_by_reason}
+    overrides = {g.group: g for g in report.off_policy.overrides_by_reason}
     assert overrides["model_disagreement"].n == len(range(0, decided, 5))
-    assert health.outcomes_known == decided
+    assert health.outcomes_known == observed
     assert health.override_rate is not None and 0 < health.override_rate < 1
     assert set(health.realized_cost) == {"operators", "model", "baseline rules"}
 
@@ -112,7 +119,8 @@ def test_retraining_learns_from_recorded_outcomes_and_registers_a_challenger_wit
     for row in worker.queue(QueueQuery(limit=100)).rows:
         if row.recommendation != "escalate":
             worker.decide(row.case_id, Accept())
-            worker.record_outcome(row.case_id, "bad", datetime.now(UTC))
+            if worker.reveals_outcome("credit", row.recommendation):
+                worker.record_outcome(row.case_id, "bad", datetime.now(UTC))
     champion = next(m.version for m in service.models("credit") if m.status == "champion")
 
     lines, versions = service.retrain("credit", reason="test: outcomes came back")

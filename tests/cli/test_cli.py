@@ -657,8 +657,10 @@ BACKTEST_LINE = re.compile(
 
 def backtest_arms(output: str) -> dict[str, dict[str, float]]:
     arms = {}
-    for line in output.splitlines():
-        match = BACKTEST_LINE.match(line)
+    historical, _, logged = output.partition("on the logged decisions")
+    assert logged, "the off-policy part is missing"
+    for line in historical.splitlines()[1:]:  # after the heading
+        match = BACKTEST_LINE.match(line.strip())
         assert match, f"not a backtest line: {line!r}"
         values = match.groupdict()
         label = values.pop("label")
@@ -760,9 +762,11 @@ def test_outcomes_are_recorded_and_every_other_row_is_reported(
     first.write_text(f"case_ref,outcome,observed_at\ngc-0000,good,{observed}\n", encoding="utf-8")
     assert docket("outcomes", str(first)).exit_code == 0
 
+    # gc-0001 was declined: only an outside source can say how it went
+    outside = {"source": "outside:bureau"}
     rows = [
-        {"case_ref": "gc-0001", "outcome": "bad", "observed_at": observed},  # 1 recorded
-        {"case_ref": "gc-0001", "outcome": "bad", "observed_at": observed},  # 2 duplicate
+        {"case_ref": "gc-0001", "outcome": "bad", "observed_at": observed, **outside},  # 1
+        {"case_ref": "gc-0001", "outcome": "bad", "observed_at": observed, **outside},  # 2 dup
         {"case_ref": "gc-0000", "outcome": "bad", "observed_at": observed},  # 3 conflicting
         {"case_ref": "gc-9999", "outcome": "good", "observed_at": observed},  # 4 unknown
         {"case_ref": "gc-0002", "outcome": "so-so", "observed_at": observed},  # 5 invalid
@@ -770,18 +774,20 @@ def test_outcomes_are_recorded_and_every_other_row_is_reported(
         {"case_ref": "gc-0003", "outcome": "good", "observed_at": observed},  # 7 undecided
     ]
     lines = [json.dumps(r) for r in rows] + ['{"case_ref": "gc-0002", outcome: good}']  # 8
+    lines.append(json.dumps({"case_ref": "gc-0001", "outcome": "bad",  # 9 not observable
+                             "observed_at": observed}))
     path = tmp_path / "outcomes.jsonl"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
     result = docket("outcomes", str(path))
 
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("8 rows: 1 recorded"), result.stdout
+    assert result.stdout.startswith("9 rows: 1 recorded"), result.stdout
     reported = dict(re.findall(r"line (\d+): (\w+):", result.stdout))
     assert "8" in reported, "the malformed line is not reported"
     del reported["8"]  # reported as partial today; "not valid JSON" would be clearer
     assert reported == {"2": "duplicate", "3": "conflicting", "4": "unknown", "5": "invalid",
-                        "6": "partial", "7": "undecided"}
+                        "6": "partial", "7": "undecided", "9": "unobservable"}
     outcomes = {r["case_ref"]: r["outcome"] for r in docket.view_rows(
         "SELECT case_ref, outcome FROM cases WHERE outcome IS NOT NULL")}
     assert outcomes == {"gc-0000": "good", "gc-0001": "bad"}  # the conflict overwrote nothing
@@ -789,7 +795,8 @@ def test_outcomes_are_recorded_and_every_other_row_is_reported(
         "SELECT case_ref, raw FROM quarantine WHERE domain = 'credit/outcomes'")
     assert len(quarantined) >= 5  # conflicting, unknown, invalid, partial, malformed ...
     assert any("outcome: good}" in q["raw"] for q in quarantined)  # the raw line is kept
-    assert not any(q["case_ref"] == "gc-0001" for q in quarantined)  # ... not the duplicate
+    assert not any(q["case_ref"] == "gc-0001" and "outside:" in q["raw"]
+                   for q in quarantined)  # ... not the duplicate
 
 
 # --- documentation -------------------------------------------------------------------------------

@@ -19,10 +19,11 @@ from textual.widgets import Footer, Header, Static
 
 from assistant.views import CaseDetail, ExplanationView, TimelineEntry
 from events.errors import DocketError
-from tui.format import badges, cost, prob, value, when
+from tui.format import cost, prob, value, when
 from tui.screens.base import DocketScreen
 from tui.screens.decide import DecisionTarget
 from tui.widgets.attribution_bars import AttributionBars
+from tui.widgets.quantity_fan import render_fan, render_order_costs
 
 
 def render_summary(detail: CaseDetail) -> RenderableType:
@@ -30,11 +31,17 @@ def render_summary(detail: CaseDetail) -> RenderableType:
     line.append(f"Case {detail.case_ref}", style="bold")
     line.append(f"  {detail.domain} · status {detail.status} · opened {when(detail.opened_at)}")
     score = Text()
-    score.append("p(bad) ", style="dim")
-    score.append(prob(detail.p_bad), style="bold")
-    score.append("  (calibrated)", style="dim")
-    score.append("   recommendation ", style="dim")
+    q = detail.quantity
+    if q is None:
+        score.append("p(bad) ", style="dim")
+        score.append(prob(detail.p_bad), style="bold")
+        score.append("  (calibrated)", style="dim")
+    score.append("   recommendation " if q is None else "recommendation ", style="dim")
     score.append(detail.recommendation or "—", style="bold")
+    if q is not None:
+        held = " (held back for a person)" if detail.recommendation != "order" else ""
+        score.append(f" {q.quantity} {q.unit}{held}", style="bold")
+        score.append(f", expected cost {q.expected_cost:.2f}", style="dim")
     if detail.recommendation_source:
         score.append(f" from {detail.recommendation_source}", style="dim")
     score.append(f"   model {detail.model_version or '—'}", style="dim")
@@ -43,9 +50,7 @@ def render_summary(detail: CaseDetail) -> RenderableType:
         style="dim",
     )
     parts: list[RenderableType] = [line, score]
-    flags = list(detail.input_flags)
-    if flags:
-        parts.append(Text(f"input flags: {badges(flags)} ({', '.join(flags)})", style="yellow"))
+    parts.extend(render_note(detail))
     if detail.decision is not None:
         d = detail.decision
         what = d.kind + (f" → {d.action}" if d.action else "")
@@ -64,8 +69,37 @@ def render_summary(detail: CaseDetail) -> RenderableType:
     return Group(*parts)
 
 
+def render_note(detail: CaseDetail) -> list[RenderableType]:
+    """The applicant's note as data (never as markup), with why it was flagged if it was.
+
+    A flagged note is shown, not hidden: the flag says it contains instruction-like text
+    and that the explainer did not receive it; the operator reads it and judges.
+    """
+    parts: list[RenderableType] = []
+    for reason in detail.input_flag_reasons or [", ".join(detail.input_flags)] * bool(
+        detail.input_flags
+    ):
+        parts.append(Text(f"⚑ note flagged: {reason}", style="yellow"))
+    if detail.note:
+        title = "Applicant's note (as written, shown as data"
+        title += ", not sent to the explainer):" if detail.input_flags else "):"
+        parts.append(Text(title, style="dim"))
+        # Text(...) is never parsed as markup; the service already removed controls.
+        parts.append(Text("  " + detail.note.replace("\n", "\n  "), style="italic"))
+    return parts
+
+
 def render_warnings(detail: CaseDetail) -> RenderableType | None:
     lines: list[Text] = []
+    if detail.stale:
+        lines.append(
+            Text(
+                f"⚠ STALE: recommended under policy v{detail.policy_version}; the policy is now "
+                f"v{detail.current_policy_version}. The recommendation and expected costs "
+                "shown are the old policy's.",
+                style="bold",
+            )
+        )
     if detail.ood:
         reasons = "; ".join(detail.ood_reasons) or "no reason given"
         lines.append(
@@ -94,10 +128,15 @@ def render_fields(detail: CaseDetail) -> RenderableType:
         show_header=True,
         pad_edge=False,
     )
-    table.add_column("field", no_wrap=True, max_width=24, overflow="ellipsis")
+    table.add_column("field", overflow="fold")  # never cut a label short
     table.add_column("value", max_width=22, overflow="fold")
     for f in detail.fields:
         table.add_row(f.description or f.name, value(f.value))
+    if detail.hidden_fields:
+        table.add_row(
+            Text(f"{len(detail.hidden_fields)} protected characteristic(s)", style="dim"),
+            Text("hidden (auditors and the policy owner see them)", style="dim"),
+        )
     return table
 
 
@@ -138,11 +177,12 @@ def render_explanation(
         parts.append(Text(f"fallback because: {explanation.fallback_reason}", style="yellow"))
     parts.append(Text(explanation.text))
     for v in explanation.verdicts:
-        mark = "✓" if v.outcome == "pass" else "!"
+        # A redaction is the guardrail doing its job: information, not a warning.
+        mark = {"pass": "✓", "redacted": "i"}.get(v.outcome, "!")
         parts.append(
             Text(
                 f"  {mark} {v.rule}: {v.outcome}" + (f" — {v.detail}" if v.detail else ""),
-                style="dim" if v.outcome == "pass" else "yellow",
+                style="dim" if v.outcome in ("pass", "redacted") else "yellow",
             )
         )
     return Group(*parts)
@@ -228,9 +268,16 @@ class CaseScreen(DocketScreen):
             if detail.attribution_method
             else ("Attributions")
         )
-        self.query_one("#case-attr-title", Static).update(Text(title, style="bold"))
-        self.query_one("#case-attributions", AttributionBars).show(detail.attributions)
-        self.query_one("#case-costs", Static).update(render_costs(detail))
+        bars = self.query_one("#case-attributions", AttributionBars)
+        if detail.quantity is not None:  # a "how much" case: the distribution, not a score
+            self.query_one("#case-attr-title", Static).update(render_fan(detail.quantity))
+            bars.display = False
+            self.query_one("#case-costs", Static).update(render_order_costs(detail.quantity))
+        else:
+            self.query_one("#case-attr-title", Static).update(Text(title, style="bold"))
+            bars.display = True
+            bars.show(detail.attributions)
+            self.query_one("#case-costs", Static).update(render_costs(detail))
         self.query_one("#case-history", Static).update(render_history(detail.history))
 
     @work(exclusive=True, group="explain")
@@ -272,7 +319,10 @@ class CaseScreen(DocketScreen):
         d = self.detail
         if d is None:
             return None
-        return DecisionTarget(d.case_id, d.case_ref, d.domain, d.recommendation)
+        q = d.quantity
+        return DecisionTarget(d.case_id, d.case_ref, d.domain, d.recommendation,
+                              q.quantity if q else None, q.unit if q else "",
+                              expected_costs=tuple(d.expected_costs.items()))
 
     def _target(self) -> DecisionTarget | None:
         target = self.selected_target()

@@ -9,14 +9,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar, NamedTuple
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Select
+from textual.widgets import Button, Input, Label, Select, Static
 
 from assistant.views import REASON_CODES, Escalate, Override
+from tui.format import override_cost
 
 
 class DecisionTarget(NamedTuple):
@@ -26,6 +28,10 @@ class DecisionTarget(NamedTuple):
     case_ref: str
     domain: str
     recommendation: str | None
+    quantity: int | None = None  # a "how much" case: the recommended order
+    unit: str = ""
+    # The expected cost of each action, as recommended (empty: not known here).
+    expected_costs: tuple[tuple[str, float], ...] = ()
 
 
 class OverrideModal(ModalScreen[Override | None]):
@@ -41,18 +47,29 @@ class OverrideModal(ModalScreen[Override | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(f"Override case {self.target.case_ref}", classes="dialog-title")
-            yield Label(
-                f"Recommended: {self.target.recommendation or '—'}. Choose another action and "
-                "give the reason; it is recorded with your name.",
-                classes="dialog-help",
-            )
-            only = self.choices[0] if len(self.choices) == 1 else Select.NULL
-            yield Select(
-                [(a, a) for a in self.choices],
-                prompt="Action",
-                value=only,
-                id="override-action",
-            )
+            if self.target.quantity is not None:  # a "how much" case: another quantity
+                yield Label(
+                    f"Recommended: {self.target.recommendation} {self.target.quantity} "
+                    f"{self.target.unit}. Type the quantity to order instead and give the "
+                    "reason; it is recorded with your name.",
+                    classes="dialog-help",
+                )
+                yield Input(placeholder=f"Quantity ({self.target.unit})", type="integer",
+                            id="override-quantity")
+            else:
+                yield Label(
+                    f"Recommended: {self.target.recommendation or '—'}. Choose another action "
+                    "and give the reason; it is recorded with your name.",
+                    classes="dialog-help",
+                )
+                only = self.choices[0] if len(self.choices) == 1 else Select.NULL
+                yield Select(
+                    [(a, a) for a in self.choices],
+                    prompt="Action",
+                    value=only,
+                    id="override-action",
+                )
+                yield Static("", id="override-cost")
             yield Select(
                 [(f"{label} ({code})", code) for code, label in REASON_CODES.items()],
                 prompt="Reason code",
@@ -64,12 +81,26 @@ class OverrideModal(ModalScreen[Override | None]):
                 yield Button("Cancel", id="cancel")
 
     def on_mount(self) -> None:
-        self.query_one("#override-action", Select).focus()
+        first = "#override-quantity" if self.target.quantity is not None else "#override-action"
+        self.query_one(first).focus()
+        self._show_cost()
 
     def chosen(self) -> Override | None:
-        action = self.query_one("#override-action", Select).value
         code = self.query_one("#override-code", Select).value
         text = self.query_one("#override-text", Input).value.strip()
+        if self.target.quantity is not None:
+            typed = self.query_one("#override-quantity", Input).value.strip()
+            try:
+                quantity = int(typed)
+            except ValueError:
+                return None
+            if not isinstance(code, str) or not text:
+                return None
+            # The service checks the quantity (never negative, whole packs, within capacity)
+            # and refuses it in one sentence naming the field.
+            return Override(action="order", reason_code=code, reason_text=text,
+                            quantity=quantity)
+        action = self.query_one("#override-action", Select).value
         if not isinstance(action, str) or not isinstance(code, str) or not text:
             return None
         return Override(action=action, reason_code=code, reason_text=text)
@@ -78,6 +109,24 @@ class OverrideModal(ModalScreen[Override | None]):
     @on(Input.Changed)
     def _validate(self) -> None:
         self.query_one("#confirm", Button).disabled = self.chosen() is None
+        self._show_cost()
+
+    def _show_cost(self) -> None:
+        """The chosen action's expected cost next to the recommended one's, with a clear
+        warning when the override is far worse."""
+        if self.target.quantity is not None:
+            return  # a "how much" case: no action costs to compare here
+        action = self.query_one("#override-action", Select).value
+        text, far_worse = override_cost(
+            dict(self.target.expected_costs),
+            self.target.recommendation,
+            action if isinstance(action, str) else None,
+        )
+        box = self.query_one("#override-cost", Static)
+        box.set_class(far_worse, "far-worse")
+        if far_worse:
+            text = f"⚠ {text}: far worse than the recommendation. Say why in the reason."
+        box.update(Text(text))
 
     @on(Input.Submitted, "#override-text")
     def _submitted(self) -> None:

@@ -248,7 +248,13 @@ class QueueScreen(DocketScreen):
         row = self.selected_row()
         if row is None:
             return None
-        return DecisionTarget(row.case_id, row.case_ref, row.domain, row.recommendation)
+        return DecisionTarget(
+            row.case_id,
+            row.case_ref,
+            row.domain,
+            row.recommendation,
+            expected_costs=tuple(row.expected_costs.items()),
+        )
 
     def _require_target(self) -> DecisionTarget | None:
         target = self.selected_target()

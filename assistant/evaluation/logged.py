@@ -1,0 +1,344 @@
+"""From logged decisions to off-policy estimates: the operators, the policy, the baseline rules
+and any candidate policy, evaluated on what the log can show.
+
+Each decided case contributes what was recorded: the recommendation and its propensities,
+the final action, the champion's probability, the input, and any outcome with its source.
+
+The logging policy. What reveals an outcome is the *final* action, so the logging policy is
+the recommendation (randomised by exploration, with logged propensities) followed by the
+operator's choice. The operator's part is estimated from the log: ``T[r][a]``, the share of
+cases recommended ``r`` whose final action was ``a`` (overrides and seniors' decisions
+included). So each case's chance of showing its outcome is
+``e_i = Σ_r π_i(r) Σ_a T[r][a] · reveals(a)``. This treats an operator's override as a
+treatment with its own (estimated, case-independent) propensity; if operators override on
+information the log does not hold, that part of ``e_i`` is only approximately right, and the
+report says how much of the log is overrides.
+
+Which cases count. A case counts once it is *settled*: its final action reveals nothing
+(declined), or its outcome has been recorded. Approved cases still waiting for their outcome
+and escalations still waiting for a senior are left out and counted. Outcomes that outside
+sources reported for declined cases are counted and shown, but not used by IPS or DR (how
+often outside sources report is unknown).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from assistant.domains.base import DomainPack
+from assistant.evaluation.observation import is_outside, reveals
+from assistant.evaluation.ope import Estimate, Log, Target, compare, estimate
+from assistant.policies import PolicySpec, baseline_recommendation, recommend
+from assistant.policies.recommend import Recommendation
+from assistant.specialists.base import OodResult
+from assistant.stats import Interval
+
+
+@dataclass(frozen=True)
+class LoggedCase:
+    """What the log holds about one decided case (first-stage decision)."""
+
+    case_id: str
+    case_ref: str
+    operator: str
+    decision_kind: str  # accepted | overridden | escalated
+    reason_code: str | None
+    recommended: str
+    propensities: Mapping[str, float]
+    explored: bool
+    final_action: str | None  # None: escalated, no senior decision yet
+    outcome: str | None
+    outcome_source: str | None
+    p_risk: float | None  # the champion's probability (None: the baseline decided)
+    ood: bool
+    ood_reasons: tuple[str, ...]
+    input: Mapping[str, Any]
+    expected_costs: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class OverrideGroup:
+    """Overrides in one group (reason or operator), split by what their outcomes can show."""
+
+    group: str
+    n: int
+    observed: int  # with an outcome the override's own action revealed
+    helped: int
+    hurt: int
+    observed_delta: float  # Σ (cost of override − cost of the recommendation), observed only
+    unobservable: int  # the override's action reveals nothing and no outside report exists
+    model_delta: float  # Σ of the same by the model's expected costs, over the unobservable
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "group": self.group, "n": self.n, "observed": self.observed, "helped": self.helped,
+            "hurt": self.hurt, "observed_delta": self.observed_delta,
+            "unobservable": self.unobservable, "model_estimated_delta": self.model_delta,
+        }  # fmt: skip
+
+
+@dataclass(frozen=True)
+class OffPolicyReport:
+    """Every figure with what it rests on."""
+
+    n_decided: int
+    n_settled: int  # the cases the estimates use
+    n_observed: int  # outcomes the action revealed (what IPS and DR rest on)
+    n_outside: int  # outcomes outside sources reported (naive figures only)
+    n_unobservable: int  # settled cases whose outcome nobody can see
+    n_awaiting_outcome: int  # revealing action, outcome not recorded yet: left out
+    n_awaiting_senior: int  # escalated, no final action yet: left out
+    n_explored: int
+    exploration_cost: float  # Σ expected extra cost of the explored cases (model's estimate)
+    unobservable_cases: tuple[str, ...]
+    reveal_rate_by_recommendation: dict[str, float]
+    estimates: tuple[Estimate, ...]
+    differences: dict[str, dict[str, Interval | None]]
+    overrides_by_reason: tuple[OverrideGroup, ...]
+    overrides_by_operator: tuple[OverrideGroup, ...]
+    confidence: float
+    n_boot: int
+
+    def estimate_of(self, name: str) -> Estimate:
+        return next(e for e in self.estimates if e.name == name)
+
+    def to_dict(self) -> dict[str, Any]:
+        def iv(i: Interval | None) -> dict[str, float] | None:
+            return None if i is None else i.to_dict()
+
+        return {
+            "n_decided": self.n_decided, "n_settled": self.n_settled,
+            "n_observed": self.n_observed, "n_outside_source": self.n_outside,
+            "n_unobservable": self.n_unobservable,
+            "n_awaiting_outcome": self.n_awaiting_outcome,
+            "n_awaiting_senior": self.n_awaiting_senior, "n_explored": self.n_explored,
+            "exploration_cost": self.exploration_cost,
+            "unobservable_cases": list(self.unobservable_cases),
+            "reveal_rate_by_recommendation": self.reveal_rate_by_recommendation,
+            "estimates": [e.to_dict() for e in self.estimates],
+            "differences": {k: {m: iv(i) for m, i in v.items()}
+                            for k, v in self.differences.items()},
+            "overrides_by_reason": [g.to_dict() for g in self.overrides_by_reason],
+            "overrides_by_operator": [g.to_dict() for g in self.overrides_by_operator],
+            "confidence": self.confidence, "n_boot": self.n_boot,
+        }  # fmt: skip
+
+
+OPERATORS = "operators (as logged)"
+BASELINE = "baseline rules"
+
+
+def policy_name(version: int | str) -> str:
+    return f"policy v{version}"
+
+
+def transitions(
+    cases: Sequence[LoggedCase], decisive: Sequence[str]
+) -> tuple[dict[str, dict[str, float]], dict[str, float]]:
+    """``T[r][a]``: share of cases recommended ``r`` whose final action was ``a``; and the
+    share of cases recommended ``r`` that went to a senior (a review paid)."""
+    finals: dict[str, Counter[str]] = defaultdict(Counter)
+    escalated: dict[str, list[bool]] = defaultdict(list)
+    for c in cases:
+        if c.final_action is None:
+            continue
+        finals[c.recommended][c.final_action] += 1
+        escalated[c.recommended].append(c.decision_kind == "escalated")
+    overall: Counter[str] = sum(finals.values(), Counter())
+    table: dict[str, dict[str, float]] = {}
+    for r in {*finals, *decisive}:
+        counts = finals.get(r) or (Counter({r: 1}) if r in decisive else overall)
+        total = sum(counts.values())
+        table[r] = {a: n / total for a, n in counts.items()} if total else {}
+    review = {r: float(np.mean(v)) for r, v in escalated.items()}
+    return table, review
+
+
+def _mixture(
+    c: LoggedCase, table: Mapping[str, Mapping[str, float]], review: Mapping[str, float]
+) -> tuple[dict[str, float], float]:
+    """The logging policy's distribution over final actions for this case, and its chance
+    of paying a review."""
+    dist: dict[str, float] = defaultdict(float)
+    paid = 0.0
+    for r, p in c.propensities.items():
+        for a, q in table.get(r, {r: 1.0}).items():
+            dist[a] += p * q
+        paid += p * review.get(r, 0.0)
+    return dict(dist), paid
+
+
+def _cost(spec: PolicySpec, action: str, outcome: str) -> float:
+    return float(spec.costs[action][outcome])
+
+
+def _rec_target(
+    name: str, recs: Sequence[Recommendation], spec: PolicySpec
+) -> Target:
+    risk, safe = spec.risk_outcome, spec.safe_outcome
+    review = spec.review_cost
+    if_risk = [_cost(spec, r.provisional_action, risk) + review * r.escalated for r in recs]
+    if_safe = [_cost(spec, r.provisional_action, safe) + review * r.escalated for r in recs]
+    return Target(name, np.array(if_risk, dtype=np.float64), np.array(if_safe, dtype=np.float64))
+
+
+def policy_target(name: str, cases: Sequence[LoggedCase], spec: PolicySpec,
+                  pack: DomainPack) -> Target:
+    """A policy spec applied deterministically (no exploration) to each case's score."""
+    recs = []
+    for c in cases:
+        ood = OodResult(c.ood, 0.0, c.ood_reasons)
+        if c.p_risk is None:
+            recs.append(baseline_recommendation(pack.baseline(c.input), spec, ood))
+        else:
+            recs.append(recommend(c.p_risk, ood, spec))
+    return _rec_target(name, recs, spec)
+
+
+def baseline_target(cases: Sequence[LoggedCase], spec: PolicySpec, pack: DomainPack) -> Target:
+    recs = [
+        baseline_recommendation(pack.baseline(c.input), spec, OodResult(c.ood, 0.0, c.ood_reasons))
+        for c in cases
+    ]
+    return _rec_target(BASELINE, recs, spec)
+
+
+def off_policy_report(
+    cases: Sequence[LoggedCase],
+    pack: DomainPack,
+    spec: PolicySpec,
+    *,
+    policy_version: int | str,
+    candidates: Mapping[str, PolicySpec] | None = None,
+    reason_categories: Mapping[str, str] | None = None,
+    n_boot: int = 1000,
+    confidence: float = 0.95,
+    seed: int = 0,
+) -> OffPolicyReport:
+    """Estimate the operators', the policy's, the baseline's (and candidates') cost per case."""
+    rng = np.random.default_rng(seed)
+    shows: Callable[[str | None], bool] = lambda action: reveals(pack, action)  # noqa: E731
+    awaiting_senior = [c for c in cases if c.final_action is None]
+    final = [c for c in cases if c.final_action is not None]
+    awaiting_outcome = [c for c in final if shows(c.final_action) and c.outcome is None]
+    settled = [c for c in final if not (shows(c.final_action) and c.outcome is None)]
+    table, review = transitions(final, spec.decisive_actions)
+    risk = spec.risk_outcome
+
+    y, e, p = [], [], []
+    if_risk, if_safe = [], []
+    n_outside = 0
+    unobservable: list[str] = []
+    for c in settled:
+        dist, paid = _mixture(c, table, review)
+        e.append(sum(q for a, q in dist.items() if shows(a)))
+        fee = paid * spec.review_cost
+        if_risk.append(sum(q * _cost(spec, a, risk) for a, q in dist.items()) + fee)
+        if_safe.append(sum(q * _cost(spec, a, spec.safe_outcome) for a, q in dist.items()) + fee)
+        p.append(c.p_risk if c.p_risk is not None else pack.baseline(c.input).p_bad)
+        # An outcome on a case whose action reveals none came from outside (or was recorded
+        # before the rule existed): its reporting rate is unknown, so naive figures only.
+        revealed = (c.outcome is not None and not is_outside(c.outcome_source)
+                    and shows(c.final_action))
+        if c.outcome is not None and not revealed:
+            n_outside += 1
+        if c.outcome is None:
+            unobservable.append(c.case_ref or c.case_id)
+        y.append((1.0 if c.outcome == risk else 0.0) if revealed else np.nan)
+    log = Log(np.array(y, dtype=np.float64), np.array(e, dtype=np.float64),
+              np.array(p, dtype=np.float64))
+    operators = Target(OPERATORS, np.array(if_risk, dtype=np.float64),
+                       np.array(if_safe, dtype=np.float64))
+    current = policy_target(policy_name(policy_version), settled, spec, pack)
+    targets = [operators, current, baseline_target(settled, spec, pack)]
+    for name, candidate in (candidates or {}).items():
+        targets.append(policy_target(name, settled, candidate, pack))
+    estimates = tuple(
+        estimate(log, t, n_boot=n_boot, confidence=confidence, rng=rng) for t in targets
+    ) if settled else ()
+    differences: dict[str, dict[str, Interval | None]] = {}
+    if settled:
+        differences[f"{current.name} - {BASELINE}"] = compare(
+            log, current, targets[2], n_boot=n_boot, confidence=confidence, rng=rng)
+        differences[f"{OPERATORS} - {current.name}"] = compare(
+            log, operators, current, n_boot=n_boot, confidence=confidence, rng=rng)
+        for t in targets[3:]:
+            differences[f"{t.name} - {current.name}"] = compare(
+                log, t, current, n_boot=n_boot, confidence=confidence, rng=rng)
+    explored = [c for c in cases if c.explored]
+    regret = sum(
+        c.expected_costs.get(c.recommended, 0.0)
+        - min(c.expected_costs.get(a, np.inf) for a in spec.decisive_actions)
+        for c in explored if c.expected_costs
+    )
+    reveal_rate = {
+        r: sum(q for a, q in row.items() if shows(a)) for r, row in sorted(table.items())
+    }
+    return OffPolicyReport(
+        n_decided=len(cases),
+        n_settled=len(settled),
+        n_observed=int(log.observed.sum()),
+        n_outside=n_outside,
+        n_unobservable=len(unobservable),
+        n_awaiting_outcome=len(awaiting_outcome),
+        n_awaiting_senior=len(awaiting_senior),
+        n_explored=len(explored),
+        exploration_cost=float(regret),
+        unobservable_cases=tuple(unobservable),
+        reveal_rate_by_recommendation=reveal_rate,
+        estimates=estimates,
+        differences=differences,
+        overrides_by_reason=_override_groups(
+            cases, spec, shows, lambda c: (reason_categories or {}).get(
+                c.reason_code or "unspecified", c.reason_code or "unspecified")),
+        overrides_by_operator=_override_groups(cases, spec, shows, lambda c: c.operator),
+        confidence=confidence,
+        n_boot=n_boot,
+    )
+
+
+def _override_groups(
+    cases: Sequence[LoggedCase],
+    spec: PolicySpec,
+    shows: Callable[[str | None], bool],
+    group_of: Callable[[LoggedCase], str],
+) -> tuple[OverrideGroup, ...]:
+    groups: dict[str, list[LoggedCase]] = defaultdict(list)
+    for c in cases:
+        if c.decision_kind == "overridden" and c.final_action is not None:
+            groups[group_of(c)].append(c)
+    out = []
+    for name, members in sorted(groups.items()):
+        helped = hurt = 0
+        observed_delta = model_delta = 0.0
+        observed = unobservable = 0
+        for c in members:
+            assert c.final_action is not None
+            recommended = c.recommended if c.recommended in spec.decisive_actions else None
+            if c.outcome is not None:
+                observed += 1
+                if recommended is None:
+                    continue
+                delta = _cost(spec, c.final_action, c.outcome) - _cost(spec, recommended, c.outcome)
+                observed_delta += delta
+                helped += delta < 0
+                hurt += delta > 0
+            elif not shows(c.final_action):
+                unobservable += 1
+                if recommended is not None and c.expected_costs:
+                    model_delta += (c.expected_costs.get(c.final_action, 0.0)
+                                    - c.expected_costs.get(recommended, 0.0))
+        out.append(OverrideGroup(name, len(members), observed, helped, hurt, observed_delta,
+                                 unobservable, model_delta))
+    return tuple(out)
+
+
+__all__ = [
+    "BASELINE", "OPERATORS", "LoggedCase", "OffPolicyReport", "OverrideGroup",
+    "off_policy_report", "policy_name", "policy_target", "transitions",
+]

@@ -1,0 +1,49 @@
+"""Which outcomes a decision lets anyone see (selective labels).
+
+A pack declares, per action, the outcomes that taking it reveals
+(:attr:`~assistant.domains.decision.ClassificationShape.reveals`): credit's approve reveals
+good/bad, decline reveals nothing. An outcome is recorded for a case only when its final
+action reveals it, or when an outside source (a bureau, a court record) reported it; such an
+outcome is recorded with a source named ``outside:<who>``, so every figure can tell the two
+apart (an outside source's reporting rate is unknown, so off-policy estimates leave it out).
+"""
+
+from __future__ import annotations
+
+from assistant.domains.base import DomainPack
+from assistant.domains.decision import ClassificationShape
+
+OUTSIDE = "outside:"
+"""Prefix of the source of an outcome reported by someone outside the decision."""
+
+
+def is_outside(source: str | None) -> bool:
+    """Whether an outcome came from an outside source rather than the action's own result."""
+    return bool(source) and str(source).startswith(OUTSIDE)
+
+
+def reveals(pack: DomainPack, action: str | None) -> bool:
+    """Whether taking ``action`` shows the case's outcome (no final action: nothing shown)."""
+    if action is None:
+        return False
+    shape = pack.decision
+    if not isinstance(shape, ClassificationShape):
+        return True  # a quantity decision sees its demand whatever was ordered
+    seen = shape.reveals.get(action)
+    return seen is None or bool(seen)
+
+
+def outcome_refusal(pack: DomainPack, final_action: str | None, source: str) -> str | None:
+    """Why an outcome may not be recorded for a case whose final action is ``final_action``
+    (None: it may). Outside sources may report any case."""
+    if is_outside(source) or reveals(pack, final_action):
+        return None
+    if final_action is None:
+        return ("the case has no final action yet, so no outcome can follow it "
+                f"(an outside source's report is recorded with source '{OUTSIDE}NAME')")
+    return (f"a case whose final action was {final_action!r} shows no outcome; only an "
+            f"outside source can report one, recorded with source '{OUTSIDE}NAME' "
+            f"(e.g. {OUTSIDE}bureau)")
+
+
+__all__ = ["OUTSIDE", "is_outside", "outcome_refusal", "reveals"]

@@ -1,0 +1,228 @@
+"""Off-policy estimates: what a policy would have cost, from a log whose outcomes are selective.
+
+The setting (selective labels). Case ``i`` was decided by the *logging* policy (the policy's
+recommendation, possibly randomised by exploration, then the operator's choice); its outcome
+``y_i`` is seen only when the action taken reveals it (approve), which happened with
+probability ``e_i`` given what was known about the case. Any *target* policy's cost on case
+``i`` is a function of the outcome alone: ``c_i(risk)`` or ``c_i(safe)`` (a stochastic target
+mixes its actions' costs). Once ``y_i`` is seen, ``c_i(y_i)`` is known for every target, so:
+
+* **naive**: the mean of ``c_i(y_i)`` over the cases with an outcome. Biased whenever which
+  cases show outcomes depends on the case (it always does: only approved ones do);
+* **IPS** (inverse propensity): ``1/n Σ O_i c_i(y_i) / e_i`` with ``O_i`` = outcome seen.
+  Unbiased when every case had ``e_i > 0``; high variance when some ``e_i`` are small;
+* **SNIPS** (self-normalised): ``Σ O_i c_i(y_i)/e_i / Σ O_i/e_i``: slightly biased, much
+  steadier;
+* **DR** (doubly robust, Dudík, Langford & Li 2011): ``1/n Σ [ĉ_i + O_i/e_i (c_i(y_i) − ĉ_i)]``
+  with ``ĉ_i = p_i c_i(risk) + (1 − p_i) c_i(safe)`` from the model's calibrated probability.
+  Unbiased if either the propensities or the model are right; where ``e_i = 0`` (the log
+  could never have seen the outcome) it rests on the model alone, and the report says so.
+
+Intervals are percentile bootstraps over cases (the same resamples for every estimator and,
+in :func:`compare`, for both policies, so differences are paired). The effective sample size
+``(Σw)² / Σw²`` of the weights ``w_i = O_i/e_i`` says how many equally weighted outcomes the
+IPS figure is worth.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from assistant.stats import Interval, resample_indices
+
+FloatArray = NDArray[np.float64]
+
+_CHUNK_CELLS = 2_000_000
+
+
+@dataclass(frozen=True)
+class Log:
+    """What a log of decided cases says, one entry per case.
+
+    ``risk[i]``: 1.0 when the risk outcome was seen, 0.0 when the safe one was, NaN when no
+    outcome was seen because of the action (outcomes reported by outside sources are left
+    out here: their reporting rate is unknown). ``reveal_prob[i]``: the probability ``e_i``
+    that the logging policy, operators included, took an action revealing the outcome.
+    ``p_risk[i]``: the model's probability of the risk outcome (DR's model part).
+    """
+
+    risk: FloatArray
+    reveal_prob: FloatArray
+    p_risk: FloatArray
+
+    def __post_init__(self) -> None:
+        n = len(self.risk)
+        if len(self.reveal_prob) != n or len(self.p_risk) != n:
+            raise ValueError("risk, reveal_prob and p_risk need one entry per case")
+        observed = ~np.isnan(self.risk)
+        if np.any(observed & (self.reveal_prob <= 0.0)):
+            raise ValueError("a case whose outcome was seen cannot have reveal_prob 0")
+
+    @property
+    def n(self) -> int:
+        return len(self.risk)
+
+    @property
+    def observed(self) -> NDArray[np.bool_]:
+        return ~np.isnan(self.risk)
+
+    @property
+    def weights(self) -> FloatArray:
+        """``O_i / e_i``: 0 for cases without an outcome."""
+        out = np.zeros(self.n)
+        seen = self.observed
+        out[seen] = 1.0 / self.reveal_prob[seen]
+        return out
+
+
+@dataclass(frozen=True)
+class Target:
+    """A policy to evaluate: its cost on each case if the risk / safe outcome happens."""
+
+    name: str
+    if_risk: FloatArray
+    if_safe: FloatArray
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """One policy's cost per case from the log, by each estimator, with what it rests on."""
+
+    name: str
+    n: int  # cases
+    n_observed: int  # outcomes the estimates rest on
+    n_unsupported: int  # cases whose outcome the log could never have seen (e = 0)
+    naive: Interval | None  # observed outcomes only: biased, shown for comparison
+    ips: Interval | None
+    snips: Interval | None
+    dr: Interval | None
+    ess: float  # effective sample size of the IPS weights
+    max_weight: float
+
+    @property
+    def supported(self) -> bool:
+        """Whether IPS/SNIPS cover every case (no case had zero chance of an outcome)."""
+        return self.n_unsupported == 0 and self.n_observed > 0
+
+    def to_dict(self) -> dict[str, Any]:
+        def iv(i: Interval | None) -> dict[str, float] | None:
+            return None if i is None else i.to_dict()
+
+        return {
+            "name": self.name, "n": self.n, "n_observed": self.n_observed,
+            "n_unsupported": self.n_unsupported, "supported": self.supported,
+            "naive": iv(self.naive), "ips": iv(self.ips), "snips": iv(self.snips),
+            "dr": iv(self.dr), "effective_sample_size": self.ess, "max_weight": self.max_weight,
+        }  # fmt: skip
+
+
+def _terms(log: Log, target: Target) -> dict[str, tuple[FloatArray, FloatArray]]:
+    """Per-case numerator and denominator of each estimator (estimate = Σnum / Σden)."""
+    seen = log.observed
+    y = np.where(seen, log.risk, 0.0)
+    cost = np.where(y == 1.0, target.if_risk, target.if_safe)
+    model = log.p_risk * target.if_risk + (1.0 - log.p_risk) * target.if_safe
+    w = log.weights
+    ones = np.ones(log.n)
+    return {
+        "naive": (np.where(seen, cost, 0.0), seen.astype(np.float64)),
+        "ips": (w * cost, ones),
+        "snips": (w * cost, w),
+        "dr": (model + w * (cost - model), ones),
+    }
+
+
+def _bootstrap(
+    columns: list[tuple[FloatArray, FloatArray]],
+    n_boot: int,
+    confidence: float,
+    rng: np.random.Generator,
+) -> list[Interval | None]:
+    """Ratio-of-sums estimates with percentile intervals over shared case resamples."""
+    n = len(columns[0][0]) if columns else 0
+    points: list[float | None] = []
+    for num, den in columns:
+        total = float(den.sum())
+        points.append(float(num.sum()) / total if total > 0 else None)
+    if n < 2 or n_boot < 1:
+        return [None if p is None else Interval(p, p, p) for p in points]
+    draws = np.full((n_boot, len(columns)), np.nan)
+    chunk = max(1, _CHUNK_CELLS // n)
+    for start in range(0, n_boot, chunk):
+        stop = min(n_boot, start + chunk)
+        idx = resample_indices(n, stop - start, rng)
+        for k, (num, den) in enumerate(columns):
+            d = den[idx].sum(axis=1)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                draws[start:stop, k] = np.where(d > 0, num[idx].sum(axis=1) / d, np.nan)
+    alpha = (1.0 - confidence) / 2.0
+    out: list[Interval | None] = []
+    for k, point in enumerate(points):
+        column = draws[:, k][~np.isnan(draws[:, k])]
+        if point is None or column.size == 0:
+            out.append(None)
+            continue
+        low, high = np.quantile(column, [alpha, 1.0 - alpha])
+        out.append(Interval(point, float(low), float(high)))
+    return out
+
+
+def estimate(
+    log: Log,
+    target: Target,
+    *,
+    n_boot: int = 1000,
+    confidence: float = 0.95,
+    rng: np.random.Generator | None = None,
+) -> Estimate:
+    """The target policy's cost per case by every estimator, with bootstrap intervals."""
+    rng = rng or np.random.default_rng(0)
+    terms = _terms(log, target)
+    names = ("naive", "ips", "snips", "dr")
+    intervals = dict(zip(names, _bootstrap([terms[k] for k in names], n_boot, confidence, rng),
+                         strict=True))
+    w = log.weights
+    ess = float(w.sum() ** 2 / (w**2).sum()) if w.any() else 0.0
+    unsupported = int(np.sum(log.reveal_prob <= 0.0))
+    supported = unsupported == 0
+    return Estimate(
+        name=target.name,
+        n=log.n,
+        n_observed=int(log.observed.sum()),
+        n_unsupported=unsupported,
+        naive=intervals["naive"],
+        # IPS cannot see cases that never had a chance of an outcome: no figure, not a
+        # quietly biased one.
+        ips=intervals["ips"] if supported else None,
+        snips=intervals["snips"] if supported else None,
+        dr=intervals["dr"],
+        ess=ess,
+        max_weight=float(w.max()) if w.size else 0.0,
+    )
+
+
+def compare(
+    log: Log,
+    first: Target,
+    second: Target,
+    *,
+    n_boot: int = 1000,
+    confidence: float = 0.95,
+    rng: np.random.Generator | None = None,
+) -> dict[str, Interval | None]:
+    """``first − second`` per case by naive, IPS and DR, paired over the same resamples."""
+    rng = rng or np.random.default_rng(0)
+    a, b = _terms(log, first), _terms(log, second)
+    names = ("naive", "ips", "dr")
+    columns = [(a[k][0] - b[k][0], a[k][1]) for k in names]
+    found = dict(zip(names, _bootstrap(columns, n_boot, confidence, rng), strict=True))
+    if np.any(log.reveal_prob <= 0.0):
+        found["ips"] = None
+    return found
+
+
+__all__ = ["Estimate", "Log", "Target", "compare", "estimate"]

@@ -1,0 +1,81 @@
+"""What the console tells an analyst, on the real service with real models: what an
+override costs, a recommendation gone stale after a policy change, and protected
+characteristics withheld from operators."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual.widgets import Select, Static
+
+from tests.conftest import ServiceFactory
+from tests.tui.conftest import SIZE, plain, settle
+from tui.app import DocketApp
+from tui.format import override_cost
+from tui.screens.case import CaseScreen
+from tui.screens.decide import OverrideModal
+
+Rows = Callable[..., list[dict[str, object]]]
+
+
+def test_override_cost_in_words_and_when_it_is_far_worse() -> None:
+    costs = {"approve": 3.685, "decline": 0.263, "escalate": 0.363}
+    text, far = override_cost(costs, "decline", "approve")
+    assert text == "expected cost: approve 3.685 vs recommended decline 0.263 (+3.422, 14.0×)"
+    assert far
+    assert override_cost(costs, "decline", "escalate") == (
+        "expected cost: escalate 0.363 vs recommended decline 0.263 (+0.100, 1.4×)", False)
+    assert override_cost(costs, "decline", None) == ("", False)
+
+
+async def test_the_override_dialog_warns_when_the_chosen_action_is_far_worse(
+    open_service: ServiceFactory, credit_rows: Rows
+) -> None:
+    service = open_service("ana", "operator")
+    service.ingest("credit", credit_rows(20))
+    app = DocketApp(service, sync_interval=None)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        queue = app.queue_screen
+        index = next(
+            i for i, r in enumerate(queue.rows)
+            if r.recommendation == "decline" and (r.p_bad or 0) > 0.5
+        )
+        row = queue.rows[index]
+        queue.table.move_cursor(row=index, animate=False)
+        await pilot.press("o")
+        await settle(pilot)
+        modal = app.screen
+        assert isinstance(modal, OverrideModal)
+        modal.query_one("#override-action", Select).value = "approve"
+        await settle(pilot)
+        box = modal.query_one("#override-cost", Static)
+        text = plain(box)
+        assert f"approve {row.expected_costs['approve']:.3f}" in text
+        assert f"recommended decline {row.expected_costs['decline']:.3f}" in text
+        assert "far worse" in text and box.has_class("far-worse")
+
+
+async def test_a_stale_recommendation_and_hidden_protected_fields_show_on_the_case(
+    open_service: ServiceFactory, credit_rows: Rows
+) -> None:
+    service = open_service("ana", "operator")
+    [case_id] = service.ingest("credit", credit_rows(1)).opened
+    rita = open_service("rita", "risk_owner")
+    costs = rita.policy("credit").costs
+    costs["approve"]["bad"] = 6.0
+    rita.change_policy("credit", {"costs": costs}, "losses on bad loans rose")
+    app = DocketApp(service, sync_interval=None)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert "STALE" in str(app.queue_screen.table.get_row_at(0)[-1])
+        await pilot.press("enter")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, CaseScreen)
+        warnings = plain(screen.query_one("#case-warnings", Static))
+        assert "STALE: recommended under policy v1; the policy is now v2" in warnings
+        fields = plain(screen.query_one("#case-fields", Static))
+        assert "2 protected characteristic(s)" in fields and "hidden" in fields
+        assert "foreign" not in fields.lower()
+    assert service.case(case_id).stale
