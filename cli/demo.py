@@ -115,7 +115,6 @@ def _record_history(
             QueueQuery(statuses=("open",), search="german-credit-", limit=len(by_ref) + 10_000)
         )
         wanted = set(opened)
-        now = datetime.now(UTC)
         count = 0
         for row in page.rows:
             if row.case_id not in wanted:
@@ -123,7 +122,8 @@ def _record_history(
             service.decide(row.case_id, Accept())
             # Selective labels: a declined applicant never shows whether they would repay.
             if service.reveals_outcome(DOMAIN, row.recommendation):
-                service.record_outcome(row.case_id, by_ref[row.case_ref], now,
+                # Observed after the decision it follows (never before it).
+                service.record_outcome(row.case_id, by_ref[row.case_ref], datetime.now(UTC),
                                        source="data set label")
             count += 1
         return count

@@ -16,7 +16,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 CORE = ("events", "assistant", "tui", "cli", "evals")
-EXCLUDED = ("assistant/domains/",)
+EXCLUDED = ("assistant/domains/", "evals/datasets/")  # packs, and data sets with their builders
 
 #: A literal equal to one of these is credit's vocabulary.
 EXACT = frozenset({"good", "bad", "escalate", "approve", "decline", "risk_owner", "credit"})
@@ -33,6 +33,7 @@ ALLOWED: dict[tuple[str, str], int] = {
     ('assistant/policies/backtest.py', 'escalate'): 1,
     ('assistant/policies/quantity.py', 'escalate'): 1,
     ('assistant/specialists/crossval.py', 'applicant'): 1,
+    ('assistant/usecases/monitoring.py', 'escalate'): 1,
     ('assistant/views.py', 'escalate'): 1,
     ('cli/cases.py', 'p(bad)'): 1,
     ('cli/demo.py', 'credit'): 1,
@@ -56,6 +57,7 @@ ALLOWED: dict[tuple[str, str], int] = {
     ('events/domain/case.py', 'escalate'): 2,
     ('events/domain/case.py', 'good'): 1,
     ('events/domain/modelversion.py', 'risk_owner'): 2,
+    ('events/queries.py', 'escalate'): 1,
     ('tui/app.py', 'escalate'): 1,
     ('tui/commands.py', 'escalate'): 1,
     ('tui/format.py', 'p(bad)'): 1,

@@ -59,7 +59,7 @@ def test_old_cases_read_what_the_old_log_meant(old_log: DecisionLog) -> None:
     decided = old_log.case(Case.id_for("credit", "A2"))
     decided.record_outcome(
         outcome="bad",
-        observed_at=datetime(2025, 2, 1, tzinfo=UTC),
+        observed_at=datetime.now(UTC),
         source="ledger",
         actor="docket/outcomes",
         role="system",
