@@ -11,7 +11,10 @@ Adding a domain
        [project.entry-points."docket.domains"]
        insurance = "my_package.insurance:make_pack"
 
-The orchestrator, the store and the TUI only see :class:`DomainPack`; nothing else changes.
+A pack declares its decision (actions, escalation action, outcome labels), its roles and its
+words (:mod:`assistant.domains.decision`); the core reads those declarations, and each case
+records them when it opens. README's "Adding a domain" says what works without a core change
+and what is not generic yet.
 """
 
 from __future__ import annotations
