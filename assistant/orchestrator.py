@@ -141,6 +141,7 @@ class Orchestrator:
         self.policy = policy or pack.default_policy
         self.unavailable_reason = unavailable_reason or "no champion model is configured"
         self._history: HistoryData | None = None
+        self._served_reference: list[float] | None = None
         _ = pack.historical_rates  # load the baseline's data now, not on the first case
 
     @classmethod
@@ -200,6 +201,36 @@ class Orchestrator:
             self._history = (data.rows, data.outcomes, p_bad, ood)
         rows, outcomes, p_bad, ood = self._history
         return [dict(r) for r in rows], list(outcomes), list(p_bad), list(ood)
+
+    def served_reference_scores(self) -> list[float]:
+        """The champion's own p(bad) on the pack's reference rows, scored the way cases are.
+
+        Prediction drift compares served scores with these: scores of the same model, by the
+        same path. (Out-of-fold scores come from other models and are less extreme than a
+        served model's, which made an unshifted store look drifted.) Raises ModelError when
+        no champion can score.
+        """
+        from assistant.specialists.serving import OnnxSpecialist
+
+        if not isinstance(self.specialist, OnnxSpecialist):
+            raise ModelError(f"no champion model for {self.pack.name}: "
+                             f"{self.unavailable_reason}")
+        if self._served_reference is None:
+            rows = self.pack.load_dataset().rows
+            try:
+                cat, num = self.specialist.encode(rows)
+            except (KeyError, TypeError, ValueError) as exc:
+                raise ModelError(f"model {self.specialist.version} cannot read the reference "
+                                 f"rows: {exc!r}") from exc
+            self._served_reference = [float(p) for p in self.specialist.predict_arrays(cat, num)]
+        return list(self._served_reference)
+
+    def reference_ood_share(self) -> float | None:
+        """The share of the reference rows the OOD check flags (None without a check)."""
+        if self.ood is None:
+            return None
+        flags = self.ood.check_batch(self.pack.load_dataset().rows)
+        return sum(1 for f in flags if f.flag) / len(flags) if flags else None
 
     # --- the pipeline ---------------------------------------------------------------------
 

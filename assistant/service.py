@@ -64,14 +64,15 @@ from assistant.views import (
     PolicyView,
     QueuePage,
     QueueQuery,
+    SimulationView,
     StatusView,
     VerdictView,
 )
 from events.app import DecisionLog
 from events.chain import VerifyReport
 from events.errors import ModelError
-from events.readmodels import ReadModels
-from events.store import open_log, readmodel_path_for
+from events.readmodels import ReadModelReport, ReadModels
+from events.store import open_log, readmodel_path_for, setup_postgres
 
 
 class DocketService:
@@ -108,6 +109,12 @@ class DocketService:
         service = cls(log, views, identity=identity, store_url=url, data_dir=folder)
         service.sync()
         return service
+
+    @staticmethod
+    def setup_postgres(store: str, writer: str, *, password: str | None = None) -> list[str]:
+        """As the PostgreSQL store's owner: tables, append-only triggers, and a ``writer``
+        role with INSERT and SELECT only (see :mod:`events.pg_guard`); what was done."""
+        return setup_postgres(store, writer, password=password)
 
     def close(self) -> None:
         self._ctx.views.close()
@@ -252,10 +259,8 @@ class DocketService:
     def train(self, domain: str, *, promote: bool | None = None) -> list[str]:
         return training.train(self._ctx, domain, promote=promote)
 
-    def retrain(
-        self, domain: str, *, weak_labels: bool = False, reason: str = ""
-    ) -> tuple[list[str], list[str]]:
-        return training.retrain(self._ctx, domain, weak_labels=weak_labels, reason=reason)
+    def retrain(self, domain: str, *, reason: str = "") -> tuple[list[str], list[str]]:
+        return training.retrain(self._ctx, domain, reason=reason)
 
     def register_models(
         self,
@@ -303,6 +308,12 @@ class DocketService:
     ) -> QualityReport:
         return monitoring.quality(self._ctx, domain, decisions=decisions)
 
+    def quantity_backtest(
+        self, domain: str, changes: Mapping[str, Any] | None = None
+    ) -> list[str]:
+        """A "how much" policy (and a changed one) on held-out hours, against seasonal naive."""
+        return quantities.backtest(self._ctx, domain, changes)
+
     def off_policy(
         self, domain: str, changes: Mapping[str, Any] | None = None
     ) -> OffPolicyReport | None:
@@ -349,6 +360,13 @@ class DocketService:
         """Fields holding contact details: never features, never sent to a provider."""
         return list(self._ctx.pack(domain).personal_fields)
 
+    def simulate_selective_labels(
+        self, domain: str, seeds: Sequence[int], exploration: Mapping[str, float] | None = None
+    ) -> SimulationView:
+        """Closed-loop simulation on the data set: naive, IPS and DR estimates against the
+        truth the log cannot see, and approval rates by age across retraining rounds."""
+        return evaluation.simulate_selective_labels(domain, seeds, exploration)
+
     def reveals_outcome(self, domain: str, action: str | None) -> bool:
         """Whether taking ``action`` shows the case's outcome (a declined loan shows none)."""
         return reveals(self._ctx.pack(domain), action)
@@ -382,6 +400,9 @@ class DocketService:
 
     def verify(self) -> VerifyReport:
         return maintenance.verify(self._ctx)
+
+    def verify_read_models(self) -> ReadModelReport:
+        return maintenance.verify_read_models(self._ctx)
 
     def replay(self) -> int:
         return maintenance.replay(self._ctx)

@@ -154,6 +154,7 @@ class QueueRow:
     flags: frozenset[str]  # FLAGS, plus "stale": recommended under an older policy version
     version: int
     expected_costs: dict[str, float] = field(default_factory=dict)  # of each action
+    quantity: int | None = None  # a "how much" case: the recommended order
 
 
 @dataclass(frozen=True)
@@ -466,3 +467,24 @@ class DraftView:
     stored_text: str  # placeholders instead of personal values
     outbound_prompt: str  # the text an LLM provider would receive
     note_flagged: bool
+
+
+@dataclass(frozen=True)
+class SimulationView:
+    """The selective-labels simulator's result (``assistant.evaluation.simulate``).
+
+    ``rows``: per repeat (seed, truth, naive, IPS or None, DR, DR low, DR high, outcomes
+    seen, cases); ``approval_by_round``: (round, young approval rate, older approval rate).
+    """
+
+    exploring: bool
+    exploration: dict[str, float]
+    repeats: int
+    truth: float
+    naive_bias: float
+    dr_bias: float
+    dr_coverage: float
+    ips_coverage: float
+    mean_observed_share: float
+    rows: list[tuple[int, float, float, float | None, float, float, float, int, int]]
+    approval_by_round: list[tuple[int, float, float]]

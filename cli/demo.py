@@ -122,7 +122,7 @@ def _record_history(
             service.decide(row.case_id, Accept())
             # Selective labels: a declined applicant never shows whether they would repay.
             if service.reveals_outcome(DOMAIN, row.recommendation):
-                # Observed after the decision it follows (never before it).
+                # Observed after the decision (the log refuses an outcome seen before it).
                 service.record_outcome(row.case_id, by_ref[row.case_ref], datetime.now(UTC),
                                        source="data set label")
             count += 1

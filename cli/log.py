@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import click
 
 from cli.app import Context, cli, fail, pass_context
@@ -10,12 +12,19 @@ from cli.app import Context, cli, fail, pass_context
 @cli.command()
 @pass_context
 def verify(obj: Context) -> None:
-    """Walk the hash chain; exit 1 naming the first bad position if anything was tampered with."""
+    """Walk the hash chain, then check the read models' position and digest against the log;
+    exit 1 naming the first bad position or the read-model difference."""
     report = obj.service.verify()
     if report.ok:
         click.echo(f"ok: {report.checked} events, hash chain intact")
     else:
         fail(f"TAMPERED at position {report.first_bad_position}: {report.reason}")
+    views = obj.service.verify_read_models()
+    if not views.ok:
+        for line in views.differences[:20]:
+            click.echo(f"  {line}", err=True)
+        fail(views.sentence())
+    click.echo(f"ok: {views.sentence()}")
 
 
 @cli.command()
@@ -35,3 +44,21 @@ def replay(obj: Context, check: bool) -> None:
     else:
         applied = obj.service.replay()
         click.echo(f"replayed {applied} events into the read models")
+
+
+@cli.command("setup-postgres")
+@click.argument("writer")
+@click.option("--password-env", metavar="VAR",
+              help="Set WRITER's password from environment variable VAR.")
+@pass_context
+def setup_postgres(obj: Context, writer: str, password_env: str | None) -> None:
+    """As the owner of a PostgreSQL store: create its tables, triggers refusing UPDATE,
+    DELETE and TRUNCATE, and the WRITER role (INSERT and SELECT only) to run Docket as."""
+    from assistant.service import DocketService
+
+    password = os.environ.get(password_env) if password_env else None
+    if password_env and not password:
+        fail(f"environment variable {password_env} is empty or not set")
+    for line in DocketService.setup_postgres(obj.store, writer, password=password):
+        click.echo(line)
+    click.echo(f"run Docket as {writer}: --store postgresql://{writer}@HOST:PORT/DB")

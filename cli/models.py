@@ -29,22 +29,18 @@ def train(obj: Context, domain: str, promote: bool | None) -> None:
 
 @cli.command()
 @click.argument("domain")
-@click.option(
-    "--weak-labels",
-    is_flag=True,
-    help="Also learn from overrides without an outcome (the action implies the label).",
-)
 @click.option("--reason", default="", help="Why retrain now (kept in the model card).")
 @pass_context
-def retrain(obj: Context, domain: str, weak_labels: bool, reason: str) -> None:
-    """Train challengers on the data plus recorded outcomes; they run in shadow until promoted.
+def retrain(obj: Context, domain: str, reason: str) -> None:
+    """Train challengers on the data plus the outcomes the log revealed, weighted by inverse
+    propensity; they run in shadow until promoted.
 
     Then the model-dependent eval suites run on each challenger and on the champion, judged
     by the committed baseline; each verdict is recorded as an eval-run event for that model.
     """
     from evals.models import evaluate_versions, verdict_line
 
-    lines, challengers = obj.service.retrain(domain, weak_labels=weak_labels, reason=reason)
+    lines, challengers = obj.service.retrain(domain, reason=reason)
     for line in lines:
         click.echo(line)
     champion = [m.version for m in obj.service.models(domain) if m.status == "champion"]
@@ -89,7 +85,8 @@ def models(ctx: click.Context, domain: str | None) -> None:
         rows = provenance.get("rows", data.get("rows", "?"))
         extra = (
             f" (+{provenance.get('outcomes', 0)} recorded outcomes, "
-            f"{provenance.get('weak_labels', 0)} weak labels)"
+            f"{provenance.get('own_decisions_share_of_weight', 0.0):.1%} of the weight from "
+            "the model's own decisions)"
             if provenance
             else ""
         )
@@ -145,6 +142,10 @@ def backtest(obj: Context, domain: str | None, policy_file: Path | None) -> None
     if policy_file:
         changes = read_json_object(policy_file, "policy")
     domain = obj.service.resolve_domain(domain)
+    if obj.service.decides_quantity(domain):  # e.g. {"underage_cost": 6} in FILE
+        for line in obj.service.quantity_backtest(domain, changes):
+            click.echo(line)
+        return
     click.echo("on the data set's historical outcomes (every outcome known):")
     for view in obj.service.backtest(domain, changes):
         click.echo("  " + _backtest_line(view))

@@ -13,6 +13,7 @@ library errors at the boundary (``raise StoreUnavailable(...) from exc``)::
     ├── StoreError               the event store could not do its job
     │   ├── StoreUnavailable     cannot open / connect (bad URL, server down)
     │   ├── IncompatibleStore    written by an incompatible Docket version
+    │   ├── UnsafeConnection     opened as a role that could rewrite the log
     │   └── TamperDetected       the hash chain does not verify
     └── ModelError               a specialist model could not be loaded or run
 
@@ -83,6 +84,11 @@ class StoreUnavailable(StoreError):
 
 class IncompatibleStore(StoreError):
     """The store was written by a Docket version this one cannot read."""
+
+
+class UnsafeConnection(StoreError):
+    """The store is opened by a role that could rewrite the log (its owner, a superuser,
+    or one with UPDATE/DELETE/TRUNCATE rights), and the URL did not say ``allow_owner=1``."""
 
 
 class TamperDetected(StoreError):

@@ -19,6 +19,7 @@ from eventsourcing.postgres import (  # type: ignore[attr-defined]
 )
 
 from events.chain import CHAIN_TABLE, GENESIS, META_TABLE, SCHEMA_VERSION, chain_links
+from events.pg_guard import LOCK_FUNCTION, install_statements, ownership, privileges_problem
 from events.recorders import incompatible
 
 #: Advisory lock key serialising table creation (any constant; "docket" in ASCII).
@@ -46,8 +47,59 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
                 "CREATE TABLE IF NOT EXISTS {0} (key text PRIMARY KEY, value text NOT NULL)"
             ).format(self.meta_table)
         )
+        # The EXCLUSIVE lock that numbers events in commit order is taken by the owner's
+        # SECURITY DEFINER function, so the writer role needs no UPDATE right for it
+        # (see events.pg_guard).
+        self.lock_table_statements = [
+            SQL("SET LOCAL lock_timeout = '{0}s'").format(self.datastore.lock_timeout),
+            SQL("SELECT {0}.{1}()").format(schema, Identifier(LOCK_FUNCTION)),
+        ]
+
+    def append_only_tables(self) -> list[str]:
+        """The tables no one may change or empty, only append to (and read)."""
+        return [self.events_table_name, CHAIN_TABLE]
+
+    def readable_tables(self) -> list[str]:
+        """Tables the writer reads and never writes (written once, by the owner)."""
+        return [META_TABLE]
+
+    def _set_up(self) -> bool:
+        """Whether the store is already set up for this Docket version (tables, triggers
+        and lock function), so opening it must create nothing: a writer role could not."""
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            schema = self.datastore.schema
+            curs.execute(
+                "SELECT to_regclass(%s) AS meta, to_regprocedure(%s) AS lock",
+                (f'"{schema}"."{META_TABLE}"', f'"{schema}"."{LOCK_FUNCTION}"()'),
+            )
+            row = curs.fetchone()
+            if not row or row["meta"] is None or row["lock"] is None:
+                return False
+            curs.execute(
+                SQL("SELECT value FROM {0} WHERE key='schema_version'").format(self.meta_table)
+            )
+            found = curs.fetchone()
+            return found is not None and found["value"] == SCHEMA_VERSION
+
+    def too_powerful(self) -> str | None:
+        """Why the connected role could rewrite the log (owner, superuser, UPDATE/DELETE/
+        TRUNCATE rights or missing triggers), in one phrase; None for a proper writer."""
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            schema = self.datastore.schema
+            return ownership(curs, schema, self.events_table_name) or privileges_problem(
+                curs, schema, self.append_only_tables()
+            )
+
+    def install_guards(self, curs: Any) -> None:
+        """Triggers and the lock function (run by the owner; idempotent)."""
+        for statement in install_statements(
+            self.datastore.schema, self.events_table_name, self.append_only_tables()
+        ):
+            curs.execute(statement)
 
     def create_table(self) -> None:
+        if self._set_up():
+            return
         # Consoles starting at once would race on CREATE TYPE / CREATE OR REPLACE
         # FUNCTION ("tuple concurrently updated"): serialise table creation with a
         # session advisory lock held on a connection of its own.
@@ -87,6 +139,7 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         if problem:
             raise problem
         super()._create_table(curs)
+        self.install_guards(curs)
         curs.execute(
             SQL("INSERT INTO {0} VALUES ('schema_version', %s) ON CONFLICT DO NOTHING").format(
                 self.meta_table

@@ -180,6 +180,18 @@ def known_cases(views: Rows, domain: str) -> list[KnownCase]:
 _needs("cases", "domain", "opened_at")
 
 
+def latest_cases(views: Rows, domain: str, limit: int) -> list[Row]:
+    """The latest ``limit`` cases opened in ``domain`` (decided or not, quarantined input
+    left out), oldest first: id, when opened, the champion's p(bad) (None when the baseline
+    rules decided alone) and the out-of-distribution flag."""
+    rows = views.rows(
+        "SELECT case_id, opened_at, p_bad, ood FROM cases "
+        "WHERE domain = ? AND status != 'quarantined' ORDER BY opened_at DESC LIMIT ?",
+        [domain, limit],
+    )
+    return rows[::-1]
+
+
 def recent_scores(views: Rows, domain: str, limit: int) -> list[float]:
     """The champion's p(bad) of the latest ``limit`` cases opened in ``domain``."""
     rows = views.rows(
@@ -250,37 +262,6 @@ def latest_explanation(views: Rows, case_id: str) -> Row | None:
 
 
 # --- models and eval runs -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Deployed:
-    """Which model versions of a domain decide (champion) and which run in shadow."""
-
-    champion: str | None
-    shadows: list[str]
-
-
-_needs("models", "domain", "registered_at")
-
-
-def deployed(views: Rows, domain: str) -> Deployed:
-    rows = views.rows(
-        "SELECT model_version, status, champion FROM models WHERE domain = ?", [domain]
-    )
-    champion = next((r["model_version"] for r in rows if r["champion"]), None)
-    return Deployed(champion, [r["model_version"] for r in rows if r["status"] == "shadow"])
-
-
-def deployed_everywhere(views: Rows) -> list[str]:
-    """Every champion and shadow model version, across domains."""
-    rows = views.rows("SELECT model_version FROM models WHERE champion = 1 OR status = 'shadow'")
-    return [r["model_version"] for r in rows]
-
-
-def champions(views: Rows) -> list[tuple[str, str]]:
-    """(domain, model version) of every champion."""
-    rows = views.rows("SELECT domain, model_version FROM models WHERE champion = 1")
-    return [(r["domain"], r["model_version"]) for r in rows]
 
 
 _needs("models", "model_version")

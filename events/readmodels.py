@@ -25,11 +25,13 @@ Tables (all times ISO-8601 UTC strings; json columns hold JSON text):
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sqlite3
 import tempfile
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -59,7 +61,7 @@ SCHEMA: dict[str, tuple[dict[str, type], str]] = {
             "guardrail": _I, "injection": _I, "escalated": _I, "decided_action": _T,
             "decision_kind": _T, "decided_by": _T, "decided_role": _T, "decided_at": _T,
             "outcome": _T, "outcome_at": _T, "policy_version": _I, "version": _I,
-            "last_event_at": _T,
+            "last_event_at": _T, "quantity": _I,
         },
         "case_id",
     ),
@@ -260,6 +262,7 @@ def _recommended(b: _Batch, oid: str, pos: int, ver: int, s: Row, at: str) -> No
     row = b.case(oid)
     costs = s["expected_costs"]
     row["recommendation"] = s["action"]
+    row["quantity"] = s.get("quantity")  # a "how much" case's order (None for yes/no)
     row["rec_source"] = s["source"]
     row["expected_costs"] = _dumps(costs)
     row["expected_cost"] = costs.get(s["action"])
@@ -501,6 +504,12 @@ class ReadModels:
             for table, (columns, pk) in SCHEMA.items():
                 if not self.db[table].exists():
                     self.db.create_table(table, columns, pk=pk)
+                else:  # a file made before a column was added: add it (rows keep NULL)
+                    existing = self.db.table(table)
+                    have = set(existing.columns_dict)
+                    for name, kind in columns.items():
+                        if name not in have:
+                            existing.add_column(name, kind)
             if not self.db["_policy_ids"].exists():
                 self.db.create_table(
                     "_policy_ids", {"policy_id": str, "domain": str}, pk="policy_id"
@@ -594,6 +603,17 @@ class ReadModels:
         names = [d[0] for d in cur.description]
         return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
+    def models_snapshot(self) -> tuple[int, list[Row]]:
+        """The position and the ``models`` rows, read in one snapshot (so a process
+        catching up meanwhile cannot pair rows with another position)."""
+        self.conn.execute("BEGIN")  # deferred: the snapshot starts at the first read
+        try:
+            return self.position(), self.rows(
+                "SELECT domain, model_version, status, champion FROM models"
+            )
+        finally:
+            self.conn.execute("COMMIT")
+
     def table_names(self) -> list[str]:
         return [*SCHEMA, "_policy_ids"]
 
@@ -652,6 +672,76 @@ def check(log: DecisionLog, readmodels: ReadModels) -> list[str]:
                 scratch.close()
     finally:
         conn.execute("COMMIT")
+
+
+@dataclass(frozen=True)
+class ReadModelReport:
+    """Whether the read-model file is what the log says it should be (``docket verify``).
+
+    Attributes:
+        ok: True when the position is within the log and the content matches a replay.
+        position: The log position the file says it has applied.
+        log_end: The log's last position when the check started.
+        digest: SHA-256 over every table of the file, as found.
+        expected: The same digest over a fresh replay of the log up to ``position``.
+        differences: Where they differ (first few rows per table), when they do.
+    """
+
+    ok: bool
+    position: int
+    log_end: int
+    digest: str
+    expected: str
+    differences: list[str]
+
+    def sentence(self) -> str:
+        if self.position > self.log_end:
+            return (f"the read models claim position {self.position} but the log ends at "
+                    f"{self.log_end}: they were edited or belong to another store")  # fmt: skip
+        if not self.ok:
+            first = self.differences[0] if self.differences else "contents differ"
+            return (f"the read models differ from a replay of the log up to their position "
+                    f"{self.position} ({first}; {len(self.differences)} difference(s)); "
+                    "`docket replay` rebuilds them")  # fmt: skip
+        return (f"read models at position {self.position} of {self.log_end}, digest "
+                f"{self.digest[:16]}, match a replay of the log")  # fmt: skip
+
+
+def digest(readmodels: ReadModels) -> str:
+    """SHA-256 over every table's rows in key order (the caller holds a read snapshot)."""
+    h = hashlib.sha256()
+    for table in sorted(readmodels.table_names()):
+        pk = SCHEMA[table][1] if table in SCHEMA else "policy_id"
+        h.update(f"\x1e{table}\x1e".encode())
+        for row in readmodels.rows(f"SELECT * FROM {table} ORDER BY {pk}"):
+            h.update(json.dumps(row, sort_keys=True, default=str).encode())
+            h.update(b"\x1f")
+    return h.hexdigest()
+
+
+def verify_against_log(log: DecisionLog, readmodels: ReadModels) -> ReadModelReport:
+    """Check the read-model file as found (nothing is caught up or changed): its recorded
+    position must be within the log, and its content must equal a fresh replay of the log
+    up to that position (compared by digest, then table by table when they differ)."""
+    log_end = log.event_count()
+    conn = readmodels.conn
+    conn.execute("BEGIN")  # one snapshot: position and rows of the same moment
+    try:
+        position = readmodels.position()
+        found = digest(readmodels)
+        if position > log_end:
+            return ReadModelReport(False, position, log_end, found, "", [])
+        with tempfile.TemporaryDirectory(dir=readmodels.path.parent) as tmp:
+            scratch = rebuild(log, Path(tmp) / "verify.sqlite", stop=position)
+            try:
+                expected = digest(scratch)
+                differences = [] if expected == found else diff_tables(readmodels, scratch)
+            finally:
+                scratch.close()
+    finally:
+        conn.execute("COMMIT")
+    ok = expected == found
+    return ReadModelReport(ok, position, log_end, found, expected, differences)
 
 
 def diff_tables(actual: ReadModels, expected: ReadModels) -> list[str]:

@@ -5,9 +5,13 @@ Store URLs:
 * ``/path/to/docket.sqlite``, ``sqlite:///relative.sqlite`` or ``sqlite:////absolute.sqlite``
   (SQLAlchemy's convention) → eventsourcing's
   SQLite module (WAL, synchronous commits); the parent folder is created.
-* ``postgresql://user[:password]@host[:port]/dbname[?schema=name]`` → eventsourcing's
-  PostgreSQL module. The settings go to the ``Application`` as an env dict, never
-  through ``os.environ``, so two logs in one process do not interfere.
+* ``postgresql://user[:password]@host[:port]/dbname[?schema=name][&allow_owner=1]`` →
+  eventsourcing's PostgreSQL module. The settings go to the ``Application`` as an env
+  dict, never through ``os.environ``, so two logs in one process do not interfere.
+  Docket refuses to run as a role that could rewrite the log (the tables' owner, a
+  superuser, anyone with UPDATE, DELETE or TRUNCATE on them) unless ``allow_owner=1``
+  says so: :func:`setup_postgres` creates the writer role to run as
+  (:mod:`events.pg_guard`).
 
 Read models live in a local SQLite file (:func:`readmodel_path_for`): beside a
 SQLite store as ``<store>.views.sqlite``; for PostgreSQL, each console keeps its own
@@ -21,13 +25,14 @@ import socket
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from eventsourcing.persistence import PersistenceError
 from eventsourcing.utils import get_topic
 
 from events.app import DecisionLog
-from events.errors import IncompatibleStore, StoreError, StoreUnavailable
+from events.errors import IncompatibleStore, StoreError, StoreUnavailable, UnsafeConnection
 from events.recorders import ChainedSQLiteRecorder
 
 
@@ -43,6 +48,7 @@ class StoreURL:
     password: str = ""
     dbname: str = ""
     schema: str = ""
+    allow_owner: bool = False
 
     @property
     def display(self) -> str:
@@ -69,7 +75,9 @@ def parse_store_url(url: str) -> StoreURL:
             port = parts.port or 5432
         except ValueError as exc:
             raise StoreUnavailable(f"store URL {text!r} has an invalid port") from exc
-        schema = parse_qs(parts.query).get("schema", [""])[0]
+        query = parse_qs(parts.query)
+        schema = query.get("schema", [""])[0]
+        allow = query.get("allow_owner", [""])[0].strip().lower() in ("1", "true", "yes")
         return StoreURL(
             kind="postgres",
             host=parts.hostname,
@@ -78,6 +86,7 @@ def parse_store_url(url: str) -> StoreURL:
             password=unquote(parts.password or ""),
             dbname=dbname,
             schema=schema,
+            allow_owner=allow,
         )
     if text.startswith("sqlite:///"):
         # SQLAlchemy's convention: sqlite:///relative/path, sqlite:////absolute/path.
@@ -104,7 +113,7 @@ def readmodel_path_for(url: str, data_dir: str | Path) -> Path:
     return Path(data_dir) / f"views-{digest}.sqlite"
 
 
-def open_log(url: str) -> DecisionLog:
+def open_log(url: str, *, allow_owner: bool = False) -> DecisionLog:
     """Open (creating if needed) the decision log at ``url``.
 
     Raises:
@@ -113,9 +122,80 @@ def open_log(url: str) -> DecisionLog:
             (or is not a Docket store).
     """
     parsed = parse_store_url(url)
-    log = _open_sqlite(parsed) if parsed.kind == "sqlite" else _open_postgres(parsed)
+    if parsed.kind == "sqlite":
+        log = _open_sqlite(parsed)
+    else:
+        log = _open_postgres(parsed)
+        problem = None if parsed.allow_owner or allow_owner else _too_powerful(log, parsed)
+        if problem:
+            del log  # closes the pool
+            raise UnsafeConnection(
+                f"refusing to write to {parsed.display} as {parsed.user}: {problem}, so it "
+                "could rewrite the log; connect as the writer role that `docket "
+                "setup-postgres` creates, or add allow_owner=1 to the URL to accept that"
+            )
     log.url = parsed.display
     return log
+
+
+def _too_powerful(log: DecisionLog, parsed: StoreURL) -> str | None:
+    try:
+        return log.recorder.too_powerful()  # type: ignore[attr-defined, no-any-return]
+    except Exception as exc:  # psycopg errors arrive raw
+        raise StoreUnavailable(f"cannot check the rights of {parsed.user}: {_reason(exc)}") from exc
+
+
+def setup_postgres(url: str, writer: str, *, password: str | None = None) -> list[str]:
+    """As the store's owner: create the tables, the append-only triggers and the lock
+    function, the ``writer`` role (LOGIN) if missing, and grant it exactly INSERT and
+    SELECT on the log's tables. Returns what was done, one line each.
+
+    Raises:
+        StoreUnavailable: not a PostgreSQL URL, or the server refused a statement.
+    """
+    from eventsourcing.postgres import SQL, Identifier  # type: ignore[attr-defined]
+
+    from events.pg_guard import grant_statements
+
+    parsed = parse_store_url(url)
+    if parsed.kind != "postgres":
+        raise StoreUnavailable("setup-postgres needs a postgresql:// store URL")
+    log = open_log(url, allow_owner=True)
+    recorder: Any = log.recorder
+    schema = recorder.datastore.schema
+    lines = []
+    try:
+        with recorder.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (writer,))
+            if curs.fetchone() is None:
+                curs.execute(SQL("CREATE ROLE {0} LOGIN").format(Identifier(writer)))
+                lines.append(f"created role {writer} (LOGIN)")
+            if password:
+                # ALTER ROLE takes no bind parameters: let the server quote the password.
+                curs.execute("SELECT format('ALTER ROLE %%I PASSWORD %%L', %s::text, %s::text)"
+                             " AS sql", (writer, password))  # fmt: skip
+                row = curs.fetchone()
+                curs.execute(row["sql"])
+                lines.append(f"set the password of {writer}")
+            recorder.install_guards(curs)
+            tables = ", ".join(recorder.append_only_tables())
+            lines.append(f"triggers refuse UPDATE, DELETE and TRUNCATE on {tables}")
+            for statement in grant_statements(
+                schema, writer, recorder.append_only_tables(), recorder.readable_tables()
+            ):
+                curs.execute(statement)
+            lines.append(
+                f"{writer} may SELECT and INSERT on {tables}, "
+                f"SELECT on {', '.join(recorder.readable_tables())}, nothing else"
+            )
+            conn.commit()
+    except StoreError:
+        raise
+    except Exception as exc:
+        raise StoreUnavailable(f"cannot set up {parsed.display}: {_reason(exc)}") from exc
+    finally:
+        del log
+    return lines
 
 
 def _open_sqlite(parsed: StoreURL) -> DecisionLog:

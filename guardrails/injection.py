@@ -29,6 +29,7 @@ import codecs
 import json
 import re
 from dataclasses import dataclass
+from typing import Protocol
 
 from guardrails.payload import payload_rules_in
 from guardrails.text import (
@@ -232,6 +233,14 @@ _INVISIBLE_BETWEEN_LETTERS = re.compile(
 )
 
 
+class NoteModel(Protocol):
+    """A learned detector beside the rules (served outside guardrails, passed in)."""
+
+    threshold: float
+
+    def probability(self, text: str) -> float: ...
+
+
 @dataclass(frozen=True, slots=True)
 class InjectionScan:
     """Result of scanning a note: ``rules`` that fired, each with the views that showed it."""
@@ -245,8 +254,12 @@ class InjectionScan:
         return cls(False, (), "")
 
 
-def scan_note(note: str | None) -> InjectionScan:
-    """Look for prompt-injection attempts in ``note``; never raises."""
+def scan_note(note: str | None, model: NoteModel | None = None) -> InjectionScan:
+    """Look for instruction-like text in ``note`` with the rules, and ``model`` if given.
+
+    Either flags the note: the rules name what they saw, the model (rule
+    ``learned_detector``) its probability. Never raises.
+    """
     if not note:
         return InjectionScan.clean()
     if len(note) > MAX_NOTE_CHARS * 4:
@@ -256,8 +269,14 @@ def scan_note(note: str | None) -> InjectionScan:
     def record(rule: str, view: str) -> None:
         hits.setdefault(rule, set()).add(view)
 
+    seen: dict[str, set[str]] = {}  # a view equal to an earlier one is not read again
     for view, text in _views(note):
-        for rule in _rules_in(text):
+        if text in seen:
+            for rule in seen[text]:
+                record(rule, view)
+            continue
+        seen[text] = _rules_in(text)
+        for rule in seen[text]:
             record(rule, view)
     if _obfuscated(note):
         record("obfuscation", "raw")
@@ -267,6 +286,10 @@ def scan_note(note: str | None) -> InjectionScan:
             record(rule, view)
     if _ENCODING_REQUEST.search(canonical(note)):
         record("encoded_payload", "request")
+    if model is not None:
+        probability = model.probability(note)
+        if probability >= model.threshold:
+            record("learned_detector", f"p={probability:.2f} >= {model.threshold:.2f}")
     if not hits:
         return InjectionScan.clean()
     rules = tuple(sorted(hits))
@@ -284,9 +307,10 @@ def quote_note(note: str) -> str:
 # -- internals ---------------------------------------------------------------------------
 
 
-def _rules_in(text: str) -> set[str]:
+def _rules_in(text: str, *, payload: bool = True) -> set[str]:
     fired = {name for name, pattern in _RULES if pattern.search(text)}
-    fired |= payload_rules_in(text)
+    if payload:
+        fired |= payload_rules_in(text)
     if _SQUASHED.search(squash(text)):
         fired.add("instruction_override")
     return fired
@@ -323,7 +347,9 @@ def _decoded_payloads(note: str) -> list[tuple[str, str]]:
         if decoded:
             found.append(("hex", decoded))
     for view, transformed in (("rot13", codecs.encode(text, "rot13")), ("reversed", text[::-1])):
-        if _rules_in(transformed) - {"delimiter_break"}:
+        # Only the wrapper rules here: a payload phrase in rot13 or backwards is caught
+        # by them or by the decoded view, and the payload rules would double the cost.
+        if _rules_in(transformed, payload=False) - {"delimiter_break"}:
             found.append((view, transformed))
     return found
 

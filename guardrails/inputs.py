@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from guardrails.injection import InjectionScan, scan_note
+from guardrails.injection import InjectionScan, NoteModel, scan_note
 from guardrails.pii import Pseudonyms, pseudonymise_fields, redact
 from guardrails.verdicts import Verdict
 
@@ -35,8 +35,13 @@ class PreparedInput:
         return tuple(v for v in self.verdicts if v.outcome == "flagged")
 
 
-def prepare_input(personal: Mapping[str, str], note: str | None) -> PreparedInput:
-    """Pseudonymise ``personal``, redact and scan ``note``. Pure; never raises."""
+def prepare_input(
+    personal: Mapping[str, str], note: str | None, model: NoteModel | None = None
+) -> PreparedInput:
+    """Pseudonymise ``personal``, redact and scan ``note`` (rules, and ``model`` if given).
+
+    Pure (the model is served outside guardrails and passed in); never raises.
+    """
     pseudonyms = Pseudonyms()
     declared = {name: value for name, value in personal.items() if value and value.strip()}
     placeholders = pseudonymise_fields(personal, pseudonyms)
@@ -48,7 +53,7 @@ def prepare_input(personal: Mapping[str, str], note: str | None) -> PreparedInpu
     if not note or not note.strip():
         return PreparedInput(placeholders, None, InjectionScan.clean(), pseudonyms,
                              (*verdicts, Verdict("prompt_injection", "pass", "no note")))
-    scan = scan_note(note)
+    scan = scan_note(note, model)
     redaction = redact(note, pseudonyms, declared)
     if redaction.changed:
         counts = ", ".join(f"{kind} x{n}" for kind, n in sorted(redaction.counts.items()))

@@ -97,7 +97,8 @@ def queue_cells(row: QueueRow, now: datetime) -> QueueCells:
         row.status,
         age(row.opened_at, now),
         prob(row.p_bad),
-        row.recommendation or "—",
+        (f"{row.recommendation} {row.quantity}" if row.quantity is not None
+         else row.recommendation or "—"),
         cost(row.expected_cost),
         badges(row.flags),
     )

@@ -59,6 +59,9 @@ class Dataset:
     rows: list[dict[str, Value]]
     outcomes: list[str]
     sha256: str
+    # Training weight of each row (None: all 1). Retraining weights logged outcomes by
+    # inverse propensity so they stand for every case decided, not only the approved ones.
+    weights: list[float] | None = None
 
 
 @dataclass(frozen=True, eq=False)

@@ -173,6 +173,34 @@ def _mixture(
     return dict(dist), paid
 
 
+def training_outcomes(
+    cases: Sequence[LoggedCase], pack: DomainPack, spec: PolicySpec
+) -> tuple[list[LoggedCase], list[float], int]:
+    """The logged outcomes a model may learn from, each with its inverse-propensity weight.
+
+    Only outcomes the case's own action revealed count (an outside report's rate is unknown);
+    each stands for ``1 / e_i`` cases like it, so the approved cases do not teach the model
+    that everyone looks like an approved case. Returns (cases, weights, outside reports left
+    out).
+    """
+    final = [c for c in cases if c.final_action is not None]
+    table, review = transitions(final, spec.decisive_actions)
+    kept: list[LoggedCase] = []
+    weights: list[float] = []
+    outside = 0
+    for c in final:
+        if c.outcome is None:
+            continue
+        if is_outside(c.outcome_source) or not reveals(pack, c.final_action):
+            outside += 1
+            continue
+        dist, _ = _mixture(c, table, review)
+        e = sum(q for a, q in dist.items() if reveals(pack, a))
+        kept.append(c)
+        weights.append(1.0 / e if e > 0 else 1.0)
+    return kept, weights, outside
+
+
 def _cost(spec: PolicySpec, action: str, outcome: str) -> float:
     return float(spec.costs[action][outcome])
 
@@ -340,5 +368,5 @@ def _override_groups(
 
 __all__ = [
     "BASELINE", "OPERATORS", "LoggedCase", "OffPolicyReport", "OverrideGroup",
-    "off_policy_report", "policy_name", "policy_target", "transitions",
+    "off_policy_report", "policy_name", "policy_target", "training_outcomes", "transitions",
 ]

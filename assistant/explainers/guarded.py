@@ -13,6 +13,7 @@ from typing import Any
 
 from assistant.explainers.base import Explainer, ExplainerUnavailable, ExplanationRequest
 from assistant.explainers.template import TemplateExplainer
+from assistant.screening.detector import note_model
 from guardrails import Claim, Verdict, check_output, prepare_input
 
 _TEMPLATE = TemplateExplainer()
@@ -59,7 +60,7 @@ def explain_guarded(
     request: ExplanationRequest, explainer: Explainer = _TEMPLATE
 ) -> GuardedExplanation:
     """Explain ``request`` with ``explainer`` behind the guardrails; fall back to the template."""
-    prepared = prepare_input(request.personal, request.note)
+    prepared = prepare_input(request.personal, request.note, note_model())
     sanitised = request.model_copy(update={"personal": prepared.personal, "note": prepared.note})
     facts = request.facts(placeholders=prepared.pseudonyms.by_placeholder.keys())
     verdicts = list(prepared.verdicts)

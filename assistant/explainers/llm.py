@@ -101,7 +101,7 @@ class CallBudget:
         try:
             data = json.loads(self._path.read_text(encoding="utf-8"))
             day, used = str(data["day"]), int(data["calls"])
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError, KeyError, TypeError, RecursionError):
             return today, 0
         return (day, used) if day == today else (today, 0)
 

@@ -21,12 +21,13 @@ How it works, top-down:
      reference / current shares, each floored at ``ε`` (1e-4) and renormalised so an empty bin
      contributes a large but finite term. Every term is ``≥ 0``, so ``PSI ≥ 0``; bands
      ``< 0.1`` stable, ``< 0.25`` moderate, else significant.
-   * a statistical verdict following Evidently's convention: when the reference has at most
-     1,000 rows, a two-sample Kolmogorov–Smirnov test for numbers and a Pearson chi-squared
-     test of homogeneity for categories, drifted when ``p < 0.05``; above 1,000 rows (where
-     tests flag trivial differences) the Wasserstein-1 distance divided by the reference
-     standard deviation for numbers and the Jensen–Shannon distance for categories, drifted
-     when ``≥ 0.1``.
+   * a statistical verdict: a two-sample Kolmogorov–Smirnov test for numbers and a Pearson
+     chi-squared test of homogeneity for categories (categories expected fewer than 5 times
+     pooled), drifted when ``p < 0.05``, at any reference size. (Evidently switches to the
+     Wasserstein-1 distance over the reference standard deviation and the Jensen–Shannon
+     distance, drifted at ``≥ 0.1``, above 1,000 reference rows; that fixed threshold raised
+     false alarms on samples of the reference itself, so it is opt-in:
+     ``DriftSettings(large_reference=1000)``.)
 
    The dataset drifts when at least 50% of the features drift. Prediction drift applies the
    numeric machinery to ``p_bad`` scores against the reference scores.
@@ -50,6 +51,7 @@ from assistant.monitoring.drift_base import (
     Band,
     Column,
     DriftSettings,
+    FloatArray,
     IntArray,
     Kind,
     Method,
@@ -170,7 +172,7 @@ def feature_drift(
     """
     s = settings or DriftSettings()
     n = n_rows(current)
-    large = reference.n_rows > s.large_reference
+    large = s.large_reference is not None and reference.n_rows > s.large_reference
     cols = columns_of(current, [*reference.numeric, *reference.categorical])
     results: list[FeatureDrift] = []
     for name, num in reference.numeric.items():
@@ -206,7 +208,7 @@ def prediction_drift(
     """
     s = settings or DriftSettings()
     if large is None:
-        large = reference_scores.n_values > s.large_reference
+        large = s.large_reference is not None and reference_scores.n_values > s.large_reference
     return _numeric_drift("p_bad", "prediction", reference_scores, scores, large, s)
 
 
@@ -265,7 +267,8 @@ def _categorical_drift(
         verdict = statistic >= threshold
     else:
         method, threshold = "chi2", s.p_value
-        statistic, p_value = chi2_homogeneity(ref_counts, counts.astype(np.float64))
+        pooled_ref, pooled_cur = pool_sparse(ref_counts, counts.astype(np.float64), s.min_expected)
+        statistic, p_value = chi2_homogeneity(pooled_ref, pooled_cur)
         verdict = p_value < threshold
     unseen: dict[str, int] = {}
     if counts[unseen_slot]:
@@ -277,6 +280,32 @@ def _categorical_drift(
         name, "categorical", method, statistic, p_value, threshold, verdict, int(codes.size),
         ref.counts, counts, ref.labels(), unseen, missing, s,
     )  # fmt: skip
+
+
+def pool_sparse(
+    reference: FloatArray, current: FloatArray, min_expected: float
+) -> tuple[FloatArray, FloatArray]:
+    """Pool the categories the current sample should hold fewer than ``min_expected`` times.
+
+    The chi-squared approximation overstates the evidence of sparse cells (a category seen
+    5 times in 1,000 reference rows turning up 3 times in 100 cases gives p ≈ 0.001), so they
+    are tested together. The last slot (categories unseen in training) is never pooled: an
+    unseen category is drift in its own right.
+    """
+    n_cur = float(current.sum())
+    n_ref = float(reference.sum())
+    if n_cur <= 0 or n_ref <= 0 or min_expected <= 0:
+        return reference, current
+    body_ref, body_cur = reference[:-1], current[:-1]
+    sparse = body_ref / n_ref * n_cur < min_expected
+    if int(sparse.sum()) < 2:
+        return reference, current
+    keep = ~sparse
+    pooled_ref = np.concatenate(
+        [body_ref[keep], [body_ref[sparse].sum()], reference[-1:]]
+    )
+    pooled_cur = np.concatenate([body_cur[keep], [body_cur[sparse].sum()], current[-1:]])
+    return pooled_ref, pooled_cur
 
 
 def _finish(

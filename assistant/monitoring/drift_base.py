@@ -37,8 +37,18 @@ class DriftSettings(BaseModel):
 
     p_value: float = Field(default=0.05, gt=0, lt=1, description="test drifts when p < this")
     distance: float = Field(default=0.1, gt=0, description="distance drifts when >= this")
-    large_reference: int = Field(
-        default=1000, ge=1, description="references with more rows use distances, not tests"
+    large_reference: int | None = Field(
+        default=None,
+        ge=1,
+        description=(
+            "references with more rows use distances, not tests (None: tests at any size; "
+            "their p-values hold at any reference size, the distances' fixed threshold does not)"
+        ),
+    )
+    min_expected: float = Field(
+        default=5.0,
+        ge=0,
+        description="categories expected fewer times than this are pooled for the chi-squared test",
     )
     dataset_share: float = Field(
         default=0.5, gt=0, le=1, description="dataset drifts at this share"

@@ -32,8 +32,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.monitoring.drift import DriftReport, FeatureDrift
+from assistant.monitoring.drift import DriftReport
 from assistant.monitoring.drift_base import DriftSettings
+from assistant.monitoring.drift_windows import (
+    DriftAlertSettings,
+    FeatureEvidence,
+    Window,
+    evidence,
+)
 from assistant.monitoring.outcome_alerts import OutcomeAlertSettings, OutcomeCheck
 from assistant.monitoring.rates import (
     RateRise,
@@ -55,10 +61,7 @@ class MonitoringThresholds(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     drift: DriftSettings = DriftSettings()
-    feature_alert_min_psi: float = Field(
-        default=0.1, ge=0, description="a drifted feature alerts only if its PSI is at least this"
-    )
-    prediction_alert_min_psi: float = Field(default=0.1, ge=0)
+    drift_alerts: DriftAlertSettings = DriftAlertSettings()
     override_spike: RateRiseThresholds = RateRiseThresholds()
     override_spike_by_operator: bool = True
     ood_rise: RateRiseThresholds = RateRiseThresholds(min_increase=0.05)
@@ -98,7 +101,7 @@ class PolicyReview:
 def evaluate_alerts(
     *,
     now: datetime,
-    drift: DriftReport | None = None,
+    drift: DriftReport | Sequence[Window] | None = None,
     decisions: Sequence[Row] | None = None,
     cases: Sequence[Row] | None = None,
     policy_id: str | None = None,
@@ -108,20 +111,25 @@ def evaluate_alerts(
     case_time_key: str = "decided_at",
     outcomes: OutcomeCheck | None = None,
     risk_word: str = "bad",
+    ood_vs_reference: RateRise | None = None,
 ) -> list[AlertSpec]:
     """Every threshold crossed, in a stable order: drift, prediction, overrides, OOD, policy.
 
-    * ``dataset_drift`` (critical): ``drift.dataset_drift``.
-    * ``feature_drift:<name>``: drifted and ``PSI ≥ feature_alert_min_psi``; critical when the
-      PSI band is significant, else warning.
-    * ``prediction_drift`` likewise with ``prediction_alert_min_psi``.
+    * ``drift``: one report, or the windows of :func:`~assistant.monitoring.drift_windows.
+      windowed_drift`; judged by :func:`~assistant.monitoring.drift_windows.evidence`:
+    * ``dataset_drift`` (critical): at least half the features significant in one window.
+    * ``feature_drift:<name>``: the feature's test is significant (family-wise false-alarm
+      rate over features and windows) in some window; critical when the PSI of a
+      significant window is in the significant band, else warning.
+    * ``prediction_drift`` likewise for the scores.
     * ``override_spike`` (and ``override_spike:<operator>``), ``ood_rise``: :func:`rate_rise`.
     * ``policy_review_overdue:<policy_id>``: only checked when ``policy_id`` is given.
     * ``outcome_quality``: observed outcomes worse than the model's probabilities said
       (:mod:`assistant.monitoring.outcome_alerts`), at the check's severity.
 
-    ``cases`` (rows with ``ood`` and ``case_time_key``) feed the OOD check; without them the
-    decision rows are used.
+    ``cases`` (rows with ``ood`` and ``case_time_key``: every scored case, decided or not)
+    feed the OOD check; without them the decision rows are used. ``ood_vs_reference``
+    (:func:`~assistant.monitoring.rates.ood_share_above_reference`) alerts on the same key.
     """
     t = thresholds or MonitoringThresholds()
     alerts: list[AlertSpec] = []
@@ -147,6 +155,18 @@ def evaluate_alerts(
         ood = ood_share_rise(ood_rows, now=now, thresholds=t.ood_rise, time_key=time_key)
         if ood.risen:
             alerts.append(_rise_alert("ood_rise", "ood_rise", "Out-of-distribution share", ood))
+    if ood_vs_reference is not None and ood_vs_reference.risen and not any(
+        a.key == "ood_rise" for a in alerts
+    ):
+        alerts.append(
+            _rise_alert(
+                "ood_rise",
+                "ood_rise",
+                f"Out-of-distribution share of the latest {ood_vs_reference.recent.total}"
+                " cases (against the training data's)",
+                ood_vs_reference,
+            )
+        )
     if outcomes is not None and outcomes.level > 0:
         alerts.append(
             AlertSpec(
@@ -182,36 +202,50 @@ def evaluate_alerts(
     return alerts
 
 
-def _drift_alerts(report: DriftReport, t: MonitoringThresholds) -> list[AlertSpec]:
+def _drift_alerts(
+    drift: DriftReport | Sequence[Window], t: MonitoringThresholds
+) -> list[AlertSpec]:
+    windows = [Window(f"all {drift.n_current} cases", drift)] if isinstance(
+        drift, DriftReport
+    ) else list(drift)
+    found, alpha = evidence(windows, t.drift_alerts)
     alerts: list[AlertSpec] = []
-    if report.dataset_drift:
-        alerts.append(
-            AlertSpec(
-                kind="dataset_drift",
-                severity="critical",
-                key="dataset_drift",
-                message=(
-                    f"Dataset drift: {len(report.drifted_features)} of {len(report.features)}"
-                    f" features drifted ({report.share_drifted:.0%})"
-                ),
-                details={
-                    "share_drifted": report.share_drifted,
-                    "drifted_features": list(report.drifted_features),
-                    "n_current": report.n_current,
-                    "n_reference": report.n_reference,
-                },
+    # Dataset drift: in one window, at least half the features drift at the per-feature level
+    # (p < 0.05 each); by chance that needs ten of twenty 5 % events at once.
+    for w in windows:
+        report = w.report
+        hits = [f for f in report.features if f.drifted]
+        share = len(hits) / len(report.features) if report.features else 0.0
+        if report.dataset_drift:
+            alerts.append(
+                AlertSpec(
+                    kind="dataset_drift",
+                    severity="critical",
+                    key="dataset_drift",
+                    message=(
+                        f"Dataset drift over the {w.label}: {len(hits)} of"
+                        f" {len(report.features)} features drifted ({share:.0%})"
+                    ),
+                    details={
+                        "window": w.label,
+                        "share_drifted": share,
+                        "drifted_features": [f.name for f in hits],
+                        "n_current": report.n_current,
+                        "n_reference": report.n_reference,
+                    },
+                )
             )
-        )
-    for f in report.features:
-        if f.drifted and f.psi >= t.feature_alert_min_psi:
-            alerts.append(_feature_alert("feature_drift", f"feature_drift:{f.name}", f))
-    p = report.prediction
-    if p is not None and p.drifted and p.psi >= t.prediction_alert_min_psi:
-        alerts.append(_feature_alert("prediction_drift", "prediction_drift", p))
+            break
+    for e in found:
+        if e.significant:
+            kind = "prediction_drift" if e.name == "p_bad" else "feature_drift"
+            key = "prediction_drift" if e.name == "p_bad" else f"feature_drift:{e.name}"
+            alerts.append(_feature_alert(kind, key, e, alpha))
     return alerts
 
 
-def _feature_alert(kind: str, key: str, f: FeatureDrift) -> AlertSpec:
+def _feature_alert(kind: str, key: str, e: FeatureEvidence, alpha: float) -> AlertSpec:
+    f = e.drift
     test = (
         f"{f.method} p={f.p_value:.2g}"
         if f.p_value is not None
@@ -220,18 +254,25 @@ def _feature_alert(kind: str, key: str, f: FeatureDrift) -> AlertSpec:
     what = "Scores (p_bad)" if f.kind == "prediction" else f"Feature {f.name}"
     return AlertSpec(
         kind=kind,
-        severity="critical" if f.psi_band == "significant" else "warning",
+        severity="critical" if e.critical else "warning",
         key=key,
-        message=f"{what} drifted: PSI {f.psi:.2f} ({f.psi_band}), {test}",
+        message=(
+            f"{what} drifted over the {e.window}: PSI {f.psi:.2f}"
+            f" ({e.by_window[e.window]['excess_psi']:.2f} beyond chance), {test}"
+        ),
         details={
             "feature": f.name,
+            "window": e.window,
             "psi": f.psi,
             "psi_band": f.psi_band,
+            "excess_psi": e.by_window[e.window]["excess_psi"],
             "method": f.method,
             "statistic": f.statistic,
             "p_value": f.p_value,
+            "alpha": alpha,
             "n_current": f.n_current,
             "unseen": dict(f.unseen),
+            "windows": e.by_window,
         },
     )
 

@@ -8,7 +8,7 @@ two-proportion z-test, so small samples stay quiet.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -147,6 +147,39 @@ def ood_share_rise(
         name="ood_share",
         time_key=time_key,
     )
+
+
+def ood_share_above_reference(
+    flags: Sequence[bool],
+    reference: Rate,
+    *,
+    windows: Sequence[int] = (100, 200),
+    thresholds: RateRiseThresholds | None = None,
+) -> RateRise:
+    """Is the out-of-distribution share of the latest cases above the reference's own?
+
+    ``flags`` are every scored case's OOD flag, oldest first, decided or not. Each window
+    (the latest 100, 200 and all) is compared with the share the check flags on the reference
+    data by the one-sided two-proportion test; the strongest window counts, at ``p_value``
+    divided by the number of windows. Works from the first day: no trailing baseline needed.
+    """
+    t = thresholds or RateRiseThresholds(min_increase=0.05)
+    sizes = [n for n in sorted(set(windows)) if n < len(flags)] + [len(flags)]
+    best: RateRise | None = None
+    for size in sizes:
+        latest = flags[-size:] if size else []
+        recent = Rate(sum(1 for f in latest if f), len(latest))
+        p = two_proportion_p_value(recent.count, recent.total, reference.count, reference.total)
+        increase = recent.rate - reference.rate
+        note = "" if recent.total >= t.min_recent else (
+            f"too few cases to judge ({recent.total} < {t.min_recent})"
+        )
+        risen = not note and increase >= t.min_increase and p < t.p_value / len(sizes)
+        rise = RateRise(f"ood_share_latest_{size}", recent, reference, increase, p, risen, note)
+        if best is None or (rise.risen, -rise.p_value) > (best.risen, -best.p_value):
+            best = rise
+    assert best is not None
+    return best
 
 
 def rate_rise(

@@ -295,6 +295,60 @@ def baseline_recommendation(
                                   "baseline", quantity, action == policy.escalate_action)
 
 
+@dataclass(frozen=True)
+class OrderOutcomes:
+    """How one way of ordering did over some hours with known demand."""
+
+    label: str
+    n: int
+    cost_per_case: float
+    fill_rate: float  # units of demand met / units demanded
+    short_share: float  # share of cases short of demand
+    left_over: float  # mean units left over per case
+    escalation_rate: float
+
+    def line(self, unit: str) -> str:
+        return (f"{self.label:<28} cost {self.cost_per_case:8.2f} per case  fill rate "
+                f"{self.fill_rate:6.1%}  short in {self.short_share:5.1%}  "
+                f"{self.left_over:6.1f} {unit} left over  escalated {self.escalation_rate:5.1%}"
+                f"  (n={self.n})")
+
+
+def evaluate_orders(
+    label: str, orders: Sequence[float], demand: Sequence[float], policy: QuantityPolicy,
+    *, escalated: Sequence[bool] = (),
+) -> OrderOutcomes:
+    """Realised cost, fill rate, stock-outs and leftovers of ``orders`` against ``demand``."""
+    q = np.asarray(orders, dtype=np.float64)
+    d = np.asarray(demand, dtype=np.float64)
+    if q.size == 0:
+        return OrderOutcomes(label, 0, 0.0, 0.0, 0.0, 0.0, 0.0)
+    cost = policy.underage_cost * np.maximum(d - q, 0) + policy.overage_cost * np.maximum(q - d, 0)
+    return OrderOutcomes(
+        label, int(q.size), float(cost.mean()),
+        float(np.minimum(q, d).sum() / max(float(d.sum()), 1.0)), float(np.mean(d > q)),
+        float(np.mean(np.maximum(q - d, 0))),
+        float(np.mean(escalated)) if len(escalated) else 0.0,
+    )
+
+
+def replay_policy(
+    levels: Sequence[float],
+    quantiles: Sequence[Sequence[float]],
+    demand: Sequence[float],
+    seasonal: Sequence[float],
+    policy: QuantityPolicy,
+    label: str,
+) -> tuple[OrderOutcomes, OrderOutcomes]:
+    """The policy's orders over recorded predictions, and seasonal naive's, against demand."""
+    recs = [recommend_quantity(levels, q, policy) for q in quantiles]
+    mine = evaluate_orders(label, [r.quantity for r in recs], demand, policy,
+                           escalated=[r.escalated for r in recs])
+    naive = evaluate_orders("seasonal naive", [baseline_quantity(s, policy) for s in seasonal],
+                            demand, policy)
+    return mine, naive
+
+
 def _level(a: float) -> str:
     return f"{a:g}"
 
@@ -304,6 +358,7 @@ def _singular(unit: str) -> str:
 
 
 __all__ = [
+    "OrderOutcomes",
     "QuantityPolicy",
     "QuantityRecommendation",
     "baseline_quantity",
@@ -311,5 +366,7 @@ __all__ = [
     "cost_curve",
     "expected_cost",
     "quantile_function",
+    "evaluate_orders",
     "recommend_quantity",
+    "replay_policy",
 ]

@@ -88,7 +88,7 @@ def read_card(artifact_dir: str | Path) -> dict[str, Any]:
         card = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise ModelError(f"no model card at {path}: the model artifact is missing") from exc
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:  # ValueError: bad UTF-8 or JSON too
         raise ModelError(f"the model card {path} is unreadable: {exc}") from exc
     if not isinstance(card, dict) or card.get("schema") != CARD_SCHEMA:
         raise ModelError(f"{path} is not a Docket model card ({CARD_SCHEMA})")

@@ -115,9 +115,18 @@ def cross_validate(
     folds: int = 10,
     seed: int = 0,
     data: Dataset | None = None,
+    scored_rows: int | None = None,
 ) -> CrossValidation:
-    """Stratified k-fold: fit everything on the training folds, score the held-out fold."""
-    x, y = dataset_matrix(pack, data or pack.load_dataset())
+    """Stratified k-fold: fit everything on the training folds, score the held-out fold.
+
+    Rows carry their ``data.weights`` into every fit. ``scored_rows``: only the first that
+    many rows count in the fold metrics (retraining passes the pack's own rows, so logged
+    outcomes, a selected sample, train the model but never judge it).
+    """
+    data = data or pack.load_dataset()
+    x, y = dataset_matrix(pack, data)
+    w = np.asarray(data.weights, dtype=np.float64) if data.weights is not None else None
+    judged = np.arange(len(y)) < (scored_rows if scored_rows is not None else len(y))
     spec = pack.default_policy
     fold_of = fold_assignment(y, folds, seed)
     p = np.zeros(len(y))
@@ -125,11 +134,13 @@ def cross_validate(
     for k in range(folds):
         train_rows, test_rows = fold_of != k, fold_of == k
         model = clone(build_pipeline(kind, pack, seed))
+        fit_params = {} if w is None else {"clf__sample_weight": w[train_rows]}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", category=UserWarning)
-            model.fit(x[train_rows], y[train_rows])
+            model.fit(x[train_rows], y[train_rows], **fit_params)
         p[test_rows] = model.predict_proba(x[test_rows])[:, 1]
-        metrics.append(_metrics(p[test_rows], y[test_rows], spec))
+        scored = test_rows & judged
+        metrics.append(_metrics(p[scored], y[scored], spec))
     return CrossValidation(kind, folds, seed, p, fold_of, metrics)
 
 

@@ -12,7 +12,13 @@ import numpy as np
 import numpy.typing as npt
 import onnxruntime as ort
 
-from assistant.specialists.artifacts import MODEL_FILE, OOD_FILE, read_card, read_verified
+from assistant.specialists.artifacts import (
+    MODEL_FILE,
+    OOD_FILE,
+    OOF_FILE,
+    read_card,
+    read_verified,
+)
 from assistant.specialists.base import Row, encode_rows
 from assistant.specialists.ood import MahalanobisOod
 from events.errors import ModelError
@@ -59,6 +65,18 @@ class QuantileSpecialist:
             return MahalanobisOod.from_dict(json.loads(content))
         except (ValueError, KeyError, TypeError) as exc:
             raise ModelError(f"{self.path / OOD_FILE} is unreadable: {exc}") from exc
+
+    def held_out(self) -> dict[str, Any]:
+        """The validation model's predictions on the held-out later hours, with their demand
+        and seasonal-naive input (saved at training time). Raises ModelError if absent."""
+        content = read_verified(self.path, OOF_FILE, self.card)
+        try:
+            saved = json.loads(content)["held_out"]
+            if not saved.get("quantiles"):
+                raise KeyError("quantiles")
+            return dict(saved)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ModelError(f"{self.version} kept no held-out predictions: retrain it") from exc
 
     @property
     def version(self) -> str:

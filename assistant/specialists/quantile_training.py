@@ -91,6 +91,7 @@ def train_quantiles(
     cut = int(hours.max()) + 1 - validation_hours
     early, late = hours < cut, hours >= cut
     validation: dict[str, Any] = {"hours": int(late.sum())}
+    held_out: dict[str, Any] = {}
     if early.sum() and late.sum():
         held = np.sort(predict_levels(fit_levels(pack, x[early], y[early], levels, seed=seed,
                                                  settings=settings), x[late]), axis=1)
@@ -107,6 +108,15 @@ def train_quantiles(
             "coverage": {str(a): float(np.mean(y[late] <= held[:, j]))
                          for j, a in enumerate(levels)},
             "pinball": dict(zip(map(str, levels), pinball(y[late], held, levels), strict=True)),
+        }
+        # Kept with the artifact so the owner can replay changed economics on hours this
+        # validation model never saw (``docket backtest --domain``), without retraining.
+        held_out = {
+            "data_sha256": data_sha256, "levels": list(levels),
+            "quantiles": [[round(float(v), 4) for v in row] for row in held],
+            "demand": [float(d) for d in demand_late],
+            "seasonal": ([float(r[lag]) for r, keep in zip(rows, late, strict=True) if keep]
+                         if lag else []),
         }
     pipelines = fit_levels(pack, x, y, levels, seed=seed, settings=settings)
     n_cat, n_num = len(pack.categorical), len(pack.numeric)
@@ -147,5 +157,6 @@ def train_quantiles(
     }
     path = write_artifact(root, version, model, card,
                           explain={"method": "none: quantile models carry no attributions"},
-                          ood=ood.to_dict(), oof={"validation": validation})
+                          ood=ood.to_dict(), oof={"validation": validation,
+                                                    "held_out": held_out})
     return TrainedQuantiles(version, path, card)

@@ -126,11 +126,13 @@ def train(
     trained = []
     for kind in kinds:
         started = time.perf_counter()
-        cv = cross_validate(pack, kind, folds=folds, seed=seed, data=data)
+        cv = cross_validate(pack, kind, folds=folds, seed=seed, data=data,
+                            scored_rows=len(pack_data.rows))
         pipeline = build_pipeline(kind, pack, seed)
+        fit_params = {} if data.weights is None else {"clf__sample_weight": data.weights}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", category=UserWarning)
-            pipeline.fit(x, y)
+            pipeline.fit(x, y, **fit_params)
         model = convert_pipeline(pipeline, len(pack.categorical), len(pack.numeric))
         parity = check_parity(pipeline, model, x, len(pack.categorical))
         model_sha = sha256_bytes(model)

@@ -30,14 +30,17 @@ from assistant.policies.quantity import QuantityPolicy
 from assistant.views import Identity
 from events import queries
 from events.app import DecisionLog
-from events.domain import Case, Policy
+from events.deployment import Deployed, Deployments
+from events.domain import Alert, Case, Policy
 from events.errors import DocketError, FieldProblem, InputRejected, NotAuthorised, NotFound
-from events.readmodels import ReadModels
+from events.readmodels import ReadModels, rebuild
 from guardrails.plain_text import person_name_problem, plain_text_problem
 
 #: The component identity the service uses for what it records on its own.
 SYSTEM = Identity("docket/orchestrator", "system")
 
+#: The component that keeps the read models in step with the log.
+READ_MODELS = Identity("docket/readmodels", "system")
 
 
 class Who(TypedDict):
@@ -88,6 +91,10 @@ class Context:
     # The TUI calls the service from worker threads; SQLite connections and the domain
     # cache are not shared safely without this.
     lock: threading.RLock = field(default_factory=threading.RLock)
+    # Champion and shadow models as the log says (never as the read-model file says).
+    deployments: Deployments = field(default_factory=Deployments)
+    #: Why the read models were last rebuilt by this context (None: never).
+    rebuilt_because: str | None = None
 
     @property
     def models_dir(self) -> Path:
@@ -202,9 +209,57 @@ class Context:
                 self.log.save(policy)
             return self.log.policy(domain)
 
-    def deployed(self, domain: str) -> queries.Deployed:
-        self.sync()
-        return queries.deployed(self.views, domain)
+    def deployed(self, domain: str) -> Deployed:
+        """The domain's champion and shadow models, from the log (see :meth:`models`)."""
+        return self.models().deployed(domain)
+
+    def models(self) -> Deployments:
+        """Every domain's model versions and their status, folded from the log.
+
+        The read models show the same; when their ``models`` table disagrees with the log
+        at the same position (someone edited the file), they are rebuilt from the log and
+        an alert says so.
+        """
+        with self.lock:
+            self.sync()
+            position, rows = self.views.models_snapshot()
+            head = self.log.event_count()
+            if position > head:
+                self.rebuild_views(f"the read models claim position {position} but the log "
+                                   f"ends at {head}")  # fmt: skip
+                return self.models()
+            if self.deployments.position > position:  # folded further by an earlier call
+                self.deployments = Deployments()
+            self.deployments.follow(self.log, stop=position)
+            problem = self.deployments.disagreement(rows)
+            if problem:
+                self.rebuild_views(problem)
+            return self.deployments
+
+    def rebuild_views(self, reason: str | None = None) -> int:
+        """Throw the read models away and rebuild them from the log; return the position.
+
+        With a ``reason`` (the read models disagreed with the log), an alert is raised so
+        whoever looks after the store learns that the file was changed behind Docket.
+        """
+        with self.lock:
+            path = self.views.path
+            self.views.close()
+            self.views = rebuild(self.log, path)
+            self.counts.clear()
+            if reason is not None:
+                self.rebuilt_because = reason
+                alert = Alert.raise_(
+                    kind="read_models_rebuilt",
+                    severity="critical",
+                    details={"message": f"read models rebuilt from the log: {reason}",
+                             "reason": reason, "key": f"read_models_rebuilt:{reason}"},
+                    actor=READ_MODELS.name,
+                    role=READ_MODELS.role,
+                )  # fmt: skip
+                self.log.save(alert)
+                self.views.catch_up(self.log)
+            return self.views.position()
 
     def opened(self, case_id: UUID | str) -> Case.Opened:
         """The event that opened a case: its input, personal details and note."""

@@ -10,8 +10,7 @@ from assistant.domains import get_pack, get_quantity_pack, is_quantity_pack
 from assistant.orchestrator import Assessment
 from assistant.policies import recommend
 from assistant.usecases.context import Context
-from assistant.views import AssessmentView
-from events import queries
+from assistant.views import AssessmentView, SimulationView
 from events.domain import EvalRun
 
 
@@ -112,10 +111,39 @@ def record_eval_run(
     deployed = (
         list(model_versions)
         if model_versions is not None
-        else queries.deployed_everywhere(ctx.views)
+        else ctx.models().everywhere()
     )
     run = EvalRun.record(
         suite=suite, results=dict(results), passed=passed, model_versions=deployed, **ctx.who
     )
     ctx.log.save(run)
     return str(run.id)
+
+
+def simulate_selective_labels(
+    domain: str, seeds: Sequence[int], exploration: Mapping[str, float] | None
+) -> SimulationView:
+    """The closed-loop simulator (see :mod:`assistant.evaluation.simulate`) on the pack's
+    data set: outcomes only where the action reveals them, IPS-weighted retraining."""
+    from assistant.evaluation.simulate import simulate  # scikit-learn: slow to import
+
+    result = simulate(get_pack(domain), list(seeds),
+                      exploration=dict(exploration) if exploration else None)
+    rows = [
+        (r.seed, r.truth, r.naive, r.ips[0] if r.ips else None, *r.dr, r.n_observed, r.n)
+        for r in result.repeats
+    ]
+    return SimulationView(
+        exploring=result.exploring,
+        exploration=dict(exploration or {}),
+        repeats=len(result.repeats),
+        truth=result.truth,
+        naive_bias=result.naive_bias,
+        dr_bias=result.dr_bias,
+        dr_coverage=result.dr_coverage,
+        ips_coverage=result.ips_coverage,
+        mean_observed_share=float(sum(r.n_observed / r.n for r in result.repeats)
+                                  / max(len(result.repeats), 1)),
+        rows=rows,
+        approval_by_round=result.approval_by_round(),
+    )

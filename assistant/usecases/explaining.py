@@ -14,6 +14,7 @@ from assistant.explainers import explainer_from_env
 from assistant.explainers.base import ExplanationRequest
 from assistant.explainers.guarded import GuardedExplanation, explain_guarded
 from assistant.orchestrator import Assessment
+from assistant.screening.detector import note_model
 from assistant.usecases.context import SYSTEM, Context, Domain, case_uuid
 from assistant.views import DraftView, ExplanationView, VerdictView
 from events import queries
@@ -110,7 +111,7 @@ def explain_draft(ctx: Context, domain: str, raw: Mapping[str, Any]) -> DraftVie
         raise InputRejected(list(assessment.problems))
     request = _assessment_request(state, assessment)
     guarded = explain_guarded(request, explainer_from_env())
-    prepared = prepare_input(dict(request.personal), request.note)
+    prepared = prepare_input(dict(request.personal), request.note, note_model())
     sanitised = request.model_copy(update={"personal": prepared.personal, "note": prepared.note})
     outbound = "\n".join(m["content"] for m in build_messages(sanitised))
     return DraftView(
@@ -139,7 +140,7 @@ def _assessment_request(state: Domain, assessment: Assessment) -> ExplanationReq
 
 def screen_note(note: str) -> list[VerdictView]:
     """The input guardrails' verdicts on an applicant note (injection, personal data)."""
-    prepared = prepare_input({}, note)
+    prepared = prepare_input({}, note, note_model())
     return [VerdictView(v.rule, v.outcome, v.detail) for v in prepared.verdicts]
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from assistant.domains import available_packs, get_pack, get_quantity_pack, is_quantity_pack
 from assistant.orchestrator import Assessment, case_key
+from assistant.screening.detector import note_model
 from assistant.usecases.context import SYSTEM_WHO, Context, Domain
 from assistant.views import IngestReport
 from events.domain import Case, Policy
@@ -245,7 +246,7 @@ def _new_case(ctx: Context, state: Domain, assessment: Assessment, ref: str) -> 
     )
     # The applicant's note is screened now, so the operator sees an injection attempt in
     # the queue before any explanation exists.
-    prepared = prepare_input(dict(case_input.personal), case_input.note)
+    prepared = prepare_input(dict(case_input.personal), case_input.note, note_model())
     flags = [v.to_dict() | {"kind": v.rule} for v in prepared.verdicts if v.outcome == "flagged"]
     if flags:
         case.record_input_flags(flags=flags, **who)

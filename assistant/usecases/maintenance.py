@@ -5,20 +5,22 @@ from __future__ import annotations
 from assistant.usecases.context import Context
 from events.chain import VerifyReport
 from events.chain import verify as verify_chain
-from events.readmodels import check, rebuild
+from events.readmodels import ReadModelReport, check, verify_against_log
 
 
 def verify(ctx: Context) -> VerifyReport:
     return verify_chain(ctx.log)
 
 
+def verify_read_models(ctx: Context) -> ReadModelReport:
+    """Whether the read-model file, as found, is what the log says (position and digest)."""
+    with ctx.lock:
+        return verify_against_log(ctx.log, ctx.views)
+
+
 def replay(ctx: Context) -> int:
     """Rebuild every read model from the log; return the number of events replayed."""
-    with ctx.lock:
-        path = ctx.views.path
-        ctx.views.close()
-        ctx.views = rebuild(ctx.log, path)
-        return ctx.views.position()
+    return ctx.rebuild_views()
 
 
 def replay_check(ctx: Context) -> list[str]:

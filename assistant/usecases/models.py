@@ -83,11 +83,7 @@ def register_models(
 
 
 def _status(ctx: Context, domain: str, version: str) -> str:
-    ctx.sync()
-    row = queries.model_row(ctx.views, version)
-    if row is None or row["domain"] != domain:
-        return "unknown"
-    return "champion" if row["champion"] else str(row["status"])
+    return ctx.models().status(domain, version)
 
 
 def promote(ctx: Context, version: str, reason: str) -> ModelView:
@@ -133,11 +129,10 @@ def _shadow(ctx: Context, version: str) -> ModelView:
 
 def model_domain(ctx: Context, version: str) -> str:
     """The domain a registered version belongs to. Raises NotFound for an unknown one."""
-    ctx.sync()
-    row = queries.model_row(ctx.views, version)
-    if row is None:
+    domain = ctx.models().domain_of(version)
+    if domain is None:
         raise NotFound(f"no model version {version!r}; see `docket models`")
-    return str(row["domain"])
+    return domain
 
 
 def model_artifacts(ctx: Context, version: str) -> Path:
@@ -147,11 +142,15 @@ def model_artifacts(ctx: Context, version: str) -> Path:
 
 
 def models(ctx: Context, domain: str | None = None) -> list[ModelView]:
-    """Registered model versions, oldest first, with their latest eval verdicts."""
-    ctx.sync()
+    """Registered model versions, oldest first, with their latest eval verdicts.
+
+    Cards and verdicts come from the read models; each version's status from the log.
+    """
+    fold = ctx.models()  # also rebuilds read models that disagree with the log
     verdicts = queries.eval_verdicts(ctx.views)
     return [
-        _model_view(r, verdicts.get(r["model_version"], {}))
+        _model_view(r, verdicts.get(r["model_version"], {}),
+                    fold.status(r["domain"], r["model_version"]))  # fmt: skip
         for r in queries.model_rows(ctx.views, domain)
     ]
 
@@ -160,13 +159,13 @@ def _view(ctx: Context, domain: str, version: str) -> ModelView:
     return next(m for m in models(ctx, domain) if m.version == version)
 
 
-def _model_view(r: Mapping[str, Any], evals: Mapping[str, bool]) -> ModelView:
+def _model_view(r: Mapping[str, Any], evals: Mapping[str, bool], status: str) -> ModelView:
     card = json.loads(r["card"] or "{}")
     return ModelView(
         version=r["model_version"],
         domain=r["domain"],
         kind=str(card.get("kind", "")),
-        status="champion" if r["champion"] else (r["status"] or "registered"),
+        status=status,
         registered_at=when(r["registered_at"]),
         registered_by=r["registered_by"] or "",
         metrics=dict(card.get("metrics", {})),

@@ -7,8 +7,7 @@ and alerts are recorded.
 
 from __future__ import annotations
 
-from collections import deque
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -18,11 +17,12 @@ from assistant.evaluation.logged import LoggedCase, OffPolicyReport, off_policy_
 from assistant.evaluation.observation import outcome_refusal
 from assistant.monitoring.drift import DriftReport, feature_drift
 from assistant.monitoring.drift_reference import DriftReference
+from assistant.monitoring.drift_windows import DriftAlertSettings, Window, windowed_drift
 from assistant.monitoring.health import MonitoringThresholds, evaluate_alerts
 from assistant.monitoring.outcome_alerts import OutcomeAlertSettings, OutcomeCheck, check_outcomes
 from assistant.monitoring.outcomes import plan_outcomes
 from assistant.monitoring.quality import QualityReport, quality_report
-from assistant.monitoring.rates import override_rates
+from assistant.monitoring.rates import Rate, ood_share_above_reference, override_rates
 from assistant.policies import PolicySpec
 from assistant.usecases import alerting
 from assistant.usecases.context import Context, case_uuid
@@ -141,6 +141,11 @@ def off_policy(
     return quality(ctx, domain, candidates=candidates).off_policy
 
 
+def logged_cases(ctx: Context, domain: str) -> list[LoggedCase]:
+    """Every decided case as the off-policy estimators and retraining need it."""
+    return [_logged_case(ctx, row) for row in decision_rows(ctx, domain)]
+
+
 def _logged_case(ctx: Context, row: Mapping[str, Any]) -> LoggedCase:
     """One decided case as the off-policy estimators need it, from its events."""
     opened: Case.Opened | None = None
@@ -182,31 +187,72 @@ def _logged_case(ctx: Context, row: Mapping[str, Any]) -> LoggedCase:
     )
 
 
-def drift(ctx: Context, domain: str, *, recent: int = 1000) -> DriftReport:
-    """Feature and prediction drift of the latest ``recent`` cases against the training data."""
+def latest_cases(ctx: Context, domain: str, recent: int) -> list[dict[str, Any]]:
+    """The latest ``recent`` cases of ``domain``, oldest first, from the read models, each
+    with its input read from its own first event: the cost is bounded by the window, not by
+    the size of the log."""
+    ctx.sync()
+    rows = queries.latest_cases(ctx.views, domain, recent)
+    for row in rows:
+        row["input"] = dict(ctx.opened(row["case_id"]).input)
+    return rows
+
+
+def _reference(ctx: Context, domain: str) -> DriftReference:
+    """The pack's training rows, with the served champion's own scores on them."""
     state = ctx.domain(domain)
     pack = state.pack
-    data = pack.load_dataset()
-    try:  # prediction drift needs the champion's honest scores on the reference data
-        _, _, reference_scores, _ = state.orchestrator.history()
-    except ModelError:
-        reference_scores = None
-    reference = DriftReference.fit(
-        data.rows, list(pack.numeric), list(pack.categorical), scores=reference_scores
+    try:
+        scores: list[float] | None = state.orchestrator.served_reference_scores()
+    except ModelError:  # no champion: no prediction drift
+        scores = None
+    return DriftReference.fit(
+        pack.load_dataset().rows, list(pack.numeric), list(pack.categorical), scores=scores
     )
-    latest: deque[dict[str, Any]] = deque(_opened_inputs(ctx, domain), maxlen=recent)
-    scores = None
-    if reference_scores is not None:
-        ctx.sync()
-        scores = queries.recent_scores(ctx.views, domain, recent)
-    return feature_drift(reference, list(latest), scores=scores or None)
 
 
-def _opened_inputs(ctx: Context, domain: str) -> Iterator[dict[str, Any]]:
-    """The input of every case opened in ``domain``, oldest first, from the log."""
-    for event in ctx.log.events_of_kind(Case.Opened):
-        if event.domain == domain:
-            yield dict(event.input)
+def _served_scores(reference: DriftReference, cases: Sequence[Mapping[str, Any]]) -> Any:
+    scores = [c["p_bad"] for c in cases if c["p_bad"] is not None]
+    return scores if reference.scores is not None and scores else None
+
+
+def drift(ctx: Context, domain: str, *, recent: int = 1000) -> DriftReport:
+    """Feature and prediction drift of the latest ``recent`` cases against the training data."""
+    reference = _reference(ctx, domain)
+    cases = latest_cases(ctx, domain, recent)
+    return feature_drift(
+        reference, [c["input"] for c in cases], scores=_served_scores(reference, cases)
+    )
+
+
+def drift_windows(
+    ctx: Context,
+    domain: str,
+    *,
+    recent: int = 1000,
+    cases: Sequence[Mapping[str, Any]] | None = None,
+    settings: DriftAlertSettings | None = None,
+) -> list[Window]:
+    """Drift over the latest 100 and 200 cases and the whole ``recent`` window."""
+    s = settings or DriftAlertSettings()
+    reference = _reference(ctx, domain)
+    found = list(cases) if cases is not None else latest_cases(ctx, domain, recent)
+    scored = [c for c in found if c["p_bad"] is not None]
+    windows = windowed_drift(reference, [c["input"] for c in found], windows=s.windows)
+    if reference.scores is not None and scored:
+        # Scores only exist where the champion scored: their own windows, merged in.
+        by_score = windowed_drift(
+            reference,
+            [c["input"] for c in scored],
+            scores=[c["p_bad"] for c in scored],
+            windows=s.windows,
+        )
+        predictions = {w.label: w.report.prediction for w in by_score}
+        windows = [
+            Window(w.label, replace(w.report, prediction=predictions.get(w.label)))
+            for w in windows
+        ]
+    return windows
 
 
 def outcome_check(
@@ -245,13 +291,27 @@ def check_alerts(
     t = thresholds or MonitoringThresholds()
     policy = ctx.policy(domain)
     decisions = decision_rows(ctx, domain)
-    report = drift(ctx, domain, recent=recent) if queries.has_cases(ctx.views, domain) else None
+    cases = latest_cases(ctx, domain, recent)
+    windows = drift_windows(ctx, domain, cases=cases, settings=t.drift_alerts) if cases else None
     outcomes = outcome_check(ctx, domain, t.outcomes)
+    ood_vs_reference = None
+    reference_share = ctx.domain(domain).orchestrator.reference_ood_share()
+    scored = [bool(c["ood"]) for c in cases if c["p_bad"] is not None]
+    if reference_share is not None and scored:
+        n_ref = len(ctx.pack(domain).load_dataset().rows)
+        ood_vs_reference = ood_share_above_reference(
+            scored,
+            Rate(round(reference_share * n_ref), n_ref),
+            windows=t.drift_alerts.windows,
+            thresholds=t.ood_rise,
+        )
     specs = evaluate_alerts(
         now=datetime.now(UTC),
-        drift=report,
+        drift=windows,
         decisions=decisions,
-        cases=decisions,
+        cases=[{**c, "ood": bool(c["ood"])} for c in cases if c["p_bad"] is not None],
+        case_time_key="opened_at",
+        ood_vs_reference=ood_vs_reference,
         policy_id=str(policy.id),
         policy_reviewed_at=policy.last_reviewed_at,
         policy_review_every_days=policy.review_every_days,
@@ -260,7 +320,7 @@ def check_alerts(
         risk_word=ctx.pack(domain).words.risk,
     )
     checked = {"override_spike", "ood_rise", "policy_review_overdue"}
-    if report is not None:
+    if windows is not None:
         checked |= {"dataset_drift", "feature_drift", "prediction_drift"}
     if outcomes is not None:
         checked.add("outcome_quality")

@@ -15,14 +15,14 @@ from typing import Any
 from assistant.domains import get_quantity_pack
 from assistant.monitoring.outcomes import OutcomeItem, OutcomePlan, plan_outcomes
 from assistant.monitoring.quantity_quality import OrderRow, QuantityQuality, quantity_quality
-from assistant.policies.quantity import QuantityPolicy, cost_curve, expected_cost
+from assistant.policies.quantity import QuantityPolicy, cost_curve, expected_cost, replay_policy
 from assistant.usecases.context import Context, case_uuid
 from assistant.usecases.intake import unparseable
 from assistant.views import QuantityView
 from events import audit as audit_fold
 from events import queries
 from events.domain import Case
-from events.errors import FieldProblem
+from events.errors import FieldProblem, ModelError
 
 
 def decided_quantity(state: Mapping[str, Any]) -> int | None:
@@ -143,6 +143,34 @@ def quality(ctx: Context, domain: str) -> QuantityQuality:
             float(value), any(d["kind"] == "overridden" for d in state.get("decisions", [])),
         ))
     return quantity_quality(domain, rows, policy)
+
+
+def backtest(ctx: Context, domain: str, changes: Mapping[str, Any] | None = None) -> list[str]:
+    """The current policy (and the changed one, if ``changes``) against seasonal naive, on
+    the hours the champion's validation model never saw (kept with the artifact).
+
+    Raises:
+        ModelError: no champion, or one that kept no held-out predictions.
+        InputRejected: ``changes`` make an impossible policy (each field named).
+    """
+    state = ctx.quantity_domain(domain)
+    specialist = state.forecaster.specialist
+    if specialist is None:
+        raise ModelError(f"no champion model for {domain}: a backtest replays its held-out "
+                         f"predictions ({state.forecaster.unavailable_reason})")
+    saved = specialist.held_out()
+    levels = [float(a) for a in saved["levels"]]
+    args = (levels, saved["quantiles"], saved["demand"], saved["seasonal"])
+    current, naive = replay_policy(*args, state.policy, f"policy v{state.policy_version}")
+    arms = [current]
+    if changes:
+        changed, _ = replay_policy(*args, state.policy.with_changes(changes), "changed policy")
+        arms.append(changed)
+    arms.append(naive)
+    unit = state.policy.unit
+    return [f"{domain}: {current.n} held-out hours of {specialist.version} (its validation "
+            "model never trained on them), realised cost per hour:",
+            *(f"  {arm.line(unit)}" for arm in arms)]
 
 
 def _number(value: object) -> float | None:

@@ -184,7 +184,7 @@ def alerts(ctx: Context) -> list[AlertView]:
 
 def status(ctx: Context) -> StatusView:
     ctx.sync()
-    champions = [f"{domain}: {version}" for domain, version in queries.champions(ctx.views)]
+    champions = [f"{domain}: {version}" for domain, version in ctx.models().champions()]
     return StatusView(
         store_url=ctx.log.url or ctx.store_url,
         readmodel_path=str(ctx.views.path),
@@ -219,6 +219,7 @@ def _queue_row(r: Mapping[str, Any], current: Mapping[str, int]) -> QueueRow:
         flags=frozenset(flags),
         version=int(r["version"] or 0),
         expected_costs=json.loads(r["expected_costs"]) if r.get("expected_costs") else {},
+        quantity=r.get("quantity"),
     )
 
 

@@ -11,12 +11,13 @@ from typing import Any
 
 from assistant.domains import get_pack, get_quantity_pack, is_quantity_pack
 from assistant.domains.base import Dataset
+from assistant.evaluation.logged import training_outcomes
 from assistant.orchestrator import Orchestrator
 from assistant.policies import backtest
 from assistant.specialists.artifacts import read_card
 from assistant.usecases.context import Context
 from assistant.usecases.models import register_models
-from events import queries
+from assistant.usecases.monitoring import logged_cases
 from events.domain.case import canonical_sha256
 from events.errors import ModelError
 
@@ -37,18 +38,19 @@ def train(ctx: Context, domain: str, *, promote: bool | None = None) -> list[str
     return register_models(ctx, domain, [t.path for t in trained], promote=promote)
 
 
-def retrain(
-    ctx: Context, domain: str, *, weak_labels: bool = False, reason: str = ""
-) -> tuple[list[str], list[str]]:
-    """Train challengers on the data set plus recorded outcomes; they run in shadow.
+def retrain(ctx: Context, domain: str, *, reason: str = "") -> tuple[list[str], list[str]]:
+    """Train challengers on the data set plus the outcomes the log revealed; they run in
+    shadow.
 
-    Each decided case with a recorded outcome becomes a training row (cases whose input
-    is already in the data set are not counted twice). With ``weak_labels``, overridden
-    cases without an outcome count too, labelled with the outcome the operator's action
-    implies (declining implies 'bad', approving 'good'): weak, because an override is an
-    opinion, not an outcome. The challengers are registered with their evidence
-    (cross-validated metrics and a backtest against the champion) and never promoted
-    here: promotion is a separate, recorded decision (``docket models promote``).
+    Each logged outcome counts with its inverse-propensity weight (see
+    :func:`assistant.evaluation.logged.training_outcomes`): the approved cases stand for
+    every case decided, so the model does not learn only from the cases it let through.
+    Cases with no outcome (declined ones) are never labelled: an operator's action is an
+    opinion, not an outcome. Outcomes from outside sources are left out (their reporting
+    rate is unknown), and so are cases whose input is already in the data set. The model
+    cards say how much of the training weight came from the model's own decisions; the fold
+    metrics are measured on the pack's data set only. Challengers are registered with their
+    evidence and never promoted here (``docket models promote``).
 
     Returns:
         Report lines, and the challengers' versions (``docket retrain`` then runs the
@@ -61,43 +63,47 @@ def retrain(
     pack, spec = state.pack, state.spec
     base = pack.load_dataset()
     known = {canonical_sha256(row) for row in base.rows}
-    # The outcome each decisive action is right for (declining implies 'bad').
-    implied = {spec.best_action_for(outcome): outcome for outcome in spec.outcomes}
+    cases, weights, outside = training_outcomes(logged_cases(ctx, domain), pack, spec)
     extra_rows: list[dict[str, Any]] = []
     extra_outcomes: list[str] = []
-    used = {"outcomes": 0, "weak_labels": 0, "already_in_data": 0}
-    ctx.sync()
-    for row in queries.decision_rows(ctx.views, domain):
-        label = row["outcome"]
-        kind = "outcomes"
-        if label is None and weak_labels and row["decision_kind"] == "overridden":
-            label, kind = implied.get(row["decided_action"]), "weak_labels"
-        if label is None:
-            continue
-        opened = ctx.opened(row["case_id"])
-        values = {k: opened.input[k] for k in base.rows[0]}
+    extra_weights: list[float] = []
+    already = 0
+    for case, weight in zip(cases, weights, strict=True):
+        values = {k: case.input[k] for k in base.rows[0]}
         if canonical_sha256(values) in known:
-            used["already_in_data"] += 1
+            already += 1
             continue
+        assert case.outcome is not None
         extra_rows.append(values)
-        extra_outcomes.append(label)
-        used[kind] += 1
+        extra_outcomes.append(case.outcome)
+        extra_weights.append(weight)
     rows = [*base.rows, *extra_rows]
     outcomes = [*base.outcomes, *extra_outcomes]
-    data = Dataset(rows, outcomes, canonical_sha256({"rows": rows, "outcomes": outcomes}))
+    all_weights = [1.0] * len(base.rows) + extra_weights
+    data = Dataset(rows, outcomes,
+                   canonical_sha256({"rows": rows, "outcomes": outcomes, "w": all_weights}),
+                   all_weights)
+    own_share = sum(extra_weights) / sum(all_weights)
     provenance = {
         "reason": reason or "retrain on recorded outcomes",
         "base_data_sha256": base.sha256,
         "rows": len(rows),
-        **used,
-        "weak_labels_enabled": weak_labels,
+        "outcomes": len(extra_rows),
+        "already_in_data": already,
+        "outside_source_left_out": outside,
+        "weighting": "inverse propensity of the action that revealed each outcome",
+        "weight_sum": sum(extra_weights),
+        "max_weight": max(extra_weights, default=0.0),
+        "own_decisions_share_of_weight": own_share,
         "requested_by": ctx.identity.name,
     }
     trained = train_models(pack, ctx.models_dir, data=data, provenance=provenance)
     lines = [
         f"training data: {len(base.rows)} rows of {pack.name}'s data set + "
-        f"{used['outcomes']} recorded outcome(s) + {used['weak_labels']} weak label(s) "
-        f"({used['already_in_data']} recorded case(s) already in the data set)"
+        f"{len(extra_rows)} recorded outcome(s) weighted by inverse propensity (total weight "
+        f"{sum(extra_weights):.1f}, largest {max(extra_weights, default=0.0):.1f}); "
+        f"{own_share:.1%} of the training weight comes from the model's own decisions; "
+        f"{already} already in the data set, {outside} outside-source outcome(s) left out"
     ]
     champion = ctx.deployed(domain).champion
     champion_evidence = _evidence(ctx, domain, ctx.artifact_dir(champion)) if champion else None

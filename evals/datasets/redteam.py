@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from evals.datasets.files import DATASETS, read_jsonl
+from evals.errors import MalformedDataset
 
 REDTEAM = DATASETS / "redteam"
 INJECTIONS = REDTEAM / "injections.jsonl"
 BENIGN = REDTEAM / "benign.jsonl"
+SOURCES = REDTEAM / "sources"
+#: Which source tunes the detector and which is held out (never tuned on, only reported).
+ROLES_FILE = SOURCES / "SOURCES.json"
 
 
 @dataclass(frozen=True)
@@ -18,6 +23,36 @@ class Note:
     text: str
     split: str  # e.g. "dev" / "heldout" when the file says; "all" otherwise
     category: str
+    source: str = "v1"
+    injection: bool | None = None  # None when the file's name says (v1 files)
+
+
+def source_roles() -> dict[str, str]:
+    """Source name -> "tuning" or "heldout"."""
+    try:
+        roles = json.loads(ROLES_FILE.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise MalformedDataset(str(ROLES_FILE), "the whole file", "not a JSON object") from exc
+    if not isinstance(roles, dict) or set(roles.values()) - {"tuning", "heldout"}:
+        raise MalformedDataset(str(ROLES_FILE), "the whole file",
+                               "roles must be 'tuning' or 'heldout'")
+    return {str(k): str(v) for k, v in roles.items()}
+
+
+def load_sources() -> list[Note]:
+    """Every per-source red-team text, its split being its source's role."""
+    roles = source_roles()
+    notes: list[Note] = []
+    for path in sorted(SOURCES.glob("*.jsonl")):
+        for row in read_jsonl(path):
+            source = str(row.get("source") or path.stem)
+            if source not in roles:
+                raise MalformedDataset(str(path), f"line {row['line']}",
+                                       f"source {source!r} has no role in {ROLES_FILE.name}")
+            notes.append(Note(id=str(row["id"]), text=row["text"], split=roles[source],
+                              category=str(row.get("category") or ""), source=source,
+                              injection=row.get("label") == "injection"))
+    return notes
 
 
 def load_notes(path: Path) -> list[Note]:
@@ -34,4 +69,5 @@ def load_notes(path: Path) -> list[Note]:
     ]
 
 
-__all__ = ["BENIGN", "INJECTIONS", "Note", "load_notes"]
+__all__ = ["BENIGN", "INJECTIONS", "SOURCES", "Note", "load_notes", "load_sources",
+           "source_roles"]

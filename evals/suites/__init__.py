@@ -8,4 +8,5 @@ from evals.suites import (  # noqa: F401 - imported to register
     model_quality,
     redteam,
     replay,
+    selective_labels,
 )

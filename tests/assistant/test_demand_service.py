@@ -5,6 +5,7 @@ reason; realised demand comes back; quality is reported in cost units against th
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,7 +13,8 @@ import pytest
 from assistant.service import DocketService
 from assistant.views import Accept, Escalate, Override, QueueQuery
 from events.domain import Case
-from events.errors import InputRejected
+from events.errors import InputRejected, ModelError
+from events.readmodels import ReadModels
 from tests.conftest import ServiceFactory, demand_rows, register_demand_model
 
 
@@ -183,3 +185,49 @@ def test_a_demand_case_replays_and_verifies(service: DocketService) -> None:
         service.record_outcome(case_id, "37", datetime.now(UTC))
     assert service.verify().ok
     assert service.replay_check() == []
+
+
+def test_the_owner_previews_changed_economics_on_held_out_hours(service: DocketService) -> None:
+    lines = service.quantity_backtest("demand", {"underage_cost": 12.0})
+    assert "held-out hours" in lines[0]
+    current, changed, naive = lines[1:]
+    assert "policy v1" in current and "changed policy" in changed and "seasonal naive" in naive
+
+    def number(line: str, before: str) -> float:
+        return float(line.split(before)[0].split()[-1].rstrip("%"))
+
+    # dearer shortages: the changed policy orders more, so it meets more demand and leaves more
+    assert number(changed, "short in") > number(current, "short in")  # fill rate column
+    assert number(changed, "bikes left over") > number(current, "bikes left over")
+    with pytest.raises(InputRejected, match="capacity"):
+        service.quantity_backtest("demand", {"capacity": 3})
+
+
+def test_a_preview_without_a_model_says_why(open_service: ServiceFactory) -> None:
+    service = open_service(models=False)
+    with pytest.raises(ModelError, match="no champion model for demand"):
+        service.quantity_backtest("demand")
+
+
+def test_the_queue_shows_each_hours_order(service: DocketService) -> None:
+    refs = ingest(service, 5)
+    page = service.queue(QueueQuery(statuses=("open", "escalated"), limit=100))
+    for row in page.rows:
+        case = service.case(refs[row.case_ref])
+        assert case.quantity is not None and row.quantity == case.quantity.quantity
+
+
+def test_read_models_made_before_the_order_column_gain_it(service: DocketService,
+                                                         tmp_path: Path) -> None:
+    ingest(service, 2)
+    path = tmp_path / "old.views.sqlite"
+    old = ReadModels(path)
+    old.conn.execute("ALTER TABLE cases DROP COLUMN quantity")  # as an earlier release made it
+    old.close()
+    views = ReadModels(path)
+    try:
+        assert views.catch_up(service.log) > 0
+        rows = views.rows("SELECT quantity FROM cases WHERE domain = 'demand'")
+        assert len(rows) == 2 and all(r["quantity"] >= 10 for r in rows)
+    finally:
+        views.close()

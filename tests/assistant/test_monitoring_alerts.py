@@ -103,3 +103,79 @@ def test_an_outcome_alert_escalates_as_evidence_grows_and_resolves_when_outcomes
     events = [type(e).__name__ for e in service.log.events_of(alert["alert_id"])]
     assert events == ["Raised", "Escalated", "Resolved"]
     assert not any(a.kind == "outcome_quality" for a in service.status().alerts)
+
+
+def application(service: Any, index: int, prefix: str, **change: Any) -> dict[str, Any]:
+    label = service.label_field("credit")
+    row = {k: v for k, v in service.dataset("credit")[index].items() if k != label}
+    row.update({name: fn(row[name]) for name, fn in change.items()})
+    return {**row, "case_ref": f"{prefix}-{index:04d}"}
+
+
+def test_a_feature_shift_alerts_early_and_the_open_alert_escalates_as_it_grows(
+    open_service: ServiceFactory,
+) -> None:
+    service = open_service()
+    service.ingest("credit", [application(service, i, "base") for i in range(900)])
+    assert service.check_alerts("credit") == []  # 900 real applications: nothing to say
+
+    bigger = [
+        application(service, i, "a", credit_amount=lambda v: v * 1.25) for i in range(900, 1000)
+    ]
+    service.ingest("credit", bigger)  # 100 loans a quarter larger
+    service.check_alerts("credit")
+    [alert] = alert_rows(service, "feature_drift")
+    assert alert["severity"] == "warning"
+    assert alert["details"]["key"] == "feature_drift:credit_amount"
+    assert alert["details"]["window"] == "last 100 cases"
+
+    doubled = [
+        application(service, i, "b", credit_amount=lambda v: v * 2) for i in range(100, 300)
+    ]
+    service.ingest("credit", doubled)
+    service.check_alerts("credit")
+
+    [alert] = alert_rows(service, "feature_drift")  # the same alert, upgraded
+    assert alert["severity"] == "critical"
+    assert alert["details"]["psi"] > 0.5
+    events = [type(e).__name__ for e in service.log.events_of(alert["alert_id"])]
+    assert events == ["Raised", "Escalated"]
+    status = {a.message for a in service.status().alerts}
+    assert any("credit_amount" in m and "last 100 cases" in m for m in status)
+
+
+def test_undecided_out_of_distribution_cases_count_towards_the_ood_alert(
+    open_service: ServiceFactory,
+) -> None:
+    service = open_service()
+    service.ingest("credit", [application(service, i, "base") for i in range(300)])
+    odd = [
+        application(
+            service, i, "odd", credit_amount=lambda v: v * 3, duration_in_month=lambda v: v * 2
+        )
+        for i in range(300, 400)
+    ]
+    service.ingest("credit", odd)
+    assert not service.decision_rows("credit")  # nobody has decided anything
+
+    service.check_alerts("credit")
+
+    [alert] = alert_rows(service, "ood_rise")
+    assert alert["details"]["recent"]["count"] >= 10
+    assert "against the training data" in alert["details"]["message"]
+
+
+def test_monitoring_reads_the_latest_window_not_the_whole_log(
+    open_service: ServiceFactory, monkeypatch: Any
+) -> None:
+    service = open_service()
+    service.ingest("credit", [application(service, i, "w") for i in range(300)])
+
+    def whole_log(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("monitoring must not read every event of a kind")
+
+    monkeypatch.setattr(type(service.log), "events_of_kind", whole_log)
+    report = service.drift("credit", recent=120)
+    service.check_alerts("credit", recent=120)
+
+    assert report.n_current == 120

@@ -186,16 +186,19 @@ def test_missing_values_have_their_own_bin() -> None:
     assert housing.drifted  # a fifth of the rows suddenly missing is drift
 
 
-def test_large_reference_uses_wasserstein_and_jensen_shannon() -> None:
+def test_large_reference_can_opt_in_to_wasserstein_and_jensen_shannon() -> None:
     data = rows()
     rng = np.random.default_rng(3)
     big = [data[i] for i in rng.integers(0, len(data), size=5000)]
     ref = reference(big)
-    quiet = feature_drift(ref, [data[i] for i in rng.integers(0, len(data), size=5000)])
+    opt_in = DriftSettings(large_reference=1000)
+    quiet = feature_drift(
+        ref, [data[i] for i in rng.integers(0, len(data), size=5000)], settings=opt_in
+    )
     assert {f.method for f in quiet.features} == {"wasserstein", "jensen_shannon"}
     assert all(f.p_value is None for f in quiet.features)
     assert quiet.drifted_features == () and not quiet.dataset_drift
-    older = feature_drift(ref, [r for r in data if int(r["age_in_years"]) > 50])  # type: ignore[call-overload]
+    older = feature_drift(ref, [r for r in data if int(r["age_in_years"]) > 50], settings=opt_in)  # type: ignore[call-overload]
     age = older.feature("age_in_years")
     assert age.drifted and age.statistic > 1.0  # more than a reference std away
 

@@ -132,7 +132,12 @@ def test_retraining_learns_from_recorded_outcomes_and_registers_a_challenger_wit
     for model in challengers:
         assert model.status == "shadow"  # never promoted by retraining itself
         assert model.card["provenance"]["reason"] == "test: outcomes came back"
-        assert model.card["provenance"]["outcomes"] > 0
+        provenance = model.card["provenance"]
+        assert provenance["outcomes"] > 0
+        # each revealed outcome stands for at least itself; none is a label made up
+        assert provenance["weight_sum"] >= provenance["outcomes"]
+        assert 0 < provenance["own_decisions_share_of_weight"] < 0.5
+        assert "weak_labels" not in provenance
         evidence = model.card["evidence"]
         assert evidence["champion_version"] == champion
         assert evidence["challenger"]["backtest"]["n"] == 1000

@@ -82,3 +82,18 @@ def test_the_backtest_trains_only_on_hours_before_each_test_month() -> None:
     table = "\n".join(result.lines())
     assert "mean ± sd over months" in table
     json.dumps([f.__dict__ for f in result.folds])  # plain numbers, printable
+
+
+def test_backtest_previews_changed_economics(docket: Docket, tmp_path: Path) -> None:  # noqa: F811
+    with docket.service() as service:
+        register_demand_model(service)
+    changed = tmp_path / "dearer.json"
+    changed.write_text(json.dumps({"underage_cost": 6}), encoding="utf-8")
+    result = docket("backtest", "--domain", "demand", "--policy", str(changed))
+    assert result.exit_code == 0, result.output
+    assert "policy v1" in result.output and "changed policy" in result.output
+    assert "seasonal naive" in result.output and "held-out hours" in result.output
+    impossible = tmp_path / "bad.json"
+    impossible.write_text(json.dumps({"overage_cost": -1}), encoding="utf-8")
+    assert_clear_error(docket("backtest", "--domain", "demand", "--policy", str(impossible)),
+                       "overage_cost")

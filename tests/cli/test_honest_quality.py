@@ -99,3 +99,8 @@ def test_backtest_compares_a_candidate_with_the_current_policy_on_the_log(
     logged = result.output.partition("on the logged decisions (off-policy estimates):")[2]
     assert "candidate" in logged and "policy v2" in logged
     assert "candidate - policy v2: naive" in logged and "dr " in logged
+
+
+def test_weak_labels_are_gone(docket: Docket) -> None:  # noqa: F811 - the fixture
+    result = docket("retrain", "credit", "--weak-labels", role="engineer")
+    assert result.exit_code == 2 and "No such option" in result.output

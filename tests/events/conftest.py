@@ -73,7 +73,10 @@ def pg_url() -> Iterator[str]:
     schema = "t_" + uuid.uuid4().hex[:12]
     pg_execute(f'CREATE SCHEMA "{schema}"')
     try:
-        yield f"postgresql://{user}@{PG_HOST}:{PG_PORT}/{PG_DB}?schema={schema}"
+        # The test user owns the tables (and is a superuser): allowed explicitly, as a
+        # developer's own database would be; tests/events/test_pg_append_only.py runs
+        # as a real writer role.
+        yield f"postgresql://{user}@{PG_HOST}:{PG_PORT}/{PG_DB}?allow_owner=1&schema={schema}"
     finally:
         pg_execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 

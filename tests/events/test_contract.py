@@ -57,7 +57,12 @@ def raw_sql(url: str, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any,
 
 
 def drop_triggers(url: str) -> None:
-    if not url.startswith("postgresql://"):
+    """What an attacker with the owner's rights does first (the triggers refuse changes)."""
+    if url.startswith("postgresql://"):
+        for table in ("decisionlog_events", "docket_chain"):
+            for trigger in ("docket_append_only", "docket_no_truncate"):
+                raw_sql(url, f"DROP TRIGGER {trigger} ON {table}")
+    else:
         for t in ("stored_events", "docket_chain"):
             for op in ("update", "delete"):
                 raw_sql(url, f"DROP TRIGGER {t}_no_{op}")

@@ -1,0 +1,163 @@
+"""Which model versions decide: the champion and shadow set of every domain, from the log.
+
+The read models show the same thing (the ``models`` table), but a read-model file is a
+plain SQLite file anyone with access to the disk can edit, so nothing that decides a case
+reads it: :class:`Deployments` folds the model-version events of the log itself. It
+follows the log incrementally (only events after the last position it saw are read), so
+after a first pass over the log (a few hundred ms on a 500,000-event store, paid once per
+process) each look-up reads only the new tail.
+
+The rules are the read model's: a version is registered, then promoted (champion), put in
+shadow, demoted (back to registered) or retired; the champion of a domain is the latest
+promoted version that has not since been demoted, shadowed or retired.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from eventsourcing.utils import get_topic
+
+from events.domain import ModelVersion
+
+if TYPE_CHECKING:
+    from events.app import DecisionLog
+
+_STATUS: dict[type, str] = {
+    ModelVersion.Registered: "registered",
+    ModelVersion.Promoted: "champion",
+    ModelVersion.Demoted: "registered",
+    ModelVersion.ShadowStarted: "shadow",
+    ModelVersion.Retired: "retired",
+}
+TOPICS = [get_topic(kind) for kind in _STATUS]
+
+
+@dataclass(frozen=True)
+class Deployed:
+    """Which model versions of a domain decide (champion) and which run in shadow."""
+
+    champion: str | None
+    shadows: list[str]
+
+
+@dataclass
+class _Model:
+    domain: str
+    version: str
+    status: str
+
+
+@dataclass
+class Deployments:
+    """Model lifecycle of every domain, folded from the log (see the module docstring).
+
+    Attributes:
+        position: The last notification id folded in.
+    """
+
+    position: int = 0
+    _models: dict[str, _Model] = field(default_factory=dict)  # by model (aggregate) id
+    _champions: dict[str, str] = field(default_factory=dict)  # domain -> version
+    _lock: threading.RLock = field(default_factory=threading.RLock)
+
+    def follow(self, log: DecisionLog, *, stop: int | None = None, page: int = 5000) -> None:
+        """Fold the model events recorded after :attr:`position`, up to ``stop`` (default:
+        the log's last event when called)."""
+        with self._lock:
+            end = int(log.recorder.max_notification_id() or 0) if stop is None else stop
+            while self.position < end:
+                found = log.recorder.select_notifications(
+                    self.position + 1, page, stop=end, topics=TOPICS
+                )
+                for notification in found:
+                    event = log.mapper.to_domain_event(notification)
+                    self._apply(str(notification.originator_id), event)
+                # Fewer than a page: nothing more of ours up to the end, so skip past every
+                # other event too and the next look-up reads only what comes after.
+                self.position = end if len(found) < page else found[-1].id
+
+    def _apply(self, key: str, event: object) -> None:
+        status = _STATUS.get(type(event))
+        if status is None:
+            return
+        if isinstance(event, ModelVersion.Registered):
+            self._models[key] = _Model(event.domain, event.version, status)
+            return
+        model = self._models.get(key)
+        if model is None:  # an event of a model never registered: not ours to guess
+            return
+        model.status = status
+        if status == "champion":
+            self._champions[model.domain] = model.version
+        elif self._champions.get(model.domain) == model.version:
+            del self._champions[model.domain]
+
+    # --- answers ---------------------------------------------------------------------------
+
+    def deployed(self, domain: str) -> Deployed:
+        """The domain's champion and shadow versions, in registration order."""
+        with self._lock:
+            shadows = [
+                m.version for m in self._models.values()
+                if m.domain == domain and m.status == "shadow"
+            ]  # fmt: skip
+            return Deployed(self._champions.get(domain), shadows)
+
+    def champions(self) -> list[tuple[str, str]]:
+        """(domain, version) of every champion."""
+        with self._lock:
+            return sorted(self._champions.items())
+
+    def everywhere(self) -> list[str]:
+        """Every champion and shadow version, across domains."""
+        with self._lock:
+            return [
+                m.version for m in self._models.values()
+                if m.status == "shadow" or self._champions.get(m.domain) == m.version
+            ]  # fmt: skip
+
+    def domain_of(self, version: str) -> str | None:
+        """The domain a registered version belongs to (None: no such version)."""
+        with self._lock:
+            return next((m.domain for m in self._models.values() if m.version == version), None)
+
+    def status(self, domain: str, version: str) -> str:
+        """``champion``, ``shadow``, ``registered``, ``retired`` or ``unknown``."""
+        with self._lock:
+            if self._champions.get(domain) == version:
+                return "champion"
+            found = next((m for m in self._models.values()
+                          if m.domain == domain and m.version == version), None)  # fmt: skip
+            if found is None:
+                return "unknown"
+            return "registered" if found.status == "champion" else found.status
+
+    def disagreement(self, rows: list[dict[str, Any]]) -> str | None:
+        """How the read model's ``models`` rows (domain, model_version, status, champion)
+        disagree with the log's :class:`Deployments` at the same position, in one sentence;
+        None when they agree."""
+        with self._lock:
+            return self._disagreement(rows)
+
+    def _disagreement(self, rows: list[dict[str, Any]]) -> str | None:
+        domains = {str(r["domain"]) for r in rows} | {m.domain for m in self._models.values()}
+        for domain in sorted(domains):
+            mine = [r for r in rows if r["domain"] == domain]
+            truth = self.deployed(domain)
+            champions = sorted(str(r["model_version"]) for r in mine if r["champion"])
+            if champions != ([truth.champion] if truth.champion else []):
+                named = " and ".join(champions) or "no model"
+                return (f"the read model names {named} as {domain}'s champion, the log "
+                        f"{truth.champion or 'none'}")  # fmt: skip
+            shadows = sorted(str(r["model_version"]) for r in mine if r["status"] == "shadow")
+            if shadows != sorted(truth.shadows):
+                return (f"the read model runs {', '.join(shadows) or 'nothing'} in shadow for "
+                        f"{domain}, the log {', '.join(sorted(truth.shadows)) or 'nothing'}")
+            registered = sorted(str(r["model_version"]) for r in mine)
+            known = sorted(m.version for m in self._models.values() if m.domain == domain)
+            if registered != known:
+                return f"the read model lists other {domain} model versions than the log"
+        return None

@@ -1,0 +1,123 @@
+"""PostgreSQL append-only: the writer role, the triggers, and no running as the owner.
+
+The contract suite's SQLite test proves its triggers refuse UPDATE and DELETE; these prove
+the same of a PostgreSQL store set up with ``setup_postgres`` (``docket setup-postgres``):
+the writer Docket runs as cannot change or empty the log, the owner's own changes are
+refused by triggers, and Docket will not run as the owner unless told to.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from events.chain import verify
+from events.errors import UnsafeConnection
+from events.store import open_log, setup_postgres
+from tests.events.conftest import PG_DB, PG_HOST, PG_PORT, pg_execute, schema_of
+from tests.events.helpers import new_case
+
+pytestmark = pytest.mark.postgres
+
+ANA = {"actor": "ana", "role": "operator"}
+CHANGES = [
+    "UPDATE {t} SET originator_version = originator_version",
+    "DELETE FROM {t}",
+    "TRUNCATE {t}",
+]
+TABLES = ["decisionlog_events", "docket_chain"]
+
+
+@pytest.fixture
+def writer(pg_url: str) -> Iterator[tuple[str, str]]:
+    """(owner URL, writer URL) of a store set up with a fresh writer role."""
+    role = "w_" + uuid.uuid4().hex[:10]
+    lines = setup_postgres(pg_url, role)
+    assert any("refuse UPDATE, DELETE and TRUNCATE" in line for line in lines), lines
+    url = f"postgresql://{role}@{PG_HOST}:{PG_PORT}/{PG_DB}?schema={schema_of(pg_url)}"
+    try:
+        yield pg_url, url
+    finally:
+        pg_execute(f'DROP OWNED BY "{role}"')
+        pg_execute(f'DROP ROLE "{role}"')
+
+
+def as_role(url: str, sql: str) -> None:
+    import psycopg
+
+    role = url.split("//", 1)[1].split("@", 1)[0]
+    with psycopg.connect(host=PG_HOST, port=PG_PORT, dbname=PG_DB, user=role,
+                         autocommit=True) as conn:
+        conn.execute(f'SET search_path TO "{schema_of(url)}"')
+        conn.execute(sql)  # type: ignore[arg-type]
+
+
+def seed(url: str) -> int:
+    log = open_log(url)
+    try:
+        cases = [new_case(f"P{i}") for i in range(3)]
+        cases[0].accept(**ANA)
+        log.save(*cases)
+        assert verify(log).ok
+        return log.event_count()
+    finally:
+        log.close()
+
+
+@pytest.mark.parametrize("change", CHANGES)
+@pytest.mark.parametrize("table", TABLES)
+def test_the_writer_role_appends_and_reads_but_cannot_change_or_empty_the_log(
+    writer: tuple[str, str], change: str, table: str
+) -> None:
+    import psycopg
+
+    _, url = writer
+    events = seed(url)
+    assert events > 0
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+        as_role(url, change.format(t=table))
+    log = open_log(url)
+    try:
+        assert log.event_count() == events and verify(log).ok
+    finally:
+        log.close()
+
+
+@pytest.mark.parametrize("change", CHANGES)
+@pytest.mark.parametrize("table", TABLES)
+def test_triggers_refuse_the_owners_own_changes(
+    writer: tuple[str, str], change: str, table: str
+) -> None:
+    import psycopg
+
+    owner, url = writer
+    seed(url)
+    with pytest.raises(psycopg.Error, match="append-only"):
+        pg_execute(change.format(t=table), schema_of(owner))
+
+
+def test_docket_refuses_to_run_as_the_owner_unless_told_to(writer: tuple[str, str]) -> None:
+    owner, _ = writer
+    without = owner.replace("allow_owner=1&", "")
+    assert "allow_owner" not in without
+    with pytest.raises(UnsafeConnection, match="allow_owner=1"):
+        open_log(without)
+    open_log(owner).close()  # told to: allowed
+
+
+def test_a_writer_given_update_rights_or_a_store_without_triggers_is_refused(
+    writer: tuple[str, str],
+) -> None:
+    owner, url = writer
+    role = url.split("//", 1)[1].split("@", 1)[0]
+    pg_execute(f'GRANT UPDATE ON decisionlog_events TO "{role}"', schema_of(owner))
+    with pytest.raises(UnsafeConnection, match="may UPDATE on decisionlog_events"):
+        open_log(url)
+    pg_execute(f'REVOKE UPDATE ON decisionlog_events FROM "{role}"', schema_of(owner))
+    pg_execute("DROP TRIGGER docket_append_only ON docket_chain", schema_of(owner))
+    with pytest.raises(UnsafeConnection, match="triggers on docket_chain are missing"):
+        open_log(url)
+    setup_postgres(owner, role)  # puts them back
+    open_log(url).close()
