@@ -91,7 +91,7 @@ def decide(
     if detail.quantity is not None and detail.quantity.decided is not None:
         what = f"{made.action} {detail.quantity.decided} {detail.quantity.unit}"
     click.echo(
-        f"{detail.case_ref}: {made.kind} ({what}) "
+        f"{detail.case_ref}: {made.kind.replace('_', ' ')} ({what}) "
         f"by {made.by} ({made.role}) at {made.at.isoformat(timespec='seconds')}"
     )
 
@@ -181,8 +181,12 @@ def print_audit(view: AuditView) -> None:
     when = view.as_of.isoformat(timespec="seconds") if view.as_of else "now"
     state = view.state_as_of
     click.echo(f"case {view.case_id} ({state.get('case_ref')}, {state.get('domain')}) as of {when}")
-    click.echo(f"status: {state.get('status')}")
     decisions = state.get("decisions") or []
+    status = str(state.get("status"))
+    if status == "escalated" and decisions:
+        last = decisions[-1]
+        status = f"escalated by {last['by']} at {last['at']}, waiting for a senior reviewer"
+    click.echo(f"status: {status}")
     if not decisions:
         click.echo("\nnot decided by then; what an operator would have seen:")
         for line in _seen_lines(state):
@@ -193,8 +197,11 @@ def print_audit(view: AuditView) -> None:
             if decision.get("reason_code")
             else ""
         )
+        kind = str(decision["kind"]).replace("_", " ")
+        if decision.get("agreed"):
+            kind += ", agreeing with the recommendation"
         click.echo(
-            f"\n{decision['kind']} ({decision.get('action') or 'to a senior reviewer'}) by "
+            f"\n{kind} ({decision.get('action') or 'to a senior reviewer'}) by "
             f"{decision['by']} ({decision['role']}) at {decision['at']}{reason}"
         )
         click.echo("  what they saw:")
@@ -206,11 +213,11 @@ def print_audit(view: AuditView) -> None:
         if outcome
         else "\noutcome: not known by then"
     )
-    click.echo("\ntimeline:")
+    click.echo("\ntimeline:" if view.as_of is None else f"\ntimeline up to {when}:")
     for entry in view.timeline:
         click.echo(_timeline_line(entry))
     if view.after:
-        click.echo(f"\n{len(view.after)} event(s) after {when}:")
+        click.echo(f"\nafterwards ({len(view.after)} event(s) after {when}):")
         for entry in view.after:
             click.echo(_timeline_line(entry))
 

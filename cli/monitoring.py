@@ -22,7 +22,11 @@ def quality(obj: Context, domain: str | None, as_json: bool) -> None:
     (IPS, SNIPS, doubly-robust) estimates of the operators, the policy and the baseline."""
     domain = obj.service.resolve_domain(domain)
     if obj.service.decides_quantity(domain):
-        for line in obj.service.quantity_quality(domain).lines():
+        found = obj.service.quantity_quality(domain)
+        if as_json:
+            click.echo(json.dumps(found.to_dict(), indent=2))
+            return
+        for line in found.lines():
             click.echo(line)
         return
     report = obj.service.quality(domain)

@@ -27,7 +27,9 @@ from events.errors import FieldProblem, InputRejected, NotFound
 if TYPE_CHECKING:
     from events.app import DecisionLog
 
-_DECISIONS = ("Accepted", "Overridden", "Escalated")
+_DECISIONS = ("Accepted", "Overridden", "Escalated", "SignedOff")
+_KINDS = {"Accepted": "accepted", "Overridden": "overridden", "Escalated": "escalated",
+          "SignedOff": "signed_off"}  # fmt: skip
 # Payload fields kept out of timeline summaries (large, or personal data).
 _NOT_SUMMARISED = frozenset({"actor", "role", "personal", "input", "raw", "text", "attributions",
                              "claims", "summary", "originator_topic"})  # fmt: skip
@@ -52,7 +54,7 @@ class CaseAudit:
     Attributes:
         case_id: The case's id.
         as_of: The time the state refers to (None: now).
-        timeline: Every event, including those after ``as_of``.
+        timeline: Every event up to ``as_of`` (all of them when ``as_of`` is None).
         state: The case as known at ``as_of``: input, score, model and policy
             versions, recommendation and expected costs, input flags, explanations
             with guardrail verdicts, decisions (each with what its decider saw),
@@ -67,11 +69,13 @@ class CaseAudit:
     timeline: list[TimelineEntry]
     state: dict[str, Any]
     seen_at_decision: dict[str, Any] | None
-    after_as_of: list[TimelineEntry] = field(default_factory=list)
+    after_as_of: list[TimelineEntry] = field(default_factory=list)  # events after ``as_of``
+    opened_at: datetime | None = None  # when the case (or quarantined record) was created
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["as_of"] = self.as_of.isoformat() if self.as_of else None
+        d["opened_at"] = self.opened_at.isoformat() if self.opened_at else None
         for key in ("timeline", "after_as_of"):
             for entry in d[key]:
                 entry["at"] = entry["at"].isoformat()
@@ -115,15 +119,15 @@ def audit_case(log: DecisionLog, case_id: UUID | str, as_of: datetime | None = N
             version=e.originator_version,
             summary={k: v for k, v in payload.items() if k not in _NOT_SUMMARISED},
         )
-        timeline.append(entry)
         if as_of is not None and e.timestamp > as_of:
             after.append(entry)
             continue
+        timeline.append(entry)
         _fold(state, name, payload, e.timestamp.isoformat(), e.originator_version)
 
     decisions = state.get("decisions", [])
     seen = decisions[0]["seen"] if decisions else None
-    return CaseAudit(str(uid), as_of, timeline, state, seen, after)
+    return CaseAudit(str(uid), as_of, timeline, state, seen, after, events[0].timestamp)
 
 
 def _payload(event: Any) -> dict[str, Any]:
@@ -184,9 +188,10 @@ def _fold(state: dict[str, Any], name: str, p: dict[str, Any], at: str, version:
                       "explanations")
         }
         state["decisions"].append({
-            "kind": {"Accepted": "accepted", "Overridden": "overridden"}.get(name, "escalated"),
+            "kind": _KINDS[name],
             "action": p.get("action"), "reason_code": p.get("reason_code"),
             "reason_text": p.get("reason_text"), "quantity": p.get("quantity"),
+            "agreed": p.get("agreed"),
             "by": p["actor"], "role": p["role"],
             "at": at, "seen": seen,
         })  # fmt: skip

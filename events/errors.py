@@ -9,7 +9,8 @@ library errors at the boundary (``raise StoreUnavailable(...) from exc``)::
     ├── NotAuthorised            the acting role may not do this
     ├── NotFound                 no such case, model version, policy, suite ...
     ├── ConflictError            someone else changed it first
-    │   └── AlreadyDecided       the case was decided by another operator
+    │   ├── AlreadyDecided       the case was decided by another operator
+    │   └── AwaitingSenior       the case was escalated and waits for a senior reviewer
     ├── StoreError               the event store could not do its job
     │   ├── StoreUnavailable     cannot open / connect (bad URL, server down)
     │   ├── IncompatibleStore    written by an incompatible Docket version
@@ -72,6 +73,19 @@ class AlreadyDecided(ConflictError):
         self.decided_by = decided_by
         self.decided_at = decided_at
         super().__init__(f"case {case_id} was already decided by {decided_by} at {decided_at}")
+
+
+class AwaitingSenior(ConflictError):
+    """The case was escalated by someone and waits for a senior reviewer to close it."""
+
+    def __init__(self, case: str, escalated_by: str, escalated_at: str) -> None:
+        self.case = case
+        self.escalated_by = escalated_by
+        self.escalated_at = escalated_at
+        super().__init__(
+            f"case {case} was escalated by {escalated_by} at {escalated_at} and is waiting "
+            "for a senior reviewer"
+        )
 
 
 class StoreError(DocketError):

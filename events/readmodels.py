@@ -453,6 +453,7 @@ HANDLERS: dict[str, Handler] = {
     get_topic(Case.Accepted): _decision("accepted"),
     get_topic(Case.Overridden): _decision("overridden"),
     get_topic(Case.Escalated): _decision("escalated"),
+    get_topic(Case.SignedOff): _decision("signed_off"),
     get_topic(Case.OutcomeRecorded): _outcome,
     get_topic(Policy.Created): _policy("created"),
     get_topic(Policy.Changed): _policy("changed"),

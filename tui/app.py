@@ -21,7 +21,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen
 
 from assistant.views import Accept, CaseDetail, Decision, Identity, Override
-from events.errors import AlreadyDecided, DocketError, InputRejected
+from events.errors import AlreadyDecided, AwaitingSenior, DocketError, InputRejected
 from tui.commands import DocketCommands
 from tui.port import Clock, DocketPort, ServiceCaller, identity_of, system_clock
 from tui.screens.audit import AuditScreen
@@ -51,6 +51,8 @@ def recorded(detail: CaseDetail | None, decision: Decision) -> str:
         return "escalated to a senior reviewer"
     q = detail.quantity if detail is not None else None
     what = f"{made.action} {q.decided} {q.unit}" if q and q.decided is not None else made.action
+    if made.kind == "signed_off":
+        return f"signed off: {made.action}"
     if made.kind == "overridden":
         return f"overridden → {what} ({made.reason_code})"
     return f"accepted: {what}"
@@ -270,6 +272,15 @@ class DocketApp(App[None]):
                 severity="error",
                 timeout=10,
             )
+        except AwaitingSenior as exc:
+            self.notify(
+                f"Case {target.case_ref} was escalated by {exc.escalated_by} at "
+                f"{exc.escalated_at} and is waiting for a senior reviewer.",
+                title="Waiting for a senior",
+                severity="warning",
+                timeout=10,
+            )
+            return None
         except InputRejected as exc:
             self.notify(f"Case {target.case_ref}: {exc}", title="Rejected", severity="error")
             return None

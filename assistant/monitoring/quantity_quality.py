@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -46,6 +47,18 @@ class QuantityQuality:
     overrides: int
     overrides_helped: int  # the override cost less than the policy's order would have
     overrides_hurt: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-serialisable form (``docket quality DOMAIN --json``)."""
+        return {
+            "domain": self.domain, "unit": self.unit, "cases": self.cases,
+            "cost_per_case": {w: i.to_dict() for w, i in self.cost.items()},
+            "policy_minus_baseline": self.policy_minus_baseline.to_dict(),
+            "fill_rate": self.fill_rate, "stockouts": self.stockouts,
+            "leftovers": self.leftovers,
+            "overrides": {"n": self.overrides, "helped": self.overrides_helped,
+                          "hurt": self.overrides_hurt},
+        }  # fmt: skip
 
     def lines(self) -> list[str]:
         """The report as printed by ``docket quality``."""

@@ -28,7 +28,7 @@ from events.errors import FieldProblem, ModelError
 def decided_quantity(state: Mapping[str, Any]) -> int | None:
     """The order finally placed on a folded case (None while undecided or escalated)."""
     for decision in reversed(state.get("decisions") or []):
-        if decision["kind"] in ("accepted", "overridden"):
+        if decision["kind"] in ("accepted", "overridden", "signed_off"):
             quantity = decision.get("quantity")
             return int(quantity) if quantity is not None else None
     return None

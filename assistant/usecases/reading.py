@@ -151,6 +151,12 @@ def hidden_fields(ctx: Context, domain: str) -> frozenset[str]:
 def audit(ctx: Context, case_id: str, as_of: datetime | None = None) -> AuditView:
     """A case's timeline and exactly what was known at ``as_of``."""
     found = audit_fold.audit_case(ctx.log, ctx.resolve(case_id), as_of)
+    if as_of is not None and found.opened_at is not None and as_of < found.opened_at:
+        ref = found.state.get("case_ref") or (found.after_as_of[0].summary.get("case_ref"))
+        raise NotFound(
+            f"case {ref or case_id} did not exist yet at {as_of.isoformat(timespec='seconds')}: "
+            f"it was opened at {found.opened_at.isoformat(timespec='seconds')}"
+        )
     raw = found.to_dict()
     hidden = hidden_fields(ctx, found.state["domain"]) if found.state.get("domain") else ()
     for name in hidden:  # protected characteristics: not for this viewer (see hidden_fields)

@@ -3,13 +3,17 @@
 Life of a case::
 
     Opened ─┬─ Scored* ─ FellBackToBaseline? ─ Recommended ─ InputFlagged* ─ Explained*
-            │     ─ Accepted | Overridden | Escalated ─ (senior: Accepted | Overridden)
+            │     ─ Accepted | Overridden | Escalated ─ (another senior: SignedOff)
             │     ─ OutcomeRecorded
     InputQuarantined   (bad input: kept, never dropped; the case goes no further)
 
 Decision rule: an operator (or senior) decides once: accept, override (reason code
-and text mandatory) or escalate. An escalated case may be decided once more,
-finally, by the senior reviewer's role. Any other second decision raises
+and text mandatory) or escalate. An escalated case is closed once more, finally, by
+another person in the pack's senior role (credit's ``senior``): a sign-off
+(``SignedOff``), agreeing with the recommendation or deciding another action. A sign-off
+is the judgement the escalation asked for, not an override, so it never counts in override rates. Anyone else acting
+on an escalated case is told who escalated it and that it waits for a senior
+(:class:`~events.errors.AwaitingSenior`); any other second decision raises
 :class:`~events.errors.AlreadyDecided` naming who decided and when.
 
 The log knows no domain: which action hands a case to a senior, which outcome labels a
@@ -35,6 +39,7 @@ from pydantic import ConfigDict, Field, field_validator
 from events.domain.common import Args, check_identity, docket_id, plain_json, validate
 from events.errors import (
     AlreadyDecided,
+    AwaitingSenior,
     ConflictError,
     FieldProblem,
     InputRejected,
@@ -464,6 +469,26 @@ class Case(Aggregate):
         def apply(self, aggregate: Aggregate) -> None:
             _as_case(aggregate)._decided(self.actor, self.timestamp.isoformat(), final=False)
 
+    class SignedOff(Aggregate.Event):
+        """A senior reviewer closed an escalated case: ``agreed`` with the recommendation
+        (``action`` is the recommended one) or decided another ``action`` (with the reason
+        given, if any). ``quantity``: the order, for a "how much" decision."""
+
+        class_version = 1
+        action: str
+        recommended: str | None
+        agreed: bool
+        reason_code: str | None
+        reason_text: str
+        quantity: int | None
+        actor: str
+        role: str
+
+        def apply(self, aggregate: Aggregate) -> None:
+            case = _as_case(aggregate)
+            case._decided(self.actor, self.timestamp.isoformat(), final=True)
+            case.decided_action = self.action
+
     class OutcomeRecorded(Aggregate.Event):
         """``value`` (v2): the realised number (e.g. demand) of a "how much" decision, whose
         ``outcome`` is that number as text."""
@@ -785,7 +810,34 @@ class Case(Aggregate):
                     f"{actor} escalated this case, so another senior reviewer must close it"
                 )
             return
+        if self.status == "escalated":
+            raise AwaitingSenior(
+                self.case_ref or str(self.id), self.decided_by or "?", self.decided_at or "?"
+            )
         raise AlreadyDecided(str(self.id), self.decided_by or "?", self.decided_at or "?")
+
+    def _sign_off(
+        self,
+        *,
+        action: str,
+        reason_code: str | None = None,
+        reason_text: str = "",
+        quantity: int | None,
+        actor: str,
+        role: str,
+    ) -> None:
+        """Close an escalated case (the caller has checked the senior may)."""
+        self.trigger_event(
+            self.SignedOff,
+            action=action,
+            recommended=self.recommendation,
+            agreed=action == self.recommendation and quantity == self.quantity,
+            reason_code=reason_code,
+            reason_text=reason_text,
+            quantity=quantity,
+            actor=actor,
+            role=role,
+        )
 
     def accept(self, *, actor: str, role: str) -> None:
         """Take the recommended action."""
@@ -795,12 +847,16 @@ class Case(Aggregate):
                 self._check_may_decide(actor, role, final=True)  # only a senior gets further
                 raise InputRejected([FieldProblem(
                     "action", "the policy recommends escalation; as the senior reviewer, "
-                    "choose a final action (override)")])
+                    "sign the case off with the action you decide (override ACTION)")])
             self.escalate(reason_text="the policy recommended escalation", actor=actor, role=role)
             return
         self._check_may_decide(actor, role, final=True)
         if self.recommendation is None:
             raise InputRejected([FieldProblem("action", "there is no recommendation to accept")])
+        if self.status == "escalated":  # the senior agrees with the recommendation
+            self._sign_off(action=self.recommendation, quantity=self.quantity, actor=actor,
+                           role=role)
+            return
         self.trigger_event(self.Accepted, action=self.recommendation, quantity=self.quantity,
                            actor=actor, role=role)
 
@@ -840,6 +896,10 @@ class Case(Aggregate):
             raise InputRejected(
                 [FieldProblem("action", "is the recommended action: accept it instead")]
             )
+        if self.status == "escalated":  # the senior decides: a sign-off, not an override
+            self._sign_off(action=a.action, reason_code=a.reason_code, reason_text=a.reason_text,
+                           quantity=quantity, actor=actor, role=role)
+            return
         self.trigger_event(
             self.Overridden,
             action=a.action,

@@ -96,6 +96,7 @@ def test_realised_demand_comes_back_and_quality_is_in_cost_units(
 ) -> None:
     rows = demand_rows(30)
     refs = ingest(service, 30)
+    overridden = 0
     for i, (raw, _) in enumerate(rows):
         case = service.case(refs[str(raw["case_ref"])])
         assert case.quantity is not None
@@ -108,6 +109,7 @@ def test_realised_demand_comes_back_and_quality_is_in_cost_units(
         elif i % 3 == 0:
             service.decide(case.case_id, Override("order", "other", "gut feeling",
                                                   max(10, case.quantity.quantity - 30)))
+            overridden += 1
         else:
             service.decide(case.case_id, Accept())
     observed = datetime.now(UTC).isoformat()  # demand is known after the order was placed
@@ -135,7 +137,8 @@ def test_realised_demand_comes_back_and_quality_is_in_cost_units(
     baseline = [cu * max(d - b, 0) + co * max(b - d, 0) for (raw, d) in rows
                 for b in [max(10, -(-int(raw["bikers_same_hour_last_week"]) // 5) * 5)]]
     assert report.cost["baseline"].estimate == pytest.approx(sum(baseline) / 30)
-    assert report.overrides >= 10
+    # Operators' overrides only: a senior closing an escalated case signs it off.
+    assert report.overrides == overridden >= 5
     assert 0 < report.fill_rate["policy"] <= 1
     text = "\n".join(report.lines())
     assert "baseline rule (seasonal naive)" in text and "fill rate" in text

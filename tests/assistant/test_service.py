@@ -22,7 +22,7 @@ from assistant.domains import get_pack
 from assistant.policies import recommend
 from assistant.service import DocketService
 from assistant.views import Accept, Escalate, Identity, Override, QueueQuery
-from events.errors import AlreadyDecided, InputRejected, NotAuthorised, NotFound
+from events.errors import AlreadyDecided, AwaitingSenior, InputRejected, NotAuthorised, NotFound
 from tests.conftest import ServiceFactory
 
 Rows = Callable[..., list[dict[str, Any]]]
@@ -336,15 +336,15 @@ def test_accepting_an_escalate_recommendation_escalates_and_only_a_senior_decide
     assert detail.decision is not None and detail.decision.kind == "escalated"
     assert "escalated" in queue_by_ref(ana)[detail.case_ref].flags
 
-    with pytest.raises(AlreadyDecided, match="already decided by ana"):
+    with pytest.raises(AwaitingSenior, match="escalated by ana at .* waiting for a senior"):
         bob.decide(case_id, Override("approve", "other", "looks fine to me"))
     with pytest.raises(InputRejected):  # a senior must choose the final action
         sue.decide(case_id, Accept())
     final = sue.decide(case_id, Override("approve", "policy_exception", "long-standing client"))
     assert final.status == "decided"
     assert final.decision is not None
-    assert (final.decision.by, final.decision.role, final.decision.action) == (
-        "sue", "senior", "approve")
+    assert (final.decision.kind, final.decision.by, final.decision.role,
+            final.decision.action) == ("signed_off", "sue", "senior", "approve")
     with pytest.raises(AlreadyDecided, match="already decided by sue"):
         open_service("tom", "senior").decide(case_id, Override("decline", "other", "no"))
 

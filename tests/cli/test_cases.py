@@ -114,3 +114,26 @@ def test_cases_sorts_by_the_consoles_column_names(
     result = docket("cases", "--sort", sort)
     assert result.exit_code == 0, result.output
     assert len(listed_refs(result.stdout)) == 40
+
+
+def test_audit_before_the_case_existed_is_one_sentence_and_later_events_come_afterwards(
+    docket: Docket, seeded: dict[str, str]
+) -> None:
+    case_id = decided_case(docket, seeded)
+    ref = ref_of(seeded, case_id)
+    opened = docket.case(case_id).opened_at
+    assert docket("decide", ref, "--escalate", "--reason", "unsure").exit_code == 0
+    decided_at = docket.case(case_id).decision.at
+
+    too_early = docket("audit", ref, "--as-of", "2001-01-01T00:00:00+00:00")
+    between = docket("audit", ref, "--as-of", (opened + (decided_at - opened) / 2).isoformat())
+    waiting = docket("audit", ref)
+    operator = docket("decide", ref, "--accept", operator="bob")
+
+    assert_clear_error(too_early, f"case {ref} did not exist yet at 2001-01-01T00:00:00+00:00")
+    timeline, _, afterwards = between.stdout.partition("afterwards (")
+    assert "Escalated" not in timeline and "timeline up to" in timeline
+    assert "Escalated" in afterwards
+    assert "status: escalated by ana at " in waiting.stdout
+    assert "waiting for a senior reviewer" in waiting.stdout
+    assert_clear_error(operator, f"case {ref} was escalated by ana at", "waiting for a senior")

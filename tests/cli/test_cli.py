@@ -294,9 +294,9 @@ def test_accepting_an_escalate_recommendation_escalates_and_a_senior_decides_fin
                    "--reason", "changed my mind", role="senior", operator="tom")
 
     assert escalated.exit_code == 0 and "escalated" in escalated.stdout
-    assert_clear_error(by_operator, "already decided by ana")
+    assert_clear_error(by_operator, "escalated by ana", "waiting for a senior reviewer")
     assert by_senior.exit_code == 0, by_senior.output
-    assert "overridden (approve) by sue (senior)" in by_senior.stdout
+    assert "signed off (approve) by sue (senior)" in by_senior.stdout
     assert_clear_error(again, "already decided by sue")
     final = docket.case(case_id)
     assert (final.status, final.decision.by, final.decision.action) == (
@@ -311,7 +311,8 @@ def test_an_operator_accepting_an_escalated_case_gets_a_clear_error(
 
     result = docket("decide", case_id, "--accept", operator="bob")
 
-    assert_clear_error(result, "already decided by ana")
+    assert_clear_error(result, "escalated by ana", "waiting for a senior reviewer")
+    assert "already decided" not in result.stderr
     assert docket.case(case_id).status == "escalated"
 
 
@@ -323,7 +324,7 @@ def test_an_operator_accepting_an_escalated_escalate_recommendation_is_told_who_
 
     result = docket("decide", case_id, "--accept", operator="bob")
 
-    assert_clear_error(result, "already decided by ana")
+    assert_clear_error(result, "escalated by ana", "waiting for a senior reviewer")
 
 
 @pytest.mark.parametrize("role", ["auditor", "engineer"])

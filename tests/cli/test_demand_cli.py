@@ -63,6 +63,9 @@ def test_ingest_decide_outcomes_and_quality(docket: Docket, tmp_path: Path) -> N
     assert "1 decided cases with known demand" in result.output
     assert "baseline rule (seasonal naive)" in result.output and "fill rate" in result.output
     assert "overrides: 1" in result.output
+    as_json = json.loads(docket("quality", "demand", "--json").output)
+    assert as_json["cases"] == 1 and as_json["overrides"]["n"] == 1
+    assert set(as_json["cost_per_case"]) == {"decided", "policy", "baseline"}
 
 
 def test_the_backtest_trains_only_on_hours_before_each_test_month() -> None:

@@ -8,7 +8,13 @@ from datetime import UTC, datetime
 import pytest
 
 from events.domain import Alert, Case, EvalRun, ModelVersion, Policy
-from events.errors import AlreadyDecided, ConflictError, InputRejected, NotAuthorised
+from events.errors import (
+    AlreadyDecided,
+    AwaitingSenior,
+    ConflictError,
+    InputRejected,
+    NotAuthorised,
+)
 from tests.events.helpers import DECISION, MANAGERS, SYSTEM, explanation, new_case
 
 ANA = {"actor": "ana", "role": "operator"}
@@ -37,12 +43,15 @@ def test_escalated_case_is_decided_finally_by_a_senior_only() -> None:
     case = new_case("A1")
     case.escalate(reason_text="unsure", **ANA)
     assert case.status == "escalated"
-    with pytest.raises(AlreadyDecided, match="already decided by ana"):
+    with pytest.raises(AwaitingSenior, match="escalated by ana at .* waiting for a senior"):
         case.accept(**BOB)
-    with pytest.raises(AlreadyDecided):
+    with pytest.raises(AwaitingSenior):
         case.escalate(reason_text="again", **SAM)
     case.override(action="approve", reason_code="customer_relationship", reason_text="known", **SAM)
     assert case.status == "decided"
+    # The senior's decision is a sign-off, not an override.
+    assert type(case.pending_events[-1]).__name__ == "SignedOff"
+    assert case.pending_events[-1].agreed is False  # type: ignore[attr-defined]
     with pytest.raises(AlreadyDecided, match="already decided by sam"):
         case.accept(**SAM)
 
@@ -228,7 +237,7 @@ def test_accepting_the_packs_escalation_sends_the_case_to_its_senior() -> None:
     case = other_case("review")
     case.accept(**CLERK)
     assert case.status == "escalated"  # not closed as "accepted"
-    with pytest.raises(AlreadyDecided):
+    with pytest.raises(AwaitingSenior):
         case.accept(**CLERK)
     with pytest.raises(NotAuthorised):
         case.override(action="keep", reason_code="other", reason_text="x", **SAM)  # credit's

@@ -53,20 +53,22 @@ def test_case_rows_follow_the_case(log: DecisionLog, rm: ReadModels) -> None:
     row = rm.rows("SELECT * FROM cases")[0]
     assert (row["status"], row["decision_kind"], row["decided_by"], row["decided_action"]) == (
         "decided",
-        "overridden",
+        "signed_off",  # a senior closing an escalated case signs it off
         "sam",
         "approve",
     )
+    assert rm.rows("SELECT count(*) AS n FROM overrides")[0]["n"] == 0
     assert row["version"] == 7
     decisions = rm.rows("SELECT kind, operator FROM decisions ORDER BY position")
     assert decisions == [
         {"kind": "escalated", "operator": "ana"},
-        {"kind": "overridden", "operator": "sam"},
+        {"kind": "signed_off", "operator": "sam"},
     ]
-    override = rm.rows("SELECT * FROM overrides")[0]
-    assert (override["reason_code"], override["recommended"]) == (
+    signed = rm.rows("SELECT * FROM decisions WHERE kind = 'signed_off'")[0]
+    assert (signed["reason_code"], signed["recommended"], signed["action"]) == (
         "customer_relationship",
         "decline",
+        "approve",
     )
 
 
