@@ -458,6 +458,7 @@ HANDLERS: dict[str, Handler] = {
     get_topic(Policy.Created): _policy("created"),
     get_topic(Policy.Changed): _policy("changed"),
     get_topic(Policy.Reviewed): _policy("reviewed"),
+    get_topic(Policy.SignedOff): _policy("signed_off"),
     get_topic(ModelVersion.Registered): _model("registered"),
     get_topic(ModelVersion.Promoted): _model("promoted"),
     get_topic(ModelVersion.Demoted): _model("demoted"),

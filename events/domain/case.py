@@ -11,9 +11,9 @@ Decision rule: an operator (or senior) decides once: accept, override (reason co
 and text mandatory) or escalate. An escalated case is closed once more, finally, by
 another person in the pack's senior role (credit's ``senior``): a sign-off
 (``SignedOff``), agreeing with the recommendation or deciding another action. A sign-off
-is the judgement the escalation asked for, not an override, so it never counts in override rates. Anyone else acting
-on an escalated case is told who escalated it and that it waits for a senior
-(:class:`~events.errors.AwaitingSenior`); any other second decision raises
+is the judgement the escalation asked for, not an override, so it never counts in
+override rates. Anyone else acting on an escalated case is told who escalated it and
+that it waits for a senior (:class:`~events.errors.AwaitingSenior`); any other second decision raises
 :class:`~events.errors.AlreadyDecided` naming who decided and when.
 
 The log knows no domain: which action hands a case to a senior, which outcome labels a
