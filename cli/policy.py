@@ -87,7 +87,7 @@ def history_line(change: PolicyChangeView) -> str:
 @click.pass_context
 def policy_review(ctx: click.Context, note: str) -> None:
     """Record a review of the policy with no change (the owner or an auditor)."""
-    domain = ctx.parent.meta["domain"] if ctx.parent else "credit"
+    domain = ctx.obj.service.resolve_domain(ctx.parent.meta["domain"] if ctx.parent else None)
     view = ctx.obj.service.review_policy(domain, note)
     click.echo(f"recorded a review of the {view.domain} policy v{view.version}: no change")
 
@@ -97,7 +97,7 @@ def policy_review(ctx: click.Context, note: str) -> None:
 @click.pass_context
 def policy_sign_off(ctx: click.Context, note: str) -> None:
     """Sign off the current policy version as its owner."""
-    domain = ctx.parent.meta["domain"] if ctx.parent else "credit"
+    domain = ctx.obj.service.resolve_domain(ctx.parent.meta["domain"] if ctx.parent else None)
     view = ctx.obj.service.sign_off_policy(domain, note)
     click.echo(f"the {view.domain} policy v{view.version} is signed off by its owner")
 

@@ -13,8 +13,8 @@ another person in the pack's senior role (credit's ``senior``): a sign-off
 (``SignedOff``), agreeing with the recommendation or deciding another action. A sign-off
 is the judgement the escalation asked for, not an override, so it never counts in
 override rates. Anyone else acting on an escalated case is told who escalated it and
-that it waits for a senior (:class:`~events.errors.AwaitingSenior`); any other second decision raises
-:class:`~events.errors.AlreadyDecided` naming who decided and when.
+that it waits for a senior (:class:`~events.errors.AwaitingSenior`); any other second
+decision raises :class:`~events.errors.AlreadyDecided` naming who decided and when.
 
 The log knows no domain: which action hands a case to a senior, which outcome labels a
 case may have and which roles decide are the pack's, recorded as plain data on the
