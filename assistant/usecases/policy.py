@@ -24,7 +24,7 @@ def policy(ctx: Context, domain: str) -> PolicyView:
     if aggregate.spec.get("kind") == "quantity":
         return _quantity_view(ctx, domain)
     spec = PolicySpec.model_validate(aggregate.spec)
-    ctx.sync()
+    ctx.models()  # syncs, and rebuilds read models whose policy history disagrees with the log
     history = _history(ctx, domain)
     return PolicyView(
         domain=domain,
