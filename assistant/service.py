@@ -262,8 +262,10 @@ class DocketService:
 
     # --- models --------------------------------------------------------------------------------
 
-    def train(self, domain: str, *, promote: bool | None = None) -> list[str]:
-        return training.train(self._ctx, domain, promote=promote)
+    def train(
+        self, domain: str, *, promote: bool | None = None, holdout: Sequence[int] = ()
+    ) -> list[str]:
+        return training.train(self._ctx, domain, promote=promote, holdout=holdout)
 
     def retrain(self, domain: str, *, reason: str = "") -> tuple[list[str], list[str]]:
         return training.retrain(self._ctx, domain, reason=reason)
@@ -292,8 +294,8 @@ class DocketService:
     def model_artifacts(self, version: str) -> Path:
         return models.model_artifacts(self._ctx, version)
 
-    def cross_validated_costs(self, domain: str) -> list[str]:
-        return evaluation.cross_validated_costs(domain)
+    def cross_validated_costs(self, domain: str, *, seed: int = 0, repeats: int = 1) -> list[str]:
+        return evaluation.cross_validated_costs(domain, seed=seed, repeats=repeats)
 
     # --- monitoring ------------------------------------------------------------------------------
 

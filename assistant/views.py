@@ -424,6 +424,8 @@ class HealthView:
     # cost delta); a negative delta means the overrides saved cost against the model.
     override_effect_by_reason: dict[str, tuple[int, int, float]] = field(default_factory=dict)
     override_effect_by_operator: dict[str, tuple[int, int, float]] = field(default_factory=dict)
+    # What realized_cost rests on, in one sentence (empty: naive costs on known outcomes).
+    cost_basis: str = ""
 
 
 @dataclass(frozen=True)

@@ -159,8 +159,12 @@ def backtest(obj: Context, domain: str | None, policy_file: Path | None) -> None
 
 @cli.command()
 @click.argument("domain", required=False)
+@click.option("--seed", default=0, show_default=True, help="Fold seed (of the first repeat).")
+@click.option("--repeats", default=1, show_default=True, type=click.IntRange(1, 100),
+              help="Repeat the k-fold with seeds SEED, SEED+1, ...; report mean ± sd.")
 @pass_context
-def figures(obj: Context, domain: str | None) -> None:
+def figures(obj: Context, domain: str | None, seed: int, repeats: int) -> None:
     """10-fold cross-validated expected cost per case: models, baseline, refuse-all."""
-    for line in obj.service.cross_validated_costs(obj.service.resolve_domain(domain)):
+    domain = obj.service.resolve_domain(domain)
+    for line in obj.service.cross_validated_costs(domain, seed=seed, repeats=repeats):
         click.echo(line)

@@ -336,6 +336,7 @@ def health(ctx: Context, domain: str) -> HealthView:
     by_reason: dict[str, tuple[int, int, float]] = {}
     by_operator: dict[str, tuple[int, int, float]] = {}
     known = sum(1 for r in decisions if r["outcome"])
+    basis = ""
     if known:
         report = quality(ctx, domain, decisions=decisions)
         by_reason = {e.group: (e.helped, e.hurt, e.total_delta) for e in report.overrides_by_reason}
@@ -349,6 +350,16 @@ def health(ctx: Context, domain: str) -> HealthView:
         ):
             if summary is not None:
                 realized[label] = (summary.mean.estimate, summary.mean.low, summary.mean.high)
+        off = report.off_policy
+        if off is not None and off.estimates:
+            # Out of sample and honest about selective labels: doubly-robust estimates over
+            # every settled case, not realized cost on the approved ones only.
+            for label, found in zip(("operators", "model", "baseline rules"), off.estimates,
+                                    strict=False):
+                if found.dr is not None:
+                    realized[label] = (found.dr.estimate, found.dr.low, found.dr.high)
+            basis = (f"doubly-robust estimates over {off.n_settled} settled case(s): "
+                     f"{off.n_observed} outcome(s) seen, {off.n_unobservable} unobservable")
     return HealthView(
         domain=domain,
         model_version=ctx.deployed(domain).champion,
@@ -361,4 +372,5 @@ def health(ctx: Context, domain: str) -> HealthView:
         alerts=alerts(ctx),
         override_effect_by_reason=by_reason,
         override_effect_by_operator=by_operator,
+        cost_basis=basis,
     )

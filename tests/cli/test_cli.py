@@ -893,8 +893,26 @@ def test_demo_seeds_the_default_store_and_a_second_run_opens_nothing_twice(
     assert "opened 20 case(s) for the queue (0 already there)" in first.stdout
     assert f"store: {default}" in first.stdout
     assert re.search(r"champion: credit: credit-\w+-\w+", first.stdout)
-    assert re.search(r"recorded [1-9]\d* past decision\(s\) with their real outcomes",
-                     first.stdout)
+    assert re.search(r"recorded [1-9]\d* past decision\(s\) on applications the champion "
+                     r"never trained on", first.stdout)
+    # Honest history: out of sample, and outcomes only where the action reveals them.
+    service = DocketService.open(str(default), identity=Identity("aud", "auditor"),
+                                 data_dir=docket.data)
+    try:
+        champion = next(m for m in service.models("credit") if m.status == "champion")
+        assert champion.card["data"]["holdout_rows"] == 300
+        history = service.decision_rows("credit")
+        assert history
+        for row in history:
+            if row["outcome"] is not None:
+                assert row["decided_action"] == "approve", row
+        assert any(r["decided_action"] == "decline" and r["outcome"] is None for r in history)
+        quality = service.quality("credit")
+        assert quality.off_policy is not None and quality.off_policy.n_explored > 0
+        assert quality.off_policy.n_unobservable > 0
+        assert "doubly-robust" in service.health("credit").cost_basis
+    finally:
+        service.close()
     assert second.exit_code == 0, second.output
     assert "opened 0 case(s) for the queue (20 already there)" in second.stdout
     assert "recorded 0 past decision(s)" in second.stdout
