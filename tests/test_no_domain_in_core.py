@@ -40,6 +40,7 @@ ALLOWED: dict[tuple[str, str], int] = {
     ('cli/demo.py', 'escalate'): 1,
     ('cli/demo.py', 'risk_owner'): 2,
     ('cli/policy.py', 'approve:bad'): 1,
+    ('cli/start.py', 'credit'): 2,
     ('evals/core.py', 'credit'): 1,
     ('evals/runner.py', 'credit'): 1,
     ('evals/suites/fairness.py', 'applicants'): 2,

@@ -208,7 +208,7 @@ def cost_table(
     runs = [cross_validated_metrics(pack, kinds, folds=folds, seed=seed + r)
             for r in range(max(1, repeats))]
     if len(runs) == 1:
-        return [CostRow(name, m["expected_cost"], m["expected_cost_sd"], folds)
+        return [CostRow(name, m["expected_cost"], m["expected_cost_sd"], folds, seed=seed)
                 for name, m in runs[0].items()]
     return [
         CostRow(name, float(np.mean([run[name]["expected_cost"] for run in runs])),
