@@ -591,7 +591,7 @@ def test_an_operator_cannot_train_models_from_the_cli(
 
     result = docket(*command)
 
-    assert_clear_error(result, "only an engineer or the risk owner")
+    assert_clear_error(result, "only engineer or risk_owner")
     assert docket("models").stdout == before
 
 
