@@ -41,18 +41,21 @@ def demo(obj: Context, cases: int | None, domain: str, no_tui: bool) -> None:
 
 
 @cli.command()
+@click.option("--domain", default=None,
+              help="The pack whose policy and health the console shows "
+                   "(default: the one this store holds).")
 @pass_context
-def tui(obj: Context) -> None:
+def tui(obj: Context, domain: str | None) -> None:
     """Open the operator console on the store."""
-    _run_tui(obj)
+    _run_tui(obj, obj.service.resolve_domain(domain))
 
 
-def _run_tui(obj: Context) -> None:
+def _run_tui(obj: Context, domain: str | None = None) -> None:
     if not sys.stdout.isatty():
         fail("the console needs a terminal; use --no-tui or run it in a terminal")
     from tui.app import run
 
-    run(obj.service)
+    run(obj.service, domain=domain)
 
 
 @cli.command()

@@ -218,14 +218,16 @@ def _mode(column: ObjectArray) -> str:
 
 def _linear_explain(pipeline: Pipeline, pack: DomainPack, x: ObjectArray) -> dict[str, Any]:
     pre = pipeline.named_steps["pre"]
-    one_hot: OneHotEncoder = pre.named_transformers_["cat"]
-    scaler: StandardScaler = pre.named_transformers_["num"]
+    # A pack without categorical (or numeric) features has no such block.
+    one_hot: OneHotEncoder | None = pre.named_transformers_.get("cat")
+    scaler: StandardScaler | None = pre.named_transformers_.get("num")
     clf: LogisticRegression = pipeline.named_steps["clf"]
     coef = clf.coef_[0]
     base = float(clf.intercept_[0])
     categorical: list[dict[str, Any]] = []
     offset = 0
     for j, name in enumerate(pack.categorical):
+        assert one_hot is not None  # there are categorical features
         labels = [str(c) for c in one_hot.categories_[j]]
         weights = coef[offset : offset + len(labels)]
         offset += len(labels)
@@ -251,6 +253,7 @@ def _linear_explain(pipeline: Pipeline, pack: DomainPack, x: ObjectArray) -> dic
             "weight": float(coef[offset + j]),
         }
         for j, name in enumerate(pack.numeric)
+        if scaler is not None
     ]
     return {
         "method": "linear-logit",

@@ -35,7 +35,7 @@ from events.errors import FieldProblem, ModelError
 
 
 def record_outcomes(
-    ctx: Context, rows: Sequence[Mapping[str, Any]], *, domain: str = "credit"
+    ctx: Context, rows: Sequence[Mapping[str, Any]], *, domain: str
 ) -> list[str]:
     """Record outcomes in bulk; late, duplicate, conflicting and bad rows are each reported.
 
@@ -46,6 +46,7 @@ def record_outcomes(
     pack = ctx.pack(domain)
     plan = plan_outcomes(
         rows, queries.known_cases(ctx.views, domain), now=datetime.now(UTC),
+        outcomes=pack.outcomes,
         refusal=lambda action, source: outcome_refusal(pack, action, source),
     )  # fmt: skip
     who = ctx.who

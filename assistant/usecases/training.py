@@ -31,7 +31,7 @@ def train(
     """
     from assistant.specialists.training import train as train_models  # scikit-learn: slow
 
-    ctx.require_model_manager("train models")
+    ctx.require_model_manager("train models", domain)
     if is_quantity_pack(domain):
         from assistant.specialists.quantile_training import train_quantiles
 
@@ -63,7 +63,7 @@ def retrain(ctx: Context, domain: str, *, reason: str = "") -> tuple[list[str], 
     """
     from assistant.specialists.training import train as train_models  # scikit-learn: slow
 
-    ctx.require_model_manager("retrain models")
+    ctx.require_model_manager("retrain models", domain)
     state = ctx.domain(domain)
     pack, spec = state.pack, state.spec
     base = pack.load_dataset()
