@@ -14,8 +14,6 @@ from pathlib import Path
 
 import platformdirs
 
-ROLES = ("operator", "senior", "risk_owner", "auditor", "engineer", "admin")
-
 
 def data_dir() -> Path:
     """The per-user folder holding the default store, read models and model artifacts."""

@@ -123,8 +123,9 @@ class DocketGroup(click.Group):
     "--role",
     envvar="DOCKET_ROLE",
     default=None,
-    type=click.Choice(config.ROLES),
-    help="Which of your key's enrolled roles to act in (default: its first).",
+    callback=lambda _ctx, _param, value: None if value is None else known_role(value),
+    help="Which of your key's enrolled roles to act in (default: its first): one a domain pack "
+    "declares (`docket domains` lists them), or admin.",
 )
 @click.option(
     "--operator",
@@ -139,6 +140,17 @@ def cli(
 ) -> None:
     """Docket: from a model's score to an owned, explained, audited decision."""
     ctx.obj = Context(store or config.default_store(), key, role, operator)
+
+
+def known_role(role: str) -> str:
+    """``role`` if an installed pack declares it; otherwise a one-sentence usage error."""
+    from assistant.domains import known_roles
+
+    roles = known_roles()
+    if role not in roles:
+        raise click.BadParameter(f"{role!r} is not a role of any installed pack: "
+                                 f"use one of {', '.join(roles)}", param_hint="'--role'")
+    return role
 
 
 def progress(label: str) -> Callable[[int, int], None]:

@@ -17,8 +17,6 @@ import click
 from assistant import config
 from cli.app import Context, cli, fail, pass_context
 
-PERSON_ROLES = tuple(r for r in config.ROLES) + ("system",)
-
 
 @cli.group()
 def keys() -> None:
@@ -64,7 +62,13 @@ def create(file: Path) -> None:
 
 @keys.command("enrol")
 @click.argument("person")
-@click.option("--role", "roles", multiple=True, required=True, type=click.Choice(PERSON_ROLES))
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    help="A role a pack declares (`docket domains`), admin, or system for a component.",
+)
 @click.option("--public-key", default=None, help="The holder's public key (64 hex digits).")
 @click.option(
     "--new",

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 # Importing the command modules registers their commands on the group.
-from cli import cases, keys, log, models, monitoring, policy, start
+from cli import cases, domains, keys, log, models, monitoring, policy, start
 from cli.app import cli
 
-__all__ = ["cases", "cli", "keys", "log", "main", "models", "monitoring", "policy", "start"]
+__all__ = [
+    "cases", "cli", "domains", "keys", "log", "main", "models", "monitoring", "policy", "start"
+]  # fmt: skip
 
 
 def main() -> None:

@@ -11,20 +11,33 @@ from typing import Any
 
 import click
 
+from assistant.views import PolicyChangeView
 from cli.app import Context, cli, fail
 
 
 @cli.group(invoke_without_command=True)
-@click.option("--domain", default="credit", show_default=True)
+@click.option("--domain", default=None, help="The pack (default: the one this store holds).")
 @click.pass_context
-def policy(ctx: click.Context, domain: str) -> None:
+def policy(ctx: click.Context, domain: str | None) -> None:
     """Show the domain's policy and its history."""
     ctx.ensure_object(Context)
+    domain = ctx.obj.service.resolve_domain(domain)
     ctx.meta["domain"] = domain
     if ctx.invoked_subcommand is not None:
         return
     view = ctx.obj.service.policy(domain)
     click.echo(f"{view.domain} policy v{view.version}, owned by role {view.owner_role}")
+    if not view.signed_off:
+        click.echo(
+            f"  UNSIGNED: installed by the system; the owner ({view.owner_role}) has not signed"
+            f" it off (`docket policy --domain {domain} sign-off`)"
+        )
+    if view.last_reviewed_at is not None:
+        overdue = " — REVIEW OVERDUE" if view.review_overdue else ""
+        click.echo(
+            f"  last reviewed {view.last_reviewed_at.isoformat(timespec='minutes')}, due every"
+            f" {view.review_every_days} days{overdue}"
+        )
     if view.quantity is not None:  # a "how much" policy: economics and limits
         q = view.quantity
         click.echo(
@@ -39,8 +52,7 @@ def policy(ctx: click.Context, domain: str) -> None:
             f"{q['escalate_on_ood']}; review every {view.review_every_days} days"
         )
         for change in view.history:
-            click.echo(f"  v{change.version} {change.at.isoformat(timespec='minutes')} "
-                       f"{change.by} ({change.role}): {change.justification or 'installed'}")
+            click.echo(history_line(change))
         return
     click.echo(f"  costs: {json.dumps(view.costs)}")
     click.echo(
@@ -57,12 +69,7 @@ def policy(ctx: click.Context, domain: str) -> None:
     else:
         click.echo("  exploration: off")
     for change in view.history:
-        what = json.dumps(change.changes) if change.version > 1 else "installed"
-        why = f" — {change.justification}" if change.justification else ""
-        click.echo(
-            f"  v{change.version} {change.at.isoformat(timespec='minutes')} {change.by} "
-            f"({change.role}): {what}{why}"
-        )
+        click.echo(history_line(change))
     _echo_pending(view)
 
 
@@ -75,13 +82,48 @@ def _echo_pending(view: Any) -> None:
         )
 
 
+def history_line(change: PolicyChangeView) -> str:
+    """One event of the policy's history: installed, changed, reviewed or signed off."""
+    what = {
+        "created": "installed",
+        "reviewed": "reviewed, no change",
+        "signed_off": "signed off",
+    }.get(change.event, json.dumps(change.changes))
+    why = f" — {change.justification}" if change.justification else ""
+    return (
+        f"  v{change.version} {change.at.isoformat(timespec='minutes')} {change.by} "
+        f"({change.role}): {what}{why}"
+    )
+
+
+@policy.command("review")
+@click.option("--note", required=True, help="What was reviewed and found (e.g. with whom).")
+@click.pass_context
+def policy_review(ctx: click.Context, note: str) -> None:
+    """Record a review of the policy with no change (the owner or an auditor)."""
+    domain = ctx.obj.service.resolve_domain(ctx.parent.meta["domain"] if ctx.parent else None)
+    view = ctx.obj.service.review_policy(domain, note)
+    click.echo(f"recorded a review of the {view.domain} policy v{view.version}: no change")
+
+
+@policy.command("sign-off")
+@click.option("--note", default="", help="Anything the owner wants on record.")
+@click.pass_context
+def policy_sign_off(ctx: click.Context, note: str) -> None:
+    """Sign off the current policy version as its owner."""
+    domain = ctx.obj.service.resolve_domain(ctx.parent.meta["domain"] if ctx.parent else None)
+    view = ctx.obj.service.sign_off_policy(domain, note)
+    click.echo(f"the {view.domain} policy v{view.version} is signed off by its owner")
+
+
 @policy.command("set")
 @click.option(
     "--cost",
     "costs",
     multiple=True,
     metavar="ACTION:OUTCOME=COST",
-    help="e.g. approve:bad=5 (repeatable).",
+    help="One cell of the cost matrix, in the pack's action and outcome names (`docket "
+    "domains`), e.g. approve:bad=5 for credit (repeatable).",
 )
 @click.option(
     "--band",
@@ -89,7 +131,7 @@ def _echo_pending(view: Any) -> None:
     type=float,
     default=None,
     metavar="LOW HIGH",
-    help="Escalate when p(bad) is within [LOW, HIGH].",
+    help="Escalate when the probability of the risk outcome is within [LOW, HIGH].",
 )
 @click.option("--no-band", is_flag=True, help="Stop escalating by probability band.")
 @click.option("--explore", type=float, default=None, metavar="RATE",
@@ -109,7 +151,8 @@ def policy_set(
     justification: str,
 ) -> None:
     """Change costs, the escalation band or exploration (policy owner only)."""
-    domain = ctx.parent.meta["domain"] if ctx.parent else "credit"
+    domain = ctx.parent.meta["domain"] if ctx.parent else None
+    domain = ctx.obj.service.resolve_domain(domain)
     changes: dict[str, Any] = {}
     if costs:
         current = ctx.obj.service.policy(domain).costs
@@ -120,7 +163,8 @@ def policy_set(
                 action, outcome = key.split(":")
                 matrix.setdefault(action, {})[outcome] = float(value)
             except ValueError:
-                fail(f"--cost {item!r}: expected ACTION:OUTCOME=COST, e.g. approve:bad=5", code=2)
+                fail(f"--cost {item!r}: expected ACTION:OUTCOME=COST with the {domain} "
+                     f"policy's names ({', '.join(matrix)})", code=2)
         changes["costs"] = matrix
     if band and no_band:
         fail("give --band or --no-band, not both", code=2)

@@ -10,8 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+from assistant.domains import available_packs, get_pack, get_quantity_pack, is_quantity_pack
+from assistant.monitoring.health import AlertSpec
 from assistant.orchestrator import Assessment, case_key
 from assistant.screening.detector import note_model
+from assistant.usecases import alerting
 from assistant.usecases.context import SYSTEM_WHO, Context, Domain
 from assistant.views import IngestReport
 from events.domain import Case, Policy
@@ -40,6 +43,55 @@ def open_case(
     return report.opened[0]
 
 
+def file_domain(ctx: Context, domain: str | None, rows: Sequence[Mapping[str, Any]]) -> str:
+    """The pack a file's rows are read as, from its columns, before anything is written.
+
+    Without ``domain``: the one installed pack whose fields the columns hold. With it: that
+    pack, unless the columns are plainly another pack's or lack most of its fields (every
+    row would be quarantined as junk that can never be removed).
+    """
+    columns = {k for row in rows if isinstance(row, Mapping) and not unparseable(row)
+               for k in row if isinstance(k, str)}
+    if not columns:
+        return ctx.resolve_domain(domain)
+    if domain:
+        ctx.resolve_domain(domain)  # NotFound for a pack that is not installed
+    missing = {name: [f for f in schema_fields(name) if f not in columns]
+               for name in available_packs()}
+    fits = [name for name, lacks in missing.items() if not lacks]
+    if domain:
+        if domain in fits:
+            return domain
+        if fits:
+            raise _refuse(f"the file's columns are those of {' or '.join(fits)}, not "
+                          f"{domain}: pass --domain {fits[0]}")
+        if len(missing[domain]) * 2 > len(schema_fields(domain)):
+            raise _refuse(f"the file's columns do not look like {domain} rows: it lacks "
+                          f"{_listed(missing[domain])}")
+        return domain
+    if len(fits) == 1:
+        return fits[0]
+    if fits:
+        raise _refuse(f"the file's columns fit {', '.join(fits)}: say which with --domain")
+    lacks = "; ".join(f"{name} lacks {_listed(fields)}" for name, fields in missing.items())
+    raise _refuse(f"the file's columns fit no installed pack ({lacks}): nothing was read")
+
+
+def schema_fields(domain: str) -> tuple[str, ...]:
+    """The input fields every case of ``domain`` must have (its schema's, in order)."""
+    pack = get_quantity_pack(domain) if is_quantity_pack(domain) else get_pack(domain)
+    return tuple(pack.input_model.model_fields)
+
+
+def _refuse(sentence: str) -> InputRejected:
+    return InputRejected([FieldProblem("domain", sentence)])
+
+
+def _listed(names: Sequence[str], shown: int = 3) -> str:
+    more = len(names) - shown
+    return ", ".join(names[:shown]) + (f" and {more} more field(s)" if more > 0 else "")
+
+
 def ingest(
     ctx: Context,
     domain: str,
@@ -61,9 +113,16 @@ def ingest(
     duplicates: list[int] = []
     problems_by_row: dict[int, list[FieldProblem]] = {}
     done = 0
+    fell_back: list[str] = []  # why the baseline rules decided, per case
+    by_model = 0
     for start in range(0, total, INGEST_BATCH):
         chunk = materialised[start : start + INGEST_BATCH]
         assessments = state.orchestrator.assess_batch(chunk)
+        for assessment in assessments:
+            if assessment.source == "baseline" and assessment.fallback_reason:
+                fell_back.append(assessment.fallback_reason)
+            elif assessment.source == "model":
+                by_model += 1
         batch: list[tuple[int, Case]] = []  # (row number, new record), opened cases only
         quarantined: list[Case] = []
         seen_ids: set[Any] = set()
@@ -91,7 +150,36 @@ def ingest(
         done += len(chunk)
         if progress:
             progress(done, total)
-    return IngestReport(opened, rejected, duplicates, problems_by_row)
+    if state.champion is not None and (fell_back or by_model):
+        _fallback_alert(ctx, domain, state.champion, fell_back, by_model)
+    return IngestReport(opened, rejected, duplicates, problems_by_row, domain)
+
+
+def _fallback_alert(
+    ctx: Context, domain: str, champion: str, fell_back: list[str], by_model: int
+) -> None:
+    """The baseline rules deciding instead of a champion is an alert at once; the champion
+    scoring again resolves it. (A domain with no champion at all is not a failure.)"""
+    key = "fallback"
+    if fell_back:
+        alerting.raise_now(
+            ctx,
+            domain,
+            AlertSpec(
+                kind="fallback",
+                severity="critical",
+                key=key,
+                message=(
+                    f"The baseline rules are deciding {domain} cases instead of {champion}:"
+                    f" {fell_back[-1]}"
+                ),
+                details={"champion": champion, "reason": fell_back[-1], "cases": len(fell_back)},
+            ),
+        )
+    elif by_model:
+        alerting.resolve_key(
+            ctx, domain, key, f"{champion} is scoring cases again ({by_model} just now)"
+        )
 
 
 def _save_new(
@@ -162,6 +250,7 @@ def _new_case(ctx: Context, state: Domain, assessment: Assessment, ref: str) -> 
         # Stored without terminal controls, bidi or zero-width characters: the scan below
         # reads the note as written (hidden characters are themselves a reason to flag).
         note=without_controls(case_input.note) if case_input.note else case_input.note,
+        decision=state.pack.case_record(),
         **ctx.who,
     )
     _, recommendation, source = assessment.decided()

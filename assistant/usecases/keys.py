@@ -10,20 +10,24 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from assistant.domains import known_roles
 from assistant.usecases.context import Context, Who, check_identity
 from assistant.views import Identity, KeyView
-from events.domain import KEY_ADMIN, ROLES, Key
+from events.domain import KEY_ADMIN, Key
 from events.errors import FieldProblem, InputRejected, NotAuthorised, NotFound
 from events.signing import SigningKey, key_id_of
 
-#: What ``docket keys init`` grants the first person: every role a person can hold.
-FIRST_ADMIN_ROLES: tuple[str, ...] = tuple(r for r in ROLES if r != "system")
+
+def first_admin_roles() -> tuple[str, ...]:
+    """What ``docket keys init`` grants the first person: every role an installed pack
+    declares, and ``admin``."""
+    return (*known_roles(), KEY_ADMIN)
 
 
 def init(
     ctx: Context,
     person: str,
-    roles: tuple[str, ...] = FIRST_ADMIN_ROLES,
+    roles: tuple[str, ...] | None = None,
     *,
     key: SigningKey | None = None,
 ) -> SigningKey:
@@ -32,6 +36,7 @@ def init(
     Raises:
         NotAuthorised: the store already has keys (ask its admin to enrol you).
     """
+    roles = roles or first_admin_roles()
     with ctx.lock:
         if ctx.keyring().keys:
             raise NotAuthorised(

@@ -13,7 +13,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from events.domain.common import ROLES, check_identity, docket_id
+from events.domain.common import ROLE_NAME, check_identity, docket_id
 from events.errors import FieldProblem, InputRejected, NotAuthorised
 from events.signing import key_id_of
 
@@ -76,11 +76,11 @@ class Key(Aggregate):
             problems.append(FieldProblem("person", "must name the key's holder"))
         if not roles:
             problems.append(FieldProblem("roles", "a key needs at least one role"))
-        unknown = [r for r in roles if r not in ROLES]
-        if unknown:
-            problems.append(
-                FieldProblem("roles", f"unknown role {unknown[0]!r} (one of {', '.join(ROLES)})")
-            )
+        malformed = [r for r in roles if not isinstance(r, str) or not ROLE_NAME.match(r)]
+        if malformed:
+            problems.append(FieldProblem(
+                "roles", f"{str(malformed[0])[:40]!r} is not a role name (lower-case letters, "
+                         "digits and '_')"))  # fmt: skip
         if len(public_key) != 32:
             problems.append(FieldProblem("public_key", "must be a 32-byte Ed25519 public key"))
         if problems:

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner
+
 from assistant.views import Identity
 from cli.demo import seed_demo
+from cli.main import cli
 from tests.conftest import ServiceFactory
 from tests.people import People
 
@@ -22,3 +28,45 @@ def test_the_demo_raises_no_alert_before_anything_shifts(open_service: ServiceFa
     report = service.drift("credit")
     assert report.prediction is not None  # the scores were compared, and found alike
     assert not report.prediction.drifted
+
+
+def test_a_review_and_a_sign_off_are_shown_by_docket_policy(tmp_path: Path) -> None:
+    store = str(tmp_path / "store.sqlite")
+    runner = CliRunner()
+
+    def docket(*args: str, role: str = "risk_owner") -> Any:
+        return runner.invoke(
+            cli, ["--store", store, "--operator", "rita", "--role", role, *args],
+            env={"DOCKET_DATA_DIR": str(tmp_path / "data")},
+        )
+
+    before = docket("policy")
+    assert before.exit_code == 0, before.output
+    assert "UNSIGNED" in before.stdout
+    assert "policy:" in docket("status").stdout  # status names the unsigned policy
+
+    signed = docket("policy", "sign-off", "--note", "costs confirmed")
+    reviewed = docket("policy", "review", "--note", "reviewed with the owner, no change")
+    refused = docket("policy", "sign-off", role="operator")
+    after = docket("policy").stdout
+
+    assert signed.exit_code == 0 and reviewed.exit_code == 0, signed.output + reviewed.output
+    assert refused.exit_code == 1 and "Traceback" not in refused.output
+    assert "UNSIGNED" not in after
+    assert "rita (risk_owner): signed off — costs confirmed" in after
+    assert "rita (risk_owner): reviewed, no change — reviewed with the owner, no change" in after
+
+
+def test_every_alert_kind_links_to_a_runbook_entry_in_the_readme() -> None:
+    from assistant.usecases.reading import runbook
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    anchors = {
+        "runbook-" + line.removeprefix("#### Runbook: ").strip().lower()
+        for line in readme.splitlines()
+        if line.startswith("#### Runbook: ")
+    }
+    kinds = ["outcome_quality", "feature_drift", "prediction_drift", "dataset_drift",
+             "ood_rise", "override_spike", "policy_review_overdue", "fallback"]
+    for kind in kinds:
+        assert runbook(kind).split("#")[1] in anchors, kind

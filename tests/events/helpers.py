@@ -8,18 +8,33 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from events.app import DecisionLog
-from events.domain import ROLES, Case, Key
+from events.domain import Case, Key
 from events.errors import ConflictError
 from events.signing import SigningKey
 from events.store import open_log
 
 SYSTEM: dict[str, str] = {"actor": "docket/orchestrator", "role": "system"}
 
+#: A yes/no decision as a pack records it on each case it opens (credit's declaration).
+DECISION: dict[str, Any] = {
+    "kind": "classification",
+    "actions": ["approve", "decline", "escalate"],
+    "escalate_action": "escalate",
+    "outcomes": ["good", "bad"],
+    "deciding_roles": ["operator", "senior"],
+}
 
-def new_case(ref: str, *, p_bad: float = 0.3, domain: str = "credit") -> Case:
+#: The roles that manage models in these tests (a pack's engineer and policy owner).
+MANAGERS: tuple[str, ...] = ("engineer", "risk_owner")
+
+
+def new_case(
+    ref: str, *, p_bad: float = 0.3, domain: str = "credit", decision: dict[str, Any] | None = None
+) -> Case:
     """An opened, scored and recommended case (3 events), not yet saved."""
     case = Case.open(
         domain=domain,
+        decision=dict(decision or DECISION),
         case_ref=ref,
         input={"age": 40, "amount": 1200.5},
         personal={"name": "A. Person"},
@@ -71,7 +86,7 @@ def explanation(**overrides: Any) -> dict[str, Any]:
 _SEEDS = {"ana": 1, "bob": 2, "sam": 3, "eve": 4}
 #: ana is the store's first admin and holds every role; bob is a second risk owner.
 _ROLES = {
-    "ana": list(ROLES),
+    "ana": ["operator", "senior", "risk_owner", "auditor", "engineer", "admin", "system"],
     "bob": ["operator", "senior", "risk_owner"],
     "sam": ["senior"],
     "eve": ["operator"],

@@ -27,7 +27,15 @@ from events.errors import DocketError, IncompatibleStore, StoreUnavailable
 from events.readmodels import ReadModels, check, rebuild
 from events.store import open_log, parse_store_url
 from tests.events.conftest import pg_execute, schema_of
-from tests.events.helpers import SYSTEM, explanation, key_of, new_case, open_signed
+from tests.events.helpers import (
+    DECISION,
+    MANAGERS,
+    SYSTEM,
+    explanation,
+    key_of,
+    new_case,
+    open_signed,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 ANA = {"actor": "ana", "role": "operator"}
@@ -110,6 +118,7 @@ def every_event_type(d: Any) -> list[Any]:
         input=d(json_dicts),
         personal=d(json_dicts),
         note=d(st.none() | st.text()),
+        decision=DECISION,
         **SYSTEM,
     )
     case.record_score(
@@ -149,12 +158,14 @@ def every_event_type(d: Any) -> list[Any]:
         **SYSTEM,
     )
     policy = Policy.create(domain=ref, spec=d(json_dicts), owner_role="risk_owner", **SYSTEM)
+    policy.sign_off(note=d(st.text()), actor="ana", role="risk_owner")
     policy.propose(
         changes={"k": d(json_values)}, justification=d(words), actor="ana", role="risk_owner"
     )
     policy.review(note=d(st.text()), actor="ana", role="risk_owner")
     eng = {"actor": "ana", "role": "engineer"}
     model = ModelVersion.register(
+        managers=MANAGERS,
         domain=ref,
         version=d(words),
         card={"data_fingerprint": "f", "metrics": d(json_dicts)},
@@ -173,12 +184,15 @@ def every_event_type(d: Any) -> list[Any]:
     )
     alert = Alert.raise_(kind=d(words), severity="critical", details=d(json_dicts), **SYSTEM)
     alert.acknowledge(note=d(st.text()), **eng)
+    worsening = Alert.raise_(kind=d(words), severity="warning", details=d(json_dicts), **SYSTEM)
+    worsening.escalate(severity="critical", details=d(json_dicts), **SYSTEM)
+    worsening.resolve(note=d(st.text()), details=d(json_dicts), **SYSTEM)
     accepted = new_case(ref + "-a", p_bad=d(probabilities))
     accepted.accept(**ANA)
-    return [case, accepted, quarantined, policy, model, run, alert]
+    return [case, accepted, quarantined, policy, model, run, alert, worsening]
 
 
-EXPECTED_TYPES = 11 + 5 + 5 + 1 + 2
+EXPECTED_TYPES = 11 + 6 + 5 + 1 + 4
 
 
 def test_every_event_type_round_trips(log: DecisionLog) -> None:
@@ -300,7 +314,11 @@ def run_command(log: DecisionLog, prefix: str, kind: str, i: int, p: float) -> N
         eng = {"actor": "e", "role": "engineer"}
         if not log.exists(mid):
             card = {"data_fingerprint": "f", "metrics": {"auc": p}}
-            log.save(ModelVersion.register(domain=prefix, version=str(i), card=card, **eng))
+            log.save(
+                ModelVersion.register(
+                    managers=MANAGERS, domain=prefix, version=str(i), card=card, **eng
+                )
+            )
         log.update(mid, lambda m: m.promote(evidence={"p": p}, **eng))
     elif log.exists(cid):
         log.update(cid, ops[kind])

@@ -10,7 +10,7 @@ from events.app import DecisionLog
 from events.domain import Alert, Case, EvalRun, ModelVersion, Policy
 from events.readmodels import ReadModels, check, rebuild
 from events.store import readmodel_path_for
-from tests.events.helpers import SYSTEM, explanation, new_case, open_signed
+from tests.events.helpers import MANAGERS, SYSTEM, explanation, new_case, open_signed
 
 ANA = {"actor": "ana", "role": "operator"}
 ENG = {"actor": "ana", "role": "engineer"}
@@ -87,10 +87,18 @@ def test_quarantine_policy_models_evals_alerts(log: DecisionLog, rm: ReadModels)
                             role="risk_owner")  # fmt: skip
     policy.approve(proposal=number, actor="rob", role="risk_owner")
     m1 = ModelVersion.register(
-        domain="credit", version="1", card={"data_fingerprint": "f", "metrics": {}}, **ENG
+        managers=MANAGERS,
+        domain="credit",
+        version="1",
+        card={"data_fingerprint": "f", "metrics": {}},
+        **ENG,
     )
     m2 = ModelVersion.register(
-        domain="credit", version="2", card={"data_fingerprint": "g", "metrics": {}}, **ENG
+        managers=MANAGERS,
+        domain="credit",
+        version="2",
+        card={"data_fingerprint": "g", "metrics": {}},
+        **ENG,
     )
     m1.promote(evidence={"gate": "passed"}, **ENG)
     log.save(q, policy, m1, m2)
