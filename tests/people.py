@@ -71,11 +71,12 @@ class People:
 def change_policy_now(
     service: DocketService, domain: str, changes: Mapping[str, Any], justification: str
 ) -> PolicyView:
-    """Propose a change with ``service`` and have a second risk owner approve it (four
-    eyes), for tests whose subject is what the changed policy does."""
+    """Propose a change with ``service`` and have a second person holding the owner role
+    approve it (four eyes), for tests whose subject is what the changed policy does."""
     proposed = service.change_policy(domain, changes, justification)
     people = People.of(service.store_url, service.data_dir)
-    checker = DocketService.open(service.store_url, keys=[people.key("rob", "risk_owner")],
+    owner = proposed.owner_role
+    checker = DocketService.open(service.store_url, keys=[people.key("rob", owner)], role=owner,
                                  data_dir=service.data_dir)  # fmt: skip
     try:
         checker.approve_policy_change(domain, proposed.pending[-1].number)

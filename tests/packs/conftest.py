@@ -15,6 +15,7 @@ import assistant.domains as domains
 from assistant.service import DocketService
 from assistant.views import Identity
 from tests.packs.biopsy import make_pack
+from tests.people import People
 
 FOLDS = 3
 
@@ -44,10 +45,14 @@ def biopsy(tmp_path: Path) -> Iterator[Open]:
     """``biopsy(name, role)``: a service on one store with the biopsy models deployed."""
     opened: list[DocketService] = []
 
+    people = People(str(tmp_path / "store.sqlite"), tmp_path / "data")
+
     def factory(name: str = "rita", role: str = "radiologist") -> DocketService:
         service = DocketService.open(str(tmp_path / "store.sqlite"),
-                                     identity=Identity(name, role), data_dir=tmp_path / "data")
+                                     keys=[people.key(name, role)], role=role,
+                                     data_dir=tmp_path / "data")  # fmt: skip
         if not service.models("biopsy"):
+            service.add_key(people.key("docket/ci", "system"))
             acting, service.identity = service.identity, Identity("docket/ci", "system")
             service.register_models("biopsy", list(trained_biopsy_artifacts()))
             service.identity = acting
@@ -57,6 +62,7 @@ def biopsy(tmp_path: Path) -> Iterator[Open]:
     yield factory
     for service in opened:
         service.close()
+    people.close()
 
 
 @pytest.fixture

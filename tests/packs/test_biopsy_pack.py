@@ -14,6 +14,7 @@ import pytest
 from assistant.views import Accept, Escalate, Override
 from events.errors import InputRejected, NotAuthorised
 from tests.packs.conftest import Open
+from tests.people import change_policy_now
 
 
 def test_it_is_listed_with_its_own_decision(biopsy: Open) -> None:
@@ -79,7 +80,7 @@ def test_its_owner_changes_its_policy(biopsy: Open) -> None:
     with pytest.raises(NotAuthorised, match="clinical_lead"):
         biopsy("ana", "risk_owner").change_policy(
             "biopsy", {"costs": {"discharge": {"Yes": 25.0}}}, "credit's owner")
-    view = biopsy("lee", "clinical_lead").change_policy(
+    view = change_policy_now(biopsy("lee", "clinical_lead"),
         "biopsy", {"costs": {"discharge": {"Yes": 25.0}}}, "missed cancers cost more")
     assert view.version == 2 and view.costs["discharge"]["Yes"] == 25.0
     arms = biopsy().backtest("biopsy")
