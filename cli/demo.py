@@ -33,8 +33,9 @@ if TYPE_CHECKING:
 
 DOMAIN = "credit"
 HISTORY_OPERATOR = Identity("demo-history", "operator")
-DEMO_SYSTEM = Identity("docket/demo", "system")
-DEMO_OWNER = Identity("demo-risk-owner", "risk_owner")  # trains the demo's models, as a component
+DEMO_SYSTEM = Identity("docket/demo", "system")  # trains the demo's models, as a component
+DEMO_OWNER = Identity("demo-risk-owner", "risk_owner")  # proposes the demo's exploration
+DEMO_CHECKER = Identity("rita", "risk_owner")  # approves it: a policy change takes two people
 
 
 #: The demo's people besides you, with their key files in ``<data dir>/keys/demo``: use
@@ -43,6 +44,7 @@ DEMO_OWNER = Identity("demo-risk-owner", "risk_owner")  # trains the demo's mode
 DEMO_PEOPLE: dict[str, tuple[str, ...]] = {
     "docket/demo": ("system",),
     "demo-history": ("operator",),
+    "demo-risk-owner": ("risk_owner",),
     "sam": ("senior",),
     "rita": ("risk_owner",),
     "erin": ("engineer",),
@@ -168,10 +170,12 @@ def explore_for_history(service: DocketService) -> None:
     if service.policy(DOMAIN).exploration.get("rate"):
         return
     with acting_as(service, DEMO_OWNER):
-        service.change_policy(
+        proposed = service.change_policy(
             DOMAIN, {"exploration": {"rate": 0.1, "max_regret": 5.0}},
             "demo: explore 10% of cases so quality can be measured on outcomes declines hide",
         )
+    with acting_as(service, DEMO_CHECKER):  # four eyes: a second risk owner approves
+        service.approve_policy_change(DOMAIN, proposed.pending[-1].number)
 
 
 def _record_history(

@@ -107,6 +107,8 @@ def test_the_demand_demo_seeds_a_queue_and_history_once(docket: Docket) -> None:
 
     with docket.service("ci", "engineer") as service:
         register_demand_model(service)  # a champion exists, so the demo does not train
+        for who in (("docket/demo", "system"), ("demo-history", "operator")):
+            service.add_key(docket.people.key(*who))  # the demo's own people
         first = seed_demand_demo(service, cases=6, history=24)
         again = seed_demand_demo(service, cases=6, history=24)
         report = service.quantity_quality("demand")

@@ -17,7 +17,8 @@ from tests.people import People
 def test_the_demo_raises_no_alert_before_anything_shifts(open_service: ServiceFactory) -> None:
     service = open_service("docket/demo", "system")
     people = People.of(service.store_url, service.data_dir)
-    for who in (("demo-history", "operator"), ("ana", "operator")):
+    for who in (("demo-history", "operator"), ("demo-risk-owner", "risk_owner"),
+                ("rita", "risk_owner"), ("ana", "operator")):
         service.add_key(people.key(*who))  # the demo's past decisions, then ana
     seed_demo(service, cases=200, history=300)
     service.identity = Identity("ana", "operator")
