@@ -24,16 +24,17 @@ from hypothesis import strategies as st
 
 from assistant.views import Accept
 from tests.cli.test_cli import Docket, Rows
+from tests.people import People
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def docket(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Docket:
-    for name in ("DOCKET_STORE", "DOCKET_OPERATOR", "DOCKET_ROLE"):
+def docket(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, people: People) -> Docket:
+    for name in ("DOCKET_STORE", "DOCKET_OPERATOR", "DOCKET_ROLE", "DOCKET_KEY"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("DOCKET_DATA_DIR", str(tmp_path / "data"))
-    return Docket(tmp_path / "store.sqlite", tmp_path / "data", CliRunner())
+    return Docket(tmp_path / "store.sqlite", tmp_path / "data", CliRunner(), people)
 
 
 def no_traceback(result: Result) -> None:

@@ -35,10 +35,13 @@ def test_a_review_and_a_sign_off_are_shown_by_docket_policy(tmp_path: Path) -> N
     store = str(tmp_path / "store.sqlite")
     runner = CliRunner()
 
+    people = People(store, tmp_path / "data")
+    keys = {role: people.save("rita", role, tmp_path) for role in ("risk_owner", "operator")}
+
     def docket(*args: str, role: str = "risk_owner") -> Any:
         return runner.invoke(
-            cli, ["--store", store, "--operator", "rita", "--role", role, *args],
-            env={"DOCKET_DATA_DIR": str(tmp_path / "data")},
+            cli, ["--store", store, "--key", str(keys[role]), "--role", role, *args],
+            env={"DOCKET_DATA_DIR": str(tmp_path / "data"), "DOCKET_KEY": None},
         )
 
     before = docket("policy")

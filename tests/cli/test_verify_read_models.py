@@ -15,14 +15,15 @@ import pytest
 from click.testing import CliRunner
 
 from tests.cli.test_cli import Docket, Rows, assert_clear_error
+from tests.people import People
 
 
 @pytest.fixture
-def docket(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Docket:
-    for name in ("DOCKET_STORE", "DOCKET_OPERATOR", "DOCKET_ROLE"):
+def docket(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, people: People) -> Docket:
+    for name in ("DOCKET_STORE", "DOCKET_OPERATOR", "DOCKET_ROLE", "DOCKET_KEY"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("DOCKET_DATA_DIR", str(tmp_path / "data"))
-    return Docket(tmp_path / "store.sqlite", tmp_path / "data", CliRunner())
+    return Docket(tmp_path / "store.sqlite", tmp_path / "data", CliRunner(), people)
 
 
 def edit_views(docket: Docket, sql: str) -> None:
@@ -40,7 +41,7 @@ def test_verify_reports_position_and_digest_of_untouched_read_models(
     docket.seed(credit_rows(5))
     result = docket("verify")
     assert result.exit_code == 0, result.output
-    assert "hash chain intact" in result.stdout
+    assert "hash chain and signatures intact" in result.stdout
     assert "read models at position" in result.stdout and "match a replay" in result.stdout
 
 
