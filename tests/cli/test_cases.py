@@ -137,3 +137,14 @@ def test_audit_before_the_case_existed_is_one_sentence_and_later_events_come_aft
     assert "status: escalated by ana at " in waiting.stdout
     assert "waiting for a senior reviewer" in waiting.stdout
     assert_clear_error(operator, f"case {ref} was escalated by ana at", "waiting for a senior")
+
+
+def test_policy_set_with_an_unknown_outcome_is_refused_and_commits_nothing(
+    docket: Docket, seeded: dict[str, str]
+) -> None:
+    result = docket("policy", "set", "--cost", "approve:ugly=6", "--justification", "typo",
+                    role="risk_owner")
+    assert_clear_error(result, "unknown outcome 'ugly'")
+    with docket.service("auditor", "auditor") as service:
+        policy = service.policy("credit")
+    assert policy.version == 1 and "ugly" not in policy.costs["approve"]

@@ -446,7 +446,8 @@ def test_verify_names_the_position_of_an_event_altered_by_raw_sql(
 
     result = docket("verify")
 
-    assert_clear_error(result, "TAMPERED", f"position {position}")
+    ref = next(r for r, c in seeded.items() if c == case_id)
+    assert_clear_error(result, "TAMPERED", f"position {position} (case {ref} (id {case_id}))")
 
 
 def test_replay_rebuilds_and_check_finds_a_corrupted_read_model(
