@@ -216,6 +216,12 @@ class DocketService:
     def policy(self, domain: str) -> PolicyView:
         return policy.policy(self._ctx, domain)
 
+    def review_policy(self, domain: str, note: str) -> PolicyView:
+        return policy.review_policy(self._ctx, domain, note)
+
+    def sign_off_policy(self, domain: str, note: str = "") -> PolicyView:
+        return policy.sign_off_policy(self._ctx, domain, note)
+
     def change_policy(
         self, domain: str, changes: Mapping[str, Any], justification: str
     ) -> PolicyView:

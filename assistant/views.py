@@ -318,7 +318,8 @@ class PolicyChangeView:
     by: str
     role: str
     changes: dict[str, Any]
-    justification: str
+    justification: str  # a change's justification, or a review's or sign-off's note
+    event: str = "changed"  # created | changed | reviewed | signed_off
 
 
 @dataclass(frozen=True)
@@ -334,6 +335,9 @@ class PolicyView:
     history: list[PolicyChangeView]
     quantity: dict[str, Any] | None = None  # a "how much" policy's economics and limits
     exploration: dict[str, Any] = field(default_factory=dict)  # rate, max_regret, salt
+    signed_off: bool = True  # False: installed by the system, not yet signed by the owner
+    last_reviewed_at: datetime | None = None
+    review_overdue: bool = False
 
 
 @dataclass(frozen=True)
@@ -375,6 +379,7 @@ class AlertView:
     severity: str
     message: str
     raised_at: datetime
+    runbook: str = ""  # where README says what the alert means and what to do
 
 
 @dataclass(frozen=True)
@@ -410,6 +415,8 @@ class StatusView:
     cases_by_status: dict[str, int]
     champion: str | None
     alerts: list[AlertView]
+    # What needs the owner: unsigned or overdue policies, the baseline rules deciding.
+    notices: list[str] = field(default_factory=list)
 
 
 # --- evaluation --------------------------------------------------------------------------------

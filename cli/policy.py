@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from assistant.views import PolicyChangeView
 from cli.app import Context, cli, fail
 
 
@@ -21,6 +22,17 @@ def policy(ctx: click.Context, domain: str) -> None:
         return
     view = ctx.obj.service.policy(domain)
     click.echo(f"{view.domain} policy v{view.version}, owned by role {view.owner_role}")
+    if not view.signed_off:
+        click.echo(
+            f"  UNSIGNED: installed by the system; the owner ({view.owner_role}) has not signed"
+            f" it off (`docket policy --domain {domain} sign-off`)"
+        )
+    if view.last_reviewed_at is not None:
+        overdue = " — REVIEW OVERDUE" if view.review_overdue else ""
+        click.echo(
+            f"  last reviewed {view.last_reviewed_at.isoformat(timespec='minutes')}, due every"
+            f" {view.review_every_days} days{overdue}"
+        )
     if view.quantity is not None:  # a "how much" policy: economics and limits
         q = view.quantity
         click.echo(
@@ -35,8 +47,7 @@ def policy(ctx: click.Context, domain: str) -> None:
             f"{q['escalate_on_ood']}; review every {view.review_every_days} days"
         )
         for change in view.history:
-            click.echo(f"  v{change.version} {change.at.isoformat(timespec='minutes')} "
-                       f"{change.by} ({change.role}): {change.justification or 'installed'}")
+            click.echo(history_line(change))
         return
     click.echo(f"  costs: {json.dumps(view.costs)}")
     click.echo(
@@ -53,12 +64,41 @@ def policy(ctx: click.Context, domain: str) -> None:
     else:
         click.echo("  exploration: off")
     for change in view.history:
-        what = json.dumps(change.changes) if change.version > 1 else "installed"
-        why = f" — {change.justification}" if change.justification else ""
-        click.echo(
-            f"  v{change.version} {change.at.isoformat(timespec='minutes')} {change.by} "
-            f"({change.role}): {what}{why}"
-        )
+        click.echo(history_line(change))
+
+
+def history_line(change: PolicyChangeView) -> str:
+    """One event of the policy's history: installed, changed, reviewed or signed off."""
+    what = {
+        "created": "installed",
+        "reviewed": "reviewed, no change",
+        "signed_off": "signed off",
+    }.get(change.event, json.dumps(change.changes))
+    why = f" — {change.justification}" if change.justification else ""
+    return (
+        f"  v{change.version} {change.at.isoformat(timespec='minutes')} {change.by} "
+        f"({change.role}): {what}{why}"
+    )
+
+
+@policy.command("review")
+@click.option("--note", required=True, help="What was reviewed and found (e.g. with whom).")
+@click.pass_context
+def policy_review(ctx: click.Context, note: str) -> None:
+    """Record a review of the policy with no change (the owner or an auditor)."""
+    domain = ctx.parent.meta["domain"] if ctx.parent else "credit"
+    view = ctx.obj.service.review_policy(domain, note)
+    click.echo(f"recorded a review of the {view.domain} policy v{view.version}: no change")
+
+
+@policy.command("sign-off")
+@click.option("--note", default="", help="Anything the owner wants on record.")
+@click.pass_context
+def policy_sign_off(ctx: click.Context, note: str) -> None:
+    """Sign off the current policy version as its owner."""
+    domain = ctx.parent.meta["domain"] if ctx.parent else "credit"
+    view = ctx.obj.service.sign_off_policy(domain, note)
+    click.echo(f"the {view.domain} policy v{view.version} is signed off by its owner")
 
 
 @policy.command("set")

@@ -54,9 +54,13 @@ def status(obj: Context) -> None:
     cases = ", ".join(f"{k} {v}" for k, v in sorted(view.cases_by_status.items())) or "none"
     click.echo(f"cases:       {cases}")
     click.echo(f"champion:    {view.champion or 'none (baseline rules decide)'}")
+    for notice in view.notices:
+        click.echo(f"policy:      {notice}")
     if view.alerts:
         click.echo("alerts:")
         for alert in view.alerts:
             click.echo(f"  [{alert.severity}] {alert.kind}: {alert.message}")
+            if alert.runbook:
+                click.echo(f"      what to do: {alert.runbook}")
     else:
         click.echo("alerts:      none")

@@ -1,4 +1,5 @@
-"""Which model versions decide: the champion and shadow set of every domain, from the log.
+"""Which model versions decide (the champion and shadow set of every domain) and which
+policy version holds, from the log.
 
 The read models show the same thing (the ``models`` table), but a read-model file is a
 plain SQLite file anyone with access to the disk can edit, so nothing that decides a case
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from eventsourcing.utils import get_topic
 
-from events.domain import ModelVersion
+from events.domain import ModelVersion, Policy
 
 if TYPE_CHECKING:
     from events.app import DecisionLog
@@ -32,7 +33,7 @@ _STATUS: dict[type, str] = {
     ModelVersion.ShadowStarted: "shadow",
     ModelVersion.Retired: "retired",
 }
-TOPICS = [get_topic(kind) for kind in _STATUS]
+TOPICS = [get_topic(kind) for kind in (*_STATUS, Policy.Created, Policy.Changed)]
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,8 @@ class Deployments:
     position: int = 0
     _models: dict[str, _Model] = field(default_factory=dict)  # by model (aggregate) id
     _champions: dict[str, str] = field(default_factory=dict)  # domain -> version
+    _policy_domains: dict[str, str] = field(default_factory=dict)  # policy id -> domain
+    _policy_versions: dict[str, int] = field(default_factory=dict)  # domain -> version
     _lock: threading.RLock = field(default_factory=threading.RLock)
 
     def follow(self, log: DecisionLog, *, stop: int | None = None, page: int = 5000) -> None:
@@ -80,6 +83,14 @@ class Deployments:
                 self.position = end if len(found) < page else found[-1].id
 
     def _apply(self, key: str, event: object) -> None:
+        if isinstance(event, Policy.Created):
+            self._policy_domains[key] = event.domain
+            self._policy_versions[event.domain] = 1
+            return
+        if isinstance(event, Policy.Changed):
+            if key in self._policy_domains:
+                self._policy_versions[self._policy_domains[key]] = event.policy_version
+            return
         status = _STATUS.get(type(event))
         if status is None:
             return
@@ -135,11 +146,23 @@ class Deployments:
                 return "unknown"
             return "registered" if found.status == "champion" else found.status
 
-    def disagreement(self, rows: list[dict[str, Any]]) -> str | None:
-        """How the read model's ``models`` rows (domain, model_version, status, champion)
-        disagree with the log's :class:`Deployments` at the same position, in one sentence;
-        None when they agree."""
+    def policy_version(self, domain: str) -> int | None:
+        """The domain's policy version by the log (None: no policy yet)."""
         with self._lock:
+            return self._policy_versions.get(domain)
+
+    def disagreement(
+        self, rows: list[dict[str, Any]], policies: dict[str, int] | None = None
+    ) -> str | None:
+        """How the read model's ``models`` rows (domain, model_version, status, champion)
+        and latest policy version per domain disagree with the log's :class:`Deployments`
+        at the same position, in one sentence; None when they agree."""
+        with self._lock:
+            if policies is not None and policies != self._policy_versions:
+                domain = sorted(set(policies) ^ set(self._policy_versions) or {
+                    d for d in policies if policies[d] != self._policy_versions.get(d)})[0]
+                return (f"the read model says {domain}'s policy is version "
+                        f"{policies.get(domain)}, the log {self._policy_versions.get(domain)}")
             return self._disagreement(rows)
 
     def _disagreement(self, rows: list[dict[str, Any]]) -> str | None:

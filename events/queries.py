@@ -284,6 +284,12 @@ def eval_verdicts(views: Rows) -> dict[str, dict[str, bool]]:
 _needs("policy_history", "domain", "position")
 
 
+def policy_domains(views: Rows) -> list[str]:
+    """Every domain with a policy installed."""
+    rows = views.rows("SELECT DISTINCT domain FROM policy_history ORDER BY domain")
+    return [str(r["domain"]) for r in rows]
+
+
 def policy_history(views: Rows, domain: str) -> list[Row]:
     return views.rows("SELECT * FROM policy_history WHERE domain = ? ORDER BY position", [domain])
 

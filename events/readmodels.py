@@ -458,6 +458,7 @@ HANDLERS: dict[str, Handler] = {
     get_topic(Policy.Created): _policy("created"),
     get_topic(Policy.Changed): _policy("changed"),
     get_topic(Policy.Reviewed): _policy("reviewed"),
+    get_topic(Policy.SignedOff): _policy("signed_off"),
     get_topic(ModelVersion.Registered): _model("registered"),
     get_topic(ModelVersion.Promoted): _model("promoted"),
     get_topic(ModelVersion.Demoted): _model("demoted"),
@@ -604,14 +605,19 @@ class ReadModels:
         names = [d[0] for d in cur.description]
         return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
-    def models_snapshot(self) -> tuple[int, list[Row]]:
-        """The position and the ``models`` rows, read in one snapshot (so a process
-        catching up meanwhile cannot pair rows with another position)."""
+    def models_snapshot(self) -> tuple[int, list[Row], dict[str, int]]:
+        """The position, the ``models`` rows and each domain's latest policy version, read
+        in one snapshot (so a process catching up meanwhile cannot pair rows with another
+        position)."""
         self.conn.execute("BEGIN")  # deferred: the snapshot starts at the first read
         try:
-            return self.position(), self.rows(
-                "SELECT domain, model_version, status, champion FROM models"
+            position = self.position()
+            models = self.rows("SELECT domain, model_version, status, champion FROM models")
+            policies = self.rows(
+                "SELECT domain, max(policy_version) AS v FROM policy_history "
+                "WHERE event IN ('created', 'changed') GROUP BY domain"
             )
+            return position, models, {str(r["domain"]): int(r["v"]) for r in policies}
         finally:
             self.conn.execute("COMMIT")
 

@@ -202,7 +202,7 @@ class Context:
         """
         with self.lock:
             self.sync()
-            position, rows = self.views.models_snapshot()
+            position, rows, policies = self.views.models_snapshot()
             head = self.log.event_count()
             if position > head:
                 self.rebuild_views(f"the read models claim position {position} but the log "
@@ -211,7 +211,7 @@ class Context:
             if self.deployments.position > position:  # folded further by an earlier call
                 self.deployments = Deployments()
             self.deployments.follow(self.log, stop=position)
-            problem = self.deployments.disagreement(rows)
+            problem = self.deployments.disagreement(rows, policies)
             if problem:
                 self.rebuild_views(problem)
             return self.deployments

@@ -10,8 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+from assistant.monitoring.health import AlertSpec
 from assistant.orchestrator import Assessment, case_key
 from assistant.screening.detector import note_model
+from assistant.usecases import alerting
 from assistant.usecases.context import SYSTEM_WHO, Context, Domain
 from assistant.views import IngestReport
 from events.domain import Case, Policy
@@ -61,9 +63,16 @@ def ingest(
     duplicates: list[int] = []
     problems_by_row: dict[int, list[FieldProblem]] = {}
     done = 0
+    fell_back: list[str] = []  # why the baseline rules decided, per case
+    by_model = 0
     for start in range(0, total, INGEST_BATCH):
         chunk = materialised[start : start + INGEST_BATCH]
         assessments = state.orchestrator.assess_batch(chunk)
+        for assessment in assessments:
+            if assessment.source == "baseline" and assessment.fallback_reason:
+                fell_back.append(assessment.fallback_reason)
+            elif assessment.source == "model":
+                by_model += 1
         batch: list[tuple[int, Case]] = []  # (row number, new record), opened cases only
         quarantined: list[Case] = []
         seen_ids: set[Any] = set()
@@ -91,7 +100,36 @@ def ingest(
         done += len(chunk)
         if progress:
             progress(done, total)
+    if state.champion is not None and (fell_back or by_model):
+        _fallback_alert(ctx, domain, state.champion, fell_back, by_model)
     return IngestReport(opened, rejected, duplicates, problems_by_row)
+
+
+def _fallback_alert(
+    ctx: Context, domain: str, champion: str, fell_back: list[str], by_model: int
+) -> None:
+    """The baseline rules deciding instead of a champion is an alert at once; the champion
+    scoring again resolves it. (A domain with no champion at all is not a failure.)"""
+    key = "fallback"
+    if fell_back:
+        alerting.raise_now(
+            ctx,
+            domain,
+            AlertSpec(
+                kind="fallback",
+                severity="critical",
+                key=key,
+                message=(
+                    f"The baseline rules are deciding {domain} cases instead of {champion}:"
+                    f" {fell_back[-1]}"
+                ),
+                details={"champion": champion, "reason": fell_back[-1], "cases": len(fell_back)},
+            ),
+        )
+    elif by_model:
+        alerting.resolve_key(
+            ctx, domain, key, f"{champion} is scoring cases again ({by_model} just now)"
+        )
 
 
 def _save_new(

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
+from assistant.monitoring.health import policy_review_overdue
 from assistant.policies import PolicySpec
 from assistant.policies import backtest as run_backtest
 from assistant.policies.backtest import ArmResult
 from assistant.policies.quantity import QuantityPolicy
+from assistant.usecases import alerting
 from assistant.usecases.context import Context, require_plain
 from assistant.views import BacktestView, PolicyChangeView, PolicyPreview, PolicyView
 from events import queries
+from events.errors import FieldProblem, InputRejected
 
 
 def policy(ctx: Context, domain: str) -> PolicyView:
@@ -21,7 +24,7 @@ def policy(ctx: Context, domain: str) -> PolicyView:
     if aggregate.spec.get("kind") == "quantity":
         return _quantity_view(ctx, domain)
     spec = PolicySpec.model_validate(aggregate.spec)
-    ctx.sync()
+    ctx.models()  # syncs, and rebuilds read models whose policy history disagrees with the log
     history = _history(ctx, domain)
     return PolicyView(
         domain=domain,
@@ -34,6 +37,7 @@ def policy(ctx: Context, domain: str) -> PolicyView:
         review_every_days=aggregate.review_every_days,
         history=history,
         exploration=spec.exploration.model_dump(mode="json"),
+        **_standing(ctx, domain),
     )
 
 
@@ -49,7 +53,7 @@ def _quantity_view(ctx: Context, domain: str) -> PolicyView:
                                    "per unit left over": spec.overage_cost}},
         escalate_band=(1.0, 0.0), escalate_on_ood=spec.escalate_on_ood,
         review_every_days=aggregate.review_every_days, history=_history(ctx, domain),
-        quantity=spec.model_dump(mode="json"),
+        quantity=spec.model_dump(mode="json"), **_standing(ctx, domain),
     )  # fmt: skip
 
 
@@ -62,9 +66,70 @@ def _history(ctx: Context, domain: str) -> list[PolicyChangeView]:
             role=r["role"],
             changes=json.loads(r["changes"] or "{}"),
             justification=r["justification"] or "",
+            event=r["event"] or "changed",
         )
         for r in queries.policy_history(ctx.views, domain)
     ]
+
+
+def _standing(ctx: Context, domain: str) -> dict[str, Any]:
+    """Signed off or not, when last reviewed, whether the review is overdue."""
+    aggregate = ctx.policy(domain)
+    reviewed = datetime.fromisoformat(aggregate.last_reviewed_at)
+    overdue = policy_review_overdue(
+        reviewed, now=datetime.now(UTC), review_every_days=aggregate.review_every_days
+    ).overdue
+    return {
+        "signed_off": bool(getattr(aggregate, "signed_off", True)),
+        "last_reviewed_at": reviewed,
+        "review_overdue": overdue,
+    }
+
+
+def review_policy(ctx: Context, domain: str, note: str) -> PolicyView:
+    """Record a review with no change (owner or auditor); closes an overdue-review alert."""
+    require_plain("note", note)
+    if not note.strip():
+        raise InputRejected([FieldProblem("note", "a review needs a note of what it found")])
+    current = ctx.policy(domain)
+    who = ctx.who
+    ctx.log.update(current.id, lambda p: p.review(note=note, **who))
+    alerting.resolve_key(
+        ctx, domain, f"policy_review_overdue:{current.id}", f"reviewed by {who['actor']}: {note}"
+    )
+    return policy(ctx, domain)
+
+
+def sign_off_policy(ctx: Context, domain: str, note: str = "") -> PolicyView:
+    """The owner signs off the current version (the first is installed by the system)."""
+    require_plain("note", note)
+    current = ctx.policy(domain)
+    who = ctx.who
+    ctx.log.update(current.id, lambda p: p.sign_off(note=note, **who))
+    return policy(ctx, domain)
+
+
+def policy_notices(ctx: Context) -> list[str]:
+    """One sentence per policy that needs its owner: unsigned, or its review overdue."""
+    ctx.sync()
+    notices = []
+    for domain in queries.policy_domains(ctx.views):
+        standing = _standing(ctx, domain)
+        view = ctx.policy(domain)
+        if not standing["signed_off"]:
+            notices.append(
+                f"{domain} policy v{view.policy_version} is unsigned: installed by the system,"
+                f" not yet signed off by its owner ({view.owner_role}; `docket policy sign-off"
+                f" --domain {domain}`)"
+            )
+        if standing["review_overdue"]:
+            notices.append(
+                f"{domain} policy review is overdue: last reviewed"
+                f" {standing['last_reviewed_at']:%Y-%m-%d}, due every"
+                f" {view.review_every_days} days (`docket policy review --domain {domain}"
+                " --note TEXT`)"
+            )
+    return notices
 
 
 def change_policy(

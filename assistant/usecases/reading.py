@@ -14,6 +14,7 @@ from typing import Any
 from assistant.domains import get_pack, get_quantity_pack, is_quantity_pack
 from assistant.usecases.context import Context
 from assistant.usecases.explaining import recorded_explanation
+from assistant.usecases.policy import policy_notices
 from assistant.usecases.quantities import case_view
 from assistant.views import (
     FLAGS,
@@ -183,21 +184,42 @@ def alerts(ctx: Context) -> list[AlertView]:
             r["severity"],
             r["details"].get("message", ""),
             datetime.fromisoformat(r["raised_at"]),
+            runbook=runbook(r["kind"]),
         )
         for r in queries.open_alerts(ctx.views)
     ]
 
 
+def runbook(kind: str) -> str:
+    """README's entry for an alert kind: what it means, who owns it, what to do."""
+    return f"README.md#runbook-{kind.replace('_', '-')}"
+
+
 def status(ctx: Context) -> StatusView:
     ctx.sync()
-    champions = [f"{domain}: {version}" for domain, version in ctx.models().champions()]
+    open_alerts = alerts(ctx)
+    falling_back = {
+        str(r["details"].get("domain")): str(r["details"].get("reason", ""))
+        for r in queries.open_alerts(ctx.views)
+        if r["kind"] == "fallback"
+    }
+    champions = [
+        f"{domain}: {version}"
+        + (
+            f" (NOT deciding: the baseline rules decide, {falling_back[domain]})"
+            if domain in falling_back
+            else ""
+        )
+        for domain, version in ctx.models().champions()
+    ]
     return StatusView(
         store_url=ctx.log.url or ctx.store_url,
         readmodel_path=str(ctx.views.path),
         events=ctx.log.event_count(),
         cases_by_status=queries.cases_by_status(ctx.views),
         champion=", ".join(champions) or None,
-        alerts=alerts(ctx),
+        alerts=open_alerts,
+        notices=policy_notices(ctx),
     )
 
 

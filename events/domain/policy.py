@@ -34,6 +34,7 @@ class Policy(Aggregate):
         review_every_days: int
         policy_version: int
         last_reviewed_at: str
+        signed_off: bool  # the owner authored or signed off the current version
 
     class Created(Aggregate.Created):
         class_version = 1
@@ -52,6 +53,8 @@ class Policy(Aggregate):
             p.review_every_days = self.review_every_days
             p.policy_version = 1
             p.last_reviewed_at = self.timestamp.isoformat()
+            # Installed by the system (from the pack's default): unsigned until the owner signs.
+            p.signed_off = self.role == self.owner_role
 
     class Changed(Aggregate.Event):
         class_version = 1
@@ -66,6 +69,8 @@ class Policy(Aggregate):
             p = _as_policy(aggregate)
             p.spec = dict(self.spec)
             p.policy_version = self.policy_version
+            p.signed_off = True  # only the owner changes a policy
+            p.last_reviewed_at = self.timestamp.isoformat()  # a change is a review
 
     class Reviewed(Aggregate.Event):
         class_version = 1
@@ -75,6 +80,20 @@ class Policy(Aggregate):
 
         def apply(self, aggregate: Aggregate) -> None:
             _as_policy(aggregate).last_reviewed_at = self.timestamp.isoformat()
+
+    class SignedOff(Aggregate.Event):
+        """The owner accepts the current version as theirs (the system installed it)."""
+
+        class_version = 1
+        policy_version: int
+        note: str
+        actor: str
+        role: str
+
+        def apply(self, aggregate: Aggregate) -> None:
+            p = _as_policy(aggregate)
+            p.signed_off = True
+            p.last_reviewed_at = self.timestamp.isoformat()
 
     @staticmethod
     def id_for(domain: str) -> UUID:
@@ -136,9 +155,43 @@ class Policy(Aggregate):
         )
 
     def review(self, *, note: str = "", actor: str, role: str) -> None:
-        """Record that the owner (or an auditor) reviewed the policy without changing it."""
+        """Record that the owner (or an auditor) reviewed the policy without changing it.
+
+        Raises:
+            NotAuthorised: neither the owner role nor an auditor.
+        """
+        if role not in (self.owner_role, "auditor"):
+            raise NotAuthorised(
+                f"only the policy owner ({self.owner_role}) or an auditor may record a review "
+                f"of the {self.domain} policy, not role {role!r}"
+            )
         check_identity(actor, role, (self.owner_role, "auditor"))
-        self.trigger_event(self.Reviewed, note=note, actor=actor, role=role)
+        self.trigger_event(self.Reviewed, note=note.strip(), actor=actor, role=role)
+
+    def sign_off(self, *, note: str = "", actor: str, role: str) -> None:
+        """The owner signs off the current version.
+
+        Raises:
+            NotAuthorised: not the owner role.
+            InputRejected: the current version is already signed off.
+        """
+        if role != self.owner_role:
+            raise NotAuthorised(
+                f"only the policy owner ({self.owner_role}) may sign off the {self.domain} "
+                f"policy, not role {role!r}"
+            )
+        check_identity(actor, role)
+        if self.signed_off:
+            raise InputRejected(
+                [FieldProblem("policy", f"v{self.policy_version} is already signed off")]
+            )
+        self.trigger_event(
+            self.SignedOff,
+            policy_version=self.policy_version,
+            note=note.strip(),
+            actor=actor,
+            role=role,
+        )
 
 
 def _as_policy(aggregate: Aggregate) -> Policy:

@@ -234,3 +234,29 @@ def test_read_models_made_before_the_order_column_gain_it(service: DocketService
         assert len(rows) == 2 and all(r["quantity"] >= 10 for r in rows)
     finally:
         views.close()
+
+
+def test_hostile_hours_and_demand_are_refused_field_by_field(service: DocketService) -> None:
+    raw, _ = demand_rows(1)[0]
+    bad_rows: list[Any] = [
+        {**raw, "temp": float("nan"), "case_ref": "nan-temp"},
+        {**raw, "bikers_same_hour_last_week": True, "case_ref": "bool-lag"},
+        {**raw, "case_ref": "evil\u202eref"},
+        ["not", "an", "object"],
+    ]
+    report = service.ingest("demand", bad_rows)
+    assert report.opened == [] and [n for n, _ in report.rejected] == [1, 2, 3, 4]
+    fields = [{p.field for p in report.problems[n]} for n in (1, 2, 3, 4)]
+    assert fields == [{"temp"}, {"bikers_same_hour_last_week"}, {"case_ref"}, {"input"}]
+
+    refs = ingest(service, 6)
+    ref, case_id = next((r, c) for r, c in refs.items()
+                        if service.case(c).recommendation == "order")
+    service.decide(case_id, Accept())
+    observed = datetime.now(UTC).isoformat()
+    lines = service.record_outcomes(
+        [{"case_ref": ref, "outcome": v, "observed_at": observed}
+         for v in ("NaN", "inf", "1e309", True, "12 bikes")], domain="demand")
+    assert lines[0].startswith("5 rows: 0 recorded")
+    assert sum("must be a number of bikes" in line for line in lines) == 5
+    assert service.case(case_id).outcome is None

@@ -119,3 +119,7 @@ def test_editing_the_policy_history_changes_no_recommendation(
     assert detail.policy_version == 1
     assert detail.expected_costs["approve"] == pytest.approx(5 * (detail.p_bad or 0))
     assert set(detail.expected_costs) == set(costs)
+    # The history the screens show is the log's again, and someone is told.
+    assert [c.version for c in service.policy("credit").history] == [1]
+    assert any(a.kind == "read_models_rebuilt" and "policy" in a.message
+               for a in service.alerts())

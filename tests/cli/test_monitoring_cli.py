@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner
+
 from assistant.views import Identity
 from cli.demo import seed_demo
+from cli.main import cli
 from tests.conftest import ServiceFactory
 
 
@@ -18,3 +24,30 @@ def test_the_demo_raises_no_alert_before_anything_shifts(open_service: ServiceFa
     report = service.drift("credit")
     assert report.prediction is not None  # the scores were compared, and found alike
     assert not report.prediction.drifted
+
+
+def test_a_review_and_a_sign_off_are_shown_by_docket_policy(tmp_path: Path) -> None:
+    store = str(tmp_path / "store.sqlite")
+    runner = CliRunner()
+
+    def docket(*args: str, role: str = "risk_owner") -> Any:
+        return runner.invoke(
+            cli, ["--store", store, "--operator", "rita", "--role", role, *args],
+            env={"DOCKET_DATA_DIR": str(tmp_path / "data")},
+        )
+
+    before = docket("policy")
+    assert before.exit_code == 0, before.output
+    assert "UNSIGNED" in before.stdout
+    assert "policy:" in docket("status").stdout  # status names the unsigned policy
+
+    signed = docket("policy", "sign-off", "--note", "costs confirmed")
+    reviewed = docket("policy", "review", "--note", "reviewed with the owner, no change")
+    refused = docket("policy", "sign-off", role="operator")
+    after = docket("policy").stdout
+
+    assert signed.exit_code == 0 and reviewed.exit_code == 0, signed.output + reviewed.output
+    assert refused.exit_code == 1 and "Traceback" not in refused.output
+    assert "UNSIGNED" not in after
+    assert "rita (risk_owner): signed off — costs confirmed" in after
+    assert "rita (risk_owner): reviewed, no change — reviewed with the owner, no change" in after

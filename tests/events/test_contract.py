@@ -162,6 +162,7 @@ def every_event_type(d: Any) -> list[Any]:
         **SYSTEM,
     )
     policy = Policy.create(domain=ref, spec=d(json_dicts), owner_role="risk_owner", **SYSTEM)
+    policy.sign_off(note=d(st.text()), actor="r", role="risk_owner")
     policy.change(
         changes={"k": d(json_values)}, justification=d(words), actor="r", role="risk_owner"
     )
@@ -186,12 +187,15 @@ def every_event_type(d: Any) -> list[Any]:
     )
     alert = Alert.raise_(kind=d(words), severity="critical", details=d(json_dicts), **SYSTEM)
     alert.acknowledge(note=d(st.text()), **eng)
+    worsening = Alert.raise_(kind=d(words), severity="warning", details=d(json_dicts), **SYSTEM)
+    worsening.escalate(severity="critical", details=d(json_dicts), **SYSTEM)
+    worsening.resolve(note=d(st.text()), details=d(json_dicts), **SYSTEM)
     accepted = new_case(ref + "-a", p_bad=d(probabilities))
     accepted.accept(**ANA)
-    return [case, accepted, quarantined, policy, model, run, alert]
+    return [case, accepted, quarantined, policy, model, run, alert, worsening]
 
 
-EXPECTED_TYPES = 11 + 3 + 5 + 1 + 2
+EXPECTED_TYPES = 11 + 4 + 5 + 1 + 4
 
 
 def test_every_event_type_round_trips(log: DecisionLog) -> None:

@@ -112,3 +112,22 @@ async def test_an_override_is_a_quantity_and_a_negative_one_is_refused(
         assert done.quantity is not None and done.quantity.decided == wanted
         assert (done.decision.by, done.decision.role) == ("ana", "operator")
         assert isinstance(app.screen, QueueScreen)
+
+
+async def test_the_queue_shows_orders_and_overrides_from_it_ask_for_a_quantity(
+    real: DocketService,
+) -> None:
+    app = DocketApp(real, sync_interval=None)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        rows = app.queue_screen.rows
+        assert all(r.quantity is not None for r in rows)
+        row = first_ordered(app)
+        for _ in range([r.case_id for r in rows].index(row.case_id)):
+            await pilot.press("down")
+        await override_with(pilot, app, str(row.quantity + 10))  # type: ignore[operator]
+        await pilot.click("#confirm")
+        await settle(pilot)
+        done = real.case(row.case_id)
+        assert done.quantity is not None and done.quantity.decided == row.quantity + 10  # type: ignore[operator]
+        assert isinstance(app.screen, QueueScreen)
