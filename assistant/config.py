@@ -13,8 +13,6 @@ from pathlib import Path
 
 import platformdirs
 
-ROLES = ("operator", "senior", "risk_owner", "auditor", "engineer")
-
 
 def data_dir() -> Path:
     """The per-user folder holding the default store, read models and model artifacts."""

@@ -15,6 +15,7 @@ request becomes events.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ from assistant.monitoring.quality import QualityReport
 from assistant.monitoring.quantity_quality import QuantityQuality
 from assistant.usecases import (
     deciding,
+    domains,
     evaluation,
     explaining,
     intake,
@@ -42,7 +44,7 @@ from assistant.usecases import (
     reading,
     training,
 )
-from assistant.usecases.context import MODEL_MANAGERS, SYSTEM, Context
+from assistant.usecases.context import SYSTEM, Context
 from assistant.views import (
     FIRST_PAGE,
     AlertView,
@@ -51,6 +53,7 @@ from assistant.views import (
     BacktestView,
     CaseDetail,
     Decision,
+    DomainView,
     DraftView,
     ExplanationView,
     HealthView,
@@ -74,8 +77,6 @@ from events.store import open_log, readmodel_path_for, setup_postgres
 
 class DocketService:
     """Everything a front end may do. Construct with :meth:`open`."""
-
-    MODEL_MANAGERS = MODEL_MANAGERS
 
     def __init__(
         self,
@@ -154,6 +155,26 @@ class DocketService:
         """Bring the read models up to date with the log; return how many events applied."""
         return self._ctx.sync()
 
+    # --- domains ------------------------------------------------------------------------------
+
+    def domains(self) -> list[DomainView]:
+        """The installed packs with the decision each declares (``docket domains``)."""
+        return domains.domains(self._ctx)
+
+    def domain(self, name: str | None = None) -> DomainView:
+        """One pack's declaration: ``name``, or the domain this store holds (see
+        :meth:`resolve_domain`)."""
+        return domains.domain_view(self.resolve_domain(name))
+
+    def resolve_domain(self, name: str | None) -> str:
+        """``name`` if given, else the one domain this store holds (or the one installed).
+
+        Raises:
+            InputRejected: several domains fit; the message lists them.
+            NotFound: no installed pack has that name.
+        """
+        return self._ctx.resolve_domain(name)
+
     # --- intake, decisions, explanations ------------------------------------------------------
 
     def open_case(self, domain: str, raw: Mapping[str, Any], *, case_ref: str | None = None) -> str:
@@ -163,14 +184,20 @@ class DocketService:
 
     def ingest(
         self,
-        domain: str,
+        domain: str | None,
         rows: Iterable[Mapping[str, Any]],
         *,
         progress: Callable[[int, int], None] | None = None,
     ) -> IngestReport:
+        """Open the cases of a file. Without ``domain`` the pack is inferred from the
+        columns; a file whose columns are another pack's (or no pack's) is refused with
+        one sentence (InputRejected) before anything is written."""
+        materialised = list(rows)
+        domain = intake.file_domain(self._ctx, domain, materialised)
         if is_quantity_pack(domain):
-            return quantity_intake.ingest(self._ctx, domain, rows, progress=progress)
-        return intake.ingest(self._ctx, domain, rows, progress=progress)
+            report = quantity_intake.ingest(self._ctx, domain, materialised, progress=progress)
+            return replace(report, domain=domain)
+        return intake.ingest(self._ctx, domain, materialised, progress=progress)
 
     @staticmethod
     def decides_quantity(domain: str) -> bool:
@@ -235,8 +262,10 @@ class DocketService:
 
     # --- models --------------------------------------------------------------------------------
 
-    def train(self, domain: str, *, promote: bool | None = None) -> list[str]:
-        return training.train(self._ctx, domain, promote=promote)
+    def train(
+        self, domain: str, *, promote: bool | None = None, holdout: Sequence[int] = ()
+    ) -> list[str]:
+        return training.train(self._ctx, domain, promote=promote, holdout=holdout)
 
     def retrain(self, domain: str, *, reason: str = "") -> tuple[list[str], list[str]]:
         return training.retrain(self._ctx, domain, reason=reason)
@@ -265,14 +294,16 @@ class DocketService:
     def model_artifacts(self, version: str) -> Path:
         return models.model_artifacts(self._ctx, version)
 
-    def cross_validated_costs(self, domain: str) -> list[str]:
-        return evaluation.cross_validated_costs(domain)
+    def cross_validated_costs(self, domain: str, *, seed: int = 0, repeats: int = 1) -> list[str]:
+        return evaluation.cross_validated_costs(domain, seed=seed, repeats=repeats)
 
     # --- monitoring ------------------------------------------------------------------------------
 
     def record_outcomes(
-        self, rows: Sequence[Mapping[str, Any]], *, domain: str = "credit"
+        self, rows: Sequence[Mapping[str, Any]], *, domain: str | None = None
     ) -> list[str]:
+        """Record outcomes in bulk for ``domain`` (default: the one this store holds)."""
+        domain = self.resolve_domain(domain)
         if is_quantity_pack(domain):
             return quantities.record_demand(self._ctx, rows, domain)
         return monitoring.record_outcomes(self._ctx, rows, domain=domain)

@@ -346,8 +346,10 @@ class BacktestView:
     n: int
     cost_per_case: float
     cost_ci: tuple[float, float]
-    approval_rate: float
-    escalation_rate: float
+    approval_rate: float  # share of cases given ``accept_action`` (credit: approve)
+    escalation_rate: float  # share of cases given ``escalate_action``
+    accept_action: str = "accept"  # the pack's action for the safe outcome
+    escalate_action: str = "escalate"
 
 
 @dataclass(frozen=True)
@@ -355,6 +357,31 @@ class PolicyPreview:
     before: BacktestView
     after: BacktestView
     baseline: BacktestView
+
+
+# --- domains ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DomainView:
+    """An installed domain pack and the decision it declares (``docket domains``).
+
+    ``words`` are the pack's display words: ``case``/``cases`` (one case, several),
+    ``subject`` (who a case is about), ``risk`` (the risk outcome in prose),
+    ``probability`` (the score's label, e.g. ``p(bad)``) and ``per_case``.
+    """
+
+    name: str
+    description: str
+    kind: str  # classification | quantity
+    shape: str  # the decision in one line
+    actions: list[str]
+    escalate_action: str
+    outcomes: list[str]  # empty for a quantity: its outcome is a number
+    risk_outcome: str | None
+    roles: dict[str, str]  # duty (owner, operator, senior, engineer, auditor) -> role name
+    words: dict[str, str]
+    cases: int  # cases of this domain in the store (quarantined rows not counted)
 
 
 # --- models, health, status ------------------------------------------------------------------
@@ -397,6 +424,8 @@ class HealthView:
     # cost delta); a negative delta means the overrides saved cost against the model.
     override_effect_by_reason: dict[str, tuple[int, int, float]] = field(default_factory=dict)
     override_effect_by_operator: dict[str, tuple[int, int, float]] = field(default_factory=dict)
+    # What realized_cost rests on, in one sentence (empty: naive costs on known outcomes).
+    cost_basis: str = ""
 
 
 @dataclass(frozen=True)
@@ -405,6 +434,7 @@ class IngestReport:
     rejected: list[tuple[int, str]]  # (row number, one clear sentence)
     duplicates: list[int]
     problems: dict[int, list[FieldProblem]] = field(default_factory=dict)  # by row number
+    domain: str = ""  # the pack the rows were read as (given, or inferred from the columns)
 
 
 @dataclass(frozen=True)
@@ -467,3 +497,5 @@ class SimulationView:
     mean_observed_share: float
     rows: list[tuple[int, float, float, float | None, float, float, float, int, int]]
     approval_by_round: list[tuple[int, float, float]]
+    # the strict candidate cut-off on the same log: (cut-off, truth, naive, DR, DR coverage)
+    strict: tuple[float, float, float, float, float] = (0.0, 0.0, 0.0, 0.0, 0.0)

@@ -26,6 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from assistant.domains.credit import DECISION, ROLES  # noqa: E402
 from events.app import DecisionLog  # noqa: E402
 from events.audit import audit_case  # noqa: E402
 from events.chain import verify  # noqa: E402
@@ -35,6 +36,7 @@ from events.store import open_log  # noqa: E402
 
 ACTIONS = {"approve": 0.0, "decline": 0.0}
 SYSTEM = {"actor": "docket/orchestrator", "role": "system"}
+CASE_DECISION = DECISION.case_record(ROLES)  # what the credit pack records on each case
 
 
 def scored_case(i: int, rng: random.Random) -> Case:
@@ -54,6 +56,7 @@ def scored_case(i: int, rng: random.Random) -> Case:
         },
         personal={"name": f"Person {i}"},
         note=None,
+        decision=CASE_DECISION,
         **SYSTEM,
     )
     p = rng.random()

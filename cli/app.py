@@ -123,14 +123,25 @@ class DocketGroup(click.Group):
     envvar="DOCKET_ROLE",
     default="operator",
     show_default=True,
-    type=click.Choice(config.ROLES),
-    help="The acting person's role.",
+    callback=lambda _ctx, _param, value: known_role(value),
+    help="The acting person's role: one a domain pack declares (`docket domains` lists them).",
 )
 @click.version_option(package_name="docket")
 @click.pass_context
 def cli(ctx: click.Context, store: str | None, operator: str | None, role: str) -> None:
     """Docket: from a model's score to an owned, explained, audited decision."""
     ctx.obj = Context(store or config.default_store(), operator or config.default_operator(), role)
+
+
+def known_role(role: str) -> str:
+    """``role`` if an installed pack declares it; otherwise a one-sentence usage error."""
+    from assistant.domains import known_roles
+
+    roles = known_roles()
+    if role not in roles:
+        raise click.BadParameter(f"{role!r} is not a role of any installed pack: "
+                                 f"use one of {', '.join(roles)}", param_hint="'--role'")
+    return role
 
 
 def progress(label: str) -> Callable[[int, int], None]:

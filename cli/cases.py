@@ -29,13 +29,19 @@ from cli.files import read_rows
 
 @cli.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--domain", default="credit", show_default=True)
+@click.option("--domain", default=None,
+              help="The pack the rows belong to (`docket domains`); default: the one pack "
+                   "whose fields the file's columns hold.")
 @pass_context
-def ingest(obj: Context, file: Path, domain: str) -> None:
-    """Open cases in bulk from a CSV or JSON Lines FILE; bad rows are quarantined."""
+def ingest(obj: Context, file: Path, domain: str | None) -> None:
+    """Open cases in bulk from a CSV or JSON Lines FILE; bad rows are quarantined.
+
+    A file whose columns are another pack's, or no pack's, is refused before anything
+    is written."""
     rows = read_rows(file)
     report = obj.service.ingest(domain, rows, progress=progress(f"Opening {file.name}"))
     click.echo(
+        f"{report.domain}: "
         f"opened {len(report.opened)} case(s), quarantined {len(report.rejected)} row(s), "
         f"skipped {len(report.duplicates)} duplicate(s)"
     )
@@ -232,11 +238,12 @@ def audit(obj: Context, case_id: str, as_of: str | None, as_json: bool) -> None:
 
 @cli.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--domain", default="credit", show_default=True,
-              help="The pack whose cases FILE names (for demand, outcome is the number "
-                   "realised, e.g. bikes rented).")
+@click.option("--domain", default=None,
+              help="The pack whose cases FILE names (default: the one this store holds); "
+                   "outcome labels are the pack's own (`docket domains`), for demand the "
+                   "number realised, e.g. bikes rented.")
 @pass_context
-def outcomes(obj: Context, file: Path, domain: str) -> None:
+def outcomes(obj: Context, file: Path, domain: str | None) -> None:
     """Record outcomes in bulk from FILE (columns: case_id or case_ref, outcome, observed_at)."""
     report = obj.service.record_outcomes(read_rows(file), domain=domain)
     for line in report:

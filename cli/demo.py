@@ -6,9 +6,12 @@ Everything goes through :class:`~assistant.service.DocketService`, like any fron
 2. the queue: the first ``cases`` applications of the Statlog German Credit data, opened
    as cases (six of them carry illustrative applicant notes and contact details, see
    ``assistant/domains/credit/data/PROVENANCE.md``);
-3. history: the next applications are recorded as past decisions that followed the
-   recommendation, each with its real outcome from the data set, so the health screen
-   and the decision-quality report have something to show.
+3. history: the last applications of the data set, which the champion was never trained
+   on, are recorded as past decisions that followed the recommendation (the demo's risk
+   owner turns on a 10% exploration first), each with its real outcome only where the
+   action reveals one (approved cases): a declined applicant carries no outcome, as in
+   production. So the health screen and the decision-quality report show out-of-sample
+   figures that rest on the outcomes a real log would have.
 
 Seeding is idempotent: running it twice opens nothing twice.
 """
@@ -29,7 +32,8 @@ if TYPE_CHECKING:
 
 DOMAIN = "credit"
 HISTORY_OPERATOR = Identity("demo-history", "operator")
-DEMO_SYSTEM = Identity("docket/demo", "system")  # trains the demo's models, as a component
+DEMO_SYSTEM = Identity("docket/demo", "system")
+DEMO_OWNER = Identity("demo-risk-owner", "risk_owner")  # trains the demo's models, as a component
 
 
 @contextmanager
@@ -67,13 +71,16 @@ def seed_demo(
 ) -> list[str]:
     """Seed ``service``'s store; return a short summary for the terminal."""
     lines: list[str] = []
-    if not any(m.status == "champion" for m in service.models(DOMAIN)):
-        with acting_as(service, DEMO_SYSTEM):
-            lines += service.train(DOMAIN)
     label = service.label_field(DOMAIN)
     data = service.dataset(DOMAIN)
     cases = max(0, min(cases, len(data)))
     history = max(0, min(history, len(data) - cases))
+    # History comes from the last applications of the data set, which the champion never
+    # sees in training: its scores on them, and every quality figure, are out of sample.
+    candidates = list(range(len(data) - history, len(data))) if history else []
+    if not any(m.status == "champion" for m in service.models(DOMAIN)):
+        with acting_as(service, DEMO_SYSTEM):
+            lines += service.train(DOMAIN, holdout=candidates)
     notes = demo_notes()
 
     def application(index: int) -> dict[str, Any]:
@@ -81,9 +88,10 @@ def seed_demo(
         return {**row, **notes.get(index, {}), "case_ref": f"german-credit-{index + 1:04d}"}
 
     queue = service.ingest(DOMAIN, [application(i) for i in range(cases)], progress=progress)
-    # History: later applications whose recommendation was a final action (escalated ones
+    if candidates:
+        explore_for_history(service)
+    # History: held-out applications whose recommendation was a final action (escalated ones
     # would still be waiting for a senior reviewer, so they would sit in the queue).
-    candidates = list(range(cases, len(data)))
     assessed = service.assess(DOMAIN, [application(i) for i in candidates])
     chosen = [i for i, a in zip(candidates, assessed, strict=True) if a.action != "escalate"]
     chosen = chosen[:history]
@@ -94,13 +102,28 @@ def seed_demo(
     lines.append(
         f"opened {len(queue.opened)} case(s) for the queue ({len(queue.duplicates)} already there)"
     )
-    lines.append(f"recorded {decided} past decision(s) with their real outcomes")
+    lines.append(f"recorded {decided} past decision(s) on applications the champion never "
+                 "trained on, with their real outcome where the action reveals one (approved "
+                 "cases, including those approved by exploration)")
     lines.append(f"store: {status.store_url}")
     lines.append(
         "cases: " + ", ".join(f"{k} {v}" for k, v in sorted(status.cases_by_status.items()))
     )
     lines.append(f"champion: {status.champion}")
     return lines
+
+
+def explore_for_history(service: DocketService) -> None:
+    """The demo's risk owner turns exploration on (once) before the history is decided, so
+    the log can support off-policy estimates: 10% of cases take the runner-up action, any
+    case eligible (regret cap 5, the largest cost)."""
+    if service.policy(DOMAIN).exploration.get("rate"):
+        return
+    with acting_as(service, DEMO_OWNER):
+        service.change_policy(
+            DOMAIN, {"exploration": {"rate": 0.1, "max_regret": 5.0}},
+            "demo: explore 10% of cases so quality can be measured on outcomes declines hide",
+        )
 
 
 def _record_history(

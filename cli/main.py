@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 # Importing the command modules registers their commands on the group.
-from cli import cases, log, models, monitoring, policy, start
+from cli import cases, domains, log, models, monitoring, policy, start
 from cli.app import cli
 
-__all__ = ["cases", "cli", "log", "main", "models", "monitoring", "policy", "start"]
+__all__ = ["cases", "cli", "domains", "log", "main", "models", "monitoring", "policy", "start"]
 
 
 def main() -> None:

@@ -122,12 +122,13 @@ def _backtest_line(view: BacktestView) -> str:
     low, high = view.cost_ci
     return (
         f"{view.label:18} cost/case {view.cost_per_case:.3f} [{low:.3f}, {high:.3f}]  "
-        f"approve {view.approval_rate:6.1%}  escalate {view.escalation_rate:6.1%}  n={view.n}"
+        f"{view.accept_action} {view.approval_rate:6.1%}  "
+        f"{view.escalate_action} {view.escalation_rate:6.1%}  n={view.n}"
     )
 
 
 @cli.command()
-@click.option("--domain", default="credit", show_default=True)
+@click.option("--domain", default=None, help="The pack (default: the one this store holds).")
 @click.option(
     "--policy",
     "policy_file",
@@ -135,11 +136,12 @@ def _backtest_line(view: BacktestView) -> str:
     help="A policy JSON file to try instead of the current policy.",
 )
 @pass_context
-def backtest(obj: Context, domain: str, policy_file: Path | None) -> None:
+def backtest(obj: Context, domain: str | None, policy_file: Path | None) -> None:
     """Replay historical cases with known outcomes through a policy, against the baseline."""
     changes = None
     if policy_file:
         changes = read_json_object(policy_file, "policy")
+    domain = obj.service.resolve_domain(domain)
     if obj.service.decides_quantity(domain):  # e.g. {"underage_cost": 6} in FILE
         for line in obj.service.quantity_backtest(domain, changes):
             click.echo(line)
@@ -156,9 +158,13 @@ def backtest(obj: Context, domain: str, policy_file: Path | None) -> None:
 
 
 @cli.command()
-@click.argument("domain", default="credit")
+@click.argument("domain", required=False)
+@click.option("--seed", default=0, show_default=True, help="Fold seed (of the first repeat).")
+@click.option("--repeats", default=1, show_default=True, type=click.IntRange(1, 100),
+              help="Repeat the k-fold with seeds SEED, SEED+1, ...; report mean ± sd.")
 @pass_context
-def figures(obj: Context, domain: str) -> None:
-    """10-fold cross-validated expected cost per applicant: models, baseline, decline-all."""
-    for line in obj.service.cross_validated_costs(domain):
+def figures(obj: Context, domain: str | None, seed: int, repeats: int) -> None:
+    """10-fold cross-validated expected cost per case: models, baseline, refuse-all."""
+    domain = obj.service.resolve_domain(domain)
+    for line in obj.service.cross_validated_costs(domain, seed=seed, repeats=repeats):
         click.echo(line)

@@ -14,12 +14,13 @@ from cli.app import Context, cli, pass_context
 
 
 @cli.command()
-@click.argument("domain", default="credit")
+@click.argument("domain", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Everything, machine-readably.")
 @pass_context
-def quality(obj: Context, domain: str, as_json: bool) -> None:
+def quality(obj: Context, domain: str | None, as_json: bool) -> None:
     """Decision quality from the log: naive figures on the outcomes seen, and off-policy
     (IPS, SNIPS, doubly-robust) estimates of the operators, the policy and the baseline."""
+    domain = obj.service.resolve_domain(domain)
     if obj.service.decides_quantity(domain):
         found = obj.service.quantity_quality(domain)
         if as_json:
@@ -103,7 +104,7 @@ def print_overrides(off: OffPolicyReport) -> None:
 
 
 @cli.command()
-@click.argument("domain", default="credit")
+@click.argument("domain", required=False)
 @click.option("--recent", default=1000, show_default=True, help="How many latest cases to compare.")
 @click.option(
     "--last-outcomes",
@@ -120,13 +121,14 @@ def print_overrides(off: OffPolicyReport) -> None:
 )
 @pass_context
 def monitor(
-    obj: Context, domain: str, recent: int, last_outcomes: int, last_days: float | None
+    obj: Context, domain: str | None, recent: int, last_outcomes: int, last_days: float | None
 ) -> None:
     """Check drift, outcome quality, override and out-of-distribution rates and policy
     reviews; raise, escalate and resolve alerts."""
     thresholds = MonitoringThresholds(
         outcomes=OutcomeAlertSettings(last_outcomes=last_outcomes, last_days=last_days)
     )
+    domain = obj.service.resolve_domain(domain)
     report = obj.service.drift(domain, recent=recent)
     click.echo(
         f"drift of the latest {report.n_current} case(s) against {report.n_reference} "
@@ -144,6 +146,11 @@ def monitor(
     outcomes = obj.service.outcome_check(domain, thresholds.outcomes)
     if outcomes is not None and outcomes.n:
         click.echo("outcome quality: " + outcomes.message())
+        click.echo("  calibration by score band (predicted -> observed):")
+        for low, high, n, predicted, observed in outcomes.bands:
+            click.echo(
+                f"    p in [{low:.3f}, {high:.3f}): n={n:<4} {predicted:.3f} -> {observed:.3f}"
+            )
     alerts = obj.service.check_alerts(domain, recent=recent, thresholds=thresholds)
     click.echo("alerts: " + ("none" if not alerts else ""))
     for alert in alerts:

@@ -12,11 +12,12 @@ from cli.app import Context, cli, fail
 
 
 @cli.group(invoke_without_command=True)
-@click.option("--domain", default="credit", show_default=True)
+@click.option("--domain", default=None, help="The pack (default: the one this store holds).")
 @click.pass_context
-def policy(ctx: click.Context, domain: str) -> None:
+def policy(ctx: click.Context, domain: str | None) -> None:
     """Show the domain's policy and its history."""
     ctx.ensure_object(Context)
+    domain = ctx.obj.service.resolve_domain(domain)
     ctx.meta["domain"] = domain
     if ctx.invoked_subcommand is not None:
         return
@@ -86,7 +87,7 @@ def history_line(change: PolicyChangeView) -> str:
 @click.pass_context
 def policy_review(ctx: click.Context, note: str) -> None:
     """Record a review of the policy with no change (the owner or an auditor)."""
-    domain = ctx.parent.meta["domain"] if ctx.parent else "credit"
+    domain = ctx.obj.service.resolve_domain(ctx.parent.meta["domain"] if ctx.parent else None)
     view = ctx.obj.service.review_policy(domain, note)
     click.echo(f"recorded a review of the {view.domain} policy v{view.version}: no change")
 
@@ -96,7 +97,7 @@ def policy_review(ctx: click.Context, note: str) -> None:
 @click.pass_context
 def policy_sign_off(ctx: click.Context, note: str) -> None:
     """Sign off the current policy version as its owner."""
-    domain = ctx.parent.meta["domain"] if ctx.parent else "credit"
+    domain = ctx.obj.service.resolve_domain(ctx.parent.meta["domain"] if ctx.parent else None)
     view = ctx.obj.service.sign_off_policy(domain, note)
     click.echo(f"the {view.domain} policy v{view.version} is signed off by its owner")
 
@@ -107,7 +108,8 @@ def policy_sign_off(ctx: click.Context, note: str) -> None:
     "costs",
     multiple=True,
     metavar="ACTION:OUTCOME=COST",
-    help="e.g. approve:bad=5 (repeatable).",
+    help="One cell of the cost matrix, in the pack's action and outcome names (`docket "
+    "domains`), e.g. approve:bad=5 for credit (repeatable).",
 )
 @click.option(
     "--band",
@@ -115,7 +117,7 @@ def policy_sign_off(ctx: click.Context, note: str) -> None:
     type=float,
     default=None,
     metavar="LOW HIGH",
-    help="Escalate when p(bad) is within [LOW, HIGH].",
+    help="Escalate when the probability of the risk outcome is within [LOW, HIGH].",
 )
 @click.option("--no-band", is_flag=True, help="Stop escalating by probability band.")
 @click.option("--explore", type=float, default=None, metavar="RATE",
@@ -135,7 +137,8 @@ def policy_set(
     justification: str,
 ) -> None:
     """Change costs, the escalation band or exploration (policy owner only)."""
-    domain = ctx.parent.meta["domain"] if ctx.parent else "credit"
+    domain = ctx.parent.meta["domain"] if ctx.parent else None
+    domain = ctx.obj.service.resolve_domain(domain)
     changes: dict[str, Any] = {}
     if costs:
         current = ctx.obj.service.policy(domain).costs
@@ -146,7 +149,8 @@ def policy_set(
                 action, outcome = key.split(":")
                 matrix.setdefault(action, {})[outcome] = float(value)
             except ValueError:
-                fail(f"--cost {item!r}: expected ACTION:OUTCOME=COST, e.g. approve:bad=5", code=2)
+                fail(f"--cost {item!r}: expected ACTION:OUTCOME=COST with the {domain} "
+                     f"policy's names ({', '.join(matrix)})", code=2)
         changes["costs"] = matrix
     if band and no_band:
         fail("give --band or --no-band, not both", code=2)

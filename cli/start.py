@@ -7,20 +7,32 @@ import sys
 import click
 
 from cli.app import Context, cli, fail, pass_context, progress
+from cli.demand_demo import seed_demand_demo
 from cli.demo import seed_demo
 
 
 @cli.command()
-@click.option("--cases", default=200, show_default=True, help="How many real applications to open.")
+@click.option("--cases", default=None, type=int,
+              help="How many real cases to open (credit: 200 applications; demand: 48 hours).")
+@click.option("--domain", type=click.Choice(["credit", "demand"]), default="credit",
+              show_default=True, help="Which pack to demonstrate.")
 @click.option("--no-tui", is_flag=True, help="Seed and print the summary without opening the TUI.")
 @pass_context
-def demo(obj: Context, cases: int, no_tui: bool) -> None:
-    """Seed the store with real credit cases and open the operator console."""
+def demo(obj: Context, cases: int | None, domain: str, no_tui: bool) -> None:
+    """Seed the store with real cases and open the operator console."""
     service = obj.service
-    click.echo(
-        "Preparing the demo store (the first run trains the credit models: about 20 s)…", err=True
-    )
-    summary = seed_demo(service, cases=cases, progress=progress("Opening demo cases"))
+    if domain == "demand":
+        click.echo("Preparing the demand demo (the first run trains the quantile model: about "
+                   "a minute)…", err=True)
+        summary = seed_demand_demo(service, cases=cases or 48,
+                                   progress=progress("Opening demo hours"))
+    else:
+        click.echo(
+            "Preparing the demo store (the first run trains the credit models: about 20 s)…",
+            err=True,
+        )
+        summary = seed_demo(service, cases=200 if cases is None else cases,
+                            progress=progress("Opening demo cases"))
     for line in summary:
         click.echo(line)
     if no_tui:
@@ -29,18 +41,21 @@ def demo(obj: Context, cases: int, no_tui: bool) -> None:
 
 
 @cli.command()
+@click.option("--domain", default=None,
+              help="The pack whose policy and health the console shows "
+                   "(default: the one this store holds).")
 @pass_context
-def tui(obj: Context) -> None:
+def tui(obj: Context, domain: str | None) -> None:
     """Open the operator console on the store."""
-    _run_tui(obj)
+    _run_tui(obj, obj.service.resolve_domain(domain))
 
 
-def _run_tui(obj: Context) -> None:
+def _run_tui(obj: Context, domain: str | None = None) -> None:
     if not sys.stdout.isatty():
         fail("the console needs a terminal; use --no-tui or run it in a terminal")
     from tui.app import run
 
-    run(obj.service)
+    run(obj.service, domain=domain)
 
 
 @cli.command()

@@ -36,6 +36,28 @@ def _needs(table: str, *columns: str) -> None:
 
 # --- cases --------------------------------------------------------------------------------
 
+
+def store_domains(views: Rows) -> list[str]:
+    """The domains this store has cases, a policy or models of (sorted).
+
+    Quarantined rows are left out: their domain is whatever a caller claimed.
+    """
+    rows = views.rows(
+        "SELECT DISTINCT domain FROM cases WHERE status != 'quarantined' "
+        "UNION SELECT DISTINCT domain FROM policy_history "
+        "UNION SELECT DISTINCT domain FROM models ORDER BY domain"
+    )
+    return [str(r["domain"]) for r in rows]
+
+
+def cases_by_domain(views: Rows) -> dict[str, int]:
+    """How many cases (quarantined rows not counted) each domain has in this store."""
+    rows = views.rows(
+        "SELECT domain, COUNT(*) AS n FROM cases WHERE status != 'quarantined' GROUP BY domain"
+    )
+    return {str(r["domain"]): int(r["n"]) for r in rows}
+
+
 #: The columns a queue may be ordered by.
 QUEUE_ORDER = frozenset({"opened_at", "p_bad", "expected_cost", "case_ref", "recommendation"})
 
@@ -209,8 +231,8 @@ def decision_rows(views: Rows, domain: str) -> list[Row]:
         if row["case_id"] in first:
             continue
         if row["decision_kind"] == "escalated":
-            final = row["final_action"]
-            row["decided_action"] = final if final and final != "escalate" else None
+            # The senior's final action (an escalation itself records no action).
+            row["decided_action"] = row["final_action"] or None
         row["ood"] = bool(row["ood"])
         first[row["case_id"]] = row
     return list(first.values())

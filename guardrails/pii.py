@@ -16,6 +16,8 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from guardrails.names import find_names
+from guardrails.pii_patterns import prose_personal_data
 from guardrails.text import canonical
 
 PLACEHOLDER = re.compile(r"«([A-Z][A-Z0-9_]{0,30}?)_(\d{1,4})»")
@@ -117,12 +119,18 @@ def redact(
     return Redaction(current, counts)
 
 
-def find_personal_data(text: str, declared: Mapping[str, str] | None = None) -> list[Finding]:
-    """Non-overlapping spans of personal data, in text order, outside existing placeholders."""
+def find_personal_data(
+    text: str, declared: Mapping[str, str] | None = None, *, strict_names: bool = False
+) -> list[Finding]:
+    """Non-overlapping spans of personal data, in text order, outside existing placeholders.
+
+    ``strict_names`` counts only names with a cue or a known given name followed by a
+    capitalised word (for checking an answer, where a false alarm blocks a faithful one).
+    """
     candidates: list[tuple[int, Finding]] = []
     for start, end in _free_segments(text):
         segment = text[start:end]
-        for priority, finding in _candidates(segment, declared or {}):
+        for priority, finding in _candidates(segment, declared or {}, strict_names=strict_names):
             candidates.append(
                 (priority, Finding(finding.kind, finding.start + start, finding.end + start))
             )
@@ -135,7 +143,7 @@ def find_personal_data(text: str, declared: Mapping[str, str] | None = None) -> 
 
 def contains_personal_data(text: str, declared_values: Iterable[str] = ()) -> list[str]:
     """Kinds of personal data visible in ``text`` (for output checks): detectors + values."""
-    kinds = {f.kind for f in find_personal_data(text)}
+    kinds = {f.kind for f in find_personal_data(text, strict_names=True)}
     folded = canonical(text).casefold()
     for value in declared_values:
         probe = canonical(value).strip().casefold()
@@ -186,7 +194,9 @@ def _free_segments(text: str) -> list[tuple[int, int]]:
     return [(a, b) for a, b in spans if b > a]
 
 
-def _candidates(segment: str, declared: Mapping[str, str]) -> list[tuple[int, Finding]]:
+def _candidates(
+    segment: str, declared: Mapping[str, str], *, strict_names: bool = False
+) -> list[tuple[int, Finding]]:
     found: list[tuple[int, Finding]] = []
     for match in _EMAIL.finditer(segment):
         found.append((0, Finding("EMAIL", match.start(), match.end())))
@@ -201,9 +211,14 @@ def _candidates(segment: str, declared: Mapping[str, str]) -> list[tuple[int, Fi
         kind = field_kind(name)
         for start, end in _declared_spans(segment, value, whole_tokens=kind == "PERSON"):
             found.append((3, Finding(kind, start, end)))
+    for kind, start, end in prose_personal_data(segment):
+        found.append((3 if kind in ("EMAIL", "NATIONAL_ID", "BIRTH_DATE") else 5,
+                      Finding(kind, start, end)))
     for match in _PHONE.finditer(segment):
         if _looks_like_phone(match.group(0)):
             found.append((4, Finding("PHONE", match.start(), match.end())))
+    for start, end in find_names(segment, strict=strict_names):
+        found.append((6, Finding("PERSON", start, end)))
     return found
 
 
@@ -217,11 +232,18 @@ def _valid_iban_end(segment: str, start: int, end: int) -> int | None:
     return None
 
 
+# A decimal amount or ratio (1234.50, 0.851, 2.800,00): never part of a phone number.
+_DECIMAL = re.compile(r"^\d{1,3}(?:[.,]\d{3})*[.,]\d{1,3}$|^\d+[.,]\d{1,2}$|^0[.,]\d+$")
+
+
 def _looks_like_phone(candidate: str) -> bool:
     digits = sum(ch.isdigit() for ch in candidate)
     if not 9 <= digits <= 15:
         return False
     stripped = candidate.strip()
+    tokens = stripped.split()
+    if len(tokens) > 1 and any(_DECIMAL.match(t.strip("()")) for t in tokens):
+        return False
     return not (_YEARS.match(stripped) or _DATE.match(stripped))
 
 

@@ -88,14 +88,15 @@ class DocketApp(App[None]):
         service: DocketPort,
         clock: Clock | None = None,
         *,
-        domain: str = "credit",
+        domain: str | None = None,
         sync_interval: float | None = 1.0,
         screenshot_dir: str | os.PathLike[str] | None = None,
     ) -> None:
         super().__init__()
         self.service = service
         self.clock: Clock = clock or system_clock
-        self.domain = domain
+        # The policy and health screens show this pack (default: the one the store holds).
+        self.domain = service.resolve_domain(domain)
         self.identity: Identity = identity_of(service)
         self.sync_interval = sync_interval
         self.screenshot_dir = Path(screenshot_dir) if screenshot_dir is not None else Path.cwd()
@@ -321,7 +322,7 @@ class DocketApp(App[None]):
 def run(
     service: DocketPort,
     *,
-    domain: str = "credit",
+    domain: str | None = None,
     clock: Clock | None = None,
     sync_interval: float | None = 1.0,
     screenshot_dir: str | os.PathLike[str] | None = None,

@@ -11,7 +11,10 @@ Adding a domain
        [project.entry-points."docket.domains"]
        insurance = "my_package.insurance:make_pack"
 
-The orchestrator, the store and the TUI only see :class:`DomainPack`; nothing else changes.
+A pack declares its decision (actions, escalation action, outcome labels), its roles and its
+words (:mod:`assistant.domains.decision`); the core reads those declarations, and each case
+records them when it opens. README's "Adding a domain" says what works without a core change
+and what is not generic yet.
 """
 
 from __future__ import annotations
@@ -92,6 +95,22 @@ def get_pack(name: str) -> DomainPack:
     return pack
 
 
+def pack_roles(name: str) -> Roles:
+    """The roles the pack called ``name`` declares (a quantity pack declares its owner)."""
+    if is_quantity_pack(name):
+        return Roles(owner=get_quantity_pack(name).owner_role)
+    return get_pack(name).roles
+
+
+def known_roles() -> tuple[str, ...]:
+    """Every role some installed pack declares (operator, senior, owner, auditor, engineer)."""
+    seen: dict[str, None] = {}
+    for name in available_packs():
+        for role in pack_roles(name).all:
+            seen.setdefault(role, None)
+    return tuple(seen)
+
+
 __all__ = [
     "CaseInput",
     "ClassificationShape",
@@ -103,6 +122,8 @@ __all__ = [
     "Words",
     "available_packs",
     "get_pack",
+    "known_roles",
+    "pack_roles",
     "get_quantity_pack",
     "is_quantity_pack",
     "register_pack",

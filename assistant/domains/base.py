@@ -3,9 +3,9 @@
 A domain pack is data plus one small module: an input schema (pydantic, with descriptions,
 units and allowed values), which fields are model features, which are protected, personal or
 free text, the actions and outcomes, the default policy, the baseline rules an organisation
-used before any model, and the historical data. The orchestrator, the store and the TUI only
-ever talk to :class:`DomainPack`, so adding a domain means writing a pack and registering it
-(see :mod:`assistant.domains`), nothing else.
+used before any model, and the historical data, with its decision, roles and words
+(:mod:`assistant.domains.decision`). Adding a yes/no domain means writing a pack and
+registering it (see :mod:`assistant.domains` and README's "Adding a domain").
 """
 
 from __future__ import annotations
@@ -123,6 +123,12 @@ class DomainPack:
     def case_record(self) -> dict[str, Any]:
         """What a case of this pack records about its decision when it opens."""
         return self.decision.case_record(self.roles)
+
+    @property
+    def columns(self) -> frozenset[str]:
+        """Every column a file of this pack's cases may have."""
+        return frozenset(self.input_model.model_fields) | {
+            *self.personal_fields, self.note_field, CASE_REF, self.label_field}
 
     @property
     def features(self) -> tuple[str, ...]:

@@ -40,15 +40,21 @@ class ExplanationRequest(BaseModel):
     note: str | None = None  # the applicant's free text: untrusted data
     actions: list[str] = Field(default_factory=list)
 
-    def facts(self, placeholders: Collection[str] = ()) -> CaseFacts:
-        """What an explanation of this case may state (for the output guardrails)."""
+    def facts(
+        self, placeholders: Collection[str] = (), redacted: Collection[str] = ()
+    ) -> CaseFacts:
+        """What an explanation of this case may state (for the output guardrails).
+
+        ``redacted`` are the personal values taken out of the note: an answer that holds
+        one (it can only have got it by a leak) is refused like a declared value.
+        """
         return CaseFacts(
             features=self.features,
             attributions=self.attributions,
             recommended_action=self.recommended_action,
             p_bad=self.p_bad,
             expected_costs=self.expected_costs,
-            personal_values=[v for v in self.personal.values() if v],
+            personal_values=[v for v in (*self.personal.values(), *redacted) if v],
             placeholders=placeholders,
             actions=self.actions,
             labels=self.feature_descriptions,

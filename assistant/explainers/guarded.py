@@ -62,7 +62,8 @@ def explain_guarded(
     """Explain ``request`` with ``explainer`` behind the guardrails; fall back to the template."""
     prepared = prepare_input(request.personal, request.note, note_model())
     sanitised = request.model_copy(update={"personal": prepared.personal, "note": prepared.note})
-    facts = request.facts(placeholders=prepared.pseudonyms.by_placeholder.keys())
+    facts = request.facts(placeholders=prepared.pseudonyms.by_placeholder.keys(),
+                          redacted=prepared.pseudonyms.values)
     verdicts = list(prepared.verdicts)
 
     try:

@@ -25,8 +25,9 @@ able``                    row's ``source`` does not name an outside one (``outsi
 A row may carry a ``source``; an outcome reported by someone outside the decision (a bureau)
 says so with ``outside:NAME`` and is recorded as such. Without one the source is ``bulk``.
 
-Row values may be strings straight from a CSV: they are stripped, empty means missing, outcome
-labels are lower-cased.
+Row values may be strings straight from a CSV: they are stripped, empty means missing. Outcome
+labels are the pack's, matched as declared; a label differing only in case from exactly one
+declared label is read as that label (``BAD`` for ``bad``, ``yes`` for ``Yes``).
 """
 
 from __future__ import annotations
@@ -109,7 +110,7 @@ def plan_outcomes(
     known: Iterable[KnownCase],
     *,
     now: datetime,
-    outcomes: Sequence[str] = ("good", "bad"),
+    outcomes: Sequence[str],
     late_after: timedelta = timedelta(days=365),
     assume_tz: tzinfo | None = None,
     allow_undecided: bool = False,
@@ -134,7 +135,7 @@ def plan_outcomes(
     verdicts: dict[int, OutcomeItem] = {}
     parsed: list[tuple[int, _Parsed]] = []
     for index, row in enumerate(rows):
-        result = _parse_row(index, row, by_id, by_ref, now, set(outcomes), assume_tz)
+        result = _parse_row(index, row, by_id, by_ref, now, tuple(outcomes), assume_tz)
         if isinstance(result, OutcomeItem):
             verdicts[index] = result
         else:
@@ -198,13 +199,21 @@ def _judge(
     return item("recorded", "recorded")
 
 
+def declared_label(text: str, labels: Sequence[str]) -> str | None:
+    """The declared label ``text`` names: itself, or the one label equal to it ignoring case."""
+    if text in labels:
+        return text
+    folded = [label for label in labels if label.casefold() == text.casefold()]
+    return folded[0] if len(folded) == 1 else None
+
+
 def _parse_row(
     index: int,
     row: Mapping[str, object],
     by_id: Mapping[str, KnownCase],
     by_ref: Mapping[str, KnownCase],
     now: datetime,
-    outcomes: set[str],
+    outcomes: tuple[str, ...],
     assume_tz: tzinfo | None,
 ) -> _Parsed | OutcomeItem:
     line = _line(row, index)
@@ -226,9 +235,10 @@ def _parse_row(
                            outcome_text, None, tuple(missing))  # fmt: skip
 
     problems = []
-    outcome = (outcome_text or "").lower()
-    if outcome not in outcomes:
-        problems.append(FieldProblem("outcome", f"must be one of {', '.join(sorted(outcomes))}"))
+    outcome = declared_label(outcome_text or "", outcomes)
+    if outcome is None:
+        outcome = outcome_text or ""
+        problems.append(FieldProblem("outcome", f"must be one of {', '.join(outcomes)}"))
     observed_at, time_problem = _time(time_value, now, assume_tz)
     if time_problem is not None:
         problems.append(time_problem)

@@ -40,9 +40,7 @@ class PolicySpec(BaseModel):
     actions: tuple[str, ...] = Field(description="Every action the policy may recommend.")
     outcomes: tuple[str, ...] = Field(description="Every outcome a case can have.")
     risk_outcome: str = Field(description="The outcome the specialists' probability is of.")
-    escalate_action: str = Field(
-        default="escalate", description="Action that hands the case to a senior reviewer."
-    )
+    escalate_action: str = Field(description="Action that hands the case to a senior reviewer.")
     costs: dict[str, dict[str, float]] = Field(
         description="costs[action][outcome]: cost of the action when the outcome happens; "
         "the escalation row is the review cost, charged on top of the otherwise chosen action."
@@ -59,7 +57,7 @@ class PolicySpec(BaseModel):
         description="The owner's exploration budget: a small randomised share of cases near "
         "the break-even, logged with propensities (off by default).",
     )
-    owner_role: str = Field(default="risk_owner", description="Role allowed to change it.")
+    owner_role: str = Field(description="Role allowed to change it (the pack's owner role).")
     review_every_days: int = Field(default=90, ge=1, description="Review cadence in days.")
 
     @model_validator(mode="after")

@@ -80,3 +80,14 @@ def encode_rows(
     cat = np.array([[row[c] for c in categorical] for row in rows], dtype=object)
     num = np.array([[row[c] for c in numeric] for row in rows], dtype=np.float32)
     return cat.reshape(len(rows), len(categorical)), num.reshape(len(rows), len(numeric))
+
+
+def onnx_feeds(cat: npt.NDArray[np.object_], num: npt.NDArray[np.float32]) -> dict[str, Any]:
+    """The ONNX graph's inputs: ``cat`` and ``num``, each only when the pack has such
+    features (a graph cannot declare an empty input; a pack may have no categorical one)."""
+    feeds: dict[str, Any] = {}
+    if cat.shape[1]:
+        feeds["cat"] = cat
+    if num.shape[1]:
+        feeds["num"] = num
+    return feeds

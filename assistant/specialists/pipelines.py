@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import typing
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -19,7 +19,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from assistant.domains.base import Dataset, DomainPack
-from assistant.specialists.base import Row, encode_rows
+from assistant.specialists.base import Row, encode_rows, onnx_feeds
 from events.errors import ModelError
 
 ModelKind = Literal["logreg", "gbt"]
@@ -87,11 +87,15 @@ def build_pipeline(kind: ModelKind, pack: DomainPack, seed: int = 0) -> Pipeline
     one_hot = OneHotEncoder(
         categories=categories(pack), handle_unknown="ignore", sparse_output=False
     )
+    # A group a pack does not have is left out (an empty one-hot block does not convert).
+    groups: list[tuple[str, Any, list[int]]] = [("cat", one_hot, cat_idx)] if n_cat else []
     if kind == "logreg":
-        pre = ColumnTransformer([("cat", one_hot, cat_idx), ("num", StandardScaler(), num_idx)])
+        scaled = [("num", StandardScaler(), num_idx)] if n_num else []
+        pre = ColumnTransformer([*groups, *scaled])
         return Pipeline([("pre", pre), ("clf", LogisticRegression(C=1.0, max_iter=2000))])
     if kind == "gbt":
-        pre = ColumnTransformer([("cat", one_hot, cat_idx), ("num", "passthrough", num_idx)])
+        passed = [("num", "passthrough", num_idx)] if n_num else []
+        pre = ColumnTransformer([*groups, *passed])
         trees = GradientBoostingClassifier(
             n_estimators=200, learning_rate=0.05, max_depth=3, subsample=0.8, random_state=seed
         )
@@ -106,10 +110,11 @@ def convert_pipeline(pipeline: Pipeline, n_cat: int, n_num: int) -> bytes:
     The graph gets a fixed name (skl2onnx would use a random one) so the same pipeline always
     gives the same bytes, hence the same content-addressed version.
     """
-    initial_types = [
-        ("cat", StringTensorType([None, n_cat])),
-        ("num", FloatTensorType([None, n_num])),
-    ]
+    initial_types: list[tuple[str, Any]] = []
+    if n_cat:
+        initial_types.append(("cat", StringTensorType([None, n_cat])))
+    if n_num:
+        initial_types.append(("num", FloatTensorType([None, n_num])))
     classifier = pipeline.steps[-1][1]
     model = convert_sklearn(
         pipeline,
@@ -124,7 +129,7 @@ def onnx_p_bad(model: bytes, cat: ObjectArray, num: Float32Array) -> FloatArray:
     import onnxruntime as ort
 
     session = ort.InferenceSession(model, providers=["CPUExecutionProvider"])
-    out = session.run([OUTPUT], {"cat": cat, "num": num})[0]
+    out = session.run([OUTPUT], onnx_feeds(cat, num))[0]
     return np.asarray(out[:, 1], dtype=np.float64)
 
 

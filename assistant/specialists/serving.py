@@ -30,7 +30,7 @@ from assistant.specialists.attributions import (
     OcclusionAttributions,
     attribution_dicts,
 )
-from assistant.specialists.base import AttributionMethod, Row, Score, encode_rows
+from assistant.specialists.base import AttributionMethod, Row, Score, encode_rows, onnx_feeds
 from assistant.specialists.ood import MahalanobisOod
 from events.errors import ModelError
 
@@ -145,7 +145,7 @@ class OnnxSpecialist:
     def predict_arrays(self, cat: ObjectArray, num: Float32Array) -> FloatArray:
         """Fast path: p(bad) for already-encoded inputs (no attributions)."""
         try:
-            out = self._session.run([self._output], {"cat": cat, "num": num})[0]
+            out = self._session.run([self._output], onnx_feeds(cat, num))[0]
         except Exception as exc:
             raise ModelError(f"model {self.version} failed to score: "
                              f"{type(exc).__name__}: {_first_line(exc)}") from exc

@@ -105,11 +105,16 @@ def train(
     seed: int = 0,
     data: Dataset | None = None,
     provenance: dict[str, Any] | None = None,
+    holdout: Sequence[int] = (),
 ) -> list[TrainedModel]:
     """Train, cross-validate, convert, parity-check and write each model kind.
 
     ``data`` defaults to the pack's shipped data set; retraining passes that data plus
     recorded outcomes, and ``provenance`` (why, on what) goes into each model card.
+
+    ``holdout``: row indices the model must never see (the demo keeps its history out of
+    training, so the scores it shows on those rows are out of sample). Their out-of-fold
+    probabilities come from the final model, which never saw them either.
 
     Raises ModelError (nothing written for that kind) when a conversion is not faithful.
     """
@@ -120,6 +125,17 @@ def train(
             "training data must start with the pack's data set (recorded outcomes "
             "are appended after it)"
         )
+    full = data
+    held = sorted(set(holdout))
+    if held:
+        if any(not 0 <= i < len(data.rows) for i in held):
+            raise ModelError(f"holdout rows must lie in 0..{len(data.rows) - 1}")
+        keep = [i for i in range(len(data.rows)) if i not in set(held)]
+        data = Dataset(
+            [data.rows[i] for i in keep], [data.outcomes[i] for i in keep],
+            f"{data.sha256}-holdout-{len(held)}-{hash_rows(held)}",
+            [data.weights[i] for i in keep] if data.weights is not None else None,
+        )
     x, y = dataset_matrix(pack, data)
     ood = MahalanobisOod.fit(data.rows, pack.categorical, pack.numeric)
     ood_flag_rate = float(np.mean([r.flag for r in ood.check_batch(data.rows)]))
@@ -127,7 +143,7 @@ def train(
     for kind in kinds:
         started = time.perf_counter()
         cv = cross_validate(pack, kind, folds=folds, seed=seed, data=data,
-                            scored_rows=len(pack_data.rows))
+                            scored_rows=len(pack_data.rows) - len(held))
         pipeline = build_pipeline(kind, pack, seed)
         fit_params = {} if data.weights is None else {"clf__sample_weight": data.weights}
         with warnings.catch_warnings():
@@ -154,19 +170,33 @@ def train(
         )
         if provenance:
             card["provenance"] = dict(provenance)
+        p_bad = [float(v) for v in cv.p_bad]
+        if held:
+            card["data"]["holdout_rows"] = len(held)
+            x_held, _ = dataset_matrix(pack, Dataset([full.rows[i] for i in held],
+                                                     [full.outcomes[i] for i in held], ""))
+            scored = pipeline.predict_proba(x_held)[:, 1]
+            by_row = dict(zip(keep, p_bad, strict=True)) | {
+                i: float(v) for i, v in zip(held, scored, strict=True)}
+            p_bad = [by_row[i] for i in range(len(full.rows))]
         # Retraining appends recorded outcomes after the pack's rows, so the first rows
         # stay the pack's data set: a backtest on it can use this model's honest scores.
         oof = {
-            "data_sha256": data.sha256,
+            "data_sha256": full.sha256,
             "folds": folds,
             "seed": seed,
             "pack_data_sha256": pack_data.sha256,
             "pack_rows": len(pack_data.rows),
-            "p_bad": [float(v) for v in cv.p_bad],
+            "p_bad": p_bad,
         }
         path = write_artifact(out_dir, version, model, card, explain, ood.to_dict(), oof)
         trained.append(TrainedModel(version, kind, path, card))
     return trained
+
+
+def hash_rows(indices: Sequence[int]) -> str:
+    """A short content hash of a list of row indices."""
+    return sha256_bytes(",".join(map(str, indices)).encode())[:12]
 
 
 def best_model(models: Sequence[TrainedModel]) -> TrainedModel:
@@ -188,14 +218,16 @@ def _mode(column: ObjectArray) -> str:
 
 def _linear_explain(pipeline: Pipeline, pack: DomainPack, x: ObjectArray) -> dict[str, Any]:
     pre = pipeline.named_steps["pre"]
-    one_hot: OneHotEncoder = pre.named_transformers_["cat"]
-    scaler: StandardScaler = pre.named_transformers_["num"]
+    # A pack without categorical (or numeric) features has no such block.
+    one_hot: OneHotEncoder | None = pre.named_transformers_.get("cat")
+    scaler: StandardScaler | None = pre.named_transformers_.get("num")
     clf: LogisticRegression = pipeline.named_steps["clf"]
     coef = clf.coef_[0]
     base = float(clf.intercept_[0])
     categorical: list[dict[str, Any]] = []
     offset = 0
     for j, name in enumerate(pack.categorical):
+        assert one_hot is not None  # there are categorical features
         labels = [str(c) for c in one_hot.categories_[j]]
         weights = coef[offset : offset + len(labels)]
         offset += len(labels)
@@ -221,6 +253,7 @@ def _linear_explain(pipeline: Pipeline, pack: DomainPack, x: ObjectArray) -> dic
             "weight": float(coef[offset + j]),
         }
         for j, name in enumerate(pack.numeric)
+        if scaler is not None
     ]
     return {
         "method": "linear-logit",

@@ -15,7 +15,13 @@ from pathlib import Path
 from typing import Any, TypedDict
 from uuid import UUID
 
-from assistant.domains import get_pack, get_quantity_pack, is_quantity_pack
+from assistant.domains import (
+    available_packs,
+    get_pack,
+    get_quantity_pack,
+    is_quantity_pack,
+    pack_roles,
+)
 from assistant.domains.base import DomainPack
 from assistant.forecasting import Forecaster
 from assistant.orchestrator import Orchestrator
@@ -35,11 +41,6 @@ SYSTEM = Identity("docket/orchestrator", "system")
 
 #: The component that keeps the read models in step with the log.
 READ_MODELS = Identity("docket/readmodels", "system")
-
-#: Who may train, register, promote or shadow models: people in these roles, and
-#: components acting as ``system`` (the demo seeding, eval runs), which no person can
-#: claim from the command line.
-MODEL_MANAGERS = ("engineer", "risk_owner", "system")
 
 
 class Who(TypedDict):
@@ -140,6 +141,25 @@ class Context:
             domain = Domain(pack, spec, policy.policy_version, orchestrator, found.champion)
             self.domains[name] = domain
             return domain
+
+    def resolve_domain(self, domain: str | None) -> str:
+        """``domain`` when given (it must be an installed pack); otherwise the one domain
+        this store holds, or the one pack installed. Raises InputRejected naming the
+        choices when that is ambiguous, NotFound for an unknown pack."""
+        if domain:
+            if domain not in available_packs():
+                get_pack(domain)  # NotFound, listing the installed packs
+            return domain
+        self.sync()
+        installed = available_packs()
+        found = [d for d in queries.store_domains(self.views) if d in installed]
+        if len(found) == 1:
+            return found[0]
+        if not found and len(installed) == 1:
+            return installed[0]
+        where = (f"this store holds {', '.join(found)}" if found
+                 else f"the store is empty and the installed packs are {', '.join(installed)}")
+        raise InputRejected([FieldProblem("domain", f"{where}: say which with --domain")])
 
     def quantity_domain(self, name: str) -> QuantityDomain:
         """A quantity pack's current policy and forecaster (champion reloaded on change)."""
@@ -275,11 +295,20 @@ class Context:
             raise NotFound(f"reference {text!r} names several records ({listed}): give the case id")
         return UUID(found[0][0])
 
-    def require_model_manager(self, what: str) -> None:
-        if self.identity.role not in MODEL_MANAGERS:
+    def require_model_manager(self, what: str, domain: str) -> tuple[str, ...]:
+        """Refuse unless the acting role manages the domain's models; return those roles.
+
+        The pack declares them (its engineer and policy owner); components acting as
+        ``system`` (the demo seeding, eval runs), which no person can claim from the
+        command line, may too.
+        """
+        managers = pack_roles(domain).model_managers
+        if self.identity.role not in (*managers, SYSTEM.role):
             raise NotAuthorised(
-                f"only an engineer or the risk owner may {what}, not role {self.identity.role!r}"
+                f"only {' or '.join(managers)} may {what} for {domain}, "
+                f"not role {self.identity.role!r}"
             )
+        return managers
 
 
 def check_identity(identity: Identity) -> None:

@@ -26,16 +26,17 @@ def decide(ctx: Context, case_id: str, decision: Decision) -> CaseDetail:
         InputRejected: an override without reason code or text.
     """
     who = ctx.who
-    if (isinstance(decision, Override) and decision.action == "escalate"
-            and decision.quantity is None):
-        # Choosing "escalate" in an override form means: send it to a senior reviewer.
-        decision = Escalate(decision.reason_text)
     if isinstance(decision, Override | Escalate):
         require_plain("reason_text", decision.reason_text)
 
     def apply(case: Case) -> None:
         if isinstance(decision, Accept):
             case.accept(**who)
+        elif (isinstance(decision, Override) and decision.action == case.escalate_action
+              and decision.quantity is None):
+            # Choosing the pack's escalation action in an override form means: send it
+            # to a senior reviewer.
+            case.escalate(reason_text=decision.reason_text, **who)
         elif isinstance(decision, Override) and is_quantity_pack(case.domain):
             _override_order(ctx, case, decision, who)
         elif isinstance(decision, Override):

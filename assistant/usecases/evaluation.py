@@ -81,7 +81,7 @@ def model_quality(domain: str, *, folds: int = 10) -> dict[str, dict[str, float]
     return cross_validated_metrics(get_pack(domain), folds=folds)
 
 
-def cross_validated_costs(domain: str) -> list[str]:
+def cross_validated_costs(domain: str, *, seed: int = 0, repeats: int = 1) -> list[str]:
     """The 10-fold cross-validated expected-cost table (models, baseline, decline-all); for
     a quantity pack, the time-ordered monthly backtest against seasonal naive."""
     from assistant.specialists.crossval import cost_table, format_cost_table  # scikit-learn
@@ -94,7 +94,7 @@ def cross_validated_costs(domain: str) -> list[str]:
         return backtest(pack, h.rows, h.demand, h.hour_index, pack.default_policy,
                         lag_field=pack.seasonal_field).lines()
 
-    return format_cost_table(cost_table(get_pack(domain)))
+    return format_cost_table(cost_table(get_pack(domain), seed=seed, repeats=repeats))
 
 
 def record_eval_run(
@@ -125,7 +125,7 @@ def simulate_selective_labels(
 ) -> SimulationView:
     """The closed-loop simulator (see :mod:`assistant.evaluation.simulate`) on the pack's
     data set: outcomes only where the action reveals them, IPS-weighted retraining."""
-    from assistant.evaluation.simulate import simulate  # scikit-learn: slow to import
+    from assistant.evaluation.simulate import STRICT_CUTOFF, simulate  # scikit-learn: slow
 
     result = simulate(get_pack(domain), list(seeds),
                       exploration=dict(exploration) if exploration else None)
@@ -146,4 +146,5 @@ def simulate_selective_labels(
                                   / max(len(result.repeats), 1)),
         rows=rows,
         approval_by_round=result.approval_by_round(),
+        strict=(STRICT_CUTOFF, *result.strict_summary()),
     )

@@ -73,7 +73,7 @@ def _case_request(ctx: Context, case: Case) -> ExplanationRequest:
         personal={k: str(v) for k, v in opened.personal.items()},
         note=opened.note,
         p_bad=case.p_bad if case.p_bad is not None else 0.5,
-        action=case.recommendation or "escalate",
+        action=case.recommendation or case.escalate_action or "",
         expected_costs=case.expected_costs,
         attributions=champion.attributions if champion else {},
         ood=bool(case.ood),

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+from assistant.domains import available_packs, get_pack, get_quantity_pack, is_quantity_pack
 from assistant.monitoring.health import AlertSpec
 from assistant.orchestrator import Assessment, case_key
 from assistant.screening.detector import note_model
@@ -40,6 +41,55 @@ def open_case(
     if report.duplicates:
         return str(Case.id_for(domain, str(raw.get("case_ref"))))
     return report.opened[0]
+
+
+def file_domain(ctx: Context, domain: str | None, rows: Sequence[Mapping[str, Any]]) -> str:
+    """The pack a file's rows are read as, from its columns, before anything is written.
+
+    Without ``domain``: the one installed pack whose fields the columns hold. With it: that
+    pack, unless the columns are plainly another pack's or lack most of its fields (every
+    row would be quarantined as junk that can never be removed).
+    """
+    columns = {k for row in rows if isinstance(row, Mapping) and not unparseable(row)
+               for k in row if isinstance(k, str)}
+    if not columns:
+        return ctx.resolve_domain(domain)
+    if domain:
+        ctx.resolve_domain(domain)  # NotFound for a pack that is not installed
+    missing = {name: [f for f in schema_fields(name) if f not in columns]
+               for name in available_packs()}
+    fits = [name for name, lacks in missing.items() if not lacks]
+    if domain:
+        if domain in fits:
+            return domain
+        if fits:
+            raise _refuse(f"the file's columns are those of {' or '.join(fits)}, not "
+                          f"{domain}: pass --domain {fits[0]}")
+        if len(missing[domain]) * 2 > len(schema_fields(domain)):
+            raise _refuse(f"the file's columns do not look like {domain} rows: it lacks "
+                          f"{_listed(missing[domain])}")
+        return domain
+    if len(fits) == 1:
+        return fits[0]
+    if fits:
+        raise _refuse(f"the file's columns fit {', '.join(fits)}: say which with --domain")
+    lacks = "; ".join(f"{name} lacks {_listed(fields)}" for name, fields in missing.items())
+    raise _refuse(f"the file's columns fit no installed pack ({lacks}): nothing was read")
+
+
+def schema_fields(domain: str) -> tuple[str, ...]:
+    """The input fields every case of ``domain`` must have (its schema's, in order)."""
+    pack = get_quantity_pack(domain) if is_quantity_pack(domain) else get_pack(domain)
+    return tuple(pack.input_model.model_fields)
+
+
+def _refuse(sentence: str) -> InputRejected:
+    return InputRejected([FieldProblem("domain", sentence)])
+
+
+def _listed(names: Sequence[str], shown: int = 3) -> str:
+    more = len(names) - shown
+    return ", ".join(names[:shown]) + (f" and {more} more field(s)" if more > 0 else "")
 
 
 def ingest(
@@ -102,7 +152,7 @@ def ingest(
             progress(done, total)
     if state.champion is not None and (fell_back or by_model):
         _fallback_alert(ctx, domain, state.champion, fell_back, by_model)
-    return IngestReport(opened, rejected, duplicates, problems_by_row)
+    return IngestReport(opened, rejected, duplicates, problems_by_row, domain)
 
 
 def _fallback_alert(
@@ -200,6 +250,7 @@ def _new_case(ctx: Context, state: Domain, assessment: Assessment, ref: str) -> 
         # Stored without terminal controls, bidi or zero-width characters: the scan below
         # reads the note as written (hidden characters are themselves a reason to flag).
         note=without_controls(case_input.note) if case_input.note else case_input.note,
+        decision=state.pack.case_record(),
         **ctx.who,
     )
     _, recommendation, source = assessment.decided()

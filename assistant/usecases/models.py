@@ -36,7 +36,7 @@ def register_models(
     expected cost becomes champion when there is none (or when ``promote`` is true); the
     others run in shadow.
     """
-    ctx.require_model_manager("register models")
+    managers = ctx.require_model_manager("register models", domain)
     cards: dict[str, dict[str, Any]] = {}
     for source in artifact_dirs:
         card = read_card(source)
@@ -55,6 +55,7 @@ def register_models(
             domain=domain,
             version=version,
             card={**card, "data_fingerprint": card["data"]["sha256"], **found},
+            managers=managers,
             **ctx.who,
         )
         ctx.log.save(record)
@@ -89,9 +90,10 @@ def promote(ctx: Context, version: str, reason: str) -> ModelView:
     """Make ``version`` the champion; the previous champion is demoted (one transaction).
 
     Raises:
-        NotAuthorised: unless the acting role is engineer or risk_owner.
+        NotAuthorised: unless the acting role manages the domain's models (the pack's
+            engineer or policy owner).
     """
-    ctx.require_model_manager("promote a model")
+    ctx.require_model_manager("promote a model", model_domain(ctx, version))
     require_plain("reason", reason)
     return _promote(ctx, version, reason)
 
@@ -112,8 +114,8 @@ def _promote(ctx: Context, version: str, reason: str) -> ModelView:
 
 
 def shadow(ctx: Context, version: str) -> ModelView:
-    """Run ``version`` in shadow. Raises NotAuthorised unless engineer or risk_owner."""
-    ctx.require_model_manager("put a model in shadow")
+    """Run ``version`` in shadow. Raises NotAuthorised unless a model manager of its pack."""
+    ctx.require_model_manager("put a model in shadow", model_domain(ctx, version))
     return _shadow(ctx, version)
 
 

@@ -35,7 +35,7 @@ from events.errors import FieldProblem, ModelError
 
 
 def record_outcomes(
-    ctx: Context, rows: Sequence[Mapping[str, Any]], *, domain: str = "credit"
+    ctx: Context, rows: Sequence[Mapping[str, Any]], *, domain: str
 ) -> list[str]:
     """Record outcomes in bulk; late, duplicate, conflicting and bad rows are each reported.
 
@@ -46,6 +46,7 @@ def record_outcomes(
     pack = ctx.pack(domain)
     plan = plan_outcomes(
         rows, queries.known_cases(ctx.views, domain), now=datetime.now(UTC),
+        outcomes=pack.outcomes,
         refusal=lambda action, source: outcome_refusal(pack, action, source),
     )  # fmt: skip
     who = ctx.who
@@ -335,6 +336,7 @@ def health(ctx: Context, domain: str) -> HealthView:
     by_reason: dict[str, tuple[int, int, float]] = {}
     by_operator: dict[str, tuple[int, int, float]] = {}
     known = sum(1 for r in decisions if r["outcome"])
+    basis = ""
     if known:
         report = quality(ctx, domain, decisions=decisions)
         by_reason = {e.group: (e.helped, e.hurt, e.total_delta) for e in report.overrides_by_reason}
@@ -348,6 +350,16 @@ def health(ctx: Context, domain: str) -> HealthView:
         ):
             if summary is not None:
                 realized[label] = (summary.mean.estimate, summary.mean.low, summary.mean.high)
+        off = report.off_policy
+        if off is not None and off.estimates:
+            # Out of sample and honest about selective labels: doubly-robust estimates over
+            # every settled case, not realized cost on the approved ones only.
+            for label, found in zip(("operators", "model", "baseline rules"), off.estimates,
+                                    strict=False):
+                if found.dr is not None:
+                    realized[label] = (found.dr.estimate, found.dr.low, found.dr.high)
+            basis = (f"doubly-robust estimates over {off.n_settled} settled case(s): "
+                     f"{off.n_observed} outcome(s) seen, {off.n_unobservable} unobservable")
     return HealthView(
         domain=domain,
         model_version=ctx.deployed(domain).champion,
@@ -360,4 +372,5 @@ def health(ctx: Context, domain: str) -> HealthView:
         alerts=alerts(ctx),
         override_effect_by_reason=by_reason,
         override_effect_by_operator=by_operator,
+        cost_basis=basis,
     )

@@ -175,7 +175,8 @@ def backtest(
     report = run_backtest(
         rows, outcomes, p_bad, spec, state.pack.baseline, ood=ood, label=label, priced_by=pricing
     )
-    return [_backtest_view(arm) for arm in report.arms]
+    return [_backtest_view(arm, report.accept_action, spec.escalate_action)
+            for arm in report.arms]
 
 
 def preview_policy(ctx: Context, domain: str, changes: Mapping[str, Any]) -> PolicyPreview:
@@ -190,8 +191,10 @@ def preview_policy(ctx: Context, domain: str, changes: Mapping[str, Any]) -> Pol
     return PolicyPreview(before=before[0], after=after[0], baseline=after[1])
 
 
-def _backtest_view(arm: ArmResult) -> BacktestView:
+def _backtest_view(arm: ArmResult, accept_action: str, escalate_action: str) -> BacktestView:
     return BacktestView(
+        accept_action=accept_action,
+        escalate_action=escalate_action,
         label=arm.label,
         n=arm.n,
         cost_per_case=float(arm.realised_cost.estimate),

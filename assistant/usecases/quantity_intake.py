@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from assistant.domains import Roles, get_quantity_pack
 from assistant.forecasting import QuantityAssessment
 from assistant.orchestrator import case_key
 from assistant.usecases import intake
@@ -70,7 +71,9 @@ def _new_case(ctx: Context, state: QuantityDomain, found: QuantityAssessment, re
     assert found.input is not None and found.recommendation is not None
     who = SYSTEM_WHO
     policy, rec = state.policy, found.recommendation
-    case = Case.open(domain=found.domain, case_ref=ref, input=dict(found.input.values), **ctx.who)
+    pack = get_quantity_pack(found.domain)
+    case = Case.open(domain=found.domain, case_ref=ref, input=dict(found.input.values),
+                     decision=pack.shape.case_record(Roles(owner=pack.owner_role)), **ctx.who)
     ood_reasons = list(found.ood.reasons) if found.ood and found.ood.flag else []
     if found.quantiles and found.model_version:
         case.record_forecast(

@@ -5,7 +5,7 @@ retrain run in shadow and are never promoted here.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +22,16 @@ from events.domain.case import canonical_sha256
 from events.errors import ModelError
 
 
-def train(ctx: Context, domain: str, *, promote: bool | None = None) -> list[str]:
-    """Train, parity-check and register the domain's specialists; return report lines."""
+def train(
+    ctx: Context, domain: str, *, promote: bool | None = None, holdout: Sequence[int] = ()
+) -> list[str]:
+    """Train, parity-check and register the domain's specialists; return report lines.
+
+    ``holdout``: data-set rows the models must never see (their scores stay out of sample).
+    """
     from assistant.specialists.training import train as train_models  # scikit-learn: slow
 
-    ctx.require_model_manager("train models")
+    ctx.require_model_manager("train models", domain)
     if is_quantity_pack(domain):
         from assistant.specialists.quantile_training import train_quantiles
 
@@ -34,7 +39,7 @@ def train(ctx: Context, domain: str, *, promote: bool | None = None) -> list[str
         h = pack.history
         found = train_quantiles(pack, h.rows, h.demand, h.hour_index, h.sha256, ctx.models_dir)
         return register_models(ctx, domain, [found.path], promote=promote)
-    trained = train_models(get_pack(domain), ctx.models_dir)
+    trained = train_models(get_pack(domain), ctx.models_dir, holdout=holdout)
     return register_models(ctx, domain, [t.path for t in trained], promote=promote)
 
 
@@ -58,7 +63,7 @@ def retrain(ctx: Context, domain: str, *, reason: str = "") -> tuple[list[str], 
     """
     from assistant.specialists.training import train as train_models  # scikit-learn: slow
 
-    ctx.require_model_manager("retrain models")
+    ctx.require_model_manager("retrain models", domain)
     state = ctx.domain(domain)
     pack, spec = state.pack, state.spec
     base = pack.load_dataset()

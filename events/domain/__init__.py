@@ -1,17 +1,17 @@
 """Docket's aggregates: the decision case, the policy, model versions, eval runs, alerts."""
 
-from events.domain.case import DECIDING_ROLES, FLAGGING_VERDICTS, OUTCOMES, REASON_CODES, Case
-from events.domain.common import ROLES, docket_id
+from events.domain.case import DECISION_KEYS, FLAGGING_VERDICTS, REASON_CODES, Case
+from events.domain.common import ROLE_NAME, SYSTEM_ROLE, docket_id
 from events.domain.modelversion import ModelVersion
 from events.domain.policy import Policy
 from events.domain.records import SEVERITIES, Alert, EvalRun
 
 __all__ = [
-    "DECIDING_ROLES",
+    "DECISION_KEYS",
     "FLAGGING_VERDICTS",
-    "OUTCOMES",
     "REASON_CODES",
-    "ROLES",
+    "ROLE_NAME",
+    "SYSTEM_ROLE",
     "SEVERITIES",
     "Alert",
     "Case",

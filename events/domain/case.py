@@ -9,12 +9,16 @@ Life of a case::
 
 Decision rule: an operator (or senior) decides once: accept, override (reason code
 and text mandatory) or escalate. An escalated case is closed once more, finally, by
-another person in role ``senior``: a sign-off (``SignedOff``), agreeing with the
-recommendation or deciding another action. A sign-off is the judgement the escalation
-asked for, not an override, so it never counts in override rates. Anyone else acting
-on an escalated case is told who escalated it and that it waits for a senior
-(:class:`~events.errors.AwaitingSenior`); any other second decision raises
-:class:`~events.errors.AlreadyDecided` naming who decided and when.
+another person in the pack's senior role (credit's ``senior``): a sign-off
+(``SignedOff``), agreeing with the recommendation or deciding another action. A sign-off
+is the judgement the escalation asked for, not an override, so it never counts in
+override rates. Anyone else acting on an escalated case is told who escalated it and
+that it waits for a senior (:class:`~events.errors.AwaitingSenior`); any other second
+decision raises :class:`~events.errors.AlreadyDecided` naming who decided and when.
+
+The log knows no domain: which action hands a case to a senior, which outcome labels a
+case may have and which roles decide are the pack's, recorded as plain data on the
+``Opened`` event (``decision``, see :data:`DECISION_KEYS`) and read back from there.
 
 Each event class applies itself to the aggregate (``apply``), which gives the
 state code the event's own timestamp (needed for "already decided ... at T").
@@ -30,7 +34,7 @@ from typing import Any, Literal
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
-from pydantic import Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from events.domain.common import Args, check_identity, docket_id, plain_json, validate
 from events.errors import (
@@ -53,14 +57,21 @@ REASON_CODES: dict[str, str] = {
     "other": "Other (explain in the text)",
 }
 
-#: Outcomes a case can have (the label the models predict: p_bad = P(outcome == "bad")).
-OUTCOMES: tuple[str, ...] = ("good", "bad")
+#: What ``Opened.decision`` holds (the pack's declaration, as plain data):
+#: ``kind`` ("classification" or "quantity"), ``escalate_action`` (the action that hands
+#: the case to a senior), ``deciding_roles`` (the operator's role, then the senior's) and,
+#: for a yes/no decision, ``outcomes`` (the labels an outcome may have, matched exactly).
+DECISION_KEYS: tuple[str, ...] = ("kind", "escalate_action", "deciding_roles")
 
-#: The action that hands a case to a senior reviewer (PolicySpec.escalate_action's default).
-ESCALATE = "escalate"
-
-#: Who may decide a case.
-DECIDING_ROLES: tuple[str, ...] = ("operator", "senior")
+#: What a version-1 ``Opened`` event meant: before packs declared their decision, the log
+#: hard-coded these (the only pack then was credit). Used by the upcaster only.
+_V1_DECISION: dict[str, Any] = {
+    "kind": "classification",
+    "actions": ["approve", "decline", "escalate"],
+    "escalate_action": "escalate",
+    "outcomes": ["good", "bad"],
+    "deciding_roles": ["operator", "senior"],
+}
 
 #: Guardrail verdict outcomes that mark an explanation as caught by a guardrail.
 FLAGGING_VERDICTS: frozenset[str] = frozenset({"flagged", "blocked", "fallback"})
@@ -81,6 +92,23 @@ Status = Literal["open", "escalated", "decided", "quarantined"]
 class _OpenArgs(Args):
     domain: str = Field(min_length=1)
     case_ref: str = Field(min_length=1)
+
+
+class _DecisionArgs(Args):
+    """The pack's declaration as recorded on a case (extra keys are the pack's own)."""
+
+    model_config = ConfigDict(extra="allow", allow_inf_nan=False, frozen=True)
+    kind: str = Field(min_length=1)
+    escalate_action: str = Field(min_length=1)
+    deciding_roles: list[str] = Field(min_length=2, max_length=2)
+    outcomes: list[str] | None = None
+
+    @field_validator("outcomes")
+    @classmethod
+    def _distinct(cls, v: list[str] | None) -> list[str] | None:
+        if v is not None and (not v or len(set(v)) != len(v) or not all(o for o in v)):
+            raise ValueError("must be distinct, non-empty labels")
+        return v
 
 
 class _ScoreArgs(Args):
@@ -194,16 +222,9 @@ class _OverrideArgs(Args):
 
 
 class _OutcomeArgs(Args):
-    outcome: str
+    outcome: str = Field(min_length=1)
     observed_at: str
     source: str = Field(min_length=1)
-
-    @field_validator("outcome")
-    @classmethod
-    def _known_outcome(cls, v: str) -> str:
-        if v not in OUTCOMES:
-            raise ValueError(f"must be one of {', '.join(OUTCOMES)}")
-        return v
 
     @field_validator("observed_at")
     @classmethod
@@ -223,18 +244,26 @@ class Case(Aggregate):
     # --- events (past tense, versioned, plain payloads) -----------------------------
 
     class Opened(Aggregate.Created):
-        class_version = 1
+        """``decision`` (v2): the pack's declaration (see :data:`DECISION_KEYS`)."""
+
+        class_version = 2
         domain: str
         case_ref: str
         input: dict[str, Any]
         personal: dict[str, Any]
         note: str | None
+        decision: dict[str, Any]
         actor: str
         role: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["decision"] = json.loads(json.dumps(_V1_DECISION))
 
         def apply(self, aggregate: Aggregate) -> None:
             case = _as_case(aggregate)
             case._reset(self.domain, self.case_ref, "open")
+            case.decision = dict(self.decision)
 
     class InputQuarantined(Aggregate.Created):
         class_version = 1
@@ -497,6 +526,29 @@ class Case(Aggregate):
         self.decided_at: str | None = None
         self.decided_action: str | None = None  # the final action, once one is taken
         self.outcome: str | None = None
+        self.decision: dict[str, Any] = {}
+
+    @property
+    def escalate_action(self) -> str | None:
+        """The pack's action that hands this case to a senior reviewer."""
+        value = self.decision.get("escalate_action")
+        return value if isinstance(value, str) else None
+
+    @property
+    def deciding_roles(self) -> tuple[str, ...]:
+        """The roles that decide this case: the operator's, then the senior reviewer's."""
+        return tuple(self.decision.get("deciding_roles") or ())
+
+    @property
+    def senior_role(self) -> str | None:
+        roles = self.deciding_roles
+        return roles[-1] if roles else None
+
+    @property
+    def outcome_labels(self) -> tuple[str, ...] | None:
+        """The outcome labels the pack declared (None: the outcome is not a label)."""
+        labels = self.decision.get("outcomes")
+        return tuple(labels) if isinstance(labels, list) else None
 
     def _decided(self, actor: str, at: str, *, final: bool) -> None:
         self.status = "decided" if final else "escalated"
@@ -526,12 +578,19 @@ class Case(Aggregate):
         input: dict[str, Any],  # noqa: A002 - the contract's name
         personal: dict[str, Any] | None = None,
         note: str | None = None,
+        decision: dict[str, Any],
         actor: str,
         role: str,
     ) -> Case:
-        """Open a case with input the domain pack has already validated."""
+        """Open a case with input the domain pack has already validated.
+
+        ``decision`` is the pack's declaration as plain data (see :data:`DECISION_KEYS`):
+        the case reads its escalation action, outcome labels and deciding roles from it.
+        """
         check_identity(actor, role)
         validate(_OpenArgs, domain=domain, case_ref=case_ref)
+        declared = plain_json(dict(decision), "decision")
+        validate(_DecisionArgs, **declared)
         return cls._create(
             cls.Opened,
             id=cls.id_for(domain, case_ref),
@@ -540,6 +599,7 @@ class Case(Aggregate):
             input=plain_json(dict(input), "input"),
             personal=plain_json(dict(personal or {}), "personal"),
             note=note,
+            decision=declared,
             actor=actor,
             role=role,
         )
@@ -738,11 +798,12 @@ class Case(Aggregate):
 
     def _check_may_decide(self, actor: str, role: str, *, final: bool) -> None:
         """Apply the decision rule (see the module docstring)."""
-        check_identity(actor, role, DECIDING_ROLES)
+        check_identity(actor, role)
         self._require_live()
+        check_identity(actor, role, self.deciding_roles)
         if self.status == "open":
             return
-        if self.status == "escalated" and role == "senior" and final:
+        if self.status == "escalated" and role == self.senior_role and final:
             if actor == self.decided_by:
                 # Four eyes: the escalation asked for a second person's judgement.
                 raise NotAuthorised(
@@ -780,7 +841,7 @@ class Case(Aggregate):
 
     def accept(self, *, actor: str, role: str) -> None:
         """Take the recommended action."""
-        if self.recommendation == ESCALATE:
+        if self.recommendation is not None and self.recommendation == self.escalate_action:
             # Following a recommendation to escalate is an escalation, not a final decision.
             if self.status == "escalated":
                 self._check_may_decide(actor, role, final=True)  # only a senior gets further
@@ -813,7 +874,7 @@ class Case(Aggregate):
 
         For a "how much" decision (the recommendation carries a quantity), the override is
         another ``quantity`` of the order action."""
-        if action == ESCALATE:
+        if action == self.escalate_action:
             raise InputRejected([FieldProblem("action", "to send a case to a senior reviewer, "
                                                         "escalate it (no override needed)")])
         self._check_may_decide(actor, role, final=True)
@@ -826,7 +887,7 @@ class Case(Aggregate):
                 raise InputRejected([FieldProblem("quantity", "an override of an order needs "
                                                               "the quantity to order instead")])
             _check_quantity("quantity", quantity)
-            if quantity == self.quantity and self.recommendation != ESCALATE:
+            if quantity == self.quantity and self.recommendation != self.escalate_action:
                 raise InputRejected([FieldProblem(
                     "quantity", f"{quantity} is the recommended order: accept it instead")])
         elif quantity is not None:
@@ -866,6 +927,9 @@ class Case(Aggregate):
         if isinstance(observed_at, datetime):
             observed_at = observed_at.isoformat()
         a = validate(_OutcomeArgs, outcome=outcome, observed_at=observed_at, source=source)
+        labels = self.outcome_labels
+        if labels is not None and a.outcome not in labels:
+            raise InputRejected([FieldProblem("outcome", f"must be one of {', '.join(labels)}")])
         if self.outcome is not None:
             raise ConflictError(f"case {self.id} already has outcome {self.outcome!r}")
         self._check_after_decision(a.observed_at)
@@ -918,4 +982,4 @@ def _as_case(aggregate: Aggregate) -> Case:
     return aggregate
 
 
-__all__ = ["DECIDING_ROLES", "OUTCOMES", "REASON_CODES", "Case"]
+__all__ = ["DECISION_KEYS", "REASON_CODES", "Case"]

@@ -16,6 +16,7 @@ rewritten (the hash chain forbids that anyway). See ``Case.Escalated``.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from typing import Any, TypeVar
 from uuid import UUID, uuid5
@@ -24,9 +25,14 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from events.errors import FieldProblem, InputRejected, NotAuthorised
 
-#: Everyone who may act, people and components. ``system`` is for components
-#: (actor like ``docket/orchestrator``).
-ROLES: tuple[str, ...] = ("operator", "senior", "risk_owner", "auditor", "engineer", "system")
+#: The role of Docket's own components (actor like ``docket/orchestrator``). Every other
+#: role is a pack's (``assistant.domains.Roles``): the log checks only that a role is a
+#: well-formed name, and each aggregate checks the roles its commands allow, which the
+#: pack handed it as data (a case's deciding roles, a policy's owner, a model's managers).
+SYSTEM_ROLE = "system"
+
+#: A role name: lower-case letters, digits and underscores (e.g. ``card_portfolio_owner``).
+ROLE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
 #: Namespace for Docket's deterministic ids (uuid5). Never change it: ids in
 #: existing stores were derived from it.
@@ -91,14 +97,17 @@ def plain_json(value: Any, field: str) -> Any:
     raise InputRejected([FieldProblem(field, f"{type(value).__name__} is not plain JSON")])
 
 
-def check_identity(actor: str, role: str, allowed: tuple[str, ...] = ROLES) -> None:
-    """Every event names who acted. Raise InputRejected / NotAuthorised otherwise."""
+def check_identity(actor: str, role: str, allowed: tuple[str, ...] | None = None) -> None:
+    """Every event names who acted, in a well-formed role; ``allowed`` (when given) lists
+    the roles that may do this. Raise InputRejected / NotAuthorised otherwise."""
     problems = []
     if not isinstance(actor, str) or not actor.strip():
         problems.append(FieldProblem("actor", "must name the acting person or component"))
-    if role not in ROLES:
-        problems.append(FieldProblem("role", f"must be one of {', '.join(ROLES)}"))
+    if not isinstance(role, str) or not ROLE_NAME.match(role):
+        problems.append(FieldProblem(
+            "role", "must be a role name: lower-case letters, digits and '_' "
+                    f"(got {str(role)[:40]!r})"))
     if problems:
         raise InputRejected(problems)
-    if role not in allowed:
+    if allowed is not None and role not in allowed:
         raise NotAuthorised(f"role {role!r} may not do this (allowed: {', '.join(allowed)})")

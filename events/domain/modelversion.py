@@ -3,21 +3,33 @@
 The card is a plain dict (written by training) and must carry at least a
 ``data_fingerprint`` (hash of the training data) and ``metrics``; the artifact
 itself is a file addressed by version and content hash, outside the log.
-Lifecycle roles: ``engineer``, ``risk_owner`` and ``system``.
+Who may register, promote, shadow and retire versions is the pack's declaration (its
+model managers, e.g. the engineer and the policy owner), handed to :meth:`register` as
+data and recorded on the version; Docket's own components (role ``system``) may too.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
-from pydantic import Field
+from pydantic import Field, field_validator
 
-from events.domain.common import Args, check_identity, docket_id, plain_json, validate
+from events.domain.common import (
+    ROLE_NAME,
+    SYSTEM_ROLE,
+    Args,
+    check_identity,
+    docket_id,
+    plain_json,
+    validate,
+)
 from events.errors import ConflictError, FieldProblem, InputRejected
 
-LIFECYCLE_ROLES: tuple[str, ...] = ("engineer", "risk_owner", "system")
+#: Who managed models before packs declared it (version-1 events); the upcaster's only use.
+_V1_MANAGERS: tuple[str, ...] = ("engineer", "risk_owner")
 
 ModelStatus = Literal["registered", "champion", "shadow", "retired"]
 
@@ -25,6 +37,15 @@ ModelStatus = Literal["registered", "champion", "shadow", "retired"]
 class _RegisterArgs(Args):
     domain: str = Field(min_length=1)
     version: str = Field(min_length=1)
+    managers: list[str] = Field(min_length=1)
+
+    @field_validator("managers")
+    @classmethod
+    def _role_names(cls, v: list[str]) -> list[str]:
+        bad = [r for r in v if not ROLE_NAME.match(r)]
+        if bad:
+            raise ValueError(f"must be role names, got {', '.join(map(repr, bad))}")
+        return v
 
 
 class ModelVersion(Aggregate):
@@ -35,14 +56,22 @@ class ModelVersion(Aggregate):
         model_version: str
         card: dict[str, Any]
         status: ModelStatus
+        managers: tuple[str, ...]
 
     class Registered(Aggregate.Created):
-        class_version = 1
+        """``managers`` (v2): the pack's roles that may manage this version."""
+
+        class_version = 2
         domain: str
         version: str
         card: dict[str, Any]
+        managers: list[str]
         actor: str
         role: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["managers"] = list(_V1_MANAGERS)
 
         def apply(self, aggregate: Aggregate) -> None:
             m = _as_model(aggregate)
@@ -50,6 +79,7 @@ class ModelVersion(Aggregate):
             m.model_version = self.version
             m.card = dict(self.card)
             m.status = "registered"
+            m.managers = tuple(self.managers)
 
     class Promoted(Aggregate.Event):
         class_version = 1
@@ -92,10 +122,18 @@ class ModelVersion(Aggregate):
 
     @classmethod
     def register(
-        cls, *, domain: str, version: str, card: dict[str, Any], actor: str, role: str
+        cls,
+        *,
+        domain: str,
+        version: str,
+        card: dict[str, Any],
+        managers: Sequence[str],
+        actor: str,
+        role: str,
     ) -> ModelVersion:
-        check_identity(actor, role, LIFECYCLE_ROLES)
-        a = validate(_RegisterArgs, domain=domain, version=version)
+        """Register a version; ``managers`` are the pack's roles that may manage it."""
+        a = validate(_RegisterArgs, domain=domain, version=version, managers=list(managers))
+        check_identity(actor, role, (*a.managers, SYSTEM_ROLE))
         plain = plain_json(dict(card), "card")
         problems = []
         if not isinstance(plain.get("data_fingerprint"), str) or not plain["data_fingerprint"]:
@@ -110,9 +148,13 @@ class ModelVersion(Aggregate):
             domain=a.domain,
             version=a.version,
             card=plain,
+            managers=a.managers,
             actor=actor,
             role=role,
         )
+
+    def _check_manager(self, actor: str, role: str) -> None:
+        check_identity(actor, role, (*self.managers, SYSTEM_ROLE))
 
     def _require_not_retired(self) -> None:
         if self.status == "retired":
@@ -120,7 +162,7 @@ class ModelVersion(Aggregate):
 
     def promote(self, *, evidence: dict[str, Any], actor: str, role: str) -> None:
         """Make this version the domain's champion; ``evidence`` says why (eval results...)."""
-        check_identity(actor, role, LIFECYCLE_ROLES)
+        self._check_manager(actor, role)
         self._require_not_retired()
         plain = plain_json(dict(evidence), "evidence")
         if not plain:
@@ -128,16 +170,16 @@ class ModelVersion(Aggregate):
         self.trigger_event(self.Promoted, evidence=plain, actor=actor, role=role)
 
     def demote(self, *, reason: str, actor: str, role: str) -> None:
-        check_identity(actor, role, LIFECYCLE_ROLES)
+        self._check_manager(actor, role)
         self.trigger_event(self.Demoted, reason=reason, actor=actor, role=role)
 
     def start_shadow(self, *, actor: str, role: str) -> None:
-        check_identity(actor, role, LIFECYCLE_ROLES)
+        self._check_manager(actor, role)
         self._require_not_retired()
         self.trigger_event(self.ShadowStarted, actor=actor, role=role)
 
     def retire(self, *, reason: str, actor: str, role: str) -> None:
-        check_identity(actor, role, LIFECYCLE_ROLES)
+        self._check_manager(actor, role)
         self._require_not_retired()
         self.trigger_event(self.Retired, reason=reason, actor=actor, role=role)
 

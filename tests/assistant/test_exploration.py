@@ -90,7 +90,8 @@ def test_old_recommendations_read_as_certain_and_marked_assumed() -> None:
 
 
 def test_propensities_that_do_not_add_up_are_refused() -> None:
-    case = Case.open(domain="credit", case_ref="x", input={}, actor="docket/t", role="system")
+    case = Case.open(domain="credit", case_ref="x", input={}, actor="docket/t", role="system",
+                     decision=get_pack("credit").case_record())
     kwargs: dict[str, Any] = dict(
         action="approve", source="model", policy_id="p", policy_version=1,
         expected_costs={"approve": 0.1}, reasons=[], actor="docket/t", role="system",

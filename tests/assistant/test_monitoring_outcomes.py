@@ -26,6 +26,7 @@ OBSERVED = (NOW - timedelta(days=10)).isoformat()
 
 
 def plan(*rows: Mapping[str, object], **kwargs: object):  # type: ignore[no-untyped-def]
+    kwargs.setdefault("outcomes", ("good", "bad"))
     return plan_outcomes(list(rows), KNOWN, now=NOW, **kwargs)  # type: ignore[arg-type]
 
 
@@ -116,4 +117,18 @@ def test_line_numbers_and_now_must_be_aware() -> None:
     assert p.items[0].line == 42
     assert plan({"case_ref": "A-9"}).items[0].line == 1
     with pytest.raises(ValueError):
-        plan_outcomes([], [], now=datetime(2025, 1, 1))  # noqa: DTZ001
+        plan_outcomes([], [], now=datetime(2025, 1, 1), outcomes=("good", "bad"))  # noqa: DTZ001
+
+
+def test_labels_are_the_packs_own_matched_as_declared() -> None:
+    # A pack whose outcomes are "No"/"Yes": its labels are recorded as declared, a label
+    # differing only in case is read as the declared one, and credit's labels are refused.
+    p = plan(
+        {"case_ref": "A-1", "outcome": "Yes", "observed_at": OBSERVED},
+        {"case_ref": "A-6", "outcome": "no", "observed_at": OBSERVED},
+        {"case_ref": "A-7", "outcome": "bad", "observed_at": OBSERVED},
+        outcomes=("No", "Yes"),
+    )
+    assert kinds(p) == ["recorded", "recorded", "invalid"]
+    assert [i.outcome for i in p.to_record] == ["Yes", "No"]
+    assert "must be one of No, Yes" in p.items[2].message

@@ -100,3 +100,18 @@ def test_backtest_previews_changed_economics(docket: Docket, tmp_path: Path) -> 
     impossible.write_text(json.dumps({"overage_cost": -1}), encoding="utf-8")
     assert_clear_error(docket("backtest", "--domain", "demand", "--policy", str(impossible)),
                        "overage_cost")
+
+
+def test_the_demand_demo_seeds_a_queue_and_history_once(docket: Docket) -> None:  # noqa: F811
+    from cli.demand_demo import seed_demand_demo
+
+    with docket.service("ci", "engineer") as service:
+        register_demand_model(service)  # a champion exists, so the demo does not train
+        first = seed_demand_demo(service, cases=6, history=24)
+        again = seed_demand_demo(service, cases=6, history=24)
+        report = service.quantity_quality("demand")
+    assert first[0] == "opened 6 hour(s) for the queue (0 already there)"
+    assert again[0] == "opened 0 hour(s) for the queue (6 already there)"
+    assert 0 < report.cases <= 24 and report.cases == int(first[1].split()[1])
+    result = docket("cases")
+    assert result.exit_code == 0 and "d365h23" in result.output and "order " in result.output

@@ -51,3 +51,18 @@ def test_a_review_and_a_sign_off_are_shown_by_docket_policy(tmp_path: Path) -> N
     assert "UNSIGNED" not in after
     assert "rita (risk_owner): signed off — costs confirmed" in after
     assert "rita (risk_owner): reviewed, no change — reviewed with the owner, no change" in after
+
+
+def test_every_alert_kind_links_to_a_runbook_entry_in_the_readme() -> None:
+    from assistant.usecases.reading import runbook
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    anchors = {
+        "runbook-" + line.removeprefix("#### Runbook: ").strip().lower()
+        for line in readme.splitlines()
+        if line.startswith("#### Runbook: ")
+    }
+    kinds = ["outcome_quality", "feature_drift", "prediction_drift", "dataset_drift",
+             "ood_rise", "override_spike", "policy_review_overdue", "fallback"]
+    for kind in kinds:
+        assert runbook(kind).split("#")[1] in anchors, kind

@@ -8,11 +8,26 @@ from events.domain import Case
 
 SYSTEM: dict[str, str] = {"actor": "docket/orchestrator", "role": "system"}
 
+#: A yes/no decision as a pack records it on each case it opens (credit's declaration).
+DECISION: dict[str, Any] = {
+    "kind": "classification",
+    "actions": ["approve", "decline", "escalate"],
+    "escalate_action": "escalate",
+    "outcomes": ["good", "bad"],
+    "deciding_roles": ["operator", "senior"],
+}
 
-def new_case(ref: str, *, p_bad: float = 0.3, domain: str = "credit") -> Case:
+#: The roles that manage models in these tests (a pack's engineer and policy owner).
+MANAGERS: tuple[str, ...] = ("engineer", "risk_owner")
+
+
+def new_case(
+    ref: str, *, p_bad: float = 0.3, domain: str = "credit", decision: dict[str, Any] | None = None
+) -> Case:
     """An opened, scored and recommended case (3 events), not yet saved."""
     case = Case.open(
         domain=domain,
+        decision=dict(decision or DECISION),
         case_ref=ref,
         input={"age": 40, "amount": 1200.5},
         personal={"name": "A. Person"},

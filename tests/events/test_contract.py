@@ -27,7 +27,7 @@ from events.errors import DocketError, IncompatibleStore, StoreUnavailable
 from events.readmodels import ReadModels, check, rebuild
 from events.store import open_log, parse_store_url
 from tests.events.conftest import pg_execute, schema_of
-from tests.events.helpers import SYSTEM, explanation, new_case
+from tests.events.helpers import DECISION, MANAGERS, SYSTEM, explanation, new_case
 
 REPO = Path(__file__).resolve().parents[2]
 ANA = {"actor": "ana", "role": "operator"}
@@ -110,6 +110,7 @@ def every_event_type(d: Any) -> list[Any]:
         input=d(json_dicts),
         personal=d(json_dicts),
         note=d(st.none() | st.text()),
+        decision=DECISION,
         **SYSTEM,
     )
     case.record_score(
@@ -169,6 +170,7 @@ def every_event_type(d: Any) -> list[Any]:
     policy.review(note=d(st.text()), actor="r", role="risk_owner")
     eng = {"actor": "e", "role": "engineer"}
     model = ModelVersion.register(
+        managers=MANAGERS,
         domain=ref,
         version=d(words),
         card={"data_fingerprint": "f", "metrics": d(json_dicts)},
@@ -293,7 +295,11 @@ def run_command(log: DecisionLog, prefix: str, kind: str, i: int, p: float) -> N
         eng = {"actor": "e", "role": "engineer"}
         if not log.exists(mid):
             card = {"data_fingerprint": "f", "metrics": {"auc": p}}
-            log.save(ModelVersion.register(domain=prefix, version=str(i), card=card, **eng))
+            log.save(
+                ModelVersion.register(
+                    managers=MANAGERS, domain=prefix, version=str(i), card=card, **eng
+                )
+            )
         log.update(mid, lambda m: m.promote(evidence={"p": p}, **eng))
     elif log.exists(cid):
         log.update(cid, ops[kind])

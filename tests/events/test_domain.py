@@ -15,7 +15,7 @@ from events.errors import (
     InputRejected,
     NotAuthorised,
 )
-from tests.events.helpers import SYSTEM, explanation, new_case
+from tests.events.helpers import DECISION, MANAGERS, SYSTEM, explanation, new_case
 
 ANA = {"actor": "ana", "role": "operator"}
 BOB = {"actor": "bob", "role": "operator"}
@@ -81,7 +81,7 @@ def test_override_needs_valid_reason_and_action(kwargs: dict[str, str], field: s
 
 @pytest.mark.parametrize("p_bad", [math.nan, math.inf, -0.1, 1.5])
 def test_scores_must_be_finite_probabilities(p_bad: float) -> None:
-    case = Case.open(domain="credit", case_ref="A1", input={}, **SYSTEM)
+    case = Case.open(domain="credit", case_ref="A1", decision=DECISION, input={}, **SYSTEM)
     with pytest.raises(InputRejected, match="p_bad"):
         case.record_score(
             specialist="s",
@@ -98,16 +98,32 @@ def test_scores_must_be_finite_probabilities(p_bad: float) -> None:
 
 def test_payloads_must_be_plain_json() -> None:
     with pytest.raises(InputRejected, match="input.when"):
-        Case.open(domain="credit", case_ref="A1", input={"when": datetime.now(UTC)}, **SYSTEM)
+        Case.open(
+            domain="credit",
+            case_ref="A1",
+            decision=DECISION,
+            input={"when": datetime.now(UTC)},
+            **SYSTEM,
+        )
     with pytest.raises(InputRejected, match="finite"):
-        Case.open(domain="credit", case_ref="A1", input={"x": [1.0, math.nan]}, **SYSTEM)
+        Case.open(
+            domain="credit",
+            case_ref="A1",
+            decision=DECISION,
+            input={"x": [1.0, math.nan]},
+            **SYSTEM,
+        )
 
 
 def test_every_event_names_its_actor() -> None:
     with pytest.raises(InputRejected, match="actor"):
-        Case.open(domain="credit", case_ref="A1", input={}, actor=" ", role="system")
+        Case.open(
+            domain="credit", case_ref="A1", decision=DECISION, input={}, actor=" ", role="system"
+        )
     with pytest.raises(InputRejected, match="role"):
-        Case.open(domain="credit", case_ref="A1", input={}, actor="x", role="boss")
+        Case.open(
+            domain="credit", case_ref="A1", decision=DECISION, input={}, actor="x", role="Boss!"
+        )
 
 
 def test_outcome_values_and_once_only() -> None:
@@ -155,9 +171,12 @@ def test_policy_changes_only_by_owner_with_justification() -> None:
 
 def test_model_version_needs_card_fingerprint_and_metrics() -> None:
     with pytest.raises(InputRejected) as err:
-        ModelVersion.register(domain="credit", version="1", card={}, actor="e", role="engineer")
+        ModelVersion.register(
+            managers=MANAGERS, domain="credit", version="1", card={}, actor="e", role="engineer"
+        )
     assert {p.field for p in err.value.problems} == {"card.data_fingerprint", "card.metrics"}
     m = ModelVersion.register(
+        managers=MANAGERS,
         domain="credit",
         version="1",
         card={"data_fingerprint": "f", "metrics": {"auc": 0.8}},
@@ -170,7 +189,7 @@ def test_model_version_needs_card_fingerprint_and_metrics() -> None:
     with pytest.raises(ConflictError):
         m.promote(evidence={"x": 1}, actor="e", role="engineer")
     with pytest.raises(NotAuthorised):
-        ModelVersion.register(domain="credit", version="2", card={}, **ANA)
+        ModelVersion.register(managers=MANAGERS, domain="credit", version="2", card={}, **ANA)
 
 
 def test_eval_runs_and_alerts() -> None:
@@ -191,6 +210,69 @@ def test_explanation_is_recorded_with_verdicts() -> None:
     case.record_input_flags(flags=[{"kind": "injection", "detail": "ignore previous"}], **SYSTEM)
     with pytest.raises(InputRejected, match="flags"):
         case.record_input_flags(flags=[{"detail": "no kind"}], **SYSTEM)
+
+
+# A decision declared by another pack: escalation is "review", outcomes are "No"/"Yes",
+# cases are decided by a "clerk" and, once sent up, by a "supervisor".
+OTHER = {
+    "kind": "classification",
+    "actions": ["keep", "cancel", "review"],
+    "escalate_action": "review",
+    "outcomes": ["No", "Yes"],
+    "deciding_roles": ["clerk", "supervisor"],
+}
+CLERK = {"actor": "cleo", "role": "clerk"}
+SUPERVISOR = {"actor": "sue", "role": "supervisor"}
+
+
+def other_case(recommendation: str) -> Case:
+    case = Case.open(domain="churn", case_ref="C1", input={}, decision=OTHER, **SYSTEM)
+    case.recommend(action=recommendation, source="model", policy_id="churn", policy_version=1,
+                   expected_costs={"keep": 0.4, "cancel": 0.5, "review": 0.45},
+                   reasons=["expected cost"], **SYSTEM)  # fmt: skip
+    return case
+
+
+def test_accepting_the_packs_escalation_sends_the_case_to_its_senior() -> None:
+    case = other_case("review")
+    case.accept(**CLERK)
+    assert case.status == "escalated"  # not closed as "accepted"
+    with pytest.raises(AwaitingSenior):
+        case.accept(**CLERK)
+    with pytest.raises(NotAuthorised):
+        case.override(action="keep", reason_code="other", reason_text="x", **SAM)  # credit's
+    case.override(action="keep", reason_code="other", reason_text="loyal", **SUPERVISOR)
+    assert case.status == "decided"
+
+
+def test_the_packs_escalation_action_is_escalation_not_an_override() -> None:
+    case = other_case("keep")
+    with pytest.raises(InputRejected, match="senior reviewer"):
+        case.override(action="review", reason_code="other", reason_text="x", **CLERK)
+    with pytest.raises(NotAuthorised):
+        case.accept(**ANA)  # credit's operator role decides nothing here
+
+
+def test_outcomes_are_the_packs_labels_as_declared() -> None:
+    case = other_case("keep")
+    case.accept(**CLERK)
+    for wrong in ("bad", "yes"):
+        with pytest.raises(InputRejected, match="must be one of No, Yes"):
+            case.record_outcome(outcome=wrong, observed_at=datetime.now(UTC), source="l",
+                                **SYSTEM)  # fmt: skip
+    case.record_outcome(outcome="Yes", observed_at=datetime.now(UTC), source="crm", **SYSTEM)
+    assert case.outcome == "Yes"
+
+
+def test_a_case_needs_a_declared_decision() -> None:
+    with pytest.raises(InputRejected, match="escalate_action"):
+        Case.open(
+            domain="x",
+            case_ref="A1",
+            input={},
+            decision={"kind": "classification", "deciding_roles": ["a", "b"]},
+            **SYSTEM,
+        )
 
 
 def test_whoever_escalated_cannot_close_the_case_as_senior() -> None:

@@ -10,7 +10,7 @@ from events.app import DecisionLog
 from events.domain import Alert, Case, EvalRun, ModelVersion, Policy
 from events.readmodels import ReadModels, check, rebuild
 from events.store import open_log, readmodel_path_for
-from tests.events.helpers import SYSTEM, explanation, new_case
+from tests.events.helpers import MANAGERS, SYSTEM, explanation, new_case
 
 ANA = {"actor": "ana", "role": "operator"}
 ENG = {"actor": "e", "role": "engineer"}
@@ -83,10 +83,18 @@ def test_quarantine_policy_models_evals_alerts(log: DecisionLog, rm: ReadModels)
     policy = Policy.create(domain="credit", spec={"t": 0.17}, owner_role="risk_owner", **SYSTEM)
     policy.change(changes={"t": 0.2}, justification="Q3 losses", actor="rita", role="risk_owner")
     m1 = ModelVersion.register(
-        domain="credit", version="1", card={"data_fingerprint": "f", "metrics": {}}, **ENG
+        managers=MANAGERS,
+        domain="credit",
+        version="1",
+        card={"data_fingerprint": "f", "metrics": {}},
+        **ENG,
     )
     m2 = ModelVersion.register(
-        domain="credit", version="2", card={"data_fingerprint": "g", "metrics": {}}, **ENG
+        managers=MANAGERS,
+        domain="credit",
+        version="2",
+        card={"data_fingerprint": "g", "metrics": {}},
+        **ENG,
     )
     m1.promote(evidence={"gate": "passed"}, **ENG)
     log.save(q, policy, m1, m2)

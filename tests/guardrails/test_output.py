@@ -97,3 +97,23 @@ def test_value_tolerance() -> None:
     assert value_matches(" radio/television ", "radio/television")
     assert not value_matches("Radio/Television", "radio/television")
     assert not value_matches(True, 1)
+
+
+@pytest.mark.parametrize(
+    "summary",
+    [
+        "Decline; write to jane [at] example [dot] com for papers.",
+        "Decline; her guarantor, my brother Jan Novák, was not considered.",
+        "Decline. Call zero one seven six two three four five six seven.",
+        "Decline; the applicant lives at Bergstraße 12.",
+        "Decline; born on 3 March 1985.",
+        "Decline; passport number C01X00T47 on file.",
+    ],
+)
+def test_personal_data_echoed_back_without_plain_digits_is_blocked(summary: str) -> None:
+    assert "personal_data" in failed_rules(answer(summary=summary))
+
+
+def test_decimal_amounts_are_not_phone_numbers() -> None:
+    summary = "Decline: p(bad) 0.617 against 0.383 for declining; expected cost 3.085."
+    assert "personal_data" not in failed_rules(answer(summary=summary))

@@ -89,3 +89,40 @@ def test_restore_ignores_unknown_placeholders() -> None:
 
 def test_invisible_characters_do_not_hide_an_email() -> None:
     assert redact("jane\u200b.doe@exa\u200dmple.com").counts == {"EMAIL": 1}
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "value"),
+    [
+        ("Write to ana [at] example [dot] com please.", "EMAIL", "example"),
+        ("Mail: ana.b(at)example.de", "EMAIL", "ana.b"),
+        ("I live at Bergstraße 12, 10115 Berlin.", "ADDRESS", "Bergstraße"),
+        ("We moved to 12 rue de la Paix, 75002 Paris.", "ADDRESS", "Paix"),
+        ("I was born on 3 March 1985.", "BIRTH_DATE", "1985"),
+        ("geboren am 03.03.1985 in Kiel", "BIRTH_DATE", "1985"),
+        ("My passport number is C01X00T47.", "NATIONAL_ID", "C01X00T47"),
+        ("Steuer-ID 12 345 678 901", "NATIONAL_ID", "678"),
+        ("Call me on zero one seven six two three four five six seven.", "PHONE", "seven"),
+        ("My brother Jan Novák will co-sign.", "PERSON", "Novák"),
+        ("The guarantor is Mikko Virtanen from Helsinki.", "PERSON", "Virtanen"),
+        ("Frau Keller, my landlady, confirms the rent.", "PERSON", "Keller"),
+    ],
+)
+def test_personal_data_in_prose_is_redacted(text: str, kind: str, value: str) -> None:
+    redaction = redact(text)
+    assert kind in redaction.counts, redaction
+    assert value not in redaction.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The loan is 1,234.50 DM over 12 months; I pay 650.00 rent and 84.20 insurance.",
+        "I work at Deutsche Bank in Frankfurt and moved to New York in May.",
+        "I will pass the exam in 2025.",
+        "Ich war nie arbeitslos, seit 2015 angestellt.",
+        "Mark this down: I repaid my car loan during 2019.",
+    ],
+)
+def test_ordinary_text_keeps_its_words_and_amounts(text: str) -> None:
+    assert redact(text).text == text

@@ -412,6 +412,9 @@ class FakeService:
             ],
         )
 
+    def resolve_domain(self, name: str | None) -> str:
+        return name or "credit"  # the fake holds credit cases only
+
     def policy(self, domain: str) -> PolicyView:
         self.calls.append("policy")
         return PolicyView(

@@ -99,7 +99,8 @@ def render_health(h: HealthView) -> RenderableType:
         titled("Override rate by operator"),
         operators,
         Text(""),
-        titled("Realized cost per case (95% CI), where outcomes are known"),
+        titled("Realized cost per case (95% CI), where outcomes are known"
+               if not h.cost_basis else f"Cost per case (95% CI): {h.cost_basis}"),
         costs,
         Text(""),
         *alerts,

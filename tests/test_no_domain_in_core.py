@@ -1,0 +1,128 @@
+"""Ratchet: the core below the packs names no domain's actions, outcomes, roles or words.
+
+Every string literal in code (docstrings aside) of ``events/``, ``assistant/`` outside
+``assistant/domains/``, ``tui/``, ``cli/`` and ``evals/`` is read; a literal naming credit's
+actions, outcomes, owner role or words is a finding. :data:`ALLOWED` lists the findings that
+remain, by file, with their count: a new one fails, and so does a count that went down
+without :data:`ALLOWED` being lowered with it. The list may only shrink.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections import Counter
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+CORE = ("events", "assistant", "tui", "cli", "evals")
+EXCLUDED = ("assistant/domains/", "evals/datasets/")  # packs, and data sets with their builders
+
+#: A literal equal to one of these is credit's vocabulary.
+EXACT = frozenset({"good", "bad", "escalate", "approve", "decline", "risk_owner", "credit"})
+#: A literal containing one of these is credit's wording.
+INSIDE = re.compile(r"p\(bad\)|\bapplicants?\b|approve:bad|turns out bad|\brisk_owner\b")
+
+#: (file, finding) -> how many times it may still occur. May only shrink.
+ALLOWED: dict[tuple[str, str], int] = {
+    ('assistant/explainers/llm.py', 'applicant'): 4,
+    ('assistant/explainers/template.py', 'turns out bad'): 1,
+    ('assistant/monitoring/health.py', 'bad'): 1,
+    ('assistant/monitoring/outcome_alerts.py', 'bad'): 1,
+    ('assistant/orchestrator.py', 'p(bad)'): 1,
+    ('assistant/policies/backtest.py', 'escalate'): 1,
+    ('assistant/policies/quantity.py', 'escalate'): 1,
+    ('assistant/specialists/crossval.py', 'applicant'): 2,
+    ('assistant/usecases/monitoring.py', 'escalate'): 1,
+    ('assistant/views.py', 'escalate'): 1,
+    ('cli/cases.py', 'p(bad)'): 1,
+    ('cli/demo.py', 'credit'): 1,
+    ('cli/demo.py', 'escalate'): 1,
+    ('cli/demo.py', 'risk_owner'): 2,
+    ('cli/policy.py', 'approve:bad'): 1,
+    ('cli/start.py', 'credit'): 2,
+    ('evals/core.py', 'credit'): 1,
+    ('evals/runner.py', 'credit'): 1,
+    ('evals/suites/fairness.py', 'applicants'): 2,
+    ('evals/suites/fairness.py', 'approve'): 2,
+    ('evals/suites/fairness.py', 'bad'): 2,
+    ('evals/suites/fairness.py', 'decline'): 1,
+    ('evals/suites/fairness.py', 'good'): 1,
+    ('evals/suites/model_quality.py', 'applicant'): 2,
+    ('evals/suites/model_quality.py', 'decline'): 1,
+    ('evals/suites/replay.py', 'approve'): 2,
+    ('evals/suites/replay.py', 'decline'): 1,
+    ('evals/suites/replay.py', 'risk_owner'): 2,
+    ('events/domain/case.py', 'approve'): 1,
+    ('events/domain/case.py', 'bad'): 1,
+    ('events/domain/case.py', 'decline'): 1,
+    ('events/domain/case.py', 'escalate'): 2,
+    ('events/domain/case.py', 'good'): 1,
+    ('events/domain/modelversion.py', 'risk_owner'): 2,
+    ('events/queries.py', 'escalate'): 1,
+    ('tui/app.py', 'escalate'): 1,
+    ('tui/commands.py', 'escalate'): 1,
+    ('tui/format.py', 'p(bad)'): 1,
+    ('tui/screens/case.py', 'escalate'): 2,
+    ('tui/screens/case.py', 'p(bad)'): 1,
+    ('tui/screens/policy.py', 'p(bad)'): 1,
+    ('tui/screens/queue.py', 'escalate'): 2,
+}
+
+
+def _docstrings(tree: ast.AST) -> set[int]:
+    ids = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            body = node.body
+            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+                ids.add(id(body[0].value))
+    return ids
+
+
+def findings() -> Counter[tuple[str, str]]:
+    found: Counter[tuple[str, str]] = Counter()
+    for package in CORE:
+        for path in sorted((REPO / package).rglob("*.py")):
+            rel = path.relative_to(REPO).as_posix()
+            if rel.startswith(EXCLUDED):
+                continue
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            skip = _docstrings(tree)
+            for node in ast.walk(tree):
+                if not isinstance(node, ast.Constant) or not isinstance(node.value, str):
+                    continue
+                if id(node) in skip:
+                    continue
+                if node.value in EXACT:
+                    found[(rel, node.value)] += 1
+                for match in INSIDE.finditer(node.value):
+                    found[(rel, match.group(0))] += 1
+    return found
+
+
+def test_no_new_domain_words_in_the_core() -> None:
+    found = findings()
+    new = {k: n for k, n in found.items() if n > ALLOWED.get(k, 0)}
+    assert not new, (
+        "credit's vocabulary in the core (read it from the pack's declaration instead): "
+        + "; ".join(f"{f}: {w!r} x{n}" for (f, w), n in sorted(new.items()))
+    )
+
+
+def test_the_allow_list_only_shrinks() -> None:
+    found = findings()
+    stale = {k: n for k, n in ALLOWED.items() if found.get(k, 0) < n}
+    assert not stale, (
+        "fewer findings than allowed: lower ALLOWED to "
+        + "; ".join(f"{k!r}: {found.get(k, 0)}" for k in sorted(stale))
+    )
+
+
+def test_the_ratchet_sees_a_literal(tmp_path: Path) -> None:
+    tree = ast.parse('"""docstring: approve"""\nx = "escalate"\ny = f"per applicant {x}"\n')
+    skip = _docstrings(tree)
+    values = [n.value for n in ast.walk(tree)
+              if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in skip]
+    assert "escalate" in values and any(INSIDE.search(v) for v in values)
+    assert "docstring: approve" not in values
