@@ -497,3 +497,5 @@ class SimulationView:
     mean_observed_share: float
     rows: list[tuple[int, float, float, float | None, float, float, float, int, int]]
     approval_by_round: list[tuple[int, float, float]]
+    # the strict candidate cut-off on the same log: (cut-off, truth, naive, DR, DR coverage)
+    strict: tuple[float, float, float, float, float] = (0.0, 0.0, 0.0, 0.0, 0.0)

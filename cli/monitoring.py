@@ -146,6 +146,11 @@ def monitor(
     outcomes = obj.service.outcome_check(domain, thresholds.outcomes)
     if outcomes is not None and outcomes.n:
         click.echo("outcome quality: " + outcomes.message())
+        click.echo("  calibration by score band (predicted -> observed):")
+        for low, high, n, predicted, observed in outcomes.bands:
+            click.echo(
+                f"    p in [{low:.3f}, {high:.3f}): n={n:<4} {predicted:.3f} -> {observed:.3f}"
+            )
     alerts = obj.service.check_alerts(domain, recent=recent, thresholds=thresholds)
     click.echo("alerts: " + ("none" if not alerts else ""))
     for alert in alerts:

@@ -30,6 +30,10 @@ from assistant.specialists.pipelines import build_pipeline, dataset_matrix
 
 FloatArray = np.ndarray
 
+STRICT_CUTOFF = 0.05
+"""The candidate cut-off whose naive figure selective labels flatter most (it declines the
+most, and declines show no outcome)."""
+
 
 @dataclass(frozen=True)
 class RepeatResult:
@@ -45,6 +49,13 @@ class RepeatResult:
     n: int
     approval_young: tuple[float, ...]
     approval_older: tuple[float, ...]
+    # A stricter candidate (approve only below p = STRICT_CUTOFF) judged on the same log:
+    # (truth, naive, DR estimate, DR low, DR high)
+    strict: tuple[float, float, float, float, float] = (0.0, 0.0, 0.0, 0.0, 0.0)
+
+    @property
+    def strict_dr_covers(self) -> bool:
+        return self.strict[3] <= self.strict[0] <= self.strict[4]
 
     @property
     def dr_covers(self) -> bool:
@@ -79,6 +90,12 @@ class SimulationResult:
     @property
     def truth(self) -> float:
         return float(np.mean([r.truth for r in self.repeats]))
+
+    def strict_summary(self) -> tuple[float, float, float, float]:
+        """The strict candidate: mean truth, naive, DR, and the DR coverage over repeats."""
+        rows = np.array([r.strict for r in self.repeats])
+        covers = float(np.mean([r.strict_dr_covers for r in self.repeats]))
+        return float(rows[:, 0].mean()), float(rows[:, 1].mean()), float(rows[:, 2].mean()), covers
 
     def approval_by_round(self) -> list[tuple[int, float, float]]:
         """(round, mean approval rate of young applicants, of older ones) over repeats."""
@@ -148,7 +165,10 @@ def _repeat(
     logged_p: list[float] = []
     det_risk: list[float] = []
     det_safe: list[float] = []
+    strict_risk: list[float] = []
+    strict_safe: list[float] = []
     truth: list[float] = []
+    strict_truth: list[float] = []
     young: list[float] = []
     older: list[float] = []
     for month, cases in enumerate(months):
@@ -167,6 +187,10 @@ def _repeat(
             det_risk.append(policy.costs[best.action][risk])
             det_safe.append(policy.costs[best.action][safe])
             truth.append(det_risk[-1] if outcome_risk else det_safe[-1])
+            strict_action = approve if pj < STRICT_CUTOFF else policy.best_action_for(risk)
+            strict_risk.append(policy.costs[strict_action][risk])
+            strict_safe.append(policy.costs[strict_action][safe])
+            strict_truth.append(strict_risk[-1] if outcome_risk else strict_safe[-1])
         is_young = ages[cases] < 25
         young.append(float(approved_now[is_young].mean()) if is_young.any() else np.nan)
         older.append(float(approved_now[~is_young].mean()) if (~is_young).any() else np.nan)
@@ -182,6 +206,9 @@ def _repeat(
     found = estimate(log, target, n_boot=n_boot, rng=np.random.default_rng(seed))
     assert found.dr is not None and found.naive is not None
     ips = (found.ips.estimate, found.ips.low, found.ips.high) if found.ips else None
+    strict = estimate(log, Target("strict", np.array(strict_risk), np.array(strict_safe)),
+                      n_boot=n_boot, rng=np.random.default_rng(seed + 1))
+    assert strict.dr is not None and strict.naive is not None
     return RepeatResult(
         seed=seed,
         truth=float(np.mean(truth)),
@@ -192,6 +219,8 @@ def _repeat(
         n=found.n,
         approval_young=tuple(young),
         approval_older=tuple(older),
+        strict=(float(np.mean(strict_truth)), strict.naive.estimate, strict.dr.estimate,
+                strict.dr.low, strict.dr.high),
     )
 
 

@@ -94,6 +94,8 @@ class OutcomeCheck:
     expected_cost: float | None  # per case, from the recorded probabilities
     level: int  # index into LEVELS
     note: str = ""
+    # Calibration by score band: (low, high, n, mean predicted, observed rate) per band.
+    bands: tuple[tuple[float, float, int, float, float], ...] = ()
 
     @property
     def severity(self) -> str:
@@ -134,6 +136,10 @@ class OutcomeCheck:
             "realised_cost": self.realised_cost,
             "expected_cost": self.expected_cost,
             "note": self.note,
+            "bands": [
+                {"low": lo, "high": hi, "n": n, "predicted": pred, "observed": obs}
+                for lo, hi, n, pred, obs in self.bands
+            ],
         }
 
 
@@ -204,7 +210,25 @@ def check_outcomes(
         expected_cost=expected,
         level=level,
         note=note,
+        bands=calibration_bands(probs, bad),
     )
+
+
+#: Score bands for calibration (p of the risk outcome), as an owner reads them.
+BAND_EDGES: tuple[float, ...] = (0.0, 0.05, 0.1, 1 / 6, 0.25, 0.5, 1.0)
+
+
+def calibration_bands(
+    probs: np.ndarray[Any, np.dtype[np.float64]], bad: np.ndarray[Any, np.dtype[np.bool_]]
+) -> tuple[tuple[float, float, int, float, float], ...]:
+    """Observed against predicted risk by score band (empty bands left out)."""
+    out = []
+    for lo, hi in zip(BAND_EDGES, BAND_EDGES[1:], strict=False):
+        inside = (probs >= lo) & ((probs < hi) if hi < 1.0 else (probs <= hi))
+        n = int(inside.sum())
+        if n:
+            out.append((lo, hi, n, float(probs[inside].mean()), float(bad[inside].mean())))
+    return tuple(out)
 
 
 def poisson_binomial_sf(x: int, probs: np.ndarray[Any, np.dtype[np.float64]]) -> float:

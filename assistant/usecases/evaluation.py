@@ -125,7 +125,7 @@ def simulate_selective_labels(
 ) -> SimulationView:
     """The closed-loop simulator (see :mod:`assistant.evaluation.simulate`) on the pack's
     data set: outcomes only where the action reveals them, IPS-weighted retraining."""
-    from assistant.evaluation.simulate import simulate  # scikit-learn: slow to import
+    from assistant.evaluation.simulate import STRICT_CUTOFF, simulate  # scikit-learn: slow
 
     result = simulate(get_pack(domain), list(seeds),
                       exploration=dict(exploration) if exploration else None)
@@ -146,4 +146,5 @@ def simulate_selective_labels(
                                   / max(len(result.repeats), 1)),
         rows=rows,
         approval_by_round=result.approval_by_round(),
+        strict=(STRICT_CUTOFF, *result.strict_summary()),
     )

@@ -50,6 +50,7 @@ def score(solved: Sequence[Solved]) -> Scores:
     metrics: list[Metric] = []
     tables: list[Table] = []
     summary = []
+    strict_rows: list[tuple[object, ...]] = []
     for item in solved:
         view: SimulationView = item.output
         tag = item.sample.id
@@ -67,6 +68,18 @@ def score(solved: Sequence[Solved]) -> Scores:
                 "exploring.dr_abs_bias", abs(view.dr_bias), n=n, better="lower",
                 tolerance=0.03, max=0.1,
                 description="|mean DR estimate - truth| over repeats (cost per case)"))
+        cut, s_truth, s_naive, s_dr, s_cover = view.strict
+        if view.exploring:
+            metrics.append(Metric(
+                "exploring.strict_dr_coverage", s_cover, n=n, better="higher", tolerance=0.05,
+                min=0.9, description=f"candidate cut-off {cut}: share of repeats whose DR "
+                "interval covers its true cost"))
+        metrics.append(Metric(
+            f"{tag}.strict_naive_bias", s_naive - s_truth, n=n, better="lower", tolerance=1.0,
+            enforce=False, description=f"candidate cut-off {cut}: mean naive - truth "
+            "(selective labels flatter the policy that declines more)"))
+        strict_rows.append((tag, cut, f"{s_truth:.3f}", f"{s_naive:.3f}", f"{s_dr:.3f}",
+                            f"{s_cover:.0%}"))
         metrics.append(Metric(
             f"{tag}.naive_bias", view.naive_bias, n=n, better="lower", tolerance=1.0,
             enforce=False,
@@ -90,6 +103,10 @@ def score(solved: Sequence[Solved]) -> Scores:
         ("loop", "repeats", "outcomes seen", "truth", "naive", "IPS", "DR",
          "DR covers truth", "IPS covers truth"),
         tuple(summary)))
+    tables.insert(1, Table(
+        "A stricter candidate cut-off judged on the same log (means over repeats)",
+        ("loop", "approve below p", "truth", "naive", "DR", "DR covers truth"),
+        tuple(strict_rows)))
     return Scores(metrics, tables, [
         "truth: the policy's cost on the same cases with every outcome known; naive: mean "
         "cost over the cases whose outcome the log shows",

@@ -112,3 +112,29 @@ def test_a_days_window_ignores_older_outcomes() -> None:
     check = check_outcomes(old + recent, now=NOW, risk_outcome="bad", settings=settings)
 
     assert check.n == 60 and check.level == 0 and check.window == "last 7 days"
+
+
+def test_calibration_by_score_band_shows_where_outcomes_depart_from_the_scores() -> None:
+    probs = [0.02] * 100 + [0.3] * 100
+    bad = [i % 50 == 0 for i in range(100)] + [i % 2 == 0 for i in range(100)]
+
+    check = check_outcomes(rows(probs, bad), now=NOW, risk_outcome="bad")
+
+    by_band = {
+        (round(lo, 3), n): (round(pred, 6), round(obs, 6)) for lo, _, n, pred, obs in check.bands
+    }
+    assert by_band[(0.0, 100)] == (0.02, 0.02)  # calibrated where scores are low
+    assert by_band[(0.25, 100)] == (0.3, 0.5)  # worse than predicted higher up
+
+
+def test_a_label_shift_is_critical_within_the_outcomes_readme_states() -> None:
+    """README: after 100 ordinary outcomes, 90 % bad is critical after about 19 outcomes."""
+    for seed in range(10):
+        rng = np.random.default_rng(seed)
+        probs = list(rng.uniform(0.02, 0.2, 130))
+        bad = list(rng.random(100) < np.array(probs[:100])) + list(rng.random(30) < 0.9)
+        levels = [
+            check_outcomes(rows(probs[:n], bad[:n]), now=NOW, risk_outcome="bad").level
+            for n in (100, 130)
+        ]
+        assert levels == [0, 2], seed
