@@ -409,6 +409,10 @@ class DocketService:
     def verify(self) -> VerifyReport:
         return maintenance.verify(self._ctx)
 
+    def record_at(self, position: int) -> str:
+        """Which case (reference and id) or record holds the event at a log position."""
+        return maintenance.record_at(self._ctx, position)
+
     def verify_read_models(self) -> ReadModelReport:
         return maintenance.verify_read_models(self._ctx)
 

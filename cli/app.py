@@ -20,7 +20,7 @@ from assistant import config
 from assistant.views import (
     Identity,
 )
-from events.errors import DocketError, InputRejected
+from events.errors import DocketError, InputRejected, StoreUnavailable
 
 if TYPE_CHECKING:  # keeps start-up fast: the service loads on first use
     from assistant.service import DocketService
@@ -41,8 +41,31 @@ class Context:
         if self._service is None:
             from assistant.service import DocketService
 
+            missing = config.missing_store(self.store)
+            if missing is not None and _reads_only():
+                raise StoreUnavailable(
+                    f"no store at {missing}: `docket demo` or `docket ingest FILE` creates one"
+                )
             self._service = DocketService.open(self.store, identity=self.identity)
         return self._service
+
+
+#: Commands that only read the store: on a path where no store exists they say so
+#: instead of creating an empty store (and its folders). Others create one.
+#: (``docket policy`` and ``docket models`` still answer on a fresh path: the pack's
+#: default policy, and how to train.)
+READ_ONLY_COMMANDS = frozenset({
+    "status", "audit", "verify", "cases", "replay", "backtest", "quality", "explain",
+    "decide", "tui",
+})  # fmt: skip
+
+
+def _reads_only() -> bool:
+    """Whether the command being run (``docket models``, not ``docket models promote``) only
+    reads the store."""
+    ctx = click.get_current_context(silent=True)
+    words = ctx.command_path.split()[1:] if ctx is not None else []
+    return len(words) == 1 and words[0] in READ_ONLY_COMMANDS
 
 
 pass_context = click.make_pass_decorator(Context)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from assistant.usecases.context import Context
+from events import queries
 from events.chain import VerifyReport
 from events.chain import verify as verify_chain
 from events.readmodels import ReadModelReport, check, verify_against_log
@@ -10,6 +11,19 @@ from events.readmodels import ReadModelReport, check, verify_against_log
 
 def verify(ctx: Context) -> VerifyReport:
     return verify_chain(ctx.log)
+
+
+def record_at(ctx: Context, position: int) -> str:
+    """The record holding the event at ``position``, in words: ``case german-credit-0003
+    (id ...)`` for a case, ``record <id>`` otherwise, "" when no event sits there (e.g.
+    it was removed)."""
+    originator = ctx.log.originator_at(position)
+    if originator is None:
+        return ""
+    with ctx.lock:
+        ctx.views.catch_up(ctx.log)
+        ref = queries.case_ref_of(ctx.views, str(originator))
+    return f"case {ref} (id {originator})" if ref else f"record {originator}"
 
 
 def verify_read_models(ctx: Context) -> ReadModelReport:
