@@ -35,3 +35,18 @@ def default_operator() -> str:
         return getpass.getuser()
     except (KeyError, OSError):  # no passwd entry, e.g. in some containers
         return "operator"
+
+
+def missing_store(url: str) -> Path | None:
+    """The path of a SQLite store that does not exist yet (None: it exists, or the store is
+    a server). Read-only commands refuse such a path rather than create an empty store."""
+    from events.store import parse_store_url
+
+    try:
+        parsed = parse_store_url(url)
+    except Exception:  # an unusable URL is reported, in one sentence, when it is opened
+        return None
+    if parsed.kind == "sqlite" and parsed.path is not None and not parsed.path.exists():
+        return parsed.path
+    return None
+

@@ -492,6 +492,10 @@ class DocketService:
         """Prove the log still holds a checkpoint's prefix unchanged, or name what changed."""
         return maintenance.verify_checkpoint(self._ctx, checkpoint)
 
+    def record_at(self, position: int) -> str:
+        """Which case (reference and id) or record holds the event at a log position."""
+        return maintenance.record_at(self._ctx, position)
+
     def verify_read_models(self) -> ReadModelReport:
         return maintenance.verify_read_models(self._ctx)
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 import click
 
 from assistant import config
-from events.errors import DocketError, InputRejected, NotAuthorised
+from events.errors import DocketError, InputRejected, NotAuthorised, StoreUnavailable
 
 if TYPE_CHECKING:  # keeps start-up fast: the service loads on first use
     from assistant.service import DocketService, SigningKey
@@ -52,6 +52,11 @@ class Context:
         if self._service is None:
             from assistant.service import DocketService
 
+            missing = config.missing_store(self.store)
+            if missing is not None and _reads_only():
+                raise StoreUnavailable(
+                    f"no store at {missing}: `docket demo` or `docket ingest FILE` creates one"
+                )
             key = self.held_key()
             service = DocketService.open(self.store, keys=[key] if key else [], role=self.role)
             if key is not None and self.operator and service.identity.name != self.operator:
@@ -61,6 +66,24 @@ class Context:
                 )
             self._service = service
         return self._service
+
+
+#: Commands that only read the store: on a path where no store exists they say so
+#: instead of creating an empty store (and its folders). Others create one.
+#: (``docket policy`` and ``docket models`` still answer on a fresh path: the pack's
+#: default policy, and how to train.)
+READ_ONLY_COMMANDS = frozenset({
+    "status", "audit", "verify", "cases", "replay", "backtest", "quality", "explain",
+    "decide", "tui",
+})  # fmt: skip
+
+
+def _reads_only() -> bool:
+    """Whether the command being run (``docket models``, not ``docket models promote``) only
+    reads the store."""
+    ctx = click.get_current_context(silent=True)
+    words = ctx.command_path.split()[1:] if ctx is not None else []
+    return len(words) == 1 and words[0] in READ_ONLY_COMMANDS
 
 
 pass_context = click.make_pass_decorator(Context)

@@ -5,6 +5,7 @@ in input files, e.g. ``german-credit-0003``) or its internal id."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -248,6 +249,11 @@ def outcomes(obj: Context, file: Path, domain: str | None) -> None:
     report = obj.service.record_outcomes(read_rows(file), domain=domain)
     for line in report:
         click.echo(line)
+    # The first line is the plan's summary, "N rows: M recorded, ...": a nightly job must
+    # be able to tell a run that recorded nothing (wrong columns, garbage, all rejected).
+    counted = re.match(r"(\d+) rows?: (\d+) recorded", report[0]) if report else None
+    if counted is None or int(counted.group(2)) == 0:
+        fail(f"nothing recorded from {file.name}")
 
 
 # The sort fields ``docket cases --sort`` takes: the service's names and the console's labels.

@@ -73,9 +73,9 @@ class ProgressLine:
     "--baseline",
     "baseline_path",
     type=click.Path(dir_okay=False, path_type=Path),
-    default=baseline_file.DEFAULT_PATH,
-    show_default=True,
-    help="The committed baseline to judge against.",
+    default=None,
+    help="The committed baseline to judge against [default: the pack's own, "
+    "evals/baseline.json for credit, else evals/baselines/DOMAIN.json].",
 )
 @click.option(
     "--update-baseline",
@@ -91,6 +91,9 @@ class ProgressLine:
     "runs there [default: a fresh temporary store, models trained from the "
     "shipped data].",
 )
+@click.option("--domain", default=None,
+              help="The pack to evaluate (default: the one the store holds, or the one "
+                   "installed); judged against its own baseline (see --baseline).")
 @click.option("--list", "list_only", is_flag=True, help="List the suites and exit.")
 @click.pass_context
 def eval_command(
@@ -99,9 +102,10 @@ def eval_command(
     as_json: bool,
     report_path: Path | None,
     out_dir: Path,
-    baseline_path: Path,
+    baseline_path: Path | None,
     update_baseline_flag: bool,
     use_store: bool,
+    domain: str | None,
     list_only: bool,
 ) -> None:
     """Run the eval SUITES (all when none is named) and judge them against the baseline."""
@@ -113,10 +117,16 @@ def eval_command(
     try:
         specs = registry.resolve(suites)
         service = ctx.obj.service if use_store and ctx.obj is not None else None
+        if domain is None:
+            domain = (service.resolve_domain(None) if service is not None
+                      else baseline_file.default_domain())
+        if baseline_path is None:
+            baseline_path = baseline_file.path_for(domain) if domain else baseline_file.DEFAULT_PATH
         results_path, report_path = out_dir / "results.json", report_path or out_dir / "report.md"
         result = run(
             [s.name for s in specs],
             service=service,
+            domain=domain,
             registry=registry,
             baseline_path=baseline_path,
             results_path=results_path,

@@ -47,7 +47,13 @@ def verify(obj: Context, checkpoint_file: Path | None) -> None:
             "(keep it outside the store: `docket checkpoint export FILE`)"
         )
     else:
-        fail(f"TAMPERED at position {report.first_bad_position}: {report.reason}")
+        position = report.first_bad_position
+        holder = obj.service.record_at(position) if position is not None else ""
+        fail(
+            f"TAMPERED at position {position}"
+            + (f" ({holder})" if holder else "")
+            + f": {report.reason}"
+        )
     views = obj.service.verify_read_models()
     if not views.ok:
         for line in views.differences[:20]:

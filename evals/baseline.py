@@ -53,7 +53,28 @@ class Baseline(BaseModel):
 
     format: Literal["docket-eval-baseline/1"] = FORMAT
     updated_at: str = ""
+    domain: str | None = None  # the pack whose figures these are (None: written before packs)
     suites: dict[str, dict[str, Entry]] = Field(default_factory=dict)
+
+
+def default_domain(default: Path = DEFAULT_PATH) -> str | None:
+    """The pack the default baseline file judges (what ``docket eval`` evaluates unless
+    told otherwise on a fresh store), or None without a readable file."""
+    try:
+        return load(default).domain
+    except EvalError:
+        return None
+
+
+def path_for(domain: str, default: Path = DEFAULT_PATH) -> Path:
+    """The baseline a domain's evals are judged against: the default file when it is that
+    domain's, else ``baselines/<domain>.json`` beside it (each pack has its own)."""
+    try:
+        if load(default).domain == domain:
+            return default
+    except EvalError:
+        pass
+    return default.parent / "baselines" / f"{domain}.json"
 
 
 def load(path: Path = DEFAULT_PATH) -> Baseline:
@@ -85,7 +106,7 @@ def save(baseline: Baseline, path: Path = DEFAULT_PATH) -> None:
 # --- comparing a run with the baseline -------------------------------------------------------
 
 Status = Literal["ok", "improved", "new", "warn", "regressed", "breach", "missing",
-                 "no-baseline", "error"]
+                 "no-baseline", "error", "skipped"]
 FAILING: frozenset[str] = frozenset({"regressed", "breach", "missing", "no-baseline", "error"})
 
 
@@ -164,6 +185,9 @@ def compare(results: Sequence[SuiteResult], baseline: Baseline) -> Comparison:
         if result.status == "error":
             rows.append(Row(result.suite, "(suite)", "error", message=result.error or "failed"))
             continue
+        if result.status == "skipped":
+            rows.append(Row(result.suite, "(suite)", "skipped", message=result.error or ""))
+            continue
         entries = baseline.suites.get(result.suite)
         if entries is None:
             rows.append(Row(result.suite, "(suite)", "no-baseline",
@@ -184,7 +208,9 @@ def compare(results: Sequence[SuiteResult], baseline: Baseline) -> Comparison:
     return Comparison(rows)
 
 
-def accept(results: Iterable[SuiteResult], current: Baseline | None) -> Baseline:
+def accept(
+    results: Iterable[SuiteResult], current: Baseline | None, domain: str | None = None
+) -> Baseline:
     """The next baseline: the run's values, keeping each kept metric's gates.
 
     Only suites that ran are replaced; others are kept as they are.
@@ -198,6 +224,8 @@ def accept(results: Iterable[SuiteResult], current: Baseline | None) -> Baseline
         if result.status == "error":
             raise EvalError(f"suite {result.suite} did not run ({result.error}); fix it before "
                             "updating the baseline")
+        if result.status == "skipped":
+            continue  # does not apply to this domain: nothing to accept
         old = suites.get(result.suite, {})
         new: dict[str, Entry] = {}
         for metric in result.metrics:
@@ -209,7 +237,8 @@ def accept(results: Iterable[SuiteResult], current: Baseline | None) -> Baseline
                                 f"{row.message}; the baseline cannot accept it")
             new[metric.name] = entry
         suites[result.suite] = new
-    return Baseline(updated_at=datetime.now(UTC).isoformat(timespec="seconds"), suites=suites)
+    return Baseline(updated_at=datetime.now(UTC).isoformat(timespec="seconds"),
+                    domain=domain or (current.domain if current else None), suites=suites)
 
 
 # --- the diff table ----------------------------------------------------------------------------
@@ -242,5 +271,5 @@ def diff_lines(comparison: Comparison, *, only_notable: bool = False) -> list[st
 
 __all__ = [
     "DEFAULT_PATH", "FAILING", "Baseline", "Comparison", "Entry", "Row", "accept", "compare",
-    "diff_lines", "judge", "load", "save",
+    "default_domain", "diff_lines", "judge", "load", "path_for", "save",
 ]

@@ -112,7 +112,7 @@ class Solved:
 class EvalContext:
     """What solvers may use: the service (the only door), the domain and a progress line."""
 
-    def __init__(self, service: DocketService, *, domain: str = "credit",
+    def __init__(self, service: DocketService, *, domain: str,
                  progress: Progress = no_progress) -> None:
         self.service = service
         self.domain = domain
@@ -168,7 +168,7 @@ class SuiteResult:
     """What one suite produced. ``status`` says whether it ran; the baseline judges it."""
 
     suite: str
-    status: Literal["ok", "error"]
+    status: Literal["ok", "error", "skipped"]  # skipped: ``error`` says why
     metrics: list[Metric] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)

@@ -25,6 +25,11 @@ class MalformedDataset(EvalError):
         super().__init__(f"dataset {path} is malformed at {where}: {problem}")
 
 
+class SuiteSkipped(EvalError):
+    """A suite that does not apply to the domain (e.g. no protected groups, no notes): the
+    sentence says why. Not a failure; the run reports it."""
+
+
 class MissingBaseline(EvalError):
     """No baseline file to compare with."""
 

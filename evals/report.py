@@ -42,7 +42,7 @@ def _rows_by_metric(run: RunResult, suite: str) -> dict[str, Row]:
 
 
 def _suite_section(run: RunResult, result: SuiteResult) -> list[str]:
-    status = "error" if result.status == "error" else (
+    status = result.status if result.status in ("error", "skipped") else (
         "passed" if run.suite_passed(result.suite) else "failed")
     lines = [f"## {result.suite}: {status}", ""]
     lines.append(f"{result.samples} samples from {result.dataset or 'n/a'}; "
@@ -85,7 +85,7 @@ def markdown(run: RunResult) -> str:
     lines += ["", "| suite | status | metrics | seconds | eval run event |",
               "|---|---|---|---|---|"]
     for r in run.results:
-        state = "error" if r.status == "error" else (
+        state = r.status if r.status in ("error", "skipped") else (
             "passed" if run.suite_passed(r.suite) else "failed")
         lines.append(f"| {r.suite} | {state} | {len(r.metrics)} | {r.seconds:.1f} | "
                      f"{run.run_ids.get(r.suite, '')} |")
@@ -109,6 +109,9 @@ def summary_lines(run: RunResult) -> list[str]:
     for result in run.results:
         if result.status == "error":
             out.append(f"{result.suite}: ERROR {result.error}")
+            continue
+        if result.status == "skipped":
+            out.append(f"{result.suite}: skipped: {result.error}")
             continue
         state = ("not judged" if run.baseline_problem else
                  "passed" if run.suite_passed(result.suite) else "FAILED")

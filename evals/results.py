@@ -33,7 +33,7 @@ class RunResult:
     def passed(self) -> bool:
         return (self.complete and self.baseline_problem is None and self.comparison is not None
                 and self.comparison.passed
-                and all(r.status == "ok" for r in self.results))
+                and all(r.status in ("ok", "skipped") for r in self.results))
 
     def to_dict(self) -> dict[str, Any]:
         rows = self.comparison.rows if self.comparison else []

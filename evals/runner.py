@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from assistant.views import Identity
 from evals import baseline as baseline_file
 from evals.core import EvalContext, Progress, SuiteResult, no_progress, run_task
-from evals.errors import EvalError
+from evals.errors import EvalError, SuiteSkipped
 from evals.registry import Registry, default_registry
 from evals.report import markdown
 from evals.results import RunResult
@@ -59,6 +59,9 @@ def run_suite(task_name: str, registry: Registry, ctx: EvalContext) -> SuiteResu
     started = time.perf_counter()
     try:
         return run_task(registry.resolve([task_name])[0].task(), ctx)
+    except SuiteSkipped as exc:
+        return SuiteResult(task_name, "skipped", error=str(exc),
+                           seconds=time.perf_counter() - started)
     except Exception as exc:  # noqa: BLE001 - one suite's crash must not lose the others
         return SuiteResult(task_name, "error", error=one_sentence(exc),
                            seconds=time.perf_counter() - started)
@@ -91,7 +94,7 @@ def run(
     names: Sequence[str] = (),
     *,
     service: DocketService | None = None,
-    domain: str = "credit",
+    domain: str | None = None,
     registry: Registry | None = None,
     baseline_path: Path | None = baseline_file.DEFAULT_PATH,
     results_path: Path | None = None,
@@ -111,12 +114,17 @@ def run(
     """
     registry = registry or default_registry()
     specs = registry.resolve(names)
+    if service is None and domain is None:
+        domain = baseline_file.default_domain()  # a fresh store: the default file's pack
     if service is None:
         with temporary_service() as temporary:
             return run(names, service=temporary, domain=domain, registry=registry,
                        baseline_path=baseline_path, results_path=results_path,
                        report_path=report_path, progress=progress, record=record,
                        _store_note=" (temporary: removed after the run, with its eval-run events)")
+    if domain is None and not any(view.cases for view in service.domains()):
+        domain = baseline_file.default_domain()  # an empty store: the default file's pack
+    domain = service.resolve_domain(domain)
     started = time.perf_counter()
     result = RunResult(started_at=datetime.now(UTC).isoformat(timespec="seconds"),
                        suites_requested=[s.name for s in specs],
@@ -127,6 +135,10 @@ def run(
             baseline = baseline_file.load(baseline_path)
         except EvalError as exc:
             result.baseline_problem = str(exc)
+        if baseline is not None and baseline.domain not in (None, domain):
+            result.baseline_problem = (f"{baseline_path} holds the {baseline.domain} baseline, "
+                                       f"not {domain}'s: judge {domain} against its own")
+            baseline = None
     ctx = EvalContext(service, domain=domain, progress=progress)
     try:
         for spec in specs:
@@ -166,7 +178,11 @@ def update_baseline(run_result: RunResult, path: Path = baseline_file.DEFAULT_PA
     if not run_result.complete:
         raise EvalError("the run did not complete; the baseline is left as it was")
     current = baseline_file.load(path) if path.exists() else None
-    accepted = baseline_file.accept(run_result.results, current)
+    domain = run_result.context.get("domain")
+    if current is not None and current.domain not in (None, domain):
+        raise EvalError(f"{path} holds the {current.domain} baseline; {domain}'s has its own "
+                        "file")
+    accepted = baseline_file.accept(run_result.results, current, domain)
     baseline_file.save(accepted, path)
     return accepted
 

@@ -180,6 +180,14 @@ class DecisionLog(Application[UUID]):
         """Whether any event was recorded for this id (cheap: reads at most one row)."""
         return bool(self.recorder.select_events(aggregate_id, limit=1))
 
+    def originator_at(self, position: int) -> UUID | None:
+        """The record (e.g. case) whose event sits at this log position; None if none does."""
+        found = self.recorder.select_notifications(position, 1)
+        if not found or found[0].id != position:
+            return None
+        originator = found[0].originator_id
+        return originator if isinstance(originator, UUID) else UUID(str(originator))
+
     def event_count(self) -> int:
         """The highest notification id: how many events the log holds (ids have no gaps
         on SQLite; on PostgreSQL rolled-back inserts can leave gaps)."""

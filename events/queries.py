@@ -136,6 +136,12 @@ def cases_with_ref(views: Rows, case_ref: str) -> list[tuple[str, str, str]]:
     return [(r["case_id"], r["domain"], r["status"]) for r in rows]
 
 
+def case_ref_of(views: Rows, case_id: str) -> str | None:
+    """The reference people see for the case ``case_id``; None if no case has that id."""
+    rows = views.rows("SELECT case_ref FROM cases WHERE case_id = ?", [case_id])
+    return str(rows[0]["case_ref"]) if rows and rows[0]["case_ref"] else None
+
+
 _needs("cases", "domain", "status")
 
 

@@ -16,9 +16,16 @@ by a small set of named rules about *what the text tries to do*:
 - ``obfuscation``: invisible characters, tag characters, mixed-script words;
 - ``encoded_payload``: an encoded text, or a request to decode one.
 
-A flagged note is excluded from the prompt (its influence removed) and the case is marked.
-Rules target intent phrases, not individual attack strings; the red-team set has a
-held-out split to check that (see evals/datasets/redteam/PROVENANCE.md).
+- the payload rules of :mod:`guardrails.payload` (``dismiss_evidence``, ``favourable_label``,
+  ``dictate_output``, ``pushed_decision``): what an attack in a credit note tries to achieve,
+  in seven languages, whatever wraps it;
+- ``learned_detector``: the probability of a learned model passed in (:class:`NoteModel`),
+  at or above its threshold.
+
+A flagged note is not sent to the explainer (its influence removed); the case is flagged
+"contains instruction-like text" and the operator still reads the note. Rules target intent
+phrases, not individual attack strings; figures are measured on red-team sources never
+tuned on (see evals/datasets/redteam/PROVENANCE.md).
 """
 
 from __future__ import annotations

@@ -38,7 +38,7 @@ T = TypeVar("T")
 DecisionKind = Literal["accept", "override", "escalate"]
 
 # App-wide actions that make no sense on top of a modal dialog.
-NOT_ON_MODALS = frozenset({"policy", "health", "help"})
+NOT_ON_MODALS = frozenset({"policy", "health", "help", "quit_console"})
 
 
 def recorded(detail: CaseDetail | None, decision: Decision) -> str:
@@ -80,6 +80,7 @@ class DocketApp(App[None]):
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("f1", "help", "Help", show=False),
         Binding("ctrl+s", "save_screenshot", "SVG"),
+        Binding("q", "quit_console", "Quit"),
     ]
 
     def __init__(
@@ -106,6 +107,7 @@ class DocketApp(App[None]):
         self._last_sync_error: str | None = None
         self._actions_cache: dict[str, list[str]] = {}
         self._froze_gc = False
+        self._quit_confirmed = False  # q pressed once over unsaved policy edits
         self.sub_title = f"{self.identity.name} ({self.identity.role})"
 
     # --- calling the service ----------------------------------------------------------
@@ -208,6 +210,19 @@ class DocketApp(App[None]):
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
+
+    def action_quit_console(self) -> None:
+        """Quit; with unsaved policy edits, only when ``q`` is pressed a second time."""
+        screen = self.screen
+        if isinstance(screen, PolicyScreen) and not self._quit_confirmed and screen.unsaved():
+            self._quit_confirmed = True
+            self.notify(
+                "The policy has unsaved changes. Press q again to quit without committing them.",
+                title="Unsaved changes",
+                severity="warning",
+            )
+            return
+        self.exit()
 
     def action_save_screenshot(self) -> None:
         stamp = self.clock().strftime("%Y%m%dT%H%M%S")

@@ -36,6 +36,7 @@ LABELS: dict[str, str] = {
     "health": "Health: overrides, realized cost, alerts",
     "help": "Help: list the keys",
     "save_screenshot": "Save an SVG screenshot",
+    "quit_console": "Quit (asks again if the policy has unsaved changes)",
     "preview": "Policy: preview the change (backtest)",
     "commit": "Policy: commit the change…",
     "show": "Audit: show the case as of the chosen time",

@@ -139,6 +139,18 @@ class PolicySpec(BaseModel):
         Raises InputRejected naming each problem.
         """
         data = json.loads(self.model_dump_json())
+        # An outcome the policy does not know is refused like an unknown action (checked
+        # here, on the change, so a store holding an old policy still loads).
+        new_costs = changes.get("costs")
+        if isinstance(new_costs, Mapping):
+            unknown = [
+                f"costs[{action!r}] names an unknown outcome {outcome!r} (one of "
+                f"{', '.join(self.outcomes)})"
+                for action, row in new_costs.items() if isinstance(row, Mapping)
+                for outcome in row if outcome not in self.outcomes
+            ]  # fmt: skip
+            if unknown:
+                raise InputRejected([FieldProblem("policy.costs", u) for u in unknown])
         for key, value in changes.items():
             if key == "exploration" and isinstance(value, Mapping):
                 data["exploration"] = {**data.get("exploration", {}), **value}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from assistant.usecases.context import Context
-from events import checkpoint
+from events import checkpoint, queries
 from events.chain import VerifyReport
 from events.chain import verify as verify_chain
 from events.checkpoint import CheckpointReport
@@ -29,6 +29,19 @@ def verify_checkpoint(ctx: Context, data: Any) -> CheckpointReport:
     """Whether the log still holds the checkpoint's prefix unchanged; what was cut or
     rewritten otherwise. Needs no key."""
     return checkpoint.check(ctx.log, data)
+
+
+def record_at(ctx: Context, position: int) -> str:
+    """The record holding the event at ``position``, in words: ``case german-credit-0003
+    (id ...)`` for a case, ``record <id>`` otherwise, "" when no event sits there (e.g.
+    it was removed)."""
+    originator = ctx.log.originator_at(position)
+    if originator is None:
+        return ""
+    with ctx.lock:
+        ctx.views.catch_up(ctx.log)
+        ref = queries.case_ref_of(ctx.views, str(originator))
+    return f"case {ref} (id {originator})" if ref else f"record {originator}"
 
 
 def verify_read_models(ctx: Context) -> ReadModelReport:

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from assistant.domains import get_pack, get_quantity_pack, is_quantity_pack
+from assistant.usecases import sentences
 from assistant.usecases.context import Context
 from assistant.usecases.explaining import recorded_explanation
 from assistant.usecases.policy import policy_notices
@@ -252,15 +253,9 @@ def _queue_row(r: Mapping[str, Any], current: Mapping[str, int]) -> QueueRow:
 
 
 def timeline_entry(entry: audit_fold.TimelineEntry) -> TimelineEntry:
-    summary = ", ".join(f"{k}={_short(v)}" for k, v in entry.summary.items())
+    """One event as people read it: a sentence, not a dump of its fields."""
+    summary = sentences.describe(entry.event, entry.summary)
     return TimelineEntry(entry.at, entry.event, entry.actor, entry.role, summary)
-
-
-def _short(value: Any, limit: int = 60) -> str:
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    text = value if isinstance(value, str) else json.dumps(value, default=str)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _decision_view(decisions: list[dict[str, Any]]) -> DecisionView | None:

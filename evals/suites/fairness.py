@@ -24,6 +24,7 @@ import numpy.typing as npt
 from assistant.views import AssessmentView
 from evals.core import Dataset, EvalContext, Metric, Sample, Scores, Solved, Table, Task
 from evals.datasets.credit import features_only
+from evals.errors import SuiteSkipped
 from evals.registry import suite
 from evals.stats import bootstrap, wilson
 
@@ -54,6 +55,9 @@ GROUPINGS: dict[str, Callable[[Mapping[str, Any]], str]] = {
 
 
 def dataset(ctx: EvalContext) -> Dataset:
+    if not ctx.service.protected_fields(ctx.domain):
+        raise SuiteSkipped(f"{ctx.domain} declares no protected groups: there is no group "
+                           "to compare")
     label = ctx.service.label_field(ctx.domain)
     rows = ctx.service.dataset(ctx.domain)
     samples = tuple(

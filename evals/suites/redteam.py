@@ -31,6 +31,7 @@ from evals.datasets.contacts import Contact, contact
 from evals.datasets.credit import features_only
 from evals.datasets.pii import ROLES, load_personal_notes, survives
 from evals.datasets.redteam import BENIGN, INJECTIONS, load_notes, load_sources, source_roles
+from evals.errors import SuiteSkipped
 from evals.registry import suite
 from evals.stats import wilson
 
@@ -57,6 +58,9 @@ def _with_details(note: str, person: Contact, number: int) -> str:
 
 
 def dataset(ctx: EvalContext) -> Dataset:
+    if not ctx.service.note_field(ctx.domain) or not ctx.service.personal_fields(ctx.domain):
+        raise SuiteSkipped(f"{ctx.domain} takes no free-text note or contact details: nothing "
+                           "could carry an injection or leak personal data")
     label = ctx.service.label_field(ctx.domain)
     rows = ctx.service.dataset(ctx.domain)
     samples: list[Sample] = []

@@ -27,14 +27,20 @@ if TYPE_CHECKING:
     from assistant.service import DocketService
 
 CASES = 60
-MALFORMED: tuple[dict[str, Any], ...] = (
-    {"duration_in_month": "soon"},
-    {"credit_amount": -5, "age_in_years": 7},
-)
-OPERATOR = Identity("fixture-operator", "operator")
-SENIOR = Identity("fixture-senior", "senior")
-OWNER = Identity("fixture-risk-owner", "risk_owner")
-CHECKER = Identity("fixture-second-risk-owner", "risk_owner")
+
+
+def malformed(row: dict[str, Any]) -> tuple[dict[str, Any], ...]:
+    """Two broken copies of a real row: a field of the wrong type, and one missing."""
+    first = next(iter(row))
+    return ({first: "not a value of this field"}, {first: None})
+
+
+def identities(service: DocketService, domain: str) -> tuple[Identity, Identity, Identity]:
+    """The fixture's operator, senior reviewer and policy owner, in the pack's roles."""
+    roles = service.domain(domain).roles
+    return (Identity("fixture-operator", roles["operator"]),
+            Identity("fixture-senior", roles["senior"]),
+            Identity("fixture-owner", roles["owner"]))
 
 
 @dataclass(frozen=True)
@@ -51,7 +57,7 @@ def dataset(ctx: EvalContext) -> Dataset:
     cases = [{**features_only(r, label), "case_ref": f"replay-{i:03d}"}
              for i, r in enumerate(rows)]
     bad = [{**features_only(rows[i], label), **broken, "case_ref": f"replay-bad-{i}"}
-           for i, broken in enumerate(MALFORMED)]
+           for i, broken in enumerate(malformed(features_only(rows[0], label)))]
     outcomes = [str(r[label]) for r in rows]
     return Dataset("generated", (Sample("history", {"cases": cases, "malformed": bad},
                                         target=outcomes),),
@@ -59,8 +65,10 @@ def dataset(ctx: EvalContext) -> Dataset:
                           "decided by a script")
 
 
-def _other_action(recommended: str | None) -> str:
-    return "decline" if recommended == "approve" else "approve"
+def _other_action(service: DocketService, domain: str, recommended: str | None) -> str:
+    """A decisive action other than the recommended one (never the escalation)."""
+    view = service.domain(domain)
+    return next(a for a in view.actions if a not in (recommended, view.escalate_action))
 
 
 def generate(service: DocketService, senior: DocketService, owner: DocketService,
@@ -79,7 +87,8 @@ def generate(service: DocketService, senior: DocketService, owner: DocketService
             counts["accepted"] += 1
         elif kind == 1:
             detail = service.case(case_id)
-            service.decide(case_id, Override(_other_action(detail.recommendation),
+            service.decide(case_id, Override(_other_action(service, domain,
+                                                           detail.recommendation),
                                              "missing_information", "fixture: payslip seen"))
             counts["overridden"] += 1
         elif kind == 2:
@@ -116,7 +125,9 @@ def solve(ctx: EvalContext, samples: Sequence[Sample]) -> list[History]:
             store, data = str(Path(folder) / "replay.sqlite"), Path(folder) / "data"
             admin = DocketService.open(store, data_dir=data)
             admin.init_keys("evals-admin")
-            people = (OPERATOR, SENIOR, OWNER, CHECKER)
+            operator, senior_who, owner_who = identities(ctx.service, ctx.domain)
+            people = (operator, senior_who, owner_who,
+                      Identity("fixture-second-owner", owner_who.role))  # fmt: skip
             held = [admin.enrol_held(who) for who in people]
             admin.close()
             service, senior, owner, checker = (

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -137,3 +138,30 @@ def test_audit_before_the_case_existed_is_one_sentence_and_later_events_come_aft
     assert "status: escalated by ana at " in waiting.stdout
     assert "waiting for a senior reviewer" in waiting.stdout
     assert_clear_error(operator, f"case {ref} was escalated by ana at", "waiting for a senior")
+
+
+def test_policy_set_with_an_unknown_outcome_is_refused_and_commits_nothing(
+    docket: Docket, seeded: dict[str, str]
+) -> None:
+    result = docket("policy", "set", "--cost", "approve:ugly=6", "--justification", "typo",
+                    role="risk_owner")
+    assert_clear_error(result, "unknown outcome 'ugly'")
+    with docket.service("auditor", "auditor") as service:
+        policy = service.policy("credit")
+    assert policy.version == 1 and "ugly" not in policy.costs["approve"]
+
+
+def test_outcomes_exit_non_zero_when_nothing_was_recorded(
+    docket: Docket, seeded: dict[str, str], tmp_path: Path
+) -> None:
+    garbage = tmp_path / "garbage.csv"
+    garbage.write_text("a,b\n1,2\n", encoding="utf-8")
+    undecided = tmp_path / "undecided.csv"
+    undecided.write_text(
+        "case_ref,outcome,observed_at\ngc-0001,good,2020-01-01T00:00:00+00:00\n"
+        "gc-0001,good,2020-01-01T00:00:00+00:00\n", encoding="utf-8")
+
+    for path in (garbage, undecided):
+        result = docket("outcomes", str(path), role="engineer")
+        assert_clear_error(result, f"nothing recorded from {path.name}")
+        assert result.stdout.startswith(("1 rows: 0 recorded", "2 rows: 0 recorded"))

@@ -463,7 +463,8 @@ def test_verify_names_the_position_of_an_event_altered_by_raw_sql(
 
     result = docket("verify")
 
-    assert_clear_error(result, "TAMPERED", f"position {position}")
+    ref = next(r for r, c in seeded.items() if c == case_id)
+    assert_clear_error(result, "TAMPERED", f"position {position} (case {ref} (id {case_id}))")
 
 
 def test_replay_rebuilds_and_check_finds_a_corrupted_read_model(
@@ -504,10 +505,17 @@ def test_status_prints_store_read_models_and_champion(
     assert "open 40" in result.stdout
 
 
-def test_default_store_lives_in_the_data_dir(docket: Docket) -> None:
+def test_default_store_lives_in_the_data_dir(docket: Docket, tmp_path: Path) -> None:
+    default = docket.data / "docket.sqlite"
+    # Reading a store that does not exist says so and creates nothing ...
+    assert_clear_error(docket.runner.invoke(cli, ["status"]), f"no store at {default}")
+    assert not docket.data.exists()
+    # ... a command that writes creates it.
+    empty = tmp_path / "none.csv"
+    empty.write_text("case_ref\n", encoding="utf-8")
+    assert docket.runner.invoke(cli, ["ingest", str(empty)]).exit_code in (0, 1)
     result = docket.runner.invoke(cli, ["status"])
     assert result.exit_code == 0, result.output
-    default = docket.data / "docket.sqlite"
     assert f"store:       {default}" in result.stdout
     assert f"read models: {default}.views.sqlite" in result.stdout
     assert "champion:    none (baseline rules decide)" in result.stdout
@@ -536,7 +544,13 @@ def test_a_store_that_cannot_be_opened_is_one_clear_sentence(
     store, words = bad_stores(tmp_path)[which]
     before = Path(store).read_bytes() if Path(store).is_file() else None
 
-    result = docket.runner.invoke(cli, ["--store", store, "status"])
+    # A path where no store exists is refused by a read-only command before any opening
+    # is tried; a command that writes tries to create it, and says why it cannot.
+    if Path(store).exists() or "://" in store:
+        command = ["status"]
+    else:
+        command = ["policy", "set", "--no-band", "--justification", "x"]
+    result = docket.runner.invoke(cli, ["--store", store, *command])
 
     assert_clear_error(result, words)
     assert result.stdout == ""

@@ -44,15 +44,17 @@ def test_a_review_and_a_sign_off_are_shown_by_docket_policy(tmp_path: Path) -> N
             env={"DOCKET_DATA_DIR": str(tmp_path / "data"), "DOCKET_KEY": None},
         )
 
-    before = docket("policy")
+    before = docket("policy", "--domain", "credit")
     assert before.exit_code == 0, before.output
     assert "UNSIGNED" in before.stdout
     assert "policy:" in docket("status").stdout  # status names the unsigned policy
 
-    signed = docket("policy", "sign-off", "--note", "costs confirmed")
-    reviewed = docket("policy", "review", "--note", "reviewed with the owner, no change")
-    refused = docket("policy", "sign-off", role="operator")
-    after = docket("policy").stdout
+    signed = docket("policy", "--domain", "credit", "sign-off", "--note", "costs confirmed")
+    reviewed = docket(
+        "policy", "--domain", "credit", "review", "--note", "reviewed with the owner, no change"
+    )
+    refused = docket("policy", "--domain", "credit", "sign-off", role="operator")
+    after = docket("policy", "--domain", "credit").stdout
 
     assert signed.exit_code == 0 and reviewed.exit_code == 0, signed.output + reviewed.output
     assert refused.exit_code == 1 and "Traceback" not in refused.output

@@ -26,6 +26,12 @@ class FakeService:
     def models(self, domain: str | None = None) -> list[Any]:
         return []
 
+    def domains(self) -> list[Any]:
+        return []  # an empty store
+
+    def resolve_domain(self, name: str | None) -> str:
+        return name or "credit"
+
 
 def counting_task(name: str, values: Sequence[float]) -> Task:
     """A suite whose metric ``share`` is the mean of ``values`` (one sample each)."""

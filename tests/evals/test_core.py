@@ -12,7 +12,7 @@ from tests.evals.helpers import FakeService, counting_task
 
 
 def context() -> EvalContext:
-    return EvalContext(FakeService())  # type: ignore[arg-type]
+    return EvalContext(FakeService(), domain="credit")  # type: ignore[arg-type]
 
 
 def test_a_task_is_dataset_solver_scorer() -> None:
@@ -25,7 +25,8 @@ def test_a_task_is_dataset_solver_scorer() -> None:
 
 def test_progress_is_reported_per_stage() -> None:
     seen: list[tuple[str, str]] = []
-    ctx = EvalContext(FakeService(), progress=lambda s, st, d, t: seen.append((s, st)))  # type: ignore[arg-type]
+    ctx = EvalContext(FakeService(), domain="credit",  # type: ignore[arg-type]
+                      progress=lambda s, st, d, t: seen.append((s, st)))
     run_task(counting_task("toy", [1.0]), ctx)
     assert ("toy", "solving") in seen and ("toy", "scoring") in seen
 

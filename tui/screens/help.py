@@ -48,7 +48,7 @@ def render_help(current: Screen[object] | None) -> RenderableType:
         parts += [section(title, bindings), Text("")]
     everywhere = [b for b in DocketApp.BINDINGS if isinstance(b, Binding)]
     everywhere.append(Binding("ctrl+p", "command_palette", "Command palette: every action"))
-    everywhere.append(Binding("ctrl+q", "quit", "Quit"))
+    everywhere.append(Binding("ctrl+q", "quit", "Quit at once"))
     parts.append(section("Everywhere", everywhere))
     parts.append(Text(""))
     parts.append(

@@ -226,10 +226,13 @@ class PolicyScreen(DocketScreen):
             owner.update(
                 Text(
                     f"Read-only: this policy is owned by the {policy.owner_role} role; "
-                    f"you are {me.name} ({me.role}).",
+                    f"you are {me.name} ({me.role}), so Preview and Commit are disabled.",
                     style="bold yellow",
                 )
             )
+        why = None if self.is_owner else f"Only the {policy.owner_role} role can change the policy."
+        for button_id in ("#preview", "#commit"):
+            self.query_one(button_id, Button).tooltip = why
         form = self.query_one("#policy-form", Vertical)
         await form.remove_children()
         outcomes = sorted({o for row in policy.costs.values() for o in row})
@@ -298,6 +301,15 @@ class PolicyScreen(DocketScreen):
         if (lo, hi) != tuple(self.policy.escalate_band):
             changed["escalate_band"] = (lo, hi)
         return changed
+
+    def unsaved(self) -> bool:
+        """Whether the form holds edits that were not committed (a half-typed value counts)."""
+        if self.policy is None or not self.is_owner:
+            return False
+        try:
+            return bool(self.changes())
+        except ValueError:
+            return True
 
     def _changes_or_error(self) -> dict[str, Any] | None:
         error = self.query_one("#policy-error", Static)
