@@ -40,8 +40,8 @@ def test_a_team_enrols_acts_and_revokes_with_keys(run: object, tmp_path: Path) -
 
     # Without a key nothing is recorded, whatever role is claimed.
     one_sentence_error(
-        invoke("--role", "risk_owner", "policy", "--domain", "credit", "set", "--cost", "approve:bad=6",
-               "--justification", "x"),  # fmt: skip
+        invoke("--role", "risk_owner", "policy", "--domain", "credit", "set", "--cost",
+               "approve:bad=6", "--justification", "x"),  # fmt: skip
         "recording needs a key",
     )
     init = invoke("keys", "init", "--person", "alice")  # type: ignore[operator]
@@ -61,8 +61,8 @@ def test_a_team_enrols_acts_and_revokes_with_keys(run: object, tmp_path: Path) -
     for claim in (["--role", "risk_owner"], []):
         env = {} if claim else {"DOCKET_ROLE": "risk_owner"}
         one_sentence_error(
-            invoke("--key", str(bob_key), *claim, "policy", "--domain", "credit", "set", "--cost", "approve:bad=6",
-                   "--justification", "x", env=env),  # fmt: skip
+            invoke("--key", str(bob_key), *claim, "policy", "--domain", "credit", "set",
+                   "--cost", "approve:bad=6", "--justification", "x", env=env),  # fmt: skip
             "bob's key does not hold role 'risk_owner'",
         )
     one_sentence_error(
