@@ -202,7 +202,7 @@ def policy_set(
 @click.pass_context
 def policy_approve(ctx: click.Context, proposal: int) -> None:
     """Approve another person's proposed change (policy owner only); it takes effect now."""
-    domain = ctx.parent.meta["domain"] if ctx.parent else "credit"
+    domain = ctx.obj.service.resolve_domain(ctx.parent.meta["domain"] if ctx.parent else None)
     view = ctx.obj.service.approve_policy_change(domain, proposal)
     click.echo(f"{view.domain} policy is now v{view.version} (change #{proposal} approved)")
 
@@ -213,6 +213,6 @@ def policy_approve(ctx: click.Context, proposal: int) -> None:
 @click.pass_context
 def policy_reject(ctx: click.Context, proposal: int, reason: str) -> None:
     """Reject a proposed change (policy owner), or withdraw your own."""
-    domain = ctx.parent.meta["domain"] if ctx.parent else "credit"
+    domain = ctx.obj.service.resolve_domain(ctx.parent.meta["domain"] if ctx.parent else None)
     view = ctx.obj.service.reject_policy_change(domain, proposal, reason)
     click.echo(f"change #{proposal} to the {view.domain} policy rejected; still v{view.version}")

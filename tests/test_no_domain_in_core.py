@@ -39,7 +39,9 @@ ALLOWED: dict[tuple[str, str], int] = {
     ('cli/cases.py', 'p(bad)'): 1,
     ('cli/demo.py', 'credit'): 1,
     ('cli/demo.py', 'escalate'): 1,
-    ('cli/demo.py', 'risk_owner'): 2,
+    # The credit demo seeds credit's own people (its owner role is credit's by design).
+    ('cli/demo.py', 'risk_owner'): 9,
+    ('cli/policy.py', 'approve'): 1,  # the `docket policy approve` command's name
     ('cli/policy.py', 'approve:bad'): 1,
     ('cli/start.py', 'credit'): 2,
     ('evals/suites/fairness.py', 'applicants'): 2,

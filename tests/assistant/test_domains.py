@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from assistant import domains
 from assistant.domains import available_packs, get_pack, register_pack
 from assistant.domains.base import CaseInput
 from assistant.domains.credit import DATA_SHA256, make_pack
@@ -42,7 +43,13 @@ def test_unknown_pack_is_not_found_with_the_available_names() -> None:
         get_pack("mortgage")
 
 
-def test_a_new_domain_registers_without_touching_anything_else() -> None:
+def test_a_new_domain_registers_without_touching_anything_else(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The registration is undone after the test: a second credit-shaped pack left behind
+    # would make every later ingest of a credit file ambiguous (which pack is it?).
+    monkeypatch.setattr(domains, "_registered", dict(domains._registered))
+    monkeypatch.setattr(domains, "_cache", dict(domains._cache))
     base = make_pack(use_age=False)
     policy = base.default_policy.model_copy(update={"domain": "credit-no-age"})
     register_pack("credit-no-age", lambda: dataclasses.replace(
