@@ -2,7 +2,7 @@
 
 Everything goes through :class:`~assistant.service.DocketService`, like any front end:
 
-1. a champion model: trained and registered if the store has none (about 20 s);
+1. a champion model: trained and registered if the store has none (about 25 s);
 2. the queue: the first ``cases`` applications of the Statlog German Credit data, opened
    as cases (six of them carry illustrative applicant notes and contact details, see
    ``assistant/domains/credit/data/PROVENANCE.md``);
