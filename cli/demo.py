@@ -137,9 +137,10 @@ def seed_demo(
         row = {k: v for k, v in data[index].items() if k != label}
         return {**row, **notes.get(index, {}), "case_ref": f"german-credit-{index + 1:04d}"}
 
-    queue = service.ingest(DOMAIN, [application(i) for i in range(cases)], progress=progress)
     if candidates:
+        # Before the queue opens: cases recommended under the old policy would all show STALE.
         explore_for_history(service)
+    queue = service.ingest(DOMAIN, [application(i) for i in range(cases)], progress=progress)
     # History: held-out applications whose recommendation was a final action (escalated ones
     # would still be waiting for a senior reviewer, so they would sit in the queue).
     assessed = service.assess(DOMAIN, [application(i) for i in candidates])

@@ -7,7 +7,7 @@ from typing import Any
 
 from click.testing import CliRunner
 
-from assistant.views import Identity
+from assistant.views import Identity, QueueQuery
 from cli.demo import seed_demo
 from cli.main import cli
 from tests.conftest import ServiceFactory
@@ -29,6 +29,10 @@ def test_the_demo_raises_no_alert_before_anything_shifts(open_service: ServiceFa
     report = service.drift("credit")
     assert report.prediction is not None  # the scores were compared, and found alike
     assert not report.prediction.drifted
+    # A freshly seeded queue is current: nothing was recommended under an older policy.
+    page = service.queue(QueueQuery(limit=200))
+    assert len(page.rows) == 200
+    assert not [r.case_ref for r in page.rows if "stale" in r.flags]
 
 
 def test_a_review_and_a_sign_off_are_shown_by_docket_policy(tmp_path: Path) -> None:
