@@ -243,7 +243,9 @@ class DocketService:
 
     def open_case(self, domain: str, raw: Mapping[str, Any], *, case_ref: str | None = None) -> str:
         if is_quantity_pack(domain):
-            return quantity_intake.open_case(self._ctx, domain, raw, case_ref=case_ref)
+            return intake.open_case(
+                self._ctx, domain, raw, case_ref=case_ref, ingest_rows=quantity_intake.ingest
+            )
         return intake.open_case(self._ctx, domain, raw, case_ref=case_ref)
 
     def ingest(

@@ -1,5 +1,5 @@
 """One statistics module for the assistant: a point estimate with its interval, and the
-percentile bootstrap of means over cases.
+percentile bootstrap of means (and of ratios of sums, for off-policy estimates) over cases.
 
 Backtests and decision-quality reports use the same resampling: ``n`` case indices drawn
 with replacement per resample, shared by every column (a *paired* bootstrap), so the
@@ -80,3 +80,41 @@ def bootstrap_means(
         Interval(float(e), float(lo), float(hi))
         for e, lo, hi in zip(estimates, lows, highs, strict=True)
     ]
+
+
+def bootstrap_ratios(
+    columns: list[tuple[FloatArray, FloatArray]],
+    n_boot: int,
+    confidence: float,
+    rng: np.random.Generator,
+) -> list[Interval | None]:
+    """Ratio-of-sums estimates ``Σnum / Σden`` of each ``(num, den)`` column (per-case
+    arrays), with paired percentile intervals over the same case resamples; ``None`` where
+    the denominator is zero (nothing to estimate from). A mean is the ratio with ``den = 1``.
+    """
+    n = len(columns[0][0]) if columns else 0
+    points: list[float | None] = []
+    for num, den in columns:
+        total = float(den.sum())
+        points.append(float(num.sum()) / total if total > 0 else None)
+    if n < 2 or n_boot < 1:
+        return [None if p is None else Interval(p, p, p) for p in points]
+    draws = np.full((n_boot, len(columns)), np.nan)
+    chunk = max(1, _CHUNK_CELLS // n)
+    for start in range(0, n_boot, chunk):
+        stop = min(n_boot, start + chunk)
+        idx = resample_indices(n, stop - start, rng)
+        for k, (num, den) in enumerate(columns):
+            d = den[idx].sum(axis=1)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                draws[start:stop, k] = np.where(d > 0, num[idx].sum(axis=1) / d, np.nan)
+    alpha = (1.0 - confidence) / 2.0
+    out: list[Interval | None] = []
+    for k, point in enumerate(points):
+        column = draws[:, k][~np.isnan(draws[:, k])]
+        if point is None or column.size == 0:
+            out.append(None)
+            continue
+        low, high = np.quantile(column, [alpha, 1.0 - alpha])
+        out.append(Interval(point, float(low), float(high)))
+    return out

@@ -15,6 +15,11 @@ from assistant.views import PolicyChangeView
 from cli.app import Context, cli, fail
 
 
+def _domain(ctx: click.Context) -> str:
+    """The pack the ``policy`` group resolved (click shares ``meta`` with subcommands)."""
+    return str(ctx.meta["domain"])
+
+
 @cli.group(invoke_without_command=True)
 @click.option("--domain", default=None, help="The pack (default: the one this store holds).")
 @click.pass_context
@@ -101,7 +106,7 @@ def history_line(change: PolicyChangeView) -> str:
 @click.pass_context
 def policy_review(ctx: click.Context, note: str) -> None:
     """Record a review of the policy with no change (the owner or an auditor)."""
-    domain = ctx.obj.service.resolve_domain(ctx.parent.meta["domain"] if ctx.parent else None)
+    domain = _domain(ctx)
     view = ctx.obj.service.review_policy(domain, note)
     click.echo(f"recorded a review of the {view.domain} policy v{view.version}: no change")
 
@@ -111,7 +116,7 @@ def policy_review(ctx: click.Context, note: str) -> None:
 @click.pass_context
 def policy_sign_off(ctx: click.Context, note: str) -> None:
     """Sign off the current policy version as its owner."""
-    domain = ctx.obj.service.resolve_domain(ctx.parent.meta["domain"] if ctx.parent else None)
+    domain = _domain(ctx)
     view = ctx.obj.service.sign_off_policy(domain, note)
     click.echo(f"the {view.domain} policy v{view.version} is signed off by its owner")
 
@@ -151,8 +156,7 @@ def policy_set(
     justification: str,
 ) -> None:
     """Change costs, the escalation band or exploration (policy owner only)."""
-    domain = ctx.parent.meta["domain"] if ctx.parent else None
-    domain = ctx.obj.service.resolve_domain(domain)
+    domain = _domain(ctx)
     changes: dict[str, Any] = {}
     if costs:
         current = ctx.obj.service.policy(domain).costs
@@ -202,7 +206,7 @@ def policy_set(
 @click.pass_context
 def policy_approve(ctx: click.Context, proposal: int) -> None:
     """Approve another person's proposed change (policy owner only); it takes effect now."""
-    domain = ctx.obj.service.resolve_domain(ctx.parent.meta["domain"] if ctx.parent else None)
+    domain = _domain(ctx)
     view = ctx.obj.service.approve_policy_change(domain, proposal)
     click.echo(f"{view.domain} policy is now v{view.version} (change #{proposal} approved)")
 
@@ -213,6 +217,6 @@ def policy_approve(ctx: click.Context, proposal: int) -> None:
 @click.pass_context
 def policy_reject(ctx: click.Context, proposal: int, reason: str) -> None:
     """Reject a proposed change (policy owner), or withdraw your own."""
-    domain = ctx.obj.service.resolve_domain(ctx.parent.meta["domain"] if ctx.parent else None)
+    domain = _domain(ctx)
     view = ctx.obj.service.reject_policy_change(domain, proposal, reason)
     click.echo(f"change #{proposal} to the {view.domain} policy rejected; still v{view.version}")

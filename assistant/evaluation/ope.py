@@ -32,11 +32,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from assistant.stats import Interval, resample_indices
+from assistant.stats import Interval, bootstrap_ratios
 
 FloatArray = NDArray[np.float64]
-
-_CHUNK_CELLS = 2_000_000
 
 
 @dataclass(frozen=True)
@@ -136,41 +134,6 @@ def _terms(log: Log, target: Target) -> dict[str, tuple[FloatArray, FloatArray]]
     }
 
 
-def _bootstrap(
-    columns: list[tuple[FloatArray, FloatArray]],
-    n_boot: int,
-    confidence: float,
-    rng: np.random.Generator,
-) -> list[Interval | None]:
-    """Ratio-of-sums estimates with percentile intervals over shared case resamples."""
-    n = len(columns[0][0]) if columns else 0
-    points: list[float | None] = []
-    for num, den in columns:
-        total = float(den.sum())
-        points.append(float(num.sum()) / total if total > 0 else None)
-    if n < 2 or n_boot < 1:
-        return [None if p is None else Interval(p, p, p) for p in points]
-    draws = np.full((n_boot, len(columns)), np.nan)
-    chunk = max(1, _CHUNK_CELLS // n)
-    for start in range(0, n_boot, chunk):
-        stop = min(n_boot, start + chunk)
-        idx = resample_indices(n, stop - start, rng)
-        for k, (num, den) in enumerate(columns):
-            d = den[idx].sum(axis=1)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                draws[start:stop, k] = np.where(d > 0, num[idx].sum(axis=1) / d, np.nan)
-    alpha = (1.0 - confidence) / 2.0
-    out: list[Interval | None] = []
-    for k, point in enumerate(points):
-        column = draws[:, k][~np.isnan(draws[:, k])]
-        if point is None or column.size == 0:
-            out.append(None)
-            continue
-        low, high = np.quantile(column, [alpha, 1.0 - alpha])
-        out.append(Interval(point, float(low), float(high)))
-    return out
-
-
 def estimate(
     log: Log,
     target: Target,
@@ -183,8 +146,8 @@ def estimate(
     rng = rng or np.random.default_rng(0)
     terms = _terms(log, target)
     names = ("naive", "ips", "snips", "dr")
-    intervals = dict(zip(names, _bootstrap([terms[k] for k in names], n_boot, confidence, rng),
-                         strict=True))
+    found = bootstrap_ratios([terms[k] for k in names], n_boot, confidence, rng)
+    intervals = dict(zip(names, found, strict=True))
     w = log.weights
     ess = float(w.sum() ** 2 / (w**2).sum()) if w.any() else 0.0
     unsupported = int(np.sum(log.reveal_prob <= 0.0))
@@ -219,7 +182,7 @@ def compare(
     a, b = _terms(log, first), _terms(log, second)
     names = ("naive", "ips", "dr")
     columns = [(a[k][0] - b[k][0], a[k][1]) for k in names]
-    found = dict(zip(names, _bootstrap(columns, n_boot, confidence, rng), strict=True))
+    found = dict(zip(names, bootstrap_ratios(columns, n_boot, confidence, rng), strict=True))
     if np.any(log.reveal_prob <= 0.0):
         found["ips"] = None
     return found

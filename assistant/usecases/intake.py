@@ -25,17 +25,27 @@ from guardrails.plain_text import plain_text_problem, without_controls
 INGEST_BATCH = 500
 
 
+#: An ``ingest`` of one kind of pack: this module's, or ``quantity_intake.ingest``.
+Ingest = Callable[..., IngestReport]
+
+
 def open_case(
-    ctx: Context, domain: str, raw: Mapping[str, Any], *, case_ref: str | None = None
+    ctx: Context,
+    domain: str,
+    raw: Mapping[str, Any],
+    *,
+    case_ref: str | None = None,
+    ingest_rows: Ingest | None = None,
 ) -> str:
-    """Validate, score, recommend and record a case; return its id.
+    """Validate, assess, recommend and record one case through ``ingest_rows`` (default:
+    this module's :func:`ingest`); return its id.
 
     Raises:
         InputRejected: naming each bad field; the raw input is quarantined first.
     """
     if case_ref is not None:
         raw = {**raw, "case_ref": case_ref}
-    report = ingest(ctx, domain, [raw])
+    report = (ingest_rows or ingest)(ctx, domain, [raw])
     if report.rejected:
         raise InputRejected(report.problems[1])
     if report.duplicates:

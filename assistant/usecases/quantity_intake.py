@@ -18,7 +18,7 @@ from assistant.usecases import intake
 from assistant.usecases.context import SYSTEM_WHO, Context, QuantityDomain
 from assistant.views import IngestReport
 from events.domain import Case, Policy
-from events.errors import FieldProblem, InputRejected
+from events.errors import FieldProblem
 
 
 def ingest(
@@ -95,20 +95,3 @@ def _new_case(ctx: Context, state: QuantityDomain, found: QuantityAssessment, re
     )  # fmt: skip
     return case
 
-
-def open_case(
-    ctx: Context, domain: str, raw: Mapping[str, Any], *, case_ref: str | None = None
-) -> str:
-    """Validate, forecast, recommend an order and record one case; return its id.
-
-    Raises:
-        InputRejected: naming each bad field; the raw input is quarantined first.
-    """
-    if case_ref is not None:
-        raw = {**raw, "case_ref": case_ref}
-    report = ingest(ctx, domain, [raw])
-    if report.rejected:
-        raise InputRejected(report.problems[1])
-    if report.duplicates:
-        return str(Case.id_for(domain, str(raw.get("case_ref"))))
-    return report.opened[0]
