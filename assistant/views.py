@@ -260,6 +260,24 @@ class QuantityView:
 
 
 @dataclass(frozen=True)
+class WordsView:
+    """How a pack's people speak about its cases, for screens and messages.
+
+    ``case``/``cases`` (one case, several: "application", "scan"), ``subject`` (who a case
+    is about), ``risk`` (the risk outcome in prose), ``probability`` (the score's label:
+    "p(malignancy)"), ``per_case`` ("per scan") and ``note`` (the subject's free text).
+    """
+
+    case: str = "case"
+    cases: str = "cases"
+    subject: str = "subject"
+    risk: str = "risk"
+    probability: str = "p(risk)"
+    per_case: str = "per case"
+    note: str = "note"
+
+
+@dataclass(frozen=True)
 class CaseDetail:
     case_id: str
     case_ref: str
@@ -296,6 +314,7 @@ class CaseDetail:
     # Protected characteristics withheld from this viewer (shown to auditors and the
     # policy owner only): their names, never their values.
     hidden_fields: tuple[str, ...] = ()
+    words: WordsView = field(default_factory=WordsView)  # the case's pack's words
 
     @property
     def stale(self) -> bool:
@@ -319,6 +338,7 @@ class AuditView:
     timeline: list[TimelineEntry]
     after: list[TimelineEntry]  # events after as_of, for "then what happened"
     raw: dict[str, Any] = field(default_factory=dict)  # the JSON form
+    words: WordsView = field(default_factory=WordsView)  # the case's pack's words
 
 
 # --- policy ----------------------------------------------------------------------------------
@@ -364,6 +384,7 @@ class PolicyView:
     signed_off: bool = True  # False: installed by the system, not yet signed by the owner
     last_reviewed_at: datetime | None = None
     review_overdue: bool = False
+    words: WordsView = field(default_factory=WordsView)  # the pack's words
 
 
 @dataclass(frozen=True)
@@ -372,10 +393,10 @@ class BacktestView:
     n: int
     cost_per_case: float
     cost_ci: tuple[float, float]
-    approval_rate: float  # share of cases given ``accept_action`` (credit: approve)
+    approval_rate: float  # share of cases given ``accept_action``
     escalation_rate: float  # share of cases given ``escalate_action``
     accept_action: str = "accept"  # the pack's action for the safe outcome
-    escalate_action: str = "escalate"
+    escalate_action: str = "send up"  # the pack's action that hands a case to a senior
 
 
 @dataclass(frozen=True)

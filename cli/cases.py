@@ -21,11 +21,13 @@ from assistant.views import (
     Override,
     QueueQuery,
     TimelineEntry,
+    WordsView,
     inert,
     parse_flag,
 )
 from cli.app import Context, cli, fail, pass_context, progress
 from cli.files import read_rows
+from events.errors import DocketError
 
 
 @cli.command()
@@ -140,13 +142,13 @@ def _timeline_line(entry: TimelineEntry) -> str:
     )
 
 
-def _seen_lines(seen: dict[str, Any]) -> list[str]:
+def _seen_lines(seen: dict[str, Any], probability: str) -> list[str]:
     """The few things an operator saw on screen, in words (the JSON form has everything)."""
     lines: list[str] = []
     score = seen.get("score") or {}
     if score:
         lines.append(
-            f"score: p(bad) {score.get('p_bad', 0):.3f} from {score.get('model_version')}"
+            f"score: {probability} {score.get('p_bad', 0):.3f} from {score.get('model_version')}"
             + ("  [out of distribution]" if score.get("ood") else "")
         )
     if seen.get("fallback"):
@@ -178,6 +180,15 @@ def _seen_lines(seen: dict[str, Any]) -> list[str]:
     return [inert(line) for line in lines]
 
 
+def _probability_label(obj: Context) -> str:
+    """The score's label in the store's pack (``p(bad)``), or a neutral one for a store
+    holding several packs' cases."""
+    try:
+        return str(obj.service.domain().words["probability"])
+    except DocketError:
+        return WordsView().probability
+
+
 def print_audit(view: AuditView) -> None:
     when = view.as_of.isoformat(timespec="seconds") if view.as_of else "now"
     state = view.state_as_of
@@ -190,7 +201,7 @@ def print_audit(view: AuditView) -> None:
     click.echo(f"status: {status}")
     if not decisions:
         click.echo("\nnot decided by then; what an operator would have seen:")
-        for line in _seen_lines(state):
+        for line in _seen_lines(state, view.words.probability):
             click.echo(f"  {line}")
     for decision in decisions:
         reason = (
@@ -206,7 +217,7 @@ def print_audit(view: AuditView) -> None:
             f"{decision['by']} ({decision['role']}) at {decision['at']}{reason}"
         )
         click.echo("  what they saw:")
-        for line in _seen_lines(decision.get("seen") or {}):
+        for line in _seen_lines(decision.get("seen") or {}, view.words.probability):
             click.echo(f"    {line}")
     outcome = state.get("outcome")
     click.echo(
@@ -298,7 +309,7 @@ def cases(
     as_json: bool,
 ) -> None:
     """One page of the queue, exactly as the console shows it (same query, same order)."""
-    from tui.format import QUEUE_COLUMNS, QUEUE_PAGE_SIZE, queue_cells, queue_place
+    from tui.format import QUEUE_PAGE_SIZE, queue_cells, queue_columns, queue_place
 
     query = QueueQuery(
         search=search.strip(),
@@ -322,13 +333,14 @@ def cases(
         }, indent=2))  # fmt: skip
         return
     now = datetime.now(UTC)
-    table = [tuple(label for _, label in QUEUE_COLUMNS)]
+    columns = queue_columns(_probability_label(obj))
+    table = [tuple(label for _, label in columns)]
     table += [queue_cells(row, now) for row in found.rows]
-    widths = [max(len(line[i]) for line in table) for i in range(len(QUEUE_COLUMNS))]
+    widths = [max(len(line[i]) for line in table) for i in range(len(columns))]
     for line in table:
         click.echo("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip())
     direction = "↓" if reverse else "↑"
-    label = dict(QUEUE_COLUMNS)[query.order_by]
+    label = dict(columns)[query.order_by]
     click.echo(
         f"\n{status} · {queue_place(query.offset, len(found.rows), found.total)} "
         f"· sort {label} {direction}"

@@ -127,8 +127,8 @@ def policy_sign_off(ctx: click.Context, note: str) -> None:
     "costs",
     multiple=True,
     metavar="ACTION:OUTCOME=COST",
-    help="One cell of the cost matrix, in the pack's action and outcome names (`docket "
-    "domains`), e.g. approve:bad=5 for credit (repeatable).",
+    help="One cell of the cost matrix, in the pack's own action and outcome names (`docket "
+    "domains` lists them; repeatable).",
 )
 @click.option(
     "--band",

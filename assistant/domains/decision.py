@@ -22,6 +22,7 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 from events.errors import DocketError
+from guardrails.facts import Lexicon
 
 ROLE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 """A role name: lower-case letters, digits and underscores (e.g. ``card_portfolio_owner``)."""
@@ -74,13 +75,20 @@ class Words:
     """How the pack's people speak about a case (used in every screen and message).
 
     ``risk`` names the risk outcome in prose ("default", "fraud"); ``case`` names one case
-    ("application", "transaction"); ``subject`` the one the case is about ("applicant").
+    ("application", "transaction"); ``subject`` the one the case is about ("applicant");
+    ``risk_event`` completes "the probability that this <case> ..." ("turns out bad", "is
+    malignant"); ``note`` is what the subject's free text is called. ``lexicon`` tells the
+    explanation checks how prose names the subject, the outcomes and each action, so they
+    catch a lie told in the pack's own words (see :class:`guardrails.facts.Lexicon`).
     """
 
     case: str = "case"
     cases: str = "cases"
     subject: str = "subject"
     risk: str = "risk"
+    risk_event: str = "has the risk outcome"
+    note: str = "note"
+    lexicon: Lexicon = field(default_factory=Lexicon)
 
     @property
     def per_case(self) -> str:

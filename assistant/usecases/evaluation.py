@@ -94,7 +94,9 @@ def cross_validated_costs(domain: str, *, seed: int = 0, repeats: int = 1) -> li
         return backtest(pack, h.rows, h.demand, h.hour_index, pack.default_policy,
                         lag_field=pack.seasonal_field).lines()
 
-    return format_cost_table(cost_table(get_pack(domain), seed=seed, repeats=repeats))
+    classifying = get_pack(domain)
+    return format_cost_table(cost_table(classifying, seed=seed, repeats=repeats),
+                             classifying.words.per_case)
 
 
 def record_eval_run(

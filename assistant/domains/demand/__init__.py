@@ -31,7 +31,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from assistant.domains.base import CASE_REF, CaseInput
-from assistant.domains.decision import QuantityShape
+from assistant.domains.decision import QuantityShape, Words
 from assistant.domains.demand.history import LAG, TARGET, History, load_history
 from assistant.domains.demand.schema import RentalHour
 from assistant.policies.quantity import QuantityPolicy, baseline_quantity
@@ -83,6 +83,7 @@ class QuantityPack:
     data_path: Path
     data_sha256: str
     seasonal_field: str = LAG  # the demand one season earlier: what seasonal naive orders
+    words: Words = Words()
 
     @property
     def features(self) -> tuple[str, ...]:
@@ -175,6 +176,7 @@ def make_pack() -> QuantityPack:
                              "week, rounded up to a pack of 5, at least 10",
         data_path=DATA_PATH,
         data_sha256=DATA_SHA256,
+        words=Words(case="hour", cases="hours", subject="station network", risk="shortfall"),
     )
 
 
