@@ -57,6 +57,7 @@ from assistant.views import (
     DomainView,
     DraftView,
     ExplanationView,
+    FairnessGroupsView,
     HealthView,
     Identity,
     IngestReport,
@@ -439,6 +440,10 @@ class DocketService:
 
     def protected_fields(self, domain: str) -> list[str]:
         return list(self._ctx.pack(domain).protected)
+
+    def fairness_groups(self, domain: str) -> list[FairnessGroupsView]:
+        """The protected groups the pack declares, with each historical case's group."""
+        return evaluation.fairness_groups(domain)
 
     def personal_fields(self, domain: str) -> list[str]:
         """Fields holding contact details: never features, never sent to a provider."""

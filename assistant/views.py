@@ -435,6 +435,16 @@ class DomainView:
     cases: int  # cases of this domain in the store (quarantined rows not counted)
 
 
+@dataclass(frozen=True)
+class FairnessGroupsView:
+    """One protected attribute a pack declares: each historical case's group (in the order
+    of :meth:`DocketService.dataset`) and the order reports list the groups in."""
+
+    attribute: str
+    order: list[str]
+    groups: list[str]
+
+
 # --- models, health, status ------------------------------------------------------------------
 
 

@@ -26,13 +26,7 @@ EXACT = frozenset({"good", "bad", "escalate", "approve", "decline", "risk_owner"
 INSIDE = re.compile(r"p\(bad\)|\bapplicants?\b|approve:bad|turns out bad|\brisk_owner\b")
 
 #: (file, finding) -> how many times it may still occur. May only shrink.
-ALLOWED: dict[tuple[str, str], int] = {
-    ('evals/suites/fairness.py', 'applicants'): 2,
-    ('evals/suites/fairness.py', 'approve'): 2,
-    ('evals/suites/fairness.py', 'bad'): 2,
-    ('evals/suites/fairness.py', 'decline'): 1,
-    ('evals/suites/fairness.py', 'good'): 1,
-}
+ALLOWED: dict[tuple[str, str], int] = {}
 
 #: Findings that are not the core speaking credit's vocabulary, each with why. May only
 #: shrink too; a new entry needs a reason a reviewer accepts.

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from importlib.metadata import entry_points
 from typing import TYPE_CHECKING
 
-from assistant.domains.base import CaseInput, Dataset, DomainPack
+from assistant.domains.base import CaseInput, Dataset, DomainPack, FairnessGroup
 from assistant.domains.decision import (
     ClassificationShape,
     DecisionShape,
@@ -117,6 +117,7 @@ __all__ = [
     "Dataset",
     "DecisionShape",
     "DomainPack",
+    "FairnessGroup",
     "QuantityShape",
     "Roles",
     "Words",

@@ -10,8 +10,16 @@ from assistant.domains import get_pack, get_quantity_pack, is_quantity_pack
 from assistant.orchestrator import Assessment
 from assistant.policies import recommend
 from assistant.usecases.context import Context
-from assistant.views import AssessmentView, SimulationView
+from assistant.views import AssessmentView, FairnessGroupsView, SimulationView
 from events.domain import EvalRun
+
+
+def fairness_groups(domain: str) -> list[FairnessGroupsView]:
+    """The pack's declared fairness groups, read off each historical case."""
+    pack = get_pack(domain)
+    rows = pack.load_dataset().rows
+    return [FairnessGroupsView(g.name, list(g.order), [g.group_of(row) for row in rows])
+            for g in pack.fairness_groups]
 
 
 def dataset(domain: str) -> list[dict[str, Any]]:

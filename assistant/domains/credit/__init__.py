@@ -22,6 +22,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from assistant.domains.base import DomainPack
+from assistant.domains.credit.fairness import FAIRNESS_GROUPS
 from assistant.domains.credit.rules import DESCRIPTION, credit_rules
 from assistant.domains.credit.schema import CreditApplication
 from assistant.domains.decision import ClassificationShape, Roles, Words
@@ -132,6 +133,7 @@ def make_pack(*, use_age: bool = True) -> DomainPack:
         baseline_description=DESCRIPTION,
         data_path=DATA_PATH,
         data_sha256=DATA_SHA256,
+        fairness_groups=FAIRNESS_GROUPS,
     )
 
 
