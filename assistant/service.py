@@ -28,6 +28,7 @@ from assistant.monitoring.drift import DriftReport
 from assistant.monitoring.health import MonitoringThresholds
 from assistant.monitoring.outcome_alerts import OutcomeAlertSettings, OutcomeCheck
 from assistant.monitoring.quality import QualityReport
+from assistant.monitoring.quantile_alerts import QuantileAlertSettings, QuantileCheck
 from assistant.monitoring.quantity_quality import QuantityQuality
 from assistant.usecases import (
     deciding,
@@ -41,6 +42,7 @@ from assistant.usecases import (
     policy,
     quantities,
     quantity_intake,
+    quantity_monitoring,
     reading,
     training,
 )
@@ -411,6 +413,8 @@ class DocketService:
         return quantities.quality(self._ctx, domain)
 
     def drift(self, domain: str, *, recent: int = 1000) -> DriftReport:
+        if is_quantity_pack(domain):
+            return quantity_monitoring.drift(self._ctx, domain, recent=recent)
         return monitoring.drift(self._ctx, domain, recent=recent)
 
     def check_alerts(
@@ -420,7 +424,17 @@ class DocketService:
         recent: int = 1000,
         thresholds: MonitoringThresholds | None = None,
     ) -> list[AlertView]:
+        if is_quantity_pack(domain):
+            return quantity_monitoring.check_alerts(self._ctx, domain, recent=recent,
+                                                    thresholds=thresholds)
         return monitoring.check_alerts(self._ctx, domain, recent=recent, thresholds=thresholds)
+
+    def forecast_check(
+        self, domain: str, settings: QuantileAlertSettings | None = None
+    ) -> QuantileCheck | None:
+        """A "how much" pack's quantile forecasts against realised demand, judged against
+        the champion's own validation coverage (None: no champion)."""
+        return quantity_monitoring.outcome_check(self._ctx, domain, settings)
 
     def outcome_check(
         self, domain: str, settings: OutcomeAlertSettings | None = None
@@ -428,6 +442,8 @@ class DocketService:
         return monitoring.outcome_check(self._ctx, domain, settings)
 
     def health(self, domain: str) -> HealthView:
+        if is_quantity_pack(domain):
+            return quantity_monitoring.health(self._ctx, domain)
         return monitoring.health(self._ctx, domain)
 
     # --- for evaluation (nothing here is recorded, except record_eval_run) ---------------------
