@@ -65,6 +65,7 @@ from assistant.views import (
     IngestReport,
     KeyView,
     ModelView,
+    OrderBacktestView,
     PolicyPreview,
     PolicyView,
     QueuePage,
@@ -400,6 +401,11 @@ class DocketService:
     ) -> list[str]:
         """A "how much" policy (and a changed one) on held-out hours, against seasonal naive."""
         return quantities.backtest(self._ctx, domain, changes)
+
+    def order_backtest(self, domain: str) -> OrderBacktestView:
+        """A "how much" policy and seasonal naive on the champion's held-out hours, with the
+        forecasts' coverage there (what ``docket eval``'s orders suite judges)."""
+        return quantities.order_backtest(self._ctx, domain)
 
     def off_policy(
         self, domain: str, changes: Mapping[str, Any] | None = None

@@ -404,6 +404,32 @@ class BacktestView:
 
 
 @dataclass(frozen=True)
+class OrderArmView:
+    """One way of ordering replayed on held-out periods with known demand."""
+
+    label: str
+    n: int
+    cost_per_case: float
+    fill_rate: float  # units of demand met / units demanded
+    short_share: float  # share of cases short of demand
+    left_over: float  # mean units left over per case
+    escalation_rate: float
+
+
+@dataclass(frozen=True)
+class OrderBacktestView:
+    """A "how much" policy against seasonal naive on the champion's held-out periods, with
+    its quantile forecasts' coverage and pinball loss there (``docket eval``'s orders)."""
+
+    model_version: str
+    unit: str
+    policy: OrderArmView
+    baseline: OrderArmView
+    coverage: dict[str, float]  # level -> share of demand at or below the forecast
+    pinball: dict[str, float]  # level -> mean pinball loss
+
+
+@dataclass(frozen=True)
 class PolicyPreview:
     before: BacktestView
     after: BacktestView

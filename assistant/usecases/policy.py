@@ -43,23 +43,28 @@ def policy(ctx: Context, domain: str) -> PolicyView:
         escalate_on_ood=spec.escalate_on_ood,
         review_every_days=aggregate.review_every_days,
         history=history,
-        pending=[
-            ProposalView(
-                number=int(number),
-                at=datetime.fromisoformat(found["at"]),
-                by=found["by"],
-                changes=dict(found["changes"]),
-                justification=found["justification"],
-                base_version=int(found["base_version"]),
-            )
-            for number, found in sorted(
-                getattr(aggregate, "pending", {}).items(), key=lambda item: int(item[0])
-            )
-        ],
+        pending=_pending(aggregate),
         exploration=spec.exploration.model_dump(mode="json"),
         words=words_view(domain),
         **_standing(ctx, domain),
     )
+
+
+def _pending(aggregate: Any) -> list[ProposalView]:
+    """Proposals waiting for a second owner, oldest first."""
+    return [
+        ProposalView(
+            number=int(number),
+            at=datetime.fromisoformat(found["at"]),
+            by=found["by"],
+            changes=dict(found["changes"]),
+            justification=found["justification"],
+            base_version=int(found["base_version"]),
+        )
+        for number, found in sorted(
+            getattr(aggregate, "pending", {}).items(), key=lambda item: int(item[0])
+        )
+    ]
 
 
 def _quantity_view(ctx: Context, domain: str) -> PolicyView:
@@ -74,7 +79,8 @@ def _quantity_view(ctx: Context, domain: str) -> PolicyView:
                                    "per unit left over": spec.overage_cost}},
         escalate_band=(1.0, 0.0), escalate_on_ood=spec.escalate_on_ood,
         review_every_days=aggregate.review_every_days, history=_history(ctx, domain),
-        quantity=spec.model_dump(mode="json"), words=words_view(domain),
+        pending=_pending(aggregate), quantity=spec.model_dump(mode="json"),
+        words=words_view(domain),
         **_standing(ctx, domain),
     )  # fmt: skip
 
