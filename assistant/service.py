@@ -74,7 +74,7 @@ from events.app import DecisionLog
 from events.chain import VerifyReport
 from events.checkpoint import CheckpointReport
 from events.errors import ModelError, NotAuthorised
-from events.readmodels import ReadModelReport, ReadModels
+from events.readmodels import ReadModelReport, ReadModels, rebuild
 from events.signing import SigningKey, parse_public_key
 from events.store import open_log, readmodel_path_for, setup_postgres
 
@@ -117,6 +117,12 @@ class DocketService:
         url = store or config.default_store()
         log = open_log(url)
         views = ReadModels(readmodel_path_for(url, folder))
+        if views.added_columns and views.position() > 0:
+            # Made by an older Docket: the new columns are empty for the events already
+            # applied (e.g. which cases were explored), so refill them from the log.
+            path = views.path
+            views.close()
+            views = rebuild(log, path)
         anonymous = Identity(config.default_operator(), role or "operator")
         service = cls(log, views, identity=identity or anonymous, store_url=url, data_dir=folder)
         service._ctx.wallet.extend(keys)

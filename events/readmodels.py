@@ -61,7 +61,8 @@ SCHEMA: dict[str, tuple[dict[str, type], str]] = {
             "guardrail": _I, "injection": _I, "escalated": _I, "decided_action": _T,
             "decision_kind": _T, "decided_by": _T, "decided_role": _T, "decided_at": _T,
             "outcome": _T, "outcome_at": _T, "policy_version": _I, "version": _I,
-            "last_event_at": _T, "quantity": _I,
+            "last_event_at": _T, "quantity": _I, "explored": _I, "explore_regret": _F,
+            "recommended_at": _T,
         },
         "case_id",
     ),
@@ -267,6 +268,13 @@ def _recommended(b: _Batch, oid: str, pos: int, ver: int, s: Row, at: str) -> No
     row["expected_costs"] = _dumps(costs)
     row["expected_cost"] = costs.get(s["action"])
     row["policy_version"] = s["policy_version"]
+    row["recommended_at"] = at
+    # What exploring this case cost in expectation (its action against the cheapest), so
+    # the month's exploration spending is one indexed sum.
+    row["explored"] = int(bool(s.get("explored")))
+    row["explore_regret"] = (
+        float(costs[s["action"]] - min(costs.values())) if s.get("explored") and costs else None
+    )
 
 
 def _flagged(b: _Batch, oid: str, pos: int, ver: int, s: Row, at: str) -> None:
@@ -498,6 +506,9 @@ class ReadModels:
         # so it needs no syncing at all (and no indexes until the end).
         self.conn.execute("PRAGMA synchronous=OFF" if _scratch else "PRAGMA synchronous=NORMAL")
         self.db = sqlite_utils.Database(self.conn)
+        #: Columns this file lacked and was given (empty for earlier rows): a file with
+        #: events already applied should be rebuilt so they are filled in.
+        self.added_columns: list[str] = []
         self._create()
 
     def _create(self) -> None:
@@ -512,6 +523,7 @@ class ReadModels:
                     for name, kind in columns.items():
                         if name not in have:
                             existing.add_column(name, kind)
+                            self.added_columns.append(f"{table}.{name}")
             if not self.db["_policy_ids"].exists():
                 self.db.create_table(
                     "_policy_ids", {"policy_id": str, "domain": str}, pk="policy_id"
