@@ -489,6 +489,10 @@ class ReadModels:
         path: The SQLite file (created with its tables and indexes if missing).
     """
 
+    #: Columns an existing file lacked and was given (empty for the events already applied,
+    #: so such a file is rebuilt on opening). PostgreSQL read models add them in place.
+    added_columns: tuple[str, ...] = ()
+
     def __init__(self, path: str | Path, *, _scratch: bool = False) -> None:
         self.path = Path(path)
         self._scratch = _scratch
@@ -506,12 +510,10 @@ class ReadModels:
         # so it needs no syncing at all (and no indexes until the end).
         self.conn.execute("PRAGMA synchronous=OFF" if _scratch else "PRAGMA synchronous=NORMAL")
         self.db = sqlite_utils.Database(self.conn)
-        #: Columns this file lacked and was given (empty for earlier rows): a file with
-        #: events already applied should be rebuilt so they are filled in.
-        self.added_columns: list[str] = []
         self._create()
 
     def _create(self) -> None:
+        added: list[str] = []
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             for table, (columns, pk) in SCHEMA.items():
@@ -523,7 +525,7 @@ class ReadModels:
                     for name, kind in columns.items():
                         if name not in have:
                             existing.add_column(name, kind)
-                            self.added_columns.append(f"{table}.{name}")
+                            added.append(f"{table}.{name}")
             if not self.db["_policy_ids"].exists():
                 self.db.create_table(
                     "_policy_ids", {"policy_id": str, "domain": str}, pk="policy_id"
@@ -534,6 +536,7 @@ class ReadModels:
         except BaseException:
             self.conn.execute("ROLLBACK")
             raise
+        self.added_columns = tuple(added)
 
     def _create_indexes(self) -> None:
         for table, cols in [*INDEXES, *QUERY_INDEXES]:
@@ -635,6 +638,12 @@ class ReadModels:
 
     def table_names(self) -> list[str]:
         return [*SCHEMA, "_policy_ids"]
+
+    def rebuilt(self, log: DecisionLog) -> ReadModels:
+        """These read models thrown away and rebuilt from the whole log (this object is
+        closed; use the one returned)."""
+        self.close()
+        return rebuild(log, self.path)
 
 
 def catch_up(log: DecisionLog, readmodels: ReadModels, *, batch: int = 5000) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from types import SimpleNamespace
 from typing import Any
 
@@ -175,3 +176,14 @@ def test_every_recorded_exploration_stays_within_the_owners_monthly_budget(
     resumed = [service.audit(c).state_as_of["recommendation"] for c in later]
     assert any(r["explored"] for r in resumed)
     assert sum(regret(r) for r in resumed if r["explored"]) <= 1.5
+    # A read-model file made before explored cases were projected is refilled on opening.
+    path = service.views.path
+    service.close()
+    with sqlite3.connect(path) as conn:
+        conn.execute("DROP INDEX idx_cases_domain_explored_recommended_at")
+        for column in ("explored", "explore_regret", "recommended_at"):
+            conn.execute(f"ALTER TABLE cases DROP COLUMN {column}")
+    monkeypatch.undo()  # back to this month, where every explored case was recorded
+    reopened = open_service("ana", "operator")
+    assert reopened.policy("credit").exploration_spent == pytest.approx(
+        spent + sum(regret(r) for r in resumed if r["explored"]))
