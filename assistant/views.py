@@ -493,6 +493,10 @@ class IngestReport:
     duplicates: list[int]
     problems: dict[int, list[FieldProblem]] = field(default_factory=dict)  # by row number
     domain: str = ""  # the pack the rows were read as (given, or inferred from the columns)
+    # How many cases were opened and rows skipped as duplicates: the lists above hold
+    # them only when the caller asked for ids (a million would be most of the memory).
+    opened_count: int = 0
+    duplicate_count: int = 0
 
 
 @dataclass(frozen=True)
