@@ -29,7 +29,7 @@ from __future__ import annotations
 import json
 import math
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
@@ -69,19 +69,37 @@ class Case(Aggregate):
 
     # --- events (defined in events.domain.case_events; topics stay Case.<Name> here) --
 
-    Opened = case_events.Opened
-    InputQuarantined = case_events.InputQuarantined
-    Scored = case_events.Scored
-    Forecast = case_events.Forecast
-    FellBackToBaseline = case_events.FellBackToBaseline
-    Recommended = case_events.Recommended
-    InputFlagged = case_events.InputFlagged
-    Explained = case_events.Explained
-    Accepted = case_events.Accepted
-    Overridden = case_events.Overridden
-    Escalated = case_events.Escalated
-    SignedOff = case_events.SignedOff
-    OutcomeRecorded = case_events.OutcomeRecorded
+    # Named here so eventsourcing's metaclass redefines each as Case.<Name> in this module:
+    # the stored topics (events.domain.case:Case.Opened ...) never change. mypy sees
+    # aliases, so Case.Opened is a type wherever it is used.
+    if TYPE_CHECKING:
+        Opened: TypeAlias = case_events.Opened
+        InputQuarantined: TypeAlias = case_events.InputQuarantined
+        Scored: TypeAlias = case_events.Scored
+        Forecast: TypeAlias = case_events.Forecast
+        FellBackToBaseline: TypeAlias = case_events.FellBackToBaseline
+        Recommended: TypeAlias = case_events.Recommended
+        InputFlagged: TypeAlias = case_events.InputFlagged
+        Explained: TypeAlias = case_events.Explained
+        Accepted: TypeAlias = case_events.Accepted
+        Overridden: TypeAlias = case_events.Overridden
+        Escalated: TypeAlias = case_events.Escalated
+        SignedOff: TypeAlias = case_events.SignedOff
+        OutcomeRecorded: TypeAlias = case_events.OutcomeRecorded
+    else:
+        Opened = case_events.Opened
+        InputQuarantined = case_events.InputQuarantined
+        Scored = case_events.Scored
+        Forecast = case_events.Forecast
+        FellBackToBaseline = case_events.FellBackToBaseline
+        Recommended = case_events.Recommended
+        InputFlagged = case_events.InputFlagged
+        Explained = case_events.Explained
+        Accepted = case_events.Accepted
+        Overridden = case_events.Overridden
+        Escalated = case_events.Escalated
+        SignedOff = case_events.SignedOff
+        OutcomeRecorded = case_events.OutcomeRecorded
 
     # --- state -----------------------------------------------------------------------
 
