@@ -190,11 +190,12 @@ def raw_commit(url: str, n: int) -> tuple[float, float]:
         with psycopg.connect(host=p.host, port=p.port, dbname=p.dbname, user=p.user,
                              password=p.password or None, autocommit=True) as conn:  # fmt: skip
             conn.execute(f'CREATE TABLE "{schema}".e (id bigserial PRIMARY KEY, s bytea)'.encode())
+            insert = f'INSERT INTO "{schema}".e (s) VALUES (%s)'.encode()
             times = []
             for _ in range(n):
                 start = time.perf_counter()
                 with conn.transaction():
-                    conn.execute(f'INSERT INTO "{schema}".e (s) VALUES (%s)'.encode(), (b"x" * 300,))
+                    conn.execute(insert, (b"x" * 300,))
                 times.append(time.perf_counter() - start)
     finally:
         psql(url, f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
