@@ -72,6 +72,14 @@ def policy(ctx: click.Context, domain: str | None) -> None:
             f"{explore['max_regret']} more take it (at most "
             f"{explore['rate'] * explore['max_regret']:.3f} per case); salt {explore['salt']!r}"
         )
+        cap = explore.get("monthly_budget")
+        spent = f"{view.exploration_spent:.2f} spent in {view.exploration_month}"
+        if cap is None:
+            click.echo(f"  exploration budget: no monthly cap; {spent}")
+        else:
+            paused = (" — PAUSED until next month" if view.exploration_spent >= cap
+                      else f", {cap - view.exploration_spent:.2f} left")
+            click.echo(f"  exploration budget: {spent} of {cap:.2f} a month{paused}")
     else:
         click.echo("  exploration: off")
     for change in view.history:
@@ -158,6 +166,10 @@ def policy_sign_off(ctx: click.Context, note: str) -> None:
 @click.option("--max-width", type=float, default=None, metavar="RATIO",
               help="A quantity pack: escalate when the forecast interval is wider than RATIO "
               "times the median.")
+@click.option("--monthly-budget", type=click.FloatRange(min=0), default=None, metavar="COST",
+              help="The most expected extra cost exploration may spend per calendar month; "
+              "once spent, no case is explored until the next month.")
+@click.option("--no-monthly-budget", is_flag=True, help="Remove the monthly exploration cap.")
 @click.option("--justification", required=True, help="Why the change is right.")
 @click.pass_context
 def policy_set(
@@ -173,6 +185,8 @@ def policy_set(
     min_order: int | None,
     capacity: int | None,
     max_width: float | None,
+    monthly_budget: float | None,
+    no_monthly_budget: bool,
     justification: str,
 ) -> None:
     """Change costs, the escalation band or exploration; for a quantity pack its economics
@@ -183,7 +197,8 @@ def policy_set(
         ("minimum_order", min_order), ("capacity", capacity),
         ("max_relative_width", max_width)) if value is not None}
     if ctx.obj.service.decides_quantity(domain):
-        if costs or band or no_band or explore is not None or max_regret is not None:
+        if (costs or band or no_band or explore is not None or max_regret is not None
+                or monthly_budget is not None or no_monthly_budget):
             fail(f"{domain} decides a quantity: change its economics with --shortage-cost, "
                  "--leftover-cost, --pack-size, --min-order, --capacity or --max-width", code=2)
         if not quantity:
@@ -228,16 +243,20 @@ def policy_set(
         changes["escalate_band"] = [low, high]
     if no_band:
         changes["escalate_band"] = [1.0, 0.0]  # an empty band: PolicySpec's "disabled"
-    exploration: dict[str, float] = {}
+    exploration: dict[str, float | None] = {}
     if explore is not None:
         exploration["rate"] = explore
     if max_regret is not None:
         exploration["max_regret"] = max_regret
+    if monthly_budget is not None and no_monthly_budget:
+        fail("give --monthly-budget or --no-monthly-budget, not both", code=2)
+    if monthly_budget is not None or no_monthly_budget:
+        exploration["monthly_budget"] = monthly_budget
     if exploration:
         changes["exploration"] = exploration
     if not changes:
-        fail("nothing to change: give --cost, --band, --no-band, --explore or --max-regret",
-             code=2)
+        fail("nothing to change: give --cost, --band, --no-band, --explore, --max-regret or "
+             "--monthly-budget", code=2)
     _propose(ctx, domain, changes, justification)
 
 
