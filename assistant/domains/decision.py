@@ -185,6 +185,10 @@ class QuantityShape:
     interval: tuple[float, float]  # the predictive interval the escalation rule reads
     max_relative_width: float  # escalate when (high - low) / max(median, step) exceeds this
     escalate_on_ood: bool = True
+    # Periods between placing an order and the period it covers: the order for period t is
+    # decided at t - lead_time, so a model may only learn from periods before that, and every
+    # feature must be known then (the pack checks its own features against it).
+    lead_time: int = 0
     escalate_action: str = "escalate"  # the action name that sends a case to a person
     order_action: str = "order"  # the action name of "order this quantity"
     cost_unit: str = "cost units"
@@ -222,6 +226,8 @@ class QuantityShape:
             out.append("unit: a quantity needs a unit")
         if not self.max_relative_width > 0:
             out.append(f"max_relative_width: must be positive, got {self.max_relative_width}")
+        if self.lead_time < 0:
+            out.append(f"lead_time: must not be negative, got {self.lead_time}")
         if self.escalate_action == self.order_action:
             out.append("escalate_action: must differ from order_action")
         return out
