@@ -118,6 +118,10 @@ class DocketService:
         url = store or config.default_store()
         log = open_log(url)
         views = open_readmodels(url, folder)
+        if views.added_columns and views.position() > 0:
+            # Made by an older Docket: the new columns are empty for the events already
+            # applied (e.g. which cases were explored), so refill them from the log.
+            views = views.rebuilt(log)
         anonymous = Identity(config.default_operator(), role or "operator")
         service = cls(log, views, identity=identity or anonymous, store_url=url, data_dir=folder)
         service._ctx.wallet.extend(keys)
