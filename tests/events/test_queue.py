@@ -131,7 +131,9 @@ row_values = st.fixed_dictionaries({
 })  # fmt: skip
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     values=st.lists(row_values, max_size=40),
     statuses=st.sampled_from(list(STATUS_FILTERS.values())),
