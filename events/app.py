@@ -124,6 +124,50 @@ class DecisionLog(Application[UUID]):
             return aggregate
         raise ConflictError(f"record {aggregate_id} kept changing under us; try again")
 
+    def update_many(
+        self,
+        changes: Iterable[tuple[UUID | str, Callable[[Any], object]]],
+        *,
+        batch_size: int = 500,
+    ) -> int:
+        """Apply many read-modify-write changes, committing ``batch_size`` records per
+        transaction instead of one each; return how many changes were applied.
+
+        Each batch loads its records, applies each change and saves them together. If
+        another writer saved one of them first, that batch is redone one change at a time
+        through :meth:`update` (which reloads and retries), so nothing is lost or doubled.
+        When a change raises, the changes before it in its batch are saved first and the
+        error propagates, as :meth:`update` one by one would have left them.
+        """
+        applied = 0
+        batch: list[tuple[UUID | str, Callable[[Any], object]]] = []
+        for item in changes:
+            batch.append(item)
+            if len(batch) >= batch_size:
+                applied += self._update_batch(batch)
+                batch = []
+        if batch:
+            applied += self._update_batch(batch)
+        return applied
+
+    def _update_batch(self, batch: list[tuple[UUID | str, Callable[[Any], object]]]) -> int:
+        loaded: dict[UUID | str, Any] = {}
+        done = 0
+        try:
+            for aggregate_id, change in batch:
+                if aggregate_id not in loaded:
+                    loaded[aggregate_id] = self.get(aggregate_id)
+                change(loaded[aggregate_id])
+                done += 1
+        finally:  # a change that raised leaves the ones before it to be saved
+            if done:
+                try:
+                    self.save(*loaded.values())
+                except ConflictError:
+                    for aggregate_id, change in batch[:done]:
+                        self.update(aggregate_id, change)
+        return done
+
     # --- reading -------------------------------------------------------------------------
 
     def get(self, aggregate_id: UUID | str) -> Any:
