@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
@@ -61,11 +61,30 @@ class DecisionLog(Application[UUID]):
         if self.signer is None:
             raise NotAuthorised(NO_KEY)
         try:
-            return super().save(*objs, **kwargs)
+            return self._save(objs, kwargs)
         except IntegrityError as exc:
             raise ConflictError(
                 "another writer changed the same record first; reload and try again"
             ) from exc
+
+    def _save(self, objs: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """``Application.save`` (same steps, same order), except that an aggregate is
+        recognised by its class: the library checks every object against a typing
+        Protocol, which walks the protocol's attributes each time (about 8 % of a bulk
+        ingest's CPU on Python 3.11)."""
+        processing = ProcessingEvent[UUID]()
+        for obj in objs:
+            if isinstance(obj, Aggregate):
+                processing.events.extend(obj.collect_events())
+                processing.aggregates[obj.id] = obj
+            else:
+                processing.collect_events(obj)
+        processing.saved_kwargs.update(kwargs)
+        recordings = self._record(processing)
+        self._take_snapshots(processing)
+        self._notify(recordings)
+        self.notify(processing.events)  # the library's deprecated hook, as it calls it
+        return recordings
 
     def save_in_batches(
         self,
