@@ -77,7 +77,7 @@ from events.checkpoint import CheckpointReport
 from events.errors import ModelError, NotAuthorised
 from events.readmodels import ReadModelReport, ReadModels
 from events.signing import SigningKey, parse_public_key
-from events.store import open_log, readmodel_path_for, setup_postgres
+from events.store import open_log, open_readmodels, setup_postgres
 
 
 class DocketService:
@@ -117,7 +117,11 @@ class DocketService:
         folder = Path(data_dir) if data_dir else config.data_dir()
         url = store or config.default_store()
         log = open_log(url)
-        views = ReadModels(readmodel_path_for(url, folder))
+        views = open_readmodels(url, folder)
+        if views.added_columns and views.position() > 0:
+            # Made by an older Docket: the new columns are empty for the events already
+            # applied (e.g. which cases were explored), so refill them from the log.
+            views = views.rebuilt(log)
         anonymous = Identity(config.default_operator(), role or "operator")
         service = cls(log, views, identity=identity or anonymous, store_url=url, data_dir=folder)
         service._ctx.wallet.extend(keys)
