@@ -121,9 +121,12 @@ def check_identity(actor: str, role: str, allowed: tuple[str, ...] | None = None
     if not isinstance(actor, str) or not actor.strip():
         problems.append(FieldProblem("actor", "must name the acting person or component"))
     if not isinstance(role, str) or not ROLE_NAME.match(role):
-        problems.append(FieldProblem(
-            "role", "must be a role name: lower-case letters, digits and '_' "
-                    f"(got {str(role)[:40]!r})"))
+        problems.append(
+            FieldProblem(
+                "role",
+                f"must be a role name: lower-case letters, digits and '_' (got {str(role)[:40]!r})",
+            )
+        )
     if problems:
         raise InputRejected(problems)
     if allowed is not None and role not in allowed:
