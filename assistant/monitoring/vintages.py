@@ -50,7 +50,7 @@ class Vintage:
             "p_value": self.p_value, "level": self.level,
         }  # fmt: skip
 
-    def sentence(self, risk: str = "bad") -> str:
+    def sentence(self, risk: str = "risk outcome") -> str:
         if not self.mature:
             return (f"vintage {self.label}: {self.n} outcome(s) so far, maturing (judged from "
                     f"{self.due.date().isoformat()})")
