@@ -71,6 +71,9 @@ DICTIONARY = (
 DICTIONARY_ID = zlib.adler32(DICTIONARY)
 #: Every dictionary a stored state may name, by id. Add, never replace or remove.
 DICTIONARIES: dict[int, bytes] = {DICTIONARY_ID: DICTIONARY}
+#: ``(marker, dictionary)`` chosen for a state that contains ``marker``: a pack's
+#: dictionary (see :func:`register_words`), newest first.
+_CHOSEN: list[tuple[bytes, bytes]] = []
 #: The largest state a reader inflates (far above any real event: notes and raw input
 #: are capped at ingest); a state inflating beyond it is refused.
 MAX_STATE = 64 * 1024 * 1024
@@ -82,12 +85,33 @@ class UnreadableState(StoreError, ValueError):
     """A stored state that cannot be inflated (cut short, too large, unknown dictionary)."""
 
 
+def register_words(marker: bytes, words: bytes) -> int:
+    """Add a domain pack's frozen words (its field names and values as they appear in
+    event JSON) to :data:`DICTIONARY`, for states that contain ``marker`` (a name only that
+    pack's events hold); return the combined dictionary's id.
+
+    Most of a case's bytes are the pack's own field names (in its input and in each score's
+    attributions), which the shared dictionary cannot know. The words must never change
+    once stores hold states compressed with them: a pack adds a new words file instead.
+    """
+    combined = DICTIONARY + words
+    if len(combined) > 32 * 1024:
+        raise ValueError("a zlib dictionary holds at most 32 KB; use fewer words")
+    dict_id = zlib.adler32(combined)
+    if DICTIONARIES.setdefault(dict_id, combined) != combined:  # pragma: no cover
+        raise ValueError(f"dictionary id {dict_id:08x} is taken by other words")
+    if (marker, combined) not in _CHOSEN:
+        _CHOSEN.insert(0, (marker, combined))
+    return dict_id
+
+
 class DocketCompressor(Compressor):
-    """eventsourcing ``Compressor``: zlib with :data:`DICTIONARY`; reads old plain JSON."""
+    """eventsourcing ``Compressor``: zlib with :data:`DICTIONARY` (or a pack's words added to
+    it, for a state that holds that pack's marker); reads old plain JSON as it is."""
 
     def compress(self, data: bytes) -> bytes:
-        packer = zlib.compressobj(LEVEL, zlib.DEFLATED, 15, 8, zlib.Z_DEFAULT_STRATEGY,
-                                  DICTIONARY)  # fmt: skip
+        zdict = next((found for marker, found in _CHOSEN if marker in data), DICTIONARY)
+        packer = zlib.compressobj(LEVEL, zlib.DEFLATED, 15, 8, zlib.Z_DEFAULT_STRATEGY, zdict)
         return packer.compress(data) + packer.flush()
 
     def decompress(self, data: bytes) -> bytes:
@@ -114,8 +138,8 @@ def decompress(data: bytes) -> bytes:
         found = DICTIONARIES.get(dict_id)
         if found is None:
             raise UnreadableState(
-                f"the event was compressed with dictionary {dict_id:08x}, "
-                "which this Docket does not know (written by a newer version?)"
+                f"the event was compressed with dictionary {dict_id:08x}, which this Docket "
+                "does not know (a domain pack that is not installed, or a newer Docket)"
             )
         zdict = found
     try:

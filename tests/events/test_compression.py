@@ -3,6 +3,7 @@ sentence (never a memory blow-up or a traceback from zlib)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import zlib
 from pathlib import Path
@@ -18,6 +19,7 @@ from events.compression import (
     DocketCompressor,
     UnreadableState,
     decompress,
+    register_words,
 )
 from events.errors import DocketError
 from events.readmodels import rebuild
@@ -90,3 +92,16 @@ def test_a_bomb_put_in_the_store_is_named_not_inflated(tmp_path: Path) -> None:
     assert (report.ok, report.first_bad_position) == (False, opened)
     with pytest.raises(DocketError, match="inflates beyond"):  # one sentence, no traceback
         rebuild(log, tmp_path / "views.sqlite")
+
+
+def test_a_packs_words_shrink_its_events_and_stay_readable() -> None:
+    fields = [f"{hashlib.sha256(bytes([i])).hexdigest()[:12]}_amount" for i in range(12)]
+    state = json.dumps({"input": dict.fromkeys(fields, 1), "shadow": False}).encode()
+    before = len(DocketCompressor().compress(state))
+    dict_id = register_words(f'"{fields[0]}"'.encode(),
+                             ("".join(f'"{f}":' for f in fields)).encode())  # fmt: skip
+    packed = DocketCompressor().compress(state)
+    assert len(packed) < 0.7 * before
+    assert int.from_bytes(packed[2:6], "big") == dict_id  # the stream names its dictionary
+    assert decompress(packed) == state
+    assert decompress(DocketCompressor().compress(b'{"other":1}')) == b'{"other":1}'
