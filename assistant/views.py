@@ -364,7 +364,10 @@ class PolicyView:
     history: list[PolicyChangeView]
     pending: list[ProposalView] = field(default_factory=list)  # four eyes: awaiting approval
     quantity: dict[str, Any] | None = None  # a "how much" policy's economics and limits
-    exploration: dict[str, Any] = field(default_factory=dict)  # rate, max_regret, salt
+    exploration: dict[str, Any] = field(default_factory=dict)  # rate, max_regret, salt, cap
+    # Expected extra cost of the cases explored this calendar month (UTC), and the month.
+    exploration_spent: float = 0.0
+    exploration_month: str = ""
     signed_off: bool = True  # False: installed by the system, not yet signed by the owner
     last_reviewed_at: datetime | None = None
     review_overdue: bool = False
@@ -493,6 +496,10 @@ class IngestReport:
     duplicates: list[int]
     problems: dict[int, list[FieldProblem]] = field(default_factory=dict)  # by row number
     domain: str = ""  # the pack the rows were read as (given, or inferred from the columns)
+    # How many cases were opened and rows skipped as duplicates: the lists above hold
+    # them only when the caller asked for ids (a million would be most of the memory).
+    opened_count: int = 0
+    duplicate_count: int = 0
 
 
 @dataclass(frozen=True)

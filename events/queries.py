@@ -208,6 +208,20 @@ def recent_scores(views: Rows, domain: str, limit: int) -> list[float]:
     return [float(r["p_bad"]) for r in rows]
 
 
+_needs("cases", "domain", "explored", "recommended_at")
+
+
+def exploration_spent(views: Rows, domain: str, since: str) -> float:
+    """The expected extra cost of the cases of ``domain`` explored at or after ``since`` (an
+    ISO-8601 UTC time: the start of the budget's month)."""
+    rows = views.rows(
+        "SELECT COALESCE(SUM(explore_regret), 0) AS spent FROM cases "
+        "WHERE domain = ? AND explored = 1 AND recommended_at >= ?",
+        [domain, since],
+    )
+    return float(rows[0]["spent"]) if rows else 0.0
+
+
 # --- decisions ------------------------------------------------------------------------------
 
 _needs("decisions", "domain", "position")
