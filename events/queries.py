@@ -130,9 +130,7 @@ _needs("cases", "case_ref")
 def cases_with_ref(views: Rows, case_ref: str) -> list[tuple[str, str, str]]:
     """(case id, domain, status) of every record whose reference is ``case_ref``: at most
     one case per domain, plus any quarantined input that carried the same reference."""
-    rows = views.rows(
-        "SELECT case_id, domain, status FROM cases WHERE case_ref = ?", [case_ref]
-    )
+    rows = views.rows("SELECT case_id, domain, status FROM cases WHERE case_ref = ?", [case_ref])
     return [(r["case_id"], r["domain"], r["status"]) for r in rows]
 
 
@@ -227,19 +225,32 @@ def exploration_spent(views: Rows, domain: str, since: str) -> float:
 _needs("decisions", "domain", "position")
 
 
-def decision_rows(views: Rows, domain: str) -> list[Row]:
+_needs("cases", "domain", "decided_at")
+
+
+def decision_rows(views: Rows, domain: str, limit: int | None = None) -> list[Row]:
     """One row per decided case, as the monitoring functions expect (first-stage decision).
 
     A senior's second-stage decision on an escalated case does not count as a decision of
     its own; the escalation row carries the senior's final action (or none yet).
+
+    ``limit``: only the latest this many decided cases (by their last decision), so the
+    cost is bounded by the window, not by the size of the store.
     """
-    rows = views.rows(
+    select = (
         "SELECT d.case_id, d.operator, d.kind AS decision_kind, d.reason_code, "
         "d.recommended AS recommended_action, d.action AS decided_action, d.at AS decided_at, "
         "c.outcome, c.ood, c.decided_action AS final_action "
-        "FROM decisions d JOIN cases c USING (case_id) WHERE d.domain = ? ORDER BY d.position",
-        [domain],
+        "FROM decisions d JOIN cases c USING (case_id) "
     )
+    if limit is None:
+        rows = views.rows(select + "WHERE d.domain = ? ORDER BY d.position", [domain])
+    else:
+        rows = views.rows(
+            select + "WHERE d.case_id IN (SELECT case_id FROM cases WHERE domain = ? AND "
+            "decided_at IS NOT NULL ORDER BY decided_at DESC LIMIT ?) ORDER BY d.position",
+            [domain, limit],
+        )
     first: dict[str, Row] = {}
     for row in rows:
         if row["case_id"] in first:
@@ -332,9 +343,7 @@ def policy_history(views: Rows, domain: str) -> list[Row]:
 
 def current_policy_versions(views: Rows) -> dict[str, int]:
     """Each domain's current policy version."""
-    rows = views.rows(
-        "SELECT domain, max(policy_version) AS v FROM policy_history GROUP BY domain"
-    )
+    rows = views.rows("SELECT domain, max(policy_version) AS v FROM policy_history GROUP BY domain")
     return {r["domain"]: int(r["v"]) for r in rows}
 
 
