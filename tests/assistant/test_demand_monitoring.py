@@ -11,7 +11,8 @@ import pytest
 
 from assistant.monitoring.quantile_alerts import QuantileAlertSettings, check_quantiles
 from assistant.service import DocketService
-from assistant.views import Accept, Escalate, Override, QueueQuery
+from assistant.views import Accept
+from tests.assistant.test_demand_service import close_escalated, ingest
 from tests.conftest import ServiceFactory, demand_rows, register_demand_model
 from tests.people import People
 
@@ -70,19 +71,11 @@ def service(open_service: ServiceFactory) -> DocketService:
 
 def test_monitor_and_health_judge_the_demand_pack(service: DocketService) -> None:
     rows = demand_rows(60)
-    report = service.ingest("demand", [raw for raw, _ in rows])
-    assert not report.rejected
-    page = service.queue(QueueQuery(statuses=("open", "escalated"), limit=1000))
-    refs = {r.case_ref: r.case_id for r in page.rows}
+    refs = ingest(service, 60)
     for raw, _ in rows:
         case = service.case(refs[str(raw["case_ref"])])
-        assert case.quantity is not None
         if case.recommendation == "escalate":
-            service.decide(case.case_id, Escalate("check"))
-            service.identity = service.identity.__class__("sam", "senior")
-            service.decide(case.case_id, Override("order", "other", "senior's call",
-                                                  case.quantity.quantity))
-            service.identity = service.identity.__class__("ana", "operator")
+            close_escalated(service, case)
         else:
             service.decide(case.case_id, Accept())
 
