@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from assistant.specialists.artifacts import read_card
-from assistant.usecases.context import Context, require_plain
+from assistant.usecases.checks import require_plain
+from assistant.usecases.context import Context
 from assistant.usecases.reading import when
 from assistant.views import ModelView
 from events import queries
