@@ -64,6 +64,7 @@ from assistant.views import (
     ModelView,
     PolicyPreview,
     PolicyView,
+    PromotionProposalView,
     QueuePage,
     QueueQuery,
     SimulationView,
@@ -359,7 +360,19 @@ class DocketService:
         )
 
     def promote(self, version: str, reason: str) -> ModelView:
+        """Propose ``version`` as champion (a domain's first champion is installed at once)."""
         return models.promote(self._ctx, version, reason)
+
+    def approve_promotion(self, version: str) -> ModelView:
+        """Approve another person's pending promotion of ``version``: it decides from now."""
+        return models.approve_promotion(self._ctx, version)
+
+    def reject_promotion(self, version: str, reason: str) -> ModelView:
+        """Reject a pending promotion (a manager), or withdraw your own."""
+        return models.reject_promotion(self._ctx, version, reason)
+
+    def pending_promotions(self, domain: str | None = None) -> list[PromotionProposalView]:
+        return models.pending_promotions(self._ctx, domain)
 
     def shadow(self, version: str) -> ModelView:
         return models.shadow(self._ctx, version)

@@ -97,6 +97,13 @@ def models(ctx: click.Context, domain: str | None) -> None:
                 for suite, ok in sorted(view.evals.items())
             )
             click.echo(f"    latest evals: {verdicts}")
+    for p in obj.service.pending_promotions(domain):
+        click.echo(
+            f"pending promotion #{p.number} of {p.version} ({p.domain}), proposed by {p.by} "
+            f"{p.at.isoformat(timespec='minutes')}: {p.reason} (replaces "
+            f"{p.replaces or 'no champion'}; needs a second person: docket models approve "
+            f"{p.version})"
+        )
 
 
 @models.command("promote")
@@ -104,9 +111,38 @@ def models(ctx: click.Context, domain: str | None) -> None:
 @click.option("--reason", required=True, help="Why this model should decide from now on.")
 @pass_context
 def models_promote(obj: Context, version: str, reason: str) -> None:
-    """Make VERSION the champion (the previous champion is demoted)."""
+    """Propose VERSION as champion; it takes effect when a second person who manages the
+    domain's models approves it (a domain's first champion is installed at once)."""
     view = obj.service.promote(version, reason)
-    click.echo(f"{view.version} is now champion for {view.domain}")
+    if view.status == "champion":
+        click.echo(f"{view.version} is now champion for {view.domain} (its first)")
+        return
+    [found] = [p for p in obj.service.pending_promotions(view.domain) if p.version == version]
+    click.echo(
+        f"proposed promotion #{found.number} of {version} for {view.domain} (replacing "
+        f"{found.replaces or 'no champion'}); it takes effect when another person who manages "
+        f"its models runs `docket models approve {version}`"
+    )
+
+
+@models.command("approve")
+@click.argument("version")
+@pass_context
+def models_approve(obj: Context, version: str) -> None:
+    """Approve another person's proposed promotion of VERSION: it decides from now on (the
+    previous champion is demoted)."""
+    view = obj.service.approve_promotion(version)
+    click.echo(f"{view.version} is now champion for {view.domain} (promotion approved)")
+
+
+@models.command("reject")
+@click.argument("version")
+@click.option("--reason", required=True, help="Why not.")
+@pass_context
+def models_reject(obj: Context, version: str, reason: str) -> None:
+    """Reject the proposed promotion of VERSION (a model manager), or withdraw your own."""
+    view = obj.service.reject_promotion(version, reason)
+    click.echo(f"promotion of {view.version} rejected; it stays {view.status}")
 
 
 @models.command("shadow")
