@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any
 
@@ -77,7 +78,7 @@ from events.checkpoint import CheckpointReport
 from events.errors import ModelError, NotAuthorised
 from events.readmodels import ReadModelReport, ReadModels
 from events.signing import SigningKey, parse_public_key
-from events.store import open_log, readmodel_path_for, setup_postgres
+from events.store import open_log, open_readmodels, setup_postgres
 
 
 class DocketService:
@@ -117,7 +118,7 @@ class DocketService:
         folder = Path(data_dir) if data_dir else config.data_dir()
         url = store or config.default_store()
         log = open_log(url)
-        views = ReadModels(readmodel_path_for(url, folder))
+        views = open_readmodels(url, folder)
         anonymous = Identity(config.default_operator(), role or "operator")
         service = cls(log, views, identity=identity or anonymous, store_url=url, data_dir=folder)
         service._ctx.wallet.extend(keys)
@@ -255,16 +256,20 @@ class DocketService:
         rows: Iterable[Mapping[str, Any]],
         *,
         progress: Callable[[int, int], None] | None = None,
+        keep_ids: bool = True,
     ) -> IngestReport:
-        """Open the cases of a file. Without ``domain`` the pack is inferred from the
-        columns; a file whose columns are another pack's (or no pack's) is refused with
-        one sentence (InputRejected) before anything is written."""
-        materialised = list(rows)
-        domain = intake.file_domain(self._ctx, domain, materialised)
+        """Open the cases of a file, reading ``rows`` a batch at a time (a generator is
+        never held whole). Without ``domain`` the pack is inferred from the columns of the
+        first batch; a file whose columns are another pack's (or no pack's) is refused with
+        one sentence (InputRejected) before anything is written. ``keep_ids=False``: the
+        report counts opened cases and duplicates instead of listing them."""
+        head = rows if isinstance(rows, Sequence) else list(islice(rows, intake.INGEST_BATCH))
+        domain = intake.file_domain(self._ctx, domain, head)
+        stream = rows if head is rows else chain(head, rows)
         if is_quantity_pack(domain):
-            report = quantity_intake.ingest(self._ctx, domain, materialised, progress=progress)
+            report = quantity_intake.ingest(self._ctx, domain, stream, progress=progress)
             return replace(report, domain=domain)
-        return intake.ingest(self._ctx, domain, materialised, progress=progress)
+        return intake.ingest(self._ctx, domain, stream, progress=progress, keep_ids=keep_ids)
 
     @staticmethod
     def decides_quantity(domain: str) -> bool:

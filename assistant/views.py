@@ -296,6 +296,10 @@ class CaseDetail:
     # Protected characteristics withheld from this viewer (shown to auditors and the
     # policy owner only): their names, never their values.
     hidden_fields: tuple[str, ...] = ()
+    #: The recommended action was drawn at random by the owner's exploration (not the
+    #: model's cheapest action), and the policy's sentence saying so and why.
+    explored: bool = False
+    exploration_reason: str | None = None
 
     @property
     def stale(self) -> bool:
@@ -451,6 +455,31 @@ class AlertView:
 
 
 @dataclass(frozen=True)
+class OverrideEffect:
+    """Overrides in one group judged as treatments (see ``docket quality``): on the outcomes
+    their own action revealed, with the ones nobody can observe counted apart."""
+
+    n: int
+    observed: int  # with an outcome (the override's action revealed it, or an outside source)
+    helped: int
+    hurt: int
+    observed_delta: float  # Σ (cost of the override − cost of the recommendation), observed
+    unobservable: int  # the override's action reveals no outcome and nobody reported one
+    model_delta: float  # the same Σ by the model's expected costs, over the unobservable
+
+
+@dataclass(frozen=True)
+class CalibrationBand:
+    """Observed against predicted risk among observable outcomes with scores in a band."""
+
+    low: float
+    high: float
+    n: int
+    predicted: float
+    observed: float
+
+
+@dataclass(frozen=True)
 class HealthView:
     domain: str
     model_version: str | None
@@ -461,12 +490,15 @@ class HealthView:
     outcomes_known: int
     realized_cost: dict[str, tuple[float, float, float]]  # who → (cost per case, ci low, ci high)
     alerts: list[AlertView]
-    # Where overrides with known outcomes helped or hurt: group → (helped, hurt, total
-    # cost delta); a negative delta means the overrides saved cost against the model.
-    override_effect_by_reason: dict[str, tuple[int, int, float]] = field(default_factory=dict)
-    override_effect_by_operator: dict[str, tuple[int, int, float]] = field(default_factory=dict)
+    # Overrides as treatments, as `docket quality` reports them (a negative delta means the
+    # overrides saved cost against the recommendation).
+    override_effect_by_reason: dict[str, OverrideEffect] = field(default_factory=dict)
+    override_effect_by_operator: dict[str, OverrideEffect] = field(default_factory=dict)
     # What realized_cost rests on, in one sentence (empty: naive costs on known outcomes).
     cost_basis: str = ""
+    # Calibration by score band on observable outcomes, and the window it used.
+    calibration: tuple[CalibrationBand, ...] = ()
+    calibration_window: str = ""
 
 
 @dataclass(frozen=True)
@@ -476,6 +508,10 @@ class IngestReport:
     duplicates: list[int]
     problems: dict[int, list[FieldProblem]] = field(default_factory=dict)  # by row number
     domain: str = ""  # the pack the rows were read as (given, or inferred from the columns)
+    # How many cases were opened and rows skipped as duplicates: the lists above hold
+    # them only when the caller asked for ids (a million would be most of the memory).
+    opened_count: int = 0
+    duplicate_count: int = 0
 
 
 @dataclass(frozen=True)

@@ -177,10 +177,15 @@ def known_role(role: str) -> str:
 
 
 def progress(label: str) -> Callable[[int, int], None]:
-    """A progress callback ``(done, total)`` drawing a bar on stderr."""
+    """A progress callback ``(done, total)`` drawing a bar on stderr (a running count
+    when ``total`` is 0: a file read as it goes has no known length)."""
     state: dict[str, Any] = {}
 
     def update(done: int, total: int) -> None:
+        if total <= 0:
+            if sys.stderr.isatty():
+                click.echo(f"\r{label}: {done:,} rows", nl=False, err=True)
+            return
         bar = state.get("bar")
         if bar is None:
             bar = click.progressbar(length=total, label=label, file=sys.stderr)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,7 @@ from assistant.views import (
     parse_flag,
 )
 from cli.app import Context, cli, fail, pass_context, progress
-from cli.files import read_rows
+from cli.files import iter_rows, read_rows
 from events.errors import InputRejected
 
 
@@ -41,12 +42,15 @@ def ingest(obj: Context, file: Path, domain: str | None) -> None:
 
     A file whose columns are another pack's, or no pack's, is refused before anything
     is written."""
-    rows = read_rows(file)
-    report = obj.service.ingest(domain, rows, progress=progress(f"Opening {file.name}"))
+    # Read as it goes: a file of a million rows holds one batch in memory at a time.
+    report = obj.service.ingest(domain, iter_rows(file), progress=progress(f"Opening {file.name}"),
+                                keep_ids=False)  # fmt: skip
+    if sys.stderr.isatty():
+        click.echo(err=True)  # ends the running count's line
     click.echo(
         f"{report.domain}: "
-        f"opened {len(report.opened)} case(s), quarantined {len(report.rejected)} row(s), "
-        f"skipped {len(report.duplicates)} duplicate(s)"
+        f"opened {report.opened_count} case(s), quarantined {len(report.rejected)} row(s), "
+        f"skipped {report.duplicate_count} duplicate(s)"
     )
     for number, sentence in report.rejected:
         click.secho(f"  row {number}: {sentence}", fg="yellow", err=True)

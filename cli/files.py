@@ -30,11 +30,12 @@ import csv
 import hashlib
 import io
 import json
+import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, BinaryIO
 
 from events.errors import FieldProblem, InputRejected
 
@@ -44,6 +45,8 @@ MAX_DEPTH = 8
 """JSON rows are flat records; nesting deeper than this is refused before anything walks it."""
 MAX_EVIDENCE_CHARS = 2_000
 BINARY_SNIFF_BYTES = 8_192
+#: Bytes read ahead to sniff a file: enough for :data:`BINARY_SNIFF_BYTES` characters.
+SNIFF_BYTES = 4 * BINARY_SNIFF_BYTES
 JSON_SUFFIXES = frozenset({".jsonl", ".ndjson", ".json"})
 
 _BOMS = (  # UTF-32 first: its little-endian mark starts with the UTF-16 one
@@ -65,7 +68,31 @@ def read_rows(path: Path) -> list[Row]:
     Raises:
         InputRejected: only when the file cannot be opened at all (one sentence).
     """
-    return rows_from_bytes(_read(path), json_lines=path.suffix.lower() in JSON_SUFFIXES)
+    return list(iter_rows(path))
+
+
+def iter_rows(path: Path) -> Iterator[Row]:
+    """The records of :func:`read_rows`, read as the caller consumes them.
+
+    A UTF-8 file (the usual export) is never held whole in memory: ``docket ingest``
+    of a million rows keeps one batch at a time. UTF-16/32 files and a ``.json`` file
+    holding one array are decoded whole (the first is rare, the second is one value).
+
+    Raises:
+        InputRejected: only when the file cannot be opened at all (one sentence).
+    """
+    try:
+        handle = path.open("rb")
+        size = os.fstat(handle.fileno()).st_size
+    except OSError as exc:
+        raise InputRejected([FieldProblem("file", f"cannot read {path}: {_reason(exc)}")]) \
+            from exc
+    return _closing(handle, _stream_rows(handle, size, path.suffix.lower() in JSON_SUFFIXES))
+
+
+def _closing(handle: BinaryIO, rows: Iterator[Row]) -> Iterator[Row]:
+    with handle:
+        yield from rows
 
 
 def read_json_object(path: Path, what: str) -> dict[str, Any]:
@@ -81,12 +108,16 @@ def read_json_object(path: Path, what: str) -> dict[str, Any]:
     return item
 
 
+def _reason(exc: OSError) -> str:
+    return exc.strerror or type(exc).__name__
+
+
 def _read(path: Path) -> bytes:
     try:
         return path.read_bytes()
     except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
-        raise InputRejected([FieldProblem("file", f"cannot read {path}: {reason}")]) from exc
+        raise InputRejected([FieldProblem("file", f"cannot read {path}: {_reason(exc)}")]) \
+            from exc
 
 
 def rows_from_bytes(data: bytes, *, json_lines: bool, whole: bool = False) -> list[Row]:
@@ -94,29 +125,66 @@ def rows_from_bytes(data: bytes, *, json_lines: bool, whole: bool = False) -> li
 
     ``whole``: the data is one JSON value (exactly one item comes back).
     """
-    text, encoding = _decode(data)
-    if text is None:
-        kind = "JSON" if whole else "CSV or JSON Lines"
-        return [_file_marker(data, f"is not a text file ({encoding}); "
-                                   f"expected {kind} saved as UTF-8")]  # fmt: skip
     if whole:
+        text, encoding = _decode(data)
+        if text is None:
+            return [_file_marker(len(data), hashlib.sha256(data).hexdigest(), data[:64],
+                                 f"is not a text file ({encoding}); expected JSON saved as "
+                                 "UTF-8")]  # fmt: skip
         return [_json_whole(text)]
-    if json_lines:
+    return list(_stream_rows(io.BytesIO(data), len(data), json_lines))
+
+
+def _stream_rows(stream: BinaryIO, size: int, json_lines: bool) -> Iterator[Row]:
+    """The records of a seekable byte stream of ``size`` bytes, read line by line."""
+    head = stream.read(SNIFF_BYTES)
+    skip = len(codecs.BOM_UTF8) if head.startswith(codecs.BOM_UTF8) else 0
+    lines: IO[str]
+    if any(head[skip:].startswith(bom) for bom, _ in _BOMS):  # UTF-16/32: decoded whole
+        raw = head + stream.read()
+        text, why = _decode(raw)
+        if text is None:
+            yield _binary_file(size, hashlib.sha256(raw), head, why)
+            return
+        lines, head_text = io.StringIO(text, newline=""), text
+    else:
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="surrogateescape")
+        head_text = decoder.decode(head[skip:], final=len(head) < SNIFF_BYTES)
+        binary = _binary(head_text[:BINARY_SNIFF_BYTES])
+        if binary:
+            digest = hashlib.sha256(head)
+            for chunk in iter(lambda: stream.read(1 << 20), b""):
+                digest.update(chunk)
+            yield _binary_file(size, digest, head, binary)
+            return
+        stream.seek(skip)
+        # newline="\n" splits JSON Lines on "\n" only (U+2028 and a lone "\r" may sit
+        # inside JSON strings); CSV keeps the csv module's own newline handling.
+        lines = io.TextIOWrapper(stream, encoding="utf-8", errors="surrogateescape",
+                                 newline="\n" if json_lines else "")  # fmt: skip
+    if not json_lines:
+        yield from _csv_rows(lines, head_text.split("\n", 1)[0], size + 1)
+        return
+    lead = head_text.lstrip()
+    if lead.startswith("[") or (not lead and len(head) == SNIFF_BYTES):  # one JSON value
+        text = lines.read()
         stripped = text.lstrip()
-        if stripped.startswith("["):
-            return list(_json_array(stripped))
-        return list(_json_lines(text))
-    return list(_csv_rows(text))
+        yield from (_json_array(stripped) if stripped.startswith("[") else _json_lines(text))
+        return
+    yield from _json_lines(lines)
+
+
+def _binary_file(size: int, digest: Any, head: bytes, why: str) -> Row:
+    return _file_marker(size, digest.hexdigest(), head[:64], f"is not a text file ({why}); "
+                        "expected CSV or JSON Lines saved as UTF-8")  # fmt: skip
 
 
 # --- decoding ------------------------------------------------------------------------------------
 
 
 def _decode(data: bytes) -> tuple[str | None, str]:
-    """The file's text (undecodable bytes kept as surrogate escapes) and its encoding.
-
-    ``None`` (and why) when the file is binary.
-    """
+    """The whole ``data`` as text (undecodable bytes kept as surrogate escapes) and its
+    encoding; ``None`` (and why) when it is binary."""
     if data.startswith(codecs.BOM_UTF8):  # Excel's "CSV UTF-8"; may still hold bad rows
         data = data[len(codecs.BOM_UTF8) :]
     for bom, encoding in _BOMS:
@@ -128,14 +196,21 @@ def _decode(data: bytes) -> tuple[str | None, str]:
                 return None, f"it starts with a {name} byte-order mark but is not {name}"
             return (text[1:] if text.startswith("\ufeff") else text), encoding
     text = data.decode("utf-8", errors="surrogateescape")
-    head = text[:BINARY_SNIFF_BYTES]
+    why = _binary(text[:BINARY_SNIFF_BYTES])
+    return (None, why) if why else (text, "utf-8")
+
+
+def _binary(head: str) -> str | None:
+    """Why a file starting with ``head`` is binary data, or None when it is text.
+
+    A text export with a stray bad byte is read row by row (those rows are refused);
+    a file where a tenth of the start is not text is binary, and one marker says so.
+    """
     odd = len(_SURROGATE.findall(head)) + len(_CONTROL.findall(head))
-    # A text export with a stray bad byte is read row by row (those rows are refused);
-    # a file where a tenth of the start is not text is binary, and one marker says so.
     if head and odd * 10 > len(head):
-        return None, (f"it looks like binary data: {odd:,} of its first {len(head):,} "
-                      "characters are NUL, control or non-UTF-8 bytes")  # fmt: skip
-    return text, "utf-8"
+        return (f"it looks like binary data: {odd:,} of its first {len(head):,} "
+                "characters are NUL, control or non-UTF-8 bytes")  # fmt: skip
+    return None
 
 
 def _text_problem(text: str) -> str | None:
@@ -174,10 +249,8 @@ def marker(evidence: str, where: str, why: str) -> Row:
     return {"__unparseable__": _evidence(evidence), "__field__": where, "__error__": why}
 
 
-def _file_marker(data: bytes, why: str) -> Row:
-    digest = hashlib.sha256(data).hexdigest()
-    head = data[:64].hex(" ")
-    return marker(f"{len(data):,} bytes, sha256 {digest}, first bytes {head}", "file", why)
+def _file_marker(size: int, digest: str, head: bytes, why: str) -> Row:
+    return marker(f"{size:,} bytes, sha256 {digest}, first bytes {head.hex(' ')}", "file", why)
 
 
 # --- JSON ----------------------------------------------------------------------------------------
@@ -256,11 +329,12 @@ def _json_record(value: Any, evidence: str, where: str) -> Row:
     return value
 
 
-def _json_lines(text: str) -> Iterator[Row]:
+def _json_lines(text: str | Iterable[str]) -> Iterator[Row]:
     # Split on "\n" only: str.splitlines would also split on U+2028 and friends, which
-    # JSON allows raw inside strings.
-    for number, line in enumerate(text.split("\n"), start=1):
-        line = line.removesuffix("\r")
+    # JSON allows raw inside strings (a stream must be opened with newline="\n").
+    lines = text.split("\n") if isinstance(text, str) else text
+    for number, line in enumerate(lines, start=1):
+        line = line.removesuffix("\n").removesuffix("\r")
         if not line.strip():
             continue
         where = f"line {number}"
@@ -324,39 +398,45 @@ def _delimiter(header_line: str) -> str:
     return best if counts[best] > counts[","] else ","
 
 
-def _csv_rows(text: str) -> Iterator[Row]:
-    first_line = text.split("\n", 1)[0]
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(first_line))
-    with _field_limit(len(text) + 1):
-        records = list(_csv_records(reader))
-    if not records:
+def _csv_rows(lines: Iterable[str], first_line: str, field_limit: int) -> Iterator[Row]:
+    """The records of CSV ``lines`` (a text stream opened with ``newline=""``), read one
+    at a time; ``first_line`` (the header's text) picks the delimiter."""
+    reader = csv.reader(lines, delimiter=_delimiter(first_line))
+    with _field_limit(field_limit):
+        records = _csv_records(reader)
+        found = next(records, None)
+        if found is None:
+            return
+        _, header = found
+        if isinstance(header, str):  # the header itself could not be parsed
+            yield marker(first_line, "header line", header + "; no row can be read")
+            return
+        problem = _header_problem(header)
+        if problem:
+            yield marker(first_line, "header line", problem + "; no row can be read")
+            return
+        names = [name.strip() for name in header]
+        for line, record in records:
+            yield from _csv_row(names, line, record)
+
+
+def _csv_row(names: list[str], line: int, record: list[str] | str) -> Iterator[Row]:
+    where = f"line {line}"
+    if isinstance(record, str):
+        yield marker("", where, record)
         return
-    header_line, header = records[0]
-    if isinstance(header, str):  # the header itself could not be parsed
-        yield marker(first_line, "header line", header + "; no row can be read")
+    if not any(field.strip() for field in record):
+        return  # a blank line, as spreadsheets leave at the end
+    raw = ",".join(record)
+    if len(record) != len(names):
+        yield marker(raw, where, f"has {_fields(len(record))}; the header names {len(names)}")
         return
-    problem = _header_problem(header)
-    if problem:
-        yield marker(first_line, "header line", problem + "; no row can be read")
+    bad = next(((n, p) for n, v in zip(names, record, strict=True)
+                if (p := _text_problem(v))), None)  # fmt: skip
+    if bad:
+        yield marker(raw, f"{where}, {bad[0]}", bad[1])
         return
-    names = [name.strip() for name in header]
-    for line, record in records[1:]:
-        where = f"line {line}"
-        if isinstance(record, str):
-            yield marker("", where, record)
-            continue
-        if not any(field.strip() for field in record):
-            continue  # a blank line, as spreadsheets leave at the end
-        raw = ",".join(record)
-        if len(record) != len(names):
-            yield marker(raw, where, f"has {_fields(len(record))}; the header names {len(names)}")
-            continue
-        bad = next(((n, p) for n, v in zip(names, record, strict=True)
-                    if (p := _text_problem(v))), None)  # fmt: skip
-        if bad:
-            yield marker(raw, f"{where}, {bad[0]}", bad[1])
-            continue
-        yield dict(zip(names, record, strict=True))
+    yield dict(zip(names, record, strict=True))
 
 
 def _fields(n: int) -> str:

@@ -7,6 +7,7 @@ pydantic and sqlite-utils.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -69,6 +70,18 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         # The EXCLUSIVE lock that numbers events in commit order is taken by the owner's
         # SECURITY DEFINER function, so the writer role needs no UPDATE right for it
         # (see events.pg_guard).
+        self.select_head_statement = SQL(
+            "SELECT hash FROM {0} ORDER BY notification_id DESC LIMIT 1"
+        ).format(self.chain_table)
+        self.insert_links_statement = SQL(
+            "INSERT INTO {0} SELECT * FROM unnest(%s::bigint[], %s::text[], %s::bigint[], "
+            "%s::bytea[])"
+        ).format(self.chain_table)
+        self.insert_signature_statement = SQL("INSERT INTO {0} VALUES (%s, %s, %s, %s)").format(
+            self.signature_table
+        )
+        #: The chain-head cursor between the insert and the ids (one per thread).
+        self._pending = threading.local()
         self.lock_table_statements = [
             SQL("SET LOCAL lock_timeout = '{0}s'").format(self.datastore.lock_timeout),
             SQL("SELECT {0}.{1}()").format(schema, Identifier(LOCK_FUNCTION)),
@@ -186,18 +199,28 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
             (SCHEMA_VERSION,),
         )
 
+    def _insert_stored_events(
+        self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> None:
+        # Lock, NOTIFY and INSERT ... RETURNING are queued in the library's pipeline; the
+        # chain head is read in the same pipeline, after the lock, on a cursor of its own,
+        # so it comes back with the notification ids in the one round trip plain
+        # eventsourcing makes (reading it after the ids cost a second round trip).
+        super()._insert_stored_events(curs, stored_events, **kwargs)
+        head = curs.connection.cursor()
+        head.execute(self.select_head_statement, prepare=True)
+        self._pending.head = head
+
     def _fetch_ids_after_insert_events(
         self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
         assert ids is not None
-        # Still inside the transaction and under the table lock taken by the insert.
-        curs.execute(
-            SQL("SELECT hash FROM {0} ORDER BY notification_id DESC LIMIT 1").format(
-                self.chain_table
-            )
-        )
-        row = curs.fetchone()
+        head = self._pending.head
+        self._pending.head = None
+        # Still inside the transaction and under the table lock taken before the insert.
+        row = head.fetchone()
+        head.close()
         previous = bytes(row["hash"]) if row else GENESIS
         links = chain_links(
             previous,
@@ -206,14 +229,15 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
                 for nid, s in zip(ids, stored_events, strict=True)
             ),
         )
-        curs.executemany(
-            SQL("INSERT INTO {0} VALUES (%s, %s, %s, %s)").format(self.chain_table), links
-        )
         if links:
-            curs.execute(
-                SQL("INSERT INTO {0} VALUES (%s, %s, %s, %s)").format(self.signature_table),
-                sign_batch(self.signer, links),
-            )
+            # One statement for the whole batch (executemany sends one per link), queued
+            # with the signature row: both travel with the COMMIT, no extra round trip.
+            nids, oids, versions, hashes = (list(column) for column in zip(*links, strict=True))
+            # Binary parameters: the hashes go as they are, not escaped to text.
+            curs.execute(self.insert_links_statement, (nids, oids, versions, hashes),
+                         prepare=True, binary=True)  # fmt: skip
+            curs.execute(self.insert_signature_statement, sign_batch(self.signer, links),
+                         prepare=True)  # fmt: skip
         return ids
 
     def select_chain(self, start: int, stop: int | None, limit: int) -> list[tuple[int, bytes]]:

@@ -624,6 +624,12 @@ class ReadModels:
     def table_names(self) -> list[str]:
         return [*SCHEMA, "_policy_ids"]
 
+    def rebuilt(self, log: DecisionLog) -> ReadModels:
+        """These read models thrown away and rebuilt from the whole log (this object is
+        closed; use the one returned)."""
+        self.close()
+        return rebuild(log, self.path)
+
 
 def catch_up(log: DecisionLog, readmodels: ReadModels, *, batch: int = 5000) -> int:
     """Module-level form of :meth:`ReadModels.catch_up`."""

@@ -13,9 +13,9 @@ Store URLs:
   says so: :func:`setup_postgres` creates the writer role to run as
   (:mod:`events.pg_guard`).
 
-Read models live in a local SQLite file (:func:`readmodel_path_for`): beside a
-SQLite store as ``<store>.views.sqlite``; for PostgreSQL, each console keeps its own
-file in its data folder, named from a hash of the URL (password excluded).
+Read models (:func:`open_readmodels`): beside a SQLite store, in the file
+``<store>.views.sqlite``; for PostgreSQL, in the store's database itself (schema
+``<schema>_views``, :mod:`events.pg_readmodels`), shared by every console.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from eventsourcing.utils import get_topic
 
 from events.app import DecisionLog
 from events.errors import IncompatibleStore, StoreError, StoreUnavailable, UnsafeConnection
+from events.readmodels import ReadModels
 from events.recorders import ChainedSQLiteRecorder
 
 
@@ -113,6 +114,37 @@ def readmodel_path_for(url: str, data_dir: str | Path) -> Path:
     return Path(data_dir) / f"views-{digest}.sqlite"
 
 
+def open_readmodels(url: str, data_dir: str | Path) -> ReadModels:
+    """The read models of the store at ``url`` (created if missing): a SQLite file beside a
+    SQLite store; tables in the database of a PostgreSQL store, shared by its consoles.
+
+    Raises:
+        StoreUnavailable: the PostgreSQL read models cannot be opened (for a writer role:
+            ask the owner to run ``docket setup-postgres``, which creates them).
+    """
+    parsed = parse_store_url(url)
+    if parsed.kind == "sqlite":
+        return ReadModels(readmodel_path_for(url, data_dir))
+    from eventsourcing.postgres import PostgresDatastore
+
+    from events.pg_readmodels import PgReadModels, views_schema
+
+    schema = views_schema(parsed.schema)
+    try:
+        datastore = PostgresDatastore(
+            parsed.dbname, parsed.host, parsed.port, parsed.user, parsed.password,
+            connect_timeout=5, pool_size=1,
+        )  # fmt: skip
+        return PgReadModels(datastore, schema, readmodel_path_for(url, data_dir))
+    except StoreError:
+        raise
+    except Exception as exc:
+        raise StoreUnavailable(
+            f"cannot open the read models of {parsed.display} (schema {schema}): "
+            f"{_reason(exc)}; the store's owner creates them with `docket setup-postgres`"
+        ) from exc
+
+
 def open_log(url: str, *, allow_owner: bool = False) -> DecisionLog:
     """Open (creating if needed) the decision log at ``url``.
 
@@ -189,6 +221,7 @@ def setup_postgres(url: str, writer: str, *, password: str | None = None) -> lis
                 f"SELECT on {', '.join(recorder.readable_tables())}, nothing else"
             )
             conn.commit()
+        lines.append(_share_readmodels(url, parsed, writer))
     except StoreError:
         raise
     except Exception as exc:
@@ -196,6 +229,29 @@ def setup_postgres(url: str, writer: str, *, password: str | None = None) -> lis
     finally:
         del log
     return lines
+
+
+def _share_readmodels(url: str, parsed: StoreURL, writer: str) -> str:
+    """Create the shared read models (as the owner) and let ``writer`` keep them."""
+    from eventsourcing.postgres import SQL, Identifier  # type: ignore[attr-defined]
+
+    from events.pg_readmodels import views_schema
+
+    schema = views_schema(parsed.schema)
+    views = open_readmodels(url, Path("."))
+    try:
+        conn: Any = views.conn
+        s, w = Identifier(schema), Identifier(writer)
+        conn.conn.execute(SQL("GRANT USAGE ON SCHEMA {0} TO {1}").format(s, w))
+        # Derived data (``docket verify`` compares it with a replay of the log).
+        conn.conn.execute(
+            SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {0} TO {1}").format(
+                s, w
+            )
+        )
+    finally:
+        views.close()
+    return f"{writer} may keep the shared read models in schema {schema}"
 
 
 def _open_sqlite(parsed: StoreURL) -> DecisionLog:

@@ -35,7 +35,7 @@ from events.deployment import Deployed, Deployments
 from events.domain import Alert, Case, Policy
 from events.errors import DocketError, FieldProblem, InputRejected, NotAuthorised, NotFound
 from events.keyring import KeyRecord, KeyRing
-from events.readmodels import ReadModels, rebuild
+from events.readmodels import ReadModels
 from events.signing import SigningKey
 from guardrails.plain_text import person_name_problem, plain_text_problem
 
@@ -320,9 +320,7 @@ class Context:
         whoever looks after the store learns that the file was changed behind Docket.
         """
         with self.lock:
-            path = self.views.path
-            self.views.close()
-            self.views = rebuild(self.log, path)
+            self.views = self.views.rebuilt(self.log)
             self.counts.clear()
             if reason is not None:
                 self.rebuilt_because = reason

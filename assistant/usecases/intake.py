@@ -7,15 +7,16 @@ step recorded as an event, each bad row a quarantine record naming its problems.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Sized
+from itertools import islice
+from typing import Any, TypeVar
 
 from assistant.domains import available_packs, get_pack, get_quantity_pack, is_quantity_pack
 from assistant.monitoring.health import AlertSpec
 from assistant.orchestrator import Assessment, case_key
 from assistant.screening.detector import note_model
 from assistant.usecases import alerting
-from assistant.usecases.context import SYSTEM_WHO, Context, Domain
+from assistant.usecases.context import SYSTEM_WHO, Context, Domain, Who
 from assistant.views import IngestReport
 from events.domain import Case, Policy
 from events.errors import ConflictError, FieldProblem, InputRejected
@@ -23,6 +24,8 @@ from guardrails import prepare_input
 from guardrails.plain_text import plain_text_problem, without_controls
 
 INGEST_BATCH = 500
+
+T = TypeVar("T")
 
 
 #: An ``ingest`` of one kind of pack: this module's, or ``quantity_intake.ingest``.
@@ -108,36 +111,46 @@ def ingest(
     rows: Iterable[Mapping[str, Any]],
     *,
     progress: Callable[[int, int], None] | None = None,
+    keep_ids: bool = True,
 ) -> IngestReport:
     """Open many cases; bad rows are quarantined and reported, good rows go in.
 
-    Rows are assessed in batches and each batch is saved in one transaction; a row whose
-    case_ref is already in the store is skipped and reported as a duplicate (ids derive
-    from case refs, so re-ingesting a file is safe).
+    Rows are read, assessed and saved a batch at a time (each batch one transaction), so
+    a file of any length takes the memory of one batch; the read models follow after each
+    batch. A row whose case_ref is already in the store is skipped and reported as a
+    duplicate (ids derive from case refs, so re-ingesting a file, or finishing one whose
+    ingest was killed, is safe). ``progress(done, total)`` gets ``total`` 0 when ``rows``
+    has no length. ``keep_ids=False`` counts opened cases and duplicates without listing
+    them (a million ids would be most of the memory).
     """
     state = ctx.domain(domain)
-    materialised = list(rows)
-    total = len(materialised)
+    total = len(rows) if isinstance(rows, Sized) else 0
     opened: list[str] = []
     rejected: list[tuple[int, str]] = []
-    duplicates: list[int] = []
+    skipped: list[int] = []
     problems_by_row: dict[int, list[FieldProblem]] = {}
+    counts = {"opened": 0, "duplicates": 0}
+    last_fallback: str | None = None  # why the baseline rules last decided, and how often
+    by_baseline = by_model = 0
+    policy_id = str(Policy.id_for(state.pack.name))
+    decision = state.pack.case_record()
     done = 0
-    fell_back: list[str] = []  # why the baseline rules decided, per case
-    by_model = 0
-    for start in range(0, total, INGEST_BATCH):
-        chunk = materialised[start : start + INGEST_BATCH]
+    ctx.sync()  # an earlier, killed ingest may have left the read models behind
+    for chunk in batched(rows, INGEST_BATCH):
+        who = ctx.who  # checked once per batch: the key ring is read from the log
         assessments = state.orchestrator.assess_batch(chunk)
         for assessment in assessments:
             if assessment.source == "baseline" and assessment.fallback_reason:
-                fell_back.append(assessment.fallback_reason)
+                last_fallback = assessment.fallback_reason
+                by_baseline += 1
             elif assessment.source == "model":
                 by_model += 1
         batch: list[tuple[int, Case]] = []  # (row number, new record), opened cases only
         quarantined: list[Case] = []
         seen_ids: set[Any] = set()
+        duplicates: list[int] = []
         for offset, (raw, assessment) in enumerate(zip(chunk, assessments, strict=True)):
-            number = start + offset + 1
+            number = done + offset + 1
             if assessment.input is None:
                 # A line the reader could not parse is reported as such, not as two
                 # unknown fields plus every field missing.
@@ -150,23 +163,38 @@ def ingest(
                 rejected.append((number, "; ".join(str(p) for p in problems)))
                 continue
             ref = case_key(assessment.input)
-            if Case.id_for(domain, ref) in seen_ids:
+            case_id = Case.id_for(domain, ref)
+            if case_id in seen_ids:
                 duplicates.append(number)
                 continue
-            seen_ids.add(Case.id_for(domain, ref))
-            batch.append((number, _new_case(ctx, state, assessment, ref)))
+            seen_ids.add(case_id)
+            batch.append((number, _new_case(state, assessment, ref, who, policy_id, decision)))
         saved = _save_new(ctx, batch, quarantined, duplicates)
-        opened += [str(case.id) for case in saved]
+        ctx.sync()
+        counts["opened"] += len(saved)
+        counts["duplicates"] += len(duplicates)
+        if keep_ids:
+            opened.extend(str(case.id) for case in saved)
+            skipped.extend(duplicates)
         done += len(chunk)
         if progress:
             progress(done, total)
-    if state.champion is not None and (fell_back or by_model):
-        _fallback_alert(ctx, domain, state.champion, fell_back, by_model)
-    return IngestReport(opened, rejected, duplicates, problems_by_row, domain)
+    if state.champion is not None and (last_fallback or by_model):
+        _fallback_alert(ctx, domain, state.champion, last_fallback, by_baseline, by_model)
+    return IngestReport(opened, rejected, skipped, problems_by_row, domain,
+                        opened_count=counts["opened"], duplicate_count=counts["duplicates"])
+
+
+def batched(rows: Iterable[T], size: int) -> Iterator[list[T]]:
+    """``rows`` in lists of ``size`` (the last may be shorter), read as they are needed."""
+    it = iter(rows)
+    while chunk := list(islice(it, size)):
+        yield chunk
 
 
 def _fallback_alert(
-    ctx: Context, domain: str, champion: str, fell_back: list[str], by_model: int
+    ctx: Context, domain: str, champion: str, fell_back: str | None, by_baseline: int,
+    by_model: int,
 ) -> None:
     """The baseline rules deciding instead of a champion is an alert at once; the champion
     scoring again resolves it. (A domain with no champion at all is not a failure.)"""
@@ -181,9 +209,9 @@ def _fallback_alert(
                 key=key,
                 message=(
                     f"The baseline rules are deciding {domain} cases instead of {champion}:"
-                    f" {fell_back[-1]}"
+                    f" {fell_back}"
                 ),
-                details={"champion": champion, "reason": fell_back[-1], "cases": len(fell_back)},
+                details={"champion": champion, "reason": fell_back, "cases": by_baseline},
             ),
         )
     elif by_model:
@@ -247,8 +275,19 @@ def unparseable(raw: Any) -> list[FieldProblem]:
     return [FieldProblem(where, str(why) if why else "could not be read")]
 
 
-def _new_case(ctx: Context, state: Domain, assessment: Assessment, ref: str) -> Case:
-    """Every step of the assessment, as events on a new case (saved by the caller)."""
+def _new_case(
+    state: Domain,
+    assessment: Assessment,
+    ref: str,
+    opener: Who,
+    policy_id: str,
+    decision: dict[str, Any],
+) -> Case:
+    """Every step of the assessment, as events on a new case (saved by the caller).
+
+    ``opener`` opens it (the acting identity); the service's own component records the
+    steps. ``policy_id`` and ``decision`` are the same for a whole batch.
+    """
     case_input = assessment.input
     assert case_input is not None
     who = SYSTEM_WHO
@@ -260,8 +299,8 @@ def _new_case(ctx: Context, state: Domain, assessment: Assessment, ref: str) -> 
         # Stored without terminal controls, bidi or zero-width characters: the scan below
         # reads the note as written (hidden characters are themselves a reason to flag).
         note=without_controls(case_input.note) if case_input.note else case_input.note,
-        decision=state.pack.case_record(),
-        **ctx.who,
+        decision=decision,
+        **opener,
     )
     _, recommendation, source = assessment.decided()
     ood_reasons = list(assessment.ood.reasons) if assessment.ood else []
@@ -283,7 +322,7 @@ def _new_case(ctx: Context, state: Domain, assessment: Assessment, ref: str) -> 
     case.recommend(
         action=recommendation.action,
         source=source,
-        policy_id=str(Policy.id_for(state.pack.name)),
+        policy_id=policy_id,
         policy_version=state.policy_version,
         expected_costs=dict(recommendation.expected_costs),
         reasons=[*recommendation.reasons, *ood_reasons],

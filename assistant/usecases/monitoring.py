@@ -13,7 +13,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from assistant.domains.decision import ClassificationShape
-from assistant.evaluation.logged import LoggedCase, OffPolicyReport, off_policy_report
+from assistant.evaluation.logged import (
+    LoggedCase,
+    OffPolicyReport,
+    OverrideGroup,
+    off_policy_report,
+)
 from assistant.evaluation.observation import outcome_refusal
 from assistant.monitoring.drift import DriftReport, feature_drift
 from assistant.monitoring.drift_reference import DriftReference
@@ -28,7 +33,7 @@ from assistant.usecases import alerting
 from assistant.usecases.context import Context, case_uuid
 from assistant.usecases.intake import unparseable
 from assistant.usecases.reading import alerts
-from assistant.views import AlertView, HealthView
+from assistant.views import AlertView, CalibrationBand, HealthView, OverrideEffect
 from events import queries
 from events.domain import Case
 from events.errors import FieldProblem, ModelError
@@ -333,16 +338,17 @@ def health(ctx: Context, domain: str) -> HealthView:
     decisions = decision_rows(ctx, domain)
     rates = override_rates(decisions)
     realized: dict[str, tuple[float, float, float]] = {}
-    by_reason: dict[str, tuple[int, int, float]] = {}
-    by_operator: dict[str, tuple[int, int, float]] = {}
+    by_reason: dict[str, OverrideEffect] = {}
+    by_operator: dict[str, OverrideEffect] = {}
     known = sum(1 for r in decisions if r["outcome"])
     basis = ""
     if known:
         report = quality(ctx, domain, decisions=decisions)
-        by_reason = {e.group: (e.helped, e.hurt, e.total_delta) for e in report.overrides_by_reason}
-        by_operator = {
-            e.group: (e.helped, e.hurt, e.total_delta) for e in report.overrides_by_operator
-        }
+        if report.off_policy is not None:
+            # The same overrides-as-treatments figures as `docket quality`: an override to an
+            # action that reveals nothing is not judged on outcomes nobody can see.
+            by_reason = _effects(report.off_policy.overrides_by_reason)
+            by_operator = _effects(report.off_policy.overrides_by_operator)
         for label, summary in (
             ("operators", report.operators),
             ("model", report.model),
@@ -360,6 +366,7 @@ def health(ctx: Context, domain: str) -> HealthView:
                     realized[label] = (found.dr.estimate, found.dr.low, found.dr.high)
             basis = (f"doubly-robust estimates over {off.n_settled} settled case(s): "
                      f"{off.n_observed} outcome(s) seen, {off.n_unobservable} unobservable")
+    checked = outcome_check(ctx, domain)
     return HealthView(
         domain=domain,
         model_version=ctx.deployed(domain).champion,
@@ -373,4 +380,15 @@ def health(ctx: Context, domain: str) -> HealthView:
         override_effect_by_reason=by_reason,
         override_effect_by_operator=by_operator,
         cost_basis=basis,
+        calibration=tuple(CalibrationBand(*b) for b in checked.bands) if checked else (),
+        calibration_window=(f"{checked.n} observable outcome(s), {checked.window}"
+                            if checked and checked.n else ""),
     )
+
+
+def _effects(groups: Sequence[OverrideGroup]) -> dict[str, OverrideEffect]:
+    return {
+        g.group: OverrideEffect(g.n, g.observed, g.helped, g.hurt, g.observed_delta,
+                                g.unobservable, g.model_delta)
+        for g in groups
+    }

@@ -8,7 +8,7 @@ the quantiles it read and the baseline's order.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sized
 from typing import Any
 
 from assistant.domains import Roles, get_quantity_pack
@@ -30,14 +30,13 @@ def ingest(
 ) -> IngestReport:
     """Open a case per good row (forecast, order) and quarantine each bad one."""
     state = ctx.quantity_domain(domain)
-    materialised = list(rows)
-    total = len(materialised)
+    total = len(rows) if isinstance(rows, Sized) else 0
     opened: list[str] = []
     rejected: list[tuple[int, str]] = []
     duplicates: list[int] = []
     problems_by_row: dict[int, list[FieldProblem]] = {}
-    for start in range(0, total, intake.INGEST_BATCH):
-        chunk = materialised[start : start + intake.INGEST_BATCH]
+    start = 0
+    for chunk in intake.batched(rows, intake.INGEST_BATCH):
         batch: list[tuple[int, Case]] = []
         quarantined: list[Case] = []
         seen: set[Any] = set()
@@ -62,9 +61,12 @@ def ingest(
             batch.append((number, _new_case(ctx, state, found, ref)))
         saved = intake._save_new(ctx, batch, quarantined, duplicates)
         opened += [str(case.id) for case in saved]
+        start += len(chunk)
+        ctx.sync()
         if progress:
-            progress(min(start + len(chunk), total), total)
-    return IngestReport(opened, rejected, duplicates, problems_by_row)
+            progress(start, total)
+    return IngestReport(opened, rejected, duplicates, problems_by_row,
+                        opened_count=len(opened), duplicate_count=len(duplicates))
 
 
 def _new_case(ctx: Context, state: QuantityDomain, found: QuantityAssessment, ref: str) -> Case:

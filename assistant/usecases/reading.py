@@ -132,6 +132,12 @@ def case(ctx: Context, case_id: str) -> CaseDetail:
         quantity=quantity,
         current_policy_version=queries.current_policy_versions(ctx.views).get(domain),
         hidden_fields=tuple(name for name in values if name in hidden),
+        explored=bool(recommendation.get("explored")),
+        exploration_reason=next(
+            (str(r) for r in recommendation.get("reasons") or []
+             if recommendation.get("explored") and str(r).startswith("exploration case")),
+            None,
+        ),
     )
 
 

@@ -105,6 +105,16 @@ def test_outcomes_feed_the_decision_quality_report(open_service: ServiceFactory)
     assert health.outcomes_known == observed
     assert health.override_rate is not None and 0 < health.override_rate < 1
     assert set(health.realized_cost) == {"operators", "model", "baseline rules"}
+    # The health screen judges overrides as `quality` does: a decline-override shows no
+    # outcome, so it is counted as unobservable, never as helped or hurt.
+    effect = health.override_effect_by_reason["model_disagreement"]
+    group = overrides["model_disagreement"]
+    assert (effect.helped, effect.hurt, effect.unobservable) == (
+        group.helped, group.hurt, group.unobservable)
+    assert effect.unobservable > 0 and effect.observed + effect.unobservable == effect.n
+    # Calibration on the observable outcomes, band by band.
+    assert sum(b.n for b in health.calibration) == observed
+    assert all(b.low <= b.predicted <= b.high for b in health.calibration)
 
 
 def test_retraining_learns_from_recorded_outcomes_and_registers_a_challenger_with_evidence(

@@ -12,11 +12,13 @@ import csv
 import io
 import json
 import random
+import tracemalloc
+from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cli.files import MAX_EVIDENCE_CHARS, MAX_FIELD_CHARS, rows_from_bytes
+from cli.files import MAX_EVIDENCE_CHARS, MAX_FIELD_CHARS, iter_rows, rows_from_bytes
 
 GOOD = "case_ref,purpose,note\ngc-1,car,fine\ngc-2,radio/television,ok\n"
 
@@ -199,3 +201,34 @@ def test_any_json_lines_content_is_read_without_raising(
 ) -> None:
     lines = [json.dumps(v).encode() for v in values] + garbage
     storable(rows_from_bytes(b"\n".join(lines), json_lines=True))
+
+
+# --- streaming ------------------------------------------------------------------------------------
+
+
+def test_a_large_file_is_read_a_record_at_a_time(tmp_path: Path) -> None:
+    # 40,000 rows (about 4 MB): reading them all through the iterator holds one record at a
+    # time, not the file (read_rows of the same file would hold every row).
+    path = tmp_path / "big.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["case_ref", "purpose", "note"])
+        writer.writerows([f"gc-{i}", "car", "a note of some length " * 4] for i in range(40_000))
+    tracemalloc.start()
+    try:
+        count = sum(1 for _ in iter_rows(path))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert count == 40_000
+    assert peak < path.stat().st_size / 10, f"peak {peak:,} bytes for {path.stat().st_size:,}"
+
+
+def test_a_file_read_as_it_goes_gives_what_the_whole_bytes_give(tmp_path: Path) -> None:
+    data = (b"\xef\xbb\xbf" + GOOD.encode() + "gc-3,car,Müller\n".encode("latin-1")
+            + b"gc-4,car,\"two\nlines\"\r\ngc-5,car,end")
+    for suffix, json_lines in ((".csv", False), (".jsonl", True)):
+        path = tmp_path / f"f{suffix}"
+        body = data if not json_lines else b'{"a": 1}\n\n{"b": "\xe2\x80\xa8"}\r\n[1]\nnot json\n'
+        path.write_bytes(body)
+        assert list(iter_rows(path)) == rows_from_bytes(body, json_lines=json_lines)

@@ -28,6 +28,7 @@ def urls(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[tuple[str,
         yield f"postgresql://{user}{base}", role, f"postgresql://{role}{base}"
     finally:
         pg_execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        pg_execute(f'DROP SCHEMA IF EXISTS "{schema}_views" CASCADE')
         if pg_execute(f"SELECT 1 FROM pg_roles WHERE rolname = '{role}'"):
             pg_execute(f'DROP OWNED BY "{role}"')
             pg_execute(f'DROP ROLE "{role}"')

@@ -79,6 +79,7 @@ def pg_url() -> Iterator[str]:
         yield f"postgresql://{user}@{PG_HOST}:{PG_PORT}/{PG_DB}?allow_owner=1&schema={schema}"
     finally:
         pg_execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        pg_execute(f'DROP SCHEMA IF EXISTS "{schema}_views" CASCADE')  # shared read models
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

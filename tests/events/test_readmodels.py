@@ -1,7 +1,11 @@
-"""Read models: what each table holds, crash safety of catch_up, and check()."""
+"""Read models: what each table holds, crash safety of catch_up, and check().
+
+On both backends: beside a SQLite store, a SQLite file; on PostgreSQL, tables in the store's
+own database (events.pg_readmodels), through the same projection and the same SQL."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -9,7 +13,7 @@ import pytest
 from events.app import DecisionLog
 from events.domain import Alert, Case, EvalRun, ModelVersion, Policy
 from events.readmodels import ReadModels, check, rebuild
-from events.store import readmodel_path_for
+from events.store import open_readmodels, readmodel_path_for
 from tests.events.helpers import MANAGERS, SYSTEM, explanation, new_case, open_signed
 
 ANA = {"actor": "ana", "role": "operator"}
@@ -17,15 +21,16 @@ ENG = {"actor": "ana", "role": "engineer"}
 
 
 @pytest.fixture
-def log(tmp_path: Path) -> DecisionLog:
-    return open_signed(str(tmp_path / "s.sqlite"))
+def log(store_url: str) -> DecisionLog:
+    return open_signed(store_url)
 
 
 @pytest.fixture
-def rm(tmp_path: Path, log: DecisionLog) -> ReadModels:
-    views = ReadModels(tmp_path / "views.sqlite")
+def rm(tmp_path: Path, log: DecisionLog, store_url: str) -> Iterator[ReadModels]:
+    views = open_readmodels(store_url, tmp_path / "data")
     views.catch_up(log)  # past the test people's key enrolments
-    return views
+    yield views
+    views.close()
 
 
 def test_case_rows_follow_the_case(log: DecisionLog, rm: ReadModels) -> None:
@@ -133,12 +138,17 @@ def test_quarantine_policy_models_evals_alerts(log: DecisionLog, rm: ReadModels)
     assert check(log, rm) == []
 
 
-def test_rerun_applies_nothing_twice(log: DecisionLog, rm: ReadModels) -> None:
+def test_rerun_applies_nothing_twice(
+    log: DecisionLog, rm: ReadModels, store_url: str, tmp_path: Path
+) -> None:
     log.save(*(new_case(f"C{i}") for i in range(10)))
     assert rm.catch_up(log, batch=4) == 30
     assert rm.catch_up(log) == 0
     assert rm.position() == log.event_count()
-    assert ReadModels(rm.path).catch_up(log) == 0  # another process opening the same file
+    other = open_readmodels(store_url, tmp_path / "other")  # another console, same store
+    assert other.catch_up(log) == 0
+    assert other.rows("SELECT count(*) AS n FROM cases") == [{"n": 10}]
+    other.close()
 
 
 def test_crash_mid_batch_leaves_rows_and_position_together(
@@ -176,7 +186,8 @@ def test_check_reports_divergence(log: DecisionLog, rm: ReadModels) -> None:
     assert any(p.startswith("decisions: 1 rows missing") for p in problems)
 
 
-def test_rebuild_replaces_the_file(log: DecisionLog, tmp_path: Path) -> None:
+def test_rebuild_replaces_the_file(tmp_path: Path) -> None:
+    log = open_signed(str(tmp_path / "s.sqlite"))
     log.save(new_case("C1"))
     path = tmp_path / "v.sqlite"
     first = rebuild(log, path)

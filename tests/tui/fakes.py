@@ -22,6 +22,7 @@ from assistant.views import (
     AttributionView,
     AuditView,
     BacktestView,
+    CalibrationBand,
     CaseDetail,
     Decision,
     DecisionView,
@@ -31,6 +32,7 @@ from assistant.views import (
     HealthView,
     Identity,
     Override,
+    OverrideEffect,
     PolicyChangeView,
     PolicyPreview,
     PolicyView,
@@ -479,10 +481,13 @@ class FakeService:
             },
             override_rate_by_operator={"ana": 0.10, "bob": 0.18},
             override_effect_by_reason={
-                "missing_information": (8, 3, -4.0),
-                "customer_relationship": (2, 5, 16.0),
+                "missing_information": OverrideEffect(14, 11, 8, 3, -4.0, 3, 1.5),
+                "customer_relationship": OverrideEffect(9, 7, 2, 5, 16.0, 2, 0.8),
             },
-            override_effect_by_operator={"ana": (6, 2, -3.0), "bob": (4, 6, 15.0)},
+            override_effect_by_operator={
+                "ana": OverrideEffect(12, 8, 6, 2, -3.0, 4, 1.2),
+                "bob": OverrideEffect(18, 10, 4, 6, 15.0, 8, 2.4),
+            },
             outcomes_known=180,
             realized_cost={
                 "operators": (0.51, 0.45, 0.58),
@@ -497,6 +502,11 @@ class FakeService:
                     NOW - timedelta(hours=3),
                 )
             ],
+            calibration=(
+                CalibrationBand(0.0, 0.05, 40, 0.03, 0.05),
+                CalibrationBand(0.05, 0.1, 55, 0.074, 0.109),
+            ),
+            calibration_window="95 observable outcome(s), last 500 outcomes",
         )
 
     def status(self) -> StatusView:

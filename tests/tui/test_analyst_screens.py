@@ -80,3 +80,30 @@ async def test_a_stale_recommendation_and_hidden_protected_fields_show_on_the_ca
         assert "2 protected characteristic(s)" in fields and "hidden" in fields
         assert "foreign" not in fields.lower()
     assert service.case(case_id).stale
+
+
+async def test_an_exploration_case_says_so_and_why_and_an_ordinary_one_does_not(
+    open_service: ServiceFactory, credit_rows: Rows
+) -> None:
+    owner = open_service("olga", "risk_owner")
+    change_policy_now(owner, "credit", {"exploration": {"rate": 0.4, "max_regret": 2.0}},
+                      "measure what declining costs")
+    service = open_service("ana", "operator")
+    opened = service.ingest("credit", credit_rows(40)).opened
+    details = [service.case(case_id) for case_id in opened]
+    explored = next(d for d in details if d.explored)
+    ordinary = next(d for d in details if not d.explored)
+    assert explored.exploration_reason and "instead of" in explored.exploration_reason
+    app = DocketApp(service, sync_interval=None)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for detail, shown in ((explored, True), (ordinary, False)):
+            app.push_screen(CaseScreen(detail.case_id, detail.case_ref))
+            await settle(pilot)
+            warnings = plain(app.screen.query_one("#case-warnings", Static))
+            assert ("EXPLORATION CASE" in warnings) is shown
+            if shown:
+                assert f"{explored.recommendation} is not the model's choice" in warnings
+                assert "drawn at random" in warnings
+            app.pop_screen()
+            await settle(pilot)

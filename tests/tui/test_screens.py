@@ -182,6 +182,8 @@ async def test_health_screen(fake: FakeService, make_app: Callable[..., DocketAp
         assert "missing_information" in body and "bob" in body and "18.0%" in body
         assert "[0.660, 0.740]" in body  # baseline CI
         assert "credit_amount PSI 0.27" in body
+        assert "3 (model est. +1.50)" in body  # overrides nobody can judge on outcomes
+        assert "Calibration by score band" in body and "10.9%" in body
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, QueueScreen)

@@ -100,6 +100,17 @@ def render_warnings(detail: CaseDetail) -> RenderableType | None:
                 style="bold",
             )
         )
+    if detail.explored:
+        # The operator must not read a randomised action as the model's judgement.
+        why = detail.exploration_reason or "drawn at random by the policy's exploration"
+        lines.append(
+            Text(
+                f"⚂ EXPLORATION CASE: {detail.recommendation} is not the model's choice. "
+                f"{why[:1].upper()}{why[1:]}. The policy owner set this randomised share so "
+                "decisions can be measured; decide as you judge, your decision is logged.",
+                style="bold magenta",
+            )
+        )
     if detail.ood:
         reasons = "; ".join(detail.ood_reasons) or "no reason given"
         lines.append(

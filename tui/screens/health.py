@@ -13,18 +13,36 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Static
 
-from assistant.views import HealthView
+from assistant.views import HealthView, OverrideEffect
 from events.errors import DocketError
 from tui.format import pct, when
 from tui.screens.base import DocketScreen
 
 
-def effect(found: tuple[int, int, float] | None) -> tuple[str, str]:
-    """Helped/hurt counts and the total cost difference against following the model."""
+def effect(found: OverrideEffect | None) -> tuple[str, str, str]:
+    """Helped/hurt on the outcomes seen, their cost difference against the recommendation,
+    and the overrides nobody can judge on outcomes (with the model's estimate)."""
     if found is None:
-        return "—", "—"
-    helped, hurt, delta = found
-    return f"{helped} / {hurt}", f"{delta:+.2f}"
+        return "—", "—", "—"
+    unseen = (f"{found.unobservable} (model est. {found.model_delta:+.2f})"
+              if found.unobservable else "0")
+    seen = f"{found.helped} / {found.hurt} of {found.observed}"
+    return seen, f"{found.observed_delta:+.2f}", unseen
+
+
+def render_calibration(h: HealthView) -> list[RenderableType]:
+    """Observed against predicted risk by score band, on observable outcomes only."""
+    title = Text("Calibration by score band", style="bold underline")
+    if not h.calibration:
+        return [title, Text("no observable outcomes yet", style="dim")]
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    table.add_column("score band")
+    table.add_column("outcomes", justify="right")
+    table.add_column("predicted", justify="right")
+    table.add_column("observed", justify="right")
+    for b in h.calibration:
+        table.add_row(f"{b.low:.3f}–{b.high:.3f}", f"{b.n:,}", pct(b.predicted), pct(b.observed))
+    return [title, Text(h.calibration_window, style="dim"), table]
 
 
 def render_health(h: HealthView) -> RenderableType:
@@ -42,8 +60,9 @@ def render_health(h: HealthView) -> RenderableType:
     )
     reasons.add_column("reason")
     reasons.add_column("overrides", justify="right")
-    reasons.add_column("helped / hurt (outcome known)", justify="right")
-    reasons.add_column("cost Δ vs model", justify="right")
+    reasons.add_column("helped / hurt of seen", justify="right")
+    reasons.add_column("cost Δ (seen)", justify="right")
+    reasons.add_column("unobservable", justify="right")
     for code, n in sorted(h.overrides_by_reason.items(), key=lambda kv: -kv[1]):
         reasons.add_row(code, f"{n:,}", *effect(h.override_effect_by_reason.get(code)))
     if not h.overrides_by_reason:
@@ -56,8 +75,9 @@ def render_health(h: HealthView) -> RenderableType:
     )
     operators.add_column("operator")
     operators.add_column("override rate", justify="right")
-    operators.add_column("helped / hurt (outcome known)", justify="right")
-    operators.add_column("cost Δ vs model", justify="right")
+    operators.add_column("helped / hurt of seen", justify="right")
+    operators.add_column("cost Δ (seen)", justify="right")
+    operators.add_column("unobservable", justify="right")
     for who, rate in sorted(h.override_rate_by_operator.items()):
         operators.add_row(who, pct(rate), *effect(h.override_effect_by_operator.get(who)))
     if not h.override_rate_by_operator:
@@ -93,7 +113,7 @@ def render_health(h: HealthView) -> RenderableType:
     return Group(
         head,
         Text(""),
-        titled("Overrides by reason"),
+        titled("Overrides by reason (judged on the outcomes their own action revealed)"),
         reasons,
         Text(""),
         titled("Override rate by operator"),
@@ -102,6 +122,8 @@ def render_health(h: HealthView) -> RenderableType:
         titled("Realized cost per case (95% CI), where outcomes are known"
                if not h.cost_basis else f"Cost per case (95% CI): {h.cost_basis}"),
         costs,
+        Text(""),
+        *render_calibration(h),
         Text(""),
         *alerts,
     )

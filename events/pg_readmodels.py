@@ -1,0 +1,224 @@
+"""Read models kept in PostgreSQL itself, shared by every console of a team's store.
+
+With a SQLite read-model file per console, each new console replayed the whole log into
+its own copy (about 26 s of CPU per console at 1M events, K times over for K consoles).
+Here the same tables live in one schema of the store's database (``<schema>_views``, or
+``docket_views`` for the default schema), with one position: whoever opens the store
+brings them up to date, under a transaction-level advisory lock, so consoles starting
+together apply each event once and a new console starts from the tables as they are.
+
+One projection, one SQL: :class:`PgReadModels` is :class:`events.readmodels.ReadModels`
+with a connection that speaks PostgreSQL. Read-model SQL (the projection's and
+:mod:`events.queries`') is written once, in the subset both databases share, with ``?``
+placeholders; :class:`_PgConnection` is the only place that translates: ``?`` to ``%s``,
+``INSERT OR REPLACE`` to ``INSERT ... ON CONFLICT (key) DO UPDATE``, ``LIKE`` to
+``ILIKE`` (SQLite's LIKE ignores ASCII case), ``BEGIN IMMEDIATE`` to a transaction holding
+the projection's advisory lock and ``BEGIN`` to a repeatable-read snapshot.
+
+psycopg is reached only through ``eventsourcing.postgres`` (``events`` imports nothing else).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from eventsourcing.postgres import SQL, Identifier, PostgresDatastore  # type: ignore[attr-defined]
+
+from events.queries import INDEXES as QUERY_INDEXES
+from events.readmodels import INDEXES, SCHEMA, ReadModels
+
+if TYPE_CHECKING:
+    from events.app import DecisionLog
+
+#: Advisory lock key of the projection ("docketrm" in ASCII): one writer of the read models.
+PROJECTION_LOCK = 0x646F636B6574726D
+_TYPES = {str: "text", int: "bigint", float: "double precision"}
+_UPSERT = re.compile(r"^\s*INSERT OR REPLACE INTO (\w+) VALUES", re.IGNORECASE)
+#: The tables keyed by something other than their first column.
+_KEYS = {**{t: pk for t, (_, pk) in SCHEMA.items()}, "_policy_ids": "policy_id"}
+_COLUMNS = {**{t: list(cols) for t, (cols, _) in SCHEMA.items()},
+            "_policy_ids": ["policy_id", "domain"]}  # fmt: skip
+
+
+def _all_indexes() -> list[tuple[str, list[str]]]:
+    return [*INDEXES, *QUERY_INDEXES]
+
+
+def _index_name(table: str, columns: Sequence[str]) -> str:
+    return f"idx_{table}_{'_'.join(columns)}"
+
+
+def views_schema(store_schema: str) -> str:
+    """The schema holding a store's read models."""
+    return f"{store_schema}_views" if store_schema and store_schema != "public" else "docket_views"
+
+
+def translate(sql: str) -> str:
+    """Read-model SQL as written for SQLite, spelled for PostgreSQL (see the module doc)."""
+    text = sql.replace("%", "%%").replace("?", "%s")
+    found = _UPSERT.match(text)
+    if found:
+        table = found.group(1)
+        key = _KEYS[table]
+        updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in _COLUMNS[table] if c != key)
+        text = _UPSERT.sub(f"INSERT INTO {table} VALUES", text, count=1)
+        text = f"{text} ON CONFLICT ({key}) DO UPDATE SET {updates}"
+    return re.sub(r"\bLIKE\b", "ILIKE", text)
+
+
+class _Cursor:
+    """The part of ``sqlite3.Cursor`` the read models use: tuples and a description."""
+
+    def __init__(self, rows: list[tuple[Any, ...]], names: list[str]) -> None:
+        self._rows = rows
+        self.description = [(name,) for name in names]
+
+    def fetchone(self) -> tuple[Any, ...] | None:
+        return self._rows.pop(0) if self._rows else None
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        rows, self._rows = self._rows, []
+        return rows
+
+
+class _PgConnection:
+    """The part of ``sqlite3.Connection`` the read models use, on one PostgreSQL connection
+    (autocommit; transactions are the explicit BEGIN ... COMMIT the read models send)."""
+
+    def __init__(self, datastore: PostgresDatastore, schema: str) -> None:
+        self.datastore = datastore
+        datastore.pool.open(True, 30)
+        self.conn = datastore.pool.getconn()
+        self.conn.execute(SQL("SET search_path TO {0}").format(Identifier(schema)))
+        self.depth = 0  # nested BEGINs (a rebuild wraps the catch-up in one transaction)
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> _Cursor:
+        word = sql.strip().upper()
+        if word.startswith("PRAGMA"):
+            return _Cursor([], [])
+        if word in ("BEGIN", "BEGIN IMMEDIATE"):
+            self.depth += 1
+            if self.depth == 1:
+                level = "READ COMMITTED" if word == "BEGIN IMMEDIATE" else "REPEATABLE READ"
+                self.conn.execute(f"BEGIN ISOLATION LEVEL {level}".encode())
+            if word == "BEGIN IMMEDIATE":  # the projection's writer lock, until COMMIT
+                self.conn.execute("SELECT pg_advisory_xact_lock(%s)", (PROJECTION_LOCK,))
+            return _Cursor([], [])
+        if word == "COMMIT":
+            self.depth = max(0, self.depth - 1)
+            if self.depth == 0:
+                self.conn.execute(b"COMMIT")
+            return _Cursor([], [])
+        if word == "ROLLBACK":
+            # An inner ROLLBACK either undid nothing (a batch with no events) or is followed
+            # by the exception that makes the outer transaction roll back for real.
+            self.depth = max(0, self.depth - 1)
+            if self.depth == 0:
+                self.conn.execute(b"ROLLBACK")
+            return _Cursor([], [])
+        cur = self.conn.execute(translate(sql).encode(), list(params))
+        if cur.description is None:
+            return _Cursor([], [])
+        names = [d.name for d in cur.description]
+        return _Cursor([tuple(r.values()) for r in cur.fetchall()], names)
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        with self.conn.cursor() as cur:
+            cur.executemany(translate(sql).encode(), [list(r) for r in rows])
+
+    def close(self) -> None:
+        if self.depth:
+            self.conn.execute(b"ROLLBACK")
+        self.datastore.pool.putconn(self.conn)
+        self.datastore.close()
+
+
+class PgReadModels(ReadModels):
+    """The read models in PostgreSQL (see the module doc).
+
+    Args:
+        datastore: A datastore on the store's database (its schema is ignored).
+        schema: The read models' schema (:func:`views_schema`), created if missing.
+        path: Where a scratch SQLite copy may be built (``check``, ``verify``): a file
+            name in the console's data folder; nothing is written there otherwise.
+    """
+
+    def __init__(self, datastore: PostgresDatastore, schema: str, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.schema = schema
+        self._scratch = False
+        self.conn = _PgConnection(datastore, schema)  # type: ignore[assignment]
+        self._create()
+
+    def _missing(self) -> bool:
+        """Whether any table, column or index is missing (only then is DDL run: the writer
+        role may use the tables that ``docket setup-postgres`` made, not make them)."""
+        have = {
+            (r[0], r[1])
+            for r in self.conn.execute(
+                "SELECT table_name, column_name FROM information_schema.columns "
+                "WHERE table_schema = ?",
+                [self.schema],
+            ).fetchall()
+        }
+        indexes = {
+            r[0]
+            for r in self.conn.execute(
+                "SELECT indexname FROM pg_indexes WHERE schemaname = ?", [self.schema]
+            ).fetchall()
+        }
+        want = {(t, c) for t, columns in _COLUMNS.items() for c in columns}
+        return bool(want - have) or bool({_index_name(t, c) for t, c in _all_indexes()} - indexes)
+
+    def _create(self) -> None:
+        if not self._missing():
+            return
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")  # consoles starting together: one creates
+        try:
+            conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
+            for table, columns in _COLUMNS.items():
+                kinds = SCHEMA[table][0] if table in SCHEMA else dict.fromkeys(columns, str)
+                cols = ", ".join(f"{c} {_TYPES[kinds[c]]}" for c in columns)
+                conn.execute(
+                    f"CREATE TABLE IF NOT EXISTS {table} ({cols}, PRIMARY KEY ({_KEYS[table]}))"
+                )
+                for column in columns:  # tables made before a column was added
+                    conn.execute(
+                        f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} "
+                        f"{_TYPES[kinds[column]]}"
+                    )
+            self._create_indexes()
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    def _create_indexes(self) -> None:
+        for table, cols in _all_indexes():
+            self.conn.execute(
+                f"CREATE INDEX IF NOT EXISTS {_index_name(table, cols)} ON {table} "
+                f"({', '.join(cols)})"
+            )
+
+    def table_names(self) -> list[str]:
+        return list(_COLUMNS)
+
+    def rebuilt(self, log: DecisionLog) -> PgReadModels:
+        """Empty every table and replay the log into them, in ONE transaction: readers
+        see the old tables until it commits."""
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for table in self.table_names():
+                conn.execute(f"DELETE FROM {table}")
+            self.catch_up(log, batch=10000)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return self

@@ -1,0 +1,108 @@
+"""Read models kept in PostgreSQL itself (events.pg_readmodels): one set of tables per store,
+shared by every console, kept by one projection under an advisory lock."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from events import queries
+from events.app import DecisionLog
+from events.readmodels import ReadModels, verify_against_log
+from events.store import open_readmodels
+from tests.events.conftest import pg_execute, schema_of
+from tests.events.helpers import new_case, open_signed
+
+pytestmark = pytest.mark.postgres
+ANA = {"actor": "ana", "role": "operator"}
+
+
+def _fill(log: DecisionLog, n: int) -> None:
+    cases = [new_case(f"C{i:03d}", p_bad=(i % 10) / 10) for i in range(n)]
+    for i, case in enumerate(cases):
+        if i % 3 == 0:
+            case.accept(**ANA)
+        elif i % 3 == 1:
+            other = "decline" if case.recommendation == "approve" else "approve"
+            case.override(action=other, reason_code="missing_information",
+                          reason_text="knows more", **ANA)  # fmt: skip
+    log.save(*cases)
+
+
+def test_consoles_starting_together_apply_each_event_once(pg_url: str, tmp_path: Path) -> None:
+    log = open_signed(pg_url)
+    _fill(log, 60)
+    applied: list[int] = []
+    views: list[ReadModels] = []
+
+    def console(k: int) -> None:
+        mine = open_readmodels(pg_url, tmp_path / f"console{k}")
+        views.append(mine)
+        applied.append(mine.catch_up(log, batch=25))
+
+    starting = [threading.Thread(target=console, args=(k,)) for k in range(3)]
+    for t in starting:
+        t.start()
+    for t in starting:
+        t.join(60)
+    assert sum(applied) == log.event_count()  # the work of one console, not three
+    for mine in views:
+        assert queries.cases_by_status(mine) == {"decided": 40, "open": 20}
+        mine.close()
+
+
+def test_a_new_console_starts_from_the_shared_tables(pg_url: str, tmp_path: Path) -> None:
+    log = open_signed(pg_url)
+    _fill(log, 30)
+    first = open_readmodels(pg_url, tmp_path / "a")
+    first.catch_up(log)
+    first.close()
+    later = open_readmodels(pg_url, tmp_path / "b")  # another machine: no local file
+    assert later.position() == log.event_count()
+    assert later.catch_up(log) == 0
+    assert queries.queue_count(later, queries.QueueFilter(("open",))) == 10
+    assert verify_against_log(log, later).ok
+    later.close()
+
+
+def test_the_same_queries_answer_the_same_on_both_backends(pg_url: str, tmp_path: Path) -> None:
+    answers = []
+    for url in (str(tmp_path / "s.sqlite"), pg_url):
+        log = open_signed(url)
+        _fill(log, 45)
+        views = open_readmodels(url, tmp_path / "data")
+        views.catch_up(log)
+        some = queries.queue_page(
+            views, queries.QueueFilter(("open", "decided"), search="c01"),
+            order_by="p_bad", descending=True, offset=2, limit=5,
+        )  # fmt: skip
+        answers.append(
+            (
+                [(r["case_ref"], r["p_bad"], r["status"]) for r in some],
+                queries.queue_count(views, queries.QueueFilter(("decided",))),
+                queries.store_domains(views),
+                queries.cases_by_domain(views),
+                [(r["decided_action"], r["decision_kind"]) for r in
+                 queries.decision_rows(views, "credit")],
+                [r["p_bad"] for r in queries.latest_cases(views, "credit", 7)],
+                queries.has_cases(views, "credit"),
+            )
+        )  # fmt: skip
+        views.close()
+    assert answers[0] == answers[1]
+    assert answers[0][0]  # the search matched (case-insensitively on both)
+
+
+def test_replay_rebuilds_tampered_shared_tables(pg_url: str, tmp_path: Path) -> None:
+    log = open_signed(pg_url)
+    _fill(log, 12)
+    views = open_readmodels(pg_url, tmp_path / "a")
+    views.catch_up(log)
+    pg_execute("UPDATE cases SET status = 'open'", schema_of(pg_url) + "_views")
+    assert not verify_against_log(log, views).ok
+    views = views.rebuilt(log)
+    assert verify_against_log(log, views).ok
+    assert queries.cases_by_status(views) == {"decided": 8, "open": 4}
+    views.close()
