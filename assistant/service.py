@@ -345,9 +345,16 @@ class DocketService:
     # --- models --------------------------------------------------------------------------------
 
     def train(
-        self, domain: str, *, promote: bool | None = None, holdout: Sequence[int] = ()
+        self,
+        domain: str,
+        *,
+        promote: bool | None = None,
+        holdout: Sequence[int] = (),
+        on_step: Callable[[str], None] | None = None,
     ) -> list[str]:
-        return training.train(self._ctx, domain, promote=promote, holdout=holdout)
+        """Train and register DOMAIN's models; ``on_step`` hears of each step as it starts."""
+        return training.train(self._ctx, domain, promote=promote, holdout=holdout,
+                              on_step=on_step)
 
     def retrain(self, domain: str, *, reason: str = "") -> tuple[list[str], list[str]]:
         return training.retrain(self._ctx, domain, reason=reason)
@@ -388,8 +395,17 @@ class DocketService:
     def model_artifacts(self, version: str) -> Path:
         return models.model_artifacts(self._ctx, version)
 
-    def cross_validated_costs(self, domain: str, *, seed: int = 0, repeats: int = 1) -> list[str]:
-        return evaluation.cross_validated_costs(domain, seed=seed, repeats=repeats)
+    def cross_validated_costs(
+        self,
+        domain: str,
+        *,
+        seed: int = 0,
+        repeats: int = 1,
+        on_step: Callable[[str], None] | None = None,
+    ) -> list[str]:
+        """The cross-validated cost table; ``on_step`` hears of each fold as it starts."""
+        return evaluation.cross_validated_costs(domain, seed=seed, repeats=repeats,
+                                                on_step=on_step)
 
     # --- monitoring ------------------------------------------------------------------------------
 

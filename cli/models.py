@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from assistant.views import BacktestView
-from cli.app import Context, cli, pass_context
+from cli.app import Context, cli, pass_context, steps
 from cli.files import read_json_object
 from cli.monitoring import print_off_policy
 
@@ -23,7 +23,7 @@ from cli.monitoring import print_off_policy
 @pass_context
 def train(obj: Context, domain: str, promote: bool | None) -> None:
     """Train DOMAIN's specialists, check ONNX parity, and register them with model cards."""
-    for line in obj.service.train(domain, promote=promote):
+    for line in obj.service.train(domain, promote=promote, on_step=steps(f"train {domain}")):
         click.echo(line)
 
 
@@ -202,5 +202,7 @@ def backtest(obj: Context, domain: str | None, policy_file: Path | None) -> None
 def figures(obj: Context, domain: str | None, seed: int, repeats: int) -> None:
     """10-fold cross-validated expected cost per case: models, baseline, refuse-all."""
     domain = obj.service.resolve_domain(domain)
-    for line in obj.service.cross_validated_costs(domain, seed=seed, repeats=repeats):
+    lines = obj.service.cross_validated_costs(domain, seed=seed, repeats=repeats,
+                                              on_step=steps(f"figures {domain}"))
+    for line in lines:
         click.echo(line)

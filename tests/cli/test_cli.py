@@ -947,6 +947,12 @@ def test_demo_seeds_the_default_store_and_a_second_run_opens_nothing_twice(
     assert re.search(r"champion: credit: credit-\w+-\w+", first.stdout)
     assert re.search(r"recorded [1-9]\d* past decision\(s\) on applications the champion "
                      r"never trained on", first.stdout)
+    # Progress on stderr, step by step (training folds, the queue, the past decisions).
+    for step in ("demo: training the credit models (first run only)",
+                 "demo: gbt: cross-validation fold 10 of 10", "demo: opening 20 applications",
+                 "demo: recorded 50 of "):
+        assert step in first.stderr, step
+    assert "cross-validation" not in first.stdout and "training the" not in second.stderr
     # Honest history: out of sample, and outcomes only where the action reveals them.
     service = DocketService.open(str(default), identity=Identity("aud", "auditor"),
                                  data_dir=docket.data)
