@@ -28,7 +28,7 @@ from assistant.evaluation.observation import reveals
 from assistant.monitoring.drift import DriftReport
 from assistant.monitoring.health import MonitoringThresholds
 from assistant.monitoring.outcome_alerts import OutcomeAlertSettings, OutcomeCheck
-from assistant.monitoring.quality import QualityReport
+from assistant.monitoring.quality import QUALITY_WINDOW, QualityReport
 from assistant.monitoring.quantity_quality import QuantityQuality
 from assistant.usecases import (
     deciding,
@@ -119,6 +119,10 @@ class DocketService:
         url = store or config.default_store()
         log = open_log(url)
         views = open_readmodels(url, folder)
+        if views.added_columns and views.position() > 0:
+            # Made by an older Docket: the new columns are empty for the events already
+            # applied (e.g. which cases were explored), so refill them from the log.
+            views = views.rebuilt(log)
         anonymous = Identity(config.default_operator(), role or "operator")
         service = cls(log, views, identity=identity or anonymous, store_url=url, data_dir=folder)
         service._ctx.wallet.extend(keys)
@@ -422,9 +426,14 @@ class DocketService:
         return monitoring.decision_rows(self._ctx, domain)
 
     def quality(
-        self, domain: str, *, decisions: Sequence[dict[str, Any]] | None = None
+        self,
+        domain: str,
+        *,
+        decisions: Sequence[dict[str, Any]] | None = None,
+        last: int | None = QUALITY_WINDOW,
     ) -> QualityReport:
-        return monitoring.quality(self._ctx, domain, decisions=decisions)
+        """Decision quality over the ``last`` decided cases (None: every one)."""
+        return monitoring.quality(self._ctx, domain, decisions=decisions, last=last)
 
     def quantity_backtest(
         self, domain: str, changes: Mapping[str, Any] | None = None

@@ -379,7 +379,10 @@ class PolicyView:
     #: Model promotions of this domain awaiting a second person (four eyes too).
     pending_promotions: list[PromotionProposalView] = field(default_factory=list)
     quantity: dict[str, Any] | None = None  # a "how much" policy's economics and limits
-    exploration: dict[str, Any] = field(default_factory=dict)  # rate, max_regret, salt
+    exploration: dict[str, Any] = field(default_factory=dict)  # rate, max_regret, salt, cap
+    # Expected extra cost of the cases explored this calendar month (UTC), and the month.
+    exploration_spent: float = 0.0
+    exploration_month: str = ""
     signed_off: bool = True  # False: installed by the system, not yet signed by the owner
     last_reviewed_at: datetime | None = None
     review_overdue: bool = False

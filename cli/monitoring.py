@@ -9,17 +9,21 @@ import click
 from assistant.evaluation.logged import OffPolicyReport
 from assistant.monitoring import MonitoringThresholds
 from assistant.monitoring.outcome_alerts import OutcomeAlertSettings
-from assistant.monitoring.quality import report_to_dict
+from assistant.monitoring.quality import QUALITY_WINDOW, report_to_dict
 from cli.app import Context, cli, pass_context
 
 
 @cli.command()
 @click.argument("domain", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Everything, machine-readably.")
+@click.option("--last", type=click.IntRange(min=1), default=QUALITY_WINDOW, show_default=True,
+              help="Judge the latest this many decided cases (the cost grows with this "
+              "window, not with the store).")
 @pass_context
-def quality(obj: Context, domain: str | None, as_json: bool) -> None:
+def quality(obj: Context, domain: str | None, as_json: bool, last: int) -> None:
     """Decision quality from the log: naive figures on the outcomes seen, and off-policy
-    (IPS, SNIPS, doubly-robust) estimates of the operators, the policy and the baseline."""
+    (IPS, SNIPS, doubly-robust) estimates of the operators, the policy and the baseline,
+    over the latest decided cases."""
     domain = obj.service.resolve_domain(domain)
     if obj.service.decides_quantity(domain):
         found = obj.service.quantity_quality(domain)
@@ -29,7 +33,7 @@ def quality(obj: Context, domain: str | None, as_json: bool) -> None:
         for line in found.lines():
             click.echo(line)
         return
-    report = obj.service.quality(domain)
+    report = obj.service.quality(domain, last=last)
     if as_json:
         click.echo(json.dumps(report_to_dict(report), indent=2))
         return

@@ -208,24 +208,51 @@ def recent_scores(views: Rows, domain: str, limit: int) -> list[float]:
     return [float(r["p_bad"]) for r in rows]
 
 
+_needs("cases", "domain", "explored", "recommended_at")
+
+
+def exploration_spent(views: Rows, domain: str, since: str) -> float:
+    """The expected extra cost of the cases of ``domain`` explored at or after ``since`` (an
+    ISO-8601 UTC time: the start of the budget's month)."""
+    rows = views.rows(
+        "SELECT COALESCE(SUM(explore_regret), 0) AS spent FROM cases "
+        "WHERE domain = ? AND explored = 1 AND recommended_at >= ?",
+        [domain, since],
+    )
+    return float(rows[0]["spent"]) if rows else 0.0
+
+
 # --- decisions ------------------------------------------------------------------------------
 
 _needs("decisions", "domain", "position")
 
 
-def decision_rows(views: Rows, domain: str) -> list[Row]:
+_needs("cases", "domain", "decided_at")
+
+
+def decision_rows(views: Rows, domain: str, limit: int | None = None) -> list[Row]:
     """One row per decided case, as the monitoring functions expect (first-stage decision).
 
     A senior's second-stage decision on an escalated case does not count as a decision of
     its own; the escalation row carries the senior's final action (or none yet).
+
+    ``limit``: only the latest this many decided cases (by their last decision), so the
+    cost is bounded by the window, not by the size of the store.
     """
-    rows = views.rows(
+    select = (
         "SELECT d.case_id, d.operator, d.kind AS decision_kind, d.reason_code, "
         "d.recommended AS recommended_action, d.action AS decided_action, d.at AS decided_at, "
         "c.outcome, c.ood, c.decided_action AS final_action "
-        "FROM decisions d JOIN cases c USING (case_id) WHERE d.domain = ? ORDER BY d.position",
-        [domain],
+        "FROM decisions d JOIN cases c USING (case_id) "
     )
+    if limit is None:
+        rows = views.rows(select + "WHERE d.domain = ? ORDER BY d.position", [domain])
+    else:
+        rows = views.rows(
+            select + "WHERE d.case_id IN (SELECT case_id FROM cases WHERE domain = ? AND "
+            "decided_at IS NOT NULL ORDER BY decided_at DESC LIMIT ?) ORDER BY d.position",
+            [domain, limit],
+        )
     first: dict[str, Row] = {}
     for row in rows:
         if row["case_id"] in first:

@@ -61,7 +61,8 @@ SCHEMA: dict[str, tuple[dict[str, type], str]] = {
             "guardrail": _I, "injection": _I, "escalated": _I, "decided_action": _T,
             "decision_kind": _T, "decided_by": _T, "decided_role": _T, "decided_at": _T,
             "outcome": _T, "outcome_at": _T, "policy_version": _I, "version": _I,
-            "last_event_at": _T, "quantity": _I,
+            "last_event_at": _T, "quantity": _I, "explored": _I, "explore_regret": _F,
+            "recommended_at": _T,
         },
         "case_id",
     ),
@@ -267,6 +268,13 @@ def _recommended(b: _Batch, oid: str, pos: int, ver: int, s: Row, at: str) -> No
     row["expected_costs"] = _dumps(costs)
     row["expected_cost"] = costs.get(s["action"])
     row["policy_version"] = s["policy_version"]
+    row["recommended_at"] = at
+    # What exploring this case cost in expectation (its action against the cheapest), so
+    # the month's exploration spending is one indexed sum.
+    row["explored"] = int(bool(s.get("explored")))
+    row["explore_regret"] = (
+        float(costs[s["action"]] - min(costs.values())) if s.get("explored") and costs else None
+    )
 
 
 def _flagged(b: _Batch, oid: str, pos: int, ver: int, s: Row, at: str) -> None:
@@ -481,6 +489,10 @@ class ReadModels:
         path: The SQLite file (created with its tables and indexes if missing).
     """
 
+    #: Columns an existing file lacked and was given (empty for the events already applied,
+    #: so such a file is rebuilt on opening). PostgreSQL read models add them in place.
+    added_columns: tuple[str, ...] = ()
+
     def __init__(self, path: str | Path, *, _scratch: bool = False) -> None:
         self.path = Path(path)
         self._scratch = _scratch
@@ -501,6 +513,7 @@ class ReadModels:
         self._create()
 
     def _create(self) -> None:
+        added: list[str] = []
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             for table, (columns, pk) in SCHEMA.items():
@@ -512,6 +525,7 @@ class ReadModels:
                     for name, kind in columns.items():
                         if name not in have:
                             existing.add_column(name, kind)
+                            added.append(f"{table}.{name}")
             if not self.db["_policy_ids"].exists():
                 self.db.create_table(
                     "_policy_ids", {"policy_id": str, "domain": str}, pk="policy_id"
@@ -522,6 +536,7 @@ class ReadModels:
         except BaseException:
             self.conn.execute("ROLLBACK")
             raise
+        self.added_columns = tuple(added)
 
     def _create_indexes(self) -> None:
         for table, cols in [*INDEXES, *QUERY_INDEXES]:

@@ -26,7 +26,7 @@ from assistant.monitoring.drift_windows import DriftAlertSettings, Window, windo
 from assistant.monitoring.health import MonitoringThresholds, evaluate_alerts
 from assistant.monitoring.outcome_alerts import OutcomeAlertSettings, OutcomeCheck, check_outcomes
 from assistant.monitoring.outcomes import plan_outcomes
-from assistant.monitoring.quality import QualityReport, quality_report
+from assistant.monitoring.quality import QUALITY_WINDOW, QualityReport, quality_report
 from assistant.monitoring.rates import Rate, ood_share_above_reference, override_rates
 from assistant.policies import PolicySpec
 from assistant.usecases import alerting
@@ -97,10 +97,13 @@ def record_outcomes(
     return lines
 
 
-def decision_rows(ctx: Context, domain: str) -> list[dict[str, Any]]:
-    """One row per decided case, as the monitoring functions expect (first-stage decision)."""
+def decision_rows(
+    ctx: Context, domain: str, limit: int | None = None
+) -> list[dict[str, Any]]:
+    """One row per decided case, as the monitoring functions expect (first-stage decision);
+    ``limit``: the latest this many decided cases only."""
     ctx.sync()
-    return queries.decision_rows(ctx.views, domain)
+    return queries.decision_rows(ctx.views, domain, limit)
 
 
 def quality(
@@ -110,6 +113,7 @@ def quality(
     decisions: Sequence[dict[str, Any]] | None = None,
     candidates: Mapping[str, PolicySpec] | None = None,
     n_boot: int = 1000,
+    last: int | None = QUALITY_WINDOW,
 ) -> QualityReport:
     """Decision quality on what the log can show.
 
@@ -118,10 +122,12 @@ def quality(
     operators, the current policy, the baseline rules and any ``candidates`` over every
     settled case, with what each figure rests on.
 
-    ``decisions``: the rows of :func:`decision_rows`, if the caller already has them.
+    ``decisions``: the rows of :func:`decision_rows`, if the caller already has them;
+    otherwise the ``last`` decided cases (None: every one, which grows with the store).
     """
     state = ctx.domain(domain)
-    every = [dict(r) for r in (decisions if decisions is not None else decision_rows(ctx, domain))]
+    every = [dict(r) for r in (
+        decisions if decisions is not None else decision_rows(ctx, domain, last))]
     cases = [_logged_case(ctx, row) for row in every]
     rows = [dict(r) for r in every if r["outcome"]]
     for row in rows:  # what the baseline rules would have done, from the case's input
@@ -334,8 +340,9 @@ def check_alerts(
 
 
 def health(ctx: Context, domain: str) -> HealthView:
-    """Override rates, realized cost against the baseline, the model in use, alerts."""
-    decisions = decision_rows(ctx, domain)
+    """Override rates, realized cost against the baseline, the model in use, alerts (over
+    the latest :data:`QUALITY_WINDOW` decided cases)."""
+    decisions = decision_rows(ctx, domain, QUALITY_WINDOW)
     rates = override_rates(decisions)
     realized: dict[str, tuple[float, float, float]] = {}
     by_reason: dict[str, OverrideEffect] = {}
