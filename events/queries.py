@@ -130,9 +130,7 @@ _needs("cases", "case_ref")
 def cases_with_ref(views: Rows, case_ref: str) -> list[tuple[str, str, str]]:
     """(case id, domain, status) of every record whose reference is ``case_ref``: at most
     one case per domain, plus any quarantined input that carried the same reference."""
-    rows = views.rows(
-        "SELECT case_id, domain, status FROM cases WHERE case_ref = ?", [case_ref]
-    )
+    rows = views.rows("SELECT case_id, domain, status FROM cases WHERE case_ref = ?", [case_ref])
     return [(r["case_id"], r["domain"], r["status"]) for r in rows]
 
 
@@ -345,9 +343,7 @@ def policy_history(views: Rows, domain: str) -> list[Row]:
 
 def current_policy_versions(views: Rows) -> dict[str, int]:
     """Each domain's current policy version."""
-    rows = views.rows(
-        "SELECT domain, max(policy_version) AS v FROM policy_history GROUP BY domain"
-    )
+    rows = views.rows("SELECT domain, max(policy_version) AS v FROM policy_history GROUP BY domain")
     return {r["domain"]: int(r["v"]) for r in rows}
 
 

@@ -221,7 +221,7 @@ def setup_postgres(url: str, writer: str, *, password: str | None = None) -> lis
                 f"SELECT on {', '.join(recorder.readable_tables())}, nothing else"
             )
             conn.commit()
-        lines.append(_share_readmodels(url, parsed, writer))
+        lines.append(_share_readmodels(url, parsed, writer, log))
     except StoreError:
         raise
     except Exception as exc:
@@ -231,14 +231,17 @@ def setup_postgres(url: str, writer: str, *, password: str | None = None) -> lis
     return lines
 
 
-def _share_readmodels(url: str, parsed: StoreURL, writer: str) -> str:
-    """Create the shared read models (as the owner) and let ``writer`` keep them."""
+def _share_readmodels(url: str, parsed: StoreURL, writer: str, log: DecisionLog) -> str:
+    """Create the shared read models (as the owner) and let ``writer`` keep them; tables
+    made by an older Docket get their new columns and are refilled from the log."""
     from eventsourcing.postgres import SQL, Identifier  # type: ignore[attr-defined]
 
     from events.pg_readmodels import views_schema
 
     schema = views_schema(parsed.schema)
     views = open_readmodels(url, Path("."))
+    if views.added_columns and views.position() > 0:
+        views = views.rebuilt(log)
     try:
         conn: Any = views.conn
         s, w = Identifier(schema), Identifier(writer)

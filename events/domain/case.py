@@ -339,8 +339,14 @@ class Case(Aggregate):
             explored=explored,
         )
         if a.action not in a.propensities or a.propensities[a.action] <= 0.0:
-            raise InputRejected([FieldProblem(
-                "propensities", f"the recommended action {a.action!r} needs a probability > 0")])
+            raise InputRejected(
+                [
+                    FieldProblem(
+                        "propensities",
+                        f"the recommended action {a.action!r} needs a probability > 0",
+                    )
+                ]
+            )
         self.trigger_event(
             self.Recommended, **a.model_dump(), propensity_source="logged", quantity=quantity,
             quantiles=plain_json(dict(quantiles or {}), "quantiles"),
@@ -438,20 +444,32 @@ class Case(Aggregate):
             # Following a recommendation to escalate is an escalation, not a final decision.
             if self.status == "escalated":
                 self._check_may_decide(actor, role, final=True)  # only a senior gets further
-                raise InputRejected([FieldProblem(
-                    "action", "the policy recommends escalation; as the senior reviewer, "
-                    "sign the case off with the action you decide (override ACTION)")])
+                raise InputRejected(
+                    [
+                        FieldProblem(
+                            "action",
+                            "the policy recommends escalation; as the senior reviewer, "
+                            "sign the case off with the action you decide (override ACTION)",
+                        )
+                    ]
+                )
             self.escalate(reason_text="the policy recommended escalation", actor=actor, role=role)
             return
         self._check_may_decide(actor, role, final=True)
         if self.recommendation is None:
             raise InputRejected([FieldProblem("action", "there is no recommendation to accept")])
         if self.status == "escalated":  # the senior agrees with the recommendation
-            self._sign_off(action=self.recommendation, quantity=self.quantity, actor=actor,
-                           role=role)
+            self._sign_off(
+                action=self.recommendation, quantity=self.quantity, actor=actor, role=role
+            )
             return
-        self.trigger_event(self.Accepted, action=self.recommendation, quantity=self.quantity,
-                           actor=actor, role=role)
+        self.trigger_event(
+            self.Accepted,
+            action=self.recommendation,
+            quantity=self.quantity,
+            actor=actor,
+            role=role,
+        )
 
     def override(
         self,
@@ -468,8 +486,14 @@ class Case(Aggregate):
         For a "how much" decision (the recommendation carries a quantity), the override is
         another ``quantity`` of the order action."""
         if action == self.escalate_action:
-            raise InputRejected([FieldProblem("action", "to send a case to a senior reviewer, "
-                                                        "escalate it (no override needed)")])
+            raise InputRejected(
+                [
+                    FieldProblem(
+                        "action",
+                        "to send a case to a senior reviewer, escalate it (no override needed)",
+                    )
+                ]
+            )
         self._check_may_decide(actor, role, final=True)
         a = validate(OverrideArgs, action=action, reason_code=reason_code, reason_text=reason_text)
         if self.expected_costs and a.action not in self.expected_costs:
@@ -477,12 +501,23 @@ class Case(Aggregate):
             raise InputRejected([FieldProblem("action", f"must be one of {known}")])
         if self.quantity is not None:
             if quantity is None:
-                raise InputRejected([FieldProblem("quantity", "an override of an order needs "
-                                                              "the quantity to order instead")])
+                raise InputRejected(
+                    [
+                        FieldProblem(
+                            "quantity",
+                            "an override of an order needs the quantity to order instead",
+                        )
+                    ]
+                )
             check_quantity("quantity", quantity)
             if quantity == self.quantity and self.recommendation != self.escalate_action:
-                raise InputRejected([FieldProblem(
-                    "quantity", f"{quantity} is the recommended order: accept it instead")])
+                raise InputRejected(
+                    [
+                        FieldProblem(
+                            "quantity", f"{quantity} is the recommended order: accept it instead"
+                        )
+                    ]
+                )
         elif quantity is not None:
             raise InputRejected([FieldProblem("quantity", "this decision is not a quantity")])
         elif a.action == self.recommendation:
@@ -490,8 +525,14 @@ class Case(Aggregate):
                 [FieldProblem("action", "is the recommended action: accept it instead")]
             )
         if self.status == "escalated":  # the senior decides: a sign-off, not an override
-            self._sign_off(action=a.action, reason_code=a.reason_code, reason_text=a.reason_text,
-                           quantity=quantity, actor=actor, role=role)
+            self._sign_off(
+                action=a.action,
+                reason_code=a.reason_code,
+                reason_text=a.reason_text,
+                quantity=quantity,
+                actor=actor,
+                role=role,
+            )
             return
         self.trigger_event(
             self.Overridden,
@@ -526,17 +567,24 @@ class Case(Aggregate):
         if self.outcome is not None:
             raise ConflictError(f"case {self.id} already has outcome {self.outcome!r}")
         self._check_after_decision(a.observed_at)
-        self.trigger_event(self.OutcomeRecorded, **a.model_dump(), value=None, actor=actor,
-                           role=role)
+        self.trigger_event(
+            self.OutcomeRecorded, **a.model_dump(), value=None, actor=actor, role=role
+        )
 
     def _check_after_decision(self, observed_at: str) -> None:
         """Refuse an outcome observed before the decision it follows (one sentence)."""
         if self.decided_at is not None and (
             datetime.fromisoformat(observed_at) < datetime.fromisoformat(self.decided_at)
         ):
-            raise InputRejected([FieldProblem(
-                "observed_at", f"{observed_at} is before the decision it follows "
-                f"({self.decided_at}); an outcome cannot be observed before the decision")])
+            raise InputRejected(
+                [
+                    FieldProblem(
+                        "observed_at",
+                        f"{observed_at} is before the decision it follows "
+                        f"({self.decided_at}); an outcome cannot be observed before the decision",
+                    )
+                ]
+            )
 
     def record_demand(
         self, *, value: float, observed_at: datetime | str, source: str, actor: str, role: str
@@ -546,8 +594,10 @@ class Case(Aggregate):
         self._require_live()
         if isinstance(observed_at, datetime):
             observed_at = observed_at.isoformat()
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(
-            value
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
         ):
             raise InputRejected([FieldProblem("outcome", f"must be a number, got {value!r}")])
         if value < 0:
@@ -556,10 +606,15 @@ class Case(Aggregate):
         if self.outcome is not None:
             raise ConflictError(f"case {self.id} already has outcome {self.outcome!r}")
         self._check_after_decision(a.observed_at)
-        self.trigger_event(self.OutcomeRecorded, outcome=f"{a.value:g}",
-                           observed_at=a.observed_at, source=a.source, value=a.value,
-                           actor=actor, role=role)
-
+        self.trigger_event(
+            self.OutcomeRecorded,
+            outcome=f"{a.value:g}",
+            observed_at=a.observed_at,
+            source=a.source,
+            value=a.value,
+            actor=actor,
+            role=role,
+        )
 
 
 __all__ = [

@@ -303,6 +303,7 @@ def run_command(log: DecisionLog, prefix: str, kind: str, i: int, p: float) -> N
         if not log.exists(pid):
             log.save(Policy.create(domain=prefix, spec={"t": p}, owner_role="risk_owner", **SYSTEM))
         else:
+
             def four_eyes(pol: Policy) -> None:
                 number = pol.propose(changes={"t": p}, justification="j", actor="r",
                                      role="risk_owner")  # fmt: skip
@@ -450,8 +451,9 @@ def test_two_operators_deciding_at_once_record_one_decision(
         # won, "escalated by bob ... waiting for a senior reviewer".
         assert outcomes[1] == "ok", outcomes
         assert outcomes[0].startswith(("AlreadyDecided: ", "AwaitingSenior: ")), outcomes
-        assert ("was already decided by ana" in outcomes[0]
-                or "was escalated by bob" in outcomes[0]) and " at 20" in outcomes[0]
+        assert (
+            "was already decided by ana" in outcomes[0] or "was escalated by bob" in outcomes[0]
+        ) and " at 20" in outcomes[0]
         decisions = [
             e
             for e in log.recorder.select_events(uuid.UUID(case_id))
