@@ -7,9 +7,10 @@ library's notification log is capped at 10 per section) and writes the rows and
 the new position in ONE SQLite transaction, so a crash or a rerun never applies
 an event twice or skips one.
 
-Speed: events are decoded with a plain ``json.loads`` of the stored state (no
-aggregate or event objects are built), case rows touched in a batch are kept in
-a dict and written once per batch with ``executemany``.
+Speed: events are inflated (:mod:`events.compression`) and decoded with a plain
+``json.loads`` of the stored state (no aggregate or event objects are built), case
+rows touched in a batch are kept in a dict and written once per batch with
+``executemany``.
 
 Tables (all times ISO-8601 UTC strings; json columns hold JSON text):
 
@@ -38,6 +39,8 @@ from typing import TYPE_CHECKING, Any
 import sqlite_utils
 from eventsourcing.utils import get_topic, resolve_topic
 
+from events import queue
+from events.compression import decompress
 from events.domain import Alert, Case, EvalRun, ModelVersion, Policy
 from events.domain.case import explanation_flagged
 from events.queries import INDEXES as QUERY_INDEXES
@@ -539,8 +542,17 @@ class ReadModels:
         self.added_columns = tuple(added)
 
     def _create_indexes(self) -> None:
-        for table, cols in [*INDEXES, *QUERY_INDEXES]:
+        for table, cols in [*INDEXES, *QUERY_INDEXES, *queue.INDEXES]:
             self.db.table(table).create_index(cols, if_not_exists=True)
+        # Partial indexes (the queue's flagged cases): sqlite-utils makes only full ones.
+        for table, cols, flag in queue.PARTIAL_INDEXES:
+            name = f"idx_{table}_{'_'.join(cols)}_{flag}"
+            self.conn.execute(
+                f"CREATE INDEX IF NOT EXISTS [{name}] ON [{table}] ({', '.join(cols)}) "
+                f"WHERE {flag} = 1"
+            )
+        for name in queue.OBSOLETE_INDEXES:
+            self.conn.execute(f"DROP INDEX IF EXISTS [{name}]")
 
     def close(self) -> None:
         self.conn.close()
@@ -588,14 +600,14 @@ class ReadModels:
                 conn.execute("ROLLBACK")
                 return 0, False
             b = _Batch(conn)
-            loads = json.loads
+            loads, inflate = json.loads, decompress
             handlers = HANDLERS
             case_topics = CASE_TOPICS
             for nid, oid, version, topic, raw in rows:
                 handler = handlers.get(topic)
                 if handler is None:
                     continue  # an event type this version does not project
-                state = loads(raw.decode())
+                state = loads(inflate(raw))
                 upcast = UPCASTERS[topic]
                 if upcast is not None:
                     upcast(state)

@@ -153,7 +153,8 @@ def ingest(
                 by_model += 1
         batch: list[tuple[int, Case]] = []  # (row number, new record), opened cases only
         quarantined: list[Case] = []
-        seen_ids: set[Any] = set()
+        seen_ids: set[Any] = set()  # quarantine records
+        seen_refs: set[str] = set()  # cases
         duplicates: list[int] = []
         for offset, (raw, assessment) in enumerate(zip(chunk, assessments, strict=True)):
             number = done + offset + 1
@@ -169,11 +170,10 @@ def ingest(
                 rejected.append((number, "; ".join(str(p) for p in problems)))
                 continue
             ref = case_key(assessment.input)
-            case_id = Case.id_for(domain, ref)
-            if case_id in seen_ids:
+            if ref in seen_refs:  # the id derives from the reference alone
                 duplicates.append(number)
                 continue
-            seen_ids.add(case_id)
+            seen_refs.add(ref)
             batch.append((number, _new_case(state, assessment, ref, who, policy_id, decision)))
         saved = _save_new(ctx, batch, quarantined, duplicates)
         ctx.sync()

@@ -7,10 +7,11 @@ and alerts are recorded.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
+from uuid import UUID
 
 from assistant.domains.decision import ClassificationShape
 from assistant.evaluation.logged import (
@@ -25,7 +26,7 @@ from assistant.monitoring.drift_reference import DriftReference
 from assistant.monitoring.drift_windows import DriftAlertSettings, Window, windowed_drift
 from assistant.monitoring.health import MonitoringThresholds, evaluate_alerts
 from assistant.monitoring.outcome_alerts import OutcomeAlertSettings, OutcomeCheck, check_outcomes
-from assistant.monitoring.outcomes import plan_outcomes
+from assistant.monitoring.outcomes import OutcomeItem, plan_outcomes
 from assistant.monitoring.quality import QUALITY_WINDOW, QualityReport, quality_report
 from assistant.monitoring.rates import Rate, ood_share_above_reference, override_rates
 from assistant.policies import PolicySpec
@@ -55,16 +56,18 @@ def record_outcomes(
         refusal=lambda action, source: outcome_refusal(pack, action, source),
     )  # fmt: skip
     who = ctx.who
-    for item in plan.to_record:
-        assert item.case_id and item.outcome and item.observed_at
-        outcome, observed = item.outcome, item.observed_at.isoformat()
 
-        def record(
-            case: Case, outcome: str = outcome, observed: str = observed, source: str = item.source
-        ) -> None:
+    def change(item: OutcomeItem) -> tuple[UUID, Callable[[Case], None]]:
+        assert item.case_id and item.outcome and item.observed_at
+        outcome, observed, source = item.outcome, item.observed_at.isoformat(), item.source
+
+        def record(case: Case) -> None:
             case.record_outcome(outcome=outcome, observed_at=observed, source=source, **who)
 
-        ctx.log.update(case_uuid(item.case_id), record)
+        return case_uuid(item.case_id), record
+
+    # One transaction per batch of cases, not one per row.
+    ctx.log.update_many(change(item) for item in plan.to_record)
 
     def raw(line: int) -> Mapping[str, Any]:
         return rows[line - 1] if 0 < line <= len(rows) else {}

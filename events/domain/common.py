@@ -74,11 +74,17 @@ def field_problems(exc: ValidationError, whole: str = "input") -> list[FieldProb
     ]
 
 
+#: Scalar types that are plain JSON as they are (``float`` is checked for finiteness).
+_SCALARS = frozenset({str, int, bool, type(None)})
+
+
 def plain_json(value: Any, field: str) -> Any:
     """Return a deep copy of ``value`` if it is plain JSON, else raise InputRejected.
 
     Tuples become lists (that is what JSON gives back anyway, so a round trip is exact).
     """
+    if type(value) is dict and _flat(value):  # most payloads: one level of plain scalars
+        return dict(value)
     if value is None or isinstance(value, (str, bool, int)):
         return value
     if isinstance(value, float):
@@ -95,6 +101,17 @@ def plain_json(value: Any, field: str) -> Any:
     if isinstance(value, (list, tuple)):
         return [plain_json(item, f"{field}[{i}]") for i, item in enumerate(value)]
     raise InputRejected([FieldProblem(field, f"{type(value).__name__} is not plain JSON")])
+
+
+def _flat(value: dict[Any, Any]) -> bool:
+    """Whether a dict is str keys to exact str/int/bool/None or finite float values (the
+    walk below would copy it unchanged; this check costs one pass and no recursion)."""
+    scalars, finite = _SCALARS, math.isfinite
+    for key, item in value.items():
+        kind = type(item)
+        if type(key) is not str or not (kind in scalars or (kind is float and finite(item))):
+            return False
+    return True
 
 
 def check_identity(actor: str, role: str, allowed: tuple[str, ...] | None = None) -> None:
