@@ -32,6 +32,7 @@ from eventsourcing.persistence import PersistenceError
 from eventsourcing.utils import get_topic
 
 from events.app import DecisionLog
+from events.compression import DocketCompressor
 from events.errors import IncompatibleStore, StoreError, StoreUnavailable, UnsafeConnection
 from events.readmodels import ReadModels
 from events.recorders import ChainedSQLiteRecorder
@@ -272,6 +273,7 @@ def _open_sqlite(parsed: StoreURL) -> DecisionLog:
         "SQLITE_DBNAME": str(path),
         "SQLITE_LOCK_TIMEOUT": "10",
         "APPLICATION_RECORDER_TOPIC": get_topic(ChainedSQLiteRecorder),
+        "COMPRESSOR_TOPIC": get_topic(DocketCompressor),
     }
     try:
         return DecisionLog(env=env)
@@ -314,6 +316,7 @@ def _open_postgres(parsed: StoreURL) -> DecisionLog:
         "POSTGRES_POOL_SIZE": "2",
         "POSTGRES_MAX_OVERFLOW": "4",
         "APPLICATION_RECORDER_TOPIC": get_topic(ChainedPostgresRecorder),
+        "COMPRESSOR_TOPIC": get_topic(DocketCompressor),
     }
     try:
         return DecisionLog(env=env)

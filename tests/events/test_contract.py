@@ -36,6 +36,7 @@ from tests.events.helpers import (
     new_case,
     open_signed,
 )
+from tests.stored import forge, plain
 
 REPO = Path(__file__).resolve().parents[2]
 ANA = {"actor": "ana", "role": "operator"}
@@ -363,8 +364,8 @@ def test_altered_event_is_detected_at_its_position(log: DecisionLog, store_url: 
     seed_decided(log, 4)
     drop_triggers(store_url)
     state = raw_sql(store_url, "SELECT state FROM {events} WHERE {id} = 6")[0][0]
-    forged = bytes(state).replace(b'"decline"', b'"approve"').replace(b"0.3", b"0.1")
-    assert forged != bytes(state)
+    forged = forge(state, (b'"decline"', b'"approve"'), (b"0.3", b"0.1"))
+    assert plain(forged) != plain(state)
     raw_sql(store_url, "UPDATE {events} SET state = ? WHERE {id} = 6", (forged,))
     report = verify(log)
     assert (report.ok, report.first_bad_position, report.checked) == (False, 6, 5)
