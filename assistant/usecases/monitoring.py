@@ -31,7 +31,8 @@ from assistant.monitoring.quality import QUALITY_WINDOW, QualityReport, quality_
 from assistant.monitoring.rates import Rate, ood_share_above_reference, override_rates
 from assistant.policies import PolicySpec
 from assistant.usecases import alerting
-from assistant.usecases.context import Context, case_uuid
+from assistant.usecases.checks import case_uuid
+from assistant.usecases.context import Context
 from assistant.usecases.intake import unparseable
 from assistant.usecases.reading import alerts
 from assistant.views import AlertView, CalibrationBand, HealthView, OverrideEffect
