@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from assistant.times import TIME_FORMS, GivenTime, parse_time
 from assistant.views import (
     STATUS_FILTERS,
     Accept,
@@ -28,7 +29,7 @@ from assistant.views import (
 )
 from cli.app import Context, cli, fail, pass_context, progress
 from cli.files import iter_rows, read_rows
-from events.errors import DocketError
+from events.errors import DocketError, InputRejected
 
 
 @cli.command()
@@ -125,18 +126,13 @@ def explain(obj: Context, case_id: str) -> None:
     )
 
 
-def parse_time(value: str) -> datetime:
-    """An ISO-8601 time; a naive one is read as UTC (and said so)."""
+def parse_as_of(value: str) -> GivenTime:
+    """``--as-of`` in the forms every command takes (:mod:`assistant.times`); exit 2 with
+    one sentence listing them otherwise."""
     try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError as exc:
-        raise click.BadParameter(
-            f"{value!r} is not an ISO-8601 time, e.g. 2026-11-22T14:05"
-        ) from exc
-    if parsed.tzinfo is None:
-        click.echo(f"(reading {value} as UTC)", err=True)
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed
+        return parse_time(value, "--as-of")
+    except InputRejected as exc:
+        raise click.BadParameter(exc.problems[0].problem) from exc
 
 
 def _timeline_line(entry: TimelineEntry) -> str:
@@ -193,8 +189,9 @@ def _probability_label(obj: Context) -> str:
         return WordsView().probability
 
 
-def print_audit(view: AuditView) -> None:
-    when = view.as_of.isoformat(timespec="seconds") if view.as_of else "now"
+def print_audit(view: AuditView, as_of: GivenTime | None = None) -> None:
+    """The audit in words; ``as_of`` as given (its header names the timezone assumed)."""
+    when = as_of.described() if as_of else "now"
     state = view.state_as_of
     click.echo(f"case {view.case_id} ({state.get('case_ref')}, {state.get('domain')}) as of {when}")
     decisions = state.get("decisions") or []
@@ -240,16 +237,20 @@ def print_audit(view: AuditView) -> None:
 
 @cli.command()
 @click.argument("case_id", metavar="CASE")
-@click.option("--as-of", "as_of", help="ISO-8601 time; default now.")
+@click.option("--as-of", "as_of", metavar="TIME",
+              help=f"The moment to audit at; default now. TIME: {TIME_FORMS}.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @pass_context
 def audit(obj: Context, case_id: str, as_of: str | None, as_json: bool) -> None:
     """A case's full timeline and what was known at a moment."""
-    view = obj.service.audit(case_id, parse_time(as_of) if as_of else None)
+    given = parse_as_of(as_of) if as_of else None
+    view = obj.service.audit(case_id, given.at if given else None)
     if as_json:
+        if given is not None:  # stderr: the JSON on stdout stays machine-readable
+            click.echo(f"as of {given.described()}", err=True)
         click.echo(json.dumps(view.raw, indent=2, default=str))
     else:
-        print_audit(view)
+        print_audit(view, given)
 
 
 @cli.command()
@@ -260,7 +261,12 @@ def audit(obj: Context, case_id: str, as_of: str | None, as_json: bool) -> None:
                    "number realised, e.g. bikes rented.")
 @pass_context
 def outcomes(obj: Context, file: Path, domain: str | None) -> None:
-    """Record outcomes in bulk from FILE (columns: case_id or case_ref, outcome, observed_at)."""
+    """Record outcomes in bulk from FILE (columns: case_id or case_ref, outcome, observed_at).
+
+    observed_at: a date (2026-12-03) or a date and time (2026-12-03T14:05), optionally
+    ending in Z or an offset like +01:00; without one, UTC is assumed and the summary says
+    on how many rows.
+    """
     report = obj.service.record_outcomes(read_rows(file), domain=domain)
     for line in report:
         click.echo(line)

@@ -3,7 +3,7 @@ shadow."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from assistant.views import (
     ModelView,
     PolicyPreview,
     PolicyView,
+    PromotionProposalView,
 )
 
 
@@ -58,9 +59,16 @@ class GovernanceDoor(Door):
     # --- models --------------------------------------------------------------------------------
 
     def train(
-        self, domain: str, *, promote: bool | None = None, holdout: Sequence[int] = ()
+        self,
+        domain: str,
+        *,
+        promote: bool | None = None,
+        holdout: Sequence[int] = (),
+        on_step: Callable[[str], None] | None = None,
     ) -> list[str]:
-        return training.train(self._ctx, domain, promote=promote, holdout=holdout)
+        """Train and register DOMAIN's models; ``on_step`` hears of each step as it starts."""
+        return training.train(self._ctx, domain, promote=promote, holdout=holdout,
+                              on_step=on_step)
 
     def retrain(self, domain: str, *, reason: str = "") -> tuple[list[str], list[str]]:
         return training.retrain(self._ctx, domain, reason=reason)
@@ -78,7 +86,19 @@ class GovernanceDoor(Door):
         )
 
     def promote(self, version: str, reason: str) -> ModelView:
+        """Propose ``version`` as champion (a domain's first champion is installed at once)."""
         return models.promote(self._ctx, version, reason)
+
+    def approve_promotion(self, version: str) -> ModelView:
+        """Approve another person's pending promotion of ``version``: it decides from now."""
+        return models.approve_promotion(self._ctx, version)
+
+    def reject_promotion(self, version: str, reason: str) -> ModelView:
+        """Reject a pending promotion (a manager), or withdraw your own."""
+        return models.reject_promotion(self._ctx, version, reason)
+
+    def pending_promotions(self, domain: str | None = None) -> list[PromotionProposalView]:
+        return models.pending_promotions(self._ctx, domain)
 
     def shadow(self, version: str) -> ModelView:
         return models.shadow(self._ctx, version)
@@ -89,5 +109,14 @@ class GovernanceDoor(Door):
     def model_artifacts(self, version: str) -> Path:
         return models.model_artifacts(self._ctx, version)
 
-    def cross_validated_costs(self, domain: str, *, seed: int = 0, repeats: int = 1) -> list[str]:
-        return evaluation.cross_validated_costs(domain, seed=seed, repeats=repeats)
+    def cross_validated_costs(
+        self,
+        domain: str,
+        *,
+        seed: int = 0,
+        repeats: int = 1,
+        on_step: Callable[[str], None] | None = None,
+    ) -> list[str]:
+        """The cross-validated cost table; ``on_step`` hears of each fold as it starts."""
+        return evaluation.cross_validated_costs(domain, seed=seed, repeats=repeats,
+                                                on_step=on_step)

@@ -3,11 +3,11 @@ cross-validated metrics, and the one thing recorded here, that a suite ran."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from assistant.assessment import Assessment
 from assistant.domains import get_pack, get_quantity_pack, is_quantity_pack
-from assistant.orchestrator import Assessment
 from assistant.policies import recommend
 from assistant.usecases.context import Context
 from assistant.views import AssessmentView, FairnessGroupsView, SimulationView
@@ -89,9 +89,12 @@ def model_quality(domain: str, *, folds: int = 10) -> dict[str, dict[str, float]
     return cross_validated_metrics(get_pack(domain), folds=folds)
 
 
-def cross_validated_costs(domain: str, *, seed: int = 0, repeats: int = 1) -> list[str]:
+def cross_validated_costs(
+    domain: str, *, seed: int = 0, repeats: int = 1, on_step: Callable[[str], None] | None = None
+) -> list[str]:
     """The 10-fold cross-validated expected-cost table (models, baseline, decline-all); for
-    a quantity pack, the time-ordered monthly backtest against seasonal naive."""
+    a quantity pack, the time-ordered monthly backtest against seasonal naive. ``on_step``
+    hears of each fold (or month) as it starts."""
     from assistant.specialists.crossval import cost_table, format_cost_table  # scikit-learn
 
     if is_quantity_pack(domain):
@@ -100,11 +103,11 @@ def cross_validated_costs(domain: str, *, seed: int = 0, repeats: int = 1) -> li
         pack = get_quantity_pack(domain)
         h = pack.history
         return backtest(pack, h.rows, h.demand, h.hour_index, pack.default_policy,
-                        lag_field=pack.seasonal_field).lines()
+                        lag_field=pack.seasonal_field, on_step=on_step).lines()
 
     classifying = get_pack(domain)
-    return format_cost_table(cost_table(classifying, seed=seed, repeats=repeats),
-                             classifying.words.per_case)
+    return format_cost_table(cost_table(classifying, seed=seed, repeats=repeats,
+                                        on_step=on_step), classifying.words.per_case)
 
 
 def record_eval_run(

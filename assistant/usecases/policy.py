@@ -14,7 +14,9 @@ from assistant.policies.backtest import ArmResult
 from assistant.policies.exploration import month_of, month_start
 from assistant.policies.quantity import QuantityPolicy
 from assistant.usecases import alerting, intake
-from assistant.usecases.context import Context, require_plain
+from assistant.usecases.checks import require_plain
+from assistant.usecases.context import Context
+from assistant.usecases.models import pending_promotions
 from assistant.usecases.domains import words_view
 from assistant.views import (
     BacktestView,
@@ -50,6 +52,7 @@ def policy(ctx: Context, domain: str) -> PolicyView:
         pending=_pending(aggregate),
         exploration=spec.exploration.model_dump(mode="json"),
         words=words_view(domain),
+        pending_promotions=pending_promotions(ctx, domain),
         exploration_spent=month_spent,
         exploration_month=month,
         **_standing(ctx, domain),
@@ -87,6 +90,7 @@ def _quantity_view(ctx: Context, domain: str) -> PolicyView:
         review_every_days=aggregate.review_every_days, history=_history(ctx, domain),
         pending=_pending(aggregate), quantity=spec.model_dump(mode="json"),
         words=words_view(domain),
+        quantity=spec.model_dump(mode="json"), pending_promotions=pending_promotions(ctx, domain),
         **_standing(ctx, domain),
     )  # fmt: skip
 

@@ -24,7 +24,8 @@ from assistant.policies.quantity import (
     replay_policy,
 )
 from assistant.specialists.quantile_serving import QuantileSpecialist
-from assistant.usecases.context import Context, case_uuid
+from assistant.usecases.checks import case_uuid
+from assistant.usecases.context import Context
 from assistant.usecases.intake import unparseable
 from assistant.views import OrderArmView, OrderBacktestView, QuantityView
 from events import audit as audit_fold

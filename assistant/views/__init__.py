@@ -59,6 +59,7 @@ from assistant.views.policy import (
     PolicyChangeView,
     PolicyPreview,
     PolicyView,
+    PromotionProposalView,
     ProposalView,
 )
 from assistant.views.queue import (
@@ -102,6 +103,7 @@ __all__ = [
     "PolicyChangeView",
     "PolicyPreview",
     "PolicyView",
+    "PromotionProposalView",
     "ProposalView",
     "QuantityView",
     "QueuePage",

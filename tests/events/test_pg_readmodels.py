@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from events import queries
+from events import queries, queue
 from events.app import DecisionLog
 from events.readmodels import ReadModels, verify_against_log
 from events.store import open_readmodels
@@ -29,6 +29,16 @@ def _fill(log: DecisionLog, n: int) -> None:
             case.override(action=other, reason_code="missing_information",
                           reason_text="knows more", **ANA)  # fmt: skip
     log.save(*cases)
+
+
+def _shared(pg_url: str, folder: Path, n: int) -> DecisionLog:
+    """A store of ``n`` cases whose shared read models one console brought up to date."""
+    log = open_signed(pg_url)
+    _fill(log, n)
+    first = open_readmodels(pg_url, folder)
+    first.catch_up(log)
+    first.close()
+    return log
 
 
 def test_consoles_starting_together_apply_each_event_once(pg_url: str, tmp_path: Path) -> None:
@@ -54,15 +64,11 @@ def test_consoles_starting_together_apply_each_event_once(pg_url: str, tmp_path:
 
 
 def test_a_new_console_starts_from_the_shared_tables(pg_url: str, tmp_path: Path) -> None:
-    log = open_signed(pg_url)
-    _fill(log, 30)
-    first = open_readmodels(pg_url, tmp_path / "a")
-    first.catch_up(log)
-    first.close()
+    log = _shared(pg_url, tmp_path / "a", 30)
     later = open_readmodels(pg_url, tmp_path / "b")  # another machine: no local file
     assert later.position() == log.event_count()
     assert later.catch_up(log) == 0
-    assert queries.queue_count(later, queries.QueueFilter(("open",))) == 10
+    assert queue.queue_count(later, queue.QueueFilter(("open",))) == 10
     assert verify_against_log(log, later).ok
     later.close()
 
@@ -74,14 +80,17 @@ def test_the_same_queries_answer_the_same_on_both_backends(pg_url: str, tmp_path
         _fill(log, 45)
         views = open_readmodels(url, tmp_path / "data")
         views.catch_up(log)
-        some = queries.queue_page(
-            views, queries.QueueFilter(("open", "decided"), search="c01"),
-            order_by="p_bad", descending=True, offset=2, limit=5,
+        waiting = queue.QueueFilter(("open", "decided"), search="c01")
+        first = queue.queue_page(views, waiting, order_by="p_bad", descending=True, limit=3)
+        last = first[-1]
+        some = first + queue.queue_page(
+            views, waiting, order_by="p_bad", descending=True, limit=5,
+            after=queue.case_key(views, last["case_id"], "p_bad"),
         )  # fmt: skip
         answers.append(
             (
                 [(r["case_ref"], r["p_bad"], r["status"]) for r in some],
-                queries.queue_count(views, queries.QueueFilter(("decided",))),
+                queue.queue_count(views, queue.QueueFilter(("decided",))),
                 queries.store_domains(views),
                 queries.cases_by_domain(views),
                 [(r["decided_action"], r["decision_kind"]) for r in
@@ -109,11 +118,7 @@ def test_replay_rebuilds_tampered_shared_tables(pg_url: str, tmp_path: Path) -> 
 
 
 def test_shared_tables_lacking_a_new_column_say_so(pg_url: str, tmp_path: Path) -> None:
-    log = open_signed(pg_url)
-    _fill(log, 3)
-    views = open_readmodels(pg_url, tmp_path / "a")
-    views.catch_up(log)
-    views.close()
+    _shared(pg_url, tmp_path / "a", 3)
     pg_execute("ALTER TABLE cases DROP COLUMN quantity", schema_of(pg_url) + "_views")
     older = open_readmodels(pg_url, tmp_path / "b")  # as made by a Docket before that column
     assert older.added_columns == ("cases.quantity",)  # so the service rebuilds them
