@@ -16,8 +16,8 @@ from assistant.policies.quantity import QuantityPolicy
 from assistant.usecases import alerting, intake
 from assistant.usecases.checks import require_plain
 from assistant.usecases.context import Context
-from assistant.usecases.models import pending_promotions
 from assistant.usecases.domains import words_view
+from assistant.usecases.models import pending_promotions
 from assistant.views import (
     BacktestView,
     PolicyChangeView,
@@ -88,8 +88,7 @@ def _quantity_view(ctx: Context, domain: str) -> PolicyView:
                                    "per unit left over": spec.overage_cost}},
         escalate_band=(1.0, 0.0), escalate_on_ood=spec.escalate_on_ood,
         review_every_days=aggregate.review_every_days, history=_history(ctx, domain),
-        pending=_pending(aggregate), quantity=spec.model_dump(mode="json"),
-        words=words_view(domain),
+        pending=_pending(aggregate), words=words_view(domain),
         quantity=spec.model_dump(mode="json"), pending_promotions=pending_promotions(ctx, domain),
         **_standing(ctx, domain),
     )  # fmt: skip
