@@ -5,7 +5,6 @@ consultant, clinical_lead) are its own; no output falls back on credit's words."
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 from datetime import UTC, datetime
@@ -14,17 +13,10 @@ from pathlib import Path
 import pytest
 
 from tests.cli.test_cli import Docket, docket  # noqa: F401 - fixture
+from tests.cli.test_demand_cli import write_csv
 from tests.packs.biopsy import make_pack
 
 CREDIT = re.compile(r"p\(bad\)|applicant|\bapprov\w*|\bdeclin\w*|\bgood\b|\bbad\b|risk_owner")
-
-
-def write_csv(path: Path, rows: list[dict[str, object]]) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    return path
 
 
 # Trains the pack's models and cross-validates them (10 folds each) from the command line:
@@ -68,7 +60,8 @@ def test_every_command_runs_on_the_biopsy_pack(docket: Docket, tmp_path: Path) -
     assert "recorded" in recorded
 
     run("backtest", role="clinical_lead", operator="cleo")
-    assert "discharge" in run("figures", "biopsy", role="engineer", operator="eng")
+    figures = run("figures", "biopsy", role="engineer", operator="eng")
+    assert "expected cost per scan" in figures and "biopsy everyone" in figures
     run("quality", "biopsy", role="auditor", operator="ava")
     monitored = run("monitor", "biopsy", role="auditor", operator="ava")
     assert "drift of the latest 40 case(s)" in monitored
