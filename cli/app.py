@@ -11,6 +11,7 @@ with a non-zero exit code, never as a traceback.
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
@@ -174,6 +175,18 @@ def known_role(role: str) -> str:
         raise click.BadParameter(f"{role!r} is not a role of any installed pack: "
                                  f"use one of {', '.join(roles)}", param_hint="'--role'")
     return role
+
+
+def steps(label: str) -> Callable[[str], None]:
+    """A step callback for long work (training, cross-validation): one line per step on
+    stderr with the seconds since the start, so no step sits silent and ``--json`` output
+    on stdout stays clean."""
+    started = time.monotonic()
+
+    def step(text: str) -> None:
+        click.echo(f"[{time.monotonic() - started:5.1f} s] {label}: {text}", err=True)
+
+    return step
 
 
 def progress(label: str) -> Callable[[int, int], None]:

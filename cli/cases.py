@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from assistant.times import TIME_FORMS, GivenTime, parse_time
 from assistant.views import (
     STATUS_FILTERS,
     Accept,
@@ -27,6 +28,7 @@ from assistant.views import (
 )
 from cli.app import Context, cli, fail, pass_context, progress
 from cli.files import iter_rows, read_rows
+from events.errors import InputRejected
 
 
 @cli.command()
@@ -123,18 +125,13 @@ def explain(obj: Context, case_id: str) -> None:
     )
 
 
-def parse_time(value: str) -> datetime:
-    """An ISO-8601 time; a naive one is read as UTC (and said so)."""
+def parse_as_of(value: str) -> GivenTime:
+    """``--as-of`` in the forms every command takes (:mod:`assistant.times`); exit 2 with
+    one sentence listing them otherwise."""
     try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError as exc:
-        raise click.BadParameter(
-            f"{value!r} is not an ISO-8601 time, e.g. 2026-11-22T14:05"
-        ) from exc
-    if parsed.tzinfo is None:
-        click.echo(f"(reading {value} as UTC)", err=True)
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed
+        return parse_time(value, "--as-of")
+    except InputRejected as exc:
+        raise click.BadParameter(exc.problems[0].problem) from exc
 
 
 def _timeline_line(entry: TimelineEntry) -> str:
@@ -182,8 +179,9 @@ def _seen_lines(seen: dict[str, Any]) -> list[str]:
     return [inert(line) for line in lines]
 
 
-def print_audit(view: AuditView) -> None:
-    when = view.as_of.isoformat(timespec="seconds") if view.as_of else "now"
+def print_audit(view: AuditView, as_of: GivenTime | None = None) -> None:
+    """The audit in words; ``as_of`` as given (its header names the timezone assumed)."""
+    when = as_of.described() if as_of else "now"
     state = view.state_as_of
     click.echo(f"case {view.case_id} ({state.get('case_ref')}, {state.get('domain')}) as of {when}")
     decisions = state.get("decisions") or []
@@ -229,16 +227,20 @@ def print_audit(view: AuditView) -> None:
 
 @cli.command()
 @click.argument("case_id", metavar="CASE")
-@click.option("--as-of", "as_of", help="ISO-8601 time; default now.")
+@click.option("--as-of", "as_of", metavar="TIME",
+              help=f"The moment to audit at; default now. TIME: {TIME_FORMS}.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @pass_context
 def audit(obj: Context, case_id: str, as_of: str | None, as_json: bool) -> None:
     """A case's full timeline and what was known at a moment."""
-    view = obj.service.audit(case_id, parse_time(as_of) if as_of else None)
+    given = parse_as_of(as_of) if as_of else None
+    view = obj.service.audit(case_id, given.at if given else None)
     if as_json:
+        if given is not None:  # stderr: the JSON on stdout stays machine-readable
+            click.echo(f"as of {given.described()}", err=True)
         click.echo(json.dumps(view.raw, indent=2, default=str))
     else:
-        print_audit(view)
+        print_audit(view, given)
 
 
 @cli.command()
@@ -249,7 +251,12 @@ def audit(obj: Context, case_id: str, as_of: str | None, as_json: bool) -> None:
                    "number realised, e.g. bikes rented.")
 @pass_context
 def outcomes(obj: Context, file: Path, domain: str | None) -> None:
-    """Record outcomes in bulk from FILE (columns: case_id or case_ref, outcome, observed_at)."""
+    """Record outcomes in bulk from FILE (columns: case_id or case_ref, outcome, observed_at).
+
+    observed_at: a date (2026-12-03) or a date and time (2026-12-03T14:05), optionally
+    ending in Z or an offset like +01:00; without one, UTC is assumed and the summary says
+    on how many rows.
+    """
     report = obj.service.record_outcomes(read_rows(file), domain=domain)
     for line in report:
         click.echo(line)
@@ -288,7 +295,12 @@ SORT_FIELDS: dict[str, str] = {
     "--sort", "sort", type=click.Choice(list(SORT_FIELDS)), default="opened_at", show_default=True
 )
 @click.option("--reverse", is_flag=True, help="Largest (or newest) first.")
-@click.option("--page", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--page", type=click.IntRange(min=1), default=None,
+              help="Page N (default 1); reaching it walks the N-1 pages before it, so deep "
+                   "in a long queue prefer --after.")
+@click.option("--after", "after", metavar="CASE", default=None,
+              help="The page after CASE (reference or id), as the foot of each page prints "
+                   "it: as fast on the last page as on the first.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @pass_context
 def cases(
@@ -298,44 +310,58 @@ def cases(
     search: str,
     sort: str,
     reverse: bool,
-    page: int,
+    page: int | None,
+    after: str | None,
     as_json: bool,
 ) -> None:
     """One page of the queue, exactly as the console shows it (same query, same order)."""
     from tui.format import QUEUE_COLUMNS, QUEUE_PAGE_SIZE, queue_cells, queue_place
 
+    if page is not None and after is not None:
+        fail("give --page or --after, not both", code=2)
     query = QueueQuery(
         search=search.strip(),
         statuses=STATUS_FILTERS[status],
         flags=tuple(dict.fromkeys(parse_flag(f) for f in flags)),
         order_by=SORT_FIELDS[sort],
         descending=reverse,
-        offset=(page - 1) * QUEUE_PAGE_SIZE,
-        limit=QUEUE_PAGE_SIZE,
+        offset=((page or 1) - 1) * QUEUE_PAGE_SIZE,
+        limit=QUEUE_PAGE_SIZE + 1,  # one more: is there a next page?
+        after=after,
     )
     found = obj.service.queue(query)
+    rows = found.rows[:QUEUE_PAGE_SIZE]
+    following = rows[-1] if len(found.rows) > QUEUE_PAGE_SIZE else None
     if as_json:
         click.echo(json.dumps({
-            "status": status, "total": found.total, "page": page, "page_size": QUEUE_PAGE_SIZE,
+            "status": status, "total": found.total, "page": page if after is None else None,
+            "after": after, "page_size": QUEUE_PAGE_SIZE,
+            "next_after": following.case_id if following else None,
             "cases": [{
                 "case_ref": r.case_ref, "case_id": r.case_id, "domain": r.domain,
                 "status": r.status, "opened_at": r.opened_at.isoformat(), "p_bad": r.p_bad,
                 "recommendation": r.recommendation, "expected_cost": r.expected_cost,
                 "flags": sorted(r.flags),
-            } for r in found.rows],
+            } for r in rows],
         }, indent=2))  # fmt: skip
         return
     now = datetime.now(UTC)
     table = [tuple(label for _, label in QUEUE_COLUMNS)]
-    table += [queue_cells(row, now) for row in found.rows]
+    table += [queue_cells(row, now) for row in rows]
     widths = [max(len(line[i]) for line in table) for i in range(len(QUEUE_COLUMNS))]
     for line in table:
         click.echo("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip())
     direction = "↓" if reverse else "↑"
     label = dict(QUEUE_COLUMNS)[query.order_by]
-    click.echo(
-        f"\n{status} · {queue_place(query.offset, len(found.rows), found.total)} "
-        f"· sort {label} {direction}"
-    )
-    if found.total and not found.rows:
-        fail(f"page {page} is past the last page of {status} cases")
+    place = (
+        queue_place(query.offset, len(rows), found.total) if after is None
+        else f"{len(rows)} after {after} of {found.total:,}"
+    )  # fmt: skip
+    click.echo(f"\n{status} · {place} · sort {label} {direction}")
+    if following is not None:
+        click.echo(f"next page: the same command with --after {following.case_ref}")
+    if found.total and not rows:
+        fail(
+            f"page {page or 1} is past the last page of {status} cases" if after is None
+            else f"no {status} cases after {after}"
+        )

@@ -33,12 +33,16 @@ def seed_demand_demo(
     cases: int = 48,
     history: int = WEEK,
     progress: Callable[[int, int], None] | None = None,
+    on_step: Callable[[str], None] | None = None,
 ) -> list[str]:
-    """Seed ``service``'s store with demand hours; return a short summary."""
+    """Seed ``service``'s store with demand hours; return a short summary (``on_step``
+    hears of each step, as in :func:`cli.demo.seed_demo`)."""
+    step = on_step or (lambda text: None)
     lines: list[str] = []
     if not any(m.status == "champion" for m in service.models(DOMAIN)):
+        step("training the quantile model (first run only)")
         with acting_as(service, DEMO_SYSTEM):
-            lines += service.train(DOMAIN)
+            lines += service.train(DOMAIN, on_step=on_step)
     h = make_pack().history
     cases = max(1, min(cases, len(h) // 2))
     history = max(0, min(history, len(h) - cases))
@@ -49,6 +53,7 @@ def seed_demand_demo(
 
     queue = service.ingest(DOMAIN, [hour(i) for i in range(len(h) - cases, len(h))],
                            progress=progress)
+    step(f"opening {history} past hours and recording what was ordered and sold")
     past = service.ingest(DOMAIN, [hour(i) for i in range(start, start + history)])
     demand = {case_ref(h.rows[i]): h.demand[i] for i in range(start, start + history)}
     decided = 0

@@ -118,8 +118,15 @@ def seed_demo(
     cases: int = 200,
     history: int = 300,
     progress: Callable[[int, int], None] | None = None,
+    on_step: Callable[[str], None] | None = None,
 ) -> list[str]:
-    """Seed ``service``'s store; return a short summary for the terminal."""
+    """Seed ``service``'s store; return a short summary for the terminal.
+
+    ``progress(done, total)`` follows the queue's cases as they open; ``on_step`` hears of
+    every other step (training folds, the past decisions, every 50 of them) as it starts, so
+    no step of the first run (about 25 s of training) sits silent.
+    """
+    step = on_step or (lambda text: None)
     lines: list[str] = []
     label = service.label_field(DOMAIN)
     data = service.dataset(DOMAIN)
@@ -129,8 +136,9 @@ def seed_demo(
     # sees in training: its scores on them, and every quality figure, are out of sample.
     candidates = list(range(len(data) - history, len(data))) if history else []
     if not any(m.status == "champion" for m in service.models(DOMAIN)):
+        step("training the credit models (first run only)")
         with acting_as(service, DEMO_SYSTEM):
-            lines += service.train(DOMAIN, holdout=candidates)
+            lines += service.train(DOMAIN, holdout=candidates, on_step=on_step)
     notes = demo_notes()
 
     def application(index: int) -> dict[str, Any]:
@@ -139,16 +147,21 @@ def seed_demo(
 
     if candidates:
         # Before the queue opens: cases recommended under the old policy would all show STALE.
+        step("the demo's risk owner proposes 10% exploration; a second owner approves it")
         explore_for_history(service)
+    step(f"opening {cases} applications as the queue")
     queue = service.ingest(DOMAIN, [application(i) for i in range(cases)], progress=progress)
+    step(f"assessing {len(candidates)} held-out applications for the history")
     # History: held-out applications whose recommendation was a final action (escalated ones
     # would still be waiting for a senior reviewer, so they would sit in the queue).
     assessed = service.assess(DOMAIN, [application(i) for i in candidates])
     chosen = [i for i, a in zip(candidates, assessed, strict=True) if a.action != "escalate"]
     chosen = chosen[:history]
     past_rows = [application(i) for i in chosen]
+    step(f"opening {len(past_rows)} past applications")
     past = service.ingest(DOMAIN, past_rows)
-    decided = _record_history(service, past.opened, [data[i][label] for i in chosen], past_rows)
+    decided = _record_history(service, past.opened, [data[i][label] for i in chosen], past_rows,
+                              step)
     status = service.status()
     lines.append(
         f"opened {len(queue.opened)} case(s) for the queue ({len(queue.duplicates)} already there)"
@@ -180,7 +193,11 @@ def explore_for_history(service: DocketService) -> None:
 
 
 def _record_history(
-    service: DocketService, opened: list[str], outcomes: list[str], rows: list[dict[str, Any]]
+    service: DocketService,
+    opened: list[str],
+    outcomes: list[str],
+    rows: list[dict[str, Any]],
+    step: Callable[[str], None],
 ) -> int:
     """Past cases: the recommendation was followed, and the data set says what happened."""
     if not opened:
@@ -202,4 +219,6 @@ def _record_history(
                 service.record_outcome(row.case_id, by_ref[row.case_ref], datetime.now(UTC),
                                        source="data set label")
             count += 1
+            if count % 50 == 0 or count == len(wanted):
+                step(f"recorded {count} of {len(wanted)} past decisions with their outcomes")
         return count

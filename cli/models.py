@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from assistant.views import BacktestView
-from cli.app import Context, cli, pass_context
+from cli.app import Context, cli, pass_context, steps
 from cli.files import read_json_object
 from cli.monitoring import print_off_policy
 
@@ -23,7 +23,7 @@ from cli.monitoring import print_off_policy
 @pass_context
 def train(obj: Context, domain: str, promote: bool | None) -> None:
     """Train DOMAIN's specialists, check ONNX parity, and register them with model cards."""
-    for line in obj.service.train(domain, promote=promote):
+    for line in obj.service.train(domain, promote=promote, on_step=steps(f"train {domain}")):
         click.echo(line)
 
 
@@ -97,6 +97,13 @@ def models(ctx: click.Context, domain: str | None) -> None:
                 for suite, ok in sorted(view.evals.items())
             )
             click.echo(f"    latest evals: {verdicts}")
+    for p in obj.service.pending_promotions(domain):
+        click.echo(
+            f"pending promotion #{p.number} of {p.version} ({p.domain}), proposed by {p.by} "
+            f"{p.at.isoformat(timespec='minutes')}: {p.reason} (replaces "
+            f"{p.replaces or 'no champion'}; needs a second person: docket models approve "
+            f"{p.version})"
+        )
 
 
 @models.command("promote")
@@ -104,9 +111,38 @@ def models(ctx: click.Context, domain: str | None) -> None:
 @click.option("--reason", required=True, help="Why this model should decide from now on.")
 @pass_context
 def models_promote(obj: Context, version: str, reason: str) -> None:
-    """Make VERSION the champion (the previous champion is demoted)."""
+    """Propose VERSION as champion; it takes effect when a second person who manages the
+    domain's models approves it (a domain's first champion is installed at once)."""
     view = obj.service.promote(version, reason)
-    click.echo(f"{view.version} is now champion for {view.domain}")
+    if view.status == "champion":
+        click.echo(f"{view.version} is now champion for {view.domain} (its first)")
+        return
+    [found] = [p for p in obj.service.pending_promotions(view.domain) if p.version == version]
+    click.echo(
+        f"proposed promotion #{found.number} of {version} for {view.domain} (replacing "
+        f"{found.replaces or 'no champion'}); it takes effect when another person who manages "
+        f"its models runs `docket models approve {version}`"
+    )
+
+
+@models.command("approve")
+@click.argument("version")
+@pass_context
+def models_approve(obj: Context, version: str) -> None:
+    """Approve another person's proposed promotion of VERSION: it decides from now on (the
+    previous champion is demoted)."""
+    view = obj.service.approve_promotion(version)
+    click.echo(f"{view.version} is now champion for {view.domain} (promotion approved)")
+
+
+@models.command("reject")
+@click.argument("version")
+@click.option("--reason", required=True, help="Why not.")
+@pass_context
+def models_reject(obj: Context, version: str, reason: str) -> None:
+    """Reject the proposed promotion of VERSION (a model manager), or withdraw your own."""
+    view = obj.service.reject_promotion(version, reason)
+    click.echo(f"promotion of {view.version} rejected; it stays {view.status}")
 
 
 @models.command("shadow")
@@ -166,5 +202,7 @@ def backtest(obj: Context, domain: str | None, policy_file: Path | None) -> None
 def figures(obj: Context, domain: str | None, seed: int, repeats: int) -> None:
     """10-fold cross-validated expected cost per case: models, baseline, refuse-all."""
     domain = obj.service.resolve_domain(domain)
-    for line in obj.service.cross_validated_costs(domain, seed=seed, repeats=repeats):
+    lines = obj.service.cross_validated_costs(domain, seed=seed, repeats=repeats,
+                                              on_step=steps(f"figures {domain}"))
+    for line in lines:
         click.echo(line)

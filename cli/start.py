@@ -7,7 +7,7 @@ import sys
 import click
 
 from assistant import config
-from cli.app import Context, cli, fail, pass_context, progress
+from cli.app import Context, cli, fail, pass_context, progress, steps
 from cli.demand_demo import seed_demand_demo
 from cli.demo import enrol_demo_people, seed_demo
 
@@ -30,14 +30,14 @@ def demo(obj: Context, cases: int | None, domain: str, no_tui: bool) -> None:
         click.echo("Preparing the demand demo (the first run trains the quantile model: about "
                    "a minute)…", err=True)
         summary = seed_demand_demo(service, cases=cases or 48,
-                                   progress=progress("Opening demo hours"))
+                                   progress=progress("Opening demo hours"), on_step=steps("demo"))
     else:
         click.echo(
             "Preparing the demo store (the first run trains the credit models: about 25 s)…",
             err=True,
         )
         summary = seed_demo(service, cases=200 if cases is None else cases,
-                            progress=progress("Opening demo cases"))
+                            progress=progress("Opening demo cases"), on_step=steps("demo"))
     for line in summary:
         click.echo(line)
     if no_tui:

@@ -11,6 +11,15 @@ process) each look-up reads only the new tail.
 The rules are the read model's: a version is registered, then promoted (champion), put in
 shadow, demoted (back to registered) or retired; the champion of a domain is the latest
 promoted version that has not since been demoted, shadowed or retired.
+
+Four eyes, decided here on the log rather than trusted from whoever wrote it: a
+``Promoted`` event counts only when it follows an approval of a pending proposal of
+that version by a second person holding one of its manager roles
+(:func:`events.domain.proposals.approval_problem`), or when it installs a domain's
+very first champion. Any other promotion changes nothing that decides; it is listed in
+:attr:`Deployments.unapproved` for ``docket verify``. The read-model file records every
+promotion as written, so the fold also keeps that view (``recorded``) to tell a file
+edited behind Docket's back from a log holding an unapproved promotion.
 """
 
 from __future__ import annotations
@@ -22,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from eventsourcing.utils import get_topic
 
 from events.domain import ModelVersion, Policy
+from events.domain.proposals import approval_problem
 
 if TYPE_CHECKING:
     from events.app import DecisionLog
@@ -33,7 +43,8 @@ _STATUS: dict[type, str] = {
     ModelVersion.ShadowStarted: "shadow",
     ModelVersion.Retired: "retired",
 }
-TOPICS = [get_topic(kind) for kind in (*_STATUS, Policy.Created, Policy.Changed)]
+_PROPOSALS = (ModelVersion.PromotionProposed, ModelVersion.PromotionDecided)
+TOPICS = [get_topic(kind) for kind in (*_STATUS, *_PROPOSALS, Policy.Created, Policy.Changed)]
 
 
 @dataclass(frozen=True)
@@ -44,11 +55,28 @@ class Deployed:
     shadows: list[str]
 
 
+@dataclass(frozen=True)
+class PendingPromotion:
+    """A proposed promotion waiting for a second person."""
+
+    domain: str
+    version: str
+    proposal: int
+    by: str
+    at: str
+    reason: str
+    base_champion: str
+
+
 @dataclass
 class _Model:
     domain: str
     version: str
-    status: str
+    status: str  # as the four-eyes rule counts it
+    managers: tuple[str, ...] = ()
+    recorded: str = ""  # as written in the log (what the read-model file shows)
+    pending: dict[int, PendingPromotion] = field(default_factory=dict)
+    approved: bool = False  # an approval waits for its Promoted event
 
 
 @dataclass
@@ -60,8 +88,12 @@ class Deployments:
     """
 
     position: int = 0
+    #: ``(position, sentence)`` of every promotion that did not count (see the module doc).
+    unapproved: list[tuple[int, str]] = field(default_factory=list)
     _models: dict[str, _Model] = field(default_factory=dict)  # by model (aggregate) id
     _champions: dict[str, str] = field(default_factory=dict)  # domain -> version
+    _recorded: dict[str, str] = field(default_factory=dict)  # champions as written
+    _had_champion: set[str] = field(default_factory=set)  # domains that ever had one
     _policy_domains: dict[str, str] = field(default_factory=dict)  # policy id -> domain
     _policy_versions: dict[str, int] = field(default_factory=dict)  # domain -> version
     _lock: threading.RLock = field(default_factory=threading.RLock)
@@ -77,12 +109,12 @@ class Deployments:
                 )
                 for notification in found:
                     event = log.mapper.to_domain_event(notification)
-                    self._apply(str(notification.originator_id), event)
+                    self._apply(str(notification.originator_id), event, notification.id)
                 # Fewer than a page: nothing more of ours up to the end, so skip past every
                 # other event too and the next look-up reads only what comes after.
                 self.position = end if len(found) < page else found[-1].id
 
-    def _apply(self, key: str, event: object) -> None:
+    def _apply(self, key: str, event: object, position: int = 0) -> None:
         if isinstance(event, Policy.Created):
             self._policy_domains[key] = event.domain
             self._policy_versions[event.domain] = 1
@@ -91,20 +123,53 @@ class Deployments:
             if key in self._policy_domains:
                 self._policy_versions[self._policy_domains[key]] = event.policy_version
             return
-        status = _STATUS.get(type(event))
-        if status is None:
-            return
         if isinstance(event, ModelVersion.Registered):
-            self._models[key] = _Model(event.domain, event.version, status)
+            self._models[key] = _Model(event.domain, event.version, "registered",
+                                       tuple(event.managers), "registered")  # fmt: skip
             return
         model = self._models.get(key)
         if model is None:  # an event of a model never registered: not ours to guess
             return
+        if isinstance(event, _PROPOSALS):
+            self._proposal(model, event)
+            return
+        status = _STATUS.get(type(event))
+        if status is None:
+            return
+        model.recorded = status
+        _set_champion(self._recorded, model, status)
+        if isinstance(event, ModelVersion.Promoted) and not self._counts(model, event, position):
+            return
         model.status = status
+        _set_champion(self._champions, model, status)
         if status == "champion":
-            self._champions[model.domain] = model.version
-        elif self._champions.get(model.domain) == model.version:
-            del self._champions[model.domain]
+            self._had_champion.add(model.domain)
+
+    def _proposal(self, model: _Model, event: object) -> None:
+        if isinstance(event, ModelVersion.PromotionProposed):
+            model.pending[event.proposal] = PendingPromotion(
+                model.domain, model.version, event.proposal, event.actor,
+                event.timestamp.isoformat(), event.reason, event.base_champion,
+            )  # fmt: skip
+        elif isinstance(event, ModelVersion.PromotionDecided):
+            found = model.pending.pop(event.proposal, None)
+            model.approved = bool(
+                event.approved and found is not None
+                and approval_problem(found.by, event.actor, event.role, model.managers) is None
+            )  # fmt: skip
+
+    def _counts(self, model: _Model, event: ModelVersion.Promoted, position: int) -> bool:
+        """Whether a promotion takes effect: approved by a second manager, or the domain's
+        first champion. Otherwise it is listed in :attr:`unapproved`."""
+        approved, model.approved = model.approved, False
+        if approved or model.domain not in self._had_champion:
+            return True
+        self.unapproved.append((position, (
+            f"{event.actor} ({event.role}) promoted {model.version} to {model.domain}'s "
+            "champion without a pending proposal approved by a second person holding a "
+            f"manager role ({', '.join(model.managers)}); it does not count"
+        )))  # fmt: skip
+        return False
 
     # --- answers ---------------------------------------------------------------------------
 
@@ -116,6 +181,18 @@ class Deployments:
                 if m.domain == domain and m.status == "shadow"
             ]  # fmt: skip
             return Deployed(self._champions.get(domain), shadows)
+
+    def pending(self, domain: str | None = None) -> list[PendingPromotion]:
+        """Promotions proposed and waiting for a second person, oldest first."""
+        with self._lock:
+            found = [p for m in self._models.values() for p in m.pending.values()
+                     if domain is None or p.domain == domain]  # fmt: skip
+            return sorted(found, key=lambda p: p.at)
+
+    def had_champion(self, domain: str) -> bool:
+        """Whether a promotion of ``domain`` ever counted (after that, four eyes)."""
+        with self._lock:
+            return domain in self._had_champion
 
     def champions(self) -> list[tuple[str, str]]:
         """(domain, version) of every champion."""
@@ -169,11 +246,18 @@ class Deployments:
                 )
             return self._disagreement(rows)
 
+    def _as_recorded(self, domain: str) -> Deployed:
+        """The champion and shadows as the events were written (the read-model file's view,
+        which shows an unapproved promotion that :meth:`deployed` does not count)."""
+        shadows = [m.version for m in self._models.values()
+                   if m.domain == domain and m.recorded == "shadow"]  # fmt: skip
+        return Deployed(self._recorded.get(domain), shadows)
+
     def _disagreement(self, rows: list[dict[str, Any]]) -> str | None:
         domains = {str(r["domain"]) for r in rows} | {m.domain for m in self._models.values()}
         for domain in sorted(domains):
             mine = [r for r in rows if r["domain"] == domain]
-            truth = self.deployed(domain)
+            truth = self._as_recorded(domain)
             champions = sorted(str(r["model_version"]) for r in mine if r["champion"])
             if champions != ([truth.champion] if truth.champion else []):
                 named = " and ".join(champions) or "no model"
@@ -190,3 +274,11 @@ class Deployments:
             if registered != known:
                 return f"the read model lists other {domain} model versions than the log"
         return None
+
+
+def _set_champion(champions: dict[str, str], model: _Model, status: str) -> None:
+    """Track a domain's champion as ``model`` takes ``status``."""
+    if status == "champion":
+        champions[model.domain] = model.version
+    elif champions.get(model.domain) == model.version:
+        del champions[model.domain]

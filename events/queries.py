@@ -1,7 +1,8 @@
 """Every question the application asks the read models, in one place.
 
 Each query is a typed function over the read-model tables (:mod:`events.readmodels`
-owns their schema and keeps them in step with the log). The index a query needs is
+owns their schema and keeps them in step with the log). The queue's paged queries, and
+their indexes, are in :mod:`events.queue`. The index a query needs is
 declared right above it with :func:`_needs`; :class:`events.readmodels.ReadModels`
 creates every declared index, so a new query and its index arrive together.
 
@@ -56,67 +57,6 @@ def cases_by_domain(views: Rows) -> dict[str, int]:
         "SELECT domain, COUNT(*) AS n FROM cases WHERE status != 'quarantined' GROUP BY domain"
     )
     return {str(r["domain"]): int(r["n"]) for r in rows}
-
-
-#: The columns a queue may be ordered by.
-QUEUE_ORDER = frozenset({"opened_at", "p_bad", "expected_cost", "case_ref", "recommendation"})
-
-
-#: The flag columns a queue may be filtered by.
-QUEUE_FLAGS = frozenset({"ood", "fallback", "guardrail", "injection", "escalated"})
-
-
-@dataclass(frozen=True)
-class QueueFilter:
-    """Which cases a queue shows: by status, flags (all of them), and a search over
-    reference/recommendation."""
-
-    statuses: tuple[str, ...]
-    search: str = ""
-    flags: tuple[str, ...] = ()
-
-    def where(self) -> tuple[str, list[Any]]:
-        clause = [f"status IN ({','.join('?' * len(self.statuses))})"]
-        params: list[Any] = list(self.statuses)
-        for flag in self.flags:
-            if flag not in QUEUE_FLAGS:  # never interpolate a column name the caller made up
-                raise ValueError(f"flag must be one of {sorted(QUEUE_FLAGS)}")
-            clause.append(f"{flag} = 1")
-        if self.search.strip():
-            clause.append("(case_ref LIKE ? OR recommendation LIKE ? OR case_id LIKE ?)")
-            like = f"%{self.search.strip()}%"
-            params += [like, like, like + "%"]
-        return " AND ".join(clause), params
-
-
-_needs("cases", "status", "opened_at")
-_needs("cases", "status", "p_bad")
-
-
-def queue_count(views: Rows, selected: QueueFilter) -> int:
-    clause, params = selected.where()
-    return int(views.rows(f"SELECT count(*) AS n FROM cases WHERE {clause}", params)[0]["n"])
-
-
-def queue_page(
-    views: Rows,
-    selected: QueueFilter,
-    *,
-    order_by: str,
-    descending: bool,
-    offset: int,
-    limit: int,
-) -> list[Row]:
-    """One page of case rows; ``order_by`` must be one of :data:`QUEUE_ORDER`."""
-    if order_by not in QUEUE_ORDER:  # never interpolate a column name the caller made up
-        raise ValueError(f"order_by must be one of {sorted(QUEUE_ORDER)}")
-    clause, params = selected.where()
-    direction = "DESC" if descending else "ASC"
-    return views.rows(
-        f"SELECT * FROM cases WHERE {clause} ORDER BY {order_by} {direction}, case_ref "
-        "LIMIT ? OFFSET ?",
-        [*params, limit, offset],
-    )
 
 
 def cases_by_status(views: Rows) -> dict[str, int]:

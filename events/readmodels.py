@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 import sqlite_utils
 from eventsourcing.utils import get_topic, resolve_topic
 
+from events import queue
 from events.compression import read_state
 from events.domain import Alert, Case, EvalRun, ModelVersion, Policy
 from events.domain.case import explanation_flagged
@@ -541,8 +542,17 @@ class ReadModels:
         self.added_columns = tuple(added)
 
     def _create_indexes(self) -> None:
-        for table, cols in [*INDEXES, *QUERY_INDEXES]:
+        for table, cols in [*INDEXES, *QUERY_INDEXES, *queue.INDEXES]:
             self.db.table(table).create_index(cols, if_not_exists=True)
+        # Partial indexes (the queue's flagged cases): sqlite-utils makes only full ones.
+        for table, cols, flag in queue.PARTIAL_INDEXES:
+            name = f"idx_{table}_{'_'.join(cols)}_{flag}"
+            self.conn.execute(
+                f"CREATE INDEX IF NOT EXISTS [{name}] ON [{table}] ({', '.join(cols)}) "
+                f"WHERE {flag} = 1"
+            )
+        for name in queue.OBSOLETE_INDEXES:
+            self.conn.execute(f"DROP INDEX IF EXISTS [{name}]")
 
     def close(self) -> None:
         self.conn.close()

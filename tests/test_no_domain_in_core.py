@@ -41,6 +41,7 @@ ALLOWED: dict[tuple[str, str], int] = {
     ('cli/demo.py', 'escalate'): 1,
     # The credit demo seeds credit's own people (its owner role is credit's by design).
     ('cli/demo.py', 'risk_owner'): 9,
+    ('cli/models.py', 'approve'): 1,  # `docket models approve` (four eyes, as for policy)
     ('cli/policy.py', 'approve'): 1,  # the `docket policy approve` command's name
     ('cli/policy.py', 'approve:bad'): 1,
     ('cli/start.py', 'credit'): 2,

@@ -14,8 +14,9 @@ kind            recorded  when
                           outcomes for one case: needs a correction, never overwritten
 ``partial``     no        required fields missing (``case_ref``/``case_id``, ``outcome``,
                           ``observed_at``): one :class:`FieldProblem` per field
-``invalid``     no        fields present but wrong: unknown outcome label, naive or unparsable
-                          time, observed in the future or before the decision, ids disagree
+``invalid``     no        fields present but wrong: unknown outcome label, unparsable time
+                          (:mod:`assistant.times`), observed in the future or before the
+                          decision, ids disagree
 ``unknown``     no        no such case
 ``undecided``   no        the case exists but has no decision yet (unless ``allow_undecided``)
 ``unobserv-     no        the case's final action reveals no outcome (a declined loan) and the
@@ -35,10 +36,11 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, timedelta
 from typing import Literal
 
-from events.errors import FieldProblem
+from assistant.times import parse_time
+from events.errors import FieldProblem, InputRejected
 from events.queries import KnownCase as KnownCase  # what the read model knows of a case
 
 OutcomeKind = Literal[
@@ -63,6 +65,7 @@ class OutcomeItem:
     observed_at: datetime | None = None
     problems: tuple[FieldProblem, ...] = ()
     source: str = "bulk"
+    zone_assumed: bool = False  # observed_at had no timezone: read as UTC
 
     @property
     def will_record(self) -> bool:
@@ -91,7 +94,10 @@ class OutcomePlan:
                      "unobservable"):
             if c.get(kind):
                 parts.append(f"{c[kind]} {kind}")
-        return f"{len(self.items)} rows: " + ", ".join(parts)
+        assumed = sum(i.zone_assumed for i in self.items)
+        zone = (f"; observed_at had no timezone on {assumed} row(s): UTC assumed"
+                if assumed else "")  # fmt: skip
+        return f"{len(self.items)} rows: " + ", ".join(parts) + zone
 
 
 @dataclass
@@ -103,6 +109,7 @@ class _Parsed:
     observed_at: datetime
     case: KnownCase
     source: str = "bulk"
+    zone_assumed: bool = False
 
 
 def plan_outcomes(
@@ -112,14 +119,14 @@ def plan_outcomes(
     now: datetime,
     outcomes: Sequence[str],
     late_after: timedelta = timedelta(days=365),
-    assume_tz: tzinfo | None = None,
     allow_undecided: bool = False,
     refusal: Callable[[str | None, str], str | None] | None = None,
 ) -> OutcomePlan:
     """Classify every row (see the module docstring); the plan keeps the file's order.
 
     ``known`` holds the cases the rows might name (found by ``case_id`` or ``case_ref``).
-    ``assume_tz`` interprets naive times / bare dates in that zone; by default they are invalid.
+    ``observed_at`` takes the forms of :mod:`assistant.times`; without a timezone it is read
+    as UTC, and the summary says on how many rows.
     ``refusal(final_action, source)`` says why an outcome may not follow that action (see
     :func:`assistant.evaluation.observation.outcome_refusal`); None: every action reveals.
     """
@@ -135,7 +142,7 @@ def plan_outcomes(
     verdicts: dict[int, OutcomeItem] = {}
     parsed: list[tuple[int, _Parsed]] = []
     for index, row in enumerate(rows):
-        result = _parse_row(index, row, by_id, by_ref, now, tuple(outcomes), assume_tz)
+        result = _parse_row(index, row, by_id, by_ref, now, tuple(outcomes))
         if isinstance(result, OutcomeItem):
             verdicts[index] = result
         else:
@@ -165,7 +172,7 @@ def _judge(
     def item(kind: OutcomeKind, message: str, *problems: FieldProblem) -> OutcomeItem:
         return OutcomeItem(
             p.line, kind, message, case.case_id, case.case_ref or p.case_ref, p.outcome,
-            p.observed_at, problems, p.source,
+            p.observed_at, problems, p.source, p.zone_assumed,
         )  # fmt: skip
 
     if case.decided_at is None and not undecided:
@@ -214,7 +221,6 @@ def _parse_row(
     by_ref: Mapping[str, KnownCase],
     now: datetime,
     outcomes: tuple[str, ...],
-    assume_tz: tzinfo | None,
 ) -> _Parsed | OutcomeItem:
     line = _line(row, index)
     case_id, case_ref = _text(row.get("case_id")), _text(row.get("case_ref"))
@@ -239,7 +245,7 @@ def _parse_row(
     if outcome is None:
         outcome = outcome_text or ""
         problems.append(FieldProblem("outcome", f"must be one of {', '.join(outcomes)}"))
-    observed_at, time_problem = _time(time_value, now, assume_tz)
+    observed_at, time_problem, zone_assumed = _time(time_value, now)
     if time_problem is not None:
         problems.append(time_problem)
     by_case_id = by_id.get(case_id) if case_id is not None else None
@@ -253,32 +259,24 @@ def _parse_row(
     if problems:
         listed = "; ".join(str(p) for p in problems)
         return OutcomeItem(line, "invalid", listed, case_id, case_ref, outcome_text,
-                           observed_at, tuple(problems))  # fmt: skip
+                           observed_at, tuple(problems), zone_assumed=zone_assumed)  # fmt: skip
     case = by_case_id or by_case_ref
     if case is None or observed_at is None:
         return OutcomeItem(line, "unknown", f"no case {case_ref or case_id}", case_id, case_ref,
-                           outcome, observed_at)  # fmt: skip
+                           outcome, observed_at, zone_assumed=zone_assumed)  # fmt: skip
     return _Parsed(line, case_id, case_ref, outcome, observed_at, case,
-                   _text(row.get("source")) or "bulk")
+                   _text(row.get("source")) or "bulk", zone_assumed)
 
 
-def _time(
-    value: object, now: datetime, assume_tz: tzinfo | None
-) -> tuple[datetime | None, FieldProblem | None]:
-    if isinstance(value, datetime):
-        at = value
-    else:
-        try:
-            at = datetime.fromisoformat(str(value))
-        except ValueError:
-            return None, FieldProblem("observed_at", "not an ISO-8601 date/time")
-    if at.tzinfo is None:
-        if assume_tz is None:
-            return None, FieldProblem("observed_at", "needs a timezone offset, e.g. +00:00")
-        at = at.replace(tzinfo=assume_tz)
-    if at > now:
-        return at, FieldProblem("observed_at", "is in the future")
-    return at, None
+def _time(value: object, now: datetime) -> tuple[datetime | None, FieldProblem | None, bool]:
+    """``(moment, problem, whether UTC was assumed)`` for an ``observed_at`` value."""
+    try:
+        given = parse_time(value, "observed_at")
+    except InputRejected as exc:
+        return None, exc.problems[0], False
+    if given.at > now:
+        return given.at, FieldProblem("observed_at", "is in the future"), not given.zone_given
+    return given.at, None, not given.zone_given
 
 
 def _text(value: object) -> str | None:

@@ -5,7 +5,7 @@ against the baseline rules and refuse-all."""
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -118,12 +118,14 @@ def cross_validate(
     seed: int = 0,
     data: Dataset | None = None,
     scored_rows: int | None = None,
+    on_step: Callable[[str], None] | None = None,
 ) -> CrossValidation:
     """Stratified k-fold: fit everything on the training folds, score the held-out fold.
 
     Rows carry their ``data.weights`` into every fit. ``scored_rows``: only the first that
     many rows count in the fold metrics (retraining passes the pack's own rows, so logged
-    outcomes, a selected sample, train the model but never judge it).
+    outcomes, a selected sample, train the model but never judge it). ``on_step`` hears of
+    each fold as it starts (a fit takes up to a few seconds: the CLI shows progress).
     """
     data = data or pack.load_dataset()
     x, y = dataset_matrix(pack, data)
@@ -134,6 +136,8 @@ def cross_validate(
     p = np.zeros(len(y))
     metrics = []
     for k in range(folds):
+        if on_step is not None:
+            on_step(f"{kind}: cross-validation fold {k + 1} of {folds}")
         train_rows, test_rows = fold_of != k, fold_of == k
         model = clone(build_pipeline(kind, pack, seed))
         fit_params = {} if w is None else {"clf__sample_weight": w[train_rows]}
@@ -156,7 +160,12 @@ def _metrics(p: FloatArray, y: IntArray, spec: PolicySpec) -> dict[str, float]:
 
 
 def cross_validated_metrics(
-    pack: DomainPack, kinds: Sequence[ModelKind] = KINDS, *, folds: int = 10, seed: int = 0
+    pack: DomainPack,
+    kinds: Sequence[ModelKind] = KINDS,
+    *,
+    folds: int = 10,
+    seed: int = 0,
+    on_step: Callable[[str], None] | None = None,
 ) -> dict[str, dict[str, float]]:
     """Per model kind, the baseline rules and "refuse everyone": mean and sd over folds.
 
@@ -170,7 +179,8 @@ def cross_validated_metrics(
     fold_of = fold_assignment(y, folds, seed)
     table: dict[str, dict[str, float]] = {}
     for kind in kinds:
-        summary = cross_validate(pack, kind, folds=folds, seed=seed, data=data).summary()
+        summary = cross_validate(pack, kind, folds=folds, seed=seed, data=data,
+                                 on_step=on_step).summary()
         table[kind] = {name: value["mean"] for name, value in summary.items()}
         table[kind]["expected_cost_sd"] = summary["expected_cost"]["sd"]
     risk, safe = spec.risk_outcome, spec.safe_outcome
@@ -198,6 +208,7 @@ def cost_table(
     folds: int = 10,
     seed: int = 0,
     repeats: int = 1,
+    on_step: Callable[[str], None] | None = None,
 ) -> list[CostRow]:
     """Cross-validated expected cost per applicant: each model, the baseline, decline-all.
 
@@ -205,8 +216,15 @@ def cost_table(
     ``seed + 1``, ...; each row is then the mean of the repeats' costs ± their sd (how much
     the figure moves with the folds). With one repeat the sd is over folds.
     """
-    runs = [cross_validated_metrics(pack, kinds, folds=folds, seed=seed + r)
-            for r in range(max(1, repeats))]
+    count = max(1, repeats)
+
+    def step(r: int) -> Callable[[str], None] | None:
+        if on_step is None or count == 1:
+            return on_step
+        return lambda text: on_step(f"repeat {r + 1} of {count}, {text}")
+
+    runs = [cross_validated_metrics(pack, kinds, folds=folds, seed=seed + r, on_step=step(r))
+            for r in range(count)]
     if len(runs) == 1:
         return [CostRow(name, m["expected_cost"], m["expected_cost_sd"], folds, seed=seed)
                 for name, m in runs[0].items()]

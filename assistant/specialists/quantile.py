@@ -13,7 +13,7 @@ inputs ``cat`` (strings) and ``num`` (float32) and one output ``quantiles`` (row
 from __future__ import annotations
 
 import typing
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
@@ -126,9 +126,15 @@ def fit_levels(
     *,
     seed: int = 0,
     settings: TreeSettings = DEFAULT_SETTINGS,
+    on_step: Callable[[str], None] | None = None,
 ) -> list[Pipeline]:
-    """One fitted pipeline per level, all on the same rows."""
-    return [build_level(pack, a, seed, settings).fit(x, y) for a in levels]
+    """One fitted pipeline per level, all on the same rows (``on_step`` hears of each)."""
+    fitted = []
+    for a in levels:
+        if on_step is not None:
+            on_step(f"fitting the {a:g} quantile on {len(y)} rows")
+        fitted.append(build_level(pack, a, seed, settings).fit(x, y))
+    return fitted
 
 
 def predict_levels(pipelines: Sequence[Pipeline], x: ObjectArray) -> FloatArray:

@@ -15,7 +15,7 @@ Training code (scikit-learn): imported by ``docket figures`` only, never on the 
 from __future__ import annotations
 
 import statistics
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -104,6 +104,7 @@ def backtest(
     months: Sequence[tuple[str, int, int]] = TEST_MONTHS,
     settings: TreeSettings = DEFAULT_SETTINGS,
     seed: int = 0,
+    on_step: Callable[[str], None] | None = None,
 ) -> BacktestResult:
     levels = pack.shape.quantiles
     x = feature_matrix(pack, rows)
@@ -115,6 +116,8 @@ def backtest(
         train, test = hours < start, (hours >= start) & (hours < end)
         if not train.any() or not test.any():
             continue
+        if on_step is not None:
+            on_step(f"{name}: fitting {len(levels)} quantiles on {int(train.sum())} earlier hours")
         fitted = fit_levels(pack, x[train], y[train], levels, seed=seed, settings=settings)
         predicted = np.maximum(np.sort(predict_levels(fitted, x[test]), axis=1), 0.0)
         actual = y[test]

@@ -9,7 +9,7 @@ and the pinball loss, next to the parity check on every training row.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -65,6 +65,10 @@ def pinball(y: FloatArray, q: FloatArray, levels: Sequence[float]) -> list[float
     return out
 
 
+def _prefixed(on_step: Callable[[str], None] | None, what: str) -> Callable[[str], None] | None:
+    return None if on_step is None else (lambda text: on_step(f"{what}: {text}"))
+
+
 def train_quantiles(
     pack: QuantilePack,
     rows: Sequence[Row],
@@ -76,8 +80,10 @@ def train_quantiles(
     seed: int = 0,
     settings: TreeSettings = DEFAULT_SETTINGS,
     validation_hours: int = VALIDATION_HOURS,
+    on_step: Callable[[str], None] | None = None,
 ) -> TrainedQuantiles:
-    """Validate in time order, fit on all rows, convert, check parity, write the artifact.
+    """Validate in time order, fit on all rows, convert, check parity, write the artifact;
+    ``on_step`` hears of each fit as it starts.
 
     Raises ModelError (from the parity check) if onnxruntime does not reproduce scikit-learn.
     """
@@ -94,7 +100,8 @@ def train_quantiles(
     held_out: dict[str, Any] = {}
     if early.sum() and late.sum():
         held = np.sort(predict_levels(fit_levels(pack, x[early], y[early], levels, seed=seed,
-                                                 settings=settings), x[late]), axis=1)
+                                                 settings=settings, on_step=_prefixed(
+                                                     on_step, "validation")), x[late]), axis=1)
         orders = [recommend_quantity(levels, q, policy).quantity for q in held]
         baseline = [policy.round_up(float(r[lag])) for r, keep in zip(rows, late, strict=True)
                     if keep] if lag else orders
@@ -118,7 +125,10 @@ def train_quantiles(
             "seasonal": ([float(r[lag]) for r, keep in zip(rows, late, strict=True) if keep]
                          if lag else []),
         }
-    pipelines = fit_levels(pack, x, y, levels, seed=seed, settings=settings)
+    pipelines = fit_levels(pack, x, y, levels, seed=seed, settings=settings,
+                           on_step=_prefixed(on_step, "final model"))
+    if on_step is not None:
+        on_step("converting to ONNX, checking parity")
     n_cat, n_num = len(pack.categorical), len(pack.numeric)
     model = convert_levels(pipelines, n_cat, n_num)
     parity = check_parity(pipelines, model, x, n_cat)

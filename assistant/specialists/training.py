@@ -35,7 +35,7 @@ import importlib.metadata
 import subprocess
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -106,8 +106,10 @@ def train(
     data: Dataset | None = None,
     provenance: dict[str, Any] | None = None,
     holdout: Sequence[int] = (),
+    on_step: Callable[[str], None] | None = None,
 ) -> list[TrainedModel]:
-    """Train, cross-validate, convert, parity-check and write each model kind.
+    """Train, cross-validate, convert, parity-check and write each model kind;
+    ``on_step`` hears of each step as it starts (every fold, every conversion).
 
     ``data`` defaults to the pack's shipped data set; retraining passes that data plus
     recorded outcomes, and ``provenance`` (why, on what) goes into each model card.
@@ -143,7 +145,9 @@ def train(
     for kind in kinds:
         started = time.perf_counter()
         cv = cross_validate(pack, kind, folds=folds, seed=seed, data=data,
-                            scored_rows=len(pack_data.rows) - len(held))
+                            scored_rows=len(pack_data.rows) - len(held), on_step=on_step)
+        if on_step is not None:
+            on_step(f"{kind}: fitting on every row, converting to ONNX, checking parity")
         pipeline = build_pipeline(kind, pack, seed)
         fit_params = {} if data.weights is None else {"clf__sample_weight": data.weights}
         with warnings.catch_warnings():

@@ -3,7 +3,7 @@ cross-validated metrics, and the one thing recorded here, that a suite ran."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from assistant.domains import get_pack, get_quantity_pack, is_quantity_pack
@@ -81,9 +81,12 @@ def model_quality(domain: str, *, folds: int = 10) -> dict[str, dict[str, float]
     return cross_validated_metrics(get_pack(domain), folds=folds)
 
 
-def cross_validated_costs(domain: str, *, seed: int = 0, repeats: int = 1) -> list[str]:
+def cross_validated_costs(
+    domain: str, *, seed: int = 0, repeats: int = 1, on_step: Callable[[str], None] | None = None
+) -> list[str]:
     """The 10-fold cross-validated expected-cost table (models, baseline, decline-all); for
-    a quantity pack, the time-ordered monthly backtest against seasonal naive."""
+    a quantity pack, the time-ordered monthly backtest against seasonal naive. ``on_step``
+    hears of each fold (or month) as it starts."""
     from assistant.specialists.crossval import cost_table, format_cost_table  # scikit-learn
 
     if is_quantity_pack(domain):
@@ -92,9 +95,10 @@ def cross_validated_costs(domain: str, *, seed: int = 0, repeats: int = 1) -> li
         pack = get_quantity_pack(domain)
         h = pack.history
         return backtest(pack, h.rows, h.demand, h.hour_index, pack.default_policy,
-                        lag_field=pack.seasonal_field).lines()
+                        lag_field=pack.seasonal_field, on_step=on_step).lines()
 
-    return format_cost_table(cost_table(get_pack(domain), seed=seed, repeats=repeats))
+    return format_cost_table(cost_table(get_pack(domain), seed=seed, repeats=repeats,
+                                        on_step=on_step))
 
 
 def record_eval_run(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from assistant.usecases.context import Context
@@ -9,12 +10,24 @@ from events import checkpoint, queries
 from events.chain import VerifyReport
 from events.chain import verify as verify_chain
 from events.checkpoint import CheckpointReport
+from events.deployment import Deployments
 from events.readmodels import ReadModelReport, check, verify_against_log
 from events.signing import SigningKey
 
 
 def verify(ctx: Context) -> VerifyReport:
-    return verify_chain(ctx.log)
+    """The chain and signatures (:func:`events.chain.verify`), then the four-eyes rule on
+    every model promotion up to the same end: a promotion recorded without a second
+    person's approval (even correctly signed) is reported at its position."""
+    report = verify_chain(ctx.log)
+    if not report.ok:
+        return report
+    fold = Deployments()
+    fold.follow(ctx.log, stop=report.end)
+    if fold.unapproved:
+        position, reason = fold.unapproved[0]
+        return replace(report, ok=False, first_bad_position=position, reason=reason)
+    return report
 
 
 def export_checkpoint(ctx: Context) -> dict[str, Any]:

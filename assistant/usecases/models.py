@@ -9,14 +9,16 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from assistant.domains import pack_roles
 from assistant.specialists.artifacts import read_card
 from assistant.usecases.context import Context, require_plain
-from assistant.usecases.reading import when
-from assistant.views import ModelView
+from assistant.views import ModelView, PromotionProposalView
 from events import queries
+from events.deployment import PendingPromotion
 from events.domain import ModelVersion
 from events.errors import NotFound
 
@@ -72,9 +74,15 @@ def register_models(
     best = min(cards, key=lambda v: cards[v]["metrics"]["cv_expected_cost"])
     should_promote = promote if promote is not None else champion is None
     if should_promote and best != champion:
-        _promote(ctx, best, "lowest cross-validated expected cost at training")
-        lines.append(f"{best}: promoted to champion")
-        champion = best
+        reason = "lowest cross-validated expected cost at training"
+        if ctx.models().had_champion(domain):
+            number = _propose(ctx, domain, best, reason)
+            lines.append(_proposed_line(ctx, domain, best, number))
+        else:
+            _install_first(ctx, domain, best, reason)
+            lines.append(f"{best}: promoted to champion (the first for {domain}; any later "
+                         "promotion needs a second person's approval)")
+            champion = best
     for version in cards:
         if version != champion and _status(ctx, domain, version) == "registered":
             _shadow(ctx, version)
@@ -87,30 +95,105 @@ def _status(ctx: Context, domain: str, version: str) -> str:
 
 
 def promote(ctx: Context, version: str, reason: str) -> ModelView:
-    """Make ``version`` the champion; the previous champion is demoted (one transaction).
+    """Propose ``version`` as champion (four eyes): it takes effect when a second person
+    holding a manager role approves it (:func:`approve_promotion`). A domain's very first
+    champion, when none was ever promoted, is installed at once.
 
     Raises:
         NotAuthorised: unless the acting role manages the domain's models (the pack's
             engineer or policy owner).
+        ConflictError: already champion, retired, or a proposal of it is pending.
     """
-    ctx.require_model_manager("promote a model", model_domain(ctx, version))
-    require_plain("reason", reason)
-    return _promote(ctx, version, reason)
-
-
-def _promote(ctx: Context, version: str, reason: str) -> ModelView:
     domain = model_domain(ctx, version)
+    ctx.require_model_manager("promote a model", domain)
+    require_plain("reason", reason)
+    if not ctx.models().had_champion(domain):
+        return _install_first(ctx, domain, version, reason)
+    _propose(ctx, domain, version, reason)
+    return _view(ctx, domain, version)
+
+
+def _proposed_line(ctx: Context, domain: str, version: str, number: int) -> str:
+    managers = " or ".join(pack_roles(domain).model_managers)
+    return (f"{version}: promotion #{number} proposed; it takes effect when another {managers} "
+            f"runs `docket models approve {version}`")
+
+
+def _propose(ctx: Context, domain: str, version: str, reason: str) -> int:
     champion = ctx.deployed(domain).champion
+    who = ctx.who
+    numbers: list[int] = []
+    ctx.log.update(
+        ModelVersion.id_for(domain, version),
+        lambda m: numbers.append(m.propose_promotion(reason=reason, base_champion=champion,
+                                                     **who)),  # fmt: skip
+    )
+    return numbers[-1]
+
+
+def _install_first(ctx: Context, domain: str, version: str, reason: str) -> ModelView:
     new = ctx.log.model_version(domain, version)
     new.promote(evidence={"reason": reason, "card_metrics": new.card.get("metrics", {})}, **ctx.who)
+    ctx.log.save(new)
+    ctx.forget(domain)
+    return _view(ctx, domain, version)
+
+
+def approve_promotion(ctx: Context, version: str) -> ModelView:
+    """Approve another person's pending promotion of ``version``: it becomes champion now
+    and the previous champion is demoted, in one transaction.
+
+    Raises:
+        NotAuthorised: the proposer, or not a manager of the domain's models.
+        NotFound: nothing pending for ``version`` (approved, rejected or withdrawn).
+        ConflictError: the champion changed since the proposal; reject it and propose again.
+    """
+    domain = model_domain(ctx, version)
+    found = _pending_of(ctx, domain, version)
+    champion = ctx.deployed(domain).champion
+    who = ctx.who
+    new = ctx.log.model_version(domain, version)
+    new.approve_promotion(proposal=found.proposal, champion=champion, **who)
     changed = [new]
     if champion and champion != version:
         old = ctx.log.model_version(domain, champion)
-        old.demote(reason=f"replaced by {version}", **ctx.who)
+        old.demote(reason=f"replaced by {version}", **who)
         changed.append(old)
     ctx.log.save(*changed)
     ctx.forget(domain)
     return _view(ctx, domain, version)
+
+
+def reject_promotion(ctx: Context, version: str, reason: str) -> ModelView:
+    """Reject the pending promotion of ``version`` (a manager), or withdraw one's own."""
+    require_plain("reason", reason)
+    domain = model_domain(ctx, version)
+    found = _pending_of(ctx, domain, version)
+    who = ctx.who
+    ctx.log.update(
+        ModelVersion.id_for(domain, version),
+        lambda m: m.reject_promotion(proposal=found.proposal, note=reason, **who),
+    )
+    return _view(ctx, domain, version)
+
+
+def _pending_of(ctx: Context, domain: str, version: str) -> PendingPromotion:
+    found = [p for p in ctx.models().pending(domain) if p.version == version]
+    if not found:
+        raise NotFound(f"no promotion of {version} is pending (`docket models` lists them)")
+    return found[-1]
+
+
+def pending_promotions(ctx: Context, domain: str | None = None) -> list[PromotionProposalView]:
+    """Promotions proposed and waiting for a second person, oldest first."""
+    return [
+        PromotionProposalView(
+            domain=p.domain, version=p.version, number=p.proposal,
+            at=datetime.fromisoformat(p.at), by=p.by, reason=p.reason,
+            replaces=p.base_champion or None,
+        )  # fmt: skip
+        for p in ctx.models().pending(domain)
+    ]
 
 
 def shadow(ctx: Context, version: str) -> ModelView:
@@ -166,7 +249,7 @@ def _model_view(r: Mapping[str, Any], evals: Mapping[str, bool], status: str) ->
         domain=r["domain"],
         kind=str(card.get("kind", "")),
         status=status,
-        registered_at=when(r["registered_at"]),
+        registered_at=datetime.fromisoformat(r["registered_at"]),
         registered_by=r["registered_by"] or "",
         metrics=dict(card.get("metrics", {})),
         card=card,

@@ -15,6 +15,7 @@ from assistant.policies.exploration import month_of, month_start
 from assistant.policies.quantity import QuantityPolicy
 from assistant.usecases import alerting, intake
 from assistant.usecases.context import Context, require_plain
+from assistant.usecases.models import pending_promotions
 from assistant.views import (
     BacktestView,
     PolicyChangeView,
@@ -60,6 +61,7 @@ def policy(ctx: Context, domain: str) -> PolicyView:
             )
         ],
         exploration=spec.exploration.model_dump(mode="json"),
+        pending_promotions=pending_promotions(ctx, domain),
         exploration_spent=month_spent,
         exploration_month=month,
         **_standing(ctx, domain),
@@ -78,7 +80,8 @@ def _quantity_view(ctx: Context, domain: str) -> PolicyView:
                                    "per unit left over": spec.overage_cost}},
         escalate_band=(1.0, 0.0), escalate_on_ood=spec.escalate_on_ood,
         review_every_days=aggregate.review_every_days, history=_history(ctx, domain),
-        quantity=spec.model_dump(mode="json"), **_standing(ctx, domain),
+        quantity=spec.model_dump(mode="json"), pending_promotions=pending_promotions(ctx, domain),
+        **_standing(ctx, domain),
     )  # fmt: skip
 
 

@@ -5,7 +5,7 @@ retrain run in shadow and are never promoted here.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,11 +23,17 @@ from events.errors import ModelError
 
 
 def train(
-    ctx: Context, domain: str, *, promote: bool | None = None, holdout: Sequence[int] = ()
+    ctx: Context,
+    domain: str,
+    *,
+    promote: bool | None = None,
+    holdout: Sequence[int] = (),
+    on_step: Callable[[str], None] | None = None,
 ) -> list[str]:
     """Train, parity-check and register the domain's specialists; return report lines.
 
     ``holdout``: data-set rows the models must never see (their scores stay out of sample).
+    ``on_step`` hears of each step (fold, fit, conversion) as it starts.
     """
     from assistant.specialists.training import train as train_models  # scikit-learn: slow
 
@@ -37,10 +43,16 @@ def train(
 
         pack = get_quantity_pack(domain)
         h = pack.history
-        found = train_quantiles(pack, h.rows, h.demand, h.hour_index, h.sha256, ctx.models_dir)
-        return register_models(ctx, domain, [found.path], promote=promote)
-    trained = train_models(get_pack(domain), ctx.models_dir, holdout=holdout)
-    return register_models(ctx, domain, [t.path for t in trained], promote=promote)
+        found = train_quantiles(pack, h.rows, h.demand, h.hour_index, h.sha256, ctx.models_dir,
+                                on_step=on_step)
+        lines = register_models(ctx, domain, [found.path], promote=promote)
+    else:
+        trained = train_models(get_pack(domain), ctx.models_dir, holdout=holdout,
+                               on_step=on_step)
+        if on_step is not None:
+            on_step("registering the models in the log")
+        lines = register_models(ctx, domain, [t.path for t in trained], promote=promote)
+    return lines
 
 
 def retrain(ctx: Context, domain: str, *, reason: str = "") -> tuple[list[str], list[str]]:

@@ -56,6 +56,7 @@ from assistant.views.policy import (
     PolicyChangeView,
     PolicyPreview,
     PolicyView,
+    PromotionProposalView,
     ProposalView,
 )
 from assistant.views.queue import (
@@ -95,6 +96,7 @@ __all__ = [
     "PolicyChangeView",
     "PolicyPreview",
     "PolicyView",
+    "PromotionProposalView",
     "ProposalView",
     "QuantityView",
     "QueuePage",

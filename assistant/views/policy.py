@@ -33,6 +33,19 @@ class ProposalView:
 
 
 @dataclass(frozen=True)
+class PromotionProposalView:
+    """A model promotion proposed by one person, waiting for a second to approve it."""
+
+    domain: str
+    version: str
+    number: int
+    at: datetime
+    by: str
+    reason: str
+    replaces: str | None  # the champion it would replace (None: there is none)
+
+
+@dataclass(frozen=True)
 class PolicyView:
     domain: str
     version: int
@@ -44,6 +57,8 @@ class PolicyView:
     review_every_days: int
     history: list[PolicyChangeView]
     pending: list[ProposalView] = field(default_factory=list)  # four eyes: awaiting approval
+    #: Model promotions of this domain awaiting a second person (four eyes too).
+    pending_promotions: list[PromotionProposalView] = field(default_factory=list)
     quantity: dict[str, Any] | None = None  # a "how much" policy's economics and limits
     exploration: dict[str, Any] = field(default_factory=dict)  # rate, max_regret, salt, cap
     # Expected extra cost of the cases explored this calendar month (UTC), and the month.

@@ -24,6 +24,12 @@ class QueueQuery:
     descending: bool = False
     offset: int = 0
     limit: int = 100
+    # Paging by key: a case (reference or id) the page starts after, ends before, or starts
+    # at (where it would be, if it left the queue meanwhile). With one of them ``offset``
+    # only says which place the page is at; without, ``offset`` cases are walked first.
+    after: str | None = None
+    before: str | None = None
+    starting_at: str | None = None
 
 
 #: The default: the first page of open and escalated cases, oldest first.

@@ -6,6 +6,12 @@ itself is a file addressed by version and content hash, outside the log.
 Who may register, promote, shadow and retire versions is the pack's declaration (its
 model managers, e.g. the engineer and the policy owner), handed to :meth:`register` as
 data and recorded on the version; Docket's own components (role ``system``) may too.
+
+Four eyes (:mod:`events.domain.proposals`, the mechanism policy changes use): a
+promotion is proposed by one manager (``PromotionProposed``) and takes effect when a
+second person holding a manager role approves it (``PromotionDecided`` + ``Promoted``).
+Only a domain's very first champion is installed directly (:meth:`promote`; before it
+the pack's baseline rules decide), which :mod:`events.deployment` enforces on the log.
 """
 
 from __future__ import annotations
@@ -26,7 +32,13 @@ from events.domain.common import (
     plain_json,
     validate,
 )
-from events.errors import ConflictError, FieldProblem, InputRejected
+from events.domain.proposals import (
+    pending_entry,
+    require_approver,
+    require_pending,
+    require_rejecter,
+)
+from events.errors import ConflictError, FieldProblem, InputRejected, NotAuthorised
 
 #: Who managed models before packs declared it (version-1 events); the upcaster's only use.
 _V1_MANAGERS: tuple[str, ...] = ("engineer", "risk_owner")
@@ -57,6 +69,8 @@ class ModelVersion(Aggregate):
         card: dict[str, Any]
         status: ModelStatus
         managers: tuple[str, ...]
+        pending: dict[str, dict[str, Any]]  # promotion proposals by number
+        proposals: int
 
     class Registered(Aggregate.Created):
         """``managers`` (v2): the pack's roles that may manage this version."""
@@ -80,6 +94,7 @@ class ModelVersion(Aggregate):
             m.card = dict(self.card)
             m.status = "registered"
             m.managers = tuple(self.managers)
+            m.pending, m.proposals = {}, 0
 
     class Promoted(Aggregate.Event):
         class_version = 1
@@ -89,6 +104,38 @@ class ModelVersion(Aggregate):
 
         def apply(self, aggregate: Aggregate) -> None:
             _as_model(aggregate).status = "champion"
+
+    class PromotionProposed(Aggregate.Event):
+        """Someone proposes this version as champion; ``base_champion``: the champion it
+        would replace ("" for none), so an approval after the champion changed is refused."""
+
+        class_version = 1
+        proposal: int
+        reason: str
+        base_champion: str
+        actor: str
+        role: str
+
+        def apply(self, aggregate: Aggregate) -> None:
+            m = _as_model(aggregate)
+            m.proposals = self.proposal
+            m.pending[str(self.proposal)] = pending_entry(
+                self.actor, self.timestamp, reason=self.reason, base_champion=self.base_champion
+            )
+
+    class PromotionDecided(Aggregate.Event):
+        """A promotion proposal approved (a ``Promoted`` follows) or rejected/withdrawn."""
+
+        class_version = 1
+        proposal: int
+        approved: bool
+        proposed_by: str
+        note: str
+        actor: str
+        role: str
+
+        def apply(self, aggregate: Aggregate) -> None:
+            _as_model(aggregate).pending.pop(str(self.proposal), None)
 
     class Demoted(Aggregate.Event):
         class_version = 1
@@ -161,13 +208,92 @@ class ModelVersion(Aggregate):
             raise ConflictError(f"model {self.model_version} is retired")
 
     def promote(self, *, evidence: dict[str, Any], actor: str, role: str) -> None:
-        """Make this version the domain's champion; ``evidence`` says why (eval results...)."""
+        """Make this version the domain's champion; ``evidence`` says why (eval results...).
+
+        Directly only for a domain's first champion; any later promotion is proposed and
+        approved (:meth:`propose_promotion`, :meth:`approve_promotion`).
+        """
         self._check_manager(actor, role)
         self._require_not_retired()
         plain = plain_json(dict(evidence), "evidence")
         if not plain:
             raise InputRejected([FieldProblem("evidence", "a promotion needs evidence")])
         self.trigger_event(self.Promoted, evidence=plain, actor=actor, role=role)
+
+    def propose_promotion(
+        self, *, reason: str, base_champion: str | None, actor: str, role: str
+    ) -> int:
+        """Propose this version as champion instead of ``base_champion``; return the
+        proposal's number. Nothing changes until a second manager approves it.
+
+        Raises:
+            NotAuthorised: not a manager. ConflictError: retired, already champion, or a
+                proposal is already pending. InputRejected: no reason.
+        """
+        self._check_manager(actor, role)
+        self._require_not_retired()
+        if self.status == "champion":
+            raise ConflictError(f"model {self.model_version} is already the champion")
+        if self.pending:
+            waiting, found = next(iter(self.pending.items()))
+            raise ConflictError(
+                f"promotion #{waiting} of {self.model_version} by {found['by']} is already "
+                "pending: approve, reject or withdraw it first"
+            )
+        if not reason.strip():
+            raise InputRejected([FieldProblem("reason", "a promotion needs a reason")])
+        number = self.proposals + 1
+        self.trigger_event(
+            self.PromotionProposed, proposal=number, reason=reason.strip(),
+            base_champion=base_champion or "", actor=actor, role=role,
+        )  # fmt: skip
+        return number
+
+    def _noun(self, proposal: int) -> str:
+        return f"promotion #{proposal} of {self.model_version}"
+
+    def approve_promotion(
+        self, *, proposal: int, champion: str | None, actor: str, role: str
+    ) -> None:
+        """Approve another person's pending promotion: this version becomes champion now
+        (the caller demotes ``champion``, the current one, in the same transaction).
+
+        Raises:
+            NotAuthorised: the proposer, or not a manager (``system`` never approves).
+            NotFound: no such pending proposal (approved, rejected or withdrawn already).
+            ConflictError: the champion changed since the proposal, or retired since.
+        """
+        check_identity(actor, role)
+        found = require_pending(self.pending, proposal, f"model {self.model_version}")
+        require_approver(found, self._noun(proposal), actor, role, self.managers)
+        self._require_not_retired()
+        if found["base_champion"] != (champion or ""):
+            raise ConflictError(
+                f"{self._noun(proposal)} was made when the champion was "
+                f"{found['base_champion'] or 'none'}; it is now {champion or 'none'}: reject it "
+                "and propose again"
+            )
+        self.trigger_event(
+            self.PromotionDecided, proposal=proposal, approved=True, proposed_by=found["by"],
+            note="", actor=actor, role=role,
+        )  # fmt: skip
+        evidence = {"reason": found["reason"], "proposal": proposal, "proposed_by": found["by"],
+                    "card_metrics": plain_json(self.card.get("metrics", {}), "metrics")}
+        self.trigger_event(self.Promoted, evidence=evidence, actor=actor, role=role)
+
+    def reject_promotion(self, *, proposal: int, note: str, actor: str, role: str) -> None:
+        """Reject a pending promotion (a manager), or withdraw one's own.
+
+        Raises:
+            NotAuthorised: neither the proposer nor a manager. NotFound: not pending.
+        """
+        check_identity(actor, role)
+        found = require_pending(self.pending, proposal, f"model {self.model_version}")
+        require_rejecter(found, self._noun(proposal), actor, role, self.managers)
+        self.trigger_event(
+            self.PromotionDecided, proposal=proposal, approved=False, proposed_by=found["by"],
+            note=note.strip(), actor=actor, role=role,
+        )  # fmt: skip
 
     def demote(self, *, reason: str, actor: str, role: str) -> None:
         self._check_manager(actor, role)
@@ -176,6 +302,11 @@ class ModelVersion(Aggregate):
     def start_shadow(self, *, actor: str, role: str) -> None:
         self._check_manager(actor, role)
         self._require_not_retired()
+        if self.status == "champion":  # the champion changes only by an approved promotion
+            raise NotAuthorised(
+                f"model {self.model_version} is the champion: promote another version to "
+                "replace it (`docket models promote`)"
+            )
         self.trigger_event(self.ShadowStarted, actor=actor, role=role)
 
     def retire(self, *, reason: str, actor: str, role: str) -> None:

@@ -20,7 +20,8 @@ from eventsourcing.domain import Aggregate
 from pydantic import Field
 
 from events.domain.common import Args, check_identity, docket_id, plain_json, validate
-from events.errors import ConflictError, FieldProblem, InputRejected, NotAuthorised, NotFound
+from events.domain.proposals import pending_entry, require_approver, require_pending
+from events.errors import ConflictError, FieldProblem, InputRejected, NotAuthorised
 
 
 class _CreateArgs(Args):
@@ -92,13 +93,10 @@ class Policy(Aggregate):
         def apply(self, aggregate: Aggregate) -> None:
             p = _as_policy(aggregate)
             p.proposals = self.proposal
-            p.pending[str(self.proposal)] = {
-                "changes": dict(self.changes),
-                "justification": self.justification,
-                "base_version": self.base_version,
-                "by": self.actor,
-                "at": self.timestamp.isoformat(),
-            }
+            p.pending[str(self.proposal)] = pending_entry(
+                self.actor, self.timestamp, changes=dict(self.changes),
+                justification=self.justification, base_version=self.base_version,
+            )  # fmt: skip
 
     class ProposalDecided(Aggregate.Event):
         """A proposal approved (a ``Changed`` follows) or rejected/withdrawn."""
@@ -205,10 +203,7 @@ class Policy(Aggregate):
         return number
 
     def _pending(self, proposal: int) -> dict[str, Any]:
-        found = self.pending.get(str(proposal))
-        if found is None:
-            raise NotFound(f"the {self.domain} policy has no pending proposal #{proposal}")
-        return found
+        return require_pending(self.pending, proposal, f"the {self.domain} policy")
 
     def approve(self, *, proposal: int, actor: str, role: str) -> None:
         """Approve a pending proposal: it takes effect now (a new policy version).
@@ -221,11 +216,7 @@ class Policy(Aggregate):
         check_identity(actor, role)
         self._require_owner(role, "approve changes to")
         found = self._pending(proposal)
-        if found["by"] == actor:
-            raise NotAuthorised(
-                f"four eyes: {actor} proposed change #{proposal}, so another "
-                f"{self.owner_role} must approve it"
-            )
+        require_approver(found, f"change #{proposal}", actor, role, (self.owner_role,))
         if found["base_version"] != self.policy_version:
             raise ConflictError(
                 f"proposal #{proposal} was made against v{found['base_version']} and the policy "
@@ -249,7 +240,7 @@ class Policy(Aggregate):
         """Reject a pending proposal (the owner role), or withdraw one's own."""
         check_identity(actor, role)
         found = self._pending(proposal)
-        if found["by"] != actor:
+        if found["by"] != actor:  # withdrawing one's own needs no role
             self._require_owner(role, "reject changes to")
         self.trigger_event(
             self.ProposalDecided, proposal=proposal, approved=False, proposed_by=found["by"],

@@ -75,18 +75,22 @@ def test_invalid_values_name_each_field() -> None:
         {"case_ref": "A-1", "case_id": "id-6", "outcome": "bad", "observed_at": OBSERVED},
     )
     assert kinds(p) == ["invalid"] * 4
-    assert {pr.field for pr in p.items[0].problems} == {"outcome", "observed_at"}
-    assert "timezone" in str(p.items[0].problems[1])
+    # A time with no timezone is read as UTC (as every command reads it), not refused.
+    assert {pr.field for pr in p.items[0].problems} == {"outcome"}
+    assert p.items[0].zone_assumed
     assert "future" in str(p.items[1].problems[0])
     assert "before the decision" in str(p.items[2].problems[0])
     assert p.items[3].problems[0].field == "case_id"
 
 
-def test_naive_dates_accepted_with_an_assumed_zone() -> None:
+def test_naive_dates_are_read_as_utc_and_the_summary_says_so() -> None:
     cet = timezone(timedelta(hours=1))
-    (item,) = plan({"case_ref": "A-1", "outcome": "bad", "observed_at": "2025-05-01"},
-                   assume_tz=cet).items  # fmt: skip
-    assert item.kind == "recorded" and item.observed_at == datetime(2025, 5, 1, tzinfo=cet)
+    p = plan({"case_ref": "A-1", "outcome": "bad", "observed_at": "2025-05-01"},
+             {"case_ref": "A-6", "outcome": "bad", "observed_at": "2025-05-01T01:00+01:00"})
+    assert kinds(p) == ["recorded", "recorded"]
+    assert p.items[0].observed_at == datetime(2025, 5, 1, tzinfo=UTC)
+    assert p.items[1].observed_at == datetime(2025, 5, 1, 1, tzinfo=cet)
+    assert p.summary().endswith("observed_at had no timezone on 1 row(s): UTC assumed")
 
 
 def test_duplicates_and_conflicts_inside_the_file() -> None:

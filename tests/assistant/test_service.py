@@ -468,14 +468,15 @@ def test_engineer_promotes_the_shadow_model_and_the_champion_is_demoted(
     eng = open_service("erin", "engineer")
     champion, shadow = champion_and_shadow(eng)
 
-    view = eng.promote(shadow, "better calibration on recent outcomes")
+    eng.promote(shadow, "better calibration on recent outcomes")  # proposed (four eyes)
+    view = open_service("eli", "engineer").approve_promotion(shadow)
 
     assert view.status == "champion"
     statuses = {m.version: m.status for m in eng.models("credit")}
     assert statuses[shadow] == "champion" and statuses[champion] != "champion"
     history = view_rows(eng, "SELECT * FROM model_history ORDER BY position")
     promoted = [h for h in history if h["model_version"] == shadow and "romot" in h["event"]]
-    assert promoted and promoted[-1]["actor"] == "erin" and promoted[-1]["role"] == "engineer"
+    assert promoted and promoted[-1]["actor"] == "eli" and promoted[-1]["role"] == "engineer"
     assert any(h["model_version"] == champion and "emot" in h["event"] for h in history)
     # New cases are now decided by the promoted model.
     [case_id] = open_service().ingest("credit", credit_rows(1)).opened

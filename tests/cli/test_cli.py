@@ -413,14 +413,14 @@ def test_audit_as_of_before_the_decision_shows_it_undecided_and_naive_time_is_ut
     assert before_json["state"]["status"] == "open"
     assert [e["event"] for e in before_json["after_as_of"]] == ["Accepted"]
     assert "not decided by then" in before_text.stdout
-    assert "(reading" in naive_after.stderr and "as UTC)" in naive_after.stderr
+    assert "UTC (no timezone given; UTC assumed)" in naive_after.stderr
     assert [d["by"] for d in json.loads(naive_after.stdout)["state"]["decisions"]] == ["ana"]
     assert json.loads(naive_between.stdout)["state"]["decisions"] == []
 
 
 def test_audit_rejects_a_time_that_is_not_iso(docket: Docket, seeded: dict[str, str]) -> None:
     result = docket("audit", next(iter(seeded.values())), "--as-of", "yesterday")
-    assert result.exit_code == 2 and "ISO-8601" in result.output
+    assert result.exit_code == 2 and "'yesterday' is not a time: give a date" in result.output
 
 
 # --- verify and replay ---------------------------------------------------------------------------
@@ -586,19 +586,31 @@ def test_engineer_promotes_a_model_and_the_previous_champion_is_demoted(
 ) -> None:
     champion, shadow = docket.champion_and_shadow()
 
-    result = docket("models", "promote", shadow, "--reason", "better calibrated",
-                    role="engineer", operator="erin")
+    proposed = docket("models", "promote", shadow, "--reason", "better calibrated",
+                      role="engineer", operator="erin")
+
+    assert proposed.exit_code == 0, proposed.output
+    assert f"proposed promotion #1 of {shadow}" in proposed.stdout
+    assert f"docket models approve {shadow}" in proposed.stdout
+    assert docket.champion_and_shadow() == (champion, shadow)  # nothing changed yet
+    assert f"pending promotion #1 of {shadow} (credit), proposed by erin" in docket(
+        "models").stdout
+    own = docket("models", "approve", shadow, role="engineer", operator="erin")
+    assert_clear_error(own, "four eyes: erin proposed promotion #1")
+
+    result = docket("models", "approve", shadow, role="engineer", operator="eli")
 
     assert result.exit_code == 0, result.output
-    assert f"{shadow} is now champion for credit" in result.stdout
+    assert f"{shadow} is now champion for credit (promotion approved)" in result.stdout
     listing = docket("models").stdout
     assert re.search(rf"^{shadow}\s+champion", listing, re.M)
     assert not re.search(rf"^{champion}\s+champion", listing, re.M)
     history = docket.view_rows("SELECT * FROM model_history ORDER BY position")
     promoted = [h for h in history if h["model_version"] == shadow and "romot" in h["event"]]
-    assert (promoted[-1]["actor"], promoted[-1]["role"]) == ("erin", "engineer")
+    assert (promoted[-1]["actor"], promoted[-1]["role"]) == ("eli", "engineer")
     assert any(h["model_version"] == champion and "emot" in h["event"] for h in history)
     assert f"champion:    credit: {shadow}" in docket("status").stdout
+    assert "pending promotion" not in listing
     # The next case is scored by the new champion.
     new_ref = docket.seed(credit_rows(1, start=500))["gc-0500"]
     assert docket.case(new_ref).model_version == shadow
@@ -936,6 +948,12 @@ def test_demo_seeds_the_default_store_and_a_second_run_opens_nothing_twice(
     assert re.search(r"champion: credit: credit-\w+-\w+", first.stdout)
     assert re.search(r"recorded [1-9]\d* past decision\(s\) on applications the champion "
                      r"never trained on", first.stdout)
+    # Progress on stderr, step by step (training folds, the queue, the past decisions).
+    for step in ("demo: training the credit models (first run only)",
+                 "demo: gbt: cross-validation fold 10 of 10", "demo: opening 20 applications",
+                 "demo: recorded 50 of "):
+        assert step in first.stderr, step
+    assert "cross-validation" not in first.stdout and "training the" not in second.stderr
     # Honest history: out of sample, and outcomes only where the action reveals them.
     service = DocketService.open(str(default), identity=Identity("aud", "auditor"),
                                  data_dir=docket.data)

@@ -69,6 +69,15 @@ def test_quality_prints_and_gives_as_json_what_each_figure_rests_on(
     for e in found["estimates"]:
         for key in ("naive", "ips", "dr"):
             assert {"estimate", "low", "high"} <= set(e[key])
+    latest = json.loads(docket("quality", "--last", "5", "--json").stdout)["off_policy"]
+    assert latest["n_decided"] == 5
+    # Outcomes recorded on the day of the decision are not due under a 30-day delay: this
+    # month's vintage is maturing and nothing is judged yet.
+    monitored = docket("monitor", "--outcome-delay-days", "30")
+    assert monitored.exit_code == 0, monitored.output
+    month = datetime.now(UTC).strftime("%Y-%m")
+    assert "arrived before they were due" in monitored.output
+    assert f"vintage {month}: " in monitored.output and "maturing (judged from" in monitored.output
 
 
 def test_backtest_compares_a_candidate_with_the_current_policy_on_the_log(

@@ -89,10 +89,33 @@ def render_pending(policy: PolicyView) -> Table:
     return table
 
 
+def render_pending_promotions(policy: PolicyView) -> Table:
+    """Model promotions waiting for a second person who manages the domain's models."""
+    table = Table(
+        title="Pending model promotions: each takes effect when a second model manager "
+              "approves it (`docket models approve VERSION`)",
+        title_justify="left", box=None, header_style="bold", pad_edge=False,
+    )  # fmt: skip
+    table.add_column("model", no_wrap=True)
+    table.add_column("at", no_wrap=True)
+    table.add_column("proposed by", no_wrap=True)
+    table.add_column("replaces", no_wrap=True)
+    table.add_column("reason")
+    for p in policy.pending_promotions:
+        table.add_row(p.version, when(p.at), p.by, p.replaces or "no champion", p.reason)
+    return table
+
+
 def render_history(policy: PolicyView) -> Table | Group:
-    """The changes made, with any pending proposals above them."""
+    """The changes made, with any pending proposals (policy changes, model promotions)
+    above them."""
+    parts: list[Table | Text] = []
     if getattr(policy, "pending", None):
-        return Group(render_pending(policy), Text(""), _history_table(policy))
+        parts += [render_pending(policy), Text("")]
+    if getattr(policy, "pending_promotions", None):
+        parts += [render_pending_promotions(policy), Text("")]
+    if parts:
+        return Group(*parts, _history_table(policy))
     return _history_table(policy)
 
 

@@ -1,0 +1,83 @@
+"""Progress on every long step: ``figures``, ``train`` and the demo's seeding print what they
+are doing to stderr as they go (one line per fold, fit or batch of decisions), and stdout
+keeps only the result, so a script reading it (or ``--json``) is not disturbed."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant.domains import get_pack, get_quantity_pack
+from assistant.specialists.crossval import cost_table
+from assistant.specialists.quantile import feature_matrix, fit_levels
+from assistant.specialists.training import train
+from tests.cli import test_cli
+from tests.cli.test_cli import Docket
+
+docket = test_cli.docket
+
+STAMP = re.compile(r"^\[\s*\d+\.\d s\] ")
+
+
+def test_cross_validation_reports_every_fold_of_every_repeat() -> None:
+    heard: list[str] = []
+    cost_table(get_pack("credit"), ("logreg",), folds=2, seed=5, repeats=2, on_step=heard.append)
+    assert heard == [
+        "repeat 1 of 2, logreg: cross-validation fold 1 of 2",
+        "repeat 1 of 2, logreg: cross-validation fold 2 of 2",
+        "repeat 2 of 2, logreg: cross-validation fold 1 of 2",
+        "repeat 2 of 2, logreg: cross-validation fold 2 of 2",
+    ]
+
+
+def test_training_reports_folds_then_the_conversion(tmp_path: Path) -> None:
+    heard: list[str] = []
+    train(get_pack("credit"), tmp_path, kinds=("logreg",), folds=2, on_step=heard.append)
+    assert heard == [
+        "logreg: cross-validation fold 1 of 2",
+        "logreg: cross-validation fold 2 of 2",
+        "logreg: fitting on every row, converting to ONNX, checking parity",
+    ]
+
+
+def test_quantile_fits_report_each_level() -> None:
+    pack = get_quantity_pack("demand")
+    h = pack.history
+    heard: list[str] = []
+    fit_levels(pack, feature_matrix(pack, h.rows[:200]), np.asarray(h.demand[:200], float),
+               pack.shape.quantiles, on_step=heard.append)
+    assert heard == [f"fitting the {a:g} quantile on 200 rows" for a in pack.shape.quantiles]
+
+
+def _progress_lines(result: object, label: str) -> list[str]:
+    """stderr's lines, each stamped, with every fold of both credit models; none on stdout."""
+    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    lines: list[str] = result.stderr.splitlines()  # type: ignore[attr-defined]
+    assert lines and all(STAMP.match(line) for line in lines), lines[:3]
+    for kind in ("logreg", "gbt"):
+        for fold in (1, 10):
+            assert any(line.endswith(f"{label}: {kind}: cross-validation fold {fold} of 10")
+                       for line in lines), (kind, fold)
+    stdout: str = result.stdout  # type: ignore[attr-defined]
+    assert not STAMP.search(stdout) and "cross-validation fold" not in stdout
+    return lines
+
+
+@pytest.mark.slow
+def test_train_shows_progress_on_stderr_and_the_result_on_stdout(docket: Docket) -> None:
+    """Ten-fold cross-validation of both credit models (~25 s on a quiet machine)."""
+    trained = docket("train", "credit", role="engineer", operator="erin")
+    lines = _progress_lines(trained, "train credit")
+    assert any(line.endswith("train credit: registering the models in the log") for line in lines)
+    assert "promoted to champion (the first for credit" in trained.stdout
+
+
+@pytest.mark.slow
+def test_figures_shows_progress_on_stderr_and_the_table_on_stdout(docket: Docket) -> None:
+    """Ten-fold cross-validation of both credit models (~25 s on a quiet machine)."""
+    figures = docket("figures", "credit")
+    _progress_lines(figures, "figures credit")
+    assert figures.stdout.startswith("10-fold cross-validated expected cost per applicant")
