@@ -11,7 +11,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from assistant.domains import known_roles
-from assistant.usecases.context import Context, Who, check_identity
+from assistant.usecases.checks import check_identity
+from assistant.usecases.context import Context, Who
 from assistant.views import Identity, KeyView
 from events.domain import KEY_ADMIN, Key
 from events.errors import FieldProblem, InputRejected, NotAuthorised, NotFound
