@@ -122,6 +122,9 @@ class DocketService:
         anonymous = Identity(config.default_operator(), role or "operator")
         service = cls(log, views, identity=identity or anonymous, store_url=url, data_dir=folder)
         service._ctx.wallet.extend(keys)
+        # Docket's components co-sign what they record with their own keys (see
+        # ``enrol_components``); held here so every process recording for them can.
+        service._ctx.wallet.extend(people.load_component_keys(config.component_key_dir(folder)))
         if identity is None and keys:
             record = service._ctx.holder(keys[0])
             if record is None:
@@ -204,6 +207,11 @@ class DocketService:
     def add_key(self, key: SigningKey) -> None:
         """Hold another private key in this process (see :attr:`identity`)."""
         people.add_key(self._ctx, key)
+
+    def enrol_components(self) -> list[str]:
+        """Give Docket's components keys of their own (admins only), kept in the data
+        directory's ``keys/components``; returns the names enrolled now."""
+        return people.enrol_components(self._ctx, config.component_key_dir(self.data_dir))
 
     @property
     def store_url(self) -> str:

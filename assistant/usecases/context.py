@@ -56,6 +56,13 @@ class Who(TypedDict):
 #: The service's own components, as command arguments.
 SYSTEM_WHO = Who(actor=SYSTEM.name, role=SYSTEM.role)
 
+#: Docket's components that record events inside a person's transaction (scoring a case
+#: the person opens, explaining it, alerting, rebuilding read models). Once one is enrolled
+#: with a key of its own, ``verify`` accepts its events only when its key co-signed them.
+COMPONENTS: tuple[str, ...] = (
+    SYSTEM.name, "docket/explainer", "docket/monitor", READ_MODELS.name,
+)
+
 
 @dataclass
 class Domain:
@@ -121,6 +128,17 @@ class Context:
         with self.lock:
             self.identity = identity
             self.log.signer = self.backing_key(identity)
+            self.log.component_keys = self.component_keys()
+
+    def component_keys(self) -> dict[str, SigningKey]:
+        """The held keys enrolled for a component (a ``docket/`` name in role ``system``),
+        by component name: they co-sign the batches holding their components' events."""
+        found: dict[str, SigningKey] = {}
+        for key in self.wallet:
+            record = self.holder(key)
+            if record and record.person.startswith("docket/") and SYSTEM.role in record.roles:
+                found.setdefault(record.person, key)
+        return found
 
     def backing_key(self, identity: Identity) -> SigningKey | None:
         for key in self.wallet:
