@@ -28,6 +28,7 @@ from assistant.policies import (
     baseline_recommendation,
     recommend,
 )
+from assistant.policies.exploration import Budget
 from assistant.specialists.base import OodDetector, OodResult, Row, Score, Specialist
 from events.domain.case import canonical_sha256
 from events.errors import FieldProblem, ModelError
@@ -239,9 +240,16 @@ class Orchestrator:
         return self.assess_batch([raw], policy=policy)[0]
 
     def assess_batch(
-        self, raws: Sequence[object], *, policy: PolicySpec | None = None
+        self,
+        raws: Sequence[object],
+        *,
+        policy: PolicySpec | None = None,
+        budget: Budget | None = None,
     ) -> list[Assessment]:
         """Assess many raw cases, scoring the valid ones in one batch per specialist.
+
+        ``budget``: this month's exploration ledger, spent case by case in order (see
+        :mod:`assistant.policies.exploration`); None applies no monthly cap.
 
         If a batch call fails, the cases are retried one by one so that one bad case cannot
         send the others to the baseline. Latencies are per case (batch time / cases).
@@ -272,6 +280,7 @@ class Orchestrator:
                 ood_results[i], ood_failures[i],
                 tuple(runs[i] for runs in shadow_runs),
                 {"validate": validate_ms, "ood": ood_ms},
+                budget,
             ))
         return results
 
@@ -285,6 +294,7 @@ class Orchestrator:
         ood_failure: str | None,
         shadows: tuple[SpecialistRun, ...],
         latency: dict[str, float],
+        budget: Budget | None = None,
     ) -> Assessment:
         started = time.perf_counter()
         baseline = self.pack.baseline(case.values)
@@ -293,7 +303,7 @@ class Orchestrator:
         if fallback is None and champion is not None and champion.score is not None:
             try:
                 recommendation = recommend(
-                    champion.score.p_bad, ood, spec, case_key=case_key(case)
+                    champion.score.p_bad, ood, spec, case_key=case_key(case), budget=budget
                 )
             except ValueError as exc:  # defensive: scores are checked before
                 fallback = f"the policy could not use the model's score: {exc}"

@@ -295,7 +295,12 @@ SORT_FIELDS: dict[str, str] = {
     "--sort", "sort", type=click.Choice(list(SORT_FIELDS)), default="opened_at", show_default=True
 )
 @click.option("--reverse", is_flag=True, help="Largest (or newest) first.")
-@click.option("--page", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--page", type=click.IntRange(min=1), default=None,
+              help="Page N (default 1); reaching it walks the N-1 pages before it, so deep "
+                   "in a long queue prefer --after.")
+@click.option("--after", "after", metavar="CASE", default=None,
+              help="The page after CASE (reference or id), as the foot of each page prints "
+                   "it: as fast on the last page as on the first.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @pass_context
 def cases(
@@ -305,44 +310,58 @@ def cases(
     search: str,
     sort: str,
     reverse: bool,
-    page: int,
+    page: int | None,
+    after: str | None,
     as_json: bool,
 ) -> None:
     """One page of the queue, exactly as the console shows it (same query, same order)."""
     from tui.format import QUEUE_COLUMNS, QUEUE_PAGE_SIZE, queue_cells, queue_place
 
+    if page is not None and after is not None:
+        fail("give --page or --after, not both", code=2)
     query = QueueQuery(
         search=search.strip(),
         statuses=STATUS_FILTERS[status],
         flags=tuple(dict.fromkeys(parse_flag(f) for f in flags)),
         order_by=SORT_FIELDS[sort],
         descending=reverse,
-        offset=(page - 1) * QUEUE_PAGE_SIZE,
-        limit=QUEUE_PAGE_SIZE,
+        offset=((page or 1) - 1) * QUEUE_PAGE_SIZE,
+        limit=QUEUE_PAGE_SIZE + 1,  # one more: is there a next page?
+        after=after,
     )
     found = obj.service.queue(query)
+    rows = found.rows[:QUEUE_PAGE_SIZE]
+    following = rows[-1] if len(found.rows) > QUEUE_PAGE_SIZE else None
     if as_json:
         click.echo(json.dumps({
-            "status": status, "total": found.total, "page": page, "page_size": QUEUE_PAGE_SIZE,
+            "status": status, "total": found.total, "page": page if after is None else None,
+            "after": after, "page_size": QUEUE_PAGE_SIZE,
+            "next_after": following.case_id if following else None,
             "cases": [{
                 "case_ref": r.case_ref, "case_id": r.case_id, "domain": r.domain,
                 "status": r.status, "opened_at": r.opened_at.isoformat(), "p_bad": r.p_bad,
                 "recommendation": r.recommendation, "expected_cost": r.expected_cost,
                 "flags": sorted(r.flags),
-            } for r in found.rows],
+            } for r in rows],
         }, indent=2))  # fmt: skip
         return
     now = datetime.now(UTC)
     table = [tuple(label for _, label in QUEUE_COLUMNS)]
-    table += [queue_cells(row, now) for row in found.rows]
+    table += [queue_cells(row, now) for row in rows]
     widths = [max(len(line[i]) for line in table) for i in range(len(QUEUE_COLUMNS))]
     for line in table:
         click.echo("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip())
     direction = "↓" if reverse else "↑"
     label = dict(QUEUE_COLUMNS)[query.order_by]
-    click.echo(
-        f"\n{status} · {queue_place(query.offset, len(found.rows), found.total)} "
-        f"· sort {label} {direction}"
-    )
-    if found.total and not found.rows:
-        fail(f"page {page} is past the last page of {status} cases")
+    place = (
+        queue_place(query.offset, len(rows), found.total) if after is None
+        else f"{len(rows)} after {after} of {found.total:,}"
+    )  # fmt: skip
+    click.echo(f"\n{status} · {place} · sort {label} {direction}")
+    if following is not None:
+        click.echo(f"next page: the same command with --after {following.case_ref}")
+    if found.total and not rows:
+        fail(
+            f"page {page or 1} is past the last page of {status} cases" if after is None
+            else f"no {status} cases after {after}"
+        )

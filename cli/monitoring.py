@@ -9,17 +9,21 @@ import click
 from assistant.evaluation.logged import OffPolicyReport
 from assistant.monitoring import MonitoringThresholds
 from assistant.monitoring.outcome_alerts import OutcomeAlertSettings
-from assistant.monitoring.quality import report_to_dict
+from assistant.monitoring.quality import QUALITY_WINDOW, report_to_dict
 from cli.app import Context, cli, pass_context
 
 
 @cli.command()
 @click.argument("domain", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Everything, machine-readably.")
+@click.option("--last", type=click.IntRange(min=1), default=QUALITY_WINDOW, show_default=True,
+              help="Judge the latest this many decided cases (the cost grows with this "
+              "window, not with the store).")
 @pass_context
-def quality(obj: Context, domain: str | None, as_json: bool) -> None:
+def quality(obj: Context, domain: str | None, as_json: bool, last: int) -> None:
     """Decision quality from the log: naive figures on the outcomes seen, and off-policy
-    (IPS, SNIPS, doubly-robust) estimates of the operators, the policy and the baseline."""
+    (IPS, SNIPS, doubly-robust) estimates of the operators, the policy and the baseline,
+    over the latest decided cases."""
     domain = obj.service.resolve_domain(domain)
     if obj.service.decides_quantity(domain):
         found = obj.service.quantity_quality(domain)
@@ -29,7 +33,7 @@ def quality(obj: Context, domain: str | None, as_json: bool) -> None:
         for line in found.lines():
             click.echo(line)
         return
-    report = obj.service.quality(domain)
+    report = obj.service.quality(domain, last=last)
     if as_json:
         click.echo(json.dumps(report_to_dict(report), indent=2))
         return
@@ -119,14 +123,33 @@ def print_overrides(off: OffPolicyReport) -> None:
     default=None,
     help="Judge outcome quality only on outcomes observed in the last this many days.",
 )
+@click.option(
+    "--outcome-delay-days",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    help="Outcomes are due this many days after the decision: earlier ones are not judged, "
+    "and a vintage is judged once all its outcomes are due.",
+)
+@click.option("--vintage", type=click.Choice(["month", "week"]), default="month",
+              show_default=True, help="Decision cohorts judged apart.")
 @pass_context
 def monitor(
-    obj: Context, domain: str | None, recent: int, last_outcomes: int, last_days: float | None
+    obj: Context,
+    domain: str | None,
+    recent: int,
+    last_outcomes: int,
+    last_days: float | None,
+    outcome_delay_days: float,
+    vintage: str,
 ) -> None:
     """Check drift, outcome quality, override and out-of-distribution rates and policy
     reviews; raise, escalate and resolve alerts."""
     thresholds = MonitoringThresholds(
-        outcomes=OutcomeAlertSettings(last_outcomes=last_outcomes, last_days=last_days)
+        outcomes=OutcomeAlertSettings(
+            last_outcomes=last_outcomes, last_days=last_days,
+            outcome_delay_days=outcome_delay_days, vintage=vintage,  # type: ignore[arg-type]
+        )
     )
     domain = obj.service.resolve_domain(domain)
     report = obj.service.drift(domain, recent=recent)
@@ -151,7 +174,23 @@ def monitor(
             click.echo(
                 f"    p in [{low:.3f}, {high:.3f}): n={n:<4} {predicted:.3f} -> {observed:.3f}"
             )
+    if outcomes is not None and outcomes.vintages:
+        if outcomes.not_due:
+            click.echo(f"  {outcomes.not_due} outcome(s) arrived before they were due: "
+                       "left out of the tests until they are")
+        click.echo(f"  by {outcomes_vintage(thresholds)}:")
+        for v in outcomes.vintages:
+            flag = f"  [{('none', 'warning', 'critical')[v.level]}]" if v.level else ""
+            click.echo(f"    {v.sentence()}{flag}")
     alerts = obj.service.check_alerts(domain, recent=recent, thresholds=thresholds)
     click.echo("alerts: " + ("none" if not alerts else ""))
     for alert in alerts:
         click.echo(f"  [{alert.severity}] {alert.kind}: {alert.message}")
+
+
+def outcomes_vintage(thresholds: MonitoringThresholds) -> str:
+    """What a vintage is, in words ("decision month, outcomes due after 90 days")."""
+    s = thresholds.outcomes
+    due = f", outcomes due {s.outcome_delay_days:g} days after the decision" \
+        if s.outcome_delay_days else ""
+    return f"decision {s.vintage} (vintage){due}"

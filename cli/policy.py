@@ -71,6 +71,14 @@ def policy(ctx: click.Context, domain: str | None) -> None:
             f"{explore['max_regret']} more take it (at most "
             f"{explore['rate'] * explore['max_regret']:.3f} per case); salt {explore['salt']!r}"
         )
+        cap = explore.get("monthly_budget")
+        spent = f"{view.exploration_spent:.2f} spent in {view.exploration_month}"
+        if cap is None:
+            click.echo(f"  exploration budget: no monthly cap; {spent}")
+        else:
+            paused = (" — PAUSED until next month" if view.exploration_spent >= cap
+                      else f", {cap - view.exploration_spent:.2f} left")
+            click.echo(f"  exploration budget: {spent} of {cap:.2f} a month{paused}")
     else:
         click.echo("  exploration: off")
     for change in view.history:
@@ -144,6 +152,10 @@ def policy_sign_off(ctx: click.Context, note: str) -> None:
               "(0 turns exploration off; at most 0.5).")
 @click.option("--max-regret", type=float, default=None, metavar="COST",
               help="Explore only cases whose runner-up action costs at most COST more.")
+@click.option("--monthly-budget", type=click.FloatRange(min=0), default=None, metavar="COST",
+              help="The most expected extra cost exploration may spend per calendar month; "
+              "once spent, no case is explored until the next month.")
+@click.option("--no-monthly-budget", is_flag=True, help="Remove the monthly exploration cap.")
 @click.option("--justification", required=True, help="Why the change is right.")
 @click.pass_context
 def policy_set(
@@ -153,6 +165,8 @@ def policy_set(
     no_band: bool,
     explore: float | None,
     max_regret: float | None,
+    monthly_budget: float | None,
+    no_monthly_budget: bool,
     justification: str,
 ) -> None:
     """Change costs, the escalation band or exploration (policy owner only)."""
@@ -183,16 +197,20 @@ def policy_set(
         changes["escalate_band"] = [low, high]
     if no_band:
         changes["escalate_band"] = [1.0, 0.0]  # an empty band: PolicySpec's "disabled"
-    exploration: dict[str, float] = {}
+    exploration: dict[str, float | None] = {}
     if explore is not None:
         exploration["rate"] = explore
     if max_regret is not None:
         exploration["max_regret"] = max_regret
+    if monthly_budget is not None and no_monthly_budget:
+        fail("give --monthly-budget or --no-monthly-budget, not both", code=2)
+    if monthly_budget is not None or no_monthly_budget:
+        exploration["monthly_budget"] = monthly_budget
     if exploration:
         changes["exploration"] = exploration
     if not changes:
-        fail("nothing to change: give --cost, --band, --no-band, --explore or --max-regret",
-             code=2)
+        fail("nothing to change: give --cost, --band, --no-band, --explore, --max-regret or "
+             "--monthly-budget", code=2)
     view = ctx.obj.service.change_policy(domain, changes, justification)
     number = max(p.number for p in view.pending)
     click.echo(

@@ -12,7 +12,7 @@ from types import MappingProxyType
 from typing import Any, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
@@ -69,7 +69,7 @@ class DecisionLog(Application[UUID]):
         if cosigners:
             self.signer = CoSigned(acting, *cosigners)
         try:
-            return super().save(*objs, **kwargs)
+            return self._save(objs, kwargs)
         except IntegrityError as exc:
             raise ConflictError(
                 "another writer changed the same record first; reload and try again"
@@ -89,6 +89,25 @@ class DecisionLog(Application[UUID]):
         }
         return [key for name, key in sorted(self.component_keys.items())
                 if name in names and key.key_id != acting.key_id]  # fmt: skip
+
+    def _save(self, objs: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """``Application.save`` (same steps, same order), except that an aggregate is
+        recognised by its class: the library checks every object against a typing
+        Protocol, which walks the protocol's attributes each time (about 8 % of a bulk
+        ingest's CPU on Python 3.11)."""
+        processing = ProcessingEvent[UUID]()
+        for obj in objs:
+            if isinstance(obj, Aggregate):
+                processing.events.extend(obj.collect_events())
+                processing.aggregates[obj.id] = obj
+            else:
+                processing.collect_events(obj)
+        processing.saved_kwargs.update(kwargs)
+        recordings = self._record(processing)
+        self._take_snapshots(processing)
+        self._notify(recordings)
+        self.notify(processing.events)  # the library's deprecated hook, as it calls it
+        return recordings
 
     def save_in_batches(
         self,
@@ -146,6 +165,50 @@ class DecisionLog(Application[UUID]):
                 continue
             return aggregate
         raise ConflictError(f"record {aggregate_id} kept changing under us; try again")
+
+    def update_many(
+        self,
+        changes: Iterable[tuple[UUID | str, Callable[[Any], object]]],
+        *,
+        batch_size: int = 500,
+    ) -> int:
+        """Apply many read-modify-write changes, committing ``batch_size`` records per
+        transaction instead of one each; return how many changes were applied.
+
+        Each batch loads its records, applies each change and saves them together. If
+        another writer saved one of them first, that batch is redone one change at a time
+        through :meth:`update` (which reloads and retries), so nothing is lost or doubled.
+        When a change raises, the changes before it in its batch are saved first and the
+        error propagates, as :meth:`update` one by one would have left them.
+        """
+        applied = 0
+        batch: list[tuple[UUID | str, Callable[[Any], object]]] = []
+        for item in changes:
+            batch.append(item)
+            if len(batch) >= batch_size:
+                applied += self._update_batch(batch)
+                batch = []
+        if batch:
+            applied += self._update_batch(batch)
+        return applied
+
+    def _update_batch(self, batch: list[tuple[UUID | str, Callable[[Any], object]]]) -> int:
+        loaded: dict[UUID | str, Any] = {}
+        done = 0
+        try:
+            for aggregate_id, change in batch:
+                if aggregate_id not in loaded:
+                    loaded[aggregate_id] = self.get(aggregate_id)
+                change(loaded[aggregate_id])
+                done += 1
+        finally:  # a change that raised leaves the ones before it to be saved
+            if done:
+                try:
+                    self.save(*loaded.values())
+                except ConflictError:
+                    for aggregate_id, change in batch[:done]:
+                        self.update(aggregate_id, change)
+        return done
 
     # --- reading -------------------------------------------------------------------------
 

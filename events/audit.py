@@ -156,8 +156,19 @@ def _fold(state: dict[str, Any], name: str, p: dict[str, Any], at: str, version:
         else:
             state["score"] = score
     elif name == "Forecast":
-        forecast = {k: p[k] for k in ("specialist", "model_version", "model_sha256", "levels",
-                                      "quantiles", "ood", "ood_score", "latency_ms")}
+        forecast = {
+            k: p[k]
+            for k in (
+                "specialist",
+                "model_version",
+                "model_sha256",
+                "levels",
+                "quantiles",
+                "ood",
+                "ood_score",
+                "latency_ms",
+            )
+        }
         forecast["at"] = at
         if p["shadow"]:
             state["shadow_scores"].append(forecast)
@@ -184,8 +195,14 @@ def _fold(state: dict[str, Any], name: str, p: dict[str, Any], at: str, version:
     elif name in _DECISIONS:
         seen = {
             k: copy.deepcopy(state[k])
-            for k in ("score", "forecast", "fallback", "recommendation", "input_flags",
-                      "explanations")
+            for k in (
+                "score",
+                "forecast",
+                "fallback",
+                "recommendation",
+                "input_flags",
+                "explanations",
+            )
         }
         state["decisions"].append({
             "kind": _KINDS[name],

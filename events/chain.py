@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+from events.compression import UnreadableState, decompress
 from events.errors import NotAuthorised
 from events.keyring import ENROLLED_TOPIC, REVOKED_TOPIC, KeyRing
 from events.signing import batch_message, signature_valid
@@ -272,7 +273,11 @@ class _Signatures:
         before = len(batch) - 1
         if first_id != batch[0][0]:
             return (batch[0][0], "the batch signatures were regrouped or removed", before)
-        states = [_state(s) for _, _, s in batch]
+        try:
+            states = [_state(s) for _, _, s in batch]
+        except UnreadableState as exc:
+            return (batch[0][0], f"an event of positions {first_id}-{position} cannot be read: "
+                    f"{exc}", before)  # fmt: skip
         parts = split_signature(key_id, signature)
         if parts is None:
             return (batch[0][0], "the batch signature is malformed", before)
@@ -345,8 +350,14 @@ class _Signatures:
 
 
 def _state(raw: bytes) -> dict[str, Any]:
+    """The JSON object of a stored state ({} when it is not one).
+
+    Raises:
+        UnreadableState: a compressed state that cannot be inflated.
+    """
+    text = decompress(raw)
     try:
-        value = json.loads(raw)
+        value = json.loads(text)
     except ValueError:
         return {}
     return value if isinstance(value, dict) else {}

@@ -236,10 +236,14 @@ class Deployments:
         at the same position, in one sentence; None when they agree."""
         with self._lock:
             if policies is not None and policies != self._policy_versions:
-                domain = sorted(set(policies) ^ set(self._policy_versions) or {
-                    d for d in policies if policies[d] != self._policy_versions.get(d)})[0]
-                return (f"the read model says {domain}'s policy is version "
-                        f"{policies.get(domain)}, the log {self._policy_versions.get(domain)}")
+                domain = sorted(
+                    set(policies) ^ set(self._policy_versions)
+                    or {d for d in policies if policies[d] != self._policy_versions.get(d)}
+                )[0]
+                return (
+                    f"the read model says {domain}'s policy is version "
+                    f"{policies.get(domain)}, the log {self._policy_versions.get(domain)}"
+                )
             return self._disagreement(rows)
 
     def _as_recorded(self, domain: str) -> Deployed:
@@ -261,8 +265,10 @@ class Deployments:
                         f"{truth.champion or 'none'}")  # fmt: skip
             shadows = sorted(str(r["model_version"]) for r in mine if r["status"] == "shadow")
             if shadows != sorted(truth.shadows):
-                return (f"the read model runs {', '.join(shadows) or 'nothing'} in shadow for "
-                        f"{domain}, the log {', '.join(sorted(truth.shadows)) or 'nothing'}")
+                return (
+                    f"the read model runs {', '.join(shadows) or 'nothing'} in shadow for "
+                    f"{domain}, the log {', '.join(sorted(truth.shadows)) or 'nothing'}"
+                )
             registered = sorted(str(r["model_version"]) for r in mine)
             known = sorted(m.version for m in self._models.values() if m.domain == domain)
             if registered != known:

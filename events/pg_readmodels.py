@@ -156,7 +156,8 @@ class PgReadModels(ReadModels):
 
     def _missing(self) -> bool:
         """Whether any table, column or index is missing (only then is DDL run: the writer
-        role may use the tables that ``docket setup-postgres`` made, not make them)."""
+        role may use the tables that ``docket setup-postgres`` made, not make them).
+        Columns missing from tables that exist are noted in :attr:`added_columns`."""
         have = {
             (r[0], r[1])
             for r in self.conn.execute(
@@ -172,6 +173,9 @@ class PgReadModels(ReadModels):
             ).fetchall()
         }
         want = {(t, c) for t, columns in _COLUMNS.items() for c in columns}
+        tables = {t for t, _ in have}
+        # Rows applied before such a column existed lack its values: the service rebuilds.
+        self.added_columns = tuple(sorted(f"{t}.{c}" for t, c in want - have if t in tables))
         return bool(want - have) or bool({_index_name(t, c) for t, c in _all_indexes()} - indexes)
 
     def _create(self) -> None:

@@ -1,7 +1,8 @@
 """Every question the application asks the read models, in one place.
 
 Each query is a typed function over the read-model tables (:mod:`events.readmodels`
-owns their schema and keeps them in step with the log). The index a query needs is
+owns their schema and keeps them in step with the log). The queue's paged queries, and
+their indexes, are in :mod:`events.queue`. The index a query needs is
 declared right above it with :func:`_needs`; :class:`events.readmodels.ReadModels`
 creates every declared index, so a new query and its index arrive together.
 
@@ -58,67 +59,6 @@ def cases_by_domain(views: Rows) -> dict[str, int]:
     return {str(r["domain"]): int(r["n"]) for r in rows}
 
 
-#: The columns a queue may be ordered by.
-QUEUE_ORDER = frozenset({"opened_at", "p_bad", "expected_cost", "case_ref", "recommendation"})
-
-
-#: The flag columns a queue may be filtered by.
-QUEUE_FLAGS = frozenset({"ood", "fallback", "guardrail", "injection", "escalated"})
-
-
-@dataclass(frozen=True)
-class QueueFilter:
-    """Which cases a queue shows: by status, flags (all of them), and a search over
-    reference/recommendation."""
-
-    statuses: tuple[str, ...]
-    search: str = ""
-    flags: tuple[str, ...] = ()
-
-    def where(self) -> tuple[str, list[Any]]:
-        clause = [f"status IN ({','.join('?' * len(self.statuses))})"]
-        params: list[Any] = list(self.statuses)
-        for flag in self.flags:
-            if flag not in QUEUE_FLAGS:  # never interpolate a column name the caller made up
-                raise ValueError(f"flag must be one of {sorted(QUEUE_FLAGS)}")
-            clause.append(f"{flag} = 1")
-        if self.search.strip():
-            clause.append("(case_ref LIKE ? OR recommendation LIKE ? OR case_id LIKE ?)")
-            like = f"%{self.search.strip()}%"
-            params += [like, like, like + "%"]
-        return " AND ".join(clause), params
-
-
-_needs("cases", "status", "opened_at")
-_needs("cases", "status", "p_bad")
-
-
-def queue_count(views: Rows, selected: QueueFilter) -> int:
-    clause, params = selected.where()
-    return int(views.rows(f"SELECT count(*) AS n FROM cases WHERE {clause}", params)[0]["n"])
-
-
-def queue_page(
-    views: Rows,
-    selected: QueueFilter,
-    *,
-    order_by: str,
-    descending: bool,
-    offset: int,
-    limit: int,
-) -> list[Row]:
-    """One page of case rows; ``order_by`` must be one of :data:`QUEUE_ORDER`."""
-    if order_by not in QUEUE_ORDER:  # never interpolate a column name the caller made up
-        raise ValueError(f"order_by must be one of {sorted(QUEUE_ORDER)}")
-    clause, params = selected.where()
-    direction = "DESC" if descending else "ASC"
-    return views.rows(
-        f"SELECT * FROM cases WHERE {clause} ORDER BY {order_by} {direction}, case_ref "
-        "LIMIT ? OFFSET ?",
-        [*params, limit, offset],
-    )
-
-
 def cases_by_status(views: Rows) -> dict[str, int]:
     rows = views.rows("SELECT status, count(*) AS n FROM cases GROUP BY status")
     return {r["status"]: int(r["n"]) for r in rows}
@@ -130,9 +70,7 @@ _needs("cases", "case_ref")
 def cases_with_ref(views: Rows, case_ref: str) -> list[tuple[str, str, str]]:
     """(case id, domain, status) of every record whose reference is ``case_ref``: at most
     one case per domain, plus any quarantined input that carried the same reference."""
-    rows = views.rows(
-        "SELECT case_id, domain, status FROM cases WHERE case_ref = ?", [case_ref]
-    )
+    rows = views.rows("SELECT case_id, domain, status FROM cases WHERE case_ref = ?", [case_ref])
     return [(r["case_id"], r["domain"], r["status"]) for r in rows]
 
 
@@ -208,24 +146,51 @@ def recent_scores(views: Rows, domain: str, limit: int) -> list[float]:
     return [float(r["p_bad"]) for r in rows]
 
 
+_needs("cases", "domain", "explored", "recommended_at")
+
+
+def exploration_spent(views: Rows, domain: str, since: str) -> float:
+    """The expected extra cost of the cases of ``domain`` explored at or after ``since`` (an
+    ISO-8601 UTC time: the start of the budget's month)."""
+    rows = views.rows(
+        "SELECT COALESCE(SUM(explore_regret), 0) AS spent FROM cases "
+        "WHERE domain = ? AND explored = 1 AND recommended_at >= ?",
+        [domain, since],
+    )
+    return float(rows[0]["spent"]) if rows else 0.0
+
+
 # --- decisions ------------------------------------------------------------------------------
 
 _needs("decisions", "domain", "position")
 
 
-def decision_rows(views: Rows, domain: str) -> list[Row]:
+_needs("cases", "domain", "decided_at")
+
+
+def decision_rows(views: Rows, domain: str, limit: int | None = None) -> list[Row]:
     """One row per decided case, as the monitoring functions expect (first-stage decision).
 
     A senior's second-stage decision on an escalated case does not count as a decision of
     its own; the escalation row carries the senior's final action (or none yet).
+
+    ``limit``: only the latest this many decided cases (by their last decision), so the
+    cost is bounded by the window, not by the size of the store.
     """
-    rows = views.rows(
+    select = (
         "SELECT d.case_id, d.operator, d.kind AS decision_kind, d.reason_code, "
         "d.recommended AS recommended_action, d.action AS decided_action, d.at AS decided_at, "
         "c.outcome, c.ood, c.decided_action AS final_action "
-        "FROM decisions d JOIN cases c USING (case_id) WHERE d.domain = ? ORDER BY d.position",
-        [domain],
+        "FROM decisions d JOIN cases c USING (case_id) "
     )
+    if limit is None:
+        rows = views.rows(select + "WHERE d.domain = ? ORDER BY d.position", [domain])
+    else:
+        rows = views.rows(
+            select + "WHERE d.case_id IN (SELECT case_id FROM cases WHERE domain = ? AND "
+            "decided_at IS NOT NULL ORDER BY decided_at DESC LIMIT ?) ORDER BY d.position",
+            [domain, limit],
+        )
     first: dict[str, Row] = {}
     for row in rows:
         if row["case_id"] in first:
@@ -318,9 +283,7 @@ def policy_history(views: Rows, domain: str) -> list[Row]:
 
 def current_policy_versions(views: Rows) -> dict[str, int]:
     """Each domain's current policy version."""
-    rows = views.rows(
-        "SELECT domain, max(policy_version) AS v FROM policy_history GROUP BY domain"
-    )
+    rows = views.rows("SELECT domain, max(policy_version) AS v FROM policy_history GROUP BY domain")
     return {r["domain"]: int(r["v"]) for r in rows}
 
 

@@ -7,9 +7,10 @@ library's notification log is capped at 10 per section) and writes the rows and
 the new position in ONE SQLite transaction, so a crash or a rerun never applies
 an event twice or skips one.
 
-Speed: events are decoded with a plain ``json.loads`` of the stored state (no
-aggregate or event objects are built), case rows touched in a batch are kept in
-a dict and written once per batch with ``executemany``.
+Speed: events are inflated (:mod:`events.compression`) and decoded with a plain
+``json.loads`` of the stored state (no aggregate or event objects are built), case
+rows touched in a batch are kept in a dict and written once per batch with
+``executemany``.
 
 Tables (all times ISO-8601 UTC strings; json columns hold JSON text):
 
@@ -38,6 +39,8 @@ from typing import TYPE_CHECKING, Any
 import sqlite_utils
 from eventsourcing.utils import get_topic, resolve_topic
 
+from events import queue
+from events.compression import decompress
 from events.domain import Alert, Case, EvalRun, ModelVersion, Policy
 from events.domain.case import explanation_flagged
 from events.queries import INDEXES as QUERY_INDEXES
@@ -61,7 +64,8 @@ SCHEMA: dict[str, tuple[dict[str, type], str]] = {
             "guardrail": _I, "injection": _I, "escalated": _I, "decided_action": _T,
             "decision_kind": _T, "decided_by": _T, "decided_role": _T, "decided_at": _T,
             "outcome": _T, "outcome_at": _T, "policy_version": _I, "version": _I,
-            "last_event_at": _T, "quantity": _I,
+            "last_event_at": _T, "quantity": _I, "explored": _I, "explore_regret": _F,
+            "recommended_at": _T,
         },
         "case_id",
     ),
@@ -267,6 +271,13 @@ def _recommended(b: _Batch, oid: str, pos: int, ver: int, s: Row, at: str) -> No
     row["expected_costs"] = _dumps(costs)
     row["expected_cost"] = costs.get(s["action"])
     row["policy_version"] = s["policy_version"]
+    row["recommended_at"] = at
+    # What exploring this case cost in expectation (its action against the cheapest), so
+    # the month's exploration spending is one indexed sum.
+    row["explored"] = int(bool(s.get("explored")))
+    row["explore_regret"] = (
+        float(costs[s["action"]] - min(costs.values())) if s.get("explored") and costs else None
+    )
 
 
 def _flagged(b: _Batch, oid: str, pos: int, ver: int, s: Row, at: str) -> None:
@@ -481,6 +492,10 @@ class ReadModels:
         path: The SQLite file (created with its tables and indexes if missing).
     """
 
+    #: Columns an existing file lacked and was given (empty for the events already applied,
+    #: so such a file is rebuilt on opening). PostgreSQL read models add them in place.
+    added_columns: tuple[str, ...] = ()
+
     def __init__(self, path: str | Path, *, _scratch: bool = False) -> None:
         self.path = Path(path)
         self._scratch = _scratch
@@ -501,6 +516,7 @@ class ReadModels:
         self._create()
 
     def _create(self) -> None:
+        added: list[str] = []
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             for table, (columns, pk) in SCHEMA.items():
@@ -512,6 +528,7 @@ class ReadModels:
                     for name, kind in columns.items():
                         if name not in have:
                             existing.add_column(name, kind)
+                            added.append(f"{table}.{name}")
             if not self.db["_policy_ids"].exists():
                 self.db.create_table(
                     "_policy_ids", {"policy_id": str, "domain": str}, pk="policy_id"
@@ -522,10 +539,20 @@ class ReadModels:
         except BaseException:
             self.conn.execute("ROLLBACK")
             raise
+        self.added_columns = tuple(added)
 
     def _create_indexes(self) -> None:
-        for table, cols in [*INDEXES, *QUERY_INDEXES]:
+        for table, cols in [*INDEXES, *QUERY_INDEXES, *queue.INDEXES]:
             self.db.table(table).create_index(cols, if_not_exists=True)
+        # Partial indexes (the queue's flagged cases): sqlite-utils makes only full ones.
+        for table, cols, flag in queue.PARTIAL_INDEXES:
+            name = f"idx_{table}_{'_'.join(cols)}_{flag}"
+            self.conn.execute(
+                f"CREATE INDEX IF NOT EXISTS [{name}] ON [{table}] ({', '.join(cols)}) "
+                f"WHERE {flag} = 1"
+            )
+        for name in queue.OBSOLETE_INDEXES:
+            self.conn.execute(f"DROP INDEX IF EXISTS [{name}]")
 
     def close(self) -> None:
         self.conn.close()
@@ -573,14 +600,14 @@ class ReadModels:
                 conn.execute("ROLLBACK")
                 return 0, False
             b = _Batch(conn)
-            loads = json.loads
+            loads, inflate = json.loads, decompress
             handlers = HANDLERS
             case_topics = CASE_TOPICS
             for nid, oid, version, topic, raw in rows:
                 handler = handlers.get(topic)
                 if handler is None:
                     continue  # an event type this version does not project
-                state = loads(raw.decode())
+                state = loads(inflate(raw))
                 upcast = UPCASTERS[topic]
                 if upcast is not None:
                     upcast(state)

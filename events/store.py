@@ -32,6 +32,7 @@ from eventsourcing.persistence import PersistenceError
 from eventsourcing.utils import get_topic
 
 from events.app import DecisionLog
+from events.compression import DocketCompressor
 from events.errors import IncompatibleStore, StoreError, StoreUnavailable, UnsafeConnection
 from events.readmodels import ReadModels
 from events.recorders import ChainedSQLiteRecorder
@@ -221,7 +222,7 @@ def setup_postgres(url: str, writer: str, *, password: str | None = None) -> lis
                 f"SELECT on {', '.join(recorder.readable_tables())}, nothing else"
             )
             conn.commit()
-        lines.append(_share_readmodels(url, parsed, writer))
+        lines.append(_share_readmodels(url, parsed, writer, log))
     except StoreError:
         raise
     except Exception as exc:
@@ -231,14 +232,17 @@ def setup_postgres(url: str, writer: str, *, password: str | None = None) -> lis
     return lines
 
 
-def _share_readmodels(url: str, parsed: StoreURL, writer: str) -> str:
-    """Create the shared read models (as the owner) and let ``writer`` keep them."""
+def _share_readmodels(url: str, parsed: StoreURL, writer: str, log: DecisionLog) -> str:
+    """Create the shared read models (as the owner) and let ``writer`` keep them; tables
+    made by an older Docket get their new columns and are refilled from the log."""
     from eventsourcing.postgres import SQL, Identifier  # type: ignore[attr-defined]
 
     from events.pg_readmodels import views_schema
 
     schema = views_schema(parsed.schema)
     views = open_readmodels(url, Path("."))
+    if views.added_columns and views.position() > 0:
+        views = views.rebuilt(log)
     try:
         conn: Any = views.conn
         s, w = Identifier(schema), Identifier(writer)
@@ -269,6 +273,7 @@ def _open_sqlite(parsed: StoreURL) -> DecisionLog:
         "SQLITE_DBNAME": str(path),
         "SQLITE_LOCK_TIMEOUT": "10",
         "APPLICATION_RECORDER_TOPIC": get_topic(ChainedSQLiteRecorder),
+        "COMPRESSOR_TOPIC": get_topic(DocketCompressor),
     }
     try:
         return DecisionLog(env=env)
@@ -311,6 +316,7 @@ def _open_postgres(parsed: StoreURL) -> DecisionLog:
         "POSTGRES_POOL_SIZE": "2",
         "POSTGRES_MAX_OVERFLOW": "4",
         "APPLICATION_RECORDER_TOPIC": get_topic(ChainedPostgresRecorder),
+        "COMPRESSOR_TOPIC": get_topic(DocketCompressor),
     }
     try:
         return DecisionLog(env=env)

@@ -14,14 +14,19 @@ Adding a domain
 A pack declares its decision (actions, escalation action, outcome labels), its roles and its
 words (:mod:`assistant.domains.decision`); the core reads those declarations, and each case
 records them when it opens. README's "Adding a domain" says what works without a core change
-and what is not generic yet.
+and what is not generic yet. A pack may ship ``data/store_words.json`` (made once by
+``scripts/make_store_words.py``, then frozen): its field names and values join the store's
+compression dictionary for its events (registered below, at import, so any store holding
+its cases can be read).
 """
 
 from __future__ import annotations
 
 import importlib
+import json
 from collections.abc import Callable
 from importlib.metadata import entry_points
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from assistant.domains.base import CaseInput, Dataset, DomainPack
@@ -32,6 +37,7 @@ from assistant.domains.decision import (
     Roles,
     Words,
 )
+from events.compression import register_words
 from events.errors import NotFound
 
 if TYPE_CHECKING:
@@ -45,6 +51,18 @@ QUANTITY_BUILTIN: dict[str, str] = {"demand": "assistant.domains.demand:make_pac
 _quantity_cache: dict[str, QuantityPack] = {}
 _registered: dict[str, PackFactory] = {}
 _cache: dict[str, DomainPack] = {}
+
+
+def _register_store_words() -> None:
+    """Add each shipped pack's frozen store words to the compression dictionaries."""
+    for name in (*BUILTIN, *QUANTITY_BUILTIN):
+        path = Path(__file__).parent / name / "data" / "store_words.json"
+        if path.exists():
+            found = json.loads(path.read_text(encoding="utf-8"))
+            register_words(found["marker"].encode(), found["words"].encode())
+
+
+_register_store_words()
 
 
 def register_pack(name: str, factory: PackFactory) -> None:

@@ -43,6 +43,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.monitoring.rates import parse_time, require_aware
+from assistant.monitoring.vintages import Vintage, VintageKind, judge_vintages
 
 Row = Mapping[str, object]
 Costs = Mapping[str, Mapping[str, float]]
@@ -69,6 +70,14 @@ class OutcomeAlertSettings(BaseModel):
         default=2.0, gt=1, description="the CUSUM looks for risk odds this many times higher"
     )
     cusum_h: float = Field(default=5.0, gt=0, description="CUSUM warning level (critical: 2h)")
+    outcome_delay_days: float = Field(
+        default=0.0, ge=0,
+        description="a decision's outcome is due this many days after it: a case counts only "
+        "once due, a vintage is judged only once all its cases are due (0: at once)",
+    )  # fmt: skip
+    vintage: VintageKind = Field(
+        default="month", description="decision cohorts judged apart: calendar month or week"
+    )
 
     def window_label(self) -> str:
         parts = []
@@ -96,6 +105,10 @@ class OutcomeCheck:
     note: str = ""
     # Calibration by score band: (low, high, n, mean predicted, observed rate) per band.
     bands: tuple[tuple[float, float, int, float, float], ...] = ()
+    # Decision cohorts (see assistant.monitoring.vintages), and outcomes left out of the
+    # window because they arrived before they were due (early outcomes are mostly bad).
+    vintages: tuple[Vintage, ...] = ()
+    not_due: int = 0
 
     @property
     def severity(self) -> str:
@@ -116,10 +129,13 @@ class OutcomeCheck:
                 f"; realised cost {self.realised_cost:.3f} per case against"
                 f" {self.expected_cost:.3f} expected"
             )
+        worst = max((v for v in self.vintages if v.level), key=lambda v: (v.level, -v.p_value),
+                    default=None)
+        vintage = f"; worst {worst.sentence(risk)}" if worst is not None else ""
         return (
             f"Observed {risk} rate {self.observed_rate:.0%} ({self.observed_bad}/{self.n}) against"
             f" {self.expected_rate:.0%} expected from the model's probabilities,"
-            f" p={self.p_value:.2g}, CUSUM {self.cusum:.1f} ({self.window}){cost}"
+            f" p={self.p_value:.2g}, CUSUM {self.cusum:.1f} ({self.window}){cost}{vintage}"
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -140,6 +156,8 @@ class OutcomeCheck:
                 {"low": lo, "high": hi, "n": n, "predicted": pred, "observed": obs}
                 for lo, hi, n, pred, obs in self.bands
             ],
+            "vintages": [v.to_dict() for v in self.vintages],
+            "not_due": self.not_due,
         }
 
 
@@ -160,7 +178,10 @@ def check_outcomes(
     require_aware(now, "now")
     s = settings or OutcomeAlertSettings()
     observed: list[tuple[datetime, float, bool, str, str]] = []
+    decided_at: dict[int, datetime] = {}  # by id of the observed item: its decision time
+    young: list[tuple[datetime, float, bool]] = []  # outcomes not due yet: (decided, p, bad)
     unobservable = 0
+    delay = timedelta(days=s.outcome_delay_days)
     for row in rows:
         p, outcome, action = row.get("p_bad"), row.get("outcome"), row.get("action")
         at = parse_time(row.get("observed_at"))
@@ -172,7 +193,13 @@ def check_outcomes(
             unobservable += 1
             continue
         prob = min(1.0, max(0.0, float(p)))
-        observed.append((at, prob, outcome == risk_outcome, str(action), outcome))
+        decided = parse_time(row.get("decided_at")) or at
+        if decided + delay > now:  # arrived before it was due: early ones are mostly bad
+            young.append((decided, prob, outcome == risk_outcome))
+            continue
+        item = (at, prob, outcome == risk_outcome, str(action), outcome)
+        decided_at[id(item)] = decided
+        observed.append(item)
     observed.sort(key=lambda item: item[0])  # stable: rows arrive in recording order
     if s.last_days is not None:
         start = now - timedelta(days=s.last_days)
@@ -195,6 +222,15 @@ def check_outcomes(
         level = 1
     if p_value < s.critical_p or cusum >= 2 * s.cusum_h:
         level = 2
+    # The vintages of the window's outcomes (so a recovered stream resolves), and the
+    # outcomes not due yet, whose vintages show as maturing.
+    cohorts = [(decided_at[id(item)], item[1], item[2]) for item in observed] + young
+    vintages = judge_vintages(
+        cohorts, now=now, kind=s.vintage, delay_days=s.outcome_delay_days,
+        min_outcomes=s.min_outcomes, warning_p=s.warning_p, critical_p=s.critical_p,
+        upper_tail=poisson_binomial_sf,
+    )  # fmt: skip
+    level = max([level, *(v.level for v in vintages)])
     realised = expected = None
     if costs is not None and n:
         realised, expected = _costs(observed, costs, risk_outcome)
@@ -211,6 +247,8 @@ def check_outcomes(
         level=level,
         note=note,
         bands=calibration_bands(probs, bad),
+        vintages=vintages,
+        not_due=len(young),
     )
 
 

@@ -48,6 +48,11 @@ FloatArray = NDArray[np.float64]
 
 
 
+#: How many of the latest decided cases `quality` and the health screen judge by default:
+#: their cost is bounded by this window, not by the size of the store.
+QUALITY_WINDOW = 2000
+
+
 @dataclass(frozen=True)
 class CostSummary:
     """Realized cost of one way of deciding over ``n`` cases."""

@@ -20,12 +20,20 @@ Propensities: for an eligible case the best action has probability ``1 - rate`` 
 runner-up ``rate``; every other case has its recommended action at probability 1. The price
 of exploring one case is its regret (runner-up cost minus best cost), so the expected price
 per case is at most ``rate * max_regret``.
+
+The monthly cap: the owner may also state ``monthly_budget``, the most expected extra cost
+exploration may spend in a calendar month (UTC). Spending is the sum of the regrets of the
+cases explored that month (:class:`Budget`, built by the caller from the log's read
+models); a case whose regret the remaining budget cannot cover is not eligible (its
+recommendation is certain, propensity 1) and its reasons say exploration is paused until
+the next month, so the log records when and why exploration stopped.
 """
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -49,6 +57,12 @@ class Exploration(BaseModel):
         default="docket", max_length=64,
         description="Mixed into each case's seed; change it to draw a fresh random share.",
     )  # fmt: skip
+    monthly_budget: float | None = Field(
+        default=None, ge=0.0,
+        description="The most expected extra cost (Σ regret of the explored cases) "
+        "exploration may spend per calendar month, UTC; once spent, no case is explored "
+        "until the next month. None: no monthly cap.",
+    )  # fmt: skip
 
     @property
     def enabled(self) -> bool:
@@ -58,6 +72,42 @@ class Exploration(BaseModel):
     def max_expected_cost_per_case(self) -> float:
         """The most exploration can add to the expected cost of one case."""
         return self.rate * self.max_regret
+
+
+def month_of(at: datetime) -> str:
+    """The calendar month (UTC) a budget counts in, e.g. ``2026-12``."""
+    if at.tzinfo is None:
+        raise ValueError("a budget month needs a timezone-aware time")
+    return at.astimezone(UTC).strftime("%Y-%m")
+
+
+def month_start(at: datetime) -> str:
+    """The start of ``at``'s calendar month (UTC), ISO-8601: where a budget's month begins."""
+    utc = at.astimezone(UTC)
+    return utc.replace(day=1, hour=0, minute=0, second=0, microsecond=0).isoformat()
+
+
+@dataclass
+class Budget:
+    """This month's exploration spending: the owner's cap and what the month has spent.
+
+    Mutable on purpose: the decision path spends from one ledger while it decides a batch,
+    so cases decided together cannot overspend it between two reads of the log.
+    """
+
+    month: str
+    cap: float
+    spent: float = 0.0
+
+    @property
+    def remaining(self) -> float:
+        return max(0.0, self.cap - self.spent)
+
+    def affords(self, regret: float) -> bool:
+        return regret <= self.remaining + 1e-12
+
+    def spend(self, regret: float) -> None:
+        self.spent += regret
 
 
 def draw(salt: str, case_key: str) -> float:
@@ -84,9 +134,17 @@ class ExplorationDraw:
 
 
 def choose(
-    costs: dict[str, float], best: str, exploration: Exploration, case_key: str | None
+    costs: dict[str, float],
+    best: str,
+    exploration: Exploration,
+    case_key: str | None,
+    budget: Budget | None = None,
 ) -> ExplorationDraw:
-    """Decide whether this case is explored (``costs``: expected cost of each decisive action)."""
+    """Decide whether this case is explored (``costs``: expected cost of each decisive action).
+
+    ``budget``: this month's ledger when the owner set a monthly cap (an explored case
+    spends its regret from it); without one the cap is not applied.
+    """
     others = sorted((a for a in costs if a != best), key=lambda a: costs[a])
     if not exploration.enabled or not others or case_key is None:
         return ExplorationDraw(best, False, False, {best: 1.0}, None, 0.0)
@@ -94,8 +152,17 @@ def choose(
     regret = costs[runner_up] - costs[best]
     if regret > exploration.max_regret:
         return ExplorationDraw(best, False, False, {best: 1.0}, None, regret)
+    if budget is not None and not budget.affords(regret):
+        paused = (
+            f"exploration paused until the month after {budget.month}: the owner's monthly "
+            f"budget of {budget.cap:.2f} is spent ({budget.spent:.2f} used; exploring this "
+            f"case would add {regret:.3f})"
+        )
+        return ExplorationDraw(best, False, False, {best: 1.0}, paused, regret)
     u = draw(exploration.salt, case_key)
     explored = u < exploration.rate
+    if explored and budget is not None:
+        budget.spend(regret)
     propensities = {best: 1.0 - exploration.rate, runner_up: exploration.rate}
     if explored:
         reason = (
@@ -113,4 +180,4 @@ def choose(
     return ExplorationDraw(action, explored, True, propensities, reason, regret)
 
 
-__all__ = ["Exploration", "ExplorationDraw", "choose", "draw"]
+__all__ = ["Budget", "Exploration", "ExplorationDraw", "choose", "draw", "month_of", "month_start"]

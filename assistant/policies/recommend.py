@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from assistant.policies.exploration import choose
+from assistant.policies.exploration import Budget, choose
 from assistant.policies.spec import PolicySpec
 
 
@@ -109,13 +109,20 @@ def expected_costs(p_bad: float, spec: PolicySpec) -> dict[str, float]:
 
 
 def recommend(
-    p_bad: float, ood: OodLike | None, spec: PolicySpec, *, case_key: str | None = None
+    p_bad: float,
+    ood: OodLike | None,
+    spec: PolicySpec,
+    *,
+    case_key: str | None = None,
+    budget: Budget | None = None,
 ) -> Recommendation:
     """Recommend the cheapest decisive action, escalating in the band or when OOD.
 
     With the policy's exploration on and a ``case_key`` (the case's reference, which seeds
     the draw), a case near the break-even may take the runner-up action instead; its
     propensities say how likely each action was. Without a key nothing is randomised.
+    ``budget``: this month's exploration ledger when the owner capped monthly spending (a
+    case the rest of the budget cannot cover is not explored, and says so).
 
     Raises ValueError when ``p_bad`` is not a probability (the orchestrator treats that as a
     specialist failure and lets the baseline decide).
@@ -140,9 +147,10 @@ def recommend(
         reasons.append(f"unlike the training data ({why}): escalate")
         return Recommendation(action, costs, tuple(reasons), best, p_bad)
     decisive = {a: costs[a] for a in spec.decisive_actions}
-    drawn = choose(decisive, best, spec.exploration, case_key)
+    drawn = choose(decisive, best, spec.exploration, case_key, budget)
     if not drawn.eligible:
-        return Recommendation(action, costs, tuple(reasons), best, p_bad)
+        paused = (drawn.reason,) if drawn.reason else ()  # the monthly budget is spent
+        return Recommendation(action, costs, (*reasons, *paused), best, p_bad)
     assert drawn.reason is not None
     other = next(a for a in drawn.propensities if a != best)
     propensities = {action: 1.0 - spec.exploration.rate, other: spec.exploration.rate}

@@ -8,16 +8,20 @@ step recorded as an event, each bad row a quarantine record naming its problems.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Sized
+from datetime import UTC, datetime
 from itertools import islice
 from typing import Any, TypeVar
 
 from assistant.domains import available_packs, get_pack, get_quantity_pack, is_quantity_pack
 from assistant.monitoring.health import AlertSpec
 from assistant.orchestrator import Assessment, case_key
+from assistant.policies import PolicySpec
+from assistant.policies.exploration import Budget, month_of, month_start
 from assistant.screening.detector import note_model
 from assistant.usecases import alerting
 from assistant.usecases.context import SYSTEM_WHO, Context, Domain, Who
 from assistant.views import IngestReport
+from events import queries
 from events.domain import Case, Policy
 from events.errors import ConflictError, FieldProblem, InputRejected
 from guardrails import prepare_input
@@ -136,9 +140,11 @@ def ingest(
     decision = state.pack.case_record()
     done = 0
     ctx.sync()  # an earlier, killed ingest may have left the read models behind
+    budget: Budget | None = None
     for chunk in batched(rows, INGEST_BATCH):
         who = ctx.who  # checked once per batch: the key ring is read from the log
-        assessments = state.orchestrator.assess_batch(chunk)
+        budget = exploration_budget(ctx, domain, state.spec, budget)
+        assessments = state.orchestrator.assess_batch(chunk, budget=budget)
         for assessment in assessments:
             if assessment.source == "baseline" and assessment.fallback_reason:
                 last_fallback = assessment.fallback_reason
@@ -147,7 +153,8 @@ def ingest(
                 by_model += 1
         batch: list[tuple[int, Case]] = []  # (row number, new record), opened cases only
         quarantined: list[Case] = []
-        seen_ids: set[Any] = set()
+        seen_ids: set[Any] = set()  # quarantine records
+        seen_refs: set[str] = set()  # cases
         duplicates: list[int] = []
         for offset, (raw, assessment) in enumerate(zip(chunk, assessments, strict=True)):
             number = done + offset + 1
@@ -163,11 +170,10 @@ def ingest(
                 rejected.append((number, "; ".join(str(p) for p in problems)))
                 continue
             ref = case_key(assessment.input)
-            case_id = Case.id_for(domain, ref)
-            if case_id in seen_ids:
+            if ref in seen_refs:  # the id derives from the reference alone
                 duplicates.append(number)
                 continue
-            seen_ids.add(case_id)
+            seen_refs.add(ref)
             batch.append((number, _new_case(state, assessment, ref, who, policy_id, decision)))
         saved = _save_new(ctx, batch, quarantined, duplicates)
         ctx.sync()
@@ -190,6 +196,31 @@ def batched(rows: Iterable[T], size: int) -> Iterator[list[T]]:
     it = iter(rows)
     while chunk := list(islice(it, size)):
         yield chunk
+
+
+def utc_now() -> datetime:
+    """The time budgets are counted by (a function, so tests can move to the next month)."""
+    return datetime.now(UTC)
+
+
+def exploration_budget(
+    ctx: Context, domain: str, spec: PolicySpec, carried: Budget | None = None
+) -> Budget | None:
+    """This month's exploration ledger when the owner capped monthly spending (else None).
+
+    What the month has spent is read from the read models (cases explored since the month
+    began); a ledger ``carried`` from the previous batch of the same month goes on being
+    spent instead, so a batch need not wait for the read models.
+    """
+    cap = spec.exploration.monthly_budget
+    if cap is None or not spec.exploration.enabled:
+        return None
+    now = utc_now()
+    month = month_of(now)
+    if carried is not None and carried.month == month and carried.cap == cap:
+        return carried
+    ctx.sync()
+    return Budget(month, cap, queries.exploration_spent(ctx.views, domain, month_start(now)))
 
 
 def _fallback_alert(

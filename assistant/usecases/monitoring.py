@@ -7,10 +7,11 @@ and alerts are recorded.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
+from uuid import UUID
 
 from assistant.domains.decision import ClassificationShape
 from assistant.evaluation.logged import (
@@ -25,8 +26,8 @@ from assistant.monitoring.drift_reference import DriftReference
 from assistant.monitoring.drift_windows import DriftAlertSettings, Window, windowed_drift
 from assistant.monitoring.health import MonitoringThresholds, evaluate_alerts
 from assistant.monitoring.outcome_alerts import OutcomeAlertSettings, OutcomeCheck, check_outcomes
-from assistant.monitoring.outcomes import plan_outcomes
-from assistant.monitoring.quality import QualityReport, quality_report
+from assistant.monitoring.outcomes import OutcomeItem, plan_outcomes
+from assistant.monitoring.quality import QUALITY_WINDOW, QualityReport, quality_report
 from assistant.monitoring.rates import Rate, ood_share_above_reference, override_rates
 from assistant.policies import PolicySpec
 from assistant.usecases import alerting
@@ -55,16 +56,18 @@ def record_outcomes(
         refusal=lambda action, source: outcome_refusal(pack, action, source),
     )  # fmt: skip
     who = ctx.who
-    for item in plan.to_record:
-        assert item.case_id and item.outcome and item.observed_at
-        outcome, observed = item.outcome, item.observed_at.isoformat()
 
-        def record(
-            case: Case, outcome: str = outcome, observed: str = observed, source: str = item.source
-        ) -> None:
+    def change(item: OutcomeItem) -> tuple[UUID, Callable[[Case], None]]:
+        assert item.case_id and item.outcome and item.observed_at
+        outcome, observed, source = item.outcome, item.observed_at.isoformat(), item.source
+
+        def record(case: Case) -> None:
             case.record_outcome(outcome=outcome, observed_at=observed, source=source, **who)
 
-        ctx.log.update(case_uuid(item.case_id), record)
+        return case_uuid(item.case_id), record
+
+    # One transaction per batch of cases, not one per row.
+    ctx.log.update_many(change(item) for item in plan.to_record)
 
     def raw(line: int) -> Mapping[str, Any]:
         return rows[line - 1] if 0 < line <= len(rows) else {}
@@ -97,10 +100,13 @@ def record_outcomes(
     return lines
 
 
-def decision_rows(ctx: Context, domain: str) -> list[dict[str, Any]]:
-    """One row per decided case, as the monitoring functions expect (first-stage decision)."""
+def decision_rows(
+    ctx: Context, domain: str, limit: int | None = None
+) -> list[dict[str, Any]]:
+    """One row per decided case, as the monitoring functions expect (first-stage decision);
+    ``limit``: the latest this many decided cases only."""
     ctx.sync()
-    return queries.decision_rows(ctx.views, domain)
+    return queries.decision_rows(ctx.views, domain, limit)
 
 
 def quality(
@@ -110,6 +116,7 @@ def quality(
     decisions: Sequence[dict[str, Any]] | None = None,
     candidates: Mapping[str, PolicySpec] | None = None,
     n_boot: int = 1000,
+    last: int | None = QUALITY_WINDOW,
 ) -> QualityReport:
     """Decision quality on what the log can show.
 
@@ -118,10 +125,12 @@ def quality(
     operators, the current policy, the baseline rules and any ``candidates`` over every
     settled case, with what each figure rests on.
 
-    ``decisions``: the rows of :func:`decision_rows`, if the caller already has them.
+    ``decisions``: the rows of :func:`decision_rows`, if the caller already has them;
+    otherwise the ``last`` decided cases (None: every one, which grows with the store).
     """
     state = ctx.domain(domain)
-    every = [dict(r) for r in (decisions if decisions is not None else decision_rows(ctx, domain))]
+    every = [dict(r) for r in (
+        decisions if decisions is not None else decision_rows(ctx, domain, last))]
     cases = [_logged_case(ctx, row) for row in every]
     rows = [dict(r) for r in every if r["outcome"]]
     for row in rows:  # what the baseline rules would have done, from the case's input
@@ -334,8 +343,9 @@ def check_alerts(
 
 
 def health(ctx: Context, domain: str) -> HealthView:
-    """Override rates, realized cost against the baseline, the model in use, alerts."""
-    decisions = decision_rows(ctx, domain)
+    """Override rates, realized cost against the baseline, the model in use, alerts (over
+    the latest :data:`QUALITY_WINDOW` decided cases)."""
+    decisions = decision_rows(ctx, domain, QUALITY_WINDOW)
     rates = override_rates(decisions)
     realized: dict[str, tuple[float, float, float]] = {}
     by_reason: dict[str, OverrideEffect] = {}

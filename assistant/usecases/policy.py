@@ -11,8 +11,9 @@ from assistant.monitoring.health import policy_review_overdue
 from assistant.policies import PolicySpec
 from assistant.policies import backtest as run_backtest
 from assistant.policies.backtest import ArmResult
+from assistant.policies.exploration import month_of, month_start
 from assistant.policies.quantity import QuantityPolicy
-from assistant.usecases import alerting
+from assistant.usecases import alerting, intake
 from assistant.usecases.context import Context, require_plain
 from assistant.usecases.models import pending_promotions
 from assistant.views import (
@@ -33,6 +34,9 @@ def policy(ctx: Context, domain: str) -> PolicyView:
     spec = PolicySpec.model_validate(aggregate.spec)
     ctx.models()  # syncs, and rebuilds read models whose policy history disagrees with the log
     history = _history(ctx, domain)
+    now = intake.utc_now()
+    month = month_of(now)
+    month_spent = queries.exploration_spent(ctx.views, domain, month_start(now))
     return PolicyView(
         domain=domain,
         version=aggregate.policy_version,
@@ -58,6 +62,8 @@ def policy(ctx: Context, domain: str) -> PolicyView:
         ],
         exploration=spec.exploration.model_dump(mode="json"),
         pending_promotions=pending_promotions(ctx, domain),
+        exploration_spent=month_spent,
+        exploration_month=month,
         **_standing(ctx, domain),
     )
 

@@ -8,9 +8,10 @@ the read models only say which cases are decided and have an outcome.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
+from uuid import UUID
 
 from assistant.domains import get_quantity_pack
 from assistant.monitoring.outcomes import OutcomeItem, OutcomePlan, plan_outcomes
@@ -94,14 +95,18 @@ def record_demand(ctx: Context, rows: Sequence[Mapping[str, Any]], domain: str) 
                          now=datetime.now(UTC), outcomes=labels)
     items = sorted([*plan.items, *bad], key=lambda i: i.line)
     who = ctx.who
-    for item in plan.to_record:
+
+    def change(item: OutcomeItem) -> tuple[UUID, Callable[[Case], None]]:
         assert item.case_id and item.outcome and item.observed_at
         value, observed = float(item.outcome), item.observed_at.isoformat()
 
-        def record(case: Case, value: float = value, observed: str = observed) -> None:
+        def record(case: Case) -> None:
             case.record_demand(value=value, observed_at=observed, source="bulk", **who)
 
-        ctx.log.update(case_uuid(item.case_id), record)
+        return case_uuid(item.case_id), record
+
+    # One transaction per batch of cases, not one per row.
+    ctx.log.update_many(change(item) for item in plan.to_record)
     by_line = {int(r["line"]): r for r in (dict(row, line=row.get("line", i + 1))
                                              for i, row in enumerate(rows))}
     rejected = [i for i in items if not i.will_record and i.kind != "duplicate"]

@@ -33,22 +33,26 @@ from assistant.views import (
 )
 from events import audit as audit_fold
 from events import queries
+from events import queue as case_queue
 from events.errors import FieldProblem, InputRejected, NotFound
 from guardrails.plain_text import plain
 
 
 def queue(ctx: Context, query: QueueQuery) -> QueuePage:
-    """One page of cases, filtered by status and a search over reference/recommendation."""
-    if query.order_by not in queries.QUEUE_ORDER:
+    """One page of cases, filtered by status, flags and a search over reference and
+    recommendation, paged by key (see :mod:`events.queue`)."""
+    if query.order_by not in case_queue.QUEUE_ORDER:
         raise InputRejected(
-            [FieldProblem("order_by", f"must be one of {sorted(queries.QUEUE_ORDER)}")]
+            [FieldProblem("order_by", f"must be one of {sorted(case_queue.QUEUE_ORDER)}")]
         )
-    unknown = [f for f in query.flags if f not in queries.QUEUE_FLAGS]
+    unknown = [f for f in query.flags if f not in case_queue.QUEUE_FLAGS]
     if unknown:
-        raise InputRejected(
-            [FieldProblem("flags", f"{unknown[0]!r} is not one of {sorted(queries.QUEUE_FLAGS)}")]
-        )
-    selected = queries.QueueFilter(tuple(query.statuses), query.search, tuple(query.flags))
+        raise InputRejected([FieldProblem(
+            "flags", f"{unknown[0]!r} is not one of {sorted(case_queue.QUEUE_FLAGS)}"
+        )])  # fmt: skip
+    selected = case_queue.QueueFilter(tuple(query.statuses), query.search, tuple(query.flags))
+    named = {"after": query.after, "before": query.before, "starting_at": query.starting_at}
+    cursor = {k: str(ctx.resolve(v)) for k, v in named.items() if v is not None}
     with ctx.lock:
         ctx.views.catch_up(ctx.log)
         # The count can only change when the read models move, so it is kept per
@@ -56,16 +60,26 @@ def queue(ctx: Context, query: QueueQuery) -> QueuePage:
         key = (ctx.views.position(), selected)
         total = ctx.counts.get(key)
         if total is None:
-            total = queries.queue_count(ctx.views, selected)
+            total = case_queue.queue_count(ctx.views, selected)
             ctx.counts.clear()
             ctx.counts[key] = total
-        rows = queries.queue_page(
+        keys = {k: case_queue.case_key(ctx.views, v, query.order_by) for k, v in cursor.items()}
+        if None in keys.values():
+            raise NotFound(f"no case with id {next(iter(cursor.values()))} to page from")
+        if not cursor and query.offset > 0:  # `docket cases --page N`: walk to the place
+            keys["after"] = case_queue.key_at(
+                ctx.views, selected, order_by=query.order_by, descending=query.descending,
+                offset=query.offset - 1,
+            )  # fmt: skip
+            if keys["after"] is None:  # past the end: an empty page
+                return QueuePage([], int(total), query.offset)
+        rows = case_queue.queue_page(
             ctx.views,
             selected,
             order_by=query.order_by,
             descending=query.descending,
-            offset=query.offset,
             limit=query.limit,
+            **keys,
         )
         current = queries.current_policy_versions(ctx.views)
     return QueuePage([_queue_row(r, current) for r in rows], int(total), query.offset)

@@ -20,23 +20,40 @@ The log knows no domain: which action hands a case to a senior, which outcome la
 case may have and which roles decide are the pack's, recorded as plain data on the
 ``Opened`` event (``decision``, see :data:`DECISION_KEYS`) and read back from there.
 
-Each event class applies itself to the aggregate (``apply``), which gives the
-state code the event's own timestamp (needed for "already decided ... at T").
+Modules: :mod:`events.domain.case_rules` (argument checks), :mod:`events.domain.case_events`
+(the events), this one (the aggregate: its state and commands).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, TypeAlias
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
-from pydantic import ConfigDict, Field, field_validator
 
-from events.domain.common import Args, check_identity, docket_id, plain_json, validate
+from events.domain import case_events
+from events.domain.case_rules import (
+    DECISION_KEYS,
+    FLAGGING_VERDICTS,
+    REASON_CODES,
+    DecisionArgs,
+    DemandArgs,
+    ExplainArgs,
+    ForecastArgs,
+    OpenArgs,
+    OutcomeArgs,
+    OverrideArgs,
+    RecommendArgs,
+    ScoreArgs,
+    Status,
+    canonical_sha256,
+    check_quantity,
+    explanation_flagged,
+)
+from events.domain.common import check_identity, docket_id, plain_json, validate
 from events.errors import (
     AlreadyDecided,
     AwaitingSenior,
@@ -46,467 +63,43 @@ from events.errors import (
     NotAuthorised,
 )
 
-#: Why an operator overrode the recommendation (code -> label). Overrides are
-#: signal: monitoring counts them by reason.
-REASON_CODES: dict[str, str] = {
-    "policy_exception": "Policy exception approved by management",
-    "missing_information": "The model lacks information the operator has",
-    "data_error": "The case data is wrong",
-    "customer_relationship": "Existing customer relationship",
-    "model_disagreement": "Operator judges the risk differently",
-    "other": "Other (explain in the text)",
-}
-
-#: What ``Opened.decision`` holds (the pack's declaration, as plain data):
-#: ``kind`` ("classification" or "quantity"), ``escalate_action`` (the action that hands
-#: the case to a senior), ``deciding_roles`` (the operator's role, then the senior's) and,
-#: for a yes/no decision, ``outcomes`` (the labels an outcome may have, matched exactly).
-DECISION_KEYS: tuple[str, ...] = ("kind", "escalate_action", "deciding_roles")
-
-#: What a version-1 ``Opened`` event meant: before packs declared their decision, the log
-#: hard-coded these (the only pack then was credit). Used by the upcaster only.
-_V1_DECISION: dict[str, Any] = {
-    "kind": "classification",
-    "actions": ["approve", "decline", "escalate"],
-    "escalate_action": "escalate",
-    "outcomes": ["good", "bad"],
-    "deciding_roles": ["operator", "senior"],
-}
-
-#: Guardrail verdict outcomes that mark an explanation as caught by a guardrail.
-FLAGGING_VERDICTS: frozenset[str] = frozenset({"flagged", "blocked", "fallback"})
-
-
-def explanation_flagged(fallback_reason: str | None, verdicts: list[Any]) -> bool:
-    """Whether a guardrail caught an explanation: it fell back, or a rule flagged or blocked."""
-    return bool(fallback_reason) or any(
-        isinstance(v, dict) and v.get("outcome") in FLAGGING_VERDICTS for v in verdicts
-    )
-
-Status = Literal["open", "escalated", "decided", "quarantined"]
-
-
-# --- boundary validation of command arguments ------------------------------------------
-
-
-class _OpenArgs(Args):
-    domain: str = Field(min_length=1)
-    case_ref: str = Field(min_length=1)
-
-
-class _DecisionArgs(Args):
-    """The pack's declaration as recorded on a case (extra keys are the pack's own)."""
-
-    model_config = ConfigDict(extra="allow", allow_inf_nan=False, frozen=True)
-    kind: str = Field(min_length=1)
-    escalate_action: str = Field(min_length=1)
-    deciding_roles: list[str] = Field(min_length=2, max_length=2)
-    outcomes: list[str] | None = None
-
-    @field_validator("outcomes")
-    @classmethod
-    def _distinct(cls, v: list[str] | None) -> list[str] | None:
-        if v is not None and (not v or len(set(v)) != len(v) or not all(o for o in v)):
-            raise ValueError("must be distinct, non-empty labels")
-        return v
-
-
-class _ScoreArgs(Args):
-    specialist: str = Field(min_length=1)
-    model_version: str = Field(min_length=1)
-    model_sha256: str
-    p_bad: float = Field(ge=0.0, le=1.0)
-    attributions: dict[str, float]
-    ood: bool
-    ood_score: float | None
-    latency_ms: float = Field(ge=0.0)
-    shadow: bool
-
-
-class _RecommendArgs(Args):
-    action: str = Field(min_length=1)
-    source: Literal["model", "baseline"]
-    policy_id: str
-    policy_version: int = Field(ge=0)
-    expected_costs: dict[str, float]
-    reasons: list[str]
-    ood_reasons: list[str] = []
-    propensities: dict[str, float]
-    explored: bool
-
-    @field_validator("propensities")
-    @classmethod
-    def _probabilities(cls, v: dict[str, float]) -> dict[str, float]:
-        if not v or any(not 0.0 <= p <= 1.0 for p in v.values()):
-            raise ValueError("must give each possible action a probability in [0, 1]")
-        if abs(sum(v.values()) - 1.0) > 1e-9:
-            raise ValueError(f"must add up to 1, not {sum(v.values()):.6f}")
-        return v
-
-    @field_validator("expected_costs")
-    @classmethod
-    def _costs_name_the_action(cls, v: dict[str, float]) -> dict[str, float]:
-        if not v:
-            raise ValueError("must give the expected cost of each action")
-        return v
-
-
-def _aware_iso_time(v: str) -> str:
-    try:
-        parsed = datetime.fromisoformat(v)
-    except ValueError as exc:
-        raise ValueError("must be an ISO-8601 time") from exc
-    if parsed.tzinfo is None:
-        raise ValueError("must carry a timezone offset")
-    return v
-
-
-class _ForecastArgs(Args):
-    specialist: str = Field(min_length=1)
-    model_version: str = Field(min_length=1)
-    model_sha256: str
-    levels: list[float] = Field(min_length=1)
-    quantiles: list[float] = Field(min_length=1)
-    ood: bool
-    ood_score: float | None
-    latency_ms: float = Field(ge=0.0)
-    shadow: bool
-
-    @field_validator("quantiles")
-    @classmethod
-    def _not_negative(cls, v: list[float]) -> list[float]:
-        if any(q < 0 for q in v):
-            raise ValueError("predicted demand must not be negative")
-        return v
-
-
-class _QuantityArgs(Args):
-    quantity: int = Field(ge=0, le=10**9)
-
-
-class _DemandArgs(Args):
-    value: float = Field(ge=0.0)
-    observed_at: str
-    source: str = Field(min_length=1)
-
-    @field_validator("observed_at")
-    @classmethod
-    def _aware_iso(cls, v: str) -> str:
-        return _aware_iso_time(v)
-
-
-class _ExplainArgs(Args):
-    explainer: str = Field(min_length=1)
-    text: str
-    fallback_reason: str | None
-
-
-class _OverrideArgs(Args):
-    action: str = Field(min_length=1)
-    reason_code: str
-    reason_text: str
-
-    @field_validator("reason_code")
-    @classmethod
-    def _known_code(cls, v: str) -> str:
-        if v not in REASON_CODES:
-            raise ValueError(f"must be one of {', '.join(REASON_CODES)}")
-        return v
-
-    @field_validator("reason_text")
-    @classmethod
-    def _has_text(cls, v: str) -> str:
-        if not v.strip():
-            raise ValueError("an override needs a reason in words")
-        return v.strip()
-
-
-class _OutcomeArgs(Args):
-    outcome: str = Field(min_length=1)
-    observed_at: str
-    source: str = Field(min_length=1)
-
-    @field_validator("observed_at")
-    @classmethod
-    def _aware_iso(cls, v: str) -> str:
-        return _aware_iso_time(v)
-
-
-def canonical_sha256(value: Any) -> str:
-    """Content hash of a JSON value, independent of key order."""
-    text = json.dumps(value, sort_keys=True, separators=(",", ":"), default=repr)
-    return hashlib.sha256(text.encode()).hexdigest()
-
 
 class Case(Aggregate):
     """One decision case. Create with :meth:`open` or :meth:`quarantine`."""
 
-    # --- events (past tense, versioned, plain payloads) -----------------------------
+    # --- events (defined in events.domain.case_events; topics stay Case.<Name> here) --
 
-    class Opened(Aggregate.Created):
-        """``decision`` (v2): the pack's declaration (see :data:`DECISION_KEYS`)."""
-
-        class_version = 2
-        domain: str
-        case_ref: str
-        input: dict[str, Any]
-        personal: dict[str, Any]
-        note: str | None
-        decision: dict[str, Any]
-        actor: str
-        role: str
-
-        @staticmethod
-        def upcast_v1_v2(state: dict[str, Any]) -> None:
-            state["decision"] = json.loads(json.dumps(_V1_DECISION))
-
-        def apply(self, aggregate: Aggregate) -> None:
-            case = _as_case(aggregate)
-            case._reset(self.domain, self.case_ref, "open")
-            case.decision = dict(self.decision)
-
-    class InputQuarantined(Aggregate.Created):
-        class_version = 1
-        domain: str
-        case_ref: str | None
-        raw: Any
-        problems: list[dict[str, str]]
-        actor: str
-        role: str
-
-        def apply(self, aggregate: Aggregate) -> None:
-            _as_case(aggregate)._reset(self.domain, self.case_ref or "", "quarantined")
-
-    class Scored(Aggregate.Event):
-        class_version = 1
-        specialist: str
-        model_version: str
-        model_sha256: str
-        p_bad: float
-        attributions: dict[str, float]
-        ood: bool
-        ood_score: float | None
-        latency_ms: float
-        shadow: bool
-        actor: str
-        role: str
-
-        def apply(self, aggregate: Aggregate) -> None:
-            case = _as_case(aggregate)
-            if not self.shadow:  # shadow challengers are recorded, never acted on
-                case.p_bad = self.p_bad
-                case.model_version = self.model_version
-                case.ood = self.ood
-
-    class Forecast(Aggregate.Event):
-        """A quantity case's prediction: quantiles of demand at ``levels`` (e.g. 0.05 ... 0.95)."""
-
-        class_version = 1
-        specialist: str
-        model_version: str
-        model_sha256: str
-        levels: list[float]
-        quantiles: list[float]
-        ood: bool
-        ood_score: float | None
-        latency_ms: float
-        shadow: bool
-        actor: str
-        role: str
-
-        def apply(self, aggregate: Aggregate) -> None:
-            case = _as_case(aggregate)
-            if not self.shadow:
-                case.model_version = self.model_version
-                case.ood = self.ood
-
-    class FellBackToBaseline(Aggregate.Event):
-        class_version = 1
-        reason: str
-        actor: str
-        role: str
-
-        def apply(self, aggregate: Aggregate) -> None:
-            _as_case(aggregate).fell_back = True
-
-    class Recommended(Aggregate.Event):
-        """``ood_reasons`` (v2): why the input is unlike the training data, kept apart
-        from the policy's reasons so nobody has to pick them out of the text.
-
-        ``propensities`` (v3): the probability the policy gave each action it might have
-        recommended for this case, ``explored`` whether the action was drawn at random, and
-        ``propensity_source``: ``"logged"`` when recorded with the recommendation,
-        ``"assumed"`` for events recorded before propensities were (their policy was
-        deterministic, so the recommended action had probability 1).
-
-        ``quantity``, ``quantiles`` and ``baseline_quantity`` (v4): for a "how much"
-        decision, the order the policy places (or would place, when it escalates), the
-        predicted quantiles it read (level -> value) and the baseline rule's order; None and
-        empty for a yes/no decision.
-        """
-
-        class_version = 4
-        action: str
-        source: str
-        policy_id: str
-        policy_version: int
-        expected_costs: dict[str, float]
-        reasons: list[str]
-        ood_reasons: list[str]
-        propensities: dict[str, float]
-        explored: bool
-        propensity_source: str
-        quantity: int | None
-        quantiles: dict[str, float]
-        baseline_quantity: int | None
-        actor: str
-        role: str
-
-        @staticmethod
-        def upcast_v1_v2(state: dict[str, Any]) -> None:
-            # Version 1 mixed the OOD reasons into ``reasons``, unmarked.
-            state["ood_reasons"] = []
-
-        @staticmethod
-        def upcast_v2_v3(state: dict[str, Any]) -> None:
-            # Before v3 every policy was deterministic: the recommended action was certain.
-            state["propensities"] = {state["action"]: 1.0}
-            state["explored"] = False
-            state["propensity_source"] = "assumed"
-
-        @staticmethod
-        def upcast_v3_v4(state: dict[str, Any]) -> None:
-            # Versions 1-3 only knew yes/no decisions.
-            state["quantity"] = None
-            state["quantiles"] = {}
-            state["baseline_quantity"] = None
-
-        def apply(self, aggregate: Aggregate) -> None:
-            case = _as_case(aggregate)
-            case.recommendation = self.action
-            case.expected_costs = dict(self.expected_costs)
-            case.policy_version = self.policy_version
-            case.quantity = self.quantity
-
-    class InputFlagged(Aggregate.Event):
-        class_version = 1
-        flags: list[dict[str, Any]]
-        actor: str
-        role: str
-
-        def apply(self, aggregate: Aggregate) -> None:
-            pass  # recorded for the operator and the audit; no decision state
-
-    class Explained(Aggregate.Event):
-        class_version = 1
-        explainer: str
-        text: str
-        summary: dict[str, Any]
-        claims: list[Any]
-        verdicts: list[dict[str, Any]]
-        fallback_reason: str | None
-        actor: str
-        role: str
-
-        def apply(self, aggregate: Aggregate) -> None:
-            pass
-
-    class Accepted(Aggregate.Event):
-        """``quantity`` (v2): the order accepted, for a "how much" decision."""
-
-        class_version = 2
-        action: str
-        quantity: int | None
-        actor: str
-        role: str
-
-        @staticmethod
-        def upcast_v1_v2(state: dict[str, Any]) -> None:
-            state["quantity"] = None
-
-        def apply(self, aggregate: Aggregate) -> None:
-            case = _as_case(aggregate)
-            case._decided(self.actor, self.timestamp.isoformat(), final=True)
-            case.decided_action = self.action
-
-    class Overridden(Aggregate.Event):
-        """``quantity`` (v2): the order placed instead, for a "how much" decision."""
-
-        class_version = 2
-        action: str
-        recommended: str | None
-        reason_code: str
-        reason_text: str
-        quantity: int | None
-        actor: str
-        role: str
-
-        @staticmethod
-        def upcast_v1_v2(state: dict[str, Any]) -> None:
-            state["quantity"] = None
-
-        def apply(self, aggregate: Aggregate) -> None:
-            case = _as_case(aggregate)
-            case._decided(self.actor, self.timestamp.isoformat(), final=True)
-            case.decided_action = self.action
-
-    class Escalated(Aggregate.Event):
-        """Sent to a senior reviewer.
-
-        Upcasting example (not yet needed): if version 2 added ``urgency``, it
-        would declare ``class_version = 2`` and::
-
-            @staticmethod
-            def upcast_v1_v2(state: dict[str, Any]) -> None:
-                state["urgency"] = "normal"
-        """
-
-        class_version = 1
-        reason_text: str
-        actor: str
-        role: str
-
-        def apply(self, aggregate: Aggregate) -> None:
-            _as_case(aggregate)._decided(self.actor, self.timestamp.isoformat(), final=False)
-
-    class SignedOff(Aggregate.Event):
-        """A senior reviewer closed an escalated case: ``agreed`` with the recommendation
-        (``action`` is the recommended one) or decided another ``action`` (with the reason
-        given, if any). ``quantity``: the order, for a "how much" decision."""
-
-        class_version = 1
-        action: str
-        recommended: str | None
-        agreed: bool
-        reason_code: str | None
-        reason_text: str
-        quantity: int | None
-        actor: str
-        role: str
-
-        def apply(self, aggregate: Aggregate) -> None:
-            case = _as_case(aggregate)
-            case._decided(self.actor, self.timestamp.isoformat(), final=True)
-            case.decided_action = self.action
-
-    class OutcomeRecorded(Aggregate.Event):
-        """``value`` (v2): the realised number (e.g. demand) of a "how much" decision, whose
-        ``outcome`` is that number as text."""
-
-        class_version = 2
-        outcome: str
-        observed_at: str
-        source: str
-        value: float | None
-        actor: str
-        role: str
-
-        @staticmethod
-        def upcast_v1_v2(state: dict[str, Any]) -> None:
-            state["value"] = None
-
-        def apply(self, aggregate: Aggregate) -> None:
-            _as_case(aggregate).outcome = self.outcome
+    # Named here so eventsourcing's metaclass redefines each as Case.<Name> in this module:
+    # the stored topics (events.domain.case:Case.Opened ...) never change. mypy sees
+    # aliases, so Case.Opened is a type wherever it is used.
+    if TYPE_CHECKING:
+        Opened: TypeAlias = case_events.Opened
+        InputQuarantined: TypeAlias = case_events.InputQuarantined
+        Scored: TypeAlias = case_events.Scored
+        Forecast: TypeAlias = case_events.Forecast
+        FellBackToBaseline: TypeAlias = case_events.FellBackToBaseline
+        Recommended: TypeAlias = case_events.Recommended
+        InputFlagged: TypeAlias = case_events.InputFlagged
+        Explained: TypeAlias = case_events.Explained
+        Accepted: TypeAlias = case_events.Accepted
+        Overridden: TypeAlias = case_events.Overridden
+        Escalated: TypeAlias = case_events.Escalated
+        SignedOff: TypeAlias = case_events.SignedOff
+        OutcomeRecorded: TypeAlias = case_events.OutcomeRecorded
+    else:
+        Opened = case_events.Opened
+        InputQuarantined = case_events.InputQuarantined
+        Scored = case_events.Scored
+        Forecast = case_events.Forecast
+        FellBackToBaseline = case_events.FellBackToBaseline
+        Recommended = case_events.Recommended
+        InputFlagged = case_events.InputFlagged
+        Explained = case_events.Explained
+        Accepted = case_events.Accepted
+        Overridden = case_events.Overridden
+        Escalated = case_events.Escalated
+        SignedOff = case_events.SignedOff
+        OutcomeRecorded = case_events.OutcomeRecorded
 
     # --- state -----------------------------------------------------------------------
 
@@ -588,9 +181,9 @@ class Case(Aggregate):
         the case reads its escalation action, outcome labels and deciding roles from it.
         """
         check_identity(actor, role)
-        validate(_OpenArgs, domain=domain, case_ref=case_ref)
+        validate(OpenArgs, domain=domain, case_ref=case_ref)
         declared = plain_json(dict(decision), "decision")
-        validate(_DecisionArgs, **declared)
+        validate(DecisionArgs, **declared)
         return cls._create(
             cls.Opened,
             id=cls.id_for(domain, case_ref),
@@ -617,7 +210,7 @@ class Case(Aggregate):
     ) -> Case:
         """Keep rejected raw input, with the problems found, as its own record."""
         check_identity(actor, role)
-        validate(_OpenArgs, domain=domain, case_ref=case_ref or "-")
+        validate(OpenArgs, domain=domain, case_ref=case_ref or "-")
         # Raw input may hold anything (that is why it was rejected): store a
         # JSON-safe rendering rather than refusing to keep it.
         safe_raw = json.loads(json.dumps(raw, default=repr))
@@ -662,7 +255,7 @@ class Case(Aggregate):
         check_identity(actor, role)
         self._require_live()
         a = validate(
-            _ScoreArgs,
+            ScoreArgs,
             specialist=specialist,
             model_version=model_version,
             model_sha256=model_sha256,
@@ -694,7 +287,7 @@ class Case(Aggregate):
         check_identity(actor, role)
         self._require_live()
         a = validate(
-            _ForecastArgs, specialist=specialist, model_version=model_version,
+            ForecastArgs, specialist=specialist, model_version=model_version,
             model_sha256=model_sha256, levels=list(levels), quantiles=list(quantiles), ood=ood,
             ood_score=ood_score, latency_ms=latency_ms, shadow=shadow,
         )  # fmt: skip
@@ -732,9 +325,9 @@ class Case(Aggregate):
         self._require_live()
         for name, value in (("quantity", quantity), ("baseline_quantity", baseline_quantity)):
             if value is not None:
-                _check_quantity(name, value)
+                check_quantity(name, value)
         a = validate(
-            _RecommendArgs,
+            RecommendArgs,
             action=action,
             source=source,
             policy_id=policy_id,
@@ -746,8 +339,14 @@ class Case(Aggregate):
             explored=explored,
         )
         if a.action not in a.propensities or a.propensities[a.action] <= 0.0:
-            raise InputRejected([FieldProblem(
-                "propensities", f"the recommended action {a.action!r} needs a probability > 0")])
+            raise InputRejected(
+                [
+                    FieldProblem(
+                        "propensities",
+                        f"the recommended action {a.action!r} needs a probability > 0",
+                    )
+                ]
+            )
         self.trigger_event(
             self.Recommended, **a.model_dump(), propensity_source="logged", quantity=quantity,
             quantiles=plain_json(dict(quantiles or {}), "quantiles"),
@@ -781,7 +380,7 @@ class Case(Aggregate):
         """
         check_identity(actor, role)
         self._require_live()
-        validate(_ExplainArgs, explainer=explainer, text=text, fallback_reason=fallback_reason)
+        validate(ExplainArgs, explainer=explainer, text=text, fallback_reason=fallback_reason)
         self.trigger_event(
             self.Explained,
             explainer=explainer,
@@ -845,20 +444,32 @@ class Case(Aggregate):
             # Following a recommendation to escalate is an escalation, not a final decision.
             if self.status == "escalated":
                 self._check_may_decide(actor, role, final=True)  # only a senior gets further
-                raise InputRejected([FieldProblem(
-                    "action", "the policy recommends escalation; as the senior reviewer, "
-                    "sign the case off with the action you decide (override ACTION)")])
+                raise InputRejected(
+                    [
+                        FieldProblem(
+                            "action",
+                            "the policy recommends escalation; as the senior reviewer, "
+                            "sign the case off with the action you decide (override ACTION)",
+                        )
+                    ]
+                )
             self.escalate(reason_text="the policy recommended escalation", actor=actor, role=role)
             return
         self._check_may_decide(actor, role, final=True)
         if self.recommendation is None:
             raise InputRejected([FieldProblem("action", "there is no recommendation to accept")])
         if self.status == "escalated":  # the senior agrees with the recommendation
-            self._sign_off(action=self.recommendation, quantity=self.quantity, actor=actor,
-                           role=role)
+            self._sign_off(
+                action=self.recommendation, quantity=self.quantity, actor=actor, role=role
+            )
             return
-        self.trigger_event(self.Accepted, action=self.recommendation, quantity=self.quantity,
-                           actor=actor, role=role)
+        self.trigger_event(
+            self.Accepted,
+            action=self.recommendation,
+            quantity=self.quantity,
+            actor=actor,
+            role=role,
+        )
 
     def override(
         self,
@@ -875,21 +486,38 @@ class Case(Aggregate):
         For a "how much" decision (the recommendation carries a quantity), the override is
         another ``quantity`` of the order action."""
         if action == self.escalate_action:
-            raise InputRejected([FieldProblem("action", "to send a case to a senior reviewer, "
-                                                        "escalate it (no override needed)")])
+            raise InputRejected(
+                [
+                    FieldProblem(
+                        "action",
+                        "to send a case to a senior reviewer, escalate it (no override needed)",
+                    )
+                ]
+            )
         self._check_may_decide(actor, role, final=True)
-        a = validate(_OverrideArgs, action=action, reason_code=reason_code, reason_text=reason_text)
+        a = validate(OverrideArgs, action=action, reason_code=reason_code, reason_text=reason_text)
         if self.expected_costs and a.action not in self.expected_costs:
             known = ", ".join(self.expected_costs)
             raise InputRejected([FieldProblem("action", f"must be one of {known}")])
         if self.quantity is not None:
             if quantity is None:
-                raise InputRejected([FieldProblem("quantity", "an override of an order needs "
-                                                              "the quantity to order instead")])
-            _check_quantity("quantity", quantity)
+                raise InputRejected(
+                    [
+                        FieldProblem(
+                            "quantity",
+                            "an override of an order needs the quantity to order instead",
+                        )
+                    ]
+                )
+            check_quantity("quantity", quantity)
             if quantity == self.quantity and self.recommendation != self.escalate_action:
-                raise InputRejected([FieldProblem(
-                    "quantity", f"{quantity} is the recommended order: accept it instead")])
+                raise InputRejected(
+                    [
+                        FieldProblem(
+                            "quantity", f"{quantity} is the recommended order: accept it instead"
+                        )
+                    ]
+                )
         elif quantity is not None:
             raise InputRejected([FieldProblem("quantity", "this decision is not a quantity")])
         elif a.action == self.recommendation:
@@ -897,8 +525,14 @@ class Case(Aggregate):
                 [FieldProblem("action", "is the recommended action: accept it instead")]
             )
         if self.status == "escalated":  # the senior decides: a sign-off, not an override
-            self._sign_off(action=a.action, reason_code=a.reason_code, reason_text=a.reason_text,
-                           quantity=quantity, actor=actor, role=role)
+            self._sign_off(
+                action=a.action,
+                reason_code=a.reason_code,
+                reason_text=a.reason_text,
+                quantity=quantity,
+                actor=actor,
+                role=role,
+            )
             return
         self.trigger_event(
             self.Overridden,
@@ -926,24 +560,31 @@ class Case(Aggregate):
         self._require_live()
         if isinstance(observed_at, datetime):
             observed_at = observed_at.isoformat()
-        a = validate(_OutcomeArgs, outcome=outcome, observed_at=observed_at, source=source)
+        a = validate(OutcomeArgs, outcome=outcome, observed_at=observed_at, source=source)
         labels = self.outcome_labels
         if labels is not None and a.outcome not in labels:
             raise InputRejected([FieldProblem("outcome", f"must be one of {', '.join(labels)}")])
         if self.outcome is not None:
             raise ConflictError(f"case {self.id} already has outcome {self.outcome!r}")
         self._check_after_decision(a.observed_at)
-        self.trigger_event(self.OutcomeRecorded, **a.model_dump(), value=None, actor=actor,
-                           role=role)
+        self.trigger_event(
+            self.OutcomeRecorded, **a.model_dump(), value=None, actor=actor, role=role
+        )
 
     def _check_after_decision(self, observed_at: str) -> None:
         """Refuse an outcome observed before the decision it follows (one sentence)."""
         if self.decided_at is not None and (
             datetime.fromisoformat(observed_at) < datetime.fromisoformat(self.decided_at)
         ):
-            raise InputRejected([FieldProblem(
-                "observed_at", f"{observed_at} is before the decision it follows "
-                f"({self.decided_at}); an outcome cannot be observed before the decision")])
+            raise InputRejected(
+                [
+                    FieldProblem(
+                        "observed_at",
+                        f"{observed_at} is before the decision it follows "
+                        f"({self.decided_at}); an outcome cannot be observed before the decision",
+                    )
+                ]
+            )
 
     def record_demand(
         self, *, value: float, observed_at: datetime | str, source: str, actor: str, role: str
@@ -953,33 +594,34 @@ class Case(Aggregate):
         self._require_live()
         if isinstance(observed_at, datetime):
             observed_at = observed_at.isoformat()
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(
-            value
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
         ):
             raise InputRejected([FieldProblem("outcome", f"must be a number, got {value!r}")])
         if value < 0:
             raise InputRejected([FieldProblem("outcome", f"must not be negative, got {value:g}")])
-        a = validate(_DemandArgs, value=float(value), observed_at=observed_at, source=source)
+        a = validate(DemandArgs, value=float(value), observed_at=observed_at, source=source)
         if self.outcome is not None:
             raise ConflictError(f"case {self.id} already has outcome {self.outcome!r}")
         self._check_after_decision(a.observed_at)
-        self.trigger_event(self.OutcomeRecorded, outcome=f"{a.value:g}",
-                           observed_at=a.observed_at, source=a.source, value=a.value,
-                           actor=actor, role=role)
+        self.trigger_event(
+            self.OutcomeRecorded,
+            outcome=f"{a.value:g}",
+            observed_at=a.observed_at,
+            source=a.source,
+            value=a.value,
+            actor=actor,
+            role=role,
+        )
 
 
-def _check_quantity(name: str, value: object) -> None:
-    """A quantity is a whole number of units, never negative (one problem naming ``name``)."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InputRejected([FieldProblem(name, f"must be a whole number, got {value!r}")])
-    if value < 0:
-        raise InputRejected([FieldProblem(name, f"must not be negative, got {value}")])
-    validate(_QuantityArgs, quantity=value)
-
-
-def _as_case(aggregate: Aggregate) -> Case:
-    assert isinstance(aggregate, Case)
-    return aggregate
-
-
-__all__ = ["DECISION_KEYS", "REASON_CODES", "Case"]
+__all__ = [
+    "DECISION_KEYS",
+    "FLAGGING_VERDICTS",
+    "REASON_CODES",
+    "Case",
+    "canonical_sha256",
+    "explanation_flagged",
+]

@@ -74,11 +74,17 @@ def field_problems(exc: ValidationError, whole: str = "input") -> list[FieldProb
     ]
 
 
+#: Scalar types that are plain JSON as they are (``float`` is checked for finiteness).
+_SCALARS = frozenset({str, int, bool, type(None)})
+
+
 def plain_json(value: Any, field: str) -> Any:
     """Return a deep copy of ``value`` if it is plain JSON, else raise InputRejected.
 
     Tuples become lists (that is what JSON gives back anyway, so a round trip is exact).
     """
+    if type(value) is dict and _flat(value):  # most payloads: one level of plain scalars
+        return dict(value)
     if value is None or isinstance(value, (str, bool, int)):
         return value
     if isinstance(value, float):
@@ -97,6 +103,17 @@ def plain_json(value: Any, field: str) -> Any:
     raise InputRejected([FieldProblem(field, f"{type(value).__name__} is not plain JSON")])
 
 
+def _flat(value: dict[Any, Any]) -> bool:
+    """Whether a dict is str keys to exact str/int/bool/None or finite float values (the
+    walk below would copy it unchanged; this check costs one pass and no recursion)."""
+    scalars, finite = _SCALARS, math.isfinite
+    for key, item in value.items():
+        kind = type(item)
+        if type(key) is not str or not (kind in scalars or (kind is float and finite(item))):
+            return False
+    return True
+
+
 def check_identity(actor: str, role: str, allowed: tuple[str, ...] | None = None) -> None:
     """Every event names who acted, in a well-formed role; ``allowed`` (when given) lists
     the roles that may do this. Raise InputRejected / NotAuthorised otherwise."""
@@ -104,9 +121,12 @@ def check_identity(actor: str, role: str, allowed: tuple[str, ...] | None = None
     if not isinstance(actor, str) or not actor.strip():
         problems.append(FieldProblem("actor", "must name the acting person or component"))
     if not isinstance(role, str) or not ROLE_NAME.match(role):
-        problems.append(FieldProblem(
-            "role", "must be a role name: lower-case letters, digits and '_' "
-                    f"(got {str(role)[:40]!r})"))
+        problems.append(
+            FieldProblem(
+                "role",
+                f"must be a role name: lower-case letters, digits and '_' (got {str(role)[:40]!r})",
+            )
+        )
     if problems:
         raise InputRejected(problems)
     if allowed is not None and role not in allowed:

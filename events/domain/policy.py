@@ -173,9 +173,7 @@ class Policy(Aggregate):
                 f"policy, not role {role!r}"
             )
 
-    def propose(
-        self, *, changes: dict[str, Any], justification: str, actor: str, role: str
-    ) -> int:
+    def propose(self, *, changes: dict[str, Any], justification: str, actor: str, role: str) -> int:
         """Propose changing some keys of the spec; return the proposal's number.
 
         Only the owner role, with a justification. Nothing changes until a second

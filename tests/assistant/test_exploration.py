@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from types import SimpleNamespace
 from typing import Any
 
@@ -10,7 +11,7 @@ import pytest
 
 from assistant.domains import get_pack
 from assistant.policies import PolicySpec, recommend
-from assistant.policies.exploration import Exploration, draw
+from assistant.policies.exploration import Budget, Exploration, draw
 from events.domain import Case
 from events.errors import InputRejected
 from tests.conftest import ServiceFactory
@@ -122,3 +123,67 @@ def test_every_recorded_recommendation_carries_its_propensities(
     # Replaying the same input gives the same draw.
     again = service.assess("credit", credit_rows(120))
     assert [a.action for a in again] == [a["action"] for a in audits]
+
+
+def test_a_monthly_budget_stops_exploration_once_spent_and_says_so() -> None:
+    capped = EXPLORING.with_changes({"exploration": {"monthly_budget": 1.0}})
+    budget = Budget("2026-12", 1.0)
+    recs = [recommend(0.12, None, capped, case_key=f"case-{i}", budget=budget)
+            for i in range(2000)]
+    explored = [r for r in recs if r.explored]
+    regret = abs(6 * 0.12 - 1)  # decline's extra expected cost at p = 0.12
+    assert len(explored) == int(1.0 // regret)  # as many as the budget covers, no more
+    assert budget.spent == pytest.approx(len(explored) * regret) and budget.spent <= 1.0
+    last = max(i for i, r in enumerate(recs) if r.explored)
+    after = recs[last + 1:]
+    assert after and all(r.propensities == {"approve": 1.0} for r in after)
+    assert all(any("exploration paused until the month after 2026-12" in why
+                   for why in r.reasons) for r in after)
+    # Without a ledger (e.g. no cap), the same cases go on being explored.
+    free = [recommend(0.12, None, capped, case_key=f"case-{i}") for i in range(last + 1, 2000)]
+    assert sum(r.explored for r in free) > 100
+
+
+def test_every_recorded_exploration_stays_within_the_owners_monthly_budget(
+    open_service: ServiceFactory, credit_rows: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from assistant.usecases import intake
+
+    owner = open_service("olga", "risk_owner")
+    change_policy_now(owner, "credit", {"exploration": {
+        "rate": 0.3, "max_regret": 5.0, "monthly_budget": 1.5}}, "a small monthly budget")
+    service = open_service("ana", "operator")
+    opened = service.ingest("credit", credit_rows(150)).opened
+    recs = [service.audit(case_id).state_as_of["recommendation"] for case_id in opened]
+
+    def regret(r: dict[str, Any]) -> float:
+        return float(r["expected_costs"][r["action"]] - min(r["expected_costs"].values()))
+
+    spent = sum(regret(r) for r in recs if r["explored"])
+    assert 0 < spent <= 1.5
+    paused = [r for r in recs if any("exploration paused" in why for why in r["reasons"])]
+    assert paused, "150 real cases at 30% and regrets up to 5 spend 1.5"
+    assert all(r["propensities"] == {r["action"]: 1.0} for r in paused)
+    view = service.policy("credit")
+    assert view.exploration["monthly_budget"] == 1.5
+    assert view.exploration_spent == pytest.approx(spent)
+    # A new month: the budget is whole again and exploration resumes.
+    next_month = datetime.now(UTC).replace(day=1) + timedelta(days=32)
+    monkeypatch.setattr(intake, "utc_now", lambda: next_month)
+    later = service.ingest("credit", credit_rows(60, start=200)).opened
+    resumed = [service.audit(c).state_as_of["recommendation"] for c in later]
+    assert any(r["explored"] for r in resumed)
+    assert sum(regret(r) for r in resumed if r["explored"]) <= 1.5
+    # A read-model file made before explored cases were projected is refilled on opening.
+    path = service.views.path
+    service.close()
+    with sqlite3.connect(path) as conn:
+        conn.execute("DROP INDEX idx_cases_domain_explored_recommended_at")
+        for column in ("explored", "explore_regret", "recommended_at"):
+            conn.execute(f"ALTER TABLE cases DROP COLUMN {column}")
+    monkeypatch.undo()  # back to this month, where every explored case was recorded
+    reopened = open_service("ana", "operator")
+    assert reopened.policy("credit").exploration_spent == pytest.approx(
+        spent + sum(regret(r) for r in resumed if r["explored"]))

@@ -138,3 +138,62 @@ def test_a_label_shift_is_critical_within_the_outcomes_readme_states() -> None:
             for n in (100, 130)
         ]
         assert levels == [0, 2], seed
+
+
+def cohort(month_start: datetime, probs: list[float], bad: list[bool],
+           arrives_after: timedelta) -> list[dict[str, object]]:
+    """Cases decided across one month, each outcome observed ``arrives_after`` its decision."""
+    out = []
+    for i, (p, b) in enumerate(zip(probs, bad, strict=True)):
+        decided = month_start + timedelta(hours=6 * i)
+        out.append({"p_bad": p, "action": "approve", "outcome": "bad" if b else "good",
+                    "decided_at": decided, "observed_at": decided + arrives_after})
+    return out
+
+
+def test_early_outcomes_of_a_young_vintage_do_not_alarm_before_they_are_due() -> None:
+    # Bad loans show themselves first: two months in, only the defaults have arrived.
+    rng = np.random.default_rng(11)
+    probs = list(rng.uniform(0.05, 0.25, 100))
+    bad = list(rng.random(100) < np.array(probs))
+    early_bad = [r for r in cohort(datetime(2026, 10, 1, tzinfo=UTC), probs, bad,
+                                   timedelta(days=20)) if r["outcome"] == "bad"]
+    now = datetime(2026, 11, 25, tzinfo=UTC)
+    naive = check_outcomes(early_bad, now=now, risk_outcome="bad", reveals=REVEALS)
+    delayed = check_outcomes(
+        early_bad, now=now, risk_outcome="bad", reveals=REVEALS,
+        settings=OutcomeAlertSettings(outcome_delay_days=180, min_outcomes=5),
+    )
+    assert naive.severity != "none"  # judging the early outcomes alone: a false alarm
+    assert delayed.severity == "none" and delayed.n == 0
+    assert delayed.not_due == len(early_bad)
+    [vintage] = delayed.vintages
+    assert vintage.label == "2026-10" and not vintage.mature
+    assert vintage.due == datetime(2026, 11, 1, tzinfo=UTC) + timedelta(days=180)
+    assert "maturing (judged from 2027-04-30)" in vintage.sentence()
+
+
+def test_a_mature_vintage_that_went_bad_alarms_and_a_calibrated_one_does_not() -> None:
+    rng = np.random.default_rng(12)
+    probs = list(rng.uniform(0.05, 0.25, 120))
+    calibrated = list(rng.random(120) < np.array(probs))
+    worse = list(rng.random(120) < 0.45)  # the same scores, far more defaults
+    settings = OutcomeAlertSettings(outcome_delay_days=30, last_outcomes=None)
+    now = datetime(2026, 12, 20, tzinfo=UTC)
+    rows_ok = cohort(datetime(2026, 9, 1, tzinfo=UTC), probs, calibrated, timedelta(days=25))
+    rows_bad = cohort(datetime(2026, 10, 1, tzinfo=UTC), probs, worse, timedelta(days=25))
+    # November's cases are not all due until 31 December: maturing, not judged.
+    rows_young = cohort(datetime(2026, 11, 1, tzinfo=UTC), probs, worse, timedelta(days=5))
+
+    quiet = check_outcomes(rows_ok, now=now, risk_outcome="bad", reveals=REVEALS,
+                           settings=settings)
+    alarmed = check_outcomes(rows_ok + rows_bad + rows_young, now=now, risk_outcome="bad",
+                             reveals=REVEALS, settings=settings)
+
+    assert quiet.severity == "none"
+    by_label = {v.label: v for v in alarmed.vintages}
+    assert by_label["2026-09"].level == 0 and by_label["2026-10"].level == 2
+    assert not by_label["2026-11"].mature and by_label["2026-11"].level == 0
+    assert alarmed.severity == "critical"
+    assert "worst vintage 2026-10" in alarmed.message()
+    assert alarmed.to_dict()["vintages"][1]["vintage"] == "2026-10"

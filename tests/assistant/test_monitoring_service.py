@@ -92,6 +92,9 @@ def test_outcomes_feed_the_decision_quality_report(open_service: ServiceFactory)
 
     report = service.quality("credit")
     health = service.health("credit")
+    latest = service.quality("credit", last=10)  # the window: the latest decided cases only
+    assert latest.off_policy is not None and latest.off_policy.n_decided == 10
+    assert latest.n_cases <= 10
 
     assert report.n_cases == observed
     assert report.off_policy is not None

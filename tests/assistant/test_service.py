@@ -24,6 +24,7 @@ from assistant.service import DocketService
 from assistant.views import Accept, Escalate, Identity, Override, QueueQuery
 from events.errors import AlreadyDecided, AwaitingSenior, InputRejected, NotAuthorised, NotFound
 from tests.conftest import ServiceFactory
+from tests.stored import as_dict
 
 Rows = Callable[..., list[dict[str, Any]]]
 
@@ -48,7 +49,7 @@ def stored_events(store: Path) -> list[tuple[int, str, dict[str, Any]]]:
         rows = con.execute(sql).fetchall()
     finally:
         con.close()
-    return [(pos, topic, json.loads(bytes(state))) for pos, topic, state in rows]
+    return [(pos, topic, as_dict(state)) for pos, topic, state in rows]
 
 
 def view_rows(service: DocketService, sql: str) -> list[dict[str, Any]]:

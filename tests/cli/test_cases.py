@@ -108,6 +108,33 @@ def test_cases_filters_by_the_flag_badge(docket: Docket, credit_rows: Rows) -> N
     assert_clear_error(unknown, "'SHOUTY'", "INJ")
 
 
+def test_cases_pages_by_number_and_by_the_case_the_last_page_ended_with(
+    docket: Docket, credit_rows: Rows
+) -> None:
+    docket.seed(credit_rows(120))
+    options = ["cases", "--sort", "p_bad", "--reverse"]
+
+    first = docket(*options)
+    hint = first.stdout.splitlines()[-1]
+    after = hint.split("--after ")[-1]
+    second = docket(*options, "--after", after)
+    by_number = docket(*options, "--page", "2")
+    third = json.loads(docket(*options, "--page", "3", "--json").stdout)
+    every = json.loads(docket("cases", "--status", "all", "--sort", "p_bad", "--reverse",
+                              "--json", "--page", "1").stdout)
+
+    assert hint == f"next page: the same command with --after {listed_refs(first.stdout)[-1]}"
+    assert listed_refs(second.stdout) == listed_refs(by_number.stdout)
+    assert "50 after " in second.stdout and "of 120" in second.stdout
+    assert "51–100 of 120 · page 2/3" in by_number.stdout
+    pages = listed_refs(first.stdout) + listed_refs(second.stdout)
+    pages += [c["case_ref"] for c in third["cases"]]
+    assert len(pages) == len(set(pages)) == 120  # every case once
+    assert third["next_after"] is None and every["next_after"] == every["cases"][-1]["case_id"]
+    assert pages[:50] == [c["case_ref"] for c in every["cases"]]
+    assert_clear_error(docket(*options, "--page", "2", "--after", after), "--after", code=2)
+
+
 @pytest.mark.parametrize("sort", ["case", "age", "cost", "recommendation"])
 def test_cases_sorts_by_the_consoles_column_names(
     docket: Docket, seeded: dict[str, str], sort: str

@@ -4,6 +4,7 @@ observed-only quality with off-policy estimates."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -68,6 +69,15 @@ def test_quality_prints_and_gives_as_json_what_each_figure_rests_on(
     for e in found["estimates"]:
         for key in ("naive", "ips", "dr"):
             assert {"estimate", "low", "high"} <= set(e[key])
+    latest = json.loads(docket("quality", "--last", "5", "--json").stdout)["off_policy"]
+    assert latest["n_decided"] == 5
+    # Outcomes recorded on the day of the decision are not due under a 30-day delay: this
+    # month's vintage is maturing and nothing is judged yet.
+    monitored = docket("monitor", "--outcome-delay-days", "30")
+    assert monitored.exit_code == 0, monitored.output
+    month = datetime.now(UTC).strftime("%Y-%m")
+    assert "arrived before they were due" in monitored.output
+    assert f"vintage {month}: " in monitored.output and "maturing (judged from" in monitored.output
 
 
 def test_backtest_compares_a_candidate_with_the_current_policy_on_the_log(
@@ -102,3 +112,21 @@ def test_backtest_compares_a_candidate_with_the_current_policy_on_the_log(
 def test_weak_labels_are_gone(docket: Docket) -> None:  # noqa: F811 - the fixture
     result = docket("retrain", "credit", "--weak-labels", role="engineer")
     assert result.exit_code == 2 and "No such option" in result.output
+
+
+def test_docket_policy_shows_the_months_exploration_spending_against_the_cap(
+    docket: Docket, credit_rows: Rows  # noqa: F811 - the fixture
+) -> None:
+    docket.seed([])
+    changed = docket.set_policy("--explore", "0.3", "--max-regret", "5", "--monthly-budget", "1",
+                                "--justification", "explore, but at most 1 a month")
+    assert changed.exit_code == 0, changed.output
+    assert "of 1.00 a month, 1.00 left" in docket("policy").output
+    docket.seed(credit_rows(150))
+    shown = docket("policy").output
+    month = datetime.now(UTC).strftime("%Y-%m")
+    found = re.search(rf"exploration budget: ([\d.]+) spent in {month} of 1.00 a month", shown)
+    assert found and 0.5 < float(found.group(1)) <= 1.0, shown
+    both = docket("policy", "set", "--monthly-budget", "1", "--no-monthly-budget",
+                  "--justification", "x", role="risk_owner")
+    assert both.exit_code == 2 and "not both" in both.output

@@ -36,6 +36,7 @@ from tests.events.helpers import (
     new_case,
     open_signed,
 )
+from tests.stored import forge, plain
 
 REPO = Path(__file__).resolve().parents[2]
 ANA = {"actor": "ana", "role": "operator"}
@@ -303,6 +304,7 @@ def run_command(log: DecisionLog, prefix: str, kind: str, i: int, p: float) -> N
         if not log.exists(pid):
             log.save(Policy.create(domain=prefix, spec={"t": p}, owner_role="risk_owner", **SYSTEM))
         else:
+
             def four_eyes(pol: Policy) -> None:
                 number = pol.propose(changes={"t": p}, justification="j", actor="r",
                                      role="risk_owner")  # fmt: skip
@@ -362,8 +364,8 @@ def test_altered_event_is_detected_at_its_position(log: DecisionLog, store_url: 
     seed_decided(log, 4)
     drop_triggers(store_url)
     state = raw_sql(store_url, "SELECT state FROM {events} WHERE {id} = 6")[0][0]
-    forged = bytes(state).replace(b'"decline"', b'"approve"').replace(b"0.3", b"0.1")
-    assert forged != bytes(state)
+    forged = forge(state, (b'"decline"', b'"approve"'), (b"0.3", b"0.1"))
+    assert plain(forged) != plain(state)
     raw_sql(store_url, "UPDATE {events} SET state = ? WHERE {id} = 6", (forged,))
     report = verify(log)
     assert (report.ok, report.first_bad_position, report.checked) == (False, 6, 5)
@@ -450,8 +452,9 @@ def test_two_operators_deciding_at_once_record_one_decision(
         # won, "escalated by bob ... waiting for a senior reviewer".
         assert outcomes[1] == "ok", outcomes
         assert outcomes[0].startswith(("AlreadyDecided: ", "AwaitingSenior: ")), outcomes
-        assert ("was already decided by ana" in outcomes[0]
-                or "was escalated by bob" in outcomes[0]) and " at 20" in outcomes[0]
+        assert (
+            "was already decided by ana" in outcomes[0] or "was escalated by bob" in outcomes[0]
+        ) and " at 20" in outcomes[0]
         decisions = [
             e
             for e in log.recorder.select_events(uuid.UUID(case_id))

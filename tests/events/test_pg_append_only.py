@@ -51,8 +51,9 @@ def as_role(url: str, sql: str) -> None:
     import psycopg
 
     role = url.split("//", 1)[1].split("@", 1)[0]
-    with psycopg.connect(host=PG_HOST, port=PG_PORT, dbname=PG_DB, user=role,
-                         autocommit=True) as conn:
+    with psycopg.connect(
+        host=PG_HOST, port=PG_PORT, dbname=PG_DB, user=role, autocommit=True
+    ) as conn:
         conn.execute(f'SET search_path TO "{schema_of(url)}"')
         conn.execute(sql)  # type: ignore[arg-type]
 

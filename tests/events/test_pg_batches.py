@@ -61,3 +61,26 @@ def test_a_batch_that_fails_leaves_no_link_or_signature(pg_url: str) -> None:
     assert verify(log).ok
     log.save(new_case("next"))  # the next batch chains on from the committed head
     assert verify(log).ok
+
+
+def test_reads_by_topic_find_the_control_events_through_their_index(pg_url: str) -> None:
+    from eventsourcing.postgres import PostgresApplicationRecorder
+
+    from events.keyring import ENROLLED_TOPIC
+
+    log = open_signed(pg_url)
+    log.save(*[new_case(f"bulk-{i}") for i in range(40)])  # events no fold reads
+    recorder = log.recorder
+    mine = recorder.select_notifications(1, 100, stop=10**6, topics=[ENROLLED_TOPIC])
+    library = PostgresApplicationRecorder.select_notifications(
+        recorder, 1, 100, stop=10**6, topics=[ENROLLED_TOPIC]
+    )
+    assert [n.id for n in mine] == [n.id for n in library] and len(mine) == 4  # test people
+    assert [n.state for n in mine] == [n.state for n in library]
+    schema = schema_of(pg_url)
+    plan = pg_execute(
+        "EXPLAIN SELECT * FROM decisionlog_events WHERE notification_id >= 1 "
+        f"AND topic = ANY(ARRAY['{ENROLLED_TOPIC}']) ORDER BY notification_id LIMIT 10",
+        schema,
+    )
+    assert "decisionlog_events_control_idx" in " ".join(str(r[0]) for r in plan)

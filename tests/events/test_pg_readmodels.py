@@ -106,3 +106,16 @@ def test_replay_rebuilds_tampered_shared_tables(pg_url: str, tmp_path: Path) -> 
     assert verify_against_log(log, views).ok
     assert queries.cases_by_status(views) == {"decided": 8, "open": 4}
     views.close()
+
+
+def test_shared_tables_lacking_a_new_column_say_so(pg_url: str, tmp_path: Path) -> None:
+    log = open_signed(pg_url)
+    _fill(log, 3)
+    views = open_readmodels(pg_url, tmp_path / "a")
+    views.catch_up(log)
+    views.close()
+    pg_execute("ALTER TABLE cases DROP COLUMN quantity", schema_of(pg_url) + "_views")
+    older = open_readmodels(pg_url, tmp_path / "b")  # as made by a Docket before that column
+    assert older.added_columns == ("cases.quantity",)  # so the service rebuilds them
+    assert older.rows("SELECT quantity FROM cases LIMIT 1") == [{"quantity": None}]
+    older.close()

@@ -138,6 +138,7 @@ class FakeService:
         self.decisions: list[tuple[str, Decision, Identity]] = []
         self.calls: list[str] = []
         self.queue_limits: list[int] = []
+        self.queue_queries: list[QueueQuery] = []
         self.pending_events = 0
         self.explain_gate: threading.Event | None = None
         self.owner_role = owner_role
@@ -201,6 +202,7 @@ class FakeService:
     def queue(self, query: QueueQuery = FIRST_PAGE) -> QueuePage:
         self.calls.append("queue")
         self.queue_limits.append(query.limit)
+        self.queue_queries.append(query)
         needle = query.search.lower()
         wanted = set(query.statuses)
 
@@ -211,8 +213,21 @@ class FakeService:
                 return True
             return needle in c.case_ref.lower() or needle == c.recommendation
 
-        matching = [c for c in self._ordered(query.order_by, query.descending) if keep(c)]
-        page = matching[query.offset : query.offset + query.limit]
+        ordered = self._ordered(query.order_by, query.descending)
+        matching = [c for c in ordered if keep(c)]
+        # Paging by key as the service does: from a case's place in the order (even one
+        # that has left the queue since), else by walking ``offset`` cases.
+        cursor = query.after or query.before or query.starting_at
+        if cursor is None:
+            page = matching[query.offset : query.offset + query.limit]
+        else:
+            place = ordered.index(self._get(cursor))
+            where = {id(c): i for i, c in enumerate(ordered)}
+            if query.before is not None:
+                page = [c for c in matching if where[id(c)] < place][-query.limit :]
+            else:
+                first = place if query.starting_at is not None else place + 1
+                page = [c for c in matching if where[id(c)] >= first][: query.limit]
         return QueuePage([self._row(c) for c in page], len(matching), query.offset)
 
     def _row(self, c: _Case) -> QueueRow:

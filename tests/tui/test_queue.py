@@ -62,6 +62,36 @@ async def test_queue_pages_without_loading_everything(make_app: Callable[..., Do
         assert max(fake.queue_limits) == PAGE_SIZE
 
 
+async def test_a_page_holds_its_cases_when_cases_before_it_are_decided_elsewhere(
+    make_app: Callable[..., DocketApp],
+) -> None:
+    """Pages are fetched from a case, never by offset: deciding cases on page 1 elsewhere
+    does not shift page 2 under the operator, and a page whose first case was decided
+    starts at the next one."""
+    fake = FakeService(130)
+    app = make_app(fake)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("right_square_bracket")
+        await settle(pilot)
+        page_two = cells(app, "case_ref")
+        for case_id in fake.case_ids()[:5]:
+            fake.decide_elsewhere(case_id)
+        app.queue_screen.reload()
+        await settle(pilot)
+        assert cells(app, "case_ref") == page_two  # an offset would have moved it by 5
+        fake.decide_elsewhere(app.queue_screen.rows[0].case_id)
+        app.queue_screen.reload()
+        await settle(pilot)
+        assert cells(app, "case_ref")[0] == page_two[1]
+        await pilot.press("left_square_bracket")
+        await settle(pilot)
+        assert cells(app, "case_ref")[0] == "C-000005"  # the first case still waiting
+        # Every page after the first was asked for from a case, none by walking an offset.
+        assert all(q.offset == 0 or q.after or q.before or q.starting_at
+                   for q in fake.queue_queries)
+
+
 async def test_queue_page_turn_rewrites_rows_and_fits_wider_text(
     make_app: Callable[..., DocketApp],
 ) -> None:

@@ -15,6 +15,7 @@ changed nothing (the sync timer's usual case) now costs no redraw at all.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import ClassVar
 
 from rich.cells import cell_len
@@ -73,7 +74,10 @@ class QueueScreen(DocketScreen):
         self.status_filter = "waiting"  # a key of STATUS_FILTERS
         self.order_by = "opened_at"
         self.descending = False
-        self.page_offset = 0
+        self.page_offset = 0  # the place of the page's first row (for "51–100 of …")
+        # The page is fetched by key, never by offset (see events.queue): a page after the
+        # first starts at this case (or where it was, if it has left the queue since).
+        self.page_anchor: str | None = None
         self.total = 0
         self.rows: list[QueueRow] = []
         self.loaded = False
@@ -107,32 +111,41 @@ class QueueScreen(DocketScreen):
 
     # --- loading ---------------------------------------------------------------------
 
-    def current_query(self) -> QueueQuery:
-        """The page the screen shows now: its search, sort and offset."""
-        return QueueQuery(
+    def current_query(
+        self, *, after: str | None = None, before: str | None = None, offset: int | None = None
+    ) -> QueueQuery:
+        """The page the screen shows now (its search, sort and place), or the page ``after``
+        or ``before`` a case (or the first) of the same queue, at the place ``offset``."""
+        query = QueueQuery(
             search=self.search,
             statuses=STATUS_FILTERS[self.status_filter],
             flags=self.flags,
             order_by=self.order_by,
             descending=self.descending,
-            offset=self.page_offset,
+            offset=self.page_offset if self.page_anchor else 0,
             limit=PAGE_SIZE,
+            starting_at=self.page_anchor,
         )
+        if offset is None:
+            return query
+        return replace(query, starting_at=None, after=after, before=before, offset=offset)
 
     @work(exclusive=True, group="queue")
-    async def reload(self) -> None:
-        """Fetch the current page from the service and show it (keeps the cursor's place)."""
-        page = await self.docket.call(
-            self.docket.service.queue,
-            self.current_query(),
-        )
-        if not page.rows and page.total > 0 and self.page_offset > 0:
-            # The page emptied under us (cases decided elsewhere): step back.
-            self.page_offset = max(0, ((page.total - 1) // PAGE_SIZE) * PAGE_SIZE)
-            page = await self.docket.call(
-                self.docket.service.queue,
-                self.current_query(),
-            )
+    async def reload(self, query: QueueQuery | None = None) -> None:
+        """Fetch the current page (or ``query``'s) and show it (keeps the cursor's place)."""
+        call, service = self.docket.call, self.docket.service
+        query = query or self.current_query()
+        page = await call(service.queue, query)
+        if query.before is not None and len(page.rows) < PAGE_SIZE:
+            query = self.current_query(offset=0)  # fewer before it than a page: the first
+            page = await call(service.queue, query)
+        elif not page.rows and page.total > 0 and query.offset > 0 and query.before is None:
+            # The page emptied under us (cases decided elsewhere): show the last one.
+            query = self.current_query(before=query.starting_at or query.after, offset=0)
+            page = await call(service.queue, query)
+            query = replace(query, offset=max(0, page.total - len(page.rows)))
+        self.page_offset = query.offset
+        self.page_anchor = page.rows[0].case_id if page.rows and query.offset > 0 else None
         self.show_page(page)
 
     def show_page(self, page: QueuePage) -> None:
@@ -310,27 +323,33 @@ class QueueScreen(DocketScreen):
 
     def show_status(self, name: str) -> None:
         """Show cases of the status filter ``name`` (a key of STATUS_FILTERS)."""
-        self.status_filter, self.page_offset = name, 0
+        self.status_filter, self.page_offset, self.page_anchor = name, 0, None
         self.reload()
 
     def action_reverse(self) -> None:
         self.sort_by(self.order_by, not self.descending)
 
     def sort_by(self, order_by: str, descending: bool) -> None:
-        self.order_by, self.descending, self.page_offset = order_by, descending, 0
+        self.order_by, self.descending = order_by, descending
+        self.page_offset, self.page_anchor = 0, None
         self.reload()
 
     def action_next_page(self) -> None:
-        if self.page_offset + PAGE_SIZE < self.total:
-            self.page_offset += PAGE_SIZE
+        if self.rows and self.page_offset + len(self.rows) < self.total:
             self.table.move_cursor(row=0, animate=False)
-            self.reload()
+            self.reload(
+                self.current_query(after=self.rows[-1].case_id, offset=self.page_offset + PAGE_SIZE)
+            )
 
     def action_prev_page(self) -> None:
         if self.page_offset > 0:
-            self.page_offset = max(0, self.page_offset - PAGE_SIZE)
             self.table.move_cursor(row=0, animate=False)
-            self.reload()
+            if self.page_offset <= PAGE_SIZE or not self.rows:
+                self.reload(self.current_query(offset=0))
+            else:
+                self.reload(self.current_query(
+                    before=self.rows[0].case_id, offset=self.page_offset - PAGE_SIZE
+                ))  # fmt: skip
 
     def action_reload(self) -> None:
         self.reload()
@@ -355,7 +374,7 @@ class QueueScreen(DocketScreen):
         if (search, flags) == (self.search, self.flags):
             return
         self.search, self.flags = search, flags
-        self.page_offset = 0
+        self.page_offset, self.page_anchor = 0, None
         self.reload()
 
     def key_escape(self) -> None:

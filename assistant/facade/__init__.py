@@ -1,0 +1,1 @@
+"""The parts of :class:`assistant.service.DocketService`, one concept per module."""

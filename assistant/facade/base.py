@@ -1,0 +1,82 @@
+"""What every part of the service's door shares: the use cases' context and the domain.
+
+:class:`assistant.service.DocketService` is assembled from the parts in this package, one
+concept each; every method hands over to one use-case module (:mod:`assistant.usecases`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from assistant.usecases import (
+    domains,
+)
+from assistant.usecases.context import Context
+from assistant.views import (
+    DomainView,
+    Identity,
+)
+from events.app import DecisionLog
+from events.readmodels import ReadModels
+
+
+class Door:
+    """The shared context (built by :meth:`assistant.service.DocketService.open`)."""
+
+    _ctx: Context
+
+    # --- what the use cases share ------------------------------------------------------------
+
+    @property
+    def log(self) -> DecisionLog:
+        return self._ctx.log
+
+    @property
+    def views(self) -> ReadModels:
+        return self._ctx.views
+
+    @property
+    def identity(self) -> Identity:
+        """Who is acting; what is recorded from now on is recorded as done by them."""
+        return self._ctx.identity
+
+    @identity.setter
+    def identity(self, identity: Identity) -> None:
+        """Act as another identity; recording needs a held key that backs it."""
+        self._ctx.act(identity)
+
+    @property
+    def store_url(self) -> str:
+        return self._ctx.store_url
+
+    @property
+    def data_dir(self) -> Path:
+        return self._ctx.data_dir
+
+    @property
+    def models_dir(self) -> Path:
+        return self._ctx.models_dir
+
+    def sync(self) -> int:
+        """Bring the read models up to date with the log; return how many events applied."""
+        return self._ctx.sync()
+
+    # --- domains ------------------------------------------------------------------------------
+
+    def domains(self) -> list[DomainView]:
+        """The installed packs with the decision each declares (``docket domains``)."""
+        return domains.domains(self._ctx)
+
+    def domain(self, name: str | None = None) -> DomainView:
+        """One pack's declaration: ``name``, or the domain this store holds (see
+        :meth:`resolve_domain`)."""
+        return domains.domain_view(self.resolve_domain(name))
+
+    def resolve_domain(self, name: str | None) -> str:
+        """``name`` if given, else the one domain this store holds (or the one installed).
+
+        Raises:
+            InputRejected: several domains fit; the message lists them.
+            NotFound: no installed pack has that name.
+        """
+        return self._ctx.resolve_domain(name)

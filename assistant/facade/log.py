@@ -1,0 +1,42 @@
+"""The log itself: verify, checkpoints, read-model checks and replay."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from assistant.facade.base import Door
+from assistant.usecases import (
+    maintenance,
+)
+from events.chain import VerifyReport
+from events.checkpoint import CheckpointReport
+from events.readmodels import ReadModelReport
+
+
+class LogDoor(Door):
+    # --- the log itself --------------------------------------------------------------------------
+
+    def verify(self) -> VerifyReport:
+        return maintenance.verify(self._ctx)
+
+    def export_checkpoint(self) -> dict[str, Any]:
+        """A signed checkpoint (position, head link, landmarks, time, signer) to keep
+        outside the store. Refused when the log does not verify."""
+        return maintenance.export_checkpoint(self._ctx)
+
+    def verify_checkpoint(self, checkpoint: Any) -> CheckpointReport:
+        """Prove the log still holds a checkpoint's prefix unchanged, or name what changed."""
+        return maintenance.verify_checkpoint(self._ctx, checkpoint)
+
+    def record_at(self, position: int) -> str:
+        """Which case (reference and id) or record holds the event at a log position."""
+        return maintenance.record_at(self._ctx, position)
+
+    def verify_read_models(self) -> ReadModelReport:
+        return maintenance.verify_read_models(self._ctx)
+
+    def replay(self) -> int:
+        return maintenance.replay(self._ctx)
+
+    def replay_check(self) -> list[str]:
+        return maintenance.replay_check(self._ctx)

@@ -1,0 +1,140 @@
+"""Monitoring and evaluation hooks: outcomes in bulk, quality, drift, alerts, health; dry runs
+and eval records (nothing recorded except an eval run)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from assistant.domains import is_quantity_pack
+from assistant.evaluation.logged import OffPolicyReport
+from assistant.evaluation.observation import reveals
+from assistant.facade.base import Door
+from assistant.monitoring.drift import DriftReport
+from assistant.monitoring.health import MonitoringThresholds
+from assistant.monitoring.outcome_alerts import OutcomeAlertSettings, OutcomeCheck
+from assistant.monitoring.quality import QUALITY_WINDOW, QualityReport
+from assistant.monitoring.quantity_quality import QuantityQuality
+from assistant.usecases import (
+    evaluation,
+    monitoring,
+    quantities,
+)
+from assistant.views import (
+    AlertView,
+    AssessmentView,
+    HealthView,
+    SimulationView,
+)
+
+
+class MonitoringDoor(Door):
+    # --- monitoring ------------------------------------------------------------------------------
+
+    def record_outcomes(
+        self, rows: Sequence[Mapping[str, Any]], *, domain: str | None = None
+    ) -> list[str]:
+        """Record outcomes in bulk for ``domain`` (default: the one this store holds)."""
+        domain = self.resolve_domain(domain)
+        if is_quantity_pack(domain):
+            return quantities.record_demand(self._ctx, rows, domain)
+        return monitoring.record_outcomes(self._ctx, rows, domain=domain)
+
+    def decision_rows(self, domain: str) -> list[dict[str, Any]]:
+        return monitoring.decision_rows(self._ctx, domain)
+
+    def quality(
+        self,
+        domain: str,
+        *,
+        decisions: Sequence[dict[str, Any]] | None = None,
+        last: int | None = QUALITY_WINDOW,
+    ) -> QualityReport:
+        """Decision quality over the ``last`` decided cases (None: every one)."""
+        return monitoring.quality(self._ctx, domain, decisions=decisions, last=last)
+
+    def quantity_backtest(self, domain: str, changes: Mapping[str, Any] | None = None) -> list[str]:
+        """A "how much" policy (and a changed one) on held-out hours, against seasonal naive."""
+        return quantities.backtest(self._ctx, domain, changes)
+
+    def off_policy(
+        self, domain: str, changes: Mapping[str, Any] | None = None
+    ) -> OffPolicyReport | None:
+        """Off-policy estimates on the logged decisions, with the changed policy (if any) as
+        a candidate next to the current one; None when nothing has been decided yet."""
+        return monitoring.off_policy(self._ctx, domain, changes)
+
+    def quantity_quality(self, domain: str) -> QuantityQuality:
+        """Realised cost of orders placed, the policy's and the baseline's ("how much" packs)."""
+        return quantities.quality(self._ctx, domain)
+
+    def drift(self, domain: str, *, recent: int = 1000) -> DriftReport:
+        return monitoring.drift(self._ctx, domain, recent=recent)
+
+    def check_alerts(
+        self,
+        domain: str,
+        *,
+        recent: int = 1000,
+        thresholds: MonitoringThresholds | None = None,
+    ) -> list[AlertView]:
+        return monitoring.check_alerts(self._ctx, domain, recent=recent, thresholds=thresholds)
+
+    def outcome_check(
+        self, domain: str, settings: OutcomeAlertSettings | None = None
+    ) -> OutcomeCheck | None:
+        return monitoring.outcome_check(self._ctx, domain, settings)
+
+    def health(self, domain: str) -> HealthView:
+        return monitoring.health(self._ctx, domain)
+
+    # --- for evaluation (nothing here is recorded, except record_eval_run) ---------------------
+
+    def dataset(self, domain: str) -> list[dict[str, Any]]:
+        return evaluation.dataset(domain)
+
+    def label_field(self, domain: str) -> str:
+        return self._ctx.pack(domain).label_field
+
+    def protected_fields(self, domain: str) -> list[str]:
+        return list(self._ctx.pack(domain).protected)
+
+    def personal_fields(self, domain: str) -> list[str]:
+        """Fields holding contact details: never features, never sent to a provider."""
+        return list(self._ctx.pack(domain).personal_fields)
+
+    def simulate_selective_labels(
+        self, domain: str, seeds: Sequence[int], exploration: Mapping[str, float] | None = None
+    ) -> SimulationView:
+        """Closed-loop simulation on the data set: naive, IPS and DR estimates against the
+        truth the log cannot see, and approval rates by age across retraining rounds."""
+        return evaluation.simulate_selective_labels(domain, seeds, exploration)
+
+    def reveals_outcome(self, domain: str, action: str | None) -> bool:
+        """Whether taking ``action`` shows the case's outcome (a declined loan shows none)."""
+        return reveals(self._ctx.pack(domain), action)
+
+    def note_field(self, domain: str) -> str:
+        """The field holding the applicant's free-text note (untrusted data)."""
+        return self._ctx.pack(domain).note_field
+
+    def assess(self, domain: str, raws: Sequence[Mapping[str, Any]]) -> list[AssessmentView]:
+        return evaluation.assess(self._ctx, domain, raws)
+
+    def history_assessments(self, domain: str) -> list[AssessmentView]:
+        return evaluation.history_assessments(self._ctx, domain)
+
+    def model_quality(self, domain: str, *, folds: int = 10) -> dict[str, dict[str, float]]:
+        return evaluation.model_quality(domain, folds=folds)
+
+    def record_eval_run(
+        self,
+        suite: str,
+        results: Mapping[str, Any],
+        passed: bool,
+        *,
+        model_versions: Sequence[str] | None = None,
+    ) -> str:
+        return evaluation.record_eval_run(
+            self._ctx, suite, results, passed, model_versions=model_versions
+        )

