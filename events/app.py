@@ -37,6 +37,9 @@ class DecisionLog(Application[UUID]):
     #: Keys of Docket's components held by this process, by component name
     #: (``docket/orchestrator``...): each co-signs the batches holding its events.
     component_keys: Mapping[str, Signer] = MappingProxyType({})  # replaced per log
+    #: Components enrolled with a key of their own (as the key ring said when last asked):
+    #: recording in their name without holding their key is refused.
+    enrolled_components: frozenset[str] = frozenset()
 
     @property
     def chained_recorder(self) -> Any:
@@ -79,7 +82,7 @@ class DecisionLog(Application[UUID]):
 
     def _cosigners(self, objs: tuple[Any, ...], acting: Signer) -> list[Signer]:
         """The held keys of the components whose events are among ``objs``' pending ones."""
-        if not self.component_keys:
+        if not self.component_keys and not self.enrolled_components:
             return []
         names = {
             actor
@@ -87,6 +90,12 @@ class DecisionLog(Application[UUID]):
             for event in getattr(obj, "pending_events", ())
             if isinstance(actor := getattr(event, "actor", None), str)
         }
+        missing = sorted((names & self.enrolled_components) - set(self.component_keys))
+        if missing:
+            raise NotAuthorised(
+                f"recording for {missing[0]} needs its key, which this process does not hold "
+                "(copy the component key files into the data directory's keys/components)"
+            )
         return [key for name, key in sorted(self.component_keys.items())
                 if name in names and key.key_id != acting.key_id]  # fmt: skip
 

@@ -33,7 +33,7 @@ from events.app import DecisionLog
 from events.chain import NO_KEY
 from events.deployment import Deployed, Deployments
 from events.domain import Alert, Case, Policy
-from events.errors import DocketError, FieldProblem, InputRejected, NotAuthorised, NotFound
+from events.errors import ConflictError, FieldProblem, InputRejected, NotAuthorised, NotFound
 from events.keyring import KeyRecord, KeyRing
 from events.readmodels import ReadModels
 from events.signing import SigningKey
@@ -129,6 +129,9 @@ class Context:
             self.identity = identity
             self.log.signer = self.backing_key(identity)
             self.log.component_keys = self.component_keys()
+            self.log.enrolled_components = frozenset(
+                name for name in self.ring.people() if name in COMPONENTS
+            )
 
     def component_keys(self) -> dict[str, SigningKey]:
         """The held keys enrolled for a component (a ``docket/`` name in role ``system``),
@@ -300,7 +303,7 @@ class Context:
             )
             if self.log.signer is None:
                 return policy  # read-only: the pack's default, recorded by the first writer
-            with contextlib.suppress(DocketError):  # another process installed it just now
+            with contextlib.suppress(ConflictError):  # another process installed it just now
                 self.log.save(policy)
             return self.log.policy(domain)
 

@@ -9,7 +9,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from assistant.service import DocketService
+from events.errors import NotAuthorised
 from tests.conftest import ServiceFactory
 from tests.people import People
 
@@ -49,17 +52,22 @@ def test_enrolled_components_co_sign_their_events_and_verify_holds(
     assert people.admin().enrol_components() == []
 
 
-def test_a_persons_key_recording_as_a_component_is_refused_by_verify(
+def test_a_persons_key_recording_as_a_component_is_refused(
     open_service: ServiceFactory, people: People, credit_rows: Rows, tmp_path: Path
 ) -> None:
     open_service()
     people.admin().enrol_components()
-    # Ana's own machine, without the components' keys: what she opens is scored in the
-    # orchestrator's name but signed by her key alone.
+    # Ana's own machine, without the components' keys: the service refuses to record a
+    # case scored in the orchestrator's name ...
     elsewhere = DocketService.open(str(tmp_path / "store.sqlite"),
                                    keys=[people.key("ana", "operator")],
                                    data_dir=tmp_path / "ana-laptop")  # fmt: skip
     try:
+        with pytest.raises(NotAuthorised, match="recording for docket/orchestrator needs its key"):
+            elsewhere.ingest("credit", credit_rows(1))
+        # ... and if her copy of Docket is changed to record it anyway (signed by her key
+        # alone), verify names it.
+        elsewhere.log.enrolled_components = frozenset()
         elsewhere.ingest("credit", credit_rows(1))
         report = elsewhere.verify()
     finally:
