@@ -52,6 +52,9 @@ class RepeatResult:
     # A stricter candidate (approve only below p = STRICT_CUTOFF) judged on the same log:
     # (truth, naive, DR estimate, DR low, DR high)
     strict: tuple[float, float, float, float, float] = (0.0, 0.0, 0.0, 0.0, 0.0)
+    # Every revealed outcome in decision order: (month, the model's p, risk outcome happened),
+    # what outcome monitoring sees.
+    revealed: tuple[tuple[int, float, bool], ...] = ()
 
     @property
     def strict_dr_covers(self) -> bool:
@@ -114,8 +117,14 @@ def simulate(
     initial: int = 300,
     rounds: int = 7,
     n_boot: int = 500,
+    downturn: tuple[int, float] | None = None,
 ) -> SimulationResult:
-    """Run the closed loop once per seed (see the module docstring)."""
+    """Run the closed loop once per seed (see the module docstring).
+
+    ``downturn`` (month, share): from that month on, that share of the applicants who would
+    have been fine turn out badly (seeded per repeat), so the model's probabilities are too
+    low: the quality drop outcome monitoring must catch.
+    """
     base = spec or pack.default_policy
     policy = base.with_changes({"escalate_band": [1.0, 0.0], "escalate_on_ood": False})
     explore = policy.with_changes({"exploration": exploration}) if exploration else policy
@@ -123,10 +132,21 @@ def simulate(
     x_all, y_all = dataset_matrix(pack, data)
     ages = np.array([float(r.get("age_in_years", 99)) for r in data.rows])
     results = [
-        _repeat(pack, policy, explore, x_all, y_all, ages, seed, initial, rounds, n_boot)
+        _repeat(pack, policy, explore, x_all, _worse(y_all, seed, downturn), ages, seed,
+                initial, rounds, n_boot, downturn[0] if downturn else rounds)
         for seed in seeds
     ]
     return SimulationResult(exploring=bool(exploration), repeats=tuple(results))
+
+
+def _worse(
+    y: np.ndarray, seed: int, downturn: tuple[int, float] | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The outcomes as they are, and as they turn out in a downturn (the same when none)."""
+    if downturn is None:
+        return y, y
+    flips = np.random.default_rng(seed + 7919).random(len(y)) < downturn[1]
+    return y, np.where(flips, 1, y)
 
 
 def _fit(pack: DomainPack, x: np.ndarray, y: np.ndarray, w: FloatArray, seed: int):  # type: ignore[no-untyped-def]
@@ -144,13 +164,15 @@ def _repeat(
     policy: PolicySpec,
     explore: PolicySpec,
     x_all: np.ndarray,
-    y_all: np.ndarray,
+    outcomes: tuple[np.ndarray, np.ndarray],
     ages: FloatArray,
     seed: int,
     initial: int,
     rounds: int,
     n_boot: int,
+    worse_from: int,
 ) -> RepeatResult:
+    y_all, y_worse = outcomes
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(y_all))
     start, stream = order[:initial], order[initial:]
@@ -171,7 +193,10 @@ def _repeat(
     strict_truth: list[float] = []
     young: list[float] = []
     older: list[float] = []
+    revealed: list[tuple[int, float, bool]] = []
     for month, cases in enumerate(months):
+        if month == worse_from:  # the downturn: the same applicants, worse outcomes
+            y_all = y_worse
         p = model.predict_proba(x_all[cases])[:, 1]
         approved_now = np.zeros(len(cases), dtype=bool)
         for j, (i, pj) in enumerate(zip(cases, p, strict=True)):
@@ -182,6 +207,8 @@ def _repeat(
             approved_now[j] = logged.action == approve
             outcome_risk = float(y_all[i])
             logged_y.append(outcome_risk if approved_now[j] else np.nan)
+            if approved_now[j]:
+                revealed.append((month, float(pj), bool(outcome_risk)))
             logged_e.append(e)
             logged_p.append(float(pj))
             det_risk.append(policy.costs[best.action][risk])
@@ -221,6 +248,7 @@ def _repeat(
         approval_older=tuple(older),
         strict=(float(np.mean(strict_truth)), strict.naive.estimate, strict.dr.estimate,
                 strict.dr.low, strict.dr.high),
+        revealed=tuple(revealed),
     )
 
 

@@ -27,6 +27,7 @@ from assistant.forecasting import Forecaster
 from assistant.orchestrator import Orchestrator
 from assistant.policies import PolicySpec
 from assistant.policies.quantity import QuantityPolicy
+from assistant.usecases.checks import check_identity
 from assistant.views import Identity
 from events import queries
 from events.app import DecisionLog
@@ -37,7 +38,6 @@ from events.errors import ConflictError, FieldProblem, InputRejected, NotAuthori
 from events.keyring import KeyRecord, KeyRing
 from events.readmodels import ReadModels
 from events.signing import SigningKey
-from guardrails.plain_text import person_name_problem, plain_text_problem
 
 #: The component identity the service uses for what it records on its own.
 SYSTEM = Identity("docket/orchestrator", "system")
@@ -405,35 +405,3 @@ class Context:
                 f"not role {self.identity.role!r}"
             )
         return managers
-
-
-def check_identity(identity: Identity) -> None:
-    """Refuse a name that is not plain, or a person posing as a component.
-
-    Raises:
-        InputRejected: naming the ``operator`` field and the problem (a control or
-            bidirectional character, or a ``docket/`` name claimed by a person).
-    """
-    name = identity.name
-    if identity.role == SYSTEM.role:  # Docket's own components: any plain name
-        problem = plain_text_problem(name) or (None if name.strip() else "must not be empty")
-    else:
-        problem = person_name_problem(name)
-    if problem:
-        raise InputRejected([FieldProblem("operator", f"{problem} ({name!r})")])
-
-
-def require_plain(field_name: str, text: str, *, free_text: bool = True) -> None:
-    """Refuse reason text or a reference holding control, bidirectional or invisible
-    characters (``\\n`` and ``\\t`` allowed in free text). Raises InputRejected."""
-    problem = plain_text_problem(text, free_text=free_text)
-    if problem:
-        raise InputRejected([FieldProblem(field_name, problem)])
-
-
-def case_uuid(case_id: str) -> UUID:
-    """A case id from the command line or a screen. Raises NotFound for anything else."""
-    try:
-        return UUID(str(case_id))
-    except ValueError as exc:
-        raise NotFound(f"{case_id!r} is not a case id (see `docket status` / the queue)") from exc

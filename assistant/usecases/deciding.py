@@ -11,7 +11,8 @@ from datetime import datetime
 from assistant.domains import is_quantity_pack
 from assistant.evaluation.observation import outcome_refusal
 from assistant.usecases import reading
-from assistant.usecases.context import Context, Who, require_plain
+from assistant.usecases.checks import require_plain
+from assistant.usecases.context import Context, Who
 from assistant.views import Accept, CaseDetail, Decision, Escalate, Override
 from events.domain import Case
 from events.errors import FieldProblem, InputRejected

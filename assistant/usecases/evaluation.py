@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from assistant.assessment import Assessment
 from assistant.domains import get_pack, get_quantity_pack, is_quantity_pack
-from assistant.orchestrator import Assessment
 from assistant.policies import recommend
 from assistant.usecases.context import Context
 from assistant.views import AssessmentView, SimulationView

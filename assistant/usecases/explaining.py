@@ -8,14 +8,15 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from assistant.assessment import Assessment
 from assistant.domains import get_pack
 from assistant.domains.base import DomainPack
 from assistant.explainers import explainer_from_env
 from assistant.explainers.base import ExplanationRequest
 from assistant.explainers.guarded import GuardedExplanation, explain_guarded
-from assistant.orchestrator import Assessment
 from assistant.screening.detector import note_model
-from assistant.usecases.context import SYSTEM, Context, Domain, case_uuid
+from assistant.usecases.checks import case_uuid
+from assistant.usecases.context import SYSTEM, Context, Domain
 from assistant.views import DraftView, ExplanationView, VerdictView
 from events import queries
 from events.domain import Case

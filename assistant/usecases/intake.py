@@ -12,9 +12,10 @@ from datetime import UTC, datetime
 from itertools import islice
 from typing import Any, TypeVar
 
+from assistant.assessment import Assessment
 from assistant.domains import available_packs, get_pack, get_quantity_pack, is_quantity_pack
 from assistant.monitoring.health import AlertSpec
-from assistant.orchestrator import Assessment, case_key
+from assistant.orchestrator import case_key
 from assistant.policies import PolicySpec
 from assistant.policies.exploration import Budget, month_of, month_start
 from assistant.screening.detector import note_model

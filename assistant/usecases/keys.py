@@ -12,7 +12,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from assistant.domains import known_roles
-from assistant.usecases.context import COMPONENTS, SYSTEM, Context, Who, check_identity
+from assistant.usecases.checks import check_identity
+from assistant.usecases.context import COMPONENTS, SYSTEM, Context, Who
 from assistant.views import Identity, KeyView
 from events.domain import KEY_ADMIN, Key
 from events.errors import FieldProblem, InputRejected, NotAuthorised, NotFound

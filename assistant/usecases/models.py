@@ -15,7 +15,8 @@ from typing import Any
 
 from assistant.domains import pack_roles
 from assistant.specialists.artifacts import read_card
-from assistant.usecases.context import Context, require_plain
+from assistant.usecases.checks import require_plain
+from assistant.usecases.context import Context
 from assistant.views import ModelView, PromotionProposalView
 from events import queries
 from events.deployment import PendingPromotion

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -31,7 +31,8 @@ from assistant.monitoring.quality import QUALITY_WINDOW, QualityReport, quality_
 from assistant.monitoring.rates import Rate, ood_share_above_reference, override_rates
 from assistant.policies import PolicySpec
 from assistant.usecases import alerting
-from assistant.usecases.context import Context, case_uuid
+from assistant.usecases.checks import case_uuid
+from assistant.usecases.context import Context
 from assistant.usecases.intake import unparseable
 from assistant.usecases.reading import alerts
 from assistant.views import AlertView, CalibrationBand, HealthView, OverrideEffect
@@ -101,12 +102,13 @@ def record_outcomes(
 
 
 def decision_rows(
-    ctx: Context, domain: str, limit: int | None = None
+    ctx: Context, domain: str, limit: int | None = None, since: datetime | None = None
 ) -> list[dict[str, Any]]:
     """One row per decided case, as the monitoring functions expect (first-stage decision);
-    ``limit``: the latest this many decided cases only."""
+    ``limit``: the latest this many decided cases only; ``since``: decided since then."""
     ctx.sync()
-    return queries.decision_rows(ctx.views, domain, limit)
+    return queries.decision_rows(ctx.views, domain, limit,
+                                 since.isoformat() if since is not None else None)
 
 
 def quality(
@@ -239,6 +241,10 @@ def drift(ctx: Context, domain: str, *, recent: int = 1000) -> DriftReport:
     )
 
 
+#: The fewest cases since the last change worth a drift window of their own.
+MIN_SINCE_CHANGE = 30
+
+
 def drift_windows(
     ctx: Context,
     domain: str,
@@ -252,7 +258,19 @@ def drift_windows(
     reference = _reference(ctx, domain)
     found = list(cases) if cases is not None else latest_cases(ctx, domain, recent)
     scored = [c for c in found if c["p_bad"] is not None]
-    windows = windowed_drift(reference, [c["input"] for c in found], windows=s.windows)
+    change = queries.last_change(ctx.views, domain)
+    since = (f"since {change['what']} ({str(change['at'])[:10]})", str(change["at"])) \
+        if change else None
+
+    def named(rows: Sequence[Mapping[str, Any]]) -> list[tuple[str, int]]:
+        # The cases opened after the last model or policy change, when enough to judge.
+        if since is None:
+            return []
+        n = sum(1 for c in rows if str(c["opened_at"]) > since[1])
+        return [(f"{since[0]}: {n} cases", n)] if n >= MIN_SINCE_CHANGE else []
+
+    windows = windowed_drift(reference, [c["input"] for c in found], windows=s.windows,
+                             named=named(found))
     if reference.scores is not None and scored:
         # Scores only exist where the champion scored: their own windows, merged in.
         by_score = windowed_drift(
@@ -260,6 +278,7 @@ def drift_windows(
             [c["input"] for c in scored],
             scores=[c["p_bad"] for c in scored],
             windows=s.windows,
+            named=named(found) if len(scored) == len(found) else [],
         )
         predictions = {w.label: w.report.prediction for w in by_score}
         windows = [
@@ -304,7 +323,10 @@ def check_alerts(
     escalate open alerts that worsened, resolve those that recovered."""
     t = thresholds or MonitoringThresholds()
     policy = ctx.policy(domain)
-    decisions = decision_rows(ctx, domain)
+    spike = t.override_spike
+    # Override spikes compare the last week with the weeks before: only those decisions.
+    decisions = decision_rows(ctx, domain, since=datetime.now(UTC) - timedelta(
+        days=spike.window_days + spike.baseline_days))
     cases = latest_cases(ctx, domain, recent)
     windows = drift_windows(ctx, domain, cases=cases, settings=t.drift_alerts) if cases else None
     outcomes = outcome_check(ctx, domain, t.outcomes)

@@ -14,7 +14,8 @@ from assistant.policies.backtest import ArmResult
 from assistant.policies.exploration import month_of, month_start
 from assistant.policies.quantity import QuantityPolicy
 from assistant.usecases import alerting, intake
-from assistant.usecases.context import Context, require_plain
+from assistant.usecases.checks import require_plain
+from assistant.usecases.context import Context
 from assistant.usecases.models import pending_promotions
 from assistant.views import (
     BacktestView,

@@ -17,7 +17,8 @@ from assistant.domains import get_quantity_pack
 from assistant.monitoring.outcomes import OutcomeItem, OutcomePlan, plan_outcomes
 from assistant.monitoring.quantity_quality import OrderRow, QuantityQuality, quantity_quality
 from assistant.policies.quantity import QuantityPolicy, cost_curve, expected_cost, replay_policy
-from assistant.usecases.context import Context, case_uuid
+from assistant.usecases.checks import case_uuid
+from assistant.usecases.context import Context
 from assistant.usecases.intake import unparseable
 from assistant.views import QuantityView
 from events import audit as audit_fold

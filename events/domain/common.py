@@ -83,8 +83,10 @@ def plain_json(value: Any, field: str) -> Any:
 
     Tuples become lists (that is what JSON gives back anyway, so a round trip is exact).
     """
-    if type(value) is dict and _flat(value):  # most payloads: one level of plain scalars
-        return dict(value)
+    if type(value) is dict:  # most payloads: scalars, or lists of scalars, by name
+        copied = _shallow_copy(value)
+        if copied is not None:
+            return copied
     if value is None or isinstance(value, (str, bool, int)):
         return value
     if isinstance(value, float):
@@ -103,15 +105,26 @@ def plain_json(value: Any, field: str) -> Any:
     raise InputRejected([FieldProblem(field, f"{type(value).__name__} is not plain JSON")])
 
 
-def _flat(value: dict[Any, Any]) -> bool:
-    """Whether a dict is str keys to exact str/int/bool/None or finite float values (the
-    walk below would copy it unchanged; this check costs one pass and no recursion)."""
+def _shallow_copy(value: dict[Any, Any]) -> dict[str, Any] | None:
+    """A copy of a dict of str keys to plain scalars or lists of them (exact str/int/bool/
+    None, finite float), or None when anything else is in it (the full walk then decides).
+    The walk below would give the same copy; this takes one pass and no recursion."""
     scalars, finite = _SCALARS, math.isfinite
+    out: dict[str, Any] = {}
     for key, item in value.items():
         kind = type(item)
-        if type(key) is not str or not (kind in scalars or (kind is float and finite(item))):
-            return False
-    return True
+        if type(key) is not str:
+            return None
+        if kind is list:
+            for element in item:
+                kind = type(element)
+                if not (kind in scalars or (kind is float and finite(element))):
+                    return None
+            item = list(item)
+        elif not (kind in scalars or (kind is float and finite(item))):
+            return None
+        out[key] = item
+    return out
 
 
 def check_identity(actor: str, role: str, allowed: tuple[str, ...] | None = None) -> None:

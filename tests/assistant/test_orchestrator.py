@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assistant.orchestrator import Assessment, Orchestrator
+from assistant.assessment import Assessment
+from assistant.orchestrator import Orchestrator
 from assistant.specialists import OodResult, Row, Score
 from assistant.specialists.artifacts import MODEL_FILE
 from assistant.specialists.serving import OnnxSpecialist
