@@ -160,6 +160,20 @@ def exploration_spent(views: Rows, domain: str, since: str) -> float:
     return float(rows[0]["spent"]) if rows else 0.0
 
 
+def last_change(views: Rows, domain: str) -> Row | None:
+    """The latest change to what decides ``domain``'s cases: a policy version (installed or
+    changed) or a model promoted to champion; ``at`` (ISO time) and ``what`` it was."""
+    rows = views.rows(
+        "SELECT at, what FROM ("
+        "SELECT at, 'policy v' || policy_version AS what FROM policy_history "
+        "WHERE domain = ? AND event IN ('created', 'changed') "
+        "UNION ALL SELECT at, 'model ' || model_version AS what FROM model_history "
+        "WHERE domain = ? AND event = 'promoted') ORDER BY at DESC LIMIT 1",
+        [domain, domain],
+    )
+    return rows[0] if rows else None
+
+
 # --- decisions ------------------------------------------------------------------------------
 
 _needs("decisions", "domain", "position")

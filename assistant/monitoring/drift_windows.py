@@ -71,19 +71,23 @@ def windowed_drift(
     scores: Column | None = None,
     windows: Sequence[int] = (100, 200),
     settings: DriftSettings | None = None,
+    named: Sequence[tuple[str, int]] = (),
 ) -> list[Window]:
     """Drift of the latest ``n`` rows for each window size below the total, then of all rows.
 
-    ``rows`` (and ``scores``, aligned with them) are oldest first.
+    ``rows`` (and ``scores``, aligned with them) are oldest first. ``named``: more windows
+    of the latest rows, each (label, size), e.g. the cases since the last model or policy
+    change (a size of 0 or of every row is left out).
     """
     total = len(rows)
     out: list[Window] = []
-    for size in sorted(set(windows)):
-        if size >= total:
+    sizes = [(f"last {size} cases", size) for size in sorted(set(windows))]
+    for label, size in [*sizes, *named]:
+        if not 0 < size < total:
             continue
         latest_scores = None if scores is None else list(scores)[-size:]
         report = feature_drift(reference, rows[-size:], scores=latest_scores, settings=settings)
-        out.append(Window(f"last {size} cases", report))
+        out.append(Window(label, report))
     report = feature_drift(reference, rows, scores=scores, settings=settings)
     out.append(Window(f"all {total} cases", report))
     return out

@@ -240,6 +240,10 @@ def drift(ctx: Context, domain: str, *, recent: int = 1000) -> DriftReport:
     )
 
 
+#: The fewest cases since the last change worth a drift window of their own.
+MIN_SINCE_CHANGE = 30
+
+
 def drift_windows(
     ctx: Context,
     domain: str,
@@ -253,7 +257,19 @@ def drift_windows(
     reference = _reference(ctx, domain)
     found = list(cases) if cases is not None else latest_cases(ctx, domain, recent)
     scored = [c for c in found if c["p_bad"] is not None]
-    windows = windowed_drift(reference, [c["input"] for c in found], windows=s.windows)
+    change = queries.last_change(ctx.views, domain)
+    since = (f"since {change['what']} ({str(change['at'])[:10]})", str(change["at"])) \
+        if change else None
+
+    def named(rows: Sequence[Mapping[str, Any]]) -> list[tuple[str, int]]:
+        # The cases opened after the last model or policy change, when enough to judge.
+        if since is None:
+            return []
+        n = sum(1 for c in rows if str(c["opened_at"]) > since[1])
+        return [(f"{since[0]}: {n} cases", n)] if n >= MIN_SINCE_CHANGE else []
+
+    windows = windowed_drift(reference, [c["input"] for c in found], windows=s.windows,
+                             named=named(found))
     if reference.scores is not None and scored:
         # Scores only exist where the champion scored: their own windows, merged in.
         by_score = windowed_drift(
@@ -261,6 +277,7 @@ def drift_windows(
             [c["input"] for c in scored],
             scores=[c["p_bad"] for c in scored],
             windows=s.windows,
+            named=named(found) if len(scored) == len(found) else [],
         )
         predictions = {w.label: w.report.prediction for w in by_score}
         windows = [

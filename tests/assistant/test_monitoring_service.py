@@ -3,12 +3,14 @@ alerts as events; an unshifted sample stays quiet; outcomes feed the quality rep
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import UTC, datetime
 from typing import Any
 
 from assistant.views import Accept, Override, QueueQuery
 from tests.conftest import ServiceFactory
+from tests.people import change_policy_now
 
 
 def applications(service: Any, keep: Any, prefix: str) -> list[dict[str, Any]]:
@@ -155,3 +157,23 @@ def test_retraining_learns_from_recorded_outcomes_and_registers_a_challenger_wit
         assert evidence["champion_version"] == champion
         assert evidence["challenger"]["backtest"]["n"] == 1000
     assert next(m.version for m in service.models("credit") if m.status == "champion") == champion
+
+
+def test_drift_is_also_judged_since_the_last_policy_change(open_service: ServiceFactory) -> None:
+    service = open_service()
+    picked = set(random.Random(8).sample(range(1000), 300))
+    ordinary = applications(service, lambda r: True, "before")
+    service.ingest("credit", [row for i, row in enumerate(ordinary) if i in picked])
+    owner = open_service("olga", "risk_owner")
+    change_policy_now(owner, "credit", {"escalate_band": [0.12, 0.22]}, "narrower band")
+    young = applications(service, lambda r: r["age_in_years"] <= 25, "after")[:60]
+    service.ingest("credit", young)
+
+    service.check_alerts("credit")
+
+    rows = service.views.rows("SELECT kind, details FROM alerts WHERE kind = 'feature_drift'")
+    details = [json.loads(r["details"]) for r in rows]
+    age = next(d for d in details if d["feature"] == "age_in_years")
+    since = [w for w in age["windows"] if w.startswith("since policy v2")]
+    assert since == [f"since policy v2 ({datetime.now(UTC).date().isoformat()}): 60 cases"]
+    assert age["windows"][since[0]]["p_value"] < age["alpha"]  # the shift, seen since then

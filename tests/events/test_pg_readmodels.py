@@ -31,6 +31,16 @@ def _fill(log: DecisionLog, n: int) -> None:
     log.save(*cases)
 
 
+def _shared(pg_url: str, folder: Path, n: int) -> DecisionLog:
+    """A store of ``n`` cases whose shared read models one console brought up to date."""
+    log = open_signed(pg_url)
+    _fill(log, n)
+    first = open_readmodels(pg_url, folder)
+    first.catch_up(log)
+    first.close()
+    return log
+
+
 def test_consoles_starting_together_apply_each_event_once(pg_url: str, tmp_path: Path) -> None:
     log = open_signed(pg_url)
     _fill(log, 60)
@@ -54,11 +64,7 @@ def test_consoles_starting_together_apply_each_event_once(pg_url: str, tmp_path:
 
 
 def test_a_new_console_starts_from_the_shared_tables(pg_url: str, tmp_path: Path) -> None:
-    log = open_signed(pg_url)
-    _fill(log, 30)
-    first = open_readmodels(pg_url, tmp_path / "a")
-    first.catch_up(log)
-    first.close()
+    log = _shared(pg_url, tmp_path / "a", 30)
     later = open_readmodels(pg_url, tmp_path / "b")  # another machine: no local file
     assert later.position() == log.event_count()
     assert later.catch_up(log) == 0
@@ -109,11 +115,7 @@ def test_replay_rebuilds_tampered_shared_tables(pg_url: str, tmp_path: Path) -> 
 
 
 def test_shared_tables_lacking_a_new_column_say_so(pg_url: str, tmp_path: Path) -> None:
-    log = open_signed(pg_url)
-    _fill(log, 3)
-    views = open_readmodels(pg_url, tmp_path / "a")
-    views.catch_up(log)
-    views.close()
+    _shared(pg_url, tmp_path / "a", 3)
     pg_execute("ALTER TABLE cases DROP COLUMN quantity", schema_of(pg_url) + "_views")
     older = open_readmodels(pg_url, tmp_path / "b")  # as made by a Docket before that column
     assert older.added_columns == ("cases.quantity",)  # so the service rebuilds them
