@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from eventsourcing.postgres import SQL, Identifier, PostgresDatastore  # type: ignore[attr-defined]
 
+from events import queue
 from events.queries import INDEXES as QUERY_INDEXES
 from events.readmodels import INDEXES, SCHEMA, ReadModels
 
@@ -44,7 +45,11 @@ _COLUMNS = {**{t: list(cols) for t, (cols, _) in SCHEMA.items()},
 
 
 def _all_indexes() -> list[tuple[str, list[str]]]:
-    return [*INDEXES, *QUERY_INDEXES]
+    return [*INDEXES, *QUERY_INDEXES, *queue.INDEXES]
+
+
+def _partial_name(table: str, columns: Sequence[str], flag: str) -> str:
+    return f"{_index_name(table, columns)}_{flag}"
 
 
 def _index_name(table: str, columns: Sequence[str]) -> str:
@@ -176,7 +181,13 @@ class PgReadModels(ReadModels):
         tables = {t for t, _ in have}
         # Rows applied before such a column existed lack its values: the service rebuilds.
         self.added_columns = tuple(sorted(f"{t}.{c}" for t, c in want - have if t in tables))
-        return bool(want - have) or bool({_index_name(t, c) for t, c in _all_indexes()} - indexes)
+        wanted = {_index_name(t, c) for t, c in _all_indexes()}
+        wanted |= {_partial_name(t, c, f) for t, c, f in queue.PARTIAL_INDEXES}
+        return (
+            bool(want - have)
+            or bool(wanted - indexes)
+            or bool(indexes & set(queue.OBSOLETE_INDEXES))
+        )
 
     def _create(self) -> None:
         if not self._missing():
@@ -208,6 +219,13 @@ class PgReadModels(ReadModels):
                 f"CREATE INDEX IF NOT EXISTS {_index_name(table, cols)} ON {table} "
                 f"({', '.join(cols)})"
             )
+        for table, cols, flag in queue.PARTIAL_INDEXES:  # the queue's flagged cases
+            self.conn.execute(
+                f"CREATE INDEX IF NOT EXISTS {_partial_name(table, cols, flag)} ON {table} "
+                f"({', '.join(cols)}) WHERE {flag} = 1"
+            )
+        for name in queue.OBSOLETE_INDEXES:
+            self.conn.execute(f"DROP INDEX IF EXISTS {name}")
 
     def table_names(self) -> list[str]:
         return list(_COLUMNS)

@@ -182,14 +182,17 @@ _needs("decisions", "domain", "position")
 _needs("cases", "domain", "decided_at")
 
 
-def decision_rows(views: Rows, domain: str, limit: int | None = None) -> list[Row]:
+def decision_rows(
+    views: Rows, domain: str, limit: int | None = None, since: str | None = None
+) -> list[Row]:
     """One row per decided case, as the monitoring functions expect (first-stage decision).
 
     A senior's second-stage decision on an escalated case does not count as a decision of
     its own; the escalation row carries the senior's final action (or none yet).
 
-    ``limit``: only the latest this many decided cases (by their last decision), so the
-    cost is bounded by the window, not by the size of the store.
+    ``limit``: only the latest this many decided cases (by their last decision), and/or
+    ``since`` (ISO time): only cases last decided at or after it; so the cost is bounded by
+    the window, not by the size of the store.
     """
     select = (
         "SELECT d.case_id, d.operator, d.kind AS decision_kind, d.reason_code, "
@@ -197,13 +200,13 @@ def decision_rows(views: Rows, domain: str, limit: int | None = None) -> list[Ro
         "c.outcome, c.ood, c.decided_action AS final_action "
         "FROM decisions d JOIN cases c USING (case_id) "
     )
-    if limit is None:
+    if limit is None and since is None:
         rows = views.rows(select + "WHERE d.domain = ? ORDER BY d.position", [domain])
     else:
         rows = views.rows(
             select + "WHERE d.case_id IN (SELECT case_id FROM cases WHERE domain = ? AND "
-            "decided_at IS NOT NULL ORDER BY decided_at DESC LIMIT ?) ORDER BY d.position",
-            [domain, limit],
+            "decided_at >= ? ORDER BY decided_at DESC LIMIT ?) ORDER BY d.position",
+            [domain, since or "", -1 if limit is None else limit],
         )
     first: dict[str, Row] = {}
     for row in rows:

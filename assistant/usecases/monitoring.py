@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -102,12 +102,13 @@ def record_outcomes(
 
 
 def decision_rows(
-    ctx: Context, domain: str, limit: int | None = None
+    ctx: Context, domain: str, limit: int | None = None, since: datetime | None = None
 ) -> list[dict[str, Any]]:
     """One row per decided case, as the monitoring functions expect (first-stage decision);
-    ``limit``: the latest this many decided cases only."""
+    ``limit``: the latest this many decided cases only; ``since``: decided since then."""
     ctx.sync()
-    return queries.decision_rows(ctx.views, domain, limit)
+    return queries.decision_rows(ctx.views, domain, limit,
+                                 since.isoformat() if since is not None else None)
 
 
 def quality(
@@ -322,7 +323,10 @@ def check_alerts(
     escalate open alerts that worsened, resolve those that recovered."""
     t = thresholds or MonitoringThresholds()
     policy = ctx.policy(domain)
-    decisions = decision_rows(ctx, domain)
+    spike = t.override_spike
+    # Override spikes compare the last week with the weeks before: only those decisions.
+    decisions = decision_rows(ctx, domain, since=datetime.now(UTC) - timedelta(
+        days=spike.window_days + spike.baseline_days))
     cases = latest_cases(ctx, domain, recent)
     windows = drift_windows(ctx, domain, cases=cases, settings=t.drift_alerts) if cases else None
     outcomes = outcome_check(ctx, domain, t.outcomes)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from events import queries
+from events import queries, queue
 from events.app import DecisionLog
 from events.readmodels import ReadModels, verify_against_log
 from events.store import open_readmodels
@@ -68,7 +68,7 @@ def test_a_new_console_starts_from_the_shared_tables(pg_url: str, tmp_path: Path
     later = open_readmodels(pg_url, tmp_path / "b")  # another machine: no local file
     assert later.position() == log.event_count()
     assert later.catch_up(log) == 0
-    assert queries.queue_count(later, queries.QueueFilter(("open",))) == 10
+    assert queue.queue_count(later, queue.QueueFilter(("open",))) == 10
     assert verify_against_log(log, later).ok
     later.close()
 
@@ -80,14 +80,17 @@ def test_the_same_queries_answer_the_same_on_both_backends(pg_url: str, tmp_path
         _fill(log, 45)
         views = open_readmodels(url, tmp_path / "data")
         views.catch_up(log)
-        some = queries.queue_page(
-            views, queries.QueueFilter(("open", "decided"), search="c01"),
-            order_by="p_bad", descending=True, offset=2, limit=5,
+        waiting = queue.QueueFilter(("open", "decided"), search="c01")
+        first = queue.queue_page(views, waiting, order_by="p_bad", descending=True, limit=3)
+        last = first[-1]
+        some = first + queue.queue_page(
+            views, waiting, order_by="p_bad", descending=True, limit=5,
+            after=queue.case_key(views, last["case_id"], "p_bad"),
         )  # fmt: skip
         answers.append(
             (
                 [(r["case_ref"], r["p_bad"], r["status"]) for r in some],
-                queries.queue_count(views, queries.QueueFilter(("decided",))),
+                queue.queue_count(views, queue.QueueFilter(("decided",))),
                 queries.store_domains(views),
                 queries.cases_by_domain(views),
                 [(r["decided_action"], r["decision_kind"]) for r in
