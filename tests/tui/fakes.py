@@ -38,6 +38,7 @@ from assistant.views import (
     PolicyChangeView,
     PolicyPreview,
     PolicyView,
+    PromotionProposalView,
     ProposalView,
     QueuePage,
     QueueQuery,
@@ -158,6 +159,7 @@ class FakeService:
             ),
         ]
         self.pending: list[ProposalView] = []
+        self.pending_promotions: list[PromotionProposalView] = []
         self.previews: list[dict[str, Any]] = []
         self.policy_changes: list[tuple[dict[str, Any], str, Identity]] = []
         self.audits: list[tuple[str, datetime | None]] = []
@@ -461,6 +463,7 @@ class FakeService:
             list(self.policy_history),
             list(self.pending),
             words=words_view("credit"),
+            pending_promotions=list(self.pending_promotions),
         )
 
     def preview_policy(self, domain: str, changes: Mapping[str, Any]) -> PolicyPreview:
