@@ -26,6 +26,12 @@ def default_key_path() -> Path:
     return data_dir() / "keys" / "default.key"
 
 
+def component_key_dir(folder: Path | None = None) -> Path:
+    """Where the keys of Docket's own components live under the data directory ``folder``
+    (default: this user's); the service loads them on open."""
+    return (folder or data_dir()) / "keys" / "components"
+
+
 def default_store() -> str:
     return str(data_dir() / "docket.sqlite")
 

@@ -25,6 +25,7 @@ from assistant.facade.log import LogDoor
 from assistant.facade.monitoring import MonitoringDoor
 from assistant.facade.people import PeopleDoor
 from assistant.usecases.context import SYSTEM, Context
+from assistant.usecases.keys import load_component_keys
 from assistant.views import Identity
 from events.app import DecisionLog
 from events.errors import ModelError, NotAuthorised
@@ -78,6 +79,9 @@ class DocketService(CasesDoor, GovernanceDoor, MonitoringDoor, LogDoor, PeopleDo
         anonymous = Identity(config.default_operator(), role or "operator")
         service = cls(log, views, identity=identity or anonymous, store_url=url, data_dir=folder)
         service._ctx.wallet.extend(keys)
+        # Docket's components co-sign what they record with their own keys (see
+        # ``enrol_components``); held here so every process recording for them can.
+        service._ctx.wallet.extend(load_component_keys(config.component_key_dir(folder)))
         if identity is None and keys:
             record = service._ctx.holder(keys[0])
             if record is None:

@@ -73,6 +73,9 @@ def enrol_demo_people(service: DocketService, key_dir: Path, me: str) -> list[st
             service.enrol(person, roles, key.public_key)
         service.add_key(key)
     lines.append(f"demo people's keys (sam senior, rita risk_owner, erin engineer): {key_dir}")
+    if service.enrol_components():  # scoring, explaining, alerting: each signs as itself
+        lines.append("Docket's components (orchestrator, explainer, monitor, read models) "
+                     "hold keys of their own, enrolled by you")
     return lines
 
 

@@ -8,7 +8,7 @@ import click
 
 from assistant.evaluation.logged import OffPolicyReport
 from assistant.monitoring import MonitoringThresholds
-from assistant.monitoring.outcome_alerts import OutcomeAlertSettings
+from assistant.monitoring.outcome_alerts import OutcomeAlertSettings, OutcomeCheck
 from assistant.monitoring.quality import QUALITY_WINDOW, report_to_dict
 from cli.app import Context, cli, pass_context
 
@@ -34,8 +34,13 @@ def quality(obj: Context, domain: str | None, as_json: bool, last: int) -> None:
             click.echo(line)
         return
     report = obj.service.quality(domain, last=last)
+    calibration = obj.service.outcome_check(domain, None)
     if as_json:
-        click.echo(json.dumps(report_to_dict(report), indent=2))
+        data = report_to_dict(report)
+        if calibration is not None:
+            data["calibration"] = {"window": calibration.window, "n": calibration.n,
+                                   "bands": calibration.to_dict()["bands"]}
+        click.echo(json.dumps(data, indent=2))
         return
     off = report.off_policy
     if off is None:
@@ -50,6 +55,16 @@ def quality(obj: Context, domain: str | None, as_json: bool, last: int) -> None:
         if summary is not None:
             click.echo(f"  {summary.name:16} {summary.mean}  n={summary.n}")
     print_overrides(off)
+    if calibration is not None and calibration.n:
+        print_calibration(calibration)
+
+
+def print_calibration(outcomes: OutcomeCheck) -> None:
+    """Observed against predicted risk by score band, on observable outcomes."""
+    click.echo(f"calibration by score band on {outcomes.n} observable outcome(s), "
+               f"{outcomes.window} (predicted -> observed):")
+    for low, high, n, predicted, observed in outcomes.bands:
+        click.echo(f"    p in [{low:.3f}, {high:.3f}): n={n:<4} {predicted:.3f} -> {observed:.3f}")
 
 
 def print_off_policy(off: OffPolicyReport) -> None:
@@ -169,11 +184,7 @@ def monitor(
     outcomes = obj.service.outcome_check(domain, thresholds.outcomes)
     if outcomes is not None and outcomes.n:
         click.echo("outcome quality: " + outcomes.message())
-        click.echo("  calibration by score band (predicted -> observed):")
-        for low, high, n, predicted, observed in outcomes.bands:
-            click.echo(
-                f"    p in [{low:.3f}, {high:.3f}): n={n:<4} {predicted:.3f} -> {observed:.3f}"
-            )
+        print_calibration(outcomes)
     if outcomes is not None and outcomes.vintages:
         if outcomes.not_due:
             click.echo(f"  {outcomes.not_due} outcome(s) arrived before they were due: "

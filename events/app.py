@@ -7,7 +7,8 @@ to the log while you use it: its ``__del__`` closes the connection pool.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from types import MappingProxyType
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -16,7 +17,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
-from events.chain import NO_KEY, Signer
+from events.chain import NO_KEY, CoSigned, Signer
 from events.domain import Case, ModelVersion, Policy
 from events.errors import ConflictError, NotAuthorised, NotFound
 
@@ -33,6 +34,12 @@ class DecisionLog(Application[UUID]):
     name = "DecisionLog"  # fixes the PostgreSQL table name (decisionlog_events)
     is_snapshotting_enabled = False
     url: str = ""
+    #: Keys of Docket's components held by this process, by component name
+    #: (``docket/orchestrator``...): each co-signs the batches holding its events.
+    component_keys: Mapping[str, Signer] = MappingProxyType({})  # replaced per log
+    #: Components enrolled with a key of their own (as the key ring said when last asked):
+    #: recording in their name without holding their key is refused.
+    enrolled_components: frozenset[str] = frozenset()
 
     @property
     def chained_recorder(self) -> Any:
@@ -58,14 +65,39 @@ class DecisionLog(Application[UUID]):
             NotAuthorised: no key is held.
             ConflictError: another writer saved one of these aggregates first.
         """
-        if self.signer is None:
+        acting = self.signer
+        if acting is None:
             raise NotAuthorised(NO_KEY)
+        cosigners = self._cosigners(objs, acting)
+        if cosigners:
+            self.signer = CoSigned(acting, *cosigners)
         try:
             return self._save(objs, kwargs)
         except IntegrityError as exc:
             raise ConflictError(
                 "another writer changed the same record first; reload and try again"
             ) from exc
+        finally:
+            self.signer = acting
+
+    def _cosigners(self, objs: tuple[Any, ...], acting: Signer) -> list[Signer]:
+        """The held keys of the components whose events are among ``objs``' pending ones."""
+        if not self.component_keys and not self.enrolled_components:
+            return []
+        names = {
+            actor
+            for obj in objs
+            for event in getattr(obj, "pending_events", ())
+            if isinstance(actor := getattr(event, "actor", None), str)
+        }
+        missing = sorted((names & self.enrolled_components) - set(self.component_keys))
+        if missing:
+            raise NotAuthorised(
+                f"recording for {missing[0]} needs its key, which this process does not hold "
+                "(copy the component key files into the data directory's keys/components)"
+            )
+        return [key for name, key in sorted(self.component_keys.items())
+                if name in names and key.key_id != acting.key_id]  # fmt: skip
 
     def _save(self, objs: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         """``Application.save`` (same steps, same order), except that an aggregate is

@@ -78,6 +78,32 @@ class Signer(Protocol):
     def sign(self, message: bytes) -> bytes: ...
 
 
+class CoSigned:
+    """Several keys signing one batch: the acting person's and the components' whose events
+    the batch holds (the orchestrator scoring a case opened by a person, say). The key id
+    is every key id joined by ``+`` and the signature their 64-byte signatures in that
+    order, each over the same message (which names every co-signer, so none can be dropped).
+    """
+
+    def __init__(self, *keys: Signer) -> None:
+        self.keys = keys
+
+    @property
+    def key_id(self) -> str:
+        return "+".join(k.key_id for k in self.keys)
+
+    def sign(self, message: bytes) -> bytes:
+        return b"".join(k.sign(message) for k in self.keys)
+
+
+def split_signature(key_id: str, signature: bytes) -> list[tuple[str, bytes]] | None:
+    """``[(key id, its 64-byte signature)]`` of a (co-)signed batch; None when malformed."""
+    ids = key_id.split("+")
+    if len(signature) != 64 * len(ids):
+        return None
+    return [(k, signature[64 * i : 64 * (i + 1)]) for i, k in enumerate(ids)]
+
+
 NO_KEY = (
     "recording needs a key: act with your key file (--key FILE or DOCKET_KEY), "
     "or create the first one with `docket keys init`"
@@ -252,33 +278,38 @@ class _Signatures:
         except UnreadableState as exc:
             return (batch[0][0], f"an event of positions {first_id}-{position} cannot be read: "
                     f"{exc}", before)  # fmt: skip
-        signer = self.ring.valid(key_id, first_id)
-        if signer is None and not self.ring.keys:
-            signer = self._genesis(key_id, batch, states)
-        if signer is None:
-            return (
-                batch[0][0],
-                f"signed by key {key_id}, which was not enrolled (or was revoked) here",
-                before,
-            )
-        if not signature_valid(
-            signer.public_key, batch_message(key_id, first_id, position, link), signature
-        ):
-            return (
-                batch[0][0],
-                f"the signature of positions {first_id}-{position} does not match "
-                f"{signer.person}'s key: the events were forged or altered",
-                before,
-            )
+        parts = split_signature(key_id, signature)
+        if parts is None:
+            return (batch[0][0], "the batch signature is malformed", before)
+        message = batch_message(key_id, first_id, position, link)
+        signers = []
+        for part_id, part in parts:
+            signer = self.ring.valid(part_id, first_id)
+            if signer is None and not self.ring.keys and len(parts) == 1:
+                signer = self._genesis(part_id, batch, states)
+            if signer is None:
+                return (
+                    batch[0][0],
+                    f"signed by key {part_id}, which was not enrolled (or was revoked) here",
+                    before,
+                )
+            if not signature_valid(signer.public_key, message, part):
+                return (
+                    batch[0][0],
+                    f"the signature of positions {first_id}-{position} does not match "
+                    f"{signer.person}'s key: the events were forged or altered",
+                    before,
+                )
+            signers.append(signer)
         for i, ((pos, topic, _raw), state) in enumerate(zip(batch, states, strict=True)):
             after = before - i  # events of this batch after the bad one
-            problem = self._authorship(signer, state)
+            problem = self._authorship(signers, state)
             if problem:
                 return (pos, problem, after)
             if topic in (self.enrolled_topic, self.revoked_topic):
-                if "admin" not in signer.roles:
-                    return (pos, f"{signer.person} changed the key ring without the admin role",
-                            after)  # fmt: skip
+                if not any("admin" in s.roles for s in signers):
+                    return (pos, f"{signers[0].person} changed the key ring without the admin "
+                                 "role", after)  # fmt: skip
                 if topic == self.enrolled_topic:
                     self.ring.enrolled(pos, state)
                 else:
@@ -298,18 +329,24 @@ class _Signatures:
                 return self.ring.keys[key_id]
         return None
 
-    def _authorship(self, signer: Any, state: dict[str, Any]) -> str | None:
-        """An event naming a person must be signed by them, in a role they hold."""
+    def _authorship(self, signers: list[Any], state: dict[str, Any]) -> str | None:
+        """An event naming a person must be signed by them, in a role they hold; one naming
+        an enrolled component (``docket/orchestrator``...) must be co-signed by its key."""
         actor, role = state.get("actor"), state.get("role")
         if not isinstance(actor, str):
             return None
-        if actor == signer.person:
-            if role not in signer.roles:
-                return f"{actor} acted as {role!r}, a role their key was not enrolled with"
-            return None
-        if actor.startswith("docket/") and role == "system" and actor not in self.ring.people():
-            return None  # a component run by the signer (scoring, explaining)
-        return f"recorded as done by {actor} but signed by {signer.person}'s key"
+        for signer in signers:
+            if actor == signer.person:
+                if role not in signer.roles:
+                    return f"{actor} acted as {role!r}, a role their key was not enrolled with"
+                return None
+        names = " and ".join(f"{s.person}'s" for s in signers)
+        if actor.startswith("docket/") and role == "system":
+            if actor in self.ring.people():
+                return (f"recorded as done by the component {actor}, which holds an enrolled "
+                        f"key, but signed only by {names} key")  # fmt: skip
+            return None  # a component with no key of its own, run by the signer (older stores)
+        return f"recorded as done by {actor} but signed by {names} key"
 
 
 def _state(raw: bytes) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from assistant import config
 from assistant.facade.base import Door
 from assistant.usecases import keys as people
 from assistant.views import (
@@ -47,3 +48,8 @@ class PeopleDoor(Door):
     def add_key(self, key: SigningKey) -> None:
         """Hold another private key in this process (see :attr:`identity`)."""
         people.add_key(self._ctx, key)
+
+    def enrol_components(self) -> list[str]:
+        """Give Docket's components keys of their own (admins only), kept in the data
+        directory's ``keys/components``; returns the names enrolled now."""
+        return people.enrol_components(self._ctx, config.component_key_dir(self._ctx.data_dir))

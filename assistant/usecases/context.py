@@ -34,7 +34,7 @@ from events.app import DecisionLog
 from events.chain import NO_KEY
 from events.deployment import Deployed, Deployments
 from events.domain import Alert, Case, Policy
-from events.errors import DocketError, FieldProblem, InputRejected, NotAuthorised, NotFound
+from events.errors import ConflictError, FieldProblem, InputRejected, NotAuthorised, NotFound
 from events.keyring import KeyRecord, KeyRing
 from events.readmodels import ReadModels
 from events.signing import SigningKey
@@ -55,6 +55,13 @@ class Who(TypedDict):
 
 #: The service's own components, as command arguments.
 SYSTEM_WHO = Who(actor=SYSTEM.name, role=SYSTEM.role)
+
+#: Docket's components that record events inside a person's transaction (scoring a case
+#: the person opens, explaining it, alerting, rebuilding read models). Once one is enrolled
+#: with a key of its own, ``verify`` accepts its events only when its key co-signed them.
+COMPONENTS: tuple[str, ...] = (
+    SYSTEM.name, "docket/explainer", "docket/monitor", READ_MODELS.name,
+)
 
 
 @dataclass
@@ -121,6 +128,20 @@ class Context:
         with self.lock:
             self.identity = identity
             self.log.signer = self.backing_key(identity)
+            self.log.component_keys = self.component_keys()
+            self.log.enrolled_components = frozenset(
+                name for name in self.ring.people() if name in COMPONENTS
+            )
+
+    def component_keys(self) -> dict[str, SigningKey]:
+        """The held keys enrolled for a component (a ``docket/`` name in role ``system``),
+        by component name: they co-sign the batches holding their components' events."""
+        found: dict[str, SigningKey] = {}
+        for key in self.wallet:
+            record = self.holder(key)
+            if record and record.person.startswith("docket/") and SYSTEM.role in record.roles:
+                found.setdefault(record.person, key)
+        return found
 
     def backing_key(self, identity: Identity) -> SigningKey | None:
         for key in self.wallet:
@@ -282,7 +303,7 @@ class Context:
             )
             if self.log.signer is None:
                 return policy  # read-only: the pack's default, recorded by the first writer
-            with contextlib.suppress(DocketError):  # another process installed it just now
+            with contextlib.suppress(ConflictError):  # another process installed it just now
                 self.log.save(policy)
             return self.log.policy(domain)
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from assistant.domains import known_roles
 from assistant.usecases.checks import check_identity
-from assistant.usecases.context import Context, Who
+from assistant.usecases.context import COMPONENTS, SYSTEM, Context, Who
 from assistant.views import Identity, KeyView
 from events.domain import KEY_ADMIN, Key
 from events.errors import FieldProblem, InputRejected, NotAuthorised, NotFound
@@ -127,6 +128,36 @@ def list_keys(ctx: Context) -> list[KeyView]:
         )
         for r in sorted(ring.keys.values(), key=lambda r: r.enrolled_at)
     ]
+
+
+def enrol_components(ctx: Context, folder: Path) -> list[str]:
+    """Give each of Docket's components (:data:`COMPONENTS`) its own key, acting as an
+    admin: the key file in ``folder`` (made when missing, mode 0600) is enrolled in role
+    ``system`` unless it already is, and held by this process. Returns the names enrolled now.
+
+    From then on ``verify`` accepts a component's events only when its key co-signed them,
+    so a person can no longer record something in a component's name; every process that
+    records for a component must hold its key (the service loads ``folder`` on open).
+    """
+    enrolled: list[str] = []
+    with ctx.lock:
+        for name in COMPONENTS:
+            path = folder / f"{name.replace('/', '_')}.key"
+            key = SigningKey.load(path) if path.exists() else None
+            if key is None:
+                key = SigningKey.generate()
+                key.save(path)
+            if key.key_id not in ctx.keyring().keys:
+                enrol(ctx, name, [SYSTEM.role], key.public_key)
+                enrolled.append(name)
+            add_key(ctx, key)
+    return enrolled
+
+
+def load_component_keys(folder: Path) -> list[SigningKey]:
+    """The component key files in ``folder`` (none when it does not exist)."""
+    return [SigningKey.load(path) for path in sorted(folder.glob("*.key"))] if folder.is_dir() \
+        else []
 
 
 def add_key(ctx: Context, key: SigningKey) -> None:

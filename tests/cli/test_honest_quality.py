@@ -69,6 +69,9 @@ def test_quality_prints_and_gives_as_json_what_each_figure_rests_on(
     for e in found["estimates"]:
         for key in ("naive", "ips", "dr"):
             assert {"estimate", "low", "high"} <= set(e[key])
+    assert "calibration by score band on" in text.output
+    bands = json.loads(as_json.stdout)["calibration"]["bands"]
+    assert sum(b["n"] for b in bands) == found["n_observed"]
     latest = json.loads(docket("quality", "--last", "5", "--json").stdout)["off_policy"]
     assert latest["n_decided"] == 5
     # Outcomes recorded on the day of the decision are not due under a 30-day delay: this
