@@ -14,12 +14,11 @@ link with this public algorithm, or who cuts the tail of both tables. Keep
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from events.compression import UnreadableState, decompress
+from events.compression import UnreadableState, read_state
 from events.errors import NotAuthorised
 from events.keyring import ENROLLED_TOPIC, REVOKED_TOPIC, KeyRing
 from events.signing import batch_message, signature_valid
@@ -355,9 +354,10 @@ def _state(raw: bytes) -> dict[str, Any]:
     Raises:
         UnreadableState: a compressed state that cannot be inflated.
     """
-    text = decompress(raw)
     try:
-        value = json.loads(text)
+        value = read_state(raw)
+    except UnreadableState:
+        raise
     except ValueError:
         return {}
     return value if isinstance(value, dict) else {}

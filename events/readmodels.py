@@ -7,8 +7,8 @@ library's notification log is capped at 10 per section) and writes the rows and
 the new position in ONE SQLite transaction, so a crash or a rerun never applies
 an event twice or skips one.
 
-Speed: events are inflated (:mod:`events.compression`) and decoded with a plain
-``json.loads`` of the stored state (no aggregate or event objects are built), case
+Speed: events are inflated and decoded straight from the stored state
+(:func:`events.compression.read_state`; no aggregate or event objects are built), case
 rows touched in a batch are kept in a dict and written once per batch with
 ``executemany``.
 
@@ -40,7 +40,7 @@ import sqlite_utils
 from eventsourcing.utils import get_topic, resolve_topic
 
 from events import queue
-from events.compression import decompress
+from events.compression import read_state
 from events.domain import Alert, Case, EvalRun, ModelVersion, Policy
 from events.domain.case import explanation_flagged
 from events.queries import INDEXES as QUERY_INDEXES
@@ -600,14 +600,14 @@ class ReadModels:
                 conn.execute("ROLLBACK")
                 return 0, False
             b = _Batch(conn)
-            loads, inflate = json.loads, decompress
+            read = read_state
             handlers = HANDLERS
             case_topics = CASE_TOPICS
             for nid, oid, version, topic, raw in rows:
                 handler = handlers.get(topic)
                 if handler is None:
                     continue  # an event type this version does not project
-                state = loads(inflate(raw))
+                state = read(raw)
                 upcast = UPCASTERS[topic]
                 if upcast is not None:
                     upcast(state)
