@@ -24,33 +24,25 @@ from assistant.views import QuantityView
 from events import audit as audit_fold
 from events import queries
 from events.domain import Case
+from events.domain.case_state import CaseState
 from events.errors import FieldProblem, ModelError
 
 
-def decided_quantity(state: Mapping[str, Any]) -> int | None:
-    """The order finally placed on a folded case (None while undecided or escalated)."""
-    for decision in reversed(state.get("decisions") or []):
-        if decision["kind"] in ("accepted", "overridden", "signed_off"):
-            quantity = decision.get("quantity")
-            return int(quantity) if quantity is not None else None
-    return None
-
-
-def case_view(state: Mapping[str, Any], policy: QuantityPolicy) -> QuantityView | None:
+def case_view(state: CaseState, policy: QuantityPolicy) -> QuantityView | None:
     """The quantity part of a case screen, or None for a case without an order."""
-    rec = state.get("recommendation") or {}
-    if rec.get("quantity") is None:
+    rec = state.recommendation
+    if rec is None or rec.quantity is None:
         return None
-    levels = tuple(float(a) for a in (rec.get("quantiles") or {}))
-    values = tuple(float(v) for v in (rec.get("quantiles") or {}).values())
-    quantity = int(rec["quantity"])
-    base = rec.get("baseline_quantity")
-    decided = decided_quantity(state)
-    value = (state.get("outcome") or {}).get("value")
+    levels = tuple(float(a) for a in rec.quantiles)
+    values = tuple(float(v) for v in rec.quantiles.values())
+    quantity = int(rec.quantity)
+    base = rec.baseline_quantity
+    decided = state.decided_quantity
+    value = state.outcome.value if state.outcome else None
     demand = float(value) if value is not None else None
     return QuantityView(
         unit=policy.unit, quantity=quantity,
-        expected_cost=float((rec.get("expected_costs") or {}).get(policy.order_action, math.nan)),
+        expected_cost=float(rec.expected_costs.get(policy.order_action, math.nan)),
         levels=levels, quantiles=values,
         curve=cost_curve(levels, values, policy, quantity) if levels else [],
         critical_fractile=policy.critical_fractile, underage_cost=policy.underage_cost,
@@ -137,17 +129,19 @@ def quality(ctx: Context, domain: str) -> QuantityQuality:
     for known in queries.known_cases(ctx.views, domain):
         if known.decided_at is None or known.outcome is None:
             continue
-        state = audit_fold.audit_case(ctx.log, known.case_id).state
-        rec = state.get("recommendation") or {}
-        decided = decided_quantity(state)
-        value = (state.get("outcome") or {}).get("value")
-        if decided is None or value is None or rec.get("quantity") is None:
+        state = audit_fold.audit_case(ctx.log, known.case_id).case
+        rec = state.recommendation if state is not None else None
+        if state is None or rec is None or rec.quantity is None:
             continue
-        base = rec.get("baseline_quantity")
+        decided = state.decided_quantity
+        value = state.outcome.value if state.outcome else None
+        if decided is None or value is None:
+            continue
+        base = rec.baseline_quantity
         rows.append(OrderRow(
-            decided, int(rec["quantity"]), int(base if base is not None else rec["quantity"]),
-            float(value), any(d["kind"] == "overridden" for d in state.get("decisions", [])),
-        ))
+            decided, int(rec.quantity), int(base if base is not None else rec.quantity),
+            float(value), state.overridden,
+        ))  # fmt: skip
     return quantity_quality(domain, rows, policy)
 
 

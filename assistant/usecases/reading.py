@@ -34,6 +34,7 @@ from assistant.views import (
 from events import audit as audit_fold
 from events import queries
 from events import queue as case_queue
+from events.domain.case_state import DecisionState
 from events.errors import FieldProblem, InputRejected, NotFound
 from guardrails.plain_text import plain
 
@@ -89,69 +90,65 @@ def case(ctx: Context, case_id: str) -> CaseDetail:
     """Everything the operator needs to decide one case."""
     uid = ctx.resolve(case_id)
     found = audit_fold.audit_case(ctx.log, uid)
-    state = found.state
-    if state.get("status") == "quarantined":
+    state = found.case
+    if state is None or state.status == "quarantined":
         raise NotFound(f"case {case_id} holds quarantined input; see `docket audit {case_id}`")
-    domain = state["domain"]
+    domain = state.domain
     quantity = None
     if is_quantity_pack(domain):
         describe = get_quantity_pack(domain).describe
         quantity = case_view(state, ctx.quantity_domain(domain).policy)
     else:
         describe = get_pack(domain).describe
-    values = state.get("input", {})
+    values: dict[str, Any] = state.input if isinstance(state.input, dict) else {}
     hidden = hidden_fields(ctx, domain)
     fields = [
         FieldView(name, describe(name), values.get(name)) for name in values if name not in hidden
     ]
-    score = state.get("score") or state.get("forecast") or {}
+    run = state.acting_run
     attributions = sorted(
         (
             AttributionView(f, values.get(f), float(c))
-            for f, c in (score.get("attributions") or {}).items()
+            for f, c in (run.attributions if run is not None else {}).items()
         ),
         key=lambda a: abs(a.contribution),
         reverse=True,
     )
-    recommendation = state.get("recommendation") or {}
+    rec = state.recommendation
     ctx.sync()
-    card = queries.model_card(ctx.views, score.get("model_version"))
+    card = queries.model_card(ctx.views, state.model_version)
     return CaseDetail(
         case_id=str(uid),
-        case_ref=state.get("case_ref", ""),
-        domain=state["domain"],
-        status=state.get("status", "open"),
+        case_ref=state.case_ref,
+        domain=domain,
+        status=state.status,
         opened_at=found.timeline[0].at,
         version=found.timeline[-1].version,
         fields=fields,
-        p_bad=score.get("p_bad"),
-        model_version=score.get("model_version"),
+        p_bad=state.p_bad,
+        model_version=state.model_version,
         attributions=attributions,
         # How the scoring model's attributions read, as its model card says.
         attribution_method=str(card.get("attribution", "none")),
-        ood=bool(score.get("ood")),
-        ood_reasons=list(recommendation.get("ood_reasons") or []),
-        recommendation=recommendation.get("action"),
-        recommendation_source=recommendation.get("source"),
-        fallback_reason=(state.get("fallback") or {}).get("reason"),
-        expected_costs=dict(recommendation.get("expected_costs") or {}),
-        policy_version=recommendation.get("policy_version"),
-        input_flags=[f.get("kind", "") for f in state.get("input_flags", [])],
-        note=plain(state["note"]) if state.get("note") else None,
-        input_flag_reasons=[plain(str(f.get("detail", ""))) for f in state.get("input_flags", [])],
+        ood=state.ood,
+        ood_reasons=state.ood_reasons,
+        recommendation=rec.action if rec else None,
+        recommendation_source=rec.source if rec else None,
+        fallback_reason=state.fallback.reason if state.fallback else None,
+        expected_costs=dict(rec.expected_costs) if rec else {},
+        policy_version=rec.policy_version if rec else None,
+        input_flags=[str(f.get("kind", "")) for f in state.input_flags],
+        note=plain(state.note) if state.note else None,
+        input_flag_reasons=[plain(str(f.get("detail", ""))) for f in state.input_flags],
         explanation=recorded_explanation(ctx, str(uid)),
-        decision=_decision_view(state.get("decisions") or []),
-        outcome=(state.get("outcome") or {}).get("outcome"),
+        decision=_decision_view(state.last_decision),
+        outcome=state.outcome.outcome if state.outcome else None,
         history=[timeline_entry(e) for e in found.timeline],
         quantity=quantity,
         current_policy_version=queries.current_policy_versions(ctx.views).get(domain),
         hidden_fields=tuple(name for name in values if name in hidden),
-        explored=bool(recommendation.get("explored")),
-        exploration_reason=next(
-            (str(r) for r in recommendation.get("reasons") or []
-             if recommendation.get("explored") and str(r).startswith("exploration case")),
-            None,
-        ),
+        explored=bool(rec and rec.explored),
+        exploration_reason=rec.exploration_reason if rec else None,
     )
 
 
@@ -278,16 +275,15 @@ def timeline_entry(entry: audit_fold.TimelineEntry) -> TimelineEntry:
     return TimelineEntry(entry.at, entry.event, entry.actor, entry.role, summary)
 
 
-def _decision_view(decisions: list[dict[str, Any]]) -> DecisionView | None:
-    if not decisions:
+def _decision_view(last: DecisionState | None) -> DecisionView | None:
+    if last is None:
         return None
-    last = decisions[-1]
     return DecisionView(
-        kind=last.get("kind", ""),
-        action=last.get("action"),
-        reason_code=last.get("reason_code"),
-        reason_text=last.get("reason_text"),
-        by=last.get("by", ""),
-        role=last.get("role", ""),
-        at=when(last.get("at")),
+        kind=last.kind,
+        action=last.action,
+        reason_code=last.reason_code,
+        reason_text=last.reason_text,
+        by=last.by,
+        role=last.role,
+        at=when(last.at),
     )

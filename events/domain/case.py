@@ -48,11 +48,11 @@ from events.domain.case_rules import (
     OverrideArgs,
     RecommendArgs,
     ScoreArgs,
-    Status,
     canonical_sha256,
     check_quantity,
     explanation_flagged,
 )
+from events.domain.case_state import CaseState, Status
 from events.domain.common import check_identity, docket_id, plain_json, validate
 from events.errors import (
     AlreadyDecided,
@@ -103,23 +103,88 @@ class Case(Aggregate):
 
     # --- state -----------------------------------------------------------------------
 
-    def _reset(self, domain: str, case_ref: str, status: Status) -> None:
-        self.domain = domain
-        self.case_ref = case_ref
-        self.status: Status = status
-        self.p_bad: float | None = None
-        self.model_version: str | None = None
-        self.ood = False
-        self.fell_back = False
-        self.recommendation: str | None = None
-        self.expected_costs: dict[str, float] = {}
-        self.quantity: int | None = None  # a "how much" decision's recommended order
-        self.policy_version: int | None = None
-        self.decided_by: str | None = None
-        self.decided_at: str | None = None
-        self.decided_action: str | None = None  # the final action, once one is taken
-        self.outcome: str | None = None
-        self.decision: dict[str, Any] = {}
+    #: The case as its events say: ONE fold (:meth:`CaseState.apply`), set by each event's
+    #: ``apply``. Everything below reads it; the audit and the screens fold the same way.
+    #: (Declared for mypy only: an annotation in the body would make the aggregate a dataclass.)
+    if TYPE_CHECKING:
+        state: CaseState
+
+    @property
+    def domain(self) -> str:
+        return self.state.domain
+
+    @property
+    def case_ref(self) -> str:
+        return self.state.case_ref
+
+    @property
+    def status(self) -> Status:
+        return self.state.status
+
+    @property
+    def decision(self) -> dict[str, Any]:
+        """The pack's declaration, as recorded when the case was opened."""
+        return self.state.decision
+
+    @property
+    def p_bad(self) -> float | None:
+        return self.state.p_bad
+
+    @property
+    def model_version(self) -> str | None:
+        return self.state.model_version
+
+    @property
+    def ood(self) -> bool:
+        return self.state.ood
+
+    @property
+    def fell_back(self) -> bool:
+        return self.state.fallback is not None
+
+    @property
+    def recommendation(self) -> str | None:
+        """The recommended action."""
+        rec = self.state.recommendation
+        return rec.action if rec is not None else None
+
+    @property
+    def expected_costs(self) -> dict[str, float]:
+        rec = self.state.recommendation
+        return dict(rec.expected_costs) if rec is not None else {}
+
+    @property
+    def quantity(self) -> int | None:
+        """A "how much" decision's recommended order."""
+        rec = self.state.recommendation
+        return rec.quantity if rec is not None else None
+
+    @property
+    def policy_version(self) -> int | None:
+        rec = self.state.recommendation
+        return rec.policy_version if rec is not None else None
+
+    @property
+    def decided_by(self) -> str | None:
+        """Who decided last (the escalating operator, while escalated)."""
+        last = self.state.last_decision
+        return last.by if last is not None else None
+
+    @property
+    def decided_at(self) -> str | None:
+        last = self.state.last_decision
+        return last.at if last is not None else None
+
+    @property
+    def decided_action(self) -> str | None:
+        """The final action, once one is taken."""
+        final = self.state.final_decision
+        return final.action if final is not None else None
+
+    @property
+    def outcome(self) -> str | None:
+        found = self.state.outcome
+        return found.outcome if found is not None else None
 
     @property
     def escalate_action(self) -> str | None:
@@ -142,11 +207,6 @@ class Case(Aggregate):
         """The outcome labels the pack declared (None: the outcome is not a label)."""
         labels = self.decision.get("outcomes")
         return tuple(labels) if isinstance(labels, list) else None
-
-    def _decided(self, actor: str, at: str, *, final: bool) -> None:
-        self.status = "decided" if final else "escalated"
-        self.decided_by = actor
-        self.decided_at = at
 
     # --- ids -------------------------------------------------------------------------
 

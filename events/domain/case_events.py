@@ -5,8 +5,9 @@ body; eventsourcing's aggregate metaclass redefines each there as ``Case.<Name>`
 ``events.domain.case``, so the stored topics (``events.domain.case:Case.Opened`` ...) are
 the ones every existing store holds.
 
-Each event class applies itself to the aggregate (``apply``), which gives the state code the
-event's own timestamp (needed for "already decided ... at T").
+Each event applies itself to the aggregate (``apply``) through the one fold of a case,
+:meth:`events.domain.case_state.CaseState.apply`, with the event's own timestamp (needed for
+"already decided ... at T").
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any, cast
 from eventsourcing.domain import Aggregate
 
 from events.domain.case_rules import V1_DECISION
+from events.domain.case_state import CaseState
 
 if TYPE_CHECKING:
     from events.domain.case import Case
@@ -40,9 +42,7 @@ class Opened(Aggregate.Created):
         state["decision"] = json.loads(json.dumps(V1_DECISION))
 
     def apply(self, aggregate: Aggregate) -> None:
-        case = _as_case(aggregate)
-        case._reset(self.domain, self.case_ref, "open")
-        case.decision = dict(self.decision)
+        _fold(aggregate, self)
 
 
 class InputQuarantined(Aggregate.Created):
@@ -55,7 +55,7 @@ class InputQuarantined(Aggregate.Created):
     role: str
 
     def apply(self, aggregate: Aggregate) -> None:
-        _as_case(aggregate)._reset(self.domain, self.case_ref or "", "quarantined")
+        _fold(aggregate, self)
 
 
 class Scored(Aggregate.Event):
@@ -73,11 +73,7 @@ class Scored(Aggregate.Event):
     role: str
 
     def apply(self, aggregate: Aggregate) -> None:
-        case = _as_case(aggregate)
-        if not self.shadow:  # shadow challengers are recorded, never acted on
-            case.p_bad = self.p_bad
-            case.model_version = self.model_version
-            case.ood = self.ood
+        _fold(aggregate, self)
 
 
 class Forecast(Aggregate.Event):
@@ -97,10 +93,7 @@ class Forecast(Aggregate.Event):
     role: str
 
     def apply(self, aggregate: Aggregate) -> None:
-        case = _as_case(aggregate)
-        if not self.shadow:
-            case.model_version = self.model_version
-            case.ood = self.ood
+        _fold(aggregate, self)
 
 
 class FellBackToBaseline(Aggregate.Event):
@@ -110,7 +103,7 @@ class FellBackToBaseline(Aggregate.Event):
     role: str
 
     def apply(self, aggregate: Aggregate) -> None:
-        _as_case(aggregate).fell_back = True
+        _fold(aggregate, self)
 
 
 class Recommended(Aggregate.Event):
@@ -166,11 +159,7 @@ class Recommended(Aggregate.Event):
         state["baseline_quantity"] = None
 
     def apply(self, aggregate: Aggregate) -> None:
-        case = _as_case(aggregate)
-        case.recommendation = self.action
-        case.expected_costs = dict(self.expected_costs)
-        case.policy_version = self.policy_version
-        case.quantity = self.quantity
+        _fold(aggregate, self)
 
 
 class InputFlagged(Aggregate.Event):
@@ -180,7 +169,7 @@ class InputFlagged(Aggregate.Event):
     role: str
 
     def apply(self, aggregate: Aggregate) -> None:
-        pass  # recorded for the operator and the audit; no decision state
+        _fold(aggregate, self)
 
 
 class Explained(Aggregate.Event):
@@ -195,7 +184,7 @@ class Explained(Aggregate.Event):
     role: str
 
     def apply(self, aggregate: Aggregate) -> None:
-        pass
+        _fold(aggregate, self)
 
 
 class Accepted(Aggregate.Event):
@@ -212,9 +201,7 @@ class Accepted(Aggregate.Event):
         state["quantity"] = None
 
     def apply(self, aggregate: Aggregate) -> None:
-        case = _as_case(aggregate)
-        case._decided(self.actor, self.timestamp.isoformat(), final=True)
-        case.decided_action = self.action
+        _fold(aggregate, self)
 
 
 class Overridden(Aggregate.Event):
@@ -234,9 +221,7 @@ class Overridden(Aggregate.Event):
         state["quantity"] = None
 
     def apply(self, aggregate: Aggregate) -> None:
-        case = _as_case(aggregate)
-        case._decided(self.actor, self.timestamp.isoformat(), final=True)
-        case.decided_action = self.action
+        _fold(aggregate, self)
 
 
 class Escalated(Aggregate.Event):
@@ -256,7 +241,7 @@ class Escalated(Aggregate.Event):
     role: str
 
     def apply(self, aggregate: Aggregate) -> None:
-        _as_case(aggregate)._decided(self.actor, self.timestamp.isoformat(), final=False)
+        _fold(aggregate, self)
 
 
 class SignedOff(Aggregate.Event):
@@ -275,9 +260,7 @@ class SignedOff(Aggregate.Event):
     role: str
 
     def apply(self, aggregate: Aggregate) -> None:
-        case = _as_case(aggregate)
-        case._decided(self.actor, self.timestamp.isoformat(), final=True)
-        case.decided_action = self.action
+        _fold(aggregate, self)
 
 
 class OutcomeRecorded(Aggregate.Event):
@@ -297,9 +280,15 @@ class OutcomeRecorded(Aggregate.Event):
         state["value"] = None
 
     def apply(self, aggregate: Aggregate) -> None:
-        _as_case(aggregate).outcome = self.outcome
+        _fold(aggregate, self)
 
 
-def _as_case(aggregate: Aggregate) -> Case:
+def _fold(aggregate: Aggregate, event: Aggregate.Event) -> None:
+    """Apply ``event`` to the case by the one fold (:meth:`CaseState.apply`)."""
     # Only Case names these events (its metaclass redefines them as Case.<Name>).
-    return cast("Case", aggregate)
+    case = cast("Case", aggregate)
+    name, at = type(event).__name__, event.timestamp.isoformat()
+    if isinstance(event, Aggregate.Created):
+        case.state = CaseState.opened(name, event.__dict__, at, event.originator_version)
+    else:
+        case.state = case.state.apply(name, event.__dict__, at, event.originator_version)

@@ -1,0 +1,299 @@
+"""A case's state: ONE fold over its events, read by the aggregate, the audit and the screens.
+
+:meth:`CaseState.apply` is the only place that interprets a case event's payload. The
+aggregate (:class:`events.domain.case.Case`) keeps a :class:`CaseState` and checks its
+commands against it; the audit (:func:`events.audit.audit_case`) folds the same state up
+to a time; the service builds the case screen from it. So OOD reasons, decisions,
+explanations, outcomes, exploration and sign-offs mean the same thing everywhere.
+
+The state is immutable: each event gives a new :class:`CaseState` (``dataclasses.replace``),
+so a decision can keep what its decider saw (:attr:`DecisionState.seen`) by reference, with
+no copying. Payload dicts and lists held here are the events' own and are never mutated.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any, Literal
+
+from events.domain.case_rules import explanation_flagged
+
+Status = Literal["open", "escalated", "decided", "quarantined"]
+
+#: Decision events and the kind each records.
+DECISION_KINDS: dict[str, str] = {
+    "Accepted": "accepted",
+    "Overridden": "overridden",
+    "Escalated": "escalated",
+    "SignedOff": "signed_off",
+}
+
+
+@dataclass(frozen=True)
+class ScoreState:
+    """A specialist's run on the case: a probability (``Scored``) or quantiles (``Forecast``)."""
+
+    specialist: str
+    model_version: str
+    model_sha256: str
+    ood: bool
+    ood_score: float | None
+    latency_ms: float
+    at: str
+    p_bad: float | None = None
+    attributions: dict[str, float] = field(default_factory=dict)
+    levels: list[float] | None = None
+    quantiles: list[float] | None = None
+
+
+@dataclass(frozen=True)
+class FallbackState:
+    reason: str
+    at: str
+
+
+@dataclass(frozen=True)
+class RecommendationState:
+    """What the policy recommended, with the OOD reasons and the exploration kept apart."""
+
+    action: str
+    source: str
+    policy_id: str
+    policy_version: int
+    expected_costs: dict[str, float]
+    reasons: list[str]
+    ood_reasons: list[str]
+    propensities: dict[str, float]
+    explored: bool
+    propensity_source: str
+    quantity: int | None
+    quantiles: dict[str, float]
+    baseline_quantity: int | None
+    at: str
+
+    @property
+    def exploration_reason(self) -> str | None:
+        """The policy's sentence saying this was an exploration case, and why."""
+        if not self.explored:
+            return None
+        return next((r for r in self.reasons if r.startswith("exploration case")), None)
+
+
+@dataclass(frozen=True)
+class ExplanationState:
+    explainer: str
+    text: str
+    summary: dict[str, Any]
+    claims: list[Any]
+    verdicts: list[dict[str, Any]]
+    fallback_reason: str | None
+    at: str
+    flagged: bool
+
+
+@dataclass(frozen=True)
+class SeenState:
+    """What the deciding person had on screen: the state just before the decision."""
+
+    score: ScoreState | None
+    forecast: ScoreState | None
+    fallback: FallbackState | None
+    recommendation: RecommendationState | None
+    input_flags: tuple[dict[str, Any], ...]
+    explanations: tuple[ExplanationState, ...]
+
+
+@dataclass(frozen=True)
+class DecisionState:
+    """One decision: ``kind`` accepted | overridden | escalated | signed_off."""
+
+    kind: str
+    action: str | None
+    reason_code: str | None
+    reason_text: str | None
+    quantity: int | None
+    agreed: bool | None
+    by: str
+    role: str
+    at: str
+    seen: SeenState
+
+    @property
+    def final(self) -> bool:
+        return self.kind != "escalated"
+
+
+@dataclass(frozen=True)
+class OutcomeState:
+    outcome: str
+    value: float | None
+    observed_at: str
+    source: str
+    recorded_by: str
+    at: str
+
+
+@dataclass(frozen=True)
+class CaseState:
+    """A case as its events say, after the last one applied (``version``)."""
+
+    domain: str
+    case_ref: str
+    status: Status
+    opened_at: str
+    version: int
+    input: Any
+    note: str | None = None
+    personal_fields: tuple[str, ...] = ()
+    problems: list[dict[str, str]] | None = None
+    decision: dict[str, Any] = field(default_factory=dict)  # the pack's declaration
+    score: ScoreState | None = None
+    forecast: ScoreState | None = None
+    shadow_scores: tuple[ScoreState, ...] = ()
+    fallback: FallbackState | None = None
+    recommendation: RecommendationState | None = None
+    input_flags: tuple[dict[str, Any], ...] = ()
+    explanations: tuple[ExplanationState, ...] = ()
+    decisions: tuple[DecisionState, ...] = ()
+    outcome: OutcomeState | None = None
+
+    # --- the fold --------------------------------------------------------------------------
+
+    @staticmethod
+    def opened(name: str, p: Mapping[str, Any], at: str, version: int) -> CaseState:
+        """The state a creation event (``Opened`` or ``InputQuarantined``) starts."""
+        if name == "Opened":
+            return CaseState(
+                domain=p["domain"], case_ref=p["case_ref"], status="open", opened_at=at,
+                version=version, input=p["input"], note=p.get("note"),
+                personal_fields=tuple(sorted(p.get("personal") or {})),
+                decision=dict(p.get("decision") or {}),
+            )  # fmt: skip
+        if name == "InputQuarantined":
+            return CaseState(
+                domain=p["domain"], case_ref=p["case_ref"] or "", status="quarantined",
+                opened_at=at, version=version, input=p["raw"], problems=p["problems"],
+            )  # fmt: skip
+        raise ValueError(f"{name} does not start a case")
+
+    def apply(self, name: str, p: Mapping[str, Any], at: str, version: int) -> CaseState:
+        """The state after the event ``name`` with payload ``p``, recorded at ``at``."""
+        if name in ("Opened", "InputQuarantined"):
+            return CaseState.opened(name, p, at, version)
+        changes: dict[str, Any] = {"version": version}
+        if name in ("Scored", "Forecast"):
+            run = ScoreState(
+                specialist=p["specialist"], model_version=p["model_version"],
+                model_sha256=p["model_sha256"], ood=p["ood"], ood_score=p["ood_score"],
+                latency_ms=p["latency_ms"], at=at, p_bad=p.get("p_bad"),
+                attributions=p.get("attributions") or {}, levels=p.get("levels"),
+                quantiles=p.get("quantiles"),
+            )  # fmt: skip
+            if p["shadow"]:  # shadow challengers are recorded, never acted on
+                changes["shadow_scores"] = (*self.shadow_scores, run)
+            else:
+                changes["score" if name == "Scored" else "forecast"] = run
+        elif name == "FellBackToBaseline":
+            changes["fallback"] = FallbackState(p["reason"], at)
+        elif name == "Recommended":
+            changes["recommendation"] = RecommendationState(
+                action=p["action"], source=p["source"], policy_id=p["policy_id"],
+                policy_version=p["policy_version"], expected_costs=p["expected_costs"],
+                reasons=p["reasons"], ood_reasons=p["ood_reasons"],
+                propensities=p["propensities"], explored=p["explored"],
+                propensity_source=p["propensity_source"], quantity=p["quantity"],
+                quantiles=p["quantiles"], baseline_quantity=p["baseline_quantity"], at=at,
+            )  # fmt: skip
+        elif name == "InputFlagged":
+            changes["input_flags"] = (*self.input_flags, *p["flags"])
+        elif name == "Explained":
+            changes["explanations"] = (*self.explanations, ExplanationState(
+                explainer=p["explainer"], text=p["text"], summary=p["summary"],
+                claims=p["claims"], verdicts=p["verdicts"], fallback_reason=p["fallback_reason"],
+                at=at, flagged=explanation_flagged(p["fallback_reason"], p["verdicts"]),
+            ))  # fmt: skip
+        elif name in DECISION_KINDS:
+            seen = SeenState(
+                self.score, self.forecast, self.fallback, self.recommendation,
+                self.input_flags, self.explanations,
+            )  # fmt: skip
+            changes["decisions"] = (*self.decisions, DecisionState(
+                kind=DECISION_KINDS[name], action=p.get("action"),
+                reason_code=p.get("reason_code"), reason_text=p.get("reason_text"),
+                quantity=p.get("quantity"), agreed=p.get("agreed"), by=p["actor"],
+                role=p["role"], at=at, seen=seen,
+            ))  # fmt: skip
+            changes["status"] = "escalated" if name == "Escalated" else "decided"
+        elif name == "OutcomeRecorded":
+            changes["outcome"] = OutcomeState(
+                outcome=p["outcome"], value=p.get("value"), observed_at=p["observed_at"],
+                source=p["source"], recorded_by=p["actor"], at=at,
+            )  # fmt: skip
+        return replace(self, **changes)
+
+    # --- what the state means -------------------------------------------------------------
+
+    @property
+    def acting_run(self) -> ScoreState | None:
+        """The champion's run the case was decided on (its score or its forecast)."""
+        return self.score or self.forecast
+
+    @property
+    def p_bad(self) -> float | None:
+        return self.score.p_bad if self.score is not None else None
+
+    @property
+    def model_version(self) -> str | None:
+        run = self.acting_run
+        return run.model_version if run is not None else None
+
+    @property
+    def ood(self) -> bool:
+        run = self.acting_run
+        return run.ood if run is not None else False
+
+    @property
+    def ood_reasons(self) -> list[str]:
+        """Why the input is unlike the training data (recorded with the recommendation)."""
+        return list(self.recommendation.ood_reasons) if self.recommendation else []
+
+    @property
+    def last_decision(self) -> DecisionState | None:
+        return self.decisions[-1] if self.decisions else None
+
+    @property
+    def final_decision(self) -> DecisionState | None:
+        """The decision that closed the case (None while open or escalated)."""
+        last = self.last_decision
+        return last if last is not None and last.final else None
+
+    @property
+    def decided_quantity(self) -> int | None:
+        """The order finally placed ("how much" cases; None while undecided or escalated)."""
+        final = self.final_decision
+        return final.quantity if final is not None else None
+
+    @property
+    def overridden(self) -> bool:
+        return any(d.kind == "overridden" for d in self.decisions)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON form (``docket audit --json``): tuples become lists, as JSON reads back."""
+        plain: dict[str, Any] = json.loads(json.dumps(asdict(self)))
+        return plain
+
+
+__all__ = [
+    "DECISION_KINDS",
+    "CaseState",
+    "DecisionState",
+    "ExplanationState",
+    "FallbackState",
+    "OutcomeState",
+    "RecommendationState",
+    "ScoreState",
+    "SeenState",
+    "Status",
+]

@@ -1,0 +1,133 @@
+"""One fold of a case: the aggregate, the audit and the read-model row agree on its state.
+
+The aggregate folds its events with :meth:`CaseState.apply` as it is rebuilt; the audit
+folds the same events the same way; the read model's ``cases`` row must say the same
+(status, score, recommendation, flags, decision, outcome). Checked on a realistic case
+history and on random command sequences (hypothesis).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+
+from events.app import DecisionLog
+from events.audit import audit_case
+from events.domain import Case
+from events.domain.case_state import CaseState
+from events.errors import DocketError
+from events.readmodels import ReadModels
+from tests.events.helpers import SYSTEM, explanation, new_case, open_signed
+from tests.events.test_contract import commands, run_command
+
+
+def _agree(log: DecisionLog, views: ReadModels) -> int:
+    """Assert every case's aggregate, audit and read-model row agree; return how many."""
+    views.catch_up(log, batch=7)  # small batches: cases span batch boundaries
+    rows = views.rows("SELECT * FROM cases")
+    for row in rows:
+        case = log.get(row["case_id"])
+        assert isinstance(case, Case)
+        state = case.state
+        audited = audit_case(log, row["case_id"]).case
+        assert audited == state  # the same fold, the same state
+        rec = state.recommendation
+        final = state.final_decision
+        last = state.last_decision
+        assert row["status"] == state.status
+        assert row["version"] == state.version == case.version
+        assert row["p_bad"] == state.p_bad
+        assert row["model_version"] == state.model_version
+        assert bool(row["ood"]) == state.ood
+        assert bool(row["fallback"]) == (state.fallback is not None)
+        assert row["recommendation"] == (rec.action if rec else None)
+        assert row["policy_version"] == (rec.policy_version if rec else None)
+        assert row["quantity"] == (rec.quantity if rec else None)
+        assert bool(row["guardrail"]) == any(e.flagged for e in state.explanations)
+        assert bool(row["injection"]) == any(
+            "injection" in str(f.get("kind", "")) for f in state.input_flags
+        )
+        assert bool(row["escalated"]) == any(d.kind == "escalated" for d in state.decisions)
+        assert row["decided_action"] == (last.action if last else None)
+        assert row["decision_kind"] == (last.kind if last else None)
+        assert row["decided_by"] == (last.by if last else None)
+        assert row["outcome"] == (state.outcome.outcome if state.outcome else None)
+        # The aggregate's own reading of the state is the fold's.
+        assert case.decided_action == (final.action if final else None)
+        assert case.recommendation == row["recommendation"]
+    return len(rows)
+
+
+def test_a_realistic_history_reads_the_same_everywhere(tmp_path: Path) -> None:
+    log = open_signed(str(tmp_path / "store.sqlite"))
+    views = ReadModels(tmp_path / "views.sqlite")
+    case = new_case("R1", p_bad=0.4)
+    case.record_score(
+        specialist="challenger", model_version="m2", model_sha256="cd" * 32, p_bad=0.9,
+        attributions={}, ood=True, ood_score=3.0, latency_ms=0.2, shadow=True, **SYSTEM,
+    )  # fmt: skip
+    case.recommend(
+        action="escalate", source="model", policy_id="credit", policy_version=2,
+        expected_costs={"approve": 2.0, "decline": 0.6, "escalate": 0.5},
+        reasons=["exploration case: drawn at random near the break-even"],
+        ood_reasons=["amount is far above anything in the training data"],
+        propensities={"escalate": 0.9, "decline": 0.1}, explored=True, **SYSTEM,
+    )  # fmt: skip
+    case.record_input_flags(flags=[{"kind": "injection", "detail": "ignore rules"}], **SYSTEM)
+    case.record_explanation(**explanation(fallback_reason="claim check failed"))
+    log.save(case)
+    log.update(case.id, lambda c: c.accept(actor="ana", role="operator"))  # escalates
+    log.update(case.id, lambda c: c.override(
+        action="decline", reason_code="other", reason_text="thin file", actor="sam",
+        role="senior",
+    ))  # fmt: skip
+    log.update(case.id, lambda c: c.record_outcome(
+        outcome="bad", observed_at=datetime.now(UTC), source="ledger", **SYSTEM,
+    ))  # fmt: skip
+    assert _agree(log, views) == 1
+
+    state = log.get(case.id).state
+    assert isinstance(state, CaseState)
+    assert state.ood_reasons == ["amount is far above anything in the training data"]
+    assert state.recommendation is not None and state.recommendation.explored
+    assert state.recommendation.exploration_reason is not None
+    assert [d.kind for d in state.decisions] == ["escalated", "signed_off"]
+    signed_off = state.decisions[-1]
+    assert (signed_off.by, signed_off.action, signed_off.agreed) == ("sam", "decline", False)
+    # The senior saw what the operator saw, and the shadow score was never acted on.
+    assert signed_off.seen.recommendation == state.recommendation
+    assert state.p_bad == 0.4 and len(state.shadow_scores) == 1
+    assert state.explanations[0].flagged
+    assert state.outcome is not None and state.outcome.outcome == "bad"
+    # The audit's plain form is the same state, as JSON reads it.
+    plain: dict[str, Any] = audit_case(log, case.id).state
+    assert plain["recommendation"]["ood_reasons"] == state.ood_reasons
+    assert plain["decisions"][1]["kind"] == "signed_off"
+    views.close()
+
+
+def test_random_histories_read_the_same_everywhere(tmp_path: Path) -> None:
+    log = open_signed(str(tmp_path / "store.sqlite"))
+    counter = iter(range(10**6))
+
+    @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(commands)
+    def prop(cmds: list[tuple[str, int, float]]) -> None:
+        prefix = f"h{next(counter)}"
+        views = ReadModels(tmp_path / f"{prefix}.sqlite")
+        try:
+            for kind, i, p in cmds:
+                if kind == "catch_up":
+                    views.catch_up(log, batch=7)
+                    continue
+                with contextlib.suppress(DocketError):  # invalid here: nothing recorded
+                    run_command(log, prefix, kind, i, p)
+            _agree(log, views)
+        finally:
+            views.close()
+
+    prop()
