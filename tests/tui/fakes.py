@@ -36,6 +36,7 @@ from assistant.views import (
     PolicyChangeView,
     PolicyPreview,
     PolicyView,
+    PromotionProposalView,
     ProposalView,
     QueuePage,
     QueueQuery,
@@ -156,6 +157,7 @@ class FakeService:
             ),
         ]
         self.pending: list[ProposalView] = []
+        self.pending_promotions: list[PromotionProposalView] = []
         self.previews: list[dict[str, Any]] = []
         self.policy_changes: list[tuple[dict[str, Any], str, Identity]] = []
         self.audits: list[tuple[str, datetime | None]] = []
@@ -454,6 +456,7 @@ class FakeService:
             90,
             list(self.policy_history),
             list(self.pending),
+            pending_promotions=list(self.pending_promotions),
         )
 
     def preview_policy(self, domain: str, changes: Mapping[str, Any]) -> PolicyPreview:

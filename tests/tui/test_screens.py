@@ -9,7 +9,7 @@ from pathlib import Path
 from textual.command import CommandPalette
 from textual.widgets import Button, Input, Static
 
-from assistant.views import Identity
+from assistant.views import Identity, PromotionProposalView
 from tests.tui.conftest import SIZE, plain, settle
 from tests.tui.fakes import NOW, FakeService
 from tui.app import DocketApp
@@ -123,6 +123,23 @@ async def test_policy_owner_previews_then_commits_with_justification(
         pending = text_of(app, "#policy-history")
         assert "Pending: each takes effect when another risk_owner approves it" in pending
         assert "losses on approvals rose" in pending and "rita" in pending
+
+
+async def test_policy_screen_shows_pending_model_promotions(
+    owner: FakeService, make_app: Callable[..., DocketApp]
+) -> None:
+    owner.pending_promotions = [PromotionProposalView(
+        "credit", "credit-logreg-abc123", 1, NOW, "erin", "better calibrated on recent outcomes",
+        "credit-gbt-def456")]  # fmt: skip
+    app = make_app(owner)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("p")
+        await settle(pilot)
+        history = text_of(app, "#policy-history")
+    assert "Pending model promotions" in history and "second model manager" in history
+    assert "credit-logreg-abc123" in history and "erin" in history
+    assert "credit-gbt-def456" in history
 
 
 async def test_policy_edit_after_preview_needs_a_new_preview(
