@@ -243,10 +243,46 @@ def copy_store(sqlite_path: Path, url: str, schema: str) -> int:
     return int(src.execute("SELECT count(*) FROM stored_events").fetchone()[0])
 
 
+def consoles_at_once(pg: str, data: Path, tmp: Path, n: int) -> list[float]:
+    """Open + first queue page in ``n`` new processes (as people's consoles are), each
+    importing first and then starting at one agreed moment; the time each reports."""
+    import shutil
+
+    for k in range(n):
+        shutil.copytree(data / "models", tmp / str(k) / "models", dirs_exist_ok=True)
+    at = time.time() + 15
+    script = (
+        "import sys, time; sys.path.insert(0, sys.argv[1]);"
+        "from assistant.service import DocketService; from events.signing import SigningKey;"
+        "key = SigningKey.load(__import__('pathlib').Path(sys.argv[4]));"
+        "time.sleep(max(0.0, float(sys.argv[3]) - time.time())); s = time.perf_counter();"
+        "d = DocketService.open(sys.argv[2], keys=[key], data_dir=sys.argv[5]); d.queue();"
+        "print(time.perf_counter() - s); d.close()"
+    )
+    root = str(Path(__file__).resolve().parent.parent)
+    children = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                script,
+                root,
+                pg,
+                str(at),
+                str(data / "keys" / "default.key"),
+                str(tmp / str(k)),
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+        )  # fmt: skip
+        for k in range(n)
+    ]
+    return [float(c.communicate()[0].strip().splitlines()[-1]) for c in children]
+
+
 def bench_console_start(url: str, n_cases: int) -> None:
     import shutil
     import tempfile
-    import threading
 
     from assistant.service import DocketService
     from benchmarks.make_store import ensure_store
@@ -274,15 +310,8 @@ def bench_console_start(url: str, n_cases: int) -> None:
 
         first = console(tmp / "first")  # builds the shared read models, once per store
         alone = [console(tmp / f"alone{k}") for k in range(3)]
-        together: list[float] = []
-        threads = [threading.Thread(target=lambda k=k: together.append(console(tmp / f"t{k}")))
-                   for k in range(2)]  # fmt: skip
-        wall = time.perf_counter()
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        wall = time.perf_counter() - wall
+        fresh_alone = consoles_at_once(pg, data, tmp / "p", 1)[0]
+        together = consoles_at_once(pg, data, tmp / "q", 2)
         started = time.perf_counter()
         local = DocketService.open(str(store), keys=[key], data_dir=data)
         local.queue()
@@ -302,8 +331,8 @@ def bench_console_start(url: str, n_cases: int) -> None:
         "[target < 2 s at 1M events]"
     )
     print(
-        f"   two new consoles at once: {max(together):.2f} s and {min(together):.2f} s "
-        f"(wall {wall:.2f} s)   [no more than one alone]"
+        f"   in a new process (first open pays first-use costs): one alone {fresh_alone:.2f} s; "
+        f"two at once {max(together):.2f} s and {min(together):.2f} s   [no more than one alone]"
     )
     print(f"   same open on the SQLite store with its read-model file: {sqlite_open:.2f} s")
 

@@ -45,10 +45,11 @@ def test_no_module_import_cycles() -> None:
     assert arch.import_cycles(ROOT) == []
 
 
-def test_decision_path_loads_no_training_or_llm_library() -> None:
-    """Scoring a case must not pay for scikit-learn, pandas or litellm imports."""
+def heavy_on_decision_path(also_import: str = "") -> str:
+    """The heavy libraries loaded by importing the decision path (and ``also_import``)."""
     code = (
-        "import sys, assistant.orchestrator, assistant.specialists.serving, assistant.service\n"
+        f"import sys, assistant.orchestrator, assistant.specialists.serving, assistant.service\n"
+        f"{also_import}\n"
         "heavy = sorted({m.split('.')[0] for m in sys.modules} & "
         "{'sklearn', 'skl2onnx', 'pandas', 'litellm', 'openai', 'textual'})\n"
         "print(','.join(heavy))\n"
@@ -56,7 +57,16 @@ def test_decision_path_loads_no_training_or_llm_library() -> None:
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
-    assert result.stdout.strip() == ""
+    return result.stdout.strip()
+
+
+def test_decision_path_loads_no_training_or_llm_library() -> None:
+    """Scoring a case must not pay for scikit-learn, pandas or litellm imports."""
+    assert heavy_on_decision_path() == ""
+
+
+def test_a_heavy_library_on_the_decision_path_is_found() -> None:
+    assert heavy_on_decision_path("import textual.app") == "textual"
 
 
 # --- each rule fails when broken (synthetic trees) ---------------------------------------
