@@ -16,7 +16,9 @@ from tests.cli.test_cli import Docket, docket  # noqa: F401 - fixture
 from tests.cli.test_demand_cli import write_csv
 from tests.packs.biopsy import make_pack
 
-CREDIT = re.compile(r"p\(bad\)|applicant|\bapprov\w*|\bdeclin\w*|\bgood\b|\bbad\b|risk_owner")
+# Credit's words. Not "approve"/"approval": a second person approving a promotion or a policy
+# change (four eyes) is the governance word every pack shares, not credit's action.
+CREDIT = re.compile(r"p\(bad\)|applicant|\bdeclin\w*|\bgood\b|\bbad\b|risk_owner|turns out")
 
 
 # Trains the pack's models and cross-validates them (10 folds each) from the command line:
