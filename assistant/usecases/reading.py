@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -271,8 +272,7 @@ def _queue_row(r: Mapping[str, Any], current: Mapping[str, int]) -> QueueRow:
 
 def timeline_entry(entry: audit_fold.TimelineEntry) -> TimelineEntry:
     """One event as people read it: a sentence, not a dump of its fields."""
-    summary = sentences.describe(entry.event, entry.summary)
-    return TimelineEntry(entry.at, entry.event, entry.actor, entry.role, summary)
+    return replace(entry, sentence=sentences.describe(entry.event, entry.summary))
 
 
 def _decision_view(last: DecisionState | None) -> DecisionView | None:

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from events.audit import TimelineEntry
+
 
 @dataclass(frozen=True)
 class FieldView:
@@ -48,15 +50,6 @@ class DecisionView:
     by: str
     role: str
     at: datetime
-
-
-@dataclass(frozen=True)
-class TimelineEntry:
-    at: datetime
-    event: str
-    actor: str
-    role: str
-    summary: str
 
 
 @dataclass(frozen=True)
@@ -153,3 +146,16 @@ class AuditView:
     timeline: list[TimelineEntry]
     after: list[TimelineEntry]  # events after as_of, for "then what happened"
     raw: dict[str, Any] = field(default_factory=dict)  # the JSON form
+
+
+__all__ = [
+    "AttributionView",
+    "AuditView",
+    "CaseDetail",
+    "DecisionView",
+    "ExplanationView",
+    "FieldView",
+    "QuantityView",
+    "TimelineEntry",
+    "VerdictView",
+]
