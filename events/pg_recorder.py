@@ -30,13 +30,9 @@ from events.chain import (
     chain_links,
     sign_batch,
 )
-from events.deployment import TOPICS as DEPLOYMENT_TOPICS
-from events.keyring import ENROLLED_TOPIC, REVOKED_TOPIC
 from events.pg_guard import LOCK_FUNCTION, install_statements, ownership, privileges_problem
-from events.recorders import incompatible
+from events.recorders import CONTROL_TOPICS, incompatible
 
-#: The events every process folds from the start of the log (key ring, deployments).
-CONTROL_TOPICS = sorted({*DEPLOYMENT_TOPICS, ENROLLED_TOPIC, REVOKED_TOPIC})
 #: Advisory lock key serialising table creation (any constant; "docket" in ASCII).
 _CREATE_LOCK = 0x646F636B6574
 
