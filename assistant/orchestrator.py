@@ -339,7 +339,7 @@ def _one_by_one(
 def _check_score(score: Score) -> str | None:
     p = score.p_bad
     if not isinstance(p, float | int) or not math.isfinite(p) or not 0.0 <= p <= 1.0:
-        return f"returned p(bad)={p!r}, not a probability"
+        return f"returned a risk probability of {p!r}, not a probability"
     return None
 
 

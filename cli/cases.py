@@ -23,12 +23,13 @@ from assistant.views import (
     Override,
     QueueQuery,
     TimelineEntry,
+    WordsView,
     inert,
     parse_flag,
 )
 from cli.app import Context, cli, fail, pass_context, progress
 from cli.files import iter_rows, read_rows
-from events.errors import InputRejected
+from events.errors import DocketError, InputRejected
 
 
 @cli.command()
@@ -141,13 +142,13 @@ def _timeline_line(entry: TimelineEntry) -> str:
     )
 
 
-def _seen_lines(seen: dict[str, Any]) -> list[str]:
+def _seen_lines(seen: dict[str, Any], probability: str) -> list[str]:
     """The few things an operator saw on screen, in words (the JSON form has everything)."""
     lines: list[str] = []
     score = seen.get("score") or {}
     if score:
         lines.append(
-            f"score: p(bad) {score.get('p_bad', 0):.3f} from {score.get('model_version')}"
+            f"score: {probability} {score.get('p_bad', 0):.3f} from {score.get('model_version')}"
             + ("  [out of distribution]" if score.get("ood") else "")
         )
     if seen.get("fallback"):
@@ -179,6 +180,15 @@ def _seen_lines(seen: dict[str, Any]) -> list[str]:
     return [inert(line) for line in lines]
 
 
+def _probability_label(obj: Context) -> str:
+    """The score's label in the store's pack (``p(bad)``), or a neutral one for a store
+    holding several packs' cases."""
+    try:
+        return str(obj.service.domain().words["probability"])
+    except DocketError:
+        return WordsView().probability
+
+
 def print_audit(view: AuditView, as_of: GivenTime | None = None) -> None:
     """The audit in words; ``as_of`` as given (its header names the timezone assumed)."""
     when = as_of.described() if as_of else "now"
@@ -192,7 +202,7 @@ def print_audit(view: AuditView, as_of: GivenTime | None = None) -> None:
     click.echo(f"status: {status}")
     if not decisions:
         click.echo("\nnot decided by then; what an operator would have seen:")
-        for line in _seen_lines(state):
+        for line in _seen_lines(state, view.words.probability):
             click.echo(f"  {line}")
     for decision in decisions:
         reason = (
@@ -208,7 +218,7 @@ def print_audit(view: AuditView, as_of: GivenTime | None = None) -> None:
             f"{decision['by']} ({decision['role']}) at {decision['at']}{reason}"
         )
         click.echo("  what they saw:")
-        for line in _seen_lines(decision.get("seen") or {}):
+        for line in _seen_lines(decision.get("seen") or {}, view.words.probability):
             click.echo(f"    {line}")
     outcome = state.get("outcome")
     click.echo(
@@ -315,7 +325,7 @@ def cases(
     as_json: bool,
 ) -> None:
     """One page of the queue, exactly as the console shows it (same query, same order)."""
-    from tui.format import QUEUE_COLUMNS, QUEUE_PAGE_SIZE, queue_cells, queue_place
+    from tui.format import QUEUE_PAGE_SIZE, queue_cells, queue_columns, queue_place
 
     if page is not None and after is not None:
         fail("give --page or --after, not both", code=2)
@@ -346,13 +356,14 @@ def cases(
         }, indent=2))  # fmt: skip
         return
     now = datetime.now(UTC)
-    table = [tuple(label for _, label in QUEUE_COLUMNS)]
+    columns = queue_columns(_probability_label(obj))
+    table = [tuple(label for _, label in columns)]
     table += [queue_cells(row, now) for row in rows]
-    widths = [max(len(line[i]) for line in table) for i in range(len(QUEUE_COLUMNS))]
+    widths = [max(len(line[i]) for line in table) for i in range(len(columns))]
     for line in table:
         click.echo("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip())
     direction = "↓" if reverse else "↑"
-    label = dict(QUEUE_COLUMNS)[query.order_by]
+    label = dict(columns)[query.order_by]
     place = (
         queue_place(query.offset, len(rows), found.total) if after is None
         else f"{len(rows)} after {after} of {found.total:,}"

@@ -10,6 +10,7 @@ from assistant.evaluation.logged import OffPolicyReport
 from assistant.monitoring import MonitoringThresholds
 from assistant.monitoring.outcome_alerts import OutcomeAlertSettings, OutcomeCheck
 from assistant.monitoring.quality import QUALITY_WINDOW, report_to_dict
+from assistant.monitoring.quantile_alerts import QuantileAlertSettings
 from cli.app import Context, cli, pass_context
 
 
@@ -181,7 +182,19 @@ def monitor(
         click.echo(
             f"  prediction drift: PSI {report.prediction.psi:.3f} ({report.prediction.psi_band})"
         )
-    outcomes = obj.service.outcome_check(domain, thresholds.outcomes)
+    if obj.service.decides_quantity(domain):
+        forecast = obj.service.forecast_check(
+            domain, QuantileAlertSettings(last_outcomes=last_outcomes))
+        if forecast is None:
+            click.echo("forecast quality: no champion model to judge")
+        elif forecast.n:
+            click.echo("forecast quality: " + forecast.message())
+            click.echo("  coverage by level (realised demand at or below the quantile):")
+            for c in forecast.levels:
+                click.echo(f"    {c.level:<5g} n={c.n:<4} {c.coverage:.1%} "
+                           f"(validation {c.expected:.1%}, p={c.p_value:.2g})")
+    outcomes = (None if obj.service.decides_quantity(domain)
+                else obj.service.outcome_check(domain, thresholds.outcomes))
     if outcomes is not None and outcomes.n:
         click.echo("outcome quality: " + outcomes.message())
         print_calibration(outcomes)

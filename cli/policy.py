@@ -13,6 +13,7 @@ import click
 
 from assistant.views import PolicyChangeView
 from cli.app import Context, cli, fail
+from events.errors import DocketError
 
 
 def _domain(ctx: click.Context) -> str:
@@ -135,8 +136,8 @@ def policy_sign_off(ctx: click.Context, note: str) -> None:
     "costs",
     multiple=True,
     metavar="ACTION:OUTCOME=COST",
-    help="One cell of the cost matrix, in the pack's action and outcome names (`docket "
-    "domains`), e.g. approve:bad=5 for credit (repeatable).",
+    help="One cell of the cost matrix, in the pack's own action and outcome names (`docket "
+    "domains` lists them; repeatable).",
 )
 @click.option(
     "--band",
@@ -152,6 +153,19 @@ def policy_sign_off(ctx: click.Context, note: str) -> None:
               "(0 turns exploration off; at most 0.5).")
 @click.option("--max-regret", type=float, default=None, metavar="COST",
               help="Explore only cases whose runner-up action costs at most COST more.")
+@click.option("--shortage-cost", type=float, default=None, metavar="COST",
+              help="A quantity pack: margin lost per unit short of demand.")
+@click.option("--leftover-cost", type=float, default=None, metavar="COST",
+              help="A quantity pack: holding or waste per unit left over.")
+@click.option("--pack-size", type=int, default=None, metavar="UNITS",
+              help="A quantity pack: orders are whole multiples of this.")
+@click.option("--min-order", type=int, default=None, metavar="UNITS",
+              help="A quantity pack: never order fewer (0 allows ordering nothing).")
+@click.option("--capacity", type=int, default=None, metavar="UNITS",
+              help="A quantity pack: never order more (space, fleet or vendor limit).")
+@click.option("--max-width", type=float, default=None, metavar="RATIO",
+              help="A quantity pack: escalate when the forecast interval is wider than RATIO "
+              "times the median.")
 @click.option("--monthly-budget", type=click.FloatRange(min=0), default=None, metavar="COST",
               help="The most expected extra cost exploration may spend per calendar month; "
               "once spent, no case is explored until the next month.")
@@ -165,12 +179,44 @@ def policy_set(
     no_band: bool,
     explore: float | None,
     max_regret: float | None,
+    shortage_cost: float | None,
+    leftover_cost: float | None,
+    pack_size: int | None,
+    min_order: int | None,
+    capacity: int | None,
+    max_width: float | None,
     monthly_budget: float | None,
     no_monthly_budget: bool,
     justification: str,
 ) -> None:
-    """Change costs, the escalation band or exploration (policy owner only)."""
+    """Change costs, the escalation band or exploration; for a quantity pack its economics
+    and limits (policy owner only; takes effect when a second owner approves)."""
     domain = _domain(ctx)
+    quantity = {key: value for key, value in (
+        ("underage_cost", shortage_cost), ("overage_cost", leftover_cost), ("step", pack_size),
+        ("minimum_order", min_order), ("capacity", capacity),
+        ("max_relative_width", max_width)) if value is not None}
+    if ctx.obj.service.decides_quantity(domain):
+        if (costs or band or no_band or explore is not None or max_regret is not None
+                or monthly_budget is not None or no_monthly_budget):
+            fail(f"{domain} decides a quantity: change its economics with --shortage-cost, "
+                 "--leftover-cost, --pack-size, --min-order, --capacity or --max-width", code=2)
+        if not quantity:
+            fail("nothing to change: give --shortage-cost, --leftover-cost, --pack-size, "
+                 "--min-order, --capacity or --max-width", code=2)
+        _propose(ctx, domain, quantity, justification)
+        try:  # what the change would have done, before the second owner approves it
+            lines = ctx.obj.service.quantity_backtest(domain, quantity)
+        except DocketError as exc:
+            click.echo(f"no backtest preview: {exc}")
+            return
+        click.echo("backtest preview (the change is not in effect yet):")
+        for line in lines:
+            click.echo(line)
+        return
+    if quantity:
+        fail(f"{domain} is a yes/no decision: --shortage-cost, --leftover-cost, --pack-size, "
+             "--min-order, --capacity and --max-width are for quantity packs", code=2)
     changes: dict[str, Any] = {}
     if costs:
         current = ctx.obj.service.policy(domain).costs
@@ -211,6 +257,11 @@ def policy_set(
     if not changes:
         fail("nothing to change: give --cost, --band, --no-band, --explore, --max-regret or "
              "--monthly-budget", code=2)
+    _propose(ctx, domain, changes, justification)
+
+
+def _propose(ctx: click.Context, domain: str, changes: dict[str, Any], justification: str
+             ) -> None:
     view = ctx.obj.service.change_policy(domain, changes, justification)
     number = max(p.number for p in view.pending)
     click.echo(

@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from evals.errors import EvalError
+from evals.errors import EvalError, SuiteSkipped
 from evals.stats import Interval
 
 if TYPE_CHECKING:
@@ -161,6 +161,9 @@ class Task:
     solver: Solver
     scorer: Scorer
     needs_model: bool = False  # train the specialists first (once per run)
+    # The decision shapes the suite judges (a pack's kind: classification | quantity); a pack
+    # of another shape skips it, saying so.
+    shapes: tuple[str, ...] = ("classification",)
 
 
 @dataclass
@@ -193,6 +196,10 @@ def run_task(task: Task, ctx: EvalContext) -> SuiteResult:
     """Load the dataset, solve every sample, score. Errors propagate to the runner."""
     started = time.perf_counter()
     ctx.suite = task.name
+    kind = ctx.service.domain(ctx.domain).kind
+    if kind not in task.shapes:
+        raise SuiteSkipped(f"{ctx.domain} decides a {kind}; {task.name} judges "
+                           f"{' or '.join(task.shapes)} decisions")
     if task.needs_model:
         ctx.ensure_model()
     ctx.step("loading dataset", 0, 1)

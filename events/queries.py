@@ -111,7 +111,7 @@ class KnownCase:
 
 def known_cases(views: Rows, domain: str) -> list[KnownCase]:
     rows = views.rows(
-        "SELECT case_id, case_ref, decided_at, outcome, decided_action FROM cases "
+        "SELECT case_id, case_ref, decided_at, outcome, decided_action, status FROM cases "
         "WHERE domain = ? AND status != 'quarantined'",
         [domain],
     )
@@ -121,7 +121,8 @@ def known_cases(views: Rows, domain: str) -> list[KnownCase]:
             r["case_ref"],
             datetime.fromisoformat(r["decided_at"]) if r["decided_at"] else None,
             r["outcome"],
-            r["decided_action"] if r["decided_action"] != "escalate" else None,
+            # Waiting for a senior: the action recorded is the escalation, not a decision.
+            r["decided_action"] if r["status"] != "escalated" else None,
         )
         for r in rows
     ]
@@ -132,8 +133,8 @@ _needs("cases", "domain", "opened_at")
 
 def latest_cases(views: Rows, domain: str, limit: int) -> list[Row]:
     """The latest ``limit`` cases opened in ``domain`` (decided or not, quarantined input
-    left out), oldest first: id, when opened, the champion's p(bad) (None when the baseline
-    rules decided alone) and the out-of-distribution flag."""
+    left out), oldest first: id, when opened, the champion's risk probability (None when the
+    baseline rules decided alone) and the out-of-distribution flag."""
     rows = views.rows(
         "SELECT case_id, opened_at, p_bad, ood FROM cases "
         "WHERE domain = ? AND status != 'quarantined' ORDER BY opened_at DESC LIMIT ?",

@@ -24,12 +24,34 @@ BARE_NUMBER = re.compile(r"\s*[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?\s*")
 
 
 @dataclass(frozen=True, slots=True)
+class Lexicon:
+    """How prose about one pack's cases names its things, declared by the pack.
+
+    Every entry is a regular-expression alternative, matched in lower case: ``subjects``
+    name who a case is about (``"patients?"``), ``risk_terms`` the risk outcome as prose
+    says it (``"malignan\\w*"``: "likely to be malignant"), ``safe_terms`` the other outcome
+    or a favourable result ("benign"), ``judgement_terms`` verdicts on the subject the case
+    cannot support, and ``action_forms`` the words that mean each action (``("discharge",
+    "discharg\\w*|send \\w+ home")``). An action without forms is recognised by its stem.
+    """
+
+    subjects: tuple[str, ...] = ()
+    risk_terms: tuple[str, ...] = ()
+    safe_terms: tuple[str, ...] = ()
+    judgement_terms: tuple[str, ...] = ()
+    action_forms: tuple[tuple[str, str], ...] = ()
+
+    def forms_of(self, action: str) -> str | None:
+        return next((forms for name, forms in self.action_forms if name == action), None)
+
+
+@dataclass(frozen=True, slots=True)
 class CaseFacts:
     """The case an explanation is checked against.
 
     ``labels`` are the features' names in prose (descriptions), ``actions`` the pack's
-    actions, ``note`` the applicant's note as received (local only: prose copied from it
-    is refused).
+    actions, ``note`` the subject's note as received (local only: prose copied from it
+    is refused), ``lexicon`` the pack's words for its subjects, outcomes and actions.
     """
 
     features: Mapping[str, FeatureValue]
@@ -42,6 +64,7 @@ class CaseFacts:
     actions: Collection[str] = ()
     labels: Mapping[str, str] = field(default_factory=dict)
     note: str = ""
+    lexicon: Lexicon = field(default_factory=Lexicon)
 
     @property
     def all_actions(self) -> list[str]:
@@ -71,8 +94,8 @@ def close(a: float, b: float) -> bool:
 
 
 def case_numbers(facts: CaseFacts) -> list[float]:
-    """Every number the case supports: features (and numbers inside categories), p(bad)
-    and its complement, expected costs and attribution magnitudes."""
+    """Every number the case supports: features (and numbers inside categories), the risk
+    probability and its complement, expected costs and attribution magnitudes."""
     numbers = [facts.p_bad, 1.0 - facts.p_bad, *map(float, facts.expected_costs.values())]
     numbers.extend(abs(float(a)) for a in facts.attributions.values())
     for value in facts.features.values():

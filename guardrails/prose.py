@@ -10,14 +10,20 @@ Every sentence is read for:
   and number word ("sixty-two percent") must be a number of the case: a feature value,
   p(bad) or its complement, an expected cost. Small counts are allowed only as counts
   ("three factors"); comparisons ("more than half") must be true and close;
-- ``prose_actions``: every mention of an action (and its synonyms: grant, reject, refer
-  ...) is the recommended one, or is explicitly set aside ("rather than approve"), or is
-  read off the cost table ("approve 3.08"); the recommended action is never negated;
+- ``prose_actions``: every mention of an action (and the synonyms the pack declares in its
+  :class:`~guardrails.facts.Lexicon`) is the recommended one, or is explicitly set
+  aside ("rather than approve"), or is read off the cost table ("approve 3.08"); the
+  recommended action is never negated;
 - ``prose_directions``: "raises/lowers the risk", "counts against", "in their favour"
   attached to a feature must agree with the sign of its attribution;
 - ``prose_judgement``: judgement or persuasion the case cannot support ("trustworthy",
   "verified by compliance", "definitely", "low risk" at p(bad) 0.83);
-- ``prose_note_copy``: five or more consecutive words copied from the applicant's note.
+- ``prose_note_copy``: five or more consecutive words copied from the subject's note.
+
+The pack's lexicon says how its people name the risk outcome, the other outcome, the
+subject and each action, so a biopsy pack's "unlikely to be malignant" is read as a
+credit pack's "unlikely to default"; what is generic (risk, probability, chance) needs no
+declaration.
 
 What is not recognised is not assumed true: a sentence passes only because nothing in it
 contradicts the case, which is why the lexicons lean towards refusing (a refusal costs a
@@ -31,7 +37,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from guardrails.facts import NUMBER, CaseFacts, as_number, case_numbers, close
+from guardrails.facts import NUMBER, CaseFacts, Lexicon, as_number, case_numbers, close
 from guardrails.pii import PLACEHOLDER
 from guardrails.plain_text import HTML_MARKUP, unsafe_kinds
 from guardrails.text import canonical
@@ -56,13 +62,14 @@ def check_prose(summary: str, facts: CaseFacts) -> list[Verdict]:
     found["prose_markup"] = markup
     mentions = _mention_patterns(facts)
     allowed = case_numbers(facts)
+    words = _lexicon_patterns(facts.lexicon)
     for index, sentence in enumerate(_sentences(text), start=1):
         lower = sentence.lower()
         for rule, problems in (
             ("prose_numbers", _numbers(lower, facts, allowed)),
             ("prose_actions", _actions(lower, facts)),
-            ("prose_directions", _directions(lower, facts, mentions)),
-            ("prose_judgement", _judgements(lower, facts)),
+            ("prose_directions", _directions(lower, facts, mentions, words)),
+            ("prose_judgement", _judgements(lower, facts, words)),
         ):
             found[rule].extend(f"sentence {index}: {p}" for p in problems)
     found["prose_note_copy"] = _copied(summary, facts.note)
@@ -216,14 +223,6 @@ def _rate_ok(value: float, rates: list[float], before: str,
 
 # -- actions -------------------------------------------------------------------------------
 
-_ACTION_FORMS = {
-    "approve": r"approv\w*|grant(?:s|ed|ing)?\b|accept(?:s|ed|ing|ance)?\b|go[- ]ahead|"
-               r"green[- ]light\w*|sign(?:ed)?[- ]off",
-    "decline": r"declin\w*|reject\w*|den(?:y|ied|ies|ial|ying)\b|refus\w*|turn(?:s|ed|ing)? "
-               r"(?:it |this |the \w+ )?down",
-    "escalate": r"escalat\w*|referr\w*|refer (?:it|the case|this case|the application) to|"
-                r"senior review|second (?:look|review|opinion)",
-}
 _SET_ASIDE_BEFORE = re.compile(
     r"\b(?:not|never|no|n't|against|rather than|instead of|over|than|cheaper|costlier|"
     r"avoid|avoids|without|neither|nor|versus|vs)\b[\w\s'-]{0,16}$")
@@ -233,8 +232,9 @@ _SET_ASIDE_AFTER = re.compile(
 
 
 @functools.lru_cache(maxsize=64)
-def _action_pattern(action: str) -> re.Pattern[str]:
-    forms = _ACTION_FORMS.get(action) or rf"{re.escape(action.rstrip('e'))}\w*"
+def _action_pattern(action: str, forms: str | None) -> re.Pattern[str]:
+    """The words meaning ``action``: the pack's declared forms, else the action's stem."""
+    forms = forms or rf"{re.escape(action.rstrip('e'))}\w*"
     return re.compile(rf"\b(?:{forms})", re.IGNORECASE)
 
 
@@ -243,7 +243,7 @@ def _actions(sentence: str, facts: CaseFacts) -> list[str]:
     recommended = facts.recommended_action.strip().lower()
     costs = {a.strip().lower(): float(c) for a, c in facts.expected_costs.items()}
     for action in facts.all_actions:
-        for match in _action_pattern(action).finditer(sentence):
+        for match in _action_pattern(action, facts.lexicon.forms_of(action)).finditer(sentence):
             before = sentence[max(0, match.start() - 40):match.start()]
             after = sentence[match.start():match.end() + 40]
             set_aside = bool(_SET_ASIDE_BEFORE.search(before) or _SET_ASIDE_AFTER.search(after))
@@ -266,11 +266,11 @@ def _cost_listed(after: str, cost: float | None) -> bool:
 
 # -- directions ----------------------------------------------------------------------------
 
-_OBJECT = (r"(?:the |its |their |his |her |this |a |an |overall |estimated |predicted |"
-           r"default |model's )*(?:risk|probability|chance|likelihood|odds|default|p\(bad\)|"
-           r"estimate|score|it\b|this\b|concern)")
-_GOOD_OBJECT = re.compile(r"\b(?:repay\w*|paying back|pay back|creditworth\w*|approval|"
-                          r"good outcome|success\w*)")
+_OBJECT_PREFIX = (r"(?:the |its |their |his |her |this |a |an |overall |estimated |"
+                  r"predicted |model's )*")
+_OBJECT_GENERIC = r"risk|probability|chance|likelihood|odds|p\(\w+\)|estimate|score|it\b|" \
+                  r"this\b|concern"
+_GOOD_GENERIC = r"good outcome|favou?rable outcome|success\w*"
 _RAISE_VERB = (r"rais(?:e|es|ed|ing)|increas(?:e|es|ed|ing)|push(?:es|ed|ing)? up|"
                r"driv(?:e|es|en|ing) up|adds? to|added to|worsen(?:s|ed|ing)?|heighten(?:s|ed|"
                r"ing)?|elevat(?:es|ed|ing)|boost(?:s|ed|ing)?")
@@ -279,13 +279,65 @@ _LOWER_VERB = (r"lower(?:s|ed|ing)?|reduc(?:e|es|ed|ing)|decreas(?:e|es|ed|ing)|
                r"limit(?:s|ed|ing)?|improv(?:e|es|ed|ing)")
 _RAISE_FIXED = (r"counts? against|weigh(?:s|ing)? against|speaks? against|red flags?|"
                 r"unfavou?rable|riskier|worrying|concerning|a negative")
-_LOWER_FIXED = (r"in (?:the applicant's |their |his |her |its )?favou?r|favou?rable|reassuring|"
+_LOWER_FIXED = (r"in (?:the \w+'s |their |his |her |its )?favou?r|favou?rable|reassuring|"
                 r"speaks? for|counts? (?:in favou?r|for)|safer|a positive|works? for")
-_DIRECTION = re.compile(
-    rf"\b(?:(?P<rv>{_RAISE_VERB})(?P<ro>\s+(?:\w+\s+){{0,3}}?{_OBJECT})?"
-    rf"|(?P<lv>{_LOWER_VERB})(?P<lo>\s+(?:\w+\s+){{0,3}}?{_OBJECT})?"
-    rf"|(?P<rf>{_RAISE_FIXED})|(?P<lf>{_LOWER_FIXED}))\b")
-_PASSIVE_OBJECT = re.compile(rf"{_OBJECT}\s+(?:is|was|gets|being)?\s*$")
+_JUDGED = r"candidate|profile|bet|choice|person"
+_JUDGEMENT_GENERIC = (
+    r"trustworth\w*|trusted|honest\w*|credible|dependable|upstanding|respectable|"
+    r"verified|vetted|confirmed|validated|certified|cleared|vouched|endorsed|"
+    r"(?:approved|authori[sz]ed|signed off|checked) by|compliance|due diligence|"
+    r"no risk|risk[- ]free|guarantee\w*|certain(?:ly)?|definite(?:ly)?|undoubted\w*|"
+    r"obvious(?:ly)?|clear(?:ly)? (?:a|an|the|should|deserves?)|surely|absolutely|"
+    r"without (?:a )?doubt|deserv\w+|impeccable|outstanding|exemplary|"
+    r"looks? (?:good|fine|great|trustworthy|solid|safe|ok|okay|strong|promising)|"
+    r"overall (?:good|fine|positive|solid)|nothing to worry|no concerns?|"
+    r"you (?:should|must|can safely)|i (?:recommend|suggest|would|believe|think)")
+_LOW_WORDS = r"low|minimal|little|negligible|modest|small|limited|acceptable"
+_HIGH_WORDS = r"high|significant|elevated|substantial|considerable|serious|large|major"
+
+
+@dataclass(frozen=True, slots=True)
+class _LexiconPatterns:
+    """The direction and judgement patterns, with the pack's words in them."""
+
+    direction: re.Pattern[str]
+    passive_object: re.Pattern[str]
+    good_object: re.Pattern[str]
+    judgement: re.Pattern[str]
+    low_level: re.Pattern[str]
+    high_level: re.Pattern[str]
+
+
+def _alternatives(*parts: str) -> str:
+    return "|".join(p for p in parts if p)
+
+
+@functools.lru_cache(maxsize=16)
+def _lexicon_patterns(lexicon: Lexicon) -> _LexiconPatterns:
+    risk = _alternatives(*lexicon.risk_terms)
+    obj = rf"{_OBJECT_PREFIX}(?:{_alternatives(_OBJECT_GENERIC, risk)})"
+    judged = _alternatives(*lexicon.subjects, _JUDGED)
+    # "unlikely to default", "likely to be malignant": the pack's risk words after "likely".
+    likely = rf"likely to (?:be |turn out |go |become )?(?:{risk})\b" if risk else ""
+    return _LexiconPatterns(
+        direction=re.compile(
+            rf"\b(?:(?P<rv>{_RAISE_VERB})(?P<ro>\s+(?:\w+\s+){{0,3}}?{obj})?"
+            rf"|(?P<lv>{_LOWER_VERB})(?P<lo>\s+(?:\w+\s+){{0,3}}?{obj})?"
+            rf"|(?P<rf>{_RAISE_FIXED})|(?P<lf>{_LOWER_FIXED}))\b"),
+        passive_object=re.compile(rf"{obj}\s+(?:is|was|gets|being)?\s*$"),
+        good_object=re.compile(
+            rf"\b(?:{_alternatives(_GOOD_GENERIC, *lexicon.safe_terms)})"),
+        judgement=re.compile(
+            rf"\b(?:{_alternatives(*lexicon.judgement_terms, _JUDGEMENT_GENERIC)}|"
+            r"(?:reliable|responsible|solid|strong|good|ideal|excellent|safe|model|great|decent)"
+            rf" (?:{judged}))\b"),
+        low_level=re.compile(
+            rf"\b(?:{_LOW_WORDS})[- ]risk\b|\bsafe\b" + (rf"|\bun{likely}" if likely else "")),
+        high_level=re.compile(
+            rf"\b(?:{_HIGH_WORDS})[- ]risk\b|\brisky\b" + (rf"|\b{likely}" if likely else "")),
+    )
+
+
 _STOP = frozenset(_words("in of the and to for at this that being provide existing number "
                          "status present since years year month months per by with other or "
                          "on as is dm"))
@@ -329,16 +381,16 @@ def _mention_patterns(facts: CaseFacts) -> dict[str, re.Pattern[str]]:
 _NAMED_JUST_BEFORE = re.compile(r"featureref\d+\s*(?:=|:|of|is|at)?\s*$")
 
 
-def _directions(sentence: str, facts: CaseFacts,
-                mentions: dict[str, re.Pattern[str]]) -> list[str]:
+def _directions(sentence: str, facts: CaseFacts, mentions: dict[str, re.Pattern[str]],
+                words: _LexiconPatterns) -> list[str]:
     events: list[_Event] = []
     for feature, pattern in mentions.items():
         events += [_Event(m.start(), feature=feature) for m in pattern.finditer(sentence)
                    # a value right after another feature's name is that feature's value
                    if not (m.groupdict().get("num")
                            and _NAMED_JUST_BEFORE.search(sentence[:m.start()]))]
-    for match in _DIRECTION.finditer(sentence):
-        sign = _sign(match, sentence)
+    for match in words.direction.finditer(sentence):
+        sign = _sign(match, sentence, words)
         if sign:
             events.append(_Event(match.start(), sign=sign))
     events.sort(key=lambda e: (e.at, e.feature is None))
@@ -368,7 +420,7 @@ def _directions(sentence: str, facts: CaseFacts,
     return problems
 
 
-def _sign(match: re.Match[str], sentence: str) -> int:
+def _sign(match: re.Match[str], sentence: str, words: _LexiconPatterns) -> int:
     if match.group("rf"):
         return 1
     if match.group("lf"):
@@ -378,47 +430,29 @@ def _sign(match: re.Match[str], sentence: str) -> int:
         return -1 if verb.startswith("improv") else 1
     verb_sign = 1 if match.group("rv") else -1
     obj = match.group("ro") or match.group("lo")
-    passive = _PASSIVE_OBJECT.search(sentence[:match.start()])
+    passive = words.passive_object.search(sentence[:match.start()])
     if not obj and not passive:
         return 0  # "a lower amount": an adjective, not a statement about the risk
     of_phrase = re.match(r"\s+of\s+(?:\w+\s+){0,2}?\w+", sentence[match.end():]) if obj else None
     following = of_phrase.group(0) if of_phrase else ""
-    if (obj and _GOOD_OBJECT.search(obj + following)) or (
-            passive and _GOOD_OBJECT.search(passive.group(0))):
+    if (obj and words.good_object.search(obj + following)) or (
+            passive and words.good_object.search(passive.group(0))):
         return -verb_sign
     return verb_sign
 
 
 # -- judgement -----------------------------------------------------------------------------
 
-_JUDGEMENT = re.compile(
-    r"\b(?:trustworth\w*|trusted|honest\w*|credible|dependable|upstanding|respectable|"
-    r"(?:reliable|responsible|solid|strong|good|ideal|excellent|safe|model|great|decent) "
-    r"(?:applicant|borrower|customer|client|payer|candidate|profile|bet|choice|person)|"
-    r"creditworthy|verified|vetted|confirmed|validated|certified|cleared|vouched|endorsed|"
-    r"(?:approved|authori[sz]ed|signed off|checked) by|compliance|due diligence|"
-    r"no risk|risk[- ]free|guarantee\w*|certain(?:ly)?|definite(?:ly)?|undoubted\w*|"
-    r"obvious(?:ly)?|clear(?:ly)? (?:a|an|the|should|deserves?)|surely|absolutely|"
-    r"without (?:a )?doubt|deserv\w+|impeccable|outstanding|exemplary|"
-    r"looks? (?:good|fine|great|trustworthy|solid|safe|ok|okay|strong|promising)|"
-    r"overall (?:good|fine|positive|solid)|nothing to worry|no concerns?|"
-    r"you (?:should|must|can safely)|i (?:recommend|suggest|would|believe|think))\b")
-_LOW_LEVEL = re.compile(r"\b(?:low|minimal|little|negligible|modest|small|limited|acceptable)"
-                        r"[- ]risk\b|\bunlikely to default\b|\bsafe\b")
-_HIGH_LEVEL = re.compile(r"\b(?:high|significant|elevated|substantial|considerable|serious|"
-                         r"large|major)[- ]risk\b|\blikely to default\b|\brisky\b")
-
-
-def _judgements(sentence: str, facts: CaseFacts) -> list[str]:
+def _judgements(sentence: str, facts: CaseFacts, words: _LexiconPatterns) -> list[str]:
     problems = [f"judgement the case cannot support: {m.group(0)!r}"
-                for m in _JUDGEMENT.finditer(sentence)]
+                for m in words.judgement.finditer(sentence)]
     if facts.p_bad >= LOW_RISK_BELOW:
-        problems += [f"{m.group(0)!r} at p(bad) {facts.p_bad:.3f}"
-                     for m in _LOW_LEVEL.finditer(sentence)
+        problems += [f"{m.group(0)!r} at a risk probability of {facts.p_bad:.3f}"
+                     for m in words.low_level.finditer(sentence)
                      if not re.search(r"\bnot (?:a |an )?$", sentence[:m.start()])]
     if facts.p_bad < HIGH_RISK_FROM:
-        problems += [f"{m.group(0)!r} at p(bad) {facts.p_bad:.3f}"
-                     for m in _HIGH_LEVEL.finditer(sentence)
+        problems += [f"{m.group(0)!r} at a risk probability of {facts.p_bad:.3f}"
+                     for m in words.high_level.finditer(sentence)
                      if not re.search(r"\bnot (?:a |an )?$", sentence[:m.start()])]
     return problems
 
@@ -437,4 +471,4 @@ def _copied(summary: str, note: str) -> list[str]:
     shared = shingles(summary) & shingles(note)
     if not shared:
         return []
-    return [f"{len(shared)} run(s) of {COPY_WORDS}+ words copied from the applicant's note"]
+    return [f"{len(shared)} run(s) of {COPY_WORDS}+ words copied from the note"]

@@ -1,10 +1,12 @@
 """Ratchet: the core below the packs names no domain's actions, outcomes, roles or words.
 
 Every string literal in code (docstrings aside) of ``events/``, ``assistant/`` outside
-``assistant/domains/``, ``tui/``, ``cli/`` and ``evals/`` is read; a literal naming credit's
-actions, outcomes, owner role or words is a finding. :data:`ALLOWED` lists the findings that
-remain, by file, with their count: a new one fails, and so does a count that went down
-without :data:`ALLOWED` being lowered with it. The list may only shrink.
+``assistant/domains/``, ``tui/``, ``cli/``, ``evals/`` and ``guardrails/`` is read; a literal
+naming credit's actions, outcomes, owner role or words is a finding. :data:`ALLOWED` lists
+the findings that remain, by file, with their count; :data:`EXEMPT` those that are not the
+core speaking credit (old events' meaning, the note screening's attack lexicons, the demo),
+each with its reason. A new finding fails, and so does a count that went down without the
+lists being lowered with it. Both may only shrink.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from collections import Counter
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-CORE = ("events", "assistant", "tui", "cli", "evals")
+CORE = ("events", "assistant", "tui", "cli", "evals", "guardrails")
 EXCLUDED = ("assistant/domains/", "evals/datasets/")  # packs, and data sets with their builders
 
 #: A literal equal to one of these is credit's vocabulary.
@@ -24,48 +26,33 @@ EXACT = frozenset({"good", "bad", "escalate", "approve", "decline", "risk_owner"
 INSIDE = re.compile(r"p\(bad\)|\bapplicants?\b|approve:bad|turns out bad|\brisk_owner\b")
 
 #: (file, finding) -> how many times it may still occur. May only shrink.
-ALLOWED: dict[tuple[str, str], int] = {
-    ('assistant/explainers/llm.py', 'applicant'): 4,
-    ('assistant/explainers/template.py', 'turns out bad'): 1,
-    ('assistant/monitoring/health.py', 'bad'): 1,
-    ('assistant/monitoring/outcome_alerts.py', 'bad'): 1,
-    ('assistant/orchestrator.py', 'p(bad)'): 1,
-    ('assistant/policies/backtest.py', 'escalate'): 1,
-    ('assistant/policies/quantity.py', 'escalate'): 1,
-    ('assistant/specialists/crossval.py', 'applicant'): 2,
-    ('assistant/usecases/monitoring.py', 'escalate'): 1,
-    ('assistant/usecases/sentences.py', 'p(bad)'): 1,
-    ('assistant/views/policy.py', 'escalate'): 1,
-    ('cli/cases.py', 'p(bad)'): 1,
-    ('cli/demo.py', 'credit'): 1,
-    ('cli/demo.py', 'escalate'): 1,
-    # The credit demo seeds credit's own people (its owner role is credit's by design).
-    ('cli/demo.py', 'risk_owner'): 9,
-    ('cli/models.py', 'approve'): 1,  # `docket models approve` (four eyes, as for policy)
-    ('cli/policy.py', 'approve'): 1,  # the `docket policy approve` command's name
-    ('cli/policy.py', 'approve:bad'): 1,
-    ('cli/start.py', 'credit'): 2,
-    ('evals/suites/fairness.py', 'applicants'): 2,
-    ('evals/suites/fairness.py', 'approve'): 2,
-    ('evals/suites/fairness.py', 'bad'): 2,
-    ('evals/suites/fairness.py', 'decline'): 1,
-    ('evals/suites/fairness.py', 'good'): 1,
-    ('evals/suites/model_quality.py', 'applicant'): 2,
-    ('evals/suites/model_quality.py', 'decline'): 1,
+ALLOWED: dict[tuple[str, str], int] = {}
+
+#: Findings that are not the core speaking credit's vocabulary, each with why. May only
+#: shrink too; a new entry needs a reason a reviewer accepts.
+EXEMPT: dict[tuple[str, str], int] = {
+    # What a version-1 event meant: logs written before packs declared their decision held
+    # credit cases only, so the upcasters must say so (a fact about old stores).
     ('events/domain/case_rules.py', 'approve'): 1,
     ('events/domain/case_rules.py', 'bad'): 1,
     ('events/domain/case_rules.py', 'decline'): 1,
     ('events/domain/case_rules.py', 'escalate'): 2,
     ('events/domain/case_rules.py', 'good'): 1,
     ('events/domain/modelversion.py', 'risk_owner'): 2,
-    ('events/queries.py', 'escalate'): 1,
-    ('tui/app.py', 'escalate'): 1,
-    ('tui/commands.py', 'escalate'): 1,
-    ('tui/format.py', 'p(bad)'): 1,
-    ('tui/screens/case.py', 'escalate'): 2,
-    ('tui/screens/case.py', 'p(bad)'): 1,
-    ('tui/screens/policy.py', 'p(bad)'): 1,
-    ('tui/screens/queue.py', 'escalate'): 2,
+    # The note screening's lexicons: phrases people write into a note (attacks seen in credit
+    # notes), matched in what arrives, never words the core speaks.
+    ('guardrails/injection.py', 'applicant'): 5,
+    ('guardrails/names.py', 'applicant'): 1,
+    ('guardrails/payload.py', 'applicant'): 5,
+    ('guardrails/payload.py', 'applicants'): 1,
+    ('guardrails/text.py', 'applicant'): 1,
+    # The demo seeds the built-in packs on purpose: credit's demo, with credit's people.
+    ('cli/demo.py', 'credit'): 1,
+    ('cli/demo.py', 'escalate'): 1,
+    ('cli/demo.py', 'risk_owner'): 9,
+    ('cli/start.py', 'credit'): 2,
+    ('cli/policy.py', 'approve'): 1,  # the `docket policy approve` command's name
+    ('cli/models.py', 'approve'): 1,  # the `docket models approve` command's name
 }
 
 
@@ -102,7 +89,7 @@ def findings() -> Counter[tuple[str, str]]:
 
 def test_no_new_domain_words_in_the_core() -> None:
     found = findings()
-    new = {k: n for k, n in found.items() if n > ALLOWED.get(k, 0)}
+    new = {k: n for k, n in found.items() if n > ALLOWED.get(k, 0) + EXEMPT.get(k, 0)}
     assert not new, (
         "credit's vocabulary in the core (read it from the pack's declaration instead): "
         + "; ".join(f"{f}: {w!r} x{n}" for (f, w), n in sorted(new.items()))
@@ -111,9 +98,10 @@ def test_no_new_domain_words_in_the_core() -> None:
 
 def test_the_allow_list_only_shrinks() -> None:
     found = findings()
-    stale = {k: n for k, n in ALLOWED.items() if found.get(k, 0) < n}
+    limits = Counter(ALLOWED) + Counter(EXEMPT)
+    stale = {k: n for k, n in limits.items() if found.get(k, 0) < n}
     assert not stale, (
-        "fewer findings than allowed: lower ALLOWED to "
+        "fewer findings than allowed: lower ALLOWED (or EXEMPT) to "
         + "; ".join(f"{k!r}: {found.get(k, 0)}" for k in sorted(stale))
     )
 

@@ -35,7 +35,8 @@ from tui.screens.queue import QueueScreen
 P = ParamSpec("P")
 T = TypeVar("T")
 
-DecisionKind = Literal["accept", "override", "escalate"]
+# "send_up": hand the case to a senior (whatever the pack calls that action).
+DecisionKind = Literal["accept", "override", "send_up"]
 
 # App-wide actions that make no sense on top of a modal dialog.
 NOT_ON_MODALS = frozenset({"policy", "health", "help", "quit_console"})
@@ -100,7 +101,7 @@ class DocketApp(App[None]):
         self.identity: Identity = identity_of(service)
         self.sync_interval = sync_interval
         self.screenshot_dir = Path(screenshot_dir) if screenshot_dir is not None else Path.cwd()
-        self.queue_screen = QueueScreen()
+        self.queue_screen = QueueScreen(service.domain(self.domain).words["probability"])
         self._quick = ServiceCaller()
         self._long = ServiceCaller()
         self._syncing = False

@@ -22,7 +22,7 @@ LABELS: dict[str, str] = {
     "open_case": "Case: open the selected case",
     "accept": "Decide: accept the recommendation",
     "override": "Decide: override the recommendation…",
-    "escalate": "Decide: escalate to a senior reviewer…",
+    "send_up": "Decide: escalate to a senior reviewer…",
     "audit": "Audit: what the deciding operator saw…",
     "filter": "Queue: filter",
     "sort": "Queue: sort by the next column",
@@ -57,7 +57,7 @@ class DocketCommands(Provider):
     """Every console action, by name."""
 
     def commands(self) -> list[tuple[str, str, Callable[[], Any]]]:
-        from tui.screens.queue import COLUMNS, SORTABLE, QueueScreen
+        from tui.screens.queue import SORTABLE, QueueScreen
 
         found: list[tuple[str, str, Callable[[], Any]]] = []
         seen: set[str] = set()
@@ -80,7 +80,7 @@ class DocketCommands(Provider):
                         partial(screen.show_status, name),
                     )
                 )
-            labels = dict(COLUMNS)
+            labels = dict(screen.columns)
             for key in SORTABLE:
                 found.append(
                     (

@@ -8,17 +8,21 @@ from typing import Any
 
 from assistant.views import BADGES, QueueRow
 
+
 # The queue's columns (column key = the service's order_by name, label), shared by the
 # console and ``docket cases`` so both print the same page the same way.
-QUEUE_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("case_ref", "case"),
-    ("status", "status"),
-    ("opened_at", "age"),
-    ("p_bad", "p(bad)"),
-    ("recommendation", "recommendation"),
-    ("expected_cost", "exp. cost"),
-    ("flags", "flags"),
-)
+def queue_columns(probability: str) -> tuple[tuple[str, str], ...]:
+    """The queue's columns, the score's headed with the pack's label (``p(malignancy)``)."""
+    return (
+        ("case_ref", "case"),
+        ("status", "status"),
+        ("opened_at", "age"),
+        ("p_bad", probability),
+        ("recommendation", "recommendation"),
+        ("expected_cost", "exp. cost"),
+        ("flags", "flags"),
+    )
+
 
 QueueCells = tuple[str, str, str, str, str, str, str]
 

@@ -20,6 +20,7 @@ from assistant.views import (
     AuditView,
     CaseDetail,
     Decision,
+    DomainView,
     ExplanationView,
     HealthView,
     Identity,
@@ -57,6 +58,8 @@ class DocketPort(Protocol):
     def audit(self, case_id: str, as_of: datetime | None = None) -> AuditView: ...
 
     def resolve_domain(self, name: str | None) -> str: ...
+
+    def domain(self, name: str | None = None) -> DomainView: ...
 
     def policy(self, domain: str) -> PolicyView: ...
 

@@ -29,7 +29,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from assistant.domains.base import CaseInput, Dataset, DomainPack
+from assistant.domains.base import CaseInput, Dataset, DomainPack, FairnessGroup
 from assistant.domains.decision import (
     ClassificationShape,
     DecisionShape,
@@ -135,6 +135,7 @@ __all__ = [
     "Dataset",
     "DecisionShape",
     "DomainPack",
+    "FairnessGroup",
     "QuantityShape",
     "Roles",
     "Words",

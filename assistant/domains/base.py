@@ -64,6 +64,20 @@ class Dataset:
     weights: list[float] | None = None
 
 
+@dataclass(frozen=True)
+class FairnessGroup:
+    """A protected attribute whose groups the fairness checks compare.
+
+    ``group_of`` reads a case's group from its recorded values (a protected field, or a band
+    of one); ``order`` lists the groups in the order reports show them (others follow, sorted).
+    "?" means the group could not be read and is left out of the comparison.
+    """
+
+    name: str
+    group_of: Callable[[Mapping[str, Any]], str]
+    order: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True, eq=False)
 class DomainPack:
     """Everything Docket knows about one decision domain."""
@@ -86,6 +100,8 @@ class DomainPack:
     data_path: Path
     data_sha256: str
     words: Words = field(default_factory=Words)
+    # The protected groups fairness is checked across (none: the fairness checks skip).
+    fairness_groups: tuple[FairnessGroup, ...] = ()
 
     def __post_init__(self) -> None:
         spec, shape = self.default_policy, self.decision

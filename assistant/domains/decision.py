@@ -22,6 +22,7 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 from events.errors import DocketError
+from guardrails.facts import Lexicon
 
 ROLE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 """A role name: lower-case letters, digits and underscores (e.g. ``card_portfolio_owner``)."""
@@ -74,13 +75,20 @@ class Words:
     """How the pack's people speak about a case (used in every screen and message).
 
     ``risk`` names the risk outcome in prose ("default", "fraud"); ``case`` names one case
-    ("application", "transaction"); ``subject`` the one the case is about ("applicant").
+    ("application", "transaction"); ``subject`` the one the case is about ("applicant");
+    ``risk_event`` completes "the probability that this <case> ..." ("turns out bad", "is
+    malignant"); ``note`` is what the subject's free text is called. ``lexicon`` tells the
+    explanation checks how prose names the subject, the outcomes and each action, so they
+    catch a lie told in the pack's own words (see :class:`guardrails.facts.Lexicon`).
     """
 
     case: str = "case"
     cases: str = "cases"
     subject: str = "subject"
     risk: str = "risk"
+    risk_event: str = "has the risk outcome"
+    note: str = "note"
+    lexicon: Lexicon = field(default_factory=Lexicon)
 
     @property
     def per_case(self) -> str:
@@ -177,6 +185,10 @@ class QuantityShape:
     interval: tuple[float, float]  # the predictive interval the escalation rule reads
     max_relative_width: float  # escalate when (high - low) / max(median, step) exceeds this
     escalate_on_ood: bool = True
+    # Periods between placing an order and the period it covers: the order for period t is
+    # decided at t - lead_time, so a model may only learn from periods before that, and every
+    # feature must be known then (the pack checks its own features against it).
+    lead_time: int = 0
     escalate_action: str = "escalate"  # the action name that sends a case to a person
     order_action: str = "order"  # the action name of "order this quantity"
     cost_unit: str = "cost units"
@@ -214,6 +226,8 @@ class QuantityShape:
             out.append("unit: a quantity needs a unit")
         if not self.max_relative_width > 0:
             out.append(f"max_relative_width: must be positive, got {self.max_relative_width}")
+        if self.lead_time < 0:
+            out.append(f"lead_time: must not be negative, got {self.lead_time}")
         if self.escalate_action == self.order_action:
             out.append("escalate_action: must differ from order_action")
         return out

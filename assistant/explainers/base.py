@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from events.errors import DocketError
 from guardrails import CaseFacts
+from guardrails.facts import Lexicon
 
 FeatureValue = str | float | int
 
@@ -37,8 +38,15 @@ class ExplanationRequest(BaseModel):
     attributions: dict[str, float] = Field(default_factory=dict)
     ood: bool = False
     personal: dict[str, str] = Field(default_factory=dict)  # declared personal fields
-    note: str | None = None  # the applicant's free text: untrusted data
+    note: str | None = None  # the subject's free text: untrusted data
     actions: list[str] = Field(default_factory=list)
+    # The pack's words (assistant.domains.decision.Words): explanations speak them, and the
+    # prose checks read the lexicon to catch a lie told in them.
+    case_word: str = "case"
+    subject_word: str = "subject"
+    note_word: str = "note"
+    risk_event: str = "has the risk outcome"
+    lexicon: Lexicon = Field(default_factory=Lexicon)
 
     def facts(
         self, placeholders: Collection[str] = (), redacted: Collection[str] = ()
@@ -59,6 +67,7 @@ class ExplanationRequest(BaseModel):
             actions=self.actions,
             labels=self.feature_descriptions,
             note=self.note or "",
+            lexicon=self.lexicon,
         )
 
     def content_hash(self) -> str:

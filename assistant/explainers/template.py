@@ -28,7 +28,8 @@ class TemplateExplainer:
         ]
         sentences = [
             f"Recommendation: {request.recommended_action}; the model estimates a "
-            f"{round(request.p_bad * 100)}% probability that this case turns out bad.",
+            f"{round(request.p_bad * 100)}% probability that this {request.case_word} "
+            f"{request.risk_event}.",
         ]
         if factors:
             listed = _join([_factor(request, f) for f in factors])
@@ -37,8 +38,8 @@ class TemplateExplainer:
         if costs:
             sentences.append(costs)
         if request.ood:
-            sentences.append("Caution: this case is unlike the data the model was trained on, "
-                             "so the estimate is less reliable.")
+            sentences.append(f"Caution: this {request.case_word} is unlike the data the model "
+                             "was trained on, so the estimate is less reliable.")
         payload = {"summary": " ".join(sentences), "action": request.recommended_action,
                    "claims": claims}
         return DraftExplanation(self.name, json.dumps(payload, ensure_ascii=False))
@@ -66,7 +67,7 @@ def _costs_sentence(request: ExplanationRequest) -> str:
     listed = ", ".join(f"{action} {_number(cost)}" for action, cost in sorted(
         costs.items(), key=lambda item: (item[1], item[0])))
     cheapest = min(costs, key=lambda a: (costs[a], a))
-    sentence = f"Expected cost per case: {listed}"
+    sentence = f"Expected cost per {request.case_word}: {listed}"
     if request.recommended_action in costs and request.recommended_action != cheapest:
         return (f"{sentence}; the policy prefers {request.recommended_action} to the "
                 f"cheaper {cheapest} here.")

@@ -14,16 +14,20 @@ from assistant.monitoring.drift import DriftReport
 from assistant.monitoring.health import MonitoringThresholds
 from assistant.monitoring.outcome_alerts import OutcomeAlertSettings, OutcomeCheck
 from assistant.monitoring.quality import QUALITY_WINDOW, QualityReport
+from assistant.monitoring.quantile_alerts import QuantileAlertSettings, QuantileCheck
 from assistant.monitoring.quantity_quality import QuantityQuality
 from assistant.usecases import (
     evaluation,
     monitoring,
     quantities,
+    quantity_monitoring,
 )
 from assistant.views import (
     AlertView,
     AssessmentView,
+    FairnessGroupsView,
     HealthView,
+    OrderBacktestView,
     SimulationView,
 )
 
@@ -57,6 +61,11 @@ class MonitoringDoor(Door):
         """A "how much" policy (and a changed one) on held-out hours, against seasonal naive."""
         return quantities.backtest(self._ctx, domain, changes)
 
+    def order_backtest(self, domain: str) -> OrderBacktestView:
+        """A "how much" policy and seasonal naive on the champion's held-out hours, with the
+        forecasts' coverage there (what ``docket eval``'s orders suite judges)."""
+        return quantities.order_backtest(self._ctx, domain)
+
     def off_policy(
         self, domain: str, changes: Mapping[str, Any] | None = None
     ) -> OffPolicyReport | None:
@@ -69,6 +78,8 @@ class MonitoringDoor(Door):
         return quantities.quality(self._ctx, domain)
 
     def drift(self, domain: str, *, recent: int = 1000) -> DriftReport:
+        if is_quantity_pack(domain):
+            return quantity_monitoring.drift(self._ctx, domain, recent=recent)
         return monitoring.drift(self._ctx, domain, recent=recent)
 
     def check_alerts(
@@ -78,7 +89,17 @@ class MonitoringDoor(Door):
         recent: int = 1000,
         thresholds: MonitoringThresholds | None = None,
     ) -> list[AlertView]:
+        if is_quantity_pack(domain):
+            return quantity_monitoring.check_alerts(self._ctx, domain, recent=recent,
+                                                    thresholds=thresholds)
         return monitoring.check_alerts(self._ctx, domain, recent=recent, thresholds=thresholds)
+
+    def forecast_check(
+        self, domain: str, settings: QuantileAlertSettings | None = None
+    ) -> QuantileCheck | None:
+        """A "how much" pack's quantile forecasts against realised demand, judged against
+        the champion's own validation coverage (None: no champion)."""
+        return quantity_monitoring.outcome_check(self._ctx, domain, settings)
 
     def outcome_check(
         self, domain: str, settings: OutcomeAlertSettings | None = None
@@ -86,6 +107,8 @@ class MonitoringDoor(Door):
         return monitoring.outcome_check(self._ctx, domain, settings)
 
     def health(self, domain: str) -> HealthView:
+        if is_quantity_pack(domain):
+            return quantity_monitoring.health(self._ctx, domain)
         return monitoring.health(self._ctx, domain)
 
     # --- for evaluation (nothing here is recorded, except record_eval_run) ---------------------
@@ -98,6 +121,10 @@ class MonitoringDoor(Door):
 
     def protected_fields(self, domain: str) -> list[str]:
         return list(self._ctx.pack(domain).protected)
+
+    def fairness_groups(self, domain: str) -> list[FairnessGroupsView]:
+        """The protected groups the pack declares, with each historical case's group."""
+        return evaluation.fairness_groups(domain)
 
     def personal_fields(self, domain: str) -> list[str]:
         """Fields holding contact details: never features, never sent to a provider."""

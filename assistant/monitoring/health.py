@@ -110,7 +110,7 @@ def evaluate_alerts(
     thresholds: MonitoringThresholds | None = None,
     case_time_key: str = "decided_at",
     outcomes: OutcomeCheck | None = None,
-    risk_word: str = "bad",
+    risk_word: str = "risk outcome",
     ood_vs_reference: RateRise | None = None,
 ) -> list[AlertSpec]:
     """Every threshold crossed, in a stable order: drift, prediction, overrides, OOD, policy.

@@ -122,7 +122,7 @@ class OutcomeCheck:
     def expected_rate(self) -> float:
         return self.expected_bad / self.n if self.n else 0.0
 
-    def message(self, risk: str = "bad") -> str:
+    def message(self, risk: str = "risk outcome") -> str:
         cost = ""
         if self.realised_cost is not None and self.expected_cost is not None:
             cost = (

@@ -57,6 +57,7 @@ class BacktestReport:
     policy_minus_baseline: Interval  # paired difference of mean realised cost per case
     accept_action: str
     refuse_action: str
+    escalate_action: str
 
     @property
     def arms(self) -> tuple[ArmResult, ArmResult, ArmResult]:
@@ -64,7 +65,7 @@ class BacktestReport:
 
     def table(self) -> str:
         lines = [f"{'':20} {'cost/case [95% CI]':26} {'expected':>8} "
-                 f"{self.accept_action:>8} {'escalate':>8}"]
+                 f"{self.accept_action:>8} {self.escalate_action:>8}"]
         for arm in self.arms:
             expected = "" if arm.expected_cost is None else f"{arm.expected_cost:.3f}"
             lines.append(
@@ -135,7 +136,8 @@ def backtest(
     difference = bootstrap_mean(
         np.array(policy.per_case_cost) - np.array(base.per_case_cost), resample
     )
-    return BacktestReport(n, policy, base, refuse_all, difference, accept, refuse)
+    return BacktestReport(n, policy, base, refuse_all, difference, accept, refuse,
+                          spec.escalate_action)
 
 
 def _realised(rec: Recommendation | None, action: str, outcome: str, spec: PolicySpec) -> float:

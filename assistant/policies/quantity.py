@@ -64,7 +64,8 @@ class QuantityPolicy(BaseModel):
     )
     interval: tuple[float, float] = Field(description="The predictive interval's levels.")
     escalate_on_ood: bool = Field(default=True, description="Escalate out-of-distribution cases.")
-    escalate_action: str = Field(default="escalate", min_length=1)
+    escalate_action: str = Field(min_length=1, description="The pack's action that hands a "
+                                 "case to a person.")
     order_action: str = Field(default="order", min_length=1)
     owner_role: str = Field(min_length=1, description="Role allowed to change it.")
     review_every_days: int = Field(default=90, ge=1, description="Review cadence in days.")
@@ -256,12 +257,12 @@ def recommend_quantity(
         reasons.append(
             f"the {low_level:g}-{high_level:g} interval {low:.0f}-{high:.0f} {unit} is "
             f"{width:.1f} times the median {median:.0f} (limit {policy.max_relative_width:g}):"
-            " escalate"
+            f" {policy.escalate_action}"
         )
     if ood is not None and ood.flag and policy.escalate_on_ood:
         action = policy.escalate_action
         reasons.append(f"unlike the training data ({'; '.join(ood.reasons) or 'flagged'}): "
-                       "escalate")
+                       f"{policy.escalate_action}")
     quantiles = {_level(a): float(v) for a, v in zip(levels, np.sort(values),
                                                                strict=True)}
     return QuantityRecommendation(action, best, costs[best], quantiles, tuple(reasons), "model",
@@ -290,7 +291,7 @@ def baseline_recommendation(
     if ood is not None and ood.flag and policy.escalate_on_ood:
         action = policy.escalate_action
         reasons.append(f"unlike the training data ({'; '.join(ood.reasons) or 'flagged'}): "
-                       "escalate")
+                       f"{policy.escalate_action}")
     return QuantityRecommendation(action, quantity, historical_cost, {}, tuple(reasons),
                                   "baseline", quantity, action == policy.escalate_action)
 

@@ -236,16 +236,17 @@ def cost_table(
     ]
 
 
-def format_cost_table(rows: Sequence[CostRow]) -> list[str]:
+def format_cost_table(rows: Sequence[CostRow], per_case: str = "per case") -> list[str]:
+    """The table as text; ``per_case`` is the pack's wording ("per application")."""
     first = rows[0] if rows else None
     folds = first.folds if first else 0
     if first is not None and first.repeats > 1:
-        lines = [f"{folds}-fold cross-validated expected cost per applicant, repeated "
+        lines = [f"{folds}-fold cross-validated expected cost {per_case}, repeated "
                  f"{first.repeats} times (fold seeds {first.seed}-{first.seed + first.repeats - 1}"
                  "): mean ± sd over repeats"]
     else:
         seed = first.seed if first else 0
-        lines = [f"{folds}-fold cross-validated expected cost per applicant (fold seed {seed}; "
+        lines = [f"{folds}-fold cross-validated expected cost {per_case} (fold seed {seed}; "
                  "mean ± sd over folds)"]
     lines += [f"  {r.name:18} {r.expected_cost:.3f} ± {r.sd:.3f}" for r in rows]
     return lines

@@ -59,6 +59,7 @@ class FoldResult:
 class BacktestResult:
     folds: list[FoldResult]
     policy: QuantityPolicy
+    lead_time: int = 0  # hours between placing an order and the hour it covers
 
     def summary(self, attr: str) -> tuple[float, float]:
         values = [getattr(f, attr) for f in self.folds]
@@ -68,7 +69,8 @@ class BacktestResult:
         p = self.policy
         out = [
             f"Time-ordered backtest, {len(self.folds)} monthly folds (each trained on every hour "
-            "before its month; shipped tree settings; nothing tuned on a test month).",
+            f"ended {self.lead_time} hour(s) before its month began, the orders' lead time; "
+            "shipped tree settings; nothing tuned on a test month).",
             f"Cost per hour: {p.underage_cost:g} per unit short, {p.overage_cost:g} per unit "
             f"left over ({p.unit}); packs of {p.step}, "
             f"{p.minimum_order}-{p.capacity} {p.unit}.",
@@ -113,7 +115,10 @@ def backtest(
     folds = []
     for name, first_day, end_day in months:
         start, end = (first_day - 1) * HOURS_PER_DAY, (end_day - 1) * HOURS_PER_DAY
-        train, test = hours < start, (hours >= start) & (hours < end)
+        # An order for the first test hour is placed lead_time hours before it: the model
+        # that placed it can only have learnt from hours that had ended by then.
+        train = hours < start - pack.shape.lead_time
+        test = (hours >= start) & (hours < end)
         if not train.any() or not test.any():
             continue
         if on_step is not None:
@@ -133,7 +138,7 @@ def backtest(
             float(np.mean(np.maximum(ordered - actual, 0))),
             float(np.mean(np.maximum(naive - actual, 0))),
         ))
-    return BacktestResult(folds, policy)
+    return BacktestResult(folds, policy, pack.shape.lead_time)
 
 
 def _cost(orders: FloatArray, actual: FloatArray, policy: QuantityPolicy) -> float:

@@ -95,7 +95,9 @@ def train_quantiles(
     y = np.asarray(demand, dtype=np.float64)
     hours = np.asarray(hour_index)
     cut = int(hours.max()) + 1 - validation_hours
-    early, late = hours < cut, hours >= cut
+    # Orders for the first validation hours are placed lead_time hours ahead: train only on
+    # hours that had ended by then.
+    early, late = hours < cut - pack.shape.lead_time, hours >= cut
     validation: dict[str, Any] = {"hours": int(late.sum())}
     held_out: dict[str, Any] = {}
     if early.sum() and late.sum():
@@ -111,7 +113,7 @@ def train_quantiles(
                                           zip(orders, demand_late, strict=True)])),
             "baseline_cost": float(np.mean([policy.loss(q, d) for q, d in
                                             zip(baseline, demand_late, strict=True)])),
-            "trained_on_hours_before": cut,
+            "trained_on_hours_before": cut - pack.shape.lead_time,
             "coverage": {str(a): float(np.mean(y[late] <= held[:, j]))
                          for j, a in enumerate(levels)},
             "pinball": dict(zip(map(str, levels), pinball(y[late], held, levels), strict=True)),

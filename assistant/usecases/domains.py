@@ -14,7 +14,7 @@ from assistant.domains import (
     is_quantity_pack,
 )
 from assistant.usecases.context import Context
-from assistant.views import DomainView
+from assistant.views import DomainView, WordsView
 from events import queries
 
 
@@ -33,7 +33,7 @@ def domain_view(name: str, cases: int = 0) -> DomainView:
     if is_quantity_pack(name):
         quantity = get_quantity_pack(name)
         description, shape = quantity.description, quantity.shape
-        roles, words = Roles(owner=quantity.owner_role), Words()
+        roles, words = Roles(owner=quantity.owner_role), quantity.words
         actions: list[str] = [shape.order_action, shape.escalate_action]
     else:
         pack = get_pack(name)
@@ -65,3 +65,16 @@ def domain_view(name: str, cases: int = 0) -> DomainView:
                "per_case": words.per_case},
         cases=cases,
     )
+
+
+def words_of(name: str) -> Words:
+    """The words the pack called ``name`` declares."""
+    return get_quantity_pack(name).words if is_quantity_pack(name) else get_pack(name).words
+
+
+def words_view(name: str) -> WordsView:
+    """The pack's words as screens and messages use them."""
+    words = words_of(name)
+    return WordsView(case=words.case, cases=words.cases, subject=words.subject,
+                     risk=words.risk, probability=words.probability(),
+                     per_case=words.per_case, note=words.note)

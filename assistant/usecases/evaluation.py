@@ -10,8 +10,16 @@ from assistant.assessment import Assessment
 from assistant.domains import get_pack, get_quantity_pack, is_quantity_pack
 from assistant.policies import recommend
 from assistant.usecases.context import Context
-from assistant.views import AssessmentView, SimulationView
+from assistant.views import AssessmentView, FairnessGroupsView, SimulationView
 from events.domain import EvalRun
+
+
+def fairness_groups(domain: str) -> list[FairnessGroupsView]:
+    """The pack's declared fairness groups, read off each historical case."""
+    pack = get_pack(domain)
+    rows = pack.load_dataset().rows
+    return [FairnessGroupsView(g.name, list(g.order), [g.group_of(row) for row in rows])
+            for g in pack.fairness_groups]
 
 
 def dataset(domain: str) -> list[dict[str, Any]]:
@@ -97,8 +105,9 @@ def cross_validated_costs(
         return backtest(pack, h.rows, h.demand, h.hour_index, pack.default_policy,
                         lag_field=pack.seasonal_field, on_step=on_step).lines()
 
-    return format_cost_table(cost_table(get_pack(domain), seed=seed, repeats=repeats,
-                                        on_step=on_step))
+    classifying = get_pack(domain)
+    return format_cost_table(cost_table(classifying, seed=seed, repeats=repeats,
+                                        on_step=on_step), classifying.words.per_case)
 
 
 def record_eval_run(

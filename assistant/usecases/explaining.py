@@ -171,6 +171,11 @@ def _request(
         personal=dict(personal),
         note=note,
         actions=list(pack.actions),
+        case_word=pack.words.case,
+        subject_word=pack.words.subject,
+        note_word=pack.words.note,
+        risk_event=pack.words.risk_event,
+        lexicon=pack.words.lexicon,
     )
 
 

@@ -192,7 +192,8 @@ def _logged_case(ctx: Context, row: Mapping[str, Any]) -> LoggedCase:
         recommended=rec.action,
         propensities=dict(rec.propensities),
         explored=bool(rec.explored),
-        final_action=final if final and final != "escalate" else None,
+        # Still with the senior: the escalation is no final action.
+        final_action=final if final and final != opened.decision.get("escalate_action") else None,
         outcome=row["outcome"],
         outcome_source=source,
         p_risk=p_risk if rec.source == "model" else None,

@@ -16,6 +16,7 @@ from assistant.policies.quantity import QuantityPolicy
 from assistant.usecases import alerting, intake
 from assistant.usecases.checks import require_plain
 from assistant.usecases.context import Context
+from assistant.usecases.domains import words_view
 from assistant.usecases.models import pending_promotions
 from assistant.views import (
     BacktestView,
@@ -48,25 +49,31 @@ def policy(ctx: Context, domain: str) -> PolicyView:
         escalate_on_ood=spec.escalate_on_ood,
         review_every_days=aggregate.review_every_days,
         history=history,
-        pending=[
-            ProposalView(
-                number=int(number),
-                at=datetime.fromisoformat(found["at"]),
-                by=found["by"],
-                changes=dict(found["changes"]),
-                justification=found["justification"],
-                base_version=int(found["base_version"]),
-            )
-            for number, found in sorted(
-                getattr(aggregate, "pending", {}).items(), key=lambda item: int(item[0])
-            )
-        ],
+        pending=_pending(aggregate),
         exploration=spec.exploration.model_dump(mode="json"),
+        words=words_view(domain),
         pending_promotions=pending_promotions(ctx, domain),
         exploration_spent=month_spent,
         exploration_month=month,
         **_standing(ctx, domain),
     )
+
+
+def _pending(aggregate: Any) -> list[ProposalView]:
+    """Proposals waiting for a second owner, oldest first."""
+    return [
+        ProposalView(
+            number=int(number),
+            at=datetime.fromisoformat(found["at"]),
+            by=found["by"],
+            changes=dict(found["changes"]),
+            justification=found["justification"],
+            base_version=int(found["base_version"]),
+        )
+        for number, found in sorted(
+            getattr(aggregate, "pending", {}).items(), key=lambda item: int(item[0])
+        )
+    ]
 
 
 def _quantity_view(ctx: Context, domain: str) -> PolicyView:
@@ -81,6 +88,7 @@ def _quantity_view(ctx: Context, domain: str) -> PolicyView:
                                    "per unit left over": spec.overage_cost}},
         escalate_band=(1.0, 0.0), escalate_on_ood=spec.escalate_on_ood,
         review_every_days=aggregate.review_every_days, history=_history(ctx, domain),
+        pending=_pending(aggregate), words=words_view(domain),
         quantity=spec.model_dump(mode="json"), pending_promotions=pending_promotions(ctx, domain),
         **_standing(ctx, domain),
     )  # fmt: skip

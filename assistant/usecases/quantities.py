@@ -16,11 +16,18 @@ from uuid import UUID
 from assistant.domains import get_quantity_pack
 from assistant.monitoring.outcomes import OutcomeItem, OutcomePlan, plan_outcomes
 from assistant.monitoring.quantity_quality import OrderRow, QuantityQuality, quantity_quality
-from assistant.policies.quantity import QuantityPolicy, cost_curve, expected_cost, replay_policy
+from assistant.policies.quantity import (
+    OrderOutcomes,
+    QuantityPolicy,
+    cost_curve,
+    expected_cost,
+    replay_policy,
+)
+from assistant.specialists.quantile_serving import QuantileSpecialist
 from assistant.usecases.checks import case_uuid
 from assistant.usecases.context import Context
 from assistant.usecases.intake import unparseable
-from assistant.views import QuantityView
+from assistant.views import OrderArmView, OrderBacktestView, QuantityView
 from events import audit as audit_fold
 from events import queries
 from events.domain import Case
@@ -154,10 +161,7 @@ def backtest(ctx: Context, domain: str, changes: Mapping[str, Any] | None = None
         InputRejected: ``changes`` make an impossible policy (each field named).
     """
     state = ctx.quantity_domain(domain)
-    specialist = state.forecaster.specialist
-    if specialist is None:
-        raise ModelError(f"no champion model for {domain}: a backtest replays its held-out "
-                         f"predictions ({state.forecaster.unavailable_reason})")
+    specialist = _champion(ctx, domain)
     saved = specialist.held_out()
     levels = [float(a) for a in saved["levels"]]
     args = (levels, saved["quantiles"], saved["demand"], saved["seasonal"])
@@ -171,6 +175,38 @@ def backtest(ctx: Context, domain: str, changes: Mapping[str, Any] | None = None
     return [f"{domain}: {current.n} held-out hours of {specialist.version} (its validation "
             "model never trained on them), realised cost per hour:",
             *(f"  {arm.line(unit)}" for arm in arms)]
+
+
+def _champion(ctx: Context, domain: str) -> QuantileSpecialist:
+    state = ctx.quantity_domain(domain)
+    if state.forecaster.specialist is None:
+        raise ModelError(f"no champion model for {domain}: a backtest replays its held-out "
+                         f"predictions ({state.forecaster.unavailable_reason})")
+    return state.forecaster.specialist
+
+
+def order_backtest(ctx: Context, domain: str) -> OrderBacktestView:
+    """The current policy and seasonal naive on the champion's held-out hours, with the
+    coverage and pinball loss of each predicted level there."""
+    state = ctx.quantity_domain(domain)
+    specialist = _champion(ctx, domain)
+    saved = specialist.held_out()
+    levels = [float(a) for a in saved["levels"]]
+    mine, naive = replay_policy(levels, saved["quantiles"], saved["demand"], saved["seasonal"],
+                                state.policy, f"policy v{state.policy_version}")
+    demand = saved["demand"]
+    coverage = {f"{a:g}": sum(d <= q[j] for q, d in zip(saved["quantiles"], demand, strict=True))
+                / max(len(demand), 1) for j, a in enumerate(levels)}
+    pinball = {f"{a:g}": sum(max(a * (d - q[j]), (a - 1) * (d - q[j]))
+                             for q, d in zip(saved["quantiles"], demand, strict=True))
+               / max(len(demand), 1) for j, a in enumerate(levels)}
+    return OrderBacktestView(specialist.version, state.policy.unit, _arm(mine), _arm(naive),
+                             coverage, pinball)
+
+
+def _arm(found: OrderOutcomes) -> OrderArmView:
+    return OrderArmView(found.label, found.n, found.cost_per_case, found.fill_rate,
+                        found.short_share, found.left_over, found.escalation_rate)
 
 
 def _number(value: object) -> float | None:

@@ -14,6 +14,7 @@ from typing import Any
 from assistant.domains import get_pack, get_quantity_pack, is_quantity_pack
 from assistant.usecases import sentences
 from assistant.usecases.context import Context
+from assistant.usecases.domains import words_view
 from assistant.usecases.explaining import recorded_explanation
 from assistant.usecases.policy import policy_notices
 from assistant.usecases.quantities import case_view
@@ -30,6 +31,7 @@ from assistant.views import (
     QueueRow,
     StatusView,
     TimelineEntry,
+    WordsView,
 )
 from events import audit as audit_fold
 from events import queries
@@ -101,6 +103,7 @@ def case(ctx: Context, case_id: str) -> CaseDetail:
     else:
         describe = get_pack(domain).describe
     values: dict[str, Any] = state.input if isinstance(state.input, dict) else {}
+    words = words_view(domain)
     hidden = hidden_fields(ctx, domain)
     fields = [
         FieldView(name, describe(name), values.get(name)) for name in values if name not in hidden
@@ -143,10 +146,11 @@ def case(ctx: Context, case_id: str) -> CaseDetail:
         explanation=recorded_explanation(ctx, str(uid)),
         decision=_decision_view(state.last_decision),
         outcome=state.outcome.outcome if state.outcome else None,
-        history=[timeline_entry(e) for e in found.timeline],
+        history=[timeline_entry(e, words.probability) for e in found.timeline],
         quantity=quantity,
         current_policy_version=queries.current_policy_versions(ctx.views).get(domain),
         hidden_fields=tuple(name for name in values if name in hidden),
+        words=words,
         explored=bool(rec and rec.explored),
         exploration_reason=rec.exploration_reason if rec else None,
     )
@@ -177,7 +181,9 @@ def audit(ctx: Context, case_id: str, as_of: datetime | None = None) -> AuditVie
             f"it was opened at {found.opened_at.isoformat(timespec='seconds')}"
         )
     raw = found.to_dict()
-    hidden = hidden_fields(ctx, found.state["domain"]) if found.state.get("domain") else ()
+    domain = found.state.get("domain")
+    hidden = hidden_fields(ctx, domain) if domain else ()
+    words = words_view(domain) if domain else WordsView()
     for name in hidden:  # protected characteristics: not for this viewer (see hidden_fields)
         for values in (found.state.get("input"), raw["state"].get("input")):
             if isinstance(values, dict) and name in values:
@@ -187,9 +193,10 @@ def audit(ctx: Context, case_id: str, as_of: datetime | None = None) -> AuditVie
         as_of=found.as_of,
         seen_at_decision=found.seen_at_decision or {},
         state_as_of=found.state,
-        timeline=[timeline_entry(e) for e in found.timeline],
-        after=[timeline_entry(e) for e in found.after_as_of],
+        timeline=[timeline_entry(e, words.probability) for e in found.timeline],
+        after=[timeline_entry(e, words.probability) for e in found.after_as_of],
         raw=raw,
+        words=words,
     )
 
 
@@ -269,9 +276,10 @@ def _queue_row(r: Mapping[str, Any], current: Mapping[str, int]) -> QueueRow:
     )
 
 
-def timeline_entry(entry: audit_fold.TimelineEntry) -> TimelineEntry:
-    """One event as people read it: a sentence, not a dump of its fields."""
-    summary = sentences.describe(entry.event, entry.summary)
+def timeline_entry(entry: audit_fold.TimelineEntry, probability: str) -> TimelineEntry:
+    """One event as people read it: a sentence, not a dump of its fields (``probability``:
+    the pack's label of the score, e.g. ``p(malignancy)``)."""
+    summary = sentences.describe(entry.event, entry.summary, probability=probability)
     return TimelineEntry(entry.at, entry.event, entry.actor, entry.role, summary)
 
 

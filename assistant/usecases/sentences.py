@@ -7,6 +7,7 @@ policy v1); expected cost 0.263"), so a person reads what happened instead of a
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -45,11 +46,11 @@ def _quarantined(f: Fields) -> str:
     return f"input quarantined ({listed})" if listed else "input quarantined"
 
 
-def _scored(f: Fields) -> str:
+def _scored(f: Fields, probability: str = "risk probability") -> str:
     who = "scored in shadow by" if f.get("shadow") else "scored by"
     text = f"{who} {f.get('model_version')}"
     if f.get("p_bad") is not None:
-        text += f": p(bad) {float(f['p_bad']):.3f}"
+        text += f": {probability} {float(f['p_bad']):.3f}"
     return text + (", out of distribution" if f.get("ood") else "")
 
 
@@ -115,9 +116,12 @@ SENTENCES: dict[str, Callable[[Fields], str]] = {
 }
 
 
-def describe(event: str, fields: Fields) -> str:
-    """One sentence for the event ``event`` (its class name) with its recorded ``fields``."""
+def describe(event: str, fields: Fields, *, probability: str = "risk probability") -> str:
+    """One sentence for the event ``event`` (its class name) with its recorded ``fields``;
+    ``probability`` is the pack's label of the score ("p(malignancy)")."""
     sentence = SENTENCES.get(event)
+    if event == "Scored":
+        sentence = functools.partial(_scored, probability=probability)
     if sentence is not None:
         try:
             return sentence(fields)

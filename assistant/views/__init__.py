@@ -29,6 +29,7 @@ from assistant.views.case import (
 from assistant.views.evaluation import (
     AssessmentView,
     DraftView,
+    FairnessGroupsView,
     SimulationView,
 )
 from assistant.views.flags import (
@@ -53,6 +54,8 @@ from assistant.views.health import (
 from assistant.views.policy import (
     BacktestView,
     DomainView,
+    OrderArmView,
+    OrderBacktestView,
     PolicyChangeView,
     PolicyPreview,
     PolicyView,
@@ -65,6 +68,7 @@ from assistant.views.queue import (
     QueueQuery,
     QueueRow,
 )
+from assistant.views.words import WordsView
 
 __all__ = [
     "Decision",
@@ -81,6 +85,7 @@ __all__ = [
     "DecisionView",
     "DomainView",
     "DraftView",
+    "FairnessGroupsView",
     "Escalate",
     "ExplanationView",
     "FIRST_PAGE",
@@ -91,6 +96,8 @@ __all__ = [
     "IngestReport",
     "KeyView",
     "ModelView",
+    "OrderArmView",
+    "OrderBacktestView",
     "Override",
     "OverrideEffect",
     "PolicyChangeView",
@@ -108,6 +115,7 @@ __all__ = [
     "StatusView",
     "TimelineEntry",
     "VerdictView",
+    "WordsView",
     "flag_named",
     "inert",
     "parse_flag",

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from assistant.views.words import WordsView
+
 
 @dataclass(frozen=True)
 class FieldView:
@@ -126,6 +128,7 @@ class CaseDetail:
     # Protected characteristics withheld from this viewer (shown to auditors and the
     # policy owner only): their names, never their values.
     hidden_fields: tuple[str, ...] = ()
+    words: WordsView = field(default_factory=WordsView)  # the case's pack's words
     #: The recommended action was drawn at random by the owner's exploration (not the
     #: model's cheapest action), and the policy's sentence saying so and why.
     explored: bool = False
@@ -153,3 +156,4 @@ class AuditView:
     timeline: list[TimelineEntry]
     after: list[TimelineEntry]  # events after as_of, for "then what happened"
     raw: dict[str, Any] = field(default_factory=dict)  # the JSON form
+    words: WordsView = field(default_factory=WordsView)  # the case's pack's words

@@ -57,3 +57,13 @@ class SimulationView:
     approval_by_round: list[tuple[int, float, float]]
     # the strict candidate cut-off on the same log: (cut-off, truth, naive, DR, DR coverage)
     strict: tuple[float, float, float, float, float] = (0.0, 0.0, 0.0, 0.0, 0.0)
+
+
+@dataclass(frozen=True)
+class FairnessGroupsView:
+    """One protected attribute a pack declares: each historical case's group (in the order
+    of :meth:`DocketService.dataset`) and the order reports list the groups in."""
+
+    attribute: str
+    order: list[str]
+    groups: list[str]

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from assistant.views.words import WordsView
+
 # --- policy ----------------------------------------------------------------------------------
 
 
@@ -67,6 +69,7 @@ class PolicyView:
     signed_off: bool = True  # False: installed by the system, not yet signed by the owner
     last_reviewed_at: datetime | None = None
     review_overdue: bool = False
+    words: WordsView = field(default_factory=WordsView)  # the pack's words
 
 
 @dataclass(frozen=True)
@@ -75,10 +78,36 @@ class BacktestView:
     n: int
     cost_per_case: float
     cost_ci: tuple[float, float]
-    approval_rate: float  # share of cases given ``accept_action`` (credit: approve)
+    approval_rate: float  # share of cases given ``accept_action``
     escalation_rate: float  # share of cases given ``escalate_action``
     accept_action: str = "accept"  # the pack's action for the safe outcome
-    escalate_action: str = "escalate"
+    escalate_action: str = "send up"  # the pack's action that hands a case to a senior
+
+
+@dataclass(frozen=True)
+class OrderArmView:
+    """One way of ordering replayed on held-out periods with known demand."""
+
+    label: str
+    n: int
+    cost_per_case: float
+    fill_rate: float  # units of demand met / units demanded
+    short_share: float  # share of cases short of demand
+    left_over: float  # mean units left over per case
+    escalation_rate: float
+
+
+@dataclass(frozen=True)
+class OrderBacktestView:
+    """A "how much" policy against seasonal naive on the champion's held-out periods, with
+    its quantile forecasts' coverage and pinball loss there (``docket eval``'s orders)."""
+
+    model_version: str
+    unit: str
+    policy: OrderArmView
+    baseline: OrderArmView
+    coverage: dict[str, float]  # level -> share of demand at or below the forecast
+    pinball: dict[str, float]  # level -> mean pinball loss
 
 
 @dataclass(frozen=True)

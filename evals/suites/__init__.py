@@ -6,6 +6,7 @@ from evals.suites import (  # noqa: F401 - imported to register
     fairness,
     faithfulness,
     model_quality,
+    orders,
     redteam,
     replay,
     selective_labels,

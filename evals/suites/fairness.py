@@ -1,13 +1,16 @@
-"""Fairness: approval and error rates across the protected groups in the data.
+"""Fairness: accept and error rates across the protected groups the pack declares.
 
-Groups: sex (derived from ``personal_status_and_sex``), ``foreign_worker``, and age band.
-For each attribute the suite reports every group's approval rate (share recommended
-``approve``), false-decline rate (good applicants declined) and missed-bad rate (bad
-applicants approved), the ratio of the lowest to the highest approval rate (the
-four-fifths rule asks for at least 0.8) and the largest gap in false-decline rate, with
-seeded bootstrap 95% intervals. Escalated cases count as not approved. The figures are
-reported as they are; the baseline file decides which of them gate a change (the
-four-fifths limits are seeded as warnings: the policy owner decides which to enforce).
+The pack declares its fairness groups (credit: sex, derived from ``personal_status_and_sex``;
+``foreign_worker``; age band). For each attribute the suite reports every group's accept rate
+(share given the pack's accepting action: the cheapest when the outcome is the safe one,
+credit's ``approve``), false-refusal rate (cases whose outcome was safe given the refusing
+action) and missed-risk rate (cases whose outcome was the risk outcome that were accepted),
+the ratio of the lowest to the highest accept rate (the four-fifths rule asks for at least
+0.8) and the largest gap in false-refusal rate, with seeded bootstrap 95% intervals.
+Escalated cases count as not accepted. The figures are reported as they are; the pack's
+baseline file decides which of them gate a change (the four-fifths limits are seeded as
+warnings: the policy owner decides which to enforce). A pack that declares no groups skips
+the suite, saying so.
 
 The historical cases are scored with the champion's out-of-fold probabilities (saved at
 training time), so error rates are honest rather than in-sample.
@@ -15,7 +18,7 @@ training time), so error rates are honest rather than in-sample.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -29,45 +32,39 @@ from evals.registry import suite
 from evals.stats import bootstrap, wilson
 
 FOUR_FIFTHS = 0.8
-RISK_OUTCOME = "bad"
-AGE_BANDS = ((0, 25, "under 25"), (25, 35, "25-34"), (35, 50, "35-49"), (50, 200, "50+"))
 
 
-def sex_of(status: Any) -> str:
-    text = str(status).strip().lower()
-    return "female" if text.startswith("female") else "male" if text.startswith("male") else "?"
-
-
-def age_band(age: Any) -> str:
-    try:
-        years = int(age)
-    except (TypeError, ValueError):
-        return "?"
-    return next((label for low, high, label in AGE_BANDS if low <= years < high), "?")
-
-
-#: attribute -> how to read its group from a historical row
-GROUPINGS: dict[str, Callable[[Mapping[str, Any]], str]] = {
-    "sex": lambda row: sex_of(row.get("personal_status_and_sex")),
-    "foreign_worker": lambda row: str(row.get("foreign_worker", "?")),
-    "age_band": lambda row: age_band(row.get("age_in_years")),
-}
+def _decision_words(ctx: EvalContext) -> dict[str, Any]:
+    """The pack's accepting and refusing actions and its outcomes (from the policy's costs:
+    accepting is cheapest when the outcome is safe, refusing when it is the risk)."""
+    domain = ctx.service.domain(ctx.domain)
+    costs = ctx.service.policy(ctx.domain).costs
+    risk = domain.risk_outcome or ""
+    safe = next(o for o in domain.outcomes if o != risk)
+    decisive = [a for a in domain.actions if a != domain.escalate_action]
+    return {"accept": min(decisive, key=lambda a: costs[a][safe]),
+            "refuse": min(decisive, key=lambda a: costs[a][risk]),
+            "risk": risk, "safe": safe, "cases": domain.words["cases"]}
 
 
 def dataset(ctx: EvalContext) -> Dataset:
-    if not ctx.service.protected_fields(ctx.domain):
-        raise SuiteSkipped(f"{ctx.domain} declares no protected groups: there is no group "
-                           "to compare")
+    groupings = ctx.service.fairness_groups(ctx.domain)
+    if not groupings:
+        raise SuiteSkipped(f"{ctx.domain} declares no protected groups (its pack lists no "
+                           "fairness groups): there is no group to compare")
     label = ctx.service.label_field(ctx.domain)
     rows = ctx.service.dataset(ctx.domain)
+    words = _decision_words(ctx)
+    order = {g.attribute: g.order for g in groupings}
     samples = tuple(
         Sample(f"{ctx.domain}-{i}", features_only(row, label), target=str(row[label]),
-               metadata={attr: group(row) for attr, group in GROUPINGS.items()})
+               metadata={"groups": {g.attribute: g.groups[i] for g in groupings},
+                         "order": order, **words})
         for i, row in enumerate(rows)
     )
-    protected = ", ".join(ctx.service.protected_fields(ctx.domain))
+    declared = ", ".join(g.attribute for g in groupings)
     return Dataset("history", samples, source=f"{ctx.domain} historical cases "
-                                              f"({len(samples)}; protected: {protected})")
+                                              f"({len(samples)}; groups: {declared})")
 
 
 def solve(ctx: EvalContext, samples: Sequence[Sample]) -> list[AssessmentView]:
@@ -87,47 +84,55 @@ def _rate(mask: npt.NDArray[np.bool_], hit: npt.NDArray[np.bool_]) -> float:
     return float(hit[mask].mean()) if n else float("nan")
 
 
-def attribute_scores(attribute: str, groups: npt.NDArray[np.str_], approved: npt.NDArray[
-        np.bool_], declined: npt.NDArray[np.bool_], bad: npt.NDArray[np.bool_],
-        baseline_approved: npt.NDArray[np.bool_]) -> tuple[list[Metric], Table]:
-    order = [label for _, _, label in AGE_BANDS]
+def attribute_scores(attribute: str, groups: npt.NDArray[np.str_], accepted: npt.NDArray[
+        np.bool_], refused: npt.NDArray[np.bool_], risk: npt.NDArray[np.bool_],
+        baseline_accepted: npt.NDArray[np.bool_], *, order: Sequence[str] = (),
+        words: dict[str, str] | None = None) -> tuple[list[Metric], Table]:
+    """Per group of ``attribute``: accept rate, false-refusal and missed-risk rates; the
+    accept-rate ratio and the false-refusal gap across groups (``words``: the pack's actions,
+    outcomes and cases, for the descriptions)."""
+    w = {"accept": "accept", "refuse": "refuse", "risk": "risk", "safe": "safe",
+         "cases": "cases", **(words or {})}
     names = sorted((g for g in set(groups.tolist()) if g != "?"),
                    key=lambda g: (order.index(g) if g in order else len(order), g))
     rows = []
     for g in names:
         m = groups == g
-        n, good_n, bad_n = int(m.sum()), int((m & ~bad).sum()), int((m & bad).sum())
-        rows.append((g, n, _rate(m, approved), _ci_text(wilson(int((m & approved).sum()), n)),
-                     _rate(m & ~bad, declined), _rate(m & bad, approved),
-                     _rate(m, baseline_approved), good_n, bad_n))
+        n, safe_n, risk_n = int(m.sum()), int((m & ~risk).sum()), int((m & risk).sum())
+        rows.append((g, n, _rate(m, accepted), _ci_text(wilson(int((m & accepted).sum()), n)),
+                     _rate(m & ~risk, refused), _rate(m & risk, accepted),
+                     _rate(m, baseline_accepted), safe_n, risk_n))
 
     def ratio(index: npt.NDArray[np.int64]) -> float:
-        g, a = groups[index], approved[index]
+        g, a = groups[index], accepted[index]
         rates = [a[g == name].mean() for name in names if (g == name).any()]
         return float(min(rates) / max(rates)) if len(rates) == len(names) and max(rates) else (
             float("nan"))
 
-    def decline_gap(index: npt.NDArray[np.int64]) -> float:
-        g, d, b = groups[index], declined[index], bad[index]
+    def refusal_gap(index: npt.NDArray[np.int64]) -> float:
+        g, d, b = groups[index], refused[index], risk[index]
         rates = [d[(g == name) & ~b].mean() for name in names if ((g == name) & ~b).any()]
         return float(max(rates) - min(rates)) if len(rates) == len(names) else float("nan")
 
     everyone = np.arange(len(groups))
     n = len(groups)
+    # The metric names stay those of the baseline files (approval_ratio, false_decline_gap).
     metrics = [
         Metric(f"{attribute}.approval_ratio", ratio(everyone), ci=bootstrap(ratio, n), n=n,
                better="higher", tolerance=0.05, min=FOUR_FIFTHS, enforce=False,
-               description=f"lowest / highest approval rate across {attribute} groups "
+               description=f"lowest / highest {w['accept']} rate across {attribute} groups "
                            "(four-fifths rule: >= 0.8)"),
-        Metric(f"{attribute}.false_decline_gap", decline_gap(everyone),
-               ci=bootstrap(decline_gap, n), n=n, better="lower", tolerance=0.05,
-               description=f"largest difference in the share of good applicants declined "
-                           f"between {attribute} groups"),
+        Metric(f"{attribute}.false_decline_gap", refusal_gap(everyone),
+               ci=bootstrap(refusal_gap, n), n=n, better="lower", tolerance=0.05,
+               description=f"largest difference in the share of {w['safe']} {w['cases']} given "
+                           f"{w['refuse']} between {attribute} groups"),
     ]
     table = Table(
         f"By {attribute}",
-        ("group", "n", "approval rate", "95% CI", "false-decline rate (good declined)",
-         "missed-bad rate (bad approved)", "baseline rules approval rate", "good", "bad"),
+        ("group", "n", f"{w['accept']} rate", "95% CI",
+         f"false-{w['refuse']} rate ({w['safe']} given {w['refuse']})",
+         f"missed-{w['risk']} rate ({w['risk']} given {w['accept']})",
+         f"baseline rules {w['accept']} rate", w["safe"], w["risk"]),
         tuple(rows))
     return metrics, table
 
@@ -137,20 +142,25 @@ def _ci_text(ci: tuple[float, float] | None) -> str:
 
 
 def score(solved: Sequence[Solved]) -> Scores:
+    if not solved:
+        return Scores([], [], ["no historical cases to compare"])
+    meta = solved[0].sample.metadata
+    words = {k: str(meta[k]) for k in ("accept", "refuse", "risk", "safe", "cases")}
     views: list[AssessmentView] = [s.output for s in solved]
-    approved = np.array([v.action == "approve" for v in views])
-    declined = np.array([v.action == "decline" for v in views])
-    baseline_approved = np.array([v.baseline_action == "approve" for v in views])
-    bad = np.array([s.sample.target == RISK_OUTCOME for s in solved])
-    metrics = [Metric("overall.approval_rate", float(approved.mean()),
-                      ci=wilson(int(approved.sum()), len(views)), n=len(views),
+    accepted = np.array([v.action == words["accept"] for v in views])
+    refused = np.array([v.action == words["refuse"] for v in views])
+    baseline_accepted = np.array([v.baseline_action == words["accept"] for v in views])
+    risk = np.array([s.sample.target == words["risk"] for s in solved])
+    metrics = [Metric("overall.approval_rate", float(accepted.mean()),
+                      ci=wilson(int(accepted.sum()), len(views)), n=len(views),
                       better="higher", tolerance=0.05,
-                      description="share of historical applicants the system would approve")]
+                      description=f"share of historical {words['cases']} the system would "
+                                  f"give {words['accept']}")]
     tables = []
-    for attribute in GROUPINGS:
-        groups = np.array([str(s.sample.metadata[attribute]) for s in solved])
-        more, table = attribute_scores(attribute, groups, approved, declined, bad,
-                                       baseline_approved)
+    for attribute, order in dict(meta["order"]).items():
+        groups = np.array([str(s.sample.metadata["groups"][attribute]) for s in solved])
+        more, table = attribute_scores(attribute, groups, accepted, refused, risk,
+                                       baseline_accepted, order=order, words=words)
         metrics += more
         tables.append(table)
     rejected = sum(v.source == "rejected" for v in views)
@@ -161,7 +171,7 @@ def score(solved: Sequence[Solved]) -> Scores:
     return Scores(metrics, tables, notes)
 
 
-@suite("fairness", summary="approval and error rates by sex, foreign worker, age band",
+@suite("fairness", summary="accept and error rates across the pack's protected groups",
        fast=False)
 def fairness() -> Task:
     return Task("fairness", __doc__ or "", dataset, solve, score, needs_model=True)

@@ -26,7 +26,7 @@ KNOWN: dict[str, tuple[str, Better, float, str]] = {
     "calibration_error": ("calibration_error", "lower", 0.02,
                           "expected calibration error (10 bins), out of fold"),
     "expected_cost": ("cv_expected_cost", "lower", 0.02,
-                      "10-fold cross-validated expected cost per applicant (cost matrix)"),
+                      "10-fold cross-validated expected cost per case (cost matrix)"),
 }
 SPREAD_SUFFIXES = ("_sd", "_std")
 
@@ -36,9 +36,10 @@ def slug(name: str) -> str:
 
 
 def is_reference(name: str) -> bool:
-    """The baseline rules and decline/refuse-everyone rows fit nothing: they are references."""
+    """The baseline rules and the "<action> everyone" row fit nothing: they are references
+    (whatever the pack calls the refusing action)."""
     lowered = name.lower()
-    return any(word in lowered for word in ("baseline", "rule", "decline", "refuse"))
+    return any(word in lowered for word in ("baseline", "rule", "everyone", "refuse"))
 
 
 def _canonical(key: str) -> str | None:
@@ -105,7 +106,7 @@ def score(solved: Sequence[Solved]) -> Scores:
                     metrics.append(Metric(
                         f"best_model.saving_vs_{slug(ref)}", ref_cost - best_cost, n=folds,
                         better="higher", tolerance=0.02, min=0.0,
-                        description=f"expected cost per applicant saved by the best model "
+                        description=f"expected cost per case saved by the best model "
                                     f"against {ref} (must stay above 0)"))
         columns = ("model", *[KNOWN[k][0] for k in KNOWN])
         rows = []

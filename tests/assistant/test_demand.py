@@ -113,8 +113,10 @@ def test_orders_round_up_to_packs_within_the_declared_limits() -> None:
 def test_validation_is_time_ordered(model: TrainedQuantiles) -> None:
     v = model.card["validation"]
     hours = make_pack().history.hour_index[:ROWS]
-    assert v["trained_on_hours_before"] == max(hours) + 1 - 14 * 24
-    assert v["hours"] == sum(h >= v["trained_on_hours_before"] for h in hours)
+    cut, lead = max(hours) + 1 - 14 * 24, make_pack().shape.lead_time
+    # Orders are placed an hour ahead: the hour before the validation period is not learnt.
+    assert lead == 1 and v["trained_on_hours_before"] == cut - lead
+    assert v["hours"] == sum(h >= cut for h in hours)
     cover = v["coverage"]
     assert cover["0.05"] < cover["0.5"] < cover["0.95"]  # levels mean what they say
 
@@ -175,3 +177,13 @@ def test_serving_quantiles_never_imports_training_libraries(model: TrainedQuanti
     result = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True,
                             text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_lead_time_the_features_cannot_meet_is_refused() -> None:
+    pack = make_pack()
+    with pytest.raises(ShapeError, match="lead_time: must not be negative"):
+        dataclasses.replace(pack.shape, lead_time=-1)
+    # Last week's demand is not known a week ahead.
+    week = dataclasses.replace(pack.shape, lead_time=168)
+    with pytest.raises(ShapeError, match="bikers_same_hour_last_week"):
+        dataclasses.replace(pack, shape=week)

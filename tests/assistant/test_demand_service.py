@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from assistant.service import DocketService
-from assistant.views import Accept, Escalate, Override, QueueQuery
+from assistant.views import Accept, CaseDetail, Escalate, Override, QueueQuery
 from events.domain import Case
 from events.errors import InputRejected, ModelError
 from events.readmodels import ReadModels
@@ -33,6 +33,16 @@ def ingest(service: DocketService, n: int, start: int | None = None) -> dict[str
     assert not report.rejected
     page = service.queue(QueueQuery(statuses=("open", "escalated"), limit=1000))
     return {r.case_ref: r.case_id for r in page.rows if r.domain == "demand"}
+
+
+def close_escalated(service: DocketService, case: CaseDetail) -> None:
+    """An hour the policy escalated: sent up, then the senior orders the recommended number."""
+    assert case.quantity is not None
+    service.decide(case.case_id, Escalate("check"))
+    service.identity = service.identity.__class__("sam", "senior")
+    service.decide(case.case_id, Override("order", "other", "senior's call",
+                                          case.quantity.quantity))
+    service.identity = service.identity.__class__("ana", "operator")
 
 
 def test_each_hour_gets_quantiles_and_the_cheapest_whole_pack_order(
@@ -103,11 +113,7 @@ def test_realised_demand_comes_back_and_quality_is_in_cost_units(
         case = service.case(refs[str(raw["case_ref"])])
         assert case.quantity is not None
         if case.recommendation == "escalate":
-            service.decide(case.case_id, Escalate("check"))
-            service.identity = service.identity.__class__("sam", "senior")
-            service.decide(case.case_id, Override("order", "other", "senior's call",
-                                                  case.quantity.quantity))
-            service.identity = service.identity.__class__("ana", "operator")
+            close_escalated(service, case)
         elif i % 3 == 0:
             service.decide(case.case_id, Override("order", "other", "gut feeling",
                                                   max(10, case.quantity.quantity - 30)))

@@ -78,7 +78,9 @@ def test_the_backtest_trains_only_on_hours_before_each_test_month() -> None:
                       settings=TreeSettings(n_estimators=20, max_depth=3))
     first_june_hour = (152 - 1) * 24
     assert [f.month for f in result.folds] == ["Jun", "Jul"]
-    assert result.folds[0].trained_hours == sum(i < first_june_hour for i in h.hour_index[:n])
+    lead = pack.shape.lead_time  # an order for June's first hour is placed before it
+    assert result.folds[0].trained_hours == sum(i < first_june_hour - lead
+                                                for i in h.hour_index[:n])
     assert result.folds[1].trained_hours > result.folds[0].trained_hours + 600
     for fold in result.folds:
         assert fold.policy_cost > 0 and fold.baseline_cost > 0
@@ -117,3 +119,38 @@ def test_the_demand_demo_seeds_a_queue_and_history_once(docket: Docket) -> None:
     assert 0 < report.cases <= 24 and report.cases == int(first[1].split()[1])
     result = docket("cases")
     assert result.exit_code == 0 and "d365h23" in result.output and "order " in result.output
+
+
+def test_the_owner_changes_the_economics_with_four_eyes_and_a_preview(
+    docket: Docket,  # noqa: F811
+) -> None:
+    with docket.service() as service:
+        register_demand_model(service)
+    owner = "operations_owner"
+    proposed = docket("policy", "--domain", "demand", "set", "--shortage-cost", "6",
+                      "--pack-size", "10", "--capacity", "900", "--justification",
+                      "lost rentals cost more since the price rise", role=owner, operator="olga")
+    assert proposed.exit_code == 0, proposed.output
+    assert "proposed change #1 to the demand policy (still v1)" in proposed.output
+    assert "backtest preview" in proposed.output and "changed policy" in proposed.output
+    assert "seasonal naive" in proposed.output
+
+    same = docket("policy", "--domain", "demand", "approve", "1", role=owner, operator="olga")
+    assert same.exit_code != 0  # the proposer cannot approve their own change
+    approved = docket("policy", "--domain", "demand", "approve", "1", role=owner,
+                      operator="omar")
+    assert approved.exit_code == 0, approved.output
+    with docket.service("auditor", "auditor") as service:
+        quantity = service.policy("demand").quantity
+    assert quantity is not None
+    assert (quantity["underage_cost"], quantity["step"], quantity["capacity"]) == (6.0, 10, 900)
+
+    assert_clear_error(docket("policy", "--domain", "demand", "set", "--pack-size", "7",
+                              "--justification", "odd vans", role=owner, operator="olga"),
+                       "multiples of the pack size 7")
+    assert_clear_error(docket("policy", "--domain", "demand", "set", "--band", "0.1", "0.2",
+                              "--justification", "x", role=owner, operator="olga"),
+                       "decides a quantity", code=2)
+    assert_clear_error(docket("policy", "--domain", "credit", "set", "--capacity", "5",
+                              "--justification", "x", role="risk_owner", operator="rita"),
+                       "quantity packs", code=2)

@@ -32,6 +32,12 @@ class FakeService:
     def resolve_domain(self, name: str | None) -> str:
         return name or "credit"
 
+    def domain(self, name: str | None = None) -> Any:
+        """The pack's declaration (the runner reads its decision shape)."""
+        from assistant.usecases.domains import domain_view
+
+        return domain_view(self.resolve_domain(name))
+
 
 def counting_task(name: str, values: Sequence[float]) -> Task:
     """A suite whose metric ``share`` is the mean of ``values`` (one sample each)."""

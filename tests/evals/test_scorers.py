@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from assistant.domains.credit.fairness import FAIRNESS_GROUPS, age_band, sex_of
 from assistant.views import AssessmentView, BacktestView, DraftView, ExplanationView
 from evals.core import Sample, Solved
 from evals.datasets.contacts import contact
@@ -35,11 +36,15 @@ def view(action: str, baseline_action: str = "approve") -> AssessmentView:
 def test_fairness_ratio_and_gap() -> None:
     solved = []
     # women: 5 of 10 approved; men: 8 of 10 approved; all outcomes good
+    words = {"accept": "approve", "refuse": "decline", "risk": "bad", "safe": "good",
+             "cases": "applications"}
+    order = {g.name: g.order for g in FAIRNESS_GROUPS}
     for sex, approved in (("female : divorced/separated/married", 5),
                           ("male : single", 8)):
         for i in range(10):
             row = {"personal_status_and_sex": sex, "foreign_worker": "yes", "age_in_years": 30}
-            meta = {attr: group(row) for attr, group in fairness.GROUPINGS.items()}
+            meta = {"groups": {g.name: g.group_of(row) for g in FAIRNESS_GROUPS},
+                    "order": order, **words}
             solved.append(Solved(Sample(f"{sex}{i}", row, "good", meta),
                                  view("approve" if i < approved else "decline")))
     scores = fairness.score(solved)
@@ -50,12 +55,13 @@ def test_fairness_ratio_and_gap() -> None:
     ci = by_name["sex.approval_ratio"].ci
     assert ci is not None and ci[0] < 5 / 8 < ci[1]
     assert scores.tables[0].rows[0][:3] == ("female", 10, 0.5)
+    assert "approve rate" in scores.tables[0].columns
 
 
-def test_groups_are_derived() -> None:
-    assert fairness.sex_of("female : divorced/separated/married") == "female"
-    assert fairness.sex_of("male : married/widowed") == "male"
-    assert [fairness.age_band(a) for a in (19, 25, 49, 75)] == [
+def test_groups_are_derived_by_the_pack() -> None:
+    assert sex_of({"personal_status_and_sex": "female : divorced/separated/married"}) == "female"
+    assert sex_of({"personal_status_and_sex": "male : married/widowed"}) == "male"
+    assert [age_band({"age_in_years": a}) for a in (19, 25, 49, 75)] == [
         "under 25", "25-34", "35-49", "50+"]
 
 

@@ -7,9 +7,12 @@ from typing import Any
 
 import pytest
 
+from assistant.domains.credit import WORDS as CREDIT_WORDS
 from guardrails import CaseFacts, check_output, value_matches
 
+# Credit's words, as its pack declares them: the checks read the pack's lexicon.
 FACTS = CaseFacts(
+    lexicon=CREDIT_WORDS.lexicon,
     features={"duration_in_month": 48, "credit_amount": 5951, "purpose": "radio/television",
               "status_of_existing_checking_account": "0 <= ... < 200 DM", "age_in_years": 22},
     attributions={"duration_in_month": 0.8, "credit_amount": 0.2, "purpose": -0.4,

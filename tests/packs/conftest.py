@@ -16,6 +16,7 @@ from assistant.service import DocketService
 from assistant.views import Identity
 from tests.packs.biopsy import make_pack
 from tests.people import People
+from tests.tui.conftest import pytest_pyfunc_call  # noqa: F401  (async console tests)
 
 FOLDS = 3
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from assistant.usecases.domains import domain_view, words_view
 from assistant.views import (
     FIRST_PAGE,
     REASON_CODES,
@@ -26,6 +27,7 @@ from assistant.views import (
     CaseDetail,
     Decision,
     DecisionView,
+    DomainView,
     Escalate,
     ExplanationView,
     FieldView,
@@ -317,6 +319,7 @@ class FakeService:
             # As the service returns it: inert (markup escaped, controls gone).
             note=INJECTED_NOTE if "injection" in c.flags else None,
             input_flag_reasons=[INJECTED_REASON] if "injection" in c.flags else [],
+            words=words_view("credit"),
         )
 
     def decide(self, case_id: str, decision: Decision) -> CaseDetail:
@@ -443,6 +446,9 @@ class FakeService:
     def resolve_domain(self, name: str | None) -> str:
         return name or "credit"  # the fake holds credit cases only
 
+    def domain(self, name: str | None = None) -> DomainView:
+        return domain_view(self.resolve_domain(name))
+
     def policy(self, domain: str) -> PolicyView:
         self.calls.append("policy")
         return PolicyView(
@@ -456,6 +462,7 @@ class FakeService:
             90,
             list(self.policy_history),
             list(self.pending),
+            words=words_view("credit"),
             pending_promotions=list(self.pending_promotions),
         )
 

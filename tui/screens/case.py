@@ -33,7 +33,7 @@ def render_summary(detail: CaseDetail) -> RenderableType:
     score = Text()
     q = detail.quantity
     if q is None:
-        score.append("p(bad) ", style="dim")
+        score.append(f"{detail.words.probability} ", style="dim")
         score.append(prob(detail.p_bad), style="bold")
         score.append("  (calibrated)", style="dim")
     score.append("   recommendation " if q is None else "recommendation ", style="dim")
@@ -81,7 +81,7 @@ def render_note(detail: CaseDetail) -> list[RenderableType]:
     ):
         parts.append(Text(f"⚑ note flagged: {reason}", style="yellow"))
     if detail.note:
-        title = "Applicant's note (as written, shown as data"
+        title = f"{detail.words.note[:1].upper()}{detail.words.note[1:]} (as written, shown as data"
         title += ", not sent to the explainer):" if detail.input_flags else "):"
         parts.append(Text(title, style="dim"))
         # Text(...) is never parsed as markup; the service already removed controls.
@@ -219,7 +219,7 @@ class CaseScreen(DocketScreen):
         Binding("escape", "back", "Back"),
         Binding("a", "accept", "Accept"),
         Binding("o", "override", "Override"),
-        Binding("e", "escalate", "Escalate"),
+        Binding("e", "send_up", "Escalate"),
         Binding("u", "audit", "Audit"),
     ]
 
@@ -352,9 +352,9 @@ class CaseScreen(DocketScreen):
         if (target := self._target()) is not None:
             self.docket.start_decision("override", target, actions=self._actions())
 
-    def action_escalate(self) -> None:
+    def action_send_up(self) -> None:
         if (target := self._target()) is not None:
-            self.docket.start_decision("escalate", target)
+            self.docket.start_decision("send_up", target)
 
     def action_audit(self) -> None:
         default = self.detail.decision.at if self.detail and self.detail.decision else None

@@ -284,7 +284,8 @@ class PolicyScreen(DocketScreen):
         lo, hi = policy.escalate_band
         band = Horizontal(id="band-row")
         await form.mount(band)
-        await band.mount(Label("Escalate when p(bad) is between", classes="band-label"))
+        await band.mount(Label(f"Escalate when {policy.words.probability} is between",
+                               classes="band-label"))
         await band.mount(Input(f"{lo:g}", id="band-lo", disabled=not self.is_owner))
         await band.mount(Label("and"))
         await band.mount(Input(f"{hi:g}", id="band-hi", disabled=not self.is_owner))

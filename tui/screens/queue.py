@@ -29,15 +29,15 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 from textual.widgets.data_table import ColumnKey
 
 from assistant.views import STATUS_FILTERS, QueuePage, QueueQuery, QueueRow, split_filter
-from tui.format import QUEUE_COLUMNS, QUEUE_PAGE_SIZE, QueueCells, queue_cells, queue_place
+from tui.format import QUEUE_PAGE_SIZE, QueueCells, queue_cells, queue_columns, queue_place
 from tui.screens.base import DocketScreen
 from tui.screens.decide import DecisionTarget
 
 PAGE_SIZE = QUEUE_PAGE_SIZE
 
-COLUMNS = QUEUE_COLUMNS
 # Flags and status cannot be sorted.
-SORTABLE: tuple[str, ...] = tuple(key for key, _ in COLUMNS if key not in ("flags", "status"))
+SORTABLE: tuple[str, ...] = tuple(
+    key for key, _ in queue_columns("") if key not in ("flags", "status"))
 
 Cells = QueueCells
 row_cells = queue_cells
@@ -56,7 +56,7 @@ class QueueScreen(DocketScreen):
         Binding("enter", "open_case", "Open", show=True, priority=False),
         Binding("a", "accept", "Accept"),
         Binding("o", "override", "Override"),
-        Binding("e", "escalate", "Escalate"),
+        Binding("e", "send_up", "Escalate"),
         Binding("u", "audit", "Audit"),
         Binding("slash", "filter", "Filter", key_display="/"),
         Binding("t", "next_status", "Status"),
@@ -67,8 +67,10 @@ class QueueScreen(DocketScreen):
         Binding("f5", "reload", "Refresh", show=False),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, probability: str = "p(risk)") -> None:
         super().__init__(id="queue")
+        # The score's column is headed with the pack's label (credit: p(bad)).
+        self.columns = queue_columns(probability)
         self.search = ""
         self.flags: tuple[str, ...] = ()
         self.status_filter = "waiting"  # a key of STATUS_FILTERS
@@ -100,7 +102,7 @@ class QueueScreen(DocketScreen):
 
     def on_mount(self) -> None:
         table = self.table
-        for key, label in COLUMNS:
+        for key, label in self.columns:
             table.add_column(label, key=key)
         table.focus()
         self.reload()
@@ -185,7 +187,7 @@ class QueueScreen(DocketScreen):
                 # Text, not str: a case ref or flag is never parsed as console markup.
                 table.add_row(*(Text(c) for c in cells), key=row_key(index))
                 continue
-            for (column, _), old, new in zip(COLUMNS, shown[index], cells, strict=True):
+            for (column, _), old, new in zip(self.columns, shown[index], cells, strict=True):
                 if new != old:
                     table.update_cell(row_key(index), column, Text(new))
         for index in range(len(page), len(shown)):
@@ -200,7 +202,7 @@ class QueueScreen(DocketScreen):
         grow (columns never shrink, so they do not jump about from page to page).
         """
         table = self.table
-        for position, (column_key, _) in enumerate(COLUMNS):
+        for position, (column_key, _) in enumerate(self.columns):
             column = table.columns.get(ColumnKey(column_key))
             if column is None:
                 continue
@@ -218,7 +220,7 @@ class QueueScreen(DocketScreen):
 
     def _update_status(self) -> None:
         direction = "↓" if self.descending else "↑"
-        label = dict(COLUMNS)[self.order_by]
+        label = dict(self.columns)[self.order_by]
         place = queue_place(self.page_offset, len(self.rows), self.total)
         self.query_one("#queue-status", Static).update(
             f"{self.status_filter} · {place} · sort {label} {direction}"
@@ -240,7 +242,7 @@ class QueueScreen(DocketScreen):
     def _mark_sorted_column(self) -> None:
         table = self.table
         arrow = " ↓" if self.descending else " ↑"
-        for key, label in COLUMNS:
+        for key, label in self.columns:
             column = table.columns.get(ColumnKey(key))
             if column is not None:
                 column.label = Text(label + (arrow if key == self.order_by else ""))
@@ -300,9 +302,9 @@ class QueueScreen(DocketScreen):
         if (target := self._require_target()) is not None:
             self.docket.start_decision("override", target)
 
-    def action_escalate(self) -> None:
+    def action_send_up(self) -> None:
         if (target := self._require_target()) is not None:
-            self.docket.start_decision("escalate", target)
+            self.docket.start_decision("send_up", target)
 
     def action_audit(self) -> None:
         if (target := self._require_target()) is not None:

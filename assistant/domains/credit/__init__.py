@@ -22,10 +22,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from assistant.domains.base import DomainPack
+from assistant.domains.credit.fairness import FAIRNESS_GROUPS
 from assistant.domains.credit.rules import DESCRIPTION, credit_rules
 from assistant.domains.credit.schema import CreditApplication
 from assistant.domains.decision import ClassificationShape, Roles, Words
 from assistant.policies import PolicySpec
+from guardrails.facts import Lexicon
 
 DATA_PATH = Path(__file__).parent / "data" / "german_credit.csv"
 DATA_SHA256 = "2c0bae00275c028fc853a1ea72cc7a68002c3f6876c41300c5c948711540c8c6"
@@ -72,7 +74,24 @@ DECISION = ClassificationShape(
     reveals={"approve": frozenset({"good", "bad"}), "decline": frozenset()},
 )
 ROLES = Roles(owner="risk_owner")
-WORDS = Words(case="application", cases="applications", subject="applicant", risk="bad")
+WORDS = Words(
+    case="application", cases="applications", subject="applicant", risk="bad",
+    risk_event="turns out bad", note="applicant's note",
+    lexicon=Lexicon(
+        subjects=(r"applicants?", r"borrowers?", r"customers?", r"clients?", r"payers?"),
+        risk_terms=(r"default\w*", r"bad"),
+        safe_terms=(r"repay\w*", r"paying back", r"pay back", r"creditworth\w*", r"approval"),
+        judgement_terms=(r"creditworthy",),
+        action_forms=(
+            ("approve", r"approv\w*|grant(?:s|ed|ing)?\b|accept(?:s|ed|ing|ance)?\b|"
+                        r"go[- ]ahead|green[- ]light\w*|sign(?:ed)?[- ]off"),
+            ("decline", r"declin\w*|reject\w*|den(?:y|ied|ies|ial|ying)\b|refus\w*|"
+                        r"turn(?:s|ed|ing)? (?:it |this |the \w+ )?down"),
+            ("escalate", r"escalat\w*|referr\w*|refer (?:it|the case|this case|the application) "
+                         r"to|senior review|second (?:look|review|opinion)"),
+        ),
+    ),
+)
 
 DEFAULT_POLICY = PolicySpec(
     domain="credit",
@@ -114,7 +133,8 @@ def make_pack(*, use_age: bool = True) -> DomainPack:
         baseline_description=DESCRIPTION,
         data_path=DATA_PATH,
         data_sha256=DATA_SHA256,
+        fairness_groups=FAIRNESS_GROUPS,
     )
 
 
-__all__ = ["DATA_SHA256", "DEFAULT_POLICY", "make_pack"]
+__all__ = ["DATA_SHA256", "DEFAULT_POLICY", "WORDS", "make_pack"]

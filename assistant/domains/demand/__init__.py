@@ -18,6 +18,16 @@ weather of the hour and the rentals in the same hour one week earlier. ``day``, 
 appear in training, so a calendar feature cannot generalise; last week's demand carries the
 level. The weather columns are the weather observed in the hour (a real decision would use a
 forecast), so the figures are optimistic by the forecast error.
+
+Lead time
+---------
+The order for an hour is placed one hour ahead (``lead_time=1``: the vans need the hour
+before). Validation and the monthly backtest therefore train only on hours that had ended an
+hour before the first hour they judge, and the features must be known at order time: the
+calendar and last week's demand are (a lead time of a week or more is refused, since last
+week's demand would not be known yet); the observed weather is not (see above). Longer lead
+times (a supplier's days, vendor agreements) would need features lagged by the lead time and
+a forecast of the weather; this pack does not model them.
 """
 
 from __future__ import annotations
@@ -31,8 +41,14 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from assistant.domains.base import CASE_REF, CaseInput
-from assistant.domains.decision import QuantityShape
-from assistant.domains.demand.history import LAG, TARGET, History, load_history
+from assistant.domains.decision import QuantityShape, ShapeError, Words
+from assistant.domains.demand.history import (
+    HOURS_PER_WEEK,
+    LAG,
+    TARGET,
+    History,
+    load_history,
+)
 from assistant.domains.demand.schema import RentalHour
 from assistant.policies.quantity import QuantityPolicy, baseline_quantity
 from events.domain.common import field_problems
@@ -59,6 +75,7 @@ SHAPE = QuantityShape(
     interval=(0.05, 0.95),
     max_relative_width=4.0,
     escalate_on_ood=True,
+    lead_time=1,  # the vans need the hour before: the order for hour t is placed at t - 1
     escalate_action="escalate",
     order_action="order",
     cost_unit="cost units (1 = one idle bike for an hour)",
@@ -83,6 +100,15 @@ class QuantityPack:
     data_path: Path
     data_sha256: str
     seasonal_field: str = LAG  # the demand one season earlier: what seasonal naive orders
+    words: Words = Words()
+
+    def __post_init__(self) -> None:
+        # Every feature must be known when the order is placed: last week's demand is known
+        # a week ahead, so an order placed a week or more before its hour could not use it.
+        if self.shape.lead_time >= HOURS_PER_WEEK:
+            raise ShapeError(f"pack declaration: lead_time: {self.shape.lead_time} hours, but "
+                             f"the feature {self.seasonal_field} is only known "
+                             f"{HOURS_PER_WEEK - 1} hours ahead")
 
     @property
     def features(self) -> tuple[str, ...]:
@@ -175,6 +201,7 @@ def make_pack() -> QuantityPack:
                              "week, rounded up to a pack of 5, at least 10",
         data_path=DATA_PATH,
         data_sha256=DATA_SHA256,
+        words=Words(case="hour", cases="hours", subject="station network", risk="shortfall"),
     )
 
 

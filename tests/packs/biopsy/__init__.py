@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from assistant.domains import ClassificationShape, DomainPack, Roles, Words
 from assistant.policies import PolicySpec
+from guardrails.facts import Lexicon
 
 DATA_PATH = Path(__file__).parent / "data" / "wdbc.csv"
 DATA_SHA256 = "84eefd3854bab8537ddb031b27e9c0c4ed58a584fd856d790002c810d6096afb"
@@ -68,7 +69,20 @@ DECISION = ClassificationShape(
     escalate_action="review",
 )
 ROLES = Roles(owner="clinical_lead", operator="radiologist", senior="consultant")
-WORDS = Words(case="scan", cases="scans", subject="patient", risk="malignancy")
+WORDS = Words(
+    case="scan", cases="scans", subject="patient", risk="malignancy", risk_event="is malignant",
+    lexicon=Lexicon(
+        subjects=(r"patients?", r"wom[ae]n"),
+        risk_terms=(r"malignan\w*", r"cancer\w*", r"carcinoma\w*"),
+        safe_terms=(r"benign",),
+        action_forms=(
+            ("discharge", r"discharg\w*|send (?:her|him|them|the patient) home|"
+                          r"no further (?:action|tests?|investigation)"),
+            ("biopsy", r"biops\w*|tissue sample|(?:needle|core) sampl\w*"),
+            ("review", r"review\w*|consultant|second (?:look|opinion)"),
+        ),
+    ),
+)
 
 DEFAULT_POLICY = PolicySpec(
     domain="biopsy",

@@ -1,0 +1,140 @@
+"""Outcome quality of a "how much" pack: do the predicted quantiles still hold on realised demand?
+
+A quantile model is right when demand falls at or below its ``a``-quantile a share ``a`` of
+the time. The yardstick is the served model's **own validation** (the held-out period kept on
+its card), not the nominal level: a model whose 0.8-quantile covered 0.74 in validation is
+judged against 0.74, so a known miscalibration does not alarm on day one; a change does.
+
+For each predicted level, over the latest window of cases with realised demand: the share
+covered, an exact two-sided binomial test against the validation coverage, and the mean
+pinball loss beside the validation's. The smallest p-value, Bonferroni-corrected over the
+levels, decides: below ``critical_p`` critical, below ``warning_p`` a warning. The pinball
+ratio is reported, not alarmed on (its scale moves with the demand level).
+
+Pure: forecasts and demand in, a check out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from scipy.stats import binomtest
+
+from assistant.monitoring.health import AlertSpec, Severity
+
+
+@dataclass(frozen=True)
+class QuantileAlertSettings:
+    last_outcomes: int = 500  # judge the latest this many cases with realised demand
+    min_outcomes: int = 30  # fewer: no judgement, only figures
+    warning_p: float = 0.01
+    critical_p: float = 0.001
+
+
+@dataclass(frozen=True)
+class LevelCheck:
+    level: float
+    n: int
+    covered: int  # cases whose demand was at or below the predicted quantile
+    expected: float  # the validation's coverage at this level (the nominal level if none)
+    p_value: float  # exact two-sided binomial test of ``covered`` against ``expected``
+    pinball: float  # mean pinball loss on these cases
+    validation_pinball: float | None
+
+    @property
+    def coverage(self) -> float:
+        return self.covered / self.n if self.n else float("nan")
+
+
+@dataclass(frozen=True)
+class QuantileCheck:
+    n: int
+    levels: tuple[LevelCheck, ...]
+    severity: Severity | None
+    min_outcomes: int
+
+    @property
+    def adjusted_p(self) -> float:
+        """The smallest p-value over the levels, Bonferroni-corrected."""
+        if not self.levels:
+            return 1.0
+        return min(1.0, min(c.p_value for c in self.levels) * len(self.levels))
+
+    def message(self, unit: str = "units") -> str:
+        if self.n < self.min_outcomes:
+            return (f"{self.n} case(s) with realised demand: too few to judge the forecasts "
+                    f"(at least {self.min_outcomes})")
+        worst = min(self.levels, key=lambda c: c.p_value)
+        verdict = {None: "holding", "warning": "WARNING", "critical": "CRITICAL"}[self.severity]
+        return (f"quantile forecasts {verdict} on {self.n} case(s) with realised demand: the "
+                f"{worst.level:g} quantile covered {worst.coverage:.1%} of hours against "
+                f"{worst.expected:.1%} in the model's validation (p={self.adjusted_p:.2g}, "
+                f"Bonferroni over {len(self.levels)} levels); pinball loss "
+                + ", ".join(f"{c.level:g}: {c.pinball:.2f}"
+                            + (f" (validation {c.validation_pinball:.2f})"
+                               if c.validation_pinball is not None else "")
+                            for c in self.levels)
+                + f" {unit}")
+
+    def alert(self, unit: str = "units") -> AlertSpec | None:
+        if self.severity is None:
+            return None
+        return AlertSpec(
+            kind="outcome_quality", severity=self.severity, key="outcome_quality",
+            message=self.message(unit),
+            details={"n": self.n, "adjusted_p": self.adjusted_p,
+                     "levels": {str(c.level): {"coverage": c.coverage, "expected": c.expected,
+                                               "p_value": c.p_value, "pinball": c.pinball}
+                                for c in self.levels}},
+        )
+
+
+def pinball_loss(level: float, predicted: float, actual: float) -> float:
+    """The quantile loss of predicting ``predicted`` at ``level`` when ``actual`` happened."""
+    diff = actual - predicted
+    return max(level * diff, (level - 1.0) * diff)
+
+
+def check_quantiles(
+    forecasts: Sequence[Mapping[float, float]],
+    demand: Sequence[float],
+    validation: Mapping[str, Any],
+    settings: QuantileAlertSettings | None = None,
+) -> QuantileCheck:
+    """Coverage and pinball loss of each predicted level against the model's validation.
+
+    ``forecasts[i]`` maps level -> predicted value for the case whose realised demand is
+    ``demand[i]`` (oldest first; the latest ``settings.last_outcomes`` are judged);
+    ``validation`` is the model card's ``validation`` block (``coverage``, ``pinball`` by
+    level as text).
+    """
+    s = settings or QuantileAlertSettings()
+    if len(forecasts) != len(demand):
+        raise ValueError("one forecast per realised demand")
+    pairs = list(zip(forecasts, demand, strict=True))[-s.last_outcomes:]
+    coverage = {float(k): float(v) for k, v in (validation.get("coverage") or {}).items()}
+    pinball = {float(k): float(v) for k, v in (validation.get("pinball") or {}).items()}
+    levels = sorted({float(a) for f, _ in pairs for a in f})
+    checks = []
+    for level in levels:
+        seen = [(f[level], d) for f, d in pairs if level in f]
+        n = len(seen)
+        covered = sum(d <= q for q, d in seen)
+        # A validation coverage of exactly 0 or 1 would make every miss "impossible".
+        expected = min(max(coverage.get(level, level), 0.001), 0.999)
+        p = binomtest(covered, n, expected).pvalue if n else 1.0
+        checks.append(LevelCheck(
+            level, n, covered, expected, float(p),
+            sum(pinball_loss(level, q, d) for q, d in seen) / n if n else float("nan"),
+            pinball.get(level),
+        ))
+    n = len(pairs)
+    found = QuantileCheck(n, tuple(checks), None, s.min_outcomes)
+    if n < s.min_outcomes or not checks:
+        return found
+    adjusted = found.adjusted_p
+    severity: Severity | None = (
+        "critical" if adjusted < s.critical_p else "warning" if adjusted < s.warning_p else None)
+    return QuantileCheck(n, tuple(checks), severity, s.min_outcomes)

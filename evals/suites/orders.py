@@ -1,0 +1,79 @@
+"""Orders: a "how much" policy against seasonal naive on hours its model never trained on.
+
+:meth:`DocketService.order_backtest` replays the deployed policy over the champion's held-out
+period (the last weeks of the shipped history, kept with the artifact; the validation model
+that predicted them trained on earlier hours only) and the seasonal-naive rule over the same
+hours: realised cost per case, fill rate, share of cases short and leftovers; and how often
+demand fell at or below each predicted quantile (coverage) with its pinball loss. The pack's
+own baseline file (``evals/baselines/<domain>.json``) decides which figures gate a change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from assistant.views import OrderArmView, OrderBacktestView
+from evals.core import Dataset, EvalContext, Metric, Sample, Scores, Solved, Table, Task
+from evals.registry import suite
+
+
+def dataset(ctx: EvalContext) -> Dataset:
+    return Dataset("domain", (Sample(ctx.domain, ctx.domain),),
+                   source=f"{ctx.domain}: the champion's held-out hours with known demand")
+
+
+def solve(ctx: EvalContext, samples: Sequence[Sample]) -> list[OrderBacktestView]:
+    return [ctx.service.order_backtest(str(s.input)) for s in samples]
+
+
+def arm_metrics(arm: str, view: OrderArmView, unit: str) -> list[Metric]:
+    who = f"{arm} ({view.label})"
+    return [
+        Metric(f"{arm}.cost_per_case", view.cost_per_case, n=view.n, better="lower",
+               tolerance=0.05 * max(view.cost_per_case, 1.0),
+               description=f"{who}: realised cost per case on held-out demand"),
+        Metric(f"{arm}.fill_rate", view.fill_rate, n=view.n, better="higher", tolerance=0.02,
+               description=f"{who}: {unit} of demand met / {unit} demanded"),
+        Metric(f"{arm}.short_share", view.short_share, n=view.n, better="lower",
+               tolerance=0.03, description=f"{who}: share of cases short of demand"),
+    ]
+
+
+def score(solved: Sequence[Solved]) -> Scores:
+    metrics: list[Metric] = []
+    tables: list[Table] = []
+    for item in solved:
+        view: OrderBacktestView = item.output
+        metrics += arm_metrics("policy", view.policy, view.unit)
+        metrics += arm_metrics("seasonal_naive", view.baseline, view.unit)
+        metrics.append(Metric(
+            "policy.saving_vs_seasonal_naive",
+            view.baseline.cost_per_case - view.policy.cost_per_case, n=view.policy.n,
+            better="higher", tolerance=0.05 * max(view.baseline.cost_per_case, 1.0), min=0.0,
+            description="cost per case the policy saves against seasonal naive (must stay "
+                        "above 0)"))
+        for level, share in view.coverage.items():
+            metrics.append(Metric(
+                f"coverage.q{level}", share, n=view.policy.n, better="higher"
+                if float(level) >= 0.5 else "lower", tolerance=0.05,
+                description=f"share of held-out demand at or below the {level} quantile "
+                            f"(a calibrated forecast: {level})"))
+        tables.append(Table(
+            f"Held-out hours of {view.model_version}",
+            ("who", "n", "cost/case", "fill rate", "short", f"{view.unit} left over",
+             "escalated"),
+            tuple((a.label, a.n, round(a.cost_per_case, 3), round(a.fill_rate, 4),
+                   round(a.short_share, 4), round(a.left_over, 2), round(a.escalation_rate, 4))
+                  for a in (view.policy, view.baseline))))
+        tables.append(Table(
+            "Quantile forecasts on held-out hours", ("level", "coverage", "pinball loss"),
+            tuple((level, round(view.coverage[level], 4), round(view.pinball[level], 3))
+                  for level in view.coverage)))
+    return Scores(metrics, tables, ["the policy and seasonal naive are replayed on the same "
+                                    "held-out hours; no hour was seen in training"])
+
+
+@suite("orders", summary="a quantity policy vs seasonal naive on held-out demand", fast=False)
+def orders() -> Task:
+    return Task("orders", __doc__ or "", dataset, solve, score, needs_model=True,
+                shapes=("quantity",))
