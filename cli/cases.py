@@ -138,7 +138,7 @@ def parse_as_of(value: str) -> GivenTime:
 def _timeline_line(entry: TimelineEntry) -> str:
     return inert(
         f"  {entry.at.isoformat(timespec='seconds')}  {entry.event:22} "
-        f"{entry.actor} ({entry.role})  {entry.summary}"
+        f"{entry.actor} ({entry.role})  {entry.sentence}"
     )
 
 

@@ -34,14 +34,15 @@ _NOT_SUMMARISED = frozenset({"actor", "role", "personal", "input", "raw", "text"
 
 @dataclass(frozen=True)
 class TimelineEntry:
-    """One event of the case."""
+    """One event of a case: for the audit's JSON, and (with ``sentence``) for every screen."""
 
     at: datetime
     event: str
     actor: str
     role: str
     version: int
-    summary: dict[str, Any]
+    summary: dict[str, Any]  # the event's fields, large and personal ones left out
+    sentence: str = ""  # the same as people read it (the service words it with the pack's words)
 
 
 @dataclass(frozen=True)

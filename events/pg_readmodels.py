@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 #: Advisory lock key of the projection ("docketrm" in ASCII): one writer of the read models.
 PROJECTION_LOCK = 0x646F636B6574726D
 _TYPES = {str: "text", int: "bigint", float: "double precision"}
-_UPSERT = re.compile(r"^\s*INSERT OR REPLACE INTO (\w+) VALUES", re.IGNORECASE)
+_UPSERT = re.compile(r"^\s*INSERT OR REPLACE INTO (\w+)(\s*\([\w\s,]*\))? VALUES", re.IGNORECASE)
 #: The tables keyed by something other than their first column.
 _KEYS = {**{t: pk for t, (_, pk) in SCHEMA.items()}, "_policy_ids": "policy_id"}
 _COLUMNS = {**{t: list(cols) for t, (cols, _) in SCHEMA.items()},
@@ -69,7 +69,7 @@ def translate(sql: str) -> str:
         table = found.group(1)
         key = _KEYS[table]
         updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in _COLUMNS[table] if c != key)
-        text = _UPSERT.sub(f"INSERT INTO {table} VALUES", text, count=1)
+        text = _UPSERT.sub(f"INSERT INTO {table}{found.group(2) or ''} VALUES", text, count=1)
         text = f"{text} ON CONFLICT ({key}) DO UPDATE SET {updates}"
     return re.sub(r"\bLIKE\b", "ILIKE", text)
 

@@ -43,8 +43,14 @@ def store_domains(views: Rows) -> list[str]:
 
     Quarantined rows are left out: their domain is whatever a caller claimed.
     """
+    # The domains of the cases by a loose index scan: one index seek per domain (a DISTINCT
+    # reads every case: 1 s at a million), each kept if it has a case that is not quarantined.
     rows = views.rows(
-        "SELECT DISTINCT domain FROM cases WHERE status != 'quarantined' "
+        "WITH RECURSIVE d(domain) AS (SELECT min(domain) FROM cases UNION ALL "
+        "SELECT (SELECT min(domain) FROM cases WHERE domain > d.domain) FROM d "
+        "WHERE d.domain IS NOT NULL) "
+        "SELECT domain FROM d WHERE domain IS NOT NULL AND EXISTS (SELECT 1 FROM cases c "
+        "WHERE c.domain = d.domain AND c.status != 'quarantined') "
         "UNION SELECT DISTINCT domain FROM policy_history "
         "UNION SELECT DISTINCT domain FROM models ORDER BY domain"
     )

@@ -147,6 +147,17 @@ SCHEMA: dict[str, tuple[dict[str, type], str]] = {
 #: The cases table's columns, in insert order.
 CASE_COLUMNS: tuple[str, ...] = tuple(SCHEMA["cases"][0])
 
+
+def upsert(table: str) -> str:
+    """``INSERT OR REPLACE`` of one row of ``table``, naming its columns.
+
+    Columns are named rather than relied on by position: a file made before a column was
+    added has that column last on disk, not where the schema declares it.
+    """
+    columns = tuple(SCHEMA[table][0]) if table in SCHEMA else ("policy_id", "domain")
+    marks = ",".join("?" * len(columns))
+    return f"INSERT OR REPLACE INTO {table} ({','.join(columns)}) VALUES ({marks})"
+
 #: Indexes the projection itself needs; the queries' own are declared in events.queries.
 INDEXES: list[tuple[str, list[str]]] = [
     ("cases", ["domain", "case_ref"]),
@@ -207,13 +218,12 @@ class _Batch:
         c = self.conn
         if self.cases:
             c.executemany(
-                f"INSERT OR REPLACE INTO cases VALUES ({','.join('?' * len(CASE_COLUMNS))})",
+                upsert("cases"),
                 [tuple(r[k] for k in CASE_COLUMNS) for r in self.cases.values()],
             )
         for table, rows in self.rows.items():
             if rows:
-                marks = ",".join("?" * len(rows[0]))
-                c.executemany(f"INSERT OR REPLACE INTO {table} VALUES ({marks})", rows)
+                c.executemany(upsert(table), rows)
         c.execute("INSERT OR REPLACE INTO _position VALUES ('log', ?)", (position,))
 
 
@@ -351,14 +361,14 @@ def _policy(event: str) -> Handler:
             else:
                 spec = json.loads(spec)
         c.execute(
-            "INSERT OR REPLACE INTO policy_history VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            upsert("policy_history"),
             (
                 pos, domain, event, version, owner,
                 None if changes is None else _dumps(changes), _dumps(spec),
                 s.get("justification") or s.get("note"), s["actor"], s["role"], at,
             ),
         )  # fmt: skip
-        c.execute("INSERT OR REPLACE INTO _policy_ids VALUES (?, ?)", (oid, domain))
+        c.execute(upsert("_policy_ids"), (oid, domain))
 
     return handle
 
@@ -388,7 +398,7 @@ def _model(event: str) -> Handler:
         c = b.conn
         if event == "registered":
             c.execute(
-                "INSERT OR REPLACE INTO models VALUES (?,?,?,?,?,?,?,?,?)",
+                upsert("models"),
                 (oid, s["domain"], s["version"], "registered", 0, _dumps(s["card"]), at,
                  s["actor"], at),
             )  # fmt: skip
@@ -414,7 +424,7 @@ def _model(event: str) -> Handler:
         if found is None:
             raise LookupError(f"read model has no model {oid}; rebuild it")
         c.execute(
-            "INSERT OR REPLACE INTO model_history VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            upsert("model_history"),
             (pos, oid, found[0], found[1], event, found[2], found[3], _dumps(detail),
              s["actor"], s["role"], at),
         )  # fmt: skip
@@ -433,7 +443,7 @@ def _alert(event: str) -> Handler:
     def handle(b: _Batch, oid: str, pos: int, ver: int, s: Row, at: str) -> None:
         if event == "raised":
             b.conn.execute(
-                "INSERT OR REPLACE INTO alerts VALUES (?,?,?,?,?,?,?,?,?)",
+                upsert("alerts"),
                 (oid, s["kind"], s["severity"], _dumps(s["details"]), at, s["actor"], 0,
                  None, None),
             )  # fmt: skip

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -279,8 +280,8 @@ def _queue_row(r: Mapping[str, Any], current: Mapping[str, int]) -> QueueRow:
 def timeline_entry(entry: audit_fold.TimelineEntry, probability: str) -> TimelineEntry:
     """One event as people read it: a sentence, not a dump of its fields (``probability``:
     the pack's label of the score, e.g. ``p(malignancy)``)."""
-    summary = sentences.describe(entry.event, entry.summary, probability=probability)
-    return TimelineEntry(entry.at, entry.event, entry.actor, entry.role, summary)
+    sentence = sentences.describe(entry.event, entry.summary, probability=probability)
+    return replace(entry, sentence=sentence)
 
 
 def _decision_view(last: DecisionState | None) -> DecisionView | None:

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from assistant.views.words import WordsView
+from events.audit import TimelineEntry
 
 
 @dataclass(frozen=True)
@@ -50,15 +51,6 @@ class DecisionView:
     by: str
     role: str
     at: datetime
-
-
-@dataclass(frozen=True)
-class TimelineEntry:
-    at: datetime
-    event: str
-    actor: str
-    role: str
-    summary: str
 
 
 @dataclass(frozen=True)
@@ -157,3 +149,16 @@ class AuditView:
     after: list[TimelineEntry]  # events after as_of, for "then what happened"
     raw: dict[str, Any] = field(default_factory=dict)  # the JSON form
     words: WordsView = field(default_factory=WordsView)  # the case's pack's words
+
+
+__all__ = [
+    "AttributionView",
+    "AuditView",
+    "CaseDetail",
+    "DecisionView",
+    "ExplanationView",
+    "FieldView",
+    "QuantityView",
+    "TimelineEntry",
+    "VerdictView",
+]

@@ -21,10 +21,10 @@ def test_a_case_history_reads_as_sentences(
     ana.decide(case_id, Escalate("unusual purpose"))
     detail = sue.decide(case_id, Override("approve", "policy_exception", "known client"))
 
-    lines = {e.event: e.summary for e in detail.history}
+    lines = {e.event: e.sentence for e in detail.history}
 
     assert lines["Opened"] == f"opened {detail.case_ref} (credit)"
-    scored = [e.summary for e in detail.history if e.event == "Scored"]
+    scored = [e.sentence for e in detail.history if e.event == "Scored"]
     assert (
         f"scored by {detail.model_version}: p(bad) {detail.p_bad:.3f}"
         + (", out of distribution" if detail.ood else "")

@@ -199,3 +199,15 @@ def test_obsolete_queue_indexes_are_dropped(tmp_path: Path) -> None:
         names = {r["name"] for r in views.rows("SELECT name FROM sqlite_master WHERE type='index'")}
     assert "idx_cases_status_opened_at" not in names
     assert "idx_cases_status_opened_at_case_ref_case_id" in names
+
+
+def test_store_domains_are_found_by_index_seeks_without_quarantined_only_ones(
+    views: ReadModels,
+) -> None:
+    from events.queries import store_domains
+
+    put(views, [
+        case(1, domain="demand"), case(2, domain="credit"), case(3, domain="credit"),
+        case(4, domain="made-up", status="quarantined"), case(5, domain="zeta"),
+    ])  # fmt: skip
+    assert store_domains(views) == ["credit", "demand", "zeta"]

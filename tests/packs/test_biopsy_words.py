@@ -55,7 +55,7 @@ def test_the_explanation_and_audit_use_the_packs_words(
     assert "probability that this scan is malignant" in explanation.text
     assert not CREDIT_WORDS.search(explanation.text)
     audit = biopsy("ava", "auditor").audit(case_id)
-    scored = [e.summary for e in audit.timeline if e.event == "Scored"]
+    scored = [e.sentence for e in audit.timeline if e.event == "Scored"]
     assert scored and all("p(malignancy)" in s for s in scored)
 
 

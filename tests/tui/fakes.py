@@ -177,7 +177,8 @@ class FakeService:
             "accepted", case.recommendation, None, None, by, "operator", NOW - timedelta(minutes=1)
         )
         case.history.append(
-            TimelineEntry(case.decision.at, "Accepted", by, "operator", case.recommendation)
+            TimelineEntry(case.decision.at, "Accepted", by, "operator", 0, {},
+                          case.recommendation or "")
         )
         self.pending_events += 1
 
@@ -275,12 +276,15 @@ class FakeService:
             attributions.append(AttributionView(name, v, round(rng.uniform(-0.8, 0.8), 3)))
         attributions.sort(key=lambda a: abs(a.contribution), reverse=True)
         history = [
-            TimelineEntry(c.opened_at, "Opened", "intake", "system", "case opened from batch"),
+            TimelineEntry(c.opened_at, "Opened", "intake", "system", 1, {},
+                          "case opened from batch"),
             TimelineEntry(
                 c.opened_at + timedelta(seconds=1),
                 "Scored",
                 "docket/orchestrator",
                 "system",
+                0,
+                {},
                 f"p(bad)={c.p_bad:.3f} by credit-lr-v2",
             ),
             TimelineEntry(
@@ -288,6 +292,8 @@ class FakeService:
                 "Recommended",
                 "docket/orchestrator",
                 "system",
+                0,
+                {},
                 f"{c.recommendation} (policy v1)",
             ),
             *c.history,
@@ -371,6 +377,8 @@ class FakeService:
                 view.kind.capitalize(),
                 who.name,
                 who.role,
+                0,
+                {},
                 view.action or view.reason_text or "",
             )
         )
@@ -438,6 +446,8 @@ class FakeService:
                     "OutcomeRecorded",
                     "loans-feed",
                     "system",
+                    0,
+                    {},
                     "outcome: good",
                 )
             ],

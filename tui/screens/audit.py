@@ -63,7 +63,7 @@ def render_timeline(title: str, entries: list[TimelineEntry]) -> RenderableType:
     table.add_column("by", no_wrap=True)
     table.add_column("what")
     for e in entries:
-        table.add_row(when(e.at), e.event, f"{e.actor} ({e.role})", e.summary)
+        table.add_row(when(e.at), e.event, f"{e.actor} ({e.role})", e.sentence)
     return table
 
 

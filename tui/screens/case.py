@@ -208,7 +208,7 @@ def render_history(history: list[TimelineEntry]) -> RenderableType:
     table.add_column("by", no_wrap=True)
     table.add_column("what")
     for entry in history:
-        table.add_row(when(entry.at), entry.event, f"{entry.actor} ({entry.role})", entry.summary)
+        table.add_row(when(entry.at), entry.event, f"{entry.actor} ({entry.role})", entry.sentence)
     return table
 
 
