@@ -28,7 +28,7 @@ from assistant.views import Accept, Identity, QueueQuery
 from cli.main import cli
 from tests.conftest import trained_credit_artifacts
 from tests.people import People
-from tests.stored import forge, plain
+from tests.stored import as_dict, forge, plain
 
 REPO = Path(__file__).resolve().parents[2]
 Rows = Callable[..., list[dict[str, Any]]]
@@ -792,8 +792,9 @@ def test_injection_is_flagged_at_open_and_personal_data_stays_out_of_the_explana
     assert "ignore all previous" not in attack_explained.stdout.lower()
     assert contact_explained.exit_code == 0 and "guardrails: pass" in contact_explained.stdout
     stored = raw_store_sql(docket.store, "SELECT topic, state FROM stored_events")
-    holding = [(t.rsplit(".", 1)[-1], json.loads(bytes(s))) for t, s in stored
-               if EMAIL.encode() in bytes(s) or IBAN.encode() in bytes(s)]
+    states = [(t.rsplit(".", 1)[-1], as_dict(s)) for t, s in stored]  # inflated: stored compressed
+    holding = [(t, state) for t, state in states
+               if EMAIL in json.dumps(state) or IBAN in json.dumps(state)]
     assert [event for event, _ in holding] == ["Opened"]
     assert holding[0][1]["personal"] == {"email": EMAIL, "iban": IBAN}
     explained = [t for t, _ in stored if t.endswith("Explained")]

@@ -80,4 +80,4 @@ def test_figures_shows_progress_on_stderr_and_the_table_on_stdout(docket: Docket
     """Ten-fold cross-validation of both credit models (~25 s on a quiet machine)."""
     figures = docket("figures", "credit")
     _progress_lines(figures, "figures credit")
-    assert figures.stdout.startswith("10-fold cross-validated expected cost per applicant")
+    assert figures.stdout.startswith("10-fold cross-validated expected cost per application")

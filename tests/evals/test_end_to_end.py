@@ -50,7 +50,7 @@ def test_cli_lists_suites_and_rejects_unknown_ones_in_one_sentence() -> None:
     assert unknown.exit_code == 1
     assert unknown.output.strip().splitlines() == [
         "Error: no eval suite named 'no_such_suite'; the suites are: decisions, fairness, "
-        "faithfulness, model_quality, redteam, replay, selective_labels"]
+        "faithfulness, model_quality, orders, redteam, replay, selective_labels"]
 
 
 def test_cli_runs_a_suite_and_judges_it(tmp_path: Path) -> None:
