@@ -2,7 +2,7 @@
 
 Everything goes through :class:`~assistant.service.DocketService`, like any front end:
 
-1. a champion model: trained and registered if the store has none (about 25 s);
+1. a champion model: trained and registered if the store has none (about 35 s);
 2. the queue: the first ``cases`` applications of the Statlog German Credit data, opened
    as cases (six of them carry illustrative applicant notes and contact details, see
    ``assistant/domains/credit/data/PROVENANCE.md``);
@@ -127,7 +127,7 @@ def seed_demo(
 
     ``progress(done, total)`` follows the queue's cases as they open; ``on_step`` hears of
     every other step (training folds, the past decisions, every 50 of them) as it starts, so
-    no step of the first run (about 25 s of training) sits silent.
+    no step of the first run (about 35 s of training) sits silent.
     """
     step = on_step or (lambda text: None)
     lines: list[str] = []

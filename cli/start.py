@@ -33,7 +33,7 @@ def demo(obj: Context, cases: int | None, domain: str, no_tui: bool) -> None:
                                    progress=progress("Opening demo hours"), on_step=steps("demo"))
     else:
         click.echo(
-            "Preparing the demo store (the first run trains the credit models: about 25 s)…",
+            "Preparing the demo store (the first run trains the credit models: about 35 s)…",
             err=True,
         )
         summary = seed_demo(service, cases=200 if cases is None else cases,
