@@ -177,7 +177,7 @@ def ingest(
             seen_refs.add(ref)
             batch.append((number, _new_case(state, assessment, ref, who, policy_id, decision)))
         saved = _save_new(ctx, batch, quarantined, duplicates)
-        ctx.sync()
+        ctx.sync(saved)  # the read models take the saved cases' states as they are
         counts["opened"] += len(saved)
         counts["duplicates"] += len(duplicates)
         if keep_ids:
