@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict
 from uuid import UUID
 
 from assistant.domains.decision import ClassificationShape
@@ -365,11 +365,29 @@ def check_alerts(
     return alerts(ctx)
 
 
+class OverrideFields(TypedDict):
+    """:class:`HealthView`'s override figures: the overall rate (None: no decisions), the
+    count per reason code and the rate per operator."""
+
+    override_rate: float | None
+    overrides_by_reason: dict[str, int]
+    override_rate_by_operator: dict[str, float]
+
+
+def override_fields(decisions: Sequence[Mapping[str, Any]]) -> OverrideFields:
+    """The override part of a :class:`HealthView`, for every kind of pack."""
+    rates = override_rates(decisions)
+    return OverrideFields(
+        override_rate=rates.overall.rate if decisions else None,
+        overrides_by_reason={k: v.count for k, v in rates.by_reason.items()},
+        override_rate_by_operator={k: v.rate for k, v in rates.by_operator.items()},
+    )
+
+
 def health(ctx: Context, domain: str) -> HealthView:
     """Override rates, realized cost against the baseline, the model in use, alerts (over
     the latest :data:`QUALITY_WINDOW` decided cases)."""
     decisions = decision_rows(ctx, domain, QUALITY_WINDOW)
-    rates = override_rates(decisions)
     realized: dict[str, tuple[float, float, float]] = {}
     by_reason: dict[str, OverrideEffect] = {}
     by_operator: dict[str, OverrideEffect] = {}
@@ -404,9 +422,7 @@ def health(ctx: Context, domain: str) -> HealthView:
         domain=domain,
         model_version=ctx.deployed(domain).champion,
         decisions=len(decisions),
-        override_rate=rates.overall.rate if decisions else None,
-        overrides_by_reason={k: v.count for k, v in rates.by_reason.items()},
-        override_rate_by_operator={k: v.rate for k, v in rates.by_operator.items()},
+        **override_fields(decisions),
         outcomes_known=known,
         realized_cost=realized,
         alerts=alerts(ctx),

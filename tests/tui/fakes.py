@@ -54,6 +54,7 @@ BASE = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
 NOW = datetime(2024, 5, 2, 9, 0, tzinfo=UTC)
 ACTIONS = ["approve", "decline"]
 OUTCOMES = ["good", "bad"]
+CREDIT_ACTIONS = ("approve", "escalate")  # accept and escalation actions of the fake's pack
 FEATURES = [
     ("checking_account", "Status of existing checking account", ["< 0 DM", "0-200 DM", "none"]),
     ("duration_in_month", "Duration in months", None),
@@ -481,11 +482,12 @@ class FakeService:
         self.previews.append(dict(changes))
         after_cost = 0.53 + 0.01 * len(self.previews)
         return PolicyPreview(
-            before=BacktestView("v1", 1000, 0.534, (0.49, 0.58), 0.61, 0.08),
-            after=BacktestView(
-                "proposed", 1000, after_cost, (after_cost - 0.04, after_cost + 0.04), 0.57, 0.11
-            ),
-            baseline=BacktestView("decline all", 1000, 0.700, (0.67, 0.73), 0.0, 0.0),
+            before=BacktestView("v1", 1000, 0.534, (0.49, 0.58), 0.61, 0.08, *CREDIT_ACTIONS),
+            after=BacktestView("proposed", 1000, after_cost,
+                               (after_cost - 0.04, after_cost + 0.04), 0.57, 0.11,
+                               *CREDIT_ACTIONS),
+            baseline=BacktestView("decline all", 1000, 0.700, (0.67, 0.73), 0.0, 0.0,
+                                  *CREDIT_ACTIONS),
         )
 
     def change_policy(

@@ -101,8 +101,8 @@ async def test_policy_owner_previews_then_commits_with_justification(
         }
         assert owner.previews == [expected]
         preview = text_of(app, "#policy-preview")
-        assert "cost per case" in preview and "approval rate" in preview
-        assert "escalation rate" in preview and "baseline" in preview
+        assert "cost per application" in preview and "approve rate" in preview
+        assert "escalate rate" in preview and "baseline" in preview
         assert not commit.disabled
         await pilot.click("#commit")
         await settle(pilot)

@@ -25,7 +25,9 @@ from tui.format import pct, when
 from tui.screens.base import DocketScreen
 
 
-def render_preview(preview: PolicyPreview) -> Table:
+def render_preview(preview: PolicyPreview, per_case: str = "per case") -> Table:
+    """Before, after and baseline side by side; rows named in the pack's words (``per_case``:
+    "per scan") and by its own actions ("discharge rate", "review rate")."""
     before, after, baseline = preview.before, preview.after, preview.baseline
     table = Table(
         title="Backtest on historical outcomes",
@@ -48,21 +50,21 @@ def render_preview(preview: PolicyPreview) -> Table:
 
     table.add_row("cases", f"{before.n:,}", f"{after.n:,}", "", f"{baseline.n:,}")
     table.add_row(
-        "cost per case (95% CI)",
+        f"cost {per_case} (95% CI)",
         ci(before),
         ci(after),
         delta(before.cost_per_case, after.cost_per_case, False),
         ci(baseline),
     )
     table.add_row(
-        "approval rate",
+        f"{before.accept_action} rate",
         pct(before.approval_rate),
         pct(after.approval_rate),
         delta(before.approval_rate, after.approval_rate, True),
         pct(baseline.approval_rate),
     )
     table.add_row(
-        "escalation rate",
+        f"{before.escalate_action} rate",
         pct(before.escalation_rate),
         pct(after.escalation_rate),
         delta(before.escalation_rate, after.escalation_rate, True),
@@ -385,7 +387,8 @@ class PolicyScreen(DocketScreen):
         finally:
             loading.display = False
         self.previewed_changes = changed
-        out.update(render_preview(preview))
+        out.update(render_preview(
+            preview, self.policy.words.per_case if self.policy else "per case"))
         self.query_one("#commit", Button).disabled = False
 
     @on(Button.Pressed, "#commit")
