@@ -16,7 +16,9 @@ measurement in a fresh process that imports that tree's code; CPU is the process
    to the end of the ingest, then the catch-up of those later events alone, each of which
    lands on a case no batch holds (the read models must find the case's state before it);
 3. **ingest**: ``docket ingest`` of ``--ingest-cases`` rows on a copy of the trained template,
-   then ``docket status`` (whatever catch-up the ingest left for the next command).
+   then ``docket status`` (whatever catch-up the ingest left for the next command); and the
+   same ingest inside one process (start-up excluded), with the CPU of the read models
+   following it (``Context.sync``) measured apart.
 
 The load average is printed beside each figure: the machine is shared.
 """
@@ -35,6 +37,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -89,6 +92,45 @@ def measure_late(store: Path, position: int) -> dict[str, float]:
     return {"cpu": cpu, "events": applied}
 
 
+def measure_ingest(template: Path, file: Path, work: Path) -> dict[str, float]:
+    """CPU of ``ingest`` in this process (start-up excluded) on a copy of ``template``, and
+    the part of it spent bringing the read models along (``Context.sync``)."""
+    import csv
+
+    from assistant.service import DocketService
+    from assistant.usecases import context
+    from events.signing import SigningKey
+
+    path = work / "store.sqlite"
+    shutil.copyfile(template, path)
+    shutil.copyfile(f"{template}.views.sqlite", f"{path}.views.sqlite")
+    shutil.copytree(f"{template}.data", f"{path}.data")
+    data = Path(f"{path}.data")
+    key = SigningKey.load(data / "keys" / "default.key")
+    service = DocketService.open(str(path), keys=[key], role="operator", data_dir=data)
+    with file.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    following = [0.0]
+    sync = context.Context.sync
+
+    def timed_sync(self: Any, *args: Any, **kwargs: Any) -> int:
+        started = time.process_time()
+        try:
+            return int(sync(self, *args, **kwargs))
+        finally:
+            following[0] += time.process_time() - started
+
+    context.Context.sync = timed_sync  # type: ignore[method-assign]
+    try:
+        started = time.process_time()
+        service.ingest("credit", rows)
+        cpu = time.process_time() - started
+    finally:
+        context.Context.sync = sync  # type: ignore[method-assign]
+        service.close()
+    return {"cpu": cpu, "following": following[0], "cases": len(rows)}
+
+
 def measured(tree: Path, *args: str) -> dict[str, float]:
     code = (
         "import json,sys; sys.path.insert(0, sys.argv[1]); sys.path.insert(1, sys.argv[2]); "
@@ -107,6 +149,7 @@ def measured(tree: Path, *args: str) -> dict[str, float]:
 MEASURES: dict[str, Callable[..., dict[str, float]]] = {
     "replay": lambda store: measure_replay(Path(store)),
     "late": lambda store, position: measure_late(Path(store), int(position)),
+    "ingest": lambda template, file, work: measure_ingest(Path(template), Path(file), Path(work)),
 }
 
 
@@ -206,7 +249,10 @@ def run_catch_up(
 def run_ingest(trees: dict[str, Path], n: int, repeats: int, work: Path) -> None:
     file = work / f"ingest-{n}.csv"
     make_store.write_cases(file, "credit", n, 0.0, make_store.SEED + 7)
+    template = make_store.template("credit").path
+    whole: dict[str, list[float]] = {"new": [], "base": []}
     ingest: dict[str, list[float]] = {"new": [], "base": []}
+    following: dict[str, list[float]] = {"new": [], "base": []}
     status: dict[str, list[float]] = {"new": [], "base": []}
     loads: list[str] = []
     for r in range(repeats):
@@ -214,13 +260,21 @@ def run_ingest(trees: dict[str, Path], n: int, repeats: int, work: Path) -> None
             made = bench_ingest.store_copy(work / f"{name}-{r}")
             docket = [sys.executable, "-c", DOCKET_FROM, str(tree)]
             env = made.env()
-            ingest[name].append(bench_ingest.wrapped([*docket, "ingest", str(file)], env).cpu_s)
+            whole[name].append(bench_ingest.wrapped([*docket, "ingest", str(file)], env).cpu_s)
             status[name].append(bench_ingest.wrapped([*docket, "status"], env).cpu_s)
             shutil.rmtree(made.path.parent, ignore_errors=True)
+            inside = work / f"{name}-{r}-inside"
+            inside.mkdir()
+            found = measured(tree, "ingest", str(template), str(file), str(inside))
+            ingest[name].append(found["cpu"])
+            following[name].append(found["following"])
+            shutil.rmtree(inside, ignore_errors=True)
         loads.append(load())
-    print(f"3. docket ingest of {n:,} real rows (whole process, start-up included), then status:")
-    compare("ingest", n, "cases", ingest, loads)
-    compare("status afterwards", n, "cases", status, [])
+    print(f"3. ingest of {n:,} real rows:")
+    compare("docket ingest (whole process, start-up included)", n, "cases", whole, loads)
+    compare("docket status afterwards", n, "cases", status, [])
+    compare("ingest in-process, start-up excluded", n, "cases", ingest, [])
+    compare("  of which the read models following (Context.sync)", n, "cases", following, [])
 
 
 def main() -> None:
