@@ -30,7 +30,7 @@ from textual.widgets.data_table import ColumnKey
 
 from assistant.views import STATUS_FILTERS, QueuePage, QueueQuery, QueueRow, split_filter
 from tui.format import QUEUE_PAGE_SIZE, QueueCells, queue_cells, queue_columns, queue_place
-from tui.screens.base import DocketScreen
+from tui.screens.base import DocketScreen, action_label
 from tui.screens.decide import DecisionTarget
 
 PAGE_SIZE = QUEUE_PAGE_SIZE
@@ -67,8 +67,10 @@ class QueueScreen(DocketScreen):
         Binding("f5", "reload", "Refresh", show=False),
     ]
 
-    def __init__(self, probability: str = "p(risk)") -> None:
+    def __init__(self, probability: str = "p(risk)", escalate_action: str = "") -> None:
         super().__init__(id="queue")
+        if escalate_action:  # the key reads as the pack names its escalation action
+            self.key_words = {"send_up": action_label(escalate_action)}
         # The score's column is headed with the pack's label (credit: p(bad)).
         self.columns = queue_columns(probability)
         self.search = ""
