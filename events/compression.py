@@ -225,6 +225,15 @@ def head_of(data: bytes) -> dict[str, str] | None:
     return _split(data)[0]
 
 
+def dictionary_of(data: bytes) -> int | None:
+    """The id of the dictionary a stored state was compressed with (None: none)."""
+    if data[:1] == b"\x01":
+        data = _split(data)[1]
+    if not is_compressed(data) or not data[1] & 0x20:
+        return None
+    return int.from_bytes(data[2:6], "big")
+
+
 def decompress(data: bytes) -> bytes:
     """The JSON of a stored state: inflated when compressed, as it is otherwise (a headed
     state's head joins the body's object: same meaning, keys in another order).
