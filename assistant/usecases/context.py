@@ -233,6 +233,8 @@ class Context:
                 spec,
                 champion=self.artifact_dir(found.champion) if found.champion else None,
                 challengers=[self.artifact_dir(v) for v in found.shadows],
+                # Every case decided while a stop holds records who stopped it and why.
+                no_champion=self.models().stopped(name),
             )
             domain = Domain(pack, spec, policy.policy_version, orchestrator, found.champion)
             self.domains[name] = domain
