@@ -29,9 +29,11 @@ from __future__ import annotations
 import json
 import math
 from datetime import datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, TypeAlias
 from uuid import UUID
 
+import orjson
 from eventsourcing.domain import Aggregate
 
 from events.domain import case_events
@@ -53,7 +55,7 @@ from events.domain.case_rules import (
     explanation_flagged,
 )
 from events.domain.case_state import CaseState, Status
-from events.domain.common import check_identity, docket_id, plain_json, validate
+from events.domain.common import check_identity, docket_id, fields_of, plain_json, validate
 from events.errors import (
     AlreadyDecided,
     AwaitingSenior,
@@ -243,7 +245,7 @@ class Case(Aggregate):
         check_identity(actor, role)
         validate(OpenArgs, domain=domain, case_ref=case_ref)
         declared = plain_json(dict(decision), "decision")
-        validate(DecisionArgs, **declared)
+        _check_decision(declared)
         return cls._create(
             cls.Opened,
             id=cls.id_for(domain, case_ref),
@@ -326,7 +328,7 @@ class Case(Aggregate):
             latency_ms=latency_ms,
             shadow=shadow,
         )
-        self.trigger_event(self.Scored, **a.model_dump(), actor=actor, role=role)
+        self.trigger_event(self.Scored, **fields_of(a), actor=actor, role=role)
 
     def record_forecast(
         self,
@@ -408,7 +410,7 @@ class Case(Aggregate):
                 ]
             )
         self.trigger_event(
-            self.Recommended, **a.model_dump(), propensity_source="logged", quantity=quantity,
+            self.Recommended, **fields_of(a), propensity_source="logged", quantity=quantity,
             quantiles=plain_json(dict(quantiles or {}), "quantiles"),
             baseline_quantity=baseline_quantity, actor=actor, role=role,
         )  # fmt: skip
@@ -675,6 +677,23 @@ class Case(Aggregate):
             actor=actor,
             role=role,
         )
+
+
+def _check_decision(declared: dict[str, Any]) -> None:
+    """Check a pack's declaration (plain JSON), each distinct one once: a bulk ingest opens
+    every case of a pack with the same declaration."""
+    try:
+        key = orjson.dumps(declared)
+    except TypeError:  # an integer beyond 64 bits: checked as it is
+        validate(DecisionArgs, **declared)
+    else:
+        _check_declared(key)
+
+
+@lru_cache(maxsize=64)
+def _check_declared(declared: bytes) -> None:
+    """lru_cache keeps results only: a declaration that fails raises every time."""
+    validate(DecisionArgs, **orjson.loads(declared))
 
 
 __all__ = [
