@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypedDict
@@ -209,10 +210,11 @@ class Context:
         self.authorise()
         return Who(actor=self.identity.name, role=self.identity.role)
 
-    def sync(self) -> int:
-        """Bring the read models up to date with the log; return how many events applied."""
+    def sync(self, saved: Iterable[Case] = ()) -> int:
+        """Bring the read models up to date with the log; return how many events applied.
+        ``saved``: cases just saved here, whose states are taken as they are (not re-read)."""
         with self.lock:
-            return self.views.catch_up(self.log)
+            return self.views.catch_up(self.log, saved=saved)
 
     def domain(self, name: str) -> Domain:
         """The domain's pack, current policy and orchestrator (champion + shadow models)."""
