@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -85,16 +86,19 @@ class Context(Acting):
     wallet: list[SigningKey] = field(default_factory=list)
     # Who holds which key with which roles, as the log says (refreshed incrementally).
     ring: KeyRing = field(default_factory=KeyRing)
+
     @property
     def models_dir(self) -> Path:
         return self.data_dir / "models"
 
     def artifact_dir(self, version: str) -> Path:
         return self.models_dir / version
-    def sync(self) -> int:
-        """Bring the read models up to date with the log; return how many events applied."""
+
+    def sync(self, saved: Iterable[Case] = ()) -> int:
+        """Bring the read models up to date with the log; return how many events applied.
+        ``saved``: cases just saved here, whose states are taken as they are (not re-read)."""
         with self.lock:
-            return self.views.catch_up(self.log)
+            return self.views.catch_up(self.log, saved=saved)
 
     def domain(self, name: str) -> Domain:
         """The domain's pack, current policy and orchestrator (champion + shadow models)."""
@@ -115,6 +119,8 @@ class Context(Acting):
                 spec,
                 champion=self.artifact_dir(found.champion) if found.champion else None,
                 challengers=[self.artifact_dir(v) for v in found.shadows],
+                # Every case decided while a stop holds records who stopped it and why.
+                no_champion=self.models().stopped(name),
             )
             domain = Domain(pack, spec, policy.policy_version, orchestrator, found.champion)
             self.domains[name] = domain
