@@ -175,7 +175,7 @@ def every_event_type(d: Any) -> list[Any]:
     model.start_shadow(**eng)
     model.promote(evidence={"gate": d(json_values)}, **eng)
     model.demote(reason=d(st.text()), **eng)
-    model.retire(reason=d(st.text()), **eng)
+    model.retire(reason=d(words), **eng)  # a retirement needs a reason
     run = EvalRun.record(
         suite=d(words),
         results=d(json_dicts),
