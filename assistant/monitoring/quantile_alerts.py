@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy.stats import binomtest
 
 from assistant.monitoring.health import AlertSpec, Severity
 from assistant.monitoring.outcome_alerts import poisson_binomial_sf
@@ -116,6 +115,9 @@ def coverage_p_value(covered: int, expected: Sequence[float]) -> float:
     if not n:
         return 1.0
     if len(set(expected)) == 1:
+        # Imported here: importing scipy.stats at start-up cost every docket command a second.
+        from scipy.stats import binomtest
+
         return float(binomtest(covered, n, expected[0]).pvalue)
     probs = np.asarray(expected, dtype=np.float64)
     upper = poisson_binomial_sf(covered, probs)

@@ -29,7 +29,9 @@ from assistant.monitoring.quantile_alerts import (
 from assistant.specialists.artifacts import read_card
 from assistant.usecases import alerting, quantities
 from assistant.usecases.context import Context
-from assistant.usecases.monitoring import decision_rows, latest_cases, override_fields
+from assistant.usecases.drift import latest_cases
+from assistant.usecases.monitoring import override_fields
+from assistant.usecases.quality import decision_rows
 from assistant.usecases.reading import alerts
 from assistant.views import AlertView, HealthView
 from events import audit as audit_fold

@@ -6,7 +6,7 @@ commands against it; the audit (:func:`events.audit.audit_case`) folds the same 
 to a time; the service builds the case screen from it. So OOD reasons, decisions,
 explanations, outcomes, exploration and sign-offs mean the same thing everywhere.
 
-The state is immutable: each event gives a new :class:`CaseState` (``dataclasses.replace``),
+The state is immutable: each event gives a new :class:`CaseState` (a copy with the changed fields),
 so a decision can keep what its decider saw (:attr:`DecisionState.seen`) by reference, with
 no copying. Payload dicts and lists held here are the events' own and are never mutated.
 """
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from events.domain.case_rules import explanation_flagged
@@ -91,6 +91,7 @@ class ExplanationState:
     fallback_reason: str | None
     at: str
     flagged: bool
+    by: str = ""  # who recorded it (the explaining component)
 
 
 @dataclass(frozen=True)
@@ -137,7 +138,7 @@ class OutcomeState:
 
 @dataclass(frozen=True)
 class CaseState:
-    """A case as its events say, after the last one applied (``version``)."""
+    """A case as its events say, after the last one applied (``version``, at ``updated_at``)."""
 
     domain: str
     case_ref: str
@@ -145,6 +146,9 @@ class CaseState:
     opened_at: str
     version: int
     input: Any
+    updated_at: str = ""  # when the last event applied was recorded
+    opened_by: str = ""  # who opened (or quarantined) it, and in which role
+    opened_role: str = ""
     note: str | None = None
     personal_fields: tuple[str, ...] = ()
     problems: list[dict[str, str]] | None = None
@@ -167,14 +171,16 @@ class CaseState:
         if name == "Opened":
             return CaseState(
                 domain=p["domain"], case_ref=p["case_ref"], status="open", opened_at=at,
-                version=version, input=p["input"], note=p.get("note"),
+                version=version, input=p["input"], updated_at=at, opened_by=p["actor"],
+                opened_role=p["role"], note=p.get("note"),
                 personal_fields=tuple(sorted(p.get("personal") or {})),
                 decision=dict(p.get("decision") or {}),
             )  # fmt: skip
         if name == "InputQuarantined":
             return CaseState(
                 domain=p["domain"], case_ref=p["case_ref"] or "", status="quarantined",
-                opened_at=at, version=version, input=p["raw"], problems=p["problems"],
+                opened_at=at, version=version, input=p["raw"], updated_at=at,
+                opened_by=p["actor"], opened_role=p["role"], problems=p["problems"],
             )  # fmt: skip
         raise ValueError(f"{name} does not start a case")
 
@@ -182,7 +188,7 @@ class CaseState:
         """The state after the event ``name`` with payload ``p``, recorded at ``at``."""
         if name in ("Opened", "InputQuarantined"):
             return CaseState.opened(name, p, at, version)
-        changes: dict[str, Any] = {"version": version}
+        changes: dict[str, Any] = {"version": version, "updated_at": at}
         if name in ("Scored", "Forecast"):
             run = ScoreState(
                 specialist=p["specialist"], model_version=p["model_version"],
@@ -213,6 +219,7 @@ class CaseState:
                 explainer=p["explainer"], text=p["text"], summary=p["summary"],
                 claims=p["claims"], verdicts=p["verdicts"], fallback_reason=p["fallback_reason"],
                 at=at, flagged=explanation_flagged(p["fallback_reason"], p["verdicts"]),
+                by=p["actor"],
             ))  # fmt: skip
         elif name in DECISION_KINDS:
             seen = SeenState(
@@ -231,7 +238,11 @@ class CaseState:
                 outcome=p["outcome"], value=p.get("value"), observed_at=p["observed_at"],
                 source=p["source"], recorded_by=p["actor"], at=at,
             )  # fmt: skip
-        return replace(self, **changes)
+        # dataclasses.replace, without re-running __init__ over all twenty fields (no field
+        # has a __post_init__ or init=False): a case's fold ran it four times per new case.
+        state = object.__new__(CaseState)
+        state.__dict__.update(self.__dict__, **changes)
+        return state
 
     # --- what the state means -------------------------------------------------------------
 

@@ -161,6 +161,9 @@ class FakeService:
         ]
         self.pending: list[ProposalView] = []
         self.pending_promotions: list[PromotionProposalView] = []
+        # The policy's exploration and this month's spending (off unless a test sets it).
+        self.exploration: dict[str, Any] = {}
+        self.exploration_spent = 0.0
         self.previews: list[dict[str, Any]] = []
         self.policy_changes: list[tuple[dict[str, Any], str, Identity]] = []
         self.audits: list[tuple[str, datetime | None]] = []
@@ -475,6 +478,9 @@ class FakeService:
             list(self.pending),
             words=words_view("credit"),
             pending_promotions=list(self.pending_promotions),
+            exploration=dict(self.exploration),
+            exploration_spent=self.exploration_spent,
+            exploration_month="2024-05",
         )
 
     def preview_policy(self, domain: str, changes: Mapping[str, Any]) -> PolicyPreview:

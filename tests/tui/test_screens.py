@@ -142,6 +142,27 @@ async def test_policy_screen_shows_pending_model_promotions(
     assert "credit-gbt-def456" in history
 
 
+async def test_policy_screen_shows_the_months_exploration_budget_spent_and_left(
+    owner: FakeService, make_app: Callable[..., DocketApp]
+) -> None:
+    owner.exploration = {"rate": 0.1, "max_regret": 5.0, "salt": "docket",
+                         "monthly_budget": 1.5}  # fmt: skip
+    owner.exploration_spent = 0.4
+    app = make_app(owner)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("p")
+        await settle(pilot)
+        head = text_of(app, "#policy-head")
+        owner.exploration_spent = 1.5
+        await app.screen.load().wait()  # type: ignore[attr-defined]
+        await settle(pilot)
+        spent = text_of(app, "#policy-head")
+    assert "Exploration: 10% of cases" in head
+    assert "budget 0.40 of 1.50 spent in 2024-05, 1.10 left" in head
+    assert "budget 1.50 of 1.50 spent in 2024-05: PAUSED until next month" in spent
+
+
 async def test_policy_edit_after_preview_needs_a_new_preview(
     owner: FakeService, make_app: Callable[..., DocketApp]
 ) -> None:

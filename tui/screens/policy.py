@@ -108,6 +108,29 @@ def render_pending_promotions(policy: PolicyView) -> Table:
     return table
 
 
+def render_exploration(policy: PolicyView) -> Text | None:
+    """Exploration and this month's budget (spent by the log's ledger, left, or paused);
+    None when exploration is off."""
+    explore = policy.exploration
+    if not explore.get("rate"):
+        return None
+    text = Text(
+        f"Exploration: {explore['rate']:.0%} of cases whose runner-up action costs at most "
+        f"{explore['max_regret']:g} more take it"
+    )
+    cap = explore.get("monthly_budget")
+    spent, month = policy.exploration_spent, policy.exploration_month
+    if cap is None:
+        text.append(f" · no monthly cap; {spent:.2f} spent in {month}")
+    elif spent >= cap:
+        text.append(f" · budget {spent:.2f} of {cap:.2f} spent in {month}: PAUSED until next "
+                    "month", style="bold yellow")  # fmt: skip
+    else:
+        text.append(f" · budget {spent:.2f} of {cap:.2f} spent in {month}, "
+                    f"{cap - spent:.2f} left")  # fmt: skip
+    return text
+
+
 def render_history(policy: PolicyView) -> Table | Group:
     """The changes made, with any pending proposals (policy changes, model promotions)
     above them."""
@@ -237,6 +260,10 @@ class PolicyScreen(DocketScreen):
             f"{'yes' if policy.escalate_on_ood else 'no'} · review every "
             f"{policy.review_every_days} days"
         )
+        exploring = render_exploration(policy)
+        if exploring is not None:
+            head.append("\n")
+            head.append_text(exploring)
         self.query_one("#policy-head", Static).update(head)
         owner = self.query_one("#policy-owner", Static)
         if self.is_owner:
