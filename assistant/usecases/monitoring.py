@@ -8,6 +8,7 @@ from :mod:`assistant.usecases.drift`; only alerts are recorded here.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypedDict
 
