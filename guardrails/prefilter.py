@@ -21,6 +21,7 @@ on every red-team and personal-data text and on generated text.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -34,6 +35,7 @@ except ImportError:  # pragma: no cover - another interpreter: every pattern alw
 
 # Largest set of literal strings tracked for one part of a pattern (alternations multiply).
 _MAX_STRINGS = 64
+_DIGITS = "0123456789"
 # Most literal sets checked for one alternative (each one more set lookup per rule).
 _MAX_CONJUNCTION = 3
 # Shortest member of a literal set used beside an alternative's best one.
@@ -47,7 +49,10 @@ def _fold_char(char: str) -> str:
 
     Lower-case, then (when both mappings are one character) upper- and lower-case again,
     so characters sharing an upper case ("ı" and "i", "ſ" and "s", "ς" and "σ") meet.
+    Every decimal digit ("٣", "３") is its ASCII digit, so ``\\d`` can be a need.
     """
+    if char.isdecimal():
+        return str(unicodedata.decimal(char))
     lower = char.lower()[:1] or char  # "İ".lower() is "i" + a combining dot: keep "i"
     upper = lower.upper()
     if len(upper) == 1:
@@ -127,6 +132,15 @@ class RuleSet:
         """The needed literals that occur in ``fold(text)``."""
         return self._literals.present(fold(text))
 
+    def runnable(self, text: str, present: frozenset[str] | None = None) -> list[Gated]:
+        """The rules, in order, that may match ``text``: the others cannot."""
+        found = self.present(text) if present is None else present
+        candidates = set(self._always)
+        for literal in found:
+            candidates |= self._by_literal.get(literal, frozenset())
+        return [rule for index in sorted(candidates)
+                if (rule := self.rules[index]).may_match(found)]
+
     def fired(self, text: str, present: frozenset[str] | None = None) -> set[str]:
         """Names of the rules whose pattern is found in ``text``.
 
@@ -134,16 +148,9 @@ class RuleSet:
         it needs are ``present`` (found here when not given), and not at all once another
         pattern of the same name has fired.
         """
-        found = self.present(text) if present is None else present
-        candidates = set(self._always)
-        for literal in found:
-            candidates |= self._by_literal.get(literal, frozenset())
         names: set[str] = set()
-        for index in sorted(candidates):
-            rule = self.rules[index]
-            if rule.name in names:
-                continue
-            if rule.may_match(found) and rule.pattern.search(text):
+        for rule in self.runnable(text, present):
+            if rule.name not in names and rule.pattern.search(text):
                 names.add(rule.name)
         return names
 
@@ -330,9 +337,7 @@ class _Parts:
         if op in (c.AT, c.ASSERT, c.ASSERT_NOT):
             return cls.strings([""])  # zero width: the text around it is contiguous
         if op is c.IN:
-            if all(kind is c.LITERAL for kind, _ in arg):
-                return cls.strings(fold(chr(code)) for _, code in arg)
-            return cls.nothing()
+            return cls._char_class(arg)
         if op is c.SUBPATTERN:
             return cls.of_sequence(list(arg[-1]))
         if op is c.ATOMIC_GROUP:
@@ -350,6 +355,22 @@ class _Parts:
                 return part
             return _Parts(None, part.need)
         return cls.nothing()  # any character, classes, back-references: nothing certain
+
+    @classmethod
+    def _char_class(cls, items: Sequence[tuple[Any, Any]]) -> _Parts:
+        """A class of literal characters, small ranges and digits: its folded characters."""
+        c = _sre_constants
+        chars: set[str] = set()
+        for kind, arg in items:
+            if kind is c.LITERAL:
+                chars.add(fold(chr(arg)))
+            elif kind is c.RANGE and arg[1] - arg[0] < _MAX_STRINGS:
+                chars |= {fold(chr(code)) for code in range(arg[0], arg[1] + 1)}
+            elif kind is c.CATEGORY and arg is c.CATEGORY_DIGIT:
+                chars |= set(_DIGITS)
+            else:  # a negated class, \\w, \\s, a large range: nothing certain
+                return cls.nothing()
+        return cls.strings(chars) if len(chars) <= _MAX_STRINGS else cls.nothing()
 
     @classmethod
     def _branch(cls, parts: list[_Parts]) -> _Parts:
