@@ -38,8 +38,8 @@ _MAX_STRINGS = 64
 _DIGITS = "0123456789"
 # Most literal sets checked for one alternative (each one more set lookup per rule).
 _MAX_CONJUNCTION = 3
-# Shortest member of a literal set used beside an alternative's best one.
-_MIN_EXTRA_CHARS = 3
+# Least rarity (see _selectivity) of a literal set used beside an alternative's best one.
+_MIN_EXTRA_RARITY = 1
 # Needed strings are cut to this many characters: as selective in prose, cheaper to check.
 _KEEP_CHARS = 16
 
@@ -230,9 +230,9 @@ def needs_of(pattern: re.Pattern[str]) -> Needs | None:
             return None
         ranked = sorted({_shortest_form(c) for c in candidates}, key=_selectivity,
                         reverse=True)
-        # The best set always; others only when their every member is a word-sized
-        # string (a short one, such as " " or "is", is in nearly every text).
-        extra = [need for need in ranked[1:] if _selectivity(need)[0] >= _MIN_EXTRA_CHARS]
+        # The best set always; others only when no member is a lone letter or space (in
+        # nearly every text: checking it would cost a finder step and skip nothing).
+        extra = [need for need in ranked[1:] if _selectivity(need)[0] >= _MIN_EXTRA_RARITY]
         needs.append((ranked[0], *extra[:_MAX_CONJUNCTION - 1]))
     return tuple(needs)
 
@@ -264,9 +264,20 @@ def _shortest_form(need: frozenset[str]) -> frozenset[str]:
     return frozenset(kept)
 
 
-def _selectivity(need: frozenset[str]) -> tuple[int, int]:
-    """Longer shortest member first (rarer in prose), then fewer members."""
-    return min(min(len(text) for text in need), 6), -len(need)
+def _selectivity(need: frozenset[str]) -> tuple[int, float, int]:
+    """How rarely ``need`` is met in prose, roughly: the shortest member's length (a lone
+    digit counts as 3, a lone letter or space as 0), then the mean length, then fewer
+    members. Only cost depends on it, never a verdict."""
+    return (min(min(_rarity(text) for text in need), 6),
+            min(sum(map(len, need)) / len(need), 6.0), -len(need))
+
+
+def _rarity(text: str) -> int:
+    if len(text) != 1:
+        return len(text)
+    if text.isdigit():
+        return 3
+    return 0 if text.isalpha() or text.isspace() else 1
 
 
 @dataclass(frozen=True, slots=True)
