@@ -157,6 +157,7 @@ class VerifyReport:
         end: The last position checked, fixed when the walk started.
         unsigned: Events from before signing began (a store upgraded from storage
             version 1): chained, covered by the first signature after them, not signed.
+        notes: Sentences about what holds but deserves a look (emergency stops).
     """
 
     ok: bool
@@ -166,6 +167,9 @@ class VerifyReport:
     head: str = ""
     end: int = 0
     unsigned: int = 0  # events written before the store's events were signed
+    #: What holds but someone should know (e.g. every emergency stop of a champion), one
+    #: sentence each with its position.
+    notes: tuple[str, ...] = ()
 
 
 def verify(
