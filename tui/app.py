@@ -109,6 +109,7 @@ class DocketApp(App[None]):
         self._actions_cache: dict[str, list[str]] = {}
         self._froze_gc = False
         self._quit_confirmed = False  # q pressed once over unsaved policy edits
+        self._case_screen: CaseScreen | None = None  # mounted on first use, then reused
         self.sub_title = f"{self.identity.name} ({self.identity.role})"
 
     # --- calling the service ----------------------------------------------------------
@@ -192,8 +193,26 @@ class DocketApp(App[None]):
 
     # --- navigation -------------------------------------------------------------------
 
-    def open_case(self, case_id: str, case_ref: str = "") -> None:
-        self.push_screen(CaseScreen(case_id, case_ref))
+    def open_case(
+        self, case_id: str, case_ref: str = "", detail: CaseDetail | None = None
+    ) -> None:
+        """Show a case (``detail``, if the caller already fetched it) on the case screen.
+
+        The screen is composed once and kept (installed), so later cases only replace
+        its text. Opened from a screen above it (an audit, say), the screens above close.
+        """
+        screen = self._case_screen
+        if screen is None:
+            screen = self._case_screen = CaseScreen(case_id, case_ref, detail)
+            self.install_screen(screen, "case")
+            self.push_screen(screen)
+            return
+        screen.show_case(case_id, case_ref, detail)
+        if screen in self.screen_stack:
+            while self.screen is not screen:
+                self.pop_screen()
+        else:
+            self.push_screen(screen)
 
     def open_audit(self, case_id: str, case_ref: str = "", at: object = None) -> None:
         from datetime import datetime

@@ -213,7 +213,14 @@ def render_history(history: list[TimelineEntry]) -> RenderableType:
 
 
 class CaseScreen(DocketScreen):
-    """The detail of one case, with the decision keys."""
+    """The detail of one case, with the decision keys.
+
+    The app mounts one case screen and shows every case on it (:meth:`show_case`):
+    composing a screen and styling its widgets cost more than drawing the case, so
+    opening a case only replaces the text of widgets that are already there. A detail
+    the queue fetched while the cursor rested on the row is shown at once; otherwise
+    the screen says "Loading…" until the service answers.
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back"),
@@ -223,17 +230,18 @@ class CaseScreen(DocketScreen):
         Binding("u", "audit", "Audit"),
     ]
 
-    def __init__(self, case_id: str, case_ref: str = "") -> None:
+    def __init__(self, case_id: str, case_ref: str = "", detail: CaseDetail | None = None) -> None:
         super().__init__(id="case")
         self.case_id = case_id
         self.case_ref = case_ref or case_id
         self.detail: CaseDetail | None = None
         self.explanation: ExplanationView | None = None
+        self._prefetched = detail
 
     def compose(self) -> ComposeResult:
         yield Header()
         with VerticalScroll(id="case-body"):
-            yield Static(Text(f"Loading case {self.case_ref}…", style="italic"), id="case-summary")
+            yield Static("", id="case-summary")
             yield Static("", id="case-warnings")
             with Horizontal(id="case-columns"):
                 yield Static("", id="case-fields")
@@ -246,22 +254,57 @@ class CaseScreen(DocketScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.load()
+        self._start(self._prefetched)
+
+    def show_case(self, case_id: str, case_ref: str = "", detail: CaseDetail | None = None) -> None:
+        """Show another case on this (mounted) screen: ``detail`` if the caller has it
+        (shown now, then checked against the log), else "Loading…" until it arrives."""
+        self.case_id, self.case_ref = case_id, case_ref or case_id
+        self.detail, self.explanation = None, None
+        if self.is_mounted:
+            self.query_one("#case-body", VerticalScroll).scroll_home(animate=False)
+            self._start(detail)
+        else:
+            self._prefetched = detail
+
+    def _start(self, detail: CaseDetail | None) -> None:
+        self._prefetched = None
+        if detail is None or detail.case_id != self.case_id:
+            self._show_loading()
+            self.load()
+            return
+        self._show_detail(detail)
+        self.recheck()  # the log may have moved since it was fetched
+
+    def _show_loading(self) -> None:
+        self.query_one("#case-summary", Static).update(
+            Text(f"Loading case {self.case_ref}…", style="italic")
+        )
+        for part in ("#case-warnings", "#case-columns", "#case-explanation", "#case-history"):
+            self.query_one(part).display = False
 
     @work(exclusive=True, group="case")
     async def load(self) -> None:
+        case_id = self.case_id
         try:
-            detail = await self.docket.call(self.docket.service.case, self.case_id)
+            detail = await self.docket.call(self.docket.service.case, case_id)
         except DocketError as exc:
-            self.query_one("#case-summary", Static).update(Text(str(exc), style="red"))
+            if case_id == self.case_id:
+                self.query_one("#case-summary", Static).update(Text(str(exc), style="red"))
             return
+        if case_id == self.case_id:  # still the case on screen
+            self._show_detail(detail)
+
+    def _show_detail(self, detail: CaseDetail) -> None:
         self.show(detail)
+        for part in ("#case-columns", "#case-explanation", "#case-history"):
+            self.query_one(part).display = True
+        box = self.query_one("#case-explanation", Static)
         if detail.explanation is not None:  # already recorded: no need to ask again
             self.explanation = detail.explanation
-            self.query_one("#case-explanation", Static).update(
-                render_explanation(detail.explanation)
-            )
+            box.update(render_explanation(detail.explanation))
         else:
+            box.update(render_explanation(None))
             self.explain()
 
     def show(self, detail: CaseDetail) -> None:
@@ -293,29 +336,39 @@ class CaseScreen(DocketScreen):
 
     @work(exclusive=True, group="explain")
     async def explain(self) -> None:
+        case_id = self.case_id
         box = self.query_one("#case-explanation", Static)
-        box.update(render_explanation(None))
         try:
-            explanation = await self.docket.call_long(self.docket.service.explain, self.case_id)
+            explanation = await self.docket.call_long(self.docket.service.explain, case_id)
         except DocketError as exc:
-            box.update(render_explanation(None, error=str(exc)))
+            if case_id == self.case_id:
+                box.update(render_explanation(None, error=str(exc)))
             return
-        self.explanation = explanation
-        box.update(render_explanation(explanation))
+        if case_id == self.case_id:  # the screen may show another case by now
+            self.explanation = explanation
+            box.update(render_explanation(explanation))
 
     @work(exclusive=True, group="case")
     async def recheck(self) -> None:
         """The log moved: show the case as it is now, and say so if someone else decided it."""
-        before = self.detail
+        before, case_id = self.detail, self.case_id
         try:
-            detail = await self.docket.call(self.docket.service.case, self.case_id)
+            detail = await self.docket.call(self.docket.service.case, case_id)
         except DocketError:
             return
-        if detail.version == (before.version if before else None):
-            return  # nothing changed: keep the screen (and its scroll position) as it is
+        if case_id != self.case_id or detail == before:
+            return  # another case by now, or nothing changed: keep the screen as it is
+        if before is None:
+            self._show_detail(detail)
+            return
         self.show(detail)
+        if detail.explanation is not None and self.explanation is None:
+            self.explanation = detail.explanation
+            self.query_one("#case-explanation", Static).update(
+                render_explanation(detail.explanation)
+            )
         d = detail.decision
-        newly_decided = d is not None and (before is None or before.decision is None)
+        newly_decided = d is not None and before.decision is None
         if d is not None and newly_decided and d.by != self.docket.identity.name:
             self.notify(
                 f"Case {detail.case_ref} was just {d.kind} by {d.by} ({d.role}) at {when(d.at)}.",
