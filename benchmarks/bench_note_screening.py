@@ -1,31 +1,118 @@
-"""Screening one applicant note: the learned detector, the rules, and both with redaction.
+"""Screening one applicant note: the rules, the learned detector, and the whole input step.
 
-    python benchmarks/bench_note_screening.py [--quick]
+    python benchmarks/bench_note_screening.py [--quick] [--old REV]
 
-Figures (target: the learned detector's p99 < 2 ms on a typical note): the detector alone
-(featurise + onnxruntime), the rules alone (``scan_note`` without a model), and the whole
-input step (``prepare_input`` with the model: redaction, rules, model). Baseline in the same
-run: ``str.lower`` + a split into words of the same note, the floor of any text work.
+Part 1, rules (``scan_note``) now vs at git revision ``--old`` (default: the commit before
+the literal prefilter), in the same run: the old ``guardrails`` package is exported from
+git into a temporary directory and both run in fresh subprocesses, alternating, on the same
+texts: every red-team and personal-data text in ``evals/datasets`` and a typical note.
+Each run reports the per-note CPU time over the corpus and p50/p99 wall latency on the
+typical note; the verdicts (flagged, rules, detail) of both on every text must be identical.
+
+Part 2, this checkout in process: the learned detector alone, the rules alone and the
+whole input step (``prepare_input`` with the model: redaction, rules, model), p50/p99.
+Baseline in the same run: ``str.lower`` + a split into words of the same note.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
+import subprocess
 import sys
+import tarfile
+import tempfile
 import time
 from collections.abc import Callable
+from io import BytesIO
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
 from assistant.screening.detector import default_detector  # noqa: E402
 from guardrails import prepare_input, scan_note  # noqa: E402
 
+#: The last commit whose rules ran every pattern on every text.
+BEFORE_PREFILTER = "9c0651e"
+
 NOTE = ("I need the loan for a used car so I can commute to my new job. I have been with my "
         "employer for six years and my income is stable; please tell me in your reply if "
         "anything is missing. Thank you.")
+
+# Runs in a subprocess with one guardrails package first on sys.path.
+WORKER = r"""
+import json, statistics, sys, time
+sys.path.insert(0, sys.argv[1])
+from guardrails import scan_note
+texts = json.load(open(sys.argv[2], encoding="utf-8"))
+note, repeats = texts[0], int(sys.argv[3])
+verdicts = [[s.flagged, list(s.rules), s.detail] for s in map(scan_note, texts)]
+start = time.process_time()
+for text in texts:
+    scan_note(text)
+corpus_ms = (time.process_time() - start) / len(texts) * 1e3
+samples = []
+for _ in range(repeats):
+    t = time.perf_counter(); scan_note(note); samples.append(time.perf_counter() - t)
+samples.sort()
+print(json.dumps({"corpus_ms": corpus_ms, "p50_ms": statistics.median(samples) * 1e3,
+                  "p99_ms": samples[int(0.99 * (len(samples) - 1))] * 1e3,
+                  "verdicts": verdicts}))
+"""
+
+
+def corpus() -> list[str]:
+    texts = [NOTE]
+    for path in sorted((ROOT / "evals" / "datasets").glob("**/*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                row = json.loads(line)
+                texts.append(str(row.get("text") or row.get("note") or ""))
+    return texts
+
+
+def export_old(revision: str, into: Path) -> None:
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", revision, "guardrails"],
+                             check=True, capture_output=True).stdout
+    with tarfile.open(fileobj=BytesIO(archive)) as tar:
+        tar.extractall(into, filter="data")
+
+
+def compare(revision: str, rounds: int, repeats: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        old_root = Path(tmp) / "old"
+        export_old(revision, old_root)
+        texts_file = Path(tmp) / "texts.json"
+        texts = corpus()
+        texts_file.write_text(json.dumps(texts), encoding="utf-8")
+        runs: dict[str, list[dict[str, object]]] = {"old": [], "new": []}
+        for _ in range(rounds):
+            for label, root in (("old", old_root), ("new", ROOT)):
+                out = subprocess.run([sys.executable, "-c", WORKER, str(root), str(texts_file),
+                                      str(repeats)], check=True, capture_output=True, text=True,
+                                     cwd=tmp).stdout
+                runs[label].append(json.loads(out))
+        differing = sum(a != b for a, b in zip(runs["old"][0]["verdicts"],  # type: ignore[call-overload]
+                                               runs["new"][0]["verdicts"], strict=True))
+        flagged = sum(v[0] for v in runs["new"][0]["verdicts"])  # type: ignore[attr-defined]
+        print(f"rules at {revision} vs this checkout: {len(texts)} texts ({flagged} flagged), "
+              f"{differing} verdicts differ")
+
+        def figure(key: str, label: str) -> list[float]:
+            return [float(run[key]) for run in runs[label]]  # type: ignore[arg-type]
+
+        for key, what in (("corpus_ms", "CPU ms/text over the corpus"),
+                          ("p50_ms", "typical note p50 ms"), ("p99_ms", "typical note p99 ms")):
+            old, new = figure(key, "old"), figure(key, "new")
+            ratios = [o / n for o, n in zip(old, new, strict=True)]
+            print(f"  {what:30} old {statistics.mean(old):.3f} +- {statistics.stdev(old):.3f}"
+                  f"  new {statistics.mean(new):.3f} +- {statistics.stdev(new):.3f}"
+                  f"  ratio {statistics.mean(ratios):.1f} +- {statistics.stdev(ratios):.1f}")
+        if differing:
+            raise SystemExit("verdicts differ: the prefilter changed a result")
 
 
 def timed(run: Callable[[], object], repeats: int) -> tuple[float, float]:
@@ -43,9 +130,12 @@ def timed(run: Callable[[], object], repeats: int) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
-    repeats = 300 if parser.parse_args().quick else 3000
+    parser.add_argument("--old", default=BEFORE_PREFILTER, help="git revision to compare with")
+    args = parser.parse_args()
+    repeats = 300 if args.quick else 3000
+    print(f"load average {os.getloadavg()[0]:.1f} (2 cores); note of {len(NOTE)} characters")
+    compare(args.old, 3 if args.quick else 5, repeats)
     model = default_detector()
-    print(f"load average {os.getloadavg()[0]:.1f}; note of {len(NOTE)} characters")
     base = timed(lambda: NOTE.lower().split(), repeats)
     for name, run in (("learned detector", lambda: model.probability(NOTE)),
                       ("rules (scan_note)", lambda: scan_note(NOTE)),
@@ -53,6 +143,7 @@ def main() -> None:
         p50, p99 = timed(run, repeats)
         print(f"{name:30} p50 {p50:.3f} ms  p99 {p99:.3f} ms  ({p50 / base[0]:.0f}x baseline p50)")
     print(f"{'baseline lower+split':30} p50 {base[0] * 1e3:.1f} us  p99 {base[1] * 1e3:.1f} us")
+    print(f"load average {os.getloadavg()[0]:.1f} at the end")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,9 @@
 """``docket keys``: who may act. A person acts only with a key enrolled in the log.
 
-* ``docket keys init``: the store's first key (you become its admin); one command for
-  single-user local use.
+* ``docket keys init``: the store's first key (you become its admin) and keys for Docket's
+  components; one command for single-user local use.
+* ``docket keys enrol-components``: an admin gives Docket's components keys of their own on
+  a store set up before ``keys init`` did so.
 * ``docket keys create FILE``: a new key pair for yourself; hand the public key to an admin.
 * ``docket keys enrol PERSON --role R [--public-key HEX | --new FILE]``: an admin enrols a
   key with its roles (an event signed by the admin).
@@ -33,7 +35,8 @@ def keys() -> None:
 )
 @pass_context
 def init(obj: Context, person: str | None, key_file: Path | None) -> None:
-    """Make the store's first key: you become its admin and hold every role."""
+    """Make the store's first key: you become its admin and hold every role. Docket's
+    components (orchestrator, explainer, monitor, read models) get keys of their own too."""
     from assistant.service import SigningKey
 
     path = key_file or obj.key_path or config.default_key_path()
@@ -44,6 +47,29 @@ def init(obj: Context, person: str | None, key_file: Path | None) -> None:
         key.save(path)
     me = service.identity
     click.echo(f"key {key.key_id} enrolled for {me.name} as admin (all roles); file: {path}")
+    _components_enrolled(service.enrol_components(), service.component_key_dir())
+
+
+@keys.command("enrol-components")
+@pass_context
+def enrol_components(obj: Context) -> None:
+    """Give Docket's components keys of their own (admins only): from then on `docket verify`
+    refuses any event in a component's name that its key did not co-sign."""
+    service = obj.service
+    enrolled = service.enrol_components()
+    if not enrolled:
+        click.echo(
+            f"Docket's components already hold enrolled keys ({service.component_key_dir()})"
+        )
+    _components_enrolled(enrolled, service.component_key_dir())
+
+
+def _components_enrolled(names: list[str], folder: Path) -> None:
+    if names:
+        click.echo(
+            f"components enrolled in role system: {', '.join(names)}; key files (mode "
+            f"0600): {folder}; every process recording for them needs a copy"
+        )
 
 
 @keys.command("create")

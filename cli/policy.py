@@ -7,12 +7,13 @@ holding the owner role runs ``docket policy approve N``.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import click
 
 from assistant.views import PolicyChangeView
-from cli.app import Context, cli, fail
+from cli.app import Context, cli, fail, pass_context
 from events.errors import DocketError
 
 
@@ -289,3 +290,34 @@ def policy_reject(ctx: click.Context, proposal: int, reason: str) -> None:
     domain = _domain(ctx)
     view = ctx.obj.service.reject_policy_change(domain, proposal, reason)
     click.echo(f"change #{proposal} to the {view.domain} policy rejected; still v{view.version}")
+
+
+@cli.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--domain", default=None, help="The pack (default: the one this store holds).")
+@pass_context
+def assess(obj: Context, file: Path, domain: str | None) -> None:
+    """Preview what the policy would recommend for each row of FILE, recording nothing: the
+    action, its propensity, and whether the case would be explored given what is left of
+    this month's exploration budget (by the log)."""
+    from cli.files import read_rows
+
+    service = obj.service
+    name = service.resolve_domain(domain)
+    rows = read_rows(file)
+    views = service.assess(name, rows)
+    left = next((v.budget_left for v in views if v.budget_left is not None), None)
+    if left is not None:
+        click.echo(f"{name}: {left:.3f} of this month's exploration budget left before these "
+                   "rows (a preview spends nothing)")  # fmt: skip
+    for number, (row, view) in enumerate(zip(rows, views, strict=True), start=1):
+        ref = row.get("case_ref") if isinstance(row, dict) else None
+        head = f"row {number}" + (f" ({ref})" if ref else "")
+        if view.action is None:
+            click.echo(f"{head}: rejected: {'; '.join(view.problems)}")
+            continue
+        odds = ", ".join(f"{a} {p:.2f}" for a, p in view.propensities.items())
+        line = f"{head}: {view.action} ({view.source}; propensities {odds})"
+        if view.exploration:  # explored, eligible but not drawn, or paused (budget spent)
+            line += f"; {view.exploration}"
+        click.echo(line)

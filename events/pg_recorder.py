@@ -31,7 +31,7 @@ from events.chain import (
     sign_batch,
 )
 from events.pg_guard import LOCK_FUNCTION, install_statements, ownership, privileges_problem
-from events.recorders import CONTROL_TOPICS, incompatible
+from events.recorders import CONTROL_TOPICS, control_read, incompatible
 
 #: Advisory lock key serialising table creation (any constant; "docket" in ASCII).
 _CREATE_LOCK = 0x646F636B6574
@@ -157,9 +157,9 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         *,
         inclusive_of_start: bool = True,
     ) -> Sequence[Notification]:
-        """As the library's, but a read by topics is planned with its topics known (never
-        as a prepared generic plan), so the control-event index can serve it."""
-        if not topics or start is None or not inclusive_of_start:
+        """As the library's, but a :func:`~events.recorders.control_read` is planned with its
+        topics known (never as a prepared generic plan), so the control-event index serves it."""
+        if not control_read(topics, start) or not inclusive_of_start:
             found: Sequence[Notification] = super().select_notifications(
                 start, limit, stop, topics, inclusive_of_start=inclusive_of_start
             )

@@ -45,6 +45,18 @@ CONTROL_TOPICS = sorted({*DEPLOYMENT_TOPICS, ENROLLED_TOPIC, REVOKED_TOPIC})
 #: Topics are our own constants (``module:Class.Name``), safe to write into SQL.
 assert all("'" not in topic for topic in CONTROL_TOPICS)
 _CONTROL_LIST = ", ".join(f"'{topic}'" for topic in CONTROL_TOPICS)
+_CONTROL_SET = frozenset(CONTROL_TOPICS)
+
+
+def control_read(topics: Sequence[str], start: int | None) -> bool:
+    """Whether a read of notifications asks for control events only, from a known position.
+
+    Both recorders answer such reads with their own query, planned with the topics known,
+    so the control-event index serves them: SQLite uses a partial index only when the
+    query repeats its condition, PostgreSQL not from a generic prepared plan. Every other
+    read is the library's.
+    """
+    return bool(topics) and start is not None and _CONTROL_SET.issuperset(topics)
 
 
 def incompatible(found: str | None, has_events: bool) -> IncompatibleStore | None:
@@ -218,9 +230,9 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
         *,
         inclusive_of_start: bool = True,
     ) -> Sequence[Notification]:
-        """As the library's; a read of control topics names the control index's own
-        condition (SQLite uses a partial index only when the query repeats it)."""
-        if not topics or not set(topics) <= set(CONTROL_TOPICS) or start is None:
+        """As the library's; a :func:`control_read` names the control index's own condition
+        (SQLite uses a partial index only when the query repeats it)."""
+        if not control_read(topics, start):
             found: Sequence[Notification] = super().select_notifications(
                 start, limit, stop, topics, inclusive_of_start=inclusive_of_start
             )

@@ -33,6 +33,7 @@ from eventsourcing.utils import get_topic
 
 from events.app import DecisionLog
 from events.compression import DocketCompressor
+from events.encoding import DocketMapper
 from events.errors import IncompatibleStore, StoreError, StoreUnavailable, UnsafeConnection
 from events.readmodels import ReadModels
 from events.recorders import ChainedSQLiteRecorder
@@ -274,6 +275,7 @@ def _open_sqlite(parsed: StoreURL) -> DecisionLog:
         "SQLITE_LOCK_TIMEOUT": "10",
         "APPLICATION_RECORDER_TOPIC": get_topic(ChainedSQLiteRecorder),
         "COMPRESSOR_TOPIC": get_topic(DocketCompressor),
+        "MAPPER_TOPIC": get_topic(DocketMapper),
     }
     try:
         return DecisionLog(env=env)
@@ -317,6 +319,7 @@ def _open_postgres(parsed: StoreURL) -> DecisionLog:
         "POSTGRES_MAX_OVERFLOW": "4",
         "APPLICATION_RECORDER_TOPIC": get_topic(ChainedPostgresRecorder),
         "COMPRESSOR_TOPIC": get_topic(DocketCompressor),
+        "MAPPER_TOPIC": get_topic(DocketMapper),
     }
     try:
         return DecisionLog(env=env)

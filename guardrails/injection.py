@@ -38,7 +38,8 @@ import re
 from dataclasses import dataclass
 from typing import Protocol
 
-from guardrails.payload import payload_rules_in
+from guardrails.payload import PAYLOAD_RULES
+from guardrails.prefilter import RuleSet
 from guardrails.text import (
     canonical,
     decode_tags,
@@ -228,11 +229,17 @@ _SQUASHED = re.compile(
     r"|youarenow|approvethisloan|approvethisapplication|autoapprove|markaslowrisk"
     r"|set(?:the|my)?(?:risk|riskscore|riskscore|score|pbad|probability(?:ofdefault)?)to"
 )
+# The rules, each run only when a literal it needs is present (see guardrails.prefilter):
+# the wrapper rules alone (for rot13 and reversed views) and with the payload rules.
+_WRAPPER_RULES = RuleSet(_RULES)
+_ALL_RULES = RuleSet((*_RULES, *PAYLOAD_RULES))
+_SQUASHED_RULES = RuleSet([("instruction_override", _SQUASHED)])
 _ENCODING_REQUEST = re.compile(
     r"\b(?:decode|decipher|base ?64|rot-?13|hex[- ]?(?:encoded|decode)|reverse (?:the|this) "
     r"(?:text|string|message)|read (?:it |this )?backwards|caesar cipher|morse code)\b",
     re.IGNORECASE,
 )
+_ENCODING_REQUEST_RULE = RuleSet([("encoded_payload", _ENCODING_REQUEST)])
 _BASE64 = re.compile(r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{16,}={0,2}(?![A-Za-z0-9+/=])")
 _HEX = re.compile(r"\b(?:[0-9a-fA-F]{2}[ :]?){10,}\b")
 _INVISIBLE_BETWEEN_LETTERS = re.compile(
@@ -277,7 +284,8 @@ def scan_note(note: str | None, model: NoteModel | None = None) -> InjectionScan
         hits.setdefault(rule, set()).add(view)
 
     seen: dict[str, set[str]] = {}  # a view equal to an earlier one is not read again
-    for view, text in _views(note):
+    readable = canonical(note)
+    for view, text in _views(note, readable):
         if text in seen:
             for rule in seen[text]:
                 record(rule, view)
@@ -287,11 +295,11 @@ def scan_note(note: str | None, model: NoteModel | None = None) -> InjectionScan
             record(rule, view)
     if _obfuscated(note):
         record("obfuscation", "raw")
-    for view, decoded in _decoded_payloads(note):
+    for view, decoded in _decoded_payloads(readable):
         record("encoded_payload", view)
         for rule in _rules_in(decoded):
             record(rule, view)
-    if _ENCODING_REQUEST.search(canonical(note)):
+    if _ENCODING_REQUEST_RULE.fired(readable):
         record("encoded_payload", "request")
     if model is not None:
         probability = model.probability(note)
@@ -315,16 +323,14 @@ def quote_note(note: str) -> str:
 
 
 def _rules_in(text: str, *, payload: bool = True) -> set[str]:
-    fired = {name for name, pattern in _RULES if pattern.search(text)}
-    if payload:
-        fired |= payload_rules_in(text)
-    if _SQUASHED.search(squash(text)):
-        fired.add("instruction_override")
-    return fired
+    names = (_ALL_RULES if payload else _WRAPPER_RULES).fired(text)
+    if "instruction_override" not in names and _SQUASHED_RULES.fired(squash(text)):
+        names.add("instruction_override")
+    return names
 
 
-def _views(note: str) -> list[tuple[str, str]]:
-    base = fold_homoglyphs(canonical(note))
+def _views(note: str, readable: str) -> list[tuple[str, str]]:
+    base = fold_homoglyphs(readable)
     views = [("text", base), ("spaced", unspace(base)), ("leet", deleet(base)),
              ("markdown", strip_markdown(base))]
     smuggled = decode_tags(note)
@@ -341,10 +347,9 @@ def _obfuscated(note: str) -> bool:
     return mixed_script_words(note) > 0
 
 
-def _decoded_payloads(note: str) -> list[tuple[str, str]]:
-    """Readable text hidden as base64, hex, rot13 or written backwards."""
+def _decoded_payloads(text: str) -> list[tuple[str, str]]:
+    """Readable text hidden as base64, hex, rot13 or written backwards in ``text``."""
     found: list[tuple[str, str]] = []
-    text = canonical(note)
     for match in _BASE64.finditer(text):
         decoded = _b64_text(match.group(0))
         if decoded:

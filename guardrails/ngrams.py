@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import re
 import zlib
+from collections import Counter
 
 from guardrails.text import canonical, fold_homoglyphs, strip_markdown
 
@@ -34,22 +35,42 @@ def normalised(text: str) -> str:
 def note_features(text: str) -> dict[int, float]:
     """Bucket -> weight for ``text`` (unit L2 norm; empty for a text with no words)."""
     words = _WORD.findall(normalised(text))
-    counts: dict[int, int] = {}
-
-    def add(gram: str) -> None:
-        bucket = zlib.crc32(gram.encode("utf-8")) & (DIMENSIONS - 1)
-        counts[bucket] = counts.get(bucket, 0) + 1
-
-    for index, word in enumerate(words):
-        add("w:" + word)
-        if index:
-            add("b:" + words[index - 1] + " " + word)
-        padded = f" {word} "
-        for size in _CHAR_SIZES:
-            for start in range(len(padded) - size + 1):
-                add(padded[start:start + size])
-    if not counts:
+    if not words:
         return {}
+    counts: Counter[int] = Counter()
+    previous = None
+    for word in words:
+        # The order buckets are first seen in fixes the order of the norm's sum: word,
+        # bigram, character n-grams, word after word, as the model was trained with.
+        own, *chars = _word_buckets(word)
+        counts[own] += 1
+        if previous is not None:
+            counts[_bucket("b:" + previous + " " + word)] += 1
+        counts.update(chars)
+        previous = word
     weights = {bucket: 1.0 + math.log(count) for bucket, count in counts.items()}
     norm = math.sqrt(sum(w * w for w in weights.values()))
     return {bucket: w / norm for bucket, w in weights.items()}
+
+
+def _bucket(gram: str) -> int:
+    return zlib.crc32(gram.encode("utf-8")) & (DIMENSIONS - 1)
+
+
+# Words recur from note to note: their buckets are hashed once (bounded, cleared when full).
+_WORD_CACHE: dict[str, tuple[int, ...]] = {}
+_WORD_CACHE_SIZE = 50_000
+
+
+def _word_buckets(word: str) -> tuple[int, ...]:
+    """The buckets of ``word`` itself and of its character n-grams (padded with spaces)."""
+    known = _WORD_CACHE.get(word)
+    if known is None:
+        padded = f" {word} "
+        known = (_bucket("w:" + word), *(
+            _bucket(padded[start:start + size])
+            for size in _CHAR_SIZES for start in range(len(padded) - size + 1)))
+        if len(_WORD_CACHE) >= _WORD_CACHE_SIZE:
+            _WORD_CACHE.clear()
+        _WORD_CACHE[word] = known
+    return known

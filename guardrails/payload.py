@@ -209,6 +209,4 @@ PAYLOAD_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
-def payload_rules_in(text: str) -> set[str]:
-    """Names of the payload rules that fire on ``text`` (one canonical view)."""
-    return {name for name, pattern in PAYLOAD_RULES if pattern.search(text)}
+

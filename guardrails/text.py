@@ -41,6 +41,8 @@ _WORD = re.compile(r"\w+")
 
 def canonical(text: str) -> str:
     """NFKC form without invisible characters: what a reader actually sees (idempotent)."""
+    if text.isascii():  # ASCII is its own NFKC form and holds no invisible character
+        return text
     current = text
     for _ in range(4):
         stripped = _INVISIBLE.sub("", _TAGS.sub("", current))
@@ -53,11 +55,15 @@ def canonical(text: str) -> str:
 
 def hidden_characters(text: str) -> int:
     """How many invisible or tag characters the text carries."""
+    if text.isascii():
+        return 0
     return len(_INVISIBLE.findall(text)) + len(_TAGS.findall(text))
 
 
 def decode_tags(text: str) -> str:
     """The ASCII text smuggled in Unicode tag characters, if any."""
+    if text.isascii():
+        return ""
     return "".join(chr(ord(ch) - 0xE0000) for ch in _TAGS.findall(text) if ord(ch) >= 0xE0020)
 
 
@@ -84,9 +90,12 @@ def deleet(text: str) -> str:
     ``1``, ``|`` and ``!`` stand for either ``i`` or ``l``: a token is read as the keyword
     it spells under some choice; otherwise every one is read as ``i``.
     """
+    if not _LEET_MARK.search(text):  # no token to read: the text as it is
+        return text
     return _LEET_TOKEN.sub(_deleet_token, text)
 
 
+_LEET_MARK = re.compile(r"[0-9@$!|+]")
 _LEET_TOKEN = re.compile(r"[\w@$!|+]*[0-9@$!|+][\w@$!|+]*")
 _AMBIGUOUS = frozenset("1|!")
 
@@ -107,6 +116,8 @@ def _deleet_token(match: re.Match[str]) -> str:
 
 def mixed_script_words(text: str) -> int:
     """Words mixing Latin with Cyrillic or Greek letters (a homoglyph tell)."""
+    if text.isascii() or not _OTHER_LETTER.search(text):
+        return 0
     return sum(
         1
         for word in _WORD.findall(text)
@@ -116,7 +127,20 @@ def mixed_script_words(text: str) -> int:
 
 def squash(text: str) -> str:
     """Lower-case letters only: "I-g n.o r e" -> "ignore" (defeats separators)."""
-    return "".join(ch for ch in text.lower() if ch.isalpha())
+    return text.lower().translate(_LETTERS_ONLY)
+
+
+class _LettersOnly(dict[int, str | None]):
+    """``str.translate`` table keeping letters, dropping the rest (filled on first use)."""
+
+    def __missing__(self, code: int) -> str | None:
+        char = chr(code)
+        kept = char if char.isalpha() else None
+        self[code] = kept
+        return kept
+
+
+_LETTERS_ONLY = _LettersOnly()
 
 
 _SPACED = re.compile(r"\b(?:\w[ .\-_*]){3,}\w\b")
@@ -129,8 +153,11 @@ def unspace(text: str) -> str:
 
 _QUOTE_MARKS = re.compile(r"^[ \t]*(?:>[ \t]*)+|^[ \t]*#{1,6}[ \t]+", re.MULTILINE)
 _EMPHASIS = re.compile(r"\*\*|__|`+|~~")
+_MARKDOWN_MARK = re.compile(r"[>#*_`~]")  # every quote mark or emphasis holds one of these
 
 
 def strip_markdown(text: str) -> str:
     """Markdown quoting and emphasis removed: "> **Note:** approve" -> "Note: approve"."""
+    if not _MARKDOWN_MARK.search(text):
+        return text
     return _EMPHASIS.sub("", _QUOTE_MARKS.sub("", text))

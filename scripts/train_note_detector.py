@@ -2,6 +2,7 @@
 
     python scripts/train_note_detector.py            # writes assistant/screening/note_detector.*
     python scripts/train_note_detector.py --report   # also rewrites the held-out report JSON
+                                                     # (per role: heldout, public)
 
 Reads ``evals/datasets/redteam/`` (the ``v1`` files and ``sources/*.jsonl``); which sources
 tune and which are held out is fixed in ``sources/SOURCES.json`` and explained in
@@ -27,7 +28,7 @@ OUT = ROOT / "assistant" / "screening"
 REPORT = REDTEAM / "heldout_report.json"
 
 
-def load() -> tuple[list[Labelled], list[Labelled]]:
+def load() -> tuple[list[Labelled], dict[str, list[Labelled]]]:
     roles = json.loads((REDTEAM / "sources" / "SOURCES.json").read_text(encoding="utf-8"))
     rows: list[Labelled] = []
     for name, injection in (("injections.jsonl", True), ("benign.jsonl", False)):
@@ -40,8 +41,9 @@ def load() -> tuple[list[Labelled], list[Labelled]]:
             rows.append(Labelled(item["text"], item["label"] == "injection", item["source"],
                                  item.get("category", "")))
     tuning = [r for r in rows if roles[r.source] == "tuning"]
-    heldout = [r for r in rows if roles[r.source] == "heldout"]
-    return tuning, heldout
+    # Never fitted on: "heldout" (written for Docket) and "public" (written by others).
+    scored = {role: [r for r in rows if roles[r.source] == role] for role in ("heldout", "public")}
+    return tuning, scored
 
 
 def main() -> None:
@@ -49,17 +51,18 @@ def main() -> None:
     parser.add_argument("--report", action="store_true", help="measure on the held-out sources")
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
-    tuning, heldout = load()
+    tuning, scored = load()
     payload, card = build(tuning)
     (OUT / MODEL_FILE).write_bytes(payload)
     (OUT / CARD_FILE).write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
     print(f"model: {len(payload)} bytes, threshold {card['threshold']:.3f}")
     if args.report:
         # The rules alone (no model): what the rules contribute on the held-out sources.
-        report = cross_source_report(tuning, heldout, lambda t: scan_note(t).flagged,
-                                     repeats=args.repeats)
+        report = {role: cross_source_report(tuning, rows, lambda t: scan_note(t).flagged,
+                                            repeats=args.repeats)
+                  for role, rows in scored.items()}
         REPORT.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-        print(json.dumps(report["pooled"], indent=2))
+        print(json.dumps({role: part["pooled"] for role, part in report.items()}, indent=2))
 
 
 if __name__ == "__main__":

@@ -101,7 +101,8 @@ class DocketApp(App[None]):
         self.identity: Identity = identity_of(service)
         self.sync_interval = sync_interval
         self.screenshot_dir = Path(screenshot_dir) if screenshot_dir is not None else Path.cwd()
-        self.queue_screen = QueueScreen(service.domain(self.domain).words["probability"])
+        declared = service.domain(self.domain)
+        self.queue_screen = QueueScreen(declared.words["probability"], declared.escalate_action)
         self._quick = ServiceCaller()
         self._long = ServiceCaller()
         self._syncing = False

@@ -17,8 +17,11 @@ from assistant.monitoring.quality import QUALITY_WINDOW, QualityReport
 from assistant.monitoring.quantile_alerts import QuantileAlertSettings, QuantileCheck
 from assistant.monitoring.quantity_quality import QuantityQuality
 from assistant.usecases import (
+    drift,
     evaluation,
     monitoring,
+    outcomes,
+    quality,
     quantities,
     quantity_monitoring,
 )
@@ -42,10 +45,10 @@ class MonitoringDoor(Door):
         domain = self.resolve_domain(domain)
         if is_quantity_pack(domain):
             return quantities.record_demand(self._ctx, rows, domain)
-        return monitoring.record_outcomes(self._ctx, rows, domain=domain)
+        return outcomes.record_outcomes(self._ctx, rows, domain=domain)
 
     def decision_rows(self, domain: str) -> list[dict[str, Any]]:
-        return monitoring.decision_rows(self._ctx, domain)
+        return quality.decision_rows(self._ctx, domain)
 
     def quality(
         self,
@@ -55,7 +58,7 @@ class MonitoringDoor(Door):
         last: int | None = QUALITY_WINDOW,
     ) -> QualityReport:
         """Decision quality over the ``last`` decided cases (None: every one)."""
-        return monitoring.quality(self._ctx, domain, decisions=decisions, last=last)
+        return quality.quality(self._ctx, domain, decisions=decisions, last=last)
 
     def quantity_backtest(self, domain: str, changes: Mapping[str, Any] | None = None) -> list[str]:
         """A "how much" policy (and a changed one) on held-out hours, against seasonal naive."""
@@ -71,7 +74,7 @@ class MonitoringDoor(Door):
     ) -> OffPolicyReport | None:
         """Off-policy estimates on the logged decisions, with the changed policy (if any) as
         a candidate next to the current one; None when nothing has been decided yet."""
-        return monitoring.off_policy(self._ctx, domain, changes)
+        return quality.off_policy(self._ctx, domain, changes)
 
     def quantity_quality(self, domain: str) -> QuantityQuality:
         """Realised cost of orders placed, the policy's and the baseline's ("how much" packs)."""
@@ -80,7 +83,7 @@ class MonitoringDoor(Door):
     def drift(self, domain: str, *, recent: int = 1000) -> DriftReport:
         if is_quantity_pack(domain):
             return quantity_monitoring.drift(self._ctx, domain, recent=recent)
-        return monitoring.drift(self._ctx, domain, recent=recent)
+        return drift.drift(self._ctx, domain, recent=recent)
 
     def check_alerts(
         self,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 from assistant import config
 from assistant.facade.base import Door
@@ -52,4 +53,8 @@ class PeopleDoor(Door):
     def enrol_components(self) -> list[str]:
         """Give Docket's components keys of their own (admins only), kept in the data
         directory's ``keys/components``; returns the names enrolled now."""
-        return people.enrol_components(self._ctx, config.component_key_dir(self._ctx.data_dir))
+        return people.enrol_components(self._ctx, self.component_key_dir())
+
+    def component_key_dir(self) -> Path:
+        """Where this store's process keeps the components' key files."""
+        return config.component_key_dir(self._ctx.data_dir)

@@ -59,6 +59,9 @@ class Recommendation:
     p_bad: float
     propensities: dict[str, float] = field(default_factory=dict)
     explored: bool = False
+    #: What exploration made of this case, in one sentence (explored, eligible but not
+    #: drawn, or paused because the month's budget is spent); None when not eligible.
+    exploration: str | None = None
 
     def __post_init__(self) -> None:
         if not self.propensities:  # a deterministic recommendation
@@ -150,14 +153,16 @@ def recommend(
     drawn = choose(decisive, best, spec.exploration, case_key, budget)
     if not drawn.eligible:
         paused = (drawn.reason,) if drawn.reason else ()  # the monthly budget is spent
-        return Recommendation(action, costs, (*reasons, *paused), best, p_bad)
+        return Recommendation(action, costs, (*reasons, *paused), best, p_bad,
+                              exploration=drawn.reason)
     assert drawn.reason is not None
     other = next(a for a in drawn.propensities if a != best)
     propensities = {action: 1.0 - spec.exploration.rate, other: spec.exploration.rate}
     if drawn.explored:
         return Recommendation(other, costs, (*reasons, drawn.reason), other, p_bad,
-                              propensities, explored=True)
-    return Recommendation(action, costs, (*reasons, drawn.reason), best, p_bad, propensities)
+                              propensities, explored=True, exploration=drawn.reason)
+    return Recommendation(action, costs, (*reasons, drawn.reason), best, p_bad, propensities,
+                          exploration=drawn.reason)
 
 
 def baseline_recommendation(

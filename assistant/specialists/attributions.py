@@ -98,18 +98,27 @@ class OcclusionAttributions:
     def contributions(
         self, cat: ObjectArray, num: Float32Array, p: FloatArray, predict: Predict
     ) -> FloatArray:
-        """Matrix [rows, features]: p minus p with one feature set to its reference."""
-        n, n_cat, n_num = cat.shape[0], len(self.categorical), len(self.numeric)
-        n_feat = n_cat + n_num
-        cat_rep = np.repeat(cat, n_feat, axis=0)
-        num_rep = np.repeat(num, n_feat, axis=0)
-        rows = np.arange(n * n_feat)
-        feature = np.tile(np.arange(n_feat), n)
+        """Matrix [rows, features]: p minus p with one feature set to its reference.
+
+        A feature already at its reference value changes nothing when set to it: its
+        contribution is exactly 0 (p minus itself), so the model is run only on the
+        occluded rows that differ from their row (about half of them on real credit
+        rows: the reference is each column's typical value).
+        """
+        n_cat, n_feat = len(self.categorical), len(self.categorical) + len(self.numeric)
+        differs = np.concatenate(
+            [cat != self.reference_cat[None, :], num != self.reference_num[None, :]], axis=1
+        )
+        row, feature = np.nonzero(differs)  # row-major: the same order as the full grid
+        cat_rep, num_rep = cat[row], num[row]
         is_cat = feature < n_cat
-        cat_rep[rows[is_cat], feature[is_cat]] = self.reference_cat[feature[is_cat]]
+        at = np.arange(row.size)
+        cat_rep[at[is_cat], feature[is_cat]] = self.reference_cat[feature[is_cat]]
         num_feature = feature[~is_cat] - n_cat
-        num_rep[rows[~is_cat], num_feature] = self.reference_num[num_feature]
-        occluded = predict(cat_rep, num_rep).reshape(n, n_feat)
+        num_rep[at[~is_cat], num_feature] = self.reference_num[num_feature]
+        occluded = np.repeat(np.asarray(p, dtype=np.float64)[:, None], n_feat, axis=1)
+        if row.size:
+            occluded[row, feature] = predict(cat_rep, num_rep)
         return np.asarray(p[:, None] - occluded, dtype=np.float64)
 
 

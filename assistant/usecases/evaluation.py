@@ -4,11 +4,13 @@ cross-validated metrics, and the one thing recorded here, that a suite ran."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from assistant.assessment import Assessment
 from assistant.domains import get_pack, get_quantity_pack, is_quantity_pack
 from assistant.policies import recommend
+from assistant.usecases import exploration_ledger, intake
 from assistant.usecases.context import Context
 from assistant.views import AssessmentView, FairnessGroupsView, SimulationView
 from events.domain import EvalRun
@@ -33,9 +35,24 @@ def dataset(domain: str) -> list[dict[str, Any]]:
 
 
 def assess(ctx: Context, domain: str, raws: Sequence[Mapping[str, Any]]) -> list[AssessmentView]:
-    """Score and recommend without recording anything (dry run for evals and previews)."""
+    """Score and recommend without recording anything (dry run for evals and previews).
+
+    Under a monthly exploration cap the cases are assessed against what is left of this
+    month's budget by the log, spent in order on a copy (a preview spends nothing), so each
+    view says whether its case would be explored, or that exploration is paused.
+    """
     state = ctx.domain(domain)
-    return [_assessment_view(a) for a in state.orchestrator.assess_batch(list(raws))]
+    ledger = exploration_ledger.read(ctx, domain, state.spec, intake.utc_now())
+    budget = replace(ledger.budget) if ledger is not None else None
+    left = budget.remaining if budget is not None else None
+    views = []
+    for assessment in state.orchestrator.assess_batch(list(raws), budget=budget):
+        view = replace(_assessment_view(assessment), budget_left=left)
+        if left is not None and view.explored:  # what the batch's budget spent on it
+            costs = view.expected_costs
+            left -= costs[str(view.action)] - min(costs[a] for a in state.spec.decisive_actions)
+        views.append(view)
+    return views
 
 
 def _assessment_view(assessment: Assessment) -> AssessmentView:
@@ -54,6 +71,7 @@ def _assessment_view(assessment: Assessment) -> AssessmentView:
         problems=[],
         propensities=dict(rec.propensities),
         explored=rec.explored,
+        exploration=rec.exploration,
     )
 
 

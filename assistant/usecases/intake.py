@@ -8,6 +8,7 @@ step recorded as an event, each bad row a quarantine record naming its problems.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Sized
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import islice
 from typing import Any, TypeVar
@@ -16,13 +17,10 @@ from assistant.assessment import Assessment
 from assistant.domains import available_packs, get_pack, get_quantity_pack, is_quantity_pack
 from assistant.monitoring.health import AlertSpec
 from assistant.orchestrator import case_key
-from assistant.policies import PolicySpec
-from assistant.policies.exploration import Budget, month_of, month_start
 from assistant.screening.detector import note_model
-from assistant.usecases import alerting
+from assistant.usecases import alerting, exploration_ledger
 from assistant.usecases.context import SYSTEM_WHO, Context, Domain, Who
 from assistant.views import IngestReport
-from events import queries
 from events.domain import Case, Policy
 from events.errors import ConflictError, FieldProblem, InputRejected
 from guardrails import prepare_input
@@ -141,42 +139,20 @@ def ingest(
     decision = state.pack.case_record()
     done = 0
     ctx.sync()  # an earlier, killed ingest may have left the read models behind
-    budget: Budget | None = None
     for chunk in batched(rows, INGEST_BATCH):
         who = ctx.who  # checked once per batch: the key ring is read from the log
-        budget = exploration_budget(ctx, domain, state.spec, budget)
-        assessments = state.orchestrator.assess_batch(chunk, budget=budget)
+        assessments, built, saved = _assess_and_save(
+            ctx, state, chunk, done, who, policy_id, decision
+        )
         for assessment in assessments:
             if assessment.source == "baseline" and assessment.fallback_reason:
                 last_fallback = assessment.fallback_reason
                 by_baseline += 1
             elif assessment.source == "model":
                 by_model += 1
-        batch: list[tuple[int, Case]] = []  # (row number, new record), opened cases only
-        quarantined: list[Case] = []
-        seen_ids: set[Any] = set()  # quarantine records
-        seen_refs: set[str] = set()  # cases
-        duplicates: list[int] = []
-        for offset, (raw, assessment) in enumerate(zip(chunk, assessments, strict=True)):
-            number = done + offset + 1
-            if assessment.input is None:
-                # A line the reader could not parse is reported as such, not as two
-                # unknown fields plus every field missing.
-                problems = unparseable(raw) or list(assessment.problems)
-                record = quarantine_record(ctx, domain, raw, problems)
-                if record.id not in seen_ids:
-                    quarantined.append(record)
-                    seen_ids.add(record.id)
-                problems_by_row[number] = list(problems)
-                rejected.append((number, "; ".join(str(p) for p in problems)))
-                continue
-            ref = case_key(assessment.input)
-            if ref in seen_refs:  # the id derives from the reference alone
-                duplicates.append(number)
-                continue
-            seen_refs.add(ref)
-            batch.append((number, _new_case(state, assessment, ref, who, policy_id, decision)))
-        saved = _save_new(ctx, batch, quarantined, duplicates)
+        problems_by_row.update(built.problems)
+        rejected.extend(built.rejected)
+        duplicates = built.duplicates
         ctx.sync()
         counts["opened"] += len(saved)
         counts["duplicates"] += len(duplicates)
@@ -192,6 +168,98 @@ def ingest(
                         opened_count=counts["opened"], duplicate_count=counts["duplicates"])
 
 
+@dataclass
+class _Built:
+    """One chunk's new records, before they are saved."""
+
+    batch: list[tuple[int, Case]] = field(default_factory=list)  # (row number, new case)
+    quarantined: list[Case] = field(default_factory=list)
+    duplicates: list[int] = field(default_factory=list)
+    problems: dict[int, list[FieldProblem]] = field(default_factory=dict)
+    rejected: list[tuple[int, str]] = field(default_factory=list)
+    regrets: dict[Any, float] = field(default_factory=dict)  # explored case id -> its price
+
+
+def _assess_and_save(
+    ctx: Context,
+    state: Domain,
+    chunk: list[Mapping[str, Any]],
+    done: int,
+    who: Who,
+    policy_id: str,
+    decision: dict[str, Any],
+) -> tuple[list[Assessment], _Built, list[Case]]:
+    """Assess one chunk against this month's exploration budget as the log has it, and
+    save its records with what its explored cases spent, in one transaction. When another
+    process spent from the budget meanwhile, the chunk is assessed again against the new
+    total (:mod:`assistant.usecases.exploration_ledger`), so together they never overspend.
+    """
+    domain = state.pack.name
+    for _ in range(exploration_ledger.ATTEMPTS):
+        ledger = exploration_ledger.read(ctx, domain, state.spec, utc_now())
+        assessments = state.orchestrator.assess_batch(
+            chunk, budget=ledger.budget if ledger else None
+        )
+        built = _build(ctx, state, chunk, assessments, done, who, policy_id, decision)
+
+        def charge(cases: list[Case], ledger: Any = ledger, built: _Built = built) -> list[Any]:
+            return exploration_ledger.charge(
+                ctx, ledger, [built.regrets[c.id] for c in cases if c.id in built.regrets]
+            )
+
+        try:
+            saved = _save_new(ctx, built.batch, built.quarantined, built.duplicates, charge)
+        except exploration_ledger.StaleBudget:
+            continue
+        return assessments, built, saved
+    raise ConflictError(
+        f"other processes kept spending {domain}'s exploration budget while this batch was "
+        "assessed; run the command again"
+    )
+
+
+def _build(
+    ctx: Context,
+    state: Domain,
+    chunk: list[Mapping[str, Any]],
+    assessments: list[Assessment],
+    done: int,
+    who: Who,
+    policy_id: str,
+    decision: dict[str, Any],
+) -> _Built:
+    """The chunk's new cases and quarantine records (nothing saved yet)."""
+    built = _Built()
+    seen_ids: set[Any] = set()  # quarantine records
+    seen_refs: set[str] = set()  # cases
+    decisive = state.spec.decisive_actions
+    for offset, (raw, assessment) in enumerate(zip(chunk, assessments, strict=True)):
+        number = done + offset + 1
+        if assessment.input is None:
+            # A line the reader could not parse is reported as such, not as two
+            # unknown fields plus every field missing.
+            problems = unparseable(raw) or list(assessment.problems)
+            record = quarantine_record(ctx, state.pack.name, raw, problems)
+            if record.id not in seen_ids:
+                built.quarantined.append(record)
+                seen_ids.add(record.id)
+            built.problems[number] = list(problems)
+            built.rejected.append((number, "; ".join(str(p) for p in problems)))
+            continue
+        ref = case_key(assessment.input)
+        if ref in seen_refs:  # the id derives from the reference alone
+            built.duplicates.append(number)
+            continue
+        seen_refs.add(ref)
+        case = _new_case(state, assessment, ref, who, policy_id, decision)
+        built.batch.append((number, case))
+        _, rec, _ = assessment.decided()
+        if rec.explored:  # its price: the runner-up's expected cost over the cheapest's
+            costs = rec.expected_costs
+            built.regrets[case.id] = costs[rec.action] - min(costs[a] for a in decisive)
+    return built
+
+
 def batched(rows: Iterable[T], size: int) -> Iterator[list[T]]:
     """``rows`` in lists of ``size`` (the last may be shorter), read as they are needed."""
     it = iter(rows)
@@ -202,26 +270,6 @@ def batched(rows: Iterable[T], size: int) -> Iterator[list[T]]:
 def utc_now() -> datetime:
     """The time budgets are counted by (a function, so tests can move to the next month)."""
     return datetime.now(UTC)
-
-
-def exploration_budget(
-    ctx: Context, domain: str, spec: PolicySpec, carried: Budget | None = None
-) -> Budget | None:
-    """This month's exploration ledger when the owner capped monthly spending (else None).
-
-    What the month has spent is read from the read models (cases explored since the month
-    began); a ledger ``carried`` from the previous batch of the same month goes on being
-    spent instead, so a batch need not wait for the read models.
-    """
-    cap = spec.exploration.monthly_budget
-    if cap is None or not spec.exploration.enabled:
-        return None
-    now = utc_now()
-    month = month_of(now)
-    if carried is not None and carried.month == month and carried.cap == cap:
-        return carried
-    ctx.sync()
-    return Budget(month, cap, queries.exploration_spent(ctx.views, domain, month_start(now)))
 
 
 def _fallback_alert(
@@ -253,7 +301,11 @@ def _fallback_alert(
 
 
 def _save_new(
-    ctx: Context, batch: list[tuple[int, Case]], quarantined: list[Case], duplicates: list[int]
+    ctx: Context,
+    batch: list[tuple[int, Case]],
+    quarantined: list[Case],
+    duplicates: list[int],
+    charge: Callable[[list[Case]], list[Any]] | None = None,
 ) -> list[Case]:
     """Save new records in one transaction; return the cases that were new.
 
@@ -262,11 +314,13 @@ def _save_new(
     transaction; then each record is checked and only the new ones are saved, the rest
     reported as duplicates. Ids derive from content, so this is exact.
     """
+    charge = charge or (lambda cases: [])
     records = [case for _, case in batch] + quarantined
     if not records:
         return []
+    spending = charge([case for _, case in batch])  # before the try: StaleBudget propagates
     try:
-        ctx.log.save(*records)
+        ctx.log.save(*records, *spending)
         return [case for _, case in batch]
     except ConflictError:
         pass
@@ -275,7 +329,10 @@ def _save_new(
     duplicates += [n for n, _ in batch if n not in fresh_numbers]
     new_quarantine = [q for q in quarantined if not ctx.log.exists(q.id)]
     if fresh or new_quarantine:
-        ctx.log.save(*[case for _, case in fresh], *new_quarantine)
+        # Only the new cases' exploration is charged; the ledger is read again, so a
+        # conflict on it (another process spent meanwhile) raises StaleBudget.
+        spending = charge([case for _, case in fresh])
+        ctx.log.save(*[case for _, case in fresh], *new_quarantine, *spending)
     return [case for _, case in fresh]
 
 

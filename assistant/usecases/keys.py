@@ -135,12 +135,17 @@ def enrol_components(ctx: Context, folder: Path) -> list[str]:
     admin: the key file in ``folder`` (made when missing, mode 0600) is enrolled in role
     ``system`` unless it already is, and held by this process. Returns the names enrolled now.
 
+    Raises:
+        NotAuthorised: the acting person holds no admin key (nothing is written).
+
     From then on ``verify`` accepts a component's events only when its key co-signed them,
     so a person can no longer record something in a component's name; every process that
     records for a component must hold its key (the service loads ``folder`` on open).
     """
     enrolled: list[str] = []
     with ctx.lock:
+        with _as_admin(ctx):  # refused before any key file is written
+            pass
         for name in COMPONENTS:
             path = folder / f"{name.replace('/', '_')}.key"
             key = SigningKey.load(path) if path.exists() else None

@@ -11,9 +11,9 @@ from assistant.monitoring.health import policy_review_overdue
 from assistant.policies import PolicySpec
 from assistant.policies import backtest as run_backtest
 from assistant.policies.backtest import ArmResult
-from assistant.policies.exploration import month_of, month_start
+from assistant.policies.exploration import month_of
 from assistant.policies.quantity import QuantityPolicy
-from assistant.usecases import alerting, intake
+from assistant.usecases import alerting, exploration_ledger, intake
 from assistant.usecases.checks import require_plain
 from assistant.usecases.context import Context
 from assistant.usecases.domains import words_view
@@ -38,7 +38,8 @@ def policy(ctx: Context, domain: str) -> PolicyView:
     history = _history(ctx, domain)
     now = intake.utc_now()
     month = month_of(now)
-    month_spent = queries.exploration_spent(ctx.views, domain, month_start(now))
+    # By the log's ledger, never the read-model file (see exploration_ledger).
+    month_spent, _ = exploration_ledger.spent_this_month(ctx, domain, now)
     return PolicyView(
         domain=domain,
         version=aggregate.policy_version,

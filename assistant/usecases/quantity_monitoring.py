@@ -21,10 +21,11 @@ from assistant.monitoring.quantile_alerts import (
     QuantileCheck,
     check_quantiles,
 )
-from assistant.monitoring.rates import override_rates
 from assistant.usecases import alerting, quantities
 from assistant.usecases.context import Context
-from assistant.usecases.monitoring import decision_rows, latest_cases
+from assistant.usecases.drift import latest_cases
+from assistant.usecases.monitoring import override_fields
+from assistant.usecases.quality import decision_rows
 from assistant.usecases.reading import alerts
 from assistant.views import AlertView, HealthView
 from events import audit as audit_fold
@@ -107,7 +108,6 @@ def health(ctx: Context, domain: str) -> HealthView:
     """Override rates, realised cost of what was ordered, the policy's orders and seasonal
     naive on the hours with known demand, the quantile forecasts' coverage, and alerts."""
     decisions = decision_rows(ctx, domain)
-    rates = override_rates(decisions)
     found = quantities.quality(ctx, domain)
     names = {"decided": "what was ordered", "policy": "the policy's orders",
              "baseline": "seasonal naive"}
@@ -126,9 +126,7 @@ def health(ctx: Context, domain: str) -> HealthView:
         domain=domain,
         model_version=ctx.deployed(domain).champion,
         decisions=len(decisions),
-        override_rate=rates.overall.rate if decisions else None,
-        overrides_by_reason={k: v.count for k, v in rates.by_reason.items()},
-        override_rate_by_operator={k: v.rate for k, v in rates.by_operator.items()},
+        **override_fields(decisions),
         outcomes_known=found.cases,
         realized_cost=realized,
         alerts=alerts(ctx),

@@ -17,7 +17,7 @@ from assistant.policies import backtest
 from assistant.specialists.artifacts import read_card
 from assistant.usecases.context import Context
 from assistant.usecases.models import register_models
-from assistant.usecases.monitoring import logged_cases
+from assistant.usecases.quality import logged_cases
 from events.domain.case import canonical_sha256
 from events.errors import ModelError
 

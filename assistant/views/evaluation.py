@@ -24,6 +24,11 @@ class AssessmentView:
     problems: list[str]
     propensities: dict[str, float] = field(default_factory=dict)
     explored: bool = False
+    #: What exploration would make of the case, given this month's budget left (see
+    #: :attr:`assistant.policies.Recommendation.exploration`); None: not eligible.
+    exploration: str | None = None
+    #: The monthly exploration budget left before this case (None: no monthly cap).
+    budget_left: float | None = None
 
 
 @dataclass(frozen=True)

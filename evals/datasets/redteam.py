@@ -15,6 +15,8 @@ BENIGN = REDTEAM / "benign.jsonl"
 SOURCES = REDTEAM / "sources"
 #: Which source tunes the detector and which is held out (never tuned on, only reported).
 ROLES_FILE = SOURCES / "SOURCES.json"
+#: Roles of a source: tuned on; held out (written for Docket); public (written by others).
+ROLES = ("tuning", "heldout", "public")
 
 
 @dataclass(frozen=True)
@@ -28,14 +30,15 @@ class Note:
 
 
 def source_roles() -> dict[str, str]:
-    """Source name -> "tuning" or "heldout"."""
+    """Source name -> "tuning", "heldout" (ours, never tuned on) or "public" (written by
+    others, never tuned on)."""
     try:
         roles = json.loads(ROLES_FILE.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise MalformedDataset(str(ROLES_FILE), "the whole file", "not a JSON object") from exc
-    if not isinstance(roles, dict) or set(roles.values()) - {"tuning", "heldout"}:
+    if not isinstance(roles, dict) or set(roles.values()) - set(ROLES):
         raise MalformedDataset(str(ROLES_FILE), "the whole file",
-                               "roles must be 'tuning' or 'heldout'")
+                               "roles must be 'tuning', 'heldout' or 'public'")
     return {str(k): str(v) for k, v in roles.items()}
 
 

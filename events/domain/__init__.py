@@ -1,7 +1,9 @@
-"""Docket's aggregates: the decision case, the policy, model versions, eval runs, alerts."""
+"""Docket's aggregates: the decision case, the policy, model versions, eval runs, alerts,
+keys and the monthly exploration ledger."""
 
 from events.domain.case import DECISION_KEYS, FLAGGING_VERDICTS, REASON_CODES, Case
 from events.domain.common import ROLE_NAME, SYSTEM_ROLE, docket_id
+from events.domain.exploration import ExplorationBudget
 from events.domain.keys import KEY_ADMIN, Key
 from events.domain.modelversion import ModelVersion
 from events.domain.policy import Policy
@@ -18,6 +20,7 @@ __all__ = [
     "Alert",
     "Case",
     "EvalRun",
+    "ExplorationBudget",
     "Key",
     "ModelVersion",
     "Policy",

@@ -28,6 +28,7 @@ class Opened(Aggregate.Created):
     """``decision`` (v2): the pack's declaration (see :data:`DECISION_KEYS`)."""
 
     class_version = 2
+    plain_payload = True  # see events.encoding: its command checks every field
     domain: str
     case_ref: str
     input: dict[str, Any]
@@ -60,6 +61,7 @@ class InputQuarantined(Aggregate.Created):
 
 class Scored(Aggregate.Event):
     class_version = 1
+    plain_payload = True  # see events.encoding: its command checks every field
     specialist: str
     model_version: str
     model_sha256: str
@@ -98,6 +100,7 @@ class Forecast(Aggregate.Event):
 
 class FellBackToBaseline(Aggregate.Event):
     class_version = 1
+    plain_payload = True  # see events.encoding: its command checks every field
     reason: str
     actor: str
     role: str
@@ -123,6 +126,7 @@ class Recommended(Aggregate.Event):
     """
 
     class_version = 4
+    plain_payload = True  # see events.encoding: its command checks every field
     action: str
     source: str
     policy_id: str
@@ -164,6 +168,7 @@ class Recommended(Aggregate.Event):
 
 class InputFlagged(Aggregate.Event):
     class_version = 1
+    plain_payload = True  # see events.encoding: its command checks every field
     flags: list[dict[str, Any]]
     actor: str
     role: str

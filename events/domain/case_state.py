@@ -6,7 +6,7 @@ commands against it; the audit (:func:`events.audit.audit_case`) folds the same 
 to a time; the service builds the case screen from it. So OOD reasons, decisions,
 explanations, outcomes, exploration and sign-offs mean the same thing everywhere.
 
-The state is immutable: each event gives a new :class:`CaseState` (``dataclasses.replace``),
+The state is immutable: each event gives a new :class:`CaseState` (a copy with the changed fields),
 so a decision can keep what its decider saw (:attr:`DecisionState.seen`) by reference, with
 no copying. Payload dicts and lists held here are the events' own and are never mutated.
 """
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from events.domain.case_rules import explanation_flagged
@@ -231,7 +231,11 @@ class CaseState:
                 outcome=p["outcome"], value=p.get("value"), observed_at=p["observed_at"],
                 source=p["source"], recorded_by=p["actor"], at=at,
             )  # fmt: skip
-        return replace(self, **changes)
+        # dataclasses.replace, without re-running __init__ over all twenty fields (no field
+        # has a __post_init__ or init=False): a case's fold ran it four times per new case.
+        state = object.__new__(CaseState)
+        state.__dict__.update(self.__dict__, **changes)
+        return state
 
     # --- what the state means -------------------------------------------------------------
 

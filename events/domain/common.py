@@ -63,6 +63,13 @@ def validate(model: type[A], **kwargs: Any) -> A:
         raise InputRejected(field_problems(exc)) from exc
 
 
+def fields_of(args: Args) -> dict[str, Any]:
+    """The validated fields of ``args`` as a dict: what ``model_dump()`` gives for a model of
+    plain fields (no nested models, no extra fields), without walking the values again
+    (``model_dump`` was about a third of a case event's validation on a bulk ingest)."""
+    return dict(vars(args))
+
+
 def field_problems(exc: ValidationError, whole: str = "input") -> list[FieldProblem]:
     """Pydantic's errors as Docket's, one per field (``whole`` names errors of no field)."""
     return [

@@ -33,6 +33,8 @@ from events.domain.common import (
     validate,
 )
 from events.domain.proposals import (
+    ProposalDecision,
+    decision_fields,
     pending_entry,
     require_approver,
     require_pending,
@@ -123,19 +125,8 @@ class ModelVersion(Aggregate):
                 self.actor, self.timestamp, reason=self.reason, base_champion=self.base_champion
             )
 
-    class PromotionDecided(Aggregate.Event):
+    class PromotionDecided(ProposalDecision):
         """A promotion proposal approved (a ``Promoted`` follows) or rejected/withdrawn."""
-
-        class_version = 1
-        proposal: int
-        approved: bool
-        proposed_by: str
-        note: str
-        actor: str
-        role: str
-
-        def apply(self, aggregate: Aggregate) -> None:
-            _as_model(aggregate).pending.pop(str(self.proposal), None)
 
     class Demoted(Aggregate.Event):
         class_version = 1
@@ -274,9 +265,9 @@ class ModelVersion(Aggregate):
                 "and propose again"
             )
         self.trigger_event(
-            self.PromotionDecided, proposal=proposal, approved=True, proposed_by=found["by"],
-            note="", actor=actor, role=role,
-        )  # fmt: skip
+            self.PromotionDecided,
+            **decision_fields(proposal, found, approved=True, note="", actor=actor, role=role),
+        )
         evidence = {"reason": found["reason"], "proposal": proposal, "proposed_by": found["by"],
                     "card_metrics": plain_json(self.card.get("metrics", {}), "metrics")}
         self.trigger_event(self.Promoted, evidence=evidence, actor=actor, role=role)
@@ -291,9 +282,9 @@ class ModelVersion(Aggregate):
         found = require_pending(self.pending, proposal, f"model {self.model_version}")
         require_rejecter(found, self._noun(proposal), actor, role, self.managers)
         self.trigger_event(
-            self.PromotionDecided, proposal=proposal, approved=False, proposed_by=found["by"],
-            note=note.strip(), actor=actor, role=role,
-        )  # fmt: skip
+            self.PromotionDecided,
+            **decision_fields(proposal, found, approved=False, note=note, actor=actor, role=role),
+        )
 
     def demote(self, *, reason: str, actor: str, role: str) -> None:
         self._check_manager(actor, role)

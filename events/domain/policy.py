@@ -20,7 +20,13 @@ from eventsourcing.domain import Aggregate
 from pydantic import Field
 
 from events.domain.common import Args, check_identity, docket_id, plain_json, validate
-from events.domain.proposals import pending_entry, require_approver, require_pending
+from events.domain.proposals import (
+    ProposalDecision,
+    decision_fields,
+    pending_entry,
+    require_approver,
+    require_pending,
+)
 from events.errors import ConflictError, FieldProblem, InputRejected, NotAuthorised
 
 
@@ -98,19 +104,8 @@ class Policy(Aggregate):
                 justification=self.justification, base_version=self.base_version,
             )  # fmt: skip
 
-    class ProposalDecided(Aggregate.Event):
+    class ProposalDecided(ProposalDecision):
         """A proposal approved (a ``Changed`` follows) or rejected/withdrawn."""
-
-        class_version = 1
-        proposal: int
-        approved: bool
-        proposed_by: str
-        note: str
-        actor: str
-        role: str
-
-        def apply(self, aggregate: Aggregate) -> None:
-            _as_policy(aggregate).pending.pop(str(self.proposal), None)
 
     class Reviewed(Aggregate.Event):
         class_version = 1
@@ -223,9 +218,9 @@ class Policy(Aggregate):
                 f"is now v{self.policy_version}: reject it and propose again"
             )
         self.trigger_event(
-            self.ProposalDecided, proposal=proposal, approved=True, proposed_by=found["by"],
-            note="", actor=actor, role=role,
-        )  # fmt: skip
+            self.ProposalDecided,
+            **decision_fields(proposal, found, approved=True, note="", actor=actor, role=role),
+        )
         self.trigger_event(
             self.Changed,
             changes=found["changes"],
@@ -243,9 +238,9 @@ class Policy(Aggregate):
         if found["by"] != actor:  # withdrawing one's own needs no role
             self._require_owner(role, "reject changes to")
         self.trigger_event(
-            self.ProposalDecided, proposal=proposal, approved=False, proposed_by=found["by"],
-            note=note.strip(), actor=actor, role=role,
-        )  # fmt: skip
+            self.ProposalDecided,
+            **decision_fields(proposal, found, approved=False, note=note, actor=actor, role=role),
+        )
 
     def review(self, *, note: str = "", actor: str, role: str) -> None:
         """Record that the owner (or an auditor) reviewed the policy without changing it.

@@ -7,15 +7,50 @@ proposals as plain dicts by number (``{"by": ..., "at": ..., ...}``) and call th
 functions, so the rules (who may approve, who may reject, what a pending proposal
 holds) are written once. :func:`approval_problem` is the same rule as a question, for
 folds over the log (:mod:`events.deployment`) that must not trust an aggregate's word.
+:class:`ProposalDecision` is the body of the event that closes a proposal, shared by
+``Policy.ProposalDecided`` and ``ModelVersion.PromotionDecided`` (each keeps its own topic).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol, cast
+
+from eventsourcing.domain import Aggregate
 
 from events.errors import NotAuthorised, NotFound
+
+
+class _Proposing(Protocol):
+    pending: dict[str, dict[str, Any]]
+
+
+class ProposalDecision(Aggregate.Event):
+    """A pending proposal approved (the change's own event follows) or rejected/withdrawn.
+
+    Subclassed inside each aggregate, so the stored topic names the aggregate (e.g.
+    ``events.domain.policy:Policy.ProposalDecided``) and the fields stay as they were.
+    """
+
+    class_version = 1
+    proposal: int
+    approved: bool
+    proposed_by: str
+    note: str
+    actor: str
+    role: str
+
+    def apply(self, aggregate: Aggregate) -> None:
+        cast(_Proposing, aggregate).pending.pop(str(self.proposal), None)
+
+
+def decision_fields(
+    proposal: int, found: dict[str, Any], *, approved: bool, note: str, actor: str, role: str
+) -> dict[str, Any]:
+    """The fields of a :class:`ProposalDecision` closing ``found`` (a pending entry)."""
+    return {"proposal": proposal, "approved": approved, "proposed_by": found["by"],
+            "note": note.strip(), "actor": actor, "role": role}
 
 
 def pending_entry(actor: str, at: datetime, **details: Any) -> dict[str, Any]:

@@ -19,7 +19,9 @@ def test_the_shipped_model_was_trained_on_tuning_sources_only() -> None:
     card = default_detector().card
     assert card["tuning_sources"]
     assert all(roles[source] == "tuning" for source in card["tuning_sources"])
-    assert not {s for s, role in roles.items() if role == "heldout"} & set(card["tuning_sources"])
+    never = {s for s, role in roles.items() if role in ("heldout", "public")}
+    assert never >= {"public-bipia", "public-notinject"}
+    assert not never & set(card["tuning_sources"])
 
 
 def test_a_tampered_model_file_is_refused() -> None:

@@ -156,6 +156,29 @@ def test_occlusion_attributions_are_zero_at_the_reference_and_signed() -> None:
     assert pushed.attributions["duration_in_month"] > 0
 
 
+def test_occlusion_attributions_are_the_definition_exactly_on_real_rows() -> None:
+    # Occluded rows equal to their row are not run (their contribution is p - p = 0): the
+    # matrix must still be, bit for bit, p minus the model run with each column set to its
+    # reference, column by column.
+    specialist = load("gbt")
+    explainer = specialist._explainer
+    assert explainer.method == "occlusion"
+    cat, num = specialist.encode(dataset().rows[:300])
+    p = specialist.predict_arrays(cat, num)
+    got = explainer.contributions(cat, num, p, specialist.predict_arrays)
+    expected = np.empty_like(got)
+    n_cat = cat.shape[1]
+    for j in range(n_cat + num.shape[1]):
+        c, n = cat.copy(), num.copy()
+        if j < n_cat:
+            c[:, j] = explainer.reference_cat[j]
+        else:
+            n[:, j - n_cat] = explainer.reference_num[j - n_cat]
+        expected[:, j] = p - specialist.predict_arrays(c, n)
+    assert np.array_equal(got, expected)
+    assert (got == 0.0).any() and (got != 0.0).any()
+
+
 def test_missing_artifact_is_one_clear_sentence(tmp_path: Path) -> None:
     with pytest.raises(ModelError, match="does not exist"):
         OnnxSpecialist.load(tmp_path / "credit-logreg-00000000")

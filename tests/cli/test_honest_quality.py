@@ -133,3 +133,38 @@ def test_docket_policy_shows_the_months_exploration_spending_against_the_cap(
     both = docket("policy", "set", "--monthly-budget", "1", "--no-monthly-budget",
                   "--justification", "x", role="risk_owner")
     assert both.exit_code == 2 and "not both" in both.output
+
+
+def test_assess_previews_exploration_against_the_budget_left_and_records_nothing(
+    docket: Docket, credit_rows: Rows, tmp_path: Path  # noqa: F811 - the fixture
+) -> None:
+    import csv
+
+    docket.seed([])
+    changed = docket.set_policy("--explore", "0.3", "--max-regret", "5", "--monthly-budget",
+                                "1.5", "--justification", "a small monthly budget")  # fmt: skip
+    assert changed.exit_code == 0, changed.output
+    docket.seed(credit_rows(150))  # spends (nearly) the whole month's budget
+    with docket.service() as service:
+        spent_before = service.policy("credit").exploration_spent
+        cases_before = sum(service.status().cases_by_status.values())
+    assert 0 < spent_before <= 1.5
+    rows = credit_rows(40, start=500)
+    path = tmp_path / "preview.csv"
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+    shown = docket("assess", str(path))
+
+    assert shown.exit_code == 0, shown.output
+    assert f"{1.5 - spent_before:.3f} of this month's exploration budget left" in shown.stdout
+    lines = [line for line in shown.stdout.splitlines() if line.startswith("row ")]
+    assert len(lines) == 40
+    assert any("exploration paused until the month after" in line for line in lines)
+    assert all("propensities" in line for line in lines)
+    # A preview records nothing: no case opened, the log's ledger unchanged.
+    with docket.service() as service:
+        assert service.policy("credit").exploration_spent == spent_before
+        assert sum(service.status().cases_by_status.values()) == cases_before

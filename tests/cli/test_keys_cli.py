@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -111,3 +112,64 @@ def test_checkpoint_export_then_verify_against_it(run: object, tmp_path: Path) -
     (tmp_path / "junk.json").write_bytes(b"\xff\xfe garbage")
     one_sentence_error(invoke("verify", "--checkpoint", str(tmp_path / "junk.json")),
                        "is not a checkpoint")  # fmt: skip
+
+
+def test_keys_init_gives_the_components_keys_of_their_own(run: object, tmp_path: Path) -> None:
+    invoke = run  # type: ignore[assignment]
+    init = invoke("keys", "init", "--person", "alice")
+    assert init.exit_code == 0, init.output
+    assert "components enrolled in role system: docket/orchestrator" in init.stdout
+    folder = tmp_path / "data" / "keys" / "components"
+    files = sorted(p.name for p in folder.iterdir())
+    assert files == ["docket_explainer.key", "docket_monitor.key", "docket_orchestrator.key",
+                     "docket_readmodels.key"]  # fmt: skip
+    assert {p.stat().st_mode & 0o777 for p in folder.iterdir()} == {0o600}
+    listed = invoke("keys", "list").stdout
+    for name in ("docket/orchestrator", "docket/explainer", "docket/monitor", "docket/readmodels"):
+        assert re.search(rf"{name}\s+system\s", listed), listed
+    again = invoke("keys", "enrol-components")
+    assert again.exit_code == 0 and "already hold enrolled keys" in again.stdout, again.output
+
+
+def test_an_admin_enrols_the_components_of_an_older_store_and_verify_then_holds_them_to_it(
+    run: object, tmp_path: Path, credit_rows: Any
+) -> None:
+    """A store set up before ``keys init`` enrolled components (here: by the service alone)."""
+    from assistant import config
+    from assistant.service import DocketService, SigningKey
+
+    invoke = run  # type: ignore[assignment]
+    store = str(tmp_path / "team.sqlite")
+    setup = DocketService.open(store, data_dir=tmp_path / "data")
+    try:
+        setup.init_keys("alice").save(config.default_key_path())
+        bob_key = tmp_path / "bob.key"
+        _, made = setup.enrol("bob", ["operator"])
+        assert made is not None
+        made.save(bob_key)
+    finally:
+        setup.close()
+    folder = tmp_path / "data" / "keys" / "components"
+
+    one_sentence_error(invoke("--key", str(bob_key), "keys", "enrol-components"),
+                       "does not hold role 'admin'")  # fmt: skip
+    assert not folder.exists()  # refused before any key file was written
+
+    enrolled = invoke("keys", "enrol-components")
+    assert enrolled.exit_code == 0, enrolled.output
+    assert "docket/orchestrator, docket/explainer, docket/monitor, docket/readmodels" in (
+        enrolled.stdout)
+    assert invoke("verify").exit_code == 0
+
+    # Bob's copy of Docket, on his own machine without the components' keys, changed to
+    # record a case scored in the orchestrator's name with his key alone.
+    elsewhere = DocketService.open(store, keys=[SigningKey.load(bob_key)],
+                                   data_dir=tmp_path / "bob-laptop")  # fmt: skip
+    try:
+        elsewhere.log.enrolled_components = frozenset()
+        assert elsewhere.ingest("credit", credit_rows(1)).opened
+    finally:
+        elsewhere.close()
+    one_sentence_error(invoke("verify"), "TAMPERED at position",
+                       "recorded as done by the component docket/orchestrator",
+                       "signed only by bob's key")  # fmt: skip

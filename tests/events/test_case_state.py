@@ -110,6 +110,34 @@ def test_a_realistic_history_reads_the_same_everywhere(tmp_path: Path) -> None:
     views.close()
 
 
+def test_each_fold_step_is_a_whole_state_with_only_its_fields(tmp_path: Path) -> None:
+    # The fold copies the state and sets the changed fields (not dataclasses.replace, which
+    # would refuse a misspelt field): every step must hold exactly the dataclass's fields,
+    # equal to the state the constructor builds from them.
+    from dataclasses import fields
+
+    log = open_signed(str(tmp_path / "store.sqlite"))
+    case = new_case("F1")
+    case.record_fallback(reason="the champion is missing", **SYSTEM)
+    case.record_input_flags(flags=[{"kind": "injection", "detail": "x"}], **SYSTEM)
+    case.record_explanation(**explanation())
+    log.save(case)
+    log.update(case.id, lambda c: c.accept(actor="ana", role="operator"))
+    log.update(case.id, lambda c: c.record_outcome(
+        outcome="bad", observed_at=datetime.now(UTC), source="ledger", **SYSTEM,
+    ))  # fmt: skip
+    names = {f.name for f in fields(CaseState)}
+    state: CaseState | None = None
+    for event in log.events_of(case.id):
+        name, at = type(event).__name__, event.timestamp.isoformat()
+        p, version = event.__dict__, event.originator_version
+        state = CaseState.opened(name, p, at, version) if state is None else state.apply(
+            name, p, at, version)  # fmt: skip
+        assert set(vars(state)) == names, name
+        assert CaseState(**{n: getattr(state, n) for n in names}) == state
+    assert state is not None and state.outcome is not None and state.fallback is not None
+
+
 def test_random_histories_read_the_same_everywhere(tmp_path: Path) -> None:
     log = open_signed(str(tmp_path / "store.sqlite"))
     counter = iter(range(10**6))

@@ -303,3 +303,23 @@ def test_whoever_escalated_cannot_close_the_case_as_senior() -> None:
     sue = {"actor": "sue", "role": "senior"}
     case.override(action="approve", reason_code="other", reason_text="x", **sue)
     assert case.status == "decided"
+
+
+def test_validated_command_fields_are_what_model_dump_gives() -> None:
+    # Case commands put fields_of(args) in their events instead of model_dump().
+    from events.domain.case_rules import RecommendArgs, ScoreArgs
+    from events.domain.common import fields_of
+
+    attributions = {"age": 1, "amount": -0.5}
+    score = ScoreArgs(specialist="gbt", model_version="m", model_sha256="x", p_bad=0,
+                      attributions=attributions, ood=False, ood_score=None, latency_ms=1,
+                      shadow=False)  # fmt: skip
+    recommend = RecommendArgs(action="approve", source="model", policy_id="p", policy_version=1,
+                              expected_costs={"approve": 1}, reasons=["r"], ood_reasons=[],
+                              propensities={"approve": 1}, explored=False)  # fmt: skip
+    for args in (score, recommend):
+        got = fields_of(args)
+        assert got == args.model_dump()
+        assert [type(v) for v in got.values()] == [type(v) for v in args.model_dump().values()]
+    assert fields_of(score)["attributions"] is not attributions  # the event's own copy
+    assert type(fields_of(score)["p_bad"]) is float

@@ -8,9 +8,11 @@ pack may fall back on credit's ("p(bad)", "applicant", "turns out bad", approve/
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
+from rich.console import Console
 
 from guardrails.facts import CaseFacts
 from guardrails.prose import check_prose
@@ -19,6 +21,8 @@ from tests.packs.conftest import Open
 from tests.tui.conftest import SIZE, plain, settle
 from tui.app import DocketApp
 from tui.screens.case import CaseScreen
+from tui.screens.health import render_health
+from tui.screens.policy import render_preview
 
 CREDIT_WORDS = re.compile(r"p\(bad\)|applicant|turns out bad|\bapprov\w*|\bdeclin\w*|\bloan\b|"
                           r"\bdefault\b", re.IGNORECASE)
@@ -42,6 +46,46 @@ async def test_the_console_shows_a_scan_in_the_packs_words(
                           for part in ("summary", "costs", "explanation", "history"))
     assert "p(malignancy)" in shown
     assert "is malignant" in shown and "per scan" in shown  # the template explanation
+    assert not CREDIT_WORDS.search(shown), CREDIT_WORDS.findall(shown)
+
+
+def footer_labels(app: DocketApp) -> dict[str, str]:
+    """What the footer shows for each action on the current screen."""
+    return {a.binding.action: a.binding.description for a in app.screen.active_bindings.values()}
+
+
+def rendered(renderable: object) -> str:
+    console = Console(width=200, file=io.StringIO(), record=True, color_system=None)
+    console.print(renderable)
+    return console.export_text()
+
+
+async def test_the_consoles_keys_and_tables_use_the_packs_words(
+    biopsy: Open, scans: list[dict[str, object]]
+) -> None:
+    """The escalation key reads "Review" (the pack's escalation action) on the queue and
+    the case screen; the policy preview and health tables say "per scan" and name the
+    pack's own actions."""
+    rita = biopsy()
+    rita.ingest("biopsy", scans[:3])
+    app = DocketApp(rita, sync_interval=None)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert footer_labels(app)["send_up"] == "Review"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, CaseScreen)
+        assert footer_labels(app)["send_up"] == "Review"
+    cleo = biopsy("cleo", "clinical_lead")
+    policy = cleo.policy("biopsy")
+    preview = rendered(render_preview(
+        cleo.preview_policy("biopsy", {"escalate_band": (0.2, 0.6)}), policy.words.per_case))
+    assert "cost per scan" in preview
+    assert "discharge rate" in preview and "review rate" in preview
+    health = rendered(render_health(cleo.health("biopsy"), policy.words.per_case))
+    assert "cost per scan" in health
+    shown = preview + health
+    assert "per case" not in shown and "escalat" not in shown.lower()
     assert not CREDIT_WORDS.search(shown), CREDIT_WORDS.findall(shown)
 
 

@@ -54,6 +54,7 @@ BASE = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
 NOW = datetime(2024, 5, 2, 9, 0, tzinfo=UTC)
 ACTIONS = ["approve", "decline"]
 OUTCOMES = ["good", "bad"]
+CREDIT_ACTIONS = ("approve", "escalate")  # accept and escalation actions of the fake's pack
 FEATURES = [
     ("checking_account", "Status of existing checking account", ["< 0 DM", "0-200 DM", "none"]),
     ("duration_in_month", "Duration in months", None),
@@ -160,6 +161,9 @@ class FakeService:
         ]
         self.pending: list[ProposalView] = []
         self.pending_promotions: list[PromotionProposalView] = []
+        # The policy's exploration and this month's spending (off unless a test sets it).
+        self.exploration: dict[str, Any] = {}
+        self.exploration_spent = 0.0
         self.previews: list[dict[str, Any]] = []
         self.policy_changes: list[tuple[dict[str, Any], str, Identity]] = []
         self.audits: list[tuple[str, datetime | None]] = []
@@ -474,6 +478,9 @@ class FakeService:
             list(self.pending),
             words=words_view("credit"),
             pending_promotions=list(self.pending_promotions),
+            exploration=dict(self.exploration),
+            exploration_spent=self.exploration_spent,
+            exploration_month="2024-05",
         )
 
     def preview_policy(self, domain: str, changes: Mapping[str, Any]) -> PolicyPreview:
@@ -481,11 +488,12 @@ class FakeService:
         self.previews.append(dict(changes))
         after_cost = 0.53 + 0.01 * len(self.previews)
         return PolicyPreview(
-            before=BacktestView("v1", 1000, 0.534, (0.49, 0.58), 0.61, 0.08),
-            after=BacktestView(
-                "proposed", 1000, after_cost, (after_cost - 0.04, after_cost + 0.04), 0.57, 0.11
-            ),
-            baseline=BacktestView("decline all", 1000, 0.700, (0.67, 0.73), 0.0, 0.0),
+            before=BacktestView("v1", 1000, 0.534, (0.49, 0.58), 0.61, 0.08, *CREDIT_ACTIONS),
+            after=BacktestView("proposed", 1000, after_cost,
+                               (after_cost - 0.04, after_cost + 0.04), 0.57, 0.11,
+                               *CREDIT_ACTIONS),
+            baseline=BacktestView("decline all", 1000, 0.700, (0.67, 0.73), 0.0, 0.0,
+                                  *CREDIT_ACTIONS),
         )
 
     def change_policy(

@@ -101,8 +101,8 @@ async def test_policy_owner_previews_then_commits_with_justification(
         }
         assert owner.previews == [expected]
         preview = text_of(app, "#policy-preview")
-        assert "cost per case" in preview and "approval rate" in preview
-        assert "escalation rate" in preview and "baseline" in preview
+        assert "cost per application" in preview and "approve rate" in preview
+        assert "escalate rate" in preview and "baseline" in preview
         assert not commit.disabled
         await pilot.click("#commit")
         await settle(pilot)
@@ -140,6 +140,27 @@ async def test_policy_screen_shows_pending_model_promotions(
     assert "Pending model promotions" in history and "second model manager" in history
     assert "credit-logreg-abc123" in history and "erin" in history
     assert "credit-gbt-def456" in history
+
+
+async def test_policy_screen_shows_the_months_exploration_budget_spent_and_left(
+    owner: FakeService, make_app: Callable[..., DocketApp]
+) -> None:
+    owner.exploration = {"rate": 0.1, "max_regret": 5.0, "salt": "docket",
+                         "monthly_budget": 1.5}  # fmt: skip
+    owner.exploration_spent = 0.4
+    app = make_app(owner)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("p")
+        await settle(pilot)
+        head = text_of(app, "#policy-head")
+        owner.exploration_spent = 1.5
+        await app.screen.load().wait()  # type: ignore[attr-defined]
+        await settle(pilot)
+        spent = text_of(app, "#policy-head")
+    assert "Exploration: 10% of cases" in head
+    assert "budget 0.40 of 1.50 spent in 2024-05, 1.10 left" in head
+    assert "budget 1.50 of 1.50 spent in 2024-05: PAUSED until next month" in spent
 
 
 async def test_policy_edit_after_preview_needs_a_new_preview(

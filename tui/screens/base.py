@@ -1,9 +1,14 @@
-"""What every Docket screen shares: typed access to the running :class:`~tui.app.DocketApp`."""
+"""What every Docket screen shares: typed access to the running :class:`~tui.app.DocketApp`,
+and key labels in the pack's words."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import replace
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
+from textual.binding import ActiveBinding
 from textual.screen import Screen
 
 if TYPE_CHECKING:
@@ -13,6 +18,11 @@ if TYPE_CHECKING:
 class DocketScreen(Screen[None]):
     """A full screen of the console."""
 
+    # The footer's label for an action, in the pack's words (e.g. the escalation key reads
+    # "Review" for a pack whose escalation action is ``review``); the class's BINDINGS keep a
+    # generic label for the actions not named here.
+    key_words: Mapping[str, str] = MappingProxyType({})
+
     @property
     def docket(self) -> DocketApp:
         """The app, typed: its service caller, identity and clock."""
@@ -20,3 +30,25 @@ class DocketScreen(Screen[None]):
 
         assert isinstance(self.app, DocketApp)
         return self.app
+
+    def name_action(self, action: str, label: str) -> None:
+        """Show ``label`` on the footer key of ``action`` from now on."""
+        self.key_words = MappingProxyType({**self.key_words, action: label})
+        self.refresh_bindings()
+
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        found = super().active_bindings
+        if not self.key_words:
+            return found
+        return {
+            key: active._replace(binding=replace(
+                active.binding, description=self.key_words[active.binding.action]))
+            if active.binding.action in self.key_words else active
+            for key, active in found.items()
+        }  # fmt: skip
+
+
+def action_label(action: str) -> str:
+    """A pack's action name as a key label: ``review`` -> "Review", ``send_up`` -> "Send up"."""
+    return action.replace("_", " ").capitalize()

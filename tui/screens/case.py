@@ -20,7 +20,7 @@ from textual.widgets import Footer, Header, Static
 from assistant.views import CaseDetail, ExplanationView, TimelineEntry
 from events.errors import DocketError
 from tui.format import cost, prob, value, when
-from tui.screens.base import DocketScreen
+from tui.screens.base import DocketScreen, action_label
 from tui.screens.decide import DecisionTarget
 from tui.widgets.attribution_bars import AttributionBars
 from tui.widgets.quantity_fan import render_fan, render_order_costs
@@ -309,6 +309,10 @@ class CaseScreen(DocketScreen):
 
     def show(self, detail: CaseDetail) -> None:
         self.detail = detail
+        # The escalation key reads as the case's pack names its escalation action.
+        self.name_action(
+            "send_up", action_label(self.docket.service.domain(detail.domain).escalate_action)
+        )
         # Opened by reference ("go to case"): from now on address it by its id.
         self.case_id, self.case_ref = detail.case_id, detail.case_ref
         self.query_one("#case-summary", Static).update(render_summary(detail))

@@ -45,7 +45,7 @@ def render_calibration(h: HealthView) -> list[RenderableType]:
     return [title, Text(h.calibration_window, style="dim"), table]
 
 
-def render_health(h: HealthView) -> RenderableType:
+def render_health(h: HealthView, per_case: str = "per case") -> RenderableType:
     head = Text()
     head.append(f"Domain {h.domain}", style="bold")
     head.append(
@@ -89,7 +89,7 @@ def render_health(h: HealthView) -> RenderableType:
         pad_edge=False,
     )
     costs.add_column("who decided")
-    costs.add_column("cost/case", justify="right")
+    costs.add_column(f"cost {per_case}", justify="right")
     costs.add_column("CI", justify="right")
     for who, (c, lo, hi) in h.realized_cost.items():
         costs.add_row(who, f"{c:.3f}", f"[{lo:.3f}, {hi:.3f}]")
@@ -119,8 +119,8 @@ def render_health(h: HealthView) -> RenderableType:
         titled("Override rate by operator"),
         operators,
         Text(""),
-        titled("Realized cost per case (95% CI), where outcomes are known"
-               if not h.cost_basis else f"Cost per case (95% CI): {h.cost_basis}"),
+        titled(f"Realized cost {per_case} (95% CI), where outcomes are known"
+               if not h.cost_basis else f"Cost {per_case} (95% CI): {h.cost_basis}"),
         costs,
         Text(""),
         *render_calibration(h),
@@ -157,7 +157,9 @@ class HealthScreen(DocketScreen):
         except DocketError as exc:
             body.update(Text(str(exc), style="red"))
             return
-        body.update(render_health(self.view))
+        # Headed in the pack's words ("cost per scan").
+        body.update(render_health(
+            self.view, self.docket.service.domain(self.domain).words["per_case"]))
 
     def action_reload(self) -> None:
         self.load()

@@ -25,7 +25,9 @@ from tui.format import pct, when
 from tui.screens.base import DocketScreen
 
 
-def render_preview(preview: PolicyPreview) -> Table:
+def render_preview(preview: PolicyPreview, per_case: str = "per case") -> Table:
+    """Before, after and baseline side by side; rows named in the pack's words (``per_case``:
+    "per scan") and by its own actions ("discharge rate", "review rate")."""
     before, after, baseline = preview.before, preview.after, preview.baseline
     table = Table(
         title="Backtest on historical outcomes",
@@ -48,21 +50,21 @@ def render_preview(preview: PolicyPreview) -> Table:
 
     table.add_row("cases", f"{before.n:,}", f"{after.n:,}", "", f"{baseline.n:,}")
     table.add_row(
-        "cost per case (95% CI)",
+        f"cost {per_case} (95% CI)",
         ci(before),
         ci(after),
         delta(before.cost_per_case, after.cost_per_case, False),
         ci(baseline),
     )
     table.add_row(
-        "approval rate",
+        f"{before.accept_action} rate",
         pct(before.approval_rate),
         pct(after.approval_rate),
         delta(before.approval_rate, after.approval_rate, True),
         pct(baseline.approval_rate),
     )
     table.add_row(
-        "escalation rate",
+        f"{before.escalate_action} rate",
         pct(before.escalation_rate),
         pct(after.escalation_rate),
         delta(before.escalation_rate, after.escalation_rate, True),
@@ -104,6 +106,29 @@ def render_pending_promotions(policy: PolicyView) -> Table:
     for p in policy.pending_promotions:
         table.add_row(p.version, when(p.at), p.by, p.replaces or "no champion", p.reason)
     return table
+
+
+def render_exploration(policy: PolicyView) -> Text | None:
+    """Exploration and this month's budget (spent by the log's ledger, left, or paused);
+    None when exploration is off."""
+    explore = policy.exploration
+    if not explore.get("rate"):
+        return None
+    text = Text(
+        f"Exploration: {explore['rate']:.0%} of cases whose runner-up action costs at most "
+        f"{explore['max_regret']:g} more take it"
+    )
+    cap = explore.get("monthly_budget")
+    spent, month = policy.exploration_spent, policy.exploration_month
+    if cap is None:
+        text.append(f" · no monthly cap; {spent:.2f} spent in {month}")
+    elif spent >= cap:
+        text.append(f" · budget {spent:.2f} of {cap:.2f} spent in {month}: PAUSED until next "
+                    "month", style="bold yellow")  # fmt: skip
+    else:
+        text.append(f" · budget {spent:.2f} of {cap:.2f} spent in {month}, "
+                    f"{cap - spent:.2f} left")  # fmt: skip
+    return text
 
 
 def render_history(policy: PolicyView) -> Table | Group:
@@ -235,6 +260,10 @@ class PolicyScreen(DocketScreen):
             f"{'yes' if policy.escalate_on_ood else 'no'} · review every "
             f"{policy.review_every_days} days"
         )
+        exploring = render_exploration(policy)
+        if exploring is not None:
+            head.append("\n")
+            head.append_text(exploring)
         self.query_one("#policy-head", Static).update(head)
         owner = self.query_one("#policy-owner", Static)
         if self.is_owner:
@@ -385,7 +414,8 @@ class PolicyScreen(DocketScreen):
         finally:
             loading.display = False
         self.previewed_changes = changed
-        out.update(render_preview(preview))
+        out.update(render_preview(
+            preview, self.policy.words.per_case if self.policy else "per case"))
         self.query_one("#commit", Button).disabled = False
 
     @on(Button.Pressed, "#commit")

@@ -34,7 +34,7 @@ from assistant.views import (
 )
 from events.errors import DocketError
 from tui.format import QUEUE_PAGE_SIZE, QueueCells, queue_cells, queue_columns, queue_place
-from tui.screens.base import DocketScreen
+from tui.screens.base import DocketScreen, action_label
 from tui.screens.decide import DecisionTarget
 from tui.widgets.queue_table import QueueTable
 
@@ -81,8 +81,10 @@ class QueueScreen(DocketScreen):
     #: Details kept from prefetching (the rows most recently rested on).
     PREFETCHED = 8
 
-    def __init__(self, probability: str = "p(risk)") -> None:
+    def __init__(self, probability: str = "p(risk)", escalate_action: str = "") -> None:
         super().__init__(id="queue")
+        if escalate_action:  # the key reads as the pack names its escalation action
+            self.key_words = {"send_up": action_label(escalate_action)}
         # The score's column is headed with the pack's label (credit: p(bad)).
         self.columns = queue_columns(probability)
         self.search = ""

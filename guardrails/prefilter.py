@@ -1,0 +1,363 @@
+"""Literal prefilters: do not run a regular expression that cannot match.
+
+Python's ``re`` steps through every position of the text for a case-insensitive pattern
+that starts with ``\\b`` or an alternation (it can only skip ahead to a case-sensitive
+literal prefix), so each of the screening rules costs tens of microseconds per note even
+when the note holds none of its words. From each compiled pattern's parse tree this module
+derives *needs*: a few literal strings, one of which occurs (case-folded) in every text the
+pattern can match. A rule whose needs are all absent from the folded text is skipped;
+checking a handful of substrings with ``str.__contains__`` costs well under a microsecond.
+
+The derivation only ever forgets information, never invents a requirement: literals come
+from literal characters, alternations give the union of their branches' needs, optional
+or repeated-from-zero parts give nothing, and anything it does not understand gives
+nothing (the pattern then always runs). Case folding (:func:`fold`) maps every character
+to the same representative as any character ``re.IGNORECASE`` treats as equal to it, so a
+needed literal is found in the folded text whenever the pattern matches, with or without
+the flag. Verdicts are therefore those of running every pattern; tests compare the two
+on every red-team and personal-data text and on generated text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+try:  # The parser behind ``re.compile`` (a private module since Python 3.11).
+    from re import _constants as _sre_constants  # type: ignore[attr-defined]
+    from re import _parser as _sre_parser  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - another interpreter: every pattern always runs
+    _sre_parser = _sre_constants = None
+
+# Largest set of literal strings tracked for one part of a pattern (alternations multiply).
+_MAX_STRINGS = 64
+# Most literal sets checked for one alternative (each one more set lookup per rule).
+_MAX_CONJUNCTION = 3
+# Shortest member of a literal set used beside an alternative's best one.
+_MIN_EXTRA_CHARS = 3
+# Needed strings are cut to this many characters: as selective in prose, cheaper to check.
+_KEEP_CHARS = 16
+
+
+def _fold_char(char: str) -> str:
+    """One character's representative under ``re.IGNORECASE`` (simple case mappings).
+
+    Lower-case, then (when both mappings are one character) upper- and lower-case again,
+    so characters sharing an upper case ("ı" and "i", "ſ" and "s", "ς" and "σ") meet.
+    """
+    lower = char.lower()[:1] or char  # "İ".lower() is "i" + a combining dot: keep "i"
+    upper = lower.upper()
+    if len(upper) == 1:
+        again = upper.lower()
+        if len(again) == 1:
+            return again
+    return lower
+
+
+class _FoldTable(dict[int, str]):
+    """``str.translate`` table filled on first use of each non-ASCII character."""
+
+    def __missing__(self, code: int) -> str:
+        folded = _fold_char(chr(code))
+        self[code] = folded
+        return folded
+
+
+_FOLD = _FoldTable()
+
+
+def fold(text: str) -> str:
+    """``text`` case-folded the way :data:`Gated.needs` are (same length as ``text``)."""
+    if text.isascii():
+        return text.lower()
+    return text.translate(_FOLD)
+
+
+#: Literal sets that must all be met (each by one member present); one such list per
+#: top-level alternative of a pattern, any of which may be met.
+Needs = tuple[tuple[frozenset[str], ...], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Gated:
+    """A named pattern and the literals without which it cannot match (folded)."""
+
+    name: str
+    pattern: re.Pattern[str]
+    needs: Needs | None  # None: no literal is certain, always run
+
+    @classmethod
+    def of(cls, name: str, pattern: re.Pattern[str]) -> Gated:
+        return cls(name, pattern, needs_of(pattern))
+
+    def may_match(self, present: frozenset[str]) -> bool:
+        """False only when the pattern cannot match a text holding just ``present``."""
+        return self.needs is None or any(
+            all(not need.isdisjoint(present) for need in branch) for branch in self.needs)
+
+    def literals(self) -> set[str]:
+        return {text for branch in self.needs or () for need in branch for text in need}
+
+
+class RuleSet:
+    """Named patterns, and one search for all their needed literals at once.
+
+    Checking each needed literal with ``in`` costs a Python step per literal (hundreds
+    per text); a single regular expression shaped as a trie of all of them, searched
+    case-sensitively in the folded text, finds every position where one starts.
+    """
+
+    def __init__(self, rules: Iterable[tuple[str, re.Pattern[str]]]) -> None:
+        self.rules = tuple(Gated.of(name, pattern) for name, pattern in rules)
+        self._literals = _LiteralFinder(
+            text for rule in self.rules for text in rule.literals())
+        # Literal -> the rules one of whose alternatives needs it first: a rule none of
+        # whose first needs is present cannot match, and is not even looked at.
+        self._by_literal: dict[str, frozenset[int]] = {}
+        for index, rule in enumerate(self.rules):
+            for branch in rule.needs or ():
+                for text in branch[0]:
+                    self._by_literal[text] = self._by_literal.get(text, frozenset()) | {index}
+        self._always = frozenset(i for i, rule in enumerate(self.rules) if rule.needs is None)
+
+    def present(self, text: str) -> frozenset[str]:
+        """The needed literals that occur in ``fold(text)``."""
+        return self._literals.present(fold(text))
+
+    def fired(self, text: str, present: frozenset[str] | None = None) -> set[str]:
+        """Names of the rules whose pattern is found in ``text``.
+
+        Same result as searching with every pattern: a pattern runs only when the literals
+        it needs are ``present`` (found here when not given), and not at all once another
+        pattern of the same name has fired.
+        """
+        found = self.present(text) if present is None else present
+        candidates = set(self._always)
+        for literal in found:
+            candidates |= self._by_literal.get(literal, frozenset())
+        names: set[str] = set()
+        for index in sorted(candidates):
+            rule = self.rules[index]
+            if rule.name in names:
+                continue
+            if rule.may_match(found) and rule.pattern.search(text):
+                names.add(rule.name)
+        return names
+
+    def fired_unfiltered(self, text: str) -> set[str]:
+        """The same names found by running every pattern (the reference for tests)."""
+        return {rule.name for rule in self.rules if rule.pattern.search(text)}
+
+
+class _LiteralFinder:
+    """Which of a fixed set of literal strings occur in a text."""
+
+    def __init__(self, literals: Iterable[str]) -> None:
+        self._trie: dict[str, Any] = {}
+        for literal in set(literals):
+            node = self._trie
+            for char in literal:
+                node = node.setdefault(char, {})
+            node[""] = literal
+        self._search = re.compile(_trie_pattern(self._trie)).search if self._trie else None
+        self._prefixes: dict[str, frozenset[str]] = {}
+
+    def present(self, folded: str) -> frozenset[str]:
+        if self._search is None:
+            return frozenset()
+        found: set[str] = set()
+        position = 0
+        while (match := self._search(folded, position)) is not None:
+            # The trie gives the longest literal starting here; every other literal that
+            # starts here is a prefix of it.
+            found |= self._prefixes_of(match.group())
+            position = match.start() + 1
+        return frozenset(found)
+
+    def _prefixes_of(self, literal: str) -> frozenset[str]:
+        known = self._prefixes.get(literal)
+        if known is None:
+            members: set[str] = set()
+            node = self._trie
+            for char in literal:
+                node = node[char]
+                if "" in node:
+                    members.add(node[""])
+            known = self._prefixes[literal] = frozenset(members)
+        return known
+
+
+def _trie_pattern(node: dict[str, Any]) -> str:
+    """A regular expression matching the longest literal of the trie at a position."""
+    branches = [re.escape(char) + _trie_pattern(child)
+                for char, child in sorted(node.items()) if char]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    return f"(?:{body})?" if "" in node else body
+
+
+@lru_cache(maxsize=256)
+def needs_of(pattern: re.Pattern[str]) -> Needs | None:
+    """What every match of ``pattern`` contains, folded (None: nothing certain).
+
+    One entry per top-level alternative: the (at most :data:`_MAX_CONJUNCTION`) most
+    selective literal sets the alternative needs, each met by any one member.
+    """
+    if _sre_parser is None:  # pragma: no cover
+        return None
+    try:
+        tree = list(_sre_parser.parse(pattern.pattern, pattern.flags))
+    except Exception:  # noqa: BLE001  # pragma: no cover - an unknown parser: always run
+        return None
+    alternatives = _alternatives(tree)
+    needs: list[tuple[frozenset[str], ...]] = []
+    for items in alternatives:
+        exact, candidates = _Parts.sequence(items)
+        if exact is not None and "" not in exact:
+            candidates = [exact]
+        if not candidates:
+            return None
+        ranked = sorted({_shortest_form(c) for c in candidates}, key=_selectivity,
+                        reverse=True)
+        # The best set always; others only when their every member is a word-sized
+        # string (a short one, such as " " or "is", is in nearly every text).
+        extra = [need for need in ranked[1:] if _selectivity(need)[0] >= _MIN_EXTRA_CHARS]
+        needs.append((ranked[0], *extra[:_MAX_CONJUNCTION - 1]))
+    return tuple(needs)
+
+
+def _alternatives(items: list[tuple[Any, Any]]) -> list[list[tuple[Any, Any]]]:
+    """A pattern's top-level alternatives (the parser moves a zero-width prefix common
+    to all of them, such as ``\\b``, in front of the alternation)."""
+    c = _sre_constants
+    branches = [index for index, (op, _) in enumerate(items) if op is c.BRANCH]
+    zero_width = all(op in (c.AT, c.ASSERT, c.ASSERT_NOT) for op, _ in items
+                     if op is not c.BRANCH)
+    if len(branches) != 1 or not zero_width:
+        return [items]
+    index = branches[0]
+    return [[*items[:index], *branch, *items[index + 1:]] for branch in items[index][1][1]]
+
+
+def _shortest_form(need: frozenset[str]) -> frozenset[str]:
+    """The same condition with fewer, shorter strings (cheaper to check).
+
+    A prefix of a needed string is needed too, and a string containing another member is
+    redundant (the other is present whenever it is).
+    """
+    cut = sorted({text[:_KEEP_CHARS] for text in need}, key=len)
+    kept: list[str] = []
+    for text in cut:
+        if not any(shorter in text for shorter in kept):
+            kept.append(text)
+    return frozenset(kept)
+
+
+def _selectivity(need: frozenset[str]) -> tuple[int, int]:
+    """Longer shortest member first (rarer in prose), then fewer members."""
+    return min(min(len(text) for text in need), 6), -len(need)
+
+
+@dataclass(frozen=True, slots=True)
+class _Parts:
+    """What is known of the texts a part of a pattern matches.
+
+    ``exact``: the part matches exactly one of these strings (folded), when known;
+    ``need``: every match contains one of these strings, when known.
+    """
+
+    exact: frozenset[str] | None
+    need: frozenset[str] | None
+
+    @staticmethod
+    def nothing() -> _Parts:
+        return _Parts(None, None)
+
+    @staticmethod
+    def strings(strings: Iterable[str]) -> _Parts:
+        exact = frozenset(strings)
+        return _Parts(exact, None if "" in exact else exact)
+
+    @classmethod
+    def of_sequence(cls, items: Sequence[tuple[Any, Any]]) -> _Parts:
+        exact, candidates = cls.sequence(items)
+        if exact is not None:
+            return cls.strings(exact)
+        return _Parts(None, max(candidates, key=_selectivity) if candidates else None)
+
+    @classmethod
+    def sequence(
+        cls, items: Sequence[tuple[Any, Any]]
+    ) -> tuple[frozenset[str] | None, list[frozenset[str]]]:
+        """The strings a sequence matches when known, else the literal sets it needs."""
+        candidates: list[frozenset[str]] = []
+        run: set[str] | None = {""}  # the strings the literal run so far can be
+        whole_exact = True
+
+        def close(current: set[str] | None) -> None:
+            if current and "" not in current:
+                candidates.append(frozenset(current))
+
+        for item in items:
+            part = cls.of_node(item)
+            if part.exact is not None and run is not None and \
+                    len(run) * len(part.exact) <= _MAX_STRINGS:
+                run = {head + tail for head in run for tail in part.exact}
+                continue
+            whole_exact = False
+            close(run)
+            if part.exact is not None:
+                run = set(part.exact)
+            else:
+                run = {""}
+                if part.need:
+                    candidates.append(part.need)
+        if whole_exact and run is not None:
+            return frozenset(run), []
+        close(run)
+        return None, candidates
+
+    @classmethod
+    def of_node(cls, item: tuple[Any, Any]) -> _Parts:
+        op, arg = item
+        c = _sre_constants
+        if op is c.LITERAL:
+            return cls.strings([fold(chr(arg))])
+        if op in (c.AT, c.ASSERT, c.ASSERT_NOT):
+            return cls.strings([""])  # zero width: the text around it is contiguous
+        if op is c.IN:
+            if all(kind is c.LITERAL for kind, _ in arg):
+                return cls.strings(fold(chr(code)) for _, code in arg)
+            return cls.nothing()
+        if op is c.SUBPATTERN:
+            return cls.of_sequence(list(arg[-1]))
+        if op is c.ATOMIC_GROUP:
+            return cls.of_sequence(list(arg))
+        if op is c.BRANCH:
+            return cls._branch([cls.of_sequence(list(branch)) for branch in arg[1]])
+        if op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
+            low, high, body = arg
+            part = cls.of_sequence(list(body))
+            if low == 0:
+                if high == 1 and part.exact is not None:
+                    return cls.strings(part.exact | {""})
+                return cls.nothing()
+            if low == high == 1:
+                return part
+            return _Parts(None, part.need)
+        return cls.nothing()  # any character, classes, back-references: nothing certain
+
+    @classmethod
+    def _branch(cls, parts: list[_Parts]) -> _Parts:
+        if all(p.exact is not None for p in parts):
+            union = frozenset().union(*(p.exact or () for p in parts))
+            if len(union) <= _MAX_STRINGS:
+                return cls.strings(union)
+        needs = [p.need for p in parts]
+        if any(need is None for need in needs):
+            return cls.nothing()
+        return _Parts(None, frozenset().union(*(need or () for need in needs)))

@@ -1,0 +1,97 @@
+"""The literal prefilter changes no verdict: gated rules fire exactly as every rule run.
+
+Three checks: (1) case folding maps every character ``re.IGNORECASE`` equates with a needed
+literal's character to the same representative (all of Unicode, every such character);
+(2) ``scan_note`` gives the same result with the prefilter as with every pattern run, on
+every red-team and personal-data text in the repository (tuning and held out); (3) on
+generated text built from the rules' own words, each rule set fires the same names.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from guardrails import injection, scan_note
+from guardrails.prefilter import RuleSet, fold, needs_of
+
+ROOT = Path(__file__).resolve().parents[2]
+CORPUS_FILES = sorted((ROOT / "evals" / "datasets").glob("**/*.jsonl"))
+RULE_SETS = (injection._ALL_RULES, injection._WRAPPER_RULES, injection._SQUASHED_RULES)
+
+
+def corpus() -> list[str]:
+    texts: list[str] = []
+    for path in CORPUS_FILES:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                row = json.loads(line)
+                texts.append(str(row.get("text") or row.get("note") or ""))
+    return texts
+
+
+TEXTS = corpus()
+
+
+def test_the_corpus_is_the_whole_red_team_and_personal_data_sets() -> None:
+    names = {path.relative_to(ROOT / "evals" / "datasets").as_posix() for path in CORPUS_FILES}
+    assert {"redteam/injections.jsonl", "redteam/benign.jsonl",
+            "redteam/sources/heldout-notes.jsonl", "pii/heldout.jsonl"} <= names
+    assert len(TEXTS) > 1300
+
+
+def test_folding_equates_what_ignorecase_equates() -> None:
+    everything = "".join(chr(code) for code in range(sys.maxunicode + 1)
+                         if not 0xD800 <= code <= 0xDFFF)
+    chars = {char for rules in RULE_SETS for rule in rules.rules
+             for literal in rule.literals() for char in literal}
+    assert len(chars) > 30
+    for char in sorted(chars):
+        equal = re.findall(re.escape(char), everything, re.IGNORECASE)
+        assert {fold(other) for other in equal} == {fold(char)}, char
+
+
+def test_every_rule_has_needs_except_those_without_a_certain_literal() -> None:
+    # The prefilter only pays if most rules can be skipped: all of today's rules can.
+    for rules in RULE_SETS:
+        assert all(rule.needs for rule in rules.rules)
+    assert needs_of(re.compile(r"\w+ ?x?")) is None
+    assert needs_of(re.compile(r"(?:ab|cD)e", re.IGNORECASE)) == ((frozenset({"abe", "cde"}),),)
+    # Each top-level alternative needs all of its most selective literal sets.
+    assert needs_of(re.compile(r"\ba.*(?:xyz|uvw) \d+ (?:four|fives)|\bqq")) == (
+        (frozenset({" four", " fives"}), frozenset({"uvw ", "xyz "})), (frozenset({"qq"}),))
+    assert needs_of(re.compile(r"\bqq|x*")) is None
+
+
+def test_scan_note_unchanged_on_every_corpus_text() -> None:
+    gated = [scan_note(text) for text in TEXTS]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(RuleSet, "fired", lambda self, text, present=None:
+                      self.fired_unfiltered(text))
+        reference = [scan_note(text) for text in TEXTS]
+    differing = [(text, a, b) for text, a, b in zip(TEXTS, gated, reference, strict=True)
+                 if a != b]
+    assert not differing, differing[:3]
+    assert sum(scan.flagged for scan in gated) > 400  # the corpus exercises the rules
+
+
+WORDS = sorted({literal for rules in RULE_SETS for rule in rules.rules
+                for literal in rule.literals()}
+               | {"ignore", "the", "score", "approve", "this", "you", "must", "risk", "é", "İ",
+                  "ſ", "K", "ı", "\n", ">", "**", " ", ".", ":", "[system]", "APPROVE"})
+generated = st.lists(st.one_of(st.sampled_from(WORDS), st.sampled_from(WORDS).map(str.upper),
+                               st.text(max_size=3)), max_size=40).map(" ".join)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(generated)
+def test_rule_sets_fire_as_every_pattern_on_generated_text(text: str) -> None:
+    for rules in RULE_SETS:
+        for view in (text, fold(text), text[::-1]):
+            assert rules.fired(view) == rules.fired_unfiltered(view)
