@@ -25,6 +25,7 @@ from events.errors import AlreadyDecided, AwaitingSenior, DocketError, InputReje
 from tui.commands import DocketCommands
 from tui.port import Clock, DocketPort, ServiceCaller, identity_of, system_clock
 from tui.screens.audit import AuditScreen
+from tui.screens.base import action_label
 from tui.screens.case import CaseScreen
 from tui.screens.decide import DecisionTarget, EscalateModal, OverrideModal
 from tui.screens.health import HealthScreen
@@ -111,6 +112,7 @@ class DocketApp(App[None]):
         self._froze_gc = False
         self._quit_confirmed = False  # q pressed once over unsaved policy edits
         self._case_screen: CaseScreen | None = None  # mounted on first use, then reused
+        self._escalate_labels: dict[str, str] = {}  # by domain
         self.sub_title = f"{self.identity.name} ({self.identity.role})"
 
     # --- calling the service ----------------------------------------------------------
@@ -191,6 +193,14 @@ class DocketApp(App[None]):
         self.queue_screen.reload()
         if isinstance(self.screen, CaseScreen):
             self.screen.recheck()
+
+    def escalate_label(self, domain: str) -> str:
+        """The escalation key's label in ``domain``'s words (a pack's declaration does not
+        change while the console runs, so it is asked once per domain)."""
+        if domain not in self._escalate_labels:
+            declared = self.service.domain(domain).escalate_action
+            self._escalate_labels[domain] = action_label(declared)
+        return self._escalate_labels[domain]
 
     # --- navigation -------------------------------------------------------------------
 

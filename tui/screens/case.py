@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import ClassVar
 
 from rich.console import Group, RenderableType
-from rich.table import Table
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -20,9 +19,10 @@ from textual.widgets import Footer, Header, Static
 from assistant.views import CaseDetail, ExplanationView, TimelineEntry
 from events.errors import DocketError
 from tui.format import cost, prob, value, when
-from tui.screens.base import DocketScreen, action_label
+from tui.screens.base import DocketScreen
 from tui.screens.decide import DecisionTarget
 from tui.widgets.attribution_bars import AttributionBars
+from tui.widgets.columns import Column, Columns
 from tui.widgets.quantity_fan import render_fan, render_order_costs
 
 
@@ -131,42 +131,26 @@ def render_warnings(detail: CaseDetail) -> RenderableType | None:
 
 
 def render_fields(detail: CaseDetail) -> RenderableType:
-    table = Table(
-        title="Inputs",
-        title_justify="left",
-        box=None,
-        header_style="bold",
-        show_header=True,
-        pad_edge=False,
-    )
-    table.add_column("field", overflow="fold")  # never cut a label short
-    table.add_column("value", max_width=22, overflow="fold")
-    for f in detail.fields:
-        table.add_row(f.description or f.name, value(f.value))
+    rows: list[list[str | Text]] = [
+        [f.description or f.name, value(f.value)] for f in detail.fields
+    ]
     if detail.hidden_fields:
-        table.add_row(
+        rows.append([
             Text(f"{len(detail.hidden_fields)} protected characteristic(s)", style="dim"),
             Text("hidden (auditors and the policy owner see them)", style="dim"),
-        )
-    return table
+        ])  # fmt: skip
+    # A label folds onto a second line rather than being cut short.
+    return Columns([Column("field"), Column("value", max_width=22)], rows, title="Inputs")
 
 
 def render_costs(detail: CaseDetail) -> RenderableType:
-    table = Table(
-        title="Expected cost per action",
-        title_justify="left",
-        box=None,
-        header_style="bold",
-        pad_edge=False,
-    )
-    table.add_column("action")
-    table.add_column("expected cost", justify="right")
-    table.add_column("")
+    rows: list[list[str | Text]] = []
     for action, c in sorted(detail.expected_costs.items(), key=lambda kv: kv[1]):
         marker = "◀ recommended" if action == detail.recommendation else ""
         style = "bold" if marker else ""
-        table.add_row(Text(action, style=style), Text(cost(c), style=style), marker)
-    return table
+        rows.append([Text(action, style=style), Text(cost(c), style=style), marker])
+    columns = [Column("action"), Column("expected cost", justify="right"), Column("")]
+    return Columns(columns, rows, title="Expected cost per action")
 
 
 def render_explanation(
@@ -200,16 +184,13 @@ def render_explanation(
 
 
 def render_history(history: list[TimelineEntry]) -> RenderableType:
-    table = Table(
-        title="History", title_justify="left", box=None, header_style="bold", pad_edge=False
-    )
-    table.add_column("at", no_wrap=True)
-    table.add_column("event", no_wrap=True)
-    table.add_column("by", no_wrap=True)
-    table.add_column("what")
-    for entry in history:
-        table.add_row(when(entry.at), entry.event, f"{entry.actor} ({entry.role})", entry.sentence)
-    return table
+    columns = [Column("at", overflow="none"), Column("event", overflow="none"),
+               Column("by", overflow="none"), Column("what")]  # fmt: skip
+    rows = [
+        [when(entry.at), entry.event, f"{entry.actor} ({entry.role})", entry.sentence]
+        for entry in history
+    ]
+    return Columns(columns, rows, title="History")
 
 
 class CaseScreen(DocketScreen):
@@ -310,9 +291,9 @@ class CaseScreen(DocketScreen):
     def show(self, detail: CaseDetail) -> None:
         self.detail = detail
         # The escalation key reads as the case's pack names its escalation action.
-        self.name_action(
-            "send_up", action_label(self.docket.service.domain(detail.domain).escalate_action)
-        )
+        label = self.docket.escalate_label(detail.domain)
+        if self.key_words.get("send_up") != label:  # a new label re-lays the footer out
+            self.name_action("send_up", label)
         # Opened by reference ("go to case"): from now on address it by its id.
         self.case_id, self.case_ref = detail.case_id, detail.case_ref
         self.query_one("#case-summary", Static).update(render_summary(detail))
