@@ -218,12 +218,13 @@ class DocketApp(App[None]):
             self.install_screen(screen, "case")
             self.push_screen(screen)
             return
-        screen.show_case(case_id, case_ref, detail)
         if screen in self.screen_stack:
             while self.screen is not screen:
                 self.pop_screen()
         else:
             self.push_screen(screen)
+        # Shown once on top, so that work it starts after the paint waits for that paint.
+        screen.show_case(case_id, case_ref, detail)
 
     def open_audit(self, case_id: str, case_ref: str = "", at: object = None) -> None:
         from datetime import datetime

@@ -255,7 +255,20 @@ class CaseScreen(DocketScreen):
             self.load()
             return
         self._show_detail(detail)
-        self.recheck()  # the log may have moved since it was fetched
+        self.call_after_refresh(self._recheck_if_current, detail.case_id)
+
+    # Work started when a case is shown waits for the frame that shows it: a service call
+    # (the explainer above all) running meanwhile holds the GIL half of the time and
+    # doubles the time the case takes to appear.
+
+    def _recheck_if_current(self, case_id: str) -> None:
+        """The log may have moved since the case was fetched: read it again."""
+        if case_id == self.case_id:
+            self.recheck()
+
+    def _explain_if_current(self, case_id: str) -> None:
+        if case_id == self.case_id and self.explanation is None:
+            self.explain()
 
     def _show_loading(self) -> None:
         self.query_one("#case-summary", Static).update(
@@ -286,7 +299,7 @@ class CaseScreen(DocketScreen):
             box.update(render_explanation(detail.explanation))
         else:
             box.update(render_explanation(None))
-            self.explain()
+            self.call_after_refresh(self._explain_if_current, detail.case_id)
 
     def show(self, detail: CaseDetail) -> None:
         self.detail = detail

@@ -92,7 +92,7 @@ class Columns:
             yield Segment(set_cell_size(self.title, min(cell_len(self.title),
                                                         options.max_width)), self.title_style)
             yield Segment.line()  # fmt: skip
-        header = [Text(c.header, style=self.header_style) for c in self.columns]
+        header: list[Cell] = [Text(c.header, style=self.header_style) for c in self.columns]
         for row in [header, *self.rows]:
             yield from self._row(console, row, widths)
 
