@@ -83,17 +83,19 @@ class Orchestrator:
         champion: str | Path | None = None,
         challengers: Sequence[str | Path] = (),
         explainer: Explainer | None = None,
+        no_champion: str | None = None,
     ) -> Orchestrator:
         """Load the champion (and its OOD check) and challengers from artifact directories.
 
         Never raises for a bad artifact: a champion that fails to load leaves the baseline in
         charge with the load error as the fallback reason; a failing challenger is skipped.
+        ``no_champion`` says why there is none (e.g. an emergency stop), for the fallback.
         """
         from assistant.specialists.serving import OnnxSpecialist
 
         specialist: OnnxSpecialist | None = None
         ood: OodDetector | None = None
-        reason = None
+        reason = no_champion if champion is None else None
         if champion is not None:
             try:
                 specialist = OnnxSpecialist.load(champion)

@@ -37,6 +37,8 @@ def verify(obj: Context, checkpoint_file: Path | None) -> None:
     report = service.verify()
     if report.ok:
         click.echo(f"ok: {report.checked} events, hash chain and signatures intact")
+        for note in report.notes:
+            click.echo(f"note: {note}")
         if report.unsigned:
             click.echo(
                 f"note: the first {report.unsigned} events predate signing (an upgraded store): "

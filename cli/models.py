@@ -154,6 +154,21 @@ def models_shadow(obj: Context, version: str) -> None:
     click.echo(f"{view.version} now runs in shadow for {view.domain}")
 
 
+@models.command("retire")
+@click.argument("version")
+@click.option("--reason", required=True, help="Why (recorded, and listed by `docket verify`).")
+@pass_context
+def models_retire(obj: Context, version: str, reason: str) -> None:
+    """Retire VERSION for good. Retiring the champion is the emergency stop: one person may
+    do it, the pack's baseline rules decide until a promotion is approved, and the event
+    names who and why."""
+    before = {m.version: m.status for m in obj.service.models()}
+    view = obj.service.retire_model(version, reason)
+    click.echo(f"{view.version} retired for {view.domain}")
+    if before.get(version) == "champion":
+        click.echo("emergency stop: the baseline rules decide until a promotion is approved")
+
+
 def _backtest_line(view: BacktestView) -> str:
     low, high = view.cost_ci
     return (

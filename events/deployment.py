@@ -20,6 +20,11 @@ very first champion. Any other promotion changes nothing that decides; it is lis
 :attr:`Deployments.unapproved` for ``docket verify``. The read-model file records every
 promotion as written, so the fold also keeps that view (``recorded``) to tell a file
 edited behind Docket's back from a log holding an unapproved promotion.
+
+The one exception, on purpose: taking the champion out of service (retired, or demoted or
+shadowed other than by an approved promotion's own demotion) counts when one person does
+it, because an emergency stop must not wait. Each is kept in :attr:`Deployments.stops`
+naming who, when and why, for ``docket verify`` and for the cases decided meanwhile.
 """
 
 from __future__ import annotations
@@ -90,6 +95,11 @@ class Deployments:
     position: int = 0
     #: ``(position, sentence)`` of every promotion that did not count (see the module doc).
     unapproved: list[tuple[int, str]] = field(default_factory=list)
+    #: ``(position, sentence)`` of every emergency stop: a champion taken out of service by
+    #: one person (retired, demoted or shadowed other than by an approved promotion),
+    #: naming who, when and why. The deliberate exception to four eyes: it counts.
+    stops: list[tuple[int, str]] = field(default_factory=list)
+    _stopped: dict[str, str] = field(default_factory=dict)  # domain -> its latest stop
     _models: dict[str, _Model] = field(default_factory=dict)  # by model (aggregate) id
     _champions: dict[str, str] = field(default_factory=dict)  # domain -> version
     _recorded: dict[str, str] = field(default_factory=dict)  # champions as written
@@ -140,10 +150,26 @@ class Deployments:
         _set_champion(self._recorded, model, status)
         if isinstance(event, ModelVersion.Promoted) and not self._counts(model, event, position):
             return
+        if status != "champion" and self._champions.get(model.domain) == model.version:
+            self._stop(model, event, status, position)
+        elif status == "champion":
+            self._stopped.pop(model.domain, None)
         model.status = status
         _set_champion(self._champions, model, status)
         if status == "champion":
             self._had_champion.add(model.domain)
+
+    def _stop(self, model: _Model, event: Any, status: str, position: int) -> None:
+        """The champion leaves service by one person's act: an emergency stop, on record."""
+        verb = {"retired": "retired", "registered": "demoted", "shadow": "put in shadow"}[status]
+        reason = getattr(event, "reason", "") or "no reason given"
+        sentence = (
+            f"{event.actor} ({event.role}) {verb} {model.domain}'s champion {model.version} at "
+            f"{event.timestamp.isoformat(timespec='seconds')}, alone (an emergency stop: the "
+            f"baseline rules decide until a promotion is approved): {reason}"
+        )
+        self.stops.append((position, sentence))
+        self._stopped[model.domain] = sentence
 
     def _proposal(self, model: _Model, event: object) -> None:
         if isinstance(event, ModelVersion.PromotionProposed):
@@ -188,6 +214,12 @@ class Deployments:
             found = [p for m in self._models.values() for p in m.pending.values()
                      if domain is None or p.domain == domain]  # fmt: skip
             return sorted(found, key=lambda p: p.at)
+
+    def stopped(self, domain: str) -> str | None:
+        """Why ``domain`` has no champion when an emergency stop took it out (None: it has
+        one, or never had one)."""
+        with self._lock:
+            return None if domain in self._champions else self._stopped.get(domain)
 
     def had_champion(self, domain: str) -> bool:
         """Whether a promotion of ``domain`` ever counted (after that, four eyes)."""

@@ -31,18 +31,20 @@ import json
 import os
 import sqlite3
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 import sqlite_utils
 from eventsourcing.utils import get_topic, resolve_topic
 
 from events import queue
+from events.case_rows import CASE_TABLES, EVENT_ROW_EVENTS, dumps, event_rows, row_from_state
 from events.compression import read_state
 from events.domain import Alert, Case, EvalRun, ModelVersion, Policy
-from events.domain.case import explanation_flagged
+from events.domain.case_state import CaseState
 from events.queries import INDEXES as QUERY_INDEXES
 
 if TYPE_CHECKING:
@@ -54,57 +56,11 @@ Row = dict[str, Any]
 _T = str
 _I = int
 _F = float
-#: table -> (columns with types, primary key). Order of columns is the insert order.
+#: table -> (columns with types, primary key). Order of columns is the insert order. The
+#: case tables (``cases`` and its per-event tables) are declared in :mod:`events.case_rows`,
+#: beside the code that builds their rows from a case's state.
 SCHEMA: dict[str, tuple[dict[str, type], str]] = {
-    "cases": (
-        {
-            "case_id": _T, "domain": _T, "case_ref": _T, "status": _T, "opened_at": _T,
-            "p_bad": _F, "model_version": _T, "recommendation": _T, "rec_source": _T,
-            "expected_cost": _F, "expected_costs": _T, "ood": _I, "fallback": _I,
-            "guardrail": _I, "injection": _I, "escalated": _I, "decided_action": _T,
-            "decision_kind": _T, "decided_by": _T, "decided_role": _T, "decided_at": _T,
-            "outcome": _T, "outcome_at": _T, "policy_version": _I, "version": _I,
-            "last_event_at": _T, "quantity": _I, "explored": _I, "explore_regret": _F,
-            "recommended_at": _T,
-        },
-        "case_id",
-    ),
-    "decisions": (
-        {
-            "position": _I, "case_id": _T, "domain": _T, "kind": _T, "action": _T,
-            "recommended": _T, "reason_code": _T, "reason_text": _T, "operator": _T,
-            "role": _T, "at": _T, "p_bad": _F, "model_version": _T, "policy_version": _I,
-        },
-        "position",
-    ),
-    "overrides": (
-        {
-            "position": _I, "case_id": _T, "domain": _T, "recommended": _T, "action": _T,
-            "reason_code": _T, "reason_text": _T, "operator": _T, "role": _T, "at": _T,
-        },
-        "position",
-    ),
-    "outcomes": (
-        {
-            "position": _I, "case_id": _T, "domain": _T, "outcome": _T, "observed_at": _T,
-            "source": _T, "recorded_by": _T, "at": _T,
-        },
-        "position",
-    ),
-    "quarantine": (
-        {
-            "case_id": _T, "domain": _T, "case_ref": _T, "raw": _T, "problems": _T,
-            "actor": _T, "role": _T, "at": _T,
-        },
-        "case_id",
-    ),
-    "explanations": (
-        {
-            "position": _I, "case_id": _T, "explainer": _T, "text": _T, "summary": _T,
-            "verdicts": _T, "fallback_reason": _T, "flagged": _I, "actor": _T, "at": _T,
-        },
-        "position",
-    ),
+    **CASE_TABLES,
     "policy_history": (
         {
             "position": _I, "domain": _T, "event": _T, "policy_version": _I, "owner_role": _T,
@@ -144,9 +100,6 @@ SCHEMA: dict[str, tuple[dict[str, type], str]] = {
     "_position": ({"name": _T, "position": _I}, "name"),
 }  # fmt: skip
 
-#: The cases table's columns, in insert order.
-CASE_COLUMNS: tuple[str, ...] = tuple(SCHEMA["cases"][0])
-
 
 def upsert(table: str) -> str:
     """``INSERT OR REPLACE`` of one row of ``table``, naming its columns.
@@ -157,6 +110,7 @@ def upsert(table: str) -> str:
     columns = tuple(SCHEMA[table][0]) if table in SCHEMA else ("policy_id", "domain")
     marks = ",".join("?" * len(columns))
     return f"INSERT OR REPLACE INTO {table} ({','.join(columns)}) VALUES ({marks})"
+
 
 #: Indexes the projection itself needs; the queries' own are declared in events.queries.
 INDEXES: list[tuple[str, list[str]]] = [
@@ -169,10 +123,6 @@ INDEXES: list[tuple[str, list[str]]] = [
     ("policy_history", ["domain", "policy_version"]),
     ("model_history", ["model_id"]),
 ]
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), sort_keys=True)
 
 
 def _upcaster(topic: str) -> Callable[[Row], None] | None:
@@ -193,157 +143,97 @@ def _upcaster(topic: str) -> Callable[[Row], None] | None:
 
 
 class _Batch:
-    """Everything one transaction will write: case rows (merged), other rows (appended)."""
+    """Everything one transaction will write: each touched case's state (its ``cases`` row
+    is written once, from the state after the batch), other rows (appended)."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, log: DecisionLog) -> None:
         self.conn = conn
-        self.cases: dict[str, Row] = {}
+        self.log = log
+        self.states: dict[str, CaseState] = {}
         self.rows: dict[str, list[tuple[Any, ...]]] = {t: [] for t in SCHEMA}
 
-    def case(self, case_id: str) -> Row:
-        row = self.cases.get(case_id)
-        if row is None:
-            cur = self.conn.execute("SELECT * FROM cases WHERE case_id=?", (case_id,))
-            found = cur.fetchone()
-            if found is None:
-                raise LookupError(f"read model has no case {case_id}; rebuild it")
-            row = dict(zip(CASE_COLUMNS, found, strict=True))
-            self.cases[case_id] = row
-        return row
+    def before(self, case_id: str, version: int) -> CaseState:
+        """The case's state just before its event ``version``: the one this batch holds,
+        else folded from the case's earlier events (once per case and batch)."""
+        state = self.states.get(case_id)
+        if state is None or state.version != version - 1:
+            state = case_state(self.log, case_id, version - 1)
+        return state
+
+    def case_event(
+        self,
+        position: int,
+        case_id: str,
+        version: int,
+        name: str,
+        topic: str,
+        raw: bytes,
+        held: CaseState | None,
+    ) -> None:
+        """Fold the case event ``name`` (stored as ``raw``) into the case's state.
+
+        ``held``: the case's state as this process just saved it. Its events up to its
+        version need no decoding: the last one takes ``held`` itself, earlier ones are
+        covered by it unless they add a row of their own (then they are folded as usual).
+        """
+        if held is not None and version <= held.version:
+            if version == held.version:
+                self.take(case_id, position, name, held)
+                return
+            if name not in EVENT_ROW_EVENTS:
+                return
+        payload = decoded(topic, raw)
+        at = payload["timestamp"]["_data_"]
+        if name in CREATED:
+            self.take(case_id, position, name, CaseState.opened(name, payload, at, version))
+        else:
+            before = self.before(case_id, version)
+            self.take(case_id, position, name, before.apply(name, payload, at, version))
+
+    def take(self, case_id: str, position: int, name: str, state: CaseState) -> None:
+        """Take ``state``, the case just after its event ``name`` at ``position``."""
+        self.states[case_id] = state
+        for table, row in event_rows(case_id, position, name, state):
+            self.rows[table].append(row)
 
     def add(self, table: str, *values: Any) -> None:
         self.rows[table].append(values)
 
     def write(self, position: int) -> None:
         c = self.conn
-        if self.cases:
-            c.executemany(
-                upsert("cases"),
-                [tuple(r[k] for k in CASE_COLUMNS) for r in self.cases.values()],
-            )
+        if self.states:
+            c.executemany(upsert("cases"), [row_from_state(k, s) for k, s in self.states.items()])
         for table, rows in self.rows.items():
             if rows:
                 c.executemany(upsert(table), rows)
         c.execute("INSERT OR REPLACE INTO _position VALUES ('log', ?)", (position,))
 
 
-def _new_case(case_id: str, domain: str, case_ref: str | None, status: str, at: str) -> Row:
-    row: Row = dict.fromkeys(CASE_COLUMNS)
-    row.update(
-        case_id=case_id, domain=domain, case_ref=case_ref or "", status=status, opened_at=at,
-        expected_costs="{}", ood=0, fallback=0, guardrail=0, injection=0, escalated=0,
-    )  # fmt: skip
-    return row
+def case_state(log: DecisionLog, case_id: str, version: int) -> CaseState:
+    """The case ``case_id`` as of its event ``version``, folded from its stored events (one
+    indexed range read) by the one fold of a case.
+
+    Raises:
+        LookupError: the log holds fewer events of that case.
+    """
+    state: CaseState | None = None
+    for stored in log.recorder.select_events(UUID(case_id), lte=version):
+        name = CASE_NAMES[stored.topic]
+        payload = decoded(stored.topic, stored.state)
+        at = payload["timestamp"]["_data_"]
+        v = stored.originator_version
+        state = (CaseState.opened(name, payload, at, v) if state is None
+                 else state.apply(name, payload, at, v))  # fmt: skip
+    if state is None or state.version != version:
+        raise LookupError(f"the log has no event {version} of case {case_id}")
+    return state
 
 
-# --- one handler per event type: (batch, case/aggregate id, position, version, state, at)
+# --- other events: one handler per event type: (batch, aggregate id, position, version,
+# state, at). They are rare: written straight away with SQL, in the same transaction,
+# because some need the current row (model domain, champion flag).
 
 Handler = Callable[[_Batch, str, int, int, Row, str], None]
-
-
-def _opened(b: _Batch, oid: str, pos: int, ver: int, s: Row, at: str) -> None:
-    b.cases[oid] = _new_case(oid, s["domain"], s["case_ref"], "open", at)
-
-
-def _quarantined(b: _Batch, oid: str, pos: int, ver: int, s: Row, at: str) -> None:
-    b.cases[oid] = _new_case(oid, s["domain"], s["case_ref"], "quarantined", at)
-    b.add(
-        "quarantine", oid, s["domain"], s["case_ref"], _dumps(s["raw"]), _dumps(s["problems"]),
-        s["actor"], s["role"], at,
-    )  # fmt: skip
-
-
-def _scored(b: _Batch, oid: str, pos: int, ver: int, s: Row, at: str) -> None:
-    if not s["shadow"]:
-        row = b.case(oid)
-        row["p_bad"] = s["p_bad"]
-        row["model_version"] = s["model_version"]
-        row["ood"] = int(s["ood"])
-
-
-def _forecast(b: _Batch, oid: str, pos: int, ver: int, s: Row, at: str) -> None:
-    if not s["shadow"]:  # a quantity case: no probability, the model and the OOD flag
-        row = b.case(oid)
-        row["model_version"] = s["model_version"]
-        row["ood"] = int(s["ood"])
-
-
-def _fell_back(b: _Batch, oid: str, pos: int, ver: int, s: Row, at: str) -> None:
-    b.case(oid)["fallback"] = 1
-
-
-def _recommended(b: _Batch, oid: str, pos: int, ver: int, s: Row, at: str) -> None:
-    row = b.case(oid)
-    costs = s["expected_costs"]
-    row["recommendation"] = s["action"]
-    row["quantity"] = s.get("quantity")  # a "how much" case's order (None for yes/no)
-    row["rec_source"] = s["source"]
-    row["expected_costs"] = _dumps(costs)
-    row["expected_cost"] = costs.get(s["action"])
-    row["policy_version"] = s["policy_version"]
-    row["recommended_at"] = at
-    # What exploring this case cost in expectation (its action against the cheapest), so
-    # the month's exploration spending is one indexed sum.
-    row["explored"] = int(bool(s.get("explored")))
-    row["explore_regret"] = (
-        float(costs[s["action"]] - min(costs.values())) if s.get("explored") and costs else None
-    )
-
-
-def _flagged(b: _Batch, oid: str, pos: int, ver: int, s: Row, at: str) -> None:
-    if any("injection" in str(f.get("kind", "")) for f in s["flags"]):
-        b.case(oid)["injection"] = 1
-
-
-def _explained(b: _Batch, oid: str, pos: int, ver: int, s: Row, at: str) -> None:
-    flagged = explanation_flagged(s["fallback_reason"], s["verdicts"])
-    if flagged:
-        b.case(oid)["guardrail"] = 1
-    b.add(
-        "explanations", pos, oid, s["explainer"], s["text"], _dumps(s["summary"]),
-        _dumps(s["verdicts"]), s["fallback_reason"], int(flagged), s["actor"], at,
-    )  # fmt: skip
-
-
-def _decision(kind: str) -> Handler:
-    def handle(b: _Batch, oid: str, pos: int, ver: int, s: Row, at: str) -> None:
-        row = b.case(oid)
-        action = s.get("action")
-        recommended = s.get("recommended", row["recommendation"])
-        row["status"] = "escalated" if kind == "escalated" else "decided"
-        if kind == "escalated":
-            row["escalated"] = 1
-        row["decided_action"] = action
-        row["decision_kind"] = kind
-        row["decided_by"] = s["actor"]
-        row["decided_role"] = s["role"]
-        row["decided_at"] = at
-        b.add(
-            "decisions", pos, oid, row["domain"], kind, action, recommended,
-            s.get("reason_code"), s.get("reason_text"), s["actor"], s["role"], at,
-            row["p_bad"], row["model_version"], row["policy_version"],
-        )  # fmt: skip
-        if kind == "overridden":
-            b.add(
-                "overrides", pos, oid, row["domain"], recommended, action, s["reason_code"],
-                s["reason_text"], s["actor"], s["role"], at,
-            )  # fmt: skip
-
-    return handle
-
-
-def _outcome(b: _Batch, oid: str, pos: int, ver: int, s: Row, at: str) -> None:
-    row = b.case(oid)
-    row["outcome"] = s["outcome"]
-    row["outcome_at"] = s["observed_at"]
-    b.add(
-        "outcomes", pos, oid, row["domain"], s["outcome"], s["observed_at"], s["source"],
-        s["actor"], at,
-    )  # fmt: skip
-
-
-# Non-case events are rare: they are written straight away with SQL, in the same
-# transaction, because some need the current row (model domain, champion flag).
 
 
 def _policy(event: str) -> Handler:
@@ -364,7 +254,7 @@ def _policy(event: str) -> Handler:
             upsert("policy_history"),
             (
                 pos, domain, event, version, owner,
-                None if changes is None else _dumps(changes), _dumps(spec),
+                None if changes is None else dumps(changes), dumps(spec),
                 s.get("justification") or s.get("note"), s["actor"], s["role"], at,
             ),
         )  # fmt: skip
@@ -399,7 +289,7 @@ def _model(event: str) -> Handler:
         if event == "registered":
             c.execute(
                 upsert("models"),
-                (oid, s["domain"], s["version"], "registered", 0, _dumps(s["card"]), at,
+                (oid, s["domain"], s["version"], "registered", 0, dumps(s["card"]), at,
                  s["actor"], at),
             )  # fmt: skip
             detail: Any = s["card"]
@@ -425,7 +315,7 @@ def _model(event: str) -> Handler:
             raise LookupError(f"read model has no model {oid}; rebuild it")
         c.execute(
             upsert("model_history"),
-            (pos, oid, found[0], found[1], event, found[2], found[3], _dumps(detail),
+            (pos, oid, found[0], found[1], event, found[2], found[3], dumps(detail),
              s["actor"], s["role"], at),
         )  # fmt: skip
 
@@ -434,8 +324,8 @@ def _model(event: str) -> Handler:
 
 def _eval_recorded(b: _Batch, oid: str, pos: int, ver: int, s: Row, at: str) -> None:
     b.add(
-        "eval_runs", oid, s["suite"], int(s["passed"]), _dumps(s["results"]),
-        _dumps(s["model_versions"]), s["actor"], s["role"], at,
+        "eval_runs", oid, s["suite"], int(s["passed"]), dumps(s["results"]),
+        dumps(s["model_versions"]), s["actor"], s["role"], at,
     )  # fmt: skip
 
 
@@ -444,13 +334,13 @@ def _alert(event: str) -> Handler:
         if event == "raised":
             b.conn.execute(
                 upsert("alerts"),
-                (oid, s["kind"], s["severity"], _dumps(s["details"]), at, s["actor"], 0,
+                (oid, s["kind"], s["severity"], dumps(s["details"]), at, s["actor"], 0,
                  None, None),
             )  # fmt: skip
         elif event == "escalated":  # the latest severity and measure replace the old ones
             b.conn.execute(
                 "UPDATE alerts SET severity = ?, details = ? WHERE alert_id = ?",
-                (s["severity"], _dumps(s["details"]), oid),
+                (s["severity"], dumps(s["details"]), oid),
             )
         else:  # acknowledged, or resolved because the condition recovered
             b.conn.execute(
@@ -463,19 +353,6 @@ def _alert(event: str) -> Handler:
 
 
 HANDLERS: dict[str, Handler] = {
-    get_topic(Case.Opened): _opened,
-    get_topic(Case.InputQuarantined): _quarantined,
-    get_topic(Case.Scored): _scored,
-    get_topic(Case.Forecast): _forecast,
-    get_topic(Case.FellBackToBaseline): _fell_back,
-    get_topic(Case.Recommended): _recommended,
-    get_topic(Case.InputFlagged): _flagged,
-    get_topic(Case.Explained): _explained,
-    get_topic(Case.Accepted): _decision("accepted"),
-    get_topic(Case.Overridden): _decision("overridden"),
-    get_topic(Case.Escalated): _decision("escalated"),
-    get_topic(Case.SignedOff): _decision("signed_off"),
-    get_topic(Case.OutcomeRecorded): _outcome,
     get_topic(Policy.Created): _policy("created"),
     get_topic(Policy.Changed): _policy("changed"),
     get_topic(Policy.Reviewed): _policy("reviewed"),
@@ -491,8 +368,29 @@ HANDLERS: dict[str, Handler] = {
     get_topic(Alert.Escalated): _alert("escalated"),
     get_topic(Alert.Resolved): _alert("resolved"),
 }
-CASE_TOPICS = frozenset(t for t in HANDLERS if t.startswith(get_topic(Case) + "."))
-UPCASTERS: dict[str, Callable[[Row], None] | None] = {t: _upcaster(t) for t in HANDLERS}
+#: Case event topics -> event names: these are folded into the case's state, not handled.
+CASE_NAMES: dict[str, str] = {
+    get_topic(cls): cls.__name__
+    for cls in (
+        Case.Opened, Case.InputQuarantined, Case.Scored, Case.Forecast,
+        Case.FellBackToBaseline, Case.Recommended, Case.InputFlagged, Case.Explained,
+        Case.Accepted, Case.Overridden, Case.Escalated, Case.SignedOff, Case.OutcomeRecorded,
+    )
+}  # fmt: skip
+#: The events that start a case (no state before them).
+CREATED = frozenset({"Opened", "InputQuarantined"})
+UPCASTERS: dict[str, Callable[[Row], None] | None] = {
+    t: _upcaster(t) for t in (*HANDLERS, *CASE_NAMES)
+}
+
+
+def decoded(topic: str, raw: bytes) -> Row:
+    """A stored event's state as a plain dict, upcast to its class's current version."""
+    state: Row = read_state(raw)
+    upcast = UPCASTERS[topic]
+    if upcast is not None:
+        upcast(state)
+    return state
 
 
 class ReadModels:
@@ -505,6 +403,11 @@ class ReadModels:
     #: Columns an existing file lacked and was given (empty for the events already applied,
     #: so such a file is rebuilt on opening). PostgreSQL read models add them in place.
     added_columns: tuple[str, ...] = ()
+    #: When set, :meth:`catch_up` applies at most this many events a call: a console on
+    #: read models far behind the log (a store's first console, before ``docket
+    #: setup-postgres`` or ``docket replay`` built them) stays responsive and its timer
+    #: brings them up to date step by step, instead of freezing until all are applied.
+    step: int | None = None
 
     def __init__(self, path: str | Path, *, _scratch: bool = False) -> None:
         self.path = Path(path)
@@ -578,55 +481,72 @@ class ReadModels:
         row = self.conn.execute("SELECT position FROM _position WHERE name='log'").fetchone()
         return int(row[0]) if row else 0
 
-    def catch_up(self, log: DecisionLog, *, batch: int = 5000, stop: int | None = None) -> int:
+    def catch_up(
+        self,
+        log: DecisionLog,
+        *,
+        batch: int = 5000,
+        stop: int | None = None,
+        saved: Iterable[Case] = (),
+    ) -> int:
         """Apply every event recorded after :meth:`position` (up to ``stop``, when given);
         return how many were applied.
 
         Each batch of ``batch`` notifications is one transaction: rows and position
         together. The position is re-read inside the transaction (BEGIN IMMEDIATE
         locks out other writers), so two processes catching up at once cannot
-        apply the same events twice.
+        apply the same events twice. With :attr:`step` set (and no ``stop``), at most
+        ``step`` events are applied.
+
+        Case events are folded into each case's :class:`CaseState` (the state before an
+        event is the batch's own, or is folded once from the case's stored events).
+        ``saved``: cases this process has just saved (no pending events left): their
+        events up to the aggregate's version are taken from the aggregate's state instead
+        of being decoded and folded again (only the notification rows are read, to keep
+        the log's order and to find events others wrote in between).
         """
+        position = self.position()
+        if position >= log.event_count():
+            # Up to date: no write transaction (nor, on PostgreSQL, the projection's lock),
+            # so consoles opening together on current read models never wait for each other.
+            return 0
+        if stop is None and self.step is not None:
+            stop = position + self.step
+            batch = min(batch, self.step)
+        known = {str(c.id): c.state for c in saved if not c.pending_events}
         applied = 0
         while True:
-            n, more = self._apply_batch(log, batch, stop)
+            n, more = self._apply_batch(log, batch, stop, known)
             applied += n
             if not more:
                 return applied
 
-    def _apply_batch(self, log: DecisionLog, limit: int, stop: int | None) -> tuple[int, bool]:
+    def _apply_batch(
+        self, log: DecisionLog, limit: int, stop: int | None, known: dict[str, CaseState]
+    ) -> tuple[int, bool]:
         """Apply one batch; return (events applied, whether more may follow)."""
         conn = self.conn
         conn.execute("BEGIN IMMEDIATE")
         try:
             start = self.position() + 1
-            rows = log.chained_recorder.select_rows(start, limit)
+            rows = log.chained_recorder.select_rows(start, limit, stop)
             more = len(rows) == limit
-            if stop is not None:
-                kept = [r for r in rows if r[0] <= stop]
-                more = more and len(kept) == len(rows)
-                rows = kept
             if not rows:
                 conn.execute("ROLLBACK")
                 return 0, False
-            b = _Batch(conn)
-            read = read_state
+            b = _Batch(conn, log)
             handlers = HANDLERS
-            case_topics = CASE_TOPICS
+            case_names = CASE_NAMES
             for nid, oid, version, topic, raw in rows:
+                name = case_names.get(topic)
+                if name is not None:
+                    b.case_event(nid, oid, version, name, topic, raw, known.get(oid))
+                    continue
                 handler = handlers.get(topic)
                 if handler is None:
                     continue  # an event type this version does not project
-                state = read(raw)
-                upcast = UPCASTERS[topic]
-                if upcast is not None:
-                    upcast(state)
-                at = state["timestamp"]["_data_"]
-                handler(b, oid, nid, version, state, at)
-                if topic in case_topics:
-                    row = b.case(oid)  # loads it if this batch has not touched it
-                    row["version"] = version
-                    row["last_event_at"] = at
+                state = decoded(topic, raw)
+                handler(b, oid, nid, version, state, state["timestamp"]["_data_"])
             b.write(rows[-1][0])
             conn.execute("COMMIT")
             return len(rows), more
@@ -663,9 +583,15 @@ class ReadModels:
 
     def rebuilt(self, log: DecisionLog) -> ReadModels:
         """These read models thrown away and rebuilt from the whole log (this object is
-        closed; use the one returned)."""
+        closed; use the one returned, which keeps :attr:`step`)."""
         self.close()
-        return rebuild(log, self.path)
+        fresh = rebuild(log, self.path)
+        fresh.step = self.step
+        return fresh
+
+    def behind(self, log: DecisionLog) -> int:
+        """How many of the log's events these read models have not applied yet."""
+        return max(0, log.event_count() - self.position())
 
 
 def catch_up(log: DecisionLog, readmodels: ReadModels, *, batch: int = 5000) -> int:

@@ -39,6 +39,10 @@ T = TypeVar("T")
 # "send_up": hand the case to a senior (whatever the pack calls that action).
 DecisionKind = Literal["accept", "override", "send_up"]
 
+#: Events applied per sync while read models far behind the log catch up (about a second on
+#: PostgreSQL on a busy machine), so a key press never waits long behind a step.
+CATCH_UP_STEP = 2000
+
 # App-wide actions that make no sense on top of a modal dialog.
 NOT_ON_MODALS = frozenset({"policy", "health", "help", "quit_console"})
 
@@ -107,6 +111,9 @@ class DocketApp(App[None]):
         self._quick = ServiceCaller()
         self._long = ServiceCaller()
         self._syncing = False
+        self._catching_up = False  # read models far behind: sync again at once after a step
+        behind = getattr(service, "behind", None)  # fakes of the port may lack it
+        self._behind_at_start = int(behind()) if behind is not None else 0
         self._last_sync_error: str | None = None
         self._actions_cache: dict[str, list[str]] = {}
         self._froze_gc = False
@@ -130,6 +137,7 @@ class DocketApp(App[None]):
     def on_mount(self) -> None:
         self.push_screen(self.queue_screen)
         self.load_store_name()
+        self.announce_catch_up()
         if self.sync_interval:
             self.set_interval(self.sync_interval, self.sync_tick)
 
@@ -166,6 +174,18 @@ class DocketApp(App[None]):
 
     # --- following the log ------------------------------------------------------------
 
+    def announce_catch_up(self) -> None:
+        """Say so, once, when the read models were far behind the log at opening (the sync
+        timer then brings them up to date step by step)."""
+        if self._behind_at_start > CATCH_UP_STEP:
+            self._catching_up = True
+            self.notify(
+                f"The read models are {self._behind_at_start:,} events behind the log, so they "
+                "are catching up in the background and the queue fills in as they do.",
+                title="Catching up",
+                timeout=20,
+            )
+
     def sync_tick(self) -> None:
         if not self._syncing:
             self.sync_now()
@@ -187,6 +207,12 @@ class DocketApp(App[None]):
         # Refresh even when this sync applied nothing: another process sharing the
         # read-model file may have applied the events already (sync() then returns 0).
         self.log_moved()
+        if self._catching_up:
+            if applied >= CATCH_UP_STEP:
+                self.call_later(self.sync_tick)  # the next step now, not in a second
+            else:
+                self._catching_up = False
+                self.notify("The read models are up to date with the log.", title="Caught up")
         return applied
 
     def log_moved(self) -> None:

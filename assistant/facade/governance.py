@@ -103,6 +103,11 @@ class GovernanceDoor(Door):
     def shadow(self, version: str) -> ModelView:
         return models.shadow(self._ctx, version)
 
+    def retire_model(self, version: str, reason: str) -> ModelView:
+        """Retire ``version`` alone; for the champion, the emergency stop (baseline rules
+        decide until a promotion is approved). Named with its reason in ``verify``."""
+        return models.retire(self._ctx, version, reason)
+
     def models(self, domain: str | None = None) -> list[ModelView]:
         return models.models(self._ctx, domain)
 

@@ -20,8 +20,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from scipy.stats import binomtest
-
 from assistant.monitoring.health import AlertSpec, Severity
 
 
@@ -117,6 +115,9 @@ def check_quantiles(
     coverage = {float(k): float(v) for k, v in (validation.get("coverage") or {}).items()}
     pinball = {float(k): float(v) for k, v in (validation.get("pinball") or {}).items()}
     levels = sorted({float(a) for f, _ in pairs for a in f})
+    # Imported here: importing scipy.stats at start-up cost every docket command about a second.
+    from scipy.stats import binomtest
+
     checks = []
     for level in levels:
         seen = [(f[level], d) for f, d in pairs if level in f]

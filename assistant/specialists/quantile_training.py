@@ -21,6 +21,7 @@ from assistant.domains.decision import QuantityShape
 from assistant.policies.quantity import QuantityPolicy, recommend_quantity
 from assistant.specialists.artifacts import CARD_SCHEMA, sha256_bytes, version_id, write_artifact
 from assistant.specialists.base import Row
+from assistant.specialists.card import code_version
 from assistant.specialists.ood import MahalanobisOod
 from assistant.specialists.quantile import (
     DEFAULT_SETTINGS,
@@ -35,7 +36,6 @@ from assistant.specialists.quantile import (
     fit_levels,
     predict_levels,
 )
-from assistant.specialists.training import code_version
 
 KIND = "gbq"
 VALIDATION_HOURS = 28 * 24

@@ -14,7 +14,9 @@ sqlite-utils import it at every CLI start). For each model kind:
 3. fit on all rows, convert to ONNX (``zipmap`` off) and refuse it (:class:`ModelError`) if
    its probabilities differ from scikit-learn's by more than 1e-5 on any training row;
 4. write ``model.onnx``, ``card.json``, ``explain.json`` (attribution data), ``ood.json`` and
-   ``oof.json`` (the out-of-fold probabilities, so backtests need no scikit-learn).
+   ``oof.json`` (the out-of-fold probabilities, so backtests need no scikit-learn); the card
+   is :mod:`assistant.specialists.card`, the attribution data
+   :mod:`assistant.specialists.attribution_data`.
 
 Model choices (fixed in advance, not tuned on the data):
 
@@ -31,42 +33,25 @@ Model choices (fixed in advance, not tuned on the data):
 
 from __future__ import annotations
 
-import importlib.metadata
-import subprocess
 import time
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from assistant.domains.base import Dataset, DomainPack
-from assistant.policies import decision_threshold
-from assistant.specialists.artifacts import (
-    CARD_SCHEMA,
-    sha256_bytes,
-    version_id,
-    write_artifact,
-)
-from assistant.specialists.crossval import (
-    CrossValidation,
-    calibration_error,
-    cross_validate,
-    reliability,
-)
+from assistant.specialists.artifacts import sha256_bytes, version_id, write_artifact
+from assistant.specialists.attribution_data import linear_explain, occlusion_explain
+from assistant.specialists.card import code_version, model_card
+from assistant.specialists.crossval import CrossValidation, cross_validate
 from assistant.specialists.ood import MahalanobisOod
 from assistant.specialists.pipelines import (
     KINDS,
-    OUTPUT,
     PARITY_TOLERANCE,
     ModelKind,
-    ObjectArray,
     build_pipeline,
     check_parity,
     convert_pipeline,
@@ -158,9 +143,9 @@ def train(
         model_sha = sha256_bytes(model)
         version = version_id(pack.name, kind, model_sha)
         explain = (
-            _linear_explain(pipeline, pack, x) if kind == "logreg" else _occlusion_explain(pack, x)
+            linear_explain(pipeline, pack, x) if kind == "logreg" else occlusion_explain(pack, x)
         )
-        card = _card(
+        card = model_card(
             pack,
             data,
             kind,
@@ -206,183 +191,6 @@ def hash_rows(indices: Sequence[int]) -> str:
 def best_model(models: Sequence[TrainedModel]) -> TrainedModel:
     """The model with the lowest cross-validated expected cost (the champion candidate)."""
     return min(models, key=lambda m: m.metrics["cv_expected_cost"])
-
-
-def _shares(column: ObjectArray) -> dict[str, float]:
-    """Share of each label in one categorical column (a label's count over all rows)."""
-    labels, counts = np.unique(column.astype(str), return_counts=True)
-    return {str(lab): int(n) / len(column) for lab, n in zip(labels, counts, strict=True)}
-
-
-def _mode(column: ObjectArray) -> str:
-    """The most frequent label; the smallest such label on ties."""
-    labels, counts = np.unique(column.astype(str), return_counts=True)
-    return str(labels[int(np.argmax(counts))])
-
-
-def _linear_explain(pipeline: Pipeline, pack: DomainPack, x: ObjectArray) -> dict[str, Any]:
-    pre = pipeline.named_steps["pre"]
-    # A pack without categorical (or numeric) features has no such block.
-    one_hot: OneHotEncoder | None = pre.named_transformers_.get("cat")
-    scaler: StandardScaler | None = pre.named_transformers_.get("num")
-    clf: LogisticRegression = pipeline.named_steps["clf"]
-    coef = clf.coef_[0]
-    base = float(clf.intercept_[0])
-    categorical: list[dict[str, Any]] = []
-    offset = 0
-    for j, name in enumerate(pack.categorical):
-        assert one_hot is not None  # there are categorical features
-        labels = [str(c) for c in one_hot.categories_[j]]
-        weights = coef[offset : offset + len(labels)]
-        offset += len(labels)
-        share = _shares(x[:, j])
-        average = float(
-            sum(share.get(lab, 0.0) * w for lab, w in zip(labels, weights, strict=True))
-        )
-        base += average
-        categorical.append(
-            {
-                "feature": name,
-                "weights": {
-                    lab: float(w) - average for lab, w in zip(labels, weights, strict=True)
-                },
-                "unknown": -average,
-            }
-        )
-    numeric = [
-        {
-            "feature": name,
-            "mean": float(scaler.mean_[j]),
-            "scale": float(scaler.scale_[j]),
-            "weight": float(coef[offset + j]),
-        }
-        for j, name in enumerate(pack.numeric)
-        if scaler is not None
-    ]
-    return {
-        "method": "linear-logit",
-        "categorical": categorical,
-        "numeric": numeric,
-        "base": base,
-        "intercept": float(clf.intercept_[0]),
-    }
-
-
-def _occlusion_explain(pack: DomainPack, x: ObjectArray) -> dict[str, Any]:
-    n_cat = len(pack.categorical)
-    reference: dict[str, Any] = {c: _mode(x[:, j]) for j, c in enumerate(pack.categorical)}
-    reference.update(
-        {
-            n: float(np.median(np.asarray(x[:, n_cat + j], dtype=np.float64)))
-            for j, n in enumerate(pack.numeric)
-        }
-    )
-    return {
-        "method": "occlusion",
-        "categorical": list(pack.categorical),
-        "numeric": list(pack.numeric),
-        "reference": reference,
-    }
-
-
-def _card(
-    pack: DomainPack,
-    data: Dataset,
-    kind: ModelKind,
-    version: str,
-    model_sha: str,
-    cv: CrossValidation,
-    parity: float,
-    attribution: str,
-    ood_flag_rate: float,
-    seconds: float,
-) -> dict[str, Any]:
-    spec = pack.default_policy
-    y = risk_labels(pack, data)
-    return {
-        "schema": CARD_SCHEMA,
-        "version": version,
-        "domain": pack.name,
-        "kind": kind,
-        "model_sha256": model_sha,
-        "trained_at": datetime.now(UTC).isoformat(),
-        "training_seconds": round(seconds, 2),
-        "code_version": code_version(),
-        "data": {
-            "sha256": data.sha256,
-            "rows": len(data.rows),
-            "file": pack.data_path.name,
-            "label_field": pack.label_field,
-            "risk_rate": float(y.mean()),
-        },
-        "inputs": {
-            "categorical": list(pack.categorical),
-            "numeric": list(pack.numeric),
-            "onnx": {
-                "cat": f"string [N, {len(pack.categorical)}]",
-                "num": f"float32 [N, {len(pack.numeric)}]",
-            },
-            "output": OUTPUT,
-            "risk_column": 1,
-            "risk_outcome": spec.risk_outcome,
-        },
-        "features": list(pack.features),
-        "not_features": {
-            "protected": list(pack.protected),
-            "personal": list(pack.personal_fields),
-            "note": pack.note_field,
-        },
-        "estimator": _describe(kind),
-        "metrics": {
-            **{f"cv_{name}": value["mean"] for name, value in cv.summary().items()},
-            "cv_folds": cv.folds,
-            "cv_seed": cv.seed,
-            "decision_threshold": decision_threshold(spec),
-            "costs": spec.costs,
-            **cv.summary(),
-        },
-        "calibration": {
-            "method": (
-                "none: logistic loss is calibrated by construction"
-                if kind == "logreg"
-                else "sigmoid (Platt) on 5 inner folds of the training data"
-            ),
-            "calibration_error_pooled": calibration_error(cv.p_bad, y),
-            "reliability_out_of_fold": reliability(cv.p_bad, y),
-        },
-        "parity": {"max_abs_diff": parity, "rows": len(data.rows), "tolerance": PARITY_TOLERANCE},
-        "attribution": attribution,
-        "ood": {"training_flag_rate": ood_flag_rate},
-    }
-
-
-def _describe(kind: ModelKind) -> str:
-    if kind == "logreg":
-        return "one-hot + standard scaler + LogisticRegression(C=1.0)"
-    return (
-        "one-hot + passthrough numbers + GradientBoostingClassifier(200 trees, depth 3, "
-        "lr 0.05, subsample 0.8), sigmoid-calibrated (5 inner folds)"
-    )
-
-
-def code_version() -> str:
-    """Package version plus ``git describe`` when available; never raises."""
-    try:
-        package = importlib.metadata.version("docket")
-    except importlib.metadata.PackageNotFoundError:
-        package = "unknown"
-    try:
-        described = subprocess.run(
-            ["git", "describe", "--always", "--dirty", "--tags"],
-            cwd=Path(__file__).resolve().parent,
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=False,
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        described = ""
-    return f"{package}+{described}" if described else package
 
 
 __all__ = [

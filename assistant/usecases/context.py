@@ -3,16 +3,18 @@
 One :class:`Context` is built by :meth:`assistant.service.DocketService.open` and handed to
 the use-case functions (``intake``, ``deciding``, ``explaining``, ...). It owns the
 per-domain cache (pack, policy and orchestrator, rebuilt when the policy or the champion
-changes) and the lock that lets the console call the service from worker threads.
+changes) and the lock that lets the console call the service from worker threads. Who
+acts, and with which key, is its :class:`~assistant.usecases.acting.Acting` part.
 """
 
 from __future__ import annotations
 
 import contextlib
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypedDict
+from typing import Any
 from uuid import UUID
 
 from assistant.domains import (
@@ -27,41 +29,16 @@ from assistant.forecasting import Forecaster
 from assistant.orchestrator import Orchestrator
 from assistant.policies import PolicySpec
 from assistant.policies.quantity import QuantityPolicy
-from assistant.usecases.checks import check_identity
+from assistant.usecases.acting import COMPONENTS, READ_MODELS, SYSTEM, SYSTEM_WHO, Acting, Who
 from assistant.views import Identity
 from events import queries
 from events.app import DecisionLog
-from events.chain import NO_KEY
 from events.deployment import Deployed, Deployments
 from events.domain import Alert, Case, Policy
 from events.errors import ConflictError, FieldProblem, InputRejected, NotAuthorised, NotFound
-from events.keyring import KeyRecord, KeyRing
+from events.keyring import KeyRing
 from events.readmodels import ReadModels
 from events.signing import SigningKey
-
-#: The component identity the service uses for what it records on its own.
-SYSTEM = Identity("docket/orchestrator", "system")
-
-#: The component that keeps the read models in step with the log.
-READ_MODELS = Identity("docket/readmodels", "system")
-
-
-class Who(TypedDict):
-    """The ``actor`` and ``role`` arguments every recorded command takes."""
-
-    actor: str
-    role: str
-
-
-#: The service's own components, as command arguments.
-SYSTEM_WHO = Who(actor=SYSTEM.name, role=SYSTEM.role)
-
-#: Docket's components that record events inside a person's transaction (scoring a case
-#: the person opens, explaining it, alerting, rebuilding read models). Once one is enrolled
-#: with a key of its own, ``verify`` accepts its events only when its key co-signed them.
-COMPONENTS: tuple[str, ...] = (
-    SYSTEM.name, "docket/explainer", "docket/monitor", READ_MODELS.name,
-)
 
 
 @dataclass
@@ -86,7 +63,7 @@ class QuantityDomain:
 
 
 @dataclass
-class Context:
+class Context(Acting):
     """The shared state of one open store, for one acting identity."""
 
     log: DecisionLog
@@ -110,87 +87,6 @@ class Context:
     # Who holds which key with which roles, as the log says (refreshed incrementally).
     ring: KeyRing = field(default_factory=KeyRing)
 
-    def keyring(self) -> KeyRing:
-        """The key ring, brought up to date with the log."""
-        with self.lock:
-            return self.ring.refresh(self.log)
-
-    def holder(self, key: SigningKey) -> KeyRecord | None:
-        """The enrolment of ``key`` if it is valid now (enrolled, not revoked)."""
-        ring = self.keyring()
-        return ring.valid(key.key_id, ring.position + 1)
-
-    def act(self, identity: Identity) -> None:
-        """Act as ``identity`` from now on, signing with the held key that backs it.
-
-        Without such a key, reading still works and recording is refused by :attr:`who`.
-        """
-        with self.lock:
-            self.identity = identity
-            self.log.signer = self.backing_key(identity)
-            self.log.component_keys = self.component_keys()
-            self.log.enrolled_components = frozenset(
-                name for name in self.ring.people() if name in COMPONENTS
-            )
-
-    def component_keys(self) -> dict[str, SigningKey]:
-        """The held keys enrolled for a component (a ``docket/`` name in role ``system``),
-        by component name: they co-sign the batches holding their components' events."""
-        found: dict[str, SigningKey] = {}
-        for key in self.wallet:
-            record = self.holder(key)
-            if record and record.person.startswith("docket/") and SYSTEM.role in record.roles:
-                found.setdefault(record.person, key)
-        return found
-
-    def backing_key(self, identity: Identity) -> SigningKey | None:
-        for key in self.wallet:
-            record = self.holder(key)
-            if record and record.person == identity.name and identity.role in record.roles:
-                return key
-        return None
-
-    def authorise(self) -> None:
-        """Refuse to record anything unless a valid held key backs the acting identity.
-
-        A role named on the command line or set in code grants nothing: the key's
-        enrolment in the log says who it belongs to and which roles it holds.
-
-        Raises:
-            NotAuthorised: one sentence naming what is missing.
-        """
-        me = self.identity
-        key = self.log.signer
-        if isinstance(key, SigningKey):
-            record = self.holder(key)
-            if record and record.person == me.name and me.role in record.roles:
-                return
-        # Say precisely why: revoked, another person's key, a role not held, or no key.
-        for held in self.wallet:
-            found = self.ring.keys.get(held.key_id)
-            if found is None or found.person != me.name:
-                continue
-            if found.revoked_at is not None:
-                raise NotAuthorised(
-                    f"{me.name}'s key {found.key_id} was revoked at {found.revoked_time}; "
-                    "ask an admin for a new one"
-                )
-            raise NotAuthorised(
-                f"{me.name}'s key does not hold role {me.role!r} "
-                f"(it holds {', '.join(found.roles)}); a role must be granted by an admin"
-            )
-        if self.wallet:
-            people = {r.person for k in self.wallet if (r := self.ring.keys.get(k.key_id))}
-            if not people:
-                raise NotAuthorised(
-                    f"key {self.wallet[0].key_id} is not enrolled in this store; "
-                    "an admin enrols it with `docket keys enrol`"
-                )
-            raise NotAuthorised(
-                f"you hold the key of {', '.join(sorted(people))}, not of {me.name}"
-            )
-        raise NotAuthorised(NO_KEY)
-
     @property
     def models_dir(self) -> Path:
         return self.data_dir / "models"
@@ -198,21 +94,11 @@ class Context:
     def artifact_dir(self, version: str) -> Path:
         return self.models_dir / version
 
-    @property
-    def who(self) -> Who:
-        """The acting person, as every command's ``actor`` and ``role`` arguments.
-
-        Every use case that records something asks for this, so the acting name is
-        checked here, once for all of them (see :func:`check_identity`).
-        """
-        check_identity(self.identity)
-        self.authorise()
-        return Who(actor=self.identity.name, role=self.identity.role)
-
-    def sync(self) -> int:
-        """Bring the read models up to date with the log; return how many events applied."""
+    def sync(self, saved: Iterable[Case] = ()) -> int:
+        """Bring the read models up to date with the log; return how many events applied.
+        ``saved``: cases just saved here, whose states are taken as they are (not re-read)."""
         with self.lock:
-            return self.views.catch_up(self.log)
+            return self.views.catch_up(self.log, saved=saved)
 
     def domain(self, name: str) -> Domain:
         """The domain's pack, current policy and orchestrator (champion + shadow models)."""
@@ -233,6 +119,8 @@ class Context:
                 spec,
                 champion=self.artifact_dir(found.champion) if found.champion else None,
                 challengers=[self.artifact_dir(v) for v in found.shadows],
+                # Every case decided while a stop holds records who stopped it and why.
+                no_champion=self.models().stopped(name),
             )
             domain = Domain(pack, spec, policy.policy_version, orchestrator, found.champion)
             self.domains[name] = domain
@@ -405,3 +293,17 @@ class Context:
                 f"not role {self.identity.role!r}"
             )
         return managers
+
+
+# The identities and the command-argument type are defined with the acting identity
+# (assistant.usecases.acting); every use case imports what it shares from here.
+__all__ = [
+    "COMPONENTS",
+    "READ_MODELS",
+    "SYSTEM",
+    "SYSTEM_WHO",
+    "Context",
+    "Domain",
+    "QuantityDomain",
+    "Who",
+]

@@ -51,7 +51,7 @@ def decide(ctx: Context, case_id: str, decision: Decision) -> CaseDetail:
             case.escalate(reason_text=decision.reason_text, **who)
 
     uid = ctx.resolve(case_id)
-    ctx.log.update(uid, apply)
+    ctx.sync([ctx.log.update(uid, apply)])  # the read models take the decided state as it is
     return reading.case(ctx, str(uid))
 
 

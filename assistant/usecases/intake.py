@@ -153,7 +153,7 @@ def ingest(
         problems_by_row.update(built.problems)
         rejected.extend(built.rejected)
         duplicates = built.duplicates
-        ctx.sync()
+        ctx.sync(saved)  # the read models take the saved cases' states as they are
         counts["opened"] += len(saved)
         counts["duplicates"] += len(duplicates)
         if keep_ids:

@@ -18,7 +18,8 @@ from events.signing import SigningKey
 def verify(ctx: Context) -> VerifyReport:
     """The chain and signatures (:func:`events.chain.verify`), then the four-eyes rule on
     every model promotion up to the same end: a promotion recorded without a second
-    person's approval (even correctly signed) is reported at its position."""
+    person's approval (even correctly signed) is reported at its position. Every champion
+    stopped by one person (the emergency stop) is listed in the report's ``notes``."""
     report = verify_chain(ctx.log)
     if not report.ok:
         return report
@@ -27,7 +28,10 @@ def verify(ctx: Context) -> VerifyReport:
     if fold.unapproved:
         position, reason = fold.unapproved[0]
         return replace(report, ok=False, first_bad_position=position, reason=reason)
-    return report
+    # The deliberate exception to four eyes: one person may stop a champion. It holds, and
+    # every such stop is listed, naming who, when and why.
+    notes = tuple(f"emergency stop at position {p}: {s}" for p, s in fold.stops)
+    return replace(report, notes=notes)
 
 
 def export_checkpoint(ctx: Context) -> dict[str, Any]:

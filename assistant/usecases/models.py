@@ -165,6 +165,25 @@ def approve_promotion(ctx: Context, version: str) -> ModelView:
     return _view(ctx, domain, version)
 
 
+def retire(ctx: Context, version: str, reason: str) -> ModelView:
+    """Retire ``version`` for good, alone: for the champion this is the emergency stop
+    (the pack's baseline rules decide from now until a promotion is approved), the one
+    model change that needs no second person. The event names who and why; ``docket
+    verify`` lists every stop, and each case decided meanwhile says so in its fallback.
+
+    Raises:
+        NotAuthorised: unless a manager of the domain's models. ConflictError: retired
+            already. InputRejected: no reason, or one that is not plain text.
+    """
+    require_plain("reason", reason)
+    domain = model_domain(ctx, version)
+    ctx.require_model_manager("retire a model", domain)
+    who = ctx.who
+    ctx.log.update(ModelVersion.id_for(domain, version), lambda m: m.retire(reason=reason, **who))
+    ctx.forget(domain)
+    return _view(ctx, domain, version)
+
+
 def reject_promotion(ctx: Context, version: str, reason: str) -> ModelView:
     """Reject the pending promotion of ``version`` (a manager), or withdraw one's own."""
     require_plain("reason", reason)

@@ -62,7 +62,7 @@ def ingest(
         saved = intake._save_new(ctx, batch, quarantined, duplicates)
         opened += [str(case.id) for case in saved]
         start += len(chunk)
-        ctx.sync()
+        ctx.sync(saved)  # the read models take the saved cases' states as they are
         if progress:
             progress(start, total)
     return IngestReport(opened, rejected, duplicates, problems_by_row,

@@ -91,6 +91,7 @@ class ExplanationState:
     fallback_reason: str | None
     at: str
     flagged: bool
+    by: str = ""  # who recorded it (the explaining component)
 
 
 @dataclass(frozen=True)
@@ -137,7 +138,7 @@ class OutcomeState:
 
 @dataclass(frozen=True)
 class CaseState:
-    """A case as its events say, after the last one applied (``version``)."""
+    """A case as its events say, after the last one applied (``version``, at ``updated_at``)."""
 
     domain: str
     case_ref: str
@@ -145,6 +146,9 @@ class CaseState:
     opened_at: str
     version: int
     input: Any
+    updated_at: str = ""  # when the last event applied was recorded
+    opened_by: str = ""  # who opened (or quarantined) it, and in which role
+    opened_role: str = ""
     note: str | None = None
     personal_fields: tuple[str, ...] = ()
     problems: list[dict[str, str]] | None = None
@@ -167,14 +171,16 @@ class CaseState:
         if name == "Opened":
             return CaseState(
                 domain=p["domain"], case_ref=p["case_ref"], status="open", opened_at=at,
-                version=version, input=p["input"], note=p.get("note"),
+                version=version, input=p["input"], updated_at=at, opened_by=p["actor"],
+                opened_role=p["role"], note=p.get("note"),
                 personal_fields=tuple(sorted(p.get("personal") or {})),
                 decision=dict(p.get("decision") or {}),
             )  # fmt: skip
         if name == "InputQuarantined":
             return CaseState(
                 domain=p["domain"], case_ref=p["case_ref"] or "", status="quarantined",
-                opened_at=at, version=version, input=p["raw"], problems=p["problems"],
+                opened_at=at, version=version, input=p["raw"], updated_at=at,
+                opened_by=p["actor"], opened_role=p["role"], problems=p["problems"],
             )  # fmt: skip
         raise ValueError(f"{name} does not start a case")
 
@@ -182,7 +188,7 @@ class CaseState:
         """The state after the event ``name`` with payload ``p``, recorded at ``at``."""
         if name in ("Opened", "InputQuarantined"):
             return CaseState.opened(name, p, at, version)
-        changes: dict[str, Any] = {"version": version}
+        changes: dict[str, Any] = {"version": version, "updated_at": at}
         if name in ("Scored", "Forecast"):
             run = ScoreState(
                 specialist=p["specialist"], model_version=p["model_version"],
@@ -213,6 +219,7 @@ class CaseState:
                 explainer=p["explainer"], text=p["text"], summary=p["summary"],
                 claims=p["claims"], verdicts=p["verdicts"], fallback_reason=p["fallback_reason"],
                 at=at, flagged=explanation_flagged(p["fallback_reason"], p["verdicts"]),
+                by=p["actor"],
             ))  # fmt: skip
         elif name in DECISION_KINDS:
             seen = SeenState(

@@ -301,8 +301,18 @@ class ModelVersion(Aggregate):
         self.trigger_event(self.ShadowStarted, actor=actor, role=role)
 
     def retire(self, *, reason: str, actor: str, role: str) -> None:
+        """Take this version out of service for good. One manager may do it alone, even to
+        the champion (an emergency stop: the pack's baseline rules then decide); the event
+        names who and why, and ``docket verify`` lists every such stop.
+
+        Raises:
+            NotAuthorised: not a manager. ConflictError: retired already.
+            InputRejected: no reason.
+        """
         self._check_manager(actor, role)
         self._require_not_retired()
+        if not reason.strip():
+            raise InputRejected([FieldProblem("reason", "retiring a model needs a reason")])
         self.trigger_event(self.Retired, reason=reason, actor=actor, role=role)
 
 

@@ -205,3 +205,61 @@ def test_a_forged_read_model_champion_changes_nothing(
     assert decided_by(service, credit_rows(1)) == champion
     assert champion_and_shadow(service) == (champion, shadow)
     assert [p.version for p in service.pending_promotions("credit")] == [shadow]
+
+
+# --- the emergency stop: the deliberate exception to four eyes -------------------------------
+
+
+def test_retiring_the_champion_is_one_persons_emergency_stop_named_by_verify_and_audit(
+    open_service: ServiceFactory, credit_rows: Rows
+) -> None:
+    from events.errors import InputRejected
+
+    erin = open_service("erin", "engineer")
+    champion, shadow = champion_and_shadow(erin)
+    with pytest.raises(NotAuthorised):
+        open_service("ana", "operator").retire_model(champion, "I do not like it")
+    with pytest.raises(InputRejected, match="reason"):
+        erin.retire_model(champion, "  ")
+
+    retired = erin.retire_model(champion, "feature pipeline broken upstream")
+
+    # One person, at once: the baseline rules decide the next case, which says why.
+    assert retired.status == "retired"
+    ana = open_service()
+    [case_id] = ana.ingest("credit", credit_rows(1)).opened
+    assert ana.case(case_id).model_version is None
+    reasons = " ".join(ana.audit(case_id).state_as_of["recommendation"]["reasons"])
+    assert f"erin (engineer) retired credit's champion {champion}" in reasons
+    assert "feature pipeline broken upstream" in reasons
+    # verify holds (the stop is allowed) and names it: who, which model, why.
+    report = erin.verify()
+    assert report.ok, report.reason
+    [note] = report.notes
+    assert note.startswith("emergency stop at position ")
+    assert f"erin (engineer) retired credit's champion {champion}" in note
+    assert "alone" in note and "feature pipeline broken upstream" in note
+    # Back to a model only by four eyes: a proposal against no champion, a second approver.
+    erin.promote(shadow, "the shadow model is sound")
+    open_service("eli", "engineer").approve_promotion(shadow)
+    assert decided_by(ana, credit_rows(1, start=1)) == shadow
+    assert erin.verify().notes == report.notes  # the stop stays on record
+
+
+def test_a_champion_demoted_by_one_person_outside_a_promotion_is_listed_as_a_stop(
+    open_service: ServiceFactory
+) -> None:
+    erin = open_service("erin", "engineer")
+    old, shadow = champion_and_shadow(erin)
+    # An approved promotion demotes the old champion in its own transaction: no stop.
+    erin.promote(shadow, "better")
+    open_service("eli", "engineer").approve_promotion(shadow)
+    assert erin.verify().notes == ()
+    # Written with erin's own valid key, around the service: no approved promotion.
+    erin.log.update(erin.log.model_version("credit", shadow).id,
+                    lambda m: m.demote(reason="quietly", actor="erin", role="engineer"))
+    report = erin.verify()
+    assert report.ok, report.reason
+    [note] = report.notes
+    assert f"erin (engineer) demoted credit's champion {shadow}" in note and "quietly" in note
+    assert old not in note

@@ -627,6 +627,23 @@ def test_an_operator_cannot_promote_a_model_from_the_cli(
     assert docket.champion_and_shadow() == (champion, shadow)
 
 
+def test_retiring_the_champion_from_the_cli_is_an_emergency_stop_verify_names(
+    docket: Docket, seeded: dict[str, str]
+) -> None:
+    champion, _ = docket.champion_and_shadow()
+    assert_clear_error(docket("models", "retire", champion, "--reason", "x"), "operator")
+
+    result = docket("models", "retire", champion, "--reason", "scores drifted overnight",
+                    role="engineer", operator="erin")  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    assert "emergency stop: the baseline rules decide" in result.stdout
+    verified = docket("verify")
+    assert verified.exit_code == 0, verified.output
+    assert re.search(rf"note: emergency stop at position \d+: erin \(engineer\) retired "
+                     rf"credit's champion {champion} .*scores drifted overnight", verified.stdout)
+
+
 @pytest.mark.parametrize("command", [["train", "credit"], ["retrain", "credit"]])
 def test_an_operator_cannot_train_models_from_the_cli(
     docket: Docket, seeded: dict[str, str], command: list[str]

@@ -175,7 +175,7 @@ def every_event_type(d: Any) -> list[Any]:
     model.start_shadow(**eng)
     model.promote(evidence={"gate": d(json_values)}, **eng)
     model.demote(reason=d(st.text()), **eng)
-    model.retire(reason=d(st.text()), **eng)
+    model.retire(reason=d(words), **eng)  # a retirement needs a reason
     run = EvalRun.record(
         suite=d(words),
         results=d(json_dicts),
@@ -266,7 +266,8 @@ commands = st.lists(
 )
 
 
-def run_command(log: DecisionLog, prefix: str, kind: str, i: int, p: float) -> None:
+def run_command(log: DecisionLog, prefix: str, kind: str, i: int, p: float) -> Case | None:
+    """Run one command; return the case it saved, if it saved one."""
     cid = Case.id_for("credit", f"{prefix}-{i}")
     ops: dict[str, Any] = {
         "accept": lambda c: c.accept(**ANA),
@@ -288,7 +289,9 @@ def run_command(log: DecisionLog, prefix: str, kind: str, i: int, p: float) -> N
     }
     if kind == "open":
         if not log.exists(cid):
-            log.save(new_case(f"{prefix}-{i}", p_bad=p))
+            case = new_case(f"{prefix}-{i}", p_bad=p)
+            log.save(case)
+            return case
     elif kind == "quarantine":
         q = Case.quarantine(
             domain="credit",
@@ -299,6 +302,7 @@ def run_command(log: DecisionLog, prefix: str, kind: str, i: int, p: float) -> N
         )
         if not log.exists(q.id):
             log.save(q)
+            return q
     elif kind == "policy":
         pid = Policy.id_for(prefix)
         if not log.exists(pid):
@@ -323,7 +327,9 @@ def run_command(log: DecisionLog, prefix: str, kind: str, i: int, p: float) -> N
             )
         log.update(mid, lambda m: m.promote(evidence={"p": p}, **eng))
     elif log.exists(cid):
-        log.update(cid, ops[kind])
+        updated: Case = log.update(cid, ops[kind])
+        return updated
+    return None
 
 
 def test_replay_equals_incremental_projection(log: DecisionLog, tmp_path: Path) -> None:

@@ -21,7 +21,8 @@ from hypothesis import strategies as st
 
 from assistant.views import STATUS_FILTERS
 from events import queue
-from events.readmodels import CASE_COLUMNS, ReadModels
+from events.case_rows import CASE_COLUMNS
+from events.readmodels import ReadModels
 
 STATUSES = ("open", "escalated", "decided", "quarantined")
 FLAGS = sorted(queue.QUEUE_FLAGS)
