@@ -25,6 +25,7 @@ from events.errors import AlreadyDecided, AwaitingSenior, DocketError, InputReje
 from tui.commands import DocketCommands
 from tui.port import Clock, DocketPort, ServiceCaller, identity_of, system_clock
 from tui.screens.audit import AuditScreen
+from tui.screens.base import action_label
 from tui.screens.case import CaseScreen
 from tui.screens.decide import DecisionTarget, EscalateModal, OverrideModal
 from tui.screens.health import HealthScreen
@@ -117,6 +118,8 @@ class DocketApp(App[None]):
         self._actions_cache: dict[str, list[str]] = {}
         self._froze_gc = False
         self._quit_confirmed = False  # q pressed once over unsaved policy edits
+        self._case_screen: CaseScreen | None = None  # mounted on first use, then reused
+        self._escalate_labels: dict[str, str] = {}  # by domain
         self.sub_title = f"{self.identity.name} ({self.identity.role})"
 
     # --- calling the service ----------------------------------------------------------
@@ -217,10 +220,37 @@ class DocketApp(App[None]):
         if isinstance(self.screen, CaseScreen):
             self.screen.recheck()
 
+    def escalate_label(self, domain: str) -> str:
+        """The escalation key's label in ``domain``'s words (a pack's declaration does not
+        change while the console runs, so it is asked once per domain)."""
+        if domain not in self._escalate_labels:
+            declared = self.service.domain(domain).escalate_action
+            self._escalate_labels[domain] = action_label(declared)
+        return self._escalate_labels[domain]
+
     # --- navigation -------------------------------------------------------------------
 
-    def open_case(self, case_id: str, case_ref: str = "") -> None:
-        self.push_screen(CaseScreen(case_id, case_ref))
+    def open_case(
+        self, case_id: str, case_ref: str = "", detail: CaseDetail | None = None
+    ) -> None:
+        """Show a case (``detail``, if the caller already fetched it) on the case screen.
+
+        The screen is composed once and kept (installed), so later cases only replace
+        its text. Opened from a screen above it (an audit, say), the screens above close.
+        """
+        screen = self._case_screen
+        if screen is None:
+            screen = self._case_screen = CaseScreen(case_id, case_ref, detail)
+            self.install_screen(screen, "case")
+            self.push_screen(screen)
+            return
+        if screen in self.screen_stack:
+            while self.screen is not screen:
+                self.pop_screen()
+        else:
+            self.push_screen(screen)
+        # Shown once on top, so that work it starts after the paint waits for that paint.
+        screen.show_case(case_id, case_ref, detail)
 
     def open_audit(self, case_id: str, case_ref: str = "", at: object = None) -> None:
         from datetime import datetime
