@@ -146,16 +146,19 @@ class _Batch:
     """Everything one transaction will write: each touched case's state (its ``cases`` row
     is written once, from the state after the batch), other rows (appended)."""
 
-    def __init__(self, conn: sqlite3.Connection, log: DecisionLog) -> None:
+    def __init__(
+        self, conn: sqlite3.Connection, log: DecisionLog, previous: dict[str, CaseState]
+    ) -> None:
         self.conn = conn
         self.log = log
+        self.previous = previous  # the states the batch before left (committed)
         self.states: dict[str, CaseState] = {}
         self.rows: dict[str, list[tuple[Any, ...]]] = {t: [] for t in SCHEMA}
 
     def before(self, case_id: str, version: int) -> CaseState:
-        """The case's state just before its event ``version``: the one this batch holds,
-        else folded from the case's earlier events (once per case and batch)."""
-        state = self.states.get(case_id)
+        """The case's state just before its event ``version``: the one this batch or the
+        one before holds, else folded from the case's earlier events (once per case)."""
+        state = self.states.get(case_id) or self.previous.get(case_id)
         if state is None or state.version != version - 1:
             state = case_state(self.log, case_id, version - 1)
         return state
@@ -515,16 +518,25 @@ class ReadModels:
             batch = min(batch, self.step)
         known = {str(c.id): c.state for c in saved if not c.pending_events}
         applied = 0
+        # The states the last batch left: a case whose events straddle two batches (a
+        # decision, then its outcome) is not folded again from the log.
+        previous: dict[str, CaseState] = {}
         while True:
-            n, more = self._apply_batch(log, batch, stop, known)
+            n, more = self._apply_batch(log, batch, stop, known, previous)
             applied += n
             if not more:
                 return applied
 
     def _apply_batch(
-        self, log: DecisionLog, limit: int, stop: int | None, known: dict[str, CaseState]
+        self,
+        log: DecisionLog,
+        limit: int,
+        stop: int | None,
+        known: dict[str, CaseState],
+        previous: dict[str, CaseState],
     ) -> tuple[int, bool]:
-        """Apply one batch; return (events applied, whether more may follow)."""
+        """Apply one batch; return (events applied, whether more may follow). ``previous``
+        holds the case states the batch before left; on return, the ones this one left."""
         conn = self.conn
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -534,7 +546,7 @@ class ReadModels:
             if not rows:
                 conn.execute("ROLLBACK")
                 return 0, False
-            b = _Batch(conn, log)
+            b = _Batch(conn, log, previous)
             handlers = HANDLERS
             case_names = CASE_NAMES
             for nid, oid, version, topic, raw in rows:
@@ -549,6 +561,8 @@ class ReadModels:
                 handler(b, oid, nid, version, state, state["timestamp"]["_data_"])
             b.write(rows[-1][0])
             conn.execute("COMMIT")
+            previous.clear()
+            previous.update(b.states)
             return len(rows), more
         except BaseException:
             conn.execute("ROLLBACK")
