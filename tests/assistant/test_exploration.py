@@ -237,6 +237,8 @@ def test_a_batch_assessed_against_a_ledger_another_process_spent_from_is_redone(
                                     actor="docket/orchestrator", role="system")  # fmt: skip
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(900)  # two spawned processes score 440 real cases
 def test_two_processes_ingesting_at_once_never_overspend_the_monthly_budget(
     open_service: ServiceFactory, people: Any, credit_rows: Any, tmp_path: Any
 ) -> None:
