@@ -17,10 +17,12 @@ from assistant.views import (
     STATUS_FILTERS,
     Accept,
     AuditView,
+    CaseState,
     Decision,
     Escalate,
     Override,
     QueueQuery,
+    SeenState,
     TimelineEntry,
     WordsView,
     inert,
@@ -28,7 +30,6 @@ from assistant.views import (
 )
 from cli.app import Context, cli, fail, pass_context, progress
 from cli.files import iter_rows, read_rows
-from events.domain.case_state import CaseState, SeenState
 from events.errors import DocketError, InputRejected
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from assistant.views.words import WordsView
 from events.audit import TimelineEntry
-from events.domain.case_state import CaseState
+from events.domain.case_state import CaseState, SeenState  # front ends read them from here
 
 
 @dataclass(frozen=True)
@@ -159,10 +159,12 @@ __all__ = [
     "AttributionView",
     "AuditView",
     "CaseDetail",
+    "CaseState",
     "DecisionView",
     "ExplanationView",
     "FieldView",
     "QuantityView",
+    "SeenState",
     "TimelineEntry",
     "VerdictView",
 ]
