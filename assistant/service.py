@@ -57,8 +57,12 @@ class DocketService(CasesDoor, GovernanceDoor, MonitoringDoor, LogDoor, PeopleDo
         keys: Sequence[SigningKey] = (),
         role: str | None = None,
         data_dir: str | Path | None = None,
+        catch_up_step: int | None = None,
     ) -> DocketService:
         """Open (or create) the store at ``store`` (SQLite path or ``postgresql://`` URL).
+
+        With ``catch_up_step`` (the console), read models far behind the log are brought
+        up to date at most that many events per :meth:`sync`, never all at once here.
 
         Who acts comes from ``keys`` (the private keys held): with no ``identity``, the
         holder of the first key as enrolled in the log, in ``role`` (one the key holds)
@@ -72,6 +76,7 @@ class DocketService(CasesDoor, GovernanceDoor, MonitoringDoor, LogDoor, PeopleDo
         url = store or config.default_store()
         log = open_log(url)
         views = open_readmodels(url, folder)
+        views.step = catch_up_step
         if views.added_columns and views.position() > 0:
             # Made by an older Docket: the new columns are empty for the events already
             # applied (e.g. which cases were explored), so refill them from the log.

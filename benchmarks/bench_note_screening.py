@@ -2,12 +2,14 @@
 
     python benchmarks/bench_note_screening.py [--quick] [--old REV]
 
-Part 1, rules (``scan_note``) now vs at git revision ``--old`` (default: the commit before
-the literal prefilter), in the same run: the old ``guardrails`` package is exported from
-git into a temporary directory and both run in fresh subprocesses, alternating, on the same
-texts: every red-team and personal-data text in ``evals/datasets`` and a typical note.
-Each run reports the per-note CPU time over the corpus and p50/p99 wall latency on the
-typical note; the verdicts (flagged, rules, detail) of both on every text must be identical.
+Part 1, the rules (``scan_note``) and the whole input step (``prepare_input`` with the
+shipped detector: redaction, rules, model) now vs at git revision ``--old`` (default: the
+commit before the literal prefilter), in the same run: the old ``guardrails`` package is
+exported from git into a temporary directory and both run in fresh subprocesses,
+alternating, on the same texts: every red-team and personal-data text in
+``evals/datasets`` and a typical note. Each run reports the per-note CPU time over the
+corpus and p50/p99 wall latency on the typical note; the results of both on every text
+(scan: flagged, rules, detail; input step: the note sent and every verdict) must be equal.
 
 Part 2, this checkout in process: the learned detector alone, the rules alone and the
 whole input step (``prepare_input`` with the model: redaction, rules, model), p50/p99.
@@ -45,24 +47,34 @@ NOTE = ("I need the loan for a used car so I can commute to my new job. I have b
 # Runs in a subprocess with one guardrails package first on sys.path.
 WORKER = r"""
 import json, statistics, sys, time
-sys.path.insert(0, sys.argv[1])
-from guardrails import scan_note
+sys.path.insert(0, sys.argv[1])  # this guardrails package first
+sys.path.append(sys.argv[4])  # the checkout's assistant package (the ONNX detector)
+from guardrails import prepare_input, scan_note
+from assistant.screening.detector import default_detector
+model = default_detector()
 texts = json.load(open(sys.argv[2], encoding="utf-8"))
 note, repeats = texts[0], int(sys.argv[3])
+def step(text):
+    return prepare_input({"name": "Jane Doe"}, text, model)
 verdicts = [[s.flagged, list(s.rules), s.detail] for s in map(scan_note, texts)]
-start = time.process_time()
-for text in texts:
-    scan_note(text)
-corpus_ms = (time.process_time() - start) / len(texts) * 1e3
-samples = []
+prepared = [[p.note, [[v.rule, v.outcome, v.detail] for v in p.verdicts]] for p in map(step, texts)]
+def cpu(run):
+    start = time.process_time()
+    for text in texts:
+        run(text)
+    return (time.process_time() - start) / len(texts) * 1e3
+rules_ms, step_ms = cpu(scan_note), cpu(step)
+samples = {"rules": [], "step": []}
 for _ in range(repeats):
-    t = time.perf_counter(); scan_note(note); samples.append(time.perf_counter() - t)
-samples.sort()
-print(json.dumps({"corpus_ms": corpus_ms, "p50_ms": statistics.median(samples) * 1e3,
-                  "p99_ms": samples[int(0.99 * (len(samples) - 1))] * 1e3,
-                  "verdicts": verdicts}))
+    for key, run in (("rules", scan_note), ("step", step)):
+        t = time.perf_counter(); run(note); samples[key].append(time.perf_counter() - t)
+out = {"rules_ms": rules_ms, "step_ms": step_ms, "verdicts": verdicts, "prepared": prepared}
+for key, values in samples.items():
+    values.sort()
+    out[key + "_p50_ms"] = statistics.median(values) * 1e3
+    out[key + "_p99_ms"] = values[int(0.99 * (len(values) - 1))] * 1e3
+print(json.dumps(out))
 """
-
 
 def corpus() -> list[str]:
     texts = [NOTE]
@@ -92,20 +104,26 @@ def compare(revision: str, rounds: int, repeats: int) -> None:
         for _ in range(rounds):
             for label, root in (("old", old_root), ("new", ROOT)):
                 out = subprocess.run([sys.executable, "-c", WORKER, str(root), str(texts_file),
-                                      str(repeats)], check=True, capture_output=True, text=True,
-                                     cwd=tmp).stdout
+                                      str(repeats), str(ROOT)], check=True,
+                                     capture_output=True, text=True, cwd=tmp).stdout
                 runs[label].append(json.loads(out))
-        differing = sum(a != b for a, b in zip(runs["old"][0]["verdicts"],  # type: ignore[call-overload]
-                                               runs["new"][0]["verdicts"], strict=True))
-        flagged = sum(v[0] for v in runs["new"][0]["verdicts"])  # type: ignore[attr-defined]
-        print(f"rules at {revision} vs this checkout: {len(texts)} texts ({flagged} flagged), "
-              f"{differing} verdicts differ")
+        old_run, new_run = runs["old"][0], runs["new"][0]
+        differing = sum(a != b for key in ("verdicts", "prepared")
+                        for a, b in zip(old_run[key], new_run[key], strict=True))  # type: ignore[call-overload]
+        flagged = sum(v[0] for v in new_run["verdicts"])  # type: ignore[attr-defined]
+        print(f"guardrails at {revision} vs this checkout: {len(texts)} texts ({flagged} flagged"
+              f" by the rules); {differing} differ in scan_note or prepare_input (note sent,"
+              " verdicts)")
 
         def figure(key: str, label: str) -> list[float]:
             return [float(run[key]) for run in runs[label]]  # type: ignore[arg-type]
 
-        for key, what in (("corpus_ms", "CPU ms/text over the corpus"),
-                          ("p50_ms", "typical note p50 ms"), ("p99_ms", "typical note p99 ms")):
+        for key, what in (("rules_ms", "rules: CPU ms/text, corpus"),
+                          ("rules_p50_ms", "rules: typical note p50 ms"),
+                          ("rules_p99_ms", "rules: typical note p99 ms"),
+                          ("step_ms", "input step: CPU ms/text, corpus"),
+                          ("step_p50_ms", "input step: typical note p50 ms"),
+                          ("step_p99_ms", "input step: typical note p99 ms")):
             old, new = figure(key, "old"), figure(key, "new")
             ratios = [o / n for o, n in zip(old, new, strict=True)]
             print(f"  {what:30} old {statistics.mean(old):.3f} +- {statistics.stdev(old):.3f}"

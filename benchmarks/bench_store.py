@@ -94,16 +94,34 @@ def sizes(path: Path, cases: int) -> None:
 
 
 def raw_rows(log: object, end: int) -> int:
-    """Read every row as the replay does, decoding nothing; return how many."""
+    """Read every row as replay and verify do (plain tuples, pages of 20,000 up to a fixed
+    end), decoding nothing; return how many: the baseline both are measured against."""
     recorder = log.chained_recorder  # type: ignore[attr-defined]
     start, n = 1, 0
     while start <= end:
-        rows = recorder.select_rows(start, 10000)
+        rows = recorder.select_rows(start, 20000, end)
         if not rows:
             break
         n += len(rows)
         start = rows[-1][0] + 1
     return n
+
+
+def layouts(path: Path) -> str:
+    """How the store's states are stored: headed (who acted readable without inflating),
+    compressed without a head (written before heads), plain JSON (before compression)."""
+    con = sqlite3.connect(path)
+    try:
+        rows = con.execute(
+            "SELECT substr(state, 1, 1) = x'01', substr(state, 1, 1) = x'7b', count(*) "
+            "FROM stored_events GROUP BY 1, 2"
+        ).fetchall()
+    finally:
+        con.close()
+    count = {"headed": 0, "plain JSON": 0, "compressed, no head": 0}
+    for headed, plain, n in rows:
+        count["headed" if headed else "plain JSON" if plain else "compressed, no head"] += n
+    return ", ".join(f"{k} {v:,}" for k, v in count.items() if v)
 
 
 def decoding(log: object, end: int) -> None:
@@ -138,7 +156,7 @@ def floor_of_verify(log: object, end: int) -> None:
     recorder = log.chained_recorder  # type: ignore[attr-defined]
     start = 1
     while start <= end:
-        rows = recorder.select_rows(start, 10000)
+        rows = recorder.select_rows(start, 20000, end)
         if not rows:
             break
         for row in rows:
@@ -151,7 +169,20 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=10000)
     parser.add_argument("--store", type=Path, default=None, help="an existing store instead")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument(
+        "--replay-repeats",
+        type=int,
+        default=None,
+        help="repeats of the (slow) replay (default: --repeats)",
+    )
+    parser.add_argument(
+        "--parts",
+        default="size,replay,ab,verify,check",
+        help="which parts to run (comma-separated): size, replay, ab (replay "
+        "with json.loads), verify, check (the read-model check)",
+    )
     args = parser.parse_args()
+    parts = set(args.parts.split(","))
     if args.store is None:
         sys.path.insert(0, str(ROOT / "benchmarks"))
         from make_store import ensure_store
@@ -168,43 +199,50 @@ def main() -> None:
         cases = int(con.execute(sql).fetchone()[0])
     finally:
         con.close()
-    sizes(path, cases)
+    print(f"store {path}: {cases:,} cases, {end:,} events; states: {layouts(path)}")
+    if "size" in parts:
+        sizes(path, cases)
 
+    replays = args.replay_repeats or args.repeats
     r_mean, r_sd, _ = timed(lambda: raw_rows(log, end), args.repeats)
+    print(f"   raw reading of every row (pages of 20,000, nothing decoded): "
+          f"{rate(end, r_mean, r_sd)} ({r_mean:.2f} s)   [the baseline below]")  # fmt: skip
     with tempfile.TemporaryDirectory(dir=path.parent) as tmp:
         target = Path(tmp) / "views.sqlite"
-        p_mean, p_sd, _ = timed(lambda: rebuild(log, target).close(), args.repeats)
-        # The same replay decoding with json.loads instead of orjson (the A/B for orjson).
-        shipped = getattr(readmodels, "read_state")  # noqa: B009
-        setattr(readmodels, "read_state", lambda raw: json.loads(decompress(raw)))  # noqa: B010
-        try:
-            j_mean, j_sd, _ = timed(lambda: rebuild(log, target).close(), args.repeats)
-        finally:
-            setattr(readmodels, "read_state", shipped)  # noqa: B010
-        views = rebuild(log, target)  # a fresh file, as `docket replay` leaves it
-        try:
-            m_mean, _, checked = timed(lambda: verify_against_log(log, views), 1)
-        finally:
-            views.close()
-    print(f"2. replay of {end:,} events into the read models: {rate(end, p_mean, p_sd)} "
-          f"({p_mean:.2f} s)   [target >= 100,000/s]")  # fmt: skip
-    print(f"   raw reading of the same rows: {rate(end, r_mean, r_sd)} ({r_mean:.2f} s); "
-          f"replay/raw = {r_mean / p_mean:.2f}")  # fmt: skip
-    print(f"   the same replay decoding with json.loads instead of orjson: "
-          f"{rate(end, j_mean, j_sd)} ({j_mean:.2f} s); "
-          f"orjson/json = {j_mean / p_mean:.2f}x")  # fmt: skip
-    decoding(log, end)
-
-    f_mean, f_sd, _ = timed(lambda: floor_of_verify(log, end), args.repeats)
-    v_mean, v_sd, report = timed(lambda: verify(log), args.repeats)
-    assert getattr(report, "ok", False), report
-    print(f"3. verify (chain + signatures) of {end:,} events: {v_mean:.2f} ± {v_sd:.2f} s "
-          f"({rate(end, v_mean, v_sd)})   [target: 1M events < 15 s]")  # fmt: skip
-    print(f"   raw floor (read + one SHA-256 per row): {f_mean:.2f} ± {f_sd:.2f} s; "
-          f"verify/floor = {v_mean / f_mean:.1f}x")  # fmt: skip
-    ok = "ok" if getattr(checked, "ok", False) else "DIFFERS"
-    print(f"   then the read-model check (replay to the file's position + digests): "
-          f"{m_mean:.2f} s ({ok}); `docket verify` ≈ {v_mean + m_mean:.2f} s")  # fmt: skip
+        if "replay" in parts:
+            p_mean, p_sd, _ = timed(lambda: rebuild(log, target).close(), replays)
+            print(f"2. replay of {end:,} events into the read models: {rate(end, p_mean, p_sd)}"
+                  f" ({p_mean:.2f} s)   [target >= 100,000/s]; replay/raw = "
+                  f"{r_mean / p_mean:.2f}")  # fmt: skip
+            decoding(log, end)
+        if "ab" in parts:
+            # The same replay decoding with json.loads instead of orjson (the A/B for orjson).
+            shipped = getattr(readmodels, "read_state")  # noqa: B009
+            setattr(readmodels, "read_state", lambda raw: json.loads(decompress(raw)))  # noqa: B010
+            try:
+                j_mean, j_sd, _ = timed(lambda: rebuild(log, target).close(), replays)
+            finally:
+                setattr(readmodels, "read_state", shipped)  # noqa: B010
+            print(f"   the same replay decoding with json.loads instead of orjson: "
+                  f"{rate(end, j_mean, j_sd)} ({j_mean:.2f} s)")  # fmt: skip
+        if "verify" in parts:
+            f_mean, f_sd, _ = timed(lambda: floor_of_verify(log, end), args.repeats)
+            v_mean, v_sd, report = timed(lambda: verify(log), args.repeats)
+            assert getattr(report, "ok", False), report
+            print(f"3. verify (chain + signatures) of {end:,} events: {v_mean:.2f} ± {v_sd:.2f} "
+                  f"s ({rate(end, v_mean, v_sd)})   [target: 1M events < 15 s]; verify/raw "
+                  f"reading = {v_mean / r_mean:.2f}x")  # fmt: skip
+            print(f"   raw floor (read + one SHA-256 per row): {f_mean:.2f} ± {f_sd:.2f} s; "
+                  f"verify/floor = {v_mean / f_mean:.1f}x")  # fmt: skip
+        if "check" in parts:
+            views = rebuild(log, target)  # a fresh file, as `docket replay` leaves it
+            try:
+                m_mean, _, checked = timed(lambda: verify_against_log(log, views), 1)
+            finally:
+                views.close()
+            ok = "ok" if getattr(checked, "ok", False) else "DIFFERS"
+            print(f"   then the read-model check (replay to the file's position + digests): "
+                  f"{m_mean:.2f} s ({ok})")  # fmt: skip
     print(load())
 
 

@@ -38,6 +38,8 @@ class Context:
         self.role = role
         self.operator = operator
         self._service: DocketService | None = None
+        #: Set by the console before it opens the service (see DocketService.open).
+        self.catch_up_step: int | None = None
 
     def held_key(self) -> SigningKey | None:
         """The key this command acts with: ``--key``/``DOCKET_KEY``, else the local default."""
@@ -59,7 +61,10 @@ class Context:
                     f"no store at {missing}: `docket demo` or `docket ingest FILE` creates one"
                 )
             key = self.held_key()
-            service = DocketService.open(self.store, keys=[key] if key else [], role=self.role)
+            service = DocketService.open(
+                self.store, keys=[key] if key else [], role=self.role,
+                catch_up_step=self.catch_up_step,
+            )  # fmt: skip
             if key is not None and self.operator and service.identity.name != self.operator:
                 service.close()
                 raise NotAuthorised(

@@ -52,6 +52,11 @@ def demo(obj: Context, cases: int | None, domain: str, no_tui: bool) -> None:
 @pass_context
 def tui(obj: Context, domain: str | None) -> None:
     """Open the operator console on the store."""
+    from tui.app import CATCH_UP_STEP
+
+    # Read models far behind the log (a store's first console) catch up in steps while the
+    # console runs, never in one long freeze before it opens.
+    obj.catch_up_step = CATCH_UP_STEP
     _run_tui(obj, obj.service.resolve_domain(domain))
 
 

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from events.compression import UnreadableState, read_state
+from events.compression import UnreadableState, head_of, read_state
 from events.errors import NotAuthorised
 from events.keyring import ENROLLED_TOPIC, REVOKED_TOPIC, KeyRing
 from events.signing import batch_message, signature_valid
@@ -135,6 +135,12 @@ class ChainedRecorder(Protocol):
         """The highest notification id that has a link (0 when none)."""
         ...
 
+    def select_rows(
+        self, start: int, limit: int, stop: int | None = None
+    ) -> Sequence[tuple[int, str, int, str, bytes]]:
+        """Stored events ``(id, originator id as UUID text, version, topic, state)``."""
+        ...
+
     def select_signatures(self, start: int, stop: int) -> Sequence[tuple[int, int, str, bytes]]:
         """Batch signatures ``(last_id, first_id, key_id, signature)`` ending in start..stop."""
         ...
@@ -175,7 +181,7 @@ class VerifyReport:
 def verify(
     log: DecisionLog,
     *,
-    page: int = 5000,
+    page: int = 20000,
     end: int | None = None,
     on_link: Callable[[int, bytes], None] | None = None,
 ) -> VerifyReport:
@@ -184,47 +190,47 @@ def verify(
     The end is the log's last notification id when the walk starts (or ``end``):
     events appended meanwhile are neither read nor mistaken for a removed event,
     so a verify during busy writing reports only what was really changed.
-    Reads pages of events, the links and the batch signatures in the same id range,
-    so memory stays flat.
+    Reads pages of events (as stored rows, nothing decoded), the links and the batch
+    signatures in the same id range, so memory stays flat.
 
-    Signatures (see :mod:`events.signing`): every event must belong to a batch signed
-    by a key enrolled and not revoked at the batch's first position, and an event
-    naming a person as its actor must be signed by that person's key, in a role the
-    key holds. The key ring is rebuilt from the enrolment events met on the way.
-    ``on_link(position, link)`` sees every verified link (checkpoints use it).
+    The chain hashes each state as stored (compressed), so no state is inflated for it.
+    Signatures (see :mod:`events.signing`): one check per signed batch; every event must
+    belong to a batch signed by a key enrolled and not revoked at the batch's first
+    position, and an event naming a person as its actor must be signed by that person's
+    key, in a role the key holds. Who acted is read from a state's head without inflating
+    it (:func:`events.compression.head_of`); a state stored before heads existed is decoded
+    whole, as is every key-ring event (the key ring is rebuilt from the enrolment events
+    met on the way). ``on_link(position, link)`` sees every verified link (checkpoints).
     """
-    recorder = log.recorder
     chained: ChainedRecorder = log.chained_recorder
     if end is None:
         # Events and links commit together, so every event or link at or below the
         # larger of the two maxima is visible to the reads below. Taking the larger
         # one keeps a deleted last event (whose link remains) in view.
-        end = max(int(recorder.max_notification_id() or 0), chained.max_chain_id())
+        end = max(int(log.recorder.max_notification_id() or 0), chained.max_chain_id())
     previous = GENESIS
     checked = 0
     start = 1
     signatures = _Signatures(chained.signed_from())
     while start <= end:
-        events = recorder.select_notifications(start, page, stop=end)
-        stop = events[-1].id if len(events) == page else end
-        links = list(chained.select_chain(start, stop, page * 2 + 10))
+        events = chained.select_rows(start, page, end)
+        stop = events[-1][0] if len(events) == page else end
+        links = chained.select_chain(start, stop, page * 2 + 10)
         signatures.load(chained.select_signatures(start, stop))
         li = 0
-        for n in events:
+        for nid, oid, version, topic, state in events:
             # Links without an event before this one: those events were removed.
-            if li < len(links) and links[li][0] < n.id:
+            if li < len(links) and links[li][0] < nid:
                 return _bad(checked, links[li][0], "the event recorded here was removed")
-            if li >= len(links) or links[li][0] != n.id:
-                return _bad(checked, n.id, "this event has no link: it was inserted or moved")
-            expected = link_hash(
-                previous, n.id, str(n.originator_id), n.originator_version, n.topic, n.state
-            )
+            if li >= len(links) or links[li][0] != nid:
+                return _bad(checked, nid, "this event has no link: it was inserted or moved")
+            expected = link_hash(previous, nid, oid, version, topic, state)
             if expected != links[li][1]:
-                return _bad(checked, n.id, "the event or its link was altered or reordered")
+                return _bad(checked, nid, "the event or its link was altered or reordered")
             previous = expected
             if on_link is not None:
-                on_link(n.id, expected)
-            problem = signatures.add(n.id, n.topic, n.state, expected)
+                on_link(nid, expected)
+            problem = signatures.add(nid, topic, state, expected)
             if problem:
                 return _bad(checked - problem[2], problem[0], problem[1])
             checked += 1
@@ -277,7 +283,7 @@ class _Signatures:
         if first_id != batch[0][0]:
             return (batch[0][0], "the batch signatures were regrouped or removed", before)
         try:
-            states = [_state(s) for _, _, s in batch]
+            whos = [_who(topic, s) for _, topic, s in batch]
         except UnreadableState as exc:
             return (batch[0][0], f"an event of positions {first_id}-{position} cannot be read: "
                     f"{exc}", before)  # fmt: skip
@@ -289,7 +295,7 @@ class _Signatures:
         for part_id, part in parts:
             signer = self.ring.valid(part_id, first_id)
             if signer is None and not self.ring.keys and len(parts) == 1:
-                signer = self._genesis(part_id, batch, states)
+                signer = self._genesis(part_id, batch, whos)
             if signer is None:
                 return (
                     batch[0][0],
@@ -304,9 +310,18 @@ class _Signatures:
                     before,
                 )
             signers.append(signer)
-        for i, ((pos, topic, _raw), state) in enumerate(zip(batch, states, strict=True)):
+        # A batch holds thousands of events by a handful of (actor, role) pairs: each pair
+        # is judged once, until a key-ring event in the batch changes the ring.
+        judged: dict[tuple[Any, Any], str | None] = {}
+        for i, ((pos, topic, _raw), who) in enumerate(zip(batch, whos, strict=True)):
             after = before - i  # events of this batch after the bad one
-            problem = self._authorship(signers, state)
+            pair = (who.get("actor"), who.get("role"))
+            try:
+                problem = judged[pair]
+            except KeyError:
+                problem = judged[pair] = self._authorship(signers, who)
+            except TypeError:  # an actor or role that is not a string: judge it as it is
+                problem = self._authorship(signers, who)
             if problem:
                 return (pos, problem, after)
             if topic in (self.enrolled_topic, self.revoked_topic):
@@ -314,12 +329,14 @@ class _Signatures:
                     return (pos, f"{signers[0].person} changed the key ring without the admin "
                                  "role", after)  # fmt: skip
                 if topic == self.enrolled_topic:
-                    self.ring.enrolled(pos, state)
+                    self.ring.enrolled(pos, who)
                 else:
-                    self.ring.revoked(pos, state)
+                    self.ring.revoked(pos, who)
+                judged.clear()
         return None
 
     def _genesis(self, key_id: str, batch: list[Any], states: list[dict[str, Any]]) -> Any:
+        # ``states``: what _who gave, the whole state for the key-ring events read here.
         """The store's first key enrols itself, as an admin, in the batch it signs."""
         for (_, topic, _), state in zip(batch, states, strict=True):
             if (
@@ -350,6 +367,24 @@ class _Signatures:
                         f"key, but signed only by {names} key")  # fmt: skip
             return None  # a component with no key of its own, run by the signer (older stores)
         return f"recorded as done by {actor} but signed by {names} key"
+
+
+#: Topics whose whole state verify reads (the key ring is rebuilt from them).
+_WHOLE = frozenset((ENROLLED_TOPIC, REVOKED_TOPIC))
+
+
+def _who(topic: str, raw: bytes) -> dict[str, Any]:
+    """What verify needs of a state: who acted (its head, when it has one), or the whole
+    state for a key-ring event and for a state stored before heads existed.
+
+    Raises:
+        UnreadableState: a head or compressed state that cannot be read.
+    """
+    if topic not in _WHOLE:
+        head = head_of(raw)
+        if head is not None:
+            return head
+    return _state(raw)
 
 
 def _state(raw: bytes) -> dict[str, Any]:

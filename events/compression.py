@@ -23,6 +23,17 @@ What this must never break:
 * **A hostile row** (a store edited by hand): a state that inflates past
   :data:`MAX_STATE` bytes, is cut short, or names an unknown dictionary raises
   :class:`UnreadableState` with one sentence, never a memory blow-up.
+
+**Who acted, readable without inflating** (the *headed* layout, written by Docket since
+December 2026): ``verify`` must check every event's ``actor`` and ``role`` against the
+keys that signed its batch, and inflating + decoding a whole state only for those two fields
+cost ~80 % of a verify. A headed state is ``0x01 | head | body``: the head holds the
+state's ``actor`` and ``role`` (those present) as short UTF-8 strings (layout in
+:func:`_split`), the body the rest of the state as JSON, compressed as above. Both are in
+the stored bytes, so the chain and the batch signatures cover them exactly as before; a
+state's ``actor``/``role`` are its head's (a reader drops any found in the body, which the
+writer never puts there), so what verify checks is what every reader sees. States written
+before stay as they are and are read (and verified, by inflating) as before.
 """
 
 from __future__ import annotations
@@ -108,32 +119,149 @@ def register_words(marker: bytes, words: bytes) -> int:
     return dict_id
 
 
+#: First byte of a headed state (see the module docstring): never ``{`` nor a zlib header.
+HEADED = 0x01
+#: The fields a headed state keeps outside its compressed body, in its head.
+HEAD_FIELDS = ("actor", "role")
+_HEAD_KEYS = frozenset(HEAD_FIELDS)
+
+
 class DocketCompressor(Compressor):
     """eventsourcing ``Compressor``: zlib with :data:`DICTIONARY` (or a pack's words added to
-    it, for a state that holds that pack's marker); reads old plain JSON as it is."""
+    it, for a state that holds that pack's marker), who acted in a head beside it; reads
+    old plain JSON and older compressed states as they are."""
 
     def compress(self, data: bytes) -> bytes:
-        zdict = next((found for marker, found in _CHOSEN if marker in data), DICTIONARY)
-        packer = zlib.compressobj(LEVEL, zlib.DEFLATED, 15, 8, zlib.Z_DEFAULT_STRATEGY, zdict)
-        return packer.compress(data) + packer.flush()
+        return pack_state(data)
 
     def decompress(self, data: bytes) -> bytes:
         return decompress(data)
 
 
+def deflate(data: bytes) -> bytes:
+    """``data`` compressed with the dictionary its content calls for (a zlib stream)."""
+    zdict = next((found for marker, found in _CHOSEN if marker in data), DICTIONARY)
+    packer = zlib.compressobj(LEVEL, zlib.DEFLATED, 15, 8, zlib.Z_DEFAULT_STRATEGY, zdict)
+    return packer.compress(data) + packer.flush()
+
+
+def pack_state(data: bytes) -> bytes:
+    """The stored form of a state's JSON ``data``: headed when it is a JSON object whose
+    actor and role (those present) are short strings (every event Docket writes), a plain
+    zlib stream otherwise (and for the rare state orjson cannot re-encode exactly: ``NaN``,
+    integers beyond 64 bits)."""
+    try:
+        value = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return deflate(data)
+    if not isinstance(value, dict) or _HEAD_KEYS.isdisjoint(value):
+        return deflate(data)
+    head = bytearray([HEADED, 0])
+    for bit, key in enumerate(HEAD_FIELDS):
+        if key in value:
+            field = value[key]
+            text = field.encode() if isinstance(field, str) else b""
+            if not isinstance(field, str) or len(text) > 255:
+                return deflate(data)  # never so in Docket's events: keep them whole
+            head[1] |= 1 << bit
+            head += bytes([len(text)]) + text
+            del value[key]
+    return bytes(head) + deflate(orjson.dumps(value))
+
+
 def is_compressed(data: bytes) -> bool:
-    """Whether ``data`` starts with a zlib header (plain JSON starts with ``{``, never one)."""
+    """Whether ``data`` is stored compressed (a zlib stream, or headed); plain JSON starts
+    with ``{``, which is neither."""
+    if data[:1] == b"\x01":
+        return True
     return len(data) >= 2 and data[0] & 0x0F == 8 and (data[0] << 8 | data[1]) % 31 == 0
 
 
+def _split(data: bytes) -> tuple[dict[str, str], bytes]:
+    """The head (who acted) and the body of a headed state: ``0x01 | flags | for each
+    field present (bit 0 actor, bit 1 role): its UTF-8 length (1 byte) and text | body``.
+
+    Raises:
+        UnreadableState: the head is cut short, names unknown fields, or is not UTF-8.
+    """
+    flags = data[1] if len(data) > 1 else 0
+    if flags == 0b11 and len(data) > 3:  # both, as Docket writes them: no loop
+        at = 3 + data[2]
+        end = at + 1 + data[at] if at < len(data) else len(data) + 1
+        if end <= len(data):
+            try:
+                actor, role = data[3:at].decode(), data[at + 1 : end].decode()
+            except UnicodeDecodeError:
+                pass  # named below
+            else:
+                return {"actor": actor, "role": role}, data[end:]
+    if flags & ~0b11:
+        raise UnreadableState("the event's head (who acted) holds other fields")
+    head: dict[str, str] = {}
+    at = 2
+    for bit, key in enumerate(HEAD_FIELDS):
+        if flags >> bit & 1:
+            size = data[at] if at < len(data) else 0
+            if at + 1 + size > len(data) or at >= len(data):
+                raise UnreadableState("the event's head (who acted) is cut short")
+            try:
+                head[key] = data[at + 1 : at + 1 + size].decode()
+            except UnicodeDecodeError as exc:
+                raise UnreadableState("the event's head (who acted) is not UTF-8") from exc
+            at += 1 + size
+    return head, data[at:]
+
+
+def head_of(data: bytes) -> dict[str, str] | None:
+    """Who acted, as a headed state records it (``{"actor": ..., "role": ...}``, the fields
+    present), read without inflating anything; None for a state stored otherwise (decode it
+    whole to learn who acted).
+
+    Raises:
+        UnreadableState: the head is damaged (see :func:`_split`).
+    """
+    if data[:1] != b"\x01":
+        return None
+    return _split(data)[0]
+
+
+def dictionary_of(data: bytes) -> int | None:
+    """The id of the dictionary a stored state was compressed with (None: none)."""
+    if data[:1] == b"\x01":
+        data = _split(data)[1]
+    if not is_compressed(data) or not data[1] & 0x20:
+        return None
+    return int.from_bytes(data[2:6], "big")
+
+
 def decompress(data: bytes) -> bytes:
-    """The JSON of a stored state: inflated when compressed, as it is otherwise.
+    """The JSON of a stored state: inflated when compressed, as it is otherwise (a headed
+    state's head joins the body's object: same meaning, keys in another order).
 
     Raises:
         UnreadableState: a compressed state that is cut short, inflates beyond
             :data:`MAX_STATE`, or names a dictionary this Docket does not know.
     """
-    if not is_compressed(data):
+    if data[:1] == b"\x01":
+        head, body = _split(data)
+        text = inflate(body)
+        if b'"actor"' in text or b'"role"' in text:  # maybe in the body's own object
+            merged = _merged(_body(text), head)
+            return json.dumps(merged, separators=(",", ":"), ensure_ascii=False).encode()
+        if not head:
+            return text
+        head_text = orjson.dumps(head)
+        return head_text if text.strip() == b"{}" else text.rstrip()[:-1] + b"," + head_text[1:]
+    return inflate(data)
+
+
+def inflate(data: bytes) -> bytes:
+    """A zlib stream inflated (with the dictionary it names); plain JSON as it is.
+
+    Raises:
+        UnreadableState: see :func:`decompress`.
+    """
+    if not is_compressed(data) or data[:1] == b"\x01":
         return data
     zdict = b""
     if data[1] & 0x20:  # FDICT: the next four bytes name the dictionary
@@ -168,8 +296,38 @@ def read_state(raw: bytes) -> Any:
         UnreadableState: a compressed state that cannot be inflated.
         ValueError: a state that is not JSON.
     """
-    text = decompress(raw)
+    if raw[:1] == b"\x01":
+        head, body = _split(raw)
+        return _merged(_body(inflate(body)), head)
+    text = inflate(raw)
     try:
         return orjson.loads(text)
     except orjson.JSONDecodeError:
         return json.loads(text)
+
+
+def _merged(body: dict[str, Any], head: dict[str, str]) -> dict[str, Any]:
+    """A headed state's object: its body with its head's actor and role (any the body
+    holds are dropped: the writer never puts them there, and verify checks the head)."""
+    for key in HEAD_FIELDS:
+        body.pop(key, None)
+    body.update(head)
+    return body
+
+
+def _body(text: bytes) -> dict[str, Any]:
+    """The JSON object of a headed state's body.
+
+    Raises:
+        UnreadableState: the body is not a JSON object.
+    """
+    try:
+        value = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        try:
+            value = json.loads(text)
+        except ValueError as exc:
+            raise UnreadableState("the event's body is not JSON") from exc
+    if not isinstance(value, dict):
+        raise UnreadableState("the event's body is not a JSON object")
+    return value

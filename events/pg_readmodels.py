@@ -34,8 +34,10 @@ from events.readmodels import INDEXES, SCHEMA, ReadModels
 if TYPE_CHECKING:
     from events.app import DecisionLog
 
-#: Advisory lock key of the projection ("docketrm" in ASCII): one writer of the read models.
-PROJECTION_LOCK = 0x646F636B6574726D
+#: Advisory lock of the projection: one writer of a store's read models. Two keys: this
+#: ("dock" in ASCII) and a hash of the read models' schema, so the consoles of one store wait
+#: for each other and never for another store's on the same server.
+PROJECTION_LOCK = 0x646F636B
 _TYPES = {str: "text", int: "bigint", float: "double precision"}
 _UPSERT = re.compile(r"^\s*INSERT OR REPLACE INTO (\w+)(\s*\([\w\s,]*\))? VALUES", re.IGNORECASE)
 #: The tables keyed by something other than their first column.
@@ -95,6 +97,7 @@ class _PgConnection:
 
     def __init__(self, datastore: PostgresDatastore, schema: str) -> None:
         self.datastore = datastore
+        self.schema = schema
         datastore.pool.open(True, 30)
         self.conn = datastore.pool.getconn()
         self.conn.execute(SQL("SET search_path TO {0}").format(Identifier(schema)))
@@ -110,7 +113,9 @@ class _PgConnection:
                 level = "READ COMMITTED" if word == "BEGIN IMMEDIATE" else "REPEATABLE READ"
                 self.conn.execute(f"BEGIN ISOLATION LEVEL {level}".encode())
             if word == "BEGIN IMMEDIATE":  # the projection's writer lock, until COMMIT
-                self.conn.execute("SELECT pg_advisory_xact_lock(%s)", (PROJECTION_LOCK,))
+                self.conn.execute(
+                    "SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (PROJECTION_LOCK, self.schema)
+                )
             return _Cursor([], [])
         if word == "COMMIT":
             self.depth = max(0, self.depth - 1)
@@ -234,6 +239,7 @@ class PgReadModels(ReadModels):
         """Empty every table and replay the log into them, in ONE transaction: readers
         see the old tables until it commits."""
         conn = self.conn
+        step, self.step = self.step, None  # a rebuild is whole, whoever asks for it
         conn.execute("BEGIN IMMEDIATE")
         try:
             for table in self.table_names():
@@ -243,4 +249,6 @@ class PgReadModels(ReadModels):
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+        finally:
+            self.step = step
         return self

@@ -334,14 +334,17 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
             row = curs.fetchone()
             return int(row["m"] or 0) if row else 0
 
-    def select_rows(self, start: int, limit: int) -> list[tuple[int, str, int, str, bytes]]:
+    def select_rows(
+        self, start: int, limit: int, stop: int | None = None
+    ) -> list[tuple[int, str, int, str, bytes]]:
         """Notifications as plain tuples (see ChainedSQLiteRecorder.select_rows)."""
         sql = SQL(
             "SELECT notification_id, originator_id::text AS oid, originator_version, topic, "
-            "state FROM {0} WHERE notification_id >= %s ORDER BY notification_id LIMIT %s"
+            "state FROM {0} WHERE notification_id >= %s AND notification_id <= %s "
+            "ORDER BY notification_id LIMIT %s"
         ).format(self.events_table)
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            curs.execute(sql, (start, limit))
+            curs.execute(sql, (start, (1 << 63) - 1 if stop is None else stop, limit))
             return [
                 (r["notification_id"], r["oid"], r["originator_version"], r["topic"],
                  bytes(r["state"]))

@@ -403,6 +403,11 @@ class ReadModels:
     #: Columns an existing file lacked and was given (empty for the events already applied,
     #: so such a file is rebuilt on opening). PostgreSQL read models add them in place.
     added_columns: tuple[str, ...] = ()
+    #: When set, :meth:`catch_up` applies at most this many events a call: a console on
+    #: read models far behind the log (a store's first console, before ``docket
+    #: setup-postgres`` or ``docket replay`` built them) stays responsive and its timer
+    #: brings them up to date step by step, instead of freezing until all are applied.
+    step: int | None = None
 
     def __init__(self, path: str | Path, *, _scratch: bool = False) -> None:
         self.path = Path(path)
@@ -490,7 +495,8 @@ class ReadModels:
         Each batch of ``batch`` notifications is one transaction: rows and position
         together. The position is re-read inside the transaction (BEGIN IMMEDIATE
         locks out other writers), so two processes catching up at once cannot
-        apply the same events twice.
+        apply the same events twice. With :attr:`step` set (and no ``stop``), at most
+        ``step`` events are applied.
 
         Case events are folded into each case's :class:`CaseState` (the state before an
         event is the batch's own, or is folded once from the case's stored events).
@@ -499,6 +505,14 @@ class ReadModels:
         of being decoded and folded again (only the notification rows are read, to keep
         the log's order and to find events others wrote in between).
         """
+        position = self.position()
+        if position >= log.event_count():
+            # Up to date: no write transaction (nor, on PostgreSQL, the projection's lock),
+            # so consoles opening together on current read models never wait for each other.
+            return 0
+        if stop is None and self.step is not None:
+            stop = position + self.step
+            batch = min(batch, self.step)
         known = {str(c.id): c.state for c in saved if not c.pending_events}
         applied = 0
         while True:
@@ -515,12 +529,8 @@ class ReadModels:
         conn.execute("BEGIN IMMEDIATE")
         try:
             start = self.position() + 1
-            rows = log.chained_recorder.select_rows(start, limit)
+            rows = log.chained_recorder.select_rows(start, limit, stop)
             more = len(rows) == limit
-            if stop is not None:
-                kept = [r for r in rows if r[0] <= stop]
-                more = more and len(kept) == len(rows)
-                rows = kept
             if not rows:
                 conn.execute("ROLLBACK")
                 return 0, False
@@ -573,9 +583,15 @@ class ReadModels:
 
     def rebuilt(self, log: DecisionLog) -> ReadModels:
         """These read models thrown away and rebuilt from the whole log (this object is
-        closed; use the one returned)."""
+        closed; use the one returned, which keeps :attr:`step`)."""
         self.close()
-        return rebuild(log, self.path)
+        fresh = rebuild(log, self.path)
+        fresh.step = self.step
+        return fresh
+
+    def behind(self, log: DecisionLog) -> int:
+        """How many of the log's events these read models have not applied yet."""
+        return max(0, log.event_count() - self.position())
 
 
 def catch_up(log: DecisionLog, readmodels: ReadModels, *, batch: int = 5000) -> int:

@@ -195,8 +195,9 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
         sql += " ORDER BY notification_id LIMIT ?"
         params.append(limit)
         with self.datastore.transaction(commit=False) as c:
+            c.sqlite_cursor.row_factory = None  # plain tuples: no sqlite3.Row per row
             c.execute(sql, params)
-            return [(r[0], bytes(r[1])) for r in c.fetchall()]
+            return c.fetchall()  # type: ignore[no-any-return]
 
     def select_signatures(self, start: int, stop: int) -> list[tuple[int, int, str, bytes]]:
         """Batch signatures ``(last_id, first_id, key_id, signature)`` ending in start..stop."""
@@ -256,9 +257,12 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
                 for row in c.fetchall()
             ]  # fmt: skip
 
-    def select_rows(self, start: int, limit: int) -> list[tuple[int, str, int, str, bytes]]:
+    def select_rows(
+        self, start: int, limit: int, stop: int | None = None
+    ) -> list[tuple[int, str, int, str, bytes]]:
         """Notifications as plain tuples ``(id, originator id as UUID text, version, topic,
-        state)``: the read models' fast path (no UUID or Notification objects)."""
+        state)`` with start <= id (<= stop): the read models' and verify's fast path (no
+        UUID or Notification objects)."""
         o = "originator_id"
         uuid_text = (
             f"substr({o},1,8)||'-'||substr({o},9,4)||'-'||substr({o},13,4)||'-'||"
@@ -267,8 +271,9 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
         sql = (
             f"SELECT rowid, CASE WHEN length({o}) = 32 THEN {uuid_text} ELSE {o} END, "
             f"originator_version, topic, state FROM {self.events_table_name} "
-            "WHERE rowid >= ? ORDER BY rowid LIMIT ?"
+            "WHERE rowid >= ? AND rowid <= ? ORDER BY rowid LIMIT ?"
         )
         with self.datastore.transaction(commit=False) as c:
-            c.execute(sql, (start, limit))
-            return [tuple(r) for r in c.fetchall()]
+            c.sqlite_cursor.row_factory = None  # plain tuples: no sqlite3.Row per row
+            c.execute(sql, (start, (1 << 63) - 1 if stop is None else stop, limit))
+            return c.fetchall()  # type: ignore[no-any-return]

@@ -234,8 +234,11 @@ def setup_postgres(url: str, writer: str, *, password: str | None = None) -> lis
 
 
 def _share_readmodels(url: str, parsed: StoreURL, writer: str, log: DecisionLog) -> str:
-    """Create the shared read models (as the owner) and let ``writer`` keep them; tables
-    made by an older Docket get their new columns and are refilled from the log."""
+    """Create the shared read models (as the owner), bring them up to date with the log
+    and let ``writer`` keep them; tables made by an older Docket get their new columns and
+    are refilled from the log. Building them here, once, is what lets every console open
+    at once (a console finding them far behind catches up step by step, see
+    ``ReadModels.step``)."""
     from eventsourcing.postgres import SQL, Identifier  # type: ignore[attr-defined]
 
     from events.pg_readmodels import views_schema
@@ -245,6 +248,7 @@ def _share_readmodels(url: str, parsed: StoreURL, writer: str, log: DecisionLog)
     if views.added_columns and views.position() > 0:
         views = views.rebuilt(log)
     try:
+        applied = views.catch_up(log, batch=10000)
         conn: Any = views.conn
         s, w = Identifier(schema), Identifier(writer)
         conn.conn.execute(SQL("GRANT USAGE ON SCHEMA {0} TO {1}").format(s, w))
@@ -256,7 +260,8 @@ def _share_readmodels(url: str, parsed: StoreURL, writer: str, log: DecisionLog)
         )
     finally:
         views.close()
-    return f"{writer} may keep the shared read models in schema {schema}"
+    built = f" (brought up to date: {applied:,} events applied)" if applied else ""
+    return f"{writer} may keep the shared read models in schema {schema}{built}"
 
 
 def _open_sqlite(parsed: StoreURL) -> DecisionLog:

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import re
 
+from guardrails.prefilter import RuleSet
+
 _F = re.IGNORECASE
 
 _STREET_WORD = (
@@ -126,23 +128,24 @@ SPELLED_PHONE = re.compile(
     _F)
 
 
+# Each pattern runs only when the literals it needs are in the text (see prefilter).
+_PROSE_RULES = RuleSet([("EMAIL", OBFUSCATED_EMAIL), ("BIRTH_DATE", BIRTH_DATE),
+                        *(("NATIONAL_ID", pattern) for pattern in NATIONAL_ID),
+                        *(("ADDRESS", pattern) for pattern in ADDRESS_PATTERNS),
+                        ("PHONE", SPELLED_PHONE)])
+
+
 def prose_personal_data(text: str) -> list[tuple[str, int, int]]:
     """(kind, start, end) of addresses, birth dates, ID numbers and disguised contacts."""
     found: list[tuple[str, int, int]] = []
-    for match in OBFUSCATED_EMAIL.finditer(text):
-        if "@" not in match.group(0) or re.search(r"\s", match.group(0)):
-            found.append(("EMAIL", match.start(), match.end()))
-    for match in BIRTH_DATE.finditer(text):
-        found.append(("BIRTH_DATE", match.start(1), match.end(1)))
-    for pattern in NATIONAL_ID:
-        for match in pattern.finditer(text):
-            group = 1 if pattern.groups else 0
-            found.append(("NATIONAL_ID", match.start(group), match.end(group)))
-    for pattern in ADDRESS_PATTERNS:
-        for match in pattern.finditer(text):
-            group = 1 if pattern.groups else 0
-            found.append(("ADDRESS", match.start(group), match.end(group)))
-    for match in SPELLED_PHONE.finditer(text):
-        if sum(not ch.isdigit() for ch in match.group(0) if ch.isalpha()) >= 3:
-            found.append(("PHONE", match.start(), match.end()))
+    for rule in _PROSE_RULES.runnable(text):
+        group = 1 if rule.pattern.groups else 0
+        for match in rule.pattern.finditer(text):
+            if rule.name == "EMAIL" and "@" in match.group(0) and not re.search(
+                    r"\s", match.group(0)):
+                continue  # a plain address: the e-mail recogniser's, not a disguised one
+            if rule.name == "PHONE" and sum(
+                    not ch.isdigit() for ch in match.group(0) if ch.isalpha()) < 3:
+                continue  # digits only: the phone recogniser's
+            found.append((rule.name, match.start(group), match.end(group)))
     return found

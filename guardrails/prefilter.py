@@ -21,6 +21,7 @@ on every red-team and personal-data text and on generated text.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -34,10 +35,11 @@ except ImportError:  # pragma: no cover - another interpreter: every pattern alw
 
 # Largest set of literal strings tracked for one part of a pattern (alternations multiply).
 _MAX_STRINGS = 64
+_DIGITS = "0123456789"
 # Most literal sets checked for one alternative (each one more set lookup per rule).
 _MAX_CONJUNCTION = 3
-# Shortest member of a literal set used beside an alternative's best one.
-_MIN_EXTRA_CHARS = 3
+# Least rarity (see _selectivity) of a literal set used beside an alternative's best one.
+_MIN_EXTRA_RARITY = 1
 # Needed strings are cut to this many characters: as selective in prose, cheaper to check.
 _KEEP_CHARS = 16
 
@@ -47,7 +49,10 @@ def _fold_char(char: str) -> str:
 
     Lower-case, then (when both mappings are one character) upper- and lower-case again,
     so characters sharing an upper case ("ı" and "i", "ſ" and "s", "ς" and "σ") meet.
+    Every decimal digit ("٣", "３") is its ASCII digit, so ``\\d`` can be a need.
     """
+    if char.isdecimal():
+        return str(unicodedata.decimal(char))
     lower = char.lower()[:1] or char  # "İ".lower() is "i" + a combining dot: keep "i"
     upper = lower.upper()
     if len(upper) == 1:
@@ -127,6 +132,15 @@ class RuleSet:
         """The needed literals that occur in ``fold(text)``."""
         return self._literals.present(fold(text))
 
+    def runnable(self, text: str, present: frozenset[str] | None = None) -> list[Gated]:
+        """The rules, in order, that may match ``text``: the others cannot."""
+        found = self.present(text) if present is None else present
+        candidates = set(self._always)
+        for literal in found:
+            candidates |= self._by_literal.get(literal, frozenset())
+        return [rule for index in sorted(candidates)
+                if (rule := self.rules[index]).may_match(found)]
+
     def fired(self, text: str, present: frozenset[str] | None = None) -> set[str]:
         """Names of the rules whose pattern is found in ``text``.
 
@@ -134,16 +148,9 @@ class RuleSet:
         it needs are ``present`` (found here when not given), and not at all once another
         pattern of the same name has fired.
         """
-        found = self.present(text) if present is None else present
-        candidates = set(self._always)
-        for literal in found:
-            candidates |= self._by_literal.get(literal, frozenset())
         names: set[str] = set()
-        for index in sorted(candidates):
-            rule = self.rules[index]
-            if rule.name in names:
-                continue
-            if rule.may_match(found) and rule.pattern.search(text):
+        for rule in self.runnable(text, present):
+            if rule.name not in names and rule.pattern.search(text):
                 names.add(rule.name)
         return names
 
@@ -223,9 +230,9 @@ def needs_of(pattern: re.Pattern[str]) -> Needs | None:
             return None
         ranked = sorted({_shortest_form(c) for c in candidates}, key=_selectivity,
                         reverse=True)
-        # The best set always; others only when their every member is a word-sized
-        # string (a short one, such as " " or "is", is in nearly every text).
-        extra = [need for need in ranked[1:] if _selectivity(need)[0] >= _MIN_EXTRA_CHARS]
+        # The best set always; others only when no member is a lone letter or space (in
+        # nearly every text: checking it would cost a finder step and skip nothing).
+        extra = [need for need in ranked[1:] if _selectivity(need)[0] >= _MIN_EXTRA_RARITY]
         needs.append((ranked[0], *extra[:_MAX_CONJUNCTION - 1]))
     return tuple(needs)
 
@@ -257,9 +264,20 @@ def _shortest_form(need: frozenset[str]) -> frozenset[str]:
     return frozenset(kept)
 
 
-def _selectivity(need: frozenset[str]) -> tuple[int, int]:
-    """Longer shortest member first (rarer in prose), then fewer members."""
-    return min(min(len(text) for text in need), 6), -len(need)
+def _selectivity(need: frozenset[str]) -> tuple[int, float, int]:
+    """How rarely ``need`` is met in prose, roughly: the shortest member's length (a lone
+    digit counts as 3, a lone letter or space as 0), then the mean length, then fewer
+    members. Only cost depends on it, never a verdict."""
+    return (min(min(_rarity(text) for text in need), 6),
+            min(sum(map(len, need)) / len(need), 6.0), -len(need))
+
+
+def _rarity(text: str) -> int:
+    if len(text) != 1:
+        return len(text)
+    if text.isdigit():
+        return 3
+    return 0 if text.isalpha() or text.isspace() else 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -330,9 +348,7 @@ class _Parts:
         if op in (c.AT, c.ASSERT, c.ASSERT_NOT):
             return cls.strings([""])  # zero width: the text around it is contiguous
         if op is c.IN:
-            if all(kind is c.LITERAL for kind, _ in arg):
-                return cls.strings(fold(chr(code)) for _, code in arg)
-            return cls.nothing()
+            return cls._char_class(arg)
         if op is c.SUBPATTERN:
             return cls.of_sequence(list(arg[-1]))
         if op is c.ATOMIC_GROUP:
@@ -350,6 +366,22 @@ class _Parts:
                 return part
             return _Parts(None, part.need)
         return cls.nothing()  # any character, classes, back-references: nothing certain
+
+    @classmethod
+    def _char_class(cls, items: Sequence[tuple[Any, Any]]) -> _Parts:
+        """A class of literal characters, small ranges and digits: its folded characters."""
+        c = _sre_constants
+        chars: set[str] = set()
+        for kind, arg in items:
+            if kind is c.LITERAL:
+                chars.add(fold(chr(arg)))
+            elif kind is c.RANGE and arg[1] - arg[0] < _MAX_STRINGS:
+                chars |= {fold(chr(code)) for code in range(arg[0], arg[1] + 1)}
+            elif kind is c.CATEGORY and arg is c.CATEGORY_DIGIT:
+                chars |= set(_DIGITS)
+            else:  # a negated class, \\w, \\s, a large range: nothing certain
+                return cls.nothing()
+        return cls.strings(chars) if len(chars) <= _MAX_STRINGS else cls.nothing()
 
     @classmethod
     def _branch(cls, parts: list[_Parts]) -> _Parts:

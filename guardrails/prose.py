@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from guardrails.facts import NUMBER, CaseFacts, Lexicon, as_number, case_numbers, close
 from guardrails.pii import PLACEHOLDER
 from guardrails.plain_text import HTML_MARKUP, unsafe_kinds
-from guardrails.text import canonical
+from guardrails.text import canonical, mixed_script_words, unspace
 from guardrails.verdicts import Verdict
 
 PROSE_RULES = ("prose_markup", "prose_numbers", "prose_actions", "prose_directions",
@@ -57,6 +57,8 @@ HIGH_RISK_FROM = 0.4
 def check_prose(summary: str, facts: CaseFacts) -> list[Verdict]:
     """One verdict per rule in :data:`PROSE_RULES` for ``summary``. Never raises."""
     markup = unsafe_kinds(summary) + (["html_markup"] if HTML_MARKUP.search(summary) else [])
+    if mixed_script_words(canonical(summary)):
+        markup.append("look-alike letters (a word mixing Latin with Cyrillic or Greek)")
     text = _masked(canonical(summary), facts)
     found: dict[str, list[str]] = {rule: [] for rule in PROSE_RULES}
     found["prose_markup"] = markup
@@ -66,8 +68,9 @@ def check_prose(summary: str, facts: CaseFacts) -> list[Verdict]:
     for index, sentence in enumerate(_sentences(text), start=1):
         lower = sentence.lower()
         for rule, problems in (
-            ("prose_numbers", _numbers(lower, facts, allowed)),
-            ("prose_actions", _actions(lower, facts)),
+            ("prose_numbers", _numbers(lower, facts, allowed) + _cost_bindings(lower, facts)),
+            # Letter-spaced words ("a p p r o v e") are joined for the action check.
+            ("prose_actions", _actions(unspace(lower), facts)),
             ("prose_directions", _directions(lower, facts, mentions, words)),
             ("prose_judgement", _judgements(lower, facts, words)),
         ):
@@ -241,27 +244,59 @@ def _action_pattern(action: str, forms: str | None) -> re.Pattern[str]:
 def _actions(sentence: str, facts: CaseFacts) -> list[str]:
     problems: list[str] = []
     recommended = facts.recommended_action.strip().lower()
-    costs = {a.strip().lower(): float(c) for a, c in facts.expected_costs.items()}
-    for action in facts.all_actions:
-        for match in _action_pattern(action, facts.lexicon.forms_of(action)).finditer(sentence):
-            before = sentence[max(0, match.start() - 40):match.start()]
-            after = sentence[match.start():match.end() + 40]
-            set_aside = bool(_SET_ASIDE_BEFORE.search(before) or _SET_ASIDE_AFTER.search(after))
-            if action == recommended:
-                if set_aside:
-                    problems.append(f"sets aside the recommended action ({match.group(0)!r})")
-                continue
-            if set_aside or _cost_listed(sentence[match.end():match.end() + 30], costs.get(action)):
-                continue
-            problems.append(f"speaks for {match.group(0)!r}, recommended {recommended!r}")
+    costs = _costs(facts)
+    for start, end, action, cost_after in _action_mentions(sentence, facts):
+        said = sentence[start:end]
+        before = sentence[max(0, start - 40):start]
+        after = sentence[start:end + 40]
+        set_aside = bool(_SET_ASIDE_BEFORE.search(before) or _SET_ASIDE_AFTER.search(after))
+        if action == recommended:
+            if set_aside:
+                problems.append(f"sets aside the recommended action ({said!r})")
+            continue
+        own = costs.get(action)
+        if set_aside or (own is not None and cost_after is not None and close(cost_after, own)):
+            continue  # "rather than approve", or read off the cost table: "approve 3.08"
+        problems.append(f"speaks for {said!r}, recommended {recommended!r}")
     return problems
 
 
-def _cost_listed(after: str, cost: float | None) -> bool:
-    if cost is None:
-        return False
-    return any((n := as_number(m.group(0))) is not None and close(n, cost)
-               for m in NUMBER.finditer(after))
+def _cost_bindings(sentence: str, facts: CaseFacts) -> list[str]:
+    """A number right after an action that is another action's expected cost, not its own
+    ("approve 0.38" when 0.38 is decline's): each number is a number of the case, but the
+    sentence gives it to the wrong action."""
+    costs = _costs(facts)
+    problems = []
+    for start, end, action, number in _action_mentions(sentence, facts):
+        if number is None or action not in costs or close(number, costs[action]):
+            continue
+        owners = [other for other, cost in costs.items() if other != action and close(number, cost)]
+        if owners:
+            problems.append(f"{sentence[start:end]!r} given {number:g}, the expected cost of "
+                            f"{owners[0]!r} (its own is {costs[action]:g})")
+    return problems
+
+
+def _costs(facts: CaseFacts) -> dict[str, float]:
+    return {a.strip().lower(): float(c) for a, c in facts.expected_costs.items()}
+
+
+def _action_mentions(
+    sentence: str, facts: CaseFacts
+) -> list[tuple[int, int, str, float | None]]:
+    """(start, end, action, the first number after it) of each mention of an action, in
+    order; the number is looked for only up to the next mention (or 30 characters), so
+    "approve 0.38, decline 3.08" gives approve 0.38, not 3.08."""
+    found = sorted((match.start(), match.end(), action)
+                   for action in facts.all_actions
+                   for match in _action_pattern(action, facts.lexicon.forms_of(action))
+                   .finditer(sentence))
+    mentions = []
+    for index, (start, end, action) in enumerate(found):
+        stop = found[index + 1][0] if index + 1 < len(found) else len(sentence)
+        first = NUMBER.search(sentence[end:min(stop, end + 30)])
+        mentions.append((start, end, action, as_number(first.group(0)) if first else None))
+    return mentions
 
 
 # -- directions ----------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from events.errors import AlreadyDecided, AwaitingSenior, DocketError, InputReje
 from tui.commands import DocketCommands
 from tui.port import Clock, DocketPort, ServiceCaller, identity_of, system_clock
 from tui.screens.audit import AuditScreen
+from tui.screens.base import action_label
 from tui.screens.case import CaseScreen
 from tui.screens.decide import DecisionTarget, EscalateModal, OverrideModal
 from tui.screens.health import HealthScreen
@@ -37,6 +38,10 @@ T = TypeVar("T")
 
 # "send_up": hand the case to a senior (whatever the pack calls that action).
 DecisionKind = Literal["accept", "override", "send_up"]
+
+#: Events applied per sync while read models far behind the log catch up (about a second on
+#: PostgreSQL on a busy machine), so a key press never waits long behind a step.
+CATCH_UP_STEP = 2000
 
 # App-wide actions that make no sense on top of a modal dialog.
 NOT_ON_MODALS = frozenset({"policy", "health", "help", "quit_console"})
@@ -106,10 +111,15 @@ class DocketApp(App[None]):
         self._quick = ServiceCaller()
         self._long = ServiceCaller()
         self._syncing = False
+        self._catching_up = False  # read models far behind: sync again at once after a step
+        behind = getattr(service, "behind", None)  # fakes of the port may lack it
+        self._behind_at_start = int(behind()) if behind is not None else 0
         self._last_sync_error: str | None = None
         self._actions_cache: dict[str, list[str]] = {}
         self._froze_gc = False
         self._quit_confirmed = False  # q pressed once over unsaved policy edits
+        self._case_screen: CaseScreen | None = None  # mounted on first use, then reused
+        self._escalate_labels: dict[str, str] = {}  # by domain
         self.sub_title = f"{self.identity.name} ({self.identity.role})"
 
     # --- calling the service ----------------------------------------------------------
@@ -127,6 +137,7 @@ class DocketApp(App[None]):
     def on_mount(self) -> None:
         self.push_screen(self.queue_screen)
         self.load_store_name()
+        self.announce_catch_up()
         if self.sync_interval:
             self.set_interval(self.sync_interval, self.sync_tick)
 
@@ -163,6 +174,18 @@ class DocketApp(App[None]):
 
     # --- following the log ------------------------------------------------------------
 
+    def announce_catch_up(self) -> None:
+        """Say so, once, when the read models were far behind the log at opening (the sync
+        timer then brings them up to date step by step)."""
+        if self._behind_at_start > CATCH_UP_STEP:
+            self._catching_up = True
+            self.notify(
+                f"The read models are {self._behind_at_start:,} events behind the log, so they "
+                "are catching up in the background and the queue fills in as they do.",
+                title="Catching up",
+                timeout=20,
+            )
+
     def sync_tick(self) -> None:
         if not self._syncing:
             self.sync_now()
@@ -184,6 +207,12 @@ class DocketApp(App[None]):
         # Refresh even when this sync applied nothing: another process sharing the
         # read-model file may have applied the events already (sync() then returns 0).
         self.log_moved()
+        if self._catching_up:
+            if applied >= CATCH_UP_STEP:
+                self.call_later(self.sync_tick)  # the next step now, not in a second
+            else:
+                self._catching_up = False
+                self.notify("The read models are up to date with the log.", title="Caught up")
         return applied
 
     def log_moved(self) -> None:
@@ -191,10 +220,37 @@ class DocketApp(App[None]):
         if isinstance(self.screen, CaseScreen):
             self.screen.recheck()
 
+    def escalate_label(self, domain: str) -> str:
+        """The escalation key's label in ``domain``'s words (a pack's declaration does not
+        change while the console runs, so it is asked once per domain)."""
+        if domain not in self._escalate_labels:
+            declared = self.service.domain(domain).escalate_action
+            self._escalate_labels[domain] = action_label(declared)
+        return self._escalate_labels[domain]
+
     # --- navigation -------------------------------------------------------------------
 
-    def open_case(self, case_id: str, case_ref: str = "") -> None:
-        self.push_screen(CaseScreen(case_id, case_ref))
+    def open_case(
+        self, case_id: str, case_ref: str = "", detail: CaseDetail | None = None
+    ) -> None:
+        """Show a case (``detail``, if the caller already fetched it) on the case screen.
+
+        The screen is composed once and kept (installed), so later cases only replace
+        its text. Opened from a screen above it (an audit, say), the screens above close.
+        """
+        screen = self._case_screen
+        if screen is None:
+            screen = self._case_screen = CaseScreen(case_id, case_ref, detail)
+            self.install_screen(screen, "case")
+            self.push_screen(screen)
+            return
+        if screen in self.screen_stack:
+            while self.screen is not screen:
+                self.pop_screen()
+        else:
+            self.push_screen(screen)
+        # Shown once on top, so that work it starts after the paint waits for that paint.
+        screen.show_case(case_id, case_ref, detail)
 
     def open_audit(self, case_id: str, case_ref: str = "", at: object = None) -> None:
         from datetime import datetime

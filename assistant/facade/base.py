@@ -58,8 +58,14 @@ class Door:
         return self._ctx.models_dir
 
     def sync(self) -> int:
-        """Bring the read models up to date with the log; return how many events applied."""
+        """Bring the read models up to date with the log (by one step at most, when the
+        service was opened with ``catch_up_step``); return how many events applied."""
         return self._ctx.sync()
+
+    def behind(self) -> int:
+        """How many of the log's events the read models have not applied yet."""
+        with self._ctx.lock:
+            return self._ctx.views.behind(self._ctx.log)
 
     # --- domains ------------------------------------------------------------------------------
 

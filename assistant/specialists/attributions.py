@@ -125,5 +125,6 @@ class OcclusionAttributions:
 def attribution_dicts(
     features: Sequence[str], matrix: FloatArray
 ) -> list[dict[str, float]]:
-    """One {feature: contribution} dict per row."""
-    return [dict(zip(features, map(float, row), strict=True)) for row in matrix]
+    """One {feature: contribution} dict per row (``tolist`` gives Python floats, the same
+    values as ``float()`` of each cell, in half the time)."""
+    return [dict(zip(features, row, strict=True)) for row in np.asarray(matrix).tolist()]

@@ -269,3 +269,16 @@ def test_ood_survives_a_json_round_trip(tmp_path: Path) -> None:
 def test_score_is_a_plain_value() -> None:
     score = Score(0.2, {"a": 0.1}, -1.0)
     assert score.method == "linear-logit"
+
+
+def test_attribution_dicts_hold_python_floats_equal_to_each_cell() -> None:
+    from assistant.specialists.attributions import attribution_dicts
+
+    for dtype in (np.float64, np.float32):
+        matrix = np.array([[0.1, -2.5e-7, 0.0], [1e300 if dtype is np.float64 else 3e38, 1, -0.0]],
+                          dtype=dtype)  # fmt: skip
+        rows = attribution_dicts(("a", "b", "c"), matrix)
+        assert rows == [{k: float(v) for k, v in zip("abc", r, strict=True)} for r in matrix]
+        assert all(type(v) is float for row in rows for v in row.values())
+    with pytest.raises(ValueError):
+        attribution_dicts(("a", "b"), np.zeros((1, 3)))

@@ -16,10 +16,12 @@ from events.chain import verify
 from events.compression import (
     DICTIONARY,
     DICTIONARY_ID,
+    HEADED,
     MAX_STATE,
     DocketCompressor,
     UnreadableState,
     decompress,
+    head_of,
     read_state,
     register_words,
 )
@@ -71,7 +73,8 @@ def test_a_state_inflating_beyond_the_limit_is_refused() -> None:
 
 
 def test_a_cut_damaged_or_unknown_state_is_one_sentence() -> None:
-    good = DocketCompressor().compress(json.dumps({"actor": "ana"}).encode())
+    good = DocketCompressor().compress(json.dumps({"note": "ana"}).encode())
+    assert good[:1] != bytes([HEADED])  # no actor or role: a plain zlib stream
     with pytest.raises(UnreadableState, match="cut short"):
         decompress(good[:-6])
     with pytest.raises(UnreadableState, match="damaged"):
@@ -113,3 +116,30 @@ def test_a_state_orjson_refuses_is_still_read() -> None:
     # json.dumps writes NaN (a quarantined input may hold one); replay must still read it.
     state = read_state(DocketCompressor().compress(b'{"raw":{"amount":NaN},"n":1}'))
     assert state["n"] == 1 and math.isnan(state["raw"]["amount"])
+
+
+def test_who_acted_is_read_without_inflating_and_is_what_every_reader_sees() -> None:
+    text = b'{"case_ref":"A-1","actor":"ana","role":"operator","class_version":2}'
+    packed = DocketCompressor().compress(text)
+    assert packed[:1] == bytes([HEADED]) and b"ana" in packed  # the head is not inflated
+    assert head_of(packed) == {"actor": "ana", "role": "operator"}
+    assert json.loads(decompress(packed)) == json.loads(text) == read_state(packed)
+    # A body naming another actor (never written so: forged with a key) reads as its head
+    # says, so what verify checks is what replay and the audit see.
+    head = bytes([HEADED, 0b11, 3]) + b"ana" + bytes([8]) + b"operator"
+    forged = head + zlib.compress(b'{"actor":"bob","role":"manager","d":{"role":"x"}}')
+    assert read_state(forged) == {"actor": "ana", "role": "operator", "d": {"role": "x"}}
+    assert json.loads(decompress(forged)) == read_state(forged)
+
+
+def test_a_damaged_head_is_one_sentence() -> None:
+    packed = DocketCompressor().compress(b'{"actor":"ana","role":"operator"}')
+    assert packed[:7] == bytes([HEADED, 0b11, 3]) + b"ana" + bytes([8])
+    with pytest.raises(UnreadableState, match="cut short"):
+        head_of(packed[:8])
+    with pytest.raises(UnreadableState, match="not UTF-8"):
+        head_of(packed[:3] + b"\xff" + packed[4:])
+    with pytest.raises(UnreadableState, match="other fields"):
+        read_state(packed[:1] + b"\x07" + packed[2:])
+    with pytest.raises(UnreadableState, match="damaged|cut short"):
+        decompress(packed[:-6] + bytes(6))

@@ -124,3 +124,25 @@ def test_shared_tables_lacking_a_new_column_say_so(pg_url: str, tmp_path: Path) 
     assert older.added_columns == ("cases.quantity",)  # so the service rebuilds them
     assert older.rows("SELECT quantity FROM cases LIMIT 1") == [{"quantity": None}]
     older.close()
+
+
+def test_setup_postgres_builds_the_shared_read_models(pg_url: str, tmp_path: Path) -> None:
+    # A store filled before its owner ran `docket setup-postgres` (copied in, say): setup
+    # brings the shared read models up to date, so no console has to build them.
+    import uuid
+
+    from events.store import setup_postgres
+
+    log = open_signed(pg_url)
+    _fill(log, 15)
+    role = "w_" + uuid.uuid4().hex[:10]
+    try:
+        lines = setup_postgres(pg_url, role)
+        assert any(f"{log.event_count():,} events applied" in line for line in lines), lines
+        console = open_readmodels(pg_url, tmp_path / "console")
+        assert console.behind(log) == 0
+        assert verify_against_log(log, console).ok
+        console.close()
+    finally:
+        pg_execute(f'DROP OWNED BY "{role}"')
+        pg_execute(f'DROP ROLE "{role}"')

@@ -208,3 +208,23 @@ def test_readmodel_path_for(tmp_path: Path) -> None:
     b = readmodel_path_for("postgresql://u:pw2@h:5432/db", tmp_path)
     c = readmodel_path_for("postgresql://u@h:5432/other", tmp_path)
     assert a == b != c and a.parent == tmp_path and a.name.startswith("views-")
+
+
+def test_read_models_far_behind_catch_up_in_steps(
+    tmp_path: Path, log: DecisionLog, rm: ReadModels, store_url: str
+) -> None:
+    # A console on read models far behind the log (a store's first console) applies a step
+    # per sync instead of freezing until every event is applied; the rows end up the same.
+    log.save(*[new_case(f"S{i:02d}") for i in range(12)])
+    rm.step = 7
+    lag = rm.behind(log)
+    assert lag == log.event_count() - rm.position() >= 3 * 12
+    steps = []
+    while rm.behind(log):
+        steps.append(rm.catch_up(log))
+    assert steps[:-1] == [7] * (len(steps) - 1) and 0 < steps[-1] <= 7 and sum(steps) == lag
+    assert check(log, rm) == []
+    rebuilt = rm.rebuilt(log)  # whole, whoever asks; the step stays for the next syncs
+    assert (rebuilt.behind(log), rebuilt.step) == (0, 7)
+    if rebuilt is not rm:  # SQLite: a new file; PostgreSQL: the same tables, refilled
+        rebuilt.close()

@@ -18,12 +18,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from guardrails import injection, scan_note
-from guardrails.prefilter import RuleSet, fold, needs_of
+from guardrails import injection, pii_patterns, redact, scan_note
+from guardrails.pii import Pseudonyms
+from guardrails.pii_patterns import prose_personal_data
+from guardrails.prefilter import Gated, RuleSet, fold, needs_of
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS_FILES = sorted((ROOT / "evals" / "datasets").glob("**/*.jsonl"))
-RULE_SETS = (injection._ALL_RULES, injection._WRAPPER_RULES, injection._SQUASHED_RULES)
+RULE_SETS = (injection._ALL_RULES, injection._WRAPPER_RULES, injection._SQUASHED_RULES,
+             injection._ENCODING_REQUEST_RULE, pii_patterns._PROSE_RULES)
 
 
 def corpus() -> list[str]:
@@ -55,30 +58,45 @@ def test_folding_equates_what_ignorecase_equates() -> None:
     for char in sorted(chars):
         equal = re.findall(re.escape(char), everything, re.IGNORECASE)
         assert {fold(other) for other in equal} == {fold(char)}, char
+    # Every character \d matches folds to an ASCII digit (digits can be needs).
+    assert {fold(digit) for digit in re.findall(r"\d", everything)} == set("0123456789")
 
 
 def test_every_rule_has_needs_except_those_without_a_certain_literal() -> None:
     # The prefilter only pays if most rules can be skipped: all of today's rules can.
     for rules in RULE_SETS:
         assert all(rule.needs for rule in rules.rules)
+    # A digit class is ten one-character literals; a lone letter ("x") is never worth it.
+    digits = frozenset("0123456789")
+    assert needs_of(re.compile(r"x\d{3}-[0-9]")) == (
+        (digits, frozenset(f"-{d}" for d in digits)),)
     assert needs_of(re.compile(r"\w+ ?x?")) is None
     assert needs_of(re.compile(r"(?:ab|cD)e", re.IGNORECASE)) == ((frozenset({"abe", "cde"}),),)
     # Each top-level alternative needs all of its most selective literal sets.
     assert needs_of(re.compile(r"\ba.*(?:xyz|uvw) \d+ (?:four|fives)|\bqq")) == (
-        (frozenset({" four", " fives"}), frozenset({"uvw ", "xyz "})), (frozenset({"qq"}),))
+        (frozenset({" four", " fives"}), frozenset({"uvw ", "xyz "}), digits),
+        (frozenset({"qq"}),))
     assert needs_of(re.compile(r"\bqq|x*")) is None
 
 
-def test_scan_note_unchanged_on_every_corpus_text() -> None:
-    gated = [scan_note(text) for text in TEXTS]
+def every_pattern(self: RuleSet, text: str, present: object = None) -> list[Gated]:
+    return list(self.rules)
+
+
+def test_screening_and_redaction_unchanged_on_every_corpus_text() -> None:
+    def screen(text: str) -> tuple[object, ...]:
+        redaction = redact(text, Pseudonyms(), {"name": "Jane Doe"})
+        return scan_note(text), redaction.text, redaction.counts, prose_personal_data(text)
+
+    gated = [screen(text) for text in TEXTS]
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(RuleSet, "fired", lambda self, text, present=None:
-                      self.fired_unfiltered(text))
-        reference = [scan_note(text) for text in TEXTS]
+        patch.setattr(RuleSet, "runnable", every_pattern)
+        reference = [screen(text) for text in TEXTS]
     differing = [(text, a, b) for text, a, b in zip(TEXTS, gated, reference, strict=True)
                  if a != b]
     assert not differing, differing[:3]
-    assert sum(scan.flagged for scan in gated) > 400  # the corpus exercises the rules
+    assert sum(scan.flagged for scan, *_ in gated) > 400  # the corpus exercises the rules
+    assert sum(bool(spans) for *_, spans in gated) > 200
 
 
 WORDS = sorted({literal for rules in RULE_SETS for rule in rules.rules
@@ -95,3 +113,6 @@ def test_rule_sets_fire_as_every_pattern_on_generated_text(text: str) -> None:
     for rules in RULE_SETS:
         for view in (text, fold(text), text[::-1]):
             assert rules.fired(view) == rules.fired_unfiltered(view)
+            runnable = {id(rule) for rule in rules.runnable(view)}
+            assert all(id(rule) in runnable for rule in rules.rules
+                       if rule.pattern.search(view))

@@ -79,6 +79,10 @@ def test_honest_prose_passes(summary: str) -> None:
         ("Decline \u202egnol\u202c.", "prose_markup"),
         ("Decline, <b>final</b>.", "prose_markup"),
         ("They have worked at the same bakery for years.", "prose_note_copy"),
+        ("\u0410pprove: the case is fine.", "prose_markup"),  # a Cyrillic "A"
+        ("A p p r o v e.", "prose_actions"),
+        ("Expected cost: approve 0.38, decline 3.08.", "prose_numbers"),  # costs swapped
+        ("Decline costs 3.08 per case.", "prose_numbers"),  # approve's cost
     ],
 )
 def test_each_lie_is_refused_by_its_rule(summary: str, rule: str) -> None:

@@ -36,7 +36,7 @@ async def test_the_console_shows_a_scan_in_the_packs_words(
     app = DocketApp(rita, sync_interval=None)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        queue_header = [str(c.label) for c in app.queue_screen.table.columns.values()]
+        queue_header = app.queue_screen.table.labels
         assert "p(malignancy)" in " ".join(queue_header)
         await pilot.press("enter")
         await settle(pilot)

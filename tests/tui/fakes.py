@@ -250,7 +250,7 @@ class FakeService:
             c.recommendation,
             c.expected_cost,
             frozenset(c.flags),
-            3,
+            3 + len(c.history),  # as the detail says
         )
 
     def _get(self, case_id: str) -> _Case:

@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from rich.cells import cell_len
-from rich.text import Text
-from textual.widgets import DataTable, Static
-from textual.widgets.data_table import ColumnKey
+from textual.widgets import Static
 
 from tests.tui.conftest import SIZE, plain, settle
 from tests.tui.fakes import FakeService
@@ -16,8 +14,7 @@ from tui.screens.queue import PAGE_SIZE, QueueScreen
 
 
 def cells(app: DocketApp, column: str) -> list[str]:
-    table: DataTable[Text] = app.queue_screen.table
-    return [str(v) for v in table.get_column(column)]
+    return app.queue_screen.table.get_column(column)
 
 
 async def test_queue_paints_first_page_with_badges(
@@ -104,15 +101,14 @@ async def test_queue_page_turn_rewrites_rows_and_fits_wider_text(
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         table = app.queue_screen.table
-        arrowed = table.columns[ColumnKey("opened_at")]
-        assert str(arrowed.label) == "age ↑"
-        assert arrowed.content_width >= cell_len("age ↑")  # the sort arrow is not cut off
+        assert table.labels[table.column_keys.index("opened_at")] == "age ↑"
+        assert table.column_width("opened_at") >= cell_len("age ↑")  # the arrow is not cut off
         await pilot.press("right_square_bracket")
         await settle(pilot)
         assert cells(app, "case_ref")[:2] == ["C-A-MUCH-LONGER-REFERENCE", f"C-{PAGE_SIZE + 1:06d}"]
         assert cells(app, "flags")[0] == "OOD FALLBACK GUARD INJ"
         for key, text in (("case_ref", wide.case_ref), ("flags", "OOD FALLBACK GUARD INJ")):
-            assert table.columns[ColumnKey(key)].content_width >= cell_len(text), key
+            assert table.column_width(key) >= cell_len(text), key
         await pilot.press("right_square_bracket")  # the short last page: rows removed
         await settle(pilot)
         assert len(cells(app, "case_ref")) == table.row_count == 130 - 2 * PAGE_SIZE

@@ -202,3 +202,34 @@ async def test_real_policy_is_read_only_for_an_operator(real: Any) -> None:
         await settle(pilot)
         assert isinstance(app.screen, PolicyScreen)
         assert "Read-only" in plain(app.screen.query_one("#policy-owner"))
+
+
+async def test_a_console_on_read_models_far_behind_says_so_and_catches_up(
+    store: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A store's first console (read models never built here): it opens at once, says so in
+    # one sentence and brings them up to date a step per sync, never in one long freeze.
+    import tui.app
+
+    path, data_dir = store
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}.views.sqlite{suffix}").unlink(missing_ok=True)
+    monkeypatch.setattr(tui.app, "CATCH_UP_STEP", 5)
+    key = _PEOPLE[path].key("ana", "operator")
+    service = DocketService.open(str(path), keys=[key], role="operator",
+                                 data_dir=str(data_dir), catch_up_step=5)  # fmt: skip
+    try:
+        assert service.behind() > 5  # opening applied a few steps, far from everything
+        app = make(service, domain="credit", sync_interval=0.05)
+        async with app.run_test(size=SIZE) as pilot:
+            for _ in range(400):
+                await pilot.pause(0.05)
+                if "The read models are up to date with the log." in notices(app):
+                    break
+            behind = [n for n in notices(app) if "events behind the log" in n]
+            assert len(behind) == 1, notices(app)
+            await settle(pilot)
+            assert service.behind() == 0
+            assert len(app.queue_screen.rows) == N_CASES
+    finally:
+        service.close()

@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import ClassVar
 
 from rich.console import Group, RenderableType
-from rich.table import Table
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -20,9 +19,10 @@ from textual.widgets import Footer, Header, Static
 from assistant.views import CaseDetail, ExplanationView, TimelineEntry
 from events.errors import DocketError
 from tui.format import cost, prob, value, when
-from tui.screens.base import DocketScreen, action_label
+from tui.screens.base import DocketScreen
 from tui.screens.decide import DecisionTarget
 from tui.widgets.attribution_bars import AttributionBars
+from tui.widgets.columns import Column, Columns
 from tui.widgets.quantity_fan import render_fan, render_order_costs
 
 
@@ -131,42 +131,26 @@ def render_warnings(detail: CaseDetail) -> RenderableType | None:
 
 
 def render_fields(detail: CaseDetail) -> RenderableType:
-    table = Table(
-        title="Inputs",
-        title_justify="left",
-        box=None,
-        header_style="bold",
-        show_header=True,
-        pad_edge=False,
-    )
-    table.add_column("field", overflow="fold")  # never cut a label short
-    table.add_column("value", max_width=22, overflow="fold")
-    for f in detail.fields:
-        table.add_row(f.description or f.name, value(f.value))
+    rows: list[list[str | Text]] = [
+        [f.description or f.name, value(f.value)] for f in detail.fields
+    ]
     if detail.hidden_fields:
-        table.add_row(
+        rows.append([
             Text(f"{len(detail.hidden_fields)} protected characteristic(s)", style="dim"),
             Text("hidden (auditors and the policy owner see them)", style="dim"),
-        )
-    return table
+        ])  # fmt: skip
+    # A label folds onto a second line rather than being cut short.
+    return Columns([Column("field"), Column("value", max_width=22)], rows, title="Inputs")
 
 
 def render_costs(detail: CaseDetail) -> RenderableType:
-    table = Table(
-        title="Expected cost per action",
-        title_justify="left",
-        box=None,
-        header_style="bold",
-        pad_edge=False,
-    )
-    table.add_column("action")
-    table.add_column("expected cost", justify="right")
-    table.add_column("")
+    rows: list[list[str | Text]] = []
     for action, c in sorted(detail.expected_costs.items(), key=lambda kv: kv[1]):
         marker = "◀ recommended" if action == detail.recommendation else ""
         style = "bold" if marker else ""
-        table.add_row(Text(action, style=style), Text(cost(c), style=style), marker)
-    return table
+        rows.append([Text(action, style=style), Text(cost(c), style=style), marker])
+    columns = [Column("action"), Column("expected cost", justify="right"), Column("")]
+    return Columns(columns, rows, title="Expected cost per action")
 
 
 def render_explanation(
@@ -200,20 +184,24 @@ def render_explanation(
 
 
 def render_history(history: list[TimelineEntry]) -> RenderableType:
-    table = Table(
-        title="History", title_justify="left", box=None, header_style="bold", pad_edge=False
-    )
-    table.add_column("at", no_wrap=True)
-    table.add_column("event", no_wrap=True)
-    table.add_column("by", no_wrap=True)
-    table.add_column("what")
-    for entry in history:
-        table.add_row(when(entry.at), entry.event, f"{entry.actor} ({entry.role})", entry.sentence)
-    return table
+    columns = [Column("at", overflow="none"), Column("event", overflow="none"),
+               Column("by", overflow="none"), Column("what")]  # fmt: skip
+    rows = [
+        [when(entry.at), entry.event, f"{entry.actor} ({entry.role})", entry.sentence]
+        for entry in history
+    ]
+    return Columns(columns, rows, title="History")
 
 
 class CaseScreen(DocketScreen):
-    """The detail of one case, with the decision keys."""
+    """The detail of one case, with the decision keys.
+
+    The app mounts one case screen and shows every case on it (:meth:`show_case`):
+    composing a screen and styling its widgets cost more than drawing the case, so
+    opening a case only replaces the text of widgets that are already there. A detail
+    the queue fetched while the cursor rested on the row is shown at once; otherwise
+    the screen says "Loading…" until the service answers.
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back"),
@@ -223,17 +211,18 @@ class CaseScreen(DocketScreen):
         Binding("u", "audit", "Audit"),
     ]
 
-    def __init__(self, case_id: str, case_ref: str = "") -> None:
+    def __init__(self, case_id: str, case_ref: str = "", detail: CaseDetail | None = None) -> None:
         super().__init__(id="case")
         self.case_id = case_id
         self.case_ref = case_ref or case_id
         self.detail: CaseDetail | None = None
         self.explanation: ExplanationView | None = None
+        self._prefetched = detail
 
     def compose(self) -> ComposeResult:
         yield Header()
         with VerticalScroll(id="case-body"):
-            yield Static(Text(f"Loading case {self.case_ref}…", style="italic"), id="case-summary")
+            yield Static("", id="case-summary")
             yield Static("", id="case-warnings")
             with Horizontal(id="case-columns"):
                 yield Static("", id="case-fields")
@@ -246,30 +235,78 @@ class CaseScreen(DocketScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.load()
+        self._start(self._prefetched)
+
+    def show_case(self, case_id: str, case_ref: str = "", detail: CaseDetail | None = None) -> None:
+        """Show another case on this (mounted) screen: ``detail`` if the caller has it
+        (shown now, then checked against the log), else "Loading…" until it arrives."""
+        self.case_id, self.case_ref = case_id, case_ref or case_id
+        self.detail, self.explanation = None, None
+        if self.is_mounted:
+            self.query_one("#case-body", VerticalScroll).scroll_home(animate=False)
+            self._start(detail)
+        else:
+            self._prefetched = detail
+
+    def _start(self, detail: CaseDetail | None) -> None:
+        self._prefetched = None
+        if detail is None or detail.case_id != self.case_id:
+            self._show_loading()
+            self.load()
+            return
+        self._show_detail(detail)
+        self.call_after_refresh(self._recheck_if_current, detail.case_id)
+
+    # Work started when a case is shown waits for the frame that shows it: a service call
+    # (the explainer above all) running meanwhile holds the GIL half of the time and
+    # doubles the time the case takes to appear.
+
+    def _recheck_if_current(self, case_id: str) -> None:
+        """The log may have moved since the case was fetched: read it again."""
+        if case_id == self.case_id:
+            self.recheck()
+
+    def _explain_if_current(self, case_id: str) -> None:
+        if case_id == self.case_id and self.explanation is None:
+            self.explain()
+
+    def _show_loading(self) -> None:
+        self.query_one("#case-summary", Static).update(
+            Text(f"Loading case {self.case_ref}…", style="italic")
+        )
+        for part in ("#case-warnings", "#case-columns", "#case-explanation", "#case-history"):
+            self.query_one(part).display = False
 
     @work(exclusive=True, group="case")
     async def load(self) -> None:
+        case_id = self.case_id
         try:
-            detail = await self.docket.call(self.docket.service.case, self.case_id)
+            detail = await self.docket.call(self.docket.service.case, case_id)
         except DocketError as exc:
-            self.query_one("#case-summary", Static).update(Text(str(exc), style="red"))
+            if case_id == self.case_id:
+                self.query_one("#case-summary", Static).update(Text(str(exc), style="red"))
             return
+        if case_id == self.case_id:  # still the case on screen
+            self._show_detail(detail)
+
+    def _show_detail(self, detail: CaseDetail) -> None:
         self.show(detail)
+        for part in ("#case-columns", "#case-explanation", "#case-history"):
+            self.query_one(part).display = True
+        box = self.query_one("#case-explanation", Static)
         if detail.explanation is not None:  # already recorded: no need to ask again
             self.explanation = detail.explanation
-            self.query_one("#case-explanation", Static).update(
-                render_explanation(detail.explanation)
-            )
+            box.update(render_explanation(detail.explanation))
         else:
-            self.explain()
+            box.update(render_explanation(None))
+            self.call_after_refresh(self._explain_if_current, detail.case_id)
 
     def show(self, detail: CaseDetail) -> None:
         self.detail = detail
         # The escalation key reads as the case's pack names its escalation action.
-        self.name_action(
-            "send_up", action_label(self.docket.service.domain(detail.domain).escalate_action)
-        )
+        label = self.docket.escalate_label(detail.domain)
+        if self.key_words.get("send_up") != label:  # a new label re-lays the footer out
+            self.name_action("send_up", label)
         # Opened by reference ("go to case"): from now on address it by its id.
         self.case_id, self.case_ref = detail.case_id, detail.case_ref
         self.query_one("#case-summary", Static).update(render_summary(detail))
@@ -297,29 +334,39 @@ class CaseScreen(DocketScreen):
 
     @work(exclusive=True, group="explain")
     async def explain(self) -> None:
+        case_id = self.case_id
         box = self.query_one("#case-explanation", Static)
-        box.update(render_explanation(None))
         try:
-            explanation = await self.docket.call_long(self.docket.service.explain, self.case_id)
+            explanation = await self.docket.call_long(self.docket.service.explain, case_id)
         except DocketError as exc:
-            box.update(render_explanation(None, error=str(exc)))
+            if case_id == self.case_id:
+                box.update(render_explanation(None, error=str(exc)))
             return
-        self.explanation = explanation
-        box.update(render_explanation(explanation))
+        if case_id == self.case_id:  # the screen may show another case by now
+            self.explanation = explanation
+            box.update(render_explanation(explanation))
 
     @work(exclusive=True, group="case")
     async def recheck(self) -> None:
         """The log moved: show the case as it is now, and say so if someone else decided it."""
-        before = self.detail
+        before, case_id = self.detail, self.case_id
         try:
-            detail = await self.docket.call(self.docket.service.case, self.case_id)
+            detail = await self.docket.call(self.docket.service.case, case_id)
         except DocketError:
             return
-        if detail.version == (before.version if before else None):
-            return  # nothing changed: keep the screen (and its scroll position) as it is
+        if case_id != self.case_id or detail == before:
+            return  # another case by now, or nothing changed: keep the screen as it is
+        if before is None:
+            self._show_detail(detail)
+            return
         self.show(detail)
+        if detail.explanation is not None and self.explanation is None:
+            self.explanation = detail.explanation
+            self.query_one("#case-explanation", Static).update(
+                render_explanation(detail.explanation)
+            )
         d = detail.decision
-        newly_decided = d is not None and (before is None or before.decision is None)
+        newly_decided = d is not None and before.decision is None
         if d is not None and newly_decided and d.by != self.docket.identity.name:
             self.notify(
                 f"Case {detail.case_ref} was just {d.kind} by {d.by} ({d.role}) at {when(d.at)}.",

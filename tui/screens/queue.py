@@ -4,34 +4,39 @@ Only one page (``PAGE_SIZE`` rows) is ever loaded, so a store with 100,000 open 
 opens as fast as one with ten. The app's sync timer calls :meth:`QueueScreen.reload`
 when the log moved, so cases decided elsewhere disappear while the operator works.
 
-A new page is written into the table's existing rows (rows are keyed by position, and
-only cells whose text changed are touched) instead of ``clear()`` + ``add_row``:
-``DataTable.clear()`` drops its render caches, whose LRU links form reference cycles,
-so every page turn left thousands of objects (old rows and their renders) that only a
-full garbage collection frees, and those collections stalled random key presses by
-100–300 ms (``DocketApp.started`` keeps the remaining ones short). A reload that
-changed nothing (the sync timer's usual case) now costs no redraw at all.
+The page is drawn by :class:`~tui.widgets.queue_table.QueueTable` (Textual's line API,
+one pre-padded string per row) rather than ``DataTable``, whose per-cell Rich rendering
+cost more per page turn than everything else together (see that module). The widget stays
+mounted; a new page only replaces its rows. A reload that changed nothing (the sync
+timer's usual case) costs no redraw at all.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 from typing import ClassVar
 
-from rich.cells import cell_len
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Header, Input, Static
-from textual.widgets.data_table import ColumnKey
+from textual.widgets import Footer, Header, Input, Static
 
-from assistant.views import STATUS_FILTERS, QueuePage, QueueQuery, QueueRow, split_filter
+from assistant.views import (
+    STATUS_FILTERS,
+    CaseDetail,
+    QueuePage,
+    QueueQuery,
+    QueueRow,
+    split_filter,
+)
+from events.errors import DocketError
 from tui.format import QUEUE_PAGE_SIZE, QueueCells, queue_cells, queue_columns, queue_place
 from tui.screens.base import DocketScreen, action_label
 from tui.screens.decide import DecisionTarget
+from tui.widgets.queue_table import QueueTable
 
 PAGE_SIZE = QUEUE_PAGE_SIZE
 
@@ -43,9 +48,10 @@ Cells = QueueCells
 row_cells = queue_cells
 
 
-def row_key(index: int) -> str:
-    """Table rows are keyed by their position on the page, not by case."""
-    return f"row-{index}"
+def show(widget: Static, text: str) -> None:
+    """Set a Static's text only when it changed (an update always costs a layout pass)."""
+    if widget.content != text:
+        widget.update(text)
 
 
 class QueueScreen(DocketScreen):
@@ -66,6 +72,14 @@ class QueueScreen(DocketScreen):
         Binding("left_square_bracket", "prev_page", "Prev page", key_display="[", show=False),
         Binding("f5", "reload", "Refresh", show=False),
     ]
+
+    #: Seconds the cursor rests on a row before its case is fetched, so that Enter shows
+    #: it at once (None: fetch only on Enter). Short enough that a person reading the row
+    #: has it before pressing Enter; long enough that holding an arrow key down does not
+    #: fetch every row it passes.
+    prefetch_delay: ClassVar[float | None] = 0.1
+    #: Details kept from prefetching (the rows most recently rested on).
+    PREFETCHED = 8
 
     def __init__(self, probability: str = "p(risk)", escalate_action: str = "") -> None:
         super().__init__(id="queue")
@@ -88,6 +102,8 @@ class QueueScreen(DocketScreen):
         self.advance_past: str | None = None  # a case just decided from this screen
         self._shown: list[Cells] = []  # the text currently in the table, row by row
         self._debounce: Timer | None = None
+        self._details: dict[str, CaseDetail] = {}  # fetched ahead of Enter, by case id
+        self._prefetch_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -97,21 +113,17 @@ class QueueScreen(DocketScreen):
                 id="filter",
             )
             yield Static("", id="queue-status")
-        table: DataTable[Text] = DataTable(id="queue-table", cursor_type="row", zebra_stripes=True)
-        yield table
+        yield QueueTable(self.columns, id="queue-table")
         yield Static("", id="queue-empty")
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.table
-        for key, label in self.columns:
-            table.add_column(label, key=key)
-        table.focus()
+        self.table.focus()
         self.reload()
 
     @property
-    def table(self) -> DataTable[Text]:
-        return self.query_one("#queue-table", DataTable)
+    def table(self) -> QueueTable:
+        return self.query_one("#queue-table", QueueTable)
 
     # --- loading ---------------------------------------------------------------------
 
@@ -156,14 +168,15 @@ class QueueScreen(DocketScreen):
         if not self.query("#queue-table"):
             return  # the console is closing: the page arrived after the table went away
         table = self.table
-        if not table.columns:
-            return  # the sync timer beat on_mount; its own reload shows the page
         previous_index = table.cursor_row if self.rows else 0
         previous = self.selected_row()
         self.rows = list(page.rows)
         self.total = page.total
         now = self.docket.clock()
-        self._fill_table([row_cells(row, now) for row in self.rows])
+        cells = [row_cells(row, now) for row in self.rows]
+        if cells != self._shown:
+            table.set_rows(cells)
+            self._shown = cells
         if self.rows:
             ids = [r.case_id for r in self.rows]
             if previous is not None and previous.case_id in ids:
@@ -180,76 +193,29 @@ class QueueScreen(DocketScreen):
             self.loaded = True
             self.call_after_refresh(self.docket.started)
 
-    def _fill_table(self, page: list[Cells]) -> None:
-        """Make the table show ``page``, touching only the cells whose text changed."""
-        table = self.table
-        shown = self._shown
-        for index, cells in enumerate(page):
-            if index >= len(shown):
-                # Text, not str: a case ref or flag is never parsed as console markup.
-                table.add_row(*(Text(c) for c in cells), key=row_key(index))
-                continue
-            for (column, _), old, new in zip(self.columns, shown[index], cells, strict=True):
-                if new != old:
-                    table.update_cell(row_key(index), column, Text(new))
-        for index in range(len(page), len(shown)):
-            table.remove_row(row_key(index))
-        self._shown = page
-
-    def _fit_columns(self) -> None:
-        """Widen any column whose shown text (or label, with its sort arrow) no longer fits.
-
-        Cells updated in place do not re-measure their column; this does it from the
-        text we already hold, and asks the table to re-measure only a column that must
-        grow (columns never shrink, so they do not jump about from page to page).
-        """
-        table = self.table
-        for position, (column_key, _) in enumerate(self.columns):
-            column = table.columns.get(ColumnKey(column_key))
-            if column is None:
-                continue
-            widths = [column.label.cell_len]
-            widths.extend(cell_len(cells[position]) for cells in self._shown)
-            widest = max(widths)
-            if widest > column.content_width and self._shown:
-                index = widths.index(widest) - 1 if widest > widths[0] else 0
-                table.update_cell(
-                    row_key(index),
-                    column_key,
-                    Text(self._shown[index][position]),
-                    update_width=True,
-                )
-
     def _update_status(self) -> None:
         direction = "↓" if self.descending else "↑"
         label = dict(self.columns)[self.order_by]
         place = queue_place(self.page_offset, len(self.rows), self.total)
-        self.query_one("#queue-status", Static).update(
-            f"{self.status_filter} · {place} · sort {label} {direction}"
-        )
+        show(self.query_one("#queue-status", Static),
+             f"{self.status_filter} · {place} · sort {label} {direction}")  # fmt: skip
         empty = self.query_one("#queue-empty", Static)
+        empty.display = not self.total
         if self.total:
-            empty.update("")
-            empty.display = False
+            show(empty, "")
+        elif self.search or self.flags:
+            show(empty, "No cases match this filter.")
+        elif self.status_filter == "waiting":
+            show(empty, "No open cases. The queue is clear. (t: show decided cases)")
         else:
-            empty.display = True
-            if self.search or self.flags:
-                empty.update("No cases match this filter.")
-            elif self.status_filter == "waiting":
-                empty.update("No open cases. The queue is clear. (t: show decided cases)")
-            else:
-                empty.update(f"No {self.status_filter} cases. (t: change the status filter)")
+            show(empty, f"No {self.status_filter} cases. (t: change the status filter)")
         self._mark_sorted_column()
 
     def _mark_sorted_column(self) -> None:
-        table = self.table
         arrow = " ↓" if self.descending else " ↑"
-        for key, label in self.columns:
-            column = table.columns.get(ColumnKey(key))
-            if column is not None:
-                column.label = Text(label + (arrow if key == self.order_by else ""))
-        self._fit_columns()
-        table.refresh()
+        self.table.set_labels(
+            [label + (arrow if key == self.order_by else "") for key, label in self.columns]
+        )
 
     # --- selection ---------------------------------------------------------------------
 
@@ -281,20 +247,53 @@ class QueueScreen(DocketScreen):
 
     # --- actions ---------------------------------------------------------------------------
 
-    @on(DataTable.RowSelected, "#queue-table")
-    def _row_selected(self, event: DataTable.RowSelected) -> None:
+    @on(QueueTable.RowSelected, "#queue-table")
+    def _row_selected(self, event: QueueTable.RowSelected) -> None:
         event.stop()
         self.action_open_case()
 
-    @on(DataTable.HeaderSelected, "#queue-table")
-    def _header_selected(self, event: DataTable.HeaderSelected) -> None:
-        key = event.column_key.value
+    @on(QueueTable.HeaderSelected, "#queue-table")
+    def _header_selected(self, event: QueueTable.HeaderSelected) -> None:
+        key = event.column_key
         if key in SORTABLE:
             self.sort_by(key, not self.descending if key == self.order_by else False)
 
     def action_open_case(self) -> None:
         if (target := self._require_target()) is not None:
-            self.docket.open_case(target.case_id, target.case_ref)
+            row = self.selected_row()
+            detail = self.prefetched(row) if row is not None else None
+            self.docket.open_case(target.case_id, target.case_ref, detail)
+
+    # --- fetching the case under the cursor ahead of Enter ---------------------------------
+
+    @on(QueueTable.RowHighlighted, "#queue-table")
+    def _row_highlighted(self, event: QueueTable.RowHighlighted) -> None:
+        if self._prefetch_timer is not None:
+            self._prefetch_timer.stop()
+        row = self.selected_row()
+        if self.prefetch_delay is None or row is None or self.prefetched(row) is not None:
+            return
+        self._prefetch_timer = self.set_timer(
+            self.prefetch_delay, partial(self.prefetch, row.case_id)
+        )
+
+    @work(exclusive=True, group="prefetch", exit_on_error=False)
+    async def prefetch(self, case_id: str) -> None:
+        """Fetch a case's detail into the small cache :meth:`prefetched` reads."""
+        try:
+            detail = await self.docket.call(self.docket.service.case, case_id)
+        except DocketError:
+            return  # Enter will fetch it again and show the error there
+        self._details.pop(case_id, None)
+        self._details[case_id] = detail
+        while len(self._details) > self.PREFETCHED:
+            del self._details[next(iter(self._details))]
+
+    def prefetched(self, row: QueueRow) -> CaseDetail | None:
+        """The fetched detail of ``row``'s case, if it is the version the queue shows (the
+        case screen checks it against the log again once it is on screen)."""
+        detail = self._details.get(row.case_id)
+        return detail if detail is not None and detail.version == row.version else None
 
     def action_accept(self) -> None:
         if (target := self._require_target()) is not None:

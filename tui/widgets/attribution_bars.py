@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
 from assistant.views import AttributionView
 from tui.format import value
+from tui.widgets.columns import Column, Columns
 
 HALF_WIDTH = 10  # cells on each side of the axis
 
@@ -40,29 +40,31 @@ def bar(contribution: float, largest: float, half_width: int = HALF_WIDTH) -> Te
 
 def render_attributions(
     attributions: Sequence[AttributionView], limit: int = 12, half_width: int = HALF_WIDTH
-) -> Table | Text:
+) -> Columns | Text:
     """A table of signed bars, largest push first."""
     if not attributions:
         return Text("No attributions recorded.", style="dim")
     ranked = sorted(attributions, key=lambda a: abs(a.contribution), reverse=True)[:limit]
     largest = max(abs(a.contribution) for a in ranked)
-    table = Table(box=None, show_header=True, pad_edge=False, header_style="bold")
-    table.add_column("feature", no_wrap=True, max_width=20, overflow="ellipsis")
-    table.add_column("value", no_wrap=True, max_width=14, overflow="ellipsis")
-    table.add_column("push", justify="right", no_wrap=True)
-    table.add_column("− lowers risk │ raises risk +", no_wrap=True)
+    rows: list[list[str | Text]] = []
     for item in ranked:
         sign = "+" if item.contribution >= 0 else "−"
-        table.add_row(
+        rows.append([
             item.feature,
             value(item.value),
             f"{sign}{abs(item.contribution):.3f}",
             bar(item.contribution, largest, half_width),
-        )
+        ])  # fmt: skip
     hidden = len(attributions) - len(ranked)
     if hidden > 0:
-        table.add_row(Text(f"… {hidden} smaller", style="dim"), "", "", "")
-    return table
+        rows.append([Text(f"… {hidden} smaller", style="dim"), "", "", ""])
+    columns = [
+        Column("feature", max_width=20, overflow="ellipsis"),
+        Column("value", max_width=14, overflow="ellipsis"),
+        Column("push", justify="right", overflow="none"),
+        Column("− lowers risk │ raises risk +", overflow="none"),
+    ]
+    return Columns(columns, rows)
 
 
 class AttributionBars(Static):

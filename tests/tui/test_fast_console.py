@@ -1,0 +1,153 @@
+"""The console's fast paths: the line-drawn queue table (mouse, keys, scrolling), the case
+screen mounted once and reused, the case fetched while the cursor rests, and the small
+tables drawn straight to segments (same text as rich's Table)."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import replace
+
+from rich.console import Console, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from tests.tui.conftest import SIZE, plain, settle
+from tests.tui.fakes import FakeService
+from tui.app import DocketApp
+from tui.screens.case import CaseScreen
+from tui.screens.queue import QueueScreen
+from tui.widgets.columns import Column, Columns
+
+
+def text(renderable: RenderableType, width: int) -> list[str]:
+    console = Console(width=width, file=io.StringIO(), color_system=None, record=True)
+    console.print(renderable)
+    return console.export_text().splitlines()
+
+
+def test_columns_print_the_text_rich_tables_print() -> None:
+    rows = [
+        ["Status of existing checking account", "< 0 DM", "0.500"],
+        ["Duration in months", "9", "12.250"],
+        [Text("protected", style="dim"), Text("hidden", style="dim"), ""],
+    ]
+    table = Table(title="Inputs", title_justify="left", box=None, pad_edge=False,
+                  header_style="bold")  # fmt: skip
+    table.add_column("field")
+    table.add_column("value", max_width=22)
+    table.add_column("cost", justify="right")
+    for row in rows:
+        table.add_row(*row)
+    mine = Columns(
+        [Column("field"), Column("value", max_width=22), Column("cost", justify="right")],
+        rows,
+        title="Inputs",
+    )
+    assert [line.rstrip() for line in text(mine, 80)] == [
+        line.rstrip() for line in text(table, 80)
+    ]
+
+
+def test_columns_fold_a_cell_too_wide_and_never_overflow_the_width() -> None:
+    sentence = "decided by the senior reviewer after a long look at the whole file " * 2
+    mine = Columns(
+        [Column("at", overflow="none"), Column("what"), Column("tag", max_width=6,
+                                                                overflow="ellipsis")],
+        [["2024-05-01T09:21:00+00:00", sentence, "a-very-long-tag"]],
+        title="History",
+    )  # fmt: skip
+    lines = text(mine, 60)
+    assert all(len(line) <= 60 for line in lines)
+    assert len(lines) > 3  # the sentence continued on further lines
+    words = " ".join(line[27:].split("  ")[0] for line in lines[2:]).split()
+    assert words == sentence.split()  # nothing lost, in order
+    assert lines[2].endswith("  a-ver…")  # cut to its 6 cells
+
+
+async def test_clicking_a_label_sorts_and_clicking_a_row_opens_it(
+    fake: FakeService, make_app: Callable[..., DocketApp]
+) -> None:
+    app = make_app(fake)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        table = app.queue_screen.table
+        x = sum(table.column_width(k) + 2 for k in table.column_keys[:3]) + 1  # in p(bad)
+        await pilot.click("#queue-table", offset=(x, 0))
+        await settle(pilot)
+        assert app.queue_screen.order_by == "p_bad"
+        third = app.queue_screen.rows[2]
+        await pilot.click("#queue-table", offset=(2, 3))  # the header is line 0
+        await settle(pilot)
+        assert isinstance(app.screen, CaseScreen) and app.screen.case_id == third.case_id
+
+
+async def test_end_and_home_move_the_cursor_and_keep_it_in_view(
+    make_app: Callable[..., DocketApp],
+) -> None:
+    app = make_app(FakeService(60))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        table = app.queue_screen.table
+        await pilot.press("end")
+        assert table.cursor_row == table.row_count - 1 == 49
+        visible = table.scrollable_content_region.height - 1
+        assert table.scroll_offset.y <= 49 < table.scroll_offset.y + visible
+        await pilot.press("home")
+        assert table.cursor_row == 0 and table.scroll_offset.y == 0
+        await pilot.press("pagedown")
+        assert table.cursor_row == visible
+
+
+async def test_one_case_screen_shows_each_case_with_nothing_left_from_the_last(
+    fake: FakeService, make_app: Callable[..., DocketApp]
+) -> None:
+    QueueScreen.prefetch_delay, delay = None, QueueScreen.prefetch_delay  # cold opens
+    try:
+        app = make_app(fake)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press("enter")
+            await settle(pilot)
+            first = app.screen
+            assert isinstance(first, CaseScreen)
+            assert "Case C-000000" in plain(first.query_one("#case-summary"))
+            await pilot.press("escape", "down", "down", "down", "enter")
+            await settle(pilot)
+            assert app.screen is first  # the same screen, not a new one
+            summary = plain(first.query_one("#case-summary"))
+            assert "Case C-000003" in summary and "C-000000" not in summary
+            assert "OUT OF DISTRIBUTION" in plain(first.query_one("#case-warnings"))
+            await pilot.press("escape", "up", "enter")  # C-000002 has no warning
+            await settle(pilot)
+            assert not first.query_one("#case-warnings").display
+            assert "Case C-000002" in plain(first.query_one("#case-summary"))
+    finally:
+        QueueScreen.prefetch_delay = delay
+
+
+async def test_the_case_under_a_resting_cursor_is_shown_at_once_then_read_again(
+    fake: FakeService, make_app: Callable[..., DocketApp]
+) -> None:
+    app = make_app(fake)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        queue = app.queue_screen
+        await pilot.press("down")
+        await pilot.pause(3 * (QueueScreen.prefetch_delay or 0))
+        await settle(pilot)
+        row = queue.selected_row()
+        assert row is not None
+        detail = queue.prefetched(row)
+        assert detail is not None and detail.case_id == row.case_id
+        # A row of another version (the log moved) does not use it.
+        assert queue.prefetched(replace(row, version=row.version + 1)) is None
+        fetched = fake.calls.count("case")
+        fake.decide_elsewhere(row.case_id, by="bob")  # not synced yet: the row still shows
+        await pilot.press("enter")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, CaseScreen) and screen.case_id == row.case_id
+        # Shown from what was fetched, then read again: the decision made meanwhile shows.
+        assert fake.calls.count("case") == fetched + 1
+        assert "approve by bob (operator)" in plain(screen.query_one("#case-summary"))
