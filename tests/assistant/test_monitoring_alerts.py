@@ -179,3 +179,35 @@ def test_monitoring_reads_the_latest_window_not_the_whole_log(
     service.check_alerts("credit", recent=120)
 
     assert report.n_current == 120
+
+
+def test_outcomes_since_the_last_policy_change_are_judged_on_their_own(
+    open_service: ServiceFactory,
+) -> None:
+    # 200 approvals under policy v1, then a policy change, then 40 approvals under v2 whose
+    # outcomes (half bad) arrive interleaved with good outcomes of the older decisions.
+    service = open_service()
+    before = approve_cases(service, 200, prefix="pre")
+    rita, rob = open_service("rita", "risk_owner"), open_service("rob", "risk_owner")
+    costs = rita.policy("credit").costs
+    costs["approve"]["bad"] = 5.5
+    proposed = rita.change_policy("credit", {"costs": costs}, "recoveries fell")
+    rob.approve_policy_change("credit", proposed.pending[0].number)
+    after = approve_cases(service, 40, prefix="post")
+    assert set(after).isdisjoint(before)
+    for i, case_id in enumerate(after):
+        service.record_outcome(case_id, "bad" if i % 2 else "good", datetime.now(UTC))
+        for old in before[5 * i : 5 * i + 5]:
+            service.record_outcome(old, "good", datetime.now(UTC))
+
+    checked = service.outcome_check("credit", None)
+    assert checked is not None and checked.n == 240 and checked.level == 0
+    since = checked.since_change
+    assert since is not None and since.n == 40 and since.observed_bad == 20
+    service.check_alerts("credit")
+
+    [alert] = alert_rows(service, "outcome_quality")
+    assert alert["details"]["window"].startswith("last 500 outcomes and cases decided since "
+                                                 "policy v2 (")
+    [shown] = [a for a in service.status().alerts if a.kind == "outcome_quality"]
+    assert "(last 500 outcomes and cases decided since policy v2 (" in shown.message
