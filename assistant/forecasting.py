@@ -67,6 +67,25 @@ class Forecaster:
         self.ood = ood
         self.unavailable_reason = unavailable_reason or "no champion model is configured"
         self.baseline_cost = pack.baseline_cost(policy)
+        self._served_reference: list[float] | None = None
+
+    def served_medians(self, rows: Sequence[Any]) -> list[float]:
+        """The champion's median forecast of each row (raises ModelError without one)."""
+        spec = self.specialist
+        if spec is None:
+            raise ModelError(f"no champion model for {self.pack.name}: "
+                             f"{self.unavailable_reason}")
+        if not rows:
+            return []
+        return [float(v) for v in spec.predict(list(rows))[:, spec.levels.index(0.5)]]
+
+    def served_reference_medians(self) -> list[float]:
+        """The champion's own medians on the pack's history (the drift reference's rows),
+        computed once: prediction drift compares the served medians with these, the same
+        model by the same path, as for a yes/no pack's scores. Raises ModelError."""
+        if self._served_reference is None:
+            self._served_reference = self.served_medians(self.pack.history.rows)
+        return list(self._served_reference)
 
     @classmethod
     def from_artifacts(

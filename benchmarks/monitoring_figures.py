@@ -17,10 +17,13 @@ seeds 0-99 and in the tests' own seeds). Every figure is mean ± sd over repeats
 
 * **Outcome quality on the selective-labels simulator** (``--simulator``): the closed loop of
   ``assistant.evaluation.simulate`` (500 applications to train on, 500 more over five months,
-  only approved cases reveal outcomes, monthly retraining), seeds 3000-3019 (never used while
-  building the alert or its tests): the share of unshifted loops that alert, and of loops with
-  a downturn from the third month (35 % of would-be good applicants turn bad) that alert, with
-  outcomes due 25 days after the decision and monthly vintages.
+  only approved cases reveal outcomes, monthly retraining), seeds 5000-5239 (never used while
+  building the alert, its tests or the simulator), outcomes due 25 days after the decision,
+  monthly vintages. False alarms: 200 loops whose outcomes are drawn from the served model's
+  own probabilities (calibrated by construction), 10 batches of 20. On the real outcomes: the
+  share of unshifted loops that alert, with the observed/expected bad rate of the approved
+  cases (the served model's miscalibration there), and of loops with a downturn from the third
+  month (35 % of would-be good applicants turn bad).
 
 Run: ``python benchmarks/monitoring_figures.py`` (about two minutes; trains once), or
 ``--simulator`` for the last figures alone.
@@ -154,30 +157,49 @@ def outcome_delay(label: str, p: np.ndarray[Any, Any], bad: np.ndarray[Any, Any]
           f" ({len(delays['warning'])}/20 and {len(delays['critical'])}/20 within 300)")
 
 
-def simulator_alerts() -> None:
+def simulated_checks(seeds: Sequence[int], **options: Any) -> list[Any]:
+    """One outcome check per closed loop: outcomes due 25 days after the decision, monthly
+    vintages, judged on 1 December when every month is mature."""
     from assistant.evaluation.simulate import simulate
     from assistant.monitoring.outcome_alerts import OutcomeAlertSettings
 
-    seeds = list(range(3000, 3020))
     reveals = {"approve": frozenset({"good", "bad"}), "decline": frozenset()}
     settings = OutcomeAlertSettings(outcome_delay_days=25)
-    for label, downturn in (("unshifted", None), ("downturn from month 3", (2, 0.35))):
-        result = simulate(get_pack("credit"), seeds, n_boot=20, initial=500, rounds=5,
-                          downturn=downturn)
-        fired, ratio, by_vintage = [], [], []
-        for r in result.repeats:
-            rows = []
-            for i, (month, p, b) in enumerate(r.revealed):
-                decided = datetime(2026, month + 1, 1, tzinfo=UTC) + timedelta(minutes=i)
-                rows.append({"p_bad": p, "action": "approve", "outcome": "bad" if b else "good",
-                             "decided_at": decided, "observed_at": decided + timedelta(days=20)})
-            check = check_outcomes(rows, now=datetime(2026, 12, 1, tzinfo=UTC),
-                                   risk_outcome="bad", reveals=reveals, settings=settings)
-            fired.append(float(check.level > 0))
-            by_vintage.append(float(any(v.level for v in check.vintages)))
-            ratio.append(check.observed_rate / check.expected_rate)
-        print(f"simulator, {label} (20 loops): alert in {mean_sd(fired)} of loops, by a vintage "
-              f"test in {mean_sd(by_vintage)}; observed/expected bad rate {mean_sd(ratio)}")
+    result = simulate(get_pack("credit"), seeds, n_boot=20, initial=500, rounds=5, **options)
+    checks = []
+    for r in result.repeats:
+        rows = []
+        for i, (month, p, b) in enumerate(r.revealed):
+            decided = datetime(2026, month + 1, 1, tzinfo=UTC) + timedelta(minutes=i)
+            rows.append({"p_bad": p, "action": "approve", "outcome": "bad" if b else "good",
+                         "decided_at": decided, "observed_at": decided + timedelta(days=20)})
+        checks.append(check_outcomes(rows, now=datetime(2026, 12, 1, tzinfo=UTC),
+                                     risk_outcome="bad", reveals=reveals, settings=settings))
+    return checks
+
+
+def simulator_alerts() -> None:
+    """Seeds 5000-5239, never used while building the alert, its tests or the simulator:
+    200 loops whose outcomes are drawn from the served model's own probabilities (calibrated
+    by construction: every alert is false), in 10 batches of 20; then 20 loops on the real
+    outcomes, unshifted and with a downturn from the third month."""
+    rates = []
+    for batch in range(10):
+        seeds = range(5000 + 20 * batch, 5020 + 20 * batch)
+        rates.append(float(np.mean([c.level > 0 for c in simulated_checks(seeds,
+                                                                          calibrated=True)])))
+    print(f"simulator, calibrated outcomes (10 x 20 loops): false-alarm rate {mean_sd(rates)}, "
+          f"worst batch {max(rates):.2f}", flush=True)
+    for label, options in (("real outcomes, unshifted", {}),
+                           ("real outcomes, downturn from month 3", {"downturn": (2, 0.35)})):
+        first = 5200 if not options else 5220
+        checks = simulated_checks(range(first, first + 20), **options)
+        fired = [float(c.level > 0) for c in checks]
+        by_vintage = [float(any(v.level for v in c.vintages)) for c in checks]
+        ratio = [c.observed_rate / c.expected_rate for c in checks]
+        print(f"simulator, {label} (20 loops): alert in {mean_sd(fired)} of loops, by a "
+              f"vintage test in {mean_sd(by_vintage)}; observed/expected bad rate "
+              f"{mean_sd(ratio)}", flush=True)
 
 
 def main() -> None:

@@ -9,7 +9,6 @@ import re
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -18,10 +17,12 @@ from assistant.views import (
     STATUS_FILTERS,
     Accept,
     AuditView,
+    CaseState,
     Decision,
     Escalate,
     Override,
     QueueQuery,
+    SeenState,
     TimelineEntry,
     WordsView,
     inert,
@@ -142,40 +143,38 @@ def _timeline_line(entry: TimelineEntry) -> str:
     )
 
 
-def _seen_lines(seen: dict[str, Any], probability: str) -> list[str]:
+def _seen_lines(seen: SeenState | CaseState, probability: str) -> list[str]:
     """The few things an operator saw on screen, in words (the JSON form has everything)."""
     lines: list[str] = []
-    score = seen.get("score") or {}
-    if score:
+    score = seen.score
+    if score is not None:
         lines.append(
-            f"score: {probability} {score.get('p_bad', 0):.3f} from {score.get('model_version')}"
-            + ("  [out of distribution]" if score.get("ood") else "")
+            f"score: {probability} {score.p_bad or 0:.3f} from {score.model_version}"
+            + ("  [out of distribution]" if score.ood else "")
         )
-    if seen.get("fallback"):
-        lines.append(f"fallback to baseline rules: {seen['fallback'].get('reason')}")
-    rec = seen.get("recommendation") or {}
-    if rec:
-        costs = ", ".join(f"{a} {c:.3f}" for a, c in (rec.get("expected_costs") or {}).items())
+    if seen.fallback is not None:
+        lines.append(f"fallback to baseline rules: {seen.fallback.reason}")
+    rec = seen.recommendation
+    if rec is not None:
+        costs = ", ".join(f"{a} {c:.3f}" for a, c in rec.expected_costs.items())
         lines.append(
-            f"recommendation: {rec.get('action')} ({rec.get('source')}, policy "
-            f"v{rec.get('policy_version')}); expected cost: {costs}"
+            f"recommendation: {rec.action} ({rec.source}, policy "
+            f"v{rec.policy_version}); expected cost: {costs}"
         )
-        chances = ", ".join(f"{a} {p:.2f}" for a, p in (rec.get("propensities") or {}).items())
+        chances = ", ".join(f"{a} {p:.2f}" for a, p in rec.propensities.items())
         lines.append(
-            f"propensities: {chances} ({rec.get('propensity_source', 'assumed')})"
-            + ("; EXPLORATION CASE (drawn at random)" if rec.get("explored") else "")
+            f"propensities: {chances} ({rec.propensity_source})"
+            + ("; EXPLORATION CASE (drawn at random)" if rec.explored else "")
         )
-    for flag in seen.get("input_flags") or []:
+    for flag in seen.input_flags:  # each flag is its rule's own record: kind, detail, ...
         lines.append(f"flag: {flag.get('kind')}: {flag.get('detail', '')}")
-    for explanation in seen.get("explanations") or []:
+    for explanation in seen.explanations:
         status = (
-            "fallback: " + explanation["fallback_reason"]
-            if explanation.get("fallback_reason")
+            "fallback: " + explanation.fallback_reason
+            if explanation.fallback_reason
             else "passed guardrails"
         )
-        lines.append(
-            f"explanation ({explanation.get('explainer')}, {status}): {explanation.get('text')}"
-        )
+        lines.append(f"explanation ({explanation.explainer}, {status}): {explanation.text}")
     # Recorded text came from outside (notes, explainer answers, refusal reasons): inert.
     return [inert(line) for line in lines]
 
@@ -189,43 +188,49 @@ def _probability_label(obj: Context) -> str:
         return WordsView().probability
 
 
-def print_audit(view: AuditView, as_of: GivenTime | None = None) -> None:
-    """The audit in words; ``as_of`` as given (its header names the timezone assumed)."""
-    when = as_of.described() if as_of else "now"
-    state = view.state_as_of
-    click.echo(f"case {view.case_id} ({state.get('case_ref')}, {state.get('domain')}) as of {when}")
-    decisions = state.get("decisions") or []
-    status = str(state.get("status"))
+def _print_state(case_id: str, state: CaseState, when: str, probability: str) -> None:
+    """The audited case's status, its decisions with what each decider saw, and its outcome."""
+    click.echo(f"case {case_id} ({state.case_ref}, {state.domain}) as of {when}")
+    decisions = state.decisions
+    status: str = state.status
     if status == "escalated" and decisions:
         last = decisions[-1]
-        status = f"escalated by {last['by']} at {last['at']}, waiting for a senior reviewer"
+        status = f"escalated by {last.by} at {last.at}, waiting for a senior reviewer"
     click.echo(f"status: {status}")
     if not decisions:
         click.echo("\nnot decided by then; what an operator would have seen:")
-        for line in _seen_lines(state, view.words.probability):
+        for line in _seen_lines(state, probability):
             click.echo(f"  {line}")
     for decision in decisions:
         reason = (
-            f" — {decision.get('reason_code')}: {decision.get('reason_text')}"
-            if decision.get("reason_code")
-            else ""
+            f" — {decision.reason_code}: {decision.reason_text}" if decision.reason_code else ""
         )
-        kind = str(decision["kind"]).replace("_", " ")
-        if decision.get("agreed"):
+        kind = decision.kind.replace("_", " ")
+        if decision.agreed:
             kind += ", agreeing with the recommendation"
         click.echo(
-            f"\n{kind} ({decision.get('action') or 'to a senior reviewer'}) by "
-            f"{decision['by']} ({decision['role']}) at {decision['at']}{reason}"
+            f"\n{kind} ({decision.action or 'to a senior reviewer'}) by "
+            f"{decision.by} ({decision.role}) at {decision.at}{reason}"
         )
         click.echo("  what they saw:")
-        for line in _seen_lines(decision.get("seen") or {}, view.words.probability):
+        for line in _seen_lines(decision.seen, probability):
             click.echo(f"    {line}")
-    outcome = state.get("outcome")
+    outcome = state.outcome
     click.echo(
-        f"\noutcome: {outcome['outcome']} (observed {outcome['observed_at']})"
-        if outcome
+        f"\noutcome: {outcome.outcome} (observed {outcome.observed_at})"
+        if outcome is not None
         else "\noutcome: not known by then"
     )
+
+
+def print_audit(view: AuditView, as_of: GivenTime | None = None) -> None:
+    """The audit in words; ``as_of`` as given (its header names the timezone assumed)."""
+    when = as_of.described() if as_of else "now"
+    state = view.case_as_of
+    if state is None:  # nothing recorded by then (the service refuses a time before opening)
+        click.echo(f"case {view.case_id} as of {when}\nstatus: not opened yet")
+    else:
+        _print_state(view.case_id, state, when, view.words.probability)
     click.echo("\ntimeline:" if view.as_of is None else f"\ntimeline up to {when}:")
     for entry in view.timeline:
         click.echo(_timeline_line(entry))

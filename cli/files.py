@@ -21,29 +21,35 @@ and a ``.json`` file holding one array of objects instead of JSON Lines.
 Evidence kept in a marker is capped at :data:`MAX_EVIDENCE_CHARS` characters, with the
 length and SHA-256 of the full text, so a hostile file cannot bloat the log; the file
 itself is the full copy.
+
+This module finds the text (byte-order marks, encodings, binary data) and streams it;
+:mod:`cli.csv_rows` and :mod:`cli.json_rows` read its records, :mod:`cli.file_records` says
+what a record and a marker are.
 """
 
 from __future__ import annotations
 
 import codecs
-import csv
 import hashlib
 import io
-import json
 import os
-import re
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
+from cli import csv_rows, json_rows
+from cli.file_records import (
+    CONTROL,
+    MAX_DEPTH,
+    MAX_EVIDENCE_CHARS,
+    MAX_FIELD_CHARS,
+    SURROGATE,
+    Row,
+    file_marker,
+    marker,
+)
 from events.errors import FieldProblem, InputRejected
 
-MAX_FIELD_CHARS = 100_000
-"""A value longer than this is not a case field: the row is refused (a note is far shorter)."""
-MAX_DEPTH = 8
-"""JSON rows are flat records; nesting deeper than this is refused before anything walks it."""
-MAX_EVIDENCE_CHARS = 2_000
 BINARY_SNIFF_BYTES = 8_192
 #: Bytes read ahead to sniff a file: enough for :data:`BINARY_SNIFF_BYTES` characters.
 SNIFF_BYTES = 4 * BINARY_SNIFF_BYTES
@@ -55,11 +61,6 @@ _BOMS = (  # UTF-32 first: its little-endian mark starts with the UTF-16 one
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
-# Control characters other than tab, newline and carriage return: never in a text export.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_SURROGATE = re.compile(r"[\ud800-\udfff]")
-
-Row = dict[str, Any]
 
 
 def read_rows(path: Path) -> list[Row]:
@@ -128,10 +129,10 @@ def rows_from_bytes(data: bytes, *, json_lines: bool, whole: bool = False) -> li
     if whole:
         text, encoding = _decode(data)
         if text is None:
-            return [_file_marker(len(data), hashlib.sha256(data).hexdigest(), data[:64],
+            return [file_marker(len(data), hashlib.sha256(data).hexdigest(), data[:64],
                                  f"is not a text file ({encoding}); expected JSON saved as "
                                  "UTF-8")]  # fmt: skip
-        return [_json_whole(text)]
+        return [json_rows.json_whole(text)]
     return list(_stream_rows(io.BytesIO(data), len(data), json_lines))
 
 
@@ -163,19 +164,22 @@ def _stream_rows(stream: BinaryIO, size: int, json_lines: bool) -> Iterator[Row]
         lines = io.TextIOWrapper(stream, encoding="utf-8", errors="surrogateescape",
                                  newline="\n" if json_lines else "")  # fmt: skip
     if not json_lines:
-        yield from _csv_rows(lines, head_text.split("\n", 1)[0], size + 1)
+        yield from csv_rows.csv_rows(lines, head_text.split("\n", 1)[0], size + 1)
         return
     lead = head_text.lstrip()
     if lead.startswith("[") or (not lead and len(head) == SNIFF_BYTES):  # one JSON value
         text = lines.read()
         stripped = text.lstrip()
-        yield from (_json_array(stripped) if stripped.startswith("[") else _json_lines(text))
+        yield from (
+            json_rows.json_array(stripped) if stripped.startswith("[")
+            else json_rows.json_lines(text)
+        )
         return
-    yield from _json_lines(lines)
+    yield from json_rows.json_lines(lines)
 
 
 def _binary_file(size: int, digest: Any, head: bytes, why: str) -> Row:
-    return _file_marker(size, digest.hexdigest(), head[:64], f"is not a text file ({why}); "
+    return file_marker(size, digest.hexdigest(), head[:64], f"is not a text file ({why}); "
                         "expected CSV or JSON Lines saved as UTF-8")  # fmt: skip
 
 
@@ -206,267 +210,25 @@ def _binary(head: str) -> str | None:
     A text export with a stray bad byte is read row by row (those rows are refused);
     a file where a tenth of the start is not text is binary, and one marker says so.
     """
-    odd = len(_SURROGATE.findall(head)) + len(_CONTROL.findall(head))
+    odd = len(SURROGATE.findall(head)) + len(CONTROL.findall(head))
     if head and odd * 10 > len(head):
         return (f"it looks like binary data: {odd:,} of its first {len(head):,} "
                 "characters are NUL, control or non-UTF-8 bytes")  # fmt: skip
     return None
 
 
-def _text_problem(text: str) -> str | None:
-    """Why a piece of decoded text cannot be a value, or None."""
-    escaped = _SURROGATE.search(text)
-    if escaped:
-        char = escaped.group()
-        if 0xDC80 <= ord(char) <= 0xDCFF:  # a byte the UTF-8 decoder could not read
-            return (f"is not UTF-8 text (byte 0x{ord(char) - 0xDC00:02X} at character "
-                    f"{escaped.start() + 1}): save the file as UTF-8")  # fmt: skip
-        return "holds an unpaired surrogate, which is not text"
-    control = _CONTROL.search(text)
-    if control:
-        name = "a NUL byte" if control.group() == "\x00" else "a control character"
-        return f"holds {name} (U+{ord(control.group()):04X}) at character {control.start() + 1}"
-    if len(text) > MAX_FIELD_CHARS:
-        return f"is {len(text):,} characters long; the limit is {MAX_FIELD_CHARS:,}"
-    return None
-
-
-# --- markers -------------------------------------------------------------------------------------
-
-
-def _evidence(text: str) -> str:
-    """``text`` as safe, bounded evidence: bad bytes and controls as ``\\xNN``, long text cut."""
-    safe = text.encode("utf-8", errors="surrogateescape").decode("utf-8", errors="backslashreplace")
-    safe = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", safe)
-    if len(safe) <= MAX_EVIDENCE_CHARS:
-        return safe
-    digest = hashlib.sha256(safe.encode("utf-8")).hexdigest()
-    return f"{safe[:MAX_EVIDENCE_CHARS]}… ({len(safe):,} characters, sha256 {digest})"
-
-
-def marker(evidence: str, where: str, why: str) -> Row:
-    """A record that could not be read: quarantined with ``where: why`` by the service."""
-    return {"__unparseable__": _evidence(evidence), "__field__": where, "__error__": why}
-
-
-def _file_marker(size: int, digest: str, head: bytes, why: str) -> Row:
-    return marker(f"{size:,} bytes, sha256 {digest}, first bytes {head.hex(' ')}", "file", why)
-
-
-# --- JSON ----------------------------------------------------------------------------------------
-
-
-class _Refused(ValueError):
-    """A JSON value Docket refuses although the json module would read it."""
-
-
-def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise _Refused(f"repeats the key {key!r}")
-        result[key] = value
-    return result
-
-
-def _parse_json(text: str) -> Any:
-    """``json.loads`` that refuses repeated keys (the json module keeps the last silently).
-
-    NaN and Infinity are read (Python's json writes them): the domain pack then refuses
-    them naming the field.
-    """
-    return json.loads(text, object_pairs_hook=_object)
-
-
-def _json_problem(text: str) -> str | None:
-    try:
-        _parse_json(text)
-    except _Refused as exc:
-        return str(exc)
-    except RecursionError:
-        return "is nested too deeply to read"
-    except json.JSONDecodeError as exc:
-        return f"is not valid JSON ({exc.msg} at column {exc.colno})"
-    except ValueError as exc:  # e.g. an integer with more digits than Python converts
-        return f"is not valid JSON ({exc})"
-    return None
-
-
-def _value_problem(value: Any) -> tuple[str, str] | None:
-    """The first (field, problem) in a parsed JSON record, walked without recursion."""
-    stack: list[tuple[str, Any, int]] = [("", value, 0)]
-    while stack:
-        where, item, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            return where or "line", f"is nested more than {MAX_DEPTH} levels deep"
-        if isinstance(item, str):
-            problem = _text_problem(item)
-            if problem:
-                return where or "line", problem
-        elif isinstance(item, dict):
-            for key, child in item.items():
-                problem = _text_problem(key)
-                if problem:
-                    return "field name", problem
-                stack.append((f"{where}.{key}" if where else key, child, depth + 1))
-        elif isinstance(item, list):
-            stack.extend((f"{where}[{i}]", child, depth + 1) for i, child in enumerate(item))
-    return None
-
-
-def _json_record(value: Any, evidence: str, where: str) -> Row:
-    if not isinstance(value, dict):
-        kind = {list: "an array", str: "a string", bool: "true/false"}.get(type(value), "a value")
-        if value is None:
-            kind = "null"
-        elif isinstance(value, int | float) and not isinstance(value, bool):
-            kind = "a number"
-        return marker(evidence, where, f"is {kind}, not a JSON object of fields")
-    problem = _value_problem(value)
-    if problem:
-        field, why = problem
-        return marker(evidence, f"{where}, {field}" if field != "line" else where, why)
-    return value
-
-
-def _json_lines(text: str | Iterable[str]) -> Iterator[Row]:
-    # Split on "\n" only: str.splitlines would also split on U+2028 and friends, which
-    # JSON allows raw inside strings (a stream must be opened with newline="\n").
-    lines = text.split("\n") if isinstance(text, str) else text
-    for number, line in enumerate(lines, start=1):
-        line = line.removesuffix("\n").removesuffix("\r")
-        if not line.strip():
-            continue
-        where = f"line {number}"
-        problem = _text_problem(line) if _SURROGATE.search(line) or "\x00" in line else None
-        if problem is None:
-            problem = _json_problem(line)
-        if problem is not None:
-            yield marker(line, where, problem)
-            continue
-        yield _json_record(_parse_json(line), line, where)
-
-
-def _whole_problem(text: str) -> str | None:
-    """Why a whole-file JSON text cannot be read (bad bytes first, then JSON itself)."""
-    problem = _text_problem(text) if _SURROGATE.search(text) or "\x00" in text else None
-    return problem or _json_problem(text)
-
-
-def _json_whole(text: str) -> Row:
-    problem = _whole_problem(text)
-    if problem is not None:
-        return marker(text, "file", problem)
-    return _json_record(_parse_json(text), text, "file")
-
-
-def _json_array(text: str) -> Iterator[Row]:
-    problem = _whole_problem(text)
-    if problem is not None:
-        yield marker(text, "file", problem)
-        return
-    value = _parse_json(text)
-    if not isinstance(value, list):  # only "[..." reaches here, so this is a list
-        yield marker(text, "file", "is not a JSON array of objects")
-        return
-    for number, item in enumerate(value, start=1):
-        yield _json_record(item, json.dumps(item)[: MAX_EVIDENCE_CHARS * 2], f"item {number}")
-
-
-# --- CSV -----------------------------------------------------------------------------------------
-
-
-@contextmanager
-def _field_limit(limit: int) -> Iterator[None]:
-    """Lift the csv module's per-field limit (131,072) while reading one file.
-
-    Long fields are then refused by :func:`_text_problem` with a sentence, instead of
-    ``_csv.Error`` cutting the file short.
-    """
-    previous = csv.field_size_limit()
-    csv.field_size_limit(max(previous, limit))
-    try:
-        yield
-    finally:
-        csv.field_size_limit(previous)
-
-
-def _delimiter(header_line: str) -> str:
-    """``,`` unless the header line has more ``;`` or tabs (spreadsheets in many locales)."""
-    counts = {d: header_line.count(d) for d in (",", ";", "\t")}
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] > counts[","] else ","
-
-
-def _csv_rows(lines: Iterable[str], first_line: str, field_limit: int) -> Iterator[Row]:
-    """The records of CSV ``lines`` (a text stream opened with ``newline=""``), read one
-    at a time; ``first_line`` (the header's text) picks the delimiter."""
-    reader = csv.reader(lines, delimiter=_delimiter(first_line))
-    with _field_limit(field_limit):
-        records = _csv_records(reader)
-        found = next(records, None)
-        if found is None:
-            return
-        _, header = found
-        if isinstance(header, str):  # the header itself could not be parsed
-            yield marker(first_line, "header line", header + "; no row can be read")
-            return
-        problem = _header_problem(header)
-        if problem:
-            yield marker(first_line, "header line", problem + "; no row can be read")
-            return
-        names = [name.strip() for name in header]
-        for line, record in records:
-            yield from _csv_row(names, line, record)
-
-
-def _csv_row(names: list[str], line: int, record: list[str] | str) -> Iterator[Row]:
-    where = f"line {line}"
-    if isinstance(record, str):
-        yield marker("", where, record)
-        return
-    if not any(field.strip() for field in record):
-        return  # a blank line, as spreadsheets leave at the end
-    raw = ",".join(record)
-    if len(record) != len(names):
-        yield marker(raw, where, f"has {_fields(len(record))}; the header names {len(names)}")
-        return
-    bad = next(((n, p) for n, v in zip(names, record, strict=True)
-                if (p := _text_problem(v))), None)  # fmt: skip
-    if bad:
-        yield marker(raw, f"{where}, {bad[0]}", bad[1])
-        return
-    yield dict(zip(names, record, strict=True))
-
-
-def _fields(n: int) -> str:
-    return "1 field" if n == 1 else f"{n:,} fields"
-
-
-def _csv_records(reader: Any) -> Iterator[tuple[int, list[str] | str]]:
-    """(first line number, fields) per record, or (line, why) where csv itself gave up."""
-    line = 1
-    while True:
-        try:
-            record = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            yield line, f"cannot be read as CSV ({exc})"
-        else:
-            yield line, record
-        line = reader.line_num + 1
-
-
-def _header_problem(header: list[str]) -> str | None:
-    names = [name.strip() for name in header]
-    for name in names:
-        problem = _text_problem(name)
-        if problem:
-            return f"a field name {problem}"
-    if any(not name for name in names):
-        return f"field {names.index('') + 1} has no name"
-    repeated = sorted({n for n in names if names.count(n) > 1})
-    if repeated:
-        return f"the field {repeated[0]!r} is named twice"
-    return None
+# Limits and the marker shape are cli.file_records'; callers may read them from here.
+__all__ = [
+    "BINARY_SNIFF_BYTES",
+    "JSON_SUFFIXES",
+    "MAX_DEPTH",
+    "MAX_EVIDENCE_CHARS",
+    "MAX_FIELD_CHARS",
+    "SNIFF_BYTES",
+    "Row",
+    "iter_rows",
+    "marker",
+    "read_json_object",
+    "read_rows",
+    "rows_from_bytes",
+]

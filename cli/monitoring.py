@@ -195,9 +195,15 @@ def monitor(
                            f"(validation {c.expected:.1%}, p={c.p_value:.2g})")
     outcomes = (None if obj.service.decides_quantity(domain)
                 else obj.service.outcome_check(domain, thresholds.outcomes))
+    words = obj.service.domain(domain).words  # the pack's: "malignancy rate", "per scan"
+    risk, per_case = words["risk"], words["per_case"]
     if outcomes is not None and outcomes.n:
-        click.echo("outcome quality: " + outcomes.message())
+        click.echo("outcome quality: " + outcomes.message(risk, per_case))
         print_calibration(outcomes)
+    since = outcomes.since_change if outcomes is not None else None
+    if since is not None:
+        click.echo(f"outcome quality, {since.window}: " + (
+            since.message(risk, per_case) if since.n else "no observable outcome yet"))
     if outcomes is not None and outcomes.vintages:
         if outcomes.not_due:
             click.echo(f"  {outcomes.not_due} outcome(s) arrived before they were due: "
@@ -205,7 +211,7 @@ def monitor(
         click.echo(f"  by {outcomes_vintage(thresholds)}:")
         for v in outcomes.vintages:
             flag = f"  [{('none', 'warning', 'critical')[v.level]}]" if v.level else ""
-            click.echo(f"    {v.sentence()}{flag}")
+            click.echo(f"    {v.sentence(risk)}{flag}")
     alerts = obj.service.check_alerts(domain, recent=recent, thresholds=thresholds)
     click.echo("alerts: " + ("none" if not alerts else ""))
     for alert in alerts:

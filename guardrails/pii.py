@@ -144,12 +144,36 @@ def find_personal_data(
 def contains_personal_data(text: str, declared_values: Iterable[str] = ()) -> list[str]:
     """Kinds of personal data visible in ``text`` (for output checks): detectors + values."""
     kinds = {f.kind for f in find_personal_data(text, strict_names=True)}
-    folded = canonical(text).casefold()
+    readable = canonical(text)
+    folded = readable.casefold()
     for value in declared_values:
         probe = canonical(value).strip().casefold()
-        if len(probe) >= 3 and probe in folded:
+        if (len(probe) >= 3 and probe in folded) or _name_echoed(readable, canonical(value)):
             kinds.add("DECLARED")
     return sorted(kinds)
+
+
+_NAME_VALUE = re.compile(r"[^\W\d_][\w'’.\-]*(?:[\s,]+[^\W\d_][\w'’.\-]*)+")
+_NAME_WINDOW = 40
+
+
+def _name_echoed(text: str, value: str) -> bool:
+    """A declared name (two or more words, no digits) echoed in another order or case.
+
+    One of its words as written or in capitals ("J. Doe", "JANE"), as the input side
+    redacts them; or two of its words in any case and order close together ("doe, jane").
+    """
+    if not _NAME_VALUE.fullmatch(value.strip()):
+        return False
+    tokens = {t for t in re.split(r"[\s,]+", value.strip()) if len(t) >= 3 and t[:1].isalpha()}
+    for token in tokens:
+        if re.search(rf"(?<!\w)(?:{re.escape(token)}|{re.escape(token.upper())})(?!\w)", text):
+            return True
+    places = sorted((m.start(), token.casefold()) for token in tokens
+                    for m in re.finditer(rf"(?<!\w){re.escape(token)}(?!\w)", text,
+                                         re.IGNORECASE))
+    return any(b - a <= _NAME_WINDOW and first != second
+               for (a, first), (b, second) in zip(places, places[1:], strict=False))
 
 
 def iban_valid(candidate: str) -> bool:

@@ -1,4 +1,4 @@
-"""A closed-loop simulator on a data set where every outcome is known (German credit).
+"""A closed-loop simulator on a yes/no pack's data set, where every outcome is known.
 
 Each repeat shuffles the applications with its own seed. A logistic regression is trained on
 the first ``initial`` rows (the original data set); the rest arrive in ``rounds`` months.
@@ -11,14 +11,16 @@ exploration, as the owner means it) by the naive, IPS and doubly-robust estimato
 truth is computed from the outcomes the simulator knows but the log does not.
 
 The eval gate (``docket eval selective_labels``): with exploration, the DR interval covers
-the truth in at least 90% of repeats, and the naive estimate's bias is reported.
+the truth in at least 90% of repeats, and the naive estimate's bias is reported. The approval
+rate of each group of every fairness attribute the pack declares is followed month by month
+(a pack that declares none gets no such table, and the report says why).
 """
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 from sklearn.base import clone
@@ -38,7 +40,7 @@ most, and declines show no outcome)."""
 @dataclass(frozen=True)
 class RepeatResult:
     """One repeat: the estimates of the deterministic policy's cost, the truth, and the
-    approval rates of young (< 25) and older applicants in each month."""
+    approval rate of each fairness group in each month."""
 
     seed: int
     truth: float
@@ -47,8 +49,8 @@ class RepeatResult:
     dr: tuple[float, float, float]
     n_observed: int
     n: int
-    approval_young: tuple[float, ...]
-    approval_older: tuple[float, ...]
+    # attribute -> group -> approval rate in each month (NaN: no case of the group that month)
+    approval: Mapping[str, Mapping[str, tuple[float, ...]]] = field(default_factory=dict)
     # A stricter candidate (approve only below p = STRICT_CUTOFF) judged on the same log:
     # (truth, naive, DR estimate, DR low, DR high)
     strict: tuple[float, float, float, float, float] = (0.0, 0.0, 0.0, 0.0, 0.0)
@@ -73,6 +75,8 @@ class RepeatResult:
 class SimulationResult:
     exploring: bool
     repeats: tuple[RepeatResult, ...]
+    # Each fairness attribute the pack declares, with its groups in report order.
+    groups: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def dr_coverage(self) -> float:
@@ -100,12 +104,36 @@ class SimulationResult:
         covers = float(np.mean([r.strict_dr_covers for r in self.repeats]))
         return float(rows[:, 0].mean()), float(rows[:, 1].mean()), float(rows[:, 2].mean()), covers
 
-    def approval_by_round(self) -> list[tuple[int, float, float]]:
-        """(round, mean approval rate of young applicants, of older ones) over repeats."""
-        young = np.mean([r.approval_young for r in self.repeats], axis=0)
-        older = np.mean([r.approval_older for r in self.repeats], axis=0)
-        return [(i + 1, float(y), float(o)) for i, (y, o) in enumerate(zip(young, older,
-                                                                         strict=True))]
+    def approval_by_round(self) -> dict[str, list[tuple[int, dict[str, float]]]]:
+        """Per fairness attribute: (round, group -> approval rate) with the rates averaged over
+        the repeats (a month without a case of the group is left out of its mean)."""
+        out: dict[str, list[tuple[int, dict[str, float]]]] = {}
+        for attribute, order in self.groups.items():
+            rates = {g: np.array([r.approval[attribute][g] for r in self.repeats]) for g in order}
+            rounds = len(next(iter(rates.values()))[0]) if rates else 0
+            out[attribute] = [
+                (i + 1, {g: _mean(rates[g][:, i]) for g in order}) for i in range(rounds)
+            ]
+        return out
+
+
+def _mean(values: np.ndarray) -> float:
+    seen = values[~np.isnan(values)]
+    return float(seen.mean()) if seen.size else float("nan")
+
+
+def fairness_groups(pack: DomainPack) -> dict[str, tuple[np.ndarray, tuple[str, ...]]]:
+    """Each declared fairness attribute: every data-set row's group, and the groups in report
+    order (declared order first, then the others sorted; "?" unreadable, left out)."""
+    rows = pack.load_dataset().rows
+    out = {}
+    for attribute in pack.fairness_groups:
+        labels = np.array([attribute.group_of(row) for row in rows], dtype=object)
+        found = set(labels.tolist()) - {"?"}
+        order = tuple(g for g in attribute.order if g in found) + tuple(
+            sorted(found - set(attribute.order)))
+        out[attribute.name] = (labels, order)
+    return out
 
 
 def simulate(
@@ -118,25 +146,35 @@ def simulate(
     rounds: int = 7,
     n_boot: int = 500,
     downturn: tuple[int, float] | None = None,
+    calibrated: bool = False,
 ) -> SimulationResult:
     """Run the closed loop once per seed (see the module docstring).
 
     ``downturn`` (month, share): from that month on, that share of the applicants who would
     have been fine turn out badly (seeded per repeat), so the model's probabilities are too
     low: the quality drop outcome monitoring must catch.
+
+    ``calibrated``: each case's outcome is drawn from the probability the served model gave
+    it (seeded per repeat) instead of read from the data set, so the served model is
+    calibrated by construction: the stream on which any outcome alert is a false alarm. (On
+    the real outcomes the served logistic regression is not calibrated where it approves:
+    see README's monitoring section.)
     """
+    if calibrated and downturn is not None:
+        raise ValueError("simulate: calibrated outcomes and a downturn exclude each other")
     base = spec or pack.default_policy
     policy = base.with_changes({"escalate_band": [1.0, 0.0], "escalate_on_ood": False})
     explore = policy.with_changes({"exploration": exploration}) if exploration else policy
     data = pack.load_dataset()
     x_all, y_all = dataset_matrix(pack, data)
-    ages = np.array([float(r.get("age_in_years", 99)) for r in data.rows])
+    groups = fairness_groups(pack)
     results = [
-        _repeat(pack, policy, explore, x_all, _worse(y_all, seed, downturn), ages, seed,
-                initial, rounds, n_boot, downturn[0] if downturn else rounds)
+        _repeat(pack, policy, explore, x_all, _worse(y_all, seed, downturn), groups, seed,
+                initial, rounds, n_boot, downturn[0] if downturn else rounds, calibrated)
         for seed in seeds
     ]
-    return SimulationResult(exploring=bool(exploration), repeats=tuple(results))
+    return SimulationResult(exploring=bool(exploration), repeats=tuple(results),
+                            groups={name: order for name, (_, order) in groups.items()})
 
 
 def _worse(
@@ -165,12 +203,13 @@ def _repeat(
     explore: PolicySpec,
     x_all: np.ndarray,
     outcomes: tuple[np.ndarray, np.ndarray],
-    ages: FloatArray,
+    groups: Mapping[str, tuple[np.ndarray, tuple[str, ...]]],
     seed: int,
     initial: int,
     rounds: int,
     n_boot: int,
     worse_from: int,
+    calibrated: bool = False,
 ) -> RepeatResult:
     y_all, y_worse = outcomes
     rng = np.random.default_rng(seed)
@@ -191,13 +230,16 @@ def _repeat(
     strict_safe: list[float] = []
     truth: list[float] = []
     strict_truth: list[float] = []
-    young: list[float] = []
-    older: list[float] = []
+    approval: dict[str, dict[str, list[float]]] = {
+        name: {g: [] for g in order} for name, (_, order) in groups.items()}
     revealed: list[tuple[int, float, bool]] = []
+    draws = np.random.default_rng(seed + 104_729)  # the calibrated world's outcomes
     for month, cases in enumerate(months):
         if month == worse_from:  # the downturn: the same applicants, worse outcomes
             y_all = y_worse
         p = model.predict_proba(x_all[cases])[:, 1]
+        y_now = (draws.random(len(cases)) < p).astype(y_all.dtype) if calibrated \
+            else y_all[cases]
         approved_now = np.zeros(len(cases), dtype=bool)
         for j, (i, pj) in enumerate(zip(cases, p, strict=True)):
             key = f"sim-{seed}-{month}-{i}"
@@ -205,7 +247,7 @@ def _repeat(
             best = recommend(float(pj), None, policy)
             e = logged.propensities.get(approve, 0.0)
             approved_now[j] = logged.action == approve
-            outcome_risk = float(y_all[i])
+            outcome_risk = float(y_now[j])
             logged_y.append(outcome_risk if approved_now[j] else np.nan)
             if approved_now[j]:
                 revealed.append((month, float(pj), bool(outcome_risk)))
@@ -218,14 +260,16 @@ def _repeat(
             strict_risk.append(policy.costs[strict_action][risk])
             strict_safe.append(policy.costs[strict_action][safe])
             strict_truth.append(strict_risk[-1] if outcome_risk else strict_safe[-1])
-        is_young = ages[cases] < 25
-        young.append(float(approved_now[is_young].mean()) if is_young.any() else np.nan)
-        older.append(float(approved_now[~is_young].mean()) if (~is_young).any() else np.nan)
+        for name, (labels, in_order) in groups.items():
+            for g in in_order:
+                inside = labels[cases] == g
+                approval[name][g].append(
+                    float(approved_now[inside].mean()) if inside.any() else np.nan)
         # Retrain on the original rows plus the revealed outcomes, weighted by 1/propensity.
         seen = approved_now
         es = np.array(logged_e[-len(cases):])[seen]
         train_x = np.concatenate([train_x, x_all[cases][seen]])
-        train_y = np.concatenate([train_y, y_all[cases][seen]])
+        train_y = np.concatenate([train_y, y_now[seen]])
         train_w = np.concatenate([train_w, 1.0 / es])
         model = _fit(pack, train_x, train_y, train_w, seed)
     log = Log(np.array(logged_y), np.array(logged_e), np.array(logged_p))
@@ -244,8 +288,7 @@ def _repeat(
         dr=(found.dr.estimate, found.dr.low, found.dr.high),
         n_observed=found.n_observed,
         n=found.n,
-        approval_young=tuple(young),
-        approval_older=tuple(older),
+        approval={name: {g: tuple(r) for g, r in by.items()} for name, by in approval.items()},
         strict=(float(np.mean(strict_truth)), strict.naive.estimate, strict.dr.estimate,
                 strict.dr.low, strict.dr.high),
         revealed=tuple(revealed),

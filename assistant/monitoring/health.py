@@ -111,7 +111,9 @@ def evaluate_alerts(
     case_time_key: str = "decided_at",
     outcomes: OutcomeCheck | None = None,
     risk_word: str = "risk outcome",
+    per_case: str = "per case",
     ood_vs_reference: RateRise | None = None,
+    prediction_label: str = "model scores",
 ) -> list[AlertSpec]:
     """Every threshold crossed, in a stable order: drift, prediction, overrides, OOD, policy.
 
@@ -121,7 +123,8 @@ def evaluate_alerts(
     * ``feature_drift:<name>``: the feature's test is significant (family-wise false-alarm
       rate over features and windows) in some window; critical when the PSI of a
       significant window is in the significant band, else warning.
-    * ``prediction_drift`` likewise for the scores.
+    * ``prediction_drift`` likewise for the model's predictions (``prediction_label`` names
+      them: "p(default)", "median forecast").
     * ``override_spike`` (and ``override_spike:<operator>``), ``ood_rise``: :func:`rate_rise`.
     * ``policy_review_overdue:<policy_id>``: only checked when ``policy_id`` is given.
     * ``outcome_quality``: observed outcomes worse than the model's probabilities said
@@ -134,7 +137,7 @@ def evaluate_alerts(
     t = thresholds or MonitoringThresholds()
     alerts: list[AlertSpec] = []
     if drift is not None:
-        alerts.extend(_drift_alerts(drift, t))
+        alerts.extend(_drift_alerts(drift, t, prediction_label))
     if decisions is not None:
         spike = override_spike(decisions, now=now, thresholds=t.override_spike)
         if spike.risen:
@@ -173,7 +176,7 @@ def evaluate_alerts(
                 kind="outcome_quality",
                 severity="critical" if outcomes.severity == "critical" else "warning",
                 key="outcome_quality",
-                message=outcomes.message(risk_word),
+                message=outcomes.message(risk_word, per_case),
                 details=outcomes.to_dict(),
             )
         )
@@ -203,7 +206,7 @@ def evaluate_alerts(
 
 
 def _drift_alerts(
-    drift: DriftReport | Sequence[Window], t: MonitoringThresholds
+    drift: DriftReport | Sequence[Window], t: MonitoringThresholds, prediction_label: str
 ) -> list[AlertSpec]:
     windows = [Window(f"all {drift.n_current} cases", drift)] if isinstance(
         drift, DriftReport
@@ -240,18 +243,20 @@ def _drift_alerts(
         if e.significant:
             kind = "prediction_drift" if e.name == "p_bad" else "feature_drift"
             key = "prediction_drift" if e.name == "p_bad" else f"feature_drift:{e.name}"
-            alerts.append(_feature_alert(kind, key, e, alpha))
+            alerts.append(_feature_alert(kind, key, e, alpha, prediction_label))
     return alerts
 
 
-def _feature_alert(kind: str, key: str, e: FeatureEvidence, alpha: float) -> AlertSpec:
+def _feature_alert(
+    kind: str, key: str, e: FeatureEvidence, alpha: float, prediction_label: str
+) -> AlertSpec:
     f = e.drift
     test = (
         f"{f.method} p={f.p_value:.2g}"
         if f.p_value is not None
         else f"{f.method} {f.statistic:.3f}"
     )
-    what = "Scores (p_bad)" if f.kind == "prediction" else f"Feature {f.name}"
+    what = f"Predictions ({prediction_label})" if f.kind == "prediction" else f"Feature {f.name}"
     return AlertSpec(
         kind=kind,
         severity="critical" if e.critical else "warning",

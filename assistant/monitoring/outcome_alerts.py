@@ -8,12 +8,14 @@ Pure: the caller passes *outcome rows* (one per decided case with a recorded out
 ``action``     the final action taken (an escalated case: the senior's action)
 ``outcome``    the recorded outcome label
 ``observed_at``  tz-aware ``datetime`` or ISO-8601 string: when the outcome was observed
+``decided_at``   (optional) when the case was decided; the observation time when absent
 =============  ===========================================================================
 
 Only outcomes the action *reveals* count (``reveals[action]``, the pack's declaration: a declined
 loan shows nothing, so an outcome recorded for it came from elsewhere and may be selected). The
 window is the latest ``last_outcomes`` observed outcomes, and/or those of the last ``last_days``
-days (owner-configurable, both may apply).
+days (owner-configurable, both may apply), and/or those of the cases decided since
+``decided_since`` (the last model or policy change: see ``OutcomeCheck.since_change``).
 
 If the model is calibrated, the number of risk outcomes ``X`` among ``n`` cases with recorded
 probabilities ``p_i`` follows the Poisson-binomial distribution with mean ``Σ p_i`` (so the
@@ -78,11 +80,20 @@ class OutcomeAlertSettings(BaseModel):
     vintage: VintageKind = Field(
         default="month", description="decision cohorts judged apart: calendar month or week"
     )
+    decided_since: datetime | None = Field(
+        default=None, description="judge only the cases decided after this time (tz-aware)"
+    )
+    since_label: str = Field(
+        default="", description="what happened at decided_since ('policy v3 (2026-11-02)')"
+    )
 
     def window_label(self) -> str:
         parts = []
         if self.last_outcomes is not None:
             parts.append(f"last {self.last_outcomes} outcomes")
+        if self.decided_since is not None:
+            what = self.since_label or self.decided_since.isoformat()
+            parts.append(f"cases decided since {what}")
         if self.last_days is not None:
             parts.append(f"last {self.last_days:g} days")
         return " and ".join(parts) or "all outcomes"
@@ -109,6 +120,9 @@ class OutcomeCheck:
     # window because they arrived before they were due (early outcomes are mostly bad).
     vintages: tuple[Vintage, ...] = ()
     not_due: int = 0
+    # The same check on the cases decided since the last model or policy change (None: no
+    # change recorded); an alert reports whichever of the two is worse, naming its window.
+    since_change: OutcomeCheck | None = None
 
     @property
     def severity(self) -> str:
@@ -122,11 +136,19 @@ class OutcomeCheck:
     def expected_rate(self) -> float:
         return self.expected_bad / self.n if self.n else 0.0
 
-    def message(self, risk: str = "risk outcome") -> str:
+    @property
+    def worst(self) -> OutcomeCheck:
+        """This check, or its since-change check when that one is more severe."""
+        since = self.since_change
+        return since if since is not None and since.level > self.level else self
+
+    def message(self, risk: str = "risk outcome", per_case: str = "per case") -> str:
+        """One sentence in the pack's words (``risk``: "malignancy"; ``per_case``: "per
+        scan"), naming the window the check used."""
         cost = ""
         if self.realised_cost is not None and self.expected_cost is not None:
             cost = (
-                f"; realised cost {self.realised_cost:.3f} per case against"
+                f"; realised cost {self.realised_cost:.3f} {per_case} against"
                 f" {self.expected_cost:.3f} expected"
             )
         worst = max((v for v in self.vintages if v.level), key=lambda v: (v.level, -v.p_value),
@@ -158,6 +180,7 @@ class OutcomeCheck:
             ],
             "vintages": [v.to_dict() for v in self.vintages],
             "not_due": self.not_due,
+            "since_change": self.since_change.to_dict() if self.since_change else None,
         }
 
 
@@ -177,6 +200,8 @@ def check_outcomes(
     """
     require_aware(now, "now")
     s = settings or OutcomeAlertSettings()
+    if s.decided_since is not None:
+        require_aware(s.decided_since, "decided_since")
     observed: list[tuple[datetime, float, bool, str, str]] = []
     decided_at: dict[int, datetime] = {}  # by id of the observed item: its decision time
     young: list[tuple[datetime, float, bool]] = []  # outcomes not due yet: (decided, p, bad)
@@ -194,6 +219,8 @@ def check_outcomes(
             continue
         prob = min(1.0, max(0.0, float(p)))
         decided = parse_time(row.get("decided_at")) or at
+        if s.decided_since is not None and decided <= s.decided_since:
+            continue  # decided before the change: another model or policy's decision
         if decided + delay > now:  # arrived before it was due: early ones are mostly bad
             young.append((decided, prob, outcome == risk_outcome))
             continue

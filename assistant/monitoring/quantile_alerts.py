@@ -4,6 +4,11 @@ A quantile model is right when demand falls at or below its ``a``-quantile a sha
 the time. The yardstick is the served model's **own validation** (the held-out period kept on
 its card), not the nominal level: a model whose 0.8-quantile covered 0.74 in validation is
 judged against 0.74, so a known miscalibration does not alarm on day one; a change does.
+Each case is judged against the validation of the model version that forecast it: after a
+promotion, the older cases keep their own model's yardstick. With one yardstick the test is
+the exact binomial; with several, the exact Poisson-binomial (the number covered is a sum of
+Bernoulli draws with each case's own expected coverage), two-sided by doubling the smaller
+tail.
 
 For each predicted level, over the latest window of cases with realised demand: the share
 covered, an exact two-sided binomial test against the validation coverage, and the mean
@@ -20,7 +25,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from assistant.monitoring.health import AlertSpec, Severity
+from assistant.monitoring.outcome_alerts import poisson_binomial_sf
 
 
 @dataclass(frozen=True)
@@ -36,8 +44,10 @@ class LevelCheck:
     level: float
     n: int
     covered: int  # cases whose demand was at or below the predicted quantile
-    expected: float  # the validation's coverage at this level (the nominal level if none)
-    p_value: float  # exact two-sided binomial test of ``covered`` against ``expected``
+    # The validation's coverage at this level (the nominal level if none); with cases of
+    # several model versions, the mean of each case's own version's coverage.
+    expected: float
+    p_value: float  # exact two-sided test of ``covered`` against the expected coverage
     pinball: float  # mean pinball loss on these cases
     validation_pinball: float | None
 
@@ -95,41 +105,68 @@ def pinball_loss(level: float, predicted: float, actual: float) -> float:
     return max(level * diff, (level - 1.0) * diff)
 
 
+def _by_level(validation: Mapping[str, Any], key: str) -> dict[float, float]:
+    return {float(k): float(v) for k, v in (validation.get(key) or {}).items()}
+
+
+def coverage_p_value(covered: int, expected: Sequence[float]) -> float:
+    """Two-sided p-value of ``covered`` hits among cases with these expected coverages."""
+    n = len(expected)
+    if not n:
+        return 1.0
+    if len(set(expected)) == 1:
+        # Imported here: importing scipy.stats at start-up cost every docket command a second.
+        from scipy.stats import binomtest
+
+        return float(binomtest(covered, n, expected[0]).pvalue)
+    probs = np.asarray(expected, dtype=np.float64)
+    upper = poisson_binomial_sf(covered, probs)
+    lower = 1.0 - poisson_binomial_sf(covered + 1, probs)
+    return min(1.0, 2.0 * min(upper, lower))
+
+
 def check_quantiles(
     forecasts: Sequence[Mapping[float, float]],
     demand: Sequence[float],
     validation: Mapping[str, Any],
     settings: QuantileAlertSettings | None = None,
+    *,
+    per_case: Sequence[Mapping[str, Any]] | None = None,
 ) -> QuantileCheck:
     """Coverage and pinball loss of each predicted level against the model's validation.
 
     ``forecasts[i]`` maps level -> predicted value for the case whose realised demand is
     ``demand[i]`` (oldest first; the latest ``settings.last_outcomes`` are judged);
     ``validation`` is the model card's ``validation`` block (``coverage``, ``pinball`` by
-    level as text).
+    level as text); ``per_case[i]``, when given, is the validation block of the model version
+    that forecast case ``i`` (its yardstick instead of ``validation``).
     """
     s = settings or QuantileAlertSettings()
     if len(forecasts) != len(demand):
         raise ValueError("one forecast per realised demand")
-    pairs = list(zip(forecasts, demand, strict=True))[-s.last_outcomes:]
-    coverage = {float(k): float(v) for k, v in (validation.get("coverage") or {}).items()}
-    pinball = {float(k): float(v) for k, v in (validation.get("pinball") or {}).items()}
+    if per_case is not None and len(per_case) != len(demand):
+        raise ValueError("one validation block per realised demand")
+    yardsticks = list(per_case) if per_case is not None else [validation] * len(demand)
+    triples = list(zip(forecasts, demand, yardsticks, strict=True))[-s.last_outcomes:]
+    pairs = [(f, d) for f, d, _ in triples]
+    coverages = {id(v): _by_level(v, "coverage") for v in yardsticks}
+    pinballs = {id(v): _by_level(v, "pinball") for v in yardsticks}
     levels = sorted({float(a) for f, _ in pairs for a in f})
-    # Imported here: importing scipy.stats at start-up cost every docket command about a second.
-    from scipy.stats import binomtest
-
     checks = []
     for level in levels:
-        seen = [(f[level], d) for f, d in pairs if level in f]
+        seen = [(f[level], d, v) for f, d, v in triples if level in f]
         n = len(seen)
-        covered = sum(d <= q for q, d in seen)
+        covered = sum(d <= q for q, d, _ in seen)
         # A validation coverage of exactly 0 or 1 would make every miss "impossible".
-        expected = min(max(coverage.get(level, level), 0.001), 0.999)
-        p = binomtest(covered, n, expected).pvalue if n else 1.0
+        expected = [min(max(coverages[id(v)].get(level, level), 0.001), 0.999)
+                    for _, _, v in seen]
+        validation_pinball = [pinballs[id(v)][level] for _, _, v in seen
+                              if level in pinballs[id(v)]]
         checks.append(LevelCheck(
-            level, n, covered, expected, float(p),
-            sum(pinball_loss(level, q, d) for q, d in seen) / n if n else float("nan"),
-            pinball.get(level),
+            level, n, covered, sum(expected) / n if n else level,
+            coverage_p_value(covered, expected),
+            sum(pinball_loss(level, q, d) for q, d, _ in seen) / n if n else float("nan"),
+            sum(validation_pinball) / len(validation_pinball) if validation_pinball else None,
         ))
     n = len(pairs)
     found = QuantileCheck(n, tuple(checks), None, s.min_outcomes)

@@ -158,8 +158,8 @@ def simulate_selective_labels(
     data set: outcomes only where the action reveals them, IPS-weighted retraining."""
     from assistant.evaluation.simulate import STRICT_CUTOFF, simulate  # scikit-learn: slow
 
-    result = simulate(get_pack(domain), list(seeds),
-                      exploration=dict(exploration) if exploration else None)
+    pack = get_pack(domain)
+    result = simulate(pack, list(seeds), exploration=dict(exploration) if exploration else None)
     rows = [
         (r.seed, r.truth, r.naive, r.ips[0] if r.ips else None, *r.dr, r.n_observed, r.n)
         for r in result.repeats
@@ -178,4 +178,7 @@ def simulate_selective_labels(
         rows=rows,
         approval_by_round=result.approval_by_round(),
         strict=(STRICT_CUTOFF, *result.strict_summary()),
+        groups_note="" if result.groups else (
+            f"{domain} declares no fairness groups (its pack lists none), so approval by "
+            "group is not followed"),
     )

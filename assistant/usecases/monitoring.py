@@ -8,6 +8,7 @@ from :mod:`assistant.usecases.drift`; only alerts are recorded here.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypedDict
 
@@ -40,14 +41,25 @@ def outcome_check(
     limit = 4 * s.last_outcomes if s.last_outcomes is not None else 1_000_000
     rows = queries.outcome_rows(ctx.views, domain, limit)
     costs = {a: dict(c) for a, c in ctx.domain(domain).spec.costs.items()}
-    return check_outcomes(
-        rows,
-        now=datetime.now(UTC),
-        risk_outcome=shape.risk_outcome,
-        reveals=shape.reveals,
-        costs=costs,
-        settings=s,
-    )
+    now = datetime.now(UTC)
+
+    def judged(settings: OutcomeAlertSettings) -> OutcomeCheck:
+        return check_outcomes(rows, now=now, risk_outcome=shape.risk_outcome,
+                              reveals=shape.reveals, costs=costs, settings=settings)
+
+    checked = judged(s)
+    change = queries.last_change(ctx.views, domain)
+    if change is None:
+        return checked
+    # The window's outcomes of cases decided since the last model or policy change: right
+    # after a change, older outcomes dilute the window; these show the change's own effect
+    # (and recover as the window does, so a recovered stream resolves its alert).
+    at = datetime.fromisoformat(str(change["at"]))
+    since = s.model_copy(update={
+        "decided_since": at if at.tzinfo else at.replace(tzinfo=UTC),
+        "since_label": f"{change['what']} ({at.date().isoformat()})",
+    })  # fmt: skip
+    return replace(checked, since_change=judged(since))
 
 
 def check_alerts(
@@ -90,8 +102,10 @@ def check_alerts(
         policy_reviewed_at=policy.last_reviewed_at,
         policy_review_every_days=policy.review_every_days,
         thresholds=t,
-        outcomes=outcomes,
+        outcomes=outcomes.worst if outcomes is not None else None,
         risk_word=ctx.pack(domain).words.risk,
+        per_case=ctx.pack(domain).words.per_case,
+        prediction_label=ctx.pack(domain).words.probability(),
     )
     checked = {"override_spike", "ood_rise", "policy_review_overdue"}
     if windows is not None:

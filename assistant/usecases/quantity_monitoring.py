@@ -2,14 +2,19 @@
 realised demand, override rates, alerts, and health (realised cost against seasonal naive).
 
 Drift compares the latest cases' inputs with the pack's shipped history (the training rows),
-as for a yes/no pack; there is no prediction drift (the score is a distribution, not one
-number). Outcome quality is :mod:`assistant.monitoring.quantile_alerts`: coverage of each
-predicted level on realised demand against the champion's own validation.
+as for a yes/no pack. Prediction drift compares the champion's median forecasts of the latest
+cases with its own medians on that history (the same model by the same path, so an unshifted
+store raises nothing); the medians are the champion's on the cases' recorded inputs (what it
+served, for the cases it forecast; a case forecast by an earlier champion is read with
+today's, so the comparison is of one model). Outcome quality is
+:mod:`assistant.monitoring.quantile_alerts`: coverage of each predicted level on realised
+demand against the validation of the model version that forecast each case.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from assistant.domains import get_quantity_pack
 from assistant.monitoring.drift import DriftReport, feature_drift
@@ -21,6 +26,7 @@ from assistant.monitoring.quantile_alerts import (
     QuantileCheck,
     check_quantiles,
 )
+from assistant.specialists.artifacts import read_card
 from assistant.usecases import alerting, quantities
 from assistant.usecases.context import Context
 from assistant.usecases.drift import latest_cases
@@ -30,38 +36,71 @@ from assistant.usecases.reading import alerts
 from assistant.views import AlertView, HealthView
 from events import audit as audit_fold
 from events import queries
+from events.errors import ModelError
 
 
-def _reference(domain: str) -> DriftReference:
+def _reference(ctx: Context, domain: str) -> DriftReference:
+    """The pack's history, with the champion's own medians on it (none without a champion:
+    then no prediction drift)."""
     pack = get_quantity_pack(domain)
-    return DriftReference.fit(pack.history.rows, list(pack.numeric), list(pack.categorical))
+    try:
+        medians: list[float] | None = \
+            ctx.quantity_domain(domain).forecaster.served_reference_medians()
+    except ModelError:
+        medians = None
+    return DriftReference.fit(pack.history.rows, list(pack.numeric), list(pack.categorical),
+                              scores=medians)
+
+
+def _served(ctx: Context, domain: str, reference: DriftReference,
+            inputs: list[dict[str, Any]]) -> list[float] | None:
+    """The champion's medians of ``inputs`` (None when the reference has none to compare)."""
+    if reference.scores is None or not inputs:
+        return None
+    try:
+        return ctx.quantity_domain(domain).forecaster.served_medians(inputs)
+    except ModelError:
+        return None
 
 
 def drift(ctx: Context, domain: str, *, recent: int = 1000) -> DriftReport:
-    """Feature drift of the latest ``recent`` cases against the shipped history."""
-    cases = latest_cases(ctx, domain, recent)
-    return feature_drift(_reference(domain), [c["input"] for c in cases])
+    """Feature and prediction drift of the latest ``recent`` cases against the history."""
+    reference = _reference(ctx, domain)
+    inputs = [c["input"] for c in latest_cases(ctx, domain, recent)]
+    return feature_drift(reference, inputs, scores=_served(ctx, domain, reference, inputs))
 
 
 def _forecasts(ctx: Context, domain: str, limit: int) -> tuple[list[dict[float, float]],
-                                                                list[float]]:
-    """The model's predicted quantiles and the realised demand of the latest ``limit`` cases
-    with both, by observation time (oldest first). Baseline orders carry no forecast."""
+                                                                list[float], list[str]]:
+    """The model's predicted quantiles, the realised demand and the model version that
+    forecast, of the latest ``limit`` cases with all three, by observation time (oldest
+    first). Baseline orders carry no forecast."""
     ctx.sync()
-    found: list[tuple[str, dict[float, float], float]] = []
+    found: list[tuple[str, dict[float, float], float, str]] = []
     for known in queries.known_cases(ctx.views, domain):
         if known.outcome is None:
             continue
         state = audit_fold.audit_case(ctx.log, known.case_id).state
         rec = state.get("recommendation") or {}
         outcome = state.get("outcome") or {}
-        if not rec.get("quantiles") or outcome.get("value") is None:
+        version = (state.get("forecast") or {}).get("model_version")
+        if not rec.get("quantiles") or outcome.get("value") is None or not version:
             continue
         levels = {float(a): float(v) for a, v in rec["quantiles"].items()}
-        found.append((str(outcome.get("observed_at", "")), levels, float(outcome["value"])))
+        found.append((str(outcome.get("observed_at", "")), levels, float(outcome["value"]),
+                      str(version)))
     found.sort(key=lambda item: item[0])
     found = found[-limit:]
-    return [f for _, f, _ in found], [d for _, _, d in found]
+    return [f for _, f, _, _ in found], [d for _, _, d, _ in found], [v for *_, v in found]
+
+
+def _validation(ctx: Context, version: str) -> dict[str, Any]:
+    """The validation block of ``version``'s card (empty when its artifact is gone: its
+    cases are then judged against the nominal levels)."""
+    try:
+        return dict(read_card(ctx.artifact_dir(version)).get("validation") or {})
+    except ModelError:
+        return {}
 
 
 def outcome_check(
@@ -72,8 +111,13 @@ def outcome_check(
     specialist = ctx.quantity_domain(domain).forecaster.specialist
     if specialist is None:
         return None
-    forecasts, demand = _forecasts(ctx, domain, s.last_outcomes)
-    return check_quantiles(forecasts, demand, specialist.card.get("validation") or {}, s)
+    forecasts, demand, versions = _forecasts(ctx, domain, s.last_outcomes)
+    served = specialist.card.get("validation") or {}
+    # Each case against the validation of the model that forecast it, not today's champion.
+    yardstick = {v: served if v == specialist.version else _validation(ctx, v)
+                 for v in set(versions)}
+    return check_quantiles(forecasts, demand, served, s,
+                           per_case=[yardstick[v] for v in versions])
 
 
 def check_alerts(
@@ -84,17 +128,22 @@ def check_alerts(
     """Drift, overrides, policy review and forecast quality: raise, escalate, resolve."""
     t = thresholds or MonitoringThresholds()
     policy = ctx.policy(domain)
-    cases = latest_cases(ctx, domain, recent)
-    windows = (windowed_drift(_reference(domain), [c["input"] for c in cases],
-                              windows=t.drift_alerts.windows) if cases else None)
+    reference = _reference(ctx, domain)
+    inputs = [c["input"] for c in latest_cases(ctx, domain, recent)]
+    medians = _served(ctx, domain, reference, inputs)
+    windows = (windowed_drift(reference, inputs, scores=medians,
+                              windows=t.drift_alerts.windows) if inputs else None)
     specs = evaluate_alerts(
         now=datetime.now(UTC), drift=windows, decisions=decision_rows(ctx, domain),
         policy_id=str(policy.id), policy_reviewed_at=policy.last_reviewed_at,
         policy_review_every_days=policy.review_every_days, thresholds=t,
+        prediction_label="median forecast",
     )  # fmt: skip
     checked = {"override_spike", "policy_review_overdue"}
     if windows is not None:
         checked |= {"dataset_drift", "feature_drift"}
+        if medians is not None:
+            checked.add("prediction_drift")
     forecast = outcome_check(ctx, domain, settings)
     if forecast is not None and forecast.n >= forecast.min_outcomes:
         checked.add("outcome_quality")

@@ -175,20 +175,25 @@ def hidden_fields(ctx: Context, domain: str) -> frozenset[str]:
 def audit(ctx: Context, case_id: str, as_of: datetime | None = None) -> AuditView:
     """A case's timeline and exactly what was known at ``as_of``."""
     found = audit_fold.audit_case(ctx.log, ctx.resolve(case_id), as_of)
+    typed = found.case
     if as_of is not None and found.opened_at is not None and as_of < found.opened_at:
-        ref = found.state.get("case_ref") or (found.after_as_of[0].summary.get("case_ref"))
+        ref = (typed.case_ref if typed else None) or found.after_as_of[0].summary.get("case_ref")
         raise NotFound(
             f"case {ref or case_id} did not exist yet at {as_of.isoformat(timespec='seconds')}: "
             f"it was opened at {found.opened_at.isoformat(timespec='seconds')}"
         )
     raw = found.to_dict()
-    domain = found.state.get("domain")
+    domain = typed.domain if typed else None
     hidden = hidden_fields(ctx, domain) if domain else ()
     words = words_view(domain) if domain else WordsView()
     for name in hidden:  # protected characteristics: not for this viewer (see hidden_fields)
         for values in (found.state.get("input"), raw["state"].get("input")):
             if isinstance(values, dict) and name in values:
                 values[name] = "(hidden: protected)"
+    if typed is not None and hidden and isinstance(typed.input, dict):
+        # A copy: the typed state holds the event's own input, never changed.
+        typed = replace(typed, input={k: "(hidden: protected)" if k in hidden else v
+                                      for k, v in typed.input.items()})
     return AuditView(
         case_id=found.case_id,
         as_of=found.as_of,
@@ -198,6 +203,7 @@ def audit(ctx: Context, case_id: str, as_of: datetime | None = None) -> AuditVie
         after=[timeline_entry(e, words.probability) for e in found.after_as_of],
         raw=raw,
         words=words,
+        case_as_of=typed,
     )
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from assistant.views.words import WordsView
 from events.audit import TimelineEntry
+from events.domain.case_state import CaseState, SeenState  # front ends read them from here
 
 
 @dataclass(frozen=True)
@@ -149,16 +150,21 @@ class AuditView:
     after: list[TimelineEntry]  # events after as_of, for "then what happened"
     raw: dict[str, Any] = field(default_factory=dict)  # the JSON form
     words: WordsView = field(default_factory=WordsView)  # the case's pack's words
+    # The typed state ``state_as_of`` is the plain form of (protected fields hidden the
+    # same way); None when nothing was recorded by ``as_of``.
+    case_as_of: CaseState | None = None
 
 
 __all__ = [
     "AttributionView",
     "AuditView",
     "CaseDetail",
+    "CaseState",
     "DecisionView",
     "ExplanationView",
     "FieldView",
     "QuantityView",
+    "SeenState",
     "TimelineEntry",
     "VerdictView",
 ]

@@ -46,7 +46,8 @@ class SimulationView:
     """The selective-labels simulator's result (``assistant.evaluation.simulate``).
 
     ``rows``: per repeat (seed, truth, naive, IPS or None, DR, DR low, DR high, outcomes
-    seen, cases); ``approval_by_round``: (round, young approval rate, older approval rate).
+    seen, cases); ``approval_by_round``: per fairness attribute the pack declares, (round,
+    group -> approval rate); ``groups_note`` says why there is none.
     """
 
     exploring: bool
@@ -59,9 +60,10 @@ class SimulationView:
     ips_coverage: float
     mean_observed_share: float
     rows: list[tuple[int, float, float, float | None, float, float, float, int, int]]
-    approval_by_round: list[tuple[int, float, float]]
+    approval_by_round: dict[str, list[tuple[int, dict[str, float]]]]
     # the strict candidate cut-off on the same log: (cut-off, truth, naive, DR, DR coverage)
     strict: tuple[float, float, float, float, float] = (0.0, 0.0, 0.0, 0.0, 0.0)
+    groups_note: str = ""
 
 
 @dataclass(frozen=True)

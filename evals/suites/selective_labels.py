@@ -1,4 +1,4 @@
-"""Selective labels: a closed loop on the credit data where every outcome is known.
+"""Selective labels: a closed loop on the pack's data set, where every outcome is known.
 
 Months of applications flow through the policy; only approved ones reveal their outcome;
 the model retrains on the original data plus the revealed outcomes weighted by inverse
@@ -51,6 +51,7 @@ def score(solved: Sequence[Solved]) -> Scores:
     tables: list[Table] = []
     summary = []
     strict_rows: list[tuple[object, ...]] = []
+    notes: list[str] = []
     for item in solved:
         view: SimulationView = item.output
         tag = item.sample.id
@@ -93,10 +94,14 @@ def score(solved: Sequence[Solved]) -> Scores:
             f"{view.truth + view.dr_bias:.3f}", f"{view.dr_coverage:.0%}",
             f"{view.ips_coverage:.0%}" if ips_mean is not None else "not supported",
         ))
-        tables.append(Table(
-            f"Approval rate by age across retraining rounds ({tag})",
-            ("round", "age < 25", "age >= 25"),
-            tuple((r, f"{y:.1%}", f"{o:.1%}") for r, y, o in view.approval_by_round)))
+        for attribute, rounds in view.approval_by_round.items():
+            order = list(rounds[0][1]) if rounds else []
+            tables.append(Table(
+                f"Approval rate by {attribute} across retraining rounds ({tag})",
+                ("round", *order),
+                tuple((r, *(f"{rates[g]:.1%}" for g in order)) for r, rates in rounds)))
+        if view.groups_note and view.groups_note not in notes:
+            notes.append(view.groups_note)
     tables.insert(0, Table(
         "Cost per case of the deterministic policy: estimates from the log vs the truth "
         "(means over repeats)",
@@ -110,6 +115,7 @@ def score(solved: Sequence[Solved]) -> Scores:
     return Scores(metrics, tables, [
         "truth: the policy's cost on the same cases with every outcome known; naive: mean "
         "cost over the cases whose outcome the log shows",
+        *notes,
     ])
 
 

@@ -60,6 +60,8 @@ def test_protected_characteristics_are_shown_only_to_auditors_and_the_owner(
         value = audit.state_as_of["input"][name]
         assert (value == "(hidden: protected)") is not sees
         assert (audit.raw["state"]["input"][name] == "(hidden: protected)") is not sees
+        assert audit.case_as_of is not None  # the typed state hides them the same way
+        assert (audit.case_as_of.input[name] == "(hidden: protected)") is not sees
     assert "duration_in_month" in shown  # features are always shown
 
 

@@ -56,6 +56,22 @@ def test_the_yardstick_is_the_models_own_validation_not_the_nominal_level() -> N
     assert check_quantiles(forecasts, demand, worse_in_validation).severity == "critical"
 
 
+def test_each_case_is_judged_against_the_validation_of_the_model_that_forecast_it() -> None:
+    # 150 hours forecast by v1, whose validation showed demand 1.3 times its forecasts'
+    # scale (so its 0.95 quantile covered 54 %), then 150 by v2, whose forecasts hold.
+    old_f, old_d = _forecasts(150, 4, 1.3)
+    new_f, new_d = _forecasts(150, 5, 1.0)
+    v1 = {"coverage": {"0.05": 0.0078, "0.5": 0.124, "0.95": 0.544}}
+    per_case = [v1] * 150 + [VALIDATION] * 150
+
+    own = check_quantiles(old_f + new_f, old_d + new_d, VALIDATION, per_case=per_case)
+    champion_only = check_quantiles(old_f + new_f, old_d + new_d, VALIDATION)
+
+    assert own.severity is None and champion_only.severity == "critical"
+    [top] = [c for c in own.levels if c.level == 0.95]
+    assert top.expected == pytest.approx((0.544 + 0.95) / 2)
+
+
 def test_too_few_outcomes_are_not_judged() -> None:
     check = check_quantiles(*_forecasts(10, 3, 2.0), VALIDATION)
     assert check.severity is None and "too few" in check.message()
@@ -80,7 +96,7 @@ def test_monitor_and_health_judge_the_demand_pack(service: DocketService) -> Non
             service.decide(case.case_id, Accept())
 
     drift = service.drift("demand")
-    assert drift.n_current == 60 and drift.features and drift.prediction is None
+    assert drift.n_current == 60 and drift.features and drift.prediction is not None
 
     # A festival triples demand: far beyond every forecast level.
     observed = datetime.now(UTC).isoformat()
@@ -101,3 +117,28 @@ def test_monitor_and_health_judge_the_demand_pack(service: DocketService) -> Non
                                          "seasonal naive"}
     assert "fill rate" in health.cost_basis and "seasonal naive" in health.cost_basis
     assert "quantile forecasts CRITICAL" in health.calibration_window
+
+
+def test_prediction_drift_is_quiet_on_history_hours_and_alerts_when_forecasts_move(
+    service: DocketService,
+) -> None:
+    from assistant.domains import get_quantity_pack
+
+    h = get_quantity_pack("demand").history
+    # 200 hours drawn from the history itself (seed never used elsewhere): the champion's
+    # medians on them look like its medians on the whole history, so nothing is raised.
+    picks = sorted(np.random.default_rng(8123).choice(len(h.rows), 200, replace=False))
+    assert not service.ingest("demand", [{**h.rows[i], "case_ref": f"ref{i:05d}"}
+                                         for i in picks]).rejected
+    quiet = service.drift("demand")
+    assert quiet.prediction is not None and quiet.prediction.psi < 0.1
+    assert not any(a.kind == "prediction_drift" for a in service.check_alerts("demand"))
+
+    # Then only evening rush hours of working days arrive: the forecasts move up.
+    rush = [i for i, r in enumerate(h.rows) if r["hr"] in (17, 18) and r["workingday"] == 1]
+    assert not service.ingest("demand", [{**h.rows[i], "case_ref": f"rush{i:05d}"}
+                                         for i in rush[:150]]).rejected
+    moved = service.drift("demand", recent=150)
+    assert moved.prediction is not None and moved.prediction.psi > 1.0
+    [alert] = [a for a in service.check_alerts("demand") if a.kind == "prediction_drift"]
+    assert "Predictions (median forecast) drifted" in alert.message

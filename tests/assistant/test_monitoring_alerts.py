@@ -105,9 +105,20 @@ def test_an_outcome_alert_escalates_as_evidence_grows_and_resolves_when_outcomes
     assert not any(a.kind == "outcome_quality" for a in service.status().alerts)
 
 
+_DATASETS: dict[int, tuple[Any, list[dict[str, Any]]]] = {}
+
+
+def dataset(service: Any) -> list[dict[str, Any]]:
+    """The credit data set, read once per service (each read validates all 1,000 rows)."""
+    found = _DATASETS.get(id(service))
+    if found is None or found[0] is not service:
+        found = _DATASETS[id(service)] = (service, service.dataset("credit"))
+    return found[1]
+
+
 def application(service: Any, index: int, prefix: str, **change: Any) -> dict[str, Any]:
     label = service.label_field("credit")
-    row = {k: v for k, v in service.dataset("credit")[index].items() if k != label}
+    row = {k: v for k, v in dataset(service)[index].items() if k != label}
     row.update({name: fn(row[name]) for name, fn in change.items()})
     return {**row, "case_ref": f"{prefix}-{index:04d}"}
 
@@ -179,3 +190,35 @@ def test_monitoring_reads_the_latest_window_not_the_whole_log(
     service.check_alerts("credit", recent=120)
 
     assert report.n_current == 120
+
+
+def test_outcomes_since_the_last_policy_change_are_judged_on_their_own(
+    open_service: ServiceFactory,
+) -> None:
+    # 200 approvals under policy v1, then a policy change, then 40 approvals under v2 whose
+    # outcomes (half bad) arrive interleaved with good outcomes of the older decisions.
+    service = open_service()
+    before = approve_cases(service, 200, prefix="pre")
+    rita, rob = open_service("rita", "risk_owner"), open_service("rob", "risk_owner")
+    costs = rita.policy("credit").costs
+    costs["approve"]["bad"] = 5.5
+    proposed = rita.change_policy("credit", {"costs": costs}, "recoveries fell")
+    rob.approve_policy_change("credit", proposed.pending[0].number)
+    after = approve_cases(service, 40, prefix="post")
+    assert set(after).isdisjoint(before)
+    for i, case_id in enumerate(after):
+        service.record_outcome(case_id, "bad" if i % 2 else "good", datetime.now(UTC))
+        for old in before[5 * i : 5 * i + 5]:
+            service.record_outcome(old, "good", datetime.now(UTC))
+
+    checked = service.outcome_check("credit", None)
+    assert checked is not None and checked.n == 240 and checked.level == 0
+    since = checked.since_change
+    assert since is not None and since.n == 40 and since.observed_bad == 20
+    service.check_alerts("credit")
+
+    [alert] = alert_rows(service, "outcome_quality")
+    assert alert["details"]["window"].startswith("last 500 outcomes and cases decided since "
+                                                 "policy v2 (")
+    [shown] = [a for a in service.status().alerts if a.kind == "outcome_quality"]
+    assert "(last 500 outcomes and cases decided since policy v2 (" in shown.message

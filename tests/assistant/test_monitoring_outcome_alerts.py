@@ -114,6 +114,34 @@ def test_a_days_window_ignores_older_outcomes() -> None:
     assert check.n == 60 and check.level == 0 and check.window == "last 7 days"
 
 
+def test_the_since_change_window_judges_only_cases_decided_after_the_change() -> None:
+    # Outcomes of older decisions keep arriving, interleaved with those of the cases decided
+    # under the new policy (half of which go bad against 10 % predicted).
+    change = NOW - timedelta(days=10)
+    mixed: list[dict[str, object]] = []
+    for i in range(40):
+        mixed.append({"p_bad": 0.1, "action": "approve", "outcome": "bad" if i % 2 else "good",
+                      "decided_at": change + timedelta(hours=i + 1),
+                      "observed_at": NOW - timedelta(hours=300 - 6 * i)})
+        mixed.extend({"p_bad": 0.1, "action": "approve", "outcome": "good",
+                      "decided_at": change - timedelta(days=5),  # the same month
+                      "observed_at": NOW - timedelta(hours=300 - 6 * i - j - 1)}
+                     for j in range(5))
+    settings = OutcomeAlertSettings()
+    since = settings.model_copy(update={"decided_since": change, "since_label": "policy v2"})
+
+    diluted = check_outcomes(mixed, now=NOW, risk_outcome="bad", settings=settings)
+    after = check_outcomes(mixed, now=NOW, risk_outcome="bad", settings=since)
+
+    assert diluted.n == 240 and diluted.level == 0
+    assert after.n == 40 and after.observed_bad == 20 and after.severity == "critical"
+    assert after.window == "last 500 outcomes and cases decided since policy v2"
+    assert "(last 500 outcomes and cases decided since policy v2)" in after.message("bad")
+    from dataclasses import replace
+
+    assert replace(diluted, since_change=after).worst is after
+
+
 def test_calibration_by_score_band_shows_where_outcomes_depart_from_the_scores() -> None:
     probs = [0.02] * 100 + [0.3] * 100
     bad = [i % 50 == 0 for i in range(100)] + [i % 2 == 0 for i in range(100)]

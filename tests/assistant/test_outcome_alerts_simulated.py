@@ -1,7 +1,8 @@
 """Outcome alerts on the selective-labels simulator (the closed loop of the German credit data,
 where every outcome is known, only approved cases reveal theirs and the model retrains each
-month): quiet while the world stays as it was, an alert when outcomes turn worse than the
-model's probabilities say."""
+month): quiet while the served model is calibrated, an alert when outcomes turn worse than the
+model's probabilities say; and on the real outcomes the served model really is too optimistic
+about the cases it approves (so an alert there is true)."""
 
 from __future__ import annotations
 
@@ -35,15 +36,32 @@ def judged(repeat: RepeatResult) -> OutcomeCheck:
     )
 
 
-def test_the_outcome_alert_stays_quiet_when_the_world_does_not_change() -> None:
-    # 500 applications to start from, 500 more over five months. (With 300 the model's
-    # probabilities are too low for the cases it approves, which are the ones it
-    # underestimates most: the alert then fires on 3 of these 5 streams, rightly.)
-    result = simulate(get_pack("credit"), SEEDS, n_boot=50, initial=500, rounds=5)
+#: README's stated false-alarm rate of the outcome alert on closed loops whose served model is
+#: calibrated (measured 0.005 ± 0.016 over 200 loops, seeds 5000-5199).
+STATED_FALSE_ALARM_RATE = 0.05
+
+
+def test_the_outcome_alert_stays_quiet_while_the_served_model_is_calibrated() -> None:
+    # Outcomes drawn from the served model's own probabilities: the model is calibrated by
+    # construction, so any alert is false. 20 loops on seeds used nowhere else.
+    seeds = list(range(620, 640))
+    result = simulate(get_pack("credit"), seeds, n_boot=20, initial=500, rounds=5,
+                      calibrated=True)
     checks = [judged(r) for r in result.repeats]
     assert all(c.n > 150 for c in checks)  # a couple of hundred revealed outcomes each
-    assert sum(c.severity != "none" for c in checks) <= 1  # at most one alarm in five
-    assert all(all(v.mature and v.level == 0 for v in c.vintages) for c in checks)
+    alarms = sum(c.severity != "none" for c in checks)
+    assert alarms <= STATED_FALSE_ALARM_RATE * len(seeds), alarms
+
+
+def test_on_real_outcomes_the_served_model_underestimates_the_cases_it_approves() -> None:
+    # Not a false alarm: the logistic regression's lowest probabilities are too low (it is
+    # over-confident on a few hundred rows), and the policy approves exactly those cases, so
+    # the approved cases go bad more often than predicted (README: about 1.4 times).
+    result = simulate(get_pack("credit"), SEEDS, n_boot=20, initial=500, rounds=5)
+    checks = [judged(r) for r in result.repeats]
+    ratio = sum(c.observed_bad for c in checks) / sum(c.expected_bad for c in checks)
+    assert ratio > 1.2, ratio
+    assert all(all(v.mature for v in c.vintages) for c in checks)
 
 
 def test_the_outcome_alert_fires_when_outcomes_turn_worse_than_the_model_says() -> None:

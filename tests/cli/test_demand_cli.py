@@ -154,3 +154,15 @@ def test_the_owner_changes_the_economics_with_four_eyes_and_a_preview(
     assert_clear_error(docket("policy", "--domain", "credit", "set", "--capacity", "5",
                               "--justification", "x", role="risk_owner", operator="rita"),
                        "quantity packs", code=2)
+
+
+def test_docket_domains_lists_credit_and_demand_with_their_decision_shapes(
+    docket: Docket,  # noqa: F811
+) -> None:
+    result = docket("domains")
+    assert result.exit_code == 0, result.output
+    listed = {line.split()[0] for line in result.output.splitlines()
+              if line and not line.startswith(" ")}
+    assert {"credit", "demand"} <= listed
+    assert "decision: yes/no: approve / decline, escalate with escalate" in result.output
+    assert "decision: quantity: order " in result.output and " bikes per hour" in result.output

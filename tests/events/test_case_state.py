@@ -26,6 +26,7 @@ from events.domain import Case
 from events.domain.case_state import CaseState
 from events.errors import DocketError
 from events.readmodels import ReadModels, case_state, check
+from events.store import open_readmodels
 from tests.events.helpers import SYSTEM, explanation, new_case, open_signed
 from tests.events.test_contract import commands, run_command
 
@@ -200,11 +201,13 @@ def test_read_models_fed_from_saved_cases_equal_a_replay(tmp_path: Path) -> None
     prop()
 
 
-def test_saved_cases_are_not_decoded_again(tmp_path: Path, monkeypatch: Any) -> None:
+def test_saved_cases_are_not_decoded_again(
+    store_url: str, tmp_path: Path, monkeypatch: Any
+) -> None:
     """The point of ``saved``: the events of cases this process just saved are not inflated,
-    decoded or folded again (only those others wrote are)."""
-    log = open_signed(str(tmp_path / "store.sqlite"))
-    views = ReadModels(tmp_path / "views.sqlite")
+    decoded or folded again (only those others wrote are). On both backends."""
+    log = open_signed(store_url)
+    views = open_readmodels(store_url, tmp_path)
     mine = [new_case(f"S{i}") for i in range(3)]
     log.save(*mine)
     log.save(new_case("OTHER"))  # another writer's case, 3 more events
@@ -219,12 +222,12 @@ def test_saved_cases_are_not_decoded_again(tmp_path: Path, monkeypatch: Any) -> 
         views.close()
 
 
-def test_events_before_a_saved_state_keep_their_own_rows(tmp_path: Path) -> None:
+def test_events_before_a_saved_state_keep_their_own_rows(store_url: str, tmp_path: Path) -> None:
     """A case decided, then given an outcome, before the read models catch up: the state
     saved last covers both events, but the decision's row needs the state after the
-    decision (folded from the log), not the last one."""
-    log = open_signed(str(tmp_path / "store.sqlite"))
-    views = ReadModels(tmp_path / "views.sqlite")
+    decision (folded from the log), not the last one. On both backends."""
+    log = open_signed(store_url)
+    views = open_readmodels(store_url, tmp_path)
     case = new_case("D1", p_bad=0.05)
     log.save(case)
     views.catch_up(log)
@@ -241,9 +244,9 @@ def test_events_before_a_saved_state_keep_their_own_rows(tmp_path: Path) -> None
         views.close()
 
 
-def test_a_case_with_unsaved_events_is_not_taken_as_saved(tmp_path: Path) -> None:
-    log = open_signed(str(tmp_path / "store.sqlite"))
-    views = ReadModels(tmp_path / "views.sqlite")
+def test_a_case_with_unsaved_events_is_not_taken_as_saved(store_url: str, tmp_path: Path) -> None:
+    log = open_signed(store_url)
+    views = open_readmodels(store_url, tmp_path)
     case = new_case("U1")
     log.save(case)
     case.accept(actor="ana", role="operator")  # recorded on the aggregate, never saved

@@ -120,3 +120,19 @@ def test_personal_data_echoed_back_without_plain_digits_is_blocked(summary: str)
 def test_decimal_amounts_are_not_phone_numbers() -> None:
     summary = "Decline: p(bad) 0.617 against 0.383 for declining; expected cost 3.085."
     assert "personal_data" not in failed_rules(answer(summary=summary))
+
+
+@pytest.mark.parametrize("echo", ["doe, jane", "Doe Jane", "J. Doe", "JANE", "jane  DOE"])
+def test_a_declared_name_echoed_in_any_order_or_case_is_refused(echo: str) -> None:
+    summary = f"Decline: a 62% chance of default; {echo} buys a radio/television."
+    assert "personal_data" in failed_rules(answer(summary=summary))
+
+
+def test_a_common_word_inside_a_declared_name_alone_passes() -> None:
+    facts = CaseFacts(**{**{n: getattr(FACTS, n) for n in FACTS.__slots__},
+                         "personal_values": ["May Young"]})
+    # One of its words alone, in lower case, is prose ("may"); both close together would be
+    # refused (a template explanation instead: the price of catching "doe, jane").
+    summary = ("Decline: a 62% chance of default; the applicant may repay, but the "
+               "48-month duration weighs more.")
+    assert check_output(answer(summary=summary), facts).ok

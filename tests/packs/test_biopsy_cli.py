@@ -67,6 +67,8 @@ def test_every_command_runs_on_the_biopsy_pack(docket: Docket, tmp_path: Path) -
     run("quality", "biopsy", role="auditor", operator="ava")
     monitored = run("monitor", "biopsy", role="auditor", operator="ava")
     assert "drift of the latest 40 case(s)" in monitored
+    # Outcome quality in the pack's words (its risk outcome is "malignancy").
+    assert "Observed malignancy rate" in monitored and "risk outcome" not in monitored
     evaluated = docket("eval", "replay", "fairness", "--use-store", "--domain", "biopsy",
                        "--baseline", str(tmp_path / "biopsy-baseline.json"),
                        role="engineer", operator="eng")

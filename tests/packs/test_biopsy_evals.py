@@ -35,3 +35,17 @@ def test_suites_run_on_the_pack_against_its_own_baseline(biopsy: Open, tmp_path:
     assert not judged_by_credit.passed
     assert baseline_file.path_for("biopsy") != baseline_file.DEFAULT_PATH
     assert baseline_file.path_for("credit") == baseline_file.DEFAULT_PATH
+
+
+def test_the_selective_labels_simulator_runs_on_the_pack_and_says_why_no_group_is_followed(
+    biopsy: Open,
+) -> None:
+    from evals.core import Sample, Solved
+    from evals.suites.selective_labels import score
+
+    view = biopsy("docket/evals", "system").simulate_selective_labels("biopsy", [0], None)
+    assert view.repeats == 1 and view.approval_by_round == {}
+    assert "biopsy declares no fairness groups" in view.groups_note
+    scores = score([Solved(Sample("deterministic", {}), view)])
+    assert view.groups_note in scores.notes
+    assert not any("by age" in t.title for t in scores.tables)
