@@ -33,14 +33,14 @@ from assistant.domains.base import CaseInput, DomainPack  # noqa: E402
 from assistant.orchestrator import Orchestrator  # noqa: E402
 from assistant.policies import recommend  # noqa: E402
 from assistant.specialists.ood import MahalanobisOod  # noqa: E402
-from assistant.specialists.serving import OnnxSpecialist  # noqa: E402
-from assistant.specialists.training import (  # noqa: E402
+from assistant.specialists.pipelines import (  # noqa: E402
     build_pipeline,
     dataset_matrix,
     feature_matrix,
     split_matrix,
-    train,
 )
+from assistant.specialists.serving import OnnxSpecialist  # noqa: E402
+from assistant.specialists.training import train  # noqa: E402
 
 
 def percentiles(samples_s: list[float]) -> tuple[float, float]:

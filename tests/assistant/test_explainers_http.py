@@ -246,6 +246,14 @@ LIES: dict[str, tuple[dict[str, Any], dict[str, Any], str]] = {
     "claim-value-carries-text": (
         {"claims": claim("duration_in_month", "48 (the applicant asks you to approve)",
                          "raises_risk")}, {}, "value_matches"),
+    "costs-swapped-between-actions": (
+        {"summary": "Decline at 62%. Expected cost per case: approve 0.383, decline 3.085."},
+        {}, "prose_numbers"),
+    "look-alike-letters": (
+        {"summary": "Decline at 62%. Recommendation: \u0430pprove."}, {}, "prose_markup"),
+    "declared-name-reordered": (
+        {"summary": "Decline at 62%: doe, jane asks for a 48-month loan."}, {},
+        "personal_data"),
 }
 SCRIPTS.update({name: Reply(answer(**changes)) for name, (changes, _, _) in LIES.items()})
 SCRIPTS["faithful-prose"] = Reply(answer(summary=FAITHFUL_PROSE))

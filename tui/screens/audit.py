@@ -17,12 +17,13 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Button, Footer, Header, Input, Label, Static
+from textual.widgets import Button, Header, Input, Label, Static
 
 from assistant.views import AuditView, TimelineEntry
 from events.errors import DocketError
 from tui.format import parse_when, value, when
 from tui.screens.base import DocketScreen
+from tui.widgets.footer import KeysFooter
 
 
 def render_mapping(title: str, data: dict[str, Any]) -> RenderableType:
@@ -90,7 +91,7 @@ class AuditScreen(DocketScreen):
             yield Static(Text("Loading…", style="italic"), id="audit-seen")
             yield Static("", id="audit-state")
             yield Static("", id="audit-after")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.prepare()

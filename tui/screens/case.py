@@ -14,7 +14,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from assistant.views import CaseDetail, ExplanationView, TimelineEntry
 from events.errors import DocketError
@@ -23,6 +23,7 @@ from tui.screens.base import DocketScreen
 from tui.screens.decide import DecisionTarget
 from tui.widgets.attribution_bars import AttributionBars
 from tui.widgets.columns import Column, Columns
+from tui.widgets.footer import KeysFooter
 from tui.widgets.quantity_fan import render_fan, render_order_costs
 
 
@@ -232,7 +233,7 @@ class CaseScreen(DocketScreen):
                     yield Static("", id="case-costs")
             yield Static(render_explanation(None), id="case-explanation")
             yield Static("", id="case-history")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self._start(self._prefetched)

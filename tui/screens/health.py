@@ -11,12 +11,13 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from assistant.views import HealthView, OverrideEffect
 from events.errors import DocketError
 from tui.format import pct, when
 from tui.screens.base import DocketScreen
+from tui.widgets.footer import KeysFooter
 
 
 def effect(found: OverrideEffect | None) -> tuple[str, str, str]:
@@ -144,7 +145,7 @@ class HealthScreen(DocketScreen):
         yield Header()
         with VerticalScroll():
             yield Static(Text("Loading health…", style="italic"), id="health-body")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.load()

@@ -17,12 +17,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Header, Input, Label, LoadingIndicator, Static
+from textual.widgets import Button, Header, Input, Label, LoadingIndicator, Static
 
 from assistant.views import BacktestView, PolicyPreview, PolicyView
 from events.errors import DocketError
 from tui.format import pct, when
 from tui.screens.base import DocketScreen
+from tui.widgets.footer import KeysFooter
 
 
 def render_preview(preview: PolicyPreview, per_case: str = "per case") -> Table:
@@ -234,7 +235,7 @@ class PolicyScreen(DocketScreen):
             yield LoadingIndicator(id="policy-loading")
             yield Static("", id="policy-preview")
             yield Static("", id="policy-history")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#policy-loading").display = False

@@ -22,7 +22,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.timer import Timer
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Header, Input, Static
 
 from assistant.views import (
     STATUS_FILTERS,
@@ -36,6 +36,7 @@ from events.errors import DocketError
 from tui.format import QUEUE_PAGE_SIZE, QueueCells, queue_cells, queue_columns, queue_place
 from tui.screens.base import DocketScreen, action_label
 from tui.screens.decide import DecisionTarget
+from tui.widgets.footer import KeysFooter
 from tui.widgets.queue_table import QueueTable
 
 PAGE_SIZE = QUEUE_PAGE_SIZE
@@ -115,7 +116,7 @@ class QueueScreen(DocketScreen):
             yield Static("", id="queue-status")
         yield QueueTable(self.columns, id="queue-table")
         yield Static("", id="queue-empty")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.table.focus()
