@@ -33,6 +33,7 @@ import sqlite3
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -151,13 +152,13 @@ class _Batch:
     ) -> None:
         self.conn = conn
         self.log = log
-        self.previous = previous  # the states the batch before left (committed)
+        self.previous = previous  # states earlier batches of this catch-up left (committed)
         self.states: dict[str, CaseState] = {}
         self.rows: dict[str, list[tuple[Any, ...]]] = {t: [] for t in SCHEMA}
 
     def before(self, case_id: str, version: int) -> CaseState:
-        """The case's state just before its event ``version``: the one this batch or the
-        one before holds, else folded from the case's earlier events (once per case)."""
+        """The case's state just before its event ``version``: the one this batch or an
+        earlier one of this catch-up left, else folded from the case's earlier events."""
         state = self.states.get(case_id) or self.previous.get(case_id)
         if state is None or state.version != version - 1:
             state = case_state(self.log, case_id, version - 1)
@@ -380,6 +381,11 @@ CASE_NAMES: dict[str, str] = {
         Case.Accepted, Case.Overridden, Case.Escalated, Case.SignedOff, Case.OutcomeRecorded,
     )
 }  # fmt: skip
+#: How many case states a catch-up carries from batch to batch (the most recently touched).
+#: A state holds its events' payloads, about 8 KB for a credit case: at most ~80 MB while a
+#: long catch-up (a replay) runs; nothing is kept between catch-ups.
+CARRIED_STATES = 10_000
+
 #: The events that start a case (no state before them).
 CREATED = frozenset({"Opened", "InputQuarantined"})
 UPCASTERS: dict[str, Callable[[Row], None] | None] = {
@@ -518,8 +524,8 @@ class ReadModels:
             batch = min(batch, self.step)
         known = {str(c.id): c.state for c in saved if not c.pending_events}
         applied = 0
-        # The states the last batch left: a case whose events straddle two batches (a
-        # decision, then its outcome) is not folded again from the log.
+        # The states earlier batches left (bounded): a case decided, or given its outcome,
+        # a few batches after it was opened is not folded again from the log.
         previous: dict[str, CaseState] = {}
         while True:
             n, more = self._apply_batch(log, batch, stop, known, previous)
@@ -536,7 +542,8 @@ class ReadModels:
         previous: dict[str, CaseState],
     ) -> tuple[int, bool]:
         """Apply one batch; return (events applied, whether more may follow). ``previous``
-        holds the case states the batch before left; on return, the ones this one left."""
+        holds the case states earlier batches left (at most :data:`CARRIED_STATES`, the
+        most recently touched); this batch's are added."""
         conn = self.conn
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -561,8 +568,11 @@ class ReadModels:
                 handler(b, oid, nid, version, state, state["timestamp"]["_data_"])
             b.write(rows[-1][0])
             conn.execute("COMMIT")
-            previous.clear()
-            previous.update(b.states)
+            for case_id, left in b.states.items():  # the newest last, the oldest dropped
+                previous.pop(case_id, None)
+                previous[case_id] = left
+            for case_id in list(islice(previous, max(0, len(previous) - CARRIED_STATES))):
+                del previous[case_id]
             return len(rows), more
         except BaseException:
             conn.execute("ROLLBACK")

@@ -256,3 +256,31 @@ def test_a_case_with_unsaved_events_is_not_taken_as_saved(store_url: str, tmp_pa
         assert check(log, views) == []
     finally:
         views.close()
+
+
+def test_states_carried_between_batches_are_bounded(tmp_path: Path, monkeypatch: Any) -> None:
+    """A catch-up carries at most CARRIED_STATES case states from batch to batch; a case
+    dropped from them is folded again from the log, and the rows stay those of a replay."""
+    log = open_signed(str(tmp_path / "store.sqlite"))
+    cases = [new_case(f"B{i}") for i in range(4)]
+    log.save(*cases)
+    for case in cases:
+        log.update(case.id, lambda c: c.accept(actor="ana", role="operator"))
+    loads: list[str] = []
+    real = readmodels.case_state
+
+    def counted(log: DecisionLog, case_id: str, version: int) -> CaseState:
+        loads.append(case_id)
+        return real(log, case_id, version)
+
+    monkeypatch.setattr(readmodels, "case_state", counted)
+    for carried, expected in ((100, 0), (1, 3)):
+        monkeypatch.setattr(readmodels, "CARRIED_STATES", carried)
+        loads.clear()
+        views = ReadModels(tmp_path / f"views{carried}.sqlite")
+        try:
+            views.catch_up(log, batch=4)  # the keys' events, then the cases, then decisions
+            assert check(log, views) == []
+        finally:
+            views.close()
+        assert len(loads) == expected, (carried, loads)
