@@ -105,14 +105,26 @@ class DecisionLog(Application[UUID]):
         Protocol, which walks the protocol's attributes each time (about 8 % of a bulk
         ingest's CPU on Python 3.11)."""
         processing = ProcessingEvent[UUID]()
+        taken: list[tuple[Aggregate, list[Any]]] = []
         for obj in objs:
             if isinstance(obj, Aggregate):
-                processing.events.extend(obj.collect_events())
+                events = list(obj.collect_events())
+                taken.append((obj, events))
+                processing.events.extend(events)
                 processing.aggregates[obj.id] = obj
             else:
                 processing.collect_events(obj)
         processing.saved_kwargs.update(kwargs)
-        recordings = self._record(processing)
+        try:
+            recordings = self._record(processing)
+        except BaseException:
+            # The library has already taken the events off the aggregates; a refused
+            # transaction recorded none of them, so they go back: a caller that retries
+            # (saving only the new ones of a batch) must not save empty aggregates and
+            # then acknowledge cases that were never recorded.
+            for obj, events in taken:
+                obj.pending_events[:0] = events
+            raise
         self._take_snapshots(processing)
         self._notify(recordings)
         self.notify(processing.events)  # the library's deprecated hook, as it calls it

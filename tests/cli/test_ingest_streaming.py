@@ -75,3 +75,28 @@ def test_an_ingest_killed_mid_file_finishes_on_rerun_without_duplicates(
         position = views.execute("SELECT position FROM _position").fetchone()[0]
     assert sorted(refs) == sorted(str(r["case_ref"]) for r in rows)  # each exactly once
     assert position == events_in(docket.store)  # the read models are already up to date
+
+
+def test_new_rows_beside_an_input_quarantined_before_are_all_recorded(
+    docket: Docket, credit_rows: Rows, tmp_path: Path  # noqa: F811
+) -> None:
+    """A batch that the store refuses as a whole (one record in it exists already) is saved
+    again without that record: every new case it reports as opened is really in the log."""
+    docket.seed([])
+    base = credit_rows(6)
+    bad = {**base[0], "case_ref": "bad-1", "age_in_years": "not a number"}
+    first = tmp_path / "first.csv"
+    write_csv(first, [bad])
+    assert "age_in_years" in docket("ingest", str(first)).output
+    fresh = [{**row, "case_ref": f"new-{i}"} for i, row in enumerate(base[1:])]
+    second = tmp_path / "second.csv"
+    write_csv(second, [*fresh, bad])
+
+    result = docket("ingest", str(second))
+
+    assert f"opened {len(fresh)} case(s)" in result.stdout, result.output
+    for row in fresh:
+        shown = docket("audit", str(row["case_ref"]))
+        assert shown.exit_code == 0, shown.output
+    verified = docket("verify")
+    assert verified.exit_code == 0, verified.output
