@@ -105,41 +105,37 @@ class QueueTable(ScrollView, can_focus=True):
     cursor_row: reactive[int] = reactive(0, always_update=False, repaint=False)
     """The row under the cursor (0 when the table is empty)."""
 
-    class RowSelected(Message):
+    class TableMessage(Message):
+        """A message from the table (``control`` is the table, for ``@on`` selectors)."""
+
+        def __init__(self, table: QueueTable) -> None:
+            super().__init__()
+            self.table = table
+
+        @property
+        def control(self) -> QueueTable:
+            return self.table
+
+    class RowSelected(TableMessage):
         """Enter was pressed on a row, or the row was clicked."""
 
         def __init__(self, table: QueueTable, row: int) -> None:
-            super().__init__()
-            self.table = table
+            super().__init__(table)
             self.row = row
 
-        @property
-        def control(self) -> QueueTable:
-            return self.table
-
-    class RowHighlighted(Message):
+    class RowHighlighted(TableMessage):
         """The cursor moved to another row (or the rows under it changed)."""
 
         def __init__(self, table: QueueTable, row: int) -> None:
-            super().__init__()
-            self.table = table
+            super().__init__(table)
             self.row = row
 
-        @property
-        def control(self) -> QueueTable:
-            return self.table
-
-    class HeaderSelected(Message):
+    class HeaderSelected(TableMessage):
         """A column's label was clicked."""
 
         def __init__(self, table: QueueTable, column_key: str) -> None:
-            super().__init__()
-            self.table = table
+            super().__init__(table)
             self.column_key = column_key
-
-        @property
-        def control(self) -> QueueTable:
-            return self.table
 
     def __init__(
         self,
