@@ -267,6 +267,10 @@ def _queue_row(r: Mapping[str, Any], current: Mapping[str, int]) -> QueueRow:
     version = r.get("policy_version")
     if r["status"] in ("open", "escalated") and version and version < current.get(r["domain"], 0):
         flags.add("stale")  # recommended under an older policy: say so, never silently old
+    if r.get("explored"):
+        # Drawn at random by the owner's exploration: without this mark an operator sees
+        # e.g. "approve" beside a high p(bad) in the queue and cannot tell why.
+        flags.add("explored")
     return QueueRow(
         case_id=r["case_id"],
         case_ref=r["case_ref"] or "",

@@ -46,7 +46,9 @@ class QueueRow:
     p_bad: float | None
     recommendation: str | None
     expected_cost: float | None
-    flags: frozenset[str]  # FLAGS, plus "stale": recommended under an older policy version
+    # FLAGS, plus "stale" (recommended under an older policy version) and "explored" (the
+    # recommendation was drawn by the owner's exploration); these two are shown, not filters.
+    flags: frozenset[str]
     version: int
     expected_costs: dict[str, float] = field(default_factory=dict)  # of each action
     quantity: int | None = None  # a "how much" case: the recommended order

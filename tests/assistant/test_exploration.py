@@ -12,6 +12,7 @@ import pytest
 from assistant.domains import get_pack
 from assistant.policies import PolicySpec, recommend
 from assistant.policies.exploration import Budget, Exploration, draw
+from assistant.views import QueueQuery
 from events.domain import Case
 from events.errors import InputRejected
 from tests.conftest import ServiceFactory
@@ -120,6 +121,10 @@ def test_every_recorded_recommendation_carries_its_propensities(
     assert explored, "a 30% rate over 120 real cases explores some"
     assert all(a["propensities"][a["action"]] == pytest.approx(0.3) for a in explored)
     assert all(any("exploration case" in r for r in a["reasons"]) for a in explored)
+    # The queue marks exactly those cases, so an operator sees why a row's action is odd.
+    rows = service.queue(QueueQuery(limit=200)).rows
+    marked = {row.case_id for row in rows if "explored" in row.flags}
+    assert marked == {str(c) for c, a in zip(opened, audits, strict=True) if a["explored"]}
     # Replaying the same input gives the same draw.
     again = service.assess("credit", credit_rows(120))
     assert [a.action for a in again] == [a["action"] for a in audits]
