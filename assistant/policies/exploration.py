@@ -167,9 +167,10 @@ def choose(
     if explored:
         reason = (
             f"exploration case: {runner_up} instead of {best} (expected cost {regret:.3f} "
-            f"higher), drawn at random for {exploration.rate:.0%} of cases this close to "
-            f"break-even so the policy can be measured on outcomes it would otherwise "
-            f"never see (draw {u:.4f} from the case's reference)"
+            f"higher), drawn at random for {exploration.rate:.0%} of cases whose runner-up "
+            f"costs at most {exploration.max_regret:.3f} more (the owner's limit) so the "
+            f"policy can be measured on outcomes it would otherwise never see (draw {u:.4f} "
+            f"from the case's reference)"
         )
     else:
         reason = (
