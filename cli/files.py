@@ -7,7 +7,7 @@ record it could find, in file order:
 * a good record is a plain ``dict`` of field name to value;
 * a record it could not read is a *marker* ``{"__unparseable__": evidence,
   "__field__": where, "__error__": why}``: the service quarantines it as an event with
-  that problem (:func:`assistant.usecases.intake.unparseable`) and reports it on its row.
+  that problem (:func:`assistant.usecases.case_records.unparseable`) and reports it on its row.
 
 What it copes with: a UTF-8 byte-order mark (Excel's "CSV UTF-8"), UTF-16/32 files with a
 byte-order mark (Excel's "Unicode text"), lines that are not UTF-8 (the row is refused and

@@ -11,9 +11,9 @@ from uuid import UUID
 
 from assistant.evaluation.observation import outcome_refusal
 from assistant.monitoring.outcomes import OutcomeItem, plan_outcomes
+from assistant.usecases.case_records import unparseable
 from assistant.usecases.checks import case_uuid
 from assistant.usecases.context import Context
-from assistant.usecases.intake import unparseable
 from events import queries
 from events.domain import Case
 from events.errors import FieldProblem

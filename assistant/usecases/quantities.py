@@ -24,9 +24,9 @@ from assistant.policies.quantity import (
     replay_policy,
 )
 from assistant.specialists.quantile_serving import QuantileSpecialist
+from assistant.usecases.case_records import unparseable
 from assistant.usecases.checks import case_uuid
 from assistant.usecases.context import Context
-from assistant.usecases.intake import unparseable
 from assistant.views import OrderArmView, OrderBacktestView, QuantityView
 from events import audit as audit_fold
 from events import queries

@@ -14,7 +14,7 @@ from typing import Any
 from assistant.domains import Roles, get_quantity_pack
 from assistant.forecasting import QuantityAssessment
 from assistant.orchestrator import case_key
-from assistant.usecases import intake
+from assistant.usecases import case_records, intake
 from assistant.usecases.context import SYSTEM_WHO, Context, QuantityDomain
 from assistant.views import IngestReport
 from events.domain import Case, Policy
@@ -45,8 +45,8 @@ def ingest(
         ):
             number = start + offset + 1
             if found.input is None:
-                problems = intake.unparseable(raw) or list(found.problems)
-                record = intake.quarantine_record(ctx, domain, raw, problems)
+                problems = case_records.unparseable(raw) or list(found.problems)
+                record = case_records.quarantine_record(ctx, domain, raw, problems)
                 if record.id not in seen:
                     quarantined.append(record)
                     seen.add(record.id)
