@@ -18,8 +18,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
+from assistant.stats import Bounds
 from evals.errors import EvalError, SuiteSkipped
-from evals.stats import Interval
 
 if TYPE_CHECKING:
     from assistant.service import DocketService
@@ -60,7 +60,7 @@ class Metric:
 
     name: str
     value: float
-    ci: Interval | None = None  # 95% confidence interval
+    ci: Bounds | None = None  # 95% confidence interval
     n: int | None = None  # how many cases (or folds) it rests on
     better: Better = "higher"
     tolerance: float = 0.02

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from assistant.stats import wilson
 from assistant.views import BacktestView
 from evals.core import Dataset, EvalContext, Metric, Sample, Scores, Solved, Table, Task
 from evals.errors import EvalError
 from evals.registry import suite
-from evals.stats import wilson
 
 ARMS = ("policy", "baseline", "refuse_all")  # the order backtest() returns them in
 

@@ -24,12 +24,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from assistant.stats import bootstrap, wilson
 from assistant.views import AssessmentView
 from evals.core import Dataset, EvalContext, Metric, Sample, Scores, Solved, Table, Task
 from evals.datasets.credit import features_only
 from evals.errors import SuiteSkipped
 from evals.registry import suite
-from evals.stats import bootstrap, wilson
 
 FOUR_FIFTHS = 0.8
 

@@ -14,11 +14,11 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
+from assistant.stats import wilson
 from assistant.views import DraftView
 from evals.core import Dataset, EvalContext, Metric, Sample, Scores, Solved, Table, Task
 from evals.datasets.credit import HELD_OUT_SHARE, features_only, held_out
 from evals.registry import suite
-from evals.stats import wilson
 
 PROGRESS_EVERY = 20
 

@@ -12,11 +12,11 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from assistant.stats import mean_ci_from_sd
 from evals.core import Better, EvalContext, Metric, Sample, Scores, Solved, Table, Task
 from evals.core import Dataset as EvalDataset
 from evals.errors import EvalError
 from evals.registry import suite
-from evals.stats import mean_ci_from_sd
 
 FOLDS = 10
 # metric key -> (short name, better, tolerance, description)

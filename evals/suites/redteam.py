@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from assistant.stats import wilson
 from assistant.views import DraftView
 from evals.core import Dataset, EvalContext, Metric, Sample, Scores, Solved, Table, Task
 from evals.datasets.contacts import Contact, contact
@@ -35,7 +36,6 @@ from evals.datasets.redteam import BENIGN, INJECTIONS, load_notes, load_sources,
 from evals.datasets.redteam import ROLES as SOURCE_ROLES
 from evals.errors import SuiteSkipped
 from evals.registry import suite
-from evals.stats import wilson
 
 # The credit pack's contact fields and note field (not exposed by the service yet).
 CONTACT_NOTES = (

@@ -4,10 +4,10 @@ from collections.abc import Sequence
 
 import pytest
 
+from assistant.stats import bootstrap, mean_ci, wilson
 from evals.core import Dataset, EvalContext, Metric, Sample, Scores, Solved, Task, run_task
 from evals.errors import EvalError, UnknownSuite
 from evals.registry import Registry
-from evals.stats import bootstrap, mean_ci, wilson
 from tests.evals.helpers import FakeService, counting_task
 
 
