@@ -5,7 +5,7 @@ makes them)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from assistant.domains.base import CaseInput
 from assistant.policies import BaselineDecision, Recommendation
@@ -48,6 +48,9 @@ class Assessment:
     source: Source | None = None
     fallback_reason: str | None = None
     latency_ms: dict[str, float] = field(default_factory=dict)
+    #: The note's guardrail flags (screened before the policy: a flagged case is never
+    #: explored, so a note asking for approval can never be followed by a random draw).
+    input_flags: tuple[dict[str, Any], ...] = ()
 
     @property
     def ok(self) -> bool:

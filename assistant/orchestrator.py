@@ -29,9 +29,11 @@ from assistant.policies import (
     recommend,
 )
 from assistant.policies.exploration import Budget
+from assistant.screening.detector import note_model
 from assistant.specialists.base import OodDetector, OodResult, Row, Score, Specialist
 from events.domain.case import canonical_sha256
 from events.errors import ModelError
+from guardrails import prepare_input
 
 T = TypeVar("T")
 
@@ -228,16 +230,27 @@ class Orchestrator:
         budget: Budget | None = None,
     ) -> Assessment:
         started = time.perf_counter()
+        flags = note_flags(case)
+        latency = {**latency, "screen": _ms(started)}
+        started = time.perf_counter()
         baseline = self.pack.baseline(case.values)
         fallback = champion_failure or ood_failure
         recommendation: Recommendation | None = None
         if fallback is None and champion is not None and champion.score is not None:
             try:
+                # A flagged note takes the case out of exploration (no key: no draw).
+                key = None if flags else case_key(case)
                 recommendation = recommend(
-                    champion.score.p_bad, ood, spec, case_key=case_key(case), budget=budget
+                    champion.score.p_bad, ood, spec, case_key=key, budget=budget
                 )
             except ValueError as exc:  # defensive: scores are checked before
                 fallback = f"the policy could not use the model's score: {exc}"
+            if recommendation is not None and flags and spec.exploration.enabled:
+                recommendation = replace(recommendation, reasons=(
+                    *recommendation.reasons,
+                    "not eligible for exploration: the note was flagged by the input "
+                    "guardrails (a flagged case is never decided by a random draw)",
+                ))  # fmt: skip
         source: Source = "model"
         if recommendation is None:
             source = "baseline"
@@ -255,7 +268,7 @@ class Orchestrator:
         latency["total"] = sum(latency.values())
         return Assessment(self.pack.name, case, (), champion, shadows, ood, baseline,
                           recommendation, source, fallback if source == "baseline" else None,
-                          latency)
+                          latency, flags)
 
     # --- running specialists safely -------------------------------------------------------
 
@@ -286,6 +299,15 @@ class Orchestrator:
         failures = [None if e is None else f"out-of-distribution check failed: {e}"
                     for e in errors]
         return results, per_case_ms, failures
+
+
+def note_flags(case_input: CaseInput) -> tuple[dict[str, Any], ...]:
+    """What the input guardrails flag in the case's note and contact details (as recorded
+    on the case: each verdict with its rule as ``kind``); empty when nothing is flagged."""
+    prepared = prepare_input(dict(case_input.personal), case_input.note, note_model())
+    return tuple(
+        v.to_dict() | {"kind": v.rule} for v in prepared.verdicts if v.outcome == "flagged"
+    )
 
 
 def case_key(case_input: CaseInput) -> str:

@@ -11,11 +11,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from assistant.assessment import Assessment
-from assistant.screening.detector import note_model
 from assistant.usecases.context import SYSTEM_WHO, Context, Domain, Who
 from events.domain import Case
 from events.errors import FieldProblem
-from guardrails import prepare_input
 from guardrails.plain_text import plain_text_problem, without_controls
 
 
@@ -103,10 +101,9 @@ def new_case(
         explored=recommendation.explored,
         **who,
     )
-    # The applicant's note is screened now, so the operator sees an injection attempt in
-    # the queue before any explanation exists.
-    prepared = prepare_input(dict(case_input.personal), case_input.note, note_model())
-    flags = [v.to_dict() | {"kind": v.rule} for v in prepared.verdicts if v.outcome == "flagged"]
-    if flags:
-        case.record_input_flags(flags=flags, **who)
+    # The note was screened before the policy (a flagged case is never explored); its
+    # flags are recorded now, so the operator sees an injection attempt in the queue
+    # before any explanation exists.
+    if assessment.input_flags:
+        case.record_input_flags(flags=list(assessment.input_flags), **who)
     return case
