@@ -113,8 +113,11 @@ class DocketService(CasesDoor, GovernanceDoor, MonitoringDoor, LogDoor, PeopleDo
         return setup_postgres(store, writer, password=password)
 
     def close(self) -> None:
-        self._ctx.views.close()
-        self._ctx.log.close()
+        """Close the store; waits for a read in progress on another thread (the console's
+        workers) instead of closing its connections under it."""
+        with self._ctx.lock:
+            self._ctx.views.close()
+            self._ctx.log.close()
 
 
 __all__ = ["SYSTEM", "DocketService", "ModelError", "SigningKey", "parse_public_key"]

@@ -90,7 +90,16 @@ def queue(ctx: Context, query: QueueQuery) -> QueuePage:
 
 
 def case(ctx: Context, case_id: str) -> CaseDetail:
-    """Everything the operator needs to decide one case."""
+    """Everything the operator needs to decide one case.
+
+    Read under the context's lock, as the queue is: the console reads cases from worker
+    threads, and closing the service meanwhile must wait, not free the connections under
+    a running query (SQLite then crashes the process)."""
+    with ctx.lock:
+        return _case(ctx, case_id)
+
+
+def _case(ctx: Context, case_id: str) -> CaseDetail:
     uid = ctx.resolve(case_id)
     found = audit_fold.audit_case(ctx.log, uid)
     state = found.case

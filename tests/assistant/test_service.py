@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import sqlite3
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
@@ -366,6 +367,40 @@ def test_unknown_case_is_not_found(open_service: ServiceFactory) -> None:
         service.decide("00000000-0000-0000-0000-000000000000", Accept())
     with pytest.raises(NotFound):
         service.case("not-a-case-id")
+
+
+def test_closing_the_service_waits_for_a_case_read_on_another_thread(
+    open_service: ServiceFactory, credit_rows: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The console reads cases from worker threads; quitting closes the service. Closing
+    the SQLite connections under a running query crashed the whole process (a segfault
+    seen in the console tests), so close() must wait for the read to finish."""
+    from assistant.usecases import reading
+
+    service = open_service()
+    case_id = service.ingest("credit", credit_rows(1)).opened[0]
+    reading_now, release = threading.Event(), threading.Event()
+    fold = reading.audit_fold.audit_case
+
+    def slow_fold(log: Any, uid: Any) -> Any:
+        reading_now.set()
+        assert release.wait(10)
+        return fold(log, uid)
+
+    monkeypatch.setattr(reading.audit_fold, "audit_case", slow_fold)
+    results: list[Any] = []
+    reader = threading.Thread(target=lambda: results.append(service.case(str(case_id))))
+    reader.start()
+    assert reading_now.wait(10)
+    closer = threading.Thread(target=service.close)
+    closer.start()
+    closer.join(0.5)
+    assert closer.is_alive(), "close() returned while a case was still being read"
+    release.set()
+    reader.join(10)
+    closer.join(10)
+    assert not closer.is_alive()
+    assert results and results[0].case_id == str(case_id)
 
 
 # --- explanations, injection attempts and personal data -------------------------------------
