@@ -168,20 +168,18 @@ class PgReadModels(ReadModels):
         """Whether any table, column or index is missing (only then is DDL run: the writer
         role may use the tables that ``docket setup-postgres`` made, not make them).
         Columns missing from tables that exist are noted in :attr:`added_columns`."""
-        have = {
-            (r[0], r[1])
-            for r in self.conn.execute(
-                "SELECT table_name, column_name FROM information_schema.columns "
-                "WHERE table_schema = ?",
-                [self.schema],
-            ).fetchall()
-        }
-        indexes = {
-            r[0]
-            for r in self.conn.execute(
-                "SELECT indexname FROM pg_indexes WHERE schemaname = ?", [self.schema]
-            ).fetchall()
-        }
+        # One query on the catalogue, not two views: information_schema.columns checks
+        # privileges row by row and cost 13-17 ms of a console's start under load (0.3 ms).
+        found = self.conn.execute(
+            "SELECT c.relkind::text, c.relname::text, a.attname::text FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND c.relkind = 'r' "
+            "AND a.attnum > 0 AND NOT a.attisdropped "
+            "WHERE n.nspname = ? AND c.relkind IN ('r', 'i')",
+            [self.schema],
+        ).fetchall()
+        have = {(table, column) for kind, table, column in found if kind == "r"}
+        indexes = {name for kind, name, _ in found if kind == "i"}
         want = {(t, c) for t, columns in _COLUMNS.items() for c in columns}
         tables = {t for t, _ in have}
         # Rows applied before such a column existed lack its values: the service rebuilds.

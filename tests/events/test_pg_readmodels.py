@@ -146,3 +146,38 @@ def test_setup_postgres_builds_the_shared_read_models(pg_url: str, tmp_path: Pat
     finally:
         pg_execute(f'DROP OWNED BY "{role}"')
         pg_execute(f'DROP ROLE "{role}"')
+
+
+def test_a_console_opening_on_current_read_models_waits_on_no_lock(
+    pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Another console holds every lock Docket serialises on: the projection's (as while it
+    # catches up), table creation's, and the events table's (as while it appends). A console
+    # opening on up-to-date read models must need none of them: with lock_timeout set, any
+    # wait would end in an error instead of a slow start.
+    import psycopg
+
+    from assistant.service import DocketService
+    from events.pg_readmodels import PROJECTION_LOCK, views_schema
+    from events.pg_recorder import CREATE_LOCK
+    from tests.events.conftest import PG_DB, PG_HOST, PG_PORT, pg_user
+    from tests.events.helpers import key_of
+
+    log = _shared(pg_url, tmp_path / "a", 20)
+    schema = schema_of(pg_url)
+    with psycopg.connect(host=PG_HOST, port=PG_PORT, dbname=PG_DB, user=pg_user()) as holder:
+        holder.execute(
+            "SELECT pg_advisory_xact_lock(%s, hashtext(%s))",
+            (PROJECTION_LOCK, views_schema(schema)),
+        )
+        holder.execute("SELECT pg_advisory_lock(%s)", (CREATE_LOCK,))
+        holder.execute(f'LOCK TABLE "{schema}".decisionlog_events IN EXCLUSIVE MODE'.encode())
+        monkeypatch.setenv("PGOPTIONS", "-c lock_timeout=3000")
+        console = DocketService.open(pg_url, keys=[key_of("ana")], data_dir=tmp_path / "b")
+        try:
+            assert console.behind() == 0
+            assert console.queue().total == 6  # of 20: cases 2, 5, 8, 11, 14 and 17 (_fill)
+        finally:
+            console.close()
+        holder.execute("SELECT pg_advisory_unlock(%s)", (CREATE_LOCK,))
+    log.close()
