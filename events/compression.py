@@ -154,19 +154,34 @@ def pack_state(data: bytes) -> bytes:
         value = orjson.loads(data)
     except orjson.JSONDecodeError:
         return deflate(data)
-    if not isinstance(value, dict) or _HEAD_KEYS.isdisjoint(value):
+    head = split_head(value) if isinstance(value, dict) else None
+    if head is None:
         return deflate(data)
+    return head + deflate(orjson.dumps(value))
+
+
+def split_head(state: dict[str, Any]) -> bytes | None:
+    """The head a headed state keeps for ``state`` (see :func:`_split`), taking its actor and
+    role out of ``state``; None, ``state`` untouched, when it has neither or either is not a
+    ``str`` of at most 255 UTF-8 bytes (never so in Docket's events: such a state is stored
+    whole). The mapper calls it on an event's fields before encoding them, which stores the
+    same bytes as :func:`pack_state` of the whole state's JSON without decoding it again."""
+    if _HEAD_KEYS.isdisjoint(state):
+        return None
     head = bytearray([HEADED, 0])
     for bit, key in enumerate(HEAD_FIELDS):
-        if key in value:
-            field = value[key]
-            text = field.encode() if isinstance(field, str) else b""
-            if not isinstance(field, str) or len(text) > 255:
-                return deflate(data)  # never so in Docket's events: keep them whole
+        if key in state:
+            field = state[key]
+            if type(field) is not str:
+                return None
+            text = field.encode()
+            if len(text) > 255:
+                return None
             head[1] |= 1 << bit
             head += bytes([len(text)]) + text
-            del value[key]
-    return bytes(head) + deflate(orjson.dumps(value))
+    for key in HEAD_FIELDS:
+        state.pop(key, None)
+    return bytes(head)
 
 
 def is_compressed(data: bytes) -> bool:

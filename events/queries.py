@@ -13,7 +13,7 @@ only reads.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -109,12 +109,32 @@ class KnownCase:
     final_action: str | None = None  # the action finally taken (None: none yet)
 
 
-def known_cases(views: Rows, domain: str) -> list[KnownCase]:
-    rows = views.rows(
+def known_cases(
+    views: Rows, domain: str, named: Iterable[str] | None = None
+) -> list[KnownCase]:
+    """The cases of ``domain`` an outcome may name (quarantined input left out).
+
+    With ``named`` (the case ids and references a file gives), only those cases are read,
+    through the primary key and the (domain, case_ref) index, a chunk at a time: recording a
+    batch of outcomes costs the batch, not the store. Without it, every case of the domain.
+    """
+    select = (
         "SELECT case_id, case_ref, decided_at, outcome, decided_action, status FROM cases "
-        "WHERE domain = ? AND status != 'quarantined'",
-        [domain],
+        "WHERE domain = ? AND status != 'quarantined'"
     )
+    if named is None:
+        rows = views.rows(select, [domain])
+    else:
+        wanted = sorted(set(named))
+        found: dict[str, Row] = {}
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start:start + _CHUNK]
+            marks = ",".join("?" * len(chunk))
+            # Two queries, not one with OR: SQLite would scan the domain for the OR.
+            for column in ("case_id", "case_ref"):
+                for row in views.rows(f"{select} AND {column} IN ({marks})", [domain, *chunk]):
+                    found.setdefault(row["case_id"], row)
+        rows = list(found.values())
     return [
         KnownCase(
             r["case_id"],
@@ -126,6 +146,10 @@ def known_cases(views: Rows, domain: str) -> list[KnownCase]:
         )
         for r in rows
     ]
+
+
+#: Case ids or references looked up per query.
+_CHUNK = 500
 
 
 _needs("cases", "domain", "opened_at")
