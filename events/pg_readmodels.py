@@ -156,6 +156,9 @@ class PgReadModels(ReadModels):
             name in the console's data folder; nothing is written there otherwise.
     """
 
+    #: The queue's totals are counted (no trigger-kept counts table here yet).
+    keeps_case_counts = False
+
     def __init__(self, datastore: PostgresDatastore, schema: str, path: str | Path) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -412,6 +412,8 @@ class ReadModels:
     #: Columns an existing file lacked and was given (empty for the events already applied,
     #: so such a file is rebuilt on opening). PostgreSQL read models add them in place.
     added_columns: tuple[str, ...] = ()
+    #: Whether the queue's counts are kept in a table (:data:`events.queue.COUNTS_TABLE`).
+    keeps_case_counts: bool = True
     #: When set, :meth:`catch_up` applies at most this many events a call: a console on
     #: read models far behind the log (a store's first console, before ``docket
     #: setup-postgres`` or ``docket replay`` built them) stays responsive and its timer
@@ -434,7 +436,9 @@ class ReadModels:
         # A scratch file being rebuilt is renamed into place only when complete,
         # so it needs no syncing at all (and no indexes until the end).
         self.conn.execute("PRAGMA synchronous=OFF" if _scratch else "PRAGMA synchronous=NORMAL")
-        self.db = sqlite_utils.Database(self.conn)
+        # sqlite-utils turns recursive triggers on, which the queue's counts rely on (an
+        # INSERT OR REPLACE then fires the delete trigger: events.queue.counts_schema).
+        self.db = sqlite_utils.Database(self.conn, recursive_triggers=True)
         self._create()
 
     def _create(self) -> None:
@@ -475,6 +479,9 @@ class ReadModels:
             )
         for name in queue.OBSOLETE_INDEXES:
             self.conn.execute(f"DROP INDEX IF EXISTS [{name}]")
+        if not self.db[queue.COUNTS_TABLE].exists():  # filled from the rows there are
+            for statement in queue.counts_schema():
+                self.conn.execute(statement)
 
     def close(self) -> None:
         self.conn.close()

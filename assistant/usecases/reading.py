@@ -64,7 +64,9 @@ def queue(ctx: Context, query: QueueQuery) -> QueuePage:
         key = (ctx.views.position(), selected)
         total = ctx.counts.get(key)
         if total is None:
-            total = case_queue.queue_count(ctx.views, selected)
+            total = case_queue.queue_count(
+                ctx.views, selected, counts_kept=ctx.views.keeps_case_counts
+            )
             ctx.counts.clear()
             ctx.counts[key] = total
         keys = {k: case_queue.case_key(ctx.views, v, query.order_by) for k, v in cursor.items()}
