@@ -51,9 +51,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from make_store import DOCKET, ROOT, SEED, MadeStore, drawn_cases, ensure_store  # noqa: E402
 
 DEFAULT_SIZES = (10_000, 100_000, 1_000_000)
-COMMANDS = ("start-up (docket --help)", "status", "cases (first page)", "cases --after half-way",
-            "audit", "decide --accept", "outcomes", "quality", "monitor", "verify", "replay",
-            "checkpoint export")  # fmt: skip
+COMMANDS = ("start-up (docket --help)", "ingest (made.json)", "status", "cases (first page)",
+            "cases --after half-way", "audit", "decide --accept", "outcomes", "quality", "monitor",
+            "verify", "replay", "checkpoint export")  # fmt: skip
 SHORT = {c: c.split(" ")[0] for c in COMMANDS}
 
 
@@ -170,6 +170,16 @@ def outcomes_file(made: MadeStore, decided: dict[str, str], path: Path) -> int:
     return len(decided)
 
 
+def made_ingest(made: MadeStore) -> Measured:
+    """What ``docket ingest`` of this store cost when :mod:`make_store` made it (its own
+    process, measured the same way, at the load and on the code of that moment)."""
+    record = json.loads(Path(f"{made.path}.made.json").read_text())
+    step = next(s for s in record["steps"] if s["what"].startswith("docket ingest"))
+    load = "/".join(f"{x:.1f}" for x in record["load"])
+    return Measured(made.cases, "ingest (made.json)", step["wall_s"], step["cpu_s"],
+                    step["peak_rss_mb"], 0, f"made {record['made_at']} at load {load}")
+
+
 def run_size(size: int, args: argparse.Namespace) -> tuple[list[Measured], dict[str, Any]]:
     print(f"\n{size:,} cases: making or finding the store (load {load_line()})", flush=True)
     cached = ensure_store(size)
@@ -180,7 +190,7 @@ def run_size(size: int, args: argparse.Namespace) -> tuple[list[Measured], dict[
     half = f"bench-{size // 2:07d}"
     info: dict[str, Any] = {"size": size, "store": str(cached.path), "load_before": load_line(),
                             "store_bytes": cached.path.stat().st_size}
-    results: list[Measured] = []
+    results: list[Measured] = [made_ingest(cached)]
 
     def run(what: str, *command: str, role: str = "operator") -> None:
         if f"{SHORT[what]}@{size}" in args.skip or SHORT[what] in args.skip:
@@ -228,7 +238,7 @@ def table(results: list[Measured], sizes: Sequence[int]) -> list[str]:
                 over = "> " + r.note.split()[-2] + " s"
                 cells.append(f"{over:>7s} {r.cpu_s:6.1f} {r.peak_mb:8.0f}")
             else:
-                failed = "!" if r.note else " "
+                failed = "!" if r.exit_code not in (0, None) else " "
                 cells.append(f"{r.wall_s:7.2f} {r.cpu_s:6.2f} {r.peak_mb:7.0f}{failed}")
         ratios = []
         first = by.get((sizes[0], command))

@@ -257,11 +257,14 @@ _needs("cases", "domain", "outcome_at")
 def outcome_rows(views: Rows, domain: str, limit: int) -> list[Row]:
     """The latest ``limit`` cases of ``domain`` with a recorded outcome and a model score,
     by observation time, oldest first: the score the case was decided on, the final action
-    (an escalated case: the senior's), the outcome and when it was observed."""
+    (an escalated case: the senior's), the outcome and when it was observed.
+
+    ``outcome_at IS NOT NULL`` bounds the index range to the cases with an outcome: without
+    it, a store with fewer outcomes than ``limit`` walked every case of the domain."""
     rows = views.rows(
         "SELECT case_id, p_bad, decided_action AS action, outcome, outcome_at AS observed_at, "
-        "decided_at FROM cases WHERE domain = ? AND outcome IS NOT NULL AND p_bad IS NOT NULL "
-        "ORDER BY outcome_at DESC LIMIT ?",
+        "decided_at FROM cases WHERE domain = ? AND outcome_at IS NOT NULL "
+        "AND outcome IS NOT NULL AND p_bad IS NOT NULL ORDER BY outcome_at DESC LIMIT ?",
         [domain, limit],
     )
     return rows[::-1]
