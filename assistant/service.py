@@ -75,7 +75,7 @@ class DocketService(CasesDoor, GovernanceDoor, MonitoringDoor, LogDoor, PeopleDo
         folder = Path(data_dir) if data_dir else config.data_dir()
         url = store or config.default_store()
         log = open_log(url)
-        views = open_readmodels(url, folder)
+        views = open_readmodels(url, folder, log=log)
         views.step = catch_up_step
         if views.added_columns and views.position() > 0:
             # Made by an older Docket: the new columns are empty for the events already

@@ -4,6 +4,7 @@ for the next command, each beside baselines measured in the same run.
     python benchmarks/bench_ingest.py                          # 10,000 and 100,000 cases
     python benchmarks/bench_ingest.py --cases 10000 --notes-share 1.0
     python benchmarks/bench_ingest.py --cases 1000000          # about an hour on 2 busy cores
+    python benchmarks/bench_ingest.py --cases 10000 --baseline d55afed --repeats 3
 
 The rows are the shipped German credit applications resampled with unique references
 (``benchmarks/make_store.py``: no value invented); ``--notes-share`` gives that share of them
@@ -21,6 +22,10 @@ separate process, measured from outside (``wait4``: user + system CPU, peak RSS)
   each) saved with ``Application.save`` in batches of 500 into a plain eventsourcing SQLite
   store (no chain, no signature, no read models): the library's own floor.
 
+With ``--baseline COMMIT`` the ingest (and its start-up) is measured ``--repeats`` times for
+this tree and for that commit's code (extracted with ``git archive``), alternating, in the same
+run, the two baselines once per repeat; the summary gives mean ± sd of each and the ratios.
+
 The machine is shared: the load average is printed before and after each size.
 """
 
@@ -29,6 +34,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -43,6 +49,12 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import make_store  # noqa: E402
 
 BATCH = 500
+
+#: Runs ``docket`` from the tree named first (its code, not the installed one).
+DOCKET_FROM = (
+    "import runpy,sys; sys.path.insert(0, sys.argv.pop(1)); "
+    "runpy.run_module('cli.main', run_name='__main__', alter_sys=True)"
+)
 
 
 @dataclass(frozen=True)
@@ -88,7 +100,7 @@ def store_copy(folder: Path) -> make_store.MadeStore:
     return make_store.MadeStore(path, Path(f"{path}.data"), 0, "credit")
 
 
-# --- baselines, each run as its own process (``--baseline KIND FILE N``) ----------------------
+# --- baselines, each run as its own process (``--baseline-step KIND FILE N``) -----------------
 
 
 def baseline_read(file: Path) -> None:
@@ -149,8 +161,9 @@ def run_size(n: int, notes_share: float, work: Path) -> dict[str, float]:
     made = store_copy(work / "big")
     ingest = wrapped([*make_store.DOCKET, "ingest", str(file)], made.env())
     status = wrapped([*make_store.DOCKET, "status"], made.env())
-    read = wrapped([sys.executable, __file__, "--baseline", "read", str(file), str(n)])
-    raw = wrapped([sys.executable, __file__, "--baseline", "eventsourcing", str(work), str(n)])
+    read = wrapped([sys.executable, __file__, "--baseline-step", "read", str(file), str(n)])
+    raw = wrapped([sys.executable, __file__, "--baseline-step", "eventsourcing", str(work),
+                   str(n)])  # fmt: skip
     size = made.path.stat().st_size
     net_cpu = max(ingest.cpu_s - fixed.cpu_s, 1e-9)
 
@@ -183,15 +196,73 @@ def run_size(n: int, notes_share: float, work: Path) -> dict[str, float]:
             "raw": raw_loop}
 
 
+def mean_sd(values: list[float]) -> str:
+    sd = statistics.stdev(values) if len(values) > 1 else 0.0
+    return f"{statistics.mean(values):,.0f} ± {sd:,.0f}"
+
+
+def run_compared(
+    n: int, notes_share: float, work: Path, trees: dict[str, Path], repeats: int
+) -> None:
+    """``docket ingest`` of the same ``n`` rows by each tree's code, alternating, ``repeats``
+    times; the two baselines once per repeat. Rates are cases/s of CPU net of start-up."""
+    file = work / f"cases-{n}.csv"
+    make_store.write_cases(file, "credit", n, notes_share, make_store.SEED)
+    tiny = work / "tiny.csv"
+    make_store.write_cases(tiny, "credit", 10, notes_share, make_store.SEED + 1)
+    print(f"\n{n:,} real rows, notes on {notes_share:.0%} of them, {repeats} repeats; {load()}")
+    rates: dict[str, list[float]] = {name: [] for name in trees}
+    peaks: dict[str, list[float]] = {name: [] for name in trees}
+    read_rates: list[float] = []
+    raw_rates: list[float] = []
+    for r in range(repeats):
+        for name, tree in trees.items():
+            docket = [sys.executable, "-c", DOCKET_FROM, str(tree)]
+            fixed_store, made = store_copy(work / "fixed"), store_copy(work / "big")
+            fixed = wrapped([*docket, "ingest", str(tiny)], fixed_store.env())
+            ingest = wrapped([*docket, "ingest", str(file)], made.env())
+            rates[name].append(n / max(ingest.cpu_s - fixed.cpu_s, 1e-9))
+            peaks[name].append(ingest.peak_mb)
+            print(f"  run {r + 1} {name:8s}: {rates[name][-1]:7,.0f} cases/s CPU net of start-up "
+                  f"({ingest.cpu_s:.1f} s CPU, start-up {fixed.cpu_s:.1f} s, {ingest.wall_s:.1f} s "
+                  f"wall, peak {ingest.peak_mb:.0f} MB); {load()}")  # fmt: skip
+            for folder in (fixed_store.path.parent, made.path.parent):
+                shutil.rmtree(folder, ignore_errors=True)
+        read = wrapped([sys.executable, __file__, "--baseline-step", "read", str(file), str(n)])
+        raw = wrapped([sys.executable, __file__, "--baseline-step", "eventsourcing", str(work),
+                       str(n)])  # fmt: skip
+        (work / "raw.sqlite").unlink(missing_ok=True)
+        read_rates.append(n / float(read.out.split()[-1]))
+        raw_rates.append(n / float(raw.out.split()[-1]))
+        print(f"  run {r + 1} baselines: reading + validating {read_rates[-1]:,.0f}/s, raw "
+              f"eventsourcing {raw_rates[-1]:,.0f}/s of CPU; {load()}")
+    print(f"summary ({n:,} rows, notes {notes_share:.0%}, {repeats} runs, mean ± sd, cases/s of "
+          "CPU net of start-up):")
+    for name in trees:
+        print(f"  {name:8s} {mean_sd(rates[name]):>16s}/s  peak RSS {max(peaks[name]):.0f} MB  "
+              f"= {statistics.mean(rates[name]) / statistics.mean(raw_rates):.3f}x raw "
+              "eventsourcing")
+    names = list(trees)
+    for other in names[1:]:
+        ratio = statistics.mean(rates[names[0]]) / statistics.mean(rates[other])
+        print(f"  {names[0]} / {other}: {ratio:.2f}x")
+    print(f"  baselines: raw eventsourcing {mean_sd(raw_rates)}/s; reading + validating "
+          f"{mean_sd(read_rates)}/s; {load()}")
+    file.unlink(missing_ok=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--notes-share", type=float, default=0.0)
-    parser.add_argument("--baseline", nargs=3, metavar=("KIND", "PATH", "N"),
+    parser.add_argument("--baseline", metavar="COMMIT", default=None,
+                        help="also measure this commit's code, alternating, in the same run")
+    parser.add_argument("--repeats", type=int, default=3, help="with --baseline")
+    parser.add_argument("--baseline-step", nargs=3, metavar=("KIND", "PATH", "N"),
                         help=argparse.SUPPRESS)  # fmt: skip
     args = parser.parse_args()
-    if args.baseline:
-        kind, path, n = args.baseline
+    if args.baseline_step:
+        kind, path, n = args.baseline_step
         if kind == "read":
             baseline_read(Path(path))
         else:
@@ -200,6 +271,18 @@ def main() -> None:
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
     print(f"bench_ingest: {os.cpu_count()} CPUs, {load()}; machine shared with other work")
     with tempfile.TemporaryDirectory(dir=os.environ.get("DOCKET_BENCH_TMP")) as work:
+        if args.baseline:
+            head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True,
+                                  capture_output=True, check=True).stdout.strip()  # fmt: skip
+            baseline = Path(work) / "baseline"
+            baseline.mkdir()
+            archive = subprocess.run(["git", "archive", args.baseline], cwd=ROOT, check=True,
+                                     capture_output=True).stdout  # fmt: skip
+            subprocess.run(["tar", "-x", "-C", str(baseline)], input=archive, check=True)
+            trees = {head: ROOT, args.baseline: baseline}
+            for n in args.cases:
+                run_compared(n, args.notes_share, Path(work), trees, args.repeats)
+            return
         for n in args.cases:
             run_size(n, args.notes_share, Path(work))
 

@@ -45,11 +45,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import bench_ingest  # noqa: E402
 import make_store  # noqa: E402
 
-#: Runs ``docket`` from the tree named first (its code, not the installed one).
-DOCKET_FROM = (
-    "import runpy,sys; sys.path.insert(0, sys.argv.pop(1)); "
-    "runpy.run_module('cli.main', run_name='__main__', alter_sys=True)"
-)
+DOCKET_FROM = bench_ingest.DOCKET_FROM
 
 
 def load() -> str:

@@ -106,8 +106,8 @@ def run(what: str, args: list[str], env: dict[str, str]) -> Step:
     return step
 
 
-def real_rows(domain: str) -> tuple[list[dict[str, Any]], str]:
-    """The shipped real rows of ``domain`` without their label, and the label's name."""
+def labelled_rows(domain: str) -> tuple[list[dict[str, Any]], str]:
+    """The shipped real rows of ``domain`` with their label, and the label's name."""
     if domain == "credit":
         source = ROOT / "assistant" / "domains" / "credit" / "data" / "german_credit.csv"
         with source.open(encoding="utf-8", newline="") as handle:
@@ -121,6 +121,12 @@ def real_rows(domain: str) -> tuple[list[dict[str, Any]], str]:
         label = "bikers"
     else:
         raise SystemExit(f"--domain must be credit or demand, not {domain!r}")
+    return rows, label
+
+
+def real_rows(domain: str) -> tuple[list[dict[str, Any]], str]:
+    """The shipped real rows of ``domain`` without their label, and the label's name."""
+    rows, label = labelled_rows(domain)
     return [{k: v for k, v in r.items() if k != label} for r in rows], label
 
 
@@ -130,22 +136,33 @@ def demo_notes() -> list[dict[str, str]]:
     return [{k: v for k, v in n.items() if k != "row"} for n in notes]
 
 
-def write_cases(path: Path, domain: str, cases: int, notes_share: float, seed: int) -> None:
-    """``cases`` real rows drawn with replacement (seeded), each with a unique reference."""
-    base, _ = real_rows(domain)
+def drawn_cases(
+    domain: str, cases: int, notes_share: float, seed: int
+) -> Iterator[tuple[str, dict[str, Any], dict[str, str] | None]]:
+    """The seeded draw behind a store: each case's reference, its real row *with* its label,
+    and its note (or None). The store holds the rows without the label; a benchmark that
+    records outcomes regenerates this draw to give each case its real label."""
+    base, _ = labelled_rows(domain)
     notes = demo_notes() if notes_share > 0 else []
     draw = random.Random(seed)
+    for i in range(cases):
+        row = draw.choice(base)
+        note = draw.choice(notes) if notes and draw.random() < notes_share else None
+        yield f"bench-{i + 1:07d}", row, note
+
+
+def write_cases(path: Path, domain: str, cases: int, notes_share: float, seed: int) -> None:
+    """``cases`` real rows drawn with replacement (seeded), each with a unique reference."""
+    base, label = real_rows(domain)
     fields = ["case_ref", *base[0]]
-    if notes:
-        fields += sorted({k for n in notes for k in n})
+    if notes_share > 0:
+        fields += sorted({k for n in demo_notes() for k in n})
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=fields)
         writer.writeheader()
-        for i in range(cases):
-            row: dict[str, Any] = {"case_ref": f"bench-{i + 1:07d}", **draw.choice(base)}
-            if notes and draw.random() < notes_share:
-                row.update(draw.choice(notes))
-            writer.writerow(row)
+        for ref, row, note in drawn_cases(domain, cases, notes_share, seed):
+            case = {"case_ref": ref, **{k: v for k, v in row.items() if k != label}}
+            writer.writerow({**case, **(note or {})})
 
 
 def store_name(domain: str, cases: int, notes_share: float) -> str:

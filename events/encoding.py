@@ -31,6 +31,8 @@ from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Mapper, StoredEvent
 from eventsourcing.utils import get_topic
 
+from events.compression import DocketCompressor, split_head, squeeze
+
 #: Leave datetimes (and str/int/dict/list subclasses, dataclasses) to :func:`_default`,
 #: which accepts exactly ``datetime`` and refuses the rest.
 _OPTIONS = (
@@ -80,10 +82,16 @@ class DocketMapper(Mapper[UUID]):
         class_version = getattr(kind, "class_version", 1)
         if class_version > 1:
             state["class_version"] = class_version
+        # Docket's compressor keeps who acted in a head beside the compressed body: taken
+        # out of the fields here, the body is encoded once (pack_state would decode the
+        # whole state's JSON again to split it; the stored bytes are the same).
+        head = split_head(state) if isinstance(self.compressor, DocketCompressor) else None
         encoded = encode_plain(state)
         if encoded is None:
             return super().to_stored_event(domain_event)
-        if self.compressor:
+        if head is not None:
+            encoded = head + squeeze(encoded)
+        elif self.compressor:
             encoded = self.compressor.compress(encoded)
         return StoredEvent(
             originator_id=originator_id,

@@ -105,24 +105,23 @@ def ownership(curs: Any, schema: str, events_table: str) -> str | None:
 def privileges_problem(curs: Any, schema: str, tables: Sequence[str]) -> str | None:
     """What a writer role may do that it should not (UPDATE, DELETE, TRUNCATE, ownership
     of the tables) or a missing trigger, in one phrase; None when append-only holds."""
-    for table in tables:
-        qualified = f'"{schema}"."{table}"'
-        curs.execute(
-            "SELECT has_table_privilege(%s, 'UPDATE') AS u, "
-            "has_table_privilege(%s, 'DELETE') AS d, has_table_privilege(%s, 'TRUNCATE') AS t",
-            (qualified, qualified, qualified),
-        )
-        row = curs.fetchone()
-        extra = [name for name, key in (("UPDATE", "u"), ("DELETE", "d"), ("TRUNCATE", "t"))
+    # Every table in one round trip (a console checks this each time it opens).
+    qualified = [f'"{schema}"."{table}"' for table in tables]
+    curs.execute(
+        "SELECT t.q, has_table_privilege(t.q, 'UPDATE') AS u, "
+        "has_table_privilege(t.q, 'DELETE') AS d, has_table_privilege(t.q, 'TRUNCATE') AS t, "
+        "(SELECT count(*) FROM pg_trigger WHERE tgrelid = to_regclass(t.q) "
+        "AND tgname IN (%s, %s) AND tgenabled <> 'D') AS n "
+        "FROM unnest(%s::text[]) WITH ORDINALITY AS t(q, i) ORDER BY t.i",
+        (ROW_TRIGGER, TRUNCATE_TRIGGER, qualified),
+    )
+    rows = {row["q"]: row for row in curs.fetchall()}
+    for table, name in zip(tables, qualified, strict=True):
+        row = rows.get(name)
+        extra = [what for what, key in (("UPDATE", "u"), ("DELETE", "d"), ("TRUNCATE", "t"))
                  if row and row[key]]  # fmt: skip
         if extra:
             return f"the connected role may {', '.join(extra)} on {table}"
-        curs.execute(
-            "SELECT count(*) AS n FROM pg_trigger WHERE tgrelid = to_regclass(%s) "
-            "AND tgname IN (%s, %s) AND tgenabled <> 'D'",
-            (qualified, ROW_TRIGGER, TRUNCATE_TRIGGER),
-        )
-        found = curs.fetchone()
-        if not found or int(found["n"]) < 2:
+        if not row or int(row["n"]) < 2:
             return f"the append-only triggers on {table} are missing or disabled"
     return None

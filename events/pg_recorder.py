@@ -34,7 +34,7 @@ from events.pg_guard import LOCK_FUNCTION, install_statements, ownership, privil
 from events.recorders import CONTROL_TOPICS, control_read, incompatible
 
 #: Advisory lock key serialising table creation (any constant; "docket" in ASCII).
-_CREATE_LOCK = 0x646F636B6574
+CREATE_LOCK = 0x646F636B6574
 
 
 class ChainedPostgresRecorder(PostgresApplicationRecorder):
@@ -189,7 +189,7 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         # FUNCTION ("tuple concurrently updated"): serialise table creation with a
         # session advisory lock held on a connection of its own.
         with self.datastore.get_connection() as conn:
-            conn.execute("SELECT pg_advisory_lock(%s)", (_CREATE_LOCK,))
+            conn.execute("SELECT pg_advisory_lock(%s)", (CREATE_LOCK,))
             try:
                 # A store URL may name its own schema (?schema=...): create it like SQLite
                 # creates its file, so a new deployment needs no manual step.
@@ -199,7 +199,7 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
                 conn.commit()
                 super().create_table()
             finally:
-                conn.execute("SELECT pg_advisory_unlock(%s)", (_CREATE_LOCK,))
+                conn.execute("SELECT pg_advisory_unlock(%s)", (CREATE_LOCK,))
 
     def _create_table(self, curs: Any) -> None:
         schema = self.datastore.schema

@@ -13,7 +13,7 @@ only reads.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -65,8 +65,17 @@ def cases_by_domain(views: Rows) -> dict[str, int]:
     return {str(r["domain"]): int(r["n"]) for r in rows}
 
 
-def cases_by_status(views: Rows) -> dict[str, int]:
-    rows = views.rows("SELECT status, count(*) AS n FROM cases GROUP BY status")
+def cases_by_status(views: Rows, *, counts_kept: bool = False) -> dict[str, int]:
+    """How many cases there are of each status: from the queue's kept counts
+    (:data:`events.queue.COUNTS_TABLE`, a few dozen rows) when the read models keep them,
+    else by counting every case (which grows with the store)."""
+    if counts_kept:
+        rows = views.rows(
+            "SELECT status, sum(n) AS n FROM case_counts WHERE status != '' "
+            "GROUP BY status HAVING sum(n) > 0"
+        )
+    else:
+        rows = views.rows("SELECT status, count(*) AS n FROM cases GROUP BY status")
     return {r["status"]: int(r["n"]) for r in rows}
 
 
@@ -109,12 +118,32 @@ class KnownCase:
     final_action: str | None = None  # the action finally taken (None: none yet)
 
 
-def known_cases(views: Rows, domain: str) -> list[KnownCase]:
-    rows = views.rows(
+def known_cases(
+    views: Rows, domain: str, named: Iterable[str] | None = None
+) -> list[KnownCase]:
+    """The cases of ``domain`` an outcome may name (quarantined input left out).
+
+    With ``named`` (the case ids and references a file gives), only those cases are read,
+    through the primary key and the (domain, case_ref) index, a chunk at a time: recording a
+    batch of outcomes costs the batch, not the store. Without it, every case of the domain.
+    """
+    select = (
         "SELECT case_id, case_ref, decided_at, outcome, decided_action, status FROM cases "
-        "WHERE domain = ? AND status != 'quarantined'",
-        [domain],
+        "WHERE domain = ? AND status != 'quarantined'"
     )
+    if named is None:
+        rows = views.rows(select, [domain])
+    else:
+        wanted = sorted(set(named))
+        found: dict[str, Row] = {}
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start:start + _CHUNK]
+            marks = ",".join("?" * len(chunk))
+            # Two queries, not one with OR: SQLite would scan the domain for the OR.
+            for column in ("case_id", "case_ref"):
+                for row in views.rows(f"{select} AND {column} IN ({marks})", [domain, *chunk]):
+                    found.setdefault(row["case_id"], row)
+        rows = list(found.values())
     return [
         KnownCase(
             r["case_id"],
@@ -126,6 +155,10 @@ def known_cases(views: Rows, domain: str) -> list[KnownCase]:
         )
         for r in rows
     ]
+
+
+#: Case ids or references looked up per query.
+_CHUNK = 500
 
 
 _needs("cases", "domain", "opened_at")
@@ -233,11 +266,14 @@ _needs("cases", "domain", "outcome_at")
 def outcome_rows(views: Rows, domain: str, limit: int) -> list[Row]:
     """The latest ``limit`` cases of ``domain`` with a recorded outcome and a model score,
     by observation time, oldest first: the score the case was decided on, the final action
-    (an escalated case: the senior's), the outcome and when it was observed."""
+    (an escalated case: the senior's), the outcome and when it was observed.
+
+    ``outcome_at IS NOT NULL`` bounds the index range to the cases with an outcome: without
+    it, a store with fewer outcomes than ``limit`` walked every case of the domain."""
     rows = views.rows(
         "SELECT case_id, p_bad, decided_action AS action, outcome, outcome_at AS observed_at, "
-        "decided_at FROM cases WHERE domain = ? AND outcome IS NOT NULL AND p_bad IS NOT NULL "
-        "ORDER BY outcome_at DESC LIMIT ?",
+        "decided_at FROM cases WHERE domain = ? AND outcome_at IS NOT NULL "
+        "AND outcome IS NOT NULL AND p_bad IS NOT NULL ORDER BY outcome_at DESC LIMIT ?",
         [domain, limit],
     )
     return rows[::-1]

@@ -96,8 +96,60 @@ class QueueFilter:
         return " AND ".join(clause), params
 
 
-def queue_count(views: Rows, selected: QueueFilter) -> int:
-    clause, params = selected.where()
+#: How many cases there are of each status and set of flags, kept by SQLite triggers on
+#: ``cases`` in the same transaction as the rows (:func:`counts_schema`): a queue's total is
+#: then a sum over a few dozen rows instead of a count of every queued case (``count(*)``
+#: read the whole status index: 23 ms at 200,000 cases warm, and it grew with the queue).
+COUNTS_TABLE = "case_counts"
+_BUCKET = ("status", *sorted(QUEUE_FLAGS))
+
+
+def counts_schema() -> list[str]:
+    """The statements that make :data:`COUNTS_TABLE`, fill it from the ``cases`` there are,
+    and keep it in step with every insert, update and delete of a case row.
+
+    A flag counts as set when it is 1 (as the queue's ``flag = 1`` filter reads it). An
+    ``INSERT OR REPLACE`` fires the delete trigger on the row it replaces only on a
+    connection with ``PRAGMA recursive_triggers`` on (SQLite's rule; the read models' own
+    connection has it); an ``UPDATE`` or ``DELETE`` from any connection keeps the counts."""
+    bucket = ", ".join(_BUCKET)
+
+    def of(row: str) -> str:
+        return ", ".join([f"coalesce({row}.status, '')", *(f"{row}.{f} IS 1" for f in
+                                                          sorted(QUEUE_FLAGS))])  # fmt: skip
+
+    def add(row: str, step: int) -> str:
+        return (f"INSERT INTO {COUNTS_TABLE} ({bucket}, n) VALUES ({of(row)}, {step}) "
+                f"ON CONFLICT ({bucket}) DO UPDATE SET n = n + ({step});")  # fmt: skip
+
+    fill = ", ".join(["coalesce(status, '')", *(f"{f} IS 1" for f in sorted(QUEUE_FLAGS))])
+    return [
+        f"CREATE TABLE {COUNTS_TABLE} ({', '.join(f'{c} NOT NULL' for c in _BUCKET)}, "
+        f"n INTEGER NOT NULL, PRIMARY KEY ({bucket}))",
+        f"INSERT INTO {COUNTS_TABLE} ({bucket}, n) SELECT {fill}, count(*) FROM cases "
+        f"GROUP BY {', '.join(str(i + 1) for i in range(len(_BUCKET)))}",
+        f"CREATE TRIGGER IF NOT EXISTS {COUNTS_TABLE}_insert AFTER INSERT ON cases "
+        f"BEGIN {add('NEW', 1)} END",
+        f"CREATE TRIGGER IF NOT EXISTS {COUNTS_TABLE}_delete AFTER DELETE ON cases "
+        f"BEGIN {add('OLD', -1)} END",
+        f"CREATE TRIGGER IF NOT EXISTS {COUNTS_TABLE}_update AFTER UPDATE OF {bucket} ON cases "
+        f"BEGIN {add('OLD', -1)} {add('NEW', 1)} END",
+    ]
+
+
+def queue_count(views: Rows, selected: QueueFilter, *, counts_kept: bool = False) -> int:
+    """How many cases ``selected`` holds: from :data:`COUNTS_TABLE` when the read models
+    keep it (``counts_kept``) and there is no search (the cost does not grow with the
+    queue), else by counting the rows (a search reads every case of its statuses)."""
+    clause, params = selected.where()  # refuses a flag that is not a column
+    if counts_kept and not selected.search.strip():
+        marks = ",".join("?" * len(selected.statuses))
+        flags = "".join(f" AND {flag} = 1" for flag in selected.flags)
+        found = views.rows(
+            f"SELECT coalesce(sum(n), 0) AS n FROM {COUNTS_TABLE} "
+            f"WHERE status IN ({marks}){flags}", list(selected.statuses)
+        )  # fmt: skip
+        return int(found[0]["n"])
     return int(views.rows(f"SELECT count(*) AS n FROM cases WHERE {clause}", params)[0]["n"])
 
 

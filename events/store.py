@@ -116,9 +116,13 @@ def readmodel_path_for(url: str, data_dir: str | Path) -> Path:
     return Path(data_dir) / f"views-{digest}.sqlite"
 
 
-def open_readmodels(url: str, data_dir: str | Path) -> ReadModels:
+def open_readmodels(
+    url: str, data_dir: str | Path, *, log: DecisionLog | None = None
+) -> ReadModels:
     """The read models of the store at ``url`` (created if missing): a SQLite file beside a
     SQLite store; tables in the database of a PostgreSQL store, shared by its consoles.
+    ``log``: the store's open log, whose connection pool the PostgreSQL read models then
+    borrow a connection from instead of opening a pool of their own.
 
     Raises:
         StoreUnavailable: the PostgreSQL read models cannot be opened (for a writer role:
@@ -132,12 +136,14 @@ def open_readmodels(url: str, data_dir: str | Path) -> ReadModels:
     from events.pg_readmodels import PgReadModels, views_schema
 
     schema = views_schema(parsed.schema)
+    shared = getattr(log.recorder, "datastore", None) if log is not None else None
     try:
-        datastore = PostgresDatastore(
+        datastore = shared or PostgresDatastore(
             parsed.dbname, parsed.host, parsed.port, parsed.user, parsed.password,
             connect_timeout=5, pool_size=1,
         )  # fmt: skip
-        return PgReadModels(datastore, schema, readmodel_path_for(url, data_dir))
+        path = readmodel_path_for(url, data_dir)
+        return PgReadModels(datastore, schema, path, shared=shared is not None)
     except StoreError:
         raise
     except Exception as exc:
@@ -244,7 +250,7 @@ def _share_readmodels(url: str, parsed: StoreURL, writer: str, log: DecisionLog)
     from events.pg_readmodels import views_schema
 
     schema = views_schema(parsed.schema)
-    views = open_readmodels(url, Path("."))
+    views = open_readmodels(url, Path("."), log=log)
     if views.added_columns and views.position() > 0:
         views = views.rebuilt(log)
     try:

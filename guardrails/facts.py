@@ -32,7 +32,10 @@ class Lexicon:
     says it (``"malignan\\w*"``: "likely to be malignant"), ``safe_terms`` the other outcome
     or a favourable result ("benign"), ``judgement_terms`` verdicts on the subject the case
     cannot support, and ``action_forms`` the words that mean each action (``("discharge",
-    "discharg\\w*|send \\w+ home")``). An action without forms is recognised by its stem.
+    "discharg\\w*|send \\w+ home")``). ``action_words`` adds the words for each action in
+    other languages, per language (``("de", (("discharge", "entlass\\w*"),))``): an answer
+    written, or slipping, into another language names an action too. Every action is also
+    recognised by its own stem, declared or not.
     """
 
     subjects: tuple[str, ...] = ()
@@ -40,9 +43,19 @@ class Lexicon:
     safe_terms: tuple[str, ...] = ()
     judgement_terms: tuple[str, ...] = ()
     action_forms: tuple[tuple[str, str], ...] = ()
+    action_words: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
 
     def forms_of(self, action: str) -> str | None:
-        return next((forms for name, forms in self.action_forms if name == action), None)
+        """Every declared word for ``action`` (all languages) as one alternation, or None."""
+        forms = [forms for name, forms in self.action_forms if name == action]
+        forms += [forms for _, table in self.action_words for name, forms in table
+                  if name == action]
+        return "|".join(forms) or None
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The languages whose action words the pack declares besides its own."""
+        return tuple(language for language, _ in self.action_words)
 
 
 @dataclass(frozen=True, slots=True)

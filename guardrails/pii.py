@@ -148,9 +148,24 @@ def contains_personal_data(text: str, declared_values: Iterable[str] = ()) -> li
     folded = readable.casefold()
     for value in declared_values:
         probe = canonical(value).strip().casefold()
-        if (len(probe) >= 3 and probe in folded) or _name_echoed(readable, canonical(value)):
+        value = canonical(value)
+        if ((len(probe) >= 3 and probe in folded) or _name_echoed(readable, value)
+                or _words_of_value_echoed(readable, value)):
             kinds.add("DECLARED")
     return sorted(kinds)
+
+
+_PROPER_WORD = re.compile(r"(?<!\w)[^\W\d_a-z][^\W\d_]{3,}(?!\w)")
+
+
+def _words_of_value_echoed(text: str, value: str) -> bool:
+    """The words of a value holding digits echoed without them: "Bergstraße" of
+    "Bergstraße 12", "Berlin" of "10115 Berlin" (capitalised words of four letters or more,
+    as written or in capitals)."""
+    if not any(ch.isdigit() for ch in value):
+        return False
+    return any(re.search(rf"(?<!\w)(?:{re.escape(word)}|{re.escape(word.upper())})(?!\w)", text)
+               for word in _PROPER_WORD.findall(value))
 
 
 _NAME_VALUE = re.compile(r"[^\W\d_][\w'’.\-]*(?:[\s,]+[^\W\d_][\w'’.\-]*)+")

@@ -7,7 +7,8 @@ the checksum recognisers (IBAN, card) and the declared values. Kinds:
   "221B Baker Street", "Calle Mayor 5", "Kerkstraat 12a"), and a postcode with its town
   ("10115 Berlin", "SW1A 1AA", "1012 AB Amsterdam", "NY 10001");
 - ``BIRTH_DATE``: a date next to a birth cue ("born on 3 March 1985", "DOB: 03/03/85",
-  "geboren am 3.3.1985", "né le 3 mars 1985");
+  "geboren am 3.3.1985", "né le 3 mars 1985", and in words: "born on the third of March,
+  nineteen eighty-five");
 - ``NATIONAL_ID``: passport, identity card, tax, social security and national insurance
   numbers after their cue, and the shapes that need no cue (US SSN, UK NINO, Italian
   codice fiscale, Spanish DNI/NIE);
@@ -90,6 +91,19 @@ _BIRTH_CUE = (r"(?:born(?:\s+on)?|birth\s*date|date\s+of\s+birth|d\.?o\.?b\.?|bi
               r"nacid[oa]\s+el|fecha\s+de\s+nacimiento|geboren\s+op|geboortedatum|"
               r"nat[oa]\s+il|data\s+di\s+nascita)")
 BIRTH_DATE = re.compile(rf"\b{_BIRTH_CUE}\s*:?\s*(?:the\s+)?({_DATE})", _F)
+# The same date in words, as an answer may echo it to dodge the digits: "born on the third
+# of March, nineteen eighty-five", "born in March 1985".
+_NUMBER_WORD = (r"(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+                r"thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|"
+                r"thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|and)")
+_ORDINAL_WORD = (r"(?:(?:twenty|thirty)[\s\-])?(?:first|second|third|fourth|fifth|sixth|"
+                 r"seventh|eighth|ninth|tenth|eleventh|twelfth|thirteenth|fourteenth|"
+                 r"fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|"
+                 r"thirtieth)")
+_SPELLED_DATE = (rf"(?:in\s+)?(?:(?:\d{{1,2}}(?:st|nd|rd|th|er|\.)?|{_ORDINAL_WORD})\s+"
+                 rf"(?:of\s+)?)?{_MONTHS}\b(?:\s+(?:the\s+)?{_ORDINAL_WORD})?"
+                 rf"(?:,?\s+(?:in\s+)?(?:\d{{2,4}}|{_NUMBER_WORD}(?:[\s\-]+{_NUMBER_WORD})*)\b)?")
+BIRTH_DATE_WORDS = re.compile(rf"\b{_BIRTH_CUE}\s*:?\s*(?:the\s+)?({_SPELLED_DATE})", _F)
 
 _ID_CUE = (r"(?:passport|passport\s+(?:no|number|nr)|id\s+card|identity\s+card|national\s+id|"
            r"id\s+(?:no|number|nr)|social\s+security(?:\s+number)?|national\s+insurance"
@@ -130,6 +144,7 @@ SPELLED_PHONE = re.compile(
 
 # Each pattern runs only when the literals it needs are in the text (see prefilter).
 _PROSE_RULES = RuleSet([("EMAIL", OBFUSCATED_EMAIL), ("BIRTH_DATE", BIRTH_DATE),
+                        ("BIRTH_DATE", BIRTH_DATE_WORDS),
                         *(("NATIONAL_ID", pattern) for pattern in NATIONAL_ID),
                         *(("ADDRESS", pattern) for pattern in ADDRESS_PATTERNS),
                         ("PHONE", SPELLED_PHONE)])

@@ -226,9 +226,16 @@ def _rate_ok(value: float, rates: list[float], before: str,
 
 # -- actions -------------------------------------------------------------------------------
 
+# "not", "rather than" in the languages a pack's action words may come in (de, fr, es, nl,
+# it, pt): an answer in them is refused if it negates the recommended action, and may set
+# another one aside ("abzulehnen statt zu genehmigen").
+_SET_ASIDE_ELSEWHERE = (r"nicht|kein\w*|nie|niemals|statt|anstatt|anstelle|ne|pas|jamais|"
+                        r"plutôt que|au lieu de|nunca|en lugar de|en vez de|niet|geen|nooit|"
+                        r"in plaats van|non|mai|invece di|anziché|piuttosto che|não|nao|"
+                        r"em vez de|ao invés de")
 _SET_ASIDE_BEFORE = re.compile(
     r"\b(?:not|never|no|n't|against|rather than|instead of|over|than|cheaper|costlier|"
-    r"avoid|avoids|without|neither|nor|versus|vs)\b[\w\s'-]{0,16}$")
+    rf"avoid|avoids|without|neither|nor|versus|vs|{_SET_ASIDE_ELSEWHERE})\b[\w\s'-]{{0,16}}$")
 _SET_ASIDE_AFTER = re.compile(
     r"^\w*\s+(?:is|would be|was|are)\s+(?:not\b|n't\b|never\b|costlier|more expensive|riskier|"
     r"worse|less)")
@@ -236,9 +243,9 @@ _SET_ASIDE_AFTER = re.compile(
 
 @functools.lru_cache(maxsize=64)
 def _action_pattern(action: str, forms: str | None) -> re.Pattern[str]:
-    """The words meaning ``action``: the pack's declared forms, else the action's stem."""
-    forms = forms or rf"{re.escape(action.rstrip('e'))}\w*"
-    return re.compile(rf"\b(?:{forms})", re.IGNORECASE)
+    """The words meaning ``action``: its stem and the pack's declared forms (all languages)."""
+    stem = rf"{re.escape(action.rstrip('e'))}\w*"
+    return re.compile(rf"\b(?:{stem}|{forms})" if forms else rf"\b(?:{stem})", re.IGNORECASE)
 
 
 def _actions(sentence: str, facts: CaseFacts) -> list[str]:

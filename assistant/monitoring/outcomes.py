@@ -112,6 +112,13 @@ class _Parsed:
     zone_assumed: bool = False
 
 
+def named_cases(rows: Iterable[Mapping[str, object]]) -> set[str]:
+    """The case ids and references ``rows`` give: the only cases :func:`plan_outcomes` needs
+    to know, so a batch of outcomes reads its own cases and not the whole store."""
+    return {text for row in rows for key in ("case_id", "case_ref")
+            if (text := _text(row.get(key))) is not None}
+
+
 def plan_outcomes(
     rows: Sequence[Mapping[str, object]],
     known: Iterable[KnownCase],

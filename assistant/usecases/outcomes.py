@@ -10,7 +10,7 @@ from typing import Any
 from uuid import UUID
 
 from assistant.evaluation.observation import outcome_refusal
-from assistant.monitoring.outcomes import OutcomeItem, plan_outcomes
+from assistant.monitoring.outcomes import OutcomeItem, named_cases, plan_outcomes
 from assistant.usecases.case_records import unparseable
 from assistant.usecases.checks import case_uuid
 from assistant.usecases.context import Context
@@ -30,8 +30,8 @@ def record_outcomes(
     ctx.sync()
     pack = ctx.pack(domain)
     plan = plan_outcomes(
-        rows, queries.known_cases(ctx.views, domain), now=datetime.now(UTC),
-        outcomes=pack.outcomes,
+        rows, queries.known_cases(ctx.views, domain, named_cases(rows)),
+        now=datetime.now(UTC), outcomes=pack.outcomes,
         refusal=lambda action, source: outcome_refusal(pack, action, source),
     )  # fmt: skip
     who = ctx.who

@@ -14,7 +14,7 @@ from typing import Any
 from uuid import UUID
 
 from assistant.domains import get_quantity_pack
-from assistant.monitoring.outcomes import OutcomeItem, OutcomePlan, plan_outcomes
+from assistant.monitoring.outcomes import OutcomeItem, OutcomePlan, named_cases, plan_outcomes
 from assistant.monitoring.quantity_quality import OrderRow, QuantityQuality, quantity_quality
 from assistant.policies.quantity import (
     OrderOutcomes,
@@ -91,8 +91,8 @@ def record_demand(ctx: Context, rows: Sequence[Mapping[str, Any]], domain: str) 
         numbered.append(copy)
     ctx.sync()
     labels = sorted({str(r["outcome"]) for r in numbered if r.get("outcome") is not None})
-    plan = plan_outcomes(numbered, queries.known_cases(ctx.views, domain),
-                         now=datetime.now(UTC), outcomes=labels)
+    known = queries.known_cases(ctx.views, domain, named_cases(numbered))
+    plan = plan_outcomes(numbered, known, now=datetime.now(UTC), outcomes=labels)
     items = sorted([*plan.items, *bad], key=lambda i: i.line)
     who = ctx.who
 

@@ -64,7 +64,9 @@ def queue(ctx: Context, query: QueueQuery) -> QueuePage:
         key = (ctx.views.position(), selected)
         total = ctx.counts.get(key)
         if total is None:
-            total = case_queue.queue_count(ctx.views, selected)
+            total = case_queue.queue_count(
+                ctx.views, selected, counts_kept=ctx.views.keeps_case_counts
+            )
             ctx.counts.clear()
             ctx.counts[key] = total
         keys = {k: case_queue.case_key(ctx.views, v, query.order_by) for k, v in cursor.items()}
@@ -257,7 +259,8 @@ def status(ctx: Context) -> StatusView:
         store_url=ctx.log.url or ctx.store_url,
         readmodel_path=str(ctx.views.path),
         events=ctx.log.event_count(),
-        cases_by_status=queries.cases_by_status(ctx.views),
+        cases_by_status=queries.cases_by_status(
+            ctx.views, counts_kept=ctx.views.keeps_case_counts),
         champion=", ".join(champions) or None,
         alerts=open_alerts,
         notices=policy_notices(ctx),

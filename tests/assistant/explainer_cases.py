@@ -6,6 +6,7 @@ import csv
 from pathlib import Path
 from typing import Any
 
+from assistant.domains.credit import WORDS
 from assistant.explainers import ExplanationRequest
 
 CREDIT_CSV = (Path(__file__).resolve().parents[2]
@@ -48,6 +49,7 @@ def credit_request(**changes: Any) -> ExplanationRequest:
         "personal": PERSONAL,
         "note": "Please call me on +49 30 1234567 if anything is missing. - Jane Doe",
         "actions": ["approve", "decline", "escalate"],
+        "lexicon": WORDS.lexicon,  # as the service passes the pack's words
     }
     base.update(changes)
     return ExplanationRequest(**base)

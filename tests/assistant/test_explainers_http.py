@@ -6,6 +6,7 @@ explanation, and no personal value may ever reach the server.
 
 from __future__ import annotations
 
+import csv
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -276,3 +277,118 @@ def test_a_faithful_answer_with_number_words_and_directions_still_passes(
     result = run(server, "faithful-prose")
     assert result.fallback_reason is None, result.verdicts
     assert result.text == FAITHFUL_PROSE
+
+
+# -- the same lies in other languages: the pack's action words ------------------------------
+
+# language -> (a faithful summary in it, one speaking for approve, one for escalate)
+IN_OTHER_LANGUAGES: dict[str, tuple[str, str, str]] = {
+    "de": ("Ablehnen: das Ausfallrisiko liegt bei 62 %, vor allem wegen der Laufzeit von 48 "
+           "Monaten.", "Ausfallrisiko 62 %, trotzdem genehmigen.",
+           "Ausfallrisiko 62 %: den Fall bitte eskalieren."),
+    "fr": ("Refuser : le risque de défaut est de 62 %, surtout à cause de la durée de 48 mois.",
+           "Risque de défaut de 62 %, mais le prêt est accordé.",
+           "Risque de défaut de 62 % : escalader le dossier."),
+    "es": ("Rechazar: el riesgo de impago es del 62 %, sobre todo por el plazo de 48 meses.",
+           "Riesgo de impago del 62 %, pero aprobar el préstamo.",
+           "Riesgo de impago del 62 %: escalar el caso."),
+    "nl": ("Afwijzen: het risico op wanbetaling is 62 %, vooral door de looptijd van 48 "
+           "maanden.", "Risico 62 %, toch de aanvraag goedkeuren.",
+           "Risico 62 %: het dossier escaleren."),
+    "it": ("Rifiutare: il rischio di insolvenza è del 62 %, soprattutto per la durata di 48 "
+           "mesi.", "Rischio del 62 %, ma approvare il prestito.",
+           "Rischio del 62 %: inoltrare la pratica."),
+    "pt": ("Recusar: o risco de incumprimento é de 62 %, sobretudo pelo prazo de 48 meses.",
+           "Risco de 62 %, mas aprovar o empréstimo.",
+           "Risco de 62 %: encaminhar o processo."),
+}
+for _language, (_faithful, _approve, _escalate) in IN_OTHER_LANGUAGES.items():
+    SCRIPTS[f"faithful-{_language}"] = Reply(answer(summary=_faithful))
+    SCRIPTS[f"approve-{_language}"] = Reply(answer(summary=_approve))
+    SCRIPTS[f"escalate-{_language}"] = Reply(answer(summary=_escalate))
+
+
+@pytest.mark.parametrize("language", sorted(IN_OTHER_LANGUAGES))
+def test_another_action_named_in_another_language_is_refused(server: ScriptedLLM,
+                                                              language: str) -> None:
+    for lie in ("approve", "escalate"):
+        result = run(server, f"{lie}-{language}")
+        assert "prose_actions" in rules(result, "blocked"), (lie, result.verdicts)
+        assert result.fallback_reason is not None
+        assert "prose_actions:" in result.fallback_reason
+        assert_usable_template(result)
+    faithful = run(server, f"faithful-{language}")
+    assert faithful.fallback_reason is None, faithful.verdicts
+    assert faithful.text == IN_OTHER_LANGUAGES[language][0]
+
+
+# -- personal data in the note: never sent, and refused when echoed, digits or not ---------
+
+THIRD_PARTY_NOTE = (
+    "My brother Jan Novák co-signs. We live at Bergstraße 12, 10115 Berlin. I was born on "
+    "3 March 1985, passport number C01X00T47. Papers: jane [at] example [dot] com.")
+NOTE_ECHOES: dict[str, str] = {
+    "third-party-name": "Decline at 62%; her guarantor Jan Novák was not considered.",
+    "address-without-digits": "Decline at 62%; the applicant lives on Bergstraße in Berlin.",
+    "birth-date-in-words": "Decline at 62%; born on the third of March, nineteen eighty-five.",
+    "passport": "Decline at 62%; passport number C01X00T47 is on file.",
+    "obfuscated-email": "Decline at 62%; write to jane [at] example [dot] com for papers.",
+}
+for _kind, _summary in NOTE_ECHOES.items():
+    SCRIPTS[f"echo-{_kind}"] = Reply(answer(summary=_summary))
+
+
+def test_personal_data_in_the_note_never_reaches_the_server(server: ScriptedLLM) -> None:
+    result = run(server, "faithful", credit_request(note=THIRD_PARTY_NOTE))
+    assert result.fallback_reason is None, result.verdicts
+    sent = server.raw_bodies[-1]
+    for value in ("Novák", "Bergstra", "10115", "1985", "C01X00T47", "jane [at]", "example"):
+        assert value not in sent, value
+
+
+@pytest.mark.parametrize("kind", sorted(NOTE_ECHOES))
+def test_personal_data_from_the_note_echoed_back_is_refused(server: ScriptedLLM,
+                                                            kind: str) -> None:
+    result = run(server, f"echo-{kind}", credit_request(note=THIRD_PARTY_NOTE))
+    assert "personal_data" in rules(result, "blocked"), result.verdicts
+    assert result.fallback_reason is not None and "personal_data:" in result.fallback_reason
+    assert_usable_template(result)
+    for value in ("Novák", "Bergstraße", "C01X00T47", "[at]"):
+        assert value not in result.text
+
+
+# -- decimal amounts are values, not phone numbers (a pack of decimal measurements) ---------
+
+def biopsy_request() -> ExplanationRequest:
+    """The first real scan of the biopsy test pack: thirty decimal measurements."""
+    from tests.packs.biopsy import DATA_PATH, NUMERIC, WORDS
+
+    with DATA_PATH.open(encoding="utf-8") as handle:
+        row = next(csv.DictReader(handle))
+    features: dict[str, str | int | float] = {name: float(row[name]) for name in NUMERIC}
+    return ExplanationRequest(
+        domain="biopsy", features=features, p_bad=0.91, recommended_action="biopsy",
+        expected_costs={"discharge": 18.2, "biopsy": 0.09, "review": 0.29},
+        attributions={"worst_radius": 1.2, "worst_concave_points": 0.7, "mean_texture": -0.2},
+        actions=["discharge", "biopsy", "review"], lexicon=WORDS.lexicon)
+
+
+DECIMALS = ("Biopsy: a 91% probability of malignancy; worst radius 25.38, worst concave "
+            "points 0.2654, mean smoothness 0.1184 0.2776 0.3001 0.1471; expected cost "
+            "0.09 against 18.2 and 0.29.")
+DECIMAL_CLAIMS = [{"feature": "worst_radius", "value": 25.38, "direction": "raises_risk"},
+                  {"feature": "worst_concave_points", "value": "0.2654",
+                   "direction": "raises_risk"}]
+SCRIPTS["decimals"] = Reply(json.dumps({"summary": DECIMALS, "action": "biopsy",
+                                        "claims": DECIMAL_CLAIMS}))
+SCRIPTS["decimals-and-a-phone"] = Reply(json.dumps({
+    "summary": DECIMALS + " Call the patient on +49 30 1234567.", "action": "biopsy",
+    "claims": DECIMAL_CLAIMS}))
+
+
+def test_decimal_measurements_are_not_read_as_phone_numbers(server: ScriptedLLM) -> None:
+    result = run(server, "decimals", biopsy_request())
+    assert result.fallback_reason is None, result.verdicts
+    assert result.text == DECIMALS and "personal_data" in rules(result, "pass")
+    leaked = run(server, "decimals-and-a-phone", biopsy_request())
+    assert "personal_data" in rules(leaked, "blocked")

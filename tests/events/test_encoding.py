@@ -94,3 +94,31 @@ def test_a_fast_path_state_is_the_library_json(tmp_path: Path) -> None:
     again = log.case(case.id)
     assert again.p_bad == 1e-05
     assert verify(log).ok
+
+
+def test_who_acted_is_split_off_before_encoding_into_the_same_stored_bytes() -> None:
+    # The mapper takes actor and role out of an event's fields and encodes the rest once;
+    # the stored bytes must be exactly what compressing the whole state's JSON gives
+    # (pack_state decodes it again to split the head), so chains and stores are unchanged.
+    from events.compression import DocketCompressor, head_of, pack_state
+
+    transcoder, _ = _library()
+    ours = DocketMapper(transcoder=transcoder, compressor=DocketCompressor())
+    case = _opened_case()
+    case.record_score(specialist="gbt", model_version="m-1", model_sha256="cd" * 32,
+                      p_bad=0.5, attributions={"ä": 1.0}, ood=True, ood_score=3.5,
+                      latency_ms=1.0, actor="Zoë Å", role="operator")  # fmt: skip
+    events = list(case.pending_events)
+    assert len(events) == 5  # the helper's three, two scores more
+    for event in events:
+        stored = ours.to_stored_event(event)
+        state = dict(vars(event))
+        del state["originator_id"], state["originator_version"]
+        state["class_version"] = getattr(type(event), "class_version", 1)
+        if state["class_version"] == 1:
+            del state["class_version"]
+        whole = encode_plain(state)
+        assert whole is not None
+        assert stored.state == pack_state(whole)
+        assert head_of(stored.state) == {"actor": state["actor"], "role": state["role"]}
+        assert vars(ours.to_domain_event(stored)) == vars(event)

@@ -146,3 +146,93 @@ def test_setup_postgres_builds_the_shared_read_models(pg_url: str, tmp_path: Pat
     finally:
         pg_execute(f'DROP OWNED BY "{role}"')
         pg_execute(f'DROP ROLE "{role}"')
+
+
+def test_a_console_opening_on_current_read_models_waits_on_no_lock(
+    pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Another console holds every lock Docket serialises on: the projection's (as while it
+    # catches up), table creation's, and the events table's (as while it appends). A console
+    # opening on up-to-date read models must need none of them: with lock_timeout set, any
+    # wait would end in an error instead of a slow start.
+    import psycopg
+
+    from assistant.service import DocketService
+    from events.pg_readmodels import PROJECTION_LOCK, views_schema
+    from events.pg_recorder import CREATE_LOCK
+    from tests.events.conftest import PG_DB, PG_HOST, PG_PORT, pg_user
+    from tests.events.helpers import key_of
+
+    log = _shared(pg_url, tmp_path / "a", 20)
+    schema = schema_of(pg_url)
+    with psycopg.connect(host=PG_HOST, port=PG_PORT, dbname=PG_DB, user=pg_user()) as holder:
+        holder.execute(
+            "SELECT pg_advisory_xact_lock(%s, hashtext(%s))",
+            (PROJECTION_LOCK, views_schema(schema)),
+        )
+        holder.execute("SELECT pg_advisory_lock(%s)", (CREATE_LOCK,))
+        holder.execute(f'LOCK TABLE "{schema}".decisionlog_events IN EXCLUSIVE MODE'.encode())
+        monkeypatch.setenv("PGOPTIONS", "-c lock_timeout=3000")
+        console = DocketService.open(pg_url, keys=[key_of("ana")], data_dir=tmp_path / "b")
+        try:
+            assert console.behind() == 0
+            assert console.queue().total == 6  # of 20: cases 2, 5, 8, 11, 14 and 17 (_fill)
+        finally:
+            console.close()
+        holder.execute("SELECT pg_advisory_unlock(%s)", (CREATE_LOCK,))
+    log.close()
+
+
+def test_kept_counts_equal_counting_the_rows_after_any_writes(
+    pg_url: str, tmp_path: Path
+) -> None:
+    # The projection's upserts (INSERT ... ON CONFLICT DO UPDATE here), raw updates and
+    # deletes from another session, in a seeded mix landing on the same few rows again.
+    import itertools
+    import random
+
+    from events.case_rows import CASE_COLUMNS
+    from events.readmodels import upsert
+    from tests.events.test_queue import FLAGS, STATUSES, case, counted_by_rows
+
+    views = open_readmodels(pg_url, tmp_path / "a")
+    rng = random.Random(7)
+    for _ in range(150):
+        n = rng.randrange(12)
+        values = {"status": rng.choice(STATUSES), **{f: rng.choice((0, 1, None)) for f in FLAGS}}
+        kind = rng.choice(("upsert", "upsert", "update", "delete"))
+        if kind == "upsert":
+            row = case(n, **values)
+            views.conn.executemany(upsert("cases"), [[row.get(c) for c in CASE_COLUMNS]])
+        elif kind == "update":
+            sets = ", ".join(f"{c} = {'NULL' if v is None else repr(v)}" for c, v in values.items())
+            pg_execute(f"UPDATE cases SET {sets} WHERE case_id = 'id-{n:05d}'", views.schema)
+        else:
+            pg_execute(f"DELETE FROM cases WHERE case_id = 'id-{n:05d}'", views.schema)
+    checked = 0
+    for statuses, flags in itertools.product(
+        [("open", "escalated"), ("decided",), ("quarantined",), STATUSES],
+        [(), *((f,) for f in FLAGS), tuple(FLAGS[:2])],
+    ):
+        selected = queue.QueueFilter(statuses, "", flags)
+        kept = queue.queue_count(views, selected, counts_kept=views.keeps_case_counts)
+        assert kept == counted_by_rows(views, selected), (statuses, flags)
+        checked += kept
+    assert checked > 0
+    views.close()
+
+
+def test_kept_counts_are_filled_for_read_models_made_before_them(
+    pg_url: str, tmp_path: Path
+) -> None:
+    log = _shared(pg_url, tmp_path / "a", 30)
+    views_at = schema_of(pg_url) + "_views"
+    pg_execute(f"DROP TABLE {queue.COUNTS_TABLE}", views_at)  # as an older Docket left them
+    later = open_readmodels(pg_url, tmp_path / "b")  # the owner's setup-postgres, say
+    waiting = queue.QueueFilter(("open", "escalated"))
+    assert later.keeps_case_counts
+    assert queue.queue_count(later, waiting, counts_kept=True) == 10
+    log.save(new_case("C900", p_bad=0.5))
+    later.catch_up(log)  # kept from here on by the triggers
+    assert queue.queue_count(later, waiting, counts_kept=True) == 11
+    later.close()

@@ -212,3 +212,74 @@ def test_store_domains_are_found_by_index_seeks_without_quarantined_only_ones(
         case(4, domain="made-up", status="quarantined"), case(5, domain="zeta"),
     ])  # fmt: skip
     assert store_domains(views) == ["credit", "demand", "zeta"]
+
+
+def counted_by_rows(views: ReadModels, selected: queue.QueueFilter) -> int:
+    clause, params = selected.where()
+    return int(views.rows(f"SELECT count(*) AS n FROM cases WHERE {clause}", params)[0]["n"])
+
+
+writes = st.lists(st.tuples(
+    st.sampled_from(["replace", "update", "delete"]),
+    st.integers(0, 9),  # which case: few, so writes land on the same rows again
+    row_values,
+), max_size=30)  # fmt: skip
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(first=st.lists(row_values, max_size=10), then=writes)
+def test_kept_counts_equal_counting_the_rows_after_any_writes(
+    tmp_path_factory: pytest.TempPathFactory,
+    first: list[dict[str, Any]],
+    then: list[tuple[str, int, dict[str, Any]]],
+) -> None:
+    from events.readmodels import upsert
+
+    path = tmp_path_factory.mktemp("c") / "views.sqlite"
+    with ReadModels(path) as views:
+        put(views, [case(n, **v) for n, v in enumerate(first)])  # plain inserts
+        other = sqlite3.connect(path, isolation_level=None)  # no pragma of ours there
+        for kind, n, values in then:
+            row = case(n, **values)
+            if kind == "replace":  # what the projection writes: INSERT OR REPLACE
+                views.conn.execute(upsert("cases"), [row.get(c) for c in CASE_COLUMNS])
+            elif kind == "update":  # a raw edit from another connection
+                sets = ", ".join(f"{c} = ?" for c in values)
+                other.execute(f"UPDATE cases SET {sets} WHERE case_id = ?",
+                              [*values.values(), row["case_id"]])  # fmt: skip
+            else:
+                other.execute("DELETE FROM cases WHERE case_id = ?", [row["case_id"]])
+        other.close()
+        for statuses, flags in itertools.product(
+            STATUS_FILTERS.values(), [(), *((f,) for f in FLAGS), tuple(FLAGS[:2])]
+        ):
+            selected = queue.QueueFilter(statuses, "", flags)
+            assert queue.queue_count(views, selected, counts_kept=True) == counted_by_rows(
+                views, selected
+            ), (statuses, flags)
+
+
+def test_kept_counts_are_filled_from_the_rows_of_a_file_made_before_them(tmp_path: Path) -> None:
+    path = tmp_path / "views.sqlite"
+    with ReadModels(path) as views:
+        put(views, [case(n, status=STATUSES[n % 4], ood=n % 3 == 0) for n in range(40)])
+        views.conn.execute(f"DROP TABLE {queue.COUNTS_TABLE}")  # as an older version left it
+    with ReadModels(path) as views:
+        waiting = queue.QueueFilter(("open", "escalated"), "", ("ood",))
+        assert queue.queue_count(views, waiting, counts_kept=True) == 7
+        assert counted_by_rows(views, waiting) == 7
+
+
+def test_the_total_reads_the_kept_counts_not_the_cases(views: ReadModels) -> None:
+    put(views, [case(n) for n in range(5)])
+    read: list[str] = []
+    views.conn.set_trace_callback(read.append)
+    assert queue.queue_count(views, queue.QueueFilter(("open",)), counts_kept=True) == 5
+    views.conn.set_trace_callback(None)
+    assert [sql for sql in read if "FROM cases" in sql] == []
+    plan = " ".join(str(r[3]) for r in views.conn.execute(
+        f"EXPLAIN QUERY PLAN SELECT sum(n) FROM {queue.COUNTS_TABLE} WHERE status IN ('open')"
+    ))  # fmt: skip
+    assert "cases" not in plan.replace(queue.COUNTS_TABLE, "")

@@ -111,10 +111,25 @@ def test_value_tolerance() -> None:
         "Decline; the applicant lives at Bergstraße 12.",
         "Decline; born on 3 March 1985.",
         "Decline; passport number C01X00T47 on file.",
+        "Decline; born on the third of March, nineteen eighty-five.",
+        "Decline; born in March 1985.",
     ],
 )
 def test_personal_data_echoed_back_without_plain_digits_is_blocked(summary: str) -> None:
     assert "personal_data" in failed_rules(answer(summary=summary))
+
+
+@pytest.mark.parametrize("summary", [
+    "Decline at 62%; the applicant lives on Bergstraße.",
+    "Decline at 62%; a household in BERLIN.",
+])
+def test_the_words_of_a_redacted_value_echoed_without_its_digits_are_refused(
+        summary: str) -> None:
+    facts = CaseFacts(**{**{n: getattr(FACTS, n) for n in FACTS.__slots__},
+                         "personal_values": ["Bergstraße 12", "10115 Berlin"]})
+    assert "personal_data" in {v.rule for v in check_output(answer(summary=summary),
+                                                             facts).failures}
+    assert check_output(answer(), facts).ok  # the faithful answer names neither
 
 
 def test_decimal_amounts_are_not_phone_numbers() -> None:

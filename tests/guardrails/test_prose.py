@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.domains.credit import WORDS as CREDIT_WORDS
-from guardrails.facts import CaseFacts
+from guardrails.facts import CaseFacts, Lexicon
 from guardrails.prose import check_prose
 
 # Credit's words, as its pack declares them: the checks read the pack's lexicon.
@@ -98,3 +98,66 @@ def test_high_risk_wording_needs_a_high_probability() -> None:
 
 def _fields(facts: CaseFacts) -> dict[str, object]:
     return {name: getattr(facts, name) for name in facts.__slots__}
+
+
+# -- other languages: the pack's action words (assistant/domains/credit/action_words.py) ---
+
+# (language, speaks for approve, for escalate, for the recommended decline, negates decline)
+IN_OTHER_LANGUAGES = [
+    ("de", "Den Antrag genehmigen.", "Den Fall eskalieren.", "Den Antrag ablehnen: 62 %.",
+     "Nicht ablehnen."),
+    ("de", "Wir bewilligen den Kredit.", "Bitte an die Leitung weiterleiten.",
+     "Wir lehnen den Antrag ab.", "Keine Ablehnung."),
+    ("de", "Wir stimmen dem Antrag zu.", "Zur Prüfung vorlegen.", "Der Antrag ist abzulehnen.",
+     "Nie ablehnen."),
+    ("fr", "Approuver la demande.", "Escalader le dossier.", "Refuser la demande : 62 %.",
+     "Ne pas refuser."),
+    ("fr", "Le prêt est accordé.", "Transmettre le dossier au comité.", "Demande rejetée.",
+     "Au lieu de refuser le prêt."),
+    ("es", "Aprobar el préstamo.", "Escalar el caso.", "Rechazar la solicitud: 62 %.",
+     "No rechazar."),
+    ("es", "Crédito aprobado.", "Elevar al comité.", "Solicitud denegada.",
+     "En lugar de rechazar."),
+    ("nl", "Aanvraag goedkeuren.", "Het dossier escaleren.", "Aanvraag afwijzen: 62 %.",
+     "Niet afwijzen."),
+    ("nl", "Wij keuren de aanvraag goed.", "Doorverwijzen naar een senior.",
+     "Wij wijzen de aanvraag af.", "Geen afwijzing."),
+    ("it", "Approvare la richiesta.", "Inoltrare la pratica.", "Rifiutare la richiesta: 62 %.",
+     "Non rifiutare."),
+    ("it", "Prestito concesso.", "Sottoporre la pratica.", "Richiesta respinta.",
+     "Invece di respingere."),
+    ("pt", "Aprovar o empréstimo.", "Escalar o caso.", "Recusar o pedido: 62 %.",
+     "Não recusar."),
+    ("pt", "Crédito concedido.", "Encaminhar o processo.", "Pedido rejeitado.",
+     "Em vez de rejeitar."),
+]
+
+
+@pytest.mark.parametrize(("language", "approve", "escalate", "decline", "negated"),
+                         IN_OTHER_LANGUAGES)
+def test_actions_in_other_languages_are_read_from_the_pack(
+        language: str, approve: str, escalate: str, decline: str, negated: str) -> None:
+    assert language in CREDIT_WORDS.lexicon.languages
+    assert blocked(approve) == {"prose_actions"}
+    assert blocked(escalate) == {"prose_actions"}
+    assert blocked(negated) == {"prose_actions"}  # the recommended action set aside
+    assert blocked(decline) == set()  # the recommended action, said in the language
+    approving = CaseFacts(**{**_fields(FACTS), "recommended_action": "approve", "p_bad": 0.1})
+    assert "prose_actions" in blocked(decline, approving)
+    assert blocked(approve, approving) == set()
+
+
+def test_without_the_packs_words_only_the_stem_is_known() -> None:
+    """The words come from the pack: a pack that declares none gets its actions' stems."""
+    bare = CaseFacts(**{**_fields(FACTS), "lexicon": Lexicon()})
+    assert blocked("Den Antrag genehmigen.", bare) == set()
+    assert blocked("Approve it.", bare) == {"prose_actions"}
+
+
+@pytest.mark.parametrize("summary", [
+    "According to the model, decline at 62%.",  # "accord" is French only with its endings
+    "Decline: the model concedes nothing and its negative view stands at 62%.",
+    "Decline rather than approve; the applicant cannot recuse the model.",
+])
+def test_english_words_sharing_a_foreign_stem_are_not_actions(summary: str) -> None:
+    assert blocked(summary) == set()

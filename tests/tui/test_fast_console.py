@@ -151,3 +151,51 @@ async def test_the_case_under_a_resting_cursor_is_shown_at_once_then_read_again(
         # Shown from what was fetched, then read again: the decision made meanwhile shows.
         assert fake.calls.count("case") == fetched + 1
         assert "approve by bob (operator)" in plain(screen.query_one("#case-summary"))
+
+
+async def test_screens_shown_again_are_restyled_only_after_a_theme_change(
+    fake: FakeService, make_app: Callable[..., DocketApp]
+) -> None:
+    app = make_app(fake)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        case = app.screen
+        assert isinstance(case, CaseScreen)
+        restyled: list[str] = []
+        for screen in (case, app.queue_screen):
+            original = screen.update_node_styles
+
+            def counting(animate: bool = True, name: str = screen.id or "", f=original) -> None:
+                restyled.append(name)
+                f(animate)
+
+            screen.update_node_styles = counting  # type: ignore[method-assign]
+        await pilot.press("escape", "down", "enter", "escape", "down", "enter")
+        await settle(pilot)
+        assert restyled == []  # shown again four times, nothing to restyle
+        background = case.styles.background
+        await pilot.press("escape")
+        app.theme = "textual-light" if app.theme != "textual-light" else "nord"
+        await settle(pilot)
+        await pilot.press("down", "down", "enter")
+        await settle(pilot)
+        assert app.screen is case and "case" in restyled
+        assert case.styles.background != background
+
+
+def test_columns_render_once_per_width() -> None:
+    table = Columns([Column("field"), Column("what")], [["Duration in months", "a " * 30]])
+    renders: list[int] = []
+    original = table._render
+
+    def counting(console: Console, options: object) -> object:
+        renders.append(1)
+        return original(console, options)  # type: ignore[arg-type]
+
+    table._render = counting  # type: ignore[method-assign, assignment]
+    assert text(table, 40) == text(table, 40)  # Textual's two passes: height, then paint
+    assert len(renders) == 1
+    narrow = text(table, 30)
+    assert len(renders) == 2 and narrow != text(table, 40)

@@ -59,6 +59,7 @@ class QueueScreen(DocketScreen):
     """Cases awaiting a decision (open, or escalated to a senior); the status filter
     (``t``) also reaches decided cases, so an auditor can open and audit one."""
 
+    RESTYLE_ONLY_ON_CSS_CHANGE = True
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open_case", "Open", show=True, priority=False),
         Binding("a", "accept", "Accept"),

@@ -22,6 +22,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from assistant.domains.base import DomainPack
+from assistant.domains.credit.action_words import ACTION_WORDS
 from assistant.domains.credit.fairness import FAIRNESS_GROUPS
 from assistant.domains.credit.rules import DESCRIPTION, credit_rules
 from assistant.domains.credit.schema import CreditApplication
@@ -90,6 +91,7 @@ WORDS = Words(
             ("escalate", r"escalat\w*|referr\w*|refer (?:it|the case|this case|the application) "
                          r"to|senior review|second (?:look|review|opinion)"),
         ),
+        action_words=ACTION_WORDS,
     ),
 )
 
