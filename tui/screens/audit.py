@@ -82,7 +82,7 @@ class AuditScreen(DocketScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Label(f"Audit of case {self.case_ref}", classes="screen-title")
+        yield Label(f"Audit of case {self.case_ref}", classes="screen-title", markup=False)
         with Horizontal(id="audit-bar"):
             yield Label("As of (ISO time):")
             yield Input(placeholder="2024-05-01T12:00:00+00:00", id="audit-at")

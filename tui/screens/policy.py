@@ -175,7 +175,7 @@ class JustifyModal(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label("Commit the policy change", classes="dialog-title")
-            yield Label(self.summary, classes="dialog-help")
+            yield Label(self.summary, classes="dialog-help", markup=False)
             yield Input(placeholder="Justification (required)", id="justification")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Commit", variant="warning", id="confirm", disabled=True)
