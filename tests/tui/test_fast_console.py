@@ -5,6 +5,7 @@ tables drawn straight to segments (same text as rich's Table)."""
 from __future__ import annotations
 
 import io
+import time
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -199,3 +200,41 @@ def test_columns_render_once_per_width() -> None:
     assert len(renders) == 1
     narrow = text(table, 30)
     assert len(renders) == 2 and narrow != text(table, 40)
+
+
+async def test_a_case_not_fetched_ahead_comes_up_read_or_says_loading_when_slow(
+    fake: FakeService, make_app: Callable[..., DocketApp]
+) -> None:
+    QueueScreen.prefetch_delay, delay = None, QueueScreen.prefetch_delay  # Enter at once
+    loading: list[str] = []
+    show_loading = CaseScreen._show_loading
+
+    def noted(screen: CaseScreen) -> None:
+        loading.append(screen.case_ref)
+        show_loading(screen)
+
+    CaseScreen._show_loading = noted  # type: ignore[method-assign]
+    read = fake.case
+    try:
+        app = make_app(fake)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press("enter", "escape", "down", "enter")
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, CaseScreen) and screen.case_ref == "C-000001"
+            assert "Case C-000001" in plain(screen.query_one("#case-summary"))
+            assert loading == []  # each case came up already read, with no "Loading…" first
+
+            def slow(case_id: str) -> object:
+                time.sleep(3 * QueueScreen.open_wait)
+                return read(case_id)
+
+            fake.case = slow  # type: ignore[method-assign, assignment]
+            await pilot.press("escape", "down", "enter")
+            await settle(pilot)
+            assert loading == ["C-000002"]
+            assert "Case C-000002" in plain(app.screen.query_one("#case-summary"))
+    finally:
+        QueueScreen.prefetch_delay = delay
+        CaseScreen._show_loading = show_loading  # type: ignore[method-assign]
