@@ -3,14 +3,16 @@
     python benchmarks/bench_guardrails.py [--quick]
 
 Figures: output guardrails on one explanation (parse + all rules; target p99 < 5 ms) vs a
-bare ``json.loads`` + pydantic validation; input guardrails on one case (placeholders,
-note redaction, injection scan); the template explainer (target p99 < 1 ms) vs building
-the same payload dict with ``json.dumps`` only; and the whole guarded pipeline.
+bare ``json.loads`` + pydantic validation, and vs the same check with the pack's words in
+English only (what the other languages' action words cost); input guardrails on one case
+(placeholders, note redaction, injection scan); the template explainer (target p99 < 1 ms)
+vs building the same payload dict with ``json.dumps`` only; and the whole guarded pipeline.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import statistics
 import sys
@@ -20,6 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from assistant.domains.credit import WORDS  # noqa: E402
 from assistant.explainers import ExplanationRequest, TemplateExplainer, explain_guarded  # noqa: E402
 from guardrails import ExplanationOutput, check_output, prepare_input  # noqa: E402
 
@@ -39,6 +42,7 @@ REQUEST = ExplanationRequest(
     note="I've been pre-qualified by my bank. Call me on +49 30 1234567 or write to "
          "jane.doe@example.com. The TV is for my parents; salary paid on the 25th.",
     actions=["approve", "decline", "escalate"],
+    lexicon=WORDS.lexicon,  # as the service asks: the pack's words, every language
 )
 ANSWER = json.dumps({
     "summary": "Decline recommended for «PERSON_1»: the model puts the risk of default at 62%, "
@@ -92,6 +96,11 @@ def main() -> None:
     report("baseline: json.loads + pydantic validate", bare, None, None)
     report("output guardrails (check_output)", timed(lambda: check_output(ANSWER, facts), repeat),
            bare, 5000)
+    english = dataclasses.replace(
+        facts, lexicon=dataclasses.replace(WORDS.lexicon, action_words=()))
+    assert check_output(ANSWER, english).ok
+    report("  the same, the pack's words in English only",
+           timed(lambda: check_output(ANSWER, english), repeat), bare, 5000)
     report("input guardrails (prepare_input)",
            timed(lambda: prepare_input(REQUEST.personal, REQUEST.note), repeat), bare, None)
     dumps = timed(lambda: json.dumps(payload, ensure_ascii=False), repeat)

@@ -125,6 +125,20 @@ def explain(obj: Context, case_id: str) -> None:
         f"\nexplainer: {view.explainer}; guardrails: {view.status}"
         + (f" ({view.fallback_reason})" if view.fallback_reason else "")
     )
+    detail = obj.service.case(case_id)
+    for line in note_lines(detail.note, detail.input_flag_reasons, detail.words.note):
+        click.echo(line)
+
+
+def note_lines(note: str | None, flag_reasons: list[str], note_word: str) -> list[str]:
+    """The subject's note as data, inert, under why it was flagged: a flagged note is shown
+    to the person (only the explainer does not receive it)."""
+    lines = [f"note flagged: {reason}" for reason in flag_reasons]
+    if note:
+        lines.append(f"{note_word} (as written, shown as data"
+                     + (", not sent to the explainer):" if flag_reasons else "):"))
+        lines += ["  " + line for line in inert(note).splitlines()]
+    return [inert(line) for line in lines]
 
 
 def parse_as_of(value: str) -> GivenTime:
@@ -188,7 +202,8 @@ def _probability_label(obj: Context) -> str:
         return WordsView().probability
 
 
-def _print_state(case_id: str, state: CaseState, when: str, probability: str) -> None:
+def _print_state(case_id: str, state: CaseState, when: str, probability: str,
+                 note_word: str) -> None:
     """The audited case's status, its decisions with what each decider saw, and its outcome."""
     click.echo(f"case {case_id} ({state.case_ref}, {state.domain}) as of {when}")
     decisions = state.decisions
@@ -197,6 +212,9 @@ def _print_state(case_id: str, state: CaseState, when: str, probability: str) ->
         last = decisions[-1]
         status = f"escalated by {last.by} at {last.at}, waiting for a senior reviewer"
     click.echo(f"status: {status}")
+    for line in note_lines(state.note, [str(f.get("detail", "")) for f in state.input_flags],
+                           note_word):
+        click.echo(line)
     if not decisions:
         click.echo("\nnot decided by then; what an operator would have seen:")
         for line in _seen_lines(state, probability):
@@ -230,7 +248,7 @@ def print_audit(view: AuditView, as_of: GivenTime | None = None) -> None:
     if state is None:  # nothing recorded by then (the service refuses a time before opening)
         click.echo(f"case {view.case_id} as of {when}\nstatus: not opened yet")
     else:
-        _print_state(view.case_id, state, when, view.words.probability)
+        _print_state(view.case_id, state, when, view.words.probability, view.words.note)
     click.echo("\ntimeline:" if view.as_of is None else f"\ntimeline up to {when}:")
     for entry in view.timeline:
         click.echo(_timeline_line(entry))

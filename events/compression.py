@@ -34,17 +34,29 @@ the stored bytes, so the chain and the batch signatures cover them exactly as be
 state's ``actor``/``role`` are its head's (a reader drops any found in the body, which the
 writer never puts there), so what verify checks is what every reader sees. States written
 before stay as they are and are read (and verified, by inflating) as before.
+
+**zstd bodies** (the *headed zstd* layout, written since December 2026): a headed state
+whose first byte is ``0x02`` instead of ``0x01`` holds the same head, then the 4-byte id of
+its dictionary (the same frozen words as above, used by zstd as a raw-content dictionary),
+then a zstd frame of the body (with its content size and checksum). On 20,000 real credit
+events of the 250,000-case store, measured in one run: zlib inflated a body in 6.3 µs (most
+of it starting a stream with a 4 KB dictionary), zstd in 2.2 µs, and a whole state decoded
+in 5.8 µs instead of 9.9; at :data:`ZSTD_LEVEL` zstd writes a body in the time ISA-L's zlib
+takes (11.4 against 10.3 µs) and 3 % smaller (270 against 279 B). The words stay frozen for
+both codecs; states written with ``0x01`` heads or as zlib streams are read as before,
+forever.
 """
 
 from __future__ import annotations
 
 import json
+import threading
 import zlib
 from typing import Any
 
 import orjson
+import zstandard
 from eventsourcing.persistence import Compressor
-from isal import isal_zlib
 
 from events.errors import StoreError
 
@@ -92,12 +104,8 @@ _CHOSEN: list[tuple[bytes, bytes]] = []
 #: The largest state a reader inflates (far above any real event: notes and raw input
 #: are capped at ingest); a state inflating beyond it is refused.
 MAX_STATE = 64 * 1024 * 1024
-#: Deflate level: 1 compresses these small documents within 3 % of level 9, faster. The
-#: streams are written by ISA-L (``isal_zlib``, the same zlib format, read back by the
-#: standard ``zlib``): on real case events it takes half zlib's CPU for the same size
-#: (10.6 vs 20.0 us an event, 279 bytes either way), and compressing was the largest single
-#: cost of a bulk ingest. Stored bytes are never recompressed (the chain and signatures
-#: cover them as written), so which deflater wrote a state does not matter to a reader.
+#: zlib level: 1 compresses these small documents within 3 % of level 9, faster. (Only a
+#: state without a head is written as a zlib stream now: headed bodies go to zstd.)
 LEVEL = 1
 
 
@@ -125,11 +133,21 @@ def register_words(marker: bytes, words: bytes) -> int:
     return dict_id
 
 
-#: First byte of a headed state (see the module docstring): never ``{`` nor a zlib header.
+#: First byte of a headed state with a zlib body (see the module docstring): never ``{``
+#: nor a zlib header. Read forever; new states are written :data:`HEADED_ZSTD`.
 HEADED = 0x01
+#: First byte of a headed state whose body is a dictionary id and a zstd frame.
+HEADED_ZSTD = 0x02
+#: zstd level of a body: at 4 these small states are 3 % smaller than zlib's and written
+#: as fast as ISA-L writes zlib (3: faster, 4 % larger; 6: 6 % smaller, 60 % slower);
+#: reading costs the same at any level.
+ZSTD_LEVEL = 4
 #: The fields a headed state keeps outside its compressed body, in its head.
 HEAD_FIELDS = ("actor", "role")
 _HEAD_KEYS = frozenset(HEAD_FIELDS)
+_ZSTD_HEAD = bytes([HEADED_ZSTD])
+#: The first bytes of headed states (either body).
+_HEADS = frozenset((bytes([HEADED]), _ZSTD_HEAD))
 
 
 class DocketCompressor(Compressor):
@@ -144,13 +162,81 @@ class DocketCompressor(Compressor):
         return decompress(data)
 
 
+def _words_for(data: bytes) -> bytes:
+    """The dictionary ``data``'s content calls for (a pack's, else the shared one)."""
+    return next((found for marker, found in _CHOSEN if marker in data), DICTIONARY)
+
+
 def deflate(data: bytes) -> bytes:
     """``data`` compressed with the dictionary its content calls for (a zlib stream)."""
-    zdict = next((found for marker, found in _CHOSEN if marker in data), DICTIONARY)
-    packer = isal_zlib.compressobj(
-        LEVEL, isal_zlib.DEFLATED, 15, 8, isal_zlib.Z_DEFAULT_STRATEGY, zdict
-    )
+    zdict = _words_for(data)
+    packer = zlib.compressobj(LEVEL, zlib.DEFLATED, 15, 8, zlib.Z_DEFAULT_STRATEGY, zdict)
     return packer.compress(data) + packer.flush()
+
+
+class _Zstd(threading.local):
+    """zstd compressors and decompressors by dictionary id, one set per thread (a zstd
+    context must not be used by two threads at once)."""
+
+    def __init__(self) -> None:
+        self.packers: dict[int, zstandard.ZstdCompressor] = {}
+        self.readers: dict[int, zstandard.ZstdDecompressor] = {}
+
+
+_zstd = _Zstd()
+
+
+def _zstd_dict(dict_id: int) -> zstandard.ZstdCompressionDict:
+    words = DICTIONARIES.get(dict_id)
+    if words is None:
+        raise UnreadableState(
+            f"the event was compressed with dictionary {dict_id:08x}, which this Docket "
+            "does not know (a domain pack that is not installed, or a newer Docket)"
+        )
+    return zstandard.ZstdCompressionDict(words, dict_type=zstandard.DICT_TYPE_RAWCONTENT)
+
+
+def squeeze(data: bytes) -> bytes:
+    """``data`` as the body of a :data:`HEADED_ZSTD` state: the 4-byte id of the dictionary
+    its content calls for, then a zstd frame with its content size and checksum (as zlib's
+    Adler-32 did: a damaged state is refused when read, not decoded into other values)."""
+    words = _words_for(data)
+    dict_id = zlib.adler32(words)
+    packer = _zstd.packers.get(dict_id)
+    if packer is None:
+        packer = _zstd.packers[dict_id] = zstandard.ZstdCompressor(
+            level=ZSTD_LEVEL, dict_data=_zstd_dict(dict_id), write_checksum=True,
+            write_content_size=True, write_dict_id=False,
+        )  # fmt: skip
+    return dict_id.to_bytes(4, "big") + packer.compress(data)
+
+
+def unsqueeze(body: bytes) -> bytes:
+    """The JSON of a :data:`HEADED_ZSTD` state's body.
+
+    Raises:
+        UnreadableState: the body is cut short, damaged, declares more than
+            :data:`MAX_STATE` bytes, or names a dictionary this Docket does not know.
+    """
+    dict_id = int.from_bytes(body[:4], "big")
+    reader = _zstd.readers.get(dict_id)
+    if reader is None:
+        reader = _zstd.readers[dict_id] = zstandard.ZstdDecompressor(
+            dict_data=_zstd_dict(dict_id)
+        )
+    frame = body[4:]
+    try:
+        size = zstandard.frame_content_size(frame)
+    except zstandard.ZstdError as exc:
+        raise UnreadableState(f"the event's compressed content is damaged ({exc})") from exc
+    if size > MAX_STATE or size < 0:  # -1: a frame that does not say (never written so)
+        raise UnreadableState(f"the event inflates beyond {MAX_STATE:,} bytes; refused")
+    try:
+        return reader.decompress(frame)
+    except zstandard.ZstdError as exc:
+        if "full frame" in str(exc):  # the frame ends before its declared content
+            raise UnreadableState(f"the event's compressed content is cut short ({exc})") from exc
+        raise UnreadableState(f"the event's compressed content is damaged ({exc})") from exc
 
 
 def pack_state(data: bytes) -> bytes:
@@ -165,7 +251,7 @@ def pack_state(data: bytes) -> bytes:
     head = split_head(value) if isinstance(value, dict) else None
     if head is None:
         return deflate(data)
-    return head + deflate(orjson.dumps(value))
+    return head + squeeze(orjson.dumps(value))
 
 
 def split_head(state: dict[str, Any]) -> bytes | None:
@@ -176,7 +262,7 @@ def split_head(state: dict[str, Any]) -> bytes | None:
     same bytes as :func:`pack_state` of the whole state's JSON without decoding it again."""
     if _HEAD_KEYS.isdisjoint(state):
         return None
-    head = bytearray([HEADED, 0])
+    head = bytearray([HEADED_ZSTD, 0])
     for bit, key in enumerate(HEAD_FIELDS):
         if key in state:
             field = state[key]
@@ -195,14 +281,14 @@ def split_head(state: dict[str, Any]) -> bytes | None:
 def is_compressed(data: bytes) -> bool:
     """Whether ``data`` is stored compressed (a zlib stream, or headed); plain JSON starts
     with ``{``, which is neither."""
-    if data[:1] == b"\x01":
+    if data[:1] in _HEADS:
         return True
     return len(data) >= 2 and data[0] & 0x0F == 8 and (data[0] << 8 | data[1]) % 31 == 0
 
 
 def _split(data: bytes) -> tuple[dict[str, str], bytes]:
-    """The head (who acted) and the body of a headed state: ``0x01 | flags | for each
-    field present (bit 0 actor, bit 1 role): its UTF-8 length (1 byte) and text | body``.
+    """The head (who acted) and the body of a headed state: ``0x01 (or 0x02) | flags | for
+    each field present (bit 0 actor, bit 1 role): its UTF-8 length (1 byte) and text | body``.
 
     Raises:
         UnreadableState: the head is cut short, names unknown fields, or is not UTF-8.
@@ -243,13 +329,15 @@ def head_of(data: bytes) -> dict[str, str] | None:
     Raises:
         UnreadableState: the head is damaged (see :func:`_split`).
     """
-    if data[:1] != b"\x01":
+    if data[:1] not in _HEADS:
         return None
     return _split(data)[0]
 
 
 def dictionary_of(data: bytes) -> int | None:
     """The id of the dictionary a stored state was compressed with (None: none)."""
+    if data[:1] == _ZSTD_HEAD:
+        return int.from_bytes(_split(data)[1][:4], "big")
     if data[:1] == b"\x01":
         data = _split(data)[1]
     if not is_compressed(data) or not data[1] & 0x20:
@@ -265,9 +353,9 @@ def decompress(data: bytes) -> bytes:
         UnreadableState: a compressed state that is cut short, inflates beyond
             :data:`MAX_STATE`, or names a dictionary this Docket does not know.
     """
-    if data[:1] == b"\x01":
+    if data[:1] in _HEADS:
         head, body = _split(data)
-        text = inflate(body)
+        text = unsqueeze(body) if data[:1] == _ZSTD_HEAD else inflate(body)
         if b'"actor"' in text or b'"role"' in text:  # maybe in the body's own object
             merged = _merged(_body(text), head)
             return json.dumps(merged, separators=(",", ":"), ensure_ascii=False).encode()
@@ -284,7 +372,7 @@ def inflate(data: bytes) -> bytes:
     Raises:
         UnreadableState: see :func:`decompress`.
     """
-    if not is_compressed(data) or data[:1] == b"\x01":
+    if not is_compressed(data) or data[:1] in _HEADS:
         return data
     zdict = b""
     if data[1] & 0x20:  # FDICT: the next four bytes name the dictionary
@@ -319,7 +407,11 @@ def read_state(raw: bytes) -> Any:
         UnreadableState: a compressed state that cannot be inflated.
         ValueError: a state that is not JSON.
     """
-    if raw[:1] == b"\x01":
+    first = raw[:1]
+    if first == _ZSTD_HEAD:
+        head, body = _split(raw)
+        return _merged(_body(unsqueeze(body)), head)
+    if first == b"\x01":
         head, body = _split(raw)
         return _merged(_body(inflate(body)), head)
     text = inflate(raw)

@@ -31,7 +31,7 @@ from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Mapper, StoredEvent
 from eventsourcing.utils import get_topic
 
-from events.compression import DocketCompressor, deflate, split_head
+from events.compression import DocketCompressor, split_head, squeeze
 
 #: Leave datetimes (and str/int/dict/list subclasses, dataclasses) to :func:`_default`,
 #: which accepts exactly ``datetime`` and refuses the rest.
@@ -90,7 +90,7 @@ class DocketMapper(Mapper[UUID]):
         if encoded is None:
             return super().to_stored_event(domain_event)
         if head is not None:
-            encoded = head + deflate(encoded)
+            encoded = head + squeeze(encoded)
         elif self.compressor:
             encoded = self.compressor.compress(encoded)
         return StoredEvent(

@@ -65,8 +65,17 @@ def cases_by_domain(views: Rows) -> dict[str, int]:
     return {str(r["domain"]): int(r["n"]) for r in rows}
 
 
-def cases_by_status(views: Rows) -> dict[str, int]:
-    rows = views.rows("SELECT status, count(*) AS n FROM cases GROUP BY status")
+def cases_by_status(views: Rows, *, counts_kept: bool = False) -> dict[str, int]:
+    """How many cases there are of each status: from the queue's kept counts
+    (:data:`events.queue.COUNTS_TABLE`, a few dozen rows) when the read models keep them,
+    else by counting every case (which grows with the store)."""
+    if counts_kept:
+        rows = views.rows(
+            "SELECT status, sum(n) AS n FROM case_counts WHERE status != '' "
+            "GROUP BY status HAVING sum(n) > 0"
+        )
+    else:
+        rows = views.rows("SELECT status, count(*) AS n FROM cases GROUP BY status")
     return {r["status"]: int(r["n"]) for r in rows}
 
 

@@ -18,6 +18,7 @@ from typing import ClassVar, Literal, ParamSpec, TypeVar
 from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen
 
 from assistant.views import Accept, CaseDetail, Decision, Identity, Override
@@ -171,6 +172,21 @@ class DocketApp(App[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return not (action in NOT_ON_MODALS and isinstance(self.screen, ModalScreen))
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notice as plain text: notices quote case references, people's names and
+        error messages, which come from outside, so markup in them is shown, never applied
+        (a reference ``[@click=app.quit]`` must not become a button)."""
+        del markup
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     # --- following the log ------------------------------------------------------------
 

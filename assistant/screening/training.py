@@ -7,7 +7,8 @@ Protocol (see ``evals/datasets/redteam/PROVENANCE.md``): every labelled text car
    the tuning sources (each source scored by a model that never saw it), as the
    ``1 - max_false_flags`` quantile of the benign texts' probabilities (so, on sources it
    did not see, about that share of ordinary notes would be flagged);
-2. the shipped model is fitted on all tuning texts;
+2. the shipped model is fitted on all tuning texts, each (source, label) group weighted
+   alike (:func:`source_weights`);
 3. figures are measured on the held-out sources only, repeated over bootstrap resamples
    of the tuning texts (each resample refits the model and re-chooses its threshold), and
    reported as mean ± sd, for the model alone and for the model combined with the rules.
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import statistics
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -60,10 +62,26 @@ def features(texts: Sequence[str]) -> csr_matrix:
     return csr_matrix((data, indices, indptr), shape=(len(texts), DIMENSIONS), dtype=np.float32)
 
 
+def source_weights(rows: Sequence[Labelled]) -> FloatArray:
+    """Sample weights giving every (source, label) group the same total weight within its
+    class, and both classes the same total: a big source (hundreds of one set's variants)
+    does not drown a small one. Chosen on leave-one-source-out over the tuning sources
+    only (mean out-of-source recall 73.0 % against 69.9 % for plain balanced classes, at
+    the same false-flag quantile)."""
+    label = np.array([r.injection for r in rows])
+    sizes = Counter((r.source, r.injection) for r in rows)
+    weights = np.array([1.0 / sizes[(r.source, r.injection)] for r in rows])
+    for cls in (True, False):
+        if label[label == cls].size:
+            weights[label == cls] *= len(rows) / 2 / weights[label == cls].sum()
+    return weights
+
+
 def fit(rows: Sequence[Labelled], *, c: float = 4.0) -> LogisticRegression:
-    """A logistic regression on ``rows`` (classes balanced: injections are the minority)."""
-    model = LogisticRegression(C=c, class_weight="balanced", max_iter=2000)
-    model.fit(features([r.text for r in rows]), np.array([r.injection for r in rows]))
+    """A logistic regression on ``rows`` weighted by :func:`source_weights`."""
+    model = LogisticRegression(C=c, max_iter=2000)
+    model.fit(features([r.text for r in rows]), np.array([r.injection for r in rows]),
+              sample_weight=source_weights(rows))
     return model
 
 
@@ -177,6 +195,8 @@ def _pooled(
     for kind in ("recall", "false_flags"):
         keys = [k for k in groups if k[1] == kind]
         n = sum(len(groups[k]) for k in keys)
+        if not n:
+            continue
         repeats = len(next(iter(per_repeat.values())))
         model_runs = [sum(per_repeat[k][r][0] * len(groups[k]) for k in keys) / n
                       for r in range(repeats)]
@@ -189,7 +209,7 @@ def _pooled(
 
 
 def build(
-    tuning: Sequence[Labelled], *, max_false_flags: float = 0.01, version: str = "1"
+    tuning: Sequence[Labelled], *, max_false_flags: float = 0.01, version: str = "2"
 ) -> tuple[bytes, dict[str, Any]]:
     """The shipped model (fitted on every tuning text) and its card."""
     threshold = choose_threshold(tuning, out_of_source(tuning), max_false_flags=max_false_flags)
@@ -203,6 +223,7 @@ def build(
         "threshold": round(threshold, 6),
         "threshold_rule": f"{1 - max_false_flags:.0%} quantile of benign out-of-source "
                           "probabilities on the tuning sources (leave-one-source-out)",
+        "weighting": "each (source, label) group weighted alike, classes balanced",
         "tuning_sources": sorted({r.source for r in tuning}),
         "tuning_texts": {"injection": sum(r.injection for r in tuning),
                          "benign": sum(not r.injection for r in tuning)},

@@ -259,7 +259,8 @@ def status(ctx: Context) -> StatusView:
         store_url=ctx.log.url or ctx.store_url,
         readmodel_path=str(ctx.views.path),
         events=ctx.log.event_count(),
-        cases_by_status=queries.cases_by_status(ctx.views),
+        cases_by_status=queries.cases_by_status(
+            ctx.views, counts_kept=ctx.views.keeps_case_counts),
         champion=", ".join(champions) or None,
         alerts=open_alerts,
         notices=policy_notices(ctx),

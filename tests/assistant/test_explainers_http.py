@@ -6,6 +6,7 @@ explanation, and no personal value may ever reach the server.
 
 from __future__ import annotations
 
+import csv
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -354,3 +355,40 @@ def test_personal_data_from_the_note_echoed_back_is_refused(server: ScriptedLLM,
     assert_usable_template(result)
     for value in ("Novák", "Bergstraße", "C01X00T47", "[at]"):
         assert value not in result.text
+
+
+# -- decimal amounts are values, not phone numbers (a pack of decimal measurements) ---------
+
+def biopsy_request() -> ExplanationRequest:
+    """The first real scan of the biopsy test pack: thirty decimal measurements."""
+    from tests.packs.biopsy import DATA_PATH, NUMERIC, WORDS
+
+    with DATA_PATH.open(encoding="utf-8") as handle:
+        row = next(csv.DictReader(handle))
+    features: dict[str, str | int | float] = {name: float(row[name]) for name in NUMERIC}
+    return ExplanationRequest(
+        domain="biopsy", features=features, p_bad=0.91, recommended_action="biopsy",
+        expected_costs={"discharge": 18.2, "biopsy": 0.09, "review": 0.29},
+        attributions={"worst_radius": 1.2, "worst_concave_points": 0.7, "mean_texture": -0.2},
+        actions=["discharge", "biopsy", "review"], lexicon=WORDS.lexicon)
+
+
+DECIMALS = ("Biopsy: a 91% probability of malignancy; worst radius 25.38, worst concave "
+            "points 0.2654, mean smoothness 0.1184 0.2776 0.3001 0.1471; expected cost "
+            "0.09 against 18.2 and 0.29.")
+DECIMAL_CLAIMS = [{"feature": "worst_radius", "value": 25.38, "direction": "raises_risk"},
+                  {"feature": "worst_concave_points", "value": "0.2654",
+                   "direction": "raises_risk"}]
+SCRIPTS["decimals"] = Reply(json.dumps({"summary": DECIMALS, "action": "biopsy",
+                                        "claims": DECIMAL_CLAIMS}))
+SCRIPTS["decimals-and-a-phone"] = Reply(json.dumps({
+    "summary": DECIMALS + " Call the patient on +49 30 1234567.", "action": "biopsy",
+    "claims": DECIMAL_CLAIMS}))
+
+
+def test_decimal_measurements_are_not_read_as_phone_numbers(server: ScriptedLLM) -> None:
+    result = run(server, "decimals", biopsy_request())
+    assert result.fallback_reason is None, result.verdicts
+    assert result.text == DECIMALS and "personal_data" in rules(result, "pass")
+    leaked = run(server, "decimals-and-a-phone", biopsy_request())
+    assert "personal_data" in rules(leaked, "blocked")

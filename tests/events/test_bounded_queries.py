@@ -1,6 +1,7 @@
-"""The windowed read-model queries behind ``docket monitor``, ``docket quality`` and
-``docket outcomes`` cost their window, not the store: the same work (SQLite virtual-machine
-steps, not a timing) over 2,000 and 20,000 cases when the window holds the same few."""
+"""The read-model queries behind ``docket monitor``, ``quality``, ``outcomes`` and ``status``
+cost their window, not the store: the same work (SQLite virtual-machine steps, not a timing)
+over 2,000 and 20,000 cases when the window holds the same few (counting every case by status
+took 140 -> 1,400 hundred steps; the kept counts take none)."""
 
 from __future__ import annotations
 
@@ -71,6 +72,7 @@ WINDOWED: dict[str, Callable[[ReadModels], object]] = {
     "known_cases named (outcomes)": lambda v: queries.known_cases(
         v, "credit", ["ref-000005", "id-000007"]),
     "exploration_spent": lambda v: queries.exploration_spent(v, "credit", "2026-01-02"),
+    "cases_by_status (status)": lambda v: queries.cases_by_status(v, counts_kept=True),
 }  # fmt: skip
 
 
@@ -93,3 +95,13 @@ def test_a_windowed_query_costs_the_same_at_ten_times_the_cases(
 
     # Flat: at most a few hundred steps more (a deeper B-tree), never ten times the work.
     assert at_large <= 1.5 * at_small + 5, f"{name}: {at_small} -> {at_large} (x100 steps)"
+
+
+def test_status_counts_from_the_kept_counts_match_a_count_of_every_case(
+    stores: tuple[ReadModels, ReadModels],
+) -> None:
+    for views in stores:
+        assert views.keeps_case_counts
+        kept = queries.cases_by_status(views, counts_kept=True)
+        assert kept == queries.cases_by_status(views)
+        assert kept["decided"] == DECIDED

@@ -228,3 +228,66 @@ def test_read_models_far_behind_catch_up_in_steps(
     assert (rebuilt.behind(log), rebuilt.step) == (0, 7)
     if rebuilt is not rm:  # SQLite: a new file; PostgreSQL: the same tables, refilled
         rebuilt.close()
+
+
+def test_a_replay_holds_off_the_cycle_collector_and_gives_it_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+    import threading
+
+    from events import readmodels
+
+    log = open_signed(str(tmp_path / "s.sqlite"))
+    log.save(new_case("C1"), new_case("C2"))
+    seen: list[bool] = []
+    real = ReadModels.catch_up
+    inside, release = threading.Event(), threading.Event()
+
+    def watched(self: ReadModels, *args: object, **kwargs: object) -> int:
+        seen.append(gc.isenabled())
+        if threading.current_thread().name == "first":  # stays inside until told
+            inside.set()
+            release.wait(10)
+        return real(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ReadModels, "catch_up", watched)
+    assert gc.isenabled()
+    first = threading.Thread(
+        target=lambda: readmodels.replayed(log, tmp_path / "a.sqlite").close(), name="first"
+    )
+    first.start()
+    assert inside.wait(10)
+    rebuild(log, tmp_path / "b.sqlite").close()  # starts and ends while the first runs
+    assert not gc.isenabled()  # the first replay is still running
+    release.set()
+    first.join(10)
+    assert gc.isenabled() and seen == [False, False]
+    gc.disable()  # a caller that had it off keeps it off
+    try:
+        rebuild(log, tmp_path / "c.sqlite").close()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_a_checking_replay_builds_tables_only_and_digests_them_as_a_rebuild(
+    tmp_path: Path,
+) -> None:
+    from events import readmodels
+
+    log = open_signed(str(tmp_path / "s.sqlite"))
+    case = new_case("C1")
+    case.accept(**ANA)
+    log.save(case, new_case("C2"))
+    tables = readmodels.replayed(log, tmp_path / "t.sqlite")
+    full = rebuild(log, tmp_path / "f.sqlite")
+    try:
+        indexes = "SELECT count(*) AS n FROM sqlite_master WHERE name LIKE 'idx_%'"
+        assert tables.rows(indexes) == [{"n": 0}] and full.rows(indexes)[0]["n"] > 20
+        assert readmodels.digest(tables) == readmodels.digest(full)
+        full.conn.execute("UPDATE cases SET p_bad = p_bad + 1e-15 WHERE case_ref = 'C1'")
+        assert readmodels.digest(tables) != readmodels.digest(full)  # exact to the last bit
+    finally:
+        tables.close()
+        full.close()

@@ -5,6 +5,7 @@ tables drawn straight to segments (same text as rich's Table)."""
 from __future__ import annotations
 
 import io
+import time
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -151,3 +152,89 @@ async def test_the_case_under_a_resting_cursor_is_shown_at_once_then_read_again(
         # Shown from what was fetched, then read again: the decision made meanwhile shows.
         assert fake.calls.count("case") == fetched + 1
         assert "approve by bob (operator)" in plain(screen.query_one("#case-summary"))
+
+
+async def test_screens_shown_again_are_restyled_only_after_a_theme_change(
+    fake: FakeService, make_app: Callable[..., DocketApp]
+) -> None:
+    app = make_app(fake)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        case = app.screen
+        assert isinstance(case, CaseScreen)
+        restyled: list[str] = []
+        for screen in (case, app.queue_screen):
+            original = screen.update_node_styles
+
+            def counting(animate: bool = True, name: str = screen.id or "", f=original) -> None:
+                restyled.append(name)
+                f(animate)
+
+            screen.update_node_styles = counting  # type: ignore[method-assign]
+        await pilot.press("escape", "down", "enter", "escape", "down", "enter")
+        await settle(pilot)
+        assert restyled == []  # shown again four times, nothing to restyle
+        background = case.styles.background
+        await pilot.press("escape")
+        app.theme = "textual-light" if app.theme != "textual-light" else "nord"
+        await settle(pilot)
+        await pilot.press("down", "down", "enter")
+        await settle(pilot)
+        assert app.screen is case and "case" in restyled
+        assert case.styles.background != background
+
+
+def test_columns_render_once_per_width() -> None:
+    table = Columns([Column("field"), Column("what")], [["Duration in months", "a " * 30]])
+    renders: list[int] = []
+    original = table._render
+
+    def counting(console: Console, options: object) -> object:
+        renders.append(1)
+        return original(console, options)  # type: ignore[arg-type]
+
+    table._render = counting  # type: ignore[method-assign, assignment]
+    assert text(table, 40) == text(table, 40)  # Textual's two passes: height, then paint
+    assert len(renders) == 1
+    narrow = text(table, 30)
+    assert len(renders) == 2 and narrow != text(table, 40)
+
+
+async def test_a_case_not_fetched_ahead_comes_up_read_or_says_loading_when_slow(
+    fake: FakeService, make_app: Callable[..., DocketApp]
+) -> None:
+    QueueScreen.prefetch_delay, delay = None, QueueScreen.prefetch_delay  # Enter at once
+    loading: list[str] = []
+    show_loading = CaseScreen._show_loading
+
+    def noted(screen: CaseScreen) -> None:
+        loading.append(screen.case_ref)
+        show_loading(screen)
+
+    CaseScreen._show_loading = noted  # type: ignore[method-assign]
+    read = fake.case
+    try:
+        app = make_app(fake)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press("enter", "escape", "down", "enter")
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, CaseScreen) and screen.case_ref == "C-000001"
+            assert "Case C-000001" in plain(screen.query_one("#case-summary"))
+            assert loading == []  # each case came up already read, with no "Loading…" first
+
+            def slow(case_id: str) -> object:
+                time.sleep(3 * QueueScreen.open_wait)
+                return read(case_id)
+
+            fake.case = slow  # type: ignore[method-assign, assignment]
+            await pilot.press("escape", "down", "enter")
+            await settle(pilot)
+            assert loading == ["C-000002"]
+            assert "Case C-000002" in plain(app.screen.query_one("#case-summary"))
+    finally:
+        QueueScreen.prefetch_delay = delay
+        CaseScreen._show_loading = show_loading  # type: ignore[method-assign]

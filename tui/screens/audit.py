@@ -64,7 +64,8 @@ def render_timeline(title: str, entries: list[TimelineEntry]) -> RenderableType:
     table.add_column("by", no_wrap=True)
     table.add_column("what")
     for e in entries:
-        table.add_row(when(e.at), e.event, f"{e.actor} ({e.role})", e.sentence)
+        # Names and sentences quote outside text: Text, never read as markup.
+        table.add_row(when(e.at), e.event, Text(f"{e.actor} ({e.role})"), Text(e.sentence))
     return table
 
 
@@ -82,7 +83,7 @@ class AuditScreen(DocketScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Label(f"Audit of case {self.case_ref}", classes="screen-title")
+        yield Label(f"Audit of case {self.case_ref}", classes="screen-title", markup=False)
         with Horizontal(id="audit-bar"):
             yield Label("As of (ISO time):")
             yield Input(placeholder="2024-05-01T12:00:00+00:00", id="audit-at")

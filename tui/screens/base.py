@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
+from textual import events
 from textual.binding import ActiveBinding
 from textual.screen import Screen
 
@@ -22,6 +23,22 @@ class DocketScreen(Screen[None]):
     # "Review" for a pack whose escalation action is ``review``); the class's BINDINGS keep a
     # generic label for the actions not named here.
     key_words: Mapping[str, str] = MappingProxyType({})
+
+    #: Restyle the screen's widgets when it is shown again only if the app's CSS changed
+    #: (a theme switched) while it was away. Textual restyles every widget on every resume;
+    #: for the queue and the reused case screen, shown again at every case opened and
+    #: every Escape back, that was about a fifth of the time a case took to appear, and it
+    #: made the queue redraw every line it had drawn.
+    RESTYLE_ONLY_ON_CSS_CHANGE: ClassVar[bool] = False
+
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        # Runs before Screen's own handler, which restyles when ``refresh_styles`` is set.
+        if not self.RESTYLE_ONLY_ON_CSS_CHANGE:
+            return
+        current = self.app._css_update_count
+        if self._css_update_count == current:
+            event.refresh_styles = False
+        self._css_update_count = current
 
     @property
     def docket(self) -> DocketApp:

@@ -204,6 +204,7 @@ class CaseScreen(DocketScreen):
     the screen says "Loading…" until the service answers.
     """
 
+    RESTYLE_ONLY_ON_CSS_CHANGE = True
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back"),
         Binding("a", "accept", "Accept"),

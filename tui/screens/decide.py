@@ -46,13 +46,15 @@ class OverrideModal(ModalScreen[Override | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(f"Override case {self.target.case_ref}", classes="dialog-title")
+            # A reference is outside text: shown as written, never read as markup.
+            yield Label(f"Override case {self.target.case_ref}", classes="dialog-title",
+                        markup=False)
             if self.target.quantity is not None:  # a "how much" case: another quantity
                 yield Label(
                     f"Recommended: {self.target.recommendation} {self.target.quantity} "
                     f"{self.target.unit}. Type the quantity to order instead and give the "
                     "reason; it is recorded with your name.",
-                    classes="dialog-help",
+                    classes="dialog-help", markup=False,
                 )
                 yield Input(placeholder=f"Quantity ({self.target.unit})", type="integer",
                             id="override-quantity")
@@ -158,7 +160,8 @@ class EscalateModal(ModalScreen[Escalate | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(f"Escalate case {self.target.case_ref}", classes="dialog-title")
+            yield Label(f"Escalate case {self.target.case_ref}", classes="dialog-title",
+                        markup=False)
             yield Label("A senior reviewer will decide. Reason (optional):", classes="dialog-help")
             yield Input(placeholder="Why escalate? (optional)", id="escalate-text")
             with Horizontal(classes="dialog-buttons"):

@@ -13,6 +13,7 @@ timer's usual case) costs no redraw at all.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from functools import partial
 from typing import ClassVar
@@ -59,6 +60,7 @@ class QueueScreen(DocketScreen):
     """Cases awaiting a decision (open, or escalated to a senior); the status filter
     (``t``) also reaches decided cases, so an auditor can open and audit one."""
 
+    RESTYLE_ONLY_ON_CSS_CHANGE = True
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open_case", "Open", show=True, priority=False),
         Binding("a", "accept", "Accept"),
@@ -81,6 +83,9 @@ class QueueScreen(DocketScreen):
     prefetch_delay: ClassVar[float | None] = 0.1
     #: Details kept from prefetching (the rows most recently rested on).
     PREFETCHED = 8
+    #: Seconds Enter waits for a case not fetched ahead before the case screen comes up
+    #: saying "Loading…" (an error also shows there).
+    open_wait: ClassVar[float] = 0.25
 
     def __init__(self, probability: str = "p(risk)", escalate_action: str = "") -> None:
         super().__init__(id="queue")
@@ -263,7 +268,26 @@ class QueueScreen(DocketScreen):
         if (target := self._require_target()) is not None:
             row = self.selected_row()
             detail = self.prefetched(row) if row is not None else None
-            self.docket.open_case(target.case_id, target.case_ref, detail)
+            if detail is not None:
+                self.docket.open_case(target.case_id, target.case_ref, detail)
+            else:
+                self.fetch_and_open(target.case_id, target.case_ref)
+
+    @work(exclusive=True, group="open")
+    async def fetch_and_open(self, case_id: str, case_ref: str) -> None:
+        """Open a case not fetched ahead: the case screen comes up once the case is read,
+        or says "Loading…" if that takes longer than :attr:`open_wait` (showing "Loading…"
+        first cost a whole extra layout and paint of the case screen, for a read of a
+        millisecond or two)."""
+        fetch = asyncio.ensure_future(self.docket.call(self.docket.service.case, case_id))
+        done, _ = await asyncio.wait({fetch}, timeout=self.open_wait)
+        detail: CaseDetail | None = None
+        if fetch in done and fetch.exception() is None:
+            detail = fetch.result()
+        elif fetch not in done:  # the case screen reads it again; this answer is dropped
+            fetch.add_done_callback(lambda f: f.cancelled() or f.exception())
+        if self.app.screen is self:  # nothing else came up meanwhile
+            self.docket.open_case(case_id, case_ref, detail)
 
     # --- fetching the case under the cursor ahead of Enter ---------------------------------
 

@@ -12,7 +12,7 @@ label, a long history sentence) goes through Rich's wrapping.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -57,6 +57,9 @@ class Columns:
         self.title = title
         self.title_style = Style.parse(title_style)
         self.header_style = Style.parse(header_style)
+        # Textual renders a widget's content twice at one width (for its height, then to
+        # paint it): the second time reuses the first's segments.
+        self._rendered: tuple[int, list[Segment]] | None = None
 
     def _natural(self) -> list[int]:
         widths = [cell_len(c.header) for c in self.columns]
@@ -87,6 +90,11 @@ class Columns:
         return Measurement(min(natural, options.max_width), min(natural, options.max_width))
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        if self._rendered is None or self._rendered[0] != options.max_width:
+            self._rendered = (options.max_width, list(self._render(console, options)))
+        return self._rendered[1]
+
+    def _render(self, console: Console, options: ConsoleOptions) -> Iterator[Segment]:
         widths = self._fit(options.max_width)
         if self.title:
             yield Segment(set_cell_size(self.title, min(cell_len(self.title),
@@ -96,7 +104,7 @@ class Columns:
         for row in [header, *self.rows]:
             yield from self._row(console, row, widths)
 
-    def _row(self, console: Console, row: Sequence[Cell], widths: list[int]) -> RenderResult:
+    def _row(self, console: Console, row: Sequence[Cell], widths: list[int]) -> Iterator[Segment]:
         cells = [
             self._lines(console, cell, column, width)
             for cell, column, width in zip(row, self.columns, widths, strict=True)
