@@ -57,7 +57,6 @@ from typing import Any
 import orjson
 import zstandard
 from eventsourcing.persistence import Compressor
-from isal import isal_zlib
 
 from events.errors import StoreError
 
@@ -105,12 +104,8 @@ _CHOSEN: list[tuple[bytes, bytes]] = []
 #: The largest state a reader inflates (far above any real event: notes and raw input
 #: are capped at ingest); a state inflating beyond it is refused.
 MAX_STATE = 64 * 1024 * 1024
-#: Deflate level: 1 compresses these small documents within 3 % of level 9, faster. The
-#: streams are written by ISA-L (``isal_zlib``, the same zlib format, read back by the
-#: standard ``zlib``): on real case events it takes half zlib's CPU for the same size
-#: (10.6 vs 20.0 us an event, 279 bytes either way), and compressing was the largest single
-#: cost of a bulk ingest. Stored bytes are never recompressed (the chain and signatures
-#: cover them as written), so which deflater wrote a state does not matter to a reader.
+#: zlib level: 1 compresses these small documents within 3 % of level 9, faster. (Only a
+#: state without a head is written as a zlib stream now: headed bodies go to zstd.)
 LEVEL = 1
 
 
@@ -174,9 +169,8 @@ def _words_for(data: bytes) -> bytes:
 
 def deflate(data: bytes) -> bytes:
     """``data`` compressed with the dictionary its content calls for (a zlib stream)."""
-    packer = isal_zlib.compressobj(
-        LEVEL, isal_zlib.DEFLATED, 15, 8, isal_zlib.Z_DEFAULT_STRATEGY, _words_for(data)
-    )
+    zdict = _words_for(data)
+    packer = zlib.compressobj(LEVEL, zlib.DEFLATED, 15, 8, zlib.Z_DEFAULT_STRATEGY, zdict)
     return packer.compress(data) + packer.flush()
 
 

@@ -176,24 +176,3 @@ def test_every_layout_of_a_state_reads_the_same() -> None:
         assert read_state(layout) == json.loads(text)
         assert json.loads(decompress(layout)) == json.loads(text)
 
-
-def test_states_written_by_isal_are_plain_zlib_no_larger_than_zlibs_own() -> None:
-    # States stored as zlib streams (those without a head) are deflated by ISA-L for speed:
-    # each must be a standard zlib stream
-    # that the standard library inflates with the dictionary it names, and no larger (within
-    # a few bytes) than zlib's own level-1 stream of the same event.
-    from events.compression import LEVEL, deflate, split_head
-
-    case = new_case(ref="isal-1")
-    for event in case.pending_events:
-        state = {k: v for k, v in vars(event).items() if k not in ("originator_id",
-                                                                    "originator_version")}
-        state["timestamp"] = {"_type_": "datetime_iso", "_data_": state["timestamp"].isoformat()}
-        assert split_head(state) is not None
-        body = json.dumps(state, separators=(",", ":")).encode()
-        ours = deflate(body)
-        assert int.from_bytes(ours[2:6], "big") == DICTIONARY_ID
-        assert zlib.decompressobj(15, zdict=DICTIONARY).decompress(ours) == body
-        theirs = zlib.compressobj(LEVEL, zlib.DEFLATED, 15, 8, zlib.Z_DEFAULT_STRATEGY,
-                                  DICTIONARY)  # fmt: skip
-        assert len(ours) <= len(theirs.compress(body) + theirs.flush()) + 8

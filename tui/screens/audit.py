@@ -64,7 +64,8 @@ def render_timeline(title: str, entries: list[TimelineEntry]) -> RenderableType:
     table.add_column("by", no_wrap=True)
     table.add_column("what")
     for e in entries:
-        table.add_row(when(e.at), e.event, f"{e.actor} ({e.role})", e.sentence)
+        # Names and sentences quote outside text: Text, never read as markup.
+        table.add_row(when(e.at), e.event, Text(f"{e.actor} ({e.role})"), Text(e.sentence))
     return table
 
 

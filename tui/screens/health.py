@@ -65,7 +65,7 @@ def render_health(h: HealthView, per_case: str = "per case") -> RenderableType:
     reasons.add_column("cost Δ (seen)", justify="right")
     reasons.add_column("unobservable", justify="right")
     for code, n in sorted(h.overrides_by_reason.items(), key=lambda kv: -kv[1]):
-        reasons.add_row(code, f"{n:,}", *effect(h.override_effect_by_reason.get(code)))
+        reasons.add_row(Text(code), f"{n:,}", *effect(h.override_effect_by_reason.get(code)))
     if not h.overrides_by_reason:
         reasons.add_row(Text("no overrides yet", style="dim"), "")
 
@@ -80,7 +80,8 @@ def render_health(h: HealthView, per_case: str = "per case") -> RenderableType:
     operators.add_column("cost Δ (seen)", justify="right")
     operators.add_column("unobservable", justify="right")
     for who, rate in sorted(h.override_rate_by_operator.items()):
-        operators.add_row(who, pct(rate), *effect(h.override_effect_by_operator.get(who)))
+        # An operator's name is outside text: Text, never read as markup.
+        operators.add_row(Text(who), pct(rate), *effect(h.override_effect_by_operator.get(who)))
     if not h.override_rate_by_operator:
         operators.add_row(Text("no decisions yet", style="dim"), "")
 
@@ -93,7 +94,7 @@ def render_health(h: HealthView, per_case: str = "per case") -> RenderableType:
     costs.add_column(f"cost {per_case}", justify="right")
     costs.add_column("CI", justify="right")
     for who, (c, lo, hi) in h.realized_cost.items():
-        costs.add_row(who, f"{c:.3f}", f"[{lo:.3f}, {hi:.3f}]")
+        costs.add_row(Text(who), f"{c:.3f}", f"[{lo:.3f}, {hi:.3f}]")
     if not h.realized_cost:
         costs.add_row(Text("no outcomes yet", style="dim"), "", "")
 

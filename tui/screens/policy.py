@@ -86,8 +86,10 @@ def render_pending(policy: PolicyView) -> Table:
     table.add_column("changes")
     table.add_column("justification")
     for p in policy.pending:
+        # Names and justifications are outside text: Text, never read as markup.
         table.add_row(
-            str(p.number), when(p.at), p.by, ", ".join(sorted(p.changes)), p.justification
+            str(p.number), when(p.at), Text(p.by), ", ".join(sorted(p.changes)),
+            Text(p.justification),
         )
     return table
 
@@ -105,7 +107,8 @@ def render_pending_promotions(policy: PolicyView) -> Table:
     table.add_column("replaces", no_wrap=True)
     table.add_column("reason")
     for p in policy.pending_promotions:
-        table.add_row(p.version, when(p.at), p.by, p.replaces or "no champion", p.reason)
+        table.add_row(p.version, when(p.at), Text(p.by), p.replaces or "no champion",
+                      Text(p.reason))
     return table
 
 
@@ -157,8 +160,8 @@ def _history_table(policy: PolicyView) -> Table:
         table.add_row(
             str(change.version),
             when(change.at),
-            f"{change.by} ({change.role})",
-            change.justification,
+            Text(f"{change.by} ({change.role})"),
+            Text(change.justification),
         )
     return table
 
