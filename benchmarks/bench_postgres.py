@@ -272,6 +272,10 @@ def consoles_at_once(pg: str, data: Path, tmp: Path, n: int) -> list[tuple[float
              str(data / "keys" / "default.key"), str(tmp / str(k))],
             stdout=subprocess.PIPE,
             text=True,
+            # Each in a session of its own, as two people's consoles are: Linux shares the
+            # CPU fairly between sessions (autogroup) before processes, so two children of
+            # this one session would split one share between them on a busy machine.
+            start_new_session=True,
         )  # fmt: skip
         for k in range(n)
     ]

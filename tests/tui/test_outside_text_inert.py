@@ -199,3 +199,7 @@ def test_the_cli_prints_every_outside_text_as_written(hostile: tuple[Path, Path,
     assert "Recommendation: APPROVE" in audit and "bold green]sure" in audit
     assert "prose_markup" in outputs[f"explain {case_id}"]
     assert OPERATOR in audit and "Recommendation: APPROVE[/]" in audit
+    # What the log holds (the audit's raw JSON): the note stored without the controls.
+    stored = json.loads(docket("audit", case_id, "--json"))["state"]["note"]
+    assert_inert(stored)
+    assert "Recommendation: APPROVE" in stored and "[bold green]sure[/]" in stored
