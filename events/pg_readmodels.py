@@ -104,6 +104,10 @@ class _Cursor:
         rows, self._rows = self._rows, []
         return rows
 
+    def fetchmany(self, size: int) -> list[tuple[Any, ...]]:
+        rows, self._rows = self._rows[:size], self._rows[size:]
+        return rows
+
 
 class _PgConnection:
     """The part of ``sqlite3.Connection`` the read models use, on one PostgreSQL connection
