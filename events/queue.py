@@ -137,20 +137,24 @@ def counts_schema() -> list[str]:
     ]
 
 
-def queue_count(views: Rows, selected: QueueFilter, *, counts_kept: bool = False) -> int:
-    """How many cases ``selected`` holds: from :data:`COUNTS_TABLE` when the read models
-    keep it (``counts_kept``) and there is no search (the cost does not grow with the
-    queue), else by counting the rows (a search reads every case of its statuses)."""
+def count_query(selected: QueueFilter, *, counts_kept: bool = False) -> tuple[str, list[Any]]:
+    """The SQL (and parameters) of how many cases ``selected`` holds, as column ``n``: a sum
+    over :data:`COUNTS_TABLE` when the read models keep it (``counts_kept``) and there is no
+    search (its cost does not grow with the queue), else a count of the rows (a search reads
+    every case of its statuses)."""
     clause, params = selected.where()  # refuses a flag that is not a column
     if counts_kept and not selected.search.strip():
         marks = ",".join("?" * len(selected.statuses))
         flags = "".join(f" AND {flag} = 1" for flag in selected.flags)
-        found = views.rows(
-            f"SELECT coalesce(sum(n), 0) AS n FROM {COUNTS_TABLE} "
-            f"WHERE status IN ({marks}){flags}", list(selected.statuses)
-        )  # fmt: skip
-        return int(found[0]["n"])
-    return int(views.rows(f"SELECT count(*) AS n FROM cases WHERE {clause}", params)[0]["n"])
+        return (f"SELECT coalesce(sum(n), 0) AS n FROM {COUNTS_TABLE} "
+                f"WHERE status IN ({marks}){flags}", list(selected.statuses))  # fmt: skip
+    return f"SELECT count(*) AS n FROM cases WHERE {clause}", params
+
+
+def queue_count(views: Rows, selected: QueueFilter, *, counts_kept: bool = False) -> int:
+    """How many cases ``selected`` holds (see :func:`count_query`)."""
+    sql, params = count_query(selected, counts_kept=counts_kept)
+    return int(views.rows(sql, params)[0]["n"])
 
 
 def case_key(views: Rows, case_id: str, order_by: str) -> Key | None:

@@ -67,9 +67,8 @@ def every_queue_query() -> Iterator[tuple[str, list[Any]]]:
         STATUS_FILTERS.values(), flag_sets, ("", "ref-1")
     ):
         selected = queue.QueueFilter(statuses, search, flags)
-        yield selected.where()[0].join(["SELECT count(*) FROM cases WHERE ", ""]), [
-            *selected.where()[1]
-        ]
+        yield queue.count_query(selected, counts_kept=True)  # the total, as the service asks
+        yield queue.count_query(selected)  # and where no counts are kept
         for order, ascending in itertools.product(sorted(queue.QUEUE_ORDER), (True, False)):
             width = len(queue.key_columns(order))
             starts: list[queue.Key | None] = [None, (0.5, "ref-1", "id-1")[-width:]]
