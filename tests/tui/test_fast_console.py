@@ -238,3 +238,29 @@ async def test_a_case_not_fetched_ahead_comes_up_read_or_says_loading_when_slow(
     finally:
         QueueScreen.prefetch_delay = delay
         CaseScreen._show_loading = show_loading  # type: ignore[method-assign]
+
+
+async def test_a_page_turn_lays_the_screen_out_again_only_when_the_status_changes_length(
+    make_app: Callable[..., DocketApp],
+) -> None:
+    app = make_app(FakeService(1000))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        status = app.queue_screen.query_one("#queue-status")
+        layouts: list[bool] = []
+        refresh = status.refresh
+
+        def noted(*regions: object, layout: bool = False, **kwargs: bool) -> object:
+            layouts.append(layout)
+            return refresh(*regions, layout=layout, **kwargs)  # type: ignore[arg-type]
+
+        status.refresh = noted  # type: ignore[method-assign, assignment]
+        await pilot.press("right_square_bracket", "right_square_bracket")
+        await settle(pilot)
+        assert "101–150 of 1,000 · page 3/20" in plain(status)  # longer than page 2's
+        assert True in layouts
+        layouts.clear()
+        await pilot.press("right_square_bracket")  # 151–200: the same length
+        await settle(pilot)
+        assert "151–200 of 1,000 · page 4/20" in plain(status)
+        assert layouts and True not in layouts  # repainted, not laid out

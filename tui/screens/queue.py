@@ -18,6 +18,7 @@ from dataclasses import replace
 from functools import partial
 from typing import ClassVar
 
+from rich.cells import cell_len
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -51,9 +52,15 @@ row_cells = queue_cells
 
 
 def show(widget: Static, text: str) -> None:
-    """Set a Static's text only when it changed (an update always costs a layout pass)."""
-    if widget.content != text:
-        widget.update(text)
+    """Set a Static's text only when it changed, and lay the screen out again only when its
+    length changed: the queue's status line is as wide as its text, and from one page to
+    the next (``5,101–5,150 of 1,000,000 · page 103/20,000``) it mostly keeps its length, so
+    a page turn need not move (and repaint) the filter box beside it."""
+    old = widget.content
+    if old == text:
+        return
+    same_size = isinstance(old, str) and "[" not in old + text and cell_len(old) == cell_len(text)
+    widget.update(text, layout=not same_size)
 
 
 class QueueScreen(DocketScreen):
