@@ -227,7 +227,12 @@ def test_kept_counts_are_filled_for_read_models_made_before_them(
 ) -> None:
     log = _shared(pg_url, tmp_path / "a", 30)
     views_at = schema_of(pg_url) + "_views"
-    pg_execute(f"DROP TABLE {queue.COUNTS_TABLE}", views_at)  # as an older Docket left them
+    assert pg_execute("SELECT count(*) FROM case_count_changes", views_at) == [(0,)]  # folded
+    for kind, name in (("VIEW", queue.COUNTS_TABLE), ("TABLE", "case_counts_kept"),
+                       ("TABLE", "case_count_changes")):  # as an older Docket left them
+        pg_execute(f"DROP {kind} {name} CASCADE", views_at)
+    # (the first version kept the counts in a table of that name, updated row by row)
+    pg_execute(f"CREATE TABLE {queue.COUNTS_TABLE} (status text, n bigint)", views_at)
     later = open_readmodels(pg_url, tmp_path / "b")  # the owner's setup-postgres, say
     waiting = queue.QueueFilter(("open", "escalated"))
     assert later.keeps_case_counts
