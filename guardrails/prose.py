@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from guardrails.facts import NUMBER, CaseFacts, Lexicon, as_number, case_numbers, close
 from guardrails.pii import PLACEHOLDER
 from guardrails.plain_text import HTML_MARKUP, unsafe_kinds
+from guardrails.prefilter import RuleSet
 from guardrails.text import canonical, mixed_script_words, unspace
 from guardrails.verdicts import Verdict
 
@@ -248,6 +249,15 @@ def _action_pattern(action: str, forms: str | None) -> re.Pattern[str]:
     return re.compile(rf"\b(?:{stem}|{forms})" if forms else rf"\b(?:{stem})", re.IGNORECASE)
 
 
+@functools.lru_cache(maxsize=64)
+def _action_rules(actions: tuple[str, ...], lexicon: Lexicon) -> RuleSet:
+    """One rule per action, run only when a literal its words need is in the sentence (a
+    pack's words in seven languages make a long alternation that ``re`` cannot skip
+    ahead in; see :mod:`guardrails.prefilter`)."""
+    return RuleSet((action, _action_pattern(action, lexicon.forms_of(action)))
+                   for action in actions)
+
+
 def _actions(sentence: str, facts: CaseFacts) -> list[str]:
     problems: list[str] = []
     recommended = facts.recommended_action.strip().lower()
@@ -294,10 +304,10 @@ def _action_mentions(
     """(start, end, action, the first number after it) of each mention of an action, in
     order; the number is looked for only up to the next mention (or 30 characters), so
     "approve 0.38, decline 3.08" gives approve 0.38, not 3.08."""
-    found = sorted((match.start(), match.end(), action)
-                   for action in facts.all_actions
-                   for match in _action_pattern(action, facts.lexicon.forms_of(action))
-                   .finditer(sentence))
+    rules = _action_rules(tuple(facts.all_actions), facts.lexicon)
+    found = sorted((match.start(), match.end(), rule.name)
+                   for rule in rules.runnable(sentence)
+                   for match in rule.pattern.finditer(sentence))
     mentions = []
     for index, (start, end, action) in enumerate(found):
         stop = found[index + 1][0] if index + 1 < len(found) else len(sentence)
