@@ -291,3 +291,30 @@ async def test_page_keys_pressed_while_a_page_is_on_its_way_each_turn_a_page(
         await settle(pilot)  # one page back was left: the rest had nowhere to go
         assert "1–50 of 1,000 · page 1/20" in plain(status)
         assert app.queue_screen._turns_pending == 0
+
+
+async def test_a_slow_filter_says_searching_until_its_page_arrives(
+    make_app: Callable[..., DocketApp],
+) -> None:
+    fake = FakeService(1000)
+    read = fake.queue
+
+    def slow(*args: object, **kwargs: object) -> object:
+        time.sleep(4 * QueueScreen.searching_after)
+        return read(*args, **kwargs)  # type: ignore[arg-type]
+
+    app = make_app(fake)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        status = app.queue_screen.query_one("#queue-status")
+        fake.queue = slow  # type: ignore[method-assign, assignment]
+        await pilot.press("slash", *"C-00099", "enter")
+        await pilot.pause(2 * QueueScreen.searching_after)
+        assert plain(status) == "waiting · searching…"  # not the last filter's count
+        await settle(pilot)
+        assert "1–10 of 10 · page 1/1" in plain(status)
+        fake.queue = read  # type: ignore[method-assign]
+        await pilot.press("slash", "backspace", "enter")  # a quick one never says it
+        await settle(pilot)
+        await pilot.pause(2 * QueueScreen.searching_after)
+        assert "searching" not in plain(status)

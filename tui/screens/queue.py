@@ -93,6 +93,8 @@ class QueueScreen(DocketScreen):
     #: Seconds Enter waits for a case not fetched ahead before the case screen comes up
     #: saying "Loading…" (an error also shows there).
     open_wait: ClassVar[float] = 0.25
+    #: Seconds a filter's page may take before the status line says "searching…".
+    searching_after: ClassVar[float] = 0.3
 
     def __init__(self, probability: str = "p(risk)", escalate_action: str = "") -> None:
         super().__init__(id="queue")
@@ -115,6 +117,7 @@ class QueueScreen(DocketScreen):
         self.advance_past: str | None = None  # a case just decided from this screen
         self._shown: list[Cells] = []  # the text currently in the table, row by row
         self._debounce: Timer | None = None
+        self._searching: Timer | None = None  # says "searching…" if a filter is slow
         self._details: dict[str, CaseDetail] = {}  # fetched ahead of Enter, by case id
         self._prefetch_timer: Timer | None = None
         # A page turn on its way, and the ] (+1) and [ (-1) pressed meanwhile: applied one
@@ -205,6 +208,9 @@ class QueueScreen(DocketScreen):
                 index = min(previous_index, len(self.rows) - 1)
             table.move_cursor(row=index, animate=False)
         self.advance_past = None
+        if self._searching is not None:
+            self._searching.stop()
+            self._searching = None
         self._update_status()
         self._next_turn()
         if not self.loaded:
@@ -435,6 +441,16 @@ class QueueScreen(DocketScreen):
         self.search, self.flags = search, flags
         self.page_offset, self.page_anchor, self._turns_pending = 0, None, 0
         self.reload()
+        # A search reads the cases of its statuses one by one (no index holds text inside a
+        # reference): a rare one takes seconds in a million cases. Until its page arrives the
+        # status line says so, rather than showing the last filter's count.
+        if self._searching is not None:
+            self._searching.stop()
+        self._searching = self.set_timer(self.searching_after, self._say_searching)
+
+    def _say_searching(self) -> None:
+        self._searching = None
+        show(self.query_one("#queue-status", Static), f"{self.status_filter} · searching…")
 
     def key_escape(self) -> None:
         if self.query_one("#filter", Input).has_focus:
