@@ -266,21 +266,26 @@ async def test_a_page_turn_lays_the_screen_out_again_only_when_the_status_change
         assert layouts and True not in layouts  # repainted, not laid out
 
 
+def slowed(fake: FakeService, seconds: float) -> Callable[..., object]:
+    """``fake.queue``, answering ``seconds`` late (the page is still on its way meanwhile)."""
+    read = fake.queue
+
+    def slow(*args: object, **kwargs: object) -> object:
+        time.sleep(seconds)
+        return read(*args, **kwargs)  # type: ignore[arg-type]
+
+    return slow
+
+
 async def test_page_keys_pressed_while_a_page_is_on_its_way_each_turn_a_page(
     make_app: Callable[..., DocketApp],
 ) -> None:
     fake = FakeService(1000)
-    read = fake.queue
-
-    def slow(*args: object, **kwargs: object) -> object:
-        time.sleep(0.15)  # the page is still on its way when the next key arrives
-        return read(*args, **kwargs)  # type: ignore[arg-type]
-
     app = make_app(fake)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         status = app.queue_screen.query_one("#queue-status")
-        fake.queue = slow  # type: ignore[method-assign, assignment]
+        fake.queue = slowed(fake, 0.15)  # type: ignore[method-assign, assignment]
         await pilot.press("right_square_bracket", "right_square_bracket", "right_square_bracket")
         await settle(pilot)
         assert "151–200 of 1,000 · page 4/20" in plain(status)
@@ -298,16 +303,11 @@ async def test_a_slow_filter_says_searching_until_its_page_arrives(
 ) -> None:
     fake = FakeService(1000)
     read = fake.queue
-
-    def slow(*args: object, **kwargs: object) -> object:
-        time.sleep(4 * QueueScreen.searching_after)
-        return read(*args, **kwargs)  # type: ignore[arg-type]
-
     app = make_app(fake)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         status = app.queue_screen.query_one("#queue-status")
-        fake.queue = slow  # type: ignore[method-assign, assignment]
+        fake.queue = slowed(fake, 4 * QueueScreen.searching_after)  # type: ignore[method-assign, assignment]
         await pilot.press("slash", *"C-00099", "enter")
         await pilot.pause(2 * QueueScreen.searching_after)
         assert plain(status) == "waiting · searching…"  # not the last filter's count
