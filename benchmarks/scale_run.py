@@ -205,7 +205,9 @@ def run_size(size: int, args: argparse.Namespace) -> tuple[list[Measured], dict[
     run("cases --after half-way", "cases", "--after", half)
     run("audit", "audit", half)
     run("decide --accept", "decide", f"bench-{size // 2 + 1:07d}", "--accept")
-    if "outcomes" not in args.skip:
+    if "outcomes" in args.skip or f"outcomes@{size}" in args.skip:
+        results.append(Measured(size, "outcomes", None, None, None, None, "skipped"))
+    else:
         decided = decide_batch(made, args.outcomes)
         file = made.path.parent / "outcomes.csv"
         info["outcomes_rows"] = outcomes_file(made, decided, file)

@@ -178,6 +178,16 @@ class VerifyReport:
     notes: tuple[str, ...] = ()
 
 
+def walk_end(log: DecisionLog) -> int:
+    """Where a walk of the whole log (:func:`verify`) ends when it starts now.
+
+    Events and links commit together, so every event or link at or below the larger of the
+    two maxima is visible to a walk's reads. Taking the larger one keeps a deleted last event
+    (whose link remains) in view."""
+    chained: ChainedRecorder = log.chained_recorder
+    return max(int(log.recorder.max_notification_id() or 0), chained.max_chain_id())
+
+
 def verify(
     log: DecisionLog,
     *,
@@ -204,10 +214,7 @@ def verify(
     """
     chained: ChainedRecorder = log.chained_recorder
     if end is None:
-        # Events and links commit together, so every event or link at or below the
-        # larger of the two maxima is visible to the reads below. Taking the larger
-        # one keeps a deleted last event (whose link remains) in view.
-        end = max(int(log.recorder.max_notification_id() or 0), chained.max_chain_id())
+        end = walk_end(log)
     previous = GENESIS
     checked = 0
     start = 1

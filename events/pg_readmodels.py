@@ -359,6 +359,8 @@ class PgReadModels(ReadModels):
         try:
             for table in self.table_names():
                 conn.execute(f"DELETE FROM {table}")
+            for counts in (_KEPT, _CHANGES):  # after the cases (their triggers note deletes)
+                conn.execute(f"DELETE FROM {counts}")  # re-counted as the cases go back in
             self.catch_up(log, batch=10000)
             conn.execute("COMMIT")
         except BaseException:

@@ -129,19 +129,22 @@ def known_cases(
     """
     select = (
         "SELECT case_id, case_ref, decided_at, outcome, decided_action, status FROM cases "
-        "WHERE domain = ? AND status != 'quarantined'"
+        "WHERE status != 'quarantined'"
     )
     if named is None:
-        rows = views.rows(select, [domain])
+        rows = views.rows(f"{select} AND domain = ?", [domain])
     else:
         wanted = sorted(set(named))
         found: dict[str, Row] = {}
         for start in range(0, len(wanted), _CHUNK):
             chunk = wanted[start:start + _CHUNK]
             marks = ",".join("?" * len(chunk))
-            # Two queries, not one with OR: SQLite would scan the domain for the OR.
-            for column in ("case_id", "case_ref"):
-                for row in views.rows(f"{select} AND {column} IN ({marks})", [domain, *chunk]):
+            # Two queries, not one with OR: SQLite would scan the domain for the OR. By id, the
+            # domain as an expression keeps its indexes out of the plan: for a long IN list SQLite
+            # chose a scan of one of them over the key (1.5 s for 500 ids at 1M cases).
+            for clause in (f"domain || '' = ? AND case_id IN ({marks})",
+                           f"domain = ? AND case_ref IN ({marks})"):
+                for row in views.rows(f"{select} AND {clause}", [domain, *chunk]):
                     found.setdefault(row["case_id"], row)
         rows = list(found.values())
     return [

@@ -137,6 +137,38 @@ def counts_schema() -> list[str]:
     ]
 
 
+def counts_differences(views: Rows) -> list[str]:
+    """Where the kept counts (:data:`COUNTS_TABLE`) disagree with the case rows they count,
+    one line per status and set of flags (empty: they agree).
+
+    The counts are derived from ``cases`` and so are not part of the read models' digest;
+    an edit of the counts alone (a queue shown with 5,000 more open cases than it holds)
+    would otherwise pass ``docket verify``. Both sides are normalised here (no status is
+    ``''``, a flag counts when it is 1) so the check reads the same on SQLite and
+    PostgreSQL."""
+    bucket = ", ".join(_BUCKET)
+
+    def tally(sql: str) -> dict[tuple[Any, ...], int]:
+        found: dict[tuple[Any, ...], int] = {}
+        for row in views.rows(sql):
+            key = (row["status"] or "", *(1 if row[f] == 1 else 0 for f in _BUCKET[1:]))
+            found[key] = found.get(key, 0) + int(row["n"])
+        return {k: n for k, n in found.items() if n}
+
+    kept = tally(f"SELECT {bucket}, sum(n) AS n FROM {COUNTS_TABLE} GROUP BY {bucket}")
+    held = tally(f"SELECT {bucket}, count(*) AS n FROM cases GROUP BY {bucket}")
+    lines = []
+    for key in sorted(set(kept) | set(held)):
+        if kept.get(key, 0) != held.get(key, 0):
+            flags = [f for f, on in zip(_BUCKET[1:], key[1:], strict=True) if on]
+            lines.append(
+                f"{COUNTS_TABLE}: {key[0] or 'no status'}"
+                + (f" ({', '.join(flags)})" if flags else "")
+                + f" counted {kept.get(key, 0)} but the cases table holds {held.get(key, 0)}"
+            )
+    return lines
+
+
 def count_query(selected: QueueFilter, *, counts_kept: bool = False) -> tuple[str, list[Any]]:
     """The SQL (and parameters) of how many cases ``selected`` holds, as column ``n``: a sum
     over :data:`COUNTS_TABLE` when the read models keep it (``counts_kept``) and there is no

@@ -77,3 +77,23 @@ def test_a_read_model_position_beyond_the_log_is_reported(
     edit_views(docket, "UPDATE _position SET position = position + 1000 WHERE name = 'log'")
     result = docket("verify")
     assert_clear_error(result, "claim position", "log ends at")
+
+
+def test_an_edited_queue_count_is_reported_by_verify_and_undone_by_replay(
+    docket: Docket, credit_rows: Rows
+) -> None:
+    # The queue's totals are kept beside the case rows (derived, so not in the digest): an
+    # insider who inflates them shows every console a queue that is not there.
+    docket.seed(credit_rows(5))
+    edit_views(docket, "UPDATE case_counts SET n = n + 5000 WHERE status = 'open'")
+    shown = docket("status")
+    tampered = docket("verify")
+    replayed = docket("replay")
+    after = docket("verify")
+
+    assert "open 500" in shown.stdout  # what the edit made every reader see
+    assert_clear_error(tampered, "read models differ", "case_counts: open")
+    assert "the cases table holds" in tampered.stderr
+    assert replayed.exit_code == 0, replayed.output
+    assert after.exit_code == 0, after.output
+    assert "open 500" not in docket("status").stdout

@@ -241,3 +241,18 @@ def test_kept_counts_are_filled_for_read_models_made_before_them(
     later.catch_up(log)  # kept from here on by the triggers
     assert queue.queue_count(later, waiting, counts_kept=True) == 11
     later.close()
+
+
+def test_an_edited_queue_count_fails_the_check_until_a_replay(pg_url: str, tmp_path: Path) -> None:
+    log = _shared(pg_url, tmp_path / "a", 12)
+    views = open_readmodels(pg_url, tmp_path / "b")
+    flags = ", ".join(sorted(queue.QUEUE_FLAGS))
+    zeros = ", ".join("0" for _ in queue.QUEUE_FLAGS)
+    inflate = f"INSERT INTO case_count_changes (status, {flags}, n) VALUES ('open', {zeros}, 5000)"
+    pg_execute(inflate, views.schema)
+    report = verify_against_log(log, views)
+    assert not report.ok
+    assert any(line.startswith("case_counts: open counted") for line in report.differences)
+    views = views.rebuilt(log)
+    assert verify_against_log(log, views).ok
+    views.close()

@@ -264,3 +264,30 @@ async def test_a_page_turn_lays_the_screen_out_again_only_when_the_status_change
         await settle(pilot)
         assert "151–200 of 1,000 · page 4/20" in plain(status)
         assert layouts and True not in layouts  # repainted, not laid out
+
+
+async def test_page_keys_pressed_while_a_page_is_on_its_way_each_turn_a_page(
+    make_app: Callable[..., DocketApp],
+) -> None:
+    fake = FakeService(1000)
+    read = fake.queue
+
+    def slow(*args: object, **kwargs: object) -> object:
+        time.sleep(0.15)  # the page is still on its way when the next key arrives
+        return read(*args, **kwargs)  # type: ignore[arg-type]
+
+    app = make_app(fake)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        status = app.queue_screen.query_one("#queue-status")
+        fake.queue = slow  # type: ignore[method-assign, assignment]
+        await pilot.press("right_square_bracket", "right_square_bracket", "right_square_bracket")
+        await settle(pilot)
+        assert "151–200 of 1,000 · page 4/20" in plain(status)
+        await pilot.press("left_square_bracket", "left_square_bracket")
+        await settle(pilot)
+        assert "51–100 of 1,000 · page 2/20" in plain(status)
+        await pilot.press("left_square_bracket", "left_square_bracket", "left_square_bracket")
+        await settle(pilot)  # one page back was left: the rest had nowhere to go
+        assert "1–50 of 1,000 · page 1/20" in plain(status)
+        assert app.queue_screen._turns_pending == 0

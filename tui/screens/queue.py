@@ -117,6 +117,10 @@ class QueueScreen(DocketScreen):
         self._debounce: Timer | None = None
         self._details: dict[str, CaseDetail] = {}  # fetched ahead of Enter, by case id
         self._prefetch_timer: Timer | None = None
+        # A page turn on its way, and the ] (+1) and [ (-1) pressed meanwhile: applied one
+        # after another as pages arrive (a held key turns one page a press, not one in all).
+        self._turning = False
+        self._turns_pending = 0
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -202,6 +206,7 @@ class QueueScreen(DocketScreen):
             table.move_cursor(row=index, animate=False)
         self.advance_past = None
         self._update_status()
+        self._next_turn()
         if not self.loaded:
             self.loaded = True
             self.call_after_refresh(self.docket.started)
@@ -359,6 +364,7 @@ class QueueScreen(DocketScreen):
     def show_status(self, name: str) -> None:
         """Show cases of the status filter ``name`` (a key of STATUS_FILTERS)."""
         self.status_filter, self.page_offset, self.page_anchor = name, 0, None
+        self._turns_pending = 0
         self.reload()
 
     def action_reverse(self) -> None:
@@ -366,18 +372,36 @@ class QueueScreen(DocketScreen):
 
     def sort_by(self, order_by: str, descending: bool) -> None:
         self.order_by, self.descending = order_by, descending
-        self.page_offset, self.page_anchor = 0, None
+        self.page_offset, self.page_anchor, self._turns_pending = 0, None, 0
         self.reload()
 
+    def _next_turn(self) -> None:
+        """A page arrived: go on with a page turn pressed while it was on its way."""
+        self._turning = False
+        pending, self._turns_pending = self._turns_pending, 0
+        if pending:
+            self._turns_pending = pending - 1 if pending > 0 else pending + 1
+            self.action_next_page() if pending > 0 else self.action_prev_page()
+            if not self._turning:  # the first or last page: the rest have nowhere to go
+                self._turns_pending = 0
+
     def action_next_page(self) -> None:
+        if self._turning:
+            self._turns_pending += 1
+            return
         if self.rows and self.page_offset + len(self.rows) < self.total:
+            self._turning = True
             self.table.move_cursor(row=0, animate=False)
             self.reload(
                 self.current_query(after=self.rows[-1].case_id, offset=self.page_offset + PAGE_SIZE)
             )
 
     def action_prev_page(self) -> None:
+        if self._turning:
+            self._turns_pending -= 1
+            return
         if self.page_offset > 0:
+            self._turning = True
             self.table.move_cursor(row=0, animate=False)
             if self.page_offset <= PAGE_SIZE or not self.rows:
                 self.reload(self.current_query(offset=0))
@@ -409,7 +433,7 @@ class QueueScreen(DocketScreen):
         if (search, flags) == (self.search, self.flags):
             return
         self.search, self.flags = search, flags
-        self.page_offset, self.page_anchor = 0, None
+        self.page_offset, self.page_anchor, self._turns_pending = 0, None, 0
         self.reload()
 
     def key_escape(self) -> None:
