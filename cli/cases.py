@@ -99,10 +99,10 @@ def decide(
     what = made.action or "to a senior reviewer"
     if detail.quantity is not None and detail.quantity.decided is not None:
         what = f"{made.action} {detail.quantity.decided} {detail.quantity.unit}"
-    click.echo(
+    click.echo(inert(
         f"{detail.case_ref}: {made.kind.replace('_', ' ')} ({what}) "
         f"by {made.by} ({made.role}) at {made.at.isoformat(timespec='seconds')}"
-    )
+    ))
 
 
 @cli.command()
@@ -205,12 +205,13 @@ def _probability_label(obj: Context) -> str:
 def _print_state(case_id: str, state: CaseState, when: str, probability: str,
                  note_word: str) -> None:
     """The audited case's status, its decisions with what each decider saw, and its outcome."""
-    click.echo(f"case {case_id} ({state.case_ref}, {state.domain}) as of {when}")
+    # References, names and reasons are outside text: printed inert like the note.
+    click.echo(inert(f"case {case_id} ({state.case_ref}, {state.domain}) as of {when}"))
     decisions = state.decisions
     status: str = state.status
     if status == "escalated" and decisions:
         last = decisions[-1]
-        status = f"escalated by {last.by} at {last.at}, waiting for a senior reviewer"
+        status = inert(f"escalated by {last.by} at {last.at}, waiting for a senior reviewer")
     click.echo(f"status: {status}")
     for line in note_lines(state.note, [str(f.get("detail", "")) for f in state.input_flags],
                            note_word):
@@ -226,10 +227,10 @@ def _print_state(case_id: str, state: CaseState, when: str, probability: str,
         kind = decision.kind.replace("_", " ")
         if decision.agreed:
             kind += ", agreeing with the recommendation"
-        click.echo(
+        click.echo(inert(
             f"\n{kind} ({decision.action or 'to a senior reviewer'}) by "
             f"{decision.by} ({decision.role}) at {decision.at}{reason}"
-        )
+        ))
         click.echo("  what they saw:")
         for line in _seen_lines(decision.seen, probability):
             click.echo(f"    {line}")

@@ -198,7 +198,7 @@ def test_the_cli_prints_every_outside_text_as_written(hostile: tuple[Path, Path,
     assert "flag: prompt_injection: contains instruction-like text" in audit
     assert "Recommendation: APPROVE" in audit and "bold green]sure" in audit
     assert "prose_markup" in outputs[f"explain {case_id}"]
-    assert OPERATOR in audit and "Recommendation: APPROVE[/]" in audit
+    assert OPERATOR in audit and f"other: {REASON}" in audit.replace("\\[", "[")
     # What the log holds (the audit's raw JSON): the note stored without the controls.
     stored = json.loads(docket("audit", case_id, "--json"))["state"]["note"]
     assert_inert(stored)
