@@ -308,8 +308,15 @@ def scan_note(note: str | None, model: NoteModel | None = None) -> InjectionScan
     if not hits:
         return InjectionScan.clean()
     rules = tuple(sorted(hits))
-    detail = "; ".join(f"{rule} ({', '.join(sorted(hits[rule]))})" for rule in rules)
+    detail = "; ".join(_named(rule, hits[rule]) for rule in rules)
     return InjectionScan(True, rules, detail)
+
+
+def _named(rule: str, where: set[str]) -> str:
+    """A rule as the operator reads it: alone when it fired on the note as written (the
+    readings that undo leet, spacing or markdown add nothing then), else with where it was
+    found ("leet", "base64", ...) or what the detector scored."""
+    return rule if "text" in where else f"{rule} ({', '.join(sorted(where))})"
 
 
 def quote_note(note: str) -> str:
