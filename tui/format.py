@@ -67,12 +67,20 @@ def when(at: datetime | None) -> str:
 
 
 def value(v: Any) -> str:
+    """One recorded value as a person reads it: numbers to six significant digits, a
+    mapping as "key value" pairs and a list one item after another (a Python ``repr`` of
+    a dict of 20 attributions with 17 digits each was what the audit screen showed; the
+    exact values stay in ``docket audit --json``)."""
     if v is None:
         return "—"
     if isinstance(v, float):
         return f"{v:g}"
     if isinstance(v, datetime):
         return when(v)
+    if isinstance(v, dict):
+        return ", ".join(f"{k} {value(x)}" for k, x in v.items()) or "—"
+    if isinstance(v, list | tuple):
+        return "; ".join(value(x) for x in v) or "—"
     return str(v)
 
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
+from rich.console import Console
 from textual.command import CommandPalette
 from textual.widgets import Button, Input, Static
 
@@ -14,7 +15,7 @@ from tests.tui.conftest import SIZE, plain, settle
 from tests.tui.fakes import NOW, FakeService
 from tui.app import DocketApp
 from tui.commands import DocketCommands
-from tui.screens.audit import AuditScreen
+from tui.screens.audit import AuditScreen, render_mapping
 from tui.screens.health import HealthScreen
 from tui.screens.help import HelpScreen
 from tui.screens.policy import JustifyModal, PolicyScreen
@@ -306,3 +307,22 @@ async def test_ctrl_s_saves_an_svg_screenshot(
         assert [f.name for f in files] == ["docket-20240502T090000.svg"]
         assert "<svg" in files[0].read_text(encoding="utf-8")
         assert any(str(files[0]) in n for n in notices(app))
+
+
+def test_the_audit_shows_recorded_mappings_as_pairs_not_python_reprs() -> None:
+    # What the real log records for a score and a recommendation (nested mappings, floats
+    # with 17 digits): an auditor read "{'purpose': 0.012125484645366669, ...}" before.
+    seen = {
+        "score": {"p_bad": 0.095861, "attributions": {"purpose": 0.012125484645366669,
+                                                      "duration_in_month": -0.028884269297}},
+        "recommendation": {"expected_costs": {"approve": 0.47930512577295303,
+                                              "decline": 0.9041389748454094},
+                           "reasons": ["approve is cheapest", "not drawn"]},
+    }
+    console = Console(width=200, record=True)
+    console.print(render_mapping("seen", seen))
+    shown = console.export_text()
+    assert "{" not in shown and "[" not in shown
+    assert "purpose 0.0121255, duration_in_month -0.0288843" in shown
+    assert "approve 0.479305, decline 0.904139" in shown
+    assert "approve is cheapest; not drawn" in shown
