@@ -139,8 +139,8 @@ HEADED = 0x01
 #: First byte of a headed state whose body is a dictionary id and a zstd frame.
 HEADED_ZSTD = 0x02
 #: zstd level of a body: at 4 these small states are 3 % smaller than zlib's and written
-#: as fast as ISA-L writes zlib (3: faster, 4 % larger; 6: 6 % smaller, 60 % slower);
-#: reading costs the same at any level.
+#: about as fast as the fastest zlib measured (3: faster, 4 % larger; 6: 6 % smaller, 60 %
+#: slower); reading costs the same at any level.
 ZSTD_LEVEL = 4
 #: The fields a headed state keeps outside its compressed body, in its head.
 HEAD_FIELDS = ("actor", "role")
@@ -151,9 +151,10 @@ _HEADS = frozenset((bytes([HEADED]), _ZSTD_HEAD))
 
 
 class DocketCompressor(Compressor):
-    """eventsourcing ``Compressor``: zlib with :data:`DICTIONARY` (or a pack's words added to
-    it, for a state that holds that pack's marker), who acted in a head beside it; reads
-    old plain JSON and older compressed states as they are."""
+    """eventsourcing ``Compressor``: who acted in a head, the rest a zstd frame with
+    :data:`DICTIONARY` (or a pack's words added to it, for a state that holds that pack's
+    marker) as its raw-content dictionary; reads old plain JSON and older zlib states as
+    they are."""
 
     def compress(self, data: bytes) -> bytes:
         return pack_state(data)
