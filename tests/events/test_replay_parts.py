@@ -24,9 +24,9 @@ def varied_log(path: Path) -> DecisionLog:
     log = open_signed(str(path))
     policy = Policy.create(domain="credit", spec={"t": 0.17}, owner_role="risk_owner", **SYSTEM)
     model = ModelVersion.register(
-        managers=MANAGERS, domain="credit", version="1", card={"data_fingerprint": "f", "metrics": {}},
-        **ENG,
-    )
+        managers=MANAGERS, domain="credit", version="1",
+        card={"data_fingerprint": "f", "metrics": {}}, **ENG,
+    )  # fmt: skip
     model.promote(evidence={"gate": "passed"}, **ENG)
     log.save(policy, model)
     cases = [new_case(f"P{i:02d}", p_bad=0.2 + 0.02 * i) for i in range(24)]
