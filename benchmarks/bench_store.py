@@ -10,12 +10,15 @@ The store is made by ``benchmarks/make_store.py`` (``docket keys init``, ``train
 1. size: bytes per case of the log file and of the read-model file, by table and index
    (SQLite's ``dbstat``), and the stored state bytes against their JSON text;
 2. replay: ``rebuild`` of every read model from the whole log, events/s, against raw
-   reading of the same rows (``select_rows``: ids, topics and state bytes, no decoding);
-   what decoding costs per event (inflate, ``json.loads``, and ``orjson.loads`` when
-   installed) on the same states;
+   reading of the same rows (``select_rows``: ids, topics and state bytes, no decoding),
+   in one process and shared by the machine's cores (``events.replay_parts``, the
+   default), alternating, wall and CPU (the children's included); the same for the
+   tables-only replay verify's check builds; what decoding costs per event (inflate,
+   ``json.loads``, and ``orjson.loads`` when installed) on the same states;
 3. verify: the chain and signature walk (``events.chain.verify``) against its raw
    floor (reading the rows and hashing each one once with SHA-256), then the read-model
-   check ``docket verify`` adds (a replay up to the file's position and a digest of both).
+   check ``docket verify`` adds (a replay up to the file's position and a digest of both),
+   in one process and shared, alternating; and the two added up (the whole verify).
 
 Each timed figure is the mean ± sd of ``--repeats`` runs. The machine is shared: the
 load average is printed before and after.

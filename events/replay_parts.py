@@ -18,8 +18,9 @@ and skips the ones not in its share. Any two shares hold different rows, so the 
 inserts (never replaces): a row found twice would stop the replay with an error.
 
 Only a SQLite store opened from its path is split (each process opens its own
-connections: a SQLite connection must never cross a fork); a PostgreSQL store, or a log
-too small to repay starting processes (:data:`SPLIT_FROM`), is replayed in one process.
+connections: a SQLite connection must never cross a fork), and only from a process running
+one thread (see :func:`workers_for`); a PostgreSQL store, a console's replay, or a log too
+small to repay starting processes (:data:`SPLIT_FROM`) is replayed in one process.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import gc
 import multiprocessing
 import os
 import sqlite3
+import threading
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -52,6 +54,11 @@ def workers_for(log: DecisionLog, stop: int | None) -> int:
     most :data:`MAX_WORKERS`) for a SQLite file of at least :data:`SPLIT_FROM` events,
     else 1."""
     if not _sqlite_file(log):
+        return 1
+    if threading.active_count() > 1:
+        # A console's worker threads: a fork copies only this thread, and any lock another
+        # one holds at that moment (an import, a logging handler) would stay held forever
+        # in the child. The command-line replay and verify run on one thread.
         return 1
     end = log.event_count() if stop is None else stop
     if end < SPLIT_FROM:

@@ -3,6 +3,8 @@ one-process replay, and the read-model check that uses it still catches an edite
 
 from __future__ import annotations
 
+import os
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -91,9 +93,18 @@ def test_only_a_large_sqlite_log_is_split(tmp_path: Path, monkeypatch: pytest.Mo
     log = varied_log(tmp_path / "s.sqlite")
     assert replay_parts.workers_for(log, None) == 1  # far below SPLIT_FROM
     monkeypatch.setattr(replay_parts, "SPLIT_FROM", 10)
-    monkeypatch.setattr(replay_parts.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
     assert replay_parts.workers_for(log, None) == 2
     assert replay_parts.workers_for(log, 5) == 1  # a replay up to position 5
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)  # a console's worker thread
+    other.start()
+    try:
+        assert replay_parts.workers_for(log, None) == 1  # never forks beside other threads
+    finally:
+        release.set()
+        other.join()
+    assert replay_parts.workers_for(log, None) == 2
     log.url = ""  # a log opened without a URL the processes could each open
     assert replay_parts.workers_for(log, None) == 1
 
@@ -103,7 +114,7 @@ def test_the_read_model_check_catches_an_edited_file_when_its_replay_is_shared(
 ) -> None:
     log = varied_log(tmp_path / "s.sqlite")
     monkeypatch.setattr(replay_parts, "SPLIT_FROM", 10)
-    monkeypatch.setattr(replay_parts.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
     calls: list[int] = []
     real = replay_parts.replayed_in_parts
 
