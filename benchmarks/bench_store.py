@@ -15,7 +15,11 @@ The store is made by ``benchmarks/make_store.py`` (``docket keys init``, ``train
    installed) on the same states;
 3. verify: the chain and signature walk (``events.chain.verify``) against its raw
    floor (reading the rows and hashing each one once with SHA-256), then the read-model
-   check ``docket verify`` adds (a replay up to the file's position and a digest of both).
+   check ``docket verify`` adds (a replay up to the file's position and a digest of both);
+4. audit: ``audit_case`` of the case opened half-way through the log against reading its
+   stored events alone.
+
+``--json FILE`` writes every figure by name (``benchmarks/figures.py``).
 
 Each timed figure is the mean ± sd of ``--repeats`` runs. The machine is shared: the
 load average is printed before and after.
@@ -34,15 +38,18 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from uuid import UUID
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import assistant.domains  # noqa: E402,F401  (registers the packs' store words)
+from benchmarks.bench_events import timed_audit  # noqa: E402
+from benchmarks.figures import add_json_option, record, write_json  # noqa: E402
 from events import readmodels  # noqa: E402
 from events.chain import verify  # noqa: E402
 from events.compression import decompress  # noqa: E402
-from events.readmodels import rebuild, replayed, verify_against_log  # noqa: E402
+from events.readmodels import ReadModels, rebuild, replayed, verify_against_log  # noqa: E402
 from events.store import open_log  # noqa: E402
 
 
@@ -86,6 +93,8 @@ def rate(n: int, mean: float, sd: float) -> str:
 def sizes(path: Path, cases: int) -> None:
     views = Path(f"{path}.views.sqlite")
     log_bytes, view_bytes = path.stat().st_size, views.stat().st_size
+    record("log_bytes_per_case", log_bytes / cases)
+    record("read_model_bytes_per_case", view_bytes / cases)
     print(f"1. size, {cases:,} cases: log {log_bytes / cases:,.0f} B/case, read models "
           f"{view_bytes / cases:,.0f} B/case, both {(log_bytes + view_bytes) / cases:,.0f} "
           "B/case   [target: <= 2.5 KB per case]")  # fmt: skip
@@ -104,6 +113,8 @@ def sizes(path: Path, cases: int) -> None:
         if states:
             stored = sum(len(s[0]) for s in states)
             text = sum(len(decompress(s[0])) for s in states)
+            record("state_bytes_per_case", stored / cases)
+            record("state_json_bytes_per_case", text / cases)
             print(f"   event states: {stored / cases:,.0f} B/case stored, {text / cases:,.0f} "
                   f"B/case as JSON ({stored / text:.2f})")  # fmt: skip
 
@@ -181,6 +192,19 @@ def floor_of_verify(log: object, end: int) -> None:
         start = rows[-1][0] + 1
 
 
+def case_half_way(path: Path, end: int) -> UUID:
+    """The first case opened at or after the middle of the log."""
+    con = sqlite3.connect(path)
+    try:
+        found = con.execute(
+            "SELECT originator_id FROM stored_events WHERE rowid >= ? "
+            "AND topic LIKE '%Case.Opened' ORDER BY rowid LIMIT 1", [max(1, end // 2)]
+        ).fetchone()  # fmt: skip
+    finally:
+        con.close()
+    return UUID(str(found[0]))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=10000)
@@ -194,10 +218,12 @@ def main() -> None:
     )
     parser.add_argument(
         "--parts",
-        default="size,replay,ab,verify,check",
-        help="which parts to run (comma-separated): size, replay, ab (replay "
-        "with json.loads), verify, check (the read-model check)",
+        default="size,replay,tables,ab,verify,check,audit",
+        help="which parts to run (comma-separated): size, replay, tables (the replay verify's "
+        "check builds, and decoding per event), ab (replay with json.loads), verify, check "
+        "(the read-model check), audit",
     )
+    add_json_option(parser)
     args = parser.parse_args()
     parts = set(args.parts.split(","))
     if args.store is None:
@@ -217,11 +243,15 @@ def main() -> None:
     finally:
         con.close()
     print(f"store {path}: {cases:,} cases, {end:,} events; states: {layouts(path)}")
+    record("cases", cases)
+    record("events", end)
     if "size" in parts:
         sizes(path, cases)
 
     replays = args.replay_repeats or args.repeats
     r_mean, r_sd, _ = timed(lambda: raw_rows(log, end), args.repeats)
+    record("raw_read_s", r_mean)
+    record("raw_read_cpu_s", LAST_CPU[0])
     print(f"   raw reading of every row (pages of 20,000, nothing decoded): "
           f"{rate(end, r_mean, r_sd)} ({r_mean:.2f} s; {cpu_rate(end)})   "
           "[the baseline below]")  # fmt: skip
@@ -229,9 +259,13 @@ def main() -> None:
         target = Path(tmp) / "views.sqlite"
         if "replay" in parts:
             p_mean, p_sd, _ = timed(lambda: rebuild(log, target).close(), replays)
+            record("replay_s", p_mean)
+            record("replay_sd_s", p_sd)
+            record("replay_cpu_s", LAST_CPU[0])
             print(f"2. replay of {end:,} events into the read models: {rate(end, p_mean, p_sd)}"
                   f" ({p_mean:.2f} s; {cpu_rate(end)})   [target >= 100,000/s]; replay/raw = "
                   f"{r_mean / p_mean:.2f}")  # fmt: skip
+        if "tables" in parts:
             t_mean, t_sd, _ = timed(lambda: replayed(log, target).close(), replays)
             print(f"   the same replay, tables only (what verify's read-model check builds): "
                   f"{rate(end, t_mean, t_sd)} ({t_mean:.2f} s; {cpu_rate(end)})")  # fmt: skip
@@ -251,6 +285,10 @@ def main() -> None:
             f_cpu = LAST_CPU[0]
             v_mean, v_sd, report = timed(lambda: verify(log), args.repeats)
             assert getattr(report, "ok", False), report
+            record("verify_walk_s", v_mean)
+            record("verify_walk_cpu_s", LAST_CPU[0])
+            record("verify_floor_s", f_mean)
+            record("verify_floor_cpu_s", f_cpu)
             print(f"3. verify (chain + signatures) of {end:,} events: {v_mean:.2f} ± {v_sd:.2f} "
                   f"s ({rate(end, v_mean, v_sd)}; {cpu_rate(end)})   [target: 1M events < 15 s]; "
                   f"verify/raw reading = {v_mean / r_mean:.2f}x")  # fmt: skip
@@ -258,15 +296,24 @@ def main() -> None:
             print(f"   raw floor (read + one SHA-256 per row): {f_mean:.2f} ± {f_sd:.2f} s; "
                   f"verify/floor = {v_mean / f_mean:.1f}x")  # fmt: skip
         if "check" in parts:
-            views = rebuild(log, target)  # a fresh file, as `docket replay` leaves it
+            # A fresh file, as `docket replay` leaves it: the replay part left one unless the
+            # tables-only replay replaced it.
+            reuse = "replay" in parts and "tables" not in parts
+            views = ReadModels(target) if reuse else rebuild(log, target)
             try:
                 m_mean, _, checked = timed(lambda: verify_against_log(log, views), 1)
             finally:
                 views.close()
             ok = "ok" if getattr(checked, "ok", False) else "DIFFERS"
+            assert ok == "ok", checked
+            record("verify_check_s", m_mean)
+            record("verify_check_cpu_s", LAST_CPU[0])
             print(f"   then the read-model check (replay to the file's position + digests): "
                   f"{m_mean:.2f} s, CPU {LAST_CPU[0]:.2f} s ({ok})")  # fmt: skip
+    if "audit" in parts:
+        timed_audit(log, case_half_way(path, end), cases)
     print(load())
+    write_json(args.json)
 
 
 if __name__ == "__main__":
