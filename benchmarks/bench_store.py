@@ -15,7 +15,11 @@ The store is made by ``benchmarks/make_store.py`` (``docket keys init``, ``train
    installed) on the same states;
 3. verify: the chain and signature walk (``events.chain.verify``) against its raw
    floor (reading the rows and hashing each one once with SHA-256), then the read-model
-   check ``docket verify`` adds (a replay up to the file's position and a digest of both).
+   check ``docket verify`` adds (a replay up to the file's position and a digest of both);
+4. audit: ``audit_case`` of the case opened half-way through the log against reading its
+   stored events alone.
+
+``--json FILE`` writes every figure by name (``benchmarks/figures.py``).
 
 Each timed figure is the mean ± sd of ``--repeats`` runs. The machine is shared: the
 load average is printed before and after.
@@ -27,6 +31,7 @@ import argparse
 import hashlib
 import json
 import os
+import resource
 import sqlite3
 import statistics
 import sys
@@ -34,12 +39,15 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from uuid import UUID
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import assistant.domains  # noqa: E402,F401  (registers the packs' store words)
-from events import readmodels  # noqa: E402
+from benchmarks.bench_events import timed_audit  # noqa: E402
+from benchmarks.figures import add_json_option, record, write_json  # noqa: E402
+from events import readmodels, replay_parts  # noqa: E402
 from events.chain import verify  # noqa: E402
 from events.compression import decompress  # noqa: E402
 from events.readmodels import rebuild, replayed, verify_against_log  # noqa: E402
@@ -57,18 +65,50 @@ def load() -> str:
 LAST_CPU: list[float] = [0.0, 0.0]
 
 
+def cpu_used() -> float:
+    """CPU seconds of this process and of its children that have ended (a replay shared by
+    several processes, events.replay_parts, waits for its children)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(
+        resource.RUSAGE_CHILDREN
+    )
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def timed(fn: Callable[[], object], repeats: int) -> tuple[float, float, object]:
     """Mean and sd of the wall time of ``fn`` over ``repeats`` runs, and its last result
-    (its CPU time in :data:`LAST_CPU`)."""
+    (its CPU time, its children's included, in :data:`LAST_CPU`)."""
     times, cpu, result = [], [], None
     for _ in range(repeats):
-        start, used = time.perf_counter(), time.process_time()
+        start, used = time.perf_counter(), cpu_used()
         result = fn()
         times.append(time.perf_counter() - start)
-        cpu.append(time.process_time() - used)
+        cpu.append(cpu_used() - used)
     sd = statistics.stdev(times) if len(times) > 1 else 0.0
     LAST_CPU[:] = [statistics.mean(cpu), statistics.stdev(cpu) if len(cpu) > 1 else 0.0]
     return statistics.mean(times), sd, result
+
+
+def alternated(
+    fns: dict[str, Callable[[], object]], repeats: int
+) -> dict[str, tuple[float, float, float, float]]:
+    """Wall mean, wall sd, CPU mean, CPU sd of each of ``fns``, run in turn ``repeats``
+    times (A, B, A, B...), so a change of load on the shared machine falls on both."""
+    wall: dict[str, list[float]] = {name: [] for name in fns}
+    cpu: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(repeats):
+        for name, fn in fns.items():
+            start, used = time.perf_counter(), cpu_used()
+            fn()
+            wall[name].append(time.perf_counter() - start)
+            cpu[name].append(cpu_used() - used)
+
+    def sd(values: list[float]) -> float:
+        return statistics.stdev(values) if len(values) > 1 else 0.0
+
+    return {
+        n: (statistics.mean(wall[n]), sd(wall[n]), statistics.mean(cpu[n]), sd(cpu[n]))
+        for n in fns
+    }
 
 
 def cpu_rate(n: int) -> str:
@@ -86,6 +126,8 @@ def rate(n: int, mean: float, sd: float) -> str:
 def sizes(path: Path, cases: int) -> None:
     views = Path(f"{path}.views.sqlite")
     log_bytes, view_bytes = path.stat().st_size, views.stat().st_size
+    record("log_bytes_per_case", log_bytes / cases)
+    record("read_model_bytes_per_case", view_bytes / cases)
     print(f"1. size, {cases:,} cases: log {log_bytes / cases:,.0f} B/case, read models "
           f"{view_bytes / cases:,.0f} B/case, both {(log_bytes + view_bytes) / cases:,.0f} "
           "B/case   [target: <= 2.5 KB per case]")  # fmt: skip
@@ -104,6 +146,8 @@ def sizes(path: Path, cases: int) -> None:
         if states:
             stored = sum(len(s[0]) for s in states)
             text = sum(len(decompress(s[0])) for s in states)
+            record("state_bytes_per_case", stored / cases)
+            record("state_json_bytes_per_case", text / cases)
             print(f"   event states: {stored / cases:,.0f} B/case stored, {text / cases:,.0f} "
                   f"B/case as JSON ({stored / text:.2f})")  # fmt: skip
 
@@ -181,6 +225,19 @@ def floor_of_verify(log: object, end: int) -> None:
         start = rows[-1][0] + 1
 
 
+def case_half_way(path: Path, end: int) -> UUID:
+    """The first case opened at or after the middle of the log."""
+    con = sqlite3.connect(path)
+    try:
+        found = con.execute(
+            "SELECT originator_id FROM stored_events WHERE rowid >= ? "
+            "AND topic LIKE '%Case.Opened' ORDER BY rowid LIMIT 1", [max(1, end // 2)]
+        ).fetchone()  # fmt: skip
+    finally:
+        con.close()
+    return UUID(str(found[0]))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=10000)
@@ -194,10 +251,11 @@ def main() -> None:
     )
     parser.add_argument(
         "--parts",
-        default="size,replay,ab,verify,check",
-        help="which parts to run (comma-separated): size, replay, ab (replay "
-        "with json.loads), verify, check (the read-model check)",
+        default="size,replay,ab,verify,check,audit",
+        help="which parts to run (comma-separated): size, replay, ab (replay with json.loads), "
+        "verify, check (the read-model check), audit",
     )
+    add_json_option(parser)
     args = parser.parse_args()
     parts = set(args.parts.split(","))
     if args.store is None:
@@ -218,24 +276,49 @@ def main() -> None:
     finally:
         con.close()
     print(f"store {path}: {cases:,} cases, {end:,} events; states: {layouts(path)}")
+    record("cases", cases)
+    record("events", end)
     if "size" in parts:
         sizes(path, cases)
 
     replays = args.replay_repeats or args.repeats
     r_mean, r_sd, _ = timed(lambda: raw_rows(log, end), args.repeats)
+    record("raw_read_s", r_mean)
+    record("raw_read_cpu_s", LAST_CPU[0])
     print(f"   raw reading of every row (pages of 20,000, nothing decoded): "
           f"{rate(end, r_mean, r_sd)} ({r_mean:.2f} s; {cpu_rate(end)})   "
           "[the baseline below]")  # fmt: skip
     with tempfile.TemporaryDirectory(dir=path.parent) as tmp:
         target = Path(tmp) / "views.sqlite"
         if "replay" in parts:
-            p_mean, p_sd, _ = timed(lambda: rebuild(log, target).close(), replays)
-            print(f"2. replay of {end:,} events into the read models: {rate(end, p_mean, p_sd)}"
-                  f" ({p_mean:.2f} s; {cpu_rate(end)})   [target >= 100,000/s]; replay/raw = "
-                  f"{r_mean / p_mean:.2f}")  # fmt: skip
-            t_mean, t_sd, _ = timed(lambda: replayed(log, target).close(), replays)
-            print(f"   the same replay, tables only (what verify's read-model check builds): "
-                  f"{rate(end, t_mean, t_sd)} ({t_mean:.2f} s; {cpu_rate(end)})")  # fmt: skip
+            workers = replay_parts.workers_for(log, None)
+            runs = iter(range(10**6))  # a new file for each tables-only replay
+
+            def tables(w: int) -> None:
+                replayed(log, Path(tmp) / f"t{next(runs)}.sqlite", workers=w).close()
+
+            got = alternated({
+                "one": lambda: rebuild(log, target, workers=1).close(),
+                "shared": lambda: rebuild(log, target, workers=workers).close(),
+                "tables one": lambda: tables(1),
+                "tables shared": lambda: tables(workers),
+            }, replays)  # fmt: skip
+            for name, what in (
+                ("one", "in one process (the baseline of the shared replay)"),
+                ("shared", f"shared by {workers} processes (events.replay_parts, the default)"),
+                ("tables one", "tables only (verify's read-model check), one process"),
+                ("tables shared", f"tables only, shared by {workers} processes"),
+            ):
+                w_mean, w_sd, c_mean, c_sd = got[name]
+                record(f"replay_{name.replace(' ', '_')}_s", w_mean)
+                record(f"replay_{name.replace(' ', '_')}_cpu_s", c_mean)
+                print(f"2. replay of {end:,} events {what}: {rate(end, w_mean, w_sd)} wall "
+                      f"({w_mean:.2f} ± {w_sd:.2f} s); CPU {c_mean:.2f} ± {c_sd:.2f} s, "
+                      f"{rate(end, c_mean, c_sd)} of CPU; raw reading/this = "
+                      f"{r_mean / w_mean:.2f}   [target >= 100,000/s]")  # fmt: skip
+            record("replay_workers", workers)
+            one, shared = got["one"][0], got["shared"][0]
+            print(f"   shared/one-process wall = {shared / one:.2f}")
             decoding(log, end)
         if "ab" in parts:
             # The same replay decoding with json.loads instead of orjson (the A/B for orjson).
@@ -252,6 +335,10 @@ def main() -> None:
             f_cpu = LAST_CPU[0]
             v_mean, v_sd, report = timed(lambda: verify(log), args.repeats)
             assert getattr(report, "ok", False), report
+            record("verify_walk_s", v_mean)
+            record("verify_walk_cpu_s", LAST_CPU[0])
+            record("verify_floor_s", f_mean)
+            record("verify_floor_cpu_s", f_cpu)
             print(f"3. verify (chain + signatures) of {end:,} events: {v_mean:.2f} ± {v_sd:.2f} "
                   f"s ({rate(end, v_mean, v_sd)}; {cpu_rate(end)})   [target: 1M events < 15 s]; "
                   f"verify/raw reading = {v_mean / r_mean:.2f}x")  # fmt: skip
@@ -260,14 +347,40 @@ def main() -> None:
                   f"verify/floor = {v_mean / f_mean:.1f}x")  # fmt: skip
         if "check" in parts:
             views = rebuild(log, target)  # a fresh file, as `docket replay` leaves it
+            shipped = replay_parts.workers_for
+            workers = shipped(log, None)
+            reports: list[object] = []
+
+            def check(w: int) -> None:
+                setattr(replay_parts, "workers_for", lambda *_: w)  # noqa: B010
+                try:
+                    reports.append(verify_against_log(log, views))
+                finally:
+                    setattr(replay_parts, "workers_for", shipped)  # noqa: B010
+
             try:
-                m_mean, _, checked = timed(lambda: verify_against_log(log, views), 1)
+                got = alternated({"one": lambda: check(1), "shared": lambda: check(workers)},
+                                 args.repeats)  # fmt: skip
             finally:
                 views.close()
-            ok = "ok" if getattr(checked, "ok", False) else "DIFFERS"
-            print(f"   then the read-model check (replay to the file's position + digests): "
-                  f"{m_mean:.2f} s, CPU {LAST_CPU[0]:.2f} s ({ok})")  # fmt: skip
+            ok = "ok" if all(getattr(r, "ok", False) for r in reports) else "DIFFERS"
+            assert ok == "ok", reports
+            record("check_workers", workers)
+            for name, what in (("one", "one process"), ("shared", f"{workers} processes")):
+                w_mean, w_sd, c_mean, c_sd = got[name]
+                record(f"verify_check_{name}_s", w_mean)
+                record(f"verify_check_{name}_cpu_s", c_mean)
+                print(f"   then the read-model check (replay to the file's position + digests), "
+                      f"{what}: {w_mean:.2f} ± {w_sd:.2f} s wall, CPU {c_mean:.2f} ± {c_sd:.2f} s"
+                      f" ({ok})")  # fmt: skip
+            if "verify" in parts:
+                print(f"   whole `docket verify` (walk + check): one process "
+                      f"{v_mean + got['one'][0]:.2f} s, shared {v_mean + got['shared'][0]:.2f} s"
+                      "   [target: 1M events < 15 s]")  # fmt: skip
+    if "audit" in parts:
+        timed_audit(log, case_half_way(path, end), cases)
     print(load())
+    write_json(args.json)
 
 
 if __name__ == "__main__":

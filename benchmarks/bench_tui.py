@@ -26,6 +26,8 @@ Printed, with the baselines measured in the same run:
 
 Targets (issue 17, at 1,000,000 cases): first paint < 500 ms, next page and open case
 < 50 ms p95. The machine is shared: the load average is printed with the figures.
+``--json FILE`` writes every figure by name in seconds (``first_paint_s``; the 200-case
+store's as ``baseline_first_paint_s``; ``benchmarks/figures.py``).
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ from textual import events
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.figures import add_json_option, record, write_json  # noqa: E402
 from benchmarks.make_store import DOCKET, MadeStore, ensure_store  # noqa: E402
 from tests.events.test_queue import bad_steps, every_queue_query  # noqa: E402
 from tests.tui.conftest import settle  # noqa: E402
@@ -251,9 +254,13 @@ TARGETS = {
 }
 
 
-def report(title: str, figures: dict[str, float], baseline: dict[str, float]) -> None:
+def report(title: str, figures: dict[str, float], baseline: dict[str, float], *,
+           prefix: str = "") -> None:
+    """Print ``figures`` (seconds) beside ``baseline``'s, and record each as
+    ``PREFIX + KEY + '_s'``."""
     print(f"\n{title}  (load {load()})")
     for key, value in figures.items():
+        record(f"{prefix}{key}_s", value)
         target = TARGETS.get(key)
         verdict = "" if target is None else (" ok" if value < target else " OVER TARGET")
         limit = "" if target is None else f" (target < {target * 1000:.0f} ms at 1M)"
@@ -376,6 +383,9 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=20)
     parser.add_argument("--no-console", action="store_true", help="only SQL and docket cases")
     parser.add_argument("--no-shell", action="store_true", help="skip docket cases")
+    parser.add_argument("--shell-repeats", type=int, default=None,
+                        help="runs of each docket cases command (default: repeats / 4, >= 3)")
+    add_json_option(parser)
     args = parser.parse_args()
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
     print(f"load {load()} on {os.cpu_count()} cores (shared machine)")
@@ -386,21 +396,25 @@ def main() -> None:
         print(f"  first open of the {made.cases:,}-case store: {seconds:.1f} s")
     plans(big)
     base_sql, big_sql = raw_sql(small, args.repeats), raw_sql(big, args.repeats)
-    report(f"raw SQL, {BASELINE} cases (baseline)", base_sql, base_sql)
+    report(f"raw SQL, {BASELINE} cases (baseline)", base_sql, base_sql, prefix="baseline_")
     report(f"raw SQL, {args.cases:,} cases", big_sql, base_sql)
     if not args.no_shell:
-        base_shell = shell(small, max(3, args.repeats // 4))
-        report(f"docket cases, {BASELINE} cases (baseline)", base_shell, base_shell)
-        report(f"docket cases, {args.cases:,} cases", shell(big, max(3, args.repeats // 4)),
-               base_shell)
+        shell_repeats = args.shell_repeats or max(3, args.repeats // 4)
+        base_shell = shell(small, shell_repeats)
+        report(f"docket cases, {BASELINE} cases (baseline)", base_shell, base_shell,
+               prefix="baseline_")
+        report(f"docket cases, {args.cases:,} cases", shell(big, shell_repeats), base_shell)
     if args.no_console:
+        write_json(args.json)
         return
     baseline = console(small, args.repeats)
-    report(f"console, real store, {BASELINE} cases (baseline)", baseline, baseline)
+    report(f"console, real store, {BASELINE} cases (baseline)", baseline, baseline,
+           prefix="baseline_")
     figures = console(big, args.repeats)
     report(f"console, real store, {args.cases:,} cases", figures, baseline)
     print(f"\n  raw keyset page on the big store: {big_sql['raw_keyset_page'] * 1000:.2f} ms; "
           f"console next page p95 is x{figures['page_p95'] / big_sql['raw_keyset_page']:.0f}")
+    write_json(args.json)
 
 
 if __name__ == "__main__":

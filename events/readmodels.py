@@ -55,6 +55,10 @@ if TYPE_CHECKING:
     from events.app import DecisionLog
 
 Row = dict[str, Any]
+#: A stored row as the recorder reads it: (position, originator id, version, topic, state).
+StoredRow = tuple[int, str, int, str, bytes]
+#: Which of a batch's stored rows one process of a split replay applies.
+Share = Callable[[Sequence[StoredRow]], Iterable[StoredRow]]
 
 
 _T = str
@@ -509,6 +513,7 @@ class ReadModels:
         batch: int = 5000,
         stop: int | None = None,
         saved: Iterable[Case] = (),
+        only: Share | None = None,
     ) -> int:
         """Apply every event recorded after :meth:`position` (up to ``stop``, when given);
         return how many were applied.
@@ -525,6 +530,9 @@ class ReadModels:
         events up to the aggregate's version are taken from the aggregate's state instead
         of being decoded and folded again (only the notification rows are read, to keep
         the log's order and to find events others wrote in between).
+        ``only``: which of the rows read it applies (a replay split over processes applies
+        one share of the cases in each, :mod:`events.replay_parts`); the position still
+        moves past every row read.
         """
         position = self.position()
         if position >= log.event_count():
@@ -540,7 +548,7 @@ class ReadModels:
         # a few batches after it was opened is not folded again from the log.
         previous: dict[str, CaseState] = {}
         while True:
-            n, more = self._apply_batch(log, batch, stop, known, previous)
+            n, more = self._apply_batch(log, batch, stop, known, previous, only)
             applied += n
             if not more:
                 return applied
@@ -552,6 +560,7 @@ class ReadModels:
         stop: int | None,
         known: dict[str, CaseState],
         previous: dict[str, CaseState],
+        only: Share | None = None,
     ) -> tuple[int, bool]:
         """Apply one batch; return (events applied, whether more may follow). ``previous``
         holds the case states earlier batches left (at most :data:`CARRIED_STATES`, the
@@ -568,7 +577,7 @@ class ReadModels:
             b = _Batch(conn, log, previous)
             handlers = HANDLERS
             case_names = CASE_NAMES
-            for nid, oid, version, topic, raw in rows:
+            for nid, oid, version, topic, raw in rows if only is None else only(rows):
                 name = case_names.get(topic)
                 if name is not None:
                     b.case_event(nid, oid, version, name, topic, raw, known.get(oid))
@@ -636,9 +645,15 @@ def catch_up(log: DecisionLog, readmodels: ReadModels, *, batch: int = 5000) -> 
 
 
 def rebuild(
-    log: DecisionLog, path: str | Path, *, batch: int = 10000, stop: int | None = None
+    log: DecisionLog,
+    path: str | Path,
+    *,
+    batch: int = 10000,
+    stop: int | None = None,
+    workers: int | None = None,
 ) -> ReadModels:
-    """Rebuild the read models at ``path`` from the whole log (up to ``stop``, when given).
+    """Rebuild the read models at ``path`` from the whole log (up to ``stop``, when given;
+    ``workers``: as for :func:`replayed`).
 
     Builds into a scratch file beside ``path`` and renames it over ``path``, so a
     reader never sees a half-built file (readers holding the old file keep it).
@@ -648,7 +663,7 @@ def rebuild(
     fd, scratch = tempfile.mkstemp(prefix=target.name + ".", suffix=".rebuild", dir=target.parent)
     os.close(fd)
     os.unlink(scratch)
-    fresh = replayed(log, scratch, batch=batch, stop=stop)
+    fresh = replayed(log, scratch, batch=batch, stop=stop, workers=workers)
     try:
         fresh._create_indexes()  # faster in one go than maintained row by row
         fresh.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -661,11 +676,27 @@ def rebuild(
 
 
 def replayed(
-    log: DecisionLog, path: str | Path, *, batch: int = 10000, stop: int | None = None
+    log: DecisionLog,
+    path: str | Path,
+    *,
+    batch: int = 10000,
+    stop: int | None = None,
+    workers: int | None = None,
 ) -> ReadModels:
     """A replay of the log (up to ``stop``) into a new private file at ``path``, its tables
     only: the queries' indexes and the queue's counts are left out (:func:`rebuild` adds
-    them in one go; a check that reads the tables in key order needs none of them)."""
+    them in one go; a check that reads the tables in key order needs none of them).
+
+    ``workers``: how many processes share the replay, each folding its share of the cases
+    (:mod:`events.replay_parts`); by default as many as the machine has cores when the
+    log is large and a SQLite file, else one (this process).
+    """
+    from events import replay_parts  # built on this module (a cycle at import time)
+
+    if workers is None:
+        workers = replay_parts.workers_for(log, stop)
+    if workers > 1:
+        return replay_parts.replayed_in_parts(log, path, batch=batch, stop=stop, workers=workers)
     fresh = ReadModels(path, _scratch=True)
     try:
         with _cycles_unchecked():
