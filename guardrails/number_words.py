@@ -31,9 +31,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-
-from guardrails.prefilter import RuleSet
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +46,10 @@ class NumberWords:
     ``out_of``: the words between a count and a total ("sur", "de cada");
     ``shares``: the words after a count naming a share ("tiers": 3);
     ``half``: the words meaning one half with nothing before them ("la moitié");
-    ``counted``: nouns after which a small number counts things (regex alternatives).
+    ``counted``: nouns after which a small number counts things (regex alternatives);
+    ``cues``: the words, besides number words, one of which every figure holds (the
+    connectors, "Prozent", "moitié"; a word of five letters or more also as a stem): a
+    text holding no cue and no number word of the language is not searched for it.
     """
 
     language: str
@@ -64,7 +65,7 @@ class NumberWords:
     counted: str
     more: str = ""
     less: str = ""
-    extra: Mapping[str, int] = field(default_factory=dict)
+    cues: str = ""
 
 
 def _table(words: str, start: int = 0) -> dict[str, int]:
@@ -94,13 +95,14 @@ GERMAN = NumberWords(
     | _tens("zwanzig dreißig|dreissig vierzig fünfzig sechzig siebzig achtzig neunzig"),
     hundreds=("hundert",), thousands=("tausend",), joiners=("und",),
     alone=_words("null ein eine einen einem einer eines acht"),
-    percent=r"prozent\w*|v\.\s?h\.", out_of=r"von|aus|auf", half=r"(?:die |der )?hälfte",
+    percent=r"prozent\w*", out_of=r"von|aus|auf", half=r"(?:die |der )?hälfte",
     shares={"drittel": 3, "viertel": 4, "fünftel": 5, "sechstel": 6, "zehntel": 10,
             "zwanzigstel": 20, "hundertstel": 100},
     counted=r"faktor\w*|gr[üu]nd\w*|merkmal\w*|punkt\w*|aspekt\w*|signal\w*|jahr\w*|"
             r"monat\w*|person\w*",
     more=r"mehr als|über|höher als|mindestens|gut",
     less=r"weniger als|unter|höchstens|bis zu|knapp",
+    cues="prozent von aus auf hälfte",
 )
 FRENCH = NumberWords(
     language="fr",
@@ -117,6 +119,7 @@ FRENCH = NumberWords(
             r"personne\w*",
     more=r"plus de|plus que|au moins|supérieure? à|au-delà de",
     less=r"moins de|moins que|au plus|jusqu'à|inférieure? à",
+    cues="sur de moitié",
 )
 SPANISH = NumberWords(
     language="es",
@@ -140,6 +143,7 @@ SPANISH = NumberWords(
             r"mes\w*|persona\w*",
     more=r"más de|más que|al menos|superior a|por encima de",
     less=r"menos de|menos que|como máximo|hasta|por debajo de|inferior a",
+    cues="de cada entre mitad",
 )
 DUTCH = NumberWords(
     language="nl",
@@ -154,6 +158,7 @@ DUTCH = NumberWords(
             r"person\w*",
     more=r"meer dan|ruim|minstens|boven|hoger dan",
     less=r"minder dan|hoogstens|onder|lager dan|tot",
+    cues="procent op van uit helft",
 )
 ITALIAN = NumberWords(
     language="it",
@@ -171,6 +176,7 @@ ITALIAN = NumberWords(
             r"person\w*",
     more=r"più d(?:i|el|ella|ei|elle)|oltre|almeno|superiore a",
     less=r"meno d(?:i|el|ella|ei|elle)|al massimo|fino a|sotto|inferiore a",
+    cues="su ogni di metà",
 )
 PORTUGUESE = NumberWords(
     language="pt",
@@ -192,6 +198,7 @@ PORTUGUESE = NumberWords(
             r"m[eê]s\w*|pessoa\w*",
     more=r"mais d[eao]|mais que|pelo menos|acima d[eao]|superior a",
     less=r"menos d[eao]|menos que|no máximo|até|abaixo d[eao]|inferior a",
+    cues="em de cada metade",
 )
 
 LANGUAGES: tuple[NumberWords, ...] = (GERMAN, FRENCH, SPANISH, DUTCH, ITALIAN, PORTUGUESE)
@@ -281,10 +288,26 @@ def _after(text: str, words: NumberWords) -> list[str] | None:
     return None
 
 
-@functools.cache
-def _gate() -> RuleSet:
-    """Which languages' figure patterns can match a text (literal prefilter)."""
-    return RuleSet((words.language, _compiled(words).figure) for words in LANGUAGES)
+def languages_in(text: str) -> list[NumberWords]:
+    """The languages whose figures ``text`` (lower case) may hold: those with a number word
+    or a cue among its words. Checking each word once (cached) is what keeps English-only
+    text from paying for six more languages' patterns."""
+    found: set[str] = set()
+    for token in set(_TOKEN.findall(text)):
+        found.update(_languages_of(token))
+    return [words for words in LANGUAGES if words.language in found]
+
+
+_TOKEN = re.compile(r"[^\W\d_]+")
+
+
+@functools.lru_cache(maxsize=8192)
+def _languages_of(token: str) -> tuple[str, ...]:
+    """The languages in which ``token`` is a number word (or a compound of them) or a cue."""
+    return tuple(words.language for words in LANGUAGES if _pieces(token, words)
+                 or token in words.shares or any(
+                     token == cue or (len(cue) >= 5 and token.startswith(cue))
+                     for cue in words.cues.split()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -299,7 +322,7 @@ def as_digits(text: str) -> tuple[str, list[Reading]]:
     """``text`` (lower case) with the figures of every language written as digits, and
     what was rewritten. English goes last (its "one in twenty" forms are the targets)."""
     readings: list[Reading] = []
-    languages = [BY_LANGUAGE[rule.name] for rule in _gate().runnable(text)]
+    languages = languages_in(text)
     # Percentages and fractions first in every language, then lone numbers: Italian
     # "cento" alone is a hundred, but in Portuguese "por cento" it makes a percentage.
     for lone in (False, True):

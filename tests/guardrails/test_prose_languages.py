@@ -107,12 +107,14 @@ def test_a_level_word_after_a_negation_is_not_read() -> None:
 
 
 def test_english_prose_does_not_run_the_other_languages() -> None:
-    """The literal prefilter: an English answer with no word of another language's tables
-    runs none of their patterns (the cost English-only text would otherwise pay)."""
+    """The gates: an English answer with no word of another language's tables runs none of
+    their patterns (the cost English-only text would otherwise pay)."""
     english = ("Decline recommended for «PERSON_1»: the model puts the risk of default at "
                "62%, mainly because of the 48-month duration and the 5,951 DM amount.")
     assert _other_languages().runnable(english.lower()) == []
+    assert number_words.languages_in(english.lower()) == []
     assert number_words.as_digits(english.lower())[1] == []
+    assert [w.language for w in number_words.languages_in("zweiundsechzig prozent")] == ["de"]
     german = "das ausfallrisiko ist hoch und vertrauenswürdig"
     assert {rule.name for rule in _other_languages().runnable(german)} == {"de"}
     assert {words.language for words in risk_words.OTHER_LANGUAGES} == {
