@@ -41,6 +41,7 @@ from assistant.specialists.pipelines import (  # noqa: E402
 )
 from assistant.specialists.serving import OnnxSpecialist  # noqa: E402
 from assistant.specialists.training import train  # noqa: E402
+from benchmarks.figures import add_json_option, record, write_json  # noqa: E402
 
 
 def percentiles(samples_s: list[float]) -> tuple[float, float]:
@@ -80,6 +81,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
     parser.add_argument("--models", type=Path, help="directory with trained artifacts")
+    add_json_option(parser)
     args = parser.parse_args()
     repeats, batch_rows = (300, 20_000) if args.quick else (3000, 100_000)
 
@@ -112,6 +114,9 @@ def main() -> None:
     time_each(slow, raws, 20)
     figures["sklearn"] = percentiles(time_each(slow, raws, max(repeats // 5, 50)))
     sk_p50, sk_p99 = figures["sklearn"]
+    for kind, (p50, p99) in figures.items():
+        record(f"case_{kind}_p50_ms", p50)
+        record(f"case_{kind}_p99_ms", p99)
     for kind, label in (("logreg", "onnx logreg (exact attributions)"),
                         ("gbt", "onnx gbt (occlusion attributions)")):
         p50, p99 = figures[kind]
@@ -140,10 +145,12 @@ def main() -> None:
                 specialist.predict_arrays(cat, num)
                 best = min(best, time.perf_counter() - started)
             rate = batch_rows / best
+            record(f"batch_{kind}_{threads}_thread_per_s", rate)
             verdict = "ok" if rate >= 100_000 else "BELOW 100k/s TARGET"
             ratio = f"({rate / sklearn_rates[kind]:4.1f}x sklearn {kind})"
             print(f"  onnx {kind:6} {threads} thread(s): {rate:12,.0f} cases/s {ratio} {verdict}")
     for kind, rate in sklearn_rates.items():
+        record(f"batch_sklearn_{kind}_per_s", rate)
         print(f"  sklearn {kind:6} predict_proba: {rate:12,.0f} cases/s")
 
     orchestrator = Orchestrator.from_artifacts(pack, champion=paths["logreg"])
@@ -153,6 +160,8 @@ def main() -> None:
     rate = len(sample) / (time.perf_counter() - started)
     print(f"ingest path (validate + score + attributions + OOD + policy), logreg: "
           f"{rate:,.0f} cases/s")
+    record("batch_rows", batch_rows)
+    write_json(args.json)
 
 
 if __name__ == "__main__":

@@ -38,6 +38,7 @@ from assistant.specialists.quantile import (  # noqa: E402
     predict_levels,
 )
 from assistant.specialists.quantile_training import train_quantiles  # noqa: E402
+from benchmarks.figures import add_json_option, record, write_json  # noqa: E402
 
 TRAIN_HOURS = 3000
 
@@ -61,6 +62,7 @@ def time_each(run: Callable[[Any], object], items: list[Any], repeats: int) -> l
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
+    add_json_option(parser)
     args = parser.parse_args()
     repeats = 300 if args.quick else 3000
     pack = get_quantity_pack("demand")
@@ -91,13 +93,16 @@ def main() -> None:
         policy_only = time_each(lambda q: recommend_quantity(levels, q, policy), predicted,
                                 repeats)
         curve = time_each(lambda q: cost_curve(levels, q, policy, 100), predicted, repeats)
-    for name, samples in (("one hour, onnxruntime (Forecaster)", onnx),
-                          ("one hour, scikit-learn prediction", sk),
-                          ("policy alone (order + expected cost)", policy_only),
-                          ("cost curve, 7 orders", curve)):
+    for key, name, samples in (("hour", "one hour, onnxruntime (Forecaster)", onnx),
+                               ("hour_sklearn", "one hour, scikit-learn prediction", sk),
+                               ("policy", "policy alone (order + expected cost)", policy_only),
+                               ("cost_curve", "cost curve, 7 orders", curve)):
         p50, p99 = percentiles(samples)
+        record(f"{key}_p50_ms", p50)
+        record(f"{key}_p99_ms", p99)
         print(f"{name:40} p50 {p50:.3f} ms  p99 {p99:.3f} ms  (n={len(samples)})")
     print(f"scikit-learn / onnxruntime at p50: {percentiles(sk)[0] / percentiles(onnx)[0]:.1f}x")
+    write_json(args.json)
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from assistant.monitoring.drift import feature_drift  # noqa: E402
 from assistant.monitoring.drift_reference import DriftReference  # noqa: E402
+from benchmarks.figures import add_json_option, record, write_json  # noqa: E402
 
 TARGET_SECONDS = 5.0
 
@@ -96,6 +97,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="20,000 cases, one repeat")
     parser.add_argument("--n", type=int, default=None, help="number of recent cases")
+    add_json_option(parser)
     args = parser.parse_args()
     n = args.n or (20_000 if args.quick else 100_000)
     repeats = 1 if args.quick else 3
@@ -139,6 +141,11 @@ def main() -> None:
     print(f"  PSI agreement with the naive loop     {agree:.1e} (max abs diff on the subset)")
     print(f"  sanity: dataset drift {report.dataset_drift},"
           f" drifted features {len(report.drifted_features)}")  # fmt: skip
+    for name, value in (("cases", n), ("features", len(numeric) + len(categorical)),
+                        ("drift_rows_s", rows_s), ("drift_columns_s", cols_s),
+                        ("naive_psi_s", naive_s)):
+        record(name, value)
+    write_json(args.json)
 
 
 if __name__ == "__main__":

@@ -23,10 +23,12 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from uuid import UUID
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from assistant.domains.credit import DECISION, ROLES  # noqa: E402
+from benchmarks.figures import add_json_option, record, write_json  # noqa: E402
 from events.app import DecisionLog  # noqa: E402
 from events.audit import audit_case  # noqa: E402
 from events.chain import verify  # noqa: E402
@@ -148,6 +150,9 @@ def bench_appends(tmp: Path, n_cases: int) -> None:
     conn.execute("COMMIT")
     raw = len(rows) / (time.perf_counter() - start)
     conn.close()
+    record("append_events", n_events)
+    record("append_events_per_s", rate)
+    record("append_raw_rows_per_s", raw)
     print(
         f"1. batched appends (1000 cases/transaction, {n_events} events, hash-chained): "
         f"{rate:,.0f} events/s   [target >= 10,000]"
@@ -181,6 +186,9 @@ def bench_single_decision(tmp: Path, n: int) -> None:
     conn.close()
     p50, p99 = _pct(times, 50), _pct(times, 99)
     r50, r99 = _pct(raw, 50), _pct(raw, 99)
+    for name, value in (("decisions", n), ("decision_p50_ms", p50), ("decision_p99_ms", p99),
+                        ("decision_raw_p50_ms", r50), ("decision_raw_p99_ms", r99)):
+        record(name, value)
     print(
         f"2. one decision (get + decide + durable commit), n={n}: p50 {p50:.2f} ms, "
         f"p99 {p99:.2f} ms   [target p99 < 20 ms]"
@@ -237,19 +245,27 @@ def bench_replay_and_audit(tmp: Path, n_cases: int, audit_cases: int) -> None:
 
     if audit_cases > n_cases:
         seed(log, audit_cases - n_cases, first=n_cases, batch=2000)
-    n_cases = audit_cases
-    target = Case.id_for("credit", f"C{n_cases // 2:07d}")
+    timed_audit(log, Case.id_for("credit", f"C{audit_cases // 2:07d}"), audit_cases)
+
+
+def timed_audit(log: DecisionLog, case_id: UUID, n_cases: int, repeats: int = 20) -> None:
+    """``audit_case`` of one case, ``repeats`` times, against reading its stored events alone
+    (the baseline); printed and recorded (``audit_median_ms``, ``audit_max_ms``,
+    ``audit_raw_median_ms``)."""
     times, raws = [], []
-    for _ in range(20):
+    for _ in range(repeats):
         start = time.perf_counter()
-        audit_case(log, target)
+        audit_case(log, case_id)
         times.append(time.perf_counter() - start)
         start = time.perf_counter()
-        log.recorder.select_events(target)
+        log.recorder.select_events(case_id)
         raws.append(time.perf_counter() - start)
     a, r = statistics.median(times), statistics.median(raws)
+    record("audit_median_ms", a * 1000)
+    record("audit_max_ms", max(times) * 1000)
+    record("audit_raw_median_ms", r * 1000)
     print(
-        f"4. audit_case on a store with {n_cases} cases: median {a * 1000:.2f} ms, "
+        f"4. audit_case on a store with {n_cases:,} cases: median {a * 1000:.2f} ms, "
         f"max {max(times) * 1000:.2f} ms   [target < 1 s]"
     )
     print(f"   reading the case's stored events alone: {r * 1000:.3f} ms   ratio = {a / r:.1f}x")
@@ -258,14 +274,25 @@ def bench_replay_and_audit(tmp: Path, n_cases: int, audit_cases: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes (seconds, not minutes)")
+    parser.add_argument(
+        "--parts", default="appends,decision,replay",
+        help="which parts to run (comma-separated): appends (1), decision (2), replay (3 and 4, "
+        "on a store of generated cases; bench_store.py measures them on a real store)",
+    )  # fmt: skip
+    add_json_option(parser)
     args = parser.parse_args()
+    parts = set(args.parts.split(","))
     sizes = (2000, 200, 5000, 10000) if args.quick else (10000, 1000, 25000, 100000)
     n_append, n_single, n_replay_cases, n_audit_cases = sizes
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
-        bench_appends(tmp, n_append)
-        bench_single_decision(tmp, n_single)
-        bench_replay_and_audit(tmp, n_replay_cases, n_audit_cases)
+        if "appends" in parts:
+            bench_appends(tmp, n_append)
+        if "decision" in parts:
+            bench_single_decision(tmp, n_single)
+        if "replay" in parts:
+            bench_replay_and_audit(tmp, n_replay_cases, n_audit_cases)
+    write_json(args.json)
 
 
 if __name__ == "__main__":

@@ -4,8 +4,9 @@
 
 Figures: output guardrails on one explanation (parse + all rules; target p99 < 5 ms) vs a
 bare ``json.loads`` + pydantic validation, and vs the same check with the pack's words in
-English only (what the other languages' action words cost); input guardrails on one case
-(placeholders, note redaction, injection scan); the template explainer (target p99 < 1 ms)
+English only (what the other languages' action words cost), and on the same answer written
+in German (read by the German number and risk-word tables too); input guardrails on one
+case (placeholders, note redaction, injection scan); the template explainer (target p99 < 1 ms)
 vs building the same payload dict with ``json.dumps`` only; and the whole guarded pipeline.
 """
 
@@ -24,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from assistant.domains.credit import WORDS  # noqa: E402
 from assistant.explainers import ExplanationRequest, TemplateExplainer, explain_guarded  # noqa: E402
+from benchmarks.figures import add_json_option, record, write_json  # noqa: E402
 from guardrails import ExplanationOutput, check_output, prepare_input  # noqa: E402
 
 REQUEST = ExplanationRequest(
@@ -54,6 +56,13 @@ ANSWER = json.dumps({
                {"feature": "purpose", "value": "radio/television", "direction": "lowers_risk"}],
 })
 
+# The same answer in German: figures in words, so the German number tables are read too.
+GERMAN_ANSWER = json.dumps({
+    **json.loads(ANSWER),
+    "summary": "Ablehnen empfohlen für «PERSON_1»: das Modell schätzt das Ausfallrisiko auf "
+               "zweiundsechzig Prozent, vor allem wegen der Laufzeit von 48 Monaten und des "
+               "Betrags von 5,951 DM."})
+
 
 def timed(fn: Callable[[], object], repeat: int) -> list[float]:
     for _ in range(min(200, repeat)):
@@ -70,9 +79,12 @@ def p(samples: list[float], q: float) -> float:
     return statistics.quantiles(samples, n=1000)[int(q * 1000) - 1]
 
 
-def report(name: str, samples: list[float], baseline: list[float] | None, target_us: float | None
-           ) -> None:
+def report(name: str, samples: list[float], baseline: list[float] | None, target_us: float | None,
+           key: str) -> None:
+    """Print one line, and record its p50 and p99 in ms as ``KEY_p50_ms``, ``KEY_p99_ms``."""
     p50, p99 = p(samples, 0.5), p(samples, 0.99)
+    record(f"{key}_p50_ms", p50 / 1000)
+    record(f"{key}_p99_ms", p99 / 1000)
     line = f"{name:<44} p50 {p50:8.1f} µs  p99 {p99:8.1f} µs"
     if baseline:
         line += f"  ({p50 / p(baseline, 0.5):5.1f}x baseline p50)"
@@ -84,7 +96,9 @@ def report(name: str, samples: list[float], baseline: list[float] | None, target
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repetitions (smoke run)")
-    repeat = 500 if parser.parse_args().quick else 5000
+    add_json_option(parser)
+    args = parser.parse_args()
+    repeat = 500 if args.quick else 5000
 
     prepared = prepare_input(REQUEST.personal, REQUEST.note)
     facts = REQUEST.facts(placeholders=prepared.pseudonyms.by_placeholder.keys())
@@ -93,22 +107,29 @@ def main() -> None:
     payload = json.loads(template.explain(REQUEST).raw)
 
     bare = timed(lambda: ExplanationOutput.model_validate(json.loads(ANSWER)), repeat)
-    report("baseline: json.loads + pydantic validate", bare, None, None)
+    report("baseline: json.loads + pydantic validate", bare, None, None, "bare_validate")
     report("output guardrails (check_output)", timed(lambda: check_output(ANSWER, facts), repeat),
-           bare, 5000)
+           bare, 5000, "check_output")
     english = dataclasses.replace(
         facts, lexicon=dataclasses.replace(WORDS.lexicon, action_words=()))
     assert check_output(ANSWER, english).ok
     report("  the same, the pack's words in English only",
-           timed(lambda: check_output(ANSWER, english), repeat), bare, 5000)
+           timed(lambda: check_output(ANSWER, english), repeat), bare, 5000, "check_output_english")
+    assert check_output(GERMAN_ANSWER, facts).ok
+    report("  the same answer written in German",
+           timed(lambda: check_output(GERMAN_ANSWER, facts), repeat), bare, 5000,
+           "check_output_german")
     report("input guardrails (prepare_input)",
-           timed(lambda: prepare_input(REQUEST.personal, REQUEST.note), repeat), bare, None)
+           timed(lambda: prepare_input(REQUEST.personal, REQUEST.note), repeat), bare, None,
+           "prepare_input")
     dumps = timed(lambda: json.dumps(payload, ensure_ascii=False), repeat)
-    report("baseline: json.dumps of the template payload", dumps, None, None)
+    report("baseline: json.dumps of the template payload", dumps, None, None, "dumps")
     report("template explainer (explain)", timed(lambda: template.explain(REQUEST), repeat),
-           dumps, 1000)
+           dumps, 1000, "template_explain")
     report("explain_guarded(template), whole pipeline",
-           timed(lambda: explain_guarded(REQUEST, template), max(100, repeat // 5)), bare, None)
+           timed(lambda: explain_guarded(REQUEST, template), max(100, repeat // 5)), bare, None,
+           "explain_guarded")
+    write_json(args.json)
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ this tree and for that commit's code (extracted with ``git archive``), alternati
 run, the two baselines once per repeat; the summary gives mean ± sd of each and the ratios.
 
 The machine is shared: the load average is printed before and after each size.
+``--json FILE`` writes the figures of the last size by name (``benchmarks/figures.py``).
 """
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import make_store  # noqa: E402
+
+from benchmarks.figures import add_json_option, record, write_json  # noqa: E402
 
 BATCH = 500
 
@@ -187,6 +190,15 @@ def run_size(n: int, notes_share: float, work: Path) -> dict[str, float]:
     print(f"  ingest / baseline (cases/s of CPU, net of start-up): {read_loop / net_cpu:.2f}x "
           f"reading alone, {raw_loop / net_cpu:.2f}x raw eventsourcing; store "
           f"{size / n / 1024:.2f} KB per case; {load()}")
+    for name, value in (
+        ("cases", n), ("notes_share", notes_share), ("ingest_cpu_s", ingest.cpu_s),
+        ("ingest_wall_s", ingest.wall_s), ("ingest_peak_mb", ingest.peak_mb),
+        ("startup_cpu_s", fixed.cpu_s), ("ingest_net_per_cpu_s", n / net_cpu),
+        ("status_cpu_s", status.cpu_s), ("status_wall_s", status.wall_s),
+        ("read_per_cpu_s", n / read_loop), ("eventsourcing_per_cpu_s", n / raw_loop),
+        ("store_bytes_per_case", size / n),
+    ):  # fmt: skip
+        record(name, value)
     for folder in (fixed_store.path.parent, made.path.parent):
         shutil.rmtree(folder, ignore_errors=True)
     for done in (file, work / "raw.sqlite"):
@@ -260,6 +272,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="with --baseline")
     parser.add_argument("--baseline-step", nargs=3, metavar=("KIND", "PATH", "N"),
                         help=argparse.SUPPRESS)  # fmt: skip
+    add_json_option(parser)
     args = parser.parse_args()
     if args.baseline_step:
         kind, path, n = args.baseline_step
@@ -285,6 +298,7 @@ def main() -> None:
             return
         for n in args.cases:
             run_size(n, args.notes_share, Path(work))
+    write_json(args.json)
 
 
 if __name__ == "__main__":

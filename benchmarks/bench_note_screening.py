@@ -1,6 +1,6 @@
 """Screening one applicant note: the rules, the learned detector, and the whole input step.
 
-    python benchmarks/bench_note_screening.py [--quick] [--old REV]
+    python benchmarks/bench_note_screening.py [--quick] [--old REV | --old none] [--json FILE]
 
 Part 1, the rules (``scan_note``) and the whole input step (``prepare_input`` with the
 shipped detector: redaction, rules, model) now vs at git revision ``--old`` (default: the
@@ -14,6 +14,7 @@ corpus and p50/p99 wall latency on the typical note; the results of both on ever
 Part 2, this checkout in process: the learned detector alone, the rules alone and the
 whole input step (``prepare_input`` with the model: redaction, rules, model), p50/p99.
 Baseline in the same run: ``str.lower`` + a split into words of the same note.
+``--old none`` runs part 2 alone.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from assistant.screening.detector import default_detector  # noqa: E402
+from benchmarks.figures import add_json_option, record, write_json  # noqa: E402
 from guardrails import prepare_input, scan_note  # noqa: E402
 
 #: The last commit whose rules ran every pattern on every text.
@@ -148,20 +150,30 @@ def timed(run: Callable[[], object], repeats: int) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--old", default=BEFORE_PREFILTER, help="git revision to compare with")
+    parser.add_argument("--old", default=BEFORE_PREFILTER,
+                        help="git revision to compare with ('none': no comparison)")
+    add_json_option(parser)
     args = parser.parse_args()
     repeats = 300 if args.quick else 3000
     print(f"load average {os.getloadavg()[0]:.1f} (2 cores); note of {len(NOTE)} characters")
-    compare(args.old, 3 if args.quick else 5, repeats)
+    if args.old != "none":
+        compare(args.old, 3 if args.quick else 5, repeats)
     model = default_detector()
     base = timed(lambda: NOTE.lower().split(), repeats)
-    for name, run in (("learned detector", lambda: model.probability(NOTE)),
-                      ("rules (scan_note)", lambda: scan_note(NOTE)),
-                      ("prepare_input with the model", lambda: prepare_input({}, NOTE, model))):
+    record("lower_split_p50_ms", base[0])
+    record("lower_split_p99_ms", base[1])
+    for key, name, run in (
+        ("detector", "learned detector", lambda: model.probability(NOTE)),
+        ("rules", "rules (scan_note)", lambda: scan_note(NOTE)),
+        ("input_step", "prepare_input with the model", lambda: prepare_input({}, NOTE, model)),
+    ):
         p50, p99 = timed(run, repeats)
+        record(f"{key}_p50_ms", p50)
+        record(f"{key}_p99_ms", p99)
         print(f"{name:30} p50 {p50:.3f} ms  p99 {p99:.3f} ms  ({p50 / base[0]:.0f}x baseline p50)")
     print(f"{'baseline lower+split':30} p50 {base[0] * 1e3:.1f} us  p99 {base[1] * 1e3:.1f} us")
     print(f"load average {os.getloadavg()[0]:.1f} at the end")
+    write_json(args.json)
 
 
 if __name__ == "__main__":

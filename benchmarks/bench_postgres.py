@@ -23,6 +23,7 @@ Every figure is printed beside a baseline measured in the same run on the same s
    with its up-to-date read-model file.
 
 Each run uses fresh schemas (dropped at the end), so the server is left as found.
+``--json FILE`` writes every figure by name (``benchmarks/figures.py``).
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from eventsourcing.application import Application  # noqa: E402
 
 from benchmarks.bench_events import decided, scored_case  # noqa: E402
 from benchmarks.bench_events import open_log as open_docket  # noqa: E402
+from benchmarks.figures import add_json_option, record, write_json  # noqa: E402
 from events.domain import Case  # noqa: E402
 from events.store import parse_store_url  # noqa: E402
 
@@ -125,6 +127,13 @@ def bench_appends(url: str, n_cases: int, repeats: int) -> None:
         finally:
             for schema in schemas:
                 psql(url, f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    record("append_cases", n_cases)
+    record("append_repeats", repeats)
+    record("append_events_per_s", statistics.mean(docket_rates))
+    record("append_plain_events_per_s", statistics.mean(plain_rates))
+    ratios = [a / b for a, b in zip(docket_rates, plain_rates, strict=True)]
+    record("append_ratio", statistics.mean(ratios))
+    record("append_ratio_sd", statistics.stdev(ratios) if len(ratios) > 1 else 0.0)
     d, p = _mean_sd(docket_rates), _mean_sd(plain_rates)
     ratio = _mean_sd([a / b for a, b in zip(docket_rates, plain_rates, strict=True)])
     print(
@@ -163,6 +172,10 @@ def bench_decision(url: str, n: int) -> None:
         for schema in schemas:
             psql(url, f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
     (d50, d99, dcpu), (p50, p99, pcpu) = figures["docket"], figures["plain"]
+    for name, value in (("decisions", n), ("decision_p50_ms", d50), ("decision_p99_ms", d99),
+                        ("decision_cpu_ms", dcpu), ("decision_plain_p50_ms", p50),
+                        ("decision_plain_p99_ms", p99), ("decision_plain_cpu_ms", pcpu)):
+        record(name, value)
     print(
         f"2. one decision (load case, record, commit), n={n}: Docket p50 {d50:.2f} ms, "
         f"p99 {d99:.2f} ms, client CPU {dcpu:.2f} ms   [target p50 < 5 ms idle]"
@@ -379,6 +392,16 @@ def bench_console_start(url: str, n_cases: int, repeats: int) -> None:
         "   [target < 2 s at 1M events]"
     )
     ratio = statistics.mean(fresh["two"]) / statistics.mean(fresh["alone"])
+    for name, value in (
+        ("console_cases", n_cases), ("console_events", events), ("console_copy_s", copied),
+        ("console_early_s", early), ("console_setup_s", built), ("console_warm_s",
+        statistics.mean(alone)), ("console_fresh_s", statistics.mean(fresh["alone"])),
+        ("console_fresh_cpu_s", statistics.mean(fresh["alone_cpu"])),
+        ("console_two_s", statistics.mean(fresh["two"])),
+        ("console_two_cpu_s", statistics.mean(fresh["two_cpu"])), ("console_two_ratio", ratio),
+        ("console_sqlite_s", sqlite_open),
+    ):  # fmt: skip
+        record(name, value)
     print(
         f"   in a new process ({repeats} repeats, alternating which goes first): one alone "
         f"{_mean_sd(fresh['alone'])} s wall, {_mean_sd(fresh['alone_cpu'])} s CPU; two at once "
@@ -398,6 +421,7 @@ def main() -> None:
     ap.add_argument("--console-repeats", type=int, default=3,
                     help="fresh consoles alone and two at once, each this many times")
     ap.add_argument("--only", choices=["appends", "decision", "console"], default=None)
+    add_json_option(ap)
     args = ap.parse_args()
     print("load:", subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip())
     if args.only in (None, "appends"):
@@ -405,11 +429,14 @@ def main() -> None:
     if args.only in (None, "decision"):
         bench_decision(args.url, args.decisions)
         r50, r99 = raw_commit(args.url, args.decisions)
+        record("decision_raw_p50_ms", r50)
+        record("decision_raw_p99_ms", r99)
         print(f"   raw psycopg single-row INSERT+COMMIT, same server: p50 {r50:.2f} ms, "
               f"p99 {r99:.2f} ms (the disk's sync)")  # fmt: skip
     if args.only in (None, "console"):
         bench_console_start(args.url, args.store_cases, args.console_repeats)
     print("load:", subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip())
+    write_json(args.json)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,11 @@ The store is made by ``benchmarks/make_store.py`` (``docket keys init``, ``train
 3. verify: the chain and signature walk (``events.chain.verify``) against its raw
    floor (reading the rows and hashing each one once with SHA-256), then the read-model
    check ``docket verify`` adds (a replay up to the file's position and a digest of both),
-   in one process and shared, alternating; and the two added up (the whole verify).
+   in one process and shared, alternating; and the two added up (the whole verify);
+4. audit: ``audit_case`` of the case opened half-way through the log against reading its
+   stored events alone.
+
+``--json FILE`` writes every figure by name (``benchmarks/figures.py``).
 
 Each timed figure is the mean ± sd of ``--repeats`` runs. The machine is shared: the
 load average is printed before and after.
@@ -38,11 +42,14 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from uuid import UUID
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import assistant.domains  # noqa: E402,F401  (registers the packs' store words)
+from benchmarks.bench_events import timed_audit  # noqa: E402
+from benchmarks.figures import add_json_option, record, write_json  # noqa: E402
 from events import readmodels, replay_parts  # noqa: E402
 from events.chain import verify  # noqa: E402
 from events.compression import decompress  # noqa: E402
@@ -122,6 +129,8 @@ def rate(n: int, mean: float, sd: float) -> str:
 def sizes(path: Path, cases: int) -> None:
     views = Path(f"{path}.views.sqlite")
     log_bytes, view_bytes = path.stat().st_size, views.stat().st_size
+    record("log_bytes_per_case", log_bytes / cases)
+    record("read_model_bytes_per_case", view_bytes / cases)
     print(f"1. size, {cases:,} cases: log {log_bytes / cases:,.0f} B/case, read models "
           f"{view_bytes / cases:,.0f} B/case, both {(log_bytes + view_bytes) / cases:,.0f} "
           "B/case   [target: <= 2.5 KB per case]")  # fmt: skip
@@ -140,6 +149,8 @@ def sizes(path: Path, cases: int) -> None:
         if states:
             stored = sum(len(s[0]) for s in states)
             text = sum(len(decompress(s[0])) for s in states)
+            record("state_bytes_per_case", stored / cases)
+            record("state_json_bytes_per_case", text / cases)
             print(f"   event states: {stored / cases:,.0f} B/case stored, {text / cases:,.0f} "
                   f"B/case as JSON ({stored / text:.2f})")  # fmt: skip
 
@@ -217,6 +228,19 @@ def floor_of_verify(log: object, end: int) -> None:
         start = rows[-1][0] + 1
 
 
+def case_half_way(path: Path, end: int) -> UUID:
+    """The first case opened at or after the middle of the log."""
+    con = sqlite3.connect(path)
+    try:
+        found = con.execute(
+            "SELECT originator_id FROM stored_events WHERE rowid >= ? "
+            "AND topic LIKE '%Case.Opened' ORDER BY rowid LIMIT 1", [max(1, end // 2)]
+        ).fetchone()  # fmt: skip
+    finally:
+        con.close()
+    return UUID(str(found[0]))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=10000)
@@ -230,10 +254,11 @@ def main() -> None:
     )
     parser.add_argument(
         "--parts",
-        default="size,replay,ab,verify,check",
-        help="which parts to run (comma-separated): size, replay, ab (replay "
-        "with json.loads), verify, check (the read-model check)",
+        default="size,replay,ab,verify,check,audit",
+        help="which parts to run (comma-separated): size, replay, ab (replay with json.loads), "
+        "verify, check (the read-model check), audit",
     )
+    add_json_option(parser)
     args = parser.parse_args()
     parts = set(args.parts.split(","))
     if args.store is None:
@@ -248,16 +273,21 @@ def main() -> None:
     end = log.event_count()
     con = sqlite3.connect(path)
     try:
-        sql = "SELECT count(*) FROM stored_events WHERE topic LIKE '%Case.Opened'"
+        sql = ("SELECT count(*) FROM stored_events "  # a case opened alone, or with its assessment
+               "WHERE topic LIKE '%Case.Opened' OR topic LIKE '%Case.Assessed'")
         cases = int(con.execute(sql).fetchone()[0])
     finally:
         con.close()
     print(f"store {path}: {cases:,} cases, {end:,} events; states: {layouts(path)}")
+    record("cases", cases)
+    record("events", end)
     if "size" in parts:
         sizes(path, cases)
 
     replays = args.replay_repeats or args.repeats
     r_mean, r_sd, _ = timed(lambda: raw_rows(log, end), args.repeats)
+    record("raw_read_s", r_mean)
+    record("raw_read_cpu_s", LAST_CPU[0])
     print(f"   raw reading of every row (pages of 20,000, nothing decoded): "
           f"{rate(end, r_mean, r_sd)} ({r_mean:.2f} s; {cpu_rate(end)})   "
           "[the baseline below]")  # fmt: skip
@@ -283,10 +313,13 @@ def main() -> None:
                 ("tables shared", f"tables only, shared by {workers} processes"),
             ):
                 w_mean, w_sd, c_mean, c_sd = got[name]
+                record(f"replay_{name.replace(' ', '_')}_s", w_mean)
+                record(f"replay_{name.replace(' ', '_')}_cpu_s", c_mean)
                 print(f"2. replay of {end:,} events {what}: {rate(end, w_mean, w_sd)} wall "
                       f"({w_mean:.2f} ± {w_sd:.2f} s); CPU {c_mean:.2f} ± {c_sd:.2f} s, "
                       f"{rate(end, c_mean, c_sd)} of CPU; raw reading/this = "
                       f"{r_mean / w_mean:.2f}   [target >= 100,000/s]")  # fmt: skip
+            record("replay_workers", workers)
             one, shared = got["one"][0], got["shared"][0]
             print(f"   shared/one-process wall = {shared / one:.2f}")
             decoding(log, end)
@@ -305,6 +338,10 @@ def main() -> None:
             f_cpu = LAST_CPU[0]
             v_mean, v_sd, report = timed(lambda: verify(log), args.repeats)
             assert getattr(report, "ok", False), report
+            record("verify_walk_s", v_mean)
+            record("verify_walk_cpu_s", LAST_CPU[0])
+            record("verify_floor_s", f_mean)
+            record("verify_floor_cpu_s", f_cpu)
             print(f"3. verify (chain + signatures) of {end:,} events: {v_mean:.2f} ± {v_sd:.2f} "
                   f"s ({rate(end, v_mean, v_sd)}; {cpu_rate(end)})   [target: 1M events < 15 s]; "
                   f"verify/raw reading = {v_mean / r_mean:.2f}x")  # fmt: skip
@@ -330,8 +367,12 @@ def main() -> None:
             finally:
                 views.close()
             ok = "ok" if all(getattr(r, "ok", False) for r in reports) else "DIFFERS"
+            assert ok == "ok", reports
+            record("check_workers", workers)
             for name, what in (("one", "one process"), ("shared", f"{workers} processes")):
                 w_mean, w_sd, c_mean, c_sd = got[name]
+                record(f"verify_check_{name}_s", w_mean)
+                record(f"verify_check_{name}_cpu_s", c_mean)
                 print(f"   then the read-model check (replay to the file's position + digests), "
                       f"{what}: {w_mean:.2f} ± {w_sd:.2f} s wall, CPU {c_mean:.2f} ± {c_sd:.2f} s"
                       f" ({ok})")  # fmt: skip
@@ -339,7 +380,10 @@ def main() -> None:
                 print(f"   whole `docket verify` (walk + check): one process "
                       f"{v_mean + got['one'][0]:.2f} s, shared {v_mean + got['shared'][0]:.2f} s"
                       "   [target: 1M events < 15 s]")  # fmt: skip
+    if "audit" in parts:
+        timed_audit(log, case_half_way(path, end), cases)
     print(load())
+    write_json(args.json)
 
 
 if __name__ == "__main__":
