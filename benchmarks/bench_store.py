@@ -270,7 +270,8 @@ def main() -> None:
     end = log.event_count()
     con = sqlite3.connect(path)
     try:
-        sql = "SELECT count(*) FROM stored_events WHERE topic LIKE '%Case.Opened'"
+        sql = ("SELECT count(*) FROM stored_events "  # a case opened alone, or with its assessment
+               "WHERE topic LIKE '%Case.Opened' OR topic LIKE '%Case.Assessed'")
         cases = int(con.execute(sql).fetchone()[0])
     finally:
         con.close()

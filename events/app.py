@@ -19,6 +19,8 @@ from eventsourcing.utils import get_topic
 
 from events.chain import NO_KEY, CoSigned, Signer
 from events.domain import Case, ModelVersion, Policy
+from events.domain.case import logical_events
+from events.domain.case_steps import authors
 from events.errors import ConflictError, NotAuthorised, NotFound
 
 A = TypeVar("A", bound=Aggregate)
@@ -88,7 +90,8 @@ class DecisionLog(Application[UUID]):
             actor
             for obj in objs
             for event in getattr(obj, "pending_events", ())
-            if isinstance(actor := getattr(event, "actor", None), str)
+            for actor, _ in authors(vars(event))  # an Assessed event's steps' too
+            if isinstance(actor, str)
         }
         missing = sorted((names & self.enrolled_components) - set(self.component_keys))
         if missing:
@@ -261,15 +264,19 @@ class DecisionLog(Application[UUID]):
         return found
 
     def events_of(self, aggregate_id: UUID | str) -> list[Any]:
-        """Every event of one record, oldest first, upcast to today's event classes."""
+        """Every event of one record, oldest first, upcast to today's event classes; a case's
+        ``Assessed`` event as the logical events it stands for (``Opened``, ``Scored`` ...:
+        see :func:`events.domain.case.logical_events`)."""
         uid = aggregate_id if isinstance(aggregate_id, UUID) else _parse_uuid(aggregate_id)
-        return [self.mapper.to_domain_event(s) for s in self.recorder.select_events(uid)]
+        to_domain = self.mapper.to_domain_event
+        return [e for s in self.recorder.select_events(uid) for e in logical_events(to_domain(s))]
 
     def first_event(self, aggregate_id: UUID | str) -> Any | None:
-        """The event that created one record (one row read), upcast; None if there is none."""
+        """The event that created one record (one row read), upcast; None if there is none
+        (a case's ``Assessed`` event: the ``Opened`` it stands for)."""
         uid = aggregate_id if isinstance(aggregate_id, UUID) else _parse_uuid(aggregate_id)
         found = self.recorder.select_events(uid, limit=1)
-        return self.mapper.to_domain_event(found[0]) if found else None
+        return logical_events(self.mapper.to_domain_event(found[0]))[0] if found else None
 
     def events_of_kind(self, *kinds: type[Any], page: int = 5000) -> Iterator[Any]:
         """Every event of these classes in log order, upcast, read a page at a time."""

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from events.compression import UnreadableState, head_of, read_state
+from events.domain.case_steps import ASSESSED_TOPIC, authors
 from events.errors import NotAuthorised
 from events.keyring import ENROLLED_TOPIC, REVOKED_TOPIC, KeyRing
 from events.signing import batch_message, signature_valid
@@ -322,15 +323,15 @@ class _Signatures:
         judged: dict[tuple[Any, Any], str | None] = {}
         for i, ((pos, topic, _raw), who) in enumerate(zip(batch, whos, strict=True)):
             after = before - i  # events of this batch after the bad one
-            pair = (who.get("actor"), who.get("role"))
-            try:
-                problem = judged[pair]
-            except KeyError:
-                problem = judged[pair] = self._authorship(signers, who)
-            except TypeError:  # an actor or role that is not a string: judge it as it is
-                problem = self._authorship(signers, who)
-            if problem:
-                return (pos, problem, after)
+            for pair in authors(who):  # an Assessed event: its steps' authors too
+                try:
+                    problem = judged[pair]
+                except KeyError:
+                    problem = judged[pair] = self._authorship(signers, *pair)
+                except TypeError:  # an actor or role that is not a string: judge it as it is
+                    problem = self._authorship(signers, *pair)
+                if problem:
+                    return (pos, problem, after)
             if topic in (self.enrolled_topic, self.revoked_topic):
                 if not any("admin" in s.roles for s in signers):
                     return (pos, f"{signers[0].person} changed the key ring without the admin "
@@ -356,10 +357,9 @@ class _Signatures:
                 return self.ring.keys[key_id]
         return None
 
-    def _authorship(self, signers: list[Any], state: dict[str, Any]) -> str | None:
+    def _authorship(self, signers: list[Any], actor: Any, role: Any) -> str | None:
         """An event naming a person must be signed by them, in a role they hold; one naming
         an enrolled component (``docket/orchestrator``...) must be co-signed by its key."""
-        actor, role = state.get("actor"), state.get("role")
         if not isinstance(actor, str):
             return None
         for signer in signers:
@@ -382,12 +382,13 @@ _WHOLE = frozenset((ENROLLED_TOPIC, REVOKED_TOPIC))
 
 def _who(topic: str, raw: bytes) -> dict[str, Any]:
     """What verify needs of a state: who acted (its head, when it has one), or the whole
-    state for a key-ring event and for a state stored before heads existed.
+    state for a key-ring event, for a case's ``Assessed`` event (each step names who
+    recorded it) and for a state stored before heads existed.
 
     Raises:
         UnreadableState: a head or compressed state that cannot be read.
     """
-    if topic not in _WHOLE:
+    if topic not in _WHOLE and topic != ASSESSED_TOPIC:  # its steps name who recorded them
         head = head_of(raw)
         if head is not None:
             return head

@@ -387,7 +387,7 @@ HANDLERS: dict[str, Handler] = {
 CASE_NAMES: dict[str, str] = {
     get_topic(cls): cls.__name__
     for cls in (
-        Case.Opened, Case.InputQuarantined, Case.Scored, Case.Forecast,
+        Case.Opened, Case.Assessed, Case.InputQuarantined, Case.Scored, Case.Forecast,
         Case.FellBackToBaseline, Case.Recommended, Case.InputFlagged, Case.Explained,
         Case.Accepted, Case.Overridden, Case.Escalated, Case.SignedOff, Case.OutcomeRecorded,
     )
@@ -398,7 +398,7 @@ CASE_NAMES: dict[str, str] = {
 CARRIED_STATES = 10_000
 
 #: The events that start a case (no state before them).
-CREATED = frozenset({"Opened", "InputQuarantined"})
+CREATED = frozenset({"Opened", "Assessed", "InputQuarantined"})
 UPCASTERS: dict[str, Callable[[Row], None] | None] = {
     t: _upcaster(t) for t in (*HANDLERS, *CASE_NAMES)
 }

@@ -37,10 +37,13 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from guardrails import risk_words
 from guardrails.facts import NUMBER, CaseFacts, Lexicon, as_number, case_numbers, close
+from guardrails.number_words import Reading, as_digits, comparisons, counted_nouns
 from guardrails.pii import PLACEHOLDER
 from guardrails.plain_text import HTML_MARKUP, unsafe_kinds
 from guardrails.prefilter import RuleSet
+from guardrails.risk_words import RiskWords
 from guardrails.text import canonical, mixed_script_words, unspace
 from guardrails.verdicts import Verdict
 
@@ -65,20 +68,21 @@ def check_prose(summary: str, facts: CaseFacts) -> list[Verdict]:
     found["prose_markup"] = markup
     mentions = _mention_patterns(facts)
     allowed = case_numbers(facts)
-    words = _lexicon_patterns(facts.lexicon)
+    languages = _languages(text.lower(), facts.lexicon)
     for index, sentence in enumerate(_sentences(text), start=1):
         lower = sentence.lower()
         for rule, problems in (
             ("prose_numbers", _numbers(lower, facts, allowed) + _cost_bindings(lower, facts)),
             # Letter-spaced words ("a p p r o v e") are joined for the action check.
             ("prose_actions", _actions(unspace(lower), facts)),
-            ("prose_directions", _directions(lower, facts, mentions, words)),
-            ("prose_judgement", _judgements(lower, facts, words)),
+            ("prose_directions", _directions(lower, facts, mentions, languages)),
+            ("prose_judgement", _judgements(lower, facts, languages)),
         ):
             found[rule].extend(f"sentence {index}: {p}" for p in problems)
     found["prose_note_copy"] = _copied(summary, facts.note)
-    return [
-        Verdict(rule, "blocked", "; ".join(problems[:4])) if problems else Verdict(rule, "pass")
+    return [  # one language's words may be another's too ("fiable"): each problem once
+        Verdict(rule, "blocked", "; ".join(list(dict.fromkeys(problems))[:4])) if problems
+        else Verdict(rule, "pass")
         for rule, problems in found.items()
     ]
 
@@ -119,65 +123,24 @@ def _sentences(text: str) -> list[str]:
 
 # -- numbers -------------------------------------------------------------------------------
 
-
-
-def _words(text: str) -> list[str]:
-    return text.split()
-
-
-_UNITS = _words("zero one two three four five six seven eight nine ten eleven twelve thirteen "
-                "fourteen fifteen sixteen seventeen eighteen nineteen")
-_TENS = _words("twenty thirty forty fifty sixty seventy eighty ninety")
-_WORD_VALUE = {w: i for i, w in enumerate(_UNITS)} | {w: 20 + 10 * i for i, w in enumerate(_TENS)}
-_NUM_WORD = "(?:" + "|".join(sorted([*_WORD_VALUE, "hundred", "thousand"], key=len,
-                                    reverse=True)) + ")"
-_NUM_PHRASE = re.compile(rf"\b{_NUM_WORD}(?:(?:-|\s+|(?<=hundred)\s+and\s+){_NUM_WORD})*\b")
-_DENOMINATORS = {"half": 2, "halves": 2, "third": 3, "quarter": 4, "fifth": 5, "sixth": 6,
-                 "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10, "twentieth": 20,
-                 "hundredth": 100}
-_FRACTION_WORD = re.compile(
-    rf"\b(\d+|a|an|one)[- ]({'|'.join(_DENOMINATORS)})s?\b|\b(half)\b")
 _FRACTION = re.compile(
-    r"(?<![\w.,])(\d+(?:\.\d+)?)\s*(?:in|out of|of every|/)\s*(\d{1,3}(?:,\d{3})+|\d+)(?![\d.])")
+    r"(?<![\w.,])(\d+(?:\.\d+)?)\s*(?:in|out of|of every|/)\s*(\d{1,3}(?:,\d{3})+|\d+)(?!\d|\.\d)")
 _PERCENT = re.compile(
     r"(?<![\w.,])([-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?|[-+]?\d+(?:\.\d+)?)\s*"
     r"(?:%|percent\b|per ?cent\b|pct\b|percentage points?\b)")
-_MORE = re.compile(r"(?:more than|over|above|at least|upwards of|in excess of|exceeds?)\s*$")
-_LESS = re.compile(r"(?:less than|fewer than|under|below|at most|up to|no more than)\s*$")
+_MORE_ELSEWHERE, _LESS_ELSEWHERE = comparisons()
+_MORE = re.compile(r"(?:more than|over|above|at least|upwards of|in excess of|exceeds?|"
+                   rf"{_MORE_ELSEWHERE})\s*$")
+_LESS = re.compile(r"(?:less than|fewer than|under|below|at most|up to|no more than|"
+                   rf"{_LESS_ELSEWHERE})\s*$")
 _COUNTED = re.compile(
     r"\s+(?:[a-z]+\s+){0,2}?(?:factors?|features?|reasons?|points?|claims?|things|drivers?|"
-    r"items?|aspects?|signals?|variables?|inputs?|of the|of them|of these)\b")
-
-
-def _number_words(text: str) -> str:
-    """Number words as digits ("sixty-two percent" -> "62 percent", "a third" -> "1 in 3")."""
-
-    def phrase(match: re.Match[str]) -> str:
-        total = current = 0
-        for word in re.split(r"[-\s]+", match.group(0)):
-            if word == "and":
-                continue
-            if word == "hundred":
-                current = max(current, 1) * 100
-            elif word == "thousand":
-                total += max(current, 1) * 1000
-                current = 0
-            else:
-                current += _WORD_VALUE[word]
-        return str(total + current)
-
-    def fraction(match: re.Match[str]) -> str:
-        if match.group(3):
-            return "1 in 2"
-        count = match.group(1)
-        count = "1" if count in ("a", "an", "one") else count
-        return f"{count} in {_DENOMINATORS[match.group(2)]}"
-
-    return _FRACTION_WORD.sub(fraction, _NUM_PHRASE.sub(phrase, text))
+    r"items?|aspects?|signals?|variables?|inputs?|of the|of them|of these|"
+    rf"{counted_nouns()})\b")
 
 
 def _numbers(sentence: str, facts: CaseFacts, allowed: list[float]) -> list[str]:
-    text = _number_words(sentence)
+    text, readings = as_digits(sentence)
     problems: list[str] = []
     rates = [facts.p_bad, 1.0 - facts.p_bad]
     percent_features = [float(v) for f, v in facts.features.items()
@@ -211,7 +174,16 @@ def _numbers(sentence: str, facts: CaseFacts, allowed: list[float]) -> list[str]
                 text, match.end()):
             continue
         problems.append(f"{match.group(0)!r} is not a number of the case")
-    return problems
+    return [_as_written(problem, readings) for problem in problems]
+
+
+def _as_written(problem: str, readings: list[Reading]) -> str:
+    """The reason names the phrase as the answer wrote it ("'1 in 20' (written 'un sur
+    vingt')"), not only the digits it was read as."""
+    quoted = re.match(r"'([^']*)'", problem)
+    written = [r.written for r in readings if quoted and re.search(
+        rf"(?<![\d.]){re.escape(r.digits)}(?![\d.])", quoted.group(1))]
+    return f"{problem} (written {written[0]!r})" if written else problem
 
 
 def _rate_ok(value: float, rates: list[float], before: str,
@@ -318,39 +290,13 @@ def _action_mentions(
 
 # -- directions ----------------------------------------------------------------------------
 
-_OBJECT_PREFIX = (r"(?:the |its |their |his |her |this |a |an |overall |estimated |"
-                  r"predicted |model's )*")
-_OBJECT_GENERIC = r"risk|probability|chance|likelihood|odds|p\(\w+\)|estimate|score|it\b|" \
-                  r"this\b|concern"
-_GOOD_GENERIC = r"good outcome|favou?rable outcome|success\w*"
-_RAISE_VERB = (r"rais(?:e|es|ed|ing)|increas(?:e|es|ed|ing)|push(?:es|ed|ing)? up|"
-               r"driv(?:e|es|en|ing) up|adds? to|added to|worsen(?:s|ed|ing)?|heighten(?:s|ed|"
-               r"ing)?|elevat(?:es|ed|ing)|boost(?:s|ed|ing)?")
-_LOWER_VERB = (r"lower(?:s|ed|ing)?|reduc(?:e|es|ed|ing)|decreas(?:e|es|ed|ing)|"
-               r"mitigat(?:e|es|ed|ing)|offset(?:s|ting)?|eas(?:e|es|ed|ing)|cut(?:s|ting)?|"
-               r"limit(?:s|ed|ing)?|improv(?:e|es|ed|ing)")
-_RAISE_FIXED = (r"counts? against|weigh(?:s|ing)? against|speaks? against|red flags?|"
-                r"unfavou?rable|riskier|worrying|concerning|a negative")
-_LOWER_FIXED = (r"in (?:the \w+'s |their |his |her |its )?favou?r|favou?rable|reassuring|"
-                r"speaks? for|counts? (?:in favou?r|for)|safer|a positive|works? for")
 _JUDGED = r"candidate|profile|bet|choice|person"
-_JUDGEMENT_GENERIC = (
-    r"trustworth\w*|trusted|honest\w*|credible|dependable|upstanding|respectable|"
-    r"verified|vetted|confirmed|validated|certified|cleared|vouched|endorsed|"
-    r"(?:approved|authori[sz]ed|signed off|checked) by|compliance|due diligence|"
-    r"no risk|risk[- ]free|guarantee\w*|certain(?:ly)?|definite(?:ly)?|undoubted\w*|"
-    r"obvious(?:ly)?|clear(?:ly)? (?:a|an|the|should|deserves?)|surely|absolutely|"
-    r"without (?:a )?doubt|deserv\w+|impeccable|outstanding|exemplary|"
-    r"looks? (?:good|fine|great|trustworthy|solid|safe|ok|okay|strong|promising)|"
-    r"overall (?:good|fine|positive|solid)|nothing to worry|no concerns?|"
-    r"you (?:should|must|can safely)|i (?:recommend|suggest|would|believe|think)")
-_LOW_WORDS = r"low|minimal|little|negligible|modest|small|limited|acceptable"
-_HIGH_WORDS = r"high|significant|elevated|substantial|considerable|serious|large|major"
+_JUDGED_AS = r"reliable|responsible|solid|strong|good|ideal|excellent|safe|model|great|decent"
 
 
 @dataclass(frozen=True, slots=True)
 class _LexiconPatterns:
-    """The direction and judgement patterns, with the pack's words in them."""
+    """One language's direction and judgement patterns (English: with the pack's words)."""
 
     direction: re.Pattern[str]
     passive_object: re.Pattern[str]
@@ -358,6 +304,7 @@ class _LexiconPatterns:
     judgement: re.Pattern[str]
     low_level: re.Pattern[str]
     high_level: re.Pattern[str]
+    negated: re.Pattern[str]
 
 
 def _alternatives(*parts: str) -> str:
@@ -365,29 +312,53 @@ def _alternatives(*parts: str) -> str:
 
 
 @functools.lru_cache(maxsize=16)
-def _lexicon_patterns(lexicon: Lexicon) -> _LexiconPatterns:
+def _lexicon_patterns(lexicon: Lexicon, words: RiskWords = risk_words.ENGLISH
+                      ) -> _LexiconPatterns:
+    """``words``' patterns; the pack's ``lexicon`` is in English, so it is added to the
+    English ones only (the other languages are passed an empty one)."""
     risk = _alternatives(*lexicon.risk_terms)
-    obj = rf"{_OBJECT_PREFIX}(?:{_alternatives(_OBJECT_GENERIC, risk)})"
-    judged = _alternatives(*lexicon.subjects, _JUDGED)
+    obj = rf"{words.object_prefix}(?:{_alternatives(words.objects, risk)})"
+    judged = _alternatives(*lexicon.subjects, _JUDGED if words is risk_words.ENGLISH else "")
     # "unlikely to default", "likely to be malignant": the pack's risk words after "likely".
     likely = rf"likely to (?:be |turn out |go |become )?(?:{risk})\b" if risk else ""
+    judged_as = rf"|(?:{_JUDGED_AS}) (?:{judged})" if judged else ""
     return _LexiconPatterns(
         direction=re.compile(
-            rf"\b(?:(?P<rv>{_RAISE_VERB})(?P<ro>\s+(?:\w+\s+){{0,3}}?{obj})?"
-            rf"|(?P<lv>{_LOWER_VERB})(?P<lo>\s+(?:\w+\s+){{0,3}}?{obj})?"
-            rf"|(?P<rf>{_RAISE_FIXED})|(?P<lf>{_LOWER_FIXED}))\b"),
-        passive_object=re.compile(rf"{obj}\s+(?:is|was|gets|being)?\s*$"),
-        good_object=re.compile(
-            rf"\b(?:{_alternatives(_GOOD_GENERIC, *lexicon.safe_terms)})"),
+            rf"\b(?:(?P<rv>{words.raise_verbs})(?P<ro>\s+(?:\w+\s+){{0,3}}?{obj})?"
+            rf"|(?P<lv>{words.lower_verbs})(?P<lo>\s+(?:\w+\s+){{0,3}}?{obj})?"
+            rf"|(?P<rf>{words.raise_fixed})|(?P<lf>{words.lower_fixed}))\b"),
+        passive_object=re.compile(rf"{obj}\s+(?:{words.passive})?\s*$"),
+        good_object=re.compile(rf"\b(?:{_alternatives(words.good_objects, *lexicon.safe_terms)})"),
         judgement=re.compile(
-            rf"\b(?:{_alternatives(*lexicon.judgement_terms, _JUDGEMENT_GENERIC)}|"
-            r"(?:reliable|responsible|solid|strong|good|ideal|excellent|safe|model|great|decent)"
-            rf" (?:{judged}))\b"),
-        low_level=re.compile(
-            rf"\b(?:{_LOW_WORDS})[- ]risk\b|\bsafe\b" + (rf"|\bun{likely}" if likely else "")),
-        high_level=re.compile(
-            rf"\b(?:{_HIGH_WORDS})[- ]risk\b|\brisky\b" + (rf"|\b{likely}" if likely else "")),
+            rf"\b(?:{_alternatives(*lexicon.judgement_terms, words.judgement)}{judged_as})\b"),
+        low_level=re.compile(rf"\b(?:{words.low_level})\b" + (rf"|\bun{likely}" if likely else "")),
+        high_level=re.compile(rf"\b(?:{words.high_level})\b" + (rf"|\b{likely}" if likely else "")),
+        negated=re.compile(rf"(?:{words.negation})$"),
     )
+
+
+@functools.cache
+def _other_languages() -> RuleSet:
+    """The other languages' patterns, each run only when a literal it needs is in the
+    answer (see :mod:`guardrails.prefilter`): English-only prose does not pay for them."""
+    rules = []
+    for words in risk_words.OTHER_LANGUAGES:
+        compiled = _lexicon_patterns(Lexicon(), words)
+        rules += [(words.language, pattern) for pattern in (
+            compiled.direction, compiled.judgement, compiled.low_level, compiled.high_level)]
+    return RuleSet(rules)
+
+
+def _languages(text: str, lexicon: Lexicon) -> list[_LexiconPatterns]:
+    """English (with the pack's words) and every other language ``text`` may be using."""
+    others = {rule.name for rule in _other_languages().runnable(text)}
+    return [_lexicon_patterns(lexicon), *(
+        _lexicon_patterns(Lexicon(), words) for words in risk_words.OTHER_LANGUAGES
+        if words.language in others)]
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
 
 
 _STOP = frozenset(_words("in of the and to for at this that being provide existing number "
@@ -434,17 +405,18 @@ _NAMED_JUST_BEFORE = re.compile(r"featureref\d+\s*(?:=|:|of|is|at)?\s*$")
 
 
 def _directions(sentence: str, facts: CaseFacts, mentions: dict[str, re.Pattern[str]],
-                words: _LexiconPatterns) -> list[str]:
+                languages: list[_LexiconPatterns]) -> list[str]:
     events: list[_Event] = []
     for feature, pattern in mentions.items():
         events += [_Event(m.start(), feature=feature) for m in pattern.finditer(sentence)
                    # a value right after another feature's name is that feature's value
                    if not (m.groupdict().get("num")
                            and _NAMED_JUST_BEFORE.search(sentence[:m.start()]))]
-    for match in words.direction.finditer(sentence):
-        sign = _sign(match, sentence, words)
-        if sign:
-            events.append(_Event(match.start(), sign=sign))
+    for words in languages:
+        for match in words.direction.finditer(sentence):
+            sign = _sign(match, sentence, words)
+            if sign:
+                events.append(_Event(match.start(), sign=sign))
     events.sort(key=lambda e: (e.at, e.feature is None))
     pending: list[str] = []
     awaiting = 0
@@ -495,17 +467,17 @@ def _sign(match: re.Match[str], sentence: str, words: _LexiconPatterns) -> int:
 
 # -- judgement -----------------------------------------------------------------------------
 
-def _judgements(sentence: str, facts: CaseFacts, words: _LexiconPatterns) -> list[str]:
-    problems = [f"judgement the case cannot support: {m.group(0)!r}"
-                for m in words.judgement.finditer(sentence)]
-    if facts.p_bad >= LOW_RISK_BELOW:
+def _judgements(sentence: str, facts: CaseFacts, languages: list[_LexiconPatterns]
+                ) -> list[str]:
+    problems: list[str] = []
+    for words in languages:
+        problems += [f"judgement the case cannot support: {m.group(0)!r}"
+                     for m in words.judgement.finditer(sentence)]
+        levels = ([words.low_level] if facts.p_bad >= LOW_RISK_BELOW else []) + (
+            [words.high_level] if facts.p_bad < HIGH_RISK_FROM else [])
         problems += [f"{m.group(0)!r} at a risk probability of {facts.p_bad:.3f}"
-                     for m in words.low_level.finditer(sentence)
-                     if not re.search(r"\bnot (?:a |an )?$", sentence[:m.start()])]
-    if facts.p_bad < HIGH_RISK_FROM:
-        problems += [f"{m.group(0)!r} at a risk probability of {facts.p_bad:.3f}"
-                     for m in words.high_level.finditer(sentence)
-                     if not re.search(r"\bnot (?:a |an )?$", sentence[:m.start()])]
+                     for level in levels for m in level.finditer(sentence)
+                     if not words.negated.search(sentence[:m.start()])]
     return problems
 
 

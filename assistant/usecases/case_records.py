@@ -1,7 +1,8 @@
 """A case's events from its assessment, and bad input kept as a quarantine record.
 
 What one row becomes in the log: a new Case carrying every step of its assessment (opened,
-scored, fell back, recommended, input flagged), or a quarantine record naming its problems.
+scored, fell back, recommended, input flagged) in one ``Assessed`` event, or a quarantine
+record naming its problems.
 Nothing here saves: intake saves the records of a batch in one transaction.
 """
 
@@ -13,6 +14,13 @@ from typing import Any
 from assistant.assessment import Assessment
 from assistant.usecases.context import SYSTEM_WHO, Context, Domain, Who
 from events.domain import Case
+from events.domain.case_steps import (
+    Step,
+    fallback_step,
+    flags_step,
+    recommendation_step,
+    score_step,
+)
 from events.errors import FieldProblem
 from guardrails.plain_text import plain_text_problem, without_controls
 
@@ -53,7 +61,8 @@ def new_case(
     policy_id: str,
     decision: dict[str, Any],
 ) -> Case:
-    """Every step of the assessment, as events on a new case (saved by the caller).
+    """The case with every step of its assessment, as one ``Assessed`` event (saved by the
+    caller; readers see the steps as the events they stand for: ``Opened``, ``Scored`` ...).
 
     ``opener`` opens it (the acting identity); the service's own component records the
     steps. ``policy_id`` and ``decision`` are the same for a whole batch.
@@ -61,21 +70,10 @@ def new_case(
     case_input = assessment.input
     assert case_input is not None
     who = SYSTEM_WHO
-    case = Case.open(
-        domain=state.pack.name,
-        case_ref=ref,
-        input=dict(case_input.values),
-        personal=dict(case_input.personal),
-        # Stored without terminal controls, bidi or zero-width characters: the scan below
-        # reads the note as written (hidden characters are themselves a reason to flag).
-        note=without_controls(case_input.note) if case_input.note else case_input.note,
-        decision=decision,
-        **opener,
-    )
     _, recommendation, source = assessment.decided()
     ood_reasons = list(assessment.ood.reasons) if assessment.ood else []
-    for scored, score in assessment.scored_runs:
-        case.record_score(
+    steps: list[Step] = [
+        score_step(
             specialist=scored.specialist,
             model_version=scored.model_version,
             model_sha256=scored.model_sha256,
@@ -87,9 +85,11 @@ def new_case(
             shadow=scored.shadow,
             **who,
         )
+        for scored, score in assessment.scored_runs
+    ]
     if assessment.fallback_reason:
-        case.record_fallback(reason=assessment.fallback_reason, **who)
-    case.recommend(
+        steps.append(fallback_step(reason=assessment.fallback_reason, **who))
+    steps.append(recommendation_step(
         action=recommendation.action,
         source=source,
         policy_id=policy_id,
@@ -100,10 +100,21 @@ def new_case(
         propensities=dict(recommendation.propensities),
         explored=recommendation.explored,
         **who,
-    )
+    ))  # fmt: skip
     # The note was screened before the policy (a flagged case is never explored); its
     # flags are recorded now, so the operator sees an injection attempt in the queue
     # before any explanation exists.
     if assessment.input_flags:
-        case.record_input_flags(flags=list(assessment.input_flags), **who)
-    return case
+        steps.append(flags_step(flags=list(assessment.input_flags), **who))
+    return Case.open(
+        domain=state.pack.name,
+        case_ref=ref,
+        input=dict(case_input.values),
+        personal=dict(case_input.personal),
+        # Stored without terminal controls, bidi or zero-width characters: the scan
+        # read the note as written (hidden characters are themselves a reason to flag).
+        note=without_controls(case_input.note) if case_input.note else case_input.note,
+        decision=decision,
+        steps=steps,
+        **opener,
+    )

@@ -1,9 +1,9 @@
 """Intake for a "how much" pack: raw rows → cases with a forecast and a recommended order.
 
 The same rules as :mod:`assistant.usecases.intake` (batches saved in one transaction, bad rows
-quarantined with every problem named, re-ingesting is idempotent), with the quantity events:
-``Forecast`` (the quantiles the champion predicted) and ``Recommended`` carrying the order,
-the quantiles it read and the baseline's order.
+quarantined with every problem named, re-ingesting is idempotent), with the quantity steps
+(of one ``Assessed`` event): ``Forecast`` (the quantiles the champion predicted) and
+``Recommended`` carrying the order, the quantiles it read and the baseline's order.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from assistant.usecases import case_records, intake
 from assistant.usecases.context import SYSTEM_WHO, Context, QuantityDomain
 from assistant.views import IngestReport
 from events.domain import Case, Policy
+from events.domain.case_steps import Step, fallback_step, forecast_step, recommendation_step
 from events.errors import FieldProblem
 
 
@@ -70,30 +71,33 @@ def ingest(
 
 
 def _new_case(ctx: Context, state: QuantityDomain, found: QuantityAssessment, ref: str) -> Case:
+    """The case with its whole assessment (forecast, fallback, recommendation) as one
+    ``Assessed`` event: the steps are recorded by the service's own component."""
     assert found.input is not None and found.recommendation is not None
     who = SYSTEM_WHO
     policy, rec = state.policy, found.recommendation
     pack = get_quantity_pack(found.domain)
-    case = Case.open(domain=found.domain, case_ref=ref, input=dict(found.input.values),
-                     decision=pack.shape.case_record(Roles(owner=pack.owner_role)), **ctx.who)
     ood_reasons = list(found.ood.reasons) if found.ood and found.ood.flag else []
+    steps: list[Step] = []
     if found.quantiles and found.model_version:
-        case.record_forecast(
+        steps.append(forecast_step(
             specialist="gbq", model_version=found.model_version,
             model_sha256=found.model_sha256, levels=list(found.levels),
             quantiles=list(found.quantiles), ood=bool(found.ood and found.ood.flag),
             ood_score=float(found.ood.score) if found.ood else None,
             latency_ms=found.latency_ms.get("predict", 0.0), **who,
-        )  # fmt: skip
+        ))  # fmt: skip
     if found.fallback_reason:
-        case.record_fallback(reason=found.fallback_reason, **who)
+        steps.append(fallback_step(reason=found.fallback_reason, **who))
     # The escalation row costs what the order it holds back would: no review cost is declared.
     costs = {policy.order_action: rec.expected_cost, policy.escalate_action: rec.expected_cost}
-    case.recommend(
+    steps.append(recommendation_step(
         action=rec.action, source=rec.source, policy_id=str(Policy.id_for(found.domain)),
         policy_version=state.policy_version, expected_costs=costs, reasons=list(rec.reasons),
         ood_reasons=ood_reasons, quantity=rec.quantity, quantiles=dict(rec.quantiles),
         baseline_quantity=rec.baseline_quantity, **who,
-    )  # fmt: skip
-    return case
+    ))  # fmt: skip
+    return Case.open(domain=found.domain, case_ref=ref, input=dict(found.input.values),
+                     decision=pack.shape.case_record(Roles(owner=pack.owner_role)),
+                     steps=steps, **ctx.who)  # fmt: skip
 

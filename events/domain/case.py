@@ -30,6 +30,7 @@ their stored topics stay ``events.domain.case:Case.<Name>``) and opens or quaran
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -50,8 +51,9 @@ from events.domain.case_rules import (
     canonical_sha256,
     explanation_flagged,
 )
+from events.domain.case_steps import STEP_EVENTS, Step, steps_of
 from events.domain.common import check_identity, docket_id, plain_json, validate
-from events.errors import FieldProblem
+from events.errors import FieldProblem, InputRejected
 
 
 class Case(CaseAssessing, CaseDeciding, CaseOutcomes, Aggregate):
@@ -64,6 +66,7 @@ class Case(CaseAssessing, CaseDeciding, CaseOutcomes, Aggregate):
     # aliases declared on CaseReading, so Case.Opened is a type wherever it is used.
     if not TYPE_CHECKING:
         Opened = case_events.Opened
+        Assessed = case_events.Assessed
         InputQuarantined = case_events.InputQuarantined
         Scored = case_events.Scored
         Forecast = case_events.Forecast
@@ -103,18 +106,28 @@ class Case(CaseAssessing, CaseDeciding, CaseOutcomes, Aggregate):
         decision: dict[str, Any],
         actor: str,
         role: str,
+        steps: Sequence[Step] = (),
     ) -> Case:
         """Open a case with input the domain pack has already validated.
 
         ``decision`` is the pack's declaration as plain data (see :data:`DECISION_KEYS`):
         the case reads its escalation action, outcome labels and deciding roles from it.
+        ``steps``: its assessment, checked by the builders of
+        :mod:`events.domain.case_steps`; with any, the case is recorded as one ``Assessed``
+        event (opened and assessed), else as ``Opened``.
         """
         check_identity(actor, role)
         validate(OpenArgs, domain=domain, case_ref=case_ref)
         declared = plain_json(dict(decision), "decision")
         _check_decision(declared)
+        extra: dict[str, Any] = {}
+        if steps:
+            for i, step in enumerate(steps):
+                if step.get("event") not in STEP_EVENTS:
+                    raise InputRejected([FieldProblem(f"steps[{i}]", "is no assessment step")])
+            extra["steps"] = [dict(step) for step in steps]
         return cls._create(
-            cls.Opened,
+            cls.Assessed if steps else cls.Opened,
             id=cls.id_for(domain, case_ref),
             domain=domain,
             case_ref=case_ref,
@@ -124,6 +137,7 @@ class Case(CaseAssessing, CaseDeciding, CaseOutcomes, Aggregate):
             decision=declared,
             actor=actor,
             role=role,
+            **extra,
         )
 
     @classmethod
@@ -161,6 +175,24 @@ class Case(CaseAssessing, CaseDeciding, CaseOutcomes, Aggregate):
         )
 
 
+def logical_events(event: Any) -> list[Any]:
+    """The logical events a stored case event stands for (:func:`steps_of`): an
+    ``Assessed`` event becomes ``Case.Opened`` and one event per step, each with the
+    Assessed event's id, version and time; any other event is itself. Built as the
+    library's mapper builds a stored event (no ``__init__``), so they read as the separate
+    events would."""
+    if not isinstance(event, Case.Assessed):
+        return [event]
+    fields = dict(event.__dict__)
+    common = {k: fields.pop(k) for k in ("originator_id", "originator_version", "timestamp")}
+    found = []
+    for name, step in steps_of("Assessed", fields):
+        logical = object.__new__(getattr(Case, name))
+        logical.__dict__.update(common, **step)
+        found.append(logical)
+    return found
+
+
 def _check_decision(declared: dict[str, Any]) -> None:
     """Check a pack's declaration (plain JSON), each distinct one once: a bulk ingest opens
     every case of a pack with the same declaration."""
@@ -185,4 +217,5 @@ __all__ = [
     "Case",
     "canonical_sha256",
     "explanation_flagged",
+    "logical_events",
 ]

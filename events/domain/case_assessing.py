@@ -8,19 +8,26 @@ from __future__ import annotations
 from typing import Any
 
 from events.domain.case_reading import CaseReading
-from events.domain.case_rules import (
-    ExplainArgs,
-    ForecastArgs,
-    RecommendArgs,
-    ScoreArgs,
-    check_quantity,
+from events.domain.case_rules import ExplainArgs
+from events.domain.case_steps import (
+    Step,
+    fallback_step,
+    flags_step,
+    forecast_step,
+    recommendation_step,
+    score_step,
 )
-from events.domain.common import check_identity, fields_of, plain_json, validate
-from events.errors import FieldProblem, InputRejected
+from events.domain.common import check_identity, plain_json, validate
 
 
 class CaseAssessing(CaseReading):
-    """The assessment commands of :class:`~events.domain.case.Case`."""
+    """The assessment commands of :class:`~events.domain.case.Case`: each checks its step
+    (:mod:`events.domain.case_steps`, the checks an ``Assessed`` event's steps pass too)
+    and records it as an event of its own."""
+
+    def _record_step(self, step: Step) -> None:
+        fields = dict(step)
+        self.trigger_event(getattr(self, fields.pop("event")), **fields)
 
     def record_score(
         self,
@@ -37,21 +44,13 @@ class CaseAssessing(CaseReading):
         actor: str,
         role: str,
     ) -> None:
-        check_identity(actor, role)
         self._require_live()
-        a = validate(
-            ScoreArgs,
-            specialist=specialist,
-            model_version=model_version,
-            model_sha256=model_sha256,
-            p_bad=p_bad,
-            attributions=attributions,
-            ood=ood,
-            ood_score=ood_score,
-            latency_ms=latency_ms,
-            shadow=shadow,
-        )
-        self.trigger_event(self.Scored, **fields_of(a), actor=actor, role=role)
+        step = score_step(
+            specialist=specialist, model_version=model_version, model_sha256=model_sha256,
+            p_bad=p_bad, attributions=attributions, ood=ood, ood_score=ood_score,
+            latency_ms=latency_ms, shadow=shadow, actor=actor, role=role,
+        )  # fmt: skip
+        self._record_step(step)
 
     def record_forecast(
         self,
@@ -69,23 +68,17 @@ class CaseAssessing(CaseReading):
         role: str,
     ) -> None:
         """Record a quantile specialist's prediction for a "how much" case."""
-        check_identity(actor, role)
         self._require_live()
-        a = validate(
-            ForecastArgs, specialist=specialist, model_version=model_version,
-            model_sha256=model_sha256, levels=list(levels), quantiles=list(quantiles), ood=ood,
-            ood_score=ood_score, latency_ms=latency_ms, shadow=shadow,
+        step = forecast_step(
+            specialist=specialist, model_version=model_version, model_sha256=model_sha256,
+            levels=levels, quantiles=quantiles, ood=ood, ood_score=ood_score,
+            latency_ms=latency_ms, shadow=shadow, actor=actor, role=role,
         )  # fmt: skip
-        if len(a.levels) != len(a.quantiles):
-            raise InputRejected([FieldProblem("quantiles", "needs one value per level")])
-        self.trigger_event(self.Forecast, **a.model_dump(), actor=actor, role=role)
+        self._record_step(step)
 
     def record_fallback(self, *, reason: str, actor: str, role: str) -> None:
-        check_identity(actor, role)
         self._require_live()
-        if not reason.strip():
-            raise InputRejected([FieldProblem("reason", "must say why the model was not used")])
-        self.trigger_event(self.FellBackToBaseline, reason=reason, actor=actor, role=role)
+        self._record_step(fallback_step(reason=reason, actor=actor, role=role))
 
     def recommend(
         self,
@@ -106,45 +99,17 @@ class CaseAssessing(CaseReading):
         role: str,
     ) -> None:
         """Record the recommendation; ``propensities`` default to the action being certain."""
-        check_identity(actor, role)
         self._require_live()
-        for name, value in (("quantity", quantity), ("baseline_quantity", baseline_quantity)):
-            if value is not None:
-                check_quantity(name, value)
-        a = validate(
-            RecommendArgs,
-            action=action,
-            source=source,
-            policy_id=policy_id,
-            policy_version=policy_version,
-            expected_costs=expected_costs,
-            reasons=reasons,
-            ood_reasons=list(ood_reasons or []),
-            propensities=dict(propensities or {action: 1.0}),
-            explored=explored,
-        )
-        if a.action not in a.propensities or a.propensities[a.action] <= 0.0:
-            raise InputRejected(
-                [
-                    FieldProblem(
-                        "propensities",
-                        f"the recommended action {a.action!r} needs a probability > 0",
-                    )
-                ]
-            )
-        self.trigger_event(
-            self.Recommended, **fields_of(a), propensity_source="logged", quantity=quantity,
-            quantiles=plain_json(dict(quantiles or {}), "quantiles"),
-            baseline_quantity=baseline_quantity, actor=actor, role=role,
+        step = recommendation_step(
+            action=action, source=source, policy_id=policy_id, policy_version=policy_version,
+            expected_costs=expected_costs, reasons=reasons, ood_reasons=ood_reasons,
+            quantity=quantity, quantiles=quantiles, baseline_quantity=baseline_quantity,
+            propensities=propensities, explored=explored, actor=actor, role=role,
         )  # fmt: skip
+        self._record_step(step)
 
     def record_input_flags(self, *, flags: list[dict[str, Any]], actor: str, role: str) -> None:
-        check_identity(actor, role)
-        plain = plain_json(list(flags), "flags")
-        for i, flag in enumerate(plain):
-            if not isinstance(flag, dict) or not isinstance(flag.get("kind"), str):
-                raise InputRejected([FieldProblem(f"flags[{i}]", "needs a 'kind'")])
-        self.trigger_event(self.InputFlagged, flags=plain, actor=actor, role=role)
+        self._record_step(flags_step(flags=flags, actor=actor, role=role))
 
     def record_explanation(
         self,

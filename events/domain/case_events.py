@@ -46,6 +46,29 @@ class Opened(Aggregate.Created):
         _fold(aggregate, self)
 
 
+class Assessed(Aggregate.Created):
+    """A case opened with its whole assessment: ``Opened``'s fields (the opener's ``actor``
+    and ``role``) and ``steps``, the assessment's events as plain dicts (``{"event":
+    "Scored", ...}``, each with the actor and role that recorded it). One stored event
+    instead of one per step; every reader expands it into the same logical events by
+    :func:`events.domain.case_steps.steps_of`."""
+
+    class_version = 1
+    plain_payload = True  # see events.encoding: its command checks every field
+    domain: str
+    case_ref: str
+    input: dict[str, Any]
+    personal: dict[str, Any]
+    note: str | None
+    decision: dict[str, Any]
+    actor: str
+    role: str
+    steps: list[dict[str, Any]]
+
+    def apply(self, aggregate: Aggregate) -> None:
+        _fold(aggregate, self)
+
+
 class InputQuarantined(Aggregate.Created):
     class_version = 1
     domain: str

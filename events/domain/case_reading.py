@@ -30,6 +30,7 @@ class CaseReading(_AggregatePart):
     # redefines each as Case.<Name>), so ``self.Scored`` in a part is Case's own event.
     if TYPE_CHECKING:
         Opened: TypeAlias = case_events.Opened
+        Assessed: TypeAlias = case_events.Assessed
         InputQuarantined: TypeAlias = case_events.InputQuarantined
         Scored: TypeAlias = case_events.Scored
         Forecast: TypeAlias = case_events.Forecast

@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from events.domain.case_rules import explanation_flagged
+from events.domain.case_steps import steps_of
 
 Status = Literal["open", "escalated", "decided", "quarantined"]
 
@@ -167,7 +168,14 @@ class CaseState:
 
     @staticmethod
     def opened(name: str, p: Mapping[str, Any], at: str, version: int) -> CaseState:
-        """The state a creation event (``Opened`` or ``InputQuarantined``) starts."""
+        """The state a creation event (``Opened``, ``Assessed`` or ``InputQuarantined``)
+        starts; an ``Assessed`` one is folded as the events it stands for (``steps_of``)."""
+        if name == "Assessed":
+            (_, opened), *steps = steps_of(name, p)
+            state = CaseState.opened("Opened", opened, at, version)
+            for step, fields in steps:
+                state = state.apply(step, fields, at, version)
+            return state
         if name == "Opened":
             return CaseState(
                 domain=p["domain"], case_ref=p["case_ref"], status="open", opened_at=at,
@@ -186,7 +194,7 @@ class CaseState:
 
     def apply(self, name: str, p: Mapping[str, Any], at: str, version: int) -> CaseState:
         """The state after the event ``name`` with payload ``p``, recorded at ``at``."""
-        if name in ("Opened", "InputQuarantined"):
+        if name in ("Opened", "Assessed", "InputQuarantined"):
             return CaseState.opened(name, p, at, version)
         changes: dict[str, Any] = {"version": version, "updated_at": at}
         if name in ("Scored", "Forecast"):

@@ -322,6 +322,81 @@ def test_another_action_named_in_another_language_is_refused(server: ScriptedLLM
     assert faithful.text == IN_OTHER_LANGUAGES[language][0]
 
 
+# -- number words, fractions and judgement in other languages ------------------------------
+
+# language -> (a faithful summary with true number words, articles and "neuf"/"due"/"een";
+#              a wrong number word, a wrong fraction, an unsupported judgement), each lie
+#              with the phrase its refusal must name. The case: p(bad) 0.617.
+WORDS_IN_OTHER_LANGUAGES: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
+    "de": ("Ablehnen: ein Ausfallrisiko von zweiundsechzig Prozent, etwa drei von fünf; eine "
+           "Laufzeit von 48 Monaten erhöht das Risiko.", [
+               ("Ablehnen, obwohl das Risiko nur vier Prozent beträgt.", "prose_numbers",
+                "vier prozent"),
+               ("Ablehnen, obwohl nur einer von zwanzig ausfällt.", "prose_numbers",
+                "einer von zwanzig"),
+               ("Ablehnen, aber der Antragsteller ist vertrauenswürdig.", "prose_judgement",
+                "vertrauenswürdig")]),
+    "fr": ("Refuser : un risque de défaut de soixante-deux pour cent, environ trois sur cinq, "
+           "pour un véhicule neuf ; une durée de 48 mois augmente le risque.", [
+               ("Refuser, même si le risque n'est que de quatre pour cent.", "prose_numbers",
+                "quatre pour cent"),
+               ("Refuser, bien que seulement un sur vingt fasse défaut.", "prose_numbers",
+                "un sur vingt"),
+               ("Refuser, mais le demandeur est digne de confiance.", "prose_judgement",
+                "digne de confiance")]),
+    "es": ("Rechazar: un riesgo de impago del sesenta y dos por ciento, más de la mitad; una "
+           "duración de 48 meses aumenta el riesgo.", [
+               ("Rechazar, aunque el riesgo es del cuatro por ciento.", "prose_numbers",
+                "cuatro por ciento"),
+               ("Rechazar, aunque solo uno de cada veinte incumple.", "prose_numbers",
+                "uno de cada veinte"),
+               ("Rechazar; sin duda el solicitante es solvente.", "prose_judgement",
+                "sin duda")]),
+    "nl": ("Afwijzen: een risico van tweeënzestig procent, ongeveer drie op vijf; een "
+           "looptijd van 48 maanden verhoogt het risico.", [
+               ("Afwijzen, hoewel het risico maar vier procent is.", "prose_numbers",
+                "vier procent"),
+               ("Afwijzen, hoewel slechts één op twintig niet betaalt.", "prose_numbers",
+                "één op twintig"),
+               ("Afwijzen, maar de aanvrager is betrouwbaar.", "prose_judgement",
+                "betrouwbaar")]),
+    "it": ("Rifiutare: un rischio di insolvenza del sessantadue per cento, più della metà; "
+           "una durata di 48 mesi aumenta il rischio.", [
+               ("Rifiutare, anche se il rischio è del quattro per cento.", "prose_numbers",
+                "quattro per cento"),
+               ("Rifiutare, anche se solo uno su venti è insolvente.", "prose_numbers",
+                "uno su venti"),
+               ("Rifiutare, ma il richiedente è affidabile.", "prose_judgement",
+                "affidabile")]),
+    "pt": ("Recusar: um risco de incumprimento de sessenta e dois por cento, cerca de três em "
+           "cada cinco; um prazo de 48 meses aumenta o risco.", [
+               ("Recusar, embora o risco seja de quatro por cento.", "prose_numbers",
+                "quatro por cento"),
+               ("Recusar, embora apenas um em cada vinte não pague.", "prose_numbers",
+                "um em cada vinte"),
+               ("Recusar, mas o requerente é confiável.", "prose_judgement", "confiável")]),
+}
+for _language, (_faithful, _lies) in WORDS_IN_OTHER_LANGUAGES.items():
+    SCRIPTS[f"words-faithful-{_language}"] = Reply(answer(summary=_faithful))
+    for _index, (_lie, _, _) in enumerate(_lies):
+        SCRIPTS[f"words-lie-{_language}-{_index}"] = Reply(answer(summary=_lie))
+
+
+@pytest.mark.parametrize("language", sorted(WORDS_IN_OTHER_LANGUAGES))
+def test_number_words_fractions_and_judgement_in_another_language_are_checked(
+        server: ScriptedLLM, language: str) -> None:
+    faithful, lies = WORDS_IN_OTHER_LANGUAGES[language]
+    for index, (_, rule, phrase) in enumerate(lies):
+        result = run(server, f"words-lie-{language}-{index}")
+        assert rule in rules(result, "blocked"), (language, index, result.verdicts)
+        assert result.fallback_reason is not None
+        assert f"{rule}:" in result.fallback_reason and phrase in result.fallback_reason
+        assert_usable_template(result)
+    passed = run(server, f"words-faithful-{language}")
+    assert passed.fallback_reason is None, passed.verdicts
+    assert passed.text == faithful
+
+
 # -- personal data in the note: never sent, and refused when echoed, digits or not ---------
 
 THIRD_PARTY_NOTE = (

@@ -466,7 +466,7 @@ def test_a_flagged_note_is_shown_to_the_operator_inert_with_the_reason(
     assert reason.startswith("contains instruction-like text (")
     assert "not sent to the explainer" in reason
     stored = [state for _, topic, state in stored_events(tmp_path / "store.sqlite")
-              if topic.endswith("Opened")]
+              if topic.endswith("Assessed")]
     assert "\x1b" not in json.dumps(stored[0]["note"], ensure_ascii=False)
 
 
@@ -485,8 +485,9 @@ def test_contact_details_are_never_in_the_stored_explanation(
         for _, topic, state in stored_events(tmp_path / "store.sqlite")
         if EMAIL in json.dumps(state) or IBAN in json.dumps(state)
     }
-    assert set(holding) == {"Opened"}, f"personal data stored in {sorted(holding)}"
-    opened = holding["Opened"]
+    # Opened with its assessment (one event): the personal data sit in its Opened fields.
+    assert set(holding) == {"Assessed"}, f"personal data stored in {sorted(holding)}"
+    opened = holding["Assessed"]
     assert opened["personal"] == {"email": EMAIL, "iban": IBAN}
     assert EMAIL not in json.dumps(opened["input"]) and IBAN not in json.dumps(opened["input"])
     everything = stored_events(tmp_path / "store.sqlite")

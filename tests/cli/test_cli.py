@@ -816,7 +816,7 @@ def test_injection_is_flagged_at_open_and_personal_data_stays_out_of_the_explana
     states = [(t.rsplit(".", 1)[-1], as_dict(s)) for t, s in stored]  # inflated: stored compressed
     holding = [(t, state) for t, state in states
                if EMAIL in json.dumps(state) or IBAN in json.dumps(state)]
-    assert [event for event, _ in holding] == ["Opened"]
+    assert [event for event, _ in holding] == ["Assessed"]  # opened with its assessment
     assert holding[0][1]["personal"] == {"email": EMAIL, "iban": IBAN}
     explained = [t for t, _ in stored if t.endswith("Explained")]
     assert len(explained) == 2
