@@ -4,8 +4,9 @@
 
 Figures: output guardrails on one explanation (parse + all rules; target p99 < 5 ms) vs a
 bare ``json.loads`` + pydantic validation, and vs the same check with the pack's words in
-English only (what the other languages' action words cost); input guardrails on one case
-(placeholders, note redaction, injection scan); the template explainer (target p99 < 1 ms)
+English only (what the other languages' action words cost), and on the same answer written
+in German (read by the German number and risk-word tables too); input guardrails on one
+case (placeholders, note redaction, injection scan); the template explainer (target p99 < 1 ms)
 vs building the same payload dict with ``json.dumps`` only; and the whole guarded pipeline.
 """
 
@@ -54,6 +55,13 @@ ANSWER = json.dumps({
                 "direction": "raises_risk"},
                {"feature": "purpose", "value": "radio/television", "direction": "lowers_risk"}],
 })
+
+# The same answer in German: figures in words, so the German number tables are read too.
+GERMAN_ANSWER = json.dumps({
+    **json.loads(ANSWER),
+    "summary": "Ablehnen empfohlen für «PERSON_1»: das Modell schätzt das Ausfallrisiko auf "
+               "zweiundsechzig Prozent, vor allem wegen der Laufzeit von 48 Monaten und des "
+               "Betrags von 5,951 DM."})
 
 
 def timed(fn: Callable[[], object], repeat: int) -> list[float]:
@@ -107,6 +115,10 @@ def main() -> None:
     assert check_output(ANSWER, english).ok
     report("  the same, the pack's words in English only",
            timed(lambda: check_output(ANSWER, english), repeat), bare, 5000, "check_output_english")
+    assert check_output(GERMAN_ANSWER, facts).ok
+    report("  the same answer written in German",
+           timed(lambda: check_output(GERMAN_ANSWER, facts), repeat), bare, 5000,
+           "check_output_german")
     report("input guardrails (prepare_input)",
            timed(lambda: prepare_input(REQUEST.personal, REQUEST.note), repeat), bare, None,
            "prepare_input")

@@ -16,6 +16,10 @@ Printed, with the baselines measured in the same run:
   median and p95 wall time, and the CPU time the process spent (UI and service threads; on a
   loaded machine wall time mostly measures waiting for a core), on the big store and on a
   200-case store (the baseline: a ratio near 1 means the console does not slow with size);
+* garbage collection: the worst full collection begun inside a key press and how many
+  there were (``gc_full_in_keys_worst``, ``gc_full_in_keys_count``),
+  and the CPU of the worst one the console ran when idle (``gc_idle_cpu_worst``: the
+  console holds full collections back while keys are pressed, see ``tui/idle_gc.py``);
 * the raw SQL under a page (one ``status = ?`` page in index order, measured with sqlite3
   alone) and the old query the console used to run (``status IN ('open','escalated') ...
   OFFSET``), for scale;
@@ -56,6 +60,7 @@ from benchmarks.make_store import DOCKET, MadeStore, ensure_store  # noqa: E402
 from tests.events.test_queue import bad_steps, every_queue_query  # noqa: E402
 from tests.tui.conftest import settle  # noqa: E402
 from tui.app import DocketApp  # noqa: E402
+from tui.idle_gc import IdleCollector  # noqa: E402
 from tui.port import system_clock  # noqa: E402
 from tui.screens.case import CaseScreen  # noqa: E402
 from tui.screens.queue import PAGE_SIZE, QueueScreen  # noqa: E402
@@ -129,13 +134,14 @@ async def measure(make: Callable[[], DocketApp], repeats: int) -> dict[str, floa
     the Pilot's own idle-waiting is not counted. Every wait fails with
     :class:`BenchTimeout` after ``TIMEOUT`` seconds rather than hanging.
     """
-    pauses: list[float] = []  # full (generation 2) garbage collections, seconds each
+    pauses: list[tuple[float, float]] = []  # full (generation 2) collections: start, seconds
+    windows: list[tuple[float, float]] = []  # key press to its frame: start, end
 
     def on_gc(phase: str, info: dict[str, int], began: list[float] = [0.0]) -> None:  # noqa: B006
         if phase == "start":
             began[0] = time.perf_counter()
         elif info["generation"] == 2:
-            pauses.append(time.perf_counter() - began[0])
+            pauses.append((began[0], time.perf_counter() - began[0]))
 
     cpu: dict[str, list[float]] = defaultdict(list)  # CPU seconds per key, by key
     started, started_cpu = time.perf_counter(), time.process_time()
@@ -168,7 +174,9 @@ async def measure(make: Callable[[], DocketApp], repeats: int) -> dict[str, floa
             event.set_sender(app)
             assert app._driver is not None
             app._driver.send_message(event)
-            shown = await watch.first_frame(f"a frame showing the effect of key {key!r}") - t0
+            frame = await watch.first_frame(f"a frame showing the effect of key {key!r}")
+            windows.append((t0, frame))
+            shown = frame - t0
             cpu[key].append(time.process_time() - c0)  # both threads: UI and service
             return shown
 
@@ -223,6 +231,10 @@ async def measure(make: Callable[[], DocketApp], repeats: int) -> dict[str, floa
         opened = await open_cases(ahead=True)
         cold = await open_cases(ahead=False)
         gc.callbacks.remove(on_gc)
+        # The operator stops to read: the full collection held back during the key presses
+        # (tui.idle_gc) runs now; its CPU is what a quiet second costs.
+        if app.idle_gc.running and app.idle_gc.due():
+            await wait_until(lambda: bool(app.idle_gc.pauses), "an idle collection", timeout=5)
     del service.queue  # the instance attribute; the method shows through again
     return {
         "first_paint": first_paint,
@@ -240,7 +252,14 @@ async def measure(make: Callable[[], DocketApp], repeats: int) -> dict[str, floa
         ),
         "open_case_cpu_median": statistics.median(cpu["enter"][:repeats]),
         "service_queue_median": statistics.median(queue_calls),
-        "gc_full_worst": max(pauses, default=0.0),
+        # Full collections that began inside a key press (between the key and its frame).
+        "gc_full_in_keys_worst": max(
+            (d for b, d in pauses if any(t0 <= b < t1 for t0, t1 in windows)), default=0.0
+        ),
+        "gc_full_in_keys_count": float(
+            sum(any(t0 <= b < t1 for t0, t1 in windows) for b, _ in pauses)
+        ),
+        "gc_idle_cpu_worst": max(app.idle_gc.pauses, default=0.0),
     }
 
 
@@ -260,12 +279,13 @@ def report(title: str, figures: dict[str, float], baseline: dict[str, float], *,
     ``PREFIX + KEY + '_s'``."""
     print(f"\n{title}  (load {load()})")
     for key, value in figures.items():
-        record(f"{prefix}{key}_s", value)
+        record(f"{prefix}{key}" + ("" if key.endswith("_count") else "_s"), value)
         target = TARGETS.get(key)
         verdict = "" if target is None else (" ok" if value < target else " OVER TARGET")
         limit = "" if target is None else f" (target < {target * 1000:.0f} ms at 1M)"
         ratio = value / baseline[key] if baseline.get(key) else float("nan")
-        print(f"  {key:22s} {value * 1000:9.1f} ms  x{ratio:5.2f} vs baseline{limit}{verdict}")
+        shown = f"{value:9.0f}   " if key.endswith("_count") else f"{value * 1000:9.1f} ms"
+        print(f"  {key:22s} {shown}  x{ratio:5.2f} vs baseline{limit}{verdict}")
 
 
 def load() -> str:
@@ -383,10 +403,14 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=20)
     parser.add_argument("--no-console", action="store_true", help="only SQL and docket cases")
     parser.add_argument("--no-shell", action="store_true", help="skip docket cases")
+    parser.add_argument("--no-idle-gc", action="store_true",
+                        help="leave full collections to Python (the console before tui.idle_gc)")
     parser.add_argument("--shell-repeats", type=int, default=None,
                         help="runs of each docket cases command (default: repeats / 4, >= 3)")
     add_json_option(parser)
     args = parser.parse_args()
+    if args.no_idle_gc:
+        IdleCollector.start = lambda self: None  # type: ignore[method-assign]
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
     print(f"load {load()} on {os.cpu_count()} cores (shared machine)")
     small, big = ensure_store(BASELINE), ensure_store(args.cases)

@@ -18,12 +18,14 @@ from typing import ClassVar, Literal, ParamSpec, TypeVar
 from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.events import Event, InputEvent
 from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen
 
 from assistant.views import Accept, CaseDetail, Decision, Identity, Override
 from events.errors import AlreadyDecided, AwaitingSenior, DocketError, InputRejected
 from tui.commands import DocketCommands
+from tui.idle_gc import IdleCollector
 from tui.port import Clock, DocketPort, ServiceCaller, identity_of, system_clock
 from tui.screens.audit import AuditScreen
 from tui.screens.base import action_label
@@ -43,6 +45,9 @@ DecisionKind = Literal["accept", "override", "send_up"]
 #: Events applied per sync while read models far behind the log catch up (about a second on
 #: PostgreSQL on a busy machine), so a key press never waits long behind a step.
 CATCH_UP_STEP = 2000
+
+#: Seconds between checks for an idle moment to collect garbage in (see tui.idle_gc).
+IDLE_GC_TICK = 0.1
 
 # App-wide actions that make no sense on top of a modal dialog.
 NOT_ON_MODALS = frozenset({"policy", "health", "help", "quit_console"})
@@ -79,8 +84,8 @@ class DocketApp(App[None]):
     CSS_PATH = "docket.tcss"
     TITLE = "Docket"
     COMMANDS = App.COMMANDS | {DocketCommands}
-    # See ``started``: keep full garbage collections short while the console runs.
-    freeze_gc_after_start: ClassVar[bool] = True
+    # See ``started``: keep full garbage collections short, and out of key presses.
+    pace_gc: ClassVar[bool] = True
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("p", "policy", "Policy"),
         Binding("h", "health", "Health"),
@@ -118,6 +123,7 @@ class DocketApp(App[None]):
         self._last_sync_error: str | None = None
         self._actions_cache: dict[str, list[str]] = {}
         self._froze_gc = False
+        self.idle_gc = IdleCollector()
         self._quit_confirmed = False  # q pressed once over unsaved policy edits
         self._case_screen: CaseScreen | None = None  # mounted on first use, then reused
         self._escalate_labels: dict[str, str] = {}  # by domain
@@ -145,6 +151,7 @@ class DocketApp(App[None]):
     def on_unmount(self) -> None:
         self._quick.shutdown()
         self._long.shutdown()
+        self.idle_gc.stop()
         if self._froze_gc:
             gc.unfreeze()
             self._froze_gc = False
@@ -156,11 +163,19 @@ class DocketApp(App[None]):
         models, the store and Textual all loaded that walk took 100–300 ms, and it
         happens when allocation trips it, i.e. in the middle of a key press.
         ``gc.freeze()`` moves everything alive now (long-lived by nature) out of those
-        walks; ``on_unmount`` hands them back to the collector.
+        walks; ``on_unmount`` hands them back to the collector. What is created later is
+        collected in full only when the console is idle (:mod:`tui.idle_gc`).
         """
-        if self.freeze_gc_after_start and not self._froze_gc:
+        if self.pace_gc and not self._froze_gc:
             gc.freeze()
             self._froze_gc = True
+            self.idle_gc.start()
+            self.set_interval(IDLE_GC_TICK, self.idle_gc.tick)
+
+    async def on_event(self, event: Event) -> None:
+        if isinstance(event, InputEvent):  # a key or the mouse: not idle
+            self.idle_gc.input_seen()
+        await super().on_event(event)
 
     @work(group="status", exit_on_error=False)
     async def load_store_name(self) -> None:
