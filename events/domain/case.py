@@ -7,6 +7,10 @@ Life of a case::
             │     ─ OutcomeRecorded
     InputQuarantined   (bad input: kept, never dropped; the case goes no further)
 
+A bulk ingest stores ``Opened`` and the assessment's steps (scores, fallback, recommendation,
+input flags) as ONE ``Assessed`` event; readers see the same steps
+(:mod:`~events.domain.case_steps`).
+
 Decision rule: an operator (or senior) decides once: accept, override (reason code
 and text mandatory) or escalate. An escalated case is closed once more, finally, by
 another person in the pack's senior role (credit's ``senior``): a sign-off
