@@ -229,12 +229,15 @@ def floor_of_verify(log: object, end: int) -> None:
 
 
 def case_half_way(path: Path, end: int) -> UUID:
-    """The first case opened at or after the middle of the log."""
+    """The first case opened at or after the middle of the log (a case is stored as one
+    ``Case.Assessed`` event since the one-event shape; older stores open it with
+    ``Case.Opened``)."""
     con = sqlite3.connect(path)
     try:
         found = con.execute(
             "SELECT originator_id FROM stored_events WHERE rowid >= ? "
-            "AND topic LIKE '%Case.Opened' ORDER BY rowid LIMIT 1", [max(1, end // 2)]
+            "AND (topic LIKE '%Case.Assessed' OR topic LIKE '%Case.Opened') "
+            "ORDER BY rowid LIMIT 1", [max(1, end // 2)]
         ).fetchone()  # fmt: skip
     finally:
         con.close()

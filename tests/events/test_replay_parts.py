@@ -20,6 +20,17 @@ ANA = {"actor": "ana", "role": "operator"}
 ENG = {"actor": "ana", "role": "engineer"}
 
 
+@pytest.fixture
+def alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Count threads as if this test's thread were the process's only one: earlier tests in
+    the same pytest run may leave idle threads behind (an HTTP test server, a library's
+    logging worker), and :func:`replay_parts.workers_for` never forks beside other threads.
+    A thread the test starts still counts."""
+    real = threading.active_count
+    stray = real() - 1
+    monkeypatch.setattr(threading, "active_count", lambda: real() - stray)
+
+
 def varied_log(path: Path) -> DecisionLog:
     """A SQLite log with every kind of row: cases decided each way (some over several saves,
     so a case's events lie far apart), a quarantined input, a policy, models, an alert."""
@@ -89,6 +100,7 @@ def test_the_shares_split_the_cases_and_share_0_takes_every_other_event(
     assert all(r[3] in readmodels.CASE_NAMES for s in shares[1:] for r in s)
 
 
+@pytest.mark.usefixtures("alone")
 def test_only_a_large_sqlite_log_is_split(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     log = varied_log(tmp_path / "s.sqlite")
     assert replay_parts.workers_for(log, None) == 1  # far below SPLIT_FROM
@@ -109,6 +121,7 @@ def test_only_a_large_sqlite_log_is_split(tmp_path: Path, monkeypatch: pytest.Mo
     assert replay_parts.workers_for(log, None) == 1
 
 
+@pytest.mark.usefixtures("alone")
 def test_the_read_model_check_catches_an_edited_file_when_its_replay_is_shared(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
