@@ -53,7 +53,8 @@ from benchmarks.figures import add_json_option, record, write_json  # noqa: E402
 from events import readmodels, replay_parts  # noqa: E402
 from events.chain import verify  # noqa: E402
 from events.compression import decompress  # noqa: E402
-from events.readmodels import rebuild, replayed, verify_against_log  # noqa: E402
+from events.readmodel_check import verify_against_log  # noqa: E402
+from events.readmodels import rebuild, replayed  # noqa: E402
 from events.store import open_log  # noqa: E402
 
 

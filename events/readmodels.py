@@ -27,7 +27,6 @@ Tables (all times ISO-8601 UTC strings; json columns hold JSON text):
 from __future__ import annotations
 
 import gc
-import hashlib
 import json
 import os
 import sqlite3
@@ -35,7 +34,6 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -59,6 +57,9 @@ Row = dict[str, Any]
 StoredRow = tuple[int, str, int, str, bytes]
 #: Which of a batch's stored rows one process of a split replay applies.
 Share = Callable[[Sequence[StoredRow]], Iterable[StoredRow]]
+#: Where a replay's case-table rows go instead of SQLite: (table, rows) per batch
+#: (:mod:`events.readmodel_check` hashes them in memory).
+CaseRowSink = Callable[[str, list[tuple[Any, ...]]], None]
 
 
 _T = str
@@ -159,10 +160,15 @@ class _Batch:
     is written once, from the state after the batch), other rows (appended)."""
 
     def __init__(
-        self, conn: sqlite3.Connection, log: DecisionLog, previous: dict[str, CaseState]
+        self,
+        conn: sqlite3.Connection,
+        log: DecisionLog,
+        previous: dict[str, CaseState],
+        sink: CaseRowSink | None = None,
     ) -> None:
         self.conn = conn
         self.log = log
+        self.sink = sink  # the case tables' rows go there instead of SQLite, when set
         self.previous = previous  # states earlier batches of this catch-up left (committed)
         self.states: dict[str, CaseState] = {}
         self.rows: dict[str, list[tuple[Any, ...]]] = {t: [] for t in SCHEMA}
@@ -217,9 +223,13 @@ class _Batch:
     def write(self, position: int) -> None:
         c = self.conn
         if self.states:
-            c.executemany(upsert("cases"), [row_from_state(k, s) for k, s in self.states.items()])
+            self.rows["cases"] = [row_from_state(k, s) for k, s in self.states.items()]
         for table, rows in self.rows.items():
-            if rows:
+            if not rows:
+                continue
+            if self.sink is not None and table in CASE_TABLES:
+                self.sink(table, rows)
+            else:
                 c.executemany(upsert(table), rows)
         c.execute("INSERT OR REPLACE INTO _position VALUES ('log', ?)", (position,))
 
@@ -430,6 +440,9 @@ class ReadModels:
     #: setup-postgres`` or ``docket replay`` built them) stays responsive and its timer
     #: brings them up to date step by step, instead of freezing until all are applied.
     step: int | None = None
+    #: When set, the case tables' rows are handed to it instead of written (a checking
+    #: replay that digests them in memory, :mod:`events.readmodel_check`).
+    case_sink: CaseRowSink | None = None
 
     def __init__(self, path: str | Path, *, _scratch: bool = False) -> None:
         self.path = Path(path)
@@ -574,7 +587,7 @@ class ReadModels:
             if not rows:
                 conn.execute("ROLLBACK")
                 return 0, False
-            b = _Batch(conn, log, previous)
+            b = _Batch(conn, log, previous, self.case_sink)
             handlers = HANDLERS
             case_names = CASE_NAMES
             for nid, oid, version, topic, raw in rows if only is None else only(rows):
@@ -758,92 +771,14 @@ def check(log: DecisionLog, readmodels: ReadModels) -> list[str]:
         with tempfile.TemporaryDirectory(dir=readmodels.path.parent) as tmp:
             scratch = replayed(log, Path(tmp) / "check.sqlite", stop=end)
             try:
-                return diff_tables(readmodels, scratch) + _counts_check(readmodels)
+                return diff_tables(readmodels, scratch) + counts_check(readmodels)
             finally:
                 scratch.close()
     finally:
         conn.execute("COMMIT")
 
 
-@dataclass(frozen=True)
-class ReadModelReport:
-    """Whether the read-model file is what the log says it should be (``docket verify``).
-
-    Attributes:
-        ok: True when the position is within the log and the content matches a replay.
-        position: The log position the file says it has applied.
-        log_end: The log's last position when the check started.
-        digest: SHA-256 over every table of the file, as found.
-        expected: The same digest over a fresh replay of the log up to ``position``.
-        differences: Where they differ (first few rows per table), when they do.
-    """
-
-    ok: bool
-    position: int
-    log_end: int
-    digest: str
-    expected: str
-    differences: list[str]
-
-    def sentence(self) -> str:
-        if self.position > self.log_end:
-            return (f"the read models claim position {self.position} but the log ends at "
-                    f"{self.log_end}: they were edited or belong to another store")  # fmt: skip
-        if not self.ok:
-            first = self.differences[0] if self.differences else "contents differ"
-            return (f"the read models differ from a replay of the log up to their position "
-                    f"{self.position} ({first}; {len(self.differences)} difference(s)); "
-                    "`docket replay` rebuilds them")  # fmt: skip
-        return (f"read models at position {self.position} of {self.log_end}, digest "
-                f"{self.digest[:16]}, match a replay of the log")  # fmt: skip
-
-
-def digest(readmodels: ReadModels) -> str:
-    """SHA-256 over every table's rows in key order (the caller holds a read snapshot).
-
-    Each table's declared columns are read by name (a file made before a column was added
-    holds it last on disk) as plain tuples, hashed a page of rows at a time by their
-    ``repr`` (exact for every float, unambiguous for text and NULL): building a dict and
-    sorted-key JSON per row took 4.9 s of CPU at 250,000 cases, twice per ``docket verify``.
-    """
-    h = hashlib.sha256()
-    for table in sorted(readmodels.table_names()):
-        columns, pk = SCHEMA.get(table, (_POLICY_IDS, "policy_id"))
-        h.update(f"\x1e{table}\x1e".encode())
-        cursor = readmodels.conn.execute(f"SELECT {','.join(columns)} FROM {table} ORDER BY {pk}")
-        while rows := cursor.fetchmany(2000):
-            h.update(repr(rows).encode())
-    return h.hexdigest()
-
-
-def verify_against_log(log: DecisionLog, readmodels: ReadModels) -> ReadModelReport:
-    """Check the read-model file as found (nothing is caught up or changed): its recorded
-    position must be within the log, and its content must equal a fresh replay of the log
-    up to that position (compared by digest, then table by table when they differ)."""
-    log_end = log.event_count()
-    conn = readmodels.conn
-    conn.execute("BEGIN")  # one snapshot: position and rows of the same moment
-    try:
-        position = readmodels.position()
-        found = digest(readmodels)
-        if position > log_end:
-            return ReadModelReport(False, position, log_end, found, "", [])
-        with tempfile.TemporaryDirectory(dir=readmodels.path.parent) as tmp:
-            scratch = replayed(log, Path(tmp) / "verify.sqlite", stop=position)
-            try:
-                expected = digest(scratch)
-                differences = [] if expected == found else diff_tables(readmodels, scratch)
-            finally:
-                scratch.close()
-        miscounted = _counts_check(readmodels)
-    finally:
-        conn.execute("COMMIT")
-    ok = expected == found and not miscounted
-    differences += miscounted
-    return ReadModelReport(ok, position, log_end, found, expected, differences)
-
-
-def _counts_check(readmodels: ReadModels) -> list[str]:
+def counts_check(readmodels: ReadModels) -> list[str]:
     """The queue's kept counts against the case rows (derived, so outside the digest)."""
     return queue.counts_differences(readmodels) if readmodels.keeps_case_counts else []
 

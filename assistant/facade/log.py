@@ -10,7 +10,7 @@ from assistant.usecases import (
 )
 from events.chain import VerifyReport
 from events.checkpoint import CheckpointReport
-from events.readmodels import ReadModelReport
+from events.readmodel_check import ReadModelReport
 
 
 class LogDoor(Door):

@@ -11,7 +11,8 @@ from events.chain import VerifyReport
 from events.chain import verify as verify_chain
 from events.checkpoint import CheckpointReport
 from events.deployment import Deployments
-from events.readmodels import ReadModelReport, check, verify_against_log
+from events.readmodel_check import ReadModelReport, verify_against_log
+from events.readmodels import check
 from events.signing import SigningKey
 
 

@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from events.domain.case_rules import explanation_flagged
-from events.domain.case_steps import steps_of
+from events.domain.case_steps import stored_steps
 
 Status = Literal["open", "escalated", "decided", "quarantined"]
 
@@ -171,9 +171,11 @@ class CaseState:
         """The state a creation event (``Opened``, ``Assessed`` or ``InputQuarantined``)
         starts; an ``Assessed`` one is folded as the events it stands for (``steps_of``)."""
         if name == "Assessed":
-            (_, opened), *steps = steps_of(name, p)
-            state = CaseState.opened("Opened", opened, at, version)
-            for step, fields in steps:
+            # The events it stands for (``steps_of``), without copying them: the Opened
+            # branch reads its own fields by name (``steps`` is not one of them), and each
+            # step's fields are read by name from the stored step.
+            state = CaseState.opened("Opened", p, at, version)
+            for step, fields in stored_steps(p):
                 state = state.apply(step, fields, at, version)
             return state
         if name == "Opened":

@@ -18,7 +18,8 @@ from events.compression import (
     read_state,
     unsqueeze,
 )
-from events.readmodels import digest, rebuild
+from events.readmodel_check import digest
+from events.readmodels import rebuild
 from events.store import open_log
 from tests.conftest import ServiceFactory
 from tests.events.test_contract import drop_triggers

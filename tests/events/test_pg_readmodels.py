@@ -10,7 +10,8 @@ import pytest
 
 from events import queries, queue
 from events.app import DecisionLog
-from events.readmodels import ReadModels, verify_against_log
+from events.readmodel_check import verify_against_log
+from events.readmodels import ReadModels
 from events.store import open_readmodels
 from tests.events.conftest import pg_execute, schema_of
 from tests.events.helpers import new_case, open_signed

@@ -274,7 +274,7 @@ def test_a_replay_holds_off_the_cycle_collector_and_gives_it_back(
 def test_a_checking_replay_builds_tables_only_and_digests_them_as_a_rebuild(
     tmp_path: Path,
 ) -> None:
-    from events import readmodels
+    from events import readmodel_check, readmodels
 
     log = open_signed(str(tmp_path / "s.sqlite"))
     case = new_case("C1")
@@ -285,9 +285,9 @@ def test_a_checking_replay_builds_tables_only_and_digests_them_as_a_rebuild(
     try:
         indexes = "SELECT count(*) AS n FROM sqlite_master WHERE name LIKE 'idx_%'"
         assert tables.rows(indexes) == [{"n": 0}] and full.rows(indexes)[0]["n"] > 20
-        assert readmodels.digest(tables) == readmodels.digest(full)
+        assert readmodel_check.digest(tables) == readmodel_check.digest(full)
         full.conn.execute("UPDATE cases SET p_bad = p_bad + 1e-15 WHERE case_ref = 'C1'")
-        assert readmodels.digest(tables) != readmodels.digest(full)  # exact to the last bit
+        assert readmodel_check.digest(tables) != readmodel_check.digest(full)  # to the last bit
     finally:
         tables.close()
         full.close()

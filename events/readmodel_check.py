@@ -1,0 +1,226 @@
+"""The read-model check of ``docket verify``: is the file what a replay of the log makes?
+
+The file's digest (:func:`digest`) is compared with the digest of a replay of the log up to
+the file's own position. That replay is not written anywhere: the case tables' rows (a
+million at a million cases) are hashed in memory as the fold produces them
+(:class:`_CaseRowDigests`), and only the rare tables (policies, models, evaluations,
+alerts), whose projection reads its own earlier rows, go to a small scratch SQLite file.
+Writing every row to a scratch file and reading it back cost more than the fold itself.
+
+The digest is the same whichever side it is computed on: per table, SHA-256 over the
+SHA-256 of each row's ``repr`` in key order (exact for every float, unambiguous for text
+and NULL), the rows as SQLite returns them. A row the fold produces is first put in the
+form SQLite would store it in (an integer in a REAL column is a float); a value whose
+stored form is not plain to predict (text in a number column, NaN...) makes the check
+fall back to a full scratch replay, as does any difference, which is then reported table
+by table (:func:`events.readmodels.diff_tables`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from events.case_rows import CASE_TABLES
+from events.readmodels import (
+    _POLICY_IDS,
+    SCHEMA,
+    ReadModels,
+    _cycles_unchecked,
+    counts_check,
+    diff_tables,
+    replayed,
+)
+
+if TYPE_CHECKING:
+    from events.app import DecisionLog
+
+Row = tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class ReadModelReport:
+    """Whether the read-model file is what the log says it should be (``docket verify``).
+
+    Attributes:
+        ok: True when the position is within the log and the content matches a replay.
+        position: The log position the file says it has applied.
+        log_end: The log's last position when the check started.
+        digest: SHA-256 over every table of the file, as found.
+        expected: The same digest over a fresh replay of the log up to ``position``.
+        differences: Where they differ (first few rows per table), when they do.
+    """
+
+    ok: bool
+    position: int
+    log_end: int
+    digest: str
+    expected: str
+    differences: list[str]
+
+    def sentence(self) -> str:
+        if self.position > self.log_end:
+            return (f"the read models claim position {self.position} but the log ends at "
+                    f"{self.log_end}: they were edited or belong to another store")  # fmt: skip
+        if not self.ok:
+            first = self.differences[0] if self.differences else "contents differ"
+            return (f"the read models differ from a replay of the log up to their position "
+                    f"{self.position} ({first}; {len(self.differences)} difference(s)); "
+                    "`docket replay` rebuilds them")  # fmt: skip
+        return (f"read models at position {self.position} of {self.log_end}, digest "
+                f"{self.digest[:16]}, match a replay of the log")  # fmt: skip
+
+
+def _row_hash(row: Row) -> bytes:
+    return hashlib.sha256(repr(row).encode()).digest()
+
+
+def _combined(tables: dict[str, bytes]) -> str:
+    """The digest of a whole file from each table's digest (tables in name order)."""
+    h = hashlib.sha256()
+    for table in sorted(tables):
+        h.update(f"\x1e{table}\x1e".encode())
+        h.update(tables[table])
+    return h.hexdigest()
+
+
+def table_digest(readmodels: ReadModels, table: str) -> bytes:
+    """SHA-256 over the hash of each of ``table``'s rows, in key order. Its declared columns
+    are read by name (a file made before a column was added holds it last on disk)."""
+    columns, pk = SCHEMA.get(table, (_POLICY_IDS, "policy_id"))
+    h = hashlib.sha256()
+    cursor = readmodels.conn.execute(f"SELECT {','.join(columns)} FROM {table} ORDER BY {pk}")
+    while rows := cursor.fetchmany(2000):
+        h.update(b"".join(_row_hash(tuple(r)) for r in rows))
+    return h.digest()
+
+
+def digest(readmodels: ReadModels) -> str:
+    """SHA-256 over every table's rows in key order (the caller holds a read snapshot)."""
+    return _combined({t: table_digest(readmodels, t) for t in readmodels.table_names()})
+
+
+class _NotPlain(Exception):
+    """A row whose stored form the in-memory check does not predict (it falls back)."""
+
+
+class _CaseRowDigests:
+    """Where a checking replay's case-table rows go (:attr:`ReadModels.case_sink`): the hash
+    of each, as SQLite would store it. ``cases`` and ``quarantine`` rows are kept by case id
+    (a later row of a case replaces its earlier one, as ``INSERT OR REPLACE`` does); the
+    per-event tables' rows come in position order, their key, and are hashed as they come.
+    """
+
+    def __init__(self) -> None:
+        self.keyed: dict[str, dict[Any, bytes]] = {"cases": {}, "quarantine": {}}
+        self.appended = {t: hashlib.sha256() for t in CASE_TABLES if t not in self.keyed}
+        self.last = dict.fromkeys(self.appended, 0)
+        # Per table, (index, declared type) of each column.
+        self.kinds = {
+            t: list(enumerate(columns.values()))
+            for t, (columns, _) in CASE_TABLES.items()
+        }
+
+    def __call__(self, table: str, rows: list[Row]) -> None:
+        kinds = self.kinds[table]
+        keyed = self.keyed.get(table)
+        if keyed is not None:
+            for row in rows:
+                keyed[row[0]] = _row_hash(_as_stored(row, kinds))
+            return
+        h, last = self.appended[table], self.last[table]
+        for row in rows:
+            if not isinstance(row[0], int) or row[0] <= last:
+                raise _NotPlain(f"{table} rows out of position order")
+            last = row[0]
+            h.update(_row_hash(_as_stored(row, kinds)))
+        self.last[table] = last
+
+    def digests(self) -> dict[str, bytes]:
+        found = {t: h.digest() for t, h in self.appended.items()}
+        for table, rows in self.keyed.items():
+            h = hashlib.sha256()
+            h.update(b"".join(rows[k] for k in sorted(rows)))
+            found[table] = h.digest()
+        return found
+
+
+def _as_stored(row: Row, kinds: list[tuple[int, type]]) -> Row:
+    """``row`` as SQLite gives it back from columns of these declared types.
+
+    Raises:
+        _NotPlain: a value whose stored form is not plain to predict.
+    """
+    changed: list[Any] | None = None
+    for i, kind in kinds:
+        value = row[i]
+        if value is None or type(value) is kind:
+            if kind is float and value is not None and math.isnan(value):
+                raise _NotPlain("NaN is stored as NULL")
+            continue
+        if kind is float and type(value) in (int, bool) and abs(value) < 2**53:
+            stored: Any = float(value)  # REAL affinity
+        elif kind is int and type(value) is bool:
+            stored = int(value)
+        else:
+            raise _NotPlain(f"{type(value).__name__} in a {kind.__name__} column")
+        if changed is None:
+            changed = list(row)
+        changed[i] = stored
+    return row if changed is None else tuple(changed)
+
+
+def _expected_digest(log: DecisionLog, position: int, scratch: Path) -> str | None:
+    """The digest of a replay of ``log`` up to ``position``, its case tables hashed in
+    memory (the other tables in a scratch file at ``scratch``); None when a row's stored
+    form is not plain to predict."""
+    rows = _CaseRowDigests()
+    views = ReadModels(scratch, _scratch=True)
+    try:
+        views.case_sink = rows
+        with _cycles_unchecked():
+            views.catch_up(log, batch=10000, stop=position)
+        found = {t: table_digest(views, t) for t in views.table_names() if t not in CASE_TABLES}
+    except _NotPlain:
+        return None
+    finally:
+        views.close()
+    return _combined(found | rows.digests())
+
+
+def verify_against_log(log: DecisionLog, readmodels: ReadModels) -> ReadModelReport:
+    """Check the read-model file as found (nothing is caught up or changed): its recorded
+    position must be within the log, and its content must equal a fresh replay of the log
+    up to that position (compared by digest, then table by table when they differ)."""
+    log_end = log.event_count()
+    conn = readmodels.conn
+    conn.execute("BEGIN")  # one snapshot: position and rows of the same moment
+    try:
+        position = readmodels.position()
+        found = digest(readmodels)
+        if position > log_end:
+            return ReadModelReport(False, position, log_end, found, "", [])
+        with tempfile.TemporaryDirectory(dir=readmodels.path.parent) as tmp:
+            expected = _expected_digest(log, position, Path(tmp) / "digest.sqlite")
+            differences: list[str] = []
+            if expected != found:  # a difference to name, or rows to compare as stored
+                scratch = replayed(log, Path(tmp) / "verify.sqlite", stop=position)
+                try:
+                    expected = digest(scratch)
+                    if expected != found:
+                        differences = diff_tables(readmodels, scratch)
+                finally:
+                    scratch.close()
+        miscounted = counts_check(readmodels)
+    finally:
+        conn.execute("COMMIT")
+    ok = expected == found and not miscounted
+    differences += miscounted
+    return ReadModelReport(ok, position, log_end, found, expected or "", differences)
+
+
+__all__ = ["ReadModelReport", "digest", "table_digest", "verify_against_log"]
