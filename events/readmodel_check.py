@@ -8,18 +8,23 @@ alerts), whose projection reads its own earlier rows, go to a small scratch SQLi
 Writing every row to a scratch file and reading it back cost more than the fold itself.
 
 The digest is the same whichever side it is computed on: per table, SHA-256 over the
-SHA-256 of each row's ``repr`` in key order (exact for every float, unambiguous for text
-and NULL), the rows as SQLite returns them. A row the fold produces is first put in the
-form SQLite would store it in (an integer in a REAL column is a float); a value whose
-stored form is not plain to predict (text in a number column, NaN...) makes the check
-fall back to a full scratch replay, as does any difference, which is then reported table
-by table (:func:`events.readmodels.diff_tables`).
+SHA-256 of each row in key order, the row as SQLite returns it, serialised by ``marshal``
+(format 2: exact for every float, unambiguous for text and NULL, no references or
+interning flags, so equal rows give equal bytes; 2.5 times faster than ``repr`` on a case
+row: 2.2 against 5.4 µs with its SHA-256). The
+digest compares two sides computed by the same Python in one run; it is not a stored
+format. A row the fold produces is first put in the form SQLite stores it in (an integer in
+a REAL column comes back a float). Anything else SQLite would change (NaN stored as NULL,
+a number in a text column...) only makes the two digests differ: the check then replays
+the log into a scratch file as before and compares the files (the same digest, and table
+by table to name the difference, :func:`events.readmodels.diff_tables`). So the in-memory
+digest can make the check slower, never wrong.
 """
 
 from __future__ import annotations
 
 import hashlib
-import math
+import marshal
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,7 +81,7 @@ class ReadModelReport:
 
 
 def _row_hash(row: Row) -> bytes:
-    return hashlib.sha256(repr(row).encode()).digest()
+    return hashlib.sha256(marshal.dumps(row, 2)).digest()
 
 
 def _combined(tables: dict[str, bytes]) -> str:
@@ -104,41 +109,45 @@ def digest(readmodels: ReadModels) -> str:
     return _combined({t: table_digest(readmodels, t) for t in readmodels.table_names()})
 
 
-class _NotPlain(Exception):
-    """A row whose stored form the in-memory check does not predict (it falls back)."""
-
-
 class _CaseRowDigests:
     """Where a checking replay's case-table rows go (:attr:`ReadModels.case_sink`): the hash
-    of each, as SQLite would store it. ``cases`` and ``quarantine`` rows are kept by case id
-    (a later row of a case replaces its earlier one, as ``INSERT OR REPLACE`` does); the
-    per-event tables' rows come in position order, their key, and are hashed as they come.
+    of each, as SQLite would give it back. ``cases`` and ``quarantine`` rows are kept by case
+    id (a later row of a case replaces its earlier one, as ``INSERT OR REPLACE`` does); the
+    per-event tables' rows come in position order, their key, and are hashed as they come
+    (rows out of that order would give another digest, and so the scratch replay).
     """
 
     def __init__(self) -> None:
         self.keyed: dict[str, dict[Any, bytes]] = {"cases": {}, "quarantine": {}}
         self.appended = {t: hashlib.sha256() for t in CASE_TABLES if t not in self.keyed}
-        self.last = dict.fromkeys(self.appended, 0)
-        # Per table, (index, declared type) of each column.
-        self.kinds = {
-            t: list(enumerate(columns.values()))
-            for t, (columns, _) in CASE_TABLES.items()
-        }
+        # Per table and row shape (the type of each value): the values SQLite gives back
+        # in another type (an integer in a REAL column, a bool in an INTEGER one), and as
+        # which. A few shapes cover every row.
+        self.casts: dict[tuple[str, tuple[type, ...]], dict[int, type]] = {}
 
     def __call__(self, table: str, rows: list[Row]) -> None:
-        kinds = self.kinds[table]
         keyed = self.keyed.get(table)
         if keyed is not None:
             for row in rows:
-                keyed[row[0]] = _row_hash(_as_stored(row, kinds))
-            return
-        h, last = self.appended[table], self.last[table]
-        for row in rows:
-            if not isinstance(row[0], int) or row[0] <= last:
-                raise _NotPlain(f"{table} rows out of position order")
-            last = row[0]
-            h.update(_row_hash(_as_stored(row, kinds)))
-        self.last[table] = last
+                keyed[row[0]] = _row_hash(self._as_stored(table, row))
+        else:
+            self.appended[table].update(
+                b"".join(_row_hash(self._as_stored(table, row)) for row in rows)
+            )
+
+    def _as_stored(self, table: str, row: Row) -> Row:
+        shape = (table, tuple(map(type, row)))
+        casts = self.casts.get(shape)
+        if casts is None:
+            columns = CASE_TABLES[table][0].values()
+            casts = self.casts[shape] = {
+                i: kind
+                for i, (kind, found) in enumerate(zip(columns, shape[1], strict=True))
+                if (kind is float and found in (int, bool)) or (kind is int and found is bool)
+            }
+        if not casts:
+            return row
+        return tuple(casts[i](v) if i in casts else v for i, v in enumerate(row))
 
     def digests(self) -> dict[str, bytes]:
         found = {t: h.digest() for t, h in self.appended.items()}
@@ -149,35 +158,9 @@ class _CaseRowDigests:
         return found
 
 
-def _as_stored(row: Row, kinds: list[tuple[int, type]]) -> Row:
-    """``row`` as SQLite gives it back from columns of these declared types.
-
-    Raises:
-        _NotPlain: a value whose stored form is not plain to predict.
-    """
-    changed: list[Any] | None = None
-    for i, kind in kinds:
-        value = row[i]
-        if value is None or type(value) is kind:
-            if kind is float and value is not None and math.isnan(value):
-                raise _NotPlain("NaN is stored as NULL")
-            continue
-        if kind is float and type(value) in (int, bool) and abs(value) < 2**53:
-            stored: Any = float(value)  # REAL affinity
-        elif kind is int and type(value) is bool:
-            stored = int(value)
-        else:
-            raise _NotPlain(f"{type(value).__name__} in a {kind.__name__} column")
-        if changed is None:
-            changed = list(row)
-        changed[i] = stored
-    return row if changed is None else tuple(changed)
-
-
-def _expected_digest(log: DecisionLog, position: int, scratch: Path) -> str | None:
+def _expected_digest(log: DecisionLog, position: int, scratch: Path) -> str:
     """The digest of a replay of ``log`` up to ``position``, its case tables hashed in
-    memory (the other tables in a scratch file at ``scratch``); None when a row's stored
-    form is not plain to predict."""
+    memory (the other tables in a scratch file at ``scratch``)."""
     rows = _CaseRowDigests()
     views = ReadModels(scratch, _scratch=True)
     try:
@@ -185,8 +168,6 @@ def _expected_digest(log: DecisionLog, position: int, scratch: Path) -> str | No
         with _cycles_unchecked():
             views.catch_up(log, batch=10000, stop=position)
         found = {t: table_digest(views, t) for t in views.table_names() if t not in CASE_TABLES}
-    except _NotPlain:
-        return None
     finally:
         views.close()
     return _combined(found | rows.digests())
@@ -220,7 +201,7 @@ def verify_against_log(log: DecisionLog, readmodels: ReadModels) -> ReadModelRep
         conn.execute("COMMIT")
     ok = expected == found and not miscounted
     differences += miscounted
-    return ReadModelReport(ok, position, log_end, found, expected or "", differences)
+    return ReadModelReport(ok, position, log_end, found, expected, differences)
 
 
 __all__ = ["ReadModelReport", "digest", "table_digest", "verify_against_log"]
