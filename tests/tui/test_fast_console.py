@@ -5,6 +5,7 @@ tables drawn straight to segments (same text as rich's Table)."""
 from __future__ import annotations
 
 import io
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -266,6 +267,17 @@ async def test_a_page_turn_lays_the_screen_out_again_only_when_the_status_change
         assert layouts and True not in layouts  # repainted, not laid out
 
 
+def held(fake: FakeService, until: threading.Event) -> Callable[..., object]:
+    """``fake.queue``, answering only once ``until`` is set (at most 30 s)."""
+    read = fake.queue
+
+    def slow(*args: object, **kwargs: object) -> object:
+        until.wait(30)
+        return read(*args, **kwargs)  # type: ignore[arg-type]
+
+    return slow
+
+
 def slowed(fake: FakeService, seconds: float) -> Callable[..., object]:
     """``fake.queue``, answering ``seconds`` late (the page is still on its way meanwhile)."""
     read = fake.queue
@@ -307,10 +319,16 @@ async def test_a_slow_filter_says_searching_until_its_page_arrives(
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         status = app.queue_screen.query_one("#queue-status")
-        fake.queue = slowed(fake, 4 * QueueScreen.searching_after)  # type: ignore[method-assign, assignment]
+        # The page is held until the test lets it go (a sleep would race a loaded machine).
+        arrived = threading.Event()
+        fake.queue = held(fake, arrived)  # type: ignore[method-assign, assignment]
         await pilot.press("slash", *"C-00099", "enter")
-        await pilot.pause(2 * QueueScreen.searching_after)
+        for _ in range(50):  # searching_after (0.3 s), however late the loop runs
+            await pilot.pause(QueueScreen.searching_after / 3)
+            if plain(status) == "waiting · searching…":
+                break
         assert plain(status) == "waiting · searching…"  # not the last filter's count
+        arrived.set()
         await settle(pilot)
         assert "1–10 of 10 · page 1/1" in plain(status)
         fake.queue = read  # type: ignore[method-assign]
