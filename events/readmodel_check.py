@@ -25,8 +25,12 @@ from __future__ import annotations
 
 import hashlib
 import marshal
+import multiprocessing
 import tempfile
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -204,4 +208,61 @@ def verify_against_log(log: DecisionLog, readmodels: ReadModels) -> ReadModelRep
     return ReadModelReport(ok, position, log_end, found, expected, differences)
 
 
-__all__ = ["ReadModelReport", "digest", "table_digest", "verify_against_log"]
+def in_background(log: DecisionLog, readmodels: ReadModels) -> Callable[[], ReadModelReport] | None:
+    """:func:`verify_against_log` started in a child process, so that ``docket verify``
+    walks the chain meanwhile (the two read the same rows and share nothing else); the
+    function returned waits for its report. None when it cannot be forked: a PostgreSQL
+    store or read models, a log only this process can open, or a process running other
+    threads (see :func:`events.replay_parts.workers_for`).
+
+    The child opens its own connections (a SQLite connection must never cross a fork) and
+    takes its own snapshot of the file, as the check in this process would.
+    """
+    from events.replay_parts import _sqlite_file  # built on readmodels (a cycle at import)
+
+    if type(readmodels) is not ReadModels or not _sqlite_file(log):
+        return None
+    if threading.active_count() > 1:
+        return None
+    context = multiprocessing.get_context("fork")
+    receiving, sending = context.Pipe(duplex=False)
+    child = context.Process(
+        target=_check_in_child, args=(log.url, str(readmodels.path), sending), daemon=True
+    )  # daemon: ended with this process if it stops first (a tampered chain)
+    child.start()
+    sending.close()
+
+    def result() -> ReadModelReport:
+        try:
+            outcome = receiving.recv()
+        except EOFError:
+            outcome = "the read-model check's process ended without a report"
+        finally:
+            receiving.close()
+            child.join()
+        if isinstance(outcome, str):
+            raise RuntimeError(outcome)
+        assert isinstance(outcome, ReadModelReport)
+        return outcome
+
+    return result
+
+
+def _check_in_child(url: str, path: str, sending: Connection) -> None:
+    """In a child process: check the read models at ``path`` against the log at ``url`` and
+    send the report (or the error, as a sentence)."""
+    from events.store import open_log
+
+    try:
+        views = ReadModels(path)
+        try:
+            sending.send(verify_against_log(open_log(url), views))
+        finally:
+            views.close()
+    except Exception as exc:  # reported by the parent, which raises it
+        sending.send(f"the read-model check failed: {type(exc).__name__}: {exc}")
+    finally:
+        sending.close()
+
+
+__all__ = ["ReadModelReport", "digest", "in_background", "table_digest", "verify_against_log"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from assistant.facade.base import Door
@@ -34,6 +35,10 @@ class LogDoor(Door):
 
     def verify_read_models(self) -> ReadModelReport:
         return maintenance.verify_read_models(self._ctx)
+
+    def start_read_model_check(self) -> Callable[[], ReadModelReport]:
+        """The read-model check started beside the caller's own work; call for its report."""
+        return maintenance.start_read_model_check(self._ctx)
 
     def replay(self) -> int:
         return maintenance.replay(self._ctx)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -11,7 +12,7 @@ from events.chain import VerifyReport
 from events.chain import verify as verify_chain
 from events.checkpoint import CheckpointReport
 from events.deployment import Deployments
-from events.readmodel_check import ReadModelReport, verify_against_log
+from events.readmodel_check import ReadModelReport, in_background, verify_against_log
 from events.readmodels import check
 from events.signing import SigningKey
 
@@ -66,6 +67,14 @@ def verify_read_models(ctx: Context) -> ReadModelReport:
     """Whether the read-model file, as found, is what the log says (position and digest)."""
     with ctx.lock:
         return verify_against_log(ctx.log, ctx.views)
+
+
+def start_read_model_check(ctx: Context) -> Callable[[], ReadModelReport]:
+    """:func:`verify_read_models` started now, in a child process when it can be (so the
+    chain walk runs beside it); call the function returned for the report."""
+    with ctx.lock:
+        forked = in_background(ctx.log, ctx.views)
+    return forked if forked is not None else lambda: verify_read_models(ctx)
 
 
 def replay(ctx: Context) -> int:

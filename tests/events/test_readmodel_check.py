@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 
 from events import readmodel_check
-from events.readmodel_check import digest, verify_against_log
+from events.readmodel_check import digest, in_background, verify_against_log
 from events.readmodels import rebuild
-from tests.events.test_replay_parts import varied_log
+from tests.events.test_replay_parts import alone, varied_log
+
+__all__ = ["alone"]  # the fixture, used by name
 
 
 def test_a_matching_file_passes_on_the_in_memory_digest_alone(
@@ -60,5 +62,22 @@ def test_an_edited_case_table_is_caught_and_named(tmp_path: Path, edit: str, nam
         report = verify_against_log(log, views)
         assert not report.ok and report.expected != report.digest
         assert any(named in line for line in report.differences), report.differences
+    finally:
+        views.close()
+
+
+@pytest.mark.usefixtures("alone")
+def test_the_check_run_in_a_child_process_reports_as_the_one_run_here(tmp_path: Path) -> None:
+    log = varied_log(tmp_path / "s.sqlite")
+    views = rebuild(log, tmp_path / "views.sqlite")
+    try:
+        passing = in_background(log, views)
+        assert passing is not None  # a SQLite store, one thread: it forks
+        assert passing() == verify_against_log(log, views)
+        views.conn.execute("UPDATE decisions SET action = 'approve'")
+        failing = in_background(log, views)
+        assert failing is not None
+        report = failing()
+        assert not report.ok and any("decisions: position=" in d for d in report.differences)
     finally:
         views.close()
