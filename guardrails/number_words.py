@@ -318,10 +318,30 @@ class Reading:
     digits: str
 
 
+# A decimal comma ("61,7 %", "0,851", "2.800,00", as German, French, Spanish, Dutch,
+# Italian and Portuguese write them): a comma before one, two or four or more digits, after
+# a lone 0, or after dot-grouped thousands. "5,951" stays the English thousands it usually
+# is (three digits after a comma), and so does "1,234,567".
+_DECIMAL_COMMA = re.compile(r"(?<![\d.,])([1-9]\d{0,2}(?:\.\d{3})+|\d+),(\d+)(?![\d,])")
+
+
+def _decimal_commas(text: str, readings: list[Reading]) -> str:
+    def point(match: re.Match[str]) -> str:
+        whole, fraction = match.group(1), match.group(2)
+        if len(fraction) == 3 and whole != "0" and "." not in whole:
+            return match.group(0)
+        digits = f"{whole.replace('.', '')}.{fraction}"
+        readings.append(Reading(match.group(0), digits))
+        return digits
+
+    return _DECIMAL_COMMA.sub(point, text)
+
+
 def as_digits(text: str) -> tuple[str, list[Reading]]:
     """``text`` (lower case) with the figures of every language written as digits, and
     what was rewritten. English goes last (its "one in twenty" forms are the targets)."""
     readings: list[Reading] = []
+    text = _decimal_commas(text, readings)
     languages = languages_in(text)
     # Percentages and fractions first in every language, then lone numbers: Italian
     # "cento" alone is a hundred, but in Portuguese "por cento" it makes a percentage.

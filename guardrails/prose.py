@@ -168,13 +168,27 @@ def _numbers(sentence: str, facts: CaseFacts, allowed: list[float]) -> list[str]
     text = _PERCENT.sub(" ", text)
     for match in NUMBER.finditer(text):
         value = as_number(match.group(0))
-        if value is None or any(close(value, a) for a in allowed):
+        if value is None or any(close(reading, a) for reading in _readings(match.group(0), value)
+                                for a in allowed):
             continue
         if value.is_integer() and 0 <= value <= SMALL_COUNT and _COUNTED.match(
                 text, match.end()):
             continue
         problems.append(f"{match.group(0)!r} is not a number of the case")
     return [_as_written(problem, readings) for problem in problems]
+
+
+# "5.951" and "3,085": one separator before three digits is a decimal point in English and
+# a thousands separator in German, French, Spanish, Dutch, Italian and Portuguese (and the
+# other way round for the comma). Either reading may be the case's number.
+_ONE_GROUP = re.compile(r"[-+]?[1-9]\d{0,2}[.,]\d{3}")
+
+
+def _readings(written: str, value: float) -> tuple[float, ...]:
+    if not _ONE_GROUP.fullmatch(written):
+        return (value,)
+    swapped = written.translate(str.maketrans(",.", ".,")).replace(",", "")
+    return (value, float(swapped))
 
 
 def _as_written(problem: str, readings: list[Reading]) -> str:

@@ -119,3 +119,30 @@ def test_english_prose_does_not_run_the_other_languages() -> None:
     assert {rule.name for rule in _other_languages().runnable(german)} == {"de"}
     assert {words.language for words in risk_words.OTHER_LANGUAGES} == {
         words.language for words in number_words.LANGUAGES}
+
+
+# Figures as the other languages write them: a decimal comma, a dot between thousands.
+DECIMAL_COMMAS_FAITHFUL = [
+    "Ablehnen: das Ausfallrisiko liegt bei 61,7 %, mehr als die Hälfte.",
+    "Refuser : un risque de défaut de 61,7 %, une durée de 48 mois.",
+    "Ablehnen: Wahrscheinlichkeit 0,617; Betrag 5.951 DM; Kosten 3,085 gegen 0,383.",
+    "Afwijzen: het bedrag is 5.951,00 DM en het risico 62 procent.",
+    "Decline: amount 5,951 DM, risk 61.7%, 48 months.",  # English as before
+]
+
+
+@pytest.mark.parametrize("summary", DECIMAL_COMMAS_FAITHFUL)
+def test_a_true_figure_with_a_decimal_comma_or_dotted_thousands_passes(summary: str) -> None:
+    assert refusals(summary) == {}, summary
+
+
+@pytest.mark.parametrize(("summary", "phrase"), [
+    ("Ablehnen, obwohl das Risiko nur 12,5 % beträgt.", "12,5"),
+    ("Refuser : le risque est de 0,05 seulement.", "0,05"),
+    ("Ablehnen: der Betrag ist 4.951 DM.", "4.951"),
+    ("Decline: the amount is 1,234 DM.", "1,234"),
+])
+def test_a_false_figure_written_the_same_way_is_refused(summary: str, phrase: str) -> None:
+    found = refusals(summary)
+    assert "prose_numbers" in found, found
+    assert phrase in found["prose_numbers"], found
