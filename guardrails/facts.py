@@ -35,7 +35,10 @@ class Lexicon:
     "discharg\\w*|send \\w+ home")``). ``action_words`` adds the words for each action in
     other languages, per language (``("de", (("discharge", "entlass\\w*"),))``): an answer
     written, or slipping, into another language names an action too. Every action is also
-    recognised by its own stem, declared or not.
+    recognised by its own stem, declared or not. ``feature_words`` gives, per feature, the
+    words naming it besides its label and name, in any language (``("tumour_size",
+    "tumeur|tumorgröße")``), so a direction stated about a feature in another language
+    ("die Laufzeit senkt das Risiko") is checked against that feature's attribution.
     """
 
     subjects: tuple[str, ...] = ()
@@ -44,6 +47,7 @@ class Lexicon:
     judgement_terms: tuple[str, ...] = ()
     action_forms: tuple[tuple[str, str], ...] = ()
     action_words: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
+    feature_words: tuple[tuple[str, str], ...] = ()
 
     def forms_of(self, action: str) -> str | None:
         """Every declared word for ``action`` (all languages) as one alternation, or None."""

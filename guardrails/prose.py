@@ -407,6 +407,9 @@ def _mention_patterns(facts: CaseFacts) -> dict[str, re.Pattern[str]]:
     for index, (feature, tokens) in enumerate(words.items()):
         parts[feature] = [rf"\bfeatureref{index}\b"] + [
             rf"\b{re.escape(t)}s?\b" for t in sorted(tokens) if owners[t] == 1]
+    for feature, forms in facts.lexicon.feature_words:  # its words in other languages
+        if feature in parts:
+            parts[feature].append(rf"(?<!\w)(?:{forms.lower()})(?!\w)")
     for value, features in numeric.items():
         if len(features) == 1 and value >= SMALL_COUNT:
             shown = {f"{value:,.0f}", f"{value:.0f}"} if value.is_integer() else {f"{value:g}"}

@@ -146,3 +146,32 @@ def test_a_false_figure_written_the_same_way_is_refused(summary: str, phrase: st
     found = refusals(summary)
     assert "prose_numbers" in found, found
     assert phrase in found["prose_numbers"], found
+
+
+# A direction stated about a feature named in another language: the credit pack's
+# feature words tie "Laufzeit", "durée", "plazo" … to duration_in_month (raises the risk)
+# and "Verwendungszweck", "finalidad" … to purpose (lowers it).
+@pytest.mark.parametrize("summary", [
+    "Ablehnen: die Laufzeit senkt das Risiko.",
+    "Refuser : la durée réduit le risque.",
+    "Rechazar: el plazo reduce el riesgo.",
+    "Afwijzen: de looptijd verlaagt het risico.",
+    "Rifiutare: la durata riduce il rischio.",
+    "Recusar: o prazo reduz o risco.",
+    "Ablehnen: der Verwendungszweck erhöht das Risiko.",
+    "Rechazar: la finalidad aumenta el riesgo.",
+])
+def test_a_flipped_direction_about_a_feature_named_in_another_language_is_refused(
+        summary: str) -> None:
+    assert "prose_directions" in refusals(summary), summary
+
+
+@pytest.mark.parametrize("summary", [
+    "Ablehnen: die Laufzeit erhöht das Risiko, der Verwendungszweck senkt es.",
+    "Refuser : la durée augmente le risque.",
+    "Afwijzen: de looptijd verhoogt het risico.",
+    "Recusar: o prazo aumenta o risco.",
+])
+def test_the_true_direction_about_a_feature_named_in_another_language_passes(
+        summary: str) -> None:
+    assert refusals(summary) == {}, summary

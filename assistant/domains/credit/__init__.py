@@ -24,6 +24,7 @@ from pathlib import Path
 from assistant.domains.base import DomainPack
 from assistant.domains.credit.action_words import ACTION_WORDS
 from assistant.domains.credit.fairness import FAIRNESS_GROUPS
+from assistant.domains.credit.feature_words import FEATURE_WORDS
 from assistant.domains.credit.rules import DESCRIPTION, credit_rules
 from assistant.domains.credit.schema import CreditApplication
 from assistant.domains.decision import ClassificationShape, Roles, Words
@@ -92,6 +93,7 @@ WORDS = Words(
                          r"to|senior review|second (?:look|review|opinion)"),
         ),
         action_words=ACTION_WORDS,
+        feature_words=FEATURE_WORDS,
     ),
 )
 
