@@ -23,18 +23,27 @@ digest can make the check slower, never wrong.
 
 from __future__ import annotations
 
+import atexit
+import contextlib
+import functools
+import gc
 import hashlib
 import marshal
 import multiprocessing
+import os
+import signal
 import tempfile
 import threading
 from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from events.case_rows import CASE_TABLES
+from events.errors import StoreError
 from events.readmodels import (
     _POLICY_IDS,
     SCHEMA,
@@ -115,29 +124,24 @@ def digest(readmodels: ReadModels) -> str:
 
 class _CaseRowDigests:
     """Where a checking replay's case-table rows go (:attr:`ReadModels.case_sink`): the hash
-    of each, as SQLite would give it back. ``cases`` and ``quarantine`` rows are kept by case
-    id (a later row of a case replaces its earlier one, as ``INSERT OR REPLACE`` does); the
-    per-event tables' rows come in position order, their key, and are hashed as they come
-    (rows out of that order would give another digest, and so the scratch replay).
+    of each, as SQLite would give it back, by its key: the case id for ``cases`` and
+    ``quarantine`` (a later row of a case replaces its earlier one, as ``INSERT OR REPLACE``
+    does), the position for the per-event tables. A table's digest takes its rows' hashes in
+    key order, as :func:`table_digest` reads the file. Keyed rather than hashed as they come,
+    so the rows of several processes' shares of the cases (:func:`_shared_digests`) merge.
     """
 
     def __init__(self) -> None:
-        self.keyed: dict[str, dict[Any, bytes]] = {"cases": {}, "quarantine": {}}
-        self.appended = {t: hashlib.sha256() for t in CASE_TABLES if t not in self.keyed}
+        self.keyed: dict[str, dict[Any, bytes]] = {t: {} for t in CASE_TABLES}
         # Per table and row shape (the type of each value): the values SQLite gives back
         # in another type (an integer in a REAL column, a bool in an INTEGER one), and as
         # which. A few shapes cover every row.
         self.casts: dict[tuple[str, tuple[type, ...]], dict[int, type]] = {}
 
     def __call__(self, table: str, rows: list[Row]) -> None:
-        keyed = self.keyed.get(table)
-        if keyed is not None:
-            for row in rows:
-                keyed[row[0]] = _row_hash(self._as_stored(table, row))
-        else:
-            self.appended[table].update(
-                b"".join(_row_hash(self._as_stored(table, row)) for row in rows)
-            )
+        keyed = self.keyed[table]
+        for row in rows:
+            keyed[row[0]] = _row_hash(self._as_stored(table, row))
 
     def _as_stored(self, table: str, row: Row) -> Row:
         shape = (table, tuple(map(type, row)))
@@ -153,8 +157,13 @@ class _CaseRowDigests:
             return row
         return tuple(casts[i](v) if i in casts else v for i, v in enumerate(row))
 
+    def merge(self, other: dict[str, dict[Any, bytes]]) -> None:
+        """Take another share's rows (no key is in two shares: a case is in one)."""
+        for table, rows in other.items():
+            self.keyed[table].update(rows)
+
     def digests(self) -> dict[str, bytes]:
-        found = {t: h.digest() for t, h in self.appended.items()}
+        found = {}
         for table, rows in self.keyed.items():
             h = hashlib.sha256()
             h.update(b"".join(rows[k] for k in sorted(rows)))
@@ -164,17 +173,61 @@ class _CaseRowDigests:
 
 def _expected_digest(log: DecisionLog, position: int, scratch: Path) -> str:
     """The digest of a replay of ``log`` up to ``position``, its case tables hashed in
-    memory (the other tables in a scratch file at ``scratch``)."""
+    memory (the other tables in a scratch file at ``scratch``). On a large SQLite log the
+    cases are split between processes as a replay splits them
+    (:mod:`events.replay_parts`): this one folds share 0 and every other event, each other
+    process one share of the cases, and their row hashes are merged here."""
+    from events import replay_parts  # built on readmodels (a cycle at import time)
+
+    workers = replay_parts.workers_for(log, position)
     rows = _CaseRowDigests()
-    views = ReadModels(scratch, _scratch=True)
-    try:
-        views.case_sink = rows
-        with _cycles_unchecked():
-            views.catch_up(log, batch=10000, stop=position)
-        found = {t: table_digest(views, t) for t in views.table_names() if t not in CASE_TABLES}
-    finally:
-        views.close()
+    with ExitStack() as stack:
+        others: list[Future[tuple[int, dict[str, dict[Any, bytes]]]]] = []
+        if workers > 1:  # forked before this process opens anything below
+            context = multiprocessing.get_context("fork")
+            pool = stack.enter_context(ProcessPoolExecutor(workers - 1, mp_context=context))
+            others = [pool.submit(_share_digests, log.url, position, k, workers)
+                      for k in range(1, workers)]  # fmt: skip
+        views = ReadModels(scratch, _scratch=True)
+        try:
+            views.case_sink = rows
+            only = replay_parts.share(0, workers) if workers > 1 else None
+            with _cycles_unchecked():
+                views.catch_up(log, batch=10000, stop=position, only=only)
+            found = {t: table_digest(views, t) for t in views.table_names()
+                     if t not in CASE_TABLES}  # fmt: skip
+        finally:
+            views.close()
+        for done in others:
+            share_position, keyed = done.result()  # a share's error is raised here
+            if share_position != position:
+                raise RuntimeError(f"a share of the check ended at position {share_position}, "
+                                   f"not at {position}")  # fmt: skip
+            rows.merge(keyed)
     return _combined(found | rows.digests())
+
+
+def _share_digests(
+    url: str, position: int, index: int, count: int
+) -> tuple[int, dict[str, dict[Any, bytes]]]:
+    """In a child process: share ``index`` of ``count`` of the cases replayed up to
+    ``position``, hashed in memory; returns the position reached and the rows' hashes."""
+    from events import replay_parts
+    from events.store import open_log
+
+    gc.disable()  # this process only replays, then exits (see readmodels._CycleCollector)
+    log = open_log(url)  # its own connections, not the parent's
+    rows = _CaseRowDigests()
+    with tempfile.TemporaryDirectory() as tmp:
+        views = ReadModels(Path(tmp) / "share.sqlite", _scratch=True)
+        try:
+            views.case_sink = rows
+            views.catch_up(log, batch=10000, stop=position,
+                           only=replay_parts.share(index, count))  # fmt: skip
+            reached = views.position()
+        finally:
+            views.close()
+    return reached, rows.keyed
 
 
 def verify_against_log(log: DecisionLog, readmodels: ReadModels) -> ReadModelReport:
@@ -226,11 +279,16 @@ def in_background(log: DecisionLog, readmodels: ReadModels) -> Callable[[], Read
         return None
     context = multiprocessing.get_context("fork")
     receiving, sending = context.Pipe(duplex=False)
+    # Not a daemon: a large check shares its replay with processes of its own, which a
+    # daemon may not start. It leads a process group of its own instead, which this
+    # process ends (the check and its helpers) if it stops first (a tampered chain).
     child = context.Process(
-        target=_check_in_child, args=(log.url, str(readmodels.path), sending), daemon=True
-    )  # daemon: ended with this process if it stops first (a tampered chain)
+        target=_check_in_child, args=(log.url, str(readmodels.path), sending), daemon=False
+    )
     child.start()
     sending.close()
+    ending = functools.partial(_end_group, child)
+    atexit.register(ending)
 
     def result() -> ReadModelReport:
         try:
@@ -240,12 +298,22 @@ def in_background(log: DecisionLog, readmodels: ReadModels) -> Callable[[], Read
         finally:
             receiving.close()
             child.join()
+            atexit.unregister(ending)
         if isinstance(outcome, str):
-            raise RuntimeError(outcome)
+            raise StoreError(outcome)
         assert isinstance(outcome, ReadModelReport)
         return outcome
 
     return result
+
+
+def _end_group(child: multiprocessing.process.BaseProcess) -> None:
+    """At exit: end the check's process group (the check and any share it started) if it is
+    still running."""
+    if child.is_alive() and child.pid is not None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(child.pid, signal.SIGTERM)
+        child.join()
 
 
 def _check_in_child(url: str, path: str, sending: Connection) -> None:
@@ -253,6 +321,7 @@ def _check_in_child(url: str, path: str, sending: Connection) -> None:
     send the report (or the error, as a sentence)."""
     from events.store import open_log
 
+    os.setpgrp()  # its group: ended whole if the parent stops first (_end_group)
     try:
         views = ReadModels(path)
         try:

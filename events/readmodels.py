@@ -423,6 +423,10 @@ def decoded(topic: str, raw: bytes) -> Row:
     return state
 
 
+#: Page cache of a scratch file being replayed into, in KiB (SQLite's default is 2 MiB).
+SCRATCH_CACHE_KB = 128 * 1024
+
+
 class ReadModels:
     """The read-model SQLite file. Safe to open from several processes.
 
@@ -454,12 +458,20 @@ class ReadModels:
         self.conn = sqlite3.connect(
             self.path, isolation_level=None, timeout=30, check_same_thread=False
         )
-        self.conn.execute("PRAGMA journal_mode=WAL")
         # Derived data: a power cut may lose the last commits, never corrupt or
         # split rows from their position (WAL keeps each transaction atomic).
-        # A scratch file being rebuilt is renamed into place only when complete,
-        # so it needs no syncing at all (and no indexes until the end).
-        self.conn.execute("PRAGMA synchronous=OFF" if _scratch else "PRAGMA synchronous=NORMAL")
+        # A scratch file being rebuilt is private and renamed into place only when
+        # complete (a failed build is thrown away), so it needs no journal, no syncing
+        # and no indexes until the end, and it gets a larger page cache: its case rows
+        # go in by random case id (at a million cases 1.4 µs of a replay's ~50 µs an
+        # event went to the journal, more to reading back evicted index pages).
+        if _scratch:
+            self.conn.execute("PRAGMA journal_mode=OFF")
+            self.conn.execute("PRAGMA synchronous=OFF")
+            self.conn.execute(f"PRAGMA cache_size=-{SCRATCH_CACHE_KB}")
+        else:
+            self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn.execute("PRAGMA synchronous=NORMAL")
         # sqlite-utils turns recursive triggers on, which the queue's counts rely on (an
         # INSERT OR REPLACE then fires the delete trigger: events.queue.counts_schema).
         self.db = sqlite_utils.Database(self.conn, recursive_triggers=True)

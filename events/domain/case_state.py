@@ -16,12 +16,13 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from events.domain.case_rules import explanation_flagged
 from events.domain.case_steps import stored_steps
 
 Status = Literal["open", "escalated", "decided", "quarantined"]
+_T = TypeVar("_T")
 
 #: Decision events and the kind each records.
 DECISION_KINDS: dict[str, str] = {
@@ -173,19 +174,15 @@ class CaseState:
         if name == "Assessed":
             # The events it stands for (``steps_of``), without copying them: the Opened
             # branch reads its own fields by name (``steps`` is not one of them), and each
-            # step's fields are read by name from the stored step.
-            state = CaseState.opened("Opened", p, at, version)
-            for step, fields in stored_steps(p):
-                state = state.apply(step, fields, at, version)
-            return state
+            # step's fields are read by name from the stored step. The steps' changes go
+            # into one dict and make one state (a replay folds a million of these: one
+            # state each instead of one per step).
+            fields = _opened_fields(p, at, version)
+            for step, step_fields in stored_steps(p):
+                fields.update(_changes(fields, step, step_fields, at, version))
+            return _new(CaseState, fields)
         if name == "Opened":
-            return CaseState(
-                domain=p["domain"], case_ref=p["case_ref"], status="open", opened_at=at,
-                version=version, input=p["input"], updated_at=at, opened_by=p["actor"],
-                opened_role=p["role"], note=p.get("note"),
-                personal_fields=tuple(sorted(p.get("personal") or {})),
-                decision=dict(p.get("decision") or {}),
-            )  # fmt: skip
+            return _new(CaseState, _opened_fields(p, at, version))
         if name == "InputQuarantined":
             return CaseState(
                 domain=p["domain"], case_ref=p["case_ref"] or "", status="quarantined",
@@ -198,61 +195,9 @@ class CaseState:
         """The state after the event ``name`` with payload ``p``, recorded at ``at``."""
         if name in ("Opened", "Assessed", "InputQuarantined"):
             return CaseState.opened(name, p, at, version)
-        changes: dict[str, Any] = {"version": version, "updated_at": at}
-        if name in ("Scored", "Forecast"):
-            run = ScoreState(
-                specialist=p["specialist"], model_version=p["model_version"],
-                model_sha256=p["model_sha256"], ood=p["ood"], ood_score=p["ood_score"],
-                latency_ms=p["latency_ms"], at=at, p_bad=p.get("p_bad"),
-                attributions=p.get("attributions") or {}, levels=p.get("levels"),
-                quantiles=p.get("quantiles"),
-            )  # fmt: skip
-            if p["shadow"]:  # shadow challengers are recorded, never acted on
-                changes["shadow_scores"] = (*self.shadow_scores, run)
-            else:
-                changes["score" if name == "Scored" else "forecast"] = run
-        elif name == "FellBackToBaseline":
-            changes["fallback"] = FallbackState(p["reason"], at)
-        elif name == "Recommended":
-            changes["recommendation"] = RecommendationState(
-                action=p["action"], source=p["source"], policy_id=p["policy_id"],
-                policy_version=p["policy_version"], expected_costs=p["expected_costs"],
-                reasons=p["reasons"], ood_reasons=p["ood_reasons"],
-                propensities=p["propensities"], explored=p["explored"],
-                propensity_source=p["propensity_source"], quantity=p["quantity"],
-                quantiles=p["quantiles"], baseline_quantity=p["baseline_quantity"], at=at,
-            )  # fmt: skip
-        elif name == "InputFlagged":
-            changes["input_flags"] = (*self.input_flags, *p["flags"])
-        elif name == "Explained":
-            changes["explanations"] = (*self.explanations, ExplanationState(
-                explainer=p["explainer"], text=p["text"], summary=p["summary"],
-                claims=p["claims"], verdicts=p["verdicts"], fallback_reason=p["fallback_reason"],
-                at=at, flagged=explanation_flagged(p["fallback_reason"], p["verdicts"]),
-                by=p["actor"],
-            ))  # fmt: skip
-        elif name in DECISION_KINDS:
-            seen = SeenState(
-                self.score, self.forecast, self.fallback, self.recommendation,
-                self.input_flags, self.explanations,
-            )  # fmt: skip
-            changes["decisions"] = (*self.decisions, DecisionState(
-                kind=DECISION_KINDS[name], action=p.get("action"),
-                reason_code=p.get("reason_code"), reason_text=p.get("reason_text"),
-                quantity=p.get("quantity"), agreed=p.get("agreed"), by=p["actor"],
-                role=p["role"], at=at, seen=seen,
-            ))  # fmt: skip
-            changes["status"] = "escalated" if name == "Escalated" else "decided"
-        elif name == "OutcomeRecorded":
-            changes["outcome"] = OutcomeState(
-                outcome=p["outcome"], value=p.get("value"), observed_at=p["observed_at"],
-                source=p["source"], recorded_by=p["actor"], at=at,
-            )  # fmt: skip
         # dataclasses.replace, without re-running __init__ over all twenty fields (no field
         # has a __post_init__ or init=False): a case's fold ran it four times per new case.
-        state = object.__new__(CaseState)
-        state.__dict__.update(self.__dict__, **changes)
-        return state
+        return _new(CaseState, {**self.__dict__, **_changes(self.__dict__, name, p, at, version)})
 
     # --- what the state means -------------------------------------------------------------
 
@@ -304,6 +249,90 @@ class CaseState:
         """Plain JSON form (``docket audit --json``): tuples become lists, as JSON reads back."""
         plain: dict[str, Any] = json.loads(json.dumps(asdict(self)))
         return plain
+
+
+def _new(cls: type[_T], fields: Mapping[str, Any]) -> _T:
+    """An instance of the frozen dataclass ``cls`` holding ``fields``, which name every one
+    of its fields, without its ``__init__`` (which sets each field through
+    ``object.__setattr__``: a third of a replay's fold). None of these classes has a
+    ``__post_init__`` or an ``init=False`` field, so the object is the one ``__init__``
+    makes (tests/events/test_case_state.py compares them)."""
+    made = object.__new__(cls)
+    made.__dict__.update(fields)
+    return made
+
+
+def _opened_fields(p: Mapping[str, Any], at: str, version: int) -> dict[str, Any]:
+    """Every field of the state an ``Opened`` event (payload ``p``) starts, defaults included
+    (for :func:`_new`)."""
+    return {
+        "domain": p["domain"], "case_ref": p["case_ref"], "status": "open", "opened_at": at,
+        "version": version, "input": p["input"], "updated_at": at, "opened_by": p["actor"],
+        "opened_role": p["role"], "note": p.get("note"),
+        "personal_fields": tuple(sorted(p.get("personal") or {})), "problems": None,
+        "decision": dict(p.get("decision") or {}), "score": None, "forecast": None,
+        "shadow_scores": (), "fallback": None, "recommendation": None, "input_flags": (),
+        "explanations": (), "decisions": (), "outcome": None,
+    }  # fmt: skip
+
+
+def _changes(
+    s: Mapping[str, Any], name: str, p: Mapping[str, Any], at: str, version: int
+) -> dict[str, Any]:
+    """The fields event ``name`` (payload ``p``, recorded at ``at``) changes in the state
+    whose fields are ``s`` (a state's ``__dict__``, or the fields an ``Assessed`` event's
+    earlier steps left). The one interpreter of a case event that follows a creation."""
+    changes: dict[str, Any] = {"version": version, "updated_at": at}
+    if name in ("Scored", "Forecast"):
+        run = _new(ScoreState, {
+            "specialist": p["specialist"], "model_version": p["model_version"],
+            "model_sha256": p["model_sha256"], "ood": p["ood"], "ood_score": p["ood_score"],
+            "latency_ms": p["latency_ms"], "at": at, "p_bad": p.get("p_bad"),
+            "attributions": p.get("attributions") or {}, "levels": p.get("levels"),
+            "quantiles": p.get("quantiles"),
+        })  # fmt: skip
+        if p["shadow"]:  # shadow challengers are recorded, never acted on
+            changes["shadow_scores"] = (*s["shadow_scores"], run)
+        else:
+            changes["score" if name == "Scored" else "forecast"] = run
+    elif name == "FellBackToBaseline":
+        changes["fallback"] = FallbackState(p["reason"], at)
+    elif name == "Recommended":
+        changes["recommendation"] = _new(RecommendationState, {
+            "action": p["action"], "source": p["source"], "policy_id": p["policy_id"],
+            "policy_version": p["policy_version"], "expected_costs": p["expected_costs"],
+            "reasons": p["reasons"], "ood_reasons": p["ood_reasons"],
+            "propensities": p["propensities"], "explored": p["explored"],
+            "propensity_source": p["propensity_source"], "quantity": p["quantity"],
+            "quantiles": p["quantiles"], "baseline_quantity": p["baseline_quantity"], "at": at,
+        })  # fmt: skip
+    elif name == "InputFlagged":
+        changes["input_flags"] = (*s["input_flags"], *p["flags"])
+    elif name == "Explained":
+        changes["explanations"] = (*s["explanations"], ExplanationState(
+            explainer=p["explainer"], text=p["text"], summary=p["summary"],
+            claims=p["claims"], verdicts=p["verdicts"], fallback_reason=p["fallback_reason"],
+            at=at, flagged=explanation_flagged(p["fallback_reason"], p["verdicts"]),
+            by=p["actor"],
+        ))  # fmt: skip
+    elif name in DECISION_KINDS:
+        seen = SeenState(
+            s["score"], s["forecast"], s["fallback"], s["recommendation"], s["input_flags"],
+            s["explanations"],
+        )  # fmt: skip
+        changes["decisions"] = (*s["decisions"], DecisionState(
+            kind=DECISION_KINDS[name], action=p.get("action"),
+            reason_code=p.get("reason_code"), reason_text=p.get("reason_text"),
+            quantity=p.get("quantity"), agreed=p.get("agreed"), by=p["actor"],
+            role=p["role"], at=at, seen=seen,
+        ))  # fmt: skip
+        changes["status"] = "escalated" if name == "Escalated" else "decided"
+    elif name == "OutcomeRecorded":
+        changes["outcome"] = OutcomeState(
+            outcome=p["outcome"], value=p.get("value"), observed_at=p["observed_at"],
+            source=p["source"], recorded_by=p["actor"], at=at,
+        )  # fmt: skip
+    return changes
 
 
 __all__ = [

@@ -147,6 +147,60 @@ def test_each_fold_step_is_a_whole_state_with_only_its_fields(tmp_path: Path) ->
     assert state is not None and state.outcome is not None and state.fallback is not None
 
 
+def test_an_assessed_event_folds_to_the_state_its_steps_give_one_by_one() -> None:
+    # An Assessed event is folded into one state (its steps' changes gathered in one dict)
+    # and its score and recommendation records are made without their __init__: the result
+    # must be the state the steps give applied one by one, each record equal to the one
+    # its constructor makes from the same fields, with every field set.
+    from dataclasses import fields
+
+    from events.domain.case_state import RecommendationState, ScoreState
+    from events.domain.case_steps import (
+        fallback_step, flags_step, recommendation_step, score_step, steps_of,
+    )  # fmt: skip
+
+    def score(specialist: str, p_bad: float, *, shadow: bool) -> dict[str, Any]:
+        return score_step(
+            specialist=specialist, model_version=f"{specialist}-1", model_sha256="ab" * 32,
+            p_bad=p_bad, attributions={"age": -0.1, "amount": 0.2}, ood=shadow,
+            ood_score=0.4, latency_ms=0.1, shadow=shadow, **SYSTEM,
+        )  # fmt: skip
+
+    steps = [
+        score("gbt", 0.7, shadow=False), score("logreg", 0.6, shadow=True),
+        score("mlp", 0.5, shadow=True), fallback_step(reason="an explored case", **SYSTEM),
+        flags_step(flags=[{"kind": "injection", "detail": "x"}], **SYSTEM),
+        flags_step(flags=[{"kind": "personal_data", "detail": "y"}], **SYSTEM),
+        recommendation_step(
+            action="decline", source="model", policy_id="credit", policy_version=2,
+            expected_costs={"approve": 3.5, "decline": 0.3}, reasons=["expected cost"],
+            ood_reasons=["age unusual"], propensities={"decline": 0.9, "approve": 0.1},
+            explored=True, **SYSTEM,
+        ),
+    ]  # fmt: skip
+    payload = {
+        "domain": "credit", "case_ref": "A1", "input": {"age": 40}, "personal": {},
+        "note": None, "decision": {"kind": "classification"}, "actor": "ana",
+        "role": "operator", "steps": steps,
+    }  # fmt: skip
+    at = "2026-12-04T10:00:00+00:00"
+    folded = CaseState.opened("Assessed", payload, at, 1)
+
+    one_by_one: CaseState | None = None
+    for name, p in steps_of("Assessed", payload):
+        one_by_one = (CaseState.opened(name, p, at, 1) if one_by_one is None
+                      else one_by_one.apply(name, p, at, 1))  # fmt: skip
+    assert folded == one_by_one
+    assert set(vars(folded)) == {f.name for f in fields(CaseState)}
+    assert len(folded.shadow_scores) == 2 and len(folded.input_flags) == 2
+    records = [folded.score, *folded.shadow_scores, folded.recommendation]
+    for record in records:
+        assert isinstance(record, ScoreState | RecommendationState)
+        names = {f.name for f in fields(record)}
+        assert set(vars(record)) == names
+        assert type(record)(**{n: getattr(record, n) for n in names}) == record
+
+
 def test_random_histories_read_the_same_everywhere(tmp_path: Path) -> None:
     log = open_signed(str(tmp_path / "store.sqlite"))
     counter = iter(range(10**6))

@@ -4,7 +4,9 @@ added row of any case table is still caught and named."""
 
 from __future__ import annotations
 
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -67,7 +69,17 @@ def test_an_edited_case_table_is_caught_and_named(tmp_path: Path, edit: str, nam
 
 
 @pytest.mark.usefixtures("alone")
-def test_the_check_run_in_a_child_process_reports_as_the_one_run_here(tmp_path: Path) -> None:
+@pytest.mark.parametrize("shared", [False, True])
+def test_the_check_run_in_a_child_process_reports_as_the_one_run_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shared: bool
+) -> None:
+    if shared:  # the child shares its replay with processes of its own (a large log)
+        import os
+
+        from events import replay_parts
+
+        monkeypatch.setattr(replay_parts, "SPLIT_FROM", 10)
+        monkeypatch.setattr(os, "cpu_count", lambda: 2)
     log = varied_log(tmp_path / "s.sqlite")
     views = rebuild(log, tmp_path / "views.sqlite")
     try:
@@ -79,5 +91,53 @@ def test_the_check_run_in_a_child_process_reports_as_the_one_run_here(tmp_path: 
         assert failing is not None
         report = failing()
         assert not report.ok and any("decisions: position=" in d for d in report.differences)
+    finally:
+        views.close()
+
+
+@pytest.mark.usefixtures("alone")
+def test_the_in_memory_check_split_between_processes_matches_and_catches_edits_in_each_share(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    from events import replay_parts
+
+    log = varied_log(tmp_path / "s.sqlite")
+    views = rebuild(log, tmp_path / "views.sqlite")
+    alone_report = verify_against_log(log, views)  # far below SPLIT_FROM: one process
+    monkeypatch.setattr(replay_parts, "SPLIT_FROM", 10)
+    monkeypatch.setattr(os, "cpu_count", lambda: 3)
+    shares: list[tuple[object, ...]] = []
+
+    class Counted(ProcessPoolExecutor):
+        def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
+            shares.append(args[2:])  # (index, count)
+            return super().submit(fn, *args, **kwargs)
+
+    monkeypatch.setattr(readmodel_check, "ProcessPoolExecutor", Counted)
+
+    def no_scratch(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the shared in-memory digest disagreed with the file's")
+
+    with monkeypatch.context() as m:
+        m.setattr(readmodel_check, "replayed", no_scratch)
+        shared_report = verify_against_log(log, views)
+    assert shared_report == alone_report and shared_report.ok
+    assert shares == [(1, 3), (2, 3)]  # two other processes hashed a share each
+    try:
+        # One case of each share edited in turn: each is caught by the shared check.
+        case_ids = [r["case_id"] for r in views.rows("SELECT case_id FROM cases")]
+        by_share = {int(c[-4:], 16) % 3: c for c in case_ids}
+        assert sorted(by_share) == [0, 1, 2]
+        for case_id in by_share.values():
+            views.conn.execute("UPDATE cases SET p_bad = 0.5 WHERE case_id = ?", (case_id,))
+            report = verify_against_log(log, views)
+            assert not report.ok and any(case_id in d for d in report.differences)
+            views.conn.execute("BEGIN")
+            views.conn.execute("DELETE FROM cases")
+            views.conn.execute("COMMIT")
+            views.close()
+            views = rebuild(log, tmp_path / "views.sqlite")
     finally:
         views.close()
