@@ -28,7 +28,7 @@ from assistant.views import (
     inert,
     parse_flag,
 )
-from cli.app import Context, cli, fail, pass_context, progress
+from cli.app import Context, cli, fail, pass_context, progress, startup_frozen
 from cli.files import iter_rows, read_rows
 from events.errors import DocketError, InputRejected
 
@@ -44,8 +44,10 @@ def ingest(obj: Context, file: Path, domain: str | None) -> None:
 
     A file whose columns are another pack's, or no pack's, is refused before anything
     is written."""
+    service = obj.service
     # Read as it goes: a file of a million rows holds one batch in memory at a time.
-    report = obj.service.ingest(domain, iter_rows(file), progress=progress(f"Opening {file.name}"),
+    with startup_frozen():
+        report = service.ingest(domain, iter_rows(file), progress=progress(f"Opening {file.name}"),
                                 keep_ids=False)  # fmt: skip
     if sys.stderr.isatty():
         click.echo(err=True)  # ends the running count's line

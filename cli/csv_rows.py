@@ -68,8 +68,13 @@ def _csv_row(names: list[str], line: int, record: list[str] | str) -> Iterator[R
     if len(record) != len(names):
         yield marker(raw, where, f"has {_fields(len(record))}; the header names {len(names)}")
         return
-    bad = next(((n, p) for n, v in zip(names, record, strict=True)
-                if (p := text_problem(v))), None)  # fmt: skip
+    # The row's text is checked once: a field's problem (a surrogate, a control character,
+    # its length) is one of the whole line's, so only a line with one is checked field by
+    # field, to name the first bad field as before.
+    bad = None
+    if text_problem(raw) is not None:
+        bad = next(((n, p) for n, v in zip(names, record, strict=True)
+                    if (p := text_problem(v))), None)  # fmt: skip
     if bad:
         yield marker(raw, f"{where}, {bad[0]}", bad[1])
         return
