@@ -83,8 +83,6 @@ from __future__ import annotations
 import json
 import threading
 import zlib
-from collections.abc import Mapping
-from types import MappingProxyType
 from typing import Any
 
 import orjson
@@ -198,8 +196,6 @@ KNOWN_AUTHORS: tuple[tuple[str, str], ...] = (
 #: Index bytes below it name the event's own author and the head's table; from it on,
 #: :data:`KNOWN_AUTHORS`.
 _OWN_INDICES = 0x80
-#: Read-only (every head naming one shares it).
-_KNOWN = tuple(MappingProxyType({"actor": a, "role": r}) for a, r in KNOWN_AUTHORS)
 _KNOWN_INDEX = {pair: _OWN_INDICES + i for i, pair in enumerate(KNOWN_AUTHORS)}
 _HEAD_KEYS = frozenset(HEAD_FIELDS)
 _ZSTD_HEAD = bytes([HEADED_ZSTD])
@@ -438,7 +434,7 @@ def _fast_step_head(data: bytes) -> tuple[dict[str, Any], bytes] | None:
         at = 3 + data[2]
         end = at + 1 + data[at]
         own = {"actor": data[3:at].decode(), "role": data[at + 1 : end].decode()}
-        authors: list[Mapping[str, str]] = [own]
+        authors = [own]
         at = end + 1
         for _ in range(data[end]):
             mid = at + 1 + data[at]
@@ -449,11 +445,17 @@ def _fast_step_head(data: bytes) -> tuple[dict[str, Any], bytes] | None:
         end = at + 1 + data[at]
         if end > len(data) or len(authors) > _OWN_INDICES:
             return None
-        steps = [authors[i] if i < _OWN_INDICES else _KNOWN[i - _OWN_INDICES]
+        known = _known()
+        steps = [authors[i] if i < _OWN_INDICES else known[i - _OWN_INDICES]
                  for i in data[at + 1 : end]]  # fmt: skip
     except (IndexError, UnicodeDecodeError):
         return None
     return {**own, "steps": steps}, data[end:]
+
+
+def _known() -> list[dict[str, str]]:
+    """:data:`KNOWN_AUTHORS` as a head's step authors (new dicts: a caller may change them)."""
+    return [{"actor": actor, "role": role} for actor, role in KNOWN_AUTHORS]
 
 
 def _text(data: bytes, at: int) -> tuple[str, int]:
@@ -474,7 +476,7 @@ def _text(data: bytes, at: int) -> tuple[str, int]:
 
 def _step_authors(
     data: bytes, at: int, head: dict[str, Any]
-) -> tuple[list[Mapping[str, str]], int]:
+) -> tuple[list[dict[str, str]], int]:
     """Who recorded each step, from the head at ``at``: ``count of authors of the state's own
     beyond the event's own author (1 byte) | each one's actor and role (as the event's own:
     UTF-8 length and text) | count of steps (1 byte) | one byte per step: its author's
@@ -489,7 +491,7 @@ def _step_authors(
         UnreadableState: the head is cut short, not UTF-8, or a step's index names no
             author.
     """
-    authors: list[Mapping[str, str]] = []
+    authors: list[dict[str, str]] = []
     if "actor" in head and "role" in head:
         authors.append({"actor": head["actor"], "role": head["role"]})
     if at >= len(data):
@@ -503,11 +505,12 @@ def _step_authors(
         raise UnreadableState("the event's head (who acted) is cut short")
     end = at + 1 + data[at]
     steps = []
+    known = _known()
     for i in data[at + 1 : end]:
         if i < min(len(authors), _OWN_INDICES):
             steps.append(authors[i])
-        elif _OWN_INDICES <= i < _OWN_INDICES + len(_KNOWN):
-            steps.append(_KNOWN[i - _OWN_INDICES])
+        elif _OWN_INDICES <= i < _OWN_INDICES + len(known):
+            steps.append(known[i - _OWN_INDICES])
         else:
             raise UnreadableState("the event's head names a step author it does not hold")
     return steps, end
@@ -632,7 +635,7 @@ def _merged(body: dict[str, Any], head: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
-def _put_back(body: dict[str, Any], authors: list[Mapping[str, str]]) -> None:
+def _put_back(body: dict[str, Any], authors: list[dict[str, str]]) -> None:
     """Each of the body's steps given its author as the head names it (appended: the keys
     Docket's step builders write last).
 

@@ -68,7 +68,7 @@ def authors(payload: Mapping[str, Any]) -> list[tuple[Any, Any]]:
     seen = {(payload.get("actor"), payload.get("role")): None}
     steps = payload.get("steps")
     for step in steps if isinstance(steps, list) else ():
-        if isinstance(step, Mapping):
+        if type(step) is dict or isinstance(step, Mapping):  # (a million a verify: dict first)
             seen.setdefault((step.get("actor"), step.get("role")), None)
     return list(seen)
 
