@@ -68,7 +68,9 @@ must never break:
 * **No second source of a step's author**: a head naming the steps' authors beside a body
   whose ``steps`` are not exactly as many objects, or one of which still names its own
   ``actor`` or ``role``, is a hostile row (Docket never writes one): every reader refuses
-  it as :class:`UnreadableState` in one sentence, never reconciles the two.
+  it as :class:`UnreadableState` in one sentence, never reconciles the two. (The walk of
+  ``verify`` judges every author such a head names, and reads no body; the replay that
+  ``docket verify`` checks the read models with reads every body, and stops at such a row.)
 * **Old states**: ``0x01`` and ``0x02`` heads without bit 2 (their steps' authors in the
   body), zlib streams and plain JSON read and verify as before (verify inflates such an
   ``Assessed`` event, as it did), forever. A Docket from before this layout refuses a state
