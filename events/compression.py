@@ -435,24 +435,28 @@ def _fast_step_head(data: bytes) -> tuple[dict[str, Any], bytes] | None:
     try:
         at = 3 + data[2]
         end = at + 1 + data[at]
-        own = {"actor": data[3:at].decode(), "role": data[at + 1 : end].decode()}
-        authors = [own]
+        actor, role = data[3:at].decode(), data[at + 1 : end].decode()
+        authors = [(actor, role)]
         at = end + 1
         for _ in range(data[end]):
             mid = at + 1 + data[at]
             end = mid + 1 + data[mid]
-            actor, role = data[at + 1 : mid].decode(), data[mid + 1 : end].decode()
-            authors.append({"actor": actor, "role": role})
+            authors.append((data[at + 1 : mid].decode(), data[mid + 1 : end].decode()))
             at = end
         end = at + 1 + data[at]
         if end > len(data) or len(authors) > _OWN_INDICES:
             return None
-        known = _known()
-        steps = [authors[i] if i < _OWN_INDICES else known[i - _OWN_INDICES]
-                 for i in data[at + 1 : end]]  # fmt: skip
+        made: dict[int, dict[str, str]] = {}  # one dict an author, as the slow path gives
+        steps = []
+        for i in data[at + 1 : end]:
+            step = made.get(i)
+            if step is None:
+                who = authors[i] if i < _OWN_INDICES else KNOWN_AUTHORS[i - _OWN_INDICES]
+                step = made[i] = {"actor": who[0], "role": who[1]}
+            steps.append(step)
     except (IndexError, UnicodeDecodeError):
         return None
-    return {**own, "steps": steps}, data[end:]
+    return {"actor": actor, "role": role, "steps": steps}, data[end:]
 
 
 def _known() -> list[dict[str, str]]:
