@@ -177,14 +177,16 @@ def layouts(path: Path) -> str:
     con = sqlite3.connect(path)
     try:
         rows = con.execute(
-            "SELECT hex(substr(state, 1, 1)), count(*) FROM stored_events GROUP BY 1"
+            "SELECT hex(substr(state, 1, 2)), count(*) FROM stored_events GROUP BY 1"
         ).fetchall()
     finally:
         con.close()
     names = {"02": "headed, zstd body", "01": "headed, zlib body", "7B": "plain JSON"}
     count: dict[str, int] = {}
     for first, n in rows:
-        name = names.get(first, "zlib, no head")
+        name = names.get(first[:2], "zlib, no head")
+        if first[:2] in ("01", "02") and len(first) == 4 and int(first[2:], 16) & 0b100:
+            name += " (steps' authors in the head)"
         count[name] = count.get(name, 0) + n
     return ", ".join(f"{k} {v:,}" for k, v in sorted(count.items()))
 

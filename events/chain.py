@@ -209,9 +209,11 @@ def verify(
     belong to a batch signed by a key enrolled and not revoked at the batch's first
     position, and an event naming a person as its actor must be signed by that person's
     key, in a role the key holds. Who acted is read from a state's head without inflating
-    it (:func:`events.compression.head_of`); a state stored before heads existed is decoded
-    whole, as is every key-ring event (the key ring is rebuilt from the enrolment events
-    met on the way). ``on_link(position, link)`` sees every verified link (checkpoints).
+    it (:func:`events.compression.head_of`), an ``Assessed`` event's steps' authors too; a
+    state stored before heads existed (or an ``Assessed`` one before heads named its steps'
+    authors) is decoded whole, as is every key-ring event (the key ring is rebuilt from the
+    enrolment events met on the way). ``on_link(position, link)`` sees every verified link
+    (checkpoints).
     """
     chained: ChainedRecorder = log.chained_recorder
     if end is None:
@@ -381,16 +383,18 @@ _WHOLE = frozenset((ENROLLED_TOPIC, REVOKED_TOPIC))
 
 
 def _who(topic: str, raw: bytes) -> dict[str, Any]:
-    """What verify needs of a state: who acted (its head, when it has one), or the whole
-    state for a key-ring event, for a case's ``Assessed`` event (each step names who
-    recorded it) and for a state stored before heads existed.
+    """What verify needs of a state: who acted (its head, when it has one; an ``Assessed``
+    event's head names its steps' authors too, in a form :func:`authors` reads), or the
+    whole state for a key-ring event, for an ``Assessed`` event whose head does not name its
+    steps' authors (stored before heads did: each step names who recorded it in the body)
+    and for a state stored before heads existed.
 
     Raises:
         UnreadableState: a head or compressed state that cannot be read.
     """
-    if topic not in _WHOLE and topic != ASSESSED_TOPIC:  # its steps name who recorded them
+    if topic not in _WHOLE:
         head = head_of(raw)
-        if head is not None:
+        if head is not None and (topic != ASSESSED_TOPIC or "steps" in head):
             return head
     return _state(raw)
 

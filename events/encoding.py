@@ -82,9 +82,11 @@ class DocketMapper(Mapper[UUID]):
         class_version = getattr(kind, "class_version", 1)
         if class_version > 1:
             state["class_version"] = class_version
-        # Docket's compressor keeps who acted in a head beside the compressed body: taken
-        # out of the fields here, the body is encoded once (pack_state would decode the
-        # whole state's JSON again to split it; the stored bytes are the same).
+        # Docket's compressor keeps who acted (and who recorded each of an Assessed event's
+        # steps) in a head beside the compressed body: taken out of the fields here (the
+        # steps as copies, the event's own untouched), the body is encoded once (pack_state
+        # would decode the whole state's JSON again to split it; the stored bytes are the
+        # same).
         head = split_head(state) if isinstance(self.compressor, DocketCompressor) else None
         encoded = encode_plain(state)
         if encoded is None:

@@ -29,8 +29,8 @@ from events.domain.case_rules import ForecastArgs, RecommendArgs, ScoreArgs, che
 from events.domain.common import check_identity, fields_of, plain_json, validate
 from events.errors import FieldProblem, InputRejected
 
-#: The stored topic of ``Case.Assessed`` (verification reads such a state whole, for its
-#: steps' authors).
+#: The stored topic of ``Case.Assessed`` (verification reads its steps' authors from the
+#: stored state's head, or the state whole when it was stored before heads named them).
 ASSESSED_TOPIC = "events.domain.case:Case.Assessed"
 
 #: A step: ``{"event": <event name>, **fields}``.
@@ -68,7 +68,7 @@ def authors(payload: Mapping[str, Any]) -> list[tuple[Any, Any]]:
     seen = {(payload.get("actor"), payload.get("role")): None}
     steps = payload.get("steps")
     for step in steps if isinstance(steps, list) else ():
-        if isinstance(step, Mapping):
+        if type(step) is dict or isinstance(step, Mapping):  # (a million a verify: dict first)
             seen.setdefault((step.get("actor"), step.get("role")), None)
     return list(seen)
 

@@ -144,7 +144,7 @@ def test_a_damaged_head_is_one_sentence() -> None:
     with pytest.raises(UnreadableState, match="not UTF-8"):
         head_of(packed[:3] + b"\xff" + packed[4:])
     with pytest.raises(UnreadableState, match="other fields"):
-        read_state(packed[:1] + b"\x07" + packed[2:])
+        read_state(packed[:1] + b"\x0b" + packed[2:])  # bit 3 (bit 2: the steps' authors)
     with pytest.raises(UnreadableState, match="damaged|cut short"):
         decompress(packed[:-6] + bytes(6))
 
