@@ -156,7 +156,11 @@ def test_an_assessed_event_folds_to_the_state_its_steps_give_one_by_one() -> Non
 
     from events.domain.case_state import RecommendationState, ScoreState
     from events.domain.case_steps import (
-        fallback_step, flags_step, recommendation_step, score_step, steps_of,
+        fallback_step,
+        flags_step,
+        recommendation_step,
+        score_step,
+        steps_of,
     )  # fmt: skip
 
     def score(specialist: str, p_bad: float, *, shadow: bool) -> dict[str, Any]:
