@@ -10,11 +10,11 @@ import pytest
 
 from events import checkpoint
 from events.app import DecisionLog
-from events.chain import GENESIS, link_hash, verify
+from events.chain import verify
 from events.errors import NotAuthorised
 from events.signing import batch_message
 from tests.events.helpers import key_of, new_case, open_signed
-from tests.events.test_contract import drop_triggers, raw_sql
+from tests.events.test_contract import drop_triggers, raw_sql, rechain
 from tests.stored import forge, plain
 
 ANA = {"actor": "ana", "role": "operator"}
@@ -71,14 +71,7 @@ def test_a_rewrite_re_signed_by_an_insider_is_narrowed_to_its_stretch(store_url:
     if plain(forged) == plain(state):
         forged = forge(state, (b'"action":"approve"', b'"action":"decline"'))
     raw_sql(store_url, f"UPDATE {{events}} SET state = ? WHERE {{id}} = {target}", (forged,))
-    links: dict[int, bytes] = {}
-    previous = GENESIS
-    for n in log.recorder.select_notifications(1, 10_000):
-        previous = link_hash(previous, n.id, str(n.originator_id), n.originator_version, n.topic,
-                             n.state)  # fmt: skip
-        links[n.id] = previous
-        raw_sql(store_url, f"UPDATE {{chain}} SET hash = ? WHERE notification_id = {n.id}",
-                (previous,))  # fmt: skip
+    links = rechain(log, store_url)
     ana = key_of("ana")
     for last, first, key_id in raw_sql(
         store_url, "SELECT last_id, first_id, key_id FROM docket_signatures"

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from events.app import DecisionLog
 from events.audit import audit_case
-from events.chain import verify
+from events.chain import GENESIS, link_hash, verify
 from events.domain import REASON_CODES, Alert, Case, EvalRun, ModelVersion, Policy
 from events.errors import DocketError, IncompatibleStore, StoreUnavailable
 from events.readmodels import ReadModels, check, rebuild
@@ -75,6 +75,20 @@ def drop_triggers(url: str) -> None:
         for t in ("stored_events", "docket_chain", "docket_signatures"):
             for op in ("update", "delete"):
                 raw_sql(url, f"DROP TRIGGER {t}_no_{op}")
+
+
+def rechain(log: DecisionLog, url: str) -> dict[int, bytes]:
+    """Recompute every link of the chain over the events as they now stand and write it over
+    the stored one (what an insider does after editing an event); returns the links."""
+    links: dict[int, bytes] = {}
+    previous = GENESIS
+    for n in log.recorder.select_notifications(1, 10_000):
+        previous = link_hash(
+            previous, n.id, str(n.originator_id), n.originator_version, n.topic, n.state
+        )
+        links[n.id] = previous
+        raw_sql(url, f"UPDATE {{chain}} SET hash = ? WHERE notification_id = {n.id}", (previous,))
+    return links
 
 
 @pytest.fixture

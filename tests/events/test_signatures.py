@@ -9,12 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from events.app import DecisionLog
-from events.chain import GENESIS, link_hash, verify
+from events.chain import verify
 from events.domain import Case, Key
 from events.signing import SigningKey
 from events.store import open_log
 from tests.events.helpers import key_of, new_case, open_signed
-from tests.events.test_contract import drop_triggers, raw_sql
+from tests.events.test_contract import drop_triggers, raw_sql, rechain
 from tests.stored import forge, plain
 
 ANA = {"actor": "ana", "role": "operator"}
@@ -81,13 +81,7 @@ def test_a_rewritten_middle_event_with_a_recomputed_chain_fails_signature_checks
     forged = forge(state, (b'"actor":"ana"', b'"actor":"bob"'))
     assert plain(forged) != plain(state)
     raw_sql(store_url, f"UPDATE {{events}} SET state = ? WHERE {{id}} = {decided}", (forged,))
-    previous = GENESIS
-    for n in log.recorder.select_notifications(1, 10_000):
-        previous = link_hash(
-            previous, n.id, str(n.originator_id), n.originator_version, n.topic, n.state
-        )
-        raw_sql(store_url, f"UPDATE {{chain}} SET hash = ? WHERE notification_id = {n.id}",
-                (previous,))  # fmt: skip
+    rechain(log, store_url)
     report = verify(log)
     assert not report.ok and report.first_bad_position == decided
     assert "does not match ana's key: the events were forged or altered" in report.reason

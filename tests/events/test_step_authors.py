@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from events import compression
-from events.chain import GENESIS, link_hash, verify
+from events.chain import verify
 from events.compression import (
     HEADED_ZSTD,
     KNOWN_AUTHORS,
@@ -37,7 +37,7 @@ from events.errors import DocketError
 from events.readmodels import rebuild
 from events.store import open_log
 from tests.events.helpers import DECISION, SYSTEM, key_of, open_signed
-from tests.events.test_contract import drop_triggers, raw_sql
+from tests.events.test_contract import drop_triggers, raw_sql, rechain
 from tests.stored import forge, plain
 
 
@@ -387,13 +387,7 @@ def test_a_step_author_edited_in_the_store_fails_the_signature_in_either_layout(
     )
     drop_triggers(store_url)
     raw_sql(store_url, f"UPDATE {{events}} SET state = ? WHERE {{id}} = {position}", (forged,))
-    previous = GENESIS  # the chain recomputed from there on, as the code does
-    for n in log.recorder.select_notifications(1, 10_000):
-        previous = link_hash(
-            previous, n.id, str(n.originator_id), n.originator_version, n.topic, n.state
-        )
-        raw_sql(store_url, f"UPDATE {{chain}} SET hash = ? WHERE notification_id = {n.id}",
-                (previous,))  # fmt: skip
+    rechain(log, store_url)  # the chain recomputed from there on, as the code does
     report = verify(log)
     assert (report.ok, report.first_bad_position) == (False, position)
     assert "does not match ana's key: the events were forged or altered" in report.reason
