@@ -177,6 +177,8 @@ def _seen_lines(seen: SeenState | CaseState, probability: str) -> list[str]:
             f"recommendation: {rec.action} ({rec.source}, policy "
             f"v{rec.policy_version}); expected cost: {costs}"
         )
+        if rec.reasons:  # why this action (the cheapest is not always the one recommended)
+            lines.append("why: " + "; ".join(rec.reasons))
         chances = ", ".join(f"{a} {p:.2f}" for a, p in rec.propensities.items())
         lines.append(
             f"propensities: {chances} ({rec.propensity_source})"

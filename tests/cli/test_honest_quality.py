@@ -39,6 +39,24 @@ def test_owner_turns_exploration_on_and_every_audit_shows_the_propensities(
     assert "EXPLORATION CASE" in text and "propensities:" in text
 
 
+def test_an_audit_says_why_the_recommendation_is_not_the_cheapest_action(
+    docket: Docket, credit_rows: Rows  # noqa: F811 - the fixture
+) -> None:
+    # A case in the policy's uncertainty band is escalated although approving costs less in
+    # expectation: the audit must give the policy's reason, not leave the operator guessing.
+    ids = docket.seed(credit_rows(60))
+    dearer = 0
+    for case_id in ids.values():
+        rec = json.loads(docket("audit", case_id, "--json").stdout)["state"]["recommendation"]
+        text = docket("audit", case_id).output
+        assert "why: " + "; ".join(rec["reasons"]) in text
+        costs = rec["expected_costs"]
+        if costs[rec["action"]] > min(costs.values()):
+            dearer += 1
+            assert "uncertainty band" in text or "exploration" in text, text
+    assert dearer > 0  # the 60 real rows hold such cases
+
+
 def test_quality_prints_and_gives_as_json_what_each_figure_rests_on(
     docket: Docket, credit_rows: Rows  # noqa: F811 - the fixture
 ) -> None:
