@@ -165,6 +165,7 @@ def _case(ctx: Context, case_id: str) -> CaseDetail:
         words=words,
         explored=bool(rec and rec.explored),
         exploration_reason=rec.exploration_reason if rec else None,
+        policy_reasons=tuple(plain(r) for r in rec.reasons) if rec else (),
     )
 
 

@@ -126,6 +126,9 @@ class CaseDetail:
     #: model's cheapest action), and the policy's sentence saying so and why.
     explored: bool = False
     exploration_reason: str | None = None
+    #: The policy's reasons for its recommendation, as recorded (the last says why an
+    #: action dearer than the cheapest was chosen: the uncertainty band, an exploration).
+    policy_reasons: tuple[str, ...] = ()
 
     @property
     def stale(self) -> bool:

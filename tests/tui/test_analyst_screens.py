@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from textual.widgets import Select, Static
 
+from assistant.views import CaseDetail
 from tests.conftest import ServiceFactory
 from tests.people import change_policy_now
 from tests.tui.conftest import SIZE, plain, settle
@@ -105,5 +106,36 @@ async def test_an_exploration_case_says_so_and_why_and_an_ordinary_one_does_not(
             if shown:
                 assert f"{explored.recommendation} is not the model's choice" in warnings
                 assert "drawn at random" in warnings
+            app.pop_screen()
+            await settle(pilot)
+
+
+async def test_a_case_recommended_above_its_cheapest_action_says_why(
+    open_service: ServiceFactory, credit_rows: Rows
+) -> None:
+    # The default policy escalates a case whose p(bad) lies in its uncertainty band around
+    # the break-even, although approving or declining costs less in expectation: the case
+    # screen gives the policy's reason under the costs; a case decided on its cheapest
+    # action shows none.
+    service = open_service("ana", "operator")
+    opened = service.ingest("credit", credit_rows(60)).opened
+    details = [service.case(case_id) for case_id in opened]
+
+    def dearer(d: CaseDetail) -> bool:
+        costs = d.expected_costs
+        return d.recommendation in costs and costs[d.recommendation] > min(costs.values())
+
+    banded = next(d for d in details if dearer(d))
+    cheapest = next(d for d in details if not dearer(d))
+    app = DocketApp(service, sync_interval=None)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for detail, shown in ((banded, True), (cheapest, False)):
+            app.push_screen(CaseScreen(detail.case_id, detail.case_ref))
+            await settle(pilot)
+            costs = plain(app.screen.query_one("#case-costs", Static))
+            assert (f"why {detail.recommendation}:" in costs) is shown
+            if shown:
+                assert "uncertainty band" in costs
             app.pop_screen()
             await settle(pilot)

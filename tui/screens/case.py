@@ -151,7 +151,14 @@ def render_costs(detail: CaseDetail) -> RenderableType:
         style = "bold" if marker else ""
         rows.append([Text(action, style=style), Text(cost(c), style=style), marker])
     columns = [Column("action"), Column("expected cost", justify="right"), Column("")]
-    return Columns(columns, rows, title="Expected cost per action")
+    table = Columns(columns, rows, title="Expected cost per action")
+    costs = detail.expected_costs
+    chosen = detail.recommendation
+    if chosen in costs and costs[chosen] > min(costs.values()) and detail.policy_reasons:
+        # A dearer action than the cheapest was recommended: say why (the policy's own
+        # reason, e.g. the uncertainty band around the break-even), not leave it a puzzle.
+        return Group(table, Text(f"why {chosen}: {detail.policy_reasons[-1]}", style="italic"))
+    return table
 
 
 def render_explanation(
