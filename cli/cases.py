@@ -44,7 +44,7 @@ def ingest(obj: Context, file: Path, domain: str | None) -> None:
 
     A file whose columns are another pack's, or no pack's, is refused before anything
     is written."""
-    service = obj.service
+    service = obj.service  # opened (lazily) before the freeze: it is part of start-up
     # Read as it goes: a file of a million rows holds one batch in memory at a time.
     with startup_frozen():
         report = service.ingest(domain, iter_rows(file), progress=progress(f"Opening {file.name}"),

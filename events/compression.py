@@ -402,7 +402,7 @@ def _split(data: bytes) -> tuple[dict[str, Any], bytes]:
         UnreadableState: the head is cut short, names unknown fields, or is not UTF-8.
     """
     flags = data[1] if len(data) > 1 else 0
-    if flags == 0b11 and len(data) > 3:  # both, as Docket writes them: no loop
+    if flags in (0b11, _FLAGS) and len(data) > 3:  # as Docket writes them: no loop
         at = 3 + data[2]
         end = at + 1 + data[at] if at < len(data) else len(data) + 1
         if end <= len(data):
@@ -411,14 +411,13 @@ def _split(data: bytes) -> tuple[dict[str, Any], bytes]:
             except UnicodeDecodeError:
                 pass  # named below
             else:
-                return {"actor": actor, "role": role}, data[end:]
-    if flags == _FLAGS and len(data) > 3:  # an Assessed event as Docket writes it
-        found = _fast_step_head(data)
-        if found is not None:
-            return found
+                head: dict[str, Any] = {"actor": actor, "role": role}
+                if flags & STEP_AUTHORS:  # an Assessed event
+                    head["steps"], end = _step_authors(data, end, head)
+                return head, data[end:]
     if flags & ~_FLAGS:
         raise UnreadableState("the event's head (who acted) holds other fields")
-    head: dict[str, Any] = {}
+    head = {}
     at = 2
     for bit, key in enumerate(HEAD_FIELDS):
         if flags >> bit & 1:
@@ -426,42 +425,6 @@ def _split(data: bytes) -> tuple[dict[str, Any], bytes]:
     if flags & STEP_AUTHORS:
         head["steps"], at = _step_authors(data, at, head)
     return head, data[at:]
-
-
-def _fast_step_head(data: bytes) -> tuple[dict[str, Any], bytes] | None:
-    """:func:`_split` of a head naming actor, role and the steps' authors, without its
-    checks' loops (verify reads a million); None when anything is amiss (the slow path then
-    names it)."""
-    try:
-        at = 3 + data[2]
-        end = at + 1 + data[at]
-        actor, role = data[3:at].decode(), data[at + 1 : end].decode()
-        authors = [(actor, role)]
-        at = end + 1
-        for _ in range(data[end]):
-            mid = at + 1 + data[at]
-            end = mid + 1 + data[mid]
-            authors.append((data[at + 1 : mid].decode(), data[mid + 1 : end].decode()))
-            at = end
-        end = at + 1 + data[at]
-        if end > len(data) or len(authors) > _OWN_INDICES:
-            return None
-        made: dict[int, dict[str, str]] = {}  # one dict an author, as the slow path gives
-        steps = []
-        for i in data[at + 1 : end]:
-            step = made.get(i)
-            if step is None:
-                who = authors[i] if i < _OWN_INDICES else KNOWN_AUTHORS[i - _OWN_INDICES]
-                step = made[i] = {"actor": who[0], "role": who[1]}
-            steps.append(step)
-    except (IndexError, UnicodeDecodeError):
-        return None
-    return {"actor": actor, "role": role, "steps": steps}, data[end:]
-
-
-def _known() -> list[dict[str, str]]:
-    """:data:`KNOWN_AUTHORS` as a head's step authors (new dicts: a caller may change them)."""
-    return [{"actor": actor, "role": role} for actor, role in KNOWN_AUTHORS]
 
 
 def _text(data: bytes, at: int) -> tuple[str, int]:
@@ -497,28 +460,33 @@ def _step_authors(
         UnreadableState: the head is cut short, not UTF-8, or a step's index names no
             author.
     """
-    authors: list[dict[str, str]] = []
+    authors: list[tuple[str, str]] = []
     if "actor" in head and "role" in head:
-        authors.append({"actor": head["actor"], "role": head["role"]})
+        authors.append((head["actor"], head["role"]))
     if at >= len(data):
         raise UnreadableState("the event's head (who acted) is cut short")
     extra, at = data[at], at + 1
     for _ in range(extra):
         actor, at = _text(data, at)
         role, at = _text(data, at)
-        authors.append({"actor": actor, "role": role})
+        authors.append((actor, role))
     if at >= len(data) or at + 1 + data[at] > len(data):
         raise UnreadableState("the event's head (who acted) is cut short")
     end = at + 1 + data[at]
+    own = min(len(authors), _OWN_INDICES)
+    made: dict[int, dict[str, str]] = {}  # one dict an author, made only when a step names it
     steps = []
-    known = _known()
     for i in data[at + 1 : end]:
-        if i < min(len(authors), _OWN_INDICES):
-            steps.append(authors[i])
-        elif _OWN_INDICES <= i < _OWN_INDICES + len(known):
-            steps.append(known[i - _OWN_INDICES])
-        else:
-            raise UnreadableState("the event's head names a step author it does not hold")
+        step = made.get(i)
+        if step is None:
+            if i < own:
+                who = authors[i]
+            elif _OWN_INDICES <= i < _OWN_INDICES + len(KNOWN_AUTHORS):
+                who = KNOWN_AUTHORS[i - _OWN_INDICES]
+            else:
+                raise UnreadableState("the event's head names a step author it does not hold")
+            step = made[i] = {"actor": who[0], "role": who[1]}
+        steps.append(step)
     return steps, end
 
 

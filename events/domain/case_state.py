@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import MISSING, asdict, dataclass, field
+from dataclasses import fields as dataclass_fields
 from typing import Any, Literal, TypeVar
 
 from events.domain.case_rules import explanation_flagged
@@ -262,17 +263,23 @@ def _new(cls: type[_T], fields: Mapping[str, Any]) -> _T:
     return made
 
 
+#: The plain defaults of :class:`CaseState`'s fields (``decision``'s factory is not one:
+#: :func:`_opened_fields` gives each state its own dict).
+_DEFAULTS: dict[str, Any] = {
+    f.name: f.default for f in dataclass_fields(CaseState) if f.default is not MISSING
+}
+
+
 def _opened_fields(p: Mapping[str, Any], at: str, version: int) -> dict[str, Any]:
     """Every field of the state an ``Opened`` event (payload ``p``) starts, defaults included
     (for :func:`_new`)."""
     return {
+        **_DEFAULTS,
         "domain": p["domain"], "case_ref": p["case_ref"], "status": "open", "opened_at": at,
         "version": version, "input": p["input"], "updated_at": at, "opened_by": p["actor"],
         "opened_role": p["role"], "note": p.get("note"),
-        "personal_fields": tuple(sorted(p.get("personal") or {})), "problems": None,
-        "decision": dict(p.get("decision") or {}), "score": None, "forecast": None,
-        "shadow_scores": (), "fallback": None, "recommendation": None, "input_flags": (),
-        "explanations": (), "decisions": (), "outcome": None,
+        "personal_fields": tuple(sorted(p.get("personal") or {})),
+        "decision": dict(p.get("decision") or {}),
     }  # fmt: skip
 
 

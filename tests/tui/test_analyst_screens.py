@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from textual.pilot import Pilot
 from textual.widgets import Select, Static
 
 from assistant.views import CaseDetail
@@ -99,15 +100,11 @@ async def test_an_exploration_case_says_so_and_why_and_an_ordinary_one_does_not(
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         for detail, shown in ((explored, True), (ordinary, False)):
-            app.push_screen(CaseScreen(detail.case_id, detail.case_ref))
-            await settle(pilot)
-            warnings = plain(app.screen.query_one("#case-warnings", Static))
+            warnings = await _on_case_screen(app, pilot, detail, "#case-warnings")
             assert ("EXPLORATION CASE" in warnings) is shown
             if shown:
                 assert f"{explored.recommendation} is not the model's choice" in warnings
                 assert "drawn at random" in warnings
-            app.pop_screen()
-            await settle(pilot)
 
 
 async def test_a_case_recommended_above_its_cheapest_action_says_why(
@@ -131,11 +128,18 @@ async def test_a_case_recommended_above_its_cheapest_action_says_why(
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         for detail, shown in ((banded, True), (cheapest, False)):
-            app.push_screen(CaseScreen(detail.case_id, detail.case_ref))
-            await settle(pilot)
-            costs = plain(app.screen.query_one("#case-costs", Static))
+            costs = await _on_case_screen(app, pilot, detail, "#case-costs")
             assert (f"why {detail.recommendation}:" in costs) is shown
             if shown:
                 assert "uncertainty band" in costs
-            app.pop_screen()
-            await settle(pilot)
+
+
+async def _on_case_screen(app: DocketApp, pilot: Pilot[None], detail: CaseDetail, part: str) -> str:
+    """The text of ``part`` (a widget id) of ``detail``'s case screen, opened over the queue
+    and closed again."""
+    app.push_screen(CaseScreen(detail.case_id, detail.case_ref))
+    await settle(pilot)
+    text = plain(app.screen.query_one(part, Static))
+    app.pop_screen()
+    await settle(pilot)
+    return text
