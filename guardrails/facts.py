@@ -69,6 +69,9 @@ class CaseFacts:
     ``labels`` are the features' names in prose (descriptions), ``actions`` the pack's
     actions, ``note`` the subject's note as received (local only: prose copied from it
     is refused), ``lexicon`` the pack's words for its subjects, outcomes and actions.
+    ``band`` and ``break_even`` are the policy's uncertainty band and break-even
+    probability when the recommendation rests on them (None otherwise): an explanation
+    may give them as the reason, and only them.
     """
 
     features: Mapping[str, FeatureValue]
@@ -82,6 +85,14 @@ class CaseFacts:
     labels: Mapping[str, str] = field(default_factory=dict)
     note: str = ""
     lexicon: Lexicon = field(default_factory=Lexicon)
+    band: tuple[float, float] | None = None
+    break_even: float | None = None
+
+    @property
+    def policy_numbers(self) -> list[float]:
+        """The band's bounds and the break-even, those of them the case has."""
+        found = [*(self.band or ())]
+        return found if self.break_even is None else [*found, self.break_even]
 
     @property
     def all_actions(self) -> list[str]:
@@ -112,8 +123,10 @@ def close(a: float, b: float) -> bool:
 
 def case_numbers(facts: CaseFacts) -> list[float]:
     """Every number the case supports: features (and numbers inside categories), the risk
-    probability and its complement, expected costs and attribution magnitudes."""
+    probability and its complement, expected costs, attribution magnitudes and the
+    policy's band and break-even when the recommendation rests on them."""
     numbers = [facts.p_bad, 1.0 - facts.p_bad, *map(float, facts.expected_costs.values())]
+    numbers.extend(facts.policy_numbers)
     numbers.extend(abs(float(a)) for a in facts.attributions.values())
     for value in facts.features.values():
         if isinstance(value, bool):

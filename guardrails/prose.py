@@ -8,8 +8,10 @@ Every sentence is read for:
   or HTML markup (an answer that styles itself could paint over the real recommendation);
 - ``prose_numbers``: every number, percentage, fraction ("one in twenty", "two thirds")
   and number word ("sixty-two percent") must be a number of the case: a feature value,
-  p(bad) or its complement, an expected cost. Small counts are allowed only as counts
-  ("three factors"); comparisons ("more than half") must be true and close;
+  p(bad) or its complement, an expected cost, the policy's band and break-even when the
+  recommendation rests on them; a number given as the break-even or the band must be that
+  one ("break-even 0.153" is refused when 0.153 is p(bad)). Small counts are allowed only
+  as counts ("three factors"); comparisons ("more than half") must be true and close;
 - ``prose_actions``: every mention of an action (and the synonyms the pack declares in its
   :class:`~guardrails.facts.Lexicon`) is the recommended one, or is explicitly set
   aside ("rather than approve"), or is read off the cost table ("approve 3.08"); the
@@ -72,7 +74,8 @@ def check_prose(summary: str, facts: CaseFacts) -> list[Verdict]:
     for index, sentence in enumerate(_sentences(text), start=1):
         lower = sentence.lower()
         for rule, problems in (
-            ("prose_numbers", _numbers(lower, facts, allowed) + _cost_bindings(lower, facts)),
+            ("prose_numbers", _numbers(lower, facts, allowed) + _cost_bindings(lower, facts)
+             + _policy_bindings(lower, facts)),
             # Letter-spaced words ("a p p r o v e") are joined for the action check.
             ("prose_actions", _actions(unspace(lower), facts)),
             ("prose_directions", _directions(lower, facts, mentions, languages)),
@@ -163,7 +166,8 @@ def _numbers(sentence: str, facts: CaseFacts, allowed: list[float]) -> list[str]
         if value is None:
             continue
         if not (_rate_ok(value / 100, rates, before, PERCENT_TOLERANCE / 100)
-                or any(close(value, p) for p in percent_features)):
+                or any(close(value, p) for p in percent_features)
+                or any(close(value / 100, p) for p in facts.policy_numbers)):
             problems.append(f"{match.group(0).strip()!r} is not a percentage of the case")
     text = _PERCENT.sub(" ", text)
     for match in NUMBER.finditer(text):
@@ -209,6 +213,34 @@ def _rate_ok(value: float, rates: list[float], before: str,
     if _LESS.search(before):
         return any(r < value <= r + COMPARISON_SLACK for r in rates)
     return False
+
+
+_FIGURE = r"(\d+(?:\.\d+)?)(\s*%)?"
+_BREAK_EVEN = re.compile(rf"break[- ]?even\b[^\d]{{0,30}}?{_FIGURE}")
+_BAND = re.compile(rf"\bband\b[^\d]{{0,30}}?{_FIGURE}[^\d]{{1,12}}?{_FIGURE}")
+
+
+def _policy_bindings(sentence: str, facts: CaseFacts) -> list[str]:
+    """A number given as the break-even or as the band's bounds that is not the policy's:
+    p(bad) or a band bound is a number of the case, but not its break-even."""
+    if "even" not in sentence and "band" not in sentence:
+        return []
+    text, _ = as_digits(sentence)
+    problems = []
+    for match in _BREAK_EVEN.finditer(text):
+        said = _share(match.group(1), match.group(2))
+        if facts.break_even is None or not close(said, facts.break_even):
+            problems.append(f"{match.group(0).strip()!r} is not the policy's break-even")
+    for match in _BAND.finditer(text):
+        bounds = (_share(match.group(1), match.group(2)), _share(match.group(3), match.group(4)))
+        if facts.band is None or not all(any(close(b, own) for own in facts.band)
+                                         for b in bounds):
+            problems.append(f"{match.group(0).strip()!r} is not the policy's uncertainty band")
+    return problems
+
+
+def _share(number: str, percent: str | None) -> float:
+    return float(number) / (100 if percent else 1)
 
 
 # -- actions -------------------------------------------------------------------------------

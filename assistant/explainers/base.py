@@ -13,7 +13,7 @@ import hashlib
 import json
 from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -22,6 +22,26 @@ from guardrails import CaseFacts
 from guardrails.facts import Lexicon
 
 FeatureValue = str | float | int
+
+
+class PolicyReason(BaseModel):
+    """Why the policy recommended its action, as a kind and numbers only.
+
+    Deliberately not the policy's own sentence: those quote feature values, OOD findings
+    and rule reasons, and this request goes to an LLM. A kind and the policy's numbers
+    carry no personal data, and the output guardrails can verify every one of them.
+
+    ``uncertainty_band``: p(risk) lies in ``band`` around ``break_even`` (None when the
+    decisive actions never trade off), so the case is escalated; ``out_of_distribution``:
+    escalated because the case is unlike the training data; ``exploration``: the runner-up
+    action drawn at random; ``baseline_rules``: the pre-model rules decided, not the model.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+    kind: Literal["uncertainty_band", "out_of_distribution", "exploration", "baseline_rules"]
+    band: tuple[float, float] | None = None
+    break_even: float | None = None
 
 
 class ExplanationRequest(BaseModel):
@@ -37,6 +57,7 @@ class ExplanationRequest(BaseModel):
     expected_costs: dict[str, float] = Field(default_factory=dict)
     attributions: dict[str, float] = Field(default_factory=dict)
     ood: bool = False
+    policy_reasons: tuple[PolicyReason, ...] = ()
     personal: dict[str, str] = Field(default_factory=dict)  # declared personal fields
     note: str | None = None  # the subject's free text: untrusted data
     actions: list[str] = Field(default_factory=list)
@@ -68,6 +89,10 @@ class ExplanationRequest(BaseModel):
             labels=self.feature_descriptions,
             note=self.note or "",
             lexicon=self.lexicon,
+            band=next((r.band for r in self.policy_reasons if r.band), None),
+            break_even=next(
+                (r.break_even for r in self.policy_reasons if r.break_even is not None), None
+            ),
         )
 
     def content_hash(self) -> str:

@@ -1,15 +1,21 @@
 """The default explainer: deterministic, offline, faithful by construction.
 
 Every statement is read off the request: the recommendation, the probability, the three
-strongest attributions (value and direction), the expected costs and the OOD caveat. Its
-claims therefore pass the output guardrails (tests check this on every credit row).
+strongest attributions (value and direction), the expected costs, the policy's reason
+when it recommends a dearer action than the cheapest, and the OOD caveat. Its claims
+therefore pass the output guardrails (tests check this on every credit row).
 """
 
 from __future__ import annotations
 
 import json
 
-from assistant.explainers.base import DraftExplanation, ExplanationRequest, FeatureValue
+from assistant.explainers.base import (
+    DraftExplanation,
+    ExplanationRequest,
+    FeatureValue,
+    PolicyReason,
+)
 
 TOP_FACTORS = 3
 
@@ -69,9 +75,28 @@ def _costs_sentence(request: ExplanationRequest) -> str:
     cheapest = min(costs, key=lambda a: (costs[a], a))
     sentence = f"Expected cost per {request.case_word}: {listed}"
     if request.recommended_action in costs and request.recommended_action != cheapest:
-        return (f"{sentence}; the policy prefers {request.recommended_action} to the "
-                f"cheaper {cheapest} here.")
+        why = _join([_reason(request, r) for r in request.policy_reasons]) or "here"
+        return (f"{sentence}; the policy recommends {request.recommended_action} rather than "
+                f"the cheaper {cheapest} {why}.")
     return f"{sentence}."
+
+
+def _reason(request: ExplanationRequest, reason: PolicyReason) -> str:
+    """The policy's reason in plain words, stating only numbers the request carries."""
+    case = request.case_word
+    if reason.kind == "uncertainty_band":
+        band = f" {reason.band[0]:.3f} to {reason.band[1]:.3f}" if reason.band else ""
+        around = ("" if reason.break_even is None
+                  else f" around the break-even {reason.break_even:.3f}")
+        return (f"because the estimated probability {request.p_bad:.3f} lies in its "
+                f"uncertainty band{band}{around}")
+    if reason.kind == "out_of_distribution":
+        return f"because this {case} is unlike the data the model was trained on"
+    if reason.kind == "exploration":
+        return (f"because this {case} was drawn at random for exploration, which takes the "
+                "runner-up action on a small share of close calls so the policy can be "
+                "measured on outcomes it would otherwise never see")
+    return f"because the baseline rules decided this {case} in place of the model"
 
 
 def _show(value: FeatureValue) -> str:

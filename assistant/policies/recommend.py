@@ -96,6 +96,13 @@ def decision_threshold(spec: PolicySpec) -> float | None:
     return p if 0.0 <= p <= 1.0 else None
 
 
+def in_band(p_bad: float, spec: PolicySpec) -> bool:
+    """Whether ``p_bad`` lies in the policy's uncertainty band, where a model's case is
+    escalated (bounds included)."""
+    low, high = spec.escalate_band
+    return low <= p_bad <= high
+
+
 def expected_costs(p_bad: float, spec: PolicySpec) -> dict[str, float]:
     """Expected cost of every action at ``p_bad`` (escalation = review cost + cheapest action)."""
     _check_probability(p_bad)
@@ -136,7 +143,7 @@ def recommend(
     reasons = [f"p({spec.risk_outcome}) {p_bad:.3f}: expected cost {listed}; {best} is cheapest"]
     action = best
     low, high = spec.escalate_band
-    if low <= p_bad <= high:
+    if in_band(p_bad, spec):
         action = spec.escalate_action
         threshold = decision_threshold(spec)
         around = f" around the break-even {threshold:.3f}" if threshold is not None else ""

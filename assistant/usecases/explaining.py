@@ -12,11 +12,12 @@ from assistant.assessment import Assessment
 from assistant.domains import get_pack
 from assistant.domains.base import DomainPack
 from assistant.explainers import explainer_from_env
-from assistant.explainers.base import ExplanationRequest
+from assistant.explainers.base import ExplanationRequest, PolicyReason
 from assistant.explainers.guarded import GuardedExplanation, explain_guarded
 from assistant.screening.detector import note_model
 from assistant.usecases.checks import case_uuid
 from assistant.usecases.context import SYSTEM, Context, Domain
+from assistant.usecases.policy_reasons import policy_reasons, spec_at
 from assistant.views import DraftView, ExplanationView, VerdictView
 from events import queries
 from events.domain import Case
@@ -68,16 +69,24 @@ def _case_request(ctx: Context, case: Case) -> ExplanationRequest:
         (e for e in ctx.log.events_of(case.id) if isinstance(e, Case.Scored) and not e.shadow),
         None,
     )
+    p_bad = case.p_bad if case.p_bad is not None else 0.5
+    rec = case.state.recommendation
+    spec = spec_at(ctx, case.domain, rec.policy_version) if rec else None
+    reasons = () if rec is None or spec is None else policy_reasons(
+        spec, action=rec.action, p_bad=p_bad, source=rec.source, explored=rec.explored,
+        ood=bool(case.ood),
+    )
     return _request(
         get_pack(case.domain),
         opened.input,
         personal={k: str(v) for k, v in opened.personal.items()},
         note=opened.note,
-        p_bad=case.p_bad if case.p_bad is not None else 0.5,
+        p_bad=p_bad,
         action=case.recommendation or case.escalate_action or "",
         expected_costs=case.expected_costs,
         attributions=champion.attributions if champion else {},
         ood=bool(case.ood),
+        reasons=reasons,
     )
 
 
@@ -124,18 +133,22 @@ def explain_draft(ctx: Context, domain: str, raw: Mapping[str, Any]) -> DraftVie
 
 
 def _assessment_request(state: Domain, assessment: Assessment) -> ExplanationRequest:
-    case_input, rec, _ = assessment.decided()
+    case_input, rec, source = assessment.decided()
     score = assessment.score
+    p_bad = score.p_bad if score else rec.p_bad
+    ood = bool(assessment.ood.flag) if assessment.ood else False
     return _request(
         state.pack,
         case_input.values,
         personal=dict(case_input.personal),
         note=case_input.note,
-        p_bad=score.p_bad if score else rec.p_bad,
+        p_bad=p_bad,
         action=rec.action,
         expected_costs=rec.expected_costs,
         attributions=score.attributions if score else {},
-        ood=bool(assessment.ood.flag) if assessment.ood else False,
+        ood=ood,
+        reasons=policy_reasons(state.spec, action=rec.action, p_bad=p_bad, source=source,
+                               explored=rec.explored, ood=ood),
     )
 
 
@@ -156,8 +169,11 @@ def _request(
     expected_costs: Mapping[str, float],
     attributions: Mapping[str, float],
     ood: bool,
+    reasons: tuple[PolicyReason, ...],
 ) -> ExplanationRequest:
-    """What an explainer is asked: the case's model features and the decision's facts."""
+    """What an explainer is asked: the case's model features and the decision's facts
+    (``reasons``: why the policy chose the action, as kinds and numbers, never its
+    sentences)."""
     features = {k: v for k, v in values.items() if k in pack.features}
     return ExplanationRequest(
         domain=pack.name,
@@ -168,6 +184,7 @@ def _request(
         expected_costs=dict(expected_costs),
         attributions=dict(attributions),
         ood=ood,
+        policy_reasons=reasons,
         personal=dict(personal),
         note=note,
         actions=list(pack.actions),

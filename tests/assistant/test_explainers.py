@@ -22,6 +22,7 @@ from assistant.explainers import (
     explainer_from_env,
     settings_from_env,
 )
+from assistant.explainers.base import PolicyReason
 from assistant.usecases.explaining import _label
 from guardrails import check_output
 from tests.assistant.explainer_cases import ATTRIBUTIONS, PERSONAL, credit_request, credit_rows
@@ -59,7 +60,51 @@ def test_template_reads_well_and_states_the_case() -> None:
 
 def test_template_says_when_policy_prefers_a_costlier_action() -> None:
     text = explain_guarded(credit_request(recommended_action="escalate")).text
-    assert "the policy prefers escalate to the cheaper decline here" in text
+    assert "the policy recommends escalate rather than the cheaper decline here." in text
+
+
+IN_BAND = PolicyReason(kind="uncertainty_band", band=(0.14, 0.2), break_even=1 / 6)
+
+
+@pytest.mark.parametrize(("reasons", "because"), [
+    ((IN_BAND,), "because the estimated probability 0.153 lies in its uncertainty band 0.140 "
+                 "to 0.200 around the break-even 0.167."),
+    ((IN_BAND, PolicyReason(kind="out_of_distribution")),
+     "around the break-even 0.167 and because this case is unlike the data the model was "
+     "trained on."),
+    ((PolicyReason(kind="exploration"),), "because this case was drawn at random for "
+                                          "exploration, which takes the runner-up action"),
+    ((PolicyReason(kind="baseline_rules"),), "because the baseline rules decided this case"),
+])
+def test_template_says_why_the_policy_recommends_a_dearer_action(
+    reasons: tuple[PolicyReason, ...], because: str
+) -> None:
+    request = credit_request(recommended_action="escalate", p_bad=0.153, policy_reasons=reasons,
+                             expected_costs={"approve": 0.847, "decline": 0.847, "escalate": 1.047})
+    result = explain_guarded(request)
+    assert result.fallback_reason is None, result.verdicts  # its numbers are the case's
+    assert "the policy recommends escalate rather than the cheaper approve because" in result.text
+    assert because in result.text
+
+
+def test_an_llm_stating_a_wrong_break_even_is_refused() -> None:
+    request = credit_request(recommended_action="escalate", p_bad=0.153, policy_reasons=(IN_BAND,),
+                             expected_costs={"approve": 0.847, "decline": 0.847, "escalate": 1.047})
+
+    def answer(break_even: str) -> str:
+        return json.dumps({"summary": f"Escalate: p(bad) 0.153 lies in the uncertainty band "
+                                      f"0.140 to 0.200 around the break-even {break_even}.",
+                           "action": "escalate", "claims": [
+                               {"feature": "duration_in_month", "value": 48,
+                                "direction": "raises_risk"}]})
+
+    assert explain_guarded(request, Scripted(answer("0.167"))).fallback_reason is None
+    for wrong in ("0.153", "0.25", "0.2"):  # p(bad), not a case number, the band's bound
+        refused = explain_guarded(request, Scripted(answer(wrong)))
+        assert refused.explainer == "template/v1"
+        assert refused.fallback_reason is not None
+        assert "is not the policy's break-even" in refused.fallback_reason
+        assert "around the break-even 0.167." in refused.text  # the template's, correct
 
 
 def test_template_is_faithful_on_every_credit_row() -> None:
@@ -74,7 +119,8 @@ def test_template_is_faithful_on_every_credit_row() -> None:
         request = credit_request(features=row, attributions=attributions,
                                  feature_descriptions=labels if index % 2 else {},
                                  p_bad=(index % 100) / 100, ood=index % 2 == 0,
-                                 recommended_action=["approve", "decline", "escalate"][index % 3])
+                                 recommended_action=["approve", "decline", "escalate"][index % 3],
+                                 policy_reasons=(IN_BAND,) if index % 3 == 2 else ())
         check = check_output(explainer.explain(request).raw, request.facts())
         assert check.ok, (index, check.failures)
 

@@ -100,6 +100,37 @@ def _fields(facts: CaseFacts) -> dict[str, object]:
     return {name: getattr(facts, name) for name in facts.__slots__}
 
 
+# A case in the policy's uncertainty band, escalated although approving costs less.
+IN_BAND = CaseFacts(**{**_fields(FACTS), "recommended_action": "escalate", "p_bad": 0.153,
+                       "expected_costs": {"approve": 0.847, "decline": 0.847, "escalate": 1.047},
+                       "band": (0.14, 0.2), "break_even": 1 / 6})
+
+
+@pytest.mark.parametrize("summary", [
+    "Escalate rather than approve: p(bad) 0.153 lies in the uncertainty band 0.140 to 0.200 "
+    "around the break-even 0.167.",
+    "Escalate: the probability is within the band [0.14, 0.2]; the break-even is 16.7%.",
+])
+def test_the_policys_band_and_break_even_may_be_stated(summary: str) -> None:
+    assert blocked(summary, IN_BAND) == set(), [v for v in check_prose(summary, IN_BAND)
+                                                 if v.failed]
+
+
+@pytest.mark.parametrize("summary", [
+    "Escalate: 0.153 lies in the uncertainty band around the break-even 0.25.",  # not the case's
+    "Escalate: 0.153 lies in the uncertainty band around the break-even 0.153.",  # p(bad)
+    "Escalate: the break-even is 0.14.",  # a bound of the band, not the break-even
+    "Escalate: 0.153 lies in the uncertainty band 0.10 to 0.20.",
+    "Escalate: 0.153 lies in the uncertainty band 0.153 to 0.200.",  # p(bad) as a bound
+])
+def test_a_wrong_band_or_break_even_is_refused(summary: str) -> None:
+    assert "prose_numbers" in blocked(summary, IN_BAND)
+
+
+def test_a_case_the_band_did_not_decide_has_no_break_even_to_state() -> None:
+    assert "prose_numbers" in blocked("Decline: the break-even is 0.617.")
+
+
 # -- other languages: the pack's action words (assistant/domains/credit/action_words.py) ---
 
 # (language, speaks for approve, for escalate, for the recommended decline, negates decline)
