@@ -42,6 +42,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -53,9 +54,18 @@ from benchmarks.figures import add_json_option, record, write_json  # noqa: E402
 from events import readmodels, replay_parts  # noqa: E402
 from events.chain import verify  # noqa: E402
 from events.compression import decompress  # noqa: E402
-from events.readmodel_check import digest, in_background, verify_against_log  # noqa: E402
+from events.readmodel_check import (  # noqa: E402
+    ReadModelReport,
+    digest,
+    in_background,
+    verify_against_log,
+)
+from events.readmodel_seal import Seal, seal_at  # noqa: E402
 from events.readmodels import rebuild, replayed  # noqa: E402
 from events.store import open_log  # noqa: E402
+
+if TYPE_CHECKING:
+    from events.app import DecisionLog
 
 
 def load() -> str:
@@ -247,6 +257,51 @@ def case_half_way(path: Path, end: int) -> UUID:
     return UUID(str(found[0]))
 
 
+def sealed_check(log: DecisionLog, path: Path, target: Path, end: int, args: Any) -> None:
+    """``docket verify --checkpoint``'s read-model check against a checkpoint's seal taken
+    ``--since`` events before the log's end (those events' cases are the ones changed since),
+    beside the full check on the same file, alternating; and the seal's making (part of
+    ``docket checkpoint export``)."""
+    since = min(args.since, end // 10)  # a small store: a tenth of its events
+    at = end - since
+    s_mean, s_sd, seal = timed(lambda: seal_at(log, at), 1)
+    record("seal_s", s_mean)
+    record("seal_cpu_s", LAST_CPU[0])
+    assert isinstance(seal, Seal)
+    print(f"3b. the read-model seal of a replay up to position {at:,} ({seal.buckets:,} buckets, "
+          f"part of `docket checkpoint export`): {s_mean:.2f} s wall, CPU {LAST_CPU[0]:.2f} s")
+    views = rebuild(log, target)  # a fresh file, as `docket replay` leaves it
+    reports: list[ReadModelReport] = []
+
+    def whole(seal: Seal | None) -> Callable[[], None]:
+        def run() -> None:  # as `docket verify [--checkpoint]`: the check beside the walk
+            pending = in_background(log, views, seal)
+            assert getattr(verify(log), "ok", False)
+            reports.append(pending() if pending else verify_against_log(log, views, seal))
+
+        return run
+
+    try:
+        got = alternated({"sealed": whole(seal), "full": whole(None)}, args.repeats)
+    finally:
+        views.close()
+    assert all(r.ok for r in reports), reports
+    sealed = next(r for r in reports if r.sealed_at)
+    record("sealed_replayed", sealed.replayed)
+    record("sealed_since", since)
+    for name, what in (
+        ("sealed", f"`docket verify --checkpoint` (seal {since:,} events old; "
+                   f"{sealed.replayed:,} cases replayed)"),
+        ("full", "`docket verify` (the whole log replayed), the baseline"),
+    ):  # fmt: skip
+        w_mean, w_sd, c_mean, c_sd = got[name]
+        record(f"verify_{name}_whole_s", w_mean)
+        record(f"verify_{name}_whole_cpu_s", c_mean)
+        print(f"   {what}: {w_mean:.2f} ± {w_sd:.2f} s wall, CPU {c_mean:.2f} ± {c_sd:.2f} s"
+              + ("   [target: 1M events < 15 s]" if name == "sealed" else ""))
+    print(f"   sealed/full wall = {got['sealed'][0] / got['full'][0]:.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=10000)
@@ -259,10 +314,17 @@ def main() -> None:
         help="repeats of the (slow) replay (default: --repeats)",
     )
     parser.add_argument(
+        "--since",
+        type=int,
+        default=1000,
+        help="sealed: how many events before the end the checkpoint's seal is taken",
+    )
+    parser.add_argument(
         "--parts",
         default="size,replay,ab,verify,check,audit",
         help="which parts to run (comma-separated): size, replay, ab (replay with json.loads), "
-        "verify, check (the read-model check), audit",
+        "verify, check (the read-model check), sealed (the check against a checkpoint's "
+        "seal), audit",
     )
     add_json_option(parser)
     args = parser.parse_args()
@@ -396,6 +458,8 @@ def main() -> None:
                 target = "   [target: 1M events < 15 s]" if name == "whole" else ""
                 print(f"   {what}: {w_mean:.2f} ± {w_sd:.2f} s wall, "
                       f"CPU {c_mean:.2f} ± {c_sd:.2f} s{target}")  # fmt: skip
+        if "sealed" in parts:
+            sealed_check(log, path, target, end, args)
     if "audit" in parts:
         timed_audit(log, case_half_way(path, end), cases)
     print(load())

@@ -95,7 +95,7 @@ def runs(args: argparse.Namespace, made: MadeStore) -> list[Run]:
             "not run with --quick (the row above runs the same benchmark)" if quick else None,
             deliberate=True),
         Run("store", "bench_store.py", ("--store", str(made.path), "--repeats", "1",
-                                        "--parts", "size,replay,verify,check,audit")),
+                                        "--parts", "size,replay,verify,check,sealed,audit")),
         Run("tui", "bench_tui.py", ("--cases", str(made.cases),
                                     "--repeats", "3" if quick else "20",
                                     "--shell-repeats", "1" if quick else "5")),
@@ -242,6 +242,16 @@ def rows(cases: int) -> list[Row]:
                 f["events"] / f["replay_shared_s"] >= 100_000)),
         Row(f"`docket verify`: chain + signature walk, then the read-model check, {big}",
             "store", "1M events < 15 s (≥ 66,667 events/s)", verify_cells),
+        Row(f"`docket verify --checkpoint FILE`: the same, the read models checked against the "
+            f"checkpoint's seal, {big}", "store", "1M events < 15 s (≥ 66,667 events/s)",
+            lambda f: (
+                f"{f['verify_sealed_whole_s']:.1f} s for {n(f['events'])} events "
+                f"({n(f['events'] / f['verify_sealed_whole_s'])}/s), the checkpoint "
+                f"{n(f['sealed_since'])} events old: {n(f['sealed_replayed'])} cases replayed "
+                f"(exporting the seal: {f['seal_s']:.1f} s)",
+                f"`docket verify` without a checkpoint {f['verify_full_whole_s']:.1f} s",
+                f["verify_sealed_whole_s"] / f["verify_full_whole_s"],
+                f["events"] / f["verify_sealed_whole_s"] >= 1_000_000 / 15)),
         Row(f"`docket audit` of the case half-way, {big}", "store", "< 1 s", lambda f: (
             f"median {ms(f['audit_median_ms'])} ms, max {ms(f['audit_max_ms'])} ms",
             f"reading the case's stored events {ms(f['audit_raw_median_ms'])} ms",

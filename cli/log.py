@@ -25,8 +25,14 @@ def verify(obj: Context, checkpoint_file: Path | None) -> None:
     """Check every event's link and signature, then the read models' position and digest
     against the log; exit 1 naming the first bad position or the read-model difference."""
     service = obj.service
-    if checkpoint_file is not None:
-        result = service.verify_checkpoint(_read_checkpoint(checkpoint_file))
+    data = None if checkpoint_file is None else _read_checkpoint(checkpoint_file)
+    # The read-model check runs in a child process while this one walks the chain (with a
+    # checkpoint, once: its landmarks are compared on the way).
+    views_report = service.start_read_model_check(data)
+    if checkpoint_file is None:
+        report = service.verify()
+    else:
+        result, walked = service.verify_against(data)
         if not result.ok:
             fail(f"CHECKPOINT FAILED ({checkpoint_file}, position {result.position}, signed by "
                  f"{result.signer}): {result.reason}")  # fmt: skip
@@ -34,9 +40,8 @@ def verify(obj: Context, checkpoint_file: Path | None) -> None:
             f"ok: the first {result.position} positions match the checkpoint signed by "
             f"{result.signer}; {result.appended} event(s) appended since"
         )
-    # The read-model check runs in a child process while this one walks the chain.
-    views_report = service.start_read_model_check()
-    report = service.verify()
+        assert walked is not None  # the checkpoint held, so the log was walked
+        report = walked
     if report.ok:
         click.echo(f"ok: {report.checked} events, hash chain and signatures intact")
         for note in report.notes:

@@ -76,6 +76,11 @@ CASE_TABLES: dict[str, tuple[dict[str, type], str]] = {
     ),
 }  # fmt: skip
 
+#: Where each case table keeps the case a row belongs to (0: its key is the case id).
+CASE_ID_COLUMN: dict[str, int] = {
+    table: list(columns).index("case_id") for table, (columns, _) in CASE_TABLES.items()
+}
+
 #: The ``cases`` table's columns, in insert order (the order of :func:`row_from_state`).
 CASE_COLUMNS: tuple[str, ...] = tuple(CASE_TABLES["cases"][0])
 

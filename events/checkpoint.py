@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from events.chain import Signer, verify, walk_end
+from events.chain import Signer, VerifyReport, verify, walk_end
 from events.errors import FieldProblem, InputRejected, NotAuthorised
 from events.keyring import KeyRing
 from events.signing import key_id_of, signature_valid
@@ -62,8 +63,17 @@ def _body_digest(body: dict[str, Any]) -> bytes:
     return b"docket-checkpoint\x1f" + hashlib.sha256(text.encode()).digest()
 
 
-def export(log: DecisionLog, signer: Signer, person: str, public_key: bytes) -> dict[str, Any]:
+def export(
+    log: DecisionLog,
+    signer: Signer,
+    person: str,
+    public_key: bytes,
+    read_models: Callable[[int], dict[str, Any]] | None = None,
+) -> dict[str, Any]:
     """A signed checkpoint of the log as it is now. Refuses a log that does not verify.
+
+    ``read_models(position)``: the seal of a replay up to the checkpoint's position
+    (:mod:`events.readmodel_seal`), kept under ``read_models`` and covered by the signature.
 
     Raises:
         NotAuthorised: the log does not verify (a checkpoint would vouch for tampering).
@@ -100,6 +110,8 @@ def export(log: DecisionLog, signer: Signer, person: str, public_key: bytes) -> 
         "at": datetime.now(UTC).isoformat(timespec="seconds"),
         "signer": {"person": person, "key_id": signer.key_id, "public_key": public_key.hex()},
     }
+    if read_models is not None:
+        body["read_models"] = read_models(report.end)
     body["signature"] = signer.sign(_body_digest(body)).hex()
     return body
 
@@ -120,54 +132,95 @@ def _parse(data: Any) -> tuple[int, dict[int, bytes], dict[str, str], bytes]:
     return position, landmarks, signer, signature
 
 
-def check(log: DecisionLog, data: Any) -> CheckpointReport:
-    """Prove the log still holds the checkpoint's prefix unchanged, or say what changed.
+@dataclass(frozen=True)
+class Claim:
+    """A checkpoint whose own signature holds, by a key enrolled in the log: what it claims
+    the log's prefix is, still to be compared with a walk of the log (:func:`judge`)."""
+
+    data: dict[str, Any]
+    position: int
+    landmarks: dict[int, bytes]
+    signer: str  # who signed it, and when
+
+    def failed(self, reason: str) -> CheckpointReport:
+        return CheckpointReport(False, self.position, reason, signer=self.signer)
+
+
+def claim(log: DecisionLog, data: Any) -> Claim | CheckpointReport:
+    """The checkpoint's claim when its signature holds by a key enrolled in the log; the
+    failed report otherwise.
 
     Raises:
         InputRejected: the file is not a readable checkpoint.
     """
     position, landmarks, signer, signature = _parse(data)
     public = bytes.fromhex(signer["public_key"])
-    who = f"{signer['person']} at {data['at']}"
-
-    def failed(reason: str) -> CheckpointReport:
-        return CheckpointReport(False, position, reason, signer=who)
-
+    made = Claim(data, position, landmarks, f"{signer['person']} at {data['at']}")
     if key_id_of(public) != signer["key_id"] or not signature_valid(
         public, _body_digest(data), signature
     ):
-        return failed("the checkpoint's own signature does not match: the file was altered")
+        return made.failed("the checkpoint's own signature does not match: the file was altered")
     if signer["key_id"] not in KeyRing().refresh(log).keys:
-        return failed(
+        return made.failed(
             f"the checkpoint's signer key {signer['key_id']} is not enrolled in this log: the "
             "log was rewritten from its start, or the checkpoint is another store's"
         )
-    last = max(int(log.recorder.max_notification_id() or 0), log.chained_recorder.max_chain_id())
-    end = min(position, last)
+    return made
+
+
+def check(log: DecisionLog, data: Any) -> CheckpointReport:
+    """Prove the log still holds the checkpoint's prefix unchanged, or say what changed.
+
+    Raises:
+        InputRejected: the file is not a readable checkpoint.
+    """
+    made = claim(log, data)
+    if isinstance(made, CheckpointReport):
+        return made
     seen: dict[int, bytes] = {}
+    last = walk_end(log)
+    report = verify(log, end=min(made.position, last), on_link=landmark_keeper(made, seen))
+    return judge(made, report, seen, last)
+
+
+def landmark_keeper(made: Claim, seen: dict[int, bytes]) -> Callable[[int, bytes], None]:
+    """A walk's ``on_link`` that keeps, in ``seen``, the links at the claim's landmarks."""
+    landmarks = made.landmarks
 
     def keep(pos: int, link: bytes) -> None:
         if pos in landmarks:
             seen[pos] = link
 
-    report = verify(log, end=end, on_link=keep)
+    return keep
+
+
+def judge(made: Claim, report: VerifyReport, seen: dict[int, bytes], last: int) -> CheckpointReport:
+    """The checkpoint's verdict from a walk of the log (to its end, or to the checkpoint's
+    position) that kept the landmarks' links in ``seen``; ``last`` is the log's last
+    position when the walk started."""
+    end = min(made.position, last)
+    landmarks = made.landmarks
+    # A walk past the checkpoint's position may fail beyond it: the prefix still holds.
+    prefix_ok = report.ok or (report.first_bad_position or 0) > end
     chain_says = f"rewritten: position {report.first_bad_position} ({report.reason})"
     # The first landmark that differs (or is gone) bounds the first rewritten stretch.
     before = 0
     for mark in sorted(p for p in landmarks if p <= end):
         if seen.get(mark) != landmarks[mark]:
-            if not report.ok:
-                return failed(chain_says)
-            return failed(
+            if not prefix_ok:
+                return made.failed(chain_says)
+            return made.failed(
                 f"rewritten: events in positions {before + 1}-{mark} differ from the "
                 "checkpoint (re-chained and re-signed)"
             )
         before = mark
-    if end < position:
-        return failed(
-            f"cut: the log ends at position {end} but the checkpoint saw {position}: "
+    if end < made.position:
+        return made.failed(
+            f"cut: the log ends at position {end} but the checkpoint saw {made.position}: "
             f"the events after position {end} were removed"
         )
-    if not report.ok:
-        return failed(chain_says)
-    return CheckpointReport(True, position, "", appended=max(0, last - position), signer=who)
+    if not prefix_ok:
+        return made.failed(chain_says)
+    return CheckpointReport(
+        True, made.position, "", appended=max(0, last - made.position), signer=made.signer
+    )

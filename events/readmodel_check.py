@@ -34,7 +34,7 @@ import os
 import signal
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -42,7 +42,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from events.case_rows import CASE_TABLES
+from events.case_rows import CASE_ID_COLUMN, CASE_TABLES
 from events.errors import StoreError
 from events.readmodels import (
     _POLICY_IDS,
@@ -56,6 +56,7 @@ from events.readmodels import (
 
 if TYPE_CHECKING:
     from events.app import DecisionLog
+    from events.readmodel_seal import Seal
 
 Row = tuple[Any, ...]
 
@@ -71,6 +72,11 @@ class ReadModelReport:
         digest: SHA-256 over every table of the file, as found.
         expected: The same digest over a fresh replay of the log up to ``position``.
         differences: Where they differ (first few rows per table), when they do.
+        sealed_at: When the check used a checkpoint's seal (:mod:`events.readmodel_seal`):
+            the checkpoint's position (0: a replay of the whole log). The digests are
+            then over the file's buckets of cases and its other tables.
+        replayed: With a seal, how many cases were replayed (those of the buckets that
+            events after the checkpoint touched).
     """
 
     ok: bool
@@ -79,6 +85,8 @@ class ReadModelReport:
     digest: str
     expected: str
     differences: list[str]
+    sealed_at: int = 0
+    replayed: int = 0
 
     def sentence(self) -> str:
         if self.position > self.log_end:
@@ -89,6 +97,11 @@ class ReadModelReport:
             return (f"the read models differ from a replay of the log up to their position "
                     f"{self.position} ({first}; {len(self.differences)} difference(s)); "
                     "`docket replay` rebuilds them")  # fmt: skip
+        if self.sealed_at:
+            return (f"read models at position {self.position} of {self.log_end}, digest "
+                    f"{self.digest[:16]}, match the log: the checkpoint's seal at position "
+                    f"{self.sealed_at}, and a replay of the {self.replayed} case(s) that share "
+                    "a bucket with a case changed since")  # fmt: skip
         return (f"read models at position {self.position} of {self.log_end}, digest "
                 f"{self.digest[:16]}, match a replay of the log")  # fmt: skip
 
@@ -133,6 +146,11 @@ class _CaseRowDigests:
 
     def __init__(self) -> None:
         self.keyed: dict[str, dict[Any, bytes]] = {t: {} for t in CASE_TABLES}
+        # The case each per-event row (keyed by position) belongs to: a checkpoint's seal
+        # groups rows by case (events.readmodel_seal).
+        self.case_of: dict[str, dict[Any, str]] = {
+            t: {} for t in CASE_TABLES if CASE_ID_COLUMN[t] != 0
+        }
         # Per table and row shape (the type of each value): the values SQLite gives back
         # in another type (an integer in a REAL column, a bool in an INTEGER one), and as
         # which. A few shapes cover every row.
@@ -142,6 +160,11 @@ class _CaseRowDigests:
         keyed = self.keyed[table]
         for row in rows:
             keyed[row[0]] = _row_hash(self._as_stored(table, row))
+        case_of = self.case_of.get(table)
+        if case_of is not None:
+            column = CASE_ID_COLUMN[table]
+            for row in rows:
+                case_of[row[0]] = row[column]
 
     def _as_stored(self, table: str, row: Row) -> Row:
         shape = (table, tuple(map(type, row)))
@@ -157,10 +180,20 @@ class _CaseRowDigests:
             return row
         return tuple(casts[i](v) if i in casts else v for i, v in enumerate(row))
 
-    def merge(self, other: dict[str, dict[Any, bytes]]) -> None:
+    def merge(self, other: _CaseRowDigests) -> None:
         """Take another share's rows (no key is in two shares: a case is in one)."""
-        for table, rows in other.items():
+        for table, rows in other.keyed.items():
             self.keyed[table].update(rows)
+        for table, cases in other.case_of.items():
+            self.case_of[table].update(cases)
+
+    def by_case(self, table: str) -> Iterator[tuple[str, bytes]]:
+        """``table``'s rows as (case id, row hash), in no particular order."""
+        rows = self.keyed[table]
+        case_of = self.case_of.get(table)
+        if case_of is None:
+            return iter(rows.items())
+        return ((case_of[key], row_hash) for key, row_hash in rows.items())
 
     def digests(self) -> dict[str, bytes]:
         found = {}
@@ -172,8 +205,17 @@ class _CaseRowDigests:
 
 
 def _expected_digest(log: DecisionLog, position: int, scratch: Path) -> str:
-    """The digest of a replay of ``log`` up to ``position``, its case tables hashed in
-    memory (the other tables in a scratch file at ``scratch``). On a large SQLite log the
+    """The digest of a replay of ``log`` up to ``position`` (see :func:`expected_rows`)."""
+    found, rows = expected_rows(log, position, scratch)
+    return _combined(found | rows.digests())
+
+
+def expected_rows(
+    log: DecisionLog, position: int, scratch: Path
+) -> tuple[dict[str, bytes], _CaseRowDigests]:
+    """A replay of ``log`` up to ``position``: the digest of each table but the case
+    tables, and the case tables' rows hashed in memory (the other tables are replayed in a
+    scratch file at ``scratch``). On a large SQLite log the
     cases are split between processes as a replay splits them
     (:mod:`events.replay_parts`): this one folds share 0 and every other event, each other
     process one share of the cases, and their row hashes are merged here."""
@@ -182,7 +224,7 @@ def _expected_digest(log: DecisionLog, position: int, scratch: Path) -> str:
     workers = replay_parts.workers_for(log, position)
     rows = _CaseRowDigests()
     with ExitStack() as stack:
-        others: list[Future[tuple[int, dict[str, dict[Any, bytes]]]]] = []
+        others: list[Future[tuple[int, _CaseRowDigests]]] = []
         if workers > 1:  # forked before this process opens anything below
             context = multiprocessing.get_context("fork")
             pool = stack.enter_context(ProcessPoolExecutor(workers - 1, mp_context=context))
@@ -199,17 +241,17 @@ def _expected_digest(log: DecisionLog, position: int, scratch: Path) -> str:
         finally:
             views.close()
         for done in others:
-            share_position, keyed = done.result()  # a share's error is raised here
+            share_position, share_rows = done.result()  # a share's error is raised here
             if share_position != position:
                 raise RuntimeError(f"a share of the check ended at position {share_position}, "
                                    f"not at {position}")  # fmt: skip
-            rows.merge(keyed)
-    return _combined(found | rows.digests())
+            rows.merge(share_rows)
+    return found, rows
 
 
 def _share_digests(
     url: str, position: int, index: int, count: int
-) -> tuple[int, dict[str, dict[Any, bytes]]]:
+) -> tuple[int, _CaseRowDigests]:
     """In a child process: share ``index`` of ``count`` of the cases replayed up to
     ``position``, hashed in memory; returns the position reached and the rows' hashes."""
     from events import replay_parts
@@ -227,18 +269,33 @@ def _share_digests(
             reached = views.position()
         finally:
             views.close()
-    return reached, rows.keyed
+    return reached, rows
 
 
-def verify_against_log(log: DecisionLog, readmodels: ReadModels) -> ReadModelReport:
+def verify_against_log(
+    log: DecisionLog, readmodels: ReadModels, seal: Seal | None = None
+) -> ReadModelReport:
     """Check the read-model file as found (nothing is caught up or changed): its recorded
     position must be within the log, and its content must equal a fresh replay of the log
-    up to that position (compared by digest, then table by table when they differ)."""
+    up to that position (compared by digest, then table by table when they differ).
+
+    ``seal``: a checkpoint's seal (:mod:`events.readmodel_seal`), verified by the caller.
+    When the file matches it, only the cases sharing a bucket with a case changed since
+    are replayed; when anything differs, the whole replay runs and names the difference.
+    """
+    from events.readmodel_seal import check_since  # built on this module
+
     log_end = log.event_count()
     conn = readmodels.conn
     conn.execute("BEGIN")  # one snapshot: position and rows of the same moment
     try:
         position = readmodels.position()
+        miscounted = counts_check(readmodels)
+        if seal is not None and position <= log_end and not miscounted:
+            sealed = check_since(log, readmodels, seal)
+            if sealed is not None:
+                return ReadModelReport(True, position, log_end, sealed.digest, sealed.digest,
+                                       [], seal.position, sealed.replayed)  # fmt: skip
         found = digest(readmodels)
         if position > log_end:
             return ReadModelReport(False, position, log_end, found, "", [])
@@ -253,7 +310,6 @@ def verify_against_log(log: DecisionLog, readmodels: ReadModels) -> ReadModelRep
                         differences = diff_tables(readmodels, scratch)
                 finally:
                     scratch.close()
-        miscounted = counts_check(readmodels)
     finally:
         conn.execute("COMMIT")
     ok = expected == found and not miscounted
@@ -261,7 +317,9 @@ def verify_against_log(log: DecisionLog, readmodels: ReadModels) -> ReadModelRep
     return ReadModelReport(ok, position, log_end, found, expected, differences)
 
 
-def in_background(log: DecisionLog, readmodels: ReadModels) -> Callable[[], ReadModelReport] | None:
+def in_background(
+    log: DecisionLog, readmodels: ReadModels, seal: Seal | None = None
+) -> Callable[[], ReadModelReport] | None:
     """:func:`verify_against_log` started in a child process, so that ``docket verify``
     walks the chain meanwhile (the two read the same rows and share nothing else); the
     function returned waits for its report. None when it cannot be forked: a PostgreSQL
@@ -283,7 +341,8 @@ def in_background(log: DecisionLog, readmodels: ReadModels) -> Callable[[], Read
     # daemon may not start. It leads a process group of its own instead, which this
     # process ends (the check and its helpers) if it stops first (a tampered chain).
     child = context.Process(
-        target=_check_in_child, args=(log.url, str(readmodels.path), sending), daemon=False
+        target=_check_in_child, args=(log.url, str(readmodels.path), seal, sending),
+        daemon=False,
     )
     child.start()
     sending.close()
@@ -316,7 +375,7 @@ def _end_group(child: multiprocessing.process.BaseProcess) -> None:
         child.join()
 
 
-def _check_in_child(url: str, path: str, sending: Connection) -> None:
+def _check_in_child(url: str, path: str, seal: Seal | None, sending: Connection) -> None:
     """In a child process: check the read models at ``path`` against the log at ``url`` and
     send the report (or the error, as a sentence)."""
     from events.store import open_log
@@ -325,7 +384,7 @@ def _check_in_child(url: str, path: str, sending: Connection) -> None:
     try:
         views = ReadModels(path)
         try:
-            sending.send(verify_against_log(open_log(url), views))
+            sending.send(verify_against_log(open_log(url), views, seal))
         finally:
             views.close()
     except Exception as exc:  # reported by the parent, which raises it

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -104,6 +106,16 @@ def test_checkpoint_export_then_verify_against_it(run: object, tmp_path: Path) -
     assert checked.exit_code == 0, checked.output
     assert re.search(r"ok: the first \d+ positions match the checkpoint signed by alice at "
                      r"\S+; 1 event\(s\) appended since", checked.stdout)  # fmt: skip
+    assert "match the log: the checkpoint's seal at position" in checked.stdout, checked.stdout
+    # The seal is signed with the rest: an insider who edits it (to pass an edited file
+    # against it) has altered the checkpoint.
+    sealed = json.loads(written.read_text())
+    sealed["read_models"]["digests"] = base64.b64encode(
+        bytes(len(base64.b64decode(sealed["read_models"]["digests"])))).decode()  # fmt: skip
+    resealed = tmp_path / "resealed.json"
+    resealed.write_text(json.dumps(sealed))
+    one_sentence_error(invoke("verify", "--checkpoint", str(resealed)), "CHECKPOINT FAILED",
+                       "the file was altered")  # fmt: skip
     data = written.read_text().replace('"position": ', '"position": 1')
     edited = tmp_path / "edited.json"
     edited.write_text(data)

@@ -10,7 +10,7 @@ import pytest
 
 from events import checkpoint
 from events.app import DecisionLog
-from events.chain import verify
+from events.chain import verify, walk_end
 from events.errors import NotAuthorised
 from events.signing import batch_message
 from tests.events.helpers import key_of, new_case, open_signed
@@ -149,3 +149,35 @@ def test_export_keeps_the_landmarks_not_every_link(monkeypatch: pytest.MonkeyPat
 
     assert len(taken["landmarks"]) == checkpoint.LANDMARKS
     assert peak < 2_000_000, f"export held {peak:,} bytes for {n:,} links"
+
+
+def one_walk(log: DecisionLog, taken: dict[str, Any]) -> tuple[checkpoint.CheckpointReport, Any]:
+    """What ``docket verify --checkpoint`` does: one walk of the whole log, the checkpoint's
+    landmarks compared on the way (assistant.usecases.maintenance.verify_against)."""
+    made = checkpoint.claim(log, taken)
+    assert isinstance(made, checkpoint.Claim)
+    seen: dict[int, bytes] = {}
+    last = walk_end(log)
+    report = verify(log, end=last, on_link=checkpoint.landmark_keeper(made, seen))
+    return checkpoint.judge(made, report, seen, last), report
+
+
+def test_one_walk_of_the_whole_log_judges_the_checkpoint_as_a_walk_to_it(store_url: str) -> None:
+    log, taken = seeded(store_url)
+    position = taken["position"]
+    log.save(*[new_case(f"later-{i}") for i in range(3)])
+    verdict, report = one_walk(log, taken)
+    assert verdict == checkpoint.check(log, taken) and verdict.ok
+    assert verdict.appended == log.event_count() - position > 0
+    assert report.ok
+    drop_triggers(store_url)
+    # A link broken after the checkpoint: its prefix still holds, the log does not.
+    raw_sql(store_url, "UPDATE {chain} SET hash = ? WHERE notification_id = ?",
+            (bytes(32), position + 2))  # fmt: skip
+    verdict, report = one_walk(log, taken)
+    assert verdict.ok and not report.ok and report.first_bad_position == position + 2
+    # A link broken before it: the checkpoint fails, named as the walk to it names it.
+    raw_sql(store_url, "UPDATE {chain} SET hash = ? WHERE notification_id = 7", (bytes(32),))
+    verdict, report = one_walk(log, taken)
+    assert verdict == checkpoint.check(log, taken)
+    assert not verdict.ok and verdict.reason.startswith("rewritten: position 7 (")
