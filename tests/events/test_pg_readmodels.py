@@ -257,3 +257,25 @@ def test_an_edited_queue_count_fails_the_check_until_a_replay(pg_url: str, tmp_p
     views = views.rebuilt(log)
     assert verify_against_log(log, views).ok
     views.close()
+
+
+def test_the_shared_tables_are_checked_against_a_checkpoints_seal(
+    pg_url: str, tmp_path: Path
+) -> None:
+    """``docket verify --checkpoint`` on a team's store: the shared tables pass against the
+    seal, replaying only the touched buckets, and an edit made after it is caught."""
+    from events import readmodel_seal
+
+    log = _shared(pg_url, tmp_path / "a", 200)
+    seal = readmodel_seal.seal_at(log, log.event_count())
+    assert seal.buckets == 8  # 200 cases, about 32 a bucket
+    log.save(new_case("LATE", p_bad=0.3))
+    views = open_readmodels(pg_url, tmp_path / "b")
+    views.catch_up(log)
+    report = verify_against_log(log, views, seal)
+    assert report.ok and report.sealed_at == seal.position and 0 < report.replayed < 100
+    pg_execute("UPDATE cases SET p_bad = 0.99 WHERE case_ref = 'C007'", views.schema)
+    report = verify_against_log(log, views, seal)
+    assert not report.ok and report.sealed_at == 0
+    assert any("cases: case_id=" in line for line in report.differences), report.differences
+    views.close()
