@@ -257,7 +257,7 @@ def case_half_way(path: Path, end: int) -> UUID:
     return UUID(str(found[0]))
 
 
-def sealed_check(log: DecisionLog, path: Path, target: Path, end: int, args: Any) -> None:
+def sealed_check(log: DecisionLog, target: Path, end: int, args: Any) -> None:
     """``docket verify --checkpoint``'s read-model check against a checkpoint's seal taken
     ``--since`` events before the log's end (those events' cases are the ones changed since),
     beside the full check on the same file, alternating; and the seal's making (part of
@@ -460,11 +460,11 @@ def main() -> None:
                 w_mean, w_sd, c_mean, c_sd = got[name]
                 record(f"verify_{name}_s", w_mean)
                 record(f"verify_{name}_cpu_s", c_mean)
-                target = "   [target: 1M events < 15 s]" if name == "whole" else ""
+                goal = "   [target: 1M events < 15 s]" if name == "whole" else ""
                 print(f"   {what}: {w_mean:.2f} ± {w_sd:.2f} s wall, "
-                      f"CPU {c_mean:.2f} ± {c_sd:.2f} s{target}")  # fmt: skip
+                      f"CPU {c_mean:.2f} ± {c_sd:.2f} s{goal}")  # fmt: skip
         if "sealed" in parts:
-            sealed_check(log, path, target, end, args)
+            sealed_check(log, Path(tmp) / "sealed.sqlite", end, args)
     if "audit" in parts:
         timed_audit(log, case_half_way(path, end), cases)
     print(load())
