@@ -18,7 +18,8 @@ from cli.app import Context, cli, fail, pass_context
     "checkpoint_file",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="Also prove the log still holds this checkpoint's prefix unchanged.",
+    help="Also prove the log still holds this checkpoint's prefix unchanged, and check the "
+    "read models against its seal (replaying only the cases near those changed since).",
 )
 @pass_context
 def verify(obj: Context, checkpoint_file: Path | None) -> None:
