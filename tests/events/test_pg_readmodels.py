@@ -268,7 +268,7 @@ def test_the_shared_tables_are_checked_against_a_checkpoints_seal(
 
     log = _shared(pg_url, tmp_path / "a", 200)
     seal = readmodel_seal.seal_at(log, log.event_count())
-    assert seal.buckets == 8  # 200 cases, about 32 a bucket
+    assert seal.buckets == 16  # 200 cases, about 16 a bucket
     log.save(new_case("LATE", p_bad=0.3))
     views = open_readmodels(pg_url, tmp_path / "b")
     views.catch_up(log)
