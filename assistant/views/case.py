@@ -126,9 +126,19 @@ class CaseDetail:
     #: model's cheapest action), and the policy's sentence saying so and why.
     explored: bool = False
     exploration_reason: str | None = None
-    #: The policy's reasons for its recommendation, as recorded (the last says why an
-    #: action dearer than the cheapest was chosen: the uncertainty band, an exploration).
+    #: The policy's reasons for its recommendation, as recorded: the expected costs first,
+    #: then what moved it off the cheapest action, then what exploration made of the case.
     policy_reasons: tuple[str, ...] = ()
+
+    @property
+    def why_recommended(self) -> tuple[str, ...]:
+        """The recorded reasons that say why the recommended action was chosen: those ending
+        in it (the uncertainty band, out of distribution, a baseline rule: ``...: escalate``)
+        and the exploration that drew it. Not the costs, nor an exploration the case was
+        eligible for but not drawn in (it changed nothing)."""
+        action = self.recommendation
+        drawn = self.exploration_reason if self.explored else None
+        return tuple(r for r in self.policy_reasons if r.endswith(f": {action}") or r == drawn)
 
     @property
     def stale(self) -> bool:

@@ -134,6 +134,31 @@ async def test_a_case_recommended_above_its_cheapest_action_says_why(
                 assert "uncertainty band" in costs
 
 
+async def test_the_reason_given_is_the_one_that_moved_the_case_not_an_exploration_not_drawn(
+    open_service: ServiceFactory, credit_rows: Rows
+) -> None:
+    # With exploration on (the demo's owner explores within a regret of 5), a case in the
+    # uncertainty band also records that it was eligible for exploration but not drawn,
+    # after the band: the screen must give the band, not that note (it changed nothing);
+    # an explored case gives its exploration.
+    owner = open_service("olga", "risk_owner")
+    change_policy_now(owner, "credit", {"exploration": {"rate": 0.1, "max_regret": 5.0}},
+                      "measure the runner-up")  # fmt: skip
+    service = open_service("ana", "operator")
+    details = [service.case(c) for c in service.ingest("credit", credit_rows(120)).opened]
+    banded = next(d for d in details if d.recommendation == "escalate"
+                  and any("not drawn" in r for r in d.policy_reasons))  # fmt: skip
+    explored = next(d for d in details if d.explored)
+    app = DocketApp(service, sync_interval=None)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        costs = await _on_case_screen(app, pilot, banded, "#case-costs")
+        assert "why escalate:" in costs and "uncertainty band" in costs
+        assert "not drawn" not in costs
+        costs = await _on_case_screen(app, pilot, explored, "#case-costs")
+        assert f"why {explored.recommendation}: exploration case" in costs
+
+
 async def _on_case_screen(app: DocketApp, pilot: Pilot[None], detail: CaseDetail, part: str) -> str:
     """The text of ``part`` (a widget id) of ``detail``'s case screen, opened over the queue
     and closed again."""

@@ -154,10 +154,11 @@ def render_costs(detail: CaseDetail) -> RenderableType:
     table = Columns(columns, rows, title="Expected cost per action")
     costs = detail.expected_costs
     chosen = detail.recommendation
-    if chosen in costs and costs[chosen] > min(costs.values()) and detail.policy_reasons:
+    why = "; ".join(detail.why_recommended)
+    if chosen in costs and costs[chosen] > min(costs.values()) and why:
         # A dearer action than the cheapest was recommended: say why (the policy's own
         # reason, e.g. the uncertainty band around the break-even), not leave it a puzzle.
-        return Group(table, Text(f"why {chosen}: {detail.policy_reasons[-1]}", style="italic"))
+        return Group(table, Text(f"why {chosen}: {why}", style="italic"))
     return table
 
 
