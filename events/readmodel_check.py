@@ -130,6 +130,13 @@ def table_digest(readmodels: ReadModels, table: str) -> bytes:
     return h.digest()
 
 
+def other_digests(readmodels: ReadModels) -> dict[str, bytes]:
+    """:func:`table_digest` of every table but the case tables (policies, models, alerts...,
+    which a replay writes to a file rather than hashing in memory)."""
+    return {t: table_digest(readmodels, t) for t in readmodels.table_names()
+            if t not in CASE_TABLES}  # fmt: skip
+
+
 def digest(readmodels: ReadModels) -> str:
     """SHA-256 over every table's rows in key order (the caller holds a read snapshot)."""
     return _combined({t: table_digest(readmodels, t) for t in readmodels.table_names()})
@@ -187,6 +194,11 @@ class _CaseRowDigests:
         for table, cases in other.case_of.items():
             self.case_of[table].update(cases)
 
+    @property
+    def cases(self) -> int:
+        """How many cases the rows are of (each has one ``cases`` or ``quarantine`` row)."""
+        return len(self.keyed["cases"]) + len(self.keyed["quarantine"])
+
     def by_case(self, table: str) -> Iterator[tuple[str, bytes]]:
         """``table``'s rows as (case id, row hash), in no particular order."""
         rows = self.keyed[table]
@@ -236,8 +248,7 @@ def expected_rows(
             only = replay_parts.share(0, workers) if workers > 1 else None
             with _cycles_unchecked():
                 views.catch_up(log, batch=10000, stop=position, only=only)
-            found = {t: table_digest(views, t) for t in views.table_names()
-                     if t not in CASE_TABLES}  # fmt: skip
+            found = other_digests(views)
         finally:
             views.close()
         for done in others:

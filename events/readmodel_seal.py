@@ -35,7 +35,6 @@ import base64
 import hashlib
 import multiprocessing
 import tempfile
-import threading
 from collections import defaultdict
 from collections.abc import Callable, Container, Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -45,7 +44,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from events.case_rows import CASE_ID_COLUMN, CASE_TABLES
-from events.readmodel_check import _CaseRowDigests, _row_hash, expected_rows, table_digest
+from events.readmodel_check import _CaseRowDigests, _row_hash, expected_rows, other_digests
 from events.readmodels import CASE_NAMES, ReadModels, StoredRow, _cycles_unchecked
 
 if TYPE_CHECKING:
@@ -148,7 +147,7 @@ def seal_at(log: DecisionLog, position: int) -> Seal:
     replay is the full check's, shared between processes on a large store)."""
     with tempfile.TemporaryDirectory() as tmp:
         _, rows = expected_rows(log, position, Path(tmp) / "seal.sqlite")
-    buckets = buckets_for(len(rows.keyed["cases"]) + len(rows.keyed["quarantine"]))
+    buckets = buckets_for(rows.cases)
     found = _bucket_digests(_replayed(rows, buckets))
     return Seal(position, buckets, b"".join(found.get(b, _EMPTY) for b in range(buckets)))
 
@@ -169,7 +168,7 @@ def check_since(log: DecisionLog, readmodels: ReadModels, seal: Seal) -> SealedC
 
     The replay of the touched buckets reads the log, not the file, so on a SQLite store it
     runs in a process of its own while this one reads the file."""
-    from events.replay_parts import _sqlite_file  # built on readmodels (a cycle at import)
+    from events.replay_parts import workers_for  # built on readmodels (a cycle at import)
 
     position = readmodels.position()
     if position < seal.position:
@@ -181,7 +180,7 @@ def check_since(log: DecisionLog, readmodels: ReadModels, seal: Seal) -> SealedC
     scratch = str(readmodels.path.parent)
     with ExitStack() as stack:
         pending: Future[_Replayed] | None = None
-        if _sqlite_file(log) and threading.active_count() == 1:
+        if workers_for(log, position) > 1:  # a large SQLite log, from a one-thread process
             context = multiprocessing.get_context("fork")
             pool = stack.enter_context(ProcessPoolExecutor(1, mp_context=context))
             pending = pool.submit(_replay_buckets, log.url, seal.buckets, buckets, position,
@@ -190,8 +189,7 @@ def check_since(log: DecisionLog, readmodels: ReadModels, seal: Seal) -> SealedC
             found = _file_buckets(readmodels, seal.buckets)
         except (ValueError, TypeError):  # a row whose case id is no case id: an edit
             return None
-        others = [t for t in readmodels.table_names() if t not in CASE_TABLES]
-        mine = {t: table_digest(readmodels, t) for t in others}
+        mine = other_digests(readmodels)
         if any(found.get(b, _EMPTY) != seal.of(b) for b in range(seal.buckets)
                if b not in buckets):  # fmt: skip
             return None
@@ -262,7 +260,7 @@ def _replay_buckets(
 
     def mine(rows: Sequence[StoredRow]) -> list[StoredRow]:
         return [row for row in rows if row[3] not in case_names
-                or int(row[1][-4:], 16) % buckets in touched]  # fmt: skip
+                or bucket_of(row[1], buckets) in touched]  # fmt: skip
 
     with tempfile.TemporaryDirectory(dir=scratch) as tmp:
         views = ReadModels(Path(tmp) / "sealed.sqlite", _scratch=True)
@@ -271,13 +269,11 @@ def _replay_buckets(
             views.case_sink = rows
             with _cycles_unchecked():
                 views.catch_up(log, batch=10000, stop=position, only=mine)
-            others = {t: table_digest(views, t) for t in views.table_names()
-                      if t not in CASE_TABLES}  # fmt: skip
             return _Replayed(
                 views.position(),
                 _bucket_digests(_replayed(rows, buckets), touched),
-                others,
-                len(rows.keyed["cases"]) + len(rows.keyed["quarantine"]),
+                other_digests(views),
+                rows.cases,
             )
         finally:
             views.close()

@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from events import readmodel_check, readmodel_seal
+from events import readmodel_check, readmodel_seal, replay_parts
 from events.app import DecisionLog
 from events.case_rows import CASE_TABLES
 from events.domain.case import Case
@@ -36,6 +36,7 @@ def small_buckets(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureReques
     touched buckets replayed in a process of their own beside the file's reading (as on a
     SQLite store from the command line), or in this one (a process running threads)."""
     monkeypatch.setattr(readmodel_seal, "CASES_PER_BUCKET", 4)
+    monkeypatch.setattr(replay_parts, "SPLIT_FROM", 0)  # a process of its own at any size
     real = threading.active_count
     stray = real() - 1  # threads earlier tests left (see test_replay_parts.alone)
     alone = request.param == "beside"
