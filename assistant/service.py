@@ -28,6 +28,7 @@ from assistant.usecases.context import SYSTEM, Context
 from assistant.usecases.keys import load_component_keys
 from assistant.views import Identity
 from events.app import DecisionLog
+from events.domain import KEY_ADMIN
 from events.errors import ModelError, NotAuthorised
 from events.readmodels import ReadModels
 from events.signing import SigningKey, parse_public_key
@@ -120,4 +121,9 @@ class DocketService(CasesDoor, GovernanceDoor, MonitoringDoor, LogDoor, PeopleDo
             self._ctx.log.close()
 
 
-__all__ = ["SYSTEM", "DocketService", "ModelError", "SigningKey", "parse_public_key"]
+#: The role that manages keys (and may seal the read models), beside the packs' roles.
+ADMIN_ROLE = KEY_ADMIN
+
+__all__ = [
+    "ADMIN_ROLE", "SYSTEM", "DocketService", "ModelError", "SigningKey", "parse_public_key",
+]  # fmt: skip

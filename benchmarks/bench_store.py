@@ -258,8 +258,9 @@ def case_half_way(path: Path, end: int) -> UUID:
 
 
 def sealed_check(log: DecisionLog, target: Path, end: int, args: Any) -> None:
-    """``docket verify --checkpoint``'s read-model check against a checkpoint's seal taken
-    ``--since`` events before the log's end (those events' cases are the ones changed since),
+    """``docket verify``'s read-model check against a seal (a checkpoint's, or the log's own
+    from ``verify --seal``: the same check) taken ``--since`` events before the log's end
+    (those events' cases are the ones changed since),
     beside the full check on the same file, alternating; and the seal's making (part of
     ``docket checkpoint export``)."""
     # A small store: one event in 200 (a seal most of whose buckets were touched since is

@@ -174,10 +174,12 @@ def cli(
 
 
 def known_role(role: str) -> str:
-    """``role`` if an installed pack declares it; otherwise a one-sentence usage error."""
+    """``role`` if an installed pack declares it, or admin; otherwise a one-sentence usage
+    error."""
     from assistant.domains import known_roles
+    from assistant.service import ADMIN_ROLE
 
-    roles = known_roles()
+    roles = (*known_roles(), ADMIN_ROLE)
     if role not in roles:
         raise click.BadParameter(f"{role!r} is not a role of any installed pack: "
                                  f"use one of {', '.join(roles)}", param_hint="'--role'")

@@ -31,7 +31,7 @@ from events.chain import (
     sign_batch,
 )
 from events.pg_guard import LOCK_FUNCTION, install_statements, ownership, privileges_problem
-from events.recorders import CONTROL_TOPICS, control_read, incompatible
+from events.recorders import CONTROL_TOPICS, SEAL_TOPIC, control_read, incompatible
 
 #: Advisory lock key serialising table creation (any constant; "docket" in ASCII).
 CREATE_LOCK = 0x646F636B6574
@@ -147,6 +147,24 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         )  # fmt: skip
         row = curs.fetchone()
         curs.execute(row["sql"])
+        # `docket verify` reads the newest read-model seal first: an entry per seal.
+        curs.execute(
+            SQL("CREATE INDEX IF NOT EXISTS {0} ON {1} (notification_id) WHERE topic = "
+                f"'{SEAL_TOPIC}'").format(  # our constant, checked to hold no quote
+                Identifier(f"{self.events_table_name}_seal_idx"), self.events_table,
+            )
+        )  # fmt: skip
+
+    def last_seal(self) -> tuple[int, bytes] | None:
+        """(position, stored state) of the newest read-model seal, None when there is none."""
+        sql = SQL(
+            f"SELECT notification_id, state FROM {{0}} WHERE topic = '{SEAL_TOPIC}' "
+            "ORDER BY notification_id DESC LIMIT 1"
+        ).format(self.events_table)
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(sql, prepare=False)
+            row = curs.fetchone()
+        return None if row is None else (int(row["notification_id"]), bytes(row["state"]))
 
     def select_notifications(
         self,

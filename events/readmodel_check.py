@@ -77,6 +77,10 @@ class ReadModelReport:
             then over the file's buckets of cases and its other tables.
         replayed: With a seal, how many cases were replayed (those of the buckets that
             events after the checkpoint touched).
+        used: With a seal, whose (:attr:`Seal.source`, in words).
+        seal: When the file matched: a seal of it at ``position``, for ``docket verify
+            --seal`` to record in the log (with a seal checked, it comes free; after a
+            full replay, only when asked for). None otherwise.
     """
 
     ok: bool
@@ -87,6 +91,8 @@ class ReadModelReport:
     differences: list[str]
     sealed_at: int = 0
     replayed: int = 0
+    used: str = ""
+    seal: Seal | None = None
 
     def sentence(self) -> str:
         if self.position > self.log_end:
@@ -99,7 +105,7 @@ class ReadModelReport:
                     "`docket replay` rebuilds them")  # fmt: skip
         if self.sealed_at:
             return (f"read models at position {self.position} of {self.log_end}, digest "
-                    f"{self.digest[:16]}, match the log: the checkpoint's seal at position "
+                    f"{self.digest[:16]}, match the log: {self.used or 'a seal'} of position "
                     f"{self.sealed_at}, and a replay of the {self.replayed} case(s) that share "
                     "a bucket with a case changed since")  # fmt: skip
         return (f"read models at position {self.position} of {self.log_end}, digest "
@@ -216,12 +222,6 @@ class _CaseRowDigests:
         return found
 
 
-def _expected_digest(log: DecisionLog, position: int, scratch: Path) -> str:
-    """The digest of a replay of ``log`` up to ``position`` (see :func:`expected_rows`)."""
-    found, rows = expected_rows(log, position, scratch)
-    return _combined(found | rows.digests())
-
-
 def expected_rows(
     log: DecisionLog, position: int, scratch: Path
 ) -> tuple[dict[str, bytes], _CaseRowDigests]:
@@ -284,7 +284,7 @@ def _share_digests(
 
 
 def verify_against_log(
-    log: DecisionLog, readmodels: ReadModels, seal: Seal | None = None
+    log: DecisionLog, readmodels: ReadModels, seal: Seal | None = None, *, to_seal: bool = False
 ) -> ReadModelReport:
     """Check the read-model file as found (nothing is caught up or changed): its recorded
     position must be within the log, and its content must equal a fresh replay of the log
@@ -293,8 +293,10 @@ def verify_against_log(
     ``seal``: a checkpoint's seal (:mod:`events.readmodel_seal`), verified by the caller.
     When the file matches it, only the cases sharing a bucket with a case changed since
     are replayed; when anything differs, the whole replay runs and names the difference.
+    ``to_seal``: after a whole replay that matches, also make the file's seal (the report's
+    ``seal``; a few seconds at a million cases).
     """
-    from events.readmodel_seal import check_since  # built on this module
+    from events.readmodel_seal import check_since, seal_of  # built on this module
 
     log_end = log.event_count()
     conn = readmodels.conn
@@ -306,12 +308,18 @@ def verify_against_log(
             sealed = check_since(log, readmodels, seal)
             if sealed is not None:
                 return ReadModelReport(True, position, log_end, sealed.digest, sealed.digest,
-                                       [], seal.position, sealed.replayed)  # fmt: skip
+                                       [], seal.position, sealed.replayed, seal.source,
+                                       sealed.seal)  # fmt: skip
         found = digest(readmodels)
         if position > log_end:
             return ReadModelReport(False, position, log_end, found, "", [])
+        made: Seal | None = None
         with tempfile.TemporaryDirectory(dir=readmodels.path.parent) as tmp:
-            expected = _expected_digest(log, position, Path(tmp) / "digest.sqlite")
+            others, rows = expected_rows(log, position, Path(tmp) / "digest.sqlite")
+            expected = _combined(others | rows.digests())
+            if to_seal and expected == found and position > 0:
+                made = seal_of(rows, position)
+            del rows  # a million rows' hashes: not kept while a difference is looked for
             differences: list[str] = []
             if expected != found:  # a difference to name, or rows to compare as stored
                 scratch = replayed(log, Path(tmp) / "verify.sqlite", stop=position)
@@ -325,11 +333,12 @@ def verify_against_log(
         conn.execute("COMMIT")
     ok = expected == found and not miscounted
     differences += miscounted
-    return ReadModelReport(ok, position, log_end, found, expected, differences)
+    return ReadModelReport(ok, position, log_end, found, expected, differences,
+                           seal=made if ok else None)  # fmt: skip
 
 
 def in_background(
-    log: DecisionLog, readmodels: ReadModels, seal: Seal | None = None
+    log: DecisionLog, readmodels: ReadModels, seal: Seal | None = None, *, to_seal: bool = False
 ) -> Callable[[], ReadModelReport] | None:
     """:func:`verify_against_log` started in a child process, so that ``docket verify``
     walks the chain meanwhile (the two read the same rows and share nothing else); the
@@ -352,7 +361,7 @@ def in_background(
     # daemon may not start. It leads a process group of its own instead, which this
     # process ends (the check and its helpers) if it stops first (a tampered chain).
     child = context.Process(
-        target=_check_in_child, args=(log.url, str(readmodels.path), seal, sending),
+        target=_check_in_child, args=(log.url, str(readmodels.path), seal, to_seal, sending),
         daemon=False,
     )
     child.start()
@@ -386,7 +395,9 @@ def _end_group(child: multiprocessing.process.BaseProcess) -> None:
         child.join()
 
 
-def _check_in_child(url: str, path: str, seal: Seal | None, sending: Connection) -> None:
+def _check_in_child(
+    url: str, path: str, seal: Seal | None, to_seal: bool, sending: Connection
+) -> None:
     """In a child process: check the read models at ``path`` against the log at ``url`` and
     send the report (or the error, as a sentence)."""
     from events.store import open_log
@@ -395,7 +406,7 @@ def _check_in_child(url: str, path: str, seal: Seal | None, sending: Connection)
     try:
         views = ReadModels(path)
         try:
-            sending.send(verify_against_log(open_log(url), views, seal))
+            sending.send(verify_against_log(open_log(url), views, seal, to_seal=to_seal))
         finally:
             views.close()
     except Exception as exc:  # reported by the parent, which raises it

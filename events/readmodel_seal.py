@@ -74,6 +74,9 @@ class Seal:
     position: int
     buckets: int
     digests: bytes  # buckets * DIGEST_BYTES
+    #: Whose seal, in words, for the report ("the checkpoint's seal", "alice's seal
+    #: (auditor, recorded at position 1000051)").
+    source: str = "the checkpoint's seal"
 
     def of(self, bucket: int) -> bytes:
         return self.digests[bucket * DIGEST_BYTES : (bucket + 1) * DIGEST_BYTES]
@@ -82,8 +85,9 @@ class Seal:
         return {"buckets": self.buckets, "digests": base64.b64encode(self.digests).decode()}
 
     @classmethod
-    def from_json(cls, position: int, data: Any) -> Seal:
-        """The seal a checkpoint carries. Raises ValueError when it is malformed."""
+    def from_json(cls, position: int, data: Any, source: str = "the checkpoint's seal") -> Seal:
+        """The seal a checkpoint (or a seal in the log) carries. Raises ValueError when it
+        is malformed."""
         if not isinstance(data, dict):
             raise ValueError("read_models is not an object")
         buckets = data.get("buckets")
@@ -92,7 +96,41 @@ class Seal:
         digests = base64.b64decode(str(data.get("digests", "")), validate=True)
         if len(digests) != buckets * DIGEST_BYTES:
             raise ValueError("read_models.digests does not hold one digest per bucket")
-        return cls(position, buckets, digests)
+        return cls(position, buckets, digests, source)
+
+
+@dataclass(frozen=True)
+class RecordedSeal:
+    """The newest seal the log holds (``docket verify --seal``) and who recorded it. The
+    chain walk of the same ``verify`` checks the event it was read from, and its signer's
+    right to the role it names, like every other event."""
+
+    seal: Seal
+    at: int  # the position of the event that records it
+    actor: str
+    role: str
+
+
+def recorded_seal(log: DecisionLog) -> RecordedSeal | None:
+    """The newest seal recorded in ``log``; None when there is none, or when it cannot be
+    read as one (then the full check runs, and the walk judges the event)."""
+    from events.compression import read_state  # the log's own decoding
+
+    found = log.chained_recorder.last_seal()
+    if found is None:
+        return None
+    at, raw = found
+    try:
+        state = read_state(raw)
+        position = state["position"]
+        actor, role = str(state["actor"]), str(state["role"])
+        if not isinstance(position, int) or not 1 <= position < at:
+            return None  # a seal vouches for what came before it
+        source = f"{actor}'s seal ({role}, recorded at position {at})"
+        seal = Seal.from_json(position, state, source)
+    except (ValueError, KeyError, TypeError):
+        return None
+    return RecordedSeal(seal, at, actor, role)
 
 
 def bucket_of(case_id: str, buckets: int) -> int:
@@ -147,6 +185,11 @@ def seal_at(log: DecisionLog, position: int) -> Seal:
     replay is the full check's, shared between processes on a large store)."""
     with tempfile.TemporaryDirectory() as tmp:
         _, rows = expected_rows(log, position, Path(tmp) / "seal.sqlite")
+    return seal_of(rows, position)
+
+
+def seal_of(rows: _CaseRowDigests, position: int) -> Seal:
+    """The seal of a replay's case rows (up to ``position``)."""
     buckets = buckets_for(rows.cases)
     found = _bucket_digests(_replayed(rows, buckets))
     return Seal(position, buckets, b"".join(found.get(b, _EMPTY) for b in range(buckets)))
@@ -159,6 +202,7 @@ class SealedCheck:
     digest: str  # over the file's bucket digests and its other tables
     replayed: int  # cases replayed (those of the touched buckets)
     touched: int  # cases with an event after the seal
+    seal: Seal  # the file's buckets, now checked: a seal of the file's position
 
 
 def check_since(log: DecisionLog, readmodels: ReadModels, seal: Seal) -> SealedCheck | None:
@@ -201,10 +245,12 @@ def check_since(log: DecisionLog, readmodels: ReadModels, seal: Seal) -> SealedC
         return None
     if any(replayed.digests.get(b, _EMPTY) != found.get(b, _EMPTY) for b in buckets):
         return None
-    summary = hashlib.sha256(b"".join(found.get(b, _EMPTY) for b in range(seal.buckets)))
+    digests = b"".join(found.get(b, _EMPTY) for b in range(seal.buckets))
+    summary = hashlib.sha256(digests)
     for table in sorted(mine):
         summary.update(f"\x1e{table}\x1e".encode() + mine[table])
-    return SealedCheck(summary.hexdigest(), replayed.cases, len(touched))
+    return SealedCheck(summary.hexdigest(), replayed.cases, len(touched),
+                       Seal(position, seal.buckets, digests, "this check"))  # fmt: skip
 
 
 def _cases_touched(log: DecisionLog, after: int, upto: int) -> set[str]:
@@ -279,4 +325,14 @@ def _replay_buckets(
             views.close()
 
 
-__all__ = ["Seal", "SealedCheck", "bucket_of", "buckets_for", "check_since", "seal_at"]
+__all__ = [
+    "RecordedSeal",
+    "Seal",
+    "SealedCheck",
+    "bucket_of",
+    "buckets_for",
+    "check_since",
+    "recorded_seal",
+    "seal_at",
+    "seal_of",
+]

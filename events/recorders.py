@@ -24,6 +24,7 @@ from typing import Any
 
 from eventsourcing.persistence import Notification, StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
+from eventsourcing.utils import get_topic
 
 from events.chain import (
     CHAIN_TABLE,
@@ -37,6 +38,7 @@ from events.chain import (
     sign_batch,
 )
 from events.deployment import TOPICS as DEPLOYMENT_TOPICS
+from events.domain.records import ReadModelSeal
 from events.errors import IncompatibleStore
 from events.keyring import ENROLLED_TOPIC, REVOKED_TOPIC
 
@@ -46,6 +48,9 @@ CONTROL_TOPICS = sorted({*DEPLOYMENT_TOPICS, ENROLLED_TOPIC, REVOKED_TOPIC})
 assert all("'" not in topic for topic in CONTROL_TOPICS)
 _CONTROL_LIST = ", ".join(f"'{topic}'" for topic in CONTROL_TOPICS)
 _CONTROL_SET = frozenset(CONTROL_TOPICS)
+#: A read-model seal (``docket verify --seal``): ``docket verify`` reads the newest one.
+SEAL_TOPIC = get_topic(ReadModelSeal.Sealed)
+assert "'" not in SEAL_TOPIC
 
 
 def control_read(topics: Sequence[str], start: int | None) -> bool:
@@ -104,6 +109,7 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
             f"CREATE TRIGGER IF NOT EXISTS {SIGNATURE_TABLE}_no_delete BEFORE DELETE ON "
             f"{SIGNATURE_TABLE} BEGIN {refuse} END",
             self._control_index(),
+            self._seal_index(),
         ]
 
     def _control_index(self) -> str:
@@ -114,6 +120,15 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
         return (
             f"CREATE INDEX IF NOT EXISTS {t}_control_idx ON {t} (topic) "
             f"WHERE topic IN ({_CONTROL_LIST})"
+        )
+
+    def _seal_index(self) -> str:
+        # `docket verify` reads the newest read-model seal before it walks the log: an entry
+        # per seal (a handful) finds it at once, whatever the log's size, seal or none.
+        t = self.events_table_name
+        return (
+            f"CREATE INDEX IF NOT EXISTS {t}_seal_idx ON {t} (topic) "
+            f"WHERE topic = '{SEAL_TOPIC}'"
         )
 
     def _create_table(self, c: SQLiteCursor) -> None:
@@ -138,13 +153,15 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
         if found == SCHEMA_VERSION:
             # An existing store: opening it must write nothing, or a console opening while
             # another process commits would get "database is locked" instead of waiting.
-            # (Once, a store made before the control index gets it.)
-            c.execute(
-                "SELECT 1 FROM sqlite_master WHERE type='index' AND name=?",
-                (f"{self.events_table_name}_control_idx",),
-            )
-            if c.fetchone() is None:
-                c.execute(self._control_index())
+            # (Once, a store made before the control or the seal index gets it.)
+            for name, statement in (("control_idx", self._control_index()),
+                                    ("seal_idx", self._seal_index())):  # fmt: skip
+                c.execute(
+                    "SELECT 1 FROM sqlite_master WHERE type='index' AND name=?",
+                    (f"{self.events_table_name}_{name}",),
+                )
+                if c.fetchone() is None:
+                    c.execute(statement)
             return
         super()._create_table(c)
         if found in UPGRADABLE:
@@ -256,6 +273,17 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
                 )
                 for row in c.fetchall()
             ]  # fmt: skip
+
+    def last_seal(self) -> tuple[int, bytes] | None:
+        """(position, stored state) of the newest read-model seal, None when there is none
+        (the seal index answers: the query repeats its condition)."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT rowid, state FROM {self.events_table_name} "
+                f"WHERE topic = '{SEAL_TOPIC}' ORDER BY rowid DESC LIMIT 1"
+            )
+            row = c.fetchone()
+        return None if row is None else (int(row[0]), bytes(row[1]))
 
     def select_rows(
         self, start: int, limit: int, stop: int | None = None

@@ -40,18 +40,35 @@ class LogDoor(Door):
         return maintenance.record_at(self._ctx, position)
 
     def verify_read_models(self, checkpoint: Any | None = None) -> ReadModelReport:
-        """The read models against the log; with a checkpoint carrying a seal, only what
-        changed since it is replayed (the whole log when anything differs)."""
+        """The read models against the log; with a seal (the checkpoint's when one is
+        given, else the newest an admin or auditor recorded in the log), only what changed
+        since it is replayed (the whole log when anything differs)."""
         return maintenance.verify_read_models(self._ctx, self._seal(checkpoint))
 
     def start_read_model_check(
-        self, checkpoint: Any | None = None
+        self, checkpoint: Any | None = None, *, to_seal: bool = False
     ) -> Callable[[], ReadModelReport]:
-        """The read-model check started beside the caller's own work; call for its report."""
-        return maintenance.start_read_model_check(self._ctx, self._seal(checkpoint))
+        """The read-model check started beside the caller's own work; call for its report
+        (``to_seal``: with a seal of the file when it matches, for :meth:`record_seal`)."""
+        return maintenance.start_read_model_check(self._ctx, self._seal(checkpoint),
+                                                  to_seal=to_seal)  # fmt: skip
+
+    def seal_note(self) -> str:
+        """Why the log's newest seal will not be used ("" when it will, or there is none)."""
+        return maintenance.log_seal(self._ctx)[1]
+
+    def check_sealer(self) -> str:
+        """The role the acting person would seal in; NotAuthorised when they may not."""
+        return maintenance.sealing_role(self._ctx)
+
+    def record_seal(self, seal: Seal) -> int:
+        """Record a check's seal of the read models in the log; the position it took."""
+        return maintenance.record_seal(self._ctx, seal)
 
     def _seal(self, checkpoint: Any | None) -> Seal | None:
-        return None if checkpoint is None else maintenance.checkpoint_seal(self._ctx, checkpoint)
+        if checkpoint is not None:
+            return maintenance.checkpoint_seal(self._ctx, checkpoint)
+        return maintenance.log_seal(self._ctx)[0]
 
     def replay(self) -> int:
         return maintenance.replay(self._ctx)

@@ -6,14 +6,18 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+from assistant.domains import available_packs, pack_roles
 from assistant.usecases.context import Context
+from assistant.views import Identity
 from events import checkpoint, queries
 from events.chain import VerifyReport, walk_end
 from events.chain import verify as verify_chain
 from events.checkpoint import CheckpointReport
 from events.deployment import Deployments
+from events.domain import KEY_ADMIN, ReadModelSeal
+from events.errors import NotAuthorised
 from events.readmodel_check import ReadModelReport, in_background, verify_against_log
-from events.readmodel_seal import Seal, seal_at
+from events.readmodel_seal import Seal, recorded_seal, seal_at
 from events.readmodels import check
 from events.signing import SigningKey
 
@@ -84,6 +88,63 @@ def checkpoint_seal(ctx: Context, data: Any) -> Seal | None:
         return None
 
 
+def sealer_roles() -> tuple[str, ...]:
+    """The roles whose seal ``docket verify`` relies on: an admin, or any pack's auditor
+    (those who answer for the log's checks). Anyone else's seal is left unused."""
+    return (KEY_ADMIN, *dict.fromkeys(pack_roles(name).auditor for name in available_packs()))
+
+
+def log_seal(ctx: Context) -> tuple[Seal | None, str]:
+    """The newest seal recorded in the log, when an admin or an auditor recorded it, and a
+    note when the newest one was left unused (empty otherwise). The chain walk of the same
+    ``verify`` checks its event and its signer's right to the role it names."""
+    found = recorded_seal(ctx.log)
+    if found is None:
+        return None, ""
+    if found.role not in sealer_roles():
+        return None, (f"the newest read-model seal, recorded by {found.actor} as {found.role} "
+                      f"at position {found.at}, was not used: only {' or '.join(sealer_roles())} "
+                      "may seal; the read models were checked by a full replay")  # fmt: skip
+    return found.seal, ""
+
+
+def sealing_role(ctx: Context) -> str:
+    """The role the acting person seals in: the acting one when it may seal, else the
+    first auditor or admin role their key holds (as ``docket keys`` acts as admin).
+
+    Raises:
+        NotAuthorised: their key holds neither, or no key backs the acting person.
+    """
+    allowed = sealer_roles()
+    acting = ctx.identity
+    if acting.role in allowed:
+        ctx.authorise()
+        return acting.role
+    held = ctx.log.signer
+    record = ctx.holder(held) if isinstance(held, SigningKey) else None
+    for role in allowed[1:] + allowed[:1]:  # an auditor's seal before an admin's
+        if record is not None and record.person == acting.name and role in record.roles:
+            return role
+    ctx.authorise()  # no key, another person's, or a revoked one: says which
+    raise NotAuthorised(f"only {' or '.join(allowed)} may seal the read models; "
+                        f"{acting.name}'s key holds neither")  # fmt: skip
+
+
+def record_seal(ctx: Context, seal: Seal) -> int:
+    """Record ``seal`` (a check's own, of the read models at its position) in the log,
+    signed by the acting person as admin or auditor; return the position it took."""
+    role = sealing_role(ctx)
+    acting = ctx.identity
+    ctx.act(Identity(acting.name, role))
+    try:
+        record = ReadModelSeal.record(position=seal.position, buckets=seal.buckets,
+                                      digests=seal.to_json()["digests"], **ctx.who)  # fmt: skip
+        recordings = ctx.log.save(record)
+    finally:
+        ctx.act(acting)
+    return int(recordings[-1].notification.id)
+
+
 def record_at(ctx: Context, position: int) -> str:
     """The record holding the event at ``position``, in words: ``case german-credit-0003
     (id ...)`` for a case, ``record <id>`` otherwise, "" when no event sits there (e.g.
@@ -97,19 +158,27 @@ def record_at(ctx: Context, position: int) -> str:
     return f"case {ref} (id {originator})" if ref else f"record {originator}"
 
 
-def verify_read_models(ctx: Context, seal: Seal | None = None) -> ReadModelReport:
+def verify_read_models(
+    ctx: Context, seal: Seal | None = None, *, to_seal: bool = False
+) -> ReadModelReport:
     """Whether the read-model file, as found, is what the log says (position and digest);
-    with a checkpoint's ``seal``, replaying only what changed since when it matches."""
+    with a ``seal`` (a checkpoint's, or the log's), replaying only what changed since when
+    it matches."""
     with ctx.lock:
-        return verify_against_log(ctx.log, ctx.views, seal)
+        return verify_against_log(ctx.log, ctx.views, seal, to_seal=to_seal)
 
 
-def start_read_model_check(ctx: Context, seal: Seal | None = None) -> Callable[[], ReadModelReport]:
+def start_read_model_check(
+    ctx: Context, seal: Seal | None = None, *, to_seal: bool = False
+) -> Callable[[], ReadModelReport]:
     """:func:`verify_read_models` started now, in a child process when it can be (so the
-    chain walk runs beside it); call the function returned for the report."""
+    chain walk runs beside it); call the function returned for the report. ``to_seal``:
+    make the file's seal even when the whole log is replayed (for :func:`record_seal`)."""
     with ctx.lock:
-        forked = in_background(ctx.log, ctx.views, seal)
-    return forked if forked is not None else lambda: verify_read_models(ctx, seal)
+        forked = in_background(ctx.log, ctx.views, seal, to_seal=to_seal)
+    if forked is not None:
+        return forked
+    return lambda: verify_read_models(ctx, seal, to_seal=to_seal)
 
 
 def replay(ctx: Context) -> int:

@@ -7,7 +7,7 @@ from events.domain.exploration import ExplorationBudget
 from events.domain.keys import KEY_ADMIN, Key
 from events.domain.modelversion import ModelVersion
 from events.domain.policy import Policy
-from events.domain.records import SEVERITIES, Alert, EvalRun
+from events.domain.records import SEVERITIES, Alert, EvalRun, ReadModelSeal
 
 __all__ = [
     "DECISION_KEYS",
@@ -24,5 +24,6 @@ __all__ = [
     "Key",
     "ModelVersion",
     "Policy",
+    "ReadModelSeal",
     "docket_id",
 ]

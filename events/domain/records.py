@@ -191,3 +191,39 @@ class Alert(Aggregate):
             actor=actor,
             role=role,
         )
+
+
+class ReadModelSeal(Aggregate):
+    """A signed statement, by whoever verified them, of what the read models held at a
+    position: one digest per bucket of cases (:mod:`events.readmodel_seal`). The next
+    ``docket verify`` checks the read models against the newest seal the log holds and
+    replays only the cases near those changed since. Each seal is its own record (ids are
+    random), found by its topic; it says nothing about the log itself, which the chain walk
+    checks in full every time."""
+
+    if TYPE_CHECKING:
+        position: int
+
+    class Sealed(Aggregate.Created):
+        class_version = 1
+        position: int
+        buckets: int
+        digests: str  # base64 of buckets x 16 bytes
+        actor: str
+        role: str
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, ReadModelSeal)
+            aggregate.position = self.position
+
+    @classmethod
+    def record(
+        cls, *, position: int, buckets: int, digests: str, actor: str, role: str
+    ) -> ReadModelSeal:
+        check_identity(actor, role)
+        if position < 1 or buckets < 1 or not digests:
+            raise InputRejected([FieldProblem("seal", "an empty seal cannot be recorded")])
+        return cls._create(
+            cls.Sealed, id=uuid4(), position=position, buckets=buckets, digests=digests,
+            actor=actor, role=role,
+        )  # fmt: skip

@@ -106,7 +106,7 @@ def test_checkpoint_export_then_verify_against_it(run: object, tmp_path: Path) -
     assert checked.exit_code == 0, checked.output
     assert re.search(r"ok: the first \d+ positions match the checkpoint signed by alice at "
                      r"\S+; 1 event\(s\) appended since", checked.stdout)  # fmt: skip
-    assert "match the log: the checkpoint's seal at position" in checked.stdout, checked.stdout
+    assert "match the log: the checkpoint's seal of position" in checked.stdout, checked.stdout
     # The seal is signed with the rest: an insider who edits it (to pass an edited file
     # against it) has altered the checkpoint.
     sealed = json.loads(written.read_text())

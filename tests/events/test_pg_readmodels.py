@@ -279,3 +279,32 @@ def test_the_shared_tables_are_checked_against_a_checkpoints_seal(
     assert not report.ok and report.sealed_at == 0
     assert any("cases: case_id=" in line for line in report.differences), report.differences
     views.close()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_the_newest_seal_recorded_in_the_log_is_found_and_checks_the_shared_tables(
+    backend: str, pg_url: str, tmp_path: Path
+) -> None:
+    """``docket verify --seal`` on either backend: the newest seal the log records is the one
+    read back (by its own index: none at first, whatever the log's size), and it spares the
+    replay of every untouched bucket."""
+    from events import readmodel_seal
+    from events.domain import ReadModelSeal
+
+    url = pg_url if backend == "postgres" else str(tmp_path / "s.sqlite")
+    log = _shared(url, tmp_path / "a", 120)
+    assert readmodel_seal.recorded_seal(log) is None
+    for position in (log.event_count() - 1, log.event_count()):
+        made = readmodel_seal.seal_at(log, position)
+        log.save(ReadModelSeal.record(position=position, buckets=made.buckets,
+                                      digests=made.to_json()["digests"], actor="ana",
+                                      role="operator"))  # fmt: skip
+    found = readmodel_seal.recorded_seal(log)
+    assert found is not None and found.at == log.event_count()
+    assert found.seal.digests == made.digests and found.seal.position == found.at - 2
+    log.save(new_case("LATE", p_bad=0.3))
+    views = open_readmodels(url, tmp_path / "b")
+    views.catch_up(log)
+    report = verify_against_log(log, views, found.seal)
+    assert report.ok and report.sealed_at == found.seal.position and 0 < report.replayed < 60
+    views.close()

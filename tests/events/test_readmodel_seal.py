@@ -84,7 +84,7 @@ def no_full_replay(monkeypatch: pytest.MonkeyPatch) -> None:
     def refused(*args: object, **kwargs: object) -> None:
         raise AssertionError("the whole log was replayed")
 
-    monkeypatch.setattr(readmodel_check, "_expected_digest", refused)
+    monkeypatch.setattr(readmodel_check, "expected_rows", refused)
 
 
 def test_a_file_that_matches_is_checked_by_replaying_only_the_touched_bucket(
@@ -100,7 +100,7 @@ def test_a_file_that_matches_is_checked_by_replaying_only_the_touched_bucket(
     bucket = bucket_of(refs["P07"], seal.buckets)
     assert report.replayed == sum(bucket_of(c, seal.buckets) == bucket for c in refs.values())
     assert 0 < report.replayed < 25
-    assert "the checkpoint's seal at position" in report.sentence()
+    assert "the checkpoint's seal of position" in report.sentence()
 
 
 def test_the_sealed_digest_does_not_depend_on_how_the_replay_was_split(tmp_path: Path) -> None:

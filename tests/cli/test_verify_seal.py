@@ -1,0 +1,149 @@
+"""``docket verify --seal``: a seal of the read models recorded in the log, and the next
+``verify`` checking against it, as an auditor runs it nightly and an insider attacks it.
+
+The seal only spares replaying the cases no event touched since; every attack below must
+still fail ``verify`` (an edit of the file, of the seal's event, a seal by someone who may
+not seal, a seal that lies) or leave the check to a full replay.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from pathlib import Path
+
+from events.domain import ReadModelSeal
+from events.readmodel_seal import Seal, recorded_seal
+from tests.cli.test_cli import Docket, Rows, assert_clear_error
+from tests.cli.test_verify_read_models import docket, edit_views
+
+__all__ = ["docket"]  # the fixture, shared with the read-model check's tests
+
+
+def raw(docket: Docket, path: Path, sql: str, params: tuple[object, ...] = ()) -> None:
+    """An insider's edit with the file open in sqlite3 (the log's triggers dropped first)."""
+    con = sqlite3.connect(path)
+    try:
+        for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type='trigger'"
+                                   " AND tbl_name='stored_events'").fetchall():  # fmt: skip
+            con.execute(f"DROP TRIGGER {name}")
+        con.execute(sql, params)
+        con.commit()
+    finally:
+        con.close()
+
+
+def sealed(docket: Docket, credit_rows: Rows) -> dict[str, str]:
+    """A store of 40 cases whose auditor ran ``verify --seal``; then one case decided."""
+    refs = docket.seed(credit_rows(40))
+    result = docket("verify", "--seal", role="auditor", operator="aud")
+    assert result.exit_code == 0, result.output
+    assert re.search(r"sealed: the read models at position \d+ \(\d+ buckets of cases\), "
+                     r"recorded at position \d+", result.stdout), result.stdout  # fmt: skip
+    decided = docket("decide", "gc-0003", "--accept")
+    assert decided.exit_code == 0, decided.output
+    return refs
+
+
+def test_the_next_verify_checks_against_the_log_seal_and_replays_only_near_the_change(
+    docket: Docket, credit_rows: Rows
+) -> None:
+    sealed(docket, credit_rows)
+    result = docket("verify")
+    assert result.exit_code == 0, result.output
+    assert "match the log: aud's seal (auditor, recorded at position" in result.stdout
+    replayed = int(re.search(r"a replay of the (\d+) case", result.stdout).group(1))  # type: ignore[union-attr]
+    assert 1 <= replayed < 40  # the decided case's bucket, not the 40 cases
+
+
+def test_an_edited_row_of_a_case_no_event_touched_since_the_seal_is_named(
+    docket: Docket, credit_rows: Rows
+) -> None:
+    refs = sealed(docket, credit_rows)
+    untouched = refs["gc-0030"]
+    edit_views(docket, f"UPDATE cases SET p_bad = 0.001 WHERE case_id = '{untouched}'")
+    result = docket("verify")
+    assert_clear_error(result, "read models differ", "cases")
+    assert untouched in result.stderr and "p_bad" in result.stderr
+
+
+def test_a_seal_event_edited_in_the_file_fails_the_walk(
+    docket: Docket, credit_rows: Rows
+) -> None:
+    sealed(docket, credit_rows)
+    found = recorded_seal_of(docket)
+    # The insider re-points the seal at the file they edited: the event's bytes changed,
+    # so the chain breaks at its position.
+    raw(docket, docket.store, "UPDATE stored_events SET state = ? WHERE rowid = ?",
+        (b"{}", found))  # fmt: skip
+    result = docket("verify")
+    assert_clear_error(result, f"TAMPERED at position {found}")
+
+
+def recorded_seal_of(docket: Docket) -> int:
+    with docket.service("aud", "auditor") as service:
+        found = recorded_seal(service.log)
+    assert found is not None
+    return found.at
+
+
+def test_a_seal_recorded_by_someone_who_may_not_seal_is_not_used(
+    docket: Docket, credit_rows: Rows
+) -> None:
+    refs = docket.seed(credit_rows(12))
+    # An operator records, with their own valid key, a seal of zeroes (through the service's
+    # log, as a script could): it is signed, so the walk passes; it is not used.
+    with docket.service("ana", "operator") as service:
+        position = service.log.event_count()
+        service.log.save(ReadModelSeal.record(position=position, buckets=1,
+                                              digests="A" * 22 + "==", actor="ana",
+                                              role="operator"))  # fmt: skip
+    edit_views(docket, f"UPDATE cases SET status = 'decided' WHERE case_id = '{refs['gc-0005']}'")
+    result = docket("verify")
+    assert "was not used: only admin or auditor may seal" in result.stdout, result.output
+    assert_clear_error(result, "read models differ", refs["gc-0005"])
+
+
+def test_a_seal_that_lies_leaves_the_check_to_a_full_replay(
+    docket: Docket, credit_rows: Rows
+) -> None:
+    refs = docket.seed(credit_rows(12))
+    with docket.service("aud", "auditor") as service:
+        service.sync()
+        position = service.views.position()
+        lie = Seal(position, 8, bytes(8 * 16))
+        service.log.save(ReadModelSeal.record(position=position, buckets=8,
+                                              digests=lie.to_json()["digests"], actor="aud",
+                                              role="auditor"))  # fmt: skip
+    clean = docket("verify")
+    assert clean.exit_code == 0, clean.output
+    assert "match a replay of the log" in clean.stdout  # the seal did not match: full replay
+    edit_views(docket, f"DELETE FROM cases WHERE case_id = '{refs['gc-0007']}'")
+    assert_clear_error(docket("verify"), "read models differ", refs["gc-0007"])
+
+
+def test_sealing_is_refused_to_an_operator_before_any_work_and_records_nothing(
+    docket: Docket, credit_rows: Rows
+) -> None:
+    docket.seed(credit_rows(3))
+    docket.key_file()  # ana's key, enrolled before counting
+    with docket.service() as service:
+        before = service.log.event_count()
+    result = docket("verify", "--seal")
+    assert_clear_error(result, "only admin or auditor may seal")
+    assert "hash chain" not in result.stdout  # refused before the walk
+    with docket.service() as service:
+        assert service.log.event_count() == before
+
+
+def test_an_admin_seals_in_their_admin_role_and_a_sealed_log_verifies_after_a_replay(
+    docket: Docket, credit_rows: Rows
+) -> None:
+    docket.seed(credit_rows(6))
+    result = docket("verify", "--seal", role="admin", operator="root")
+    assert result.exit_code == 0, result.output
+    assert "sealed:" in result.stdout
+    assert docket("replay").exit_code == 0  # the file rebuilt: the seal still describes it
+    again = docket("verify")
+    assert again.exit_code == 0, again.output
+    assert "root's seal (admin, recorded at position" in again.stdout
