@@ -79,6 +79,7 @@ def status(obj: Context) -> None:
     cases = ", ".join(f"{k} {v}" for k, v in sorted(view.cases_by_status.items())) or "none"
     click.echo(f"cases:       {cases}")
     click.echo(f"champion:    {view.champion or 'none (baseline rules decide)'}")
+    click.echo(f"sealed:      {view.sealed or 'never (`docket verify --seal` as an auditor)'}")
     for notice in view.notices:
         click.echo(f"policy:      {notice}")
     if view.alerts:

@@ -39,6 +39,7 @@ from events import queries
 from events import queue as case_queue
 from events.domain.case_state import DecisionState
 from events.errors import FieldProblem, InputRejected, NotFound
+from events.readmodel_seal import recorded_seal
 from guardrails.plain_text import plain
 
 
@@ -265,7 +266,19 @@ def status(ctx: Context) -> StatusView:
         champion=", ".join(champions) or None,
         alerts=open_alerts,
         notices=policy_notices(ctx),
+        sealed=_sealed(ctx),
     )
+
+
+def _sealed(ctx: Context) -> str:
+    """Where the newest read-model seal stands, for the auditor who runs ``verify --seal``:
+    the next ``verify`` replays only the cases changed after its position."""
+    found = recorded_seal(ctx.log)
+    if found is None:
+        return ""
+    since = ctx.log.event_count() - found.at
+    return (f"read models at position {found.seal.position}, by {found.actor} ({found.role}) "
+            f"at position {found.at}; {since} event(s) recorded since")  # fmt: skip
 
 
 # --- row → view ---------------------------------------------------------------------------

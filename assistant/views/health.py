@@ -103,3 +103,5 @@ class StatusView:
     alerts: list[AlertView]
     # What needs the owner: unsigned or overdue policies, the baseline rules deciding.
     notices: list[str] = field(default_factory=list)
+    # The newest read-model seal in the log (`docket verify --seal`), in words; "" for none.
+    sealed: str = ""

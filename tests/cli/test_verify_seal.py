@@ -49,6 +49,9 @@ def test_the_next_verify_checks_against_the_log_seal_and_replays_only_near_the_c
     docket: Docket, credit_rows: Rows
 ) -> None:
     sealed(docket, credit_rows)
+    status = docket("status").stdout  # since the seal: ana's key, then her decision
+    assert re.search(r"sealed:      read models at position \d+, by aud \(auditor\) at "
+                     r"position \d+; 2 event\(s\) recorded since", status), status
     result = docket("verify")
     assert result.exit_code == 0, result.output
     assert "match the log: aud's seal (auditor, recorded at position" in result.stdout
