@@ -317,3 +317,28 @@ def test_the_sealed_check_passes_a_file_only_when_the_full_check_does(
             assert sealed is not None  # the seal spares the replay of a right file
     finally:
         views.close()
+
+
+def test_a_seal_recorded_in_the_log_is_read_back_only_when_it_can_vouch(tmp_path: Path) -> None:
+    """``docket verify`` reads the newest seal the log records: one that claims a position
+    at or after its own record (it could not have checked what came after it), or whose
+    digests are not one per bucket, is not read as a seal (the full check then runs)."""
+    from events.domain import ReadModelSeal
+    from events.readmodel_seal import recorded_seal
+
+    log = varied_log(tmp_path / "s.sqlite")
+    good = seal_at(log, log.event_count())
+
+    def record(position: int, digests: str) -> None:
+        log.save(ReadModelSeal.record(position=position, buckets=good.buckets,
+                                      digests=digests, **SYSTEM))  # fmt: skip
+
+    record(good.position, good.to_json()["digests"])
+    found = recorded_seal(log)
+    assert found is not None and found.seal == Seal(good.position, good.buckets, good.digests,
+                                                    found.seal.source)  # fmt: skip
+    assert found.at == log.event_count() and found.actor == SYSTEM["actor"]
+    record(log.event_count() + 1, good.to_json()["digests"])  # claims its own position
+    assert recorded_seal(log) is None
+    record(good.position, "AAAA")  # 3 bytes, not one digest per bucket
+    assert recorded_seal(log) is None
