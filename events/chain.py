@@ -136,6 +136,10 @@ class ChainedRecorder(Protocol):
         """The highest notification id that has a link (0 when none)."""
         ...
 
+    def max_signature_id(self) -> int:
+        """The last position a batch signature covers (0 when none)."""
+        ...
+
     def select_rows(
         self, start: int, limit: int, stop: int | None = None
     ) -> Sequence[tuple[int, str, int, str, bytes]]:
@@ -182,11 +186,14 @@ class VerifyReport:
 def walk_end(log: DecisionLog) -> int:
     """Where a walk of the whole log (:func:`verify`) ends when it starts now.
 
-    Events and links commit together, so every event or link at or below the larger of the
-    two maxima is visible to a walk's reads. Taking the larger one keeps a deleted last event
-    (whose link remains) in view."""
+    Events, links and batch signatures commit together, so every event or link at or below
+    the largest of the three maxima is visible to a walk's reads (the signatures' is read
+    first: a batch committed after it raises the others, never it alone). Taking the largest
+    keeps a deleted last event (whose link remains) in view, and a cut of the events and
+    links whose signatures remain."""
     chained: ChainedRecorder = log.chained_recorder
-    return max(int(log.recorder.max_notification_id() or 0), chained.max_chain_id())
+    signed = chained.max_signature_id()
+    return max(signed, int(log.recorder.max_notification_id() or 0), chained.max_chain_id())
 
 
 def verify(
@@ -222,6 +229,12 @@ def verify(
     checked = 0
     start = 1
     signatures = _Signatures(chained.signed_from())
+    # A walk starts at position 1; an event stored below it (a row id of 0 or less) is
+    # outside every walk, yet reading its aggregate by id finds it.
+    before = chained.select_rows(-(1 << 63), 1, 0)
+    if before:
+        return _bad(0, before[0][0], "an event is stored before the log's first position "
+                                     "(1): it was inserted")  # fmt: skip
     while start <= end:
         events = chained.select_rows(start, page, end)
         stop = events[-1][0] if len(events) == page else end
@@ -251,6 +264,12 @@ def verify(
     if signatures.pending:
         first = signatures.pending[0][0]
         return _bad(checked - len(signatures.pending), first, "this event is not signed by anyone")
+    if signatures.by_last:  # a batch signed, whose last event is not there
+        last = min(signatures.by_last)
+        first = signatures.by_last[last][0]
+        reason = (f"a batch signature covers positions {first}-{last} but no event is "
+                  f"stored at {last}: the events were removed")  # fmt: skip
+        return _bad(checked, first, reason)
     return VerifyReport(True, checked, None, "", previous.hex(), end, signatures.legacy)
 
 
@@ -281,6 +300,13 @@ class _Signatures:
         bad one)`` for the first bad event, or None.
         """
         if position < self.signed_from:  # the store's unsigned past (still chained)
+            if topic in (self.enrolled_topic, self.revoked_topic):
+                # Keys came with signing: a store's unsigned past holds no key-ring event.
+                # Where signing began is a row any writer of the store can change; moved
+                # past the first enrolment, it would leave every event unsigned.
+                return (position, f"a key-ring event lies before the position signing is said "
+                        f"to begin ({self.signed_from}, in {META_TABLE}): that position was "
+                        "moved to leave signed events unchecked", 0)  # fmt: skip
             self.legacy += 1
             return None
         self.pending.append((position, topic, raw))

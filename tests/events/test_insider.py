@@ -1,0 +1,110 @@
+"""An insider with write access to the store but no admin key: the attacks on the log that
+the triggers and the chain tests elsewhere do not already cover (both backends unless
+marked). Each test shows what the attack did before verify named it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from events.app import DecisionLog
+from events.chain import verify
+from events.domain import Case
+from tests.events.helpers import new_case, open_signed
+from tests.events.test_contract import drop_triggers, raw_sql, rechain
+from tests.stored import forge, plain
+
+ANA = {"actor": "ana", "role": "operator"}
+
+
+def seeded(url: str) -> tuple[DecisionLog, list[Case]]:
+    log = open_signed(url)
+    cases = [new_case(f"S{i}") for i in range(4)]
+    cases[0].accept(**ANA)
+    log.save(*cases[:2])
+    log.save(*cases[2:])
+    assert verify(log).ok
+    return log, cases
+
+
+def _accepted(log: DecisionLog) -> int:
+    return next(
+        n.id for n in log.recorder.select_notifications(1, 1000) if n.topic.endswith("Accepted")
+    )
+
+
+def _state(url: str, position: int) -> bytes:
+    return bytes(raw_sql(url, f"SELECT state FROM {{events}} WHERE {{id}} = {position}")[0][0])
+
+
+def test_moving_where_signing_began_does_not_unsign_the_log(store_url: str) -> None:
+    # A decision rewritten and re-chained, then the store told its signing began after its
+    # last event (as an upgraded store's meta row says): every event would be "unsigned".
+    log, _ = seeded(store_url)
+    decided = _accepted(log)
+    drop_triggers(store_url)
+    state = _state(store_url, decided)
+    forged = forge(state, (b'"action":"decline"', b'"action":"approve"'))
+    assert plain(forged) != plain(state)
+    raw_sql(store_url, f"UPDATE {{events}} SET state = ? WHERE {{id}} = {decided}", (forged,))
+    rechain(log, store_url)
+    raw_sql(store_url, f"INSERT INTO docket_meta VALUES ('signed_from', '{log.event_count() + 1}')")
+    report = verify(log)
+    assert not report.ok and report.first_bad_position == 1  # ana's enrolment, the first event
+    assert "before the position signing is said to begin" in report.reason
+
+
+def test_an_event_stored_before_the_first_position_is_named(store_url: str) -> None:
+    # Position 0 (or below) is outside every walk from position 1, yet reading a case by its
+    # id finds the event there: a decision nobody signed showed in the case's audit.
+    log, cases = seeded(store_url)
+    state = _state(store_url, _accepted(log))
+    oid = cases[1].id.hex if not store_url.startswith("postgresql") else str(cases[1].id)
+    raw_sql(
+        store_url,
+        "INSERT INTO {events} ({id}, originator_id, originator_version, topic, state) "
+        f"VALUES (-1, '{oid}', {cases[1].version + 1}, "
+        "'events.domain.case:Case.Accepted', ?)",
+        (state,),
+    )
+    assert len(log.events_of(cases[1].id)) == cases[1].version + 1  # the case reads it
+    report = verify(log)
+    assert not report.ok and report.first_bad_position == -1
+    assert "before the log's first position" in report.reason
+
+
+@pytest.mark.parametrize("spelling", ["hyphens", "blob"])
+def test_an_originator_id_respelled_in_a_sqlite_store_is_caught(
+    tmp_path: Path, spelling: str
+) -> None:
+    # SQLite stores a case id as 32 hex digits; the same id with hyphens, or the same digits
+    # as a BLOB, was hashed the same, but reading the case by its id no longer finds the
+    # event: a decision vanished from the case while verify passed.
+    url = str(tmp_path / "docket.sqlite")
+    log, cases = seeded(url)
+    decided = _accepted(log)
+    drop_triggers(url)
+    respelled = str(cases[0].id) if spelling == "hyphens" else cases[0].id.hex.encode()
+    raw_sql(url, f"UPDATE {{events}} SET originator_id = ? WHERE {{id}} = {decided}",
+            (respelled,))  # fmt: skip
+    assert len(log.events_of(cases[0].id)) == cases[0].version - 1
+    report = verify(log)
+    assert not report.ok and report.first_bad_position == decided
+    assert "altered" in report.reason
+
+
+def test_cutting_the_events_and_links_but_not_their_signatures_is_named(store_url: str) -> None:
+    # Only a cut of all three tables is beyond the store alone (README); the batch signatures
+    # left behind say the log went further.
+    log, _ = seeded(store_url)
+    log.save(new_case("T1"))
+    last = log.event_count()
+    batches = "SELECT max(last_id) FROM docket_signatures WHERE last_id < "
+    cut = int(raw_sql(store_url, f"{batches}{last}")[0][0])
+    drop_triggers(store_url)
+    raw_sql(store_url, f"DELETE FROM {{events}} WHERE {{id}} > {cut}")
+    raw_sql(store_url, f"DELETE FROM {{chain}} WHERE notification_id > {cut}")
+    report = verify(log)
+    assert not report.ok and report.first_bad_position == cut + 1
+    assert f"covers positions {cut + 1}-{last} but no event is stored at {last}" in report.reason
