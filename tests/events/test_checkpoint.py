@@ -102,6 +102,20 @@ def test_an_altered_checkpoint_file_is_refused(store_url: str) -> None:
     assert not report.ok and "the file was altered" in report.reason
 
 
+def test_a_checkpoint_naming_another_person_as_its_signer_is_refused(store_url: str) -> None:
+    # bob's own enrolled key signs a checkpoint that says ana signed it (the signature holds:
+    # he made it); only the key's enrolment says who signed.
+    log, _ = seeded(store_url)
+    bob = key_of("bob")
+    forged = checkpoint.export(log, bob, "ana", bob.public_key)
+    report = checkpoint.check(log, forged)
+    assert not report.ok and report.reason == (
+        f"the checkpoint names ana as its signer but was signed by key {bob.key_id}, enrolled "
+        "for bob: the file was forged"
+    )
+    assert checkpoint.check(log, checkpoint.export(log, bob, "bob", bob.public_key)).ok
+
+
 def test_no_checkpoint_of_a_log_that_does_not_verify(store_url: str) -> None:
     log, _ = seeded(store_url)
     drop_triggers(store_url)
