@@ -173,6 +173,14 @@ def claim(log: DecisionLog, data: Any) -> Claim | CheckpointReport:
             f"the checkpoint names {signer['person']} as its signer but was signed by key "
             f"{signer['key_id']}, enrolled for {record.person}: the file was forged"
         )
+    # An export is signed by a key valid when the log ended at the checkpoint's position: a
+    # key enrolled after it, or revoked by then, signed the file some other way.
+    if not record.valid_at(position):
+        return made.failed(
+            f"the checkpoint's signer key {signer['key_id']} ({record.person}) was not valid "
+            f"at its position {position} (enrolled at {record.enrolled_at}, revoked at "
+            f"{record.revoked_at}): the file was forged"
+        )
     return made
 
 

@@ -11,6 +11,7 @@ import pytest
 from events import checkpoint
 from events.app import DecisionLog
 from events.chain import verify, walk_end
+from events.domain import Key
 from events.errors import NotAuthorised
 from events.signing import batch_message
 from tests.events.helpers import key_of, new_case, open_signed
@@ -114,6 +115,17 @@ def test_a_checkpoint_naming_another_person_as_its_signer_is_refused(store_url: 
         "for bob: the file was forged"
     )
     assert checkpoint.check(log, checkpoint.export(log, bob, "bob", bob.public_key)).ok
+
+
+def test_a_checkpoint_signed_by_a_key_revoked_by_its_position_is_refused(store_url: str) -> None:
+    # eve keeps her key file after it was revoked and signs a checkpoint of the log as it now
+    # stands (say, rewritten): no export could have been signed by her key at that position.
+    log, _ = seeded(store_url)
+    eve = key_of("eve")
+    log.update(Key.id_for(eve.key_id),
+               lambda k: k.revoke(reason="left the team", actor="ana", role="admin"))  # fmt: skip
+    report = checkpoint.check(log, checkpoint.export(log, eve, "eve", eve.public_key))
+    assert not report.ok and "was not valid at its position" in report.reason
 
 
 def test_no_checkpoint_of_a_log_that_does_not_verify(store_url: str) -> None:

@@ -10,8 +10,9 @@ import pytest
 
 from events.app import DecisionLog
 from events.chain import verify
-from events.domain import Case
-from tests.events.helpers import new_case, open_signed
+from events.domain import Case, Key
+from events.store import open_log
+from tests.events.helpers import key_of, new_case, open_signed
 from tests.events.test_contract import drop_triggers, raw_sql, rechain
 from tests.stored import forge, plain
 
@@ -108,3 +109,33 @@ def test_cutting_the_events_and_links_but_not_their_signatures_is_named(store_ur
     report = verify(log)
     assert not report.ok and report.first_bad_position == cut + 1
     assert f"covers positions {cut + 1}-{last} but no event is stored at {last}" in report.reason
+
+
+@pytest.mark.parametrize(
+    "edit",
+    ["topic = 'events.domain.case:Case.Overridden'", "originator_version = originator_version + 10"],
+)
+def test_an_events_topic_or_version_edited_breaks_the_chain(store_url: str, edit: str) -> None:
+    log, _ = seeded(store_url)
+    decided = _accepted(log)
+    drop_triggers(store_url)
+    raw_sql(store_url, f"UPDATE {{events}} SET {edit} WHERE {{id}} = {decided}")
+    report = verify(log)
+    assert not report.ok and report.first_bad_position == decided
+    assert "altered" in report.reason
+
+
+def test_a_key_ring_change_signed_in_a_role_held_but_not_admin_fails(store_url: str) -> None:
+    # bob holds operator, senior and risk_owner: he revokes ana's key naming himself in a role
+    # he holds (so authorship holds), signed with his own key.
+    log, _ = seeded(store_url)
+    bob = open_log(store_url)
+    bob.signer = key_of("bob")
+    ana = Key.id_for(key_of("ana").key_id)
+    record = bob.repository.get(ana)
+    record.trigger_event(record.Revoked, key_id=key_of("ana").key_id, reason="gone",
+                         actor="bob", role="risk_owner")  # fmt: skip
+    bob.save(record)
+    report = verify(log)
+    assert not report.ok and report.first_bad_position == log.event_count()
+    assert "bob changed the key ring without the admin role" in report.reason
