@@ -113,7 +113,7 @@ def test_cutting_the_events_and_links_but_not_their_signatures_is_named(store_ur
 
 @pytest.mark.parametrize(
     "edit",
-    ["topic = 'events.domain.case:Case.Overridden'", "originator_version = originator_version + 10"],
+    ["topic = 'events.domain.case:Case.Overridden'", "originator_version = 99"],
 )
 def test_an_events_topic_or_version_edited_breaks_the_chain(store_url: str, edit: str) -> None:
     log, _ = seeded(store_url)
