@@ -10,7 +10,7 @@ import pytest
 
 from events.app import DecisionLog
 from events.chain import verify
-from events.domain import Case, Key
+from events.domain import Case, Key, Policy
 from events.store import open_log
 from tests.events.helpers import key_of, new_case, open_signed
 from tests.events.test_contract import drop_triggers, raw_sql, rechain
@@ -139,3 +139,107 @@ def test_a_key_ring_change_signed_in_a_role_held_but_not_admin_fails(store_url: 
     report = verify(log)
     assert not report.ok and report.first_bad_position == log.event_count()
     assert "bob changed the key ring without the admin role" in report.reason
+
+
+def _around_the_service(url: str, person: str, case: Case, event: str, **fields: object) -> None:
+    """``person`` records ``event`` on ``case`` with their own enrolled key, skipping the
+    aggregate's rules (what an insider holding the key and Docket's code can do)."""
+    log = open_log(url)
+    log.signer = key_of(person)
+    found = log.repository.get(case.id)
+    found.trigger_event(getattr(found, event), **fields)
+    log.save(found)
+
+
+def test_a_second_decision_recorded_around_the_service_is_named(store_url: str) -> None:
+    # ana decided S0; eve (an operator, her own key, her own name) records another decision
+    # on it: the queue showed eve's, the audit ana's, and verify passed.
+    log, cases = seeded(store_url)
+    _around_the_service(store_url, "eve", cases[0], "Overridden", action="approve",
+                        recommended="decline", reason_code="other", reason_text="x",
+                        quantity=None, actor="eve", role="operator")  # fmt: skip
+    report = verify(log)
+    assert not report.ok and report.first_bad_position == log.event_count()
+    assert "already decided" in report.reason
+
+
+def test_signing_off_ones_own_escalation_around_the_service_is_named(store_url: str) -> None:
+    log, cases = seeded(store_url)
+    cases[1].escalate(reason_text="unsure", **ANA)
+    log.save(cases[1])
+    assert verify(log).ok
+    _around_the_service(store_url, "ana", cases[1], "SignedOff", action="approve",
+                        recommended="decline", agreed=False, reason_code="other",
+                        reason_text="x", quantity=None, actor="ana", role="senior")  # fmt: skip
+    report = verify(log)
+    assert not report.ok and report.first_bad_position == log.event_count()
+    assert "ana escalated this case" in report.reason
+
+
+def test_the_decision_rule_knows_the_case_events_by_their_topics() -> None:
+    from eventsourcing.utils import get_topic
+
+    from events import chain
+
+    final = {get_topic(e) for e in (Case.Accepted, Case.Overridden, Case.SignedOff)}
+    assert (final, get_topic(Case.Escalated)) == (chain._FINAL, chain._ESCALATED)
+
+
+def _policy(log: DecisionLog) -> Policy:
+    policy = Policy.create(domain="credit", spec={"t": 0.2}, owner_role="risk_owner",
+                           actor="ana", role="risk_owner")  # fmt: skip
+    log.save(policy)
+    return policy
+
+
+def test_a_policy_changed_alone_around_the_service_is_named(store_url: str) -> None:
+    # bob holds the owner role and writes the change itself with his own key: no proposal,
+    # no second owner. The policy in force changed (it is read from the log); verify passed.
+    log, _ = seeded(store_url)
+    policy = _policy(log)
+    log.update(policy.id, lambda p: p.propose(changes={"t": 0.3}, justification="why",
+                                              actor="ana", role="risk_owner"))  # fmt: skip
+    bob = open_log(store_url)
+    bob.signer = key_of("bob")
+    bob.update(policy.id, lambda p: p.approve(proposal=1, actor="bob", role="risk_owner"))
+    assert verify(log).ok  # the four-eyes way
+    changed = {"changes": {"t": 0.9}, "spec": {"t": 0.9}, "policy_version": 3,
+               "justification": "mine", "actor": "bob", "role": "risk_owner"}  # fmt: skip
+    found = bob.repository.get(policy.id)
+    found.trigger_event(found.Changed, **changed)
+    bob.save(found)
+    report = verify(log)
+    assert not report.ok and report.first_bad_position == log.event_count()
+    assert "bob (risk_owner) changed the credit policy without" in report.reason
+
+
+def test_a_policy_change_approved_by_its_proposer_around_the_service_is_named(
+    store_url: str,
+) -> None:
+    log, _ = seeded(store_url)
+    policy = _policy(log)
+    bob = open_log(store_url)
+    bob.signer = key_of("bob")
+    bob.update(policy.id, lambda p: p.propose(changes={"t": 0.3}, justification="why",
+                                              actor="bob", role="risk_owner"))  # fmt: skip
+    found = bob.repository.get(policy.id)
+    found.trigger_event(found.ProposalDecided, proposal=1, approved=True, proposed_by="ana",
+                        note="", actor="bob", role="risk_owner")  # fmt: skip
+    found.trigger_event(found.Changed, changes={"t": 0.3}, spec={"t": 0.3}, policy_version=2,
+                        justification="why", actor="bob", role="risk_owner")  # fmt: skip
+    bob.save(found)
+    report = verify(log)
+    assert not report.ok and report.first_bad_position == log.event_count() - 1
+    assert "bob proposed it" in report.reason
+
+
+def test_a_store_told_it_predates_signing_is_upgraded_yet_still_checked(store_url: str) -> None:
+    # No key and no trigger dropped: docket_meta says storage version 1, so the next open
+    # "upgrades" the store, itself writing signed_from past every event.
+    log, _ = seeded(store_url)
+    raw_sql(store_url, "UPDATE docket_meta SET value = '1' WHERE key = 'schema_version'")
+    reopened = open_log(store_url)
+    assert reopened.chained_recorder.signed_from() == log.event_count() + 1
+    report = verify(reopened)
+    assert not report.ok and report.first_bad_position == 1
+    assert "before the position signing is said to begin" in report.reason
