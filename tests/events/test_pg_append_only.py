@@ -162,3 +162,17 @@ def test_a_batch_signature_the_writer_inserts_past_the_end_is_named(
             "'\\x00'::bytea)")  # fmt: skip
     ok, position, reason = _verify(url)
     assert (ok, position) == (False, events + 1) and "no event is stored at" in reason
+
+
+def test_triggers_set_to_fire_only_for_replication_count_as_disabled(
+    writer: tuple[str, str],
+) -> None:
+    # ENABLE REPLICA TRIGGER leaves the trigger in the catalogue, not disabled ('D'), yet it
+    # no longer fires in an ordinary session: the owner's UPDATE then goes through.
+    owner, url = writer
+    seed(url)
+    pg_execute("ALTER TABLE docket_chain ENABLE REPLICA TRIGGER docket_append_only",
+               schema_of(owner))  # fmt: skip
+    pg_execute("UPDATE docket_chain SET originator_version = originator_version", schema_of(owner))
+    with pytest.raises(UnsafeConnection, match="triggers on docket_chain are missing"):
+        open_log(url)
