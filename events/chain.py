@@ -451,7 +451,10 @@ class _Decisions:
         if topic == _ESCALATED:
             if case in self.escalated:
                 return "this case was already escalated and awaits a senior reviewer"
-            self.escalated[case] = _who(topic, raw).get("actor")
+            escalator = _who(topic, raw).get("actor")
+            if not isinstance(escalator, str):  # the sign-off's four eyes compare names
+                return "this escalation names no one as the person who escalated the case"
+            self.escalated[case] = escalator
             return None
         escalator = self.escalated.pop(case, None)
         if escalator is None:

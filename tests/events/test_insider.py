@@ -243,3 +243,14 @@ def test_a_store_told_it_predates_signing_is_upgraded_yet_still_checked(store_ur
     report = verify(reopened)
     assert not report.ok and report.first_bad_position == 1
     assert "before the position signing is said to begin" in report.reason
+
+
+def test_an_escalation_naming_no_one_cannot_be_closed_by_its_signer(store_url: str) -> None:
+    # An actor that is not a string is not judged as a person; eve escalated "as no one",
+    # with her own key, then would close the case herself as if someone else had escalated.
+    log, cases = seeded(store_url)
+    _around_the_service(store_url, "eve", cases[1], "Escalated", reason_text="x", actor=None,
+                        role="operator")  # fmt: skip
+    report = verify(log)
+    assert not report.ok and report.first_bad_position == log.event_count()
+    assert "names no one as the person who escalated" in report.reason
