@@ -284,7 +284,10 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
         sql = (
             f"SELECT rowid, CASE WHEN length({o}) = 32 AND typeof({o}) = 'text' THEN {uuid_text} "
             f"ELSE '{{' || {o} || '}}' END, "
-            f"originator_version, topic, state FROM {self.events_table_name} "
+            # A state is stored as a BLOB: one stored as TEXT (the same bytes) cannot be read
+            # back by the library, so it is given as one byte the chain never hashed.
+            "originator_version, topic, CASE WHEN typeof(state) = 'blob' THEN state "
+            f"ELSE x'00' END FROM {self.events_table_name} "
             "WHERE rowid >= ? AND rowid <= ? ORDER BY rowid LIMIT ?"
         )
         with self.datastore.transaction(commit=False) as c:

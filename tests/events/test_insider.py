@@ -254,3 +254,35 @@ def test_an_escalation_naming_no_one_cannot_be_closed_by_its_signer(store_url: s
     report = verify(log)
     assert not report.ok and report.first_bad_position == log.event_count()
     assert "names no one as the person who escalated" in report.reason
+
+
+def test_a_state_stored_as_text_in_a_sqlite_store_is_named(tmp_path: Path) -> None:
+    # The same bytes as TEXT: the library cannot read the event back (not UTF-8), and verify
+    # ended in a traceback instead of naming the position.
+    url = str(tmp_path / "docket.sqlite")
+    log, _ = seeded(url)
+    decided = _accepted(log)
+    drop_triggers(url)
+    raw_sql(url, f"UPDATE {{events}} SET state = CAST(state AS TEXT) WHERE {{id}} = {decided}")
+    report = verify(log)
+    assert not report.ok and report.first_bad_position == decided
+    assert "altered" in report.reason
+
+
+def test_a_key_ring_event_edited_to_grant_a_role_fails_its_admins_signature(
+    store_url: str,
+) -> None:
+    # eve's enrolment edited to hold "senior" (so a sign-off she made would be in a role her
+    # key holds), the chain recomputed: the batch no longer matches ana's signature.
+    log, _ = seeded(store_url)
+    enrolled = next(n.id for n in log.recorder.select_notifications(1, 100)
+                    if n.topic.endswith("Key.Enrolled") and b'"eve"' in plain(n.state))  # fmt: skip
+    drop_triggers(store_url)
+    forged = forge(_state(store_url, enrolled), (b'"roles":["operator"]',
+                                                 b'"roles":["operator","senior"]'))  # fmt: skip
+    assert plain(forged) != plain(_state(store_url, enrolled))
+    raw_sql(store_url, f"UPDATE {{events}} SET state = ? WHERE {{id}} = {enrolled}", (forged,))
+    rechain(log, store_url)
+    report = verify(log)
+    assert not report.ok and report.first_bad_position <= enrolled
+    assert "does not match ana's key" in report.reason
