@@ -232,7 +232,7 @@ def verify(
     checked = 0
     start = 1
     signatures = _Signatures(chained.signed_from())
-    decisions, policies = _Decisions(), _Policies()
+    decisions, policies, ruled = _Decisions(), _Policies(), _RULED
     # A walk starts at position 1; an event stored below it (a row id of 0 or less) is
     # outside every walk, yet reading its aggregate by id finds it.
     before = chained.select_rows(-(1 << 63), 1, 0)
@@ -260,8 +260,8 @@ def verify(
             problem = signatures.add(nid, topic, state, expected)
             if problem:
                 return _bad(checked - problem[2], problem[0], problem[1])
-            rule = decisions if topic in _DECISION_TOPICS else policies
-            if topic in _DECISION_TOPICS or topic in _POLICY_TOPICS:
+            if topic in ruled:  # a case's decision or a policy's event: the rules
+                rule = decisions if topic in _DECISION_TOPICS else policies
                 try:
                     wrong = rule.add(oid, topic, state)
                 except UnreadableState as exc:
@@ -473,6 +473,7 @@ _POLICY = "events.domain.policy:Policy."
 _POLICY_CREATED, _PROPOSED = _POLICY + "Created", _POLICY + "ChangeProposed"
 _PROPOSAL_DECIDED, _POLICY_CHANGED = _POLICY + "ProposalDecided", _POLICY + "Changed"
 _POLICY_TOPICS = frozenset((_POLICY_CREATED, _PROPOSED, _PROPOSAL_DECIDED, _POLICY_CHANGED))
+_RULED = _DECISION_TOPICS | _POLICY_TOPICS
 
 
 class _Policies:
