@@ -420,7 +420,8 @@ _CASE = "events.domain.case:Case."
 #: A case's final decisions, and the escalation a senior's sign-off closes.
 _FINAL = frozenset(_CASE + name for name in ("Accepted", "Overridden", "SignedOff"))
 _ESCALATED, _SIGNED_OFF = _CASE + "Escalated", _CASE + "SignedOff"
-_DECISION_TOPICS = _FINAL | {_ESCALATED}
+_OUTCOME = _CASE + "OutcomeRecorded"
+_DECISION_TOPICS = _FINAL | {_ESCALATED, _OUTCOME}
 
 
 class _Decisions:
@@ -430,10 +431,14 @@ class _Decisions:
     writing around the service could otherwise record a second decision in their own name,
     which the queue would show while the case's audit showed the first.
 
-    Holds one 128-bit number per decided case (about 75 MB at a million decided cases)."""
+    A case's outcome (what quality and retraining learn from) is recorded once too.
+
+    Holds one 128-bit number per decided case and one per case with an outcome (about 75 MB
+    a million)."""
 
     def __init__(self) -> None:
         self.decided: set[int] = set()
+        self.outcomes: set[int] = set()
         self.escalated: dict[int, Any] = {}  # awaiting a senior: who escalated
 
     def add(self, oid: str, topic: str, raw: bytes) -> str | None:
@@ -445,6 +450,11 @@ class _Decisions:
         try:
             case = int(oid.replace("-", ""), 16)
         except ValueError:  # not a case id: the chain has judged it already
+            return None
+        if topic == _OUTCOME:
+            if case in self.outcomes:
+                return "this case's outcome was already recorded: an outcome is recorded once"
+            self.outcomes.add(case)
             return None
         if case in self.decided:
             return "this case was already decided: a case is decided once"

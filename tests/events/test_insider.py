@@ -183,6 +183,7 @@ def test_the_decision_rule_knows_the_case_events_by_their_topics() -> None:
 
     final = {get_topic(e) for e in (Case.Accepted, Case.Overridden, Case.SignedOff)}
     assert (final, get_topic(Case.Escalated)) == (chain._FINAL, chain._ESCALATED)
+    assert get_topic(Case.OutcomeRecorded) == chain._OUTCOME
 
 
 def _policy(log: DecisionLog) -> Policy:
@@ -286,3 +287,18 @@ def test_a_key_ring_event_edited_to_grant_a_role_fails_its_admins_signature(
     report = verify(log)
     assert not report.ok and report.first_bad_position <= enrolled
     assert "does not match ana's key" in report.reason
+
+
+def test_a_second_outcome_recorded_around_the_service_is_named(store_url: str) -> None:
+    # The outcome is what quality and retraining learn from; the service records it once.
+    log, cases = seeded(store_url)
+    cases[0].record_outcome(outcome="good", observed_at="2031-01-01T00:00:00+00:00",
+                            source="ledger", **ANA)  # fmt: skip
+    log.save(cases[0])
+    assert verify(log).ok
+    _around_the_service(store_url, "eve", cases[0], "OutcomeRecorded", outcome="bad",
+                        observed_at="2031-02-01T00:00:00+00:00", source="ledger", value=None,
+                        actor="eve", role="operator")  # fmt: skip
+    report = verify(log)
+    assert not report.ok and report.first_bad_position == log.event_count()
+    assert "outcome was already recorded" in report.reason
