@@ -4,6 +4,7 @@ a cut tail, and a rewrite re-chained and re-signed by an insider holding a valid
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,7 +14,8 @@ from events.app import DecisionLog
 from events.chain import verify, walk_end
 from events.domain import Key
 from events.errors import NotAuthorised
-from events.signing import batch_message
+from events.signing import SigningKey, batch_message
+from events.store import open_log
 from tests.events.helpers import key_of, new_case, open_signed
 from tests.events.test_contract import drop_triggers, raw_sql, rechain
 from tests.stored import forge, plain
@@ -126,6 +128,22 @@ def test_a_checkpoint_signed_by_a_key_revoked_by_its_position_is_refused(store_u
                lambda k: k.revoke(reason="left the team", actor="ana", role="admin"))  # fmt: skip
     report = checkpoint.check(log, checkpoint.export(log, eve, "eve", eve.public_key))
     assert not report.ok and "was not valid at its position" in report.reason
+
+
+def test_a_store_made_anew_with_keys_of_its_own_fails_the_checkpoint(
+    store_url: str, tmp_path: Path
+) -> None:
+    # Everything rewritten from the first event by someone holding none of the keys: new keys
+    # for every person, self-consistent, so the store alone verifies.
+    _, taken = seeded(store_url)
+    made_anew = open_log(str(tmp_path / "anew.sqlite"))
+    mallory = SigningKey.generate()
+    made_anew.signer = mallory
+    made_anew.save(Key.enrol(person="ana", public_key=mallory.public_key, roles=["admin"],
+                             actor="ana", role="admin"))  # fmt: skip
+    assert verify(made_anew).ok
+    report = checkpoint.check(made_anew, taken)
+    assert not report.ok and "is not enrolled in this log" in report.reason
 
 
 def test_no_checkpoint_of_a_log_that_does_not_verify(store_url: str) -> None:

@@ -302,3 +302,28 @@ def test_a_second_outcome_recorded_around_the_service_is_named(store_url: str) -
     report = verify(log)
     assert not report.ok and report.first_bad_position == log.event_count()
     assert "outcome was already recorded" in report.reason
+
+
+def test_batch_signatures_moved_regrouped_or_removed_are_named(store_url: str) -> None:
+    log, _ = seeded(store_url)
+    log.save(new_case("T1"))
+    (a_last, a_first), (b_last, b_first) = raw_sql(
+        store_url, "SELECT last_id, first_id FROM docket_signatures ORDER BY last_id DESC LIMIT 2"
+    )  # the last two batches: b before a
+    drop_triggers(store_url)
+    # b's signature replayed onto a (same key): it signs other positions and another link.
+    raw_sql(store_url, "UPDATE docket_signatures SET signature = (SELECT signature FROM "
+            f"docket_signatures WHERE last_id = {b_last}) WHERE last_id = {a_last}")  # fmt: skip
+    report = verify(log)
+    assert (report.ok, report.first_bad_position) == (False, a_first)
+    assert "does not match ana's key" in report.reason
+    # a's signature row gone: its events are signed by no one.
+    raw_sql(store_url, f"DELETE FROM docket_signatures WHERE last_id = {a_last}")
+    report = verify(log)
+    assert (report.ok, report.first_bad_position) == (False, a_first)
+    assert "not signed by anyone" in report.reason
+    # b's row made to end earlier: the rest of b is then a batch nobody signed as such.
+    raw_sql(store_url, f"UPDATE docket_signatures SET last_id = {b_last - 1} "
+            f"WHERE last_id = {b_last}")  # fmt: skip
+    report = verify(log)
+    assert not report.ok and report.first_bad_position == b_first
