@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from events.compression import UnreadableState, head_of, read_state
 from events.domain.case_steps import ASSESSED_TOPIC, authors
+from events.domain.proposals import approval_problem
 from events.errors import NotAuthorised
 from events.keyring import ENROLLED_TOPIC, REVOKED_TOPIC, KeyRing
 from events.signing import batch_message, signature_valid
@@ -136,6 +137,10 @@ class ChainedRecorder(Protocol):
         """The highest notification id that has a link (0 when none)."""
         ...
 
+    def max_signature_id(self) -> int:
+        """The last position a batch signature covers (0 when none)."""
+        ...
+
     def select_rows(
         self, start: int, limit: int, stop: int | None = None
     ) -> Sequence[tuple[int, str, int, str, bytes]]:
@@ -182,11 +187,14 @@ class VerifyReport:
 def walk_end(log: DecisionLog) -> int:
     """Where a walk of the whole log (:func:`verify`) ends when it starts now.
 
-    Events and links commit together, so every event or link at or below the larger of the
-    two maxima is visible to a walk's reads. Taking the larger one keeps a deleted last event
-    (whose link remains) in view."""
+    Events, links and batch signatures commit together, so every event or link at or below
+    the largest of the three maxima is visible to a walk's reads (the signatures' is read
+    first: a batch committed after it raises the others, never it alone). Taking the largest
+    keeps a deleted last event (whose link remains) in view, and a cut of the events and
+    links whose signatures remain."""
     chained: ChainedRecorder = log.chained_recorder
-    return max(int(log.recorder.max_notification_id() or 0), chained.max_chain_id())
+    signed = chained.max_signature_id()
+    return max(signed, int(log.recorder.max_notification_id() or 0), chained.max_chain_id())
 
 
 def verify(
@@ -202,7 +210,9 @@ def verify(
     events appended meanwhile are neither read nor mistaken for a removed event,
     so a verify during busy writing reports only what was really changed.
     Reads pages of events (as stored rows, nothing decoded), the links and the batch
-    signatures in the same id range, so memory stays flat.
+    signatures in the same id range, so memory stays flat but for one number per decided
+    case: the decision rule (one decision per case, :class:`_Decisions`) is checked on the
+    way.
 
     The chain hashes each state as stored (compressed), so no state is inflated for it.
     Signatures (see :mod:`events.signing`): one check per signed batch; every event must
@@ -222,6 +232,13 @@ def verify(
     checked = 0
     start = 1
     signatures = _Signatures(chained.signed_from())
+    decisions, policies, ruled = _Decisions(), _Policies(), _RULED
+    # A walk starts at position 1; an event stored below it (a row id of 0 or less) is
+    # outside every walk, yet reading its aggregate by id finds it.
+    before = chained.select_rows(-(1 << 63), 1, 0)
+    if before:
+        return _bad(0, before[0][0], "an event is stored before the log's first position "
+                                     "(1): it was inserted")  # fmt: skip
     while start <= end:
         events = chained.select_rows(start, page, end)
         stop = events[-1][0] if len(events) == page else end
@@ -243,6 +260,14 @@ def verify(
             problem = signatures.add(nid, topic, state, expected)
             if problem:
                 return _bad(checked - problem[2], problem[0], problem[1])
+            if topic in ruled:  # a case's decision or a policy's event: the rules
+                rule = decisions if topic in _DECISION_TOPICS else policies
+                try:
+                    wrong = rule.add(oid, topic, state)
+                except UnreadableState as exc:
+                    return _bad(checked, nid, f"this event cannot be read: {exc}")
+                if wrong:
+                    return _bad(checked, nid, wrong)
             checked += 1
             li += 1
         if li < len(links):
@@ -251,6 +276,12 @@ def verify(
     if signatures.pending:
         first = signatures.pending[0][0]
         return _bad(checked - len(signatures.pending), first, "this event is not signed by anyone")
+    if signatures.by_last:  # a batch signed, whose last event is not there
+        last = min(signatures.by_last)
+        first = signatures.by_last[last][0]
+        reason = (f"a batch signature covers positions {first}-{last} but no event is "
+                  f"stored at {last}: the events were removed")  # fmt: skip
+        return _bad(checked, first, reason)
     return VerifyReport(True, checked, None, "", previous.hex(), end, signatures.legacy)
 
 
@@ -281,6 +312,13 @@ class _Signatures:
         bad one)`` for the first bad event, or None.
         """
         if position < self.signed_from:  # the store's unsigned past (still chained)
+            if topic in (self.enrolled_topic, self.revoked_topic):
+                # Keys came with signing: a store's unsigned past holds no key-ring event.
+                # Where signing began is a row any writer of the store can change; moved
+                # past the first enrolment, it would leave every event unsigned.
+                return (position, f"a key-ring event lies before the position signing is said "
+                        f"to begin ({self.signed_from}, in {META_TABLE}): that position was "
+                        "moved to leave signed events unchecked", 0)  # fmt: skip
             self.legacy += 1
             return None
         self.pending.append((position, topic, raw))
@@ -376,6 +414,125 @@ class _Signatures:
                         f"key, but signed only by {names} key")  # fmt: skip
             return None  # a component with no key of its own, run by the signer (older stores)
         return f"recorded as done by {actor} but signed by {names} key"
+
+
+_CASE = "events.domain.case:Case."
+#: A case's final decisions, and the escalation a senior's sign-off closes.
+_FINAL = frozenset(_CASE + name for name in ("Accepted", "Overridden", "SignedOff"))
+_ESCALATED, _SIGNED_OFF = _CASE + "Escalated", _CASE + "SignedOff"
+_OUTCOME = _CASE + "OutcomeRecorded"
+_DECISION_TOPICS = _FINAL | {_ESCALATED, _OUTCOME}
+
+
+class _Decisions:
+    """The decision rule of a case (:mod:`events.domain.case_deciding`), checked on the log
+    itself: a case is decided once (accepted, overridden, or escalated and then closed by a
+    senior other than whoever escalated it). The service enforces it; a key holder
+    writing around the service could otherwise record a second decision in their own name,
+    which the queue would show while the case's audit showed the first.
+
+    A case's outcome (what quality and retraining learn from) is recorded once too.
+
+    Holds one 128-bit number per decided case and one per case with an outcome (about 75 MB
+    a million)."""
+
+    def __init__(self) -> None:
+        self.decided: set[int] = set()
+        self.outcomes: set[int] = set()
+        self.escalated: dict[int, Any] = {}  # awaiting a senior: who escalated
+
+    def add(self, oid: str, topic: str, raw: bytes) -> str | None:
+        """Take a decision event of the case ``oid``; the rule it breaks, or None.
+
+        Raises:
+            UnreadableState: an escalation or sign-off whose head cannot be read.
+        """
+        try:
+            case = int(oid.replace("-", ""), 16)
+        except ValueError:  # not a case id: the chain has judged it already
+            return None
+        if topic == _OUTCOME:
+            if case in self.outcomes:
+                return "this case's outcome was already recorded: an outcome is recorded once"
+            self.outcomes.add(case)
+            return None
+        if case in self.decided:
+            return "this case was already decided: a case is decided once"
+        if topic == _ESCALATED:
+            if case in self.escalated:
+                return "this case was already escalated and awaits a senior reviewer"
+            escalator = _who(topic, raw).get("actor")
+            if not isinstance(escalator, str):  # the sign-off's four eyes compare names
+                return "this escalation names no one as the person who escalated the case"
+            self.escalated[case] = escalator
+            return None
+        escalator = self.escalated.pop(case, None)
+        if escalator is None:
+            if topic == _SIGNED_OFF:
+                return "a sign-off of a case nobody escalated"
+        elif _who(topic, raw).get("actor") == escalator:
+            # (Stores written before sign-offs existed close an escalation by an accept or
+            # an override: the same rule.)
+            return (f"{escalator} escalated this case, so another senior reviewer must "
+                    "close it")  # fmt: skip
+        self.decided.add(case)
+        return None
+
+
+_POLICY = "events.domain.policy:Policy."
+_POLICY_CREATED, _PROPOSED = _POLICY + "Created", _POLICY + "ChangeProposed"
+_PROPOSAL_DECIDED, _POLICY_CHANGED = _POLICY + "ProposalDecided", _POLICY + "Changed"
+_POLICY_TOPICS = frozenset((_POLICY_CREATED, _PROPOSED, _PROPOSAL_DECIDED, _POLICY_CHANGED))
+_RULED = _DECISION_TOPICS | _POLICY_TOPICS
+
+
+class _Policies:
+    """Four eyes on a policy (:meth:`events.domain.policy.Policy.approve`), checked on the log
+    itself: a ``Changed`` event counts only right after its approver approved a pending
+    proposal of exactly those changes, made by another person, in the policy's owner role.
+    The policy in force is read from the log, so a change written around the service by an
+    owner alone would otherwise decide. Policy events are few: each is decoded whole."""
+
+    def __init__(self) -> None:
+        self.owner: dict[str, str] = {}  # policy id -> its owner role
+        self.domain: dict[str, str] = {}  # policy id -> its domain
+        self.pending: dict[tuple[str, Any], tuple[Any, Any]] = {}  # -> (proposer, changes)
+        self.approved: dict[str, tuple[Any, Any]] = {}  # policy id -> (approver, changes)
+
+    def add(self, oid: str, topic: str, raw: bytes) -> str | None:
+        """Take a policy event; the rule it breaks, or None.
+
+        Raises:
+            UnreadableState: a state that cannot be read.
+        """
+        state = _state(raw)
+        actor, role = state.get("actor"), state.get("role")
+        if topic == _POLICY_CREATED:
+            self.owner[oid] = str(state.get("owner_role"))
+            self.domain[oid] = str(state.get("domain"))
+            self.approved.pop(oid, None)
+            return None
+        approved = self.approved.pop(oid, None)  # only the very next event may use it
+        if topic == _PROPOSED:
+            self.pending[(oid, state.get("proposal"))] = (actor, state.get("changes"))
+        elif topic == _PROPOSAL_DECIDED:
+            found = self.pending.pop((oid, state.get("proposal")), None)
+            if state.get("approved") is True:
+                if found is None:
+                    return (f"{actor} approved policy proposal #{state.get('proposal')}, which "
+                            "is not pending")  # fmt: skip
+                problem = approval_problem(str(found[0]), str(actor), str(role),
+                                           (self.owner.get(oid, "?"),))  # fmt: skip
+                if problem:
+                    return f"a policy proposal approved against four eyes: {problem}"
+                self.approved[oid] = (actor, found[1])
+        elif topic == _POLICY_CHANGED and (
+            approved is None or approved != (actor, state.get("changes"))
+        ):
+            return (f"{actor} ({role}) changed the {self.domain.get(oid, '?')} policy without "
+                    "a pending proposal of that change approved by a second person holding its "
+                    f"owner role ({self.owner.get(oid, '?')})")  # fmt: skip
+        return None
 
 
 #: Topics whose whole state verify reads (the key ring is rebuilt from them).

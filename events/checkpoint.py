@@ -160,10 +160,26 @@ def claim(log: DecisionLog, data: Any) -> Claim | CheckpointReport:
         public, _body_digest(data), signature
     ):
         return made.failed("the checkpoint's own signature does not match: the file was altered")
-    if signer["key_id"] not in KeyRing().refresh(log).keys:
+    record = KeyRing().refresh(log).keys.get(signer["key_id"])
+    if record is None:
         return made.failed(
             f"the checkpoint's signer key {signer['key_id']} is not enrolled in this log: the "
             "log was rewritten from its start, or the checkpoint is another store's"
+        )
+    # Who signed is the key's enrolment, never the file's word: anyone enrolled can sign a
+    # checkpoint, so a file naming another person as its signer is a forgery.
+    if record.public_key != public or record.person != signer["person"]:
+        return made.failed(
+            f"the checkpoint names {signer['person']} as its signer but was signed by key "
+            f"{signer['key_id']}, enrolled for {record.person}: the file was forged"
+        )
+    # An export is signed by a key valid when the log ended at the checkpoint's position: a
+    # key enrolled after it, or revoked by then, signed the file some other way.
+    if not record.valid_at(position):
+        return made.failed(
+            f"the checkpoint's signer key {signer['key_id']} ({record.person}) was not valid "
+            f"at its position {position} (enrolled at {record.enrolled_at}, revoked at "
+            f"{record.revoked_at}): the file was forged"
         )
     return made
 

@@ -105,13 +105,15 @@ def ownership(curs: Any, schema: str, events_table: str) -> str | None:
 def privileges_problem(curs: Any, schema: str, tables: Sequence[str]) -> str | None:
     """What a writer role may do that it should not (UPDATE, DELETE, TRUNCATE, ownership
     of the tables) or a missing trigger, in one phrase; None when append-only holds."""
-    # Every table in one round trip (a console checks this each time it opens).
+    # Every table in one round trip (a console checks this each time it opens). A trigger
+    # fires in an ordinary session when enabled as 'O' (origin) or 'A' (always); 'R' (ENABLE
+    # REPLICA TRIGGER) keeps it in the catalogue but silent, as 'D' does.
     qualified = [f'"{schema}"."{table}"' for table in tables]
     curs.execute(
         "SELECT t.q, has_table_privilege(t.q, 'UPDATE') AS u, "
         "has_table_privilege(t.q, 'DELETE') AS d, has_table_privilege(t.q, 'TRUNCATE') AS t, "
         "(SELECT count(*) FROM pg_trigger WHERE tgrelid = to_regclass(t.q) "
-        "AND tgname IN (%s, %s) AND tgenabled <> 'D') AS n "
+        "AND tgname IN (%s, %s) AND tgenabled IN ('O', 'A')) AS n "
         "FROM unnest(%s::text[]) WITH ORDINALITY AS t(q, i) ORDER BY t.i",
         (ROW_TRIGGER, TRUNCATE_TRIGGER, qualified),
     )

@@ -345,6 +345,14 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
             row = curs.fetchone()
             return int(row["value"]) if row else 1
 
+    def max_signature_id(self) -> int:
+        """The last position a batch signature covers (0 when none)."""
+        sql = SQL("SELECT max(last_id) AS m FROM {0}").format(self.signature_table)
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(sql)
+            row = curs.fetchone()
+            return int(row["m"] or 0) if row else 0
+
     def max_chain_id(self) -> int:
         sql = SQL("SELECT max(notification_id) AS m FROM {0}").format(self.chain_table)
         with self.datastore.get_connection() as conn, conn.cursor() as curs:

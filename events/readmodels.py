@@ -47,6 +47,7 @@ from events.case_rows import CASE_TABLES, EVENT_ROW_EVENTS, dumps, event_rows, r
 from events.compression import read_state
 from events.domain import Alert, Case, EvalRun, ModelVersion, Policy
 from events.domain.case_state import CaseState
+from events.errors import StoreError
 from events.queries import INDEXES as QUERY_INDEXES
 
 if TYPE_CHECKING:
@@ -496,6 +497,12 @@ class ReadModels:
             if not self._scratch:
                 self._create_indexes()
             self.conn.execute("COMMIT")
+        except sqlite_utils.db.NoTable as exc:  # a view where a table belongs: an edited file
+            self.conn.execute("ROLLBACK")
+            raise StoreError(
+                f"the read-model file {self.path} was edited ({exc}); delete it and run "
+                "`docket replay` to rebuild it from the log"
+            ) from exc
         except BaseException:
             self.conn.execute("ROLLBACK")
             raise

@@ -233,6 +233,13 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
             row = c.fetchone()
             return int(row[0]) if row else 1
 
+    def max_signature_id(self) -> int:
+        """The last position a batch signature covers (0 when none)."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT max(last_id) FROM {SIGNATURE_TABLE}")
+            row = c.fetchone()
+            return int(row[0] or 0) if row else 0
+
     def max_chain_id(self) -> int:
         with self.datastore.transaction(commit=False) as c:
             c.execute(f"SELECT max(notification_id) FROM {CHAIN_TABLE}")
@@ -296,9 +303,19 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
             f"substr({o},1,8)||'-'||substr({o},9,4)||'-'||substr({o},13,4)||'-'||"
             f"substr({o},17,4)||'-'||substr({o},21)"
         )
+        # Every id is stored as 32 hex digits (the library writes ``uuid.hex``) and the
+        # chain hashes its hyphenated form. Any other spelling of the same id (hyphenated, or
+        # the same digits stored as a BLOB) is another key to a read by id, so it is given
+        # back in braces, a form the
+        # chain never hashed: verify names the event instead of passing a decision that
+        # reading its case by id no longer finds.
         sql = (
-            f"SELECT rowid, CASE WHEN length({o}) = 32 THEN {uuid_text} ELSE {o} END, "
-            f"originator_version, topic, state FROM {self.events_table_name} "
+            f"SELECT rowid, CASE WHEN length({o}) = 32 AND typeof({o}) = 'text' THEN {uuid_text} "
+            f"ELSE '{{' || {o} || '}}' END, "
+            # A state is stored as a BLOB: one stored as TEXT (the same bytes) cannot be read
+            # back by the library, so it is given as one byte the chain never hashed.
+            "originator_version, topic, CASE WHEN typeof(state) = 'blob' THEN state "
+            f"ELSE x'00' END FROM {self.events_table_name} "
             "WHERE rowid >= ? AND rowid <= ? ORDER BY rowid LIMIT ?"
         )
         with self.datastore.transaction(commit=False) as c:

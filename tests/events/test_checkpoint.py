@@ -4,6 +4,7 @@ a cut tail, and a rewrite re-chained and re-signed by an insider holding a valid
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,8 +12,10 @@ import pytest
 from events import checkpoint
 from events.app import DecisionLog
 from events.chain import verify, walk_end
+from events.domain import Key
 from events.errors import NotAuthorised
-from events.signing import batch_message
+from events.signing import SigningKey, batch_message
+from events.store import open_log
 from tests.events.helpers import key_of, new_case, open_signed
 from tests.events.test_contract import drop_triggers, raw_sql, rechain
 from tests.stored import forge, plain
@@ -100,6 +103,47 @@ def test_an_altered_checkpoint_file_is_refused(store_url: str) -> None:
     edited["position"] = taken["position"] - 3
     report = checkpoint.check(log, edited)
     assert not report.ok and "the file was altered" in report.reason
+
+
+def test_a_checkpoint_naming_another_person_as_its_signer_is_refused(store_url: str) -> None:
+    # bob's own enrolled key signs a checkpoint that says ana signed it (the signature holds:
+    # he made it); only the key's enrolment says who signed.
+    log, _ = seeded(store_url)
+    bob = key_of("bob")
+    forged = checkpoint.export(log, bob, "ana", bob.public_key)
+    report = checkpoint.check(log, forged)
+    assert not report.ok and report.reason == (
+        f"the checkpoint names ana as its signer but was signed by key {bob.key_id}, enrolled "
+        "for bob: the file was forged"
+    )
+    assert checkpoint.check(log, checkpoint.export(log, bob, "bob", bob.public_key)).ok
+
+
+def test_a_checkpoint_signed_by_a_key_revoked_by_its_position_is_refused(store_url: str) -> None:
+    # eve keeps her key file after it was revoked and signs a checkpoint of the log as it now
+    # stands (say, rewritten): no export could have been signed by her key at that position.
+    log, _ = seeded(store_url)
+    eve = key_of("eve")
+    log.update(Key.id_for(eve.key_id),
+               lambda k: k.revoke(reason="left the team", actor="ana", role="admin"))  # fmt: skip
+    report = checkpoint.check(log, checkpoint.export(log, eve, "eve", eve.public_key))
+    assert not report.ok and "was not valid at its position" in report.reason
+
+
+def test_a_store_made_anew_with_keys_of_its_own_fails_the_checkpoint(
+    store_url: str, tmp_path: Path
+) -> None:
+    # Everything rewritten from the first event by someone holding none of the keys: new keys
+    # for every person, self-consistent, so the store alone verifies.
+    _, taken = seeded(store_url)
+    made_anew = open_log(str(tmp_path / "anew.sqlite"))
+    mallory = SigningKey.generate()
+    made_anew.signer = mallory
+    made_anew.save(Key.enrol(person="ana", public_key=mallory.public_key, roles=["admin"],
+                             actor="ana", role="admin"))  # fmt: skip
+    assert verify(made_anew).ok
+    report = checkpoint.check(made_anew, taken)
+    assert not report.ok and "is not enrolled in this log" in report.reason
 
 
 def test_no_checkpoint_of_a_log_that_does_not_verify(store_url: str) -> None:

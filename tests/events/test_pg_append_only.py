@@ -125,3 +125,54 @@ def test_a_writer_given_update_rights_or_a_store_without_triggers_is_refused(
         open_log(url)
     setup_postgres(owner, role)  # puts them back
     open_log(url).close()
+
+
+
+def _verify(url: str) -> tuple[bool, int | None, str]:
+    log = open_log(url)
+    try:
+        report = verify(log)
+        return report.ok, report.first_bad_position, report.reason
+    finally:
+        log.close()
+
+
+def test_an_event_the_writer_inserts_below_position_1_is_named(writer: tuple[str, str]) -> None:
+    # INSERT is the writer's right, the notification id included: an event at position 0 is
+    # outside every walk from position 1, yet a read of its case by id finds it.
+    _, url = writer
+    seed(url)
+    oid, topic, state = pg_execute(
+        "SELECT originator_id, topic, encode(state, 'hex') FROM decisionlog_events "
+        "WHERE topic LIKE '%Accepted' LIMIT 1", schema_of(url)
+    )[0]  # fmt: skip
+    as_role(url, "INSERT INTO decisionlog_events (notification_id, originator_id, "
+            f"originator_version, topic, state) VALUES (0, '{oid}', 99, '{topic}', "
+            f"'\\x{state}'::bytea)")  # fmt: skip
+    ok, position, reason = _verify(url)
+    assert (ok, position) == (False, 0) and "before the log's first position" in reason
+
+
+def test_a_batch_signature_the_writer_inserts_past_the_end_is_named(
+    writer: tuple[str, str],
+) -> None:
+    _, url = writer
+    events = seed(url)
+    as_role(url, f"INSERT INTO docket_signatures VALUES ({events + 5}, {events + 1}, 'k', "
+            "'\\x00'::bytea)")  # fmt: skip
+    ok, position, reason = _verify(url)
+    assert (ok, position) == (False, events + 1) and "no event is stored at" in reason
+
+
+def test_triggers_set_to_fire_only_for_replication_count_as_disabled(
+    writer: tuple[str, str],
+) -> None:
+    # ENABLE REPLICA TRIGGER leaves the trigger in the catalogue, not disabled ('D'), yet it
+    # no longer fires in an ordinary session: the owner's UPDATE then goes through.
+    owner, url = writer
+    seed(url)
+    pg_execute("ALTER TABLE docket_chain ENABLE REPLICA TRIGGER docket_append_only",
+               schema_of(owner))  # fmt: skip
+    pg_execute("UPDATE docket_chain SET originator_version = originator_version", schema_of(owner))
+    with pytest.raises(UnsafeConnection, match="triggers on docket_chain are missing"):
+        open_log(url)

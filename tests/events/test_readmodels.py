@@ -291,3 +291,20 @@ def test_a_checking_replay_builds_tables_only_and_digests_them_as_a_rebuild(
     finally:
         tables.close()
         full.close()
+
+
+def test_a_read_model_table_swapped_for_a_view_is_one_sentence(tmp_path: Path) -> None:
+    # An insider renames the queue's table and puts a view over it that changes what it
+    # shows: opening the file said so in a traceback; now in one sentence.
+    import sqlite3
+
+    from events.errors import StoreError
+
+    path = tmp_path / "views.sqlite"
+    ReadModels(path).close()
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("ALTER TABLE cases RENAME TO cases_real")
+    conn.execute("CREATE VIEW cases AS SELECT * FROM cases_real")
+    conn.close()
+    with pytest.raises(StoreError, match="was edited .*run `docket replay`"):
+        ReadModels(path)
