@@ -27,7 +27,7 @@ from assistant.specialists.base import OodDetector, OodResult
 from events.errors import FieldProblem, ModelError
 
 if TYPE_CHECKING:
-    from assistant.domains.demand import QuantityPack
+    from assistant.domains.quantity import QuantityPack
     from assistant.specialists.quantile_serving import QuantileSpecialist
 
 
@@ -143,7 +143,7 @@ class Forecaster:
         if rec is None:
             failure = failure or "the champion produced no prediction"
             rec = baseline_recommendation(base, policy, historical_cost=self.baseline_cost,
-                                          rule="seasonal naive (same hour last week)", ood=ood)
+                                          rule=self.pack.baseline_rule, ood=ood)
             rec = replace(rec, reasons=(f"fallback to the baseline rule: {failure}",
                                         *rec.reasons))
         spec = self.specialist

@@ -77,7 +77,7 @@ class QuantileCheck:
         worst = min(self.levels, key=lambda c: c.p_value)
         verdict = {None: "holding", "warning": "WARNING", "critical": "CRITICAL"}[self.severity]
         return (f"quantile forecasts {verdict} on {self.n} case(s) with realised demand: the "
-                f"{worst.level:g} quantile covered {worst.coverage:.1%} of hours against "
+                f"{worst.level:g} quantile covered {worst.coverage:.1%} of cases against "
                 f"{worst.expected:.1%} in the model's validation (p={self.adjusted_p:.2g}, "
                 f"Bonferroni over {len(self.levels)} levels); pinball loss "
                 + ", ".join(f"{c.level:g}: {c.pinball:.2f}"
