@@ -27,6 +27,7 @@ from __future__ import annotations
 import importlib
 import json
 from collections.abc import Callable
+from functools import cache
 from importlib.metadata import entry_points
 from pathlib import Path
 
@@ -127,8 +128,15 @@ def is_quantity_pack(name: str) -> bool:
     return isinstance(_built(name), QuantityPack)
 
 
+@cache
+def _plugin_names() -> frozenset[str]:
+    """The packs installed distributions declare (read once: scanning the installed
+    distributions takes milliseconds, and lookups of unknown names are frequent)."""
+    return frozenset(ep.name for ep in entry_points(group="docket.domains"))
+
+
 def _plugin_named(name: str) -> bool:
-    return any(True for _ in entry_points(group="docket.domains", name=name))
+    return name in _plugin_names()
 
 
 def get_quantity_pack(name: str) -> QuantityPack:
@@ -152,9 +160,9 @@ def get_pack(name: str) -> DomainPack:
 
 
 def pack_roles(name: str) -> Roles:
-    """The roles the pack called ``name`` declares (a quantity pack declares its owner)."""
+    """The roles the pack called ``name`` declares."""
     if is_quantity_pack(name):
-        return Roles(owner=get_quantity_pack(name).owner_role)
+        return get_quantity_pack(name).roles
     return get_pack(name).roles
 
 

@@ -36,7 +36,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from assistant.domains.base import CASE_REF, CaseInput
-from assistant.domains.decision import QuantityShape, ShapeError, Words
+from assistant.domains.decision import QuantityShape, QuantityWords, Roles, ShapeError, Words
 from assistant.policies.quantity import QuantityPolicy, baseline_quantity
 from events.domain.common import field_problems
 from events.errors import DocketError, FieldProblem
@@ -163,8 +163,12 @@ class QuantityPack:
     fold_word: str = "fold"
     baseline_rule: str = "seasonal naive"
     words: Words = Words()
+    quantity_words: QuantityWords = QuantityWords()  # "order" / "demand" unless declared
+    operator_role: str = "operator"  # decides cases
+    senior_role: str = "senior"  # decides the cases sent up
 
     def __post_init__(self) -> None:
+        _ = self.roles  # role names checked (lower-case, distinct) when the pack is built
         # Every feature must be known when the order is placed: the value one season earlier
         # is known season_length - 1 periods ahead, so an order placed a season or more
         # before its period could not use it.
@@ -182,6 +186,12 @@ class QuantityPack:
         if self.validation_periods < 1:
             raise ShapeError(f"pack declaration: validation_periods: must be at least 1, got "
                              f"{self.validation_periods}")
+
+    @property
+    def roles(self) -> Roles:
+        """Who owns the policy and who decides: the owner, the operator and the senior."""
+        return Roles(owner=self.owner_role, operator=self.operator_role,
+                     senior=self.senior_role)
 
     @property
     def features(self) -> tuple[str, ...]:

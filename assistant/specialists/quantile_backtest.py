@@ -76,8 +76,8 @@ class BacktestResult:
         p, case, cases, fold = self.policy, self.words.case, self.words.cases, self.fold_word
         out = [
             f"Time-ordered backtest, {len(self.folds)} folds by {fold} (each trained on every "
-            f"{case} ended {self.lead_time} {case}(s) before its {fold} began, the orders' lead "
-            f"time; shipped tree settings; nothing tuned on a test {fold}).",
+            f"{case} ended {self.lead_time} {case}(s) before its {fold} began, the lead time; "
+            f"shipped tree settings; nothing tuned on a test {fold}).",
             f"Cost per {case}: {p.underage_cost:g} per unit short, {p.overage_cost:g} per unit "
             f"left over ({p.unit}); packs of {p.step}, "
             f"{p.minimum_order}-{p.capacity} {p.unit}.",

@@ -149,7 +149,8 @@ def quality(ctx: Context, domain: str) -> QuantityQuality:
             decided, int(rec.quantity), int(base if base is not None else rec.quantity),
             float(value), state.overridden,
         ))  # fmt: skip
-    return quantity_quality(domain, rows, policy)
+    return quantity_quality(domain, rows, policy,
+                            words=get_quantity_pack(domain).quantity_words)
 
 
 def backtest(ctx: Context, domain: str, changes: Mapping[str, Any] | None = None) -> list[str]:

@@ -16,18 +16,18 @@ from tests.cli.test_cli import Docket, assert_clear_error, docket  # noqa: F401 
 from tests.cli.test_demand_cli import write_csv
 from tests.packs.conftest import gridload_rows
 
-# The demand pack's words: its unit, outcome, period, subject, risk, owner role and months.
-# Not "order" and "demand": the newsvendor's generic words for the decided quantity and the
-# realised one, which the quantity core still uses for every pack (README says so).
+# The demand pack's words: its unit, outcome, period, subject, risk, owner role, months, and
+# its (the newsvendor's) words for the decided and the realised quantity, order and demand.
 DEMAND = re.compile(r"\bbikes?\b|\bbikers?\b|\brent(al|ed)\w*|\bhours?\b|station network|"
-                    r"shortfall|operations_owner|\bmonth", re.IGNORECASE)
+                    r"shortfall|operations_owner|\bmonth|(?<!time-)\border\w*|\bdemand\w*",
+                    re.IGNORECASE)
 
 
 @pytest.mark.timeout(1800)
 def test_every_command_runs_on_the_gridload_pack(docket: Docket, tmp_path: Path) -> None:  # noqa: F811
     outputs: list[str] = []
 
-    def run(*args: str, role: str = "operator", operator: str = "tia") -> str:
+    def run(*args: str, role: str = "dispatcher", operator: str = "tia") -> str:
         result = docket(*args, role=role, operator=operator)
         assert result.exit_code == 0, (args, result.output)
         outputs.append(result.output)
@@ -53,7 +53,7 @@ def test_every_command_runs_on_the_gridload_pack(docket: Docket, tmp_path: Path)
         if case["recommendation"] == "refer" or i == 1:  # sent up to a senior
             run("decide", case["case_id"], "--escalate", "--reason", "interconnector outage")
             run("decide", case["case_id"], "--quantity", "32000", "--reason-code", "other",
-                "--reason", "senior's call", role="senior", operator="sol")
+                "--reason", "duty manager's call", role="duty_manager", operator="dana")
         elif i % 4 == 0:
             done = run("decide", case["case_id"], "--quantity", "33000", "--reason-code",
                        "missing_information", "--reason", "a heat wave is forecast")
@@ -61,8 +61,12 @@ def test_every_command_runs_on_the_gridload_pack(docket: Docket, tmp_path: Path)
         else:
             run("decide", case["case_id"], "--accept")
         decided.append(case["case_ref"])
+    audited = run("audit", cases[0]["case_id"], role="auditor", operator="ava")
+    assert "quantile of predicted load" in audited  # the recorded reasons, in its words
+    assert_clear_error(docket("explain", cases[2]["case_id"], role="dispatcher", operator="tia"),
+                       "decides a quantity", "docket audit")
     refused = docket("decide", cases[0]["case_id"], "--quantity", "-100", "--reason-code",
-                     "other", "--reason", "x", role="operator", operator="tia")
+                     "other", "--reason", "x", role="dispatcher", operator="tia")
     assert refused.exit_code != 0
 
     now = datetime.now(UTC).isoformat()

@@ -26,8 +26,8 @@ from assistant.domains import (
 )
 from assistant.domains.decision import ShapeError
 from assistant.service import DocketService
-from assistant.views import Accept, Override
-from events.errors import DocketError, InputRejected, NotFound
+from assistant.views import Accept, Escalate, Identity, Override
+from events.errors import DocketError, InputRejected, NotAuthorised, NotFound
 from tests.packs.conftest import gridload_rows, register_gridload_model
 from tests.packs.gridload import SHAPE, make_pack
 from tests.people import People
@@ -36,8 +36,8 @@ from tests.people import People
 @pytest.fixture
 def service(tmp_path: Path) -> Iterator[DocketService]:
     people = People(str(tmp_path / "store.sqlite"), tmp_path / "data")
-    s = DocketService.open(str(tmp_path / "store.sqlite"), keys=[people.key("tia", "operator")],
-                           role="operator", data_dir=tmp_path / "data")
+    s = DocketService.open(str(tmp_path / "store.sqlite"), keys=[people.key("tia", "dispatcher")],
+                           role="dispatcher", data_dir=tmp_path / "data")
     register_gridload_model(s)
     yield s
     s.close()
@@ -47,13 +47,16 @@ def service(tmp_path: Path) -> Iterator[DocketService]:
 def test_it_is_registered_and_listed_as_a_quantity_pack(service: DocketService) -> None:
     assert "gridload" in available_packs() and is_quantity_pack("gridload")
     assert get_quantity_pack("gridload").shape.unit == "MW"
-    assert pack_roles("gridload").owner == "trading_manager"
+    roles = pack_roles("gridload")
+    assert (roles.owner, roles.operator, roles.senior) == (
+        "trading_manager", "dispatcher", "duty_manager")
     with pytest.raises(NotFound, match="decides a quantity"):
         get_pack("gridload")  # the yes/no path refuses it in one sentence
     views = {v.name: v for v in service.domains()}
     view = views["gridload"]
     assert view.kind == "quantity" and view.actions == ["contract", "refer"]
     assert view.escalate_action == "refer" and view.roles["owner"] == "trading_manager"
+    assert view.roles["operator"] == "dispatcher" and view.roles["senior"] == "duty_manager"
     assert "MW per settlement period in steps of 100" in view.shape
     assert {"credit", "demand"} <= set(views)  # the built-in packs are still there
 
@@ -147,3 +150,25 @@ def test_accept_override_outcomes_quality_and_backtest(service: DocketService) -
     assert any("changed policy" in line for line in preview)
     health = service.health("gridload")
     assert health.outcomes_known == len(contracted)
+
+
+def test_its_own_roles_decide_and_escalation_goes_to_its_own_senior(
+    service: DocketService,
+) -> None:
+    people = People.of(service.store_url, service.data_dir)
+    for name, role in (("sam", "senior"), ("dana", "duty_manager"), ("ana", "operator")):
+        service.add_key(people.key(name, role))
+    case_id = service.ingest("gridload", [raw for raw, _ in gridload_rows(1)]).opened[0]
+    acting = service.identity
+    service.identity = Identity("ana", "operator")  # another pack's deciding role
+    with pytest.raises(NotAuthorised):
+        service.decide(case_id, Accept())
+    service.identity = acting
+    sent = service.decide(case_id, Escalate("an interconnector trips"))
+    assert sent.status == "escalated"
+    service.identity = Identity("sam", "senior")
+    with pytest.raises(NotAuthorised):
+        service.decide(case_id, Override("contract", "other", "x", 30_000))
+    service.identity = Identity("dana", "duty_manager")
+    done = service.decide(case_id, Override("contract", "other", "cover the trip", 30_000))
+    assert done.quantity is not None and done.quantity.decided == 30_000

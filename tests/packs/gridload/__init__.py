@@ -3,8 +3,9 @@ how many megawatts of generation to contract for each half-hour settlement perio
 England and Wales electricity system, on the real half-hourly load of summer 2000.
 
 It shares no name with the demand pack: its unit is ``MW``, its period a ``settlement
-period``, its actions ``contract`` / ``refer`` (``refer`` hands the case to a person), its
-owner a ``trading_manager``, its outcome ``load_mw``, its fields ``settlement_period``,
+period``, its actions ``contract`` / ``refer`` (``refer`` hands the case to a
+``duty_manager``), its cases are decided by a ``dispatcher``, its owner is a
+``trading_manager``, its outcome ``load_mw``, its fields ``settlement_period``,
 ``day_of_week``, ``date`` and ``mw_same_period_last_week``. Tests register it with
 ``register_pack("gridload", make_pack)``.
 
@@ -26,6 +27,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from assistant.domains import QuantityShape, Words
+from assistant.domains.decision import QuantityWords
 from assistant.domains.quantity import (
     BacktestFold,
     HistoryRow,
@@ -114,6 +116,8 @@ def make_pack(shape: QuantityShape = SHAPE) -> QuantityPack:
         recorded=("date",),
         shape=shape,
         owner_role="trading_manager",
+        operator_role="dispatcher",
+        senior_role="duty_manager",
         feature_rationale=__doc__ or "",
         baseline_description="seasonal naive: contract the load of the same settlement period "
                              "a week earlier, rounded up to a block of 100 MW",
@@ -128,4 +132,6 @@ def make_pack(shape: QuantityShape = SHAPE) -> QuantityPack:
         baseline_rule="seasonal naive (same settlement period a week earlier)",
         words=Words(case="settlement period", cases="settlement periods",
                     subject="transmission system", risk="imbalance"),
+        quantity_words=QuantityWords(outcome="load", order="contract", orders="contracts",
+                                     ordered="contracted"),
     )
