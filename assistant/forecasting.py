@@ -27,7 +27,7 @@ from assistant.specialists.base import OodDetector, OodResult
 from events.errors import FieldProblem, ModelError
 
 if TYPE_CHECKING:
-    from assistant.domains.demand import QuantityPack
+    from assistant.domains.quantity import QuantityPack
     from assistant.specialists.quantile_serving import QuantileSpecialist
 
 
@@ -137,13 +137,15 @@ class Forecaster:
         rec: QuantityRecommendation | None = None
         if failure is None and values is not None:
             try:
-                rec = recommend_quantity(levels, values, policy, ood=ood, baseline_quantity=base)
+                rec = recommend_quantity(levels, values, policy, ood=ood, baseline_quantity=base,
+                                         words=self.pack.quantity_words)
             except ValueError as exc:
                 failure = f"the policy could not use the model's quantiles: {exc}"
         if rec is None:
             failure = failure or "the champion produced no prediction"
             rec = baseline_recommendation(base, policy, historical_cost=self.baseline_cost,
-                                          rule="seasonal naive (same hour last week)", ood=ood)
+                                          rule=self.pack.baseline_rule, ood=ood,
+                                          words=self.pack.quantity_words)
             rec = replace(rec, reasons=(f"fallback to the baseline rule: {failure}",
                                         *rec.reasons))
         spec = self.specialist

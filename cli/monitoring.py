@@ -189,7 +189,8 @@ def monitor(
             click.echo("forecast quality: no champion model to judge")
         elif forecast.n:
             click.echo("forecast quality: " + forecast.message())
-            click.echo("  coverage by level (realised demand at or below the quantile):")
+            click.echo(f"  coverage by level (realised {forecast.outcome} at or below the "
+                       "quantile):")
             for c in forecast.levels:
                 click.echo(f"    {c.level:<5g} n={c.n:<4} {c.coverage:.1%} "
                            f"(validation {c.expected:.1%}, p={c.p_value:.2g})")

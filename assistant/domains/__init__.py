@@ -4,7 +4,9 @@ Adding a domain
 ---------------
 1. Write a package with a pydantic input schema, baseline rules, a default
    :class:`~assistant.policies.PolicySpec` and its data (see ``assistant/domains/credit``).
-2. Expose a zero-argument factory returning a :class:`DomainPack`.
+2. Expose a zero-argument factory returning a :class:`DomainPack` (a yes/no decision) or a
+   :class:`~assistant.domains.quantity.QuantityPack` (a "how much" decision; see
+   ``assistant/domains/demand``).
 3. Register it: either add it to ``BUILTIN`` below, call :func:`register_pack` at start-up, or
    (for a separate distribution) declare an entry point in the ``docket.domains`` group::
 
@@ -25,9 +27,9 @@ from __future__ import annotations
 import importlib
 import json
 from collections.abc import Callable
+from functools import cache
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from assistant.domains.base import CaseInput, Dataset, DomainPack, FairnessGroup
 from assistant.domains.decision import (
@@ -37,16 +39,15 @@ from assistant.domains.decision import (
     Roles,
     Words,
 )
+from assistant.domains.quantity import QuantityPack
 from events.compression import register_words
 from events.errors import NotFound
 
-if TYPE_CHECKING:
-    from assistant.domains.demand import QuantityPack
-
-PackFactory = Callable[[], DomainPack]
+AnyPack = DomainPack | QuantityPack
+PackFactory = Callable[[], AnyPack]
 
 BUILTIN: dict[str, str] = {"credit": "assistant.domains.credit:make_pack"}
-#: Packs whose decision is a quantity ("how much to order"): see assistant.domains.demand.
+#: Packs whose decision is a quantity ("how much to order"): see assistant.domains.quantity.
 QUANTITY_BUILTIN: dict[str, str] = {"demand": "assistant.domains.demand:make_pack"}
 _quantity_cache: dict[str, QuantityPack] = {}
 _registered: dict[str, PackFactory] = {}
@@ -66,9 +67,11 @@ _register_store_words()
 
 
 def register_pack(name: str, factory: PackFactory) -> None:
-    """Make ``get_pack(name)`` return ``factory()`` (replaces an earlier registration)."""
+    """Make ``name`` the pack ``factory()`` returns, a yes/no :class:`DomainPack` or a
+    :class:`QuantityPack` (replaces an earlier registration and a built-in of that name)."""
     _registered[name] = factory
     _cache.pop(name, None)
+    _quantity_cache.pop(name, None)
 
 
 def available_packs() -> list[str]:
@@ -76,47 +79,90 @@ def available_packs() -> list[str]:
     return sorted(set(BUILTIN) | set(QUANTITY_BUILTIN) | set(_registered) | plugins)
 
 
+def _factory(name: str) -> PackFactory | None:
+    """How to build the pack called ``name``: a registration wins over a built-in, which
+    wins over an entry point (None: no such pack)."""
+    factory = _registered.get(name)
+    if factory is None:
+        builtin = BUILTIN.get(name) or QUANTITY_BUILTIN.get(name)
+        if builtin is not None:
+            module, _, attr = builtin.partition(":")
+            factory = getattr(importlib.import_module(module), attr)
+    if factory is None:
+        for ep in entry_points(group="docket.domains", name=name):
+            factory = ep.load()
+    return factory
+
+
+def _built(name: str) -> AnyPack | None:
+    """The pack called ``name``, built once and cached by kind (None: no such pack)."""
+    if name in _cache:
+        return _cache[name]
+    if name in _quantity_cache:
+        return _quantity_cache[name]
+    factory = _factory(name)
+    if factory is None:
+        return None
+    pack = factory()
+    if isinstance(pack, QuantityPack):
+        _quantity_cache[name] = pack
+    elif isinstance(pack, DomainPack):
+        _cache[name] = pack
+    else:
+        raise TypeError(f"the factory of pack {name!r} returned {type(pack).__name__}, not a "
+                        "DomainPack or a QuantityPack")
+    return pack
+
+
 def is_quantity_pack(name: str) -> bool:
-    """Whether ``name`` is a pack whose decision is a quantity."""
-    return name in QUANTITY_BUILTIN and name not in _registered
+    """Whether ``name`` is a pack whose decision is a quantity (built-in or registered)."""
+    if name in _quantity_cache:
+        return True
+    if name in _cache:
+        return False
+    if name not in _registered:
+        if name in QUANTITY_BUILTIN:
+            return True
+        if name in BUILTIN or not _plugin_named(name):
+            return False
+    return isinstance(_built(name), QuantityPack)
+
+
+@cache
+def _plugin_names() -> frozenset[str]:
+    """The packs installed distributions declare (read once: scanning the installed
+    distributions takes milliseconds, and lookups of unknown names are frequent)."""
+    return frozenset(ep.name for ep in entry_points(group="docket.domains"))
+
+
+def _plugin_named(name: str) -> bool:
+    return name in _plugin_names()
 
 
 def get_quantity_pack(name: str) -> QuantityPack:
     """The quantity pack called ``name`` (built once). Raises NotFound."""
-    if name not in _quantity_cache:
-        if not is_quantity_pack(name):
-            raise NotFound(f"no quantity pack {name!r}; available: "
-                           f"{', '.join(sorted(QUANTITY_BUILTIN))}")
-        module, _, attr = QUANTITY_BUILTIN[name].partition(":")
-        _quantity_cache[name] = getattr(importlib.import_module(module), attr)()
-    return _quantity_cache[name]
+    pack = _built(name) if is_quantity_pack(name) else None
+    if not isinstance(pack, QuantityPack):
+        quantity = [n for n in available_packs() if is_quantity_pack(n)]
+        raise NotFound(f"no quantity pack {name!r}; available: {', '.join(quantity)}")
+    return pack
 
 
 def get_pack(name: str) -> DomainPack:
-    """The domain pack called ``name`` (built once, then cached). Raises NotFound."""
-    if name in _cache:
-        return _cache[name]
-    factory = _registered.get(name)
-    if factory is None and name in BUILTIN:
-        module, _, attr = BUILTIN[name].partition(":")
-        factory = getattr(importlib.import_module(module), attr)
-    if factory is None:
-        for ep in entry_points(group="docket.domains", name=name):
-            factory = ep.load()
-    if factory is None and is_quantity_pack(name):
-        raise NotFound(f"{name!r} decides a quantity (how much to order), so this command "
-                       "does not apply to it")
-    if factory is None:
+    """The yes/no domain pack called ``name`` (built once, then cached). Raises NotFound."""
+    pack = _built(name)
+    if isinstance(pack, QuantityPack):
+        raise NotFound(f"{name!r} decides a quantity ({pack.shape.unit} per "
+                       f"{pack.shape.period}), so this command does not apply to it")
+    if pack is None:
         raise NotFound(f"no domain pack {name!r}; available: {', '.join(available_packs())}")
-    pack = factory()
-    _cache[name] = pack
     return pack
 
 
 def pack_roles(name: str) -> Roles:
-    """The roles the pack called ``name`` declares (a quantity pack declares its owner)."""
+    """The roles the pack called ``name`` declares."""
     if is_quantity_pack(name):
-        return Roles(owner=get_quantity_pack(name).owner_role)
+        return get_quantity_pack(name).roles
     return get_pack(name).roles
 
 
@@ -138,6 +184,7 @@ __all__ = [
     "FairnessGroup",
     "QuantityShape",
     "Roles",
+    "QuantityPack",
     "Words",
     "available_packs",
     "get_pack",

@@ -159,6 +159,26 @@ class ClassificationShape:
         }
 
 
+@dataclass(frozen=True)
+class QuantityWords:
+    """How a quantity pack's prose names the decided quantity and the realised one.
+
+    The defaults are the newsvendor's (and the demand pack's) words: an ``order`` placed
+    against ``demand``. A pack contracting megawatts against the grid's load says
+    ``QuantityWords(outcome="load", order="contract", orders="contracts",
+    ordered="contracted")``; reasons, quality, health and monitoring then use them.
+    """
+
+    outcome: str = "demand"  # the realised quantity: "realised demand", "known load"
+    order: str = "order"  # one decided quantity, as a noun: "the policy's order"
+    orders: str = "orders"
+    ordered: str = "ordered"  # "what was ordered"
+
+
+NEWSVENDOR_WORDS = QuantityWords()
+"""The default words: an order against demand."""
+
+
 class ShapeError(DocketError, ValueError):
     """A pack declares an impossible quantity decision (names the field and the problem)."""
 
@@ -272,6 +292,6 @@ class QuantityShape:
 DecisionShape = ClassificationShape | QuantityShape
 
 __all__ = [
-    "ROLE_NAME", "ClassificationShape", "DecisionShape", "QuantityShape", "Roles", "ShapeError",
-    "Words",
+    "NEWSVENDOR_WORDS", "ROLE_NAME", "ClassificationShape", "DecisionShape", "QuantityShape",
+    "QuantityWords", "Roles", "ShapeError", "Words",
 ]

@@ -62,6 +62,8 @@ class QuantileCheck:
     levels: tuple[LevelCheck, ...]
     severity: Severity | None
     min_outcomes: int
+    unit: str = "units"  # the pack's unit and its word for the realised quantity
+    outcome: str = "demand"
 
     @property
     def adjusted_p(self) -> float:
@@ -70,14 +72,16 @@ class QuantileCheck:
             return 1.0
         return min(1.0, min(c.p_value for c in self.levels) * len(self.levels))
 
-    def message(self, unit: str = "units") -> str:
+    def message(self, unit: str | None = None) -> str:
+        unit = unit or self.unit
         if self.n < self.min_outcomes:
-            return (f"{self.n} case(s) with realised demand: too few to judge the forecasts "
-                    f"(at least {self.min_outcomes})")
+            return (f"{self.n} case(s) with realised {self.outcome}: too few to judge the "
+                    f"forecasts (at least {self.min_outcomes})")
         worst = min(self.levels, key=lambda c: c.p_value)
         verdict = {None: "holding", "warning": "WARNING", "critical": "CRITICAL"}[self.severity]
-        return (f"quantile forecasts {verdict} on {self.n} case(s) with realised demand: the "
-                f"{worst.level:g} quantile covered {worst.coverage:.1%} of hours against "
+        return (f"quantile forecasts {verdict} on {self.n} case(s) with realised "
+                f"{self.outcome}: the {worst.level:g} quantile covered {worst.coverage:.1%} of "
+                f"cases against "
                 f"{worst.expected:.1%} in the model's validation (p={self.adjusted_p:.2g}, "
                 f"Bonferroni over {len(self.levels)} levels); pinball loss "
                 + ", ".join(f"{c.level:g}: {c.pinball:.2f}"
@@ -86,7 +90,7 @@ class QuantileCheck:
                             for c in self.levels)
                 + f" {unit}")
 
-    def alert(self, unit: str = "units") -> AlertSpec | None:
+    def alert(self, unit: str | None = None) -> AlertSpec | None:
         if self.severity is None:
             return None
         return AlertSpec(

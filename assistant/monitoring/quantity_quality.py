@@ -10,11 +10,12 @@ policy, so the three columns are comparable; intervals are the paired percentile
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from assistant.domains.decision import NEWSVENDOR_WORDS, QuantityWords
 from assistant.policies.quantity import QuantityPolicy
 from assistant.stats import Interval, bootstrap_means
 
@@ -47,6 +48,7 @@ class QuantityQuality:
     overrides: int
     overrides_helped: int  # the override cost less than the policy's order would have
     overrides_hurt: int
+    words: QuantityWords = field(default_factory=QuantityWords)  # the pack's prose
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable form (``docket quality DOMAIN --json``)."""
@@ -61,14 +63,15 @@ class QuantityQuality:
         }  # fmt: skip
 
     def lines(self) -> list[str]:
-        """The report as printed by ``docket quality``."""
+        """The report as printed by ``docket quality``, in the pack's words."""
+        w = self.words
         if not self.cases:
-            return [f"{self.domain}: no decided case has its demand recorded yet "
+            return [f"{self.domain}: no decided case has its {w.outcome} recorded yet "
                     "(docket outcomes FILE --domain " + self.domain + ")"]
-        names = {"decided": "what was ordered", "policy": "the policy's order",
+        names = {"decided": f"what was {w.ordered}", "policy": f"the policy's {w.order}",
                  "baseline": "baseline rule (seasonal naive)"}
         out = [f"{self.domain}: realised cost per case on {self.cases} decided cases with "
-               f"known demand (95% intervals)"]
+               f"known {w.outcome} (95% intervals)"]
         for who in WHO:
             out.append(
                 f"  {names[who]:<32} {self.cost[who]}  fill rate {self.fill_rate[who]:.1%}, "
@@ -77,12 +80,13 @@ class QuantityQuality:
             )
         out.append(f"  policy minus baseline: {self.policy_minus_baseline} per case")
         out.append(f"  overrides: {self.overrides} ({self.overrides_helped} cost less than the "
-                   f"policy's order, {self.overrides_hurt} more)")
+                   f"policy's {w.order}, {self.overrides_hurt} more)")
         return out
 
 
 def quantity_quality(
-    domain: str, rows: Sequence[OrderRow], policy: QuantityPolicy, *, n_boot: int = 2000
+    domain: str, rows: Sequence[OrderRow], policy: QuantityPolicy, *, n_boot: int = 2000,
+    words: QuantityWords = NEWSVENDOR_WORDS,
 ) -> QuantityQuality:
     demand = np.array([r.demand for r in rows], dtype=np.float64)
     orders = {w: np.array([getattr(r, w) for r in rows], dtype=np.float64) for w in WHO}
@@ -103,4 +107,5 @@ def quantity_quality(
         leftovers={w: float(np.mean(np.maximum(q - demand, 0.0))) if rows else 0.0
                    for w, q in orders.items()},
         overrides=len(over), overrides_helped=int(helped), overrides_hurt=int(hurt),
+        words=words,
     )

@@ -35,7 +35,7 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from assistant.domains.decision import QuantityShape
+from assistant.domains.decision import NEWSVENDOR_WORDS, QuantityShape, QuantityWords
 from assistant.policies.recommend import OodLike
 from events.domain.common import field_problems
 from events.errors import InputRejected
@@ -225,10 +225,11 @@ def recommend_quantity(
     *,
     ood: OodLike | None = None,
     baseline_quantity: int | None = None,
+    words: QuantityWords = NEWSVENDOR_WORDS,
 ) -> QuantityRecommendation:
     """The cheapest feasible order under the predicted quantiles; escalate when the interval
     is wide or the case is out of distribution. Raises ValueError for unusable quantiles (the
-    orchestrator then lets the baseline decide)."""
+    orchestrator then lets the baseline decide). The reasons are in the pack's ``words``."""
     target = float(quantile_function(levels, values, policy.critical_fractile)[0])
     below = min(max(math.floor(target / policy.step) * policy.step, policy.minimum_order),
                 policy.capacity)
@@ -238,15 +239,15 @@ def recommend_quantity(
     best = min(candidates, key=lambda q: (costs[q], q))
     unit = policy.unit
     reasons = [
-        f"best order is the {policy.critical_fractile:.2f} quantile of predicted demand "
-        f"(short {policy.underage_cost:g}, spare {policy.overage_cost:g} per {_singular(unit)}):"
-        f" {target:.1f} {unit}",
-        f"order {best} {unit} (whole packs of {policy.step}, between {policy.minimum_order} "
-        f"and {policy.capacity}): expected cost {costs[best]:.2f}",
+        f"best {words.order} is the {policy.critical_fractile:.2f} quantile of predicted "
+        f"{words.outcome} (short {policy.underage_cost:g}, spare {policy.overage_cost:g} per "
+        f"{_singular(unit)}): {target:.1f} {unit}",
+        f"{words.order} {best} {unit} (whole packs of {policy.step}, between "
+        f"{policy.minimum_order} and {policy.capacity}): expected cost {costs[best]:.2f}",
     ]
     if target > policy.capacity:
-        reasons.append(f"demand at that level exceeds the capacity {policy.capacity} {unit}: "
-                       "capped")
+        reasons.append(f"{words.outcome} at that level exceeds the capacity {policy.capacity} "
+                       f"{unit}: capped")
     action = policy.order_action
     low_level, high_level = policy.interval
     low, median, high = (float(quantile_function(levels, values, a)[0])
@@ -281,10 +282,11 @@ def baseline_recommendation(
     historical_cost: float,
     rule: str,
     ood: OodLike | None = None,
+    words: QuantityWords = NEWSVENDOR_WORDS,
 ) -> QuantityRecommendation:
     """The baseline rule's order, costed at the rule's mean realised cost on the history."""
     reasons = [
-        f"baseline rule {rule}: order {quantity} {policy.unit}",
+        f"baseline rule {rule}: {words.order} {quantity} {policy.unit}",
         f"historical cost of this rule {historical_cost:.2f} per case",
     ]
     action = policy.order_action

@@ -27,6 +27,7 @@ from assistant.specialists.quantile import (
     DEFAULT_SETTINGS,
     OUTPUT,
     PARITY_TOLERANCE,
+    RELATIVE_PARITY_TOLERANCE,
     FloatArray,
     QuantileInputs,
     TreeSettings,
@@ -164,7 +165,8 @@ def train_quantiles(
         # held-out period, under the pack's declared economics (one time-ordered split).
         "metrics": {"cv_expected_cost": validation.get("policy_cost", 0.0),
                     "cv_folds": 1, "baseline_cost": validation.get("baseline_cost")},
-        "parity": {"max_abs_diff": parity, "rows": len(rows), "tolerance": PARITY_TOLERANCE},
+        "parity": {"max_abs_diff": parity, "rows": len(rows), "tolerance": PARITY_TOLERANCE,
+                   "relative_tolerance": RELATIVE_PARITY_TOLERANCE},
         "ood": {"training_flag_rate": float(np.mean([r.flag for r in ood.check_batch(rows)]))},
     }
     path = write_artifact(root, version, model, card,

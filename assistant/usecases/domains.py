@@ -6,7 +6,6 @@ from __future__ import annotations
 from assistant.domains import (
     ClassificationShape,
     DecisionShape,
-    Roles,
     Words,
     available_packs,
     get_pack,
@@ -33,7 +32,7 @@ def domain_view(name: str, cases: int = 0) -> DomainView:
     if is_quantity_pack(name):
         quantity = get_quantity_pack(name)
         description, shape = quantity.description, quantity.shape
-        roles, words = Roles(owner=quantity.owner_role), quantity.words
+        roles, words = quantity.roles, quantity.words
         actions: list[str] = [shape.order_action, shape.escalate_action]
     else:
         pack = get_pack(name)

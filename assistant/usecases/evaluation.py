@@ -120,8 +120,9 @@ def cross_validated_costs(
 
         pack = get_quantity_pack(domain)
         h = pack.history
-        return backtest(pack, h.rows, h.demand, h.hour_index, pack.default_policy,
-                        lag_field=pack.seasonal_field, on_step=on_step).lines()
+        return backtest(pack, h.rows, h.outcomes, h.period_index, pack.default_policy,
+                        lag_field=pack.seasonal_field, folds=pack.backtest_folds,
+                        words=pack.words, fold_word=pack.fold_word, on_step=on_step).lines()
 
     classifying = get_pack(domain)
     return format_cost_table(cost_table(classifying, seed=seed, repeats=repeats,

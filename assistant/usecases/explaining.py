@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from assistant.assessment import Assessment
-from assistant.domains import get_pack
+from assistant.domains import get_pack, is_quantity_pack
 from assistant.domains.base import DomainPack
 from assistant.explainers import explainer_from_env
 from assistant.explainers.base import ExplanationRequest, PolicyReason
@@ -21,7 +21,7 @@ from assistant.usecases.policy_reasons import policy_reasons, spec_at
 from assistant.views import DraftView, ExplanationView, VerdictView
 from events import queries
 from events.domain import Case
-from events.errors import InputRejected
+from events.errors import FieldProblem, InputRejected
 from guardrails import prepare_input
 from guardrails.plain_text import plain
 
@@ -29,6 +29,10 @@ from guardrails.plain_text import plain
 def explain(ctx: Context, case_id: str, *, refresh: bool = False) -> ExplanationView:
     """Produce (or return the recorded) guarded explanation and record its verdicts."""
     case = ctx.log.case(ctx.resolve(case_id))
+    if is_quantity_pack(case.domain):  # the explainer speaks of yes/no risk and its costs
+        raise InputRejected([FieldProblem("case", f"{case.domain} decides a quantity: its "
+                                          "recommendation's reasons are in `docket audit "
+                                          "CASE`; explanations are for yes/no decisions")])
     if not refresh:
         recorded = recorded_explanation(ctx, str(case.id))
         if recorded is not None:

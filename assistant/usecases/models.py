@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from assistant.domains import pack_roles
+from assistant.domains import get_quantity_pack, pack_roles
 from assistant.specialists.artifacts import read_card
 from assistant.usecases.checks import require_plain
 from assistant.usecases.context import Context
@@ -64,9 +64,10 @@ def register_models(
         ctx.log.save(record)
         cost = card["metrics"]["cv_expected_cost"]
         if card.get("prediction") == "quantiles":  # one time-ordered hold-out, not folds
-            held = card.get("validation", {}).get("hours", 0)
+            held = card.get("validation", {}).get("hours", 0)  # the pack's periods
+            cases = get_quantity_pack(domain).words.cases
             lines.append(f"{version}: registered ({card['kind']}, cost {cost:.3f} per case on "
-                         f"the last {held} held-out hours, ONNX parity ok)")
+                         f"the last {held} held-out {cases}, ONNX parity ok)")
         else:
             lines.append(
                 f"{version}: registered ({card['kind']}, {card['metrics']['cv_folds']}-fold "

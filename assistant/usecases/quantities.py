@@ -149,7 +149,8 @@ def quality(ctx: Context, domain: str) -> QuantityQuality:
             decided, int(rec.quantity), int(base if base is not None else rec.quantity),
             float(value), state.overridden,
         ))  # fmt: skip
-    return quantity_quality(domain, rows, policy)
+    return quantity_quality(domain, rows, policy,
+                            words=get_quantity_pack(domain).quantity_words)
 
 
 def backtest(ctx: Context, domain: str, changes: Mapping[str, Any] | None = None) -> list[str]:
@@ -172,8 +173,9 @@ def backtest(ctx: Context, domain: str, changes: Mapping[str, Any] | None = None
         arms.append(changed)
     arms.append(naive)
     unit = state.policy.unit
-    return [f"{domain}: {current.n} held-out hours of {specialist.version} (its validation "
-            "model never trained on them), realised cost per hour:",
+    words = get_quantity_pack(domain).words
+    return [f"{domain}: {current.n} held-out {words.cases} of {specialist.version} (its "
+            f"validation model never trained on them), realised cost per {words.case}:",
             *(f"  {arm.line(unit)}" for arm in arms)]
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sized
 from typing import Any
 
-from assistant.domains import Roles, get_quantity_pack
+from assistant.domains import get_quantity_pack
 from assistant.forecasting import QuantityAssessment
 from assistant.orchestrator import case_key
 from assistant.usecases import case_records, intake
@@ -98,6 +98,6 @@ def _new_case(ctx: Context, state: QuantityDomain, found: QuantityAssessment, re
         baseline_quantity=rec.baseline_quantity, **who,
     ))  # fmt: skip
     return Case.open(domain=found.domain, case_ref=ref, input=dict(found.input.values),
-                     decision=pack.shape.case_record(Roles(owner=pack.owner_role)),
+                     decision=pack.shape.case_record(pack.roles),
                      steps=steps, **ctx.who)  # fmt: skip
 

@@ -13,6 +13,7 @@ demand against the validation of the model version that forecast each case.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -116,8 +117,10 @@ def outcome_check(
     # Each case against the validation of the model that forecast it, not today's champion.
     yardstick = {v: served if v == specialist.version else _validation(ctx, v)
                  for v in set(versions)}
-    return check_quantiles(forecasts, demand, served, s,
-                           per_case=[yardstick[v] for v in versions])
+    pack = get_quantity_pack(domain)
+    found = check_quantiles(forecasts, demand, served, s,
+                            per_case=[yardstick[v] for v in versions])
+    return replace(found, unit=pack.shape.unit, outcome=pack.quantity_words.outcome)
 
 
 def check_alerts(
@@ -158,15 +161,16 @@ def health(ctx: Context, domain: str) -> HealthView:
     naive on the hours with known demand, the quantile forecasts' coverage, and alerts."""
     decisions = decision_rows(ctx, domain)
     found = quantities.quality(ctx, domain)
-    names = {"decided": "what was ordered", "policy": "the policy's orders",
+    w = get_quantity_pack(domain).quantity_words
+    names = {"decided": f"what was {w.ordered}", "policy": f"the policy's {w.orders}",
              "baseline": "seasonal naive"}
     realized: dict[str, tuple[float, float, float]] = {
         names[who]: (i.estimate, i.low, i.high) for who, i in found.cost.items()
     } if found.cases else {}
     basis = ""
     if found.cases:
-        basis = (f"realised cost on {found.cases} decided case(s) with known demand; fill rate "
-                 f"{found.fill_rate['decided']:.1%} (seasonal naive "
+        basis = (f"realised cost on {found.cases} decided case(s) with known {w.outcome}; "
+                 f"fill rate {found.fill_rate['decided']:.1%} (seasonal naive "
                  f"{found.fill_rate['baseline']:.1%}); policy minus naive "
                  f"{found.policy_minus_baseline}")
     forecast = outcome_check(ctx, domain)

@@ -43,7 +43,8 @@ def train(
 
         pack = get_quantity_pack(domain)
         h = pack.history
-        found = train_quantiles(pack, h.rows, h.demand, h.hour_index, h.sha256, ctx.models_dir,
+        found = train_quantiles(pack, h.rows, h.outcomes, h.period_index, h.sha256,
+                                ctx.models_dir, validation_hours=pack.validation_periods,
                                 on_step=on_step)
         lines = register_models(ctx, domain, [found.path], promote=promote)
     else:

@@ -1,4 +1,5 @@
-"""The biopsy test pack: registered for each test, its models trained once per session."""
+"""The test packs (biopsy, yes/no; gridload, a quantity): registered for each test, their
+models trained once per session."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import assistant.domains as domains
 from assistant.service import DocketService
 from assistant.views import Identity
 from tests.packs.biopsy import make_pack
+from tests.packs.gridload import make_pack as make_gridload
 from tests.people import People
 from tests.tui.conftest import pytest_pyfunc_call  # noqa: F401  (async console tests)
 
@@ -72,3 +74,46 @@ def scans() -> list[dict[str, object]]:
     pack = make_pack()
     data = pack.load_dataset()
     return [{**row, "case_ref": f"wdbc-{i:04d}"} for i, row in enumerate(data.rows)]
+
+
+# --- the gridload quantity pack ---------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def gridload_pack(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The second quantity pack, installed as a separate distribution would be."""
+    monkeypatch.setitem(domains._registered, "gridload", make_gridload)
+    yield
+    domains._quantity_cache.pop("gridload", None)
+
+
+@lru_cache(maxsize=1)
+def trained_gridload_artifact() -> Path:
+    from assistant.specialists.quantile_training import train_quantiles
+
+    root = Path(tempfile.mkdtemp(prefix="docket-gridload-models-"))
+    atexit.register(shutil.rmtree, root, ignore_errors=True)
+    pack = make_gridload()
+    h = pack.history
+    return train_quantiles(pack, h.rows, h.outcomes, h.period_index, h.sha256, root,
+                           validation_hours=pack.validation_periods).path
+
+
+def register_gridload_model(service: DocketService) -> None:
+    """Deploy the session's gridload model as a CI pipeline would (acting as a component)."""
+    people = People.of(service.store_url, service.data_dir)
+    service.add_key(people.key("docket/ci", "system"))
+    acting, service.identity = service.identity, Identity("docket/ci", "system")
+    try:
+        service.register_models("gridload", [trained_gridload_artifact()])
+    finally:
+        service.identity = acting
+
+
+def gridload_rows(n: int, start: int = -96) -> list[tuple[dict[str, object], float]]:
+    """Real settlement periods as case input (``case_ref`` names the day and period), each
+    with the load that then happened; by default from the file's last two days."""
+    h = make_gridload().history
+    stop = start + n if start + n != 0 else None
+    return [({**row, "case_ref": f"{row['date']}-sp{row['settlement_period']:02d}"}, load)
+            for row, load in zip(h.rows[start:stop], h.outcomes[start:stop], strict=True)]

@@ -32,28 +32,12 @@ a forecast of the weather; this pack does not model them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
-from typing import Any
 
-from pydantic import BaseModel, ValidationError
-
-from assistant.domains.base import CASE_REF, CaseInput
-from assistant.domains.decision import QuantityShape, ShapeError, Words
-from assistant.domains.demand.history import (
-    HOURS_PER_WEEK,
-    LAG,
-    TARGET,
-    History,
-    load_history,
-)
+from assistant.domains.decision import QuantityShape, Words
+from assistant.domains.demand.history import HOURS_PER_WEEK, LAG, TARGET, read_hours
 from assistant.domains.demand.schema import RentalHour
-from assistant.policies.quantity import QuantityPolicy, baseline_quantity
-from events.domain.common import field_problems
-from events.errors import FieldProblem
-from guardrails.plain_text import plain_text_problem
+from assistant.domains.quantity import QuantityPack, folds_of, round_order
 
 DATA_PATH = Path(__file__).parent / "data" / "bikeshare.csv"
 DATA_SHA256 = "ac6950ae6f11efcc69c29d6bb13e8881c001e27d36434660d59444a1414f712c"
@@ -82,108 +66,14 @@ SHAPE = QuantityShape(
 )
 OWNER_ROLE = "operations_owner"
 
-
-@dataclass(frozen=True, eq=False)
-class QuantityPack:
-    """A pack whose action is a quantity: inputs, features, the declared shape, the history."""
-
-    name: str
-    description: str
-    input_model: type[BaseModel]
-    categorical: tuple[str, ...]
-    numeric: tuple[str, ...]
-    recorded: tuple[str, ...]
-    shape: QuantityShape
-    owner_role: str
-    feature_rationale: str
-    baseline_description: str
-    data_path: Path
-    data_sha256: str
-    seasonal_field: str = LAG  # the demand one season earlier: what seasonal naive orders
-    words: Words = Words()
-
-    def __post_init__(self) -> None:
-        # Every feature must be known when the order is placed: last week's demand is known
-        # a week ahead, so an order placed a week or more before its hour could not use it.
-        if self.shape.lead_time >= HOURS_PER_WEEK:
-            raise ShapeError(f"pack declaration: lead_time: {self.shape.lead_time} hours, but "
-                             f"the feature {self.seasonal_field} is only known "
-                             f"{HOURS_PER_WEEK - 1} hours ahead")
-
-    @property
-    def features(self) -> tuple[str, ...]:
-        """Model features in the order specialists receive them: categorical, then numeric."""
-        return self.categorical + self.numeric
-
-    def validate(self, raw: object) -> dict[str, Any] | list[FieldProblem]:
-        """Validated values of one case, or every problem (never raises on bad input)."""
-        if not isinstance(raw, Mapping):
-            return [FieldProblem("input", f"expected an object of fields, got "
-                                          f"{type(raw).__name__}")]
-        try:
-            return self.input_model.model_validate(dict(raw)).model_dump()
-        except ValidationError as exc:
-            return sorted(set(field_problems(exc)), key=lambda p: (p.field, p.problem))
-
-    def validate_case(self, raw: object) -> CaseInput | list[FieldProblem]:
-        """Like :meth:`validate`, for a case to open: a ``case_ref`` is taken apart (plain
-        text, at most 200 characters) and the rest validated against the schema."""
-        if not isinstance(raw, Mapping):
-            return [FieldProblem("input", f"expected an object of fields, got "
-                                          f"{type(raw).__name__}")]
-        fields = dict(raw)
-        ref = fields.pop(CASE_REF, None)
-        problems: list[FieldProblem] = []
-        if ref is not None and not isinstance(ref, str):
-            problems.append(FieldProblem(CASE_REF, f"must be text, got {type(ref).__name__}"))
-        elif isinstance(ref, str):
-            ref = ref.strip() or None
-            why = plain_text_problem(ref) if ref else None
-            if why or (ref and len(ref) > 200):
-                problems.append(FieldProblem(CASE_REF, why or "too long: at most 200 characters"))
-        values = self.validate(fields)
-        if isinstance(values, list):
-            return sorted(set(problems + values), key=lambda p: (p.field, p.problem))
-        if problems:
-            return problems
-        return CaseInput(self.name, values, case_ref=ref if isinstance(ref, str) else None)
-
-    def describe(self, name: str) -> str:
-        """The schema's description of a field (with units and allowed values)."""
-        info = self.input_model.model_fields.get(name)
-        return (info.description or name) if info is not None else name
-
-    @property
-    def default_policy(self) -> QuantityPolicy:
-        """The declared economics and limits, as the policy the owner starts from."""
-        return QuantityPolicy.from_shape(self.name, self.shape, self.owner_role)
-
-    def baseline_for(self, row: Mapping[str, Any], policy: QuantityPolicy) -> int:
-        """The seasonal-naive order under ``policy``'s pack size and limits."""
-        return baseline_quantity(float(row[self.seasonal_field]), policy)
-
-    def baseline_cost(self, policy: QuantityPolicy) -> float:
-        """The seasonal-naive rule's mean realised cost per case over the shipped history,
-        under ``policy``'s economics (what a baseline order is expected to cost)."""
-        h = self.history
-        return sum(policy.loss(self.baseline_for(r, policy), d)
-                   for r, d in zip(h.rows, h.demand, strict=True)) / len(h)
-
-    @cached_property
-    def history(self) -> History:
-        """The shipped hours in time order (sha256-checked, validated)."""
-        return load_history(self.data_path, self.data_sha256)
-
-    def baseline(self, row: Mapping[str, Any]) -> int:
-        """Seasonal-naive order: last week's demand at this hour, rounded up to a pack
-        and clipped to the minimum order and capacity."""
-        return round_order(float(row[LAG]), self.shape)
-
-
-def round_order(quantity: float, shape: QuantityShape) -> int:
-    """``quantity`` rounded up to whole packs, clipped to [minimum order, capacity]."""
-    packs = -(-quantity // shape.step)  # ceiling: a shortfall costs more than a spare pack
-    return int(min(max(packs * shape.step, shape.minimum_order), shape.capacity))
+#: The backtest's test months, September to December 2011: (name, first day, end day) of the
+#: year; folds are in hours since 1 January 00:00, the history's index.
+TEST_MONTHS: tuple[tuple[str, int, int], ...] = (
+    ("Sep", 244, 274), ("Oct", 274, 305), ("Nov", 305, 335), ("Dec", 335, 366),
+)
+BACKTEST_FOLDS = folds_of([(name, (first - 1) * 24, (end - 1) * 24)
+                           for name, first, end in TEST_MONTHS])
+VALIDATION_HOURS = 28 * 24  # training holds out the last four weeks
 
 
 def make_pack() -> QuantityPack:
@@ -201,8 +91,15 @@ def make_pack() -> QuantityPack:
                              "week, rounded up to a pack of 5, at least 10",
         data_path=DATA_PATH,
         data_sha256=DATA_SHA256,
+        seasonal_field=LAG,
+        season_length=HOURS_PER_WEEK,
+        read_history=read_hours,
+        validation_periods=VALIDATION_HOURS,
+        backtest_folds=BACKTEST_FOLDS,
+        fold_word="month",
+        baseline_rule="seasonal naive (same hour last week)",
         words=Words(case="hour", cases="hours", subject="station network", risk="shortfall"),
     )
 
 
-__all__ = ["DATA_SHA256", "SHAPE", "QuantityPack", "make_pack", "round_order"]
+__all__ = ["DATA_SHA256", "SHAPE", "TARGET", "QuantityPack", "make_pack", "round_order"]
