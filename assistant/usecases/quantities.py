@@ -36,7 +36,8 @@ from events.errors import FieldProblem, ModelError
 
 
 def case_view(state: CaseState, policy: QuantityPolicy) -> QuantityView | None:
-    """The quantity part of a case screen, or None for a case without an order."""
+    """The quantity part of a case screen, or None for a case without an order; in the
+    words of the case's pack."""
     rec = state.recommendation
     if rec is None or rec.quantity is None:
         return None
@@ -47,6 +48,8 @@ def case_view(state: CaseState, policy: QuantityPolicy) -> QuantityView | None:
     decided = state.decided_quantity
     value = state.outcome.value if state.outcome else None
     demand = float(value) if value is not None else None
+    pack = get_quantity_pack(state.domain)
+    words = pack.quantity_words
     return QuantityView(
         unit=policy.unit, quantity=quantity,
         expected_cost=float(rec.expected_costs.get(policy.order_action, math.nan)),
@@ -62,6 +65,8 @@ def case_view(state: CaseState, policy: QuantityPolicy) -> QuantityView | None:
                        if decided is not None and demand is not None else None),
         baseline_realised_cost=(policy.loss(base, demand)
                                 if base is not None and demand is not None else None),
+        outcome_word=words.outcome, order_word=words.order, ordered_word=words.ordered,
+        baseline_rule=pack.baseline_rule,
     )  # fmt: skip
 
 

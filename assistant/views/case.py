@@ -82,6 +82,12 @@ class QuantityView:
     demand: float | None = None
     realised_cost: float | None = None
     baseline_realised_cost: float | None = None
+    # The pack's own words (``QuantityWords``): a grid pack contracts MW against the load,
+    # and its operator should never read "order" and "demand" on its screen.
+    outcome_word: str = "demand"
+    order_word: str = "order"
+    ordered_word: str = "ordered"
+    baseline_rule: str = "seasonal naive"
 
 
 @dataclass(frozen=True)

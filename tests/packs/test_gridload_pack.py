@@ -172,3 +172,60 @@ def test_its_own_roles_decide_and_escalation_goes_to_its_own_senior(
     service.identity = Identity("dana", "duty_manager")
     done = service.decide(case_id, Override("contract", "other", "cover the trip", 30_000))
     assert done.quantity is not None and done.quantity.decided == 30_000
+
+
+
+async def test_the_console_shows_a_period_in_the_packs_own_words(
+    service: DocketService,
+) -> None:
+    """The case screen's fan, its cost table and the override dialog say "load" and "contract"
+    (the pack's ``QuantityWords``) and name the pack's own baseline rule: an operator of the
+    grid never reads the demand pack's "order" or "demand"."""
+    from textual.widgets import Label
+
+    from tests.packs.test_gridload_cli import DEMAND
+    from tests.tui.conftest import SIZE, plain, settle
+    from tests.tui.test_demand_console import open_case
+    from tui.app import DocketApp
+    from tui.screens.decide import OverrideModal
+
+    rows = gridload_rows(8)
+    opened = service.ingest("gridload", [raw for raw, _ in rows]).opened
+    case = next(c for c in map(service.case, opened) if c.recommendation == "contract")
+    assert case.quantity is not None
+    load = {str(raw["case_ref"]): value for raw, value in rows}
+    app = DocketApp(service, sync_interval=None)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = await open_case(pilot, app, case.case_id)
+        fan = plain(screen.query_one("#case-attr-title"))
+        costs = plain(screen.query_one("#case-costs"))
+        assert "Predicted load (MW)" in fan and "contract" in fan
+        assert "Expected cost per contract" in costs
+        assert "seasonal naive (same settlement period a week earlier): contract" in costs
+        await pilot.press("o")
+        await settle(pilot)
+        modal = app.screen
+        assert isinstance(modal, OverrideModal)
+        help_text = " ".join(str(w.render()) for w in modal.query(Label))
+        assert "Type the quantity to contract instead" in help_text
+        shown = "\n".join((fan, costs, help_text))
+        assert not DEMAND.search(shown), DEMAND.findall(shown)
+
+    service.decide(case.case_id, Override("contract", "other", "interconnector outage",
+                                          case.quantity.quantity + 200))
+    service.record_outcomes([{"case_ref": case.case_ref, "outcome": load[str(case.case_ref)],
+                              "observed_at": datetime.now(UTC).isoformat()}], domain="gridload")
+    from rich.console import Console
+
+    from tui.widgets.quantity_fan import render_fan, render_order_costs
+
+    q = service.case(case.case_id).quantity
+    assert q is not None and q.decided == case.quantity.quantity + 200
+    console = Console(width=160, record=True, color_system=None)
+    console.print(render_fan(q))
+    console.print(render_order_costs(q))
+    shown = console.export_text()
+    assert f"contracted {q.decided} MW" in shown
+    assert f"load was {load[str(case.case_ref)]:.0f}: realised cost" in shown
+    assert not DEMAND.search(shown), DEMAND.findall(shown)

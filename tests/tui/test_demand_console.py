@@ -84,7 +84,7 @@ async def test_case_shows_the_quantiles_and_the_order_with_its_expected_cost(
             assert f"{level:.0%}" in fan and f"{value:.0f}" in fan
         assert "█" in fan and "◀" in fan
         costs = plain(screen.query_one("#case-costs"))
-        assert "◀ recommended" in costs and "seasonal naive would order" in costs
+        assert "◀ recommended" in costs and "seasonal naive (same hour last week): order" in costs
 
 
 async def test_an_override_is_a_quantity_and_a_negative_one_is_refused(

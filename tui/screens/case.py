@@ -394,7 +394,8 @@ class CaseScreen(DocketScreen):
         q = d.quantity
         return DecisionTarget(d.case_id, d.case_ref, d.domain, d.recommendation,
                               q.quantity if q else None, q.unit if q else "",
-                              expected_costs=tuple(d.expected_costs.items()))
+                              expected_costs=tuple(d.expected_costs.items()),
+                              order_word=q.order_word if q else "order")
 
     def _target(self) -> DecisionTarget | None:
         target = self.selected_target()

@@ -32,6 +32,7 @@ class DecisionTarget(NamedTuple):
     unit: str = ""
     # The expected cost of each action, as recommended (empty: not known here).
     expected_costs: tuple[tuple[str, float], ...] = ()
+    order_word: str = "order"  # a quantity pack's word for the decided quantity
 
 
 class OverrideModal(ModalScreen[Override | None]):
@@ -52,8 +53,8 @@ class OverrideModal(ModalScreen[Override | None]):
             if self.target.quantity is not None:  # a "how much" case: another quantity
                 yield Label(
                     f"Recommended: {self.target.recommendation} {self.target.quantity} "
-                    f"{self.target.unit}. Type the quantity to order instead and give the "
-                    "reason; it is recorded with your name.",
+                    f"{self.target.unit}. Type the quantity to {self.target.order_word} instead "
+                    "and give the reason; it is recorded with your name.",
                     classes="dialog-help", markup=False,
                 )
                 yield Input(placeholder=f"Quantity ({self.target.unit})", type="integer",
