@@ -346,7 +346,8 @@ class DocketApp(App[None]):
                     return
                 if detail.quantity is not None:
                     target = target._replace(quantity=detail.quantity.quantity,
-                                             unit=detail.quantity.unit)
+                                             unit=detail.quantity.unit,
+                                             order_word=detail.quantity.order_word)
             if target.quantity is not None:
                 actions = []
             elif actions is None:
