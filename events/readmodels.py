@@ -204,7 +204,7 @@ class _Batch:
                 return
             if name not in EVENT_ROW_EVENTS:
                 return
-        payload = decoded(topic, raw)
+        payload = decoded(topic, raw, step_authors=False)  # the fold reads no step's author
         at = payload["timestamp"]["_data_"]
         if name in CREATED:
             self.take(case_id, position, name, CaseState.opened(name, payload, at, version))
@@ -245,7 +245,7 @@ def case_state(log: DecisionLog, case_id: str, version: int) -> CaseState:
     state: CaseState | None = None
     for stored in log.recorder.select_events(UUID(case_id), lte=version):
         name = CASE_NAMES[stored.topic]
-        payload = decoded(stored.topic, stored.state)
+        payload = decoded(stored.topic, stored.state, step_authors=False)
         at = payload["timestamp"]["_data_"]
         v = stored.originator_version
         state = (CaseState.opened(name, payload, at, v) if state is None
@@ -415,9 +415,12 @@ UPCASTERS: dict[str, Callable[[Row], None] | None] = {
 }
 
 
-def decoded(topic: str, raw: bytes) -> Row:
-    """A stored event's state as a plain dict, upcast to its class's current version."""
-    state: Row = read_state(raw)
+def decoded(topic: str, raw: bytes, *, step_authors: bool = True) -> Row:
+    """A stored event's state as a plain dict, upcast to its class's current version.
+
+    ``step_authors=False``: for the case's fold, which reads no step's author (see
+    :func:`events.compression.read_state`: checked, not written into the steps)."""
+    state: Row = read_state(raw, step_authors=step_authors)
     upcast = UPCASTERS[topic]
     if upcast is not None:
         upcast(state)
