@@ -15,6 +15,7 @@ insert order (:func:`events.readmodels.upsert` names them).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from events.domain.case_state import CaseState, DecisionState
@@ -97,9 +98,34 @@ Row = tuple[Any, ...]
 _ENCODER = json.JSONEncoder(separators=(",", ":"), sort_keys=True)
 
 
+def _c_encoder() -> Callable[[Any, int], list[str]] | None:
+    """The C encoder ``_ENCODER.encode`` makes on each call, made once: the very object
+    ``json.JSONEncoder.iterencode`` builds (same arguments: ASCII only, these separators,
+    keys sorted, NaN allowed), so the same text, without building it and a float formatter
+    for every value (a third of a replay's ``cases`` row). Without the circular-reference
+    check (``markers``): these values are decoded JSON, which holds no cycle. None where
+    the C encoder is missing or takes other arguments (another Python): then ``encode``."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:  # pragma: no cover
+        return None
+    try:
+        made: Callable[[Any, int], list[str]] = make(
+            None, _ENCODER.default, json.encoder.encode_basestring_ascii, None, ":", ",",
+            True, False, True,
+        )  # fmt: skip
+    except TypeError:  # pragma: no cover
+        return None
+    return made
+
+
+_C_ENCODE = _c_encoder()
+
+
 def dumps(value: Any) -> str:
-    """JSON text as the read models store it (compact, keys sorted)."""
-    return _ENCODER.encode(value)
+    """JSON text as the read models store it (compact, keys sorted, ASCII only)."""
+    if _C_ENCODE is None:  # pragma: no cover
+        return _ENCODER.encode(value)
+    return "".join(_C_ENCODE(value, 0))
 
 
 def row_from_state(case_id: str, state: CaseState) -> Row:
@@ -131,7 +157,7 @@ def row_from_state(case_id: str, state: CaseState) -> Row:
         state.score.p_bad if state.score else None, run.model_version if run else None,
         action, source, cost, costs_json, int(run.ood) if run else 0,
         int(state.fallback is not None),
-        int(any(e.flagged for e in state.explanations)),
+        int(any(e.flagged for e in state.explanations)) if state.explanations else 0,
         _injection(state.input_flags) if state.input_flags else 0,
         escalated, *decided,
         outcome.outcome if outcome else None, outcome.observed_at if outcome else None,

@@ -5,12 +5,16 @@ own database (events.pg_readmodels), through the same projection and the same SQ
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from events.app import DecisionLog
+from events.case_rows import dumps
 from events.domain import Alert, Case, EvalRun, ModelVersion, Policy
 from events.readmodels import ReadModels, check, rebuild
 from events.store import open_readmodels, readmodel_path_for
@@ -308,3 +312,17 @@ def test_a_read_model_table_swapped_for_a_view_is_one_sentence(tmp_path: Path) -
     conn.close()
     with pytest.raises(StoreError, match="was edited .*run `docket replay`"):
         ReadModels(path)
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@given(_JSON)
+def test_json_columns_are_spelled_as_json_dumps_spells_them(value: object) -> None:
+    """The read models' JSON text (made by the C encoder, built once) is ``json.dumps``'s,
+    compact with sorted keys, to the byte: floats' spelling, NaN, non-ASCII escapes."""
+    assert dumps(value) == json.dumps(value, separators=(",", ":"), sort_keys=True)
