@@ -15,7 +15,10 @@ insert order (:func:`events.readmodels.upsert` names them).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
+
+import orjson
 
 from events.domain.case_state import CaseState, DecisionState
 
@@ -97,9 +100,67 @@ Row = tuple[Any, ...]
 _ENCODER = json.JSONEncoder(separators=(",", ":"), sort_keys=True)
 
 
+def _c_encoder() -> Callable[[Any, int], list[str]] | None:
+    """The C encoder ``_ENCODER.encode`` makes on each call, made once: the very object
+    ``json.JSONEncoder.iterencode`` builds (same arguments: ASCII only, these separators,
+    keys sorted, NaN allowed), so the same text, without building it and a float formatter
+    for every value (a third of a replay's ``cases`` row). Without the circular-reference
+    check (``markers``): these values are decoded JSON, which holds no cycle. None where
+    the C encoder is missing or takes other arguments (another Python): then ``encode``."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:  # pragma: no cover
+        return None
+    try:
+        made: Callable[[Any, int], list[str]] = make(
+            None, _ENCODER.default, json.encoder.encode_basestring_ascii, None, ":", ",",
+            True, False, True,
+        )  # fmt: skip
+    except TypeError:  # pragma: no cover
+        return None
+    return made
+
+
+_C_ENCODE = _c_encoder()
+
+
 def dumps(value: Any) -> str:
-    """JSON text as the read models store it (compact, keys sorted)."""
-    return _ENCODER.encode(value)
+    """JSON text as the read models store it (compact, keys sorted, ASCII only)."""
+    if _C_ENCODE is None:  # pragma: no cover
+        return _ENCODER.encode(value)
+    return "".join(_C_ENCODE(value, 0))
+
+
+#: Keys whose JSON spelling is themselves in quotes, to ``json`` and to orjson alike
+#: (printable ASCII, no quote nor backslash): an action's name (see :func:`_costs_text`).
+_PLAIN_KEYS: set[str] = set()
+
+
+def _plain_keys(value: dict[Any, Any]) -> bool:
+    """Whether every key of ``value`` is a :data:`_PLAIN_KEYS` one (learning new ones)."""
+    for key in value:
+        if key not in _PLAIN_KEYS:
+            if type(key) is not str or len(_PLAIN_KEYS) > 10_000:
+                return False
+            if not (key.isascii() and key.isprintable()) or '"' in key or "\\" in key:
+                return False
+            _PLAIN_KEYS.add(key)
+    return True
+
+
+def _costs_text(costs: dict[str, Any]) -> str:
+    """:func:`dumps` of a recommendation's expected costs (action -> float), to the byte,
+    made by orjson when its text is provably ``json``'s: plain keys (sorted alike: ASCII),
+    and every value a float that both spell as Python's ``repr`` does (shortest round trip,
+    no exponent: zero, or 1e-4 <= |v| < 1e16; outside it ``json`` writes ``1e-05`` and
+    ``1e+16``, orjson ``0.00001`` and ``1e16``; NaN and infinities are ``json``'s alone).
+    Any other value goes to :func:`dumps`. Checked against ``json.dumps`` in
+    tests/events/test_readmodels.py. (Float spelling took a third of a ``cases`` row.)"""
+    if type(costs) is dict and _plain_keys(costs):
+        for v in costs.values():
+            if type(v) is not float or not (1e-4 <= abs(v) < 1e16 or v == 0.0):
+                return dumps(costs)
+        return orjson.dumps(costs, option=orjson.OPT_SORT_KEYS).decode()
+    return dumps(costs)
 
 
 def row_from_state(case_id: str, state: CaseState) -> Row:
@@ -111,7 +172,7 @@ def row_from_state(case_id: str, state: CaseState) -> Row:
     if rec is not None:
         costs = rec.expected_costs
         action, source, cost = rec.action, rec.source, costs.get(rec.action)
-        costs_json = dumps(costs)
+        costs_json = _costs_text(costs)
         policy_version, quantity, recommended_at = rec.policy_version, rec.quantity, rec.at
         explored = int(bool(rec.explored))
         if rec.explored and costs:
@@ -131,7 +192,7 @@ def row_from_state(case_id: str, state: CaseState) -> Row:
         state.score.p_bad if state.score else None, run.model_version if run else None,
         action, source, cost, costs_json, int(run.ood) if run else 0,
         int(state.fallback is not None),
-        int(any(e.flagged for e in state.explanations)),
+        int(any(e.flagged for e in state.explanations)) if state.explanations else 0,
         _injection(state.input_flags) if state.input_flags else 0,
         escalated, *decided,
         outcome.outcome if outcome else None, outcome.observed_at if outcome else None,

@@ -85,7 +85,7 @@ from __future__ import annotations
 import json
 import threading
 import zlib
-from typing import Any
+from typing import Any, NoReturn
 
 import orjson
 import zstandard
@@ -566,12 +566,18 @@ def inflate(data: bytes) -> bytes:
     return out
 
 
-def read_state(raw: bytes) -> Any:
+def read_state(raw: bytes, *, step_authors: bool = True) -> Any:
     """The decoded JSON of a stored state, for readers that take rows directly (replay,
     verify). orjson decodes these states about three times faster than ``json.loads``
     (measured in ``benchmarks/bench_store.py``); the few states it refuses (a quarantined
     input holding ``NaN``, integers beyond 64 bits) are decoded by ``json.loads``, which
     wrote them.
+
+    ``step_authors=False`` (the case's fold, which reads no step's author): a head's steps'
+    authors are checked exactly as they are otherwise (the body's steps as many objects as
+    the head names, none naming its own author, every index naming an author; a hostile row
+    raises the same :class:`UnreadableState`) but not written into the steps, which then
+    hold neither ``actor`` nor ``role``. Everything else is the same state.
 
     Raises:
         UnreadableState: a compressed state that cannot be inflated.
@@ -579,11 +585,13 @@ def read_state(raw: bytes) -> Any:
     """
     first = raw[:1]
     if first == _ZSTD_HEAD:
+        if len(raw) > 3 and raw[1] == _FLAGS:  # an Assessed event as Docket writes it
+            return _read_assessed(raw, step_authors)
         head, body = _split(raw)
-        return _merged(_body(unsqueeze(body)), head)
+        return _merged(_body(unsqueeze(body)), head, step_authors)
     if first == b"\x01":
         head, body = _split(raw)
-        return _merged(_body(inflate(body)), head)
+        return _merged(_body(inflate(body)), head, step_authors)
     text = inflate(raw)
     try:
         return orjson.loads(text)
@@ -591,10 +599,70 @@ def read_state(raw: bytes) -> Any:
         return json.loads(text)
 
 
-def _merged(body: dict[str, Any], head: dict[str, Any]) -> dict[str, Any]:
+#: The author each step index of a head names when the state has no authors of its own
+#: beyond the event's (index 0, filled per state): :data:`KNOWN_AUTHORS` from
+#: :data:`_OWN_INDICES` on.
+_KNOWN_BY_INDEX: dict[int, tuple[str, str]] = {
+    _OWN_INDICES + i: pair for i, pair in enumerate(KNOWN_AUTHORS)
+}
+#: The step indices such a head may hold: the event's own author (0) and the known ones.
+_NAMED_INDICES = frozenset((0, *_KNOWN_BY_INDEX))
+
+
+def _read_assessed(raw: bytes, step_authors: bool) -> dict[str, Any]:
+    """:func:`read_state` of a :data:`HEADED_ZSTD` state with every head flag (an
+    ``Assessed`` event: actor, role, steps' authors), the same value and the same errors as
+    the general path (``_split``, ``unsqueeze``, ``_body``, ``_merged``) without building a
+    head: a replay reads one a case. Any head other than the usual one (cut short, not
+    UTF-8, the state's own step authors, an index naming no author) takes the general path,
+    which reads it (or refuses it) as before."""
+    n = len(raw)
+    at = 3 + raw[2]
+    end = at + 1 + raw[at] if at < n else n + 1
+    if end < n and raw[end] == 0:  # no step authors of the state's own (the usual case)
+        count = end + 1
+        body = count + 1 + raw[count] if count < n else n + 1
+        if body <= n:
+            try:
+                actor, role = raw[3:at].decode(), raw[at + 1 : end].decode()
+            except UnicodeDecodeError:
+                body = n + 1  # named by the general path
+            order = raw[count + 1 : body]
+            by_index = _KNOWN_BY_INDEX
+            if body <= n and _NAMED_INDICES.issuperset(order):
+                value = _body(unsqueeze(raw[body:]))
+                value.pop("actor", None)  # any the body holds are dropped (see _merged)
+                value.pop("role", None)
+                value["actor"], value["role"] = actor, role
+                steps = value.get("steps")
+                if type(steps) is not list or len(steps) != len(order):
+                    _refuse_steps(value, len(order))  # the count differs
+                for step in steps:
+                    if type(step) is not dict or "actor" in step or "role" in step:
+                        _refuse_steps(value, len(order))
+                if step_authors:
+                    own = (actor, role)
+                    for step, i in zip(steps, order, strict=True):
+                        step["actor"], step["role"] = by_index[i] if i else own
+                return value
+    head, rest = _split(raw)
+    return _merged(_body(unsqueeze(rest)), head, step_authors)
+
+
+def _refuse_steps(body: dict[str, Any], count: int) -> NoReturn:
+    """Raise what :func:`_put_back` names for a body whose steps disagree with a head naming
+    ``count`` steps' authors (its sentences are the only ones)."""
+    _put_back(body, [{}] * count, write=False)
+    raise AssertionError("the steps agree with the head")  # pragma: no cover
+
+
+def _merged(
+    body: dict[str, Any], head: dict[str, Any], step_authors: bool = True
+) -> dict[str, Any]:
     """A headed state's object: its body with its head's actor and role (any the body
     holds are dropped: the writer never puts them there, and verify checks the head), and
-    each step's actor and role when the head names them.
+    each step's actor and role when the head names them (checked but not written when
+    ``step_authors`` is false, see :func:`read_state`).
 
     Raises:
         UnreadableState: the head names the steps' authors and the body's steps are not as
@@ -605,13 +673,13 @@ def _merged(body: dict[str, Any], head: dict[str, Any]) -> dict[str, Any]:
         body.pop(key, None)
     body.update(head)
     if steps is not None:
-        _put_back(body, steps)
+        _put_back(body, steps, step_authors)
     return body
 
 
-def _put_back(body: dict[str, Any], authors: list[dict[str, str]]) -> None:
+def _put_back(body: dict[str, Any], authors: list[dict[str, str]], write: bool = True) -> None:
     """Each of the body's steps given its author as the head names it (appended: the keys
-    Docket's step builders write last).
+    Docket's step builders write last; only checked when ``write`` is false).
 
     Raises:
         UnreadableState: see :func:`_merged`: never reconciled, a row written so is hostile.
@@ -630,7 +698,8 @@ def _put_back(body: dict[str, Any], authors: list[dict[str, str]]) -> None:
             raise UnreadableState(
                 "a step in the event's body names its own author beside the head that names it"
             )
-        step.update(author)
+        if write:
+            step.update(author)
 
 
 def _body(text: bytes) -> dict[str, Any]:

@@ -20,7 +20,6 @@ from dataclasses import fields as dataclass_fields
 from typing import Any, Literal, TypeVar
 
 from events.domain.case_rules import explanation_flagged
-from events.domain.case_steps import stored_steps
 
 Status = Literal["open", "escalated", "decided", "quarantined"]
 _T = TypeVar("_T")
@@ -178,9 +177,11 @@ class CaseState:
             # step's fields are read by name from the stored step. The steps' changes go
             # into one dict and make one state (a replay folds a million of these: one
             # state each instead of one per step).
+            # Each step changes the fields in place (its version and time are the event's,
+            # which the Opened fields already hold).
             fields = _opened_fields(p, at, version)
-            for step, step_fields in stored_steps(p):
-                fields.update(_changes(fields, step, step_fields, at, version))
+            for step in p["steps"]:
+                _change(fields, step["event"], step, at)
             return _new(CaseState, fields)
         if name == "Opened":
             return _new(CaseState, _opened_fields(p, at, version))
@@ -198,7 +199,10 @@ class CaseState:
             return CaseState.opened(name, p, at, version)
         # dataclasses.replace, without re-running __init__ over all twenty fields (no field
         # has a __post_init__ or init=False): a case's fold ran it four times per new case.
-        return _new(CaseState, {**self.__dict__, **_changes(self.__dict__, name, p, at, version)})
+        fields = self.__dict__.copy()  # the old state's own dict is never changed
+        fields["version"], fields["updated_at"] = version, at
+        _change(fields, name, p, at)
+        return _new(CaseState, fields)
 
     # --- what the state means -------------------------------------------------------------
 
@@ -252,14 +256,16 @@ class CaseState:
         return plain
 
 
-def _new(cls: type[_T], fields: Mapping[str, Any]) -> _T:
+def _new(cls: type[_T], fields: dict[str, Any]) -> _T:
     """An instance of the frozen dataclass ``cls`` holding ``fields``, which name every one
     of its fields, without its ``__init__`` (which sets each field through
     ``object.__setattr__``: a third of a replay's fold). None of these classes has a
     ``__post_init__`` or an ``init=False`` field, so the object is the one ``__init__``
-    makes (tests/events/test_case_state.py compares them)."""
+    makes (tests/events/test_case_state.py compares them). ``fields`` BECOMES the object's
+    ``__dict__`` (not copied: every caller gives a dict it made for it and never touches
+    again)."""
     made = object.__new__(cls)
-    made.__dict__.update(fields)
+    object.__setattr__(made, "__dict__", fields)
     return made
 
 
@@ -283,13 +289,12 @@ def _opened_fields(p: Mapping[str, Any], at: str, version: int) -> dict[str, Any
     }  # fmt: skip
 
 
-def _changes(
-    s: Mapping[str, Any], name: str, p: Mapping[str, Any], at: str, version: int
-) -> dict[str, Any]:
-    """The fields event ``name`` (payload ``p``, recorded at ``at``) changes in the state
-    whose fields are ``s`` (a state's ``__dict__``, or the fields an ``Assessed`` event's
-    earlier steps left). The one interpreter of a case event that follows a creation."""
-    changes: dict[str, Any] = {"version": version, "updated_at": at}
+def _change(s: dict[str, Any], name: str, p: Mapping[str, Any], at: str) -> None:
+    """Change the fields ``s`` (a copy of a state's ``__dict__``, or the fields an ``Assessed``
+    event's earlier steps left, already holding the event's version and ``at``) as event
+    ``name`` (payload ``p``, recorded at ``at``) does. The one interpreter of a case event
+    that follows a creation. Each branch reads the fields it needs before it writes any,
+    so the state it reads is the one before the event."""
     if name in ("Scored", "Forecast"):
         run = _new(ScoreState, {
             "specialist": p["specialist"], "model_version": p["model_version"],
@@ -299,13 +304,13 @@ def _changes(
             "quantiles": p.get("quantiles"),
         })  # fmt: skip
         if p["shadow"]:  # shadow challengers are recorded, never acted on
-            changes["shadow_scores"] = (*s["shadow_scores"], run)
+            s["shadow_scores"] = (*s["shadow_scores"], run)
         else:
-            changes["score" if name == "Scored" else "forecast"] = run
+            s["score" if name == "Scored" else "forecast"] = run
     elif name == "FellBackToBaseline":
-        changes["fallback"] = FallbackState(p["reason"], at)
+        s["fallback"] = FallbackState(p["reason"], at)
     elif name == "Recommended":
-        changes["recommendation"] = _new(RecommendationState, {
+        s["recommendation"] = _new(RecommendationState, {
             "action": p["action"], "source": p["source"], "policy_id": p["policy_id"],
             "policy_version": p["policy_version"], "expected_costs": p["expected_costs"],
             "reasons": p["reasons"], "ood_reasons": p["ood_reasons"],
@@ -314,9 +319,9 @@ def _changes(
             "quantiles": p["quantiles"], "baseline_quantity": p["baseline_quantity"], "at": at,
         })  # fmt: skip
     elif name == "InputFlagged":
-        changes["input_flags"] = (*s["input_flags"], *p["flags"])
+        s["input_flags"] = (*s["input_flags"], *p["flags"])
     elif name == "Explained":
-        changes["explanations"] = (*s["explanations"], ExplanationState(
+        s["explanations"] = (*s["explanations"], ExplanationState(
             explainer=p["explainer"], text=p["text"], summary=p["summary"],
             claims=p["claims"], verdicts=p["verdicts"], fallback_reason=p["fallback_reason"],
             at=at, flagged=explanation_flagged(p["fallback_reason"], p["verdicts"]),
@@ -327,19 +332,18 @@ def _changes(
             s["score"], s["forecast"], s["fallback"], s["recommendation"], s["input_flags"],
             s["explanations"],
         )  # fmt: skip
-        changes["decisions"] = (*s["decisions"], DecisionState(
+        s["decisions"] = (*s["decisions"], DecisionState(
             kind=DECISION_KINDS[name], action=p.get("action"),
             reason_code=p.get("reason_code"), reason_text=p.get("reason_text"),
             quantity=p.get("quantity"), agreed=p.get("agreed"), by=p["actor"],
             role=p["role"], at=at, seen=seen,
         ))  # fmt: skip
-        changes["status"] = "escalated" if name == "Escalated" else "decided"
+        s["status"] = "escalated" if name == "Escalated" else "decided"
     elif name == "OutcomeRecorded":
-        changes["outcome"] = OutcomeState(
+        s["outcome"] = OutcomeState(
             outcome=p["outcome"], value=p.get("value"), observed_at=p["observed_at"],
             source=p["source"], recorded_by=p["actor"], at=at,
         )  # fmt: skip
-    return changes
 
 
 __all__ = [

@@ -5,12 +5,16 @@ own database (events.pg_readmodels), through the same projection and the same SQ
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from events.app import DecisionLog
+from events.case_rows import _costs_text, dumps
 from events.domain import Alert, Case, EvalRun, ModelVersion, Policy
 from events.readmodels import ReadModels, check, rebuild
 from events.store import open_readmodels, readmodel_path_for
@@ -308,3 +312,35 @@ def test_a_read_model_table_swapped_for_a_view_is_one_sentence(tmp_path: Path) -
     conn.close()
     with pytest.raises(StoreError, match="was edited .*run `docket replay`"):
         ReadModels(path)
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@given(_JSON)
+def test_json_columns_are_spelled_as_json_dumps_spells_them(value: object) -> None:
+    """The read models' JSON text (made by the C encoder, built once) is ``json.dumps``'s,
+    compact with sorted keys, to the byte: floats' spelling, NaN, non-ASCII escapes."""
+    assert dumps(value) == json.dumps(value, separators=(",", ":"), sort_keys=True)
+
+
+_EDGES = [0.0, -0.0, 1e-4, -1e-4, 9.999999999999999e-05, 1e-05, 1e16, 9999999999999998.0, 1e15,
+          0.1, 2.5, 1 / 3, 5e-324, 1.7976931348623157e308, float("nan"), float("inf"), 123456.789]
+
+
+@given(st.dictionaries(st.text(max_size=8) | st.sampled_from(["approve", "decline", "order"]),
+                       st.floats() | st.sampled_from(_EDGES) | st.integers() | st.booleans(),
+                       max_size=5))  # fmt: skip
+def test_expected_costs_are_spelled_as_json_dumps_spells_them(costs: dict[str, object]) -> None:
+    """The ``cases`` row's costs (orjson's text where it is provably json's, else json's)."""
+    assert _costs_text(costs) == json.dumps(costs, separators=(",", ":"), sort_keys=True)
+
+
+def test_costs_at_the_edges_of_orjsons_spelling_are_json_dumps_ones() -> None:
+    for v in _EDGES:
+        for costs in ({"approve": v}, {"decline": v, "approve": 0.5, "a\x7f": 1.0, "é": v}):
+            assert _costs_text(costs) == json.dumps(costs, separators=(",", ":"), sort_keys=True)

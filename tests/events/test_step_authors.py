@@ -256,6 +256,8 @@ def test_a_body_disagreeing_with_its_head_is_unreadable(
     with pytest.raises(UnreadableState, match=message):
         read_state(forged)
     with pytest.raises(UnreadableState, match=message):
+        read_state(forged, step_authors=False)  # the fold's reading checks them all the same
+    with pytest.raises(UnreadableState, match=message):
         decompress(forged)  # the mapper's reading (log.case, events_of, the audit)
 
 
@@ -277,6 +279,31 @@ def test_a_damaged_step_author_table_is_one_sentence() -> None:
             head_of(packed[:cut])
     with pytest.raises(UnreadableState, match="not UTF-8"):
         head_of(packed[:start] + b"\xff" + packed[start + 1 :])
+
+
+def test_a_damaged_head_of_components_steps_is_one_sentence_for_every_reader() -> None:
+    """The heads Docket writes for nearly every case (the steps all the orchestrator's, read by
+    a path of their own): any index naming no author, a head cut anywhere, a name that is
+    not UTF-8 are refused as by the general path, by the fold's reading too."""
+    state = {"actor": "ana", "role": "operator", "steps": steps()}
+    packed = DocketCompressor().compress(json.dumps(state).encode())
+    head, body = _split(packed)
+    at = len(packed) - len(body)
+    assert packed[at - 5 : at] == bytes([0, 3, 0x80, 0x80, 0x80])  # no table of its own
+    for lean in (True, False):
+        assert read_state(packed, step_authors=lean)["actor"] == "ana"
+        for index in (1, 2, 0x7F, 0x80 + len(KNOWN_AUTHORS), 0xFF):
+            wrong = packed[: at - 2] + bytes([index]) + packed[at - 1 :]
+            with pytest.raises(UnreadableState, match="a step author it does not hold"):
+                read_state(wrong, step_authors=lean)
+        for cut in range(3, at):
+            with pytest.raises(UnreadableState, match="cut short"):
+                read_state(packed[:cut], step_authors=lean)
+        with pytest.raises(UnreadableState, match="not UTF-8"):
+            read_state(packed[:3] + b"\xff" + packed[4:], step_authors=lean)
+        own = packed[: at - 3] + bytes([0, 0, 0]) + packed[at:]  # index 0: the event's author
+        assert {(s["actor"], s["role"]) for s in read_state(own)["steps"]} == {("ana", "operator")}
+        assert "actor" not in read_state(own, step_authors=False)["steps"][0]
 
 
 def test_a_store_row_whose_body_disagrees_is_named_by_replay(tmp_path: Path) -> None:
