@@ -230,6 +230,8 @@ class _Batch:
                 continue
             if self.sink is not None and table in CASE_TABLES:
                 self.sink(table, rows)
+            elif table == "cases":  # the queue's counts kept with the rows, per batch
+                queue.write_counted(c, upsert(table), rows)
             else:
                 c.executemany(upsert(table), rows)
         c.execute("INSERT OR REPLACE INTO _position VALUES ('log', ?)", (position,))
