@@ -230,7 +230,8 @@ class _Batch:
                 continue
             if self.sink is not None and table in CASE_TABLES:
                 self.sink(table, rows)
-            elif table == "cases":  # the queue's counts kept with the rows, per batch
+            elif table == "cases" and isinstance(c, sqlite3.Connection):  # (PostgreSQL's
+                # counts are kept by statement-level triggers: events.pg_readmodels)
                 queue.write_counted(c, upsert(table), rows)
             else:
                 c.executemany(upsert(table), rows)
