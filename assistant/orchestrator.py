@@ -33,7 +33,7 @@ from assistant.screening.detector import note_model
 from assistant.specialists.base import OodDetector, OodResult, Row, Score, Specialist
 from events.domain.case import canonical_sha256
 from events.errors import ModelError
-from guardrails import prepare_input
+from guardrails import input_flags
 
 T = TypeVar("T")
 
@@ -304,10 +304,8 @@ class Orchestrator:
 def note_flags(case_input: CaseInput) -> tuple[dict[str, Any], ...]:
     """What the input guardrails flag in the case's note and contact details (as recorded
     on the case: each verdict with its rule as ``kind``); empty when nothing is flagged."""
-    prepared = prepare_input(dict(case_input.personal), case_input.note, note_model())
-    return tuple(
-        v.to_dict() | {"kind": v.rule} for v in prepared.verdicts if v.outcome == "flagged"
-    )
+    flagged = input_flags(case_input.note, note_model())  # = prepare_input(...).flags
+    return tuple(v.to_dict() | {"kind": v.rule} for v in flagged)
 
 
 def case_key(case_input: CaseInput) -> str:

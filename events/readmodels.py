@@ -245,6 +245,9 @@ class _Batch:
                 continue
             if self.sink is not None and table in CASE_TABLES:
                 self.sink(table, rows)
+            elif table == "cases" and isinstance(c, sqlite3.Connection):  # (PostgreSQL's
+                # counts are kept by statement-level triggers: events.pg_readmodels)
+                queue.write_counted(c, upsert(table), rows)
             else:
                 c.executemany(upsert(table), rows)
         c.execute("INSERT OR REPLACE INTO _position VALUES ('log', ?)", (position,))

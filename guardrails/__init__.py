@@ -7,7 +7,7 @@ prompt-injection scan), :func:`quote_note`. Output: :func:`check_output` against
 
 from guardrails.facts import CaseFacts
 from guardrails.injection import InjectionScan, NoteModel, quote_note, scan_note
-from guardrails.inputs import PreparedInput, prepare_input
+from guardrails.inputs import PreparedInput, input_flags, prepare_input
 from guardrails.output import (
     OUTPUT_RULES,
     Claim,
@@ -28,6 +28,6 @@ __all__ = [
     "InjectionScan", "NoteModel", "OutputCheck", "PreparedInput", "Pseudonyms", "Redaction",
     "Verdict",
     "check_output", "direction_of", "evaluate_detector", "iban_valid", "luhn_valid",
-    "parse_output", "plain", "prepare_input", "quote_note", "redact", "scan_note",
+    "input_flags", "parse_output", "plain", "prepare_input", "quote_note", "redact", "scan_note",
     "unsafe_kinds", "value_matches",
 ]

@@ -61,9 +61,26 @@ def prepare_input(
     else:
         verdicts.append(Verdict("note_personal_data", "pass"))
     if scan.flagged:
-        verdicts.append(Verdict("prompt_injection", "flagged",
-                                f"{FLAG_WORDING} ({scan.detail}); the note is shown to the "
-                                "operator but not sent to the explainer"))
+        verdicts.append(_flagged(scan))
         return PreparedInput(placeholders, None, scan, pseudonyms, tuple(verdicts))
     verdicts.append(Verdict("prompt_injection", "pass"))
     return PreparedInput(placeholders, redaction.text, scan, pseudonyms, tuple(verdicts))
+
+
+def input_flags(note: str | None, model: NoteModel | None = None) -> tuple[Verdict, ...]:
+    """What :func:`prepare_input` flags for ``note`` (its :attr:`PreparedInput.flags`), for
+    any personal fields: only the note's scan ever flags (pseudonymising and redacting
+    give ``redacted`` or ``pass``), so this scans alone, without redacting (a bulk ingest
+    records the flags, nothing else; redaction was about a third of screening a note).
+    Pure; never raises."""
+    if not note or not note.strip():
+        return ()
+    scan = scan_note(note, model)
+    return (_flagged(scan),) if scan.flagged else ()
+
+
+def _flagged(scan: InjectionScan) -> Verdict:
+    """The verdict on a note whose scan flagged it."""
+    return Verdict("prompt_injection", "flagged",
+                   f"{FLAG_WORDING} ({scan.detail}); the note is shown to the operator but "
+                   "not sent to the explainer")  # fmt: skip

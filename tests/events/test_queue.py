@@ -282,3 +282,42 @@ def test_the_total_reads_the_kept_counts_not_the_cases(views: ReadModels) -> Non
         f"EXPLAIN QUERY PLAN SELECT sum(n) FROM {queue.COUNTS_TABLE} WHERE status IN ('open')"
     ))  # fmt: skip
     assert "cases" not in plan.replace(queue.COUNTS_TABLE, "")
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(first=st.lists(row_values, max_size=80), batch=st.lists(row_values, min_size=1,
+                                                                 max_size=200))  # fmt: skip
+def test_a_batch_counted_without_the_triggers_keeps_the_counts_they_keep(
+    tmp_path_factory: pytest.TempPathFactory,
+    first: list[dict[str, Any]],
+    batch: list[dict[str, Any]],
+) -> None:
+    """``write_counted`` (the projection's write of a batch of case rows, some new, some
+    replacing rows there are) leaves the same counts as the triggers, and the triggers as
+    they were, for batches below and above :data:`queue.COUNTED_ROWS`."""
+    from events.readmodels import upsert
+
+    path = tmp_path_factory.mktemp("w") / "views.sqlite"
+    with ReadModels(path) as views:
+        put(views, [case(n * 2, **v) for n, v in enumerate(first)])  # every other id
+        triggers = views.conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name"
+        ).fetchall()
+        rows = [case(n, **v) for n, v in enumerate(batch)]  # new rows and replacements
+        views.conn.execute("BEGIN IMMEDIATE")
+        queue.write_counted(views.conn, upsert("cases"),
+                            [tuple(r.get(c) for c in CASE_COLUMNS) for r in rows])  # fmt: skip
+        views.conn.execute("COMMIT")
+        assert views.conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name"
+        ).fetchall() == triggers
+        assert queue.counts_differences(views) == []
+        for statuses, flags in itertools.product(
+            STATUS_FILTERS.values(), [(), *((f,) for f in FLAGS), tuple(FLAGS[:2])]
+        ):
+            selected = queue.QueueFilter(statuses, "", flags)
+            assert queue.queue_count(views, selected, counts_kept=True) == counted_by_rows(
+                views, selected
+            ), (statuses, flags)

@@ -44,3 +44,22 @@ def test_recall_and_false_flag_rate(split: str) -> None:
     print(split, report.to_dict())
     assert report.recall >= 0.95, report.missed
     assert report.false_flag_rate <= 0.02, report.false_flagged
+
+
+def test_input_flags_are_what_prepare_input_flags_on_every_text() -> None:
+    """A bulk ingest records ``input_flags`` (the scan alone) where it recorded
+    ``prepare_input(...).flags``: the same verdicts on every red-team, benign and demo
+    note, with and without the detector and declared personal fields."""
+    from assistant.screening.detector import note_model
+    from guardrails import input_flags, prepare_input
+
+    demo = REDTEAM.parents[2] / "assistant" / "domains" / "credit" / "data" / "demo_notes.jsonl"
+    with demo.open(encoding="utf-8") as handle:
+        notes = [json.loads(line) for line in handle if line.strip()]
+    texts = [r["text"] for r in INJECTIONS + BENIGN] + [n["applicant_note"] for n in notes]
+    texts += [None, "", "   "]
+    personal = {"name": "Jane Roe", "email": "jane@example.org"}
+    for model in (None, note_model()):
+        for text in texts:
+            assert input_flags(text, model) == prepare_input({}, text, model).flags
+            assert input_flags(text, model) == prepare_input(personal, text, model).flags
