@@ -15,7 +15,7 @@ request becomes events.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from assistant import config
@@ -59,11 +59,14 @@ class DocketService(CasesDoor, GovernanceDoor, MonitoringDoor, LogDoor, PeopleDo
         role: str | None = None,
         data_dir: str | Path | None = None,
         catch_up_step: int | None = None,
+        on_catch_up: Callable[[int], None] | None = None,
     ) -> DocketService:
         """Open (or create) the store at ``store`` (SQLite path or ``postgresql://`` URL).
 
         With ``catch_up_step`` (the console), read models far behind the log are brought
         up to date at most that many events per :meth:`sync`, never all at once here.
+        Otherwise they are brought up to date here, and ``on_catch_up`` is first told how
+        many events that applies (a front end says why it waits).
 
         Who acts comes from ``keys`` (the private keys held): with no ``identity``, the
         holder of the first key as enrolled in the log, in ``role`` (one the key holds)
@@ -104,6 +107,8 @@ class DocketService(CasesDoor, GovernanceDoor, MonitoringDoor, LogDoor, PeopleDo
                 )
             identity = Identity(record.person, role or record.roles[0])
         service._ctx.act(identity or anonymous)
+        if on_catch_up is not None and catch_up_step is None and (behind := service.behind()):
+            on_catch_up(behind)
         service.sync()
         return service
 

@@ -65,7 +65,7 @@ class Context:
             key = self.held_key()
             service = DocketService.open(
                 self.store, keys=[key] if key else [], role=self.role,
-                catch_up_step=self.catch_up_step,
+                catch_up_step=self.catch_up_step, on_catch_up=_say_behind,
             )  # fmt: skip
             if key is not None and self.operator and service.identity.name != self.operator:
                 service.close()
@@ -76,6 +76,7 @@ class Context:
         return self._service
 
 
+
 #: Commands that only read the store: on a path where no store exists they say so
 #: instead of creating an empty store (and its folders). Others create one.
 #: (``docket policy`` and ``docket models`` still answer on a fresh path: the pack's
@@ -84,6 +85,22 @@ READ_ONLY_COMMANDS = frozenset({
     "status", "audit", "verify", "cases", "replay", "backtest", "quality", "explain",
     "decide", "tui",
 })  # fmt: skip
+
+
+#: Read models at least this far behind the log make a command say why it waits.
+SAY_BEHIND = 20_000
+
+
+def _say_behind(events: int) -> None:
+    """Say so, on stderr, when opening the store must first bring read models far behind the
+    log up to date: on a store copied in (an auditor's copy) or with its read-model file
+    removed, that is about a minute a million events, which should never look like a freeze."""
+    if events >= SAY_BEHIND:
+        click.echo(
+            f"the read models are {events:,} events behind the log (a new read-model file, or "
+            "a store copied in): catching up first, a minute or two per million events",
+            err=True,
+        )
 
 
 def _reads_only() -> bool:

@@ -18,6 +18,7 @@ from tests.cli import test_cli
 from tests.cli.test_cli import Docket
 
 docket = test_cli.docket
+seeded = test_cli.seeded
 
 STAMP = re.compile(r"^\[\s*\d+\.\d s\] ")
 
@@ -81,3 +82,32 @@ def test_figures_shows_progress_on_stderr_and_the_table_on_stdout(docket: Docket
     figures = docket("figures", "credit")
     _progress_lines(figures, "figures credit")
     assert figures.stdout.startswith("10-fold cross-validated expected cost per application")
+
+
+def test_a_command_on_read_models_far_behind_says_why_it_waits_once(
+    docket: Docket, seeded: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An auditor's copy of a store comes without its read-model file: the first command
+    rebuilds it (a minute a million events), and says so on stderr instead of looking frozen;
+    the next command says nothing, nor does one on read models only a few events behind."""
+    import cli.app
+
+    monkeypatch.setattr(cli.app, "SAY_BEHIND", 10)
+    docket.key_file()  # enrolled now: enrolling opens the store, which would catch up
+    views = docket.store.with_name(docket.store.name + ".views.sqlite")
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{views}{suffix}").unlink(missing_ok=True)
+
+    first = docket("status")
+    assert first.exit_code == 0, first.output
+    assert re.search(r"the read models are [\d,]+ events behind the log", first.stderr)
+    assert "cases:       open 40" in first.stdout  # the answer, caught up, on stdout alone
+    assert "behind the log" not in first.stdout
+    again = docket("status")
+    assert again.exit_code == 0 and "behind the log" not in again.output
+
+    monkeypatch.setattr(cli.app, "SAY_BEHIND", 10_000)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{views}{suffix}").unlink(missing_ok=True)
+    small = docket("status")
+    assert small.exit_code == 0 and "behind the log" not in small.output
