@@ -839,7 +839,10 @@ def diff_tables(actual: ReadModels, expected: ReadModels) -> list[str]:
             problems.append(f"{table}: {len(extra)} rows not in the log, first {pk}={extra[0]}")
         for key in changed[:5]:
             cols = [c for c in want[key] if want[key][c] != have[key].get(c)]
-            problems.append(f"{table}: {pk}={key} differs in {', '.join(cols)}")
+            # The reference people use for the case (as the log has it), beside its id.
+            ref = want[key].get("case_ref")
+            named = f"{pk}={key}" + (f" (case {ref})" if ref else "")
+            problems.append(f"{table}: {named} differs in {', '.join(cols)}")
         if len(changed) > 5:
             problems.append(f"{table}: {len(changed) - 5} more rows differ")
     return problems

@@ -97,3 +97,17 @@ def test_an_edited_queue_count_is_reported_by_verify_and_undone_by_replay(
     assert replayed.exit_code == 0, replayed.output
     assert after.exit_code == 0, after.output
     assert "open 500" not in docket("status").stdout
+
+
+def test_an_edited_case_row_is_named_by_the_reference_people_use(
+    docket: Docket, credit_rows: Rows
+) -> None:
+    """An auditor reads "case gc-0003", the reference on every screen, not only its uuid."""
+    ids = docket.seed(credit_rows(5))
+    ref = sorted(ids)[3]
+    edit_views(docket, f"UPDATE cases SET recommendation = 'approve', p_bad = 0.01 "
+                       f"WHERE case_ref = '{ref}'")
+    tampered = docket("verify")
+    assert_clear_error(tampered, "read models differ", f"(case {ref}) differs in")
+    assert f"case_id={ids[ref]} (case {ref}) differs in p_bad, recommendation" in (
+        tampered.output), tampered.output
