@@ -91,6 +91,13 @@ READ_ONLY_COMMANDS = frozenset({
 SAY_BEHIND = 20_000
 
 
+def say_long(doing: str, events: int, cost: str) -> None:
+    """Say on stderr, before a command works through a log of at least :data:`SAY_BEHIND`
+    events, what it is doing and what that costs, so a long wait never looks like a freeze."""
+    if events >= SAY_BEHIND:
+        click.echo(f"{doing} {events:,} events: {cost}", err=True)
+
+
 def _say_behind(events: int) -> None:
     """Say so, on stderr, when opening the store must first bring read models far behind the
     log up to date: on a store copied in (an auditor's copy) or with its read-model file

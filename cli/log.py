@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from cli.app import Context, cli, fail, pass_context
+from cli.app import Context, cli, fail, pass_context, say_long
 
 
 @cli.command()
@@ -39,6 +39,9 @@ def verify(obj: Context, checkpoint_file: Path | None, to_seal: bool) -> None:
     service = obj.service
     if to_seal:
         service.check_sealer()  # refused before any work
+    say_long("checking", service.event_count(),
+             "the chain and signatures about 10 s per million, the read models more unless "
+             "a recent seal vouches for them")
     data = None if checkpoint_file is None else _read_checkpoint(checkpoint_file)
     # The read-model check runs in a child process while this one walks the chain (with a
     # checkpoint, once: its landmarks are compared on the way).
@@ -138,7 +141,9 @@ def export(obj: Context, target: Path) -> None:
 @pass_context
 def replay(obj: Context, check: bool) -> None:
     """Rebuild every read model from the log."""
+    cost = "a minute or two per million"
     if check:
+        say_long("replaying", obj.service.event_count(), cost + " (compared, nothing changed)")
         differences = obj.service.replay_check()
         if differences:
             for line in differences[:50]:
@@ -146,6 +151,7 @@ def replay(obj: Context, check: bool) -> None:
             fail(f"read models differ from a fresh replay in {len(differences)} place(s)")
         click.echo("ok: read models match a fresh replay of the log")
     else:
+        say_long("replaying", obj.service.event_count(), cost + " (into new read models)")
         applied = obj.service.replay()
         click.echo(f"replayed {applied} events into the read models")
 

@@ -62,6 +62,11 @@ class Door:
         service was opened with ``catch_up_step``); return how many events applied."""
         return self._ctx.sync()
 
+    def event_count(self) -> int:
+        """How many events the log holds (its last position)."""
+        with self._ctx.lock:
+            return self._ctx.log.event_count()
+
     def behind(self) -> int:
         """How many of the log's events the read models have not applied yet."""
         with self._ctx.lock:

@@ -111,3 +111,24 @@ def test_a_command_on_read_models_far_behind_says_why_it_waits_once(
         Path(f"{views}{suffix}").unlink(missing_ok=True)
     small = docket("status")
     assert small.exit_code == 0 and "behind the log" not in small.output
+
+
+def test_replay_and_verify_of_a_long_log_say_what_they_are_doing_first(
+    docket: Docket, seeded: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At a million events `docket replay` works for a minute and `docket verify` for up to
+    one: each first says, on stderr, how many events it works through and what that costs;
+    stdout keeps only the result."""
+    import cli.app
+
+    monkeypatch.setattr(cli.app, "SAY_BEHIND", 10)
+    for args, doing in ((("replay",), "into new read models"),
+                        (("replay", "--check"), "compared, nothing changed"),
+                        (("verify",), "the chain and signatures")):
+        result = docket(*args)
+        assert result.exit_code == 0, result.output
+        assert re.search(r"^(replaying|checking) \d+ events: ", result.stderr), result.stderr
+        assert doing in result.stderr and "events:" not in result.stdout
+    monkeypatch.setattr(cli.app, "SAY_BEHIND", 10_000)
+    quiet = docket("verify")
+    assert quiet.exit_code == 0 and not quiet.stderr, quiet.stderr
