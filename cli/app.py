@@ -76,7 +76,6 @@ class Context:
         return self._service
 
 
-
 #: Commands that only read the store: on a path where no store exists they say so
 #: instead of creating an empty store (and its folders). Others create one.
 #: (``docket policy`` and ``docket models`` still answer on a fresh path: the pack's

@@ -54,13 +54,6 @@ def steps_of(name: str, payload: Mapping[str, Any]) -> list[tuple[str, Mapping[s
     return expanded
 
 
-def stored_steps(payload: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
-    """An ``Assessed`` payload's steps as stored, ``(name, fields)``: each step's dict itself,
-    its ``"event"`` key left in (no copy). For the case's fold, which reads a step's fields
-    by name and so sees what :func:`steps_of` gives; a replay folds a million of them."""
-    return [(step["event"], step) for step in payload["steps"]]
-
-
 def authors(payload: Mapping[str, Any]) -> list[tuple[Any, Any]]:
     """Who recorded an event, ``(actor, role)``: its own, then (an ``Assessed`` event's)
     each step's, each pair once. Signing and verifying judge every one of them, as they
@@ -195,5 +188,4 @@ __all__ = [
     "score_step",
     "authors",
     "steps_of",
-    "stored_steps",
 ]
