@@ -151,9 +151,14 @@ class DocketGroup(click.Group):
         try:
             return super().invoke(ctx)
         except InputRejected as exc:
+            if len(exc.problems) < 2:
+                fail(str(exc))
+            # Several problems: one line each, said once (not again joined in the summary).
+            click.secho(f"error: input rejected ({len(exc.problems)} problems):", fg="red",
+                        err=True)
             for problem in exc.problems:
                 click.secho(f"  {problem.field}: {problem.problem}", fg="red", err=True)
-            fail(str(exc))
+            sys.exit(1)
         except DocketError as exc:
             fail(str(exc))
 

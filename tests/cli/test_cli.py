@@ -267,6 +267,7 @@ def test_override_without_a_reason_is_refused_naming_the_field(
     result = docket("decide", case_id, "--override", "approve", *options)
 
     assert_clear_error(result, field)
+    assert result.stderr.count(f"{field}:") == 1, result.stderr  # said once, not twice
     assert docket.case(case_id).decision is None
 
 
