@@ -90,6 +90,7 @@ class DocketService(CasesDoor, GovernanceDoor, MonitoringDoor, LogDoor, PeopleDo
         service._ctx.wallet.extend(keys)
         # Docket's components co-sign what they record with their own keys (see
         # ``enrol_components``); held here so every process recording for them can.
+        log.component_key_dir = str(config.component_key_dir(folder))
         service._ctx.wallet.extend(load_component_keys(config.component_key_dir(folder)))
         if identity is None and keys:
             record = service._ctx.holder(keys[0])

@@ -42,6 +42,9 @@ class DecisionLog(Application[UUID]):
     #: Components enrolled with a key of their own (as the key ring said when last asked):
     #: recording in their name without holding their key is refused.
     enrolled_components: frozenset[str] = frozenset()
+    #: Where this process looks for those keys (set by whoever opens the log), so a
+    #: refusal can say which folder to copy them into.
+    component_key_dir: str = ""
 
     @property
     def chained_recorder(self) -> Any:
@@ -97,7 +100,9 @@ class DecisionLog(Application[UUID]):
         if missing:
             raise NotAuthorised(
                 f"recording for {missing[0]} needs its key, which this process does not hold "
-                "(copy the component key files into the data directory's keys/components)"
+                "(copy the component key files into "
+                f"{self.component_key_dir or 'the data directory’s keys/components'}, "
+                "or point DOCKET_DATA_DIR at the data directory that holds them)"
             )
         return [key for name, key in sorted(self.component_keys.items())
                 if name in names and key.key_id != acting.key_id]  # fmt: skip

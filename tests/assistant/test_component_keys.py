@@ -63,8 +63,11 @@ def test_a_persons_key_recording_as_a_component_is_refused(
                                    keys=[people.key("ana", "operator")],
                                    data_dir=tmp_path / "ana-laptop")  # fmt: skip
     try:
-        with pytest.raises(NotAuthorised, match="recording for docket/orchestrator needs its key"):
+        with pytest.raises(NotAuthorised, match="recording for docket/orchestrator needs its key"
+                           ) as refused:
             elsewhere.ingest("credit", credit_rows(1))
+        # ... saying which folder the keys belong in (hers, not a generic "data directory").
+        assert str(tmp_path / "ana-laptop" / "keys" / "components") in str(refused.value)
         # ... and if her copy of Docket is changed to record it anyway (signed by her key
         # alone), verify names it.
         elsewhere.log.enrolled_components = frozenset()
