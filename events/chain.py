@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING, Any, Protocol
 
 from events.compression import UnreadableState, head_of, read_state
@@ -232,7 +233,7 @@ def verify(
     checked = 0
     start = 1
     signatures = _Signatures(chained.signed_from())
-    decisions, policies, ruled = _Decisions(), _Policies(), _RULED
+    decisions, policies, ruled, topics = _Decisions(), _Policies(), _RULED, docket_topics()
     # A walk starts at position 1; an event stored below it (a row id of 0 or less) is
     # outside every walk, yet reading its aggregate by id finds it.
     before = chained.select_rows(-(1 << 63), 1, 0)
@@ -257,6 +258,8 @@ def verify(
             previous = expected
             if on_link is not None:
                 on_link(nid, expected)
+            if topic not in topics:
+                return _bad(checked, nid, _foreign(topic))
             problem = signatures.add(nid, topic, state, expected)
             if problem:
                 return _bad(checked - problem[2], problem[0], problem[1])
@@ -283,6 +286,39 @@ def verify(
                   f"stored at {last}: the events were removed")  # fmt: skip
         return _bad(checked, first, reason)
     return VerifyReport(True, checked, None, "", previous.hex(), end, signatures.legacy)
+
+
+@cache
+def docket_topics() -> frozenset[str]:
+    """Every topic Docket writes: each event class of its aggregates, as ``get_topic`` spells
+    it. The rules of :func:`verify` know events by these exact strings, yet eventsourcing
+    reads a stored topic by importing what it names, so another spelling of the same class
+    (``events.domain:Case.Accepted``, through the package's re-export) is read, folded and
+    shown as the event itself: a second decision or a policy change stored so, signed in its
+    author's own name, passed every rule."""
+    from eventsourcing.domain import DomainEvent  # noqa: PLC0415
+    from eventsourcing.utils import get_topic  # noqa: PLC0415
+
+    from events import domain  # noqa: PLC0415
+
+    kinds = (domain.Case, domain.Policy, domain.Key, domain.ModelVersion, domain.Alert,
+             domain.EvalRun, domain.ReadModelSeal, domain.ExplorationBudget)  # fmt: skip
+    return frozenset(
+        get_topic(value)
+        for kind in kinds
+        for value in vars(kind).values()
+        if isinstance(value, type) and issubclass(value, DomainEvent)
+    )
+
+
+def _foreign(topic: str) -> str:
+    """Why an event stored under ``topic`` (not one :func:`docket_topics` holds) fails."""
+    name = topic.rpartition(":")[2]
+    same = sorted(t for t in docket_topics() if t.rpartition(":")[2] == name)
+    if same:
+        return (f"this event's topic {topic!r} is another spelling of {same[0]!r}: it would be "
+                "read as that event yet escape the rules verify keys on the topic")  # fmt: skip
+    return f"this event's topic {topic!r} is not one Docket writes"
 
 
 def _bad(checked: int, position: int, reason: str) -> VerifyReport:

@@ -4,13 +4,18 @@ marked). Each test shows what the attack did before verify named it."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from eventsourcing.persistence import StoredEvent
 
 from events.app import DecisionLog
 from events.chain import verify
 from events.domain import Case, Key, Policy
+from events.encoding import DocketMapper
 from events.store import open_log
 from tests.events.helpers import key_of, new_case, open_signed
 from tests.events.test_contract import drop_triggers, raw_sql, rechain
@@ -327,3 +332,69 @@ def test_batch_signatures_moved_regrouped_or_removed_are_named(store_url: str) -
             f"WHERE last_id = {b_last}")  # fmt: skip
     report = verify(log)
     assert not report.ok and report.first_bad_position == b_first
+
+
+@contextlib.contextmanager
+def _topics_respelled(old: str, new: str) -> Iterator[None]:
+    """Saves store each event's topic with ``old`` respelled ``new`` (an insider's own copy of
+    Docket's code); chained and signed as usual."""
+    real = DocketMapper.to_stored_event
+
+    def respelled(self: DocketMapper, event: Any) -> StoredEvent:
+        s = real(self, event)
+        topic = s.topic.replace(old, new)
+        return StoredEvent(s.originator_id, s.originator_version, topic, s.state)
+
+    DocketMapper.to_stored_event = respelled  # type: ignore[method-assign,assignment]
+    try:
+        yield
+    finally:
+        DocketMapper.to_stored_event = real  # type: ignore[method-assign]
+
+
+def test_a_second_decision_under_another_spelling_of_its_topic_is_named(store_url: str) -> None:
+    # eventsourcing reads a topic by importing what it names: events.domain re-exports Case,
+    # so 'events.domain:Case.Overridden' is read as the override itself. eve's second
+    # decision, stored so with her own key, escaped the decision rule (keyed on the topic):
+    # the case read it, verify passed.
+    log, cases = seeded(store_url)
+    eve = open_log(store_url)
+    eve.signer = key_of("eve")
+    found: Any = eve.repository.get(cases[0].id)
+    found.trigger_event(found.Overridden, action="approve", recommended="decline",
+                        reason_code="other", reason_text="x", quantity=None, actor="eve",
+                        role="operator")  # fmt: skip
+    with _topics_respelled("events.domain.case:", "events.domain:"):
+        eve.save(found)
+    assert log.events_of(cases[0].id)[-1].__class__ is Case.Overridden
+    report = verify(log)
+    assert not report.ok and report.first_bad_position == log.event_count()
+    assert "'events.domain:Case.Overridden' is another spelling of" in report.reason
+
+
+def test_a_policy_change_under_another_spelling_of_its_topic_is_named(store_url: str) -> None:
+    # bob, an owner, changes the policy alone: stored under 'events.domain:Policy.Changed',
+    # the policy in force read it while the four-eyes rule never saw a Changed event.
+    log, _ = seeded(store_url)
+    policy = _policy(log)
+    bob = open_log(store_url)
+    bob.signer = key_of("bob")
+    found: Any = bob.repository.get(policy.id)
+    found.trigger_event(found.Changed, changes={"t": 0.9}, spec={"t": 0.9}, policy_version=2,
+                        justification="mine", actor="bob", role="risk_owner")  # fmt: skip
+    with _topics_respelled("events.domain.policy:", "events.domain:"):
+        bob.save(found)
+    assert log.policy("credit").spec == {"t": 0.9}
+    report = verify(log)
+    assert not report.ok and report.first_bad_position == log.event_count()
+    assert "another spelling of 'events.domain.policy:Policy.Changed'" in report.reason
+
+
+def test_verify_knows_every_topic_docket_writes() -> None:
+    from eventsourcing.utils import get_topic
+
+    from events.chain import docket_topics
+
+    assert {get_topic(Case.Accepted), get_topic(Key.Enrolled), get_topic(Policy.Changed)} <= (
+        docket_topics()
+    )
