@@ -408,6 +408,11 @@ class _Signatures:
                     problem = self._authorship(signers, *pair)
                 if problem:
                     return (pos, problem, after)
+            if topic in _DECIDING and not any(s.person == who.get("actor")
+                                                     for s in signers):  # fmt: skip
+                # A component with no key of its own is vouched for by its signer (above),
+                # but a decision's four eyes compare names: one made up hides who decided.
+                return (pos, _not_in_own_name(who.get("actor")), after)
             if topic in (self.enrolled_topic, self.revoked_topic):
                 if not any("admin" in s.roles for s in signers):
                     return (pos, f"{signers[0].person} changed the key ring without the admin "
@@ -452,12 +457,23 @@ class _Signatures:
         return f"recorded as done by {actor} but signed by {names} key"
 
 
+def _not_in_own_name(actor: Any) -> str:
+    """Why a case's decision (or escalation) naming ``actor``, who did not sign it, fails."""
+    if not isinstance(actor, str):
+        return ("this event names no one as the person who escalated or decided the case: a "
+                "case is decided by a person in their own name")  # fmt: skip
+    return (f"a case is decided by a person in their own name: this event names {actor}, "
+            "whose key did not sign it")  # fmt: skip
+
+
 _CASE = "events.domain.case:Case."
 #: A case's final decisions, and the escalation a senior's sign-off closes.
 _FINAL = frozenset(_CASE + name for name in ("Accepted", "Overridden", "SignedOff"))
 _ESCALATED, _SIGNED_OFF = _CASE + "Escalated", _CASE + "SignedOff"
 _OUTCOME = _CASE + "OutcomeRecorded"
 _DECISION_TOPICS = _FINAL | {_ESCALATED, _OUTCOME}
+#: Made by a person in their own name, never a component (an outcome may come from a feed).
+_DECIDING = _FINAL | {_ESCALATED}
 
 
 class _Decisions:

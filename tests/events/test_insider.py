@@ -398,3 +398,33 @@ def test_verify_knows_every_topic_docket_writes() -> None:
     assert {get_topic(Case.Accepted), get_topic(Key.Enrolled), get_topic(Policy.Changed)} <= (
         docket_topics()
     )
+
+
+def test_an_escalation_in_a_made_up_components_name_cannot_hide_its_escalator(
+    store_url: str,
+) -> None:
+    # A component with no key of its own is vouched for by whoever signs (stores from before
+    # components had keys): bob escalated S1 naming 'docket/triage' in role system, then
+    # signed it off himself as its senior reviewer, so no second person ever saw it.
+    log, cases = seeded(store_url)
+    _around_the_service(store_url, "bob", cases[1], "Escalated", reason_text="unsure",
+                        actor="docket/triage", role="system")  # fmt: skip
+    _around_the_service(store_url, "bob", cases[1], "SignedOff", action="approve",
+                        recommended="decline", agreed=False, reason_code="other",
+                        reason_text="x", quantity=None, actor="bob", role="senior")  # fmt: skip
+    assert log.get(cases[1].id).decided_by == "bob"
+    report = verify(log)
+    assert not report.ok and report.first_bad_position == log.event_count() - 1
+    assert "names docket/triage, whose key did not sign it" in report.reason
+
+
+def test_a_decision_in_a_made_up_components_name_is_named(store_url: str) -> None:
+    # eve, an operator, accepted S2 as 'docket/autopilot' (role system, which she lacks):
+    # the case read as decided by Docket itself, and verify passed.
+    log, cases = seeded(store_url)
+    _around_the_service(store_url, "eve", cases[2], "Accepted", action="decline", quantity=None,
+                        actor="docket/autopilot", role="system")  # fmt: skip
+    assert log.get(cases[2].id).decided_by == "docket/autopilot"
+    report = verify(log)
+    assert not report.ok and report.first_bad_position == log.event_count()
+    assert "a case is decided by a person in their own name" in report.reason
