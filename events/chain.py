@@ -457,6 +457,11 @@ class _Signatures:
         return f"recorded as done by {actor} but signed by {names} key"
 
 
+def _words(value: Any) -> bool:
+    """A reason as the service records one: a string that is not blank."""
+    return isinstance(value, str) and bool(value.strip())
+
+
 def _not_in_own_name(actor: Any) -> str:
     """Why a case's decision (or escalation) naming ``actor``, who did not sign it, fails."""
     if not isinstance(actor, str):
@@ -471,6 +476,9 @@ _CASE = "events.domain.case:Case."
 _FINAL = frozenset(_CASE + name for name in ("Accepted", "Overridden", "SignedOff"))
 _ESCALATED, _SIGNED_OFF = _CASE + "Escalated", _CASE + "SignedOff"
 _OUTCOME = _CASE + "OutcomeRecorded"
+_OVERRIDDEN = _CASE + "Overridden"
+#: Decisions that go against the recommendation carry a reason (the service's rule).
+_REASONED = frozenset((_OVERRIDDEN, _SIGNED_OFF))
 _DECISION_TOPICS = _FINAL | {_ESCALATED, _OUTCOME}
 #: Made by a person in their own name, never a component (an outcome may come from a feed).
 _DECIDING = _FINAL | {_ESCALATED}
@@ -483,7 +491,9 @@ class _Decisions:
     writing around the service could otherwise record a second decision in their own name,
     which the queue would show while the case's audit showed the first.
 
-    A case's outcome (what quality and retraining learn from) is recorded once too.
+    A case's outcome (what quality and retraining learn from) is recorded once too, and a
+    decision against the recommendation (an override, a senior's sign-off of another action)
+    carries a reason code and text: those events are decoded whole (few beside the rest).
 
     Holds one 128-bit number per decided case and one per case with an outcome (about 75 MB
     a million)."""
@@ -518,6 +528,17 @@ class _Decisions:
                 return "this escalation names no one as the person who escalated the case"
             self.escalated[case] = escalator
             return None
+        if topic in _REASONED:
+            state = _state(raw)  # overrides and sign-offs: a minority, decoded whole
+            disagrees = state.get("agreed") is not True or (
+                state.get("action") != state.get("recommended")
+            )
+            if (topic == _OVERRIDDEN or disagrees) and not (
+                _words(state.get("reason_code")) and _words(state.get("reason_text"))
+            ):
+                return ("this case was decided against its recommendation without a reason: "
+                        "an override (or a senior's other action) needs a reason code and "
+                        "text")  # fmt: skip
         escalator = self.escalated.pop(case, None)
         if escalator is None:
             if topic == _SIGNED_OFF:

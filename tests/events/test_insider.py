@@ -428,3 +428,33 @@ def test_a_decision_in_a_made_up_components_name_is_named(store_url: str) -> Non
     report = verify(log)
     assert not report.ok and report.first_bad_position == log.event_count()
     assert "a case is decided by a person in their own name" in report.reason
+
+
+@pytest.mark.parametrize(
+    ("event", "fields"),
+    [
+        ("Overridden", {"reason_code": "other", "reason_text": " "}),
+        ("Overridden", {"reason_code": None, "reason_text": "x"}),
+        ("SignedOff", {"agreed": False, "reason_code": None, "reason_text": ""}),
+        ("SignedOff", {"agreed": True, "reason_code": None, "reason_text": ""}),
+    ],
+    ids=["override-no-text", "override-no-code", "sign-off-disagreeing", "sign-off-said-agreed"],
+)
+def test_an_override_without_a_reason_around_the_service_is_named(
+    store_url: str, event: str, fields: dict[str, Any]
+) -> None:
+    # The service refuses an override (or a senior's sign-off of another action than the
+    # recommended one) without a reason code and text; eve's own key wrote one around it,
+    # which the case's audit showed as a decision with no reason, and verify passed.
+    log, cases = seeded(store_url)
+    if event == "SignedOff":
+        cases[1].escalate(reason_text="unsure", **ANA)
+        log.save(cases[1])
+    _around_the_service(store_url, "bob" if event == "SignedOff" else "eve", cases[1], event,
+                        action="approve", recommended="decline", quantity=None,
+                        actor="bob" if event == "SignedOff" else "eve",
+                        role="senior" if event == "SignedOff" else "operator",
+                        **fields)  # fmt: skip
+    report = verify(log)
+    assert not report.ok and report.first_bad_position == log.event_count()
+    assert "without a reason" in report.reason
