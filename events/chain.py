@@ -571,6 +571,8 @@ class _Policies:
         self.domain: dict[str, str] = {}  # policy id -> its domain
         self.pending: dict[tuple[str, Any], tuple[Any, Any]] = {}  # -> (proposer, changes)
         self.approved: dict[str, tuple[Any, Any]] = {}  # policy id -> (approver, changes)
+        self.spec: dict[str, dict[str, Any]] = {}  # policy id -> the policy in force
+        self.version: dict[str, Any] = {}  # policy id -> its version number
 
     def add(self, oid: str, topic: str, raw: bytes) -> str | None:
         """Take a policy event; the rule it breaks, or None.
@@ -583,6 +585,9 @@ class _Policies:
         if topic == _POLICY_CREATED:
             self.owner[oid] = str(state.get("owner_role"))
             self.domain[oid] = str(state.get("domain"))
+            spec = state.get("spec")
+            self.spec[oid] = dict(spec) if isinstance(spec, dict) else {}
+            self.version[oid] = 1
             self.approved.pop(oid, None)
             return None
         approved = self.approved.pop(oid, None)  # only the very next event may use it
@@ -599,12 +604,22 @@ class _Policies:
                 if problem:
                     return f"a policy proposal approved against four eyes: {problem}"
                 self.approved[oid] = (actor, found[1])
-        elif topic == _POLICY_CHANGED and (
-            approved is None or approved != (actor, state.get("changes"))
-        ):
-            return (f"{actor} ({role}) changed the {self.domain.get(oid, '?')} policy without "
-                    "a pending proposal of that change approved by a second person holding its "
-                    f"owner role ({self.owner.get(oid, '?')})")  # fmt: skip
+        elif topic == _POLICY_CHANGED:
+            changes = state.get("changes")
+            if approved is None or approved != (actor, changes):
+                return (f"{actor} ({role}) changed the {self.domain.get(oid, '?')} policy "
+                        "without a pending proposal of that change approved by a second person "
+                        f"holding its owner role ({self.owner.get(oid, '?')})")  # fmt: skip
+            # The policy in force is the event's spec (and version), not its changes: they
+            # must be the approved changes applied to the policy before them.
+            before = self.spec.get(oid, {})
+            expected = {**before, **changes} if isinstance(changes, dict) else None
+            version = self.version.get(oid, 1)
+            if state.get("spec") != expected or state.get("policy_version") != version + 1:
+                return (f"{actor} ({role}) installs another policy than the approved change: "
+                        f"version {state.get('policy_version')!r} with a spec other than "
+                        f"version {version}'s with the changes proposed")  # fmt: skip
+            self.spec[oid], self.version[oid] = state["spec"], version + 1
         return None
 
 

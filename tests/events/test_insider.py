@@ -458,3 +458,37 @@ def test_an_override_without_a_reason_around_the_service_is_named(
     report = verify(log)
     assert not report.ok and report.first_bad_position == log.event_count()
     assert "without a reason" in report.reason
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [
+        {"spec": {"t": 0.99, "explore": 0.5}},  # another policy than the one proposed
+        {"policy_version": 7},  # a version number of its own
+    ],
+    ids=["spec", "version"],
+)
+def test_an_approved_change_that_installs_another_policy_is_named(
+    store_url: str, changed: dict[str, Any]
+) -> None:
+    # ana proposes t = 0.3; bob, the second owner, approves it with his own key around the
+    # service, but the Changed event he writes beside the approval carries the proposed
+    # `changes` and a `spec` of his own: the policy in force is the event's spec, so what
+    # took effect was never proposed to anyone. verify compared the changes only.
+    log, _ = seeded(store_url)
+    policy = _policy(log)
+    log.update(policy.id, lambda p: p.propose(changes={"t": 0.3}, justification="why",
+                                              actor="ana", role="risk_owner"))  # fmt: skip
+    bob = open_log(store_url)
+    bob.signer = key_of("bob")
+    found: Any = bob.repository.get(policy.id)
+    found.trigger_event(found.ProposalDecided, proposal=1, approved=True, proposed_by="ana",
+                        note="", actor="bob", role="risk_owner")  # fmt: skip
+    fields = {"changes": {"t": 0.3}, "spec": {"t": 0.3}, "policy_version": 2,
+              "justification": "why", "actor": "bob", "role": "risk_owner", **changed}  # fmt: skip
+    found.trigger_event(found.Changed, **fields)
+    bob.save(found)
+    assert log.policy("credit").spec == fields["spec"]
+    report = verify(log)
+    assert not report.ok and report.first_bad_position == log.event_count()
+    assert "installs another policy than the approved change" in report.reason
