@@ -477,6 +477,10 @@ _FINAL = frozenset(_CASE + name for name in ("Accepted", "Overridden", "SignedOf
 _ESCALATED, _SIGNED_OFF = _CASE + "Escalated", _CASE + "SignedOff"
 _OUTCOME = _CASE + "OutcomeRecorded"
 _OVERRIDDEN = _CASE + "Overridden"
+#: The source prefix of an outcome reported from outside the decision (a bureau): the only
+#: outcome of a yes/no case recorded before its decision (assistant.evaluation.observation).
+#: A quantity's outcome (its realised ``value``, demand) may come first.
+_OUTSIDE = "outside:"
 #: Decisions that go against the recommendation carry a reason (the service's rule).
 _REASONED = frozenset((_OVERRIDDEN, _SIGNED_OFF))
 _DECISION_TOPICS = _FINAL | {_ESCALATED, _OUTCOME}
@@ -491,7 +495,8 @@ class _Decisions:
     writing around the service could otherwise record a second decision in their own name,
     which the queue would show while the case's audit showed the first.
 
-    A case's outcome (what quality and retraining learn from) is recorded once too, and a
+    A case's outcome (what quality and retraining learn from) is recorded once too (before
+    the decision only from an outside source, or as a quantity's realised value), and a
     decision against the recommendation (an override, a senior's sign-off of another action)
     carries a reason code and text: those events are decoded whole (few beside the rest).
 
@@ -516,6 +521,16 @@ class _Decisions:
         if topic == _OUTCOME:
             if case in self.outcomes:
                 return "this case's outcome was already recorded: an outcome is recorded once"
+            if case not in self.decided:  # rare: decoded whole
+                state = _state(raw)
+                source = state.get("source")
+                if state.get("value") is None and not (
+                    isinstance(source, str) and source.startswith(_OUTSIDE)
+                ):
+                    return (
+                        "an outcome recorded on a case not yet decided: only an outside "
+                        f"source ('{_OUTSIDE}NAME') may report one before the decision"
+                    )
             self.outcomes.add(case)
             return None
         if case in self.decided:

@@ -492,3 +492,22 @@ def test_an_approved_change_that_installs_another_policy_is_named(
     report = verify(log)
     assert not report.ok and report.first_bad_position == log.event_count()
     assert "installs another policy than the approved change" in report.reason
+
+
+def test_an_outcome_recorded_before_the_decision_around_the_service_is_named(
+    store_url: str,
+) -> None:
+    # The service records a label only after the decision (or from an outside source): eve
+    # wrote 'good' on S1, not yet decided, with her own key; quality and retraining would
+    # learn from a label no decision revealed, and verify passed.
+    log, cases = seeded(store_url)
+    _around_the_service(store_url, "eve", cases[2], "OutcomeRecorded", outcome="bad",
+                        observed_at="2026-01-01T00:00:00+00:00", source="outside:bureau",
+                        value=None, actor="eve", role="operator")  # fmt: skip
+    assert verify(log).ok  # an outside source may report before any decision
+    _around_the_service(store_url, "eve", cases[1], "OutcomeRecorded", outcome="good",
+                        observed_at="2026-01-01T00:00:00+00:00", source="manual", value=None,
+                        actor="eve", role="operator")  # fmt: skip
+    report = verify(log)
+    assert not report.ok and report.first_bad_position == log.event_count()
+    assert "an outcome recorded on a case not yet decided" in report.reason
