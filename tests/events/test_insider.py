@@ -508,3 +508,27 @@ def test_an_outcome_recorded_before_the_decision_around_the_service_is_named(
     report = verify(log)
     assert not report.ok and report.first_bad_position == log.event_count()
     assert "an outcome recorded on a case not yet decided" in report.reason
+
+
+def test_an_enrolment_written_by_someone_not_an_admin_gives_their_key_nothing(
+    store_url: str,
+) -> None:
+    # eve (an operator, with write access to the store) enrols a key of her own as 'boss'
+    # with every role, naming ana (an admin) as the enroller, signed with eve's key. verify
+    # named it, but the service reads the key ring at once: until someone ran verify, the
+    # key was enrolled for every command (and `docket keys list` showed it).
+    from events.keyring import KeyRing
+    from events.signing import SigningKey
+
+    log, _ = seeded(store_url)
+    forged = SigningKey.generate()
+    roles = ["admin", "senior", "risk_owner"]
+    record = Key.enrol(person="boss", public_key=forged.public_key, roles=roles, actor="ana",
+                       role="admin")  # fmt: skip
+    eve = open_log(store_url)
+    eve.signer = key_of("eve")
+    eve.save(record)
+    assert not verify(log).ok
+    ring = KeyRing().refresh(open_log(store_url))
+    assert ring.valid(forged.key_id, log.event_count() + 1) is None
+    assert ring.valid(key_of("bob").key_id, log.event_count() + 1) is not None  # ana's own
