@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING, Any, Protocol
 
 from events.compression import UnreadableState, head_of, read_state
@@ -232,7 +233,7 @@ def verify(
     checked = 0
     start = 1
     signatures = _Signatures(chained.signed_from())
-    decisions, policies, ruled = _Decisions(), _Policies(), _RULED
+    decisions, policies, ruled, topics = _Decisions(), _Policies(), _RULED, docket_topics()
     # A walk starts at position 1; an event stored below it (a row id of 0 or less) is
     # outside every walk, yet reading its aggregate by id finds it.
     before = chained.select_rows(-(1 << 63), 1, 0)
@@ -257,6 +258,8 @@ def verify(
             previous = expected
             if on_link is not None:
                 on_link(nid, expected)
+            if topic not in topics:
+                return _bad(checked, nid, _foreign(topic))
             problem = signatures.add(nid, topic, state, expected)
             if problem:
                 return _bad(checked - problem[2], problem[0], problem[1])
@@ -283,6 +286,39 @@ def verify(
                   f"stored at {last}: the events were removed")  # fmt: skip
         return _bad(checked, first, reason)
     return VerifyReport(True, checked, None, "", previous.hex(), end, signatures.legacy)
+
+
+@cache
+def docket_topics() -> frozenset[str]:
+    """Every topic Docket writes: each event class of its aggregates, as ``get_topic`` spells
+    it. The rules of :func:`verify` know events by these exact strings, yet eventsourcing
+    reads a stored topic by importing what it names, so another spelling of the same class
+    (``events.domain:Case.Accepted``, through the package's re-export) is read, folded and
+    shown as the event itself: a second decision or a policy change stored so, signed in its
+    author's own name, passed every rule."""
+    from eventsourcing.domain import DomainEvent  # noqa: PLC0415
+    from eventsourcing.utils import get_topic  # noqa: PLC0415
+
+    from events import domain  # noqa: PLC0415
+
+    kinds = (domain.Case, domain.Policy, domain.Key, domain.ModelVersion, domain.Alert,
+             domain.EvalRun, domain.ReadModelSeal, domain.ExplorationBudget)  # fmt: skip
+    return frozenset(
+        get_topic(value)
+        for kind in kinds
+        for value in vars(kind).values()
+        if isinstance(value, type) and issubclass(value, DomainEvent)
+    )
+
+
+def _foreign(topic: str) -> str:
+    """Why an event stored under ``topic`` (not one :func:`docket_topics` holds) fails."""
+    name = topic.rpartition(":")[2]
+    same = sorted(t for t in docket_topics() if t.rpartition(":")[2] == name)
+    if same:
+        return (f"this event's topic {topic!r} is another spelling of {same[0]!r}: it would be "
+                "read as that event yet escape the rules verify keys on the topic")  # fmt: skip
+    return f"this event's topic {topic!r} is not one Docket writes"
 
 
 def _bad(checked: int, position: int, reason: str) -> VerifyReport:
@@ -372,6 +408,11 @@ class _Signatures:
                     problem = self._authorship(signers, *pair)
                 if problem:
                     return (pos, problem, after)
+            if topic in _DECIDING and not any(s.person == who.get("actor")
+                                                     for s in signers):  # fmt: skip
+                # A component with no key of its own is vouched for by its signer (above),
+                # but a decision's four eyes compare names: one made up hides who decided.
+                return (pos, _not_in_own_name(who.get("actor")), after)
             if topic in (self.enrolled_topic, self.revoked_topic):
                 if not any("admin" in s.roles for s in signers):
                     return (pos, f"{signers[0].person} changed the key ring without the admin "
@@ -416,12 +457,35 @@ class _Signatures:
         return f"recorded as done by {actor} but signed by {names} key"
 
 
+def _words(value: Any) -> bool:
+    """A reason as the service records one: a string that is not blank."""
+    return isinstance(value, str) and bool(value.strip())
+
+
+def _not_in_own_name(actor: Any) -> str:
+    """Why a case's decision (or escalation) naming ``actor``, who did not sign it, fails."""
+    if not isinstance(actor, str):
+        return ("this event names no one as the person who escalated or decided the case: a "
+                "case is decided by a person in their own name")  # fmt: skip
+    return (f"a case is decided by a person in their own name: this event names {actor}, "
+            "whose key did not sign it")  # fmt: skip
+
+
 _CASE = "events.domain.case:Case."
 #: A case's final decisions, and the escalation a senior's sign-off closes.
 _FINAL = frozenset(_CASE + name for name in ("Accepted", "Overridden", "SignedOff"))
 _ESCALATED, _SIGNED_OFF = _CASE + "Escalated", _CASE + "SignedOff"
 _OUTCOME = _CASE + "OutcomeRecorded"
+_OVERRIDDEN = _CASE + "Overridden"
+#: The source prefix of an outcome reported from outside the decision (a bureau): the only
+#: outcome of a yes/no case recorded before its decision (assistant.evaluation.observation).
+#: A quantity's outcome (its realised ``value``, demand) may come first.
+_OUTSIDE = "outside:"
+#: Decisions that go against the recommendation carry a reason (the service's rule).
+_REASONED = frozenset((_OVERRIDDEN, _SIGNED_OFF))
 _DECISION_TOPICS = _FINAL | {_ESCALATED, _OUTCOME}
+#: Made by a person in their own name, never a component (an outcome may come from a feed).
+_DECIDING = _FINAL | {_ESCALATED}
 
 
 class _Decisions:
@@ -431,7 +495,10 @@ class _Decisions:
     writing around the service could otherwise record a second decision in their own name,
     which the queue would show while the case's audit showed the first.
 
-    A case's outcome (what quality and retraining learn from) is recorded once too.
+    A case's outcome (what quality and retraining learn from) is recorded once too (before
+    the decision only from an outside source, or as a quantity's realised value), and a
+    decision against the recommendation (an override, a senior's sign-off of another action)
+    carries a reason code and text: those events are decoded whole (few beside the rest).
 
     Holds one 128-bit number per decided case and one per case with an outcome (about 75 MB
     a million)."""
@@ -454,6 +521,16 @@ class _Decisions:
         if topic == _OUTCOME:
             if case in self.outcomes:
                 return "this case's outcome was already recorded: an outcome is recorded once"
+            if case not in self.decided:  # rare: decoded whole
+                state = _state(raw)
+                source = state.get("source")
+                if state.get("value") is None and not (
+                    isinstance(source, str) and source.startswith(_OUTSIDE)
+                ):
+                    return (
+                        "an outcome recorded on a case not yet decided: only an outside "
+                        f"source ('{_OUTSIDE}NAME') may report one before the decision"
+                    )
             self.outcomes.add(case)
             return None
         if case in self.decided:
@@ -466,6 +543,17 @@ class _Decisions:
                 return "this escalation names no one as the person who escalated the case"
             self.escalated[case] = escalator
             return None
+        if topic in _REASONED:
+            state = _state(raw)  # overrides and sign-offs: a minority, decoded whole
+            disagrees = state.get("agreed") is not True or (
+                state.get("action") != state.get("recommended")
+            )
+            if (topic == _OVERRIDDEN or disagrees) and not (
+                _words(state.get("reason_code")) and _words(state.get("reason_text"))
+            ):
+                return ("this case was decided against its recommendation without a reason: "
+                        "an override (or a senior's other action) needs a reason code and "
+                        "text")  # fmt: skip
         escalator = self.escalated.pop(case, None)
         if escalator is None:
             if topic == _SIGNED_OFF:
@@ -498,6 +586,8 @@ class _Policies:
         self.domain: dict[str, str] = {}  # policy id -> its domain
         self.pending: dict[tuple[str, Any], tuple[Any, Any]] = {}  # -> (proposer, changes)
         self.approved: dict[str, tuple[Any, Any]] = {}  # policy id -> (approver, changes)
+        self.spec: dict[str, dict[str, Any]] = {}  # policy id -> the policy in force
+        self.version: dict[str, Any] = {}  # policy id -> its version number
 
     def add(self, oid: str, topic: str, raw: bytes) -> str | None:
         """Take a policy event; the rule it breaks, or None.
@@ -510,6 +600,9 @@ class _Policies:
         if topic == _POLICY_CREATED:
             self.owner[oid] = str(state.get("owner_role"))
             self.domain[oid] = str(state.get("domain"))
+            spec = state.get("spec")
+            self.spec[oid] = dict(spec) if isinstance(spec, dict) else {}
+            self.version[oid] = 1
             self.approved.pop(oid, None)
             return None
         approved = self.approved.pop(oid, None)  # only the very next event may use it
@@ -526,12 +619,22 @@ class _Policies:
                 if problem:
                     return f"a policy proposal approved against four eyes: {problem}"
                 self.approved[oid] = (actor, found[1])
-        elif topic == _POLICY_CHANGED and (
-            approved is None or approved != (actor, state.get("changes"))
-        ):
-            return (f"{actor} ({role}) changed the {self.domain.get(oid, '?')} policy without "
-                    "a pending proposal of that change approved by a second person holding its "
-                    f"owner role ({self.owner.get(oid, '?')})")  # fmt: skip
+        elif topic == _POLICY_CHANGED:
+            changes = state.get("changes")
+            if approved is None or approved != (actor, changes):
+                return (f"{actor} ({role}) changed the {self.domain.get(oid, '?')} policy "
+                        "without a pending proposal of that change approved by a second person "
+                        f"holding its owner role ({self.owner.get(oid, '?')})")  # fmt: skip
+            # The policy in force is the event's spec (and version), not its changes: they
+            # must be the approved changes applied to the policy before them.
+            before = self.spec.get(oid, {})
+            expected = {**before, **changes} if isinstance(changes, dict) else None
+            version = self.version.get(oid, 1)
+            if state.get("spec") != expected or state.get("policy_version") != version + 1:
+                return (f"{actor} ({role}) installs another policy than the approved change: "
+                        f"version {state.get('policy_version')!r} with a spec other than "
+                        f"version {version}'s with the changes proposed")  # fmt: skip
+            self.spec[oid], self.version[oid] = state["spec"], version + 1
         return None
 
 

@@ -29,6 +29,14 @@ LOCK_FUNCTION = "docket_lock_events"
 ROW_TRIGGER = "docket_append_only"
 TRUNCATE_TRIGGER = "docket_no_truncate"
 MESSAGE = "docket: the event log is append-only"
+#: The body of :data:`REFUSE_FUNCTION`, as installed and as the guard expects to find it.
+REFUSE_BODY = (
+    "BEGIN RAISE EXCEPTION '" + MESSAGE + " (% refused on %)', TG_OP, TG_TABLE_NAME "
+    "USING ERRCODE = 'insufficient_privilege'; END"
+)
+#: ``pg_trigger.tgtype`` of the two triggers (bits: 1 row, 2 before, 8 delete, 16 update,
+#: 32 truncate): BEFORE UPDATE OR DELETE FOR EACH ROW, and BEFORE TRUNCATE.
+_TGTYPES = (1 | 2 | 8 | 16, 2 | 32)
 
 
 def install_statements(schema: str, events_table: str, tables: Sequence[str]) -> list[Any]:
@@ -37,8 +45,7 @@ def install_statements(schema: str, events_table: str, tables: Sequence[str]) ->
     statements: list[Any] = [
         SQL(
             "CREATE OR REPLACE FUNCTION {0}.{1}() RETURNS trigger LANGUAGE plpgsql AS "
-            "$$BEGIN RAISE EXCEPTION '" + MESSAGE + " (% refused on %)', TG_OP, TG_TABLE_NAME "
-            "USING ERRCODE = 'insufficient_privilege'; END$$"
+            "$$" + REFUSE_BODY + "$$"
         ).format(s, Identifier(REFUSE_FUNCTION)),
         # SECURITY DEFINER with a fixed search_path: it can do nothing but take this lock.
         SQL(
@@ -107,16 +114,24 @@ def privileges_problem(curs: Any, schema: str, tables: Sequence[str]) -> str | N
     of the tables) or a missing trigger, in one phrase; None when append-only holds."""
     # Every table in one round trip (a console checks this each time it opens). A trigger
     # fires in an ordinary session when enabled as 'O' (origin) or 'A' (always); 'R' (ENABLE
-    # REPLICA TRIGGER) keeps it in the catalogue but silent, as 'D' does.
+    # REPLICA TRIGGER) keeps it in the catalogue but silent, as 'D' does. A trigger counts
+    # only as installed: its name with its timing and events (not BEFORE INSERT), no WHEN
+    # condition, no column list, running this schema's refusing function whose body is
+    # still the one installed (the owner can replace a function or a trigger in place,
+    # keeping its name, and it no longer refuses anything).
     qualified = [f'"{schema}"."{table}"' for table in tables]
     curs.execute(
         "SELECT t.q, has_table_privilege(t.q, 'UPDATE') AS u, "
         "has_table_privilege(t.q, 'DELETE') AS d, has_table_privilege(t.q, 'TRUNCATE') AS t, "
-        "(SELECT count(*) FROM pg_trigger WHERE tgrelid = to_regclass(t.q) "
-        "AND tgname IN (%s, %s) AND tgenabled IN ('O', 'A')) AS n "
+        "(SELECT count(*) FROM pg_trigger g JOIN pg_proc p ON p.oid = g.tgfoid "
+        "WHERE g.tgrelid = to_regclass(t.q) AND g.tgenabled IN ('O', 'A') "
+        "AND ((g.tgname = %s AND g.tgtype = %s) OR (g.tgname = %s AND g.tgtype = %s)) "
+        "AND g.tgqual IS NULL AND g.tgattr = ''::int2vector "
+        "AND p.oid = to_regprocedure(%s) AND p.prosrc = %s) AS n "
         "FROM unnest(%s::text[]) WITH ORDINALITY AS t(q, i) ORDER BY t.i",
-        (ROW_TRIGGER, TRUNCATE_TRIGGER, qualified),
-    )
+        (ROW_TRIGGER, _TGTYPES[0], TRUNCATE_TRIGGER, _TGTYPES[1],
+         f'"{schema}"."{REFUSE_FUNCTION}"()', REFUSE_BODY, qualified),
+    )  # fmt: skip
     rows = {row["q"]: row for row in curs.fetchall()}
     for table, name in zip(tables, qualified, strict=True):
         row = rows.get(name)

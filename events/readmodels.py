@@ -273,6 +273,42 @@ def case_state(log: DecisionLog, case_id: str, version: int) -> CaseState:
     return state
 
 
+def shown_case_problem(
+    log: DecisionLog, rows: Iterable[Any], known: dict[str, tuple[Any, ...]] | None = None
+) -> str | None:
+    """How a page of ``cases`` rows (mappings of every column, as the queue reads them)
+    differs from the log, or None: each row is compared with the one fold of its case up to
+    the version the row names (so a row another console has just moved on is no false
+    alarm). A page is a few dozen rows: a few milliseconds. What an edit of the file that
+    keeps a row out of the page (a case marked decided so that it leaves the waiting
+    queue) does is left to ``docket verify``, which compares every row.
+
+    ``known``: rows found to match before, by case id; a row equal to its entry is not
+    folded again, and each row found to match is entered (up to 10,000, then it starts
+    afresh)."""
+    columns = tuple(CASE_TABLES["cases"][0])
+    if known is None:
+        known = {}
+    for row in rows:
+        case_id = row["case_id"]
+        values = tuple(row[column] for column in columns)
+        if known.get(case_id) == values:
+            continue
+        name = f"case {row['case_ref']}" if row["case_ref"] else f"case {case_id}"
+        try:
+            expected = row_from_state(case_id, case_state(log, case_id, int(row["version"])))
+        except (LookupError, ValueError, TypeError):
+            return (f"the queue's row of {name} names its version {row['version']!r}, which "
+                    "the log does not hold")  # fmt: skip
+        for column, want in zip(columns, expected, strict=True):
+            if row[column] != want:
+                return f"the queue's row of {name} differs from the log in {column}"
+        if len(known) >= 10_000:
+            known.clear()
+        known[case_id] = values
+    return None
+
+
 # --- other events: one handler per event type: (batch, aggregate id, position, version,
 # state, at). They are rare: written straight away with SQL, in the same transaction,
 # because some need the current row (model domain, champion flag).

@@ -82,6 +82,9 @@ class Context(Acting):
     deployments: Deployments = field(default_factory=Deployments)
     #: Why the read models were last rebuilt by this context (None: never).
     rebuilt_because: str | None = None
+    # Queue rows already found to match the log, by case id (a page shown again, or paged
+    # back to, is not folded again unless its row changed).
+    shown: dict[str, tuple[Any, ...]] = field(default_factory=dict)
     # The private keys this process holds; the acting identity must be backed by one.
     wallet: list[SigningKey] = field(default_factory=list)
     # Who holds which key with which roles, as the log says (refreshed incrementally).

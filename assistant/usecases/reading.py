@@ -35,7 +35,7 @@ from assistant.views import (
     WordsView,
 )
 from events import audit as audit_fold
-from events import queries
+from events import queries, readmodels
 from events import queue as case_queue
 from events.domain.case_state import DecisionState
 from events.errors import FieldProblem, InputRejected, NotFound
@@ -45,7 +45,24 @@ from guardrails.plain_text import plain
 
 def queue(ctx: Context, query: QueueQuery) -> QueuePage:
     """One page of cases, filtered by status, flags and a search over reference and
-    recommendation, paged by key (see :mod:`events.queue`)."""
+    recommendation, paged by key (see :mod:`events.queue`).
+
+    Each row shown is compared with its case folded from the log
+    (:func:`events.readmodels.shown_case_problem`): a row edited in the read-model file
+    (a recommendation or a score changed, a case marked decided) would otherwise be shown as
+    real. When one differs the read models are rebuilt from the log, a critical alert says
+    why (as for an edited ``models`` table) and the page is read again."""
+    page, rows = _queue(ctx, query)
+    with ctx.lock:
+        problem = readmodels.shown_case_problem(ctx.log, rows, ctx.shown)
+        if problem is None:
+            return page
+        ctx.shown.clear()
+        ctx.rebuild_views(problem)
+    return _queue(ctx, query)[0]
+
+
+def _queue(ctx: Context, query: QueueQuery) -> tuple[QueuePage, list[Any]]:
     if query.order_by not in case_queue.QUEUE_ORDER:
         raise InputRejected(
             [FieldProblem("order_by", f"must be one of {sorted(case_queue.QUEUE_ORDER)}")]
@@ -79,7 +96,7 @@ def queue(ctx: Context, query: QueueQuery) -> QueuePage:
                 offset=query.offset - 1,
             )  # fmt: skip
             if keys["after"] is None:  # past the end: an empty page
-                return QueuePage([], int(total), query.offset)
+                return QueuePage([], int(total), query.offset), []
         rows = case_queue.queue_page(
             ctx.views,
             selected,
@@ -89,7 +106,8 @@ def queue(ctx: Context, query: QueueQuery) -> QueuePage:
             **keys,
         )
         current = queries.current_policy_versions(ctx.views)
-    return QueuePage([_queue_row(r, current) for r in rows], int(total), query.offset)
+    page = QueuePage([_queue_row(r, current) for r in rows], int(total), query.offset)
+    return page, rows
 
 
 def case(ctx: Context, case_id: str) -> CaseDetail:

@@ -111,3 +111,33 @@ def test_an_edited_case_row_is_named_by_the_reference_people_use(
     assert_clear_error(tampered, "read models differ", f"(case {ref}) differs in")
     assert f"case_id={ids[ref]} (case {ref}) differs in p_bad, recommendation" in (
         tampered.output), tampered.output
+
+
+def test_a_case_row_edited_in_the_file_is_not_shown_as_real_by_the_queue(
+    docket: Docket, credit_rows: Rows
+) -> None:
+    """`docket cases` (the console's query) showed an edited row as it was: a case's score
+    and recommendation changed, another marked decided by someone who never saw it (gone
+    from the waiting queue). Each row shown is now compared with the log; one that differs
+    has the read models rebuilt (with a critical alert) and the page read again."""
+    ids = docket.seed(credit_rows(5))
+    forged, hidden = sorted(ids)[3], sorted(ids)[1]
+    before = json.loads(docket("cases", "--json").stdout)
+    real = {r["case_ref"]: r for r in before["cases"]}
+    assert real[forged]["recommendation"] != "approve" or real[forged]["p_bad"] != 0.01
+    edit_views(docket, f"UPDATE cases SET recommendation = 'approve', p_bad = 0.01 "
+                       f"WHERE case_ref = '{forged}'")  # fmt: skip
+    edit_views(docket, f"UPDATE cases SET status = 'decided', decided_action = 'approve', "
+                       f"decided_by = 'sam' WHERE case_ref = '{hidden}'")  # fmt: skip
+    shown = json.loads(docket("cases", "--json").stdout)
+    rows = {r["case_ref"]: r for r in shown["cases"]}
+    assert rows[forged]["recommendation"] == real[forged]["recommendation"]
+    assert rows[forged]["p_bad"] == real[forged]["p_bad"]
+    assert hidden in rows and rows[hidden]["status"] == "open"
+    assert docket("verify").exit_code == 0
+    con = sqlite3.connect(docket.store.with_name(docket.store.name + ".views.sqlite"))
+    try:
+        kinds = [k for (k,) in con.execute("SELECT kind FROM alerts")]
+    finally:
+        con.close()
+    assert "read_models_rebuilt" in kinds

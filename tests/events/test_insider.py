@@ -4,13 +4,18 @@ marked). Each test shows what the attack did before verify named it."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from eventsourcing.persistence import StoredEvent
 
 from events.app import DecisionLog
 from events.chain import verify
 from events.domain import Case, Key, Policy
+from events.encoding import DocketMapper
 from events.store import open_log
 from tests.events.helpers import key_of, new_case, open_signed
 from tests.events.test_contract import drop_triggers, raw_sql, rechain
@@ -144,10 +149,17 @@ def test_a_key_ring_change_signed_in_a_role_held_but_not_admin_fails(store_url: 
 def _around_the_service(url: str, person: str, case: Case, event: str, **fields: object) -> None:
     """``person`` records ``event`` on ``case`` with their own enrolled key, skipping the
     aggregate's rules (what an insider holding the key and Docket's code can do)."""
+    _written_around(url, person, case.id, (event, fields))
+
+
+def _written_around(url: str, person: str, aggregate_id: Any, *events: tuple[str, Any]) -> None:
+    """``person`` records ``events`` (name, fields) on one aggregate in one batch, with their
+    own enrolled key, skipping the aggregate's rules."""
     log = open_log(url)
     log.signer = key_of(person)
-    found = log.repository.get(case.id)
-    found.trigger_event(getattr(found, event), **fields)
+    found = log.repository.get(aggregate_id)
+    for event, fields in events:
+        found.trigger_event(getattr(found, event), **fields)
     log.save(found)
 
 
@@ -327,3 +339,196 @@ def test_batch_signatures_moved_regrouped_or_removed_are_named(store_url: str) -
             f"WHERE last_id = {b_last}")  # fmt: skip
     report = verify(log)
     assert not report.ok and report.first_bad_position == b_first
+
+
+@contextlib.contextmanager
+def _topics_respelled(old: str, new: str) -> Iterator[None]:
+    """Saves store each event's topic with ``old`` respelled ``new`` (an insider's own copy of
+    Docket's code); chained and signed as usual."""
+    real = DocketMapper.to_stored_event
+
+    def respelled(self: DocketMapper, event: Any) -> StoredEvent:
+        s = real(self, event)
+        topic = s.topic.replace(old, new)
+        return StoredEvent(s.originator_id, s.originator_version, topic, s.state)
+
+    DocketMapper.to_stored_event = respelled  # type: ignore[method-assign,assignment]
+    try:
+        yield
+    finally:
+        DocketMapper.to_stored_event = real  # type: ignore[method-assign]
+
+
+def test_a_second_decision_under_another_spelling_of_its_topic_is_named(store_url: str) -> None:
+    # eventsourcing reads a topic by importing what it names: events.domain re-exports Case,
+    # so 'events.domain:Case.Overridden' is read as the override itself. eve's second
+    # decision, stored so with her own key, escaped the decision rule (keyed on the topic):
+    # the case read it, verify passed.
+    log, cases = seeded(store_url)
+    with _topics_respelled("events.domain.case:", "events.domain:"):
+        _around_the_service(store_url, "eve", cases[0], "Overridden", action="approve",
+                            recommended="decline", reason_code="other", reason_text="x",
+                            quantity=None, actor="eve", role="operator")  # fmt: skip
+    assert log.events_of(cases[0].id)[-1].__class__ is Case.Overridden
+    report = verify(log)
+    assert not report.ok and report.first_bad_position == log.event_count()
+    assert "'events.domain:Case.Overridden' is another spelling of" in report.reason
+
+
+def test_a_policy_change_under_another_spelling_of_its_topic_is_named(store_url: str) -> None:
+    # bob, an owner, changes the policy alone: stored under 'events.domain:Policy.Changed',
+    # the policy in force read it while the four-eyes rule never saw a Changed event.
+    log, _ = seeded(store_url)
+    policy = _policy(log)
+    changed = {"changes": {"t": 0.9}, "spec": {"t": 0.9}, "policy_version": 2,
+               "justification": "mine", "actor": "bob", "role": "risk_owner"}  # fmt: skip
+    with _topics_respelled("events.domain.policy:", "events.domain:"):
+        _written_around(store_url, "bob", policy.id, ("Changed", changed))
+    assert log.policy("credit").spec == {"t": 0.9}
+    report = verify(log)
+    assert not report.ok and report.first_bad_position == log.event_count()
+    assert "another spelling of 'events.domain.policy:Policy.Changed'" in report.reason
+
+
+def test_verify_knows_every_topic_docket_writes() -> None:
+    from eventsourcing.utils import get_topic
+
+    from events.chain import docket_topics
+
+    assert {get_topic(Case.Accepted), get_topic(Key.Enrolled), get_topic(Policy.Changed)} <= (
+        docket_topics()
+    )
+
+
+def test_an_escalation_in_a_made_up_components_name_cannot_hide_its_escalator(
+    store_url: str,
+) -> None:
+    # A component with no key of its own is vouched for by whoever signs (stores from before
+    # components had keys): bob escalated S1 naming 'docket/triage' in role system, then
+    # signed it off himself as its senior reviewer, so no second person ever saw it.
+    log, cases = seeded(store_url)
+    _around_the_service(store_url, "bob", cases[1], "Escalated", reason_text="unsure",
+                        actor="docket/triage", role="system")  # fmt: skip
+    _around_the_service(store_url, "bob", cases[1], "SignedOff", action="approve",
+                        recommended="decline", agreed=False, reason_code="other",
+                        reason_text="x", quantity=None, actor="bob", role="senior")  # fmt: skip
+    assert log.get(cases[1].id).decided_by == "bob"
+    report = verify(log)
+    assert not report.ok and report.first_bad_position == log.event_count() - 1
+    assert "names docket/triage, whose key did not sign it" in report.reason
+
+
+def test_a_decision_in_a_made_up_components_name_is_named(store_url: str) -> None:
+    # eve, an operator, accepted S2 as 'docket/autopilot' (role system, which she lacks):
+    # the case read as decided by Docket itself, and verify passed.
+    log, cases = seeded(store_url)
+    _around_the_service(store_url, "eve", cases[2], "Accepted", action="decline", quantity=None,
+                        actor="docket/autopilot", role="system")  # fmt: skip
+    assert log.get(cases[2].id).decided_by == "docket/autopilot"
+    report = verify(log)
+    assert not report.ok and report.first_bad_position == log.event_count()
+    assert "a case is decided by a person in their own name" in report.reason
+
+
+@pytest.mark.parametrize(
+    ("event", "fields"),
+    [
+        ("Overridden", {"reason_code": "other", "reason_text": " "}),
+        ("Overridden", {"reason_code": None, "reason_text": "x"}),
+        ("SignedOff", {"agreed": False, "reason_code": None, "reason_text": ""}),
+        ("SignedOff", {"agreed": True, "reason_code": None, "reason_text": ""}),
+    ],
+    ids=["override-no-text", "override-no-code", "sign-off-disagreeing", "sign-off-said-agreed"],
+)
+def test_an_override_without_a_reason_around_the_service_is_named(
+    store_url: str, event: str, fields: dict[str, Any]
+) -> None:
+    # The service refuses an override (or a senior's sign-off of another action than the
+    # recommended one) without a reason code and text; eve's own key wrote one around it,
+    # which the case's audit showed as a decision with no reason, and verify passed.
+    log, cases = seeded(store_url)
+    if event == "SignedOff":
+        cases[1].escalate(reason_text="unsure", **ANA)
+        log.save(cases[1])
+    _around_the_service(store_url, "bob" if event == "SignedOff" else "eve", cases[1], event,
+                        action="approve", recommended="decline", quantity=None,
+                        actor="bob" if event == "SignedOff" else "eve",
+                        role="senior" if event == "SignedOff" else "operator",
+                        **fields)  # fmt: skip
+    report = verify(log)
+    assert not report.ok and report.first_bad_position == log.event_count()
+    assert "without a reason" in report.reason
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [
+        {"spec": {"t": 0.99, "explore": 0.5}},  # another policy than the one proposed
+        {"policy_version": 7},  # a version number of its own
+    ],
+    ids=["spec", "version"],
+)
+def test_an_approved_change_that_installs_another_policy_is_named(
+    store_url: str, changed: dict[str, Any]
+) -> None:
+    # ana proposes t = 0.3; bob, the second owner, approves it with his own key around the
+    # service, but the Changed event he writes beside the approval carries the proposed
+    # `changes` and a `spec` of his own: the policy in force is the event's spec, so what
+    # took effect was never proposed to anyone. verify compared the changes only.
+    log, _ = seeded(store_url)
+    policy = _policy(log)
+    log.update(policy.id, lambda p: p.propose(changes={"t": 0.3}, justification="why",
+                                              actor="ana", role="risk_owner"))  # fmt: skip
+    approval = {"proposal": 1, "approved": True, "proposed_by": "ana", "note": "",
+                "actor": "bob", "role": "risk_owner"}  # fmt: skip
+    fields = {"changes": {"t": 0.3}, "spec": {"t": 0.3}, "policy_version": 2,
+              "justification": "why", "actor": "bob", "role": "risk_owner", **changed}  # fmt: skip
+    _written_around(store_url, "bob", policy.id, ("ProposalDecided", approval),
+                    ("Changed", fields))  # fmt: skip
+    assert log.policy("credit").spec == fields["spec"]
+    report = verify(log)
+    assert not report.ok and report.first_bad_position == log.event_count()
+    assert "installs another policy than the approved change" in report.reason
+
+
+def test_an_outcome_recorded_before_the_decision_around_the_service_is_named(
+    store_url: str,
+) -> None:
+    # The service records a label only after the decision (or from an outside source): eve
+    # wrote 'good' on S1, not yet decided, with her own key; quality and retraining would
+    # learn from a label no decision revealed, and verify passed.
+    log, cases = seeded(store_url)
+    _around_the_service(store_url, "eve", cases[2], "OutcomeRecorded", outcome="bad",
+                        observed_at="2026-01-01T00:00:00+00:00", source="outside:bureau",
+                        value=None, actor="eve", role="operator")  # fmt: skip
+    assert verify(log).ok  # an outside source may report before any decision
+    _around_the_service(store_url, "eve", cases[1], "OutcomeRecorded", outcome="good",
+                        observed_at="2026-01-01T00:00:00+00:00", source="manual", value=None,
+                        actor="eve", role="operator")  # fmt: skip
+    report = verify(log)
+    assert not report.ok and report.first_bad_position == log.event_count()
+    assert "an outcome recorded on a case not yet decided" in report.reason
+
+
+def test_an_enrolment_written_by_someone_not_an_admin_gives_their_key_nothing(
+    store_url: str,
+) -> None:
+    # eve (an operator, with write access to the store) enrols a key of her own as 'boss'
+    # with every role, naming ana (an admin) as the enroller, signed with eve's key. verify
+    # named it, but the service reads the key ring at once: until someone ran verify, the
+    # key was enrolled for every command (and `docket keys list` showed it).
+    from events.keyring import KeyRing
+    from events.signing import SigningKey
+
+    log, _ = seeded(store_url)
+    forged = SigningKey.generate()
+    roles = ["admin", "senior", "risk_owner"]
+    record = Key.enrol(person="boss", public_key=forged.public_key, roles=roles, actor="ana",
+                       role="admin")  # fmt: skip
+    eve = open_log(store_url)
+    eve.signer = key_of("eve")
+    eve.save(record)
+    assert not verify(log).ok
+    ring = KeyRing().refresh(open_log(store_url))
+    assert ring.valid(forged.key_id, log.event_count() + 1) is None
+    assert ring.valid(key_of("bob").key_id, log.event_count() + 1) is not None  # ana's own

@@ -176,3 +176,32 @@ def test_triggers_set_to_fire_only_for_replication_count_as_disabled(
     pg_execute("UPDATE docket_chain SET originator_version = originator_version", schema_of(owner))
     with pytest.raises(UnsafeConnection, match="triggers on docket_chain are missing"):
         open_log(url)
+
+
+@pytest.mark.parametrize(
+    "neutralise",
+    [
+        # The function every trigger runs, replaced by one that lets the change through.
+        "CREATE OR REPLACE FUNCTION docket_refuse_change() RETURNS trigger LANGUAGE plpgsql "
+        "AS $$BEGIN IF TG_OP = 'DELETE' THEN RETURN OLD; END IF; RETURN NEW; END$$",
+        # The trigger kept by name and enabled, with a condition that never holds.
+        "CREATE OR REPLACE TRIGGER docket_append_only BEFORE UPDATE OR DELETE ON docket_chain "
+        "FOR EACH ROW WHEN (false) EXECUTE FUNCTION docket_refuse_change()",
+        # ... or firing on INSERT only.
+        "CREATE OR REPLACE TRIGGER docket_append_only BEFORE INSERT ON docket_chain "
+        "FOR EACH ROW EXECUTE FUNCTION docket_refuse_change()",
+    ],
+    ids=["function", "when-false", "insert-only"],
+)
+def test_triggers_that_no_longer_refuse_count_as_missing(
+    writer: tuple[str, str], neutralise: str
+) -> None:
+    # Each leaves two enabled triggers of the expected names on every table, which is all
+    # the guard counted; the owner's UPDATE of a link then went through and Docket opened
+    # the store as append-only.
+    owner, url = writer
+    seed(url)
+    pg_execute(neutralise, schema_of(owner))
+    pg_execute("UPDATE docket_chain SET originator_version = originator_version", schema_of(owner))
+    with pytest.raises(UnsafeConnection, match="triggers on .* are missing or disabled"):
+        open_log(url)
