@@ -169,7 +169,8 @@ def health(ctx: Context, domain: str) -> HealthView:
             basis = (f"doubly-robust estimates over "
                      f"{off.n_settled + off.n_awaiting_outcome} decided case(s): "
                      f"{off.n_observed} outcome(s) seen, {off.n_unobservable} unobservable, "
-                     f"{off.n_awaiting_outcome} awaiting their outcome")
+                     f"{off.n_awaiting_outcome} awaiting their outcome"
+                     + "".join(f"; WARNING: {w}" for w in off.warnings))
     checked = outcome_check(ctx, domain)
     return HealthView(
         domain=domain,
@@ -191,6 +192,6 @@ def health(ctx: Context, domain: str) -> HealthView:
 def _effects(groups: Sequence[OverrideGroup]) -> dict[str, OverrideEffect]:
     return {
         g.group: OverrideEffect(g.n, g.observed, g.helped, g.hurt, g.observed_delta,
-                                g.unobservable, g.model_delta)
+                                g.unobservable, g.model_delta, g.enough_outcomes)
         for g in groups
     }

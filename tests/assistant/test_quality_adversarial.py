@@ -23,6 +23,8 @@ from assistant.evaluation.logged import (
     training_outcomes,
 )
 from assistant.policies import PolicySpec, recommend
+from assistant.usecases.monitoring import _effects
+from tui.screens.health import effect
 
 Operator = Callable[[float, str], str]
 
@@ -141,3 +143,12 @@ def test_retraining_weights_are_capped(pack: DomainPack) -> None:
     _, weights, _ = training_outcomes(cases, pack, _spec(pack))
     assert max(weights) == MAX_TRAINING_WEIGHT
     assert min(weights) >= 1.0
+
+
+def test_the_console_says_when_override_counts_rest_on_too_few_outcomes(
+    pack: DomainPack,
+) -> None:
+    cases, _ = _log(pack, n=300, operator=lambda p, r: "approve" if r == "decline"
+                    and 0.20 < p < 0.205 else r)
+    found = _effects(_report(pack, cases).overrides_by_reason)
+    assert found and all("too few to tell" in effect(e)[0] for e in found.values())
