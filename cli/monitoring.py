@@ -6,7 +6,7 @@ import json
 
 import click
 
-from assistant.evaluation.logged import OffPolicyReport
+from assistant.evaluation.logged import MIN_OVERRIDE_OUTCOMES, OffPolicyReport
 from assistant.monitoring import MonitoringThresholds
 from assistant.monitoring.outcome_alerts import OutcomeAlertSettings, OutcomeCheck
 from assistant.monitoring.quality import QUALITY_WINDOW, report_to_dict
@@ -73,10 +73,12 @@ def print_off_policy(off: OffPolicyReport) -> None:
     click.echo(
         f"{off.n_decided} decided case(s): {off.n_settled} settled, of which {off.n_observed} "
         f"with an outcome the action revealed, {off.n_outside} reported by outside sources, "
-        f"{off.n_unobservable} that nobody can observe (the action reveals no outcome); left "
-        f"out: {off.n_awaiting_outcome} awaiting their outcome, {off.n_awaiting_senior} "
-        "awaiting a senior"
+        f"{off.n_unobservable} that nobody can observe (the action reveals no outcome); "
+        f"{off.n_awaiting_outcome} awaiting their outcome (counted as not seen yet); left out: "
+        f"{off.n_awaiting_senior} awaiting a senior"
     )
+    for warning in off.warnings:
+        click.echo(f"  WARNING: {warning}")
     if off.unobservable_cases:
         shown = ", ".join(off.unobservable_cases[:8])
         more = len(off.unobservable_cases) - 8
@@ -117,6 +119,8 @@ def print_overrides(off: OffPolicyReport) -> None:
         for g in groups:
             line = (f"  {g.group:22} n={g.n:<4} with outcome {g.observed:<4} helped {g.helped:<3} "
                     f"hurt {g.hurt:<3} delta {g.observed_delta:+.2f}")
+            if g.observed and not g.enough_outcomes:
+                line += f" (too few outcomes to tell: fewer than {MIN_OVERRIDE_OUTCOMES})"
             if g.unobservable:
                 line += (f"; {g.unobservable} unobservable (their action reveals no outcome), "
                          f"model-estimated delta {g.model_delta:+.2f}")

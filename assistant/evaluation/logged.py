@@ -14,9 +14,12 @@ treatment with its own (estimated, case-independent) propensity; if operators ov
 information the log does not hold, that part of ``e_i`` is only approximately right, and the
 report says how much of the log is overrides.
 
-Which cases count. A case counts once it is *settled*: its final action reveals nothing
-(declined), or its outcome has been recorded. Approved cases still waiting for their outcome
-and escalations still waiting for a senior are left out and counted. Outcomes that outside
+Which cases count. Every case with a final action: *settled* ones (the action reveals
+nothing, or the outcome has been recorded) and approved cases still waiting for their
+outcome, counted as not seen yet: each case's chance of showing its outcome is multiplied by
+the share of outcomes that have arrived (leaving the waiting ones out would keep every
+decline and only some approvals, and bias IPS). Escalations still waiting for a senior are
+left out and counted. Outcomes that outside
 sources reported for declined cases are counted and shown, but not used by IPS or DR (how
 often outside sources report is unknown).
 """
@@ -61,6 +64,15 @@ class LoggedCase:
     expected_costs: Mapping[str, float] = field(default_factory=dict)
 
 
+MIN_OVERRIDE_OUTCOMES = 10
+"""Below this many outcomes an override group's helped/hurt counts are shown as too few."""
+
+MIN_ESS = 30.0
+"""Below this effective sample size of the weights the bootstrap intervals are flagged: they
+rest on a handful of heavily weighted outcomes and miss the truth far more than 5% of the
+time (``scripts/selective_adversarial.py tiny``)."""
+
+
 @dataclass(frozen=True)
 class OverrideGroup:
     """Overrides in one group (reason or operator), split by what their outcomes can show."""
@@ -74,11 +86,17 @@ class OverrideGroup:
     unobservable: int  # the override's action reveals nothing and no outside report exists
     model_delta: float  # Σ of the same by the model's expected costs, over the unobservable
 
+    @property
+    def enough_outcomes(self) -> bool:
+        """Whether helped/hurt rest on enough outcomes to tell anything (2 outcomes do not)."""
+        return self.observed >= MIN_OVERRIDE_OUTCOMES
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "group": self.group, "n": self.n, "observed": self.observed, "helped": self.helped,
             "hurt": self.hurt, "observed_delta": self.observed_delta,
             "unobservable": self.unobservable, "model_estimated_delta": self.model_delta,
+            "enough_outcomes": self.enough_outcomes,
         }  # fmt: skip
 
 
@@ -87,11 +105,11 @@ class OffPolicyReport:
     """Every figure with what it rests on."""
 
     n_decided: int
-    n_settled: int  # the cases the estimates use
+    n_settled: int  # settled cases (the estimates use these and the awaiting outcomes)
     n_observed: int  # outcomes the action revealed (what IPS and DR rest on)
     n_outside: int  # outcomes outside sources reported (naive figures only)
     n_unobservable: int  # settled cases whose outcome nobody can see
-    n_awaiting_outcome: int  # revealing action, outcome not recorded yet: left out
+    n_awaiting_outcome: int  # revealing action, outcome not recorded yet: not seen yet
     n_awaiting_senior: int  # escalated, no final action yet: left out
     n_explored: int
     exploration_cost: float  # Σ expected extra cost of the explored cases (model's estimate)
@@ -103,6 +121,9 @@ class OffPolicyReport:
     overrides_by_operator: tuple[OverrideGroup, ...]
     confidence: float
     n_boot: int
+    # share of the cases whose action reveals an outcome that have it (1: none awaited)
+    outcome_arrival_rate: float = 1.0
+    warnings: tuple[str, ...] = ()  # what the figures cannot be trusted for, in words
 
     def estimate_of(self, name: str) -> Estimate:
         return next(e for e in self.estimates if e.name == name)
@@ -126,6 +147,8 @@ class OffPolicyReport:
             "overrides_by_reason": [g.to_dict() for g in self.overrides_by_reason],
             "overrides_by_operator": [g.to_dict() for g in self.overrides_by_operator],
             "confidence": self.confidence, "n_boot": self.n_boot,
+            "outcome_arrival_rate": self.outcome_arrival_rate,
+            "warnings": list(self.warnings),
         }  # fmt: skip
 
 
@@ -159,6 +182,52 @@ def transitions(
     return table, review
 
 
+MIN_BAND_CASES = 10
+"""A score band's own share of overrides for a recommendation needs this many of its cases;
+below that the pooled share stands in."""
+
+MAX_BANDS = 10
+CASES_PER_BAND = 100
+
+Operators = Callable[["LoggedCase"], Mapping[str, Mapping[str, float]]]
+
+
+def operator_model(cases: Sequence[LoggedCase], decisive: Sequence[str]) -> Operators:
+    """``T[r][a]`` for each case: the operators' choices among cases with a similar score.
+
+    Operators rarely override at random: they decline the riskier recommended approvals,
+    approve the safer recommended declines. One table for the whole log would give such a
+    case a chance of showing its outcome it never had (and IPS a support it lacks), so the
+    shares are estimated within score bands (quantiles of the champion's probability, one per
+    100 decided cases, at most 10); a recommendation seen fewer than ``MIN_BAND_CASES`` times
+    in a band takes the pooled share. A case's own choice is always counted in the share it
+    gets, so an outcome that was seen never gets a chance of zero."""
+    final = [c for c in cases if c.final_action is not None]
+    pooled, _ = transitions(final, decisive)
+    scores = np.array(sorted(c.p_risk for c in final if c.p_risk is not None))
+    k = min(MAX_BANDS, len(scores) // CASES_PER_BAND)
+    if k < 2:
+        return lambda c: pooled
+    edges = np.unique(np.quantile(scores, np.linspace(0.0, 1.0, k + 1))[1:-1])
+
+    def band_of(p: float) -> int:
+        return int(np.searchsorted(edges, p, side="right"))
+
+    counts: dict[int, dict[str, Counter[str]]] = defaultdict(lambda: defaultdict(Counter))
+    for c in final:
+        if c.p_risk is not None and c.final_action is not None:
+            counts[band_of(c.p_risk)][c.recommended][c.final_action] += 1
+    tables: dict[int, dict[str, Mapping[str, float]]] = {}
+    for band, rows in counts.items():
+        table: dict[str, Mapping[str, float]] = dict(pooled)
+        for r, found in rows.items():
+            total = sum(found.values())
+            if total >= MIN_BAND_CASES:
+                table[r] = {a: n / total for a, n in found.items()}
+        tables[band] = table
+    return lambda c: pooled if c.p_risk is None else tables.get(band_of(c.p_risk), pooled)
+
+
 def _mixture(
     c: LoggedCase, table: Mapping[str, Mapping[str, float]], review: Mapping[str, float]
 ) -> tuple[dict[str, float], float]:
@@ -173,6 +242,10 @@ def _mixture(
     return dict(dist), paid
 
 
+MAX_TRAINING_WEIGHT = 20.0
+"""The largest weight one logged outcome gets when a model retrains (1 / e, capped)."""
+
+
 def training_outcomes(
     cases: Sequence[LoggedCase], pack: DomainPack, spec: PolicySpec
 ) -> tuple[list[LoggedCase], list[float], int]:
@@ -180,11 +253,15 @@ def training_outcomes(
 
     Only outcomes the case's own action revealed count (an outside report's rate is unknown);
     each stands for ``1 / e_i`` cases like it, so the approved cases do not teach the model
-    that everyone looks like an approved case. Returns (cases, weights, outside reports left
-    out).
+    that everyone looks like an approved case. A weight is capped at
+    ``MAX_TRAINING_WEIGHT``: at an exploration rate of 0.01 one explored approval would
+    otherwise count 100 times and a handful of cases would steer the model (the cap trades
+    that variance for a little bias toward the approved cases). Returns (cases, weights,
+    outside reports left out).
     """
     final = [c for c in cases if c.final_action is not None]
-    table, review = transitions(final, spec.decisive_actions)
+    _, review = transitions(final, spec.decisive_actions)
+    operators = operator_model(final, spec.decisive_actions)
     kept: list[LoggedCase] = []
     weights: list[float] = []
     outside = 0
@@ -194,10 +271,10 @@ def training_outcomes(
         if is_outside(c.outcome_source) or not reveals(pack, c.final_action):
             outside += 1
             continue
-        dist, _ = _mixture(c, table, review)
+        dist, _ = _mixture(c, operators(c), review)
         e = sum(q for a, q in dist.items() if reveals(pack, a))
         kept.append(c)
-        weights.append(1.0 / e if e > 0 else 1.0)
+        weights.append(min(1.0 / e, MAX_TRAINING_WEIGHT) if e > 0 else 1.0)
     return kept, weights, outside
 
 
@@ -256,15 +333,24 @@ def off_policy_report(
     awaiting_outcome = [c for c in final if shows(c.final_action) and c.outcome is None]
     settled = [c for c in final if not (shows(c.final_action) and c.outcome is None)]
     table, review = transitions(final, spec.decisive_actions)
+    operators_of = operator_model(final, spec.decisive_actions)
     risk = spec.risk_outcome
+    # Late outcomes. Leaving the approved cases still waiting out would keep every decline
+    # and only some approvals: IPS would then weigh each outcome by a chance of showing it
+    # that is too high (a third too low a cost with half the outcomes pending). They stay in,
+    # as not seen yet, and the chance of showing an outcome includes its having arrived: the
+    # share of the cases whose action reveals one that have it.
+    revealing = sum(1 for c in final if shows(c.final_action))
+    arrival = 1.0 - len(awaiting_outcome) / revealing if revealing else 1.0
+    included = settled + awaiting_outcome
 
     y, e, p = [], [], []
     if_risk, if_safe = [], []
     n_outside = 0
     unobservable: list[str] = []
-    for c in settled:
-        dist, paid = _mixture(c, table, review)
-        e.append(sum(q for a, q in dist.items() if shows(a)))
+    for c in included:
+        dist, paid = _mixture(c, operators_of(c), review)
+        e.append(arrival * sum(q for a, q in dist.items() if shows(a)))
         fee = paid * spec.review_cost
         if_risk.append(sum(q * _cost(spec, a, risk) for a, q in dist.items()) + fee)
         if_safe.append(sum(q * _cost(spec, a, spec.safe_outcome) for a, q in dist.items()) + fee)
@@ -275,22 +361,22 @@ def off_policy_report(
                     and shows(c.final_action))
         if c.outcome is not None and not revealed:
             n_outside += 1
-        if c.outcome is None:
+        if c.outcome is None and not shows(c.final_action):
             unobservable.append(c.case_ref or c.case_id)
         y.append((1.0 if c.outcome == risk else 0.0) if revealed else np.nan)
     log = Log(np.array(y, dtype=np.float64), np.array(e, dtype=np.float64),
               np.array(p, dtype=np.float64))
     operators = Target(OPERATORS, np.array(if_risk, dtype=np.float64),
                        np.array(if_safe, dtype=np.float64))
-    current = policy_target(policy_name(policy_version), settled, spec, pack)
-    targets = [operators, current, baseline_target(settled, spec, pack)]
+    current = policy_target(policy_name(policy_version), included, spec, pack)
+    targets = [operators, current, baseline_target(included, spec, pack)]
     for name, candidate in (candidates or {}).items():
-        targets.append(policy_target(name, settled, candidate, pack))
+        targets.append(policy_target(name, included, candidate, pack))
     estimates = tuple(
         estimate(log, t, n_boot=n_boot, confidence=confidence, rng=rng) for t in targets
-    ) if settled else ()
+    ) if included else ()
     differences: dict[str, dict[str, Interval | None]] = {}
-    if settled:
+    if included:
         differences[f"{current.name} - {BASELINE}"] = compare(
             log, current, targets[2], n_boot=n_boot, confidence=confidence, rng=rng)
         differences[f"{OPERATORS} - {current.name}"] = compare(
@@ -308,6 +394,8 @@ def off_policy_report(
         r: sum(q for a, q in row.items() if shows(a)) for r, row in sorted(table.items())
     }
     return OffPolicyReport(
+        outcome_arrival_rate=arrival,
+        warnings=_warnings(estimates, len(awaiting_outcome), arrival),
         n_decided=len(cases),
         n_settled=len(settled),
         n_observed=int(log.observed.sum()),
@@ -328,6 +416,30 @@ def off_policy_report(
         confidence=confidence,
         n_boot=n_boot,
     )
+
+
+def _warnings(estimates: Sequence[Estimate], awaiting: int, arrival: float) -> tuple[str, ...]:
+    """What the figures cannot be trusted for, in words (shown before them)."""
+    out = []
+    first = estimates[0] if estimates else None
+    if first is not None and first.n_observed and first.ess < MIN_ESS:
+        out.append(
+            f"the weights' effective sample size is {first.ess:.1f} (below {MIN_ESS:.0f}): the "
+            "IPS, SNIPS and DR figures rest on a few heavily weighted outcomes and their "
+            "intervals are too narrow; read them as indicative only")
+    elif first is not None and not first.n_observed:
+        out.append("no outcome the action revealed: IPS, SNIPS and DR rest on nothing but the "
+                   "model")
+    if first is not None and first.n_unsupported:
+        out.append(
+            f"{first.n_unsupported} case(s) had no chance of showing an outcome: the DR "
+            "interval covers the noise of the outcomes seen, not the model's error on them")
+    if awaiting:
+        out.append(
+            f"{awaiting} outcome(s) still awaited ({arrival:.0%} of the outcomes the actions "
+            "reveal have arrived): the estimates assume the late ones are like the early ones; "
+            "if bad outcomes surface later, every figure is too low until they arrive")
+    return tuple(out)
 
 
 def _override_groups(

@@ -26,6 +26,7 @@ import numpy as np
 from sklearn.base import clone
 
 from assistant.domains.base import DomainPack
+from assistant.evaluation.logged import MAX_TRAINING_WEIGHT
 from assistant.evaluation.ope import Log, Target, estimate
 from assistant.policies import PolicySpec, recommend
 from assistant.specialists.pipelines import build_pipeline, dataset_matrix
@@ -265,12 +266,13 @@ def _repeat(
                 inside = labels[cases] == g
                 approval[name][g].append(
                     float(approved_now[inside].mean()) if inside.any() else np.nan)
-        # Retrain on the original rows plus the revealed outcomes, weighted by 1/propensity.
+        # Retrain on the original rows plus the revealed outcomes, weighted by 1/propensity
+        # capped as in production (MAX_TRAINING_WEIGHT).
         seen = approved_now
         es = np.array(logged_e[-len(cases):])[seen]
         train_x = np.concatenate([train_x, x_all[cases][seen]])
         train_y = np.concatenate([train_y, y_now[seen]])
-        train_w = np.concatenate([train_w, 1.0 / es])
+        train_w = np.concatenate([train_w, np.minimum(1.0 / es, MAX_TRAINING_WEIGHT)])
         model = _fit(pack, train_x, train_y, train_w, seed)
     log = Log(np.array(logged_y), np.array(logged_e), np.array(logged_p))
     target = Target("policy", np.array(det_risk), np.array(det_safe))

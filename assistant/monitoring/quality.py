@@ -91,7 +91,7 @@ class QualityReport:
     confidence: float
     n_boot: int
     review_cost: float
-    # IPS / SNIPS / DR over every settled case (assistant.evaluation.logged); None: not run
+    # IPS / SNIPS / DR over every decided case (assistant.evaluation.logged); None: not run
     off_policy: OffPolicyReport | None = None
 
 

@@ -161,13 +161,16 @@ def health(ctx: Context, domain: str) -> HealthView:
         off = report.off_policy
         if off is not None and off.estimates:
             # Out of sample and honest about selective labels: doubly-robust estimates over
-            # every settled case, not realized cost on the approved ones only.
+            # every decided case, not realized cost on the approved ones only.
             for label, found in zip(("operators", "model", "baseline rules"), off.estimates,
                                     strict=False):
                 if found.dr is not None:
                     realized[label] = (found.dr.estimate, found.dr.low, found.dr.high)
-            basis = (f"doubly-robust estimates over {off.n_settled} settled case(s): "
-                     f"{off.n_observed} outcome(s) seen, {off.n_unobservable} unobservable")
+            basis = (f"doubly-robust estimates over "
+                     f"{off.n_settled + off.n_awaiting_outcome} decided case(s): "
+                     f"{off.n_observed} outcome(s) seen, {off.n_unobservable} unobservable, "
+                     f"{off.n_awaiting_outcome} awaiting their outcome"
+                     + "".join(f"; WARNING: {w}" for w in off.warnings))
     checked = outcome_check(ctx, domain)
     return HealthView(
         domain=domain,
@@ -189,6 +192,6 @@ def health(ctx: Context, domain: str) -> HealthView:
 def _effects(groups: Sequence[OverrideGroup]) -> dict[str, OverrideEffect]:
     return {
         g.group: OverrideEffect(g.n, g.observed, g.helped, g.hurt, g.observed_delta,
-                                g.unobservable, g.model_delta)
+                                g.unobservable, g.model_delta, g.enough_outcomes)
         for g in groups
     }

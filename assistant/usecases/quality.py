@@ -46,7 +46,8 @@ def quality(
     The naive part (operators, model, baseline on the outcomes recorded) is kept and
     labelled as such; ``off_policy`` holds the IPS, SNIPS and doubly-robust estimates of the
     operators, the current policy, the baseline rules and any ``candidates`` over every
-    settled case, with what each figure rests on.
+    decided case (those awaiting their outcome as not seen yet), with what each figure rests
+    on.
 
     ``decisions``: the rows of :func:`decision_rows`, if the caller already has them;
     otherwise the ``last`` decided cases (None: every one, which grows with the store).

@@ -11,7 +11,7 @@ from typing import Any
 
 from assistant.domains import get_pack, get_quantity_pack, is_quantity_pack
 from assistant.domains.base import Dataset
-from assistant.evaluation.logged import training_outcomes
+from assistant.evaluation.logged import MAX_TRAINING_WEIGHT, training_outcomes
 from assistant.orchestrator import Orchestrator
 from assistant.policies import backtest
 from assistant.specialists.artifacts import read_card
@@ -109,7 +109,10 @@ def retrain(ctx: Context, domain: str, *, reason: str = "") -> tuple[list[str], 
         "outcomes": len(extra_rows),
         "already_in_data": already,
         "outside_source_left_out": outside,
-        "weighting": "inverse propensity of the action that revealed each outcome",
+        "weighting": "inverse propensity of the action that revealed each outcome, "
+                     f"capped at {MAX_TRAINING_WEIGHT:g}",
+        "weight_cap": MAX_TRAINING_WEIGHT,
+        "capped": sum(1 for w in extra_weights if w >= MAX_TRAINING_WEIGHT),
         "weight_sum": sum(extra_weights),
         "max_weight": max(extra_weights, default=0.0),
         "own_decisions_share_of_weight": own_share,
@@ -119,7 +122,9 @@ def retrain(ctx: Context, domain: str, *, reason: str = "") -> tuple[list[str], 
     lines = [
         f"training data: {len(base.rows)} rows of {pack.name}'s data set + "
         f"{len(extra_rows)} recorded outcome(s) weighted by inverse propensity (total weight "
-        f"{sum(extra_weights):.1f}, largest {max(extra_weights, default=0.0):.1f}); "
+        f"{sum(extra_weights):.1f}, largest {max(extra_weights, default=0.0):.1f}, capped at "
+        f"{MAX_TRAINING_WEIGHT:g}: "
+        f"{sum(1 for w in extra_weights if w >= MAX_TRAINING_WEIGHT)} outcome(s) at the cap); "
         f"{own_share:.1%} of the training weight comes from the model's own decisions; "
         f"{already} already in the data set, {outside} outside-source outcome(s) left out"
     ]

@@ -45,6 +45,7 @@ class OverrideEffect:
     observed_delta: float  # Σ (cost of the override − cost of the recommendation), observed
     unobservable: int  # the override's action reveals no outcome and nobody reported one
     model_delta: float  # the same Σ by the model's expected costs, over the unobservable
+    enough_outcomes: bool = True  # False: helped/hurt rest on too few outcomes to tell
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,8 @@ def effect(found: OverrideEffect | None) -> tuple[str, str, str]:
     unseen = (f"{found.unobservable} (model est. {found.model_delta:+.2f})"
               if found.unobservable else "0")
     seen = f"{found.helped} / {found.hurt} of {found.observed}"
+    if found.observed and not found.enough_outcomes:
+        seen += " (too few to tell)"
     return seen, f"{found.observed_delta:+.2f}", unseen
 
 

@@ -1,0 +1,194 @@
+"""Adversarial selective-label simulations of ``docket quality``'s off-policy estimates.
+
+Each repeat shuffles the German credit data with its seed; a logistic regression learns from
+300 rows and the policy (exploration as given, no escalation) decides the next ``n`` cases.
+Operators then accept or override, outcomes are revealed only for approved cases (some late,
+i.e. still pending), outside sources report some declined cases. The cases go through the
+same code as ``docket quality`` (:func:`assistant.evaluation.logged.off_policy_report`) and
+each estimator's interval is checked against the truth the simulator knows: the target's cost
+over every decided case.
+
+    PYTHONPATH=. python scripts/selective_adversarial.py SCENARIO [--seeds 2000-2099]
+
+Development used seeds 0-49; README's figures use seeds 5000 onwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from assistant.domains import get_pack
+from assistant.evaluation.logged import (
+    BASELINE,
+    OPERATORS,
+    LoggedCase,
+    off_policy_report,
+    policy_name,
+)
+from assistant.evaluation.simulate import _fit
+from assistant.policies import baseline_recommendation, recommend
+from assistant.specialists.base import OodResult
+from assistant.specialists.pipelines import dataset_matrix
+
+Operator = Callable[[float, str, np.random.Generator], str]
+
+
+def accept(p: float, rec: str, rng: np.random.Generator) -> str:
+    return rec
+
+
+def random_overrides(p: float, rec: str, rng: np.random.Generator) -> str:
+    """30% of recommended approvals declined, at random (case-independent)."""
+    return "decline" if rec == "approve" and rng.random() < 0.3 else rec
+
+
+def systematic_decline(p: float, rec: str, rng: np.random.Generator) -> str:
+    """Operators decline every recommended approval above p(bad) 0.10 (score-dependent)."""
+    return "decline" if rec == "approve" and p > 0.10 else rec
+
+
+def systematic_approve(p: float, rec: str, rng: np.random.Generator) -> str:
+    """Operators approve recommended declines below p(bad) 0.30 (overrides that reveal)."""
+    return "approve" if rec == "decline" and p < 0.30 else rec
+
+
+@dataclass(frozen=True)
+class Scenario:
+    explore: dict[str, float] | None = None
+    n: int = 700
+    operator: Operator = accept
+    pending: float = 0.0  # share of approved cases whose outcome has not arrived yet
+    pending_bad: float | None = None  # if set: share of *bad* outcomes still pending
+    outside: float = 0.0  # share of declined cases an outside source reports
+    change_at: float | None = None  # policy change (exploration off, stricter) at this share
+
+
+SCENARIOS = {
+    "explore": Scenario({"rate": 0.1, "max_regret": 5.0}),
+    "tiny": Scenario({"rate": 0.01, "max_regret": 5.0}),
+    "near": Scenario({"rate": 0.1, "max_regret": 0.5}),
+    "pending": Scenario({"rate": 0.1, "max_regret": 5.0}, pending=0.5),
+    "pending_mnar": Scenario({"rate": 0.1, "max_regret": 5.0}, pending_bad=0.6),
+    "overrides_random": Scenario({"rate": 0.1, "max_regret": 5.0}, operator=random_overrides),
+    "overrides_decline": Scenario({"rate": 0.1, "max_regret": 5.0}, operator=systematic_decline),
+    "overrides_approve": Scenario({"rate": 0.1, "max_regret": 5.0}, operator=systematic_approve),
+    "outside": Scenario({"rate": 0.1, "max_regret": 5.0}, outside=0.3),
+    "change": Scenario({"rate": 0.2, "max_regret": 5.0}, change_at=0.5),
+    "small": Scenario({"rate": 0.1, "max_regret": 5.0}, n=60),
+}
+
+COSTS_STRICT = {"approve": {"bad": 10.0, "good": 0.0}}
+
+
+def run(name: str, seed: int, n_boot: int = 300) -> dict[str, tuple[float, dict[str, object]]]:
+    sc = SCENARIOS[name]
+    pack = get_pack("credit")
+    data = pack.load_dataset()
+    x_all, y_all = dataset_matrix(pack, data)
+    base = pack.default_policy.with_changes({"escalate_band": [1.0, 0.0],
+                                             "escalate_on_ood": False})
+    logging = base.with_changes({"exploration": sc.explore}) if sc.explore else base
+    # A policy change mid-log: exploration cut from 0.2 to 0.05, near break-even only.
+    later = base.with_changes({"exploration": {"rate": 0.05, "max_regret": 1.0}})
+    candidate = base.with_changes({"costs": COSTS_STRICT})
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(len(y_all))
+    start, stream = order[:300], order[300:300 + sc.n]
+    model = _fit(pack, x_all[start], y_all[start], np.ones(len(start)), seed)
+    p_all = model.predict_proba(x_all[stream])[:, 1]
+    cases: list[LoggedCase] = []
+    truth: dict[str, list[float]] = {k: [] for k in ("operators", "policy", "baseline", "cand")}
+    for j, (i, p) in enumerate(zip(stream, p_all, strict=True)):
+        spec = later if sc.change_at is not None and j >= sc.change_at * sc.n else logging
+        rec = recommend(float(p), None, spec, case_key=f"adv-{seed}-{i}")
+        final = sc.operator(float(p), rec.action, rng)
+        bad = bool(y_all[i])
+        outcome_label = "bad" if bad else "good"
+        outcome: str | None = None
+        source: str | None = None
+        if final == "approve":
+            late = (rng.random() < sc.pending) if sc.pending_bad is None else (
+                bad and rng.random() < sc.pending_bad)
+            if not late:
+                outcome, source = outcome_label, "bank"
+        elif rng.random() < sc.outside:
+            outcome, source = outcome_label, "outside:bureau"
+        row = data.rows[i]
+        cases.append(LoggedCase(
+            case_id=f"c{j}", case_ref=f"c{j}", operator="op", recommended=rec.action,
+            decision_kind="accepted" if final == rec.action else "overridden",
+            reason_code=None if final == rec.action else "gut",
+            propensities=rec.propensities or {rec.action: 1.0}, explored=rec.explored,
+            final_action=final, outcome=outcome, outcome_source=source, p_risk=float(p),
+            ood=False, ood_reasons=(), input=row, expected_costs=rec.expected_costs))
+        outcome_key = "bad" if bad else "good"
+        # The operators' truth: the expected cost of the logging mixture (recommendation's
+        # propensities, then the operator rule, random parts averaged by simulation).
+        mix = 0.0
+        for a, q in (rec.propensities or {rec.action: 1.0}).items():
+            draws = [sc.operator(float(p), a, np.random.default_rng(k)) for k in range(20)]
+            mix += q * float(np.mean([base.costs[d][outcome_key] for d in draws]))
+        truth["operators"].append(mix)
+        det = recommend(float(p), None, base)
+        truth["policy"].append(base.costs[det.action][outcome_key])
+        truth["baseline"].append(base.costs[baseline_recommendation(
+            pack.baseline(row), base, OodResult(False, 0.0, ())).action][outcome_key])
+        truth["cand"].append(
+            candidate.costs[recommend(float(p), None, candidate).action][outcome_key])
+    # The current policy (the last one) is the one docket quality judges; the log holds the
+    # propensities of the one in force when each case was decided.
+    off = off_policy_report(cases, pack, base, policy_version=2,
+                            candidates={"candidate": candidate}, n_boot=n_boot, seed=seed)
+    names = {"operators": OPERATORS, "policy": policy_name(2), "baseline": BASELINE,
+             "cand": "candidate"}
+    out: dict[str, tuple[float, dict[str, object]]] = {}
+    for k, label in names.items():
+        e = off.estimate_of(label)
+        out[k] = (float(np.mean(truth[k])), {
+            "ips": e.ips, "snips": e.snips, "dr": e.dr, "naive": e.naive, "ess": e.ess,
+            "n_obs": e.n_observed, "unsupported": e.n_unsupported})
+    return out
+
+
+def main(argv: list[str]) -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("scenario", choices=sorted(SCENARIOS))
+    ap.add_argument("--seeds", default="0-19")
+    args = ap.parse_args(argv)
+    lo, hi = (int(s) for s in args.seeds.split("-"))
+    seeds = range(lo, hi + 1)
+    rows: dict[str, dict[str, list[object]]] = {}
+    for seed in seeds:
+        for k, (truth, found) in run(args.scenario, seed).items():
+            r = rows.setdefault(k, {"truth": [], "ess": [], "n_obs": []})
+            r["truth"].append(truth)
+            r["ess"].append(found["ess"])
+            r["n_obs"].append(found["n_obs"])
+            for m in ("naive", "ips", "snips", "dr"):
+                iv = found[m]
+                r.setdefault(m, []).append(None if iv is None else (
+                    iv.estimate, iv.low <= truth <= iv.high))  # type: ignore[attr-defined]
+    print(f"{args.scenario}: {len(seeds)} repeats, seeds {lo}-{hi}")
+    for k, r in rows.items():
+        t = np.array(r["truth"], dtype=float)
+        parts = [f"{k:9} truth {t.mean():.3f}±{t.std():.3f} outcomes "
+                 f"{np.mean(np.array(r['n_obs'], dtype=float)):.0f} ESS "
+                 f"{np.mean(np.array(r['ess'], dtype=float)):.0f}"]
+        for m in ("naive", "ips", "snips", "dr"):
+            vals = [v for v in r[m] if v is not None]
+            if not vals:
+                parts.append(f"{m} n/a")
+                continue
+            est = np.array([v[0] for v in vals])  # type: ignore[index]
+            cov = sum(bool(v[1]) for v in vals)  # type: ignore[index]
+            parts.append(f"{m} {est.mean():.3f}±{est.std():.3f} cov {cov}/{len(vals)}")
+        print("  " + " | ".join(parts))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
