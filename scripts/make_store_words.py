@@ -10,7 +10,8 @@ JSON (the input of ``Case.Opened``, the attributions of ``Case.Scored``, the dec
 records), taken from the pack's schema and declaration, never from case data. They extend
 the store's compression dictionary (:func:`events.compression.register_words`) for the
 pack's events. A words file is frozen once stores use it: this script refuses to
-overwrite one (write ``store_words_2.json`` after a schema change and register both).
+overwrite one (after a schema change, put the new words in ``store_words_2.json`` beside it:
+Docket loads both, and the newest compresses new events).
 """
 
 from __future__ import annotations

@@ -97,17 +97,26 @@ def load_store_words(path: Path | None) -> bool:
     return True
 
 
+def load_pack_words(path: Path | None) -> None:
+    """Register ``path`` and the pack's later words files beside it (``store_words_2.json``
+    after a schema change, ...; the newest then compresses new events)."""
+    if path is not None:
+        found = path.parent.glob("store_words*.json")
+        for each in sorted(found, key=lambda p: (len(p.name), p.name)):
+            load_store_words(each)
+
+
 def _register_store_words() -> None:
     """Add each shipped pack's frozen store words to the compression dictionaries."""
     for name in (*BUILTIN, *QUANTITY_BUILTIN):
-        load_store_words(Path(__file__).parent / name / "data" / "store_words.json")
+        load_pack_words(Path(__file__).parent / name / "data" / "store_words.json")
 
 
 def _every_packs_store_words() -> None:
     """A state names a dictionary not registered yet: register the words of every installed
     pack (an entry point's pack is otherwise read only when first used)."""
     for name in available_packs():
-        load_store_words(pack_store_words_path(name))
+        load_pack_words(pack_store_words_path(name))
 
 
 _register_store_words()
@@ -123,7 +132,7 @@ def register_pack(name: str, factory: PackFactory) -> None:
     Raises:
         StoreWordsError: that file is not a store words file.
     """
-    load_store_words(store_words_path(factory))
+    load_pack_words(store_words_path(factory))
     _registered[name] = factory
     _cache.pop(name, None)
     _quantity_cache.pop(name, None)
@@ -146,7 +155,7 @@ def _factory(name: str) -> PackFactory | None:
     if factory is None:
         for ep in entry_points(group="docket.domains", name=name):
             factory = ep.load()
-            load_store_words(store_words_path(factory))  # before its events are written
+            load_pack_words(store_words_path(factory))  # before its events are written
     return factory
 
 
@@ -249,6 +258,7 @@ __all__ = [
     "pack_roles",
     "get_quantity_pack",
     "is_quantity_pack",
+    "load_pack_words",
     "load_store_words",
     "pack_store_words_path",
     "register_pack",
