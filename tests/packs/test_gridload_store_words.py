@@ -91,6 +91,8 @@ def test_a_registered_packs_store_words_compress_its_events_and_stay_readable(
         domains._registered["gridload"] = plain_gridload
         assert_clear_error(docket(*audit, role="auditor", operator="ava"),
                            f"dictionary {words_id:08x}", "install (or register) the domain pack")
+        assert_clear_error(docket("verify", role="auditor", operator="ava"), "cannot be read",
+                           f"dictionary {words_id:08x}")
         domains.register_pack("gridload", worded.make_pack)
         assert docket(*audit, role="auditor", operator="ava").exit_code == 0
     finally:
