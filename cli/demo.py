@@ -19,7 +19,7 @@ Seeding is idempotent: running it twice opens nothing twice.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib import resources
@@ -51,9 +51,10 @@ DEMO_PEOPLE: dict[str, tuple[str, ...]] = {
 }
 
 
-def enrol_demo_people(service: DocketService, key_dir: Path, me: str) -> list[str]:
+def enrol_demo_people(service: DocketService, key_dir: Path, me: str,
+                      people: Mapping[str, tuple[str, ...]] = DEMO_PEOPLE) -> list[str]:
     """Make sure the store has keys: yours (the first admin, if it has none) and the demo
-    people's, held by this process so the seeding can act as them. Returns summary lines.
+    ``people``'s, held by this process so the seeding can act as them. Returns summary lines.
     """
     lines: list[str] = []
     if not service.enrolled_keys():
@@ -67,12 +68,14 @@ def enrol_demo_people(service: DocketService, key_dir: Path, me: str) -> list[st
             key.save(path)
         lines.append(f"your key {key.key_id} ({me}, admin and every role): {path}")
     enrolled = {k.key_id for k in service.enrolled_keys() if not k.revoked}
-    for person, roles in DEMO_PEOPLE.items():
+    for person, roles in people.items():
         key = _demo_key(key_dir / f"{person.replace('/', '_')}.key")
         if key.key_id not in enrolled:
             service.enrol(person, roles, key.public_key)
         service.add_key(key)
-    lines.append(f"demo people's keys (sam senior, rita risk_owner, erin engineer): {key_dir}")
+    named = ", ".join(f"{person} {roles[0]}" for person, roles in people.items()
+                      if "system" not in roles and not person.startswith(HISTORY_OPERATOR.name))
+    lines.append(f"demo people's keys ({named}): {key_dir}")
     if service.enrol_components():  # scoring, explaining, alerting: each signs as itself
         lines.append("Docket's components (orchestrator, explainer, monitor, read models) "
                      "hold keys of their own, enrolled by you")

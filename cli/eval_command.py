@@ -124,7 +124,7 @@ def eval_command(
             baseline_path = baseline_file.path_for(domain) if domain else baseline_file.DEFAULT_PATH
         results_path, report_path = out_dir / "results.json", report_path or out_dir / "report.md"
         result = run(
-            [s.name for s in specs],
+            list(suites),  # as asked (none: every suite), so the sentences repeat the command
             service=service,
             domain=domain,
             registry=registry,

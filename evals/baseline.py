@@ -208,6 +208,13 @@ def compare(results: Sequence[SuiteResult], baseline: Baseline) -> Comparison:
     return Comparison(rows)
 
 
+def limits_only(results: Iterable[SuiteResult]) -> Baseline:
+    """What a run with no baseline yet can still be judged on: each metric against the hard
+    limits its suite proposes (``min`` / ``max``), never against an earlier value."""
+    return Baseline(suites={r.suite: {m.name: Entry.seeded(m) for m in r.metrics}
+                            for r in results if r.status == "ok"})
+
+
 def accept(
     results: Iterable[SuiteResult], current: Baseline | None, domain: str | None = None
 ) -> Baseline:
@@ -271,5 +278,5 @@ def diff_lines(comparison: Comparison, *, only_notable: bool = False) -> list[st
 
 __all__ = [
     "DEFAULT_PATH", "FAILING", "Baseline", "Comparison", "Entry", "Row", "accept", "compare",
-    "default_domain", "diff_lines", "judge", "load", "path_for", "save",
+    "default_domain", "diff_lines", "judge", "limits_only", "load", "path_for", "save",
 ]

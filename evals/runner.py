@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from assistant.views import Identity
 from evals import baseline as baseline_file
 from evals.core import EvalContext, Progress, SuiteResult, no_progress, run_task
-from evals.errors import EvalError, SuiteSkipped
+from evals.errors import EvalError, MissingBaseline, SuiteSkipped
 from evals.registry import Registry, default_registry
 from evals.report import markdown
 from evals.results import RunResult
@@ -130,9 +130,13 @@ def run(
                        suites_requested=[s.name for s in specs],
                        context={"store": service.store_url + _store_note, "domain": domain})
     baseline: baseline_file.Baseline | None = None
+    first_run = False
     if baseline_path is not None:
         try:
             baseline = baseline_file.load(baseline_path)
+        except MissingBaseline:
+            result.baseline_problem = _first_run(names, domain, baseline_path)
+            first_run = True  # judged on its suites' own hard limits only
         except EvalError as exc:
             result.baseline_problem = str(exc)
         if baseline is not None and baseline.domain not in (None, domain):
@@ -145,7 +149,10 @@ def run(
             progress(spec.name, "starting", 0, 1)
             outcome = run_suite(spec.name, registry, ctx)
             result.results.append(outcome)
-            if baseline is not None:
+            if first_run:
+                result.comparison = baseline_file.compare(
+                    result.results, baseline_file.limits_only(result.results))
+            elif baseline is not None:
                 result.comparison = baseline_file.compare(result.results, baseline)
             if record:
                 try:
@@ -162,6 +169,15 @@ def run(
         result.seconds = time.perf_counter() - started
         write_outputs(result, results_path, report_path)
     return result
+
+
+def _first_run(names: Sequence[str], domain: str, path: Path) -> str:
+    """One sentence for a pack with no baseline yet: what was judged, how to record one."""
+    where = "" if path == baseline_file.path_for(domain) else f" --baseline {path}"
+    command = " ".join(["docket eval", *names, f"--domain {domain}{where} --update-baseline"])
+    return (f"{domain} has no eval baseline yet (no file at {path}), so these figures were "
+            f"checked only against their suites' own limits; once they look right, record "
+            f"them as its first baseline with `{command}`")
 
 
 def _champion(service: DocketService, domain: str) -> str:

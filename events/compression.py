@@ -85,6 +85,7 @@ from __future__ import annotations
 import json
 import threading
 import zlib
+from collections.abc import Callable
 from typing import Any, NoReturn
 
 import orjson
@@ -144,6 +145,40 @@ LEVEL = 1
 
 class UnreadableState(StoreError, ValueError):
     """A stored state that cannot be inflated (cut short, too large, unknown dictionary)."""
+
+
+#: Where more words may come from when a state names a dictionary not registered yet (the
+#: domain packs: one installed as an entry point is built, and its words registered, only
+#: when first used, which may be after its events are read). Each is called again on every
+#: unknown dictionary; words already registered are not read twice.
+_WORD_SOURCES: list[Callable[[], object]] = []
+
+
+def on_unknown_dictionary(source: Callable[[], object]) -> None:
+    """Call ``source`` (which registers words) before refusing an unknown dictionary."""
+    if source not in _WORD_SOURCES:
+        _WORD_SOURCES.append(source)
+
+
+def _dictionary(dict_id: int) -> bytes:
+    """The words of dictionary ``dict_id``, looked for in every word source if need be.
+
+    Raises:
+        UnreadableState: no installed pack ships them (one sentence saying what to do).
+    """
+    found = DICTIONARIES.get(dict_id)
+    for source in list(_WORD_SOURCES) if found is None else ():
+        source()
+        found = DICTIONARIES.get(dict_id)
+        if found is not None:
+            break
+    if found is None:
+        raise UnreadableState(
+            f"the event was compressed with dictionary {dict_id:08x}, which this Docket does "
+            "not know: install (or register) the domain pack whose data/store_words.json "
+            "holds those words, or a newer Docket, to read it; the store is unchanged"
+        )
+    return found
 
 
 def register_words(marker: bytes, words: bytes) -> int:
@@ -243,13 +278,8 @@ _zstd = _Zstd()
 
 
 def _zstd_dict(dict_id: int) -> zstandard.ZstdCompressionDict:
-    words = DICTIONARIES.get(dict_id)
-    if words is None:
-        raise UnreadableState(
-            f"the event was compressed with dictionary {dict_id:08x}, which this Docket "
-            "does not know (a domain pack that is not installed, or a newer Docket)"
-        )
-    return zstandard.ZstdCompressionDict(words, dict_type=zstandard.DICT_TYPE_RAWCONTENT)
+    return zstandard.ZstdCompressionDict(_dictionary(dict_id),
+                                         dict_type=zstandard.DICT_TYPE_RAWCONTENT)
 
 
 def squeeze(data: bytes) -> bytes:
@@ -546,14 +576,7 @@ def inflate(data: bytes) -> bytes:
         return data
     zdict = b""
     if data[1] & 0x20:  # FDICT: the next four bytes name the dictionary
-        dict_id = int.from_bytes(data[2:6], "big")
-        found = DICTIONARIES.get(dict_id)
-        if found is None:
-            raise UnreadableState(
-                f"the event was compressed with dictionary {dict_id:08x}, which this Docket "
-                "does not know (a domain pack that is not installed, or a newer Docket)"
-            )
-        zdict = found
+        zdict = _dictionary(int.from_bytes(data[2:6], "big"))
     try:
         inflater = zlib.decompressobj(15, zdict=zdict) if zdict else zlib.decompressobj(15)
         out = inflater.decompress(data, MAX_STATE)

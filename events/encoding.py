@@ -28,10 +28,10 @@ from uuid import UUID
 
 import orjson
 from eventsourcing.domain import DomainEventProtocol
-from eventsourcing.persistence import Mapper, StoredEvent
+from eventsourcing.persistence import Mapper, MapperDeserialisationError, StoredEvent
 from eventsourcing.utils import get_topic
 
-from events.compression import DocketCompressor, split_head, squeeze
+from events.compression import DocketCompressor, UnreadableState, split_head, squeeze
 
 #: Leave datetimes (and str/int/dict/list subclasses, dataclasses) to :func:`_default`,
 #: which accepts exactly ``datetime`` and refuses the rest.
@@ -69,7 +69,20 @@ def encode_plain(state: dict[str, Any]) -> bytes | None:
 
 class DocketMapper(Mapper[UUID]):
     """eventsourcing's ``Mapper`` (``MAPPER_TOPIC``) with orjson for plain-payload events;
-    every other event, and reading, is the library's unchanged."""
+    every other event, and reading, is the library's unchanged (except that a state Docket
+    cannot read stays :class:`UnreadableState`, one sentence, instead of the library's
+    wrapper, which no front end would know to show as a sentence)."""
+
+    def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
+        try:
+            return super().to_domain_event(stored_event)
+        except MapperDeserialisationError as exc:
+            if not isinstance(exc.__cause__, UnreadableState):
+                raise
+            kind = stored_event.topic.rpartition(":")[2]
+            raise UnreadableState(
+                f"{kind} {stored_event.originator_version} of {stored_event.originator_id} "
+                f"cannot be read: {exc.__cause__}") from exc
 
     def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
         kind = type(domain_event)

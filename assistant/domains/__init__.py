@@ -18,14 +18,17 @@ words (:mod:`assistant.domains.decision`); the core reads those declarations, an
 records them when it opens. README's "Adding a domain" says what works without a core change
 and what is not generic yet. A pack may ship ``data/store_words.json`` (made once by
 ``scripts/make_store_words.py``, then frozen): its field names and values join the store's
-compression dictionary for its events (registered below, at import, so any store holding
-its cases can be read).
+compression dictionary for its events: a shipped pack's at import, a registered pack's
+(``register_pack`` or an entry point) from beside the factory's module when it is
+registered or first built, and every installed pack's when a stored state names words not
+registered yet, so any store holding its cases can be read.
 """
 
 from __future__ import annotations
 
 import importlib
 import json
+import sys
 from collections.abc import Callable
 from functools import cache
 from importlib.metadata import entry_points
@@ -40,8 +43,8 @@ from assistant.domains.decision import (
     Words,
 )
 from assistant.domains.quantity import QuantityPack
-from events.compression import register_words
-from events.errors import NotFound
+from events.compression import on_unknown_dictionary, register_words
+from events.errors import DocketError, NotFound
 
 AnyPack = DomainPack | QuantityPack
 PackFactory = Callable[[], AnyPack]
@@ -54,21 +57,82 @@ _registered: dict[str, PackFactory] = {}
 _cache: dict[str, DomainPack] = {}
 
 
+_words_read: set[Path] = set()
+
+
+class StoreWordsError(DocketError, ValueError):
+    """A pack's ``data/store_words.json`` that cannot be used (names the file)."""
+
+
+def store_words_path(factory: object) -> Path | None:
+    """Where the pack ``factory`` builds keeps its store words: ``data/store_words.json``
+    beside the module that defines the factory (None: a factory from no file)."""
+    module = sys.modules.get(str(getattr(factory, "__module__", "")))
+    file = getattr(module, "__file__", None)
+    return Path(file).parent / "data" / "store_words.json" if file else None
+
+
+def pack_store_words_path(name: str) -> Path | None:
+    """Where the installed pack called ``name`` keeps (or would keep) its store words."""
+    return store_words_path(_factory(name))
+
+
+def load_store_words(path: Path | None) -> bool:
+    """Add the frozen store words at ``path`` (if there is such a file, once) to the
+    compression dictionaries; True when they are registered.
+
+    Raises:
+        StoreWordsError: the file is not what ``scripts/make_store_words.py`` writes.
+    """
+    if path is None or path in _words_read or not path.is_file():
+        return path in _words_read
+    try:
+        found = json.loads(path.read_text(encoding="utf-8"))
+        register_words(str(found["marker"]).encode(), str(found["words"]).encode())
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        problem = f"no {exc} field" if isinstance(exc, KeyError) else str(exc)
+        raise StoreWordsError(f"{path} is not a store words file ({problem}); remake it with "
+                              "scripts/make_store_words.py before any store uses it") from exc
+    _words_read.add(path)
+    return True
+
+
+def load_pack_words(path: Path | None) -> None:
+    """Register ``path`` and the pack's later words files beside it (``store_words_2.json``
+    after a schema change, ...; the newest then compresses new events)."""
+    if path is not None:
+        found = path.parent.glob("store_words*.json")
+        for each in sorted(found, key=lambda p: (len(p.name), p.name)):
+            load_store_words(each)
+
+
 def _register_store_words() -> None:
     """Add each shipped pack's frozen store words to the compression dictionaries."""
     for name in (*BUILTIN, *QUANTITY_BUILTIN):
-        path = Path(__file__).parent / name / "data" / "store_words.json"
-        if path.exists():
-            found = json.loads(path.read_text(encoding="utf-8"))
-            register_words(found["marker"].encode(), found["words"].encode())
+        load_pack_words(Path(__file__).parent / name / "data" / "store_words.json")
+
+
+def _every_packs_store_words() -> None:
+    """A state names a dictionary not registered yet: register the words of every installed
+    pack (an entry point's pack is otherwise read only when first used)."""
+    for name in available_packs():
+        load_pack_words(pack_store_words_path(name))
 
 
 _register_store_words()
+on_unknown_dictionary(_every_packs_store_words)
 
 
 def register_pack(name: str, factory: PackFactory) -> None:
     """Make ``name`` the pack ``factory()`` returns, a yes/no :class:`DomainPack` or a
-    :class:`QuantityPack` (replaces an earlier registration and a built-in of that name)."""
+    :class:`QuantityPack` (replaces an earlier registration and a built-in of that name).
+    A ``data/store_words.json`` beside the factory's module joins the store's compression
+    dictionaries now, before any of the pack's events is written or read.
+
+    Raises:
+        StoreWordsError: that file is not a store words file.
+    """
+    load_pack_words(store_words_path(factory))
     _registered[name] = factory
     _cache.pop(name, None)
     _quantity_cache.pop(name, None)
@@ -91,6 +155,7 @@ def _factory(name: str) -> PackFactory | None:
     if factory is None:
         for ep in entry_points(group="docket.domains", name=name):
             factory = ep.load()
+            load_pack_words(store_words_path(factory))  # before its events are written
     return factory
 
 
@@ -185,6 +250,7 @@ __all__ = [
     "QuantityShape",
     "Roles",
     "QuantityPack",
+    "StoreWordsError",
     "Words",
     "available_packs",
     "get_pack",
@@ -192,5 +258,9 @@ __all__ = [
     "pack_roles",
     "get_quantity_pack",
     "is_quantity_pack",
+    "load_pack_words",
+    "load_store_words",
+    "pack_store_words_path",
     "register_pack",
+    "store_words_path",
 ]

@@ -105,20 +105,20 @@ def test_backtest_previews_changed_economics(docket: Docket, tmp_path: Path) -> 
 
 
 def test_the_demand_demo_seeds_a_queue_and_history_once(docket: Docket) -> None:  # noqa: F811
-    from cli.demand_demo import seed_demand_demo
+    from cli.quantity_demo import seed_quantity_demo
 
     with docket.service("ci", "engineer") as service:
         register_demand_model(service)  # a champion exists, so the demo does not train
-        for who in (("docket/demo", "system"), ("demo-history", "operator")):
+        for who in (("docket/demo", "system"), ("demo-operator", "operator")):
             service.add_key(docket.people.key(*who))  # the demo's own people
-        first = seed_demand_demo(service, cases=6, history=24)
-        again = seed_demand_demo(service, cases=6, history=24)
+        first = seed_quantity_demo(service, "demand", cases=6, history=24)
+        again = seed_quantity_demo(service, "demand", cases=6, history=24)
         report = service.quantity_quality("demand")
     assert first[0] == "opened 6 hour(s) for the queue (0 already there)"
     assert again[0] == "opened 0 hour(s) for the queue (6 already there)"
     assert 0 < report.cases <= 24 and report.cases == int(first[1].split()[1])
     result = docket("cases")
-    assert result.exit_code == 0 and "d365h23" in result.output and "order " in result.output
+    assert result.exit_code == 0 and "demand-" in result.output and "order " in result.output
 
 
 def test_the_owner_changes_the_economics_with_four_eyes_and_a_preview(

@@ -33,8 +33,9 @@ def test_missing_baseline_is_one_sentence_and_results_are_still_written(tmp_path
     assert result.baseline_problem is not None and "\n" not in result.baseline_problem
     written = json.loads(out.read_text())
     assert written["suites"]["alpha"]["metrics"]["share"]["value"] == 0.5
-    assert written["baseline_problem"].startswith("no eval baseline at")
-    assert "NOT JUDGED: no eval baseline" in (tmp_path / "report.md").read_text()
+    assert "has no eval baseline yet (no file at" in written["baseline_problem"]
+    assert "--update-baseline`" in written["baseline_problem"]  # how to record one
+    assert "NOT JUDGED: credit has no eval baseline yet" in (tmp_path / "report.md").read_text()
     assert service.recorded[0][2] is False  # recorded, not passed
 
 

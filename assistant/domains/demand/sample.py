@@ -5,17 +5,17 @@
 
 Both take the last N hours of 2011 (the default model is trained on the whole year, so these
 hours are in its training data: a walk-through, not an evaluation; ``docket figures demand``
-is the held-out measurement). Cases are named ``dDDDhHH`` (day of the year, hour).
+is the held-out measurement). Cases are named ``dDDDhHH`` (day of the year, hour). The same
+files for any pack, with references ``<pack>-<period>``: ``docket sample DOMAIN cases|outcomes``
+(:mod:`assistant.domains.samples`).
 """
 
 from __future__ import annotations
 
-import csv
 import sys
-from datetime import UTC, datetime
 from typing import Any, TextIO
 
-from assistant.domains.demand import make_pack
+from assistant.domains.samples import write_sample
 
 
 def case_ref(row: dict[str, Any]) -> str:
@@ -23,20 +23,10 @@ def case_ref(row: dict[str, Any]) -> str:
 
 
 def write(kind: str, hours: int, out: TextIO) -> None:
-    h = make_pack().history
-    rows, demand = h.rows[-hours:], h.demand[-hours:]
-    if kind == "hours":
-        writer = csv.DictWriter(out, fieldnames=["case_ref", *rows[0]])
-        writer.writeheader()
-        writer.writerows({"case_ref": case_ref(r), **r} for r in rows)
-    elif kind == "outcomes":
-        observed = datetime.now(UTC).isoformat(timespec="seconds")
-        writer = csv.DictWriter(out, fieldnames=["case_ref", "outcome", "observed_at"])
-        writer.writeheader()
-        writer.writerows({"case_ref": case_ref(r), "outcome": d, "observed_at": observed}
-                         for r, d in zip(rows, demand, strict=True))
-    else:
+    if kind not in ("hours", "outcomes"):
         raise SystemExit("usage: python -m assistant.domains.demand.sample hours|outcomes N")
+    write_sample("demand", "cases" if kind == "hours" else "outcomes", hours, out,
+                 reference=lambda _, row: case_ref(row))
 
 
 if __name__ == "__main__":
