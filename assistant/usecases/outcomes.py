@@ -74,6 +74,6 @@ def record_outcomes(
             continue
         bad = unparseable(raw(i.line))
         lines.append(
-            f"  line {i.line}: " + (f"invalid: {bad[0]}" if bad else f"{i.kind}: {i.message}")
+            f"  row {i.line}: " + (f"invalid: {bad[0]}" if bad else f"{i.kind}: {i.message}")
         )
     return lines

@@ -129,7 +129,7 @@ def record_demand(ctx: Context, rows: Sequence[Mapping[str, Any]], domain: str) 
     if fresh:
         ctx.log.save(*fresh)
     lines = [OutcomePlan(tuple(items)).summary()]
-    lines += [f"  line {i.line}: {i.kind}: {i.message}" for i in items if i.kind != "recorded"]
+    lines += [f"  row {i.line}: {i.kind}: {i.message}" for i in items if i.kind != "recorded"]
     return lines
 
 

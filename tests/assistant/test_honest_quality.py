@@ -74,7 +74,7 @@ def test_bulk_outcomes_for_declined_cases_are_refused_or_recorded_as_outside(
          "source": "outside:bureau"},
     ])
     assert lines[0].startswith("2 rows: 1 recorded, 1 unobservable"), lines
-    assert "line 1: unobservable" in "\n".join(lines)
+    assert "row 1: unobservable" in "\n".join(lines)
     assert service.case(declined[0].case_id).outcome is None
     assert service.case(declined[1].case_id).outcome == "good"
 
