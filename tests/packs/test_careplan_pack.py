@@ -1,9 +1,9 @@
 """The careplan pack (tests/packs/careplan), written from README's "Adding a domain" alone,
 used through the command line as its author would: domains, ingest (a bad row, an injected
 note), cases, decide (accept, override, escalate, the senior's sign-off), explain, outcomes,
-quality, backtest, monitor, audit, verify, the owner's policy change with four eyes, and the
-red-team eval on a pack whose contact field is only a phone number. No output speaks credit's
-or biopsy's words."""
+quality, backtest, monitor, audit, the auditor's policy review, the owner's policy change with
+four eyes, the red-team and fairness evals (its contact field is only a phone number), verify.
+No output speaks credit's or biopsy's words."""
 
 from __future__ import annotations
 
@@ -108,7 +108,10 @@ def test_the_careplan_pack_through_every_command(
     assert "Observed progression rate" in monitored
     audit = run("audit", by_ref[escalated]["case_id"], role="quality_auditor", operator="quinn")
     assert "escalated" in audit and "enzo (endocrinologist)" in audit
-    assert "ok:" in run("verify", role="quality_auditor", operator="quinn")
+    # The pack's auditor role (quality_auditor, not "auditor") records a policy review.
+    reviewed = run("policy", "review", "--note", "reviewed with the director, no change",
+                   role="quality_auditor", operator="quinn")
+    assert "recorded a review of the careplan policy" in reviewed
 
     proposed = run("policy", "set", "--cost", "standard:worsened=6", "--justification",
                    "complications cost more than we thought", role="programme_director",
@@ -122,13 +125,17 @@ def test_the_careplan_pack_through_every_command(
                    operator="paul")
     assert "careplan policy is now v2" in approved
 
-    # The red-team suite fills in the pack's own contact fields (a phone only), not credit's.
-    evaluated = docket("eval", "redteam", "--use-store", "--domain", "careplan", "--baseline",
-                       str(tmp_path / "careplan-baseline.json"), role="data_steward",
-                       operator="dana")
+    # The red-team suite fills in the pack's own contact fields (a phone only), not credit's;
+    # the fairness suite compares the pack's own groups in its own words.
+    evaluated = docket("eval", "redteam", "fairness", "--use-store", "--domain", "careplan",
+                       "--baseline", str(tmp_path / "careplan-baseline.json"),
+                       role="data_steward", operator="dana")
     assert "personal_data_leak_rate" in evaluated.output, evaluated.output
     assert "ERROR" not in evaluated.output and "unknown field" not in evaluated.output
+    assert "sex.accept_ratio" in evaluated.output
+    outputs.append(evaluated.output)
 
+    assert "ok:" in run("verify", role="quality_auditor", operator="quinn")
     shown = "\n".join(outputs)
     assert not CREDIT.search(shown), CREDIT.findall(shown)
     assert not BIOPSY.search(shown), BIOPSY.findall(shown)
