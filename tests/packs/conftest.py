@@ -11,6 +11,8 @@ from functools import lru_cache
 from pathlib import Path
 
 import pytest
+from textual.pilot import Pilot
+from textual.widgets import Static
 
 import assistant.domains as domains
 from assistant.service import DocketService
@@ -19,7 +21,11 @@ from tests.packs.biopsy import make_pack
 from tests.packs.careplan import make_pack as make_careplan
 from tests.packs.gridload import make_pack as make_gridload
 from tests.people import People
-from tests.tui.conftest import pytest_pyfunc_call  # noqa: F401  (async console tests)
+from tests.tui.conftest import (
+    plain,
+    pytest_pyfunc_call,  # noqa: F401  (async console tests)
+    settle,
+)
 
 FOLDS = 3
 
@@ -47,6 +53,19 @@ def trained_biopsy_artifacts() -> tuple[Path, ...]:
 
 
 Open = Callable[..., DocketService]
+
+
+async def open_selected_case(pilot: Pilot[None]) -> str:
+    """Open the queue's selected case in the console; the text its summary, costs,
+    explanation and history show."""
+    from tui.screens.case import CaseScreen
+
+    await pilot.press("enter")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, CaseScreen)
+    return "\n".join(plain(screen.query_one(f"#case-{part}", Static))
+                     for part in ("summary", "costs", "explanation", "history"))
 
 
 @pytest.fixture

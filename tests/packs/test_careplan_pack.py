@@ -17,7 +17,9 @@ import pytest
 
 from tests.cli.test_cli import Docket, docket  # noqa: F401 - fixture
 from tests.packs.careplan import make_pack
-from tests.packs.conftest import deploy_models, trained_artifacts
+from tests.packs.conftest import deploy_models, open_selected_case, trained_artifacts
+from tests.tui.conftest import SIZE, settle
+from tui.app import DocketApp
 
 CREDIT = re.compile(r"p\(bad\)|applicant|\bloan|\bdeclin\w*|\bgood\b|\bbad\b|risk_owner|"
                     r"turns out")
@@ -137,5 +139,27 @@ def test_the_careplan_pack_through_every_command(
 
     assert "ok:" in run("verify", role="quality_auditor", operator="quinn")
     shown = "\n".join(outputs)
+    assert not CREDIT.search(shown), CREDIT.findall(shown)
+    assert not BIOPSY.search(shown), BIOPSY.findall(shown)
+
+
+async def test_the_console_shows_a_check_up_in_the_packs_words(
+    docket: Docket, tmp_path: Path,  # noqa: F811
+) -> None:
+    with docket.service("dana", "data_steward") as service:
+        deploy_models(service, "careplan", list(trained_artifacts("careplan")))
+    opened = docket("ingest", str(write_checkups(tmp_path / "checkups.csv")),
+                    role="care_coordinator", operator="cora")
+    assert opened.exit_code == 0, opened.output
+    with docket.service("cora", "care_coordinator") as cora:
+        app = DocketApp(cora, sync_interval=None)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            assert "p(progression)" in " ".join(app.queue_screen.table.labels)
+            shown = await open_selected_case(pilot)
+            keys = {a.binding.action: a.binding.description
+                    for a in app.screen.active_bindings.values()}
+    assert "p(progression)" in shown and "per check-up" in shown
+    assert "Case conference" in keys.values()
     assert not CREDIT.search(shown), CREDIT.findall(shown)
     assert not BIOPSY.search(shown), BIOPSY.findall(shown)
