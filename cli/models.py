@@ -98,7 +98,7 @@ def models(ctx: click.Context, domain: str | None) -> None:
         click.echo(f"    why: {why}; trained on {rows} rows{extra}")
         if view.evals:
             verdicts = ", ".join(
-                f"{suite} {'passed' if ok else 'FAILED'}"
+                f"{suite} {'not judged' if ok is None else 'passed' if ok else 'FAILED'}"
                 for suite, ok in sorted(view.evals.items())
             )
             click.echo(f"    latest evals: {verdicts}")

@@ -41,7 +41,8 @@ def evaluate_versions(
             figures = {m.name: m.value for m in suite.metrics}
             service.record_eval_run(
                 suite.suite,
-                {"metrics": figures, "status": suite.status, "error": suite.error},
+                {"metrics": figures, "status": suite.status, "error": suite.error,
+                 "judged": result.baseline_problem is None},
                 result.suite_passed(suite.suite),
                 model_versions=[version],
             )

@@ -42,3 +42,17 @@ def test_retrain_names_the_packs_own_baseline_and_says_not_judged_without_one() 
                        baseline_problem="no eval baseline at evals/baselines/careplan.json")
     line = verdict_line("careplan-logreg-1", result)
     assert line == "careplan-logreg-1: decisions not judged, fairness not judged"
+
+
+def test_a_suite_run_without_a_baseline_is_listed_as_not_judged_not_failed(
+    open_service: ServiceFactory,
+) -> None:
+    service = open_service("eve", "engineer")
+    version = service.models("credit")[0].version
+    service.record_eval_run("decisions", {"metrics": {}, "status": "ok", "judged": False},
+                            False, model_versions=[version])
+    service.record_eval_run("redteam", {"metrics": {}, "status": "ok"}, False,
+                            model_versions=[version])
+    service.sync()
+    [view] = [m for m in service.models("credit") if m.version == version]
+    assert view.evals == {"decisions": None, "redteam": False}
