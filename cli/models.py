@@ -38,18 +38,23 @@ def retrain(obj: Context, domain: str, reason: str) -> None:
     Then the model-dependent eval suites run on each challenger and on the champion, judged
     by the committed baseline; each verdict is recorded as an eval-run event for that model.
     """
-    from evals.models import evaluate_versions, verdict_line
+    from evals.models import evaluate_versions, judged_against, verdict_line
 
     lines, challengers = obj.service.retrain(domain, reason=reason)
     for line in lines:
         click.echo(line)
     champion = [m.version for m in obj.service.models(domain) if m.status == "champion"]
-    click.echo("eval suites (judged against evals/baseline.json):")
+    click.echo(f"eval suites (judged against {judged_against(domain)}):")
+    problems: dict[str, None] = {}
     for version, result in evaluate_versions(
         obj.service, domain, [*challengers, *champion]
     ).items():
         role = "champion" if version in champion else "challenger"
         click.echo(f"  {role} {verdict_line(version, result)}")
+        if result.baseline_problem:
+            problems.setdefault(result.baseline_problem, None)
+    for problem in problems:
+        click.echo(f"  {problem}")
 
 
 @cli.group(invoke_without_command=True)
@@ -93,7 +98,7 @@ def models(ctx: click.Context, domain: str | None) -> None:
         click.echo(f"    why: {why}; trained on {rows} rows{extra}")
         if view.evals:
             verdicts = ", ".join(
-                f"{suite} {'passed' if ok else 'FAILED'}"
+                f"{suite} {'not judged' if ok is None else 'passed' if ok else 'FAILED'}"
                 for suite, ok in sorted(view.evals.items())
             )
             click.echo(f"    latest evals: {verdicts}")

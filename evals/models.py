@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from assistant.service import DocketService
+from evals.baseline import DEFAULT_PATH
+from evals.baseline import path_for as baseline_path_for
 from evals.core import Progress, no_progress
 from evals.results import RunResult
 from evals.runner import run, temporary_service
@@ -39,7 +41,8 @@ def evaluate_versions(
             figures = {m.name: m.value for m in suite.metrics}
             service.record_eval_run(
                 suite.suite,
-                {"metrics": figures, "status": suite.status, "error": suite.error},
+                {"metrics": figures, "status": suite.status, "error": suite.error,
+                 "judged": result.baseline_problem is None},
                 result.suite_passed(suite.suite),
                 model_versions=[version],
             )
@@ -47,10 +50,20 @@ def evaluate_versions(
     return results
 
 
+def judged_against(domain: str) -> str:
+    """Which baseline file judges ``domain``'s suites, as ``docket retrain`` says it:
+    ``evals/baseline.json`` for the pack it names, else ``evals/baselines/<domain>.json``."""
+    path = baseline_path_for(domain)
+    return f"evals/{path.relative_to(DEFAULT_PATH.parent).as_posix()}"
+
+
 def verdict_line(version: str, result: RunResult) -> str:
-    """``version: decisions passed, fairness FAILED, …`` for the terminal."""
-    verdicts = ", ".join(
-        f"{r.suite} {'passed' if result.suite_passed(r.suite) else 'FAILED'}"
-        for r in result.results
-    )
+    """``version: decisions passed, fairness FAILED, …`` for the terminal; with no baseline
+    to judge by (a new pack's), each suite is "not judged", never "FAILED"."""
+    def verdict(suite: str) -> str:
+        if result.baseline_problem:
+            return "not judged"
+        return "passed" if result.suite_passed(suite) else "FAILED"
+
+    verdicts = ", ".join(f"{r.suite} {verdict(r.suite)}" for r in result.results)
     return f"{version}: {verdicts}"

@@ -320,12 +320,16 @@ def model_card(views: Rows, version: str | None) -> dict[str, Any]:
 _needs("eval_runs", "at")
 
 
-def eval_verdicts(views: Rows) -> dict[str, dict[str, bool]]:
-    """Each model version's latest verdict per eval suite."""
-    verdicts: dict[str, dict[str, bool]] = {}
-    for run in views.rows("SELECT suite, passed, model_versions FROM eval_runs ORDER BY at"):
+def eval_verdicts(views: Rows) -> dict[str, dict[str, bool | None]]:
+    """Each model version's latest verdict per eval suite (None: not judged, as when the
+    pack had no eval baseline yet)."""
+    verdicts: dict[str, dict[str, bool | None]] = {}
+    rows = views.rows("SELECT suite, passed, results, model_versions FROM eval_runs ORDER BY at")
+    for run in rows:
+        judged = json.loads(run["results"] or "{}").get("judged", True)
         for version in json.loads(run["model_versions"] or "[]"):
-            verdicts.setdefault(version, {})[run["suite"]] = bool(run["passed"])
+            verdicts.setdefault(version, {})[run["suite"]] = (
+                bool(run["passed"]) if judged else None)
     return verdicts
 
 

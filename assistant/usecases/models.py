@@ -263,7 +263,8 @@ def _view(ctx: Context, domain: str, version: str) -> ModelView:
     return next(m for m in models(ctx, domain) if m.version == version)
 
 
-def _model_view(r: Mapping[str, Any], evals: Mapping[str, bool], status: str) -> ModelView:
+def _model_view(r: Mapping[str, Any], evals: Mapping[str, bool | None], status: str
+                ) -> ModelView:
     card = json.loads(r["card"] or "{}")
     return ModelView(
         version=r["model_version"],

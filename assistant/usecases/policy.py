@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from assistant.domains import pack_roles
 from assistant.monitoring.health import policy_review_overdue
 from assistant.policies import PolicySpec
 from assistant.policies import backtest as run_backtest
@@ -131,7 +132,8 @@ def review_policy(ctx: Context, domain: str, note: str) -> PolicyView:
         raise InputRejected([FieldProblem("note", "a review needs a note of what it found")])
     current = ctx.policy(domain)
     who = ctx.who
-    ctx.log.update(current.id, lambda p: p.review(note=note, **who))
+    auditor = pack_roles(domain).auditor  # the pack's own (careplan's quality_auditor)
+    ctx.log.update(current.id, lambda p: p.review(note=note, auditor_role=auditor, **who))
     alerting.resolve_key(
         ctx, domain, f"policy_review_overdue:{current.id}", f"reviewed by {who['actor']}: {note}"
     )

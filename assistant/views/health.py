@@ -21,7 +21,8 @@ class ModelView:
     registered_by: str
     metrics: dict[str, Any]
     card: dict[str, Any]
-    evals: dict[str, bool] = field(default_factory=dict)  # latest verdict per eval suite
+    # latest verdict per eval suite (None: not judged, e.g. no baseline for the pack yet)
+    evals: dict[str, bool | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

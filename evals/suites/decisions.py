@@ -2,7 +2,8 @@
 
 :meth:`DocketService.backtest` replays the policy on every historical case (with honest,
 out-of-fold scores) against the baseline rules and refusing everyone: realised cost per
-case (with its bootstrap 95% interval), approval rate and escalation rate.
+case (with its bootstrap 95% interval), the share given the accepting action (credit's approve)
+and the share escalated, named in the pack's own actions.
 """
 
 from __future__ import annotations
@@ -33,12 +34,14 @@ def arm_metrics(arm: str, view: BacktestView) -> list[Metric]:
         Metric(f"{arm}.cost_per_case", view.cost_per_case, ci=view.cost_ci, n=view.n,
                better="lower", tolerance=0.02,
                description=f"{who}: realised cost per case on historical outcomes"),
-        Metric(f"{arm}.approval_rate", view.approval_rate,
+        Metric(f"{arm}.accept_rate", view.approval_rate,
                ci=wilson(round(view.approval_rate * view.n), view.n), n=view.n,
-               better="higher", tolerance=0.05, description=f"{who}: share approved"),
+               better="higher", tolerance=0.05,
+               description=f"{who}: share given {view.accept_action}"),
         Metric(f"{arm}.escalation_rate", view.escalation_rate,
                ci=wilson(round(view.escalation_rate * view.n), view.n), n=view.n,
-               better="lower", tolerance=0.05, description=f"{who}: share escalated to review"),
+               better="lower", tolerance=0.05,
+               description=f"{who}: share given {view.escalate_action}"),
     ]
 
 
@@ -61,8 +64,8 @@ def score(solved: Sequence[Solved]) -> Scores:
                 description=f"cost per case the policy saves against {arms[other].label} "
                             "(must stay above 0)"))
         tables.append(Table(
-            "Backtest arms", ("arm", "n", "cost per case", "95% CI", "approval rate",
-                              "escalation rate"),
+            "Backtest arms", ("arm", "n", "cost per case", "95% CI",
+                              f"{policy.accept_action} rate", f"{policy.escalate_action} rate"),
             tuple((v.label, v.n, v.cost_per_case,
                    f"[{v.cost_ci[0]:.3f}, {v.cost_ci[1]:.3f}]", v.approval_rate,
                    v.escalation_rate) for v in views)))
@@ -71,7 +74,7 @@ def score(solved: Sequence[Solved]) -> Scores:
     return Scores(metrics, tables, notes)
 
 
-@suite("decisions", summary="policy backtest: cost, approval and escalation rates",
+@suite("decisions", summary="policy backtest: cost, accept and escalation rates",
        fast=False)
 def decisions() -> Task:
     return Task("decisions", __doc__ or "", dataset, solve, score, needs_model=True)

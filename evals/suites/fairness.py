@@ -116,13 +116,12 @@ def attribute_scores(attribute: str, groups: npt.NDArray[np.str_], accepted: npt
 
     everyone = np.arange(len(groups))
     n = len(groups)
-    # The metric names stay those of the baseline files (approval_ratio, false_decline_gap).
     metrics = [
-        Metric(f"{attribute}.approval_ratio", ratio(everyone), ci=bootstrap(ratio, n), n=n,
+        Metric(f"{attribute}.accept_ratio", ratio(everyone), ci=bootstrap(ratio, n), n=n,
                better="higher", tolerance=0.05, min=FOUR_FIFTHS, enforce=False,
                description=f"lowest / highest {w['accept']} rate across {attribute} groups "
                            "(four-fifths rule: >= 0.8)"),
-        Metric(f"{attribute}.false_decline_gap", refusal_gap(everyone),
+        Metric(f"{attribute}.false_refusal_gap", refusal_gap(everyone),
                ci=bootstrap(refusal_gap, n), n=n, better="lower", tolerance=0.05,
                description=f"largest difference in the share of {w['safe']} {w['cases']} given "
                            f"{w['refuse']} between {attribute} groups"),
@@ -151,7 +150,7 @@ def score(solved: Sequence[Solved]) -> Scores:
     refused = np.array([v.action == words["refuse"] for v in views])
     baseline_accepted = np.array([v.baseline_action == words["accept"] for v in views])
     risk = np.array([s.sample.target == words["risk"] for s in solved])
-    metrics = [Metric("overall.approval_rate", float(accepted.mean()),
+    metrics = [Metric("overall.accept_rate", float(accepted.mean()),
                       ci=wilson(int(accepted.sum()), len(views)), n=len(views),
                       better="higher", tolerance=0.05,
                       description=f"share of historical {words['cases']} the system would "

@@ -242,18 +242,21 @@ class Policy(Aggregate):
             **decision_fields(proposal, found, approved=False, note=note, actor=actor, role=role),
         )
 
-    def review(self, *, note: str = "", actor: str, role: str) -> None:
-        """Record that the owner (or an auditor) reviewed the policy without changing it.
+    def review(
+        self, *, note: str = "", actor: str, role: str, auditor_role: str = "auditor"
+    ) -> None:
+        """Record that the owner (or the pack's auditor, ``auditor_role``) reviewed the
+        policy without changing it.
 
         Raises:
-            NotAuthorised: neither the owner role nor an auditor.
+            NotAuthorised: neither the owner role nor the auditor role.
         """
-        if role not in (self.owner_role, "auditor"):
+        if role not in (self.owner_role, auditor_role):
             raise NotAuthorised(
-                f"only the policy owner ({self.owner_role}) or an auditor may record a review "
-                f"of the {self.domain} policy, not role {role!r}"
+                f"only the policy owner ({self.owner_role}) or an auditor ({auditor_role}) may "
+                f"record a review of the {self.domain} policy, not role {role!r}"
             )
-        check_identity(actor, role, (self.owner_role, "auditor"))
+        check_identity(actor, role, (self.owner_role, auditor_role))
         self.trigger_event(self.Reviewed, note=note.strip(), actor=actor, role=role)
 
     def sign_off(self, *, note: str = "", actor: str, role: str) -> None:

@@ -859,7 +859,7 @@ def test_outcomes_are_recorded_and_every_other_row_is_reported(
 
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("9 rows: 1 recorded"), result.stdout
-    reported = dict(re.findall(r"line (\d+): (\w+):", result.stdout))
+    reported = dict(re.findall(r"row (\d+): (\w+):", result.stdout))
     assert "8" in reported, "the malformed line is not reported"
     del reported["8"]  # reported as partial today; "not valid JSON" would be clearer
     assert reported == {"2": "duplicate", "3": "conflicting", "4": "unknown", "5": "invalid",

@@ -49,10 +49,10 @@ def test_fairness_ratio_and_gap() -> None:
                                  view("approve" if i < approved else "decline")))
     scores = fairness.score(solved)
     by_name = {m.name: m for m in scores.metrics}
-    assert by_name["sex.approval_ratio"].value == pytest.approx(5 / 8)
-    assert by_name["sex.false_decline_gap"].value == pytest.approx(0.5 - 0.2)
-    assert by_name["foreign_worker.approval_ratio"].value == 1.0
-    ci = by_name["sex.approval_ratio"].ci
+    assert by_name["sex.accept_ratio"].value == pytest.approx(5 / 8)
+    assert by_name["sex.false_refusal_gap"].value == pytest.approx(0.5 - 0.2)
+    assert by_name["foreign_worker.accept_ratio"].value == 1.0
+    ci = by_name["sex.accept_ratio"].ci
     assert ci is not None and ci[0] < 5 / 8 < ci[1]
     assert scores.tables[0].rows[0][:3] == ("female", 10, 0.5)
     assert "approve rate" in scores.tables[0].columns
@@ -73,7 +73,7 @@ def test_decisions_scores_three_arms() -> None:
     by_name = {m.name: m for m in scores.metrics}
     assert by_name["policy.cost_per_case"].ci == (0.45, 0.55)
     assert by_name["policy.saving_vs_baseline"].value == pytest.approx(0.18)
-    assert by_name["refuse_all.approval_rate"].value == 0.0
+    assert by_name["refuse_all.accept_rate"].value == 0.0
 
 
 def draft(outbound: str, stored: str = "summary") -> DraftView:

@@ -1,5 +1,5 @@
-"""The test packs (biopsy, yes/no; gridload, a quantity): registered for each test, their
-models trained once per session."""
+"""The test packs (biopsy and careplan, yes/no; gridload, a quantity): registered for each
+test, their models trained once per session."""
 
 from __future__ import annotations
 
@@ -11,14 +11,21 @@ from functools import lru_cache
 from pathlib import Path
 
 import pytest
+from textual.pilot import Pilot
+from textual.widgets import Static
 
 import assistant.domains as domains
 from assistant.service import DocketService
 from assistant.views import Identity
 from tests.packs.biopsy import make_pack
+from tests.packs.careplan import make_pack as make_careplan
 from tests.packs.gridload import make_pack as make_gridload
 from tests.people import People
-from tests.tui.conftest import pytest_pyfunc_call  # noqa: F401  (async console tests)
+from tests.tui.conftest import (
+    plain,
+    pytest_pyfunc_call,  # noqa: F401  (async console tests)
+    settle,
+)
 
 FOLDS = 3
 
@@ -31,16 +38,34 @@ def biopsy_pack(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     domains._cache.pop("biopsy", None)
 
 
-@lru_cache(maxsize=1)
-def trained_biopsy_artifacts() -> tuple[Path, ...]:
+@lru_cache(maxsize=2)
+def trained_artifacts(name: str) -> tuple[Path, ...]:
+    """The yes/no test pack ``name``'s models, trained once per session (FOLDS folds)."""
     from assistant.specialists.training import train
 
-    root = Path(tempfile.mkdtemp(prefix="docket-biopsy-models-"))
+    root = Path(tempfile.mkdtemp(prefix=f"docket-{name}-models-"))
     atexit.register(shutil.rmtree, root, ignore_errors=True)
-    return tuple(m.path for m in train(make_pack(), root, folds=FOLDS))
+    return tuple(m.path for m in train(domains.get_pack(name), root, folds=FOLDS))
+
+
+def trained_biopsy_artifacts() -> tuple[Path, ...]:
+    return trained_artifacts("biopsy")
 
 
 Open = Callable[..., DocketService]
+
+
+async def open_selected_case(pilot: Pilot[None]) -> str:
+    """Open the queue's selected case in the console; the text its summary, costs,
+    explanation and history show."""
+    from tui.screens.case import CaseScreen
+
+    await pilot.press("enter")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, CaseScreen)
+    return "\n".join(plain(screen.query_one(f"#case-{part}", Static))
+                     for part in ("summary", "costs", "explanation", "history"))
 
 
 @pytest.fixture
@@ -101,13 +126,29 @@ def trained_gridload_artifact() -> Path:
 
 def register_gridload_model(service: DocketService) -> None:
     """Deploy the session's gridload model as a CI pipeline would (acting as a component)."""
+    deploy_models(service, "gridload", [trained_gridload_artifact()])
+
+
+def deploy_models(service: DocketService, domain: str, paths: list[Path]) -> None:
+    """Register ``paths`` for ``domain`` as a CI pipeline would (acting as a component)."""
     people = People.of(service.store_url, service.data_dir)
     service.add_key(people.key("docket/ci", "system"))
     acting, service.identity = service.identity, Identity("docket/ci", "system")
     try:
-        service.register_models("gridload", [trained_gridload_artifact()])
+        service.register_models(domain, paths)
     finally:
         service.identity = acting
+
+
+# --- the careplan yes/no pack (written from README alone) --------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def careplan_pack(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The second yes/no test pack, installed as a separate distribution would be."""
+    monkeypatch.setitem(domains._registered, "careplan", make_careplan)
+    yield
+    domains._cache.pop("careplan", None)
 
 
 def gridload_rows(n: int, start: int = -96) -> list[tuple[dict[str, object], float]]:

@@ -17,8 +17,8 @@ from rich.console import Console
 from guardrails.facts import CaseFacts
 from guardrails.prose import check_prose
 from tests.packs.biopsy import WORDS
-from tests.packs.conftest import Open
-from tests.tui.conftest import SIZE, plain, settle
+from tests.packs.conftest import Open, open_selected_case
+from tests.tui.conftest import SIZE, settle
 from tui.app import DocketApp
 from tui.screens.case import CaseScreen
 from tui.screens.health import render_health
@@ -38,12 +38,7 @@ async def test_the_console_shows_a_scan_in_the_packs_words(
         await settle(pilot)
         queue_header = app.queue_screen.table.labels
         assert "p(malignancy)" in " ".join(queue_header)
-        await pilot.press("enter")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, CaseScreen)
-        shown = "\n".join(plain(screen.query_one(f"#case-{part}"))
-                          for part in ("summary", "costs", "explanation", "history"))
+        shown = await open_selected_case(pilot)
     assert "p(malignancy)" in shown
     assert "is malignant" in shown and "per scan" in shown  # the template explanation
     assert not CREDIT_WORDS.search(shown), CREDIT_WORDS.findall(shown)
