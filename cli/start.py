@@ -107,6 +107,9 @@ def status(obj: Context) -> None:
     click.echo(f"read models: {view.readmodel_path}")
     click.echo(f"events:      {view.events}")
     cases = ", ".join(f"{k} {v}" for k, v in sorted(view.cases_by_status.items())) or "none"
+    if view.quarantined_outcome_rows:
+        # Rejected outcome rows are kept as quarantined records too; they are not cases.
+        cases += f" ({view.quarantined_outcome_rows} of them rejected outcome rows, not cases)"
     click.echo(f"cases:       {cases}")
     click.echo(f"champion:    {view.champion or 'none (baseline rules decide)'}")
     click.echo(f"sealed:      {view.sealed or 'never (`docket verify --seal` as an auditor)'}")

@@ -79,6 +79,14 @@ def cases_by_status(views: Rows, *, counts_kept: bool = False) -> dict[str, int]
     return {r["status"]: int(r["n"]) for r in rows}
 
 
+def quarantined_outcome_rows(views: Rows) -> int:
+    """How many of the quarantined records are rejected rows of outcome files, not case
+    input (``docket outcomes`` keeps them as ``<domain>/outcomes``). Reads the quarantine
+    table, whose size is the rejected rows', not the store's."""
+    rows = views.rows("SELECT count(*) AS n FROM quarantine WHERE domain LIKE ?", ["%/outcomes"])
+    return int(rows[0]["n"]) if rows else 0
+
+
 _needs("cases", "case_ref")
 
 

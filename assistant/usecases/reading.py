@@ -285,6 +285,7 @@ def status(ctx: Context) -> StatusView:
         alerts=open_alerts,
         notices=policy_notices(ctx),
         sealed=_sealed(ctx),
+        quarantined_outcome_rows=queries.quarantined_outcome_rows(ctx.views),
     )
 
 

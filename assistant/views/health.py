@@ -107,3 +107,5 @@ class StatusView:
     notices: list[str] = field(default_factory=list)
     # The newest read-model seal in the log (`docket verify --seal`), in words; "" for none.
     sealed: str = ""
+    # Of the quarantined records, how many are rejected outcome rows (not case input).
+    quarantined_outcome_rows: int = 0

@@ -873,6 +873,9 @@ def test_outcomes_are_recorded_and_every_other_row_is_reported(
     assert any("outcome: good}" in q["raw"] for q in quarantined)  # the raw line is kept
     assert not any(q["case_ref"] == "gc-0001" and "outside:" in q["raw"]
                    for q in quarantined)  # ... not the duplicate
+    # status does not count the rejected outcome rows as cases without saying so
+    status = docket("status").stdout
+    assert f"({len(quarantined)} of them rejected outcome rows, not cases)" in status, status
 
 
 # --- documentation -------------------------------------------------------------------------------
