@@ -8,6 +8,7 @@ import click
 
 from assistant.evaluation.logged import MIN_OVERRIDE_OUTCOMES, OffPolicyReport
 from assistant.monitoring import MonitoringThresholds
+from assistant.monitoring.drift import FeatureDrift
 from assistant.monitoring.outcome_alerts import OutcomeAlertSettings, OutcomeCheck
 from assistant.monitoring.quality import QUALITY_WINDOW, report_to_dict
 from assistant.monitoring.quantile_alerts import QuantileAlertSettings
@@ -180,8 +181,7 @@ def monitor(
     )
     for f in sorted(report.features, key=lambda f: -f.psi):
         if f.drifted or f.psi >= 0.1:
-            p = f"p={f.p_value:.3g}" if f.p_value is not None else f"{f.method} {f.statistic:.3f}"
-            click.echo(f"  {f.name:58} PSI {f.psi:6.3f} ({f.psi_band}), {p}")
+            click.echo(feature_line(f))
     if report.prediction is not None:
         click.echo(
             f"  prediction drift: PSI {report.prediction.psi:.3f} ({report.prediction.psi_band})"
@@ -229,3 +229,13 @@ def outcomes_vintage(thresholds: MonitoringThresholds) -> str:
     due = f", outcomes due {s.outcome_delay_days:g} days after the decision" \
         if s.outcome_delay_days else ""
     return f"decision {s.vintage} (vintage){due}"
+
+
+def feature_line(f: FeatureDrift) -> str:
+    """One feature of ``docket monitor``'s drift list. The PSI band and the test can
+    disagree on a small sample (a PSI of 0.3 on 30 cases is often chance), so the line says
+    which of the two the "features drifted" count above follows: the test."""
+    test = f"p={f.p_value:.3g}" if f.p_value is not None else f"{f.method} {f.statistic:.3f}"
+    verdict = ("drifted" if f.drifted
+               else f"not counted as drifted: within chance on {f.n_current} case(s)")
+    return f"  {f.name:58} PSI {f.psi:6.3f} ({f.psi_band} band), {test}: {verdict}"

@@ -80,3 +80,19 @@ def test_every_alert_kind_links_to_a_runbook_entry_in_the_readme() -> None:
              "ood_rise", "override_spike", "policy_review_overdue", "fallback"]
     for kind in kinds:
         assert runbook(kind).split("#")[1] in anchors, kind
+
+
+def test_a_feature_in_the_psi_significant_band_that_the_test_does_not_count_says_so() -> None:
+    """Seen on a small pack: "0% of features drifted" above a feature labelled "PSI 0.31
+    (significant)" read as a contradiction; the line now says which one the count follows."""
+    from assistant.monitoring.drift import FeatureDrift
+    from cli.monitoring import feature_line
+
+    def feature(drifted: bool, p: float) -> FeatureDrift:
+        return FeatureDrift("age", "numeric", 0.31, "significant", "ks", 0.2, p, 0.01, drifted,
+                            30, 0, (), (), ())
+
+    quiet, loud = feature(False, 0.2), feature(True, 0.0001)
+    assert "not counted as drifted: within chance on 30 case(s)" in feature_line(quiet)
+    assert "(significant band)" in feature_line(quiet)
+    assert feature_line(loud).endswith(": drifted")
