@@ -207,8 +207,10 @@ def order_backtest(ctx: Context, domain: str) -> OrderBacktestView:
     pinball = {f"{a:g}": sum(max(a * (d - q[j]), (a - 1) * (d - q[j]))
                              for q, d in zip(saved["quantiles"], demand, strict=True))
                / max(len(demand), 1) for j, a in enumerate(levels)}
+    pack = get_quantity_pack(domain)
     return OrderBacktestView(specialist.version, state.policy.unit, _arm(mine), _arm(naive),
-                             coverage, pinball)
+                             coverage, pinball, pack.words.cases, pack.quantity_words.outcome,
+                             pack.quantity_words.order)
 
 
 def _arm(found: OrderOutcomes) -> OrderArmView:

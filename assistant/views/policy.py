@@ -108,6 +108,10 @@ class OrderBacktestView:
     baseline: OrderArmView
     coverage: dict[str, float]  # level -> share of demand at or below the forecast
     pinball: dict[str, float]  # level -> mean pinball loss
+    # The pack's words for what the report speaks of (its Words.cases and QuantityWords).
+    cases_word: str = "periods"
+    outcome_word: str = "demand"
+    order_word: str = "order"
 
 
 @dataclass(frozen=True)

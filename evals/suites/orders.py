@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from assistant.domains import get_quantity_pack
 from assistant.views import OrderArmView, OrderBacktestView
 from evals.core import Dataset, EvalContext, Metric, Sample, Scores, Solved, Table, Task
 from evals.registry import suite
@@ -31,16 +30,15 @@ class Speech:
     order: str  # "contract"
 
     @classmethod
-    def of(cls, domain: str, unit: str) -> Speech:
-        pack = get_quantity_pack(domain)
-        return cls(pack.words.cases, unit, pack.quantity_words.outcome, pack.quantity_words.order)
+    def of(cls, view: OrderBacktestView) -> Speech:
+        return cls(view.cases_word, view.unit, view.outcome_word, view.order_word)
 
 
 def dataset(ctx: EvalContext) -> Dataset:
-    pack = get_quantity_pack(ctx.domain)
+    cases = ctx.service.domain(ctx.domain).words.get("cases", "cases")
     return Dataset("domain", (Sample(ctx.domain, ctx.domain),),
-                   source=f"{ctx.domain}: the champion's held-out {pack.words.cases} with known "
-                          f"{pack.quantity_words.outcome}")
+                   source=f"{ctx.domain}: the champion's held-out {cases} with their known "
+                          "outcome")
 
 
 def solve(ctx: EvalContext, samples: Sequence[Sample]) -> list[OrderBacktestView]:
@@ -66,7 +64,7 @@ def score(solved: Sequence[Solved]) -> Scores:
     cases = "periods"
     for item in solved:
         view: OrderBacktestView = item.output
-        speech = Speech.of(str(item.sample.input), view.unit)
+        speech = Speech.of(view)
         cases = speech.cases
         metrics += arm_metrics("policy", view.policy, speech)
         metrics += arm_metrics("seasonal_naive", view.baseline, speech)
