@@ -11,7 +11,7 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
-from eventsourcing.persistence import Notification, StoredEvent
+from eventsourcing.persistence import IntegrityError, Notification, OperationalError, StoredEvent
 from eventsourcing.postgres import (  # type: ignore[attr-defined]
     SQL,
     Identifier,
@@ -269,6 +269,35 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
             ),
             (SCHEMA_VERSION,),
         )
+
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        """The library's insert, except that a version conflict is always an
+        :class:`IntegrityError`: psycopg may report it only as "pipeline aborted" when the
+        pipeline closes (the library keeps the unique violation its sync raised and loses it
+        to the pipeline's own error; seen once in CI under load), and a save refused because
+        another writer came first must say so, not look like a broken connection."""
+        try:
+            ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
+        except OperationalError as exc:
+            self._pending.head = None
+            if "pipeline aborted" in str(exc) and self._versions_taken(stored_events):
+                raise IntegrityError(
+                    "an event of this batch has a version another writer stored first") from exc
+            raise
+        return ids
+
+    def _versions_taken(self, stored_events: Sequence[StoredEvent]) -> bool:
+        """Whether any of ``stored_events`` has an (originator, version) already stored."""
+        sql = SQL("SELECT 1 FROM {0} WHERE originator_id = %s AND originator_version = %s"
+                  ).format(self.events_table)
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            for s in stored_events:
+                curs.execute(sql, (s.originator_id, s.originator_version))
+                if curs.fetchone():
+                    return True
+        return False
 
     def _insert_stored_events(
         self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any

@@ -5,6 +5,7 @@ when several threads of one process and several processes write at once."""
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 import pytest
 
@@ -84,3 +85,30 @@ def test_reads_by_topic_find_the_control_events_through_their_index(pg_url: str)
         schema,
     )
     assert "decisionlog_events_control_idx" in " ".join(str(r[0]) for r in plan)
+
+
+def test_a_conflict_reported_only_as_pipeline_aborted_still_says_another_writer(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """psycopg may lose a pipelined INSERT's unique violation to "pipeline aborted" when the
+    pipeline closes (seen once in CI under load): the save must still read as a conflict,
+    and a failure that is no conflict must stay what it is."""
+    from eventsourcing.persistence import OperationalError
+    from eventsourcing.postgres import PostgresApplicationRecorder
+
+    log = open_signed(pg_url)
+    case = new_case("race")
+    log.save(case)
+    stale, again = log.case(case.id), log.case(case.id)
+    stale.accept(actor="ana", role="operator")
+    log.save(stale)
+    again.accept(actor="ana", role="operator")
+
+    def aborted(self: Any, stored_events: Any, **kwargs: Any) -> Any:
+        raise OperationalError("pipeline aborted")
+
+    monkeypatch.setattr(PostgresApplicationRecorder, "insert_events", aborted)
+    with pytest.raises(Exception, match="another writer"):
+        log.save(again)
+    with pytest.raises(OperationalError, match="pipeline aborted"):
+        log.save(new_case("fresh"))  # no version taken: not a conflict
