@@ -70,7 +70,7 @@ def _costs_sentence(request: ExplanationRequest) -> str:
     costs = request.expected_costs
     if not costs:
         return ""
-    listed = ", ".join(f"{action} {_number(cost)}" for action, cost in sorted(
+    listed = ", ".join(f"{action} {_cost(cost)}" for action, cost in sorted(
         costs.items(), key=lambda item: (item[1], item[0])))
     cheapest = min(costs, key=lambda a: (costs[a], a))
     sentence = f"Expected cost per {request.case_word}: {listed}"
@@ -109,6 +109,12 @@ def _number(value: float) -> str:
     if isinstance(value, int) or float(value).is_integer():
         return str(int(value))
     return f"{value:.0f}" if abs(value) >= 100 else f"{value:.3g}"
+
+
+def _cost(value: float) -> str:
+    """A cost as the console and `docket audit` print it (three decimals), so the sentence
+    never says "approve 1.01" beside a table saying 1.008."""
+    return f"{value:.0f}" if abs(value) >= 100 else f"{value:.3f}"
 
 
 def _join(items: list[str]) -> str:

@@ -53,7 +53,7 @@ def test_template_reads_well_and_states_the_case() -> None:
     assert "purpose = 'radio/television' (lowers the risk)" in text  # |-0.44| is 3rd
     assert "age" not in text  # 4th strongest: not shown
     assert "status of existing checking account = '0 <= ... < 200 DM' (raises the risk)" in text
-    assert "Expected cost per case: decline 0.383, escalate 0.45, approve 3.08" in text
+    assert "Expected cost per case: decline 0.383, escalate 0.450, approve 3.085." in text
     assert "unlike the data the model was trained on" in text
     assert "Jane" not in text and "+49" not in text
 
