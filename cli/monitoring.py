@@ -84,6 +84,7 @@ def print_off_policy(off: OffPolicyReport) -> None:
         shown = ", ".join(off.unobservable_cases[:8])
         more = len(off.unobservable_cases) - 8
         click.echo(f"  unobservable: {shown}" + (f" and {more} more" if more > 0 else ""))
+    print_ranges(off)
     if off.n_explored:
         click.echo(f"  exploration: {off.n_explored} case(s) explored, expected extra cost "
                    f"{off.exploration_cost:.2f} in total")
@@ -106,6 +107,21 @@ def print_off_policy(off: OffPolicyReport) -> None:
         parts = [f"{m} {i.estimate:+.3f} [{i.low:+.3f}, {i.high:+.3f}]" if i is not None
                  else f"{m} not supported" for m, i in found.items()]
         click.echo(f"  {label}: " + "; ".join(parts) + "  (negative: the first is cheaper)")
+
+
+def print_ranges(off: OffPolicyReport) -> None:
+    """The worst-case range: what the cost per case can be, assuming nothing about the
+    outcomes nobody has seen."""
+    if not off.ranges:
+        return
+    logged = off.ranges[0]
+    click.echo(
+        f"range assuming nothing about the unseen outcomes ({logged.n_unseen} of "
+        f"{logged.n} case(s) have no known outcome; each counted at its best and its worst):")
+    for r in off.ranges:
+        what = "the decisions as logged" if r is logged else r.name
+        click.echo(f"  whatever the unseen outcomes were, {what} cost between {r.low:.3f} "
+                   f"and {r.high:.3f} per case")
 
 
 def print_overrides(off: OffPolicyReport) -> None:

@@ -22,6 +22,16 @@ decline and only some approvals, and bias IPS). Escalations still waiting for a 
 left out and counted. Outcomes that outside
 sources reported for declined cases are counted and shown, but not used by IPS or DR (how
 often outside sources report is unknown).
+
+The range that assumes nothing (worst-case, or Manski, bounds). IPS, SNIPS and DR assume the
+unseen outcomes are like the seen ones with the same score (and that the operators' choices
+are modelled right). The range assumes nothing: every case whose outcome is not known is
+counted once at its best outcome (the low end) and once at its worst (the high end); a known
+outcome, the action's own or an outside source's, counts as it is. For the decisions as
+logged it is the realised cost of the actions actually taken (escalations with the review
+paid); for a policy it is the cost of what the policy would have done. Whatever the unseen
+outcomes were, the cost lies in it; it is wide when many outcomes are unseen, and that width
+is what the log cannot tell.
 """
 
 from __future__ import annotations
@@ -101,6 +111,21 @@ class OverrideGroup:
 
 
 @dataclass(frozen=True)
+class CostRange:
+    """The lowest and highest possible cost per case, whatever the unseen outcomes were."""
+
+    name: str
+    low: float
+    high: float
+    n: int  # cases
+    n_unseen: int  # cases whose outcome is not known (each counted at its best and worst)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "low": self.low, "high": self.high, "n_cases": self.n,
+                "n_unseen": self.n_unseen}
+
+
+@dataclass(frozen=True)
 class OffPolicyReport:
     """Every figure with what it rests on."""
 
@@ -124,9 +149,28 @@ class OffPolicyReport:
     # share of the cases whose action reveals an outcome that have it (1: none awaited)
     outcome_arrival_rate: float = 1.0
     warnings: tuple[str, ...] = ()  # what the figures cannot be trusted for, in words
+    # Worst-case ranges: the decisions as logged first, then each estimated policy's.
+    ranges: tuple[CostRange, ...] = ()
 
     def estimate_of(self, name: str) -> Estimate:
         return next(e for e in self.estimates if e.name == name)
+
+    def range_of(self, name: str) -> CostRange:
+        return next(r for r in self.ranges if r.name == name)
+
+    def bounds_dict(self) -> dict[str, Any] | None:
+        """The range of the decisions as logged, with every policy's, for ``--json``."""
+        if not self.ranges:
+            return None
+        logged = self.ranges[0]
+        return {
+            "of": logged.name, "low": logged.low, "high": logged.high,
+            "n_cases": logged.n, "n_unseen": logged.n_unseen,
+            "meaning": (f"whatever the {logged.n_unseen} unseen outcome(s) were, the cost per "
+                        f"case of the decisions as logged lies between {logged.low:.3f} and "
+                        f"{logged.high:.3f}; nothing is assumed about them"),
+            "by_policy": [r.to_dict() for r in self.ranges],
+        }  # fmt: skip
 
     def to_dict(self) -> dict[str, Any]:
         def iv(i: Interval | None) -> dict[str, float] | None:
@@ -149,6 +193,7 @@ class OffPolicyReport:
             "confidence": self.confidence, "n_boot": self.n_boot,
             "outcome_arrival_rate": self.outcome_arrival_rate,
             "warnings": list(self.warnings),
+            "bounds": self.bounds_dict(),
         }  # fmt: skip
 
 
@@ -313,6 +358,41 @@ def baseline_target(cases: Sequence[LoggedCase], spec: PolicySpec, pack: DomainP
     return _rec_target(BASELINE, recs, spec)
 
 
+def logged_range(cases: Sequence[LoggedCase], spec: PolicySpec) -> CostRange:
+    """The realised cost per case of the actions actually taken, over ``cases`` (each with a
+    final action), with every unknown outcome at its best and at its worst."""
+    outcomes = (spec.risk_outcome, spec.safe_outcome)
+    low = high = 0.0
+    unseen = 0
+    for c in cases:
+        assert c.final_action is not None
+        fee = spec.review_cost if c.decision_kind == "escalated" else 0.0
+        if c.outcome in outcomes:
+            cost = _cost(spec, c.final_action, c.outcome) + fee
+            low, high = low + cost, high + cost
+            continue
+        unseen += 1
+        found = [_cost(spec, c.final_action, o) + fee for o in outcomes]
+        low, high = low + min(found), high + max(found)
+    n = len(cases)
+    return CostRange(OPERATORS, low / n if n else 0.0, high / n if n else 0.0, n, unseen)
+
+
+def target_range(target: Target, known: Sequence[str | None], spec: PolicySpec) -> CostRange:
+    """A policy's cost per case with every unknown outcome (``known[i]`` None) at its best
+    and at its worst."""
+    is_risk = np.array([k == spec.risk_outcome for k in known])
+    is_safe = np.array([k == spec.safe_outcome for k in known])
+    unseen = ~(is_risk | is_safe)
+    low = np.where(is_risk, target.if_risk, np.where(
+        is_safe, target.if_safe, np.minimum(target.if_risk, target.if_safe)))
+    high = np.where(is_risk, target.if_risk, np.where(
+        is_safe, target.if_safe, np.maximum(target.if_risk, target.if_safe)))
+    n = len(known)
+    return CostRange(target.name, float(low.mean()) if n else 0.0,
+                     float(high.mean()) if n else 0.0, n, int(unseen.sum()))
+
+
 def off_policy_report(
     cases: Sequence[LoggedCase],
     pack: DomainPack,
@@ -393,7 +473,13 @@ def off_policy_report(
     reveal_rate = {
         r: sum(q for a, q in row.items() if shows(a)) for r, row in sorted(table.items())
     }
+    # Every recorded outcome is the truth, the action's own or an outside source's: the
+    # range needs no reporting rate, only that what was recorded happened.
+    known = [c.outcome for c in included]
+    ranges = (logged_range(included, spec),
+              *(target_range(t, known, spec) for t in targets[1:])) if included else ()
     return OffPolicyReport(
+        ranges=ranges,
         outcome_arrival_rate=arrival,
         warnings=_warnings(estimates, len(awaiting_outcome), arrival),
         n_decided=len(cases),
@@ -479,6 +565,6 @@ def _override_groups(
 
 
 __all__ = [
-    "BASELINE", "OPERATORS", "LoggedCase", "OffPolicyReport", "OverrideGroup",
+    "BASELINE", "OPERATORS", "CostRange", "LoggedCase", "OffPolicyReport", "OverrideGroup",
     "off_policy_report", "policy_name", "policy_target", "training_outcomes", "transitions",
 ]

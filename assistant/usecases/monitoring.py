@@ -144,6 +144,8 @@ def health(ctx: Context, domain: str) -> HealthView:
     by_operator: dict[str, OverrideEffect] = {}
     known = sum(1 for r in decisions if r["outcome"])
     basis = ""
+    ranges: dict[str, tuple[float, float]] = {}
+    unseen = 0
     if known:
         report = quality(ctx, domain, decisions=decisions)
         if report.off_policy is not None:
@@ -171,6 +173,11 @@ def health(ctx: Context, domain: str) -> HealthView:
                      f"{off.n_observed} outcome(s) seen, {off.n_unobservable} unobservable, "
                      f"{off.n_awaiting_outcome} awaiting their outcome"
                      + "".join(f"; WARNING: {w}" for w in off.warnings))
+        if off is not None and off.ranges:
+            for label, found_range in zip(("operators", "model", "baseline rules"),
+                                          off.ranges, strict=False):
+                ranges[label] = (found_range.low, found_range.high)
+            unseen = off.ranges[0].n_unseen
     checked = outcome_check(ctx, domain)
     return HealthView(
         domain=domain,
@@ -186,6 +193,8 @@ def health(ctx: Context, domain: str) -> HealthView:
         calibration=tuple(CalibrationBand(*b) for b in checked.bands) if checked else (),
         calibration_window=(f"{checked.n} observable outcome(s), {checked.window}"
                             if checked and checked.n else ""),
+        cost_range=ranges,
+        unseen_outcomes=unseen,
     )
 
 

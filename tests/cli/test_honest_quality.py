@@ -186,3 +186,31 @@ def test_assess_previews_exploration_against_the_budget_left_and_records_nothing
     with docket.service() as service:
         assert service.policy("credit").exploration_spent == spent_before
         assert sum(service.status().cases_by_status.values()) == cases_before
+
+
+def test_quality_gives_the_range_whatever_the_unseen_outcomes_were(
+    docket: Docket, credit_rows: Rows  # noqa: F811 - the fixture
+) -> None:
+    ids = docket.seed(credit_rows(40))
+    with docket.service("ana", "operator") as service:
+        label = service.label_field("credit")
+        data = service.dataset("credit")
+        for ref, case_id in ids.items():
+            rec = service.case(case_id).recommendation
+            if rec == "escalate":
+                continue
+            service.decide(case_id, Accept())
+            if service.reveals_outcome("credit", rec):
+                service.record_outcome(case_id, data[int(ref.split("-")[1])][label],
+                                       datetime.now(UTC))
+
+    text = docket("quality")
+    found = json.loads(docket("quality", "--json").stdout)["off_policy"]
+
+    assert text.exit_code == 0, text.output
+    bounds = found["bounds"]
+    assert bounds["n_unseen"] == found["n_unobservable"] + found["n_awaiting_outcome"] > 0
+    assert 0 <= bounds["low"] < bounds["high"]
+    assert (f"whatever the unseen outcomes were, the decisions as logged cost between "
+            f"{bounds['low']:.3f} and {bounds['high']:.3f} per case") in text.output
+    assert [b["name"] for b in bounds["by_policy"]][1].startswith("policy v")

@@ -1,0 +1,154 @@
+"""``docket quality`` under selective labels when the estimates' assumptions fail: the range
+that assumes nothing about unseen outcomes, the warning about overrides nobody can judge on
+outcomes, and estimates withheld when they would rest on a handful of outcomes.
+
+The truth is known (outcomes drawn by the test), so every figure is checked against it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+from rich.console import Console
+
+from assistant.domains import get_pack
+from assistant.domains.base import DomainPack
+from assistant.evaluation.logged import (
+    OPERATORS,
+    LoggedCase,
+    OffPolicyReport,
+    off_policy_report,
+    policy_name,
+)
+from assistant.policies import PolicySpec, recommend
+from assistant.views import HealthView
+from tui.screens.health import render_health
+
+# (model's p, hidden flag, recommendation) -> final action
+Operator = Callable[[float, bool, str], str]
+
+
+@pytest.fixture(scope="module")
+def pack() -> DomainPack:
+    return get_pack("credit")
+
+
+def _spec(pack: DomainPack) -> PolicySpec:
+    return pack.default_policy.with_changes({"escalate_band": [1.0, 0.0],
+                                             "escalate_on_ood": False})
+
+
+def _log(
+    pack: DomainPack,
+    *,
+    n: int = 1500,
+    rate: float = 0.2,
+    operator: Operator = lambda p, hidden, rec: rec,
+    hidden_share: float = 0.0,
+    late_bad: float = 0.0,
+    seed: int = 0,
+) -> tuple[list[LoggedCase], dict[str, float]]:
+    """A log of ``n`` cases and the truth (cost per case) of the decisions as logged and of
+    the policy. A ``hidden_share`` of the cases carry something the model cannot see: their
+    true risk is 0.9 whatever the model says. ``late_bad``: share of bad outcomes of approved
+    cases not arrived yet."""
+    rng = np.random.default_rng(seed)
+    rows = pack.load_dataset().rows
+    base = _spec(pack)
+    explore = base.with_changes({"exploration": {"rate": rate, "max_regret": 5.0}})
+    cases, logged, pol = [], [], []
+    for j in range(n):
+        p = float(rng.beta(1.2, 4.0))
+        hidden = bool(rng.random() < hidden_share)
+        bad = rng.random() < (0.9 if hidden else p)
+        y = "bad" if bad else "good"
+        rec = recommend(p, None, explore, case_key=f"u-{seed}-{j}")
+        final = operator(p, hidden, rec.action)
+        outcome = None
+        if final == "approve" and not (bad and rng.random() < late_bad):
+            outcome = y
+        cases.append(LoggedCase(
+            case_id=f"c{j}", case_ref=f"c{j}", operator="op", recommended=rec.action,
+            decision_kind="accepted" if final == rec.action else "overridden",
+            reason_code=None if final == rec.action else "gut", propensities=rec.propensities,
+            explored=rec.explored, final_action=final, outcome=outcome,
+            outcome_source=None if outcome is None else "bank", p_risk=p, ood=False,
+            ood_reasons=(), input=rows[j % len(rows)], expected_costs=rec.expected_costs))
+        logged.append(base.costs[final][y])
+        pol.append(base.costs[recommend(p, None, base).action][y])
+    return cases, {"logged": float(np.mean(logged)), "policy": float(np.mean(pol))}
+
+
+def _report(pack: DomainPack, cases: list[LoggedCase]) -> OffPolicyReport:
+    return off_policy_report(cases, pack, _spec(pack), policy_version=1, n_boot=200)
+
+
+def _declines_what_it_knows(p: float, hidden: bool, rec: str) -> str:
+    """Operators decline every case they know to be risky, whatever the model said."""
+    return "decline" if hidden else rec
+
+
+def test_the_range_covers_the_truth_where_dr_is_fooled_by_confounded_overrides(
+    pack: DomainPack,
+) -> None:
+    # A fifth of the applicants carry a risk the model cannot see (0.9 bad); operators see it
+    # and decline them all. Their outcomes never come back, DR fills them in from the model
+    # (about 0.2 bad) and puts the policy's cost far below the truth; the range assumes
+    # nothing about them and holds the truth.
+    cases, truth = _log(pack, operator=_declines_what_it_knows, hidden_share=0.2)
+    off = _report(pack, cases)
+    dr = off.estimate_of(policy_name(1)).dr
+    assert dr is not None and not dr.low <= truth["policy"] <= dr.high
+    policy = off.range_of(policy_name(1))
+    assert policy.low <= truth["policy"] <= policy.high
+    logged = off.range_of(OPERATORS)
+    assert logged.low <= truth["logged"] <= logged.high
+    assert logged.n == len(cases)
+    assert logged.n_unseen == sum(c.outcome is None for c in cases)
+    assert logged.low < logged.high
+
+
+def test_the_range_covers_late_bad_outcomes_that_ips_and_dr_take_for_good(
+    pack: DomainPack,
+) -> None:
+    # Most bad outcomes have not arrived yet; the good ones have. The estimates assume the
+    # late outcomes are like the early ones and come out too low (IPS misses the truth).
+    cases, truth = _log(pack, late_bad=0.8)
+    off = _report(pack, cases)
+    found = off.estimate_of(policy_name(1))
+    assert found.ips is not None and found.ips.high < truth["policy"]
+    assert found.dr is not None and found.dr.estimate < truth["policy"]
+    span = off.range_of(policy_name(1))
+    assert span.low <= truth["policy"] <= span.high
+    assert off.range_of(OPERATORS).low <= truth["logged"] <= off.range_of(OPERATORS).high
+
+
+def test_with_every_outcome_known_the_range_is_the_realised_cost(pack: DomainPack) -> None:
+    cases, truth = _log(pack, n=300, operator=lambda p, h, rec: "approve")
+    logged = _report(pack, cases).range_of(OPERATORS)
+    assert logged.n_unseen == 0
+    assert logged.low == pytest.approx(truth["logged"]) == pytest.approx(logged.high)
+
+
+def test_the_range_is_in_the_json_and_on_the_health_screen(pack: DomainPack) -> None:
+    cases, _ = _log(pack, n=400, operator=_declines_what_it_knows, hidden_share=0.2)
+    off = _report(pack, cases)
+    bounds = off.to_dict()["bounds"]
+    logged = off.range_of(OPERATORS)
+    assert (bounds["low"], bounds["high"], bounds["n_unseen"]) == (
+        logged.low, logged.high, logged.n_unseen)
+    assert "whatever the" in bounds["meaning"]
+    assert [b["name"] for b in bounds["by_policy"]][:2] == [OPERATORS, policy_name(1)]
+
+    view = HealthView(
+        domain="credit", model_version="m1", decisions=400, override_rate=0.2,
+        overrides_by_reason={}, override_rate_by_operator={}, outcomes_known=200,
+        realized_cost={"operators": (0.5, 0.4, 0.6)}, alerts=[],
+        cost_range={"operators": (logged.low, logged.high)},
+        unseen_outcomes=logged.n_unseen)
+    console = Console(width=200, record=True)
+    console.print(render_health(view))
+    shown = console.export_text()
+    assert f"between {logged.low:.3f} and {logged.high:.3f}" in shown
+    assert f"{logged.n_unseen:,} case(s) whose outcome is unseen" in shown
