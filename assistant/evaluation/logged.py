@@ -151,6 +151,16 @@ class OffPolicyReport:
     warnings: tuple[str, ...] = ()  # what the figures cannot be trusted for, in words
     # Worst-case ranges: the decisions as logged first, then each estimated policy's.
     ranges: tuple[CostRange, ...] = ()
+    # Overrides to an action that shows no outcome (operators declining): count and actions.
+    n_overridden_unseen: int = 0
+    overridden_unseen_actions: tuple[str, ...] = ()
+
+    @property
+    def overridden_unseen_share(self) -> float:
+        """Share of the decided cases (with a final action) overridden to an action that
+        shows no outcome."""
+        decided = self.n_settled + self.n_awaiting_outcome
+        return self.n_overridden_unseen / decided if decided else 0.0
 
     def estimate_of(self, name: str) -> Estimate:
         return next(e for e in self.estimates if e.name == name)
@@ -194,6 +204,9 @@ class OffPolicyReport:
             "outcome_arrival_rate": self.outcome_arrival_rate,
             "warnings": list(self.warnings),
             "bounds": self.bounds_dict(),
+            "overridden_to_unseen": {
+                "n": self.n_overridden_unseen, "share": self.overridden_unseen_share,
+                "actions": list(self.overridden_unseen_actions)},
         }  # fmt: skip
 
 
@@ -475,13 +488,18 @@ def off_policy_report(
     }
     # Every recorded outcome is the truth, the action's own or an outside source's: the
     # range needs no reporting rate, only that what was recorded happened.
+    hidden = [c for c in final if c.decision_kind == "overridden" and not shows(c.final_action)]
+    hidden_actions = tuple(sorted({str(c.final_action) for c in hidden}))
     known = [c.outcome for c in included]
     ranges = (logged_range(included, spec),
               *(target_range(t, known, spec) for t in targets[1:])) if included else ()
     return OffPolicyReport(
         ranges=ranges,
+        n_overridden_unseen=len(hidden),
+        overridden_unseen_actions=hidden_actions,
         outcome_arrival_rate=arrival,
-        warnings=_warnings(estimates, len(awaiting_outcome), arrival),
+        warnings=_overridden_warning(len(hidden), len(final), hidden_actions)
+        + _warnings(estimates, len(awaiting_outcome), arrival),
         n_decided=len(cases),
         n_settled=len(settled),
         n_observed=int(log.observed.sum()),
@@ -502,6 +520,18 @@ def off_policy_report(
         confidence=confidence,
         n_boot=n_boot,
     )
+
+
+def _overridden_warning(n: int, decided: int, actions: Sequence[str]) -> tuple[str, ...]:
+    """The share of cases overridden to an action that shows no outcome, in words."""
+    if not n or not decided:
+        return ()
+    return (
+        f"{n / decided:.0%} of the decided cases ({n} of {decided}) were overridden to "
+        f"{' or '.join(repr(a) for a in actions)}, which shows no outcome: quality measured on "
+        "outcomes is blind to them (whether those overrides were right never comes back); the "
+        "estimates fill them in from the model and from cases that look alike, the range "
+        "counts each at its best and its worst",)
 
 
 def _warnings(estimates: Sequence[Estimate], awaiting: int, arrival: float) -> tuple[str, ...]:

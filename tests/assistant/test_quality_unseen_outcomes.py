@@ -152,3 +152,24 @@ def test_the_range_is_in_the_json_and_on_the_health_screen(pack: DomainPack) -> 
     shown = console.export_text()
     assert f"between {logged.low:.3f} and {logged.high:.3f}" in shown
     assert f"{logged.n_unseen:,} case(s) whose outcome is unseen" in shown
+
+
+def test_a_warning_names_the_share_of_cases_overridden_to_an_action_that_shows_nothing(
+    pack: DomainPack,
+) -> None:
+    cases, _ = _log(pack, n=500, operator=_declines_what_it_knows, hidden_share=0.2)
+    off = _report(pack, cases)
+    n = sum(c.decision_kind == "overridden" and c.final_action == "decline" for c in cases)
+    assert n > 50
+    share = n / len(cases)
+    [warning] = [w for w in off.warnings if "overridden to 'decline'" in w]
+    assert f"{share:.0%} of the decided cases ({n} of {len(cases)})" in warning
+    assert "blind to them" in warning
+    found = off.to_dict()["overridden_to_unseen"]
+    assert found == {"n": n, "share": pytest.approx(share), "actions": ["decline"]}
+
+    # Overrides that approve show their outcome: no such warning.
+    approving, _ = _log(pack, n=500, operator=lambda p, h, rec: "approve" if p < 0.3 else rec)
+    quiet = _report(pack, approving)
+    assert quiet.n_overridden_unseen == 0
+    assert not any("overridden to" in w for w in quiet.warnings)
