@@ -92,20 +92,24 @@ def print_off_policy(off: OffPolicyReport) -> None:
     click.echo(f"  {'':24} {'naive (seen only)':>26} {'IPS':>26} {'SNIPS':>26} "
                f"{'doubly robust':>26}   ESS")
     for e in off.estimates:
-        cells = [str(i) if i is not None else "not supported" for i in (e.naive, e.ips, e.snips)]
-        dr = str(e.dr) if e.dr is not None else "-"
+        few = f"too few outcomes ({e.n_observed})" if e.withheld else None
+        cells = [str(i) if i is not None else few or "not supported"
+                 for i in (e.naive, e.ips, e.snips)]
+        dr = str(e.dr) if e.dr is not None else few or "-"
         click.echo(f"  {e.name:24} {cells[0]:>26} {cells[1]:>26} {cells[2]:>26} {dr:>26} "
                    f"{e.ess:6.1f}")
     first = off.estimates[0] if off.estimates else None
-    if first is not None and first.n_unsupported:
+    if first is not None and first.n_unsupported and not first.withheld:
         click.echo(
             f"  {first.n_unsupported} case(s) had no chance of showing an outcome: IPS cannot "
             "cover them, so it is not shown; DR uses the model alone there. Exploration "
             "(`docket policy set --explore`) gives them that chance."
         )
+    withheld = bool(first is not None and first.withheld)
     for label, found in off.differences.items():
         parts = [f"{m} {i.estimate:+.3f} [{i.low:+.3f}, {i.high:+.3f}]" if i is not None
-                 else f"{m} not supported" for m, i in found.items()]
+                 else f"{m} too few outcomes" if withheld else f"{m} not supported"
+                 for m, i in found.items()]
         click.echo(f"  {label}: " + "; ".join(parts) + "  (negative: the first is cheaper)")
 
 

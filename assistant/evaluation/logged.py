@@ -77,6 +77,11 @@ class LoggedCase:
 MIN_OVERRIDE_OUTCOMES = 10
 """Below this many outcomes an override group's helped/hurt counts are shown as too few."""
 
+MIN_OUTCOMES = 10
+"""Below this many outcomes the action revealed, IPS, SNIPS and DR are withheld
+(``too_few_outcomes``): with 3 outcomes they are a number, not a measurement
+(``scripts/selective_adversarial.py few``). The worst-case range still holds."""
+
 MIN_ESS = 30.0
 """Below this effective sample size of the weights the bootstrap intervals are flagged: they
 rest on a handful of heavily weighted outcomes and miss the truth far more than 5% of the
@@ -183,7 +188,11 @@ class OffPolicyReport:
         }  # fmt: skip
 
     def to_dict(self) -> dict[str, Any]:
-        def iv(i: Interval | None) -> dict[str, float] | None:
+        first = self.estimates[0] if self.estimates else None
+
+        def iv(i: Interval | None, method: str = "naive") -> dict[str, Any] | None:
+            if first is not None and first.withheld and method != "naive":
+                return first.withheld_dict()
             return None if i is None else i.to_dict()
 
         return {
@@ -196,7 +205,7 @@ class OffPolicyReport:
             "unobservable_cases": list(self.unobservable_cases),
             "reveal_rate_by_recommendation": self.reveal_rate_by_recommendation,
             "estimates": [e.to_dict() for e in self.estimates],
-            "differences": {k: {m: iv(i) for m, i in v.items()}
+            "differences": {k: {m: iv(i, m) for m, i in v.items()}
                             for k, v in self.differences.items()},
             "overrides_by_reason": [g.to_dict() for g in self.overrides_by_reason],
             "overrides_by_operator": [g.to_dict() for g in self.overrides_by_operator],
@@ -466,17 +475,18 @@ def off_policy_report(
     for name, candidate in (candidates or {}).items():
         targets.append(policy_target(name, included, candidate, pack))
     estimates = tuple(
-        estimate(log, t, n_boot=n_boot, confidence=confidence, rng=rng) for t in targets
+        estimate(log, t, n_boot=n_boot, confidence=confidence, rng=rng,
+                 min_outcomes=MIN_OUTCOMES) for t in targets
     ) if included else ()
     differences: dict[str, dict[str, Interval | None]] = {}
     if included:
-        differences[f"{current.name} - {BASELINE}"] = compare(
-            log, current, targets[2], n_boot=n_boot, confidence=confidence, rng=rng)
-        differences[f"{OPERATORS} - {current.name}"] = compare(
-            log, operators, current, n_boot=n_boot, confidence=confidence, rng=rng)
-        for t in targets[3:]:
-            differences[f"{t.name} - {current.name}"] = compare(
-                log, t, current, n_boot=n_boot, confidence=confidence, rng=rng)
+        pairs = [(current, targets[2], f"{current.name} - {BASELINE}"),
+                 (operators, current, f"{OPERATORS} - {current.name}"),
+                 *((t, current, f"{t.name} - {current.name}") for t in targets[3:])]
+        for first_target, second_target, label in pairs:
+            differences[label] = compare(log, first_target, second_target, n_boot=n_boot,
+                                         confidence=confidence, rng=rng,
+                                         min_outcomes=MIN_OUTCOMES)
     explored = [c for c in cases if c.explored]
     regret = sum(
         c.expected_costs.get(c.recommended, 0.0)
@@ -538,15 +548,18 @@ def _warnings(estimates: Sequence[Estimate], awaiting: int, arrival: float) -> t
     """What the figures cannot be trusted for, in words (shown before them)."""
     out = []
     first = estimates[0] if estimates else None
-    if first is not None and first.n_observed and first.ess < MIN_ESS:
+    if first is not None and first.withheld:
+        out.append(
+            f"only {first.n_observed} outcome(s) the action revealed (fewer than "
+            f"{first.needed}): IPS, SNIPS and DR are withheld (too_few_outcomes); a figure from "
+            "so few would read like a measurement and is not one. The range that assumes "
+            "nothing about the unseen outcomes still holds")
+    elif first is not None and first.n_observed and first.ess < MIN_ESS:
         out.append(
             f"the weights' effective sample size is {first.ess:.1f} (below {MIN_ESS:.0f}): the "
             "IPS, SNIPS and DR figures rest on a few heavily weighted outcomes and their "
             "intervals are too narrow; read them as indicative only")
-    elif first is not None and not first.n_observed:
-        out.append("no outcome the action revealed: IPS, SNIPS and DR rest on nothing but the "
-                   "model")
-    if first is not None and first.n_unsupported:
+    if first is not None and first.n_unsupported and not first.withheld:
         out.append(
             f"{first.n_unsupported} case(s) had no chance of showing an outcome: the DR "
             "interval covers the noise of the outcomes seen, not the model's error on them")
@@ -595,6 +608,7 @@ def _override_groups(
 
 
 __all__ = [
-    "BASELINE", "OPERATORS", "CostRange", "LoggedCase", "OffPolicyReport", "OverrideGroup",
+    "BASELINE", "MIN_OUTCOMES", "OPERATORS", "CostRange", "LoggedCase", "OffPolicyReport",
+    "OverrideGroup",
     "off_policy_report", "policy_name", "policy_target", "training_outcomes", "transitions",
 ]

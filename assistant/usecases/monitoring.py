@@ -168,11 +168,17 @@ def health(ctx: Context, domain: str) -> HealthView:
                                     strict=False):
                 if found.dr is not None:
                     realized[label] = (found.dr.estimate, found.dr.low, found.dr.high)
-            basis = (f"doubly-robust estimates over "
-                     f"{off.n_settled + off.n_awaiting_outcome} decided case(s): "
-                     f"{off.n_observed} outcome(s) seen, {off.n_unobservable} unobservable, "
-                     f"{off.n_awaiting_outcome} awaiting their outcome"
-                     + "".join(f"; WARNING: {w}" for w in off.warnings))
+            decided = off.n_settled + off.n_awaiting_outcome
+            if off.estimates[0].withheld:
+                basis = (f"too few outcomes for off-policy estimates ({off.n_observed} seen, "
+                         f"fewer than {off.estimates[0].needed}): realized cost on the known "
+                         f"outcomes only (biased: a declined case shows none) over {decided} "
+                         "decided case(s)")
+            else:
+                basis = (f"doubly-robust estimates over {decided} decided case(s): "
+                         f"{off.n_observed} outcome(s) seen, {off.n_unobservable} "
+                         f"unobservable, {off.n_awaiting_outcome} awaiting their outcome")
+            basis += "".join(f"; WARNING: {w}" for w in off.warnings)
         if off is not None and off.ranges:
             for label, found_range in zip(("operators", "model", "baseline rules"),
                                           off.ranges, strict=False):

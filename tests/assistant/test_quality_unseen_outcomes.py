@@ -7,6 +7,7 @@ The truth is known (outcomes drawn by the test), so every figure is checked agai
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -173,3 +174,33 @@ def test_a_warning_names_the_share_of_cases_overridden_to_an_action_that_shows_n
     quiet = _report(pack, approving)
     assert quiet.n_overridden_unseen == 0
     assert not any("overridden to" in w for w in quiet.warnings)
+
+
+def test_ips_snips_and_dr_are_withheld_below_ten_outcomes(pack: DomainPack) -> None:
+    # Three approvals among 40 cases: a DR figure from three outcomes read like a
+    # measurement. It is withheld, with the count; the range still stands.
+    cases, _ = _log(pack, n=40, operator=lambda p, h, rec: "decline")
+    for i in range(3):
+        cases[i] = replace(cases[i], final_action="approve", decision_kind="overridden",
+                           outcome="good", outcome_source="bank")
+    off = _report(pack, cases)
+    for e in off.estimates:
+        assert e.n_observed == 3 and e.withheld == "too_few_outcomes"
+        assert e.ips is None and e.snips is None and e.dr is None
+        assert e.naive is not None  # labelled biased, still shown
+        found = e.to_dict()
+        for method in ("ips", "snips", "dr"):
+            assert found[method] == {"status": "too_few_outcomes", "n_outcomes": 3,
+                                     "needed": 10}
+    assert all(d[m] is None for d in off.differences.values() for m in ("ips", "dr"))
+    as_json = off.to_dict()["differences"]
+    assert all(d["dr"]["status"] == "too_few_outcomes" for d in as_json.values())
+    assert any("only 3 outcome(s)" in w and "withheld" in w for w in off.warnings)
+    assert off.range_of(OPERATORS).n_unseen == 37
+
+    # Ten outcomes: the figures are back.
+    for i in range(3, 10):
+        cases[i] = replace(cases[i], final_action="approve", decision_kind="overridden",
+                           outcome="good", outcome_source="bank")
+    enough = _report(pack, cases).estimate_of(policy_name(1))
+    assert enough.withheld is None and enough.dr is not None
