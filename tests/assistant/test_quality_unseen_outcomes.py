@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import UTC, datetime
 
 import numpy as np
 import pytest
@@ -23,7 +24,9 @@ from assistant.evaluation.logged import (
     policy_name,
 )
 from assistant.policies import PolicySpec, recommend
-from assistant.views import HealthView
+from assistant.views import Accept, HealthView, QueueQuery
+from tests.assistant.test_honest_quality import Rows, seed
+from tests.conftest import ServiceFactory
 from tui.screens.health import render_health
 
 # (model's p, hidden flag, recommendation) -> final action
@@ -204,3 +207,25 @@ def test_ips_snips_and_dr_are_withheld_below_ten_outcomes(pack: DomainPack) -> N
                            outcome="good", outcome_source="bank")
     enough = _report(pack, cases).estimate_of(policy_name(1))
     assert enough.withheld is None and enough.dr is not None
+
+
+def test_the_health_screen_gets_the_range_from_the_log(
+    open_service: ServiceFactory, credit_rows: Rows
+) -> None:
+    service, truth = seed(open_service, credit_rows, 40)
+    page = service.queue(QueueQuery(statuses=("open",), limit=100))
+    for row in page.rows:
+        if row.recommendation == "escalate":
+            continue
+        service.decide(row.case_id, Accept())
+        if service.reveals_outcome("credit", row.recommendation):
+            service.record_outcome(row.case_id, truth[row.case_id], datetime.now(UTC))
+    off = service.quality("credit").off_policy
+    assert off is not None
+    health = service.health("credit")
+    logged = off.range_of(OPERATORS)
+    assert health.cost_range["operators"] == (logged.low, logged.high)
+    assert health.unseen_outcomes == logged.n_unseen > 0
+    console = Console(width=220, record=True)
+    console.print(render_health(health))
+    assert "whatever the unseen outcomes were" in console.export_text()
