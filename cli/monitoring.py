@@ -84,6 +84,7 @@ def print_off_policy(off: OffPolicyReport) -> None:
         shown = ", ".join(off.unobservable_cases[:8])
         more = len(off.unobservable_cases) - 8
         click.echo(f"  unobservable: {shown}" + (f" and {more} more" if more > 0 else ""))
+    print_ranges(off)
     if off.n_explored:
         click.echo(f"  exploration: {off.n_explored} case(s) explored, expected extra cost "
                    f"{off.exploration_cost:.2f} in total")
@@ -91,21 +92,40 @@ def print_off_policy(off: OffPolicyReport) -> None:
     click.echo(f"  {'':24} {'naive (seen only)':>26} {'IPS':>26} {'SNIPS':>26} "
                f"{'doubly robust':>26}   ESS")
     for e in off.estimates:
-        cells = [str(i) if i is not None else "not supported" for i in (e.naive, e.ips, e.snips)]
-        dr = str(e.dr) if e.dr is not None else "-"
+        few = f"too few outcomes ({e.n_observed})" if e.withheld else None
+        cells = [str(i) if i is not None else few or "not supported"
+                 for i in (e.naive, e.ips, e.snips)]
+        dr = str(e.dr) if e.dr is not None else few or "-"
         click.echo(f"  {e.name:24} {cells[0]:>26} {cells[1]:>26} {cells[2]:>26} {dr:>26} "
                    f"{e.ess:6.1f}")
     first = off.estimates[0] if off.estimates else None
-    if first is not None and first.n_unsupported:
+    if first is not None and first.n_unsupported and not first.withheld:
         click.echo(
             f"  {first.n_unsupported} case(s) had no chance of showing an outcome: IPS cannot "
             "cover them, so it is not shown; DR uses the model alone there. Exploration "
             "(`docket policy set --explore`) gives them that chance."
         )
+    withheld = bool(first is not None and first.withheld)
     for label, found in off.differences.items():
         parts = [f"{m} {i.estimate:+.3f} [{i.low:+.3f}, {i.high:+.3f}]" if i is not None
-                 else f"{m} not supported" for m, i in found.items()]
+                 else f"{m} too few outcomes" if withheld else f"{m} not supported"
+                 for m, i in found.items()]
         click.echo(f"  {label}: " + "; ".join(parts) + "  (negative: the first is cheaper)")
+
+
+def print_ranges(off: OffPolicyReport) -> None:
+    """The worst-case range: what the cost per case can be, assuming nothing about the
+    outcomes nobody has seen."""
+    if not off.ranges:
+        return
+    logged = off.ranges[0]
+    click.echo(
+        f"range assuming nothing about the unseen outcomes ({logged.n_unseen} of "
+        f"{logged.n} case(s) have no known outcome; each counted at its best and its worst):")
+    for r in off.ranges:
+        what = "the decisions as logged" if r is logged else r.name
+        click.echo(f"  whatever the unseen outcomes were, {what} cost between {r.low:.3f} "
+                   f"and {r.high:.3f} per case")
 
 
 def print_overrides(off: OffPolicyReport) -> None:

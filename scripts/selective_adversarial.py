@@ -8,9 +8,15 @@ same code as ``docket quality`` (:func:`assistant.evaluation.logged.off_policy_r
 each estimator's interval is checked against the truth the simulator knows: the target's cost
 over every decided case.
 
-    PYTHONPATH=. python scripts/selective_adversarial.py SCENARIO [--seeds 2000-2099]
+    PYTHONPATH=. python scripts/selective_adversarial.py SCENARIO [SCENARIO ...] [--seeds 2000-2099]
 
-Development used seeds 0-49; README's figures use seeds 5000 onwards.
+Each target's line also gives the range that assumes nothing about the unseen outcomes
+(worst-case bounds) and how often it holds the truth; for the decisions as logged (``logged``)
+the truth is the realised cost of the actions taken, which is what the range bounds.
+
+Development used seeds 0-49; README's figures use seeds 5000 onwards (the unseen-outcome
+scenarios ``late_bad``, ``confounded``, ``off_midway``, ``few``, ``fewer``: seeds 6000-6049,
+never used for tuning).
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -35,26 +41,36 @@ from assistant.policies import baseline_recommendation, recommend
 from assistant.specialists.base import OodResult
 from assistant.specialists.pipelines import dataset_matrix
 
-Operator = Callable[[float, str, np.random.Generator], str]
+# (model's p(bad), recommendation, truly bad, rng) -> final action. Only ``informed`` looks
+# at the truth: operators who know something the model does not.
+Operator = Callable[[float, str, bool, np.random.Generator], str]
 
 
-def accept(p: float, rec: str, rng: np.random.Generator) -> str:
+def accept(p: float, rec: str, bad: bool, rng: np.random.Generator) -> str:
     return rec
 
 
-def random_overrides(p: float, rec: str, rng: np.random.Generator) -> str:
+def random_overrides(p: float, rec: str, bad: bool, rng: np.random.Generator) -> str:
     """30% of recommended approvals declined, at random (case-independent)."""
     return "decline" if rec == "approve" and rng.random() < 0.3 else rec
 
 
-def systematic_decline(p: float, rec: str, rng: np.random.Generator) -> str:
+def systematic_decline(p: float, rec: str, bad: bool, rng: np.random.Generator) -> str:
     """Operators decline every recommended approval above p(bad) 0.10 (score-dependent)."""
     return "decline" if rec == "approve" and p > 0.10 else rec
 
 
-def systematic_approve(p: float, rec: str, rng: np.random.Generator) -> str:
+def systematic_approve(p: float, rec: str, bad: bool, rng: np.random.Generator) -> str:
     """Operators approve recommended declines below p(bad) 0.30 (overrides that reveal)."""
     return "approve" if rec == "decline" and p < 0.30 else rec
+
+
+def informed(p: float, rec: str, bad: bool, rng: np.random.Generator) -> str:
+    """Operators override on what the model lacks (a phone call, a document): they decline
+    60% of the recommended approvals that will go bad and 5% of those that will not."""
+    if rec == "approve" and rng.random() < (0.6 if bad else 0.05):
+        return "decline"
+    return rec
 
 
 @dataclass(frozen=True)
@@ -64,8 +80,11 @@ class Scenario:
     operator: Operator = accept
     pending: float = 0.0  # share of approved cases whose outcome has not arrived yet
     pending_bad: float | None = None  # if set: share of *bad* outcomes still pending
+    pending_good: float = 0.0  # with pending_bad: share of *good* outcomes still pending
     outside: float = 0.0  # share of declined cases an outside source reports
-    change_at: float | None = None  # policy change (exploration off, stricter) at this share
+    change_at: float | None = None  # policy change (exploration cut) at this share
+    later_explore: dict[str, float] | None = field(
+        default_factory=lambda: {"rate": 0.05, "max_regret": 1.0})  # None: switched off
 
 
 SCENARIOS = {
@@ -80,6 +99,14 @@ SCENARIOS = {
     "outside": Scenario({"rate": 0.1, "max_regret": 5.0}, outside=0.3),
     "change": Scenario({"rate": 0.2, "max_regret": 5.0}, change_at=0.5),
     "small": Scenario({"rate": 0.1, "max_regret": 5.0}, n=60),
+    # Unseen-outcome scenarios (README: seeds 6000-6049), small logs to keep the run short.
+    "late_bad": Scenario({"rate": 0.1, "max_regret": 5.0}, n=300, pending_bad=0.7,
+                         pending_good=0.1),
+    "confounded": Scenario({"rate": 0.1, "max_regret": 5.0}, n=300, operator=informed),
+    "off_midway": Scenario({"rate": 0.2, "max_regret": 5.0}, n=300, change_at=0.5,
+                           later_explore=None),
+    "few": Scenario({"rate": 0.1, "max_regret": 5.0}, n=30),
+    "fewer": Scenario({"rate": 0.1, "max_regret": 5.0}, n=12),
 }
 
 COSTS_STRICT = {"approve": {"bad": 10.0, "good": 0.0}}
@@ -93,8 +120,9 @@ def run(name: str, seed: int, n_boot: int = 300) -> dict[str, tuple[float, dict[
     base = pack.default_policy.with_changes({"escalate_band": [1.0, 0.0],
                                              "escalate_on_ood": False})
     logging = base.with_changes({"exploration": sc.explore}) if sc.explore else base
-    # A policy change mid-log: exploration cut from 0.2 to 0.05, near break-even only.
-    later = base.with_changes({"exploration": {"rate": 0.05, "max_regret": 1.0}})
+    # A policy change mid-log: exploration cut (from 0.2 to 0.05, near break-even only), or
+    # switched off.
+    later = base.with_changes({"exploration": sc.later_explore}) if sc.later_explore else base
     candidate = base.with_changes({"costs": COSTS_STRICT})
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(y_all))
@@ -102,18 +130,20 @@ def run(name: str, seed: int, n_boot: int = 300) -> dict[str, tuple[float, dict[
     model = _fit(pack, x_all[start], y_all[start], np.ones(len(start)), seed)
     p_all = model.predict_proba(x_all[stream])[:, 1]
     cases: list[LoggedCase] = []
-    truth: dict[str, list[float]] = {k: [] for k in ("operators", "policy", "baseline", "cand")}
+    truth: dict[str, list[float]] = {
+        k: [] for k in ("operators", "policy", "baseline", "cand", "logged")}
     for j, (i, p) in enumerate(zip(stream, p_all, strict=True)):
         spec = later if sc.change_at is not None and j >= sc.change_at * sc.n else logging
         rec = recommend(float(p), None, spec, case_key=f"adv-{seed}-{i}")
-        final = sc.operator(float(p), rec.action, rng)
         bad = bool(y_all[i])
+        final = sc.operator(float(p), rec.action, bad, rng)
         outcome_label = "bad" if bad else "good"
         outcome: str | None = None
         source: str | None = None
         if final == "approve":
             late = (rng.random() < sc.pending) if sc.pending_bad is None else (
-                bad and rng.random() < sc.pending_bad)
+                (bad and rng.random() < sc.pending_bad)
+                or (not bad and sc.pending_good > 0 and rng.random() < sc.pending_good))
             if not late:
                 outcome, source = outcome_label, "bank"
         elif rng.random() < sc.outside:
@@ -131,9 +161,10 @@ def run(name: str, seed: int, n_boot: int = 300) -> dict[str, tuple[float, dict[
         # propensities, then the operator rule, random parts averaged by simulation).
         mix = 0.0
         for a, q in (rec.propensities or {rec.action: 1.0}).items():
-            draws = [sc.operator(float(p), a, np.random.default_rng(k)) for k in range(20)]
+            draws = [sc.operator(float(p), a, bad, np.random.default_rng(k)) for k in range(20)]
             mix += q * float(np.mean([base.costs[d][outcome_key] for d in draws]))
         truth["operators"].append(mix)
+        truth["logged"].append(base.costs[final][outcome_key])
         det = recommend(float(p), None, base)
         truth["policy"].append(base.costs[det.action][outcome_key])
         truth["baseline"].append(base.costs[baseline_recommendation(
@@ -149,31 +180,50 @@ def run(name: str, seed: int, n_boot: int = 300) -> dict[str, tuple[float, dict[
     out: dict[str, tuple[float, dict[str, object]]] = {}
     for k, label in names.items():
         e = off.estimate_of(label)
+        # The operators' range is the decisions as logged (realised), judged on "logged".
+        span = None if k == "operators" else off.range_of(label)
         out[k] = (float(np.mean(truth[k])), {
             "ips": e.ips, "snips": e.snips, "dr": e.dr, "naive": e.naive, "ess": e.ess,
-            "n_obs": e.n_observed, "unsupported": e.n_unsupported})
+            "n_obs": e.n_observed, "unsupported": e.n_unsupported,
+            "withheld": e.withheld, "range": span})
+    logged = off.range_of(OPERATORS)
+    out["logged"] = (float(np.mean(truth["logged"])), {
+        "ips": None, "snips": None, "dr": None, "naive": None, "ess": 0.0,
+        "n_obs": logged.n - logged.n_unseen, "unsupported": 0, "withheld": None,
+        "range": logged})
     return out
 
 
 def main(argv: list[str]) -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("scenario", choices=sorted(SCENARIOS))
+    ap.add_argument("scenario", choices=sorted(SCENARIOS), nargs="+")
     ap.add_argument("--seeds", default="0-19")
+    ap.add_argument("--n-boot", type=int, default=300)
     args = ap.parse_args(argv)
-    lo, hi = (int(s) for s in args.seeds.split("-"))
+    for name in args.scenario:
+        report(name, args.seeds, args.n_boot)
+
+
+def report(scenario: str, seeds_text: str, n_boot: int) -> None:
+    lo, hi = (int(s) for s in seeds_text.split("-"))
     seeds = range(lo, hi + 1)
     rows: dict[str, dict[str, list[object]]] = {}
     for seed in seeds:
-        for k, (truth, found) in run(args.scenario, seed).items():
-            r = rows.setdefault(k, {"truth": [], "ess": [], "n_obs": []})
+        for k, (truth, found) in run(scenario, seed, n_boot).items():
+            r = rows.setdefault(k, {"truth": [], "ess": [], "n_obs": [], "withheld": [],
+                                    "range": []})
             r["truth"].append(truth)
             r["ess"].append(found["ess"])
             r["n_obs"].append(found["n_obs"])
+            r["withheld"].append(found["withheld"] is not None)
+            span = found["range"]
+            r["range"].append(None if span is None else (
+                span.low, span.high, span.low <= truth <= span.high))  # type: ignore[attr-defined]
             for m in ("naive", "ips", "snips", "dr"):
                 iv = found[m]
                 r.setdefault(m, []).append(None if iv is None else (
                     iv.estimate, iv.low <= truth <= iv.high))  # type: ignore[attr-defined]
-    print(f"{args.scenario}: {len(seeds)} repeats, seeds {lo}-{hi}")
+    print(f"{scenario}: {len(seeds)} repeats, seeds {lo}-{hi}")
     for k, r in rows.items():
         t = np.array(r["truth"], dtype=float)
         parts = [f"{k:9} truth {t.mean():.3f}±{t.std():.3f} outcomes "
@@ -187,6 +237,16 @@ def main(argv: list[str]) -> None:
             est = np.array([v[0] for v in vals])  # type: ignore[index]
             cov = sum(bool(v[1]) for v in vals)  # type: ignore[index]
             parts.append(f"{m} {est.mean():.3f}±{est.std():.3f} cov {cov}/{len(vals)}")
+        withheld = sum(bool(w) for w in r["withheld"])
+        if withheld:
+            parts.append(f"withheld (too few outcomes) {withheld}/{len(seeds)}")
+        spans = [v for v in r["range"] if v is not None]
+        if spans:
+            low = np.array([v[0] for v in spans])  # type: ignore[index]
+            high = np.array([v[1] for v in spans])  # type: ignore[index]
+            cov = sum(bool(v[2]) for v in spans)  # type: ignore[index]
+            parts.append(f"range [{low.mean():.3f}±{low.std():.3f}, {high.mean():.3f}±"
+                         f"{high.std():.3f}] cov {cov}/{len(spans)}")
         print("  " + " | ".join(parts))
 
 

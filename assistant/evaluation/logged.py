@@ -22,6 +22,16 @@ decline and only some approvals, and bias IPS). Escalations still waiting for a 
 left out and counted. Outcomes that outside
 sources reported for declined cases are counted and shown, but not used by IPS or DR (how
 often outside sources report is unknown).
+
+The range that assumes nothing (worst-case, or Manski, bounds). IPS, SNIPS and DR assume the
+unseen outcomes are like the seen ones with the same score (and that the operators' choices
+are modelled right). The range assumes nothing: every case whose outcome is not known is
+counted once at its best outcome (the low end) and once at its worst (the high end); a known
+outcome, the action's own or an outside source's, counts as it is. For the decisions as
+logged it is the realised cost of the actions actually taken (escalations with the review
+paid); for a policy it is the cost of what the policy would have done. Whatever the unseen
+outcomes were, the cost lies in it; it is wide when many outcomes are unseen, and that width
+is what the log cannot tell.
 """
 
 from __future__ import annotations
@@ -67,6 +77,11 @@ class LoggedCase:
 MIN_OVERRIDE_OUTCOMES = 10
 """Below this many outcomes an override group's helped/hurt counts are shown as too few."""
 
+MIN_OUTCOMES = 10
+"""Below this many outcomes the action revealed, IPS, SNIPS and DR are withheld
+(``too_few_outcomes``): with 3 outcomes they are a number, not a measurement
+(``scripts/selective_adversarial.py few``). The worst-case range still holds."""
+
 MIN_ESS = 30.0
 """Below this effective sample size of the weights the bootstrap intervals are flagged: they
 rest on a handful of heavily weighted outcomes and miss the truth far more than 5% of the
@@ -101,6 +116,21 @@ class OverrideGroup:
 
 
 @dataclass(frozen=True)
+class CostRange:
+    """The lowest and highest possible cost per case, whatever the unseen outcomes were."""
+
+    name: str
+    low: float
+    high: float
+    n: int  # cases
+    n_unseen: int  # cases whose outcome is not known (each counted at its best and worst)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "low": self.low, "high": self.high, "n_cases": self.n,
+                "n_unseen": self.n_unseen}
+
+
+@dataclass(frozen=True)
 class OffPolicyReport:
     """Every figure with what it rests on."""
 
@@ -124,12 +154,45 @@ class OffPolicyReport:
     # share of the cases whose action reveals an outcome that have it (1: none awaited)
     outcome_arrival_rate: float = 1.0
     warnings: tuple[str, ...] = ()  # what the figures cannot be trusted for, in words
+    # Worst-case ranges: the decisions as logged first, then each estimated policy's.
+    ranges: tuple[CostRange, ...] = ()
+    # Overrides to an action that shows no outcome (operators declining): count and actions.
+    n_overridden_unseen: int = 0
+    overridden_unseen_actions: tuple[str, ...] = ()
+
+    @property
+    def overridden_unseen_share(self) -> float:
+        """Share of the decided cases (with a final action) overridden to an action that
+        shows no outcome."""
+        decided = self.n_settled + self.n_awaiting_outcome
+        return self.n_overridden_unseen / decided if decided else 0.0
 
     def estimate_of(self, name: str) -> Estimate:
         return next(e for e in self.estimates if e.name == name)
 
+    def range_of(self, name: str) -> CostRange:
+        return next(r for r in self.ranges if r.name == name)
+
+    def bounds_dict(self) -> dict[str, Any] | None:
+        """The range of the decisions as logged, with every policy's, for ``--json``."""
+        if not self.ranges:
+            return None
+        logged = self.ranges[0]
+        return {
+            "of": logged.name, "low": logged.low, "high": logged.high,
+            "n_cases": logged.n, "n_unseen": logged.n_unseen,
+            "meaning": (f"whatever the {logged.n_unseen} unseen outcome(s) were, the cost per "
+                        f"case of the decisions as logged lies between {logged.low:.3f} and "
+                        f"{logged.high:.3f}; nothing is assumed about them"),
+            "by_policy": [r.to_dict() for r in self.ranges],
+        }  # fmt: skip
+
     def to_dict(self) -> dict[str, Any]:
-        def iv(i: Interval | None) -> dict[str, float] | None:
+        first = self.estimates[0] if self.estimates else None
+
+        def iv(i: Interval | None, method: str = "naive") -> dict[str, Any] | None:
+            if first is not None and first.withheld and method != "naive":
+                return first.withheld_dict()
             return None if i is None else i.to_dict()
 
         return {
@@ -142,13 +205,17 @@ class OffPolicyReport:
             "unobservable_cases": list(self.unobservable_cases),
             "reveal_rate_by_recommendation": self.reveal_rate_by_recommendation,
             "estimates": [e.to_dict() for e in self.estimates],
-            "differences": {k: {m: iv(i) for m, i in v.items()}
+            "differences": {k: {m: iv(i, m) for m, i in v.items()}
                             for k, v in self.differences.items()},
             "overrides_by_reason": [g.to_dict() for g in self.overrides_by_reason],
             "overrides_by_operator": [g.to_dict() for g in self.overrides_by_operator],
             "confidence": self.confidence, "n_boot": self.n_boot,
             "outcome_arrival_rate": self.outcome_arrival_rate,
             "warnings": list(self.warnings),
+            "bounds": self.bounds_dict(),
+            "overridden_to_unseen": {
+                "n": self.n_overridden_unseen, "share": self.overridden_unseen_share,
+                "actions": list(self.overridden_unseen_actions)},
         }  # fmt: skip
 
 
@@ -313,6 +380,41 @@ def baseline_target(cases: Sequence[LoggedCase], spec: PolicySpec, pack: DomainP
     return _rec_target(BASELINE, recs, spec)
 
 
+def logged_range(cases: Sequence[LoggedCase], spec: PolicySpec) -> CostRange:
+    """The realised cost per case of the actions actually taken, over ``cases`` (each with a
+    final action), with every unknown outcome at its best and at its worst."""
+    outcomes = (spec.risk_outcome, spec.safe_outcome)
+    low = high = 0.0
+    unseen = 0
+    for c in cases:
+        assert c.final_action is not None
+        fee = spec.review_cost if c.decision_kind == "escalated" else 0.0
+        if c.outcome in outcomes:
+            cost = _cost(spec, c.final_action, c.outcome) + fee
+            low, high = low + cost, high + cost
+            continue
+        unseen += 1
+        found = [_cost(spec, c.final_action, o) + fee for o in outcomes]
+        low, high = low + min(found), high + max(found)
+    n = len(cases)
+    return CostRange(OPERATORS, low / n if n else 0.0, high / n if n else 0.0, n, unseen)
+
+
+def target_range(target: Target, known: Sequence[str | None], spec: PolicySpec) -> CostRange:
+    """A policy's cost per case with every unknown outcome (``known[i]`` None) at its best
+    and at its worst."""
+    is_risk = np.array([k == spec.risk_outcome for k in known])
+    is_safe = np.array([k == spec.safe_outcome for k in known])
+    unseen = ~(is_risk | is_safe)
+    low = np.where(is_risk, target.if_risk, np.where(
+        is_safe, target.if_safe, np.minimum(target.if_risk, target.if_safe)))
+    high = np.where(is_risk, target.if_risk, np.where(
+        is_safe, target.if_safe, np.maximum(target.if_risk, target.if_safe)))
+    n = len(known)
+    return CostRange(target.name, float(low.mean()) if n else 0.0,
+                     float(high.mean()) if n else 0.0, n, int(unseen.sum()))
+
+
 def off_policy_report(
     cases: Sequence[LoggedCase],
     pack: DomainPack,
@@ -373,17 +475,18 @@ def off_policy_report(
     for name, candidate in (candidates or {}).items():
         targets.append(policy_target(name, included, candidate, pack))
     estimates = tuple(
-        estimate(log, t, n_boot=n_boot, confidence=confidence, rng=rng) for t in targets
+        estimate(log, t, n_boot=n_boot, confidence=confidence, rng=rng,
+                 min_outcomes=MIN_OUTCOMES) for t in targets
     ) if included else ()
     differences: dict[str, dict[str, Interval | None]] = {}
     if included:
-        differences[f"{current.name} - {BASELINE}"] = compare(
-            log, current, targets[2], n_boot=n_boot, confidence=confidence, rng=rng)
-        differences[f"{OPERATORS} - {current.name}"] = compare(
-            log, operators, current, n_boot=n_boot, confidence=confidence, rng=rng)
-        for t in targets[3:]:
-            differences[f"{t.name} - {current.name}"] = compare(
-                log, t, current, n_boot=n_boot, confidence=confidence, rng=rng)
+        pairs = [(current, targets[2], f"{current.name} - {BASELINE}"),
+                 (operators, current, f"{OPERATORS} - {current.name}"),
+                 *((t, current, f"{t.name} - {current.name}") for t in targets[3:])]
+        for first_target, second_target, label in pairs:
+            differences[label] = compare(log, first_target, second_target, n_boot=n_boot,
+                                         confidence=confidence, rng=rng,
+                                         min_outcomes=MIN_OUTCOMES)
     explored = [c for c in cases if c.explored]
     regret = sum(
         c.expected_costs.get(c.recommended, 0.0)
@@ -393,9 +496,20 @@ def off_policy_report(
     reveal_rate = {
         r: sum(q for a, q in row.items() if shows(a)) for r, row in sorted(table.items())
     }
+    # Every recorded outcome is the truth, the action's own or an outside source's: the
+    # range needs no reporting rate, only that what was recorded happened.
+    hidden = [c for c in final if c.decision_kind == "overridden" and not shows(c.final_action)]
+    hidden_actions = tuple(sorted({str(c.final_action) for c in hidden}))
+    known = [c.outcome for c in included]
+    ranges = (logged_range(included, spec),
+              *(target_range(t, known, spec) for t in targets[1:])) if included else ()
     return OffPolicyReport(
+        ranges=ranges,
+        n_overridden_unseen=len(hidden),
+        overridden_unseen_actions=hidden_actions,
         outcome_arrival_rate=arrival,
-        warnings=_warnings(estimates, len(awaiting_outcome), arrival),
+        warnings=_overridden_warning(len(hidden), len(final), hidden_actions)
+        + _warnings(estimates, len(awaiting_outcome), arrival),
         n_decided=len(cases),
         n_settled=len(settled),
         n_observed=int(log.observed.sum()),
@@ -418,19 +532,34 @@ def off_policy_report(
     )
 
 
+def _overridden_warning(n: int, decided: int, actions: Sequence[str]) -> tuple[str, ...]:
+    """The share of cases overridden to an action that shows no outcome, in words."""
+    if not n or not decided:
+        return ()
+    return (
+        f"{n / decided:.0%} of the decided cases ({n} of {decided}) were overridden to "
+        f"{' or '.join(repr(a) for a in actions)}, which shows no outcome: quality measured on "
+        "outcomes is blind to them (whether those overrides were right never comes back); the "
+        "estimates fill them in from the model and from cases that look alike, the range "
+        "counts each at its best and its worst",)
+
+
 def _warnings(estimates: Sequence[Estimate], awaiting: int, arrival: float) -> tuple[str, ...]:
     """What the figures cannot be trusted for, in words (shown before them)."""
     out = []
     first = estimates[0] if estimates else None
-    if first is not None and first.n_observed and first.ess < MIN_ESS:
+    if first is not None and first.withheld:
+        out.append(
+            f"only {first.n_observed} outcome(s) the action revealed (fewer than "
+            f"{first.needed}): IPS, SNIPS and DR are withheld (too_few_outcomes); a figure from "
+            "so few would read like a measurement and is not one. The range that assumes "
+            "nothing about the unseen outcomes still holds")
+    elif first is not None and first.n_observed and first.ess < MIN_ESS:
         out.append(
             f"the weights' effective sample size is {first.ess:.1f} (below {MIN_ESS:.0f}): the "
             "IPS, SNIPS and DR figures rest on a few heavily weighted outcomes and their "
             "intervals are too narrow; read them as indicative only")
-    elif first is not None and not first.n_observed:
-        out.append("no outcome the action revealed: IPS, SNIPS and DR rest on nothing but the "
-                   "model")
-    if first is not None and first.n_unsupported:
+    if first is not None and first.n_unsupported and not first.withheld:
         out.append(
             f"{first.n_unsupported} case(s) had no chance of showing an outcome: the DR "
             "interval covers the noise of the outcomes seen, not the model's error on them")
@@ -479,6 +608,7 @@ def _override_groups(
 
 
 __all__ = [
-    "BASELINE", "OPERATORS", "LoggedCase", "OffPolicyReport", "OverrideGroup",
+    "BASELINE", "MIN_OUTCOMES", "OPERATORS", "CostRange", "LoggedCase", "OffPolicyReport",
+    "OverrideGroup",
     "off_policy_report", "policy_name", "policy_target", "training_outcomes", "transitions",
 ]

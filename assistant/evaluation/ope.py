@@ -36,6 +36,9 @@ from assistant.stats import Interval, bootstrap_ratios
 
 FloatArray = NDArray[np.float64]
 
+TOO_FEW_OUTCOMES = "too_few_outcomes"
+"""Why IPS, SNIPS and DR were withheld: fewer outcomes seen than the caller requires."""
+
 
 @dataclass(frozen=True)
 class Log:
@@ -100,6 +103,9 @@ class Estimate:
     dr: Interval | None
     ess: float  # effective sample size of the IPS weights
     max_weight: float
+    # "too_few_outcomes": IPS, SNIPS and DR withheld (fewer than ``needed`` outcomes seen)
+    withheld: str | None = None
+    needed: int = 0
 
     @property
     def supported(self) -> bool:
@@ -110,12 +116,19 @@ class Estimate:
         def iv(i: Interval | None) -> dict[str, float] | None:
             return None if i is None else i.to_dict()
 
+        def off(i: Interval | None) -> dict[str, Any] | None:
+            return self.withheld_dict() if self.withheld else iv(i)
+
         return {
             "name": self.name, "n": self.n, "n_observed": self.n_observed,
             "n_unsupported": self.n_unsupported, "supported": self.supported,
-            "naive": iv(self.naive), "ips": iv(self.ips), "snips": iv(self.snips),
-            "dr": iv(self.dr), "effective_sample_size": self.ess, "max_weight": self.max_weight,
+            "naive": iv(self.naive), "ips": off(self.ips), "snips": off(self.snips),
+            "dr": off(self.dr), "effective_sample_size": self.ess, "max_weight": self.max_weight,
         }  # fmt: skip
+
+    def withheld_dict(self) -> dict[str, Any]:
+        """What ``--json`` shows instead of a withheld figure."""
+        return {"status": self.withheld, "n_outcomes": self.n_observed, "needed": self.needed}
 
 
 def _terms(log: Log, target: Target) -> dict[str, tuple[FloatArray, FloatArray]]:
@@ -141,8 +154,13 @@ def estimate(
     n_boot: int = 1000,
     confidence: float = 0.95,
     rng: np.random.Generator | None = None,
+    min_outcomes: int = 0,
 ) -> Estimate:
-    """The target policy's cost per case by every estimator, with bootstrap intervals."""
+    """The target policy's cost per case by every estimator, with bootstrap intervals.
+
+    With fewer than ``min_outcomes`` outcomes seen, IPS, SNIPS and DR are withheld
+    (``withheld="too_few_outcomes"``): a figure from three outcomes reads like a measurement
+    and is not one."""
     rng = rng or np.random.default_rng(0)
     terms = _terms(log, target)
     names = ("naive", "ips", "snips", "dr")
@@ -151,20 +169,24 @@ def estimate(
     w = log.weights
     ess = float(w.sum() ** 2 / (w**2).sum()) if w.any() else 0.0
     unsupported = int(np.sum(log.reveal_prob <= 0.0))
-    supported = unsupported == 0
+    n_observed = int(log.observed.sum())
+    few = n_observed < min_outcomes
+    supported = unsupported == 0 and not few
     return Estimate(
         name=target.name,
         n=log.n,
-        n_observed=int(log.observed.sum()),
+        n_observed=n_observed,
         n_unsupported=unsupported,
         naive=intervals["naive"],
         # IPS cannot see cases that never had a chance of an outcome: no figure, not a
         # quietly biased one.
         ips=intervals["ips"] if supported else None,
         snips=intervals["snips"] if supported else None,
-        dr=intervals["dr"],
+        dr=None if few else intervals["dr"],
         ess=ess,
         max_weight=float(w.max()) if w.size else 0.0,
+        withheld=TOO_FEW_OUTCOMES if few else None,
+        needed=min_outcomes,
     )
 
 
@@ -176,8 +198,10 @@ def compare(
     n_boot: int = 1000,
     confidence: float = 0.95,
     rng: np.random.Generator | None = None,
+    min_outcomes: int = 0,
 ) -> dict[str, Interval | None]:
-    """``first − second`` per case by naive, IPS and DR, paired over the same resamples."""
+    """``first − second`` per case by naive, IPS and DR, paired over the same resamples (IPS
+    and DR None below ``min_outcomes`` outcomes seen)."""
     rng = rng or np.random.default_rng(0)
     a, b = _terms(log, first), _terms(log, second)
     names = ("naive", "ips", "dr")
@@ -185,7 +209,9 @@ def compare(
     found = dict(zip(names, bootstrap_ratios(columns, n_boot, confidence, rng), strict=True))
     if np.any(log.reveal_prob <= 0.0):
         found["ips"] = None
+    if int(log.observed.sum()) < min_outcomes:
+        found["ips"] = found["dr"] = None
     return found
 
 
-__all__ = ["Estimate", "Log", "Target", "compare", "estimate"]
+__all__ = ["TOO_FEW_OUTCOMES", "Estimate", "Log", "Target", "compare", "estimate"]

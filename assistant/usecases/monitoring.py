@@ -144,6 +144,8 @@ def health(ctx: Context, domain: str) -> HealthView:
     by_operator: dict[str, OverrideEffect] = {}
     known = sum(1 for r in decisions if r["outcome"])
     basis = ""
+    ranges: dict[str, tuple[float, float]] = {}
+    unseen = 0
     if known:
         report = quality(ctx, domain, decisions=decisions)
         if report.off_policy is not None:
@@ -166,11 +168,22 @@ def health(ctx: Context, domain: str) -> HealthView:
                                     strict=False):
                 if found.dr is not None:
                     realized[label] = (found.dr.estimate, found.dr.low, found.dr.high)
-            basis = (f"doubly-robust estimates over "
-                     f"{off.n_settled + off.n_awaiting_outcome} decided case(s): "
-                     f"{off.n_observed} outcome(s) seen, {off.n_unobservable} unobservable, "
-                     f"{off.n_awaiting_outcome} awaiting their outcome"
-                     + "".join(f"; WARNING: {w}" for w in off.warnings))
+            decided = off.n_settled + off.n_awaiting_outcome
+            if off.estimates[0].withheld:
+                basis = (f"too few outcomes for off-policy estimates ({off.n_observed} seen, "
+                         f"fewer than {off.estimates[0].needed}): realized cost on the known "
+                         f"outcomes only (biased: a declined case shows none) over {decided} "
+                         "decided case(s)")
+            else:
+                basis = (f"doubly-robust estimates over {decided} decided case(s): "
+                         f"{off.n_observed} outcome(s) seen, {off.n_unobservable} "
+                         f"unobservable, {off.n_awaiting_outcome} awaiting their outcome")
+            basis += "".join(f"; WARNING: {w}" for w in off.warnings)
+        if off is not None and off.ranges:
+            for label, found_range in zip(("operators", "model", "baseline rules"),
+                                          off.ranges, strict=False):
+                ranges[label] = (found_range.low, found_range.high)
+            unseen = off.ranges[0].n_unseen
     checked = outcome_check(ctx, domain)
     return HealthView(
         domain=domain,
@@ -186,6 +199,8 @@ def health(ctx: Context, domain: str) -> HealthView:
         calibration=tuple(CalibrationBand(*b) for b in checked.bands) if checked else (),
         calibration_window=(f"{checked.n} observable outcome(s), {checked.window}"
                             if checked and checked.n else ""),
+        cost_range=ranges,
+        unseen_outcomes=unseen,
     )
 
 

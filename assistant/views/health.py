@@ -80,6 +80,10 @@ class HealthView:
     # Calibration by score band on observable outcomes, and the window it used.
     calibration: tuple[CalibrationBand, ...] = ()
     calibration_window: str = ""
+    # Who → (lowest, highest) cost per case whatever the unseen outcomes were (nothing
+    # assumed about them), and how many cases have no known outcome.
+    cost_range: dict[str, tuple[float, float]] = field(default_factory=dict)
+    unseen_outcomes: int = 0
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import re
 from datetime import UTC, datetime
 from pathlib import Path
 
-from assistant.views import Accept
+from assistant.views import Accept, Override
 from tests.cli.test_cli import Docket, Rows, docket, seeded  # noqa: F401 - fixtures
 
 __all__ = ["docket", "seeded"]
@@ -186,3 +186,42 @@ def test_assess_previews_exploration_against_the_budget_left_and_records_nothing
     with docket.service() as service:
         assert service.policy("credit").exploration_spent == spent_before
         assert sum(service.status().cases_by_status.values()) == cases_before
+
+
+def test_quality_gives_the_range_whatever_the_unseen_outcomes_were(
+    docket: Docket, credit_rows: Rows  # noqa: F811 - the fixture
+) -> None:
+    ids = docket.seed(credit_rows(40))
+    overridden = 0
+    with docket.service("ana", "operator") as service:
+        label = service.label_field("credit")
+        data = service.dataset("credit")
+        for ref, case_id in ids.items():
+            rec = service.case(case_id).recommendation
+            if rec == "escalate":
+                continue
+            if rec == "approve" and overridden < 3:  # declined: these show no outcome
+                service.decide(case_id, Override("decline", "model_disagreement", "gut"))
+                overridden += 1
+                continue
+            service.decide(case_id, Accept())
+            if service.reveals_outcome("credit", rec):
+                service.record_outcome(case_id, data[int(ref.split("-")[1])][label],
+                                       datetime.now(UTC))
+
+    text = docket("quality")
+    found = json.loads(docket("quality", "--json").stdout)["off_policy"]
+
+    assert text.exit_code == 0, text.output
+    bounds = found["bounds"]
+    assert bounds["n_unseen"] == found["n_unobservable"] + found["n_awaiting_outcome"] > 0
+    assert 0 <= bounds["low"] < bounds["high"]
+    assert (f"whatever the unseen outcomes were, the decisions as logged cost between "
+            f"{bounds['low']:.3f} and {bounds['high']:.3f} per case") in text.output
+    assert [b["name"] for b in bounds["by_policy"]][1].startswith("policy v")
+    # The overrides to decline are named: outcomes will never judge them.
+    hidden = found["overridden_to_unseen"]
+    assert (hidden["n"], hidden["actions"]) == (3, ["decline"])
+    share = f"{hidden['share']:.0%} of the decided cases (3 of "
+    assert share in text.output and "WARNING" in text.output
+    assert any(share in w for w in found["warnings"])

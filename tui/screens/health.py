@@ -95,10 +95,23 @@ def render_health(h: HealthView, per_case: str = "per case") -> RenderableType:
     costs.add_column("who decided")
     costs.add_column(f"cost {per_case}", justify="right")
     costs.add_column("CI", justify="right")
+    if h.cost_range:
+        costs.add_column("whatever the unseen outcomes were", justify="right")
     for who, (c, lo, hi) in h.realized_cost.items():
-        costs.add_row(Text(who), f"{c:.3f}", f"[{lo:.3f}, {hi:.3f}]")
+        cells = [f"{c:.3f}", f"[{lo:.3f}, {hi:.3f}]"]
+        if h.cost_range:
+            span = h.cost_range.get(who)
+            cells.append(f"between {span[0]:.3f} and {span[1]:.3f}" if span else "—")
+        costs.add_row(Text(who), *cells)
     if not h.realized_cost:
         costs.add_row(Text("no outcomes yet", style="dim"), "", "")
+    unseen_note: list[RenderableType] = []
+    if h.cost_range:
+        unseen_note.append(Text(
+            f"The range assumes nothing about the {h.unseen_outcomes:,} case(s) whose outcome "
+            "is unseen: each counted at its best and its worst outcome. Whatever those "
+            "outcomes were, the cost lies in it; the estimates assume they resemble the "
+            "seen ones.", style="dim"))
 
     alerts: list[RenderableType] = [Text("Alerts", style="bold")]
     for a in h.alerts:
@@ -126,6 +139,7 @@ def render_health(h: HealthView, per_case: str = "per case") -> RenderableType:
         titled(f"Realized cost {per_case} (95% CI), where outcomes are known"
                if not h.cost_basis else f"Cost {per_case} (95% CI): {h.cost_basis}"),
         costs,
+        *unseen_note,
         Text(""),
         *render_calibration(h),
         Text(""),
