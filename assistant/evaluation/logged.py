@@ -536,8 +536,11 @@ def _overridden_warning(n: int, decided: int, actions: Sequence[str]) -> tuple[s
     """The share of cases overridden to an action that shows no outcome, in words."""
     if not n or not decided:
         return ()
+    share = n / decided
+    # "0%" beside "1 of 264" reads as a contradiction: below 1% say it to a tenth.
+    pct = f"{share:.0%}" if share >= 0.01 or share == 0 else f"{share:.1%}"
     return (
-        f"{n / decided:.0%} of the decided cases ({n} of {decided}) were overridden to "
+        f"{pct} of the decided cases ({n} of {decided}) were overridden to "
         f"{' or '.join(repr(a) for a in actions)}, which shows no outcome: quality measured on "
         "outcomes is blind to them (whether those overrides were right never comes back); the "
         "estimates fill them in from the model and from cases that look alike, the range "

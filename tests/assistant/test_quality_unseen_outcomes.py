@@ -229,3 +229,13 @@ def test_the_health_screen_gets_the_range_from_the_log(
     console = Console(width=220, record=True)
     console.print(render_health(health))
     assert "whatever the unseen outcomes were" in console.export_text()
+
+
+def test_a_small_share_of_overrides_is_not_rounded_to_nothing() -> None:
+    """'0% of the decided cases (1 of 264)' read as a contradiction in `docket quality`."""
+    from assistant.evaluation.logged import _overridden_warning
+
+    [one] = _overridden_warning(1, 264, ("decline",))
+    assert one.startswith("0.4% of the decided cases (1 of 264)")
+    [many] = _overridden_warning(39, 400, ("decline",))
+    assert many.startswith("10% of the decided cases (39 of 400)")
