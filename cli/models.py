@@ -8,13 +8,13 @@ from pathlib import Path
 import click
 
 from assistant.views import BacktestView
-from cli.app import Context, cli, pass_context, steps
+from cli.app import Context, cli, domain_argument, pass_context, steps
 from cli.files import read_json_object
 from cli.monitoring import print_off_policy
 
 
 @cli.command()
-@click.argument("domain")
+@domain_argument(required=True)
 @click.option(
     "--promote/--no-promote",
     default=None,
@@ -28,7 +28,7 @@ def train(obj: Context, domain: str, promote: bool | None) -> None:
 
 
 @cli.command()
-@click.argument("domain")
+@domain_argument(required=True)
 @click.option("--reason", default="", help="Why retrain now (kept in the model card).")
 @pass_context
 def retrain(obj: Context, domain: str, reason: str) -> None:
@@ -214,7 +214,7 @@ def backtest(obj: Context, domain: str | None, policy_file: Path | None) -> None
 
 
 @cli.command()
-@click.argument("domain", required=False)
+@domain_argument()
 @click.option("--seed", default=0, show_default=True, help="Fold seed (of the first repeat).")
 @click.option("--repeats", default=1, show_default=True, type=click.IntRange(1, 100),
               help="Repeat the k-fold with seeds SEED, SEED+1, ...; report mean ± sd.")

@@ -12,11 +12,11 @@ from assistant.monitoring.drift import FeatureDrift
 from assistant.monitoring.outcome_alerts import OutcomeAlertSettings, OutcomeCheck
 from assistant.monitoring.quality import QUALITY_WINDOW, report_to_dict
 from assistant.monitoring.quantile_alerts import QuantileAlertSettings
-from cli.app import Context, cli, pass_context
+from cli.app import Context, cli, domain_argument, pass_context
 
 
 @cli.command()
-@click.argument("domain", required=False)
+@domain_argument()
 @click.option("--json", "as_json", is_flag=True, help="Everything, machine-readably.")
 @click.option("--last", type=click.IntRange(min=1), default=QUALITY_WINDOW, show_default=True,
               help="Judge the latest this many decided cases (the cost grows with this "
@@ -149,7 +149,7 @@ def print_overrides(off: OffPolicyReport) -> None:
 
 
 @cli.command()
-@click.argument("domain", required=False)
+@domain_argument()
 @click.option("--recent", default=1000, show_default=True, help="How many latest cases to compare.")
 @click.option(
     "--last-outcomes",

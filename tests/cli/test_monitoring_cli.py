@@ -96,3 +96,36 @@ def test_a_feature_in_the_psi_significant_band_that_the_test_does_not_count_says
     assert "not counted as drifted: within chance on 30 case(s)" in feature_line(quiet)
     assert "(significant band)" in feature_line(quiet)
     assert feature_line(loud).endswith(": drifted")
+
+
+def test_commands_that_take_a_domain_argument_take_the_domain_option_too(tmp_path: Path) -> None:
+    """README: commands that concern one domain take `--domain NAME` (or a `DOMAIN`
+    argument). `docket quality --domain demand` used to fail with 'No such option'."""
+    import click
+
+    takes_argument = sorted(
+        name for name, command in cli.commands.items()
+        if any(isinstance(p, click.Argument) and p.name == "domain" for p in command.params))
+    without_option = [
+        name for name in takes_argument
+        if not any("--domain" in p.opts for p in cli.commands[name].params)]
+    # `sample DOMAIN KIND`: two positionals, so its DOMAIN stays positional only.
+    assert without_option == ["sample"], without_option
+    assert {"quality", "monitor", "figures", "train", "retrain"} <= set(takes_argument)
+
+    store = str(tmp_path / "store.sqlite")
+    people = People(store, tmp_path / "data")
+    key = people.save("rita", "risk_owner", tmp_path)
+    runner = CliRunner()
+
+    def docket(*args: str) -> Any:
+        return runner.invoke(cli, ["--store", store, "--key", str(key), *args],
+                             env={"DOCKET_DATA_DIR": str(tmp_path / "data"), "DOCKET_KEY": None})
+
+    by_option, by_argument = docket("quality", "--domain", "credit"), docket("quality", "credit")
+    assert by_option.exit_code == 0, by_option.output
+    assert by_option.stdout == by_argument.stdout
+    clash = docket("quality", "credit", "--domain", "demand")
+    assert clash.exit_code == 2 and "name two domains" in clash.output
+    missing = docket("train")
+    assert missing.exit_code == 2 and "--domain NAME" in missing.output
