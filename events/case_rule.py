@@ -12,6 +12,8 @@ itself, that every decision event (``Accepted``, ``Overridden``, ``Escalated``,
   the case), and a case that was escalated is closed only in its senior role (the last one);
 * an ``Accepted`` takes the case's recommended action (and order, for a "how much" case),
   never the escalation action, and only when there is a recommendation;
+* the case was recommended once (a recommendation written after the assessment, in a
+  component's name, would make any decision agree with it);
 * an ``Overridden`` or ``SignedOff`` names in ``recommended`` what the case's assessment
   recommended; an override takes another action (or order) than the recommended one, among
   the case's actions, never the escalation action; a sign-off's ``agreed`` says truly whether
@@ -67,7 +69,7 @@ class _Case:
     """What a case recorded before a decision: its name, pack declaration and the last
     recommendation (action, order, the actions it costed)."""
 
-    __slots__ = ("actions", "created", "declared", "label", "quantity", "recommended")
+    __slots__ = ("actions", "created", "declared", "label", "quantity", "recommended", "times")
 
     def __init__(self, rows: list[tuple[int, str, bytes]], oid: str) -> None:
         self.created: str | None = None
@@ -76,6 +78,7 @@ class _Case:
         self.recommended: str | None = None
         self.quantity: Any = None
         self.actions: tuple[str, ...] = ()
+        self.times = 0  # how many recommendations it recorded
         for _version, topic, raw in rows:  # in version order
             state = _read(raw)
             if topic in _CREATED:
@@ -95,6 +98,7 @@ class _Case:
                 self._recommend(state)
 
     def _recommend(self, state: dict[str, Any]) -> None:
+        self.times += 1
         self.recommended, self.quantity = state.get("action"), state.get("quantity")
         costs = state.get("expected_costs")
         self.actions = tuple(costs) if isinstance(costs, dict) else ()
@@ -162,6 +166,10 @@ class CaseRule:
         if case.created == QUARANTINED:
             return (f"{case.label}: its {name} event decides a quarantined record (its input "
                     "was rejected; it never became a case)")  # fmt: skip
+        if case.times > 1:  # the service recommends once, with the assessment
+            return (f"{case.label}: its {name} event follows a second recommendation "
+                    f"({case.recommended!r}{_order(case.quantity)}) recorded after the case's "
+                    "assessment: a case is recommended once")  # fmt: skip
         problem = _problem(case, topic, _read(raw), escalated=escalated)
         return f"{case.label}: its {name} event {problem}" if problem else None
 

@@ -142,6 +142,22 @@ def test_a_decision_on_a_quarantined_record_is_named(store_url: str) -> None:
     failed(log, "case credit/Q1", "Accepted", "decides a quarantined record")
 
 
+def test_a_second_recommendation_written_to_agree_with_a_decision_is_named(
+    store_url: str,
+) -> None:
+    # eve writes a new recommendation of 'approve' on S2 in the orchestrator's name (a
+    # component without a key of its own is vouched for by its signer), then accepts it.
+    log, cases = seeded(store_url)
+    written_by(store_url, "eve", cases[2].id, "Recommended", action="approve", source="model",
+               policy_id="credit", policy_version=1, expected_costs={"approve": 0.1,
+               "decline": 0.9}, reasons=["mine"], ood_reasons=[], propensities={"approve": 1.0},
+               explored=False, propensity_source="logged", quantity=None, quantiles={},
+               baseline_quantity=None, **SYS)  # fmt: skip
+    written_by(store_url, "eve", cases[2].id, "Accepted", action="approve", quantity=None,
+               actor="eve", role="operator")  # fmt: skip
+    failed(log, "case credit/S2", "Accepted", "follows a second recommendation ('approve')")
+
+
 def test_an_accept_of_another_order_than_recommended_is_named(store_url: str) -> None:
     # A "how much" case: accepting means ordering the recommended quantity.
     log = open_signed(store_url)
@@ -198,7 +214,8 @@ def test_a_busy_store_decided_every_way_verifies_clean(store_url: str) -> None:
                                 source="ledger", **who)  # fmt: skip
             people[who["actor"]].save(case)
     # An escalation recommended: accepting it escalates; a senior then decides.
-    unsure = new_case("B-unsure", decision=dict(DECISION))
+    unsure = Case.open(domain="credit", case_ref="B-unsure", input={"age": 30},
+                       decision=dict(DECISION), **SYS)  # fmt: skip
     unsure.recommend(action="escalate", source="model", policy_id="credit", policy_version=1,
                      expected_costs={"approve": 1.0, "decline": 1.0, "escalate": 0.9},
                      reasons=["in the band"], **SYS)  # fmt: skip
