@@ -5,6 +5,7 @@ the lie does not."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 import pytest
@@ -32,7 +33,7 @@ def test_an_operators_accept_of_another_action_than_recommended_fails_verify(
     # olga, an enrolled operator, writes the accept herself: signed with her own key.
     log = open_log(str(docket.store))
     log.signer = docket.people.key("olga", "operator")
-    case = log.repository.get(UUID(case_id))
+    case: Any = log.repository.get(UUID(case_id))
     recommended = case.recommendation
     taken = "approve" if recommended != "approve" else "decline"
     case.trigger_event(case.Accepted, action=taken, quantity=None, actor="olga", role="operator")
