@@ -220,7 +220,8 @@ def verify(
     Reads pages of events (as stored rows, nothing decoded), the links and the batch
     signatures in the same id range, so memory stays flat but for one number per decided
     case: the decision rule (one decision per case, :class:`_Decisions`) is checked on the
-    way.
+    way, and so is the case rule (:mod:`events.case_rule`: each decision agrees with what its
+    case recorded), which reads, once per page, only the cases that page decides.
 
     The chain hashes each state as stored (compressed), so no state is inflated for it.
     Signatures (see :mod:`events.signing`): one check per signed batch; every event must
