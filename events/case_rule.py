@@ -155,11 +155,15 @@ class CaseRule:
         ``version`` of the case ``oid``, or None. ``escalated``: the case awaits a senior.
 
         Raises:
-            UnreadableState: a state of the case or of the decision cannot be read.
+            UnreadableState: the decision's own state cannot be read.
         """
         before = [r for r in self.rows.get(_key(oid), ()) if r[0] < version]
-        case = _Case(before, oid)
         name = topic.rpartition(".")[2]
+        try:
+            case = _Case(before, oid)
+        except UnreadableState as exc:  # e.g. compressed with the words of a pack not installed
+            return (f"case {oid}: its {name} event cannot be checked against the case, whose "
+                    f"earlier events cannot be read ({exc})")  # fmt: skip
         if case.created is None:
             return (f"{case.label}: its {name} event decides a record that was never opened "
                     "as a case")  # fmt: skip

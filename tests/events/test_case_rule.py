@@ -244,3 +244,26 @@ def test_a_busy_store_decided_every_way_verifies_clean(store_url: str) -> None:
     report = verify(log, page=7)  # small pages: decisions and their cases in other pages
     assert report.ok, report.reason
     assert report.checked == log.event_count()
+
+
+def test_a_decision_whose_case_cannot_be_read_is_named_not_passed(
+    store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A case compressed with a pack's words this Docket does not know (the pack is not
+    # installed): its decision cannot be checked, so verify says so instead of passing it.
+    from events import case_rule
+    from events.compression import UnreadableState
+
+    log, _ = seeded(store_url)
+
+    def unreadable(raw: bytes, *, step_authors: bool = True) -> Any:
+        if raw[:1] != b"{" and len(raw) > 200:  # the cases' opening events, not decisions
+            raise UnreadableState("the event was compressed with dictionary 0badc0de")
+        return original(raw, step_authors=step_authors)
+
+    original = case_rule.read_state
+    monkeypatch.setattr(case_rule, "read_state", unreadable)
+    report = verify(log)
+    assert not report.ok
+    assert "case " in report.reason and "cannot be checked against the case" in report.reason
+    assert "0badc0de" in report.reason
