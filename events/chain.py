@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any, Protocol
 
+from events.case_rule import CaseRule
 from events.compression import UnreadableState, head_of, read_state
 from events.domain.case_steps import ASSESSED_TOPIC, authors
 from events.domain.proposals import approval_problem
@@ -156,6 +157,12 @@ class ChainedRecorder(Protocol):
         """The first position that must be signed."""
         ...
 
+    def select_case_rows(
+        self, originator_ids: Sequence[str], topics: Sequence[str]
+    ) -> Sequence[tuple[int, str, int, str, bytes]]:
+        """Stored events of the aggregates ``originator_ids`` with one of ``topics``."""
+        ...
+
 
 @dataclass(frozen=True)
 class VerifyReport:
@@ -213,7 +220,8 @@ def verify(
     Reads pages of events (as stored rows, nothing decoded), the links and the batch
     signatures in the same id range, so memory stays flat but for one number per decided
     case: the decision rule (one decision per case, :class:`_Decisions`) is checked on the
-    way.
+    way, and so is the case rule (:mod:`events.case_rule`: each decision agrees with what its
+    case recorded), which reads, once per page, only the cases that page decides.
 
     The chain hashes each state as stored (compressed), so no state is inflated for it.
     Signatures (see :mod:`events.signing`): one check per signed batch; every event must
@@ -234,6 +242,7 @@ def verify(
     start = 1
     signatures = _Signatures(chained.signed_from())
     decisions, policies, ruled, topics = _Decisions(), _Policies(), _RULED, docket_topics()
+    cases = CaseRule(chained)  # each decision against what its case recorded before it
     # A walk starts at position 1; an event stored below it (a row id of 0 or less) is
     # outside every walk, yet reading its aggregate by id finds it.
     before = chained.select_rows(-(1 << 63), 1, 0)
@@ -245,6 +254,7 @@ def verify(
         stop = events[-1][0] if len(events) == page else end
         links = chained.select_chain(start, stop, page * 2 + 10)
         signatures.load(chained.select_signatures(start, stop))
+        cases.page(events)
         li = 0
         for nid, oid, version, topic, state in events:
             # Links without an event before this one: those events were removed.
@@ -266,7 +276,10 @@ def verify(
             if topic in ruled:  # a case's decision or a policy's event: the rules
                 rule = decisions if topic in _DECISION_TOPICS else policies
                 try:
+                    escalated = topic in _DECIDING and decisions.awaits_senior(oid)
                     wrong = rule.add(oid, topic, state)
+                    if not wrong and topic in _DECIDING:
+                        wrong = cases.check(oid, version, topic, state, escalated=escalated)
                 except UnreadableState as exc:
                     return _bad(checked, nid, f"this event cannot be read: {exc}")
                 if wrong:
@@ -507,6 +520,13 @@ class _Decisions:
         self.decided: set[int] = set()
         self.outcomes: set[int] = set()
         self.escalated: dict[int, Any] = {}  # awaiting a senior: who escalated
+
+    def awaits_senior(self, oid: str) -> bool:
+        """Whether the case ``oid`` was escalated and not yet closed."""
+        try:
+            return int(oid.replace("-", ""), 16) in self.escalated
+        except ValueError:
+            return False
 
     def add(self, oid: str, topic: str, raw: bytes) -> str | None:
         """Take a decision event of the case ``oid``; the rule it breaks, or None.

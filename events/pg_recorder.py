@@ -389,6 +389,25 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
             row = curs.fetchone()
             return int(row["m"] or 0) if row else 0
 
+    def select_case_rows(
+        self, originator_ids: Sequence[str], topics: Sequence[str]
+    ) -> list[tuple[int, str, int, str, bytes]]:
+        """The stored events of some aggregates with some topics, in one read (see
+        ChainedSQLiteRecorder.select_case_rows)."""
+        if not originator_ids:
+            return []
+        sql = SQL(
+            "SELECT notification_id, originator_id::text AS oid, originator_version, topic, "
+            "state FROM {0} WHERE originator_id = ANY(%s::uuid[]) AND topic = ANY(%s)"
+        ).format(self.events_table)
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(sql, (list(originator_ids), list(topics)))
+            return [
+                (r["notification_id"], r["oid"], r["originator_version"], r["topic"],
+                 bytes(r["state"]))
+                for r in curs.fetchall()
+            ]  # fmt: skip
+
     def select_rows(
         self, start: int, limit: int, stop: int | None = None
     ) -> list[tuple[int, str, int, str, bytes]]:

@@ -292,6 +292,29 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
             row = c.fetchone()
         return None if row is None else (int(row[0]), bytes(row[1]))
 
+    def select_case_rows(
+        self, originator_ids: Sequence[str], topics: Sequence[str]
+    ) -> list[tuple[int, str, int, str, bytes]]:
+        """The stored events ``(id, originator id as 32 hex digits, version, topic, state)``
+        of the aggregates ``originator_ids`` (UUID text) whose topic is one of ``topics``:
+        the case rule of ``verify`` (:mod:`events.case_rule`) reads the cases decided in a
+        page in one indexed read (the primary key leads with the originator id)."""
+        ids = [o.replace("-", "") for o in originator_ids]
+        found: list[tuple[int, str, int, str, bytes]] = []
+        marks = ",".join("?" * len(topics))
+        with self.datastore.transaction(commit=False) as c:
+            c.sqlite_cursor.row_factory = None  # plain tuples
+            for at in range(0, len(ids), 500):  # under SQLite's limit of bound values
+                chunk = ids[at : at + 500]
+                c.execute(
+                    "SELECT rowid, originator_id, originator_version, topic, state FROM "
+                    f"{self.events_table_name} WHERE originator_id IN "
+                    f"({','.join('?' * len(chunk))}) AND topic IN ({marks})",
+                    (*chunk, *topics),
+                )
+                found.extend(c.fetchall())
+        return [(r[0], str(r[1]), r[2], r[3], bytes(r[4])) for r in found]
+
     def select_rows(
         self, start: int, limit: int, stop: int | None = None
     ) -> list[tuple[int, str, int, str, bytes]]:

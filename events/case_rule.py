@@ -1,0 +1,227 @@
+"""The case rule of ``verify``: each decision must agree with the case it decides.
+
+The chain and the signatures prove who wrote each event; they cannot tell a well-signed lie.
+An insider holding a valid operator (or senior) key can write, in their own name and signed
+with their own key, a decision the service would never record. This rule checks, on the log
+itself, that every decision event (``Accepted``, ``Overridden``, ``Escalated``,
+``SignedOff``) is consistent with what its case recorded before it:
+
+* the case exists and is a case: a decision on a record that was never opened, or on a
+  quarantined record (input rejected, never a case), is named;
+* the decision is made in a role the case's pack lets decide (``deciding_roles`` recorded on
+  the case), and a case that was escalated is closed only in its senior role (the last one);
+* an ``Accepted`` takes the case's recommended action (and order, for a "how much" case),
+  never the escalation action, and only when there is a recommendation;
+* the case was recommended once (a recommendation written after the assessment, in a
+  component's name, would make any decision agree with it);
+* an ``Overridden`` or ``SignedOff`` names in ``recommended`` what the case's assessment
+  recommended; an override takes another action (or order) than the recommended one, among
+  the case's actions, never the escalation action; a sign-off's ``agreed`` says truly whether
+  it took the recommended action (and order).
+
+What the case recorded is read as the case's own readers read it: its events before the
+decision (lower versions), the creation event (``Opened``, ``Assessed``, or
+``InputQuarantined``) and the last recommendation (a ``Recommended`` event, or the step of
+an ``Assessed`` one).
+
+Cost: the walk of :func:`events.chain.verify` decodes no case body. This rule reads only the
+cases that a page of the walk decides: once per page, the creation and recommendation
+events of those cases in one indexed read (:meth:`select_case_rows`), decoded when their
+decision is met. A store of ingested, undecided cases costs it nothing but a scan of each
+page's topics; each decision costs about one decode of its case (each decision a person
+makes is a signed batch of its own, whose signature check costs more).
+
+What it cannot see (README, "What `docket verify` guarantees"): a lie that agrees with the
+case, such as an operator accepting a recommendation they never looked at, or an outcome
+that did not happen; and whatever the assessment itself says (a recommendation recorded by a
+holder of the orchestrator's key is the case's recommendation).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from events.compression import UnreadableState, read_state
+from events.domain.case_rules import V1_DECISION
+
+_CASE = "events.domain.case:Case."
+OPENED, ASSESSED, QUARANTINED = (_CASE + n for n in ("Opened", "Assessed", "InputQuarantined"))
+RECOMMENDED = _CASE + "Recommended"
+ACCEPTED, OVERRIDDEN, SIGNED_OFF = (_CASE + n for n in ("Accepted", "Overridden", "SignedOff"))
+ESCALATED = _CASE + "Escalated"
+#: The events a person decides a case with: the ones this rule checks.
+DECIDING = frozenset((ACCEPTED, OVERRIDDEN, SIGNED_OFF, ESCALATED))
+#: What the rule reads of a decided case.
+_READ = (OPENED, ASSESSED, QUARANTINED, RECOMMENDED)
+_CREATED = frozenset((OPENED, ASSESSED, QUARANTINED))
+
+
+class CaseRows(Protocol):
+    """What the rule needs from a recorder (both Docket recorders provide it)."""
+
+    def select_case_rows(
+        self, originator_ids: Sequence[str], topics: Sequence[str]
+    ) -> Sequence[tuple[int, str, int, str, bytes]]: ...
+
+
+class _Case:
+    """What a case recorded before a decision: its name, pack declaration and the last
+    recommendation (action, order, the actions it costed)."""
+
+    __slots__ = ("actions", "created", "declared", "label", "quantity", "recommended", "times")
+
+    def __init__(self, rows: list[tuple[int, str, bytes]], oid: str) -> None:
+        self.created: str | None = None
+        self.label = f"case {oid}"
+        self.declared: dict[str, Any] = {}
+        self.recommended: str | None = None
+        self.quantity: Any = None
+        self.actions: tuple[str, ...] = ()
+        self.times = 0  # how many recommendations it recorded
+        for _version, topic, raw in rows:  # in version order
+            state = _read(raw)
+            if topic in _CREATED:
+                self.created = topic
+                domain, ref = state.get("domain"), state.get("case_ref")
+                if ref:
+                    self.label = f"case {domain}/{ref}" if domain else f"case {ref}"
+                declared = state.get("decision")
+                if topic == OPENED and "class_version" not in state and declared is None:
+                    declared = V1_DECISION  # an Opened v1: the log's credit-only decision
+                self.declared = declared if isinstance(declared, dict) else {}
+                steps = state.get("steps") if topic == ASSESSED else None
+                for step in steps if isinstance(steps, list) else ():
+                    if isinstance(step, dict) and step.get("event") == "Recommended":
+                        self._recommend(step)
+            elif topic == RECOMMENDED:
+                self._recommend(state)
+
+    def _recommend(self, state: dict[str, Any]) -> None:
+        self.times += 1
+        self.recommended, self.quantity = state.get("action"), state.get("quantity")
+        costs = state.get("expected_costs")
+        self.actions = tuple(costs) if isinstance(costs, dict) else ()
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        roles = self.declared.get("deciding_roles")
+        return tuple(r for r in roles if isinstance(r, str)) if isinstance(roles, list) else ()
+
+    @property
+    def escalate_action(self) -> Any:
+        return self.declared.get("escalate_action")
+
+
+def _read(raw: bytes) -> dict[str, Any]:
+    """A stored state's JSON object ({} when it is not one; an unreadable state raises
+    :class:`~events.compression.UnreadableState`, which the walk reports)."""
+    try:
+        value = read_state(raw, step_authors=False)
+    except UnreadableState:
+        raise
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _order(value: Any) -> str:
+    return "" if value is None else f" (order {value})"
+
+
+class CaseRule:
+    """The rule, fed by the walk: :meth:`page` before each page, :meth:`check` on each
+    decision event of it."""
+
+    def __init__(self, recorder: CaseRows) -> None:
+        self.recorder = recorder
+        self.rows: dict[str, list[tuple[int, str, bytes]]] = {}
+
+    def page(self, events: Sequence[tuple[int, str, int, str, bytes]]) -> None:
+        """Read, in one go, what the cases decided in this page of the walk recorded."""
+        decided = list(dict.fromkeys(e[1] for e in events if e[3] in DECIDING))
+        self.rows = {}
+        if not decided:
+            return
+        for _nid, oid, version, topic, state in self.recorder.select_case_rows(decided, _READ):
+            self.rows.setdefault(_key(oid), []).append((version, topic, state))
+        for found in self.rows.values():
+            found.sort(key=lambda r: r[0])
+
+    def check(
+        self, oid: str, version: int, topic: str, raw: bytes, *, escalated: bool
+    ) -> str | None:
+        """The problem with the decision event ``topic`` (stored state ``raw``) at
+        ``version`` of the case ``oid``, or None. ``escalated``: the case awaits a senior.
+
+        Raises:
+            UnreadableState: the decision's own state cannot be read.
+        """
+        before = [r for r in self.rows.get(_key(oid), ()) if r[0] < version]
+        name = topic.rpartition(".")[2]
+        try:
+            case = _Case(before, oid)
+        except UnreadableState as exc:  # e.g. compressed with the words of a pack not installed
+            return (f"case {oid}: its {name} event cannot be checked against the case, whose "
+                    f"earlier events cannot be read ({exc})")  # fmt: skip
+        if case.created is None:
+            return (f"{case.label}: its {name} event decides a record that was never opened "
+                    "as a case")  # fmt: skip
+        if case.created == QUARANTINED:
+            return (f"{case.label}: its {name} event decides a quarantined record (its input "
+                    "was rejected; it never became a case)")  # fmt: skip
+        if case.times > 1:  # the service recommends once, with the assessment
+            return (f"{case.label}: its {name} event follows a second recommendation "
+                    f"({case.recommended!r}{_order(case.quantity)}) recorded after the case's "
+                    "assessment: a case is recommended once")  # fmt: skip
+        problem = _problem(case, topic, _read(raw), escalated=escalated)
+        return f"{case.label}: its {name} event {problem}" if problem else None
+
+
+def _key(oid: str) -> str:
+    return oid.replace("-", "").lower()
+
+
+def _problem(case: _Case, topic: str, state: dict[str, Any], *, escalated: bool) -> str | None:
+    actor, role = state.get("actor"), state.get("role")
+    roles = case.roles
+    if roles and role not in roles:
+        return (f"was recorded by {actor} as {role!r}, a role this case does not let decide "
+                f"(it allows {', '.join(roles)})")  # fmt: skip
+    if escalated and topic != ESCALATED and roles and role != roles[-1]:
+        return (f"closes an escalated case as {role!r} ({actor}): only its senior role "
+                f"({roles[-1]}) may close it")  # fmt: skip
+    if topic == ESCALATED:
+        return None
+    action, quantity = state.get("action"), state.get("quantity")
+    rec, rec_qty = case.recommended, case.quantity
+    if case.escalate_action is not None and action == case.escalate_action:
+        return (f"records the escalation action {action!r} as a final decision: escalating "
+                "is no decision")  # fmt: skip
+    if topic == ACCEPTED:
+        if rec is None:
+            return f"accepts {action!r}, but the case has no recommendation to accept"
+        if action != rec or quantity != rec_qty:
+            return (f"accepts {action!r}{_order(quantity)}, but the case's recommended action "
+                    f"is {rec!r}{_order(rec_qty)}")  # fmt: skip
+        return None
+    if state.get("recommended") != rec:
+        return (f"says the recommendation was {state.get('recommended')!r}, but the case's "
+                f"assessment recommended {rec!r}")  # fmt: skip
+    if case.actions and action not in case.actions:
+        return (f"takes {action!r}, which is not one of the case's actions "
+                f"({', '.join(case.actions)})")  # fmt: skip
+    took_recommended = rec is not None and action == rec and quantity == rec_qty
+    if topic == OVERRIDDEN and took_recommended:
+        return (f"overrides the recommendation with the recommended action itself "
+                f"({action!r}{_order(quantity)})")  # fmt: skip
+    if topic == SIGNED_OFF and state.get("agreed") is not took_recommended:
+        if state.get("agreed") is True:
+            return (f"says the senior agreed with the recommendation ({rec!r}"
+                    f"{_order(rec_qty)}) but took {action!r}{_order(quantity)}")  # fmt: skip
+        return (f"says the senior did not agree with the recommendation, yet took it "
+                f"({action!r}{_order(quantity)})")  # fmt: skip
+    return None
+
+
+__all__ = ["DECIDING", "CaseRule"]
