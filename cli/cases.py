@@ -67,7 +67,8 @@ def ingest(obj: Context, file: Path, domain: str | None) -> None:
 @click.option("--quantity", "quantity", type=int, metavar="N",
               help="Order N instead of the recommended quantity (a quantity decision; "
                    "needs --reason-code and --reason).")
-@click.option("--reason-code", help="Why (with --override): see `docket reasons`.")
+@click.option("--reason-code",
+              help="Why (with --override): one of the pack's codes, see `docket reasons`.")
 @click.option("--reason", "reason", help="Why, in words (with --override or --escalate).")
 @click.option("--escalate", is_flag=True, help="Send the case to a senior reviewer.")
 @pass_context
@@ -108,12 +109,14 @@ def decide(
 
 
 @cli.command()
-def reasons() -> None:
-    """List the override reason codes."""
-    from assistant.views import REASON_CODES
-
-    for code, meaning in REASON_CODES.items():
-        click.echo(f"{code:24} {meaning}")
+@click.option("--domain", default=None, help="The pack (default: the one this store holds).")
+@pass_context
+def reasons(obj: Context, domain: str | None) -> None:
+    """List the override reason codes the pack declares (code, then its label)."""
+    view = obj.service.domain(domain)
+    width = max([24, *(len(code) + 1 for code in view.reason_codes)])
+    for code, meaning in view.reason_codes.items():
+        click.echo(inert(f"{code:{width}} {meaning}"))
 
 
 @cli.command()

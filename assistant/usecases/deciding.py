@@ -13,6 +13,7 @@ from assistant.evaluation.observation import outcome_refusal
 from assistant.usecases import reading
 from assistant.usecases.checks import require_plain
 from assistant.usecases.context import Context, Who
+from assistant.usecases.domains import words_of
 from assistant.views import Accept, CaseDetail, Decision, Escalate, Override
 from events.domain import Case
 from events.errors import FieldProblem, InputRejected
@@ -24,7 +25,8 @@ def decide(ctx: Context, case_id: str, decision: Decision) -> CaseDetail:
     Raises:
         AlreadyDecided: someone decided first (names who and when).
         NotAuthorised: e.g. a non-senior deciding an escalated case.
-        InputRejected: an override without reason code or text.
+        InputRejected: an override without reason text, or without a reason code the
+            case's pack declares.
     """
     who = ctx.who
     if isinstance(decision, Override | Escalate):
@@ -39,8 +41,10 @@ def decide(ctx: Context, case_id: str, decision: Decision) -> CaseDetail:
             # to a senior reviewer.
             case.escalate(reason_text=decision.reason_text, **who)
         elif isinstance(decision, Override) and is_quantity_pack(case.domain):
+            _check_reason_code(case.domain, decision.reason_code)
             _override_order(ctx, case, decision, who)
         elif isinstance(decision, Override):
+            _check_reason_code(case.domain, decision.reason_code)
             case.override(
                 action=decision.action,
                 reason_code=decision.reason_code,
@@ -53,6 +57,17 @@ def decide(ctx: Context, case_id: str, decision: Decision) -> CaseDetail:
     uid = ctx.resolve(case_id)
     ctx.sync([ctx.log.update(uid, apply)])  # the read models take the decided state as it is
     return reading.case(ctx, str(uid))
+
+
+def _check_reason_code(domain: str, code: str) -> None:
+    """Refuse a reason code the case's pack does not declare (the log checks only a code's
+    form: which codes exist is the pack's word)."""
+    codes = words_of(domain).reason_codes
+    if code not in codes:
+        given = f"{code[:40]!r} is not" if code else "choose"
+        raise InputRejected([FieldProblem(
+            "reason_code", f"{given} one of the {domain} pack's reason codes: "
+                           f"{', '.join(codes)} (see `docket reasons --domain {domain}`)")])
 
 
 def _override_order(ctx: Context, case: Case, decision: Override, who: Who) -> None:
