@@ -6,6 +6,7 @@ the log), naming who decided first and when.
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from datetime import datetime
 
 from assistant.domains import is_quantity_pack
@@ -28,11 +29,16 @@ def decide(ctx: Context, case_id: str, decision: Decision) -> CaseDetail:
         InputRejected: an override without reason text, or without a reason code the
             case's pack declares.
     """
-    who = ctx.who
     if isinstance(decision, Override | Escalate):
         require_plain("reason_text", decision.reason_text)
+    scope = ExitStack()
 
     def apply(case: Case) -> None:
+        # Decided in the case's own roles: an escalated case by its senior, otherwise by its
+        # operator (a key holding several packs' roles, no role named, uses this pack's).
+        duty = case.deciding_roles[-1:] if case.status == "escalated" else case.deciding_roles
+        scope.enter_context(ctx.in_pack_role(duty))
+        who = ctx.who
         if isinstance(decision, Accept):
             case.accept(**who)
         elif (isinstance(decision, Override) and decision.action == case.escalate_action
@@ -55,7 +61,8 @@ def decide(ctx: Context, case_id: str, decision: Decision) -> CaseDetail:
             case.escalate(reason_text=decision.reason_text, **who)
 
     uid = ctx.resolve(case_id)
-    ctx.sync([ctx.log.update(uid, apply)])  # the read models take the decided state as it is
+    with scope:  # the acting role is restored once the decision is saved
+        ctx.sync([ctx.log.update(uid, apply)])  # the read models take the decided state
     return reading.case(ctx, str(uid))
 
 
