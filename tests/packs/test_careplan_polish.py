@@ -1,8 +1,10 @@
 """The careplan pack through the command line, as its README-only author met it: the admin
-``docket keys init`` makes acts in careplan's own roles (not another installed pack's)."""
+``docket keys init`` makes acts in careplan's own roles (not another installed pack's), and a
+bad row is reported at its line once."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -43,3 +45,35 @@ def test_the_first_admin_acts_in_the_packs_own_roles(
     assert "proposed change #" in proposed
     history = as_root(docket, "audit", "cp-000") + as_root(docket, "audit", "cp-001")
     assert not OTHER_PACKS_ROLES.search(history), OTHER_PACKS_ROLES.findall(history)
+
+
+def test_a_bad_row_is_reported_at_its_line_once(
+    docket: Docket, tmp_path: Path,  # noqa: F811
+) -> None:
+    path = write_checkups(tmp_path / "checkups.csv")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[3] = "cp-short,55,1"  # the third row, on the file's fourth line: too few fields
+    lines.insert(9, "")  # a blank line: the rows after it sit one line further down
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    result = docket("ingest", str(path), role="care_coordinator", operator="cora")
+    assert result.exit_code == 0, result.output
+    reported = [line.strip() for line in result.output.splitlines() if line.startswith("  ")]
+    # The sixth row (bmi "heavy") is on line 7; its location is said once, as a line.
+    assert reported == [
+        "line 4: has 3 fields; the header names 13",
+        "line 7: bmi: wrong type: input should be a valid number, unable to parse string as "
+        "a number, got 'heavy' (str)",
+    ]
+
+    jsonl = tmp_path / "checkups.jsonl"
+    good = {"age": 50, "sex": 1, "bmi": 25.0, "bp": 90.0, "tc": 180.0, "ldl": 100.0,
+            "hdl": 50.0, "tch": 4.0, "ltg": 4.5, "glu": 90.0}
+    jsonl.write_text("\n".join([
+        json.dumps({**good, "case_ref": "cj-1"}), "",
+        json.dumps({**good, "case_ref": "cj-2", "glu": "sweet"}), "{not json",
+    ]) + "\n", encoding="utf-8")
+    result = docket("ingest", str(jsonl), role="care_coordinator", operator="cora")
+    reported = [line.strip() for line in result.output.splitlines() if line.startswith("  ")]
+    assert [r.split(":")[0] for r in reported] == ["line 3", "line 4"], result.output
+    assert not any(r.count("line ") > 1 or r.startswith("row") for r in reported)
