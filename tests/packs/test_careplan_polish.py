@@ -1,6 +1,6 @@
 """The careplan pack through the command line, as its README-only author met it: the admin
-``docket keys init`` makes acts in careplan's own roles (not another installed pack's), and a
-bad row is reported at its line once."""
+``docket keys init`` makes acts in careplan's own roles (not another installed pack's), a bad
+row is reported at its line once, and the audit names the score in careplan's words."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 from tests.cli.test_cli import Docket, docket  # noqa: F401 - fixture
+from tests.packs.conftest import deploy_models, trained_artifacts
 from tests.packs.test_careplan_pack import write_checkups
 from tests.people import ROOT
 
@@ -77,3 +78,22 @@ def test_a_bad_row_is_reported_at_its_line_once(
     reported = [line.strip() for line in result.output.splitlines() if line.startswith("  ")]
     assert [r.split(":")[0] for r in reported] == ["line 3", "line 4"], result.output
     assert not any(r.count("line ") > 1 or r.startswith("row") for r in reported)
+
+
+def test_the_audit_names_the_score_in_the_packs_words(
+    docket: Docket, tmp_path: Path,  # noqa: F811
+) -> None:
+    as_root(docket, "ingest", str(write_checkups(tmp_path / "before.csv")))  # baseline rules
+    with docket.service("dana", "data_steward") as service:
+        deploy_models(service, "careplan", list(trained_artifacts("careplan")))
+    later = write_checkups(tmp_path / "after.csv")
+    later.write_text(later.read_text(encoding="utf-8").replace("cp-0", "cq-0"),
+                     encoding="utf-8")
+    as_root(docket, "ingest", str(later))  # the model scores these
+
+    shown = as_root(docket, "audit", "cp-000") + as_root(docket, "audit", "cq-000")
+    assert "historical p(progression) " in shown  # the baseline's reason
+    assert re.search(r"p\(progression\) 0\.\d{3}: expected cost", shown), shown
+    assert not re.search(r"p\((worsened|held|bad|default)\)", shown), shown
+    quality = as_root(docket, "quality", "careplan", "--json")
+    assert not re.search(r"declin|approv|loan|applicant", quality)
