@@ -104,9 +104,11 @@ def record_outcome(
             loan) and ``source`` is not an outside one (``outside:NAME``), or the outcome
             was observed before the decision.
     """
-    who = ctx.who
+    scope = ExitStack()
 
     def record(case: Case) -> None:
+        scope.enter_context(ctx.in_pack_role(case.deciding_roles))  # as its operator
+        who = ctx.who
         if is_quantity_pack(case.domain):  # the outcome is a number, e.g. demand
             try:
                 value = float(outcome)
@@ -122,4 +124,5 @@ def record_outcome(
         case.record_outcome(outcome=outcome, observed_at=observed_at.isoformat(),
                             source=source, **who)
 
-    ctx.log.update(ctx.resolve(case_id), record)
+    with scope:
+        ctx.log.update(ctx.resolve(case_id), record)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 from tests.cli.test_cli import Docket, docket  # noqa: F401 - fixture
@@ -44,7 +45,12 @@ def test_the_first_admin_acts_in_the_packs_own_roles(
     proposed = as_root(docket, "policy", "set", "--cost", "standard:worsened=6",
                        "--justification", "complications cost more")
     assert "proposed change #" in proposed
+    outcomes = tmp_path / "outcomes.csv"
+    now = datetime.now(UTC).isoformat()
+    outcomes.write_text(f"case_ref,outcome,observed_at\ncp-000,held,{now}\n", encoding="utf-8")
+    assert "1 recorded" in as_root(docket, "outcomes", str(outcomes))
     history = as_root(docket, "audit", "cp-000") + as_root(docket, "audit", "cp-001")
+    assert re.search(r"OutcomeRecorded\s+root \(care_coordinator\)", history), history
     assert not OTHER_PACKS_ROLES.search(history), OTHER_PACKS_ROLES.findall(history)
 
 
