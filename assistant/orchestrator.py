@@ -241,7 +241,8 @@ class Orchestrator:
                 # A flagged note takes the case out of exploration (no key: no draw).
                 key = None if flags else case_key(case)
                 recommendation = recommend(
-                    champion.score.p_bad, ood, spec, case_key=key, budget=budget
+                    champion.score.p_bad, ood, spec, case_key=key, budget=budget,
+                    probability=self.pack.words.probability(),
                 )
             except ValueError as exc:  # defensive: scores are checked before
                 fallback = f"the policy could not use the model's score: {exc}"
@@ -255,7 +256,8 @@ class Orchestrator:
         if recommendation is None:
             source = "baseline"
             fallback = fallback or "the champion produced no score"
-            base_rec = baseline_recommendation(baseline, spec, ood)
+            base_rec = baseline_recommendation(baseline, spec, ood,
+                                               probability=self.pack.words.probability())
             recommendation = replace(
                 base_rec, reasons=(f"fallback to baseline rules: {fallback}", *base_rec.reasons)
             )

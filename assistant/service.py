@@ -107,6 +107,8 @@ class DocketService(CasesDoor, GovernanceDoor, MonitoringDoor, LogDoor, PeopleDo
                     f"{', '.join(record.roles)}); a role must be granted by an admin"
                 )
             identity = Identity(record.person, role or record.roles[0])
+            # A key holding several packs' roles, no role named: each pack's own is used.
+            service._ctx.role_named = role is not None
         service._ctx.act(identity or anonymous)
         if on_catch_up is not None and catch_up_step is None and (behind := service.behind()):
             on_catch_up(behind)

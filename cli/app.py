@@ -214,7 +214,8 @@ class DocketGroup(click.Group):
     envvar="DOCKET_ROLE",
     default=None,
     callback=lambda _ctx, _param, value: None if value is None else known_role(value),
-    help="Which of your key's enrolled roles to act in (default: its first): one a domain pack "
+    help="Which of your key's enrolled roles to act in (default: the pack's own role for what "
+    "the command does, if the key holds it, else the key's first): one a domain pack "
     "declares (`docket domains` lists them), or admin.",
 )
 @click.option(

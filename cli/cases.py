@@ -29,7 +29,7 @@ from assistant.views import (
     parse_flag,
 )
 from cli.app import Context, cli, fail, pass_context, progress, startup_frozen
-from cli.files import iter_rows, read_rows
+from cli.files import LineMap, iter_rows, read_rows
 from events.errors import DocketError, InputRejected
 
 
@@ -47,8 +47,9 @@ def ingest(obj: Context, file: Path, domain: str | None) -> None:
     service = obj.service  # opened (lazily) before the freeze: it is part of start-up
     # Read as it goes: a file of a million rows holds one batch in memory at a time.
     with startup_frozen():
-        report = service.ingest(domain, iter_rows(file), progress=progress(f"Opening {file.name}"),
-                                keep_ids=False)  # fmt: skip
+        lines = LineMap()  # where each row starts, to report a bad one at its line
+        report = service.ingest(domain, iter_rows(file, lines),
+                                progress=progress(f"Opening {file.name}"), keep_ids=False)
     if sys.stderr.isatty():
         click.echo(err=True)  # ends the running count's line
     click.echo(
@@ -57,7 +58,20 @@ def ingest(obj: Context, file: Path, domain: str | None) -> None:
         f"skipped {report.duplicate_count} duplicate(s)"
     )
     for number, sentence in report.rejected:
-        click.secho(f"  row {number}: {sentence}", fg="yellow", err=True)
+        click.secho(f"  {bad_row(number, sentence, lines)}", fg="yellow", err=True)
+
+
+#: A problem the file reader located itself: its line, the header line, or the whole file.
+_LOCATED = re.compile(r"(?:header line|line \d+|file)[,:]")
+
+
+def bad_row(number: int, sentence: str, lines: LineMap) -> str:
+    """A quarantined row's message with its location said once: ``line N: ...`` (the file's
+    line, header included), or ``row N: ...`` where rows are not lines (a JSON array)."""
+    if _LOCATED.match(sentence):
+        return sentence
+    line = lines.line(number)
+    return f"line {line}: {sentence}" if line is not None else f"row {number}: {sentence}"
 
 
 @cli.command()
@@ -67,7 +81,8 @@ def ingest(obj: Context, file: Path, domain: str | None) -> None:
 @click.option("--quantity", "quantity", type=int, metavar="N",
               help="Order N instead of the recommended quantity (a quantity decision; "
                    "needs --reason-code and --reason).")
-@click.option("--reason-code", help="Why (with --override): see `docket reasons`.")
+@click.option("--reason-code",
+              help="Why (with --override): one of the pack's codes, see `docket reasons`.")
 @click.option("--reason", "reason", help="Why, in words (with --override or --escalate).")
 @click.option("--escalate", is_flag=True, help="Send the case to a senior reviewer.")
 @pass_context
@@ -108,12 +123,14 @@ def decide(
 
 
 @cli.command()
-def reasons() -> None:
-    """List the override reason codes."""
-    from assistant.views import REASON_CODES
-
-    for code, meaning in REASON_CODES.items():
-        click.echo(f"{code:24} {meaning}")
+@click.option("--domain", default=None, help="The pack (default: the one this store holds).")
+@pass_context
+def reasons(obj: Context, domain: str | None) -> None:
+    """List the override reason codes the pack declares (code, then its label)."""
+    view = obj.service.domain(domain)
+    width = max([24, *(len(code) + 1 for code in view.reason_codes)])
+    for code, meaning in view.reason_codes.items():
+        click.echo(inert(f"{code:{width}} {meaning}"))
 
 
 @cli.command()

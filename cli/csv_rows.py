@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from cli.file_records import Row, marker, text_problem
+from cli.file_records import LineMap, Row, marker, text_problem
 
 
 @contextmanager
@@ -35,9 +35,11 @@ def _delimiter(header_line: str) -> str:
     return best if counts[best] > counts[","] else ","
 
 
-def csv_rows(lines: Iterable[str], first_line: str, field_limit: int) -> Iterator[Row]:
+def csv_rows(lines: Iterable[str], first_line: str, field_limit: int,
+             where: LineMap | None = None) -> Iterator[Row]:
     """The records of CSV ``lines`` (a text stream opened with ``newline=""``), read one
-    at a time; ``first_line`` (the header's text) picks the delimiter."""
+    at a time; ``first_line`` (the header's text) picks the delimiter. ``where`` is told
+    the line each record starts on."""
     reader = csv.reader(lines, delimiter=_delimiter(first_line))
     with _field_limit(field_limit):
         records = _csv_records(reader)
@@ -45,16 +47,18 @@ def csv_rows(lines: Iterable[str], first_line: str, field_limit: int) -> Iterato
         if found is None:
             return
         _, header = found
-        if isinstance(header, str):  # the header itself could not be parsed
-            yield marker(first_line, "header line", header + "; no row can be read")
-            return
-        problem = _header_problem(header)
-        if problem:
+        problem = header if isinstance(header, str) else _header_problem(header)
+        if problem:  # the header itself could not be parsed, or names no fields
+            if where is not None:
+                where.note(1)
             yield marker(first_line, "header line", problem + "; no row can be read")
             return
         names = [name.strip() for name in header]
         for line, record in records:
-            yield from _csv_row(names, line, record)
+            for row in _csv_row(names, line, record):
+                if where is not None:
+                    where.note(line)
+                yield row
 
 
 def _csv_row(names: list[str], line: int, record: list[str] | str) -> Iterator[Row]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from bisect import bisect_right
 from typing import Any
 
 MAX_FIELD_CHARS = 100_000
@@ -21,6 +22,35 @@ CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 Row = dict[str, Any]
+
+
+class LineMap:
+    """The line of the file each record read starts on, by record number (1-based, as the
+    service numbers the rows it reports), so a bad row is reported at its line.
+
+    Kept as the records where the gap between record and line changes (the header, a blank
+    line, a quoted field over several lines), not one number per record: a file of a million
+    rows costs a few entries.
+    """
+
+    def __init__(self) -> None:
+        self._starts: list[int] = []
+        self._gaps: list[int] = []
+        self._count = 0
+
+    def note(self, line: int) -> None:
+        """The next record starts on ``line``."""
+        self._count += 1
+        gap = line - self._count
+        if not self._gaps or self._gaps[-1] != gap:
+            self._starts.append(self._count)
+            self._gaps.append(gap)
+
+    def line(self, record: int) -> int | None:
+        """The line ``record`` starts on (None: no such record was read by lines)."""
+        if not 1 <= record <= self._count:
+            return None
+        return record + self._gaps[bisect_right(self._starts, record) - 1]
 
 
 def text_problem(text: str) -> str | None:

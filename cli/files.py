@@ -44,6 +44,7 @@ from cli.file_records import (
     MAX_EVIDENCE_CHARS,
     MAX_FIELD_CHARS,
     SURROGATE,
+    LineMap,
     Row,
     file_marker,
     marker,
@@ -72,8 +73,9 @@ def read_rows(path: Path) -> list[Row]:
     return list(iter_rows(path))
 
 
-def iter_rows(path: Path) -> Iterator[Row]:
-    """The records of :func:`read_rows`, read as the caller consumes them.
+def iter_rows(path: Path, lines: LineMap | None = None) -> Iterator[Row]:
+    """The records of :func:`read_rows`, read as the caller consumes them; ``lines`` is
+    told the line each record starts on (a CSV or JSON Lines file; not a JSON array).
 
     A UTF-8 file (the usual export) is never held whole in memory: ``docket ingest``
     of a million rows keeps one batch at a time. UTF-16/32 files and a ``.json`` file
@@ -88,7 +90,8 @@ def iter_rows(path: Path) -> Iterator[Row]:
     except OSError as exc:
         raise InputRejected([FieldProblem("file", f"cannot read {path}: {_reason(exc)}")]) \
             from exc
-    return _closing(handle, _stream_rows(handle, size, path.suffix.lower() in JSON_SUFFIXES))
+    return _closing(handle, _stream_rows(handle, size, path.suffix.lower() in JSON_SUFFIXES,
+                                         lines))
 
 
 def _closing(handle: BinaryIO, rows: Iterator[Row]) -> Iterator[Row]:
@@ -136,7 +139,8 @@ def rows_from_bytes(data: bytes, *, json_lines: bool, whole: bool = False) -> li
     return list(_stream_rows(io.BytesIO(data), len(data), json_lines))
 
 
-def _stream_rows(stream: BinaryIO, size: int, json_lines: bool) -> Iterator[Row]:
+def _stream_rows(stream: BinaryIO, size: int, json_lines: bool,
+                 lines_of: LineMap | None = None) -> Iterator[Row]:
     """The records of a seekable byte stream of ``size`` bytes, read line by line."""
     head = stream.read(SNIFF_BYTES)
     skip = len(codecs.BOM_UTF8) if head.startswith(codecs.BOM_UTF8) else 0
@@ -164,7 +168,7 @@ def _stream_rows(stream: BinaryIO, size: int, json_lines: bool) -> Iterator[Row]
         lines = io.TextIOWrapper(stream, encoding="utf-8", errors="surrogateescape",
                                  newline="\n" if json_lines else "")  # fmt: skip
     if not json_lines:
-        yield from csv_rows.csv_rows(lines, head_text.split("\n", 1)[0], size + 1)
+        yield from csv_rows.csv_rows(lines, head_text.split("\n", 1)[0], size + 1, lines_of)
         return
     lead = head_text.lstrip()
     if lead.startswith("[") or (not lead and len(head) == SNIFF_BYTES):  # one JSON value
@@ -172,10 +176,10 @@ def _stream_rows(stream: BinaryIO, size: int, json_lines: bool) -> Iterator[Row]
         stripped = text.lstrip()
         yield from (
             json_rows.json_array(stripped) if stripped.startswith("[")
-            else json_rows.json_lines(text)
+            else json_rows.json_lines(text, lines_of)
         )
         return
-    yield from json_rows.json_lines(lines)
+    yield from json_rows.json_lines(lines, lines_of)
 
 
 def _binary_file(size: int, digest: Any, head: bytes, why: str) -> Row:
@@ -221,6 +225,7 @@ def _binary(head: str) -> str | None:
 __all__ = [
     "BINARY_SNIFF_BYTES",
     "JSON_SUFFIXES",
+    "LineMap",
     "MAX_DEPTH",
     "MAX_EVIDENCE_CHARS",
     "MAX_FIELD_CHARS",

@@ -9,7 +9,15 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from cli.file_records import MAX_DEPTH, MAX_EVIDENCE_CHARS, SURROGATE, Row, marker, text_problem
+from cli.file_records import (
+    MAX_DEPTH,
+    MAX_EVIDENCE_CHARS,
+    SURROGATE,
+    LineMap,
+    Row,
+    marker,
+    text_problem,
+)
 
 
 class _Refused(ValueError):
@@ -85,7 +93,8 @@ def _json_record(value: Any, evidence: str, where: str) -> Row:
     return value
 
 
-def json_lines(text: str | Iterable[str]) -> Iterator[Row]:
+def json_lines(text: str | Iterable[str], lines_of: LineMap | None = None) -> Iterator[Row]:
+    """One record per non-blank line; ``lines_of`` is told the line each starts on."""
     # Split on "\n" only: str.splitlines would also split on U+2028 and friends, which
     # JSON allows raw inside strings (a stream must be opened with newline="\n").
     lines = text.split("\n") if isinstance(text, str) else text
@@ -93,6 +102,8 @@ def json_lines(text: str | Iterable[str]) -> Iterator[Row]:
         line = line.removesuffix("\n").removesuffix("\r")
         if not line.strip():
             continue
+        if lines_of is not None:
+            lines_of.note(number)
         where = f"line {number}"
         problem = text_problem(line) if SURROGATE.search(line) or "\x00" in line else None
         if problem is None:

@@ -9,7 +9,7 @@ Public API (import from the submodules; this package imports nothing eagerly):
   (optimistic read-modify-write), ``get``, ``case``, ``policy``, ``model_version``,
   ``exists``, ``event_count``.
 * :mod:`events.domain` — aggregates ``Case``, ``Policy``, ``ModelVersion``, ``EvalRun``,
-  ``Alert``; constants ``REASON_CODES``, ``DECISION_KEYS``, ``ROLE_NAME``, ``SYSTEM_ROLE``.
+  ``Alert``; constants ``REASON_CODE``, ``DECISION_KEYS``, ``ROLE_NAME``, ``SYSTEM_ROLE``.
 * :mod:`events.readmodels` — ``ReadModels(path)`` with ``catch_up(log)``, ``position()``,
   ``rows(sql)``; ``rebuild(log, path)``, ``check(log, readmodels) -> list[str]``.
 * :mod:`events.audit` — ``audit_case(log, case_id, as_of=None) -> CaseAudit``.

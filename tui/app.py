@@ -122,6 +122,7 @@ class DocketApp(App[None]):
         self._behind_at_start = int(behind()) if behind is not None else 0
         self._last_sync_error: str | None = None
         self._actions_cache: dict[str, list[str]] = {}
+        self._reason_codes_cache: dict[str, dict[str, str]] = {}
         self._froze_gc = False
         self.idle_gc = IdleCollector()
         self._quit_confirmed = False  # q pressed once over unsaved policy edits
@@ -327,6 +328,13 @@ class DocketApp(App[None]):
             self._actions_cache[domain] = list(policy.actions)
         return self._actions_cache[domain]
 
+    async def reason_codes_for(self, domain: str) -> dict[str, str]:
+        """The override reason codes ``domain``'s pack declares (asked once per domain)."""
+        if domain not in self._reason_codes_cache:
+            declared = await self.call(self.service.domain, domain)
+            self._reason_codes_cache[domain] = declared.reason_codes
+        return self._reason_codes_cache[domain]
+
     @work(group="decide", exit_on_error=False)
     async def start_decision(
         self, kind: DecisionKind, target: DecisionTarget, actions: list[str] | None = None
@@ -356,7 +364,12 @@ class DocketApp(App[None]):
                 except DocketError as exc:
                     self.notify(f"Cannot list the actions: {exc}", severity="error")
                     return
-            decision = await self.push_screen_wait(OverrideModal(target, actions))
+            try:
+                codes = await self.reason_codes_for(target.domain)
+            except DocketError as exc:
+                self.notify(f"Cannot list the reason codes: {exc}", severity="error")
+                return
+            decision = await self.push_screen_wait(OverrideModal(target, actions, codes))
         else:
             decision = await self.push_screen_wait(EscalateModal(target))
         if decision is None:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any, Literal
 
+from events.domain.case_rules import REASON_CODE
 from events.errors import DocketError
 from guardrails.facts import Lexicon
 
@@ -70,6 +71,16 @@ class Roles:
         return (self.engineer, self.owner)
 
 
+DEFAULT_REASON_CODES: Mapping[str, str] = MappingProxyType({
+    "policy_exception": "Policy exception approved by management",
+    "missing_information": "The model lacks information the operator has",
+    "data_error": "The case data is wrong",
+    "model_disagreement": "The operator judges the case differently",
+    "other": "Other (explain in the text)",
+})
+"""The override reason codes of a pack that declares none (code -> short label)."""
+
+
 @dataclass(frozen=True)
 class Words:
     """How the pack's people speak about a case (used in every screen and message).
@@ -80,6 +91,10 @@ class Words:
     malignant"); ``note`` is what the subject's free text is called. ``lexicon`` tells the
     explanation checks how prose names the subject, the outcomes and each action, so they
     catch a lie told in the pack's own words (see :class:`guardrails.facts.Lexicon`).
+    ``reason_codes`` are the codes an operator gives for overriding a recommendation, each
+    with a short label, in the order the console offers them (e.g. ``{"patient_declined":
+    "The participant declined the plan", "other": "Other (explain in the text)"}``);
+    a code is lower-case letters, digits and '_'. Default: :data:`DEFAULT_REASON_CODES`.
     """
 
     case: str = "case"
@@ -89,6 +104,20 @@ class Words:
     risk_event: str = "has the risk outcome"
     note: str = "note"
     lexicon: Lexicon = field(default_factory=Lexicon)
+    reason_codes: Mapping[str, str] = field(default_factory=lambda: DEFAULT_REASON_CODES)
+
+    def __post_init__(self) -> None:
+        codes = self.reason_codes
+        if not isinstance(codes, Mapping) or not codes:
+            raise _problem("words.reason_codes: declare at least one override reason code "
+                           "(code -> short label), or leave it out for the defaults")
+        for code, label in codes.items():
+            if not isinstance(code, str) or not REASON_CODE.match(code):
+                raise _problem(f"words.reason_codes: {code!r} must be lower-case letters, "
+                               "digits and '_' (at most 64), starting with a letter")
+            if not isinstance(label, str) or not label.strip():
+                raise _problem(f"words.reason_codes: {code!r} needs a short label")
+        object.__setattr__(self, "reason_codes", MappingProxyType(dict(codes)))
 
     @property
     def per_case(self) -> str:
@@ -292,6 +321,6 @@ class QuantityShape:
 DecisionShape = ClassificationShape | QuantityShape
 
 __all__ = [
-    "NEWSVENDOR_WORDS", "ROLE_NAME", "ClassificationShape", "DecisionShape", "QuantityShape",
-    "QuantityWords", "Roles", "ShapeError", "Words",
+    "DEFAULT_REASON_CODES", "NEWSVENDOR_WORDS", "ROLE_NAME", "ClassificationShape",
+    "DecisionShape", "QuantityShape", "QuantityWords", "Roles", "ShapeError", "Words",
 ]

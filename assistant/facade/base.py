@@ -43,6 +43,7 @@ class Door:
     @identity.setter
     def identity(self, identity: Identity) -> None:
         """Act as another identity; recording needs a held key that backs it."""
+        self._ctx.role_named = True
         self._ctx.act(identity)
 
     @property

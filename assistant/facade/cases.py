@@ -8,7 +8,7 @@ from datetime import datetime
 from itertools import chain, islice
 from typing import Any
 
-from assistant.domains import is_quantity_pack
+from assistant.domains import is_quantity_pack, pack_roles
 from assistant.facade.base import Door
 from assistant.usecases import (
     deciding,
@@ -37,11 +37,11 @@ class CasesDoor(Door):
     # --- intake, decisions, explanations ------------------------------------------------------
 
     def open_case(self, domain: str, raw: Mapping[str, Any], *, case_ref: str | None = None) -> str:
-        if is_quantity_pack(domain):
-            return intake.open_case(
-                self._ctx, domain, raw, case_ref=case_ref, ingest_rows=quantity_intake.ingest
-            )
-        return intake.open_case(self._ctx, domain, raw, case_ref=case_ref)
+        with self._ctx.in_pack_role(pack_roles(domain).deciding):  # opened by its operator
+            if is_quantity_pack(domain):
+                return intake.open_case(self._ctx, domain, raw, case_ref=case_ref,
+                                        ingest_rows=quantity_intake.ingest)
+            return intake.open_case(self._ctx, domain, raw, case_ref=case_ref)
 
     def ingest(
         self,
@@ -59,10 +59,12 @@ class CasesDoor(Door):
         head = rows if isinstance(rows, Sequence) else list(islice(rows, intake.INGEST_BATCH))
         domain = intake.file_domain(self._ctx, domain, head)
         stream = rows if head is rows else chain(head, rows)
-        if is_quantity_pack(domain):
-            report = quantity_intake.ingest(self._ctx, domain, stream, progress=progress)
-            return replace(report, domain=domain)
-        return intake.ingest(self._ctx, domain, stream, progress=progress, keep_ids=keep_ids)
+        with self._ctx.in_pack_role(pack_roles(domain).deciding):  # opened by its operator
+            if is_quantity_pack(domain):
+                report = quantity_intake.ingest(self._ctx, domain, stream, progress=progress)
+                return replace(report, domain=domain)
+            return intake.ingest(self._ctx, domain, stream, progress=progress,
+                                 keep_ids=keep_ids)
 
     @staticmethod
     def decides_quantity(domain: str) -> bool:

@@ -4,9 +4,11 @@ shadow."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
+from assistant.domains import pack_roles
 from assistant.facade.base import Door
 from assistant.usecases import (
     evaluation,
@@ -24,31 +26,40 @@ from assistant.views import (
 
 
 class GovernanceDoor(Door):
+    def _in_owner_role(self, domain: str) -> AbstractContextManager[None]:
+        """Act in the pack's owner role when no role was named (see ``in_pack_role``)."""
+        return self._ctx.in_pack_role((pack_roles(domain).owner,))
+
     # --- policy --------------------------------------------------------------------------------
 
     def policy(self, domain: str) -> PolicyView:
         return policy.policy(self._ctx, domain)
 
     def review_policy(self, domain: str, note: str) -> PolicyView:
-        return policy.review_policy(self._ctx, domain, note)
+        with self._ctx.in_pack_role((pack_roles(domain).auditor,)):
+            return policy.review_policy(self._ctx, domain, note)
 
     def sign_off_policy(self, domain: str, note: str = "") -> PolicyView:
-        return policy.sign_off_policy(self._ctx, domain, note)
+        with self._in_owner_role(domain):
+            return policy.sign_off_policy(self._ctx, domain, note)
 
     def change_policy(
         self, domain: str, changes: Mapping[str, Any], justification: str
     ) -> PolicyView:
         """Propose a change (owner role); it takes effect when a second person holding the
         owner role approves it (:meth:`approve_policy_change`). The view lists it as pending."""
-        return policy.change_policy(self._ctx, domain, changes, justification)
+        with self._in_owner_role(domain):
+            return policy.change_policy(self._ctx, domain, changes, justification)
 
     def approve_policy_change(self, domain: str, proposal: int) -> PolicyView:
         """Four eyes: approve another person's proposed change; it takes effect now."""
-        return policy.approve_change(self._ctx, domain, proposal)
+        with self._in_owner_role(domain):
+            return policy.approve_change(self._ctx, domain, proposal)
 
     def reject_policy_change(self, domain: str, proposal: int, reason: str) -> PolicyView:
         """Reject a proposed change (the owner role), or withdraw one's own."""
-        return policy.reject_change(self._ctx, domain, proposal, reason)
+        with self._in_owner_role(domain):
+            return policy.reject_change(self._ctx, domain, proposal, reason)
 
     def backtest(self, domain: str, changes: Mapping[str, Any] | None = None) -> list[BacktestView]:
         return policy.backtest(self._ctx, domain, changes)
@@ -67,11 +78,13 @@ class GovernanceDoor(Door):
         on_step: Callable[[str], None] | None = None,
     ) -> list[str]:
         """Train and register DOMAIN's models; ``on_step`` hears of each step as it starts."""
-        return training.train(self._ctx, domain, promote=promote, holdout=holdout,
-                              on_step=on_step)
+        with self._ctx.in_pack_role(pack_roles(domain).model_managers):
+            return training.train(self._ctx, domain, promote=promote, holdout=holdout,
+                                  on_step=on_step)
 
     def retrain(self, domain: str, *, reason: str = "") -> tuple[list[str], list[str]]:
-        return training.retrain(self._ctx, domain, reason=reason)
+        with self._ctx.in_pack_role(pack_roles(domain).model_managers):
+            return training.retrain(self._ctx, domain, reason=reason)
 
     def register_models(
         self,
@@ -81,9 +94,10 @@ class GovernanceDoor(Door):
         promote: bool | None = None,
         evidence: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> list[str]:
-        return models.register_models(
-            self._ctx, domain, artifact_dirs, promote=promote, evidence=evidence
-        )
+        with self._ctx.in_pack_role(pack_roles(domain).model_managers):
+            return models.register_models(
+                self._ctx, domain, artifact_dirs, promote=promote, evidence=evidence
+            )
 
     def promote(self, version: str, reason: str) -> ModelView:
         """Propose ``version`` as champion (a domain's first champion is installed at once)."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from assistant.domains import is_quantity_pack
+from assistant.domains import is_quantity_pack, pack_roles
 from assistant.evaluation.logged import OffPolicyReport
 from assistant.evaluation.observation import reveals
 from assistant.facade.base import Door
@@ -43,9 +43,10 @@ class MonitoringDoor(Door):
     ) -> list[str]:
         """Record outcomes in bulk for ``domain`` (default: the one this store holds)."""
         domain = self.resolve_domain(domain)
-        if is_quantity_pack(domain):
-            return quantities.record_demand(self._ctx, rows, domain)
-        return outcomes.record_outcomes(self._ctx, rows, domain=domain)
+        with self._ctx.in_pack_role(pack_roles(domain).deciding):  # as the pack's operator
+            if is_quantity_pack(domain):
+                return quantities.record_demand(self._ctx, rows, domain)
+            return outcomes.record_outcomes(self._ctx, rows, domain=domain)
 
     def decision_rows(self, domain: str) -> list[dict[str, Any]]:
         return quality.decision_rows(self._ctx, domain)

@@ -255,7 +255,8 @@ def report_to_dict(report: QualityReport) -> dict[str, Any]:
 
     return {
         "naive": "realized cost on the recorded outcomes only: biased when outcomes are "
-        "selective (a declined case shows none); see off_policy for IPS and DR estimates",
+        "selective (a case whose action reveals no outcome shows none); see off_policy for "
+        "IPS and DR estimates",
         "off_policy": report.off_policy.to_dict() if report.off_policy else None,
         "n_cases": report.n_cases,
         "n_skipped": report.n_skipped,

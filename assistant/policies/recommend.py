@@ -125,6 +125,7 @@ def recommend(
     *,
     case_key: str | None = None,
     budget: Budget | None = None,
+    probability: str | None = None,
 ) -> Recommendation:
     """Recommend the cheapest decisive action, escalating in the band or when OOD.
 
@@ -133,6 +134,8 @@ def recommend(
     propensities say how likely each action was. Without a key nothing is randomised.
     ``budget``: this month's exploration ledger when the owner capped monthly spending (a
     case the rest of the budget cannot cover is not explored, and says so).
+    ``probability``: the score's label in the pack's words (``p(progression)``), for the
+    reasons; default ``p(<risk outcome>)``.
 
     Raises ValueError when ``p_bad`` is not a probability (the orchestrator treats that as a
     specialist failure and lets the baseline decide).
@@ -140,7 +143,8 @@ def recommend(
     costs = expected_costs(p_bad, spec)
     best = _cheapest(costs, spec)
     listed = ", ".join(f"{a} {costs[a]:.3f}" for a in spec.decisive_actions)
-    reasons = [f"p({spec.risk_outcome}) {p_bad:.3f}: expected cost {listed}; {best} is cheapest"]
+    p_label = probability or f"p({spec.risk_outcome})"
+    reasons = [f"{p_label} {p_bad:.3f}: expected cost {listed}; {best} is cheapest"]
     action = best
     low, high = spec.escalate_band
     if in_band(p_bad, spec):
@@ -148,7 +152,7 @@ def recommend(
         threshold = decision_threshold(spec)
         around = f" around the break-even {threshold:.3f}" if threshold is not None else ""
         reasons.append(
-            f"p({spec.risk_outcome}) {p_bad:.3f} lies in the uncertainty band "
+            f"{p_label} {p_bad:.3f} lies in the uncertainty band "
             f"[{low:.3f}, {high:.3f}]{around}: escalate"
         )
     if ood is not None and ood.flag and spec.escalate_on_ood:
@@ -173,18 +177,21 @@ def recommend(
 
 
 def baseline_recommendation(
-    decision: BaselineDecision, spec: PolicySpec, ood: OodLike | None = None
+    decision: BaselineDecision, spec: PolicySpec, ood: OodLike | None = None,
+    *, probability: str | None = None,
 ) -> Recommendation:
     """The baseline rules' decision as a Recommendation, with costs at the rule's bad rate.
 
     Out-of-distribution cases are escalated here too when the policy says so: the OOD check
-    does not depend on the model the baseline replaces.
+    does not depend on the model the baseline replaces. ``probability``: as for
+    :func:`recommend`.
     """
     costs = expected_costs(decision.p_bad, spec)
     reasons = [
         f"baseline rule {decision.rule}: {decision.action}",
         *decision.reasons,
-        f"historical p({spec.risk_outcome}) {decision.p_bad:.3f} for cases this rule covers",
+        f"historical {probability or f'p({spec.risk_outcome})'} {decision.p_bad:.3f} for "
+        "cases this rule covers",
     ]
     provisional = (
         decision.action if decision.action != spec.escalate_action else _cheapest(costs, spec)

@@ -10,6 +10,8 @@ that person and role. Docket's own components record under their own names (role
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import TypedDict
 
 from assistant.usecases.checks import check_identity
@@ -55,6 +57,9 @@ class Acting:
     wallet: list[SigningKey]
     ring: KeyRing
     lock: threading.RLock
+    # Whether the acting role was named (``--role``, or an identity set in code). When it was
+    # not, a person whose key holds several packs' roles acts in each pack's own role.
+    role_named: bool
 
     def keyring(self) -> KeyRing:
         """The key ring, brought up to date with the log."""
@@ -78,6 +83,28 @@ class Acting:
             self.log.enrolled_components = frozenset(
                 name for name in self.ring.people() if name in COMPONENTS
             )
+
+    @contextmanager
+    def in_pack_role(self, roles: Sequence[str]) -> Iterator[None]:
+        """For the block, act in the first of ``roles`` (what the pack at hand calls the
+        duty, e.g. its operator then its senior) that the acting person's key holds.
+
+        Only when no role was named and the acting role is none of ``roles``: an admin made
+        by ``docket keys init`` holds every installed pack's roles, and its default (first)
+        role is some pack's, not necessarily this one's. A named role is kept as it is.
+        """
+        acting = self.identity
+        if not self.role_named and acting.role not in roles:
+            key = self.backing_key(acting)
+            record = self.holder(key) if key is not None else None
+            held = [r for r in roles if record is not None and r in record.roles]
+            if held:
+                self.act(Identity(acting.name, held[0]))
+        try:
+            yield
+        finally:
+            if self.identity != acting:
+                self.act(acting)
 
     def component_keys(self) -> dict[str, SigningKey]:
         """The held keys enrolled for a component (a ``docket/`` name in role ``system``),

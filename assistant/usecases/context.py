@@ -89,6 +89,8 @@ class Context(Acting):
     wallet: list[SigningKey] = field(default_factory=list)
     # Who holds which key with which roles, as the log says (refreshed incrementally).
     ring: KeyRing = field(default_factory=KeyRing)
+    # False when the role was not named (see Acting.in_pack_role).
+    role_named: bool = True
 
     @property
     def models_dir(self) -> Path:

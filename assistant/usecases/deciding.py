@@ -6,6 +6,7 @@ the log), naming who decided first and when.
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from datetime import datetime
 
 from assistant.domains import is_quantity_pack
@@ -13,6 +14,7 @@ from assistant.evaluation.observation import outcome_refusal
 from assistant.usecases import reading
 from assistant.usecases.checks import require_plain
 from assistant.usecases.context import Context, Who
+from assistant.usecases.domains import words_of
 from assistant.views import Accept, CaseDetail, Decision, Escalate, Override
 from events.domain import Case
 from events.errors import FieldProblem, InputRejected
@@ -24,13 +26,19 @@ def decide(ctx: Context, case_id: str, decision: Decision) -> CaseDetail:
     Raises:
         AlreadyDecided: someone decided first (names who and when).
         NotAuthorised: e.g. a non-senior deciding an escalated case.
-        InputRejected: an override without reason code or text.
+        InputRejected: an override without reason text, or without a reason code the
+            case's pack declares.
     """
-    who = ctx.who
     if isinstance(decision, Override | Escalate):
         require_plain("reason_text", decision.reason_text)
+    scope = ExitStack()
 
     def apply(case: Case) -> None:
+        # Decided in the case's own roles: an escalated case by its senior, otherwise by its
+        # operator (a key holding several packs' roles, no role named, uses this pack's).
+        duty = case.deciding_roles[-1:] if case.status == "escalated" else case.deciding_roles
+        scope.enter_context(ctx.in_pack_role(duty))
+        who = ctx.who
         if isinstance(decision, Accept):
             case.accept(**who)
         elif (isinstance(decision, Override) and decision.action == case.escalate_action
@@ -39,8 +47,10 @@ def decide(ctx: Context, case_id: str, decision: Decision) -> CaseDetail:
             # to a senior reviewer.
             case.escalate(reason_text=decision.reason_text, **who)
         elif isinstance(decision, Override) and is_quantity_pack(case.domain):
+            _check_reason_code(case.domain, decision.reason_code)
             _override_order(ctx, case, decision, who)
         elif isinstance(decision, Override):
+            _check_reason_code(case.domain, decision.reason_code)
             case.override(
                 action=decision.action,
                 reason_code=decision.reason_code,
@@ -51,8 +61,20 @@ def decide(ctx: Context, case_id: str, decision: Decision) -> CaseDetail:
             case.escalate(reason_text=decision.reason_text, **who)
 
     uid = ctx.resolve(case_id)
-    ctx.sync([ctx.log.update(uid, apply)])  # the read models take the decided state as it is
+    with scope:  # the acting role is restored once the decision is saved
+        ctx.sync([ctx.log.update(uid, apply)])  # the read models take the decided state
     return reading.case(ctx, str(uid))
+
+
+def _check_reason_code(domain: str, code: str) -> None:
+    """Refuse a reason code the case's pack does not declare (the log checks only a code's
+    form: which codes exist is the pack's word)."""
+    codes = words_of(domain).reason_codes
+    if code not in codes:
+        given = f"{code[:40]!r} is not" if code else "choose"
+        raise InputRejected([FieldProblem(
+            "reason_code", f"{given} one of the {domain} pack's reason codes: "
+                           f"{', '.join(codes)} (see `docket reasons --domain {domain}`)")])
 
 
 def _override_order(ctx: Context, case: Case, decision: Override, who: Who) -> None:
@@ -82,9 +104,11 @@ def record_outcome(
             loan) and ``source`` is not an outside one (``outside:NAME``), or the outcome
             was observed before the decision.
     """
-    who = ctx.who
+    scope = ExitStack()
 
     def record(case: Case) -> None:
+        scope.enter_context(ctx.in_pack_role(case.deciding_roles))  # as its operator
+        who = ctx.who
         if is_quantity_pack(case.domain):  # the outcome is a number, e.g. demand
             try:
                 value = float(outcome)
@@ -100,4 +124,5 @@ def record_outcome(
         case.record_outcome(outcome=outcome, observed_at=observed_at.isoformat(),
                             source=source, **who)
 
-    ctx.log.update(ctx.resolve(case_id), record)
+    with scope:
+        ctx.log.update(ctx.resolve(case_id), record)

@@ -63,6 +63,7 @@ def domain_view(name: str, cases: int = 0) -> DomainView:
                "risk": words.risk, "probability": words.probability(),
                "per_case": words.per_case},
         cases=cases,
+        reason_codes=dict(words.reason_codes),
     )
 
 

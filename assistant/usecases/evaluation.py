@@ -180,6 +180,6 @@ def simulate_selective_labels(
         approval_by_round=result.approval_by_round(),
         strict=(STRICT_CUTOFF, *result.strict_summary()),
         groups_note="" if result.groups else (
-            f"{domain} declares no fairness groups (its pack lists none), so approval by "
-            "group is not followed"),
+            f"{domain} declares no fairness groups (its pack lists none), so the accept "
+            "rate by group is not followed"),
     )

@@ -7,7 +7,6 @@ needs to know how the log or the read models are stored.
 from __future__ import annotations
 
 from assistant.views.acting import (
-    REASON_CODES,
     Accept,
     Decision,
     Escalate,
@@ -112,7 +111,6 @@ __all__ = [
     "QueuePage",
     "QueueQuery",
     "QueueRow",
-    "REASON_CODES",
     "STATUS_FILTERS",
     "SimulationView",
     "StatusView",

@@ -4,11 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from events.domain.case import REASON_CODES as _REASON_CODES
-
-# Why an operator overrode the recommendation (code -> label); the log owns the list.
-REASON_CODES: dict[str, str] = _REASON_CODES
-
 
 @dataclass(frozen=True)
 class Identity:
@@ -41,7 +36,8 @@ class Accept:
 
 @dataclass(frozen=True)
 class Override:
-    """Take another action; the reason code and text are mandatory. For a "how much"
+    """Take another action; the reason code (one the case's pack declares: see
+    ``DomainView.reason_codes``) and text are mandatory. For a "how much"
     decision, ``quantity`` is the order placed instead (``action`` is then the order action)."""
 
     action: str

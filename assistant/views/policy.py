@@ -131,6 +131,8 @@ class DomainView:
     ``words`` are the pack's display words: ``case``/``cases`` (one case, several),
     ``subject`` (who a case is about), ``risk`` (the risk outcome in prose),
     ``probability`` (the score's label, e.g. ``p(bad)``) and ``per_case``.
+    ``reason_codes`` are the override reason codes the pack declares (code -> short label,
+    in the order offered), or the neutral defaults when it declares none.
     """
 
     name: str
@@ -144,3 +146,4 @@ class DomainView:
     roles: dict[str, str]  # duty (owner, operator, senior, engineer, auditor) -> role name
     words: dict[str, str]
     cases: int  # cases of this domain in the store (quarantined rows not counted)
+    reason_codes: dict[str, str] = field(default_factory=dict)

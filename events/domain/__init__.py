@@ -1,7 +1,7 @@
 """Docket's aggregates: the decision case, the policy, model versions, eval runs, alerts,
 keys and the monthly exploration ledger."""
 
-from events.domain.case import DECISION_KEYS, FLAGGING_VERDICTS, REASON_CODES, Case
+from events.domain.case import DECISION_KEYS, FLAGGING_VERDICTS, REASON_CODE, Case
 from events.domain.common import ROLE_NAME, SYSTEM_ROLE, docket_id
 from events.domain.exploration import ExplorationBudget
 from events.domain.keys import KEY_ADMIN, Key
@@ -13,7 +13,7 @@ __all__ = [
     "DECISION_KEYS",
     "FLAGGING_VERDICTS",
     "KEY_ADMIN",
-    "REASON_CODES",
+    "REASON_CODE",
     "ROLE_NAME",
     "SYSTEM_ROLE",
     "SEVERITIES",

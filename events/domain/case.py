@@ -49,7 +49,7 @@ from events.domain.case_outcomes import CaseOutcomes
 from events.domain.case_rules import (
     DECISION_KEYS,
     FLAGGING_VERDICTS,
-    REASON_CODES,
+    REASON_CODE,
     DecisionArgs,
     OpenArgs,
     canonical_sha256,
@@ -217,7 +217,7 @@ def _check_declared(declared: bytes) -> None:
 __all__ = [
     "DECISION_KEYS",
     "FLAGGING_VERDICTS",
-    "REASON_CODES",
+    "REASON_CODE",
     "Case",
     "canonical_sha256",
     "explanation_flagged",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from datetime import datetime
 from typing import Any, Literal
 
@@ -15,16 +16,12 @@ from pydantic import ConfigDict, Field, field_validator
 from events.domain.common import Args, validate
 from events.errors import FieldProblem, InputRejected
 
-#: Why an operator overrode the recommendation (code -> label). Overrides are
-#: signal: monitoring counts them by reason.
-REASON_CODES: dict[str, str] = {
-    "policy_exception": "Policy exception approved by management",
-    "missing_information": "The model lacks information the operator has",
-    "data_error": "The case data is wrong",
-    "customer_relationship": "Existing customer relationship",
-    "model_disagreement": "Operator judges the risk differently",
-    "other": "Other (explain in the text)",
-}
+#: The form of an override's reason code (why an operator overrode the recommendation):
+#: lower-case letters, digits and '_'. Which codes a case may use is its pack's word (the
+#: application service checks it); the log checks only the form, so it stays pack-agnostic.
+#: Overrides are signal: monitoring counts them by reason.
+REASON_CODE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+
 
 #: What ``Opened.decision`` holds (the pack's declaration, as plain data):
 #: ``kind`` ("classification" or "quantity"), ``escalate_action`` (the action that hands
@@ -179,8 +176,9 @@ class OverrideArgs(Args):
     @field_validator("reason_code")
     @classmethod
     def _known_code(cls, v: str) -> str:
-        if v not in REASON_CODES:
-            raise ValueError(f"must be one of {', '.join(REASON_CODES)}")
+        if not REASON_CODE.match(v):
+            raise ValueError(f"{v[:40]!r} is not a reason code (lower-case letters, digits "
+                             "and '_'; `docket reasons` lists the pack's codes)")
         return v
 
     @field_validator("reason_text")

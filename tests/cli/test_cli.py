@@ -172,7 +172,7 @@ def test_ingest_jsonl_opens_good_rows_and_reports_and_quarantines_each_bad_row(
 
     assert result.exit_code == 0, result.output
     assert "opened 2 case(s), quarantined 7 row(s), skipped 0 duplicate(s)" in result.stdout
-    reported = dict(re.findall(r"row (\d+): (.*)", result.stderr))
+    reported = dict(re.findall(r"line (\d+): (.*)", result.stderr))  # JSON Lines: line = row
     assert sorted(map(int, reported)) == [2, 3, 4, 5, 6, 7, 8]
     for number, (_, field, words) in enumerate(BAD.values(), start=2):
         assert reported[str(number)].startswith(f"{field}:"), reported[str(number)]
@@ -209,9 +209,11 @@ def test_ingest_csv_with_bad_rows_and_reingest_opens_nothing_twice(
 
     assert first.exit_code == 0, first.output
     assert "opened 2 case(s), quarantined 4 row(s), skipped 0 duplicate(s)" in first.stdout
-    reported = dict(re.findall(r"row (\d+): (\w+):", first.stderr))
-    assert reported == {"3": "purpose", "4": "credit_amount", "5": "age_in_years",
-                        "6": "duration_in_month"}
+    # Said once, at the file's line: the third row is on line 4, after the header.
+    reported = dict(re.findall(r"^  line (\d+): (\w+):", first.stderr, re.M))
+    assert reported == {"4": "purpose", "5": "credit_amount", "6": "age_in_years",
+                        "7": "duration_in_month"}
+    assert "row " not in first.stderr
     assert again.exit_code == 0, again.output
     assert "opened 0 case(s)" in again.stdout and "skipped 2 duplicate(s)" in again.stdout
     assert len(docket.view_rows("SELECT * FROM quarantine")) == 4

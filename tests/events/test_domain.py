@@ -64,7 +64,9 @@ def test_only_deciding_roles_decide() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "field"),
     [
-        ({"reason_code": "because", "reason_text": "x"}, "reason_code"),
+        # The log checks a code's form only: which codes exist is the pack's word.
+        ({"reason_code": "Because!", "reason_text": "x"}, "reason_code"),
+        ({"reason_code": "", "reason_text": "x"}, "reason_code"),
         ({"reason_code": "other", "reason_text": "  "}, "reason_text"),
         ({"reason_code": "other", "reason_text": "x", "action": "decline"}, "action"),
         ({"reason_code": "other", "reason_text": "x", "action": "lend"}, "action"),

@@ -66,7 +66,7 @@ def test_the_careplan_pack_through_every_command(
                     role="care_coordinator", operator="cora")
     assert opened.exit_code == 0, opened.output
     assert "careplan: opened 11 case(s), quarantined 1 row(s)" in opened.output
-    assert "row 6: bmi:" in opened.output
+    assert "line 7: bmi:" in opened.output  # the sixth row, after the header
 
     cases = json.loads(run("cases", "--json"))["cases"]
     assert len(cases) == 11

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 from assistant.usecases.domains import domain_view, words_view
 from assistant.views import (
     FIRST_PAGE,
-    REASON_CODES,
     Accept,
     AlertView,
     AttributionView,
@@ -343,7 +342,7 @@ class FakeService:
             )
         if isinstance(decision, Override):
             problems = []
-            if decision.reason_code not in REASON_CODES:
+            if decision.reason_code not in domain_view("credit").reason_codes:
                 problems.append(FieldProblem("reason_code", "choose a reason code"))
             if not decision.reason_text.strip():
                 problems.append(FieldProblem("reason_text", "say why"))

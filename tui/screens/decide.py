@@ -6,7 +6,7 @@ reason text are given; every override is counted by reason on the health screen.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import ClassVar, NamedTuple
 
 from rich.text import Text
@@ -17,7 +17,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
-from assistant.views import REASON_CODES, Escalate, Override
+from assistant.views import Escalate, Override
 from tui.format import override_cost
 
 
@@ -40,10 +40,13 @@ class OverrideModal(ModalScreen[Override | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, target: DecisionTarget, actions: Sequence[str]) -> None:
+    def __init__(self, target: DecisionTarget, actions: Sequence[str],
+                 reason_codes: Mapping[str, str]) -> None:
+        """``reason_codes``: the case's pack's override reason codes (code -> label)."""
         super().__init__(id="override-modal")
         self.target = target
         self.choices = [a for a in actions if a != target.recommendation]
+        self.reason_codes = dict(reason_codes)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -74,7 +77,8 @@ class OverrideModal(ModalScreen[Override | None]):
                 )
                 yield Static("", id="override-cost")
             yield Select(
-                [(f"{label} ({code})", code) for code, label in REASON_CODES.items()],
+                # A pack's labels are its author's words: shown as written, never as markup.
+                [(Text(f"{label} ({code})"), code) for code, label in self.reason_codes.items()],
                 prompt="Reason code",
                 id="override-code",
             )

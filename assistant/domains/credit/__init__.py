@@ -95,6 +95,14 @@ WORDS = Words(
         action_words=ACTION_WORDS,
         feature_words=FEATURE_WORDS,
     ),
+    reason_codes={
+        "policy_exception": "Policy exception approved by management",
+        "missing_information": "The model lacks information the operator has",
+        "data_error": "The case data is wrong",
+        "customer_relationship": "Existing customer relationship",
+        "model_disagreement": "Operator judges the risk differently",
+        "other": "Other (explain in the text)",
+    },
 )
 
 DEFAULT_POLICY = PolicySpec(

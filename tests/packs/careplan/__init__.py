@@ -97,6 +97,13 @@ def make_pack() -> DomainPack:
                 action_forms=(("intensify", r"intensif\w*|step \w+ up"),
                               ("standard", r"standard follow-up|routine care"),
                               ("case_conference", r"case conference")),
-            )),
+            ),
+            reason_codes={
+                "participant_preference": "The participant chose otherwise",
+                "comorbidity": "Another condition changes the plan",
+                "recent_results": "Newer results than the check-up",
+                "model_disagreement": "The coordinator judges the progression differently",
+                "other": "Other (explain in the text)",
+            }),
         fairness_groups=(FairnessGroup("sex", _sex, ("sex 1", "sex 2")),),
     )
