@@ -35,6 +35,8 @@ import binascii
 import codecs
 import json
 import re
+import unicodedata
+from collections.abc import Set
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -75,6 +77,35 @@ _GOOD = (r"(?:approve[ds]?|approval|accept(?:ed)?|grant(?:ed)?|low[- ]risk|no[- 
          r"minimal risk|creditworthy|good|safe|trustworthy|pre-?approved|"
          r"vip|whitelisted|verified|priority)")
 
+_FOREIGN_VERB = (r"(?:игнорир\w*|проигнорир\w*|забуд\w*|не обращай\w* внимания|"  # ru
+                 r"\bzignoruj\w*|\bignoruj\w*|\bzapomnij\w*|\bpomiń\b|"  # pl
+                 r"\b(?:ignore|ignora|ignorar|esqueça|esqueca|desconsidere)\b|"  # pt
+                 r"yok say|görmezden gel|\bunut(?:un)?\b|dikkate alma|"  # tr
+                 r"忽略|忽视|无视|不要理会|忘记|忘掉|"  # zh
+                 r"無視|忘れ|"  # ja
+                 r"무시|잊어|"  # ko
+                 r"تجاهل|انس(?:َ|ى)?\b|أهمل|"  # ar
+                 r"अनदेखा|नज़रअंदाज़|नजरअंदाज|भूल जा\w*|"  # hi
+                 r"উপেক্ষা|ভুলে যা\w*|"  # bn
+                 r"bỏ qua|phớt lờ|\bquên\b|"  # vi
+                 r"\babaikan\b|\blupakan\b|"  # id
+                 r"huwag pansinin|balewalain|kalimutan|"  # tl
+                 r"เพิกเฉย|ละเว้น|ไม่ต้องสนใจ|ลืม)")  # th
+_FOREIGN_OBJECT = (r"(?:инструкци\w*|указани\w*|правил\w*|команд\w*|"
+                   r"polece\w*|instrukcj\w*|reguł\w*|zasad\w*|"
+                   r"instruções|instrucoes|regras|ordens|"
+                   r"talimat\w*|kural\w*|komut\w*|"
+                   r"指令|指示|规则|命令|提示词|"
+                   r"命令|ルール|規則|プロンプト|"
+                   r"지시|명령|규칙|지침|프롬프트|"
+                   r"التعليمات|تعليمات|الأوامر|أوامر|القواعد|الإرشادات|"
+                   r"निर्देश\w*|नियम\w*|आदेश\w*|"
+                   r"নির্দেশ\w*|নিয়ম\w*|"
+                   r"hướng dẫn|chỉ thị|quy tắc|"
+                   r"\binstruksi\b|\bperintah\b|\baturan\b|\bpetunjuk\b|"
+                   r"tagubilin|utos|panuto|patakaran|"
+                   r"คำสั่ง|คำแนะนำ|กฎ)")
+
 _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (name, re.compile(pattern, re.IGNORECASE | re.MULTILINE))
     for name, pattern in (
@@ -95,6 +126,12 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                                  r"?(?:instructions|consignes|règles)\b.{0,20}(?:précédentes|"
                                  r"antérieures)|\b(?:ignora|dimentica)\b.{0,40}\bistruzioni|"
                                  r"\b(?:negeer|vergeet)\b.{0,40}\b(?:instructies|regels)"),
+        # "Ignore the instructions" in the languages of the public multilingual injection
+        # corpora (CyberSecEval's 17) and Polish, verb and object in either order (object
+        # first in Japanese, Korean, Turkish, Hindi), within one sentence.
+        ("instruction_override", unicodedata.normalize(  # as canonical() reads the note
+            "NFKC", rf"{_FOREIGN_VERB}[^.!?。！？\n]{{0,40}}{_FOREIGN_OBJECT}|"
+                    rf"{_FOREIGN_OBJECT}[^.!?。！？\n]{{0,40}}{_FOREIGN_VERB}")),
         ("role_marker", r"^\s*#{1,6}\s*(?:system|instructions?|assistant|response|user|admin)\b"),
         ("role_marker", r"(?:^|[(\[{])\s*(?:#+\s*)?(?:system|assistant|developer|"
                     r"admin(?:istrator)?|root|"
@@ -137,6 +174,18 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                           rf"processing|reviewing|summari[sz]ing|analy[sz]ing|scoring) (?:this|"
                           rf"these|the "
                           rf"(?:note|application|text|case))\b"),
+        # Separate patterns below, each run only when its own words are present.
+        ("address_model", rf"\b(?:if|when|whenever|in case|once) (?:an?|the|any|some) {_AI}s? "
+                          rf"(?:is |are )?(?:read|process|review|summari[sz]|analy[sz]|scor|"
+                          rf"evaluat|assess|see)\w*"),
+        ("address_model", rf"(?:^|[(\[{{.;!?]\s*)(?:to |for |dear )?(?:the )?(?:explainer|"
+                          rf"summari[sz]er|reviewing {_AI}|{_AI})\s*:\s*(?:please\s+)?"
+                          rf"(?:respond|reply|answer|say|state|write|tell|recommend|approve|mark|"
+                          rf"describe|omit|leave|ignore|set|output|call|treat|rate|classify|"
+                          rf"do not|don'?t|never)\b"),
+        ("address_model", rf"(?:^|[.!?;¡¿]\s*|\b(?:please|por favor|bitte|per favore|"
+                          rf"s'il vous plaît|alsjeblieft)\s*,?\s*)(?:dear )?(?:{_AI}|asistente|"
+                          rf"assistente|assistent|modelo|modello|modell|modèle)\s*,\s*\w"),
         ("decision_request", rf"\b(?:(?:assistant|model|system|ai|llm|algorithm|bot) (?:must|"
                              rf"should|will|shall|has to|needs to|is required to|is to)|you "
                              rf"(?:must|shall|have to|need to|are required to|are instructed to|"
@@ -171,6 +220,14 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                              rf"verdict)\b[\"']?\s*[:=]\s*[\"']?(?:approve|accept|0\b|0\.0)|"
                              rf"\b(?:always|only|just) (?:approve|recommend approv|"
                              rf"output approve|say approve)"),
+        ("decision_request", rf"\b(?:respond|reply|answer|state|conclude|report) that\W+"
+                             rf"(?:\w+\W+){{0,5}}?{_GOOD}\b"),
+        ("decision_request", r"\b(?:recomienda|recomiende|recomendar|recomende|recomenda|"
+                             r"raccomanda|raccomandare|raccomandi|recommande|recommandez|"
+                             r"recommander|empfiehl\w*|empfehlen sie|aanbevelen|adviseer)\b"
+                             r"[^.!?\n]{0,25}\b(?:aprobar|aprobación|aprobacion|aprovar|"
+                             r"aprovação|approvare|approvazione|approuver|l'approbation|"
+                             r"genehmig\w*|goedkeur\w*|goed te keuren)"),
         ("output_manipulation", r"\b(?:in|into|at the (?:start|end|beginning) of) your "
                                 r"(?:response|answer|output|summary|explanation|reply|analysis|"
                                 r"report|assessment|recommendation)\b[^.!?\n]{0,30}\b(?:do not|"
@@ -209,6 +266,8 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                         r"instructions|rules|guidelines|configuration|system message|"
                         r"directives|context window)\b|\bwhat (?:is|are|were) your "
                         r"(?:system |initial |original |hidden )?(?:prompt|instructions|rules)\b"),
+        # Markup a reader never sees: an HTML comment, a markdown "[//]: # (...)" comment.
+        ("hidden_comment", r"<!--|^[ \t]*\[[^\]\n]{0,20}\]:[ \t]*(?:#|<>)[ \t]*[(\"']"),
         ("delimiter_break", r"(?-i:\bEND OF (?:NOTE|INPUT|DATA|USER INPUT|DOCUMENT|CONTEXT)\b)"),
         ("delimiter_break", r"</?\s*(?:applicant_note|note|data|user|system|context|input|"
                             r"document|instructions?|prompt|case|quote|untrusted|end|message)"
@@ -242,6 +301,7 @@ _ENCODING_REQUEST = re.compile(
 _ENCODING_REQUEST_RULE = RuleSet([("encoded_payload", _ENCODING_REQUEST)])
 _BASE64 = re.compile(r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{16,}={0,2}(?![A-Za-z0-9+/=])")
 _HEX = re.compile(r"\b(?:[0-9a-fA-F]{2}[ :]?){10,}\b")
+_LINE_BREAKS = re.compile(r"[ \t]*(?:\r?\n[ \t]*(?:[>|*\-]+[ \t]*)?)+")
 _INVISIBLE_BETWEEN_LETTERS = re.compile(
     "\\w[\u200b-\u200f\u2060-\u2064\ufeff\u00ad\u034f\u180e]+\\w"
 )
@@ -295,7 +355,8 @@ def scan_note(note: str | None, model: NoteModel | None = None) -> InjectionScan
             record(rule, view)
     if _obfuscated(note):
         record("obfuscation", "raw")
-    for view, decoded in _decoded_payloads(readable):
+    plain = set().union(*seen.values())
+    for view, decoded in _decoded_payloads(readable, plain):
         record("encoded_payload", view)
         for rule in _rules_in(decoded):
             record(rule, view)
@@ -340,6 +401,10 @@ def _views(note: str, readable: str) -> list[tuple[str, str]]:
     base = fold_homoglyphs(readable)
     views = [("text", base), ("spaced", unspace(base)), ("leet", deleet(base)),
              ("markdown", strip_markdown(base))]
+    if "\n" in base:  # a sentence broken over lines (or fields) read as one line
+        views.append(("lines", _LINE_BREAKS.sub(" ", base)))
+    if base != readable:  # Cyrillic and Greek as written, for rules in those scripts
+        views.append(("script", readable))
     smuggled = decode_tags(note)
     if smuggled:
         views.append(("tags", smuggled))
@@ -354,8 +419,12 @@ def _obfuscated(note: str) -> bool:
     return mixed_script_words(note) > 0
 
 
-def _decoded_payloads(text: str) -> list[tuple[str, str]]:
-    """Readable text hidden as base64, hex, rot13 or written backwards in ``text``."""
+def _decoded_payloads(text: str, plain: Set[str] = frozenset()) -> list[tuple[str, str]]:
+    """Readable text hidden as base64, hex, rot13 or written backwards in ``text``.
+
+    A rot13 or backwards reading counts only for rules the text as written did not already
+    fire (rot13 leaves non-Latin scripts unchanged, so a Japanese instruction would
+    otherwise also count as "encoded")."""
     found: list[tuple[str, str]] = []
     for match in _BASE64.finditer(text):
         decoded = _b64_text(match.group(0))
@@ -368,7 +437,7 @@ def _decoded_payloads(text: str) -> list[tuple[str, str]]:
     for view, transformed in (("rot13", codecs.encode(text, "rot13")), ("reversed", text[::-1])):
         # Only the wrapper rules here: a payload phrase in rot13 or backwards is caught
         # by them or by the decoded view, and the payload rules would double the cost.
-        if _rules_in(transformed, payload=False) - {"delimiter_break"}:
+        if _rules_in(transformed, payload=False) - {"delimiter_break"} - plain:
             found.append((view, transformed))
     return found
 

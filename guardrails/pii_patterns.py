@@ -13,7 +13,7 @@ the checksum recognisers (IBAN, card) and the declared values. Kinds:
   numbers after their cue, and the shapes that need no cue (US SSN, UK NINO, Italian
   codice fiscale, Spanish DNI/NIE);
 - ``EMAIL``: addresses written to dodge a pattern ("ana [at] example [dot] com",
-  "ana(at)example.de", "ana at example dot com");
+  "ana(at)example.de", "ana at example dot com", "ana @ example . com");
 - ``PHONE``: numbers spelled out in words ("zero one seven six ...", "null eins sieben").
 """
 
@@ -127,7 +127,7 @@ NATIONAL_ID = (
 )
 
 _AT = r"(?:\s*[\[({<]\s*(?:at|ät|@)\s*[\])}>]\s*|\s+(?:at|ät)\s+|\s*@\s+|\s+@\s*)"
-_DOT = r"(?:\s*[\[({<]\s*(?:dot|punkt|point|punto|.)\s*[\])}>]\s*|\s+(?:dot|punkt)\s+|\.)"
+_DOT = r"(?:\s*[\[({<]\s*(?:dot|punkt|point|punto|.)\s*[\])}>]\s*|\s+(?:dot|punkt)\s+|\s+\.\s+|\.)"
 OBFUSCATED_EMAIL = re.compile(
     rf"\b[\w.+\-]{{1,64}}{_AT}[\w\-]{{1,63}}(?:{_DOT}[\w\-]{{1,63}}){{0,3}}{_DOT}[a-z]{{2,12}}\b",
     _F)

@@ -516,9 +516,38 @@ def _sign(match: re.Match[str], sentence: str, words: _LexiconPatterns) -> int:
 
 # -- judgement -----------------------------------------------------------------------------
 
+# Reasons about a person that only a feature of the case could support: each pattern with
+# the words a feature's name, label or value must contain for the case to hold it.
+_REASONS_NEEDING_A_FEATURE: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
+    (re.compile(said), re.compile(held)) for said, held in (
+        (r"\b(?:nationality|citizenship|ethnic\w*|race|racial|religio\w*|gender|sex|sexual "
+         r"orientation|pregnan\w*|disabilit\w*|skin colou?r)\b",
+         r"national|citizen|ethnic|race|religio|gender|sex|pregnan|disab|foreign"),
+        (r"\b(?:bankrupt\w*|insolven\w*|missed (?:\w+ )?(?:payments?|instal+ments?)|arrears|"
+         r"late payments?|criminal (?:record|history)|convict\w*|collections? agenc\w*)",
+         r"histor|payment|delay|arrear|bankrupt|insolven|criminal|default"),
+        (r"\b(?:income|salary|salaries|earnings|wages?|net worth|savings)\b",
+         r"income|salar|earn|wage|worth|saving"),
+        (r"\b(?:unemploy\w*|changes? (?:jobs|employers)|job[- ]hopp\w*|employment "
+         r"(?:history|record|gaps?))",
+         r"employ|job|occupation|work"),
+    )
+)
+
+
+def _unsupported_reasons(sentence: str, facts: CaseFacts) -> list[str]:
+    """Reasons about the person (a protected characteristic, a credit or criminal record,
+    income, employment) that no feature of the case is about: invented, or not the case's."""
+    held = " ".join([*facts.features, *facts.labels.values(),
+                     *(v for v in facts.features.values() if isinstance(v, str))]).lower()
+    return [f"a reason the case does not hold: {m.group(0)!r}"
+            for said, needs in _REASONS_NEEDING_A_FEATURE if not needs.search(held)
+            for m in said.finditer(sentence)]
+
+
 def _judgements(sentence: str, facts: CaseFacts, languages: list[_LexiconPatterns]
                 ) -> list[str]:
-    problems: list[str] = []
+    problems: list[str] = _unsupported_reasons(sentence, facts)
     for words in languages:
         problems += [f"judgement the case cannot support: {m.group(0)!r}"
                      for m in words.judgement.finditer(sentence)]
