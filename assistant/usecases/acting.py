@@ -94,17 +94,25 @@ class Acting:
         role is some pack's, not necessarily this one's. A named role is kept as it is.
         """
         acting = self.identity
+        self.settle_in_pack_role(roles)
+        try:
+            yield
+        finally:
+            if self.identity != acting:
+                self.act(acting)
+
+    def settle_in_pack_role(self, roles: Sequence[str]) -> Identity:
+        """From now on, act in the first of ``roles`` the acting person's key holds, under
+        the same conditions as :meth:`in_pack_role` (the console opened on one pack acts in
+        its operator role); the identity acted as from now on."""
+        acting = self.identity
         if not self.role_named and acting.role not in roles:
             key = self.backing_key(acting)
             record = self.holder(key) if key is not None else None
             held = [r for r in roles if record is not None and r in record.roles]
             if held:
                 self.act(Identity(acting.name, held[0]))
-        try:
-            yield
-        finally:
-            if self.identity != acting:
-                self.act(acting)
+        return self.identity
 
     def component_keys(self) -> dict[str, SigningKey]:
         """The held keys enrolled for a component (a ``docket/`` name in role ``system``),
