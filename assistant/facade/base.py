@@ -6,6 +6,7 @@ concept each; every method hands over to one use-case module (:mod:`assistant.us
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from assistant.domains import pack_roles
@@ -55,6 +56,13 @@ class Door:
         roles = pack_roles(self.resolve_domain(domain)).deciding
         with self._ctx.lock:
             return self._ctx.settle_in_pack_role(roles)
+
+    def acting_in(self, roles: Sequence[str]) -> Identity:
+        """Who acts for a duty of one of ``roles`` (e.g. a pack's owner role, for its policy
+        work): the acting person in the first of them their key holds when no role was named,
+        else as they are. Nothing changes (see :meth:`act_in`)."""
+        with self._ctx.lock:
+            return self._ctx.pack_identity(roles)
 
     @property
     def store_url(self) -> str:

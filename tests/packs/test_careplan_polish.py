@@ -9,12 +9,14 @@ import re
 from datetime import UTC, datetime
 from pathlib import Path
 
+from textual.widgets import Button, Static
+
 from assistant.service import DocketService
 from tests.cli.test_cli import Docket, docket  # noqa: F401 - fixture
 from tests.packs.conftest import deploy_models, trained_artifacts
 from tests.packs.test_careplan_pack import write_checkups
 from tests.people import ROOT
-from tests.tui.conftest import SIZE, settle
+from tests.tui.conftest import SIZE, plain, settle
 from tui.app import DocketApp
 
 OTHER_PACKS_ROLES = re.compile(r"radiologist|consultant|clinical_lead|risk_owner|\boperator\b|"
@@ -137,13 +139,20 @@ async def test_the_first_admins_console_acts_in_the_opened_packs_operator_role(
     docket: Docket,  # noqa: F811
 ) -> None:
     root = docket.people.key(ROOT, "admin")
-    for domain, operator in (("careplan", "care_coordinator"), ("credit", "operator")):
+    for domain, operator, owner in (("careplan", "care_coordinator", "programme_director"),
+                                    ("credit", "operator", "risk_owner")):
         service = DocketService.open(str(docket.store), keys=[root], data_dir=docket.data)
         try:
             app = DocketApp(service, domain=domain, sync_interval=None)
             async with app.run_test(size=SIZE) as pilot:
                 await settle(pilot)
                 assert app.sub_title.startswith(f"root ({operator})"), app.sub_title
+                # The policy screen lets the admin change the policy, as the owner role.
+                await pilot.press("p")
+                await settle(pilot)
+                said = plain(app.screen.query_one("#policy-owner", Static))
+                assert f"You (root, {owner}) own this policy" in said, said
+                assert not app.screen.query_one("#preview", Button).disabled
         finally:
             service.close()
     # A role named is the role the console shows.
