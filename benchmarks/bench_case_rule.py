@@ -7,7 +7,9 @@ alternating in one process, on a real store before and after half its cases are 
    decided, so the rule reads nothing;
 2. a copy of it where people decide half the cases, each decision a signed batch of its own as
    the service saves one (per 20 cases: 8 accepted, a recommended escalation closed by a
-   senior, 1 overridden, 1 escalated and closed by another senior).
+   senior, 1 overridden, 1 escalated and closed by another senior);
+3. the same copy once outcomes are recorded in batches: every approved case's, and every tenth
+   declined case's from an outside source.
 
 Both walks are timed ``--repeats`` times each, alternating (``without`` replaces the rule by
 one that reads and checks nothing: the walk as before it), and the medians printed.
@@ -21,6 +23,7 @@ import statistics
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -38,14 +41,21 @@ from events.store import open_log  # noqa: E402
 class _NoRule:
     """The walk as before the rule: nothing read, nothing checked."""
 
-    def __init__(self, recorder: object) -> None:
+    def __init__(self, recorder: object, silent_actions: object = None) -> None:
         pass
 
-    def page(self, events: object) -> None:
+    def page(self, events: object, decided: object = None) -> None:
         pass
 
     def check(self, *args: object, **kwargs: object) -> None:
         return None
+
+    def outcome(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+#: What ``docket verify`` tells the rule of the credit pack: a decline reveals no outcome.
+SILENT = {"credit": ("decline",)}
 
 
 def decide_half(store: str, admin_key: Path, cases: int) -> int:
@@ -92,6 +102,40 @@ def decide_half(store: str, admin_key: Path, cases: int) -> int:
     return decided
 
 
+def record_outcomes(store: str, admin_key: Path, cases: int) -> int:
+    """What happened to the decided cases, as ``docket outcomes`` records it (in batches):
+    each approved case's outcome, and every tenth declined case's from an outside source
+    (the only outcome a decline may have); returns how many."""
+    log = open_log(store)
+    log.signer = SigningKey.load(admin_key)
+    key = SigningKey.generate()
+    log.save(Key.enrol(person="otto", public_key=key.public_key, roles=["operator"],
+                       actor="bench-admin", role="admin"))  # fmt: skip
+    otto = open_log(store)
+    otto.signer = key
+    later = (datetime.now(UTC) + timedelta(days=1)).isoformat()
+    batch: list[Case] = []
+    recorded = 0
+    for i in range(1, cases + 1):
+        if i % 20 >= 10:
+            continue
+        case = otto.case(Case.id_for("credit", f"bench-{i:07d}"))
+        declined = case.decided_action == "decline"
+        if declined and i % 10 != 0:
+            continue
+        case.record_outcome(outcome="good" if i % 3 else "bad", observed_at=later,
+                            source="outside:bureau" if declined else "bank",
+                            actor="otto", role="operator")  # fmt: skip
+        batch.append(case)
+        recorded += 1
+        if len(batch) == 500:
+            otto.save(*batch)
+            batch = []
+    if batch:
+        otto.save(*batch)
+    return recorded
+
+
 def timed(store: str, repeats: int) -> None:
     log = open_log(store)
     times: dict[str, list[float]] = {"without": [], "with": []}
@@ -101,7 +145,7 @@ def timed(store: str, repeats: int) -> None:
             for name in ("without", "with") if r % 2 == 0 else ("with", "without"):
                 vars(chain)["CaseRule"] = _NoRule if name == "without" else CaseRule
                 t0 = time.perf_counter()
-                report = chain.verify(log)
+                report = chain.verify(log, silent_actions=SILENT)
                 times[name].append(time.perf_counter() - t0)
                 assert report.ok, report.reason
                 checked = report.checked
@@ -127,6 +171,9 @@ def main() -> None:
         shutil.copy(made.path, copy)
         decided = decide_half(str(copy), made.key, args.cases)
         print(f"decided: {decided:,} of {args.cases:,} cases, one signed batch each")
+        timed(str(copy), args.repeats)
+        recorded = record_outcomes(str(copy), made.key, args.cases)
+        print(f"outcomes: {recorded:,} recorded on the decided cases")
         timed(str(copy), args.repeats)
 
 

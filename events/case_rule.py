@@ -19,6 +19,16 @@ itself, that every decision event (``Accepted``, ``Overridden``, ``Escalated``,
   the case's actions, never the escalation action; a sign-off's ``agreed`` says truly whether
   it took the recommended action (and order).
 
+It checks each outcome (``OutcomeRecorded``) too, as the service records one:
+
+* on a case, never on a quarantined record or one never opened (an outcome before the
+  decision, which only an outside source may report, is otherwise refused by the decision
+  rule of :mod:`events.chain`);
+* after a decision whose action reveals an outcome, unless its source names an outside one
+  (``outside:NAME``): credit's decline shows no repayment. Which actions reveal none is the
+  packs' word, given to the rule by whoever runs ``verify`` (``silent_actions``, by pack:
+  the application passes the installed packs'); without it this check is not made.
+
 What the case recorded is read as the case's own readers read it: its events before the
 decision (lower versions), the creation event (``Opened``, ``Assessed``, or
 ``InputQuarantined``) and the last recommendation (a ``Recommended`` event, or the step of
@@ -29,7 +39,10 @@ cases that a page of the walk decides: once per page, the creation and recommend
 events of those cases in one indexed read (:meth:`select_case_rows`), decoded when their
 decision is met. A store of ingested, undecided cases costs it nothing but a scan of each
 page's topics; each decision costs about one decode of its case (each decision a person
-makes is a signed batch of its own, whose signature check costs more).
+makes is a signed batch of its own, whose signature check costs more). An outcome costs
+nothing more for a case whose decision revealed it; one after a silent action (a decline)
+is decoded to read its source; one on an undecided case (a quantity's realised value, an
+outside report) reads its case's topics, read with the page's cases, not decoded.
 
 What it cannot see (README, "What `docket verify` guarantees"): a lie that agrees with the
 case, such as an operator accepting a recommendation they never looked at, or an outcome
@@ -39,7 +52,7 @@ holder of the orchestrator's key is the case's recommendation).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any, Protocol
 
 from events.compression import UnreadableState, read_state
@@ -50,6 +63,11 @@ OPENED, ASSESSED, QUARANTINED = (_CASE + n for n in ("Opened", "Assessed", "Inpu
 RECOMMENDED = _CASE + "Recommended"
 ACCEPTED, OVERRIDDEN, SIGNED_OFF = (_CASE + n for n in ("Accepted", "Overridden", "SignedOff"))
 ESCALATED = _CASE + "Escalated"
+OUTCOME = _CASE + "OutcomeRecorded"
+#: A case's final decisions (its action is the one an outcome follows).
+FINAL = frozenset((ACCEPTED, OVERRIDDEN, SIGNED_OFF))
+#: The source prefix of an outcome reported from outside the decision (a bureau).
+OUTSIDE = "outside:"
 #: The events a person decides a case with: the ones this rule checks.
 DECIDING = frozenset((ACCEPTED, OVERRIDDEN, SIGNED_OFF, ESCALATED))
 #: What the rule reads of a decided case.
@@ -69,10 +87,12 @@ class _Case:
     """What a case recorded before a decision: its name, pack declaration and the last
     recommendation (action, order, the actions it costed)."""
 
-    __slots__ = ("actions", "created", "declared", "label", "quantity", "recommended", "times")
+    __slots__ = ("actions", "created", "declared", "domain", "label", "quantity", "recommended",
+                 "times")
 
     def __init__(self, rows: list[tuple[int, str, bytes]], oid: str) -> None:
         self.created: str | None = None
+        self.domain: Any = None
         self.label = f"case {oid}"
         self.declared: dict[str, Any] = {}
         self.recommended: str | None = None
@@ -84,6 +104,7 @@ class _Case:
             if topic in _CREATED:
                 self.created = topic
                 domain, ref = state.get("domain"), state.get("case_ref")
+                self.domain = domain
                 if ref:
                     self.label = f"case {domain}/{ref}" if domain else f"case {ref}"
                 declared = state.get("decision")
@@ -131,19 +152,36 @@ def _order(value: Any) -> str:
 
 class CaseRule:
     """The rule, fed by the walk: :meth:`page` before each page, :meth:`check` on each
-    decision event of it."""
+    decision event of it, :meth:`outcome` on each outcome.
 
-    def __init__(self, recorder: CaseRows) -> None:
+    ``silent_actions``: by pack, the actions whose taking reveals no outcome (the packs'
+    declarations; the log does not record them). Holds the final action of each case decided
+    so (one entry per declined case), to refuse an outcome following it from no outside source.
+    """
+
+    def __init__(
+        self, recorder: CaseRows, silent_actions: Mapping[str, Collection[str]] | None = None
+    ) -> None:
         self.recorder = recorder
         self.rows: dict[str, list[tuple[int, str, bytes]]] = {}
+        self.silent = {d: frozenset(a) for d, a in (silent_actions or {}).items()}
+        self.silenced: dict[str, str] = {}  # case key -> its final action, revealing none
 
-    def page(self, events: Sequence[tuple[int, str, int, str, bytes]]) -> None:
-        """Read, in one go, what the cases decided in this page of the walk recorded."""
-        decided = list(dict.fromkeys(e[1] for e in events if e[3] in DECIDING))
+    def page(
+        self,
+        events: Sequence[tuple[int, str, int, str, bytes]],
+        decided: Callable[[str], bool] | None = None,
+    ) -> None:
+        """Read, in one go, what the cases decided in this page of the walk recorded, and
+        the cases of its outcomes on cases not ``decided`` yet."""
+        wanted = list(dict.fromkeys(
+            e[1] for e in events
+            if e[3] in DECIDING or (e[3] == OUTCOME and decided is not None and not decided(e[1]))
+        ))  # fmt: skip
         self.rows = {}
-        if not decided:
+        if not wanted:
             return
-        for _nid, oid, version, topic, state in self.recorder.select_case_rows(decided, _READ):
+        for _nid, oid, version, topic, state in self.recorder.select_case_rows(wanted, _READ):
             self.rows.setdefault(_key(oid), []).append((version, topic, state))
         for found in self.rows.values():
             found.sort(key=lambda r: r[0])
@@ -174,8 +212,55 @@ class CaseRule:
             return (f"{case.label}: its {name} event follows a second recommendation "
                     f"({case.recommended!r}{_order(case.quantity)}) recorded after the case's "
                     "assessment: a case is recommended once")  # fmt: skip
-        problem = _problem(case, topic, _read(raw), escalated=escalated)
-        return f"{case.label}: its {name} event {problem}" if problem else None
+        state = _read(raw)
+        problem = _problem(case, topic, state, escalated=escalated)
+        if problem:
+            return f"{case.label}: its {name} event {problem}"
+        if topic in FINAL and self.silent:
+            action = state.get("action")
+            if isinstance(action, str) and action in self.silent.get(case.domain, ()):
+                self.silenced[_key(oid)] = action
+        return None
+
+    def outcome(self, oid: str, version: int, raw: bytes, *, decided: bool) -> str | None:
+        """The problem with the outcome (stored state ``raw``) at ``version`` of the case
+        ``oid``, or None. ``decided``: the case was decided before it (see :meth:`page`).
+
+        Raises:
+            UnreadableState: the outcome's own state cannot be read.
+        """
+        key = _key(oid)
+        if decided:  # on a case, checked with its decision
+            action = self.silenced.get(key)
+            if action is None or _outside(_read(raw)):
+                return None
+            return (f"{self._label(oid, version)}: its OutcomeRecorded event follows the "
+                    f"decision {action!r}, which reveals no outcome: only an outside source "
+                    f"('{OUTSIDE}NAME') can report one")  # fmt: skip
+        created = [t for v, t, _ in self.rows.get(key, ()) if v < version and t in _CREATED]
+        if not created:
+            return (f"case {oid}: its OutcomeRecorded event records an outcome on a record "
+                    "that was never opened as a case")  # fmt: skip
+        if created[0] == QUARANTINED:
+            return (f"{self._label(oid, version)}: its OutcomeRecorded event records an "
+                    "outcome on a quarantined record (its input was rejected; it never became "
+                    "a case)")  # fmt: skip
+        return None
+
+    def _label(self, oid: str, version: int) -> str:
+        """How a problem names the case ``oid`` (its pack and reference: decoded once, for
+        the problem only)."""
+        rows = self.recorder.select_case_rows([oid], _READ)
+        before = sorted((v, t, s) for _n, _o, v, t, s in rows if v < version and t in _CREATED)
+        try:
+            return _Case(before, oid).label
+        except UnreadableState:
+            return f"case {oid}"
+
+
+def _outside(state: dict[str, Any]) -> bool:
+    source = state.get("source")
+    return isinstance(source, str) and source.startswith(OUTSIDE)
 
 
 def _key(oid: str) -> str:
@@ -224,4 +309,4 @@ def _problem(case: _Case, topic: str, state: dict[str, Any], *, escalated: bool)
     return None
 
 
-__all__ = ["DECIDING", "CaseRule"]
+__all__ = ["DECIDING", "OUTCOME", "CaseRule"]

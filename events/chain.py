@@ -14,7 +14,7 @@ link with this public algorithm, or who cuts the tail of both tables. Keep
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any, Protocol
@@ -211,6 +211,7 @@ def verify(
     page: int = 20000,
     end: int | None = None,
     on_link: Callable[[int, bytes], None] | None = None,
+    silent_actions: Mapping[str, Collection[str]] | None = None,
 ) -> VerifyReport:
     """Walk every stored event up to a fixed end position; check its link and signature.
 
@@ -232,7 +233,8 @@ def verify(
     state stored before heads existed (or an ``Assessed`` one before heads named its steps'
     authors) is decoded whole, as is every key-ring event (the key ring is rebuilt from the
     enrolment events met on the way). ``on_link(position, link)`` sees every verified link
-    (checkpoints).
+    (checkpoints). ``silent_actions``: by pack, the actions that reveal no outcome (the
+    packs' word): an outcome after one is named unless an outside source reported it.
     """
     chained: ChainedRecorder = log.chained_recorder
     if end is None:
@@ -242,7 +244,8 @@ def verify(
     start = 1
     signatures = _Signatures(chained.signed_from())
     decisions, policies, ruled, topics = _Decisions(), _Policies(), _RULED, docket_topics()
-    cases = CaseRule(chained)  # each decision against what its case recorded before it
+    # Each decision (and outcome) against what its case recorded before it.
+    cases = CaseRule(chained, silent_actions)
     # A walk starts at position 1; an event stored below it (a row id of 0 or less) is
     # outside every walk, yet reading its aggregate by id finds it.
     before = chained.select_rows(-(1 << 63), 1, 0)
@@ -254,7 +257,7 @@ def verify(
         stop = events[-1][0] if len(events) == page else end
         links = chained.select_chain(start, stop, page * 2 + 10)
         signatures.load(chained.select_signatures(start, stop))
-        cases.page(events)
+        cases.page(events, decisions.was_decided)
         li = 0
         for nid, oid, version, topic, state in events:
             # Links without an event before this one: those events were removed.
@@ -277,7 +280,11 @@ def verify(
                 rule = decisions if topic in _DECISION_TOPICS else policies
                 try:
                     escalated = topic in _DECIDING and decisions.awaits_senior(oid)
-                    wrong = rule.add(oid, topic, state)
+                    wrong: str | None = None
+                    if topic == _OUTCOME:  # on a case, after a decision that reveals it
+                        wrong = cases.outcome(oid, version, state,
+                                              decided=decisions.was_decided(oid))
+                    wrong = wrong or rule.add(oid, topic, state)
                     if not wrong and topic in _DECIDING:
                         wrong = cases.check(oid, version, topic, state, escalated=escalated)
                 except UnreadableState as exc:
@@ -520,6 +527,13 @@ class _Decisions:
         self.decided: set[int] = set()
         self.outcomes: set[int] = set()
         self.escalated: dict[int, Any] = {}  # awaiting a senior: who escalated
+
+    def was_decided(self, oid: str) -> bool:
+        """Whether the case ``oid`` has a final decision (so far in the walk)."""
+        try:
+            return int(oid.replace("-", ""), 16) in self.decided
+        except ValueError:
+            return False
 
     def awaits_senior(self, oid: str) -> bool:
         """Whether the case ``oid`` was escalated and not yet closed."""

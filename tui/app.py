@@ -26,7 +26,7 @@ from assistant.views import Accept, CaseDetail, Decision, Identity, Override
 from events.errors import AlreadyDecided, AwaitingSenior, DocketError, InputRejected
 from tui.commands import DocketCommands
 from tui.idle_gc import IdleCollector
-from tui.port import Clock, DocketPort, ServiceCaller, identity_of, system_clock
+from tui.port import Clock, DocketPort, ServiceCaller, identity_in, system_clock
 from tui.screens.audit import AuditScreen
 from tui.screens.base import action_label
 from tui.screens.case import CaseScreen
@@ -109,7 +109,8 @@ class DocketApp(App[None]):
         self.clock: Clock = clock or system_clock
         # The policy and health screens show this pack (default: the one the store holds).
         self.domain = service.resolve_domain(domain)
-        self.identity: Identity = identity_of(service)
+        # Acts in this pack's operator role unless a role was named (``identity_in``).
+        self.identity: Identity = identity_in(service, self.domain)
         self.sync_interval = sync_interval
         self.screenshot_dir = Path(screenshot_dir) if screenshot_dir is not None else Path.cwd()
         declared = service.domain(self.domain)

@@ -93,6 +93,15 @@ def identity_of(service: object) -> Identity:
     return Identity("unknown", "unknown")
 
 
+def identity_in(service: object, domain: str) -> Identity:
+    """Who acts in the console opened on ``domain``: the service is asked to act in that
+    pack's operator role when no role was named (``act_in``; fakes of the port may lack it)."""
+    act_in = getattr(service, "act_in", None)
+    if callable(act_in):
+        act_in(domain)
+    return identity_of(service)
+
+
 class ServiceFailure(DocketError):
     """The service failed in a way it did not name; shown as one sentence, not a crash."""
 

@@ -6,8 +6,10 @@ concept each; every method hands over to one use-case module (:mod:`assistant.us
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
+from assistant.domains import pack_roles
 from assistant.usecases import (
     domains,
 )
@@ -45,6 +47,22 @@ class Door:
         """Act as another identity; recording needs a held key that backs it."""
         self._ctx.role_named = True
         self._ctx.act(identity)
+
+    def act_in(self, domain: str | None = None) -> Identity:
+        """Act from now on in ``domain``'s operator role (else its senior's) when no role was
+        named and the acting key holds one: the console opened on one pack, by an admin whose
+        key holds every installed pack's roles, acts as that pack's operator, not as another
+        pack's. A named role is kept. Returns who acts now."""
+        roles = pack_roles(self.resolve_domain(domain)).deciding
+        with self._ctx.lock:
+            return self._ctx.settle_in_pack_role(roles)
+
+    def acting_in(self, roles: Sequence[str]) -> Identity:
+        """Who acts for a duty of one of ``roles`` (e.g. a pack's owner role, for its policy
+        work): the acting person in the first of them their key holds when no role was named,
+        else as they are. Nothing changes (see :meth:`act_in`)."""
+        with self._ctx.lock:
+            return self._ctx.pack_identity(roles)
 
     @property
     def store_url(self) -> str:

@@ -4,7 +4,7 @@ shadow."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -23,12 +23,26 @@ from assistant.views import (
     PolicyView,
     PromotionProposalView,
 )
+from events.errors import NotFound
 
 
 class GovernanceDoor(Door):
     def _in_owner_role(self, domain: str) -> AbstractContextManager[None]:
         """Act in the pack's owner role when no role was named (see ``in_pack_role``)."""
         return self._ctx.in_pack_role((pack_roles(domain).owner,))
+
+    def _in_version_role(self, version: str) -> AbstractContextManager[None]:
+        """Act in the role managing the models of ``version``'s pack (its engineer, else its
+        owner) when no role was named; as it is for a version not registered (the use case
+        says so)."""
+        domain = self._ctx.models().domain_of(version)
+        if domain is None:
+            return nullcontext()
+        try:
+            managers = pack_roles(domain).model_managers
+        except NotFound:  # its pack is no longer installed: the use case says so
+            return nullcontext()
+        return self._ctx.in_pack_role(managers)
 
     # --- policy --------------------------------------------------------------------------------
 
@@ -101,26 +115,31 @@ class GovernanceDoor(Door):
 
     def promote(self, version: str, reason: str) -> ModelView:
         """Propose ``version`` as champion (a domain's first champion is installed at once)."""
-        return models.promote(self._ctx, version, reason)
+        with self._in_version_role(version):
+            return models.promote(self._ctx, version, reason)
 
     def approve_promotion(self, version: str) -> ModelView:
         """Approve another person's pending promotion of ``version``: it decides from now."""
-        return models.approve_promotion(self._ctx, version)
+        with self._in_version_role(version):
+            return models.approve_promotion(self._ctx, version)
 
     def reject_promotion(self, version: str, reason: str) -> ModelView:
         """Reject a pending promotion (a manager), or withdraw your own."""
-        return models.reject_promotion(self._ctx, version, reason)
+        with self._in_version_role(version):
+            return models.reject_promotion(self._ctx, version, reason)
 
     def pending_promotions(self, domain: str | None = None) -> list[PromotionProposalView]:
         return models.pending_promotions(self._ctx, domain)
 
     def shadow(self, version: str) -> ModelView:
-        return models.shadow(self._ctx, version)
+        with self._in_version_role(version):
+            return models.shadow(self._ctx, version)
 
     def retire_model(self, version: str, reason: str) -> ModelView:
         """Retire ``version`` alone; for the champion, the emergency stop (baseline rules
         decide until a promotion is approved). Named with its reason in ``verify``."""
-        return models.retire(self._ctx, version, reason)
+        with self._in_version_role(version):
+            return models.retire(self._ctx, version, reason)
 
     def models(self, domain: str | None = None) -> list[ModelView]:
         return models.models(self._ctx, domain)

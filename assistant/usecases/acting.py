@@ -94,17 +94,33 @@ class Acting:
         role is some pack's, not necessarily this one's. A named role is kept as it is.
         """
         acting = self.identity
-        if not self.role_named and acting.role not in roles:
-            key = self.backing_key(acting)
-            record = self.holder(key) if key is not None else None
-            held = [r for r in roles if record is not None and r in record.roles]
-            if held:
-                self.act(Identity(acting.name, held[0]))
+        self.settle_in_pack_role(roles)
         try:
             yield
         finally:
             if self.identity != acting:
                 self.act(acting)
+
+    def settle_in_pack_role(self, roles: Sequence[str]) -> Identity:
+        """From now on, act in the first of ``roles`` the acting person's key holds, under
+        the same conditions as :meth:`in_pack_role` (the console opened on one pack acts in
+        its operator role); the identity acted as from now on."""
+        found = self.pack_identity(roles)
+        if found != self.identity:
+            self.act(found)
+        return self.identity
+
+    def pack_identity(self, roles: Sequence[str]) -> Identity:
+        """Who :meth:`in_pack_role` acts as for ``roles`` (the acting identity unless no role
+        was named, it is none of them and the key holds one), without acting so."""
+        acting = self.identity
+        if not self.role_named and acting.role not in roles:
+            key = self.backing_key(acting)
+            record = self.holder(key) if key is not None else None
+            held = [r for r in roles if record is not None and r in record.roles]
+            if held:
+                return Identity(acting.name, held[0])
+        return acting
 
     def component_keys(self) -> dict[str, SigningKey]:
         """The held keys enrolled for a component (a ``docket/`` name in role ``system``),

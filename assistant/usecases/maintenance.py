@@ -6,7 +6,14 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from assistant.domains import available_packs, pack_roles
+from assistant.domains import (
+    ClassificationShape,
+    available_packs,
+    get_pack,
+    is_quantity_pack,
+    pack_roles,
+)
+from assistant.evaluation.observation import reveals
 from assistant.usecases.context import Context
 from assistant.views import Identity
 from events import checkpoint, queries
@@ -15,7 +22,7 @@ from events.chain import verify as verify_chain
 from events.checkpoint import CheckpointReport
 from events.deployment import Deployments
 from events.domain import KEY_ADMIN, ReadModelSeal
-from events.errors import NotAuthorised
+from events.errors import DocketError, NotAuthorised
 from events.readmodel_check import ReadModelReport, in_background, verify_against_log
 from events.readmodel_seal import Seal, recorded_seal, seal_at
 from events.readmodels import check
@@ -29,7 +36,7 @@ def verify(
     every model promotion up to the same end: a promotion recorded without a second
     person's approval (even correctly signed) is reported at its position. Every champion
     stopped by one person (the emergency stop) is listed in the report's ``notes``."""
-    report = verify_chain(ctx.log, end=end, on_link=on_link)
+    report = verify_chain(ctx.log, end=end, on_link=on_link, silent_actions=silent_actions())
     if not report.ok:
         return report
     fold = Deployments()
@@ -41,6 +48,25 @@ def verify(
     # every such stop is listed, naming who, when and why.
     notes = tuple(f"emergency stop at position {p}: {s}" for p, s in fold.stops)
     return replace(report, notes=notes)
+
+
+def silent_actions() -> dict[str, tuple[str, ...]]:
+    """By installed yes/no pack, the actions whose taking reveals no outcome (credit's
+    decline): ``verify`` names an outcome recorded after one unless an outside source
+    reported it, as the service refuses it (:func:`~assistant.evaluation.observation.
+    outcome_refusal`)."""
+    found: dict[str, tuple[str, ...]] = {}
+    for name in available_packs():
+        if is_quantity_pack(name):  # a quantity's demand is seen whatever was ordered
+            continue
+        try:
+            pack = get_pack(name)
+        except DocketError:  # a pack that cannot be loaded: verify names no outcome for it
+            continue
+        shape = pack.decision
+        if isinstance(shape, ClassificationShape):
+            found[name] = tuple(a for a in shape.actions if not reveals(pack, a))
+    return found
 
 
 def export_checkpoint(ctx: Context) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from uuid import UUID
 import pytest
 from click.testing import CliRunner
 
+from assistant.views import Accept, Override
 from events.store import open_log
 from tests.cli.test_cli import Docket, Rows, assert_clear_error
 from tests.people import People
@@ -43,3 +44,31 @@ def test_an_operators_accept_of_another_action_than_recommended_fails_verify(
 
     assert_clear_error(result, "TAMPERED at position", f"case credit/{ref}", "Accepted event",
                        f"accepts '{taken}'", f"recommended action is '{recommended}'")  # fmt: skip
+
+
+def test_an_outcome_written_for_a_declined_application_fails_verify(
+    docket: Docket, credit_rows: Rows
+) -> None:
+    seeded = docket.seed(credit_rows(3))
+    (ref, case_id), (_, other_id) = sorted(seeded.items())[:2]
+    with docket.service("ana", "operator") as ana:
+        for declined in (case_id, other_id):
+            case = ana.case(declined)
+            ana.decide(declined, Accept() if case.recommendation == "decline" else Override(
+                action="decline", reason_code="other", reason_text="too risky"))
+    # The service refuses an outcome of a declined loan unless an outside source reports it;
+    # olga, an enrolled operator, writes one from the bank's own books, with her own key.
+    log = open_log(str(docket.store))
+    log.signer = docket.people.key("olga", "operator")
+    for declined, source in ((other_id, "outside:bureau"), (case_id, "bank")):
+        found: Any = log.repository.get(UUID(declined))
+        found.trigger_event(found.OutcomeRecorded, outcome="good", value=None, source=source,
+                            observed_at="2031-01-01T00:00:00+00:00", actor="olga",
+                            role="operator")  # fmt: skip
+        log.save(found)
+
+    result = docket("verify")
+
+    assert_clear_error(result, "TAMPERED at position", f"case credit/{ref}",
+                       "OutcomeRecorded event", "follows the decision 'decline', which reveals "
+                       "no outcome")  # fmt: skip

@@ -53,9 +53,14 @@ def seeded(url: str) -> tuple[DecisionLog, list[Case]]:
     return log, cases
 
 
+#: What the credit pack declares: a declined loan shows no repayment (the application passes
+#: the installed packs' declarations to verify).
+SILENT: dict[str, Any] = {"credit": ["decline"]}
+
+
 def failed(log: DecisionLog, *words: str) -> str:
     """verify's reason, after checking it names the last event (the insider's)."""
-    report = verify(log)
+    report = verify(log, silent_actions=SILENT)
     assert not report.ok, "verify passed a well-signed lie"
     assert report.first_bad_position == log.event_count(), report.reason
     for word in words:
@@ -267,3 +272,34 @@ def test_a_decision_whose_case_cannot_be_read_is_named_not_passed(
     assert not report.ok
     assert "case " in report.reason and "cannot be checked against the case" in report.reason
     assert "0badc0de" in report.reason
+
+
+def outcome(source: str, person: str = "eve") -> dict[str, Any]:
+    return {"outcome": "good", "observed_at": "2031-01-01T00:00:00+00:00", "source": source,
+            "value": None, "actor": person, "role": "operator"}
+
+
+def test_an_outcome_after_a_decision_that_reveals_none_is_named(store_url: str) -> None:
+    # S0 was declined (ana accepted the recommended decline): nobody can see whether the
+    # applicant would have repaid. eve records 'good' anyway, from the bank's own books, so
+    # the declined applicant looks like a good payer to quality and retraining.
+    log, cases = seeded(store_url)
+    cases[2].accept(**ANA)  # declined too; a bureau later reports its outcome
+    log.save(cases[2])
+    written_by(store_url, "eve", cases[2].id, "OutcomeRecorded", **outcome("outside:bureau"))
+    assert verify(log, silent_actions=SILENT).ok  # an outside source may report one
+    written_by(store_url, "eve", cases[0].id, "OutcomeRecorded", **outcome("bank"))
+    failed(log, "case credit/S0", "OutcomeRecorded", "follows the decision 'decline', which "
+           "reveals no outcome", "only an outside source ('outside:NAME')")  # fmt: skip
+
+
+def test_an_outcome_on_a_quarantined_record_is_named(store_url: str) -> None:
+    # An outside source may report an undecided case's outcome, but a quarantined record is
+    # no case: the outcome would count in quality figures and the quarantine's audit.
+    log, _ = seeded(store_url)
+    record = Case.quarantine(domain="credit", case_ref="Q1", raw={"age": "forty"},
+                             problems=[{"field": "age", "problem": "must be a number"}],
+                             **SYS)  # fmt: skip
+    log.save(record)
+    written_by(store_url, "eve", record.id, "OutcomeRecorded", **outcome("outside:bureau"))
+    failed(log, "case credit/Q1", "OutcomeRecorded", "outcome on a quarantined record")

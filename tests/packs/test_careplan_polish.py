@@ -9,10 +9,15 @@ import re
 from datetime import UTC, datetime
 from pathlib import Path
 
+from textual.widgets import Button, Static
+
+from assistant.service import DocketService
 from tests.cli.test_cli import Docket, docket  # noqa: F401 - fixture
 from tests.packs.conftest import deploy_models, trained_artifacts
 from tests.packs.test_careplan_pack import write_checkups
 from tests.people import ROOT
+from tests.tui.conftest import SIZE, plain, settle
+from tui.app import DocketApp
 
 OTHER_PACKS_ROLES = re.compile(r"radiologist|consultant|clinical_lead|risk_owner|\boperator\b|"
                                r"\bsenior\b|operations_owner")
@@ -103,3 +108,60 @@ def test_the_audit_names_the_score_in_the_packs_words(
     assert not re.search(r"p\((worsened|held|bad|default)\)", shown), shown
     quality = as_root(docket, "quality", "careplan", "--json")
     assert not re.search(r"declin|approv|loan|applicant", quality)
+
+
+def test_the_first_admin_manages_a_versions_models_in_its_packs_role(
+    docket: Docket,  # noqa: F811
+) -> None:
+    with docket.service("dana", "data_steward") as service:
+        deploy_models(service, "careplan", list(trained_artifacts("careplan")))
+        status = {m.version: m.status for m in service.models("careplan")}
+    [champion] = [v for v, s in status.items() if s == "champion"]
+    [shadow] = [v for v, s in status.items() if s == "shadow"]
+
+    # No --role: the version's pack (careplan) says who manages its models, not the key's
+    # first role (biopsy's radiologist).
+    assert "proposed promotion #" in as_root(docket, "models", "promote", shadow,
+                                             "--reason", "lower cost")
+    assert "rejected" in as_root(docket, "models", "reject", shadow, "--reason", "withdrawn")
+    assert "retired" in as_root(docket, "models", "retire", shadow, "--reason", "unused")
+    stopped = as_root(docket, "models", "retire", champion, "--reason", "drifted")
+    assert "emergency stop" in stopped
+    assert f"root (data_steward) retired careplan's champion {champion}" in as_root(
+        docket, "verify")
+    # A role named is the role used.
+    named = docket("models", "shadow", champion, operator=ROOT, role="radiologist")
+    assert named.exit_code != 0
+    assert "not role 'radiologist'" in named.output and "Traceback" not in named.output
+
+
+async def test_the_first_admins_console_acts_in_the_opened_packs_operator_role(
+    docket: Docket,  # noqa: F811
+) -> None:
+    root = docket.people.key(ROOT, "admin")
+    for domain, operator, owner in (("careplan", "care_coordinator", "programme_director"),
+                                    ("credit", "operator", "risk_owner")):
+        service = DocketService.open(str(docket.store), keys=[root], data_dir=docket.data)
+        try:
+            app = DocketApp(service, domain=domain, sync_interval=None)
+            async with app.run_test(size=SIZE) as pilot:
+                await settle(pilot)
+                assert app.sub_title.startswith(f"root ({operator})"), app.sub_title
+                # The policy screen lets the admin change the policy, as the owner role.
+                await pilot.press("p")
+                await settle(pilot)
+                said = plain(app.screen.query_one("#policy-owner", Static))
+                assert f"You (root, {owner}) own this policy" in said, said
+                assert not app.screen.query_one("#preview", Button).disabled
+        finally:
+            service.close()
+    # A role named is the role the console shows.
+    service = DocketService.open(str(docket.store), keys=[root], role="engineer",
+                                 data_dir=docket.data)
+    try:
+        app = DocketApp(service, domain="careplan", sync_interval=None)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            assert app.sub_title.startswith("root (engineer)"), app.sub_title
+    finally:
+        service.close()

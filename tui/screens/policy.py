@@ -19,7 +19,7 @@ from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Header, Input, Label, LoadingIndicator, Static
 
-from assistant.views import BacktestView, PolicyPreview, PolicyView
+from assistant.views import BacktestView, Identity, PolicyPreview, PolicyView
 from events.errors import DocketError
 from tui.format import pct, when
 from tui.screens.base import DocketScreen
@@ -220,10 +220,14 @@ class PolicyScreen(DocketScreen):
         self.policy: PolicyView | None = None
         self.previewed_changes: dict[str, Any] | None = None
         self._cells: dict[str, tuple[str, str]] = {}  # input id → (action, outcome)
+        # Who changes the policy from here: the console's identity, in the owner role when no
+        # role was named and the key holds it (the service acts so: ``acting_in``).
+        self.me: Identity | None = None
 
     @property
     def is_owner(self) -> bool:
-        return self.policy is not None and self.docket.identity.role == self.policy.owner_role
+        return (self.policy is not None and self.me is not None
+                and self.me.role == self.policy.owner_role)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -248,6 +252,9 @@ class PolicyScreen(DocketScreen):
     async def load(self) -> None:
         try:
             policy = await self.docket.call(self.docket.service.policy, self.domain)
+            acting_in = getattr(self.docket.service, "acting_in", None)  # fakes may lack it
+            self.me = (await self.docket.call(acting_in, (policy.owner_role,))
+                       if callable(acting_in) else self.docket.identity)  # fmt: skip
         except DocketError as exc:
             self.query_one("#policy-head", Static).update(Text(str(exc), style="red"))
             return
@@ -256,7 +263,7 @@ class PolicyScreen(DocketScreen):
     async def show(self, policy: PolicyView) -> None:
         self.policy = policy
         self.previewed_changes = None
-        me = self.docket.identity
+        me = self.me or self.docket.identity
         head = Text()
         head.append(f"Policy {policy.domain} v{policy.version}", style="bold")
         head.append(
