@@ -49,3 +49,14 @@ def test_the_replay_suite_overrides_with_a_code_the_pack_declares(
     replay = {r.suite: r for r in result.results}["replay"]
     assert replay.status == "ok", replay.error
     assert replay.metric("read_model_differences").value == 0.0  # type: ignore[union-attr]
+
+
+def test_the_selective_labels_simulator_runs_on_a_data_set_smaller_than_its_first_year(
+    evals_service: DocketService,
+) -> None:
+    """178 lots: the simulator used to train on the first 300 rows whatever the data set's
+    size, leaving no case to decide (ValueError: Found array with 0 sample(s))."""
+    view = evals_service.simulate_selective_labels("cellar", [0], None)
+    assert view.repeats == 1
+    decided = view.rows[0][-1]  # the cases the loop decided, after the first year's rows
+    assert 0 < decided < 178
