@@ -60,3 +60,17 @@ def test_the_selective_labels_simulator_runs_on_a_data_set_smaller_than_its_firs
     assert view.repeats == 1
     decided = view.rows[0][-1]  # the cases the loop decided, after the first year's rows
     assert 0 < decided < 178
+
+
+def test_the_redteam_suite_runs_on_a_pack_with_a_note_and_no_contact_fields(
+    evals_service: DocketService, tmp_path: Path,
+) -> None:
+    """Cellar takes a clerk note (ingest flags an injection in it) but no contact fields:
+    the suite used to be skipped saying the pack 'takes no free-text note'."""
+    result = run(["redteam"], service=evals_service, domain="cellar",
+                 baseline_path=tmp_path / "cellar.json", record=False)
+    redteam = {r.suite: r for r in result.results}["redteam"]
+    assert redteam.status != "skipped", redteam.error
+    assert redteam.status != "error", redteam.error
+    assert redteam.metric("injection_recall.tuning").value >= 0.97  # type: ignore[union-attr]
+    assert redteam.metric("personal_data_leak_rate").value == 0.0  # type: ignore[union-attr]
