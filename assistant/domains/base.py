@@ -119,6 +119,20 @@ class DomainPack:
         ):
             raise DocketError(f"pack {self.name!r}: the default policy's actions and outcomes "
                               "differ from the pack's decision")
+        schema, model = self.input_model.model_fields, self.input_model.__name__
+        for kind in ("categorical", "numeric", "protected"):
+            for name in getattr(self, kind):
+                if name not in schema:
+                    raise DocketError(f"pack {self.name!r}: {kind}: {name!r} is not a field of "
+                                      f"its input_model {model}")
+        declared = [("note_field", self.note_field), ("label_field", self.label_field),
+                    *(("personal_fields", name) for name in self.personal_fields)]
+        for kind, name in declared:
+            if name and name in schema:
+                raise DocketError(f"pack {self.name!r}: {kind} {name!r} is also a field of its "
+                                  f"input_model {model}; declare it by name only and keep it "
+                                  "out of the schema (every schema field is required in every "
+                                  "row)")
 
     # --- declared shape ---------------------------------------------------------------------
 
@@ -239,10 +253,23 @@ class DomainPack:
         rows: list[dict[str, Value]] = []
         outcomes: list[str] = []
         reader = csv.DictReader(content.decode("utf-8").splitlines())
+        header = set(reader.fieldnames or ())
+        lacking = [name for name in self._schema_fields if name not in header]
+        if self.label_field not in header:
+            raise DocketError(f"{self.data_path} has no column {self.label_field!r} (the pack's "
+                              "label_field, holding each row's outcome)")
+        if lacking:
+            raise DocketError(f"{self.data_path} has no column for the schema field(s) "
+                              f"{', '.join(lacking)}: its header needs every field of "
+                              f"{self.input_model.__name__} and the label column")
         for number, raw in enumerate(reader, start=2):
             case = self.validate(raw)
-            if not isinstance(case, CaseInput) or case.outcome is None:
-                raise DocketError(f"{self.data_path} line {number} is invalid: {case}")
+            if not isinstance(case, CaseInput):
+                raise DocketError(f"{self.data_path} line {number} is invalid: "
+                                  f"{'; '.join(str(p) for p in case)}")
+            if case.outcome is None:
+                raise DocketError(f"{self.data_path} line {number} is invalid: "
+                                  f"{self.label_field}: missing: a value is required")
             rows.append(case.values)
             outcomes.append(case.outcome)
         return Dataset(rows, outcomes, digest)

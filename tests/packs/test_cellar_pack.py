@@ -5,6 +5,7 @@ reason codes, a small data set, a note field without contact fields."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +14,9 @@ import pytest
 import assistant.domains as domains
 from assistant.service import DocketService
 from evals.runner import run
+from events.errors import DocketError
+from tests.cli.test_cli import Docket, assert_clear_error, docket  # noqa: F401 - fixture
+from tests.fixtures.cellar import WineLot
 from tests.fixtures.cellar import make_pack as make_cellar
 from tests.packs.conftest import deploy_models, trained_artifacts
 from tests.people import People
@@ -74,3 +78,69 @@ def test_the_redteam_suite_runs_on_a_pack_with_a_note_and_no_contact_fields(
     assert redteam.status != "error", redteam.error
     assert redteam.metric("injection_recall.tuning").value >= 0.97  # type: ignore[union-attr]
     assert redteam.metric("personal_data_leak_rate").value == 0.0  # type: ignore[union-attr]
+
+
+# --- mistakes a new team makes in its declaration: one sentence naming the field -----------
+
+
+def broken_factory() -> object:
+    raise ValueError("the cellar master's spreadsheet is missing")
+
+
+def test_a_pack_whose_factory_fails_is_named_in_one_sentence(
+    docket: Docket, monkeypatch: pytest.MonkeyPatch,  # noqa: F811
+) -> None:
+    """`docket domains` used to end in the factory's traceback, hiding every other pack."""
+    docket.key_file()  # enrolled while the pack still builds
+    monkeypatch.setitem(domains._registered, "cellar", broken_factory)
+    domains._cache.pop("cellar", None)
+    with pytest.raises(DocketError, match=r"pack 'cellar' could not be built: ValueError: "
+                                          r"the cellar master's spreadsheet is missing"):
+        domains.get_pack("cellar")
+    listed = docket("domains")
+    assert_clear_error(listed, "pack 'cellar' could not be built", "spreadsheet is missing")
+
+
+def test_features_and_protected_fields_must_be_fields_of_the_schema() -> None:
+    pack = make_cellar()
+    with pytest.raises(DocketError, match=r"pack 'cellar': numeric: 'acidity' is not a field "
+                                          r"of its input_model WineLot"):
+        dataclasses.replace(pack, numeric=(*pack.numeric, "acidity"))
+    with pytest.raises(DocketError, match=r"protected: 'grower' is not a field"):
+        dataclasses.replace(pack, protected=("grower",))
+
+
+class NotedLot(WineLot):
+    clerk_note: str | None = None
+
+
+def test_the_note_field_is_declared_by_name_and_kept_out_of_the_schema() -> None:
+    """A note in the schema was required in every row of the data file: training said
+    `[FieldProblem(field='clerk_note', problem='missing: a value is required')]`."""
+    with pytest.raises(DocketError, match=r"pack 'cellar': note_field 'clerk_note' is also a "
+                                          r"field of its input_model NotedLot"):
+        dataclasses.replace(make_cellar(), input_model=NotedLot)
+
+
+def test_a_data_file_without_the_label_column_is_refused_naming_it(tmp_path: Path) -> None:
+    pack = make_cellar()
+    moved = dataclasses.replace(pack, label_field="cultivar")
+    with pytest.raises(DocketError) as refused:
+        moved.load_dataset()
+    message = str(refused.value)
+    assert "has no column 'cultivar' (the pack's label_field" in message
+    assert "FieldProblem" not in message
+
+
+def test_a_bad_row_of_the_data_file_names_its_line_and_field_in_words(tmp_path: Path) -> None:
+    text = make_cellar().data_path.read_text().replace("14.23,1.71", "99,1.71", 1)
+    data = tmp_path / "wine_lots.csv"
+    data.write_text(text)
+    import hashlib
+    pack = dataclasses.replace(make_cellar(), data_path=data,
+                               data_sha256=hashlib.sha256(data.read_bytes()).hexdigest())
+    with pytest.raises(DocketError) as refused:
+        pack.load_dataset()
+    message = str(refused.value)
+    assert "line 2 is invalid: alcohol: " in message, message
+    assert "FieldProblem" not in message
