@@ -144,3 +144,28 @@ def test_a_bad_row_of_the_data_file_names_its_line_and_field_in_words(tmp_path: 
     message = str(refused.value)
     assert "line 2 is invalid: alcohol: " in message, message
     assert "FieldProblem" not in message
+
+
+def test_the_docket_command_finds_a_pack_through_a_dist_info_folder_on_pythonpath(
+    tmp_path: Path,
+) -> None:
+    """README's way to try a pack with the `docket` command without installing anything."""
+    import os
+    import subprocess
+    import sys
+
+    info = tmp_path / "site" / "my_packs-0.1.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: my-packs\nVersion: 0.1\n")
+    (info / "entry_points.txt").write_text(
+        "[docket.domains]\ncellar = tests.fixtures.cellar:make_pack\n")
+    repo = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": f"{repo}{os.pathsep}{tmp_path / 'site'}",
+           "DOCKET_DATA_DIR": str(tmp_path / "data")}
+    env.pop("DOCKET_STORE", None)
+    listed = subprocess.run(
+        [sys.executable, "-m", "cli.main", "--store", str(tmp_path / "s.sqlite"), "domains"],
+        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
+    assert listed.returncode == 0, listed.stderr
+    assert "cellar" in listed.stdout
+    assert "roles: owner cellar_master, operator intake_clerk" in listed.stdout
