@@ -169,3 +169,18 @@ def test_the_docket_command_finds_a_pack_through_a_dist_info_folder_on_pythonpat
     assert listed.returncode == 0, listed.stderr
     assert "cellar" in listed.stdout
     assert "roles: owner cellar_master, operator intake_clerk" in listed.stdout
+
+
+def test_docket_domains_on_a_path_with_no_store_lists_the_packs_and_creates_nothing(
+    docket: Docket,  # noqa: F811
+) -> None:
+    """A new team checks its pack is installed before any store exists: `docket domains`
+    used to create an empty store (and its read-model file) where none was."""
+    from cli.main import cli
+
+    store = docket.data.parent / "nowhere" / "team.sqlite"
+    listed = docket.runner.invoke(cli, ["--store", str(store), "domains"])
+    assert listed.exit_code == 0, listed.output
+    assert f"cellar  (no store at {store} yet)" in listed.stdout
+    assert "roles: owner cellar_master" in listed.stdout
+    assert not store.exists() and not store.parent.exists()
