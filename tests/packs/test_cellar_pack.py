@@ -54,6 +54,15 @@ def test_the_replay_suite_overrides_with_a_code_the_pack_declares(
     assert replay.status == "ok", replay.error
     assert replay.metric("read_model_differences").value == 0.0  # type: ignore[union-attr]
 
+    # No baseline yet: the report says "not judged" where the terminal does, never "failed".
+    from evals.report import markdown, summary_lines
+
+    assert "replay (" in "\n".join(summary_lines(result))
+    report = markdown(result)
+    assert "| replay | not judged |" in report, report
+    assert "## replay: not judged" in report
+    assert "| replay | failed |" not in report and "## replay: failed" not in report
+
 
 def test_the_selective_labels_simulator_runs_on_a_data_set_smaller_than_its_first_year(
     evals_service: DocketService,
