@@ -193,3 +193,21 @@ def test_docket_domains_on_a_path_with_no_store_lists_the_packs_and_creates_noth
     assert f"cellar  (no store at {store} yet)" in listed.stdout
     assert "roles: owner cellar_master" in listed.stdout
     assert not store.exists() and not store.parent.exists()
+
+
+def test_retrain_judges_a_new_packs_versions_against_its_own_baseline_file(
+    evals_service: DocketService,
+) -> None:
+    """`docket retrain cellar` printed 'judged against evals/baselines/cellar.json', then
+    'evals/baseline.json holds the credit baseline, not cellar's: judge cellar against its
+    own' (no command to run), and called a suite that cannot apply 'not judged'."""
+    from evals.models import evaluate_versions, verdict_line
+
+    champion = next(m.version for m in evals_service.models("cellar")
+                    if m.status == "champion")
+    result = evaluate_versions(evals_service, "cellar", [champion], suites=("fairness",))[champion]
+    problem = result.baseline_problem or ""
+    assert "credit" not in problem, problem
+    assert "cellar has no eval baseline yet" in problem
+    assert "--update-baseline" in problem
+    assert verdict_line(champion, result) == f"{champion}: fairness skipped"
