@@ -211,3 +211,12 @@ def test_retrain_judges_a_new_packs_versions_against_its_own_baseline_file(
     assert "cellar has no eval baseline yet" in problem
     assert "--update-baseline" in problem
     assert verdict_line(champion, result) == f"{champion}: fairness skipped"
+
+
+def test_docket_models_with_none_registered_names_the_packs_train_command(
+    docket: Docket,  # noqa: F811
+) -> None:
+    """It said `run docket train credit` on a store of another pack."""
+    listed = docket("models", "--domain", "cellar")
+    assert listed.exit_code == 0, listed.output
+    assert "no models registered: run `docket train cellar`" in listed.stdout
