@@ -220,3 +220,12 @@ def test_docket_models_with_none_registered_names_the_packs_train_command(
     listed = docket("models", "--domain", "cellar")
     assert listed.exit_code == 0, listed.output
     assert "no models registered: run `docket train cellar`" in listed.stdout
+
+
+def test_a_drift_alert_over_every_case_reads_as_english() -> None:
+    """`docket monitor` on 40 lots said 'Feature color_intensity drifted over the all 40
+    cases'."""
+    from assistant.monitoring.health import over
+
+    assert over("all 40 cases") == "over all 40 cases"
+    assert over("last 100 cases") == "over the last 100 cases"
