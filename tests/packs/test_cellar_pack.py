@@ -229,3 +229,28 @@ def test_a_drift_alert_over_every_case_reads_as_english() -> None:
 
     assert over("all 40 cases") == "over all 40 cases"
     assert over("last 100 cases") == "over the last 100 cases"
+
+
+def test_reading_a_store_the_default_key_is_not_enrolled_in_needs_no_key(
+    docket: Docket,  # noqa: F811
+) -> None:
+    """README: reading needs no key. A team member whose data directory's default key was
+    made for another store (`docket keys init` there) was refused `docket cases` and
+    `docket status` on the team's store: 'key ... is not enrolled in this store'."""
+    from cli.main import cli
+
+    assert docket("status").exit_code == 0  # the team's store, with ana's key
+    other = docket.data.parent / "mine.sqlite"
+    made = docket.runner.invoke(cli, ["--store", str(other), "keys", "init", "--person", "zoe"])
+    assert made.exit_code == 0, made.output
+    for command in (["cases"], ["status"], ["domains"], ["policy", "--domain", "cellar"]):
+        read = docket.runner.invoke(cli, ["--store", str(docket.store), *command])
+        assert read.exit_code == 0, (command, read.output)
+        assert "not enrolled in this store (or was revoked); reading without a key" in read.stderr
+    # Recording still needs an enrolled key, and an explicit --key is never set aside.
+    decided = docket.runner.invoke(cli, ["--store", str(docket.store), "decide", "x",
+                                         "--accept"])
+    assert_clear_error(decided, "not enrolled in this store")
+    explicit = docket.runner.invoke(cli, ["--store", str(docket.store), "--key",
+                                          str(docket.data / "keys" / "default.key"), "cases"])
+    assert_clear_error(explicit, "not enrolled in this store")
