@@ -254,3 +254,18 @@ def test_reading_a_store_the_default_key_is_not_enrolled_in_needs_no_key(
     explicit = docket.runner.invoke(cli, ["--store", str(docket.store), "--key",
                                           str(docket.data / "keys" / "default.key"), "cases"])
     assert_clear_error(explicit, "not enrolled in this store")
+
+
+def test_enrolling_a_key_in_a_role_no_pack_declares_is_refused_naming_the_roles(
+    docket: Docket,  # noqa: F811
+) -> None:
+    """A typo ('oenologst') enrolled a key that could do nothing, silently."""
+    refused = docket("keys", "enrol", "vera", "--role", "oenologst", "--public-key", "ab" * 32,
+                     role="admin", operator="root")
+    message = assert_clear_error(refused, "role", "'oenologst'", "oenologist", "cellar_master")
+    assert "credit" not in message.split("roles:")[0]
+    listed = docket("keys", "list", role="admin", operator="root")
+    assert "vera" not in listed.stdout
+    enrolled = docket("keys", "enrol", "vera", "--role", "oenologist", "--public-key", "ab" * 32,
+                      role="admin", operator="root")
+    assert enrolled.exit_code == 0, enrolled.output
