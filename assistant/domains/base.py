@@ -277,6 +277,9 @@ class DomainPack:
     def baseline(self, row: Mapping[str, Any]) -> BaselineDecision:
         """The pre-model rules' decision, with the historical bad rate of the rule's cases."""
         action, rule, reasons = self.baseline_rules(row)
+        if action not in self.actions:  # else a case would recommend, and record, no action
+            raise DocketError(f"pack {self.name!r}: baseline_rules returned action {action!r}, "
+                              f"which is not one of its actions ({', '.join(self.actions)})")
         overall, by_rule = self.historical_rates
         return BaselineDecision(action, rule, reasons, by_rule.get(rule, overall))
 

@@ -269,3 +269,28 @@ def test_enrolling_a_key_in_a_role_no_pack_declares_is_refused_naming_the_roles(
     enrolled = docket("keys", "enrol", "vera", "--role", "oenologist", "--public-key", "ab" * 32,
                       role="admin", operator="root")
     assert enrolled.exit_code == 0, enrolled.output
+
+
+def discard_everything(row: object) -> tuple[str, str, tuple[str, ...]]:
+    return "discard", "typo", ("an action the pack never declared",)
+
+
+def test_baseline_rules_returning_an_undeclared_action_are_refused_naming_it(
+    docket: Docket, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,  # noqa: F811
+) -> None:
+    """With no model yet the baseline rules decide: a rule returning 'discard' (no such
+    action) opened every lot recommending it, and `decide --accept` recorded 'discard'."""
+    pack = dataclasses.replace(make_cellar(), baseline_rules=discard_everything)
+    with pytest.raises(DocketError, match=r"pack 'cellar': baseline_rules returned action "
+                                          r"'discard', which is not one of its actions"):
+        pack.baseline(pack.load_dataset().rows[0])
+    monkeypatch.setitem(domains._registered, "cellar", lambda: pack)
+    domains._cache.pop("cellar", None)
+    rows = make_cellar().load_dataset().rows[:3]
+    lots = tmp_path / "lots.csv"
+    lots.write_text("case_ref," + ",".join(rows[0]) + "\n" + "".join(
+        f"lot-{i}," + ",".join(str(v) for v in row.values()) + "\n" for i, row in enumerate(rows)))
+    ingested = docket("ingest", str(lots), role="intake_clerk")
+    assert_clear_error(ingested, "baseline_rules returned action 'discard'")
+    listed = docket("cases", role="intake_clerk")
+    assert "discard" not in listed.stdout
