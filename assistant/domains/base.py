@@ -245,7 +245,14 @@ class DomainPack:
 
     def load_dataset(self) -> Dataset:
         """Read the shipped historical data, checking its sha256 against the provenance."""
-        content = self.data_path.read_bytes()
+        try:
+            content = self.data_path.read_bytes()
+        except OSError as exc:
+            raise DocketError(
+                f"pack {self.name!r}: its data_path {self.data_path} cannot be read "
+                f"({exc.strerror or type(exc).__name__}); name it from the pack's module, e.g. "
+                "Path(__file__).parent / \"data\" / FILE, not from the working directory"
+            ) from exc
         digest = hashlib.sha256(content).hexdigest()
         if digest != self.data_sha256:
             raise DocketError(f"{self.data_path} has sha256 {digest}, expected {self.data_sha256}: "

@@ -294,3 +294,16 @@ def test_baseline_rules_returning_an_undeclared_action_are_refused_naming_it(
     assert_clear_error(ingested, "baseline_rules returned action 'discard'")
     listed = docket("cases", role="intake_clerk")
     assert "discard" not in listed.stdout
+
+
+def test_a_data_path_that_does_not_exist_is_refused_naming_it(
+    docket: Docket, monkeypatch: pytest.MonkeyPatch,  # noqa: F811
+) -> None:
+    """A path written relative to the working directory: `docket train` ended in a
+    FileNotFoundError traceback."""
+    pack = dataclasses.replace(make_cellar(), data_path=Path("data") / "wine_lots.csv")
+    monkeypatch.setitem(domains._registered, "cellar", lambda: pack)
+    domains._cache.pop("cellar", None)
+    trained = docket("train", "cellar", role="lab_analyst")
+    assert_clear_error(trained, "pack 'cellar'", "data_path", "data/wine_lots.csv",
+                       "Path(__file__).parent")
