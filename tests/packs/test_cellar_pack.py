@@ -307,3 +307,14 @@ def test_a_data_path_that_does_not_exist_is_refused_naming_it(
     trained = docket("train", "cellar", role="lab_analyst")
     assert_clear_error(trained, "pack 'cellar'", "data_path", "data/wine_lots.csv",
                        "Path(__file__).parent")
+
+
+def test_a_lexicon_entry_that_is_not_a_regular_expression_is_refused_naming_it() -> None:
+    from assistant.domains import Words
+    from guardrails.facts import Lexicon
+
+    with pytest.raises(ValueError, match=r"words\.lexicon\.subjects: 'lots\?\(' is not a "
+                                         r"regular expression"):
+        Words(lexicon=Lexicon(subjects=("lots?(",)))
+    with pytest.raises(ValueError, match=r"words\.lexicon\.action_forms: 'blend\[' is not"):
+        Words(lexicon=Lexicon(action_forms=(("blend", "blend["),)))
