@@ -71,7 +71,8 @@ def models(ctx: click.Context, domain: str | None) -> None:
         try:
             how = f"`docket train {obj.service.resolve_domain(domain)}`"
         except DocketError:  # several packs, none named: say how to list them
-            how = "`docket train DOMAIN` (`docket domains` lists the packs)"
+            how = ("`docket train DOMAIN`, e.g. `docket train credit` (`docket domains` lists "
+                   "the packs)")
         click.echo(f"no models registered: run {how}")
         return
     for view in views:
