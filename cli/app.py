@@ -64,10 +64,20 @@ class Context:
                     f"no store at {missing}: `docket demo` or `docket ingest FILE` creates one"
                 )
             key = self.held_key()
-            service = DocketService.open(
-                self.store, keys=[key] if key else [], role=self.role,
-                catch_up_step=self.catch_up_step, on_catch_up=_say_behind,
-            )  # fmt: skip
+            try:
+                service = DocketService.open(
+                    self.store, keys=[key] if key else [], role=self.role,
+                    catch_up_step=self.catch_up_step, on_catch_up=_say_behind,
+                )  # fmt: skip
+            except NotAuthorised as exc:
+                # Reading needs no key: the data directory's default key, made for another
+                # store, is set aside (never a key named with --key or DOCKET_KEY).
+                if key is None or self.key_path is not None or not _reads_without_key():
+                    raise
+                click.echo(f"note: {str(exc).split(';')[0]}; reading without a key", err=True)
+                service = DocketService.open(
+                    self.store, keys=[], role=self.role, catch_up_step=self.catch_up_step,
+                    on_catch_up=_say_behind)
             if key is not None and self.operator and service.identity.name != self.operator:
                 service.close()
                 raise NotAuthorised(
@@ -84,6 +94,14 @@ class Context:
 READ_ONLY_COMMANDS = frozenset({
     "status", "audit", "verify", "cases", "replay", "backtest", "quality", "explain",
     "decide", "tui",
+})  # fmt: skip
+
+
+#: Commands that record nothing: the default key, when it is not enrolled in the store, is
+#: set aside for them (``docket policy``, not ``docket policy set``).
+READS_WITHOUT_KEY = frozenset({
+    "status", "audit", "cases", "backtest", "quality", "domains", "reasons", "models",
+    "policy", "assess", "sample", "figures",
 })  # fmt: skip
 
 
@@ -116,6 +134,12 @@ def _reads_only() -> bool:
     ctx = click.get_current_context(silent=True)
     words = ctx.command_path.split()[1:] if ctx is not None else []
     return len(words) == 1 and words[0] in READ_ONLY_COMMANDS
+
+
+def _reads_without_key() -> bool:
+    ctx = click.get_current_context(silent=True)
+    words = ctx.command_path.split()[1:] if ctx is not None else []
+    return len(words) == 1 and words[0] in READS_WITHOUT_KEY
 
 
 pass_context = click.make_pass_decorator(Context)

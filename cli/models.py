@@ -11,6 +11,7 @@ from assistant.views import BacktestView
 from cli.app import Context, cli, domain_argument, pass_context, steps
 from cli.files import read_json_object
 from cli.monitoring import print_off_policy
+from events.errors import DocketError
 
 
 @cli.command()
@@ -67,7 +68,12 @@ def models(ctx: click.Context, domain: str | None) -> None:
     obj: Context = ctx.obj
     views = obj.service.models(domain)
     if not views:
-        click.echo("no models registered: run `docket train credit`")
+        try:
+            how = f"`docket train {obj.service.resolve_domain(domain)}`"
+        except DocketError:  # several packs, none named: say how to list them
+            how = ("`docket train DOMAIN`, e.g. `docket train credit` (`docket domains` lists "
+                   "the packs)")
+        click.echo(f"no models registered: run {how}")
         return
     for view in views:
         headline = ("cv_expected_cost", "cv_roc_auc", "cv_brier", "cv_calibration_error")

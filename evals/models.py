@@ -36,7 +36,8 @@ def evaluate_versions(
         artifacts = service.model_artifacts(version)
         with temporary_service() as scratch:
             scratch.register_models(domain, [artifacts], promote=True)
-            result = run(suites, service=scratch, domain=domain, progress=progress, record=False)
+            result = run(suites, service=scratch, domain=domain, progress=progress,
+                         baseline_path=baseline_path_for(domain), record=False)
         for suite in result.results:
             figures = {m.name: m.value for m in suite.metrics}
             service.record_eval_run(
@@ -60,10 +61,12 @@ def judged_against(domain: str) -> str:
 def verdict_line(version: str, result: RunResult) -> str:
     """``version: decisions passed, fairness FAILED, …`` for the terminal; with no baseline
     to judge by (a new pack's), each suite is "not judged", never "FAILED"."""
-    def verdict(suite: str) -> str:
+    def verdict(suite: str, status: str) -> str:
+        if status in ("skipped", "error"):
+            return "ERROR" if status == "error" else status
         if result.baseline_problem:
             return "not judged"
         return "passed" if result.suite_passed(suite) else "FAILED"
 
-    verdicts = ", ".join(f"{r.suite} {verdict(r.suite)}" for r in result.results)
+    verdicts = ", ".join(f"{r.suite} {verdict(r.suite, r.status)}" for r in result.results)
     return f"{version}: {verdicts}"

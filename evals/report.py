@@ -41,9 +41,18 @@ def _rows_by_metric(run: RunResult, suite: str) -> dict[str, Row]:
     return {r.metric: r for r in rows if r.suite == suite}
 
 
+def _state(run: RunResult, result: SuiteResult) -> str:
+    """A suite's state as the report and the terminal say it: with no baseline to judge by
+    (a new pack's), a suite that ran is "not judged", never "failed"."""
+    if result.status in ("error", "skipped"):
+        return result.status
+    if run.baseline_problem:
+        return "not judged"
+    return "passed" if run.suite_passed(result.suite) else "failed"
+
+
 def _suite_section(run: RunResult, result: SuiteResult) -> list[str]:
-    status = result.status if result.status in ("error", "skipped") else (
-        "passed" if run.suite_passed(result.suite) else "failed")
+    status = _state(run, result)
     lines = [f"## {result.suite}: {status}", ""]
     lines.append(f"{result.samples} samples from {result.dataset or 'n/a'}; "
                  f"{result.seconds:.1f} s.")
@@ -85,8 +94,7 @@ def markdown(run: RunResult) -> str:
     lines += ["", "| suite | status | metrics | seconds | eval run event |",
               "|---|---|---|---|---|"]
     for r in run.results:
-        state = r.status if r.status in ("error", "skipped") else (
-            "passed" if run.suite_passed(r.suite) else "failed")
+        state = _state(run, r)
         lines.append(f"| {r.suite} | {state} | {len(r.metrics)} | {r.seconds:.1f} | "
                      f"{run.run_ids.get(r.suite, '')} |")
     not_run = [s for s in run.suites_requested if s not in {r.suite for r in run.results}]

@@ -154,9 +154,22 @@ def _factory(name: str) -> PackFactory | None:
             factory = getattr(importlib.import_module(module), attr)
     if factory is None:
         for ep in entry_points(group="docket.domains", name=name):
-            factory = ep.load()
+            try:
+                factory = ep.load()
+            except Exception as exc:  # the pack's own code: say which, in one sentence
+                raise _not_built(name, exc, f"entry point {ep.value}") from exc
             load_pack_words(store_words_path(factory))  # before its events are written
     return factory
+
+
+def _not_built(name: str, exc: Exception, where: str = "") -> DocketError:
+    """One sentence for a pack whose module or factory fails (a traceback would hide which
+    pack, and every command listing the packs would end in it)."""
+    if isinstance(exc, DocketError):
+        return exc
+    detail = "; ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+    return DocketError(f"pack {name!r} could not be built{f' ({where})' if where else ''}: "
+                       f"{type(exc).__name__}: {detail[:400]}")
 
 
 def _built(name: str) -> AnyPack | None:
@@ -168,13 +181,16 @@ def _built(name: str) -> AnyPack | None:
     factory = _factory(name)
     if factory is None:
         return None
-    pack = factory()
+    try:
+        pack = factory()
+    except Exception as exc:
+        raise _not_built(name, exc) from exc
     if isinstance(pack, QuantityPack):
         _quantity_cache[name] = pack
     elif isinstance(pack, DomainPack):
         _cache[name] = pack
     else:
-        raise TypeError(f"the factory of pack {name!r} returned {type(pack).__name__}, not a "
+        raise DocketError(f"the factory of pack {name!r} returned {type(pack).__name__}, not a "
                         "DomainPack or a QuantityPack")
     return pack
 

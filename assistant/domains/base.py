@@ -119,6 +119,20 @@ class DomainPack:
         ):
             raise DocketError(f"pack {self.name!r}: the default policy's actions and outcomes "
                               "differ from the pack's decision")
+        schema, model = self.input_model.model_fields, self.input_model.__name__
+        for kind in ("categorical", "numeric", "protected"):
+            for name in getattr(self, kind):
+                if name not in schema:
+                    raise DocketError(f"pack {self.name!r}: {kind}: {name!r} is not a field of "
+                                      f"its input_model {model}")
+        declared = [("note_field", self.note_field), ("label_field", self.label_field),
+                    *(("personal_fields", name) for name in self.personal_fields)]
+        for kind, name in declared:
+            if name and name in schema:
+                raise DocketError(f"pack {self.name!r}: {kind} {name!r} is also a field of its "
+                                  f"input_model {model}; declare it by name only and keep it "
+                                  "out of the schema (every schema field is required in every "
+                                  "row)")
 
     # --- declared shape ---------------------------------------------------------------------
 
@@ -231,7 +245,14 @@ class DomainPack:
 
     def load_dataset(self) -> Dataset:
         """Read the shipped historical data, checking its sha256 against the provenance."""
-        content = self.data_path.read_bytes()
+        try:
+            content = self.data_path.read_bytes()
+        except OSError as exc:
+            raise DocketError(
+                f"pack {self.name!r}: its data_path {self.data_path} cannot be read "
+                f"({exc.strerror or type(exc).__name__}); name it from the pack's module, e.g. "
+                "Path(__file__).parent / \"data\" / FILE, not from the working directory"
+            ) from exc
         digest = hashlib.sha256(content).hexdigest()
         if digest != self.data_sha256:
             raise DocketError(f"{self.data_path} has sha256 {digest}, expected {self.data_sha256}: "
@@ -239,10 +260,23 @@ class DomainPack:
         rows: list[dict[str, Value]] = []
         outcomes: list[str] = []
         reader = csv.DictReader(content.decode("utf-8").splitlines())
+        header = set(reader.fieldnames or ())
+        lacking = [name for name in self._schema_fields if name not in header]
+        if self.label_field not in header:
+            raise DocketError(f"{self.data_path} has no column {self.label_field!r} (the pack's "
+                              "label_field, holding each row's outcome)")
+        if lacking:
+            raise DocketError(f"{self.data_path} has no column for the schema field(s) "
+                              f"{', '.join(lacking)}: its header needs every field of "
+                              f"{self.input_model.__name__} and the label column")
         for number, raw in enumerate(reader, start=2):
             case = self.validate(raw)
-            if not isinstance(case, CaseInput) or case.outcome is None:
-                raise DocketError(f"{self.data_path} line {number} is invalid: {case}")
+            if not isinstance(case, CaseInput):
+                raise DocketError(f"{self.data_path} line {number} is invalid: "
+                                  f"{'; '.join(str(p) for p in case)}")
+            if case.outcome is None:
+                raise DocketError(f"{self.data_path} line {number} is invalid: "
+                                  f"{self.label_field}: missing: a value is required")
             rows.append(case.values)
             outcomes.append(case.outcome)
         return Dataset(rows, outcomes, digest)
@@ -250,6 +284,9 @@ class DomainPack:
     def baseline(self, row: Mapping[str, Any]) -> BaselineDecision:
         """The pre-model rules' decision, with the historical bad rate of the rule's cases."""
         action, rule, reasons = self.baseline_rules(row)
+        if action not in self.actions:  # else a case would recommend, and record, no action
+            raise DocketError(f"pack {self.name!r}: baseline_rules returned action {action!r}, "
+                              f"which is not one of its actions ({', '.join(self.actions)})")
         overall, by_rule = self.historical_rates
         return BaselineDecision(action, rule, reasons, by_rule.get(rule, overall))
 

@@ -118,6 +118,20 @@ class Words:
             if not isinstance(label, str) or not label.strip():
                 raise _problem(f"words.reason_codes: {code!r} needs a short label")
         object.__setattr__(self, "reason_codes", MappingProxyType(dict(codes)))
+        lexicon = self.lexicon
+        patterns = [(kind, pattern) for kind in ("subjects", "risk_terms", "safe_terms",
+                                                 "judgement_terms")
+                    for pattern in getattr(lexicon, kind)]
+        patterns += [("action_forms", forms) for _, forms in lexicon.action_forms]
+        patterns += [("action_words", forms) for _, table in lexicon.action_words
+                     for _, forms in table]
+        patterns += [("feature_words", forms) for _, forms in lexicon.feature_words]
+        for kind, pattern in patterns:
+            try:
+                re.compile(pattern)
+            except (re.error, TypeError) as exc:  # else the explanation checks fail later
+                raise _problem(f"words.lexicon.{kind}: {pattern!r} is not a regular "
+                               f"expression ({exc})") from exc
 
     @property
     def per_case(self) -> str:

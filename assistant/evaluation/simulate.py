@@ -1,7 +1,8 @@
 """A closed-loop simulator on a yes/no pack's data set, where every outcome is known.
 
 Each repeat shuffles the applications with its own seed. A logistic regression is trained on
-the first ``initial`` rows (the original data set); the rest arrive in ``rounds`` months.
+the first ``initial`` rows (the original data set; half the rows when the data set is smaller
+than twice that); the rest arrive in ``rounds`` months.
 Each month the policy (minimum expected cost under the pack's costs, with or without the
 owner's exploration) decides every case, seeded by the case as in production; only the
 approved cases reveal their outcomes; the model is then retrained on the original rows plus
@@ -168,6 +169,12 @@ def simulate(
     explore = policy.with_changes({"exploration": exploration}) if exploration else policy
     data = pack.load_dataset()
     x_all, y_all = dataset_matrix(pack, data)
+    if len(y_all) < 4 * rounds:
+        raise ValueError(f"simulate: {pack.name}'s data set has {len(y_all)} rows; the closed "
+                         f"loop needs at least {4 * rounds} (a first half to train on and "
+                         f"{rounds} months of cases after it)")
+    # A data set smaller than twice the first year trains on its first half instead.
+    initial = min(initial, len(y_all) // 2)
     groups = fairness_groups(pack)
     results = [
         _repeat(pack, policy, explore, x_all, _worse(y_all, seed, downturn), groups, seed,

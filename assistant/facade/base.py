@@ -97,6 +97,12 @@ class Door:
         """The installed packs with the decision each declares (``docket domains``)."""
         return domains.domains(self._ctx)
 
+    @staticmethod
+    def installed_domains() -> list[DomainView]:
+        """The installed packs with the decision each declares, read without a store (a
+        path where none exists yet stays empty): ``docket domains`` before the first one."""
+        return domains.installed()
+
     def domain(self, name: str | None = None) -> DomainView:
         """One pack's declaration: ``name``, or the domain this store holds (see
         :meth:`resolve_domain`)."""

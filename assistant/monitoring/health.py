@@ -226,7 +226,7 @@ def _drift_alerts(
                     severity="critical",
                     key="dataset_drift",
                     message=(
-                        f"Dataset drift over the {w.label}: {len(hits)} of"
+                        f"Dataset drift {over(w.label)}: {len(hits)} of"
                         f" {len(report.features)} features drifted ({share:.0%})"
                     ),
                     details={
@@ -247,6 +247,11 @@ def _drift_alerts(
     return alerts
 
 
+def over(window: str) -> str:
+    """``over the last 100 cases``, ``over all 40 cases`` (not "over the all 40 cases")."""
+    return f"over {window}" if window.startswith("all ") else f"over the {window}"
+
+
 def _feature_alert(
     kind: str, key: str, e: FeatureEvidence, alpha: float, prediction_label: str
 ) -> AlertSpec:
@@ -262,7 +267,7 @@ def _feature_alert(
         severity="critical" if e.critical else "warning",
         key=key,
         message=(
-            f"{what} drifted over the {e.window}: PSI {f.psi:.2f}"
+            f"{what} drifted {over(e.window)}: PSI {f.psi:.2f}"
             f" ({e.by_window[e.window]['excess_psi']:.2f} beyond chance), {test}"
         ),
         details={

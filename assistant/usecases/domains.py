@@ -24,6 +24,11 @@ def domains(ctx: Context) -> list[DomainView]:
     return [domain_view(name, counts.get(name, 0)) for name in available_packs()]
 
 
+def installed() -> list[DomainView]:
+    """Every installed pack's declaration, read without a store."""
+    return [domain_view(name) for name in available_packs()]
+
+
 def domain_view(name: str, cases: int = 0) -> DomainView:
     """What the pack called ``name`` declares (``cases``: how many this store holds)."""
     shape: DecisionShape

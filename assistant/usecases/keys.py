@@ -86,6 +86,12 @@ def enrol(
         NotAuthorised: the acting person holds no admin key, or the key is enrolled.
         InputRejected: a name that is not plain, or unknown roles.
     """
+    grantable = (*known_roles(), KEY_ADMIN, SYSTEM.role)
+    unknown = [role for role in roles if role not in grantable]
+    if unknown:  # a typo would enrol a key that can do nothing
+        raise InputRejected([FieldProblem(
+            "role", f"{', '.join(map(repr, unknown))} is not a role any installed pack "
+                    f"declares (`docket domains`); roles: {', '.join(grantable)}")])
     with ctx.lock:
         check_identity(Identity(person, "system" if "system" in roles else "operator"))
         made = None if public_key is not None else SigningKey.generate()

@@ -61,9 +61,11 @@ def _with_details(note: str, person: Contact, number: int) -> str:
 
 
 def dataset(ctx: EvalContext) -> Dataset:
-    if not ctx.service.note_field(ctx.domain) or not ctx.service.personal_fields(ctx.domain):
-        raise SuiteSkipped(f"{ctx.domain} takes no free-text note or contact details: nothing "
-                           "could carry an injection or leak personal data")
+    if not ctx.service.note_field(ctx.domain):
+        # A pack with a note but no contact fields is still tested: its notes carry the
+        # injections and the contact details written into them.
+        raise SuiteSkipped(f"{ctx.domain} takes no free-text note (its pack's note_field is "
+                           "empty): nothing could carry an injection or personal data")
     label = ctx.service.label_field(ctx.domain)
     rows = ctx.service.dataset(ctx.domain)
     note_field = ctx.service.note_field(ctx.domain)

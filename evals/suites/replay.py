@@ -71,6 +71,13 @@ def _other_action(service: DocketService, domain: str, recommended: str | None) 
     return next(a for a in view.actions if a not in (recommended, view.escalate_action))
 
 
+def override_code(service: DocketService, domain: str) -> str:
+    """The reason code the fixture overrides with: one the pack declares (credit's and the
+    neutral defaults' `missing_information`, else the pack's first)."""
+    codes = list(service.domain(domain).reason_codes)
+    return "missing_information" if "missing_information" in codes else codes[0]
+
+
 def generate(service: DocketService, senior: DocketService, owner: DocketService,
              domain: str, sample: Sample, checker: DocketService) -> dict[str, int]:
     """Write the history through the service, as operators would; return what was done."""
@@ -80,6 +87,7 @@ def generate(service: DocketService, senior: DocketService, owner: DocketService
     counts["opened"], counts["quarantined"] = len(report.opened), len(report.rejected)
     outcomes: list[str] = sample.target
     decided: list[tuple[str, str]] = []
+    code = override_code(service, domain)
     for i, case_id in enumerate(report.opened):
         kind = i % 5
         if kind == 0 or kind == 4:
@@ -89,7 +97,7 @@ def generate(service: DocketService, senior: DocketService, owner: DocketService
             detail = service.case(case_id)
             service.decide(case_id, Override(_other_action(service, domain,
                                                            detail.recommendation),
-                                             "missing_information", "fixture: payslip seen"))
+                                             code, "fixture: more seen than the model"))
             counts["overridden"] += 1
         elif kind == 2:
             service.decide(case_id, Escalate("fixture: unusual purpose"))
