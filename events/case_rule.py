@@ -222,9 +222,15 @@ class CaseRule:
                 self.silenced[_key(oid)] = action
         return None
 
-    def outcome(self, oid: str, version: int, raw: bytes, *, decided: bool) -> str | None:
+    def outcome(
+        self, oid: str, version: int, raw: bytes, *, decided: bool, signed: bool = True
+    ) -> str | None:
         """The problem with the outcome (stored state ``raw``) at ``version`` of the case
         ``oid``, or None. ``decided``: the case was decided before it (see :meth:`page`).
+        ``signed``: the outcome lies in the signed part of the log. The unsigned past of a
+        store upgraded from a release before signing is not held to the refusal of an outcome
+        after a silent action: releases before signing recorded such outcomes (a store made
+        at 198211f holds one), while every release that signs also refuses them.
 
         Raises:
             UnreadableState: the outcome's own state cannot be read.
@@ -232,7 +238,7 @@ class CaseRule:
         key = _key(oid)
         if decided:  # on a case, checked with its decision
             action = self.silenced.get(key)
-            if action is None or _outside(_read(raw)):
+            if action is None or not signed or _outside(_read(raw)):
                 return None
             return (f"{self._label(oid, version)}: its OutcomeRecorded event follows the "
                     f"decision {action!r}, which reveals no outcome: only an outside source "

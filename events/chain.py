@@ -283,7 +283,8 @@ def verify(
                     wrong: str | None = None
                     if topic == _OUTCOME:  # on a case, after a decision that reveals it
                         wrong = cases.outcome(oid, version, state,
-                                              decided=decisions.was_decided(oid))
+                                              decided=decisions.was_decided(oid),
+                                              signed=nid >= signatures.signed_from)
                     wrong = wrong or rule.add(oid, topic, state)
                     if not wrong and topic in _DECIDING:
                         wrong = cases.check(oid, version, topic, state, escalated=escalated)
