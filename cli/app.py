@@ -128,18 +128,22 @@ def _say_behind(events: int) -> None:
         )
 
 
-def _reads_only() -> bool:
-    """Whether the command being run (``docket models``, not ``docket models promote``) only
-    reads the store."""
+def _running(commands: frozenset[str]) -> bool:
+    """Whether the command being run is one of ``commands`` (``docket models``, not
+    ``docket models promote``)."""
     ctx = click.get_current_context(silent=True)
     words = ctx.command_path.split()[1:] if ctx is not None else []
-    return len(words) == 1 and words[0] in READ_ONLY_COMMANDS
+    return len(words) == 1 and words[0] in commands
+
+
+def _reads_only() -> bool:
+    """Whether the command being run only reads the store."""
+    return _running(READ_ONLY_COMMANDS)
 
 
 def _reads_without_key() -> bool:
-    ctx = click.get_current_context(silent=True)
-    words = ctx.command_path.split()[1:] if ctx is not None else []
-    return len(words) == 1 and words[0] in READS_WITHOUT_KEY
+    """Whether the command being run records nothing (a key not enrolled is set aside)."""
+    return _running(READS_WITHOUT_KEY)
 
 
 pass_context = click.make_pass_decorator(Context)

@@ -238,7 +238,7 @@ class CaseRule:
         key = _key(oid)
         if decided:  # on a case, checked with its decision
             action = self.silenced.get(key)
-            if action is None or not signed or _outside(_read(raw)):
+            if action is None or not signed or is_outside(_read(raw)):
                 return None
             return (f"{self._label(oid, version)}: its OutcomeRecorded event follows the "
                     f"decision {action!r}, which reveals no outcome: only an outside source "
@@ -264,7 +264,8 @@ class CaseRule:
             return f"case {oid}"
 
 
-def _outside(state: dict[str, Any]) -> bool:
+def is_outside(state: dict[str, Any]) -> bool:
+    """Whether an outcome's stored state names an outside source (``outside:NAME``)."""
     source = state.get("source")
     return isinstance(source, str) and source.startswith(OUTSIDE)
 
@@ -315,4 +316,7 @@ def _problem(case: _Case, topic: str, state: dict[str, Any], *, escalated: bool)
     return None
 
 
-__all__ = ["DECIDING", "OUTCOME", "CaseRule"]
+__all__ = [
+    "DECIDING", "ESCALATED", "FINAL", "OUTCOME", "OUTSIDE", "OVERRIDDEN", "SIGNED_OFF", "CaseRule",
+    "is_outside",
+]

@@ -19,7 +19,17 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any, Protocol
 
-from events.case_rule import CaseRule
+from events.case_rule import (
+    DECIDING,
+    ESCALATED,
+    FINAL,
+    OUTCOME,
+    OUTSIDE,
+    OVERRIDDEN,
+    SIGNED_OFF,
+    CaseRule,
+    is_outside,
+)
 from events.compression import UnreadableState, head_of, read_state
 from events.domain.case_steps import ASSESSED_TOPIC, authors
 from events.domain.proposals import approval_problem
@@ -492,21 +502,16 @@ def _not_in_own_name(actor: Any) -> str:
             "whose key did not sign it")  # fmt: skip
 
 
-_CASE = "events.domain.case:Case."
-#: A case's final decisions, and the escalation a senior's sign-off closes.
-_FINAL = frozenset(_CASE + name for name in ("Accepted", "Overridden", "SignedOff"))
-_ESCALATED, _SIGNED_OFF = _CASE + "Escalated", _CASE + "SignedOff"
-_OUTCOME = _CASE + "OutcomeRecorded"
-_OVERRIDDEN = _CASE + "Overridden"
-#: The source prefix of an outcome reported from outside the decision (a bureau): the only
-#: outcome of a yes/no case recorded before its decision (assistant.evaluation.observation).
-#: A quantity's outcome (its realised ``value``, demand) may come first.
-_OUTSIDE = "outside:"
+# A case's topics, as the case rule names them. An outcome from an outside source
+# (``is_outside``, a bureau) is the only outcome of a yes/no case recorded before its
+# decision; a quantity's outcome (its realised ``value``, demand) may come first.
+_FINAL, _ESCALATED, _SIGNED_OFF = FINAL, ESCALATED, SIGNED_OFF
+_OUTCOME, _OVERRIDDEN = OUTCOME, OVERRIDDEN
 #: Decisions that go against the recommendation carry a reason (the service's rule).
 _REASONED = frozenset((_OVERRIDDEN, _SIGNED_OFF))
 _DECISION_TOPICS = _FINAL | {_ESCALATED, _OUTCOME}
 #: Made by a person in their own name, never a component (an outcome may come from a feed).
-_DECIDING = _FINAL | {_ESCALATED}
+_DECIDING = DECIDING
 
 
 class _Decisions:
@@ -558,13 +563,10 @@ class _Decisions:
                 return "this case's outcome was already recorded: an outcome is recorded once"
             if case not in self.decided:  # rare: decoded whole
                 state = _state(raw)
-                source = state.get("source")
-                if state.get("value") is None and not (
-                    isinstance(source, str) and source.startswith(_OUTSIDE)
-                ):
+                if state.get("value") is None and not is_outside(state):
                     return (
                         "an outcome recorded on a case not yet decided: only an outside "
-                        f"source ('{_OUTSIDE}NAME') may report one before the decision"
+                        f"source ('{OUTSIDE}NAME') may report one before the decision"
                     )
             self.outcomes.add(case)
             return None

@@ -12,9 +12,7 @@ from __future__ import annotations
 
 from assistant.domains.base import DomainPack
 from assistant.domains.decision import ClassificationShape
-
-OUTSIDE = "outside:"
-"""Prefix of the source of an outcome reported by someone outside the decision."""
+from events.case_rule import OUTSIDE  # the log's prefix: verify judges by the same one
 
 
 def is_outside(source: str | None) -> bool:
