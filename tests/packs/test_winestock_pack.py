@@ -202,3 +202,21 @@ def test_every_command_runs_on_the_winestock_pack(docket: Docket, tmp_path: Path
 def write_json(path: Path, value: object) -> Path:
     path.write_text(json.dumps(value), encoding="utf-8")
     return path
+
+
+def test_the_demo_opens_its_months_in_the_packs_operator_role(docket: Docket) -> None:  # noqa: F811
+    """The demo's cases were opened in the role `operator`, which winestock does not declare."""
+    from cli.quantity_demo import demo_people, seed_quantity_demo
+
+    assert set(demo_people("winestock")) == {
+        "docket/demo", "demo-cellar_planner", "demo-head_of_supply", "demo-sales_director",
+        "demo-sales_analyst"}
+    with docket.service("ci", "sales_analyst") as service:
+        for who in (("docket/demo", "system"), ("demo-cellar_planner", "cellar_planner")):
+            service.add_key(docket.people.key(*who))  # the demo's own people
+        lines = seed_quantity_demo(service, "winestock", cases=3, history=12)  # trains first
+        assert "opened 3 month(s) for the queue (0 already there)" in lines
+        assert any("past bottlings with the sales that happened" in line for line in lines)
+    audited = docket("audit", "winestock-175", role="internal_auditor", operator="ivy")
+    assert audited.exit_code == 0, audited.output
+    assert re.search(r"Opened\s+demo-cellar_planner \(cellar_planner\)", audited.output)
