@@ -220,3 +220,42 @@ def test_the_demo_opens_its_months_in_the_packs_operator_role(docket: Docket) ->
     audited = docket("audit", "winestock-175", role="internal_auditor", operator="ivy")
     assert audited.exit_code == 0, audited.output
     assert re.search(r"Opened\s+demo-cellar_planner \(cellar_planner\)", audited.output)
+
+
+async def test_the_console_shows_a_quantity_cases_reasons_and_its_policy_read_only(
+    docket: Docket, tmp_path: Path,  # noqa: F811
+) -> None:
+    """The case screen asked the explainer, which refuses quantity cases, and showed "Could
+    not explain: input rejected ..."; the policy screen showed a yes/no cost matrix (bottle
+    and refer by 'per unit short') and a p(risk) escalation band."""
+    from tests.tui.conftest import SIZE, plain, settle
+    from tests.tui.test_demand_console import open_case
+    from tui.app import DocketApp
+    from tui.screens.policy import PolicyScreen
+
+    assert docket("train", "winestock", role="sales_analyst", operator="sam").exit_code == 0
+    h = get_quantity_pack("winestock").history
+    rows = [{**h.rows[i], "case_ref": f"winestock-{i}"} for i in range(len(h) - 3, len(h))]
+    assert docket("ingest", str(write_csv(tmp_path / "m.csv", rows)), role="cellar_planner",
+                  operator="pia").exit_code == 0
+    with docket.service("sol", "sales_director") as service:
+        case_id = service.queue().rows[0].case_id
+        app = DocketApp(service, sync_interval=None)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            screen = await open_case(pilot, app, case_id)
+            await settle(pilot)
+            why = plain(screen.query_one("#case-explanation"))
+            assert "Why this quantity" in why and "quantile of predicted sales" in why, why
+            assert "Could not explain" not in why
+            await pilot.press("escape")
+            await settle(pilot)
+            await pilot.press("p")
+            await settle(pilot)
+            policy = app.screen
+            assert isinstance(policy, PolicyScreen)
+            shown = plain(policy.query_one("#quantity-policy"))
+            assert "Per unit short 3, per unit left over 1" in shown
+            assert "capacity 60000 kL" in shown
+            assert not policy.query("#cost-grid") and not policy.query("#band-row")
+            assert policy.query_one("#preview").disabled and not policy.unsaved()
