@@ -21,6 +21,7 @@ import assistant.domains as domains
 from assistant.domains import get_quantity_pack
 from assistant.policies.quantity import evaluate_orders, replay_policy
 from assistant.usecases.sentences import SENTENCES
+from assistant.views import Accept, Identity
 from tests.cli.test_cli import Docket, assert_clear_error, docket  # noqa: F401 - fixture
 from tests.cli.test_demand_cli import write_csv
 from tests.fixtures.winestock import SalesMonth
@@ -259,3 +260,15 @@ async def test_the_console_shows_a_quantity_cases_reasons_and_its_policy_read_on
             assert "capacity 60000 kL" in shown
             assert not policy.query("#cost-grid") and not policy.query("#band-row")
             assert policy.query_one("#preview").disabled and not policy.unsaved()
+        case = service.case(case_id)
+        assert case.quantity is not None
+        service.identity = Identity("pia", "cellar_planner")
+        service.add_key(docket.people.key("pia", "cellar_planner"))
+        service.decide(case_id, Accept())
+        sold = h.outcomes[int(str(case.case_ref).rsplit("-", 1)[1])]
+        service.record_outcomes([{"case_ref": case.case_ref, "outcome": sold,
+                                  "observed_at": datetime.now(UTC).isoformat()}],
+                                domain="winestock")
+        health = service.health("winestock")
+        assert health.cost_basis.startswith("realised cost on 1 decided months with known sales")
+        assert health.calibration_title == "Forecast coverage by quantile level"
