@@ -82,10 +82,11 @@ def record_demand(ctx: Context, rows: Sequence[Mapping[str, Any]], domain: str) 
         copy = dict(row)
         if not isinstance(copy.get("line"), int):
             copy["line"] = index + 1
-        text = copy.get("outcome", copy.get(pack.shape.target))
+        column = "outcome" if "outcome" in copy else pack.shape.target  # as the file names it
+        text = copy.get(column)
         number = _number(text)
         if text is not None and str(text).strip() and number is None:
-            problem = FieldProblem("outcome", f"must be a number of {unit} (0 or more), "
+            problem = FieldProblem(column, f"must be a number of {unit} (0 or more), "
                                               f"got {str(text)[:40]!r}")
             bad.append(OutcomeItem(copy["line"], "invalid", str(problem),
                                    _text(copy.get("case_id")), _text(copy.get("case_ref")),

@@ -272,3 +272,14 @@ async def test_the_console_shows_a_quantity_cases_reasons_and_its_policy_read_on
         health = service.health("winestock")
         assert health.cost_basis.startswith("realised cost on 1 decided months with known sales")
         assert health.calibration_title == "Forecast coverage by quantile level"
+
+
+def test_a_bad_outcome_is_named_by_the_column_the_file_gave_it(docket: Docket,  # noqa: F811
+                                                                tmp_path: Path) -> None:
+    """README: an outcomes file gives the outcome as `outcome` or under the pack's target
+    name; a bad value under `sales_kl` was reported as `outcome: ...`."""
+    given = write_csv(tmp_path / "o.csv", [
+        {"case_ref": "winestock-175", "sales_kl": "lots", "observed_at": "2026-12-01"}])
+    result = docket("outcomes", str(given), "--domain", "winestock", role="cellar_planner",
+                    operator="pia")
+    assert "row 1: invalid: sales_kl: must be a number of kL" in result.output, result.output
