@@ -215,7 +215,7 @@ def order_backtest(ctx: Context, domain: str) -> OrderBacktestView:
     pack = get_quantity_pack(domain)
     return OrderBacktestView(specialist.version, state.policy.unit, _arm(mine), _arm(naive),
                              coverage, pinball, pack.words.cases, pack.quantity_words.outcome,
-                             pack.quantity_words.order)
+                             pack.quantity_words.order, pack.words.case)
 
 
 def _arm(found: OrderOutcomes) -> OrderArmView:

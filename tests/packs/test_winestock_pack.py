@@ -283,3 +283,22 @@ def test_a_bad_outcome_is_named_by_the_column_the_file_gave_it(docket: Docket,  
     result = docket("outcomes", str(given), "--domain", "winestock", role="cellar_planner",
                     operator="pia")
     assert "row 1: invalid: sales_kl: must be a number of kL" in result.output, result.output
+
+
+def test_the_orders_suite_speaks_of_months(docket: Docket, tmp_path: Path) -> None:  # noqa: F811
+    """Its descriptions said "realised cost per case", "share of cases short" and its table
+    "cost/case", where README promises the pack's words."""
+    from evals.report import markdown
+    from evals.runner import run as run_evals
+
+    assert docket("train", "winestock", role="sales_analyst", operator="sam").exit_code == 0
+    with docket.service("docket/evals", "system") as service:
+        result = run_evals(["orders"], service=service, domain="winestock",
+                           baseline_path=tmp_path / "winestock.json", record=False)
+    orders = {r.suite: r for r in result.results}["orders"]
+    assert orders.status == "ok", orders.error
+    report = markdown(result)
+    assert "realised cost per month on held-out sales" in report
+    assert "share of months short of sales" in report and "cost/month" in report
+    assert "cost per month the policy saves against seasonal naive" in report
+    assert not re.search(r"per case|of cases|cost/case", report), report
