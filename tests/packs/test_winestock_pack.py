@@ -244,6 +244,14 @@ async def test_the_console_shows_a_quantity_cases_reasons_and_its_policy_read_on
         app = DocketApp(service, sync_interval=None)
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
+            queue = app.queue_screen  # no probability column, "—" throughout, for a quantity
+            assert [label for _, label in queue.columns] == [
+                "case", "status", "age", "recommendation", "exp. cost", "flags"]
+            assert all(len(row) == 6 for row in queue.table.rows) and queue.table.rows
+            assert queue.order_by == "opened_at"
+            queue.action_sort()  # the next sortable column after age, the score left out
+            await settle(pilot)
+            assert queue.order_by == "recommendation"
             screen = await open_case(pilot, app, case_id)
             await settle(pilot)
             why = plain(screen.query_one("#case-explanation"))
