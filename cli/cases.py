@@ -191,7 +191,7 @@ def _seen_lines(seen: SeenState | CaseState, probability: str) -> list[str]:
     if rec is not None:
         costs = ", ".join(f"{a} {c:.3f}" for a, c in rec.expected_costs.items())
         lines.append(
-            f"recommendation: {rec.action} ({rec.source}, policy "
+            f"recommendation: {rec.action}{_amount(rec.quantity)} ({rec.source}, policy "
             f"v{rec.policy_version}); expected cost: {costs}"
         )
         if rec.reasons:  # why this action (the cheapest is not always the one recommended)
@@ -212,6 +212,20 @@ def _seen_lines(seen: SeenState | CaseState, probability: str) -> list[str]:
         lines.append(f"explanation ({explanation.explainer}, {status}): {explanation.text}")
     # Recorded text came from outside (notes, explainer answers, refusal reasons): inert.
     return [inert(line) for line in lines]
+
+
+def _amount(quantity: int | None) -> str:
+    """A quantity case's number after its action ("bottle 37600"); nothing for yes/no."""
+    return f" {quantity}" if quantity is not None else ""
+
+
+def _quantity_store(obj: Context) -> bool:
+    """Whether the queue is one quantity pack's (a store of several packs keeps every
+    column)."""
+    try:
+        return obj.service.decides_quantity(obj.service.resolve_domain(None))
+    except DocketError:
+        return False
 
 
 def _probability_label(obj: Context) -> str:
@@ -249,7 +263,8 @@ def _print_state(case_id: str, state: CaseState, when: str, probability: str,
         if decision.agreed:
             kind += ", agreeing with the recommendation"
         click.echo(inert(
-            f"\n{kind} ({decision.action or 'to a senior reviewer'}) by "
+            f"\n{kind} ({decision.action or 'to a senior reviewer'}"
+            f"{_amount(decision.quantity)}) by "
             f"{decision.by} ({decision.role}) at {decision.at}{reason}"
         ))
         click.echo("  what they saw:")
@@ -402,13 +417,18 @@ def cases(
         return
     now = datetime.now(UTC)
     columns = queue_columns(_probability_label(obj))
+    labels = dict(columns)
     table = [tuple(label for _, label in columns)]
     table += [queue_cells(row, now) for row in rows]
+    if _quantity_store(obj):  # no probability to show: the column would be "—" throughout
+        keep = [i for i, (key, _) in enumerate(columns) if key != "p_bad"]
+        columns = tuple(columns[i] for i in keep)
+        table = [tuple(line[i] for i in keep) for line in table]
     widths = [max(len(line[i]) for line in table) for i in range(len(columns))]
     for line in table:
         click.echo("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip())
     direction = "↓" if reverse else "↑"
-    label = dict(columns)[query.order_by]
+    label = labels[query.order_by]
     place = (
         queue_place(query.offset, len(rows), found.total) if after is None
         else f"{len(rows)} after {after} of {found.total:,}"

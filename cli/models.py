@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
+from assistant.domains import get_quantity_pack
 from assistant.views import BacktestView
 from cli.app import Context, cli, domain_argument, pass_context, steps
 from cli.files import read_json_object
@@ -82,7 +84,9 @@ def models(ctx: click.Context, domain: str | None) -> None:
             for name in headline
             if isinstance(view.metrics.get(name), float)
         )
-        if metrics:
+        if metrics and view.card.get("prediction") == "quantiles":
+            metrics = f"{held_out_words(view.card)}: {metrics}"  # one time-ordered hold-out
+        elif metrics:
             metrics = f"{view.metrics.get('cv_folds', 10)}-fold cross-validated: {metrics}"
         click.echo(
             f"{view.version:32} {view.status:10} {view.kind:10} "
@@ -232,3 +236,15 @@ def figures(obj: Context, domain: str | None, seed: int, repeats: int) -> None:
                                               on_step=steps(f"figures {domain}"))
     for line in lines:
         click.echo(line)
+
+
+def held_out_words(card: dict[str, Any]) -> str:
+    """What a quantile model's headline cost rests on: one time-ordered hold-out of the
+    pack's last periods ("validated on the last 24 held-out months"), not folds."""
+    held = (card.get("validation") or {}).get("hours", 0)
+    try:
+        words = get_quantity_pack(str(card.get("domain"))).words
+        cases, case = words.cases, words.case
+    except DocketError:  # the pack is not installed here: its words are unknown
+        cases, case = "periods", "period"
+    return f"validated on the last {held} held-out {cases} (cost per {case})"

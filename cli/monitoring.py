@@ -203,9 +203,9 @@ def monitor(
         if f.drifted or f.psi >= 0.1:
             click.echo(feature_line(f))
     if report.prediction is not None:
-        click.echo(
-            f"  prediction drift: PSI {report.prediction.psi:.3f} ({report.prediction.psi_band})"
-        )
+        pred = report.prediction
+        judged = f": {pred.note}" if pred.note else ""
+        click.echo(f"  prediction drift: PSI {pred.psi:.3f} ({pred.psi_band}){judged}")
     if obj.service.decides_quantity(domain):
         forecast = obj.service.forecast_check(
             domain, QuantileAlertSettings(last_outcomes=last_outcomes))
@@ -257,5 +257,6 @@ def feature_line(f: FeatureDrift) -> str:
     which of the two the "features drifted" count above follows: the test."""
     test = f"p={f.p_value:.3g}" if f.p_value is not None else f"{f.method} {f.statistic:.3f}"
     verdict = ("drifted" if f.drifted
+               else f"not counted as drifted: {f.note}" if f.note  # e.g. too few to judge
                else f"not counted as drifted: within chance on {f.n_current} case(s)")
     return f"  {f.name:58} PSI {f.psi:6.3f} ({f.psi_band} band), {test}: {verdict}"

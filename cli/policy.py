@@ -7,19 +7,33 @@ holding the owner role runs ``docket policy approve N``.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
+from assistant.domains import get_quantity_pack
 from assistant.views import PolicyChangeView
 from cli.app import Context, cli, fail, pass_context
 from events.errors import DocketError
 
 
-def _domain(ctx: click.Context) -> str:
-    """The pack the ``policy`` group resolved (click shares ``meta`` with subcommands)."""
-    return str(ctx.meta["domain"])
+def _domain(ctx: click.Context, domain: str | None = None) -> str:
+    """The pack a ``policy`` subcommand acts on: its own ``--domain`` or the group's (click
+    shares ``meta`` with subcommands), resolved here so that either spelling works, as for
+    every other command (`docket policy set --domain D` and `docket policy --domain D set`)."""
+    group = ctx.meta.get("domain")
+    if domain and group and domain != group:
+        raise click.UsageError(f"--domain {group} before `{ctx.info_name}` and --domain {domain} "
+                               "after it name different packs: give one")
+    return str(ctx.ensure_object(Context).service.resolve_domain(domain or group))
+
+
+def _domain_option(f: Callable[..., None]) -> Callable[..., None]:
+    return click.option("--domain", "sub_domain", default=None, metavar="NAME",
+                        help="The pack (default: the one this store holds); the same as "
+                             "`docket policy --domain NAME ...`.")(f)
 
 
 @cli.group(invoke_without_command=True)
@@ -28,10 +42,10 @@ def _domain(ctx: click.Context) -> str:
 def policy(ctx: click.Context, domain: str | None) -> None:
     """Show the domain's policy and its history."""
     ctx.ensure_object(Context)
-    domain = ctx.obj.service.resolve_domain(domain)
     ctx.meta["domain"] = domain
     if ctx.invoked_subcommand is not None:
-        return
+        return  # the subcommand resolves the pack (it may name it itself)
+    domain = ctx.obj.service.resolve_domain(domain)
     view = ctx.obj.service.policy(domain)
     click.echo(f"{view.domain} policy v{view.version}, owned by role {view.owner_role}")
     if not view.signed_off:
@@ -47,10 +61,12 @@ def policy(ctx: click.Context, domain: str | None) -> None:
         )
     if view.quantity is not None:  # a "how much" policy: economics and limits
         q = view.quantity
+        words = get_quantity_pack(domain).quantity_words
         click.echo(
             f"  per unit short {q['underage_cost']:g}, per unit left over {q['overage_cost']:g}"
-            f" (order the {q['underage_cost'] / (q['underage_cost'] + q['overage_cost']):.2f} "
-            f"quantile of predicted demand); packs of {q['step']}, minimum {q['minimum_order']},"
+            f" (best {words.order}: the "
+            f"{q['underage_cost'] / (q['underage_cost'] + q['overage_cost']):.2f} quantile of "
+            f"predicted {words.outcome}); packs of {q['step']}, minimum {q['minimum_order']},"
             f" capacity {q['capacity']} {q['unit']}"
         )
         click.echo(
@@ -112,26 +128,29 @@ def history_line(change: PolicyChangeView) -> str:
 
 
 @policy.command("review")
+@_domain_option
 @click.option("--note", required=True, help="What was reviewed and found (e.g. with whom).")
 @click.pass_context
-def policy_review(ctx: click.Context, note: str) -> None:
+def policy_review(ctx: click.Context, note: str, sub_domain: str | None) -> None:
     """Record a review of the policy with no change (the owner or an auditor)."""
-    domain = _domain(ctx)
+    domain = _domain(ctx, sub_domain)
     view = ctx.obj.service.review_policy(domain, note)
     click.echo(f"recorded a review of the {view.domain} policy v{view.version}: no change")
 
 
 @policy.command("sign-off")
+@_domain_option
 @click.option("--note", default="", help="Anything the owner wants on record.")
 @click.pass_context
-def policy_sign_off(ctx: click.Context, note: str) -> None:
+def policy_sign_off(ctx: click.Context, note: str, sub_domain: str | None) -> None:
     """Sign off the current policy version as its owner."""
-    domain = _domain(ctx)
+    domain = _domain(ctx, sub_domain)
     view = ctx.obj.service.sign_off_policy(domain, note)
     click.echo(f"the {view.domain} policy v{view.version} is signed off by its owner")
 
 
 @policy.command("set")
+@_domain_option
 @click.option(
     "--cost",
     "costs",
@@ -189,10 +208,11 @@ def policy_set(
     monthly_budget: float | None,
     no_monthly_budget: bool,
     justification: str,
+    sub_domain: str | None,
 ) -> None:
     """Change costs, the escalation band or exploration; for a quantity pack its economics
     and limits (policy owner only; takes effect when a second owner approves)."""
-    domain = _domain(ctx)
+    domain = _domain(ctx, sub_domain)
     quantity = {key: value for key, value in (
         ("underage_cost", shortage_cost), ("overage_cost", leftover_cost), ("step", pack_size),
         ("minimum_order", min_order), ("capacity", capacity),
@@ -272,22 +292,26 @@ def _propose(ctx: click.Context, domain: str, changes: dict[str, Any], justifica
 
 
 @policy.command("approve")
+@_domain_option
 @click.argument("proposal", type=int)
 @click.pass_context
-def policy_approve(ctx: click.Context, proposal: int) -> None:
+def policy_approve(ctx: click.Context, proposal: int, sub_domain: str | None) -> None:
     """Approve another person's proposed change (policy owner only); it takes effect now."""
-    domain = _domain(ctx)
+    domain = _domain(ctx, sub_domain)
     view = ctx.obj.service.approve_policy_change(domain, proposal)
     click.echo(f"{view.domain} policy is now v{view.version} (change #{proposal} approved)")
 
 
 @policy.command("reject")
+@_domain_option
 @click.argument("proposal", type=int)
 @click.option("--reason", required=True, help="Why not.")
 @click.pass_context
-def policy_reject(ctx: click.Context, proposal: int, reason: str) -> None:
+def policy_reject(
+    ctx: click.Context, proposal: int, reason: str, sub_domain: str | None,
+) -> None:
     """Reject a proposed change (policy owner), or withdraw your own."""
-    domain = _domain(ctx)
+    domain = _domain(ctx, sub_domain)
     view = ctx.obj.service.reject_policy_change(domain, proposal, reason)
     click.echo(f"change #{proposal} to the {view.domain} policy rejected; still v{view.version}")
 

@@ -26,9 +26,11 @@ if TYPE_CHECKING:
 
 
 def demo_people(domain: str) -> dict[str, tuple[str, ...]]:
-    """The quantity demo's people, one per role the pack declares (and an engineer)."""
+    """The quantity demo's people, one per deciding, owning and engineering role the pack
+    declares."""
     pack = get_quantity_pack(domain)
-    roles = dict.fromkeys((pack.operator_role, pack.senior_role, pack.owner_role, "engineer"))
+    roles = dict.fromkeys((pack.operator_role, pack.senior_role, pack.owner_role,
+                           pack.engineer_role))
     return {DEMO_SYSTEM.name: (DEMO_SYSTEM.role,), **{f"demo-{r}": (r,) for r in roles}}
 
 
@@ -58,13 +60,17 @@ def seed_quantity_demo(
     found = sample_cases(domain, cases + history)
     past_rows, queue_rows = found[:history], found[history:]
 
-    queue = service.ingest(domain, [c.values for c in queue_rows], progress=progress)
-    step(f"opening {history} past {words.cases} and recording what was {said.ordered} and "
-         f"the {said.outcome}")
-    past = service.ingest(domain, [c.values for c in past_rows])
+    # Opened by the demo's operator, in the pack's own operator role (as `docket ingest`
+    # does), never in a role the pack does not declare.
+    operator = Identity(f"demo-{pack.operator_role}", pack.operator_role)
+    with acting_as(service, operator):
+        queue = service.ingest(domain, [c.values for c in queue_rows], progress=progress)
+        step(f"opening {history} past {words.cases} and recording what was {said.ordered} "
+             f"and the {said.outcome}")
+        past = service.ingest(domain, [c.values for c in past_rows])
     outcome = {c.case_ref: c.outcome for c in past_rows}
     decided = 0
-    with acting_as(service, Identity(f"demo-{pack.operator_role}", pack.operator_role)):
+    with acting_as(service, operator):
         for case_id in past.opened:
             case = service.case(case_id)
             if case.recommendation != pack.shape.order_action:  # sent up: waits for a senior

@@ -114,7 +114,8 @@ class DocketApp(App[None]):
         self.sync_interval = sync_interval
         self.screenshot_dir = Path(screenshot_dir) if screenshot_dir is not None else Path.cwd()
         declared = service.domain(self.domain)
-        self.queue_screen = QueueScreen(declared.words["probability"], declared.escalate_action)
+        self.queue_screen = QueueScreen(declared.words["probability"], declared.escalate_action,
+                                        score=declared.kind != "quantity")
         self._quick = ServiceCaller()
         self._long = ServiceCaller()
         self._syncing = False

@@ -39,6 +39,7 @@ from assistant.domains.decision import (
     ClassificationShape,
     DecisionShape,
     QuantityShape,
+    QuantityWords,
     Roles,
     Words,
 )
@@ -264,6 +265,7 @@ __all__ = [
     "DomainPack",
     "FairnessGroup",
     "QuantityShape",
+    "QuantityWords",
     "Roles",
     "QuantityPack",
     "StoreWordsError",

@@ -166,6 +166,8 @@ class QuantityPack:
     quantity_words: QuantityWords = QuantityWords()  # "order" / "demand" unless declared
     operator_role: str = "operator"  # decides cases
     senior_role: str = "senior"  # decides the cases sent up
+    engineer_role: str = "engineer"  # trains, promotes and retires models (with the owner)
+    auditor_role: str = "auditor"  # reads everything and may record a policy review
 
     def __post_init__(self) -> None:
         _ = self.roles  # role names checked (lower-case, distinct) when the pack is built
@@ -189,9 +191,10 @@ class QuantityPack:
 
     @property
     def roles(self) -> Roles:
-        """Who owns the policy and who decides: the owner, the operator and the senior."""
+        """Who owns the policy, who decides, who manages models and who audits."""
         return Roles(owner=self.owner_role, operator=self.operator_role,
-                     senior=self.senior_role)
+                     senior=self.senior_role, engineer=self.engineer_role,
+                     auditor=self.auditor_role)
 
     @property
     def features(self) -> tuple[str, ...]:
@@ -203,6 +206,15 @@ class QuantityPack:
         if not isinstance(raw, Mapping):
             return [FieldProblem("input", f"expected an object of fields, got "
                                           f"{type(raw).__name__}")]
+        # A field the schema does not hold is refused, whatever the schema's own ``extra``
+        # setting: pydantic's default would drop it unseen (a note, a phone number, text
+        # meant for the explainer), never screened and never recorded.
+        unknown = sorted(str(k) for k in raw if k not in self.input_model.model_fields)
+        if unknown:
+            return [FieldProblem(k[:60], f"not a field of {self.name} (its fields: "
+                                         f"{', '.join(self.input_model.model_fields)}); a "
+                                         "quantity pack records no note or contact field")
+                    for k in unknown]
         try:
             return self.input_model.model_validate(dict(raw)).model_dump()
         except ValidationError as exc:

@@ -49,6 +49,8 @@ class QuantityQuality:
     overrides_helped: int  # the override cost less than the policy's order would have
     overrides_hurt: int
     words: QuantityWords = field(default_factory=QuantityWords)  # the pack's prose
+    case: str = "case"  # the pack's word for one case and for several ("month", "months")
+    cases_word: str = "cases"
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable form (``docket quality DOMAIN --json``)."""
@@ -70,15 +72,16 @@ class QuantityQuality:
                     "(docket outcomes FILE --domain " + self.domain + ")"]
         names = {"decided": f"what was {w.ordered}", "policy": f"the policy's {w.order}",
                  "baseline": "baseline rule (seasonal naive)"}
-        out = [f"{self.domain}: realised cost per case on {self.cases} decided cases with "
+        one, many = self.case, self.cases_word
+        out = [f"{self.domain}: realised cost per {one} on {self.cases} decided {many} with "
                f"known {w.outcome} (95% intervals)"]
         for who in WHO:
             out.append(
                 f"  {names[who]:<32} {self.cost[who]}  fill rate {self.fill_rate[who]:.1%}, "
-                f"short in {self.stockouts[who]:.1%} of cases, "
-                f"{self.leftovers[who]:.1f} {self.unit} left over per case"
+                f"short in {self.stockouts[who]:.1%} of {many}, "
+                f"{self.leftovers[who]:.1f} {self.unit} left over per {one}"
             )
-        out.append(f"  policy minus baseline: {self.policy_minus_baseline} per case")
+        out.append(f"  policy minus baseline: {self.policy_minus_baseline} per {one}")
         out.append(f"  overrides: {self.overrides} ({self.overrides_helped} cost less than the "
                    f"policy's {w.order}, {self.overrides_hurt} more)")
         return out
@@ -86,7 +89,7 @@ class QuantityQuality:
 
 def quantity_quality(
     domain: str, rows: Sequence[OrderRow], policy: QuantityPolicy, *, n_boot: int = 2000,
-    words: QuantityWords = NEWSVENDOR_WORDS,
+    words: QuantityWords = NEWSVENDOR_WORDS, case: str = "case", cases: str = "cases",
 ) -> QuantityQuality:
     demand = np.array([r.demand for r in rows], dtype=np.float64)
     orders = {w: np.array([getattr(r, w) for r in rows], dtype=np.float64) for w in WHO}
@@ -107,5 +110,5 @@ def quantity_quality(
         leftovers={w: float(np.mean(np.maximum(q - demand, 0.0))) if rows else 0.0
                    for w, q in orders.items()},
         overrides=len(over), overrides_helped=int(helped), overrides_hurt=int(hurt),
-        words=words,
+        words=words, case=case, cases_word=cases,
     )

@@ -310,8 +310,9 @@ class OrderOutcomes:
     left_over: float  # mean units left over per case
     escalation_rate: float
 
-    def line(self, unit: str) -> str:
-        return (f"{self.label:<28} cost {self.cost_per_case:8.2f} per case  fill rate "
+    def line(self, unit: str, case: str = "case") -> str:
+        """One row of a backtest; ``case`` is the pack's word for one case ("hour")."""
+        return (f"{self.label:<28} cost {self.cost_per_case:8.2f} per {case}  fill rate "
                 f"{self.fill_rate:6.1%}  short in {self.short_share:5.1%}  "
                 f"{self.left_over:6.1f} {unit} left over  escalated {self.escalation_rate:5.1%}"
                 f"  (n={self.n})")
@@ -342,13 +343,20 @@ def replay_policy(
     seasonal: Sequence[float],
     policy: QuantityPolicy,
     label: str,
+    *,
+    priced_by: QuantityPolicy | None = None,
 ) -> tuple[OrderOutcomes, OrderOutcomes]:
-    """The policy's orders over recorded predictions, and seasonal naive's, against demand."""
+    """The policy's orders over recorded predictions, and seasonal naive's, against demand.
+
+    Each is charged ``priced_by``'s economics (default: ``policy``'s own), so a current and
+    a changed policy compared side by side are priced alike: with its own economics each, a
+    higher shortage cost would always look dearer, whatever the orders do."""
     recs = [recommend_quantity(levels, q, policy) for q in quantiles]
-    mine = evaluate_orders(label, [r.quantity for r in recs], demand, policy,
+    price = priced_by or policy
+    mine = evaluate_orders(label, [r.quantity for r in recs], demand, price,
                            escalated=[r.escalated for r in recs])
     naive = evaluate_orders("seasonal naive", [baseline_quantity(s, policy) for s in seasonal],
-                            demand, policy)
+                            demand, price)
     return mine, naive
 
 

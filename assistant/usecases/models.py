@@ -65,9 +65,10 @@ def register_models(
         cost = card["metrics"]["cv_expected_cost"]
         if card.get("prediction") == "quantiles":  # one time-ordered hold-out, not folds
             held = card.get("validation", {}).get("hours", 0)  # the pack's periods
-            cases = get_quantity_pack(domain).words.cases
-            lines.append(f"{version}: registered ({card['kind']}, cost {cost:.3f} per case on "
-                         f"the last {held} held-out {cases}, ONNX parity ok)")
+            words = get_quantity_pack(domain).words
+            lines.append(f"{version}: registered ({card['kind']}, cost {cost:.3f} per "
+                         f"{words.case} on the last {held} held-out {words.cases}, ONNX parity "
+                         "ok)")
         else:
             lines.append(
                 f"{version}: registered ({card['kind']}, {card['metrics']['cv_folds']}-fold "

@@ -82,10 +82,11 @@ def record_demand(ctx: Context, rows: Sequence[Mapping[str, Any]], domain: str) 
         copy = dict(row)
         if not isinstance(copy.get("line"), int):
             copy["line"] = index + 1
-        text = copy.get("outcome", copy.get(pack.shape.target))
+        column = "outcome" if "outcome" in copy else pack.shape.target  # as the file names it
+        text = copy.get(column)
         number = _number(text)
         if text is not None and str(text).strip() and number is None:
-            problem = FieldProblem("outcome", f"must be a number of {unit} (0 or more), "
+            problem = FieldProblem(column, f"must be a number of {unit} (0 or more), "
                                               f"got {str(text)[:40]!r}")
             bad.append(OutcomeItem(copy["line"], "invalid", str(problem),
                                    _text(copy.get("case_id")), _text(copy.get("case_ref")),
@@ -154,8 +155,9 @@ def quality(ctx: Context, domain: str) -> QuantityQuality:
             decided, int(rec.quantity), int(base if base is not None else rec.quantity),
             float(value), state.overridden,
         ))  # fmt: skip
-    return quantity_quality(domain, rows, policy,
-                            words=get_quantity_pack(domain).quantity_words)
+    pack = get_quantity_pack(domain)
+    return quantity_quality(domain, rows, policy, words=pack.quantity_words,
+                            case=pack.words.case, cases=pack.words.cases)
 
 
 def backtest(ctx: Context, domain: str, changes: Mapping[str, Any] | None = None) -> list[str]:
@@ -171,17 +173,20 @@ def backtest(ctx: Context, domain: str, changes: Mapping[str, Any] | None = None
     saved = specialist.held_out()
     levels = [float(a) for a in saved["levels"]]
     args = (levels, saved["quantiles"], saved["demand"], saved["seasonal"])
-    current, naive = replay_policy(*args, state.policy, f"policy v{state.policy_version}")
+    proposed = state.policy.with_changes(changes) if changes else None
+    current, naive = replay_policy(*args, state.policy, f"policy v{state.policy_version}",
+                                   priced_by=proposed)
     arms = [current]
-    if changes:
-        changed, _ = replay_policy(*args, state.policy.with_changes(changes), "changed policy")
+    if proposed is not None:
+        changed, naive = replay_policy(*args, proposed, "changed policy")
         arms.append(changed)
     arms.append(naive)
     unit = state.policy.unit
     words = get_quantity_pack(domain).words
+    priced = " (each priced with the changed economics)" if proposed is not None else ""
     return [f"{domain}: {current.n} held-out {words.cases} of {specialist.version} (its "
-            f"validation model never trained on them), realised cost per {words.case}:",
-            *(f"  {arm.line(unit)}" for arm in arms)]
+            f"validation model never trained on them), realised cost per {words.case}{priced}:",
+            *(f"  {arm.line(unit, words.case)}" for arm in arms)]
 
 
 def _champion(ctx: Context, domain: str) -> QuantileSpecialist:
@@ -210,7 +215,7 @@ def order_backtest(ctx: Context, domain: str) -> OrderBacktestView:
     pack = get_quantity_pack(domain)
     return OrderBacktestView(specialist.version, state.policy.unit, _arm(mine), _arm(naive),
                              coverage, pinball, pack.words.cases, pack.quantity_words.outcome,
-                             pack.quantity_words.order)
+                             pack.quantity_words.order, pack.words.case)
 
 
 def _arm(found: OrderOutcomes) -> OrderArmView:

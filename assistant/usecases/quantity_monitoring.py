@@ -161,7 +161,8 @@ def health(ctx: Context, domain: str) -> HealthView:
     naive on the hours with known demand, the quantile forecasts' coverage, and alerts."""
     decisions = decision_rows(ctx, domain)
     found = quantities.quality(ctx, domain)
-    w = get_quantity_pack(domain).quantity_words
+    pack = get_quantity_pack(domain)
+    w = pack.quantity_words
     names = {"decided": f"what was {w.ordered}", "policy": f"the policy's {w.orders}",
              "baseline": "seasonal naive"}
     realized: dict[str, tuple[float, float, float]] = {
@@ -169,7 +170,8 @@ def health(ctx: Context, domain: str) -> HealthView:
     } if found.cases else {}
     basis = ""
     if found.cases:
-        basis = (f"realised cost on {found.cases} decided case(s) with known {w.outcome}; "
+        basis = (f"realised cost on {found.cases} decided {pack.words.cases} with known "
+                 f"{w.outcome}; "
                  f"fill rate {found.fill_rate['decided']:.1%} (seasonal naive "
                  f"{found.fill_rate['baseline']:.1%}); policy minus naive "
                  f"{found.policy_minus_baseline}")
@@ -185,6 +187,7 @@ def health(ctx: Context, domain: str) -> HealthView:
         alerts=alerts(ctx),
         cost_basis=basis,
         calibration_window=window,
+        calibration_title="Forecast coverage by quantile level",
     )
 
 

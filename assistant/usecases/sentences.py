@@ -81,8 +81,17 @@ def _accepted(f: Fields) -> str:
     return f"accepted {f.get('action')}{_quantity(f)}"
 
 
+def _recommended_one(f: Fields) -> str:
+    """What a decision departed from: the recommended action, or, for a quantity case that
+    kept the action and changed the number, the recommended quantity."""
+    if f.get("quantity") is not None and f.get("recommended") == f.get("action"):
+        return f"the recommended {f.get('action')} quantity"
+    return str(f.get("recommended"))
+
+
 def _overridden(f: Fields) -> str:
-    return f"overrode {f.get('recommended')} with {f.get('action')}{_quantity(f)}{_reason(f)}"
+    return (f"overrode {_recommended_one(f)} with {f.get('action')}{_quantity(f)}"
+            f"{_reason(f)}")
 
 
 def _escalated(f: Fields) -> str:
@@ -91,7 +100,7 @@ def _escalated(f: Fields) -> str:
 
 def _signed_off(f: Fields) -> str:
     agreed = ", agreeing with the recommendation" if f.get("agreed") else (
-        f" instead of {f.get('recommended')}")
+        f" instead of {_recommended_one(f)}")
     return f"signed off {f.get('action')}{_quantity(f)}{agreed}{_reason(f)}"
 
 

@@ -80,6 +80,8 @@ class HealthView:
     # Calibration by score band on observable outcomes, and the window it used.
     calibration: tuple[CalibrationBand, ...] = ()
     calibration_window: str = ""
+    # The section's title: a quantity pack's is its forecasts' coverage, not score bands.
+    calibration_title: str = "Calibration by score band"
     # Who → (lowest, highest) cost per case whatever the unseen outcomes were (nothing
     # assumed about them), and how many cases have no known outcome.
     cost_range: dict[str, tuple[float, float]] = field(default_factory=dict)

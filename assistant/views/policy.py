@@ -112,6 +112,7 @@ class OrderBacktestView:
     cases_word: str = "periods"
     outcome_word: str = "demand"
     order_word: str = "order"
+    case_word: str = "period"  # one case, as the pack names it ("month")
 
 
 @dataclass(frozen=True)

@@ -28,10 +28,12 @@ class Speech:
     unit: str  # "MW"
     outcome: str  # "load"
     order: str  # "contract"
+    case: str = "period"  # "settlement period"
 
     @classmethod
     def of(cls, view: OrderBacktestView) -> Speech:
-        return cls(view.cases_word, view.unit, view.outcome_word, view.order_word)
+        return cls(view.cases_word, view.unit, view.outcome_word, view.order_word,
+                   view.case_word)
 
 
 def dataset(ctx: EvalContext) -> Dataset:
@@ -50,11 +52,12 @@ def arm_metrics(arm: str, view: OrderArmView, speech: Speech) -> list[Metric]:
     return [
         Metric(f"{arm}.cost_per_case", view.cost_per_case, n=view.n, better="lower",
                tolerance=0.05 * max(view.cost_per_case, 1.0),
-               description=f"{who}: realised cost per case on held-out {outcome}"),
+               description=f"{who}: realised cost per {speech.case} on held-out {outcome}"),
         Metric(f"{arm}.fill_rate", view.fill_rate, n=view.n, better="higher", tolerance=0.02,
                description=f"{who}: {unit} of {outcome} met / {unit} of {outcome}"),
         Metric(f"{arm}.short_share", view.short_share, n=view.n, better="lower",
-               tolerance=0.03, description=f"{who}: share of cases short of {outcome}"),
+               tolerance=0.03,
+               description=f"{who}: share of {speech.cases} short of {outcome}"),
     ]
 
 
@@ -72,8 +75,8 @@ def score(solved: Sequence[Solved]) -> Scores:
             "policy.saving_vs_seasonal_naive",
             view.baseline.cost_per_case - view.policy.cost_per_case, n=view.policy.n,
             better="higher", tolerance=0.05 * max(view.baseline.cost_per_case, 1.0), min=0.0,
-            description="cost per case the policy saves against seasonal naive (must stay "
-                        "above 0)"))
+            description=f"cost per {speech.case} the policy saves against seasonal naive "
+                        "(must stay above 0)"))
         for level, share in view.coverage.items():
             metrics.append(Metric(
                 f"coverage.q{level}", share, n=view.policy.n, better="higher"
@@ -82,7 +85,7 @@ def score(solved: Sequence[Solved]) -> Scores:
                             f"quantile (a calibrated forecast: {level})"))
         tables.append(Table(
             f"Held-out {speech.cases} of {view.model_version}",
-            ("who", "n", "cost/case", "fill rate", "short", f"{view.unit} left over",
+            ("who", "n", f"cost/{speech.case}", "fill rate", "short", f"{view.unit} left over",
              "escalated"),
             tuple((a.label, a.n, round(a.cost_per_case, 3), round(a.fill_rate, 4),
                    round(a.short_share, 4), round(a.left_over, 2), round(a.escalation_rate, 4))

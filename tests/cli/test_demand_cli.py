@@ -60,7 +60,7 @@ def test_ingest_decide_outcomes_and_quality(docket: Docket, tmp_path: Path) -> N
 
     result = docket("quality", "demand")
     assert result.exit_code == 0, result.output
-    assert "1 decided cases with known demand" in result.output
+    assert "1 decided hours with known demand" in result.output
     assert "baseline rule (seasonal naive)" in result.output and "fill rate" in result.output
     assert "overrides: 1" in result.output
     as_json = json.loads(docket("quality", "demand", "--json").output)

@@ -77,7 +77,7 @@ def test_every_command_runs_on_the_gridload_pack(docket: Docket, tmp_path: Path)
     assert f"{len(decided)} recorded" in recorded
 
     quality = run("quality", "gridload", role="auditor", operator="ava")
-    assert f"{len(decided)} decided cases with known" in quality and "MW" in quality
+    assert f"{len(decided)} decided settlement periods with known" in quality and "MW" in quality
     backtest = run("backtest", "--domain", "gridload", role="trading_manager", operator="tom")
     assert "held-out settlement periods" in backtest and "seasonal naive" in backtest
     figures = run("figures", "gridload", role="engineer", operator="eng")

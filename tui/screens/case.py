@@ -6,6 +6,7 @@ model) and shows "explaining…" until it arrives, so the operator can read the 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar
 
 from rich.console import Group, RenderableType
@@ -162,6 +163,13 @@ def render_costs(detail: CaseDetail) -> RenderableType:
     return table
 
 
+def render_quantity_reasons(reasons: Sequence[str]) -> RenderableType:
+    """Why a quantity case's quantity: the reasons the policy recorded (explanations are
+    for yes/no decisions, so the console never asks the explainer for one)."""
+    return Group(Text("Why this quantity", style="bold"),
+                 Text("; ".join(reasons) or "no reasons recorded", style="italic"))
+
+
 def render_explanation(
     explanation: ExplanationView | None, error: str | None = None
 ) -> RenderableType:
@@ -304,7 +312,9 @@ class CaseScreen(DocketScreen):
         for part in ("#case-columns", "#case-explanation", "#case-history"):
             self.query_one(part).display = True
         box = self.query_one("#case-explanation", Static)
-        if detail.explanation is not None:  # already recorded: no need to ask again
+        if detail.quantity is not None:  # no explainer for a quantity: the policy's reasons
+            box.update(render_quantity_reasons(detail.policy_reasons))
+        elif detail.explanation is not None:  # already recorded: no need to ask again
             self.explanation = detail.explanation
             box.update(render_explanation(detail.explanation))
         else:

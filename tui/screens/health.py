@@ -35,7 +35,7 @@ def effect(found: OverrideEffect | None) -> tuple[str, str, str]:
 
 def render_calibration(h: HealthView) -> list[RenderableType]:
     """Observed against predicted risk by score band, on observable outcomes only."""
-    title = Text("Calibration by score band", style="bold underline")
+    title = Text(h.calibration_title, style="bold underline")
     if not h.calibration:  # a "how much" pack: its forecasts' coverage, in one sentence
         return [title, Text(h.calibration_window or "no observable outcomes yet", style="dim")]
     table = Table(box=None, header_style="bold", pad_edge=False)

@@ -298,6 +298,9 @@ class PolicyScreen(DocketScreen):
             self.query_one(button_id, Button).tooltip = why
         form = self.query_one("#policy-form", Vertical)
         await form.remove_children()
+        if policy.quantity is not None:  # a "how much" policy: its economics, read-only here
+            await self._show_quantity(policy, form)
+            return
         outcomes = sorted({o for row in policy.costs.values() for o in row})
         grid = Grid(id="cost-grid")
         grid.styles.grid_size_columns = len(outcomes) + 1
@@ -334,6 +337,29 @@ class PolicyScreen(DocketScreen):
         self.query_one("#policy-preview", Static).update("")
         self.query_one("#policy-history", Static).update(render_history(policy))
 
+    async def _show_quantity(self, policy: PolicyView, form: Vertical) -> None:
+        """A quantity policy's economics and limits, read-only: it has no cost matrix or
+        probability band to edit, and its owner changes it with `docket policy set`."""
+        q = policy.quantity or {}
+        short, spare = float(q["underage_cost"]), float(q["overage_cost"])
+        await form.mount(Static(Text(
+            f"Per unit short {short:g}, per unit left over {spare:g}: the best quantity is "
+            f"the {short / (short + spare):.2f} quantile of the prediction; whole packs of "
+            f"{q['step']}, minimum {q['minimum_order']}, capacity {q['capacity']} {q['unit']}; "
+            f"escalate when the {q['interval'][0]:g}-{q['interval'][1]:g} interval is over "
+            f"{q['max_relative_width']:g} times the median.\n"), id="quantity-policy"))
+        await form.mount(Static(Text(
+            f"The console edits yes/no policies only: the owner changes these with `docket "
+            f"policy --domain {policy.domain} set --shortage-cost COST --leftover-cost COST "
+            "...`, which previews the change on the champion's held-out periods and waits "
+            "for a second owner's approval.", style="italic")))
+        why = "A quantity policy is changed with `docket policy set`."
+        for button_id in ("#preview", "#commit"):
+            button = self.query_one(button_id, Button)
+            button.disabled, button.tooltip = True, why
+        self.query_one("#policy-preview", Static).update("")
+        self.query_one("#policy-history", Static).update(render_history(policy))
+
     # --- the change ------------------------------------------------------------------------
 
     def changes(self) -> dict[str, Any]:
@@ -343,6 +369,8 @@ class PolicyScreen(DocketScreen):
             ValueError: a value is not a number, or the band is not 0 ≤ low ≤ high ≤ 1.
         """
         assert self.policy is not None
+        if self.policy.quantity is not None:
+            raise ValueError("a quantity policy is changed with `docket policy set`, not here")
         costs = {a: dict(row) for a, row in self.policy.costs.items()}
         for cell_id, (action, outcome) in self._cells.items():
             text = self.query_one(f"#{cell_id}", Input).value.strip()
@@ -368,7 +396,7 @@ class PolicyScreen(DocketScreen):
 
     def unsaved(self) -> bool:
         """Whether the form holds edits that were not committed (a half-typed value counts)."""
-        if self.policy is None or not self.is_owner:
+        if self.policy is None or not self.is_owner or self.policy.quantity is not None:
             return False
         try:
             return bool(self.changes())

@@ -96,12 +96,18 @@ class QueueScreen(DocketScreen):
     #: Seconds a filter's page may take before the status line says "searching…".
     searching_after: ClassVar[float] = 0.3
 
-    def __init__(self, probability: str = "p(risk)", escalate_action: str = "") -> None:
+    def __init__(self, probability: str = "p(risk)", escalate_action: str = "", *,
+                 score: bool = True) -> None:
         super().__init__(id="queue")
         if escalate_action:  # the key reads as the pack names its escalation action
             self.key_words = {"send_up": action_label(escalate_action)}
         # The score's column is headed with the pack's label (credit: p(bad)).
-        self.columns = queue_columns(probability)
+        # A quantity pack's cases have no probability: without ``score`` the column, "—"
+        # throughout, is left out (and out of the sort cycle).
+        every = queue_columns(probability)
+        self._kept = [i for i, (key, _) in enumerate(every) if score or key != "p_bad"]
+        self.columns = tuple(every[i] for i in self._kept)
+        self.sortable = tuple(key for key in SORTABLE if key in dict(self.columns))
         self.search = ""
         self.flags: tuple[str, ...] = ()
         self.status_filter = "waiting"  # a key of STATUS_FILTERS
@@ -115,7 +121,7 @@ class QueueScreen(DocketScreen):
         self.rows: list[QueueRow] = []
         self.loaded = False
         self.advance_past: str | None = None  # a case just decided from this screen
-        self._shown: list[Cells] = []  # the text currently in the table, row by row
+        self._shown: list[tuple[str, ...]] = []  # the text in the table now, row by row
         self._debounce: Timer | None = None
         self._searching: Timer | None = None  # says "searching…" if a filter is slow
         self._details: dict[str, CaseDetail] = {}  # fetched ahead of Enter, by case id
@@ -184,6 +190,10 @@ class QueueScreen(DocketScreen):
         self.page_anchor = page.rows[0].case_id if page.rows and query.offset > 0 else None
         self.show_page(page)
 
+    def _cells(self, cells: Cells) -> tuple[str, ...]:
+        """A row's text in the columns shown (all of them unless the score is left out)."""
+        return cells if len(self._kept) == len(cells) else tuple(cells[i] for i in self._kept)
+
     def show_page(self, page: QueuePage) -> None:
         if not self.query("#queue-table"):
             return  # the console is closing: the page arrived after the table went away
@@ -193,7 +203,7 @@ class QueueScreen(DocketScreen):
         self.rows = list(page.rows)
         self.total = page.total
         now = self.docket.clock()
-        cells = [row_cells(row, now) for row in self.rows]
+        cells = [self._cells(row_cells(row, now)) for row in self.rows]
         if cells != self._shown:
             table.set_rows(cells)
             self._shown = cells
@@ -279,7 +289,7 @@ class QueueScreen(DocketScreen):
     @on(QueueTable.HeaderSelected, "#queue-table")
     def _header_selected(self, event: QueueTable.HeaderSelected) -> None:
         key = event.column_key
-        if key in SORTABLE:
+        if key in self.sortable:
             self.sort_by(key, not self.descending if key == self.order_by else False)
 
     def action_open_case(self) -> None:
@@ -359,8 +369,9 @@ class QueueScreen(DocketScreen):
 
     def action_sort(self) -> None:
         """Cycle the sort column."""
-        index = SORTABLE.index(self.order_by) if self.order_by in SORTABLE else -1
-        self.sort_by(SORTABLE[(index + 1) % len(SORTABLE)], self.descending)
+        keys = self.sortable
+        index = keys.index(self.order_by) if self.order_by in keys else -1
+        self.sort_by(keys[(index + 1) % len(keys)], self.descending)
 
     def action_next_status(self) -> None:
         """Cycle the status filter: waiting → open → escalated → decided → all."""
