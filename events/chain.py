@@ -267,7 +267,7 @@ def verify(
         stop = events[-1][0] if len(events) == page else end
         links = chained.select_chain(start, stop, page * 2 + 10)
         signatures.load(chained.select_signatures(start, stop))
-        cases.page(events, decisions.was_decided)
+        cases.page(events)
         li = 0
         for nid, oid, version, topic, state in events:
             # Links without an event before this one: those events were removed.
