@@ -277,6 +277,35 @@ class CaseRule:
         return None
 
 
+    def assessing(self, oid: str, version: int, topic: str, *, decided: bool) -> str | None:
+        """The problem with a case's creation (``Opened``, ``Assessed``, ``InputQuarantined``)
+        or recommendation event ``topic`` at ``version``, or None. ``decided``: the case was
+        decided (or escalated) before it. A case is created by its first event only (a
+        creation event later on would start it afresh for every reader), and recommended with
+        its assessment, before anyone decides it (one written after the decision would make
+        the decision look like another one)."""
+        name = topic.rpartition(".")[2]
+        if topic in _CREATED:
+            if version == 1:
+                return None
+            return (f"{self._label(oid, version)}: its {name} event at version {version} "
+                    "opens the case again: a case is opened once, by its first event")
+        if not decided:
+            return None
+        return (f"{self._label(oid, version)}: its {name} event follows the case's decision: a "
+                "case is recommended once, with its assessment, before anyone decides it")
+
+    def _label(self, oid: str, version: int) -> str:
+        """How a problem names the case ``oid`` (its pack and reference, read from its
+        creation before ``version``: for the problem only)."""
+        rows = self.recorder.select_case_rows([oid], sorted(_CREATED))
+        before = sorted((v, t, s) for _n, _o, v, t, s in rows if v < version)
+        try:
+            return _Case(before[:1], oid).label
+        except UnreadableState:
+            return f"case {oid}"
+
+
 def _timestamp(state: dict[str, Any]) -> datetime | None:
     """When an event was recorded (its ``timestamp``, as the log's transcoder stores it)."""
     value = state.get("timestamp")
@@ -407,7 +436,10 @@ def _problem(case: _Case, topic: str, state: dict[str, Any], *, escalated: bool)
     return None
 
 
+#: A case's events :meth:`CaseRule.assessing` checks: its creation and its recommendation.
+ASSESSING = _CREATED | {RECOMMENDED}
+
 __all__ = [
-    "DECIDING", "ESCALATED", "FINAL", "OUTCOME", "OUTSIDE", "OVERRIDDEN", "SIGNED_OFF", "CaseRule",
-    "is_outside",
+    "ASSESSING", "DECIDING", "ESCALATED", "FINAL", "OUTCOME", "OUTSIDE", "OVERRIDDEN",
+    "SIGNED_OFF", "CaseRule", "is_outside",
 ]

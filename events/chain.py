@@ -20,6 +20,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any, Protocol
 
 from events.case_rule import (
+    ASSESSING,
     DECIDING,
     ESCALATED,
     FINAL,
@@ -300,6 +301,12 @@ def verify(
                         wrong = cases.check(oid, version, topic, state, escalated=escalated)
                 except UnreadableState as exc:
                     return _bad(checked, nid, f"this event cannot be read: {exc}")
+                if wrong:
+                    return _bad(checked, nid, wrong)
+            elif topic in ASSESSING and nid >= signatures.signed_from:
+                # Opened once, first; recommended before anyone decides (cheap: no read).
+                late = decisions.was_decided(oid) or decisions.awaits_senior(oid)
+                wrong = cases.assessing(oid, version, topic, decided=late)
                 if wrong:
                     return _bad(checked, nid, wrong)
             checked += 1

@@ -15,6 +15,7 @@ import pytest
 
 from events.app import DecisionLog
 from events.chain import verify
+from events.domain import Case
 from events.store import open_log
 from tests.events.helpers import key_of, new_case, open_signed
 from tests.events.test_case_rule import ANA, BOB, SAM, _order_case, failed, seeded, written_by
@@ -163,3 +164,32 @@ def test_outcomes_the_service_records_verify_clean(store_url: str) -> None:
     log.save(*orders[1:], cases[0], cases[2])
     as_person(store_url, "bob").save(orders[0])
     assert verify(log, silent_actions={"credit": ["decline"]}).ok
+
+
+def test_a_recommendation_written_after_the_decision_is_named(store_url: str) -> None:
+    # ana accepted S0's 'decline'; eve, holding the orchestrator's role, then records the
+    # case's recommendation as 'approve': the queue and audit would show ana accepting a
+    # decline against an approval, or an approval she never saw.
+    log, cases = seeded(store_url)
+    written_by(store_url, "ana", cases[0].id, "Recommended", action="approve", source="model",
+               policy_id="credit", policy_version=1, expected_costs={"approve": 0.1,
+               "decline": 0.9}, reasons=["cost"], ood_reasons=[], propensities={"approve": 1.0},
+               explored=False, propensity_source="logged", quantity=None, quantiles={},
+               baseline_quantity=None, actor="docket/orchestrator", role="system")  # fmt: skip
+    failed(log, "case credit/S0", "its Recommended event follows the case's decision")
+
+
+def test_a_case_opened_again_later_in_its_life_is_named(store_url: str) -> None:
+    # A second Opened event, later in the case (version 5), with other input and a
+    # declaration of its own: the library will not fold it (reading the case fails), while the
+    # read models' fold starts the case afresh from it.
+    log, cases = seeded(store_url)
+    again = Case.Opened(originator_id=cases[0].id, originator_version=5,
+                        timestamp=Case.Opened.create_timestamp(),
+                        originator_topic="events.domain.case:Case", domain="credit",
+                        case_ref="S0", input={"age": 18}, personal={}, note=None,
+                        decision={"kind": "classification", "escalate_action": "escalate",
+                                  "deciding_roles": ["operator", "senior"]},
+                        actor="docket/orchestrator", role="system")  # fmt: skip
+    as_person(store_url, "ana").save(again)
+    failed(log, "case credit/S0", "its Opened event at version 5 opens the case again")
