@@ -347,6 +347,7 @@ def _outcome_problem(case: _Case, state: dict[str, Any]) -> str | None:
       case), and carries no number;
     * a "how much" case's outcome is a number, finite and not negative, whose text is that
       number;
+    * it names its source;
     * ``observed_at`` is an ISO-8601 time with an offset, not before the decision the outcome
       follows. Outcomes of version 1 (written by the first release that signed, which did not
       compare the times) are not held to the decision's time.
@@ -372,6 +373,9 @@ def _outcome_problem(case: _Case, state: dict[str, Any]) -> str | None:
         if outcome != f"{value:g}":
             return (f"records the outcome {outcome!r} beside the realised quantity {value:g}: "
                     "they must agree")  # fmt: skip
+    source = state.get("source")
+    if not isinstance(source, str) or not source:
+        return f"names {source!r} as its source: an outcome names where it came from"
     observed = _aware(state.get("observed_at"))
     if observed is None:
         return (f"says it was observed at {state.get('observed_at')!r}, which is not an "

@@ -97,6 +97,18 @@ def test_an_outcome_observed_at_no_time_is_named(store_url: str) -> None:
     failed(log, "case credit/S0", "'last spring', which is not an ISO-8601 time")
 
 
+def test_an_outcome_from_no_source_is_named(store_url: str) -> None:
+    # A0 was approved, so its repayment shows; an outcome from no source at all is neither
+    # the bank's nor a bureau's.
+    log = open_signed(store_url)
+    case = new_case("A0", p_bad=0.1)
+    case.accept(**ANA)
+    log.save(case)
+    _outcome(store_url, "eve", case.id, outcome="bad", observed_at=LATER, source="",
+             value=None)  # fmt: skip
+    failed(log, "case credit/A0", "names '' as its source")
+
+
 def _between(first: str, then: str) -> datetime:
     """A time strictly between two events' times (ISO text), which the test spaced apart."""
     a, b = datetime.fromisoformat(first), datetime.fromisoformat(then)
