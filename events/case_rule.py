@@ -102,7 +102,7 @@ class _Case:
     recommendation (action, order, the actions it costed)."""
 
     __slots__ = ("actions", "created", "created_at", "declared", "decided", "decided_at",
-                 "domain", "label", "quantity", "recommended", "times")
+                 "domain", "label", "later", "quantity", "recommended", "times")
 
     def __init__(self, rows: list[tuple[int, str, bytes]], oid: str) -> None:
         self.created: str | None = None
@@ -110,6 +110,7 @@ class _Case:
         self.created_at: datetime | None = None
         self.decided: str | None = None
         self.decided_at: datetime | None = None
+        self.later = False
         self.domain: Any = None
         self.label = f"case {oid}"
         self.declared: dict[str, Any] = {}
@@ -123,6 +124,9 @@ class _Case:
                 self.decided, self.decided_at = topic.rpartition(".")[2], _timestamp(state)
             elif topic in _CREATED:
                 self.created, self.created_at = topic, _timestamp(state)
+                # Opened by a release after the first that signed (an Assessed event, or an
+                # Opened one of version 2): every such release compared an outcome's time.
+                self.later = topic == ASSESSED or _class_version(state) >= 2
                 domain, ref = state.get("domain"), state.get("case_ref")
                 self.domain = domain
                 if ref:
@@ -314,6 +318,12 @@ def _timestamp(state: dict[str, Any]) -> datetime | None:
     return _aware(value)
 
 
+def _class_version(state: dict[str, Any]) -> int:
+    """The class version of a stored event (1 when it names none, as the library reads it)."""
+    version = state.get("class_version")
+    return version if isinstance(version, int) and not isinstance(version, bool) else 1
+
+
 def _aware(value: Any) -> datetime | None:
     """An ISO-8601 time with a timezone offset, or None when ``value`` is not one."""
     if not isinstance(value, str):
@@ -349,8 +359,9 @@ def _outcome_problem(case: _Case, state: dict[str, Any]) -> str | None:
       number;
     * it names its source;
     * ``observed_at`` is an ISO-8601 time with an offset, not before the decision the outcome
-      follows. Outcomes of version 1 (written by the first release that signed, which did not
-      compare the times) are not held to the decision's time.
+      follows. Outcomes of version 1 on cases opened as version 1 (both written by the first
+      release that signed, which did not compare the times) are not held to the decision's
+      time.
     """
     outcome, value = state.get("outcome"), state.get("value")
     labels = case.declared.get("outcomes")
@@ -380,8 +391,8 @@ def _outcome_problem(case: _Case, state: dict[str, Any]) -> str | None:
     if observed is None:
         return (f"says it was observed at {state.get('observed_at')!r}, which is not an "
                 "ISO-8601 time with a timezone offset")  # fmt: skip
-    versioned = isinstance(state.get("class_version"), int) and state["class_version"] >= 2
-    if versioned and case.decided_at is not None and observed < case.decided_at:
+    held = _class_version(state) >= 2 or case.later  # see the docstring
+    if held and case.decided_at is not None and observed < case.decided_at:
         return (f"says it was observed at {observed.isoformat()}, before the case's "
                 f"{case.decided} event it follows ({case.decided_at.isoformat()}): an outcome "
                 "cannot be observed before the decision")  # fmt: skip

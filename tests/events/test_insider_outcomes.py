@@ -15,6 +15,7 @@ import pytest
 
 from events.app import DecisionLog
 from events.chain import verify
+from events.compression import read_state
 from events.domain import Case
 from events.store import open_log
 from tests.events.helpers import key_of, new_case, open_signed
@@ -205,3 +206,19 @@ def test_a_case_opened_again_later_in_its_life_is_named(store_url: str) -> None:
                         actor="docket/orchestrator", role="system")  # fmt: skip
     as_person(store_url, "ana").save(again)
     failed(log, "case credit/S0", "its Opened event at version 5 opens the case again")
+
+
+def test_an_outcome_written_as_version_1_is_still_held_to_its_decisions_time(
+    store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Outcomes of version 1 on cases opened as version 1 are exempt (the first release that
+    # signed wrote them without comparing times): eve writes hers as version 1, backdated,
+    # on S0, a case opened by a later release.
+    log, cases = seeded(store_url)
+    monkeypatch.setattr(Case.OutcomeRecorded, "class_version", 1)
+    early = (datetime.now(UTC) - timedelta(days=365)).isoformat()
+    _outcome(store_url, "eve", cases[0].id, outcome="bad", observed_at=early, **BUREAU)
+    monkeypatch.undo()
+    raw = log.chained_recorder.select_rows(log.event_count(), 1)[0][4]
+    assert "class_version" not in read_state(raw)  # stored as version 1
+    failed(log, "case credit/S0", f"says it was observed at {early}")
