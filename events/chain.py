@@ -232,8 +232,11 @@ def verify(
     Reads pages of events (as stored rows, nothing decoded), the links and the batch
     signatures in the same id range, so memory stays flat but for one number per decided
     case: the decision rule (one decision per case, :class:`_Decisions`) is checked on the
-    way, and so is the case rule (:mod:`events.case_rule`: each decision agrees with what its
-    case recorded), which reads, once per page, only the cases that page decides.
+    way, and so is the case rule (:mod:`events.case_rule`: each decision and outcome agrees
+    with what its case recorded, and time runs forward in it), which reads, once per page,
+    only the cases that page decides or gives an outcome; a case's creation or recommendation
+    is checked against the decision rule's numbers (opened once, by its first event;
+    recommended before any decision), reading nothing.
 
     The chain hashes each state as stored (compressed), so no state is inflated for it.
     Signatures (see :mod:`events.signing`): one check per signed batch; every event must
