@@ -27,7 +27,17 @@ It checks each outcome (``OutcomeRecorded``) too, as the service records one:
 * after a decision whose action reveals an outcome, unless its source names an outside one
   (``outside:NAME``): credit's decline shows no repayment. Which actions reveal none is the
   packs' word, given to the rule by whoever runs ``verify`` (``silent_actions``, by pack:
-  the application passes the installed packs'); without it this check is not made.
+  the application passes the installed packs'); without it this check is not made;
+* with a label the case's pack declared (``outcomes``, recorded on the case with the rest of
+  the pack's declaration, so the log needs no pack to read it) and no number, or, on a "how
+  much" case (``kind`` "quantity"), with a realised number that is finite, not negative and
+  the outcome's text;
+* observed (``observed_at``, an ISO-8601 time with an offset) no earlier than the decision
+  it follows.
+
+And it checks time runs forward in a case: a decision or an outcome stamped before the case
+was opened, or before the decision it follows (an escalation, for a sign-off), is named. The
+service stamps each event when it records it.
 
 What the case recorded is read as the case's own readers read it: its events before the
 decision (lower versions), the creation event (``Opened``, ``Assessed``, or
@@ -39,20 +49,24 @@ cases that a page of the walk decides: once per page, the creation and recommend
 events of those cases in one indexed read (:meth:`select_case_rows`), decoded when their
 decision is met. A store of ingested, undecided cases costs it nothing but a scan of each
 page's topics; each decision costs about one decode of its case (each decision a person
-makes is a signed batch of its own, whose signature check costs more). An outcome costs
-nothing more for a case whose decision revealed it; one after a silent action (a decline)
-is decoded to read its source; one on an undecided case (a quantity's realised value, an
-outside report) reads its case's topics, read with the page's cases, not decoded.
+makes is a signed batch of its own, whose signature check costs more). Each outcome costs
+about the same: its case's creation and decisions are read with the page's cases and decoded
+with the outcome (its labels and times are on them).
 
 What it cannot see (README, "What `docket verify` guarantees"): a lie that agrees with the
 case, such as an operator accepting a recommendation they never looked at, or an outcome
-that did not happen; and whatever the assessment itself says (a recommendation recorded by a
-holder of the orchestrator's key is the case's recommendation).
+that did not happen; whatever the assessment itself says (a recommendation recorded by a
+holder of the orchestrator's key is the case's recommendation) or the pack declaration a
+case was opened with; an event stamped later than it was (nothing comes after it to
+contradict it); an outside report observed before its case was opened (the service takes
+those, as it takes a quantity's realised value recorded before a decision).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping, Sequence
+import math
+from collections.abc import Collection, Mapping, Sequence
+from datetime import datetime
 from typing import Any, Protocol
 
 from events.compression import UnreadableState, read_state
@@ -70,8 +84,8 @@ FINAL = frozenset((ACCEPTED, OVERRIDDEN, SIGNED_OFF))
 OUTSIDE = "outside:"
 #: The events a person decides a case with: the ones this rule checks.
 DECIDING = frozenset((ACCEPTED, OVERRIDDEN, SIGNED_OFF, ESCALATED))
-#: What the rule reads of a decided case.
-_READ = (OPENED, ASSESSED, QUARANTINED, RECOMMENDED)
+#: What the rule reads of a case it checks: its creation, recommendation and decisions.
+_READ = (OPENED, ASSESSED, QUARANTINED, RECOMMENDED, *sorted(DECIDING))
 _CREATED = frozenset((OPENED, ASSESSED, QUARANTINED))
 
 
@@ -87,11 +101,16 @@ class _Case:
     """What a case recorded before a decision: its name, pack declaration and the last
     recommendation (action, order, the actions it costed)."""
 
-    __slots__ = ("actions", "created", "declared", "domain", "label", "quantity", "recommended",
-                 "times")
+    __slots__ = ("actions", "created", "created_at", "declared", "decided", "decided_at",
+                 "domain", "label", "later", "quantity", "recommended", "times")
 
     def __init__(self, rows: list[tuple[int, str, bytes]], oid: str) -> None:
         self.created: str | None = None
+        #: When the case was opened, and when (and by which event) it was last decided.
+        self.created_at: datetime | None = None
+        self.decided: str | None = None
+        self.decided_at: datetime | None = None
+        self.later = False
         self.domain: Any = None
         self.label = f"case {oid}"
         self.declared: dict[str, Any] = {}
@@ -101,8 +120,13 @@ class _Case:
         self.times = 0  # how many recommendations it recorded
         for _version, topic, raw in rows:  # in version order
             state = _read(raw)
-            if topic in _CREATED:
-                self.created = topic
+            if topic in DECIDING:
+                self.decided, self.decided_at = topic.rpartition(".")[2], _timestamp(state)
+            elif topic in _CREATED:
+                self.created, self.created_at = topic, _timestamp(state)
+                # Opened by a release after the first that signed (an Assessed event, or an
+                # Opened one of version 2): every such release compared an outcome's time.
+                self.later = topic == ASSESSED or _class_version(state) >= 2
                 domain, ref = state.get("domain"), state.get("case_ref")
                 self.domain = domain
                 if ref:
@@ -167,17 +191,10 @@ class CaseRule:
         self.silent = {d: frozenset(a) for d, a in (silent_actions or {}).items()}
         self.silenced: dict[str, str] = {}  # case key -> its final action, revealing none
 
-    def page(
-        self,
-        events: Sequence[tuple[int, str, int, str, bytes]],
-        decided: Callable[[str], bool] | None = None,
-    ) -> None:
-        """Read, in one go, what the cases decided in this page of the walk recorded, and
-        the cases of its outcomes on cases not ``decided`` yet."""
-        wanted = list(dict.fromkeys(
-            e[1] for e in events
-            if e[3] in DECIDING or (e[3] == OUTCOME and decided is not None and not decided(e[1]))
-        ))  # fmt: skip
+    def page(self, events: Sequence[tuple[int, str, int, str, bytes]]) -> None:
+        """Read, in one go, what the cases decided in this page of the walk, or given an
+        outcome in it, recorded: their creation, recommendation and decisions."""
+        wanted = list(dict.fromkeys(e[1] for e in events if e[3] in DECIDING or e[3] == OUTCOME))
         self.rows = {}
         if not wanted:
             return
@@ -213,7 +230,7 @@ class CaseRule:
                     f"({case.recommended!r}{_order(case.quantity)}) recorded after the case's "
                     "assessment: a case is recommended once")  # fmt: skip
         state = _read(raw)
-        problem = _problem(case, topic, state, escalated=escalated)
+        problem = _timing(case, state) or _problem(case, topic, state, escalated=escalated)
         if problem:
             return f"{case.label}: its {name} event {problem}"
         if topic in FINAL and self.silent:
@@ -226,42 +243,160 @@ class CaseRule:
         self, oid: str, version: int, raw: bytes, *, decided: bool, signed: bool = True
     ) -> str | None:
         """The problem with the outcome (stored state ``raw``) at ``version`` of the case
-        ``oid``, or None. ``decided``: the case was decided before it (see :meth:`page`).
+        ``oid``, or None. ``decided``: the case was finally decided before it.
         ``signed``: the outcome lies in the signed part of the log. The unsigned past of a
-        store upgraded from a release before signing is not held to the refusal of an outcome
-        after a silent action: releases before signing recorded such outcomes (a store made
-        at 198211f holds one), while every release that signs also refuses them.
+        store upgraded from a release before signing is held only to the outcome being on a
+        case: releases before signing recorded outcomes after a silent action (a store made
+        at 198211f holds one), while every release that signs refuses them, and the rest of
+        :func:`_outcome_problem`.
 
         Raises:
             UnreadableState: the outcome's own state cannot be read.
         """
-        key = _key(oid)
-        if decided:  # on a case, checked with its decision
-            action = self.silenced.get(key)
-            if action is None or not signed or is_outside(_read(raw)):
-                return None
-            return (f"{self._label(oid, version)}: its OutcomeRecorded event follows the "
-                    f"decision {action!r}, which reveals no outcome: only an outside source "
-                    f"('{OUTSIDE}NAME') can report one")  # fmt: skip
-        created = [t for v, t, _ in self.rows.get(key, ()) if v < version and t in _CREATED]
-        if not created:
+        if decided and not signed:  # on a case (checked with its decision); older rules
+            return None
+        before = [r for r in self.rows.get(_key(oid), ()) if r[0] < version]
+        try:
+            case = _Case(before, oid)
+        except UnreadableState as exc:
+            return (f"case {oid}: its OutcomeRecorded event cannot be checked against the "
+                    f"case, whose earlier events cannot be read ({exc})")  # fmt: skip
+        if case.created is None:
             return (f"case {oid}: its OutcomeRecorded event records an outcome on a record "
                     "that was never opened as a case")  # fmt: skip
-        if created[0] == QUARANTINED:
-            return (f"{self._label(oid, version)}: its OutcomeRecorded event records an "
-                    "outcome on a quarantined record (its input was rejected; it never became "
-                    "a case)")  # fmt: skip
+        if case.created == QUARANTINED:
+            return (f"{case.label}: its OutcomeRecorded event records an outcome on a "
+                    "quarantined record (its input was rejected; it never became a case)")
+        if not signed:
+            return None
+        state = _read(raw)
+        problem = _timing(case, state) or _outcome_problem(case, state)
+        if problem:
+            return f"{case.label}: its OutcomeRecorded event {problem}"
+        action = self.silenced.get(_key(oid)) if decided else None
+        if action is not None and not is_outside(state):
+            return (f"{case.label}: its OutcomeRecorded event follows the decision {action!r}, "
+                    f"which reveals no outcome: only an outside source ('{OUTSIDE}NAME') can "
+                    "report one")  # fmt: skip
         return None
 
+
+    def assessing(self, oid: str, version: int, topic: str, *, decided: bool) -> str | None:
+        """The problem with a case's creation (``Opened``, ``Assessed``, ``InputQuarantined``)
+        or recommendation event ``topic`` at ``version``, or None. ``decided``: the case was
+        decided (or escalated) before it. A case is created by its first event only (a
+        creation event later on would start it afresh for every reader), and recommended with
+        its assessment, before anyone decides it (one written after the decision would make
+        the decision look like another one)."""
+        name = topic.rpartition(".")[2]
+        if topic in _CREATED:
+            if version == 1:
+                return None
+            return (f"{self._label(oid, version)}: its {name} event at version {version} "
+                    "opens the case again: a case is opened once, by its first event")
+        if not decided:
+            return None
+        return (f"{self._label(oid, version)}: its {name} event follows the case's decision: a "
+                "case is recommended once, with its assessment, before anyone decides it")
+
     def _label(self, oid: str, version: int) -> str:
-        """How a problem names the case ``oid`` (its pack and reference: decoded once, for
-        the problem only)."""
-        rows = self.recorder.select_case_rows([oid], _READ)
-        before = sorted((v, t, s) for _n, _o, v, t, s in rows if v < version and t in _CREATED)
+        """How a problem names the case ``oid`` (its pack and reference, read from its
+        creation before ``version``: for the problem only)."""
+        rows = self.recorder.select_case_rows([oid], sorted(_CREATED))
+        before = sorted((v, t, s) for _n, _o, v, t, s in rows if v < version)
         try:
-            return _Case(before, oid).label
+            return _Case(before[:1], oid).label
         except UnreadableState:
             return f"case {oid}"
+
+
+def _timestamp(state: dict[str, Any]) -> datetime | None:
+    """When an event was recorded (its ``timestamp``, as the log's transcoder stores it)."""
+    value = state.get("timestamp")
+    if isinstance(value, dict):
+        value = value.get("_data_")
+    return _aware(value)
+
+
+def _class_version(state: dict[str, Any]) -> int:
+    """The class version of a stored event (1 when it names none, as the library reads it)."""
+    version = state.get("class_version")
+    return version if isinstance(version, int) and not isinstance(version, bool) else 1
+
+
+def _aware(value: Any) -> datetime | None:
+    """An ISO-8601 time with a timezone offset, or None when ``value`` is not one."""
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None
+
+
+def _timing(case: _Case, state: dict[str, Any]) -> str | None:
+    """A case event (decision or outcome) recorded before the case was opened, or before
+    the decision it follows: the service stamps each event when it records it, in order."""
+    at = _timestamp(state)
+    if at is None:
+        return None
+    if case.created_at is not None and at < case.created_at:
+        return (f"is timed {at.isoformat()}, before the case was opened "
+                f"({case.created_at.isoformat()})")  # fmt: skip
+    if case.decided_at is not None and at < case.decided_at:
+        return (f"is timed {at.isoformat()}, before the case's {case.decided} event it "
+                f"follows ({case.decided_at.isoformat()})")  # fmt: skip
+    return None
+
+
+def _outcome_problem(case: _Case, state: dict[str, Any]) -> str | None:
+    """What the service refuses in an outcome, by what the case recorded of its pack.
+
+    * a yes/no case's outcome is one of the labels its pack declared (``outcomes`` on the
+      case), and carries no number;
+    * a "how much" case's outcome is a number, finite and not negative, whose text is that
+      number;
+    * it names its source;
+    * ``observed_at`` is an ISO-8601 time with an offset, not before the decision the outcome
+      follows. Outcomes of version 1 on cases opened as version 1 (both written by the first
+      release that signed, which did not compare the times) are not held to the decision's
+      time.
+    """
+    outcome, value = state.get("outcome"), state.get("value")
+    labels = case.declared.get("outcomes")
+    if isinstance(labels, list):
+        if outcome not in labels:
+            return (f"records the outcome {outcome!r}, which the case's pack does not declare "
+                    f"(its outcomes are {', '.join(map(str, labels))})")  # fmt: skip
+        if value is not None:
+            return (f"records the outcome {outcome!r} with the number {value!r}: a yes/no "
+                    "case's outcome is a label")  # fmt: skip
+    elif case.declared.get("kind") == "quantity":
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(
+            value
+        ):
+            return (f"records {value!r} as the realised quantity: a \"how much\" case's "
+                    "outcome must be a number")  # fmt: skip
+        if value < 0:
+            return (f"records {value:g} as the realised quantity: it must not be "
+                    "negative")  # fmt: skip
+        if outcome != f"{value:g}":
+            return (f"records the outcome {outcome!r} beside the realised quantity {value:g}: "
+                    "they must agree")  # fmt: skip
+    source = state.get("source")
+    if not isinstance(source, str) or not source:
+        return f"names {source!r} as its source: an outcome names where it came from"
+    observed = _aware(state.get("observed_at"))
+    if observed is None:
+        return (f"says it was observed at {state.get('observed_at')!r}, which is not an "
+                "ISO-8601 time with a timezone offset")  # fmt: skip
+    held = _class_version(state) >= 2 or case.later  # see the docstring
+    if held and case.decided_at is not None and observed < case.decided_at:
+        return (f"says it was observed at {observed.isoformat()}, before the case's "
+                f"{case.decided} event it follows ({case.decided_at.isoformat()}): an outcome "
+                "cannot be observed before the decision")  # fmt: skip
+    return None
 
 
 def is_outside(state: dict[str, Any]) -> bool:
@@ -316,7 +451,10 @@ def _problem(case: _Case, topic: str, state: dict[str, Any], *, escalated: bool)
     return None
 
 
+#: A case's events :meth:`CaseRule.assessing` checks: its creation and its recommendation.
+ASSESSING = _CREATED | {RECOMMENDED}
+
 __all__ = [
-    "DECIDING", "ESCALATED", "FINAL", "OUTCOME", "OUTSIDE", "OVERRIDDEN", "SIGNED_OFF", "CaseRule",
-    "is_outside",
+    "ASSESSING", "DECIDING", "ESCALATED", "FINAL", "OUTCOME", "OUTSIDE", "OVERRIDDEN",
+    "SIGNED_OFF", "CaseRule", "is_outside",
 ]

@@ -20,6 +20,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any, Protocol
 
 from events.case_rule import (
+    ASSESSING,
     DECIDING,
     ESCALATED,
     FINAL,
@@ -231,8 +232,11 @@ def verify(
     Reads pages of events (as stored rows, nothing decoded), the links and the batch
     signatures in the same id range, so memory stays flat but for one number per decided
     case: the decision rule (one decision per case, :class:`_Decisions`) is checked on the
-    way, and so is the case rule (:mod:`events.case_rule`: each decision agrees with what its
-    case recorded), which reads, once per page, only the cases that page decides.
+    way, and so is the case rule (:mod:`events.case_rule`: each decision and outcome agrees
+    with what its case recorded, and time runs forward in it), which reads, once per page,
+    only the cases that page decides or gives an outcome; a case's creation or recommendation
+    is checked against the decision rule's numbers (opened once, by its first event;
+    recommended before any decision), reading nothing.
 
     The chain hashes each state as stored (compressed), so no state is inflated for it.
     Signatures (see :mod:`events.signing`): one check per signed batch; every event must
@@ -267,7 +271,7 @@ def verify(
         stop = events[-1][0] if len(events) == page else end
         links = chained.select_chain(start, stop, page * 2 + 10)
         signatures.load(chained.select_signatures(start, stop))
-        cases.page(events, decisions.was_decided)
+        cases.page(events)
         li = 0
         for nid, oid, version, topic, state in events:
             # Links without an event before this one: those events were removed.
@@ -300,6 +304,12 @@ def verify(
                         wrong = cases.check(oid, version, topic, state, escalated=escalated)
                 except UnreadableState as exc:
                     return _bad(checked, nid, f"this event cannot be read: {exc}")
+                if wrong:
+                    return _bad(checked, nid, wrong)
+            elif topic in ASSESSING and nid >= signatures.signed_from:
+                # Opened once, first; recommended before anyone decides (cheap: no read).
+                late = decisions.was_decided(oid) or decisions.awaits_senior(oid)
+                wrong = cases.assessing(oid, version, topic, decided=late)
                 if wrong:
                     return _bad(checked, nid, wrong)
             checked += 1

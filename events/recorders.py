@@ -307,7 +307,10 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
             for at in range(0, len(ids), 500):  # under SQLite's limit of bound values
                 chunk = ids[at : at + 500]
                 c.execute(
-                    "SELECT rowid, originator_id, originator_version, topic, state FROM "
+                    # A state stored as TEXT cannot be fetched (not UTF-8): as in
+                    # select_rows, it is given as one byte, which the walk names.
+                    "SELECT rowid, originator_id, originator_version, topic, CASE WHEN "
+                    "typeof(state) = 'blob' THEN state ELSE x'00' END FROM "
                     f"{self.events_table_name} WHERE originator_id IN "
                     f"({','.join('?' * len(chunk))}) AND topic IN ({marks})",
                     (*chunk, *topics),
