@@ -84,6 +84,17 @@ class Case(CaseAssessing, CaseDeciding, CaseOutcomes, Aggregate):
         SignedOff = case_events.SignedOff
         OutcomeRecorded = case_events.OutcomeRecorded
 
+    # --- time ------------------------------------------------------------------------
+
+    def trigger_event(self, event_class: Any, **kwargs: Any) -> None:
+        """Stamp a new event no earlier than the case's last one. verify names a case event
+        timed before one it follows (:mod:`events.case_rule`); a writer whose clock is behind
+        the one that wrote the last event (another host of a team's store, or a clock stepped
+        back) must not produce that by itself."""
+        if kwargs.get("timestamp") is None:
+            kwargs["timestamp"] = max(event_class.create_timestamp(), self.modified_on)
+        super().trigger_event(event_class, **kwargs)
+
     # --- ids -------------------------------------------------------------------------
 
     @staticmethod

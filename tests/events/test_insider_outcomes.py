@@ -222,3 +222,23 @@ def test_an_outcome_written_as_version_1_is_still_held_to_its_decisions_time(
     raw = log.chained_recorder.select_rows(log.event_count(), 1)[0][4]
     assert "class_version" not in read_state(raw)  # stored as version 1
     failed(log, "case credit/S0", f"says it was observed at {early}")
+
+
+def test_a_writer_whose_clock_is_behind_leaves_a_store_that_verifies_clean(
+    store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The console on another host, its clock an hour behind the one that opened S0, accepts
+    # and then records an outside report: the case's events are stamped no earlier than the
+    # opening, so the time-order check is no false alarm.
+    log = open_signed(store_url)
+    case = new_case("S0")
+    log.save(case)
+    behind = datetime.now(UTC) - timedelta(hours=1)
+    monkeypatch.setattr(Case.Accepted, "create_timestamp", staticmethod(lambda: behind))
+    monkeypatch.setattr(Case.OutcomeRecorded, "create_timestamp", staticmethod(lambda: behind))
+    case.accept(**ANA)
+    case.record_outcome(outcome="bad", observed_at=LATER, source="outside:bureau", **ANA)
+    log.save(case)
+    stamps = [e.timestamp for e in log.events.get(case.id)]
+    assert stamps == sorted(stamps)
+    assert verify(log, silent_actions={"credit": ["decline"]}).ok
