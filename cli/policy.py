@@ -294,17 +294,20 @@ def policy_reject(ctx: click.Context, proposal: int, reason: str) -> None:
 
 @cli.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--domain", default=None, help="The pack (default: the one this store holds).")
+@click.option("--domain", default=None,
+              help="The pack the rows belong to (`docket domains`); default, as for "
+                   "`docket ingest`: the one pack whose fields the file's columns hold.")
 @pass_context
 def assess(obj: Context, file: Path, domain: str | None) -> None:
     """Preview what the policy would recommend for each row of FILE, recording nothing: the
     action, its propensity, and whether the case would be explored given what is left of
-    this month's exploration budget (by the log)."""
-    from cli.files import read_rows
+    this month's exploration budget (by the log). A yes/no pack's rows only."""
+    from cli.files import LineMap, iter_rows
 
     service = obj.service
-    name = service.resolve_domain(domain)
-    rows = read_rows(file)
+    lines = LineMap()  # where each row starts, to name a row by its line as ingest does
+    rows = list(iter_rows(file, lines))
+    name = service.file_domain(domain, rows)
     views = service.assess(name, rows)
     left = next((v.budget_left for v in views if v.budget_left is not None), None)
     if left is not None:
@@ -312,7 +315,8 @@ def assess(obj: Context, file: Path, domain: str | None) -> None:
                    "rows (a preview spends nothing)")  # fmt: skip
     for number, (row, view) in enumerate(zip(rows, views, strict=True), start=1):
         ref = row.get("case_ref") if isinstance(row, dict) else None
-        head = f"row {number}" + (f" ({ref})" if ref else "")
+        shown = str(ref) if ref is None or str(ref).isprintable() else repr(ref)
+        head = lines.place(number) + (f" ({shown})" if ref else "")
         if view.action is None:
             click.echo(f"{head}: rejected: {'; '.join(view.problems)}")
             continue

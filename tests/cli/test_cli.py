@@ -861,7 +861,7 @@ def test_outcomes_are_recorded_and_every_other_row_is_reported(
 
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("9 rows: 1 recorded"), result.stdout
-    reported = dict(re.findall(r"row (\d+): (\w+):", result.stdout))
+    reported = dict(re.findall(r"line (\d+): (\w+):", result.stdout))  # one row a line
     assert "8" in reported, "the malformed line is not reported"
     del reported["8"]  # reported as partial today; "not valid JSON" would be clearer
     assert reported == {"2": "duplicate", "3": "conflicting", "4": "unknown", "5": "invalid",
@@ -878,6 +878,34 @@ def test_outcomes_are_recorded_and_every_other_row_is_reported(
     # status does not count the rejected outcome rows as cases without saying so
     status = docket("status").stdout
     assert f"({len(quarantined)} of them rejected outcome rows, not cases)" in status, status
+
+
+def test_outcomes_name_a_bad_row_by_its_line_in_the_file_as_ingest_does(
+    docket: Docket, credit_rows: Rows, tmp_path: Path
+) -> None:
+    ids = docket.seed(credit_rows(2))
+    with docket.service("ana", "operator") as service:
+        service.decide(ids["gc-0000"], Accept())
+    observed = datetime.now(UTC).isoformat()
+    path = tmp_path / "outcomes.csv"
+    path.write_bytes(
+        b"case_ref,outcome,observed_at\n"  # line 1
+        b"\n"  # line 2: blank
+        + f"gc-0000,good,{observed}\n".encode()  # line 3: recorded
+        + b'"gc-\n0001",bad,2026-12-01\n'  # lines 4-5: a reference with a line break
+        + b"gc-0001,so-so,2026-12-01\n"  # line 6: invalid
+        + b"gc-0001,bad,\xff2026\n"  # line 7: not UTF-8 (the reader's own marker)
+    )
+
+    result = docket("outcomes", str(path))
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[1:] == [
+        "  line 4: unknown: no case 'gc-\\n0001'",  # on one line, as written
+        "  line 6: invalid: outcome: must be one of good, bad",
+        "  line 7: invalid: observed_at: is not UTF-8 text (byte 0xFF at character 1): "
+        "save the file as UTF-8",
+    ], result.stdout
 
 
 # --- documentation -------------------------------------------------------------------------------
