@@ -178,7 +178,7 @@ def test_assess_previews_exploration_against_the_budget_left_and_records_nothing
 
     assert shown.exit_code == 0, shown.output
     assert f"{1.5 - spent_before:.3f} of this month's exploration budget left" in shown.stdout
-    lines = [line for line in shown.stdout.splitlines() if line.startswith("row ")]
+    lines = [line for line in shown.stdout.splitlines() if line.startswith("line ")]
     assert len(lines) == 40
     assert any("exploration paused until the month after" in line for line in lines)
     assert all("propensities" in line for line in lines)
