@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -59,13 +60,17 @@ def retrain(obj: Context, domain: str, reason: str) -> None:
 
 
 @cli.group(invoke_without_command=True)
-@click.option("--domain", default=None)
+@click.option("--domain", default=None,
+              help="List only this pack's versions (default: every pack's). The subcommands "
+                   "take a VERSION, which names its pack.")
 @click.pass_context
 def models(ctx: click.Context, domain: str | None) -> None:
     """List model versions with their cards; which is champion and which run in shadow."""
     if ctx.invoked_subcommand is not None:
         return
     obj: Context = ctx.obj
+    if domain is not None:
+        obj.service.domain(domain)  # a pack that is not installed: one sentence naming them
     views = obj.service.models(domain)
     if not views:
         try:
@@ -82,7 +87,9 @@ def models(ctx: click.Context, domain: str | None) -> None:
             for name in headline
             if isinstance(view.metrics.get(name), float)
         )
-        if metrics:
+        if view.card.get("prediction") == "quantiles":  # one time-ordered hold-out, no folds
+            metrics = _held_out(obj, view.domain, view.card)
+        elif metrics:
             metrics = f"{view.metrics.get('cv_folds', 10)}-fold cross-validated: {metrics}"
         click.echo(
             f"{view.version:32} {view.status:10} {view.kind:10} "
@@ -115,6 +122,18 @@ def models(ctx: click.Context, domain: str | None) -> None:
             f"{p.replaces or 'no champion'}; needs a second person: docket models approve "
             f"{p.version})"
         )
+
+
+def _held_out(obj: Context, domain: str, card: dict[str, Any]) -> str:
+    """A quantile model's evidence as its registration says it: the cost per case of the
+    policy's orders on the held-out periods after its training data (not cross-validated)."""
+    cost = (card.get("metrics") or {}).get("cv_expected_cost")
+    if not isinstance(cost, (int, float)):
+        return ""
+    held = (card.get("validation") or {}).get("hours", "?")
+    cases = obj.service.domain(domain).words.get("cases", "cases")
+    return (f"cost {cost:.3f} per case on the last {held} held-out {cases} (one time-ordered "
+            "split, not cross-validated)")
 
 
 @models.command("promote")
