@@ -17,9 +17,19 @@ from cli.app import Context, cli, fail, pass_context
 from events.errors import DocketError
 
 
-def _domain(ctx: click.Context) -> str:
-    """The pack the ``policy`` group resolved (click shares ``meta`` with subcommands)."""
-    return str(ctx.meta["domain"])
+def _domain(ctx: click.Context, given: str | None) -> str:
+    """The pack a ``policy`` subcommand acts on: its own ``--domain`` or the group's (click
+    shares ``meta`` with subcommands), else the one this store holds."""
+    before = ctx.meta.get("domain")
+    if given and before and given != before:
+        fail(f"--domain {before} and --domain {given} name two packs: give one", code=2)
+    return str(ctx.obj.service.resolve_domain(given or before))
+
+
+#: Every ``policy`` subcommand takes ``--domain`` after its name too, as other commands do.
+_pack = click.option("--domain", "domain", default=None, metavar="NAME",
+                     help="The pack (default: the one this store holds); the same as "
+                          "`docket policy --domain NAME ...`.")
 
 
 @cli.group(invoke_without_command=True)
@@ -28,10 +38,10 @@ def _domain(ctx: click.Context) -> str:
 def policy(ctx: click.Context, domain: str | None) -> None:
     """Show the domain's policy and its history."""
     ctx.ensure_object(Context)
-    domain = ctx.obj.service.resolve_domain(domain)
     ctx.meta["domain"] = domain
     if ctx.invoked_subcommand is not None:
-        return
+        return  # the subcommand resolves the pack, with its own --domain if given
+    domain = ctx.obj.service.resolve_domain(domain)
     view = ctx.obj.service.policy(domain)
     click.echo(f"{view.domain} policy v{view.version}, owned by role {view.owner_role}")
     if not view.signed_off:
@@ -93,7 +103,7 @@ def _echo_pending(view: Any) -> None:
         click.echo(
             f"  pending #{p.number} {p.at.isoformat(timespec='minutes')} proposed by {p.by}: "
             f"{json.dumps(p.changes)} — {p.justification} (needs another {view.owner_role}: "
-            f"docket policy approve {p.number})"
+            f"docket policy approve {p.number} --domain {view.domain})"
         )
 
 
@@ -112,26 +122,29 @@ def history_line(change: PolicyChangeView) -> str:
 
 
 @policy.command("review")
+@_pack
 @click.option("--note", required=True, help="What was reviewed and found (e.g. with whom).")
 @click.pass_context
-def policy_review(ctx: click.Context, note: str) -> None:
+def policy_review(ctx: click.Context, note: str, domain: str | None) -> None:
     """Record a review of the policy with no change (the owner or an auditor)."""
-    domain = _domain(ctx)
+    domain = _domain(ctx, domain)
     view = ctx.obj.service.review_policy(domain, note)
     click.echo(f"recorded a review of the {view.domain} policy v{view.version}: no change")
 
 
 @policy.command("sign-off")
+@_pack
 @click.option("--note", default="", help="Anything the owner wants on record.")
 @click.pass_context
-def policy_sign_off(ctx: click.Context, note: str) -> None:
+def policy_sign_off(ctx: click.Context, note: str, domain: str | None) -> None:
     """Sign off the current policy version as its owner."""
-    domain = _domain(ctx)
+    domain = _domain(ctx, domain)
     view = ctx.obj.service.sign_off_policy(domain, note)
     click.echo(f"the {view.domain} policy v{view.version} is signed off by its owner")
 
 
 @policy.command("set")
+@_pack
 @click.option(
     "--cost",
     "costs",
@@ -189,10 +202,11 @@ def policy_set(
     monthly_budget: float | None,
     no_monthly_budget: bool,
     justification: str,
+    domain: str | None,
 ) -> None:
     """Change costs, the escalation band or exploration; for a quantity pack its economics
     and limits (policy owner only; takes effect when a second owner approves)."""
-    domain = _domain(ctx)
+    domain = _domain(ctx, domain)
     quantity = {key: value for key, value in (
         ("underage_cost", shortage_cost), ("overage_cost", leftover_cost), ("step", pack_size),
         ("minimum_order", min_order), ("capacity", capacity),
@@ -267,27 +281,31 @@ def _propose(ctx: click.Context, domain: str, changes: dict[str, Any], justifica
     number = max(p.number for p in view.pending)
     click.echo(
         f"proposed change #{number} to the {view.domain} policy (still v{view.version}); it "
-        f"takes effect when another {view.owner_role} runs `docket policy approve {number}`"
+        f"takes effect when another {view.owner_role} runs `docket policy approve {number} "
+        f"--domain {view.domain}`"
     )
 
 
 @policy.command("approve")
+@_pack
 @click.argument("proposal", type=int)
 @click.pass_context
-def policy_approve(ctx: click.Context, proposal: int) -> None:
+def policy_approve(ctx: click.Context, proposal: int, domain: str | None) -> None:
     """Approve another person's proposed change (policy owner only); it takes effect now."""
-    domain = _domain(ctx)
+    domain = _domain(ctx, domain)
     view = ctx.obj.service.approve_policy_change(domain, proposal)
     click.echo(f"{view.domain} policy is now v{view.version} (change #{proposal} approved)")
 
 
 @policy.command("reject")
+@_pack
 @click.argument("proposal", type=int)
 @click.option("--reason", required=True, help="Why not.")
 @click.pass_context
-def policy_reject(ctx: click.Context, proposal: int, reason: str) -> None:
+def policy_reject(ctx: click.Context, proposal: int, reason: str, domain: str | None
+                  ) -> None:
     """Reject a proposed change (policy owner), or withdraw your own."""
-    domain = _domain(ctx)
+    domain = _domain(ctx, domain)
     view = ctx.obj.service.reject_policy_change(domain, proposal, reason)
     click.echo(f"change #{proposal} to the {view.domain} policy rejected; still v{view.version}")
 

@@ -1086,3 +1086,21 @@ def test_a_note_that_paints_the_terminal_is_printed_inert_with_its_flag(
     detail = docket.case(case_id)
     assert detail.note is not None and "Recommendation: APPROVE" in detail.note
     assert "\x1b" not in detail.note
+
+
+def test_policy_subcommands_take_domain_after_their_name_as_other_commands_do(
+    docket: Docket, seeded: dict[str, str]
+) -> None:
+    proposed = docket("policy", "set", "--domain", "credit", "--cost", "approve:bad=6",
+                      "--justification", "bad loans cost more", role="risk_owner",
+                      operator="rita")
+    assert proposed.exit_code == 0, proposed.output
+    # The command it names works as written, on a store of several packs too.
+    hint = re.search(r"runs `(docket policy approve \d+ --domain credit)`", proposed.stdout)
+    assert hint, proposed.stdout
+    approved = docket(*hint.group(1).split()[1:], role="risk_owner", operator="rob")
+    assert approved.exit_code == 0, approved.output
+    assert "credit policy is now v2" in approved.stdout
+    assert_clear_error(docket("policy", "--domain", "credit", "review", "--domain", "demand",
+                              "--note", "x", role="auditor"),
+                       "--domain credit and --domain demand", code=2)
