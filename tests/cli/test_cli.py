@@ -1104,3 +1104,13 @@ def test_policy_subcommands_take_domain_after_their_name_as_other_commands_do(
     assert_clear_error(docket("policy", "--domain", "credit", "review", "--domain", "demand",
                               "--note", "x", role="auditor"),
                        "--domain credit and --domain demand", code=2)
+
+
+def test_monitor_refuses_a_drift_window_of_no_cases(docket: Docket, seeded: dict[str, str]) -> None:
+    # --recent 0 printed "drift of the latest 0 case(s) ...: 0% of features drifted", an
+    # all-clear measured on nothing; a negative window was read as every case.
+    for bad in ("0", "-5"):
+        result = docket("monitor", "credit", "--recent", bad, role="auditor")
+        assert result.exit_code == 2, result.output
+        assert "--recent" in result.output and "x>=1" in result.output, result.output
+        assert "drift of the latest" not in result.output
