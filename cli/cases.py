@@ -236,8 +236,9 @@ def _print_state(case_id: str, state: CaseState, when: str, probability: str,
     for line in note_lines(state.note, [str(f.get("detail", "")) for f in state.input_flags],
                            note_word):
         click.echo(line)
+    then = "yet" if when == "now" else "by then"  # an audit of now is not of the past
     if not decisions:
-        click.echo("\nnot decided by then; what an operator would have seen:")
+        click.echo(f"\nnot decided {then}; what an operator would have seen:")
         for line in _seen_lines(state, probability):
             click.echo(f"  {line}")
     for decision in decisions:
@@ -258,7 +259,7 @@ def _print_state(case_id: str, state: CaseState, when: str, probability: str,
     click.echo(
         f"\noutcome: {outcome.outcome} (observed {outcome.observed_at})"
         if outcome is not None
-        else "\noutcome: not known by then"
+        else f"\noutcome: not known {then}"
     )
 
 

@@ -1114,3 +1114,16 @@ def test_monitor_refuses_a_drift_window_of_no_cases(docket: Docket, seeded: dict
         assert result.exit_code == 2, result.output
         assert "--recent" in result.output and "x>=1" in result.output, result.output
         assert "drift of the latest" not in result.output
+
+
+def test_an_audit_of_now_says_not_yet_and_of_a_past_moment_by_then(
+    docket: Docket, seeded: dict[str, str]
+) -> None:
+    case_id = seeded["gc-0000"]
+    now = docket("audit", case_id, role="auditor")
+    assert now.exit_code == 0, now.output
+    assert "not decided yet; what an operator would have seen:" in now.stdout
+    assert "outcome: not known yet" in now.stdout and "by then" not in now.stdout
+    later = datetime.now(UTC).isoformat()
+    past = docket("audit", case_id, "--as-of", later, role="auditor")
+    assert "not decided by then" in past.stdout and "outcome: not known by then" in past.stdout
