@@ -95,6 +95,10 @@ def test_checkpoint_export_then_verify_against_it(run: object, tmp_path: Path) -
     one_sentence_error(invoke("checkpoint", "export", str(tmp_path)), "recording needs a key")
     assert invoke("keys", "init", "--person", "alice").exit_code == 0
     folder = tmp_path / "checkpoints"
+    # A folder not made yet, named as one (a trailing slash): refused, not written as a file
+    # of that name (the cron job's next run then found "already exists").
+    one_sentence_error(invoke("checkpoint", "export", f"{folder}/"), f"no folder {folder}/")
+    assert not folder.exists()
     folder.mkdir()
     exported = invoke("checkpoint", "export", str(folder))
     assert exported.exit_code == 0, exported.output
