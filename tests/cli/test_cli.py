@@ -1127,3 +1127,17 @@ def test_an_audit_of_now_says_not_yet_and_of_a_past_moment_by_then(
     later = datetime.now(UTC).isoformat()
     past = docket("audit", case_id, "--as-of", later, role="auditor")
     assert "not decided by then" in past.stdout and "outcome: not known by then" in past.stdout
+
+
+def test_a_mistyped_reference_in_an_outcomes_file_never_becomes_a_case_reference(
+    docket: Docket, seeded: dict[str, str], tmp_path: Path
+) -> None:
+    observed = datetime.now(UTC).isoformat()
+    path = tmp_path / "outcomes.csv"
+    path.write_text(f"case_ref,outcome,observed_at\ngc-9999,good,{observed}\n"
+                    f"gc-9999,bad,{observed}\n", encoding="utf-8")
+    assert docket("outcomes", str(path)).exit_code == 1  # both rows rejected, kept as records
+    for command in (("decide", "gc-9999", "--accept"), ("audit", "gc-9999")):
+        result = docket(*command)
+        message = assert_clear_error(result, "no case with reference or id 'gc-9999'")
+        assert "several records" not in message, message
