@@ -143,6 +143,11 @@ def test_keys_init_gives_the_components_keys_of_their_own(run: object, tmp_path:
     listed = invoke("keys", "list").stdout
     for name in ("docket/orchestrator", "docket/explainer", "docket/monitor", "docket/readmodels"):
         assert re.search(rf"{name}\s+system\s", listed), listed
+    # One column each: the roles and the enrolment start at the same place on every line
+    # (a name longer than 16 characters pushed its line's columns out of line).
+    lines = listed.splitlines()
+    assert len({line.index(" system") for line in lines if "docket/" in line}) == 1, listed
+    assert len({line.index("enrolled at") for line in lines}) == 1, listed
     again = invoke("keys", "enrol-components")
     assert again.exit_code == 0 and "already hold enrolled keys" in again.stdout, again.output
 
