@@ -7,6 +7,7 @@ holding the owner role runs ``docket policy approve N``.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ import click
 
 from assistant.views import PolicyChangeView
 from cli.app import Context, cli, fail, pass_context
-from events.errors import DocketError
+from events.errors import DocketError, FieldProblem, InputRejected
 
 
 def _domain(ctx: click.Context, given: str | None) -> str:
@@ -275,9 +276,34 @@ def policy_set(
     _propose(ctx, domain, changes, justification)
 
 
+#: The policy's field each ``policy set`` option changes, by the field's name in the policy's
+#: own errors: a refusal names the option the person typed, not the policy's inner field.
+_OPTION_OF = {
+    "exploration.rate": "--explore", "exploration.max_regret": "--max-regret",
+    "exploration.monthly_budget": "--monthly-budget", "underage_cost": "--shortage-cost",
+    "overage_cost": "--leftover-cost", "step": "--pack-size", "minimum_order": "--min-order",
+    "capacity": "--capacity", "max_relative_width": "--max-width", "costs": "--cost",
+    "policy.costs": "--cost",
+}
+
+
+def _as_options(exc: InputRejected) -> InputRejected:
+    """``exc`` with each problem named by the option that set the field (``--explore: must be
+    less than or equal to 0.5``, not ``exploration.rate: Input should be ...``)."""
+    problems = [
+        FieldProblem(_OPTION_OF.get(p.field, p.field),
+                     re.sub(r"^Input should be ", "must be ", p.problem))
+        for p in exc.problems
+    ]
+    return InputRejected(problems, exc.case_id)
+
+
 def _propose(ctx: click.Context, domain: str, changes: dict[str, Any], justification: str
              ) -> None:
-    view = ctx.obj.service.change_policy(domain, changes, justification)
+    try:
+        view = ctx.obj.service.change_policy(domain, changes, justification)
+    except InputRejected as exc:
+        raise _as_options(exc) from exc
     number = max(p.number for p in view.pending)
     click.echo(
         f"proposed change #{number} to the {view.domain} policy (still v{view.version}); it "

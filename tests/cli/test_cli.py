@@ -1141,3 +1141,14 @@ def test_a_mistyped_reference_in_an_outcomes_file_never_becomes_a_case_reference
         result = docket(*command)
         message = assert_clear_error(result, "no case with reference or id 'gc-9999'")
         assert "several records" not in message, message
+
+
+def test_a_refused_policy_change_names_the_option_typed_not_the_policys_inner_field(
+    docket: Docket, seeded: dict[str, str]
+) -> None:
+    for option, value, said in (("--explore", "2", "--explore: must be less than or equal to 0.5"),
+                                ("--max-regret", "-1", "--max-regret: must be greater than")):
+        result = docket("policy", "set", option, value, "--justification", "x",
+                        role="risk_owner", operator="rita")
+        message = assert_clear_error(result, said)
+        assert "exploration." not in message and "Input should" not in message, message
