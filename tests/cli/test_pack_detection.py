@@ -4,10 +4,8 @@ sentence asking for ``--domain`` when packs fit alike (identical columns)."""
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 from pathlib import Path
-from typing import Any
 
 import pytest
 from pydantic import create_model
@@ -15,16 +13,9 @@ from pydantic import create_model
 from assistant import domains
 from assistant.domains import get_pack, register_pack
 from tests.cli.test_cli import Docket, Rows, assert_clear_error, docket  # noqa: F401 - fixture
+from tests.cli.test_demand_cli import write_csv
 
 __all__ = ["docket"]
-
-
-def write_csv(path: Path, rows: list[dict[str, Any]]) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    return path
 
 
 @pytest.fixture
