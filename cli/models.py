@@ -245,7 +245,9 @@ def backtest(obj: Context, domain: str | None, policy_file: Path | None) -> None
               help="Repeat the k-fold with seeds SEED, SEED+1, ...; report mean ± sd.")
 @pass_context
 def figures(obj: Context, domain: str | None, seed: int, repeats: int) -> None:
-    """10-fold cross-validated expected cost per case: models, baseline, refuse-all."""
+    """A pack's figures: for a yes/no pack the 10-fold cross-validated expected cost per case of
+    its models, baseline rules and refuse-all; for a quantity pack the time-ordered monthly
+    backtest against seasonal naive."""
     domain = obj.service.resolve_domain(domain)
     lines = obj.service.cross_validated_costs(domain, seed=seed, repeats=repeats,
                                               on_step=steps(f"figures {domain}"))

@@ -1152,3 +1152,10 @@ def test_a_refused_policy_change_names_the_option_typed_not_the_policys_inner_fi
                         role="risk_owner", operator="rita")
         message = assert_clear_error(result, said)
         assert "exploration." not in message and "Input should" not in message, message
+
+
+def test_figures_help_is_true_of_a_quantity_pack_too(docket: Docket) -> None:
+    # It said "10-fold cross-validated expected cost per case" for every pack; demand's
+    # figures are a time-ordered monthly backtest against seasonal naive.
+    shown = docket.runner.invoke(cli, ["figures", "--help"]).output
+    assert "yes/no pack" in shown and "quantity pack" in shown and "seasonal naive" in shown
