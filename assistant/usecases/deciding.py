@@ -50,6 +50,10 @@ def decide(ctx: Context, case_id: str, decision: Decision) -> CaseDetail:
             _check_reason_code(case.domain, decision.reason_code)
             _override_order(ctx, case, decision, who)
         elif isinstance(decision, Override):
+            if decision.quantity is not None:  # a number for a yes/no decision
+                raise InputRejected([FieldProblem(
+                    "quantity", f"{case.case_ref or case_id} is a yes/no decision, not a "
+                                "quantity: override it with another action (--override ACTION)")])
             _check_reason_code(case.domain, decision.reason_code)
             case.override(
                 action=decision.action,

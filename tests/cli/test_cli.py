@@ -1159,3 +1159,14 @@ def test_figures_help_is_true_of_a_quantity_pack_too(docket: Docket) -> None:
     # figures are a time-ordered monthly backtest against seasonal naive.
     shown = docket.runner.invoke(cli, ["figures", "--help"]).output
     assert "yes/no pack" in shown and "quantity pack" in shown and "seasonal naive" in shown
+
+
+def test_a_quantity_on_a_yes_no_case_is_refused_naming_the_quantity(
+    docket: Docket, seeded: dict[str, str]
+) -> None:
+    # It said "action: must be one of approve, decline, escalate" (an action never typed).
+    result = docket("decide", "gc-0001", "--quantity", "5", "--reason-code", "other",
+                    "--reason", "x")
+    message = assert_clear_error(result, "quantity", "gc-0001 is a yes/no decision",
+                                 "--override ACTION")
+    assert "must be one of" not in message, message
