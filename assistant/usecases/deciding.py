@@ -87,7 +87,8 @@ def _override_order(ctx: Context, case: Case, decision: Override, who: Who) -> N
     quantity = decision.quantity
     if quantity is None:
         raise InputRejected([FieldProblem("quantity", f"an override of an order needs the "
-                                                      f"number of {policy.unit} to order")])
+                                                      f"number of {policy.unit} to order "
+                                                      "(--quantity N)")])
     if isinstance(quantity, bool) or not isinstance(quantity, int):
         raise InputRejected([FieldProblem("quantity", f"must be a whole number of "
                                                       f"{policy.unit}, got {quantity!r}")])

@@ -43,6 +43,10 @@ def test_ingest_decide_outcomes_and_quality(docket: Docket, tmp_path: Path) -> N
     refused = docket("decide", case_id, "--quantity", "-10", "--reason-code", "other",
                      "--reason", "no vans")
     assert_clear_error(refused, "quantity", "negative")
+    # An action where a number is wanted: the sentence says which option gives the number.
+    unnumbered = docket("decide", case_id, "--override", "order", "--reason-code", "other",
+                        "--reason", "no vans")
+    assert_clear_error(unnumbered, "quantity", "needs the number of bikes", "--quantity N")
 
     done = docket("decide", case_id, "--quantity", str(recommended + 15), "--reason-code",
                   "missing_information", "--reason", "a parade on the Mall")
