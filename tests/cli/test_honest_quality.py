@@ -25,7 +25,7 @@ def test_owner_turns_exploration_on_and_every_audit_shows_the_propensities(
     assert "exploration: 25% of cases" in shown.output
     refused = docket("policy", "set", "--explore", "0.9", "--justification", "x",
                      role="risk_owner")
-    assert refused.exit_code == 1 and "exploration" in refused.output
+    assert refused.exit_code == 1 and "--explore: must be" in refused.output
     ids = docket.seed(credit_rows(60))
 
     audits = [json.loads(docket("audit", case_id, "--json").stdout) for case_id in ids.values()]
