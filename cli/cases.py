@@ -29,7 +29,7 @@ from assistant.views import (
     parse_flag,
 )
 from cli.app import Context, cli, fail, pass_context, progress, startup_frozen
-from cli.files import LineMap, iter_rows, read_rows
+from cli.files import LineMap, iter_rows
 from events.errors import DocketError, InputRejected
 
 
@@ -70,8 +70,7 @@ def bad_row(number: int, sentence: str, lines: LineMap) -> str:
     line, header included), or ``row N: ...`` where rows are not lines (a JSON array)."""
     if _LOCATED.match(sentence):
         return sentence
-    line = lines.line(number)
-    return f"line {line}: {sentence}" if line is not None else f"row {number}: {sentence}"
+    return f"{lines.place(number)}: {sentence}"
 
 
 @cli.command()
@@ -251,8 +250,9 @@ def _print_state(case_id: str, state: CaseState, when: str, probability: str,
     for line in note_lines(state.note, [str(f.get("detail", "")) for f in state.input_flags],
                            note_word):
         click.echo(line)
+    then = "yet" if when == "now" else "by then"  # an audit of now is not of the past
     if not decisions:
-        click.echo("\nnot decided by then; what an operator would have seen:")
+        click.echo(f"\nnot decided {then}; what an operator would have seen:")
         for line in _seen_lines(state, probability):
             click.echo(f"  {line}")
     for decision in decisions:
@@ -274,7 +274,7 @@ def _print_state(case_id: str, state: CaseState, when: str, probability: str,
     click.echo(
         f"\noutcome: {outcome.outcome} (observed {outcome.observed_at})"
         if outcome is not None
-        else "\noutcome: not known by then"
+        else f"\noutcome: not known {then}"
     )
 
 
@@ -327,7 +327,9 @@ def outcomes(obj: Context, file: Path, domain: str | None) -> None:
     ending in Z or an offset like +01:00; without one, UTC is assumed and the summary says
     on how many rows.
     """
-    report = obj.service.record_outcomes(read_rows(file), domain=domain)
+    lines = LineMap()  # where each row starts, to report a bad one at its line
+    report = obj.service.record_outcomes(list(iter_rows(file, lines)), domain=domain,
+                                         place=lines.place)
     for line in report:
         click.echo(line)
     # The first line is the plan's summary, "N rows: M recorded, ...": a nightly job must

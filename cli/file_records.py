@@ -52,6 +52,12 @@ class LineMap:
             return None
         return record + self._gaps[bisect_right(self._starts, record) - 1]
 
+    def place(self, record: int) -> str:
+        """Where ``record`` is, as a person finds it in the file: ``line N`` (header and
+        blank lines counted), or ``row N`` where records are not lines (a JSON array)."""
+        line = self.line(record)
+        return f"line {line}" if line is not None else f"row {record}"
+
 
 def text_problem(text: str) -> str | None:
     """Why a piece of decoded text cannot be a value, or None."""

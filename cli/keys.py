@@ -130,10 +130,13 @@ def list_keys(obj: Context) -> None:
     found = obj.service.enrolled_keys()
     if not found:
         click.echo("no keys yet: `docket keys init` makes the first one")
+    # Columns as wide as their longest entry (docket/orchestrator, an admin's many roles).
+    people = max((len(k.person) for k in found), default=0)
+    roles = max((len(",".join(k.roles)) for k in found), default=0)
     for k in found:
         state = f"revoked {k.revoked_at}" if k.revoked else "valid"
         click.echo(
-            f"{k.key_id}  {k.person:<16} {','.join(k.roles):<40} "
+            f"{k.key_id}  {k.person:<{people}}  {','.join(k.roles):<{roles}}  "
             f"enrolled at #{k.enrolled_at} by {k.enrolled_by}  {state}"
         )
 

@@ -113,11 +113,14 @@ def checkpoint() -> None:
 
 
 @checkpoint.command("export")
-@click.argument("target", type=click.Path(path_type=Path))
+@click.argument("given", metavar="TARGET", type=click.Path())
 @pass_context
-def export(obj: Context, target: Path) -> None:
+def export(obj: Context, given: str) -> None:
     """Write a signed checkpoint to TARGET (a file, or a folder: one new file per run, for
     cron). Keep it away from the store: a ticket, an email, another machine."""
+    target = Path(given)
+    if given.endswith(("/", os.sep)) and not target.is_dir():  # meant as a folder
+        fail(f"no folder {given}: create it first (`mkdir -p {given}`), or name a file")
     data = obj.service.export_checkpoint()
     if target.is_dir():
         stamp = str(data["at"]).replace(":", "").replace("-", "")

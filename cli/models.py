@@ -61,13 +61,17 @@ def retrain(obj: Context, domain: str, reason: str) -> None:
 
 
 @cli.group(invoke_without_command=True)
-@click.option("--domain", default=None)
+@click.option("--domain", default=None,
+              help="List only this pack's versions (default: every pack's). The subcommands "
+                   "take a VERSION, which names its pack.")
 @click.pass_context
 def models(ctx: click.Context, domain: str | None) -> None:
     """List model versions with their cards; which is champion and which run in shadow."""
     if ctx.invoked_subcommand is not None:
         return
     obj: Context = ctx.obj
+    if domain is not None:
+        obj.service.domain(domain)  # a pack that is not installed: one sentence naming them
     views = obj.service.models(domain)
     if not views:
         try:
@@ -230,7 +234,9 @@ def backtest(obj: Context, domain: str | None, policy_file: Path | None) -> None
               help="Repeat the k-fold with seeds SEED, SEED+1, ...; report mean ± sd.")
 @pass_context
 def figures(obj: Context, domain: str | None, seed: int, repeats: int) -> None:
-    """10-fold cross-validated expected cost per case: models, baseline, refuse-all."""
+    """A pack's figures: for a yes/no pack the 10-fold cross-validated expected cost per case of
+    its models, baseline rules and refuse-all; for a quantity pack the time-ordered monthly
+    backtest against seasonal naive."""
     domain = obj.service.resolve_domain(domain)
     lines = obj.service.cross_validated_costs(domain, seed=seed, repeats=repeats,
                                               on_step=steps(f"figures {domain}"))

@@ -150,7 +150,8 @@ def print_overrides(off: OffPolicyReport) -> None:
 
 @cli.command()
 @domain_argument()
-@click.option("--recent", default=1000, show_default=True, help="How many latest cases to compare.")
+@click.option("--recent", type=click.IntRange(min=1), default=1000, show_default=True,
+              help="How many latest cases to compare with the training data for drift.")
 @click.option(
     "--last-outcomes",
     type=click.IntRange(min=1),

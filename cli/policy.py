@@ -7,7 +7,7 @@ holding the owner role runs ``docket policy approve N``.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import re
 from pathlib import Path
 from typing import Any
 
@@ -16,24 +16,22 @@ import click
 from assistant.domains import get_quantity_pack
 from assistant.views import PolicyChangeView
 from cli.app import Context, cli, fail, pass_context
-from events.errors import DocketError
+from events.errors import DocketError, FieldProblem, InputRejected
 
 
-def _domain(ctx: click.Context, domain: str | None = None) -> str:
+def _domain(ctx: click.Context, given: str | None) -> str:
     """The pack a ``policy`` subcommand acts on: its own ``--domain`` or the group's (click
-    shares ``meta`` with subcommands), resolved here so that either spelling works, as for
-    every other command (`docket policy set --domain D` and `docket policy --domain D set`)."""
-    group = ctx.meta.get("domain")
-    if domain and group and domain != group:
-        raise click.UsageError(f"--domain {group} before `{ctx.info_name}` and --domain {domain} "
-                               "after it name different packs: give one")
-    return str(ctx.ensure_object(Context).service.resolve_domain(domain or group))
+    shares ``meta`` with subcommands), else the one this store holds."""
+    before = ctx.meta.get("domain")
+    if given and before and given != before:
+        fail(f"--domain {before} and --domain {given} name two packs: give one", code=2)
+    return str(ctx.obj.service.resolve_domain(given or before))
 
 
-def _domain_option(f: Callable[..., None]) -> Callable[..., None]:
-    return click.option("--domain", "sub_domain", default=None, metavar="NAME",
-                        help="The pack (default: the one this store holds); the same as "
-                             "`docket policy --domain NAME ...`.")(f)
+#: Every ``policy`` subcommand takes ``--domain`` after its name too, as other commands do.
+_pack = click.option("--domain", "domain", default=None, metavar="NAME",
+                     help="The pack (default: the one this store holds); the same as "
+                          "`docket policy --domain NAME ...`.")
 
 
 @cli.group(invoke_without_command=True)
@@ -44,7 +42,7 @@ def policy(ctx: click.Context, domain: str | None) -> None:
     ctx.ensure_object(Context)
     ctx.meta["domain"] = domain
     if ctx.invoked_subcommand is not None:
-        return  # the subcommand resolves the pack (it may name it itself)
+        return  # the subcommand resolves the pack, with its own --domain if given
     domain = ctx.obj.service.resolve_domain(domain)
     view = ctx.obj.service.policy(domain)
     click.echo(f"{view.domain} policy v{view.version}, owned by role {view.owner_role}")
@@ -109,7 +107,7 @@ def _echo_pending(view: Any) -> None:
         click.echo(
             f"  pending #{p.number} {p.at.isoformat(timespec='minutes')} proposed by {p.by}: "
             f"{json.dumps(p.changes)} — {p.justification} (needs another {view.owner_role}: "
-            f"docket policy approve {p.number})"
+            f"docket policy approve {p.number} --domain {view.domain})"
         )
 
 
@@ -128,29 +126,29 @@ def history_line(change: PolicyChangeView) -> str:
 
 
 @policy.command("review")
-@_domain_option
+@_pack
 @click.option("--note", required=True, help="What was reviewed and found (e.g. with whom).")
 @click.pass_context
-def policy_review(ctx: click.Context, note: str, sub_domain: str | None) -> None:
+def policy_review(ctx: click.Context, note: str, domain: str | None) -> None:
     """Record a review of the policy with no change (the owner or an auditor)."""
-    domain = _domain(ctx, sub_domain)
+    domain = _domain(ctx, domain)
     view = ctx.obj.service.review_policy(domain, note)
     click.echo(f"recorded a review of the {view.domain} policy v{view.version}: no change")
 
 
 @policy.command("sign-off")
-@_domain_option
+@_pack
 @click.option("--note", default="", help="Anything the owner wants on record.")
 @click.pass_context
-def policy_sign_off(ctx: click.Context, note: str, sub_domain: str | None) -> None:
+def policy_sign_off(ctx: click.Context, note: str, domain: str | None) -> None:
     """Sign off the current policy version as its owner."""
-    domain = _domain(ctx, sub_domain)
+    domain = _domain(ctx, domain)
     view = ctx.obj.service.sign_off_policy(domain, note)
     click.echo(f"the {view.domain} policy v{view.version} is signed off by its owner")
 
 
 @policy.command("set")
-@_domain_option
+@_pack
 @click.option(
     "--cost",
     "costs",
@@ -208,11 +206,11 @@ def policy_set(
     monthly_budget: float | None,
     no_monthly_budget: bool,
     justification: str,
-    sub_domain: str | None,
+    domain: str | None,
 ) -> None:
     """Change costs, the escalation band or exploration; for a quantity pack its economics
     and limits (policy owner only; takes effect when a second owner approves)."""
-    domain = _domain(ctx, sub_domain)
+    domain = _domain(ctx, domain)
     quantity = {key: value for key, value in (
         ("underage_cost", shortage_cost), ("overage_cost", leftover_cost), ("step", pack_size),
         ("minimum_order", min_order), ("capacity", capacity),
@@ -281,54 +279,82 @@ def policy_set(
     _propose(ctx, domain, changes, justification)
 
 
+#: The policy's field each ``policy set`` option changes, by the field's name in the policy's
+#: own errors: a refusal names the option the person typed, not the policy's inner field.
+_OPTION_OF = {
+    "exploration.rate": "--explore", "exploration.max_regret": "--max-regret",
+    "exploration.monthly_budget": "--monthly-budget", "underage_cost": "--shortage-cost",
+    "overage_cost": "--leftover-cost", "step": "--pack-size", "minimum_order": "--min-order",
+    "capacity": "--capacity", "max_relative_width": "--max-width", "costs": "--cost",
+    "policy.costs": "--cost",
+}
+
+
+def _as_options(exc: InputRejected) -> InputRejected:
+    """``exc`` with each problem named by the option that set the field (``--explore: must be
+    less than or equal to 0.5``, not ``exploration.rate: Input should be ...``)."""
+    problems = [
+        FieldProblem(_OPTION_OF.get(p.field, p.field),
+                     re.sub(r"^Input should be ", "must be ", p.problem))
+        for p in exc.problems
+    ]
+    return InputRejected(problems, exc.case_id)
+
+
 def _propose(ctx: click.Context, domain: str, changes: dict[str, Any], justification: str
              ) -> None:
-    view = ctx.obj.service.change_policy(domain, changes, justification)
+    try:
+        view = ctx.obj.service.change_policy(domain, changes, justification)
+    except InputRejected as exc:
+        raise _as_options(exc) from exc
     number = max(p.number for p in view.pending)
     click.echo(
         f"proposed change #{number} to the {view.domain} policy (still v{view.version}); it "
-        f"takes effect when another {view.owner_role} runs `docket policy approve {number}`"
+        f"takes effect when another {view.owner_role} runs `docket policy approve {number} "
+        f"--domain {view.domain}`"
     )
 
 
 @policy.command("approve")
-@_domain_option
+@_pack
 @click.argument("proposal", type=int)
 @click.pass_context
-def policy_approve(ctx: click.Context, proposal: int, sub_domain: str | None) -> None:
+def policy_approve(ctx: click.Context, proposal: int, domain: str | None) -> None:
     """Approve another person's proposed change (policy owner only); it takes effect now."""
-    domain = _domain(ctx, sub_domain)
+    domain = _domain(ctx, domain)
     view = ctx.obj.service.approve_policy_change(domain, proposal)
     click.echo(f"{view.domain} policy is now v{view.version} (change #{proposal} approved)")
 
 
 @policy.command("reject")
-@_domain_option
+@_pack
 @click.argument("proposal", type=int)
 @click.option("--reason", required=True, help="Why not.")
 @click.pass_context
-def policy_reject(
-    ctx: click.Context, proposal: int, reason: str, sub_domain: str | None,
-) -> None:
+def policy_reject(ctx: click.Context, proposal: int, reason: str, domain: str | None
+                  ) -> None:
     """Reject a proposed change (policy owner), or withdraw your own."""
-    domain = _domain(ctx, sub_domain)
+    domain = _domain(ctx, domain)
     view = ctx.obj.service.reject_policy_change(domain, proposal, reason)
     click.echo(f"change #{proposal} to the {view.domain} policy rejected; still v{view.version}")
 
 
 @cli.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--domain", default=None, help="The pack (default: the one this store holds).")
+@click.option("--domain", default=None,
+              help="The pack the rows belong to (`docket domains`); default, as for "
+                   "`docket ingest`: the one pack whose fields the file's columns hold.")
 @pass_context
 def assess(obj: Context, file: Path, domain: str | None) -> None:
     """Preview what the policy would recommend for each row of FILE, recording nothing: the
     action, its propensity, and whether the case would be explored given what is left of
-    this month's exploration budget (by the log)."""
-    from cli.files import read_rows
+    this month's exploration budget (by the log). A yes/no pack's rows only."""
+    from cli.files import LineMap, iter_rows
 
     service = obj.service
-    name = service.resolve_domain(domain)
-    rows = read_rows(file)
+    lines = LineMap()  # where each row starts, to name a row by its line as ingest does
+    rows = list(iter_rows(file, lines))
+    name = service.file_domain(domain, rows)
     views = service.assess(name, rows)
     left = next((v.budget_left for v in views if v.budget_left is not None), None)
     if left is not None:
@@ -336,7 +362,8 @@ def assess(obj: Context, file: Path, domain: str | None) -> None:
                    "rows (a preview spends nothing)")  # fmt: skip
     for number, (row, view) in enumerate(zip(rows, views, strict=True), start=1):
         ref = row.get("case_ref") if isinstance(row, dict) else None
-        head = f"row {number}" + (f" ({ref})" if ref else "")
+        shown = str(ref) if ref is None or str(ref).isprintable() else repr(ref)
+        head = lines.place(number) + (f" ({shown})" if ref else "")
         if view.action is None:
             click.echo(f"{head}: rejected: {'; '.join(view.problems)}")
             continue

@@ -49,11 +49,13 @@ class Door:
         self._ctx.act(identity)
 
     def act_in(self, domain: str | None = None) -> Identity:
-        """Act from now on in ``domain``'s operator role (else its senior's) when no role was
-        named and the acting key holds one: the console opened on one pack, by an admin whose
-        key holds every installed pack's roles, acts as that pack's operator, not as another
-        pack's. A named role is kept. Returns who acts now."""
-        roles = pack_roles(self.resolve_domain(domain)).deciding
+        """Act from now on in ``domain``'s operator role (else its senior's, else the first of
+        its owner, auditor and engineer roles) when no role was named and the acting key holds
+        one: the console opened on one pack, by an admin whose key holds every installed
+        pack's roles, acts as that pack's operator, and a policy owner of two packs opening it
+        on one of them as that pack's owner, not as another pack's. A named role is kept.
+        Returns who acts now."""
+        roles = pack_roles(self.resolve_domain(domain)).all  # operator and senior first
         with self._ctx.lock:
             return self._ctx.settle_in_pack_role(roles)
 

@@ -57,7 +57,7 @@ class CasesDoor(Door):
         one sentence (InputRejected) before anything is written. ``keep_ids=False``: the
         report counts opened cases and duplicates instead of listing them."""
         head = rows if isinstance(rows, Sequence) else list(islice(rows, intake.INGEST_BATCH))
-        domain = intake.file_domain(self._ctx, domain, head)
+        domain = self.file_domain(domain, head)
         stream = rows if head is rows else chain(head, rows)
         with self._ctx.in_pack_role(pack_roles(domain).deciding):  # opened by its operator
             if is_quantity_pack(domain):
@@ -65,6 +65,13 @@ class CasesDoor(Door):
                 return replace(report, domain=domain)
             return intake.ingest(self._ctx, domain, stream, progress=progress,
                                  keep_ids=keep_ids)
+
+    def file_domain(self, domain: str | None, rows: Sequence[Mapping[str, Any]]) -> str:
+        """The pack a file's ``rows`` are read as (``ingest`` and ``assess`` alike): ``domain``
+        when the columns fit it; without one, the pack whose fields the columns hold. A
+        file whose columns are another pack's, no pack's, or fit several packs alike is
+        refused with one sentence (InputRejected; the last asks for ``--domain``)."""
+        return intake.file_domain(self._ctx, domain, rows)
 
     @staticmethod
     def decides_quantity(domain: str) -> bool:

@@ -3,7 +3,7 @@ and eval records (nothing recorded except an eval run)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from assistant.domains import is_quantity_pack, pack_roles
@@ -39,14 +39,20 @@ class MonitoringDoor(Door):
     # --- monitoring ------------------------------------------------------------------------------
 
     def record_outcomes(
-        self, rows: Sequence[Mapping[str, Any]], *, domain: str | None = None
+        self,
+        rows: Sequence[Mapping[str, Any]],
+        *,
+        domain: str | None = None,
+        place: Callable[[int], str] = outcomes.row_place,
     ) -> list[str]:
-        """Record outcomes in bulk for ``domain`` (default: the one this store holds)."""
+        """Record outcomes in bulk for ``domain`` (default: the one this store holds); a
+        reported row is named ``place(its 1-based number)`` (default ``row N``; the CLI
+        names the file's line)."""
         domain = self.resolve_domain(domain)
         with self._ctx.in_pack_role(pack_roles(domain).deciding):  # as the pack's operator
             if is_quantity_pack(domain):
-                return quantities.record_demand(self._ctx, rows, domain)
-            return outcomes.record_outcomes(self._ctx, rows, domain=domain)
+                return quantities.record_demand(self._ctx, rows, domain, place)
+            return outcomes.record_outcomes(self._ctx, rows, domain=domain, place=place)
 
     def decision_rows(self, domain: str) -> list[dict[str, Any]]:
         return quality.decision_rows(self._ctx, domain)

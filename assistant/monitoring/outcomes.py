@@ -260,17 +260,17 @@ def _parse_row(
     both_given = case_id is not None and case_ref is not None
     if both_given and (by_case_id or by_case_ref) and by_case_id != by_case_ref:
         found = by_case_ref.case_id if by_case_ref else None
-        problems.append(
-            FieldProblem("case_id", f"{case_id} does not match case_ref {case_ref} ({found})")
-        )
+        problems.append(FieldProblem(
+            "case_id", f"{_shown(case_id)} does not match case_ref {_shown(case_ref)} ({found})"
+        ))
     if problems:
         listed = "; ".join(str(p) for p in problems)
         return OutcomeItem(line, "invalid", listed, case_id, case_ref, outcome_text,
                            observed_at, tuple(problems), zone_assumed=zone_assumed)  # fmt: skip
     case = by_case_id or by_case_ref
     if case is None or observed_at is None:
-        return OutcomeItem(line, "unknown", f"no case {case_ref or case_id}", case_id, case_ref,
-                           outcome, observed_at, zone_assumed=zone_assumed)  # fmt: skip
+        return OutcomeItem(line, "unknown", f"no case {_shown(case_ref or case_id)}", case_id,
+                           case_ref, outcome, observed_at, zone_assumed=zone_assumed)  # fmt: skip
     return _Parsed(line, case_id, case_ref, outcome, observed_at, case,
                    _text(row.get("source")) or "bulk", zone_assumed)
 
@@ -284,6 +284,12 @@ def _time(value: object, now: datetime) -> tuple[datetime | None, FieldProblem |
     if given.at > now:
         return given.at, FieldProblem("observed_at", "is in the future"), not given.zone_given
     return given.at, None, not given.zone_given
+
+
+def _shown(text: str | None) -> str:
+    """A reference from the file as it can be printed on one line: quoted and escaped when
+    it holds a line break or another character a terminal would not show as written."""
+    return str(text) if text is not None and text.isprintable() else repr(text)
 
 
 def _text(value: object) -> str | None:

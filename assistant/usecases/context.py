@@ -271,7 +271,10 @@ class Context(Acting):
         except ValueError:
             pass
         self.sync()
-        every = queries.cases_with_ref(self.views, text)
+        # A rejected row of an outcomes file (kept as a quarantine record under the reference
+        # it named, often a mistyped one) is no case: its reference never names it.
+        every = [r for r in queries.cases_with_ref(self.views, text)
+                 if not r[1].endswith("/outcomes")]
         # A live case wins over quarantined input that happened to carry its reference.
         found = [r for r in every if r[2] != "quarantined"] or every
         if not found:

@@ -50,6 +50,10 @@ def decide(ctx: Context, case_id: str, decision: Decision) -> CaseDetail:
             _check_reason_code(case.domain, decision.reason_code)
             _override_order(ctx, case, decision, who)
         elif isinstance(decision, Override):
+            if decision.quantity is not None:  # a number for a yes/no decision
+                raise InputRejected([FieldProblem(
+                    "quantity", f"{case.case_ref or case_id} is a yes/no decision, not a "
+                                "quantity: override it with another action (--override ACTION)")])
             _check_reason_code(case.domain, decision.reason_code)
             case.override(
                 action=decision.action,
@@ -83,7 +87,8 @@ def _override_order(ctx: Context, case: Case, decision: Override, who: Who) -> N
     quantity = decision.quantity
     if quantity is None:
         raise InputRejected([FieldProblem("quantity", f"an override of an order needs the "
-                                                      f"number of {policy.unit} to order")])
+                                                      f"number of {policy.unit} to order "
+                                                      "(--quantity N)")])
     if isinstance(quantity, bool) or not isinstance(quantity, int):
         raise InputRejected([FieldProblem("quantity", f"must be a whole number of "
                                                       f"{policy.unit}, got {quantity!r}")])

@@ -58,11 +58,15 @@ def open_case(
 
 
 def file_domain(ctx: Context, domain: str | None, rows: Sequence[Mapping[str, Any]]) -> str:
-    """The pack a file's rows are read as, from its columns, before anything is written.
+    """The pack a file's rows are read as, from its columns, before anything is written:
+    the one rule ``docket ingest`` and ``docket assess`` share.
 
-    Without ``domain``: the one installed pack whose fields the columns hold. With it: that
-    pack, unless the columns are plainly another pack's or lack most of its fields (every
-    row would be quarantined as junk that can never be removed).
+    Without ``domain``: the installed pack whose fields the columns hold; when several
+    do, the one among them with the most fields (the columns hold all of it, so it is the
+    file's and a smaller pack would ignore some of them); packs with the same number of
+    fields (identical columns) are refused, naming them and asking for ``--domain``. With
+    ``domain``: that pack, unless the columns are plainly another pack's or lack most of its
+    fields (every row would be quarantined as junk that can never be removed).
     """
     columns = {k for row in rows if isinstance(row, Mapping) and not unparseable(row)
                for k in row if isinstance(k, str)}
@@ -83,12 +87,19 @@ def file_domain(ctx: Context, domain: str | None, rows: Sequence[Mapping[str, An
             raise _refuse(f"the file's columns do not look like {domain} rows: it lacks "
                           f"{_listed(missing[domain])}")
         return domain
-    if len(fits) == 1:
-        return fits[0]
-    if fits:
-        raise _refuse(f"the file's columns fit {', '.join(fits)}: say which with --domain")
+    widest = max((len(schema_fields(name)) for name in fits), default=0)
+    best = [name for name in fits if len(schema_fields(name)) == widest]
+    if len(best) == 1:
+        return best[0]
+    if best:
+        raise _refuse(f"the file's columns fit {_either(best)} alike: name the pack with "
+                      + " or ".join(f"--domain {name}" for name in best))
     lacks = "; ".join(f"{name} lacks {_listed(fields)}" for name, fields in missing.items())
     raise _refuse(f"the file's columns fit no installed pack ({lacks}): nothing was read")
+
+
+def _either(names: Sequence[str]) -> str:
+    return " and ".join(names) if len(names) == 2 else ", ".join(names)
 
 
 def schema_fields(domain: str) -> tuple[str, ...]:

@@ -4,6 +4,7 @@ rows quarantined as events with their problems.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -18,11 +19,44 @@ from events import queries
 from events.domain import Case
 from events.errors import FieldProblem
 
+#: Where a reported row is, by its 1-based number among the rows: ``row N`` unless the
+#: caller knows better (``docket outcomes`` says the file's line, as ``ingest`` does).
+RowPlace = Callable[[int], str]
+
+
+def row_place(number: int) -> str:
+    return f"row {number}"
+
+
+#: Where the file reader located a record it could not read (its marker's ``__field__``):
+#: the place, then the field when it named one.
+_MARKED = re.compile(r"(header line|line \d+|item \d+|file)(?:, (.+))?")
+
+
+def reported(item: OutcomeItem, raw: Mapping[str, Any], place: RowPlace) -> str:
+    """One reported row, indented: ``  line 7: invalid: outcome: must be one of good, bad``;
+    a record the file reader could not read is reported where the reader located it."""
+    bad = unparseable(raw)
+    if bad:
+        marked = _MARKED.fullmatch(bad[0].field)
+        if marked:
+            field = f"{marked.group(2)}: " if marked.group(2) else ""
+            return f"  {marked.group(1)}: invalid: {field}{bad[0].problem}"
+        return f"  {place(item.line)}: invalid: {bad[0]}"
+    return f"  {place(item.line)}: {item.kind}: {item.message}"
+
+
+def numbered(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """``rows`` each with its own 1-based ``line`` (its place among the rows), whatever a
+    row of the file held under that name (a JSON row's own "line" must not move it)."""
+    return [{**row, "line": number} for number, row in enumerate(rows, start=1)]
+
 
 def record_outcomes(
-    ctx: Context, rows: Sequence[Mapping[str, Any]], *, domain: str
+    ctx: Context, rows: Sequence[Mapping[str, Any]], *, domain: str, place: RowPlace = row_place
 ) -> list[str]:
-    """Record outcomes in bulk; late, duplicate, conflicting and bad rows are each reported.
+    """Record outcomes in bulk; late, duplicate, conflicting and bad rows are each reported,
+    each at ``place(its number)``.
 
     Rows name a case by ``case_id`` or ``case_ref``. Bad rows are quarantined (kept as
     events with their problems); conflicting outcomes are never overwritten.
@@ -30,7 +64,7 @@ def record_outcomes(
     ctx.sync()
     pack = ctx.pack(domain)
     plan = plan_outcomes(
-        rows, queries.known_cases(ctx.views, domain, named_cases(rows)),
+        numbered(rows), queries.known_cases(ctx.views, domain, named_cases(rows)),
         now=datetime.now(UTC), outcomes=pack.outcomes,
         refusal=lambda action, source: outcome_refusal(pack, action, source),
     )  # fmt: skip
@@ -69,11 +103,5 @@ def record_outcomes(
     if fresh:
         ctx.log.save(*fresh)
     lines = [plan.summary()]
-    for i in plan.items:
-        if i.kind == "recorded":
-            continue
-        bad = unparseable(raw(i.line))
-        lines.append(
-            f"  row {i.line}: " + (f"invalid: {bad[0]}" if bad else f"{i.kind}: {i.message}")
-        )
+    lines += [reported(i, raw(i.line), place) for i in plan.items if i.kind != "recorded"]
     return lines

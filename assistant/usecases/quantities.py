@@ -27,6 +27,7 @@ from assistant.specialists.quantile_serving import QuantileSpecialist
 from assistant.usecases.case_records import unparseable
 from assistant.usecases.checks import case_uuid
 from assistant.usecases.context import Context
+from assistant.usecases.outcomes import RowPlace, numbered, reported, row_place
 from assistant.views import OrderArmView, OrderBacktestView, QuantityView
 from events import audit as audit_fold
 from events import queries
@@ -70,18 +71,18 @@ def case_view(state: CaseState, policy: QuantityPolicy) -> QuantityView | None:
     )  # fmt: skip
 
 
-def record_demand(ctx: Context, rows: Sequence[Mapping[str, Any]], domain: str) -> list[str]:
+def record_demand(
+    ctx: Context, rows: Sequence[Mapping[str, Any]], domain: str, place: RowPlace = row_place
+) -> list[str]:
     """Record realised demand in bulk: rows name a case (``case_ref`` or ``case_id``) and give
     ``outcome`` (a number of units, >= 0) and ``observed_at``. Late, duplicate, conflicting
-    and bad rows are each reported; bad rows are quarantined; nothing is overwritten."""
+    and bad rows are each reported, each at ``place(its number)``; bad rows are
+    quarantined; nothing is overwritten."""
     pack = get_quantity_pack(domain)
     unit = pack.shape.unit
-    numbered: list[dict[str, Any]] = []
+    good: list[dict[str, Any]] = []
     bad: list[OutcomeItem] = []
-    for index, row in enumerate(rows):
-        copy = dict(row)
-        if not isinstance(copy.get("line"), int):
-            copy["line"] = index + 1
+    for copy in numbered(rows):
         column = "outcome" if "outcome" in copy else pack.shape.target  # as the file names it
         text = copy.get(column)
         number = _number(text)
@@ -94,11 +95,11 @@ def record_demand(ctx: Context, rows: Sequence[Mapping[str, Any]], domain: str) 
             continue
         if number is not None:
             copy["outcome"] = f"{number:g}"
-        numbered.append(copy)
+        good.append(copy)
     ctx.sync()
-    labels = sorted({str(r["outcome"]) for r in numbered if r.get("outcome") is not None})
-    known = queries.known_cases(ctx.views, domain, named_cases(numbered))
-    plan = plan_outcomes(numbered, known, now=datetime.now(UTC), outcomes=labels)
+    labels = sorted({str(r["outcome"]) for r in good if r.get("outcome") is not None})
+    known = queries.known_cases(ctx.views, domain, named_cases(good))
+    plan = plan_outcomes(good, known, now=datetime.now(UTC), outcomes=labels)
     items = sorted([*plan.items, *bad], key=lambda i: i.line)
     who = ctx.who
 
@@ -113,8 +114,7 @@ def record_demand(ctx: Context, rows: Sequence[Mapping[str, Any]], domain: str) 
 
     # One transaction per batch of cases, not one per row.
     ctx.log.update_many(change(item) for item in plan.to_record)
-    by_line = {int(r["line"]): r for r in (dict(row, line=row.get("line", i + 1))
-                                             for i, row in enumerate(rows))}
+    by_line = dict(enumerate(rows, start=1))
     rejected = [i for i in items if not i.will_record and i.kind != "duplicate"]
     quarantine = [
         Case.quarantine(
@@ -130,7 +130,7 @@ def record_demand(ctx: Context, rows: Sequence[Mapping[str, Any]], domain: str) 
     if fresh:
         ctx.log.save(*fresh)
     lines = [OutcomePlan(tuple(items)).summary()]
-    lines += [f"  row {i.line}: {i.kind}: {i.message}" for i in items if i.kind != "recorded"]
+    lines += [reported(i, by_line.get(i.line, {}), place) for i in items if i.kind != "recorded"]
     return lines
 
 

@@ -275,6 +275,10 @@ def status(ctx: Context) -> StatusView:
         )
         for domain, version in ctx.models().champions()
     ]
+    # A pack whose champion an emergency stop took out is decided by its baseline rules:
+    # said here too, not left out as if it had never had a model.
+    champions += [f"{domain}: none ({stop})" for domain in queries.store_domains(ctx.views)
+                  if (stop := ctx.models().stopped(domain))]
     return StatusView(
         store_url=ctx.log.url or ctx.store_url,
         readmodel_path=str(ctx.views.path),

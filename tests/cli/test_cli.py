@@ -861,7 +861,7 @@ def test_outcomes_are_recorded_and_every_other_row_is_reported(
 
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("9 rows: 1 recorded"), result.stdout
-    reported = dict(re.findall(r"row (\d+): (\w+):", result.stdout))
+    reported = dict(re.findall(r"line (\d+): (\w+):", result.stdout))  # one row a line
     assert "8" in reported, "the malformed line is not reported"
     del reported["8"]  # reported as partial today; "not valid JSON" would be clearer
     assert reported == {"2": "duplicate", "3": "conflicting", "4": "unknown", "5": "invalid",
@@ -878,6 +878,34 @@ def test_outcomes_are_recorded_and_every_other_row_is_reported(
     # status does not count the rejected outcome rows as cases without saying so
     status = docket("status").stdout
     assert f"({len(quarantined)} of them rejected outcome rows, not cases)" in status, status
+
+
+def test_outcomes_name_a_bad_row_by_its_line_in_the_file_as_ingest_does(
+    docket: Docket, credit_rows: Rows, tmp_path: Path
+) -> None:
+    ids = docket.seed(credit_rows(2))
+    with docket.service("ana", "operator") as service:
+        service.decide(ids["gc-0000"], Accept())
+    observed = datetime.now(UTC).isoformat()
+    path = tmp_path / "outcomes.csv"
+    path.write_bytes(
+        b"case_ref,outcome,observed_at\n"  # line 1
+        b"\n"  # line 2: blank
+        + f"gc-0000,good,{observed}\n".encode()  # line 3: recorded
+        + b'"gc-\n0001",bad,2026-12-01\n'  # lines 4-5: a reference with a line break
+        + b"gc-0001,so-so,2026-12-01\n"  # line 6: invalid
+        + b"gc-0001,bad,\xff2026\n"  # line 7: not UTF-8 (the reader's own marker)
+    )
+
+    result = docket("outcomes", str(path))
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[1:] == [
+        "  line 4: unknown: no case 'gc-\\n0001'",  # on one line, as written
+        "  line 6: invalid: outcome: must be one of good, bad",
+        "  line 7: invalid: observed_at: is not UTF-8 text (byte 0xFF at character 1): "
+        "save the file as UTF-8",
+    ], result.stdout
 
 
 # --- documentation -------------------------------------------------------------------------------
@@ -1058,3 +1086,87 @@ def test_a_note_that_paints_the_terminal_is_printed_inert_with_its_flag(
     detail = docket.case(case_id)
     assert detail.note is not None and "Recommendation: APPROVE" in detail.note
     assert "\x1b" not in detail.note
+
+
+def test_policy_subcommands_take_domain_after_their_name_as_other_commands_do(
+    docket: Docket, seeded: dict[str, str]
+) -> None:
+    proposed = docket("policy", "set", "--domain", "credit", "--cost", "approve:bad=6",
+                      "--justification", "bad loans cost more", role="risk_owner",
+                      operator="rita")
+    assert proposed.exit_code == 0, proposed.output
+    # The command it names works as written, on a store of several packs too.
+    hint = re.search(r"runs `(docket policy approve \d+ --domain credit)`", proposed.stdout)
+    assert hint, proposed.stdout
+    approved = docket(*hint.group(1).split()[1:], role="risk_owner", operator="rob")
+    assert approved.exit_code == 0, approved.output
+    assert "credit policy is now v2" in approved.stdout
+    assert_clear_error(docket("policy", "--domain", "credit", "review", "--domain", "demand",
+                              "--note", "x", role="auditor"),
+                       "--domain credit and --domain demand", code=2)
+
+
+def test_monitor_refuses_a_drift_window_of_no_cases(docket: Docket, seeded: dict[str, str]) -> None:
+    # --recent 0 printed "drift of the latest 0 case(s) ...: 0% of features drifted", an
+    # all-clear measured on nothing; a negative window was read as every case.
+    for bad in ("0", "-5"):
+        result = docket("monitor", "credit", "--recent", bad, role="auditor")
+        assert result.exit_code == 2, result.output
+        assert "--recent" in result.output and "x>=1" in result.output, result.output
+        assert "drift of the latest" not in result.output
+
+
+def test_an_audit_of_now_says_not_yet_and_of_a_past_moment_by_then(
+    docket: Docket, seeded: dict[str, str]
+) -> None:
+    case_id = seeded["gc-0000"]
+    now = docket("audit", case_id, role="auditor")
+    assert now.exit_code == 0, now.output
+    assert "not decided yet; what an operator would have seen:" in now.stdout
+    assert "outcome: not known yet" in now.stdout and "by then" not in now.stdout
+    later = datetime.now(UTC).isoformat()
+    past = docket("audit", case_id, "--as-of", later, role="auditor")
+    assert "not decided by then" in past.stdout and "outcome: not known by then" in past.stdout
+
+
+def test_a_mistyped_reference_in_an_outcomes_file_never_becomes_a_case_reference(
+    docket: Docket, seeded: dict[str, str], tmp_path: Path
+) -> None:
+    observed = datetime.now(UTC).isoformat()
+    path = tmp_path / "outcomes.csv"
+    path.write_text(f"case_ref,outcome,observed_at\ngc-9999,good,{observed}\n"
+                    f"gc-9999,bad,{observed}\n", encoding="utf-8")
+    assert docket("outcomes", str(path)).exit_code == 1  # both rows rejected, kept as records
+    for command in (("decide", "gc-9999", "--accept"), ("audit", "gc-9999")):
+        result = docket(*command)
+        message = assert_clear_error(result, "no case with reference or id 'gc-9999'")
+        assert "several records" not in message, message
+
+
+def test_a_refused_policy_change_names_the_option_typed_not_the_policys_inner_field(
+    docket: Docket, seeded: dict[str, str]
+) -> None:
+    for option, value, said in (("--explore", "2", "--explore: must be less than or equal to 0.5"),
+                                ("--max-regret", "-1", "--max-regret: must be greater than")):
+        result = docket("policy", "set", option, value, "--justification", "x",
+                        role="risk_owner", operator="rita")
+        message = assert_clear_error(result, said)
+        assert "exploration." not in message and "Input should" not in message, message
+
+
+def test_figures_help_is_true_of_a_quantity_pack_too(docket: Docket) -> None:
+    # It said "10-fold cross-validated expected cost per case" for every pack; demand's
+    # figures are a time-ordered monthly backtest against seasonal naive.
+    shown = docket.runner.invoke(cli, ["figures", "--help"]).output
+    assert "yes/no pack" in shown and "quantity pack" in shown and "seasonal naive" in shown
+
+
+def test_a_quantity_on_a_yes_no_case_is_refused_naming_the_quantity(
+    docket: Docket, seeded: dict[str, str]
+) -> None:
+    # It said "action: must be one of approve, decline, escalate" (an action never typed).
+    result = docket("decide", "gc-0001", "--quantity", "5", "--reason-code", "other",
+                    "--reason", "x")
+    message = assert_clear_error(result, "quantity", "gc-0001 is a yes/no decision",
+                                 "--override ACTION")
+    assert "must be one of" not in message, message

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -42,6 +43,10 @@ def test_ingest_decide_outcomes_and_quality(docket: Docket, tmp_path: Path) -> N
     refused = docket("decide", case_id, "--quantity", "-10", "--reason-code", "other",
                      "--reason", "no vans")
     assert_clear_error(refused, "quantity", "negative")
+    # An action where a number is wanted: the sentence says which option gives the number.
+    unnumbered = docket("decide", case_id, "--override", "order", "--reason-code", "other",
+                        "--reason", "no vans")
+    assert_clear_error(unnumbered, "quantity", "needs the number of bikes", "--quantity N")
 
     done = docket("decide", case_id, "--quantity", str(recommended + 15), "--reason-code",
                   "missing_information", "--reason", "a parade on the Mall")
@@ -166,3 +171,25 @@ def test_docket_domains_lists_credit_and_demand_with_their_decision_shapes(
     assert {"credit", "demand"} <= listed
     assert "decision: yes/no: approve / decline, escalate with escalate" in result.output
     assert "decision: quantity: order " in result.output and " bikes per hour" in result.output
+
+
+def test_models_says_a_quantile_models_evidence_and_status_an_emergency_stop(
+    docket: Docket,  # noqa: F811
+) -> None:
+    with docket.service() as service:
+        register_demand_model(service)
+        [version] = [m.version for m in service.models("demand")]
+
+    listed = docket("models", "--domain", "demand")
+    assert listed.exit_code == 0, listed.output
+    # One time-ordered hold-out, as its registration said: never "1-fold cross-validated".
+    assert "cross-validated" not in listed.stdout.replace("not cross-validated", ""), listed.stdout
+    assert re.search(r"validated on the last \d+ held-out hours \(cost per hour\)", listed.stdout)
+    assert_clear_error(docket("models", "--domain", "dmand"), "dmand", "credit, demand")
+
+    stopped = docket("models", "retire", version, "--reason", "forecasts drifted",
+                     role="engineer", operator="erin")
+    assert stopped.exit_code == 0, stopped.output
+    status = docket("status").stdout
+    assert re.search(r"demand: none \(erin \(engineer\) retired demand's champion .*baseline "
+                     r"rules decide.*forecasts drifted\)", status), status

@@ -25,7 +25,7 @@ def test_owner_turns_exploration_on_and_every_audit_shows_the_propensities(
     assert "exploration: 25% of cases" in shown.output
     refused = docket("policy", "set", "--explore", "0.9", "--justification", "x",
                      role="risk_owner")
-    assert refused.exit_code == 1 and "exploration" in refused.output
+    assert refused.exit_code == 1 and "--explore: must be" in refused.output
     ids = docket.seed(credit_rows(60))
 
     audits = [json.loads(docket("audit", case_id, "--json").stdout) for case_id in ids.values()]
@@ -178,7 +178,7 @@ def test_assess_previews_exploration_against_the_budget_left_and_records_nothing
 
     assert shown.exit_code == 0, shown.output
     assert f"{1.5 - spent_before:.3f} of this month's exploration budget left" in shown.stdout
-    lines = [line for line in shown.stdout.splitlines() if line.startswith("row ")]
+    lines = [line for line in shown.stdout.splitlines() if line.startswith("line ")]
     assert len(lines) == 40
     assert any("exploration paused until the month after" in line for line in lines)
     assert all("propensities" in line for line in lines)

@@ -95,6 +95,10 @@ def test_checkpoint_export_then_verify_against_it(run: object, tmp_path: Path) -
     one_sentence_error(invoke("checkpoint", "export", str(tmp_path)), "recording needs a key")
     assert invoke("keys", "init", "--person", "alice").exit_code == 0
     folder = tmp_path / "checkpoints"
+    # A folder not made yet, named as one (a trailing slash): refused, not written as a file
+    # of that name (the cron job's next run then found "already exists").
+    one_sentence_error(invoke("checkpoint", "export", f"{folder}/"), f"no folder {folder}/")
+    assert not folder.exists()
     folder.mkdir()
     exported = invoke("checkpoint", "export", str(folder))
     assert exported.exit_code == 0, exported.output
@@ -139,6 +143,11 @@ def test_keys_init_gives_the_components_keys_of_their_own(run: object, tmp_path:
     listed = invoke("keys", "list").stdout
     for name in ("docket/orchestrator", "docket/explainer", "docket/monitor", "docket/readmodels"):
         assert re.search(rf"{name}\s+system\s", listed), listed
+    # One column each: the roles and the enrolment start at the same place on every line
+    # (a name longer than 16 characters pushed its line's columns out of line).
+    lines = listed.splitlines()
+    assert len({line.index(" system") for line in lines if "docket/" in line}) == 1, listed
+    assert len({line.index("enrolled at") for line in lines}) == 1, listed
     again = invoke("keys", "enrol-components")
     assert again.exit_code == 0 and "already hold enrolled keys" in again.stdout, again.output
 

@@ -99,8 +99,9 @@ def test_the_careplan_pack_through_every_command(
                         f"cp-999,held,{now}\n", encoding="utf-8")
     recorded = run("outcomes", str(outcomes))
     assert "4 rows: 3 recorded" in recorded
-    # The unknown case is the file's fourth row (its fifth line, after the header).
-    assert "row 4: unknown: no case cp-999" in recorded
+    # The unknown case is the file's fourth row: its fifth line, after the header, as
+    # ingest names a row.
+    assert "line 5: unknown: no case cp-999" in recorded
 
     quality = run("quality", "careplan", role="quality_auditor", operator="quinn")
     assert "3 decided case(s)" in quality

@@ -234,3 +234,27 @@ async def test_a_console_on_read_models_far_behind_says_so_and_catches_up(
             assert len(app.queue_screen.rows) == N_CASES
     finally:
         service.close()
+
+
+async def test_an_owner_of_two_packs_opening_the_console_on_one_acts_as_its_owner(
+    store: tuple[Path, Path],
+) -> None:
+    # olga owns the demand policy (operations_owner) and the credit one (risk_owner) and
+    # decides no cases: the console opened on credit must not call her demand's owner.
+    path, data_dir = store
+    admin = _PEOPLE[path].admin()
+    _, key = admin.enrol("olga", ["operations_owner", "risk_owner"])
+    assert key is not None
+    service = DocketService.open(str(path), keys=[key], data_dir=str(data_dir))
+    try:
+        app = make(service, domain="credit")
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            assert app.sub_title.startswith("olga (risk_owner)"), app.sub_title
+            await pilot.press("p")
+            await settle(pilot)
+            assert isinstance(app.screen, PolicyScreen)
+            said = plain(app.screen.query_one("#policy-owner"))
+            assert "You (olga, risk_owner) own this policy" in said, said
+    finally:
+        service.close()
