@@ -97,7 +97,8 @@ class OutcomePlan:
         assumed = sum(i.zone_assumed for i in self.items)
         zone = (f"; observed_at had no timezone on {assumed} row(s): UTC assumed"
                 if assumed else "")  # fmt: skip
-        return f"{len(self.items)} rows: " + ", ".join(parts) + zone
+        rows = "1 row" if len(self.items) == 1 else f"{len(self.items)} rows"
+        return f"{rows}: " + ", ".join(parts) + zone
 
 
 @dataclass

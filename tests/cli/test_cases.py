@@ -191,4 +191,4 @@ def test_outcomes_exit_non_zero_when_nothing_was_recorded(
     for path in (garbage, undecided):
         result = docket("outcomes", str(path), role="engineer")
         assert_clear_error(result, f"nothing recorded from {path.name}")
-        assert result.stdout.startswith(("1 rows: 0 recorded", "2 rows: 0 recorded"))
+        assert result.stdout.startswith(("1 row: 0 recorded", "2 rows: 0 recorded"))

@@ -129,7 +129,7 @@ def test_outcomes_file_of_binary_garbage_and_non_utf8_rows(
         no_traceback(result)
     # Nothing recorded from the garbage: non-zero, so a nightly job can tell.
     assert (first.exit_code, second.exit_code) == (1, 0), first.output + second.output
-    assert first.stdout.startswith("1 rows: 0 recorded"), first.stdout
+    assert first.stdout.startswith("1 row: 0 recorded"), first.stdout
     assert "not a text file" in first.stdout
     assert second.stdout.startswith("2 rows: 1 recorded"), second.stdout
     assert "UTF-8" in second.stdout

@@ -190,7 +190,7 @@ def test_every_command_runs_on_the_winestock_pack(docket: Docket, tmp_path: Path
     both = docket("policy", "--domain", "credit", "set", "--domain", "winestock",
                   "--shortage-cost", "4", "--justification", "x", role="sales_director",
                   operator="sol")
-    assert both.exit_code == 2 and "name different packs" in both.output, both.output
+    assert both.exit_code == 2 and "name two packs" in both.output, both.output
 
     run("figures", "winestock", role="sales_analyst", operator="sam")
     verified = run("verify", role="internal_auditor", operator="ivy")
@@ -290,7 +290,8 @@ def test_a_bad_outcome_is_named_by_the_column_the_file_gave_it(docket: Docket,  
         {"case_ref": "winestock-175", "sales_kl": "lots", "observed_at": "2026-12-01"}])
     result = docket("outcomes", str(given), "--domain", "winestock", role="cellar_planner",
                     operator="pia")
-    assert "row 1: invalid: sales_kl: must be a number of kL" in result.output, result.output
+    assert "line 2: invalid: sales_kl: must be a number of kL" in result.output, result.output
+    assert result.output.startswith("1 row: 0 recorded, 1 invalid"), result.output
 
 
 def test_the_orders_suite_speaks_of_months(docket: Docket, tmp_path: Path) -> None:  # noqa: F811
