@@ -239,7 +239,19 @@ class DomainPack:
             model = None
         if problems or model is None:
             return sorted(set(problems), key=lambda p: (p.field, p.problem))
-        return CaseInput(self.name, model.model_dump(), personal, note, case_ref, outcome)
+        return CaseInput(self.name, _dumped(model, self._dump_is_vars), personal, note,
+                         case_ref, outcome)  # fmt: skip
+
+    @cached_property
+    def _dump_is_vars(self) -> bool:
+        """Whether the input model's ``model_dump()`` of a row of plain values is its fields
+        as they are: no serializer, computed field, excluded field or extra field anywhere
+        in its schema (pydantic marks each with a ``serialization``/``computed_fields``
+        key), so :func:`_dumped` may read them directly."""
+        model = self.input_model
+        return model.model_config.get("extra") != "allow" and not _customised(
+            model.__pydantic_core_schema__
+        )
 
     # --- data and baseline ---------------------------------------------------------------------
 
@@ -346,6 +358,34 @@ def _optional_text(
         problems.append(FieldProblem(name, f"too long: {len(value)} characters, at most {limit}"))
         return None
     return value if value.strip() else None
+
+
+#: The values :func:`_dumped` takes as they are (``model_dump`` returns each one itself).
+_PLAIN_VALUES = frozenset({str, int, float, bool, type(None)})
+
+
+def _dumped(model: BaseModel, dump_is_vars: bool) -> dict[str, Any]:
+    """``model.model_dump()``, read from the model's fields when ``dump_is_vars`` and every
+    value is a plain scalar (a fifth of a row's validation on a bulk ingest otherwise);
+    anything else (a list, a nested model, an enum) is dumped by pydantic."""
+    if dump_is_vars:
+        fields = dict(vars(model))
+        if all(type(value) in _PLAIN_VALUES for value in fields.values()):
+            return fields
+    return model.model_dump()
+
+
+def _customised(schema: Any) -> bool:
+    """Whether a pydantic core schema changes what ``model_dump`` gives anywhere in it."""
+    if isinstance(schema, dict):
+        return any(
+            ("serializ" in str(key) or (key == "computed_fields" and value))
+            or _customised(value)
+            for key, value in schema.items()
+        )
+    if isinstance(schema, (list, tuple)):
+        return any(_customised(item) for item in schema)
+    return False
 
 
 def _kind(value: object) -> str:

@@ -85,6 +85,17 @@ def score_step(
 ) -> Step:
     """A specialist's probability (``Scored``)."""
     check_identity(actor, role)
+    if _plain_score(
+        specialist=specialist, model_version=model_version, model_sha256=model_sha256,
+        p_bad=p_bad, attributions=attributions, ood=ood, ood_score=ood_score,
+        latency_ms=latency_ms, shadow=shadow,
+    ):  # ScoreArgs's fields would be these values (its copy of the dict)
+        return {
+            "event": "Scored", "specialist": specialist, "model_version": model_version,
+            "model_sha256": model_sha256, "p_bad": p_bad, "attributions": dict(attributions),
+            "ood": ood, "ood_score": ood_score, "latency_ms": latency_ms, "shadow": shadow,
+            "actor": actor, "role": role,
+        }  # fmt: skip
     a = validate(
         ScoreArgs, specialist=specialist, model_version=model_version,
         model_sha256=model_sha256, p_bad=p_bad, attributions=attributions, ood=ood,
@@ -150,20 +161,100 @@ def recommendation_step(
     for name, value in (("quantity", quantity), ("baseline_quantity", baseline_quantity)):
         if value is not None:
             check_quantity(name, value)
-    a = validate(
-        RecommendArgs, action=action, source=source, policy_id=policy_id,
-        policy_version=policy_version, expected_costs=expected_costs, reasons=reasons,
-        ood_reasons=list(ood_reasons or []), propensities=dict(propensities or {action: 1.0}),
-        explored=explored,
-    )  # fmt: skip
-    if a.action not in a.propensities or a.propensities[a.action] <= 0.0:
+    given = dict(propensities or {action: 1.0})
+    fields = _recommended(action, source, policy_id, policy_version, expected_costs, reasons,
+                          list(ood_reasons or []), given, explored)  # fmt: skip
+    if fields is None:  # something RecommendArgs must judge (and name, if it is wrong)
+        fields = fields_of(validate(
+            RecommendArgs, action=action, source=source, policy_id=policy_id,
+            policy_version=policy_version, expected_costs=expected_costs, reasons=reasons,
+            ood_reasons=list(ood_reasons or []), propensities=given, explored=explored,
+        ))  # fmt: skip
+    chosen, chances = fields["action"], fields["propensities"]
+    if chosen not in chances or chances[chosen] <= 0.0:
         raise InputRejected([FieldProblem(
-            "propensities", f"the recommended action {a.action!r} needs a probability > 0"
+            "propensities", f"the recommended action {chosen!r} needs a probability > 0"
         )])  # fmt: skip
     return {
-        "event": "Recommended", **fields_of(a), "propensity_source": "logged",
+        "event": "Recommended", **fields, "propensity_source": "logged",
         "quantity": quantity, "quantiles": plain_json(dict(quantiles or {}), "quantiles"),
         "baseline_quantity": baseline_quantity, "actor": actor, "role": role,
+    }  # fmt: skip
+
+
+# --- what the argument models accept as it is, checked without building them ---------------
+#
+# A bulk ingest builds three steps a case; pydantic took about 7 µs a step to check values
+# the service made itself. These functions accept only exact types (``str``, ``bool``,
+# ``int``, finite ``float``: no subclass, nothing pydantic would convert) within the models'
+# limits, so what they pass is what the model would have returned; anything else goes to
+# the model, which judges it and names what is wrong (``tests/events/test_case_steps_fast.py``
+# compares both on valid and invalid values).
+
+
+def _text(value: Any) -> bool:
+    """A non-empty ``str`` (``Field(min_length=1)``)."""
+    return type(value) is str and value != ""
+
+
+def _finite(value: Any) -> bool:
+    """A finite ``float`` (``allow_inf_nan=False``)."""
+    return type(value) is float and value - value == 0.0
+
+
+def _unit(value: Any) -> bool:
+    """A ``float`` in [0, 1] (NaN is in no interval)."""
+    return type(value) is float and 0.0 <= value <= 1.0
+
+
+def _costs(value: Any) -> bool:
+    """A ``dict[str, float]`` of finite floats (a loop: a score's attributions are about 20)."""
+    if type(value) is not dict:
+        return False
+    for key, number in value.items():
+        if type(key) is not str or type(number) is not float or number - number != 0.0:
+            return False
+    return True
+
+
+def _texts(value: Any) -> bool:
+    """A ``list[str]``."""
+    return type(value) is list and all(type(v) is str for v in value)
+
+
+def _plain_score(
+    *, specialist: Any, model_version: Any, model_sha256: Any, p_bad: Any, attributions: Any,
+    ood: Any, ood_score: Any, latency_ms: Any, shadow: Any,
+) -> bool:
+    """Whether ``ScoreArgs`` accepts these arguments as they are."""
+    return (
+        _text(specialist) and _text(model_version) and type(model_sha256) is str
+        and _unit(p_bad) and (ood_score is None or _finite(ood_score))
+        and _finite(latency_ms) and latency_ms >= 0.0 and type(ood) is bool
+        and type(shadow) is bool and _costs(attributions)
+    )  # fmt: skip
+
+
+def _recommended(
+    action: Any, source: Any, policy_id: Any, policy_version: Any, expected_costs: Any,
+    reasons: Any, ood_reasons: list[Any], propensities: dict[Any, Any], explored: Any,
+) -> dict[str, Any] | None:
+    """``fields_of(RecommendArgs(...))`` for arguments it accepts as they are (its
+    validators included); None for anything it must judge itself."""
+    if not (
+        _text(action) and source in ("model", "baseline") and type(source) is str
+        and type(policy_id) is str and type(policy_version) is int and policy_version >= 0
+        and _costs(expected_costs) and expected_costs and _texts(reasons)
+        and _texts(ood_reasons) and type(explored) is bool and _costs(propensities)
+        and propensities and all(0.0 <= p <= 1.0 for p in propensities.values())
+        and abs(sum(propensities.values()) - 1.0) <= 1e-9
+    ):  # fmt: skip
+        return None
+    return {
+        "action": action, "source": source, "policy_id": policy_id,
+        "policy_version": policy_version, "expected_costs": dict(expected_costs),
+        "reasons": list(reasons), "ood_reasons": ood_reasons, "propensities": propensities,
+        "explored": explored,
     }  # fmt: skip
 
 

@@ -18,8 +18,9 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
+from hashlib import sha1
 from typing import Any, TypeVar
-from uuid import UUID, uuid5
+from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -41,9 +42,15 @@ DOCKET_NAMESPACE = UUID("5d0c4e7e-2f1b-5a43-9c6d-0d0c4e7e2f1b")
 JSON = Any  # a plain JSON value; checked at run time by plain_json()
 
 
+_NAMESPACE_BYTES = DOCKET_NAMESPACE.bytes
+
+
 def docket_id(*parts: str) -> UUID:
-    """Deterministic id from its natural key, e.g. ``docket_id("case", "credit", "A17")``."""
-    return uuid5(DOCKET_NAMESPACE, ":".join(parts))
+    """Deterministic id from its natural key, e.g. ``docket_id("case", "credit", "A17")``:
+    ``uuid5(DOCKET_NAMESPACE, ":".join(parts))``, computed as ``uuid.uuid5`` computes it
+    without its import on every call (a third of its cost; one id a case on ingest)."""
+    digest = sha1(_NAMESPACE_BYTES + ":".join(parts).encode()).digest()
+    return UUID(bytes=digest[:16], version=5)
 
 
 class Args(BaseModel):
