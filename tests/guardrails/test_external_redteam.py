@@ -164,7 +164,9 @@ def test_the_same_reason_passes_when_the_case_holds_it() -> None:
 
 
 @pytest.mark.parametrize(("split", "detected", "false_flags"), [
-    ("tune", 36, 0), ("heldout", 28, 2)])
+    # tune 35, not 36: the judge counted a Chinese name run into its sentence (ext-052) as
+    # removed until it learnt that Han script has no spaces between words.
+    ("tune", 35, 0), ("heldout", 28, 2)])
 def test_external_set_rates_are_no_worse_than_measured(
         split: str, detected: int, false_flags: int) -> None:
     rows: list[dict[str, Any]] = load(split)
