@@ -2,7 +2,8 @@
 
 The note is untrusted data written by the applicant. It is scanned in several views
 (canonical text, homoglyphs folded, digits read as letters, letter-by-letter spelling
-joined, separators removed, decoded base64/hex/rot13/reversed/tag-character payloads)
+joined, separators removed, decoded base64/hex/rot13/reversed/tag-character payloads,
+``\\xNN`` / ``\\uNNNN`` / ``%NN`` / HTML-entity escapes undone)
 by a small set of named rules about *what the text tries to do*:
 
 - ``instruction_override``: tells the reader to ignore or replace its instructions;
@@ -20,7 +21,7 @@ by a small set of named rules about *what the text tries to do*:
   ``dictate_output``, ``pushed_decision``): what an attack in a credit note tries to achieve,
   in seven languages, whatever wraps it;
 - ``learned_detector``: the probability of a learned model passed in (:class:`NoteModel`),
-  at or above its threshold.
+  at or above its threshold, on a note of at least :data:`MIN_MODEL_WORDS` words.
 
 A flagged note is not sent to the explainer (its influence removed); the case is flagged
 "contains instruction-like text" and the operator still reads the note. Rules target intent
@@ -40,7 +41,6 @@ import unicodedata
 from collections.abc import Set
 from dataclasses import dataclass
 from typing import Protocol
-from urllib.parse import unquote
 
 from guardrails.payload import PAYLOAD_RULES
 from guardrails.prefilter import RuleSet
@@ -338,6 +338,7 @@ _BASE64 = re.compile(r"(?<![A-Za-z0-9+/\-_])[A-Za-z0-9+/\-_]{16,}={0,2}(?![A-Za-
 _ESCAPE_MARK = re.compile(r"\\[xXuU][0-9a-fA-F]{2}|%[0-9a-fA-F]{2}|&#?[0-9a-zA-Z]{2,8};")
 _HEX_ESCAPE = re.compile(r"\\[xX]([0-9a-fA-F]{2})")
 _UNICODE_ESCAPE = re.compile(r"\\[uU]([0-9a-fA-F]{4})")
+_PERCENT_RUN = re.compile(r"(?:%[0-9a-fA-F]{2})+")
 _HEX = re.compile(r"\b(?:[0-9a-fA-F]{2}[ :]?){10,}\b")
 _LINE_BREAKS = re.compile(r"[ \t]*(?:\r?\n[ \t]*(?:[>|*\-]+[ \t]*)?)+")
 _INVISIBLE_BETWEEN_LETTERS = re.compile(
@@ -505,11 +506,16 @@ def _unescaped(text: str) -> str | None:
     for _ in range(3):
         following = _HEX_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), current)
         following = _UNICODE_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), following)
-        following = html.unescape(unquote(following, errors="replace"))
+        following = html.unescape(_PERCENT_RUN.sub(_percent_decoded, following))
         if following == current:
             break
         current = following
     return canonical(current) if current != text else None
+
+
+def _percent_decoded(match: re.Match[str]) -> str:
+    """A run of ``%NN`` as the UTF-8 text it encodes (as urllib's ``unquote`` reads it)."""
+    return bytes.fromhex(match.group(0).replace("%", "")).decode("utf-8", errors="replace")
 
 
 def _readable(raw: bytes) -> str | None:
