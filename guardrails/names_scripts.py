@@ -34,16 +34,20 @@ _HANGUL = "\uac00-\ud7af"
 # A role before the name, then the name (2-4 characters of the script) up to a boundary.
 _CJK_CUE_BEFORE = re.compile(
     rf"(?:担保人|保证人|联系人|推荐人|证明人|房东|雇主|老板|同事|丈夫|妻子|我叫|名叫|叫做|姓名)"
-    rf"(?:是|为|：|:|\s)\s*([{_HAN}]{{2,4}})(?=[，,。.、；;\s)）]|$|的|会|将|也|和)|"
+    rf"(?:是|为|：|:|\s)\s*(?!我|你|您|他|她|本人|自己)([{_HAN}]{{2,4}})"
+    rf"(?=[，,。.、；;\s)）]|$|的|会|将|也|和)|"
     rf"(?:保証人|連帯保証人|連絡先|名前|氏名|大家|上司|同僚)(?:は|：|:|\s)\s*"
     rf"([{_HAN}{_KANA}]{{2,5}}?)(?=です|さん|様|氏|[、。，,.\s]|$)|"
     rf"(?:보증인|연대보증인|연락처|이름은|제 이름은|집주인|동료)\s*(?:은|는|:)?\s*"
     rf"([{_HANGUL}]{{2,4}})(?=\s|씨|님|입니다|이|가|[,.。]|$)"
 )
+# Words that take 님 as a courtesy but are roles, not names (customer, teacher, manager...).
+_KOREAN_TITLES = "(?:고객|선생|담당자|사장|부장|과장|팀장|교수|의사|기사|회장|대표|여러분)"
 # The name, then an honorific.
 _CJK_CUE_AFTER = re.compile(
     rf"(?<![{_HAN}{_KANA}])([{_HAN}]{{2,4}})(?=さん|様|氏|先生|女士|小姐|君)|"
-    rf"([{_HANGUL}]{{2,4}})(?=\s?(?:씨|님)(?:[이가은는을를의께]|\s|$))"
+    rf"(?<![{_HANGUL}])(?!{_KOREAN_TITLES})([{_HANGUL}]{{2,4}})"
+    rf"(?=\s?(?:씨|님)(?:[이가은는을를의께]|\s|$))"
 )
 
 # Common Arabic given names that are not also common words (كريم "generous", سعيد "happy",

@@ -154,6 +154,8 @@ def test_a_name_in_another_script_is_redacted(text: str, name: str) -> None:
     "أحمد الله على كل شيء، دخلي ثابت.",
     "أحتاج القرض لشراء سيارة للعمل، ودخلي ثابت.",
     "대출은 집 수리에 쓸 예정입니다.",
+    "担保人是我的同事。",
+    "담당자님께 서류를 보냈습니다.",
 ])
 def test_an_ordinary_note_in_another_script_keeps_its_words(text: str) -> None:
     assert not redact(text).changed, redact(text).text
