@@ -2,7 +2,8 @@
 
 The note is untrusted data written by the applicant. It is scanned in several views
 (canonical text, homoglyphs folded, digits read as letters, letter-by-letter spelling
-joined, separators removed, decoded base64/hex/rot13/reversed/tag-character payloads)
+joined, separators removed, decoded base64/hex/rot13/reversed/tag-character payloads,
+``\\xNN`` / ``\\uNNNN`` / ``%NN`` / HTML-entity escapes undone)
 by a small set of named rules about *what the text tries to do*:
 
 - ``instruction_override``: tells the reader to ignore or replace its instructions;
@@ -20,7 +21,7 @@ by a small set of named rules about *what the text tries to do*:
   ``dictate_output``, ``pushed_decision``): what an attack in a credit note tries to achieve,
   in seven languages, whatever wraps it;
 - ``learned_detector``: the probability of a learned model passed in (:class:`NoteModel`),
-  at or above its threshold.
+  at or above its threshold, on a note of at least :data:`MIN_MODEL_WORDS` words.
 
 A flagged note is not sent to the explainer (its influence removed); the case is flagged
 "contains instruction-like text" and the operator still reads the note. Rules target intent
@@ -33,6 +34,7 @@ from __future__ import annotations
 import base64
 import binascii
 import codecs
+import html
 import json
 import re
 import unicodedata
@@ -55,6 +57,11 @@ from guardrails.text import (
 )
 
 MAX_NOTE_CHARS = 4000  # a longer note is not sent at all (flagged ``oversized``)
+# The learned detector reads character and word n-grams: a note of a few words gives it
+# almost nothing to go on and its probability sits near its prior ("ok" scored 0.62 against
+# a threshold of 0.61). A note shorter than this many words is judged by the rules alone
+# (in Han and kana script, which run words together, two characters count as a word).
+MIN_MODEL_WORDS = 4
 
 _AI = (r"(?:ai|a\.i\.|llm|language model|assistant|chat ?bot|chat ?gpt|gpt-?\d?|claude|gemini|"
        r"copilot|model|bot|algorithm|scoring (?:model|system|engine)|automated (?:system|"
@@ -126,6 +133,17 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                                  r"?(?:instructions|consignes|règles)\b.{0,20}(?:précédentes|"
                                  r"antérieures)|\b(?:ignora|dimentica)\b.{0,40}\bistruzioni|"
                                  r"\b(?:negeer|vergeet)\b.{0,40}\b(?:instructies|regels)"),
+        # "Forget what you were told" (English in _OVERRIDE_OBJECT), and the French
+        # "no longer take the instructions into account" without "previous".
+        ("instruction_override", r"\b(?:olvid\w*|ignor\w*|esque(?:ç|c)\w*|dimentic\w*|"
+                                 r"oubli\w*|vergiss|vergessen sie)\b,? (?:lo que (?:te|le|les) "
+                                 r"(?:dijeron|han dicho|dije|indicaron|ordenaron)|o que (?:te|lhe)"
+                                 r" (?:disseram|foi dito)|quello che ti (?:hanno|è stato) detto|"
+                                 r"ce qu'?(?:on vous a|on t'a) (?:dit|demandé)|was (?:man )?"
+                                 r"(?:dir|ihnen) gesagt)|"
+                                 r"\b(?:ne (?:tenez|tiens) plus compte|(?<!n')(?<!n’)oubliez|"
+                                 r"ignorez|faites abstraction)\b.{0,30}\b(?:des |les |vos )?"
+                                 r"(?:consignes|instructions|directives|règles)\b"),
         # "Ignore the instructions" in the languages of the public multilingual injection
         # corpora (CyberSecEval's 17) and Polish, verb and object in either order (object
         # first in Japanese, Korean, Turkish, Hindi), within one sentence.
@@ -148,6 +166,10 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                         r"\b(?:begin|end|start) (?:of )?(?:system|hidden|secret|admin)\b|"
                         r"\b(?:message|instructions?|note|notice|update|order)s? from (?:the )?"
                         r"(?:developers?|admin\w*|system|operators?|engineers?|vendor)\b"),
+        # A chat message written as data: JSON, a Python dict or YAML with the system's or
+        # developer's role ({"role": "system", ...}; "role: system" on its own line).
+        ("role_marker", r"[\"']?\brole[\"']?\s*[:=]\s*[\"']?(?:system|developer)[\"']?"
+                        r"\s*(?:[,;}\n]|$)"),
         ("role_play", r"\byou are (?:now|no longer|going to (?:be|act)|an? (?:unrestricted|"
                       r"unfiltered|new|different|helpful|evil|rogue)|free)\b|"
                       r"(?<!\bi )(?<!\bwe )(?<!\bhe )(?<!\bshe )(?<!\bthey )(?<!\bwho )"
@@ -186,6 +208,14 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("address_model", rf"(?:^|[.!?;¡¿]\s*|\b(?:please|por favor|bitte|per favore|"
                           rf"s'il vous plaît|alsjeblieft)\s*,?\s*)(?:dear )?(?:{_AI}|asistente|"
                           rf"assistente|assistent|modelo|modello|modell|modèle)\s*,\s*\w"),
+        # Requests put to the machine in the third person ("the reviewing software is
+        # kindly asked to treat ...").
+        ("address_model", rf"\b(?:the|any|every|this|your) (?:\w+ )?(?:software|program(?:me)?|"
+                          rf"tool|engine|reviewer|summari[sz]er|"
+                          rf"explainer|{_AI})s? (?:is|are) (?:\w+ )?(?:asked|requested|"
+                          rf"instructed|told|expected|required|invited|advised|begged) to "
+                          rf"(?:treat|describe|approve|ignore|disregard|rate|mark|regard|"
+                          rf"classify|score|overlook|omit|recommend|present|leave out)\b"),
         ("decision_request", rf"\b(?:(?:assistant|model|system|ai|llm|algorithm|bot) (?:must|"
                              rf"should|will|shall|has to|needs to|is required to|is to)|you "
                              rf"(?:must|shall|have to|need to|are required to|are instructed to|"
@@ -220,6 +250,9 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                              rf"verdict)\b[\"']?\s*[:=]\s*[\"']?(?:approve|accept|0\b|0\.0)|"
                              rf"\b(?:always|only|just) (?:approve|recommend approv|"
                              rf"output approve|say approve)"),
+        ("decision_request", r"\byou (?:must|have to|need to|should|are to|will have to) "
+                             r"(?:put|enter|write|pick|choose|select|go with|tick|type|mark) "
+                             r"(?:\w+ ){0,2}?[\"'“]?(?:approve|approval|approved|accept)\b"),
         ("decision_request", rf"\b(?:respond|reply|answer|state|conclude|report) that\W+"
                              rf"(?:\w+\W+){{0,5}}?{_GOOD}\b"),
         ("decision_request", r"\b(?:recomienda|recomiende|recomendar|recomende|recomenda|"
@@ -299,7 +332,13 @@ _ENCODING_REQUEST = re.compile(
     re.IGNORECASE,
 )
 _ENCODING_REQUEST_RULE = RuleSet([("encoded_payload", _ENCODING_REQUEST)])
-_BASE64 = re.compile(r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{16,}={0,2}(?![A-Za-z0-9+/=])")
+# Standard and url-safe alphabets; a token may follow "=" ("token=SWdub3Jl...").
+_BASE64 = re.compile(r"(?<![A-Za-z0-9+/\-_])[A-Za-z0-9+/\-_]{16,}={0,2}(?![A-Za-z0-9+/=\-_])")
+# Escapes a reader's tools undo but the eye does not: \xNN, \uNNNN, %NN, HTML entities.
+_ESCAPE_MARK = re.compile(r"\\[xXuU][0-9a-fA-F]{2}|%[0-9a-fA-F]{2}|&#?[0-9a-zA-Z]{2,8};")
+_HEX_ESCAPE = re.compile(r"\\[xX]([0-9a-fA-F]{2})")
+_UNICODE_ESCAPE = re.compile(r"\\[uU]([0-9a-fA-F]{4})")
+_PERCENT_RUN = re.compile(r"(?:%[0-9a-fA-F]{2})+")
 _HEX = re.compile(r"\b(?:[0-9a-fA-F]{2}[ :]?){10,}\b")
 _LINE_BREAKS = re.compile(r"[ \t]*(?:\r?\n[ \t]*(?:[>|*\-]+[ \t]*)?)+")
 _INVISIBLE_BETWEEN_LETTERS = re.compile(
@@ -362,7 +401,7 @@ def scan_note(note: str | None, model: NoteModel | None = None) -> InjectionScan
             record(rule, view)
     if _ENCODING_REQUEST_RULE.fired(readable):
         record("encoded_payload", "request")
-    if model is not None:
+    if model is not None and _words(readable) >= MIN_MODEL_WORDS:
         probability = model.probability(note)
         if probability >= model.threshold:
             record("learned_detector", f"p={probability:.2f} >= {model.threshold:.2f}")
@@ -371,6 +410,17 @@ def scan_note(note: str | None, model: NoteModel | None = None) -> InjectionScan
     rules = tuple(sorted(hits))
     detail = "; ".join(_named(rule, hits[rule]) for rule in rules)
     return InjectionScan(True, rules, detail)
+
+
+_UNSPACED_SCRIPT = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_WORD_TOKEN = re.compile(r"[^\W_]+")
+
+
+def _words(text: str) -> int:
+    """How many words ``text`` holds; Han and kana characters count two to a word."""
+    unspaced = len(_UNSPACED_SCRIPT.findall(text))
+    spaced = len(_WORD_TOKEN.findall(_UNSPACED_SCRIPT.sub(" ", text)))
+    return spaced + (unspaced + 1) // 2
 
 
 def _named(rule: str, where: set[str]) -> str:
@@ -434,12 +484,38 @@ def _decoded_payloads(text: str, plain: Set[str] = frozenset()) -> list[tuple[st
         decoded = _hex_text(match.group(0))
         if decoded:
             found.append(("hex", decoded))
+    unescaped = _unescaped(text)
+    # Escapes are common in honest notes (a link with %20, "Smith &amp; Sons"): they count
+    # only when the text they hide fires a rule the note as written did not.
+    if unescaped is not None and _rules_in(unescaped) - plain:
+        found.append(("escapes", unescaped))
     for view, transformed in (("rot13", codecs.encode(text, "rot13")), ("reversed", text[::-1])):
         # Only the wrapper rules here: a payload phrase in rot13 or backwards is caught
         # by them or by the decoded view, and the payload rules would double the cost.
         if _rules_in(transformed, payload=False) - {"delimiter_break"} - plain:
             found.append((view, transformed))
     return found
+
+
+def _unescaped(text: str) -> str | None:
+    """``text`` with ``\\xNN``, ``\\uNNNN``, ``%NN`` and HTML entities undone (repeatedly,
+    for an escape escaped again), canonical; None when it holds none."""
+    if not _ESCAPE_MARK.search(text):
+        return None
+    current = text
+    for _ in range(3):
+        following = _HEX_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), current)
+        following = _UNICODE_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), following)
+        following = html.unescape(_PERCENT_RUN.sub(_percent_decoded, following))
+        if following == current:
+            break
+        current = following
+    return canonical(current) if current != text else None
+
+
+def _percent_decoded(match: re.Match[str]) -> str:
+    """A run of ``%NN`` as the UTF-8 text it encodes (as urllib's ``unquote`` reads it)."""
+    return bytes.fromhex(match.group(0).replace("%", "")).decode("utf-8", errors="replace")
 
 
 def _readable(raw: bytes) -> str | None:
@@ -454,8 +530,12 @@ def _readable(raw: bytes) -> str | None:
 
 
 def _b64_text(token: str) -> str | None:
+    padded = token.rstrip("=") + "=" * (-len(token.rstrip("=")) % 4)
     try:
-        raw = base64.b64decode(token + "=" * (-len(token) % 4), validate=True)
+        if "-" in token or "_" in token:
+            raw = base64.urlsafe_b64decode(padded)
+        else:
+            raw = base64.b64decode(padded, validate=True)
     except (binascii.Error, ValueError):
         return None
     return _readable(raw)

@@ -23,6 +23,7 @@ import re
 from functools import lru_cache
 
 from guardrails.name_list import GIVEN_NAMES, SURNAMES
+from guardrails.names_scripts import find_script_names
 
 # Capitalised words that are also names in some locale but are ordinary words in notes.
 _COMMON = frozenset("""
@@ -113,6 +114,7 @@ def find_names(text: str, *, strict: bool = False) -> list[tuple[int, int]]:
         if first in given or first.split("-")[0] in given or (not strict and mid_sentence):
             spans.append((match.start(), match.end()))
     if not strict:
+        spans += find_script_names(text)
         for match in _SINGLE.finditer(text):
             # A lone given name at the start of a sentence is too often a verb ("Mark
             # this", "Will you"): only mid-sentence.

@@ -8,6 +8,7 @@ sentence templates. See ``pii/PROVENANCE.md``.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from evals.datasets.files import DATASETS, read_jsonl
@@ -41,6 +42,10 @@ _DIGIT_WORDS = frozenset(
     ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
 )
 _NUMBER = re.compile(r"\d[\d .\-/]*\d|\d")
+# Scripts written without spaces between words (Han, kana) or with particles attached to a
+# name (Hangul): a word of theirs is found anywhere, not only between word boundaries.
+_INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u2060-\u2064\ufeff]")
+_UNSPACED = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 
 
 def survives(value: str, text: str) -> bool:
@@ -50,13 +55,15 @@ def survives(value: str, text: str) -> bool:
     of its numbers (separators ignored), or, for a number spelled out in words, 4 of its
     words in a row.
     """
-    folded = text.casefold()
+    # As a reader sees it: full-width letters folded, invisible characters dropped.
+    folded = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text)).casefold()
     words = value.casefold().split()
     if words and set(words) <= _DIGIT_WORDS:
         return any(" ".join(words[i:i + 4]) in folded for i in range(len(words) - 3))
     letters = [w for w in re.findall(r"[^\W\d_]{3,}", value)
                if w.casefold() not in _NOT_PERSONAL]
-    if any(re.search(rf"(?<!\w){re.escape(w.casefold())}(?!\w)", folded) for w in letters):
+    if any(w.casefold() in folded if _UNSPACED.search(w)
+           else re.search(rf"(?<!\w){re.escape(w.casefold())}(?!\w)", folded) for w in letters):
         return True
     numbers = [re.sub(r"\D", "", m) for m in _NUMBER.findall(text)]
     for run in (re.sub(r"\D", "", m) for m in _NUMBER.findall(value)):

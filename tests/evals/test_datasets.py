@@ -52,3 +52,19 @@ def test_contact_fixtures_are_marked_and_valid() -> None:
     assert all(p.email.endswith("@example.test") and " 555 " in p.phone for p in people)
     assert all(iban_valid(p.iban) for p in people)
     assert iban("GB", "WEST12345698765432").replace(" ", "") == "GB82WEST12345698765432"
+
+
+def test_a_name_in_a_script_without_spaces_survives_inside_a_sentence() -> None:
+    """Han and kana run words together: "担保人是王小明" still holds 王小明 (the judge
+    counted it removed, since no word boundary surrounds it)."""
+    from evals.datasets.pii import survives
+    assert survives("王小明", "担保人是王小明，我的同事。")
+    assert survives("佐藤健太郎", "保証人は佐藤健太郎です。")
+    assert not survives("王小明", "担保人是«PERSON_1»，我的同事。")
+
+
+def test_full_width_and_invisible_characters_do_not_hide_a_surviving_value() -> None:
+    from evals.datasets.pii import survives
+    assert survives("maria lopez example", "ｍａｒｉａ．ｌｏｐｅｚ＠ｅｘａｍｐｌｅ．ｃｏｍ")
+    assert survives("Jan Novak", "J\u200ban No\u200bvak will sign")
+    assert not survives("Jan Novak", "«PERSON_1» will sign")

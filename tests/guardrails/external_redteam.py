@@ -19,6 +19,7 @@ from evals.datasets.pii import survives
 from guardrails import CaseFacts, NoteModel, check_output, redact, scan_note
 
 EXTERNAL = Path(__file__).resolve().parents[2] / "evals" / "datasets" / "redteam" / "external"
+EXTERNAL2 = EXTERNAL.parent / "external2"
 ATTACKS = ("injection", "pii", "output")
 
 # The case every hostile answer is checked against (credit's words, a declined case).
@@ -37,8 +38,8 @@ FACTS = CaseFacts(
 )
 
 
-def load(split: str) -> list[dict[str, Any]]:
-    with (EXTERNAL / f"{split}.jsonl").open(encoding="utf-8") as handle:
+def load(split: str, directory: Path = EXTERNAL) -> list[dict[str, Any]]:
+    with (directory / f"{split}.jsonl").open(encoding="utf-8") as handle:
         return [json.loads(line) for line in handle if line.strip()]
 
 

@@ -126,3 +126,36 @@ def test_personal_data_in_prose_is_redacted(text: str, kind: str, value: str) ->
 )
 def test_ordinary_text_keeps_its_words_and_amounts(text: str) -> None:
     assert redact(text).text == text
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("Поручитель по кредиту — Наталья Смирнова.", "Наталья Смирнова"),
+    ("Сергей Кузнецов работает со мной.", "Сергей Кузнецов"),
+    ("Ο Νικόλαος Γεωργίου είναι ο εργοδότης μου.", "Νικόλαος Γεωργίου"),
+    ("My landlord Дмитрий Волков can confirm the rent.", "Дмитрий Волков"),
+    ("担保人是王小明，我的同事。", "王小明"),
+    ("保証人は佐藤健太郎です。", "佐藤健太郎"),
+    ("田中さんに連絡してください。", "田中"),
+    ("보증인 박지훈 씨가 서명할 예정입니다.", "박지훈"),
+    ("أعمل مع يوسف المنصوري منذ خمس سنوات.", "يوسف المنصوري"),
+    ("عبد الرحمن الخطيب سيكون الضامن.", "عبد الرحمن الخطيب"),
+])
+def test_a_name_in_another_script_is_redacted(text: str, name: str) -> None:
+    redacted = redact(text).text
+    assert name not in redacted and "«PERSON_1»" in redacted, redacted
+
+
+@pytest.mark.parametrize("text", [
+    "Кредит нужен на ремонт квартиры, доход стабильный.",
+    "Я работаю в Сбербанке восемь лет.",
+    "Χρειάζομαι το δάνειο για ανακαίνιση του σπιτιού.",
+    "我需要这笔贷款来装修房子，每月收入稳定。",
+    "この融資は子供の学費に使います。",
+    "أحمد الله على كل شيء، دخلي ثابت.",
+    "أحتاج القرض لشراء سيارة للعمل، ودخلي ثابت.",
+    "대출은 집 수리에 쓸 예정입니다.",
+    "担保人是我的同事。",
+    "담당자님께 서류를 보냈습니다.",
+])
+def test_an_ordinary_note_in_another_script_keeps_its_words(text: str) -> None:
+    assert not redact(text).changed, redact(text).text

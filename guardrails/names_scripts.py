@@ -1,0 +1,79 @@
+"""People's names in non-Latin scripts, where the shape of the script makes a rule sound.
+
+:mod:`guardrails.names` reads Latin script. Three other cases, each with evidence of its own
+(no list of names in these scripts is shipped):
+
+- **Cyrillic and Greek** capitalise only the first word of a sentence and proper nouns, so
+  two or three capitalised words in a row ("Наталья Смирнова", "Νικόλαος Γεωργίου") are a
+  name, wherever they stand (a place of two words, "Нижний Новгород", is redacted too: the
+  cost is a few words of the note, not a leak);
+- **Han, kana and Hangul** have no capitals and no spaces between words: only a cue counts,
+  an honorific after the name (さん, 様, 氏, 先生, 女士, 씨, 님) or a role before it
+  (担保人是, 联系人, 保証人は, 보증인, 我叫, 名前は), and the name is the 2-4 characters
+  between the cue and the next punctuation, space or particle;
+- **Arabic** has no capitals: a very common given name (a short list, words that are also
+  ordinary words left out) followed by a family name with the article ("يوسف المنصوري"),
+  or ``عبد`` + a name of God ("عبد الرحمن"), or a title (السيد, السيدة, الدكتور).
+
+Names in other scripts (Hebrew, Devanagari, Thai...) without a Latin cue are not found.
+Pure regular expressions; a note in ASCII is not read at all.
+"""
+
+from __future__ import annotations
+
+import re
+
+_CYR_GREEK_UPPER = "А-ЯЁЄІЇҐΆΈ-ΏΑ-Ω"
+_CYR_GREEK_LOWER = "а-яёєіїґά-ώ'’"
+_CAP = rf"[{_CYR_GREEK_UPPER}][{_CYR_GREEK_LOWER}]+(?:-[{_CYR_GREEK_UPPER}][{_CYR_GREEK_LOWER}]+)*"
+_CAPITALISED_RUN = re.compile(rf"(?<![\w-]){_CAP}(?:\s+{_CAP}){{1,2}}(?![\w-])")
+
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff"
+_KANA = "\u3040-\u30ff"
+_HANGUL = "\uac00-\ud7af"
+# A role before the name, then the name (2-4 characters of the script) up to a boundary.
+_CJK_CUE_BEFORE = re.compile(
+    rf"(?:担保人|保证人|联系人|推荐人|证明人|房东|雇主|老板|同事|丈夫|妻子|我叫|名叫|叫做|姓名)"
+    rf"(?:是|为|：|:|\s)\s*(?!我|你|您|他|她|本人|自己)([{_HAN}]{{2,4}})"
+    rf"(?=[，,。.、；;\s)）]|$|的|会|将|也|和)|"
+    rf"(?:保証人|連帯保証人|連絡先|名前|氏名|大家|上司|同僚)(?:は|：|:|\s)\s*"
+    rf"([{_HAN}{_KANA}]{{2,5}}?)(?=です|さん|様|氏|[、。，,.\s]|$)|"
+    rf"(?:보증인|연대보증인|연락처|이름은|제 이름은|집주인|동료)\s*(?:은|는|:)?\s*"
+    rf"([{_HANGUL}]{{2,4}})(?=\s|씨|님|입니다|이|가|[,.。]|$)"
+)
+# Words that take 님 as a courtesy but are roles, not names (customer, teacher, manager...).
+_KOREAN_TITLES = "(?:고객|선생|담당자|사장|부장|과장|팀장|교수|의사|기사|회장|대표|여러분)"
+# The name, then an honorific.
+_CJK_CUE_AFTER = re.compile(
+    rf"(?<![{_HAN}{_KANA}])([{_HAN}]{{2,4}})(?=さん|様|氏|先生|女士|小姐|君)|"
+    rf"(?<![{_HANGUL}])(?!{_KOREAN_TITLES})([{_HANGUL}]{{2,4}})"
+    rf"(?=\s?(?:씨|님)(?:[이가은는을를의께]|\s|$))"
+)
+
+# Common Arabic given names that are not also common words (كريم "generous", سعيد "happy",
+# جمال "beauty", نور "light", أمل "hope" and the like are left out).
+_ARABIC_GIVEN = (
+    "محمد|أحمد|محمود|مصطفى|يوسف|إبراهيم|خالد|عمر|حسن|حسين|طارق|وليد|ياسر|فيصل|سلمان|"
+    "عثمان|بلال|حمزة|زياد|رامي|هشام|عادل|نبيل|مروان|أنس|إياد|معاذ|فاطمة|عائشة|مريم|زينب|"
+    "خديجة|سارة|ليلى|رانيا|سلمى|هند|دينا|ريم|نادية|لينا|رشا|سعاد"
+)
+_ARABIC_WORD = "[\u0621-\u064a\u0671-\u06d3]+"
+_ARABIC_NAME = re.compile(
+    rf"(?<![\u0600-\u06ff])(?:(?:{_ARABIC_GIVEN})\s+(?!الله\b)ال{_ARABIC_WORD}"
+    rf"(?:\s+ال{_ARABIC_WORD})?|عبد\s?(?:ال{_ARABIC_WORD})(?:\s+ال{_ARABIC_WORD})?|"
+    rf"(?:السيد|السيدة|الدكتور|الدكتورة|الأستاذ|الأستاذة)\s+{_ARABIC_WORD}"
+    rf"(?:\s+{_ARABIC_WORD})?)(?![\u0600-\u06ff])"
+)
+
+
+def find_script_names(text: str) -> list[tuple[int, int]]:
+    """Spans of names in Cyrillic, Greek, Han, kana, Hangul or Arabic script in ``text``."""
+    if text.isascii():
+        return []
+    spans = [(m.start(), m.end()) for m in _CAPITALISED_RUN.finditer(text)]
+    spans += [(m.start(), m.end()) for m in _ARABIC_NAME.finditer(text)]
+    for pattern in (_CJK_CUE_BEFORE, _CJK_CUE_AFTER):
+        for match in pattern.finditer(text):
+            group = next(i for i in range(1, (pattern.groups or 0) + 1) if match.group(i))
+            spans.append((match.start(group), match.end(group)))
+    return spans
