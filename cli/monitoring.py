@@ -78,6 +78,9 @@ def print_off_policy(off: OffPolicyReport) -> None:
         f"{off.n_awaiting_outcome} awaiting their outcome (counted as not seen yet); left out: "
         f"{off.n_awaiting_senior} awaiting a senior"
     )
+    if off.no_outcomes_yet:
+        click.echo("  no outcomes yet: no cost can be estimated; the range below (every case "
+                   "at its best and at its worst outcome) is what the log can say")
     for warning in off.warnings:
         click.echo(f"  WARNING: {warning}")
     if off.unobservable_cases:
@@ -92,7 +95,8 @@ def print_off_policy(off: OffPolicyReport) -> None:
     click.echo(f"  {'':24} {'naive (seen only)':>26} {'IPS':>26} {'SNIPS':>26} "
                f"{'doubly robust':>26}   ESS")
     for e in off.estimates:
-        few = f"too few outcomes ({e.n_observed})" if e.withheld else None
+        few = (None if not e.withheld else "no outcomes yet" if not e.n_observed
+               else f"too few outcomes ({e.n_observed})")
         cells = [str(i) if i is not None else few or "not supported"
                  for i in (e.naive, e.ips, e.snips)]
         dr = str(e.dr) if e.dr is not None else few or "-"

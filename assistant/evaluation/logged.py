@@ -36,6 +36,7 @@ is what the log cannot tell.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -167,6 +168,12 @@ class OffPolicyReport:
         decided = self.n_settled + self.n_awaiting_outcome
         return self.n_overridden_unseen / decided if decided else 0.0
 
+    @property
+    def no_outcomes_yet(self) -> bool:
+        """No outcome is known for any decided case (none revealed, none reported): the
+        range, every case at its best and its worst, is then the only statement."""
+        return self.n_observed == 0 and self.n_outside == 0
+
     def estimate_of(self, name: str) -> Estimate:
         return next(e for e in self.estimates if e.name == name)
 
@@ -197,7 +204,8 @@ class OffPolicyReport:
 
         return {
             "n_decided": self.n_decided, "n_settled": self.n_settled,
-            "n_observed": self.n_observed, "n_outside_source": self.n_outside,
+            "no_outcomes_yet": self.no_outcomes_yet, "n_observed": self.n_observed,
+            "n_outside_source": self.n_outside,
             "n_unobservable": self.n_unobservable,
             "n_awaiting_outcome": self.n_awaiting_outcome,
             "n_awaiting_senior": self.n_awaiting_senior, "n_explored": self.n_explored,
@@ -449,10 +457,13 @@ def off_policy_report(
     y, e, p = [], [], []
     if_risk, if_safe = [], []
     n_outside = 0
+    never = 0  # cases no action they might take would show an outcome
     unobservable: list[str] = []
     for c in included:
         dist, paid = _mixture(c, operators_of(c), review)
-        e.append(arrival * sum(q for a, q in dist.items() if shows(a)))
+        chance = sum(q for a, q in dist.items() if shows(a))
+        e.append(arrival * chance)
+        never += chance <= 0.0
         fee = paid * spec.review_cost
         if_risk.append(sum(q * _cost(spec, a, risk) for a, q in dist.items()) + fee)
         if_safe.append(sum(q * _cost(spec, a, spec.safe_outcome) for a, q in dist.items()) + fee)
@@ -474,9 +485,12 @@ def off_policy_report(
     targets = [operators, current, baseline_target(included, spec, pack)]
     for name, candidate in (candidates or {}).items():
         targets.append(policy_target(name, included, candidate, pack))
+    # A case had no chance of an outcome when no action it might take reveals one; waiting
+    # for outcomes none of which has arrived yet (e = 0 above) is not that.
     estimates = tuple(
-        estimate(log, t, n_boot=n_boot, confidence=confidence, rng=rng,
-                 min_outcomes=MIN_OUTCOMES) for t in targets
+        dataclasses.replace(estimate(log, t, n_boot=n_boot, confidence=confidence, rng=rng,
+                                     min_outcomes=MIN_OUTCOMES), n_unsupported=never)
+        for t in targets
     ) if included else ()
     differences: dict[str, dict[str, Interval | None]] = {}
     if included:
@@ -551,7 +565,12 @@ def _warnings(estimates: Sequence[Estimate], awaiting: int, arrival: float) -> t
     """What the figures cannot be trusted for, in words (shown before them)."""
     out = []
     first = estimates[0] if estimates else None
-    if first is not None and first.withheld:
+    if first is not None and first.withheld and not first.n_observed:
+        out.append(
+            f"no outcome yet that an action revealed: IPS, SNIPS and DR wait for {first.needed} "
+            "(too_few_outcomes); until then the range that assumes nothing (every case at its "
+            "best and at its worst outcome) is all the log can say")
+    elif first is not None and first.withheld:
         out.append(
             f"only {first.n_observed} outcome(s) the action revealed (fewer than "
             f"{first.needed}): IPS, SNIPS and DR are withheld (too_few_outcomes); a figure from "
@@ -566,7 +585,11 @@ def _warnings(estimates: Sequence[Estimate], awaiting: int, arrival: float) -> t
         out.append(
             f"{first.n_unsupported} case(s) had no chance of showing an outcome: the DR "
             "interval covers the noise of the outcomes seen, not the model's error on them")
-    if awaiting:
+    if awaiting and not arrival:
+        out.append(
+            f"{awaiting} outcome(s) awaited and none has arrived yet: the range counts each at "
+            "its best and its worst")
+    elif awaiting:
         out.append(
             f"{awaiting} outcome(s) still awaited ({arrival:.0%} of the outcomes the actions "
             "reveal have arrived): the estimates assume the late ones are like the early ones; "
