@@ -7,6 +7,7 @@ import json
 import click
 
 from assistant.evaluation.logged import MIN_OVERRIDE_OUTCOMES, OffPolicyReport
+from assistant.evaluation.ope import INVALID_PROPENSITIES
 from assistant.monitoring import MonitoringThresholds
 from assistant.monitoring.drift import FeatureDrift
 from assistant.monitoring.outcome_alerts import OutcomeAlertSettings, OutcomeCheck
@@ -95,7 +96,8 @@ def print_off_policy(off: OffPolicyReport) -> None:
     click.echo(f"  {'':24} {'naive (seen only)':>26} {'IPS':>26} {'SNIPS':>26} "
                f"{'doubly robust':>26}   ESS")
     for e in off.estimates:
-        few = (None if not e.withheld else "no outcomes yet" if not e.n_observed
+        few = (None if not e.withheld else "withheld: propensities" if e.withheld ==
+               INVALID_PROPENSITIES else "no outcomes yet" if not e.n_observed
                else f"too few outcomes ({e.n_observed})")
         cells = [str(i) if i is not None else few or "not supported"
                  for i in (e.naive, e.ips, e.snips)]
@@ -109,9 +111,10 @@ def print_off_policy(off: OffPolicyReport) -> None:
             "cover them, so it is not shown; DR uses the model alone there. Exploration "
             "(`docket policy set --explore`) gives them that chance."
         )
-    withheld = bool(first is not None and first.withheld)
+    withheld = first.withheld if first is not None else None
     for label, found in off.differences.items():
         parts = [f"{m} {i.estimate:+.3f} [{i.low:+.3f}, {i.high:+.3f}]" if i is not None
+                 else f"{m} withheld: propensities" if withheld == INVALID_PROPENSITIES
                  else f"{m} too few outcomes" if withheld else f"{m} not supported"
                  for m, i in found.items()]
         click.echo(f"  {label}: " + "; ".join(parts) + "  (negative: the first is cheaper)")

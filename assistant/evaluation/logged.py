@@ -46,7 +46,15 @@ import numpy as np
 
 from assistant.domains.base import DomainPack
 from assistant.evaluation.observation import is_outside, reveals
-from assistant.evaluation.ope import Estimate, Log, Target, compare, estimate
+from assistant.evaluation.ope import (
+    INVALID_PROPENSITIES,
+    TOO_FEW_OUTCOMES,
+    Estimate,
+    Log,
+    Target,
+    compare,
+    estimate,
+)
 from assistant.policies import PolicySpec, baseline_recommendation, recommend
 from assistant.policies.recommend import Recommendation
 from assistant.specialists.base import OodResult
@@ -423,6 +431,25 @@ def target_range(target: Target, known: Sequence[str | None], spec: PolicySpec) 
                      float(high.mean()) if n else 0.0, n, int(unseen.sum()))
 
 
+def propensity_problem(c: LoggedCase, spec: PolicySpec) -> str | None:
+    """Why the case's logged propensities are not a distribution over the policy's actions
+    that gives its own recommendation a chance (None: they are)."""
+    found = dict(c.propensities)
+    if not found:
+        return "no propensities logged"
+    unknown = sorted(a for a in found if a not in spec.actions)
+    if unknown:
+        return f"propensities name {unknown}, not actions of the policy {list(spec.actions)}"
+    values = np.array(list(found.values()), dtype=np.float64)
+    if not np.all(np.isfinite(values)) or np.any(values < 0.0) or np.any(values > 1.0):
+        return f"propensities {found} are not probabilities (each must be in [0, 1])"
+    if abs(float(values.sum()) - 1.0) > 1e-6:
+        return f"propensities {found} sum to {values.sum():.3f}, not 1"
+    if found.get(c.recommended, 0.0) <= 0.0:
+        return f"propensity of the recommended action {c.recommended!r} is 0"
+    return None
+
+
 def off_policy_report(
     cases: Sequence[LoggedCase],
     pack: DomainPack,
@@ -438,6 +465,15 @@ def off_policy_report(
     """Estimate the operators', the policy's, the baseline's (and candidates') cost per case."""
     rng = np.random.default_rng(seed)
     shows: Callable[[str | None], bool] = lambda action: reveals(pack, action)  # noqa: E731
+    # Propensities that are no probabilities (a bug, a hand-edited record) would weigh an
+    # outcome by nonsense, or by 1/0: IPS, SNIPS and DR are withheld naming the cases; the
+    # range needs none and stays. The cases are read as recommended with certainty so that
+    # the rest of the report can be computed.
+    invalid = [(c.case_ref or c.case_id, why) for c in cases
+               if (why := propensity_problem(c, spec)) is not None]
+    if invalid:
+        cases = [c if propensity_problem(c, spec) is None
+                 else dataclasses.replace(c, propensities={c.recommended: 1.0}) for c in cases]
     awaiting_senior = [c for c in cases if c.final_action is None]
     final = [c for c in cases if c.final_action is not None]
     awaiting_outcome = [c for c in final if shows(c.final_action) and c.outcome is None]
@@ -488,8 +524,9 @@ def off_policy_report(
     # A case had no chance of an outcome when no action it might take reveals one; waiting
     # for outcomes none of which has arrived yet (e = 0 above) is not that.
     estimates = tuple(
-        dataclasses.replace(estimate(log, t, n_boot=n_boot, confidence=confidence, rng=rng,
-                                     min_outcomes=MIN_OUTCOMES), n_unsupported=never)
+        _withheld_if(invalid, dataclasses.replace(
+            estimate(log, t, n_boot=n_boot, confidence=confidence, rng=rng,
+                     min_outcomes=MIN_OUTCOMES), n_unsupported=never))
         for t in targets
     ) if included else ()
     differences: dict[str, dict[str, Interval | None]] = {}
@@ -501,6 +538,8 @@ def off_policy_report(
             differences[label] = compare(log, first_target, second_target, n_boot=n_boot,
                                          confidence=confidence, rng=rng,
                                          min_outcomes=MIN_OUTCOMES)
+            if invalid:
+                differences[label] = {**differences[label], "ips": None, "dr": None}
     explored = [c for c in cases if c.explored]
     regret = sum(
         c.expected_costs.get(c.recommended, 0.0)
@@ -522,8 +561,10 @@ def off_policy_report(
         n_overridden_unseen=len(hidden),
         overridden_unseen_actions=hidden_actions,
         outcome_arrival_rate=arrival,
-        warnings=_overridden_warning(len(hidden), len(final), hidden_actions)
-        + _warnings(estimates, len(awaiting_outcome), arrival),
+        warnings=_invalid_warning(invalid)
+        + _blind_warning(len(cases), len(awaiting_senior), revealing)
+        + _overridden_warning(len(hidden), len(final), hidden_actions)
+        + _warnings(estimates, len(awaiting_outcome), arrival, blind=not revealing),
         n_decided=len(cases),
         n_settled=len(settled),
         n_observed=int(log.observed.sum()),
@@ -546,6 +587,41 @@ def off_policy_report(
     )
 
 
+def _withheld_if(invalid: Sequence[tuple[str, str]], found: Estimate) -> Estimate:
+    """The estimate with IPS, SNIPS and DR withheld when some case's propensities are not
+    probabilities (the naive figure needs none and stays)."""
+    if not invalid:
+        return found
+    return dataclasses.replace(found, ips=None, snips=None, dr=None,
+                               withheld=INVALID_PROPENSITIES)
+
+
+def _invalid_warning(invalid: Sequence[tuple[str, str]]) -> tuple[str, ...]:
+    if not invalid:
+        return ()
+    named = "; ".join(f"{ref}: {why}" for ref, why in invalid[:5])
+    more = f" and {len(invalid) - 5} more" if len(invalid) > 5 else ""
+    return (
+        f"{len(invalid)} case(s) logged propensities that are not probabilities of the "
+        f"policy's actions ({named}{more}): IPS, SNIPS and DR are withheld "
+        f"({INVALID_PROPENSITIES}), since a weight from them would be a confident wrong "
+        "number; the range needs no propensities and holds",)
+
+
+def _blind_warning(decided: int, with_senior: int, revealing: int) -> tuple[str, ...]:
+    """Logs where no outcome can be seen at all, in words."""
+    if decided and with_senior == decided:
+        return (
+            f"every decided case ({decided}) is still with a senior: no final action, so no "
+            "cost, range or estimate exists yet",)
+    if decided and not revealing:
+        return (
+            "no decided case's final action reveals an outcome: none will arrive for this "
+            "log (only outside sources can report); IPS, SNIPS and DR cannot be computed "
+            "from it, only the range (every case at its best and at its worst)",)
+    return ()
+
+
 def _overridden_warning(n: int, decided: int, actions: Sequence[str]) -> tuple[str, ...]:
     """The share of cases overridden to an action that shows no outcome, in words."""
     if not n or not decided:
@@ -561,22 +637,27 @@ def _overridden_warning(n: int, decided: int, actions: Sequence[str]) -> tuple[s
         "counts each at its best and its worst",)
 
 
-def _warnings(estimates: Sequence[Estimate], awaiting: int, arrival: float) -> tuple[str, ...]:
-    """What the figures cannot be trusted for, in words (shown before them)."""
+def _warnings(estimates: Sequence[Estimate], awaiting: int, arrival: float,
+              blind: bool = False) -> tuple[str, ...]:
+    """What the figures cannot be trusted for, in words (shown before them; ``blind``: no
+    final action reveals anything, which :func:`_blind_warning` says instead of 'not yet')."""
     out = []
     first = estimates[0] if estimates else None
-    if first is not None and first.withheld and not first.n_observed:
+    few = first is not None and first.withheld == TOO_FEW_OUTCOMES
+    if first is not None and few and not first.n_observed and blind:
+        pass
+    elif first is not None and few and not first.n_observed:
         out.append(
             f"no outcome yet that an action revealed: IPS, SNIPS and DR wait for {first.needed} "
             "(too_few_outcomes); until then the range that assumes nothing (every case at its "
             "best and at its worst outcome) is all the log can say")
-    elif first is not None and first.withheld:
+    elif first is not None and few:
         out.append(
             f"only {first.n_observed} outcome(s) the action revealed (fewer than "
             f"{first.needed}): IPS, SNIPS and DR are withheld (too_few_outcomes); a figure from "
             "so few would read like a measurement and is not one. The range that assumes "
             "nothing about the unseen outcomes still holds")
-    elif first is not None and first.n_observed and first.ess < MIN_ESS:
+    elif first is not None and not first.withheld and first.n_observed and first.ess < MIN_ESS:
         out.append(
             f"the weights' effective sample size is {first.ess:.1f} (below {MIN_ESS:.0f}): the "
             "IPS, SNIPS and DR figures rest on a few heavily weighted outcomes and their "
@@ -636,5 +717,6 @@ def _override_groups(
 __all__ = [
     "BASELINE", "MIN_OUTCOMES", "OPERATORS", "CostRange", "LoggedCase", "OffPolicyReport",
     "OverrideGroup",
-    "off_policy_report", "policy_name", "policy_target", "training_outcomes", "transitions",
+    "off_policy_report", "policy_name", "policy_target", "propensity_problem",
+    "training_outcomes", "transitions",
 ]

@@ -39,6 +39,12 @@ FloatArray = NDArray[np.float64]
 TOO_FEW_OUTCOMES = "too_few_outcomes"
 """Why IPS, SNIPS and DR were withheld: fewer outcomes seen than the caller requires."""
 
+INVALID_PROPENSITIES = "invalid_propensities"
+"""Why IPS, SNIPS and DR were withheld: some case's logged propensities are not
+probabilities of the policy's actions (negative, above 1, not summing to 1, not a number,
+naming no action of the policy, or 0 for the action it recommended): a weight from them
+would be a confident wrong number."""
+
 
 @dataclass(frozen=True)
 class Log:
@@ -214,4 +220,5 @@ def compare(
     return found
 
 
-__all__ = ["TOO_FEW_OUTCOMES", "Estimate", "Log", "Target", "compare", "estimate"]
+__all__ = ["INVALID_PROPENSITIES", "TOO_FEW_OUTCOMES", "Estimate", "Log", "Target", "compare",
+           "estimate"]

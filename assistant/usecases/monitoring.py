@@ -14,6 +14,7 @@ from typing import Any, TypedDict
 
 from assistant.domains.decision import ClassificationShape
 from assistant.evaluation.logged import OverrideGroup
+from assistant.evaluation.ope import INVALID_PROPENSITIES
 from assistant.monitoring.health import MonitoringThresholds, evaluate_alerts
 from assistant.monitoring.outcome_alerts import OutcomeAlertSettings, OutcomeCheck, check_outcomes
 from assistant.monitoring.quality import QUALITY_WINDOW
@@ -173,6 +174,10 @@ def health(ctx: Context, domain: str) -> HealthView:
                 basis = (f"no outcomes yet over {decided} decided case(s): no cost can be "
                          "estimated, only the range beside it (every case at its best and "
                          "at its worst outcome)")
+            elif off.estimates[0].withheld == INVALID_PROPENSITIES:
+                basis = ("off-policy estimates withheld (some logged propensities are not "
+                         "probabilities; the warning names the cases): realized cost on the "
+                         f"known outcomes only (biased) over {decided} decided case(s)")
             elif off.estimates[0].withheld:
                 basis = (f"too few outcomes for off-policy estimates ({off.n_observed} seen, "
                          f"fewer than {off.estimates[0].needed}): realized cost on the known "
