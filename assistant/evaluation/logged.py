@@ -342,7 +342,9 @@ def training_outcomes(
     that variance for a little bias toward the approved cases). Returns (cases, weights,
     outside reports left out).
     """
-    final = [c for c in cases if c.final_action is not None]
+    # Propensities that are no probabilities would give a negative or infinite weight: such
+    # a case counts as recommended with certainty (weight 1 for its own outcome).
+    final = [c for c in _certain_where_invalid(cases, spec) if c.final_action is not None]
     _, review = transitions(final, spec.decisive_actions)
     operators = operator_model(final, spec.decisive_actions)
     kept: list[LoggedCase] = []
@@ -450,6 +452,13 @@ def propensity_problem(c: LoggedCase, spec: PolicySpec) -> str | None:
     return None
 
 
+def _certain_where_invalid(cases: Sequence[LoggedCase], spec: PolicySpec) -> list[LoggedCase]:
+    """The cases, each whose propensities are no probabilities read as recommended with
+    certainty (the caller says so)."""
+    return [c if propensity_problem(c, spec) is None
+            else dataclasses.replace(c, propensities={c.recommended: 1.0}) for c in cases]
+
+
 def off_policy_report(
     cases: Sequence[LoggedCase],
     pack: DomainPack,
@@ -472,8 +481,7 @@ def off_policy_report(
     invalid = [(c.case_ref or c.case_id, why) for c in cases
                if (why := propensity_problem(c, spec)) is not None]
     if invalid:
-        cases = [c if propensity_problem(c, spec) is None
-                 else dataclasses.replace(c, propensities={c.recommended: 1.0}) for c in cases]
+        cases = _certain_where_invalid(cases, spec)
     awaiting_senior = [c for c in cases if c.final_action is None]
     final = [c for c in cases if c.final_action is not None]
     awaiting_outcome = [c for c in final if shows(c.final_action) and c.outcome is None]

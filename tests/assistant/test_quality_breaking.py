@@ -254,3 +254,18 @@ def test_the_simulator_takes_both_revealing_actions_of_a_three_action_pack() -> 
     assert 0 < repeat.n_observed < repeat.n
     assert repeat.dr[1] <= repeat.dr[0] <= repeat.dr[2]
 
+
+
+def test_retraining_never_weighs_an_outcome_by_propensities_that_are_no_probabilities(
+    pack: DomainPack,
+) -> None:
+    """Propensities summing to 0.1 made one outcome count 10 times in the next model's
+    training; such a case is read as recommended with certainty, as the report reads it."""
+    from assistant.evaluation.logged import training_outcomes
+
+    p, bad = _world(30)
+    cases = [_case(pack, j, float(p[j]), "approve", "approve", "bad" if bad[j] else "good")
+             for j in range(30)]
+    cases[3] = dataclasses.replace(cases[3], propensities={"approve": 0.1})
+    kept, weights, _ = training_outcomes(cases, pack, _spec(pack))
+    assert len(kept) == 30 and weights == [1.0] * 30
