@@ -24,16 +24,12 @@ from assistant.evaluation.logged import (
 )
 from assistant.evaluation.ope import INVALID_PROPENSITIES, TOO_FEW_OUTCOMES
 from assistant.policies import PolicySpec, recommend
+from tests.assistant.test_quality_unseen_outcomes import _spec
 
 
 @pytest.fixture(scope="module")
 def pack() -> DomainPack:
     return get_pack("credit")
-
-
-def _spec(pack: DomainPack) -> PolicySpec:
-    return pack.default_policy.with_changes({"escalate_band": [1.0, 0.0],
-                                             "escalate_on_ood": False})
 
 
 @cache
