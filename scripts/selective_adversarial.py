@@ -213,6 +213,7 @@ def run(name: str, seed: int, n_boot: int = 300,
         span = None if k == "operators" else off.range_of(label)
         out[k] = (float(np.mean(truth[k])), {
             "ips": e.ips, "snips": e.snips, "dr": e.dr, "naive": e.naive, "ess": e.ess,
+            "dr_noise": e.dr_noise,
             "n_obs": e.n_observed, "unsupported": e.n_unsupported,
             "withheld": e.withheld, "range": span})
     logged = off.range_of(OPERATORS)
