@@ -134,6 +134,7 @@ class Estimate:
             "n_unsupported": self.n_unsupported, "supported": self.supported,
             "naive": iv(self.naive), "ips": off(self.ips), "snips": off(self.snips),
             "dr": off(self.dr), "effective_sample_size": self.ess, "max_weight": self.max_weight,
+            "dr_unseen_noise": self.dr_noise,
         }  # fmt: skip
 
     def withheld_dict(self) -> dict[str, Any]:

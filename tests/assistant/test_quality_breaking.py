@@ -315,6 +315,8 @@ def test_rare_costly_outcomes_flag_the_dr_interval_as_too_narrow(pack: DomainPac
     flagged = [w for w in off.warnings if "is likely too narrow" in w]
     assert flagged and "rare, costly outcomes" in flagged[0]
     assert "range as the only guarantee" in flagged[0]
+    as_json = off.to_dict()["estimates"][1]
+    assert as_json["dr_unseen_noise"] > 2 * (as_json["dr"]["high"] - as_json["dr"]["low"]) / 2
     # A credit log of the same size with exploration: the interval is not flagged.
     from tests.assistant.test_quality_unseen_outcomes import _log
 
