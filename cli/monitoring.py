@@ -7,6 +7,7 @@ import json
 import click
 
 from assistant.evaluation.logged import MIN_OVERRIDE_OUTCOMES, OffPolicyReport
+from assistant.evaluation.ope import INVALID_PROPENSITIES
 from assistant.monitoring import MonitoringThresholds
 from assistant.monitoring.drift import FeatureDrift
 from assistant.monitoring.outcome_alerts import OutcomeAlertSettings, OutcomeCheck
@@ -78,6 +79,9 @@ def print_off_policy(off: OffPolicyReport) -> None:
         f"{off.n_awaiting_outcome} awaiting their outcome (counted as not seen yet); left out: "
         f"{off.n_awaiting_senior} awaiting a senior"
     )
+    if off.no_outcomes_yet:
+        click.echo("  no outcomes yet: no cost can be estimated; the range below (every case "
+                   "at its best and at its worst outcome) is what the log can say")
     for warning in off.warnings:
         click.echo(f"  WARNING: {warning}")
     if off.unobservable_cases:
@@ -92,7 +96,9 @@ def print_off_policy(off: OffPolicyReport) -> None:
     click.echo(f"  {'':24} {'naive (seen only)':>26} {'IPS':>26} {'SNIPS':>26} "
                f"{'doubly robust':>26}   ESS")
     for e in off.estimates:
-        few = f"too few outcomes ({e.n_observed})" if e.withheld else None
+        few = (None if not e.withheld else "withheld: propensities" if e.withheld ==
+               INVALID_PROPENSITIES else "no outcomes yet" if not e.n_observed
+               else f"too few outcomes ({e.n_observed})")
         cells = [str(i) if i is not None else few or "not supported"
                  for i in (e.naive, e.ips, e.snips)]
         dr = str(e.dr) if e.dr is not None else few or "-"
@@ -105,9 +111,10 @@ def print_off_policy(off: OffPolicyReport) -> None:
             "cover them, so it is not shown; DR uses the model alone there. Exploration "
             "(`docket policy set --explore`) gives them that chance."
         )
-    withheld = bool(first is not None and first.withheld)
+    withheld = first.withheld if first is not None else None
     for label, found in off.differences.items():
         parts = [f"{m} {i.estimate:+.3f} [{i.low:+.3f}, {i.high:+.3f}]" if i is not None
+                 else f"{m} withheld: propensities" if withheld == INVALID_PROPENSITIES
                  else f"{m} too few outcomes" if withheld else f"{m} not supported"
                  for m, i in found.items()]
         click.echo(f"  {label}: " + "; ".join(parts) + "  (negative: the first is cheaper)")

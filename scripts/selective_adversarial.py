@@ -1,14 +1,18 @@
 """Adversarial selective-label simulations of ``docket quality``'s off-policy estimates.
 
-Each repeat shuffles the German credit data with its seed; a logistic regression learns from
-300 rows and the policy (exploration as given, no escalation) decides the next ``n`` cases.
-Operators then accept or override, outcomes are revealed only for approved cases (some late,
-i.e. still pending), outside sources report some declined cases. The cases go through the
+Each repeat shuffles the pack's data (German credit unless ``--pack`` names another) with its
+seed; a logistic regression learns from 300 rows (half the data set when it is smaller than
+600) and the policy (exploration as given, no escalation) decides the next ``n`` cases.
+Operators then accept or override ("approve" and "decline" below stand for the pack's
+accepting action, the cheapest when all goes well, and its refusing one), outcomes are revealed
+only for cases whose final action the pack declares revealing (``ClassificationShape.reveals``;
+some late, i.e. still pending), outside sources report some of the others. The cases go through the
 same code as ``docket quality`` (:func:`assistant.evaluation.logged.off_policy_report`) and
 each estimator's interval is checked against the truth the simulator knows: the target's cost
 over every decided case.
 
     PYTHONPATH=. python scripts/selective_adversarial.py SCENARIO [SCENARIO ...] [--seeds 2000-2099]
+        [--pack NAME | --pack MODULE:FACTORY]   (e.g. tests.packs.biopsy:make_pack)
 
 Each target's line also gives the range that assumes nothing about the unseen outcomes
 (worst-case bounds) and how often it holds the truth; for the decisions as logged (``logged``)
@@ -22,6 +26,7 @@ never used for tuning).
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,6 +34,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from assistant.domains import get_pack
+from assistant.domains.base import DomainPack
 from assistant.evaluation.logged import (
     BASELINE,
     OPERATORS,
@@ -36,7 +42,8 @@ from assistant.evaluation.logged import (
     off_policy_report,
     policy_name,
 )
-from assistant.evaluation.simulate import _fit
+from assistant.evaluation.observation import reveals
+from assistant.evaluation.simulate import _fit, revealing_actions
 from assistant.policies import baseline_recommendation, recommend
 from assistant.specialists.base import OodResult
 from assistant.specialists.pipelines import dataset_matrix
@@ -109,24 +116,44 @@ SCENARIOS = {
     "fewer": Scenario({"rate": 0.1, "max_regret": 5.0}, n=12),
 }
 
-COSTS_STRICT = {"approve": {"bad": 10.0, "good": 0.0}}
+def load_pack(name: str) -> DomainPack:
+    """An installed pack by name, or ``MODULE:FACTORY`` (a pack not installed, e.g. a
+    test pack)."""
+    if ":" not in name:
+        return get_pack(name)
+    module, factory = name.split(":", 1)
+    made = getattr(importlib.import_module(module), factory)()
+    if not isinstance(made, DomainPack):
+        raise SystemExit(f"{name} made a {type(made).__name__}, not a yes/no DomainPack")
+    return made
 
 
-def run(name: str, seed: int, n_boot: int = 300) -> dict[str, tuple[float, dict[str, object]]]:
+def run(name: str, seed: int, n_boot: int = 300,
+        pack: DomainPack | None = None) -> dict[str, tuple[float, dict[str, object]]]:
     sc = SCENARIOS[name]
-    pack = get_pack("credit")
+    pack = pack or get_pack("credit")
+    revealing_actions(pack)  # refuses a pack whose reveals the loop cannot model, naming why
     data = pack.load_dataset()
     x_all, y_all = dataset_matrix(pack, data)
     base = pack.default_policy.with_changes({"escalate_band": [1.0, 0.0],
                                              "escalate_on_ood": False})
+    risk, safe = base.risk_outcome, base.safe_outcome
+    # The operators' words: "approve" is the pack's accepting action, "decline" its refusing
+    # one (credit: the same names).
+    role = {base.best_action_for(safe): "approve", base.best_action_for(risk): "decline"}
+    action = {v: k for k, v in role.items()}
+    accepting = action["approve"]
+    # The strict candidate: the accepting action's cost under the risk outcome doubled.
+    strict = {accepting: {**base.costs[accepting], risk: 2.0 * base.costs[accepting][risk]}}
     logging = base.with_changes({"exploration": sc.explore}) if sc.explore else base
     # A policy change mid-log: exploration cut (from 0.2 to 0.05, near break-even only), or
     # switched off.
     later = base.with_changes({"exploration": sc.later_explore}) if sc.later_explore else base
-    candidate = base.with_changes({"costs": COSTS_STRICT})
+    candidate = base.with_changes({"costs": strict})
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(y_all))
-    start, stream = order[:300], order[300:300 + sc.n]
+    first = min(300, len(y_all) // 2)
+    start, stream = order[:first], order[first:first + sc.n]
     model = _fit(pack, x_all[start], y_all[start], np.ones(len(start)), seed)
     p_all = model.predict_proba(x_all[stream])[:, 1]
     cases: list[LoggedCase] = []
@@ -136,11 +163,12 @@ def run(name: str, seed: int, n_boot: int = 300) -> dict[str, tuple[float, dict[
         spec = later if sc.change_at is not None and j >= sc.change_at * sc.n else logging
         rec = recommend(float(p), None, spec, case_key=f"adv-{seed}-{i}")
         bad = bool(y_all[i])
-        final = sc.operator(float(p), rec.action, bad, rng)
-        outcome_label = "bad" if bad else "good"
+        final = action.get(sc.operator(float(p), role.get(rec.action, rec.action), bad, rng),
+                           rec.action)
+        outcome_label = risk if bad else safe
         outcome: str | None = None
         source: str | None = None
-        if final == "approve":
+        if reveals(pack, final):
             late = (rng.random() < sc.pending) if sc.pending_bad is None else (
                 (bad and rng.random() < sc.pending_bad)
                 or (not bad and sc.pending_good > 0 and rng.random() < sc.pending_good))
@@ -156,12 +184,13 @@ def run(name: str, seed: int, n_boot: int = 300) -> dict[str, tuple[float, dict[
             propensities=rec.propensities or {rec.action: 1.0}, explored=rec.explored,
             final_action=final, outcome=outcome, outcome_source=source, p_risk=float(p),
             ood=False, ood_reasons=(), input=row, expected_costs=rec.expected_costs))
-        outcome_key = "bad" if bad else "good"
+        outcome_key = outcome_label
         # The operators' truth: the expected cost of the logging mixture (recommendation's
         # propensities, then the operator rule, random parts averaged by simulation).
         mix = 0.0
         for a, q in (rec.propensities or {rec.action: 1.0}).items():
-            draws = [sc.operator(float(p), a, bad, np.random.default_rng(k)) for k in range(20)]
+            draws = [action.get(sc.operator(float(p), role.get(a, a), bad,
+                                            np.random.default_rng(k)), a) for k in range(20)]
             mix += q * float(np.mean([base.costs[d][outcome_key] for d in draws]))
         truth["operators"].append(mix)
         truth["logged"].append(base.costs[final][outcome_key])
@@ -184,6 +213,7 @@ def run(name: str, seed: int, n_boot: int = 300) -> dict[str, tuple[float, dict[
         span = None if k == "operators" else off.range_of(label)
         out[k] = (float(np.mean(truth[k])), {
             "ips": e.ips, "snips": e.snips, "dr": e.dr, "naive": e.naive, "ess": e.ess,
+            "dr_noise": e.dr_noise,
             "n_obs": e.n_observed, "unsupported": e.n_unsupported,
             "withheld": e.withheld, "range": span})
     logged = off.range_of(OPERATORS)
@@ -199,17 +229,21 @@ def main(argv: list[str]) -> None:
     ap.add_argument("scenario", choices=sorted(SCENARIOS), nargs="+")
     ap.add_argument("--seeds", default="0-19")
     ap.add_argument("--n-boot", type=int, default=300)
+    ap.add_argument("--pack", default="credit",
+                    help="an installed pack's name, or MODULE:FACTORY for one not installed")
     args = ap.parse_args(argv)
+    pack = load_pack(args.pack)
     for name in args.scenario:
-        report(name, args.seeds, args.n_boot)
+        report(name, args.seeds, args.n_boot, pack)
 
 
-def report(scenario: str, seeds_text: str, n_boot: int) -> None:
+def report(scenario: str, seeds_text: str, n_boot: int,
+           pack: DomainPack | None = None) -> None:
     lo, hi = (int(s) for s in seeds_text.split("-"))
     seeds = range(lo, hi + 1)
     rows: dict[str, dict[str, list[object]]] = {}
     for seed in seeds:
-        for k, (truth, found) in run(scenario, seed, n_boot).items():
+        for k, (truth, found) in run(scenario, seed, n_boot, pack).items():
             r = rows.setdefault(k, {"truth": [], "ess": [], "n_obs": [], "withheld": [],
                                     "range": []})
             r["truth"].append(truth)
@@ -223,7 +257,8 @@ def report(scenario: str, seeds_text: str, n_boot: int) -> None:
                 iv = found[m]
                 r.setdefault(m, []).append(None if iv is None else (
                     iv.estimate, iv.low <= truth <= iv.high))  # type: ignore[attr-defined]
-    print(f"{scenario}: {len(seeds)} repeats, seeds {lo}-{hi}")
+    name = pack.name if pack is not None else "credit"
+    print(f"{scenario} on {name}: {len(seeds)} repeats, seeds {lo}-{hi}")
     for k, r in rows.items():
         t = np.array(r["truth"], dtype=float)
         parts = [f"{k:9} truth {t.mean():.3f}±{t.std():.3f} outcomes "

@@ -36,6 +36,7 @@ is what the log cannot tell.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -45,7 +46,15 @@ import numpy as np
 
 from assistant.domains.base import DomainPack
 from assistant.evaluation.observation import is_outside, reveals
-from assistant.evaluation.ope import Estimate, Log, Target, compare, estimate
+from assistant.evaluation.ope import (
+    INVALID_PROPENSITIES,
+    TOO_FEW_OUTCOMES,
+    Estimate,
+    Log,
+    Target,
+    compare,
+    estimate,
+)
 from assistant.policies import PolicySpec, baseline_recommendation, recommend
 from assistant.policies.recommend import Recommendation
 from assistant.specialists.base import OodResult
@@ -81,6 +90,14 @@ MIN_OUTCOMES = 10
 """Below this many outcomes the action revealed, IPS, SNIPS and DR are withheld
 (``too_few_outcomes``): with 3 outcomes they are a number, not a measurement
 (``scripts/selective_adversarial.py few``). The worst-case range still holds."""
+
+MAX_NOISE_RATIO = 2.0
+"""Above this ratio of :func:`assistant.evaluation.ope.unseen_noise` to the DR interval's
+half-width, the interval is flagged as too narrow: the cost rests on rare, costly outcomes of
+which the log holds none or one. Chosen on development seeds 0-29 of
+``scripts/selective_adversarial.py explore`` (credit: ratio 0.4-1.0, never above 2 for the
+operators or the policy; a biopsy pack whose biopsy alone reveals: median 5.7, above 2 in
+29 of 30 repeats, every repeat whose interval missed the truth among them)."""
 
 MIN_ESS = 30.0
 """Below this effective sample size of the weights the bootstrap intervals are flagged: they
@@ -167,6 +184,12 @@ class OffPolicyReport:
         decided = self.n_settled + self.n_awaiting_outcome
         return self.n_overridden_unseen / decided if decided else 0.0
 
+    @property
+    def no_outcomes_yet(self) -> bool:
+        """No outcome is known for any decided case (none revealed, none reported): the
+        range, every case at its best and its worst, is then the only statement."""
+        return self.n_observed == 0 and self.n_outside == 0
+
     def estimate_of(self, name: str) -> Estimate:
         return next(e for e in self.estimates if e.name == name)
 
@@ -197,7 +220,8 @@ class OffPolicyReport:
 
         return {
             "n_decided": self.n_decided, "n_settled": self.n_settled,
-            "n_observed": self.n_observed, "n_outside_source": self.n_outside,
+            "no_outcomes_yet": self.no_outcomes_yet, "n_observed": self.n_observed,
+            "n_outside_source": self.n_outside,
             "n_unobservable": self.n_unobservable,
             "n_awaiting_outcome": self.n_awaiting_outcome,
             "n_awaiting_senior": self.n_awaiting_senior, "n_explored": self.n_explored,
@@ -326,7 +350,9 @@ def training_outcomes(
     that variance for a little bias toward the approved cases). Returns (cases, weights,
     outside reports left out).
     """
-    final = [c for c in cases if c.final_action is not None]
+    # Propensities that are no probabilities would give a negative or infinite weight: such
+    # a case counts as recommended with certainty (weight 1 for its own outcome).
+    final = [c for c in _certain_where_invalid(cases, spec) if c.final_action is not None]
     _, review = transitions(final, spec.decisive_actions)
     operators = operator_model(final, spec.decisive_actions)
     kept: list[LoggedCase] = []
@@ -415,6 +441,32 @@ def target_range(target: Target, known: Sequence[str | None], spec: PolicySpec) 
                      float(high.mean()) if n else 0.0, n, int(unseen.sum()))
 
 
+def propensity_problem(c: LoggedCase, spec: PolicySpec) -> str | None:
+    """Why the case's logged propensities are not a distribution over the policy's actions
+    that gives its own recommendation a chance (None: they are)."""
+    found = dict(c.propensities)
+    if not found:
+        return "no propensities logged"
+    unknown = sorted(a for a in found if a not in spec.actions)
+    if unknown:
+        return f"propensities name {unknown}, not actions of the policy {list(spec.actions)}"
+    values = np.array(list(found.values()), dtype=np.float64)
+    if not np.all(np.isfinite(values)) or np.any(values < 0.0) or np.any(values > 1.0):
+        return f"propensities {found} are not probabilities (each must be in [0, 1])"
+    if abs(float(values.sum()) - 1.0) > 1e-6:
+        return f"propensities {found} sum to {values.sum():.3f}, not 1"
+    if found.get(c.recommended, 0.0) <= 0.0:
+        return f"propensity of the recommended action {c.recommended!r} is 0"
+    return None
+
+
+def _certain_where_invalid(cases: Sequence[LoggedCase], spec: PolicySpec) -> list[LoggedCase]:
+    """The cases, each whose propensities are no probabilities read as recommended with
+    certainty (the caller says so)."""
+    return [c if propensity_problem(c, spec) is None
+            else dataclasses.replace(c, propensities={c.recommended: 1.0}) for c in cases]
+
+
 def off_policy_report(
     cases: Sequence[LoggedCase],
     pack: DomainPack,
@@ -430,6 +482,14 @@ def off_policy_report(
     """Estimate the operators', the policy's, the baseline's (and candidates') cost per case."""
     rng = np.random.default_rng(seed)
     shows: Callable[[str | None], bool] = lambda action: reveals(pack, action)  # noqa: E731
+    # Propensities that are no probabilities (a bug, a hand-edited record) would weigh an
+    # outcome by nonsense, or by 1/0: IPS, SNIPS and DR are withheld naming the cases; the
+    # range needs none and stays. The cases are read as recommended with certainty so that
+    # the rest of the report can be computed.
+    invalid = [(c.case_ref or c.case_id, why) for c in cases
+               if (why := propensity_problem(c, spec)) is not None]
+    if invalid:
+        cases = _certain_where_invalid(cases, spec)
     awaiting_senior = [c for c in cases if c.final_action is None]
     final = [c for c in cases if c.final_action is not None]
     awaiting_outcome = [c for c in final if shows(c.final_action) and c.outcome is None]
@@ -449,10 +509,13 @@ def off_policy_report(
     y, e, p = [], [], []
     if_risk, if_safe = [], []
     n_outside = 0
+    never = 0  # cases no action they might take would show an outcome
     unobservable: list[str] = []
     for c in included:
         dist, paid = _mixture(c, operators_of(c), review)
-        e.append(arrival * sum(q for a, q in dist.items() if shows(a)))
+        chance = sum(q for a, q in dist.items() if shows(a))
+        e.append(arrival * chance)
+        never += chance <= 0.0
         fee = paid * spec.review_cost
         if_risk.append(sum(q * _cost(spec, a, risk) for a, q in dist.items()) + fee)
         if_safe.append(sum(q * _cost(spec, a, spec.safe_outcome) for a, q in dist.items()) + fee)
@@ -474,9 +537,13 @@ def off_policy_report(
     targets = [operators, current, baseline_target(included, spec, pack)]
     for name, candidate in (candidates or {}).items():
         targets.append(policy_target(name, included, candidate, pack))
+    # A case had no chance of an outcome when no action it might take reveals one; waiting
+    # for outcomes none of which has arrived yet (e = 0 above) is not that.
     estimates = tuple(
-        estimate(log, t, n_boot=n_boot, confidence=confidence, rng=rng,
-                 min_outcomes=MIN_OUTCOMES) for t in targets
+        _withheld_if(invalid, dataclasses.replace(
+            estimate(log, t, n_boot=n_boot, confidence=confidence, rng=rng,
+                     min_outcomes=MIN_OUTCOMES), n_unsupported=never))
+        for t in targets
     ) if included else ()
     differences: dict[str, dict[str, Interval | None]] = {}
     if included:
@@ -487,6 +554,8 @@ def off_policy_report(
             differences[label] = compare(log, first_target, second_target, n_boot=n_boot,
                                          confidence=confidence, rng=rng,
                                          min_outcomes=MIN_OUTCOMES)
+            if invalid:
+                differences[label] = {**differences[label], "ips": None, "dr": None}
     explored = [c for c in cases if c.explored]
     regret = sum(
         c.expected_costs.get(c.recommended, 0.0)
@@ -508,8 +577,10 @@ def off_policy_report(
         n_overridden_unseen=len(hidden),
         overridden_unseen_actions=hidden_actions,
         outcome_arrival_rate=arrival,
-        warnings=_overridden_warning(len(hidden), len(final), hidden_actions)
-        + _warnings(estimates, len(awaiting_outcome), arrival),
+        warnings=_invalid_warning(invalid)
+        + _blind_warning(len(cases), len(awaiting_senior), revealing)
+        + _overridden_warning(len(hidden), len(final), hidden_actions)
+        + _warnings(estimates, len(awaiting_outcome), arrival, blind=not revealing),
         n_decided=len(cases),
         n_settled=len(settled),
         n_observed=int(log.observed.sum()),
@@ -532,6 +603,41 @@ def off_policy_report(
     )
 
 
+def _withheld_if(invalid: Sequence[tuple[str, str]], found: Estimate) -> Estimate:
+    """The estimate with IPS, SNIPS and DR withheld when some case's propensities are not
+    probabilities (the naive figure needs none and stays)."""
+    if not invalid:
+        return found
+    return dataclasses.replace(found, ips=None, snips=None, dr=None,
+                               withheld=INVALID_PROPENSITIES)
+
+
+def _invalid_warning(invalid: Sequence[tuple[str, str]]) -> tuple[str, ...]:
+    if not invalid:
+        return ()
+    named = "; ".join(f"{ref}: {why}" for ref, why in invalid[:5])
+    more = f" and {len(invalid) - 5} more" if len(invalid) > 5 else ""
+    return (
+        f"{len(invalid)} case(s) logged propensities that are not probabilities of the "
+        f"policy's actions ({named}{more}): IPS, SNIPS and DR are withheld "
+        f"({INVALID_PROPENSITIES}), since a weight from them would be a confident wrong "
+        "number; the range needs no propensities and holds",)
+
+
+def _blind_warning(decided: int, with_senior: int, revealing: int) -> tuple[str, ...]:
+    """Logs where no outcome can be seen at all, in words."""
+    if decided and with_senior == decided:
+        return (
+            f"every decided case ({decided}) is still with a senior: no final action, so no "
+            "cost, range or estimate exists yet",)
+    if decided and not revealing:
+        return (
+            "no decided case's final action reveals an outcome: none will arrive for this "
+            "log (only outside sources can report); IPS, SNIPS and DR cannot be computed "
+            "from it, only the range (every case at its best and at its worst)",)
+    return ()
+
+
 def _overridden_warning(n: int, decided: int, actions: Sequence[str]) -> tuple[str, ...]:
     """The share of cases overridden to an action that shows no outcome, in words."""
     if not n or not decided:
@@ -547,26 +653,50 @@ def _overridden_warning(n: int, decided: int, actions: Sequence[str]) -> tuple[s
         "counts each at its best and its worst",)
 
 
-def _warnings(estimates: Sequence[Estimate], awaiting: int, arrival: float) -> tuple[str, ...]:
-    """What the figures cannot be trusted for, in words (shown before them)."""
+def _warnings(estimates: Sequence[Estimate], awaiting: int, arrival: float,
+              blind: bool = False) -> tuple[str, ...]:
+    """What the figures cannot be trusted for, in words (shown before them; ``blind``: no
+    final action reveals anything, which :func:`_blind_warning` says instead of 'not yet')."""
     out = []
     first = estimates[0] if estimates else None
-    if first is not None and first.withheld:
+    few = first is not None and first.withheld == TOO_FEW_OUTCOMES
+    if first is not None and few and not first.n_observed and blind:
+        pass
+    elif first is not None and few and not first.n_observed:
+        out.append(
+            f"no outcome yet that an action revealed: IPS, SNIPS and DR wait for {first.needed} "
+            "(too_few_outcomes); until then the range that assumes nothing (every case at its "
+            "best and at its worst outcome) is all the log can say")
+    elif first is not None and few:
         out.append(
             f"only {first.n_observed} outcome(s) the action revealed (fewer than "
             f"{first.needed}): IPS, SNIPS and DR are withheld (too_few_outcomes); a figure from "
             "so few would read like a measurement and is not one. The range that assumes "
             "nothing about the unseen outcomes still holds")
-    elif first is not None and first.n_observed and first.ess < MIN_ESS:
+    elif first is not None and not first.withheld and first.n_observed and first.ess < MIN_ESS:
         out.append(
             f"the weights' effective sample size is {first.ess:.1f} (below {MIN_ESS:.0f}): the "
             "IPS, SNIPS and DR figures rest on a few heavily weighted outcomes and their "
             "intervals are too narrow; read them as indicative only")
+    narrow = [e for e in estimates if e.dr is not None and not e.withheld
+              and e.dr_noise > MAX_NOISE_RATIO * (e.dr.high - e.dr.low) / 2.0]
+    if narrow:
+        worst = max(narrow, key=lambda e: e.dr_noise)
+        out.append(
+            "the DR interval of " + ", ".join(e.name for e in narrow) + " is likely too "
+            "narrow: the cost rests on rare, costly outcomes the log shows few of (by the "
+            f"model's own probabilities the unseen outcomes alone could move {worst.name} by "
+            f"±{worst.dr_noise:.3f}, against an interval half as wide or less); read IPS and DR "
+            "as a rough level and the range as the only guarantee")
     if first is not None and first.n_unsupported and not first.withheld:
         out.append(
             f"{first.n_unsupported} case(s) had no chance of showing an outcome: the DR "
             "interval covers the noise of the outcomes seen, not the model's error on them")
-    if awaiting:
+    if awaiting and not arrival:
+        out.append(
+            f"{awaiting} outcome(s) awaited and none has arrived yet: the range counts each at "
+            "its best and its worst")
+    elif awaiting:
         out.append(
             f"{awaiting} outcome(s) still awaited ({arrival:.0%} of the outcomes the actions "
             "reveal have arrived): the estimates assume the late ones are like the early ones; "
@@ -613,5 +743,6 @@ def _override_groups(
 __all__ = [
     "BASELINE", "MIN_OUTCOMES", "OPERATORS", "CostRange", "LoggedCase", "OffPolicyReport",
     "OverrideGroup",
-    "off_policy_report", "policy_name", "policy_target", "training_outcomes", "transitions",
+    "off_policy_report", "policy_name", "policy_target", "propensity_problem",
+    "training_outcomes", "transitions",
 ]

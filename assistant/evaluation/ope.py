@@ -27,6 +27,7 @@ IPS figure is worth.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from statistics import NormalDist
 from typing import Any
 
 import numpy as np
@@ -38,6 +39,12 @@ FloatArray = NDArray[np.float64]
 
 TOO_FEW_OUTCOMES = "too_few_outcomes"
 """Why IPS, SNIPS and DR were withheld: fewer outcomes seen than the caller requires."""
+
+INVALID_PROPENSITIES = "invalid_propensities"
+"""Why IPS, SNIPS and DR were withheld: some case's logged propensities are not
+probabilities of the policy's actions (negative, above 1, not summing to 1, not a number,
+naming no action of the policy, or 0 for the action it recommended): a weight from them
+would be a confident wrong number."""
 
 
 @dataclass(frozen=True)
@@ -106,6 +113,9 @@ class Estimate:
     # "too_few_outcomes": IPS, SNIPS and DR withheld (fewer than ``needed`` outcomes seen)
     withheld: str | None = None
     needed: int = 0
+    # Half-width, at the same confidence, of the spread the model's own probabilities put
+    # between DR and the cost these cases actually had (see :func:`unseen_noise`).
+    dr_noise: float = 0.0
 
     @property
     def supported(self) -> bool:
@@ -124,6 +134,7 @@ class Estimate:
             "n_unsupported": self.n_unsupported, "supported": self.supported,
             "naive": iv(self.naive), "ips": off(self.ips), "snips": off(self.snips),
             "dr": off(self.dr), "effective_sample_size": self.ess, "max_weight": self.max_weight,
+            "dr_unseen_noise": self.dr_noise,
         }  # fmt: skip
 
     def withheld_dict(self) -> dict[str, Any]:
@@ -145,6 +156,26 @@ def _terms(log: Log, target: Target) -> dict[str, tuple[FloatArray, FloatArray]]
         "snips": (w * cost, w),
         "dr": (model + w * (cost - model), ones),
     }
+
+
+def unseen_noise(log: Log, target: Target, confidence: float = 0.95) -> float:
+    """How far, by the model's own probabilities, the cost these cases actually had may lie
+    from DR: the half-width at ``confidence`` of ``realised - DR``, whose variance given the
+    cases is ``Σ (1/e_i - 1) p_i (1 - p_i) Δ_i² / n²`` (``Σ p_i (1 - p_i) Δ_i² / n²`` where
+    ``e_i = 0``), ``Δ_i`` the target's cost difference between the outcomes. The bootstrap
+    cannot see this spread when the cost rests on rare, costly outcomes of which the log drew
+    none or one (a missed malignancy seen only when an exploring case was biopsied); this
+    formula can, provided the model is calibrated."""
+    n = log.n
+    if not n:
+        return 0.0
+    delta = target.if_risk - target.if_safe
+    spread = log.p_risk * (1.0 - log.p_risk) * delta**2
+    e = log.reveal_prob
+    with np.errstate(divide="ignore"):
+        factor = np.where(e > 0.0, 1.0 / np.where(e > 0.0, e, 1.0) - 1.0, 1.0)
+    z = NormalDist().inv_cdf(0.5 + confidence / 2.0)
+    return float(z * np.sqrt(float((factor * spread).sum())) / n)
 
 
 def estimate(
@@ -187,6 +218,7 @@ def estimate(
         max_weight=float(w.max()) if w.size else 0.0,
         withheld=TOO_FEW_OUTCOMES if few else None,
         needed=min_outcomes,
+        dr_noise=unseen_noise(log, target, confidence),
     )
 
 
@@ -214,4 +246,5 @@ def compare(
     return found
 
 
-__all__ = ["TOO_FEW_OUTCOMES", "Estimate", "Log", "Target", "compare", "estimate"]
+__all__ = ["INVALID_PROPENSITIES", "TOO_FEW_OUTCOMES", "Estimate", "Log", "Target", "compare",
+           "estimate"]

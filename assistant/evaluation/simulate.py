@@ -4,9 +4,11 @@ Each repeat shuffles the applications with its own seed. A logistic regression i
 the first ``initial`` rows (the original data set; half the rows when the data set is smaller
 than twice that); the rest arrive in ``rounds`` months.
 Each month the policy (minimum expected cost under the pack's costs, with or without the
-owner's exploration) decides every case, seeded by the case as in production; only the
-approved cases reveal their outcomes; the model is then retrained on the original rows plus
-the revealed outcomes, weighted by inverse propensity. At the end the log of all months is
+owner's exploration) decides every case, seeded by the case as in production; only the cases
+whose action reveals its outcome (the pack's ``ClassificationShape.reveals``: credit's
+approve, a biopsy pack's biopsy, every action of a pack that declares nothing) show it; the
+model is then retrained on the original rows plus the revealed outcomes, weighted by inverse
+propensity. At the end the log of all months is
 used to estimate the cost per case of the deterministic policy (the policy without
 exploration, as the owner means it) by the naive, IPS and doubly-robust estimators, and the
 truth is computed from the outcomes the simulator knows but the log does not.
@@ -27,7 +29,9 @@ import numpy as np
 from sklearn.base import clone
 
 from assistant.domains.base import DomainPack
+from assistant.domains.decision import ClassificationShape
 from assistant.evaluation.logged import MAX_TRAINING_WEIGHT
+from assistant.evaluation.observation import reveals
 from assistant.evaluation.ope import Log, Target, estimate
 from assistant.policies import PolicySpec, recommend
 from assistant.specialists.pipelines import build_pipeline, dataset_matrix
@@ -138,6 +142,33 @@ def fairness_groups(pack: DomainPack) -> dict[str, tuple[np.ndarray, tuple[str, 
     return out
 
 
+def revealing_actions(pack: DomainPack) -> frozenset[str]:
+    """The decisive actions whose taking shows the case's outcome, as the pack declares
+    (``ClassificationShape.reveals``; an action it does not list reveals every outcome).
+
+    Refused, naming the action: one that reveals some outcomes and not others (whether an
+    outcome shows would then depend on the outcome itself, which no propensity can correct),
+    and a pack where no action reveals anything (nothing to learn or estimate from)."""
+    shape = pack.decision
+    if not isinstance(shape, ClassificationShape):
+        raise ValueError(f"simulate: {pack.name} is not a yes/no pack; the selective-labels "
+                         "loop needs actions that reveal outcomes or not")
+    decisive = [a for a in shape.actions if a != shape.escalate_action]
+    for action in decisive:
+        seen = shape.reveals[action]
+        if seen and len(seen) < len(shape.outcomes):
+            raise ValueError(
+                f"simulate: {pack.name}'s action {action!r} reveals only {sorted(seen)} of "
+                f"{list(shape.outcomes)}; the loop models actions that show every outcome or "
+                "none (an outcome seen only when it is one kind cannot be reweighted)")
+    found = frozenset(a for a in decisive if reveals(pack, a))
+    if not found:
+        raise ValueError(f"simulate: none of {pack.name}'s actions {decisive} reveals an "
+                         "outcome (its reveals declares them all empty): no log could "
+                         "estimate anything")
+    return found
+
+
 def simulate(
     pack: DomainPack,
     seeds: Sequence[int],
@@ -164,6 +195,7 @@ def simulate(
     """
     if calibrated and downturn is not None:
         raise ValueError("simulate: calibrated outcomes and a downturn exclude each other")
+    shows = revealing_actions(pack)  # refused here, before any model is fitted
     base = spec or pack.default_policy
     policy = base.with_changes({"escalate_band": [1.0, 0.0], "escalate_on_ood": False})
     explore = policy.with_changes({"exploration": exploration}) if exploration else policy
@@ -178,7 +210,8 @@ def simulate(
     groups = fairness_groups(pack)
     results = [
         _repeat(pack, policy, explore, x_all, _worse(y_all, seed, downturn), groups, seed,
-                initial, rounds, n_boot, downturn[0] if downturn else rounds, calibrated)
+                initial, rounds, n_boot, downturn[0] if downturn else rounds, calibrated,
+                shows)
         for seed in seeds
     ]
     return SimulationResult(exploring=bool(exploration), repeats=tuple(results),
@@ -217,7 +250,8 @@ def _repeat(
     rounds: int,
     n_boot: int,
     worse_from: int,
-    calibrated: bool = False,
+    calibrated: bool,
+    shows: frozenset[str],
 ) -> RepeatResult:
     y_all, y_worse = outcomes
     rng = np.random.default_rng(seed)
@@ -228,7 +262,10 @@ def _repeat(
     train_w = np.ones(len(start))
     model = _fit(pack, train_x, train_y, train_w, seed)
     risk, safe = policy.risk_outcome, policy.safe_outcome
-    approve = next(a for a in policy.decisive_actions if policy.costs[a][risk] > 0)
+    # The action that accepts the case (cheapest when all goes well: credit's approve): the
+    # approval rate followed by group and the strict candidate's. What shows an outcome is
+    # the pack's declaration, whichever actions those are.
+    approve = policy.best_action_for(safe)
     logged_y: list[float] = []
     logged_e: list[float] = []
     logged_p: list[float] = []
@@ -249,15 +286,17 @@ def _repeat(
         y_now = (draws.random(len(cases)) < p).astype(y_all.dtype) if calibrated \
             else y_all[cases]
         approved_now = np.zeros(len(cases), dtype=bool)
+        seen_now = np.zeros(len(cases), dtype=bool)
         for j, (i, pj) in enumerate(zip(cases, p, strict=True)):
             key = f"sim-{seed}-{month}-{i}"
             logged = recommend(float(pj), None, explore, case_key=key)
             best = recommend(float(pj), None, policy)
-            e = logged.propensities.get(approve, 0.0)
+            e = sum(q for a, q in logged.propensities.items() if a in shows)
             approved_now[j] = logged.action == approve
+            seen_now[j] = logged.action in shows
             outcome_risk = float(y_now[j])
-            logged_y.append(outcome_risk if approved_now[j] else np.nan)
-            if approved_now[j]:
+            logged_y.append(outcome_risk if seen_now[j] else np.nan)
+            if seen_now[j]:
                 revealed.append((month, float(pj), bool(outcome_risk)))
             logged_e.append(e)
             logged_p.append(float(pj))
@@ -275,7 +314,7 @@ def _repeat(
                     float(approved_now[inside].mean()) if inside.any() else np.nan)
         # Retrain on the original rows plus the revealed outcomes, weighted by 1/propensity
         # capped as in production (MAX_TRAINING_WEIGHT).
-        seen = approved_now
+        seen = seen_now
         es = np.array(logged_e[-len(cases):])[seen]
         train_x = np.concatenate([train_x, x_all[cases][seen]])
         train_y = np.concatenate([train_y, y_now[seen]])
@@ -284,11 +323,14 @@ def _repeat(
     log = Log(np.array(logged_y), np.array(logged_e), np.array(logged_p))
     target = Target("policy", np.array(det_risk), np.array(det_safe))
     found = estimate(log, target, n_boot=n_boot, rng=np.random.default_rng(seed))
-    assert found.dr is not None and found.naive is not None
+    if found.dr is None or found.naive is None:
+        raise ValueError(f"simulate: repeat {seed} revealed no outcome in {len(logged_y)} "
+                         f"cases (actions that reveal: {sorted(shows)}); nothing to "
+                         "estimate from")
     ips = (found.ips.estimate, found.ips.low, found.ips.high) if found.ips else None
     strict = estimate(log, Target("strict", np.array(strict_risk), np.array(strict_safe)),
                       n_boot=n_boot, rng=np.random.default_rng(seed + 1))
-    assert strict.dr is not None and strict.naive is not None
+    assert strict.dr is not None and strict.naive is not None  # same log as found's
     return RepeatResult(
         seed=seed,
         truth=float(np.mean(truth)),
@@ -304,4 +346,4 @@ def _repeat(
     )
 
 
-__all__ = ["RepeatResult", "SimulationResult", "simulate"]
+__all__ = ["RepeatResult", "SimulationResult", "revealing_actions", "simulate"]

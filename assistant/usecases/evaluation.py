@@ -157,10 +157,15 @@ def simulate_selective_labels(
 ) -> SimulationView:
     """The closed-loop simulator (see :mod:`assistant.evaluation.simulate`) on the pack's
     data set: outcomes only where the action reveals them, IPS-weighted retraining."""
-    from assistant.evaluation.simulate import STRICT_CUTOFF, simulate  # scikit-learn: slow
+    from assistant.evaluation.simulate import (  # scikit-learn: slow
+        STRICT_CUTOFF,
+        revealing_actions,
+        simulate,
+    )
 
     pack = get_pack(domain)
     result = simulate(pack, list(seeds), exploration=dict(exploration) if exploration else None)
+    spec = pack.default_policy
     rows = [
         (r.seed, r.truth, r.naive, r.ips[0] if r.ips else None, *r.dr, r.n_observed, r.n)
         for r in result.repeats
@@ -182,4 +187,6 @@ def simulate_selective_labels(
         groups_note="" if result.groups else (
             f"{domain} declares no fairness groups (its pack lists none), so the accept "
             "rate by group is not followed"),
+        revealing=tuple(a for a in spec.decisive_actions if a in revealing_actions(pack)),
+        accepting=spec.best_action_for(spec.safe_outcome),
     )

@@ -14,6 +14,7 @@ from typing import Any, TypedDict
 
 from assistant.domains.decision import ClassificationShape
 from assistant.evaluation.logged import OverrideGroup
+from assistant.evaluation.ope import INVALID_PROPENSITIES
 from assistant.monitoring.health import MonitoringThresholds, evaluate_alerts
 from assistant.monitoring.outcome_alerts import OutcomeAlertSettings, OutcomeCheck, check_outcomes
 from assistant.monitoring.quality import QUALITY_WINDOW
@@ -146,7 +147,7 @@ def health(ctx: Context, domain: str) -> HealthView:
     basis = ""
     ranges: dict[str, tuple[float, float]] = {}
     unseen = 0
-    if known:
+    if decisions:  # before any outcome too: the range that assumes nothing is true then
         report = quality(ctx, domain, decisions=decisions)
         if report.off_policy is not None:
             # The same overrides-as-treatments figures as `docket quality`: an override to an
@@ -169,7 +170,15 @@ def health(ctx: Context, domain: str) -> HealthView:
                 if found.dr is not None:
                     realized[label] = (found.dr.estimate, found.dr.low, found.dr.high)
             decided = off.n_settled + off.n_awaiting_outcome
-            if off.estimates[0].withheld:
+            if not known:
+                basis = (f"no outcomes yet over {decided} decided case(s): no cost can be "
+                         "estimated, only the range beside it (every case at its best and "
+                         "at its worst outcome)")
+            elif off.estimates[0].withheld == INVALID_PROPENSITIES:
+                basis = ("off-policy estimates withheld (some logged propensities are not "
+                         "probabilities; the warning names the cases): realized cost on the "
+                         f"known outcomes only (biased) over {decided} decided case(s)")
+            elif off.estimates[0].withheld:
                 basis = (f"too few outcomes for off-policy estimates ({off.n_observed} seen, "
                          f"fewer than {off.estimates[0].needed}): realized cost on the known "
                          f"outcomes only (biased: a declined case shows none) over {decided} "

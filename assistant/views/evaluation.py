@@ -47,7 +47,7 @@ class SimulationView:
 
     ``rows``: per repeat (seed, truth, naive, IPS or None, DR, DR low, DR high, outcomes
     seen, cases); ``approval_by_round``: per fairness attribute the pack declares, (round,
-    group -> approval rate); ``groups_note`` says why there is none.
+    group -> rate of the accepting action); ``groups_note`` says why there is none.
     """
 
     exploring: bool
@@ -64,6 +64,10 @@ class SimulationView:
     # the strict candidate cut-off on the same log: (cut-off, truth, naive, DR, DR coverage)
     strict: tuple[float, float, float, float, float] = (0.0, 0.0, 0.0, 0.0, 0.0)
     groups_note: str = ""
+    # the actions whose taking shows an outcome (the pack's reveals) and the accepting
+    # action whose rate is followed by group (credit: ("approve",), "approve")
+    revealing: tuple[str, ...] = ()
+    accepting: str = ""
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,14 @@
 """Selective labels: a closed loop on the pack's data set, where every outcome is known.
 
-Months of applications flow through the policy; only approved ones reveal their outcome;
-the model retrains on the original data plus the revealed outcomes weighted by inverse
-propensity. From the log alone, the naive, IPS and doubly-robust estimators estimate the
-deterministic policy's cost per case, and the simulator compares them with the truth it
-knows. With exploration (10% of cases take the runner-up action, any case eligible) the DR
-interval must cover the truth in at least 90% of repeats; without exploration IPS cannot
-cover the cases the policy always declines and the report says so.
+Months of applications flow through the policy; only the cases whose action reveals an
+outcome show it (the pack's declaration, ``ClassificationShape.reveals``: credit's approve,
+a pack that declares nothing: every action); the model retrains on the original data plus
+the revealed outcomes weighted by inverse propensity. From the log alone, the naive, IPS and
+doubly-robust estimators estimate the deterministic policy's cost per case, and the
+simulator compares them with the truth it knows. With exploration (10% of cases take the
+runner-up action, any case eligible) the DR interval must cover the truth in at least 90% of
+repeats; without exploration IPS cannot cover the cases the policy always sends to an action
+that shows nothing, and the report says so.
 
 The seeds (1000 to 1029) were never used while building the simulator or the estimators
 (those used seeds 0 to 9).
@@ -44,6 +46,14 @@ def solve(ctx: EvalContext, samples: Sequence[Sample]) -> list[SimulationView]:
 
 def _fmt(value: float | None) -> str:
     return "not supported" if value is None else f"{value:.3f}"
+
+
+def _revealing_note(actions: Sequence[str]) -> str:
+    """Which actions show an outcome in the loop, as the pack declares."""
+    if not actions:
+        return ""
+    return ("the log shows the outcome of the cases decided " + " or ".join(
+        repr(a) for a in actions) + " (the actions the pack declares reveal one)")
 
 
 def score(solved: Sequence[Solved]) -> Scores:
@@ -97,11 +107,15 @@ def score(solved: Sequence[Solved]) -> Scores:
         for attribute, rounds in view.approval_by_round.items():
             order = list(rounds[0][1]) if rounds else []
             tables.append(Table(
-                f"Approval rate by {attribute} across retraining rounds ({tag})",
+                f"Approval rate ({view.accepting!r}) by {attribute} across retraining rounds "
+                f"({tag})",
                 ("round", *order),
                 tuple((r, *(f"{rates[g]:.1%}" for g in order)) for r, rates in rounds)))
         if view.groups_note and view.groups_note not in notes:
             notes.append(view.groups_note)
+        shown = _revealing_note(view.revealing)
+        if shown and shown not in notes:
+            notes.append(shown)
     tables.insert(0, Table(
         "Cost per case of the deterministic policy: estimates from the log vs the truth "
         "(means over repeats)",

@@ -239,3 +239,29 @@ def test_a_small_share_of_overrides_is_not_rounded_to_nothing() -> None:
     assert one.startswith("0.4% of the decided cases (1 of 264)")
     [many] = _overridden_warning(39, 400, ("decline",))
     assert many.startswith("10% of the decided cases (39 of 400)")
+
+
+def test_before_the_first_outcome_the_health_screen_shows_the_widest_range(
+    open_service: ServiceFactory, credit_rows: Rows
+) -> None:
+    """The health screen showed 'no outcomes yet' and nothing else: no range before the
+    first outcome. The range is then true whatever the outcomes turn out to be."""
+    service, _ = seed(open_service, credit_rows, 30)
+    page = service.queue(QueueQuery(statuses=("open",), limit=100))
+    for row in page.rows:
+        if row.recommendation != "escalate":
+            service.decide(row.case_id, Accept())
+    health = service.health("credit")
+    off = service.quality("credit").off_policy
+    assert off is not None and off.no_outcomes_yet
+    logged = off.range_of(OPERATORS)
+    assert health.outcomes_known == 0 and health.realized_cost == {}
+    assert health.cost_range["operators"] == (logged.low, logged.high)
+    assert logged.low < logged.high and health.unseen_outcomes == logged.n == off.n_decided
+    assert health.cost_basis.startswith("no outcomes yet over ")
+    console = Console(width=220, record=True)
+    console.print(render_health(health))
+    text = console.export_text()
+    assert "no outcomes yet" in text and f"between {logged.low:.3f} and {logged.high:.3f}" in text
+    assert "No outcome is known yet" in text
+    assert "resemble the seen ones" not in text  # there are none

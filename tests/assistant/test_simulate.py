@@ -1,9 +1,13 @@
-"""The closed-loop simulator: outcomes only where approved, estimates against the truth."""
+"""The closed-loop simulator: outcomes only where the pack says the action reveals them, estimates
+against the truth."""
 
 from __future__ import annotations
 
+import pytest
+
 from assistant.domains import get_pack
 from assistant.evaluation.simulate import simulate
+from tests.packs.biopsy import make_tissue_pack
 
 
 def test_without_exploration_ips_is_unsupported_and_with_it_every_figure_exists() -> None:
@@ -37,3 +41,77 @@ def test_a_yes_no_pack_without_fairness_groups_runs_and_follows_no_group() -> No
     assert result.groups == {} and result.approval_by_round() == {}
     [repeat] = result.repeats
     assert repeat.n_observed > 0 and repeat.approval == {}
+
+
+# --- what shows an outcome is the pack's declaration, whichever actions those are ----------
+
+def test_outcomes_show_where_the_pack_says_not_where_the_accepting_action_is() -> None:
+    """The loop took the first action costing something under the risk outcome (discharge)
+    as the one that reveals: every outcome it showed was a discharged patient's, the
+    opposite of the declaration. Without exploration the policy biopsies above
+    p = 1/21, so every outcome seen is such a case and the discharged ones have no chance."""
+    pack = make_tissue_pack()
+    result = simulate(pack, [0], rounds=2, n_boot=20)
+    [repeat] = result.repeats
+    assert repeat.revealed, "no biopsy in the loop"
+    assert min(p for _, p, _ in repeat.revealed) > 1 / 21
+    assert repeat.n_observed == len(repeat.revealed) < repeat.n
+    assert repeat.ips is None  # the discharged patients could never show an outcome
+    assert repeat.dr[1] <= repeat.dr[0] <= repeat.dr[2]
+
+
+def test_exploring_on_a_pack_whose_revealing_action_is_not_approve_supports_ips() -> None:
+    pack = make_tissue_pack()
+    result = simulate(pack, [0, 1], rounds=2, n_boot=50,
+                      exploration={"rate": 0.2, "max_regret": 25.0})
+    for repeat in result.repeats:
+        assert repeat.ips is not None
+        # explored discharges are the only discharges that could show anything: none does
+        assert 0 < repeat.n_observed < repeat.n
+
+
+def test_a_pack_that_declares_no_reveals_shows_every_outcome() -> None:
+    """Biopsy declares nothing: every action reveals. Every case then has an outcome and
+    IPS is the truth itself, without exploration (it was 'not supported': only discharges
+    were taken to reveal)."""
+    from tests.packs.biopsy import make_pack
+
+    result = simulate(make_pack(), [0], rounds=2, n_boot=20)
+    [repeat] = result.repeats
+    assert repeat.n_observed == repeat.n
+    assert repeat.ips is not None and repeat.ips[0] == pytest.approx(repeat.truth)
+    assert result.ips_coverage == 1.0
+
+
+def test_a_pack_where_nothing_or_only_one_outcome_shows_is_refused_naming_the_action() -> None:
+    import dataclasses
+
+    from tests.packs.biopsy import make_pack
+
+    pack = make_pack()
+    blind = dataclasses.replace(pack, decision=dataclasses.replace(
+        pack.decision, reveals={"discharge": frozenset(), "biopsy": frozenset(),
+                                "review": frozenset()}))
+    with pytest.raises(ValueError, match=r"none of biopsy's actions .* reveals an outcome"):
+        simulate(blind, [0], rounds=2, n_boot=20)
+    partial = dataclasses.replace(pack, decision=dataclasses.replace(
+        pack.decision, reveals={"discharge": frozenset({"Yes"})}))
+    with pytest.raises(ValueError, match=r"action 'discharge' reveals only \['Yes'\]"):
+        simulate(partial, [0], rounds=2, n_boot=20)
+
+
+def test_the_adversarial_script_takes_the_pack_and_its_reveals() -> None:
+    """scripts/selective_adversarial.py ran on credit only, with approve as the action that
+    reveals; on a pack whose biopsy alone reveals, its outcomes are the biopsied cases', the
+    operators' 'decline' is the refusing action (biopsy) and every range holds the truth."""
+    from scripts.selective_adversarial import run
+
+    out = run("overrides_decline", 0, n_boot=50, pack=make_tissue_pack())
+    truth, logged = out["logged"]
+    span = logged["range"]
+    assert 0 < logged["n_obs"] < span.n  # type: ignore[attr-defined]
+    assert span.n_unseen == span.n - logged["n_obs"]  # type: ignore[attr-defined]
+    for key in ("policy", "baseline", "cand", "logged"):
+        t, found = out[key]
+        r = found["range"]
+        assert r.low <= t <= r.high, key  # type: ignore[attr-defined]

@@ -225,3 +225,43 @@ def test_quality_gives_the_range_whatever_the_unseen_outcomes_were(
     share = f"{hidden['share']:.0%} of the decided cases (3 of "
     assert share in text.output and "WARNING" in text.output
     assert any(share in w for w in found["warnings"])
+
+
+def test_before_the_first_outcome_quality_gives_the_widest_range_and_says_no_outcomes_yet(
+    docket: Docket, credit_rows: Rows  # noqa: F811 - the fixture
+) -> None:
+    """Decided cases, no outcome: the honest statement is every case at its best and at its
+    worst. The JSON said 28 cases 'had no chance of an outcome' (the approvals only wait for
+    theirs) and the warnings spoke of 'late ones like the early ones' with none arrived."""
+    ids = docket.seed(credit_rows(30))
+    approved = 0
+    with docket.service("ana", "operator") as service:
+        for case_id in ids.values():
+            rec = service.case(case_id).recommendation
+            if rec != "escalate":
+                service.decide(case_id, Accept())
+                approved += rec == "approve"
+    assert approved, "no approval among the 30 cases"
+
+    text = docket("quality")
+    assert text.exit_code == 0, text.output
+    assert "no outcomes yet: no cost can be estimated" in text.output
+    assert "the decisions as logged cost between" in text.output
+    assert "too few outcomes (0)" not in text.output and "no outcomes yet" in text.output
+    assert "like the early ones" not in text.output
+    assert f"{approved} outcome(s) awaited and none has arrived yet" in text.output
+
+    data = json.loads(docket("quality", "--json").stdout)["off_policy"]
+    assert data["no_outcomes_yet"] is True and data["n_observed"] == 0
+    bounds = data["bounds"]
+    assert bounds["n_unseen"] == bounds["n_cases"] == data["n_decided"]
+    # Widest: each case at its best and at its worst action cost (credit: approve 0..5,
+    # decline 0..1), so the low end is 0 and the high end is the share approved times 5
+    # plus the share declined.
+    n = bounds["n_cases"]
+    assert bounds["low"] == 0.0
+    assert abs(bounds["high"] - (5.0 * approved + (n - approved)) / n) < 1e-9
+    for e in data["estimates"]:
+        assert e["dr"]["status"] == "too_few_outcomes" and e["naive"] is None
+        # the declined cases could never show one; the approvals only wait for theirs
+        assert e["n_unsupported"] == n - approved

@@ -49,3 +49,9 @@ def test_the_selective_labels_simulator_runs_on_the_pack_and_says_why_no_group_i
     scores = score([Solved(Sample("deterministic", {}), view)])
     assert view.groups_note in scores.notes
     assert not any("by age" in t.title for t in scores.tables)
+    # Biopsy declares no reveals, so every action shows its outcome: IPS is supported
+    # without exploration (the loop took discharge alone to reveal, and had it unsupported).
+    assert view.revealing == ("discharge", "biopsy") and view.accepting == "discharge"
+    assert view.rows[0][3] is not None and view.ips_coverage == 1.0
+    assert ("the log shows the outcome of the cases decided 'discharge' or 'biopsy'"
+            in " ".join(scores.notes))

@@ -73,6 +73,11 @@ def test_the_selective_labels_simulator_runs_on_a_data_set_smaller_than_its_firs
     assert view.repeats == 1
     decided = view.rows[0][-1]  # the cases the loop decided, after the first year's rows
     assert 0 < decided < 178
+    # Cellar declares no reveals: every lot's outcome shows, whatever the action, so IPS is
+    # there and covers the truth (it was 'not supported', coverage 0.0: the loop took
+    # 'blend' alone to reveal).
+    assert view.revealing == ("blend", "set_aside")
+    assert view.rows[0][-2] == decided and view.ips_coverage == 1.0
 
 
 def test_the_redteam_suite_runs_on_a_pack_with_a_note_and_no_contact_fields(

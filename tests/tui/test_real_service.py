@@ -258,3 +258,24 @@ async def test_an_owner_of_two_packs_opening_the_console_on_one_acts_as_its_owne
             assert "You (olga, risk_owner) own this policy" in said, said
     finally:
         service.close()
+
+
+async def test_real_health_before_the_first_outcome_shows_the_range(real: Any) -> None:
+    """Cases decided, no outcome yet: the console's health screen gives each cost as 'no
+    outcomes yet' beside the range that holds whatever the outcomes turn out to be."""
+    from assistant.views import Accept, QueueQuery
+    from tui.screens.health import HealthScreen
+
+    for row in real.queue(QueueQuery(statuses=("open",), limit=100)).rows:
+        if row.recommendation != "escalate":
+            real.decide(row.case_id, Accept())
+    app = make(real)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("h")
+        await settle(pilot)
+        assert isinstance(app.screen, HealthScreen)
+        shown = plain(app.screen.query_one("#health-body"))
+        assert "(95% CI): no outcomes yet over 6 decided case(s)" in shown, shown
+        assert "whatever the unseen outcomes were" in shown
+        assert "between 0.000 and" in shown and "No outcome is known yet" in shown

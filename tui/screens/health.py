@@ -103,10 +103,21 @@ def render_health(h: HealthView, per_case: str = "per case") -> RenderableType:
             span = h.cost_range.get(who)
             cells.append(f"between {span[0]:.3f} and {span[1]:.3f}" if span else "—")
         costs.add_row(Text(who), *cells)
-    if not h.realized_cost:
+    # Before the first outcome (or with too few) the range is the one true statement.
+    for who, (low, high) in h.cost_range.items():
+        if who not in h.realized_cost:
+            costs.add_row(Text(who), Text("no outcomes yet" if not h.outcomes_known
+                                          else "too few outcomes", style="dim"), "—",
+                          f"between {low:.3f} and {high:.3f}")
+    if not h.realized_cost and not h.cost_range:
         costs.add_row(Text("no outcomes yet", style="dim"), "", "")
     unseen_note: list[RenderableType] = []
-    if h.cost_range:
+    if h.cost_range and not h.outcomes_known:
+        unseen_note.append(Text(
+            f"No outcome is known yet: the range counts each of the {h.unseen_outcomes:,} "
+            "case(s) at its best and its worst outcome. Whatever those outcomes turn out to "
+            "be, the cost lies in it; no estimate exists until outcomes arrive.", style="dim"))
+    elif h.cost_range:
         unseen_note.append(Text(
             f"The range assumes nothing about the {h.unseen_outcomes:,} case(s) whose outcome "
             "is unseen: each counted at its best and its worst outcome. Whatever those "

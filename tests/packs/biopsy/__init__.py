@@ -10,6 +10,7 @@ and no free-text note. Tests register it with ``register_pack("biopsy", make_pac
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -137,3 +138,14 @@ def make_pack() -> DomainPack:
         data_path=DATA_PATH,
         data_sha256=DATA_SHA256,
     )
+
+
+def make_tissue_pack() -> DomainPack:
+    """The same pack as a clinic would declare what it sees: the tissue sample shows whether
+    the mass was malignant, a discharged patient shows nothing (a review decides nothing
+    itself). Its revealing action is neither the first nor the accepting one, nor named
+    approve: the selective-labels simulations' test pack."""
+    pack = make_pack()
+    tissue = dataclasses.replace(DECISION, reveals={
+        "discharge": frozenset(), "biopsy": frozenset(DECISION.outcomes)})
+    return dataclasses.replace(pack, decision=tissue)
