@@ -148,7 +148,9 @@ class Context(Acting):
             return installed[0]
         where = (f"this store holds {', '.join(found)}" if found
                  else f"the store is empty and the installed packs are {', '.join(installed)}")
-        raise InputRejected([FieldProblem("domain", f"{where}: say which with --domain")])
+        example = (found or installed)[0]
+        raise InputRejected([FieldProblem(
+            "domain", f"{where}: say which with --domain (e.g. --domain {example})")])
 
     def quantity_domain(self, name: str) -> QuantityDomain:
         """A quantity pack's current policy and forecaster (champion reloaded on change)."""

@@ -26,6 +26,9 @@ def write_csv(path: Path, rows: list[dict[str, object]]) -> Path:
 
 
 def test_ingest_decide_outcomes_and_quality(docket: Docket, tmp_path: Path) -> None:  # noqa: F811
+    # No pack named on an empty store with several installed: the sentence says how to name one.
+    assert_clear_error(docket("quality"), "the installed packs are credit, demand",
+                       "say which with --domain (e.g. --domain credit)")
     with docket.service() as service:
         register_demand_model(service)
     rows = demand_rows(12)
