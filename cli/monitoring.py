@@ -51,8 +51,10 @@ def quality(obj: Context, domain: str | None, as_json: bool, last: int) -> None:
         return
     print_off_policy(off)
     click.echo(
-        f"naive realized cost on the {report.n_cases} recorded outcome(s) only (biased when "
-        "outcomes are selective; shown for comparison):"
+        f"naive realized cost of the actions taken, on the {report.n_cases} recorded "
+        "outcome(s) only (biased when outcomes are selective; shown for comparison; the "
+        "table's 'naive (seen only)' prices each row's chances of every action instead, "
+        "exploration included, so the two differ):"
     )
     for summary in (report.operators, report.model, report.baseline):
         if summary is not None:

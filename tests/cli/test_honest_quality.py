@@ -82,6 +82,8 @@ def test_quality_prints_and_gives_as_json_what_each_figure_rests_on(
     assert text.exit_code == 0, text.output
     assert "nobody can observe" in text.output and "doubly robust" in text.output
     assert "naive realized cost" in text.output
+    # Two naive figures that differ must say why (a user read them as a contradiction).
+    assert "prices each row's chances of every action instead" in text.output
     found = json.loads(as_json.stdout)["off_policy"]
     assert found["n_unobservable"] > 0 and found["n_observed"] > 0
     for e in found["estimates"]:
