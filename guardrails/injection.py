@@ -42,6 +42,7 @@ from collections.abc import Set
 from dataclasses import dataclass
 from typing import Protocol
 
+from guardrails.override_words import override_patterns
 from guardrails.payload import PAYLOAD_RULES
 from guardrails.prefilter import RuleSet
 from guardrails.text import (
@@ -311,6 +312,10 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                             r"(?:[=\-#*\]>)|]|[.:!]?\s*\n\s*\S)"),
     )
 )
+
+# "Ignore the instructions" in 36 other languages, a verb and an object of one language
+# in one clause (guardrails/override_words.py: one table per language).
+_RULES += tuple(("instruction_override", pattern) for pattern in override_patterns())
 
 # Whole-word stems that survive separators ("i.g.n.o.r.e", "ign ore") in the squashed view.
 _SQUASHED = re.compile(
