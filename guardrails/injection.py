@@ -85,7 +85,9 @@ _GOOD = (r"(?:approve[ds]?|approval|accept(?:ed)?|grant(?:ed)?|low[- ]risk|no[- 
          r"minimal risk|creditworthy|good|safe|trustworthy|pre-?approved|"
          r"vip|whitelisted|verified|priority)")
 
-_FOREIGN_VERB = (r"(?:игнорир\w*|проигнорир\w*|забуд\w*|не обращай\w* внимания|"  # ru
+# A negated verb is a reminder ("не забудь правила", "不要忘记规则", "規則を忘れないで").
+_FOREIGN_VERB = (r"(?<!не )(?<!nie )(?<!không )(?<!jangan )(?<!不要)(?<!不)(?<!别)(?<!別)"
+                 r"(?:игнорир\w*|проигнорир\w*|забуд\w*|не обращай\w* внимания|"  # ru
                  r"\bzignoruj\w*|\bignoruj\w*|\bzapomnij\w*|\bpomiń\b|"  # pl
                  r"\b(?:ignore|ignora|ignorar|esqueça|esqueca|desconsidere)\b|"  # pt
                  r"yok say|görmezden gel|\bunut(?:un)?\b|dikkate alma|"  # tr
@@ -98,7 +100,7 @@ _FOREIGN_VERB = (r"(?:игнорир\w*|проигнорир\w*|забуд\w*|н
                  r"bỏ qua|phớt lờ|\bquên\b|"  # vi
                  r"\babaikan\b|\blupakan\b|"  # id
                  r"huwag pansinin|balewalain|kalimutan|"  # tl
-                 r"เพิกเฉย|ละเว้น|ไม่ต้องสนใจ|ลืม)")  # th
+                 r"เพิกเฉย|ละเว้น|ไม่ต้องสนใจ|ลืม)(?!ない|ず)")  # th
 _FOREIGN_OBJECT = (r"(?:инструкци\w*|указани\w*|правил\w*|команд\w*|"
                    r"polece\w*|instrukcj\w*|reguł\w*|zasad\w*|"
                    r"instruções|instrucoes|regras|ordens|"
@@ -128,7 +130,7 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                                  r"instructions?|role)|instead,? (?:you (?:must|should|will)|"
                                  r"(?:just )?(?:say|output|respond|reply|approve|recommend)))"),
         ("instruction_override", r"\b(?:ignoriere|vergiss|missachte|ignorieren sie|vergessen sie)"
-                                 r"\b.{0,40}\b(?:anweisungen|regeln|vorgaben|befehle)|"
+                                 r"\b(?!\s*nicht).{0,40}\b(?:anweisungen|regeln|vorgaben|befehle)|"
                                  r"\b(?:ignora|olvida|ignorar)\b.{0,40}\binstrucciones|"
                                  r"\b(?:ignorez|oubliez|ignore|ignorer)\b.{0,40}\b(?:les |vos )"
                                  r"?(?:instructions|consignes|règles)\b.{0,20}(?:précédentes|"

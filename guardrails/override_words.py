@@ -193,7 +193,7 @@ OVERRIDE_WORDS: dict[str, tuple[tuple[str, ...], tuple[str, ...], bool]] = {
     "he": (("התעלם", "התעלמי", "התעלמו", "שכח", "שכחי", "שכחו", "אל תתחשב",
             "אל תשים לב", "דלג", "אל תציית", "עקוף", "אל תקשיב"),
            ("הוראות", "הנחיות", "כללים", "פקודות", "כללי"), False),
-    "fa": (("نادیده بگیر", "نادیده", "فراموش کن", "فراموش", "توجه نکن", "رعایت نکن",
+    "fa": (("نادیده بگیر", "نادیده", "فراموش کن", "فراموش کنید", "توجه نکن", "رعایت نکن",
             "صرف نظر کن", "صرف‌نظر کن", "اعتنا نکن", "پیروی نکن"),
            ("دستورالعمل", "دستورات", "دستور", "قوانین", "قواعد", "راهنمایی", "رهنمود"),
            False),
@@ -217,17 +217,37 @@ OVERRIDE_WORDS: dict[str, tuple[tuple[str, ...], tuple[str, ...], bool]] = {
 }
 
 
-def _alternation(words: tuple[str, ...], bounded: bool) -> str:
+# A verb negated is a reminder, not an override ("N'oubliez pas les consignes", "vergiss
+# nicht die Regeln", "不要忘记规则"): the negation written before or after the verb.
+NEGATIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "de": ((), ("nicht",)), "nl": ((), ("niet",)), "sv": ((), ("inte",)),
+    "no": ((), ("ikke",)), "da": ((), ("ikke",)), "fr": (("n'", "n’"), ()),
+    "es": (("no ",), ()), "it": (("non ",), ()), "pt": (("não ", "nao "), ()),
+    "ca": (("no ",), ()), "ru": (("не ",), ()), "uk": (("не ",), ()), "bg": (("не ",), ()),
+    "pl": (("nie ",), ()), "hu": (("ne ",), ()), "ro": (("nu ",), ()), "fi": (("älä ",), ()),
+    "id": (("jangan ",), ()), "vi": (("đừng ", "không "), ()),
+    "zh": (("不要", "不", "别", "別", "勿"), ()), "ja": ((), ("ない", "ず", "ぬ")),
+    "he": (("אל ", "ת"), ()),
+}
+
+
+def _alternation(words: tuple[str, ...], bounded: bool,
+                 negation: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())) -> str:
     body = "|".join(sorted({unicodedata.normalize("NFKC", w) for w in words}, key=len,
                            reverse=True))
-    return rf"(?<!\w)(?:{body})(?!\w)" if bounded else f"(?:{body})"
+    before = "".join(f"(?<!{re.escape(n)})" for n in negation[0])
+    after = "".join(f"(?!\\s*{re.escape(n)})" for n in negation[1])
+    if bounded:
+        return rf"(?<!\w){before}(?:{body})(?!\w){after}"
+    return f"{before}(?:{body}){after}"
 
 
 def override_patterns() -> list[re.Pattern[str]]:
     """One pattern per language: a verb and an object of that language in one clause."""
     patterns = []
-    for verbs, objects, bounded in OVERRIDE_WORDS.values():
-        verb, obj = _alternation(verbs, bounded), _alternation(objects, bounded)
+    for language, (verbs, objects, bounded) in OVERRIDE_WORDS.items():
+        verb = _alternation(verbs, bounded, NEGATIONS.get(language, ((), ())))
+        obj = _alternation(objects, bounded)
         patterns.append(re.compile(
             rf"{verb}{_CLAUSE}{{0,{GAP}}}?{obj}|{obj}{_CLAUSE}{{0,{GAP}}}?{verb}",
             re.IGNORECASE))

@@ -48,3 +48,17 @@ def test_override_with_other_verbs_is_read_in_many_languages(note: str) -> None:
 ])
 def test_notes_using_those_verbs_in_their_ordinary_sense_are_not_flagged(note: str) -> None:
     assert not scan_note(note).flagged, scan_note(note).detail
+
+
+@pytest.mark.parametrize("note", [
+    "N'oubliez pas les consignes de sécurité du chantier.",
+    "No olvide las instrucciones del médico.",
+    "Non dimenticare le istruzioni per il bonifico.",
+    "Vergessen Sie nicht die Anweisungen des Arztes.",
+    "Glöm inte reglerna för återbetalning.",
+    "Не забудь правила оплаты.",
+    "不要忘记规则。",
+    "規則を忘れないでください。",
+])
+def test_a_reminder_not_to_forget_the_rules_is_not_an_override(note: str) -> None:
+    assert not scan_note(note).flagged, scan_note(note).detail
