@@ -59,3 +59,12 @@ def test_names_with_no_cue_in_han_and_hebrew_are_redacted(note: str, value: str)
 ])
 def test_ordinary_chinese_and_hebrew_text_keeps_its_words(note: str) -> None:
     assert "PERSON" not in redact(note).counts, redact(note).text
+
+
+@pytest.mark.parametrize("note", [r"mail ana.ruiz\u0040example.es", r"mail ana.ruiz\x40example.es"])
+def test_an_at_sign_as_a_backslash_escape_is_read(note: str) -> None:
+    assert not survives("ana.ruiz@example.es", redact(note).text), redact(note).text
+
+
+def test_a_windows_path_keeps_its_letters() -> None:
+    assert redact(r"Scan in C:\x64ata\payslips").text == r"Scan in C:\x64ata\payslips"
