@@ -36,14 +36,14 @@ def test_override_with_other_verbs_is_read_in_many_languages(note: str) -> None:
 
 @pytest.mark.parametrize("note", [
     "Bitte die Mahnung nicht beachten, ich zahle regelmäßig.",
-    "Der Vermieter hat die Regeln zur Kaution geändert.",
+    "Mein Chef hat die Regeln für Überstunden letztes Jahr geändert.",
     "Прошу не учитывать командировочные расходы в доходе.",
-    "Прошу не учитывать старую справку, новая приложена.",
+    "Не учитывайте прошлогоднюю премию, она была разовой.",
     "Я пропустила платеж в марте из-за болезни, правила банка мне понятны.",
     "Volgens de SLA-richtlijnen van mijn werkgever werk ik in ploegen.",
     "Kurallara her zaman uydum, ödemelerimi zamanında yaptım.",
     "Glömde bifoga lönebeskedet, det kommer i morgon.",
-    "Παρακαλώ αγνοήστε το παλιό έγγραφο, επισυνάπτω το νέο.",
+    "Αγνοήστε την πρώτη σελίδα του συμβολαίου, είναι διπλή.",
     "我忘记了规定的还款日期，已经补交。",
 ])
 def test_notes_using_those_verbs_in_their_ordinary_sense_are_not_flagged(note: str) -> None:

@@ -51,7 +51,7 @@ def test_names_with_no_cue_in_han_and_hebrew_are_redacted(note: str, value: str)
 
 @pytest.mark.parametrize("note", [
     "这笔贷款用于购买家具，我每月按时还款。",
-    "我在一家物流公司工作，贷款用于装修房子。",
+    "我在超市当收银员，每个月收入稳定。",
     "高利贷会让我的情况更糟。",
     "周末我会把工资单上传。",
     "Thanks 谢谢 for the quick answer",
