@@ -17,6 +17,7 @@ import json
 import math
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -43,7 +44,7 @@ def main() -> None:
     args = parser.parse_args()
     directory = EXTERNAL.parent / args.set
     model = default_detector()
-    figures = []
+    figures: list[dict[str, Any]] = []
     for split in ("tune", "heldout"):
         if not (directory / f"{split}.jsonl").exists():
             continue  # a set may be held out only (external3 has no tune half)
