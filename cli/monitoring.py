@@ -94,7 +94,10 @@ def print_off_policy(off: OffPolicyReport) -> None:
     if off.n_explored:
         click.echo(f"  exploration: {off.n_explored} case(s) explored, expected extra cost "
                    f"{off.exploration_cost:.2f} in total")
-    click.echo(f"cost per case ({off.confidence:.0%} bootstrap intervals, {off.n_boot} resamples):")
+    widened = any(e.dr_widened for e in off.estimates)
+    click.echo(f"cost per case ({off.confidence:.0%} bootstrap intervals, {off.n_boot} resamples"
+               + ("; IPS, SNIPS and DR widened where the model's spread of the unseen outcomes "
+                  "is wider, see the warning" if widened else "") + "):")
     click.echo(f"  {'':24} {'naive (seen only)':>26} {'IPS':>26} {'SNIPS':>26} "
                f"{'doubly robust':>26}   ESS")
     for e in off.estimates:
