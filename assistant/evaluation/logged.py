@@ -724,8 +724,9 @@ def _warnings(estimates: Sequence[Estimate], awaiting: int, arrival: float,
             "range as the only guarantee")
     if first is not None and first.n_unsupported and not first.withheld:
         out.append(
-            f"{first.n_unsupported} case(s) had no chance of showing an outcome: the DR "
-            "interval covers the noise of the outcomes seen, not the model's error on them")
+            f"{first.n_unsupported} case(s) had no chance of showing an outcome: DR rests on "
+            "the model alone there; its interval carries their outcomes' spread by the model's "
+            "probabilities, not the model's error on them")
     if awaiting and not arrival:
         out.append(
             f"{awaiting} outcome(s) awaited and none has arrived yet: the range counts each at "
