@@ -586,7 +586,8 @@ def off_policy_report(
         overridden_unseen_actions=hidden_actions,
         outcome_arrival_rate=arrival,
         warnings=_invalid_warning(invalid)
-        + _blind_warning(len(cases), len(awaiting_senior), revealing)
+        + _blind_warning(len(cases), len(awaiting_senior), revealing,
+                         partly=any(partly_reveals(pack, c.final_action) for c in final))
         + _partial_warning(pack, final)
         + _overridden_warning(len(hidden), len(final), hidden_actions)
         + _warnings(estimates, len(awaiting_outcome), arrival, blind=not revealing),
@@ -633,12 +634,19 @@ def _invalid_warning(invalid: Sequence[tuple[str, str]]) -> tuple[str, ...]:
         "number; the range needs no propensities and holds",)
 
 
-def _blind_warning(decided: int, with_senior: int, revealing: int) -> tuple[str, ...]:
+def _blind_warning(decided: int, with_senior: int, revealing: int,
+                   partly: bool = False) -> tuple[str, ...]:
     """Logs where no outcome can be seen at all, in words."""
     if decided and with_senior == decided:
         return (
             f"every decided case ({decided}) is still with a senior: no final action, so no "
             "cost, range or estimate exists yet",)
+    if decided and not revealing and partly:
+        return (
+            "no decided case's final action reveals every outcome: IPS, SNIPS and DR cannot "
+            "be computed from this log, only the range (every case whose outcome is unseen at "
+            "its best and at its worst); the outcomes the actions named below show some of "
+            "count in the naive figures and the range",)
     if decided and not revealing:
         return (
             "no decided case's final action reveals an outcome: none will arrive for this "

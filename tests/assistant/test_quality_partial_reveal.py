@@ -91,3 +91,21 @@ def test_an_action_that_shows_a_malignancy_only_is_named_and_its_cases_count_as_
     [gut] = [g for g in groups if g.group == "gut"]
     assert gut.hurt == 0 and gut.observed == 0 and gut.unobservable == len(discharged)
     assert policy_name(1) in {e.name for e in off.estimates}
+
+
+def test_a_log_of_partial_reveals_only_does_not_say_no_outcome_will_arrive() -> None:
+    """Every patient discharged: malignancies still come back, so "none will arrive" (what a
+    log of declined loans rightly says) would be false; the estimates are still impossible."""
+    pack, spec, cases, _ = _clinic(200, 5)
+    discharged = [dataclasses.replace(
+        c, final_action="discharge",
+        decision_kind="accepted" if c.recommended == "discharge" else "overridden",
+        reason_code=None if c.recommended == "discharge" else "gut",
+        outcome=c.outcome if c.outcome == "Yes" else None,
+        outcome_source="clinic" if c.outcome == "Yes" else None) for c in cases]
+    assert any(c.outcome for c in discharged)
+    off = off_policy_report(discharged, pack, spec, policy_version=1, n_boot=50)
+    assert not any("none will arrive" in w for w in off.warnings)
+    assert any("no decided case's final action reveals every outcome" in w
+               for w in off.warnings)
+    assert all(e.ips is None and e.dr is None for e in off.estimates)
