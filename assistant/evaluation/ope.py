@@ -18,17 +18,18 @@ mixes its actions' costs). Once ``y_i`` is seen, ``c_i(y_i)`` is known for every
   Unbiased if either the propensities or the model are right; where ``e_i = 0`` (the log
   could never have seen the outcome) it rests on the model alone, and the report says so.
 
-Intervals are percentile bootstraps over cases (the same resamples for every estimator and,
-in :func:`compare`, for both policies, so differences are paired). DR's interval is then
-widened, where narrower, to the model-based half-width of :func:`unseen_noise` either side of
-its estimate: the bootstrap measures the spread of the outcomes the log happened to draw, and
-when the cost rests on rare, costly outcomes of which it drew none or one, that spread is far
-smaller than the spread those outcomes have. The variance is then taken at the model's
-probabilities rather than the sample's, as Wilson's interval for a rare proportion takes it at
-the hypothesised proportion rather than the observed one (Wilson 1927; a Wald interval from
-0 events out of 100 has width 0). The effective sample size
-``(Σw)² / Σw²`` of the weights ``w_i = O_i/e_i`` says how many equally weighted outcomes the
-IPS figure is worth.
+Intervals are percentile bootstraps over cases (the same resamples for every estimator and, in
+:func:`compare`, for both policies, so differences are paired). DR's interval (IPS's and
+SNIPS's likewise, each with its own centre) is then widened, where narrower, to the
+model-based half-width of :func:`unseen_noise` either side of its estimate, never past the
+costs possible (:func:`possible`): the bootstrap measures the spread of the outcomes the log
+happened to draw, and when the cost rests on rare, costly outcomes of which it drew none or
+one, that spread is far smaller than the spread those outcomes have. The variance is then
+taken at the model's probabilities rather than the sample's, as Wilson's interval for a rare
+proportion takes it at the hypothesised proportion rather than the observed one (Wilson 1927;
+a Wald interval from 0 events out of 100 has width 0). The effective sample size ``(Σw)² /
+Σw²`` of the weights ``w_i = O_i/e_i`` says how many equally weighted outcomes the IPS figure
+is worth.
 """
 
 from __future__ import annotations
