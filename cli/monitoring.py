@@ -6,8 +6,8 @@ import json
 
 import click
 
-from assistant.evaluation.logged import MIN_OVERRIDE_OUTCOMES, OffPolicyReport
-from assistant.evaluation.ope import INVALID_PROPENSITIES
+from assistant.evaluation.logged import MIN_OUTCOMES, MIN_OVERRIDE_OUTCOMES, OffPolicyReport
+from assistant.evaluation.ope import INVALID_PROPENSITIES, TOO_FEW_OUTCOMES
 from assistant.monitoring import MonitoringThresholds
 from assistant.monitoring.drift import FeatureDrift
 from assistant.monitoring.outcome_alerts import OutcomeAlertSettings, OutcomeCheck
@@ -57,7 +57,13 @@ def quality(obj: Context, domain: str | None, as_json: bool, last: int) -> None:
         "exploration included, so the two differ):"
     )
     for summary in (report.operators, report.model, report.baseline):
-        if summary is not None:
+        if summary is None:
+            continue
+        # Three repaid loans bootstrap to 0.000 [0.000, 0.000]: a certainty from three.
+        if summary.n < MIN_OUTCOMES:
+            click.echo(f"  {summary.name:16} {summary.mean.estimate:.3f}  n={summary.n} "
+                       "(too few outcomes for an interval)")
+        else:
             click.echo(f"  {summary.name:16} {summary.mean}  n={summary.n}")
     print_overrides(off)
     if calibration is not None and calibration.n:
@@ -94,7 +100,10 @@ def print_off_policy(off: OffPolicyReport) -> None:
     if off.n_explored:
         click.echo(f"  exploration: {off.n_explored} case(s) explored, expected extra cost "
                    f"{off.exploration_cost:.2f} in total")
-    click.echo(f"cost per case ({off.confidence:.0%} bootstrap intervals, {off.n_boot} resamples):")
+    widened = any(e.dr_widened for e in off.estimates)
+    click.echo(f"cost per case ({off.confidence:.0%} bootstrap intervals, {off.n_boot} resamples"
+               + ("; IPS, SNIPS and DR widened where the model's spread of the unseen outcomes "
+                  "is wider, see the warning" if widened else "") + "):")
     click.echo(f"  {'':24} {'naive (seen only)':>26} {'IPS':>26} {'SNIPS':>26} "
                f"{'doubly robust':>26}   ESS")
     for e in off.estimates:
@@ -103,6 +112,8 @@ def print_off_policy(off: OffPolicyReport) -> None:
                else f"too few outcomes ({e.n_observed})")
         cells = [str(i) if i is not None else few or "not supported"
                  for i in (e.naive, e.ips, e.snips)]
+        if e.naive is not None and e.withheld == TOO_FEW_OUTCOMES:
+            cells[0] = f"{e.naive.estimate:.3f} ({e.n_observed} seen, no CI)"
         dr = str(e.dr) if e.dr is not None else few or "-"
         click.echo(f"  {e.name:24} {cells[0]:>26} {cells[1]:>26} {cells[2]:>26} {dr:>26} "
                    f"{e.ess:6.1f}")
@@ -114,8 +125,11 @@ def print_off_policy(off: OffPolicyReport) -> None:
             "(`docket policy set --explore`) gives them that chance."
         )
     withheld = first.withheld if first is not None else None
+    seen = first.n_observed if first is not None else 0
     for label, found in off.differences.items():
-        parts = [f"{m} {i.estimate:+.3f} [{i.low:+.3f}, {i.high:+.3f}]" if i is not None
+        parts = [f"{m} {i.estimate:+.3f} ({seen} seen, no CI)"
+                 if i is not None and withheld == TOO_FEW_OUTCOMES
+                 else f"{m} {i.estimate:+.3f} [{i.low:+.3f}, {i.high:+.3f}]" if i is not None
                  else f"{m} withheld: propensities" if withheld == INVALID_PROPENSITIES
                  else f"{m} too few outcomes" if withheld else f"{m} not supported"
                  for m, i in found.items()]

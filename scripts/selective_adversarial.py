@@ -256,7 +256,8 @@ def report(scenario: str, seeds_text: str, n_boot: int,
             for m in ("naive", "ips", "snips", "dr"):
                 iv = found[m]
                 r.setdefault(m, []).append(None if iv is None else (
-                    iv.estimate, iv.low <= truth <= iv.high))  # type: ignore[attr-defined]
+                    iv.estimate, iv.low <= truth <= iv.high,  # type: ignore[attr-defined]
+                    iv.high - iv.low))  # type: ignore[attr-defined]
     name = pack.name if pack is not None else "credit"
     print(f"{scenario} on {name}: {len(seeds)} repeats, seeds {lo}-{hi}")
     for k, r in rows.items():
@@ -271,7 +272,9 @@ def report(scenario: str, seeds_text: str, n_boot: int,
                 continue
             est = np.array([v[0] for v in vals])  # type: ignore[index]
             cov = sum(bool(v[1]) for v in vals)  # type: ignore[index]
-            parts.append(f"{m} {est.mean():.3f}±{est.std():.3f} cov {cov}/{len(vals)}")
+            width = np.array([v[2] for v in vals])  # type: ignore[index]
+            parts.append(f"{m} {est.mean():.3f}±{est.std():.3f} cov {cov}/{len(vals)} "
+                         f"width {width.mean():.3f}±{width.std():.3f}")
         withheld = sum(bool(w) for w in r["withheld"])
         if withheld:
             parts.append(f"withheld (too few outcomes) {withheld}/{len(seeds)}")

@@ -45,7 +45,7 @@ from typing import Any
 import numpy as np
 
 from assistant.domains.base import DomainPack
-from assistant.evaluation.observation import is_outside, reveals
+from assistant.evaluation.observation import is_outside, partly_reveals, reveals_every_outcome
 from assistant.evaluation.ope import (
     INVALID_PROPENSITIES,
     TOO_FEW_OUTCOMES,
@@ -92,8 +92,9 @@ MIN_OUTCOMES = 10
 (``scripts/selective_adversarial.py few``). The worst-case range still holds."""
 
 MAX_NOISE_RATIO = 2.0
-"""Above this ratio of :func:`assistant.evaluation.ope.unseen_noise` to the DR interval's
-half-width, the interval is flagged as too narrow: the cost rests on rare, costly outcomes of
+"""Above this ratio of :func:`assistant.evaluation.ope.unseen_noise` to the bootstrap DR
+interval's half-width, the report says the interval was widened (it always is to at least the
+former; see :func:`assistant.evaluation.ope.estimate`): the cost rests on rare, costly outcomes of
 which the log holds none or one. Chosen on development seeds 0-29 of
 ``scripts/selective_adversarial.py explore`` (credit: ratio 0.4-1.0, never above 2 for the
 operators or the policy; a biopsy pack whose biopsy alone reveals: median 5.7, above 2 in
@@ -361,11 +362,14 @@ def training_outcomes(
     for c in final:
         if c.outcome is None:
             continue
-        if is_outside(c.outcome_source) or not reveals(pack, c.final_action):
+        # An action that shows some outcomes only (a malignancy, never a benign mass) shows
+        # them selectively by the outcome itself: learning from them would teach the model
+        # that every such case went badly.
+        if is_outside(c.outcome_source) or not reveals_every_outcome(pack, c.final_action):
             outside += 1
             continue
         dist, _ = _mixture(c, operators(c), review)
-        e = sum(q for a, q in dist.items() if reveals(pack, a))
+        e = sum(q for a, q in dist.items() if reveals_every_outcome(pack, a))
         kept.append(c)
         weights.append(min(1.0 / e, MAX_TRAINING_WEIGHT) if e > 0 else 1.0)
     return kept, weights, outside
@@ -481,7 +485,11 @@ def off_policy_report(
 ) -> OffPolicyReport:
     """Estimate the operators', the policy's, the baseline's (and candidates') cost per case."""
     rng = np.random.default_rng(seed)
-    shows: Callable[[str | None], bool] = lambda action: reveals(pack, action)  # noqa: E731
+    # What a weight may rest on: an action that shows every outcome. One that shows some only
+    # (``partly_reveals``) counts as showing none: its cases are unseen to IPS, SNIPS and DR,
+    # and what it did show counts in the naive figures and the range (see _partial_warning).
+    shows: Callable[[str | None], bool] = (  # noqa: E731
+        lambda action: reveals_every_outcome(pack, action))
     # Propensities that are no probabilities (a bug, a hand-edited record) would weigh an
     # outcome by nonsense, or by 1/0: IPS, SNIPS and DR are withheld naming the cases; the
     # range needs none and stays. The cases are read as recommended with certainty so that
@@ -578,7 +586,9 @@ def off_policy_report(
         overridden_unseen_actions=hidden_actions,
         outcome_arrival_rate=arrival,
         warnings=_invalid_warning(invalid)
-        + _blind_warning(len(cases), len(awaiting_senior), revealing)
+        + _blind_warning(len(cases), len(awaiting_senior), revealing,
+                         partly=any(partly_reveals(pack, c.final_action) for c in final))
+        + _partial_warning(pack, final)
         + _overridden_warning(len(hidden), len(final), hidden_actions)
         + _warnings(estimates, len(awaiting_outcome), arrival, blind=not revealing),
         n_decided=len(cases),
@@ -596,8 +606,8 @@ def off_policy_report(
         differences=differences,
         overrides_by_reason=_override_groups(
             cases, spec, shows, lambda c: (reason_categories or {}).get(
-                c.reason_code or "unspecified", c.reason_code or "unspecified")),
-        overrides_by_operator=_override_groups(cases, spec, shows, lambda c: c.operator),
+                c.reason_code or "unspecified", c.reason_code or "unspecified"), pack),
+        overrides_by_operator=_override_groups(cases, spec, shows, lambda c: c.operator, pack),
         confidence=confidence,
         n_boot=n_boot,
     )
@@ -624,18 +634,43 @@ def _invalid_warning(invalid: Sequence[tuple[str, str]]) -> tuple[str, ...]:
         "number; the range needs no propensities and holds",)
 
 
-def _blind_warning(decided: int, with_senior: int, revealing: int) -> tuple[str, ...]:
+def _blind_warning(decided: int, with_senior: int, revealing: int,
+                   partly: bool = False) -> tuple[str, ...]:
     """Logs where no outcome can be seen at all, in words."""
     if decided and with_senior == decided:
         return (
             f"every decided case ({decided}) is still with a senior: no final action, so no "
             "cost, range or estimate exists yet",)
+    if decided and not revealing and partly:
+        return (
+            "no decided case's final action reveals every outcome: IPS, SNIPS and DR cannot "
+            "be computed from this log, only the range (every case whose outcome is unseen at "
+            "its best and at its worst); the outcomes the actions named below show some of "
+            "count in the naive figures and the range",)
     if decided and not revealing:
         return (
             "no decided case's final action reveals an outcome: none will arrive for this "
             "log (only outside sources can report); IPS, SNIPS and DR cannot be computed "
             "from it, only the range (every case at its best and at its worst)",)
     return ()
+
+
+def _partial_warning(pack: DomainPack, final: Sequence[LoggedCase]) -> tuple[str, ...]:
+    """Actions that show some outcomes only, with how many cases took each, in words."""
+    out = []
+    for action in sorted({str(c.final_action) for c in final}):
+        shown = partly_reveals(pack, action)
+        if not shown:
+            continue
+        taken = [c for c in final if c.final_action == action]
+        recorded = sum(c.outcome is not None for c in taken)
+        out.append(
+            f"{action!r} reveals only {list(shown)} of the outcomes: whether a case shows one "
+            "after it depends on the outcome itself (a case without one may have had either), "
+            f"so IPS, SNIPS and DR count its {len(taken)} case(s) as unseen and leave out the "
+            f"{recorded} outcome(s) recorded on them, which count in the naive figures and "
+            "the range only")
+    return tuple(out)
 
 
 def _overridden_warning(n: int, decided: int, actions: Sequence[str]) -> tuple[str, ...]:
@@ -678,20 +713,28 @@ def _warnings(estimates: Sequence[Estimate], awaiting: int, arrival: float,
             f"the weights' effective sample size is {first.ess:.1f} (below {MIN_ESS:.0f}): the "
             "IPS, SNIPS and DR figures rest on a few heavily weighted outcomes and their "
             "intervals are too narrow; read them as indicative only")
-    narrow = [e for e in estimates if e.dr is not None and not e.withheld
-              and e.dr_noise > MAX_NOISE_RATIO * (e.dr.high - e.dr.low) / 2.0]
+    # The DR interval is at least the model's spread of the unseen outcomes wide (see
+    # ope.unseen_noise); where that spread is far wider than the bootstrap's, say so: the
+    # interval then rests on the model's probabilities being calibrated.
+    narrow = [e for e in estimates if e.dr_bootstrap is not None and not e.withheld
+              and e.dr_noise > MAX_NOISE_RATIO * (e.dr_bootstrap.high - e.dr_bootstrap.low) / 2]
     if narrow:
         worst = max(narrow, key=lambda e: e.dr_noise)
+        assert worst.dr_bootstrap is not None
+        boot = (worst.dr_bootstrap.high - worst.dr_bootstrap.low) / 2.0
         out.append(
-            "the DR interval of " + ", ".join(e.name for e in narrow) + " is likely too "
-            "narrow: the cost rests on rare, costly outcomes the log shows few of (by the "
-            f"model's own probabilities the unseen outcomes alone could move {worst.name} by "
-            f"±{worst.dr_noise:.3f}, against an interval half as wide or less); read IPS and DR "
-            "as a rough level and the range as the only guarantee")
+            "the DR interval of " + ", ".join(e.name for e in narrow) + " was widened: the "
+            "cost rests on rare, costly outcomes the log shows few of, and by the model's own "
+            f"probabilities the unseen outcomes alone could move {worst.name} by "
+            f"±{worst.dr_noise:.3f}, where the bootstrap over the cases saw only ±{boot:.3f}; "
+            "the interval shown takes the wider, so it is only as right as the model's "
+            "probabilities (IPS and SNIPS likewise); read IPS and DR as a rough level and the "
+            "range as the only guarantee")
     if first is not None and first.n_unsupported and not first.withheld:
         out.append(
-            f"{first.n_unsupported} case(s) had no chance of showing an outcome: the DR "
-            "interval covers the noise of the outcomes seen, not the model's error on them")
+            f"{first.n_unsupported} case(s) had no chance of showing an outcome: DR rests on "
+            "the model alone there; its interval carries their outcomes' spread by the model's "
+            "probabilities, not the model's error on them")
     if awaiting and not arrival:
         out.append(
             f"{awaiting} outcome(s) awaited and none has arrived yet: the range counts each at "
@@ -709,6 +752,7 @@ def _override_groups(
     spec: PolicySpec,
     shows: Callable[[str | None], bool],
     group_of: Callable[[LoggedCase], str],
+    pack: DomainPack,
 ) -> tuple[OverrideGroup, ...]:
     groups: dict[str, list[LoggedCase]] = defaultdict(list)
     for c in cases:
@@ -722,7 +766,10 @@ def _override_groups(
         for c in members:
             assert c.final_action is not None
             recommended = c.recommended if c.recommended in spec.decisive_actions else None
-            if c.outcome is not None:
+            # An outcome an action shows only when it is that outcome (a malignancy after a
+            # discharge) would count every such override as hurt: unobservable instead.
+            selective = bool(partly_reveals(pack, c.final_action))
+            if c.outcome is not None and not selective:
                 observed += 1
                 if recommended is None:
                     continue
@@ -730,7 +777,7 @@ def _override_groups(
                 observed_delta += delta
                 helped += delta < 0
                 hurt += delta > 0
-            elif not shows(c.final_action):
+            elif selective or not shows(c.final_action):
                 unobservable += 1
                 if recommended is not None and c.expected_costs:
                     model_delta += (c.expected_costs.get(c.final_action, 0.0)

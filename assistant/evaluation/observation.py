@@ -31,6 +31,26 @@ def reveals(pack: DomainPack, action: str | None) -> bool:
     return seen is None or bool(seen)
 
 
+def partly_reveals(pack: DomainPack, action: str | None) -> tuple[str, ...]:
+    """The outcomes ``action`` reveals when it reveals some and not all of them (``()``
+    otherwise): a discharged patient shows a malignancy when she comes back, never that the
+    mass was benign. Whether such an action shows an outcome depends on the outcome itself,
+    so no propensity can weigh what it shows: the estimates count its cases as unseen."""
+    shape = pack.decision
+    if action is None or not isinstance(shape, ClassificationShape):
+        return ()
+    seen = shape.reveals.get(action)
+    if seen is None or not seen or seen >= set(shape.outcomes):
+        return ()
+    return tuple(o for o in shape.outcomes if o in seen)
+
+
+def reveals_every_outcome(pack: DomainPack, action: str | None) -> bool:
+    """Whether taking ``action`` shows the case's outcome whichever it is (what an
+    off-policy weight may rest on)."""
+    return reveals(pack, action) and not partly_reveals(pack, action)
+
+
 def outcome_refusal(pack: DomainPack, final_action: str | None, source: str) -> str | None:
     """Why an outcome may not be recorded for a case whose final action is ``final_action``
     (None: it may). Outside sources may report any case."""
@@ -44,4 +64,5 @@ def outcome_refusal(pack: DomainPack, final_action: str | None, source: str) -> 
             f"(e.g. {OUTSIDE}bureau)")
 
 
-__all__ = ["OUTSIDE", "is_outside", "outcome_refusal", "reveals"]
+__all__ = ["OUTSIDE", "is_outside", "outcome_refusal", "partly_reveals", "reveals",
+           "reveals_every_outcome"]

@@ -18,10 +18,18 @@ mixes its actions' costs). Once ``y_i`` is seen, ``c_i(y_i)`` is known for every
   Unbiased if either the propensities or the model are right; where ``e_i = 0`` (the log
   could never have seen the outcome) it rests on the model alone, and the report says so.
 
-Intervals are percentile bootstraps over cases (the same resamples for every estimator and,
-in :func:`compare`, for both policies, so differences are paired). The effective sample size
-``(Σw)² / Σw²`` of the weights ``w_i = O_i/e_i`` says how many equally weighted outcomes the
-IPS figure is worth.
+Intervals are percentile bootstraps over cases (the same resamples for every estimator and, in
+:func:`compare`, for both policies, so differences are paired). DR's interval (IPS's and
+SNIPS's likewise, each with its own centre) is then widened, where narrower, to the
+model-based half-width of :func:`unseen_noise` either side of its estimate, never past the
+costs possible (:func:`possible`): the bootstrap measures the spread of the outcomes the log
+happened to draw, and when the cost rests on rare, costly outcomes of which it drew none or
+one, that spread is far smaller than the spread those outcomes have. The variance is then
+taken at the model's probabilities rather than the sample's, as Wilson's interval for a rare
+proportion takes it at the hypothesised proportion rather than the observed one (Wilson 1927;
+a Wald interval from 0 events out of 100 has width 0). The effective sample size ``(Σw)² /
+Σw²`` of the weights ``w_i = O_i/e_i`` says how many equally weighted outcomes the IPS figure
+is worth.
 """
 
 from __future__ import annotations
@@ -114,8 +122,18 @@ class Estimate:
     withheld: str | None = None
     needed: int = 0
     # Half-width, at the same confidence, of the spread the model's own probabilities put
-    # between DR and the cost these cases actually had (see :func:`unseen_noise`).
+    # between DR and the cost these cases actually had (see :func:`unseen_noise`); ``dr``'s
+    # interval is at least this wide either side of its estimate.
     dr_noise: float = 0.0
+    # The bootstrap's own DR interval, before that widening (None: withheld).
+    dr_bootstrap: Interval | None = None
+
+    @property
+    def dr_widened(self) -> bool:
+        """Whether DR's interval is wider than the bootstrap's (the model's spread of the
+        unseen outcomes set it)."""
+        return (self.dr is not None and self.dr_bootstrap is not None
+                and (self.dr.low, self.dr.high) != (self.dr_bootstrap.low, self.dr_bootstrap.high))
 
     @property
     def supported(self) -> bool:
@@ -135,6 +153,7 @@ class Estimate:
             "naive": iv(self.naive), "ips": off(self.ips), "snips": off(self.snips),
             "dr": off(self.dr), "effective_sample_size": self.ess, "max_weight": self.max_weight,
             "dr_unseen_noise": self.dr_noise,
+            "dr_bootstrap": None if self.withheld else iv(self.dr_bootstrap),
         }  # fmt: skip
 
     def withheld_dict(self) -> dict[str, Any]:
@@ -158,24 +177,57 @@ def _terms(log: Log, target: Target) -> dict[str, tuple[FloatArray, FloatArray]]
     }
 
 
-def unseen_noise(log: Log, target: Target, confidence: float = 0.95) -> float:
+def unseen_noise(log: Log, target: Target, confidence: float = 0.95,
+                 centre: FloatArray | float | None = None) -> float:
     """How far, by the model's own probabilities, the cost these cases actually had may lie
     from DR: the half-width at ``confidence`` of ``realised - DR``, whose variance given the
     cases is ``Σ (1/e_i - 1) p_i (1 - p_i) Δ_i² / n²`` (``Σ p_i (1 - p_i) Δ_i² / n²`` where
     ``e_i = 0``), ``Δ_i`` the target's cost difference between the outcomes. The bootstrap
     cannot see this spread when the cost rests on rare, costly outcomes of which the log drew
     none or one (a missed malignancy seen only when an exploring case was biopsied); this
-    formula can, provided the model is calibrated."""
+    formula can, provided the model is calibrated.
+
+    ``centre`` (per case or one number) is what each weighted outcome's cost is compared
+    with: DR's model cost ``ĉ_i`` by default (``E (c_i - ĉ_i)² = p_i (1 - p_i) Δ_i²``), 0
+    for IPS (``realised - IPS = Σ (1 - O_i/e_i) c_i / n``), the estimate itself for SNIPS."""
     n = log.n
     if not n:
         return 0.0
-    delta = target.if_risk - target.if_safe
-    spread = log.p_risk * (1.0 - log.p_risk) * delta**2
+    p = log.p_risk
+    if centre is None:
+        spread = p * (1.0 - p) * (target.if_risk - target.if_safe) ** 2
+    else:
+        spread = p * (target.if_risk - centre) ** 2 + (1.0 - p) * (target.if_safe - centre) ** 2
     e = log.reveal_prob
     with np.errstate(divide="ignore"):
         factor = np.where(e > 0.0, 1.0 / np.where(e > 0.0, e, 1.0) - 1.0, 1.0)
     z = NormalDist().inv_cdf(0.5 + confidence / 2.0)
     return float(z * np.sqrt(float((factor * spread).sum())) / n)
+
+
+def possible(log: Log, target: Target) -> tuple[float, float]:
+    """The lowest and highest cost per case the target can have had, whatever the unseen
+    outcomes were (each seen outcome as it was): the truth lies here, whatever any model
+    says."""
+    if not log.n:
+        return 0.0, 0.0
+    seen = log.observed
+    known = np.where(log.risk == 1.0, target.if_risk, target.if_safe)
+    low = np.where(seen, known, np.minimum(target.if_risk, target.if_safe))
+    high = np.where(seen, known, np.maximum(target.if_risk, target.if_safe))
+    return float(low.mean()), float(high.mean())
+
+
+def at_least(found: Interval | None, half: float,
+             within: tuple[float, float] = (-np.inf, np.inf)) -> Interval | None:
+    """``found`` widened, on each side where it is narrower, to ``half`` from its estimate,
+    but not beyond ``within`` (the costs possible at all) where the widening alone would
+    cross it."""
+    if found is None or not half > 0.0:
+        return found
+    low = min(found.low, max(found.estimate - half, within[0]))
+    high = max(found.high, min(found.estimate + half, within[1]))
+    return Interval(found.estimate, low, high)
 
 
 def estimate(
@@ -203,6 +255,18 @@ def estimate(
     n_observed = int(log.observed.sum())
     few = n_observed < min_outcomes
     supported = unsupported == 0 and not few
+    noise = unseen_noise(log, target, confidence)
+    bounds = possible(log, target)
+    # IPS and SNIPS get the same floor: their error given the cases is the weighted outcomes'
+    # own spread (about 0 for IPS, about the estimate for SNIPS), which a log that drew none
+    # of the rare, costly outcomes shows none of either.
+    ips = intervals["ips"]
+    snips = intervals["snips"]
+    if ips is not None and supported:
+        ips = at_least(ips, unseen_noise(log, target, confidence, centre=0.0), bounds)
+    if snips is not None and supported:
+        snips = at_least(snips, unseen_noise(log, target, confidence, centre=snips.estimate),
+                         bounds)
     return Estimate(
         name=target.name,
         n=log.n,
@@ -211,14 +275,15 @@ def estimate(
         naive=intervals["naive"],
         # IPS cannot see cases that never had a chance of an outcome: no figure, not a
         # quietly biased one.
-        ips=intervals["ips"] if supported else None,
-        snips=intervals["snips"] if supported else None,
-        dr=None if few else intervals["dr"],
+        ips=ips if supported else None,
+        snips=snips if supported else None,
+        dr=None if few else at_least(intervals["dr"], noise, bounds),
         ess=ess,
         max_weight=float(w.max()) if w.size else 0.0,
         withheld=TOO_FEW_OUTCOMES if few else None,
         needed=min_outcomes,
-        dr_noise=unseen_noise(log, target, confidence),
+        dr_noise=noise,
+        dr_bootstrap=None if few else intervals["dr"],
     )
 
 
@@ -233,12 +298,19 @@ def compare(
     min_outcomes: int = 0,
 ) -> dict[str, Interval | None]:
     """``first − second`` per case by naive, IPS and DR, paired over the same resamples (IPS
-    and DR None below ``min_outcomes`` outcomes seen)."""
+    and DR None below ``min_outcomes`` outcomes seen). DR's interval is at least the
+    model-based half-width of the difference's own unseen outcomes (:func:`unseen_noise`)."""
     rng = rng or np.random.default_rng(0)
     a, b = _terms(log, first), _terms(log, second)
     names = ("naive", "ips", "dr")
     columns = [(a[k][0] - b[k][0], a[k][1]) for k in names]
     found = dict(zip(names, bootstrap_ratios(columns, n_boot, confidence, rng), strict=True))
+    gap = Target(f"{first.name} - {second.name}", first.if_risk - second.if_risk,
+                 first.if_safe - second.if_safe)
+    found["dr"] = at_least(found["dr"], unseen_noise(log, gap, confidence), possible(log, gap))
+    if found["ips"] is not None:
+        found["ips"] = at_least(found["ips"], unseen_noise(log, gap, confidence, centre=0.0),
+                                possible(log, gap))
     if np.any(log.reveal_prob <= 0.0):
         found["ips"] = None
     if int(log.observed.sum()) < min_outcomes:
@@ -246,5 +318,5 @@ def compare(
     return found
 
 
-__all__ = ["INVALID_PROPENSITIES", "TOO_FEW_OUTCOMES", "Estimate", "Log", "Target", "compare",
-           "estimate"]
+__all__ = ["INVALID_PROPENSITIES", "TOO_FEW_OUTCOMES", "Estimate", "Log", "Target", "at_least",
+           "compare", "estimate", "possible", "unseen_noise"]

@@ -179,10 +179,15 @@ def health(ctx: Context, domain: str) -> HealthView:
                          "probabilities; the warning names the cases): realized cost on the "
                          f"known outcomes only (biased) over {decided} decided case(s)")
             elif off.estimates[0].withheld:
+                # The naive cost of three approved cases' outcomes, with a bootstrap "CI"
+                # (0.000 [0.000, 0.000] when all three repaid), would read as a measurement:
+                # the range beside it is all the log can say yet (`docket quality` prints the
+                # naive figure, labelled biased, and the same warning).
+                realized = {}
                 basis = (f"too few outcomes for off-policy estimates ({off.n_observed} seen, "
-                         f"fewer than {off.estimates[0].needed}): realized cost on the known "
-                         f"outcomes only (biased: a declined case shows none) over {decided} "
-                         "decided case(s)")
+                         f"fewer than {off.estimates[0].needed}) over {decided} decided "
+                         "case(s): no cost is estimated, only the range beside it (every "
+                         "case whose outcome is unseen at its best and at its worst)")
             else:
                 basis = (f"doubly-robust estimates over {decided} decided case(s): "
                          f"{off.n_observed} outcome(s) seen, {off.n_unobservable} "
