@@ -21,6 +21,7 @@ from pathlib import Path
 
 import click
 
+from cli.usage_errors import KnowsItsUsage
 from evals import baseline as baseline_file
 from evals.registry import default_registry
 from evals.report import summary_lines
@@ -54,7 +55,7 @@ class ProgressLine:
         self.last = text
 
 
-@click.command("eval")
+@click.command("eval", cls=KnowsItsUsage)
 @click.argument("suites", nargs=-1)
 @click.option(
     "--json", "as_json", is_flag=True, help="Print the JSON result on stdout instead of the table."
