@@ -100,6 +100,13 @@ def decide(
     if sum(chosen) != 1:
         fail("choose exactly one of --accept, --override ACTION, --quantity N, --escalate",
              code=2)
+    if not accept and not escalate:  # an override: say which flags it still needs
+        needed = [flag for flag, given in (("--reason-code CODE", reason_code),
+                                           ("--reason TEXT", (reason or "").strip())) if not given]
+        if needed:
+            what = "--quantity" if quantity is not None else "--override"
+            fail(f"{what} needs {' and '.join(needed)}: the reason codes are the pack's "
+                 "(`docket reasons` lists them), the reason is why, in words", code=2)
     decision: Decision
     if accept:
         decision = Accept()
@@ -165,7 +172,7 @@ def parse_as_of(value: str) -> GivenTime:
     try:
         return parse_time(value, "--as-of")
     except InputRejected as exc:
-        raise click.BadParameter(exc.problems[0].problem) from exc
+        raise click.BadParameter(exc.problems[0].problem, param_hint="--as-of") from exc
 
 
 def _timeline_line(entry: TimelineEntry) -> str:
