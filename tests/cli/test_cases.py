@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import UTC, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -192,3 +193,24 @@ def test_outcomes_exit_non_zero_when_nothing_was_recorded(
         result = docket("outcomes", str(path), role="engineer")
         assert_clear_error(result, f"nothing recorded from {path.name}")
         assert result.stdout.startswith(("1 row: 0 recorded", "2 rows: 0 recorded"))
+
+
+def test_an_audit_is_headed_by_the_reference_and_names_the_assumed_timezone_once(
+    docket: Docket, seeded: dict[str, str]
+) -> None:
+    # The header led with the internal id (`case 3c82fafc-... (gc-0003, credit)`) and the
+    # "(no timezone given; UTC assumed)" of a naive --as-of came three times.
+    case_id = decided_case(docket, seeded)
+    ref = ref_of(seeded, case_id)
+    opened = docket.case(case_id).opened_at
+    assert docket("decide", ref, "--accept").exit_code == 0
+    naive = opened.astimezone(UTC).replace(tzinfo=None) + timedelta(microseconds=1)
+
+    audited = docket("audit", ref, "--as-of", naive.isoformat())
+
+    assert audited.exit_code == 0, audited.output
+    header = audited.stdout.splitlines()[0]
+    assert header.startswith(f"case {ref} (credit, id {case_id}) as of "), header
+    assert audited.stdout.count("no timezone given; UTC assumed") == 1, audited.stdout
+    assert "\ntimeline up to " in audited.stdout and "afterwards (1 event(s) after " in \
+        audited.stdout
