@@ -754,6 +754,9 @@ def test_backtest_prints_policy_baseline_and_decline_everyone_with_intervals(
     changed = docket("backtest", "--policy", str(changes))
 
     assert result.exit_code == 0, result.output
+    # Not in-sample, though the champion trained on this data set: the header says so.
+    assert "scored out-of-fold, by a model that never trained on it" in \
+        result.stdout.splitlines()[0]
     arms = backtest_arms(result.stdout)
     assert list(arms) == ["policy v1", "baseline rules", "decline everyone"]
     for arm in arms.values():
