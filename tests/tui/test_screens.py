@@ -326,3 +326,20 @@ def test_the_audit_shows_recorded_mappings_as_pairs_not_python_reprs() -> None:
     assert "purpose 0.0121255, duration_in_month -0.0288843" in shown
     assert "approve 0.479305, decline 0.904139" in shown
     assert "approve is cheapest; not drawn" in shown
+
+
+def test_the_audit_leaves_out_what_a_case_of_this_shape_never_records() -> None:
+    # A yes/no case's score and recommendation carry a quantity pack's keys empty: the audit
+    # screen listed "levels: —", "quantiles: —", "quantity: —", "baseline_quantity: —".
+    seen = {
+        "score": {"p_bad": 0.0616, "levels": None, "quantiles": None, "ood": False},
+        "recommendation": {"action": "approve", "quantity": None, "baseline_quantity": None},
+        "fallback": None,
+    }
+    console = Console(width=200, record=True)
+    console.print(render_mapping("seen", seen))
+    shown = console.export_text()
+    assert "p_bad: 0.0616" in shown and "ood: False" in shown and "action: approve" in shown
+    for empty in ("levels", "quantiles", "quantity", "baseline_quantity"):
+        assert f"{empty}:" not in shown, shown
+    assert "fallback" in shown  # a section with nothing recorded still says so
