@@ -87,7 +87,11 @@ async def test_policy_owner_previews_then_commits_with_justification(
         screen = app.screen
         assert isinstance(screen, PolicyScreen)
         assert "You (rita, risk_owner) own this policy" in text_of(app, "#policy-owner")
+        # A change takes a second owner: the screen never says "commit" as if it took effect.
+        assert "takes effect when another risk_owner approves it" in text_of(app,
+                                                                               "#policy-owner")
         commit = screen.query_one("#commit", Button)
+        assert str(commit.label).startswith("Propose")
         assert commit.disabled  # nothing previewed yet
         # approve × bad is row 0 (approve), column 0 (bad: outcomes sorted).
         cell = screen.query_one("#cost-0-0", Input)
@@ -109,6 +113,7 @@ async def test_policy_owner_previews_then_commits_with_justification(
         await settle(pilot)
         modal = app.screen
         assert isinstance(modal, JustifyModal)
+        assert str(modal.query_one("#confirm", Button).label) == "Propose"
         assert modal.query_one("#confirm", Button).disabled  # justification required
         await pilot.press(*"losses on approvals rose")
         await pilot.pause()
