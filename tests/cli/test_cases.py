@@ -107,6 +107,9 @@ def test_cases_filters_by_the_flag_badge(docket: Docket, credit_rows: Rows) -> N
     assert "INJ" in flagged.stdout
     assert [c["case_ref"] for c in by_name["cases"]] == [attack["case_ref"]]
     assert_clear_error(unknown, "'SHOUTY'", "INJ")
+    # STALE is a badge the queue shows too: refused saying what it is, not as an unknown word.
+    assert_clear_error(docket("cases", "--flag", "STALE"), "'STALE' is not a flag to filter by",
+                       "recommended under an older policy version", "INJ")
 
 
 def test_cases_pages_by_number_and_by_the_case_the_last_page_ended_with(
