@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 import click
 
 from assistant import config
+from cli import usage_errors
 from events.errors import DocketError, InputRejected, NotAuthorised, StoreUnavailable
 
 if TYPE_CHECKING:  # keeps start-up fast: the service loads on first use
@@ -184,14 +185,17 @@ def fail(message: str, code: int = 1) -> NoReturn:
     sys.exit(code)
 
 
-class DocketGroup(click.Group):
-    """Turns Docket's own errors into one clear sentence and an exit code of 1.
+class DocketGroup(usage_errors.KnowsItsUsage, click.Group):
+    """Turns Docket's own errors into one clear sentence and an exit code of 1, and click's
+    usage errors into one sentence in the same shape (exit code 2).
 
     Commands that live in the packages above the service (``docket eval`` runs the evals)
     are imported only when used, so ``docket status`` starts fast.
     """
 
     lazy_commands: dict[str, str] = {"eval": "cli.eval_command:eval_command"}
+    command_class = usage_errors.KnowsItsUsage
+    group_class = usage_errors.GroupKnowsItsUsage  # `docket keys`, `docket policy`
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted([*super().list_commands(ctx), *self.lazy_commands])
@@ -206,9 +210,24 @@ class DocketGroup(click.Group):
             return command
         return super().get_command(ctx, cmd_name)
 
+    def make_context(self, info_name: str | None, args: list[str],
+                     parent: click.Context | None = None, **extra: Any) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except click.exceptions.NoArgsIsHelpError:
+            raise  # `docket` alone: the help, as click shows it
+        except click.UsageError as exc:  # a global option's bad value (`--role`)
+            fail(usage_errors.sentence(exc), exc.exit_code)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except click.exceptions.NoArgsIsHelpError:
+            raise  # `docket keys` alone: that group's help
+        except click.UsageError as exc:  # click's own: missing, unknown, not a choice
+            fail(usage_errors.sentence(exc), exc.exit_code)
+        except click.ClickException as exc:  # a command's own, in click's shape
+            fail(exc.format_message(), exc.exit_code)
         except InputRejected as exc:
             if len(exc.problems) < 2:
                 fail(str(exc))

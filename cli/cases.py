@@ -100,6 +100,13 @@ def decide(
     if sum(chosen) != 1:
         fail("choose exactly one of --accept, --override ACTION, --quantity N, --escalate",
              code=2)
+    if not accept and not escalate:  # an override: say which flags it still needs
+        needed = [flag for flag, given in (("--reason-code CODE", reason_code),
+                                           ("--reason TEXT", (reason or "").strip())) if not given]
+        if needed:
+            what = "--quantity" if quantity is not None else "--override"
+            fail(f"{what} needs {' and '.join(needed)}: the reason codes are the pack's "
+                 "(`docket reasons` lists them), the reason is why, in words", code=2)
     decision: Decision
     if accept:
         decision = Accept()
@@ -165,7 +172,7 @@ def parse_as_of(value: str) -> GivenTime:
     try:
         return parse_time(value, "--as-of")
     except InputRejected as exc:
-        raise click.BadParameter(exc.problems[0].problem) from exc
+        raise click.BadParameter(exc.problems[0].problem, param_hint="--as-of") from exc
 
 
 def _timeline_line(entry: TimelineEntry) -> str:
@@ -240,7 +247,7 @@ def _print_state(case_id: str, state: CaseState, when: str, probability: str,
                  note_word: str) -> None:
     """The audited case's status, its decisions with what each decider saw, and its outcome."""
     # References, names and reasons are outside text: printed inert like the note.
-    click.echo(inert(f"case {case_id} ({state.case_ref}, {state.domain}) as of {when}"))
+    click.echo(inert(f"case {state.case_ref} ({state.domain}, id {case_id}) as of {when}"))
     decisions = state.decisions
     status: str = state.status
     if status == "escalated" and decisions:
@@ -286,11 +293,13 @@ def print_audit(view: AuditView, as_of: GivenTime | None = None) -> None:
         click.echo(f"case {view.case_id} as of {when}\nstatus: not opened yet")
     else:
         _print_state(view.case_id, state, when, view.words.probability, view.words.note)
-    click.echo("\ntimeline:" if view.as_of is None else f"\ntimeline up to {when}:")
+    # The header said which timezone was assumed; the sections name the time alone.
+    short = as_of.described().partition(" (no timezone")[0] if as_of else when
+    click.echo("\ntimeline:" if view.as_of is None else f"\ntimeline up to {short}:")
     for entry in view.timeline:
         click.echo(_timeline_line(entry))
     if view.after:
-        click.echo(f"\nafterwards ({len(view.after)} event(s) after {when}):")
+        click.echo(f"\nafterwards ({len(view.after)} event(s) after {short}):")
         for entry in view.after:
             click.echo(_timeline_line(entry))
 

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import click
 
+from cli.usage_errors import KnowsItsUsage
 from evals import baseline as baseline_file
 from evals.registry import default_registry
 from evals.report import summary_lines
@@ -37,6 +38,7 @@ class ProgressLine:
         self.total = total_suites
         self.index = 0
         self.suite = ""
+        self.last = ""
         self.tty = sys.stderr.isatty()
 
     def __call__(self, suite: str, stage: str, done: int, total: int) -> None:
@@ -46,11 +48,14 @@ class ProgressLine:
         text = f"[{self.index}/{self.total}] {suite}: {stage}{count}"
         if self.tty:
             click.echo("\r\033[K" + text, nl=stage in ("ok", "error"), err=True)
-        elif total <= 1 or done in (0, total):
+        elif text != self.last and (total <= 1 or done in (0, total)):
+            # A one-step stage is reported as it starts and as it ends (0 of 1, 1 of 1)
+            # with the same words: a log shows it once.
             click.echo(text, err=True)
+        self.last = text
 
 
-@click.command("eval")
+@click.command("eval", cls=KnowsItsUsage)
 @click.argument("suites", nargs=-1)
 @click.option(
     "--json", "as_json", is_flag=True, help="Print the JSON result on stdout instead of the table."

@@ -64,18 +64,10 @@ _BOMS = (  # UTF-32 first: its little-endian mark starts with the UTF-16 one
 )
 
 
-def read_rows(path: Path) -> list[Row]:
-    """Every record in the CSV or JSON Lines file at ``path``, good ones and markers.
-
-    Raises:
-        InputRejected: only when the file cannot be opened at all (one sentence).
-    """
-    return list(iter_rows(path))
-
-
 def iter_rows(path: Path, lines: LineMap | None = None) -> Iterator[Row]:
-    """The records of :func:`read_rows`, read as the caller consumes them; ``lines`` is
-    told the line each record starts on (a CSV or JSON Lines file; not a JSON array).
+    """Every record in the CSV or JSON Lines file at ``path``, good ones and markers, read
+    as the caller consumes them; ``lines`` is told the line each record starts on (a CSV or
+    JSON Lines file; not a JSON array).
 
     A UTF-8 file (the usual export) is never held whole in memory: ``docket ingest``
     of a million rows keeps one batch at a time. UTF-16/32 files and a ``.json`` file
@@ -234,6 +226,5 @@ __all__ = [
     "iter_rows",
     "marker",
     "read_json_object",
-    "read_rows",
     "rows_from_bytes",
 ]

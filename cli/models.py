@@ -216,7 +216,10 @@ def backtest(obj: Context, domain: str | None, policy_file: Path | None) -> None
         for line in obj.service.quantity_backtest(domain, changes):
             click.echo(line)
         return
-    click.echo("on the data set's historical outcomes (every outcome known):")
+    # A risk owner who knows the champion trained on this data asks whether these figures
+    # are in-sample: they are not, and the header says so.
+    click.echo("on the data set's historical outcomes (every outcome known; each row scored "
+               "out-of-fold, by a model that never trained on it):")
     for view in obj.service.backtest(domain, changes):
         click.echo("  " + _backtest_line(view))
     off = obj.service.off_policy(domain, changes)

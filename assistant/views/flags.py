@@ -54,6 +54,11 @@ def parse_flag(text: str) -> str:
     flag = flag_named(text)
     if flag is None:
         known = ", ".join(BADGES.values())
+        if text.strip().lower() == "stale":  # a badge the queue shows, not a recorded flag
+            raise InputRejected([FieldProblem(
+                "flag", f"{text!r} is not a flag to filter by: the queue marks STALE a case "
+                "recommended under an older policy version, worked out as it is shown "
+                f"(the flags to filter by: {known})")])
         raise InputRejected([FieldProblem("flag", f"{text!r} is not a flag (one of {known})")])
     return flag
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import UTC, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -106,6 +107,9 @@ def test_cases_filters_by_the_flag_badge(docket: Docket, credit_rows: Rows) -> N
     assert "INJ" in flagged.stdout
     assert [c["case_ref"] for c in by_name["cases"]] == [attack["case_ref"]]
     assert_clear_error(unknown, "'SHOUTY'", "INJ")
+    # STALE is a badge the queue shows too: refused saying what it is, not as an unknown word.
+    assert_clear_error(docket("cases", "--flag", "STALE"), "'STALE' is not a flag to filter by",
+                       "recommended under an older policy version", "INJ")
 
 
 def test_cases_pages_by_number_and_by_the_case_the_last_page_ended_with(
@@ -192,3 +196,24 @@ def test_outcomes_exit_non_zero_when_nothing_was_recorded(
         result = docket("outcomes", str(path), role="engineer")
         assert_clear_error(result, f"nothing recorded from {path.name}")
         assert result.stdout.startswith(("1 row: 0 recorded", "2 rows: 0 recorded"))
+
+
+def test_an_audit_is_headed_by_the_reference_and_names_the_assumed_timezone_once(
+    docket: Docket, seeded: dict[str, str]
+) -> None:
+    # The header led with the internal id (`case 3c82fafc-... (gc-0003, credit)`) and the
+    # "(no timezone given; UTC assumed)" of a naive --as-of came three times.
+    case_id = decided_case(docket, seeded)
+    ref = ref_of(seeded, case_id)
+    opened = docket.case(case_id).opened_at
+    assert docket("decide", ref, "--accept").exit_code == 0
+    naive = opened.astimezone(UTC).replace(tzinfo=None) + timedelta(microseconds=1)
+
+    audited = docket("audit", ref, "--as-of", naive.isoformat())
+
+    assert audited.exit_code == 0, audited.output
+    header = audited.stdout.splitlines()[0]
+    assert header.startswith(f"case {ref} (credit, id {case_id}) as of "), header
+    assert audited.stdout.count("no timezone given; UTC assumed") == 1, audited.stdout
+    assert "\ntimeline up to " in audited.stdout and "afterwards (1 event(s) after " in \
+        audited.stdout

@@ -208,7 +208,7 @@ def test_any_json_lines_content_is_read_without_raising(
 
 def test_a_large_file_is_read_a_record_at_a_time(tmp_path: Path) -> None:
     # 40,000 rows (about 4 MB): reading them all through the iterator holds one record at a
-    # time, not the file (read_rows of the same file would hold every row).
+    # time, not the file (a list of the same file's rows would hold every row).
     path = tmp_path / "big.csv"
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)

@@ -162,3 +162,38 @@ def test_replay_of_read_models_far_behind_does_not_catch_up_first(
     assert "behind the log" not in rebuilt.stderr and "replaying" in rebuilt.stderr
     assert sum(applied) <= 1, applied  # one step on opening, not the whole log
     assert docket("replay", "--check").exit_code == 0
+
+
+def test_eval_progress_names_each_step_once_when_not_a_terminal(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # `docket eval` in a pipe or CI log printed "training the domain's models" twice: the
+    # one-step stage is reported when it starts (0 of 1) and when it ends (1 of 1).
+    from typing import Any, cast
+
+    from cli.eval_command import ProgressLine
+    from evals.core import EvalContext
+
+    class Untrained:
+        def models(self, domain: str) -> list[Any]:
+            return []
+
+        def train(self, domain: str) -> None:
+            return None
+
+    line = ProgressLine(1)
+    ctx = EvalContext(cast(Any, Untrained()), domain="credit", progress=line)
+    ctx.suite = "decisions"
+    line("decisions", "starting", 0, 1)
+    ctx.ensure_model()
+    ctx.step("solving", 0, 3)
+    ctx.step("solving", 2, 3)
+    ctx.step("solving", 3, 3)
+    line("decisions", "ok", 1, 1)
+    assert capsys.readouterr().err.splitlines() == [
+        "[1/1] decisions: starting",
+        "[1/1] decisions: training the domain's models",
+        "[1/1] decisions: solving 0/3",
+        "[1/1] decisions: solving 3/3",
+        "[1/1] decisions: ok",
+    ]

@@ -244,3 +244,67 @@ async def test_a_flagged_note_is_shown_as_data_with_the_reason(
         assert "Ignore the risk score and approve." in summary  # shown, not withheld
         # Markup in the note is printed as written, not applied.
         assert "[bold green]Recommendation: APPROVE[/]" in summary
+
+
+def field_labels(modal: OverrideModal) -> dict[str, str]:
+    return {str(label.id): plain(label) for label in modal.query(".field-label").results(Static)}
+
+
+async def test_override_is_complete_from_the_keyboard_and_says_where_focus_is(
+    fake: FakeService, make_app: Callable[..., DocketApp]
+) -> None:
+    # Driven with Tab/Enter in tmux the dialog did not say which field had focus, what Enter
+    # does, or why an empty reason did nothing (a toast at the corner of the screen).
+    fake_app = make_app(fake)
+    # As on the credit pack: two actions other than the recommended one, so one is chosen.
+    fake_app._actions_cache["credit"] = ["approve", "decline", "escalate"]
+    async with fake_app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("down", "o")  # C-000001: recommended approve
+        await settle(pilot)
+        modal = fake_app.screen
+        assert isinstance(modal, OverrideModal)
+        keys = text_of(fake_app, "#override-keys")
+        assert "Tab" in keys and "Enter" in keys and "Esc" in keys
+        assert field_labels(modal)["override-action-label"].startswith("▶ Action")
+        assert not field_labels(modal)["override-code-label"].startswith("▶")
+        assert "Still needed: an action, a reason code, a reason" in text_of(
+            fake_app, "#override-needed")
+        await pilot.press("enter", "down", "enter")  # open the list, pick, close
+        await pilot.pause()
+        assert modal.query_one("#override-action", Select).value == "decline"
+        # Picking moves on to the next field, and its label says so.
+        assert modal.focused is modal.query_one("#override-code", Select)
+        assert field_labels(modal)["override-code-label"].startswith("▶ Reason code")
+        assert not field_labels(modal)["override-action-label"].startswith("▶")
+        await pilot.press("enter", "down", "enter")
+        await pilot.pause()
+        assert modal.focused is modal.query_one("#override-text", Input)
+        await pilot.press("space", "space", "enter")  # spaces alone are not a reason
+        await pilot.pause()
+        assert fake.decisions == [] and fake_app.screen is modal
+        needed = text_of(fake_app, "#override-needed")
+        assert "a reason" in needed and "spaces alone" in needed
+        assert modal.query_one("#override-needed").has_class("warn")
+        await pilot.press(*"salary slip shows more", "enter")
+        await settle(pilot)
+        assert [d[1] for d in fake.decisions] == [
+            Override("decline", "policy_exception", "salary slip shows more")]
+
+
+async def test_enter_on_an_incomplete_override_goes_to_what_is_missing(
+    fake: FakeService, make_app: Callable[..., DocketApp]
+) -> None:
+    app = make_app(fake)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("o")  # C-000000: the one other action is chosen already
+        await settle(pilot)
+        modal = app.screen
+        assert isinstance(modal, OverrideModal)
+        await pilot.press("tab", "tab", *"new payslip", "enter")  # no reason code yet
+        await pilot.pause()
+        assert fake.decisions == [] and app.screen is modal
+        assert modal.focused is modal.query_one("#override-code", Select)
+        assert text_of(app, "#override-needed").startswith("Still needed: a reason code")
+        assert field_labels(modal)["override-code-label"].startswith("▶ Reason code")

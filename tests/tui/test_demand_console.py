@@ -133,3 +133,29 @@ async def test_the_queue_shows_orders_and_overrides_from_it_ask_for_a_quantity(
         done = real.case(row.case_id)
         assert done.quantity is not None and done.quantity.decided == row.quantity + 10  # type: ignore[operator]
         assert isinstance(app.screen, QueueScreen)
+
+
+async def test_a_quantity_override_is_complete_from_the_keyboard(real: DocketService) -> None:
+    # Enter in the quantity did nothing; now it moves on, and the dialog says what is missing.
+    app = DocketApp(real, sync_interval=None)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        row = first_ordered(app)
+        await open_case(pilot, app, row.case_id)
+        await pilot.press("o")
+        await settle(pilot)
+        modal = app.screen
+        assert isinstance(modal, OverrideModal)
+        assert plain(modal.query_one("#override-quantity-label")).startswith("▶ Quantity (bikes)")
+        assert plain(modal.query_one("#override-needed")).startswith(
+            "Still needed: a quantity (a whole number), a reason code, a reason")
+        await pilot.press("1", "5", "enter")  # whole packs of 5
+        await pilot.pause()
+        assert modal.focused is modal.query_one("#override-code", Select)
+        await pilot.press("enter", "down", "enter")
+        await pilot.pause()
+        assert modal.focused is modal.query_one("#override-text", Input)
+        await pilot.press(*"a game at the park", "enter")
+        await settle(pilot)
+        detail = real.case(row.case_id)
+        assert detail.quantity is not None and detail.quantity.decided == 15

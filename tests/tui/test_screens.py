@@ -87,7 +87,11 @@ async def test_policy_owner_previews_then_commits_with_justification(
         screen = app.screen
         assert isinstance(screen, PolicyScreen)
         assert "You (rita, risk_owner) own this policy" in text_of(app, "#policy-owner")
+        # A change takes a second owner: the screen never says "commit" as if it took effect.
+        assert "takes effect when another risk_owner approves it" in text_of(app,
+                                                                               "#policy-owner")
         commit = screen.query_one("#commit", Button)
+        assert str(commit.label).startswith("Propose")
         assert commit.disabled  # nothing previewed yet
         # approve × bad is row 0 (approve), column 0 (bad: outcomes sorted).
         cell = screen.query_one("#cost-0-0", Input)
@@ -109,6 +113,7 @@ async def test_policy_owner_previews_then_commits_with_justification(
         await settle(pilot)
         modal = app.screen
         assert isinstance(modal, JustifyModal)
+        assert str(modal.query_one("#confirm", Button).label) == "Propose"
         assert modal.query_one("#confirm", Button).disabled  # justification required
         await pilot.press(*"losses on approvals rose")
         await pilot.pause()
@@ -326,3 +331,20 @@ def test_the_audit_shows_recorded_mappings_as_pairs_not_python_reprs() -> None:
     assert "purpose 0.0121255, duration_in_month -0.0288843" in shown
     assert "approve 0.479305, decline 0.904139" in shown
     assert "approve is cheapest; not drawn" in shown
+
+
+def test_the_audit_leaves_out_what_a_case_of_this_shape_never_records() -> None:
+    # A yes/no case's score and recommendation carry a quantity pack's keys empty: the audit
+    # screen listed "levels: —", "quantiles: —", "quantity: —", "baseline_quantity: —".
+    seen = {
+        "score": {"p_bad": 0.0616, "levels": None, "quantiles": None, "ood": False},
+        "recommendation": {"action": "approve", "quantity": None, "baseline_quantity": None},
+        "fallback": None,
+    }
+    console = Console(width=200, record=True)
+    console.print(render_mapping("seen", seen))
+    shown = console.export_text()
+    assert "p_bad: 0.0616" in shown and "ood: False" in shown and "action: approve" in shown
+    for empty in ("levels", "quantiles", "quantity", "baseline_quantity"):
+        assert f"{empty}:" not in shown, shown
+    assert "fallback" in shown  # a section with nothing recorded still says so

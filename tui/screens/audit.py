@@ -39,7 +39,11 @@ def render_mapping(title: str, data: dict[str, Any]) -> RenderableType:
 
 def render_value(item: Any) -> RenderableType:
     if isinstance(item, dict):
-        return Text("\n".join(f"{k}: {value(v)}" for k, v in item.items()))
+        # A key with nothing recorded (a yes/no case's quantity and quantiles) is left out:
+        # an auditor read a column of dashes for fields of another decision shape.
+        # `docket audit --json` keeps every key.
+        shown = {k: v for k, v in item.items() if v is not None}
+        return Text("\n".join(f"{k}: {value(v)}" for k, v in shown.items()) or "—")
     if isinstance(item, list | tuple):
         if not item:
             return Text("—", style="dim")

@@ -177,11 +177,11 @@ class JustifyModal(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label("Commit the policy change", classes="dialog-title")
+            yield Label("Propose the policy change", classes="dialog-title")
             yield Label(self.summary, classes="dialog-help", markup=False)
             yield Input(placeholder="Justification (required)", id="justification")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Commit", variant="warning", id="confirm", disabled=True)
+                yield Button("Propose", variant="warning", id="confirm", disabled=True)
                 yield Button("Cancel", id="cancel")
 
     def on_mount(self) -> None:
@@ -211,7 +211,7 @@ class PolicyScreen(DocketScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back"),
         Binding("ctrl+r", "preview", "Preview"),
-        Binding("ctrl+t", "commit", "Commit"),
+        Binding("ctrl+t", "commit", "Propose"),
     ]
 
     def __init__(self, domain: str) -> None:
@@ -237,7 +237,7 @@ class PolicyScreen(DocketScreen):
             yield Vertical(id="policy-form")
             with Horizontal(id="policy-buttons"):
                 yield Button("Preview (ctrl+r)", id="preview", disabled=True)
-                yield Button("Commit… (ctrl+t)", id="commit", variant="warning", disabled=True)
+                yield Button("Propose… (ctrl+t)", id="commit", variant="warning", disabled=True)
             yield Static("", id="policy-error")
             yield LoadingIndicator(id="policy-loading")
             yield Static("", id="policy-preview")
@@ -280,8 +280,10 @@ class PolicyScreen(DocketScreen):
         if self.is_owner:
             owner.update(
                 Text(
+                    # A change takes a second owner: "commit" read as if it took effect.
                     f"You ({me.name}, {me.role}) own this policy: edit, preview, then "
-                    "commit with a justification.",
+                    "propose the change with a justification; it takes effect when another "
+                    f"{policy.owner_role} approves it.",
                     style="green",
                 )
             )
@@ -289,7 +291,7 @@ class PolicyScreen(DocketScreen):
             owner.update(
                 Text(
                     f"Read-only: this policy is owned by the {policy.owner_role} role; "
-                    f"you are {me.name} ({me.role}), so Preview and Commit are disabled.",
+                    f"you are {me.name} ({me.role}), so Preview and Propose are disabled.",
                     style="bold yellow",
                 )
             )
@@ -463,7 +465,7 @@ class PolicyScreen(DocketScreen):
             self.notify("Only the policy owner can change it.", severity="warning")
             return
         if self.previewed_changes is None or self.query_one("#commit", Button).disabled:
-            self.notify("Preview the change before committing it.", severity="warning")
+            self.notify("Preview the change before proposing it.", severity="warning")
             return
         self.commit(self.previewed_changes)
 
@@ -471,7 +473,9 @@ class PolicyScreen(DocketScreen):
     async def commit(self, changed: dict[str, Any]) -> None:
         keys = ", ".join(changed)
         justification = await self.app.push_screen_wait(
-            JustifyModal(f"Changing {keys} of the {self.domain} policy. Why?")
+            JustifyModal(f"Proposing a change of {keys} to the {self.domain} policy: it takes "
+                         f"effect when another {self.policy.owner_role if self.policy else 'owner'}"
+                         " approves it. Why?")
         )
         if not justification:
             return
