@@ -74,7 +74,9 @@ class ReadModelReport:
         differences: Where they differ (first few rows per table), when they do.
         sealed_at: When the check used a checkpoint's seal (:mod:`events.readmodel_seal`):
             the checkpoint's position (0: a replay of the whole log). The digests are
-            then over the file's buckets of cases and its other tables.
+            then over the file's buckets of cases and its other tables, another function
+            of the same rows, so the sentence calls it the "bucket digest" and the whole
+            replay's the "table digest": an auditor must not compare one with the other.
         replayed: With a seal, how many cases were replayed (those of the buckets that
             events after the checkpoint touched).
         used: With a seal, whose (:attr:`Seal.source`, in words).
@@ -104,11 +106,11 @@ class ReadModelReport:
                     f"{self.position} ({first}; {len(self.differences)} difference(s)); "
                     "`docket replay` rebuilds them")  # fmt: skip
         if self.sealed_at:
-            return (f"read models at position {self.position} of {self.log_end}, digest "
+            return (f"read models at position {self.position} of {self.log_end}, bucket digest "
                     f"{self.digest[:16]}, match the log: {self.used or 'a seal'} of position "
                     f"{self.sealed_at}, and a replay of the {self.replayed} case(s) that share "
                     "a bucket with a case changed since")  # fmt: skip
-        return (f"read models at position {self.position} of {self.log_end}, digest "
+        return (f"read models at position {self.position} of {self.log_end}, table digest "
                 f"{self.digest[:16]}, match a replay of the log")  # fmt: skip
 
 

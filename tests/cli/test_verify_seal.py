@@ -150,3 +150,21 @@ def test_an_admin_seals_in_their_admin_role_and_a_sealed_log_verifies_after_a_re
     again = docket("verify")
     assert again.exit_code == 0, again.output
     assert "root's seal (admin, recorded at position" in again.stdout
+
+
+def test_the_two_digests_verify_prints_carry_different_names(
+    docket: Docket, credit_rows: Rows
+) -> None:
+    """A full replay and a seal's check hash the same rows by two functions; an auditor who
+    compares the printed digests day by day must see that they are not the same kind."""
+    docket.seed(credit_rows(12))
+    full = docket("verify")
+    assert full.exit_code == 0, full.output
+    assert re.search(r"table digest [0-9a-f]{16}, match a replay", full.stdout), full.stdout
+    assert "bucket digest" not in full.stdout
+    assert docket("verify", "--seal", role="auditor", operator="aud").exit_code == 0
+    against_seal = docket("verify")
+    assert against_seal.exit_code == 0, against_seal.output
+    assert re.search(r"bucket digest [0-9a-f]{16}, match the log", against_seal.stdout), \
+        against_seal.stdout
+    assert "table digest" not in against_seal.stdout
