@@ -11,7 +11,9 @@ from uuid import UUID
 import pytest
 from click.testing import CliRunner
 
+from assistant.domains import get_pack
 from assistant.views import Accept, Override
+from events.domain import Case
 from events.store import open_log
 from tests.cli.test_cli import Docket, Rows, assert_clear_error
 from tests.people import People
@@ -72,3 +74,29 @@ def test_an_outcome_written_for_a_declined_application_fails_verify(
     assert_clear_error(result, "TAMPERED at position", f"case credit/{ref}",
                        "OutcomeRecorded event", "follows the decision 'decline', which reveals "
                        "no outcome")  # fmt: skip
+
+
+def test_a_case_opened_with_a_false_pack_declaration_fails_verify(
+    docket: Docket, credit_rows: Rows
+) -> None:
+    # olga, an enrolled operator, opens a credit case herself whose declaration adds the
+    # label 'excellent', then records it from a bureau: the log alone reads the label as
+    # declared; docket verify compares the declaration with the installed credit pack's.
+    docket.seed(credit_rows(2))
+    log = open_log(str(docket.store))
+    log.signer = docket.people.key("olga", "operator")
+    declared = get_pack("credit").case_record()
+    case = Case.open(domain="credit", case_ref="X-1", input={"duration": 6},
+                     decision={**declared, "outcomes": ["good", "bad", "excellent"]},
+                     actor="olga", role="operator")  # fmt: skip
+    log.save(case)
+    opened = log.event_count()
+    case.record_outcome(outcome="excellent", observed_at="2031-01-01T00:00:00+00:00",
+                        source="outside:bureau", actor="olga", role="operator")  # fmt: skip
+    log.save(case)
+
+    result = docket("verify")
+
+    assert_clear_error(result, f"TAMPERED at position {opened}", "case credit/X-1",
+                       "its Opened event records a declaration of its decision that is not "
+                       "its pack's ('credit', as installed)", "'excellent'")  # fmt: skip
