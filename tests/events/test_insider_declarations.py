@@ -13,6 +13,7 @@ from typing import Any
 from events.app import DecisionLog
 from events.chain import VerifyReport, verify
 from events.domain import Case
+from events.domain.case_steps import recommendation_step
 from tests.events.helpers import DECISION, new_case, open_signed
 from tests.events.test_case_rule import ANA, ORDERS, SILENT, seeded, written_by
 
@@ -112,3 +113,38 @@ def test_true_declarations_verify_clean_and_a_missing_pack_is_said(store_url: st
         "the pack, which is not installed here: install it to check them",
     )
     assert verify(log, silent_actions=SILENT).notes == ()  # nothing compared, nothing said
+
+
+def test_a_decision_on_a_recommendation_a_person_recorded_is_named(store_url: str) -> None:
+    # eve makes up an application (the orchestrator holds a key of its own, so she opens it
+    # in her own name), records its "recommendation" herself, 'approve', and accepts it: an
+    # acceptance needs no reason, and the audit would show a case decided as recommended.
+    log = open_signed(store_url, "eve")
+    case = Case.open(domain="credit", case_ref="M0", input={"age": 30}, decision=dict(DECISION),
+                     actor="eve", role="operator")  # fmt: skip
+    case.recommend(action="approve", source="model", policy_id="credit", policy_version=1,
+                   expected_costs={"approve": 0.1, "decline": 0.9}, reasons=["cost"],
+                   actor="eve", role="operator")  # fmt: skip
+    case.accept(actor="eve", role="operator")
+    log.save(case)
+    report = verify(log, silent_actions=SILENT)
+    assert not report.ok and report.first_bad_position == log.event_count(), report.reason
+    assert ("case credit/M0: its Accepted event decides on a recommendation ('approve') "
+            "recorded by eve as 'operator': a case's recommendation is recorded by Docket's "
+            "component (role 'system'), never by a person") in report.reason  # fmt: skip
+
+
+def test_an_assessment_whose_recommendation_a_person_recorded_is_named(store_url: str) -> None:
+    # The same in one Assessed event, as a bulk ingest records a case: its recommendation
+    # step names eve as its author (in the event's head, which the walk reads uninflated).
+    log = open_signed(store_url, "eve")
+    step = recommendation_step(action="approve", source="model", policy_id="credit",
+                               policy_version=1, expected_costs={"approve": 0.1, "decline": 0.9},
+                               reasons=["cost"], actor="eve", role="operator")  # fmt: skip
+    case = Case.open(domain="credit", case_ref="M1", input={"age": 30}, decision=dict(DECISION),
+                     steps=[step], actor="eve", role="operator")  # fmt: skip
+    case.accept(actor="eve", role="operator")
+    log.save(case)
+    report = verify(log, silent_actions=SILENT)
+    assert not report.ok and report.first_bad_position == log.event_count(), report.reason
+    assert "recorded by eve as 'operator'" in report.reason, report.reason
