@@ -69,9 +69,8 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from events.compression import UnreadableState, head_of, read_state
+from events.compression import UnreadableState, read_state
 from events.domain.case_rules import V1_DECISION
-from events.domain.common import SYSTEM_ROLE
 
 _CASE = "events.domain.case:Case."
 OPENED, ASSESSED, QUARANTINED = (_CASE + n for n in ("Opened", "Assessed", "InputQuarantined"))
@@ -79,8 +78,6 @@ RECOMMENDED = _CASE + "Recommended"
 ACCEPTED, OVERRIDDEN, SIGNED_OFF = (_CASE + n for n in ("Accepted", "Overridden", "SignedOff"))
 ESCALATED = _CASE + "Escalated"
 OUTCOME = _CASE + "OutcomeRecorded"
-#: The role of Docket's components (the orchestrator recommends in it).
-SYSTEM = SYSTEM_ROLE
 #: A case's final decisions (its action is the one an outcome follows).
 FINAL = frozenset((ACCEPTED, OVERRIDDEN, SIGNED_OFF))
 #: The source prefix of an outcome reported from outside the decision (a bureau).
@@ -104,9 +101,8 @@ class _Case:
     """What a case recorded before a decision: its name, pack declaration and the last
     recommendation (action, order, the actions it costed)."""
 
-    __slots__ = ("actions", "by", "created", "created_at", "created_position", "declared",
-                 "decided", "decided_at", "domain", "label", "later", "quantity", "recommended",
-                 "times")
+    __slots__ = ("actions", "created", "created_at", "created_position", "declared", "decided",
+                 "decided_at", "domain", "label", "later", "quantity", "recommended", "times")
 
     def __init__(self, rows: Sequence[tuple[int, str, bytes, int]], oid: str) -> None:
         self.created: str | None = None
@@ -123,7 +119,6 @@ class _Case:
         self.quantity: Any = None
         self.actions: tuple[str, ...] = ()
         self.times = 0  # how many recommendations it recorded
-        self.by: tuple[Any, Any] = (None, None)  # who recorded the last one, in which role
         for _version, topic, raw, position in rows:  # in version order
             state = _read(raw)
             if topic in DECIDING:
@@ -143,18 +138,13 @@ class _Case:
                     declared = V1_DECISION  # an Opened v1: the log's credit-only decision
                 self.declared = declared if isinstance(declared, dict) else {}
                 steps = state.get("steps") if topic == ASSESSED else None
-                # The steps' authors: in the head (read without inflating), else each step's.
-                head = head_of(raw) if isinstance(steps, list) else None
-                named = head.get("steps") if head else None
-                for i, step in enumerate(steps if isinstance(steps, list) else ()):
+                for step in steps if isinstance(steps, list) else ():
                     if isinstance(step, dict) and step.get("event") == "Recommended":
-                        by = named[i] if isinstance(named, list) and i < len(named) else step
-                        self._recommend(step, by)
+                        self._recommend(step)
             elif topic == RECOMMENDED:
-                self._recommend(state, state)
+                self._recommend(state)
 
-    def _recommend(self, state: dict[str, Any], by: Any) -> None:
-        self.by = (by.get("actor"), by.get("role")) if isinstance(by, dict) else (None, None)
+    def _recommend(self, state: dict[str, Any]) -> None:
         self.times += 1
         self.recommended, self.quantity = state.get("action"), state.get("quantity")
         costs = state.get("expected_costs")
@@ -258,11 +248,6 @@ class CaseRule:
             return (f"{case.label}: its {name} event follows a second recommendation "
                     f"({case.recommended!r}{_order(case.quantity)}) recorded after the case's "
                     "assessment: a case is recommended once")  # fmt: skip
-        if case.times and case.by[1] != SYSTEM:  # the model's or the baseline's, never a person's
-            return (f"{case.label}: its {name} event decides on a recommendation "
-                    f"({case.recommended!r}{_order(case.quantity)}) recorded by {case.by[0]} as "
-                    f"{case.by[1]!r}: a case's recommendation is recorded by Docket's component "
-                    f"(role {SYSTEM!r}), never by a person")  # fmt: skip
         state = _read(raw)
         self.last_time = _timestamp(state)
         problem = _timing(case, state) or _problem(case, topic, state, escalated=escalated)

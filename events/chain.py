@@ -36,6 +36,7 @@ from events.case_rule import (
 from events.clock_rule import CLOCK_SKEW, ClockRule, Vouched
 from events.compression import UnreadableState, head_of, read_state
 from events.domain.case_steps import ASSESSED_TOPIC, authors
+from events.domain.common import SYSTEM_ROLE
 from events.domain.proposals import approval_problem
 from events.errors import NotAuthorised
 from events.keyring import ENROLLED_TOPIC, REVOKED_TOPIC, KeyRing
@@ -479,6 +480,9 @@ class _Signatures:
                     problem = self._authorship(signers, *pair)
                 if problem:
                     return (pos, problem, after)
+            problem = _by_component(topic, who)
+            if problem:
+                return (pos, problem, after)
             if topic in _DECIDING and not any(s.person == who.get("actor")
                                                      for s in signers):  # fmt: skip
                 # A component with no key of its own is vouched for by its signer (above),
@@ -526,6 +530,35 @@ class _Signatures:
                         f"key, but signed only by {names} key")  # fmt: skip
             return None  # a component with no key of its own, run by the signer (older stores)
         return f"recorded as done by {actor} but signed by {names} key"
+
+
+#: A case's events that only Docket's components record (the orchestrator's assessment
+#: steps, the explainer's explanation), in role ``system``; as steps of an ``Assessed``
+#: event too, which names each step's author.
+_COMPONENTS_ONLY = frozenset(
+    "events.domain.case:Case." + n
+    for n in ("Scored", "Recommended", "Explained", "FellBackToBaseline", "Forecast",
+              "InputFlagged")
+)  # fmt: skip
+
+
+def _by_component(topic: str, who: Mapping[str, Any]) -> str | None:
+    """The problem with a component's event (or an assessment's step) recorded in a
+    person's role: a score, a recommendation or an explanation the service records only in a
+    component's name, which the next operator reads as Docket's. None when there is none."""
+    if topic in _COMPONENTS_ONLY:
+        if who.get("role") != SYSTEM_ROLE:
+            return (f"{who.get('actor')} recorded this {topic.rpartition('.')[2]} event as "
+                    f"{who.get('role')!r}: only Docket's components (role {SYSTEM_ROLE!r}) "
+                    "record one")  # fmt: skip
+    elif topic == ASSESSED_TOPIC:
+        steps = who.get("steps")
+        for step in steps if isinstance(steps, list) else ():
+            if isinstance(step, Mapping) and step.get("role") != SYSTEM_ROLE:
+                return (f"{step.get('actor')} recorded a step of the case's assessment as "
+                        f"{step.get('role')!r}: only Docket's components (role "
+                        f"{SYSTEM_ROLE!r}) record its steps")  # fmt: skip
+    return None
 
 
 def _words(value: Any) -> bool:

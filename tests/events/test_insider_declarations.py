@@ -14,7 +14,7 @@ from events.app import DecisionLog
 from events.chain import VerifyReport, verify
 from events.domain import Case
 from events.domain.case_steps import recommendation_step
-from tests.events.helpers import DECISION, new_case, open_signed
+from tests.events.helpers import DECISION, explanation, new_case, open_signed
 from tests.events.test_case_rule import ANA, ORDERS, SILENT, seeded, written_by
 
 #: What the installed packs declare (the assistant passes every installed pack's).
@@ -115,7 +115,8 @@ def test_true_declarations_verify_clean_and_a_missing_pack_is_said(store_url: st
     assert verify(log, silent_actions=SILENT).notes == ()  # nothing compared, nothing said
 
 
-def test_a_decision_on_a_recommendation_a_person_recorded_is_named(store_url: str) -> None:
+
+def test_a_recommendation_a_person_recorded_is_named(store_url: str) -> None:
     # eve makes up an application (the orchestrator holds a key of its own, so she opens it
     # in her own name), records its "recommendation" herself, 'approve', and accepts it: an
     # acceptance needs no reason, and the audit would show a case decided as recommended.
@@ -128,10 +129,9 @@ def test_a_decision_on_a_recommendation_a_person_recorded_is_named(store_url: st
     case.accept(actor="eve", role="operator")
     log.save(case)
     report = verify(log, silent_actions=SILENT)
-    assert not report.ok and report.first_bad_position == log.event_count(), report.reason
-    assert ("case credit/M0: its Accepted event decides on a recommendation ('approve') "
-            "recorded by eve as 'operator': a case's recommendation is recorded by Docket's "
-            "component (role 'system'), never by a person") in report.reason  # fmt: skip
+    assert not report.ok and report.first_bad_position == log.event_count() - 1, report.reason
+    assert report.reason == ("eve recorded this Recommended event as 'operator': only "
+                             "Docket's components (role 'system') record one")  # fmt: skip
 
 
 def test_an_assessment_whose_recommendation_a_person_recorded_is_named(store_url: str) -> None:
@@ -143,8 +143,19 @@ def test_an_assessment_whose_recommendation_a_person_recorded_is_named(store_url
                                reasons=["cost"], actor="eve", role="operator")  # fmt: skip
     case = Case.open(domain="credit", case_ref="M1", input={"age": 30}, decision=dict(DECISION),
                      steps=[step], actor="eve", role="operator")  # fmt: skip
-    case.accept(actor="eve", role="operator")
     log.save(case)
     report = verify(log, silent_actions=SILENT)
     assert not report.ok and report.first_bad_position == log.event_count(), report.reason
-    assert "recorded by eve as 'operator'" in report.reason, report.reason
+    assert report.reason == ("eve recorded a step of the case's assessment as 'operator': only "
+                             "Docket's components (role 'system') record its steps")  # fmt: skip
+
+
+def test_an_explanation_a_person_recorded_is_named(store_url: str) -> None:
+    # eve writes S0's explanation herself, its guardrail verdicts all passing: the next
+    # operator reads it as the explainer's.
+    log, cases = seeded(store_url)
+    written_by(store_url, "eve", cases[2].id, "Explained", **explanation(actor="eve",
+               role="operator", text="Approve: a safe applicant."))  # fmt: skip
+    report = verify(log, silent_actions=SILENT)
+    assert not report.ok and report.first_bad_position == log.event_count(), report.reason
+    assert "eve recorded this Explained event as 'operator'" in report.reason
