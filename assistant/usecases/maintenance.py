@@ -46,7 +46,7 @@ def verify(
                           declarations=declarations(), vouched=vouched)
     if not report.ok:
         return report
-    fold = Deployments()
+    fold = Deployments(pack_managers=model_managers())
     fold.follow(ctx.log, stop=report.end)
     if fold.unapproved:
         position, reason = fold.unapproved[0]
@@ -55,6 +55,18 @@ def verify(
     # every such stop is listed, naming who, when and why.
     notes = tuple(f"emergency stop at position {p}: {s}" for p, s in fold.stops)
     return replace(report, notes=report.notes + notes)
+
+
+def model_managers() -> dict[str, tuple[str, ...]]:
+    """By installed pack, the roles that manage its models: a model registered naming
+    others (written around the service, say to let operators promote it) fails verify."""
+    found: dict[str, tuple[str, ...]] = {}
+    for name in available_packs():
+        try:
+            found[name] = tuple(pack_roles(name).model_managers)
+        except DocketError:
+            continue
+    return found
 
 
 def declarations() -> dict[str, dict[str, Any]]:

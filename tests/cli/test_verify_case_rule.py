@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from assistant.domains import get_pack
 from assistant.views import Accept, Override
-from events.domain import Case
+from events.domain import Case, ModelVersion
 from events.store import open_log
 from tests.cli.test_cli import Docket, Rows, assert_clear_error
 from tests.people import People
@@ -100,3 +100,51 @@ def test_a_case_opened_with_a_false_pack_declaration_fails_verify(
     assert_clear_error(result, f"TAMPERED at position {opened}", "case credit/X-1",
                        "its Opened event records a declaration of its decision that is not "
                        "its pack's ('credit', as installed)", "'excellent'")  # fmt: skip
+
+
+CARD: dict[str, Any] = {"data_fingerprint": "f" * 64, "metrics": {"mae": 1.0}}
+
+
+def test_a_first_champion_installed_by_an_operator_fails_verify(
+    docket: Docket, credit_rows: Rows
+) -> None:
+    # demand has no champion yet (its baseline rules decide). olga, an operator, registers a
+    # model through a component's name (no key of its own: her key vouches for it) and
+    # installs it as demand's first champion in her own name, around the service.
+    docket.seed(credit_rows(2))
+    log = open_log(str(docket.store))
+    log.signer = docket.people.key("olga", "operator")
+    model = ModelVersion.register(domain="demand", version="demand-x-1", card=CARD,
+                                  managers=["engineer", "operations_owner"], actor="docket/ci",
+                                  role="system")  # fmt: skip
+    model.trigger_event(model.Promoted, evidence={"reason": "mine"}, actor="olga",
+                        role="operator")  # fmt: skip
+    log.save(model)
+    promoted = log.event_count()
+
+    result = docket("verify")
+
+    assert_clear_error(result, f"TAMPERED at position {promoted}",
+                       "olga (operator) installed demand-x-1 as demand's first champion "
+                       "without a manager role (engineer, operations_owner)")  # fmt: skip
+
+
+def test_a_model_registered_with_other_manager_roles_fails_verify(
+    docket: Docket, credit_rows: Rows
+) -> None:
+    # olga registers a model naming 'operator' a manager role, which lets operators (her and
+    # a second one) promote models of credit; the aggregate takes the registration's word.
+    docket.seed(credit_rows(2))
+    log = open_log(str(docket.store))
+    log.signer = docket.people.key("olga", "operator")
+    model = ModelVersion.register(domain="credit", version="credit-x-1", card=CARD,
+                                  managers=["operator", "engineer"], actor="olga",
+                                  role="operator")  # fmt: skip
+    log.save(model)
+    registered = log.event_count()
+
+    result = docket("verify")
+
+    assert_clear_error(result, f"TAMPERED at position {registered}",
+                       "olga (operator) registered credit's model credit-x-1 with manager "
+                       "roles operator, engineer, where the pack's are engineer, risk_owner")
