@@ -56,10 +56,13 @@ with the outcome (its labels and times are on them).
 What it cannot see (README, "What `docket verify` guarantees"): a lie that agrees with the
 case, such as an operator accepting a recommendation they never looked at, or an outcome
 that did not happen; whatever the assessment itself says (a recommendation recorded by a
-holder of the orchestrator's key is the case's recommendation) or the pack declaration a
-case was opened with; an event stamped later than it was (nothing comes after it to
-contradict it); an outside report observed before its case was opened (the service takes
-those, as it takes a quantity's realised value recorded before a decision).
+holder of the orchestrator's key is the case's recommendation); the pack declaration a case
+was opened with, unless whoever runs ``verify`` hands in the installed packs' declarations
+(``declarations``: then each decided case's is compared with its pack's, and named at its
+creation event when false); an event stamped later than it was, which
+:mod:`events.clock_rule` names only when something contradicts it; an outside report
+observed before its case was opened (the service takes those, as it takes a quantity's
+realised value recorded before a decision).
 """
 
 from __future__ import annotations
