@@ -4,12 +4,13 @@ the lie does not."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from assistant.domains import get_pack
 from assistant.views import Accept, Override
@@ -105,25 +106,42 @@ def test_a_case_opened_with_a_false_pack_declaration_fails_verify(
 CARD: dict[str, Any] = {"data_fingerprint": "f" * 64, "metrics": {"mae": 1.0}}
 
 
+def _olga_registers(
+    docket: Docket,
+    credit_rows: Rows,
+    domain: str,
+    managers: list[str],
+    then: Callable[[Any], None] | None = None,
+) -> tuple[Result, int]:
+    """olga (an operator, her own key) registers a model of ``domain`` naming ``managers``,
+    in her own name when they include her role, else through a component with no key of its
+    own (her key vouches for it), does ``then`` to it, saves; ``docket verify``'s result and
+    the position of her last event."""
+    docket.seed(credit_rows(2))
+    log = open_log(str(docket.store))
+    log.signer = docket.people.key("olga", "operator")
+    who = ("olga", "operator") if "operator" in managers else ("docket/ci", "system")
+    model = ModelVersion.register(domain=domain, version=f"{domain}-x-1", card=CARD,
+                                  managers=managers, actor=who[0], role=who[1])  # fmt: skip
+    if then is not None:
+        then(model)
+    log.save(model)
+    last = log.event_count()
+    return docket("verify"), last
+
+
 def test_a_first_champion_installed_by_an_operator_fails_verify(
     docket: Docket, credit_rows: Rows
 ) -> None:
     # demand has no champion yet (its baseline rules decide). olga, an operator, registers a
     # model through a component's name (no key of its own: her key vouches for it) and
     # installs it as demand's first champion in her own name, around the service.
-    docket.seed(credit_rows(2))
-    log = open_log(str(docket.store))
-    log.signer = docket.people.key("olga", "operator")
-    model = ModelVersion.register(domain="demand", version="demand-x-1", card=CARD,
-                                  managers=["engineer", "operations_owner"], actor="docket/ci",
-                                  role="system")  # fmt: skip
-    model.trigger_event(model.Promoted, evidence={"reason": "mine"}, actor="olga",
-                        role="operator")  # fmt: skip
-    log.save(model)
-    promoted = log.event_count()
+    def install(model: Any) -> None:
+        model.trigger_event(model.Promoted, evidence={"reason": "mine"}, actor="olga",
+                            role="operator")  # fmt: skip
 
-    result = docket("verify")
-
+    result, promoted = _olga_registers(docket, credit_rows, "demand",
+                                       ["engineer", "operations_owner"], install)  # fmt: skip
     assert_clear_error(result, f"TAMPERED at position {promoted}",
                        "olga (operator) installed demand-x-1 as demand's first champion "
                        "without a manager role (engineer, operations_owner)")  # fmt: skip
@@ -134,17 +152,8 @@ def test_a_model_registered_with_other_manager_roles_fails_verify(
 ) -> None:
     # olga registers a model naming 'operator' a manager role, which lets operators (her and
     # a second one) promote models of credit; the aggregate takes the registration's word.
-    docket.seed(credit_rows(2))
-    log = open_log(str(docket.store))
-    log.signer = docket.people.key("olga", "operator")
-    model = ModelVersion.register(domain="credit", version="credit-x-1", card=CARD,
-                                  managers=["operator", "engineer"], actor="olga",
-                                  role="operator")  # fmt: skip
-    log.save(model)
-    registered = log.event_count()
-
-    result = docket("verify")
-
+    result, registered = _olga_registers(docket, credit_rows, "credit",
+                                         ["operator", "engineer"])  # fmt: skip
     assert_clear_error(result, f"TAMPERED at position {registered}",
                        "olga (operator) registered credit's model credit-x-1 with manager "
                        "roles operator, engineer, where the pack's are engineer, risk_owner")
