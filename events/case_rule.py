@@ -56,10 +56,13 @@ with the outcome (its labels and times are on them).
 What it cannot see (README, "What `docket verify` guarantees"): a lie that agrees with the
 case, such as an operator accepting a recommendation they never looked at, or an outcome
 that did not happen; whatever the assessment itself says (a recommendation recorded by a
-holder of the orchestrator's key is the case's recommendation) or the pack declaration a
-case was opened with; an event stamped later than it was (nothing comes after it to
-contradict it); an outside report observed before its case was opened (the service takes
-those, as it takes a quantity's realised value recorded before a decision).
+holder of the orchestrator's key is the case's recommendation); the pack declaration a case
+was opened with, unless whoever runs ``verify`` hands in the installed packs' declarations
+(``declarations``: then each decided case's is compared with its pack's, and named at its
+creation event when false); an event stamped later than it was, which
+:mod:`events.clock_rule` names only when something contradicts it; an outside report
+observed before its case was opened (the service takes those, as it takes a quantity's
+realised value recorded before a decision).
 """
 
 from __future__ import annotations
@@ -101,11 +104,12 @@ class _Case:
     """What a case recorded before a decision: its name, pack declaration and the last
     recommendation (action, order, the actions it costed)."""
 
-    __slots__ = ("actions", "created", "created_at", "declared", "decided", "decided_at",
-                 "domain", "label", "later", "quantity", "recommended", "times")
+    __slots__ = ("actions", "created", "created_at", "created_position", "declared", "decided",
+                 "decided_at", "domain", "label", "later", "quantity", "recommended", "times")
 
-    def __init__(self, rows: list[tuple[int, str, bytes]], oid: str) -> None:
+    def __init__(self, rows: Sequence[tuple[int, str, bytes, int]], oid: str) -> None:
         self.created: str | None = None
+        self.created_position = 0  # where the creation event lies in the log
         #: When the case was opened, and when (and by which event) it was last decided.
         self.created_at: datetime | None = None
         self.decided: str | None = None
@@ -118,12 +122,13 @@ class _Case:
         self.quantity: Any = None
         self.actions: tuple[str, ...] = ()
         self.times = 0  # how many recommendations it recorded
-        for _version, topic, raw in rows:  # in version order
+        for _version, topic, raw, position in rows:  # in version order
             state = _read(raw)
             if topic in DECIDING:
                 self.decided, self.decided_at = topic.rpartition(".")[2], _timestamp(state)
             elif topic in _CREATED:
                 self.created, self.created_at = topic, _timestamp(state)
+                self.created_position = position
                 # Opened by a release after the first that signed (an Assessed event, or an
                 # Opened one of version 2): every such release compared an outcome's time.
                 self.later = topic == ASSESSED or _class_version(state) >= 2
@@ -184,12 +189,25 @@ class CaseRule:
     """
 
     def __init__(
-        self, recorder: CaseRows, silent_actions: Mapping[str, Collection[str]] | None = None
+        self,
+        recorder: CaseRows,
+        silent_actions: Mapping[str, Collection[str]] | None = None,
+        declarations: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
         self.recorder = recorder
-        self.rows: dict[str, list[tuple[int, str, bytes]]] = {}
+        self.rows: dict[str, list[tuple[int, str, bytes, int]]] = {}
         self.silent = {d: frozenset(a) for d, a in (silent_actions or {}).items()}
         self.silenced: dict[str, str] = {}  # case key -> its final action, revealing none
+        #: By installed pack, the declaration its cases record when they open (None: the
+        #: declarations are not compared); cases of other packs are counted, by pack.
+        self.declarations = declarations
+        self.undeclared: dict[str, set[str]] = {}
+        self.compared: set[str] = set()  # the cases whose declaration holds (keys)
+        #: Where the last problem returned lies, when it is not the event checked (a false
+        #: declaration lies on the case's creation event).
+        self.blamed: int | None = None
+        #: When the last decision or outcome checked was recorded (its ``timestamp``).
+        self.last_time: datetime | None = None
 
     def page(self, events: Sequence[tuple[int, str, int, str, bytes]]) -> None:
         """Read, in one go, what the cases decided in this page of the walk, or given an
@@ -199,7 +217,7 @@ class CaseRule:
         if not wanted:
             return
         for _nid, oid, version, topic, state in self.recorder.select_case_rows(wanted, _READ):
-            self.rows.setdefault(_key(oid), []).append((version, topic, state))
+            self.rows.setdefault(_key(oid), []).append((version, topic, state, _nid))
         for found in self.rows.values():
             found.sort(key=lambda r: r[0])
 
@@ -212,6 +230,7 @@ class CaseRule:
         Raises:
             UnreadableState: the decision's own state cannot be read.
         """
+        self.blamed, self.last_time = None, None
         before = [r for r in self.rows.get(_key(oid), ()) if r[0] < version]
         name = topic.rpartition(".")[2]
         try:
@@ -225,11 +244,15 @@ class CaseRule:
         if case.created == QUARANTINED:
             return (f"{case.label}: its {name} event decides a quarantined record (its input "
                     "was rejected; it never became a case)")  # fmt: skip
+        false = self._declaration(oid, case)
+        if false:
+            return false
         if case.times > 1:  # the service recommends once, with the assessment
             return (f"{case.label}: its {name} event follows a second recommendation "
                     f"({case.recommended!r}{_order(case.quantity)}) recorded after the case's "
                     "assessment: a case is recommended once")  # fmt: skip
         state = _read(raw)
+        self.last_time = _timestamp(state)
         problem = _timing(case, state) or _problem(case, topic, state, escalated=escalated)
         if problem:
             return f"{case.label}: its {name} event {problem}"
@@ -253,6 +276,7 @@ class CaseRule:
         Raises:
             UnreadableState: the outcome's own state cannot be read.
         """
+        self.blamed, self.last_time = None, None
         if decided and not signed:  # on a case (checked with its decision); older rules
             return None
         before = [r for r in self.rows.get(_key(oid), ()) if r[0] < version]
@@ -269,7 +293,11 @@ class CaseRule:
                     "quarantined record (its input was rejected; it never became a case)")
         if not signed:
             return None
+        false = self._declaration(oid, case)
+        if false:
+            return false
         state = _read(raw)
+        self.last_time = _timestamp(state)
         problem = _timing(case, state) or _outcome_problem(case, state)
         if problem:
             return f"{case.label}: its OutcomeRecorded event {problem}"
@@ -280,6 +308,37 @@ class CaseRule:
                     "report one")  # fmt: skip
         return None
 
+
+    def _declaration(self, oid: str, case: _Case) -> str | None:
+        """The problem with the pack declaration ``case`` was opened with, compared (once per
+        case) with its installed pack's, or None; sets :attr:`blamed` to the creation event's
+        position when there is one. A case of a pack not installed is counted in
+        :attr:`undeclared` instead (see :meth:`unchecked`)."""
+        if self.declarations is None or not case.created_position or _key(oid) in self.compared:
+            return None
+        domain = case.domain if isinstance(case.domain, str) else str(case.domain)
+        installed = self.declarations.get(domain)
+        if installed is None:
+            self.undeclared.setdefault(domain, set()).add(_key(oid))
+            return None
+        problem = declaration_problem(case.declared, installed)
+        if problem is None:
+            self.compared.add(_key(oid))
+            return None
+        self.blamed = case.created_position
+        name = case.created.rpartition(".")[2] if case.created else "creation"
+        return (f"{case.label}: its {name} event records a declaration of its decision that "
+                f"is not its pack's ({domain!r}, as installed): {problem}; a decision or "
+                "outcome judged by it could pass a rule the pack does not allow")  # fmt: skip
+
+    def unchecked(self) -> list[str]:
+        """Sentences on the declarations not compared: cases (decided or given an outcome)
+        of packs that are not installed where verify runs."""
+        return [
+            f"the pack declaration of {len(keys):,} decided case(s) of pack {domain!r} was not "
+            f"compared with the pack, which is not installed here: install it to check them"
+            for domain, keys in sorted(self.undeclared.items())
+        ]
 
     def assessing(self, oid: str, version: int, topic: str, *, decided: bool) -> str | None:
         """The problem with a case's creation (``Opened``, ``Assessed``, ``InputQuarantined``)
@@ -303,7 +362,7 @@ class CaseRule:
         """How a problem names the case ``oid`` (its pack and reference, read from its
         creation before ``version``: for the problem only)."""
         rows = self.recorder.select_case_rows([oid], sorted(_CREATED))
-        before = sorted((v, t, s) for _n, _o, v, t, s in rows if v < version)
+        before = sorted((v, t, s, n) for n, _o, v, t, s in rows if v < version)
         try:
             return _Case(before[:1], oid).label
         except UnreadableState:
@@ -316,6 +375,11 @@ def _timestamp(state: dict[str, Any]) -> datetime | None:
     if isinstance(value, dict):
         value = value.get("_data_")
     return _aware(value)
+
+
+def event_time(state: dict[str, Any]) -> datetime | None:
+    """When an event was recorded, from its decoded state (None: it names no time)."""
+    return _timestamp(state)
 
 
 def _class_version(state: dict[str, Any]) -> int:
@@ -347,6 +411,33 @@ def _timing(case: _Case, state: dict[str, Any]) -> str | None:
     if case.decided_at is not None and at < case.decided_at:
         return (f"is timed {at.isoformat()}, before the case's {case.decided} event it "
                 f"follows ({case.decided_at.isoformat()})")  # fmt: skip
+    return None
+
+
+def declaration_problem(recorded: Mapping[str, Any], installed: Mapping[str, Any]) -> str | None:
+    """How the declaration a case ``recorded`` when it opened differs from what its pack, as
+    ``installed``, declares (None when it agrees). A field the case did not record is no
+    difference (cases opened by an older release record fewer); a list it records may hold
+    fewer entries than the pack's (a pack that grew), never another, and its deciding roles
+    end with the pack's senior role (the one that closes an escalated case). Every other
+    field must equal the pack's, and the case may record no field the pack does not
+    declare (``outcomes`` on a "how much" case would make labels pass as its outcomes)."""
+    for field in ("kind", "escalate_action", "deciding_roles"):  # every release records them
+        if field in installed and field not in recorded:
+            return f"it records no {field!r}, where the pack declares {installed[field]!r}"
+    for field, value in recorded.items():
+        if field not in installed:
+            return f"it records {field!r} ({value!r}), which the pack does not declare"
+        want = installed[field]
+        if isinstance(want, list | tuple):
+            if not isinstance(value, list) or any(v not in want for v in value):
+                return (f"its {field!r} is {value!r}, where the pack declares "
+                        f"{list(want)!r}")  # fmt: skip
+            if field == "deciding_roles" and value and value[-1] != want[-1]:
+                return (f"its deciding roles {value!r} end with {value[-1]!r}, where the "
+                        f"pack's senior role is {want[-1]!r}")  # fmt: skip
+        elif value != want:
+            return f"its {field!r} is {value!r}, where the pack declares {want!r}"
     return None
 
 
@@ -456,5 +547,5 @@ ASSESSING = _CREATED | {RECOMMENDED}
 
 __all__ = [
     "ASSESSING", "DECIDING", "ESCALATED", "FINAL", "OUTCOME", "OUTSIDE", "OVERRIDDEN",
-    "SIGNED_OFF", "CaseRule", "is_outside",
+    "SIGNED_OFF", "CaseRule", "declaration_problem", "event_time", "is_outside",
 ]

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -29,10 +30,13 @@ from events.case_rule import (
     OVERRIDDEN,
     SIGNED_OFF,
     CaseRule,
+    event_time,
     is_outside,
 )
+from events.clock_rule import CLOCK_SKEW, ClockRule, Vouched
 from events.compression import UnreadableState, head_of, read_state
 from events.domain.case_steps import ASSESSED_TOPIC, authors
+from events.domain.common import SYSTEM_ROLE
 from events.domain.proposals import approval_problem
 from events.errors import NotAuthorised
 from events.keyring import ENROLLED_TOPIC, REVOKED_TOPIC, KeyRing
@@ -223,6 +227,10 @@ def verify(
     end: int | None = None,
     on_link: Callable[[int, bytes], None] | None = None,
     silent_actions: Mapping[str, Collection[str]] | None = None,
+    declarations: Mapping[str, Mapping[str, Any]] | None = None,
+    now: datetime | None = None,
+    vouched: Vouched | None = None,
+    clock_skew: timedelta = CLOCK_SKEW,
 ) -> VerifyReport:
     """Walk every stored event up to a fixed end position; check its link and signature.
 
@@ -249,6 +257,14 @@ def verify(
     enrolment events met on the way). ``on_link(position, link)`` sees every verified link
     (checkpoints). ``silent_actions``: by pack, the actions that reveal no outcome (the
     packs' word): an outcome after one is named unless an outside source reported it.
+    ``declarations``: by installed pack, the declaration its cases record when they open
+    (what :meth:`~assistant` packs' ``case_record`` gives): the declaration each decided case
+    (or case given an outcome) recorded is compared with it, and a false one is named at the
+    case's creation event; cases of a pack not in it are listed in the report's notes. None:
+    not compared (the log alone cannot tell a false declaration).
+    The clock rule (:mod:`events.clock_rule`) holds the times of the events the walk decodes
+    to the log's order, to ``now`` (verify's own clock, the walk's start by default) and to a
+    checkpoint's signed time (``vouched``), each within ``clock_skew``.
     """
     chained: ChainedRecorder = log.chained_recorder
     if end is None:
@@ -259,7 +275,8 @@ def verify(
     signatures = _Signatures(chained.signed_from())
     decisions, policies, ruled, topics = _Decisions(), _Policies(), _RULED, docket_topics()
     # Each decision (and outcome) against what its case recorded before it.
-    cases = CaseRule(chained, silent_actions)
+    cases = CaseRule(chained, silent_actions, declarations)
+    clock = ClockRule(now or datetime.now(UTC), skew=clock_skew, vouched=vouched)
     # A walk starts at position 1; an event stored below it (a row id of 0 or less) is
     # outside every walk, yet reading its aggregate by id finds it.
     before = chained.select_rows(-(1 << 63), 1, 0)
@@ -290,6 +307,7 @@ def verify(
             problem = signatures.add(nid, topic, state, expected)
             if problem:
                 return _bad(checked - problem[2], problem[0], problem[1])
+            late: tuple[int, str] | None = None
             if topic in ruled:  # a case's decision or a policy's event: the rules
                 rule = decisions if topic in _DECISION_TOPICS else policies
                 try:
@@ -304,14 +322,26 @@ def verify(
                         wrong = cases.check(oid, version, topic, state, escalated=escalated)
                 except UnreadableState as exc:
                     return _bad(checked, nid, f"this event cannot be read: {exc}")
-                if wrong:
-                    return _bad(checked, nid, wrong)
+                if wrong:  # a false declaration lies on the case's creation, before it
+                    at = cases.blamed or nid
+                    return _bad(max(0, checked - (nid - at)), at, wrong)
+                # A decision's or outcome's time the case rule read; a policy event's, again.
+                timed = cases.last_time if topic in _DECISION_TOPICS else event_time(_state(state))
+                late = clock.add(nid, timed, topic.rpartition(".")[2])
+            elif topic in _TIMED:  # few: decoded whole for their time alone
+                try:
+                    late = clock.add(nid, event_time(_state(state)), topic.rpartition(".")[2])
+                except UnreadableState as exc:
+                    return _bad(checked, nid, f"this event cannot be read: {exc}")
             elif topic in ASSESSING and nid >= signatures.signed_from:
                 # Opened once, first; recommended before anyone decides (cheap: no read).
-                late = decisions.was_decided(oid) or decisions.awaits_senior(oid)
-                wrong = cases.assessing(oid, version, topic, decided=late)
+                after = decisions.was_decided(oid) or decisions.awaits_senior(oid)
+                wrong = cases.assessing(oid, version, topic, decided=after)
                 if wrong:
                     return _bad(checked, nid, wrong)
+            if late is not None:  # an event timed against the log's order or a clock
+                at, reason = late
+                return _bad(max(0, checked - (nid - at)), at, reason)
             checked += 1
             li += 1
         if li < len(links):
@@ -326,7 +356,8 @@ def verify(
         reason = (f"a batch signature covers positions {first}-{last} but no event is "
                   f"stored at {last}: the events were removed")  # fmt: skip
         return _bad(checked, first, reason)
-    return VerifyReport(True, checked, None, "", previous.hex(), end, signatures.legacy)
+    return VerifyReport(True, checked, None, "", previous.hex(), end, signatures.legacy,
+                        notes=tuple(cases.unchecked()))
 
 
 @cache
@@ -449,6 +480,9 @@ class _Signatures:
                     problem = self._authorship(signers, *pair)
                 if problem:
                     return (pos, problem, after)
+            problem = _by_component(topic, who)
+            if problem:
+                return (pos, problem, after)
             if topic in _DECIDING and not any(s.person == who.get("actor")
                                                      for s in signers):  # fmt: skip
                 # A component with no key of its own is vouched for by its signer (above),
@@ -496,6 +530,35 @@ class _Signatures:
                         f"key, but signed only by {names} key")  # fmt: skip
             return None  # a component with no key of its own, run by the signer (older stores)
         return f"recorded as done by {actor} but signed by {names} key"
+
+
+#: A case's events that only Docket's components record (the orchestrator's assessment
+#: steps, the explainer's explanation), in role ``system``; as steps of an ``Assessed``
+#: event too, which names each step's author.
+_COMPONENTS_ONLY = frozenset(
+    "events.domain.case:Case." + n
+    for n in ("Scored", "Recommended", "Explained", "FellBackToBaseline", "Forecast",
+              "InputFlagged")
+)  # fmt: skip
+
+
+def _by_component(topic: str, who: Mapping[str, Any]) -> str | None:
+    """The problem with a component's event (or an assessment's step) recorded in a
+    person's role: a score, a recommendation or an explanation the service records only in a
+    component's name, which the next operator reads as Docket's. None when there is none."""
+    if topic in _COMPONENTS_ONLY:
+        if who.get("role") != SYSTEM_ROLE:
+            return (f"{who.get('actor')} recorded this {topic.rpartition('.')[2]} event as "
+                    f"{who.get('role')!r}: only Docket's components (role {SYSTEM_ROLE!r}) "
+                    "record one")  # fmt: skip
+    elif topic == ASSESSED_TOPIC:
+        steps = who.get("steps")
+        for step in steps if isinstance(steps, list) else ():
+            if isinstance(step, Mapping) and step.get("role") != SYSTEM_ROLE:
+                return (f"{step.get('actor')} recorded a step of the case's assessment as "
+                        f"{step.get('role')!r}: only Docket's components (role "
+                        f"{SYSTEM_ROLE!r}) record its steps")  # fmt: skip
+    return None
 
 
 def _words(value: Any) -> bool:
@@ -619,6 +682,15 @@ _POLICY_CREATED, _PROPOSED = _POLICY + "Created", _POLICY + "ChangeProposed"
 _PROPOSAL_DECIDED, _POLICY_CHANGED = _POLICY + "ProposalDecided", _POLICY + "Changed"
 _POLICY_TOPICS = frozenset((_POLICY_CREATED, _PROPOSED, _PROPOSAL_DECIDED, _POLICY_CHANGED))
 _RULED = _DECISION_TOPICS | _POLICY_TOPICS
+#: The events besides decisions, outcomes and policies whose time the clock rule reads
+#: (decoded for it alone): models' and eval runs', few and small. A case's other events,
+#: alerts, the exploration budget's (one per explored case), read-model seals (up to a
+#: megabyte each) and the key ring's (a key is valid from its enrolment's position, whatever
+#: its time says) are not.
+_TIMED = frozenset(
+    t for t in docket_topics()
+    if t.startswith("events.domain.modelversion:") or ":EvalRun." in t
+)
 
 
 class _Policies:

@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from events.chain import Signer, VerifyReport, verify, walk_end
+from events.clock_rule import Vouched
 from events.errors import FieldProblem, InputRejected, NotAuthorised
 from events.keyring import KeyRing
 from events.signing import key_id_of, signature_valid
@@ -145,6 +146,17 @@ class Claim:
     def failed(self, reason: str) -> CheckpointReport:
         return CheckpointReport(False, self.position, reason, signer=self.signer)
 
+    def vouched(self) -> Vouched | None:
+        """The checkpoint's signed time: every event up to its position was written by then
+        (:mod:`events.clock_rule`). None for a time that is not ISO-8601 with an offset."""
+        try:
+            at = datetime.fromisoformat(str(self.data["at"]))
+        except ValueError:
+            return None
+        if at.tzinfo is None:
+            return None
+        return Vouched(self.position, at, str(dict(self.data["signer"]).get("person", "")))
+
 
 def claim(log: DecisionLog, data: Any) -> Claim | CheckpointReport:
     """The checkpoint's claim when its signature holds by a key enrolled in the log; the
@@ -195,7 +207,8 @@ def check(log: DecisionLog, data: Any) -> CheckpointReport:
         return made
     seen: dict[int, bytes] = {}
     last = walk_end(log)
-    report = verify(log, end=min(made.position, last), on_link=landmark_keeper(made, seen))
+    report = verify(log, end=min(made.position, last), on_link=landmark_keeper(made, seen),
+                    vouched=made.vouched())
     return judge(made, report, seen, last)
 
 

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 from eventsourcing.utils import get_topic
 
 from events.domain import ModelVersion, Policy
+from events.domain.common import SYSTEM_ROLE
 from events.domain.proposals import approval_problem
 
 if TYPE_CHECKING:
@@ -93,6 +94,11 @@ class Deployments:
     """
 
     position: int = 0
+    #: By installed pack, the roles that manage its models (the pack's word, handed in by
+    #: whoever folds; empty: a model's registration is taken at its word). A registration
+    #: naming other manager roles is listed in :attr:`unapproved`, and those roles manage
+    #: nothing.
+    pack_managers: dict[str, tuple[str, ...]] = field(default_factory=dict)
     #: ``(position, sentence)`` of every promotion that did not count (see the module doc).
     unapproved: list[tuple[int, str]] = field(default_factory=list)
     #: ``(position, sentence)`` of every emergency stop: a champion taken out of service by
@@ -134,8 +140,16 @@ class Deployments:
                 self._policy_versions[self._policy_domains[key]] = event.policy_version
             return
         if isinstance(event, ModelVersion.Registered):
-            self._models[key] = _Model(event.domain, event.version, "registered",
-                                       tuple(event.managers), "registered")  # fmt: skip
+            managers = tuple(event.managers)
+            declared = self.pack_managers.get(event.domain)
+            if declared is not None and any(m not in declared for m in managers):
+                self.unapproved.append((position, (
+                    f"{event.actor} ({event.role}) registered {event.domain}'s model "
+                    f"{event.version} with manager roles {', '.join(managers)}, where the pack's "
+                    f"are {', '.join(declared)}: the roles it adds manage nothing")))  # fmt: skip
+                managers = tuple(m for m in managers if m in declared)
+            self._models[key] = _Model(event.domain, event.version, "registered", managers,
+                                       "registered")  # fmt: skip
             return
         model = self._models.get(key)
         if model is None:  # an event of a model never registered: not ours to guess
@@ -188,8 +202,16 @@ class Deployments:
         """Whether a promotion takes effect: approved by a second manager, or the domain's
         first champion. Otherwise it is listed in :attr:`unapproved`."""
         approved, model.approved = model.approved, False
-        if approved or model.domain not in self._had_champion:
+        if approved:
             return True
+        if model.domain not in self._had_champion:  # the first: by a manager, alone
+            if event.role in model.managers or event.role == SYSTEM_ROLE:  # as the aggregate
+                return True
+            self.unapproved.append((position, (
+                f"{event.actor} ({event.role}) installed {model.version} as {model.domain}'s "
+                f"first champion without a manager role ({', '.join(model.managers)}); it does "
+                "not count")))  # fmt: skip
+            return False
         self.unapproved.append((position, (
             f"{event.actor} ({event.role}) promoted {model.version} to {model.domain}'s "
             "champion without a pending proposal approved by a second person holding a "

@@ -10,6 +10,7 @@ from assistant.domains import (
     ClassificationShape,
     available_packs,
     get_pack,
+    get_quantity_pack,
     is_quantity_pack,
     pack_roles,
 )
@@ -20,6 +21,7 @@ from events import checkpoint, queries
 from events.chain import VerifyReport, walk_end
 from events.chain import verify as verify_chain
 from events.checkpoint import CheckpointReport
+from events.clock_rule import Vouched
 from events.deployment import Deployments
 from events.domain import KEY_ADMIN, ReadModelSeal
 from events.errors import DocketError, NotAuthorised
@@ -30,16 +32,21 @@ from events.signing import SigningKey
 
 
 def verify(
-    ctx: Context, *, end: int | None = None, on_link: Callable[[int, bytes], None] | None = None
+    ctx: Context,
+    *,
+    end: int | None = None,
+    on_link: Callable[[int, bytes], None] | None = None,
+    vouched: Vouched | None = None,
 ) -> VerifyReport:
     """The chain and signatures (:func:`events.chain.verify`), then the four-eyes rule on
     every model promotion up to the same end: a promotion recorded without a second
     person's approval (even correctly signed) is reported at its position. Every champion
     stopped by one person (the emergency stop) is listed in the report's ``notes``."""
-    report = verify_chain(ctx.log, end=end, on_link=on_link, silent_actions=silent_actions())
+    report = verify_chain(ctx.log, end=end, on_link=on_link, silent_actions=silent_actions(),
+                          declarations=declarations(), vouched=vouched)
     if not report.ok:
         return report
-    fold = Deployments()
+    fold = Deployments(pack_managers=model_managers())
     fold.follow(ctx.log, stop=report.end)
     if fold.unapproved:
         position, reason = fold.unapproved[0]
@@ -47,7 +54,37 @@ def verify(
     # The deliberate exception to four eyes: one person may stop a champion. It holds, and
     # every such stop is listed, naming who, when and why.
     notes = tuple(f"emergency stop at position {p}: {s}" for p, s in fold.stops)
-    return replace(report, notes=notes)
+    return replace(report, notes=report.notes + notes)
+
+
+def model_managers() -> dict[str, tuple[str, ...]]:
+    """By installed pack, the roles that manage its models: a model registered naming
+    others (written around the service, say to let operators promote it) fails verify."""
+    found: dict[str, tuple[str, ...]] = {}
+    for name in available_packs():
+        try:
+            found[name] = tuple(pack_roles(name).model_managers)
+        except DocketError:
+            continue
+    return found
+
+
+def declarations() -> dict[str, dict[str, Any]]:
+    """By installed pack, the declaration its cases record when they open: ``verify``
+    compares each decided case's with it (a case opened with another, written around the
+    service, could make a role, an action or an outcome label the pack forbids look
+    allowed). A pack that cannot be loaded is left out: its cases are listed as unchecked."""
+    found: dict[str, dict[str, Any]] = {}
+    for name in available_packs():
+        try:
+            if is_quantity_pack(name):
+                quantity = get_quantity_pack(name)
+                found[name] = quantity.shape.case_record(quantity.roles)
+            else:
+                found[name] = get_pack(name).case_record()
+        except DocketError:
+            continue
+    return found
 
 
 def silent_actions() -> dict[str, tuple[str, ...]]:
@@ -98,7 +135,8 @@ def verify_against(ctx: Context, data: Any) -> tuple[CheckpointReport, VerifyRep
         return made, None
     seen: dict[int, bytes] = {}
     last = walk_end(ctx.log)
-    report = verify(ctx, end=last, on_link=checkpoint.landmark_keeper(made, seen))
+    report = verify(ctx, end=last, on_link=checkpoint.landmark_keeper(made, seen),
+                    vouched=made.vouched())
     return checkpoint.judge(made, report, seen, last), report
 
 
