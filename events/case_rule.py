@@ -202,10 +202,15 @@ class CaseRule:
         #: declarations are not compared); cases of other packs are counted, by pack.
         self.declarations = declarations
         self.undeclared: dict[str, set[str]] = {}
-        self.compared: set[str] = set()  # the cases whose declaration holds (keys)
-        #: Where the last problem returned lies, when it is not the event checked (a false
-        #: declaration lies on the case's creation event).
-        self.blamed: int | None = None
+        self.compared: set[str] = set()  # the cases whose declaration was compared (keys)
+        #: By pack, the creation position of the first case found recording the installed
+        #: declaration, and the cases recording another one: (creation position, sentence).
+        #: Judged after the walk (:meth:`false_declaration`): a pack may change its
+        #: declaration between releases, so a case opened before the first one that records
+        #: today's is taken for an earlier version of the pack, said in a note; one opened
+        #: after it, while the pack already declared today's, was written around the service.
+        self.first_installed: dict[str, int] = {}
+        self.differing: dict[str, list[tuple[int, str]]] = {}
         #: When the last decision or outcome checked was recorded (its ``timestamp``).
         self.last_time: datetime | None = None
 
@@ -230,7 +235,7 @@ class CaseRule:
         Raises:
             UnreadableState: the decision's own state cannot be read.
         """
-        self.blamed, self.last_time = None, None
+        self.last_time = None
         before = [r for r in self.rows.get(_key(oid), ()) if r[0] < version]
         name = topic.rpartition(".")[2]
         try:
@@ -244,9 +249,7 @@ class CaseRule:
         if case.created == QUARANTINED:
             return (f"{case.label}: its {name} event decides a quarantined record (its input "
                     "was rejected; it never became a case)")  # fmt: skip
-        false = self._declaration(oid, case)
-        if false:
-            return false
+        self._declaration(oid, case)
         if case.times > 1:  # the service recommends once, with the assessment
             return (f"{case.label}: its {name} event follows a second recommendation "
                     f"({case.recommended!r}{_order(case.quantity)}) recorded after the case's "
@@ -276,7 +279,7 @@ class CaseRule:
         Raises:
             UnreadableState: the outcome's own state cannot be read.
         """
-        self.blamed, self.last_time = None, None
+        self.last_time = None
         if decided and not signed:  # on a case (checked with its decision); older rules
             return None
         before = [r for r in self.rows.get(_key(oid), ()) if r[0] < version]
@@ -293,9 +296,7 @@ class CaseRule:
                     "quarantined record (its input was rejected; it never became a case)")
         if not signed:
             return None
-        false = self._declaration(oid, case)
-        if false:
-            return false
+        self._declaration(oid, case)
         state = _read(raw)
         self.last_time = _timestamp(state)
         problem = _timing(case, state) or _outcome_problem(case, state)
@@ -309,36 +310,68 @@ class CaseRule:
         return None
 
 
-    def _declaration(self, oid: str, case: _Case) -> str | None:
-        """The problem with the pack declaration ``case`` was opened with, compared (once per
-        case) with its installed pack's, or None; sets :attr:`blamed` to the creation event's
-        position when there is one. A case of a pack not installed is counted in
+    def _declaration(self, oid: str, case: _Case) -> None:
+        """Compare (once per case) the pack declaration ``case`` was opened with with its
+        installed pack's, noting where it agrees or what differs for
+        :meth:`false_declaration`. A case of a pack not installed is counted in
         :attr:`undeclared` instead (see :meth:`unchecked`)."""
         if self.declarations is None or not case.created_position or _key(oid) in self.compared:
-            return None
+            return
+        self.compared.add(_key(oid))
         domain = case.domain if isinstance(case.domain, str) else str(case.domain)
         installed = self.declarations.get(domain)
         if installed is None:
             self.undeclared.setdefault(domain, set()).add(_key(oid))
-            return None
+            return
         problem = declaration_problem(case.declared, installed)
+        at = case.created_position
         if problem is None:
-            self.compared.add(_key(oid))
-            return None
-        self.blamed = case.created_position
+            first = self.first_installed.get(domain)
+            self.first_installed[domain] = at if first is None else min(first, at)
+            return
         name = case.created.rpartition(".")[2] if case.created else "creation"
-        return (f"{case.label}: its {name} event records a declaration of its decision that "
-                f"is not its pack's ({domain!r}, as installed): {problem}; a decision or "
-                "outcome judged by it could pass a rule the pack does not allow")  # fmt: skip
+        self.differing.setdefault(domain, []).append((at, (
+            f"{case.label}: its {name} event records a declaration of its decision that "
+            f"is not its pack's ({domain!r}, as installed): {problem}")))  # fmt: skip
+
+    def false_declaration(self) -> tuple[int, str] | None:
+        """After the walk: the first case (its creation position and why) opened with a
+        declaration other than its installed pack's although a case of that pack opened
+        before it already records the installed one, or None. Such a case was written
+        around the service: a decision or outcome judged by it could pass a rule the pack
+        does not allow."""
+        found: list[tuple[int, str]] = []
+        for domain, cases in self.differing.items():
+            first = self.first_installed.get(domain)
+            if first is not None:
+                found += [(at, f"{why}, while case(s) of the pack opened before it, from "
+                               f"position {first}, record the installed one; a decision or "
+                               "outcome judged by it could pass a rule the pack does not allow")
+                          for at, why in cases if at > first]  # fmt: skip
+        return min(found) if found else None
 
     def unchecked(self) -> list[str]:
         """Sentences on the declarations not compared: cases (decided or given an outcome)
-        of packs that are not installed where verify runs."""
-        return [
+        of packs that are not installed where verify runs, and cases opened, before any
+        that records the installed declaration, under one the pack no longer makes."""
+        notes = [
             f"the pack declaration of {len(keys):,} decided case(s) of pack {domain!r} was not "
             f"compared with the pack, which is not installed here: install it to check them"
             for domain, keys in sorted(self.undeclared.items())
         ]
+        for domain, cases in sorted(self.differing.items()):
+            first = self.first_installed.get(domain)
+            earlier = sorted(c for c in cases if first is None or c[0] < first)
+            if earlier:
+                since = (f"cases opened from position {first} record the installed one"
+                         if first is not None else "no decided case records the installed "
+                         "one yet")  # fmt: skip
+                notes.append(
+                    f"{len(earlier):,} decided case(s) of pack {domain!r} were opened under a "
+                    f"declaration the installed pack no longer makes (the first: "
+                    f"{earlier[0][1]}); taken for an earlier version of the pack, since "
+                    f"{since}")  # fmt: skip
+        return notes
 
     def assessing(self, oid: str, version: int, topic: str, *, decided: bool) -> str | None:
         """The problem with a case's creation (``Opened``, ``Assessed``, ``InputQuarantined``)

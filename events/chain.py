@@ -322,9 +322,8 @@ def verify(
                         wrong = cases.check(oid, version, topic, state, escalated=escalated)
                 except UnreadableState as exc:
                     return _bad(checked, nid, f"this event cannot be read: {exc}")
-                if wrong:  # a false declaration lies on the case's creation, before it
-                    at = cases.blamed or nid
-                    return _bad(max(0, checked - (nid - at)), at, wrong)
+                if wrong:
+                    return _bad(checked, nid, wrong)
                 # A decision's or outcome's time the case rule read; a policy event's, again.
                 timed = cases.last_time if topic in _DECISION_TOPICS else event_time(_state(state))
                 late = clock.add(nid, timed, topic.rpartition(".")[2])
@@ -356,6 +355,9 @@ def verify(
         reason = (f"a batch signature covers positions {first}-{last} but no event is "
                   f"stored at {last}: the events were removed")  # fmt: skip
         return _bad(checked, first, reason)
+    false = cases.false_declaration()  # judged once every case of each pack was compared
+    if false is not None:
+        return _bad(max(0, false[0] - 1), false[0], false[1])
     return VerifyReport(True, checked, None, "", previous.hex(), end, signatures.legacy,
                         notes=tuple(cases.unchecked()))
 

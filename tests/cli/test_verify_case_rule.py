@@ -83,7 +83,9 @@ def test_a_case_opened_with_a_false_pack_declaration_fails_verify(
     # olga, an enrolled operator, opens a credit case herself whose declaration adds the
     # label 'excellent', then records it from a bureau: the log alone reads the label as
     # declared; docket verify compares the declaration with the installed credit pack's.
-    docket.seed(credit_rows(2))
+    refs = docket.seed(credit_rows(2))
+    decided = docket("decide", next(iter(refs)), "--accept")  # the store in use
+    assert decided.exit_code == 0, decided.output
     log = open_log(str(docket.store))
     log.signer = docket.people.key("olga", "operator")
     declared = get_pack("credit").case_record()

@@ -14,7 +14,7 @@ from events.app import DecisionLog
 from events.chain import VerifyReport, verify
 from events.domain import Case
 from events.domain.case_steps import recommendation_step
-from tests.events.helpers import DECISION, explanation, new_case, open_signed
+from tests.events.helpers import DECISION, SYSTEM, explanation, new_case, open_signed
 from tests.events.test_case_rule import ANA, ORDERS, SILENT, seeded, written_by
 
 #: What the installed packs declare (the assistant passes every installed pack's).
@@ -23,8 +23,12 @@ LATER = "2031-01-01T00:00:00+00:00"
 
 
 def _opened_with(url: str, ref: str, **changes: Any) -> tuple[DecisionLog, Case, int]:
-    """eve (an operator, with her own key) opens credit case ``ref`` whose declaration
-    differs from credit's by ``changes``; returns the log, the case and its first position."""
+    """An honest credit case decided, then eve (an operator, with her own key) opens credit
+    case ``ref`` whose declaration differs from credit's by ``changes``; returns the log, the
+    case and its first position."""
+    honest = new_case(f"{ref}-before")
+    honest.accept(**ANA)
+    open_signed(url).save(honest)
     log = open_signed(url, "eve")
     case = new_case(ref, decision={**DECISION, **changes})
     log.save(case)
@@ -81,6 +85,11 @@ def test_a_role_added_to_the_declaration_is_named(store_url: str) -> None:
 
 def test_labels_declared_on_a_how_much_case_are_named(store_url: str) -> None:
     # A "how much" case's outcome is a number; one declaring labels takes a label instead.
+    honest = Case.open(domain="stock", case_ref="O8", input={"day": 0}, decision=dict(ORDERS),
+                       **SYSTEM)
+    open_signed(store_url).save(honest)
+    written_by(store_url, "ana", honest.id, "OutcomeRecorded", outcome="3", value=3.0,
+               source="outside:shop", observed_at=LATER, **ANA)  # as the service records it
     log = open_signed(store_url, "eve")
     order = Case.open(domain="stock", case_ref="O9", input={"day": 1},
                       decision={**ORDERS, "outcomes": ["plenty", "few"]},
@@ -159,3 +168,39 @@ def test_an_explanation_a_person_recorded_is_named(store_url: str) -> None:
     report = verify(log, silent_actions=SILENT)
     assert not report.ok and report.first_bad_position == log.event_count(), report.reason
     assert "eve recorded this Explained event as 'operator'" in report.reason
+
+
+def test_a_pack_that_changed_its_declaration_is_no_lie_and_is_said(store_url: str) -> None:
+    # Credit's first release let 'unknown' be an outcome; a later one dropped it. The cases
+    # opened before the change still record the old declaration, every case opened after it
+    # the new one: verify takes the old ones for the earlier release and says so (it named
+    # every old case a lie before).
+    old = {**DECISION, "outcomes": ["good", "bad", "unknown"]}
+    log = open_signed(store_url)
+    cases = [new_case(f"V{i}", decision=old if i < 2 else DECISION) for i in range(4)]
+    for case in cases:
+        case.accept(**ANA)
+    log.save(*cases)
+    report = verify(log, silent_actions=SILENT, declarations=INSTALLED)
+    assert report.ok, report.reason
+    assert len(report.notes) == 1 and report.notes[0].startswith(
+        "2 decided case(s) of pack 'credit' were opened under a declaration the installed "
+        "pack no longer makes (the first: case credit/V0"), report.notes
+    assert "taken for an earlier version of the pack" in report.notes[0]
+
+
+def test_the_old_declaration_written_after_the_change_is_named(store_url: str) -> None:
+    # The same store, then eve opens a case with the old, wider declaration after every
+    # case already records the new one, and records the dropped label on it.
+    old = {**DECISION, "outcomes": ["good", "bad", "unknown"]}
+    log = open_signed(store_url)
+    cases = [new_case(f"W{i}", decision=old if i < 2 else DECISION) for i in range(4)]
+    for case in cases:
+        case.accept(**ANA)
+    log.save(*cases)
+    _, forged, opened = _opened_with(store_url, "W9", outcomes=["good", "bad", "unknown"])
+    written_by(store_url, "eve", forged.id, "OutcomeRecorded", outcome="unknown", value=None,
+               source="outside:bureau", observed_at=LATER, actor="eve",
+               role="operator")  # fmt: skip
+    report = _named(log, opened, "case credit/W9", "while case(s) of the pack opened before it")
+    assert "'outcomes' is ['good', 'bad', 'unknown']" in report.reason
