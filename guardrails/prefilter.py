@@ -142,8 +142,7 @@ class RuleSet:
         self._literals = _LiteralFinder(
             text for rule in self.rules for text in rule.literals())
         self._whole = _Gate(self.rules)
-        # What :meth:`fired` runs: each rule's top-level alternatives, in the rules' order.
-        self._parts = _Gate(tuple(part for rule in self.rules for part in rule.alternatives()))
+        self._parts: _Gate | None = None  # compiled on first use (not at every start-up)
 
     def present(self, text: str) -> frozenset[str]:
         """The needed literals that occur in ``fold(text)``."""
@@ -157,6 +156,10 @@ class RuleSet:
     def parts_to_run(self, text: str, present: frozenset[str] | None = None) -> list[Gated]:
         """The rules' alternatives (:meth:`Gated.alternatives`), in order, that may match
         ``text``: the others cannot. For whether a rule fires, not where."""
+        if self._parts is None:
+            # What :meth:`fired` runs: each rule's top-level alternatives, in rule order.
+            self._parts = _Gate(
+                tuple(part for rule in self.rules for part in rule.alternatives()))
         return self._parts.open(self.present(text) if present is None else present)
 
     def fired(self, text: str, present: frozenset[str] | None = None) -> set[str]:
