@@ -42,6 +42,7 @@ from collections.abc import Set
 from dataclasses import dataclass
 from typing import Protocol
 
+from guardrails.override_words import override_patterns
 from guardrails.payload import PAYLOAD_RULES
 from guardrails.prefilter import RuleSet
 from guardrails.text import (
@@ -84,7 +85,9 @@ _GOOD = (r"(?:approve[ds]?|approval|accept(?:ed)?|grant(?:ed)?|low[- ]risk|no[- 
          r"minimal risk|creditworthy|good|safe|trustworthy|pre-?approved|"
          r"vip|whitelisted|verified|priority)")
 
-_FOREIGN_VERB = (r"(?:игнорир\w*|проигнорир\w*|забуд\w*|не обращай\w* внимания|"  # ru
+# A negated verb is a reminder ("не забудь правила", "不要忘记规则", "規則を忘れないで").
+_FOREIGN_VERB = (r"(?<!не )(?<!nie )(?<!không )(?<!jangan )(?<!不要)(?<!不)(?<!别)(?<!別)"
+                 r"(?:игнорир\w*|проигнорир\w*|забуд\w*|не обращай\w* внимания|"  # ru
                  r"\bzignoruj\w*|\bignoruj\w*|\bzapomnij\w*|\bpomiń\b|"  # pl
                  r"\b(?:ignore|ignora|ignorar|esqueça|esqueca|desconsidere)\b|"  # pt
                  r"yok say|görmezden gel|\bunut(?:un)?\b|dikkate alma|"  # tr
@@ -97,7 +100,7 @@ _FOREIGN_VERB = (r"(?:игнорир\w*|проигнорир\w*|забуд\w*|н
                  r"bỏ qua|phớt lờ|\bquên\b|"  # vi
                  r"\babaikan\b|\blupakan\b|"  # id
                  r"huwag pansinin|balewalain|kalimutan|"  # tl
-                 r"เพิกเฉย|ละเว้น|ไม่ต้องสนใจ|ลืม)")  # th
+                 r"เพิกเฉย|ละเว้น|ไม่ต้องสนใจ|ลืม)(?!ない|ず)")  # th
 _FOREIGN_OBJECT = (r"(?:инструкци\w*|указани\w*|правил\w*|команд\w*|"
                    r"polece\w*|instrukcj\w*|reguł\w*|zasad\w*|"
                    r"instruções|instrucoes|regras|ordens|"
@@ -127,7 +130,7 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                                  r"instructions?|role)|instead,? (?:you (?:must|should|will)|"
                                  r"(?:just )?(?:say|output|respond|reply|approve|recommend)))"),
         ("instruction_override", r"\b(?:ignoriere|vergiss|missachte|ignorieren sie|vergessen sie)"
-                                 r"\b.{0,40}\b(?:anweisungen|regeln|vorgaben|befehle)|"
+                                 r"\b(?!\s*nicht).{0,40}\b(?:anweisungen|regeln|vorgaben|befehle)|"
                                  r"\b(?:ignora|olvida|ignorar)\b.{0,40}\binstrucciones|"
                                  r"\b(?:ignorez|oubliez|ignore|ignorer)\b.{0,40}\b(?:les |vos )"
                                  r"?(?:instructions|consignes|règles)\b.{0,20}(?:précédentes|"
@@ -274,6 +277,9 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                                 r"phrase|text|following)|the following|the word)\b|"
                                 r"\b(?:begin|start|end|finish|prefix|conclude) (?:your|the) "
                                 r"(?:response|answer|output|summary|explanation|reply) with\b|"
+                                r"\b(?:begin|start|end|finish|conclude|close) (?:it|this|that|"
+                                r"them) with (?:the |these |this )?(?:words?|phrase|sentence|"
+                                r"line|text)\s*[:\"'“‘«]|"
                                 r"\brepeat after me\b|\bthe (?:summary|explanation|output|"
                                 r"response|answer|report) (?:must|should|shall|has to|needs to) "
                                 r"(?:say|state|read|include|mention|omit|exclude|contain|"
@@ -311,6 +317,10 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                             r"(?:[=\-#*\]>)|]|[.:!]?\s*\n\s*\S)"),
     )
 )
+
+# "Ignore the instructions" in 36 other languages, a verb and an object of one language
+# in one clause (guardrails/override_words.py: one table per language).
+_RULES += tuple(("instruction_override", pattern) for pattern in override_patterns())
 
 # Whole-word stems that survive separators ("i.g.n.o.r.e", "ign ore") in the squashed view.
 _SQUASHED = re.compile(

@@ -7,15 +7,25 @@
   two or three capitalised words in a row ("Наталья Смирнова", "Νικόλαος Γεωργίου") are a
   name, wherever they stand (a place of two words, "Нижний Новгород", is redacted too: the
   cost is a few words of the note, not a leak);
-- **Han, kana and Hangul** have no capitals and no spaces between words: only a cue counts,
+- **Han, kana and Hangul** have no capitals and no spaces between words: a cue counts,
   an honorific after the name (さん, 様, 氏, 先生, 女士, 씨, 님) or a role before it
   (担保人是, 联系人, 保証人は, 보증인, 我叫, 名前は), and the name is the 2-4 characters
-  between the cue and the next punctuation, space or particle;
+  between the cue and the next punctuation, space or particle. Without a cue, a Chinese
+  name is read where its shape is unambiguous: a common family name (the hundred most
+  common of China's census, simplified and traditional, less those that also start
+  everyday words: 高 "high", 方 "side", 金 "gold", 周 "week", 钱 "money"...) and two
+  characters, standing as a clause's subject (at the start of the note or after
+  punctuation, followed by a verb or particle such as 会, 是, 说, 已经, 帮) or as a run of
+  Han characters of its own inside text in another script ("Co-signer 王志强 will...");
 - **Arabic** has no capitals: a very common given name (a short list, words that are also
   ordinary words left out) followed by a family name with the article ("يوسف المنصوري"),
   or ``عبد`` + a name of God ("عبد الرحمن"), or a title (السيد, السيدة, الدكتور).
 
-Names in other scripts (Hebrew, Devanagari, Thai...) without a Latin cue are not found.
+- **Hebrew** has no capitals either: the same rule as Arabic, a very common given name (words
+  that are also ordinary words left out: חיים "life", תמר "date", שירה "poetry"...) followed
+  by another Hebrew word ("משה לוינסון").
+
+Names in other scripts (Devanagari, Thai...) without a Latin cue are not found.
 Pure regular expressions; a note in ASCII is not read at all.
 """
 
@@ -50,6 +60,37 @@ _CJK_CUE_AFTER = re.compile(
     rf"(?=\s?(?:씨|님)(?:[이가은는을를의께]|\s|$))"
 )
 
+# China's most common family names (census order, simplified then traditional), less those
+# that also begin everyday words (高 high, 方 side, 于 at, 石 stone, 金 gold, 白 white,
+# 常 often, 文 text, 万 ten thousand, 马 horse/马上, 张 sheet, 周 week, 林 forest, 江 river,
+# 龙 dragon, 田 field, 任 any, 史 history, 段 section, 易 easy, 武 martial, 黄 yellow,
+# 夏 summer, 钱 money, 陆 land, 程 程序, 许 许多, 曾 曾经, 余 remaining, 丁, 毛 hair,
+# 康 health, 汤 soup, 雷 thunder, 孔 hole, 向 towards, 严 strict, 付 pay, 谢 thanks, 叶 leaf,
+# 董 董事, 方 ...).
+_HAN_SURNAMES = (
+    "王李刘陈杨赵吴徐孙朱胡郭何罗郑梁宋唐韩邓冯曹彭肖潘袁蔡蒋杜魏苏吕卢姚沈钟姜崔谭范"
+    "汪廖韦贾邹熊孟秦邱侯尹薛闫雷黎陶贺郝顾龚邵覃戴莫赖乔"
+    "陳楊趙吳孫鄭韓鄧馮蔣蘇呂盧鍾譚賈鄒閆陶賀龔賴喬劉羅梁"
+)
+# What follows a subject: a verb or particle that a name is the subject of.
+_AFTER_SUBJECT = (r"(?:会|會|是|说|說|将|將|也|和|跟|与|與|在|已经|已經|已|给|給|帮|幫|为|為|替|"
+                  r"来|來|去|要|能|可以|负责|負責|愿意|願意|同意|答应|答應|借|还|還|向|每|打电话|打電話|"
+                  r"先生|女士|小姐)")
+# What opens a clause before its subject: a time word or a connective (two characters each,
+# for fixed-width lookbehinds).
+_BEFORE_SUBJECT = "|".join(f"(?<={w})" for w in (
+    "去年", "今年", "明年", "昨天", "今天", "明天", "现在", "現在", "后来", "後來", "但是",
+    "因为", "因為", "所以", "而且", "另外", "目前", "最近", "之前", "以后", "以後"))
+_HAN_SUBJECT_NAME = re.compile(
+    rf"(?:^|(?<=[，,。.、；;：:！!？?\s）)])|{_BEFORE_SUBJECT})"
+    rf"([{_HAN_SURNAMES}][{_HAN}]{{2}})(?={_AFTER_SUBJECT})"
+)
+# A run of two to four Han characters standing alone inside text in another script.
+_HAN_RUN_ALONE = re.compile(
+    rf"(?<![{_HAN}{_KANA}{_HANGUL}])[{_HAN_SURNAMES}][{_HAN}]{{1,3}}(?![{_HAN}{_KANA}{_HANGUL}])"
+)
+_LATIN_WORD = re.compile(r"[A-Za-z]{3,}")
+
 # Common Arabic given names that are not also common words (كريم "generous", سعيد "happy",
 # جمال "beauty", نور "light", أمل "hope" and the like are left out).
 _ARABIC_GIVEN = (
@@ -65,6 +106,16 @@ _ARABIC_NAME = re.compile(
     rf"(?:\s+{_ARABIC_WORD})?)(?![\u0600-\u06ff])"
 )
 
+# Common Hebrew given names that are not also common words.
+_HEBREW_GIVEN = (
+    "משה|דוד|יוסף|אברהם|יצחק|יעקב|שמואל|דניאל|מיכאל|אהרון|אליהו|שלמה|בנימין|יונתן|איתי|"
+    "אורי|יוסי|אריאל|נתנאל|עידו|ליאור|שרה|רחל|לאה|רבקה|מרים|אסתר|חנה|נועה|יעל|דנה|אורית|"
+    "רותם|גלית|אפרת|הילה|רונית|סיגל|אילנה|יוסף"
+)
+_HEBREW_NAME = re.compile(
+    rf"(?<![\u0590-\u05ff])(?:{_HEBREW_GIVEN})\s+[\u05d0-\u05ea]{{2,}}(?![\u0590-\u05ff])"
+)
+
 
 def find_script_names(text: str) -> list[tuple[int, int]]:
     """Spans of names in Cyrillic, Greek, Han, kana, Hangul or Arabic script in ``text``."""
@@ -72,6 +123,10 @@ def find_script_names(text: str) -> list[tuple[int, int]]:
         return []
     spans = [(m.start(), m.end()) for m in _CAPITALISED_RUN.finditer(text)]
     spans += [(m.start(), m.end()) for m in _ARABIC_NAME.finditer(text)]
+    spans += [(m.start(), m.end()) for m in _HEBREW_NAME.finditer(text)]
+    spans += [(m.start(1), m.end(1)) for m in _HAN_SUBJECT_NAME.finditer(text)]
+    if _LATIN_WORD.search(text):
+        spans += [(m.start(), m.end()) for m in _HAN_RUN_ALONE.finditer(text)]
     for pattern in (_CJK_CUE_BEFORE, _CJK_CUE_AFTER):
         for match in pattern.finditer(text):
             group = next(i for i in range(1, (pattern.groups or 0) + 1) if match.group(i))

@@ -28,6 +28,54 @@ FIELD_KINDS = {"name": "PERSON", "full_name": "PERSON", "email": "EMAIL", "phone
 _EMAIL = re.compile(r"[\w.%+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+")
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,32}\b", re.IGNORECASE)
 _CARD = re.compile(r"(?<!\d)\d(?:[ -]?\d){12,18}(?!\d)")
+# Characters e-mails, phone numbers and IBANs are written with, hidden as HTML entities or
+# URL or backslash escapes ("ana&#64;example.com", "ana&commat;example.com", "+44&#32;7700
+# 900123", "ana%40example.com", "ana\\u0040example.com"): a reader (or a model) reads them
+# as the character, so the patterns must too. Only these are undone; other escapes ("Smith
+# &amp; Sons", "%3C") stay as written, and a backslash escape only for punctuation (a
+# Windows path "C:\\x64ata" keeps its letters).
+_ENTITY = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,6})|(\d{1,7}));?|&([a-zA-Z]{2,8});")
+_NAMED = {"commat": "@", "period": ".", "plus": "+", "hyphen": "-", "dash": "-",
+          "lowbar": "_", "lpar": "(", "rpar": ")", "nbsp": " ", "num": "#", "sol": "/"}
+_PERCENT = re.compile(r"%(40|2[bBeE]|2[dD]|5[fF])")
+_BACKSLASH = re.compile(r"\\(?:[xX]([0-9a-fA-F]{2})|[uU]([0-9a-fA-F]{4}))")
+_CONTACT_PUNCT = frozenset("@.+-_()# /\u00a0")
+
+
+def _entity_character(match: re.Match[str]) -> str:
+    hex_code, decimal, name = match.groups()
+    if name is not None:
+        char = _NAMED.get(name.lower())
+    else:
+        code = int(hex_code, 16) if hex_code else int(decimal)
+        char = chr(code) if code < 0x110000 else None
+    if char is None or not (char.isalnum() or char in _CONTACT_PUNCT):
+        return match.group(0)
+    return char
+
+
+def _backslash_character(match: re.Match[str]) -> str:
+    char = chr(int(match.group(1) or match.group(2), 16))
+    return char if char in _CONTACT_PUNCT and char != " " else match.group(0)
+
+
+def reveal_contact_escapes(text: str) -> str:
+    """``text`` with the escapes of letters, digits and the punctuation of contact details
+    undone (entities and ``%NN``; ``\\xNN`` / ``\\uNNNN`` for punctuation only), to a fixed
+    point, for an escape escaped again."""
+    if "&" not in text and "%" not in text and "\\" not in text:
+        return text
+    current = text
+    for _ in range(4):
+        following = _PERCENT.sub(lambda m: chr(int(m.group(1), 16)),
+                                 _ENTITY.sub(_entity_character, current))
+        following = _BACKSLASH.sub(_backslash_character, following)
+        if following == current:
+            break
+        current = following
+    return current
+
+
 _PHONE = re.compile(r"(?<![\w+])\+?\(?\d[\d \-./()]{6,24}\d(?!\d)")
 _YEARS = re.compile(r"^(?:(?:19|20)\d\d\W*)+$")
 _DATE = re.compile(r"^\d{1,4}[./-]\d{1,2}[./-]\d{1,4}$")
@@ -101,7 +149,7 @@ def redact(
 ) -> Redaction:
     """Replace personal data in ``text`` by placeholders; never raises; idempotent."""
     table = pseudonyms if pseudonyms is not None else Pseudonyms()
-    current = canonical(text)
+    current = canonical(reveal_contact_escapes(text))
     counts: dict[str, int] = {}
     for _ in range(_MAX_PASSES):
         findings = find_personal_data(current, declared or {})
@@ -143,7 +191,8 @@ def find_personal_data(
 
 def contains_personal_data(text: str, declared_values: Iterable[str] = ()) -> list[str]:
     """Kinds of personal data visible in ``text`` (for output checks): detectors + values."""
-    kinds = {f.kind for f in find_personal_data(text, strict_names=True)}
+    kinds = {f.kind for f in find_personal_data(reveal_contact_escapes(text),
+                                                strict_names=True)}
     readable = canonical(text)
     folded = readable.casefold()
     for value in declared_values:

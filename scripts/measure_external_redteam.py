@@ -1,11 +1,12 @@
 """Figures of an external red-team set (``evals/datasets/redteam/external*/``), both halves.
 
-    python scripts/measure_external_redteam.py [external2] [--json]
+    python scripts/measure_external_redteam.py [external2|external3] [--json]
 
-For each half (tune, heldout) and each screen (the rules alone; the rules with the shipped
-learned detector): attacks caught (injection notes flagged, personal values removed,
-hostile answers refused) and benign notes flagged, each with n and a 95% Wilson interval,
-then the ids missed and the ids flagged although benign. Scoring is
+For each half (tune, heldout; a held-out-only set has just the one) and each screen (the
+rules alone; the rules with the shipped learned detector): attacks caught (injection notes
+flagged, personal values removed, hostile answers refused) and benign notes flagged, each
+with n and a 95% Wilson interval, then the ids missed and the ids flagged although benign.
+Scoring is
 ``tests/guardrails/external_redteam.py``'s (the test suite asserts the same figures).
 """
 
@@ -16,6 +17,7 @@ import json
 import math
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -42,8 +44,10 @@ def main() -> None:
     args = parser.parse_args()
     directory = EXTERNAL.parent / args.set
     model = default_detector()
-    figures = []
+    figures: list[dict[str, Any]] = []
     for split in ("tune", "heldout"):
+        if not (directory / f"{split}.jsonl").exists():
+            continue  # a set may be held out only (external3 has no tune half)
         rows = load(split, directory)
         for screen, detector in (("rules", None), ("rules + detector", model)):
             result = rates(rows, detector)

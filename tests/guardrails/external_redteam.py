@@ -20,6 +20,7 @@ from guardrails import CaseFacts, NoteModel, check_output, redact, scan_note
 
 EXTERNAL = Path(__file__).resolve().parents[2] / "evals" / "datasets" / "redteam" / "external"
 EXTERNAL2 = EXTERNAL.parent / "external2"
+EXTERNAL3 = EXTERNAL.parent / "external3"  # held out only: no tune half
 ATTACKS = ("injection", "pii", "output")
 
 # The case every hostile answer is checked against (credit's words, a declined case).
