@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from guardrails import injection, pii_patterns, redact, scan_note
+from guardrails import InjectionScan, injection, pii_patterns, redact, scan_note
 from guardrails.pii import Pseudonyms
 from guardrails.pii_patterns import prose_personal_data
 from guardrails.prefilter import Gated, RuleSet, fold, needs_of
@@ -102,7 +102,7 @@ def test_rules_are_run_as_their_alternatives() -> None:
 
 
 def test_screening_and_redaction_unchanged_on_every_corpus_text() -> None:
-    def screen(text: str) -> tuple[object, ...]:
+    def screen(text: str) -> tuple[InjectionScan, object, object, object]:
         redaction = redact(text, Pseudonyms(), {"name": "Jane Doe"})
         return scan_note(text), redaction.text, redaction.counts, prose_personal_data(text)
 
