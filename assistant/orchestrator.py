@@ -29,11 +29,11 @@ from assistant.policies import (
     recommend,
 )
 from assistant.policies.exploration import Budget
-from assistant.screening.detector import note_model
+from assistant.screening.detector import BatchScores, note_model
 from assistant.specialists.base import OodDetector, OodResult, Row, Score, Specialist
 from events.domain.case import canonical_sha256
 from events.errors import ModelError
-from guardrails import input_flags
+from guardrails import NoteModel, input_flags
 
 T = TypeVar("T")
 
@@ -197,6 +197,9 @@ class Orchestrator:
         champion_runs, champion_failures = self._run_champion(rows)
         ood_results, ood_ms, ood_failures = self._run_ood(rows)
         shadow_runs = [self._run_specialist(s, rows, shadow=True)[0] for s in self.challengers]
+        scoring = time.perf_counter()
+        notes = batch_scores([c.note for c in cases])
+        notes_ms = _ms(scoring) / max(len(cases), 1)  # the detector's run, shared out
 
         results = []
         valid_index = 0
@@ -212,8 +215,8 @@ class Orchestrator:
                 champion_failures[i] if champion_failures else self.unavailable_reason,
                 ood_results[i], ood_failures[i],
                 tuple(runs[i] for runs in shadow_runs),
-                {"validate": validate_ms, "ood": ood_ms},
-                budget,
+                {"validate": validate_ms, "ood": ood_ms, "screen": notes_ms},
+                budget, notes,
             ))
         return results
 
@@ -228,10 +231,11 @@ class Orchestrator:
         shadows: tuple[SpecialistRun, ...],
         latency: dict[str, float],
         budget: Budget | None = None,
+        notes: NoteModel | None = None,
     ) -> Assessment:
         started = time.perf_counter()
-        flags = note_flags(case)
-        latency = {**latency, "screen": _ms(started)}
+        flags = note_flags(case, notes)
+        latency = {**latency, "screen": latency.get("screen", 0.0) + _ms(started)}
         started = time.perf_counter()
         baseline = self.pack.baseline(case.values)
         fallback = champion_failure or ood_failure
@@ -303,11 +307,23 @@ class Orchestrator:
         return results, per_case_ms, failures
 
 
-def note_flags(case_input: CaseInput) -> tuple[dict[str, Any], ...]:
+def note_flags(
+    case_input: CaseInput, notes: NoteModel | None = None
+) -> tuple[dict[str, Any], ...]:
     """What the input guardrails flag in the case's note and contact details (as recorded
-    on the case: each verdict with its rule as ``kind``); empty when nothing is flagged."""
-    flagged = input_flags(case_input.note, note_model())  # = prepare_input(...).flags
+    on the case: each verdict with its rule as ``kind``); empty when nothing is flagged.
+    ``notes``: the learned detector with this batch's notes scored (:func:`batch_scores`);
+    None scores the note alone (the same probability, bit for bit)."""
+    # = prepare_input(...).flags
+    flagged = input_flags(case_input.note, notes if notes is not None else note_model())
     return tuple(v.to_dict() | {"kind": v.rule} for v in flagged)
+
+
+def batch_scores(notes: Sequence[str | None]) -> NoteModel | None:
+    """The learned detector answering for ``notes`` from one batch run (None when the
+    detector cannot be loaded: the rules still screen)."""
+    detector = note_model()
+    return None if detector is None else BatchScores(detector, notes)
 
 
 def case_key(case_input: CaseInput) -> str:

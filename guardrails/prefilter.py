@@ -28,10 +28,11 @@ from functools import lru_cache
 from typing import Any
 
 try:  # The parser behind ``re.compile`` (a private module since Python 3.11).
+    from re import _compiler as _sre_compiler  # type: ignore[attr-defined]
     from re import _constants as _sre_constants  # type: ignore[attr-defined]
     from re import _parser as _sre_parser  # type: ignore[attr-defined]
 except ImportError:  # pragma: no cover - another interpreter: every pattern always runs
-    _sre_parser = _sre_constants = None
+    _sre_parser = _sre_constants = _sre_compiler = None
 
 # Largest set of literal strings tracked for one part of a pattern (alternations multiply).
 _MAX_STRINGS = 64
@@ -100,11 +101,32 @@ class Gated:
 
     def may_match(self, present: frozenset[str]) -> bool:
         """False only when the pattern cannot match a text holding just ``present``."""
-        return self.needs is None or any(
-            all(not need.isdisjoint(present) for need in branch) for branch in self.needs)
+        if self.needs is None:
+            return True
+        for branch in self.needs:  # loops, not generators: this runs for every candidate
+            for need in branch:
+                if need.isdisjoint(present):
+                    break
+            else:
+                return True
+        return False
 
     def literals(self) -> set[str]:
         return {text for branch in self.needs or () for need in branch for text in need}
+
+    def alternatives(self) -> tuple[Gated, ...]:
+        """The pattern as one gated pattern per top-level alternative (with that
+        alternative's needs), or as itself when it has one or they cannot be split.
+
+        A text holds a match of the pattern exactly when it holds a match of one of its
+        alternatives, so running only the alternatives whose literals are present finds
+        the same verdict, and each search tries one alternative at each position instead
+        of all of them."""
+        split = _split(self.pattern)
+        if self.needs is None or split is None or len(split) != len(self.needs):
+            return (self,)
+        return tuple(Gated(self.name, alternative, (branch,))
+                     for alternative, branch in zip(split, self.needs, strict=True))
 
 
 class RuleSet:
@@ -119,37 +141,36 @@ class RuleSet:
         self.rules = tuple(Gated.of(name, pattern) for name, pattern in rules)
         self._literals = _LiteralFinder(
             text for rule in self.rules for text in rule.literals())
-        # Literal -> the rules one of whose alternatives needs it first: a rule none of
-        # whose first needs is present cannot match, and is not even looked at.
-        self._by_literal: dict[str, frozenset[int]] = {}
-        for index, rule in enumerate(self.rules):
-            for branch in rule.needs or ():
-                for text in branch[0]:
-                    self._by_literal[text] = self._by_literal.get(text, frozenset()) | {index}
-        self._always = frozenset(i for i, rule in enumerate(self.rules) if rule.needs is None)
+        self._whole = _Gate(self.rules)
+        self._parts: _Gate | None = None  # compiled on first use (not at every start-up)
 
     def present(self, text: str) -> frozenset[str]:
         """The needed literals that occur in ``fold(text)``."""
         return self._literals.present(fold(text))
 
     def runnable(self, text: str, present: frozenset[str] | None = None) -> list[Gated]:
-        """The rules, in order, that may match ``text``: the others cannot."""
-        found = self.present(text) if present is None else present
-        candidates = set(self._always)
-        for literal in found:
-            candidates |= self._by_literal.get(literal, frozenset())
-        return [rule for index in sorted(candidates)
-                if (rule := self.rules[index]).may_match(found)]
+        """The rules, in order, that may match ``text``: the others cannot (whole, for
+        callers that read where each match is)."""
+        return self._whole.open(self.present(text) if present is None else present)
+
+    def parts_to_run(self, text: str, present: frozenset[str] | None = None) -> list[Gated]:
+        """The rules' alternatives (:meth:`Gated.alternatives`), in order, that may match
+        ``text``: the others cannot. For whether a rule fires, not where."""
+        if self._parts is None:
+            # What :meth:`fired` runs: each rule's top-level alternatives, in rule order.
+            self._parts = _Gate(
+                tuple(part for rule in self.rules for part in rule.alternatives()))
+        return self._parts.open(self.present(text) if present is None else present)
 
     def fired(self, text: str, present: frozenset[str] | None = None) -> set[str]:
         """Names of the rules whose pattern is found in ``text``.
 
-        Same result as searching with every pattern: a pattern runs only when the literals
-        it needs are ``present`` (found here when not given), and not at all once another
-        pattern of the same name has fired.
+        Same result as searching with every pattern: an alternative of a pattern runs only
+        when the literals it needs are ``present`` (found here when not given), and not at
+        all once another pattern of the same name has fired.
         """
         names: set[str] = set()
-        for rule in self.runnable(text, present):
+        for rule in self.parts_to_run(text, present):
             if rule.name not in names and rule.pattern.search(text):
                 names.add(rule.name)
         return names
@@ -157,6 +178,30 @@ class RuleSet:
     def fired_unfiltered(self, text: str) -> set[str]:
         """The same names found by running every pattern (the reference for tests)."""
         return {rule.name for rule in self.rules if rule.pattern.search(text)}
+
+
+class _Gate:
+    """Gated patterns indexed by the literals they need first: a pattern none of whose
+    first needs is present cannot match, and is not even looked at."""
+
+    def __init__(self, patterns: tuple[Gated, ...]) -> None:
+        self.patterns = patterns
+        self._by_literal: dict[str, frozenset[int]] = {}
+        for index, pattern in enumerate(patterns):
+            for branch in pattern.needs or ():
+                for text in branch[0]:
+                    self._by_literal[text] = self._by_literal.get(text, frozenset()) | {index}
+        self._always = frozenset(i for i, pattern in enumerate(patterns) if pattern.needs is None)
+
+    def open(self, found: frozenset[str]) -> list[Gated]:
+        """The patterns, in order, that may match a text holding the literals ``found``."""
+        candidates = set(self._always)
+        by_literal = self._by_literal
+        for literal in found:
+            if literal in by_literal:
+                candidates |= by_literal[literal]
+        return [pattern for index in sorted(candidates)
+                if (pattern := self.patterns[index]).may_match(found)]
 
 
 class _LiteralFinder:
@@ -195,6 +240,23 @@ class _LiteralFinder:
                     members.add(node[""])
             known = self._prefixes[literal] = frozenset(members)
         return known
+
+
+@lru_cache(maxsize=256)
+def _split(pattern: re.Pattern[str]) -> tuple[re.Pattern[str], ...] | None:
+    """``pattern``'s top-level alternatives (as :func:`needs_of` sees them), each compiled
+    alone with the pattern's flags; None when it cannot be split."""
+    if _sre_parser is None or _sre_compiler is None:  # pragma: no cover
+        return None
+    try:
+        tree = _sre_parser.parse(pattern.pattern, pattern.flags)
+        alternatives = _alternatives(list(tree))
+        if len(alternatives) < 2:
+            return None
+        return tuple(_sre_compiler.compile(_sre_parser.SubPattern(tree.state, items),
+                                           pattern.flags) for items in alternatives)
+    except Exception:  # noqa: BLE001  # pragma: no cover - an unknown parser: run it whole
+        return None
 
 
 def _trie_pattern(node: dict[str, Any]) -> str:
