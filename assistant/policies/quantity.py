@@ -283,11 +283,13 @@ def baseline_recommendation(
     rule: str,
     ood: OodLike | None = None,
     words: QuantityWords = NEWSVENDOR_WORDS,
+    case: str = "case",
 ) -> QuantityRecommendation:
-    """The baseline rule's order, costed at the rule's mean realised cost on the history."""
+    """The baseline rule's order, costed at the rule's mean realised cost on the history
+    (``case``: the pack's word for one period)."""
     reasons = [
         f"baseline rule {rule}: {words.order} {quantity} {policy.unit}",
-        f"historical cost of this rule {historical_cost:.2f} per case",
+        f"historical cost of this rule {historical_cost:.2f} per {case}",
     ]
     action = policy.order_action
     if ood is not None and ood.flag and policy.escalate_on_ood:

@@ -31,6 +31,8 @@ from assistant.views.evaluation import (
     AssessmentView,
     DraftView,
     FairnessGroupsView,
+    QuantityAssessmentView,
+    QuantityPreviewView,
     SimulationView,
 )
 from assistant.views.flags import (
@@ -77,6 +79,8 @@ __all__ = [
     "Accept",
     "AlertView",
     "AssessmentView",
+    "QuantityAssessmentView",
+    "QuantityPreviewView",
     "AttributionView",
     "AuditView",
     "BADGES",
