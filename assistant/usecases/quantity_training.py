@@ -69,12 +69,15 @@ def held_out_figures(levels: Sequence[float], quantiles: Sequence[Sequence[float
 
 
 def recorded_periods(ctx: Context, domain: str) -> tuple[list[Recorded], int]:
-    """The recorded realised quantities of cases whose input is not a history row, in the
-    order the cases were opened; and how many were history rows already."""
+    """The recorded realised quantities of cases that are not history rows (input and
+    outcome), in the order the cases were opened; and how many were history rows already."""
     pack = get_quantity_pack(domain)
     h = pack.history
     fields = list(h.rows[0])
-    known = {canonical_sha256({k: row[k] for k in fields}) for row in h.rows}
+    # A history row comes back as a case (`docket sample` writes them): the same input with
+    # the same outcome. Another period may share its input, never both.
+    known = {canonical_sha256([{k: row[k] for k in fields}, float(outcome)])
+             for row, outcome in zip(h.rows, h.outcomes, strict=True)}
     ctx.sync()
     found: list[Recorded] = []
     already = 0
@@ -85,7 +88,7 @@ def recorded_periods(ctx: Context, domain: str) -> tuple[list[Recorded], int]:
         if state is None or state.outcome is None or state.outcome.value is None:
             continue
         values = {k: state.input[k] for k in fields}
-        if canonical_sha256(values) in known:
+        if canonical_sha256([values, float(state.outcome.value)]) in known:
             already += 1
             continue
         found.append(Recorded(state.opened_at, values, float(state.outcome.value),
@@ -108,9 +111,9 @@ def retrain(ctx: Context, domain: str, *, reason: str = "",
     h = pack.history
     recorded, already = recorded_periods(ctx, domain)
     head = (f"training data: {len(h.rows)} {words.cases} of {domain}'s history + "
-            f"{len(recorded)} recorded {qwords.outcome} of {words.cases} beyond it (placed "
-            f"after the history, earliest opened first); {already} recorded "
-            f"{words.cases} already in the history")
+            f"{len(recorded)} recorded {words.case if len(recorded) == 1 else words.cases} "
+            f"with known {qwords.outcome} beyond it (placed after the history, earliest opened "
+            f"first); {already} recorded {words.cases} already in the history")
     if not recorded:
         return [head, f"nothing new to learn from: a challenger would be the champion's own "
                       f"recipe on the same {words.cases}; record realised {qwords.outcome} "

@@ -396,7 +396,8 @@ def test_retrain_compares_a_challenger_with_the_champion_on_held_out_months(
 
     out = run("retrain", "winestock", "--reason", "a year of new sales",
               role="sales_analyst", operator="sam")
-    assert "164 months of winestock's history + 12 recorded sales of months beyond it" in out
+    assert ("164 months of winestock's history + 12 recorded months with known sales beyond "
+            "it") in out
     challenger = re.findall(r"(winestock-gbq-\w+): registered", out)[0]
     assert challenger != champion
     assert f"{challenger}: in shadow (never acted on" in out
