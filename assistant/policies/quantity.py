@@ -300,6 +300,15 @@ def baseline_recommendation(
                                   "baseline", quantity, action == policy.escalate_action)
 
 
+def share_text(rate: float, width: int = 0) -> str:
+    """A fill rate as a percentage with one decimal, or as many as it takes not to read
+    100.0% when some demand went unmet (a few units short among thousands)."""
+    digits = 1
+    while digits < 4 and rate < 1.0 and round(rate * 100, digits) >= 100.0:
+        digits += 1
+    return f"{rate:{width}.{digits}%}"
+
+
 @dataclass(frozen=True)
 class OrderOutcomes:
     """How one way of ordering did over some hours with known demand."""
@@ -315,7 +324,7 @@ class OrderOutcomes:
     def line(self, unit: str, case: str = "case") -> str:
         """One row of a backtest; ``case`` is the pack's word for one case ("hour")."""
         return (f"{self.label:<28} cost {self.cost_per_case:8.2f} per {case}  fill rate "
-                f"{self.fill_rate:6.1%}  short in {self.short_share:5.1%}  "
+                f"{share_text(self.fill_rate, 6)}  short in {self.short_share:5.1%}  "
                 f"{self.left_over:6.1f} {unit} left over  escalated {self.escalation_rate:5.1%}"
                 f"  (n={self.n})")
 

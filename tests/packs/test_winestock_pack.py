@@ -394,6 +394,9 @@ def test_retrain_compares_a_challenger_with_the_champion_on_held_out_months(
         {"case_ref": raw["case_ref"], "outcome": sold, "observed_at": now}
         for raw, sold in months])), "--domain", "winestock")
 
+    monitored = run("monitor", "winestock", role="internal_auditor", operator="ivy")
+    assert "12 months with realised sales: too few to judge" in monitored, monitored  # case(s)
+
     out = run("retrain", "winestock", "--reason", "a year of new sales",
               role="sales_analyst", operator="sam")
     assert ("164 months of winestock's history + 12 recorded months with known sales beyond "
