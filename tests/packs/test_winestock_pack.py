@@ -396,6 +396,15 @@ def test_retrain_compares_a_challenger_with_the_champion_on_held_out_months(
 
     monitored = run("monitor", "winestock", role="internal_auditor", operator="ivy")
     assert "12 months with realised sales: too few to judge" in monitored, monitored  # case(s)
+    assert "drift of the latest 12 months against" in monitored
+    # The audit showed a yes/no pack's propensities ("bottle 1.00 (logged)") and both
+    # actions' costs, not the quantiles the planner saw.
+    audited = run("audit", months[0][0]["case_ref"], role="internal_auditor", operator="ivy")
+    assert re.search(r"what they saw:\n    recommendation: (bottle|refer) \d+ \(model, policy "
+                     r"v1\); expected cost [\d.]+\n    predicted quantiles: 0\.05 \d+ \| "
+                     r"0\.25 \d+ \| 0\.5 \d+ \| 0\.75 \d+ \| 0\.95 \d+\n    seasonal naive: "
+                     r"\d+\n    why: best bottling", audited), audited
+    assert "propensities" not in audited
 
     out = run("retrain", "winestock", "--reason", "a year of new sales",
               role="sales_analyst", operator="sam")
