@@ -199,10 +199,12 @@ def comparison_lines(domain: str, version: str, found: Mapping[str, Any]) -> lis
                f"second {roles.engineer} or {roles.owner} approves "
                f"(`docket models approve {version}`)")
     v = found["challenger_validation"]
-    lines = [f"{version}: on its own {v['hours']} held-out {words.cases} (trained only on "
-             f"earlier ones): {_calibration(v['coverage'], v['pinball'], unit)}, cost "
-             f"{v['policy_cost']:.2f} per {words.case} (seasonal naive "
-             f"{v['baseline_cost']:.2f})"]
+    lines = ([f"{version}: on its own {v['hours']} held-out {words.cases} (trained only on "
+              f"earlier ones): {_calibration(v['coverage'], v['pinball'], unit)}, cost "
+              f"{v['policy_cost']:.2f} per {words.case} (seasonal naive "
+              f"{v['baseline_cost']:.2f})"] if v.get("policy_cost") is not None
+             else [f"{version}: no held-out {words.cases} to validate on (too short a "
+                   "history for its validation_periods)"])
     if champion is None:
         return [*lines, f"no champion to compare with; {promote}"]
     if "challenger" not in found:

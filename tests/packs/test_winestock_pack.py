@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 
 import pytest
 from pydantic import ConfigDict
@@ -104,15 +105,26 @@ def test_the_timeline_names_the_recommended_quantity_a_decision_departed_from() 
     assert "instead of decline" in SENTENCES["SignedOff"](yes_no)
 
 
-@pytest.mark.timeout(900)
-def test_every_command_runs_on_the_winestock_pack(docket: Docket, tmp_path: Path) -> None:  # noqa: F811
-    outputs: list[str] = []
+class Run(Protocol):
+    def __call__(self, *args: str, role: str = ..., operator: str = ...) -> str: ...
 
+
+def runner(docket: Docket, outputs: list[str]) -> Run:  # noqa: F811
+    """``run(*args)``: a command that must succeed (as the cellar planner unless told), its
+    output kept in ``outputs`` for the word check."""
     def run(*args: str, role: str = "cellar_planner", operator: str = "pia") -> str:
         result = docket(*args, role=role, operator=operator)
         assert result.exit_code == 0, (args, result.output)
         outputs.append(result.output)
         return result.output
+
+    return run
+
+
+@pytest.mark.timeout(900)
+def test_every_command_runs_on_the_winestock_pack(docket: Docket, tmp_path: Path) -> None:  # noqa: F811
+    outputs: list[str] = []
+    run = runner(docket, outputs)
 
     trained = run("train", "winestock", role="sales_analyst", operator="sam")
     assert "per month on the last 24 held-out months" in trained
@@ -319,7 +331,7 @@ def later_months(n: int = 12) -> list[tuple[dict[str, object], float]]:
     stand-in for months the pack's file does not hold yet (no reported figure rests on it)."""
     h = get_quantity_pack("winestock").history
     by_period = dict(zip(h.period_index, h.outcomes, strict=True))
-    out = []
+    out: list[tuple[dict[str, object], float]] = []
     for period in range(max(h.period_index) + 1, max(h.period_index) + 1 + n):
         year, month = 1980 + period // 12, period % 12
         last = by_period[period - 12]
@@ -368,12 +380,7 @@ def test_retrain_compares_a_challenger_with_the_champion_on_held_out_months(
     history plus the recorded sales, registers it in shadow, compares both on the held-out
     months neither trained on (pinball loss, coverage, cost), and promotion takes four eyes."""
     outputs: list[str] = []
-
-    def run(*args: str, role: str = "cellar_planner", operator: str = "pia") -> str:
-        result = docket(*args, role=role, operator=operator)
-        assert result.exit_code == 0, (args, result.output)
-        outputs.append(result.output)
-        return result.output
+    run = runner(docket, outputs)
 
     run("train", "winestock", role="sales_analyst", operator="sam")
     champion = re.findall(r"(winestock-gbq-\w+): promoted", "\n".join(outputs))[0]
@@ -399,7 +406,7 @@ def test_retrain_compares_a_challenger_with_the_champion_on_held_out_months(
     assert "drift of the latest 12 months against" in monitored
     # The audit showed a yes/no pack's propensities ("bottle 1.00 (logged)") and both
     # actions' costs, not the quantiles the planner saw.
-    audited = run("audit", months[0][0]["case_ref"], role="internal_auditor", operator="ivy")
+    audited = run("audit", str(months[0][0]["case_ref"]), role="internal_auditor", operator="ivy")
     assert re.search(r"what they saw:\n    recommendation: (bottle|refer) \d+ \(model, policy "
                      r"v1\); expected cost [\d.]+\n    predicted quantiles: 0\.05 \d+ \| "
                      r"0\.25 \d+ \| 0\.5 \d+ \| 0\.75 \d+ \| 0\.95 \d+\n    seasonal naive: "
