@@ -121,6 +121,9 @@ def models(ctx: click.Context, domain: str | None) -> None:
             else ""
         )
         click.echo(f"    why: {why}; trained on {rows} rows{extra}")
+        compared = (view.card.get("evidence") or {}) if quantity else {}
+        if isinstance(compared.get("challenger"), dict):  # a quantity retrain's comparison
+            click.echo(f"    {compared_line(view.domain, compared)}")
         if view.evals:
             verdicts = ", ".join(
                 f"{suite} {'not judged' if ok is None else 'passed' if ok else 'FAILED'}"
@@ -253,6 +256,17 @@ def figures(obj: Context, domain: str | None, seed: int, repeats: int) -> None:
                                               on_step=steps(f"figures {domain}"))
     for line in lines:
         click.echo(line)
+
+
+def compared_line(domain: str, found: dict[str, Any]) -> str:
+    """A quantity challenger's comparison with the champion of its retrain, in one line."""
+    pack = get_quantity_pack(domain)
+    new, old = found["challenger"], found["champion"]
+    return (f"against champion {found['champion_version']} on {found['compared']} held-out "
+            f"{pack.words.cases} neither trained on: pinball loss {new['pinball']:.2f} vs "
+            f"{old['pinball']:.2f} {pack.shape.unit}, interval held {new['interval_held']} vs "
+            f"{old['interval_held']}, cost {new['cost']:.2f} vs {old['cost']:.2f} per "
+            f"{pack.words.case}")
 
 
 def held_out_words(card: dict[str, Any]) -> str:

@@ -433,6 +433,9 @@ def test_retrain_compares_a_challenger_with_the_champion_on_held_out_months(
     assert re.search(rf"{challenger}\s+shadow", listed), listed
     assert "a year of new sales" in listed, listed
     assert "(+12 recorded sales of months beyond the history)" in listed, listed
+    assert re.search(rf"against champion {champion} on 12 held-out months neither trained on: "
+                     r"pinball loss [\d.]+ vs [\d.]+ kL, interval held \d+ vs \d+, cost "
+                     r"[\d.]+ vs [\d.]+ per month", listed), listed
     proposed = run("models", "promote", challenger, "--reason", "closer quantiles",
                    role="sales_analyst", operator="sam")
     assert "approv" in proposed, proposed
