@@ -395,7 +395,7 @@ def _assess_quantities(obj: Context, name: str, rows: list[Any], lines: LineMap)
     click.echo(f"{name}: a preview, recording nothing; policy v{found.policy_version}: best "
                f"{qwords.order} is the {found.critical_fractile:.2f} quantile of predicted "
                f"{qwords.outcome} (short {found.underage_cost:g}, spare {found.overage_cost:g} "
-               f"per {unit})")
+               f"per {found.per_unit})")
     if found.model_version is None:
         click.echo(f"no model decides ({found.unavailable_reason}): the baseline rule does "
                    f"({pack.baseline_description})")

@@ -241,7 +241,7 @@ def recommend_quantity(
     reasons = [
         f"best {words.order} is the {policy.critical_fractile:.2f} quantile of predicted "
         f"{words.outcome} (short {policy.underage_cost:g}, spare {policy.overage_cost:g} per "
-        f"{_singular(unit)}): {target:.1f} {unit}",
+        f"{singular(unit)}): {target:.1f} {unit}",
         f"{words.order} {best} {unit} (whole packs of {policy.step}, between "
         f"{policy.minimum_order} and {policy.capacity}): expected cost {costs[best]:.2f}",
     ]
@@ -375,7 +375,7 @@ def _level(a: float) -> str:
     return f"{a:g}"
 
 
-def _singular(unit: str) -> str:
+def singular(unit: str) -> str:
     return unit[:-1] if unit.endswith("s") and len(unit) > 1 else unit
 
 

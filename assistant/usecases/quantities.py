@@ -23,6 +23,7 @@ from assistant.policies.quantity import (
     cost_curve,
     expected_cost,
     replay_policy,
+    singular,
 )
 from assistant.specialists.quantile_serving import QuantileSpecialist
 from assistant.usecases.case_records import unparseable
@@ -260,7 +261,8 @@ def preview(ctx: Context, domain: str, raws: Sequence[Mapping[str, Any]]) -> Qua
         policy.overage_cost, spec.version if spec else None,
         None if spec else forecaster.unavailable_reason, int(validation.get("hours", 0)),
         {str(k): float(v) for k, v in (validation.get("coverage") or {}).items()},
-        float(sum(pinball.values()) / len(pinball)) if pinball else None, rows)
+        float(sum(pinball.values()) / len(pinball)) if pinball else None, rows,
+        singular(policy.unit))
 
 
 def _assessed_view(found: QuantityAssessment) -> QuantityAssessmentView:

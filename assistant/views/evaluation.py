@@ -64,6 +64,7 @@ class QuantityPreviewView:
     coverage: dict[str, float]  # level -> share of held-out periods at or below it
     pinball: float | None  # mean over levels, in the pack's unit
     rows: list[QuantityAssessmentView]
+    per_unit: str = "unit"  # one of the pack's unit, for "per bike" ("bikes" -> "bike")
 
 
 @dataclass(frozen=True)

@@ -223,7 +223,7 @@ def test_assess_previews_an_hours_quantiles_order_and_why(
     out = result.output
     assert result.exit_code == 0, out
     assert "demand: a preview, recording nothing; policy v1: best order is the 0.80 quantile "\
-           "of predicted demand (short 4, spare 1 per bikes)" in out, out
+           "of predicted demand (short 4, spare 1 per bike)" in out, out
     assert re.search(r"on its 336 held-out hours \(trained only on earlier ones\) the share of "
                      r"demand at or below each predicted quantile was 0\.05 \d+%, .*0\.95 \d+%; "
                      r"pinball loss [\d.]+ bikes", out), out
