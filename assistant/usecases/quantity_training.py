@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -20,6 +21,7 @@ import numpy as np
 from assistant.domains import get_quantity_pack
 from assistant.policies.quantity import QuantityPolicy, recommend_quantity
 from assistant.specialists.artifacts import read_card
+from assistant.specialists.quantile_serving import QuantileSpecialist
 from assistant.stats import mean_ci
 from assistant.usecases.context import Context
 from assistant.usecases.models import register_models
@@ -102,8 +104,7 @@ def retrain(ctx: Context, domain: str, *, reason: str = "",
     """Train a challenger on the history plus the recorded periods, register it (in shadow,
     never promoted here) with the held-out comparison as its evidence; return report lines
     and the challenger's version (none when nothing new was recorded)."""
-    from assistant.specialists.quantile_serving import QuantileSpecialist
-    from assistant.specialists.quantile_training import train_quantiles
+    from assistant.specialists.quantile_training import train_quantiles  # scikit-learn: slow
 
     ctx.require_model_manager("retrain models", domain)
     pack = get_quantity_pack(domain)
@@ -133,8 +134,7 @@ def retrain(ctx: Context, domain: str, *, reason: str = "",
     state = ctx.quantity_domain(domain)
     policy = state.policy
     champion = ctx.deployed(domain).champion
-    evidence = _comparison(ctx, domain, trained.path, champion, recorded, periods, policy,
-                           QuantileSpecialist)
+    evidence = _comparison(ctx, domain, trained.path, champion, recorded, periods, policy)
     lines = [head]
     lines += register_models(ctx, domain, [trained.path], promote=False,
                              evidence={trained.version: evidence})
@@ -142,14 +142,14 @@ def retrain(ctx: Context, domain: str, *, reason: str = "",
     return lines, [trained.version]
 
 
-def _comparison(ctx: Context, domain: str, path: Any, champion: str | None,
-                recorded: Sequence[Recorded], periods: Sequence[int], policy: QuantityPolicy,
-                specialist: Any) -> dict[str, Any]:
+def _comparison(ctx: Context, domain: str, path: Path, champion: str | None,
+                recorded: Sequence[Recorded], periods: Sequence[int], policy: QuantityPolicy
+                ) -> dict[str, Any]:
     """The challenger's and the champion's figures on the held-out periods neither trained on
     (the challenger's validation model trained only on earlier periods; the champion's
     outcome was recorded after it was trained)."""
     pack = get_quantity_pack(domain)
-    challenger = specialist.load(path)
+    challenger = QuantileSpecialist.load(path)
     saved = challenger.held_out()
     levels = [float(a) for a in saved["levels"]]
     cut = max(periods) + 1 - pack.validation_periods
@@ -175,9 +175,9 @@ def _comparison(ctx: Context, domain: str, path: Any, champion: str | None,
     seasonal = [float(r.values[lag]) for r in cases]
     new = held_out_figures(levels, [saved["quantiles"][j] for j in picked], outcomes,
                            seasonal, policy)
-    old_model = specialist.load(ctx.artifact_dir(champion))
-    old = held_out_figures(list(old_model.levels), old_model.predict([r.values for r in cases]),
-                           outcomes, seasonal, policy)
+    old_model = QuantileSpecialist.load(ctx.artifact_dir(champion))
+    predicted = old_model.predict([r.values for r in cases]).tolist()
+    old = held_out_figures(list(old_model.levels), predicted, outcomes, seasonal, policy)
     diff = [a - b for a, b in zip(new.pop("pinball_by_period"), old.pop("pinball_by_period"),
                                   strict=True)]
     found |= {"challenger": new, "champion": old,
