@@ -145,7 +145,8 @@ class Forecaster:
             failure = failure or "the champion produced no prediction"
             rec = baseline_recommendation(base, policy, historical_cost=self.baseline_cost,
                                           rule=self.pack.baseline_rule, ood=ood,
-                                          words=self.pack.quantity_words)
+                                          words=self.pack.quantity_words,
+                                          case=self.pack.words.case)
             rec = replace(rec, reasons=(f"fallback to the baseline rule: {failure}",
                                         *rec.reasons))
         spec = self.specialist

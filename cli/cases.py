@@ -22,6 +22,7 @@ from assistant.views import (
     Escalate,
     Override,
     QueueQuery,
+    RecommendationState,
     SeenState,
     TimelineEntry,
     WordsView,
@@ -194,6 +195,8 @@ def _seen_lines(seen: SeenState | CaseState, probability: str) -> list[str]:
     if seen.fallback is not None:
         lines.append(f"fallback to baseline rules: {seen.fallback.reason}")
     rec = seen.recommendation
+    if rec is not None and rec.quantity is not None:  # a quantity: no propensities to show
+        return [inert(line) for line in [*lines, *_seen_quantity(rec)]]
     if rec is not None:
         costs = ", ".join(f"{a} {c:.3f}" for a, c in rec.expected_costs.items())
         lines.append(
@@ -218,6 +221,23 @@ def _seen_lines(seen: SeenState | CaseState, probability: str) -> list[str]:
         lines.append(f"explanation ({explanation.explainer}, {status}): {explanation.text}")
     # Recorded text came from outside (notes, explainer answers, refusal reasons): inert.
     return [inert(line) for line in lines]
+
+
+def _seen_quantity(rec: RecommendationState) -> list[str]:
+    """A quantity recommendation as its decider saw it: the quantity and its expected cost,
+    the predicted quantiles it read, seasonal naive's quantity and the policy's reasons."""
+    cost = rec.expected_costs.get(rec.action)
+    lines = [f"recommendation: {rec.action} {rec.quantity} ({rec.source}, policy "
+             f"v{rec.policy_version})" + (f"; expected cost {cost:.3f}" if cost is not None
+                                          else "")]
+    if rec.quantiles:
+        lines.append("predicted quantiles: "
+                     + " | ".join(f"{a} {v:.0f}" for a, v in rec.quantiles.items()))
+    if rec.baseline_quantity is not None:
+        lines.append(f"seasonal naive: {rec.baseline_quantity}")
+    if rec.reasons:
+        lines.append("why: " + "; ".join(rec.reasons))
+    return lines
 
 
 def _amount(quantity: int | None) -> str:

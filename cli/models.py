@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from assistant.domains import get_quantity_pack
+from assistant.domains import get_quantity_pack, is_quantity_pack
 from assistant.views import BacktestView
 from cli.app import Context, cli, domain_argument, pass_context, steps
 from cli.files import read_json_object
@@ -35,22 +35,28 @@ def train(obj: Context, domain: str, promote: bool | None) -> None:
 @click.option("--reason", default="", help="Why retrain now (kept in the model card).")
 @pass_context
 def retrain(obj: Context, domain: str, reason: str) -> None:
-    """Train challengers on the data plus the outcomes the log revealed, weighted by inverse
-    propensity; they run in shadow until promoted.
+    """Train challengers on the data plus the outcomes the log revealed (a yes/no pack's
+    weighted by inverse propensity); they run in shadow until promoted. A quantity pack's
+    challenger is compared with the champion on held-out periods neither trained on
+    (time-ordered): pinball loss, coverage of each level and of the interval, cost.
 
     Then the model-dependent eval suites run on each challenger and on the champion, judged
     by the committed baseline; each verdict is recorded as an eval-run event for that model.
     """
-    from evals.models import evaluate_versions, judged_against, verdict_line
+    from evals.models import MODEL_SUITES, evaluate_versions, judged_against, verdict_line
 
-    lines, challengers = obj.service.retrain(domain, reason=reason)
+    lines, challengers = obj.service.retrain(domain, reason=reason,
+                                             on_step=steps(f"retrain {domain}"))
     for line in lines:
         click.echo(line)
+    if not challengers:
+        return
+    suites = ("orders",) if is_quantity_pack(domain) else MODEL_SUITES
     champion = [m.version for m in obj.service.models(domain) if m.status == "champion"]
     click.echo(f"eval suites (judged against {judged_against(domain)}):")
     problems: dict[str, None] = {}
     for version, result in evaluate_versions(
-        obj.service, domain, [*challengers, *champion]
+        obj.service, domain, [*challengers, *champion], suites=suites
     ).items():
         role = "champion" if version in champion else "challenger"
         click.echo(f"  {role} {verdict_line(version, result)}")
@@ -102,14 +108,22 @@ def models(ctx: click.Context, domain: str | None) -> None:
         data = view.card.get("data") or {}
         why = provenance.get("reason", "initial training on the shipped data set")
         rows = provenance.get("rows", data.get("rows", "?"))
+        quantity = view.card.get("prediction") == "quantiles"
         extra = (
-            f" (+{provenance.get('outcomes', 0)} recorded outcomes, "
+            f" (+{provenance.get('outcomes', 0)} recorded "
+            f"{get_quantity_pack(view.domain).quantity_words.outcome} of "
+            f"{get_quantity_pack(view.domain).words.cases} beyond the history)"
+            if provenance and quantity
+            else f" (+{provenance.get('outcomes', 0)} recorded outcomes, "
             f"{provenance.get('own_decisions_share_of_weight', 0.0):.1%} of the weight from "
             "the model's own decisions)"
             if provenance
             else ""
         )
         click.echo(f"    why: {why}; trained on {rows} rows{extra}")
+        compared = (view.card.get("evidence") or {}) if quantity else {}
+        if isinstance(compared.get("challenger"), dict):  # a quantity retrain's comparison
+            click.echo(f"    {compared_line(view.domain, compared)}")
         if view.evals:
             verdicts = ", ".join(
                 f"{suite} {'not judged' if ok is None else 'passed' if ok else 'FAILED'}"
@@ -245,6 +259,17 @@ def figures(obj: Context, domain: str | None, seed: int, repeats: int) -> None:
                                               on_step=steps(f"figures {domain}"))
     for line in lines:
         click.echo(line)
+
+
+def compared_line(domain: str, found: dict[str, Any]) -> str:
+    """A quantity challenger's comparison with the champion of its retrain, in one line."""
+    pack = get_quantity_pack(domain)
+    new, old = found["challenger"], found["champion"]
+    return (f"against champion {found['champion_version']} on {found['compared']} held-out "
+            f"{pack.words.cases} neither trained on: pinball loss {new['pinball']:.2f} vs "
+            f"{old['pinball']:.2f} {pack.shape.unit}, interval held {new['interval_held']} vs "
+            f"{old['interval_held']}, cost {new['cost']:.2f} vs {old['cost']:.2f} per "
+            f"{pack.words.case}")
 
 
 def held_out_words(card: dict[str, Any]) -> str:

@@ -6,6 +6,7 @@ import json
 
 import click
 
+from assistant.domains import get_quantity_pack
 from assistant.evaluation.logged import MIN_OUTCOMES, MIN_OVERRIDE_OUTCOMES, OffPolicyReport
 from assistant.evaluation.ope import INVALID_PROPENSITIES, TOO_FEW_OUTCOMES
 from assistant.monitoring import MonitoringThresholds
@@ -218,8 +219,10 @@ def monitor(
     )
     domain = obj.service.resolve_domain(domain)
     report = obj.service.drift(domain, recent=recent)
+    quantity = obj.service.decides_quantity(domain)  # its periods in its own word ("months")
+    cases = get_quantity_pack(domain).words.cases if quantity else "case(s)"
     click.echo(
-        f"drift of the latest {report.n_current} case(s) against {report.n_reference} "
+        f"drift of the latest {report.n_current} {cases} against {report.n_reference} "
         f"training rows: {report.share_drifted:.0%} of features drifted"
         + (" — DATASET DRIFT" if report.dataset_drift else "")
     )
@@ -230,7 +233,7 @@ def monitor(
         pred = report.prediction
         judged = f": {pred.note}" if pred.note else ""
         click.echo(f"  prediction drift: PSI {pred.psi:.3f} ({pred.psi_band}){judged}")
-    if obj.service.decides_quantity(domain):
+    if quantity:
         forecast = obj.service.forecast_check(
             domain, QuantileAlertSettings(last_outcomes=last_outcomes))
         if forecast is None:

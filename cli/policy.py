@@ -9,14 +9,17 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from assistant.domains import get_quantity_pack
+from assistant.domains import get_quantity_pack, is_quantity_pack
 from assistant.views import PolicyChangeView
 from cli.app import Context, cli, fail, pass_context
 from events.errors import DocketError, FieldProblem, InputRejected
+
+if TYPE_CHECKING:
+    from cli.files import LineMap
 
 
 def _domain(ctx: click.Context, given: str | None) -> str:
@@ -348,22 +351,25 @@ def policy_reject(ctx: click.Context, proposal: int, reason: str, domain: str | 
 def assess(obj: Context, file: Path, domain: str | None) -> None:
     """Preview what the policy would recommend for each row of FILE, recording nothing: the
     action, its propensity, and whether the case would be explored given what is left of
-    this month's exploration budget (by the log). A yes/no pack's rows only."""
+    this month's exploration budget (by the log). A quantity pack's rows: the predicted
+    quantiles, the recommended quantity, its expected cost and why, with how well the model's
+    quantiles held on its held-out periods."""
     from cli.files import LineMap, iter_rows
 
     service = obj.service
     lines = LineMap()  # where each row starts, to name a row by its line as ingest does
     rows = list(iter_rows(file, lines))
     name = service.file_domain(domain, rows)
+    if is_quantity_pack(name):
+        _assess_quantities(obj, name, rows, lines)
+        return
     views = service.assess(name, rows)
     left = next((v.budget_left for v in views if v.budget_left is not None), None)
     if left is not None:
         click.echo(f"{name}: {left:.3f} of this month's exploration budget left before these "
                    "rows (a preview spends nothing)")  # fmt: skip
     for number, (row, view) in enumerate(zip(rows, views, strict=True), start=1):
-        ref = row.get("case_ref") if isinstance(row, dict) else None
-        shown = str(ref) if ref is None or str(ref).isprintable() else repr(ref)
-        head = lines.place(number) + (f" ({shown})" if ref else "")
+        head = _row_head(lines, number, row)
         if view.action is None:
             click.echo(f"{head}: rejected: {'; '.join(view.problems)}")
             continue
@@ -372,3 +378,43 @@ def assess(obj: Context, file: Path, domain: str | None) -> None:
         if view.exploration:  # explored, eligible but not drawn, or paused (budget spent)
             line += f"; {view.exploration}"
         click.echo(line)
+
+
+def _row_head(lines: LineMap, number: int, row: object) -> str:
+    """``line 7 (REF)``: a row named by its line, as ingest names it, and its reference."""
+    ref = row.get("case_ref") if isinstance(row, dict) else None
+    shown = str(ref) if ref is None or str(ref).isprintable() else repr(ref)
+    return str(lines.place(number)) + (f" ({shown})" if ref else "")
+
+
+def _assess_quantities(obj: Context, name: str, rows: list[Any], lines: LineMap) -> None:
+    """``docket assess`` for a quantity pack, in the pack's own words."""
+    pack = get_quantity_pack(name)
+    words, qwords, unit = pack.words, pack.quantity_words, pack.shape.unit
+    found = obj.service.assess_quantities(name, rows)
+    click.echo(f"{name}: a preview, recording nothing; policy v{found.policy_version}: best "
+               f"{qwords.order} is the {found.critical_fractile:.2f} quantile of predicted "
+               f"{qwords.outcome} (short {found.underage_cost:g}, spare {found.overage_cost:g} "
+               f"per {found.per_unit})")
+    if found.model_version is None:
+        click.echo(f"no model decides ({found.unavailable_reason}): the baseline rule does "
+                   f"({pack.baseline_description})")
+    elif found.held_out:
+        held = ", ".join(f"{float(a):g} {c:.0%}" for a, c in found.coverage.items())
+        pinball = f"; pinball loss {found.pinball:.2f} {unit}" if found.pinball is not None else ""
+        click.echo(f"model {found.model_version}: on its {found.held_out} held-out "
+                   f"{words.cases} (trained only on earlier ones) the share of {qwords.outcome} "
+                   f"at or below each predicted quantile was {held}{pinball}")
+    for number, (row, view) in enumerate(zip(rows, found.rows, strict=True), start=1):
+        head = _row_head(lines, number, row)
+        if view.action is None:
+            click.echo(f"{head}: rejected: {'; '.join(view.problems)}")
+            continue
+        naive = (f"; seasonal naive: {view.baseline_quantity} {unit}"
+                 if view.baseline_quantity is not None else "")
+        click.echo(f"{head}: {view.action} {view.quantity} {unit} ({view.source}; expected "
+                   f"cost {view.expected_cost:.2f}{naive})")
+        if view.quantiles:
+            fan = " | ".join(f"{a} {v:.0f}" for a, v in view.quantiles.items())
+            click.echo(f"    predicted {qwords.outcome} ({unit}): {fan}")
+        click.echo(f"    why: {'; '.join(view.reasons)}")

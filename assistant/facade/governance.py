@@ -96,9 +96,10 @@ class GovernanceDoor(Door):
             return training.train(self._ctx, domain, promote=promote, holdout=holdout,
                                   on_step=on_step)
 
-    def retrain(self, domain: str, *, reason: str = "") -> tuple[list[str], list[str]]:
+    def retrain(self, domain: str, *, reason: str = "",
+                on_step: Callable[[str], None] | None = None) -> tuple[list[str], list[str]]:
         with self._ctx.in_pack_role(pack_roles(domain).model_managers):
-            return training.retrain(self._ctx, domain, reason=reason)
+            return training.retrain(self._ctx, domain, reason=reason, on_step=on_step)
 
     def register_models(
         self,

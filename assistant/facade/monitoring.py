@@ -31,6 +31,7 @@ from assistant.views import (
     FairnessGroupsView,
     HealthView,
     OrderBacktestView,
+    QuantityPreviewView,
     SimulationView,
 )
 
@@ -157,6 +158,11 @@ class MonitoringDoor(Door):
 
     def assess(self, domain: str, raws: Sequence[Mapping[str, Any]]) -> list[AssessmentView]:
         return evaluation.assess(self._ctx, domain, raws)
+
+    def assess_quantities(self, domain: str, raws: Sequence[Mapping[str, Any]]
+                          ) -> QuantityPreviewView:
+        """A quantity pack's rows as the policy would treat them, recording nothing."""
+        return quantities.preview(self._ctx, domain, raws)
 
     def history_assessments(self, domain: str) -> list[AssessmentView]:
         return evaluation.history_assessments(self._ctx, domain)

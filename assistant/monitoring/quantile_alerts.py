@@ -64,6 +64,7 @@ class QuantileCheck:
     min_outcomes: int
     unit: str = "units"  # the pack's unit and its word for the realised quantity
     outcome: str = "demand"
+    cases: str = "cases"  # the pack's word for its periods ("months")
 
     @property
     def adjusted_p(self) -> float:
@@ -75,13 +76,13 @@ class QuantileCheck:
     def message(self, unit: str | None = None) -> str:
         unit = unit or self.unit
         if self.n < self.min_outcomes:
-            return (f"{self.n} case(s) with realised {self.outcome}: too few to judge the "
+            return (f"{self.n} {self.cases} with realised {self.outcome}: too few to judge the "
                     f"forecasts (at least {self.min_outcomes})")
         worst = min(self.levels, key=lambda c: c.p_value)
         verdict = {None: "holding", "warning": "WARNING", "critical": "CRITICAL"}[self.severity]
-        return (f"quantile forecasts {verdict} on {self.n} case(s) with realised "
+        return (f"quantile forecasts {verdict} on {self.n} {self.cases} with realised "
                 f"{self.outcome}: the {worst.level:g} quantile covered {worst.coverage:.1%} of "
-                f"cases against "
+                f"{self.cases} against "
                 f"{worst.expected:.1%} in the model's validation (p={self.adjusted_p:.2g}, "
                 f"Bonferroni over {len(self.levels)} levels); pinball loss "
                 + ", ".join(f"{c.level:g}: {c.pinball:.2f}"

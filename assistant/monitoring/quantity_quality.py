@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from assistant.domains.decision import NEWSVENDOR_WORDS, QuantityWords
-from assistant.policies.quantity import QuantityPolicy
+from assistant.policies.quantity import QuantityPolicy, share_text
 from assistant.stats import Interval, bootstrap_means
 
 WHO = ("decided", "policy", "baseline")
@@ -77,7 +77,8 @@ class QuantityQuality:
                f"known {w.outcome} (95% intervals)"]
         for who in WHO:
             out.append(
-                f"  {names[who]:<32} {self.cost[who]}  fill rate {self.fill_rate[who]:.1%}, "
+                f"  {names[who]:<32} {self.cost[who]}  fill rate "
+                f"{share_text(self.fill_rate[who])}, "
                 f"short in {self.stockouts[who]:.1%} of {many}, "
                 f"{self.leftovers[who]:.1f} {self.unit} left over per {one}"
             )

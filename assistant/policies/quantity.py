@@ -241,7 +241,7 @@ def recommend_quantity(
     reasons = [
         f"best {words.order} is the {policy.critical_fractile:.2f} quantile of predicted "
         f"{words.outcome} (short {policy.underage_cost:g}, spare {policy.overage_cost:g} per "
-        f"{_singular(unit)}): {target:.1f} {unit}",
+        f"{singular(unit)}): {target:.1f} {unit}",
         f"{words.order} {best} {unit} (whole packs of {policy.step}, between "
         f"{policy.minimum_order} and {policy.capacity}): expected cost {costs[best]:.2f}",
     ]
@@ -283,11 +283,13 @@ def baseline_recommendation(
     rule: str,
     ood: OodLike | None = None,
     words: QuantityWords = NEWSVENDOR_WORDS,
+    case: str = "case",
 ) -> QuantityRecommendation:
-    """The baseline rule's order, costed at the rule's mean realised cost on the history."""
+    """The baseline rule's order, costed at the rule's mean realised cost on the history
+    (``case``: the pack's word for one period)."""
     reasons = [
         f"baseline rule {rule}: {words.order} {quantity} {policy.unit}",
-        f"historical cost of this rule {historical_cost:.2f} per case",
+        f"historical cost of this rule {historical_cost:.2f} per {case}",
     ]
     action = policy.order_action
     if ood is not None and ood.flag and policy.escalate_on_ood:
@@ -296,6 +298,15 @@ def baseline_recommendation(
                        f"{policy.escalate_action}")
     return QuantityRecommendation(action, quantity, historical_cost, {}, tuple(reasons),
                                   "baseline", quantity, action == policy.escalate_action)
+
+
+def share_text(rate: float, width: int = 0) -> str:
+    """A fill rate as a percentage with one decimal, or as many as it takes not to read
+    100.0% when some demand went unmet (a few units short among thousands)."""
+    digits = 1
+    while digits < 4 and rate < 1.0 and round(rate * 100, digits) >= 100.0:
+        digits += 1
+    return f"{rate:{width}.{digits}%}"
 
 
 @dataclass(frozen=True)
@@ -313,7 +324,7 @@ class OrderOutcomes:
     def line(self, unit: str, case: str = "case") -> str:
         """One row of a backtest; ``case`` is the pack's word for one case ("hour")."""
         return (f"{self.label:<28} cost {self.cost_per_case:8.2f} per {case}  fill rate "
-                f"{self.fill_rate:6.1%}  short in {self.short_share:5.1%}  "
+                f"{share_text(self.fill_rate, 6)}  short in {self.short_share:5.1%}  "
                 f"{self.left_over:6.1f} {unit} left over  escalated {self.escalation_rate:5.1%}"
                 f"  (n={self.n})")
 
@@ -364,7 +375,7 @@ def _level(a: float) -> str:
     return f"{a:g}"
 
 
-def _singular(unit: str) -> str:
+def singular(unit: str) -> str:
     return unit[:-1] if unit.endswith("s") and len(unit) > 1 else unit
 
 

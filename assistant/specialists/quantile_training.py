@@ -82,10 +82,12 @@ def train_quantiles(
     settings: TreeSettings = DEFAULT_SETTINGS,
     validation_hours: int = VALIDATION_HOURS,
     on_step: Callable[[str], None] | None = None,
+    provenance: dict[str, Any] | None = None,
 ) -> TrainedQuantiles:
     """Validate in time order, fit on all rows, convert, check parity, write the artifact;
     ``on_step`` hears of each fit as it starts.
 
+    ``provenance`` (a retrain's: why, the recorded outcomes it added) goes on the card.
     Raises ModelError (from the parity check) if onnxruntime does not reproduce scikit-learn.
     """
     started = time.perf_counter()
@@ -169,6 +171,8 @@ def train_quantiles(
                    "relative_tolerance": RELATIVE_PARITY_TOLERANCE},
         "ood": {"training_flag_rate": float(np.mean([r.flag for r in ood.check_batch(rows)]))},
     }
+    if provenance is not None:  # a retrain: why, and which recorded outcomes it added
+        card["provenance"] = dict(provenance)
     path = write_artifact(root, version, model, card,
                           explain={"method": "none: quantile models carry no attributions"},
                           ood=ood.to_dict(), oof={"validation": validation,

@@ -89,8 +89,18 @@ def register_models(
     for version in cards:
         if version != champion and _status(ctx, domain, version) == "registered":
             _shadow(ctx, version)
-            lines.append(f"{version}: runs in shadow (scored and recorded, never acted on)")
+            if card_is_quantiles(cards[version]):
+                cases = get_quantity_pack(domain).words.cases
+                lines.append(f"{version}: in shadow (never acted on; a quantity pack's shadow "
+                             f"is not scored on new {cases}: its evidence is its held-out "
+                             f"{cases})")
+            else:
+                lines.append(f"{version}: runs in shadow (scored and recorded, never acted on)")
     return lines
+
+
+def card_is_quantiles(card: Mapping[str, Any]) -> bool:
+    return card.get("prediction") == "quantiles"
 
 
 def _status(ctx: Context, domain: str, version: str) -> str:

@@ -14,6 +14,7 @@ from typing import Any
 from uuid import UUID
 
 from assistant.domains import get_quantity_pack
+from assistant.forecasting import QuantityAssessment
 from assistant.monitoring.outcomes import OutcomeItem, OutcomePlan, named_cases, plan_outcomes
 from assistant.monitoring.quantity_quality import OrderRow, QuantityQuality, quantity_quality
 from assistant.policies.quantity import (
@@ -22,13 +23,20 @@ from assistant.policies.quantity import (
     cost_curve,
     expected_cost,
     replay_policy,
+    singular,
 )
 from assistant.specialists.quantile_serving import QuantileSpecialist
 from assistant.usecases.case_records import unparseable
 from assistant.usecases.checks import case_uuid
 from assistant.usecases.context import Context
 from assistant.usecases.outcomes import RowPlace, numbered, reported, row_place
-from assistant.views import OrderArmView, OrderBacktestView, QuantityView
+from assistant.views import (
+    OrderArmView,
+    OrderBacktestView,
+    QuantityAssessmentView,
+    QuantityPreviewView,
+    QuantityView,
+)
 from events import audit as audit_fold
 from events import queries
 from events.domain import Case
@@ -236,3 +244,33 @@ def _number(value: object) -> float | None:
 def _text(value: object) -> str | None:
     text = str(value).strip() if value is not None else ""
     return text or None
+
+
+def preview(ctx: Context, domain: str, raws: Sequence[Mapping[str, Any]]) -> QuantityPreviewView:
+    """What the policy would recommend for each raw row, recording nothing: the predicted
+    quantiles, the quantity and its expected cost, the baseline's quantity and the reasons;
+    with the champion's calibration on its own held-out periods (from its card)."""
+    state = ctx.quantity_domain(domain)
+    forecaster, policy = state.forecaster, state.policy
+    rows = [_assessed_view(found) for found in forecaster.assess_batch(list(raws))]
+    spec = forecaster.specialist
+    validation = dict(spec.card.get("validation") or {}) if spec is not None else {}
+    pinball = validation.get("pinball") or {}
+    return QuantityPreviewView(
+        state.policy_version, policy.critical_fractile, policy.underage_cost,
+        policy.overage_cost, spec.version if spec else None,
+        None if spec else forecaster.unavailable_reason, int(validation.get("hours", 0)),
+        {str(k): float(v) for k, v in (validation.get("coverage") or {}).items()},
+        float(sum(pinball.values()) / len(pinball)) if pinball else None, rows,
+        singular(policy.unit))
+
+
+def _assessed_view(found: QuantityAssessment) -> QuantityAssessmentView:
+    rec = found.recommendation
+    if found.input is None or rec is None:
+        return QuantityAssessmentView(None, None, None, {}, None, "rejected", [],
+                                      [str(p) for p in found.problems])
+    return QuantityAssessmentView(
+        rec.action, rec.quantity, rec.expected_cost, dict(rec.quantiles), rec.baseline_quantity,
+        rec.source, list(rec.reasons), [], bool(found.ood and found.ood.flag),
+        found.fallback_reason)

@@ -27,6 +27,7 @@ from assistant.monitoring.quantile_alerts import (
     QuantileCheck,
     check_quantiles,
 )
+from assistant.policies.quantity import share_text
 from assistant.specialists.artifacts import read_card
 from assistant.usecases import alerting, quantities
 from assistant.usecases.context import Context
@@ -120,7 +121,8 @@ def outcome_check(
     pack = get_quantity_pack(domain)
     found = check_quantiles(forecasts, demand, served, s,
                             per_case=[yardstick[v] for v in versions])
-    return replace(found, unit=pack.shape.unit, outcome=pack.quantity_words.outcome)
+    return replace(found, unit=pack.shape.unit, outcome=pack.quantity_words.outcome,
+                   cases=pack.words.cases)
 
 
 def check_alerts(
@@ -172,8 +174,8 @@ def health(ctx: Context, domain: str) -> HealthView:
     if found.cases:
         basis = (f"realised cost on {found.cases} decided {pack.words.cases} with known "
                  f"{w.outcome}; "
-                 f"fill rate {found.fill_rate['decided']:.1%} (seasonal naive "
-                 f"{found.fill_rate['baseline']:.1%}); policy minus naive "
+                 f"fill rate {share_text(found.fill_rate['decided'])} (seasonal naive "
+                 f"{share_text(found.fill_rate['baseline'])}); policy minus naive "
                  f"{found.policy_minus_baseline}")
     forecast = outcome_check(ctx, domain)
     window = forecast.message(found.unit) if forecast is not None and forecast.n else ""

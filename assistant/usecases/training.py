@@ -56,7 +56,8 @@ def train(
     return lines
 
 
-def retrain(ctx: Context, domain: str, *, reason: str = "") -> tuple[list[str], list[str]]:
+def retrain(ctx: Context, domain: str, *, reason: str = "",
+            on_step: Callable[[str], None] | None = None) -> tuple[list[str], list[str]]:
     """Train challengers on the data set plus the outcomes the log revealed; they run in
     shadow.
 
@@ -76,6 +77,10 @@ def retrain(ctx: Context, domain: str, *, reason: str = "") -> tuple[list[str], 
     """
     from assistant.specialists.training import train as train_models  # scikit-learn: slow
 
+    if is_quantity_pack(domain):
+        from assistant.usecases import quantity_training
+
+        return quantity_training.retrain(ctx, domain, reason=reason, on_step=on_step)
     ctx.require_model_manager("retrain models", domain)
     state = ctx.domain(domain)
     pack, spec = state.pack, state.spec
@@ -118,7 +123,8 @@ def retrain(ctx: Context, domain: str, *, reason: str = "") -> tuple[list[str], 
         "own_decisions_share_of_weight": own_share,
         "requested_by": ctx.identity.name,
     }
-    trained = train_models(pack, ctx.models_dir, data=data, provenance=provenance)
+    trained = train_models(pack, ctx.models_dir, data=data, provenance=provenance,
+                           on_step=on_step)
     lines = [
         f"training data: {len(base.rows)} rows of {pack.name}'s data set + "
         f"{len(extra_rows)} recorded outcome(s) weighted by inverse propensity (total weight "

@@ -23,6 +23,7 @@ from assistant.views.case import (
     ExplanationView,
     FieldView,
     QuantityView,
+    RecommendationState,
     SeenState,
     TimelineEntry,
     VerdictView,
@@ -31,6 +32,8 @@ from assistant.views.evaluation import (
     AssessmentView,
     DraftView,
     FairnessGroupsView,
+    QuantityAssessmentView,
+    QuantityPreviewView,
     SimulationView,
 )
 from assistant.views.flags import (
@@ -77,6 +80,8 @@ __all__ = [
     "Accept",
     "AlertView",
     "AssessmentView",
+    "QuantityAssessmentView",
+    "QuantityPreviewView",
     "AttributionView",
     "AuditView",
     "BADGES",
@@ -114,6 +119,7 @@ __all__ = [
     "STATUS_FILTERS",
     "SimulationView",
     "StatusView",
+    "RecommendationState",
     "SeenState",
     "TimelineEntry",
     "VerdictView",

@@ -8,7 +8,11 @@ from typing import Any
 
 from assistant.views.words import WordsView
 from events.audit import TimelineEntry
-from events.domain.case_state import CaseState, SeenState  # front ends read them from here
+from events.domain.case_state import (  # front ends read them from here
+    CaseState,
+    RecommendationState,
+    SeenState,
+)
 
 
 @dataclass(frozen=True)
@@ -183,6 +187,7 @@ __all__ = [
     "ExplanationView",
     "FieldView",
     "QuantityView",
+    "RecommendationState",
     "SeenState",
     "TimelineEntry",
     "VerdictView",

@@ -32,6 +32,42 @@ class AssessmentView:
 
 
 @dataclass(frozen=True)
+class QuantityAssessmentView:
+    """A quantity pack's dry-run assessment of one row, recorded nowhere: the predicted
+    quantiles, the recommended quantity and its expected cost, and why (``action`` None:
+    the row was rejected, see ``problems``)."""
+
+    action: str | None
+    quantity: int | None
+    expected_cost: float | None
+    quantiles: dict[str, float]  # level ("0.75") -> predicted value; empty: baseline decided
+    baseline_quantity: int | None
+    source: str  # model | baseline | rejected
+    reasons: list[str]
+    problems: list[str]
+    ood: bool = False
+    fallback_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class QuantityPreviewView:
+    """What ``docket assess`` says before a quantity pack's rows: the policy and the model
+    that would decide, and how well that model's quantiles held on its held-out periods."""
+
+    policy_version: int
+    critical_fractile: float
+    underage_cost: float
+    overage_cost: float
+    model_version: str | None
+    unavailable_reason: str | None
+    held_out: int  # periods the champion's validation model never trained on (0: unknown)
+    coverage: dict[str, float]  # level -> share of held-out periods at or below it
+    pinball: float | None  # mean over levels, in the pack's unit
+    rows: list[QuantityAssessmentView]
+    per_unit: str = "unit"  # one of the pack's unit, for "per bike" ("bikes" -> "bike")
+
+
+@dataclass(frozen=True)
 class DraftView:
     """An unrecorded explanation, with what was stored and what would leave the machine."""
 

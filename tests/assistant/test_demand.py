@@ -187,3 +187,14 @@ def test_a_lead_time_the_features_cannot_meet_is_refused() -> None:
     week = dataclasses.replace(pack.shape, lead_time=168)
     with pytest.raises(ShapeError, match="bikers_same_hour_last_week"):
         dataclasses.replace(pack, shape=week)
+
+
+def test_a_case_scored_alone_gets_the_quantiles_it_gets_in_a_batch(
+        model: TrainedQuantiles) -> None:
+    """Bit for bit: an hour decided alone (one ingested row, the last row of a file) must
+    record the quantiles, and so the order, that the same hour gets inside any batch."""
+    served = QuantileSpecialist.load(model.path)
+    later = make_pack().history.rows[ROWS:ROWS + 300]  # hours the model never saw
+    batch = served.predict(later)
+    alone = np.vstack([served.predict([row]) for row in later])
+    assert alone.tobytes() == batch.tobytes(), np.abs(alone - batch).max()

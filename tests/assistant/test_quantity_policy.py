@@ -122,3 +122,14 @@ def test_feasibility_names_the_problem() -> None:
     assert "negative" in (p.feasible(-5) or "")
     assert "pack size 5" in (p.feasible(47) or "")
     assert "capacity 800" in (p.feasible(900) or "")
+
+
+def test_a_fill_rate_short_of_all_never_reads_one_hundred_percent() -> None:
+    """`docket quality winestock` said "fill rate 100.0%, short in 16.7% of months": a few
+    kilolitres short among thousands rounded away."""
+    from assistant.policies.quantity import evaluate_orders, share_text
+
+    assert share_text(0.99962) == "99.96%" and share_text(1.0) == "100.0%"
+    assert share_text(0.987) == "98.7%" and share_text(0.999999) == "99.9999%"
+    found = evaluate_orders("policy", [26000, 25000], [23565, 25010], policy())
+    assert found.short_share == 0.5 and "100.0%" not in found.line("kL", "month")

@@ -5,10 +5,13 @@ figure never trains on its test month."""
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import re
 from datetime import UTC, datetime
 from pathlib import Path
+
+import pytest
 
 from assistant.domains import get_quantity_pack
 from assistant.specialists.quantile import TreeSettings
@@ -196,3 +199,83 @@ def test_models_says_a_quantile_models_evidence_and_status_an_emergency_stop(
     status = docket("status").stdout
     assert re.search(r"demand: none \(erin \(engineer\) retired demand's champion .*baseline "
                      r"rules decide.*forecasts drifted\)", status), status
+
+
+def next_year_hours(n: int) -> list[tuple[dict[str, object], int]]:
+    """``n`` January hours standing in for 2012's, which the pack's file does not hold: 2011's
+    real January hours with last week's rentals taken from 2011's last week of December and,
+    as what then happened, 2011's rentals 10% up plus one (no reported figure rests on them)."""
+    h = get_quantity_pack("demand").history
+    out = []
+    for row, rented, december in zip(h.rows[:n], h.demand[:n], h.demand[-168:], strict=False):
+        out.append(({**row, "case_ref": f"y2d{row['day']:03d}h{row['hr']:02d}",
+                     "bikers_same_hour_last_week": december}, round(rented * 1.1) + 1))
+    return out
+
+
+def test_assess_previews_an_hours_quantiles_order_and_why(
+        docket: Docket, tmp_path: Path) -> None:  # noqa: F811
+    """`docket assess` refused a quantity pack in one sentence."""
+    with docket.service() as service:
+        register_demand_model(service)
+    rows = [raw for raw, _ in demand_rows(2)]
+    result = docket("assess", str(write_csv(tmp_path / "hours.csv", rows)))
+    out = result.output
+    assert result.exit_code == 0, out
+    assert "demand: a preview, recording nothing; policy v1: best order is the 0.80 quantile "\
+           "of predicted demand (short 4, spare 1 per bike)" in out, out
+    assert re.search(r"on its 336 held-out hours \(trained only on earlier ones\) the share of "
+                     r"demand at or below each predicted quantile was 0\.05 \d+%, .*0\.95 \d+%; "
+                     r"pinball loss [\d.]+ bikes", out), out
+    ref = rows[0]["case_ref"]
+    assert re.search(rf"line 2 \({ref}\): order \d+ bikes \(model; expected cost [\d.]+; "
+                     r"seasonal naive: \d+ bikes\)", out), out
+    assert re.search(r"predicted demand \(bikes\): 0\.05 \d+ \| 0\.25 \d+ \| 0\.5 \d+ \| "
+                     r"0\.8 \d+ \| 0\.95 \d+", out), out
+    assert "why: best order is the 0.80 quantile of predicted demand" in out
+    with docket.service("auditor", "auditor") as service:
+        assert not [r for r in service.queue().rows if r.domain == "demand"]
+
+
+def test_retrain_compares_the_challenger_with_the_champion_on_held_out_hours(
+        docket: Docket, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    """`docket retrain demand` refused a quantity pack ("`docket train` it again")."""
+    import assistant.specialists.quantile_training as training
+
+    small = functools.partial(training.train_quantiles,
+                              settings=TreeSettings(n_estimators=15, max_depth=3))
+    monkeypatch.setattr(training, "train_quantiles", small)  # the recipe, smaller and faster
+    with docket.service() as service:
+        register_demand_model(service)
+        champion = service.models("demand")[0].version
+    hours = next_year_hours(48)
+    assert docket("ingest", str(write_csv(tmp_path / "h.csv", [r for r, _ in hours])),
+                  "--domain", "demand").exit_code == 0
+    with docket.service("auditor", "auditor") as service:
+        cases = [r for r in service.queue().rows if r.domain == "demand"]
+    for row in cases:
+        assert docket("decide", row.case_id, "--escalate" if row.recommendation != "order"
+                      else "--accept", *(("--reason", "wide") if row.recommendation != "order"
+                                         else ())).exit_code == 0
+    now = datetime.now(UTC).isoformat()
+    recorded = docket("outcomes", str(write_csv(tmp_path / "d.csv", [
+        {"case_ref": raw["case_ref"], "outcome": d, "observed_at": now} for raw, d in hours])),
+        "--domain", "demand")
+    assert recorded.exit_code == 0, recorded.output
+    result = docket("retrain", "demand", role="engineer", operator="eng")
+    out = result.output
+    assert result.exit_code == 0, out
+    assert "+ 48 recorded hours with known demand beyond it" in out, out
+    challenger = re.findall(r"(demand-gbq-\w+): registered", out)[0]
+    assert "compared on the 48 held-out hours neither model trained on" in out, out
+    for role, version in (("challenger", challenger), ("champion", champion)):
+        assert re.search(rf"  {role} {version}: pinball loss [\d.]+ bikes, 0\.05-0\.95 "
+                         r"interval held \d+ of 48", out), out
+    assert "pinball loss, challenger minus champion" in out
+    with docket.service() as service:
+        status = {m.version: m.status for m in service.models("demand")}
+        evidence = next(m.card for m in service.models("demand")
+                        if m.version == challenger)["evidence"]
+    assert status == {champion: "champion", challenger: "shadow"}
+    assert evidence["compared"] == 48 and evidence["champion_version"] == champion
+    assert 0 <= evidence["challenger"]["interval_held"] <= 48

@@ -83,7 +83,7 @@ def test_every_command_runs_on_the_gridload_pack(docket: Docket, tmp_path: Path)
     figures = run("figures", "gridload", role="engineer", operator="eng")
     assert "mean ± sd over weeks" in figures and "| week 10 |" in figures
     monitored = run("monitor", "gridload", role="auditor", operator="ava")
-    assert "drift of the latest 24 case(s)" in monitored
+    assert "drift of the latest 24 settlement periods" in monitored  # not "case(s)"
 
     proposed = run("policy", "--domain", "gridload", "set", "--shortage-cost", "5",
                    "--justification", "balancing prices rose", role="trading_manager",

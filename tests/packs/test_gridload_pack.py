@@ -229,3 +229,19 @@ async def test_the_console_shows_a_period_in_the_packs_own_words(
     assert f"contracted {q.decided} MW" in shown
     assert f"load was {load[str(case.case_ref)]:.0f}: realised cost" in shown
     assert not DEMAND.search(shown), DEMAND.findall(shown)
+
+
+def test_a_period_scored_alone_gets_the_quantiles_it_gets_in_a_batch() -> None:
+    """Bit for bit, as for demand (megawatts, so float32 rounding is larger)."""
+    import numpy as np
+
+    from assistant.specialists.quantile_serving import QuantileSpecialist
+    from tests.packs.conftest import trained_gridload_artifact
+
+    served = QuantileSpecialist.load(trained_gridload_artifact())
+    rows = [raw for raw, _ in gridload_rows(96)]
+    values = [make_pack().validate_case(r) for r in rows]
+    cases = [v.values for v in values if not isinstance(v, list)]
+    batch = served.predict(cases)
+    alone = np.vstack([served.predict([row]) for row in cases])
+    assert alone.tobytes() == batch.tobytes(), np.abs(alone - batch).max()
