@@ -215,14 +215,22 @@ class _LiteralFinder:
                 node = node.setdefault(char, {})
             node[""] = literal
         self._search = re.compile(_trie_pattern(self._trie)).search if self._trie else None
+        # An ASCII folded text can hold only the ASCII literals (literals are folded too,
+        # so one whose fold is ASCII, such as the Kelvin sign's "k", is among them): a
+        # search with their trie alone has fewer first characters to try at each position
+        # and finds the same longest literal wherever one starts.
+        ascii_trie = _ascii_only(self._trie)
+        self._ascii_search = (re.compile(_trie_pattern(ascii_trie)).search
+                              if ascii_trie else None)
         self._prefixes: dict[str, frozenset[str]] = {}
 
     def present(self, folded: str) -> frozenset[str]:
-        if self._search is None:
+        search = self._ascii_search if folded.isascii() else self._search
+        if search is None:
             return frozenset()
         found: set[str] = set()
         position = 0
-        while (match := self._search(folded, position)) is not None:
+        while (match := search(folded, position)) is not None:
             # The trie gives the longest literal starting here; every other literal that
             # starts here is a prefix of it.
             found |= self._prefixes_of(match.group())
@@ -257,6 +265,17 @@ def _split(pattern: re.Pattern[str]) -> tuple[re.Pattern[str], ...] | None:
                                            pattern.flags) for items in alternatives)
     except Exception:  # noqa: BLE001  # pragma: no cover - an unknown parser: run it whole
         return None
+
+
+def _ascii_only(node: dict[str, Any]) -> dict[str, Any]:
+    """The trie of ``node``'s literals that are ASCII only (its empty branches dropped)."""
+    kept: dict[str, Any] = {}
+    for char, child in node.items():
+        if not char:
+            kept[char] = child
+        elif char.isascii() and (sub := _ascii_only(child)):
+            kept[char] = sub
+    return kept
 
 
 def _trie_pattern(node: dict[str, Any]) -> str:

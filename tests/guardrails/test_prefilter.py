@@ -9,9 +9,13 @@ generated text built from the rules' own words, each rule set fires the same nam
 
 from __future__ import annotations
 
+import codecs
+import gc
 import json
 import re
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -21,7 +25,7 @@ from hypothesis import strategies as st
 from guardrails import InjectionScan, injection, pii_patterns, redact, scan_note
 from guardrails.pii import Pseudonyms
 from guardrails.pii_patterns import prose_personal_data
-from guardrails.prefilter import Gated, RuleSet, fold, needs_of
+from guardrails.prefilter import Gated, RuleSet, _LiteralFinder, fold, needs_of
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS_FILES = sorted((ROOT / "evals" / "datasets").glob("**/*.jsonl"))
@@ -101,6 +105,33 @@ def test_rules_are_run_as_their_alternatives() -> None:
             ] == [None, None]  # compiled from the parse tree, each alone
 
 
+@contextmanager
+def ascii_fast_path_off() -> Iterator[None]:
+    """Every literal finder searches ASCII texts with its trie of all literals."""
+    finders = [item for item in gc.get_objects() if isinstance(item, _LiteralFinder)]
+    assert len(finders) >= len(RULE_SETS)
+    with pytest.MonkeyPatch.context() as patch:
+        for finder in finders:
+            patch.setattr(finder, "_ascii_search", finder._search)
+        yield
+
+
+def test_ascii_texts_are_searched_for_ascii_literals_only() -> None:
+    finder = _LiteralFinder(["ignore", "ignorer", "ignorez", "игнор", "無視", "ab\u00e9", "ab"])
+    fast = finder._ascii_search
+    assert fast is not None and fast.__self__.pattern.isascii()  # type: ignore[attr-defined]
+    assert finder.present("please ignore it, abe") == {"ignore", "ab"}
+    assert finder.present("ignorer abé игнор") == {"ignore", "ignorer", "ab", "abé", "игнор"}
+    # A literal whose fold is ASCII is folded before the trie is built: found either way.
+    kelvin = RuleSet([("k", re.compile("\u212a?ilo", re.IGNORECASE))])
+    assert kelvin.fired("KILO") == kelvin.fired("\u212aILO") == {"k"}
+    # Rules in many scripts: the ASCII search has far fewer first characters.
+    full = injection._ALL_RULES._literals
+    assert full._ascii_search is not None and full._search is not None
+    assert len(full._ascii_search.__self__.pattern) < len(  # type: ignore[attr-defined]
+        full._search.__self__.pattern)  # type: ignore[attr-defined]
+
+
 def test_screening_and_redaction_unchanged_on_every_corpus_text() -> None:
     def screen(text: str) -> tuple[InjectionScan, object, object, object]:
         redaction = redact(text, Pseudonyms(), {"name": "Jane Doe"})
@@ -111,9 +142,13 @@ def test_screening_and_redaction_unchanged_on_every_corpus_text() -> None:
         patch.setattr(RuleSet, "runnable", every_pattern)
         patch.setattr(RuleSet, "parts_to_run", every_pattern)
         reference = [screen(text) for text in TEXTS]
-    differing = [(text, a, b) for text, a, b in zip(TEXTS, gated, reference, strict=True)
-                 if a != b]
-    assert not differing, differing[:3]
+    with ascii_fast_path_off():  # the prefilter on, its ASCII-only search off
+        full_search = [screen(text) for text in TEXTS]
+    for other in (reference, full_search):
+        differing = [(text, a, b) for text, a, b in zip(TEXTS, gated, other, strict=True)
+                     if a != b]
+        assert not differing, differing[:3]
+    assert sum(text.isascii() for text in TEXTS) > 100  # the fast path is exercised
     assert sum(scan.flagged for scan, *_ in gated) > 400  # the corpus exercises the rules
     assert sum(bool(spans) for *_, spans in gated) > 200
 
@@ -124,13 +159,22 @@ WORDS = sorted({literal for rules in RULE_SETS for rule in rules.rules
                   "ſ", "K", "ı", "\n", ">", "**", " ", ".", ":", "[system]", "APPROVE"})
 generated = st.lists(st.one_of(st.sampled_from(WORDS), st.sampled_from(WORDS).map(str.upper),
                                st.text(max_size=3)), max_size=40).map(" ".join)
+# Half the examples ASCII only (the fast path), the rest mixed or non-ASCII.
+generated = st.one_of(generated.map(lambda text: text.encode("ascii", "ignore").decode()),
+                      generated)
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(generated)
 def test_rule_sets_fire_as_every_pattern_on_generated_text(text: str) -> None:
+    views = (text, fold(text), text[::-1], codecs.encode(text, "rot13"))
+    with ascii_fast_path_off():
+        slow = [rules.present(view) for rules in RULE_SETS for view in views]
+        slow_scan = scan_note(text)
+    assert [rules.present(view) for rules in RULE_SETS for view in views] == slow
+    assert scan_note(text) == slow_scan
     for rules in RULE_SETS:
-        for view in (text, fold(text), text[::-1]):
+        for view in views:
             assert rules.fired(view) == rules.fired_unfiltered(view)
             runnable = rules.parts_to_run(view)
             whole = rules.runnable(view)
