@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import re
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -23,7 +24,13 @@ import click
 
 from assistant import config
 from cli import usage_errors
-from events.errors import DocketError, InputRejected, NotAuthorised, StoreUnavailable
+from events.errors import (
+    DocketError,
+    FieldProblem,
+    InputRejected,
+    NotAuthorised,
+    StoreUnavailable,
+)
 
 if TYPE_CHECKING:  # keeps start-up fast: the service loads on first use
     from assistant.service import DocketService, SigningKey
@@ -178,6 +185,18 @@ def domain_argument(required: bool = False) -> Callable[[F], F]:
         return merged  # type: ignore[return-value]
 
     return decorate
+
+
+def as_options(exc: InputRejected, option_of: dict[str, str]) -> InputRejected:
+    """``exc`` with each problem named by the option the person typed (``--reason-code: ...``,
+    ``--explore: must be ...``), not the service's inner field (``reason_code``,
+    ``exploration.rate``); a field no option sets keeps its name."""
+    problems = [
+        FieldProblem(option_of.get(p.field, p.field),
+                     re.sub(r"^Input should be ", "must be ", p.problem))
+        for p in exc.problems
+    ]
+    return InputRejected(problems, exc.case_id)
 
 
 def fail(message: str, code: int = 1) -> NoReturn:

@@ -29,7 +29,7 @@ from assistant.views import (
     inert,
     parse_flag,
 )
-from cli.app import Context, cli, fail, pass_context, progress, startup_frozen
+from cli.app import Context, as_options, cli, fail, pass_context, progress, startup_frozen
 from cli.files import LineMap, iter_rows
 from events.errors import DocketError, InputRejected
 
@@ -72,6 +72,11 @@ def bad_row(number: int, sentence: str, lines: LineMap) -> str:
     if _LOCATED.match(sentence):
         return sentence
     return f"{lines.place(number)}: {sentence}"
+
+
+#: The option of ``decide`` that sets each field the service names in a refusal.
+_DECIDE_OPTION_OF = {"reason_code": "--reason-code", "reason_text": "--reason",
+                     "action": "--override", "quantity": "--quantity"}
 
 
 @cli.command()
@@ -117,7 +122,10 @@ def decide(
         decision = Override(override, reason_code or "", reason or "")
     else:
         decision = Escalate(reason or "")
-    detail = obj.service.decide(case_id, decision)
+    try:
+        detail = obj.service.decide(case_id, decision)
+    except InputRejected as exc:
+        raise as_options(exc, _DECIDE_OPTION_OF) from exc
     assert detail.decision is not None
     made = detail.decision
     what = made.action or "to a senior reviewer"

@@ -145,7 +145,7 @@ def eval_command(
             click.echo(
                 f"baseline updated for {', '.join(r.suite for r in result.results)} "
                 f"({sum(len(v) for v in accepted.suites.values())} metrics in all) in "
-                f"{baseline_path}",
+                f"{baseline_file.shown(baseline_path)}",
                 err=True,
             )
             write_outputs(result, results_path, report_path)

@@ -7,7 +7,6 @@ holding the owner role runs ``docket policy approve N``.
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,8 +14,8 @@ import click
 
 from assistant.domains import get_quantity_pack, is_quantity_pack
 from assistant.views import PolicyChangeView
-from cli.app import Context, cli, fail, pass_context
-from events.errors import DocketError, FieldProblem, InputRejected
+from cli.app import Context, as_options, cli, fail, pass_context
+from events.errors import DocketError, InputRejected
 
 if TYPE_CHECKING:
     from cli.files import LineMap
@@ -293,23 +292,12 @@ _OPTION_OF = {
 }
 
 
-def _as_options(exc: InputRejected) -> InputRejected:
-    """``exc`` with each problem named by the option that set the field (``--explore: must be
-    less than or equal to 0.5``, not ``exploration.rate: Input should be ...``)."""
-    problems = [
-        FieldProblem(_OPTION_OF.get(p.field, p.field),
-                     re.sub(r"^Input should be ", "must be ", p.problem))
-        for p in exc.problems
-    ]
-    return InputRejected(problems, exc.case_id)
-
-
 def _propose(ctx: click.Context, domain: str, changes: dict[str, Any], justification: str
              ) -> None:
     try:
         view = ctx.obj.service.change_policy(domain, changes, justification)
     except InputRejected as exc:
-        raise _as_options(exc) from exc
+        raise as_options(exc, _OPTION_OF) from exc
     number = max(p.number for p in view.pending)
     click.echo(
         f"proposed change #{number} to the {view.domain} policy (still v{view.version}); it "

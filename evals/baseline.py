@@ -66,6 +66,17 @@ def default_domain(default: Path = DEFAULT_PATH) -> str | None:
         return None
 
 
+def shown(path: Path) -> str:
+    """``path`` as a message prints it: relative to the current directory when under it, else
+    by its name in the package (``evals/baselines/demand.json``) when it is a shipped file,
+    else as given (never an absolute path into the installed source tree)."""
+    absolute = path.resolve()
+    for base in (Path.cwd().resolve(), DEFAULT_PATH.resolve().parent.parent):
+        if absolute.is_relative_to(base):
+            return str(absolute.relative_to(base))
+    return str(path)
+
+
 def path_for(domain: str, default: Path = DEFAULT_PATH) -> Path:
     """The baseline a domain's evals are judged against: the default file when it is that
     domain's, else ``baselines/<domain>.json`` beside it (each pack has its own)."""

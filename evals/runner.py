@@ -140,7 +140,8 @@ def run(
         except EvalError as exc:
             result.baseline_problem = str(exc)
         if baseline is not None and baseline.domain not in (None, domain):
-            result.baseline_problem = (f"{baseline_path} holds the {baseline.domain} baseline, "
+            shown = baseline_file.shown(baseline_path)
+            result.baseline_problem = (f"{shown} holds the {baseline.domain} baseline, "
                                        f"not {domain}'s: judge {domain} against its own")
             baseline = None
     ctx = EvalContext(service, domain=domain, progress=progress)
@@ -173,9 +174,10 @@ def run(
 
 def _first_run(names: Sequence[str], domain: str, path: Path) -> str:
     """One sentence for a pack with no baseline yet: what was judged, how to record one."""
-    where = "" if path == baseline_file.path_for(domain) else f" --baseline {path}"
+    shown = baseline_file.shown(path)
+    where = "" if path == baseline_file.path_for(domain) else f" --baseline {shown}"
     command = " ".join(["docket eval", *names, f"--domain {domain}{where} --update-baseline"])
-    return (f"{domain} has no eval baseline yet (no file at {path}), so these figures were "
+    return (f"{domain} has no eval baseline yet (no file at {shown}), so these figures were "
             f"checked only against their suites' own limits; once they look right, record "
             f"them as its first baseline with `{command}`")
 

@@ -298,10 +298,15 @@ class Context(Acting):
         """
         managers = pack_roles(domain).model_managers
         if self.identity.role not in (*managers, SYSTEM.role):
-            raise NotAuthorised(
-                f"only {' or '.join(managers)} may {what} for {domain}, "
-                f"not role {self.identity.role!r}"
-            )
+            who = f"only {' or '.join(managers)} may {what} for {domain}"
+            if self.log.signer is None:  # no key: the role is a default, never claimed
+                raise NotAuthorised(
+                    f"{who}, and you hold no key, so Docket cannot tell who you are: act "
+                    "with your key file (--key FILE or DOCKET_KEY) enrolled in one of those "
+                    "roles (--role ROLE picks it if the key holds several), or create the "
+                    "first one with `docket keys init`"
+                )
+            raise NotAuthorised(f"{who}, not role {self.identity.role!r}")
         return managers
 
 

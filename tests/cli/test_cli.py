@@ -262,7 +262,8 @@ def test_decide_accept_override_and_escalate(docket: Docket, seeded: dict[str, s
      (["--reason", "why not"], "--override needs --reason-code CODE", 2),
      ([], "--override needs --reason-code CODE and --reason TEXT", 2),
      (["--reason-code", "other", "--reason", "  "], "--override needs --reason TEXT", 2),
-     (["--reason-code", "gut-feeling", "--reason", "x"], "reason_code:", 1)],
+     # An unknown code is named by the option typed too (it was `reason_code:`).
+     (["--reason-code", "gut-feeling", "--reason", "x"], "--reason-code: 'gut-feeling'", 1)],
     ids=["no reason text", "no reason code", "neither", "blank reason", "unknown reason code"],
 )
 def test_override_without_a_reason_is_refused_naming_the_field(
@@ -274,6 +275,9 @@ def test_override_without_a_reason_is_refused_naming_the_field(
 
     assert_clear_error(result, field, code=code)
     assert result.stderr.count(field) == 1, result.stderr  # said once, not twice
+    assert "reason_code" not in result.stderr and "reason_text" not in result.stderr
+    if code == 1:  # the codes and where to read them are still given
+        assert "docket reasons" in result.stderr and "missing_information" in result.stderr
     assert docket.case(case_id).decision is None
 
 

@@ -194,3 +194,15 @@ def test_an_admin_enrols_the_components_of_an_older_store_and_verify_then_holds_
     one_sentence_error(invoke("verify"), "TAMPERED at position",
                        "recorded as done by the component docket/orchestrator",
                        "signed only by bob's key")  # fmt: skip
+
+
+def test_retrain_without_a_key_says_no_key_is_held_who_may_and_how_to_name_yourself(
+    run: object,
+) -> None:
+    invoke = run  # type: ignore[assignment]
+    result = invoke("retrain", "credit", "--reason", "monthly")  # type: ignore[operator]
+    # Was: "only engineer or risk_owner may retrain models for credit, not role 'operator'",
+    # a role the person never claimed.
+    one_sentence_error(result, "engineer or risk_owner", "no key", "--key FILE",
+                       "docket keys init")
+    assert "not role 'operator'" not in result.stderr
