@@ -84,7 +84,7 @@ def test_the_service_refuses_another_packs_code_and_records_the_packs_own(
     refused = checkups("decide", ref, "--override", other, "--reason-code",
                        "customer_relationship", "--reason", "known to the practice",
                        role="care_coordinator", operator="cora")
-    sentence = assert_clear_error(refused, "reason_code", "customer_relationship",
+    sentence = assert_clear_error(refused, "--reason-code", "customer_relationship",
                                   "participant_preference")
     assert "docket reasons --domain careplan" in sentence
 
