@@ -24,7 +24,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 try:  # The parser behind ``re.compile`` (a private module since Python 3.11).
@@ -138,11 +138,23 @@ class RuleSet:
     """
 
     def __init__(self, rules: Iterable[tuple[str, re.Pattern[str]]]) -> None:
-        self.rules = tuple(Gated.of(name, pattern) for name, pattern in rules)
-        self._literals = _LiteralFinder(
-            text for rule in self.rules for text in rule.literals())
-        self._whole = _Gate(self.rules)
-        self._parts: _Gate | None = None  # compiled on first use (not at every start-up)
+        # Everything below is built on first use, not at import: parsing every rule for its
+        # literals and compiling the literal searches takes about 150 ms, which every
+        # command importing the guardrails paid, though most never screen a note.
+        self._named = tuple(rules)
+        self._parts: _Gate | None = None
+
+    @cached_property
+    def rules(self) -> tuple[Gated, ...]:
+        return tuple(Gated.of(name, pattern) for name, pattern in self._named)
+
+    @cached_property
+    def _literals(self) -> _LiteralFinder:
+        return _LiteralFinder(text for rule in self.rules for text in rule.literals())
+
+    @cached_property
+    def _whole(self) -> _Gate:
+        return _Gate(self.rules)
 
     def present(self, text: str) -> frozenset[str]:
         """The needed literals that occur in ``fold(text)``."""
