@@ -30,12 +30,9 @@ def _clinic(n: int, seed: int) -> tuple[DomainPack, PolicySpec, list[LoggedCase]
     """A log where biopsy shows the outcome, discharge shows a malignancy only (recorded by
     the clinic itself when the patient comes back), and the policy explores; with the
     operators' true cost per case."""
-    from tests.packs.biopsy import DECISION, make_pack
+    from tests.packs.biopsy import make_clinic_pack
 
-    pack = make_pack()
-    shape = dataclasses.replace(DECISION, reveals={
-        "discharge": frozenset({"Yes"}), "biopsy": frozenset(DECISION.outcomes)})
-    pack = dataclasses.replace(pack, decision=shape)
+    pack = make_clinic_pack()
     spec = _spec(pack).with_changes({"exploration": {"rate": 0.2, "max_regret": 25.0}})
     rows = pack.load_dataset().rows
     rng = np.random.default_rng(seed)
