@@ -1,0 +1,79 @@
+"""Outcomes a case's final action cannot show, on a pack whose discharge shows a malignancy
+only (the patient comes back), never a benign mass.
+
+Before, a benign outcome recorded after a discharge was taken as the clinic's own
+observation: recorded, counted as seen. Now it is refused, naming the case, the action and
+the outcome, the bulk row kept in quarantine; an outside source may still report it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+
+from assistant import domains
+from assistant.service import DocketService
+from assistant.views import Accept, QueueQuery
+from events.errors import InputRejected
+from tests.packs.biopsy import make_clinic_pack
+from tests.packs.conftest import Open
+
+
+@pytest.fixture(autouse=True)
+def clinic_pack(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setitem(domains._registered, "biopsy", make_clinic_pack)
+    domains._cache.pop("biopsy", None)
+    yield
+    domains._cache.pop("biopsy", None)
+
+
+def _discharged(biopsy: Open, scans: list[dict[str, object]], n: int
+                ) -> tuple[DocketService, list[tuple[str, str]]]:
+    """The service, and ``n`` discharged cases: (case id, case ref)."""
+    service = biopsy()
+    service.ingest("biopsy", scans[:80])
+    page = service.queue(QueueQuery(statuses=("open",), limit=100, order_by="case_ref"))
+    found: list[tuple[str, str]] = []
+    for row in page.rows:
+        if row.recommendation == "discharge" and len(found) < n:
+            service.decide(row.case_id, Accept())
+            found.append((row.case_id, row.case_ref))
+    assert len(found) == n
+    return service, found
+
+
+def test_a_benign_outcome_after_a_discharge_is_refused_unless_an_outside_source_reports_it(
+    biopsy: Open, scans: list[dict[str, object]]
+) -> None:
+    service, [(first, ref), (second, _), (third, _)] = _discharged(biopsy, scans, 3)
+    now = datetime.now(UTC)
+    with pytest.raises(InputRejected) as refused:
+        service.record_outcome(first, "No", now)
+    said = str(refused.value)
+    assert f"case {ref}" in said
+    assert "'No' cannot be observed after 'discharge', which shows only 'Yes'" in said
+    assert "outside:" in said
+    assert service.case(first).outcome is None
+    service.record_outcome(second, "Yes", now)  # she came back: the clinic sees it
+    service.record_outcome(third, "No", now, source="outside:registry")
+    assert (service.case(second).outcome, service.case(third).outcome) == ("Yes", "No")
+
+
+def test_bulk_outcomes_name_the_case_the_action_and_the_outcome_and_keep_the_row(
+    biopsy: Open, scans: list[dict[str, object]]
+) -> None:
+    service, [(first, ref), (second, other)] = _discharged(biopsy, scans, 2)
+    before = service.status().quarantined_outcome_rows
+    at = datetime.now(UTC).isoformat()
+    lines = service.record_outcomes([
+        {"case_ref": ref, "outcome": "No", "observed_at": at},
+        {"case_ref": other, "outcome": "Yes", "observed_at": at},
+    ], domain="biopsy")
+    assert lines[0].startswith("2 rows: 1 recorded, 1 unobservable"), lines
+    [reported] = [line for line in lines if "unobservable" in line and "row 1" in line]
+    assert f"case {ref}: 'No' cannot be observed after 'discharge'" in reported, reported
+    assert service.case(first).outcome is None
+    assert service.case(second).outcome == "Yes"
+    assert service.status().quarantined_outcome_rows == before + 1
