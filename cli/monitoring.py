@@ -252,6 +252,9 @@ def monitor(
     if outcomes is not None and outcomes.n:
         click.echo("outcome quality: " + outcomes.message(risk, per_case))
         print_calibration(outcomes)
+    elif outcomes is not None and outcomes.partial:
+        click.echo("outcome quality: no outcome of an action that reveals every outcome yet; "
+                   + outcomes.left_out())
     since = outcomes.since_change if outcomes is not None else None
     if since is not None:
         click.echo(f"outcome quality, {since.window}: " + (

@@ -46,7 +46,8 @@ def outcome_check(
 
     def judged(settings: OutcomeAlertSettings) -> OutcomeCheck:
         return check_outcomes(rows, now=now, risk_outcome=shape.risk_outcome,
-                              reveals=shape.reveals, costs=costs, settings=settings)
+                              reveals=shape.reveals, costs=costs, settings=settings,
+                              outcomes=shape.outcomes)
 
     checked = judged(s)
     change = queries.last_change(ctx.views, domain)

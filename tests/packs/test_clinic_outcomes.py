@@ -77,3 +77,14 @@ def test_bulk_outcomes_name_the_case_the_action_and_the_outcome_and_keep_the_row
     assert service.case(first).outcome is None
     assert service.case(second).outcome == "Yes"
     assert service.status().quarantined_outcome_rows == before + 1
+
+
+def test_the_service_says_which_outcome_an_action_shows(biopsy: Open) -> None:
+    """A front end asked whether a discharge shows the outcome and heard yes, then had its
+    benign outcome refused; with the outcome it now hears which one shows."""
+    service = biopsy()
+    assert service.reveals_outcome("biopsy", "discharge")  # some outcome may show
+    assert service.reveals_outcome("biopsy", "discharge", "Yes")
+    assert not service.reveals_outcome("biopsy", "discharge", "No")
+    assert service.reveals_outcome("biopsy", "biopsy", "No")
+    assert not service.reveals_outcome("biopsy", None, "Yes")
