@@ -10,15 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from assistant import domains
 from assistant.service import DocketService
 from assistant.views import Accept, QueueQuery
+from cli.main import cli
 from events.errors import InputRejected
 from tests.packs.biopsy import make_clinic_pack
 from tests.packs.conftest import Open
+from tests.people import People
 
 
 @pytest.fixture(autouse=True)
@@ -88,3 +92,26 @@ def test_the_service_says_which_outcome_an_action_shows(biopsy: Open) -> None:
     assert not service.reveals_outcome("biopsy", "discharge", "No")
     assert service.reveals_outcome("biopsy", "biopsy", "No")
     assert not service.reveals_outcome("biopsy", None, "Yes")
+
+
+def test_monitor_and_health_say_they_leave_out_what_a_discharge_shows(
+    biopsy: Open, scans: list[dict[str, object]], tmp_path: Path
+) -> None:
+    """Every outcome recorded after a discharge is a malignancy; outcome quality counted
+    them as a sample of the discharged and read a model far too optimistic. Now they are
+    left out, and docket monitor and the health screen say how many and why."""
+    service, discharged = _discharged(biopsy, scans, 3)
+    now = datetime.now(UTC)
+    for case_id, _ in discharged[:2]:
+        service.record_outcome(case_id, "Yes", now)  # they came back
+    said = "2 outcome(s) recorded after 'discharge' left out: it reveals some outcomes only"
+    assert said in service.health("biopsy").calibration_window
+    people = People.of(service.store_url, service.data_dir)
+    key = people.save("ava", "auditor", tmp_path)
+    shown = CliRunner().invoke(
+        cli, ["--store", service.store_url, "--key", str(key), "--role", "auditor",
+              "monitor", "biopsy"],
+        env={"DOCKET_DATA_DIR": str(service.data_dir), "DOCKET_KEY": None})
+    assert shown.exit_code == 0, shown.output
+    assert "outcome quality: no outcome of an action that reveals every outcome yet; " + said \
+        in shown.output, shown.output
