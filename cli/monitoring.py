@@ -84,7 +84,10 @@ def print_off_policy(off: OffPolicyReport) -> None:
     click.echo(
         f"{off.n_decided} decided case(s): {off.n_settled} settled, of which {off.n_observed} "
         f"with an outcome the action revealed, {off.n_outside} reported by outside sources, "
-        f"{off.n_unobservable} that nobody can observe (the action reveals no outcome); "
+        + (f"{off.n_partial} shown by an action that reveals some outcomes only (naive "
+           "figures and the range only), " if off.n_partial else "")
+        + f"{off.n_unobservable} that nobody can observe (the action reveals no outcome"
+        + (", or some only" if off.n_partial else "") + "); "
         f"{off.n_awaiting_outcome} awaiting their outcome (counted as not seen yet); left out: "
         f"{off.n_awaiting_senior} awaiting a senior"
     )

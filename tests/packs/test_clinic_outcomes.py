@@ -108,10 +108,18 @@ def test_monitor_and_health_say_they_leave_out_what_a_discharge_shows(
     assert said in service.health("biopsy").calibration_window
     people = People.of(service.store_url, service.data_dir)
     key = people.save("ava", "auditor", tmp_path)
-    shown = CliRunner().invoke(
-        cli, ["--store", service.store_url, "--key", str(key), "--role", "auditor",
-              "monitor", "biopsy"],
-        env={"DOCKET_DATA_DIR": str(service.data_dir), "DOCKET_KEY": None})
-    assert shown.exit_code == 0, shown.output
+
+    def docket(*args: str) -> str:
+        shown = CliRunner().invoke(
+            cli, ["--store", service.store_url, "--key", str(key), "--role", "auditor", *args],
+            env={"DOCKET_DATA_DIR": str(service.data_dir), "DOCKET_KEY": None})
+        assert shown.exit_code == 0, shown.output
+        return shown.output
+
+    monitored = docket("monitor", "biopsy")
     assert "outcome quality: no outcome of an action that reveals every outcome yet; " + said \
-        in shown.output, shown.output
+        in monitored, monitored
+    # docket quality counted them as reported by outside sources
+    quality = docket("quality", "biopsy")
+    assert ("0 reported by outside sources, 2 shown by an action that reveals some outcomes "
+            "only") in quality, quality
