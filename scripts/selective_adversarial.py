@@ -20,7 +20,8 @@ the truth is the realised cost of the actions taken, which is what the range bou
 
 Development used seeds 0-49; README's figures use seeds 5000 onwards (the unseen-outcome
 scenarios ``late_bad``, ``confounded``, ``off_midway``, ``few``, ``fewer``: seeds 6000-6049,
-never used for tuning).
+never used for tuning; a pack with an action that reveals some outcomes only,
+``tests.packs.biopsy:make_clinic_pack``: seeds 8000-8049, every scenario, never used before).
 """
 
 from __future__ import annotations

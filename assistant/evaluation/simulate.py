@@ -8,12 +8,13 @@ owner's exploration) decides every case, seeded by the case as in production; on
 whose action reveals its outcome (the pack's ``ClassificationShape.reveals``: credit's
 approve, a biopsy pack's biopsy, every action of a pack that declares nothing) show it; an
 action that reveals some outcomes only (a clinic's discharge: a malignancy comes back, a
-benign mass never shows) shows those, counted in the naive figure alone, as ``docket quality``
-counts them; the model is then retrained on the original rows plus the outcomes of the
-actions that reveal every outcome, weighted by inverse propensity. At the end the log of all
-months is used to estimate the cost per case of the deterministic policy (the policy without
-exploration, as the owner means it) by the naive, IPS and doubly-robust estimators, and the
-truth is computed from the outcomes the simulator knows but the log does not.
+benign mass never shows) shows those, counted in the naive figure alone (as ``docket
+quality``'s naive realized cost counts them); the model is then retrained on the original
+rows plus the outcomes of the actions that reveal every outcome, weighted by inverse
+propensity. At the end the log of all months is used to estimate the cost per case of the
+deterministic policy (the policy without exploration, as the owner means it) by the naive,
+IPS and doubly-robust estimators, and the truth is computed from the outcomes the simulator
+knows but the log does not.
 
 The eval gate (``docket eval selective_labels``): with exploration, the DR interval covers
 the truth in at least 90% of repeats, and the naive estimate's bias is reported. The approval
