@@ -123,3 +123,12 @@ def test_monitor_and_health_say_they_leave_out_what_a_discharge_shows(
     quality = docket("quality", "biopsy")
     assert ("0 reported by outside sources, 2 shown by an action that reveals some outcomes "
             "only") in quality, quality
+
+
+def test_verify_is_told_which_outcome_a_discharge_cannot_show() -> None:
+    """verify took the discharge for an action that shows every outcome: a benign outcome
+    after one, written around the service, passed unremarked."""
+    from assistant.usecases.maintenance import hidden_outcomes, silent_actions
+
+    assert hidden_outcomes()["biopsy"] == {"discharge": ("No",)}
+    assert "discharge" not in silent_actions()["biopsy"]
