@@ -137,8 +137,8 @@ def plan_outcomes(
     ``observed_at`` takes the forms of :mod:`assistant.times`; without a timezone it is read
     as UTC, and the summary says on how many rows.
     ``refusal(final_action, source, outcome)`` says why the outcome may not follow that
-    action (see
-    :func:`assistant.evaluation.observation.outcome_refusal`); None: every action reveals.
+    action (see :func:`assistant.evaluation.observation.outcome_refusal`); None: every
+    action reveals every outcome.
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
