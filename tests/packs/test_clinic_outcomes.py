@@ -132,3 +132,23 @@ def test_verify_is_told_which_outcome_a_discharge_cannot_show() -> None:
 
     assert hidden_outcomes()["biopsy"] == {"discharge": ("No",)}
     assert "discharge" not in silent_actions()["biopsy"]
+
+
+def test_docket_outcomes_names_the_row_the_case_the_action_and_the_outcome(
+    biopsy: Open, scans: list[dict[str, object]], tmp_path: Path
+) -> None:
+    service, [(first, ref), (second, other)] = _discharged(biopsy, scans, 2)
+    at = datetime.now(UTC).isoformat()
+    rows = tmp_path / "outcomes.csv"
+    rows.write_text(f"case_ref,outcome,observed_at\n{ref},No,{at}\n{other},Yes,{at}\n",
+                    encoding="utf-8")
+    key = People.of(service.store_url, service.data_dir).save("rita", "radiologist", tmp_path)
+    shown = CliRunner().invoke(
+        cli, ["--store", service.store_url, "--key", str(key), "--role", "radiologist",
+              "outcomes", str(rows), "--domain", "biopsy"],
+        env={"DOCKET_DATA_DIR": str(service.data_dir), "DOCKET_KEY": None})
+    assert shown.exit_code == 0, shown.output
+    assert shown.output.startswith("2 rows: 1 recorded, 1 unobservable"), shown.output
+    assert (f"line 2: unobservable: case {ref}: 'No' cannot be observed after 'discharge', "
+            "which shows only 'Yes'; only an outside source can report it") in shown.output
+    assert service.case(first).outcome is None and service.case(second).outcome == "Yes"
