@@ -358,7 +358,13 @@ def audit(obj: Context, case_id: str, as_of: str | None, as_json: bool) -> None:
                    "number realised, e.g. bikes rented.")
 @pass_context
 def outcomes(obj: Context, file: Path, domain: str | None) -> None:
-    """Record outcomes in bulk from FILE (columns: case_id or case_ref, outcome, observed_at).
+    """Record outcomes in bulk from FILE (columns: case_id or case_ref, outcome, observed_at,
+    optional source).
+
+    An outcome the case's final action cannot show (any, after an action the pack declares
+    revealing none; one it does not list, after an action revealing some only) is refused,
+    naming the case, and kept with the rejected rows, unless its source names an outside
+    reporter (outside:NAME).
 
     observed_at: a date (2026-12-03) or a date and time (2026-12-03T14:05), optionally
     ending in Z or an offset like +01:00; without one, UTC is assumed and the summary says

@@ -220,7 +220,7 @@ def _record_history(
                 continue
             service.decide(row.case_id, Accept())
             # Selective labels: a declined applicant never shows whether they would repay.
-            if service.reveals_outcome(DOMAIN, row.recommendation):
+            if service.reveals_outcome(DOMAIN, row.recommendation, by_ref[row.case_ref]):
                 # Observed after the decision (the log refuses an outcome seen before it).
                 service.record_outcome(row.case_id, by_ref[row.case_ref], datetime.now(UTC),
                                        source="data set label")

@@ -84,7 +84,10 @@ def print_off_policy(off: OffPolicyReport) -> None:
     click.echo(
         f"{off.n_decided} decided case(s): {off.n_settled} settled, of which {off.n_observed} "
         f"with an outcome the action revealed, {off.n_outside} reported by outside sources, "
-        f"{off.n_unobservable} that nobody can observe (the action reveals no outcome); "
+        + (f"{off.n_partial} shown by an action that reveals some outcomes only (naive "
+           "figures and the range only), " if off.n_partial else "")
+        + f"{off.n_unobservable} that nobody can observe (the action reveals no outcome"
+        + (", or some only" if off.n_partial else "") + "); "
         f"{off.n_awaiting_outcome} awaiting their outcome (counted as not seen yet); left out: "
         f"{off.n_awaiting_senior} awaiting a senior"
     )
@@ -252,6 +255,9 @@ def monitor(
     if outcomes is not None and outcomes.n:
         click.echo("outcome quality: " + outcomes.message(risk, per_case))
         print_calibration(outcomes)
+    elif outcomes is not None and outcomes.partial:
+        click.echo("outcome quality: no outcome of an action that reveals every outcome yet; "
+                   + outcomes.left_out())
     since = outcomes.since_change if outcomes is not None else None
     if since is not None:
         click.echo(f"outcome quality, {since.window}: " + (

@@ -186,6 +186,9 @@ class CaseRule:
     ``silent_actions``: by pack, the actions whose taking reveals no outcome (the packs'
     declarations; the log does not record them). Holds the final action of each case decided
     so (one entry per declined case), to refuse an outcome following it from no outside source.
+    ``hidden_outcomes``: by pack, each action that reveals some outcomes only, with the ones it
+    cannot show (a discharge: a benign mass). Such an outcome after it from no outside source
+    is noted, not refused: the service recorded them until it refused them (:meth:`unchecked`).
     """
 
     def __init__(
@@ -193,8 +196,13 @@ class CaseRule:
         recorder: CaseRows,
         silent_actions: Mapping[str, Collection[str]] | None = None,
         declarations: Mapping[str, Mapping[str, Any]] | None = None,
+        hidden_outcomes: Mapping[str, Mapping[str, Collection[str]]] | None = None,
     ) -> None:
         self.recorder = recorder
+        self.hidden = {d: {a: frozenset(o) for a, o in by.items()}
+                       for d, by in (hidden_outcomes or {}).items()}
+        self.partial: dict[str, str] = {}  # case key -> its final action, revealing some only
+        self.impossible: list[str] = []  # outcomes such an action cannot show, in words
         self.rows: dict[str, list[tuple[int, str, bytes, int]]] = {}
         self.silent = {d: frozenset(a) for d, a in (silent_actions or {}).items()}
         self.silenced: dict[str, str] = {}  # case key -> its final action, revealing none
@@ -263,6 +271,10 @@ class CaseRule:
             action = state.get("action")
             if isinstance(action, str) and action in self.silent.get(case.domain, ()):
                 self.silenced[_key(oid)] = action
+        if topic in FINAL and self.hidden:
+            action = state.get("action")
+            if isinstance(action, str) and action in self.hidden.get(case.domain, {}):
+                self.partial[_key(oid)] = action
         return None
 
     def outcome(
@@ -307,6 +319,11 @@ class CaseRule:
             return (f"{case.label}: its OutcomeRecorded event follows the decision {action!r}, "
                     f"which reveals no outcome: only an outside source ('{OUTSIDE}NAME') can "
                     "report one")  # fmt: skip
+        partial = self.partial.get(_key(oid)) if decided else None
+        label = state.get("outcome")
+        if (partial is not None and not is_outside(state)
+                and label in self.hidden.get(case.domain, {}).get(partial, ())):
+            self.impossible.append(f"{case.label}: {label!r} after {partial!r}")
         return None
 
 
@@ -371,6 +388,12 @@ class CaseRule:
                     f"declaration the installed pack no longer makes (the first: "
                     f"{earlier[0][1]}); taken for an earlier version of the pack, since "
                     f"{since}")  # fmt: skip
+        if self.impossible:
+            notes.append(
+                f"{len(self.impossible):,} outcome(s) name what their case's final action cannot "
+                f"show, from no outside source (the first: {self.impossible[0]}): that action "
+                "reveals some outcomes only; recorded by a release before the service refused "
+                "them, or written around it")  # fmt: skip
         return notes
 
     def assessing(self, oid: str, version: int, topic: str, *, decided: bool) -> str | None:

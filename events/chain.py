@@ -228,6 +228,7 @@ def verify(
     on_link: Callable[[int, bytes], None] | None = None,
     silent_actions: Mapping[str, Collection[str]] | None = None,
     declarations: Mapping[str, Mapping[str, Any]] | None = None,
+    hidden_outcomes: Mapping[str, Mapping[str, Collection[str]]] | None = None,
     now: datetime | None = None,
     vouched: Vouched | None = None,
     clock_skew: timedelta = CLOCK_SKEW,
@@ -257,6 +258,8 @@ def verify(
     enrolment events met on the way). ``on_link(position, link)`` sees every verified link
     (checkpoints). ``silent_actions``: by pack, the actions that reveal no outcome (the
     packs' word): an outcome after one is named unless an outside source reported it.
+    ``hidden_outcomes``: by pack, each action that reveals some outcomes only and the ones it
+    cannot show: such an outcome after it, from no outside source, is counted in the notes.
     ``declarations``: by installed pack, the declaration its cases record when they open
     (what :meth:`~assistant` packs' ``case_record`` gives): the declaration each decided case
     (or case given an outcome) recorded is compared with it, and a false one is named at the
@@ -275,7 +278,7 @@ def verify(
     signatures = _Signatures(chained.signed_from())
     decisions, policies, ruled, topics = _Decisions(), _Policies(), _RULED, docket_topics()
     # Each decision (and outcome) against what its case recorded before it.
-    cases = CaseRule(chained, silent_actions, declarations)
+    cases = CaseRule(chained, silent_actions, declarations, hidden_outcomes)
     clock = ClockRule(now or datetime.now(UTC), skew=clock_skew, vouched=vouched)
     # A walk starts at position 1; an event stored below it (a row id of 0 or less) is
     # outside every walk, yet reading its aggregate by id finds it.

@@ -177,6 +177,9 @@ class OffPolicyReport:
     # Overrides to an action that shows no outcome (operators declining): count and actions.
     n_overridden_unseen: int = 0
     overridden_unseen_actions: tuple[str, ...] = ()
+    # Outcomes an action that reveals some only showed itself (a malignancy after a
+    # discharge): naive figures and the range only, and not an outside source's.
+    n_partial: int = 0
 
     @property
     def overridden_unseen_share(self) -> float:
@@ -189,7 +192,7 @@ class OffPolicyReport:
     def no_outcomes_yet(self) -> bool:
         """No outcome is known for any decided case (none revealed, none reported): the
         range, every case at its best and its worst, is then the only statement."""
-        return self.n_observed == 0 and self.n_outside == 0
+        return self.n_observed == 0 and self.n_outside == 0 and self.n_partial == 0
 
     def estimate_of(self, name: str) -> Estimate:
         return next(e for e in self.estimates if e.name == name)
@@ -222,7 +225,7 @@ class OffPolicyReport:
         return {
             "n_decided": self.n_decided, "n_settled": self.n_settled,
             "no_outcomes_yet": self.no_outcomes_yet, "n_observed": self.n_observed,
-            "n_outside_source": self.n_outside,
+            "n_outside_source": self.n_outside, "n_partial_reveal": self.n_partial,
             "n_unobservable": self.n_unobservable,
             "n_awaiting_outcome": self.n_awaiting_outcome,
             "n_awaiting_senior": self.n_awaiting_senior, "n_explored": self.n_explored,
@@ -516,7 +519,7 @@ def off_policy_report(
 
     y, e, p = [], [], []
     if_risk, if_safe = [], []
-    n_outside = 0
+    n_outside = n_partial = 0
     never = 0  # cases no action they might take would show an outcome
     unobservable: list[str] = []
     for c in included:
@@ -533,7 +536,11 @@ def off_policy_report(
         revealed = (c.outcome is not None and not is_outside(c.outcome_source)
                     and shows(c.final_action))
         if c.outcome is not None and not revealed:
-            n_outside += 1
+            # One the action itself shows, revealing some outcomes only: not an outsider's.
+            own = (not is_outside(c.outcome_source)
+                   and c.outcome in partly_reveals(pack, c.final_action))
+            n_partial += own
+            n_outside += not own
         if c.outcome is None and not shows(c.final_action):
             unobservable.append(c.case_ref or c.case_id)
         y.append((1.0 if c.outcome == risk else 0.0) if revealed else np.nan)
@@ -595,6 +602,7 @@ def off_policy_report(
         n_settled=len(settled),
         n_observed=int(log.observed.sum()),
         n_outside=n_outside,
+        n_partial=n_partial,
         n_unobservable=len(unobservable),
         n_awaiting_outcome=len(awaiting_outcome),
         n_awaiting_senior=len(awaiting_senior),

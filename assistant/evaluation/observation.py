@@ -51,10 +51,21 @@ def reveals_every_outcome(pack: DomainPack, action: str | None) -> bool:
     return reveals(pack, action) and not partly_reveals(pack, action)
 
 
-def outcome_refusal(pack: DomainPack, final_action: str | None, source: str) -> str | None:
-    """Why an outcome may not be recorded for a case whose final action is ``final_action``
-    (None: it may). Outside sources may report any case."""
-    if is_outside(source) or reveals(pack, final_action):
+def outcome_refusal(pack: DomainPack, final_action: str | None, source: str,
+                    outcome: str | None = None) -> str | None:
+    """Why ``outcome`` may not be recorded for a case whose final action is ``final_action``
+    (None: it may). Outside sources may report any case. An action that reveals some outcomes
+    only (a discharge shows a malignancy when the patient comes back, never a benign mass)
+    refuses the others: seen after it, one would count as an observation of the decision."""
+    if is_outside(source):
+        return None
+    shown = partly_reveals(pack, final_action)
+    if shown and outcome is not None and outcome not in shown:
+        listed = " or ".join(repr(o) for o in shown)
+        return (f"{outcome!r} cannot be observed after {final_action!r}, which shows only "
+                f"{listed}; only an outside source can report it, recorded with source "
+                f"'{OUTSIDE}NAME' (e.g. {OUTSIDE}registry)")
+    if reveals(pack, final_action):
         return None
     if final_action is None:
         return ("the case has no final action yet, so no outcome can follow it "

@@ -6,12 +6,15 @@ than twice that); the rest arrive in ``rounds`` months.
 Each month the policy (minimum expected cost under the pack's costs, with or without the
 owner's exploration) decides every case, seeded by the case as in production; only the cases
 whose action reveals its outcome (the pack's ``ClassificationShape.reveals``: credit's
-approve, a biopsy pack's biopsy, every action of a pack that declares nothing) show it; the
-model is then retrained on the original rows plus the revealed outcomes, weighted by inverse
-propensity. At the end the log of all months is
-used to estimate the cost per case of the deterministic policy (the policy without
-exploration, as the owner means it) by the naive, IPS and doubly-robust estimators, and the
-truth is computed from the outcomes the simulator knows but the log does not.
+approve, a biopsy pack's biopsy, every action of a pack that declares nothing) show it; an
+action that reveals some outcomes only (a clinic's discharge: a malignancy comes back, a
+benign mass never shows) shows those, counted in the naive figure alone (as ``docket
+quality``'s naive realized cost counts them); the model is then retrained on the original
+rows plus the outcomes of the actions that reveal every outcome, weighted by inverse
+propensity. At the end the log of all months is used to estimate the cost per case of the
+deterministic policy (the policy without exploration, as the owner means it) by the naive,
+IPS and doubly-robust estimators, and the truth is computed from the outcomes the simulator
+knows but the log does not.
 
 The eval gate (``docket eval selective_labels``): with exploration, the DR interval covers
 the truth in at least 90% of repeats, and the naive estimate's bias is reported. The approval
@@ -31,7 +34,7 @@ from sklearn.base import clone
 from assistant.domains.base import DomainPack
 from assistant.domains.decision import ClassificationShape
 from assistant.evaluation.logged import MAX_TRAINING_WEIGHT
-from assistant.evaluation.observation import reveals
+from assistant.evaluation.observation import partly_reveals, reveals, reveals_every_outcome
 from assistant.evaluation.ope import Log, Target, estimate
 from assistant.policies import PolicySpec, recommend
 from assistant.specialists.pipelines import build_pipeline, dataset_matrix
@@ -143,29 +146,30 @@ def fairness_groups(pack: DomainPack) -> dict[str, tuple[np.ndarray, tuple[str, 
 
 
 def revealing_actions(pack: DomainPack) -> frozenset[str]:
-    """The decisive actions whose taking shows the case's outcome, as the pack declares
-    (``ClassificationShape.reveals``; an action it does not list reveals every outcome).
+    """The decisive actions whose taking shows the case's outcome whichever it is, as the
+    pack declares (``ClassificationShape.reveals``; an action it does not list reveals every
+    outcome): what an off-policy weight and retraining may rest on.
 
-    Refused, naming the action: one that reveals some outcomes and not others (whether an
-    outcome shows would then depend on the outcome itself, which no propensity can correct),
-    and a pack where no action reveals anything (nothing to learn or estimate from)."""
+    An action that reveals some outcomes only (:func:`~assistant.evaluation.observation.
+    partly_reveals`: a discharged patient shows a malignancy when she comes back, never a
+    benign mass) is simulated as such: its cases show the outcomes it reveals, which count in
+    the naive figure only, as in ``docket quality``. Refused, naming the actions: a pack where
+    no action reveals every outcome (no outcome could be weighed by a propensity)."""
     shape = pack.decision
     if not isinstance(shape, ClassificationShape):
         raise ValueError(f"simulate: {pack.name} is not a yes/no pack; the selective-labels "
                          "loop needs actions that reveal outcomes or not")
     decisive = [a for a in shape.actions if a != shape.escalate_action]
-    for action in decisive:
-        seen = shape.reveals[action]
-        if seen and len(seen) < len(shape.outcomes):
-            raise ValueError(
-                f"simulate: {pack.name}'s action {action!r} reveals only {sorted(seen)} of "
-                f"{list(shape.outcomes)}; the loop models actions that show every outcome or "
-                "none (an outcome seen only when it is one kind cannot be reweighted)")
-    found = frozenset(a for a in decisive if reveals(pack, a))
-    if not found:
+    if not any(reveals(pack, a) for a in decisive):
         raise ValueError(f"simulate: none of {pack.name}'s actions {decisive} reveals an "
                          "outcome (its reveals declares them all empty): no log could "
                          "estimate anything")
+    found = frozenset(a for a in decisive if reveals_every_outcome(pack, a))
+    if not found:
+        partial = {a: list(partly_reveals(pack, a)) for a in decisive if partly_reveals(pack, a)}
+        raise ValueError(f"simulate: none of {pack.name}'s actions {decisive} reveals every "
+                         f"outcome (some only: {partial}); whether an outcome shows would "
+                         "depend on the outcome itself, which no propensity can weigh")
     return found
 
 
@@ -266,7 +270,12 @@ def _repeat(
     # approval rate followed by group and the strict candidate's. What shows an outcome is
     # the pack's declaration, whichever actions those are.
     approve = policy.best_action_for(safe)
+    # What each action shows (an action that shows some outcomes only shows them, counted in
+    # the naive figure alone, as docket quality counts them).
+    assert isinstance(pack.decision, ClassificationShape)  # revealing_actions checked it
+    shown_by = pack.decision.reveals
     logged_y: list[float] = []
+    shown_y: list[float] = []  # every outcome the log shows: the naive figure's
     logged_e: list[float] = []
     logged_p: list[float] = []
     det_risk: list[float] = []
@@ -296,6 +305,8 @@ def _repeat(
             seen_now[j] = logged.action in shows
             outcome_risk = float(y_now[j])
             logged_y.append(outcome_risk if seen_now[j] else np.nan)
+            label = risk if outcome_risk else safe
+            shown_y.append(outcome_risk if label in shown_by[logged.action] else np.nan)
             if seen_now[j]:
                 revealed.append((month, float(pj), bool(outcome_risk)))
             logged_e.append(e)
@@ -328,22 +339,33 @@ def _repeat(
                          f"cases (actions that reveal: {sorted(shows)}); nothing to "
                          "estimate from")
     ips = (found.ips.estimate, found.ips.low, found.ips.high) if found.ips else None
+    shown = np.array(shown_y)
     strict = estimate(log, Target("strict", np.array(strict_risk), np.array(strict_safe)),
                       n_boot=n_boot, rng=np.random.default_rng(seed + 1))
     assert strict.dr is not None and strict.naive is not None  # same log as found's
     return RepeatResult(
         seed=seed,
         truth=float(np.mean(truth)),
-        naive=found.naive.estimate,
+        naive=_naive(shown, target),
         ips=ips,
         dr=(found.dr.estimate, found.dr.low, found.dr.high),
         n_observed=found.n_observed,
         n=found.n,
         approval={name: {g: tuple(r) for g, r in by.items()} for name, by in approval.items()},
-        strict=(float(np.mean(strict_truth)), strict.naive.estimate, strict.dr.estimate,
+        strict=(float(np.mean(strict_truth)),
+                _naive(shown, Target("strict", np.array(strict_risk), np.array(strict_safe))),
+                strict.dr.estimate,
                 strict.dr.low, strict.dr.high),
         revealed=tuple(revealed),
     )
+
+
+def _naive(shown: FloatArray, target: Target) -> float:
+    """The mean cost of ``target`` over the cases whose outcome the log shows (``shown``: 1
+    risk, 0 safe, NaN none), outcomes of an action that shows some only included."""
+    seen = ~np.isnan(shown)
+    cost = np.where(shown[seen] == 1.0, target.if_risk[seen], target.if_safe[seen])
+    return float(cost.mean())
 
 
 __all__ = ["RepeatResult", "SimulationResult", "revealing_actions", "simulate"]

@@ -8,7 +8,7 @@ from typing import Any
 
 from assistant.domains import is_quantity_pack, pack_roles
 from assistant.evaluation.logged import OffPolicyReport
-from assistant.evaluation.observation import reveals
+from assistant.evaluation.observation import outcome_refusal, reveals
 from assistant.facade.base import Door
 from assistant.monitoring.drift import DriftReport
 from assistant.monitoring.health import MonitoringThresholds
@@ -148,9 +148,16 @@ class MonitoringDoor(Door):
         truth the log cannot see, and approval rates by age across retraining rounds."""
         return evaluation.simulate_selective_labels(domain, seeds, exploration)
 
-    def reveals_outcome(self, domain: str, action: str | None) -> bool:
-        """Whether taking ``action`` shows the case's outcome (a declined loan shows none)."""
-        return reveals(self._ctx.pack(domain), action)
+    def reveals_outcome(self, domain: str, action: str | None, outcome: str | None = None
+                        ) -> bool:
+        """Whether taking ``action`` shows the case's outcome (a declined loan shows none);
+        with ``outcome``, whether it shows that one (a discharge that shows a malignancy
+        only never shows a benign mass): what :meth:`record_outcome` takes from no outside
+        source."""
+        pack = self._ctx.pack(domain)
+        if outcome is not None:
+            return outcome_refusal(pack, action, "", outcome) is None
+        return reveals(pack, action)
 
     def note_field(self, domain: str) -> str:
         """The field holding the applicant's free-text note (untrusted data)."""

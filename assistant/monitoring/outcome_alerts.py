@@ -12,7 +12,12 @@ Pure: the caller passes *outcome rows* (one per decided case with a recorded out
 =============  ===========================================================================
 
 Only outcomes the action *reveals* count (``reveals[action]``, the pack's declaration: a declined
-loan shows nothing, so an outcome recorded for it came from elsewhere and may be selected). The
+loan shows nothing, so an outcome recorded for it came from elsewhere and may be selected), and
+only after an action that reveals every outcome: one that reveals some only (a discharge shows a
+malignancy when the patient comes back, never a benign mass) shows an outcome depending on the
+outcome itself, so its cases' recorded outcomes are no sample of their outcomes (every one a
+malignancy); they are counted apart (``partial``, with the actions) and left out, as the quality
+figures leave them out of IPS, SNIPS and DR. The
 window is the latest ``last_outcomes`` observed outcomes, and/or those of the last ``last_days``
 days (owner-configurable, both may apply), and/or those of the cases decided since
 ``decided_since`` (the last model or policy change: see ``OutcomeCheck.since_change``).
@@ -123,6 +128,10 @@ class OutcomeCheck:
     # The same check on the cases decided since the last model or policy change (None: no
     # change recorded); an alert reports whichever of the two is worse, naming its window.
     since_change: OutcomeCheck | None = None
+    # Outcomes recorded after an action that reveals some outcomes only (left out: which of
+    # its cases show one depends on the outcome), and those actions.
+    partial: int = 0
+    partial_actions: tuple[str, ...] = ()
 
     @property
     def severity(self) -> str:
@@ -154,17 +163,30 @@ class OutcomeCheck:
         worst = max((v for v in self.vintages if v.level), key=lambda v: (v.level, -v.p_value),
                     default=None)
         vintage = f"; worst {worst.sentence(risk)}" if worst is not None else ""
+        left = f"; {self.left_out()}" if self.partial else ""
         return (
             f"Observed {risk} rate {self.observed_rate:.0%} ({self.observed_bad}/{self.n}) against"
             f" {self.expected_rate:.0%} expected from the model's probabilities,"
-            f" p={self.p_value:.2g}, CUSUM {self.cusum:.1f} ({self.window}){cost}{vintage}"
+            f" p={self.p_value:.2g}, CUSUM {self.cusum:.1f} ({self.window}){cost}{vintage}{left}"
         )
+
+    def left_out(self) -> str:
+        """What the check leaves out for the actions that reveal some outcomes only, in
+        words ("" when none)."""
+        if not self.partial:
+            return ""
+        actions = " and ".join(repr(a) for a in self.partial_actions)
+        return (f"{self.partial} outcome(s) recorded after {actions} left out: it reveals some "
+                "outcomes only, so which of its cases show one depends on the outcome itself "
+                "and they are no sample of its outcomes")
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "window": self.window,
             "n": self.n,
             "unobservable": self.unobservable,
+            "partial": self.partial,
+            "partial_actions": list(self.partial_actions),
             "observed_bad": self.observed_bad,
             "expected_bad": self.expected_bad,
             "observed_rate": self.observed_rate,
@@ -192,8 +214,12 @@ def check_outcomes(
     reveals: Mapping[str, frozenset[str]] | None = None,
     costs: Costs | None = None,
     settings: OutcomeAlertSettings | None = None,
+    outcomes: Iterable[str] | None = None,
 ) -> OutcomeCheck:
     """Judge the window of observed outcomes; see the module docstring.
+
+    ``outcomes``: every outcome label (an action revealing fewer reveals some only); by
+    default those ``reveals`` names, with ``risk_outcome``.
 
     Rows without a probability, an outcome or an observation time are ignored; outcomes observed
     after ``now`` too.
@@ -206,6 +232,9 @@ def check_outcomes(
     decided_at: dict[int, datetime] = {}  # by id of the observed item: its decision time
     young: list[tuple[datetime, float, bool]] = []  # outcomes not due yet: (decided, p, bad)
     unobservable = 0
+    every = (frozenset(outcomes) if outcomes is not None
+             else frozenset({risk_outcome}).union(*(reveals or {}).values()))
+    partial: dict[str, int] = {}
     delay = timedelta(days=s.outcome_delay_days)
     for row in rows:
         p, outcome, action = row.get("p_bad"), row.get("outcome"), row.get("action")
@@ -216,6 +245,9 @@ def check_outcomes(
             continue
         if reveals is not None and outcome not in reveals.get(str(action), frozenset()):
             unobservable += 1
+            continue
+        if reveals is not None and not reveals.get(str(action), frozenset()) >= every:
+            partial[str(action)] = partial.get(str(action), 0) + 1
             continue
         prob = min(1.0, max(0.0, float(p)))
         decided = parse_time(row.get("decided_at")) or at
@@ -276,6 +308,8 @@ def check_outcomes(
         bands=calibration_bands(probs, bad),
         vintages=vintages,
         not_due=len(young),
+        partial=sum(partial.values()),
+        partial_actions=tuple(sorted(partial)),
     )
 
 

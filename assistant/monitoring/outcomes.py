@@ -19,8 +19,9 @@ kind            recorded  when
                           decision, ids disagree
 ``unknown``     no        no such case
 ``undecided``   no        the case exists but has no decision yet (unless ``allow_undecided``)
-``unobserv-     no        the case's final action reveals no outcome (a declined loan) and the
-able``                    row's ``source`` does not name an outside one (``outside:NAME``)
+``unobserv-     no        the case's final action reveals no outcome (a declined loan), or not
+able``                    this one (a discharge shows a malignancy, never a benign mass), and
+                          the row's ``source`` does not name an outside one (``outside:NAME``)
 ==============  ========  ========================================================================
 
 A row may carry a ``source``; an outcome reported by someone outside the decision (a bureau)
@@ -128,15 +129,16 @@ def plan_outcomes(
     outcomes: Sequence[str],
     late_after: timedelta = timedelta(days=365),
     allow_undecided: bool = False,
-    refusal: Callable[[str | None, str], str | None] | None = None,
+    refusal: Callable[[str | None, str, str], str | None] | None = None,
 ) -> OutcomePlan:
     """Classify every row (see the module docstring); the plan keeps the file's order.
 
     ``known`` holds the cases the rows might name (found by ``case_id`` or ``case_ref``).
     ``observed_at`` takes the forms of :mod:`assistant.times`; without a timezone it is read
     as UTC, and the summary says on how many rows.
-    ``refusal(final_action, source)`` says why an outcome may not follow that action (see
-    :func:`assistant.evaluation.observation.outcome_refusal`); None: every action reveals.
+    ``refusal(final_action, source, outcome)`` says why the outcome may not follow that
+    action (see :func:`assistant.evaluation.observation.outcome_refusal`); None: every
+    action reveals every outcome.
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
@@ -173,7 +175,7 @@ def _judge(
     seen: set[str],
     late_after: timedelta,
     undecided: bool,
-    refusal: Callable[[str | None, str], str | None] | None,
+    refusal: Callable[[str | None, str, str], str | None] | None,
 ) -> OutcomeItem:
     case = p.case
 
@@ -191,9 +193,11 @@ def _judge(
             "observed before the decision",
             FieldProblem("observed_at", f"before the decision at {case.decided_at.isoformat()}"),
         )
-    why = refusal(case.final_action, p.source) if refusal is not None else None
+    why = refusal(case.final_action, p.source, p.outcome) if refusal is not None else None
     if why is not None and case.decided_at is not None:
-        return item("unobservable", why, FieldProblem("source", why))
+        # Named: the case, and (in ``why``) the action and the outcome it cannot show.
+        return item("unobservable", f"case {_shown(case.case_ref or case.case_id)}: {why}",
+                    FieldProblem("source", why))
     if case.outcome is not None:
         if case.outcome == p.outcome:
             return item("duplicate", f"outcome {p.outcome!r} already recorded: skipped")

@@ -106,8 +106,9 @@ def record_outcome(
 
     Raises:
         InputRejected: the case's final action does not reveal outcomes (e.g. a declined
-            loan) and ``source`` is not an outside one (``outside:NAME``), or the outcome
-            was observed before the decision.
+            loan), or not this one (a discharge shows a malignancy, never a benign mass),
+            and ``source`` is not an outside one (``outside:NAME``), or the outcome was
+            observed before the decision.
     """
     scope = ExitStack()
 
@@ -123,9 +124,10 @@ def record_outcome(
             case.record_demand(value=value, observed_at=observed_at.isoformat(), source=source,
                                **who)
             return
-        problem = outcome_refusal(ctx.pack(case.domain), case.decided_action, source)
+        problem = outcome_refusal(ctx.pack(case.domain), case.decided_action, source, outcome)
         if problem is not None:
-            raise InputRejected([FieldProblem("source", problem)])
+            named = case.case_ref or str(case.id)
+            raise InputRejected([FieldProblem("source", f"case {named}: {problem}")])
         case.record_outcome(outcome=outcome, observed_at=observed_at.isoformat(),
                             source=source, **who)
 

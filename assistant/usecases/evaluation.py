@@ -9,6 +9,7 @@ from typing import Any
 
 from assistant.assessment import Assessment
 from assistant.domains import get_pack, get_quantity_pack, is_quantity_pack
+from assistant.evaluation.observation import partly_reveals
 from assistant.policies import recommend
 from assistant.usecases import exploration_ledger, intake
 from assistant.usecases.context import Context
@@ -189,4 +190,6 @@ def simulate_selective_labels(
             "rate by group is not followed"),
         revealing=tuple(a for a in spec.decisive_actions if a in revealing_actions(pack)),
         accepting=spec.best_action_for(spec.safe_outcome),
+        partial=tuple((a, partly_reveals(pack, a)) for a in spec.decisive_actions
+                      if partly_reveals(pack, a)),
     )

@@ -14,7 +14,7 @@ from assistant.domains import (
     is_quantity_pack,
     pack_roles,
 )
-from assistant.evaluation.observation import reveals
+from assistant.evaluation.observation import partly_reveals, reveals
 from assistant.usecases.context import Context
 from assistant.views import Identity
 from events import checkpoint, queries
@@ -43,7 +43,8 @@ def verify(
     person's approval (even correctly signed) is reported at its position. Every champion
     stopped by one person (the emergency stop) is listed in the report's ``notes``."""
     report = verify_chain(ctx.log, end=end, on_link=on_link, silent_actions=silent_actions(),
-                          declarations=declarations(), vouched=vouched)
+                          declarations=declarations(), hidden_outcomes=hidden_outcomes(),
+                          vouched=vouched)
     if not report.ok:
         return report
     fold = Deployments(pack_managers=model_managers())
@@ -103,6 +104,28 @@ def silent_actions() -> dict[str, tuple[str, ...]]:
         shape = pack.decision
         if isinstance(shape, ClassificationShape):
             found[name] = tuple(a for a in shape.actions if not reveals(pack, a))
+    return found
+
+
+def hidden_outcomes() -> dict[str, dict[str, tuple[str, ...]]]:
+    """By installed yes/no pack, each action that reveals some outcomes only, with the
+    outcomes it cannot show: ``verify`` notes such an outcome after it from no outside source
+    (the service refuses it now, :func:`~assistant.evaluation.observation.outcome_refusal`;
+    earlier releases recorded it, so it is noted, not named as a lie)."""
+    found: dict[str, dict[str, tuple[str, ...]]] = {}
+    for name in available_packs():
+        if is_quantity_pack(name):
+            continue
+        try:
+            pack = get_pack(name)
+        except DocketError:
+            continue
+        shape = pack.decision
+        if isinstance(shape, ClassificationShape):
+            hidden = {a: tuple(o for o in shape.outcomes if o not in shown)
+                      for a in shape.actions if (shown := partly_reveals(pack, a))}
+            if hidden:
+                found[name] = hidden
     return found
 
 

@@ -46,7 +46,8 @@ def outcome_check(
 
     def judged(settings: OutcomeAlertSettings) -> OutcomeCheck:
         return check_outcomes(rows, now=now, risk_outcome=shape.risk_outcome,
-                              reveals=shape.reveals, costs=costs, settings=settings)
+                              reveals=shape.reveals, costs=costs, settings=settings,
+                              outcomes=shape.outcomes)
 
     checked = judged(s)
     change = queries.last_change(ctx.views, domain)
@@ -211,8 +212,9 @@ def health(ctx: Context, domain: str) -> HealthView:
         override_effect_by_operator=by_operator,
         cost_basis=basis,
         calibration=tuple(CalibrationBand(*b) for b in checked.bands) if checked else (),
-        calibration_window=(f"{checked.n} observable outcome(s), {checked.window}"
-                            if checked and checked.n else ""),
+        calibration_window="; ".join(part for part in (
+            f"{checked.n} observable outcome(s), {checked.window}" if checked.n else "",
+            checked.left_out()) if part) if checked else "",
         cost_range=ranges,
         unseen_outcomes=unseen,
     )

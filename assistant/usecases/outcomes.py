@@ -66,7 +66,7 @@ def record_outcomes(
     plan = plan_outcomes(
         numbered(rows), queries.known_cases(ctx.views, domain, named_cases(rows)),
         now=datetime.now(UTC), outcomes=pack.outcomes,
-        refusal=lambda action, source: outcome_refusal(pack, action, source),
+        refusal=lambda action, source, outcome: outcome_refusal(pack, action, source, outcome),
     )  # fmt: skip
     who = ctx.who
 

@@ -100,10 +100,13 @@ class SimulationView:
     # the strict candidate cut-off on the same log: (cut-off, truth, naive, DR, DR coverage)
     strict: tuple[float, float, float, float, float] = (0.0, 0.0, 0.0, 0.0, 0.0)
     groups_note: str = ""
-    # the actions whose taking shows an outcome (the pack's reveals) and the accepting
+    # the actions whose taking shows every outcome (the pack's reveals) and the accepting
     # action whose rate is followed by group (credit: ("approve",), "approve")
     revealing: tuple[str, ...] = ()
     accepting: str = ""
+    # the actions that reveal some outcomes only, with those outcomes (a clinic's discharge:
+    # ("discharge", ("Yes",))): what they show counts in the naive figure alone
+    partial: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 @dataclass(frozen=True)

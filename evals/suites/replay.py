@@ -117,7 +117,7 @@ def generate(service: DocketService, senior: DocketService, owner: DocketService
         if n % 3 != 2:  # some outcomes are not known yet
             try:
                 service.record_outcome(case_id, outcome, datetime.now(UTC), source="fixture")
-            except InputRejected:  # a declined case shows no outcome: an outside report
+            except InputRejected:  # its action cannot show it (a declined loan): an outside report
                 service.record_outcome(case_id, outcome, datetime.now(UTC),
                                        source="outside:fixture")
             counts["outcomes"] += 1

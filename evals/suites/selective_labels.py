@@ -2,7 +2,8 @@
 
 Months of applications flow through the policy; only the cases whose action reveals an
 outcome show it (the pack's declaration, ``ClassificationShape.reveals``: credit's approve,
-a pack that declares nothing: every action); the model retrains on the original data plus
+a pack that declares nothing: every action; an action that reveals some outcomes only shows
+those, counted in the naive figure alone); the model retrains on the original data plus
 the revealed outcomes weighted by inverse propensity. From the log alone, the naive, IPS and
 doubly-robust estimators estimate the deterministic policy's cost per case, and the
 simulator compares them with the truth it knows. With exploration (10% of cases take the
@@ -48,12 +49,18 @@ def _fmt(value: float | None) -> str:
     return "not supported" if value is None else f"{value:.3f}"
 
 
-def _revealing_note(actions: Sequence[str]) -> str:
+def _revealing_note(actions: Sequence[str],
+                    partial: Sequence[tuple[str, Sequence[str]]] = ()) -> str:
     """Which actions show an outcome in the loop, as the pack declares."""
     if not actions:
         return ""
+    some = "".join(
+        f"; {a!r} shows {' or '.join(map(repr, shown))} only, whose outcomes count in the "
+        "naive figure alone (whether one shows depends on the outcome itself)"
+        for a, shown in partial)
     return ("the log shows the outcome of the cases decided " + " or ".join(
-        repr(a) for a in actions) + " (the actions the pack declares reveal one)")
+        repr(a) for a in actions) + " (the actions the pack declares reveal every outcome)"
+        + some)
 
 
 def score(solved: Sequence[Solved]) -> Scores:
@@ -113,7 +120,7 @@ def score(solved: Sequence[Solved]) -> Scores:
                 tuple((r, *(f"{rates[g]:.1%}" for g in order)) for r, rates in rounds)))
         if view.groups_note and view.groups_note not in notes:
             notes.append(view.groups_note)
-        shown = _revealing_note(view.revealing)
+        shown = _revealing_note(view.revealing, view.partial)
         if shown and shown not in notes:
             notes.append(shown)
     tables.insert(0, Table(

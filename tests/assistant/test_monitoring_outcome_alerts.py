@@ -225,3 +225,32 @@ def test_a_mature_vintage_that_went_bad_alarms_and_a_calibrated_one_does_not() -
     assert alarmed.severity == "critical"
     assert "worst vintage 2026-10" in alarmed.message()
     assert alarmed.to_dict()["vintages"][1]["vintage"] == "2026-10"
+
+
+def test_an_action_that_shows_a_malignancy_only_is_left_out_and_named() -> None:
+    """A clinic's discharge shows a malignancy when the patient comes back, never a benign
+    mass: every outcome recorded after it is a malignancy. Before, the check counted them
+    as a sample of the discharged cases' outcomes, so a calibrated model raised a critical
+    alert; now they are left out and the message says how many and after which action."""
+    reveals = {"discharge": frozenset({"Yes"}), "biopsy": frozenset({"No", "Yes"}),
+               "review": frozenset({"No", "Yes"})}
+    rng = np.random.default_rng(11)
+    biopsied_p = rng.uniform(0.2, 0.6, 150)
+    biopsied = rows(list(biopsied_p), list(rng.random(150) < biopsied_p), action="biopsy")
+    discharged_p = rng.uniform(0.01, 0.05, 1000)
+    came_back = [p for p in discharged_p if rng.random() < p]
+    assert 10 < len(came_back) < 100
+    returned = rows(came_back, [True] * len(came_back), action="discharge", start=200)
+    for r in biopsied + returned:
+        r["outcome"] = "Yes" if r["outcome"] == "bad" else "No"
+    check = check_outcomes(biopsied + returned, now=NOW, risk_outcome="Yes", reveals=reveals,
+                           outcomes=("No", "Yes"))
+    assert check.n == 150 and check.partial == len(came_back)
+    assert check.partial_actions == ("discharge",)
+    assert check.severity == "none", check.message()
+    assert (f"{len(came_back)} outcome(s) recorded after 'discharge' left out: it reveals "
+            "some outcomes only") in check.message("malignancy")
+    assert check.to_dict()["partial"] == len(came_back)
+    # Without the outcome labels given, those the pack's reveals name are read.
+    assert check_outcomes(biopsied + returned, now=NOW, risk_outcome="Yes",
+                          reveals=reveals).partial == len(came_back)

@@ -30,12 +30,9 @@ def _clinic(n: int, seed: int) -> tuple[DomainPack, PolicySpec, list[LoggedCase]
     """A log where biopsy shows the outcome, discharge shows a malignancy only (recorded by
     the clinic itself when the patient comes back), and the policy explores; with the
     operators' true cost per case."""
-    from tests.packs.biopsy import DECISION, make_pack
+    from tests.packs.biopsy import make_clinic_pack
 
-    pack = make_pack()
-    shape = dataclasses.replace(DECISION, reveals={
-        "discharge": frozenset({"Yes"}), "biopsy": frozenset(DECISION.outcomes)})
-    pack = dataclasses.replace(pack, decision=shape)
+    pack = make_clinic_pack()
     spec = _spec(pack).with_changes({"exploration": {"rate": 0.2, "max_regret": 25.0}})
     rows = pack.load_dataset().rows
     rng = np.random.default_rng(seed)
@@ -69,6 +66,9 @@ def test_an_action_that_shows_a_malignancy_only_is_named_and_its_cases_count_as_
     assert "depends on the outcome itself" in named
     assert f"its {len(discharged)} case(s) as unseen" in named
     assert f"leave out the {came_back} outcome(s)" in named
+    # The malignancies the clinic saw come back are its own, not an outside source's.
+    assert (off.n_partial, off.n_outside) == (came_back, 0)
+    assert off.to_dict()["n_partial_reveal"] == came_back and not off.no_outcomes_yet
     # IPS and DR rest on the biopsies alone (the explored ones among them stand for the
     # discharged), and land near the cost the operators' decisions really had.
     biopsied = sum(c.final_action == "biopsy" for c in cases)

@@ -86,7 +86,7 @@ def test_a_pack_that_declares_no_reveals_shows_every_outcome() -> None:
 def test_a_pack_where_nothing_or_only_one_outcome_shows_is_refused_naming_the_action() -> None:
     import dataclasses
 
-    from tests.packs.biopsy import make_pack
+    from tests.packs.biopsy import DECISION, make_pack
 
     pack = make_pack()
     blind = dataclasses.replace(pack, decision=dataclasses.replace(
@@ -94,10 +94,31 @@ def test_a_pack_where_nothing_or_only_one_outcome_shows_is_refused_naming_the_ac
                                 "review": frozenset()}))
     with pytest.raises(ValueError, match=r"none of biopsy's actions .* reveals an outcome"):
         simulate(blind, [0], rounds=2, n_boot=20)
-    partial = dataclasses.replace(pack, decision=dataclasses.replace(
-        pack.decision, reveals={"discharge": frozenset({"Yes"})}))
-    with pytest.raises(ValueError, match=r"action 'discharge' reveals only \['Yes'\]"):
-        simulate(partial, [0], rounds=2, n_boot=20)
+    only_one = dataclasses.replace(pack, decision=dataclasses.replace(
+        DECISION, reveals={"discharge": frozenset({"Yes"}), "biopsy": frozenset({"Yes"})}))
+    with pytest.raises(ValueError, match=r"none of biopsy's actions .* reveals every outcome "
+                       r"\(some only: \{'discharge': \['Yes'\], 'biopsy': \['Yes'\]\}\)"):
+        simulate(only_one, [0], rounds=2, n_boot=20)
+
+
+def test_an_action_that_shows_a_malignancy_only_is_simulated_not_refused() -> None:
+    """The loop refused a pack whose discharge shows a malignancy only (she comes back),
+    never a benign mass. Now it simulates the reveal: the malignancies among the discharged
+    show, and count in the naive figure only; IPS, DR and retraining rest on the biopsies,
+    as docket quality's do, so they are those of a clinic that never hears of them."""
+    from tests.packs.biopsy import make_clinic_pack
+
+    seeds = [0, 1, 2]
+    explore = {"rate": 0.1, "max_regret": 1e6}
+    clinic = simulate(make_clinic_pack(), seeds, rounds=2, n_boot=50, exploration=explore)
+    blind = simulate(make_tissue_pack(), seeds, rounds=2, n_boot=50, exploration=explore)
+    came_back = 0
+    for c, b in zip(clinic.repeats, blind.repeats, strict=True):
+        assert c.truth == b.truth and c.n_observed == b.n_observed < c.n
+        assert c.dr == b.dr and c.ips == b.ips
+        # the malignancies among the discharged join the naive figure's cases
+        came_back += c.naive != b.naive
+    assert came_back >= 1
 
 
 def test_the_adversarial_script_takes_the_pack_and_its_reveals() -> None:
@@ -115,3 +136,20 @@ def test_the_adversarial_script_takes_the_pack_and_its_reveals() -> None:
         t, found = out[key]
         r = found["range"]
         assert r.low <= t <= r.high, key  # type: ignore[attr-defined]
+
+
+def test_the_adversarial_script_shows_what_a_partial_action_reveals() -> None:
+    """scripts/selective_adversarial.py refused a pack whose discharge shows a malignancy
+    only; now the malignancies among the discharged are recorded (never a benign mass), the
+    range counts them and IPS/DR leave them out."""
+    from scripts.selective_adversarial import run
+    from tests.packs.biopsy import make_clinic_pack
+
+    out = run("explore", 2, n_boot=50, pack=make_clinic_pack())  # 2 came back
+    truth, logged = out["logged"]
+    _, policy = out["policy"]
+    assert logged["n_obs"] > policy["n_obs"] > 0  # type: ignore[operator]
+    for key in ("operators", "policy", "baseline", "cand", "logged"):
+        t, found = out[key]
+        r = found["range"]
+        assert r is None or r.low <= t <= r.high, key  # type: ignore[attr-defined]

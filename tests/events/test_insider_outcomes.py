@@ -242,3 +242,26 @@ def test_a_writer_whose_clock_is_behind_leaves_a_store_that_verifies_clean(
     stamps = [e.timestamp for e in log.events.get(case.id)]
     assert stamps == sorted(stamps)
     assert verify(log, silent_actions={"credit": ["decline"]}).ok
+
+
+
+@pytest.mark.parametrize(("label", "noted"), [("good", True), ("bad", False)])
+def test_an_outcome_an_action_revealing_some_only_cannot_show_is_noted(
+    store_url: str, label: str, noted: bool
+) -> None:
+    # As if credit's decline showed a default (the applicant defaults elsewhere) and never a
+    # repayment: ana records an outcome on her declined S0 from no outside source. Verify
+    # passed 'good' silently; the service refuses it now, but earlier releases recorded such
+    # outcomes, so it is noted rather than named as a lie ('bad' is what decline shows).
+    log, cases = seeded(store_url)
+    cases[0].record_outcome(outcome=label, observed_at=LATER, source="manual", **ANA)
+    log.save(cases[0])
+    report = verify(log, hidden_outcomes={"credit": {"decline": ["good"]}})
+    assert report.ok, report.reason
+    found = [n for n in report.notes if "cannot show" in n]
+    assert bool(found) == noted, report.notes
+    if noted:
+        assert found[0].startswith(
+            "1 outcome(s) name what their case's final action cannot show, from no outside "
+            "source (the first: case credit/S0: 'good' after 'decline')"), found
+    assert not [n for n in verify(log).notes if "cannot show" in n]  # the packs' word only

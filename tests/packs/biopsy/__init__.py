@@ -149,3 +149,14 @@ def make_tissue_pack() -> DomainPack:
     tissue = dataclasses.replace(DECISION, reveals={
         "discharge": frozenset(), "biopsy": frozenset(DECISION.outcomes)})
     return dataclasses.replace(pack, decision=tissue)
+
+
+def make_clinic_pack() -> DomainPack:
+    """The tissue pack as a clinic that follows its patients declares it: a discharged
+    patient shows a malignancy when she comes back, never that the mass was benign
+    (``discharge`` reveals ``Yes`` only, a partial action). The selective-labels simulations'
+    test pack for an action that reveals some outcomes only."""
+    pack = make_pack()
+    clinic = dataclasses.replace(DECISION, reveals={
+        "discharge": frozenset({"Yes"}), "biopsy": frozenset(DECISION.outcomes)})
+    return dataclasses.replace(pack, decision=clinic)
