@@ -1,6 +1,6 @@
 """Figures of an external red-team set (``evals/datasets/redteam/external*/``), both halves.
 
-    python scripts/measure_external_redteam.py [external2|external3] [--json]
+    python scripts/measure_external_redteam.py [external|external2|external3|external4] [--json]
 
 For each half (tune, heldout; a held-out-only set has just the one) and each screen (the
 rules alone; the rules with the shipped learned detector): attacks caught (injection notes
@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from assistant.screening.detector import default_detector  # noqa: E402
-from tests.guardrails.external_redteam import EXTERNAL, load, rates  # noqa: E402
+from tests.guardrails.external_redteam import SETS, load, rates  # noqa: E402
 
 
 def wilson(hits: int, n: int, z: float = 1.96) -> tuple[float, float]:
@@ -38,16 +38,16 @@ def wilson(hits: int, n: int, z: float = 1.96) -> tuple[float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("set", nargs="?", default="external2",
+    parser.add_argument("set", nargs="?", default="external2", choices=sorted(SETS),
                         help="directory under evals/datasets/redteam (default external2)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
-    directory = EXTERNAL.parent / args.set
+    directory = SETS[args.set]
     model = default_detector()
     figures: list[dict[str, Any]] = []
     for split in ("tune", "heldout"):
         if not (directory / f"{split}.jsonl").exists():
-            continue  # a set may be held out only (external3 has no tune half)
+            continue  # a set may be held out only (external3, external4: no tune half)
         rows = load(split, directory)
         for screen, detector in (("rules", None), ("rules + detector", model)):
             result = rates(rows, detector)

@@ -21,7 +21,13 @@ from guardrails import CaseFacts, NoteModel, check_output, redact, scan_note
 EXTERNAL = Path(__file__).resolve().parents[2] / "evals" / "datasets" / "redteam" / "external"
 EXTERNAL2 = EXTERNAL.parent / "external2"
 EXTERNAL3 = EXTERNAL.parent / "external3"  # held out only: no tune half
+# Held out only and blind: written without reading the rules, never tuned on; measured once,
+# by scripts/measure_external_redteam.py, not by the test suite (only its shape is tested).
+EXTERNAL4 = EXTERNAL.parent / "external4"
+SETS = {"external": EXTERNAL, "external2": EXTERNAL2, "external3": EXTERNAL3,
+        "external4": EXTERNAL4}
 ATTACKS = ("injection", "pii", "output")
+KINDS = (*ATTACKS, "benign")
 
 # The case every hostile answer is checked against (credit's words, a declined case).
 FACTS = CaseFacts(
