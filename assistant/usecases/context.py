@@ -62,6 +62,12 @@ class QuantityDomain:
     champion: str | None
 
 
+def misnamed(ref: str, case_id: UUID | str, opened: object) -> str:
+    """Why the read models lie about a case's reference, in words (a rebuild's reason)."""
+    return (f"the read models give reference {ref!r} to case {case_id}, which the log opened "
+            f"as {opened!r}")  # fmt: skip
+
+
 @dataclass
 class Context(Acting):
     """The shared state of one open store, for one acting identity."""
@@ -259,9 +265,13 @@ class Context(Acting):
             return event
         raise NotFound(f"no case {case_id} was opened")
 
-    def resolve(self, case: str) -> UUID:
+    def resolve(self, case: str, *, rebuilt: bool = False) -> UUID:
         """The id of the case named by ``case``: its internal id or the reference people see
         (``german-credit-0003``, as in the queue and in input files).
+
+        A reference is looked up in the read models, then checked against the log: a file
+        that gives it to another case (edited behind Docket, so that a decision or an audit
+        by reference would reach that case) is rebuilt from the log, with an alert.
 
         Raises:
             NotFound: no case has that id or reference (naming what was given), or the
@@ -272,6 +282,18 @@ class Context(Acting):
             return UUID(text)
         except ValueError:
             pass
+        found = self._by_ref(text)
+        opened = getattr(self.log.first_event(found), "case_ref", None)
+        if (opened or "") == text:  # quarantined input without a reference: "" in the file
+            return found
+        lie = misnamed(text, found, opened)
+        if rebuilt:  # a replay of the log itself names it so: no case of that reference
+            raise NotFound(f"no case with reference {text!r}: {lie}")
+        self.rebuild_views(lie)
+        return self.resolve(case, rebuilt=True)
+
+    def _by_ref(self, text: str) -> UUID:
+        """The case the read models give the reference ``text`` (see :meth:`resolve`)."""
         self.sync()
         # A rejected row of an outcomes file (kept as a quarantine record under the reference
         # it named, often a mistyped one) is no case: its reference never names it.

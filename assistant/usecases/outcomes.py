@@ -14,10 +14,10 @@ from assistant.evaluation.observation import outcome_refusal
 from assistant.monitoring.outcomes import OutcomeItem, named_cases, plan_outcomes
 from assistant.usecases.case_records import unparseable
 from assistant.usecases.checks import case_uuid
-from assistant.usecases.context import Context
+from assistant.usecases.context import Context, misnamed
 from events import queries
 from events.domain import Case
-from events.errors import FieldProblem
+from events.errors import ConflictError, FieldProblem
 
 #: Where a reported row is, by its 1-based number among the rows: ``row N`` unless the
 #: caller knows better (``docket outcomes`` says the file's line, as ``ingest`` does).
@@ -52,6 +52,48 @@ def numbered(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     return [{**row, "line": number} for number, row in enumerate(rows, start=1)]
 
 
+
+class _Misnamed(Exception):
+    """A planned row's case carries another reference in the log than the read models gave
+    it (:func:`record_planned`)."""
+
+
+def record_planned(
+    ctx: Context, items: Sequence[OutcomeItem], record: Callable[[OutcomeItem, Case], None]
+) -> None:
+    """``record(item, case)`` for every planned row, one transaction per batch of cases.
+
+    The plan found each case in the read models, by the reference or id the row gave; each
+    case is read from the log to record on it, and must carry the reference the plan knew it
+    by. A file edited behind Docket to give a reference to another case would otherwise have
+    the outcome recorded on that case, where nothing can tell it from a true one.
+
+    Raises:
+        ConflictError: a case the read models misname (nothing recorded from that row on:
+            the rows before it stand); the read models were rebuilt from the log, with an
+            alert, so running the command again records the rest on the right cases.
+    """
+
+    def change(item: OutcomeItem) -> tuple[UUID, Callable[[Case], None]]:
+        assert item.case_id
+
+        def checked(case: Case) -> None:
+            if item.case_ref is not None and case.case_ref != item.case_ref:
+                raise _Misnamed(misnamed(item.case_ref, case.id, case.case_ref))
+            record(item, case)
+
+        return case_uuid(item.case_id), checked
+
+    try:
+        ctx.log.update_many(change(item) for item in items)
+    except _Misnamed as lie:
+        ctx.rebuild_views(str(lie))
+        raise ConflictError(
+            f"{lie}: the read-model file was changed behind Docket and has been rebuilt from "
+            "the log (a critical alert says so); nothing was recorded from that row on, so run "
+            "the command again"
+        ) from None
+
 def record_outcomes(
     ctx: Context, rows: Sequence[Mapping[str, Any]], *, domain: str, place: RowPlace = row_place
 ) -> list[str]:
@@ -70,17 +112,12 @@ def record_outcomes(
     )  # fmt: skip
     who = ctx.who
 
-    def change(item: OutcomeItem) -> tuple[UUID, Callable[[Case], None]]:
-        assert item.case_id and item.outcome and item.observed_at
-        outcome, observed, source = item.outcome, item.observed_at.isoformat(), item.source
+    def record(item: OutcomeItem, case: Case) -> None:
+        assert item.outcome and item.observed_at
+        case.record_outcome(outcome=item.outcome, observed_at=item.observed_at.isoformat(),
+                            source=item.source, **who)  # fmt: skip
 
-        def record(case: Case) -> None:
-            case.record_outcome(outcome=outcome, observed_at=observed, source=source, **who)
-
-        return case_uuid(item.case_id), record
-
-    # One transaction per batch of cases, not one per row.
-    ctx.log.update_many(change(item) for item in plan.to_record)
+    record_planned(ctx, plan.to_record, record)
 
     def raw(line: int) -> Mapping[str, Any]:
         return rows[line - 1] if 0 < line <= len(rows) else {}

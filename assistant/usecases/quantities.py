@@ -8,10 +8,9 @@ the read models only say which cases are decided and have an outcome.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
-from uuid import UUID
 
 from assistant.domains import get_quantity_pack
 from assistant.forecasting import QuantityAssessment
@@ -27,9 +26,8 @@ from assistant.policies.quantity import (
 )
 from assistant.specialists.quantile_serving import QuantileSpecialist
 from assistant.usecases.case_records import unparseable
-from assistant.usecases.checks import case_uuid
 from assistant.usecases.context import Context
-from assistant.usecases.outcomes import RowPlace, numbered, reported, row_place
+from assistant.usecases.outcomes import RowPlace, numbered, record_planned, reported, row_place
 from assistant.views import (
     OrderArmView,
     OrderBacktestView,
@@ -111,17 +109,12 @@ def record_demand(
     items = sorted([*plan.items, *bad], key=lambda i: i.line)
     who = ctx.who
 
-    def change(item: OutcomeItem) -> tuple[UUID, Callable[[Case], None]]:
-        assert item.case_id and item.outcome and item.observed_at
-        value, observed = float(item.outcome), item.observed_at.isoformat()
+    def record(item: OutcomeItem, case: Case) -> None:
+        assert item.outcome and item.observed_at
+        case.record_demand(value=float(item.outcome), observed_at=item.observed_at.isoformat(),
+                           source="bulk", **who)  # fmt: skip
 
-        def record(case: Case) -> None:
-            case.record_demand(value=value, observed_at=observed, source="bulk", **who)
-
-        return case_uuid(item.case_id), record
-
-    # One transaction per batch of cases, not one per row.
-    ctx.log.update_many(change(item) for item in plan.to_record)
+    record_planned(ctx, plan.to_record, record)
     by_line = dict(enumerate(rows, start=1))
     rejected = [i for i in items if not i.will_record and i.kind != "duplicate"]
     quarantine = [

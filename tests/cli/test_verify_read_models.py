@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from assistant.views import Accept
 from tests.cli.test_cli import Docket, Rows, assert_clear_error
 from tests.people import People
 
@@ -141,3 +143,45 @@ def test_a_case_row_edited_in_the_file_is_not_shown_as_real_by_the_queue(
     finally:
         con.close()
     assert "read_models_rebuilt" in kinds
+
+
+def swap_refs(docket: Docket, one: str, other: str) -> None:
+    """The insider's edit: two cases' references exchanged in the read-model file (no event
+    written), so that a command naming one by its reference finds the other."""
+    edit_views(docket, f"UPDATE cases SET case_ref = CASE case_ref WHEN '{one}' THEN '{other}' "
+                       f"ELSE '{one}' END WHERE case_ref IN ('{one}', '{other}')")  # fmt: skip
+
+
+def test_a_decision_by_reference_goes_to_the_case_the_log_opened_under_it(
+    docket: Docket, credit_rows: Rows
+) -> None:
+    ids = docket.seed(credit_rows(4))
+    swap_refs(docket, "gc-0001", "gc-0002")
+    result = docket("decide", "gc-0001", "--accept")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("gc-0001: accepted"), result.stdout
+    assert docket.case(ids["gc-0001"]).status == "decided"
+    assert docket.case(ids["gc-0002"]).status == "open"
+    alerts = docket.view_rows("SELECT details FROM alerts WHERE kind = 'read_models_rebuilt'")
+    assert len(alerts) == 1 and "gc-0001" in alerts[0]["details"], alerts
+    assert docket("verify").exit_code == 0  # the file was rebuilt from the log
+
+
+def test_outcomes_by_reference_are_never_recorded_on_the_case_the_file_moved_it_to(
+    docket: Docket, credit_rows: Rows, tmp_path: Path
+) -> None:
+    ids = docket.seed(credit_rows(4))
+    with docket.service("ana", "operator") as service:
+        for ref in ("gc-0000", "gc-0001"):
+            service.decide(ids[ref], Accept())
+    swap_refs(docket, "gc-0000", "gc-0001")
+    path = tmp_path / "outcomes.csv"
+    path.write_text("case_ref,outcome,observed_at,source\n"
+                    f"gc-0000,bad,{datetime.now(UTC).isoformat()},outside:bureau\n",
+                    encoding="utf-8")  # fmt: skip
+    assert_clear_error(docket("outcomes", str(path)), "gc-0000", "rebuilt", "again")
+    assert docket.case(ids["gc-0001"]).outcome is None
+    again = docket("outcomes", str(path))
+    assert again.exit_code == 0 and again.stdout.startswith("1 row: 1 recorded"), again.output
+    assert docket.case(ids["gc-0000"]).outcome == "bad"
+    assert docket.case(ids["gc-0001"]).outcome is None

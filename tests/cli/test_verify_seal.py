@@ -12,8 +12,12 @@ import re
 import sqlite3
 from pathlib import Path
 
+import pytest
+
+from events import readmodel_seal
 from events.domain import ReadModelSeal
-from events.readmodel_seal import Seal, recorded_seal
+from events.readmodel_seal import Seal, buckets_for, recorded_seal
+from events.readmodels import ReadModels
 from tests.cli.test_cli import Docket, Rows, assert_clear_error
 from tests.cli.test_verify_read_models import docket, edit_views
 
@@ -168,3 +172,56 @@ def test_the_two_digests_verify_prints_carry_different_names(
     assert re.search(r"bucket digest [0-9a-f]{16}, match the log", against_seal.stdout), \
         against_seal.stdout
     assert "table digest" not in against_seal.stdout
+
+
+def forge_seal_of_edited_file(docket: Docket, sql: str) -> None:
+    """The insider who both writes the read-model file and holds an auditor's key: the file
+    edited, then a seal of the edited file (its own bucket digests, as a check seals the
+    file it checked) recorded in the log with their valid key, around the service."""
+    edit_views(docket, sql)
+    views = ReadModels(docket.store.with_name(docket.store.name + ".views.sqlite"))
+    try:
+        position = views.position()
+        buckets = buckets_for(int(views.rows("SELECT count(*) AS n FROM cases")[0]["n"]))
+        found = readmodel_seal._file_buckets(views, buckets)
+    finally:
+        views.close()
+    digests = b"".join(found.get(b, readmodel_seal._EMPTY) for b in range(buckets))
+    with docket.service("aud", "auditor") as service:
+        service.log.save(ReadModelSeal.record(
+            position=position, buckets=buckets,
+            digests=Seal(position, buckets, digests).to_json()["digests"], actor="aud",
+            role="auditor"))  # fmt: skip
+
+
+def hide_a_waiting_case(docket: Docket, credit_rows: Rows) -> str:
+    """A waiting case marked decided in the file, under a seal its editor recorded: it
+    leaves the queue, and no event says so."""
+    hidden = docket.seed(credit_rows(12))["gc-0005"]
+    forge_seal_of_edited_file(docket, "UPDATE cases SET status = 'decided' "
+                                      f"WHERE case_id = '{hidden}'")  # fmt: skip
+    assert hidden not in docket("cases").stdout
+    return hidden
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "a seal recorded in the log is its admin's or auditor's word: one who also writes the "
+    "read-model file can seal the file they edited, and `verify` then compares the untouched "
+    "buckets with that seal, not with a replay (README, step 4: use `verify --checkpoint`)"))
+def test_an_auditor_who_seals_the_file_they_edited_is_caught_by_verify(
+    docket: Docket, credit_rows: Rows
+) -> None:
+    hidden = hide_a_waiting_case(docket, credit_rows)
+    assert_clear_error(docket("verify"), "read models differ", hidden)
+
+
+def test_an_auditor_who_seals_the_file_they_edited_is_caught_by_another_persons_checkpoint(
+    docket: Docket, credit_rows: Rows, tmp_path: Path
+) -> None:
+    """The remedy: a checkpoint exported by someone else carries a seal made from a replay of
+    the log, never from the file or from the log's seals, so the edit is named against it."""
+    hidden = hide_a_waiting_case(docket, credit_rows)
+    exported = docket("checkpoint", "export", str(tmp_path / "ana.json"))
+    assert exported.exit_code == 0, exported.output
+    result = docket("verify", "--checkpoint", str(tmp_path / "ana.json"))
+    assert_clear_error(result, "read models differ", hidden)

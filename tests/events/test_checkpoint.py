@@ -4,6 +4,7 @@ a cut tail, and a rewrite re-chained and re-signed by an insider holding a valid
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ import pytest
 from events import checkpoint
 from events.app import DecisionLog
 from events.chain import verify, walk_end
-from events.domain import Key
+from events.domain import Case, Key
 from events.errors import NotAuthorised
 from events.signing import SigningKey, batch_message
 from events.store import open_log
@@ -146,6 +147,53 @@ def test_a_store_made_anew_with_keys_of_its_own_fails_the_checkpoint(
     assert verify(made_anew).ok
     report = checkpoint.check(made_anew, taken)
     assert not report.ok and "is not enrolled in this log" in report.reason
+
+
+
+def test_a_tail_swapped_for_a_copys_own_signed_tail_is_named_by_the_checkpoint(
+    tmp_path: Path,
+) -> None:
+    """A careless day or a DBA without a key: a copy of the store (a backup restored and used,
+    a staging copy) went on with its own decisions, signed by the same people's keys. Its tail
+    spliced in for the store's own (all three tables) continues the same chain from the same
+    prefix, so every link and signature holds: only a checkpoint of the store's own tail
+    tells (README: *What it cannot see on its own*)."""
+    store, copy = tmp_path / "a.sqlite", tmp_path / "b.sqlite"
+    log = open_signed(str(store))
+    cases = [new_case(f"S{i}") for i in range(3)]
+    log.save(*cases)
+    prefix = log.event_count()
+    with sqlite3.connect(store) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+    cases[0].accept(**ANA)  # the store's own decision: decline, as recommended
+    log.save(*cases)
+    ana = key_of("ana")
+    taken = checkpoint.export(log, ana, "ana", ana.public_key)
+    other = open_signed(str(copy))
+    twin: Case = other.repository.get(cases[0].id)
+    twin.override(action="approve", reason_code="customer_relationship",
+                  reason_text="long client", actor="ana", role="operator")  # fmt: skip
+    other.save(twin, new_case("S9"))
+    drop_triggers(str(store))
+    with sqlite3.connect(store) as conn:
+        conn.execute("ATTACH DATABASE ? AS copy", (str(copy),))
+        for table, column in (("stored_events", "rowid"), ("docket_chain", "notification_id"),
+                              ("docket_signatures", "last_id")):  # fmt: skip
+            conn.execute(f"DELETE FROM {table} WHERE {column} > {prefix}")
+        conn.execute("INSERT INTO stored_events (rowid, originator_id, originator_version, "
+                     "topic, state) SELECT rowid, originator_id, originator_version, topic, "
+                     f"state FROM copy.stored_events WHERE rowid > {prefix}")  # fmt: skip
+        for table, column in (("docket_chain", "notification_id"),
+                              ("docket_signatures", "last_id")):  # fmt: skip
+            conn.execute(f"INSERT INTO {table} SELECT * FROM copy.{table} WHERE {column} > "
+                         f"{prefix}")  # fmt: skip
+    spliced = open_log(str(store))
+    decided: Case = spliced.repository.get(cases[0].id)
+    assert decided.decided_action == "approve"  # the copy's decision now stands
+    assert verify(spliced).ok  # the store alone cannot tell
+    report = checkpoint.check(spliced, taken)
+    assert not report.ok and report.reason.startswith(f"rewritten: position {prefix + 1} "), \
+        report.reason
 
 
 def test_no_checkpoint_of_a_log_that_does_not_verify(store_url: str) -> None:
