@@ -191,11 +191,14 @@ def run(name: str, seed: int, n_boot: int = 300,
             ood=False, ood_reasons=(), input=row, expected_costs=rec.expected_costs))
         outcome_key = outcome_label
         # The operators' truth: the expected cost of the logging mixture (recommendation's
-        # propensities, then the operator rule, random parts averaged by simulation).
+        # propensities, then the operator rule, random parts averaged by simulation). Each
+        # case draws its own: 20 draws shared by every case declined 4 of 20 recommended
+        # approvals in every case of ``overrides_random``, not 30%.
         mix = 0.0
+        own = np.random.default_rng([seed, j])
         for a, q in (rec.propensities or {rec.action: 1.0}).items():
-            draws = [action.get(sc.operator(float(p), role.get(a, a), bad,
-                                            np.random.default_rng(k)), a) for k in range(20)]
+            draws = [action.get(sc.operator(float(p), role.get(a, a), bad, own), a)
+                     for _ in range(20)]
             mix += q * float(np.mean([base.costs[d][outcome_key] for d in draws]))
         truth["operators"].append(mix)
         truth["logged"].append(base.costs[final][outcome_key])
