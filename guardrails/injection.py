@@ -15,6 +15,11 @@ by a small set of named rules about *what the text tries to do*:
 - ``prompt_leak``: asks for the system prompt or instructions;
 - ``delimiter_break``: tries to close the quoted-data block or open a new one;
 - ``obfuscation``: invisible characters, tag characters, mixed-script words;
+- ``hidden_comment`` / ``hidden_markup``: an HTML or markdown comment, an element styled
+  so that a reader never sees it (``display: none``, ``visibility: hidden``, zero size);
+- the tamper rules of :mod:`guardrails.tamper_words` (``suppress_evidence``,
+  ``bypass_review``, ``secret_request``): hide the adverse record, skip the review, hand
+  over API keys or the system prompt, in 26 languages;
 - ``encoded_payload``: an encoded text, or a request to decode one.
 
 - the payload rules of :mod:`guardrails.payload` (``dismiss_evidence``, ``favourable_label``,
@@ -45,6 +50,7 @@ from typing import Protocol
 from guardrails.override_words import override_patterns
 from guardrails.payload import PAYLOAD_RULES
 from guardrails.prefilter import RuleSet
+from guardrails.tamper_words import tamper_rules
 from guardrails.text import (
     canonical,
     decode_tags,
@@ -307,6 +313,13 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                         r"(?:system |initial |original |hidden )?(?:prompt|instructions|rules)\b"),
         # Markup a reader never sees: an HTML comment, a markdown "[//]: # (...)" comment.
         ("hidden_comment", r"<!--|^[ \t]*\[[^\]\n]{0,20}\]:[ \t]*(?:#|<>)[ \t]*[(\"']"),
+        # An element styled or marked so that a reader never sees it (<span style="display:
+        # none">, visibility: hidden, zero size or opacity, white text, the hidden attribute).
+        ("hidden_markup", r"<[a-z][a-z0-9]*\b[^<>]{0,200}?(?:display\s*:\s*none|visibility\s*:"
+                          r"\s*hidden|font-size\s*:\s*0+(?:\.0+)?(?:px|pt|em|rem|%)?\s*[;\"'>]|"
+                          r"opacity\s*:\s*0+(?:\.0+)?\s*[;\"'>]|color\s*:\s*(?:white|#fff(?:fff)?|"
+                          r"transparent)\b|\shidden(?:\s*=\s*[\"']?(?:hidden|true)?[\"']?)?"
+                          r"\s*/?>|aria-hidden\s*=\s*[\"']?true)"),
         ("delimiter_break", r"(?-i:\bEND OF (?:NOTE|INPUT|DATA|USER INPUT|DOCUMENT|CONTEXT)\b)"),
         ("delimiter_break", r"</?\s*(?:applicant_note|note|data|user|system|context|input|"
                             r"document|instructions?|prompt|case|quote|untrusted|end|message)"
@@ -321,6 +334,9 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 # "Ignore the instructions" in 36 other languages, a verb and an object of one language
 # in one clause (guardrails/override_words.py: one table per language).
 _RULES += tuple(("instruction_override", pattern) for pattern in override_patterns())
+# Hiding the adverse record, skipping the review, asking for secrets, in 26 languages
+# (guardrails/tamper_words.py).
+_RULES += tuple(tamper_rules())
 
 # Whole-word stems that survive separators ("i.g.n.o.r.e", "ign ore") in the squashed view.
 _SQUASHED = re.compile(
