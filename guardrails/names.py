@@ -49,7 +49,7 @@ _TITLE = (r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|Herr|Herrn|Frau|Fräulein|Mons
           r"Signor|Signora|Sig|Sig\.ra|Senhor|Senhora|Pan|Pani)\.?")
 # Roles a form or a note names a person by, in the languages of the relation cues.
 _ROLE_LABEL = (
-    r"(?:guarantor|co-?signer|co-?applicant|co-?borrower|joint applicant|contact(?: person)?|"
+    r"(?:guarantor|co-?signer|co-?borrower|contact(?: person)?|"
     r"beneficiary|referee|landlord|landlady|next of kin|emergency contact|account holder|"
     r"witness|spouse|signatory|employer contact|line manager|"
     r"ansprechpartner(?:in)?|kontaktperson|bürge|bürgin|begünstigte[rn]?|"
@@ -108,7 +108,7 @@ sein seine ist war und oder mon ma son sa est et mi su es y mijn zijn is en
 # at the start of a sentence followed by one of these is a name even when its given name
 # is not on the list ("Antonija Hodžić has agreed to co-sign").
 _PERSON_VERB = re.compile(
-    r"\s+(?:(?:is|was|has been) (?:my|our|the applicant's|a (?:close )?friend)|"
+    r"\s+(?:(?:is|was|has been) (?:my|our|a (?:close )?friend)|"
     r"(?:has |have )?agreed to|will (?:co-?sign|guarantee|vouch|confirm|sign|act as|stand)|"
     r"(?:has )?(?:co-?signed|signed|vouched|guaranteed)|co-?signs|can (?:confirm|vouch)|"
     r"is willing to|(?:is|was) (?:born|married|employed|retired)|"

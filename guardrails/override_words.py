@@ -42,7 +42,9 @@ OVERRIDE_WORDS: dict[str, tuple[tuple[str, ...], tuple[str, ...], bool]] = {
             "überspring\\w*", "außer acht", "ausser acht", "nicht beachten", "nicht befolgen",
             "nicht berücksichtigen", "beachte nicht", "beachten sie nicht", "befolge nicht",
             "vernachlässige", "hinwegsetzen", "setz dich über", "setzen sie sich über",
-            "streiche", "lösche"),
+            "streiche", "lösche",
+            # the English verb in a German sentence ("Bitte ignore die Regeln")
+            "ignore"),
            ("anweisung(?:en)?", "regeln?", "vorgaben?", "richtlinien?", "befehle?n?",
             "instruktion\\w*", "vorschrift\\w*", "direktive\\w*", "weisung\\w*", "prompts?",
             "systemprompt\\w*", "anordnung\\w*", "bestimmungen"), True),
@@ -78,7 +80,8 @@ OVERRIDE_WORDS: dict[str, tuple[tuple[str, ...], tuple[str, ...], bool]] = {
             "normas", "ordens", "comandos", "indicações", "indicacoes", "prompts?"), True),
     "nl": (("negeer", "negeren", "vergeet", "overslaan", "buiten beschouwing",
             "houd geen rekening", "hou geen rekening", "geen rekening houden", "terzijde",
-            "naast je neer", "volg niet", "niet volgen", "niet opvolgen", "passeer"),
+            "naast je neer", "volg niet", "niet volgen", "niet opvolgen", "passeer",
+            "sla(?!-)"),  # "sla de richtlijnen over" (overslaan, split); not "SLA-"
            ("instructies", "regels", "richtlijnen", "aanwijzingen", "opdrachten",
             "voorschriften", "bevelen", "prompts?"), True),
     "sv": (("ignorera", "strunta i", "bortse från", "bortse fran", "glöm", "glom",
