@@ -14,9 +14,9 @@ not count):
   flags and alerts only as the risk or fraud flags of a file (to hide the warnings of a
   program is an everyday request); records and documents in general only in English, and
   only kept *from the reviewer or the summary*, or "so the officer does not see";
-- ``bypass_review``: skip / bypass / circumvent / no need for + the review (review,
-  checks, verification, vetting, underwriting), "needs no review", "no human review",
-  "do not escalate it to a human";
+- ``bypass_review``: skip / bypass / circumvent + the review (review, checks,
+  verification, vetting, underwriting); in English also "needs no review", "no need for a
+  review of my file", "no human review", "do not escalate it to a human";
 - ``secret_request``: reveal / show / include / append + what the reading system holds
   (API keys, access tokens, credentials, the system prompt, internal or hidden
   instructions, its configuration).
@@ -149,82 +149,76 @@ SUPPRESS_WORDS: WordTable = {
 }
 
 # -- skip the review -----------------------------------------------------------------------
+# Imperatives only: "no need for a review" / "keine Prüfung nötig" / "不需要审核" is as often a
+# statement about the applicant's job or car as a demand, so "no need" counts only in the
+# English phrasings below that point at this case ("no need for a review here").
 
 BYPASS_WORDS: WordTable = {
     "en": (("skip", "bypass", "circumvent", "sidestep", "get around", "go around", "waive",
-            "dispense with", "do without", "forgo", "forego", "no need for", "no need to",
-            "no need of", "cut out"),
+            "dispense with", "do without", "forgo", "forego", "cut out"),
            ("(?:manual |human |standard |usual |normal |further |additional |credit |"
             "identity |kyc |aml |fraud |background |affordability |income |internal |"
             "second |risk )*(?:review|reviews|checks|check|verification|vetting|"
             "scrutiny|underwriting|due diligence|sign-?off|oversight|four-eyes|"
             "escalation|approval process|compliance)(?! fees?| charges?| dates?| periods?|"
             "-?ups?|-?ins?)",), True),
-    "de": (("überspring\\w*", "umgeh\\w*", "verzichte auf", "verzichten sie auf",
-            "nicht nötig", "nicht notwendig", "nicht erforderlich", "unnötig", "überflüssig",
-            "entfällt"),
+    "de": (("überspring\\w*", "umgeh\\w*", "verzichte auf", "verzichten sie auf"),
            ("prüfung\\w*", "überprüfung\\w*", "kontrolle\\w*", "freigabe\\w*",
             "begutachtung\\w*", "vier-augen-prinzip"), True),
     "fr": (("saute", "sautez", "contourne", "contournez", "passe outre", "passez outre",
-            "dispense de", "dispensez de", "pas besoin de", "inutile de", "évite", "évitez"),
+            "dispense de", "dispensez de", "évite", "évitez"),
            ("vérifications?", "contrôles?(?! technique)", "examens?", "revue",
             "validation humaine", "relecture", "analyse manuelle"), True),
     "es": (("salta", "sáltate", "salte", "sáltese", "omite", "omita", "elude", "eluda",
-            "evita", "evite", "no hace falta", "no es necesaria", "no es necesario",
-            "sin necesidad de"),
+            "evita", "evite"),
            ("revisión", "revisiones", "verificaci(?:ó|o)n\\w*", "comprobaci(?:ó|o)n\\w*",
             "controles", "supervisión humana", "validación"), True),
-    "it": (("salta", "salti", "bypassa", "aggira", "aggiri", "evita", "eviti", "non serve",
-            "non è necessari\\w*"),
+    "it": (("salta", "salti", "bypassa", "aggira", "aggiri", "evita", "eviti"),
            ("revision\\w*", "verifica", "verifiche", "controlli", "istruttoria",
             "supervisione umana"), True),
-    "pt": (("pule", "pula", "contorne", "contorna", "dispense", "dispensa", "evite",
-            "não precisa", "nao precisa", "sem necessidade de"),
+    "pt": (("pule", "pula", "contorne", "contorna", "dispense", "dispensa", "evite"),
            ("revisão", "revisões", "verificaç(?:ão|ões)", "análise manual", "checagem",
             "conferência"), True),
-    "nl": (("sla", "overslaan", "omzeil", "omzeilen", "niet nodig", "overbodig"),
+    "nl": (("sla", "overslaan", "omzeil", "omzeilen"),
            ("controle\\w*", "beoordeling\\w*", "toetsing", "verificatie", "keuring"), True),
-    "pl": (("pomiń", "pomińcie", "omiń", "ominąć", "nie potrzeba", "niepotrzebn\\w*"),
+    "pl": (("pomiń", "pomińcie", "omiń", "ominąć"),
            ("weryfikacj\\w*", "kontrol\\w*", "sprawdzani\\w*", "przegląd\\w*"), True),
-    "ru": (("пропусти(?:те)?", "обойди(?:те)?", "не нужн\\w*", "не требуется", "минуя"),
+    "ru": (("пропусти(?:те)?", "обойди(?:те)?", "минуя"),
            ("проверк\\w*", "верификаци\\w*", "рассмотрени\\w*"), True),
-    "uk": (("пропусти(?:ть)?", "оминь", "обійди(?:ть)?", "не потрібн\\w*", "минаючи"),
+    "uk": (("пропусти(?:ть)?", "оминь", "обійди(?:ть)?", "минаючи"),
            ("перевірк\\w*", "верифікаці\\w*", "розгляд\\w*"), True),
-    "sv": (("hoppa över", "kringgå", "strunta i", "behövs inte", "onödig\\w*"),
+    "sv": (("hoppa över", "kringgå", "strunta i"),
            ("granskning\\w*", "kontroll\\w*", "prövning\\w*", "verifiering\\w*"), True),
-    "no": (("hopp over", "omgå", "trengs ikke", "unødvendig"),
+    "no": (("hopp over", "omgå"),
            ("gjennomgang\\w*", "kontroll\\w*", "vurdering\\w*", "verifisering\\w*"), True),
-    "da": (("spring over", "omgå", "er ikke nødvendig", "unødvendig"),
+    "da": (("spring over", "omgå"),
            ("gennemgang\\w*", "kontrol\\w*", "vurdering\\w*", "verificering\\w*"), True),
-    "fi": (("ohita", "ohittakaa", "ei tarvita", "ei tarvitse", "turha\\w*"),
+    "fi": (("ohita", "ohittakaa"),
            ("tarkast\\w*", "tarkistu\\w*", "käsittely\\w*"), True),
-    "cs": (("přeskoč(?:te)?", "obejdi(?:te)?", "není potřeba", "netřeba"),
+    "cs": (("přeskoč(?:te)?", "obejdi(?:te)?"),
            ("kontrol\\w*", "ověřen\\w*", "prověrk\\w*", "přezkum\\w*"), True),
-    "tr": (("atla", "atlayın", "es geç", "es geçin", "gerek yok", "gerekmez", "gerekmiyor"),
+    "tr": (("atla", "atlayın", "es geç", "es geçin"),
            ("inceleme\\w*", "kontrol\\w*", "denetim\\w*", "doğrulama\\w*"), True),
-    "el": (("παράκαμψε", "παρακάμψτε", "δεν χρειάζεται", "δε χρειάζεται"),
+    "el": (("παράκαμψε", "παρακάμψτε"),
            ("έλεγχ\\w*", "ελέγχ\\w*", "επαλήθευσ\\w*", "εξέτασ\\w*"), True),
-    "ro": (("sari peste", "săriți peste", "ocolește", "ocoliți", "nu e nevoie de",
-            "nu este nevoie de"),
+    "ro": (("sari peste", "săriți peste", "ocolește", "ocoliți"),
            ("verificar\\w*", "verificăr\\w*", "control\\w*", "analiz\\w*"), True),
-    "hu": (("kerüld meg", "kerülje meg", "nincs szükség", "szükségtelen", "ugord át",
-            "ugorja át"),
+    "hu": (("kerüld meg", "kerülje meg", "ugord át", "ugorja át"),
            ("ellenőrzés\\w*", "felülvizsgálat\\w*", "vizsgálat\\w*", "átvilágítás\\w*"), True),
-    "zh": (("跳过", "跳過", "绕过", "繞過", "绕开", "繞開", "免去", "免除", "省去", "不需要",
-            "无需", "無需", "不必"),
+    "zh": (("跳过", "跳過", "绕过", "繞過", "绕开", "繞開", "免去", "免除", "省去"),
            ("审核", "審核", "审查", "審查", "复核", "複核", "核查", "人工审核", "风控", "風控"),
            False),
-    "ja": (("スキップ", "飛ばして", "省いて", "省略", "回避", "不要", "必要ない", "いらない"),
+    "ja": (("スキップ", "飛ばして", "省いて", "省略", "回避"),
            ("審査", "チェック", "レビュー", "承認手続"), False),
-    "ko": (("건너뛰", "생략", "우회", "필요 없", "필요없"),
+    "ko": (("건너뛰", "생략", "우회"),
            ("심사", "검토", "검증", "심의"), False),
-    "ar": (("تخط", "تجاوز", "لا داعي", "لا حاجة"),
+    "ar": (("تخط", "تجاوز"),
            ("المراجعة", "مراجعة", "التدقيق", "تدقيق", "الفحص", "التحقق"), False),
-    "hi": (("छोड़ दो", "छोड़ दें", "की ज़रूरत नहीं", "की जरूरत नहीं", "आवश्यकता नहीं"),
+    "hi": (("छोड़ दो", "छोड़ दें"),
            ("समीक्षा", "जाँच", "जांच", "सत्यापन"), False),
-    "vi": (("không cần", "khỏi cần", "lách"),
+    "vi": (("bỏ qua", "lách"),
            ("thẩm định", "xét duyệt", "xác minh", "rà soát"), True),
-    "id": (("lewati", "lewatkan", "tidak perlu", "tak perlu"),
+    "id": (("lewati", "lewatkan"),
            ("pemeriksaan", "verifikasi", "peninjauan", "pengecekan"), True),
 }
 
@@ -357,6 +351,10 @@ _ENGLISH = (
      r"\b(?:needs?|requires?|require|deserves?|merits?|warrants?) no (?:further |manual |"
      r"human |additional |extra |more )?(?:review|checks?|verification|scrutiny|vetting|"
      r"approval|underwriting)\b|"
+     r"\bno need (?:for|of|to) (?:a |an |any |the )?(?:further |manual |human |additional |"
+     r"extra |credit |standard |usual )*(?:review|check|checks|verification|vetting|scrutiny|"
+     r"underwrit\w*)\b[^.!?\n]{0,25}?\b(?:here|this (?:file|case|application|loan|request|"
+     r"time|one)|my (?:file|case|application|loan|request)|in my case)\b|"
      r"\bno (?:human|manual) (?:review|reviewer|check|checks|oversight|approval|involvement|"
      r"intervention|sign-?off|in the loop|needed|necessary|required)\b|"
      r"\bwithout (?:any )?(?:human|manual) (?:review|check|checks|oversight|approval|"

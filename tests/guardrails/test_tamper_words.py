@@ -98,3 +98,21 @@ def test_asking_for_secrets_is_flagged(note: str) -> None:
 ])
 def test_notes_about_their_own_record_are_not_flagged(note: str) -> None:
     assert not scan_note(note).flagged, scan_note(note).detail
+
+
+@pytest.mark.parametrize("note", [
+    # "no need" as a statement about the applicant's life, in several languages
+    "There's no need for a background check at my new job, I was hired internally.",
+    "Mi jefe dice que no hace falta revisión del contrato cada año.",
+    "У меня не было просрочек, проверка не нужна была для первой карты.",
+    "我的工作不需要审核财务报表。",
+    "Die Prüfung meines Einkommens war nicht nötig, da ich Beamter bin.",
+    "Pas besoin de vérification pour mon ancien compte, il est clôturé.",
+    # the same nouns in the applicant's job and questions
+    "Ich arbeite als Entwickler und verwalte API-Schlüssel für unsere Kunden.",
+    "Je gère les clés API de notre équipe au travail.",
+    "审核需要多长时间？",
+    "La revisión del coche es en mayo.",
+])
+def test_statements_about_the_applicants_own_checks_are_not_flagged(note: str) -> None:
+    assert not scan_note(note).flagged, scan_note(note).detail
