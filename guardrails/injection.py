@@ -19,7 +19,7 @@ by a small set of named rules about *what the text tries to do*:
   so that a reader never sees it (``display: none``, ``visibility: hidden``, zero size);
 - the tamper rules of :mod:`guardrails.tamper_words` (``suppress_evidence``,
   ``bypass_review``, ``secret_request``): hide the adverse record, skip the review, hand
-  over API keys or the system prompt, in 26 languages;
+  over API keys or the system prompt, in up to 26 languages;
 - ``encoded_payload``: an encoded text, or a request to decode one.
 
 - the payload rules of :mod:`guardrails.payload` (``dismiss_evidence``, ``favourable_label``,
@@ -350,7 +350,7 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 # "Ignore the instructions" in 36 other languages, a verb and an object of one language
 # in one clause (guardrails/override_words.py: one table per language).
 _RULES += tuple(("instruction_override", pattern) for pattern in override_patterns())
-# Hiding the adverse record, skipping the review, asking for secrets, in 26 languages
+# Hiding the adverse record, skipping the review, asking for secrets, in up to 26 languages
 # (guardrails/tamper_words.py).
 _RULES += tuple(tamper_rules())
 

@@ -1,5 +1,5 @@
-"""Tampering with the review itself, in 26 languages: hide the evidence, skip the review, hand
-over the secrets.
+"""Tampering with the review itself: hide the evidence, skip the review (26 languages each),
+hand over the secrets (17 languages).
 
 The override rules (:mod:`guardrails.override_words`) read a request to drop *the reader's
 instructions*; the payload rules (:mod:`guardrails.payload`) one to set *the score* aside or
