@@ -39,11 +39,29 @@ Angel Sunny Ray Wolf Fox Lamb Bird Fish Earnest Sterling Miles Chase Gene Pat Sa
 Van Von De Del Della Di Da Le La Du Mac Bau Haus Hof Berg Wald Stein Kredit Antrag Arbeit
 Gehalt Bitte Danke Miete Rente Summe Auto Haus Garten Schule Ende Monat Jahr Frau Herr
 Bonus Central Mercedes Golf Polo Ford Opel Audi Fiat Bosch Siemens Lidl Aldi Santander
+Customer Service Team Department Support Office Desk Center Centre HR Sales Accounts
 """.split())  # noqa: SIM905 - a word list reads better as text
+
+_COMMON_LOWER = frozenset(word.lower() for word in _COMMON)
 
 _TITLE = (r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|Herr|Herrn|Frau|Fräulein|Monsieur|Madame|"
           r"Mme|Mlle|M\.|Señor|Señora|Señorita|Sr|Sra|Srta|Don|Doña|Heer|Mevrouw|Mevr|Dhr|"
           r"Signor|Signora|Sig|Sig\.ra|Senhor|Senhora|Pan|Pani)\.?")
+# Roles a form or a note names a person by, in the languages of the relation cues.
+_ROLE_LABEL = (
+    r"(?:guarantor|co-?signer|co-?borrower|contact(?: person)?|"
+    r"beneficiary|referee|landlord|landlady|next of kin|emergency contact|account holder|"
+    r"witness|spouse|signatory|employer contact|line manager|"
+    r"ansprechpartner(?:in)?|kontaktperson|bürge|bürgin|begünstigte[rn]?|"
+    r"mitantragsteller(?:in)?|vermieter(?:in)?|kontoinhaber(?:in)?|"
+    r"bénéficiaire|personne (?:de contact|à contacter)|garant|co-?emprunteur|caution|"
+    r"titulaire(?: du compte)?|"
+    r"beneficiario|persona de contacto|avalista|fiador|titular|cotitular|"
+    r"contactpersoon|begunstigde|borg|medeaanvrager|rekeninghouder|"
+    r"beneficiário|fiadora?|garante|referente|intestatario|"
+    r"poręczyciel|kontaktní osoba|ručitel|kezes|kapcsolattartó|garantă?|kontaktperson|"
+    r"borgensman|takaaja|yhteyshenkilö|kefil)"
+)
 _RELATION = (
     r"(?:my|our|his|her|their|the applicant's)\s+(?:(?:ex-?|late|former|new|elder|older|"
     r"younger|step-?)\s*)?(?:wife|husband|partner|spouse|fianc[ée]e?|brother|sister|father|"
@@ -67,11 +85,40 @@ _RELATION = (
     r"war|est|es|era|was)"
     r"|(?:named|called|namens|nommée?|llamad[oa]|genaamd|signed by|co-signed by|"
     r"guaranteed by|on behalf of|care of|c/o)"
+    # A role written as a form label: "Contact person: ...", "Ansprechpartner: ...".
+    rf"|{_ROLE_LABEL}\s*:"
 )
 _UPPER = r"[A-ZÀ-ÖØ-ÞĀ-ſ]"
 _LOWER = r"[a-zß-öø-ÿā-ſ'’]"
 _CAP = rf"{_UPPER}{_LOWER}+(?:-{_UPPER}{_LOWER}+)*"
 _CUED = re.compile(rf"(?:\b{_TITLE}|\b(?i:{_RELATION}))[,:]?\s+((?:{_CAP})(?:\s+{_CAP}){{0,2}})")
+# A note written all in lower case ("guarantor is priya ramanathan") has no capitals to go
+# by: after a cue, two words that are not function words.
+_LOWER_WORD = r"[a-zß-öø-ÿā-ſ][a-zß-öø-ÿā-ſ'’\-]+"
+_CUED_LOWER = re.compile(rf"\b(?:{_RELATION})[,:]?\s+({_LOWER_WORD})\s+({_LOWER_WORD})\b")
+_FUNCTION_WORDS = frozenset("""
+a an the my his her their our your its this that these those is was will be been being not
+no also and or but who which what whom whose willing happy able ready going from at in on of
+for to with by me him us them it someone somebody nobody unknown still already currently
+now here there same you i we they he she has have had can could would should may might
+very just only retired employed unemployed self working works lives living mein meine
+sein seine ist war und oder mon ma son sa est et mi su es y mijn zijn is en
+""".split())  # noqa: SIM905 - a word list reads better as text
+# What a person, not a firm or a place, does as a sentence's subject: a capitalised pair
+# at the start of a sentence followed by one of these is a name even when its given name
+# is not on the list ("Antonija Hodžić has agreed to co-sign").
+_PERSON_VERB = re.compile(
+    r"\s+(?:(?:is|was|has been) (?:my|our|a (?:close )?friend)|"
+    r"(?:has |have )?agreed to|will (?:co-?sign|guarantee|vouch|confirm|sign|act as|stand)|"
+    r"(?:has )?(?:co-?signed|signed|vouched|guaranteed)|co-?signs|can (?:confirm|vouch)|"
+    r"is willing to|(?:is|was) (?:born|married|employed|retired)|"
+    r"(?:ist|war) (?:mein|meine|unser|unsere)|hat (?:zugestimmt|unterschrieben|gebürgt)|"
+    r"wird (?:bürgen|unterschreiben|bestätigen)|bürgt|"
+    r"(?:est|était) (?:mon|ma|notre)|a (?:accepté|signé)|se porte garant|"
+    r"(?:es|era) (?:mi|nuestro|nuestra)|ha (?:aceptado|firmado)|"
+    r"(?:is|was) (?:mijn|onze)|heeft (?:getekend|toegezegd))\b",
+    re.IGNORECASE,
+)
 _PAIR = re.compile(rf"\b({_CAP})((?:\s+{_CAP}){{1,2}})")
 _SINGLE = re.compile(rf"\b{_CAP}\b")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|\n\s*|[\"“(]\s*)$")
@@ -111,8 +158,13 @@ def find_names(text: str, *, strict: bool = False) -> list[tuple[int, int]]:
         mid_sentence = not _SENTENCE_START.search(text[:match.start()])
         # Mid-sentence capitalised pairs are names more often than not in a note (places
         # and firms mostly carry a common word: "Deutsche Bank", "New York").
-        if first in given or first.split("-")[0] in given or (not strict and mid_sentence):
+        if first in given or first.split("-")[0] in given or (not strict and (
+                mid_sentence or _PERSON_VERB.match(text, match.end()))):
             spans.append((match.start(), match.end()))
+    if not strict and not any(ch.isupper() for ch in text):
+        for match in _CUED_LOWER.finditer(text):
+            if not {match.group(1), match.group(2)} & (_FUNCTION_WORDS | _COMMON_LOWER):
+                spans.append((match.start(1), match.end(2)))
     if not strict:
         spans += find_script_names(text)
         for match in _SINGLE.finditer(text):

@@ -25,13 +25,19 @@
   that are also ordinary words left out: חיים "life", תמר "date", שירה "poetry"...) followed
   by another Hebrew word ("משה לוינסון").
 
-Names in other scripts (Devanagari, Thai...) without a Latin cue are not found.
+- **Thai** and **Devanagari** have no capitals: a title joined to the name (นาย, นางสาว;
+  श्री, श्रीमती, डॉ.) or a role before it (ผู้ค้ำประกันคือ, गारंटर, मेरे भाई), then one or two
+  words (not a verb or postposition after it: है, ने, को...), or a word before the Hindi
+  honorific जी.
+
+Names in other scripts without a cue are not found.
 Pure regular expressions; a note in ASCII is not read at all.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 _CYR_GREEK_UPPER = "А-ЯЁЄІЇҐΆΈ-ΏΑ-Ω"
 _CYR_GREEK_LOWER = "а-яёєіїґά-ώ'’"
@@ -75,7 +81,9 @@ _HAN_SURNAMES = (
 # What follows a subject: a verb or particle that a name is the subject of.
 _AFTER_SUBJECT = (r"(?:会|會|是|说|說|将|將|也|和|跟|与|與|在|已经|已經|已|给|給|帮|幫|为|為|替|"
                   r"来|來|去|要|能|可以|负责|負責|愿意|願意|同意|答应|答應|借|还|還|向|每|打电话|打電話|"
-                  r"先生|女士|小姐)")
+                  r"先生|女士|小姐|"
+                  # a time word between the subject and its verb (陈美玲昨天打电话…)
+                  r"昨天|今天|明天|刚才|剛才|上周|上週|上个月|上個月|下周|下週|去年|今年|最近|曾经|曾經)")
 # What opens a clause before its subject: a time word or a connective (two characters each,
 # for fixed-width lookbehinds).
 _BEFORE_SUBJECT = "|".join(f"(?<={w})" for w in (
@@ -117,8 +125,37 @@ _HEBREW_NAME = re.compile(
 )
 
 
+# Thai writes a name as given name, space, family name, after a title joined to it (นาย,
+# นางสาว, นาง, ดร.) or a role (ผู้ค้ำประกัน "guarantor", ผู้ติดต่อ "contact", ชื่อ "name",
+# optionally คือ "is"). Titles that begin other words are excluded (นายจ้าง employer,
+# นายหน้า broker, นางฟ้า angel, นางแบบ model).
+_THAI_WORD = "[\u0e01-\u0e4e]{2,20}"
+_THAI_NAME = re.compile(unicodedata.normalize(  # as canonical() reads the note (ำ is split)
+    "NFKC",
+    rf"(?:(?:นางสาว|นาง(?!ฟ้า|แบบ|สาว)|นาย(?!จ้าง|หน้า|ทุน|ก\b)|ดร\.)\s?|"
+    rf"(?:ผู้ค้ำประกัน|ผู้ติดต่อ|ผู้รับผลประโยชน์|ผู้กู้ร่วม|เจ้าของบ้าน|ชื่อ)"
+    rf"\s*(?:คือ|ชื่อ|:)?\s*)(?!คือ|ชื่อ|เป็น)({_THAI_WORD}(?:\s{_THAI_WORD})?)"))
+# Devanagari (Hindi, Marathi, Nepali) has no capitals: a title (श्री, श्रीमती, सुश्री, डॉ.,
+# कुमारी), a role (गारंटर, जमानतदार "guarantor", संपर्क व्यक्ति "contact person", नाम "name",
+# a relative after मेरा/मेरी/मेरे "my"), then one or two words that are not the verb or a
+# postposition; or a word before the honorific जी.
+_DEVANAGARI_WORD = "[\u0900-\u0963\u0966-\u097f]+"
+_DEVANAGARI_STOP = ("(?:है|हैं|था|थी|थे|और|ने|को|का|की|के|से|में|पर|भी|ही|जी|हूँ|हूं|"
+                    "होंगे|होंगी|होगा|होगी|एक|यह|वह)")
+_DEVANAGARI_NAME = re.compile(
+    rf"(?<![\u0900-\u097f])(?:श्रीमती|सुश्री|श्री|कुमारी|डॉ\.?|डॉक्टर|"
+    rf"(?:गारंटर|जमानतदार|ज़मानतदार|संपर्क व्यक्ति|सह-आवेदक|लाभार्थी|नाम)\s*(?:है|:|-)?|"
+    rf"(?:मेरा|मेरी|मेरे)\s+(?:भाई|बहन|पिता|माता|पत्नी|पति|दोस्त|मित्र|बेटा|बेटी|चाचा|मामा|"
+    rf"मकान मालिक))\s+(?!{_DEVANAGARI_STOP}(?![\u0900-\u097f]))"
+    rf"({_DEVANAGARI_WORD}(?:\s+(?!{_DEVANAGARI_STOP}(?![\u0900-\u097f])){_DEVANAGARI_WORD})?)|"
+    rf"(?<![\u0900-\u097f])(?!{_DEVANAGARI_STOP}(?![\u0900-\u097f]))({_DEVANAGARI_WORD})"
+    rf"(?=\s+जी(?![\u0900-\u097f]))"
+)
+
+
 def find_script_names(text: str) -> list[tuple[int, int]]:
-    """Spans of names in Cyrillic, Greek, Han, kana, Hangul or Arabic script in ``text``."""
+    """Spans of names in Cyrillic, Greek, Han, kana, Hangul, Arabic, Hebrew, Thai or
+    Devanagari script in ``text``."""
     if text.isascii():
         return []
     spans = [(m.start(), m.end()) for m in _CAPITALISED_RUN.finditer(text)]
@@ -127,7 +164,7 @@ def find_script_names(text: str) -> list[tuple[int, int]]:
     spans += [(m.start(1), m.end(1)) for m in _HAN_SUBJECT_NAME.finditer(text)]
     if _LATIN_WORD.search(text):
         spans += [(m.start(), m.end()) for m in _HAN_RUN_ALONE.finditer(text)]
-    for pattern in (_CJK_CUE_BEFORE, _CJK_CUE_AFTER):
+    for pattern in (_CJK_CUE_BEFORE, _CJK_CUE_AFTER, _THAI_NAME, _DEVANAGARI_NAME):
         for match in pattern.finditer(text):
             group = next(i for i in range(1, (pattern.groups or 0) + 1) if match.group(i))
             spans.append((match.start(group), match.end(group)))

@@ -42,7 +42,9 @@ OVERRIDE_WORDS: dict[str, tuple[tuple[str, ...], tuple[str, ...], bool]] = {
             "überspring\\w*", "außer acht", "ausser acht", "nicht beachten", "nicht befolgen",
             "nicht berücksichtigen", "beachte nicht", "beachten sie nicht", "befolge nicht",
             "vernachlässige", "hinwegsetzen", "setz dich über", "setzen sie sich über",
-            "streiche", "lösche"),
+            "streiche", "lösche",
+            # the English verb in a German sentence ("Bitte ignore die Regeln")
+            "ignore"),
            ("anweisung(?:en)?", "regeln?", "vorgaben?", "richtlinien?", "befehle?n?",
             "instruktion\\w*", "vorschrift\\w*", "direktive\\w*", "weisung\\w*", "prompts?",
             "systemprompt\\w*", "anordnung\\w*", "bestimmungen"), True),
@@ -78,7 +80,8 @@ OVERRIDE_WORDS: dict[str, tuple[tuple[str, ...], tuple[str, ...], bool]] = {
             "normas", "ordens", "comandos", "indicações", "indicacoes", "prompts?"), True),
     "nl": (("negeer", "negeren", "vergeet", "overslaan", "buiten beschouwing",
             "houd geen rekening", "hou geen rekening", "geen rekening houden", "terzijde",
-            "naast je neer", "volg niet", "niet volgen", "niet opvolgen", "passeer"),
+            "naast je neer", "volg niet", "niet volgen", "niet opvolgen", "passeer",
+            "sla(?!-)"),  # "sla de richtlijnen over" (overslaan, split); not "SLA-"
            ("instructies", "regels", "richtlijnen", "aanwijzingen", "opdrachten",
             "voorschriften", "bevelen", "prompts?"), True),
     "sv": (("ignorera", "strunta i", "bortse från", "bortse fran", "glöm", "glom",
@@ -205,7 +208,9 @@ OVERRIDE_WORDS: dict[str, tuple[tuple[str, ...], tuple[str, ...], bool]] = {
             "置之不理", "不要遵守", "不要遵循", "不要听从", "不要聽從", "抛开", "拋開", "撇开",
             "跳过", "跳過", "忘记", "忘記", "忘掉"),
            ("指令", "指示", "规则", "規則", "命令", "提示词", "提示詞", "指引",
-            "准则", "準則"), False),
+            "准则", "準則", "上面的规定", "上面的規定", "以上规定", "以上規定", "以上的规定",
+            "上述规定", "上述規定", "之前的规定", "之前的規定", "前面的规定", "前面的規定"),
+           False),
     "ja": (("無視", "忘れ", "気にせず", "気にしない", "従わない", "従わず", "従うな",
             "顧みず", "構わず", "スキップ", "破棄", "捨て"),
            ("指示", "命令", "ルール", "規則", "プロンプト", "指令", "ガイドライン", "制約"), False),
@@ -228,6 +233,8 @@ NEGATIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "id": (("jangan ",), ()), "vi": (("đừng ", "không "), ()),
     "zh": (("不要", "不", "别", "別", "勿"), ()), "ja": ((), ("ない", "ず", "ぬ")),
     "he": (("אל ", "ת"), ()),
+    # English rows are :mod:`guardrails.tamper_words`' (the override rule is in injection.py).
+    "en": (("not ", "n't ", "never ", "want to ", "trying to ", "try to ", "going to "), ()),
 }
 
 
@@ -242,13 +249,24 @@ def _alternation(words: tuple[str, ...], bounded: bool,
     return f"{before}(?:{body}){after}"
 
 
-def override_patterns() -> list[re.Pattern[str]]:
-    """One pattern per language: a verb and an object of that language in one clause."""
+#: One language's row: (verbs, objects, whether words stand between word boundaries).
+WordTable = dict[str, tuple[tuple[str, ...], tuple[str, ...], bool]]
+
+
+def clause_patterns(table: WordTable, gap: int = GAP) -> list[re.Pattern[str]]:
+    """One pattern per language of ``table``: a verb and an object of that language within
+    ``gap`` characters of one clause, in either order; a verb negated the language's way
+    (:data:`NEGATIONS`) does not count."""
     patterns = []
-    for language, (verbs, objects, bounded) in OVERRIDE_WORDS.items():
+    for language, (verbs, objects, bounded) in table.items():
         verb = _alternation(verbs, bounded, NEGATIONS.get(language, ((), ())))
         obj = _alternation(objects, bounded)
         patterns.append(re.compile(
-            rf"{verb}{_CLAUSE}{{0,{GAP}}}?{obj}|{obj}{_CLAUSE}{{0,{GAP}}}?{verb}",
+            rf"{verb}{_CLAUSE}{{0,{gap}}}?{obj}|{obj}{_CLAUSE}{{0,{gap}}}?{verb}",
             re.IGNORECASE))
     return patterns
+
+
+def override_patterns() -> list[re.Pattern[str]]:
+    """One pattern per language: a verb and an object of that language in one clause."""
+    return clause_patterns(OVERRIDE_WORDS)

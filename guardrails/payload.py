@@ -145,8 +145,9 @@ _PRESSURE = (
 _F = re.IGNORECASE
 
 PAYLOAD_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    # Reported speech is narration: someone "told me to ignore the old assessment".
     ("dismiss_evidence", re.compile(
-        rf"\b{_DISMISS}\b[^.!?\n]{{0,25}}?\b{_EVIDENCE}", _F)),
+        rf"(?<!\bme to )(?<!\bus to )\b{_DISMISS}\b[^.!?\n]{{0,25}}?\b{_EVIDENCE}", _F)),
     ("dismiss_evidence", re.compile(
         r"\b(?:whatever|no matter what|regardless of what|irrespective of what) (?:the |your )?"
         r"(?:model|score|system|scoring|data|numbers|risk|algorithm)\w* (?:says?|shows?|"

@@ -322,6 +322,10 @@ def _valid_iban_end(segment: str, start: int, end: int) -> int | None:
 
 # A decimal amount or ratio (1234.50, 0.851, 2.800,00): never part of a phone number.
 _DECIMAL = re.compile(r"^\d{1,3}(?:[.,]\d{3})*[.,]\d{1,3}$|^\d+[.,]\d{1,2}$|^0[.,]\d+$")
+# A dialling code in front ("(030) 901.820.44", "+49 (0)30 901.82.04"): groups after it
+# written with dots are a phone number's, not an amount (an amount's brackets hold a year
+# or a word, never a trunk zero).
+_DIALLING_CODE = re.compile(r"^(?:\(0\d{1,5}\)|\+\d{1,3}\b)")
 
 
 def _looks_like_phone(candidate: str) -> bool:
@@ -330,7 +334,8 @@ def _looks_like_phone(candidate: str) -> bool:
         return False
     stripped = candidate.strip()
     tokens = stripped.split()
-    if len(tokens) > 1 and any(_DECIMAL.match(t.strip("()")) for t in tokens):
+    if (len(tokens) > 1 and not _DIALLING_CODE.match(stripped)
+            and any(_DECIMAL.match(t.strip("()")) for t in tokens)):
         return False
     return not (_YEARS.match(stripped) or _DATE.match(stripped))
 
