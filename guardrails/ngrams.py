@@ -36,9 +36,19 @@ def normalised(text: str) -> str:
 
 def note_features(text: str) -> dict[int, float]:
     """Bucket -> weight for ``text`` (unit L2 norm; empty for a text with no words)."""
+    buckets, weights, norm = note_counts(text)
+    return dict(zip(buckets, map(operator.truediv, weights, repeat(norm)), strict=True))
+
+
+def note_counts(text: str) -> tuple[list[int], list[float], float]:
+    """What :func:`note_features` divides: the buckets of ``text`` in the order first
+    seen, their damped counts ``1 + log(count)`` and the norm of those (each weight is
+    ``damped / norm``); empty lists and 0.0 for a text with no words. For a reader that
+    divides them all at once (the detector fills its rows with numpy: the same IEEE
+    divisions, so the same bits)."""
     words = _WORD.findall(normalised(text))
     if not words:
-        return {}
+        return [], [], 0.0
     # The order buckets are first seen in fixes the order of the norm's sum: word, bigram,
     # character n-grams, word after word, as the model was trained with. They are listed in
     # that order and counted in one pass (Counter keeps first-seen order): the same counts
@@ -55,8 +65,7 @@ def note_features(text: str) -> dict[int, float]:
     counts = Counter(grams)
     # The same float operations in the same order as a plain loop, done by C iterators.
     weights = list(map(_WEIGHT.__getitem__, counts.values()))
-    norm = math.sqrt(sum(map(operator.mul, weights, weights)))
-    return dict(zip(counts, map(operator.truediv, weights, repeat(norm)), strict=True))
+    return list(counts), weights, math.sqrt(sum(map(operator.mul, weights, weights)))
 
 
 class _Weights(dict[int, float]):
