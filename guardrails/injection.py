@@ -434,6 +434,8 @@ _WORD_TOKEN = re.compile(r"[^\W_]+")
 
 def _words(text: str) -> int:
     """How many words ``text`` holds; Han and kana characters count two to a word."""
+    if text.isascii():  # no Han or kana character to set apart
+        return len(_WORD_TOKEN.findall(text))
     unspaced = len(_UNSPACED_SCRIPT.findall(text))
     spaced = len(_WORD_TOKEN.findall(_UNSPACED_SCRIPT.sub(" ", text)))
     return spaced + (unspaced + 1) // 2
