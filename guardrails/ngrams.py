@@ -54,13 +54,15 @@ def note_counts(text: str) -> tuple[list[int], list[float], float]:
     # that order and counted in one pass (Counter keeps first-seen order): the same counts
     # in the same order as counting each one as it comes, without a Python step per bucket.
     grams: list[int] = []
+    append, extend = grams.append, grams.extend
+    known = _WORD_CACHE.get
     previous = None
     for word in words:
-        buckets = _word_buckets(word)
-        grams.append(buckets[0])
+        buckets = known(word) or _word_buckets(word)
+        append(buckets[0])
         if previous is not None:
-            grams.append(_bucket("b:" + previous + " " + word))
-        grams.extend(buckets[1:])
+            append(_bucket("b:" + previous + " " + word))
+        extend(buckets[1])
         previous = word
     counts = Counter(grams)
     # The same float operations in the same order as a plain loop, done by C iterators.
@@ -84,16 +86,17 @@ def _bucket(gram: str) -> int:
 
 
 # Words recur from note to note: their buckets are hashed once (bounded, cleared when full).
-_WORD_CACHE: dict[str, tuple[int, ...]] = {}
+_WORD_CACHE: dict[str, tuple[int, tuple[int, ...]]] = {}
 _WORD_CACHE_SIZE = 50_000
 
 
-def _word_buckets(word: str) -> tuple[int, ...]:
-    """The buckets of ``word`` itself and of its character n-grams (padded with spaces)."""
+def _word_buckets(word: str) -> tuple[int, tuple[int, ...]]:
+    """The bucket of ``word`` itself, and those of its character n-grams (padded with
+    spaces) in the order they are counted."""
     known = _WORD_CACHE.get(word)
     if known is None:
         padded = f" {word} "
-        known = (_bucket("w:" + word), *(
+        known = (_bucket("w:" + word), tuple(
             _bucket(padded[start:start + size])
             for size in _CHAR_SIZES for start in range(len(padded) - size + 1)))
         if len(_WORD_CACHE) >= _WORD_CACHE_SIZE:
