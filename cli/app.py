@@ -324,6 +324,11 @@ def steps(label: str) -> Callable[[str], None]:
     return step
 
 
+#: Allocations (net of frees) between two young-generation collections while a long command
+#: runs with its start-up frozen (CPython's default is 700).
+YOUNG_THRESHOLD = 50_000
+
+
 @contextmanager
 def startup_frozen() -> Iterator[None]:
     """Leave what start-up made (modules, the service, the store's connections) out of the
@@ -334,12 +339,19 @@ def startup_frozen() -> Iterator[None]:
     ingest's CPU (measured with ``gc.callbacks`` on 20,000 real credit rows: 13 full
     collections, 0.40 s of 7.4 s). ``gc.freeze()`` moves everything alive now to the
     permanent generation; what the command makes afterwards is collected as before, so its
-    memory stays flat. On the way out the frozen objects are handed back.
+    memory stays flat. A bulk ingest makes and drops many short-lived containers (rows,
+    events, steps), so the young generation is collected every :data:`YOUNG_THRESHOLD`
+    allocations instead of every 700: on 5,000 real rows with notes the collector's CPU
+    went from 0.14 s to 0.05-0.08 s. On the way out the frozen objects and the collector's
+    thresholds are handed back.
     """
     gc.freeze()
+    saved = gc.get_threshold()
+    gc.set_threshold(YOUNG_THRESHOLD, *saved[1:])
     try:
         yield
     finally:
+        gc.set_threshold(*saved)
         gc.unfreeze()
 
 

@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import codecs
 import html
 import json
 import re
@@ -49,7 +48,7 @@ from typing import Protocol
 
 from guardrails.override_words import override_patterns
 from guardrails.payload import PAYLOAD_RULES
-from guardrails.prefilter import RuleSet
+from guardrails.prefilter import READINGS, RuleSet, SharedSearch
 from guardrails.tamper_words import tamper_rules
 from guardrails.text import (
     canonical,
@@ -385,6 +384,12 @@ _ENCODING_REQUEST = re.compile(
     re.IGNORECASE,
 )
 _ENCODING_REQUEST_RULE = RuleSet([("encoded_payload", _ENCODING_REQUEST)])
+# An ASCII note is searched once for the literals of every rule set run on it as written,
+# rot13 and backwards (see _Found), and its squashed form once for the squashed rule's.
+_AS_WRITTEN_SEARCH = SharedSearch([(_ALL_RULES, "as written"), (_WRAPPER_RULES, "rot13"),
+                                   (_WRAPPER_RULES, "reversed"),
+                                   (_ENCODING_REQUEST_RULE, "as written")])
+_SQUASHED_SEARCH = SharedSearch([(_SQUASHED_RULES, reading) for reading in READINGS])
 # Standard and url-safe alphabets; a token may follow "=" ("token=SWdub3Jl...").
 _BASE64 = re.compile(r"(?<![A-Za-z0-9+/\-_])[A-Za-z0-9+/\-_]{16,}={0,2}(?![A-Za-z0-9+/=\-_])")
 # Escapes a reader's tools undo but the eye does not: \xNN, \uNNNN, %NN, HTML entities.
@@ -437,22 +442,23 @@ def scan_note(note: str | None, model: NoteModel | None = None) -> InjectionScan
 
     seen: dict[str, set[str]] = {}  # a view equal to an earlier one is not read again
     readable = canonical(note)
+    known = _Found.of(readable)
     for view, text in _views(note, readable):
         if text in seen:
             for rule in seen[text]:
                 record(rule, view)
             continue
-        seen[text] = _rules_in(text)
+        seen[text] = _rules_in(text, known=known)
         for rule in seen[text]:
             record(rule, view)
     if _obfuscated(note):
         record("obfuscation", "raw")
     plain = set().union(*seen.values())
-    for view, decoded in _decoded_payloads(readable, plain):
+    for view, decoded in _decoded_payloads(readable, plain, known):
         record("encoded_payload", view)
         for rule in _rules_in(decoded):
             record(rule, view)
-    if _ENCODING_REQUEST_RULE.fired(readable):
+    if _ENCODING_REQUEST_RULE.fired(readable, known.request):
         record("encoded_payload", "request")
     if model is not None and _words(readable) >= MIN_MODEL_WORDS:
         probability = model.probability(note)
@@ -471,6 +477,8 @@ _WORD_TOKEN = re.compile(r"[^\W_]+")
 
 def _words(text: str) -> int:
     """How many words ``text`` holds; Han and kana characters count two to a word."""
+    if text.isascii():  # no Han or kana character to set apart
+        return len(_WORD_TOKEN.findall(text))
     unspaced = len(_UNSPACED_SCRIPT.findall(text))
     spaced = len(_WORD_TOKEN.findall(_UNSPACED_SCRIPT.sub(" ", text)))
     return spaced + (unspaced + 1) // 2
@@ -493,10 +501,43 @@ def quote_note(note: str) -> str:
 # -- internals ---------------------------------------------------------------------------
 
 
-def _rules_in(text: str, *, payload: bool = True) -> set[str]:
-    names = (_ALL_RULES if payload else _WRAPPER_RULES).fired(text)
-    if "instruction_override" not in names and _SQUASHED_RULES.fired(squash(text)):
-        names.add("instruction_override")
+@dataclass(frozen=True, slots=True)
+class _Found:
+    """The literals already found for the texts a note's scan reads, by text: for an
+    ASCII note, its readings as written, rot13 and backwards come from one
+    :class:`SharedSearch` of the note and one of its squashed form, instead of one search
+    of each reading by each rule set (a third of screening an ASCII note). Empty otherwise,
+    and for any text not listed (each rule set then searches it itself): the same literals
+    either way, so the same verdicts."""
+
+    rules: dict[tuple[str, bool], frozenset[str]]  # (text, payload rules too?) -> present
+    squashed: dict[str, frozenset[str]]  # squashed text -> present for _SQUASHED_RULES
+    request: frozenset[str] | None  # present for _ENCODING_REQUEST_RULE in the note
+
+    @classmethod
+    def of(cls, readable: str) -> _Found:
+        if not readable.isascii():
+            return cls({}, {}, None)
+        rot13, backwards = READINGS["rot13"], READINGS["reversed"]
+        written, turned, reversed_, request = _AS_WRITTEN_SEARCH.present(readable)
+        squashed = squash(readable)
+        plain_sq, turned_sq, reversed_sq = _SQUASHED_SEARCH.present(squashed)
+        return cls({(readable, True): written, (rot13(readable), False): turned,
+                    (backwards(readable), False): reversed_},
+                   {squashed: plain_sq, rot13(squashed): turned_sq,
+                    backwards(squashed): reversed_sq}, request)
+
+
+_NOTHING_FOUND = _Found({}, {}, None)
+
+
+def _rules_in(text: str, *, payload: bool = True, known: _Found = _NOTHING_FOUND) -> set[str]:
+    rules = _ALL_RULES if payload else _WRAPPER_RULES
+    names = rules.fired(text, known.rules.get((text, payload)))
+    if "instruction_override" not in names:
+        squashed = squash(text)
+        if _SQUASHED_RULES.fired(squashed, known.squashed.get(squashed)):
+            names.add("instruction_override")
     return names
 
 
@@ -522,7 +563,9 @@ def _obfuscated(note: str) -> bool:
     return mixed_script_words(note) > 0
 
 
-def _decoded_payloads(text: str, plain: Set[str] = frozenset()) -> list[tuple[str, str]]:
+def _decoded_payloads(
+    text: str, plain: Set[str] = frozenset(), known: _Found = _NOTHING_FOUND
+) -> list[tuple[str, str]]:
     """Readable text hidden as base64, hex, rot13 or written backwards in ``text``.
 
     A rot13 or backwards reading counts only for rules the text as written did not already
@@ -542,10 +585,11 @@ def _decoded_payloads(text: str, plain: Set[str] = frozenset()) -> list[tuple[st
     # only when the text they hide fires a rule the note as written did not.
     if unescaped is not None and _rules_in(unescaped) - plain:
         found.append(("escapes", unescaped))
-    for view, transformed in (("rot13", codecs.encode(text, "rot13")), ("reversed", text[::-1])):
+    for view in ("rot13", "reversed"):
+        transformed = READINGS[view](text)
         # Only the wrapper rules here: a payload phrase in rot13 or backwards is caught
         # by them or by the decoded view, and the payload rules would double the cost.
-        if _rules_in(transformed, payload=False) - {"delimiter_break"} - plain:
+        if _rules_in(transformed, payload=False, known=known) - {"delimiter_break"} - plain:
             found.append((view, transformed))
     return found
 

@@ -36,27 +36,38 @@ def normalised(text: str) -> str:
 
 def note_features(text: str) -> dict[int, float]:
     """Bucket -> weight for ``text`` (unit L2 norm; empty for a text with no words)."""
+    buckets, weights, norm = note_counts(text)
+    return dict(zip(buckets, map(operator.truediv, weights, repeat(norm)), strict=True))
+
+
+def note_counts(text: str) -> tuple[list[int], list[float], float]:
+    """What :func:`note_features` divides: the buckets of ``text`` in the order first
+    seen, their damped counts ``1 + log(count)`` and the norm of those (each weight is
+    ``damped / norm``); empty lists and 0.0 for a text with no words. For a reader that
+    divides them all at once (the detector fills its rows with numpy: the same IEEE
+    divisions, so the same bits)."""
     words = _WORD.findall(normalised(text))
     if not words:
-        return {}
+        return [], [], 0.0
     # The order buckets are first seen in fixes the order of the norm's sum: word, bigram,
     # character n-grams, word after word, as the model was trained with. They are listed in
     # that order and counted in one pass (Counter keeps first-seen order): the same counts
     # in the same order as counting each one as it comes, without a Python step per bucket.
     grams: list[int] = []
+    append, extend = grams.append, grams.extend
+    known = _WORD_CACHE.get
     previous = None
     for word in words:
-        buckets = _word_buckets(word)
-        grams.append(buckets[0])
+        buckets = known(word) or _word_buckets(word)
+        append(buckets[0])
         if previous is not None:
-            grams.append(_bucket("b:" + previous + " " + word))
-        grams.extend(buckets[1:])
+            append(_bucket("b:" + previous + " " + word))
+        extend(buckets[1])
         previous = word
     counts = Counter(grams)
     # The same float operations in the same order as a plain loop, done by C iterators.
     weights = list(map(_WEIGHT.__getitem__, counts.values()))
-    norm = math.sqrt(sum(map(operator.mul, weights, weights)))
-    return dict(zip(counts, map(operator.truediv, weights, repeat(norm)), strict=True))
+    return list(counts), weights, math.sqrt(sum(map(operator.mul, weights, weights)))
 
 
 class _Weights(dict[int, float]):
@@ -75,16 +86,17 @@ def _bucket(gram: str) -> int:
 
 
 # Words recur from note to note: their buckets are hashed once (bounded, cleared when full).
-_WORD_CACHE: dict[str, tuple[int, ...]] = {}
+_WORD_CACHE: dict[str, tuple[int, tuple[int, ...]]] = {}
 _WORD_CACHE_SIZE = 50_000
 
 
-def _word_buckets(word: str) -> tuple[int, ...]:
-    """The buckets of ``word`` itself and of its character n-grams (padded with spaces)."""
+def _word_buckets(word: str) -> tuple[int, tuple[int, ...]]:
+    """The bucket of ``word`` itself, and those of its character n-grams (padded with
+    spaces) in the order they are counted."""
     known = _WORD_CACHE.get(word)
     if known is None:
         padded = f" {word} "
-        known = (_bucket("w:" + word), *(
+        known = (_bucket("w:" + word), tuple(
             _bucket(padded[start:start + size])
             for size in _CHAR_SIZES for start in range(len(padded) - size + 1)))
         if len(_WORD_CACHE) >= _WORD_CACHE_SIZE:

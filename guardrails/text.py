@@ -68,6 +68,9 @@ def decode_tags(text: str) -> str:
 
 
 def fold_homoglyphs(text: str) -> str:
+    """Look-alike letters from other scripts read as the Latin ones they imitate."""
+    if text.isascii():  # every look-alike is outside ASCII
+        return text
     return text.translate(_HOMOGLYPHS)
 
 
@@ -127,7 +130,13 @@ def mixed_script_words(text: str) -> int:
 
 def squash(text: str) -> str:
     """Lower-case letters only: "I-g n.o r e" -> "ignore" (defeats separators)."""
+    if text.isascii():  # the same characters dropped, by a byte table (no lookup per char)
+        return text.lower().encode("ascii").translate(None, _ASCII_NOT_LETTERS).decode("ascii")
     return text.lower().translate(_LETTERS_ONLY)
+
+
+#: The ASCII characters that are not letters (``str.isalpha`` false): what squash drops.
+_ASCII_NOT_LETTERS = bytes(code for code in range(128) if not chr(code).isalpha())
 
 
 class _LettersOnly(dict[int, str | None]):
