@@ -18,9 +18,10 @@ from typing import ClassVar, Literal, ParamSpec, TypeVar
 from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
-from textual.events import Event, InputEvent
+from textual.events import Event, InputEvent, Key
 from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen
+from textual.widgets import Input
 
 from assistant.views import Accept, CaseDetail, Decision, Identity, Override
 from events.errors import AlreadyDecided, AwaitingSenior, DocketError, InputRejected
@@ -130,6 +131,8 @@ class DocketApp(App[None]):
         self._quit_confirmed = False  # q pressed once over unsaved policy edits
         self._case_screen: CaseScreen | None = None  # mounted on first use, then reused
         self._escalate_labels: dict[str, str] = {}  # by domain
+        # Keys typed while a dialog is on its way (see ``hold_keys``), else None.
+        self._held_keys: list[Key] | None = None
         self.sub_title = f"{self.identity.name} ({self.identity.role})"
 
     # --- calling the service ----------------------------------------------------------
@@ -178,7 +181,42 @@ class DocketApp(App[None]):
     async def on_event(self, event: Event) -> None:
         if isinstance(event, InputEvent):  # a key or the mouse: not idle
             self.idle_gc.input_seen()
+        if isinstance(event, Key):
+            if self._held_keys is not None:
+                self._held_keys.append(event)  # for the dialog on its way, not the screen behind
+                return
+            if event.is_forwarded and event.is_printable and isinstance(self.focused, Input):
+                # A letter typed just before the focus moved to a text field (``/`` then
+                # ``a`` typed quickly: ``a`` reached the queue before the filter box had the
+                # focus). A text field takes every letter typed into it, so this one came
+                # from elsewhere: it is text for the field now focused, not a binding.
+                self.focused._forward_event(Key(event.key, event.character))
+                return
         await super().on_event(event)
+
+    # --- keys typed ahead of a dialog --------------------------------------------------
+
+    def hold_keys(self) -> object:
+        """Hold the keys typed from now until the dialog being opened is up (it calls
+        :meth:`release_keys`): ``e`` followed at once by a reason must type that reason into
+        the escalation dialog, not act on the queue's case (``a`` accepting it) while the
+        dialog is still on its way (the override dialog first reads the case's actions).
+        Returns the hold, for :meth:`drop_held_keys`."""
+        if self._held_keys is None:
+            self._held_keys = []
+        return self._held_keys
+
+    def release_keys(self) -> None:
+        """The dialog is up and focused: the keys held for it go to it, in the order typed."""
+        held, self._held_keys = self._held_keys, None
+        for key in held or ():
+            self.post_message(Key(key.key, key.character))
+
+    def drop_held_keys(self, hold: object) -> None:
+        """The dialog ``hold`` was for did not come up (the service refused, say): the keys
+        typed for it are dropped, not applied to the screen behind it."""
+        if self._held_keys is hold:
+            self._held_keys = None
 
     @work(group="status", exit_on_error=False)
     async def load_store_name(self) -> None:
@@ -337,46 +375,61 @@ class DocketApp(App[None]):
             self._reason_codes_cache[domain] = declared.reason_codes
         return self._reason_codes_cache[domain]
 
-    @work(group="decide", exit_on_error=False)
-    async def start_decision(
+    def start_decision(
         self, kind: DecisionKind, target: DecisionTarget, actions: list[str] | None = None
     ) -> None:
-        """Ask for whatever the decision needs, record it, then move on to the next case."""
-        decision: Decision | None
-        if kind == "accept":
-            decision = Accept()
-        elif kind == "override":
-            if target.quantity is None:
-                # From the queue: a "how much" case is overridden with a quantity, which the
-                # queue row does not carry; the case does.
-                try:
-                    detail = await self.call(self.service.case, target.case_id)
-                except DocketError as exc:
-                    self.notify(f"Cannot open the case: {exc}", severity="error")
-                    return
-                if detail.quantity is not None:
-                    target = target._replace(quantity=detail.quantity.quantity,
-                                             unit=detail.quantity.unit,
-                                             order_word=detail.quantity.order_word)
-            if target.quantity is not None:
-                actions = []
-            elif actions is None:
-                try:
-                    actions = await self.actions_for(target.domain)
-                except DocketError as exc:
-                    self.notify(f"Cannot list the actions: {exc}", severity="error")
-                    return
-            try:
-                codes = await self.reason_codes_for(target.domain)
-            except DocketError as exc:
-                self.notify(f"Cannot list the reason codes: {exc}", severity="error")
-                return
-            decision = await self.push_screen_wait(OverrideModal(target, actions, codes))
-        else:
-            decision = await self.push_screen_wait(EscalateModal(target))
+        """Ask for whatever the decision needs, record it, then move on to the next case.
+        Keys typed meanwhile go to the decision's dialog (see :meth:`hold_keys`)."""
+        self._decide(kind, target, actions, None if kind == "accept" else self.hold_keys())
+
+    @work(group="decide", exit_on_error=False)
+    async def _decide(
+        self, kind: DecisionKind, target: DecisionTarget, actions: list[str] | None,
+        hold: object,
+    ) -> None:
+        try:
+            decision = await self._ask(kind, target, actions)
+        finally:
+            self.drop_held_keys(hold)  # nothing left to drop once the dialog took them
         if decision is None:
             return
         await self.submit_decision(target, decision)
+
+    async def _ask(
+        self, kind: DecisionKind, target: DecisionTarget, actions: list[str] | None
+    ) -> Decision | None:
+        """The decision of ``kind`` on ``target``, from its dialog (None: cancelled, or it
+        could not be asked for)."""
+        if kind == "accept":
+            return Accept()
+        if kind == "send_up":
+            return await self.push_screen_wait(EscalateModal(target))
+        if target.quantity is None:
+            # From the queue: a "how much" case is overridden with a quantity, which the
+            # queue row does not carry; the case does.
+            try:
+                detail = await self.call(self.service.case, target.case_id)
+            except DocketError as exc:
+                self.notify(f"Cannot open the case: {exc}", severity="error")
+                return None
+            if detail.quantity is not None:
+                target = target._replace(quantity=detail.quantity.quantity,
+                                         unit=detail.quantity.unit,
+                                         order_word=detail.quantity.order_word)
+        if target.quantity is not None:
+            actions = []
+        elif actions is None:
+            try:
+                actions = await self.actions_for(target.domain)
+            except DocketError as exc:
+                self.notify(f"Cannot list the actions: {exc}", severity="error")
+                return None
+        try:
+            codes = await self.reason_codes_for(target.domain)
+        except DocketError as exc:
+            self.notify(f"Cannot list the reason codes: {exc}", severity="error")
+            return None
+        return await self.push_screen_wait(OverrideModal(target, actions, codes))
 
     async def submit_decision(
         self, target: DecisionTarget, decision: Decision

@@ -76,6 +76,14 @@ def test_cases_prints_the_consoles_first_page_in_the_consoles_order(
     assert "waiting · 1–40 of 40 · page 1/1 · sort p(bad) ↓" in result.stdout
 
 
+def test_the_age_arrow_points_the_way_the_ages_run(
+    docket: Docket, seeded: dict[str, str]
+) -> None:
+    """Oldest first lists the largest ages first (↓); --reverse, the newest first (↑)."""
+    assert docket("cases").stdout.rstrip().endswith("sort age ↓")
+    assert docket("cases", "--reverse").stdout.rstrip().endswith("sort age ↑")
+
+
 def test_cases_reaches_decided_cases_by_status_and_pages(
     docket: Docket, seeded: dict[str, str]
 ) -> None:

@@ -10,10 +10,11 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.widgets import Static
 
 from tui.commands import LABELS, bindings_of, key_label
+from tui.screens.base import DocketModal
 
 
 def section(title: str, bindings: list[Binding]) -> Table:
@@ -61,7 +62,7 @@ def render_help(current: Screen[object] | None) -> RenderableType:
     return Group(*parts)
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(DocketModal[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,question_mark,f1,q", "close", "Close"),
     ]
@@ -70,7 +71,7 @@ class HelpScreen(ModalScreen[None]):
         super().__init__(id="help")
         self.current = current
 
-    def compose(self) -> ComposeResult:
+    def dialog(self) -> ComposeResult:
         with VerticalScroll(classes="dialog help-dialog"):
             yield Static(render_help(self.current), id="help-body")
 

@@ -35,7 +35,14 @@ from assistant.views import (
     split_filter,
 )
 from events.errors import DocketError
-from tui.format import QUEUE_PAGE_SIZE, QueueCells, queue_cells, queue_columns, queue_place
+from tui.format import (
+    QUEUE_PAGE_SIZE,
+    QueueCells,
+    queue_cells,
+    queue_columns,
+    queue_place,
+    sort_arrow,
+)
 from tui.screens.base import DocketScreen, action_label
 from tui.screens.decide import DecisionTarget
 from tui.widgets.footer import KeysFooter
@@ -227,8 +234,11 @@ class QueueScreen(DocketScreen):
             self.loaded = True
             self.call_after_refresh(self.docket.started)
 
+    def _arrow(self) -> str:
+        return sort_arrow(self.order_by, self.descending)
+
     def _update_status(self) -> None:
-        direction = "↓" if self.descending else "↑"
+        direction = self._arrow()
         label = dict(self.columns)[self.order_by]
         place = queue_place(self.page_offset, len(self.rows), self.total)
         show(self.query_one("#queue-status", Static),
@@ -246,7 +256,7 @@ class QueueScreen(DocketScreen):
         self._mark_sorted_column()
 
     def _mark_sorted_column(self) -> None:
-        arrow = " ↓" if self.descending else " ↑"
+        arrow = " " + self._arrow()
         self.table.set_labels(
             [label + (arrow if key == self.order_by else "") for key, label in self.columns]
         )
@@ -365,7 +375,9 @@ class QueueScreen(DocketScreen):
             self.docket.open_audit(target.case_id, target.case_ref)
 
     def action_filter(self) -> None:
-        self.query_one("#filter", Input).focus()
+        # At once, not after the keys already typed (``Input.focus`` waits its turn behind
+        # them): ``/`` then ``a`` typed quickly searches for "a", it does not accept the case.
+        self.set_focus(self.query_one("#filter", Input))
 
     def action_sort(self) -> None:
         """Cycle the sort column."""
