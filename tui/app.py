@@ -21,7 +21,6 @@ from textual.binding import Binding, BindingType
 from textual.events import Event, InputEvent, Key
 from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen
-from textual.widgets import Input
 
 from assistant.views import Accept, CaseDetail, Decision, Identity, Override
 from events.errors import AlreadyDecided, AwaitingSenior, DocketError, InputRejected
@@ -181,17 +180,9 @@ class DocketApp(App[None]):
     async def on_event(self, event: Event) -> None:
         if isinstance(event, InputEvent):  # a key or the mouse: not idle
             self.idle_gc.input_seen()
-        if isinstance(event, Key):
-            if self._held_keys is not None:
-                self._held_keys.append(event)  # for the dialog on its way, not the screen behind
-                return
-            if event.is_forwarded and event.is_printable and isinstance(self.focused, Input):
-                # A letter typed just before the focus moved to a text field (``/`` then
-                # ``a`` typed quickly: ``a`` reached the queue before the filter box had the
-                # focus). A text field takes every letter typed into it, so this one came
-                # from elsewhere: it is text for the field now focused, not a binding.
-                self.focused._forward_event(Key(event.key, event.character))
-                return
+        if isinstance(event, Key) and self._held_keys is not None:
+            self._held_keys.append(event)  # for the dialog on its way, not the screen behind
+            return
         await super().on_event(event)
 
     # --- keys typed ahead of a dialog --------------------------------------------------
@@ -201,6 +192,8 @@ class DocketApp(App[None]):
         :meth:`release_keys`): ``e`` followed at once by a reason must type that reason into
         the escalation dialog, not act on the queue's case (``a`` accepting it) while the
         dialog is still on its way (the override dialog first reads the case's actions).
+        The keys that open a dialog are priority bindings, so that their action, and this
+        hold, come before the keys typed after them reach the screen.
         Returns the hold, for :meth:`drop_held_keys`."""
         if self._held_keys is None:
             self._held_keys = []
@@ -210,7 +203,11 @@ class DocketApp(App[None]):
         """The dialog is up and focused: the keys held for it go to it, in the order typed."""
         held, self._held_keys = self._held_keys, None
         for key in held or ():
-            self.post_message(Key(key.key, key.character))
+            again = Key(key.key, key.character)
+            # From the app, as a typed key is: a key whose sender is the dialog (the caller
+            # here) stops bubbling at it, so Enter would never reach the field's binding.
+            again.set_sender(self)
+            self.post_message(again)
 
     def drop_held_keys(self, hold: object) -> None:
         """The dialog ``hold`` was for did not come up (the service refused, say): the keys

@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 import pytest
 from rich.console import Console
+from textual import events
 from textual.content import Content
 from textual.pilot import Pilot
 from textual.screen import ModalScreen
@@ -52,6 +53,18 @@ async def settle(pilot: Pilot[None], rounds: int = 300) -> None:
     # A test that goes on with work still running would assert on a half-drawn screen.
     names = ", ".join(f"{w.name or w.group} ({w.state.name})" for w in busy)
     raise AssertionError(f"the console did not settle after {rounds} rounds: still running {names}")
+
+
+async def type_fast(pilot: Pilot[None], *keys: str) -> None:
+    """Keys as a terminal delivers quick typing: all at once, none waiting for the one before
+    to be handled (Pilot.press waits for the app to go idle after each key)."""
+    app = pilot.app
+    assert app._driver is not None
+    for key in keys:
+        event = events.Key(key, key if len(key) == 1 else None)
+        event.set_sender(app)
+        app._driver.send_message(event)
+    await pilot.pause()
 
 
 def plain(widget: Static) -> str:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 from textual.widgets import Footer, Input
 
-from tests.tui.conftest import SIZE, settle
+from tests.tui.conftest import SIZE, settle, type_fast
 from tests.tui.fakes import FakeService
 from tui.app import DocketApp
 from tui.screens.decide import EscalateModal, OverrideModal
@@ -50,7 +50,7 @@ async def test_a_dialog_shows_its_keys_on_a_footer(
         assert footer.region.height > 0 and footer.region.y == SIZE[1] - 1  # at the bottom
 
 
-async def test_the_justification_dialog_shows_its_keys_on_a_footer(
+async def test_the_justification_dialog_shows_its_keys_and_takes_what_is_typed_at_once(
     owner: FakeService, make_app: Callable[..., DocketApp]
 ) -> None:
     app = make_app(owner)
@@ -61,10 +61,13 @@ async def test_the_justification_dialog_shows_its_keys_on_a_footer(
         app.screen.query_one("#cost-0-0", Input).value = "6"
         await pilot.press("ctrl+r")
         await settle(pilot)
-        await pilot.press("ctrl+t")
+        # The justification typed straight on goes into its dialog, not the cost cell.
+        await type_fast(pilot, "ctrl+t", "w", "h", "y")
         await settle(pilot)
         assert isinstance(app.screen, JustifyModal)
         assert {"escape": "Cancel", "tab": "Next field"}.items() <= footer_keys(app).items()
+        assert app.screen.query_one("#justification", Input).value == "why"
+        assert app.screen_stack[-2].query_one("#cost-0-0", Input).value == "6"
 
 
 async def test_the_policy_owner_lands_on_the_first_cost_and_can_type_it(

@@ -5,26 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from textual import events
-from textual.pilot import Pilot
 from textual.widgets import Input
 
-from tests.tui.conftest import SIZE, settle
+from assistant.views import Escalate
+from tests.tui.conftest import SIZE, settle, type_fast
 from tests.tui.fakes import FakeService
 from tui.app import DocketApp
 from tui.screens.decide import EscalateModal, OverrideModal
-
-
-async def type_fast(pilot: Pilot[None], *keys: str) -> None:
-    """Keys as a terminal delivers quick typing: all at once, none waiting for the one before
-    to be handled (Pilot.press waits for the app to go idle after each key)."""
-    app = pilot.app
-    assert app._driver is not None
-    for key in keys:
-        event = events.Key(key, key if len(key) == 1 else None)
-        event.set_sender(app)
-        app._driver.send_message(event)
-    await pilot.pause()
 
 
 async def test_letters_typed_in_the_filter_box_are_text_not_queue_actions(
@@ -68,3 +55,33 @@ async def test_keys_typed_right_after_opening_the_override_modal_go_into_it(
         await settle(pilot)
         assert isinstance(app.screen, OverrideModal)
         assert fake.decisions == []
+
+
+async def test_a_reason_and_enter_typed_straight_after_e_record_the_escalation(
+    fake: FakeService, make_app: Callable[..., DocketApp]
+) -> None:
+    """Enter typed in the same breath as ``e`` confirms the dialog; it does not open the
+    queue's case behind it."""
+    app = make_app(fake)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        first = app.queue_screen.rows[0]
+        await type_fast(pilot, "e", "w", "h", "y", "enter")
+        await settle(pilot)
+        assert [(case_id, decision) for case_id, decision, _ in fake.decisions] == [
+            (first.case_id, Escalate(reason_text="why"))]
+        assert app.screen is app.queue_screen
+        assert app._case_screen is None  # the case was never opened
+
+
+async def test_a_search_and_enter_typed_straight_after_the_slash_apply_the_filter(
+    fake: FakeService, make_app: Callable[..., DocketApp]
+) -> None:
+    app = make_app(fake)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await type_fast(pilot, "slash", "O", "O", "D", "enter")
+        await settle(pilot)
+        assert app.screen is app.queue_screen  # no case opened
+        assert app.queue_screen.flags == ("ood",)
+        assert all("ood" in row.flags for row in app.queue_screen.rows)

@@ -224,8 +224,9 @@ class CaseScreen(DocketScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back"),
         Binding("a", "accept", "Accept"),
-        Binding("o", "override", "Override"),
-        Binding("e", "send_up", "Escalate"),
+        # Priority: acted on as typed, before the keys typed after them (see the queue's).
+        Binding("o", "override", "Override", priority=True),
+        Binding("e", "send_up", "Escalate", priority=True),
         Binding("u", "audit", "Audit"),
     ]
 

@@ -206,7 +206,9 @@ class PolicyScreen(DocketScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back"),
         Binding("ctrl+r", "preview", "Preview"),
-        Binding("ctrl+t", "commit", "Propose"),
+        # Priority: the justification typed straight after it goes to its dialog, not into
+        # the cost cell that has the focus.
+        Binding("ctrl+t", "commit", "Propose", priority=True),
     ]
 
     def __init__(self, domain: str) -> None:

@@ -54,6 +54,10 @@ PAGE_SIZE = QUEUE_PAGE_SIZE
 SORTABLE: tuple[str, ...] = tuple(
     key for key, _ in queue_columns("") if key not in ("flags", "status"))
 
+#: The queue's actions bound to keys that are text in the filter box.
+LETTER_ACTIONS = frozenset({"accept", "override", "send_up", "audit", "filter", "next_status",
+                            "sort", "reverse", "next_page", "prev_page"})
+
 Cells = QueueCells
 row_cells = queue_cells
 
@@ -78,10 +82,12 @@ class QueueScreen(DocketScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open_case", "Open", show=True, priority=False),
         Binding("a", "accept", "Accept"),
-        Binding("o", "override", "Override"),
-        Binding("e", "send_up", "Escalate"),
+        # Priority: acted on as typed, before the keys typed after them (which go to the
+        # dialog, or the filter box, they open); never while the filter box is typed in.
+        Binding("o", "override", "Override", priority=True),
+        Binding("e", "send_up", "Escalate", priority=True),
         Binding("u", "audit", "Audit"),
-        Binding("slash", "filter", "Filter", key_display="/"),
+        Binding("slash", "filter", "Filter", key_display="/", priority=True),
         Binding("t", "next_status", "Status"),
         Binding("s", "sort", "Sort"),
         Binding("r", "reverse", "Reverse", show=False),
@@ -153,6 +159,11 @@ class QueueScreen(DocketScreen):
     def on_mount(self) -> None:
         self.table.focus()
         self.reload()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """While the filter box has the focus, the keys bound to letters are text typed into
+        it: their actions are off (and off the footer)."""
+        return not (action in LETTER_ACTIONS and isinstance(self.focused, Input))
 
     @property
     def table(self) -> QueueTable:
@@ -375,8 +386,8 @@ class QueueScreen(DocketScreen):
             self.docket.open_audit(target.case_id, target.case_ref)
 
     def action_filter(self) -> None:
-        # At once, not after the keys already typed (``Input.focus`` waits its turn behind
-        # them): ``/`` then ``a`` typed quickly searches for "a", it does not accept the case.
+        # At once (``Input.focus`` would wait its turn behind the keys typed after ``/``): ``/``
+        # then ``a`` typed quickly searches for "a", it does not accept the case.
         self.set_focus(self.query_one("#filter", Input))
 
     def action_sort(self) -> None:
