@@ -27,11 +27,14 @@ from textual.timer import Timer
 from textual.widgets import Header, Input, Static
 
 from assistant.views import (
+    STALE_COME_FIRST,
+    STALE_IS_SHOWN,
     STATUS_FILTERS,
     CaseDetail,
     QueuePage,
     QueueQuery,
     QueueRow,
+    is_stale_word,
     split_filter,
 )
 from events.errors import DocketError
@@ -136,6 +139,7 @@ class QueueScreen(DocketScreen):
         self.advance_past: str | None = None  # a case just decided from this screen
         self._shown: list[tuple[str, ...]] = []  # the text in the table now, row by row
         self._debounce: Timer | None = None
+        self._told_stale = False  # the filter holds STALE, and the console said what to do
         self._searching: Timer | None = None  # says "searching…" if a filter is slow
         self._details: dict[str, CaseDetail] = {}  # fetched ahead of Enter, by case id
         self._prefetch_timer: Timer | None = None
@@ -469,7 +473,16 @@ class QueueScreen(DocketScreen):
         self.table.focus()
 
     def _apply_filter(self, text: str) -> None:
-        search, flags = split_filter(text)
+        words = text.split()
+        stale = any(is_stale_word(word) for word in words)
+        if stale and not self._told_stale:
+            # A badge shown, not a filter: say how to find those cases, once while it is typed.
+            self.notify(f"STALE is not a filter: {STALE_IS_SHOWN}. To find them, clear the "
+                        "filter and sort the waiting cases by age, oldest first (s, and r if "
+                        f"need be, until the status line says sort age ↓): {STALE_COME_FIRST}.",
+                        title="Not a filter", severity="warning", timeout=20)
+        self._told_stale = stale
+        search, flags = split_filter(" ".join(w for w in words if not is_stale_word(w)))
         if (search, flags) == (self.search, self.flags):
             return
         self.search, self.flags = search, flags
