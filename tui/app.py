@@ -22,7 +22,7 @@ from textual.events import Event, InputEvent, Key
 from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen
 
-from assistant.views import Accept, CaseDetail, Decision, Identity, Override
+from assistant.views import Accept, CaseDetail, Decision, Identity, Override, senior_reviewer
 from events.errors import AlreadyDecided, AwaitingSenior, DocketError, InputRejected
 from tui.commands import DocketCommands
 from tui.idle_gc import IdleCollector
@@ -39,7 +39,7 @@ from tui.screens.queue import QueueScreen
 P = ParamSpec("P")
 T = TypeVar("T")
 
-# "send_up": hand the case to a senior (whatever the pack calls that action).
+# "send_up": hand the case to its senior reviewer (whatever the pack calls that action).
 DecisionKind = Literal["accept", "override", "send_up"]
 
 #: Events applied per sync while read models far behind the log catch up (about a second on
@@ -53,14 +53,15 @@ IDLE_GC_TICK = 0.1
 NOT_ON_MODALS = frozenset({"policy", "health", "help", "quit_console"})
 
 
-def recorded(detail: CaseDetail | None, decision: Decision) -> str:
+def recorded(detail: CaseDetail | None, decision: Decision,
+             senior: str = "a senior reviewer") -> str:
     """What the log now says, which can differ from the key pressed: accepting a
-    recommendation to escalate is an escalation."""
+    recommendation to escalate is an escalation (to ``senior``, in the pack's word)."""
     made = detail.decision if detail is not None else None
     if made is None:
         return describe(decision)
     if made.kind == "escalated":
-        return "escalated to a senior reviewer"
+        return f"escalated to {senior}"
     q = detail.quantity if detail is not None else None
     what = f"{made.action} {q.decided} {q.unit}" if q and q.decided is not None else made.action
     if made.kind == "signed_off":
@@ -130,6 +131,7 @@ class DocketApp(App[None]):
         self._quit_confirmed = False  # q pressed once over unsaved policy edits
         self._case_screen: CaseScreen | None = None  # mounted on first use, then reused
         self._escalate_labels: dict[str, str] = {}  # by domain
+        self._seniors: dict[str, str] = {}  # by domain: who an escalation goes to
         # Keys typed while a dialog is on its way (see ``hold_keys``), else None.
         self._held_keys: list[Key] | None = None
         self.sub_title = f"{self.identity.name} ({self.identity.role})"
@@ -297,6 +299,14 @@ class DocketApp(App[None]):
             self._escalate_labels[domain] = action_label(declared)
         return self._escalate_labels[domain]
 
+    def senior(self, domain: str) -> str:
+        """Who an escalation in ``domain`` goes to, in its pack's word for the role ("a senior
+        reviewer", "a consultant"): asked once per domain, like :meth:`escalate_label`."""
+        if domain not in self._seniors:
+            role = self.service.domain(domain).roles.get("senior", "senior")
+            self._seniors[domain] = senior_reviewer(role)
+        return self._seniors[domain]
+
     # --- navigation -------------------------------------------------------------------
 
     def open_case(
@@ -400,7 +410,7 @@ class DocketApp(App[None]):
         if kind == "accept":
             return Accept()
         if kind == "send_up":
-            return await self.push_screen_wait(EscalateModal(target))
+            return await self.push_screen_wait(EscalateModal(target, self.senior(target.domain)))
         if target.quantity is None:
             # From the queue: a "how much" case is overridden with a quantity, which the
             # queue row does not carry; the case does.
@@ -443,10 +453,11 @@ class DocketApp(App[None]):
                 timeout=10,
             )
         except AwaitingSenior as exc:
+            senior = senior_reviewer(exc.senior_role)
             self.notify(
                 f"Case {target.case_ref} was escalated by {exc.escalated_by} at "
-                f"{exc.escalated_at} and is waiting for a senior reviewer.",
-                title="Waiting for a senior",
+                f"{exc.escalated_at} and is waiting for {senior}.",
+                title=f"Waiting for {senior}",
                 severity="warning",
                 timeout=10,
             )
@@ -459,7 +470,8 @@ class DocketApp(App[None]):
                 f"Case {target.case_ref}: {exc}", title="Not recorded", severity="error", timeout=10
             )
         else:
-            self.notify(f"Case {target.case_ref} {recorded(detail, decision)}.",
+            said = recorded(detail, decision, self.senior(target.domain))
+            self.notify(f"Case {target.case_ref} {said}.",
                         title="Decision recorded")
         await self.move_on(target.case_id)
         return detail

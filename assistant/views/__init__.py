@@ -76,6 +76,7 @@ from assistant.views.queue import (
     QueueRow,
 )
 from assistant.views.words import WordsView
+from events.errors import senior_reviewer
 
 __all__ = [
     "Decision",
@@ -133,5 +134,6 @@ __all__ = [
     "inert",
     "is_stale_word",
     "parse_flag",
+    "senior_reviewer",
     "split_filter",
 ]

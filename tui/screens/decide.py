@@ -216,19 +216,22 @@ class OverrideModal(DocketModal[Override | None]):
 
 
 class EscalateModal(DocketModal[Escalate | None]):
-    """Send the case to a senior reviewer, with an optional reason."""
+    """Send the case to its senior reviewer (``senior``, in the pack's word for the role:
+    "a consultant"), with an optional reason."""
 
     BINDINGS: ClassVar[list[BindingType]] = FIELD_KEYS
 
-    def __init__(self, target: DecisionTarget) -> None:
+    def __init__(self, target: DecisionTarget, senior: str = "a senior reviewer") -> None:
         super().__init__(id="escalate-modal")
         self.target = target
+        self.senior = senior
 
     def dialog(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(f"Escalate case {self.target.case_ref}", classes="dialog-title",
                         markup=False)
-            yield Label("A senior reviewer will decide. Reason (optional):", classes="dialog-help")
+            yield Label(f"{self.senior[:1].upper()}{self.senior[1:]} will decide. "
+                        "Reason (optional):", classes="dialog-help", markup=False)
             yield Input(placeholder="Why escalate? (optional)", id="escalate-text")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Escalate", variant="primary", id="confirm")

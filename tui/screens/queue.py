@@ -78,7 +78,7 @@ def show(widget: Static, text: str) -> None:
 
 
 class QueueScreen(DocketScreen):
-    """Cases awaiting a decision (open, or escalated to a senior); the status filter
+    """Cases awaiting a decision (open, or escalated to a senior reviewer); the status filter
     (``t``) also reaches decided cases, so an auditor can open and audit one."""
 
     RESTYLE_ONLY_ON_CSS_CHANGE = True
