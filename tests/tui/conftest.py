@@ -18,6 +18,7 @@ from textual.widgets import Input, Static
 from assistant.views import Identity
 from tests.tui.fakes import FakeService, frozen_clock
 from tui.app import DocketApp
+from tui.screens.policy import PolicyScreen
 
 SIZE = (120, 40)
 
@@ -65,6 +66,16 @@ async def type_fast(pilot: Pilot[None], *keys: str) -> None:
         event.set_sender(app)
         app._driver.send_message(event)
     await pilot.pause()
+
+
+async def open_policy(pilot: Pilot[None]) -> PolicyScreen:
+    """Open the policy screen from the queue (``p``) and wait until it is drawn."""
+    await settle(pilot)
+    await pilot.press("p")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, PolicyScreen)
+    return screen
 
 
 def plain(widget: Static) -> str:

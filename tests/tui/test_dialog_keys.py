@@ -8,12 +8,12 @@ from collections.abc import Callable
 import pytest
 from textual.widgets import Footer, Input
 
-from tests.tui.conftest import SIZE, settle, type_fast
+from tests.tui.conftest import SIZE, open_policy, settle, type_fast
 from tests.tui.fakes import FakeService
 from tui.app import DocketApp
 from tui.screens.decide import EscalateModal, OverrideModal
 from tui.screens.help import HelpScreen
-from tui.screens.policy import JustifyModal, PolicyScreen
+from tui.screens.policy import JustifyModal
 
 
 def footer_keys(app: DocketApp) -> dict[str, str]:
@@ -55,10 +55,7 @@ async def test_the_justification_dialog_shows_its_keys_and_takes_what_is_typed_a
 ) -> None:
     app = make_app(owner)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("p")
-        await settle(pilot)
-        app.screen.query_one("#cost-0-0", Input).value = "6"
+        (await open_policy(pilot)).query_one("#cost-0-0", Input).value = "6"
         await pilot.press("ctrl+r")
         await settle(pilot)
         # The justification typed straight on goes into its dialog, not the cost cell.
@@ -75,11 +72,7 @@ async def test_the_policy_owner_lands_on_the_first_cost_and_can_type_it(
 ) -> None:
     app = make_app(owner)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("p")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, PolicyScreen)
+        screen = await open_policy(pilot)
         first = screen.query_one("#cost-0-0", Input)
         assert screen.focused is first
         await pilot.press("end", "backspace", "7")
