@@ -28,13 +28,14 @@ from tui.commands import DocketCommands
 from tui.idle_gc import IdleCollector
 from tui.port import Clock, DocketPort, ServiceCaller, identity_in, system_clock
 from tui.screens.audit import AuditScreen
-from tui.screens.base import action_label
+from tui.screens.base import DocketScreen, action_label
 from tui.screens.case import CaseScreen
 from tui.screens.decide import DecisionTarget, EscalateModal, OverrideModal
 from tui.screens.health import HealthScreen
 from tui.screens.help import HelpScreen
 from tui.screens.policy import PolicyScreen
 from tui.screens.queue import QueueScreen
+from tui.typeahead import TypeAhead
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -132,8 +133,8 @@ class DocketApp(App[None]):
         self._case_screen: CaseScreen | None = None  # mounted on first use, then reused
         self._escalate_labels: dict[str, str] = {}  # by domain
         self._seniors: dict[str, str] = {}  # by domain: who an escalation goes to
-        # Keys typed while a dialog is on its way (see ``hold_keys``), else None.
-        self._held_keys: list[Key] | None = None
+        # Keys typed after one that opens a dialog or the filter box, held until it is up.
+        self.typeahead = TypeAhead(self)
         self.sub_title = f"{self.identity.name} ({self.identity.role})"
 
     # --- calling the service ----------------------------------------------------------
@@ -182,40 +183,18 @@ class DocketApp(App[None]):
     async def on_event(self, event: Event) -> None:
         if isinstance(event, InputEvent):  # a key or the mouse: not idle
             self.idle_gc.input_seen()
-        if isinstance(event, Key) and self._held_keys is not None:
-            self._held_keys.append(event)  # for the dialog on its way, not the screen behind
+        if not isinstance(event, Key):
+            await super().on_event(event)
             return
-        await super().on_event(event)
-
-    # --- keys typed ahead of a dialog --------------------------------------------------
-
-    def hold_keys(self) -> object:
-        """Hold the keys typed from now until the dialog being opened is up (it calls
-        :meth:`release_keys`): ``e`` followed at once by a reason must type that reason into
-        the escalation dialog, not act on the queue's case (``a`` accepting it) while the
-        dialog is still on its way (the override dialog first reads the case's actions).
-        The keys that open a dialog are priority bindings, so that their action, and this
-        hold, come before the keys typed after them reach the screen.
-        Returns the hold, for :meth:`drop_held_keys`."""
-        if self._held_keys is None:
-            self._held_keys = []
-        return self._held_keys
-
-    def release_keys(self) -> None:
-        """The dialog is up and focused: the keys held for it go to it, in the order typed."""
-        held, self._held_keys = self._held_keys, None
-        for key in held or ():
-            again = Key(key.key, key.character)
-            # From the app, as a typed key is: a key whose sender is the dialog (the caller
-            # here) stops bubbling at it, so Enter would never reach the field's binding.
-            again.set_sender(self)
-            self.post_message(again)
-
-    def drop_held_keys(self, hold: object) -> None:
-        """The dialog ``hold`` was for did not come up (the service refused, say): the keys
-        typed for it are dropped, not applied to the screen behind it."""
-        if self._held_keys is hold:
-            self._held_keys = None
+        if self.typeahead.takes(event):
+            return  # for what is opening, not the screen behind it
+        typed = not event.is_forwarded  # (forwarding it marks it forwarded)
+        screen = self.screen
+        if typed and isinstance(screen, DocketScreen) and screen.opens_for_typing(event.key):
+            self.typeahead.expect(event)
+        await super().on_event(event)  # typed: to the focused widget; back up: the bindings
+        if not typed:
+            self.typeahead.passed(event)
 
     @work(group="status", exit_on_error=False)
     async def load_store_name(self) -> None:
@@ -386,8 +365,8 @@ class DocketApp(App[None]):
         self, kind: DecisionKind, target: DecisionTarget, actions: list[str] | None = None
     ) -> None:
         """Ask for whatever the decision needs, record it, then move on to the next case.
-        Keys typed meanwhile go to the decision's dialog (see :meth:`hold_keys`)."""
-        self._decide(kind, target, actions, None if kind == "accept" else self.hold_keys())
+        Keys typed meanwhile go to the decision's dialog (see :mod:`tui.typeahead`)."""
+        self._decide(kind, target, actions, None if kind == "accept" else self.typeahead.hold())
 
     @work(group="decide", exit_on_error=False)
     async def _decide(
@@ -397,7 +376,7 @@ class DocketApp(App[None]):
         try:
             decision = await self._ask(kind, target, actions)
         finally:
-            self.drop_held_keys(hold)  # nothing left to drop once the dialog took them
+            self.typeahead.drop(hold)  # nothing left to drop once the dialog took them
         if decision is None:
             return
         await self.submit_decision(target, decision)

@@ -85,3 +85,17 @@ async def test_a_search_and_enter_typed_straight_after_the_slash_apply_the_filte
         assert app.screen is app.queue_screen  # no case opened
         assert app.queue_screen.flags == ("ood",)
         assert all("ood" in row.flags for row in app.queue_screen.rows)
+
+
+async def test_keys_typed_before_e_are_applied_before_it(
+    fake: FakeService, make_app: Callable[..., DocketApp]
+) -> None:
+    """``down e`` typed in one breath escalates the case the cursor moved to, not the one it
+    was on: the escalation key waits its turn behind the keys typed before it."""
+    app = make_app(fake)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        second = app.queue_screen.rows[1]
+        await type_fast(pilot, "down", "e", "enter")
+        await settle(pilot)
+        assert [case_id for case_id, _, _ in fake.decisions] == [second.case_id]

@@ -35,6 +35,19 @@ class DocketScreen(Screen[None]):
     #: made the queue redraw every line it had drawn.
     RESTYLE_ONLY_ON_CSS_CHANGE: ClassVar[bool] = False
 
+    #: Actions that open something to type into (a dialog, the filter box): the keys typed
+    #: after the key of one of them go to what it opens (see :mod:`tui.typeahead`).
+    TYPED_AHEAD_OF: ClassVar[frozenset[str]] = frozenset()
+
+    def opens_for_typing(self, key: str) -> bool:
+        """Whether ``key``, pressed now, runs one of :attr:`TYPED_AHEAD_OF` (as far as the
+        bindings tell: the focused widget's own come first, and a text field's keys are text)."""
+        for _, bindings in self._modal_binding_chain:
+            found = bindings.key_to_bindings.get(key)
+            if found:
+                return any(binding.action in self.TYPED_AHEAD_OF for binding in found)
+        return False
+
     def on_screen_resume(self, event: events.ScreenResume) -> None:
         # Runs before Screen's own handler, which restyles when ``refresh_styles`` is set.
         if not self.RESTYLE_ONLY_ON_CSS_CHANGE:
@@ -75,7 +88,7 @@ R = TypeVar("R")
 
 class DocketModal(ModalScreen[R]):
     """A dialog of the console: its keys on a footer below it, like every screen's, and
-    the keys typed while it was on its way (see ``DocketApp.hold_keys``) typed into it
+    the keys typed while it was on its way (see :mod:`tui.typeahead`) typed into it
     once it is up."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
@@ -94,7 +107,7 @@ class DocketModal(ModalScreen[R]):
         from tui.app import DocketApp  # imported late: the app imports the screens
 
         if isinstance(self.app, DocketApp):
-            self.app.release_keys()
+            self.app.typeahead.release()
 
     @property
     def active_bindings(self) -> dict[str, ActiveBinding]:

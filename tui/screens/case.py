@@ -221,12 +221,12 @@ class CaseScreen(DocketScreen):
     """
 
     RESTYLE_ONLY_ON_CSS_CHANGE = True
+    TYPED_AHEAD_OF = frozenset({"override", "send_up"})
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back"),
         Binding("a", "accept", "Accept"),
-        # Priority: acted on as typed, before the keys typed after them (see the queue's).
-        Binding("o", "override", "Override", priority=True),
-        Binding("e", "send_up", "Escalate", priority=True),
+        Binding("o", "override", "Override"),
+        Binding("e", "send_up", "Escalate"),
         Binding("u", "audit", "Audit"),
     ]
 

@@ -203,12 +203,11 @@ class JustifyModal(DocketModal[str | None]):
 class PolicyScreen(DocketScreen):
     """View the policy; the owner previews and commits changes."""
 
+    TYPED_AHEAD_OF = frozenset({"commit"})
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back"),
         Binding("ctrl+r", "preview", "Preview"),
-        # Priority: the justification typed straight after it goes to its dialog, not into
-        # the cost cell that has the focus.
-        Binding("ctrl+t", "commit", "Propose", priority=True),
+        Binding("ctrl+t", "commit", "Propose"),
     ]
 
     def __init__(self, domain: str) -> None:
@@ -467,7 +466,7 @@ class PolicyScreen(DocketScreen):
             self.notify("Preview the change before proposing it.", severity="warning")
             return
         # The justification typed at once goes to its dialog, not into the cost cell.
-        self.commit(self.previewed_changes, self.docket.hold_keys())
+        self.commit(self.previewed_changes, self.docket.typeahead.hold())
 
     @work(exclusive=True, group="commit")
     async def commit(self, changed: dict[str, Any], hold: object = None) -> None:
@@ -480,7 +479,7 @@ class PolicyScreen(DocketScreen):
                              " Why?")
             )
         finally:
-            self.docket.drop_held_keys(hold)
+            self.docket.typeahead.drop(hold)
         if not justification:
             return
         try:

@@ -57,10 +57,6 @@ PAGE_SIZE = QUEUE_PAGE_SIZE
 SORTABLE: tuple[str, ...] = tuple(
     key for key, _ in queue_columns("") if key not in ("flags", "status"))
 
-#: The queue's actions bound to keys that are text in the filter box.
-LETTER_ACTIONS = frozenset({"accept", "override", "send_up", "audit", "filter", "next_status",
-                            "sort", "reverse", "next_page", "prev_page"})
-
 Cells = QueueCells
 row_cells = queue_cells
 
@@ -82,15 +78,14 @@ class QueueScreen(DocketScreen):
     (``t``) also reaches decided cases, so an auditor can open and audit one."""
 
     RESTYLE_ONLY_ON_CSS_CHANGE = True
+    TYPED_AHEAD_OF = frozenset({"override", "send_up", "filter"})
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open_case", "Open", show=True, priority=False),
         Binding("a", "accept", "Accept"),
-        # Priority: acted on as typed, before the keys typed after them (which go to the
-        # dialog, or the filter box, they open); never while the filter box is typed in.
-        Binding("o", "override", "Override", priority=True),
-        Binding("e", "send_up", "Escalate", priority=True),
+        Binding("o", "override", "Override"),
+        Binding("e", "send_up", "Escalate"),
         Binding("u", "audit", "Audit"),
-        Binding("slash", "filter", "Filter", key_display="/", priority=True),
+        Binding("slash", "filter", "Filter", key_display="/"),
         Binding("t", "next_status", "Status"),
         Binding("s", "sort", "Sort"),
         Binding("r", "reverse", "Reverse", show=False),
@@ -163,11 +158,6 @@ class QueueScreen(DocketScreen):
     def on_mount(self) -> None:
         self.table.focus()
         self.reload()
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """While the filter box has the focus, the keys bound to letters are text typed into
-        it: their actions are off (and off the footer)."""
-        return not (action in LETTER_ACTIONS and isinstance(self.focused, Input))
 
     @property
     def table(self) -> QueueTable:
