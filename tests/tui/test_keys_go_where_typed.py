@@ -1,5 +1,6 @@
-"""Keys go where the person is typing: letters typed into the filter box or into a modal
-just opened are text there, never a queue action on the selected case."""
+"""Keys go where the person is typing: letters typed into the filter box or into a dialog
+just opened, even before it is up, are text there, never a queue action on the selected
+case; keys typed before the one that opens it still act first."""
 
 from __future__ import annotations
 
@@ -48,6 +49,8 @@ async def test_keys_typed_right_after_opening_the_escalate_modal_go_into_it(
 async def test_keys_typed_right_after_opening_the_override_modal_go_into_it(
     fake: FakeService, make_app: Callable[..., DocketApp]
 ) -> None:
+    """The override dialog comes up only once the case's actions are read: ``a`` and ``e``
+    typed meanwhile go to it (its action list), not to the queue (accept, escalate)."""
     app = make_app(fake)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
