@@ -430,7 +430,13 @@ def cases(
     as_json: bool,
 ) -> None:
     """One page of the queue, exactly as the console shows it (same query, same order)."""
-    from tui.format import QUEUE_PAGE_SIZE, queue_cells, queue_columns, queue_place
+    from tui.format import (
+        QUEUE_PAGE_SIZE,
+        queue_cells,
+        queue_columns,
+        queue_place,
+        sort_arrow,
+    )
 
     if page is not None and after is not None:
         fail("give --page or --after, not both", code=2)
@@ -472,7 +478,7 @@ def cases(
     widths = [max(len(line[i]) for line in table) for i in range(len(columns))]
     for line in table:
         click.echo("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip())
-    direction = "↓" if reverse else "↑"
+    direction = sort_arrow(query.order_by, reverse)
     label = labels[query.order_by]
     place = (
         queue_place(query.offset, len(rows), found.total) if after is None

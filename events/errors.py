@@ -75,16 +75,29 @@ class AlreadyDecided(ConflictError):
         super().__init__(f"case {case_id} was already decided by {decided_by} at {decided_at}")
 
 
-class AwaitingSenior(ConflictError):
-    """The case was escalated by someone and waits for a senior reviewer to close it."""
+def senior_reviewer(role: str = "senior") -> str:
+    """Who an escalated case waits for, in its pack's word for the role that closes it:
+    ``senior`` -> "a senior reviewer", ``consultant`` -> "a consultant", ``duty_manager`` ->
+    "a duty manager", ``endocrinologist`` -> "an endocrinologist"."""
+    if role == "senior":
+        return "a senior reviewer"
+    words = role.replace("_", " ")
+    return ("an " if words[:1] in tuple("aeiou") else "a ") + words
 
-    def __init__(self, case: str, escalated_by: str, escalated_at: str) -> None:
+
+class AwaitingSenior(ConflictError):
+    """The case was escalated by someone and waits for a senior reviewer (the role the case's
+    pack names ``senior_role``) to close it."""
+
+    def __init__(self, case: str, escalated_by: str, escalated_at: str,
+                 senior_role: str = "senior") -> None:
         self.case = case
         self.escalated_by = escalated_by
         self.escalated_at = escalated_at
+        self.senior_role = senior_role
         super().__init__(
             f"case {case} was escalated by {escalated_by} at {escalated_at} and is waiting "
-            "for a senior reviewer"
+            f"for {senior_reviewer(senior_role)}"
         )
 
 

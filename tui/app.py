@@ -18,28 +18,29 @@ from typing import ClassVar, Literal, ParamSpec, TypeVar
 from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
-from textual.events import Event, InputEvent
+from textual.events import Event, InputEvent, Key
 from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen
 
-from assistant.views import Accept, CaseDetail, Decision, Identity, Override
+from assistant.views import Accept, CaseDetail, Decision, Identity, Override, senior_reviewer
 from events.errors import AlreadyDecided, AwaitingSenior, DocketError, InputRejected
 from tui.commands import DocketCommands
 from tui.idle_gc import IdleCollector
 from tui.port import Clock, DocketPort, ServiceCaller, identity_in, system_clock
 from tui.screens.audit import AuditScreen
-from tui.screens.base import action_label
+from tui.screens.base import DocketScreen, action_label
 from tui.screens.case import CaseScreen
 from tui.screens.decide import DecisionTarget, EscalateModal, OverrideModal
 from tui.screens.health import HealthScreen
 from tui.screens.help import HelpScreen
 from tui.screens.policy import PolicyScreen
 from tui.screens.queue import QueueScreen
+from tui.typeahead import TypeAhead
 
 P = ParamSpec("P")
 T = TypeVar("T")
 
-# "send_up": hand the case to a senior (whatever the pack calls that action).
+# "send_up": hand the case to its senior reviewer (whatever the pack calls that action).
 DecisionKind = Literal["accept", "override", "send_up"]
 
 #: Events applied per sync while read models far behind the log catch up (about a second on
@@ -53,14 +54,15 @@ IDLE_GC_TICK = 0.1
 NOT_ON_MODALS = frozenset({"policy", "health", "help", "quit_console"})
 
 
-def recorded(detail: CaseDetail | None, decision: Decision) -> str:
+def recorded(detail: CaseDetail | None, decision: Decision,
+             senior: str = "a senior reviewer") -> str:
     """What the log now says, which can differ from the key pressed: accepting a
-    recommendation to escalate is an escalation."""
+    recommendation to escalate is an escalation (to ``senior``, in the pack's word)."""
     made = detail.decision if detail is not None else None
     if made is None:
         return describe(decision)
     if made.kind == "escalated":
-        return "escalated to a senior reviewer"
+        return f"escalated to {senior}"
     q = detail.quantity if detail is not None else None
     what = f"{made.action} {q.decided} {q.unit}" if q and q.decided is not None else made.action
     if made.kind == "signed_off":
@@ -130,6 +132,9 @@ class DocketApp(App[None]):
         self._quit_confirmed = False  # q pressed once over unsaved policy edits
         self._case_screen: CaseScreen | None = None  # mounted on first use, then reused
         self._escalate_labels: dict[str, str] = {}  # by domain
+        self._seniors: dict[str, str] = {}  # by domain: who an escalation goes to
+        # Keys typed after one that opens a dialog or the filter box, held until it is up.
+        self.typeahead = TypeAhead(self)
         self.sub_title = f"{self.identity.name} ({self.identity.role})"
 
     # --- calling the service ----------------------------------------------------------
@@ -178,7 +183,18 @@ class DocketApp(App[None]):
     async def on_event(self, event: Event) -> None:
         if isinstance(event, InputEvent):  # a key or the mouse: not idle
             self.idle_gc.input_seen()
-        await super().on_event(event)
+        if not isinstance(event, Key):
+            await super().on_event(event)
+            return
+        if self.typeahead.takes(event):
+            return  # for what is opening, not the screen behind it
+        typed = not event.is_forwarded  # (forwarding it marks it forwarded)
+        screen = self.screen
+        if typed and isinstance(screen, DocketScreen) and screen.opens_for_typing(event.key):
+            self.typeahead.expect(event)
+        await super().on_event(event)  # typed: to the focused widget; back up: the bindings
+        if not typed:
+            self.typeahead.passed(event)
 
     @work(group="status", exit_on_error=False)
     async def load_store_name(self) -> None:
@@ -262,6 +278,14 @@ class DocketApp(App[None]):
             self._escalate_labels[domain] = action_label(declared)
         return self._escalate_labels[domain]
 
+    def senior(self, domain: str) -> str:
+        """Who an escalation in ``domain`` goes to, in its pack's word for the role ("a senior
+        reviewer", "a consultant"): asked once per domain, like :meth:`escalate_label`."""
+        if domain not in self._seniors:
+            role = self.service.domain(domain).roles.get("senior", "senior")
+            self._seniors[domain] = senior_reviewer(role)
+        return self._seniors[domain]
+
     # --- navigation -------------------------------------------------------------------
 
     def open_case(
@@ -337,46 +361,61 @@ class DocketApp(App[None]):
             self._reason_codes_cache[domain] = declared.reason_codes
         return self._reason_codes_cache[domain]
 
-    @work(group="decide", exit_on_error=False)
-    async def start_decision(
+    def start_decision(
         self, kind: DecisionKind, target: DecisionTarget, actions: list[str] | None = None
     ) -> None:
-        """Ask for whatever the decision needs, record it, then move on to the next case."""
-        decision: Decision | None
-        if kind == "accept":
-            decision = Accept()
-        elif kind == "override":
-            if target.quantity is None:
-                # From the queue: a "how much" case is overridden with a quantity, which the
-                # queue row does not carry; the case does.
-                try:
-                    detail = await self.call(self.service.case, target.case_id)
-                except DocketError as exc:
-                    self.notify(f"Cannot open the case: {exc}", severity="error")
-                    return
-                if detail.quantity is not None:
-                    target = target._replace(quantity=detail.quantity.quantity,
-                                             unit=detail.quantity.unit,
-                                             order_word=detail.quantity.order_word)
-            if target.quantity is not None:
-                actions = []
-            elif actions is None:
-                try:
-                    actions = await self.actions_for(target.domain)
-                except DocketError as exc:
-                    self.notify(f"Cannot list the actions: {exc}", severity="error")
-                    return
-            try:
-                codes = await self.reason_codes_for(target.domain)
-            except DocketError as exc:
-                self.notify(f"Cannot list the reason codes: {exc}", severity="error")
-                return
-            decision = await self.push_screen_wait(OverrideModal(target, actions, codes))
-        else:
-            decision = await self.push_screen_wait(EscalateModal(target))
+        """Ask for whatever the decision needs, record it, then move on to the next case.
+        Keys typed meanwhile go to the decision's dialog (see :mod:`tui.typeahead`)."""
+        self._decide(kind, target, actions, None if kind == "accept" else self.typeahead.hold())
+
+    @work(group="decide", exit_on_error=False)
+    async def _decide(
+        self, kind: DecisionKind, target: DecisionTarget, actions: list[str] | None,
+        hold: object,
+    ) -> None:
+        try:
+            decision = await self._ask(kind, target, actions)
+        finally:
+            self.typeahead.drop(hold)  # nothing left to drop once the dialog took them
         if decision is None:
             return
         await self.submit_decision(target, decision)
+
+    async def _ask(
+        self, kind: DecisionKind, target: DecisionTarget, actions: list[str] | None
+    ) -> Decision | None:
+        """The decision of ``kind`` on ``target``, from its dialog (None: cancelled, or it
+        could not be asked for)."""
+        if kind == "accept":
+            return Accept()
+        if kind == "send_up":
+            return await self.push_screen_wait(EscalateModal(target, self.senior(target.domain)))
+        if target.quantity is None:
+            # From the queue: a "how much" case is overridden with a quantity, which the
+            # queue row does not carry; the case does.
+            try:
+                detail = await self.call(self.service.case, target.case_id)
+            except DocketError as exc:
+                self.notify(f"Cannot open the case: {exc}", severity="error")
+                return None
+            if detail.quantity is not None:
+                target = target._replace(quantity=detail.quantity.quantity,
+                                         unit=detail.quantity.unit,
+                                         order_word=detail.quantity.order_word)
+        if target.quantity is not None:
+            actions = []
+        elif actions is None:
+            try:
+                actions = await self.actions_for(target.domain)
+            except DocketError as exc:
+                self.notify(f"Cannot list the actions: {exc}", severity="error")
+                return None
+        try:
+            codes = await self.reason_codes_for(target.domain)
+        except DocketError as exc:
+            self.notify(f"Cannot list the reason codes: {exc}", severity="error")
+            return None
+        return await self.push_screen_wait(OverrideModal(target, actions, codes))
 
     async def submit_decision(
         self, target: DecisionTarget, decision: Decision
@@ -393,10 +432,11 @@ class DocketApp(App[None]):
                 timeout=10,
             )
         except AwaitingSenior as exc:
+            senior = senior_reviewer(exc.senior_role)
             self.notify(
                 f"Case {target.case_ref} was escalated by {exc.escalated_by} at "
-                f"{exc.escalated_at} and is waiting for a senior reviewer.",
-                title="Waiting for a senior",
+                f"{exc.escalated_at} and is waiting for {senior}.",
+                title=f"Waiting for {senior}",
                 severity="warning",
                 timeout=10,
             )
@@ -409,7 +449,8 @@ class DocketApp(App[None]):
                 f"Case {target.case_ref}: {exc}", title="Not recorded", severity="error", timeout=10
             )
         else:
-            self.notify(f"Case {target.case_ref} {recorded(detail, decision)}.",
+            said = recorded(detail, decision, self.senior(target.domain))
+            self.notify(f"Case {target.case_ref} {said}.",
                         title="Decision recorded")
         await self.move_on(target.case_id)
         return detail

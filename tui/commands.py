@@ -22,7 +22,7 @@ LABELS: dict[str, str] = {
     "open_case": "Case: open the selected case",
     "accept": "Decide: accept the recommendation",
     "override": "Decide: override the recommendation…",
-    "send_up": "Decide: escalate to a senior reviewer…",
+    "send_up": "Decide: escalate to a senior reviewer…",  # in the pack's word: action_words
     "audit": "Audit: what the deciding operator saw…",
     "filter": "Queue: filter",
     "sort": "Queue: sort by the next column",
@@ -41,6 +41,17 @@ LABELS: dict[str, str] = {
     "commit": "Policy: commit the change…",
     "show": "Audit: show the case as of the chosen time",
 }
+
+
+def action_words(binding: Binding, app: object) -> str:
+    """What ``binding`` does, in plain words; the escalation names whom it goes to as the
+    console's pack does ("escalate to a consultant")."""
+    words = LABELS.get(binding.action, binding.description or binding.action)
+    from tui.app import DocketApp  # imported late: the app imports this module
+
+    if binding.action == "send_up" and isinstance(app, DocketApp):
+        words = words.replace("a senior reviewer", app.senior(app.domain))
+    return words
 
 
 def bindings_of(node: DOMNode) -> Iterator[Binding]:
@@ -67,7 +78,7 @@ class DocketCommands(Provider):
                 if binding.action in seen or binding.action in {"cancel"}:
                     continue
                 seen.add(binding.action)
-                name = LABELS.get(binding.action, binding.description or binding.action)
+                name = action_words(binding, app)
                 found.append(
                     (name, f"key: {key_label(binding)}", partial(node.run_action, binding.action))
                 )

@@ -24,6 +24,17 @@ def queue_columns(probability: str) -> tuple[tuple[str, str], ...]:
     )
 
 
+#: Columns whose shown value runs against the order they are sorted by: the "age" column
+#: shows how long ago a case opened, so the oldest first (``opened_at`` ascending) lists
+#: the ages from the largest down.
+SHOWN_REVERSED = frozenset({"opened_at"})
+
+
+def sort_arrow(order_by: str, descending: bool) -> str:
+    """The arrow for a sorted column: ↑ when its values, as shown, grow down the page."""
+    return "↓" if descending != (order_by in SHOWN_REVERSED) else "↑"
+
+
 QueueCells = tuple[str, str, str, str, str, str, str]
 
 #: Rows per queue page, in the console and in ``docket cases``.

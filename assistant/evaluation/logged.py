@@ -59,6 +59,7 @@ from assistant.policies import PolicySpec, baseline_recommendation, recommend
 from assistant.policies.recommend import Recommendation
 from assistant.specialists.base import OodResult
 from assistant.stats import Interval
+from events.errors import senior_reviewer
 
 
 @dataclass(frozen=True)
@@ -594,7 +595,8 @@ def off_policy_report(
         outcome_arrival_rate=arrival,
         warnings=_invalid_warning(invalid)
         + _blind_warning(len(cases), len(awaiting_senior), revealing,
-                         partly=any(partly_reveals(pack, c.final_action) for c in final))
+                         partly=any(partly_reveals(pack, c.final_action) for c in final),
+                         senior=senior_reviewer(pack.roles.senior))
         + _partial_warning(pack, final)
         + _overridden_warning(len(hidden), len(final), hidden_actions)
         + _warnings(estimates, len(awaiting_outcome), arrival, blind=not revealing),
@@ -643,11 +645,12 @@ def _invalid_warning(invalid: Sequence[tuple[str, str]]) -> tuple[str, ...]:
 
 
 def _blind_warning(decided: int, with_senior: int, revealing: int,
-                   partly: bool = False) -> tuple[str, ...]:
-    """Logs where no outcome can be seen at all, in words."""
+                   partly: bool = False, senior: str = "a senior reviewer") -> tuple[str, ...]:
+    """Logs where no outcome can be seen at all, in words (``senior``: whom an escalation
+    goes to, in the pack's word for the role)."""
     if decided and with_senior == decided:
         return (
-            f"every decided case ({decided}) is still with a senior: no final action, so no "
+            f"every decided case ({decided}) is still with {senior}: no final action, so no "
             "cost, range or estimate exists yet",)
     if decided and not revealing and partly:
         return (

@@ -11,9 +11,10 @@ from assistant.domains import (
     get_pack,
     get_quantity_pack,
     is_quantity_pack,
+    pack_roles,
 )
 from assistant.usecases.context import Context
-from assistant.views import DomainView, WordsView
+from assistant.views import DomainView, WordsView, senior_reviewer
 from events import queries
 
 
@@ -82,4 +83,5 @@ def words_view(name: str) -> WordsView:
     words = words_of(name)
     return WordsView(case=words.case, cases=words.cases, subject=words.subject,
                      risk=words.risk, probability=words.probability(),
-                     per_case=words.per_case, note=words.note)
+                     per_case=words.per_case, note=words.note,
+                     senior=senior_reviewer(pack_roles(name).senior))

@@ -177,7 +177,7 @@ def _case(ctx: Context, case_id: str) -> CaseDetail:
         explanation=recorded_explanation(ctx, str(uid)),
         decision=_decision_view(state.last_decision),
         outcome=state.outcome.outcome if state.outcome else None,
-        history=[timeline_entry(e, words.probability) for e in found.timeline],
+        history=[timeline_entry(e, words) for e in found.timeline],
         quantity=quantity,
         current_policy_version=queries.current_policy_versions(ctx.views).get(domain),
         hidden_fields=tuple(name for name in values if name in hidden),
@@ -230,8 +230,8 @@ def audit(ctx: Context, case_id: str, as_of: datetime | None = None) -> AuditVie
         as_of=found.as_of,
         seen_at_decision=found.seen_at_decision or {},
         state_as_of=found.state,
-        timeline=[timeline_entry(e, words.probability) for e in found.timeline],
-        after=[timeline_entry(e, words.probability) for e in found.after_as_of],
+        timeline=[timeline_entry(e, words) for e in found.timeline],
+        after=[timeline_entry(e, words) for e in found.after_as_of],
         raw=raw,
         words=words,
         case_as_of=typed,
@@ -336,10 +336,11 @@ def _queue_row(r: Mapping[str, Any], current: Mapping[str, int]) -> QueueRow:
     )
 
 
-def timeline_entry(entry: audit_fold.TimelineEntry, probability: str) -> TimelineEntry:
-    """One event as people read it: a sentence, not a dump of its fields (``probability``:
-    the pack's label of the score, e.g. ``p(malignancy)``)."""
-    sentence = sentences.describe(entry.event, entry.summary, probability=probability)
+def timeline_entry(entry: audit_fold.TimelineEntry, words: WordsView) -> TimelineEntry:
+    """One event as people read it: a sentence, not a dump of its fields, in the pack's
+    ``words`` (the score's label, e.g. ``p(malignancy)``; whom an escalation goes to)."""
+    sentence = sentences.describe(entry.event, entry.summary, probability=words.probability,
+                                  senior=words.senior)
     return replace(entry, sentence=sentence)
 
 

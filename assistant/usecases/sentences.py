@@ -94,8 +94,8 @@ def _overridden(f: Fields) -> str:
             f"{_reason(f)}")
 
 
-def _escalated(f: Fields) -> str:
-    return "escalated to a senior reviewer" + _reason(f)
+def _escalated(f: Fields, senior: str = "a senior reviewer") -> str:
+    return f"escalated to {senior}" + _reason(f)
 
 
 def _signed_off(f: Fields) -> str:
@@ -125,12 +125,16 @@ SENTENCES: dict[str, Callable[[Fields], str]] = {
 }
 
 
-def describe(event: str, fields: Fields, *, probability: str = "risk probability") -> str:
+def describe(event: str, fields: Fields, *, probability: str = "risk probability",
+             senior: str = "a senior reviewer") -> str:
     """One sentence for the event ``event`` (its class name) with its recorded ``fields``;
-    ``probability`` is the pack's label of the score ("p(malignancy)")."""
+    ``probability`` is the pack's label of the score ("p(malignancy)"), ``senior`` whom an
+    escalation goes to in the pack's word for the role ("a consultant")."""
     sentence = SENTENCES.get(event)
     if event == "Scored":
         sentence = functools.partial(_scored, probability=probability)
+    elif event == "Escalated":
+        sentence = functools.partial(_escalated, senior=senior)
     if sentence is not None:
         try:
             return sentence(fields)

@@ -39,10 +39,13 @@ from assistant.views.evaluation import (
 from assistant.views.flags import (
     BADGES,
     FLAGS,
+    STALE_COME_FIRST,
+    STALE_IS_SHOWN,
     STATUS_FILTERS,
     Flag,
     flag_named,
     inert,
+    is_stale_word,
     parse_flag,
     split_filter,
 )
@@ -73,6 +76,7 @@ from assistant.views.queue import (
     QueueRow,
 )
 from assistant.views.words import WordsView
+from events.errors import senior_reviewer
 
 __all__ = [
     "Decision",
@@ -117,6 +121,8 @@ __all__ = [
     "QueueQuery",
     "QueueRow",
     "STATUS_FILTERS",
+    "STALE_COME_FIRST",
+    "STALE_IS_SHOWN",
     "SimulationView",
     "StatusView",
     "RecommendationState",
@@ -126,6 +132,8 @@ __all__ = [
     "WordsView",
     "flag_named",
     "inert",
+    "is_stale_word",
     "parse_flag",
+    "senior_reviewer",
     "split_filter",
 ]

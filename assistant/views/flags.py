@@ -40,6 +40,23 @@ STATUS_FILTERS: dict[str, tuple[str, ...]] = {
 }
 
 
+#: Why STALE, a badge the queue shows, cannot be filtered by (no index holds it: a store of a
+#: million cases would be read whole for it).
+STALE_IS_SHOWN = ("the queue marks STALE a waiting case recommended under an older policy "
+                  "version, worked out as it is shown, so no filter can find it")
+#: How to find the stale cases instead, in a list of the waiting cases oldest first: a policy
+#: change applies to cases opened after it, so those recommended under an older version are
+#: the ones opened before it.
+STALE_COME_FIRST = ("a policy change applies to the cases opened after it, so the stale ones "
+                    "come first, each marked STALE, down to the first case opened after the "
+                    "policy changed (`docket policy` says when it did)")
+
+
+def is_stale_word(text: str) -> bool:
+    """Whether ``text`` names the STALE badge (which is shown, not filtered by)."""
+    return text.strip().lower() == "stale"
+
+
 def flag_named(text: str) -> str | None:
     """The flag a word names, by badge (``INJ``) or name (``injection``), any case; else None."""
     word = text.strip().lower()
@@ -54,11 +71,11 @@ def parse_flag(text: str) -> str:
     flag = flag_named(text)
     if flag is None:
         known = ", ".join(BADGES.values())
-        if text.strip().lower() == "stale":  # a badge the queue shows, not a recorded flag
+        if is_stale_word(text):  # a badge the queue shows, not a recorded flag
             raise InputRejected([FieldProblem(
-                "flag", f"{text!r} is not a flag to filter by: the queue marks STALE a case "
-                "recommended under an older policy version, worked out as it is shown "
-                f"(the flags to filter by: {known})")])
+                "flag", f"{text!r} is not a flag to filter by: {STALE_IS_SHOWN}; to find them, "
+                "list the waiting cases oldest first (the default order of `docket cases` and "
+                f"of the console's queue): {STALE_COME_FIRST} (the flags to filter by: {known})")])
         raise InputRejected([FieldProblem("flag", f"{text!r} is not a flag (one of {known})")])
     return flag
 

@@ -11,7 +11,8 @@ class WordsView:
 
     ``case``/``cases`` (one case, several: "application", "scan"), ``subject`` (who a case
     is about), ``risk`` (the risk outcome in prose), ``probability`` (the score's label:
-    "p(malignancy)"), ``per_case`` ("per scan") and ``note`` (the subject's free text).
+    "p(malignancy)"), ``per_case`` ("per scan"), ``note`` (the subject's free text) and
+    ``senior`` (whom an escalation goes to, in the pack's word for the role: "a consultant").
     """
 
     case: str = "case"
@@ -21,3 +22,4 @@ class WordsView:
     probability: str = "p(risk)"
     per_case: str = "per case"
     note: str = "note"
+    senior: str = "a senior reviewer"

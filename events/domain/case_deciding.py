@@ -29,7 +29,8 @@ class CaseDeciding(CaseReading):
             return
         if self.status == "escalated":
             raise AwaitingSenior(
-                self.case_ref or str(self.id), self.decided_by or "?", self.decided_at or "?"
+                self.case_ref or str(self.id), self.decided_by or "?", self.decided_at or "?",
+                self.senior_role or "senior",
             )
         raise AlreadyDecided(str(self.id), self.decided_by or "?", self.decided_at or "?")
 

@@ -326,3 +326,16 @@ def test_rare_costly_outcomes_flag_the_dr_interval_as_too_narrow(pack: DomainPac
     credit_cases, _ = _log(pack, n=300, rate=0.2)
     credit = _report(pack, credit_cases)
     assert not any("was widened" in w for w in credit.warnings)
+
+
+def test_a_log_still_with_the_packs_senior_names_the_role_in_the_packs_word(
+    pack: DomainPack,
+) -> None:
+    """A pack whose escalations go to its underwriters says so, not "a senior"."""
+    underwriters = dataclasses.replace(
+        pack, roles=dataclasses.replace(pack.roles, senior="underwriter"))
+    p, _ = _world(40)
+    off = _report(underwriters, [_case(underwriters, j, float(p[j]), "escalate", None,
+                                       kind="escalated") for j in range(40)])
+    assert any("every decided case (40) is still with an underwriter:" in w
+               for w in off.warnings), off.warnings

@@ -76,6 +76,14 @@ def test_cases_prints_the_consoles_first_page_in_the_consoles_order(
     assert "waiting · 1–40 of 40 · page 1/1 · sort p(bad) ↓" in result.stdout
 
 
+def test_the_age_arrow_points_the_way_the_ages_run(
+    docket: Docket, seeded: dict[str, str]
+) -> None:
+    """Oldest first lists the largest ages first (↓); --reverse, the newest first (↑)."""
+    assert docket("cases").stdout.rstrip().endswith("sort age ↓")
+    assert docket("cases", "--reverse").stdout.rstrip().endswith("sort age ↑")
+
+
 def test_cases_reaches_decided_cases_by_status_and_pages(
     docket: Docket, seeded: dict[str, str]
 ) -> None:
@@ -108,8 +116,11 @@ def test_cases_filters_by_the_flag_badge(docket: Docket, credit_rows: Rows) -> N
     assert [c["case_ref"] for c in by_name["cases"]] == [attack["case_ref"]]
     assert_clear_error(unknown, "'SHOUTY'", "INJ")
     # STALE is a badge the queue shows too: refused saying what it is, not as an unknown word.
+    # ... and saying how to find the stale cases instead.
     assert_clear_error(docket("cases", "--flag", "STALE"), "'STALE' is not a flag to filter by",
-                       "recommended under an older policy version", "INJ")
+                       "recommended under an older policy version", "INJ",
+                       "list the waiting cases oldest first", "`docket cases`", "come first",
+                       "`docket policy` says when")
 
 
 def test_cases_pages_by_number_and_by_the_case_the_last_page_ended_with(

@@ -56,6 +56,17 @@ def test_escalated_case_is_decided_finally_by_a_senior_only() -> None:
         case.accept(**SAM)
 
 
+def test_an_escalated_case_waits_for_the_packs_own_senior_role_by_name() -> None:
+    """A pack whose escalations go to its ``duty_manager`` (or ``endocrinologist``) says so,
+    not "a senior reviewer"."""
+    for senior, said in (("duty_manager", "a duty manager"),
+                         ("endocrinologist", "an endocrinologist")):
+        case = new_case("A1", decision={**DECISION, "deciding_roles": ["operator", senior]})
+        case.escalate(reason_text="unsure", **ANA)
+        with pytest.raises(AwaitingSenior, match=f"escalated by ana at .* waiting for {said}$"):
+            case.accept(**BOB)
+
+
 def test_only_deciding_roles_decide() -> None:
     with pytest.raises(NotAuthorised):
         new_case("A1").accept(actor="eve", role="auditor")

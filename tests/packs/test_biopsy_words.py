@@ -14,6 +14,8 @@ import re
 import pytest
 from rich.console import Console
 
+from assistant.views import Accept, Escalate
+from events.errors import AwaitingSenior
 from guardrails.facts import CaseFacts
 from guardrails.prose import check_prose
 from tests.packs.biopsy import WORDS
@@ -93,9 +95,15 @@ def test_the_explanation_and_audit_use_the_packs_words(
     assert explanation.status == "pass", explanation.fallback_reason
     assert "probability that this scan is malignant" in explanation.text
     assert not CREDIT_WORDS.search(explanation.text)
+    rita.decide(case_id, Escalate("unsure"))
+    # Escalations go to the pack's consultant: named so, never "a senior reviewer".
+    with pytest.raises(AwaitingSenior, match="waiting for a consultant$"):
+        biopsy("rob", "radiologist").decide(case_id, Accept())
     audit = biopsy("ava", "auditor").audit(case_id)
     scored = [e.sentence for e in audit.timeline if e.event == "Scored"]
     assert scored and all("p(malignancy)" in s for s in scored)
+    assert [e.sentence for e in audit.timeline if e.event == "Escalated"] == [
+        "escalated to a consultant: “unsure”"]
 
 
 FACTS = CaseFacts(

@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 import pytest
 from rich.console import Console
+from textual import events
 from textual.content import Content
 from textual.pilot import Pilot
 from textual.screen import ModalScreen
@@ -17,6 +18,7 @@ from textual.widgets import Input, Static
 from assistant.views import Identity
 from tests.tui.fakes import FakeService, frozen_clock
 from tui.app import DocketApp
+from tui.screens.policy import PolicyScreen
 
 SIZE = (120, 40)
 
@@ -52,6 +54,28 @@ async def settle(pilot: Pilot[None], rounds: int = 300) -> None:
     # A test that goes on with work still running would assert on a half-drawn screen.
     names = ", ".join(f"{w.name or w.group} ({w.state.name})" for w in busy)
     raise AssertionError(f"the console did not settle after {rounds} rounds: still running {names}")
+
+
+async def type_fast(pilot: Pilot[None], *keys: str) -> None:
+    """Keys as a terminal delivers quick typing: all at once, none waiting for the one before
+    to be handled (Pilot.press waits for the app to go idle after each key)."""
+    app = pilot.app
+    assert app._driver is not None
+    for key in keys:
+        event = events.Key(key, key if len(key) == 1 else None)
+        event.set_sender(app)
+        app._driver.send_message(event)
+    await pilot.pause()
+
+
+async def open_policy(pilot: Pilot[None]) -> PolicyScreen:
+    """Open the policy screen from the queue (``p``) and wait until it is drawn."""
+    await settle(pilot)
+    await pilot.press("p")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, PolicyScreen)
+    return screen
 
 
 def plain(widget: Static) -> str:

@@ -155,3 +155,22 @@ def test_flag_words_and_search_words_are_told_apart() -> None:
     assert split_filter("ood gc-00 OOD") == ("gc-00", ("ood",))
     assert split_filter("decline ESC") == ("decline", ("escalated",))
     assert split_filter("german-credit-0003") == ("german-credit-0003", ())
+
+
+async def test_stale_typed_in_the_filter_says_how_to_find_stale_cases(
+    store: tuple[Path, Path],
+) -> None:
+    """STALE is a badge the queue shows, not a filter: typed in the filter box, the console
+    says how to find those cases (oldest first) and filters by the other words alone."""
+    service, app = console(store, Identity("ana", "operator"))
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press("slash", *"STALE 0003", "enter")
+            await settle(pilot)
+            told = [str(n.message) for n in app._notifications]
+            assert any("STALE is not a filter" in m and "oldest first" in m
+                       and "sort age ↓" in m for m in told), told
+            assert shown_refs(app) == ["gc-0003"]  # the rest of the filter still applies
+    finally:
+        service.close()

@@ -101,8 +101,8 @@ async def test_queue_page_turn_rewrites_rows_and_fits_wider_text(
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         table = app.queue_screen.table
-        assert table.labels[table.column_keys.index("opened_at")] == "age ↑"
-        assert table.column_width("opened_at") >= cell_len("age ↑")  # the arrow is not cut off
+        assert table.labels[table.column_keys.index("opened_at")] == "age ↓"  # oldest first
+        assert table.column_width("opened_at") >= cell_len("age ↓")  # the arrow is not cut off
         await pilot.press("right_square_bracket")
         await settle(pilot)
         assert cells(app, "case_ref")[:2] == ["C-A-MUCH-LONGER-REFERENCE", f"C-{PAGE_SIZE + 1:06d}"]
@@ -116,6 +116,32 @@ async def test_queue_page_turn_rewrites_rows_and_fits_wider_text(
         await settle(pilot)
         assert cells(app, "case_ref") == [f"C-{i:06d}" for i in range(PAGE_SIZE)]
         assert [r.case_ref for r in app.queue_screen.rows] == cells(app, "case_ref")
+
+
+async def test_the_sort_arrow_points_the_way_the_shown_values_run(
+    fake: FakeService, make_app: Callable[..., DocketApp]
+) -> None:
+    """↑ when the sorted column's values grow down the page, ↓ when they shrink: the queue
+    opens oldest first, so the ages shown run from the largest down (↓)."""
+    app = make_app(fake)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.queue_screen
+        table, status = screen.table, screen.query_one("#queue-status", Static)
+        for key in ("", "r"):  # as opened, then reversed
+            if key:
+                await pilot.press(key)
+                await settle(pilot)
+            rows = screen.rows
+            ages_shrink = rows[0].opened_at < rows[-1].opened_at  # the oldest at the top
+            arrow = "↓" if ages_shrink else "↑"
+            assert table.labels[table.column_keys.index("opened_at")] == f"age {arrow}"
+            assert plain(status).endswith(f"sort age {arrow}")
+        await pilot.press("s")  # on to the score, still reversed: the largest first
+        await settle(pilot)
+        scores = [row.p_bad or 0.0 for row in screen.rows]
+        assert scores == sorted(scores, reverse=True)
+        assert table.labels[table.column_keys.index("p_bad")].endswith("↓")
 
 
 async def test_queue_sorts_by_key_and_reverses(

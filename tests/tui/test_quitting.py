@@ -6,10 +6,9 @@ from collections.abc import Callable
 
 from textual.widgets import Button, Input
 
-from tests.tui.conftest import SIZE, settle
+from tests.tui.conftest import SIZE, open_policy, settle
 from tests.tui.fakes import FakeService
 from tui.app import DocketApp
-from tui.screens.policy import PolicyScreen
 
 
 async def test_q_quits_from_the_queue(
@@ -28,11 +27,7 @@ async def test_q_over_unsaved_policy_edits_asks_before_quitting(
 ) -> None:
     app = make_app(owner)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("p")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, PolicyScreen)
+        screen = await open_policy(pilot)
         screen.query_one("#band-lo", Input).value = "0.1"
         screen.set_focus(None)  # keys go to the screen, not the input
         await pilot.press("q")

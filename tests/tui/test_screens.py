@@ -11,7 +11,7 @@ from textual.command import CommandPalette
 from textual.widgets import Button, Input, Static
 
 from assistant.views import Identity, PromotionProposalView
-from tests.tui.conftest import SIZE, plain, settle
+from tests.tui.conftest import SIZE, open_policy, plain, settle
 from tests.tui.fakes import NOW, FakeService
 from tui.app import DocketApp
 from tui.commands import DocketCommands
@@ -81,11 +81,7 @@ async def test_policy_owner_previews_then_commits_with_justification(
 ) -> None:
     app = make_app(owner)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("p")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, PolicyScreen)
+        screen = await open_policy(pilot)
         assert "You (rita, risk_owner) own this policy" in text_of(app, "#policy-owner")
         # A change takes a second owner: the screen never says "commit" as if it took effect.
         assert "takes effect when another risk_owner approves it" in text_of(app,

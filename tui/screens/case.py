@@ -221,6 +221,7 @@ class CaseScreen(DocketScreen):
     """
 
     RESTYLE_ONLY_ON_CSS_CHANGE = True
+    TYPED_AHEAD_OF = frozenset({"override", "send_up"})
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back"),
         Binding("a", "accept", "Accept"),

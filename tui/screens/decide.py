@@ -12,13 +12,13 @@ from typing import ClassVar, NamedTuple
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
 from assistant.views import Escalate, Override
 from tui.format import override_cost
+from tui.screens.base import FIELD_KEYS, DocketModal
 
 
 class DecisionTarget(NamedTuple):
@@ -45,10 +45,10 @@ FIELD_WORDS = {
 KEYS = "Tab / shift+Tab: move · Enter: open a list, pick, record · Esc: cancel"
 
 
-class OverrideModal(ModalScreen[Override | None]):
+class OverrideModal(DocketModal[Override | None]):
     """Choose another action and say why. Confirm stays disabled until code and text are set."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = FIELD_KEYS
 
     def __init__(self, target: DecisionTarget, actions: Sequence[str],
                  reason_codes: Mapping[str, str]) -> None:
@@ -58,7 +58,7 @@ class OverrideModal(ModalScreen[Override | None]):
         self.choices = [a for a in actions if a != target.recommendation]
         self.reason_codes = dict(reason_codes)
 
-    def compose(self) -> ComposeResult:
+    def dialog(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             # A reference is outside text: shown as written, never read as markup.
             yield Label(f"Override case {self.target.case_ref}", classes="dialog-title",
@@ -214,25 +214,24 @@ class OverrideModal(ModalScreen[Override | None]):
             return
         self.dismiss(decision)
 
-    @on(Button.Pressed, "#cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
+class EscalateModal(DocketModal[Escalate | None]):
+    """Send the case to its senior reviewer (``senior``, in the pack's word for the role:
+    "a consultant"), with an optional reason."""
 
-class EscalateModal(ModalScreen[Escalate | None]):
-    """Send the case to a senior reviewer, with an optional reason."""
+    BINDINGS: ClassVar[list[BindingType]] = FIELD_KEYS
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
-
-    def __init__(self, target: DecisionTarget) -> None:
+    def __init__(self, target: DecisionTarget, senior: str = "a senior reviewer") -> None:
         super().__init__(id="escalate-modal")
         self.target = target
+        self.senior = senior
 
-    def compose(self) -> ComposeResult:
+    def dialog(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(f"Escalate case {self.target.case_ref}", classes="dialog-title",
                         markup=False)
-            yield Label("A senior reviewer will decide. Reason (optional):", classes="dialog-help")
+            yield Label(f"{self.senior[:1].upper()}{self.senior[1:]} will decide. "
+                        "Reason (optional):", classes="dialog-help", markup=False)
             yield Input(placeholder="Why escalate? (optional)", id="escalate-text")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Escalate", variant="primary", id="confirm")
@@ -245,7 +244,3 @@ class EscalateModal(ModalScreen[Escalate | None]):
     @on(Button.Pressed, "#confirm")
     def _confirm(self) -> None:
         self.dismiss(Escalate(reason_text=self.query_one("#escalate-text", Input).value.strip()))
-
-    @on(Button.Pressed, "#cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)

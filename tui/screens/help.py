@@ -10,18 +10,19 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.widgets import Static
 
-from tui.commands import LABELS, bindings_of, key_label
+from tui.commands import action_words, bindings_of, key_label
+from tui.screens.base import DocketModal
 
 
-def section(title: str, bindings: list[Binding]) -> Table:
+def section(title: str, bindings: list[Binding], app: object = None) -> Table:
     table = Table(title=title, title_justify="left", box=None, show_header=False, pad_edge=False)
     table.add_column("key", style="bold", no_wrap=True, min_width=10)
     table.add_column("action")
     for b in bindings:
-        table.add_row(key_label(b), LABELS.get(b.action, b.description or b.action))
+        table.add_row(key_label(b), action_words(b, app))
     return table
 
 
@@ -43,9 +44,10 @@ def render_help(current: Screen[object] | None) -> RenderableType:
     if current is not None:
         screens.sort(key=lambda s: not isinstance(current, s[1]))
     parts: list[RenderableType] = [Text("Docket keys", style="bold underline"), Text("")]
+    app = current.app if current is not None else None
     for title, cls in screens:
         bindings = [b for b in cls.BINDINGS if isinstance(b, Binding)]
-        parts += [section(title, bindings), Text("")]
+        parts += [section(title, bindings, app), Text("")]
     everywhere = [b for b in DocketApp.BINDINGS if isinstance(b, Binding)]
     everywhere.append(Binding("ctrl+p", "command_palette", "Command palette: every action"))
     everywhere.append(Binding("ctrl+q", "quit", "Quit at once"))
@@ -61,7 +63,7 @@ def render_help(current: Screen[object] | None) -> RenderableType:
     return Group(*parts)
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(DocketModal[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,question_mark,f1,q", "close", "Close"),
     ]
@@ -70,7 +72,7 @@ class HelpScreen(ModalScreen[None]):
         super().__init__(id="help")
         self.current = current
 
-    def compose(self) -> ComposeResult:
+    def dialog(self) -> ComposeResult:
         with VerticalScroll(classes="dialog help-dialog"):
             yield Static(render_help(self.current), id="help-body")
 

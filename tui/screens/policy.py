@@ -16,13 +16,12 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Header, Input, Label, LoadingIndicator, Static
 
 from assistant.views import BacktestView, Identity, PolicyPreview, PolicyView
 from events.errors import DocketError
 from tui.format import pct, when
-from tui.screens.base import DocketScreen
+from tui.screens.base import FIELD_KEYS, DocketModal, DocketScreen
 from tui.widgets.footer import KeysFooter
 
 
@@ -166,16 +165,16 @@ def _history_table(policy: PolicyView) -> Table:
     return table
 
 
-class JustifyModal(ModalScreen[str | None]):
+class JustifyModal(DocketModal[str | None]):
     """Ask why the policy changes; a justification is required."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = FIELD_KEYS
 
     def __init__(self, summary: str) -> None:
         super().__init__(id="justify-modal")
         self.summary = summary
 
-    def compose(self) -> ComposeResult:
+    def dialog(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label("Propose the policy change", classes="dialog-title")
             yield Label(self.summary, classes="dialog-help", markup=False)
@@ -200,14 +199,11 @@ class JustifyModal(ModalScreen[str | None]):
         else:
             self.notify("A justification is required.", severity="warning")
 
-    @on(Button.Pressed, "#cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
 
 class PolicyScreen(DocketScreen):
     """View the policy; the owner previews and commits changes."""
 
+    TYPED_AHEAD_OF = frozenset({"commit"})
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back"),
         Binding("ctrl+r", "preview", "Preview"),
@@ -338,6 +334,8 @@ class PolicyScreen(DocketScreen):
         self.query_one("#commit", Button).disabled = True
         self.query_one("#policy-preview", Static).update("")
         self.query_one("#policy-history", Static).update(render_history(policy))
+        if self.is_owner and self._cells:  # the owner came to edit: the first cost, ready
+            self.set_focus(self.query_one(f"#{next(iter(self._cells))}", Input))
 
     async def _show_quantity(self, policy: PolicyView, form: Vertical) -> None:
         """A quantity policy's economics and limits, read-only: it has no cost matrix or
@@ -467,16 +465,21 @@ class PolicyScreen(DocketScreen):
         if self.previewed_changes is None or self.query_one("#commit", Button).disabled:
             self.notify("Preview the change before proposing it.", severity="warning")
             return
-        self.commit(self.previewed_changes)
+        # The justification typed at once goes to its dialog, not into the cost cell.
+        self.commit(self.previewed_changes, self.docket.typeahead.hold())
 
     @work(exclusive=True, group="commit")
-    async def commit(self, changed: dict[str, Any]) -> None:
+    async def commit(self, changed: dict[str, Any], hold: object = None) -> None:
         keys = ", ".join(changed)
-        justification = await self.app.push_screen_wait(
-            JustifyModal(f"Proposing a change of {keys} to the {self.domain} policy: it takes "
-                         f"effect when another {self.policy.owner_role if self.policy else 'owner'}"
-                         " approves it. Why?")
-        )
+        try:
+            justification = await self.app.push_screen_wait(
+                JustifyModal(f"Proposing a change of {keys} to the {self.domain} policy: it "
+                             "takes effect when another "
+                             f"{self.policy.owner_role if self.policy else 'owner'} approves it."
+                             " Why?")
+            )
+        finally:
+            self.docket.typeahead.drop(hold)
         if not justification:
             return
         try:

@@ -27,15 +27,25 @@ from textual.timer import Timer
 from textual.widgets import Header, Input, Static
 
 from assistant.views import (
+    STALE_COME_FIRST,
+    STALE_IS_SHOWN,
     STATUS_FILTERS,
     CaseDetail,
     QueuePage,
     QueueQuery,
     QueueRow,
+    is_stale_word,
     split_filter,
 )
 from events.errors import DocketError
-from tui.format import QUEUE_PAGE_SIZE, QueueCells, queue_cells, queue_columns, queue_place
+from tui.format import (
+    QUEUE_PAGE_SIZE,
+    QueueCells,
+    queue_cells,
+    queue_columns,
+    queue_place,
+    sort_arrow,
+)
 from tui.screens.base import DocketScreen, action_label
 from tui.screens.decide import DecisionTarget
 from tui.widgets.footer import KeysFooter
@@ -64,10 +74,11 @@ def show(widget: Static, text: str) -> None:
 
 
 class QueueScreen(DocketScreen):
-    """Cases awaiting a decision (open, or escalated to a senior); the status filter
+    """Cases awaiting a decision (open, or escalated to a senior reviewer); the status filter
     (``t``) also reaches decided cases, so an auditor can open and audit one."""
 
     RESTYLE_ONLY_ON_CSS_CHANGE = True
+    TYPED_AHEAD_OF = frozenset({"override", "send_up", "filter"})
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open_case", "Open", show=True, priority=False),
         Binding("a", "accept", "Accept"),
@@ -123,6 +134,7 @@ class QueueScreen(DocketScreen):
         self.advance_past: str | None = None  # a case just decided from this screen
         self._shown: list[tuple[str, ...]] = []  # the text in the table now, row by row
         self._debounce: Timer | None = None
+        self._told_stale = False  # the filter holds STALE, and the console said what to do
         self._searching: Timer | None = None  # says "searching…" if a filter is slow
         self._details: dict[str, CaseDetail] = {}  # fetched ahead of Enter, by case id
         self._prefetch_timer: Timer | None = None
@@ -227,8 +239,11 @@ class QueueScreen(DocketScreen):
             self.loaded = True
             self.call_after_refresh(self.docket.started)
 
+    def _arrow(self) -> str:
+        return sort_arrow(self.order_by, self.descending)
+
     def _update_status(self) -> None:
-        direction = "↓" if self.descending else "↑"
+        direction = self._arrow()
         label = dict(self.columns)[self.order_by]
         place = queue_place(self.page_offset, len(self.rows), self.total)
         show(self.query_one("#queue-status", Static),
@@ -246,7 +261,7 @@ class QueueScreen(DocketScreen):
         self._mark_sorted_column()
 
     def _mark_sorted_column(self) -> None:
-        arrow = " ↓" if self.descending else " ↑"
+        arrow = " " + self._arrow()
         self.table.set_labels(
             [label + (arrow if key == self.order_by else "") for key, label in self.columns]
         )
@@ -365,7 +380,9 @@ class QueueScreen(DocketScreen):
             self.docket.open_audit(target.case_id, target.case_ref)
 
     def action_filter(self) -> None:
-        self.query_one("#filter", Input).focus()
+        # At once (``Input.focus`` would wait its turn behind the keys typed after ``/``): ``/``
+        # then ``a`` typed quickly searches for "a", it does not accept the case.
+        self.set_focus(self.query_one("#filter", Input))
 
     def action_sort(self) -> None:
         """Cycle the sort column."""
@@ -446,7 +463,16 @@ class QueueScreen(DocketScreen):
         self.table.focus()
 
     def _apply_filter(self, text: str) -> None:
-        search, flags = split_filter(text)
+        words = text.split()
+        stale = any(is_stale_word(word) for word in words)
+        if stale and not self._told_stale:
+            # A badge shown, not a filter: say how to find those cases, once while it is typed.
+            self.notify(f"STALE is not a filter: {STALE_IS_SHOWN}. To find them, clear the "
+                        "filter and sort the waiting cases by age, oldest first (s, and r if "
+                        f"need be, until the status line says sort age ↓): {STALE_COME_FIRST}.",
+                        title="Not a filter", severity="warning", timeout=20)
+        self._told_stale = stale
+        search, flags = split_filter(" ".join(w for w in words if not is_stale_word(w)))
         if (search, flags) == (self.search, self.flags):
             return
         self.search, self.flags = search, flags
