@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 
 from textual.widgets import Button, Input, Select, Static
@@ -224,8 +225,11 @@ async def test_case_decided_elsewhere_while_open_is_announced(
     async with app.run_test(size=SIZE) as pilot:
         await open_case(pilot, app)
         fake.decide_elsewhere("case-000000", by="bob")
-        for _ in range(100):
-            await pilot.pause(0.02)
+        # Wait on the clock, not a count of pauses: a loaded CI machine gave 100 short
+        # pauses too little time for the sync worker's round trip.
+        deadline = time.monotonic() + 15.0
+        while time.monotonic() < deadline:
+            await pilot.pause(0.05)
             if any("just accepted by bob" in n for n in notices(app)):
                 break
         assert any("just accepted by bob" in n for n in notices(app))
