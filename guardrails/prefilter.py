@@ -197,10 +197,6 @@ class RuleSet:
         return {rule.name for rule in self.rules if rule.pattern.search(text)}
 
 
-#: Readings of an ASCII text that :class:`SharedSearch` can look into without making them:
-#: each maps every substring of the text to one of the reading and back (an involution that
-#: commutes with lower-casing ASCII), so a literal occurs in the folded reading exactly when
-#: its own reading occurs in the folded text.
 def rot13(text: str) -> str:
     """``codecs.encode(text, "rot13")``: each ASCII letter 13 places on, all else kept
     (for ASCII text by a byte table, several times faster than the codec's lookups)."""
@@ -212,6 +208,10 @@ def rot13(text: str) -> str:
 _ROT13_BYTES = codecs.encode("".join(map(chr, range(128))), "rot13").encode("ascii") \
     + bytes(range(128, 256))
 
+#: Readings of an ASCII text that :class:`SharedSearch` can look into without making them:
+#: each maps every substring of the text to one of the reading and back (an involution that
+#: commutes with lower-casing ASCII), so a literal occurs in the folded reading exactly when
+#: its own reading occurs in the folded text.
 READINGS: dict[str, Callable[[str], str]] = {
     "as written": lambda text: text,
     "rot13": rot13,

@@ -52,7 +52,6 @@ def numbered(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     return [{**row, "line": number} for number, row in enumerate(rows, start=1)]
 
 
-
 class _Misnamed(Exception):
     """A planned row's case carries another reference in the log than the read models gave
     it (:func:`record_planned`)."""
@@ -93,6 +92,7 @@ def record_planned(
             "the log (a critical alert says so); nothing was recorded from that row on, so run "
             "the command again"
         ) from None
+
 
 def record_outcomes(
     ctx: Context, rows: Sequence[Mapping[str, Any]], *, domain: str, place: RowPlace = row_place
